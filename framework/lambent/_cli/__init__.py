@@ -1,0 +1,1 @@
+"""Subcommands of the ``lambent`` command, one module each."""

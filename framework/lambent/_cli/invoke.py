@@ -1,0 +1,177 @@
+"""``lambent invoke APP EVENT_FILE``: run an app on one event, as Lambda would, in this process.
+
+The function's result goes to stdout as JSON (the error object when it failed); what
+the function prints or logs goes to stderr. The exit status is 0 when the function
+succeeded, 1 when it failed and 2 when it never ran (the app does not load, the event is
+not JSON or too large: the service errors of the Invoke API).
+
+``--type Event`` runs the event the way an asynchronous invocation is run (retries
+included, immediately by default) and prints the destination record Lambda would send
+(``condition`` ``Success`` or ``RetriesExhausted``). ``--type DryRun`` checks the app and
+the event and runs nothing. ``--log-type Tail`` prints, instead of the live output, the
+last 4 KB of the invocation's log (``START`` ... ``REPORT``) to stderr at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+_TYPES = ("RequestResponse", "Event", "DryRun")
+
+
+def add_parser(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "invoke",
+        help="run an app on an event, as a Lambda invocation",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("app", metavar="APP", help="module:attribute or path/to/file.py[:attr]")
+    parser.add_argument("event", metavar="EVENT_FILE", help="a JSON file, or - for stdin")
+    parser.add_argument("--type", dest="invocation_type", choices=_TYPES, default=_TYPES[0])
+    parser.add_argument("--log-type", choices=("None", "Tail"), default="None")
+    parser.add_argument("--name", default="function", help="function name (default: function)")
+    parser.add_argument("--timeout", type=float, default=3.0, help="seconds (default: 3)")
+    parser.add_argument("--memory", type=int, default=128, help="MB (default: 128)")
+    parser.add_argument("--client-context", help="base64 of a JSON object (as boto3 sends it)")
+    parser.add_argument("--tenant-id", help="tenant id for multi-tenant functions")
+    parser.add_argument(
+        "--max-retries", type=int, default=2, help="Event: retries after a failure (default: 2)"
+    )
+    parser.add_argument(
+        "--retry-delays",
+        default="0,0",
+        help="Event: seconds before each retry, comma-separated (default: 0,0)",
+    )
+    parser.set_defaults(func=run)
+
+
+def _fail(code: str, message: str) -> int:
+    sys.stderr.write(f"lambent invoke: {code}: {message}\n")
+    return 2
+
+
+def _read_event(name: str) -> bytes:
+    if name == "-":
+        return sys.stdin.buffer.read()
+    with open(name, "rb") as f:
+        return f.read()
+
+
+def run(args: argparse.Namespace) -> int:
+    import anyio
+    import msgspec
+
+    from lambent._cli._load import load_object
+    from lambent._errors import ConfigurationError
+    from lambent._local import errors, logs
+    from lambent._local.context import decode_client_context
+    from lambent._local.model import (
+        ASYNC_REQUEST_LIMIT,
+        SYNC_REQUEST_LIMIT,
+        AsyncPolicy,
+        FunctionConfig,
+        Invocation,
+    )
+
+    try:
+        payload = _read_event(args.event)
+    except OSError as exc:
+        return _fail("InvalidRequestContentException", f"cannot read {args.event}: {exc}")
+    asynchronous = args.invocation_type == "Event"
+    limit = ASYNC_REQUEST_LIMIT if asynchronous else SYNC_REQUEST_LIMIT
+    if not payload.strip():
+        payload = b"{}"
+    try:
+        delays = tuple(float(d) for d in args.retry_delays.split(",") if d.strip())
+        if len(payload) > limit:
+            raise errors.too_large(len(payload), asynchronous, limit)
+        try:
+            msgspec.json.decode(payload)
+        except msgspec.DecodeError as exc:
+            raise errors.invalid_json(str(exc)) from None
+        client_context = decode_client_context(args.client_context)
+        obj = load_object(args.app)
+    except errors.ServiceError as exc:
+        return _fail(exc.code, exc.message)
+    except (ConfigurationError, ImportError, ValueError) as exc:
+        return _fail("ResourceNotFoundException", f"cannot load {args.app}: {exc}")
+    if args.invocation_type == "DryRun":
+        return 0
+    policy = AsyncPolicy(max_retries=args.max_retries, retry_delays=delays)
+    config = FunctionConfig(
+        name=args.name, target=args.app, timeout=args.timeout, memory_mb=args.memory, policy=policy
+    )
+    invocation = Invocation(
+        function=config.name,
+        payload=payload,
+        invoked_arn=config.arn,
+        client_context=None if asynchronous else client_context,
+        tenant_id=args.tenant_id,
+    )
+    tail = args.log_type == "Tail" and not asynchronous
+    logs.install(sys.stderr, sys.stderr, echo=not tail)
+    try:
+        if asynchronous:
+            record = anyio.run(_run_event, config, obj, invocation)
+        else:
+            result = anyio.run(_run_sync, config, obj, invocation)
+    finally:
+        logs.uninstall()
+    if asynchronous:
+        _write(json.dumps(record, ensure_ascii=False).encode())
+        return 0 if record["requestContext"]["condition"] == "Success" else 1
+    if tail:
+        sys.stderr.write(result.log.encode()[-4096:].decode(errors="ignore"))
+        sys.stderr.flush()
+    _write(result.payload)
+    return 1 if result.failed else 0
+
+
+def _write(payload: bytes) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(payload + b"\n")
+    sys.stdout.buffer.flush()
+
+
+async def _run_sync(config: Any, obj: Any, invocation: Any) -> Any:
+    from lambent._local.inprocess import InProcessRunner
+
+    runner = InProcessRunner(config, obj)
+    try:
+        return await runner.run(invocation)
+    finally:
+        await runner.aclose()
+
+
+class _Keep:
+    """A destination that keeps the record (the command prints it)."""
+
+    description = "stdout"
+
+    def __init__(self) -> None:
+        self.record: dict[str, Any] | None = None
+
+    async def send(self, record: dict[str, Any]) -> None:
+        self.record = record
+
+
+async def _run_event(config: Any, obj: Any, invocation: Any) -> dict[str, Any]:
+    import anyio
+
+    from lambent._local.async_queue import EventQueue
+    from lambent._local.function import LocalFunction
+    from lambent._local.inprocess import InProcessRunner
+
+    keep = _Keep()
+    queue = EventQueue(LocalFunction(config, InProcessRunner(config, obj)), keep, keep)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(queue.run)
+        queue.submit(invocation)
+        await queue.wait_idle()
+        queue.stop()
+    assert keep.record is not None
+    return keep.record

@@ -1,0 +1,235 @@
+"""``lambent serve``: a local Lambda with the real Invoke API (and Runtime API).
+
+Point boto3, the AWS CLI or any SDK at it (``endpoint_url=http://127.0.0.1:PORT``) and
+invoke functions with ``RequestResponse``, ``Event`` or ``DryRun``. Functions run in this
+process by default; ``--runtime-api`` runs each in unmodified ``python -m awslambdaric``
+worker processes that poll this server's Runtime API, as in Lambda.
+
+Options written ``[NAME=]VALUE`` apply to one function when prefixed with its name, to
+every function otherwise. Event invocations are retried as Lambda retries them (2
+retries, about 1 and 2 minutes apart, events older than 6 hours dropped);
+``--time-scale 0.001`` makes those minutes milliseconds for local work. Ctrl-C stops
+gracefully: running invocations finish, queued events are counted and left.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from dataclasses import replace
+from typing import Any
+
+_EPILOG = """destinations (--on-success / --on-failure):
+  path/to/file.jsonl                         one JSON record per line
+  arn:aws:sqs:REGION:ACCOUNT:QUEUE or a URL   an SQS queue (aiobotocore)
+  arn:aws:sns:REGION:ACCOUNT:TOPIC           an SNS topic
+  arn:aws:events:REGION:ACCOUNT:event-bus/B  an EventBridge bus
+  arn:aws:lambda:REGION:ACCOUNT:function:F   function F of this server (asynchronously)
+"""
+
+
+def add_parser(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "serve",
+        help="serve the Lambda Invoke API (and Runtime API) locally",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("app", metavar="APP", nargs="?", help="the app of function --name")
+    parser.add_argument("--name", default="function", help="name of APP (default: function)")
+    parser.add_argument(
+        "--function",
+        action="append",
+        default=[],
+        metavar="NAME=APP",
+        help="one more function (repeatable)",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9001, help="0 picks a free port")
+    parser.add_argument(
+        "--runtime-api",
+        "--out-of-process",
+        dest="runtime_api",
+        action="store_true",
+        help="run functions in awslambdaric worker processes over the Runtime API",
+    )
+    each = "[NAME=]"
+    parser.add_argument("--timeout", action="append", default=[], metavar=each + "SECONDS")
+    parser.add_argument("--memory", action="append", default=[], metavar=each + "MB")
+    parser.add_argument(
+        "--concurrency",
+        action="append",
+        default=[],
+        metavar=each + "N",
+        help="invocations at once (default 10); more synchronous calls get 429",
+    )
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--max-retries", action="append", default=[], metavar=each + "N")
+    parser.add_argument(
+        "--retry-delays", action="append", default=[], metavar=each + "S[,S...]"
+    )
+    parser.add_argument("--max-event-age", action="append", default=[], metavar=each + "S")
+    parser.add_argument("--time-scale", type=float, default=1.0, metavar="FACTOR")
+    parser.add_argument("--on-success", action="append", default=[], metavar=each + "DEST")
+    parser.add_argument("--on-failure", action="append", default=[], metavar=each + "DEST")
+    parser.add_argument("--aws-endpoint-url", help="endpoint for SQS/SNS/EventBridge destinations")
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--account-id", default="123456789012")
+    parser.add_argument("--shutdown-timeout", type=float, default=60.0, metavar="SECONDS")
+    parser.add_argument("-v", "--verbose", action="store_true", help="report every Event outcome")
+    parser.set_defaults(func=run)
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _per_function(values: list[str], names: list[str], what: str) -> dict[str | None, str]:
+    """``["5", "orders=10"]`` -> ``{None: "5", "orders": "10"}``."""
+    found: dict[str | None, str] = {}
+    for value in values:
+        name, sep, rest = value.partition("=")
+        if sep and name in names:
+            found[name] = rest
+        elif sep and name.isidentifier() and what != "destination":
+            raise _UsageError(f"--{what}: no function named {name!r}")
+        else:
+            found[None] = value
+    return found
+
+
+def _configs(args: argparse.Namespace) -> list[Any]:
+    from lambent._local.model import AsyncPolicy, FunctionConfig
+
+    targets: dict[str, str] = {}
+    if args.app:
+        targets[args.name] = args.app
+    for spec in args.function:
+        name, sep, target = spec.partition("=")
+        if not sep or not name or not target:
+            raise _UsageError(f"--function wants NAME=APP, not {spec!r}")
+        targets[name] = target
+    if not targets:
+        raise _UsageError("name an APP or give --function NAME=APP")
+    names = list(targets)
+    options = {
+        key: _per_function(getattr(args, key), names, key.replace("_", "-"))
+        for key in ("timeout", "memory", "concurrency", "max_retries", "retry_delays")
+        + ("max_event_age",)
+    }
+    success = _per_function(args.on_success, names, "destination")
+    failure = _per_function(args.on_failure, names, "destination")
+    env = dict(item.partition("=")[::2] for item in args.env)
+
+    def pick(key: str, name: str) -> str | None:
+        table = options[key]
+        return table.get(name, table.get(None))
+
+    configs = []
+    for name, target in targets.items():
+        policy = AsyncPolicy(time_scale=args.time_scale)
+        if (value := pick("max_retries", name)) is not None:
+            policy = replace(policy, max_retries=int(value))
+        if (value := pick("retry_delays", name)) is not None:
+            delays = tuple(float(d) for d in value.split(",") if d.strip())
+            policy = replace(policy, retry_delays=delays)
+        if (value := pick("max_event_age", name)) is not None:
+            policy = replace(policy, max_event_age=float(value))
+        policy = replace(
+            policy,
+            on_success=success.get(name, success.get(None)),
+            on_failure=failure.get(name, failure.get(None)),
+        )
+        config = FunctionConfig(
+            name=name,
+            target=target,
+            mode="awslambdaric" if args.runtime_api else "in-process",
+            region=args.region,
+            account_id=args.account_id,
+            environment=env,
+            policy=policy,
+        )
+        for key, field, cast in (
+            ("timeout", "timeout", float),
+            ("memory", "memory_mb", int),
+            ("concurrency", "concurrency", int),
+        ):
+            if (value := pick(key, name)) is not None:
+                config = replace(config, **{field: cast(value)})
+        if config.concurrency < 1:
+            raise _UsageError(f"--concurrency for {name} must be at least 1")
+        configs.append(config)
+    return configs
+
+
+def run(args: argparse.Namespace) -> int:
+    import anyio
+
+    from lambent._errors import ConfigurationError
+
+    try:
+        configs = _configs(args)
+    except (_UsageError, ValueError) as exc:
+        sys.stderr.write(f"lambent serve: {exc}\n")
+        return 2
+    try:
+        return anyio.run(_serve, args, configs)
+    except ConfigurationError as exc:
+        sys.stderr.write(f"lambent serve: {exc}\n")
+        return 2
+    except OSError as exc:
+        sys.stderr.write(f"lambent serve: cannot listen on {args.host}:{args.port}: {exc}\n")
+        return 1
+
+
+async def _serve(args: argparse.Namespace, configs: list[Any]) -> int:
+    import anyio
+
+    from lambent._local.server import LocalLambda, ShutdownReport
+
+    server = LocalLambda(
+        configs,
+        host=args.host,
+        port=args.port,
+        aws_endpoint_url=args.aws_endpoint_url,
+        shutdown_timeout=args.shutdown_timeout,
+        verbose=args.verbose,
+    )
+    reports: list[ShutdownReport] = []
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async with anyio.create_task_group() as tg:
+
+            async def serve(*, task_status: anyio.abc.TaskStatus[str]) -> None:
+                reports.append(await server.serve(task_status=task_status))
+                tg.cancel_scope.cancel()  # the server is done: stop watching signals
+
+            url = await tg.start(serve)
+            _banner(server, url, configs)
+            async for _ in signals:
+                if server.stop_requested:
+                    server.say("second signal: stopping now")
+                    tg.cancel_scope.cancel()
+                    break
+                server.say("stopping (Ctrl-C again to force)")
+                server.stop()
+    if not reports:
+        return 130
+    report = reports[0]
+    detail = ", ".join(f"{name}: {n}" for name, n in report.left_by_function.items())
+    server.say(
+        f"stopped after {report.waited} running invocation(s); "
+        f"{report.left} queued async event(s) were left" + (f" ({detail})" if detail else "")
+    )
+    return 0
+
+
+def _banner(server: Any, url: str, configs: list[Any]) -> None:
+    mode = "awslambdaric workers" if configs[0].mode == "awslambdaric" else "in-process"
+    server.say(f"Lambda Invoke API at {url} ({mode}); Ctrl-C to stop")
+    for cfg in configs:
+        server.say(
+            f"  {cfg.name}: {cfg.target}  timeout={cfg.timeout:g}s memory={cfg.memory_mb}MB "
+            f"concurrency={cfg.concurrency}  POST {url}/2015-03-31/functions/{cfg.name}/invocations"
+        )

@@ -1,0 +1,101 @@
+"""Direct invocations (``app.invoke``): custom payloads routed by a field or by type.
+
+``@app.invoke("resize")`` takes events whose ``action`` field (``field=`` to
+choose another) equals ``"resize"``. ``@app.invoke()`` takes events that decode
+into the handler's payload type; with several such routes the first whose type
+accepts the payload wins. The handler's return value is the function's result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from lambent._dispatch import Status, Work, run_batch
+from lambent._errors import ConfigurationError, RoutingError
+from lambent._inject import resolve
+from lambent._logging import Logger
+from lambent._routes import Route, RouteOptions
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from lambent._app import App
+
+
+def add_invoke_route(
+    app: App, fn: Callable[..., Any], name: str | None, field: str, threaded: bool
+) -> Route:
+    where = "invoke route" + (f" ({field}={name!r})" if name is not None else " (by payload type)")
+    plan = resolve(fn, where=where, item_type=None, event_type=None, payload_format="python")
+    if name is None and plan.payload is None:
+        raise ConfigurationError(
+            f"{where}: {plan.name} declares no payload type to route by; "
+            "give a name (`@app.invoke('action-name')`) or annotate the payload"
+        )
+    filters: tuple[tuple[str, Any], ...] = (
+        (("field", field), ("name", name))
+        if name is not None
+        else (("type", plan.payload.annotation if plan.payload else None),)
+    )
+    route = Route(
+        kind="direct",
+        filters=filters,
+        matches=lambda key: True,
+        plan=plan,
+        options=RouteOptions(threaded=threaded),
+    )
+    return app.routes.add(route)
+
+
+def _choose(app: App, event: Any) -> Route:
+    routes = app.routes.routes("direct")
+    typed: list[Route] = []
+    looked: dict[str, str] = {}
+    for route in routes:
+        filters = dict(route.filters)
+        if "name" in filters:
+            field = filters["field"]
+            value = event.get(field) if isinstance(event, Mapping) else None
+            looked[field] = repr(value)
+            if value == filters["name"]:
+                return route
+        else:
+            typed.append(route)
+    if len(typed) == 1:
+        return typed[0]
+    for route in typed:
+        payload = route.plan.payload
+        assert payload is not None and payload.decoder is not None
+        try:
+            payload.decoder(event)
+        except (msgspec.ValidationError, TypeError, ValueError):
+            continue
+        return route
+    if typed:
+        looked["payload types"] = ", ".join(repr(dict(r.filters)["type"]) for r in typed)
+    raise RoutingError("direct", looked or {"routes": "no app.invoke routes"})
+
+
+async def handle_direct(app: App, event: Any, context: Any, log: Logger) -> Any:
+    from lambent._handle import budget, make_call
+
+    route = _choose(app, event)
+    request_id = getattr(context, "aws_request_id", None) or "direct"
+    work = Work(index=0, item_id=request_id, item=event, route=route)
+    work.call = make_call(route.plan, None, event, context, log)
+    work.is_async = route.plan.is_async
+    work.threaded = route.options.threaded and not route.plan.is_async
+    await run_batch([work], concurrency=1, budget=budget(app, context))
+    if work.status is not Status.SUCCEEDED:
+        assert work.error is not None
+        log.error(
+            "invocation failed",
+            error=f"{type(work.error).__name__}: {work.error}",
+            handler=route.plan.name,
+            exc_info=work.error,
+        )
+        raise work.error
+    return work.result

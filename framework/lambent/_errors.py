@@ -1,0 +1,78 @@
+"""lambent's exceptions.
+
+Every exception lambent raises on purpose derives from :class:`LambentError`::
+
+    LambentError
+    ├── ConfigurationError   a route or an option is wrong; raised when the decorator runs
+    ├── RoutingError         no route matches an event or a record
+    ├── DecodeError          an event, record or payload does not decode into its declared type
+    │   └── EventDecodeError the whole event is not a valid event of its source
+    ├── BatchFailedError     a batch source without partial responses (Amazon MQ) had failures
+    └── ResponseTooLargeError a response would exceed a Lambda or service limit
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class LambentError(Exception):
+    """Base of every exception lambent raises on purpose."""
+
+
+class ConfigurationError(LambentError):
+    """A route, handler signature or option cannot work; raised at registration."""
+
+
+class RoutingError(LambentError):
+    """No route matches an event (or one of its records).
+
+    ``source`` is the detected kind, ``keys`` what the router looked at (for
+    example ``{"queue": "arn:aws:sqs:...:orders"}``).
+    """
+
+    def __init__(self, source: str, keys: dict[str, str], message: str | None = None) -> None:
+        self.source = source
+        self.keys = dict(keys)
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.keys.items()) or "no keys"
+        super().__init__(message or f"no route for this {source} event ({shown})")
+
+
+class DecodeError(LambentError):
+    """A record or payload does not decode into its declared type.
+
+    ``record_id`` names the record (message id, sequence number, ...; ``None`` for
+    a whole event), ``path`` the JSON path of the bad field (``$.order.qty``).
+    """
+
+    def __init__(self, message: str, *, record_id: str | None = None, path: str = "$") -> None:
+        self.record_id = record_id
+        self.path = path
+        self.reason = message
+        where = f"record {record_id!r}" if record_id is not None else "event"
+        super().__init__(f"{where}: {message} (at {path})")
+
+
+class EventDecodeError(DecodeError):
+    """The event as a whole is not a valid event of its detected source."""
+
+
+class BatchFailedError(LambentError):
+    """Some records of a batch without partial responses failed; the whole batch is retried."""
+
+    def __init__(self, source: str, failed_ids: Sequence[str]) -> None:
+        self.source = source
+        self.failed_ids = list(failed_ids)
+        super().__init__(
+            f"{len(self.failed_ids)} {source} record(s) failed, the whole batch will be retried: "
+            + ", ".join(self.failed_ids)
+        )
+
+
+class ResponseTooLargeError(LambentError):
+    """A response is larger than the service accepts."""
+
+    def __init__(self, what: str, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(f"{what} is {size} bytes, over the {limit}-byte limit")

@@ -1,0 +1,222 @@
+"""Handler signatures, resolved once when a decorator runs.
+
+A handler declares what it needs by annotation. :func:`resolve` turns its
+signature into a :class:`HandlerPlan`: for every parameter, which *slot* feeds it
+(the item, the whole event, the decoded payload, the Lambda context, a bound
+logger, ...), plus one reusable payload decoder. Nothing is inspected per record.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from lambent._context import LambdaContext
+from lambent._decode import Decoder, build_decoder
+from lambent._errors import ConfigurationError
+from lambent._logging import Logger
+from lambent.sources._base import PayloadFormat
+
+
+class Slot(enum.Enum):
+    """Where a parameter's value comes from."""
+
+    ITEM = "item"  # the record / event Struct of the source
+    EVENT = "event"  # the whole event Struct
+    ITEMS = "items"  # the whole batch, a list of item Structs
+    PAYLOAD = "payload"  # the item's payload decoded into the declared type
+    NAMED = "named"  # a source-specific named value (e.g. DynamoDB ``old_image``)
+    CONTEXT = "context"  # the Lambda context
+    LOGGER = "logger"  # a logger bound to the invocation and the record
+    STATE = "state"  # tumbling-window state
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    slot: Slot
+    decoder: Decoder | None = None
+    #: for NAMED: reads the raw value from the item
+    getter: Callable[[Any], Any] | None = None
+    annotation: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerPlan:
+    """A handler with its resolved parameters."""
+
+    fn: Callable[..., Any]
+    name: str
+    is_async: bool
+    params: tuple[Param, ...]
+    payload: Param | None = None
+    wants: frozenset[Slot] = field(default_factory=frozenset)
+
+    def describe(self) -> str:
+        inner = ", ".join(f"{p.name}: {p.slot.value}" for p in self.params)
+        return f"{self.name}({inner})"
+
+
+def _qualname(fn: Callable[..., Any]) -> str:
+    module = getattr(fn, "__module__", None) or "?"
+    return f"{module}.{getattr(fn, '__qualname__', repr(fn))}"
+
+
+def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    localns: dict[str, Any] = {}
+    code = getattr(fn, "__code__", None)
+    closure = getattr(fn, "__closure__", None)
+    if code is not None and closure:
+        for var, cell in zip(code.co_freevars, closure, strict=False):
+            try:
+                localns[var] = cell.cell_contents
+            except ValueError:
+                continue
+    try:
+        return typing.get_type_hints(fn, localns=localns or None)
+    except NameError as exc:
+        raise ConfigurationError(
+            f"{_qualname(fn)}: cannot resolve the annotation {exc.name!r}; "
+            "define the types handlers use at module level"
+        ) from None
+
+
+def is_context_type(ann: Any) -> bool:
+    return ann is LambdaContext or getattr(ann, "__name__", None) == "LambdaContext"
+
+
+def is_logger_type(ann: Any) -> bool:
+    if ann is Logger:
+        return True
+    module = getattr(ann, "__module__", "") or ""
+    return module == "structlog" or module.startswith("structlog.")
+
+
+Types = type[Any] | tuple[type[Any], ...] | None
+
+
+def _is_type(ann: Any, tp: Types) -> bool:
+    """``ann`` names the type ``tp`` (or one of them), a subclass, or a Struct base of it."""
+    if tp is None or not isinstance(ann, type):
+        return False
+    if issubclass(ann, tp):
+        return True
+    bases = tp if isinstance(tp, tuple) else (tp,)
+    return (
+        issubclass(ann, msgspec.Struct)
+        and ann is not msgspec.Struct
+        and any(issubclass(t, ann) for t in bases)
+    )
+
+
+def _is_sequence_of(ann: Any, item_type: Types) -> bool:
+    if item_type is None:
+        return False
+    origin = typing.get_origin(ann)
+    if origin not in (list, Sequence, tuple):
+        return False
+    args = typing.get_args(ann)
+    return bool(args) and _is_type(args[0], item_type)
+
+
+def resolve(
+    fn: Callable[..., Any],
+    *,
+    where: str,
+    item_type: Types,
+    event_type: Types,
+    payload_format: PayloadFormat = "json",
+    allow_payload: bool = True,
+    allow_items: bool = False,
+    named: Mapping[str, Callable[[Any], Any]] | None = None,
+    named_format: PayloadFormat = "python",
+    state: bool = False,
+) -> HandlerPlan:
+    """Resolve ``fn``'s parameters for a route (``where`` names it in errors)."""
+    if not callable(fn):
+        raise ConfigurationError(f"{where}: {fn!r} is not callable")
+    name = _qualname(fn)
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"{where}: cannot read the signature of {name}: {exc}") from None
+    hints = _hints(fn)
+    params: list[Param] = []
+    payload: Param | None = None
+    for p in sig.parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if p.kind is p.POSITIONAL_ONLY:
+            raise ConfigurationError(f"{where}: {name}: positional-only parameter {p.name!r}")
+        ann = hints.get(p.name, inspect.Parameter.empty)
+        label = f"{where}: {name}, parameter {p.name!r}"
+        param: Param
+        if ann is inspect.Parameter.empty:
+            if p.name == "context":
+                param = Param(p.name, Slot.CONTEXT)
+            elif p.name in ("logger", "log"):
+                param = Param(p.name, Slot.LOGGER)
+            elif state and p.name == "state":
+                param = Param(p.name, Slot.STATE)
+            elif allow_items and p.name in ("records", "batch"):
+                param = Param(p.name, Slot.ITEMS)
+            elif named and p.name in named:
+                dec = build_decoder(Any, named_format, label)
+                param = Param(p.name, Slot.NAMED, dec, named[p.name])
+            else:
+                ann = Any
+                param = Param(p.name, Slot.PAYLOAD, annotation=Any)
+        elif is_context_type(ann):
+            param = Param(p.name, Slot.CONTEXT)
+        elif is_logger_type(ann):
+            param = Param(p.name, Slot.LOGGER)
+        elif _is_type(ann, item_type):
+            param = Param(p.name, Slot.ITEM)
+        elif _is_type(ann, event_type):
+            param = Param(p.name, Slot.EVENT)
+        elif _is_sequence_of(ann, item_type):
+            if not allow_items:
+                raise ConfigurationError(f"{label}: a whole-batch parameter is not allowed here")
+            param = Param(p.name, Slot.ITEMS)
+        elif state and p.name == "state":
+            param = Param(p.name, Slot.STATE, annotation=ann)
+        elif named and p.name in named:
+            dec = build_decoder(ann, named_format, label)
+            param = Param(p.name, Slot.NAMED, dec, named[p.name], ann)
+        else:
+            param = Param(p.name, Slot.PAYLOAD, annotation=ann)
+        if param.slot is Slot.PAYLOAD:
+            if not allow_payload:
+                raise ConfigurationError(
+                    f"{label}: unknown annotation {ann!r}; this route can inject "
+                    "its source's Structs, the Lambda context and a logger"
+                )
+            if payload is not None:
+                raise ConfigurationError(
+                    f"{label}: a second payload parameter (the payload already goes to "
+                    f"{payload.name!r}); annotate it with a type lambent injects"
+                )
+            param = Param(
+                p.name, Slot.PAYLOAD, build_decoder(ann, payload_format, label), None, ann
+            )
+            payload = param
+        params.append(param)
+    slots = frozenset(p.slot for p in params)
+    if Slot.ITEMS in slots and (Slot.ITEM in slots or Slot.PAYLOAD in slots):
+        raise ConfigurationError(
+            f"{where}: {name} takes the whole batch and a single record; choose one"
+        )
+    return HandlerPlan(
+        fn=fn,
+        name=name,
+        is_async=inspect.iscoroutinefunction(fn),
+        params=tuple(params),
+        payload=payload,
+        wants=slots,
+    )

@@ -1,0 +1,183 @@
+"""Running a handler inside this process.
+
+The app named on the command line may be anything with a synchronous
+``handler(event, context)`` (a :class:`lambent.App`, or any object), a plain function
+``(event, context)``, or an object whose ``dispatch(event, context)`` is a coroutine
+function (a :class:`lambent.App` again). When ``dispatch`` exists it is awaited on this
+event loop, so invocations of one app run concurrently on one loop and a timeout really
+cancels them; otherwise ``handler`` runs in a worker thread, and a timed-out thread is
+abandoned (Python threads cannot be killed; its later output is dropped).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import anyio
+
+from lambent._errors import ConfigurationError
+from lambent._local import errors
+from lambent._local.context import LocalContext
+from lambent._local.logs import LogBuffer, capturing
+from lambent._local.model import (
+    LATEST,
+    RESPONSE_LIMIT,
+    FunctionConfig,
+    Invocation,
+    InvocationResult,
+)
+
+SyncHandler = Callable[[Any, Any], Any]
+AsyncHandler = Callable[[Any, Any], Awaitable[Any]]
+_Outcome = tuple[bool, Any]  # (succeeded, result or error document)
+
+
+class Runner(Protocol):
+    """What runs one attempt of an invocation: in this process or in a worker process."""
+
+    async def run(self, invocation: Invocation) -> InvocationResult: ...
+
+    async def aclose(self) -> None: ...
+
+
+def resolve_handler(obj: Any, where: str) -> tuple[SyncHandler | None, AsyncHandler | None]:
+    """Pick how to call ``obj``: ``(sync_handler, None)`` or ``(None, async_dispatch)``."""
+    dispatch = getattr(obj, "dispatch", None)
+    if dispatch is not None and inspect.iscoroutinefunction(dispatch):
+        return None, dispatch
+    handler = getattr(obj, "handler", None)
+    if callable(handler):
+        return handler, None
+    if callable(obj):
+        return obj, None
+    raise ConfigurationError(
+        f"{where} is neither a function (event, context) nor an object with handler()"
+    )
+
+
+def log_stream_name(instance: str) -> str:
+    return f"{datetime.now(UTC):%Y/%m/%d}/[{LATEST}]{instance}"
+
+
+def marshal(value: Any) -> tuple[bytes, str]:
+    """Encode a handler's return value as the Python runtime does (``bytes`` go out raw)."""
+    if isinstance(value, bytes | bytearray):
+        return bytes(value), "application/unknown"
+    return json.dumps(value, ensure_ascii=False).encode(), "application/json"
+
+
+def log_error(buffer: LogBuffer, doc: dict[str, Any]) -> None:
+    """The runtime's ``[ERROR]`` log event for a failed invocation (one line, ``\\r``-joined)."""
+    lines = [f"[ERROR] {doc.get('errorType', '')}: {doc.get('errorMessage', '')}"]
+    stack = doc.get("stackTrace")
+    if stack:
+        lines.append("Traceback (most recent call last):")
+        lines.extend(line for entry in stack for line in str(entry).splitlines())
+    buffer.write("\r".join(lines) + "\n")
+
+
+def _call_sync(handler: SyncHandler, event: Any, context: Any, buffer: LogBuffer) -> _Outcome:
+    with capturing(buffer):
+        try:
+            return True, handler(event, context)
+        except Exception as exc:
+            return False, errors.function_error(exc, exc.__traceback__, context.aws_request_id, 1)
+
+
+class InProcessRunner:
+    """Runs invocations of one function on this process's app object."""
+
+    def __init__(self, config: FunctionConfig, obj: Any) -> None:
+        self.config = config
+        self._sync, self._async = resolve_handler(obj, config.target)
+        self._threads = anyio.CapacityLimiter(max(1, config.concurrency))
+        self._stream = log_stream_name(f"{id(self):032x}"[-32:])
+
+    async def run(self, invocation: Invocation) -> InvocationResult:
+        cfg = self.config
+        buffer = LogBuffer(invocation.request_id)
+        buffer.start(LATEST)
+        event = json.loads(invocation.payload)
+        context = LocalContext.build(
+            request_id=invocation.request_id,
+            function_name=cfg.name,
+            version=LATEST,
+            invoked_arn=invocation.invoked_arn,
+            memory_mb=cfg.memory_mb,
+            log_group=cfg.log_group,
+            log_stream=self._stream,
+            deadline_ms=int((time.time() + cfg.timeout) * 1000),
+            client_context=invocation.client_context,
+            cognito_identity=invocation.cognito_identity,
+            tenant_id=invocation.tenant_id,
+        )
+        started = time.perf_counter()
+        outcome: _Outcome | None = None
+        with anyio.move_on_after(cfg.timeout):
+            outcome = await self._call(event, context, buffer)
+        duration = (time.perf_counter() - started) * 1000
+        if outcome is None:
+            doc = errors.timeout_error(invocation.request_id, cfg.timeout)
+            buffer.write(doc["errorMessage"] + "\n")
+            buffer.finish(duration, cfg.memory_mb, status="timeout")
+            return _failed(doc, buffer, duration)
+        ok, value = outcome
+        if ok:
+            try:
+                payload, content_type = marshal(value)
+            except (TypeError, ValueError) as exc:
+                ok, value = False, errors.error_document(
+                    f"Unable to marshal response: {exc}",
+                    "Runtime.MarshalError",
+                    request_id=invocation.request_id,
+                )
+            else:
+                if len(payload) > RESPONSE_LIMIT:
+                    ok, value = False, errors.response_too_large(len(payload), RESPONSE_LIMIT)
+        if not ok:
+            log_error(buffer, value)
+        buffer.finish(duration, cfg.memory_mb)
+        if not ok:
+            return _failed(value, buffer, duration)
+        return InvocationResult(
+            payload=payload, content_type=content_type, log=buffer.text(), duration_ms=duration
+        )
+
+    async def _call(self, event: Any, context: LocalContext, buffer: LogBuffer) -> _Outcome:
+        if self._async is not None:
+            with capturing(buffer):
+                try:
+                    return True, await self._async(event, context)
+                except Exception as exc:
+                    return False, errors.function_error(
+                        exc, exc.__traceback__, context.aws_request_id, 1
+                    )
+        assert self._sync is not None
+        return await anyio.to_thread.run_sync(
+            _call_sync,
+            self._sync,
+            event,
+            context,
+            buffer,
+            abandon_on_cancel=True,
+            limiter=self._threads,
+        )
+
+    async def aclose(self) -> None:
+        sys.stdout.flush()
+
+
+def _failed(doc: dict[str, Any], buffer: LogBuffer, duration: float) -> InvocationResult:
+    return InvocationResult(
+        payload=errors.encode(doc),
+        function_error="Unhandled",
+        error_type=str(doc.get("errorType", "")),
+        log=buffer.text(),
+        duration_ms=duration,
+    )

@@ -1,0 +1,209 @@
+"""The local Lambda server: functions, their event queues and the Invoke API, started and stopped.
+
+:meth:`LocalLambda.serve` runs until :meth:`LocalLambda.stop`; the stop is graceful:
+the listener closes, running invocations finish (synchronous callers get their answers,
+Event attempts reach their destinations), and the events still queued or waiting for a
+retry are counted in the returned :class:`ShutdownReport`. :class:`ServerThread` runs a
+server on a background event loop, for tests and for synchronous programs.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from concurrent.futures import Future
+from contextlib import AsyncExitStack, ExitStack
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+import anyio
+import anyio.abc
+import anyio.from_thread
+from aiohttp import web
+
+from lambent._cli._load import load_object
+from lambent._local import errors, invoke_api, logs
+from lambent._local.async_queue import EventQueue
+from lambent._local.destinations import AwsClients, Destination, parse_destination
+from lambent._local.function import FunctionTable, LocalFunction
+from lambent._local.inprocess import InProcessRunner, Runner
+from lambent._local.model import FunctionConfig, Invocation
+from lambent._local.worker import WorkerPool, bind
+
+
+@dataclass(frozen=True)
+class ShutdownReport:
+    """What a graceful stop found: invocations it waited for, async events it left."""
+
+    waited: int
+    left: int
+    left_by_function: dict[str, int]
+
+
+class LocalLambda:
+    """A local Lambda service running some functions."""
+
+    def __init__(
+        self,
+        functions: Sequence[FunctionConfig],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        aws_endpoint_url: str | None = None,
+        shutdown_timeout: float = 60.0,
+        output: TextIO | None = None,
+        verbose: bool = False,
+    ) -> None:
+        if not functions:
+            raise ValueError("a local Lambda needs at least one function")
+        self.configs = list(functions)
+        self.host = host
+        self.port = port
+        self.url = ""
+        self.functions = FunctionTable([])
+        self.queues: dict[str, EventQueue] = {}
+        self._endpoint_url = aws_endpoint_url
+        self._shutdown_timeout = shutdown_timeout
+        self._output = output or sys.stderr
+        self._verbose = verbose
+        self._stop: anyio.Event | None = None
+        self._stop_requested = False
+
+    # -- the Invoke API backend -------------------------------------------------------
+
+    def submit_event(self, function: LocalFunction, invocation: Invocation) -> None:
+        queue = self.queues[function.config.name]
+        try:
+            queue.submit(invocation)
+        except RuntimeError:
+            raise errors.service_unavailable("the local Lambda is shutting down") from None
+
+    def _submit_local(self, name: str, payload: bytes) -> None:
+        function = self.functions.get(name)
+        if function is None:
+            self.say(f"destination function {name!r} is not served here; record dropped")
+            return
+        self.queues[name].submit(
+            Invocation(function=name, payload=payload, invoked_arn=function.config.arn)
+        )
+
+    def say(self, message: str) -> None:
+        self._output.write(f"lambent: {message}\n")
+        self._output.flush()
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_requested
+
+    def stop(self) -> None:
+        """Begin a graceful stop (call on the server's event loop)."""
+        self._stop_requested = True
+        if self._stop is not None:
+            self._stop.set()
+
+    def _runner(self, config: FunctionConfig, tg: anyio.abc.TaskGroup) -> Runner:
+        if config.mode == "awslambdaric":
+            return WorkerPool(config, tg, self._output, self.host)
+        return InProcessRunner(config, load_object(config.target))
+
+    def _destination(self, spec: str | None, clients: AwsClients) -> Destination | None:
+        if spec is None:
+            return None
+        return parse_destination(spec, clients, self._submit_local)
+
+    async def serve(
+        self, *, task_status: anyio.abc.TaskStatus[str] = anyio.TASK_STATUS_IGNORED
+    ) -> ShutdownReport:
+        """Serve until :meth:`stop`; ``task_status`` receives the base URL once listening."""
+        self._stop = anyio.Event()
+        if self._stop_requested:
+            self._stop.set()
+        logs.install(self._output, self._output)
+        try:
+            async with AsyncExitStack() as stack, anyio.create_task_group() as tg:
+                clients = AwsClients(stack, self._endpoint_url)
+                report = self.say if self._verbose else None
+                functions = [LocalFunction(cfg, self._runner(cfg, tg)) for cfg in self.configs]
+                self.functions = FunctionTable(functions)
+                for function in functions:
+                    policy = function.config.policy
+                    self.queues[function.config.name] = EventQueue(
+                        function,
+                        self._destination(policy.on_success, clients),
+                        self._destination(policy.on_failure, clients),
+                        report,
+                    )
+                    tg.start_soon(self.queues[function.config.name].run)
+                runner = web.AppRunner(
+                    invoke_api.build_app(self),
+                    access_log=None,
+                    shutdown_timeout=self._shutdown_timeout,
+                )
+                try:
+                    await runner.setup()
+                    sock = bind(self.host, self.port)
+                    self.port = int(sock.getsockname()[1])
+                    host = f"[{self.host}]" if ":" in self.host else self.host
+                    self.url = f"http://{host}:{self.port}"
+                    await web.SockSite(runner, sock).start()
+                    task_status.started(self.url)
+                    await self._stop.wait()
+                    return await self._shutdown(runner, functions)
+                finally:
+                    with anyio.CancelScope(shield=True):
+                        if runner.server is not None:
+                            await runner.cleanup()
+                        for function in functions:
+                            await function.runner.aclose()
+                    tg.cancel_scope.cancel()
+        finally:
+            logs.uninstall()
+
+    async def _shutdown(
+        self, runner: web.AppRunner, functions: list[LocalFunction]
+    ) -> ShutdownReport:
+        running = sum(f.running for f in functions)
+        for queue in self.queues.values():
+            queue.stop()
+        if running:
+            self.say(f"stopping: waiting for {running} running invocation(s)")
+        await runner.cleanup()
+        for queue in self.queues.values():
+            await queue.wait_stopped()
+        left = {name: queue.pending for name, queue in self.queues.items() if queue.pending}
+        return ShutdownReport(running, sum(left.values()), left)
+
+
+class ServerThread:
+    """Run a :class:`LocalLambda` on an event loop in a background thread.
+
+    ``with ServerThread(server) as url: ...`` serves at ``url`` inside the block and stops
+    gracefully at its end; :attr:`report` then holds the :class:`ShutdownReport`.
+    """
+
+    def __init__(self, server: LocalLambda) -> None:
+        self.server = server
+        self.report: ShutdownReport | None = None
+        self._stack = ExitStack()
+        self._portal: anyio.from_thread.BlockingPortal | None = None
+        self._future: Future[ShutdownReport] | None = None
+
+    def __enter__(self) -> str:
+        self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
+        self._future, url = self._portal.start_task(self.server.serve)
+        return str(url)
+
+    def call(self, func: Any, *args: Any) -> Any:
+        """Call ``func(*args)`` on the server's loop (sync or async) and return its result."""
+        assert self._portal is not None
+        return self._portal.call(func, *args)
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            if self._portal is not None and self._future is not None:
+                self._portal.call(self.server.stop)
+                self.report = self._future.result(timeout=120)
+        finally:
+            self._stack.close()

@@ -1,0 +1,21 @@
+"""The Lambda handler worker processes use when the app is not a plain function.
+
+awslambdaric loads ``lambent._local.shim.handler``; importing this module loads the app
+named in ``LAMBENT_LOCAL_APP`` (``module:attr`` or ``path.py:attr``), so a broken app
+fails the runtime's init phase exactly as it would in Lambda.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from lambent._cli._load import load_object
+
+_app = load_object(os.environ["LAMBENT_LOCAL_APP"])
+_entry = getattr(_app, "handler", None) or _app
+
+
+def handler(event: Any, context: Any) -> Any:
+    """Call the app's synchronous Lambda entry point."""
+    return _entry(event, context)

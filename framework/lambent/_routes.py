@@ -1,0 +1,121 @@
+"""The explicit route table that every decorator adds to.
+
+A :class:`Route` says which events of a source kind it takes (``filters``, shown in
+``lambent routes`` and compared for conflicts, and ``matches``, a predicate over the
+source's route key), which handler runs, and with which options. Routes are
+tried most specific first (more filters), then in registration order; the first
+match wins, and the answer for a route key is cached. Two routes with equally many
+filters that could take the same event conflict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from lambent._errors import ConfigurationError
+from lambent._inject import HandlerPlan
+
+OnDecodeError = Literal["fail", "drop"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RouteOptions:
+    """Per-route options (``None``: the app's default)."""
+
+    concurrency: int | None = None
+    on_decode_error: OnDecodeError = "fail"
+    threaded: bool = False
+    #: SQS FIFO: stop the whole batch at the first failure (AWS's documented rule)
+    strict_order: bool = False
+    #: Kinesis / DynamoDB: one record at a time per shard instead of per partition key
+    sequential: bool = False
+    #: Kinesis / DynamoDB tumbling-window handler
+    window: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Route:
+    kind: str
+    filters: tuple[tuple[str, Any], ...]
+    matches: Callable[[Hashable], bool]
+    plan: HandlerPlan
+    options: RouteOptions = field(default_factory=RouteOptions)
+
+    @property
+    def catch_all(self) -> bool:
+        return not self.filters
+
+    def describe(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.filters) or "*"
+        return f"{self.kind}({shown}) -> {self.plan.name}"
+
+
+class RouteTable:
+    """Routes by source kind, with conflict checks and cached matching."""
+
+    def __init__(self) -> None:
+        self._routes: dict[str, list[Route]] = {}
+        self._cache: dict[tuple[str, Hashable], Route | None] = {}
+        self._frozen = False
+
+    def __iter__(self) -> Iterator[Route]:
+        for routes in self._routes.values():
+            yield from routes
+
+    def __len__(self) -> int:
+        return sum(len(r) for r in self._routes.values())
+
+    def kinds(self) -> frozenset[str]:
+        return frozenset(self._routes)
+
+    def routes(self, kind: str) -> list[Route]:
+        return self._routes.get(kind, [])
+
+    def freeze(self) -> None:
+        self._frozen = True
+
+    def add(self, route: Route, *, overlaps: Callable[[Route, Route], bool] | None = None) -> Route:
+        """Add a route; raise ConfigurationError naming both routes on a conflict."""
+        if self._frozen:
+            raise ConfigurationError(
+                f"cannot add {route.describe()}: the app has started handling events; "
+                "register every route before the first invocation"
+            )
+        existing = self._routes.setdefault(route.kind, [])
+        for other in existing:
+            same = other.filters == route.filters
+            if same or (overlaps is not None and overlaps(other, route)):
+                raise ConfigurationError(
+                    f"route {route.describe()} conflicts with {other.describe()}: "
+                    "both would take the same events"
+                )
+        # more specific routes (more filters) are tried first; equals keep their order
+        at = next(
+            (i for i, r in enumerate(existing) if len(r.filters) < len(route.filters)),
+            len(existing),
+        )
+        existing.insert(at, route)
+        self._cache.clear()
+        return route
+
+    def match(self, kind: str, key: Hashable) -> Route | None:
+        """The first route of ``kind`` whose predicate accepts ``key`` (cached)."""
+        cache_key = (kind, key)
+        try:
+            return self._cache[cache_key]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable key: match without caching
+            return self._find(kind, key)
+        found = self._find(kind, key)
+        if len(self._cache) < 4096:
+            self._cache[cache_key] = found
+        return found
+
+    def _find(self, kind: str, key: Hashable) -> Route | None:
+        for route in self._routes.get(kind, ()):
+            if route.matches(key):
+                return route
+        return None

@@ -1,0 +1,103 @@
+"""HTTP, WebSocket, authorizer and Lambda@Edge decorators of the App.
+
+They register with the app's web router (``lambent.http``), created on first use
+so that apps without HTTP routes never import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from lambent._errors import ConfigurationError, RoutingError
+from lambent._logging import Logger
+from lambent.sources._base import SourceSpec
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+class WebRoutes:
+    """Mixin: the HTTP-family decorators of :class:`lambent.App`."""
+
+    _http: Any
+
+    def _web(self) -> Any:
+        if self._http is None:
+            from lambent.http import HttpRouter
+
+            self._http = HttpRouter(self)
+        return self._http
+
+    def route(
+        self, path: str, methods: Iterable[str] = ("GET",), **options: Any
+    ) -> Callable[[F], F]:
+        """Handle HTTP requests to ``path`` (a template like ``/orders/{order_id}``)."""
+        chosen = tuple(m.upper() for m in ([methods] if isinstance(methods, str) else methods))
+        unknown = [m for m in chosen if m not in HTTP_METHODS]
+        if unknown or not chosen:
+            raise ConfigurationError(f"route {path!r}: unknown HTTP methods {unknown or chosen}")
+
+        def decorator(fn: F) -> F:
+            self._web().add_route(chosen, path, fn, **options)
+            return fn
+
+        return decorator
+
+    def get(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ("GET",), **options)
+
+    def post(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ("POST",), **options)
+
+    def put(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ("PUT",), **options)
+
+    def patch(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ("PATCH",), **options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ("DELETE",), **options)
+
+    def head(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ("HEAD",), **options)
+
+    def options(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ("OPTIONS",), **options)
+
+    def websocket(self, route_key: str, **options: Any) -> Callable[[F], F]:
+        """Handle API Gateway WebSocket messages for ``route_key`` (``$connect``, ``$default``, ...)."""
+
+        def decorator(fn: F) -> F:
+            self._web().add_websocket(route_key, fn, **options)
+            return fn
+
+        return decorator
+
+    def authorizer(self, kind: str | None = None, **options: Any) -> Callable[[F], F]:
+        """Handle API Gateway Lambda authorizer requests (``kind``: ``TOKEN``, ``REQUEST``, ...)."""
+
+        def decorator(fn: F) -> F:
+            self._web().add_authorizer(kind, fn, **options)
+            return fn
+
+        return decorator
+
+    def edge(self, event_type: str, path: str | None = None, **options: Any) -> Callable[[F], F]:
+        """Handle CloudFront Lambda@Edge events of ``event_type`` (``viewer-request``, ...)."""
+
+        def decorator(fn: F) -> F:
+            self._web().add_edge(event_type, path, fn, **options)
+            return fn
+
+        return decorator
+
+    async def _web_dispatch(
+        self, spec: SourceSpec[Any, Any], event: Any, context: Any, log: Logger
+    ) -> Any:
+        if self._http is None:
+            raise RoutingError(
+                spec.kind, {"routes": "the app has no HTTP, WebSocket, authorizer or edge routes"}
+            )
+        return await self._http.dispatch(spec, event, context, log)

@@ -1,0 +1,161 @@
+"""The request an HTTP handler sees, whichever of the four HTTP sources delivered it.
+
+:class:`Request` is a thin, lazy view over the source's decoded Struct
+(:class:`~lambent.sources.apigw_rest.RestRequest`, ``HttpApiRequest``,
+``FunctionUrlRequest``, ``AlbRequest``): nothing but the method and path is computed
+unless a handler (or the router, for CORS and body limits) asks for it, and each part is
+computed once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+import msgspec
+
+from lambent.sources._http import Headers, QueryParams, body_payload, decode_body
+
+__all__ = ["ENCODED_PATH_SOURCES", "Request", "path_is_encoded"]
+
+#: sources that deliver the path still percent-encoded (HTTP APIs decode it)
+ENCODED_PATH_SOURCES = frozenset({"apigw-rest", "function-url", "alb"})
+
+#: sources behind API Gateway's 29-second integration timeout
+API_GATEWAY_SOURCES = frozenset({"apigw-rest", "apigw-http"})
+
+
+def path_is_encoded(source: str, event: Any) -> bool:
+    """True when ``event``'s path is still percent-encoded (REST, Function URLs, ALB)."""
+    if source == "apigw-rest":
+        return getattr(event, "version", None) != "1.0"  # HTTP API payload 1.0 decodes
+    return source in ENCODED_PATH_SOURCES
+
+
+class Request:
+    """One HTTP request.
+
+    ``source`` is the kind (``apigw-rest``, ``apigw-http``, ``function-url``, ``alb``),
+    ``event`` the source's Struct (for anything source-specific), ``context`` the Lambda
+    context. Headers are case-insensitive and multi-valued (``get_all``), query parameters
+    multi-valued, cookies a dict.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        event: Any,
+        context: Any = None,
+        path_params: Mapping[str, str] | None = None,
+        route: str | None = None,
+    ) -> None:
+        self.source = source
+        self.event = event
+        self.context = context
+        self.method: str = event.method
+        self.path: str = event.path or "/"
+        #: decoded path parameters, as strings (handlers get them converted)
+        self.path_params: Mapping[str, str] = path_params or {}
+        #: the matched template, e.g. ``/orders/{order_id}`` (``None`` before routing)
+        self.route = route
+
+    @cached_property
+    def headers(self) -> Headers:
+        return self.event.headers  # type: ignore[no-any-return]
+
+    @cached_property
+    def query(self) -> QueryParams:
+        return self.event.query  # type: ignore[no-any-return]
+
+    @cached_property
+    def cookies(self) -> Mapping[str, str]:
+        return self.event.cookies  # type: ignore[no-any-return]
+
+    @property
+    def raw_body(self) -> str | None:
+        """The body as delivered (base64 text when :attr:`is_base64_encoded`)."""
+        return self.event.body  # type: ignore[no-any-return]
+
+    @property
+    def is_base64_encoded(self) -> bool:
+        return bool(self.event.is_base64_encoded)
+
+    @cached_property
+    def body(self) -> bytes:
+        """The decoded body (``b""`` when none)."""
+        return decode_body(self.event.body, self.event.is_base64_encoded)
+
+    @property
+    def payload(self) -> str | bytes:
+        """What a declared body type decodes from: the text, or decoded bytes when base64."""
+        if "body" in self.__dict__:
+            return self.body
+        return body_payload(self.event.body, self.event.is_base64_encoded)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode()
+
+    def json(self) -> Any:
+        """The body parsed as JSON (raises ``msgspec.DecodeError`` when it is not)."""
+        return msgspec.json.decode(self.payload or b"null")
+
+    @property
+    def body_size(self) -> int:
+        """The decoded body size in bytes, without decoding base64 (estimated from its length)."""
+        raw = self.event.body
+        if not raw:
+            return 0
+        if self.event.is_base64_encoded:
+            return len(raw) * 3 // 4 - raw.count("=", -2)
+        return len(raw) if raw.isascii() else len(raw.encode())
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    @property
+    def request_id(self) -> str:
+        """The source's request id (ALB: the trace id), else the Lambda request id."""
+        return self.event.request_id or getattr(self.context, "aws_request_id", "") or ""
+
+    @property
+    def source_ip(self) -> str:
+        return self.event.source_ip  # type: ignore[no-any-return]
+
+    @property
+    def stage(self) -> str | None:
+        """The API stage (``None`` for ALB)."""
+        context = getattr(self.event, "request_context", None)
+        return getattr(context, "stage", None)
+
+    @cached_property
+    def authorizer(self) -> dict[str, Any]:
+        """What the API's authorizer passed on, as plain data (``{}`` when none).
+
+        REST / HTTP API 1.0: ``requestContext.authorizer`` (Cognito ``claims``, or a
+        Lambda authorizer's ``principalId`` and context). HTTP API 2.0 / Function URLs:
+        ``{"jwt": ..., "lambda": ..., "iam": ...}`` for whichever is present.
+        """
+        context = getattr(self.event, "request_context", None)
+        value = getattr(context, "authorizer", None)
+        if value is None:
+            return {}
+        if isinstance(value, msgspec.Struct):
+            built = msgspec.to_builtins(value)
+            return {k: v for k, v in built.items() if v is not None}
+        return dict(value)
+
+    @property
+    def claims(self) -> dict[str, Any]:
+        """JWT / Cognito claims (HTTP API JWT authorizer or REST Cognito authorizer)."""
+        auth = self.authorizer
+        jwt = auth.get("jwt")
+        if isinstance(jwt, dict):
+            return dict(jwt.get("claims") or {})
+        claims = auth.get("claims")
+        return dict(claims) if isinstance(claims, dict) else {}
+
+    def __repr__(self) -> str:
+        return f"Request({self.method} {self.path} via {self.source})"

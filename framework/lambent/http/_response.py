@@ -1,0 +1,190 @@
+"""What HTTP handlers return: :class:`Response`, plain values, and :class:`HTTPException`.
+
+Plain returns are converted by :func:`to_response`: a Struct, dataclass, dict or list
+becomes ``200`` JSON, ``str`` ``200 text/plain``, ``bytes`` ``200`` binary (base64 on the
+wire), ``None`` ``204``. A dict is always a JSON *body*, never an AWS proxy response: to set
+the status or headers, return a :class:`Response`.
+
+Errors answered by lambent itself (404, 405, 413, 422, 500, 504) have a small JSON body::
+
+    {"status": 422, "error": "Unprocessable Content", "message": "...", "path": "$.qty"}
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from http import HTTPStatus
+from typing import Any, Literal
+
+import msgspec
+
+from lambent.http._headers import HeaderInput, MutableHeaders
+
+__all__ = [
+    "SetCookie",
+    "HTTPException",
+    "RequestValidationError",
+    "Response",
+    "encode_body",
+    "error_response",
+    "reason",
+    "to_response",
+]
+
+_json = msgspec.json.Encoder()
+TEXT = "text/plain; charset=utf-8"
+JSON = "application/json"
+BINARY = "application/octet-stream"
+
+
+def reason(status: int) -> str:
+    """The reason phrase of ``status`` (``"Unknown"`` for codes without one)."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class SetCookie:
+    """A ``Set-Cookie`` value; ``str(cookie)`` renders it."""
+
+    name: str
+    value: str = ""
+    max_age: int | None = None
+    expires: datetime | None = None
+    path: str | None = "/"
+    domain: str | None = None
+    secure: bool = False
+    http_only: bool = False
+    same_site: Literal["Strict", "Lax", "None"] | None = None
+    partitioned: bool = False
+
+    def __str__(self) -> str:
+        parts = [f"{self.name}={self.value}"]
+        if self.max_age is not None:
+            parts.append(f"Max-Age={self.max_age}")
+        if self.expires is not None:
+            when = self.expires if self.expires.tzinfo else self.expires.replace(tzinfo=UTC)
+            parts.append(f"Expires={format_datetime(when.astimezone(UTC), usegmt=True)}")
+        if self.path:
+            parts.append(f"Path={self.path}")
+        if self.domain:
+            parts.append(f"Domain={self.domain}")
+        if self.secure or self.same_site == "None":
+            parts.append("Secure")
+        if self.http_only:
+            parts.append("HttpOnly")
+        if self.same_site:
+            parts.append(f"SameSite={self.same_site}")
+        if self.partitioned:
+            parts.append("Partitioned")
+        return "; ".join(parts)
+
+
+class Response:
+    """An HTTP response: status, headers (repeatable), cookies and a body.
+
+    ``body`` may be ``str`` (text), ``bytes`` (binary), or anything msgspec encodes as JSON
+    (Struct, dataclass, dict, list, ...). The ``content-type`` defaults from the body kind
+    unless ``media_type`` or a ``content-type`` header says otherwise. ``cookies`` are
+    ``Set-Cookie`` values (strings or :class:`SetCookie`); a ``Set-Cookie`` header works too.
+    """
+
+    __slots__ = ("body", "cookies", "headers", "media_type", "status")
+
+    def __init__(
+        self,
+        body: Any = None,
+        status: int = 200,
+        headers: HeaderInput = None,
+        *,
+        cookies: Iterable[str | SetCookie] = (),
+        media_type: str | None = None,
+    ) -> None:
+        self.body = body
+        self.status = status
+        self.headers = MutableHeaders(headers)
+        self.cookies: list[str] = [str(c) for c in cookies]
+        self.media_type = media_type
+
+    def set_cookie(self, name: str, value: str = "", **attributes: Any) -> None:
+        """Add a ``Set-Cookie`` (attributes as in :class:`SetCookie`)."""
+        self.cookies.append(str(SetCookie(name, value, **attributes)))
+
+    def delete_cookie(self, name: str, *, path: str | None = "/", domain: str | None = None) -> None:
+        """Ask the client to drop cookie ``name``."""
+        expired = datetime(1970, 1, 1, tzinfo=UTC)
+        self.cookies.append(str(SetCookie(name, "", max_age=0, expires=expired, path=path, domain=domain)))
+
+    def all_cookies(self) -> list[str]:
+        """``cookies`` plus any ``Set-Cookie`` headers."""
+        extra = self.headers.get_all("set-cookie")
+        return [*self.cookies, *extra] if extra else self.cookies
+
+    def __repr__(self) -> str:
+        return f"Response(status={self.status}, headers={self.headers!r}, body={self.body!r})"
+
+
+def encode_body(body: Any) -> tuple[str, bool, str | None]:
+    """``(wire text, is base64, default content type)`` of a body."""
+    if body is None:
+        return "", False, None
+    if isinstance(body, str):
+        return body, False, TEXT
+    if isinstance(body, bytes | bytearray | memoryview):
+        return base64.b64encode(body).decode("ascii"), True, BINARY
+    return _json.encode(body).decode(), False, JSON
+
+
+def to_response(value: Any) -> Response:
+    """A handler's return value as a :class:`Response`."""
+    if isinstance(value, Response):
+        return value
+    if value is None:
+        return Response(status=204)
+    return Response(value)
+
+
+class HTTPException(Exception):
+    """Raise to answer with ``status`` and a JSON error body (``message``, extra ``detail``)."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str | None = None,
+        *,
+        headers: HeaderInput = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.status = status
+        self.message = message or reason(status)
+        self.headers = headers
+        self.detail = dict(detail or {})
+        super().__init__(f"{status}: {self.message}")
+
+    def response(self) -> Response:
+        return error_response(self.status, self.message, self.headers, **self.detail)
+
+
+class RequestValidationError(HTTPException):
+    """422: a path, query, header or cookie parameter or the body does not decode.
+
+    ``where`` names the part (``"body"``, ``"query parameter 'limit'"``), ``path`` the
+    JSON path of the bad field inside it (``"$.items[0].qty"``).
+    """
+
+    def __init__(self, where: str, reason_text: str, path: str = "$") -> None:
+        self.where = where
+        self.path = path
+        super().__init__(422, f"{where}: {reason_text}", detail={"path": path})
+
+
+def error_response(status: int, message: str, headers: HeaderInput = None, **extra: Any) -> Response:
+    """The JSON error answer lambent gives for ``status``."""
+    body = {"status": status, "error": reason(status), "message": message, **extra}
+    return Response(body, status, headers)

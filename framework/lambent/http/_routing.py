@@ -1,0 +1,189 @@
+"""Path templates, compiled once, and matching that returns a value and never mutates.
+
+Template syntax (the API Gateway one): ``/orders/{order_id}``, a greedy last parameter
+``/files/{path+}`` (one or more segments), literal text around a parameter in a segment
+(``/reports/{day}.csv``). Parameters match one non-empty segment; converting them to the
+handler's annotated type is the parameter resolver's business, not the router's.
+
+Trailing slashes: a template's trailing slash is dropped at registration, and a request
+path's trailing slashes are ignored when matching, so ``/orders`` and ``/orders/`` reach
+the same route (no redirect: behind API Gateway a redirect would cost a round trip and
+REST and HTTP APIs already treat both as one resource).
+
+Encoded paths: REST APIs, Function URLs and ALB deliver the path still percent-encoded;
+HTTP APIs (payload 1.0 and 2.0) deliver it decoded. :func:`normalise` takes the flag and
+returns a path whose segments are decoded, with ``%`` and ``/`` *inside* a segment kept
+escaped, so that literal segments compare as text and parameter values are decoded exactly
+once (``%252F`` -> ``%2F``, never ``/``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+from urllib.parse import unquote
+
+from lambent._errors import ConfigurationError
+
+__all__ = ["Endpoint", "PathTemplate", "RouteMap", "compile_path", "normalise"]
+
+R = TypeVar("R")
+
+_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class PathTemplate:
+    """A compiled template: static ones are looked up by text, dynamic ones by regex."""
+
+    template: str
+    params: tuple[str, ...]
+    regex: re.Pattern[str] | None
+    greedy: bool
+    static_segments: int
+
+    @property
+    def is_static(self) -> bool:
+        return self.regex is None
+
+
+def compile_path(template: str) -> PathTemplate:
+    """Compile ``template``; ConfigurationError when it is not a valid path template."""
+    if not template.startswith("/"):
+        raise ConfigurationError(f"path template {template!r} must start with '/'")
+    path = template.rstrip("/") or "/"
+    pattern = ["^"]
+    params: list[str] = []
+    greedy = False
+    pos = 0
+    for found in _PARAM.finditer(path):
+        if greedy:
+            raise ConfigurationError(f"path template {template!r}: a greedy parameter must be last")
+        name, plus = found.group(1), found.group(2)
+        if name in params:
+            raise ConfigurationError(f"path template {template!r}: parameter {name!r} appears twice")
+        params.append(name)
+        pattern.append(re.escape(path[pos : found.start()]))
+        if plus:
+            if found.end() != len(path) or path[found.start() - 1] != "/":
+                raise ConfigurationError(
+                    f"path template {template!r}: {{{name}+}} must be a whole last segment"
+                )
+            greedy = True
+            pattern.append(f"(?P<{name}>.+)")
+        else:
+            pattern.append(f"(?P<{name}>[^/]+)")
+        pos = found.end()
+    rest = path[pos:]
+    if "{" in _PARAM.sub("", path) or "}" in _PARAM.sub("", path):
+        raise ConfigurationError(f"path template {template!r}: malformed parameter")
+    pattern.append(re.escape(rest) + "$")
+    static_segments = sum(1 for seg in path.split("/") if seg and "{" not in seg)
+    regex = re.compile("".join(pattern)) if params else None
+    return PathTemplate(path, tuple(params), regex, greedy, static_segments)
+
+
+def _escape_segment(segment: str) -> str:
+    return unquote(segment).replace("%", "%25").replace("/", "%2F")
+
+
+def normalise(path: str, encoded: bool) -> tuple[str, bool]:
+    """The path to match and whether matched parameter values still need one unquote."""
+    if len(path) > 1 and path[-1] == "/":
+        path = path.rstrip("/") or "/"
+    elif not path:
+        return "/", False
+    if not encoded or "%" not in path:
+        return path, False
+    return "/".join(_escape_segment(s) for s in path.split("/")), True
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint(Generic[R]):
+    """One path template and its routes by method; ``allow`` is the ``Allow`` header value."""
+
+    path: PathTemplate
+    routes: Mapping[str, R]
+    allow: str
+
+
+@dataclass(slots=True)
+class RouteMap(Generic[R]):
+    """Templates -> methods -> routes; built at registration, read-only once frozen."""
+
+    _building: dict[str, tuple[PathTemplate, dict[str, R]]] = field(default_factory=dict)
+    _static: dict[str, Endpoint[R]] = field(default_factory=dict)
+    _dynamic: tuple[Endpoint[R], ...] = ()
+    _frozen: bool = False
+
+    def add(self, methods: tuple[str, ...], template: str, route: R) -> PathTemplate:
+        if self._frozen:
+            raise ConfigurationError(
+                f"cannot add the route {template!r}: the app has started handling events"
+            )
+        compiled = compile_path(template)
+        entry = self._building.get(compiled.template)
+        if entry is None:
+            entry = self._building[compiled.template] = (compiled, {})
+        for method in methods:
+            if method in entry[1]:
+                raise ConfigurationError(f"route {method} {compiled.template} is registered twice")
+            entry[1][method] = route
+        self._frozen_view_stale()
+        return compiled
+
+    def _frozen_view_stale(self) -> None:
+        self._static = {}
+        self._dynamic = ()
+
+    def freeze(self) -> None:
+        self._build()
+        self._frozen = True
+
+    def _build(self) -> None:
+        static: dict[str, Endpoint[R]] = {}
+        dynamic: list[Endpoint[R]] = []
+        for compiled, by_method in self._building.values():
+            endpoint = Endpoint(compiled, dict(by_method), _allow(by_method))
+            if compiled.is_static:
+                static[compiled.template] = endpoint
+            else:
+                dynamic.append(endpoint)
+        # most specific first: fixed-length before greedy, more literal segments first
+        dynamic.sort(key=lambda e: (e.path.greedy, -e.path.static_segments))
+        self._static, self._dynamic = static, tuple(dynamic)
+
+    def endpoints(self) -> list[Endpoint[R]]:
+        if not self._frozen and not (self._static or self._dynamic):
+            self._build()
+        return [*self._static.values(), *self._dynamic]
+
+    def match(self, path: str, *, encoded: bool) -> tuple[Endpoint[R], dict[str, str]] | None:
+        """The endpoint for ``path`` and its decoded parameters, or None."""
+        if not self._frozen and not (self._static or self._dynamic) and self._building:
+            self._build()
+        target, unquote_params = normalise(path, encoded)
+        endpoint = self._static.get(target)
+        if endpoint is not None:
+            return endpoint, {}
+        for endpoint in self._dynamic:
+            regex = endpoint.path.regex
+            assert regex is not None
+            found = regex.match(target)
+            if found is not None:
+                params = found.groupdict()
+                if unquote_params:
+                    params = {k: unquote(v) if "%" in v else v for k, v in params.items()}
+                return endpoint, params
+        return None
+
+
+def _allow(by_method: Mapping[str, object]) -> str:
+    methods = set(by_method)
+    if "GET" in methods:
+        methods.add("HEAD")
+    methods.add("OPTIONS")
+    order = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+    return ", ".join(m for m in order if m in methods)

@@ -1,0 +1,119 @@
+"""The contract every event-source module fulfils.
+
+A source module (``lambent/sources/<name>.py``) declares, side by side:
+
+* ``detect(event)``: a cheap structural test on the raw event (top-level keys and
+  the first record only; LAMBDA.md §6). The registry in ``sources/__init__.py``
+  calls the detectors in a fixed order, so a detector may assume that the ones
+  before it said no.
+* msgspec Structs for the event and for the *item* a handler call is about (an
+  SQS message, a Kinesis record, an EventBridge event, one CloudWatch log event).
+* :class:`SourceSpec` values in a tuple named ``SPECS`` (usually one) that tell the dispatcher how to split the
+  event into items, name them, route them, order them and find their payload.
+
+Structs use snake_case attribute names renamed to the wire names, ``gc=False``
+(no reference cycles; much cheaper at 10,000 records) and ``frozen=True``.
+Timestamps keep their wire value in a field and are exposed as ``datetime``
+through properties; base64 payloads stay strings until a property decodes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Generic, Literal, TypeVar
+
+import msgspec
+
+EventT = TypeVar("EventT")
+ItemT = TypeVar("ItemT")
+
+#: How the payload of an item is encoded: ``"json"`` (str/bytes of JSON text, decoded
+#: with ``msgspec.json``) or ``"python"`` (already builtins, converted with
+#: ``msgspec.convert``).
+PayloadFormat = Literal["json", "python"]
+
+#: How a source's outcomes become the function's result (the dispatcher renders it):
+#: ``"batch"``: ``{"batchItemFailures": [...]}`` with ``item_id`` values;
+#: ``"firehose"``: Firehose transformation records; ``"all"``: any failure fails the
+#: invocation (async sources, Amazon MQ); ``"single"``: one item, the handler's return
+#: value is the result (direct invoke, EventBridge, SES sync); ``"http"``: an HTTP
+#: response rendered by the HTTP layer.
+ResponseMode = Literal["batch", "firehose", "all", "single", "http"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceSpec(Generic[EventT, ItemT]):
+    """How the dispatcher handles one source kind. One instance per module: ``SPEC``."""
+
+    #: the vocabulary word (DESIGN.md "Source kinds"), e.g. ``"sqs"``
+    kind: str
+    #: cheap structural test on the raw event
+    detect: Callable[[Mapping[str, Any]], bool]
+    #: Struct of the whole event; the raw dict is decoded with ``msgspec.convert``
+    event_type: type[EventT]
+    #: Struct handlers receive (a record, a log event, or the event itself)
+    item_type: type[ItemT]
+    #: the items of a decoded event, in delivery order
+    items: Callable[[EventT], Sequence[ItemT]]
+    #: the raw item values of the raw event, so that items can be decoded one by
+    #: one when the whole event does not decode (a bad record then fails alone).
+    #: ``None`` when the event is a single item.
+    raw_items: Callable[[Mapping[str, Any]], Sequence[Any]] | None
+    #: the identifier of an item in reports and logs (message id, sequence number)
+    item_id: Callable[[ItemT], str]
+    #: what routes match on for an item of an event (queue ARN, stream ARN, topic, ...);
+    #: route predicates are evaluated once per distinct key and cached for the batch
+    route_key: Callable[[EventT, ItemT], Hashable]
+    #: the payload a user's declared type is decoded from (``None``: no payload)
+    payload: Callable[[ItemT], Any] | None
+    payload_format: PayloadFormat = "json"
+    #: items whose keys are equal run in order; ``None`` (the function, or its result for
+    #: an item): independent
+    order_key: Callable[[ItemT], Hashable | None] | None = None
+    response: ResponseMode = "all"
+    #: the ``itemIdentifier`` value reported for a failed item when it is not the
+    #: plain ``item_id`` string (Kafka: ``{"partition": ..., "offset": ...}``)
+    report_id: Callable[[ItemT], Any] | None = None
+
+
+def epoch_ms(value: int | float | str) -> datetime:
+    """A timestamp in epoch milliseconds (int, float or digit string) as an aware UTC datetime."""
+    return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+
+
+def epoch_s(value: int | float | str) -> datetime:
+    """A timestamp in epoch seconds (possibly fractional) as an aware UTC datetime."""
+    return datetime.fromtimestamp(float(value), tz=UTC)
+
+
+def iso(value: str) -> datetime:
+    """An ISO-8601 timestamp (``Z`` or offset) as an aware datetime."""
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def first_record(event: Mapping[str, Any], key: str = "Records") -> Mapping[str, Any] | None:
+    """The first element of ``event[key]`` when it is a non-empty list of objects, else None."""
+    records = event.get(key)
+    if type(records) is list and records:
+        first = records[0]
+        if isinstance(first, Mapping):
+            return first
+    return None
+
+
+class TimeWindow(msgspec.Struct, frozen=True, gc=False):
+    """The ``window`` of a tumbling-window stream invocation (Kinesis, DynamoDB Streams)."""
+
+    start: str
+    end: str
+
+    @property
+    def start_at(self) -> datetime:
+        return iso(self.start)
+
+    @property
+    def end_at(self) -> datetime:
+        return iso(self.end)

@@ -1,0 +1,235 @@
+"""Shared pieces of the HTTP-shaped sources (API Gateway, Function URLs, ALB, Lambda@Edge).
+
+Every HTTP source decodes into its own wire Struct; this module gives them one normalised
+view, so the router and handlers never care which service delivered a request:
+
+* :class:`Headers`: case-insensitive, multi-valued, read-only mapping.
+* :class:`QueryParams`: case-sensitive, multi-valued, read-only mapping.
+* :func:`parse_cookies`, :func:`decode_body`, :func:`body_payload`.
+* :class:`HttpRequest`: the Protocol every HTTP request Struct satisfies.
+
+A multi-valued mapping's ``m[key]`` is the **last** value, as in the single-value maps AWS
+itself builds (ALB and REST APIs keep the last of repeated headers or parameters), so
+``m[key]`` agrees across single- and multi-value events; ``m.get_all(key)`` gives every
+value in arrival order.
+
+The request Structs are ``frozen`` and ``gc=False`` (so no ``cached_property``): their
+normalised properties (``headers``, ``query``, ``cookies``, ``body_bytes``) build a fresh
+value on each access. Bind it once (``headers = request.headers``) in hot code.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Protocol, Self
+from urllib.parse import parse_qsl, unquote_plus
+
+import msgspec
+
+__all__ = [
+    "CertValidity",
+    "ClientCert",
+    "Headers",
+    "HttpRequest",
+    "QueryParams",
+    "body_payload",
+    "decode_body",
+    "parse_cookies",
+    "str_map",
+]
+
+
+class QueryParams(Mapping[str, str]):
+    """A read-only multi-valued mapping; ``self[key]`` is the last value of ``key``."""
+
+    __slots__ = ("_index",)
+
+    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
+        index: dict[str, list[str]] = {}
+        for key, value in items:
+            index.setdefault(self._norm(key), []).append(value)
+        self._index = index
+
+    @staticmethod
+    def _norm(key: str) -> str:
+        return key
+
+    @classmethod
+    def from_maps(
+        cls,
+        single: Mapping[str, str | None] | None,
+        multi: Mapping[str, Sequence[str | None] | None] | None,
+        *,
+        unquote: bool = False,
+    ) -> Self:
+        """Merge AWS's single- and multi-value maps: for a key in both, the multi-value entry
+        wins. ``unquote`` form-decodes names and values (ALB passes them still encoded)."""
+        items: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for key, values in (multi or {}).items():
+            seen.add(cls._norm(key))
+            items.extend((key, v) for v in values or () if v is not None)
+        for key, value in (single or {}).items():
+            if value is not None and cls._norm(key) not in seen:
+                items.append((key, value))
+        if unquote:
+            items = [(unquote_plus(k), unquote_plus(v)) for k, v in items]
+        return cls(items)
+
+    @classmethod
+    def parse(cls, raw: str) -> Self:
+        """Parse a raw (still encoded) query string, without the leading ``?``."""
+        return cls(parse_qsl(raw.removeprefix("?"), keep_blank_values=True))
+
+    def __getitem__(self, key: str) -> str:
+        return self._index[self._norm(key)][-1]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._norm(key) in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def get_all(self, key: str) -> list[str]:
+        """Every value of ``key`` in arrival order (``[]`` when absent)."""
+        return list(self._index.get(self._norm(key), ()))
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        """Every ``(key, value)`` pair, repeated keys once per value."""
+        return [(k, v) for k, values in self._index.items() for v in values]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.multi_items()!r})"
+
+
+class Headers(QueryParams):
+    """Case-insensitive :class:`QueryParams`; names are stored and iterated lowercase."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def _norm(key: str) -> str:
+        return key.lower()
+
+
+def parse_cookies(values: Iterable[str]) -> dict[str, str]:
+    """Cookies from ``Cookie`` header values (or HTTP API's ``cookies`` entries).
+
+    Each value may hold several ``name=value`` pairs separated by ``;``. A pair without ``=``
+    is a value with an empty name (as browsers send it); a later duplicate name wins.
+    """
+    cookies: dict[str, str] = {}
+    for value in values:
+        for chunk in value.split(";"):
+            chunk = chunk.strip()
+            if not chunk:
+                continue
+            name, sep, val = chunk.partition("=")
+            if not sep:
+                name, val = "", name
+            val = val.strip()
+            if len(val) >= 2 and val[0] == val[-1] == '"':
+                val = val[1:-1]
+            cookies[name.strip()] = val
+    return cookies
+
+
+def decode_body(body: str | None, is_base64: bool) -> bytes:
+    """The body as bytes: base64-decoded when ``is_base64``, else UTF-8 encoded.
+
+    Lenient on purpose: a body flagged base64 that is not valid base64 is taken as text.
+    API Gateway never sends that, but hand-written test events (and widely copied sample
+    events) do, and failing the request on them would help nobody.
+    """
+    if not body:
+        return b""
+    if is_base64:
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            pass
+    return body.encode()
+
+
+def body_payload(body: str | None, is_base64: bool) -> str | bytes:
+    """What a handler's declared body type is decoded from: the text itself when it is not
+    base64 (no copy), else the decoded bytes (see :func:`decode_body`). ``""`` when absent."""
+    if is_base64:
+        return decode_body(body, True)
+    return body or ""
+
+
+class CertValidity(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """Validity window of a mutual-TLS client certificate (``"May 28 12:30:02 2019 GMT"``)."""
+
+    not_before: str = ""
+    not_after: str = ""
+
+
+class ClientCert(
+    msgspec.Struct,
+    frozen=True,
+    gc=False,
+    rename={
+        "client_cert_pem": "clientCertPem",
+        "subject_dn": "subjectDN",
+        "issuer_dn": "issuerDN",
+        "serial_number": "serialNumber",
+    },
+):
+    """The mutual-TLS client certificate API Gateway verified."""
+
+    client_cert_pem: str = ""
+    subject_dn: str = ""
+    issuer_dn: str = ""
+    serial_number: str = ""
+    validity: CertValidity | None = None
+
+
+class HttpRequest(Protocol):
+    """The normalised view every HTTP request Struct offers (REST, HTTP API, URL, ALB)."""
+
+    @property
+    def method(self) -> str:
+        """Upper-case HTTP method."""
+
+    @property
+    def path(self) -> str:
+        """The request path as the service reports it."""
+
+    @property
+    def headers(self) -> Headers: ...
+
+    @property
+    def query(self) -> QueryParams: ...
+
+    @property
+    def cookies(self) -> Mapping[str, str]: ...
+
+    @property
+    def path_params(self) -> Mapping[str, str]:
+        """Path parameters the service matched (``{}`` when none, always for ALB/URLs)."""
+
+    @property
+    def body_bytes(self) -> bytes: ...
+
+    @property
+    def source_ip(self) -> str: ...
+
+    @property
+    def request_id(self) -> str: ...
+
+    @property
+    def timestamp(self) -> datetime | None:
+        """When the service received the request (``None`` where it does not say: ALB)."""
+
+
+def str_map(value: Mapping[str, str | None] | None) -> dict[str, str]:
+    """A ``{str: str}`` copy of a nullable AWS map, dropping null values."""
+    return {k: v for k, v in (value or {}).items() if v is not None}

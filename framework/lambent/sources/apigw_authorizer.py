@@ -1,0 +1,248 @@
+"""API Gateway Lambda authorizer invocations (LAMBDA.md §6 rows 15 and 17).
+
+Three shapes, one spec each, all of kind ``"apigw-authorizer"``; the route key names the
+shape (:data:`AuthorizerType`):
+
+* ``"TOKEN"``: REST TOKEN authorizer, :class:`TokenAuthorizerEvent`
+  (``type``, ``authorizationToken``, ``methodArn`` only).
+* ``"REQUEST"``: REST REQUEST authorizer, or an HTTP API authorizer with payload format
+  1.0, :class:`RequestAuthorizerEvent` (a REST-shaped request plus ``methodArn``).
+* ``"REQUEST-v2"``: HTTP API authorizer with payload format 2.0,
+  :class:`HttpAuthorizerEvent` (a 2.0-shaped request plus ``routeArn`` and
+  ``identitySource``). It would pass the HTTP API request test, so it is detected first.
+
+The handler's return value is the function's result (an IAM policy, or for 2.0 simple
+responses ``{"isAuthorized": ...}``); these events have no body payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, NamedTuple
+
+import msgspec
+
+from lambent.sources._base import SourceSpec
+from lambent.sources._http import Headers, QueryParams, parse_cookies
+from lambent.sources.apigw_http import HttpRequestContext
+from lambent.sources.apigw_rest import RestRequestContext
+
+__all__ = [
+    "SPECS",
+    "AuthorizerType",
+    "ExecuteApiArn",
+    "HttpAuthorizerEvent",
+    "RequestAuthorizerEvent",
+    "TokenAuthorizerEvent",
+    "detect",
+    "parse_execute_api_arn",
+]
+
+#: the route keys of authorizer events
+AuthorizerType = Literal["TOKEN", "REQUEST", "REQUEST-v2"]
+
+
+class ExecuteApiArn(NamedTuple):
+    """The parts of ``arn:aws:execute-api:<region>:<account>:<api>/<stage>/<METHOD>/<path>``."""
+
+    region: str
+    account_id: str
+    api_id: str
+    stage: str
+    method: str
+    #: the resource path without its leading ``/`` (``""`` for the root)
+    resource: str
+
+
+def parse_execute_api_arn(arn: str) -> ExecuteApiArn:
+    """Split a ``methodArn``/``routeArn`` (missing parts are ``""``; never raises)."""
+    parts = arn.split(":", 5)
+    parts += [""] * (6 - len(parts))
+    api_id, stage, method, resource = ([*parts[5].split("/", 3), "", "", ""])[:4]
+    return ExecuteApiArn(parts[3], parts[4], api_id, stage, method, resource)
+
+
+class TokenAuthorizerEvent(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """A REST API TOKEN authorizer invocation."""
+
+    type: str = "TOKEN"
+    #: the value of the token source header (e.g. ``Authorization``)
+    authorization_token: str = ""
+    method_arn: str = ""
+
+    @property
+    def arn(self) -> ExecuteApiArn:
+        return parse_execute_api_arn(self.method_arn)
+
+
+class RequestAuthorizerEvent(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """A REST API REQUEST authorizer (or HTTP API payload-1.0 authorizer) invocation."""
+
+    type: str = "REQUEST"
+    method_arn: str = ""
+    #: ``"1.0"`` for HTTP API payload 1.0, absent for REST
+    version: str | None = None
+    #: HTTP API 1.0: the identity sources, comma-joined
+    identity_source: str | None = None
+    authorization_token: str | None = None
+    resource: str = ""
+    path: str = ""
+    http_method: str = ""
+    raw_headers: dict[str, str] | None = msgspec.field(default=None, name="headers")
+    multi_value_headers: dict[str, list[str]] | None = None
+    query_string_parameters: dict[str, str] | None = None
+    multi_value_query_string_parameters: dict[str, list[str]] | None = None
+    path_parameters: dict[str, str] | None = None
+    stage_variables: dict[str, str] | None = None
+    request_context: RestRequestContext = msgspec.field(default_factory=RestRequestContext)
+
+    @property
+    def arn(self) -> ExecuteApiArn:
+        return parse_execute_api_arn(self.method_arn)
+
+    @property
+    def method(self) -> str:
+        return self.http_method.upper()
+
+    @property
+    def headers(self) -> Headers:
+        return Headers.from_maps(self.raw_headers, self.multi_value_headers)
+
+    @property
+    def query(self) -> QueryParams:
+        return QueryParams.from_maps(
+            self.query_string_parameters, self.multi_value_query_string_parameters
+        )
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        return parse_cookies(self.headers.get_all("cookie"))
+
+    @property
+    def source_ip(self) -> str:
+        identity = self.request_context.identity
+        return (identity.source_ip if identity is not None else None) or ""
+
+    @property
+    def request_id(self) -> str:
+        return self.request_context.request_id
+
+
+class HttpAuthorizerEvent(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """An HTTP API Lambda authorizer invocation, payload format 2.0."""
+
+    version: str = "2.0"
+    type: str = "REQUEST"
+    route_arn: str = ""
+    #: the values of the configured identity sources
+    identity_source: list[str] | None = None
+    route_key: str | None = None
+    raw_path: str = ""
+    raw_query_string: str = ""
+    raw_cookies: list[str] | None = msgspec.field(default=None, name="cookies")
+    raw_headers: dict[str, str] | None = msgspec.field(default=None, name="headers")
+    query_string_parameters: dict[str, str] | None = None
+    path_parameters: dict[str, str] | None = None
+    stage_variables: dict[str, str] | None = None
+    request_context: HttpRequestContext = msgspec.field(default_factory=HttpRequestContext)
+
+    @property
+    def arn(self) -> ExecuteApiArn:
+        return parse_execute_api_arn(self.route_arn)
+
+    @property
+    def method(self) -> str:
+        return self.request_context.http.method.upper()
+
+    @property
+    def path(self) -> str:
+        return self.raw_path or self.request_context.http.path
+
+    @property
+    def headers(self) -> Headers:
+        return Headers.from_maps(self.raw_headers, None)
+
+    @property
+    def query(self) -> QueryParams:
+        if self.raw_query_string:
+            return QueryParams.parse(self.raw_query_string)
+        return QueryParams.from_maps(self.query_string_parameters, None)
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        return parse_cookies(self.raw_cookies or ())
+
+    @property
+    def source_ip(self) -> str:
+        return self.request_context.http.source_ip or ""
+
+    @property
+    def request_id(self) -> str:
+        return self.request_context.request_id
+
+
+def is_http_authorizer(event: Mapping[str, Any]) -> bool:
+    """``version == "2.0"`` + ``type == "REQUEST"`` + ``routeArn`` (row 15)."""
+    return (
+        event.get("version") == "2.0"
+        and event.get("type") == "REQUEST"
+        and type(event.get("routeArn")) is str
+    )
+
+
+def is_token_authorizer(event: Mapping[str, Any]) -> bool:
+    """``type == "TOKEN"`` + ``methodArn`` (row 17)."""
+    return event.get("type") == "TOKEN" and type(event.get("methodArn")) is str
+
+
+def is_request_authorizer(event: Mapping[str, Any]) -> bool:
+    """``type == "REQUEST"`` + ``methodArn`` (row 17)."""
+    return event.get("type") == "REQUEST" and type(event.get("methodArn")) is str
+
+
+def detect(event: Mapping[str, Any]) -> bool:
+    """Any of the three authorizer shapes."""
+    return is_http_authorizer(event) or is_token_authorizer(event) or is_request_authorizer(event)
+
+
+_HTTP_SPEC: SourceSpec[HttpAuthorizerEvent, HttpAuthorizerEvent] = SourceSpec(
+    kind="apigw-authorizer",
+    detect=is_http_authorizer,
+    event_type=HttpAuthorizerEvent,
+    item_type=HttpAuthorizerEvent,
+    items=lambda event: (event,),
+    raw_items=None,
+    item_id=lambda event: event.request_id or event.route_arn,
+    route_key=lambda event, item: "REQUEST-v2",
+    payload=None,
+    response="single",
+)
+
+_TOKEN_SPEC: SourceSpec[TokenAuthorizerEvent, TokenAuthorizerEvent] = SourceSpec(
+    kind="apigw-authorizer",
+    detect=is_token_authorizer,
+    event_type=TokenAuthorizerEvent,
+    item_type=TokenAuthorizerEvent,
+    items=lambda event: (event,),
+    raw_items=None,
+    item_id=lambda event: event.method_arn,
+    route_key=lambda event, item: "TOKEN",
+    payload=None,
+    response="single",
+)
+
+_REQUEST_SPEC: SourceSpec[RequestAuthorizerEvent, RequestAuthorizerEvent] = SourceSpec(
+    kind="apigw-authorizer",
+    detect=is_request_authorizer,
+    event_type=RequestAuthorizerEvent,
+    item_type=RequestAuthorizerEvent,
+    items=lambda event: (event,),
+    raw_items=None,
+    item_id=lambda event: event.request_id or event.method_arn,
+    route_key=lambda event, item: "REQUEST",
+    payload=None,
+    response="single",
+)
+
+#: detection order: the 2.0 shape first (it would pass the HTTP API request test)
+SPECS: tuple[SourceSpec[Any, Any], ...] = (_HTTP_SPEC, _TOKEN_SPEC, _REQUEST_SPEC)

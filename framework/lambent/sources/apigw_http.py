@@ -1,0 +1,209 @@
+"""API Gateway HTTP API requests, payload format 2.0 (LAMBDA.md §5.8).
+
+Function URLs use the same schema; :mod:`lambent.sources.function_url` subclasses
+:class:`HttpApiRequest`. Header names arrive lower-case with repeated headers comma-joined
+(they cannot be split back safely, so each header has one value). Repeated query
+parameters are comma-joined in ``queryStringParameters`` too, so :attr:`HttpApiRequest.query`
+parses ``rawQueryString`` instead and keeps every value.
+
+Route key: ``(METHOD, path)``, with ``path`` = ``rawPath`` (``requestContext.http.path``
+when absent; the two agree in real events, sample events disagree on trailing slashes and
+``rawPath`` is what the client sent); the matched route is :attr:`HttpApiRequest.route_key`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from lambent.sources._base import SourceSpec, epoch_ms
+from lambent.sources._http import (
+    ClientCert,
+    Headers,
+    QueryParams,
+    body_payload,
+    decode_body,
+    parse_cookies,
+)
+
+__all__ = [
+    "SPECS",
+    "HttpApiRequest",
+    "HttpAuthentication",
+    "HttpAuthorizer",
+    "HttpIamAuthorizer",
+    "HttpInfo",
+    "HttpJwtAuthorizer",
+    "HttpRequestContext",
+    "detect",
+    "is_v2_request",
+]
+
+
+class HttpInfo(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """``requestContext.http``."""
+
+    method: str = ""
+    path: str = ""
+    protocol: str | None = None
+    source_ip: str | None = None
+    user_agent: str | None = None
+
+
+class HttpAuthentication(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """``requestContext.authentication`` (mutual TLS)."""
+
+    client_cert: ClientCert | None = None
+
+
+class HttpJwtAuthorizer(msgspec.Struct, frozen=True, gc=False):
+    """``requestContext.authorizer.jwt``."""
+
+    claims: dict[str, Any] | None = None
+    scopes: list[str] | None = None
+
+
+class HttpIamAuthorizer(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """``requestContext.authorizer.iam`` (IAM auth; Function URLs with ``AWS_IAM``)."""
+
+    access_key: str | None = None
+    account_id: str | None = None
+    caller_id: str | None = None
+    cognito_identity: dict[str, Any] | None = None
+    principal_org_id: str | None = None
+    user_arn: str | None = None
+    user_id: str | None = None
+
+
+class HttpAuthorizer(msgspec.Struct, frozen=True, gc=False):
+    """``requestContext.authorizer``: whichever of JWT, Lambda (context dict) or IAM applies."""
+
+    jwt: HttpJwtAuthorizer | None = None
+    lambda_: dict[str, Any] | None = msgspec.field(default=None, name="lambda")
+    iam: HttpIamAuthorizer | None = None
+
+
+class HttpRequestContext(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """``requestContext`` of a payload-2.0 request."""
+
+    account_id: str | None = None
+    api_id: str | None = None
+    domain_name: str | None = None
+    domain_prefix: str | None = None
+    request_id: str = ""
+    route_key: str | None = None
+    stage: str | None = None
+    #: ``"12/Mar/2020:19:03:58 +0000"``; see :attr:`timestamp`
+    time: str | None = None
+    time_epoch: int | None = None
+    http: HttpInfo = msgspec.field(default_factory=HttpInfo)
+    authentication: HttpAuthentication | None = None
+    authorizer: HttpAuthorizer | None = None
+
+    @property
+    def timestamp(self) -> datetime | None:
+        """``timeEpoch`` as an aware UTC datetime."""
+        return None if self.time_epoch is None else epoch_ms(self.time_epoch)
+
+
+class HttpApiRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """An HTTP API payload-2.0 request. The event and the item."""
+
+    version: str = "2.0"
+    #: ``"$default"`` or ``"GET /items/{id}"``
+    route_key: str | None = None
+    raw_path: str = ""
+    #: still encoded, no leading ``?``, ``""`` when none
+    raw_query_string: str = ""
+    #: ``cookies`` as sent (``"name=value"`` strings); prefer :attr:`cookies`
+    raw_cookies: list[str] | None = msgspec.field(default=None, name="cookies")
+    #: lower-case names, repeated headers comma-joined; prefer :attr:`headers`
+    raw_headers: dict[str, str] | None = msgspec.field(default=None, name="headers")
+    query_string_parameters: dict[str, str] | None = None
+    path_parameters: dict[str, str] | None = None
+    stage_variables: dict[str, str] | None = None
+    request_context: HttpRequestContext = msgspec.field(default_factory=HttpRequestContext)
+    body: str | None = None
+    is_base64_encoded: bool = False
+
+    @property
+    def method(self) -> str:
+        return self.request_context.http.method.upper()
+
+    @property
+    def path(self) -> str:
+        return self.raw_path or self.request_context.http.path
+
+    @property
+    def headers(self) -> Headers:
+        """Headers, case-insensitive (repeated ones stay comma-joined, as delivered)."""
+        return Headers.from_maps(self.raw_headers, None)
+
+    @property
+    def query(self) -> QueryParams:
+        """Query parameters parsed from ``rawQueryString`` (every value of a repeated key)."""
+        if self.raw_query_string:
+            return QueryParams.parse(self.raw_query_string)
+        return QueryParams.from_maps(self.query_string_parameters, None)
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        return parse_cookies(self.raw_cookies or ())
+
+    @property
+    def path_params(self) -> Mapping[str, str]:
+        return self.path_parameters or {}
+
+    @property
+    def body_bytes(self) -> bytes:
+        return decode_body(self.body, self.is_base64_encoded)
+
+    @property
+    def source_ip(self) -> str:
+        return self.request_context.http.source_ip or ""
+
+    @property
+    def request_id(self) -> str:
+        return self.request_context.request_id
+
+    @property
+    def timestamp(self) -> datetime | None:
+        return self.request_context.timestamp
+
+
+def is_v2_request(event: Mapping[str, Any]) -> bool:
+    """``version == "2.0"`` + ``rawPath`` + ``requestContext.http`` (LAMBDA.md §6 row 16).
+
+    VPC Lattice v2 events also say ``version: "2.0"`` but carry ``path``/``method`` and no
+    ``rawPath`` or ``requestContext.http``, so they fail here and stay ``direct``. The 2.0
+    authorizer payload passes; it is claimed earlier (``type`` + ``routeArn``).
+    """
+    if event.get("version") != "2.0" or type(event.get("rawPath")) is not str:
+        return False
+    context = event.get("requestContext")
+    return isinstance(context, Mapping) and isinstance(context.get("http"), Mapping)
+
+
+def detect(event: Mapping[str, Any]) -> bool:
+    """A payload-2.0 request (Function URLs and 2.0 authorizers were claimed before)."""
+    return is_v2_request(event)
+
+
+SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
+    SourceSpec(
+        kind="apigw-http",
+        detect=detect,
+        event_type=HttpApiRequest,
+        item_type=HttpApiRequest,
+        items=lambda event: (event,),
+        raw_items=None,
+        item_id=lambda request: request.request_id,
+        route_key=lambda event, request: (request.method, request.path),
+        payload=lambda request: body_payload(request.body, request.is_base64_encoded),
+        payload_format="json",
+        response="http",
+    ),
+)

@@ -1,0 +1,181 @@
+"""API Gateway REST API proxy requests, and HTTP API requests in payload format 1.0.
+
+Both use the same shape (LAMBDA.md §5.7); HTTP API 1.0 adds ``"version": "1.0"`` and
+lower-case header names. Header names keep the client's case on the wire;
+:attr:`RestRequest.headers` matches them case-insensitively.
+
+Route key: ``(METHOD, path)``, with ``path`` the concrete request path (the matched
+template is :attr:`RestRequest.resource`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from lambent.sources._base import SourceSpec, epoch_ms
+from lambent.sources._http import (
+    ClientCert,
+    Headers,
+    QueryParams,
+    body_payload,
+    decode_body,
+    parse_cookies,
+)
+
+__all__ = ["SPECS", "RestIdentity", "RestRequest", "RestRequestContext", "detect"]
+
+
+class RestIdentity(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """``requestContext.identity``: the caller as API Gateway authenticated it."""
+
+    source_ip: str | None = None
+    user_agent: str | None = None
+    access_key: str | None = None
+    account_id: str | None = None
+    caller: str | None = None
+    user: str | None = None
+    user_arn: str | None = None
+    cognito_identity_id: str | None = None
+    cognito_identity_pool_id: str | None = None
+    cognito_authentication_type: str | None = None
+    cognito_authentication_provider: str | None = None
+    cognito_amr: list[str] | None = None
+    principal_org_id: str | None = None
+    api_key: str | None = None
+    api_key_id: str | None = None
+    vpc_id: str | None = None
+    vpce_id: str | None = None
+    client_cert: ClientCert | None = None
+
+
+class RestRequestContext(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """``requestContext`` of a REST / HTTP API 1.0 request."""
+
+    account_id: str | None = None
+    api_id: str | None = None
+    resource_id: str | None = None
+    resource_path: str | None = None
+    operation_name: str | None = None
+    stage: str | None = None
+    request_id: str = ""
+    extended_request_id: str | None = None
+    #: ``"04/Mar/2020:19:15:17 +0000"``; see :attr:`timestamp`
+    request_time: str | None = None
+    request_time_epoch: int | None = None
+    http_method: str | None = None
+    path: str | None = None
+    protocol: str | None = None
+    domain_name: str | None = None
+    domain_prefix: str | None = None
+    identity: RestIdentity | None = None
+    #: Cognito ``{"claims", "scopes"}``, a Lambda authorizer's ``principalId`` + context
+    #: keys, or ``None``; values are whatever the authorizer returned
+    authorizer: dict[str, Any] | None = None
+
+    @property
+    def timestamp(self) -> datetime | None:
+        """``requestTimeEpoch`` as an aware UTC datetime."""
+        return None if self.request_time_epoch is None else epoch_ms(self.request_time_epoch)
+
+
+class RestRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """A REST API proxy request (or HTTP API payload 1.0). The event and the item."""
+
+    #: the matched resource template, e.g. ``/items/{id}``
+    resource: str = ""
+    path: str = ""
+    http_method: str = ""
+    #: ``"1.0"`` for HTTP API payload format 1.0; absent (``None``) for REST APIs
+    version: str | None = None
+    #: single-value headers as sent (original case); prefer :attr:`headers`
+    raw_headers: dict[str, str] | None = msgspec.field(default=None, name="headers")
+    multi_value_headers: dict[str, list[str]] | None = None
+    query_string_parameters: dict[str, str] | None = None
+    multi_value_query_string_parameters: dict[str, list[str]] | None = None
+    path_parameters: dict[str, str] | None = None
+    stage_variables: dict[str, str] | None = None
+    request_context: RestRequestContext = msgspec.field(default_factory=RestRequestContext)
+    body: str | None = None
+    is_base64_encoded: bool = False
+
+    @property
+    def method(self) -> str:
+        return self.http_method.upper()
+
+    @property
+    def headers(self) -> Headers:
+        """All headers, case-insensitive; repeated headers keep every value."""
+        return Headers.from_maps(self.raw_headers, self.multi_value_headers)
+
+    @property
+    def query(self) -> QueryParams:
+        """Query parameters (decoded), repeated keys keep every value."""
+        return QueryParams.from_maps(
+            self.query_string_parameters, self.multi_value_query_string_parameters
+        )
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """Cookies parsed from the ``Cookie`` header(s)."""
+        return parse_cookies(self.headers.get_all("cookie"))
+
+    @property
+    def path_params(self) -> Mapping[str, str]:
+        return self.path_parameters or {}
+
+    @property
+    def body_bytes(self) -> bytes:
+        return decode_body(self.body, self.is_base64_encoded)
+
+    @property
+    def source_ip(self) -> str:
+        identity = self.request_context.identity
+        return (identity.source_ip if identity is not None else None) or ""
+
+    @property
+    def request_id(self) -> str:
+        return self.request_context.request_id
+
+    @property
+    def timestamp(self) -> datetime | None:
+        return self.request_context.timestamp
+
+    @property
+    def is_http_api(self) -> bool:
+        """True for an HTTP API payload-1.0 request, False for a REST API one."""
+        return self.version == "1.0"
+
+
+def detect(event: Mapping[str, Any]) -> bool:
+    """``httpMethod`` + ``resource`` + a non-ALB ``requestContext`` (LAMBDA.md §6 row 19).
+
+    ``requestContext.apiId`` is not required (trimmed sample events omit it); Bedrock agent
+    events (``httpMethod`` + ``apiPath``) have neither ``resource`` nor ``requestContext``;
+    WebSocket, ALB and authorizer events are claimed by earlier detectors, and ``methodArn``
+    is refused here too so the REST authorizer is never mistaken for a request.
+    """
+    if type(event.get("httpMethod")) is not str or type(event.get("resource")) is not str:
+        return False
+    context = event.get("requestContext")
+    return isinstance(context, Mapping) and "elb" not in context and "methodArn" not in event
+
+
+SPECS: tuple[SourceSpec[RestRequest, RestRequest], ...] = (
+    SourceSpec(
+        kind="apigw-rest",
+        detect=detect,
+        event_type=RestRequest,
+        item_type=RestRequest,
+        items=lambda event: (event,),
+        raw_items=None,
+        item_id=lambda request: request.request_id,
+        route_key=lambda event, request: (request.method, request.path),
+        payload=lambda request: body_payload(request.body, request.is_base64_encoded),
+        payload_format="json",
+        response="http",
+    ),
+)

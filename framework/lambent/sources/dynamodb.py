@@ -1,0 +1,245 @@
+"""Amazon DynamoDB Streams delivered by an event source mapping.
+
+LAMBDA.md §5.4: ``{"Records": [{"eventName": "INSERT"|"MODIFY"|"REMOVE",
+"eventSourceARN", "dynamodb": {Keys, NewImage, OldImage, SequenceNumber, ...}}]}``.
+Images are DynamoDB AttributeValue maps; :func:`deserialize` turns them into plain
+Python:
+
+========  =====================================================================
+``S``     ``str``
+``N``     ``Decimal`` (exact, up to 38 digits; never ``float``); with
+          ``numbers="int"`` an integral value becomes ``int``
+``B``     ``bytes`` (base64-decoded)
+``BOOL``  ``bool``
+``NULL``  ``None``
+``SS``    ``set[str]``; ``NS`` ``set`` of numbers; ``BS`` ``set[bytes]`` (sets, as
+          DynamoDB defines them: unordered, no duplicates; ``msgspec.convert``
+          accepts a set for a ``list``/``tuple``/``set``/``frozenset`` field)
+``L``     ``list``, ``M`` ``dict`` (recursive)
+========  =====================================================================
+
+The handler payload is the new image (the old image for ``REMOVE``) deserialized with
+``numbers="int"``, because ``msgspec.convert`` refuses a ``Decimal`` for an ``int``
+field but accepts an ``int`` for a ``Decimal`` or ``float`` one.
+
+Failed records are reported by ``dynamodb.SequenceNumber``; records of one item (equal
+``Keys``) run in order. ``ApproximateCreationDateTime`` is epoch seconds; a value
+above 10^11 is read as milliseconds (seen in the .NET test events).
+Tumbling-window invocations add ``window``/``state``/``shardId``/... at the top level.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Hashable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+import msgspec
+
+from lambent.sources._base import SourceSpec, TimeWindow, epoch_ms, epoch_s, first_record
+
+#: a DynamoDB AttributeValue as it appears on the wire, e.g. ``{"N": "101"}``
+AttributeValue = dict[str, Any]
+NumberMode = Literal["decimal", "int"]
+
+
+def _number(text: str, numbers: NumberMode) -> Decimal | int:
+    value = Decimal(text)
+    if numbers == "int" and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+def deserialize_value(value: Mapping[str, Any], *, numbers: NumberMode = "decimal") -> Any:
+    """One AttributeValue (``{"S": "x"}``, ``{"N": "1"}``, ...) as plain Python."""
+    for tag, inner in value.items():
+        if tag == "S":
+            return inner
+        if tag == "N":
+            return _number(inner, numbers)
+        if tag == "BOOL":
+            return bool(inner)
+        if tag == "NULL":
+            return None
+        if tag == "M":
+            return deserialize(inner, numbers=numbers)
+        if tag == "L":
+            return [deserialize_value(item, numbers=numbers) for item in inner]
+        if tag == "B":
+            return base64.b64decode(inner)
+        if tag == "SS":
+            return set(inner)
+        if tag == "NS":
+            return {_number(item, numbers) for item in inner}
+        if tag == "BS":
+            return {base64.b64decode(item) for item in inner}
+        raise ValueError(f"unknown DynamoDB attribute type {tag!r}")
+    raise ValueError("empty DynamoDB attribute value")
+
+
+def deserialize(
+    attribute_map: Mapping[str, Mapping[str, Any]], *, numbers: NumberMode = "decimal"
+) -> dict[str, Any]:
+    """A map of name -> AttributeValue (an image, ``Keys``) as a plain ``dict``."""
+    return {name: deserialize_value(v, numbers=numbers) for name, v in attribute_map.items()}
+
+
+class DynamoDBIdentity(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    """Present for TTL deletions: ``type == "Service"``, ``dynamodb.amazonaws.com``."""
+
+    type: str | None = None
+    principal_id: str | None = None
+
+
+class StreamRecord(msgspec.Struct, rename="pascal", frozen=True, gc=False):
+    """The ``dynamodb`` object of a record (images kept in wire form)."""
+
+    sequence_number: str
+    keys: dict[str, AttributeValue] = {}
+    new_image: dict[str, AttributeValue] | None = None
+    old_image: dict[str, AttributeValue] | None = None
+    approximate_creation_date_time: float | None = None
+    size_bytes: int | None = None
+    stream_view_type: str | None = None
+
+    @property
+    def created_at(self) -> datetime | None:
+        """``ApproximateCreationDateTime`` as a UTC datetime (seconds; ms when > 10^11)."""
+        value = self.approximate_creation_date_time
+        if value is None:
+            return None
+        return epoch_ms(value) if value > 1e11 else epoch_s(value)
+
+
+class DynamoDBRecord(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    """One stream record: the item a handler receives."""
+
+    event_name: str
+    dynamodb: StreamRecord
+    event_id: str | None = msgspec.field(default=None, name="eventID")
+    event_version: str | None = None
+    event_source: str = "aws:dynamodb"
+    aws_region: str | None = None
+    event_source_arn: str = msgspec.field(default="", name="eventSourceARN")
+    user_identity: DynamoDBIdentity | None = None
+
+    @property
+    def sequence_number(self) -> str:
+        return self.dynamodb.sequence_number
+
+    @property
+    def keys(self) -> dict[str, Any]:
+        """``Keys`` as plain Python (numbers as ``Decimal``)."""
+        return deserialize(self.dynamodb.keys)
+
+    @property
+    def new_image(self) -> dict[str, Any] | None:
+        """``NewImage`` as plain Python, or None (REMOVE, KEYS_ONLY/OLD_IMAGE views)."""
+        image = self.dynamodb.new_image
+        return None if image is None else deserialize(image)
+
+    @property
+    def old_image(self) -> dict[str, Any] | None:
+        """``OldImage`` as plain Python, or None (INSERT, KEYS_ONLY/NEW_IMAGE views)."""
+        image = self.dynamodb.old_image
+        return None if image is None else deserialize(image)
+
+    @property
+    def table_name(self) -> str:
+        """The table name from ``arn:...:table/<name>/stream/<label>`` ("" if not an ARN)."""
+        _, sep, rest = self.event_source_arn.partition(":table/")
+        return rest.partition("/")[0] if sep else ""
+
+    @property
+    def created_at(self) -> datetime | None:
+        return self.dynamodb.created_at
+
+
+class DynamoDBStreamEvent(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    """The whole invocation event, with the optional tumbling-window fields."""
+
+    records: tuple[DynamoDBRecord, ...] = msgspec.field(default=(), name="Records")
+    window: TimeWindow | None = None
+    state: dict[str, Any] | None = None
+    shard_id: str | None = None
+    event_source_arn: str | None = msgspec.field(default=None, name="eventSourceARN")
+    is_final_invoke_for_window: bool | None = None
+    is_window_terminated_early: bool | None = None
+
+    @property
+    def is_tumbling_window(self) -> bool:
+        """True when the invocation belongs to a tumbling window (the response needs ``state``)."""
+        return self.window is not None
+
+
+def detect(event: Mapping[str, Any]) -> bool:
+    """``Records[0].eventSource == "aws:dynamodb"`` (LAMBDA.md §6 row 5)."""
+    first = first_record(event)
+    return first is not None and first.get("eventSource") == "aws:dynamodb"
+
+
+def canonical_keys(record: DynamoDBRecord) -> Hashable:
+    """A hashable form of ``Keys``: sorted ``(name, type, wire value)`` triples."""
+    out: list[tuple[str, str, str]] = []
+    for name, value in record.dynamodb.keys.items():
+        for tag, inner in value.items():
+            out.append((name, tag, str(inner)))
+    return tuple(sorted(out))
+
+
+def _items(event: DynamoDBStreamEvent) -> Sequence[DynamoDBRecord]:
+    return event.records
+
+
+def _raw_items(event: Mapping[str, Any]) -> Sequence[Any]:
+    records = event.get("Records")
+    return records if isinstance(records, list) else ()
+
+
+def _item_id(record: DynamoDBRecord) -> str:
+    return record.dynamodb.sequence_number
+
+
+def _route_key(event: DynamoDBStreamEvent, record: DynamoDBRecord) -> Hashable:
+    return (record.event_source_arn, record.event_name)
+
+
+def _payload(record: DynamoDBRecord) -> dict[str, Any] | None:
+    """The new image (the old image for REMOVE), integral numbers as ``int``."""
+    stream = record.dynamodb
+    image = stream.old_image if record.event_name == "REMOVE" else stream.new_image
+    return None if image is None else deserialize(image, numbers="int")
+
+
+SPEC: SourceSpec[DynamoDBStreamEvent, DynamoDBRecord] = SourceSpec(
+    kind="dynamodb-stream",
+    detect=detect,
+    event_type=DynamoDBStreamEvent,
+    item_type=DynamoDBRecord,
+    items=_items,
+    raw_items=_raw_items,
+    item_id=_item_id,
+    route_key=_route_key,
+    payload=_payload,
+    payload_format="python",
+    order_key=canonical_keys,
+    response="batch",
+)
+
+SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)
+
+__all__ = [
+    "SPEC",
+    "SPECS",
+    "AttributeValue",
+    "DynamoDBIdentity",
+    "DynamoDBRecord",
+    "DynamoDBStreamEvent",
+    "StreamRecord",
+    "canonical_keys",
+    "deserialize",
+    "deserialize_value",
+    "detect",
+]

@@ -1,0 +1,55 @@
+"""Lambda function URL requests (LAMBDA.md §5.8).
+
+The payload-2.0 schema of HTTP APIs, with ``routeKey``/``stage`` fixed to ``"$default"``
+(or absent), no path parameters, ``requestContext.authorizer.iam`` only for ``AWS_IAM``
+auth, and ``requestContext.domainName`` = ``<url-id>.lambda-url.<region>.on.aws`` — the
+only reliable difference from an HTTP API request.
+
+Route key: ``(METHOD, path)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lambent.sources._base import SourceSpec
+from lambent.sources._http import body_payload
+from lambent.sources.apigw_http import HttpApiRequest, is_v2_request
+
+__all__ = ["SPECS", "FunctionUrlRequest", "detect"]
+
+
+class FunctionUrlRequest(HttpApiRequest, frozen=True, gc=False):
+    """A function URL request: an :class:`HttpApiRequest` delivered by a function URL."""
+
+    @property
+    def url_id(self) -> str:
+        """The URL id (``apiId``, the first label of the domain name)."""
+        context = self.request_context
+        return context.api_id or (context.domain_name or "").partition(".")[0]
+
+
+def detect(event: Mapping[str, Any]) -> bool:
+    """A payload-2.0 request whose ``requestContext.domainName`` contains ``.lambda-url.``."""
+    if not is_v2_request(event):
+        return False
+    domain = event["requestContext"].get("domainName")
+    return type(domain) is str and ".lambda-url." in domain
+
+
+SPECS: tuple[SourceSpec[FunctionUrlRequest, FunctionUrlRequest], ...] = (
+    SourceSpec(
+        kind="function-url",
+        detect=detect,
+        event_type=FunctionUrlRequest,
+        item_type=FunctionUrlRequest,
+        items=lambda event: (event,),
+        raw_items=None,
+        item_id=lambda request: request.request_id,
+        route_key=lambda event, request: (request.method, request.path),
+        payload=lambda request: body_payload(request.body, request.is_base64_encoded),
+        payload_format="json",
+        response="http",
+    ),
+)

@@ -1,0 +1,62 @@
+"""EventBridge scheduled rules (LAMBDA.md §5.12): ``source == "aws.events"`` and
+``detail-type == "Scheduled Event"``, ``detail == {}``, ``resources == [<rule ARN>]``.
+
+(EventBridge *Scheduler*, the separate service, sends only its configured input, with no
+envelope: that is a ``direct`` invocation.)
+
+Route key: the rule name, the last ``/``-part of ``resources[0]``
+(``arn:aws:events:<region>:<account>:rule/[<bus>/]<name>``), ``""`` when there is none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lambent.sources._base import SourceSpec
+from lambent.sources.eventbridge import EventBridgeEvent
+
+__all__ = ["SPECS", "ScheduledEvent", "detect", "rule_name"]
+
+
+def rule_name(resources: list[str]) -> str:
+    """The rule name from the first resource ARN (``""`` when there is none)."""
+    if not resources:
+        return ""
+    arn = resources[0]
+    _, sep, resource = arn.rpartition(":")
+    return resource.rpartition("/")[2] if sep else ""
+
+
+class ScheduledEvent(EventBridgeEvent, frozen=True, gc=False):
+    """A scheduled-rule event: an :class:`EventBridgeEvent` naming its rule."""
+
+    @property
+    def rule_name(self) -> str:
+        return rule_name(self.resources)
+
+    @property
+    def rule_arn(self) -> str:
+        return self.resources[0] if self.resources else ""
+
+
+def detect(event: Mapping[str, Any]) -> bool:
+    """``source == "aws.events"`` and ``detail-type == "Scheduled Event"``."""
+    return event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event"
+
+
+SPECS: tuple[SourceSpec[ScheduledEvent, ScheduledEvent], ...] = (
+    SourceSpec(
+        kind="schedule",
+        detect=detect,
+        event_type=ScheduledEvent,
+        item_type=ScheduledEvent,
+        items=lambda event: (event,),
+        raw_items=None,
+        item_id=lambda event: event.id,
+        route_key=lambda event, item: item.rule_name,
+        payload=lambda event: event.detail,
+        payload_format="python",
+        response="single",
+    ),
+)

@@ -1,0 +1,171 @@
+"""Amazon SES email receiving with a Lambda receipt-rule action.
+
+LAMBDA.md §5.10: ``{"Records": [{"eventSource": "aws:ses", "ses": {"mail": {...},
+"receipt": {...}}}]}``. The message body is not included. A ``RequestResponse``
+action (:attr:`SESRecord.is_sync`) waits up to 30 s for ``{"disposition":
+"STOP_RULE" | "STOP_RULE_SET" | "CONTINUE"}``; the App decides the response, so the
+spec itself stays ``response="all"``. Routes match on the receipt's recipients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from lambent.sources._base import SourceSpec, first_record, iso
+
+
+class SESHeader(msgspec.Struct, frozen=True, gc=False):
+    name: str
+    value: str
+
+
+class SESCommonHeaders(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    return_path: str | None = None
+    from_: tuple[str, ...] = msgspec.field(default=(), name="from")
+    date: str | None = None
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    sender: tuple[str, ...] = ()
+    reply_to: tuple[str, ...] = ()
+    message_id: str | None = None
+    subject: str | None = None
+
+
+class SESMail(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    message_id: str
+    timestamp: str | None = None
+    source: str | None = None
+    destination: tuple[str, ...] = ()
+    headers_truncated: bool = False
+    headers: tuple[SESHeader, ...] = ()
+    common_headers: SESCommonHeaders = SESCommonHeaders()
+
+    @property
+    def time(self) -> datetime | None:
+        return None if self.timestamp is None else iso(self.timestamp)
+
+
+class SESVerdict(msgspec.Struct, frozen=True, gc=False):
+    """``status``: PASS, FAIL, GRAY, PROCESSING_FAILED (or DISABLED)."""
+
+    status: str
+
+
+class SESAction(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    type: str
+    function_arn: str | None = None
+    invocation_type: str | None = None
+    topic_arn: str | None = None
+    bucket_name: str | None = None
+    object_key: str | None = None
+    object_key_prefix: str | None = None
+
+
+class SESReceipt(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    recipients: tuple[str, ...]
+    action: SESAction
+    timestamp: str | None = None
+    processing_time_millis: int | float | None = None
+    spam_verdict: SESVerdict | None = None
+    virus_verdict: SESVerdict | None = None
+    spf_verdict: SESVerdict | None = None
+    dkim_verdict: SESVerdict | None = None
+    dmarc_verdict: SESVerdict | None = None
+    dmarc_policy: str | None = None
+
+    @property
+    def time(self) -> datetime | None:
+        return None if self.timestamp is None else iso(self.timestamp)
+
+
+class SESMessage(msgspec.Struct, frozen=True, gc=False):
+    mail: SESMail
+    receipt: SESReceipt
+
+
+class SESRecord(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    """One received email: the item a handler receives."""
+
+    ses: SESMessage
+    event_source: str = "aws:ses"
+    event_version: str | None = None
+
+    @property
+    def mail(self) -> SESMail:
+        return self.ses.mail
+
+    @property
+    def receipt(self) -> SESReceipt:
+        return self.ses.receipt
+
+    @property
+    def is_sync(self) -> bool:
+        """True when SES waits for a disposition (``invocationType == "RequestResponse"``)."""
+        return self.ses.receipt.action.invocation_type == "RequestResponse"
+
+
+class SESEvent(msgspec.Struct, frozen=True, gc=False):
+    records: tuple[SESRecord, ...] = msgspec.field(default=(), name="Records")
+
+    @property
+    def is_sync(self) -> bool:
+        return bool(self.records) and self.records[0].is_sync
+
+
+def detect(event: Mapping[str, Any]) -> bool:
+    """``Records[0].eventSource == "aws:ses"`` (LAMBDA.md §6 row 7)."""
+    first = first_record(event)
+    return first is not None and first.get("eventSource") == "aws:ses"
+
+
+def _items(event: SESEvent) -> Sequence[SESRecord]:
+    return event.records
+
+
+def _raw_items(event: Mapping[str, Any]) -> Sequence[Any]:
+    records = event.get("Records")
+    return records if isinstance(records, list) else ()
+
+
+def _item_id(record: SESRecord) -> str:
+    return record.ses.mail.message_id
+
+
+def _route_key(event: SESEvent, record: SESRecord) -> Hashable:
+    return record.ses.receipt.recipients
+
+
+SPEC: SourceSpec[SESEvent, SESRecord] = SourceSpec(
+    kind="ses",
+    detect=detect,
+    event_type=SESEvent,
+    item_type=SESRecord,
+    items=_items,
+    raw_items=_raw_items,
+    item_id=_item_id,
+    route_key=_route_key,
+    payload=None,
+    response="all",
+)
+
+SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)
+
+__all__ = [
+    "SPEC",
+    "SPECS",
+    "SESAction",
+    "SESCommonHeaders",
+    "SESEvent",
+    "SESHeader",
+    "SESMail",
+    "SESMessage",
+    "SESReceipt",
+    "SESRecord",
+    "SESVerdict",
+    "detect",
+]

@@ -1,0 +1,172 @@
+"""Amazon SQS (standard and FIFO queues) delivered by an event source mapping.
+
+LAMBDA.md §5.1: ``{"Records": [{messageId, receiptHandle, body, attributes, ...}]}``.
+Every attribute value is a string (timestamps are epoch milliseconds as digit
+strings); ``body`` is always a string, decoded by the dispatcher into the handler's
+declared type (``payload_format="json"``).
+
+Partial batch responses name failed records by ``messageId``. A FIFO queue (its ARN
+ends with ``.fifo``) orders records by ``MessageGroupId``: that is the ``order_key``.
+Bodies that wrap other envelopes (an SNS notification, an S3 notification) are left
+as they are; ``lambent.sources.s3.extract_s3`` unwraps S3 inside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from lambent.sources._base import SourceSpec, epoch_ms, first_record
+
+
+class SQSMessageAttribute(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    """A message attribute; ``Number`` values arrive in ``string_value``, binaries as base64."""
+
+    data_type: str
+    string_value: str | None = None
+    binary_value: str | None = None
+    string_list_values: tuple[str, ...] = ()
+    binary_list_values: tuple[str, ...] = ()
+
+
+class SQSAttributes(msgspec.Struct, rename="pascal", frozen=True, gc=False):
+    """System attributes of a message (all strings on the wire)."""
+
+    approximate_receive_count: str | None = None
+    sent_timestamp: str | None = None
+    sender_id: str | None = None
+    approximate_first_receive_timestamp: str | None = None
+    #: FIFO queues only
+    sequence_number: str | None = None
+    message_group_id: str | None = None
+    message_deduplication_id: str | None = None
+    aws_trace_header: str | None = msgspec.field(default=None, name="AWSTraceHeader")
+    dead_letter_queue_source_arn: str | None = None
+
+    @property
+    def sent_at(self) -> datetime | None:
+        """``SentTimestamp`` (epoch ms) as a UTC datetime."""
+        return None if self.sent_timestamp is None else epoch_ms(self.sent_timestamp)
+
+    @property
+    def first_received_at(self) -> datetime | None:
+        """``ApproximateFirstReceiveTimestamp`` (epoch ms) as a UTC datetime."""
+        value = self.approximate_first_receive_timestamp
+        return None if value is None else epoch_ms(value)
+
+    @property
+    def receive_count(self) -> int:
+        """``ApproximateReceiveCount`` as an int (0 when absent)."""
+        return int(self.approximate_receive_count or 0)
+
+
+class SQSMessage(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    """One SQS record: the item a handler receives."""
+
+    message_id: str
+    body: str
+    receipt_handle: str = ""
+    attributes: SQSAttributes = SQSAttributes()
+    message_attributes: dict[str, SQSMessageAttribute] = {}
+    md5_of_body: str | None = None
+    md5_of_message_attributes: str | None = None
+    event_source: str = "aws:sqs"
+    event_source_arn: str = msgspec.field(default="", name="eventSourceARN")
+    aws_region: str | None = None
+
+    @property
+    def queue_name(self) -> str:
+        """The queue name: the last ``:`` field of the queue ARN."""
+        return self.event_source_arn.rpartition(":")[2]
+
+    @property
+    def is_fifo(self) -> bool:
+        """True for a record of a FIFO queue (its name ends with ``.fifo``)."""
+        return self.event_source_arn.endswith(".fifo")
+
+    @property
+    def message_group_id(self) -> str | None:
+        return self.attributes.message_group_id
+
+    @property
+    def sent_at(self) -> datetime | None:
+        return self.attributes.sent_at
+
+    @property
+    def first_received_at(self) -> datetime | None:
+        return self.attributes.first_received_at
+
+
+class SQSEvent(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    """The whole SQS invocation event."""
+
+    records: tuple[SQSMessage, ...] = msgspec.field(default=(), name="Records")
+
+    @property
+    def is_fifo(self) -> bool:
+        return bool(self.records) and self.records[0].is_fifo
+
+
+def detect(event: Mapping[str, Any]) -> bool:
+    """``Records[0].eventSource == "aws:sqs"`` (LAMBDA.md §6 row 2)."""
+    first = first_record(event)
+    return first is not None and first.get("eventSource") == "aws:sqs"
+
+
+def _items(event: SQSEvent) -> Sequence[SQSMessage]:
+    return event.records
+
+
+def _raw_items(event: Mapping[str, Any]) -> Sequence[Any]:
+    records = event.get("Records")
+    return records if isinstance(records, list) else ()
+
+
+def _item_id(message: SQSMessage) -> str:
+    return message.message_id
+
+
+def _route_key(event: SQSEvent, message: SQSMessage) -> Hashable:
+    return message.event_source_arn
+
+
+def _payload(message: SQSMessage) -> str:
+    return message.body
+
+
+def _order_key(message: SQSMessage) -> Hashable | None:
+    """FIFO records are ordered within their message group; standard records are independent."""
+    if message.is_fifo:
+        return message.attributes.message_group_id
+    return None
+
+
+SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
+    kind="sqs",
+    detect=detect,
+    event_type=SQSEvent,
+    item_type=SQSMessage,
+    items=_items,
+    raw_items=_raw_items,
+    item_id=_item_id,
+    route_key=_route_key,
+    payload=_payload,
+    payload_format="json",
+    order_key=_order_key,
+    response="batch",
+)
+
+SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)
+
+__all__ = [
+    "SPEC",
+    "SPECS",
+    "SQSAttributes",
+    "SQSEvent",
+    "SQSMessage",
+    "SQSMessageAttribute",
+    "detect",
+]

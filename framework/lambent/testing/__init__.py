@@ -1,0 +1,66 @@
+"""Testing kit: event factories for every source and a Lambda context with a deadline
+you control.
+
+>>> from lambent.testing import FakeContext, sqs_event
+>>> event = sqs_event({"id": 1}, {"id": 2}, queue="orders")
+>>> [r["body"] for r in event["Records"]]
+['{"id":1}', '{"id":2}']
+>>> FakeContext(timeout=3).get_remaining_time_in_millis() <= 3000
+True
+"""
+
+from __future__ import annotations
+
+from lambent.testing._context import Client as Client
+from lambent.testing._context import ClientContext as ClientContext
+from lambent.testing._context import CognitoIdentity as CognitoIdentity
+from lambent.testing._context import FakeContext as FakeContext
+from lambent.testing.events import FACTORIES as FACTORIES
+from lambent.testing.events import Change as Change
+from lambent.testing.events import attribute_value as attribute_value
+from lambent.testing.events import authorizer_event as authorizer_event
+from lambent.testing.events import cloudfront_event as cloudfront_event
+from lambent.testing.events import cloudwatch_logs_event as cloudwatch_logs_event
+from lambent.testing.events import decode_logs as decode_logs
+from lambent.testing.events import dynamodb_event as dynamodb_event
+from lambent.testing.events import eventbridge_event as eventbridge_event
+from lambent.testing.events import firehose_event as firehose_event
+from lambent.testing.events import http_request as http_request
+from lambent.testing.events import kafka_event as kafka_event
+from lambent.testing.events import kinesis_event as kinesis_event
+from lambent.testing.events import mq_event as mq_event
+from lambent.testing.events import s3_event as s3_event
+from lambent.testing.events import sample_event as sample_event
+from lambent.testing.events import schedule_event as schedule_event
+from lambent.testing.events import ses_event as ses_event
+from lambent.testing.events import sns_event as sns_event
+from lambent.testing.events import sqs_event as sqs_event
+from lambent.testing.events import websocket_event as websocket_event
+
+__all__ = [
+    "FACTORIES",
+    "Change",
+    "Client",
+    "ClientContext",
+    "CognitoIdentity",
+    "FakeContext",
+    "attribute_value",
+    "authorizer_event",
+    "cloudfront_event",
+    "cloudwatch_logs_event",
+    "decode_logs",
+    "dynamodb_event",
+    "eventbridge_event",
+    "firehose_event",
+    "http_request",
+    "kafka_event",
+    "kinesis_event",
+    "mq_event",
+    "s3_event",
+    "sample_event",
+    "schedule_event",
+    "ses_event",
+    "sns_event",
+    "sqs_event",
+    "websocket_event",
+]

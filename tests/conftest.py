@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+import pytest
+
+from tests import corpus
+
+
+@pytest.fixture
+def require_corpus() -> None:
+    corpus.require()

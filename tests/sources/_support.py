@@ -1,0 +1,76 @@
+"""Shared helpers for the per-source tests: which corpus rows a detector must decline.
+
+Detectors run in the registry's order (``lambent.sources._ORDER``) and may assume the
+ones before them declined. So a detector must say no to every corpus event whose
+labelled kind belongs to a *later* module, or to no source module at all; events of
+earlier modules never reach it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from lambent.sources import _ORDER
+from tests import corpus
+
+#: labelled kind (MANIFEST.tsv) -> source module that must claim it
+KIND_MODULE = {
+    "sqs": "sqs",
+    "sns": "sns",
+    "s3": "s3",
+    "dynamodb-stream": "dynamodb",
+    "kinesis-stream": "kinesis",
+    "ses": "ses",
+    "cloudfront": "cloudfront",
+    "cloudwatch-logs": "cloudwatch_logs",
+    "kafka": "kafka",
+    "mq": "mq",
+    "firehose": "firehose",
+    "alb": "alb",
+    "apigw-authorizer": "apigw_authorizer",
+    "function-url": "function_url",
+    "apigw-http": "apigw_http",
+    "apigw-websocket": "apigw_websocket",
+    "apigw-rest": "apigw_rest",
+    "schedule": "schedule",
+    "eventbridge": "eventbridge",
+    "s3-eventbridge": "eventbridge",
+}
+
+
+def module_of(row: corpus.Row) -> str | None:
+    """The source module that owns a row, or None for kinds no module claims."""
+    if row.kind == "tumbling-window":
+        return "dynamodb" if "dynamodb" in row.path else "kinesis"
+    return KIND_MODULE.get(row.kind)
+
+
+def owned_rows(module: str) -> list[Any]:
+    """``parametrize`` values: rows the module's detector must claim."""
+    found = [r for r in corpus.rows() if module_of(r) == module]
+    if not found:
+        return corpus.params("__none__")
+    return [pytest.param(r, id=r.path) for r in found]
+
+
+def decline_rows(module: str) -> list[Any]:
+    """``parametrize`` values: rows the module's detector must decline."""
+    mine = _ORDER.index(module)
+    found = []
+    for row in corpus.rows():
+        owner = module_of(row)
+        if owner == module:
+            continue
+        if owner is not None and owner in _ORDER and _ORDER.index(owner) < mine:
+            continue  # an earlier detector claims it first
+        found.append(pytest.param(row, id=row.path))
+    return found or corpus.params("__none__")
+
+
+def assert_declines(detect: Any, row: corpus.Row | None) -> None:
+    event = corpus.load(row)
+    if isinstance(event, Mapping):
+        assert not detect(event), f"{row.path if row else ''} ({row.kind if row else ''})"

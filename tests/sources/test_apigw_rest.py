@@ -1,0 +1,101 @@
+"""API Gateway REST / HTTP API payload 1.0 requests."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import msgspec
+import pytest
+
+from lambent.sources._base import epoch_ms
+from lambent.sources._http import HttpRequest
+from lambent.sources.apigw_rest import SPECS, RestRequest, detect
+from tests import corpus
+
+SPEC = SPECS[0]
+
+
+@pytest.mark.parametrize("row", corpus.params("apigw-rest"))
+def test_corpus_event_decodes(row: corpus.Row | None) -> None:
+    raw: dict[str, Any] = corpus.load(row)
+    assert detect(raw)
+    request = msgspec.convert(raw, RestRequest)
+    context = raw["requestContext"]
+    assert SPEC.items(request) == (request,)
+    assert request.method == raw["httpMethod"]
+    assert request.path == raw["path"]
+    assert request.resource == raw["resource"]
+    assert request.request_id == context["requestId"] == SPEC.item_id(request)
+    assert SPEC.route_key(request, request) == (raw["httpMethod"], raw["path"])
+    multi = raw.get("multiValueHeaders") or {}
+    for name, value in (raw.get("headers") or {}).items():
+        expected = multi[name][-1] if name in multi else value
+        assert request.headers[name.upper()] == expected
+    for name, values in multi.items():
+        assert request.headers.get_all(name) == values
+    for name, values in (raw.get("multiValueQueryStringParameters") or {}).items():
+        assert request.query.get_all(name) == values
+    for name, value in (raw.get("queryStringParameters") or {}).items():
+        assert value in request.query.get_all(name)
+    assert request.body_bytes == (raw.get("body") or "").encode()
+    assert request.path_params == (raw.get("pathParameters") or {})
+    assert request.is_http_api == (raw.get("version") == "1.0")
+    if "requestTimeEpoch" in context:
+        assert request.timestamp == epoch_ms(context["requestTimeEpoch"])
+    if "identity" in context:
+        assert request.source_ip == context["identity"]["sourceIp"]
+    assert SPEC.payload is not None
+    payload = SPEC.payload(request)
+    assert (payload.encode() if isinstance(payload, str) else payload) == request.body_bytes
+
+
+def test_false_base64_flag_is_taken_as_text() -> None:
+    # several widely copied sample events say isBase64Encoded=true over a plain-text body
+    raw = {
+        "resource": "/",
+        "path": "/",
+        "httpMethod": "POST",
+        "requestContext": {"requestId": "r"},
+        "body": "Hello from Lambda!",
+        "isBase64Encoded": True,
+    }
+    request = msgspec.convert(raw, RestRequest)
+    assert request.body_bytes == b"Hello from Lambda!"
+
+
+def test_minimal_event_has_defaults() -> None:
+    request = msgspec.convert(
+        {"resource": "/", "path": "/", "httpMethod": "get", "requestContext": {}}, RestRequest
+    )
+    assert request.method == "GET"
+    assert request.request_id == request.source_ip == ""
+    assert request.timestamp is None
+    assert request.headers == {}
+    assert request.query == {}
+    assert request.cookies == {}
+    assert request.body_bytes == b""
+
+
+def test_base64_body_and_cookies() -> None:
+    raw = {
+        "resource": "/upload",
+        "path": "/upload",
+        "httpMethod": "POST",
+        "headers": {"Cookie": "a=1; b=2", "Content-Type": "application/octet-stream"},
+        "multiValueHeaders": {"Cookie": ["a=1; b=2", "c=3"]},
+        "requestContext": {"requestId": "r", "apiId": "x"},
+        "body": base64.b64encode(b"\x00\x01\xff").decode(),
+        "isBase64Encoded": True,
+    }
+    request = msgspec.convert(raw, RestRequest)
+    assert request.body_bytes == b"\x00\x01\xff"
+    assert SPEC.payload is not None
+    assert SPEC.payload(request) == b"\x00\x01\xff"
+    assert request.cookies == {"a": "1", "b": "2", "c": "3"}
+    assert request.headers["content-type"] == "application/octet-stream"
+
+
+def test_satisfies_the_http_request_protocol() -> None:
+    request: HttpRequest = RestRequest()
+    assert request.method == ""

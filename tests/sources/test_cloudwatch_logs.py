@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+import pytest
+
+from lambent.sources import cloudwatch_logs as cwl
+from lambent.sources._base import epoch_ms
+from tests import corpus
+from tests.sources import _support
+
+DOCUMENT: dict[str, Any] = {
+    "messageType": "DATA_MESSAGE",
+    "owner": "123456789012",
+    "logGroup": "/aws/lambda/orders",
+    "logStream": "2024/01/01/[$LATEST]abc",
+    "subscriptionFilters": ["all"],
+    "logEvents": [
+        {"id": "1", "timestamp": 1440442987000, "message": '{"level": "ERROR"}'},
+        {"id": "2", "timestamp": 1440442987001, "message": "plain text"},
+    ],
+}
+
+
+def _event(
+    document: dict[str, Any], compress: Callable[[bytes], bytes] = gzip.compress
+) -> dict[str, Any]:
+    data = base64.b64encode(compress(json.dumps(document).encode())).decode()
+    return {"awslogs": {"data": data}}
+
+
+@pytest.mark.parametrize("row", _support.owned_rows("cloudwatch_logs"))
+def test_corpus_event_decodes(row: corpus.Row | None) -> None:
+    raw = corpus.load(row)
+    assert cwl.detect(raw)
+    document = json.loads(cwl.decompress(raw["awslogs"]["data"]))
+    event = msgspec.convert(raw, cwl.CloudWatchLogsEvent)
+    spec = cwl.SPEC
+    items = spec.items(event)
+    assert len(items) == len(document["logEvents"])
+    assert spec.raw_items is not None
+    assert [msgspec.convert(r, cwl.LogEvent) for r in spec.raw_items(raw)] == list(items)
+    assert event.decoded.policy_level == document.get("policyLevel")
+    for wire, item in zip(document["logEvents"], items, strict=True):
+        assert spec.item_id(item) == wire["id"]
+        assert spec.route_key(event, item) == document["logGroup"]
+        assert item.log_stream == document["logStream"]
+        assert spec.payload is not None
+        assert spec.payload(item) == wire["message"]
+        assert item.time == epoch_ms(wire["timestamp"])
+
+
+@pytest.mark.parametrize("row", _support.decline_rows("cloudwatch_logs"))
+def test_other_events_are_not_cloudwatch_logs(row: corpus.Row | None) -> None:
+    _support.assert_declines(cwl.detect, row)
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, zlib.compress], ids=["gzip", "zlib"])
+def test_gzip_and_zlib(compress: Callable[[bytes], bytes]) -> None:
+    event = msgspec.convert(_event(DOCUMENT, compress), cwl.CloudWatchLogsEvent)
+    items = cwl.SPEC.items(event)
+    assert [i.message for i in items] == ['{"level": "ERROR"}', "plain text"]
+    assert {i.log_group for i in items} == {"/aws/lambda/orders"}
+    assert items[0].subscription_filters == ("all",)
+    assert items[0].owner == "123456789012"
+
+
+def test_control_message_has_no_items() -> None:
+    control = {
+        "messageType": "CONTROL_MESSAGE",
+        "owner": "CloudwatchLogs",
+        "logGroup": "",
+        "logStream": "",
+        "subscriptionFilters": [],
+        "logEvents": [
+            {"id": "", "timestamp": 1, "message": "CWL CONTROL MESSAGE: Checking health"}
+        ],
+    }
+    raw = _event(control)
+    event = msgspec.convert(raw, cwl.CloudWatchLogsEvent)
+    assert event.decoded.is_control_message
+    assert cwl.SPEC.items(event) == []
+    assert cwl.SPEC.raw_items is not None
+    assert cwl.SPEC.raw_items(raw) == ()
+
+
+def test_undecodable_data() -> None:
+    raw = {"awslogs": {"data": base64.b64encode(b"not compressed").decode()}}
+    assert cwl.detect(raw)
+    event = msgspec.convert(raw, cwl.CloudWatchLogsEvent)
+    with pytest.raises(zlib.error):
+        cwl.SPEC.items(event)
+    assert cwl.SPEC.raw_items is not None
+    assert cwl.SPEC.raw_items(raw) == ()
+
+
+def test_log_event_missing_message_fails_with_a_path() -> None:
+    document = {**DOCUMENT, "logEvents": [{"id": "1", "timestamp": 1}]}
+    with pytest.raises(msgspec.ValidationError, match=r"message.*\$\.logEvents\[0\]"):
+        cwl.decode_data(_event(document)["awslogs"]["data"])
+
+
+def test_detect() -> None:
+    assert cwl.detect(_event(DOCUMENT))
+    assert not cwl.detect({"awslogs": {"data": 1}})
+    assert not cwl.detect({"awslogs": "x"})
+
+
+def test_spec_shape() -> None:
+    spec = cwl.SPEC
+    assert (spec,) == cwl.SPECS
+    assert (spec.kind, spec.response, spec.payload_format) == ("cloudwatch-logs", "all", "json")

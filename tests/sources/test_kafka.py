@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import msgspec
+import pytest
+
+from lambent.sources import kafka
+from lambent.sources._base import epoch_ms
+from tests import corpus
+from tests.sources import _support
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _record(
+    topic: str = "orders", partition: int = 0, offset: int = 0, **extra: Any
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "topic": topic,
+        "partition": partition,
+        "offset": offset,
+        "timestamp": 1595035749700,
+        "timestampType": "CREATE_TIME",
+        "key": _b64(b"k"),
+        "value": _b64(b'{"n": 1}'),
+        "headers": [],
+    }
+    record.update(extra)
+    return record
+
+
+def _event(*records: dict[str, Any], source: str = "aws:kafka") -> dict[str, Any]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        grouped.setdefault(f"{r['topic']}-{r['partition']}", []).append(r)
+    return {"eventSource": source, "bootstrapServers": "b-1:9092,b-2:9092", "records": grouped}
+
+
+@pytest.mark.parametrize("row", _support.owned_rows("kafka"))
+def test_corpus_event_decodes(row: corpus.Row | None) -> None:
+    raw = corpus.load(row)
+    assert kafka.detect(raw)
+    event = msgspec.convert(raw, kafka.KafkaEvent)
+    spec = kafka.SPEC
+    items = spec.items(event)
+    wires = [(key, r) for key, batch in raw["records"].items() for r in batch]
+    assert len(items) == len(wires)
+    assert spec.raw_items is not None
+    assert list(spec.raw_items(raw)) == [r for _, r in wires]
+    for (key, wire), record in zip(wires, items, strict=True):
+        assert record.topic_partition == key
+        assert spec.route_key(event, record) == wire["topic"]
+        assert spec.order_key is not None
+        assert spec.order_key(record) == (wire["topic"], wire["partition"])
+        assert kafka.item_identifier(record) == {"partition": key, "offset": wire["offset"]}
+        assert spec.item_id(record) == f"{key}:{wire['offset']}"
+        assert spec.payload is not None
+        assert spec.payload(record) == base64.b64decode(wire["value"])
+        assert record.key_bytes == base64.b64decode(wire["key"])
+        assert record.time == epoch_ms(wire["timestamp"])
+        for entry, (name, value) in zip(wire["headers"], record.header_list, strict=True):
+            ((wire_name, wire_bytes),) = entry.items()
+            assert name == wire_name
+            assert value == bytes(b % 256 for b in wire_bytes)
+        assert msgspec.convert(wire, kafka.KafkaRecord) == record
+
+
+@pytest.mark.parametrize("row", _support.decline_rows("kafka"))
+def test_other_events_are_not_kafka(row: corpus.Row | None) -> None:
+    _support.assert_declines(kafka.detect, row)
+
+
+def test_headers_with_negative_bytes() -> None:
+    record = msgspec.convert(
+        _record(headers=[{"trace": [118, -36, 0, 127, -128]}, {"trace": [-1]}, {"x": []}]),
+        kafka.KafkaRecord,
+    )
+    assert record.header_list == [("trace", b"v\xdc\x00\x7f\x80"), ("trace", b"\xff"), ("x", b"")]
+    assert record.decoded_headers == {"trace": b"\xff", "x": b""}
+    assert kafka.header_bytes([-128, -1, 0, 127]) == b"\x80\xff\x00\x7f"
+
+
+def test_items_flatten_in_key_then_list_order() -> None:
+    raw = _event(_record("a", 1, 5), _record("a", 1, 6), _record("b", 0, 9), _record("a", 0, 1))
+    event = msgspec.convert(raw, kafka.KafkaEvent)
+    items = kafka.SPEC.items(event)
+    assert [kafka.SPEC.item_id(r) for r in items] == ["a-1:5", "a-1:6", "b-0:9", "a-0:1"]
+    assert event.bootstrap_server_list == ["b-1:9092", "b-2:9092"]
+    assert event.is_msk
+
+
+def test_topic_with_dashes_keeps_the_records_key() -> None:
+    record = msgspec.convert(_record("my-topic-v2", 3, 42), kafka.KafkaRecord)
+    assert kafka.item_identifier(record) == {"partition": "my-topic-v2-3", "offset": 42}
+
+
+def test_absent_key_and_null_value() -> None:
+    wire = _record(value=None)
+    del wire["key"], wire["headers"]
+    record = msgspec.convert(wire, kafka.KafkaRecord)
+    assert record.key_bytes is None
+    assert record.value_bytes is None
+    assert record.header_list == []
+    assert kafka.SPEC.payload is not None
+    assert kafka.SPEC.payload(record) is None
+
+
+@pytest.mark.parametrize("source", ["aws:kafka", "SelfManagedKafka", "aws:SelfManagedKafka"])
+def test_event_sources(source: str) -> None:
+    assert kafka.detect(_event(_record(), source=source))
+
+
+def test_detect_needs_records_object() -> None:
+    assert not kafka.detect({"eventSource": "aws:kafka", "records": []})
+    assert not kafka.detect({"eventSource": "aws:kinesis", "records": {}})
+
+
+def test_record_without_offset_fails_with_a_path() -> None:
+    bad = _record()
+    del bad["offset"]
+    with pytest.raises(msgspec.ValidationError, match=r"offset.*\$\.records\[\.\.\.\]\[0\]"):
+        msgspec.convert(_event(bad), kafka.KafkaEvent)
+
+
+def test_spec_shape() -> None:
+    spec = kafka.SPEC
+    assert (spec,) == kafka.SPECS
+    assert (spec.kind, spec.response, spec.payload_format) == ("kafka", "batch", "json")

@@ -1,0 +1,92 @@
+"""``lambent events``: generate and detect."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lambent.__main__ import main
+from lambent.sources import detect
+from lambent.testing import FACTORIES, sqs_event
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_generate_sqs_in_a_subprocess() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "lambent", "events", "generate", "sqs",
+         "--body", '{"a":1}', "--count", "3"],
+        check=True, capture_output=True, text=True, cwd=ROOT,
+    ).stdout  # fmt: skip
+    event = json.loads(out)
+    assert [r["body"] for r in event["Records"]] == ['{"a":1}'] * 3
+    assert detect(event) == "sqs"
+
+
+@pytest.mark.parametrize("kind", sorted(FACTORIES))
+def test_generate_every_kind(kind: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["events", "generate", kind, "--seed", "1", "--indent", "0"]) == 0
+    event = json.loads(capsys.readouterr().out)
+    assert detect(event) == kind
+
+
+@pytest.mark.parametrize(
+    ("argv", "check"),
+    [
+        (["sqs", "--fifo", "--queue", "jobs"],
+         lambda e: e["Records"][0]["eventSourceARN"].endswith(":jobs.fifo")),
+        (["s3", "--key", "a b.txt", "--bucket", "bk", "--event-name", "ObjectRemoved:Delete"],
+         lambda e: e["Records"][0]["s3"]["object"]["key"] == "a+b.txt"),
+        (["dynamodb-stream", "--body", '{"pk": "1"}', "--key", "pk", "--event-name", "REMOVE"],
+         lambda e: e["Records"][0]["dynamodb"]["Keys"] == {"pk": {"S": "1"}}),
+        (["apigw-rest", "--method", "POST", "--path", "/x", "--body", "hi"],
+         lambda e: (e["httpMethod"], e["path"], e["body"]) == ("POST", "/x", "hi")),
+        (["alb", "--variant", "multi"], lambda e: "multiValueHeaders" in e),
+        (["kafka", "--topic", "t", "--variant", "self-managed"],
+         lambda e: e["eventSource"] == "SelfManagedKafka" and "t-0" in e["records"]),
+        (["mq", "--variant", "rabbitmq"], lambda e: e["eventSource"] == "aws:rmq"),
+        (["cloudfront", "--event-name", "origin-response"],
+         lambda e: e["Records"][0]["cf"]["response"]["status"] == "200"),
+        (["apigw-websocket", "--event-name", "connect"],
+         lambda e: e["requestContext"]["eventType"] == "CONNECT"),
+        (["eventbridge", "--source", "s", "--detail-type", "d", "--body", '{"x": 1}'],
+         lambda e: (e["source"], e["detail-type"], e["detail"]) == ("s", "d", {"x": 1})),
+        (["kinesis-stream", "--stream", "st", "--count", "2"],
+         lambda e: len(e["Records"]) == 2 and e["Records"][0]["eventSourceARN"].endswith("/st")),
+    ],
+)  # fmt: skip
+def test_generate_options(
+    argv: list[str], check: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["events", "generate", *argv]) == 0
+    assert callable(check)
+    assert check(json.loads(capsys.readouterr().out))
+
+
+def test_generate_reports_bad_options(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["events", "generate", "dynamodb-stream", "--event-name", "UPSERT"]) == 2
+    assert "--event-name must be one of INSERT, MODIFY, REMOVE" in capsys.readouterr().err
+
+
+def test_detect_prints_kind_tab_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = tmp_path / "event.json"
+    good.write_text(json.dumps(sqs_event("x")))
+    direct = tmp_path / "direct.json"
+    direct.write_text('{"orderId": 1}')
+    assert main(["events", "detect", str(good), str(direct)]) == 0
+    assert capsys.readouterr().out == f"sqs\t{good}\ndirect\t{direct}\n"
+
+
+def test_detect_reports_unreadable_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert main(["events", "detect", str(bad), str(tmp_path / "missing.json")]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("lambent events detect:") == 2
