@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import inspect
+import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -102,8 +103,14 @@ Types = type[Any] | tuple[type[Any], ...] | None
 
 
 def _is_type(ann: Any, tp: Types) -> bool:
-    """``ann`` names the type ``tp`` (or one of them), a subclass, or a Struct base of it."""
-    if tp is None or not isinstance(ann, type):
+    """``ann`` names the type ``tp`` (or one of them), a subclass, a Struct base of it,
+    or a union of such types (``ActiveMQMessage | RabbitMQMessage``)."""
+    if tp is None:
+        return False
+    if typing.get_origin(ann) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(ann) if a is not type(None)]
+        return bool(members) and all(_is_type(a, tp) for a in members)
+    if not isinstance(ann, type):
         return False
     if issubclass(ann, tp):
         return True

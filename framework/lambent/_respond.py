@@ -60,11 +60,15 @@ def batch_item_failures(outcomes: Outcomes) -> dict[str, list[dict[str, Any]]]:
 
 
 def raise_if_failed(kind: str, outcomes: Outcomes) -> None:
-    """For sources without partial responses: any failure fails the invocation."""
+    """For sources without partial responses: any failure fails the invocation.
+
+    A single-record event re-raises the handler's own exception; batches (and Amazon
+    MQ always) raise :class:`BatchFailedError` listing every failed id.
+    """
     failed = outcomes.failed()
     if not failed:
         return
-    if len(outcomes.works) == 1 and isinstance(failed[0].error, Exception):
+    if kind != "mq" and len(outcomes.works) == 1 and isinstance(failed[0].error, Exception):
         raise failed[0].error
     error = BatchFailedError(kind, [w.item_id for w in failed])
     first = next((w.error for w in failed if w.error is not None), None)

@@ -2,6 +2,10 @@
 
 They register with the app's web router (``lambent.http``), created on first use
 so that apps without HTTP routes never import it.
+
+Authorizer and Lambda@Edge events are "single" sources for the record dispatcher; until it
+hands them to the web router directly, each gets one bridge route in the app's route
+table that forwards the decoded event to the web router.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from lambent._errors import ConfigurationError, RoutingError
+from lambent._inject import HandlerPlan, Param, Slot
 from lambent._logging import Logger
 from lambent.sources._base import SourceSpec
 
@@ -22,6 +27,7 @@ class WebRoutes:
     """Mixin: the HTTP-family decorators of :class:`lambent.App`."""
 
     _http: Any
+    routes: Any
 
     def _web(self) -> Any:
         if self._http is None:
@@ -29,6 +35,50 @@ class WebRoutes:
 
             self._http = HttpRouter(self)
         return self._http
+
+    def _register(self, method: str, *args: Any, **options: Any) -> None:
+        try:
+            getattr(self._web(), method)(*args, **options)
+        except TypeError as exc:
+            if "unexpected keyword argument" not in str(exc):
+                raise
+            raise ConfigurationError(f"{method.removeprefix('add_')}: {exc}") from None
+
+    def _bridge(self, kind: str) -> None:
+        """One route of ``kind`` in the app's route table forwarding to the web router."""
+        if any(True for _ in self.routes.routes(kind)):
+            return
+        from lambent._routes import Route
+
+        spec = _KindOnly(kind)
+
+        async def forward(event: Any, context: Any, log: Logger) -> Any:
+            return await self._http.dispatch(spec, event, context, log)
+
+        params = (
+            Param("event", Slot.ITEM),
+            Param("context", Slot.CONTEXT),
+            Param("log", Slot.LOGGER),
+        )
+        plan = HandlerPlan(
+            forward, f"lambent.http ({kind})", True, params, None, frozenset(p.slot for p in params)
+        )
+        self.routes.add(Route(kind=kind, filters=(), matches=lambda key: True, plan=plan))
+
+    def configure_http(self, **options: Any) -> None:
+        """Set app-wide HTTP options (see :class:`lambent.http.HttpConfig`):
+        ``cors=CORS(...)``, ``max_body_size=`` (bytes, 413 above), ``api_gateway_timeout=``."""
+        self._web().configure(**options)
+
+    def exception_handler(self, exc_type: type[Exception]) -> Callable[[F], F]:
+        """Answer HTTP requests whose handler raised ``exc_type`` (or a subclass) with
+        ``fn(request, exc)``'s return value (a Response or any plain return)."""
+
+        def decorator(fn: F) -> F:
+            self._web().add_exception_handler(exc_type, fn)
+            return fn
+
+        return decorator
 
     def route(
         self, path: str, methods: Iterable[str] = ("GET",), **options: Any
@@ -40,7 +90,7 @@ class WebRoutes:
             raise ConfigurationError(f"route {path!r}: unknown HTTP methods {unknown or chosen}")
 
         def decorator(fn: F) -> F:
-            self._web().add_route(chosen, path, fn, **options)
+            self._register("add_route", chosen, path, fn, **options)
             return fn
 
         return decorator
@@ -70,16 +120,18 @@ class WebRoutes:
         """Handle API Gateway WebSocket messages for ``route_key`` (``$connect``, ``$default``, ...)."""
 
         def decorator(fn: F) -> F:
-            self._web().add_websocket(route_key, fn, **options)
+            self._register("add_websocket", route_key, fn, **options)
             return fn
 
         return decorator
 
     def authorizer(self, kind: str | None = None, **options: Any) -> Callable[[F], F]:
-        """Handle API Gateway Lambda authorizer requests (``kind``: ``TOKEN``, ``REQUEST``, ...)."""
+        """Handle API Gateway Lambda authorizer requests (``kind``: ``TOKEN``, ``REQUEST``,
+        ``HTTP`` for HTTP API payload 2.0, ``None`` for any)."""
 
         def decorator(fn: F) -> F:
-            self._web().add_authorizer(kind, fn, **options)
+            self._register("add_authorizer", kind, fn, **options)
+            self._bridge("apigw-authorizer")
             return fn
 
         return decorator
@@ -88,7 +140,8 @@ class WebRoutes:
         """Handle CloudFront Lambda@Edge events of ``event_type`` (``viewer-request``, ...)."""
 
         def decorator(fn: F) -> F:
-            self._web().add_edge(event_type, path, fn, **options)
+            self._register("add_edge", event_type, path, fn, **options)
+            self._bridge("cloudfront")
             return fn
 
         return decorator
@@ -101,3 +154,12 @@ class WebRoutes:
                 spec.kind, {"routes": "the app has no HTTP, WebSocket, authorizer or edge routes"}
             )
         return await self._http.dispatch(spec, event, context, log)
+
+
+class _KindOnly:
+    """The part of a SourceSpec the web router reads when called through a bridge route."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind

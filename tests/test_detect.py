@@ -1,0 +1,74 @@
+"""Every corpus event is detected as its labelled kind (DESIGN.md vocabulary), else ``direct``."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from lambent import detect, sources
+from lambent.testing import FACTORIES
+from tests import corpus
+
+#: manifest labels that name a variant of a vocabulary kind
+ALIASES = {"s3-eventbridge": "eventbridge"}
+
+
+def expected_kind(row: corpus.Row) -> str:
+    if row.kind in ALIASES:
+        return ALIASES[row.kind]
+    if row.kind == "tumbling-window":
+        return "kinesis-stream" if "kinesis" in row.path else "dynamodb-stream"
+    return row.kind if row.kind in sources.KINDS else "direct"
+
+
+@pytest.mark.parametrize("row", corpus.params())
+def test_corpus_event_is_detected_as_its_labelled_kind(row: corpus.Row | None) -> None:
+    event = corpus.load(row)
+    assert row is not None
+    assert detect(event) == expected_kind(row), row.notes
+
+
+@pytest.mark.parametrize("row", corpus.params())
+def test_exactly_one_source_claims_a_vocabulary_event(row: corpus.Row | None) -> None:
+    """Detectors are ordered, but for records in the vocabulary the first claim is the only
+    sensible one: no detector *before* the right one claims it."""
+    event = corpus.load(row)
+    assert row is not None
+    want = expected_kind(row)
+    if not isinstance(event, dict):
+        assert want == "direct"
+        return
+    claims = [spec.kind for spec in sources.specs() if spec.detect(event)]
+    if want == "direct":
+        assert claims == []
+    else:
+        assert claims[0] == want
+
+
+@pytest.mark.parametrize(
+    "row",
+    corpus.params(
+        *[k for k in sources.KINDS if k != "direct"], "s3-eventbridge", "tumbling-window"
+    ),
+)
+def test_corpus_event_decodes_into_its_model(row: corpus.Row | None) -> None:
+    event = corpus.load(row)
+    spec = sources.spec_for(event)
+    assert spec is not None
+    decoded = msgspec.convert(event, spec.event_type)
+    items = list(spec.items(decoded))
+    for item in items:
+        assert isinstance(spec.item_id(item), str)
+        spec.route_key(decoded, item)
+
+
+@pytest.mark.parametrize("kind", sorted(FACTORIES))
+def test_factory_events_need_no_corpus(kind: str) -> None:
+    assert detect(FACTORIES[kind]()) == kind
+
+
+@pytest.mark.parametrize(
+    "value", [[], [1, 2], "text", 3, None, {}, {"Records": []}, {"action": "x"}]
+)
+def test_anything_else_is_direct(value: object) -> None:
+    assert detect(value) == "direct"

@@ -1,0 +1,57 @@
+"""``import lambent`` stays light and has no side effects; ``__all__`` tells the truth."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import lambent
+
+PROBE = """
+import json, logging, os, sys
+env = dict(os.environ)
+root_handlers = list(logging.getLogger().handlers)
+import lambent
+print(json.dumps({
+    "modules": sorted(sys.modules),
+    "env_changed": env != dict(os.environ),
+    "handlers_changed": root_handlers != list(logging.getLogger().handlers),
+}))
+"""
+
+
+def test_import_is_light_and_side_effect_free() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True
+    ).stdout
+    report = json.loads(out)
+    heavy = [
+        m
+        for m in report["modules"]
+        if m.split(".")[0]
+        in {"botocore", "aiobotocore", "aiohttp", "boto3", "structlog", "lambent.http"}
+    ]
+    assert heavy == []
+    assert not any(
+        m.startswith("lambent.sources.") and not m.endswith("_base") for m in report["modules"]
+    )
+    assert report["env_changed"] is False
+    assert report["handlers_changed"] is False
+    assert out.strip().startswith("{")  # nothing printed at import
+
+
+def test_all_names_exist_and_are_exported() -> None:
+    for name in lambent.__all__:
+        assert hasattr(lambent, name), name
+    # submodules (sources, testing, http) are attributes once imported, not re-exports
+    submodules = {"sources", "testing", "http"}
+    public = {n for n in vars(lambent) if not n.startswith("_")} - {"annotations"} - submodules
+    assert public <= set(lambent.__all__), public - set(lambent.__all__)
+
+
+def test_testing_all_is_honest() -> None:
+    import lambent.testing as testing
+
+    for name in testing.__all__:
+        assert hasattr(testing, name), name
