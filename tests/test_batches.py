@@ -155,7 +155,12 @@ jobs_strategy = st.lists(
 )
 
 
-def run_case(source: Source, raw: list[tuple[str, bool, bool, int]], timeout: float | None) -> None:
+def run_case(
+    source: Source,
+    raw: list[tuple[str, bool, bool, int]],
+    timeout: float | None,
+    sync: bool = False,
+) -> None:
     jobs = [Job(i=i, key=k, fail=f, drop=d, delay=dl) for i, (k, f, d, dl) in enumerate(raw)]
     app = App(concurrency=4, deadline_margin=0.0)
     log: list[tuple[str, int]] = []
@@ -171,7 +176,16 @@ def run_case(source: Source, raw: list[tuple[str, bool, bool, int]], timeout: fl
             return Dropped
         return {"done": job.i} if source.mode == "firehose" else None
 
-    source.register(app)(handler)
+    def sync_handler(job: Job) -> Any:
+        log.append(("start", job.i))
+        log.append(("end", job.i))
+        if job.fail:
+            raise RuntimeError(f"job {job.i}")
+        if source.mode == "firehose" and job.drop:
+            return Dropped
+        return {"done": job.i} if source.mode == "firehose" else None
+
+    source.register(app)(sync_handler if sync else handler)
     event = source.build(jobs)
     wire_ids = source.ids(event)
     assert len(wire_ids) == len(jobs)
@@ -277,3 +291,17 @@ def test_no_record_lost_at_the_deadline(
     source: Source, raw: list[tuple[str, bool, bool, int]], timeout: float
 ) -> None:
     run_case(source, raw, timeout)
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(raw=jobs_strategy)
+def test_no_record_lost_with_plain_handlers(
+    source: Source, raw: list[tuple[str, bool, bool, int]]
+) -> None:
+    """Plain ``def`` handlers take the inline path: the same guarantees hold."""
+    run_case(source, raw, None, sync=True)

@@ -12,16 +12,15 @@ from __future__ import annotations
 import inspect
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import anyio
+import anyio.to_thread
 
-from lambent._dispatch import DeadlineExceeded, Outcomes, Status, Work, run_batch
+from lambent._dispatch import Batch, DeadlineExceeded, Runner, Status, run_batch
 from lambent._inject import Slot
 from lambent._logging import Logger
-from lambent._routes import Route
-from lambent.sources._base import SourceSpec
 
 if TYPE_CHECKING:
     from lambent._app import App
@@ -31,13 +30,9 @@ class ReportedFailure(Exception):
     """The error of a record that a whole-batch handler reported as failed."""
 
 
-def _is_batch_route(route: Route) -> bool:
-    return Slot.ITEMS in route.plan.wants or route.options.window
-
-
-async def _call_batch(route: Route, mine: list[Work], ev: Any, context: Any, log: Logger) -> Any:
+async def _call(runner: Runner, items: list[Any], ev: Any, context: Any, log: Logger) -> Any:
+    route = runner.route
     kw: dict[str, Any] = {}
-    items = [w.item for w in mine]
     for p in route.plan.params:
         if p.slot is Slot.ITEMS:
             kw[p.name] = items
@@ -50,7 +45,7 @@ async def _call_batch(route: Route, mine: list[Work], ev: Any, context: Any, log
         elif p.slot is Slot.LOGGER:
             kw[p.name] = log.bind(batch_size=len(items))
     fn = route.plan.fn
-    if route.options.threaded and not route.plan.is_async:
+    if runner.threaded:
         return await anyio.to_thread.run_sync(lambda: fn(**kw), abandon_on_cancel=True)
     result = fn(**kw)
     if inspect.isawaitable(result):
@@ -58,79 +53,88 @@ async def _call_batch(route: Route, mine: list[Work], ev: Any, context: Any, log
     return result
 
 
-def _mark_reported(mine: list[Work], reported: Iterable[Any]) -> None:
-    by_id = {w.item_id: w for w in mine}
-    by_obj = {id(w.item): w for w in mine}
+def _mark(batch: Batch, mine: list[int], reported: Iterable[Any], record_id: Any) -> None:
+    """Statuses from what a whole-batch handler returned (failed items or their ids)."""
+    by_obj = {id(batch.items[i]): i for i in mine}
+    by_id: dict[str, int] | None = None
+    status = batch.status
     for entry in reported:
-        w = by_id.get(entry) if isinstance(entry, str) else by_obj.get(id(entry))
-        if w is None:
+        if isinstance(entry, str):
+            if by_id is None:
+                by_id = {record_id(i): i for i in mine}
+            index = by_id.get(entry)
+        else:
+            index = by_obj.get(id(entry))
+        if index is None:
             raise ValueError(
                 f"the batch handler reported {entry!r}, which is not a record of its batch"
             )
-        w.status = Status.FAILED
-        w.error = ReportedFailure("reported failed by the batch handler")
-    failed_keys = set()
-    for w in mine:
-        if w.status is Status.FAILED:
-            if w.order_key is not None:
-                failed_keys.add(w.order_key)
-        elif w.order_key is not None and w.order_key in failed_keys:
-            w.status = Status.SKIPPED
+        status[index] = Status.FAILED
+        batch.errors[index] = ReportedFailure("reported failed by the batch handler")
+    keys = batch.keys
+    failed_keys: set[Hashable] = set()
+    for i in mine:
+        key = None if keys is None else keys[i]
+        if status[i] == Status.FAILED:
+            if key is not None:
+                failed_keys.add(key)
+        elif key is not None and key in failed_keys:
+            status[i] = Status.SKIPPED
         else:
-            w.status = Status.SUCCEEDED
+            status[i] = Status.SUCCEEDED
 
 
 async def run_whole_batches(
     app: App,
-    spec: SourceSpec[Any, Any],
+    batch: Batch,
     ev: Any,
-    works: Sequence[Work],
-    routes: Sequence[Route],
     context: Any,
     log: Logger,
-) -> Outcomes | None:
-    """Run the whole-batch routes of this batch (None when it has none)."""
-    batch_routes = [r for r in routes if _is_batch_route(r)]
-    if not batch_routes:
-        return None
-    from lambent._handle import budget
-
+    limit: float | None,
+    concurrency: int,
+    record_id: Any = None,
+) -> None:
+    """Run the whole-batch routes of this batch, then any per-record items left."""
     started = time.monotonic()
-    limit = budget(app, context)
-    state: Any = None
-    for route in batch_routes:
-        mine = [w for w in works if w.route is route and w.error is None]
-        for w in mine:
-            w.status = Status.STARTED
+    batch.started = started
+    wholes: dict[int, Runner] = {}
+    for r in batch.runners:
+        if r is not None and r.whole:
+            wholes.setdefault(id(r), r)
+    status = batch.status
+    for runner in wholes.values():
+        mine = [
+            i for i, r in enumerate(batch.runners) if r is runner and status[i] == Status.PENDING
+        ]
+        for i in mine:
+            status[i] = Status.STARTED
         remaining = None if limit is None else limit - (time.monotonic() - started)
         result: Any = None
         with anyio.move_on_after(math.inf if remaining is None else max(remaining, 0.0)) as scope:
             try:
-                result = await _call_batch(route, mine, ev, context, log)
+                result = await _call(runner, [batch.items[i] for i in mine], ev, context, log)
             except Exception as exc:
-                for w in mine:
-                    w.status, w.error = Status.FAILED, exc
+                for i in mine:
+                    status[i], batch.errors[i] = Status.FAILED, exc
                 continue
         if scope.cancelled_caught:
-            for w in mine:
-                w.status, w.error = Status.CANCELLED, DeadlineExceeded("cancelled at the deadline")
+            for i in mine:
+                status[i] = Status.CANCELLED
+                batch.errors[i] = DeadlineExceeded("cancelled at the deadline")
             continue
-        if route.options.window:
-            state = result
-            for w in mine:
-                w.status = Status.SUCCEEDED
-        else:
-            try:
-                _mark_reported(mine, result or ())
-            except (ValueError, TypeError) as exc:
-                for w in mine:
-                    w.status, w.error = Status.FAILED, exc
-    rest = [w for w in works if w.status is Status.PENDING]
-    remaining = None if limit is None else limit - (time.monotonic() - started)
+        if runner.route.options.window:
+            batch.state = result
+            for i in mine:
+                status[i] = Status.SUCCEEDED
+            continue
+        try:
+            _mark(batch, mine, result or (), record_id or (lambda i: ""))
+        except (ValueError, TypeError) as exc:
+            for i in mine:
+                status[i], batch.errors[i] = Status.FAILED, exc
+    rest = [i for i, s in enumerate(status) if s == Status.PENDING]
     if rest:
-        concurrency = min((r.options.concurrency or app.concurrency) for r in routes)
-        await run_batch(rest, concurrency=concurrency, budget=remaining)
-    outcomes = Outcomes(works, started)
-    outcomes.duration = time.monotonic() - started
-    outcomes.state = state
-    return outcomes
+        remaining = None if limit is None else limit - (time.monotonic() - started)
+        await run_batch(batch, concurrency=concurrency, budget=remaining, indices=rest)
+    batch.started = started
+    batch.duration = time.monotonic() - started

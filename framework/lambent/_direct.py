@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from lambent._dispatch import Status, Work, run_batch
+from lambent._dispatch import Batch, DeadlineExceeded, Runner, Status, run_batch
 from lambent._errors import ConfigurationError, RoutingError
 from lambent._inject import resolve
 from lambent._logging import Logger
@@ -80,22 +80,27 @@ def _choose(app: App, event: Any) -> Route:
 
 
 async def handle_direct(app: App, event: Any, context: Any, log: Logger) -> Any:
-    from lambent._handle import budget, make_call
+    from lambent._calls import make_call
+    from lambent._handle import budget
 
     route = _choose(app, event)
     request_id = getattr(context, "aws_request_id", None) or "direct"
-    work = Work(index=0, item_id=request_id, item=event, route=route)
-    work.call = make_call(route.plan, None, event, context, log)
-    work.is_async = route.plan.is_async
-    work.threaded = route.options.threaded and not route.plan.is_async
-    await run_batch([work], concurrency=1, budget=budget(app, context))
-    if work.status is not Status.SUCCEEDED:
-        assert work.error is not None
+    batch = Batch([event])
+    plan = route.plan
+    batch.runners[0] = Runner(
+        call=make_call(plan, None, event, context, log, record_id=lambda _: request_id),
+        is_async=plan.is_async,
+        threaded=route.options.threaded and not plan.is_async,
+        route=route,
+    )
+    await run_batch(batch, concurrency=1, budget=budget(app, context))
+    if batch.status[0] != Status.SUCCEEDED:
+        error = batch.errors.get(0) or DeadlineExceeded("not started before the deadline")
         log.error(
             "invocation failed",
-            error=f"{type(work.error).__name__}: {work.error}",
-            handler=route.plan.name,
-            exc_info=work.error,
+            error=f"{type(error).__name__}: {error}",
+            handler=plan.name,
+            exc_info=error,
         )
-        raise work.error
-    return work.result
+        raise error
+    return batch.results.get(0)

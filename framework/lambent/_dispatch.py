@@ -7,8 +7,11 @@ cheaper than a task per record behind a limiter. After a failure inside a unit,
 the rest of the unit is not run (``SKIPPED``). The deadline is a cancel scope:
 when it fires, running items are cancelled and every item without an outcome is
 ``NOT_STARTED`` (or ``CANCELLED`` when it had started). Plain ``def`` handlers run
-inline, one after another, as a loop would; ``threaded`` routes run them in worker
-threads.
+inline, one after another in batch order, as a loop would; ``threaded`` routes run
+them in worker threads.
+
+Per-item state lives in a :class:`Batch`: parallel arrays, not an object per
+record, so a 10,000-record batch allocates (and the garbage collector scans) little.
 """
 
 from __future__ import annotations
@@ -41,177 +44,240 @@ class Status(enum.IntEnum):
         return self in (Status.SUCCEEDED, Status.DROPPED)
 
 
-@dataclass(slots=True)
-class Work:
-    """One item of a batch and everything its run needs."""
+_PENDING, _STARTED, _SUCCEEDED, _FAILED = 0, 1, 2, 3
+_SKIPPED, _NOT_STARTED, _CANCELLED, _DROPPED = 4, 5, 6, 7
+_OK = (_SUCCEEDED, _DROPPED)
 
-    index: int
-    item_id: str
-    item: Any = None
-    #: the identifier reported to Lambda when it is not ``item_id`` (Kafka's object)
-    wire_id: Any = None
-    #: runs the item's handler (sync functions return the result, async a coroutine)
-    call: Callable[[Work], Any] | None = None
+_SUMMARY_NAMES = (
+    ("succeeded", (_SUCCEEDED,)),
+    ("failed", (_FAILED,)),
+    ("skipped", (_SKIPPED,)),
+    ("not_started", (_NOT_STARTED, _CANCELLED)),
+    ("dropped", (_DROPPED,)),
+)
+
+
+@dataclass(slots=True, eq=False)
+class Runner:
+    """How the items of one route run (one instance shared by all of them).
+
+    ``call(item, index)`` returns the handler's result, or a coroutine when
+    ``is_async``. ``whole`` marks routes that take the whole batch at once (their
+    items are run by ``lambent._batch``, not here).
+    """
+
+    call: Callable[[Any, int], Any]
     is_async: bool = False
     threaded: bool = False
-    #: an error known before running (undecodable record, no route)
-    error: BaseException | None = None
     drop_on_decode_error: bool = False
-    order_key: Hashable | None = None
-    #: the route that takes this item (``None``: unrouted, or an envelope of inner routes)
     route: Any = None
-    status: Status = Status.PENDING
-    result: Any = None
+    whole: bool = False
 
 
-class Outcomes:
-    """The results of running a batch: a status per item, errors and values."""
+class DeadlineExceeded(Exception):
+    """The error of an item cancelled at the deadline."""
 
-    def __init__(self, works: Sequence[Work], started: float) -> None:
-        self.works = works
-        self.started = started
+
+class Batch:
+    """The items of one event and their outcomes, as parallel arrays."""
+
+    __slots__ = (
+        "duration",
+        "errors",
+        "ids",
+        "items",
+        "keys",
+        "results",
+        "runners",
+        "started",
+        "state",
+        "status",
+        "wire_ids",
+    )
+
+    def __init__(self, items: Sequence[Any]) -> None:
+        n = len(items)
+        self.items = items
+        self.runners: list[Runner | None] = [None] * n
+        #: order keys, or ``None`` when every item is independent
+        self.keys: list[Hashable | None] | None = None
+        self.status = bytearray(n)
+        self.errors: dict[int, BaseException] = {}
+        self.results: dict[int, Any] = {}
+        #: identifiers of items that did not decode (the others ask their source)
+        self.ids: dict[int, str] = {}
+        self.wire_ids: dict[int, Any] = {}
+        self.started = 0.0
         self.duration = 0.0
         #: the new state a tumbling-window handler returned
         self.state: Any = None
 
-    def count(self, status: Status) -> int:
-        return sum(1 for w in self.works if w.status is status)
+    def __len__(self) -> int:
+        return len(self.items)
 
-    def failed(self) -> list[Work]:
-        """Works that must be retried, in batch order."""
-        return [w for w in self.works if not w.status.ok]
+    def fail(self, index: int, error: BaseException, *, drop: bool = False) -> None:
+        """Record an outcome known before running (an undecodable or unroutable item)."""
+        self.status[index] = _DROPPED if drop else _FAILED
+        self.errors[index] = error
+
+    def failed(self) -> list[int]:
+        """Indices of the items that must be retried, in batch order."""
+        status = self.status
+        if status.count(_SUCCEEDED) + status.count(_DROPPED) == len(status):
+            return []
+        return [i for i, s in enumerate(status) if s != _SUCCEEDED and s != _DROPPED]
 
     def summary(self) -> dict[str, int]:
-        counts = dict.fromkeys(("succeeded", "failed", "skipped", "not_started", "dropped"), 0)
-        names = {
-            Status.SUCCEEDED: "succeeded",
-            Status.FAILED: "failed",
-            Status.SKIPPED: "skipped",
-            Status.NOT_STARTED: "not_started",
-            Status.CANCELLED: "not_started",
-            Status.DROPPED: "dropped",
-        }
-        for w in self.works:
-            counts[names.get(w.status, "failed")] += 1
-        return counts
+        status = self.status
+        return {name: sum(status.count(v) for v in values) for name, values in _SUMMARY_NAMES}
 
 
-class DeadlineExceeded(Exception):
-    """Recorded as the error of an item cancelled at, or not started before, the deadline."""
+async def _run_one(batch: Batch, i: int) -> bool:
+    """Run one item; True when it succeeded (or was dropped)."""
+    status = batch.status
+    if status[i] != _PENDING:  # decided before running
+        return status[i] in _OK
+    runner = batch.runners[i]
+    assert runner is not None
+    status[i] = _STARTED
+    item = batch.items[i]
+    try:
+        if runner.is_async:
+            result = await runner.call(item, i)
+        elif runner.threaded:
+            result = await anyio.to_thread.run_sync(runner.call, item, i, abandon_on_cancel=True)
+        else:
+            result = runner.call(item, i)
+    except DecodeError as exc:
+        batch.errors[i] = exc
+        status[i] = _DROPPED if runner.drop_on_decode_error else _FAILED
+        return status[i] == _DROPPED
+    except Exception as exc:
+        batch.errors[i] = exc
+        status[i] = _FAILED
+        return False
+    status[i] = _SUCCEEDED
+    if result is not None:
+        batch.results[i] = result
+    return True
 
 
-def _units(works: Sequence[Work]) -> list[list[Work]]:
+def _units(batch: Batch, indices: Sequence[int]) -> list[list[int]]:
     """Order units: items with equal order keys together, in first-appearance order."""
-    groups: dict[Hashable, list[Work]] = {}
-    units: list[list[Work]] = []
-    for w in works:
-        key = w.order_key
+    keys = batch.keys
+    if keys is None:
+        return [[i] for i in indices]
+    groups: dict[Hashable, list[int]] = {}
+    units: list[list[int]] = []
+    for i in indices:
+        key = keys[i]
         if key is None:
-            units.append([w])
+            units.append([i])
             continue
         unit = groups.get(key)
         if unit is None:
             unit = groups[key] = []
             units.append(unit)
-        unit.append(w)
+        unit.append(i)
     return units
 
 
-async def _run_one(w: Work) -> bool:
-    """Run one item; True when it succeeded (or was dropped)."""
-    if w.error is not None:
-        w.status = Status.DROPPED if w.drop_on_decode_error else Status.FAILED
-        return w.status.ok
-    call = w.call
-    assert call is not None
-    w.status = Status.STARTED
-    try:
-        if w.is_async:
-            w.result = await call(w)
-        elif w.threaded:
-            w.result = await anyio.to_thread.run_sync(call, w, abandon_on_cancel=True)
-        else:
-            w.result = call(w)
-    except DecodeError as exc:
-        w.error = exc
-        w.status = Status.DROPPED if w.drop_on_decode_error else Status.FAILED
-        return w.status.ok
-    except Exception as exc:
-        w.error = exc
-        w.status = Status.FAILED
-        return False
-    w.status = Status.SUCCEEDED
-    return True
-
-
-def _skip_rest(unit: Sequence[Work], after: int) -> None:
-    for rest in unit[after + 1 :]:
-        if rest.status is Status.PENDING:
-            rest.status = Status.SKIPPED
-
-
-async def _run_inline(works: Sequence[Work], stop_at: float) -> None:
+def _run_inline(batch: Batch, indices: Sequence[int], stop_at: float) -> None:
     """Plain handlers: one after another in batch order, as a loop would."""
+    items, runners, status, keys = batch.items, batch.runners, batch.status, batch.keys
+    errors, results = batch.errors, batch.results
     failed_keys: set[Hashable] = set()
-    for w in works:
-        if time.monotonic() >= stop_at:
+    clock = time.monotonic
+    for i in indices:
+        if clock() >= stop_at:
             return
-        key = w.order_key
+        key = None if keys is None else keys[i]
         if key is not None and key in failed_keys:
-            w.status = Status.SKIPPED
+            status[i] = _SKIPPED
             continue
-        if not await _run_one(w) and key is not None:
+        if status[i] != _PENDING:
+            if key is not None and status[i] not in _OK:
+                failed_keys.add(key)
+            continue
+        runner = runners[i]
+        assert runner is not None
+        status[i] = _STARTED
+        try:
+            result = runner.call(items[i], i)
+        except DecodeError as exc:
+            errors[i] = exc
+            if runner.drop_on_decode_error:
+                status[i] = _DROPPED
+                continue
+            status[i] = _FAILED
+        except Exception as exc:
+            errors[i] = exc
+            status[i] = _FAILED
+        else:
+            status[i] = _SUCCEEDED
+            if result is not None:
+                results[i] = result
+            continue
+        if key is not None:
             failed_keys.add(key)
 
 
 async def run_batch(
-    works: Sequence[Work],
+    batch: Batch,
     *,
     concurrency: int,
     budget: float | None,
     strict_order: bool = False,
-) -> Outcomes:
-    """Run every work; each ends with exactly one final status.
+    indices: Sequence[int] | None = None,
+) -> Batch:
+    """Run the pending items (``indices``: only those); each ends with one final status.
 
     ``budget`` is the time in seconds the batch may take (``None``: unbounded).
     ``strict_order``: one record at a time in batch order, and the first failure
     skips every later record (SQS FIFO as AWS documents it).
     """
     started = time.monotonic()
+    batch.started = started
+    chosen: Sequence[int] = range(len(batch)) if indices is None else indices
     stop_at = math.inf if budget is None else started + max(budget, 0.0)
-    outcomes = Outcomes(works, started)
+    status = batch.status
 
-    async def run_unit(unit: Sequence[Work]) -> None:
-        for pos, w in enumerate(unit):
+    async def run_unit(unit: Sequence[int]) -> None:
+        for pos, i in enumerate(unit):
             if time.monotonic() >= stop_at:
                 return
-            if not await _run_one(w) and len(unit) > pos + 1:
-                _skip_rest(unit, pos)
+            if not await _run_one(batch, i):
+                for rest in unit[pos + 1 :]:
+                    if status[rest] == _PENDING:
+                        status[rest] = _SKIPPED
                 return
 
-    with anyio.move_on_after(math.inf if budget is None else max(budget, 0.0)):
-        if strict_order:
-            await run_unit(works)
-        elif all(not (w.is_async or w.threaded) for w in works):
-            await _run_inline(works, stop_at)
-        else:
-            units = _units(works)
-            pending = iter(units)
+    runners = batch.runners
+    inline = all(r is None or not (r.is_async or r.threaded) for r in set(runners))
+    if inline and not strict_order:
+        _run_inline(batch, chosen, stop_at)
+    else:
+        with anyio.move_on_after(math.inf if budget is None else max(budget, 0.0)):
+            if strict_order:
+                await run_unit(list(chosen))
+            else:
+                units = _units(batch, chosen)
+                pending = iter(units)
 
-            async def worker() -> None:
-                for unit in pending:
-                    await run_unit(unit)
+                async def worker() -> None:
+                    for unit in pending:
+                        await run_unit(unit)
 
-            async with anyio.create_task_group() as tg:
-                for _ in range(max(1, min(concurrency, len(units)))):
-                    tg.start_soon(worker)
-
-    for w in works:
-        if w.status is Status.PENDING:
-            w.status = Status.NOT_STARTED
-            w.error = DeadlineExceeded("not started before the deadline")
-        elif w.status is Status.STARTED:
-            w.status = Status.CANCELLED
-            w.error = DeadlineExceeded("cancelled at the deadline")
-    outcomes.duration = time.monotonic() - started
-    return outcomes
+                async with anyio.create_task_group() as tg:
+                    for _ in range(max(1, min(concurrency, len(units)))):
+                        tg.start_soon(worker)
+    if _PENDING in status or _STARTED in status:
+        for i in chosen:
+            s = status[i]
+            if s == _PENDING:
+                status[i] = _NOT_STARTED
+            elif s == _STARTED:
+                status[i] = _CANCELLED
+                batch.errors[i] = DeadlineExceeded("cancelled at the deadline")
+    batch.duration = time.monotonic() - started
+    return batch

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from lambent import sources
+from lambent._calls import make_call
 from lambent._decode import DECODE_ERRORS, as_decode_error
-from lambent._dispatch import Outcomes, Status, Work, run_batch
+from lambent._dispatch import Batch, Runner, Status, run_batch
 from lambent._errors import DecodeError, EventDecodeError, LambentError, RoutingError
-from lambent._inject import HandlerPlan, Slot
+from lambent._inject import Slot
 from lambent._logging import Logger, bind_invocation, get_logger, unbind_invocation
 from lambent._respond import batch_item_failures, firehose_records, raise_if_failed
 from lambent._routes import Route
@@ -32,7 +33,6 @@ _RAW_ID_PATHS: dict[str, tuple[str, ...]] = {
     "sns": ("Sns", "MessageId"),
 }
 
-
 _ENVELOPE_ERRORS: tuple[type[Exception], ...] = (RoutingError, *DECODE_ERRORS)
 
 
@@ -46,6 +46,28 @@ class BatchInfo:
     counts: Mapping[str, int] = field(default_factory=dict)
     failed_ids: Sequence[str] = ()
     duration: float = 0.0
+
+
+class Ids:
+    """Identifiers of a batch's items: for logs (``record``) and for Lambda (``wire``)."""
+
+    __slots__ = ("batch", "spec")
+
+    def __init__(self, spec: SourceSpec[Any, Any], batch: Batch) -> None:
+        self.spec = spec
+        self.batch = batch
+
+    def record(self, i: int) -> str:
+        known = self.batch.ids.get(i)
+        return known if known is not None else self.spec.item_id(self.batch.items[i])
+
+    def wire(self, i: int) -> Any:
+        known = self.batch.wire_ids.get(i)
+        if known is not None:
+            return known
+        if self.spec.report_id is not None and self.batch.items[i] is not None:
+            return self.spec.report_id(self.batch.items[i])
+        return self.record(i)
 
 
 async def handle(app: App, event: Any, context: Any) -> Any:
@@ -98,17 +120,21 @@ def _raw_id(kind: str, raw: Any) -> str | None:
     return value if isinstance(value, str) and value and value is not raw else None
 
 
-def _decode(spec: SourceSpec[Any, Any], event: Any) -> tuple[Any, list[Any], dict[int, Work]]:
-    """The event Struct and its items; undecodable records become failed works (by index)."""
+def _event_error(spec: SourceSpec[Any, Any], exc: Exception, prefix: str = "$") -> EventDecodeError:
+    err = as_decode_error(exc, None)
+    return EventDecodeError(
+        f"not a valid {spec.kind} event: {err.reason}", path=prefix + err.path[1:]
+    )
+
+
+def decode_event(spec: SourceSpec[Any, Any], event: Any) -> tuple[Any, Batch]:
+    """The event Struct and a batch of its items; undecodable records fail alone."""
     try:
         ev = msgspec.convert(event, spec.event_type)
-        return ev, list(spec.items(ev)), {}
+        return ev, Batch(list(spec.items(ev)))
     except msgspec.ValidationError as exc:
         if spec.raw_items is None:
-            err = as_decode_error(exc, None)
-            raise EventDecodeError(
-                f"not a valid {spec.kind} event: {err.reason}", path=err.path
-            ) from exc
+            raise _event_error(spec, exc) from exc
         whole = exc
     shell = {
         k: (
@@ -123,13 +149,11 @@ def _decode(spec: SourceSpec[Any, Any], event: Any) -> tuple[Any, list[Any], dic
     try:
         ev = msgspec.convert(shell, spec.event_type)
     except msgspec.ValidationError as exc:
-        err = as_decode_error(exc, None)
-        raise EventDecodeError(
-            f"not a valid {spec.kind} event: {err.reason}", path=err.path
-        ) from whole
+        raise _event_error(spec, exc) from whole
+    raw_items = spec.raw_items(event)
     items: list[Any] = []
-    bad: dict[int, Work] = {}
-    for i, raw in enumerate(spec.raw_items(event)):
+    failures: list[tuple[int, str, Any, DecodeError]] = []
+    for i, raw in enumerate(raw_items):
         try:
             items.append(msgspec.convert(raw, spec.item_type))
         except msgspec.ValidationError as exc:
@@ -142,61 +166,16 @@ def _decode(spec: SourceSpec[Any, Any], event: Any) -> tuple[Any, list[Any], dic
                     path=f"$[{i}]" + err.path[1:],
                 ) from exc
             items.append(None)
-            bad[i] = Work(
-                index=i,
-                item_id=record_id,
-                wire_id=_raw_wire_id(spec.kind, raw),
-                error=as_decode_error(exc, record_id),
+            failures.append(
+                (i, record_id, _raw_wire_id(spec.kind, raw), as_decode_error(exc, record_id))
             )
-    return ev, items, bad
-
-
-def make_call(
-    plan: HandlerPlan,
-    spec: SourceSpec[Any, Any] | None,
-    ev: Any,
-    context: Any,
-    log: Logger,
-    extra: Mapping[Slot, Any] | None = None,
-) -> Callable[[Work], Any]:
-    """A function running ``plan`` for one work: builds its arguments, then calls it."""
-    fn = plan.fn
-    params = plan.params
-    payload_of = None if spec is None else spec.payload
-    json_payload = spec is not None and spec.payload_format == "json"
-
-    def call(w: Work) -> Any:
-        kw: dict[str, Any] = {}
-        for p in params:
-            slot = p.slot
-            if slot is Slot.PAYLOAD:
-                assert p.decoder is not None
-                try:
-                    raw = payload_of(w.item) if payload_of is not None else w.item
-                    if raw is None and json_payload:
-                        raw = b"null"  # an absent payload (a Kafka tombstone) decodes as null
-                    kw[p.name] = p.decoder(raw)
-                except DECODE_ERRORS as exc:
-                    raise as_decode_error(exc, w.item_id) from exc
-            elif slot is Slot.ITEM:
-                kw[p.name] = w.item
-            elif slot is Slot.CONTEXT:
-                kw[p.name] = context
-            elif slot is Slot.EVENT:
-                kw[p.name] = ev
-            elif slot is Slot.LOGGER:
-                kw[p.name] = log.bind(record_id=w.item_id)
-            elif slot is Slot.NAMED:
-                assert p.decoder is not None and p.getter is not None
-                try:
-                    kw[p.name] = p.decoder(p.getter(w.item))
-                except DECODE_ERRORS as exc:
-                    raise as_decode_error(exc, w.item_id) from exc
-            else:
-                kw[p.name] = (extra or {}).get(slot)
-        return fn(**kw)
-
-    return call
+    batch = Batch(items)
+    for i, record_id, wire, error in failures:
+        batch.fail(i, error)
+        batch.ids[i] = record_id
+        if wire is not None:
+            batch.wire_ids[i] = wire
+    return ev, batch
 
 
 def _envelope_s3(
@@ -211,29 +190,26 @@ def _envelope_s3(
     return s3.extract_s3(value)
 
 
-def _s3_call(
-    app: App, records: list[Any], context: Any, log: Logger
-) -> tuple[Callable[[Work], Any], bool]:
+def _s3_runner(app: App, records: list[Any], context: Any, log: Logger) -> Runner:
     """Run the S3 routes for the S3 records inside one envelope record, in order."""
     from lambent.sources import s3
 
     spec = s3.SPECS[0]
-    steps: list[tuple[Any, Route]] = []
+    steps: list[tuple[Any, Callable[[Any, int], Any]]] = []
     for record in records:
         route = app.routes.match("s3", spec.route_key(None, record))
         if route is None:
             raise RoutingError("s3", {"bucket": record.s3.bucket.name, "key": record.key})
-        steps.append((record, route))
+        steps.append((record, make_call(route.plan, spec, None, context, log)))
 
-    async def call(w: Work) -> Any:
-        for record, route in steps:
-            inner = Work(index=w.index, item_id=w.item_id, item=record)
-            result = make_call(route.plan, spec, None, context, log)(inner)
+    async def call(item: Any, index: int) -> Any:
+        for record, inner in steps:
+            result = inner(record, index)
             if inspect.isawaitable(result):
                 await result
         return None
 
-    return call, True
+    return Runner(call=call, is_async=True)
 
 
 async def _hooks(hooks: list[Callable[..., Any]], info: BatchInfo) -> None:
@@ -250,124 +226,146 @@ def budget(app: App, context: Any) -> float | None:
     return float(remaining()) / 1000.0 - app.deadline_margin
 
 
+def _runner(route: Route, spec: SourceSpec[Any, Any], ev: Any, context: Any, log: Logger) -> Runner:
+    plan, opts = route.plan, route.options
+    whole = Slot.ITEMS in plan.wants or opts.window
+    return Runner(
+        call=(lambda item, index: None) if whole else make_call(plan, spec, ev, context, log),
+        is_async=plan.is_async,
+        threaded=opts.threaded and not plan.is_async,
+        drop_on_decode_error=opts.on_decode_error == "drop",
+        route=route,
+        whole=whole,
+    )
+
+
+def route_batch(
+    app: App,
+    spec: SourceSpec[Any, Any],
+    event: Any,
+    ev: Any,
+    batch: Batch,
+    context: Any,
+    log: Logger,
+) -> list[Route]:
+    """Give every item its runner (or its routing error); returns the routes used."""
+    kind = spec.kind
+    route_key, match = spec.route_key, app.routes.match
+    runners, items, status = batch.runners, batch.items, batch.status
+    prepared: dict[int, Runner] = {}
+    used: list[Route] = []
+    unrouted = 0
+    last_key: Hashable = object()
+    last: Runner | None = None
+    for i, item in enumerate(items):
+        if status[i]:  # failed to decode
+            continue
+        key = route_key(ev, item)
+        if key == last_key and last is not None:
+            runners[i] = last
+            continue
+        route = match(kind, key)
+        if route is None and kind == "schedule":
+            route = match(
+                "eventbridge", (getattr(ev, "source", None), getattr(ev, "detail_type", None))
+            )
+        if route is None:
+            last = None
+            try:
+                inner = _envelope_s3(app, kind, event, item, spec)
+                if inner is not None:
+                    runners[i] = _s3_runner(app, inner, context, log)
+                    continue
+            except _ENVELOPE_ERRORS as exc:
+                batch.fail(i, exc)
+                continue
+            batch.fail(i, RoutingError(kind, {"route_key": repr(key)}))
+            unrouted += 1
+            continue
+        runner = prepared.get(id(route))
+        if runner is None:
+            runner = prepared[id(route)] = _runner(route, spec, ev, context, log)
+            used.append(route)
+        runners[i] = last = runner
+        last_key = key
+    if items and unrouted == len(items):
+        error = batch.errors[0]
+        assert isinstance(error, RoutingError)
+        raise error
+    order_key = spec.order_key
+    sequential = any(r.options.sequential for r in used)
+    if sequential:
+        batch.keys = ["shard"] * len(items)
+    elif order_key is not None:
+        keys = [None if item is None else order_key(item) for item in items]
+        if any(k is not None for k in keys):
+            batch.keys = keys
+    return used
+
+
 async def handle_records(
     app: App, spec: SourceSpec[Any, Any], event: Any, context: Any, log: Logger
 ) -> Any:
     kind = spec.kind
-    ev, items, works_by_index = _decode(spec, event)
-    order_key = spec.order_key
-    routes_used: list[Route] = []
-    works: list[Work] = []
-    unrouted: list[RoutingError] = []
-    for i, item in enumerate(items):
-        bad = works_by_index.get(i)
-        if bad is not None:
-            works.append(bad)
-            continue
-        w = Work(index=i, item_id=spec.item_id(item), item=item)
-        if spec.report_id is not None:
-            w.wire_id = spec.report_id(item)
-        works.append(w)
-        key = spec.route_key(ev, item)
-        route = app.routes.match(kind, key)
-        if route is None and kind == "schedule":
-            route = app.routes.match(
-                "eventbridge", (getattr(ev, "source", None), getattr(ev, "detail_type", None))
-            )
-        if route is None:
-            try:
-                inner = _envelope_s3(app, kind, event, item, spec)
-                if inner is not None:
-                    w.call, w.is_async = _s3_call(app, inner, context, log)
-                    continue
-            except _ENVELOPE_ERRORS as exc:
-                w.error = exc
-                continue
-            error = RoutingError(kind, {"route_key": repr(key)})
-            unrouted.append(error)
-            w.error = error
-            continue
-        if route not in routes_used:
-            routes_used.append(route)
-        opts = route.options
-        w.call = make_call(route.plan, spec, ev, context, log)
-        w.is_async = route.plan.is_async
-        w.threaded = opts.threaded and not route.plan.is_async
-        w.drop_on_decode_error = opts.on_decode_error == "drop"
-        if opts.sequential:
-            w.order_key = "shard"
-        elif order_key is not None:
-            w.order_key = order_key(item)
-        w.route = route
-    if works and len(unrouted) == len(works):
-        raise unrouted[0]
-    concurrency = (
-        min((r.options.concurrency or app.concurrency) for r in routes_used)
-        if routes_used
-        else app.concurrency
+    ev, batch = decode_event(spec, event)
+    used = route_batch(app, spec, event, ev, batch, context, log)
+    concurrency = min(
+        (r.options.concurrency or app.concurrency for r in used), default=app.concurrency
     )
-    strict = any(r.options.strict_order for r in routes_used) and any(
-        w.order_key is not None for w in works
-    )
-    info = BatchInfo(kind, items, context)
+    strict = batch.keys is not None and any(r.options.strict_order for r in used)
+    ids = Ids(spec, batch)
     if app._before_batch:
-        await _hooks(app._before_batch, info)
-    from lambent._batch import run_whole_batches
+        await _hooks(app._before_batch, BatchInfo(kind, batch.items, context))
+    limit = budget(app, context)
+    if any(r.whole for r in batch.runners if r is not None):
+        from lambent._batch import run_whole_batches
 
-    outcomes = await run_whole_batches(app, spec, ev, works, routes_used, context, log)
-    if outcomes is None:
-        outcomes = await run_batch(
-            works, concurrency=concurrency, budget=budget(app, context), strict_order=strict
-        )
-    _log_outcomes(log, kind, outcomes)
+        await run_whole_batches(app, batch, ev, context, log, limit, concurrency, ids.record)
+    else:
+        await run_batch(batch, concurrency=concurrency, budget=limit, strict_order=strict)
+    _log_outcomes(log, batch, ids)
     if app._after_batch:
-        failed = [w.item_id for w in outcomes.failed()]
-        await _hooks(
-            app._after_batch,
-            BatchInfo(kind, items, context, outcomes.summary(), failed, outcomes.duration),
-        )
-    return render(spec, event, ev, outcomes)
+        failed = [ids.record(i) for i in batch.failed()]
+        info = BatchInfo(kind, batch.items, context, batch.summary(), failed, batch.duration)
+        await _hooks(app._after_batch, info)
+    return render(spec, event, ev, batch, ids)
 
 
-def render(spec: SourceSpec[Any, Any], event: Any, ev: Any, outcomes: Outcomes) -> Any:
+def render(spec: SourceSpec[Any, Any], event: Any, ev: Any, batch: Batch, ids: Ids) -> Any:
     mode = spec.response
     if mode == "batch":
-        response: dict[str, Any] = dict(batch_item_failures(outcomes))
+        response = batch_item_failures(batch, ids.wire)
         if getattr(ev, "window", None) is not None:
-            state = getattr(outcomes, "state", None)
-            response = {
-                "state": state if state is not None else (getattr(ev, "state", None) or {}),
-                **response,
-            }
+            state = batch.state if batch.state is not None else (getattr(ev, "state", None) or {})
+            return {"state": state, **response}
         return response
     if mode == "firehose":
-        return firehose_records(outcomes, [r.get("data", "") for r in event.get("records", [])])
-    raise_if_failed(spec.kind, outcomes)
-    if mode == "single" or spec.kind == "ses":
-        result = outcomes.works[0].result if len(outcomes.works) == 1 else None
-        if spec.kind == "ses":
-            if isinstance(result, str):
-                return {"disposition": result}
-            return result
-        return result
-    return None
+        original = [r.get("data", "") for r in event.get("records", [])]
+        return firehose_records(batch, original, ids.record)
+    raise_if_failed(spec.kind, batch, ids.record)
+    result = batch.results.get(0) if len(batch) == 1 else None
+    if spec.kind == "ses" and isinstance(result, str):
+        return {"disposition": result}
+    return result if mode == "single" or spec.kind == "ses" else None
 
 
-def _log_outcomes(log: Logger, kind: str, outcomes: Outcomes) -> None:
-    for w in outcomes.works:
-        if w.status in (Status.FAILED, Status.CANCELLED) and w.error is not None:
-            err = w.error
-            detail = {"path": err.path} if isinstance(err, DecodeError) else {}
-            log.error(
-                "record failed",
-                record_id=w.item_id,
-                error=f"{type(err).__name__}: {err}",
-                exc_info=err if not isinstance(err, DecodeError | RoutingError) else None,
-                **detail,
-            )
+def _log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
+    status = batch.status
+    for i in sorted(batch.errors):
+        if status[i] not in (Status.FAILED, Status.CANCELLED):
+            continue
+        err = batch.errors[i]
+        detail = {"path": err.path} if isinstance(err, DecodeError) else {}
+        log.error(
+            "record failed",
+            record_id=ids.record(i),
+            error=f"{type(err).__name__}: {err}",
+            exc_info=err if not isinstance(err, DecodeError | RoutingError) else None,
+            **detail,
+        )
     log.info(
         "batch processed",
-        size=len(outcomes.works),
-        duration_ms=round(outcomes.duration * 1000, 3),
-        **outcomes.summary(),
+        size=len(batch),
+        duration_ms=round(batch.duration * 1000, 3),
+        **batch.summary(),
     )

@@ -8,6 +8,7 @@ logger, ...), plus one reusable payload decoder. Nothing is inspected per record
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import inspect
 import types
@@ -46,6 +47,8 @@ class Param:
     #: for NAMED: reads the raw value from the item
     getter: Callable[[Any], Any] | None = None
     annotation: Any = None
+    #: keyword-only in the handler's signature (others are passed by position)
+    kw_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +216,8 @@ def resolve(
                 p.name, Slot.PAYLOAD, build_decoder(ann, payload_format, label), None, ann
             )
             payload = param
+        if p.kind is p.KEYWORD_ONLY:
+            param = dataclasses.replace(param, kw_only=True)
         params.append(param)
     slots = frozenset(p.slot for p in params)
     if Slot.ITEMS in slots and (Slot.ITEM in slots or Slot.PAYLOAD in slots):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, final
 
 import msgspec
 
-from lambent._dispatch import Outcomes, Status
+from lambent._dispatch import Batch, Status
 from lambent._errors import BatchFailedError, ResponseTooLargeError
 
 #: Lambda's synchronous response limit (bytes)
@@ -45,34 +45,30 @@ class Transformed:
     partition_keys: Mapping[str, str] | None = None
 
 
-def batch_item_failures(outcomes: Outcomes) -> dict[str, list[dict[str, Any]]]:
+def batch_item_failures(
+    batch: Batch, wire_id: Callable[[int], Any]
+) -> dict[str, list[dict[str, Any]]]:
     """``{"batchItemFailures": [...]}``: every record not finished, in batch order.
 
     Streams checkpoint at the lowest reported sequence number; reporting every
     unfinished record keeps that checkpoint at or before each of them.
     """
-    return {
-        "batchItemFailures": [
-            {"itemIdentifier": w.item_id if w.wire_id is None else w.wire_id}
-            for w in outcomes.failed()
-        ]
-    }
+    return {"batchItemFailures": [{"itemIdentifier": wire_id(i)} for i in batch.failed()]}
 
 
-def raise_if_failed(kind: str, outcomes: Outcomes) -> None:
+def raise_if_failed(kind: str, batch: Batch, record_id: Callable[[int], str]) -> None:
     """For sources without partial responses: any failure fails the invocation.
 
     A single-record event re-raises the handler's own exception; batches (and Amazon
     MQ always) raise :class:`BatchFailedError` listing every failed id.
     """
-    failed = outcomes.failed()
+    failed = batch.failed()
     if not failed:
         return
-    if kind != "mq" and len(outcomes.works) == 1 and isinstance(failed[0].error, Exception):
-        raise failed[0].error
-    error = BatchFailedError(kind, [w.item_id for w in failed])
-    first = next((w.error for w in failed if w.error is not None), None)
-    raise error from first
+    first = next((batch.errors[i] for i in failed if i in batch.errors), None)
+    if kind != "mq" and len(batch) == 1 and isinstance(first, Exception):
+        raise first
+    raise BatchFailedError(kind, [record_id(i) for i in failed]) from first
 
 
 def encode_data(value: Any) -> bytes:
@@ -86,18 +82,22 @@ def encode_data(value: Any) -> bytes:
     return msgspec.json.encode(value) + b"\n"
 
 
-def firehose_records(outcomes: Outcomes, original: Sequence[str]) -> dict[str, Any]:
+def firehose_records(
+    batch: Batch, original: Sequence[str], record_id: Callable[[int], str]
+) -> dict[str, Any]:
     """Firehose's transformation response: one entry per input record, in order."""
     records: list[dict[str, Any]] = []
     size = 16
-    for w, data in zip(outcomes.works, original, strict=True):
-        entry: dict[str, Any] = {"recordId": w.item_id}
-        if w.status is Status.SUCCEEDED and w.result is Dropped:
+    status, results = batch.status, batch.results
+    for i, data in enumerate(original):
+        rid = record_id(i)
+        entry: dict[str, Any] = {"recordId": rid}
+        value = results.get(i)
+        if status[i] == Status.SUCCEEDED and value is Dropped:
             entry["result"] = "Dropped"
             entry["data"] = data
-        elif w.status is Status.SUCCEEDED:
+        elif status[i] == Status.SUCCEEDED:
             entry["result"] = "Ok"
-            value = w.result
             keys: Mapping[str, str] | None = None
             if isinstance(value, Transformed):
                 keys = value.partition_keys
@@ -105,13 +105,13 @@ def firehose_records(outcomes: Outcomes, original: Sequence[str]) -> dict[str, A
             entry["data"] = data if value is None else base64.b64encode(encode_data(value)).decode()
             if keys:
                 entry["metadata"] = {"partitionKeys": dict(keys)}
-        elif w.status is Status.DROPPED:
+        elif status[i] == Status.DROPPED:
             entry["result"] = "Dropped"
             entry["data"] = data
         else:
             entry["result"] = "ProcessingFailed"
             entry["data"] = data
-        size += len(entry["data"]) + len(w.item_id) + 48
+        size += len(entry["data"]) + len(rid) + 48
         records.append(entry)
     if size > RESPONSE_LIMIT:
         exact = len(msgspec.json.encode({"records": records}))

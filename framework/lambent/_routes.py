@@ -35,7 +35,7 @@ class RouteOptions:
     window: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class Route:
     kind: str
     filters: tuple[tuple[str, Any], ...]

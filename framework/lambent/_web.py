@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from lambent._errors import ConfigurationError, RoutingError
 from lambent._inject import HandlerPlan, Param, Slot
 from lambent._logging import Logger
+from lambent._routes import RouteTable
 from lambent.sources._base import SourceSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,7 +28,7 @@ class WebRoutes:
     """Mixin: the HTTP-family decorators of :class:`lambent.App`."""
 
     _http: Any
-    routes: Any
+    routes: RouteTable
 
     def _web(self) -> Any:
         if self._http is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests import corpus
@@ -53,7 +55,13 @@ def test_shape_helper() -> None:
         "$.headers.{*}": {"string"}, "$.l": {"array"}, "$.l[]": {"object"},
         "$.l[].k": {"string"}, "$.detail": {"object"},
     }  # fmt: skip
-    ok = {"a": 2, "m": None, "headers": {"Y": "2"}, "l": [], "detail": {"other": [1]}}
+    ok: dict[str, Any] = {
+        "a": 2,
+        "m": None,
+        "headers": {"Y": "2"},
+        "l": [],
+        "detail": {"other": [1]},
+    }
     assert shape.mismatches(ok, [real]) == []
     bad = {"a": "2", "headers": {}, "l": [{"k": "v", "new": 1}], "detail": {}}
     assert shape.mismatches(bad, [real]) == [

@@ -83,12 +83,12 @@ def run(args: argparse.Namespace) -> int:
         return _fail("InvalidRequestContentException", f"cannot read {args.event}: {exc}")
     asynchronous = args.invocation_type == "Event"
     limit = ASYNC_REQUEST_LIMIT if asynchronous else SYNC_REQUEST_LIMIT
-    if not payload.strip():
-        payload = b"{}"
     try:
         delays = tuple(float(d) for d in args.retry_delays.split(",") if d.strip())
         if len(payload) > limit:
             raise errors.too_large(len(payload), asynchronous, limit)
+        if not payload.strip():
+            payload = b"{}"
         try:
             msgspec.json.decode(payload)
         except msgspec.DecodeError as exc:

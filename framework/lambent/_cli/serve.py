@@ -67,9 +67,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--max-retries", action="append", default=[], metavar=each + "N")
-    parser.add_argument(
-        "--retry-delays", action="append", default=[], metavar=each + "S[,S...]"
-    )
+    parser.add_argument("--retry-delays", action="append", default=[], metavar=each + "S[,S...]")
     parser.add_argument("--max-event-age", action="append", default=[], metavar=each + "S")
     parser.add_argument("--time-scale", type=float, default=1.0, metavar="FACTOR")
     parser.add_argument("--on-success", action="append", default=[], metavar=each + "DEST")
@@ -116,8 +114,14 @@ def _configs(args: argparse.Namespace) -> list[Any]:
     names = list(targets)
     options = {
         key: _per_function(getattr(args, key), names, key.replace("_", "-"))
-        for key in ("timeout", "memory", "concurrency", "max_retries", "retry_delays")
-        + ("max_event_age",)
+        for key in (
+            "timeout",
+            "memory",
+            "concurrency",
+            "max_retries",
+            "retry_delays",
+            "max_event_age",
+        )
     }
     success = _per_function(args.on_success, names, "destination")
     failure = _per_function(args.on_failure, names, "destination")
@@ -151,15 +155,16 @@ def _configs(args: argparse.Namespace) -> list[Any]:
             environment=env,
             policy=policy,
         )
-        for key, field, cast in (
-            ("timeout", "timeout", float),
-            ("memory", "memory_mb", int),
-            ("concurrency", "concurrency", int),
-        ):
-            if (value := pick(key, name)) is not None:
-                config = replace(config, **{field: cast(value)})
+        if (value := pick("timeout", name)) is not None:
+            config = replace(config, timeout=float(value))
+        if (value := pick("memory", name)) is not None:
+            config = replace(config, memory_mb=int(value))
+        if (value := pick("concurrency", name)) is not None:
+            config = replace(config, concurrency=int(value))
         if config.concurrency < 1:
             raise _UsageError(f"--concurrency for {name} must be at least 1")
+        if policy.max_retries < 0 or args.time_scale < 0 or config.timeout <= 0:
+            raise _UsageError(f"{name}: retries and --time-scale must be >= 0, --timeout > 0")
         configs.append(config)
     return configs
 

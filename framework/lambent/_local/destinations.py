@@ -127,7 +127,12 @@ class AwsDestination:
         parts = target.split(":", 5)
         if len(parts) != 6 or parts[2] not in ("sqs", "sns", "events"):
             raise ValueError(f"unsupported destination: {target}")
-        self.service, self.region, self.account, self.resource = parts[2], parts[3], parts[4], parts[5]
+        self.service, self.region, self.account, self.resource = (
+            parts[2],
+            parts[3],
+            parts[4],
+            parts[5],
+        )
 
     async def send(self, record: dict[str, Any]) -> None:
         client = await self._clients.get(self.service, self.region)
@@ -142,7 +147,9 @@ class AwsDestination:
         elif self.service == "sns":
             if len(body.encode()) > SNS_LIMIT:
                 trimmed = {
-                    k: v for k, v in record.items() if k not in ("requestPayload", "responsePayload")
+                    k: v
+                    for k, v in record.items()
+                    if k not in ("requestPayload", "responsePayload")
                 }
                 body = json.dumps(trimmed)
             await client.publish(TopicArn=self.description, Message=body)

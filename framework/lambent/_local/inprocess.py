@@ -24,7 +24,7 @@ import anyio
 from lambent._errors import ConfigurationError
 from lambent._local import errors
 from lambent._local.context import LocalContext
-from lambent._local.logs import LogBuffer, capturing
+from lambent._local.logs import LogBuffer, capturing, ensure_installed
 from lambent._local.model import (
     LATEST,
     RESPONSE_LIMIT,
@@ -101,6 +101,7 @@ class InProcessRunner:
 
     async def run(self, invocation: Invocation) -> InvocationResult:
         cfg = self.config
+        ensure_installed()
         buffer = LogBuffer(invocation.request_id)
         buffer.start(LATEST)
         event = json.loads(invocation.payload)
@@ -132,10 +133,13 @@ class InProcessRunner:
             try:
                 payload, content_type = marshal(value)
             except (TypeError, ValueError) as exc:
-                ok, value = False, errors.error_document(
-                    f"Unable to marshal response: {exc}",
-                    "Runtime.MarshalError",
-                    request_id=invocation.request_id,
+                ok, value = (
+                    False,
+                    errors.error_document(
+                        f"Unable to marshal response: {exc}",
+                        "Runtime.MarshalError",
+                        request_id=invocation.request_id,
+                    ),
                 )
             else:
                 if len(payload) > RESPONSE_LIMIT:

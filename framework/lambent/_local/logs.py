@@ -62,7 +62,6 @@ class LogBuffer:
         return "".join(self._parts)
 
 
-
 def tail_base64(text: str, limit: int = LOG_TAIL_BYTES) -> str:
     """Base64 of the last ``limit`` bytes of a log, as ``X-Amz-Log-Result`` carries it."""
     return base64.b64encode(text.encode()[-limit:]).decode()
@@ -115,8 +114,6 @@ class _Tee(io.TextIOBase):
 class _RuntimeFormatter(logging.Formatter):
     """The Python runtime's text format: ``[LEVEL]\\t<time>Z\\t<request id>\\t<message>``."""
 
-    converter = time.gmtime
-
     def format(self, record: logging.LogRecord) -> str:
         buffer = _current.get()
         request_id = buffer.request_id if buffer is not None else ""
@@ -162,10 +159,28 @@ def install(stdout_sink: TextIO, stderr_sink: TextIO, *, echo: bool = True) -> N
 
 
 def uninstall() -> None:
+    """Undo the last :func:`install` (streams someone else swapped in since are kept)."""
     with _lock:
         if not _installed:
             return
         stdout, stderr, handler = _installed.pop()
-        sys.stdout, sys.stderr = stdout, stderr
+        if isinstance(sys.stdout, _Tee):
+            sys.stdout = stdout
+        if isinstance(sys.stderr, _Tee):
+            sys.stderr = stderr
         if handler is not None:
             logging.getLogger().removeHandler(handler)
+
+
+def ensure_installed() -> None:
+    """Wrap the standard streams again if something replaced the tees since :func:`install`.
+
+    Test runners swap ``sys.stdout`` between phases; the new stream becomes the sink.
+    """
+    if isinstance(sys.stdout, _Tee) and isinstance(sys.stderr, _Tee):
+        return
+    with _lock:
+        if not isinstance(sys.stdout, _Tee):
+            sys.stdout = _Tee(sys.stdout, echo=True)
+        if not isinstance(sys.stderr, _Tee):
+            sys.stderr = _Tee(sys.stderr, echo=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -50,7 +51,8 @@ class AsyncPolicy:
 
     @property
     def scaled_max_age(self) -> float:
-        return self.max_event_age * self.time_scale
+        """The maximum event age in (scaled) seconds; a scale of 0 means no age limit."""
+        return self.max_event_age * self.time_scale if self.time_scale > 0 else math.inf
 
 
 @dataclass(frozen=True)

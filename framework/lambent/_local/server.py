@@ -121,10 +121,11 @@ class LocalLambda:
         if self._stop_requested:
             self._stop.set()
         logs.install(self._output, self._output)
+        report = ShutdownReport(0, 0, {})
         try:
             async with AsyncExitStack() as stack, anyio.create_task_group() as tg:
                 clients = AwsClients(stack, self._endpoint_url)
-                report = self.say if self._verbose else None
+                say = self.say if self._verbose else None
                 functions = [LocalFunction(cfg, self._runner(cfg, tg)) for cfg in self.configs]
                 self.functions = FunctionTable(functions)
                 for function in functions:
@@ -133,7 +134,7 @@ class LocalLambda:
                         function,
                         self._destination(policy.on_success, clients),
                         self._destination(policy.on_failure, clients),
-                        report,
+                        say,
                     )
                     tg.start_soon(self.queues[function.config.name].run)
                 runner = web.AppRunner(
@@ -150,7 +151,7 @@ class LocalLambda:
                     await web.SockSite(runner, sock).start()
                     task_status.started(self.url)
                     await self._stop.wait()
-                    return await self._shutdown(runner, functions)
+                    report = await self._shutdown(runner, functions)
                 finally:
                     with anyio.CancelScope(shield=True):
                         if runner.server is not None:
@@ -160,6 +161,7 @@ class LocalLambda:
                     tg.cancel_scope.cancel()
         finally:
             logs.uninstall()
+        return report
 
     async def _shutdown(
         self, runner: web.AppRunner, functions: list[LocalFunction]
@@ -186,6 +188,7 @@ class ServerThread:
     def __init__(self, server: LocalLambda) -> None:
         self.server = server
         self.report: ShutdownReport | None = None
+        self.url = ""
         self._stack = ExitStack()
         self._portal: anyio.from_thread.BlockingPortal | None = None
         self._future: Future[ShutdownReport] | None = None
@@ -193,7 +196,8 @@ class ServerThread:
     def __enter__(self) -> str:
         self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
         self._future, url = self._portal.start_task(self.server.serve)
-        return str(url)
+        self.url = str(url)
+        return self.url
 
     def call(self, func: Any, *args: Any) -> Any:
         """Call ``func(*args)`` on the server's loop (sync or async) and return its result."""

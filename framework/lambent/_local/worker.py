@@ -139,7 +139,8 @@ class Environment:
 
     @property
     def alive(self) -> bool:
-        return self._process is not None and self._process.returncode is None
+        process = self._process
+        return process is not None and process.returncode is None and self._init_error is None
 
     # -- process ----------------------------------------------------------------------
 
@@ -212,7 +213,9 @@ class Environment:
         current = self._current
         if current is not None and not current.done.is_set():
             detail = f"Runtime exited with error: exit status {code}"
-            current.fail(self._init_error or errors.runtime_exit(current.invocation.request_id, detail))
+            current.fail(
+                self._init_error or errors.runtime_exit(current.invocation.request_id, detail)
+            )
 
     async def _kill(self) -> None:
         process = self._process
@@ -271,7 +274,8 @@ class Environment:
             timed_out = not delivery.done.is_set()
             if timed_out:
                 delivery.fail(errors.timeout_error(invocation.request_id, self.config.timeout))
-                await self._kill()
+            if timed_out or self._init_error is not None:
+                await self._kill()  # the next invocation starts a fresh process
             if self._fd >= 0:
                 self._drain(self._fd)
         finally:

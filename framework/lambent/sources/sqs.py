@@ -139,7 +139,7 @@ def _payload(message: SQSMessage) -> str:
 
 def _order_key(message: SQSMessage) -> Hashable | None:
     """FIFO records are ordered within their message group; standard records are independent."""
-    if message.is_fifo:
+    if message.event_source_arn.endswith(".fifo"):
         return message.attributes.message_group_id
     return None
 

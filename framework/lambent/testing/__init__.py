@@ -64,3 +64,8 @@ __all__ = [
     "sqs_event",
     "websocket_event",
 ]
+
+from lambent.testing._client import TestClient as TestClient
+from lambent.testing._client import TestResponse as TestResponse
+
+__all__ += ["TestClient", "TestResponse"]

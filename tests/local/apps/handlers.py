@@ -62,3 +62,8 @@ class WithHandler:
 
 
 app = WithHandler()
+
+
+def crash(event: Any, context: Any) -> Any:
+    """Exit the process in the middle of an invocation (a runtime crash)."""
+    os._exit(3)

@@ -1,0 +1,149 @@
+"""Handler calls, built once per route and invocation: ``call(item, index) -> result``.
+
+The arguments a handler declared (see :mod:`lambent._inject`) are read from the item
+by small getters; the common shapes (one payload parameter, payload and item) get
+a specialised call without any per-record dict or list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from lambent._decode import DECODE_ERRORS, Decoder, as_decode_error
+from lambent._inject import HandlerPlan, Param, Slot
+from lambent._logging import Logger
+from lambent.sources._base import SourceSpec
+
+Call = Callable[[Any, int], Any]
+Getter = Callable[[Any, int], Any]
+
+
+def _payload_getter(
+    decoder: Decoder,
+    payload_of: Callable[[Any], Any] | None,
+    json_payload: bool,
+    id_of: Callable[[Any], str],
+) -> Getter:
+    def get(item: Any, index: int) -> Any:
+        raw = payload_of(item) if payload_of is not None else item
+        if raw is None and json_payload:
+            raw = b"null"  # an absent payload (a Kafka tombstone) decodes as null
+        try:
+            return decoder(raw)
+        except DECODE_ERRORS as exc:
+            raise as_decode_error(exc, id_of(item)) from exc
+
+    return get
+
+
+def _named_getter(param: Param, id_of: Callable[[Any], str]) -> Getter:
+    decoder, read = param.decoder, param.getter
+    assert decoder is not None and read is not None
+
+    def get(item: Any, index: int) -> Any:
+        try:
+            return decoder(read(item))
+        except DECODE_ERRORS as exc:
+            raise as_decode_error(exc, id_of(item)) from exc
+
+    return get
+
+
+def _constant(value: Any) -> Getter:
+    return lambda item, index: value
+
+
+def make_call(
+    plan: HandlerPlan,
+    spec: SourceSpec[Any, Any] | None,
+    ev: Any,
+    context: Any,
+    log: Logger,
+    *,
+    extra: dict[Slot, Any] | None = None,
+    record_id: Callable[[Any], str] | None = None,
+) -> Call:
+    """A function running ``plan`` for one item: reads its arguments, then calls it."""
+    fn = plan.fn
+    id_of: Callable[[Any], str] = record_id or (spec.item_id if spec is not None else lambda _: "")
+    payload_of = None if spec is None else spec.payload
+    json_payload = spec is not None and spec.payload_format == "json"
+    params = plan.params
+    if len(params) == 1 and params[0].slot is Slot.PAYLOAD and not params[0].kw_only:
+        return _payload_only(fn, params[0], payload_of, json_payload, id_of)
+    positional: list[Getter] = []
+    keyword: list[tuple[str, Getter]] = []
+    for p in plan.params:
+        getter: Getter
+        if p.slot is Slot.PAYLOAD:
+            assert p.decoder is not None
+            getter = _payload_getter(p.decoder, payload_of, json_payload, id_of)
+        elif p.slot is Slot.ITEM:
+            getter = _item
+        elif p.slot is Slot.CONTEXT:
+            getter = _constant(context)
+        elif p.slot is Slot.EVENT:
+            getter = _constant(ev)
+        elif p.slot is Slot.LOGGER:
+
+            def getter(item: Any, index: int) -> Any:
+                return log.bind(record_id=id_of(item))
+
+        elif p.slot is Slot.NAMED:
+            getter = _named_getter(p, id_of)
+        else:
+            getter = _constant((extra or {}).get(p.slot))
+        if p.kw_only or keyword:
+            keyword.append((p.name, getter))
+        else:
+            positional.append(getter)
+    if not keyword:
+        if not positional:
+            return lambda item, index: fn()
+        if len(positional) == 1:
+            (only,) = positional
+            return lambda item, index: fn(only(item, index))
+        if len(positional) == 2:
+            first, second = positional
+            return lambda item, index: fn(first(item, index), second(item, index))
+
+    def call(item: Any, index: int) -> Any:
+        args = [g(item, index) for g in positional]
+        kwargs = {name: g(item, index) for name, g in keyword}
+        return fn(*args, **kwargs)
+
+    return call
+
+
+def _payload_only(
+    fn: Callable[..., Any],
+    param: Param,
+    payload_of: Callable[[Any], Any] | None,
+    json_payload: bool,
+    id_of: Callable[[Any], str],
+) -> Call:
+    """The most common handler, ``def h(order: Order)``: one fused function per record."""
+    decoder = param.decoder
+    assert decoder is not None
+    read = payload_of if payload_of is not None else _identity
+
+    def call(item: Any, index: int) -> Any:
+        raw = read(item)
+        if raw is None and json_payload:
+            raw = b"null"
+        try:
+            value = decoder(raw)
+        except DECODE_ERRORS as exc:
+            raise as_decode_error(exc, id_of(item)) from exc
+        return fn(value)
+
+    return call
+
+
+def _identity(item: Any) -> Any:
+    return item
+
+
+def _item(item: Any, index: int) -> Any:
+    return item

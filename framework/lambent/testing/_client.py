@@ -1,0 +1,152 @@
+"""A test client: send requests to an app as any HTTP source, get decoded responses.
+
+>>> from lambent import App
+>>> from lambent.testing import TestClient
+>>> app = App()
+>>> @app.get("/orders/{order_id}")
+... def get_order(order_id: int) -> dict[str, int]:
+...     return {"id": order_id}
+>>> client = TestClient(app)
+>>> client.get("/orders/1", source="alb").json()
+{'id': 1}
+
+Events come from :func:`lambent.testing.http_request`, so they have the shape each service
+really sends (REST ``resource`` and HTTP API ``routeKey`` name the matched template; HTTP
+APIs get the path decoded, as they deliver it). Sync methods run ``app.handler``; in async
+tests use ``await client.send(...)``.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import unquote
+
+import msgspec
+
+from lambent.sources._http import Headers
+from lambent.testing._context import FakeContext
+from lambent.testing.events import http_request
+
+__all__ = ["TestClient", "TestResponse"]
+
+_MISSING: Any = object()
+#: the HTTP sources a client can pose as (``alb-multi``: ALB with multi-value headers on)
+SOURCES = ("apigw-rest", "apigw-http", "function-url", "alb", "alb-multi")
+
+
+class TestResponse:
+    """A rendered Lambda result decoded back into status, headers, cookies and body."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, source: str, raw: Mapping[str, Any]) -> None:
+        self.source = source
+        #: the function's result exactly as Lambda returned it to the service
+        self.raw = raw
+        self.status: int = raw["statusCode"]
+        self.status_description: str | None = raw.get("statusDescription")
+        pairs: list[tuple[str, str]] = []
+        multi: Mapping[str, Sequence[str]] = raw.get("multiValueHeaders") or {}
+        lowered = {k.lower() for k in multi}
+        for name, value in (raw.get("headers") or {}).items():
+            if name.lower() not in lowered:
+                pairs.append((name, value))
+        for name, values in multi.items():
+            pairs.extend((name, v) for v in values)
+        self.cookies: list[str] = [v for k, v in pairs if k.lower() == "set-cookie"]
+        self.cookies.extend(raw.get("cookies") or ())
+        #: response headers (case-insensitive); ``Set-Cookie`` values are in :attr:`cookies`
+        self.headers = Headers((k, v) for k, v in pairs if k.lower() != "set-cookie")
+        body: str = raw.get("body") or ""
+        self.content: bytes = (
+            base64.b64decode(body) if raw.get("isBase64Encoded") else body.encode()
+        )
+
+    @property
+    def text(self) -> str:
+        return self.content.decode()
+
+    def json(self) -> Any:
+        return msgspec.json.decode(self.content)
+
+    def __repr__(self) -> str:
+        return f"<TestResponse {self.status} via {self.source}>"
+
+
+class TestClient:
+    """Sends HTTP requests to ``app`` as ``source`` (default for every call)."""
+
+    __test__ = False
+
+    def __init__(self, app: Any, *, source: str = "apigw-http", timeout: float = 30.0) -> None:
+        self.app = app
+        self.source = source
+        self.timeout = timeout
+
+    def build_event(
+        self,
+        method: str,
+        path: str,
+        *,
+        source: str | None = None,
+        query: Any = None,
+        **options: Any,
+    ) -> tuple[str, dict[str, Any]]:
+        """``(source, event)`` for a request; ``path`` may carry a ``?query``."""
+        kind = source or self.source
+        if kind not in SOURCES:
+            raise ValueError(f"unknown HTTP source {kind!r}; use one of {', '.join(SOURCES)}")
+        path, _, raw_query = path.partition("?")
+        if raw_query and query is None:
+            query = raw_query
+        if kind == "apigw-http":
+            path = unquote(path)  # HTTP APIs deliver the path decoded
+        if "route" not in options and kind in ("apigw-rest", "apigw-http"):
+            options["route"] = self._template(path, encoded=kind == "apigw-rest")
+        event = http_request(method, path, source=kind, query=query, **options)  # type: ignore[arg-type]
+        return ("alb" if kind == "alb-multi" else kind), event
+
+    def _template(self, path: str, *, encoded: bool) -> str | None:
+        router = getattr(self.app, "_http", None)
+        found = None if router is None else router.routes.match(path, encoded=encoded)
+        if found is None:
+            return None
+        template: str = found[0].path.template
+        return template if "{" in template else None
+
+    def request(
+        self, method: str, path: str, *, source: str | None = None, **options: Any
+    ) -> TestResponse:
+        """Send a request through ``app.handler`` (sync tests)."""
+        kind, event = self.build_event(method, path, source=source, **options)
+        return TestResponse(kind, self.app.handler(event, FakeContext(timeout=self.timeout)))
+
+    async def send(
+        self, method: str, path: str, *, source: str | None = None, **options: Any
+    ) -> TestResponse:
+        """Send a request through ``await app.dispatch`` (async tests)."""
+        kind, event = self.build_event(method, path, source=source, **options)
+        return TestResponse(kind, await self.app.dispatch(event, FakeContext(timeout=self.timeout)))
+
+    def get(self, path: str, **options: Any) -> TestResponse:
+        return self.request("GET", path, **options)
+
+    def post(self, path: str, **options: Any) -> TestResponse:
+        return self.request("POST", path, **options)
+
+    def put(self, path: str, **options: Any) -> TestResponse:
+        return self.request("PUT", path, **options)
+
+    def patch(self, path: str, **options: Any) -> TestResponse:
+        return self.request("PATCH", path, **options)
+
+    def delete(self, path: str, **options: Any) -> TestResponse:
+        return self.request("DELETE", path, **options)
+
+    def head(self, path: str, **options: Any) -> TestResponse:
+        return self.request("HEAD", path, **options)
+
+    def options(self, path: str, **options: Any) -> TestResponse:
+        return self.request("OPTIONS", path, **options)

@@ -1,0 +1,149 @@
+"""``lambent invoke`` and ``lambent serve`` as commands (subprocesses)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.local.conftest import lambda_client
+
+ROOT = Path(__file__).resolve().parents[2]
+APPS = "tests.local.apps.handlers"
+
+
+def lambent(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "lambent", *args],
+        input=stdin,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=30,
+        check=False,
+    )
+
+
+@pytest.fixture
+def event_file(tmp_path: Path) -> Path:
+    path = tmp_path / "event.json"
+    path.write_text('{"why": "cli", "n": 1}')
+    return path
+
+
+def test_invoke_prints_the_result_on_stdout_and_logs_on_stderr(event_file: Path) -> None:
+    done = lambent("invoke", f"{APPS}:echo", str(event_file))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["event"] == {"why": "cli", "n": 1}
+    assert result["function_name"] == "function"
+    assert f"echo {result['request_id']}" in done.stderr.decode()
+
+
+def test_invoke_reads_stdin_and_fails_with_status_1() -> None:
+    done = lambent("invoke", f"{APPS}:fail", "-", stdin=b'{"why": "stdin"}')
+    assert done.returncode == 1
+    error = json.loads(done.stdout)
+    assert error["errorType"] == "ValueError"
+    assert error["errorMessage"] == "bad event: stdin"
+    assert "about to fail" in done.stderr.decode()
+
+
+def test_invoke_file_path_app_and_tail(event_file: Path) -> None:
+    done = lambent(
+        "invoke", "tests/local/apps/handlers.py:app", str(event_file), "--log-type", "Tail"
+    )
+    assert done.returncode == 0
+    assert json.loads(done.stdout) == {"object": True, "event": {"why": "cli", "n": 1}}
+    assert re.search(r"^START RequestId: \S+ Version: \$LATEST$", done.stderr.decode(), re.M)
+    assert "REPORT RequestId:" in done.stderr.decode()
+
+
+def test_invoke_timeout(event_file: Path) -> None:
+    done = lambent("invoke", f"{APPS}:sleep", "-", "--timeout", "0.5", stdin=b'{"seconds": 3}')
+    assert done.returncode == 1
+    error = json.loads(done.stdout)
+    assert error["errorType"] == "Sandbox.Timedout"
+    assert error["errorMessage"].endswith("Task timed out after 0.50 seconds")
+
+
+def test_invoke_service_errors_exit_2(event_file: Path) -> None:
+    bad_json = lambent("invoke", f"{APPS}:echo", "-", stdin=b"{nope")
+    assert bad_json.returncode == 2
+    assert bad_json.stdout == b""
+    assert b"InvalidRequestContentException" in bad_json.stderr
+    missing = lambent("invoke", "tests.local.apps.handlers:nothing", str(event_file))
+    assert missing.returncode == 2
+    assert b"has no attribute 'nothing'" in missing.stderr
+    too_big = lambent("invoke", f"{APPS}:echo", "-", "--type", "Event", stdin=b" " * 1_048_577)
+    assert too_big.returncode == 2
+    assert b"RequestEntityTooLargeException" in too_big.stderr
+
+
+def test_invoke_dry_run_and_event(tmp_path: Path) -> None:
+    event = json.dumps({"dir": str(tmp_path), "key": "cli", "fail_times": 1}).encode()
+    dry = lambent("invoke", f"{APPS}:flaky", "-", "--type", "DryRun", stdin=event)
+    assert (dry.returncode, dry.stdout) == (0, b"")
+    assert not (tmp_path / "cli.count").exists()
+    queued = lambent("invoke", f"{APPS}:flaky", "-", "--type", "Event", stdin=event)
+    assert queued.returncode == 0, queued.stderr
+    record = json.loads(queued.stdout)
+    assert record["requestContext"]["condition"] == "Success"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert record["responsePayload"] == {"key": "cli", "attempts": 2}
+    never = json.dumps({"dir": str(tmp_path), "key": "x", "fail_times": 9}).encode()
+    failed = lambent(
+        "invoke", f"{APPS}:flaky", "-", "--type", "Event", "--max-retries", "1", stdin=never
+    )
+    assert failed.returncode == 1
+    assert json.loads(failed.stdout)["requestContext"]["approximateInvokeCount"] == 2
+
+
+@pytest.mark.network
+def test_serve_command_and_graceful_ctrl_c() -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lambent",
+            "serve",
+            f"{APPS}:echo",
+            "--port",
+            "0",
+            "--function",
+            f"sleep={APPS}:sleep",
+            "--concurrency",
+            "sleep=1",
+            "--timeout",
+            "sleep=5",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert process.stderr is not None
+        banner = process.stderr.readline().decode()
+        url = re.search(r"http://127\.0\.0\.1:\d+", banner)
+        assert url, banner
+        client: Any = lambda_client(url.group(0))
+        response = client.invoke(FunctionName="function", Payload=b'{"via": "serve"}')
+        assert json.loads(response["Payload"].read())["event"] == {"via": "serve"}
+        for _ in range(3):
+            client.invoke(FunctionName="sleep", InvocationType="Event", Payload=b'{"seconds": 0.5}')
+        time.sleep(0.2)
+        os.kill(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err
+    assert "2 queued async event(s) were left" in err.decode()

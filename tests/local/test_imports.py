@@ -1,0 +1,30 @@
+"""The local Lambda stays out of ``import lambent`` and out of ``lambent invoke``'s way."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+HEAVY = ("aiohttp", "botocore", "aiobotocore", "boto3")
+
+
+def _modules_after(code: str) -> set[str]:
+    probe = f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, check=True, timeout=30
+    ).stdout.decode()
+    return set(out.split())
+
+
+def test_import_lambent_imports_no_aws_or_http_library() -> None:
+    loaded = _modules_after("import lambent")
+    assert not {m for m in loaded if m.split(".")[0] in HEAVY}
+    assert "lambent._local" not in loaded
+
+
+def test_cli_parser_and_invoke_module_import_no_server() -> None:
+    loaded = _modules_after(
+        "from lambent.__main__ import build_parser; build_parser()\n"
+        "import lambent._local.inprocess, lambent._local.async_queue"
+    )
+    assert not {m for m in loaded if m.split(".")[0] in HEAVY}
