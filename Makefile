@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
-LINTED := framework tests examples benchmarks
+LINTED := $(wildcard framework tests examples benchmarks)
 
 .PHONY: venv test lint typecheck pytest demo bench bench-quick clean
 

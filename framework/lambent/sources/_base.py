@@ -94,6 +94,23 @@ def iso(value: str) -> datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
+def record_list(event: Mapping[str, Any], key: str = "Records") -> Sequence[Any]:
+    """``event[key]`` when it is a list (the raw records of a batch), else empty."""
+    records = event.get(key)
+    return records if isinstance(records, list) else ()
+
+
+def raw_records(event: Mapping[str, Any]) -> Sequence[Any]:
+    """The raw ``Records`` list of an event (``SourceSpec.raw_items`` for most sources)."""
+    return record_list(event, "Records")
+
+
+def first_record_source(event: Mapping[str, Any], value: str, key: str = "eventSource") -> bool:
+    """Whether ``Records[0][key] == value`` (the usual detection rule, LAMBDA.md §6)."""
+    first = first_record(event)
+    return first is not None and first.get(key) == value
+
+
 def first_record(event: Mapping[str, Any], key: str = "Records") -> Mapping[str, Any] | None:
     """The first element of ``event[key]`` when it is a non-empty list of objects, else None."""
     records = event.get(key)
@@ -117,3 +134,20 @@ class TimeWindow(msgspec.Struct, frozen=True, gc=False):
     @property
     def end_at(self) -> datetime:
         return iso(self.end)
+
+
+class WindowedStreamEvent(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    """The top-level fields a tumbling-window invocation adds to a stream batch
+    (LAMBDA.md §4.5); absent (None) for ordinary batches."""
+
+    window: TimeWindow | None = None
+    state: dict[str, Any] | None = None
+    shard_id: str | None = None
+    event_source_arn: str | None = msgspec.field(default=None, name="eventSourceARN")
+    is_final_invoke_for_window: bool | None = None
+    is_window_terminated_early: bool | None = None
+
+    @property
+    def is_tumbling_window(self) -> bool:
+        """True when the invocation belongs to a tumbling window (the response needs ``state``)."""
+        return self.window is not None

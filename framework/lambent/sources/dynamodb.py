@@ -38,7 +38,14 @@ from typing import Any, Literal
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, TimeWindow, epoch_ms, epoch_s, first_record
+from lambent.sources._base import (
+    SourceSpec,
+    WindowedStreamEvent,
+    epoch_ms,
+    epoch_s,
+    first_record_source,
+    raw_records,
+)
 
 #: a DynamoDB AttributeValue as it appears on the wire, e.g. ``{"N": "101"}``
 AttributeValue = dict[str, Any]
@@ -157,27 +164,15 @@ class DynamoDBRecord(msgspec.Struct, rename="camel", frozen=True, gc=False):
         return self.dynamodb.created_at
 
 
-class DynamoDBStreamEvent(msgspec.Struct, rename="camel", frozen=True, gc=False):
+class DynamoDBStreamEvent(WindowedStreamEvent, rename="camel", frozen=True, gc=False):
     """The whole invocation event, with the optional tumbling-window fields."""
 
     records: tuple[DynamoDBRecord, ...] = msgspec.field(default=(), name="Records")
-    window: TimeWindow | None = None
-    state: dict[str, Any] | None = None
-    shard_id: str | None = None
-    event_source_arn: str | None = msgspec.field(default=None, name="eventSourceARN")
-    is_final_invoke_for_window: bool | None = None
-    is_window_terminated_early: bool | None = None
-
-    @property
-    def is_tumbling_window(self) -> bool:
-        """True when the invocation belongs to a tumbling window (the response needs ``state``)."""
-        return self.window is not None
 
 
 def detect(event: Mapping[str, Any]) -> bool:
     """``Records[0].eventSource == "aws:dynamodb"`` (LAMBDA.md §6 row 5)."""
-    first = first_record(event)
-    return first is not None and first.get("eventSource") == "aws:dynamodb"
+    return first_record_source(event, "aws:dynamodb")
 
 
 def canonical_keys(record: DynamoDBRecord) -> Hashable:
@@ -191,11 +186,6 @@ def canonical_keys(record: DynamoDBRecord) -> Hashable:
 
 def _items(event: DynamoDBStreamEvent) -> Sequence[DynamoDBRecord]:
     return event.records
-
-
-def _raw_items(event: Mapping[str, Any]) -> Sequence[Any]:
-    records = event.get("Records")
-    return records if isinstance(records, list) else ()
 
 
 def _item_id(record: DynamoDBRecord) -> str:
@@ -219,7 +209,7 @@ SPEC: SourceSpec[DynamoDBStreamEvent, DynamoDBRecord] = SourceSpec(
     event_type=DynamoDBStreamEvent,
     item_type=DynamoDBRecord,
     items=_items,
-    raw_items=_raw_items,
+    raw_items=raw_records,
     item_id=_item_id,
     route_key=_route_key,
     payload=_payload,

@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, epoch_ms, first_record
+from lambent.sources._base import SourceSpec, epoch_ms, first_record, record_list
 
 
 class KinesisRecordMetadata(msgspec.Struct, rename="camel", frozen=True, gc=False):
@@ -101,8 +101,7 @@ def _items(event: FirehoseEvent) -> Sequence[FirehoseRecord]:
 
 
 def _raw_items(event: Mapping[str, Any]) -> Sequence[Any]:
-    records = event.get("records")
-    return records if isinstance(records, list) else ()
+    return record_list(event, "records")
 
 
 def _item_id(record: FirehoseRecord) -> str:

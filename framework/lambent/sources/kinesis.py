@@ -21,7 +21,13 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, TimeWindow, epoch_s, first_record
+from lambent.sources._base import (
+    SourceSpec,
+    WindowedStreamEvent,
+    epoch_s,
+    first_record_source,
+    raw_records,
+)
 
 
 class KinesisData(msgspec.Struct, rename="camel", frozen=True, gc=False):
@@ -89,36 +95,19 @@ class KinesisRecord(msgspec.Struct, rename="camel", frozen=True, gc=False):
         return self.kinesis.arrived_at
 
 
-class KinesisStreamEvent(msgspec.Struct, rename="camel", frozen=True, gc=False):
+class KinesisStreamEvent(WindowedStreamEvent, rename="camel", frozen=True, gc=False):
     """The whole invocation event, with the optional tumbling-window fields."""
 
     records: tuple[KinesisRecord, ...] = msgspec.field(default=(), name="Records")
-    window: TimeWindow | None = None
-    state: dict[str, Any] | None = None
-    shard_id: str | None = None
-    event_source_arn: str | None = msgspec.field(default=None, name="eventSourceARN")
-    is_final_invoke_for_window: bool | None = None
-    is_window_terminated_early: bool | None = None
-
-    @property
-    def is_tumbling_window(self) -> bool:
-        """True when the invocation belongs to a tumbling window (the response needs ``state``)."""
-        return self.window is not None
 
 
 def detect(event: Mapping[str, Any]) -> bool:
     """``Records[0].eventSource == "aws:kinesis"`` (LAMBDA.md §6 row 6)."""
-    first = first_record(event)
-    return first is not None and first.get("eventSource") == "aws:kinesis"
+    return first_record_source(event, "aws:kinesis")
 
 
 def _items(event: KinesisStreamEvent) -> Sequence[KinesisRecord]:
     return event.records
-
-
-def _raw_items(event: Mapping[str, Any]) -> Sequence[Any]:
-    records = event.get("Records")
-    return records if isinstance(records, list) else ()
 
 
 def _item_id(record: KinesisRecord) -> str:
@@ -143,7 +132,7 @@ SPEC: SourceSpec[KinesisStreamEvent, KinesisRecord] = SourceSpec(
     event_type=KinesisStreamEvent,
     item_type=KinesisRecord,
     items=_items,
-    raw_items=_raw_items,
+    raw_items=raw_records,
     item_id=_item_id,
     route_key=_route_key,
     payload=_payload,

@@ -22,7 +22,7 @@ from urllib.parse import quote_plus, unquote_plus
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, first_record, iso
+from lambent.sources._base import SourceSpec, first_record, iso, raw_records
 
 
 class S3Identity(msgspec.Struct, rename="camel", frozen=True, gc=False):
@@ -244,11 +244,6 @@ def _items(event: S3Event) -> Sequence[S3Record]:
     return event.records
 
 
-def _raw_items(event: Mapping[str, Any]) -> Sequence[Any]:
-    records = event.get("Records")
-    return records if isinstance(records, list) else ()
-
-
 def item_id(record: S3Record) -> str:
     """``x-amz-request-id`` qualified by the object's ``sequencer`` (unique per object event)."""
     elements = record.response_elements
@@ -271,7 +266,7 @@ SPEC: SourceSpec[S3Event, S3Record] = SourceSpec(
     event_type=S3Event,
     item_type=S3Record,
     items=_items,
-    raw_items=_raw_items,
+    raw_items=raw_records,
     item_id=item_id,
     route_key=_route_key,
     payload=None,

@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, first_record, iso
+from lambent.sources._base import SourceSpec, first_record_source, iso, raw_records
 
 
 class SESHeader(msgspec.Struct, frozen=True, gc=False):
@@ -119,17 +119,11 @@ class SESEvent(msgspec.Struct, frozen=True, gc=False):
 
 def detect(event: Mapping[str, Any]) -> bool:
     """``Records[0].eventSource == "aws:ses"`` (LAMBDA.md §6 row 7)."""
-    first = first_record(event)
-    return first is not None and first.get("eventSource") == "aws:ses"
+    return first_record_source(event, "aws:ses")
 
 
 def _items(event: SESEvent) -> Sequence[SESRecord]:
     return event.records
-
-
-def _raw_items(event: Mapping[str, Any]) -> Sequence[Any]:
-    records = event.get("Records")
-    return records if isinstance(records, list) else ()
 
 
 def _item_id(record: SESRecord) -> str:
@@ -146,7 +140,7 @@ SPEC: SourceSpec[SESEvent, SESRecord] = SourceSpec(
     event_type=SESEvent,
     item_type=SESRecord,
     items=_items,
-    raw_items=_raw_items,
+    raw_items=raw_records,
     item_id=_item_id,
     route_key=_route_key,
     payload=None,

@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, first_record, iso
+from lambent.sources._base import SourceSpec, first_record_source, iso, raw_records
 
 
 class SNSMessageAttribute(msgspec.Struct, rename="pascal", frozen=True, gc=False):
@@ -114,17 +114,11 @@ def parse_notification(text: str | bytes) -> SNSNotification | None:
 
 def detect(event: Mapping[str, Any]) -> bool:
     """``Records[0].EventSource == "aws:sns"`` (capital E; LAMBDA.md §6 row 3)."""
-    first = first_record(event)
-    return first is not None and first.get("EventSource") == "aws:sns"
+    return first_record_source(event, "aws:sns", key="EventSource")
 
 
 def _items(event: SNSEvent) -> Sequence[SNSRecord]:
     return event.records
-
-
-def _raw_items(event: Mapping[str, Any]) -> Sequence[Any]:
-    records = event.get("Records")
-    return records if isinstance(records, list) else ()
 
 
 def _item_id(record: SNSRecord) -> str:
@@ -145,7 +139,7 @@ SPEC: SourceSpec[SNSEvent, SNSRecord] = SourceSpec(
     event_type=SNSEvent,
     item_type=SNSRecord,
     items=_items,
-    raw_items=_raw_items,
+    raw_items=raw_records,
     item_id=_item_id,
     route_key=_route_key,
     payload=_payload,

@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, epoch_ms, first_record
+from lambent.sources._base import SourceSpec, epoch_ms, first_record_source, raw_records
 
 
 class SQSMessageAttribute(msgspec.Struct, rename="camel", frozen=True, gc=False):
@@ -112,17 +112,11 @@ class SQSEvent(msgspec.Struct, rename="camel", frozen=True, gc=False):
 
 def detect(event: Mapping[str, Any]) -> bool:
     """``Records[0].eventSource == "aws:sqs"`` (LAMBDA.md §6 row 2)."""
-    first = first_record(event)
-    return first is not None and first.get("eventSource") == "aws:sqs"
+    return first_record_source(event, "aws:sqs")
 
 
 def _items(event: SQSEvent) -> Sequence[SQSMessage]:
     return event.records
-
-
-def _raw_items(event: Mapping[str, Any]) -> Sequence[Any]:
-    records = event.get("Records")
-    return records if isinstance(records, list) else ()
 
 
 def _item_id(message: SQSMessage) -> str:
@@ -150,7 +144,7 @@ SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
     event_type=SQSEvent,
     item_type=SQSMessage,
     items=_items,
-    raw_items=_raw_items,
+    raw_items=raw_records,
     item_id=_item_id,
     route_key=_route_key,
     payload=_payload,
