@@ -26,6 +26,7 @@ from lambent._errors import RoutingError as RoutingError
 from lambent._handle import BatchInfo as BatchInfo
 from lambent._logging import Logger as Logger
 from lambent._respond import Dropped as Dropped
+from lambent._respond import DroppedType as DroppedType
 from lambent._respond import Transformed as Transformed
 from lambent.sources import detect as detect
 
@@ -38,6 +39,7 @@ __all__ = [
     "ConfigurationError",
     "DecodeError",
     "Dropped",
+    "DroppedType",
     "EventDecodeError",
     "LambdaContext",
     "LambentError",

@@ -219,6 +219,13 @@ async def _hooks(hooks: list[Callable[..., Any]], info: BatchInfo) -> None:
             await result
 
 
+def _shown(key: Hashable) -> str:
+    """A route key for messages: a plain string as it is, a tuple joined."""
+    if isinstance(key, tuple):
+        return " ".join(str(part) for part in key)
+    return str(key)
+
+
 def budget(app: App, context: Any) -> float | None:
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if remaining is None:
@@ -279,7 +286,7 @@ def route_batch(
             except _ENVELOPE_ERRORS as exc:
                 batch.fail(i, exc)
                 continue
-            batch.fail(i, RoutingError(kind, {"route_key": repr(key)}))
+            batch.fail(i, RoutingError(kind, {"route_key": _shown(key)}))
             unrouted += 1
             continue
         runner = prepared.get(id(route))

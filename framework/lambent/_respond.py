@@ -36,6 +36,9 @@ class _DroppedType:
 
 Dropped: Final = _DroppedType()
 
+#: the type of :data:`Dropped`, for annotations: ``def f(...) -> bytes | DroppedType``
+DroppedType = _DroppedType
+
 
 @dataclass(frozen=True, slots=True)
 class Transformed:

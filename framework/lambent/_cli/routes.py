@@ -36,9 +36,19 @@ def rows(app: Any) -> list[tuple[str, str, str, str]]:
     web = getattr(app, "_http", None)
     describe = getattr(web, "describe", None)
     if callable(describe):
-        for source, filt, handler, options in describe():
-            out.append((str(source), str(filt), str(handler), str(options)))
+        for entry in describe():
+            out.append(_web_row(entry))
     return out
+
+
+def _web_row(entry: Any) -> tuple[str, str, str, str]:
+    """A web router line ``kind(filter) -> handler`` (or a 4-tuple) as table columns."""
+    if not isinstance(entry, str):
+        source, filt, handler, options = (*entry, "", "", "", "")[:4]
+        return str(source), str(filt), str(handler), str(options)
+    head, _, handler = entry.partition(" -> ")
+    source, _, rest = head.partition("(")
+    return source.strip(), rest.rstrip(")").strip() or "*", handler.strip(), ""
 
 
 def run(args: argparse.Namespace) -> int:

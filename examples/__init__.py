@@ -1,0 +1,1 @@
+"""Runnable example apps for lambent: ``orders`` (a multi-source service) and ``concepts``."""
