@@ -192,6 +192,14 @@ async def nightly(demo: Demo) -> None:
     await demo.invoke(schedule_event(orders.SUMMARY_RULE))
 
 
+async def local_lambda(demo: Demo) -> None:
+    import anyio.to_thread
+
+    from examples.demo_local import run_local_lambda
+
+    await anyio.to_thread.run_sync(run_local_lambda, demo.out)
+
+
 STEPS: list[Step] = [
     Step("HTTP API: POST /orders (API Gateway HTTP API events)", http_api),
     Step("SQS → store_order: one FIFO batch, groups in parallel", consume_queue),
@@ -200,6 +208,7 @@ STEPS: list[Step] = [
     Step("S3 upload to order-imports → import_batch", import_file),
     Step("Firehose order-analytics → analytics_row", analytics),
     Step("Schedule orders-daily-summary → daily_summary", nightly),
+    Step("Local Lambda: lambent serve, invoked by boto3 with each type", local_lambda),
 ]
 
 

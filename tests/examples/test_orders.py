@@ -161,7 +161,11 @@ def test_make_demo_prints_the_trace() -> None:
     assert done.returncode == 0, done.stderr
     out = done.stdout
     lines = out.splitlines()
-    assert len(lines) <= 60
+    assert len(lines) <= 75  # seven local steps, then the local Lambda step
+    assert "RequestResponse with a payload no route takes → 200, FunctionError=Unhandled" in out
+    assert "Event (schedule) → 202 at once" in out
+    assert "on-success destination: condition=Success attempts=1" in out
+    assert "DryRun → 204, nothing run" in out
     assert "[1] HTTP API: POST /orders" in out
     assert "→ 202" in out and "→ 422" in out
     assert "✗ msg-bad1 failed" in out and "$.lines[0].quantity" in out
