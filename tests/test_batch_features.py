@@ -10,11 +10,11 @@ import msgspec
 import pytest
 import structlog
 
-from lambent import App, BatchFailedError, BatchInfo, Dropped
+from lambent import App, BatchFailedError, BatchInfo, Dropped, detect
 from lambent.sources.dynamodb import DynamoDBRecord
 from lambent.sources.kinesis import KinesisRecord
 from lambent.sources.sqs import SQSMessage
-from lambent.testing import FakeContext, kinesis_event, sqs_event
+from lambent.testing import FakeContext, kinesis_event, sqs_event, tumbling_window
 from tests import corpus
 
 
@@ -260,15 +260,10 @@ def test_tumbling_window_returns_state_and_failures() -> None:
             total += msgspec.json.decode(record.data, type=Order).id
         return {"total": total}
 
-    event = kinesis_event({"id": 2}, {"id": 3}, stream="clicks")
-    event.update(
-        window={"start": "2024-01-01T00:00:00Z", "end": "2024-01-01T00:01:00Z"},
-        state={"total": 10},
-        shardId="shardId-000000000000",
-        eventSourceARN=event["Records"][0]["eventSourceARN"],
-        isFinalInvokeForWindow=False,
-        isWindowTerminatedEarly=False,
+    event = tumbling_window(
+        kinesis_event({"id": 2}, {"id": 3}, stream="clicks"), state={"total": 10}
     )
+    assert detect(event) == "kinesis-stream"
     assert app.handler(event, FakeContext()) == {"state": {"total": 15}, "batchItemFailures": []}
 
 

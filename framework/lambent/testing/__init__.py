@@ -35,6 +35,7 @@ from lambent.testing.events import schedule_event as schedule_event
 from lambent.testing.events import ses_event as ses_event
 from lambent.testing.events import sns_event as sns_event
 from lambent.testing.events import sqs_event as sqs_event
+from lambent.testing.events import tumbling_window as tumbling_window
 from lambent.testing.events import websocket_event as websocket_event
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "ses_event",
     "sns_event",
     "sqs_event",
+    "tumbling_window",
     "websocket_event",
 ]
 

@@ -29,6 +29,7 @@ from lambent.testing.events.notifications import ses_event as ses_event
 from lambent.testing.events.streams import firehose_event as firehose_event
 from lambent.testing.events.streams import kafka_event as kafka_event
 from lambent.testing.events.streams import kinesis_event as kinesis_event
+from lambent.testing.events.streams import tumbling_window as tumbling_window
 
 #: the factory behind each kind of the vocabulary (called with no arguments by
 #: :func:`sample_event`)

@@ -176,3 +176,30 @@ def firehose_event(
         records.append(record)
     event["records"] = records
     return event
+
+
+def tumbling_window(
+    event: Mapping[str, Any],
+    *,
+    state: Mapping[str, Any] | None = None,
+    start: str = "2024-01-01T00:00:00Z",
+    end: str = "2024-01-01T00:01:00Z",
+    final: bool = False,
+    terminated_early: bool = False,
+) -> dict[str, Any]:
+    """A Kinesis or DynamoDB Streams batch as a tumbling-window invocation delivers it:
+    the batch plus ``window``, ``state``, ``shardId``, ``eventSourceARN``,
+    ``isFinalInvokeForWindow`` and ``isWindowTerminatedEarly`` (LAMBDA.md §4.5)."""
+    records = event.get("Records") or [{}]
+    first = records[0]
+    event_id = str(first.get("eventID", ""))
+    shard = event_id.partition(":")[0] if ":" in event_id else "shardId-000000000000"
+    return {
+        **event,
+        "window": {"start": start, "end": end},
+        "state": dict(state or {}),
+        "shardId": shard,
+        "eventSourceARN": first.get("eventSourceARN", ""),
+        "isFinalInvokeForWindow": final,
+        "isWindowTerminatedEarly": terminated_early,
+    }
