@@ -14,6 +14,8 @@ handler = app.handler
 
 from __future__ import annotations
 
+import typing as _typing
+
 from lambent._app import App as App
 from lambent._context import LambdaContext as LambdaContext
 from lambent._errors import BatchFailedError as BatchFailedError
@@ -30,9 +32,36 @@ from lambent._respond import DroppedType as DroppedType
 from lambent._respond import Transformed as Transformed
 from lambent.sources import detect as detect
 
+if _typing.TYPE_CHECKING:
+    from lambent.http import CORS as CORS
+    from lambent.http import EdgeRequest as EdgeRequest
+    from lambent.http import EdgeResponse as EdgeResponse
+    from lambent.http import HTTPException as HTTPException
+    from lambent.http import Policy as Policy
+    from lambent.http import Request as Request
+    from lambent.http import Response as Response
+
+#: HTTP names, imported from ``lambent.http`` on first use (apps without HTTP routes
+#: never load it)
+_HTTP_NAMES = frozenset(
+    {"CORS", "EdgeRequest", "EdgeResponse", "HTTPException", "Policy", "Request", "Response"}
+)
+
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> _typing.Any:
+    if name in _HTTP_NAMES:
+        from lambent import http
+
+        value = getattr(http, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'lambent' has no attribute {name!r}")
+
+
 __all__ = [
+    "CORS",
     "App",
     "BatchFailedError",
     "BatchInfo",
@@ -40,10 +69,16 @@ __all__ = [
     "DecodeError",
     "Dropped",
     "DroppedType",
+    "EdgeRequest",
+    "EdgeResponse",
     "EventDecodeError",
+    "HTTPException",
     "LambdaContext",
     "LambentError",
     "Logger",
+    "Policy",
+    "Request",
+    "Response",
     "ResponseTooLargeError",
     "RoutingError",
     "Transformed",

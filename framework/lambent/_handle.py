@@ -33,6 +33,19 @@ _RAW_ID_PATHS: dict[str, tuple[str, ...]] = {
     "sns": ("Sns", "MessageId"),
 }
 
+#: sources whose events the web router (``lambent.http``) answers
+WEB_KINDS = frozenset(
+    {
+        "apigw-rest",
+        "apigw-http",
+        "function-url",
+        "alb",
+        "apigw-websocket",
+        "apigw-authorizer",
+        "cloudfront",
+    }
+)
+
 _ENVELOPE_ERRORS: tuple[type[Exception], ...] = (RoutingError, *DECODE_ERRORS)
 
 
@@ -88,7 +101,7 @@ async def handle(app: App, event: Any, context: Any) -> Any:
             from lambent._direct import handle_direct
 
             return await handle_direct(app, event, context, log)
-        if spec.response == "http":
+        if spec.response == "http" or spec.kind in WEB_KINDS:
             return await app._web_dispatch(spec, event, context, log)
         return await handle_records(app, spec, event, context, log)
     except LambentError as exc:

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from lambent._errors import ConfigurationError, RoutingError
-from lambent._inject import HandlerPlan, Param, Slot
 from lambent._logging import Logger
 from lambent._routes import RouteTable
 from lambent.sources._base import SourceSpec
@@ -44,27 +43,6 @@ class WebRoutes:
             if "unexpected keyword argument" not in str(exc):
                 raise
             raise ConfigurationError(f"{method.removeprefix('add_')}: {exc}") from None
-
-    def _bridge(self, kind: str) -> None:
-        """One route of ``kind`` in the app's route table forwarding to the web router."""
-        if any(True for _ in self.routes.routes(kind)):
-            return
-        from lambent._routes import Route
-
-        spec = _KindOnly(kind)
-
-        async def forward(event: Any, context: Any, log: Logger) -> Any:
-            return await self._http.dispatch(spec, event, context, log)
-
-        params = (
-            Param("event", Slot.ITEM),
-            Param("context", Slot.CONTEXT),
-            Param("log", Slot.LOGGER),
-        )
-        plan = HandlerPlan(
-            forward, f"lambent.http ({kind})", True, params, None, frozenset(p.slot for p in params)
-        )
-        self.routes.add(Route(kind=kind, filters=(), matches=lambda key: True, plan=plan))
 
     def configure_http(self, **options: Any) -> None:
         """Set app-wide HTTP options (see :class:`lambent.http.HttpConfig`):
@@ -132,7 +110,6 @@ class WebRoutes:
 
         def decorator(fn: F) -> F:
             self._register("add_authorizer", kind, fn, **options)
-            self._bridge("apigw-authorizer")
             return fn
 
         return decorator
@@ -142,7 +119,6 @@ class WebRoutes:
 
         def decorator(fn: F) -> F:
             self._register("add_edge", event_type, path, fn, **options)
-            self._bridge("cloudfront")
             return fn
 
         return decorator
@@ -155,12 +131,3 @@ class WebRoutes:
                 spec.kind, {"routes": "the app has no HTTP, WebSocket, authorizer or edge routes"}
             )
         return await self._http.dispatch(spec, event, context, log)
-
-
-class _KindOnly:
-    """The part of a SourceSpec the web router reads when called through a bridge route."""
-
-    __slots__ = ("kind",)
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind

@@ -11,12 +11,11 @@ were first written with (CloudFront and REST APIs show it), and may repeat.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
-from typing import Union
 
 __all__ = ["HeaderInput", "MutableHeaders"]
 
 #: what constructors accept: a mapping (a list value repeats the name) or ``(name, value)`` pairs
-HeaderInput = Union[Mapping[str, "str | Sequence[str]"], Iterable[tuple[str, str]], None]
+HeaderInput = Mapping[str, str | Sequence[str]] | Iterable[tuple[str, str]] | None
 
 
 class MutableHeaders(MutableMapping[str, str]):
@@ -79,7 +78,8 @@ class MutableHeaders(MutableMapping[str, str]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, MutableHeaders):
-            return self.grouped() == other.grouped()
+            mine = {k: v for k, (_, v) in self.grouped().items()}
+            return mine == {k: v for k, (_, v) in other.grouped().items()}
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]

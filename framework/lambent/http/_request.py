@@ -104,7 +104,7 @@ class Request:
     @property
     def body_size(self) -> int:
         """The decoded body size in bytes, without decoding base64 (estimated from its length)."""
-        raw = self.event.body
+        raw: str | None = self.event.body
         if not raw:
             return 0
         if self.event.is_base64_encoded:

@@ -25,10 +25,10 @@ import msgspec
 from lambent.http._headers import HeaderInput, MutableHeaders
 
 __all__ = [
-    "SetCookie",
     "HTTPException",
     "RequestValidationError",
     "Response",
+    "SetCookie",
     "encode_body",
     "error_response",
     "reason",
@@ -116,10 +116,14 @@ class Response:
         """Add a ``Set-Cookie`` (attributes as in :class:`SetCookie`)."""
         self.cookies.append(str(SetCookie(name, value, **attributes)))
 
-    def delete_cookie(self, name: str, *, path: str | None = "/", domain: str | None = None) -> None:
+    def delete_cookie(
+        self, name: str, *, path: str | None = "/", domain: str | None = None
+    ) -> None:
         """Ask the client to drop cookie ``name``."""
         expired = datetime(1970, 1, 1, tzinfo=UTC)
-        self.cookies.append(str(SetCookie(name, "", max_age=0, expires=expired, path=path, domain=domain)))
+        self.cookies.append(
+            str(SetCookie(name, "", max_age=0, expires=expired, path=path, domain=domain))
+        )
 
     def all_cookies(self) -> list[str]:
         """``cookies`` plus any ``Set-Cookie`` headers."""
@@ -184,7 +188,9 @@ class RequestValidationError(HTTPException):
         super().__init__(422, f"{where}: {reason_text}", detail={"path": path})
 
 
-def error_response(status: int, message: str, headers: HeaderInput = None, **extra: Any) -> Response:
+def error_response(
+    status: int, message: str, headers: HeaderInput = None, **extra: Any
+) -> Response:
     """The JSON error answer lambent gives for ``status``."""
     body = {"status": status, "error": reason(status), "message": message, **extra}
     return Response(body, status, headers)

@@ -63,7 +63,9 @@ def compile_path(template: str) -> PathTemplate:
             raise ConfigurationError(f"path template {template!r}: a greedy parameter must be last")
         name, plus = found.group(1), found.group(2)
         if name in params:
-            raise ConfigurationError(f"path template {template!r}: parameter {name!r} appears twice")
+            raise ConfigurationError(
+                f"path template {template!r}: parameter {name!r} appears twice"
+            )
         params.append(name)
         pattern.append(re.escape(path[pos : found.start()]))
         if plus:

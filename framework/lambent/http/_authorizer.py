@@ -1,0 +1,233 @@
+"""API Gateway Lambda authorizers: ``@app.authorizer(kind)`` and a small policy builder.
+
+Kinds: ``"TOKEN"`` (REST TOKEN), ``"REQUEST"`` (REST REQUEST, and HTTP API payload 1.0),
+``"HTTP"`` (HTTP API payload 2.0; ``"REQUEST-v2"`` is accepted too) or ``None`` (any).
+The handler may take the event (annotate it with ``TokenAuthorizerEvent``,
+``RequestAuthorizerEvent`` or ``HttpAuthorizerEvent``, or name it ``event``), ``token``
+(the ``authorizationToken``, else the ``Authorization`` header, else the first identity
+source), ``arn`` (the parsed method/route ARN), the Lambda context and a logger.
+
+It returns one of:
+
+* a :class:`Policy` (IAM policy response; REST, and HTTP API in IAM-policy mode),
+* a :class:`SimpleAuthorization` (HTTP API "simple" responses),
+* ``True``/``False``: REST -> a policy allowing/denying every method of the stage for
+  principal ``"user"`` (a stage-wide resource, so a cached answer fits every route);
+  HTTP API 2.0 -> ``{"isAuthorized": ...}``; ``None`` denies;
+* a dict, returned as it is.
+
+Raise :class:`Unauthorized` to make API Gateway answer 401 (the function fails with the
+message ``"Unauthorized"``, which is how AWS documents it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lambent._errors import ConfigurationError, RoutingError
+from lambent.http._invoke import call
+from lambent.http._named import build_named_args, resolve_named
+from lambent.http._params import HttpPlan
+from lambent.sources.apigw_authorizer import (
+    ExecuteApiArn,
+    HttpAuthorizerEvent,
+    RequestAuthorizerEvent,
+    TokenAuthorizerEvent,
+)
+
+__all__ = ["AuthorizerRoutes", "Policy", "SimpleAuthorization", "Unauthorized"]
+
+_KINDS = {
+    "TOKEN": "TOKEN",
+    "REQUEST": "REQUEST",
+    "HTTP": "REQUEST-v2",
+    "REQUEST-V2": "REQUEST-v2",
+    "V2": "REQUEST-v2",
+}
+ContextValue = str | int | float | bool
+
+
+class Unauthorized(Exception):
+    """Raise in an authorizer to have API Gateway answer 401."""
+
+    def __init__(self) -> None:
+        super().__init__("Unauthorized")
+
+
+def _check_context(context: Mapping[str, Any] | None) -> dict[str, ContextValue]:
+    out = dict(context or {})
+    for key, value in out.items():
+        if not isinstance(value, str | int | float | bool):
+            raise TypeError(
+                f"authorizer context value {key!r} is a {type(value).__name__}; "
+                "API Gateway accepts only strings, numbers and booleans"
+            )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class SimpleAuthorization:
+    """An HTTP API simple response: ``{"isAuthorized": ..., "context": {...}}``."""
+
+    authorized: bool
+    context: Mapping[str, ContextValue] = field(default_factory=dict)
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"isAuthorized": self.authorized}
+        if self.context:
+            out["context"] = _check_context(self.context)
+        return out
+
+
+class Policy:
+    """An IAM policy response built statement by statement.
+
+    >>> policy = Policy("user-42", context={"tier": "gold"}).allow("GET", "/orders/*")
+    >>> arn = ExecuteApiArn("eu-west-1", "123456789012", "abc123", "prod", "GET", "orders/1")
+    >>> policy.render(arn)["policyDocument"]["Statement"][0]["Resource"]
+    ['arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/orders/*']
+    """
+
+    __slots__ = ("_statements", "context", "principal_id", "usage_identifier_key")
+
+    def __init__(
+        self,
+        principal_id: str,
+        *,
+        context: Mapping[str, ContextValue] | None = None,
+        usage_identifier_key: str | None = None,
+    ) -> None:
+        self.principal_id = principal_id
+        self.context = _check_context(context)
+        self.usage_identifier_key = usage_identifier_key
+        self._statements: list[tuple[str, str, str]] = []
+
+    def allow(self, method: str = "*", path: str = "*") -> Policy:
+        """Allow ``method`` on ``path`` (``*`` wildcards) in the calling API and stage."""
+        self._statements.append(("Allow", method.upper(), path))
+        return self
+
+    def deny(self, method: str = "*", path: str = "*") -> Policy:
+        self._statements.append(("Deny", method.upper(), path))
+        return self
+
+    def allow_all(self) -> Policy:
+        return self.allow()
+
+    def deny_all(self) -> Policy:
+        return self.deny()
+
+    def allow_arn(self, arn: str) -> Policy:
+        """Allow a full ``execute-api`` resource ARN."""
+        self._statements.append(("Allow", "", arn))
+        return self
+
+    def deny_arn(self, arn: str) -> Policy:
+        self._statements.append(("Deny", "", arn))
+        return self
+
+    def render(self, arn: ExecuteApiArn) -> dict[str, Any]:
+        """The response document for a request whose method/route ARN is ``arn``."""
+        if not self._statements:
+            raise ConfigurationError("an authorizer Policy needs at least one allow or deny")
+        prefix = f"arn:aws:execute-api:{arn.region}:{arn.account_id}:{arn.api_id}/{arn.stage}"
+        by_effect: dict[str, list[str]] = {}
+        for effect, method, path in self._statements:
+            resource = path if not method else f"{prefix}/{method}/{path.lstrip('/')}"
+            by_effect.setdefault(effect, []).append(resource)
+        statements = [
+            {"Action": "execute-api:Invoke", "Effect": effect, "Resource": resources}
+            for effect, resources in by_effect.items()
+        ]
+        out: dict[str, Any] = {
+            "principalId": self.principal_id,
+            "policyDocument": {"Version": "2012-10-17", "Statement": statements},
+        }
+        if self.context:
+            out["context"] = dict(self.context)
+        if self.usage_identifier_key is not None:
+            out["usageIdentifierKey"] = self.usage_identifier_key
+        return out
+
+
+def _token(event: Any) -> str:
+    token = getattr(event, "authorization_token", None)
+    if token:
+        return str(token)
+    headers = getattr(event, "headers", None)
+    if headers is not None and "authorization" in headers:
+        return str(headers["authorization"])
+    sources = getattr(event, "identity_source", None)
+    if isinstance(sources, list) and sources:
+        return str(sources[0])
+    return sources if isinstance(sources, str) else ""
+
+
+_BY_TYPE: dict[type[Any], Callable[[Any], Any]] = {
+    TokenAuthorizerEvent: lambda e: e,
+    RequestAuthorizerEvent: lambda e: e,
+    HttpAuthorizerEvent: lambda e: e,
+    ExecuteApiArn: lambda e: e.arn,
+}
+_BY_NAME: dict[str, Callable[[Any], Any]] = {
+    "event": lambda e: e,
+    "request": lambda e: e,
+    "token": _token,
+    "arn": lambda e: e.arn,
+}
+
+
+def render_decision(result: Any, event: Any) -> Any:
+    """The Lambda result for an authorizer handler's return value."""
+    if isinstance(result, Policy):
+        return result.render(event.arn)
+    if isinstance(result, SimpleAuthorization):
+        return result.render()
+    if result is None or isinstance(result, bool):
+        allowed = bool(result)
+        if isinstance(event, HttpAuthorizerEvent):
+            return {"isAuthorized": allowed}
+        policy = Policy("user")
+        return (policy.allow_all() if allowed else policy.deny_all()).render(event.arn)
+    return result
+
+
+class AuthorizerRoutes:
+    """Authorizer handlers by kind (``None``: any)."""
+
+    def __init__(self) -> None:
+        self._plans: dict[str | None, tuple[HttpPlan, bool]] = {}
+
+    def __len__(self) -> int:
+        return len(self._plans)
+
+    def add(self, kind: str | None, fn: Callable[..., Any], *, threaded: bool = False) -> None:
+        key = None if kind is None else _KINDS.get(kind.upper())
+        if kind is not None and key is None:
+            raise ConfigurationError(
+                f"unknown authorizer kind {kind!r}; use TOKEN, REQUEST or HTTP"
+            )
+        if key in self._plans:
+            raise ConfigurationError(
+                f"an authorizer for {kind or 'any kind'} is already registered"
+            )
+        where = f"authorizer ({kind or 'any'})"
+        self._plans[key] = (
+            resolve_named(fn, where=where, by_type=_BY_TYPE, by_name=_BY_NAME),
+            threaded,
+        )
+
+    def describe(self) -> list[str]:
+        return [f"authorizer({k or '*'}) -> {plan.name}" for k, (plan, _) in self._plans.items()]
+
+    async def dispatch(self, event: Any, context: Any, log: Any, seconds: float | None) -> Any:
+        key = "REQUEST-v2" if isinstance(event, HttpAuthorizerEvent) else str(event.type).upper()
+        found = self._plans.get(key) or self._plans.get(None)
+        if found is None:
+            raise RoutingError("apigw-authorizer", {"type": key})
+        plan, threaded = found
+        kw = build_named_args(plan, event, context, log)
+        result = await call(plan, kw, threaded=threaded, seconds=seconds)
+        return render_decision(result, event)

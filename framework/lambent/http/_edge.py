@@ -1,0 +1,188 @@
+"""CloudFront Lambda@Edge: ``@app.edge(event_type, path=)`` with request/response views.
+
+``event_type`` is ``viewer-request``, ``origin-request``, ``origin-response`` or
+``viewer-response``; ``path`` a CloudFront-style path pattern (``*`` and ``?`` wildcards,
+``/images/*.jpg``) matched against the URI, ``None`` for every URI. Routes with a path are
+tried before catch-alls. An event without ``config.eventType`` (some published samples) is
+taken as ``origin-*`` when its request names an origin, else ``viewer-*``.
+
+Handlers take an :class:`EdgeRequest` and/or :class:`EdgeResponse` (by annotation, or the
+names ``request``/``response``), the ``CloudFrontRecord``/``CloudFrontConfig``, the Lambda
+context and a logger. Views have a normal header mapping (:class:`MutableHeaders`).
+
+* Request events: return the request (or ``None``) to continue to the origin, or an
+  :class:`EdgeResponse` / :class:`~lambent.http.Response` to answer directly.
+* Response events: return the response (or ``None``: the possibly changed view).
+
+Rendering restores CloudFront's ``{name: [{"key", "value"}]}`` header form and rejects,
+with :class:`EdgeResultError`, what CloudFront would reject: changed read-only headers,
+added disallowed headers, a bad or (viewer-response) changed status, a 204 with a body,
+bodies and generated responses over the event type's size limits. The limits are in :mod:`lambent.http._edge_views`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from fnmatch import translate
+from typing import Any
+
+from lambent._errors import ConfigurationError, RoutingError
+from lambent.http._edge_views import EdgeRequest, EdgeResponse, EdgeResultError
+from lambent.http._invoke import call
+from lambent.http._named import build_named_args, resolve_named
+from lambent.http._params import HttpPlan
+from lambent.http._response import Response, encode_body
+from lambent.sources.cloudfront import EVENT_TYPES, CloudFrontConfig, CloudFrontRecord
+
+__all__ = ["EdgeRoutes", "event_type_of"]
+
+
+def event_type_of(record: CloudFrontRecord) -> str:
+    """``config.eventType``, inferred from the record's shape when a sample omits it."""
+    if record.event_type:
+        return record.event_type
+    request = record.request
+    stage = "origin" if request is not None and request.origin is not None else "viewer"
+    return f"{stage}-{'request' if record.response is None else 'response'}"
+
+
+class _Views:
+    """The views of one record, built on first use by a handler parameter."""
+
+    __slots__ = ("config", "event_type", "record", "request", "response")
+
+    def __init__(self, record: CloudFrontRecord, event_type: str) -> None:
+        self.record = record
+        self.config: CloudFrontConfig = record.config
+        self.event_type = event_type
+        self.request = (
+            EdgeRequest.from_struct(record.request) if record.request is not None else None
+        )
+        self.response = (
+            EdgeResponse.from_struct(record.response) if record.response is not None else None
+        )
+
+
+_BY_TYPE: dict[type[Any], Callable[[Any], Any]] = {
+    EdgeRequest: lambda v: v.request,
+    EdgeResponse: lambda v: v.response,
+    CloudFrontRecord: lambda v: v.record,
+    CloudFrontConfig: lambda v: v.config,
+}
+_BY_NAME: dict[str, Callable[[Any], Any]] = {
+    "request": lambda v: v.request,
+    "response": lambda v: v.response,
+    "record": lambda v: v.record,
+    "config": lambda v: v.config,
+    "event_type": lambda v: v.event_type,
+}
+
+
+def from_http_response(response: Response) -> EdgeResponse:
+    """A :class:`~lambent.http.Response` as a generated CloudFront response."""
+    text, is_b64, default_type = encode_body(response.body)
+    headers = response.headers.copy()
+    content_type = response.media_type or default_type
+    if content_type is not None and "content-type" not in headers:
+        headers["Content-Type"] = content_type
+    for cookie in response.cookies:
+        headers.add("Set-Cookie", cookie)
+    body: Any = response.body
+    if isinstance(body, bytearray | memoryview):
+        body = bytes(body)
+    elif body is not None and not isinstance(body, str | bytes):
+        body = text  # encoded as JSON
+    del is_b64
+    return EdgeResponse(response.status, headers=headers, body=body)
+
+
+class EdgeRoutes:
+    """Edge handlers by event type and path pattern."""
+
+    def __init__(self) -> None:
+        self._routes: dict[
+            str, list[tuple[str | None, re.Pattern[str] | None, HttpPlan, bool]]
+        ] = {}
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._routes.values())
+
+    def add(
+        self, event_type: str, path: str | None, fn: Callable[..., Any], *, threaded: bool = False
+    ) -> None:
+        if event_type not in EVENT_TYPES:
+            raise ConfigurationError(
+                f"unknown Lambda@Edge event type {event_type!r}; use one of {', '.join(EVENT_TYPES)}"
+            )
+        routes = self._routes.setdefault(event_type, [])
+        if any(p == path for p, _, _, _ in routes):
+            raise ConfigurationError(f"edge route {event_type} {path or '*'} is registered twice")
+        where = f"edge route {event_type} {path or '*'}"
+        plan = resolve_named(fn, where=where, by_type=_BY_TYPE, by_name=_BY_NAME)
+        pattern = (
+            None
+            if path is None
+            else re.compile(translate(path if path.startswith("/") else "/" + path))
+        )
+        entry = (path, pattern, plan, threaded)
+        if path is None:
+            routes.append(entry)
+        else:
+            at = next((i for i, r in enumerate(routes) if r[0] is None), len(routes))
+            routes.insert(at, entry)
+
+    def describe(self) -> list[str]:
+        return [
+            f"edge({event_type}, {path or '*'}) -> {plan.name}"
+            for event_type, routes in self._routes.items()
+            for path, _, plan, _ in routes
+        ]
+
+    def _match(self, event_type: str, uri: str) -> tuple[HttpPlan, bool] | None:
+        for _, pattern, plan, threaded in self._routes.get(event_type, ()):
+            if pattern is None or pattern.match(uri):
+                return plan, threaded
+        return None
+
+    async def dispatch(
+        self, record: CloudFrontRecord, context: Any, log: Any, seconds: float | None
+    ) -> Any:
+        event_type = event_type_of(record)
+        found = self._match(event_type, record.uri)
+        if found is None:
+            raise RoutingError("cloudfront", {"event_type": event_type, "uri": record.uri})
+        plan, threaded = found
+        views = _Views(record, event_type)
+        kw = build_named_args(plan, views, context, log)
+        result = await call(plan, kw, threaded=threaded, seconds=seconds)
+        return render_result(result, views)
+
+
+def render_result(result: Any, views: _Views) -> Any:
+    """The Lambda result for an edge handler's return value (validated)."""
+    event_type = views.event_type
+    is_request = event_type.endswith("request")
+    if isinstance(result, dict):
+        return result
+    if isinstance(result, Response):
+        result = from_http_response(result)
+    if result is None:
+        result = views.request if is_request else views.response
+        if result is None:
+            raise EdgeResultError(
+                f"{event_type}: the event has nothing to continue with; return a response"
+            )
+    if isinstance(result, EdgeRequest):
+        if not is_request:
+            raise EdgeResultError(
+                f"{event_type}: a response trigger must return the response, not a request"
+            )
+        return result.render(event_type, views.record.request)
+    if isinstance(result, EdgeResponse):
+        original = views.record.response
+        return result.render(event_type, original, generated=is_request)
+    raise EdgeResultError(
+        f"{event_type}: cannot answer with a {type(result).__name__}; return an EdgeRequest, "
+        "an EdgeResponse, a lambent Response or None"
+    )

@@ -1,0 +1,365 @@
+"""HTTP handler parameters, resolved once at registration.
+
+A parameter's value comes from (first rule that applies):
+
+* its annotation: :class:`~lambent.http.Request`, the Lambda context, a logger, the
+  source's Struct (``RestRequest``, ``HttpApiRequest``, ...), or ``Annotated[T, marker]``
+  with :class:`Query`, :class:`Header`, :class:`Cookie` or :class:`Body`;
+* its name: a path parameter of the route template (converted to the annotation: ``str``,
+  ``int``, ``UUID``, an ``Enum``, ...); unannotated ``request``, ``context``, ``logger``;
+* its type: scalars (and lists of scalars) are query parameters; anything else (a Struct,
+  dataclass, TypedDict, dict, list of Structs, ``bytes``) is the body, decoded from JSON.
+
+A value that does not convert answers 422 naming the parameter and the field path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import inspect
+import types
+import typing
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from lambent._errors import ConfigurationError
+from lambent._inject import is_context_type, is_logger_type
+from lambent.http._request import Request
+from lambent.http._response import RequestValidationError
+
+__all__ = ["Body", "Cookie", "Header", "HttpPlan", "Query", "build_args", "resolve_http"]
+
+MISSING: Any = inspect.Parameter.empty
+_SCALARS = (str, int, float, bool, uuid.UUID, Decimal, dt.datetime, dt.date, dt.time, dt.timedelta)
+_CONVERT_ERRORS = (
+    msgspec.ValidationError,
+    msgspec.DecodeError,
+    ValueError,
+    TypeError,
+    UnicodeError,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """``Annotated[T, Query("name")]``: a query parameter (``alias``: its name in the URL)."""
+
+    alias: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """``Annotated[T, Header()]``: a header (default name: the parameter's, ``_`` -> ``-``)."""
+
+    alias: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cookie:
+    """``Annotated[T, Cookie()]``: a request cookie."""
+
+    alias: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """``Annotated[T, Body()]``: the body, even for a scalar type such as ``str``."""
+
+
+class From(enum.Enum):
+    PATH = "path"
+    QUERY = "query"
+    HEADER = "header"
+    COOKIE = "cookie"
+    BODY = "body"
+    REQUEST = "request"
+    EVENT = "event"
+    CONTEXT = "context"
+    LOGGER = "logger"
+    NAMED = "named"  # a value taken from the event by a getter (authorizers, edge)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpParam:
+    name: str
+    source: From
+    key: str = ""
+    convert: Callable[[Any], Any] | None = None
+    multi: bool = False
+    default: Any = MISSING
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HttpPlan:
+    """A handler with its parameters."""
+
+    fn: Callable[..., Any]
+    name: str
+    is_async: bool
+    params: tuple[HttpParam, ...]
+
+    def describe(self) -> str:
+        return f"{self.name}({', '.join(f'{p.name}: {p.source.value}' for p in self.params)})"
+
+
+def qualname(fn: Callable[..., Any]) -> str:
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+
+
+def hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    """Resolved annotations (with ``Annotated`` extras), closure variables included."""
+    localns: dict[str, Any] = {}
+    code, closure = getattr(fn, "__code__", None), getattr(fn, "__closure__", None)
+    if code is not None and closure:
+        for var, cell in zip(code.co_freevars, closure, strict=False):
+            try:
+                localns[var] = cell.cell_contents
+            except ValueError:
+                continue
+    try:
+        return typing.get_type_hints(fn, localns=localns or None, include_extras=True)
+    except NameError as exc:
+        raise ConfigurationError(
+            f"{qualname(fn)}: cannot resolve the annotation {exc.name!r}; "
+            "define the types handlers use at module level"
+        ) from None
+
+
+def is_scalar(ann: Any) -> bool:
+    if ann in _SCALARS or ann is Any or (isinstance(ann, type) and issubclass(ann, enum.Enum)):
+        return True
+    origin = typing.get_origin(ann)
+    if origin is typing.Literal:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return all(a is type(None) or is_scalar(a) for a in typing.get_args(ann))
+    return False
+
+
+def _is_multi(ann: Any) -> bool:
+    if _optional(ann):
+        rest = [a for a in typing.get_args(ann) if a is not type(None)]
+        return len(rest) == 1 and _is_multi(rest[0])
+    origin = typing.get_origin(ann)
+    args = typing.get_args(ann)
+    return origin in (list, tuple, set, frozenset, Sequence) and bool(args) and is_scalar(args[0])
+
+
+def _optional(ann: Any) -> bool:
+    return typing.get_origin(ann) in (typing.Union, types.UnionType) and type(
+        None
+    ) in typing.get_args(ann)
+
+
+def _strip_optional(ann: Any) -> Any:
+    if _optional(ann):
+        rest = [a for a in typing.get_args(ann) if a is not type(None)]
+        if len(rest) == 1:
+            return rest[0]
+    return ann
+
+
+def _converter(ann: Any, label: str) -> Callable[[Any], Any] | None:
+    if ann is str or ann is Any or ann == (str | None):
+        return None
+    try:
+        msgspec.json.Decoder(ann)
+    except TypeError as exc:
+        raise ConfigurationError(
+            f"{label}: cannot convert a parameter into {ann!r}: {exc}"
+        ) from None
+
+    def convert(value: Any) -> Any:
+        return msgspec.convert(value, ann, strict=False)
+
+    return convert
+
+
+def _body_decoder(ann: Any, label: str) -> Callable[[Any], Any]:
+    if ann is bytes:
+        return lambda payload: payload if isinstance(payload, bytes) else payload.encode()
+    if ann is str:
+        return lambda payload: payload if isinstance(payload, str) else payload.decode()
+    try:
+        return msgspec.json.Decoder(ann).decode
+    except TypeError as exc:
+        raise ConfigurationError(f"{label}: cannot decode a body into {ann!r}: {exc}") from None
+
+
+def resolve_http(
+    fn: Callable[..., Any],
+    *,
+    where: str,
+    path_params: Sequence[str],
+    event_types: tuple[type[Any], ...],
+) -> HttpPlan:
+    """Resolve ``fn``'s parameters for an HTTP route whose template has ``path_params``."""
+    if not callable(fn):
+        raise ConfigurationError(f"{where}: {fn!r} is not callable")
+    name = qualname(fn)
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"{where}: cannot read the signature of {name}: {exc}") from None
+    annotations = hints(fn)
+    params: list[HttpParam] = []
+    body: HttpParam | None = None
+    for p in sig.parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if p.kind is p.POSITIONAL_ONLY:
+            raise ConfigurationError(f"{where}: {name}: positional-only parameter {p.name!r}")
+        label = f"{where}: {name}, parameter {p.name!r}"
+        param = _resolve_one(p, annotations.get(p.name, MISSING), label, path_params, event_types)
+        if param.source is From.BODY:
+            if body is not None:
+                raise ConfigurationError(
+                    f"{label}: a second body parameter (the body already goes to {body.name!r})"
+                )
+            body = param
+        params.append(param)
+    return HttpPlan(fn, name, inspect.iscoroutinefunction(fn), tuple(params))
+
+
+def _resolve_one(
+    p: inspect.Parameter,
+    ann: Any,
+    label: str,
+    path_params: Sequence[str],
+    event_types: tuple[type[Any], ...],
+) -> HttpParam:
+    default = p.default
+    marker: Any = None
+    if typing.get_origin(ann) is typing.Annotated:
+        args = typing.get_args(ann)
+        ann = args[0]
+        marker = next((a for a in args[1:] if isinstance(a, Query | Header | Cookie | Body)), None)
+    if ann is not MISSING and default is MISSING and _optional(ann):
+        default = None
+    if marker is None:
+        if ann is MISSING:
+            if p.name == "request":
+                return HttpParam(p.name, From.REQUEST)
+            if p.name == "context":
+                return HttpParam(p.name, From.CONTEXT)
+            if p.name in ("logger", "log"):
+                return HttpParam(p.name, From.LOGGER)
+            ann = str
+        base = _strip_optional(ann)
+        if isinstance(base, type) and issubclass(base, Request):
+            return HttpParam(p.name, From.REQUEST)
+        if is_context_type(base):
+            return HttpParam(p.name, From.CONTEXT)
+        if is_logger_type(base):
+            return HttpParam(p.name, From.LOGGER)
+        if isinstance(base, type) and issubclass(base, event_types):
+            # another source's request gives None (so annotate ``RestRequest | None``)
+            return HttpParam(
+                p.name, From.EVENT, convert=lambda e: e if isinstance(e, base) else None
+            )
+        if p.name in path_params:
+            if not is_scalar(ann):
+                raise ConfigurationError(f"{label}: a path parameter must be a scalar, not {ann!r}")
+            where = f"path parameter {p.name!r}"
+            return HttpParam(p.name, From.PATH, p.name, _converter(ann, label), label=where)
+        marker = Query() if is_scalar(ann) or _is_multi(ann) else Body()
+    if isinstance(marker, Body):
+        return HttpParam(
+            p.name, From.BODY, "", _body_decoder(ann, label), default=default, label="body"
+        )
+    multi = _is_multi(ann)
+    if not (multi or is_scalar(ann)):
+        raise ConfigurationError(
+            f"{label}: {type(marker).__name__} parameters must be scalars or lists of them"
+        )
+    if isinstance(marker, Header):
+        key = (marker.alias or p.name.replace("_", "-")).lower()
+        return HttpParam(
+            p.name, From.HEADER, key, _converter(ann, label), multi, default, f"header {key!r}"
+        )
+    if isinstance(marker, Cookie):
+        key = marker.alias or p.name
+        return HttpParam(
+            p.name, From.COOKIE, key, _converter(ann, label), False, default, f"cookie {key!r}"
+        )
+    key = marker.alias or p.name
+    return HttpParam(
+        p.name, From.QUERY, key, _converter(ann, label), multi, default, f"query parameter {key!r}"
+    )
+
+
+def _convert(param: HttpParam, value: Any) -> Any:
+    convert = param.convert
+    if convert is None:
+        return value
+    try:
+        return convert(value)
+    except _CONVERT_ERRORS as exc:
+        raise _invalid(param.label, exc) from exc
+
+
+def _invalid(label: str, exc: Exception) -> RequestValidationError:
+    message = str(exc)
+    path = "$"
+    at = message.rfind(" - at `$")
+    if at != -1:
+        path = message[at + 7 : -1]
+        message = message[:at]
+    return RequestValidationError(label, message, path)
+
+
+def _missing(param: HttpParam) -> Any:
+    if param.default is MISSING:
+        raise RequestValidationError(param.label, "required but missing")
+    return param.default
+
+
+def build_args(
+    plan: HttpPlan, request: Request, event: Any, context: Any, log: Any
+) -> dict[str, Any]:
+    """The keyword arguments of one call (raises RequestValidationError -> 422)."""
+    kw: dict[str, Any] = {}
+    for param in plan.params:
+        source = param.source
+        if source is From.PATH:
+            kw[param.name] = _convert(param, request.path_params[param.key])
+        elif source is From.REQUEST:
+            kw[param.name] = request
+        elif source is From.BODY:
+            payload = request.payload
+            if not payload:
+                kw[param.name] = _missing(param)
+                continue
+            assert param.convert is not None
+            try:
+                kw[param.name] = param.convert(payload)
+            except _CONVERT_ERRORS as exc:
+                raise _invalid("body", exc) from exc
+        elif source is From.QUERY or source is From.HEADER:
+            values: Mapping[str, str] = request.query if source is From.QUERY else request.headers
+            if param.key not in values:
+                kw[param.name] = _missing(param)
+            elif param.multi:
+                kw[param.name] = _convert(param, values.get_all(param.key))  # type: ignore[attr-defined]
+            else:
+                kw[param.name] = _convert(param, values[param.key])
+        elif source is From.COOKIE:
+            cookies = request.cookies
+            kw[param.name] = (
+                _convert(param, cookies[param.key]) if param.key in cookies else _missing(param)
+            )
+        elif source is From.EVENT:
+            assert param.convert is not None
+            kw[param.name] = param.convert(event)
+        elif source is From.CONTEXT:
+            kw[param.name] = context
+        else:
+            kw[param.name] = log
+    return kw

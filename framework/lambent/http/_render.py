@@ -1,0 +1,116 @@
+"""A :class:`~lambent.http.Response` in the exact shape each HTTP source expects.
+
+* REST API and HTTP API payload 1.0 (LAMBDA.md §5.7): ``statusCode``, ``headers``
+  (names with one value), ``multiValueHeaders`` (names with several, and every
+  ``Set-Cookie``), ``body``, ``isBase64Encoded``.
+* HTTP API 2.0 and Function URLs (§5.8): ``statusCode``, ``headers`` (repeated values
+  comma-joined), ``cookies``, ``body``, ``isBase64Encoded``. Always a full response with
+  ``statusCode``, so the services' "inference" of bare return values never applies.
+* ALB (§5.9): ``statusCode``, ``statusDescription`` (``"200 OK"``), then ``headers`` or
+  ``multiValueHeaders`` — whichever mode the request came in — ``body``, ``isBase64Encoded``.
+  In single-value mode a repeated ``Set-Cookie`` is sent under differently-cased names
+  (``Set-Cookie``, ``set-Cookie``, ...), which ALB forwards as separate headers; other
+  repeated headers are comma-joined.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lambent.http._response import Response, encode_body, reason
+
+__all__ = ["case_variants", "render_http"]
+
+
+def _prepare(
+    response: Response, head: bool
+) -> tuple[dict[str, tuple[str, list[str]]], list[str], str, bool]:
+    text, is_b64, default_type = encode_body(response.body)
+    grouped = response.headers.grouped()
+    cookies = response.cookies
+    if "set-cookie" in grouped:
+        cookies = [*cookies, *grouped.pop("set-cookie")[1]]
+    content_type = response.media_type or default_type
+    if content_type is not None and "content-type" not in grouped:
+        grouped["content-type"] = ("Content-Type", [content_type])
+    if head:
+        text, is_b64 = "", False
+    return grouped, cookies, text, is_b64
+
+
+def _rest(response: Response, head: bool) -> dict[str, Any]:
+    grouped, cookies, text, is_b64 = _prepare(response, head)
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, values in grouped.values():
+        if len(values) == 1:
+            single[name] = values[0]
+        else:
+            multi[name] = values
+    if cookies:
+        multi["Set-Cookie"] = list(cookies)
+    return {
+        "statusCode": response.status,
+        "headers": single,
+        "multiValueHeaders": multi,
+        "body": text,
+        "isBase64Encoded": is_b64,
+    }
+
+
+def _v2(response: Response, head: bool) -> dict[str, Any]:
+    grouped, cookies, text, is_b64 = _prepare(response, head)
+    return {
+        "statusCode": response.status,
+        "headers": {name.lower(): ",".join(values) for name, values in grouped.values()},
+        "cookies": list(cookies),
+        "body": text,
+        "isBase64Encoded": is_b64,
+    }
+
+
+def case_variants(name: str, count: int) -> list[str]:
+    """``count`` spellings of ``name`` differing only in letter case (ALB single-value mode)."""
+    letters = [i for i, c in enumerate(name) if c.isalpha()]
+    if count > 2 ** len(letters):
+        raise ValueError(f"cannot send {count} {name!r} headers in ALB single-value mode")
+    out: list[str] = []
+    base = name.lower()
+    for n in range(count):
+        chars = list(base)
+        for bit, pos in enumerate(letters):
+            # the first spelling is the conventional one (``Set-Cookie``)
+            upper = (n >> bit) & 1 != (pos == 0 or name[pos - 1] == "-")
+            chars[pos] = chars[pos].upper() if upper else chars[pos]
+        out.append("".join(chars))
+    return out
+
+
+def _alb(response: Response, head: bool, multi_value: bool) -> dict[str, Any]:
+    grouped, cookies, text, is_b64 = _prepare(response, head)
+    status = response.status
+    out: dict[str, Any] = {"statusCode": status, "statusDescription": f"{status} {reason(status)}"}
+    if multi_value:
+        multi = {name: values for name, values in grouped.values()}
+        if cookies:
+            multi["Set-Cookie"] = list(cookies)
+        out["multiValueHeaders"] = multi
+    else:
+        single = {name: ",".join(values) for name, values in grouped.values()}
+        if cookies:
+            single.update(zip(case_variants("Set-Cookie", len(cookies)), cookies, strict=True))
+        out["headers"] = single
+    out["body"] = text
+    out["isBase64Encoded"] = is_b64
+    return out
+
+
+def render_http(
+    source: str, event: Any, response: Response, *, head: bool = False
+) -> dict[str, Any]:
+    """The Lambda result for ``response`` to a request of ``source`` (``head``: drop the body)."""
+    if source == "alb":
+        return _alb(response, head, bool(getattr(event, "multi_value", False)))
+    if source == "apigw-rest":
+        return _rest(response, head)
+    return _v2(response, head)

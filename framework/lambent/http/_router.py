@@ -1,0 +1,281 @@
+"""The app's web router: HTTP routes for the four HTTP sources, WebSocket routes,
+authorizers and Lambda@Edge handlers, behind one ``dispatch``.
+
+Per HTTP request: decode the source Struct, match the path (static routes by dict lookup,
+templates by precompiled regex), pick the method (automatic ``HEAD`` from ``GET``,
+automatic ``OPTIONS`` and CORS preflights, ``405`` with ``Allow``), check the body size
+(``413``), build the arguments (``422`` on bad input), run the handler under the deadline
+(``504``), turn exceptions into answers (user exception handlers by type, else ``500``
+with the request id and nothing internal, logged with the traceback), add CORS headers,
+and render for the source.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from lambent._decode import as_decode_error
+from lambent._errors import ConfigurationError, EventDecodeError
+from lambent.http._authorizer import AuthorizerRoutes
+from lambent.http._cors import CORS
+from lambent.http._edge import EdgeRoutes
+from lambent.http._invoke import DeadlineExceeded, budget, call
+from lambent.http._params import HttpPlan, build_args, resolve_http
+from lambent.http._render import render_http
+from lambent.http._request import API_GATEWAY_SOURCES, Request, path_is_encoded
+from lambent.http._response import HTTPException, Response, error_response, to_response
+from lambent.http._routing import RouteMap
+from lambent.http._websocket import WebSocketRoutes
+from lambent.sources.alb import AlbRequest
+from lambent.sources.apigw_http import HttpApiRequest
+from lambent.sources.apigw_rest import RestRequest
+
+__all__ = ["HttpConfig", "HttpRoute", "HttpRouter"]
+
+_EVENT_TYPES = (RestRequest, HttpApiRequest, AlbRequest)
+ExceptionHandler = Callable[[Any, Exception], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class HttpConfig:
+    """App-wide HTTP options (``app.configure_http``)."""
+
+    cors: CORS | None = None
+    #: bodies larger than this many bytes answer 413 (default: Lambda's 6 MB request limit)
+    max_body_size: int | None = 6 * 1024 * 1024
+    #: API Gateway's integration timeout in seconds (raise it if your API has a higher quota)
+    api_gateway_timeout: float = 29.0
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRoute:
+    methods: tuple[str, ...]
+    template: str
+    plan: HttpPlan
+    threaded: bool = False
+    wants_logger: bool = False
+
+
+class HttpRouter:
+    """Everything HTTP-shaped an app handles; created by the app on first use."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.config = HttpConfig()
+        self.routes: RouteMap[HttpRoute] = RouteMap()
+        self.websockets = WebSocketRoutes()
+        self.authorizers = AuthorizerRoutes()
+        self.edges = EdgeRoutes()
+        self._exception_handlers: dict[type[BaseException], ExceptionHandler] = {}
+        self._handler_cache: dict[type[BaseException], ExceptionHandler | None] = {}
+        self._frozen = False
+
+    # ------------------------------------------------------------------ registration
+
+    def _check_open(self, what: str) -> None:
+        if self._frozen:
+            raise ConfigurationError(f"cannot add {what}: the app has started handling events")
+
+    def configure(self, **options: Any) -> None:
+        self._check_open("HTTP options")
+        try:
+            self.config = HttpConfig(**{**_fields(self.config), **options})
+        except TypeError as exc:
+            raise ConfigurationError(f"configure_http: {exc}") from None
+
+    def add_route(
+        self, methods: tuple[str, ...], path: str, fn: Callable[..., Any], *, threaded: bool = False
+    ) -> None:
+        self._check_open(f"the route {path!r}")
+        from lambent.http._routing import compile_path
+
+        compiled = compile_path(path)
+        where = f"route {'/'.join(methods)} {compiled.template}"
+        plan = resolve_http(fn, where=where, path_params=compiled.params, event_types=_EVENT_TYPES)
+        wants_logger = any(p.source.value == "logger" for p in plan.params)
+        route = HttpRoute(methods, compiled.template, plan, threaded, wants_logger)
+        self.routes.add(methods, path, route)
+
+    def add_websocket(
+        self, route_key: str, fn: Callable[..., Any], *, threaded: bool = False
+    ) -> None:
+        self._check_open(f"the WebSocket route {route_key!r}")
+        self.websockets.add(route_key, fn, threaded=threaded)
+
+    def add_authorizer(
+        self, kind: str | None, fn: Callable[..., Any], *, threaded: bool = False
+    ) -> None:
+        self._check_open("an authorizer")
+        self.authorizers.add(kind, fn, threaded=threaded)
+
+    def add_edge(
+        self, event_type: str, path: str | None, fn: Callable[..., Any], *, threaded: bool = False
+    ) -> None:
+        self._check_open(f"the edge route {event_type}")
+        self.edges.add(event_type, path, fn, threaded=threaded)
+
+    def add_exception_handler(self, exc_type: type[BaseException], fn: ExceptionHandler) -> None:
+        self._check_open("an exception handler")
+        if not (isinstance(exc_type, type) and issubclass(exc_type, Exception)):
+            raise ConfigurationError(
+                f"exception_handler needs an Exception subclass, not {exc_type!r}"
+            )
+        self._exception_handlers[exc_type] = fn
+
+    def freeze(self) -> None:
+        self.routes.freeze()
+        self._frozen = True
+
+    def describe(self) -> list[str]:
+        lines = [
+            f"http({', '.join(e.routes)} {e.path.template}) -> "
+            + ", ".join(sorted({r.plan.name for r in e.routes.values()}))
+            for e in self.routes.endpoints()
+        ]
+        return [
+            *lines,
+            *self.websockets.describe(),
+            *self.authorizers.describe(),
+            *self.edges.describe(),
+        ]
+
+    # ------------------------------------------------------------------ dispatch
+
+    def _seconds(self, kind: str, context: Any) -> float | None:
+        limit = (
+            self.config.api_gateway_timeout
+            if kind in API_GATEWAY_SOURCES or kind == "apigw-websocket"
+            else None
+        )
+        return budget(context, self.app.deadline_margin, limit)
+
+    async def dispatch(self, spec: Any, event: Any, context: Any, log: Any) -> Any:
+        """The Lambda result for one HTTP-family event (``event``: raw dict or decoded Struct)."""
+        kind: str = spec.kind
+        if isinstance(event, dict):
+            try:
+                decoded = msgspec.convert(event, spec.event_type)
+            except msgspec.ValidationError as exc:
+                err = as_decode_error(exc, None)
+                raise EventDecodeError(
+                    f"not a valid {kind} event: {err.reason}", path=err.path
+                ) from exc
+        else:
+            decoded = event
+        if kind == "apigw-websocket":
+            return await self.websockets.dispatch(
+                decoded, context, log, self._seconds(kind, context)
+            )
+        if kind == "apigw-authorizer":
+            return await self.authorizers.dispatch(
+                decoded, context, log, self._seconds(kind, context)
+            )
+        if kind == "cloudfront":
+            record = decoded.records[0] if hasattr(decoded, "records") else decoded
+            return await self.edges.dispatch(record, context, log, self._seconds(kind, context))
+        return await self.handle(kind, decoded, context, log)
+
+    async def handle(self, kind: str, event: Any, context: Any, log: Any) -> dict[str, Any]:
+        request = Request(kind, event, context)
+        try:
+            response = await self._respond(request, event, context, log)
+        except Exception as exc:
+            response = await self._on_error(request, exc, log)
+        cors = self.config.cors
+        if cors is not None:
+            origin = request.headers.get("origin")
+            if origin is not None and "access-control-allow-origin" not in response.headers:
+                cors.apply(response, origin)
+        return render_http(kind, event, response, head=request.method == "HEAD")
+
+    async def _respond(self, request: Request, event: Any, context: Any, log: Any) -> Response:
+        kind = request.source
+        method = request.method
+        found = self.routes.match(request.path, encoded=path_is_encoded(kind, event))
+        if found is None:
+            raise HTTPException(404, f"no route for {method} {request.path}")
+        endpoint, params = found
+        request.path_params = params
+        request.route = endpoint.path.template
+        cors = self.config.cors
+        if method == "OPTIONS" and cors is not None:
+            headers = request.headers
+            if "origin" in headers and "access-control-request-method" in headers:
+                return cors.preflight(headers, endpoint.allow)
+        route = endpoint.routes.get(method)
+        if route is None:
+            if method == "HEAD":
+                route = endpoint.routes.get("GET")
+            elif method == "OPTIONS":
+                return Response(status=204, headers={"Allow": endpoint.allow})
+            if route is None:
+                raise HTTPException(
+                    405,
+                    f"{method} is not allowed on {endpoint.path.template}",
+                    headers={"Allow": endpoint.allow},
+                )
+        limit = self.config.max_body_size
+        if limit is not None and event.body and request.body_size > limit:
+            raise HTTPException(
+                413, f"the request body is {request.body_size} bytes, over the {limit}-byte limit"
+            )
+        route_log = log.bind(route=route.template) if route.wants_logger else log
+        kw = build_args(route.plan, request, event, context, route_log)
+        result = await call(
+            route.plan, kw, threaded=route.threaded, seconds=self._seconds(kind, context)
+        )
+        return to_response(result)
+
+    def _exception_handler(self, exc_type: type[BaseException]) -> ExceptionHandler | None:
+        try:
+            return self._handler_cache[exc_type]
+        except KeyError:
+            pass
+        mro = exc_type.__mro__
+        if issubclass(exc_type, HTTPException | DeadlineExceeded):
+            # lambent's own answers (404, 422, 504, ...) go to handlers of their own types only
+            mro = tuple(t for t in mro if t not in (Exception, BaseException, object))
+        found = next(
+            (self._exception_handlers[t] for t in mro if t in self._exception_handlers), None
+        )
+        self._handler_cache[exc_type] = found
+        return found
+
+    async def _on_error(self, request: Request, exc: Exception, log: Any) -> Response:
+        handler = self._exception_handler(type(exc)) if self._exception_handlers else None
+        if handler is not None:
+            try:
+                result = handler(request, exc)
+                if inspect.isawaitable(result):
+                    result = await result
+                return to_response(result)
+            except Exception as inner:
+                log.error("exception handler failed", error=repr(inner), exc_info=inner)
+                return error_response(500, "Internal Server Error", request_id=request.request_id)
+        if isinstance(exc, HTTPException):
+            if exc.status >= 500:
+                log.error("HTTP request failed", status=exc.status, message=exc.message)
+            return exc.response()
+        if isinstance(exc, DeadlineExceeded):
+            log.warning("HTTP handler timed out", path=request.path, error=str(exc))
+            return error_response(
+                504, "the handler did not finish in time", request_id=request.request_id
+            )
+        log.error(
+            "unhandled error in HTTP handler",
+            method=request.method,
+            path=request.path,
+            route=request.route,
+            error=f"{type(exc).__name__}: {exc}",
+            exc_info=exc,
+        )
+        return error_response(500, "Internal Server Error", request_id=request.request_id)
+
+
+def _fields(config: HttpConfig) -> dict[str, Any]:
+    return {name: getattr(config, name) for name in HttpConfig.__slots__}

@@ -1,0 +1,120 @@
+"""API Gateway WebSocket routes: ``@app.websocket(route_key)``.
+
+Route keys are API Gateway's: ``$connect``, ``$disconnect``, ``$default`` and custom
+routes chosen by the API's route selection expression. An event whose route key has no
+handler goes to the ``$default`` handler when there is one.
+
+A handler may take the :class:`~lambent.sources.apigw_websocket.WebSocketRequest`, the
+message body decoded into any other annotated type, ``connection_id``, ``route_key`` and
+``event_type`` by name, the Lambda context and a logger. It returns ``None`` (``200``, no
+body), a :class:`~lambent.http.Response`, or a value sent back as JSON (used by two-way
+routes; for ``$connect`` any non-2xx status refuses the connection). A body that does not
+decode answers ``422`` naming the field; other exceptions ``500`` with the request id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from lambent._decode import DECODE_ERRORS, as_decode_error
+from lambent._errors import ConfigurationError, RoutingError
+from lambent._inject import HandlerPlan, Slot, resolve
+from lambent.http._invoke import DeadlineExceeded, call
+from lambent.http._params import HttpPlan
+from lambent.http._render import render_http
+from lambent.http._response import (
+    HTTPException,
+    RequestValidationError,
+    error_response,
+    to_response,
+)
+from lambent.sources._http import body_payload
+from lambent.sources.apigw_websocket import WebSocketRequest
+
+__all__ = ["WebSocketRoutes"]
+
+_NAMED: dict[str, Callable[[Any], Any]] = {
+    "connection_id": lambda e: e.connection_id,
+    "route_key": lambda e: e.route_key,
+    "event_type": lambda e: e.event_type,
+}
+
+
+def _args(plan: HandlerPlan, event: WebSocketRequest, context: Any, log: Any) -> dict[str, Any]:
+    kw: dict[str, Any] = {}
+    for p in plan.params:
+        slot = p.slot
+        if slot is Slot.ITEM or slot is Slot.EVENT:
+            kw[p.name] = event
+        elif slot is Slot.PAYLOAD:
+            assert p.decoder is not None
+            try:
+                kw[p.name] = p.decoder(body_payload(event.body, event.is_base64_encoded))
+            except DECODE_ERRORS as exc:
+                err = as_decode_error(exc, event.request_id)
+                raise RequestValidationError("body", err.reason, err.path) from exc
+        elif slot is Slot.NAMED:
+            assert p.getter is not None and p.decoder is not None
+            kw[p.name] = p.decoder(p.getter(event))
+        elif slot is Slot.CONTEXT:
+            kw[p.name] = context
+        else:
+            kw[p.name] = log
+    return kw
+
+
+class WebSocketRoutes:
+    """WebSocket handlers by route key."""
+
+    def __init__(self) -> None:
+        self._routes: dict[str, tuple[HandlerPlan, bool]] = {}
+
+    def __len__(self) -> int:
+        return len(self._routes)
+
+    def add(self, route_key: str, fn: Callable[..., Any], *, threaded: bool = False) -> None:
+        if not route_key:
+            raise ConfigurationError("a WebSocket route key must not be empty")
+        if route_key in self._routes:
+            raise ConfigurationError(f"WebSocket route {route_key!r} is registered twice")
+        plan = resolve(
+            fn,
+            where=f"websocket route {route_key!r}",
+            item_type=WebSocketRequest,
+            event_type=None,
+            payload_format="json",
+            named=_NAMED,
+        )
+        self._routes[route_key] = (plan, threaded)
+
+    def describe(self) -> list[str]:
+        return [f"websocket({key!r}) -> {plan.name}" for key, (plan, _) in self._routes.items()]
+
+    async def dispatch(
+        self, event: WebSocketRequest, context: Any, log: Any, seconds: float | None
+    ) -> dict[str, Any]:
+        key = event.route_key
+        found = self._routes.get(key) or self._routes.get("$default")
+        if found is None:
+            raise RoutingError("apigw-websocket", {"route_key": key})
+        plan, threaded = found
+        try:
+            kw = _args(plan, event, context, log)
+            shim = HttpPlan(plan.fn, plan.name, plan.is_async, ())
+            result = await call(shim, kw, threaded=threaded, seconds=seconds)
+            response = to_response(result) if result is not None else None
+        except HTTPException as exc:
+            response = exc.response()
+        except DeadlineExceeded as exc:
+            log.warning("websocket handler timed out", route_key=key, error=str(exc))
+            response = error_response(504, "the handler did not finish in time")
+        except Exception as exc:
+            log.error("websocket handler failed", route_key=key, handler=plan.name, exc_info=exc)
+            response = error_response(500, "Internal Server Error", request_id=event.request_id)
+        if response is None:
+            return {"statusCode": 200}
+        rendered = render_http("apigw-rest", event, response)
+        if not rendered["multiValueHeaders"]:
+            del rendered["multiValueHeaders"]
+        return rendered

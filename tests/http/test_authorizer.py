@@ -1,0 +1,87 @@
+"""Lambda authorizers and the policy builder."""
+
+from __future__ import annotations
+
+import pytest
+
+from lambent import App, ConfigurationError
+from lambent.http import Policy, SimpleAuthorization, Unauthorized
+from lambent.sources.apigw_authorizer import ExecuteApiArn, RequestAuthorizerEvent
+from lambent.testing import FakeContext, authorizer_event
+from tests.http._shapes import assert_iam_policy
+
+
+def test_policy_builder() -> None:
+    arn = ExecuteApiArn("eu-west-1", "123456789012", "abc", "prod", "GET", "orders/1")
+    out = (
+        Policy("u1", context={"tier": "gold", "n": 1, "ok": True}, usage_identifier_key="key")
+        .allow("get", "/orders/*")
+        .deny("DELETE")
+        .allow_arn("arn:aws:execute-api:eu-west-1:123456789012:abc/prod/POST/x")
+        .render(arn)
+    )
+    assert_iam_policy(out)
+    assert out["principalId"] == "u1" and out["context"] == {"tier": "gold", "n": 1, "ok": True}
+    assert out["usageIdentifierKey"] == "key"
+    allow, deny = out["policyDocument"]["Statement"]
+    assert allow["Resource"] == [
+        "arn:aws:execute-api:eu-west-1:123456789012:abc/prod/GET/orders/*",
+        "arn:aws:execute-api:eu-west-1:123456789012:abc/prod/POST/x",
+    ]
+    assert deny == {
+        "Action": "execute-api:Invoke",
+        "Effect": "Deny",
+        "Resource": ["arn:aws:execute-api:eu-west-1:123456789012:abc/prod/DELETE/*"],
+    }
+    with pytest.raises(TypeError):
+        Policy("u", context={"nested": {"a": 1}})  # type: ignore[dict-item]
+    with pytest.raises(ConfigurationError):
+        Policy("u").render(arn)
+
+
+async def test_token_and_request_and_http() -> None:
+    app = App()
+
+    @app.authorizer("TOKEN")
+    def token(token: str, arn: ExecuteApiArn) -> Policy:
+        if token != "Bearer good":
+            raise Unauthorized
+        return Policy("alice").allow(arn.method, arn.resource)
+
+    @app.authorizer("REQUEST")
+    async def request(event: RequestAuthorizerEvent) -> bool:
+        return event.headers.get("x-key") == "k"
+
+    @app.authorizer("HTTP")
+    def http(token: str) -> SimpleAuthorization:
+        return SimpleAuthorization(token == "Bearer good", {"user": "alice"})
+
+    ok = await app.dispatch(
+        authorizer_event("token", token="Bearer good", path="/orders/1"), FakeContext()
+    )
+    assert_iam_policy(ok)
+    assert ok["policyDocument"]["Statement"][0]["Resource"][0].endswith("/prod/GET/orders/1")
+    with pytest.raises(Unauthorized, match=r"^Unauthorized$"):
+        await app.dispatch(authorizer_event("token", token="Bearer bad"), FakeContext())
+    allowed = await app.dispatch(authorizer_event("request", headers={"X-Key": "k"}), FakeContext())
+    assert allowed["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    assert allowed["policyDocument"]["Statement"][0]["Resource"][0].endswith("/prod/*/*")
+    denied = await app.dispatch(authorizer_event("request"), FakeContext())
+    assert denied["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+    simple = await app.dispatch(authorizer_event("http", token="Bearer good"), FakeContext())
+    assert simple == {"isAuthorized": True, "context": {"user": "alice"}}
+
+
+async def test_any_kind_and_errors() -> None:
+    app = App()
+
+    @app.authorizer()
+    def anything(event: object) -> None:
+        return None  # deny
+
+    out = await app.dispatch(authorizer_event("http"), FakeContext())
+    assert out == {"isAuthorized": False}
+    with pytest.raises(ConfigurationError):
+        app.authorizer("COOKIE")(anything)
+    with pytest.raises(ConfigurationError):
+        app.authorizer()(anything)

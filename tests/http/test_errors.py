@@ -1,0 +1,158 @@
+"""Exception handlers, 500s without internals, 413, 422 messages, 504 at the deadline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import msgspec
+import pytest
+from structlog.testing import capture_logs
+
+from lambent import App, ConfigurationError
+from lambent.http import HTTPException, Request, Response
+from lambent.testing import FakeContext, TestClient, http_request
+
+
+class Order(msgspec.Struct):
+    id: int
+    lines: list[dict[str, int]] = []
+
+
+class OutOfStock(Exception):
+    pass
+
+
+def make_app() -> App:
+    app = App()
+
+    @app.post("/orders")
+    def create(order: Order) -> Order:
+        return order
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("database password is hunter2")
+
+    @app.get("/stock")
+    def stock() -> None:
+        raise OutOfStock("pen")
+
+    @app.get("/teapot")
+    def teapot() -> None:
+        raise HTTPException(418, "short and stout", headers={"X-Why": "tea"})
+
+    @app.exception_handler(OutOfStock)
+    async def out_of_stock(request: Request, exc: OutOfStock) -> Response:
+        return Response({"missing": str(exc), "path": request.path}, status=409)
+
+    return app
+
+
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "function-url", "alb"])
+def test_unhandled_error_is_500_with_request_id_and_logged(source: str) -> None:
+    client = TestClient(make_app())
+    with capture_logs() as logs:
+        r = client.get("/boom", source=source)
+    assert r.status == 500
+    body = r.json()
+    assert body["message"] == "Internal Server Error" and body["request_id"]
+    assert "hunter2" not in r.text and "RuntimeError" not in r.text
+    [entry] = [e for e in logs if e["event"] == "unhandled error in HTTP handler"]
+    assert entry["log_level"] == "error" and isinstance(entry["exc_info"], RuntimeError)
+    assert "hunter2" in entry["error"]
+
+
+def test_exception_handlers() -> None:
+    client = TestClient(make_app())
+    r = client.get("/stock")
+    assert r.status == 409 and r.json() == {"missing": "pen", "path": "/stock"}
+    teapot = client.get("/teapot", source="apigw-rest")
+    assert teapot.status == 418 and teapot.headers["x-why"] == "tea"
+    assert teapot.json()["message"] == "short and stout"
+
+
+def test_custom_404_handler_and_generic_handler_not_catching_it() -> None:
+    app = make_app()
+
+    @app.exception_handler(Exception)
+    def everything(request: Request, exc: Exception) -> Response:
+        return Response("oops", status=503)
+
+    client = TestClient(app)
+    assert client.get("/nowhere").status == 404  # lambent's own answers are not "Exception"
+    assert client.get("/boom").status == 503
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"),
+    [
+        ('{"id": "x"}', 422, "$.id"),
+        ('{"id": 1, "lines": [{"a": "b"}]}', 422, "$.lines[0][...]"),
+        ("{not json", 422, "malformed"),
+        ("", 422, "required"),
+        ("[1]", 422, "Expected `object`"),
+    ],
+)
+def test_bad_bodies_are_4xx_with_a_useful_message(body: str, status: int, fragment: str) -> None:
+    r = TestClient(make_app()).post(
+        "/orders", body=body, headers={"content-type": "application/json"}
+    )
+    assert r.status == status
+    assert fragment.lower() in (r.json()["message"] + r.json().get("path", "")).lower()
+
+
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "function-url", "alb"])
+def test_oversized_body_is_413(source: str) -> None:
+    app = make_app()
+    app.configure_http(max_body_size=100)
+    client = TestClient(app)
+    r = client.post(
+        "/orders", json={"id": 1, "lines": [{"x": i} for i in range(50)]}, source=source
+    )
+    assert r.status == 413 and "limit" in r.json()["message"]
+    binary = client.post("/orders", body=b"x" * 101, source=source)
+    assert binary.status == 413
+    assert client.post("/orders", json={"id": 1}, source=source).status == 200
+
+
+def test_configure_http_rejects_unknown_options() -> None:
+    with pytest.raises(ConfigurationError):
+        App().configure_http(nope=1)
+    with pytest.raises(ConfigurationError):
+        App().get("/x", nope=1)(lambda: None)
+
+
+async def test_deadline_answers_504_before_time_runs_out() -> None:
+    app = App(deadline_margin=0.05)
+
+    @app.get("/slow")
+    async def slow() -> str:
+        await anyio.sleep(5)
+        return "done"
+
+    event = http_request("GET", "/slow", source="function-url")
+    context = FakeContext(timeout=0.3)
+    with anyio.fail_after(2):
+        out = await app.dispatch(event, context)
+    assert out["statusCode"] == 504
+
+
+@pytest.mark.parametrize(
+    ("source", "limited"),
+    [("apigw-rest", True), ("apigw-http", True), ("alb", False), ("function-url", False)],
+)
+async def test_api_gateway_29_second_limit(source: str, limited: bool) -> None:
+    app = App(deadline_margin=0.5)
+    seen: list[Any] = []
+
+    @app.get("/t")
+    def t() -> str:
+        return "ok"
+
+    router = app._http
+    seen.append(router._seconds(source, FakeContext(timeout=900)))
+    expected = 29.0 - 0.5 if limited else 900 - 0.5
+    assert seen[0] == pytest.approx(expected, abs=0.1)
+    out = await app.dispatch(http_request("GET", "/t", source=source), FakeContext(timeout=900))  # type: ignore[arg-type]
+    assert out["statusCode"] == 200

@@ -1,0 +1,139 @@
+"""Handler parameters: path, query, header, cookie, body, Request, source Struct."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import uuid
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import msgspec
+import pytest
+
+from lambent import App, ConfigurationError, LambdaContext, Logger
+from lambent.http import Body, Cookie, Header, Query, Request
+from lambent.sources.apigw_http import HttpApiRequest
+from lambent.sources.apigw_rest import RestRequest
+from lambent.testing import TestClient
+
+
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@dataclasses.dataclass
+class Note:
+    text: str
+    tags: list[str] = dataclasses.field(default_factory=list)
+
+
+def test_typed_parameters() -> None:
+    app = App()
+
+    @app.get("/t/{a}/{b}/{c}/{d}")
+    def typed(
+        a: int, b: uuid.UUID, c: Color, d: Decimal,
+        flag: bool = False, n: list[int] | None = None, mode: Literal["x", "y"] = "x",
+        agent: Annotated[str | None, Header("user-agent")] = None,
+        trace: Annotated[str, Header()] = "",
+        sid: Annotated[str | None, Cookie("session")] = None,
+        alias: Annotated[int, Query("page-size")] = 5,
+    ) -> dict[str, Any]:  # fmt: skip
+        return {"a": a, "b": str(b), "c": c.value, "d": str(d), "flag": flag, "n": n,
+                "mode": mode, "agent": agent, "trace": trace, "sid": sid, "alias": alias}  # fmt: skip
+
+    client = TestClient(app)
+    u = uuid.uuid4()
+    r = client.get(
+        f"/t/7/{u}/blue/1.50?flag=true&n=1&n=2&mode=y&page-size=9",
+        headers={"Trace": "t1"}, cookies={"session": "s"}, source="apigw-rest",
+    )  # fmt: skip
+    assert r.json() == {"a": 7, "b": str(u), "c": "blue", "d": "1.50", "flag": True, "n": [1, 2],
+                        "mode": "y", "agent": "Mozilla/5.0 (lambent.testing)", "trace": "t1",
+                        "sid": "s", "alias": 9}  # fmt: skip
+    bad = client.get(f"/t/7/{u}/green/1?mode=z")
+    assert bad.status == 422 and "path parameter 'c'" in bad.json()["message"]
+    assert (
+        client.get(f"/t/7/{u}/red/1?mode=z").json()["message"].startswith("query parameter 'mode'")
+    )
+    assert client.get(f"/t/7/{u}/red/1?page-size=x").status == 422
+
+
+def test_required_query_and_header() -> None:
+    app = App()
+
+    @app.get("/r")
+    def r(q: str, key: Annotated[str, Header("x-key")]) -> str:
+        return q + key
+
+    client = TestClient(app)
+    assert client.get("/r?q=a", headers={"X-Key": "b"}).text == "ab"
+    missing = client.get("/r", headers={"X-Key": "b"})
+    assert (
+        missing.status == 422
+        and missing.json()["message"] == "query parameter 'q': required but missing"
+    )
+
+
+def test_bodies_and_injections() -> None:
+    app = App()
+
+    @app.post("/notes")
+    def note(n: Note, request: Request, context: LambdaContext, log: Logger) -> dict[str, Any]:
+        assert context.aws_request_id and log is not None
+        return {"text": n.text, "tags": n.tags, "len": len(request.body), "route": request.route}
+
+    @app.post("/raw")
+    def raw(data: bytes) -> bytes:
+        return data
+
+    @app.post("/text")
+    def text(content: Annotated[str, Body()], event: RestRequest | None = None) -> str:
+        return content.upper()
+
+    @app.get("/event")
+    def event(ev: HttpApiRequest) -> str:
+        return ev.request_context.request_id
+
+    client = TestClient(app)
+    r = client.post("/notes", json={"text": "hi", "tags": ["a"]})
+    assert r.json() == {"text": "hi", "tags": ["a"], "len": 26, "route": "/notes"}
+    assert client.post("/raw", body=b"\x01\x02", source="alb").content == b"\x01\x02"
+    assert client.post("/text", body="abc").text == "ABC"
+    assert client.get("/event", source="function-url").text
+
+
+def test_base64_body_decoding_and_leniency() -> None:
+    app = App()
+
+    @app.post("/j")
+    def j(payload: dict[str, int]) -> dict[str, int]:
+        return payload
+
+    client = TestClient(app)
+    assert client.post("/j", body=b'{"a": 1}').json() == {"a": 1}  # sent base64-encoded
+    lenient = client.post("/j", body='{"a": 2}', is_base64=True)  # flagged but not base64
+    assert lenient.json() == {"a": 2}
+
+
+def test_registration_errors() -> None:
+    app = App()
+    with pytest.raises(ConfigurationError, match="second body"):
+        app.post("/y")(_two_bodies)
+    with pytest.raises(ConfigurationError, match="scalar"):
+        app.get("/z/{n}")(_struct_path)
+    app.get("/dup")(lambda: None)
+    with pytest.raises(ConfigurationError):
+        app.get("/dup/")(lambda: None)
+
+
+class Thing(msgspec.Struct):
+    a: int
+
+
+def _two_bodies(a: Thing, b: Thing) -> None: ...
+
+
+def _struct_path(n: Thing) -> None: ...

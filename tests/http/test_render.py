@@ -1,0 +1,127 @@
+"""Exact wire shapes per source (LAMBDA.md §5.7-§5.9) and the Response type."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+
+from lambent import App
+from lambent.http import MutableHeaders, Response, SetCookie
+from lambent.http._render import render_http
+from lambent.testing import TestClient
+
+
+class _Alb:
+    def __init__(self, multi_value: bool) -> None:
+        self.multi_value = multi_value
+
+
+def response() -> Response:
+    r = Response({"a": 1}, status=201, headers=[("X-One", "1"), ("X-Rep", "a"), ("x-rep", "b")])
+    r.set_cookie("s", "1")
+    r.headers.add("Set-Cookie", "t=2")
+    return r
+
+
+def test_rest_shape() -> None:
+    assert render_http("apigw-rest", None, response()) == {
+        "statusCode": 201,
+        "headers": {"X-One": "1", "Content-Type": "application/json"},
+        "multiValueHeaders": {"X-Rep": ["a", "b"], "Set-Cookie": ["s=1; Path=/", "t=2"]},
+        "body": '{"a":1}',
+        "isBase64Encoded": False,
+    }
+
+
+def test_v2_shape() -> None:
+    for source in ("apigw-http", "function-url"):
+        assert render_http(source, None, response()) == {
+            "statusCode": 201,
+            "headers": {"x-one": "1", "x-rep": "a,b", "content-type": "application/json"},
+            "cookies": ["s=1; Path=/", "t=2"],
+            "body": '{"a":1}',
+            "isBase64Encoded": False,
+        }
+
+
+ALB_HEADERS = {
+    "X-One": "1",
+    "X-Rep": "a,b",
+    "Content-Type": "application/json",
+    "Set-Cookie": "s=1; Path=/",
+    "set-Cookie": "t=2",
+}
+
+
+def test_alb_shapes() -> None:
+    assert render_http("alb", _Alb(False), response()) == {
+        "statusCode": 201,
+        "statusDescription": "201 Created",
+        "headers": ALB_HEADERS,
+        "body": '{"a":1}',
+        "isBase64Encoded": False,
+    }
+    assert render_http("alb", _Alb(True), response())["multiValueHeaders"] == {
+        "X-One": ["1"], "X-Rep": ["a", "b"], "Content-Type": ["application/json"],
+        "Set-Cookie": ["s=1; Path=/", "t=2"],
+    }  # fmt: skip
+
+
+def test_plain_returns() -> None:
+    app = App()
+
+    class Item(msgspec.Struct):
+        n: int
+
+    values: dict[str, Any] = {
+        "struct": Item(1), "dict": {"a": 1}, "list": [1, 2], "str": "hé", "bytes": b"\x00\x01",
+        "none": None, "typed": Response("<p>", media_type="text/html"),
+    }  # fmt: skip
+    for name, value in values.items():
+        app.get(f"/{name}")(lambda value=value: value)
+    client = TestClient(app)
+    assert client.get("/struct").json() == {"n": 1}
+    assert client.get("/dict").headers["content-type"] == "application/json"
+    assert client.get("/list").json() == [1, 2]
+    text = client.get("/str", source="function-url")
+    assert text.text == "hé" and text.headers["content-type"] == "text/plain; charset=utf-8"
+    binary = client.get("/bytes", source="apigw-rest")
+    assert binary.raw["isBase64Encoded"] is True and binary.raw["body"] == "AAE="
+    none = client.get("/none", source="alb")
+    assert (
+        none.status == 204
+        and none.raw["body"] == ""
+        and none.raw["statusDescription"] == "204 No Content"
+    )
+    assert client.get("/typed").headers["content-type"] == "text/html"
+
+
+def test_cookies_and_headers() -> None:
+    expires = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    cookie = SetCookie("id", "v", max_age=60, expires=expires, domain="x.com", secure=True,
+                       http_only=True, same_site="Lax", partitioned=True)  # fmt: skip
+    assert str(cookie) == (
+        "id=v; Max-Age=60; Expires=Wed, 02 Jan 2030 03:04:05 GMT; Path=/; Domain=x.com; "
+        "Secure; HttpOnly; SameSite=Lax; Partitioned"
+    )
+    r = Response()
+    r.delete_cookie("id")
+    assert r.cookies[0].startswith("id=; Max-Age=0; Expires=Thu, 01 Jan 1970")
+    h = MutableHeaders({"A": ["1", "2"], "b": "3"})
+    assert h["a"] == "2" and h.get_all("A") == ["1", "2"] and list(h) == ["a", "b"] and len(h) == 2
+    h["a"] = "x"
+    assert h.multi_items() == [("A", "x"), ("b", "3")]
+    del h["B"]
+    assert "b" not in h and h == MutableHeaders([("a", "x")])
+
+
+async def test_async_client() -> None:
+    app = App()
+
+    @app.get("/x")
+    async def x() -> str:
+        return "y"
+
+    assert (await TestClient(app).send("GET", "/x", source="alb-multi")).text == "y"

@@ -1,0 +1,105 @@
+"""Path templates: compiled once, matching returns values, trailing slashes, encodings."""
+
+from __future__ import annotations
+
+import pytest
+
+from lambent._errors import ConfigurationError
+from lambent.http._routing import RouteMap, compile_path, normalise
+
+
+def test_compile() -> None:
+    static = compile_path("/orders/")
+    assert static.template == "/orders" and static.is_static and static.params == ()
+    t = compile_path("/orders/{order_id}/lines/{line}")
+    assert t.params == ("order_id", "line") and not t.greedy and t.static_segments == 2
+    assert compile_path("/files/{path+}").greedy
+    assert compile_path("/reports/{day}.csv").regex is not None
+
+
+@pytest.mark.parametrize(
+    "bad", ["orders", "/a/{x}/{x}", "/a/{p+}/b", "/a{p+}", "/a/{x", "/a/{1x}", "/a/x}"]
+)
+def test_bad_templates(bad: str) -> None:
+    with pytest.raises(ConfigurationError):
+        compile_path(bad)
+
+
+def make() -> RouteMap[str]:
+    m: RouteMap[str] = RouteMap()
+    m.add(("GET",), "/orders", "list")
+    m.add(("POST",), "/orders", "create")
+    m.add(("GET",), "/orders/{order_id}", "one")
+    m.add(("GET",), "/orders/new", "new")
+    m.add(("GET",), "/files/{path+}", "files")
+    m.add(("GET",), "/files/{name}/meta", "meta")
+    m.add(("GET",), "/reports/{day}.csv", "csv")
+    m.add(("GET",), "/", "root")
+    m.freeze()
+    return m
+
+
+def route(
+    m: RouteMap[str], path: str, method: str = "GET", encoded: bool = True
+) -> tuple[str, dict[str, str]] | None:
+    found = m.match(path, encoded=encoded)
+    if found is None:
+        return None
+    return found[0].routes[method], found[1]
+
+
+def test_matching() -> None:
+    m = make()
+    assert route(m, "/orders") == ("list", {})
+    assert route(m, "/orders", "POST") == ("create", {})
+    assert route(m, "/orders/new") == ("new", {})  # static wins over the template
+    assert route(m, "/orders/42") == ("one", {"order_id": "42"})
+    assert route(m, "/files/a/meta") == ("meta", {"name": "a"})  # fixed length before greedy
+    assert route(m, "/files/a/b/c") == ("files", {"path": "a/b/c"})
+    assert route(m, "/reports/2024-01-01.csv") == ("csv", {"day": "2024-01-01"})
+    assert route(m, "/") == ("root", {})
+    assert route(m, "") == ("root", {})
+    assert route(m, "/files") is None
+    assert route(m, "/orders/42/x") is None
+    assert m.match("/orders", encoded=True)[0].allow == "GET, HEAD, POST, OPTIONS"  # type: ignore[index]
+
+
+def test_trailing_slash_is_ignored() -> None:
+    m = make()
+    assert route(m, "/orders/") == ("list", {})
+    assert route(m, "/orders/42/") == ("one", {"order_id": "42"})
+    assert route(m, "/files/a/b/") == ("files", {"path": "a/b"})
+
+
+def test_encoded_paths_are_decoded_once() -> None:
+    m = make()
+    assert route(m, "/orders/a%2Fb") == ("one", {"order_id": "a/b"})
+    assert route(m, "/orders/100%25") == ("one", {"order_id": "100%"})
+    assert route(m, "/orders/%2541") == ("one", {"order_id": "%41"})
+    assert route(m, "/orders/caf%C3%A9") == ("one", {"order_id": "café"})
+    assert route(m, "/files/x%2Fy/z") == ("files", {"path": "x/y/z"})
+    assert route(m, "/orders/%6Eew") == (
+        "new",
+        {},
+    )  # encoded literal still matches the static route
+    # sources that decode the path themselves (HTTP APIs): never decoded again
+    assert route(m, "/orders/%41", encoded=False) == ("one", {"order_id": "%41"})
+    assert normalise("/a%2Fb/c", True) == ("/a%2Fb/c", True)
+
+
+def test_conflicts_and_freezing() -> None:
+    m: RouteMap[str] = RouteMap()
+    m.add(("GET",), "/a/{x}", "one")
+    with pytest.raises(ConfigurationError, match="twice"):
+        m.add(("GET",), "/a/{x}/", "two")
+    m.freeze()
+    with pytest.raises(ConfigurationError, match="started"):
+        m.add(("POST",), "/b", "three")
+
+
+def test_matching_does_not_mutate() -> None:
+    m = make()
+    before = [e.routes for e in m.endpoints()]
+    for _ in range(3):
+        route(m, "/orders/1")
+    assert [e.routes for e in m.endpoints()] == before

@@ -1,0 +1,74 @@
+"""WebSocket routes."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from lambent import App, ConfigurationError, RoutingError
+from lambent.http import HTTPException, Response
+from lambent.sources.apigw_websocket import WebSocketRequest
+from lambent.testing import FakeContext, websocket_event
+
+
+class Chat(msgspec.Struct):
+    action: str
+    text: str
+
+
+def make() -> App:
+    app = App()
+
+    @app.websocket("$connect")
+    def connect(event: WebSocketRequest) -> Response | None:
+        if event.query.get("token") != "ok":
+            raise HTTPException(403, "bad token")
+        return None
+
+    @app.websocket("sendmessage")
+    async def send(message: Chat, connection_id: str) -> dict[str, str]:
+        return {"echo": message.text, "from": connection_id}
+
+    @app.websocket("$default")
+    def default(route_key: str) -> Response:
+        return Response("unknown action", status=400)
+
+    return app
+
+
+async def test_routes_and_answers() -> None:
+    app = make()
+    ok = await app.dispatch(websocket_event("connect", query={"token": "ok"}), FakeContext())
+    assert ok == {"statusCode": 200}
+    refused = await app.dispatch(websocket_event("connect", query={"token": "no"}), FakeContext())
+    assert refused["statusCode"] == 403
+    event = websocket_event(
+        "message",
+        json={"action": "sendmessage", "text": "hi"},
+        route_key="sendmessage",
+        connection_id="c1=",
+    )
+    out = await app.dispatch(event, FakeContext())
+    assert out["statusCode"] == 200 and msgspec.json.decode(out["body"]) == {
+        "echo": "hi",
+        "from": "c1=",
+    }
+    bad = websocket_event("message", json={"action": "sendmessage"}, route_key="sendmessage")
+    answer = await app.dispatch(bad, FakeContext())
+    assert answer["statusCode"] == 422 and "$" in msgspec.json.decode(answer["body"])["path"]
+    other = await app.dispatch(
+        websocket_event("message", body="x", route_key="nope"), FakeContext()
+    )
+    assert other["statusCode"] == 400 and other["body"] == "unknown action"
+
+
+async def test_missing_route_and_duplicates() -> None:
+    app = App()
+
+    @app.websocket("$connect")
+    def connect() -> None: ...
+
+    with pytest.raises(RoutingError):
+        await app.dispatch(websocket_event("disconnect"), FakeContext())
+    with pytest.raises(ConfigurationError):
+        app.websocket("$connect")(connect)
