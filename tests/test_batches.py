@@ -194,9 +194,11 @@ def run_case(
     context = FakeContext(timeout=timeout if timeout is not None else 60)
     error: BaseException | None = None
     try:
-        result = asyncio.run(app.dispatch(event, context))
+        # plain handlers go through app.handler: the loop-free path of a plain app
+        result = app.handler(event, context) if sync else asyncio.run(app.dispatch(event, context))
     except BatchFailedError as exc:
         result, error = None, exc
+    assert app._loop_free is (True if sync else None)
 
     started = [i for ev, i in log if ev == "start"]
     assert len(started) == len(set(started)), "a record ran twice"

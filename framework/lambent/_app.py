@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import inspect
 import types
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
@@ -72,20 +73,45 @@ class App(WebRoutes):
         self._http: Any = None
         self._before_batch: list[Callable[..., Any]] = []
         self._after_batch: list[Callable[..., Any]] = []
+        #: decided at the first ``handler`` call: every invocation runs without a loop
+        self._loop_free: bool | None = None
 
     # ------------------------------------------------------------------ entry points
 
     def handler(self, event: Any, context: Any = None) -> Any:
         """The synchronous Lambda entry point (``module.handler`` with ``handler = app.handler``).
 
-        Runs :meth:`dispatch` on one event loop that lives across warm invocations.
+        Runs :meth:`dispatch` on one event loop that lives across warm invocations. An app
+        whose handlers and hooks are all plain ``def`` (none threaded) and that has no
+        lifespan needs no loop: its invocations run straight through, as a plain
+        function would, which saves the loop's cost on every invocation.
         """
+        if self._loop_free is None:
+            self._loop_free = self._needs_no_loop()
+        if self._loop_free:
+            coro = self.dispatch(event, context)
+            try:
+                coro.send(None)
+            except StopIteration as done:
+                return done.value
+            coro.close()
+            raise RuntimeError(
+                "lambent: a loop-free invocation suspended; this is a bug in lambent"
+            )
         if self._loop is None:
             from lambent._runner import LoopOwner
 
             self._loop = LoopOwner()
             atexit.register(self._close_at_exit)
         return self._loop.run(self.dispatch(event, context))
+
+    def _needs_no_loop(self) -> bool:
+        """True when no part of the app can await: plain handlers and hooks, no lifespan."""
+        if self._lifespan is not None or self._web_needs_loop:
+            return False
+        if any(inspect.iscoroutinefunction(h) for h in (*self._before_batch, *self._after_batch)):
+            return False
+        return not any(r.plan.is_async or r.options.threaded for r in self.routes)
 
     async def dispatch(self, event: Any, context: Any = None) -> Any:
         """Handle one invocation: detect the source, route, run, and build the result."""

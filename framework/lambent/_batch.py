@@ -110,14 +110,21 @@ async def run_whole_batches(
             status[i] = Status.STARTED
         remaining = None if limit is None else limit - (time.monotonic() - started)
         result: Any = None
-        with anyio.move_on_after(math.inf if remaining is None else max(remaining, 0.0)) as scope:
-            try:
-                result = await _call(runner, [batch.items[i] for i in mine], ev, context, log)
-            except Exception as exc:
-                for i in mine:
-                    status[i], batch.errors[i] = Status.FAILED, exc
-                continue
-        if scope.cancelled_caught:
+        items = [batch.items[i] for i in mine]
+        cancelled = False
+        try:
+            if runner.is_async or runner.threaded:
+                seconds = math.inf if remaining is None else max(remaining, 0.0)
+                with anyio.move_on_after(seconds) as scope:
+                    result = await _call(runner, items, ev, context, log)
+                cancelled = scope.cancelled_caught
+            else:  # a plain handler runs inline (it cannot be interrupted anyway)
+                result = await _call(runner, items, ev, context, log)
+        except Exception as exc:
+            for i in mine:
+                status[i], batch.errors[i] = Status.FAILED, exc
+            continue
+        if cancelled:
             for i in mine:
                 status[i] = Status.CANCELLED
                 batch.errors[i] = DeadlineExceeded("cancelled at the deadline")

@@ -182,8 +182,9 @@ def _units(batch: Batch, indices: Sequence[int]) -> list[list[int]]:
     return units
 
 
-def _run_inline(batch: Batch, indices: Sequence[int], stop_at: float) -> None:
-    """Plain handlers: one after another in batch order, as a loop would."""
+def _run_inline(batch: Batch, indices: Sequence[int], stop_at: float, strict: bool) -> None:
+    """Plain handlers: one after another in batch order, as a loop would. ``strict``:
+    the first failure skips every later item."""
     items, runners, status, keys = batch.items, batch.runners, batch.status, batch.keys
     errors, results = batch.errors, batch.results
     failed_keys: set[Hashable] = set()
@@ -196,8 +197,12 @@ def _run_inline(batch: Batch, indices: Sequence[int], stop_at: float) -> None:
             status[i] = _SKIPPED
             continue
         if status[i] != _PENDING:
-            if key is not None and status[i] not in _OK:
-                failed_keys.add(key)
+            if status[i] not in _OK:
+                if strict:
+                    _skip_pending(status, indices)
+                    return
+                if key is not None:
+                    failed_keys.add(key)
             continue
         runner = runners[i]
         assert runner is not None
@@ -218,8 +223,17 @@ def _run_inline(batch: Batch, indices: Sequence[int], stop_at: float) -> None:
             if result is not None:
                 results[i] = result
             continue
+        if strict:
+            _skip_pending(status, indices)
+            return
         if key is not None:
             failed_keys.add(key)
+
+
+def _skip_pending(status: bytearray, indices: Sequence[int]) -> None:
+    for i in indices:
+        if status[i] == _PENDING:
+            status[i] = _SKIPPED
 
 
 async def run_batch(
@@ -254,8 +268,8 @@ async def run_batch(
 
     runners = batch.runners
     inline = all(r is None or not (r.is_async or r.threaded) for r in set(runners))
-    if inline and not strict_order:
-        _run_inline(batch, chosen, stop_at)
+    if inline:
+        _run_inline(batch, chosen, stop_at, strict_order)
     else:
         with anyio.move_on_after(math.inf if budget is None else max(budget, 0.0)):
             if strict_order:

@@ -209,20 +209,27 @@ def _s3_runner(app: App, records: list[Any], context: Any, log: Logger) -> Runne
 
     spec = s3.SPECS[0]
     steps: list[tuple[Any, Callable[[Any, int], Any]]] = []
+    is_async = False
     for record in records:
         route = app.routes.match("s3", spec.route_key(None, record))
         if route is None:
             raise RoutingError("s3", {"bucket": record.s3.bucket.name, "key": record.key})
         steps.append((record, make_call(route.plan, spec, None, context, log)))
+        is_async = is_async or route.plan.is_async
 
-    async def call(item: Any, index: int) -> Any:
+    async def call_async(item: Any, index: int) -> Any:
         for record, inner in steps:
             result = inner(record, index)
             if inspect.isawaitable(result):
                 await result
         return None
 
-    return Runner(call=call, is_async=True)
+    def call(item: Any, index: int) -> Any:
+        for record, inner in steps:
+            inner(record, index)
+        return None
+
+    return Runner(call=call_async, is_async=True) if is_async else Runner(call=call)
 
 
 async def _hooks(hooks: list[Callable[..., Any]], info: BatchInfo) -> None:

@@ -10,6 +10,7 @@ table that forwards the decoded event to the web router.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -36,7 +37,12 @@ class WebRoutes:
             self._http = HttpRouter(self)
         return self._http
 
+    #: a web handler is ``async def`` or threaded: invocations need the event loop
+    _web_needs_loop: bool = False
+
     def _register(self, method: str, *args: Any, **options: Any) -> None:
+        if options.get("threaded") or any(inspect.iscoroutinefunction(a) for a in args):
+            self._web_needs_loop = True
         try:
             getattr(self._web(), method)(*args, **options)
         except TypeError as exc:
@@ -55,6 +61,8 @@ class WebRoutes:
 
         def decorator(fn: F) -> F:
             self._web().add_exception_handler(exc_type, fn)
+            if inspect.iscoroutinefunction(fn):
+                self._web_needs_loop = True
             return fn
 
         return decorator

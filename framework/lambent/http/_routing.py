@@ -118,6 +118,11 @@ class RouteMap(Generic[R]):
     _building: dict[str, tuple[PathTemplate, dict[str, R]]] = field(default_factory=dict)
     _static: dict[str, Endpoint[R]] = field(default_factory=dict)
     _dynamic: tuple[Endpoint[R], ...] = ()
+    #: dynamic endpoints by their first literal segment (each tuple in specificity order,
+    #: with the endpoints whose first segment is a parameter merged in)
+    _by_first: dict[str, tuple[Endpoint[R], ...]] = field(default_factory=dict)
+    #: the endpoints whose first segment is a parameter (for any other first segment)
+    _any_first: tuple[Endpoint[R], ...] = ()
     _frozen: bool = False
 
     def add(self, methods: tuple[str, ...], template: str, route: R) -> PathTemplate:
@@ -156,6 +161,12 @@ class RouteMap(Generic[R]):
         # most specific first: fixed-length before greedy, more literal segments first
         dynamic.sort(key=lambda e: (e.path.greedy, -e.path.static_segments))
         self._static, self._dynamic = static, tuple(dynamic)
+        firsts = [_first_literal(e.path.template) for e in dynamic]
+        self._any_first = tuple(e for e, f in zip(dynamic, firsts, strict=True) if f is None)
+        self._by_first = {
+            first: tuple(e for e, f in zip(dynamic, firsts, strict=True) if f in (first, None))
+            for first in {f for f in firsts if f is not None}
+        }
 
     def endpoints(self) -> list[Endpoint[R]]:
         if not self._frozen and not (self._static or self._dynamic):
@@ -170,7 +181,8 @@ class RouteMap(Generic[R]):
         endpoint = self._static.get(target)
         if endpoint is not None:
             return endpoint, {}
-        for endpoint in self._dynamic:
+        first = target[1:].partition("/")[0]
+        for endpoint in self._by_first.get(first, self._any_first):
             regex = endpoint.path.regex
             assert regex is not None
             found = regex.match(target)
@@ -180,6 +192,12 @@ class RouteMap(Generic[R]):
                     params = {k: unquote(v) if "%" in v else v for k, v in params.items()}
                 return endpoint, params
         return None
+
+
+def _first_literal(template: str) -> str | None:
+    """The first path segment of a template when it is literal (``/orders/{id}`` → ``orders``)."""
+    first = template[1:].partition("/")[0]
+    return None if "{" in first else first
 
 
 def _allow(by_method: Mapping[str, object]) -> str:

@@ -8,7 +8,6 @@ Modules are imported on first use, not when ``lambent`` is imported.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
@@ -68,9 +67,12 @@ def specs() -> tuple[SourceSpec[Any, Any], ...]:
 
 def spec_for(event: Any) -> SourceSpec[Any, Any] | None:
     """The spec of the source that delivered ``event``; None for a direct invocation."""
-    if not isinstance(event, Mapping):
+    if not isinstance(event, dict):
         return None
-    for spec in specs():
+    for spec in _specs or specs():
+        required = spec.requires
+        if required is not None and required not in event:
+            continue
         if spec.detect(event):
             return spec
     return None

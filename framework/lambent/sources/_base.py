@@ -73,6 +73,9 @@ class SourceSpec(Generic[EventT, ItemT]):
     #: an item): independent
     order_key: Callable[[ItemT], Hashable | None] | None = None
     response: ResponseMode = "all"
+    #: a top-level key every event of this source has; detection skips ``detect`` for
+    #: events without it (one dict lookup instead of a call)
+    requires: str | None = None
     #: the ``itemIdentifier`` value reported for a failed item when it is not the
     #: plain ``item_id`` string (Kafka: ``{"partition": ..., "offset": ...}``)
     report_id: Callable[[ItemT], Any] | None = None
@@ -116,7 +119,7 @@ def first_record(event: Mapping[str, Any], key: str = "Records") -> Mapping[str,
     records = event.get(key)
     if type(records) is list and records:
         first = records[0]
-        if isinstance(first, Mapping):
+        if isinstance(first, dict):
             return first
     return None
 

@@ -127,14 +127,15 @@ class AlbRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
 def detect(event: Mapping[str, Any]) -> bool:
     """``requestContext.elb.targetGroupArn`` exists (LAMBDA.md §6 row 14)."""
     context = event.get("requestContext")
-    if not isinstance(context, Mapping):
+    if not isinstance(context, dict):
         return False
     elb = context.get("elb")
-    return isinstance(elb, Mapping) and "targetGroupArn" in elb
+    return isinstance(elb, dict) and "targetGroupArn" in elb
 
 
 SPECS: tuple[SourceSpec[AlbRequest, AlbRequest], ...] = (
     SourceSpec(
+        requires="requestContext",
         kind="alb",
         detect=detect,
         event_type=AlbRequest,

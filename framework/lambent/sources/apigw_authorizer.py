@@ -206,6 +206,7 @@ def detect(event: Mapping[str, Any]) -> bool:
 
 
 _HTTP_SPEC: SourceSpec[HttpAuthorizerEvent, HttpAuthorizerEvent] = SourceSpec(
+    requires="routeArn",
     kind="apigw-authorizer",
     detect=is_http_authorizer,
     event_type=HttpAuthorizerEvent,
@@ -219,6 +220,7 @@ _HTTP_SPEC: SourceSpec[HttpAuthorizerEvent, HttpAuthorizerEvent] = SourceSpec(
 )
 
 _TOKEN_SPEC: SourceSpec[TokenAuthorizerEvent, TokenAuthorizerEvent] = SourceSpec(
+    requires="methodArn",
     kind="apigw-authorizer",
     detect=is_token_authorizer,
     event_type=TokenAuthorizerEvent,
@@ -232,6 +234,7 @@ _TOKEN_SPEC: SourceSpec[TokenAuthorizerEvent, TokenAuthorizerEvent] = SourceSpec
 )
 
 _REQUEST_SPEC: SourceSpec[RequestAuthorizerEvent, RequestAuthorizerEvent] = SourceSpec(
+    requires="methodArn",
     kind="apigw-authorizer",
     detect=is_request_authorizer,
     event_type=RequestAuthorizerEvent,

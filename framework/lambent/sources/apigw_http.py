@@ -184,7 +184,7 @@ def is_v2_request(event: Mapping[str, Any]) -> bool:
     if event.get("version") != "2.0" or type(event.get("rawPath")) is not str:
         return False
     context = event.get("requestContext")
-    return isinstance(context, Mapping) and isinstance(context.get("http"), Mapping)
+    return isinstance(context, dict) and isinstance(context.get("http"), dict)
 
 
 def detect(event: Mapping[str, Any]) -> bool:
@@ -194,6 +194,7 @@ def detect(event: Mapping[str, Any]) -> bool:
 
 SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
     SourceSpec(
+        requires="rawPath",
         kind="apigw-http",
         detect=detect,
         event_type=HttpApiRequest,

@@ -161,11 +161,12 @@ def detect(event: Mapping[str, Any]) -> bool:
     if type(event.get("httpMethod")) is not str or type(event.get("resource")) is not str:
         return False
     context = event.get("requestContext")
-    return isinstance(context, Mapping) and "elb" not in context and "methodArn" not in event
+    return isinstance(context, dict) and "elb" not in context and "methodArn" not in event
 
 
 SPECS: tuple[SourceSpec[RestRequest, RestRequest], ...] = (
     SourceSpec(
+        requires="httpMethod",
         kind="apigw-rest",
         detect=detect,
         event_type=RestRequest,

@@ -131,7 +131,7 @@ def detect(event: Mapping[str, Any]) -> bool:
     (LAMBDA.md §6 row 18)."""
     context = event.get("requestContext")
     return (
-        isinstance(context, Mapping)
+        isinstance(context, dict)
         and type(context.get("connectionId")) is str
         and context.get("eventType") in EVENT_TYPES
     )
@@ -139,6 +139,7 @@ def detect(event: Mapping[str, Any]) -> bool:
 
 SPECS: tuple[SourceSpec[WebSocketRequest, WebSocketRequest], ...] = (
     SourceSpec(
+        requires="requestContext",
         kind="apigw-websocket",
         detect=detect,
         event_type=WebSocketRequest,

@@ -210,11 +210,12 @@ def detect(event: Mapping[str, Any]) -> bool:
     if record is None:
         return False
     cf = record.get("cf")
-    return isinstance(cf, Mapping) and isinstance(cf.get("config"), Mapping)
+    return isinstance(cf, dict) and isinstance(cf.get("config"), dict)
 
 
 SPECS: tuple[SourceSpec[CloudFrontEvent, CloudFrontRecord], ...] = (
     SourceSpec(
+        requires="Records",
         kind="cloudfront",
         detect=detect,
         event_type=CloudFrontEvent,

@@ -96,7 +96,7 @@ class LogEvent(msgspec.Struct, rename="camel", frozen=True, gc=False):
 def detect(event: Mapping[str, Any]) -> bool:
     """``awslogs.data`` is a string (LAMBDA.md §6 row 9)."""
     awslogs = event.get("awslogs")
-    return isinstance(awslogs, Mapping) and isinstance(awslogs.get("data"), str)
+    return isinstance(awslogs, dict) and isinstance(awslogs.get("data"), str)
 
 
 def log_events(data: LogsData) -> list[LogEvent]:
@@ -155,6 +155,7 @@ def _payload(event: LogEvent) -> str:
 
 
 SPEC: SourceSpec[CloudWatchLogsEvent, LogEvent] = SourceSpec(
+    requires="awslogs",
     kind="cloudwatch-logs",
     detect=detect,
     event_type=CloudWatchLogsEvent,

@@ -204,6 +204,7 @@ def _payload(record: DynamoDBRecord) -> dict[str, Any] | None:
 
 
 SPEC: SourceSpec[DynamoDBStreamEvent, DynamoDBRecord] = SourceSpec(
+    requires="Records",
     kind="dynamodb-stream",
     detect=detect,
     event_type=DynamoDBStreamEvent,

@@ -72,6 +72,7 @@ def detect(event: Mapping[str, Any]) -> bool:
 
 SPECS: tuple[SourceSpec[EventBridgeEvent, EventBridgeEvent], ...] = (
     SourceSpec(
+        requires="detail-type",
         kind="eventbridge",
         detect=detect,
         event_type=EventBridgeEvent,

@@ -117,6 +117,7 @@ def _payload(record: FirehoseRecord) -> bytes:
 
 
 SPEC: SourceSpec[FirehoseEvent, FirehoseRecord] = SourceSpec(
+    requires="records",
     kind="firehose",
     detect=detect,
     event_type=FirehoseEvent,

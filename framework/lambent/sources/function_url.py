@@ -40,6 +40,7 @@ def detect(event: Mapping[str, Any]) -> bool:
 
 SPECS: tuple[SourceSpec[FunctionUrlRequest, FunctionUrlRequest], ...] = (
     SourceSpec(
+        requires="rawPath",
         kind="function-url",
         detect=detect,
         event_type=FunctionUrlRequest,

@@ -122,7 +122,7 @@ class KafkaEvent(msgspec.Struct, rename="camel", frozen=True, gc=False):
 
 def detect(event: Mapping[str, Any]) -> bool:
     """A Kafka ``eventSource`` and an object ``records`` (LAMBDA.md §6 row 10)."""
-    return event.get("eventSource") in EVENT_SOURCES and isinstance(event.get("records"), Mapping)
+    return event.get("eventSource") in EVENT_SOURCES and isinstance(event.get("records"), dict)
 
 
 def item_identifier(record: KafkaRecord) -> dict[str, str | int]:
@@ -141,7 +141,7 @@ def _items(event: KafkaEvent) -> Sequence[KafkaRecord]:
 
 def _raw_items(event: Mapping[str, Any]) -> Sequence[Any]:
     records = event.get("records")
-    if not isinstance(records, Mapping):
+    if not isinstance(records, dict):
         return ()
     return [r for batch in records.values() if isinstance(batch, list) for r in batch]
 
@@ -159,6 +159,7 @@ def _order_key(record: KafkaRecord) -> Hashable | None:
 
 
 SPEC: SourceSpec[KafkaEvent, KafkaRecord] = SourceSpec(
+    requires="records",
     kind="kafka",
     detect=detect,
     event_type=KafkaEvent,

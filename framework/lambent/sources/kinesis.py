@@ -127,6 +127,7 @@ def _order_key(record: KinesisRecord) -> Hashable | None:
 
 
 SPEC: SourceSpec[KinesisStreamEvent, KinesisRecord] = SourceSpec(
+    requires="Records",
     kind="kinesis-stream",
     detect=detect,
     event_type=KinesisStreamEvent,

@@ -128,7 +128,7 @@ class RabbitMQMessage(msgspec.Struct, rename="camel", frozen=True, gc=False):
         """Headers with ``{"bytes": [...]}`` values turned into ``str`` (UTF-8)."""
         out: dict[str, Any] = {}
         for name, value in (self.basic_properties.headers or {}).items():
-            if isinstance(value, Mapping) and isinstance(value.get("bytes"), list):
+            if isinstance(value, dict) and isinstance(value.get("bytes"), list):
                 out[name] = bytes(b & 0xFF for b in value["bytes"]).decode("utf-8", "replace")
             else:
                 out[name] = value
@@ -198,13 +198,13 @@ def _rabbitmq_items(event: RabbitMQEvent) -> Sequence[RabbitMQMessage]:
 
 def _rabbitmq_raw_items(event: Mapping[str, Any]) -> Sequence[Any]:
     by_queue = event.get("rmqMessagesByQueue")
-    if not isinstance(by_queue, Mapping):
+    if not isinstance(by_queue, dict):
         return ()
     out: list[Any] = []
     for key, messages in by_queue.items():
         queue, vhost = split_queue_key(str(key))
         for position, message in enumerate(messages if isinstance(messages, list) else ()):
-            if isinstance(message, Mapping):
+            if isinstance(message, dict):
                 message = {**message, "queue": queue, "vhost": vhost, "position": position}
             out.append(message)
     return out
@@ -227,6 +227,7 @@ def _rabbitmq_payload(message: RabbitMQMessage) -> bytes:
 
 
 ACTIVEMQ_SPEC: SourceSpec[ActiveMQEvent, ActiveMQMessage] = SourceSpec(
+    requires="messages",
     kind="mq",
     detect=detect_activemq,
     event_type=ActiveMQEvent,
@@ -241,6 +242,7 @@ ACTIVEMQ_SPEC: SourceSpec[ActiveMQEvent, ActiveMQMessage] = SourceSpec(
 )
 
 RABBITMQ_SPEC: SourceSpec[RabbitMQEvent, RabbitMQMessage] = SourceSpec(
+    requires="rmqMessagesByQueue",
     kind="mq",
     detect=detect_rabbitmq,
     event_type=RabbitMQEvent,

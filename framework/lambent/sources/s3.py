@@ -220,7 +220,7 @@ def extract_s3(value: Any, *, eventbridge_keys_encoded: bool = False) -> list[S3
             value = msgspec.json.decode(value)
         except msgspec.DecodeError:
             return None
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         return None
     first = first_record(value)
     if first is not None:

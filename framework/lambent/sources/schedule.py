@@ -47,6 +47,7 @@ def detect(event: Mapping[str, Any]) -> bool:
 
 SPECS: tuple[SourceSpec[ScheduledEvent, ScheduledEvent], ...] = (
     SourceSpec(
+        requires="detail-type",
         kind="schedule",
         detect=detect,
         event_type=ScheduledEvent,

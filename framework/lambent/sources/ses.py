@@ -135,6 +135,7 @@ def _route_key(event: SESEvent, record: SESRecord) -> Hashable:
 
 
 SPEC: SourceSpec[SESEvent, SESRecord] = SourceSpec(
+    requires="Records",
     kind="ses",
     detect=detect,
     event_type=SESEvent,

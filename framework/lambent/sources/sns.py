@@ -134,6 +134,7 @@ def _payload(record: SNSRecord) -> str:
 
 
 SPEC: SourceSpec[SNSEvent, SNSRecord] = SourceSpec(
+    requires="Records",
     kind="sns",
     detect=detect,
     event_type=SNSEvent,

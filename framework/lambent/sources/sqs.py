@@ -139,6 +139,7 @@ def _order_key(message: SQSMessage) -> Hashable | None:
 
 
 SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
+    requires="Records",
     kind="sqs",
     detect=detect,
     event_type=SQSEvent,
