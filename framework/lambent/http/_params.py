@@ -346,6 +346,12 @@ def build_args(
             values: Mapping[str, str] = request.query if source is From.QUERY else request.headers
             if param.key not in values:
                 kw[param.name] = _missing(param)
+            elif param.multi and source is From.HEADER:
+                # a list header: repeated headers, or one comma-joined value (RFC 9110
+                # list syntax; HTTP API 2.0 and Function URLs join repeats this way)
+                raw = values.get_all(param.key)  # type: ignore[attr-defined]
+                items = [v.strip() for value in raw for v in value.split(",")]
+                kw[param.name] = _convert(param, items)
             elif param.multi:
                 kw[param.name] = _convert(param, values.get_all(param.key))  # type: ignore[attr-defined]
             else:

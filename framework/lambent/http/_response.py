@@ -41,8 +41,22 @@ JSON = "application/json"
 BINARY = "application/octet-stream"
 
 
+#: RFC 9110 phrases for the codes Python renamed in 3.13, so that the answer does not
+#: depend on the Lambda runtime's Python version
+_PHRASES = {
+    413: "Content Too Large",
+    414: "URI Too Long",
+    416: "Range Not Satisfiable",
+    422: "Unprocessable Content",
+}
+
+
 def reason(status: int) -> str:
-    """The reason phrase of ``status`` (``"Unknown"`` for codes without one)."""
+    """The reason phrase of ``status`` (``"Unknown"`` for codes without one), the same on
+    every Python version."""
+    phrase = _PHRASES.get(status)
+    if phrase is not None:
+        return phrase
     try:
         return HTTPStatus(status).phrase
     except ValueError:

@@ -108,7 +108,9 @@ class WebSocketRoutes:
             response = exc.response()
         except DeadlineExceeded as exc:
             log.warning("websocket handler timed out", route_key=key, error=str(exc))
-            response = error_response(504, "the handler did not finish in time")
+            response = error_response(
+                504, "the handler did not finish in time", request_id=event.request_id
+            )
         except Exception as exc:
             log.error("websocket handler failed", route_key=key, handler=plan.name, exc_info=exc)
             response = error_response(500, "Internal Server Error", request_id=event.request_id)

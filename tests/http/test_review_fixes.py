@@ -1,0 +1,47 @@
+"""Fixes found while documenting: stable reason phrases, test-client templates."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from lambent import App
+from lambent.http import Header
+from lambent.http._response import reason
+from lambent.testing import TestClient
+
+
+def test_reason_phrases_do_not_depend_on_the_python_version() -> None:
+    assert reason(422) == "Unprocessable Content"
+    assert reason(413) == "Content Too Large"
+    assert reason(404) == "Not Found"
+    assert reason(799) == "Unknown"
+
+
+def test_client_handles_text_around_a_parameter_for_every_source() -> None:
+    app = App()
+
+    @app.get("/reports/{day}.csv")
+    def report(day: str) -> str:
+        return day
+
+    client = TestClient(app)
+    for source in ("apigw-rest", "apigw-http", "function-url", "alb"):
+        response = client.get("/reports/2024-01-01.csv", source=source)
+        assert response.status == 200, source
+        assert response.text == "2024-01-01", source
+
+
+def test_list_headers_read_alike_from_every_source() -> None:
+    app = App()
+
+    @app.get("/ids")
+    def ids(x_id: Annotated[list[int], Header()]) -> list[int]:
+        return x_id
+
+    client = TestClient(app)
+    for source in ("apigw-rest", "apigw-http", "function-url", "alb-multi"):
+        response = client.get("/ids", source=source, headers={"X-Id": ["1", "2"]})
+        assert response.status == 200, (source, response.text)
+        assert response.json() == [1, 2], source
+    # an ALB target group without multi-value headers passes only the last value
+    assert client.get("/ids", source="alb", headers={"X-Id": ["1", "2"]}).json() == [2]
