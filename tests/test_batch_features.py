@@ -444,3 +444,46 @@ def test_mq_tries_every_record_then_fails_listing_ids() -> None:
     assert sorted(ran) == [0, 1, 2, 3]
     assert info.value.failed_ids == [m["messageID"] for m in event["messages"][1:3]]
     assert all(message_id in str(info.value) for message_id in info.value.failed_ids)
+
+
+def test_fifo_order_holds_when_a_record_of_the_batch_does_not_decode() -> None:
+    app = App()
+    ran: list[int] = []
+
+    @app.sqs("orders.fifo")
+    def step(order: Order) -> None:
+        ran.append(order.id)
+        if order.id == 1:
+            raise ValueError("poison")
+
+    event = sqs_event(
+        {"id": 0},
+        {"id": 1},
+        {"id": 2},
+        {"id": 3},
+        queue="orders.fifo",
+        group_id=["a", "a", "a", "b"],
+    )
+    del event["Records"][0]["receiptHandle"]
+    event["Records"][0]["attributes"] = "not an object"  # record 0 no longer decodes
+    result = app.handler(event, FakeContext())
+    ids = [r["messageId"] for r in event["Records"]]
+    # record 0 did not decode: its group is unknown, so no later record may run
+    assert ran == []
+    assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == ids
+
+
+def test_records_before_an_undecodable_one_still_run() -> None:
+    app = App()
+    ran: list[int] = []
+
+    @app.kinesis("clicks")
+    def step(order: Order) -> None:
+        ran.append(order.id)
+
+    event = kinesis_event(*[{"id": i} for i in range(4)], stream="clicks", partition_key=["a", "b"])
+    event["Records"][2]["kinesis"]["data"] = 12345  # not a string: record 2 does not decode
+    result = app.handler(event, FakeContext())
+    seqs = [r["kinesis"]["sequenceNumber"] for r in event["Records"]]
+    assert ran == [0, 1]
+    assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == seqs[2:]

@@ -155,11 +155,38 @@ jobs_strategy = st.lists(
 )
 
 
+def _raw_records(event: dict[str, Any]) -> list[dict[str, Any]]:
+    if "Records" in event:
+        return list(event["Records"])
+    if "messages" in event:
+        return list(event["messages"])
+    if isinstance(event.get("records"), list):
+        return list(event["records"])
+    return [r for records in event["records"].values() for r in records]
+
+
+def _corrupt(record: dict[str, Any]) -> None:
+    """Break a raw record so that it does not decode, keeping its identifier readable."""
+    if "kinesis" in record:
+        record["kinesis"]["data"] = 12345
+        return
+    if "dynamodb" in record:
+        record["dynamodb"]["ApproximateCreationDateTime"] = "bad"
+        return
+    if "body" in record:
+        record["attributes"] = "bad"
+    elif "value" in record:
+        record["value"] = 12345
+    else:
+        record["data"] = 12345
+
+
 def run_case(
     source: Source,
     raw: list[tuple[str, bool, bool, int]],
     timeout: float | None,
     sync: bool = False,
+    corrupt: frozenset[int] = frozenset(),
 ) -> None:
     jobs = [Job(i=i, key=k, fail=f, drop=d, delay=dl) for i, (k, f, d, dl) in enumerate(raw)]
     app = App(concurrency=4, deadline_margin=0.0)
@@ -191,6 +218,11 @@ def run_case(
     assert len(wire_ids) == len(jobs)
     # the batch order of jobs as delivered (Kafka groups by partition)
     order = _delivered_order(source, event)
+    records = _raw_records(event)
+    broken = {order[p] for p in corrupt if p < len(records)}
+    for p in corrupt:
+        if p < len(records):
+            _corrupt(records[p])
     context = FakeContext(timeout=timeout if timeout is not None else 60)
     error: BaseException | None = None
     try:
@@ -202,6 +234,12 @@ def run_case(
 
     started = [i for ev, i in log if ev == "start"]
     assert len(started) == len(set(started)), "a record ran twice"
+    assert not broken & set(started), "an undecodable record reached its handler"
+    if source.ordered and broken:
+        first_broken = min(order.index(i) for i in broken)
+        assert all(order.index(i) < first_broken for i in started), (
+            "ran after an undecodable record"
+        )
     completed_ok = {i for ev, i in log if ev == "end" and not jobs[i].fail}
     id_of = dict(zip(order, wire_ids, strict=True))
 
@@ -237,8 +275,8 @@ def run_case(
             assert sorted(error.failed_ids) == sorted(id_of[i] for i in failed)
         else:
             assert error is None
-        if timeout is None:
-            assert set(started) == set(order)
+        if timeout is None:  # every record that decodes is tried
+            assert set(started) == set(order) - broken
 
     if source.ordered:
         position = {(ev, i): n for n, (ev, i) in enumerate(log)}
@@ -307,3 +345,16 @@ def test_no_record_lost_with_plain_handlers(
 ) -> None:
     """Plain ``def`` handlers take the inline path: the same guarantees hold."""
     run_case(source, raw, None, sync=True)
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(raw=jobs_strategy, corrupt=st.frozensets(st.integers(0, 24), max_size=3), sync=st.booleans())
+def test_undecodable_records_fail_alone_and_keep_order(
+    source: Source, raw: list[tuple[str, bool, bool, int]], corrupt: frozenset[int], sync: bool
+) -> None:
+    run_case(source, raw, None, sync=sync, corrupt=corrupt)

@@ -493,3 +493,45 @@ def test_a_lifespan_or_async_hook_needs_the_loop() -> None:
     hooked.after_batch(after)
     hooked.handler(sqs_event({"id": 1}, queue="orders"), FakeContext())
     assert hooked._loop_free is False
+
+
+def test_failure_logs_carry_the_traceback_but_no_frame_locals(lambda_logs: Any) -> None:
+    app = App()
+
+    @app.sqs("orders")
+    def on_order(order: Order) -> None:
+        secret = "card-4111-1111"  # a local a traceback renderer could copy into the logs
+        raise ValueError(f"declined {len(secret)}")
+
+    app.handler(sqs_event({"id": 1, "note": "customer-note"}, queue="orders"), FakeContext())
+    out = json.dumps(lambda_logs())
+    assert "declined" in out and "on_order" in out  # the error and its frames are there
+    assert "card-4111-1111" not in out
+    assert "customer-note" not in out
+
+
+_request_scope: Any = None
+
+
+def test_contextvars_set_in_the_lifespan_persist_across_invocations() -> None:
+    import contextvars
+    from contextlib import asynccontextmanager
+
+    global _request_scope
+    _request_scope = contextvars.ContextVar("tenant", default="unset")
+
+    @asynccontextmanager
+    async def lifespan(app: App) -> Any:
+        _request_scope.set("tenant-a")
+        yield
+
+    app = App(lifespan=lifespan)
+    seen: list[str] = []
+
+    @app.sqs("orders")
+    async def on_order(order: Order) -> None:
+        seen.append(_request_scope.get())
+
+    for _ in range(2):
+        app.handler(sqs_event({"id": 1}, queue="orders"), FakeContext())
+    assert seen == ["tenant-a", "tenant-a"]

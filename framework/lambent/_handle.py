@@ -323,10 +323,18 @@ def route_batch(
     sequential = any(r.options.sequential for r in used)
     if sequential:
         batch.keys = ["shard"] * len(items)
-    elif order_key is not None:
+    elif order_key is not None and (
+        spec.ordered is None or batch.ids or spec.ordered(ev)  # ids: decoded one by one
+    ):
         keys = [None if item is None else order_key(item) for item in items]
         if any(k is not None for k in keys):
             batch.keys = keys
+            if batch.ids:
+                # a record that did not decode has no known group or partition key: it
+                # may precede any later record of its group, so nothing after it runs
+                for i in range(min(batch.ids) + 1, len(items)):
+                    if status[i] == Status.PENDING:
+                        status[i] = Status.SKIPPED
     return used
 
 
@@ -367,7 +375,11 @@ def render(spec: SourceSpec[Any, Any], event: Any, ev: Any, batch: Batch, ids: I
             return {"state": state, **response}
         return response
     if mode == "firehose":
-        original = [r.get("data", "") for r in event.get("records", [])]
+        # echoed for records that fail; a record whose data is not even a string gets ""
+        original = [
+            data if isinstance(data := r.get("data", ""), str) else ""
+            for r in event.get("records", [])
+        ]
         return firehose_records(batch, original, ids.record)
     raise_if_failed(spec.kind, batch, ids.record)
     result = batch.results.get(0) if len(batch) == 1 else None

@@ -63,6 +63,7 @@ def _lambda_json_logger() -> Any:
     global _lambda_logger
     if _lambda_logger is None:
         import structlog
+        import structlog.tracebacks
 
         level = _LEVELS.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "INFO").upper(), 20)
         _lambda_logger = structlog.wrap_logger(
@@ -71,7 +72,11 @@ def _lambda_json_logger() -> Any:
                 structlog.contextvars.merge_contextvars,
                 structlog.processors.add_log_level,
                 structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
-                structlog.processors.dict_tracebacks,
+                # tracebacks as data, without frame locals: those would copy whole events
+                # (and any secret in them) into the logs, and cost more than the batch
+                structlog.processors.ExceptionRenderer(
+                    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+                ),
                 structlog.processors.JSONRenderer(serializer=_json_dumps),
             ],
             wrapper_class=structlog.make_filtering_bound_logger(level),

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -45,16 +44,8 @@ def lambda_client(url: str) -> Any:
 def with_worker_python(
     config: FunctionConfig, interpreter: str, monkeypatch: pytest.MonkeyPatch
 ) -> FunctionConfig:
-    """Make the function's awslambdaric workers run ``interpreter``.
-
-    ``FunctionConfig.python`` is the hook asked of the local Lambda; until it exists the
-    workers run ``sys.executable`` of this process, so that is what the test points at
-    the target interpreter (for the duration of the test only).
-    """
-    if "python" in {f.name for f in dataclasses.fields(FunctionConfig)}:
-        return dataclasses.replace(config, python=interpreter)  # type: ignore[call-arg]
-    monkeypatch.setattr(sys, "executable", interpreter)
-    return config
+    """Make the function's awslambdaric workers run ``interpreter`` (``lambent serve --python``)."""
+    return dataclasses.replace(config, python=interpreter)
 
 
 def invoke(client: Any, payload: Any) -> tuple[Any, dict[str, Any]]:

@@ -59,6 +59,13 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--timeout", action="append", default=[], metavar=each + "SECONDS")
     parser.add_argument("--memory", action="append", default=[], metavar=each + "MB")
     parser.add_argument(
+        "--python",
+        action="append",
+        default=[],
+        metavar=each + "PATH",
+        help="the interpreter awslambdaric workers run (with --runtime-api)",
+    )
+    parser.add_argument(
         "--concurrency",
         action="append",
         default=[],
@@ -117,6 +124,7 @@ def _configs(args: argparse.Namespace) -> list[Any]:
         for key in (
             "timeout",
             "memory",
+            "python",
             "concurrency",
             "max_retries",
             "retry_delays",
@@ -159,6 +167,8 @@ def _configs(args: argparse.Namespace) -> list[Any]:
             config = replace(config, timeout=float(value))
         if (value := pick("memory", name)) is not None:
             config = replace(config, memory_mb=int(value))
+        if (value := pick("python", name)) is not None:
+            config = replace(config, python=value)
         if (value := pick("concurrency", name)) is not None:
             config = replace(config, concurrency=int(value))
         if config.concurrency < 1:

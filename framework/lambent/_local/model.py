@@ -69,6 +69,8 @@ class FunctionConfig:
     account_id: str = "123456789012"
     environment: dict[str, str] = field(default_factory=dict)
     policy: AsyncPolicy = field(default_factory=AsyncPolicy)
+    #: the interpreter awslambdaric workers run (``None``: this process's Python)
+    python: str | None = None
 
     @property
     def arn(self) -> str:

@@ -17,6 +17,7 @@ its lines before posting, the invocation's log is complete.
 from __future__ import annotations
 
 import codecs
+import functools
 import inspect
 import json
 import os
@@ -153,6 +154,11 @@ class Environment:
         self.port = int(sock.getsockname()[1])
         await web.SockSite(self._runner, sock).start()
 
+    @property
+    def python(self) -> str:
+        """The interpreter the workers run."""
+        return self.config.python or sys.executable
+
     def environ(self) -> dict[str, str]:
         cfg = self.config
         env = {**os.environ, **cfg.environment, **self.handler.env}
@@ -165,7 +171,7 @@ class Environment:
                 "_HANDLER": self.handler.handler,
                 "AWS_REGION": cfg.region,
                 "AWS_DEFAULT_REGION": cfg.region,
-                "AWS_EXECUTION_ENV": f"AWS_Lambda_python{sys.version_info[0]}.{sys.version_info[1]}",
+                "AWS_EXECUTION_ENV": f"AWS_Lambda_python{python_version(self.python)}",
                 "AWS_LAMBDA_FUNCTION_NAME": cfg.name,
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(cfg.memory_mb),
                 "AWS_LAMBDA_FUNCTION_VERSION": LATEST,
@@ -173,7 +179,7 @@ class Environment:
                 "AWS_LAMBDA_LOG_GROUP_NAME": cfg.log_group,
                 "AWS_LAMBDA_LOG_STREAM_NAME": self._stream,
                 "LAMBDA_TASK_ROOT": self.handler.task_root,
-                "LAMBDA_RUNTIME_DIR": str(Path(sys.executable).parent.parent),
+                "LAMBDA_RUNTIME_DIR": str(Path(self.python).parent.parent),
                 "TZ": ":UTC",
                 "PYTHONPATH": os.pathsep.join(path),
                 "PYTHONUNBUFFERED": "1",
@@ -191,7 +197,7 @@ class Environment:
         os.set_blocking(read_fd, False)
         try:
             process = await anyio.open_process(
-                [sys.executable, "-m", "awslambdaric", self.handler.handler],
+                [self.python, "-m", "awslambdaric", self.handler.handler],
                 stdin=subprocess.DEVNULL,
                 stdout=write_fd,
                 stderr=write_fd,
@@ -380,3 +386,15 @@ class WorkerPool:
         with anyio.CancelScope(shield=True):
             for env in self._all:
                 await env.aclose()
+
+
+@functools.cache
+def python_version(interpreter: str) -> str:
+    """``3.12`` for an interpreter (asked once; this process's own without asking)."""
+    if interpreter == sys.executable:
+        return f"{sys.version_info[0]}.{sys.version_info[1]}"
+    done = subprocess.run(
+        [interpreter, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        capture_output=True, text=True, check=True, timeout=30,
+    )  # fmt: skip
+    return done.stdout.strip()

@@ -44,6 +44,10 @@ _ORDER: tuple[str, ...] = (
 )
 
 _specs: tuple[SourceSpec[Any, Any], ...] | None = None
+#: specs of the modules imported so far, in detection order
+_loaded: list[SourceSpec[Any, Any]] = []
+#: how many modules of ``_ORDER`` are imported
+_modules_loaded = 0
 _by_kind: dict[str, SourceSpec[Any, Any]] = {}
 
 
@@ -52,30 +56,56 @@ def module(name: str) -> ModuleType:
     return importlib.import_module(f"lambent.sources.{name}")
 
 
+def _load_next() -> bool:
+    """Import the next source module in detection order; False when all are loaded."""
+    global _specs, _modules_loaded
+    if _modules_loaded >= len(_ORDER):
+        return False
+    for spec in module(_ORDER[_modules_loaded]).SPECS:
+        _loaded.append(spec)
+        _by_kind.setdefault(spec.kind, spec)
+    _modules_loaded += 1
+    if _modules_loaded == len(_ORDER):
+        _specs = tuple(_loaded)
+    return True
+
+
 def specs() -> tuple[SourceSpec[Any, Any], ...]:
     """Every source spec, in detection order (imports the source modules once)."""
-    global _specs
-    if _specs is None:
-        found: list[SourceSpec[Any, Any]] = []
-        for name in _ORDER:
-            found.extend(module(name).SPECS)
-        _specs = tuple(found)
-        for spec in found:
-            _by_kind.setdefault(spec.kind, spec)
+    while _specs is None and _load_next():
+        pass
+    assert _specs is not None
     return _specs
 
 
 def spec_for(event: Any) -> SourceSpec[Any, Any] | None:
-    """The spec of the source that delivered ``event``; None for a direct invocation."""
+    """The spec of the source that delivered ``event``; None for a direct invocation.
+
+    Source modules are imported as detection reaches them, so an event of the first
+    sources in the order (SQS first) imports only what it needs.
+    """
     if not isinstance(event, dict):
         return None
-    for spec in _specs or specs():
+    if _specs is not None:
+        for spec in _specs:
+            required = spec.requires
+            if required is not None and required not in event:
+                continue
+            if spec.detect(event):
+                return spec
+        return None
+    i = 0
+    while True:
+        while i >= len(_loaded):
+            if not _load_next():
+                return None
+        spec = _loaded[i]
+        i += 1
         required = spec.requires
         if required is not None and required not in event:
             continue
         if spec.detect(event):
             return spec
-    return None
 
 
 def detect(event: Any) -> str:

@@ -73,6 +73,9 @@ class SourceSpec(Generic[EventT, ItemT]):
     #: an item): independent
     order_key: Callable[[ItemT], Hashable | None] | None = None
     response: ResponseMode = "all"
+    #: whether the items of a decoded event can have order keys at all (``None``:
+    #: always ask ``order_key``); lets SQS standard queues skip it per record
+    ordered: Callable[[EventT], bool] | None = None
     #: a top-level key every event of this source has; detection skips ``detect`` for
     #: events without it (one dict lookup instead of a call)
     requires: str | None = None

@@ -131,6 +131,11 @@ def _payload(message: SQSMessage) -> str:
     return message.body
 
 
+def _ordered(event: SQSEvent) -> bool:
+    """A batch comes from one queue: only FIFO batches have message groups to keep."""
+    return any(message.event_source_arn.endswith(".fifo") for message in event.records[:1])
+
+
 def _order_key(message: SQSMessage) -> Hashable | None:
     """FIFO records are ordered within their message group; standard records are independent."""
     if message.event_source_arn.endswith(".fifo"):
@@ -151,6 +156,7 @@ SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
     payload=_payload,
     payload_format="json",
     order_key=_order_key,
+    ordered=_ordered,
     response="batch",
 )
 

@@ -1,0 +1,74 @@
+"""``python -m benchmarks [--quick | --smoke] [--out PATH] [--without-powertools]``."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from benchmarks import batch, iobound, routing, subprocesses
+from benchmarks._logs import quiet_like_lambda
+from benchmarks._measure import Config, Row, config, progress, unavailable
+from benchmarks.report import chart, markdown, table
+
+HERE = Path(__file__).resolve().parent
+SCENARIOS: tuple[tuple[str, Callable[[Config], list[Row]]], ...] = (
+    ("cold", subprocesses.run_cold),
+    ("sqs", batch.run),
+    ("io", iobound.run_io),
+    ("ordered", iobound.run_ordered),
+    ("http", routing.run),
+    ("memory", subprocesses.run_memory),
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="small sizes, under a minute")
+    size.add_argument("--smoke", action="store_true", help="tiny sizes, one round (tests)")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="markdown file")
+    parser.add_argument("--chart", type=Path, help="chart image (default: ratios.png by --out)")
+    parser.add_argument("--without-powertools", action="store_true")
+    parser.add_argument(
+        "--only", action="append", choices=[name for name, _ in SCENARIOS], help="repeatable"
+    )
+    args = parser.parse_args(argv)
+    mode: Literal["full", "quick", "smoke"] = (
+        "smoke" if args.smoke else "quick" if args.quick else "full"
+    )
+    cfg = config(mode, powertools=not args.without_powertools)
+    if cfg.powertools_skipped:
+        progress(f"Powertools skipped: {cfg.powertools_skipped}")
+    quiet_like_lambda()
+    command = shlex.join(["python", "-m", "benchmarks", *sys.argv[1:]] if argv is None else
+                         ["python", "-m", "benchmarks", *argv])  # fmt: skip
+    rows: list[Row] = []
+    started = time.perf_counter()
+    for name, scenario in SCENARIOS:
+        if args.only and name not in args.only:
+            continue
+        try:
+            rows += scenario(cfg)
+        except Exception as exc:  # keep the other scenarios' results
+            if cfg.mode == "smoke":  # the smoke test is there to catch exactly this
+                raise
+            reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+            progress(f"{name} failed: {reason}")
+            rows.append(unavailable(name, reason))
+    progress(f"done in {time.perf_counter() - started:.1f} s")
+    image = chart(rows, args.chart or args.out.with_name("ratios.png"))
+    text = markdown(rows, cfg, command, image)
+    print("\n".join(table(rows, cfg)))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    progress(f"wrote {args.out}" + (f" and {image}" if image else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,161 @@
+"""Timing and result rows shared by the scenarios.
+
+Every scenario times its implementations *alternately* in one process (the order
+rotates each round so none always runs first on a noisy machine), keeps every
+sample, and reports medians. Ratios are the median of the per-round ratios: each
+round's pair was measured back to back, under the same noise.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import statistics
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+Impl = Literal["lambent", "floor", "powertools"]
+IMPLS: tuple[Impl, ...] = ("lambent", "floor", "powertools")
+
+
+@dataclass(frozen=True)
+class Config:
+    """What one run measures: sizes, rounds, and whether Powertools takes part."""
+
+    mode: Literal["full", "quick", "smoke"]
+    rounds: int
+    sqs_sizes: tuple[int, ...]
+    io_records: int
+    io_delay: float
+    concurrency: int
+    groups: int
+    http_requests: int
+    memory_records: int
+    cold_rounds: int
+    #: why Powertools columns are empty (None: it takes part)
+    powertools_skipped: str | None = None
+
+    @property
+    def powertools(self) -> bool:
+        return self.powertools_skipped is None
+
+
+def config(mode: Literal["full", "quick", "smoke"], *, powertools: bool = True) -> Config:
+    skipped = None if powertools else "left out with --without-powertools"
+    if skipped is None:
+        missing = [m for m in ("aws_lambda_powertools", "pydantic") if not _installed(m)]
+        if missing:
+            skipped = f"not installed ({', '.join(missing)}); install the bench extra"
+    if mode == "full":
+        return Config(mode, 7, (10, 1_000, 10_000), 1_000, 0.01, 100, 10, 10_000, 10_000, 7,
+                      skipped)  # fmt: skip
+    if mode == "quick":
+        return Config(mode, 3, (10, 1_000), 200, 0.01, 100, 10, 1_000, 2_000, 3, skipped)
+    return Config(mode, 1, (10,), 20, 0.001, 10, 2, 20, 50, 1, skipped)
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+@dataclass
+class Samples:
+    """Seconds per call of each implementation, one sample a round."""
+
+    times: dict[str, list[float]] = field(default_factory=dict)
+
+    def median(self, name: str) -> float:
+        return statistics.median(self.times[name])
+
+    def ratio(self, a: str, b: str) -> float:
+        """Median over rounds of ``a``'s time divided by ``b``'s (same round)."""
+        pairs = zip(self.times[a], self.times[b], strict=True)
+        return statistics.median(x / y for x, y in pairs)
+
+
+def alternate(
+    impls: Mapping[str, Callable[[], object]], *, rounds: int, repeat: int = 1, warmup: int = 1
+) -> Samples:
+    """Time each of ``impls`` once a round, rotating their order; ``repeat`` calls per sample.
+
+    A sample is the time of ``repeat`` calls divided by ``repeat``. Every
+    implementation is warmed up first (the warm path is what is measured here).
+    """
+    names = list(impls)
+    for name in names:
+        for _ in range(warmup):
+            impls[name]()
+    samples = Samples({name: [] for name in names})
+    for r in range(rounds):
+        order = names[r % len(names) :] + names[: r % len(names)]
+        for name in order:
+            fn = impls[name]
+            gc.collect()
+            start = time.perf_counter()
+            for _ in range(repeat):
+                fn()
+            samples.times[name].append((time.perf_counter() - start) / repeat)
+    return samples
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target from the issue: ``ratio`` (a key of :attr:`Row.ratios`) ``op`` ``limit``."""
+
+    ratio: str
+    op: Literal["<=", ">="]
+    limit: float
+
+    def met(self, value: float | None) -> bool | None:
+        if value is None:
+            return None
+        return value <= self.limit if self.op == "<=" else value >= self.limit
+
+    def __str__(self) -> str:
+        return f"{self.ratio} {'≤' if self.op == '<=' else '≥'} {self.limit:g}"
+
+
+#: ratio names used in tables and the chart
+VS_FLOOR = "lambent ÷ floor"
+PT_VS_LAMBENT = "Powertools ÷ lambent"
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    scenario: str
+    case: str
+    unit: str
+    values: dict[str, float | None]
+    ratios: dict[str, float | None] = field(default_factory=dict)
+    targets: Sequence[Target] = ()
+    note: str = ""
+    #: how to print a value (``{:,.1f}`` style)
+    fmt: str = "{:,.2f}"
+
+    def verdicts(self) -> list[tuple[Target, bool | None]]:
+        return [(t, t.met(self.ratios.get(t.ratio))) for t in self.targets]
+
+
+def ratios(
+    samples: Samples, floor: str = "floor", powertools: bool = True
+) -> dict[str, float | None]:
+    """The two standard ratios of a timed comparison (absent columns give None)."""
+    have = samples.times
+    return {
+        VS_FLOOR: samples.ratio("lambent", floor) if floor in have else None,
+        PT_VS_LAMBENT: samples.ratio("powertools", "lambent")
+        if powertools and "powertools" in have
+        else None,
+    }
+
+
+def unavailable(scenario: str, reason: str) -> Row:
+    return Row(scenario, "unavailable", "", {}, note=f"unavailable: {reason}")
+
+
+def progress(message: str) -> None:
+    print(f"[bench] {message}", flush=True)

@@ -1,0 +1,50 @@
+"""The same order payload as pydantic models, for Powertools' parser."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aws_lambda_powertools.utilities.parser.models import (
+    KinesisDataStreamRecord,
+    SqsRecordModel,
+)
+from pydantic import BaseModel, Json
+
+from benchmarks.apps.orders import FAIL_CUSTOMER, OrderFailed
+
+
+class ItemModel(BaseModel):
+    sku: str
+    qty: int
+    price: float
+
+
+class AddressModel(BaseModel):
+    city: str
+    country: str
+    postcode: str
+
+
+class OrderModel(BaseModel):
+    order_id: str
+    customer_id: str
+    email: str
+    created_at: datetime
+    currency: str
+    items: list[ItemModel]
+    total: float
+    shipping: AddressModel
+
+
+class OrderRecord(SqsRecordModel):
+    """An SQS record whose body Powertools' parser decodes into an order."""
+
+    body: Json[OrderModel]
+
+
+__all__ = ["KinesisDataStreamRecord", "OrderModel", "OrderRecord", "check"]
+
+
+def check(order: OrderModel) -> None:
+    if order.customer_id == FAIL_CUSTOMER:
+        raise OrderFailed(order.order_id)
