@@ -487,3 +487,26 @@ def test_records_before_an_undecodable_one_still_run() -> None:
     seqs = [r["kinesis"]["sequenceNumber"] for r in event["Records"]]
     assert ran == [0, 1]
     assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == seqs[2:]
+
+
+def test_lean_decoding_only_when_no_route_needs_the_message() -> None:
+    payload_only = App()
+    payload_only.sqs("orders")(lambda order: None)
+    wants_message = App()
+
+    @wants_message.sqs("orders")
+    def step(order: Order, message: SQSMessage) -> None:
+        assert message.attributes.sent_timestamp is not None  # a full message
+
+    hooked = App()
+    hooked.sqs("orders")(lambda order: None)
+    hooked.after_batch(lambda batch: None)  # hooks see the items: full Structs
+
+    event = sqs_event({"id": 1}, "bad json", queue="orders")
+    results = [app.handler(event, FakeContext()) for app in (payload_only, wants_message, hooked)]
+    assert payload_only._lean_kinds == {"sqs"}
+    assert wants_message._lean_kinds == set() and hooked._lean_kinds == set()
+    assert results[0] == results[1] == results[2]
+    assert results[0] == {
+        "batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]
+    }

@@ -535,3 +535,26 @@ def test_contextvars_set_in_the_lifespan_persist_across_invocations() -> None:
     for _ in range(2):
         app.handler(sqs_event({"id": 1}, queue="orders"), FakeContext())
     assert seen == ["tenant-a", "tenant-a"]
+
+
+def test_repeated_failures_carry_one_traceback(lambda_logs: Any) -> None:
+    app = App()
+
+    @app.sqs("orders")
+    def on_order(order: Order) -> None:
+        if order.id != 2:
+            raise ValueError(f"order {order.id} declined")
+        raise KeyError("other site")
+
+    event = sqs_event({"id": 1}, {"id": 2}, {"id": 3}, queue="orders")
+    app.handler(event, FakeContext())
+    failed = [line for line in lambda_logs() if line["event"] == "record failed"]
+    ids = [r["messageId"] for r in event["Records"]]
+    assert [line["record_id"] for line in failed] == ids
+    assert [line["error"] for line in failed] == [
+        "ValueError: order 1 declined",
+        "KeyError: 'other site'",
+        "ValueError: order 3 declined",
+    ]
+    assert "exception" in failed[0] and "exception" in failed[1]
+    assert "exception" not in failed[2] and failed[2]["traceback_as"] == ids[0]

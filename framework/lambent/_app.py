@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from lambent import _matchers as m
 from lambent._errors import ConfigurationError
-from lambent._inject import resolve
+from lambent._inject import Slot, resolve
 from lambent._routes import OnDecodeError, Route, RouteOptions, RouteTable
 from lambent._web import WebRoutes
 
@@ -75,6 +75,8 @@ class App(WebRoutes):
         self._after_batch: list[Callable[..., Any]] = []
         #: decided at the first ``handler`` call: every invocation runs without a loop
         self._loop_free: bool | None = None
+        #: source kinds whose routes only need payloads: decoded with lean Structs
+        self._lean_kinds: frozenset[str] = frozenset()
 
     # ------------------------------------------------------------------ entry points
 
@@ -121,7 +123,21 @@ class App(WebRoutes):
             await self._start()
         return await handle(self, event, context)
 
+    def _lean(self) -> frozenset[str]:
+        """Kinds whose every route takes only the payload, context or logger (and no batch
+        hook sees the items): their records need not become full Structs."""
+        if self._before_batch or self._after_batch:
+            return frozenset()
+        full = {Slot.ITEM, Slot.EVENT, Slot.ITEMS, Slot.NAMED, Slot.STATE}
+        kinds = {r.kind for r in self.routes}
+        return frozenset(
+            kind
+            for kind in kinds
+            if not any((r.plan.wants & full) or r.options.window for r in self.routes.routes(kind))
+        )
+
     async def _start(self) -> None:
+        self._lean_kinds = self._lean()
         self.routes.freeze()
         if self._http is not None:
             self._http.freeze()

@@ -140,10 +140,16 @@ def _event_error(spec: SourceSpec[Any, Any], exc: Exception, prefix: str = "$") 
     )
 
 
-def decode_event(spec: SourceSpec[Any, Any], event: Any) -> tuple[Any, Batch]:
-    """The event Struct and a batch of its items; undecodable records fail alone."""
+def decode_event(
+    spec: SourceSpec[Any, Any], event: Any, *, lean: bool = False
+) -> tuple[Any, Batch]:
+    """The event Struct and a batch of its items; undecodable records fail alone.
+
+    ``lean``: decode the spec's lean Structs (the handlers need none of the rest).
+    """
+    event_type, item_type = spec.lean if lean and spec.lean else (spec.event_type, spec.item_type)
     try:
-        ev = msgspec.convert(event, spec.event_type)
+        ev = msgspec.convert(event, event_type)
         return ev, Batch(list(spec.items(ev)))
     except msgspec.ValidationError as exc:
         if spec.raw_items is None:
@@ -160,7 +166,7 @@ def decode_event(spec: SourceSpec[Any, Any], event: Any) -> tuple[Any, Batch]:
         for k, v in event.items()
     }
     try:
-        ev = msgspec.convert(shell, spec.event_type)
+        ev = msgspec.convert(shell, event_type)
     except msgspec.ValidationError as exc:
         raise _event_error(spec, exc) from whole
     raw_items = spec.raw_items(event)
@@ -168,7 +174,7 @@ def decode_event(spec: SourceSpec[Any, Any], event: Any) -> tuple[Any, Batch]:
     failures: list[tuple[int, str, Any, DecodeError]] = []
     for i, raw in enumerate(raw_items):
         try:
-            items.append(msgspec.convert(raw, spec.item_type))
+            items.append(msgspec.convert(raw, item_type))
         except msgspec.ValidationError as exc:
             record_id = _raw_id(spec.kind, raw)
             if record_id is None:
@@ -342,7 +348,7 @@ async def handle_records(
     app: App, spec: SourceSpec[Any, Any], event: Any, context: Any, log: Logger
 ) -> Any:
     kind = spec.kind
-    ev, batch = decode_event(spec, event)
+    ev, batch = decode_event(spec, event, lean=kind in app._lean_kinds)
     used = route_batch(app, spec, event, ev, batch, context, log)
     concurrency = min(
         (r.options.concurrency or app.concurrency for r in used), default=app.concurrency
@@ -352,7 +358,7 @@ async def handle_records(
     if app._before_batch:
         await _hooks(app._before_batch, BatchInfo(kind, batch.items, context))
     limit = budget(app, context)
-    if any(r.whole for r in batch.runners if r is not None):
+    if any(Slot.ITEMS in r.plan.wants or r.options.window for r in used):
         from lambent._batch import run_whole_batches
 
         await run_whole_batches(app, batch, ev, context, log, limit, concurrency, ids.record)
@@ -388,18 +394,39 @@ def render(spec: SourceSpec[Any, Any], event: Any, ev: Any, batch: Batch, ids: I
     return result if mode == "single" or spec.kind == "ses" else None
 
 
+def _site(err: BaseException) -> tuple[type[BaseException], str, int]:
+    """Where an exception was raised: its type and innermost frame."""
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return type(err), "", 0
+    return type(err), tb.tb_frame.f_code.co_filename, tb.tb_lineno
+
+
 def _log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
+    """Each failure once, with its record id and error; a traceback goes with the first
+    failure of each distinct exception site, later ones name that record instead."""
     status = batch.status
+    traced: dict[tuple[type[BaseException], str, int], str] = {}
     for i in sorted(batch.errors):
         if status[i] not in (Status.FAILED, Status.CANCELLED):
             continue
         err = batch.errors[i]
-        detail = {"path": err.path} if isinstance(err, DecodeError) else {}
+        record_id = ids.record(i)
+        detail: dict[str, Any] = {"path": err.path} if isinstance(err, DecodeError) else {}
+        if not isinstance(err, DecodeError | RoutingError):
+            site = _site(err)
+            first = traced.get(site)
+            if first is None:
+                traced[site] = record_id
+                detail["exc_info"] = err
+            else:
+                detail["traceback_as"] = first
         log.error(
             "record failed",
-            record_id=ids.record(i),
+            record_id=record_id,
             error=f"{type(err).__name__}: {err}",
-            exc_info=err if not isinstance(err, DecodeError | RoutingError) else None,
             **detail,
         )
     log.info(

@@ -43,9 +43,8 @@ _ORDER: tuple[str, ...] = (
     "eventbridge",
 )
 
-_specs: tuple[SourceSpec[Any, Any], ...] | None = None
 #: specs of the modules imported so far, in detection order
-_loaded: list[SourceSpec[Any, Any]] = []
+_loaded: tuple[SourceSpec[Any, Any], ...] = ()
 #: how many modules of ``_ORDER`` are imported
 _modules_loaded = 0
 _by_kind: dict[str, SourceSpec[Any, Any]] = {}
@@ -56,26 +55,36 @@ def module(name: str) -> ModuleType:
     return importlib.import_module(f"lambent.sources.{name}")
 
 
-def _load_next() -> bool:
-    """Import the next source module in detection order; False when all are loaded."""
-    global _specs, _modules_loaded
+def _load_next() -> tuple[SourceSpec[Any, Any], ...]:
+    """Import the next source module in detection order; its specs (empty when all are in)."""
+    global _loaded, _modules_loaded
     if _modules_loaded >= len(_ORDER):
-        return False
-    for spec in module(_ORDER[_modules_loaded]).SPECS:
-        _loaded.append(spec)
+        return ()
+    new = tuple(module(_ORDER[_modules_loaded]).SPECS)
+    for spec in new:
         _by_kind.setdefault(spec.kind, spec)
+    _loaded += new
     _modules_loaded += 1
-    if _modules_loaded == len(_ORDER):
-        _specs = tuple(_loaded)
-    return True
+    return new
 
 
 def specs() -> tuple[SourceSpec[Any, Any], ...]:
     """Every source spec, in detection order (imports the source modules once)."""
-    while _specs is None and _load_next():
+    while _load_next():
         pass
-    assert _specs is not None
-    return _specs
+    return _loaded
+
+
+def _scan(
+    candidates: tuple[SourceSpec[Any, Any], ...], event: dict[str, Any]
+) -> SourceSpec[Any, Any] | None:
+    for spec in candidates:
+        required = spec.requires
+        if required is not None and required not in event:
+            continue
+        if spec.detect(event):
+            return spec
+    return None
 
 
 def spec_for(event: Any) -> SourceSpec[Any, Any] | None:
@@ -86,26 +95,10 @@ def spec_for(event: Any) -> SourceSpec[Any, Any] | None:
     """
     if not isinstance(event, dict):
         return None
-    if _specs is not None:
-        for spec in _specs:
-            required = spec.requires
-            if required is not None and required not in event:
-                continue
-            if spec.detect(event):
-                return spec
-        return None
-    i = 0
-    while True:
-        while i >= len(_loaded):
-            if not _load_next():
-                return None
-        spec = _loaded[i]
-        i += 1
-        required = spec.requires
-        if required is not None and required not in event:
-            continue
-        if spec.detect(event):
-            return spec
+    found = _scan(_loaded, event)
+    while found is None and _modules_loaded < len(_ORDER):
+        found = _scan(_load_next(), event)
+    return found
 
 
 def detect(event: Any) -> str:

@@ -76,6 +76,10 @@ class SourceSpec(Generic[EventT, ItemT]):
     #: whether the items of a decoded event can have order keys at all (``None``:
     #: always ask ``order_key``); lets SQS standard queues skip it per record
     ordered: Callable[[EventT], bool] | None = None
+    #: (event, item) Structs with only the fields the accessors above read, under the
+    #: same names: decoded instead of the full ones when no route asks for the item,
+    #: the event or the batch (much cheaper for large batches)
+    lean: tuple[type[Any], type[Any]] | None = None
     #: a top-level key every event of this source has; detection skips ``detect`` for
     #: events without it (one dict lookup instead of a call)
     requires: str | None = None

@@ -13,7 +13,8 @@ as they are; ``lambent.sources.s3.extract_s3`` unwraps S3 inside them.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+import operator
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -110,6 +111,24 @@ class SQSEvent(msgspec.Struct, rename="camel", frozen=True, gc=False):
         return bool(self.records) and self.records[0].is_fifo
 
 
+class _LeanAttributes(msgspec.Struct, rename="pascal", frozen=True, gc=False):
+    message_group_id: str | None = None
+
+
+class _LeanMessage(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    """What dispatch reads of a message (id, queue, group, body), under the same names as
+    :class:`SQSMessage`; decoded instead of it when no route asks for the message."""
+
+    message_id: str
+    body: str
+    event_source_arn: str = msgspec.field(default="", name="eventSourceARN")
+    attributes: _LeanAttributes = _LeanAttributes()
+
+
+class _LeanEvent(msgspec.Struct, frozen=True, gc=False):
+    records: tuple[_LeanMessage, ...] = msgspec.field(default=(), name="Records")
+
+
 def detect(event: Mapping[str, Any]) -> bool:
     """``Records[0].eventSource == "aws:sqs"`` (LAMBDA.md §6 row 2)."""
     return first_record_source(event, "aws:sqs")
@@ -127,8 +146,7 @@ def _route_key(event: SQSEvent, message: SQSMessage) -> Hashable:
     return message.event_source_arn
 
 
-def _payload(message: SQSMessage) -> str:
-    return message.body
+_payload: Callable[[SQSMessage], str] = operator.attrgetter("body")
 
 
 def _ordered(event: SQSEvent) -> bool:
@@ -158,6 +176,7 @@ SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
     order_key=_order_key,
     ordered=_ordered,
     response="batch",
+    lean=(_LeanEvent, _LeanMessage),
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)
