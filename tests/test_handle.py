@@ -558,3 +558,44 @@ def test_repeated_failures_carry_one_traceback(lambda_logs: Any) -> None:
     ]
     assert "exception" in failed[0] and "exception" in failed[1]
     assert "exception" not in failed[2] and failed[2]["traceback_as"] == ids[0]
+
+
+def test_s3_through_eventbridge_reaches_s3_handlers() -> None:
+    app = App()
+    seen: list[tuple[str, str, str]] = []
+
+    @app.s3("uploads", prefix="in/", events=["ObjectCreated:*"])
+    def on_upload(record: S3Record) -> None:
+        seen.append((record.bucket_name, record.key, record.event_name))
+
+    event = eventbridge_event(
+        {
+            "version": "0",
+            "bucket": {"name": "uploads"},
+            "object": {"key": "in/red flower.jpg", "size": 5, "etag": "abc", "sequencer": "01"},
+            "request-id": "R1",
+            "requester": "123456789012",
+            "reason": "PutObject",
+        },
+        source="aws.s3",
+        detail_type="Object Created",
+        resources=["arn:aws:s3:::uploads"],
+    )
+    assert app.handler(event, FakeContext()) is None
+    assert seen == [("uploads", "in/red flower.jpg", "ObjectCreated:Put")]
+
+
+def test_an_eventbridge_route_wins_over_the_s3_envelope() -> None:
+    app = App()
+    got: list[str] = []
+
+    @app.s3("uploads")
+    def on_upload(record: S3Record) -> None:
+        got.append("s3")
+
+    @app.eventbridge(source="aws.s3")
+    def on_event(event: EventBridgeEvent) -> None:
+        got.append("eventbridge")
+
+    app.handler(eventbridge_event({"bucket": {"name": "uploads"}}, source="aws.s3"), FakeContext())
+    assert got == ["eventbridge"]

@@ -67,12 +67,13 @@ class HandlerPlan:
         return f"{self.name}({inner})"
 
 
-def _qualname(fn: Callable[..., Any]) -> str:
+def qualname(fn: Callable[..., Any]) -> str:
     module = getattr(fn, "__module__", None) or "?"
     return f"{module}.{getattr(fn, '__qualname__', repr(fn))}"
 
 
-def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
+def hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    """Resolved annotations (``Annotated`` extras kept), closure variables included."""
     localns: dict[str, Any] = {}
     code = getattr(fn, "__code__", None)
     closure = getattr(fn, "__closure__", None)
@@ -83,12 +84,36 @@ def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
             except ValueError:
                 continue
     try:
-        return typing.get_type_hints(fn, localns=localns or None)
+        return typing.get_type_hints(fn, localns=localns or None, include_extras=True)
     except NameError as exc:
         raise ConfigurationError(
-            f"{_qualname(fn)}: cannot resolve the annotation {exc.name!r}; "
+            f"{qualname(fn)}: cannot resolve the annotation {exc.name!r}; "
             "define the types handlers use at module level"
         ) from None
+
+
+def signature_params(
+    fn: Callable[..., Any], where: str
+) -> tuple[str, list[tuple[inspect.Parameter, Any]]]:
+    """A handler's qualified name and its parameters with resolved annotations
+    (``inspect.Parameter.empty`` when absent); ``*args``/``**kwargs`` are left out and
+    positional-only parameters refused. Shared by every kind of route."""
+    if not callable(fn):
+        raise ConfigurationError(f"{where}: {fn!r} is not callable")
+    name = qualname(fn)
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"{where}: cannot read the signature of {name}: {exc}") from None
+    annotations = hints(fn)
+    out: list[tuple[inspect.Parameter, Any]] = []
+    for p in sig.parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if p.kind is p.POSITIONAL_ONLY:
+            raise ConfigurationError(f"{where}: {name}: positional-only parameter {p.name!r}")
+        out.append((p, annotations.get(p.name, inspect.Parameter.empty)))
+    return name, out
 
 
 def is_context_type(ann: Any) -> bool:
@@ -149,22 +174,10 @@ def resolve(
     state: bool = False,
 ) -> HandlerPlan:
     """Resolve ``fn``'s parameters for a route (``where`` names it in errors)."""
-    if not callable(fn):
-        raise ConfigurationError(f"{where}: {fn!r} is not callable")
-    name = _qualname(fn)
-    try:
-        sig = inspect.signature(fn)
-    except (TypeError, ValueError) as exc:
-        raise ConfigurationError(f"{where}: cannot read the signature of {name}: {exc}") from None
-    hints = _hints(fn)
+    name, signature = signature_params(fn, where)
     params: list[Param] = []
     payload: Param | None = None
-    for p in sig.parameters.values():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            continue
-        if p.kind is p.POSITIONAL_ONLY:
-            raise ConfigurationError(f"{where}: {name}: positional-only parameter {p.name!r}")
-        ann = hints.get(p.name, inspect.Parameter.empty)
+    for p, ann in signature:
         label = f"{where}: {name}, parameter {p.name!r}"
         param: Param
         if ann is inspect.Parameter.empty:

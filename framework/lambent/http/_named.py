@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from lambent._errors import ConfigurationError
-from lambent._inject import is_context_type, is_logger_type
-from lambent.http._params import MISSING, From, HttpParam, HttpPlan, hints, qualname
+from lambent._inject import is_context_type, is_logger_type, signature_params
+from lambent.http._params import MISSING, From, HttpParam, HttpPlan
 
 __all__ = ["build_named_args", "resolve_named"]
 
@@ -29,17 +29,9 @@ def resolve_named(
     name -> getter, for unannotated parameters or ones no type claims. Context and
     logger parameters work as everywhere.
     """
-    name = qualname(fn)
-    try:
-        sig = inspect.signature(fn)
-    except (TypeError, ValueError) as exc:
-        raise ConfigurationError(f"{where}: cannot read the signature of {name}: {exc}") from None
-    annotations = hints(fn)
+    name, signature = signature_params(fn, where)
     params: list[HttpParam] = []
-    for p in sig.parameters.values():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            continue
-        ann = annotations.get(p.name, MISSING)
+    for p, ann in signature:
         getter = next(
             (g for tp, g in by_type.items() if isinstance(ann, type) and issubclass(ann, tp)), None
         )

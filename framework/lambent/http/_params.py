@@ -29,7 +29,7 @@ from typing import Any
 import msgspec
 
 from lambent._errors import ConfigurationError
-from lambent._inject import is_context_type, is_logger_type
+from lambent._inject import is_context_type, is_logger_type, signature_params
 from lambent.http._request import Request
 from lambent.http._response import RequestValidationError
 
@@ -109,29 +109,6 @@ class HttpPlan:
         return f"{self.name}({', '.join(f'{p.name}: {p.source.value}' for p in self.params)})"
 
 
-def qualname(fn: Callable[..., Any]) -> str:
-    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
-
-
-def hints(fn: Callable[..., Any]) -> dict[str, Any]:
-    """Resolved annotations (with ``Annotated`` extras), closure variables included."""
-    localns: dict[str, Any] = {}
-    code, closure = getattr(fn, "__code__", None), getattr(fn, "__closure__", None)
-    if code is not None and closure:
-        for var, cell in zip(code.co_freevars, closure, strict=False):
-            try:
-                localns[var] = cell.cell_contents
-            except ValueError:
-                continue
-    try:
-        return typing.get_type_hints(fn, localns=localns or None, include_extras=True)
-    except NameError as exc:
-        raise ConfigurationError(
-            f"{qualname(fn)}: cannot resolve the annotation {exc.name!r}; "
-            "define the types handlers use at module level"
-        ) from None
-
-
 def is_scalar(ann: Any) -> bool:
     if ann in _SCALARS or ann is Any or (isinstance(ann, type) and issubclass(ann, enum.Enum)):
         return True
@@ -201,23 +178,12 @@ def resolve_http(
     event_types: tuple[type[Any], ...],
 ) -> HttpPlan:
     """Resolve ``fn``'s parameters for an HTTP route whose template has ``path_params``."""
-    if not callable(fn):
-        raise ConfigurationError(f"{where}: {fn!r} is not callable")
-    name = qualname(fn)
-    try:
-        sig = inspect.signature(fn)
-    except (TypeError, ValueError) as exc:
-        raise ConfigurationError(f"{where}: cannot read the signature of {name}: {exc}") from None
-    annotations = hints(fn)
+    name, signature = signature_params(fn, where)
     params: list[HttpParam] = []
     body: HttpParam | None = None
-    for p in sig.parameters.values():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            continue
-        if p.kind is p.POSITIONAL_ONLY:
-            raise ConfigurationError(f"{where}: {name}: positional-only parameter {p.name!r}")
+    for p, ann in signature:
         label = f"{where}: {name}, parameter {p.name!r}"
-        param = _resolve_one(p, annotations.get(p.name, MISSING), label, path_params, event_types)
+        param = _resolve_one(p, ann, label, path_params, event_types)
         if param.source is From.BODY:
             if body is not None:
                 raise ConfigurationError(
