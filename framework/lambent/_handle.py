@@ -375,7 +375,7 @@ async def handle_records(
 def render(spec: SourceSpec[Any, Any], event: Any, ev: Any, batch: Batch, ids: Ids) -> Any:
     mode = spec.response
     if mode == "batch":
-        response = batch_item_failures(batch, ids.wire)
+        response = batch_item_failures(batch, ids.wire, spec.kind)
         if getattr(ev, "window", None) is not None:
             state = batch.state if batch.state is not None else (getattr(ev, "state", None) or {})
             return {"state": state, **response}

@@ -49,14 +49,26 @@ class Transformed:
 
 
 def batch_item_failures(
-    batch: Batch, wire_id: Callable[[int], Any]
+    batch: Batch, wire_id: Callable[[int], Any], kind: str = "batch"
 ) -> dict[str, list[dict[str, Any]]]:
     """``{"batchItemFailures": [...]}``: every record not finished, in batch order.
 
     Streams checkpoint at the lowest reported sequence number; reporting every
     unfinished record keeps that checkpoint at or before each of them.
+
+    An empty or null ``itemIdentifier`` makes Lambda fail the whole batch (LAMBDA.md
+    §4.3), so a failed record without a usable identifier fails the invocation here,
+    loudly, instead of in a response that only looks partial.
     """
-    return {"batchItemFailures": [{"itemIdentifier": wire_id(i)} for i in batch.failed()]}
+    failures: list[dict[str, Any]] = []
+    for i in batch.failed():
+        identifier = wire_id(i)
+        if identifier is None or identifier == "":
+            raise BatchFailedError(
+                kind, [f"record {i} (no identifier to report it by)"]
+            ) from batch.errors.get(i)
+        failures.append({"itemIdentifier": identifier})
+    return {"batchItemFailures": failures}
 
 
 def raise_if_failed(kind: str, batch: Batch, record_id: Callable[[int], str]) -> None:

@@ -1,0 +1,275 @@
+"""Contract audit: the LAMBDA.md §0 checklist items that belong to dispatch and rendering.
+
+Each test states one rule of /work/shared/LAMBDA.md (section cited in the test) and
+fails against the wrong behaviour it guards against.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from lambent import App, BatchFailedError
+from lambent.sources.dynamodb import DynamoDBRecord
+from lambent.sources.kafka import KafkaRecord
+from lambent.sources.kinesis import KinesisRecord
+from lambent.sources.s3 import S3Record
+from lambent.sources.sqs import SQSMessage
+from lambent.testing import (
+    Change,
+    FakeContext,
+    dynamodb_event,
+    kafka_event,
+    kinesis_event,
+    mq_event,
+    s3_event,
+    sqs_event,
+    tumbling_window,
+)
+
+
+def _fail_on(bad: str) -> Any:
+    def handler(record: Any) -> None:
+        if bad in json.dumps(_payload(record)):
+            raise RuntimeError("injected failure")
+
+    return handler
+
+
+def _payload(record: Any) -> Any:
+    if isinstance(record, SQSMessage):
+        return record.body
+    if isinstance(record, KinesisRecord):
+        return record.data.decode()
+    if isinstance(record, DynamoDBRecord):
+        return record.new_image
+    if isinstance(record, KafkaRecord):
+        return record.value_bytes.decode() if record.value_bytes is not None else None
+    raise AssertionError(type(record))
+
+
+def _app_for(kind: str, bad: str = "never") -> App:
+    app = App()
+    handler = _fail_on(bad)
+    if kind == "sqs":
+
+        @app.sqs("orders")
+        def sqs(record: SQSMessage) -> None:
+            handler(record)
+    elif kind == "kinesis":
+
+        @app.kinesis("clicks")
+        def kinesis(record: KinesisRecord) -> None:
+            handler(record)
+    elif kind == "dynamodb":
+
+        @app.dynamodb("orders")
+        def dynamodb(record: DynamoDBRecord) -> None:
+            handler(record)
+    else:
+
+        @app.kafka("payments")
+        def kafka(record: KafkaRecord) -> None:
+            handler(record)
+
+    return app
+
+
+def _event_for(kind: str, values: list[str]) -> dict[str, Any]:
+    if kind == "sqs":
+        return sqs_event(*[{"v": v} for v in values], queue="orders")
+    if kind == "kinesis":
+        return kinesis_event(*[{"v": v} for v in values], stream="clicks")
+    if kind == "dynamodb":
+        return dynamodb_event(
+            *[Change.insert({"id": str(i), "v": v}) for i, v in enumerate(values)],
+            table="orders",
+        )
+    merged: dict[str, Any] = kafka_event({"v": values[0]}, topic="payments", offset=10)
+    for i, v in enumerate(values[1:], start=11):
+        more = kafka_event({"v": v}, topic="payments", offset=i)
+        for name, records in more["records"].items():
+            merged["records"].setdefault(name, []).extend(records)
+    return merged
+
+
+PARTIAL_KINDS = ["sqs", "kinesis", "dynamodb", "kafka"]
+
+
+# -- §4.2/§4.3: the batchItemFailures key is never dropped -----------------------------
+
+
+@pytest.mark.parametrize("kind", PARTIAL_KINDS)
+def test_full_success_still_carries_the_batch_item_failures_key(kind: str) -> None:
+    # LAMBDA.md §4.3: a response *without* the key is read as full success; lambent's
+    # success response must be the documented empty list, not {} / None / another key.
+    result = _app_for(kind).handler(_event_for(kind, ["a", "b"]), FakeContext())
+    assert result == {"batchItemFailures": []}
+
+
+@pytest.mark.parametrize("kind", PARTIAL_KINDS)
+def test_failures_use_the_exact_keys_and_non_empty_identifiers(kind: str) -> None:
+    # LAMBDA.md §4.2/§4.3: exactly {"batchItemFailures": [{"itemIdentifier": id}]}; a
+    # wrong inner key or an empty/null identifier would fail the whole batch.
+    event = _event_for(kind, ["a", "bad", "c"])
+    result = _app_for(kind, bad="bad").handler(event, FakeContext())
+    assert list(result) == ["batchItemFailures"]
+    assert result["batchItemFailures"], "a failed record must be reported"
+    for entry in result["batchItemFailures"]:
+        assert list(entry) == ["itemIdentifier"]
+        assert entry["itemIdentifier"] not in (None, "", {})
+
+
+@pytest.mark.parametrize(
+    ("kind", "blank"),
+    [
+        ("sqs", lambda r: r.__setitem__("messageId", "")),
+        ("kinesis", lambda r: r["kinesis"].__setitem__("sequenceNumber", "")),
+        ("dynamodb", lambda r: r["dynamodb"].__setitem__("SequenceNumber", "")),
+    ],
+)
+def test_a_failed_record_without_an_identifier_fails_the_invocation(kind: str, blank: Any) -> None:
+    # LAMBDA.md §4.3: an empty itemIdentifier fails the whole batch. lambent must never
+    # put "" into a response; it fails the invocation explicitly instead.
+    event = _event_for(kind, ["a", "bad"])
+    blank(event["Records"][1])
+    with pytest.raises(BatchFailedError):
+        _app_for(kind, bad="bad").handler(event, FakeContext())
+
+
+# -- §4.5: stream checkpoint at the lowest reported sequence number -------------------
+
+
+def test_stream_checkpoint_lowest_reported_sequence_is_the_first_failure() -> None:
+    # LAMBDA.md §4.5: Lambda resumes from the lowest reported sequence number (compared as
+    # integers) and redelivers everything after it, so that number must be the first
+    # record that did not succeed; no earlier record may be reported, none later missed.
+    event = kinesis_event(*[{"v": v} for v in ["a", "b", "bad", "d", "e"]], stream="clicks")
+    # sequence numbers of different lengths: lexical order would put "100" before "99"
+    for record, seq in zip(event["Records"], ["97", "98", "99", "100", "1000"], strict=True):
+        record["kinesis"]["sequenceNumber"] = seq
+    ran: list[str] = []
+    app = App()
+
+    @app.kinesis("clicks")
+    def handle(record: KinesisRecord) -> None:
+        ran.append(record.sequence_number)
+        if b"bad" in record.data:
+            raise RuntimeError("injected failure")
+
+    result = app.handler(event, FakeContext())
+    reported = [int(f["itemIdentifier"]) for f in result["batchItemFailures"]]
+    assert min(reported) == 99
+    # one partition key: nothing after the failure ran, all of it is reported
+    assert ran == ["97", "98", "99"]
+    assert sorted(reported) == [99, 100, 1000]
+
+
+# -- §4.4: SQS FIFO --------------------------------------------------------------------
+
+
+def test_fifo_strict_route_reports_the_failure_and_every_later_message() -> None:
+    # LAMBDA.md §4.4: AWS rule: stop at the first failure, report it and every message
+    # after it in the batch, whatever its group.
+    app = App()
+
+    @app.sqs("orders.fifo", strict_order=True)
+    def handle(record: SQSMessage) -> None:
+        if "bad" in record.body:
+            raise RuntimeError("injected failure")
+
+    event = sqs_event(
+        {"v": "a"}, {"v": "bad"}, {"v": "c"}, {"v": "d"},
+        queue="orders.fifo", group_id=["g1", "g1", "g2", "g1"],
+    )  # fmt: skip
+    ids = [r["messageId"] for r in event["Records"]]
+    result = app.handler(event, FakeContext())
+    assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == ids[1:]
+
+
+# -- §4.5: tumbling windows always answer with state ----------------------------------
+
+
+@pytest.mark.parametrize("outcome", ["none", "raise", "state"])
+def test_tumbling_window_response_always_has_state(outcome: str) -> None:
+    # LAMBDA.md §4.5: a window response without `state` counts as a failed invocation.
+    app = App()
+
+    @app.kinesis("clicks", window=True)
+    def aggregate(records: list[KinesisRecord], state: dict[str, int]) -> Any:
+        if outcome == "raise":
+            raise RuntimeError("injected failure")
+        if outcome == "none":
+            return None
+        return {"n": state.get("n", 0) + len(records)}
+
+    event = tumbling_window(kinesis_event({"v": 1}, stream="clicks"), state={"n": 4})
+    result = app.handler(event, FakeContext())
+    assert "state" in result and isinstance(result["state"], dict)
+    assert "batchItemFailures" in result
+    if outcome == "state":
+        assert result == {"state": {"n": 5}, "batchItemFailures": []}
+    elif outcome == "raise":
+        assert len(result["batchItemFailures"]) == 1
+
+
+# -- §4.6: Kafka and MQ ------------------------------------------------------------------
+
+
+def test_kafka_reports_object_identifiers_from_the_records_object() -> None:
+    # LAMBDA.md §4.6: Kafka's `records` is an object keyed "<topic>-<partition>"; failed
+    # records are reported by an object identifier (partition + offset), not a string.
+    event = _event_for("kafka", ["a", "bad"])
+    assert isinstance(event["records"], dict) and "Records" not in event
+    result = _app_for("kafka", bad="bad").handler(event, FakeContext())
+    assert result == {"batchItemFailures": [{"itemIdentifier": {"partition": "payments-0", "offset": 11}}]}
+
+
+@pytest.mark.parametrize("engine", ["activemq", "rabbitmq"])
+def test_mq_has_no_partial_batch_response(engine: str) -> None:
+    # LAMBDA.md §4.1/§4.6: Amazon MQ ignores batchItemFailures, so any failure must fail
+    # the invocation (whole batch retried), and success returns no batch response.
+    app = App()
+
+    @app.mq("orders")
+    def handle(body: dict[str, str]) -> None:
+        if body["v"] == "bad":
+            raise RuntimeError("injected failure")
+
+    ok = mq_event({"v": "a"}, {"v": "b"}, queue="orders", engine=engine)  # type: ignore[arg-type]
+    assert app.handler(ok, FakeContext()) is None
+    for bodies in ([{"v": "a"}, {"v": "bad"}], [{"v": "bad"}]):
+        bad = mq_event(*bodies, queue="orders", engine=engine)  # type: ignore[arg-type]
+        with pytest.raises(BatchFailedError):
+            app.handler(bad, FakeContext())
+
+
+# -- §5.3: S3 keys and the test event ------------------------------------------------------
+
+
+def test_s3_key_is_unquote_plus_decoded_and_test_event_is_harmless() -> None:
+    # LAMBDA.md §5.3: keys are form-URL-encoded ("+" is a space, "%2B" a plus); eventName
+    # has no "s3:" prefix; an s3:TestEvent without Records must not fail the function.
+    seen: list[tuple[str, str]] = []
+    app = App()
+
+    @app.s3("photos")
+    def handle(record: S3Record) -> None:
+        seen.append((record.key, record.event_name))
+
+    event = s3_event("red flower+1.jpg", bucket="photos")
+    assert event["Records"][0]["s3"]["object"]["key"] == "red+flower%2B1.jpg"
+    app.handler(event, FakeContext())
+    assert seen == [("red flower+1.jpg", "ObjectCreated:Put")]
+    test_event = {
+        "Service": "Amazon S3",
+        "Event": "s3:TestEvent",
+        "Time": "2024-01-01T00:00:00.000Z",
+        "Bucket": "photos",
+        "RequestId": "r",
+        "HostId": "h",
+    }
+    assert app.handler(test_event, FakeContext()) is None
+    assert seen == [("red flower+1.jpg", "ObjectCreated:Put")]
