@@ -510,3 +510,19 @@ def test_lean_decoding_only_when_no_route_needs_the_message() -> None:
     assert results[0] == {
         "batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]
     }
+
+
+def test_a_window_handler_must_return_a_dict_or_none() -> None:
+    app = App()
+
+    @app.kinesis("clicks", window=True)
+    def aggregate(records: list[KinesisRecord], state: dict[str, int]) -> Any:
+        return 5 if state.get("n") == 1 else None
+
+    bad = tumbling_window(kinesis_event({"id": 1}, stream="clicks"), state={"n": 1})
+    result = app.handler(bad, FakeContext())
+    assert result["state"] == {"n": 1}  # kept, and the record is retried
+    assert len(result["batchItemFailures"]) == 1
+
+    kept = tumbling_window(kinesis_event({"id": 1}, stream="clicks"), state={"n": 2})
+    assert app.handler(kept, FakeContext()) == {"state": {"n": 2}, "batchItemFailures": []}

@@ -7,11 +7,14 @@ fails against the wrong behaviour it guards against.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import pytest
 
 from lambent import App, BatchFailedError
+from lambent.sources import spec_for
 from lambent.sources.dynamodb import DynamoDBRecord
 from lambent.sources.kafka import KafkaRecord
 from lambent.sources.kinesis import KinesisRecord
@@ -20,11 +23,14 @@ from lambent.sources.sqs import SQSMessage
 from lambent.testing import (
     Change,
     FakeContext,
+    cloudwatch_logs_event,
+    decode_logs,
     dynamodb_event,
     kafka_event,
     kinesis_event,
     mq_event,
     s3_event,
+    sample_event,
     sqs_event,
     tumbling_window,
 )
@@ -224,7 +230,9 @@ def test_kafka_reports_object_identifiers_from_the_records_object() -> None:
     event = _event_for("kafka", ["a", "bad"])
     assert isinstance(event["records"], dict) and "Records" not in event
     result = _app_for("kafka", bad="bad").handler(event, FakeContext())
-    assert result == {"batchItemFailures": [{"itemIdentifier": {"partition": "payments-0", "offset": 11}}]}
+    assert result == {
+        "batchItemFailures": [{"itemIdentifier": {"partition": "payments-0", "offset": 11}}]
+    }
 
 
 @pytest.mark.parametrize("engine", ["activemq", "rabbitmq"])
@@ -273,3 +281,64 @@ def test_s3_key_is_unquote_plus_decoded_and_test_event_is_harmless() -> None:
     }
     assert app.handler(test_event, FakeContext()) is None
     assert seen == [("red flower+1.jpg", "ObjectCreated:Put")]
+
+
+# -- §5: timestamp units per source ------------------------------------------------------------
+
+_MOMENT = datetime(2024, 3, 1, 12, 30, 45, 123000, tzinfo=UTC)
+_MS = 1709296245123  # _MOMENT in epoch milliseconds
+
+
+def _first_item(event: dict[str, Any]) -> Any:
+    spec = spec_for(event)
+    assert spec is not None
+    return spec.items(msgspec.convert(event, spec.event_type))[0]
+
+
+@pytest.mark.parametrize(
+    ("kind", "patch", "read"),
+    [
+        # SQS: epoch ms as a *string*
+        ("sqs", lambda e: e["Records"][0]["attributes"].__setitem__("SentTimestamp", str(_MS)),
+         lambda i: i.sent_at),
+        # Kinesis: float epoch *seconds* with a millisecond fraction
+        ("kinesis-stream",
+         lambda e: e["Records"][0]["kinesis"].__setitem__("approximateArrivalTimestamp", _MS / 1000),
+         lambda i: i.arrived_at),
+        # Firehose: integer epoch ms
+        ("firehose",
+         lambda e: e["records"][0].__setitem__("approximateArrivalTimestamp", _MS),
+         lambda i: i.arrived_at),
+        # Kafka: integer epoch ms
+        ("kafka",
+         lambda e: next(iter(e["records"].values()))[0].__setitem__("timestamp", _MS),
+         lambda i: i.time),
+        # Amazon MQ: integer epoch ms
+        ("mq", lambda e: e["messages"][0].__setitem__("timestamp", _MS), lambda i: i.time),
+        # SNS, S3: ISO-8601 strings with milliseconds
+        ("sns", lambda e: e["Records"][0]["Sns"].__setitem__("Timestamp", "2024-03-01T12:30:45.123Z"),
+         lambda i: i.sns.sent_at),
+        ("s3", lambda e: e["Records"][0].__setitem__("eventTime", "2024-03-01T12:30:45.123Z"),
+         lambda i: i.event_at),
+    ],
+)  # fmt: skip
+def test_timestamps_are_read_in_each_sources_unit(kind: str, patch: Any, read: Any) -> None:
+    # LAMBDA.md §5 (table) / §0.10: the units differ per source; reading one in another's
+    # unit is off by a factor of 1000 (or fails on a string)
+    event = sample_event(kind)
+    patch(event)
+    assert read(_first_item(event)) == _MOMENT
+
+
+def test_second_resolution_timestamps() -> None:
+    # LAMBDA.md §5: DynamoDB ApproximateCreationDateTime is epoch seconds; CloudWatch Logs
+    # logEvents[].timestamp is epoch ms; EventBridge `time` is ISO without fraction
+    ddb = sample_event("dynamodb-stream")
+    ddb["Records"][0]["dynamodb"]["ApproximateCreationDateTime"] = _MS // 1000
+    assert _first_item(ddb).created_at == _MOMENT.replace(microsecond=0)
+    eb = sample_event("eventbridge")
+    eb["time"] = "2024-03-01T12:30:45Z"
+    assert _first_item(eb).timestamp == _MOMENT.replace(microsecond=0)
+    logs = cloudwatch_logs_event("m", at=_MOMENT)
+    assert decode_logs(logs)["logEvents"][0]["timestamp"] == _MS
+    assert _first_item(logs).time == _MOMENT

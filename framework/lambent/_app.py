@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from lambent import _matchers as m
 from lambent._errors import ConfigurationError
+from lambent._handle import handle
 from lambent._inject import Slot, resolve
 from lambent._routes import OnDecodeError, Route, RouteOptions, RouteTable
 from lambent._web import WebRoutes
@@ -117,8 +118,6 @@ class App(WebRoutes):
 
     async def dispatch(self, event: Any, context: Any = None) -> Any:
         """Handle one invocation: detect the source, route, run, and build the result."""
-        from lambent._handle import handle
-
         if self._stack is None:
             await self._start()
         return await handle(self, event, context)

@@ -130,7 +130,15 @@ async def run_whole_batches(
                 batch.errors[i] = DeadlineExceeded("cancelled at the deadline")
             continue
         if runner.route.options.window:
-            batch.state = result
+            if result is not None and not isinstance(result, dict):
+                error = TypeError(
+                    f"a tumbling-window handler must return the new state as a dict, "
+                    f"not {type(result).__name__}"
+                )
+                for i in mine:  # the old state is kept and the records are retried
+                    status[i], batch.errors[i] = Status.FAILED, error
+                continue
+            batch.state = result  # None keeps the carried state
             for i in mine:
                 status[i] = Status.SUCCEEDED
             continue

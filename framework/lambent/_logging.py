@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from contextvars import ContextVar, Token
 from typing import Any, Protocol, runtime_checkable
 
 
@@ -88,25 +89,72 @@ def in_lambda() -> bool:
     return "AWS_LAMBDA_FUNCTION_NAME" in os.environ
 
 
+def _structlog() -> Any:
+    """``structlog``, imported on first use (``import lambent`` must not import it)."""
+    global _structlog_module
+    if _structlog_module is None:
+        import structlog
+        import structlog.contextvars
+
+        _structlog_module = structlog
+    return _structlog_module
+
+
+_structlog_module: Any = None
+#: per logger name: (the Lambda JSON logger it was bound from, the bound logger)
+_json_loggers: dict[str, tuple[Any, Logger]] = {}
+#: per logger name: a structlog lazy proxy and its attributes when it was made
+_proxies: dict[str, tuple[Any, dict[str, Any]]] = {}
+
+
 def get_logger(name: str = "lambent") -> Logger:
-    """The logger lambent uses and injects (see the module docstring for which)."""
-    import structlog
+    """The logger lambent uses and injects (see the module docstring for which).
 
+    Called once per invocation, so what can be reused is: a bound structlog logger is
+    immutable, and a lazy proxy from ``structlog.get_logger`` reads the configuration
+    each time it is used, until ``cache_logger_on_first_use`` pins it to one (by setting
+    an attribute on it); a pinned proxy is replaced, as a fresh one was made per
+    invocation before, so a later ``structlog.configure`` still applies.
+    """
+    structlog = _structlog()
     if not structlog.is_configured() and in_lambda():
-        logger: Logger = _lambda_json_logger().bind(logger=name)
-        return logger
-    proxy: Logger = structlog.get_logger(name)
-    return proxy
+        base = _lambda_json_logger()
+        bound = _json_loggers.get(name)
+        if bound is None or bound[0] is not base:
+            bound = _json_loggers[name] = (base, base.bind(logger=name))
+        return bound[1]
+    entry = _proxies.get(name)
+    if entry is None or vars(entry[0]) != entry[1]:
+        proxy = structlog.get_logger(name)
+        entry = _proxies[name] = (proxy, dict(vars(proxy)))
+    logger: Logger = entry[0]
+    return logger
 
 
-def bind_invocation(values: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Bind per-invocation context; returns tokens for :func:`unbind_invocation`."""
-    import structlog
-
-    return structlog.contextvars.bind_contextvars(**values)
+#: structlog's context variable behind each key lambent binds (``structlog_<key>``)
+_context_vars: dict[str, ContextVar[Any]] = {}
 
 
-def unbind_invocation(tokens: Mapping[str, Any]) -> None:
-    import structlog
+def bind_invocation(values: Mapping[str, Any]) -> tuple[Token[Any], ...]:
+    """Bind per-invocation context; returns tokens for :func:`unbind_invocation`.
 
-    structlog.contextvars.reset_contextvars(**tokens)
+    The first binding of a key goes through ``structlog.contextvars.bind_contextvars``
+    (which owns the variables ``merge_contextvars`` reads); later ones set the variable
+    it made directly, skipping its per-call lookups.
+    """
+    tokens: list[Token[Any]] = []
+    for key, value in values.items():
+        var = _context_vars.get(key)
+        if var is None:
+            token = _structlog().contextvars.bind_contextvars(**{key: value})[key]
+            _context_vars[key] = token.var
+        else:
+            token = var.set(value)
+        tokens.append(token)
+    return tuple(tokens)
+
+
+def unbind_invocation(tokens: Sequence[Token[Any]]) -> None:
+    """Restore what :func:`bind_invocation` changed."""
+    for token in reversed(tokens):
+        token.var.reset(token)

@@ -11,7 +11,7 @@ table that forwards the decoded event to the web router.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from lambent._errors import ConfigurationError, RoutingError
@@ -131,11 +131,13 @@ class WebRoutes:
 
         return decorator
 
-    async def _web_dispatch(
+    def _web_dispatch(
         self, spec: SourceSpec[Any, Any], event: Any, context: Any, log: Logger
-    ) -> Any:
+    ) -> Awaitable[Any]:
+        """The web router's answer to ``event``, to await (one coroutine less per request)."""
         if self._http is None:
             raise RoutingError(
                 spec.kind, {"routes": "the app has no HTTP, WebSocket, authorizer or edge routes"}
             )
-        return await self._http.dispatch(spec, event, context, log)
+        result: Awaitable[Any] = self._http.dispatch(spec, event, context, log)
+        return result

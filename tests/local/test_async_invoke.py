@@ -29,7 +29,9 @@ def _policy(tmp_path: Path, **options: Any) -> AsyncPolicy:
 def _records(path: Path, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        lines = path.read_text().splitlines() if path.exists() else []
+        text = path.read_text() if path.exists() else ""
+        # only complete lines: the writer may be half-way through the next one
+        lines = text[: text.rfind("\n") + 1].splitlines()
         if len(lines) >= count:
             return [json.loads(line) for line in lines]
         time.sleep(0.02)

@@ -99,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(exc.code, exc.message)
     except (ConfigurationError, ImportError, ValueError) as exc:
         return _fail("ResourceNotFoundException", f"cannot load {args.app}: {exc}")
+    if not 0 <= args.max_retries <= 2:  # MaximumRetryAttempts (LAMBDA.md §2.1)
+        return _fail("InvalidParameterValueException", "--max-retries must be 0 to 2")
     if args.invocation_type == "DryRun":
         return 0
     policy = AsyncPolicy(max_retries=args.max_retries, retry_delays=delays)

@@ -87,6 +87,12 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+#: ``MaximumRetryAttempts`` and ``MaximumEventAgeInSeconds`` limits (LAMBDA.md §2.1)
+MAX_RETRIES = 2
+MIN_EVENT_AGE = 60
+MAX_EVENT_AGE = 21_600
+
+
 class _UsageError(Exception):
     pass
 
@@ -175,6 +181,13 @@ def _configs(args: argparse.Namespace) -> list[Any]:
             raise _UsageError(f"--concurrency for {name} must be at least 1")
         if policy.max_retries < 0 or args.time_scale < 0 or config.timeout <= 0:
             raise _UsageError(f"{name}: retries and --time-scale must be >= 0, --timeout > 0")
+        # PutFunctionEventInvokeConfig's ranges (LAMBDA.md §2.1); Lambda refuses others
+        if policy.max_retries > MAX_RETRIES:
+            raise _UsageError(f"{name}: --max-retries must be 0 to {MAX_RETRIES}")
+        if not MIN_EVENT_AGE <= policy.max_event_age <= MAX_EVENT_AGE:
+            raise _UsageError(
+                f"{name}: --max-event-age must be {MIN_EVENT_AGE} to {MAX_EVENT_AGE} seconds"
+            )
         configs.append(config)
     return configs
 

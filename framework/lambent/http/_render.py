@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambent.http._response import Response, encode_body, reason
+from lambent.http._response import JSON, Response, encode_body, json_text, reason
 
-__all__ = ["case_variants", "render_http"]
+__all__ = ["case_variants", "render_http", "render_value"]
 
 
 def _prepare(
@@ -114,3 +114,41 @@ def render_http(
     if source == "apigw-rest":
         return _rest(response, head)
     return _v2(response, head)
+
+
+def render_value(source: str, event: Any, value: Any) -> dict[str, Any]:
+    """``render_http(source, event, Response(value))`` for a plain handler result (not a
+    Response, not ``None``), built directly: one content type, no other header, no cookie."""
+    content_type: str | None
+    if type(value) is dict or type(value) is list:
+        text, is_b64, content_type = json_text(value), False, JSON
+    else:
+        text, is_b64, content_type = encode_body(value)
+        assert content_type is not None  # only a None body has none
+    if source == "apigw-rest":
+        return {
+            "statusCode": 200,
+            "headers": {"Content-Type": content_type},
+            "multiValueHeaders": {},
+            "body": text,
+            "isBase64Encoded": is_b64,
+        }
+    if source == "alb":
+        out: dict[str, Any] = {"statusCode": 200, "statusDescription": _OK}
+        if getattr(event, "multi_value", False):
+            out["multiValueHeaders"] = {"Content-Type": [content_type]}
+        else:
+            out["headers"] = {"Content-Type": content_type}
+        out["body"] = text
+        out["isBase64Encoded"] = is_b64
+        return out
+    return {
+        "statusCode": 200,
+        "headers": {"content-type": content_type},
+        "cookies": [],
+        "body": text,
+        "isBase64Encoded": is_b64,
+    }
+
+
+_OK = f"200 {reason(200)}"

@@ -5,6 +5,11 @@
 ``FunctionUrlRequest``, ``AlbRequest``): nothing but the method and path is computed
 unless a handler (or the router, for CORS and body limits) asks for it, and each part is
 computed once.
+
+The router may build it from a *lean* view of the raw event (method, path, body, request
+id: ``LeanRestRequest``, ``LeanHttpApiRequest``) and the raw event itself; the full Struct
+is then decoded the first time :attr:`Request.event` (or anything read from it: headers,
+query, cookies, ...) is asked for.
 """
 
 from __future__ import annotations
@@ -15,9 +20,11 @@ from typing import Any
 
 import msgspec
 
+from lambent._decode import as_decode_error
+from lambent._errors import EventDecodeError
 from lambent.sources._http import Headers, QueryParams, body_payload, decode_body
 
-__all__ = ["ENCODED_PATH_SOURCES", "Request", "path_is_encoded"]
+__all__ = ["ENCODED_PATH_SOURCES", "Request", "decode_http_event", "path_is_encoded"]
 
 #: sources that deliver the path still percent-encoded (HTTP APIs decode it)
 ENCODED_PATH_SOURCES = frozenset({"apigw-rest", "function-url", "alb"})
@@ -31,6 +38,15 @@ def path_is_encoded(source: str, event: Any) -> bool:
     if source == "apigw-rest":
         return getattr(event, "version", None) != "1.0"  # HTTP API payload 1.0 decodes
     return source in ENCODED_PATH_SOURCES
+
+
+def decode_http_event(kind: str, event_type: type[Any], raw: Any) -> Any:
+    """``raw`` (an HTTP-family event dict) as ``event_type``; EventDecodeError when it is not."""
+    try:
+        return msgspec.convert(raw, event_type)
+    except msgspec.ValidationError as exc:
+        err = as_decode_error(exc, None)
+        raise EventDecodeError(f"not a valid {kind} event: {err.reason}", path=err.path) from exc
 
 
 class Request:
@@ -51,7 +67,10 @@ class Request:
         route: str | None = None,
     ) -> None:
         self.source = source
-        self.event = event
+        self._event = event
+        #: the raw event while only a lean view of it is decoded (see :meth:`from_lean`)
+        self._raw: Any = None
+        self._event_type: type[Any] | None = None
         self.context = context
         self.method: str = event.method
         self.path: str = event.path or "/"
@@ -59,6 +78,26 @@ class Request:
         self.path_params: Mapping[str, str] = path_params or {}
         #: the matched template, e.g. ``/orders/{order_id}`` (``None`` before routing)
         self.route = route
+
+    @classmethod
+    def from_lean(
+        cls, source: str, view: Any, raw: Any, event_type: type[Any], context: Any = None
+    ) -> Request:
+        """A request over ``view``, a lean Struct of ``raw`` (method, path, body, request id);
+        the full ``event_type`` Struct is decoded from ``raw`` when first needed."""
+        request = cls(source, view, context)
+        request._raw = raw
+        request._event_type = event_type
+        return request
+
+    @property
+    def event(self) -> Any:
+        """The source's Struct (decoded now if the router decoded only a lean view; a raw
+        event that does not decode raises :class:`~lambent.EventDecodeError`)."""
+        if self._event_type is not None:
+            self._event = decode_http_event(self.source, self._event_type, self._raw)
+            self._raw = self._event_type = None
+        return self._event
 
     @cached_property
     def headers(self) -> Headers:
@@ -75,23 +114,23 @@ class Request:
     @property
     def raw_body(self) -> str | None:
         """The body as delivered (base64 text when :attr:`is_base64_encoded`)."""
-        return self.event.body  # type: ignore[no-any-return]
+        return self._event.body  # type: ignore[no-any-return]
 
     @property
     def is_base64_encoded(self) -> bool:
-        return bool(self.event.is_base64_encoded)
+        return bool(self._event.is_base64_encoded)
 
     @cached_property
     def body(self) -> bytes:
         """The decoded body (``b""`` when none)."""
-        return decode_body(self.event.body, self.event.is_base64_encoded)
+        return decode_body(self._event.body, self._event.is_base64_encoded)
 
     @property
     def payload(self) -> str | bytes:
         """What a declared body type decodes from: the text, or decoded bytes when base64."""
         if "body" in self.__dict__:
             return self.body
-        return body_payload(self.event.body, self.event.is_base64_encoded)
+        return body_payload(self._event.body, self._event.is_base64_encoded)
 
     @property
     def text(self) -> str:
@@ -104,10 +143,10 @@ class Request:
     @property
     def body_size(self) -> int:
         """The decoded body size in bytes, without decoding base64 (estimated from its length)."""
-        raw: str | None = self.event.body
+        raw: str | None = self._event.body
         if not raw:
             return 0
-        if self.event.is_base64_encoded:
+        if self._event.is_base64_encoded:
             return len(raw) * 3 // 4 - raw.count("=", -2)
         return len(raw) if raw.isascii() else len(raw.encode())
 
@@ -118,7 +157,7 @@ class Request:
     @property
     def request_id(self) -> str:
         """The source's request id (ALB: the trace id), else the Lambda request id."""
-        return self.event.request_id or getattr(self.context, "aws_request_id", "") or ""
+        return self._event.request_id or getattr(self.context, "aws_request_id", "") or ""
 
     @property
     def source_ip(self) -> str:

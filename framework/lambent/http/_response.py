@@ -31,6 +31,7 @@ __all__ = [
     "SetCookie",
     "encode_body",
     "error_response",
+    "json_text",
     "reason",
     "to_response",
 ]
@@ -157,6 +158,11 @@ def encode_body(body: Any) -> tuple[str, bool, str | None]:
     if isinstance(body, bytes | bytearray | memoryview):
         return base64.b64encode(body).decode("ascii"), True, BINARY
     return _json.encode(body).decode(), False, JSON
+
+
+def json_text(body: Any) -> str:
+    """``body`` encoded as JSON text."""
+    return _json.encode(body).decode()
 
 
 def to_response(value: Any) -> Response:

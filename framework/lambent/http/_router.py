@@ -1,43 +1,57 @@
 """The app's web router: HTTP routes for the four HTTP sources, WebSocket routes,
 authorizers and Lambda@Edge handlers, behind one ``dispatch``.
 
-Per HTTP request: decode the source Struct, match the path (static routes by dict lookup,
-templates by precompiled regex), pick the method (automatic ``HEAD`` from ``GET``,
-automatic ``OPTIONS`` and CORS preflights, ``405`` with ``Allow``), check the body size
-(``413``), build the arguments (``422`` on bad input), run the handler under the deadline
-(``504``), turn exceptions into answers (user exception handlers by type, else ``500``
-with the request id and nothing internal, logged with the traceback), add CORS headers,
-and render for the source.
+Per HTTP request: decode the source Struct (for REST, HTTP API and Function URLs a lean
+view, the whole Struct only when something needs more), match the path (static routes by
+dict lookup, templates by one precompiled regex per first segment), pick the method
+(automatic ``HEAD`` from ``GET``, automatic ``OPTIONS`` and CORS preflights, ``405`` with
+``Allow``), check the body size (``413``), build the arguments (``422`` on bad input), run
+the handler under the deadline (``504``), turn exceptions into answers (user exception
+handlers by type, else ``500`` with the request id and nothing internal, logged with the
+traceback), add CORS headers, and render for the source.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
-from lambent._decode import as_decode_error
-from lambent._errors import ConfigurationError, EventDecodeError
+from lambent._errors import ConfigurationError
 from lambent.http._authorizer import AuthorizerRoutes
 from lambent.http._cors import CORS
 from lambent.http._edge import EdgeRoutes
 from lambent.http._invoke import DeadlineExceeded, budget, call
-from lambent.http._params import HttpPlan, build_args, resolve_http
-from lambent.http._render import render_http
-from lambent.http._request import API_GATEWAY_SOURCES, Request, path_is_encoded
+from lambent.http._params import From, HttpPlan, build_args, resolve_http
+from lambent.http._render import render_http, render_value
+from lambent.http._request import (
+    API_GATEWAY_SOURCES,
+    Request,
+    decode_http_event,
+    path_is_encoded,
+)
 from lambent.http._response import HTTPException, Response, error_response, to_response
 from lambent.http._routing import RouteMap
 from lambent.http._websocket import WebSocketRoutes
 from lambent.sources.alb import AlbRequest
-from lambent.sources.apigw_http import HttpApiRequest
-from lambent.sources.apigw_rest import RestRequest
+from lambent.sources.apigw_http import HttpApiRequest, LeanHttpApiRequest
+from lambent.sources.apigw_rest import LeanRestRequest, RestRequest
 
 __all__ = ["HttpConfig", "HttpRoute", "HttpRouter"]
 
 _EVENT_TYPES = (RestRequest, HttpApiRequest, AlbRequest)
+#: the lean view decoded first for a source (the full Struct only when something needs it);
+#: ALB has none: its request id is a header
+_LEAN: dict[str, type[Any]] = {
+    "apigw-rest": LeanRestRequest,
+    "apigw-http": LeanHttpApiRequest,
+    "function-url": LeanHttpApiRequest,
+}
+#: handler results that are never awaitable (skips ``inspect.isawaitable``)
+_NEVER_AWAITABLE = frozenset({dict, list, str, bytes, int, float, bool, type(None), Response})
 ExceptionHandler = Callable[[Any, Exception], Any]
 
 
@@ -52,6 +66,10 @@ class HttpConfig:
     api_gateway_timeout: float = 29.0
 
 
+#: what a route's handler parameters can take without the source's full Struct
+_LEAN_SOURCES = frozenset({From.PATH, From.BODY, From.CONTEXT, From.LOGGER})
+
+
 @dataclass(frozen=True, slots=True)
 class HttpRoute:
     methods: tuple[str, ...]
@@ -59,6 +77,11 @@ class HttpRoute:
     plan: HttpPlan
     threaded: bool = False
     wants_logger: bool = False
+    #: a parameter reads more of the event than a lean view has (headers, query, the Struct)
+    needs_event: bool = True
+    #: the parameters are exactly the template's path parameters, as strings: the matched
+    #: parameters are the keyword arguments
+    path_only: bool = False
 
 
 class HttpRouter:
@@ -97,8 +120,15 @@ class HttpRouter:
         compiled = compile_path(path)
         where = f"route {'/'.join(methods)} {compiled.template}"
         plan = resolve_http(fn, where=where, path_params=compiled.params, event_types=_EVENT_TYPES)
-        wants_logger = any(p.source.value == "logger" for p in plan.params)
-        route = HttpRoute(methods, compiled.template, plan, threaded, wants_logger)
+        params = plan.params
+        wants_logger = any(p.source is From.LOGGER for p in params)
+        needs_event = any(p.source not in _LEAN_SOURCES for p in params)
+        path_only = len(params) == len(compiled.params) and all(
+            p.source is From.PATH and p.convert is None for p in params
+        )
+        route = HttpRoute(
+            methods, compiled.template, plan, threaded, wants_logger, needs_event, path_only
+        )
         self.routes.add(methods, path, route)
 
     def add_websocket(
@@ -154,49 +184,85 @@ class HttpRouter:
         )
         return budget(context, self.app.deadline_margin, limit)
 
-    async def dispatch(self, spec: Any, event: Any, context: Any, log: Any) -> Any:
-        """The Lambda result for one HTTP-family event (``event``: raw dict or decoded Struct)."""
+    def dispatch(self, spec: Any, event: Any, context: Any, log: Any) -> Awaitable[Any]:
+        """The Lambda result for one HTTP-family event (``event``: raw dict or decoded Struct),
+        to await (one coroutine less per request than an ``async def``).
+
+        A REST, HTTP API or Function URL request is decoded into its lean view here and into
+        the full Struct only when something reads more (CORS, a route's parameters, an
+        exception handler, the handler itself through ``request.event``); an event that does
+        not decode raises EventDecodeError at that point, before any user code runs, as it
+        does here for the other sources."""
         kind: str = spec.kind
         if isinstance(event, dict):
-            try:
-                decoded = msgspec.convert(event, spec.event_type)
-            except msgspec.ValidationError as exc:
-                err = as_decode_error(exc, None)
-                raise EventDecodeError(
-                    f"not a valid {kind} event: {err.reason}", path=err.path
-                ) from exc
+            lean = _LEAN.get(kind)
+            if lean is not None:
+                try:
+                    view = msgspec.convert(event, lean)
+                except msgspec.ValidationError:
+                    pass  # the full Struct does not decode either: say why below
+                else:
+                    request = Request.from_lean(kind, view, event, spec.event_type, context)
+                    return self._answer(request, context, log)
+            decoded = decode_http_event(kind, spec.event_type, event)
         else:
             decoded = event
         if kind == "apigw-websocket":
-            return await self.websockets.dispatch(
-                decoded, context, log, self._seconds(kind, context)
-            )
+            return self.websockets.dispatch(decoded, context, log, self._seconds(kind, context))
         if kind == "apigw-authorizer":
-            return await self.authorizers.dispatch(
-                decoded, context, log, self._seconds(kind, context)
-            )
+            return self.authorizers.dispatch(decoded, context, log, self._seconds(kind, context))
         if kind == "cloudfront":
             record = decoded.records[0] if hasattr(decoded, "records") else decoded
-            return await self.edges.dispatch(record, context, log, self._seconds(kind, context))
-        return await self.handle(kind, decoded, context, log)
+            return self.edges.dispatch(record, context, log, self._seconds(kind, context))
+        return self._answer(Request(kind, decoded, context), context, log)
 
     async def handle(self, kind: str, event: Any, context: Any, log: Any) -> dict[str, Any]:
-        request = Request(kind, event, context)
-        try:
-            response = await self._respond(request, event, context, log)
-        except Exception as exc:
-            response = await self._on_error(request, exc, log)
+        """The Lambda result for a decoded request Struct of source ``kind``."""
+        return await self._answer(Request(kind, event, context), context, log)
+
+    async def _answer(self, request: Request, context: Any, log: Any) -> dict[str, Any]:
         cors = self.config.cors
+        if cors is not None:
+            request.event  # CORS reads the headers: decode the whole event first  # noqa: B018
+        try:
+            found = self._find(request)
+        except Exception as exc:
+            found = await self._on_error(request, exc, log)
+        if isinstance(found, Response):
+            response = found
+        else:
+            if found.needs_event:
+                request.event  # noqa: B018 - a bad event fails the invocation before the handler
+            try:
+                result = self._run(found, request, context, log)
+                if type(result) not in _NEVER_AWAITABLE and inspect.isawaitable(result):
+                    result = await result
+            except Exception as exc:
+                response = await self._on_error(request, exc, log)
+            else:
+                if (
+                    cors is None
+                    and result is not None
+                    and not isinstance(result, Response)
+                    and request.method != "HEAD"
+                ):
+                    # what render_http gives for to_response(result), without the Response
+                    return render_value(request.source, request._event, result)
+                response = to_response(result)
         if cors is not None:
             origin = request.headers.get("origin")
             if origin is not None and "access-control-allow-origin" not in response.headers:
                 cors.apply(response, origin)
-        return render_http(kind, event, response, head=request.method == "HEAD")
+        return render_http(request.source, request._event, response, head=request.method == "HEAD")
 
-    async def _respond(self, request: Request, event: Any, context: Any, log: Any) -> Response:
-        kind = request.source
+    def _find(self, request: Request) -> HttpRoute | Response:
+        """The route for ``request`` (its path parameters and template set on it), or the
+        answer itself (automatic ``OPTIONS``, CORS preflight); raises HTTPException for
+        404, 405 and 413."""
         method = request.method
-        found = self.routes.match(request.path, encoded=path_is_encoded(kind, event))
+        found = self.routes.match(
+            request.path, encoded=path_is_encoded(request.source, request._event)
+        )
         if found is None:
             raise HTTPException(404, f"no route for {method} {request.path}")
         endpoint, params = found
@@ -220,16 +286,28 @@ class HttpRouter:
                     headers={"Allow": endpoint.allow},
                 )
         limit = self.config.max_body_size
-        if limit is not None and event.body and request.body_size > limit:
+        if limit is not None and request.raw_body and request.body_size > limit:
             raise HTTPException(
                 413, f"the request body is {request.body_size} bytes, over the {limit}-byte limit"
             )
-        route_log = log.bind(route=route.template) if route.wants_logger else log
-        kw = build_args(route.plan, request, event, context, route_log)
-        result = await call(
-            route.plan, kw, threaded=route.threaded, seconds=self._seconds(kind, context)
-        )
-        return to_response(result)
+        return route
+
+    def _run(self, route: HttpRoute, request: Request, context: Any, log: Any) -> Any:
+        """Call the handler: a plain one inline, its result returned (to await if it is
+        awaitable); an ``async`` or threaded one through :func:`call` (a coroutine)."""
+        plan = route.plan
+        if route.path_only:
+            kw = dict(request.path_params)
+        else:
+            route_log = log.bind(route=route.template) if route.wants_logger else log
+            # a route taking the source's Struct has it decoded already (``needs_event``)
+            kw = build_args(plan, request, request._event, context, route_log)
+        seconds = self._seconds(request.source, context)
+        if plan.is_async or route.threaded:
+            return call(plan, kw, threaded=route.threaded, seconds=seconds)
+        if seconds is not None and seconds <= 0:
+            raise DeadlineExceeded("no time left before the deadline")
+        return plan.fn(**kw)
 
     def _exception_handler(self, exc_type: type[BaseException]) -> ExceptionHandler | None:
         try:
@@ -249,6 +327,7 @@ class HttpRouter:
     async def _on_error(self, request: Request, exc: Exception, log: Any) -> Response:
         handler = self._exception_handler(type(exc)) if self._exception_handlers else None
         if handler is not None:
+            request.event  # noqa: B018 - the handler gets the request: decode the whole event
             try:
                 result = handler(request, exc)
                 if inspect.isawaitable(result):

@@ -111,6 +111,48 @@ class Endpoint(Generic[R]):
     allow: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Bucket(Generic[R]):
+    """Dynamic endpoints tried in order, as one regex: an alternation of their templates'
+    patterns, each alternative a group (which one matched is ``match.lastindex``) holding
+    the template's parameters as unnamed groups. Python's ``re`` tries the alternatives
+    left to right, so the first endpoint that matches wins, as in a loop over them."""
+
+    regex: re.Pattern[str]
+    #: group index of an alternative -> its endpoint, and each parameter's group index
+    by_group: dict[int, tuple[Endpoint[R], tuple[tuple[str, int], ...]]]
+
+    @classmethod
+    def of(cls, endpoints: tuple[Endpoint[R], ...]) -> _Bucket[R]:
+        alternatives: list[str] = []
+        by_group: dict[int, tuple[Endpoint[R], tuple[tuple[str, int], ...]]] = {}
+        group = 1
+        for endpoint in endpoints:
+            compiled = endpoint.path
+            assert compiled.regex is not None
+            pattern = compiled.regex.pattern.removeprefix("^")
+            for name in compiled.params:
+                # a template's literal text is escaped, so "(?P<" only opens a parameter
+                pattern = pattern.replace(f"(?P<{name}>", "(", 1)
+            alternatives.append(f"({pattern})")
+            params = tuple((name, group + 1 + i) for i, name in enumerate(compiled.params))
+            by_group[group] = (endpoint, params)
+            group += 1 + len(params)
+        return cls(re.compile("^(?:" + "|".join(alternatives) + ")"), by_group)
+
+    def match(self, target: str) -> tuple[Endpoint[R], dict[str, str]] | None:
+        found = self.regex.match(target)
+        if found is None:
+            return None
+        group = found.lastindex
+        assert group is not None
+        endpoint, groups = self.by_group[group]
+        params: dict[str, str] = {}
+        for name, index in groups:
+            params[name] = found[index]
+        return endpoint, params
+
+
 @dataclass(slots=True)
 class RouteMap(Generic[R]):
     """Templates -> methods -> routes; built at registration, read-only once frozen."""
@@ -123,6 +165,9 @@ class RouteMap(Generic[R]):
     _by_first: dict[str, tuple[Endpoint[R], ...]] = field(default_factory=dict)
     #: the endpoints whose first segment is a parameter (for any other first segment)
     _any_first: tuple[Endpoint[R], ...] = ()
+    #: ``_by_first`` and ``_any_first`` as one regex each
+    _buckets: dict[str, _Bucket[R]] = field(default_factory=dict)
+    _any_bucket: _Bucket[R] | None = None
     _frozen: bool = False
 
     def add(self, methods: tuple[str, ...], template: str, route: R) -> PathTemplate:
@@ -144,6 +189,8 @@ class RouteMap(Generic[R]):
     def _frozen_view_stale(self) -> None:
         self._static = {}
         self._dynamic = ()
+        self._buckets = {}
+        self._any_bucket = None
 
     def freeze(self) -> None:
         self._build()
@@ -167,6 +214,8 @@ class RouteMap(Generic[R]):
             first: tuple(e for e, f in zip(dynamic, firsts, strict=True) if f in (first, None))
             for first in {f for f in firsts if f is not None}
         }
+        self._buckets = {first: _Bucket.of(group) for first, group in self._by_first.items()}
+        self._any_bucket = _Bucket.of(self._any_first) if self._any_first else None
 
     def endpoints(self) -> list[Endpoint[R]]:
         if not self._frozen and not (self._static or self._dynamic):
@@ -177,21 +226,19 @@ class RouteMap(Generic[R]):
         """The endpoint for ``path`` and its decoded parameters, or None."""
         if not self._frozen and not (self._static or self._dynamic) and self._building:
             self._build()
-        target, unquote_params = normalise(path, encoded)
+        if path and path[-1] != "/" and not (encoded and "%" in path):
+            target, unquote_params = path, False  # what normalise() returns for it
+        else:
+            target, unquote_params = normalise(path, encoded)
         endpoint = self._static.get(target)
         if endpoint is not None:
             return endpoint, {}
-        first = target[1:].partition("/")[0]
-        for endpoint in self._by_first.get(first, self._any_first):
-            regex = endpoint.path.regex
-            assert regex is not None
-            found = regex.match(target)
-            if found is not None:
-                params = found.groupdict()
-                if unquote_params:
-                    params = {k: unquote(v) if "%" in v else v for k, v in params.items()}
-                return endpoint, params
-        return None
+        bucket = self._buckets.get(target[1:].partition("/")[0], self._any_bucket)
+        found = None if bucket is None else bucket.match(target)
+        if found is not None and unquote_params:
+            params = {k: unquote(v) if "%" in v else v for k, v in found[1].items()}
+            return found[0], params
+        return found
 
 
 def _first_literal(template: str) -> str | None:

@@ -38,6 +38,7 @@ __all__ = [
     "HttpInfo",
     "HttpJwtAuthorizer",
     "HttpRequestContext",
+    "LeanHttpApiRequest",
     "detect",
     "is_v2_request",
 ]
@@ -172,6 +173,46 @@ class HttpApiRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
     @property
     def timestamp(self) -> datetime | None:
         return self.request_context.timestamp
+
+
+class LeanHttpInfo(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """The part of ``requestContext.http`` a :class:`LeanHttpApiRequest` reads."""
+
+    method: str = ""
+    path: str = ""
+
+
+class LeanHttpContext(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """The part of ``requestContext`` a :class:`LeanHttpApiRequest` reads."""
+
+    request_id: str = ""
+    http: LeanHttpInfo = msgspec.field(default_factory=LeanHttpInfo)
+
+
+class LeanHttpApiRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """What the HTTP router reads of every payload-2.0 request (HTTP APIs, Function URLs).
+
+    The fields of :class:`HttpApiRequest` under the same names, types and defaults, so a
+    raw event that decodes into the full Struct decodes into this one alike; the full
+    Struct is built from the raw event when something asks for more (headers, query, ...).
+    """
+
+    raw_path: str = ""
+    request_context: LeanHttpContext = msgspec.field(default_factory=LeanHttpContext)
+    body: str | None = None
+    is_base64_encoded: bool = False
+
+    @property
+    def method(self) -> str:
+        return self.request_context.http.method.upper()
+
+    @property
+    def path(self) -> str:
+        return self.raw_path or self.request_context.http.path
+
+    @property
+    def request_id(self) -> str:
+        return self.request_context.request_id
 
 
 def is_v2_request(event: Mapping[str, Any]) -> bool:

@@ -26,7 +26,14 @@ from lambent.sources._http import (
     parse_cookies,
 )
 
-__all__ = ["SPECS", "RestIdentity", "RestRequest", "RestRequestContext", "detect"]
+__all__ = [
+    "SPECS",
+    "LeanRestRequest",
+    "RestIdentity",
+    "RestRequest",
+    "RestRequestContext",
+    "detect",
+]
 
 
 class RestIdentity(msgspec.Struct, frozen=True, gc=False, rename="camel"):
@@ -148,6 +155,36 @@ class RestRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
     def is_http_api(self) -> bool:
         """True for an HTTP API payload-1.0 request, False for a REST API one."""
         return self.version == "1.0"
+
+
+class LeanRestContext(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """The part of ``requestContext`` a :class:`LeanRestRequest` reads."""
+
+    request_id: str = ""
+
+
+class LeanRestRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """What the HTTP router reads of every REST request, decoded without the rest.
+
+    The fields of :class:`RestRequest` under the same names, types and defaults, so a
+    raw event that decodes into the full Struct decodes into this one alike; the full
+    Struct is built from the raw event when something asks for more (headers, query, ...).
+    """
+
+    path: str = ""
+    http_method: str = ""
+    version: str | None = None
+    request_context: LeanRestContext = msgspec.field(default_factory=LeanRestContext)
+    body: str | None = None
+    is_base64_encoded: bool = False
+
+    @property
+    def method(self) -> str:
+        return self.http_method.upper()
+
+    @property
+    def request_id(self) -> str:
+        return self.request_context.request_id
 
 
 def detect(event: Mapping[str, Any]) -> bool:
