@@ -168,6 +168,6 @@ def chart(rows: Sequence[Row], path: Path) -> str | None:
             ax.text(v, y, f" {v:.2f}x", va="center", fontsize=7)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path.name
