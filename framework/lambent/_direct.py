@@ -17,7 +17,7 @@ from lambent._dispatch import Batch, DeadlineExceeded, Runner, Status, run_batch
 from lambent._errors import ConfigurationError, RoutingError
 from lambent._inject import resolve
 from lambent._logging import Logger
-from lambent._routes import Route, RouteOptions
+from lambent._routes import Route, RouteOptions, RouteTable
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 def add_invoke_route(
-    app: App, fn: Callable[..., Any], name: str | None, field: str, threaded: bool
+    routes: RouteTable, fn: Callable[..., Any], name: str | None, field: str, threaded: bool
 ) -> Route:
     where = "invoke route" + (f" ({field}={name!r})" if name is not None else " (by payload type)")
     plan = resolve(fn, where=where, item_type=None, event_type=None, payload_format="python")
@@ -47,7 +47,7 @@ def add_invoke_route(
         plan=plan,
         options=RouteOptions(threaded=threaded),
     )
-    return app.routes.add(route)
+    return routes.add(route)
 
 
 def _choose(app: App, event: Any) -> Route:

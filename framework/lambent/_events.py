@@ -1,0 +1,115 @@
+"""Decoding an event into its Structs: the whole event at once, or record by record.
+
+A batch decodes in one ``msgspec.convert``. When that fails, the envelope and each
+record are decoded on their own, so that a record that does not decode fails alone,
+reported by the identifier read from its raw form. A record without a readable
+identifier cannot be reported: then the event fails as a whole, and nothing is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from lambent._decode import as_decode_error
+from lambent._dispatch import Batch
+from lambent._errors import DecodeError, EventDecodeError
+from lambent.sources._base import SourceSpec
+
+#: where the identifier of a raw record sits, for records that do not decode
+_RAW_ID_PATHS: dict[str, tuple[str, ...]] = {
+    "sqs": ("messageId",),
+    "kinesis-stream": ("kinesis", "sequenceNumber"),
+    "dynamodb-stream": ("dynamodb", "SequenceNumber"),
+    "firehose": ("recordId",),
+    "mq": ("messageID",),
+    "sns": ("Sns", "MessageId"),
+}
+
+
+def _raw_wire_id(kind: str, raw: Any) -> Any:
+    """Kafka reports records by topic-partition and offset, readable from the raw record."""
+    if kind != "kafka" or not isinstance(raw, Mapping):
+        return None
+    topic, partition, offset = raw.get("topic"), raw.get("partition"), raw.get("offset")
+    if not isinstance(topic, str) or not isinstance(partition, int) or not isinstance(offset, int):
+        return None
+    return {"partition": f"{topic}-{partition}", "offset": offset}
+
+
+def _raw_id(kind: str, raw: Any) -> str | None:
+    wire = _raw_wire_id(kind, raw)
+    if wire is not None:
+        return f"{wire['partition']}:{wire['offset']}"
+    value: Any = raw
+    for part in _RAW_ID_PATHS.get(kind, ()):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value if isinstance(value, str) and value and value is not raw else None
+
+
+def _event_error(spec: SourceSpec[Any, Any], exc: Exception, prefix: str = "$") -> EventDecodeError:
+    err = as_decode_error(exc, None)
+    return EventDecodeError(
+        f"not a valid {spec.kind} event: {err.reason}", path=prefix + err.path[1:]
+    )
+
+
+def decode_event(
+    spec: SourceSpec[Any, Any], event: Any, *, lean: bool = False
+) -> tuple[Any, Batch]:
+    """The event Struct and a batch of its items; undecodable records fail alone.
+
+    ``lean``: decode the spec's lean Structs (the handlers need none of the rest).
+    """
+    event_type, item_type = spec.lean if lean and spec.lean else (spec.event_type, spec.item_type)
+    try:
+        ev = msgspec.convert(event, event_type)
+        return ev, Batch(list(spec.items(ev)))
+    except msgspec.ValidationError as exc:
+        if spec.raw_items is None:
+            raise _event_error(spec, exc) from exc
+        whole = exc
+    shell = {
+        k: (
+            []
+            if isinstance(v, list)
+            else {}
+            if isinstance(v, Mapping) and all(isinstance(x, list) for x in v.values())
+            else v
+        )
+        for k, v in event.items()
+    }
+    try:
+        ev = msgspec.convert(shell, event_type)
+    except msgspec.ValidationError as exc:
+        raise _event_error(spec, exc) from whole
+    raw_items = spec.raw_items(event)
+    items: list[Any] = []
+    failures: list[tuple[int, str, Any, DecodeError]] = []
+    for i, raw in enumerate(raw_items):
+        try:
+            items.append(msgspec.convert(raw, item_type))
+        except msgspec.ValidationError as exc:
+            record_id = _raw_id(spec.kind, raw)
+            if record_id is None:
+                err = as_decode_error(exc, None)
+                raise EventDecodeError(
+                    f"record {i} of this {spec.kind} event does not decode and has no identifier "
+                    f"to report it by: {err.reason}",
+                    path=f"$[{i}]" + err.path[1:],
+                ) from exc
+            items.append(None)
+            failures.append(
+                (i, record_id, _raw_wire_id(spec.kind, raw), as_decode_error(exc, record_id))
+            )
+    batch = Batch(items)
+    for i, record_id, wire, error in failures:
+        batch.fail(i, error)
+        batch.ids[i] = record_id
+        if wire is not None:
+            batch.wire_ids[i] = wire
+    return ev, batch
