@@ -1,0 +1,52 @@
+"""Checked by mypy --strict in tests/test_typing.py: the public API keeps handler types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any, assert_type
+
+import msgspec
+
+from lambent import App, Dropped, DroppedType, LambdaContext, Logger, Response, Transformed
+from lambent.sources.sqs import SQSMessage
+from lambent.testing import FakeContext, TestClient, sqs_event
+
+
+class Order(msgspec.Struct):
+    id: int
+
+
+app = App(concurrency=10, deadline_margin=0.5)
+
+
+@app.sqs("orders")
+async def on_order(order: Order, message: SQSMessage, context: LambdaContext, log: Logger) -> None:
+    log.info("order", id=order.id, queue=message.queue_name, request=context.aws_request_id)
+
+
+@app.firehose("deliveries")
+def transform(order: Order) -> Transformed | DroppedType:
+    return Dropped if order.id < 0 else Transformed({"id": order.id}, {"day": "mon"})
+
+
+@app.get("/orders/{order_id}")
+def get_order(order_id: int) -> Response:
+    return Response({"id": order_id}, status=200)
+
+
+# decorators return the function unchanged, so its type survives ...
+keeps_async: Callable[[Order, SQSMessage, LambdaContext, Logger], Coroutine[Any, Any, None]] = (
+    on_order
+)
+keeps_sync: Callable[[Order], Transformed | DroppedType] = transform
+keeps_http: Callable[[int], Response] = get_order
+# ... and is not Any: a wrong assignment is an error (strict mode flags unneeded ignores)
+wrong: Callable[[str], None] = get_order  # type: ignore[assignment]
+
+result = app.handler(sqs_event({"id": 1}, queue="orders"), FakeContext())
+assert_type(result, Any)
+assert_type(TestClient(app).get("/orders/1").status, int)
+
+
+async def in_async_code() -> None:
+    assert_type(await app.dispatch({}, FakeContext()), Any)
