@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -110,7 +110,42 @@ class HttpRequestContext(msgspec.Struct, frozen=True, gc=False, rename="camel"):
         return None if self.time_epoch is None else epoch_ms(self.time_epoch)
 
 
-class HttpApiRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+class _HttpInfo(Protocol):
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+
+
+class _V2Context(Protocol):
+    @property
+    def http(self) -> _HttpInfo: ...
+    @property
+    def request_id(self) -> str: ...
+
+
+class _V2Accessors:
+    """``method``, ``path`` and ``request_id`` of a payload-2.0 request, shared by the full
+    and the lean Structs (both have ``raw_path`` and ``request_context.http``)."""
+
+    __slots__ = ()
+    raw_path: str
+    request_context: _V2Context
+
+    @property
+    def method(self) -> str:
+        return self.request_context.http.method.upper()
+
+    @property
+    def path(self) -> str:
+        return self.raw_path or self.request_context.http.path
+
+    @property
+    def request_id(self) -> str:
+        return self.request_context.request_id
+
+
+class HttpApiRequest(_V2Accessors, msgspec.Struct, frozen=True, gc=False, rename="camel"):
     """An HTTP API payload-2.0 request. The event and the item."""
 
     version: str = "2.0"
@@ -129,14 +164,6 @@ class HttpApiRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
     request_context: HttpRequestContext = msgspec.field(default_factory=HttpRequestContext)
     body: str | None = None
     is_base64_encoded: bool = False
-
-    @property
-    def method(self) -> str:
-        return self.request_context.http.method.upper()
-
-    @property
-    def path(self) -> str:
-        return self.raw_path or self.request_context.http.path
 
     @property
     def headers(self) -> Headers:
@@ -167,10 +194,6 @@ class HttpApiRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
         return self.request_context.http.source_ip or ""
 
     @property
-    def request_id(self) -> str:
-        return self.request_context.request_id
-
-    @property
     def timestamp(self) -> datetime | None:
         return self.request_context.timestamp
 
@@ -189,7 +212,7 @@ class LeanHttpContext(msgspec.Struct, frozen=True, gc=False, rename="camel"):
     http: LeanHttpInfo = msgspec.field(default_factory=LeanHttpInfo)
 
 
-class LeanHttpApiRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+class LeanHttpApiRequest(_V2Accessors, msgspec.Struct, frozen=True, gc=False, rename="camel"):
     """What the HTTP router reads of every payload-2.0 request (HTTP APIs, Function URLs).
 
     The fields of :class:`HttpApiRequest` under the same names, types and defaults, so a
@@ -201,18 +224,6 @@ class LeanHttpApiRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
     request_context: LeanHttpContext = msgspec.field(default_factory=LeanHttpContext)
     body: str | None = None
     is_base64_encoded: bool = False
-
-    @property
-    def method(self) -> str:
-        return self.request_context.http.method.upper()
-
-    @property
-    def path(self) -> str:
-        return self.raw_path or self.request_context.http.path
-
-    @property
-    def request_id(self) -> str:
-        return self.request_context.request_id
 
 
 def is_v2_request(event: Mapping[str, Any]) -> bool:
