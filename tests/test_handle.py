@@ -15,6 +15,7 @@ from lambent import (
     BatchFailedError,
     DecodeError,
     EventDecodeError,
+    HandlerError,
     LambdaContext,
     Logger,
     RoutingError,
@@ -599,3 +600,29 @@ def test_an_eventbridge_route_wins_over_the_s3_envelope() -> None:
 
     app.handler(eventbridge_event({"bucket": {"name": "uploads"}}, source="aws.s3"), FakeContext())
     assert got == ["eventbridge"]
+
+
+class Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no text for you")
+
+
+def test_a_direct_handler_raising_a_base_exception_fails_with_a_handler_error() -> None:
+    app = App()
+
+    @app.invoke("stop")
+    def stop(event: dict[str, Any]) -> None:
+        raise SystemExit(2)
+
+    @app.invoke("odd")
+    def odd(event: dict[str, Any]) -> None:
+        raise Unprintable()
+
+    with structlog.testing.capture_logs() as logs:
+        with pytest.raises(HandlerError, match=r"stop: raised SystemExit: 2") as info:
+            app.handler({"action": "stop"}, FakeContext())
+        with pytest.raises(Unprintable):
+            app.handler({"action": "odd"}, FakeContext())
+    assert isinstance(info.value.__cause__, SystemExit)
+    errors = [e["error"] for e in logs if e["event"] == "invocation failed" and "handler" in e]
+    assert errors == ["SystemExit: 2", "Unprintable: <str() failed>"]

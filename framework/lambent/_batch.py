@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.to_thread
 
-from lambent._dispatch import Batch, DeadlineExceeded, Runner, Status, run_batch
+from lambent._dispatch import (
+    Batch,
+    DeadlineExceeded,
+    Runner,
+    Status,
+    is_cancellation,
+    run_batch,
+)
 from lambent._inject import Slot
 from lambent._logging import Logger
 
@@ -120,7 +127,9 @@ async def run_whole_batches(
                 cancelled = scope.cancelled_caught
             else:  # a plain handler runs inline (it cannot be interrupted anyway)
                 result = await _call(runner, items, ev, context, log)
-        except Exception as exc:
+        except BaseException as exc:
+            if is_cancellation(exc):
+                raise
             for i in mine:
                 status[i], batch.errors[i] = Status.FAILED, exc
             continue

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from lambent._dispatch import Batch, DeadlineExceeded, Runner, Status, run_batch
-from lambent._errors import ConfigurationError, RoutingError
+from lambent._errors import ConfigurationError, HandlerError, RoutingError, describe
 from lambent._inject import resolve
 from lambent._logging import Logger
 from lambent._routes import Route, RouteOptions, RouteTable
@@ -98,9 +98,11 @@ async def handle_direct(app: App, event: Any, context: Any, log: Logger) -> Any:
         error = batch.errors.get(0) or DeadlineExceeded("not started before the deadline")
         log.error(
             "invocation failed",
-            error=f"{type(error).__name__}: {error}",
+            error=describe(error),
             handler=plan.name,
             exc_info=error,
         )
+        if not isinstance(error, Exception):
+            raise HandlerError(plan.name, f"raised {describe(error)}") from error
         raise error
     return batch.results.get(0)

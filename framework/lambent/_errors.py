@@ -8,6 +8,7 @@ Every exception lambent raises on purpose derives from :class:`LambentError`::
     ├── DecodeError          an event, record or payload does not decode into its declared type
     │   └── EventDecodeError the whole event is not a valid event of its source
     ├── BatchFailedError     a batch source without partial responses (Amazon MQ) had failures
+    ├── HandlerError         a handler failed in a way that cannot be passed on as it is
     └── ResponseTooLargeError a response would exceed a Lambda or service limit
 """
 
@@ -67,6 +68,30 @@ class BatchFailedError(LambentError):
             f"{len(self.failed_ids)} {source} record(s) failed, the whole batch will be retried: "
             + ", ".join(self.failed_ids)
         )
+
+
+class HandlerError(LambentError):
+    """A single-event handler failed in a way its caller cannot be given as it is: it
+    raised a ``BaseException`` that is not an ``Exception`` (``SystemExit``,
+    ``KeyboardInterrupt``, ...), or returned a value its source cannot encode.
+
+    ``handler`` names the handler; the original error is the ``__cause__``.
+    """
+
+    def __init__(self, handler: str, message: str) -> None:
+        self.handler = handler
+        super().__init__(f"{handler}: {message}")
+
+
+def describe(exc: BaseException) -> str:
+    """``Type: message`` for logs and answers. Never raises: an exception whose
+    ``__str__`` fails is shown by its type and that fact."""
+    name = type(exc).__name__
+    try:
+        text = str(exc)
+    except Exception:
+        text = "<str() failed>"
+    return f"{name}: {text}" if text else name
 
 
 class ResponseTooLargeError(LambentError):

@@ -11,7 +11,7 @@ from lambent import sources
 from lambent._calls import make_call
 from lambent._decode import DECODE_ERRORS
 from lambent._dispatch import Batch, Runner, Status, run_batch
-from lambent._errors import DecodeError, LambentError, RoutingError
+from lambent._errors import DecodeError, LambentError, RoutingError, describe
 from lambent._events import decode_event
 from lambent._inject import Slot
 from lambent._logging import Logger, bind_invocation, get_logger, unbind_invocation
@@ -329,7 +329,7 @@ def _log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
         log.error(
             "record failed",
             record_id=record_id,
-            error=f"{type(err).__name__}: {err}",
+            error=describe(err),
             **detail,
         )
     log.info(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import anyio
@@ -156,3 +157,46 @@ async def test_api_gateway_29_second_limit(source: str, limited: bool) -> None:
     assert seen[0] == pytest.approx(expected, abs=0.1)
     out = await app.dispatch(http_request("GET", "/t", source=source), FakeContext(timeout=900))  # type: ignore[arg-type]
     assert out["statusCode"] == 200
+
+
+class Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no text for you")
+
+
+class Halt(BaseException):
+    pass
+
+
+ODD = {
+    "unprintable": Unprintable,
+    "keyboard": KeyboardInterrupt,
+    "exit": SystemExit,
+    "custom": Halt,
+    "cancelled": asyncio.CancelledError,
+}
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+@pytest.mark.parametrize("name", sorted(ODD))
+def test_odd_exceptions_answer_500_with_the_request_id(name: str, is_async: bool) -> None:
+    app = App()
+    error = ODD[name]
+
+    if is_async:
+
+        @app.get("/odd")
+        async def odd_async() -> None:
+            raise error()
+
+    else:
+
+        @app.get("/odd")
+        def odd() -> None:
+            raise error()
+
+    with capture_logs() as logs:
+        r = TestClient(app).get("/odd")
+    assert r.status == 500 and r.json()["request_id"]
+    [entry] = [e for e in logs if e["event"] == "unhandled error in HTTP handler"]
+    assert error.__name__ in entry["error"]

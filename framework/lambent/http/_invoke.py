@@ -19,6 +19,8 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
+from lambent._dispatch import is_cancellation
+from lambent._errors import HandlerError, describe
 from lambent.http._params import HttpPlan
 
 __all__ = ["DeadlineExceeded", "budget", "call"]
@@ -38,7 +40,21 @@ def budget(context: Any, margin: float, service_limit: float | None) -> float | 
 
 
 async def call(plan: HttpPlan, kw: dict[str, Any], *, threaded: bool, seconds: float | None) -> Any:
-    """Run ``plan.fn(**kw)``; raise DeadlineExceeded when ``seconds`` run out first."""
+    """Run ``plan.fn(**kw)``; raise DeadlineExceeded when ``seconds`` run out first, and
+    HandlerError for a ``BaseException`` the handler raised that is not an ``Exception``."""
+    try:
+        return await _call(plan, kw, threaded=threaded, seconds=seconds)
+    except Exception:
+        raise
+    except BaseException as exc:
+        if is_cancellation(exc):
+            raise
+        raise HandlerError(plan.name, f"raised {describe(exc)}") from exc
+
+
+async def _call(
+    plan: HttpPlan, kw: dict[str, Any], *, threaded: bool, seconds: float | None
+) -> Any:
     fn = plan.fn
     if seconds is None:
         if plan.is_async:

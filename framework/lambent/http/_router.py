@@ -20,7 +20,8 @@ from typing import Any
 
 import msgspec
 
-from lambent._errors import ConfigurationError
+from lambent._dispatch import is_cancellation
+from lambent._errors import ConfigurationError, describe
 from lambent.http._authorizer import AuthorizerRoutes
 from lambent.http._cors import CORS
 from lambent.http._edge import EdgeRoutes
@@ -237,7 +238,9 @@ class HttpRouter:
                 result = self._run(found, request, context, log)
                 if type(result) not in _NEVER_AWAITABLE and inspect.isawaitable(result):
                     result = await result
-            except Exception as exc:
+            except BaseException as exc:  # KeyboardInterrupt, SystemExit, ...: a 500 too
+                if is_cancellation(exc):
+                    raise
                 response = await self._on_error(request, exc, log)
             else:
                 if (
@@ -324,9 +327,9 @@ class HttpRouter:
         self._handler_cache[exc_type] = found
         return found
 
-    async def _on_error(self, request: Request, exc: Exception, log: Any) -> Response:
+    async def _on_error(self, request: Request, exc: BaseException, log: Any) -> Response:
         handler = self._exception_handler(type(exc)) if self._exception_handlers else None
-        if handler is not None:
+        if handler is not None and isinstance(exc, Exception):
             request.event  # noqa: B018 - the handler gets the request: decode the whole event
             try:
                 result = handler(request, exc)
@@ -350,7 +353,7 @@ class HttpRouter:
             method=request.method,
             path=request.path,
             route=request.route,
-            error=f"{type(exc).__name__}: {exc}",
+            error=describe(exc),
             exc_info=exc,
         )
         return error_response(500, "Internal Server Error", request_id=request.request_id)
