@@ -26,10 +26,10 @@ def _payload_getter(
     id_of: Callable[[Any], str],
 ) -> Getter:
     def get(item: Any, index: int) -> Any:
-        raw = payload_of(item) if payload_of is not None else item
-        if raw is None and json_payload:
-            raw = b"null"  # an absent payload (a Kafka tombstone) decodes as null
         try:
+            raw = payload_of(item) if payload_of is not None else item
+            if raw is None and json_payload:
+                raw = b"null"  # an absent payload (a Kafka tombstone) decodes as null
             return decoder(raw)
         except DECODE_ERRORS as exc:
             raise as_decode_error(exc, id_of(item)) from exc
@@ -129,10 +129,10 @@ def _payload_only(
     read = payload_of if payload_of is not None else _identity
 
     def call(item: Any, index: int) -> Any:
-        raw = read(item)
-        if raw is None and json_payload:
-            raw = b"null"
         try:
+            raw = read(item)  # base64 data, DynamoDB images: inside the decode guard
+            if raw is None and json_payload:
+                raw = b"null"
             value = decoder(raw)
         except DECODE_ERRORS as exc:
             raise as_decode_error(exc, id_of(item)) from exc

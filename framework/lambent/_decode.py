@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 
 from lambent._errors import ConfigurationError, DecodeError
-from lambent.sources._base import PayloadFormat
+from lambent.sources._base import FieldError, PayloadFormat
 
 Decoder = Callable[[Any], Any]
 
@@ -64,6 +64,8 @@ def build_decoder(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
 
 def as_decode_error(exc: Exception, record_id: str | None) -> DecodeError:
     """A msgspec error (or a base64/UTF-8 error) as a DecodeError naming record and path."""
+    if isinstance(exc, FieldError):
+        return DecodeError(exc.reason, record_id=record_id, path=exc.path)
     message = str(exc)
     path = "$"
     found = _PATH.search(message)

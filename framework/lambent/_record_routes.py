@@ -345,16 +345,9 @@ def _named_values(kind: str) -> dict[str, Callable[[Any], Any]] | None:
     if kind != "dynamodb-stream":
         return None
 
-    from lambent.sources.dynamodb import deserialize
+    from lambent.sources.dynamodb import new_image_payload, old_image_payload
 
     # integral numbers as int (exact), others as Decimal: msgspec converts an int into
     # a Decimal or float field but refuses a Decimal for an int field
-    def old(record: Any) -> Any:
-        image = record.dynamodb.old_image
-        return None if image is None else deserialize(image, numbers="int")
-
-    def new(record: Any) -> Any:
-        image = record.dynamodb.new_image
-        return None if image is None else deserialize(image, numbers="int")
-
+    old, new = old_image_payload, new_image_payload
     return {"old": old, "old_image": old, "new": new, "new_image": new}

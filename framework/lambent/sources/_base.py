@@ -19,6 +19,7 @@ through properties; base64 payloads stay strings until a property decodes them.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -86,6 +87,25 @@ class SourceSpec(Generic[EventT, ItemT]):
     #: the ``itemIdentifier`` value reported for a failed item when it is not the
     #: plain ``item_id`` string (Kafka: ``{"partition": ..., "offset": ...}``)
     report_id: Callable[[ItemT], Any] | None = None
+
+
+class FieldError(ValueError):
+    """A field of a record that its source cannot read (not base64, a malformed DynamoDB
+    value, ...); ``path`` names it (``$.kinesis.data``). The dispatcher reports it as the
+    record's :class:`lambent.DecodeError`."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.reason = message
+        self.path = path
+
+
+def b64_field(value: str | None, path: str) -> bytes:
+    """``value`` base64-decoded; a :class:`FieldError` naming ``path`` when it is not base64."""
+    try:
+        return base64.b64decode(value or "")
+    except (ValueError, TypeError) as exc:  # binascii.Error is a ValueError
+        raise FieldError(f"not valid base64: {exc}", path) from None
 
 
 def epoch_ms(value: int | float | str) -> datetime:

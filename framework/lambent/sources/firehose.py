@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, epoch_ms, first_record, record_list
+from lambent.sources._base import SourceSpec, b64_field, epoch_ms, first_record, record_list
 
 
 class KinesisRecordMetadata(msgspec.Struct, rename="camel", frozen=True, gc=False):
@@ -113,7 +113,9 @@ def _route_key(event: FirehoseEvent, record: FirehoseRecord) -> Hashable:
 
 
 def _payload(record: FirehoseRecord) -> bytes:
-    return record.data_bytes
+    if record.data is not None:
+        return b64_field(record.data, "$.data")
+    return b64_field(record.kafka_record_value, "$.kafkaRecordValue")
 
 
 SPEC: SourceSpec[FirehoseEvent, FirehoseRecord] = SourceSpec(
