@@ -626,3 +626,26 @@ def test_a_direct_handler_raising_a_base_exception_fails_with_a_handler_error() 
     assert isinstance(info.value.__cause__, SystemExit)
     errors = [e["error"] for e in logs if e["event"] == "invocation failed" and "handler" in e]
     assert errors == ["SystemExit: 2", "Unprintable: <str() failed>"]
+
+
+def test_a_single_event_result_that_cannot_be_json_is_a_handler_error() -> None:
+    app = App()
+
+    @app.invoke("odd")
+    def odd(event: dict[str, Any]) -> object:
+        return object()
+
+    @app.invoke("order")
+    def order(event: dict[str, Any]) -> Order:
+        return Order(id=7, qty=2)
+
+    @app.eventbridge(source="shop")
+    def placed(detail: dict[str, Any]) -> object:
+        return {1j: "complex key"}
+
+    with pytest.raises(HandlerError, match=r"odd: returned a value that cannot be sent as JSON"):
+        app.handler({"action": "odd"}, FakeContext())
+    # what the Lambda runtime can serialise: a Struct as its JSON object
+    assert app.handler({"action": "order"}, FakeContext()) == {"id": 7, "qty": 2}
+    with pytest.raises(HandlerError, match=r"placed: returned a value"):
+        app.handler(eventbridge_event({}, source="shop"), FakeContext())

@@ -17,6 +17,7 @@ from lambent._dispatch import Batch, DeadlineExceeded, Runner, Status, run_batch
 from lambent._errors import ConfigurationError, HandlerError, RoutingError, describe
 from lambent._inject import resolve
 from lambent._logging import Logger
+from lambent._respond import json_result
 from lambent._routes import Route, RouteOptions, RouteTable
 
 if TYPE_CHECKING:
@@ -105,4 +106,4 @@ async def handle_direct(app: App, event: Any, context: Any, log: Logger) -> Any:
         if not isinstance(error, Exception):
             raise HandlerError(plan.name, f"raised {describe(error)}") from error
         raise error
-    return batch.results.get(0)
+    return json_result(batch.results.get(0), plan.name)

@@ -15,7 +15,13 @@ from lambent._errors import DecodeError, LambentError, RoutingError, describe
 from lambent._events import decode_event
 from lambent._inject import Slot
 from lambent._logging import Logger, bind_invocation, get_logger, unbind_invocation
-from lambent._respond import batch_item_failures, firehose_records, raise_if_failed
+from lambent._respond import (
+    batch_item_failures,
+    encode_firehose_results,
+    firehose_records,
+    json_result,
+    raise_if_failed,
+)
 from lambent._routes import Route
 from lambent.sources._base import SourceSpec
 
@@ -267,6 +273,8 @@ async def handle_records(
         await run_whole_batches(app, batch, ev, context, log, limit, concurrency, ids.record)
     else:
         await run_batch(batch, concurrency=concurrency, budget=limit, strict_order=strict)
+    if spec.response == "firehose":
+        encode_firehose_results(batch)
     _log_outcomes(log, batch, ids)
     if app._after_batch:
         failed = [ids.record(i) for i in batch.failed()]
@@ -294,7 +302,10 @@ def render(spec: SourceSpec[Any, Any], event: Any, ev: Any, batch: Batch, ids: I
     result = batch.results.get(0) if len(batch) == 1 else None
     if spec.kind == "ses" and isinstance(result, str):
         return {"disposition": result}
-    return result if mode == "single" or spec.kind == "ses" else None
+    if result is None or not (mode == "single" or spec.kind == "ses"):
+        return None
+    runner = batch.runners[0]
+    return json_result(result, runner.route.plan.name if runner and runner.route else spec.kind)
 
 
 def _site(err: BaseException) -> tuple[type[BaseException], str, int]:

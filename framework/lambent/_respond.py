@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Final, final
 
 import msgspec
 
 from lambent._dispatch import Batch, Status
-from lambent._errors import BatchFailedError, ResponseTooLargeError
+from lambent._errors import BatchFailedError, HandlerError, ResponseTooLargeError, describe
 
 #: Lambda's synchronous response limit (bytes)
 RESPONSE_LIMIT: Final = 6_291_456
@@ -86,6 +87,24 @@ def raise_if_failed(kind: str, batch: Batch, record_id: Callable[[int], str]) ->
     raise BatchFailedError(kind, [record_id(i) for i in failed]) from first
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def json_result(value: Any, handler: str) -> Any:
+    """A single event's result as the JSON-ready value the Lambda runtime serialises:
+    Structs, dataclasses, datetimes, UUIDs and enums become their JSON forms (``Decimal``
+    stays, the runtime writes it as a number). A value JSON cannot hold raises
+    :class:`HandlerError` naming the handler, instead of failing later in the runtime."""
+    if type(value) in _PLAIN:
+        return value
+    try:
+        return msgspec.to_builtins(value, builtin_types=(Decimal,))
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise HandlerError(
+            handler, f"returned a value that cannot be sent as JSON: {describe(exc)}"
+        ) from exc
+
+
 def encode_data(value: Any) -> bytes:
     """A Firehose handler's return value as record bytes (Structs and dicts as JSON lines)."""
     if isinstance(value, bytes):
@@ -95,6 +114,30 @@ def encode_data(value: Any) -> bytes:
     if isinstance(value, bytearray | memoryview):
         return bytes(value)
     return msgspec.json.encode(value) + b"\n"
+
+
+def encode_firehose_results(batch: Batch) -> None:
+    """Encode each Firehose handler's result now, before outcomes are logged: a value that
+    cannot be encoded fails its own record (``ProcessingFailed``, logged with
+    :class:`HandlerError` naming the handler), never the whole response."""
+    status, results = batch.status, batch.results
+    for i, value in list(results.items()):
+        if status[i] != Status.SUCCEEDED or value is Dropped:
+            continue
+        data = value.data if isinstance(value, Transformed) else value
+        if data is None:
+            continue
+        try:
+            encoded = encode_data(data)
+        except (TypeError, ValueError, OverflowError) as exc:
+            runner = batch.runners[i]
+            name = runner.route.plan.name if runner is not None and runner.route else "handler"
+            error = HandlerError(name, f"returned a value Firehose cannot encode: {describe(exc)}")
+            error.__cause__ = exc
+            status[i], batch.errors[i] = Status.FAILED, error
+            del results[i]
+            continue
+        results[i] = Transformed(encoded, value.partition_keys) if data is not value else encoded
 
 
 def firehose_records(

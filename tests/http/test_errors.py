@@ -200,3 +200,46 @@ def test_odd_exceptions_answer_500_with_the_request_id(name: str, is_async: bool
     assert r.status == 500 and r.json()["request_id"]
     [entry] = [e for e in logs if e["event"] == "unhandled error in HTTP handler"]
     assert error.__name__ in entry["error"]
+
+
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "alb"])
+@pytest.mark.parametrize("as_response", [False, True])
+def test_a_result_that_cannot_be_encoded_is_the_json_500(source: str, as_response: bool) -> None:
+    app = App()
+
+    @app.get("/thing")
+    def thing() -> Any:
+        value = {"when": object()}
+        return Response(value) if as_response else value
+
+    with capture_logs() as logs:
+        r = TestClient(app).get("/thing", source=source)
+    assert r.status == 500 and r.json()["request_id"]
+    [entry] = [e for e in logs if e["event"] == "cannot render the HTTP response"]
+    assert "TypeError" in entry["error"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "cookies", "named"),
+    [
+        ({"X-Next": "a\r\nSet-Cookie: stolen=1"}, [], "X-Next"),
+        ({"X-Bad\nName": "v"}, [], "X-Bad\nName"),
+        ({}, ["id=1\r\nX-Injected: 1"], "Set-Cookie"),
+    ],
+)
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "alb"])
+def test_cr_or_lf_in_a_response_header_is_never_sent(
+    headers: dict[str, str], cookies: list[str], named: str, source: str
+) -> None:
+    app = App()
+
+    @app.get("/split")
+    def split() -> Response:
+        return Response("ok", headers=headers, cookies=cookies)
+
+    with capture_logs() as logs:
+        r = TestClient(app).get("/split", source=source)
+    assert r.status == 500 and r.json()["request_id"]
+    assert "Injected" not in str(r.headers) and "stolen" not in str(r.headers)
+    [entry] = [e for e in logs if e["event"] == "cannot render the HTTP response"]
+    assert repr(named) in entry["error"]

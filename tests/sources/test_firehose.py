@@ -127,3 +127,17 @@ def test_data_that_is_not_base64_is_processing_failed_or_dropped(choice: Any) ->
     if choice == "fail":
         [entry] = failed.values()
         assert entry["path"] == "$.data"
+
+
+def test_a_result_that_cannot_be_encoded_fails_that_record_alone() -> None:
+    app = App()
+
+    @app.firehose()
+    def transform(data: dict[str, int]) -> Any:
+        return object() if data["n"] == 1 else data
+
+    event = firehose_event({"n": 1}, {"n": 2})
+    out, failed, _ = _support.run_logged(app, event)
+    assert [r["result"] for r in out["records"]] == ["ProcessingFailed", "Ok"]
+    [entry] = failed.values()
+    assert "HandlerError" in entry["error"] and "transform" in entry["error"]

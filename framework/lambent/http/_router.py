@@ -54,6 +54,9 @@ _LEAN: dict[str, type[Any]] = {
 #: handler results that are never awaitable (skips ``inspect.isawaitable``)
 _NEVER_AWAITABLE = frozenset({dict, list, str, bytes, int, float, bool, type(None), Response})
 ExceptionHandler = Callable[[Any, Exception], Any]
+#: what encoding a result or checking its headers raises (msgspec: TypeError for an
+#: unsupported type, OverflowError for an integer out of range; ValueError: a bad header)
+_RENDER_ERRORS = (TypeError, ValueError, OverflowError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,13 +253,35 @@ class HttpRouter:
                     and request.method != "HEAD"
                 ):
                     # what render_http gives for to_response(result), without the Response
-                    return render_value(request.source, request._event, result)
+                    try:
+                        return render_value(request.source, request._event, result)
+                    except _RENDER_ERRORS as exc:
+                        return self._unrenderable(request, exc, log)
                 response = to_response(result)
         if cors is not None:
             origin = request.headers.get("origin")
             if origin is not None and "access-control-allow-origin" not in response.headers:
                 cors.apply(response, origin)
-        return render_http(request.source, request._event, response, head=request.method == "HEAD")
+        try:
+            return render_http(
+                request.source, request._event, response, head=request.method == "HEAD"
+            )
+        except _RENDER_ERRORS as exc:
+            return self._unrenderable(request, exc, log)
+
+    def _unrenderable(self, request: Request, exc: Exception, log: Any) -> dict[str, Any]:
+        """The JSON 500 for a handler result that cannot be sent (a value JSON cannot
+        encode, CR or LF in a header), logged with the reason."""
+        log.error(
+            "cannot render the HTTP response",
+            method=request.method,
+            path=request.path,
+            route=request.route,
+            error=describe(exc),
+            exc_info=exc,
+        )
+        failed = error_response(500, "Internal Server Error", request_id=request.request_id)
+        return render_http(request.source, request._event, failed)
 
     def _find(self, request: Request) -> HttpRoute | Response:
         """The route for ``request`` (its path parameters and template set on it), or the
