@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lambent._decode import DECODE_ERRORS, Decoder, as_decode_error
+from lambent._errors import printable
 from lambent._inject import HandlerPlan, Param, Slot
 from lambent._logging import Logger
 from lambent.sources._base import SourceSpec
@@ -88,7 +89,7 @@ def make_call(
         elif p.slot is Slot.LOGGER:
 
             def getter(item: Any, index: int) -> Any:
-                return log.bind(record_id=id_of(item))
+                return log.bind(record_id=printable(id_of(item)))
 
         elif p.slot is Slot.NAMED:
             getter = _named_getter(p, id_of)

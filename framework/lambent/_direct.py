@@ -16,7 +16,7 @@ import msgspec
 from lambent._dispatch import Batch, DeadlineExceeded, Runner, Status, run_batch
 from lambent._errors import ConfigurationError, HandlerError, RoutingError, describe
 from lambent._inject import resolve
-from lambent._logging import Logger
+from lambent._logging import Logger, emit
 from lambent._respond import json_result
 from lambent._routes import Route, RouteOptions, RouteTable
 
@@ -97,11 +97,8 @@ async def handle_direct(app: App, event: Any, context: Any, log: Logger) -> Any:
     await run_batch(batch, concurrency=1, budget=budget(app, context))
     if batch.status[0] != Status.SUCCEEDED:
         error = batch.errors.get(0) or DeadlineExceeded("not started before the deadline")
-        log.error(
-            "invocation failed",
-            error=describe(error),
-            handler=plan.name,
-            exc_info=error,
+        emit(
+            log.error, "invocation failed", error=describe(error), handler=plan.name, exc_info=error
         )
         if not isinstance(error, Exception):
             raise HandlerError(plan.name, f"raised {describe(error)}") from error

@@ -85,13 +85,22 @@ class HandlerError(LambentError):
 
 def describe(exc: BaseException) -> str:
     """``Type: message`` for logs and answers. Never raises: an exception whose
-    ``__str__`` fails is shown by its type and that fact."""
+    ``__str__`` fails is shown by its type and that fact; text that cannot be written
+    as UTF-8 (a lone surrogate from an event) is escaped."""
     name = type(exc).__name__
     try:
         text = str(exc)
     except Exception:
         text = "<str() failed>"
-    return f"{name}: {text}" if text else name
+    return printable(f"{name}: {text}" if text else name)
+
+
+def printable(text: str) -> str:
+    """``text`` as it can be written anywhere: a lone surrogate, which no UTF-8 output
+    accepts, becomes its ``\\udXXX`` escape; everything else is kept."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class ResponseTooLargeError(LambentError):

@@ -14,7 +14,7 @@ from lambent._dispatch import Batch, Runner, Status, run_batch
 from lambent._errors import DecodeError, LambentError, RoutingError, describe
 from lambent._events import decode_event
 from lambent._inject import Slot
-from lambent._logging import Logger, bind_invocation, get_logger, unbind_invocation
+from lambent._logging import Logger, bind_invocation, emit, get_logger, unbind_invocation
 from lambent._respond import (
     batch_item_failures,
     encode_firehose_results,
@@ -100,7 +100,7 @@ async def handle(app: App, event: Any, context: Any) -> Any:
             return await app._web_dispatch(spec, event, context, log)
         return await handle_records(app, spec, event, context, log)
     except LambentError as exc:
-        log.error("invocation failed", error=str(exc), error_type=type(exc).__name__)
+        emit(log.error, "invocation failed", error=str(exc), error_type=type(exc).__name__)
         raise
     finally:
         unbind_invocation(tokens)
@@ -337,12 +337,7 @@ def _log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
                 detail["exc_info"] = err
             else:
                 detail["traceback_as"] = first
-        log.error(
-            "record failed",
-            record_id=record_id,
-            error=describe(err),
-            **detail,
-        )
+        emit(log.error, "record failed", record_id=record_id, error=describe(err), **detail)
     log.info(
         "batch processed",
         size=len(batch),

@@ -243,3 +243,19 @@ def test_cr_or_lf_in_a_response_header_is_never_sent(
     assert "Injected" not in str(r.headers) and "stolen" not in str(r.headers)
     [entry] = [e for e in logs if e["event"] == "cannot render the HTTP response"]
     assert repr(named) in entry["error"]
+
+
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "function-url", "alb"])
+@pytest.mark.parametrize("base64_flag", [False, True])
+def test_a_body_with_a_lone_surrogate_is_a_400(source: str, base64_flag: bool) -> None:
+    app = App()
+
+    @app.post("/items")
+    def create(body: dict[str, Any]) -> dict[str, Any]:
+        return body
+
+    event = http_request("POST", "/items", body="{}", source=source)
+    event["body"], event["isBase64Encoded"] = '{"name": "\ud800"}', base64_flag
+    out = app.handler(event, FakeContext())
+    assert out["statusCode"] == 400
+    assert "surrogate" in msgspec.json.decode(out["body"])["message"]

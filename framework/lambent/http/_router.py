@@ -22,6 +22,7 @@ import msgspec
 
 from lambent._dispatch import is_cancellation
 from lambent._errors import ConfigurationError, describe
+from lambent._logging import emit
 from lambent.http._authorizer import AuthorizerRoutes
 from lambent.http._cors import CORS
 from lambent.http._edge import EdgeRoutes
@@ -272,7 +273,8 @@ class HttpRouter:
     def _unrenderable(self, request: Request, exc: Exception, log: Any) -> dict[str, Any]:
         """The JSON 500 for a handler result that cannot be sent (a value JSON cannot
         encode, CR or LF in a header), logged with the reason."""
-        log.error(
+        emit(
+            log.error,
             "cannot render the HTTP response",
             method=request.method,
             path=request.path,
@@ -313,8 +315,16 @@ class HttpRouter:
                     f"{method} is not allowed on {endpoint.path.template}",
                     headers={"Allow": endpoint.allow},
                 )
+        raw = request.raw_body
+        if raw and not raw.isascii():
+            try:
+                raw.encode()
+            except UnicodeEncodeError:
+                raise HTTPException(
+                    400, "the request body is not valid text: it contains a lone surrogate"
+                ) from None
         limit = self.config.max_body_size
-        if limit is not None and request.raw_body and request.body_size > limit:
+        if limit is not None and raw and request.body_size > limit:
             raise HTTPException(
                 413, f"the request body is {request.body_size} bytes, over the {limit}-byte limit"
             )
@@ -362,18 +372,19 @@ class HttpRouter:
                     result = await result
                 return to_response(result)
             except Exception as inner:
-                log.error("exception handler failed", error=repr(inner), exc_info=inner)
+                emit(log.error, "exception handler failed", error=repr(inner), exc_info=inner)
                 return error_response(500, "Internal Server Error", request_id=request.request_id)
         if isinstance(exc, HTTPException):
             if exc.status >= 500:
-                log.error("HTTP request failed", status=exc.status, message=exc.message)
+                emit(log.error, "HTTP request failed", status=exc.status, message=exc.message)
             return exc.response()
         if isinstance(exc, DeadlineExceeded):
-            log.warning("HTTP handler timed out", path=request.path, error=str(exc))
+            emit(log.warning, "HTTP handler timed out", path=request.path, error=str(exc))
             return error_response(
                 504, "the handler did not finish in time", request_id=request.request_id
             )
-        log.error(
+        emit(
+            log.error,
             "unhandled error in HTTP handler",
             method=request.method,
             path=request.path,

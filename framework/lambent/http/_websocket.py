@@ -20,6 +20,7 @@ from typing import Any
 from lambent._decode import DECODE_ERRORS, as_decode_error
 from lambent._errors import ConfigurationError, RoutingError
 from lambent._inject import HandlerPlan, Slot, resolve
+from lambent._logging import emit
 from lambent.http._invoke import DeadlineExceeded, call
 from lambent.http._params import HttpPlan
 from lambent.http._render import render_http
@@ -107,12 +108,18 @@ class WebSocketRoutes:
         except HTTPException as exc:
             response = exc.response()
         except DeadlineExceeded as exc:
-            log.warning("websocket handler timed out", route_key=key, error=str(exc))
+            emit(log.warning, "websocket handler timed out", route_key=key, error=str(exc))
             response = error_response(
                 504, "the handler did not finish in time", request_id=event.request_id
             )
         except Exception as exc:
-            log.error("websocket handler failed", route_key=key, handler=plan.name, exc_info=exc)
+            emit(
+                log.error,
+                "websocket handler failed",
+                route_key=key,
+                handler=plan.name,
+                exc_info=exc,
+            )
             response = error_response(500, "Internal Server Error", request_id=event.request_id)
         if response is None:
             return {"statusCode": 200}
