@@ -649,3 +649,21 @@ def test_a_single_event_result_that_cannot_be_json_is_a_handler_error() -> None:
     assert app.handler({"action": "order"}, FakeContext()) == {"id": 7, "qty": 2}
     with pytest.raises(HandlerError, match=r"placed: returned a value"):
         app.handler(eventbridge_event({}, source="shop"), FakeContext())
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"Records": []},
+        {"invocationId": "i", "deliveryStreamArn": "arn:aws:firehose:::x", "records": []},
+    ],
+)
+def test_an_empty_batch_is_a_clear_error(event: dict[str, Any]) -> None:
+    app = App()
+
+    @app.sqs()
+    def handle(body: str) -> None:
+        pass
+
+    with pytest.raises(RoutingError, match="empty batch"):
+        app.handler(event, FakeContext())

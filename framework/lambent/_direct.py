@@ -77,7 +77,30 @@ def _choose(app: App, event: Any) -> Route:
         return route
     if typed:
         looked["payload types"] = ", ".join(repr(dict(r.filters)["type"]) for r in typed)
+    empty = _empty_batch(event)
+    if empty is not None:
+        raise RoutingError(
+            "direct",
+            {empty: "[]"},
+            f"the event is an empty batch ({empty!r} has no records): there is nothing to "
+            "run, and no source can be told from it (Lambda never sends an empty batch)",
+        )
     raise RoutingError("direct", looked or {"routes": "no app.invoke routes"})
+
+
+#: where batch sources put their records (SQS, SNS, S3, streams; Firehose, Kafka; MQ)
+_BATCH_KEYS = ("Records", "records", "messages", "rmqMessagesByQueue")
+
+
+def _empty_batch(event: Any) -> str | None:
+    """The records key of an event that is a batch without records, else None."""
+    if not isinstance(event, Mapping):
+        return None
+    for key in _BATCH_KEYS:
+        value = event.get(key)
+        if isinstance(value, list | dict) and not value:
+            return key
+    return None
 
 
 async def handle_direct(app: App, event: Any, context: Any, log: Logger) -> Any:

@@ -61,12 +61,15 @@ class EventDecodeError(DecodeError):
 class BatchFailedError(LambentError):
     """Some records of a batch without partial responses failed; the whole batch is retried."""
 
-    def __init__(self, source: str, failed_ids: Sequence[str]) -> None:
+    def __init__(
+        self, source: str, failed_ids: Sequence[str], details: Sequence[str] | None = None
+    ) -> None:
         self.source = source
         self.failed_ids = list(failed_ids)
+        shown = self.failed_ids if details is None else details
         super().__init__(
             f"{len(self.failed_ids)} {source} record(s) failed, the whole batch will be retried: "
-            + ", ".join(self.failed_ids)
+            + ("; " if details is not None else ", ").join(shown)
         )
 
 

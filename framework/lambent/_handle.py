@@ -11,7 +11,7 @@ from lambent import sources
 from lambent._calls import make_call
 from lambent._decode import DECODE_ERRORS
 from lambent._dispatch import Batch, Runner, Status, run_batch
-from lambent._errors import DecodeError, LambentError, RoutingError, describe
+from lambent._errors import DecodeError, LambentError, RoutingError, describe, printable
 from lambent._events import decode_event
 from lambent._inject import Slot
 from lambent._logging import Logger, bind_invocation, emit, get_logger, unbind_invocation
@@ -68,6 +68,13 @@ class Ids:
     def record(self, i: int) -> str:
         known = self.batch.ids.get(i)
         return known if known is not None else self.spec.item_id(self.batch.items[i])
+
+    def label(self, i: int) -> str | None:
+        """How messages name the item besides its id (S3: ``s3://bucket/key``), or None."""
+        item = self.batch.items[i]
+        if self.spec.item_label is None or item is None:
+            return None
+        return self.spec.item_label(item)
 
     def wire(self, i: int) -> Any:
         known = self.batch.wire_ids.get(i)
@@ -134,17 +141,32 @@ def _s3_runner(app: App, records: list[Any], context: Any, log: Logger) -> Runne
 
     async def call_async(item: Any, index: int) -> Any:
         for record, inner in steps:
-            result = inner(record, index)
-            if inspect.isawaitable(result):
-                await result
+            try:
+                result = inner(record, index)
+                if inspect.isawaitable(result):
+                    await result
+            except BaseException as exc:
+                exc.add_note(f"while handling {_s3_label(record)}")
+                raise
         return None
 
     def call(item: Any, index: int) -> Any:
         for record, inner in steps:
-            inner(record, index)
+            try:
+                inner(record, index)
+            except BaseException as exc:
+                exc.add_note(f"while handling {_s3_label(record)}")
+                raise
         return None
 
     return Runner(call=call_async, is_async=True) if is_async else Runner(call=call)
+
+
+def _s3_label(record: Any) -> str:
+    from lambent.sources import s3
+
+    label = s3.SPEC.item_label
+    return label(record) if label is not None else s3.item_id(record)
 
 
 async def _hooks(hooks: list[Callable[..., Any]], info: BatchInfo) -> None:
@@ -298,7 +320,7 @@ def render(spec: SourceSpec[Any, Any], event: Any, ev: Any, batch: Batch, ids: I
             for r in event.get("records", [])
         ]
         return firehose_records(batch, original, ids.record)
-    raise_if_failed(spec.kind, batch, ids.record)
+    raise_if_failed(spec.kind, batch, ids.record, ids.label)
     result = batch.results.get(0) if len(batch) == 1 else None
     if spec.kind == "ses" and isinstance(result, str):
         return {"disposition": result}
@@ -329,6 +351,9 @@ def _log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
         err = batch.errors[i]
         record_id = ids.record(i)
         detail: dict[str, Any] = {"path": err.path} if isinstance(err, DecodeError) else {}
+        label = ids.label(i)
+        if label is not None:
+            detail["item"] = printable(label)
         if not isinstance(err, DecodeError | RoutingError):
             site = _site(err)
             first = traced.get(site)

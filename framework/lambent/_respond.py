@@ -72,11 +72,17 @@ def batch_item_failures(
     return {"batchItemFailures": failures}
 
 
-def raise_if_failed(kind: str, batch: Batch, record_id: Callable[[int], str]) -> None:
+def raise_if_failed(
+    kind: str,
+    batch: Batch,
+    record_id: Callable[[int], str],
+    label: Callable[[int], str | None] = lambda i: None,
+) -> None:
     """For sources without partial responses: any failure fails the invocation.
 
     A single-record event re-raises the handler's own exception; batches (and Amazon
-    MQ always) raise :class:`BatchFailedError` listing every failed id.
+    MQ always) raise :class:`BatchFailedError` naming every failed record (by its id, and
+    its ``label`` when it has one) and why it failed.
     """
     failed = batch.failed()
     if not failed:
@@ -84,7 +90,14 @@ def raise_if_failed(kind: str, batch: Batch, record_id: Callable[[int], str]) ->
     first = next((batch.errors[i] for i in failed if i in batch.errors), None)
     if kind != "mq" and len(batch) == 1 and isinstance(first, Exception):
         raise first
-    raise BatchFailedError(kind, [record_id(i) for i in failed]) from first
+    ids = [record_id(i) for i in failed]
+    details: list[str] = []
+    for i, rid in zip(failed, ids, strict=True):
+        name = label(i)
+        error = batch.errors.get(i)
+        reason = describe(error) if error is not None else Status(batch.status[i]).name.lower()
+        details.append(f"{name} ({rid}): {reason}" if name else f"{rid}: {reason}")
+    raise BatchFailedError(kind, ids, details) from first
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})

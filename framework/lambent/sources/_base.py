@@ -87,6 +87,10 @@ class SourceSpec(Generic[EventT, ItemT]):
     #: the ``itemIdentifier`` value reported for a failed item when it is not the
     #: plain ``item_id`` string (Kafka: ``{"partition": ..., "offset": ...}``)
     report_id: Callable[[ItemT], Any] | None = None
+    #: how failure messages and logs name an item besides its id, when the id alone does
+    #: not say which it is (S3: ``s3://bucket/key``, where the id is a request id and
+    #: sequencer)
+    item_label: Callable[[ItemT], str] | None = None
 
 
 class FieldError(ValueError):

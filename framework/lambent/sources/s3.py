@@ -271,6 +271,7 @@ SPEC: SourceSpec[S3Event, S3Record] = SourceSpec(
     route_key=_route_key,
     payload=None,
     response="all",
+    item_label=lambda record: f"s3://{record.s3.bucket.name}/{record.key}",
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)
