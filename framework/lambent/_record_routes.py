@@ -7,13 +7,14 @@ signature once, and adds the route to the app's table (which rejects conflicts).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from lambent import _matchers as m
 from lambent._errors import ConfigurationError
-from lambent._inject import resolve
-from lambent._routes import OnDecodeError, Route, RouteOptions, RouteTable
+from lambent._inject import HandlerPlan, Slot, resolve
+from lambent._routes import OnDecodeError, Route, RouteOptions, RouteTable, require_name
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -78,6 +79,8 @@ class RecordRoutes:
             named=named,
             state=opts.window,
         )
+        if named is not None:
+            _check_images(where, plan, dict(filters).get("events"))
         if opts.window and kind not in ("kinesis-stream", "dynamodb-stream"):
             raise ConfigurationError(
                 f"{where}: tumbling windows exist only for Kinesis and DynamoDB"
@@ -311,6 +314,9 @@ class RecordRoutes:
     ) -> Callable[[F], F]:
         """Handle direct invocations whose ``field`` equals ``name``, or by payload type."""
 
+        require_name(name, "name", "invoke")
+        require_name(field, "field", "invoke", optional=False)
+
         def decorator(fn: F) -> F:
             from lambent._direct import add_invoke_route
 
@@ -331,6 +337,10 @@ class RecordRoutes:
 
 
 def _filters(**values: Any) -> tuple[tuple[str, Any], ...]:
+    """The route's filters; every name (all but ``events``) must be a string."""
+    for field, value in values.items():
+        if field != "events" and not isinstance(value, str | None):
+            require_name(value, field, sys._getframe(1).f_code.co_name)
     return tuple((k, v) for k, v in values.items() if v is not None)
 
 
@@ -339,6 +349,37 @@ def _resource_overlap(field: str) -> Callable[[Route, Route], bool]:
         return m.same_resource(dict(a.filters).get(field), dict(b.filters).get(field))
 
     return overlaps
+
+
+#: DynamoDB image parameters, and the event whose records lack that image
+_ABSENT_ON = {"old": "INSERT", "old_image": "INSERT", "new": "REMOVE", "new_image": "REMOVE"}
+
+
+def _check_images(where: str, plan: HandlerPlan, events: Iterable[str] | None) -> None:
+    """An ``old``/``new`` image parameter of a route that receives records without that
+    image (INSERT has no old image, REMOVE no new one) must accept None."""
+    from lambent._decode import DECODE_ERRORS
+
+    for param in plan.params:
+        absent = _ABSENT_ON.get(param.name)
+        if param.slot is not Slot.NAMED or absent is None or param.decoder is None:
+            continue
+        if events is not None and absent not in events:
+            continue
+        try:
+            param.decoder(None)
+        except DECODE_ERRORS:
+            others = sorted({"INSERT", "MODIFY", "REMOVE"} - {absent})
+            raise ConfigurationError(
+                f"{where}: {plan.name}, parameter {param.name!r}: {absent} records have no "
+                f"{'old' if absent == 'INSERT' else 'new'} image, so it must accept None: "
+                f"annotate it {_shown_type(param.annotation)} | None, or take only "
+                f"events={others}"
+            ) from None
+
+
+def _shown_type(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or repr(tp)
 
 
 def _named_values(kind: str) -> dict[str, Callable[[Any], Any]] | None:

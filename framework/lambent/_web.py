@@ -11,12 +11,13 @@ table that forwards the decoded event to the web router.
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from lambent._errors import ConfigurationError, RoutingError
 from lambent._logging import Logger
-from lambent._routes import RouteTable
+from lambent._routes import RouteTable, require_name
 from lambent.sources._base import SourceSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,6 +72,11 @@ class WebRoutes:
         self, path: str, methods: Iterable[str] = ("GET",), **options: Any
     ) -> Callable[[F], F]:
         """Handle HTTP requests to ``path`` (a template like ``/orders/{order_id}``)."""
+        given: object = path  # typed str, but a decorator used bare passes the handler
+        if not isinstance(given, str):
+            caller = sys._getframe(1).f_code.co_name  # get, post, ... or the user's code
+            shortcut = caller.upper() in HTTP_METHODS
+            require_name(path, "path", caller if shortcut else "route", optional=False)
         chosen = tuple(m.upper() for m in ([methods] if isinstance(methods, str) else methods))
         unknown = [m for m in chosen if m not in HTTP_METHODS]
         if unknown or not chosen:
@@ -105,6 +111,7 @@ class WebRoutes:
 
     def websocket(self, route_key: str, **options: Any) -> Callable[[F], F]:
         """Handle API Gateway WebSocket messages for ``route_key`` (``$connect``, ``$default``, ...)."""
+        require_name(route_key, "route key", "websocket", optional=False)
 
         def decorator(fn: F) -> F:
             self._register("add_websocket", route_key, fn, **options)
@@ -115,6 +122,7 @@ class WebRoutes:
     def authorizer(self, kind: str | None = None, **options: Any) -> Callable[[F], F]:
         """Handle API Gateway Lambda authorizer requests (``kind``: ``TOKEN``, ``REQUEST``,
         ``HTTP`` for HTTP API payload 2.0, ``None`` for any)."""
+        require_name(kind, "kind", "authorizer")
 
         def decorator(fn: F) -> F:
             self._register("add_authorizer", kind, fn, **options)
@@ -124,6 +132,8 @@ class WebRoutes:
 
     def edge(self, event_type: str, path: str | None = None, **options: Any) -> Callable[[F], F]:
         """Handle CloudFront Lambda@Edge events of ``event_type`` (``viewer-request``, ...)."""
+        require_name(event_type, "event type", "edge", optional=False)
+        require_name(path, "path", "edge")
 
         def decorator(fn: F) -> F:
             self._register("add_edge", event_type, path, fn, **options)

@@ -7,9 +7,9 @@ from typing import Any
 import msgspec
 import pytest
 
-from lambent import App
+from lambent import App, ConfigurationError
 from lambent.sources import dynamodb
-from lambent.testing import Change, dynamodb_event
+from lambent.testing import Change, FakeContext, dynamodb_event
 from tests import corpus
 from tests.sources import _support
 
@@ -288,3 +288,31 @@ def test_a_malformed_image_is_that_records_decode_error(bad: dict[str, Any], cho
     else:
         assert out == {"batchItemFailures": [{"itemIdentifier": seq}]}
         assert failed[seq]["path"].startswith("$.dynamodb.NewImage.id")
+
+
+class Row(msgspec.Struct):
+    id: int
+
+
+def test_an_image_parameter_that_cannot_be_none_fails_at_registration() -> None:
+    app = App()
+
+    def on_change(old: Row, new: Row | None) -> None: ...
+
+    def removed(old: Row, new: Row) -> None: ...
+
+    with pytest.raises(ConfigurationError, match=r"parameter 'old': INSERT records have no old"):
+        app.dynamodb("t")(on_change)
+    with pytest.raises(ConfigurationError, match=r"parameter 'new': REMOVE records have no new"):
+        app.dynamodb("t", events=["REMOVE"])(removed)
+    # routes whose records always carry the image may declare it plainly
+    app.dynamodb("t", events=["MODIFY", "REMOVE"])(on_change)
+    app.dynamodb("t2", events=["MODIFY"])(removed)
+    seen: list[Any] = []
+
+    @app.dynamodb("u")
+    def optional(old: Row | None, new: Row | None) -> None:
+        seen.append((old, new))
+
+    app.handler(dynamodb_event(Change.insert({"id": 1}), table="u"), FakeContext())
+    assert seen == [(None, Row(id=1))]
