@@ -21,6 +21,7 @@ from benchmarks._measure import (
     VS_FLOOR,
     Config,
     Row,
+    Samples,
     Target,
     alternate,
     per_call,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 SOURCES: tuple[HttpSource, ...] = ("apigw-http", "apigw-rest")
 DISTINCT = 100  # distinct requests, replayed
+VALIDATED = "powertools enable_validation"  # measured beside, in a row of its own
 PEER_TARGETS = (
     Target(PT_VS_LAMBENT, ">=", 4.0),
     Target(MANGUM_VS_LAMBENT, ">=", 6.0),
@@ -41,7 +43,7 @@ PEER_TARGETS = (
 )
 NOTE = (
     "floor: a dict lookup on API Gateway's matched route, msgspec decodes the body and "
-    "encodes the answer; Powertools: enable_validation=True (pydantic body and answer); "
+    "encodes the answer; Powertools: the handler validates the body with its pydantic model; "
     "Mangum+Starlette and Chalice: no typed bodies, their handlers decode with msgspec"
 )
 
@@ -89,6 +91,7 @@ def _handlers(cfg: Config, source: HttpSource) -> dict[str, Handler]:
         from benchmarks.apps import powertools_http
 
         handlers["powertools"] = powertools_http.http_app(source)
+        handlers[VALIDATED] = powertools_http.http_app(source, validation=True)
     if cfg.has("mangum"):
         from benchmarks.apps import starlette_apps
 
@@ -98,6 +101,20 @@ def _handlers(cfg: Config, source: HttpSource) -> dict[str, Handler]:
 
         handlers["chalice"] = chalice_apps.http_app()
     return handlers
+
+
+def _validated(samples: Samples, source: str, method: str, n: int) -> Row:
+    """The same run's Powertools with its built-in data validation, against lambent."""
+    return Row(
+        SCENARIO,
+        f"  same, Powertools with enable_validation=True ({source} {method})",
+        "µs/request",
+        {"lambent": samples.median("lambent") * 1e6 / n,
+         "powertools": samples.median(VALIDATED) * 1e6 / n},
+        {PT_VS_LAMBENT: samples.ratio(VALIDATED, "lambent")},
+        note="Powertools column: its data validation on (pydantic validates the parameters, "
+        "the body into the model parameter, and the returned model)",
+    )  # fmt: skip
 
 
 def run(cfg: Config) -> list[Row]:
@@ -130,4 +147,6 @@ def run(cfg: Config) -> list[Row]:
                     note=f"{NOTE}{chalice}; {logged(logs)}",
                 )
             )
+            if VALIDATED in samples.times:
+                rows.append(_validated(samples, source, method, len(events)))
     return rows

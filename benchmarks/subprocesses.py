@@ -167,7 +167,7 @@ def run_cold(cfg: Config) -> list[Row]:
              "schedule, GET + typed PUT) + first SQS batch (10 records)", "ms", "total_ms",
              targets=(Target(VS_FLOOR, "<=", 1.2),),
              note="floor: msgspec + anyio + asyncio, the same ten routes told apart by hand; "
-             f"Powertools: batch + parser + event handler with validation; {_asyncio(mixed)}"),
+             f"Powertools: batch + parser + event handler; {_asyncio(mixed)}"),
         *_details(mixed, scenario),
     ]  # fmt: skip
     scenario = "Cold start, HTTP-only app"

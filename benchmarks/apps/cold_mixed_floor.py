@@ -39,8 +39,9 @@ def _plain(value: dict[str, Any]) -> Any:
 
 
 decode_order = msgspec.json.Decoder(Order).decode
-Payload = Callable[[dict[str, Any]], Any]
-Route = tuple[Payload, Callable[[Any], None]]
+Field = Callable[[dict[str, Any]], Any]
+#: a record's payload, its handler, and the id its failure is reported under
+Route = tuple[Field, Callable[[Any], None], Field]
 
 
 def _on_change(row: OrderRow) -> None:
@@ -48,14 +49,19 @@ def _on_change(row: OrderRow) -> None:
 
 
 ROUTES: dict[tuple[str, str], Route] = {
-    **{("aws:sqs", q): (lambda r: decode_order(r["body"]), check) for q in QUEUES},
+    **{
+        ("aws:sqs", q): (lambda r: decode_order(r["body"]), check, lambda r: r["messageId"])
+        for q in QUEUES
+    },
     ("aws:kinesis", STREAM): (
         lambda r: decode_order(base64.b64decode(r["kinesis"]["data"])),
         check,
+        lambda r: r["kinesis"]["sequenceNumber"],
     ),
     ("aws:dynamodb", TABLE): (
         lambda r: msgspec.convert(_plain({"M": r["dynamodb"]["NewImage"]}), OrderRow),
         _on_change,
+        lambda r: r["dynamodb"]["SequenceNumber"],
     ),
 }
 EVENTS: dict[tuple[str, str], Callable[[dict[str, Any]], None]] = {
@@ -74,21 +80,20 @@ def _resource(record: dict[str, Any]) -> str:
 
 
 async def _run(records: list[dict[str, Any]], route: Route, budget: float) -> dict[str, Any]:
-    payload, fn = route
+    payload, fn, ident = route
     failures: list[dict[str, str]] = []
     stop_at = time.monotonic() + budget
-    id_key = "messageId" if "messageId" in records[0] else "eventID"
     # the deadline scope a framework opens per batch (it cancels awaiting handlers);
     # sync handlers cannot be cancelled, so the clock is also read before each record
     with anyio.move_on_after(budget):  # noqa: ASYNC100
         for record in records:
             if time.monotonic() >= stop_at:
-                failures.append({"itemIdentifier": record[id_key]})
+                failures.append({"itemIdentifier": ident(record)})
                 continue
             try:
                 fn(payload(record))
             except Exception:
-                failures.append({"itemIdentifier": record[id_key]})
+                failures.append({"itemIdentifier": ident(record)})
     return {"batchItemFailures": failures}
 
 

@@ -1,13 +1,13 @@
 """Powertools: the mixed ten-route app, with batch, parser and event handler.
 
 Batch processors (with parser models) for the queues and streams, the parser for
-EventBridge, the REST resolver with validation for the two HTTP routes; the event's
+EventBridge, the HTTP API resolver for the two HTTP routes (the PUT handler
+validating its body with the pydantic model, as in the warm scenario); the event's
 source is told apart by hand, as Powertools leaves that to the user.
 """
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -22,11 +22,10 @@ from benchmarks.apps.orders_pydantic import (
     KinesisDataStreamRecord,
     OrderModel,
     OrderRecord,
-    OrderSummaryModel,
     check,
-    summarize,
 )
-from benchmarks.apps.routes import ORDER_PATH, order_response, powertools_path
+from benchmarks.apps.powertools_http import http_app
+from benchmarks.apps.routes import GET_ORDER, PUT_ORDER
 
 
 class OrderPlaced(EventBridgeModel):
@@ -55,17 +54,7 @@ ROUTES = {
              on_stream),
     TABLE: (BatchProcessor(EventType.DynamoDBStreams), on_change),
 }  # fmt: skip
-api = APIGatewayHttpResolver(enable_validation=True)
-
-
-@api.get(powertools_path(ORDER_PATH))
-def get_order(order_id: str) -> dict[str, Any]:
-    return order_response(order_id)
-
-
-@api.put(powertools_path(ORDER_PATH))
-def put_order(order_id: str, order: OrderModel) -> OrderSummaryModel:
-    return summarize(order_id, order)
+http = http_app("apigw-http", (GET_ORDER, PUT_ORDER))
 
 
 def _resource(arn: str) -> str:
@@ -82,7 +71,7 @@ def handler(event: dict[str, Any], context: Any) -> Any:
             event=event, record_handler=record_handler, processor=processor, context=context
         )
     if "routeKey" in event:
-        return api.resolve(event, context)
+        return http(event, context)
     if event["source"] == BUS_SOURCE and event["detail-type"] == DETAIL_TYPE:
         check(parse(event, model=OrderPlaced).detail)
     elif event["source"] != "aws.events" or not event["resources"][0].endswith(f"/{RULE}"):
