@@ -28,10 +28,10 @@ HEADER = "| scenario | case | unit | lambent | floor |"
 pytestmark = pytest.mark.slow
 
 
-def _smoke(tmp_path: Path, *extra: str) -> tuple[str, str]:
-    out = tmp_path / "RESULTS.md"
+def _bench(*args: str) -> str:
+    """Run ``python -m benchmarks --smoke ARGS``; its stdout."""
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--smoke", "--out", str(out), *extra],
+        [sys.executable, "-m", "benchmarks", "--smoke", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -39,7 +39,12 @@ def _smoke(tmp_path: Path, *extra: str) -> tuple[str, str]:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc.stdout, out.read_text()
+    return proc.stdout
+
+
+def _smoke(tmp_path: Path, *extra: str) -> tuple[str, str]:
+    out = tmp_path / "RESULTS.md"
+    return _bench("--out", str(out), *extra), out.read_text()
 
 
 def test_smoke_run_prints_and_writes_the_table(tmp_path: Path) -> None:
@@ -74,15 +79,7 @@ def test_smoke_run_without_peers_states_why(tmp_path: Path) -> None:
 def test_runs_other_than_full_write_to_an_ignored_folder() -> None:
     committed = ROOT / "benchmarks" / "RESULTS.md"
     before = committed.read_bytes()
-    proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--smoke", "--only", "sqs", "--without-peers"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    _bench("--only", "sqs", "--without-peers")
     assert committed.read_bytes() == before
     written = ROOT / "benchmarks" / "out" / "RESULTS.md"
     assert "python -m benchmarks --smoke --only sqs" in written.read_text()
