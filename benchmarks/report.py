@@ -127,13 +127,19 @@ def markdown(rows: Sequence[Row], cfg: Config, command: str, chart: str | None) 
     return "\n".join(parts)
 
 
+def _headline(row: Row) -> bool:
+    """Rows the chart shows: not the indented details (parts, modules, side variants)."""
+    return row.case == row.case.lstrip()
+
+
 def _label(ratio: str, row: Row) -> str:
     peer = "" if ratio == VS_FLOOR else ratio.split(" ÷ ")[0] + " | "
     return f"{peer}{row.scenario}: {row.case.strip()}"[:90]
 
 
 def chart(rows: Sequence[Row], path: Path) -> str | None:
-    """Bar charts of both ratios, with the issue's targets marked; None without matplotlib."""
+    """Bar charts of the headline rows' ratios, the issue's targets marked; None without
+    matplotlib (the table has every row)."""
     try:
         import matplotlib
 
@@ -151,7 +157,7 @@ def chart(rows: Sequence[Row], path: Path) -> str | None:
             (_label(name, r), r.ratios[name], name, r)
             for r in rows
             for name in RATIOS
-            if name in names and r.ratios.get(name) is not None and r.unit != "modules"
+            if name in names and r.ratios.get(name) is not None and _headline(r)
         ]
         if bars:
             panels.append((title, bars))
