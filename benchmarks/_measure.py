@@ -78,7 +78,9 @@ def config(mode: Literal["full", "quick", "smoke"], *, peers: bool = True) -> Co
         elif missing:
             skipped[peer] = f"not installed ({', '.join(missing)}); install the bench extra"
     if mode == "full":
-        return Config(mode, 7, (10, 1_000, 10_000), 1_000, 0.01, 100, 10, 10_000, 10_000, 7,
+        # many short samples: on a shared machine, the finer the alternation, the more
+        # of the noise each round's ratio cancels
+        return Config(mode, 15, (10, 1_000, 10_000), 1_000, 0.01, 100, 10, 2_000, 10_000, 11,
                       skipped)  # fmt: skip
     if mode == "quick":
         return Config(mode, 3, (10, 1_000), 200, 0.01, 100, 10, 1_000, 2_000, 3, skipped)

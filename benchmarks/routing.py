@@ -144,7 +144,7 @@ def run(cfg: Config) -> list[Row]:
                     per_call(samples, 1e6 / len(events)),
                     ratios(samples),
                     (Target(VS_FLOOR, "<=", limit), *PEER_TARGETS),
-                    note=f"{NOTE}{chalice}; {logged(logs)}",
+                    note=f"{n:,} requests a sample; {NOTE}{chalice}; {logged(logs)}",
                 )
             )
             if VALIDATED in samples.times:
