@@ -112,8 +112,10 @@ def markdown(rows: Sequence[Row], cfg: Config, command: str, chart: str | None) 
         "record, with its traceback, and a summary per batch), written to a line counter "
         "instead of stdout. The peers log through the standard library, whose root logger "
         "gets a handler at WARNING as Lambda's runtime sets it up, writing to the same "
-        "counter; the floors log nothing. Each warm row's note gives the lines each side "
-        "wrote per call.",
+        "counter; the floors log nothing. In the fresh interpreters (cold start, memory) "
+        "lambent sets up its own Lambda logger (JSON lines on stdout, piped to the parent) "
+        "and the peers' loggers are left as they come. Each row's note gives the lines "
+        "each side wrote per call.",
         "",
         *table(rows, cfg),
         "",

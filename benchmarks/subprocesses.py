@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks._logs import logged
 from benchmarks._measure import (
     PEER_RATIOS,
     VS_FLOOR,
@@ -75,6 +76,11 @@ def child(app: str, impl: str, event_path: str) -> dict[str, Any]:
         raise RuntimeError(f"{app} {impl} child failed ({proc.returncode}): {proc.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(lines[-1].removeprefix("BENCH-RESULT "))
     result["process_ms"] = process_ms
+    # what the app logged (lambent: its own Lambda logger, JSON lines on stdout)
+    result["log_lines"] = sum(
+        1 for line in (proc.stdout + proc.stderr).splitlines()
+        if line.strip() and not line.startswith("BENCH-RESULT ")
+    )  # fmt: skip
     return result
 
 
@@ -145,8 +151,15 @@ def _details(runs: Runs, scenario: str) -> list[Row]:
 
 
 def _asyncio(runs: Runs) -> str:
+    """Which sides imported asyncio, and how many lines each logged (first sample)."""
     said = {impl: "yes" if results[0]["asyncio"] else "no" for impl, results in runs.items()}
-    return "asyncio imported: " + ", ".join(f"{k} {v}" for k, v in said.items())
+    logs = {impl: results[0]["log_lines"] for impl, results in runs.items()}
+    return (
+        "asyncio imported: "
+        + ", ".join(f"{k} {v}" for k, v in said.items())
+        + "; "
+        + (logged(logs))
+    )
 
 
 def run_cold(cfg: Config) -> list[Row]:
