@@ -153,13 +153,16 @@ def _details(runs: Runs, scenario: str) -> list[Row]:
 def _asyncio(runs: Runs) -> str:
     """Which sides imported asyncio, and how many lines each logged (first sample)."""
     said = {impl: "yes" if results[0]["asyncio"] else "no" for impl, results in runs.items()}
-    logs = {impl: results[0]["log_lines"] for impl, results in runs.items()}
     return (
         "asyncio imported: "
         + ", ".join(f"{k} {v}" for k, v in said.items())
         + "; "
-        + (logged(logs))
+        + (_logged(runs))
     )
+
+
+def _logged(runs: Runs) -> str:
+    return logged({impl: results[0]["log_lines"] for impl, results in runs.items()})
 
 
 def run_cold(cfg: Config) -> list[Row]:
@@ -219,7 +222,7 @@ def run_memory(cfg: Config) -> list[Row]:
         _row(runs, scenario, f"peak RSS, {n:,}-record batch (the mixed app)", "MB", "peak_kb",
              scale=1 / 1024, targets=(Target(VS_FLOOR, "<=", 1.1),),
              note="peak RSS (VmHWM, reset once the runtime's event dict is loaded; "
-                  "else ru_maxrss) while importing and serving the batch"),
+                  f"else ru_maxrss) while importing and serving the batch; {_logged(runs)}"),
         _row(runs, scenario, "  of which above the loaded event (peak - RSS before import)",
              "MB", "delta_kb", scale=1 / 1024),
     ]  # fmt: skip
