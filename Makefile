@@ -37,11 +37,13 @@ test: lint typecheck pytest
 demo: $(STAMP)
 	$(BIN)/python -m examples.demo
 
+## make bench: the full run; rewrites the committed benchmarks/RESULTS.md and ratios.png
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks
 
+## make bench-quick: small sizes, written to benchmarks/out/ (ignored by git)
 bench-quick: $(BENCH_STAMP)
-	$(BIN)/python -m benchmarks --quick
+	$(BIN)/python -m benchmarks --quick --out benchmarks/out/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis dist build
