@@ -63,10 +63,9 @@ def _read_event(name: str) -> bytes:
 
 def run(args: argparse.Namespace) -> int:
     import anyio
-    import msgspec
 
-    from lambent._cli._load import load_object
     from lambent._errors import ConfigurationError
+    from lambent._loading import load_object
     from lambent._local import errors, logs
     from lambent._local.context import decode_client_context
     from lambent._local.model import (
@@ -89,10 +88,7 @@ def run(args: argparse.Namespace) -> int:
             raise errors.too_large(len(payload), asynchronous, limit)
         if not payload.strip():
             payload = b"{}"
-        try:
-            msgspec.json.decode(payload)
-        except msgspec.DecodeError as exc:
-            raise errors.invalid_json(str(exc)) from None
+        errors.check_payload(payload)
         client_context = decode_client_context(args.client_context)
         obj = load_object(args.app)
     except errors.ServiceError as exc:

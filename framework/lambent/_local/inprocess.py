@@ -86,7 +86,7 @@ def _call_sync(handler: SyncHandler, event: Any, context: Any, buffer: LogBuffer
     with capturing(buffer):
         try:
             return True, handler(event, context)
-        except Exception as exc:
+        except BaseException as exc:  # SystemExit too: a function error, never the server's end
             return False, errors.function_error(exc, exc.__traceback__, context.aws_request_id, 1)
 
 
@@ -104,7 +104,7 @@ class InProcessRunner:
         ensure_installed()
         buffer = LogBuffer(invocation.request_id)
         buffer.start(LATEST)
-        event = json.loads(invocation.payload)
+        event = json.loads(invocation.payload)  # checked by the Invoke API (errors.check_payload)
         context = LocalContext.build(
             request_id=invocation.request_id,
             function_name=cfg.name,
@@ -158,7 +158,9 @@ class InProcessRunner:
             with capturing(buffer):
                 try:
                     return True, await self._async(event, context)
-                except Exception as exc:
+                except anyio.get_cancelled_exc_class():
+                    raise  # the timeout (or the server's stop) cancelling the invocation
+                except BaseException as exc:  # SystemExit, KeyboardInterrupt: a function error
                     return False, errors.function_error(
                         exc, exc.__traceback__, context.aws_request_id, 1
                     )
