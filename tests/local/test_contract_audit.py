@@ -281,7 +281,7 @@ def test_serve_accepts_only_lambdas_async_config_ranges(options: list[str], ok: 
         [config] = serve._configs(args)
         assert 0 <= config.policy.max_retries <= 2
     else:
-        with pytest.raises(serve._UsageError):
+        with pytest.raises(UsageError):
             serve._configs(args)
 
 
