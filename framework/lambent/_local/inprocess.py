@@ -23,6 +23,7 @@ import anyio
 
 from lambent._errors import ConfigurationError
 from lambent._local import errors
+from lambent._local.contain import handler_scope, original
 from lambent._local.context import LocalContext
 from lambent._local.logs import LogBuffer, capturing, ensure_installed
 from lambent._local.model import (
@@ -155,14 +156,15 @@ class InProcessRunner:
 
     async def _call(self, event: Any, context: LocalContext, buffer: LogBuffer) -> _Outcome:
         if self._async is not None:
-            with capturing(buffer):
+            with capturing(buffer), handler_scope():
                 try:
                     return True, await self._async(event, context)
                 except anyio.get_cancelled_exc_class():
                     raise  # the timeout (or the server's stop) cancelling the invocation
                 except BaseException as exc:  # SystemExit, KeyboardInterrupt: a function error
+                    cause = original(exc)
                     return False, errors.function_error(
-                        exc, exc.__traceback__, context.aws_request_id, 1
+                        cause, cause.__traceback__, context.aws_request_id, 1
                     )
         assert self._sync is not None
         return await anyio.to_thread.run_sync(
