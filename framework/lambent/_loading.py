@@ -72,3 +72,22 @@ def _import_module(spec: str) -> Any:
         if exc.name is not None and spec.startswith(exc.name):
             raise AppLoadError(f"no module named {spec!r}") from exc
         raise
+
+
+def source_dir(target: str) -> Path:
+    """The folder holding the app's code, to watch for changes (without importing it)."""
+    path = app_file(target)
+    if path is not None:
+        return path.parent
+    top = target.partition(":")[0].split(".")[0]
+    if str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        return Path.cwd()
+    if spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(spec.origin).parent if spec.origin else Path.cwd()
