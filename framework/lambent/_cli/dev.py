@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lambent._cli import UsageError
-
-_SOURCES = ("apigw-http", "apigw-rest", "function-url", "alb")
+from lambent._dev.front import SOURCES
 
 
 def add_parser(subparsers: Any) -> None:
@@ -33,7 +32,10 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on; 0 picks one")
     parser.add_argument(
-        "--source", default="apigw-http", choices=_SOURCES, help="the front end to act as"
+        "--source",
+        default="apigw-http",
+        choices=SOURCES,
+        help="the front end to act as (alb-multi: ALB with multi-value headers)",
     )
     parser.add_argument(
         "--timeout",

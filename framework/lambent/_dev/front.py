@@ -22,8 +22,9 @@ from typing import Any
 
 from lambent.testing import TestClient
 
-#: the sources ``lambent dev --source`` serves
-SOURCES: tuple[str, ...] = ("apigw-http", "apigw-rest", "function-url", "alb")
+#: the sources ``lambent dev --source`` serves (``alb-multi``: an ALB target group with
+#: multi-value headers turned on)
+SOURCES: tuple[str, ...] = ("apigw-http", "apigw-rest", "function-url", "alb", "alb-multi")
 #: API Gateway's integration timeout (REST and HTTP APIs)
 APIGW_TIMEOUT = 29.0
 #: media types the services pass as text; any other body is base64-encoded
@@ -64,7 +65,7 @@ FAILURES: dict[str, dict[str, tuple[int, str, bytes]]] = {
 
 
 def failure(source: str, kind: str) -> Answer:
-    status, content_type, body = FAILURES[source][kind]
+    status, content_type, body = FAILURES[source.removesuffix("-multi")][kind]
     return Answer(status, [("Content-Type", content_type)], body)
 
 

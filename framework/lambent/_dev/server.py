@@ -74,7 +74,9 @@ class DevApp:
                 except BaseException as exc:  # SystemExit too: an error, not the server's end
                     raise _Failed() from original(exc)
         assert self._sync is not None
-        return await anyio.to_thread.run_sync(_call, self._sync, event, context)
+        return await anyio.to_thread.run_sync(
+            _call, self._sync, event, context, abandon_on_cancel=True
+        )
 
     def _trace(self, exc: BaseException) -> None:
         shown = exc.__cause__ if isinstance(exc, _Failed) and exc.__cause__ else exc
