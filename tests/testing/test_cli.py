@@ -86,7 +86,7 @@ def test_detect_reports_unreadable_files(
 ) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    assert main(["events", "detect", str(bad), str(tmp_path / "missing.json")]) == 1
+    assert main(["events", "detect", str(bad), str(tmp_path / "missing.json")]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.count("lambent events detect:") == 2

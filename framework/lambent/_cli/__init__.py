@@ -17,6 +17,15 @@ class UsageError(Exception):
     """A mistake on the command line: reported as one line, exit status 2."""
 
 
+#: options that take no value: their help says what they do, there is no default to show
+FLAGS = (
+    argparse._StoreTrueAction,
+    argparse._StoreFalseAction,
+    argparse._VersionAction,
+    argparse._HelpAction,
+)
+
+
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Descriptions kept as written; every option's help ends with its default."""
 
@@ -24,7 +33,7 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         text = action.help or ""
         default = action.default
         shown = default not in (None, False, [], argparse.SUPPRESS) and not isinstance(
-            action, argparse._VersionAction | argparse._HelpAction
+            action, FLAGS
         )
         if shown and action.option_strings and "default" not in text:
             text += f" (default: {_show(default)})"

@@ -77,26 +77,22 @@ def run(args: argparse.Namespace) -> int:
     from lambent._local.guard import check_bind
 
     inherited = os.environ.pop("LAMBENT_DEV_FD", None)
-    if inherited is not None:
-        return _serve(args, socket.socket(fileno=int(inherited)))
+    if inherited is not None:  # the server process of a reloading supervisor
+        banner = os.environ.pop("LAMBENT_DEV_BANNER", "")
+        return _serve(args, socket.socket(fileno=int(inherited)), banner)
     if check_bind(args.host, args.allow_remote):
         _say(
             f"WARNING: listening on {args.host}, not loopback: anyone reaching it can call the app"
         )
     sock = _bind(args.host, args.port)
-    host, port = sock.getsockname()[:2]
-    url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
     if not args.reload:
-        return _serve(args, sock, url)
+        return _serve(args, sock, "; Ctrl-C to stop")
     from lambent._dev.reload import supervise
 
     watch = args.watch or [source_dir(args.app)]
-    _say(
-        f"{url} serves {args.app} as {args.source}; reloading on changes in "
-        f"{', '.join(map(str, watch))}; Ctrl-C to stop"
-    )
+    banner = f"; reloading on changes in {', '.join(map(str, watch))}; Ctrl-C to stop"
     child = ["dev", args.app, "--source", args.source, "--timeout", str(args.timeout)]
-    return supervise(child, sock, watch, _say)
+    return supervise(child, sock, watch, _say, banner)
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -113,7 +109,8 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _serve(args: argparse.Namespace, sock: socket.socket, url: str | None = None) -> int:
+def _serve(args: argparse.Namespace, sock: socket.socket, banner: str) -> int:
+    """Serve on ``sock``; once listening say so, with ``banner`` (empty: say nothing)."""
     import anyio
 
     from lambent._dev.server import DevApp, serve
@@ -125,9 +122,9 @@ def _serve(args: argparse.Namespace, sock: socket.socket, url: str | None = None
     async def main() -> None:
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             async with anyio.create_task_group() as tg:
-                shown = await tg.start(serve, dev, sock)
-                if url is not None:
-                    _say(f"{shown} serves {args.app} as {args.source}; Ctrl-C to stop")
+                url = await tg.start(serve, dev, sock)
+                if banner:
+                    _say(f"{url} serves {args.app} as {args.source}{banner}")
                 async for _ in signals:
                     tg.cancel_scope.cancel()
                     break

@@ -45,7 +45,10 @@ def add_parser(subparsers: Any) -> None:
     gen = sub.add_parser("generate", help="print a sample event of a source kind as JSON")
     gen.add_argument("kind", choices=list(_BUILDERS), metavar="KIND", help=", ".join(_BUILDERS))
     gen.add_argument(
-        "--body", action="append", default=[], help="a payload (repeatable; direct: JSON object)"
+        "--body",
+        action="append",
+        default=[],
+        help="a payload (repeatable; direct: a JSON object; default: per kind)",
     )
     gen.add_argument(
         "--count", type=int, help="number of records, bodies repeated (default: one per body)"
@@ -94,7 +97,7 @@ def run_detect(args: argparse.Namespace) -> int:
                 event = msgspec.json.decode(f.read())
         except (OSError, msgspec.DecodeError) as exc:
             print(f"lambent events detect: {name}: {exc}", file=sys.stderr)
-            status = 1
+            status = 2
             continue
         print(f"{detect(event)}\t{name}")
     return status

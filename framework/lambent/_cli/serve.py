@@ -50,7 +50,7 @@ def add_parser(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="NAME=APP",
-        help="one more function (repeatable)",
+        help="one more function (repeatable; default: only APP)",
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (loopback unless --allow-remote)"

@@ -21,10 +21,12 @@ from types import FrameType
 
 #: the environment variable naming the inherited socket's file descriptor
 FD_VARIABLE = "LAMBENT_DEV_FD"
+#: what the first server process adds to its "serving" line (later ones say nothing)
+BANNER_VARIABLE = "LAMBENT_DEV_BANNER"
 
 
-def _start(argv: Sequence[str], sock: socket.socket) -> subprocess.Popen[bytes]:
-    env = {**os.environ, FD_VARIABLE: str(sock.fileno())}
+def _start(argv: Sequence[str], sock: socket.socket, banner: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, FD_VARIABLE: str(sock.fileno()), BANNER_VARIABLE: banner}
     return subprocess.Popen(
         [sys.executable, "-m", "lambent", *argv], env=env, pass_fds=(sock.fileno(),)
     )
@@ -45,6 +47,7 @@ def supervise(
     sock: socket.socket,
     watch: Sequence[Path],
     say: Callable[[str], None],
+    banner: str,
 ) -> int:
     """Run ``lambent *argv`` on ``sock``, restarting it on changes; return on SIGINT/SIGTERM.
 
@@ -59,7 +62,7 @@ def supervise(
         stop.set()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    child = _start(argv, sock)
+    child = _start(argv, sock, banner)
     reloaded = False
     try:
         for changes in watchfiles.watch(
@@ -80,7 +83,7 @@ def supervise(
                 names = sorted({Path(p).name for _, p in changes})
                 say(f"reloading: {', '.join(names)} changed")
                 _end(child)
-                child = _start(argv, sock)
+                child = _start(argv, sock, "")
                 reloaded = True
         return 0
     finally:
