@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 LINTED := $(wildcard framework tests examples benchmarks)
 
-.PHONY: venv test lint typecheck pytest demo bench bench-quick clean
+.PHONY: venv test lint typecheck pytest demo bench bench-quick clean cli-docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: lint typecheck pytest
 ## make demo: run the example order service locally on real-shaped events
 demo: $(STAMP)
 	$(BIN)/python -m examples.demo
+
+## make cli-docs: rewrite docs/cli.md from the command's parsers (a test checks it)
+cli-docs: $(STAMP)
+	$(BIN)/python -m lambent._cli.reference > docs/cli.md
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks

@@ -34,7 +34,10 @@ _HTTP: tuple[HttpSource, ...] = ("apigw-rest", "apigw-http", "function-url")
 
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "events", help="detect the source of event files; generate sample events"
+        "events",
+        help="detect the source of event files; generate sample events",
+        description="Print the source kind of event files (detect), or print a sample "
+        "event of a kind as JSON (generate).",
     )
     sub = parser.add_subparsers(dest="events_command", metavar="ACTION", required=True)
 

@@ -361,3 +361,5 @@ def _banner(server: Any, url: str, configs: list[Any]) -> None:
             f"  {cfg.name}: {cfg.target}  timeout={cfg.timeout:g}s memory={cfg.memory_mb}MB "
             f"concurrency={cfg.concurrency}  POST {url}/2015-03-31/functions/{cfg.name}/invocations"
         )
+    if server.resumed:
+        server.say(f"resumed {server.resumed} queued async event(s) from {server.state_dir}")

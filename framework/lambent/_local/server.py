@@ -88,6 +88,11 @@ class LocalLambda:
         self._resumed = 0
         self.remote = guard.check_bind(host, allow_remote)
 
+    @property
+    def resumed(self) -> int:
+        """Async events taken back from the state directory at this start."""
+        return self._resumed
+
     def allowed_hosts(self) -> frozenset[str] | None:
         return None if self.remote else guard.host_values(self.host, self.port)
 
@@ -226,8 +231,6 @@ class LocalLambda:
                 self._resumed += len(items)
                 if path is not None:
                     path.unlink()
-            if self._resumed:
-                self.say(f"resumed {self._resumed} queued async event(s) from {self.state_dir}")
 
         return resume
 
