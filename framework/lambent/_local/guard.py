@@ -4,8 +4,8 @@ A browser lets any site send a "simple" cross-origin POST (``Content-Type: text/
 a form) to ``127.0.0.1``, and DNS rebinding makes a hostile name resolve to it. So the
 Invoke API refuses, before anything runs:
 
-* a ``Content-Type`` that is not JSON or binary (boto3 and aiobotocore send none or
-  ``application/json``; the AWS CLI sends ``application/octet-stream``): 415
+* a ``Content-Type`` that is not JSON or binary (what boto3 and aiobotocore send
+  passes; ``application/octet-stream`` too): 415
   ``UnsupportedMediaTypeException``;
 * an ``Origin`` that is not the server itself, and a ``Host`` that is not the address
   it listens on: 403 ``AccessDeniedException``;
