@@ -125,3 +125,36 @@ def test_500_events_some_exiting_survive_sigterm_and_a_restart(tmp_path: Path) -
         else:
             assert condition == "Success", record
             assert record["responsePayload"] == {"n": n}
+
+
+def test_a_damaged_state_file_stops_the_start_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "function.events.jsonl").write_text('{"function": "function"}\nnot json\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "lambent", "serve", f"{EXITS}:exits", "--port", "0",
+         "--state-dir", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert line.startswith(
+        f"lambent serve: {tmp_path}/function.events.jsonl:1 is not a saved event"
+    )
+    assert (tmp_path / "function.events.jsonl").exists()  # kept for the user to look at
+
+
+def test_a_remote_address_is_refused_without_allow_remote_and_warned_with_it() -> None:
+    refused = subprocess.run(
+        [sys.executable, "-m", "lambent", "serve", f"{EXITS}:exits", "--host", "192.0.2.1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert refused.returncode == 2 and "--allow-remote" in refused.stderr
+    # 192.0.2.1 (TEST-NET-1) is on no interface: the warning comes, then the bind fails
+    warned = subprocess.run(
+        [sys.executable, "-m", "lambent", "serve", f"{EXITS}:exits", "--host", "192.0.2.1",
+         "--allow-remote"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    first, second = warned.stderr.splitlines()
+    assert first.startswith("lambent serve: WARNING: listening on 192.0.2.1, not loopback")
+    assert second.startswith("lambent serve: cannot listen on 192.0.2.1:9001")
+    assert warned.returncode == 2

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import msgspec
 
+from lambent._errors import ConfigurationError
 from lambent._local.async_queue import QueuedEvent
 from lambent._local.model import Invocation
 
@@ -73,10 +74,15 @@ def load(state_dir: Path, function: str) -> tuple[list[QueuedEvent], Path | None
     if not path.is_file():
         return [], None
     items = []
-    for line in path.read_bytes().splitlines():
+    for number, line in enumerate(path.read_bytes().splitlines(), 1):
         if not line.strip():
             continue
-        saved = msgspec.json.decode(line, type=_Saved)
+        try:
+            saved = msgspec.json.decode(line, type=_Saved)
+        except msgspec.DecodeError as exc:
+            raise ConfigurationError(
+                f"{path}:{number} is not a saved event ({exc}); fix or move the file to start"
+            ) from None
         invocation = Invocation(
             function=saved.function,
             payload=base64.b64decode(saved.payload),
