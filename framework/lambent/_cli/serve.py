@@ -70,35 +70,37 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="run functions in awslambdaric worker processes over the Runtime API",
     )
-    each = "[NAME=]"
-    parser.add_argument(
-        "--timeout",
-        action="append",
-        default=[],
-        metavar=each + "SECONDS",
-        help="a function's timeout (default: 3)",
-    )
-    parser.add_argument(
-        "--memory",
-        action="append",
-        default=[],
-        metavar=each + "MB",
-        help="a function's memory, as its context reports it (default: 128)",
-    )
-    parser.add_argument(
-        "--python",
-        action="append",
-        default=[],
-        metavar=each + "PATH",
-        help="the interpreter awslambdaric workers run, with --runtime-api (default: this one)",
-    )
-    parser.add_argument(
-        "--concurrency",
-        action="append",
-        default=[],
-        metavar=each + "N",
-        help="invocations at once; more synchronous calls get 429 (default: 10)",
-    )
+    # options of one function when written NAME=VALUE, of every function otherwise
+    for flag, metavar, text in (
+        ("--timeout", "SECONDS", "a function's timeout (default: 3)"),
+        ("--memory", "MB", "a function's memory, as its context reports it (default: 128)"),
+        (
+            "--python",
+            "PATH",
+            "the interpreter awslambdaric workers run, with --runtime-api (default: this one)",
+        ),
+        ("--concurrency", "N", "invocations at once; more synchronous calls get 429 (default: 10)"),
+        ("--max-retries", "N", "retries of a failed Event invocation, 0 to 2 (default: 2)"),
+        (
+            "--retry-delays",
+            "S[,S...]",
+            "seconds before each retry, scaled by --time-scale (default: 60,120)",
+        ),
+        (
+            "--max-event-age",
+            "S",
+            "seconds an Event invocation may wait, 60 to 21600 (default: 21600)",
+        ),
+        (
+            "--on-success",
+            "DEST",
+            "where successful Event invocations are recorded (default: nowhere)",
+        ),
+        ("--on-failure", "DEST", "where failed Event invocations are recorded (default: nowhere)"),
+    ):
+        parser.add_argument(
+            flag, action="append", default=[], metavar="[NAME=]" + metavar, help=text
+        )
     parser.add_argument(
         "--env",
         action="append",
@@ -107,46 +109,11 @@ def add_parser(subparsers: Any) -> None:
         help="an environment variable of the functions (repeatable; default: none)",
     )
     parser.add_argument(
-        "--max-retries",
-        action="append",
-        default=[],
-        metavar=each + "N",
-        help="retries of a failed Event invocation, 0 to 2 (default: 2)",
-    )
-    parser.add_argument(
-        "--retry-delays",
-        action="append",
-        default=[],
-        metavar=each + "S[,S...]",
-        help="seconds before each retry, scaled by --time-scale (default: 60,120)",
-    )
-    parser.add_argument(
-        "--max-event-age",
-        action="append",
-        default=[],
-        metavar=each + "S",
-        help="seconds an Event invocation may wait, 60 to 21600 (default: 21600)",
-    )
-    parser.add_argument(
         "--time-scale",
         type=float,
         default=1.0,
         metavar="FACTOR",
         help="multiplies retry delays and event ages (0.001: minutes become milliseconds)",
-    )
-    parser.add_argument(
-        "--on-success",
-        action="append",
-        default=[],
-        metavar=each + "DEST",
-        help="where successful Event invocations are recorded (default: nowhere)",
-    )
-    parser.add_argument(
-        "--on-failure",
-        action="append",
-        default=[],
-        metavar=each + "DEST",
-        help="where failed Event invocations are recorded (default: nowhere)",
     )
     parser.add_argument(
         "--aws-endpoint-url", help="endpoint for SQS/SNS/EventBridge destinations (default: AWS)"
