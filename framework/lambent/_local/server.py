@@ -195,6 +195,8 @@ class LocalLambda:
     async def _shutdown(
         self, runner: web.AppRunner, functions: list[LocalFunction]
     ) -> ShutdownReport:
+        for site in list(runner.sites):
+            await site.stop()  # no new connections; Event calls on open ones answer 500
         for queue in self.queues.values():
             queue.close()
         queued = sum(q.pending for q in self.queues.values())
