@@ -7,7 +7,7 @@ from typing import Annotated
 import msgspec
 
 from lambent import App
-from lambent.http import Cookie, Response
+from lambent.http import Cookie, Request, Response
 
 app = App()
 
@@ -53,3 +53,12 @@ async def size(data: bytes) -> dict[str, int]:
 @app.get("/boom")
 async def boom() -> None:
     raise RuntimeError("secret internals: password=hunter2")
+
+
+@app.get("/whoami")
+async def whoami(request: Request) -> dict[str, object]:
+    return {
+        "request_id": request.request_id,
+        "source_ip": request.source_ip,
+        "tags": request.headers.get_all("x-tag"),
+    }

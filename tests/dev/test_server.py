@@ -146,3 +146,25 @@ def test_a_1_mb_body(server: tuple[str, int]) -> None:
     answer = call(server, "POST", "/size", body=body, headers=headers)
     assert (answer.status, answer.json()) == (200, {"bytes": 1_048_576})
     same_as_test_client(server, answer, "POST", "/size", body=body, headers=headers)
+
+
+def test_each_request_has_its_own_id_the_callers_address_and_its_headers(
+    server: tuple[str, int],
+) -> None:
+    headers = [("X-Tag", "a"), ("X-Tag", "b")]
+    answers = []
+    for _ in range(2):
+        conn = http.client.HTTPConnection("127.0.0.1", server[1], timeout=10)
+        conn.putrequest("GET", "/whoami")
+        for name, value in headers:
+            conn.putheader(name, value)
+        conn.endheaders()
+        answers.append(json.loads(conn.getresponse().read()))
+        conn.close()
+    first, second = answers
+    assert first["request_id"] and first["request_id"] != second["request_id"]
+    assert first["source_ip"] == "127.0.0.1"
+    # REST and multi-value ALB keep both values, HTTP API 2.0 and Function URLs comma-join
+    # them, a single-value ALB passes the last one
+    expected = {"apigw-http": ["a,b"], "function-url": ["a,b"], "alb": ["b"]}
+    assert first["tags"] == expected.get(server[0], ["a", "b"])
