@@ -158,3 +158,9 @@ def test_every_option_has_help_showing_its_default(
     if action.option_strings and not isinstance(action, FLAGS) and default not in (None, []):
         shown = f"{default:g}" if isinstance(default, float) else str(default)
         assert shown in text, f"{prog} {action.option_strings[0]}: {text}"
+
+
+def test_an_unknown_option_is_named_with_its_subcommand() -> None:
+    one_line(lambent("layer", "build", "--bogus"), "lambent layer build", "--bogus")
+    one_line(lambent("serve", "app.py", "--port", "x"), "lambent serve", "--port")
+    one_line(lambent("nonsense"), "lambent", "nonsense")

@@ -59,7 +59,11 @@ def subcommands(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentPa
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # named after the subcommand that did not take them
+        prog = getattr(args, "prog", parser.prog)
+        sys.stderr.write(f"{prog}: unrecognized arguments: {' '.join(extra)} (see {prog} --help)\n")
+        return 2
     try:
         code: int = args.func(args)
     except (UsageError, OSError, ImportError) as exc:
