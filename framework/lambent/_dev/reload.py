@@ -63,7 +63,7 @@ def supervise(
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     child = _start(argv, sock, banner)
-    reloaded = False
+    reloaded = waiting = False
     try:
         for changes in watchfiles.watch(
             *watch,
@@ -79,12 +79,15 @@ def supervise(
             code = child.poll()
             if code is not None and not reloaded and code != 0:
                 return code
+            if code is not None and not waiting:
+                say("the server stopped; waiting for a change to restart it")
+                waiting = True
             if changes:
                 names = sorted({Path(p).name for _, p in changes})
                 say(f"reloading: {', '.join(names)} changed")
                 _end(child)
                 child = _start(argv, sock, "")
-                reloaded = True
+                reloaded, waiting = True, False
         return 0
     finally:
         _end(child)
