@@ -46,7 +46,7 @@ def _serve(state: Path) -> subprocess.Popen[str]:
          "--state-dir", str(state / "queue"), "--drain-timeout", "0.2",
          "--on-success", str(state / "success.jsonl"),
          "--on-failure", str(state / "failure.jsonl"),
-         "--concurrency", "4", "--max-retries", "1", "--retry-delays", "0.05"],
+         "--concurrency", "2", "--max-retries", "1", "--retry-delays", "0.05"],
         cwd=ROOT, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 
@@ -85,7 +85,7 @@ def test_500_events_some_exiting_survive_sigterm_and_a_restart(tmp_path: Path) -
         client = lambda_client(_url(first))
 
         def send(n: int) -> str:
-            payload = json.dumps({"n": n, "sleep": 0.01})
+            payload = json.dumps({"n": n, "sleep": 0.02})
             answer = client.invoke(FunctionName="function", InvocationType="Event", Payload=payload)
             assert answer["StatusCode"] == 202
             return str(answer["ResponseMetadata"]["RequestId"])
