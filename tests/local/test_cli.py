@@ -155,3 +155,12 @@ def test_serve_command_and_graceful_ctrl_c(tmp_path: Path) -> None:
         f"2 saved to {tmp_path} for the next start\n"
     ) in err.decode()
     assert len((tmp_path / "sleep.events.jsonl").read_text().splitlines()) == 2
+
+
+def test_invoke_reports_a_handlers_system_exit_as_a_function_error() -> None:
+    done = lambent("invoke", "tests.local.apps.exits:exits", "-", stdin=b'{"n": 10}')
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["errorType"] == "SystemExit"
+    nested = lambent("invoke", "tests.local.apps.exits:exits", "-", stdin=b"[" * 990 + b"]" * 990)
+    assert nested.returncode == 2
+    assert nested.stderr.decode().startswith("lambent invoke: InvalidRequestContentException:")
