@@ -13,6 +13,7 @@ from typing import Any
 from lambent.testing.events.apigw import authorizer_event as authorizer_event
 from lambent.testing.events.apigw import websocket_event as websocket_event
 from lambent.testing.events.cloudfront import cloudfront_event as cloudfront_event
+from lambent.testing.events.direct import direct_event as direct_event
 from lambent.testing.events.dynamodb import Change as Change
 from lambent.testing.events.dynamodb import attribute_value as attribute_value
 from lambent.testing.events.dynamodb import dynamodb_event as dynamodb_event
@@ -53,6 +54,7 @@ FACTORIES: dict[str, Callable[..., dict[str, Any]]] = {
     "eventbridge": eventbridge_event,
     "schedule": schedule_event,
     "cloudwatch-logs": cloudwatch_logs_event,
+    "direct": direct_event,
 }
 
 
@@ -74,6 +76,7 @@ __all__ = [
     "cloudfront_event",
     "cloudwatch_logs_event",
     "decode_logs",
+    "direct_event",
     "dynamodb_event",
     "eventbridge_event",
     "firehose_event",
