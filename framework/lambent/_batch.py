@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.to_thread
 
-from lambent._dispatch import Batch, DeadlineExceeded, Runner, Status, run_batch
+from lambent._deadline import DeadlineExceeded
+from lambent._dispatch import Batch, Runner, Status, run_batch
 from lambent._inject import Slot
 from lambent._logging import Logger
 

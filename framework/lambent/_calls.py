@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from lambent._decode import DECODE_ERRORS, Decoder, as_decode_error
+from lambent._fast import FAST
 from lambent._inject import HandlerPlan, Param, Slot
 from lambent._logging import Logger
-from lambent.sources._base import SourceSpec
+from lambent.sources import EventSource
 
 Call = Callable[[Any, int], Any]
 Getter = Callable[[Any, int], Any]
@@ -56,7 +57,7 @@ def _constant(value: Any) -> Getter:
 
 def make_call(
     plan: HandlerPlan,
-    spec: SourceSpec[Any, Any] | None,
+    spec: EventSource | None,
     ev: Any,
     context: Any,
     log: Logger,
@@ -70,7 +71,8 @@ def make_call(
     payload_of = None if spec is None else spec.payload
     json_payload = spec is not None and spec.payload_format == "json"
     params = plan.params
-    if len(params) == 1 and params[0].slot is Slot.PAYLOAD and not params[0].kw_only:
+    fused = FAST.fused_calls
+    if fused and len(params) == 1 and params[0].slot is Slot.PAYLOAD and not params[0].kw_only:
         return _payload_only(fn, params[0], payload_of, json_payload, id_of)
     positional: list[Getter] = []
     keyword: list[tuple[str, Getter]] = []
@@ -98,7 +100,7 @@ def make_call(
             keyword.append((p.name, getter))
         else:
             positional.append(getter)
-    if not keyword:
+    if fused and not keyword:
         if not positional:
             return lambda item, index: fn()
         if len(positional) == 1:

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from lambent._dispatch import Batch, DeadlineExceeded, Runner, Status, run_batch
-from lambent._errors import ConfigurationError, RoutingError
+from lambent._deadline import DeadlineExceeded, budget
+from lambent._dispatch import Batch, Runner, Status, run_batch
+from lambent._errors import ConfigurationError, LambentError, RoutingError
 from lambent._inject import resolve
 from lambent._logging import Logger
 from lambent._routes import Route, RouteOptions, RouteTable
@@ -80,10 +81,14 @@ def _choose(app: App, event: Any) -> Route:
 
 
 async def handle_direct(app: App, event: Any, context: Any, log: Logger) -> Any:
+    """The handler's result for a direct invocation; a failure is logged here, once."""
+    try:
+        route = _choose(app, event)
+    except LambentError as exc:
+        log.error("invocation failed", error=str(exc), error_type=type(exc).__name__)
+        raise
     from lambent._calls import make_call
-    from lambent._handle import budget
 
-    route = _choose(app, event)
     request_id = getattr(context, "aws_request_id", None) or "direct"
     batch = Batch([event])
     plan = route.plan
@@ -93,7 +98,7 @@ async def handle_direct(app: App, event: Any, context: Any, log: Logger) -> Any:
         threaded=route.options.threaded and not plan.is_async,
         route=route,
     )
-    await run_batch(batch, concurrency=1, budget=budget(app, context))
+    await run_batch(batch, concurrency=1, budget=budget(context, app.deadline_margin))
     if batch.status[0] != Status.SUCCEEDED:
         error = batch.errors.get(0) or DeadlineExceeded("not started before the deadline")
         log.error(

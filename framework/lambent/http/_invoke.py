@@ -13,28 +13,15 @@ from __future__ import annotations
 
 import functools
 import inspect
-import math
 from typing import Any
 
 import anyio
 import anyio.to_thread
 
+from lambent._deadline import DeadlineExceeded, budget
 from lambent.http._params import HttpPlan
 
 __all__ = ["DeadlineExceeded", "budget", "call"]
-
-
-class DeadlineExceeded(Exception):
-    """The handler did not finish within its budget."""
-
-
-def budget(context: Any, margin: float, service_limit: float | None) -> float | None:
-    """Seconds a handler may run (``None``: unbounded)."""
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    left = math.inf if remaining is None else float(remaining()) / 1000.0
-    if service_limit is not None:
-        left = min(left, service_limit)
-    return None if left == math.inf else left - margin
 
 
 async def call(plan: HttpPlan, kw: dict[str, Any], *, threaded: bool, seconds: float | None) -> Any:

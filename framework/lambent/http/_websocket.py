@@ -116,7 +116,7 @@ class WebSocketRoutes:
             response = error_response(500, "Internal Server Error", request_id=event.request_id)
         if response is None:
             return {"statusCode": 200}
-        rendered = render_http("apigw-rest", event, response)
+        rendered = render_http("rest", event, response)
         if not rendered["multiValueHeaders"]:
             del rendered["multiValueHeaders"]
         return rendered

@@ -22,7 +22,7 @@ from typing import Any, Literal, NamedTuple
 
 import msgspec
 
-from lambent.sources._base import SourceSpec
+from lambent.sources._base import SourceSpec, WebSpec
 from lambent.sources._http import Headers, QueryParams, parse_cookies
 from lambent.sources.apigw_http import HttpRequestContext
 from lambent.sources.apigw_rest import RestRequestContext
@@ -205,6 +205,8 @@ def detect(event: Mapping[str, Any]) -> bool:
     return is_http_authorizer(event) or is_token_authorizer(event) or is_request_authorizer(event)
 
 
+_WEB = WebSpec(role="authorizer")
+
 _HTTP_SPEC: SourceSpec[HttpAuthorizerEvent, HttpAuthorizerEvent] = SourceSpec(
     requires="routeArn",
     kind="apigw-authorizer",
@@ -216,7 +218,8 @@ _HTTP_SPEC: SourceSpec[HttpAuthorizerEvent, HttpAuthorizerEvent] = SourceSpec(
     item_id=lambda event: event.request_id or event.route_arn,
     route_key=lambda event, item: "REQUEST-v2",
     payload=None,
-    response="single",
+    response="http",
+    web=_WEB,
 )
 
 _TOKEN_SPEC: SourceSpec[TokenAuthorizerEvent, TokenAuthorizerEvent] = SourceSpec(
@@ -230,7 +233,8 @@ _TOKEN_SPEC: SourceSpec[TokenAuthorizerEvent, TokenAuthorizerEvent] = SourceSpec
     item_id=lambda event: event.method_arn,
     route_key=lambda event, item: "TOKEN",
     payload=None,
-    response="single",
+    response="http",
+    web=_WEB,
 )
 
 _REQUEST_SPEC: SourceSpec[RequestAuthorizerEvent, RequestAuthorizerEvent] = SourceSpec(
@@ -244,7 +248,8 @@ _REQUEST_SPEC: SourceSpec[RequestAuthorizerEvent, RequestAuthorizerEvent] = Sour
     item_id=lambda event: event.request_id or event.method_arn,
     route_key=lambda event, item: "REQUEST",
     payload=None,
-    response="single",
+    response="http",
+    web=_WEB,
 )
 
 #: detection order: the 2.0 shape first (it would pass the HTTP API request test)

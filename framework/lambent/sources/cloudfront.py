@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, first_record
+from lambent.sources._base import SourceSpec, WebSpec, first_record
 from lambent.sources._http import Headers, QueryParams, decode_body, parse_cookies
 
 __all__ = [
@@ -225,6 +225,7 @@ SPECS: tuple[SourceSpec[CloudFrontEvent, CloudFrontRecord], ...] = (
         item_id=lambda record: record.request_id,
         route_key=lambda event, record: (record.event_type, record.uri),
         payload=None,
-        response="single",
+        response="http",
+        web=WebSpec(role="edge"),
     ),
 )

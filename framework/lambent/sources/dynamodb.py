@@ -31,21 +31,24 @@ Tumbling-window invocations add ``window``/``state``/``shardId``/... at the top 
 from __future__ import annotations
 
 import base64
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import msgspec
 
+from lambent._errors import ConfigurationError
 from lambent.sources._base import (
     SourceSpec,
     WindowedStreamEvent,
     epoch_ms,
     epoch_s,
     first_record_source,
+    raw_path,
     raw_records,
 )
+from lambent.sources._match import Filter, resource, same_resource, shown
 
 #: a DynamoDB AttributeValue as it appears on the wire, e.g. ``{"N": "101"}``
 AttributeValue = dict[str, Any]
@@ -196,11 +199,58 @@ def _route_key(event: DynamoDBStreamEvent, record: DynamoDBRecord) -> Hashable:
     return (record.event_source_arn, record.event_name)
 
 
-def _payload(record: DynamoDBRecord) -> dict[str, Any] | None:
-    """The new image (the old image for REMOVE), integral numbers as ``int``."""
-    stream = record.dynamodb
-    image = stream.old_image if record.event_name == "REMOVE" else stream.new_image
+def _image(image: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """An image as plain values; integral numbers as ``int`` (exact): msgspec converts an
+    int into a Decimal or float field but refuses a Decimal for an int field."""
     return None if image is None else deserialize(image, numbers="int")
+
+
+def _payload(record: DynamoDBRecord) -> dict[str, Any] | None:
+    """The new image (the old image for REMOVE)."""
+    stream = record.dynamodb
+    return _image(stream.old_image if record.event_name == "REMOVE" else stream.new_image)
+
+
+def _old(record: DynamoDBRecord) -> dict[str, Any] | None:
+    return _image(record.dynamodb.old_image)
+
+
+def _new(record: DynamoDBRecord) -> dict[str, Any] | None:
+    return _image(record.dynamodb.new_image)
+
+
+#: the stream's event names, for ``@app.dynamodb(events=...)``
+EVENTS = frozenset({"INSERT", "MODIFY", "REMOVE"})
+
+
+def route_filter(table: str | None = None, events: Iterable[str] | None = None) -> Filter:
+    """``@app.dynamodb(table, events=...)``: the table (name or stream ARN) and some of
+    INSERT, MODIFY, REMOVE."""
+    chosen: frozenset[str] | None = None
+    if events is not None:
+        chosen = frozenset([events] if isinstance(events, str) else events)
+        unknown = chosen - EVENTS
+        if unknown or not chosen:
+            raise ConfigurationError(
+                f"unknown DynamoDB stream events {sorted(unknown)}; use INSERT, MODIFY and/or REMOVE"
+            )
+    table_matches = resource(table)
+
+    def matches(key: Hashable) -> bool:
+        arn, event_name = cast("tuple[str, str]", key)
+        return table_matches(arn) and (chosen is None or event_name in chosen)
+
+    return Filter(
+        shown(table=table, events=None if chosen is None else tuple(sorted(chosen))), matches
+    )
+
+
+def _overlaps(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    if len(a) != len(b):
+        return False
+    ea, eb = a.get("events"), b.get("events")
+    both = ea is None or eb is None or bool(set(ea) & set(eb))
+    return both and same_resource(a.get("table"), b.get("table"))
 
 
 SPEC: SourceSpec[DynamoDBStreamEvent, DynamoDBRecord] = SourceSpec(
@@ -217,11 +267,17 @@ SPEC: SourceSpec[DynamoDBStreamEvent, DynamoDBRecord] = SourceSpec(
     payload_format="python",
     order_key=canonical_keys,
     response="batch",
+    raw_id=raw_path("dynamodb", "SequenceNumber"),
+    route_filter=route_filter,
+    overlaps=_overlaps,
+    named={"old": _old, "old_image": _old, "new": _new, "new_image": _new},
+    windowed=True,
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)
 
 __all__ = [
+    "EVENTS",
     "SPEC",
     "SPECS",
     "AttributeValue",
@@ -233,4 +289,5 @@ __all__ = [
     "deserialize",
     "deserialize_value",
     "detect",
+    "route_filter",
 ]

@@ -20,7 +20,14 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, epoch_ms, first_record_source, raw_records
+from lambent.sources._base import (
+    SourceSpec,
+    epoch_ms,
+    first_record_source,
+    raw_path,
+    raw_records,
+)
+from lambent.sources._match import resource_filter, resource_overlap
 
 
 class SQSMessageAttribute(msgspec.Struct, rename="camel", frozen=True, gc=False):
@@ -177,6 +184,9 @@ SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
     ordered=_ordered,
     response="batch",
     lean=(_LeanEvent, _LeanMessage),
+    raw_id=raw_path("messageId"),
+    route_filter=lambda queue=None: resource_filter("queue", queue),
+    overlaps=resource_overlap("queue"),
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)

@@ -1,0 +1,245 @@
+"""Outcomes: each failure logged once, and the wire response each source expects
+(LAMBDA.md §4, §5.6).
+
+The pipeline calls :func:`log_outcomes` once per batch (every record that failed, with
+its id and error; a traceback with the first failure of each distinct exception site)
+and :func:`render` once for the response, which the source's ``response`` mode decides:
+partial batch responses, Firehose records, the single result, or an error that fails the
+invocation.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, final
+
+import msgspec
+
+from lambent._dispatch import Batch, Status
+from lambent._errors import (
+    BatchFailedError,
+    DecodeError,
+    ResponseTooLargeError,
+    RoutingError,
+)
+from lambent._logging import Logger
+from lambent.sources import EventSource
+
+#: Lambda's synchronous response limit (bytes)
+RESPONSE_LIMIT: Final = 6_291_456
+
+
+@final
+class _DroppedType:
+    """Return :data:`Dropped` from a Firehose handler to drop the record."""
+
+    _instance: _DroppedType | None = None
+
+    def __new__(cls) -> _DroppedType:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "Dropped"
+
+    def __reduce__(self) -> str:
+        return "Dropped"
+
+
+Dropped: Final = _DroppedType()
+
+#: the type of :data:`Dropped`, for annotations: ``def f(...) -> bytes | DroppedType``
+DroppedType = _DroppedType
+
+
+@dataclass(frozen=True, slots=True)
+class Transformed:
+    """A Firehose result with dynamic-partitioning keys: ``Transformed(data, {"k": "v"})``."""
+
+    data: Any
+    partition_keys: Mapping[str, str] | None = None
+
+
+def batch_item_failures(
+    batch: Batch, wire_id: Callable[[int], Any], kind: str = "batch"
+) -> dict[str, list[dict[str, Any]]]:
+    """``{"batchItemFailures": [...]}``: every record not finished, in batch order.
+
+    Streams checkpoint at the lowest reported sequence number; reporting every
+    unfinished record keeps that checkpoint at or before each of them.
+
+    An empty or null ``itemIdentifier`` makes Lambda fail the whole batch (LAMBDA.md
+    §4.3), so a failed record without a usable identifier fails the invocation here,
+    loudly, instead of in a response that only looks partial.
+    """
+    failures: list[dict[str, Any]] = []
+    for i in batch.failed():
+        identifier = wire_id(i)
+        if identifier is None or identifier == "":
+            raise BatchFailedError(
+                kind, [f"record {i} (no identifier to report it by)"]
+            ) from batch.errors.get(i)
+        failures.append({"itemIdentifier": identifier})
+    return {"batchItemFailures": failures}
+
+
+def raise_if_failed(
+    kind: str, batch: Batch, record_id: Callable[[int], str], *, as_batch: bool = False
+) -> None:
+    """For sources without partial responses: any failure fails the invocation.
+
+    A single-record event re-raises the handler's own exception; batches (and, with
+    ``as_batch``, every event: Amazon MQ) raise :class:`BatchFailedError` listing every
+    failed id.
+    """
+    failed = batch.failed()
+    if not failed:
+        return
+    first = next((batch.errors[i] for i in failed if i in batch.errors), None)
+    if not as_batch and len(batch) == 1 and isinstance(first, Exception):
+        raise first
+    raise BatchFailedError(kind, [record_id(i) for i in failed]) from first
+
+
+def encode_data(value: Any) -> bytes:
+    """A Firehose handler's return value as record bytes (Structs and dicts as JSON lines)."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, bytearray | memoryview):
+        return bytes(value)
+    return msgspec.json.encode(value) + b"\n"
+
+
+def firehose_records(
+    batch: Batch, original: Sequence[str], record_id: Callable[[int], str]
+) -> dict[str, Any]:
+    """Firehose's transformation response: one entry per input record, in order."""
+    records: list[dict[str, Any]] = []
+    size = 16
+    status, results = batch.status, batch.results
+    for i, data in enumerate(original):
+        rid = record_id(i)
+        entry: dict[str, Any] = {"recordId": rid}
+        value = results.get(i)
+        if status[i] == Status.SUCCEEDED and value is Dropped:
+            entry["result"] = "Dropped"
+            entry["data"] = data
+        elif status[i] == Status.SUCCEEDED:
+            entry["result"] = "Ok"
+            keys: Mapping[str, str] | None = None
+            if isinstance(value, Transformed):
+                keys = value.partition_keys
+                value = value.data
+            entry["data"] = data if value is None else base64.b64encode(encode_data(value)).decode()
+            if keys:
+                entry["metadata"] = {"partitionKeys": dict(keys)}
+        elif status[i] == Status.DROPPED:
+            entry["result"] = "Dropped"
+            entry["data"] = data
+        else:
+            entry["result"] = "ProcessingFailed"
+            entry["data"] = data
+        size += len(entry["data"]) + len(rid) + 48
+        records.append(entry)
+    if size > RESPONSE_LIMIT:
+        exact = len(msgspec.json.encode({"records": records}))
+        if exact > RESPONSE_LIMIT:
+            raise ResponseTooLargeError(
+                "the Firehose transformation response", exact, RESPONSE_LIMIT
+            )
+    return {"records": records}
+
+
+class Ids:
+    """Identifiers of a batch's items: for logs (``record``) and for Lambda (``wire``)."""
+
+    __slots__ = ("batch", "spec")
+
+    def __init__(self, spec: EventSource, batch: Batch) -> None:
+        self.spec = spec
+        self.batch = batch
+
+    def record(self, i: int) -> str:
+        known = self.batch.ids.get(i)
+        return known if known is not None else self.spec.item_id(self.batch.items[i])
+
+    def wire(self, i: int) -> Any:
+        known = self.batch.wire_ids.get(i)
+        if known is not None:
+            return known
+        report_id = self.spec.report_id
+        if report_id is not None and self.batch.items[i] is not None:
+            return report_id(self.batch.items[i])
+        return self.record(i)
+
+
+def render(spec: EventSource, event: Any, ev: Any, batch: Batch, ids: Ids) -> Any:
+    """The function's result for a batch of ``spec``'s items (or the error to raise)."""
+    mode = spec.response
+    if mode == "batch":
+        response = batch_item_failures(batch, ids.wire, spec.kind)
+        if spec.windowed and getattr(ev, "window", None) is not None:
+            state = batch.state if batch.state is not None else (getattr(ev, "state", None) or {})
+            return {"state": state, **response}
+        return response
+    if mode == "firehose":
+        # echoed for records that fail; a record whose data is not even a string gets ""
+        raw = spec.raw_items(event) if spec.raw_items is not None else ()
+        original = [
+            data if isinstance(r, dict) and isinstance(data := r.get("data", ""), str) else ""
+            for r in raw
+        ]
+        return firehose_records(batch, original, ids.record)
+    raise_if_failed(spec.kind, batch, ids.record, as_batch=spec.batch_failure)
+    result = batch.results.get(0) if len(batch) == 1 else None
+    if spec.result is not None:
+        return spec.result(result)
+    return result if mode == "single" else None
+
+
+def _site(err: BaseException) -> tuple[type[BaseException], str, int]:
+    """Where an exception was raised: its type and innermost frame."""
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return type(err), "", 0
+    return type(err), tb.tb_frame.f_code.co_filename, tb.tb_lineno
+
+
+def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
+    """Each failure once, with its record id and error; a traceback goes with the first
+    failure of each distinct exception site, later ones name that record instead."""
+    status = batch.status
+    traced: dict[tuple[type[BaseException], str, int], str] = {}
+    for i in sorted(batch.errors):
+        if status[i] not in (Status.FAILED, Status.CANCELLED):
+            continue
+        err = batch.errors[i]
+        record_id = ids.record(i)
+        detail: dict[str, Any] = {"path": err.path} if isinstance(err, DecodeError) else {}
+        if not isinstance(err, DecodeError | RoutingError):
+            site = _site(err)
+            first = traced.get(site)
+            if first is None:
+                traced[site] = record_id
+                detail["exc_info"] = err
+            else:
+                detail["traceback_as"] = first
+        log.error(
+            "record failed",
+            record_id=record_id,
+            error=f"{type(err).__name__}: {err}",
+            **detail,
+        )
+    log.info(
+        "batch processed",
+        size=len(batch),
+        duration_ms=round(batch.duration * 1000, 3),
+        **batch.summary(),
+    )

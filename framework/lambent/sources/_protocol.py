@@ -1,0 +1,89 @@
+"""``EventSource``: everything the pipeline asks a source, and nothing else.
+
+The pipeline (``lambent._pipeline``) never compares kind strings: it asks the source
+of the event. A source is usually a :class:`~lambent.sources._base.SourceSpec` declared
+in its module (``SPECS``), but any object with these members works, and
+:func:`lambent.sources.register` puts a user's source ahead of the built-in ones.
+
+Members, in the order the pipeline uses them:
+
+* detection: ``requires`` (a top-level key every event has, or ``None``), ``detect``;
+* decoding: ``event_type``/``item_type`` (full Structs), ``lean`` (Structs with only
+  what the pipeline reads), ``items``, ``raw_items``, ``raw_id``/``raw_report_id``
+  (naming a raw record that does not decode, so it fails alone);
+* identity: ``item_id`` (logs, reports), ``report_id`` (the wire ``itemIdentifier``);
+* routing: ``route_key``, ``route_filter`` and ``overlaps`` (the decorator's filters),
+  ``unwrap`` (this source's items inside another's records), ``fallback``;
+* running: ``payload``/``payload_format``, ``named`` injections, ``order_key``/``ordered``,
+  ``windowed``;
+* rendering: ``response``, ``result``, ``batch_failure``, ``web`` (for the web router).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any, Protocol
+
+from lambent.sources._base import PayloadFormat, ResponseMode, WebSpec
+from lambent.sources._match import Filter, Overlap
+
+__all__ = ["EventSource"]
+
+
+class EventSource(Protocol):
+    """One event source as the pipeline sees it (see the module docstring)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def requires(self) -> str | None: ...
+    @property
+    def detect(self) -> Callable[[Mapping[str, Any]], bool]: ...
+    @property
+    def event_type(self) -> type[Any]: ...
+    @property
+    def item_type(self) -> type[Any]: ...
+    @property
+    def lean(self) -> tuple[type[Any], type[Any]] | None: ...
+    @property
+    def items(self) -> Callable[[Any], Sequence[Any]]: ...
+    @property
+    def raw_items(self) -> Callable[[Mapping[str, Any]], Sequence[Any]] | None: ...
+    @property
+    def raw_id(self) -> Callable[[Any], str | None] | None: ...
+    @property
+    def raw_report_id(self) -> Callable[[Any], Any] | None: ...
+    @property
+    def item_id(self) -> Callable[[Any], str]: ...
+    @property
+    def report_id(self) -> Callable[[Any], Any] | None: ...
+    @property
+    def route_key(self) -> Callable[[Any, Any], Hashable]: ...
+    @property
+    def route_filter(self) -> Callable[..., Filter]: ...
+    @property
+    def overlaps(self) -> Overlap | None: ...
+    @property
+    def unwrap(self) -> Callable[[Any, Any, Any], Sequence[Any] | None] | None: ...
+    @property
+    def fallback(self) -> tuple[str, Callable[[Any, Any], Hashable]] | None: ...
+    @property
+    def payload(self) -> Callable[[Any], Any] | None: ...
+    @property
+    def payload_format(self) -> PayloadFormat: ...
+    @property
+    def named(self) -> Mapping[str, Callable[[Any], Any]] | None: ...
+    @property
+    def order_key(self) -> Callable[[Any], Hashable | None] | None: ...
+    @property
+    def ordered(self) -> Callable[[Any], bool] | None: ...
+    @property
+    def windowed(self) -> bool: ...
+    @property
+    def response(self) -> ResponseMode: ...
+    @property
+    def result(self) -> Callable[[Any], Any] | None: ...
+    @property
+    def batch_failure(self) -> bool: ...
+    @property
+    def web(self) -> WebSpec | None: ...
