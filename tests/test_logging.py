@@ -1,0 +1,156 @@
+"""Logging (:mod:`lambent._logging`): the invocation's log context is bound and restored,
+a user's structlog configuration wins (even when it changes), loggers are reused."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgspec
+import pytest
+import structlog
+from structlog.testing import LogCapture
+
+from lambent import (
+    App,
+    Logger,
+)
+from lambent._logging import bind_invocation, get_logger, unbind_invocation
+from lambent.testing import (
+    FakeContext,
+    http_request,
+    sqs_event,
+)
+
+
+@pytest.fixture
+def restore_structlog() -> Any:
+    yield
+    structlog.reset_defaults()
+
+
+INVOCATION_KEYS = {"aws_request_id", "function_name", "cold_start", "source"}
+
+
+def _logging_app(seen: list[Any]) -> App:
+    app = App()
+
+    @app.get("/x")
+    def x(log: Logger) -> str:
+        log.info("hello")
+        seen.append(log)
+        return "ok"
+
+    return app
+
+
+@pytest.mark.usefixtures("restore_structlog")
+@pytest.mark.parametrize("cache", [False, True])
+def test_each_invocation_logs_through_the_current_configuration(cache: bool) -> None:
+    """A proxy pinned by ``cache_logger_on_first_use`` is not reused by later invocations:
+    a configuration made between invocations applies, as with a fresh logger each time."""
+    seen: list[Any] = []
+    app = _logging_app(seen)
+    event = http_request("GET", "/x", source="apigw-http")
+    for n in range(3):
+        capture = LogCapture()
+        structlog.configure(
+            processors=[structlog.contextvars.merge_contextvars, capture],
+            cache_logger_on_first_use=cache,
+        )
+        app.handler(event, FakeContext(aws_request_id=f"req-{n}"))
+        lines = [e for e in capture.entries if e["event"] == "hello"]
+        assert len(lines) == 1, n
+        assert lines[0]["aws_request_id"] == f"req-{n}"
+        assert set(lines[0]) >= INVOCATION_KEYS
+
+
+@pytest.mark.usefixtures("restore_structlog")
+def test_an_unused_logger_is_reused_and_a_pinned_one_replaced() -> None:
+    structlog.configure(cache_logger_on_first_use=True)
+    first = get_logger("lambent")
+    assert get_logger("lambent") is first  # nothing pinned it: same as a fresh proxy
+    first.bind()  # pins it to the current configuration
+    assert get_logger("lambent") is not first
+
+
+@pytest.mark.usefixtures("restore_structlog")
+def test_the_lambda_logger_is_bound_once_per_name(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    structlog.reset_defaults()
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
+    a, b = get_logger("lambent"), get_logger("lambent")
+    assert a is b and get_logger("other") is not a
+    a.info("line")
+    assert '"logger":"lambent"' in capsys.readouterr().out
+    structlog.configure(processors=[LogCapture()])
+    assert get_logger("lambent") is not a  # the user's configuration wins again
+
+
+def test_bind_and_unbind_restore_the_context() -> None:
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(aws_request_id="outer", other=1)
+    tokens = bind_invocation({"aws_request_id": "inner", "cold_start": True})
+    assert structlog.contextvars.get_contextvars() == {
+        "aws_request_id": "inner",
+        "cold_start": True,
+        "other": 1,
+    }
+    unbind_invocation(tokens)
+    assert structlog.contextvars.get_contextvars() == {"aws_request_id": "outer", "other": 1}
+    structlog.contextvars.clear_contextvars()
+
+
+def test_an_invocation_leaves_no_context_behind() -> None:
+    structlog.contextvars.clear_contextvars()
+    app = _logging_app([])
+    for _ in range(2):
+        app.handler(http_request("GET", "/x", source="apigw-rest"), FakeContext())
+        assert structlog.contextvars.get_contextvars() == {}
+
+
+class Order(msgspec.Struct):
+    id: int
+    qty: int = 1
+
+
+@pytest.fixture
+def lambda_logs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
+    """Run as inside Lambda with structlog unconfigured; returns a reader of JSON log lines."""
+    structlog.reset_defaults()
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders-fn")
+
+    def read() -> list[dict[str, Any]]:
+        out = capsys.readouterr().out
+        return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+    return read
+
+
+def test_injected_logger_is_bound_to_the_record(lambda_logs: Any) -> None:
+    app = App()
+
+    @app.sqs("orders")
+    def on_order(order: Order, log: Logger) -> None:
+        log.info("processing", order=order.id)
+
+    event = sqs_event({"id": 5}, queue="orders")
+    app.handler(event, FakeContext(aws_request_id="req-1"))
+    line = next(x for x in lambda_logs() if x["event"] == "processing")
+    assert line["record_id"] == event["Records"][0]["messageId"]
+    assert line["aws_request_id"] == "req-1" and line["order"] == 5
+    assert "timestamp" in line and line["cold_start"] is True
+
+
+def test_user_structlog_configuration_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
+    app = App()
+
+    @app.sqs("orders")
+    def on_order(order: Order, log: Logger) -> None:
+        log.info("mine")
+
+    with structlog.testing.capture_logs() as captured:
+        app.handler(sqs_event({"id": 1}, queue="orders"), FakeContext())
+    assert any(entry["event"] == "mine" for entry in captured)
