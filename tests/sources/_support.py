@@ -16,7 +16,7 @@ import pytest
 from lambent.sources import SOURCES
 from tests import corpus
 
-_ORDER = tuple(name for name, _ in SOURCES)
+_ORDER = tuple(entry.module for entry in SOURCES)
 
 #: labelled kind (MANIFEST.tsv) -> source module that must claim it
 KIND_MODULE = {

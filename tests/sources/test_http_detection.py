@@ -15,7 +15,7 @@ import pytest
 from lambent.sources import SOURCES, module
 from tests import corpus
 
-_ORDER = tuple(name for name, _ in SOURCES)
+_ORDER = tuple(entry.module for entry in SOURCES)
 
 MINE = (
     "cloudfront",

@@ -102,7 +102,7 @@ def test_user_kinds_come_first_and_the_built_in_kinds_derive_from_the_registry(
     signup: Any,
 ) -> None:
     assert sources.kinds()[0] == "signup"
-    assert (*(k for _, kinds in sources.SOURCES for k in kinds), "direct") == sources.KINDS
+    assert (*(k for e in sources.SOURCES for k in e.kinds), "direct") == sources.KINDS
     assert next(s.kind for s in sources.specs()) == "signup"
     assert sources.load("signup") == (SIGNUP,)
 
@@ -151,3 +151,16 @@ def test_shapes_remembered_are_bounded() -> None:
     assert len(sources._candidates) <= sources._MAX_SHAPES
     event = http_request("GET", "/x", source="apigw-rest")
     assert sources.detect(event) == "apigw-rest"  # a shape past the bound is still scanned
+
+
+def test_each_registry_entry_names_what_its_module_declares() -> None:
+    for entry in sources.SOURCES:
+        specs = sources.module(entry.module).SPECS
+        assert {s.kind for s in specs} == set(entry.kinds)
+        assert {s.web.role if s.web is not None else None for s in specs} == {entry.web}
+    assert {s.kind for s in sources.web("request")} == {
+        "apigw-rest",
+        "apigw-http",
+        "function-url",
+        "alb",
+    }

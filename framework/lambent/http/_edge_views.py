@@ -16,7 +16,7 @@ Limits and rules (CloudFront developer guide: Lambda@Edge restrictions and quota
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -24,7 +24,9 @@ from lambent._errors import LambentError
 from lambent.http._headers import HeaderInput, MutableHeaders
 from lambent.http._response import reason
 from lambent.sources._http import QueryParams, decode_body, parse_cookies
-from lambent.sources.cloudfront import CloudFrontBody, CloudFrontRequest, CloudFrontResponse
+
+if TYPE_CHECKING:  # the source's Structs, for annotations only (sources import http's types)
+    from lambent.sources.cloudfront import CloudFrontBody, CloudFrontRequest, CloudFrontResponse
 
 __all__ = ["DISALLOWED", "READ_ONLY", "EdgeRequest", "EdgeResponse", "EdgeResultError"]
 

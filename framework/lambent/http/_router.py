@@ -41,7 +41,7 @@ def _request_types() -> tuple[type[Any], ...]:
     annotated with one gets the request's Struct)."""
     from lambent import sources
 
-    found = {s.event_type for s in sources.specs() if s.web is not None and s.web.role == "request"}
+    found = {s.event_type for s in sources.web("request")}
     return tuple(sorted(found, key=lambda t: t.__name__))
 
 
@@ -200,12 +200,15 @@ class HttpRouter:
         decoded = decode_http_event(kind, spec.event_type, event)
         role = "request" if web is None else web.role
         if role == "websocket":
-            return self.websockets.dispatch(decoded, context, log, self._seconds(web, context))
+            return self.websockets.dispatch(
+                spec, decoded, context, log, self._seconds(web, context)
+            )
         if role == "authorizer":
-            return self.authorizers.dispatch(decoded, context, log, self._seconds(web, context))
+            return self.authorizers.dispatch(
+                spec, decoded, context, log, self._seconds(web, context)
+            )
         if role == "edge":
-            record = decoded.records[0] if hasattr(decoded, "records") else decoded
-            return self.edges.dispatch(record, context, log, self._seconds(web, context))
+            return self.edges.dispatch(spec, decoded, context, log, self._seconds(web, context))
         return self._answer(Request(kind, decoded, context, web=web), context, log)
 
     async def _answer(self, request: Request, context: Any, log: Any) -> dict[str, Any]:

@@ -29,19 +29,13 @@ from lambent.http._response import (
     error_response,
     to_response,
 )
+from lambent.http._roles import role_spec
 from lambent.sources._http import body_payload
-from lambent.sources.apigw_websocket import WebSocketRequest
 
 __all__ = ["WebSocketRoutes"]
 
-_NAMED: dict[str, Callable[[Any], Any]] = {
-    "connection_id": lambda e: e.connection_id,
-    "route_key": lambda e: e.route_key,
-    "event_type": lambda e: e.event_type,
-}
 
-
-def _args(plan: HandlerPlan, event: WebSocketRequest, context: Any, log: Any) -> dict[str, Any]:
+def _args(plan: HandlerPlan, event: Any, context: Any, log: Any) -> dict[str, Any]:
     kw: dict[str, Any] = {}
     for p in plan.params:
         slot = p.slot
@@ -78,13 +72,14 @@ class WebSocketRoutes:
             raise ConfigurationError("a WebSocket route key must not be empty")
         if route_key in self._routes:
             raise ConfigurationError(f"WebSocket route {route_key!r} is registered twice")
+        web = role_spec("websocket")
         plan = resolve(
             fn,
             where=f"websocket route {route_key!r}",
-            item_type=WebSocketRequest,
+            item_type=tuple(web.inject),
             event_type=None,
             payload_format="json",
-            named=_NAMED,
+            named=web.names,
         )
         self._routes[route_key] = (plan, threaded)
 
@@ -92,12 +87,12 @@ class WebSocketRoutes:
         return [f"websocket({key!r}) -> {plan.name}" for key, (plan, _) in self._routes.items()]
 
     async def dispatch(
-        self, event: WebSocketRequest, context: Any, log: Any, seconds: float | None
+        self, spec: Any, event: Any, context: Any, log: Any, seconds: float | None
     ) -> dict[str, Any]:
-        key = event.route_key
+        key = spec.web.key(event)
         found = self._routes.get(key) or self._routes.get("$default")
         if found is None:
-            raise RoutingError("apigw-websocket", {"route_key": key})
+            raise RoutingError(spec.kind, {"route_key": key})
         plan, threaded = found
         try:
             kw = _args(plan, event, context, log)

@@ -15,41 +15,51 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 from lambent._errors import ConfigurationError
 from lambent.sources._base import SourceSpec
 from lambent.sources._protocol import EventSource
 
-#: built-in source modules (``lambent.sources.<module>``) in detection order, with the
-#: kinds (DESIGN.md "Source kinds") their ``SPECS`` declare
-SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("sqs", ("sqs",)),
-    ("sns", ("sns",)),
-    ("s3", ("s3",)),
-    ("dynamodb", ("dynamodb-stream",)),
-    ("kinesis", ("kinesis-stream",)),
-    ("ses", ("ses",)),
-    ("cloudfront", ("cloudfront",)),
-    ("cloudwatch_logs", ("cloudwatch-logs",)),
-    ("kafka", ("kafka",)),
-    ("mq", ("mq",)),
-    ("firehose", ("firehose",)),
-    ("alb", ("alb",)),
-    ("apigw_authorizer", ("apigw-authorizer",)),
-    ("function_url", ("function-url",)),
-    ("apigw_http", ("apigw-http",)),
-    ("apigw_websocket", ("apigw-websocket",)),
-    ("apigw_rest", ("apigw-rest",)),
-    ("schedule", ("schedule",)),
-    ("eventbridge", ("eventbridge",)),
+
+class Source(NamedTuple):
+    """A built-in source module: ``lambent.sources.<module>``, the kinds its ``SPECS``
+    declare, and (for ``response="http"`` sources) the web role they declare, so that the
+    web router loads only the modules of a role."""
+
+    module: str
+    kinds: tuple[str, ...]
+    web: str | None = None
+
+
+#: built-in source modules in detection order (DESIGN.md "Source kinds")
+SOURCES: tuple[Source, ...] = (
+    Source("sqs", ("sqs",)),
+    Source("sns", ("sns",)),
+    Source("s3", ("s3",)),
+    Source("dynamodb", ("dynamodb-stream",)),
+    Source("kinesis", ("kinesis-stream",)),
+    Source("ses", ("ses",)),
+    Source("cloudfront", ("cloudfront",), "edge"),
+    Source("cloudwatch_logs", ("cloudwatch-logs",)),
+    Source("kafka", ("kafka",)),
+    Source("mq", ("mq",)),
+    Source("firehose", ("firehose",)),
+    Source("alb", ("alb",), "request"),
+    Source("apigw_authorizer", ("apigw-authorizer",), "authorizer"),
+    Source("function_url", ("function-url",), "request"),
+    Source("apigw_http", ("apigw-http",), "request"),
+    Source("apigw_websocket", ("apigw-websocket",), "websocket"),
+    Source("apigw_rest", ("apigw-rest",), "request"),
+    Source("schedule", ("schedule",)),
+    Source("eventbridge", ("eventbridge",)),
 )
 
 #: every kind lambent names: the built-in sources' kinds, then ``"direct"`` (an event no
 #: source claims)
-KINDS: tuple[str, ...] = (*(kind for _, kinds in SOURCES for kind in kinds), "direct")
+KINDS: tuple[str, ...] = (*(kind for entry in SOURCES for kind in entry.kinds), "direct")
 
-_MODULE_OF: dict[str, str] = {kind: name for name, kinds in SOURCES for kind in kinds}
+_MODULE_OF: dict[str, str] = {kind: entry.module for entry in SOURCES for kind in entry.kinds}
 
 #: sources registered by the user, in registration order (detected before the built-ins)
 _user: tuple[EventSource, ...] = ()
@@ -105,12 +115,22 @@ def load(kind: str) -> tuple[EventSource, ...]:
     return tuple(s for s in _user if s.kind == kind)
 
 
+def web(role: str) -> tuple[EventSource, ...]:
+    """The sources whose events the web router handles in ``role`` (``"request"``,
+    ``"websocket"``, ``"authorizer"``, ``"edge"``): user sources first."""
+    found = [s for s in _user if s.web is not None and s.web.role == role]
+    for entry in SOURCES:
+        if entry.web == role:
+            found += module(entry.module).SPECS
+    return tuple(found)
+
+
 def _load_next() -> tuple[EventSource, ...]:
     """Import the next source module in detection order; its specs (empty when all are in)."""
     global _loaded, _modules_loaded
     if _modules_loaded >= len(SOURCES):
         return ()
-    new: tuple[EventSource, ...] = tuple(module(SOURCES[_modules_loaded][0]).SPECS)
+    new: tuple[EventSource, ...] = tuple(module(SOURCES[_modules_loaded].module).SPECS)
     _loaded += new
     _modules_loaded += 1
     _candidates.clear()
@@ -170,6 +190,7 @@ __all__ = [
     "KINDS",
     "SOURCES",
     "EventSource",
+    "Source",
     "SourceSpec",
     "detect",
     "kinds",
@@ -179,4 +200,5 @@ __all__ = [
     "spec_for",
     "specs",
     "unregister",
+    "web",
 ]

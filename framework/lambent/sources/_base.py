@@ -24,7 +24,7 @@ through properties; base64 payloads stay strings until a property decodes them.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeVar
 
@@ -73,6 +73,19 @@ class WebSpec:
     path_encoded: Callable[[Any], bool] | None = None
     #: the service answers on its own after ``api_gateway_timeout`` (API Gateway)
     service_timeout: bool = False
+    #: handler parameters by annotation: a type (subclasses match) -> its value, read from
+    #: the decoded event (authorizer events, the CloudFront record, the WebSocket request)
+    inject: Mapping[type[Any], Callable[[Any], Any]] = field(default_factory=dict)
+    #: handler parameters by name (unannotated, or no type claims them) -> their value
+    names: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+    #: the route key of a decoded event (authorizer kind, edge event type, WebSocket route)
+    key: Callable[[Any], str] | None = None
+    #: the keys a decorator may name, normalised (``None``: any non-empty key)
+    keys: Mapping[str, str] | None = None
+    #: the decoded event's single item the handler is about (a CloudFront record)
+    item: Callable[[Any], Any] | None = None
+    #: authorizers: the event wants a simple ``{"isAuthorized": ...}`` answer
+    simple: Callable[[Any], bool] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

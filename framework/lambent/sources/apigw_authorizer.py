@@ -205,7 +205,50 @@ def detect(event: Mapping[str, Any]) -> bool:
     return is_http_authorizer(event) or is_token_authorizer(event) or is_request_authorizer(event)
 
 
-_WEB = WebSpec(role="authorizer")
+def _token(event: Any) -> str:
+    """The caller's token: a TOKEN authorizer's, else the Authorization header, else the
+    first identity source."""
+    token = getattr(event, "authorization_token", None)
+    if token:
+        return str(token)
+    headers = getattr(event, "headers", None)
+    if headers is not None and "authorization" in headers:
+        return str(headers["authorization"])
+    identity = getattr(event, "identity_source", None)
+    if isinstance(identity, list) and identity:
+        return str(identity[0])
+    return identity if isinstance(identity, str) else ""
+
+
+def _same(event: Any) -> Any:
+    return event
+
+
+def _arn(event: Any) -> Any:
+    return event.arn
+
+
+_WEB = WebSpec(
+    role="authorizer",
+    inject={
+        TokenAuthorizerEvent: _same,
+        RequestAuthorizerEvent: _same,
+        HttpAuthorizerEvent: _same,
+        ExecuteApiArn: _arn,
+    },
+    names={"event": _same, "request": _same, "token": _token, "arn": _arn},
+    key=lambda event: (
+        "REQUEST-v2" if isinstance(event, HttpAuthorizerEvent) else str(event.type).upper()
+    ),
+    keys={
+        "TOKEN": "TOKEN",
+        "REQUEST": "REQUEST",
+        "HTTP": "REQUEST-v2",
+        "REQUEST-V2": "REQUEST-v2",
+        "V2": "REQUEST-v2",
+    },
+    simple=lambda event: isinstance(event, HttpAuthorizerEvent),
+)
 
 _HTTP_SPEC: SourceSpec[HttpAuthorizerEvent, HttpAuthorizerEvent] = SourceSpec(
     requires="routeArn",

@@ -151,6 +151,16 @@ SPECS: tuple[SourceSpec[WebSocketRequest, WebSocketRequest], ...] = (
         payload=lambda request: body_payload(request.body, request.is_base64_encoded),
         payload_format="json",
         response="http",
-        web=WebSpec(role="websocket", service_timeout=True),
+        web=WebSpec(
+            role="websocket",
+            service_timeout=True,
+            key=lambda request: request.route_key,
+            inject={WebSocketRequest: lambda request: request},
+            names={
+                "connection_id": lambda request: request.connection_id,
+                "route_key": lambda request: request.route_key,
+                "event_type": lambda request: request.event_type,
+            },
+        ),
     ),
 )
