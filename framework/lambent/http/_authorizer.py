@@ -24,16 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lambent._errors import ConfigurationError, RoutingError
 from lambent.http._invoke import call
 from lambent.http._named import build_named_args, resolve_named
 from lambent.http._params import HttpPlan
 from lambent.http._roles import role_spec
-
-if TYPE_CHECKING:  # the source's type, for annotations only (sources import http's types)
-    from lambent.sources.apigw_authorizer import ExecuteApiArn
 
 __all__ = ["AuthorizerRoutes", "Policy", "SimpleAuthorization", "Unauthorized"]
 ContextValue = str | int | float | bool
@@ -118,7 +115,7 @@ class Policy:
         self._statements.append(("Deny", "", arn))
         return self
 
-    def render(self, arn: ExecuteApiArn) -> dict[str, Any]:
+    def render(self, arn: Any) -> dict[str, Any]:
         """The response document for a request whose method/route ARN is ``arn``."""
         if not self._statements:
             raise ConfigurationError("an authorizer Policy needs at least one allow or deny")
