@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
 
 
-@dataclass(slots=True)
 class FastPaths:
+    """The switches (a plain class: a dataclass would cost import time)."""
+
     #: HTTP: decode a lean view of the request first (per event)
     lean_views: bool = True
     #: HTTP: render a plain handler result without building a Response (per event)
@@ -37,11 +37,11 @@ FAST = FastPaths()
 @contextlib.contextmanager
 def general_path() -> Iterator[None]:
     """Switch every fast path off for the block (apps frozen inside it keep that choice)."""
-    saved = {f.name: getattr(FAST, f.name) for f in fields(FAST)}
-    for name in saved:
+    names = [name for name, value in vars(FastPaths).items() if type(value) is bool]
+    for name in names:
         setattr(FAST, name, False)
     try:
         yield
     finally:
-        for name, value in saved.items():
-            setattr(FAST, name, value)
+        for name in names:
+            delattr(FAST, name)  # back to the class defaults
