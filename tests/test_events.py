@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import msgspec
 import pytest
-import structlog
 
 from lambent import (
     App,
@@ -24,19 +22,6 @@ from lambent.testing import (
 class Order(msgspec.Struct):
     id: int
     qty: int = 1
-
-
-@pytest.fixture
-def lambda_logs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    """Run as inside Lambda with structlog unconfigured; returns a reader of JSON log lines."""
-    structlog.reset_defaults()
-    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders-fn")
-
-    def read() -> list[dict[str, Any]]:
-        out = capsys.readouterr().out
-        return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-
-    return read
 
 
 def test_undecodable_payload_names_record_and_field(lambda_logs: Any) -> None:

@@ -3,7 +3,6 @@ a user's structlog configuration wins (even when it changes), loggers are reused
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import msgspec
@@ -113,19 +112,6 @@ def test_an_invocation_leaves_no_context_behind() -> None:
 class Order(msgspec.Struct):
     id: int
     qty: int = 1
-
-
-@pytest.fixture
-def lambda_logs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    """Run as inside Lambda with structlog unconfigured; returns a reader of JSON log lines."""
-    structlog.reset_defaults()
-    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders-fn")
-
-    def read() -> list[dict[str, Any]]:
-        out = capsys.readouterr().out
-        return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-
-    return read
 
 
 def test_injected_logger_is_bound_to_the_record(lambda_logs: Any) -> None:

@@ -352,19 +352,6 @@ class Order(msgspec.Struct):
     qty: int = 1
 
 
-@pytest.fixture
-def lambda_logs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    """Run as inside Lambda with structlog unconfigured; returns a reader of JSON log lines."""
-    structlog.reset_defaults()
-    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders-fn")
-
-    def read() -> list[dict[str, Any]]:
-        out = capsys.readouterr().out
-        return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-
-    return read
-
-
 def test_handler_exception_fails_an_async_source_and_logs_the_request_id(lambda_logs: Any) -> None:
     app = App()
 

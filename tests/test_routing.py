@@ -7,7 +7,6 @@ from typing import Any
 
 import msgspec
 import pytest
-import structlog
 
 from lambent import (
     App,
@@ -28,19 +27,6 @@ from lambent.testing import (
 class Order(msgspec.Struct):
     id: int
     qty: int = 1
-
-
-@pytest.fixture
-def lambda_logs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    """Run as inside Lambda with structlog unconfigured; returns a reader of JSON log lines."""
-    structlog.reset_defaults()
-    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders-fn")
-
-    def read() -> list[dict[str, Any]]:
-        out = capsys.readouterr().out
-        return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-
-    return read
 
 
 @pytest.mark.parametrize("envelope", ["sqs", "sns", "sqs+sns"])
