@@ -30,7 +30,7 @@ from lambent._errors import LambentError
 from lambent._events import decode_event
 from lambent._fast import FAST
 from lambent._inject import Slot
-from lambent._logging import Logger, bind_invocation, get_logger, unbind_invocation
+from lambent._logging import Logger, invocation_logger, unbind_invocation
 from lambent._ordering import apply as apply_ordering
 from lambent._outcomes import Ids, log_outcomes, render
 from lambent._routing import route_batch, route_raw
@@ -57,15 +57,15 @@ async def handle(app: App, event: Any, context: Any) -> Any:
     spec = sources.spec_for(event)
     kind = "direct" if spec is None else spec.kind
     cold, app._cold = app._cold, False
-    tokens = bind_invocation(
+    log, tokens = invocation_logger(
+        "lambent",
         {
             "aws_request_id": getattr(context, "aws_request_id", None),
             "function_name": getattr(context, "function_name", app.name),
             "cold_start": cold,
             "source": kind,
-        }
+        },
     )
-    log = get_logger("lambent")
     try:
         if spec is None:
             from lambent._direct import handle_direct
