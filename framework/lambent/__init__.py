@@ -22,6 +22,7 @@ from lambent._errors import BatchFailedError as BatchFailedError
 from lambent._errors import ConfigurationError as ConfigurationError
 from lambent._errors import DecodeError as DecodeError
 from lambent._errors import EventDecodeError as EventDecodeError
+from lambent._errors import HandlerError as HandlerError
 from lambent._errors import LambentError as LambentError
 from lambent._errors import ResponseTooLargeError as ResponseTooLargeError
 from lambent._errors import RoutingError as RoutingError
@@ -73,6 +74,7 @@ __all__ = [
     "EdgeResponse",
     "EventDecodeError",
     "HTTPException",
+    "HandlerError",
     "LambdaContext",
     "LambentError",
     "Logger",

@@ -82,16 +82,26 @@ def _unit_runner(
         steps.append((item, make_call(route.plan, spec, None, context, log)))
         is_async = is_async or route.plan.is_async
 
+    label = spec.item_label or spec.item_id
+
     async def call_async(item: Any, index: int) -> Any:
         for inner, step in steps:
-            result = step(inner, index)
-            if inspect.isawaitable(result):
-                await result
+            try:
+                result = step(inner, index)
+                if inspect.isawaitable(result):
+                    await result
+            except BaseException as exc:
+                exc.add_note(f"while handling {label(inner)}")
+                raise
         return None
 
     def call(item: Any, index: int) -> Any:
         for inner, step in steps:
-            step(inner, index)
+            try:
+                step(inner, index)
+            except BaseException as exc:
+                exc.add_note(f"while handling {label(inner)}")
+                raise
         return None
 
     return Runner(call=call_async, is_async=True) if is_async else Runner(call=call)

@@ -7,11 +7,13 @@ apps without HTTP routes never import it. Every option is an explicit keyword.
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from lambent._errors import ConfigurationError, RoutingError
 from lambent._logging import Logger
+from lambent._routes import require_name
 
 if TYPE_CHECKING:
     from lambent.http import CORS
@@ -85,6 +87,11 @@ class WebRoutes:
     ) -> Callable[[F], F]:
         """Handle HTTP requests to ``path`` (a template like ``/orders/{order_id}``) with
         ``methods``; ``threaded``: run a plain handler in a worker thread."""
+        given: object = path  # typed str, but a decorator used bare passes the handler
+        if not isinstance(given, str):
+            caller = sys._getframe(1).f_code.co_name  # get, post, ... or the user's code
+            shortcut = caller.upper() in HTTP_METHODS
+            require_name(path, "path", caller if shortcut else "route", optional=False)
         chosen = tuple(m.upper() for m in ([methods] if isinstance(methods, str) else methods))
         unknown = [m for m in chosen if m not in HTTP_METHODS]
         if unknown or not chosen:
@@ -120,6 +127,7 @@ class WebRoutes:
 
     def websocket(self, route_key: str, *, threaded: bool = False) -> Callable[[F], F]:
         """Handle API Gateway WebSocket messages for ``route_key`` (``$connect``, ``$default``, ...)."""
+        require_name(route_key, "route key", "websocket", optional=False)
 
         def decorator(fn: F) -> F:
             self._web().add_websocket(route_key, fn, threaded=threaded)
@@ -131,6 +139,7 @@ class WebRoutes:
     def authorizer(self, kind: str | None = None, *, threaded: bool = False) -> Callable[[F], F]:
         """Handle API Gateway Lambda authorizer requests (``kind``: ``TOKEN``, ``REQUEST``,
         ``HTTP`` for HTTP API payload 2.0, ``None`` for any)."""
+        require_name(kind, "kind", "authorizer")
 
         def decorator(fn: F) -> F:
             self._web().add_authorizer(kind, fn, threaded=threaded)
@@ -143,6 +152,8 @@ class WebRoutes:
         self, event_type: str, path: str | None = None, *, threaded: bool = False
     ) -> Callable[[F], F]:
         """Handle CloudFront Lambda@Edge events of ``event_type`` (``viewer-request``, ...)."""
+        require_name(event_type, "event type", "edge", optional=False)
+        require_name(path, "path", "edge")
 
         def decorator(fn: F) -> F:
             self._web().add_edge(event_type, path, fn, threaded=threaded)

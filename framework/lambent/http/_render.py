@@ -34,9 +34,19 @@ def _prepare(
     content_type = response.media_type or default_type
     if content_type is not None and "content-type" not in grouped:
         grouped["content-type"] = ("Content-Type", [content_type])
+    for name, values in grouped.values():
+        _check_header(name, values)
+    _check_header("Set-Cookie", cookies)
     if head:
         text, is_b64 = "", False
     return grouped, cookies, text, is_b64
+
+
+def _check_header(name: str, values: list[str]) -> None:
+    """A header with CR or LF (response splitting) is never sent: ValueError naming it."""
+    for text in (name, *values):
+        if isinstance(text, str) and ("\r" in text or "\n" in text):
+            raise ValueError(f"the response header {name!r} contains CR or LF: {text!r}")
 
 
 def _rest(response: Response, head: bool) -> dict[str, Any]:

@@ -20,8 +20,10 @@ from typing import Any
 
 import msgspec
 
-from lambent._errors import ConfigurationError
+from lambent._dispatch import is_cancellation
+from lambent._errors import ConfigurationError, describe
 from lambent._fast import FAST
+from lambent._logging import emit
 from lambent.http._authorizer import AuthorizerRoutes
 from lambent.http._cors import CORS
 from lambent.http._edge import EdgeRoutes
@@ -48,6 +50,9 @@ def _request_types() -> tuple[type[Any], ...]:
 #: handler results that are never awaitable (skips ``inspect.isawaitable``)
 _NEVER_AWAITABLE = frozenset({dict, list, str, bytes, int, float, bool, type(None), Response})
 ExceptionHandler = Callable[[Any, Exception], Any]
+#: what encoding a result or checking its headers raises (msgspec: TypeError for an
+#: unsupported type, OverflowError for an integer out of range; ValueError: a bad header)
+_RENDER_ERRORS = (TypeError, ValueError, OverflowError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +233,9 @@ class HttpRouter:
                 result = self._run(found, request, context, log)
                 if type(result) not in _NEVER_AWAITABLE and inspect.isawaitable(result):
                     result = await result
-            except Exception as exc:
+            except BaseException as exc:  # KeyboardInterrupt, SystemExit, ...: a 500 too
+                if is_cancellation(exc):
+                    raise
                 response = await self._on_error(request, exc, log)
             else:
                 if (
@@ -239,13 +246,36 @@ class HttpRouter:
                     and request.method != "HEAD"
                 ):
                     # what render_http gives for to_response(result), without the Response
-                    return render_value(request._wire, request._event, result)
+                    try:
+                        return render_value(request._wire, request._event, result)
+                    except _RENDER_ERRORS as exc:
+                        return self._unrenderable(request, exc, log)
                 response = to_response(result)
         if cors is not None:
             origin = request.headers.get("origin")
             if origin is not None and "access-control-allow-origin" not in response.headers:
                 cors.apply(response, origin)
-        return render_http(request._wire, request._event, response, head=request.method == "HEAD")
+        try:
+            return render_http(
+                request._wire, request._event, response, head=request.method == "HEAD"
+            )
+        except _RENDER_ERRORS as exc:
+            return self._unrenderable(request, exc, log)
+
+    def _unrenderable(self, request: Request, exc: Exception, log: Any) -> dict[str, Any]:
+        """The JSON 500 for a handler result that cannot be sent (a value JSON cannot
+        encode, CR or LF in a header), logged with the reason."""
+        emit(
+            log.error,
+            "cannot render the HTTP response",
+            method=request.method,
+            path=request.path,
+            route=request.route,
+            error=describe(exc),
+            exc_info=exc,
+        )
+        failed = error_response(500, "Internal Server Error", request_id=request.request_id)
+        return render_http(request._wire, request._event, failed)
 
     def _find(self, request: Request) -> HttpRoute | Response:
         """The route for ``request`` (its path parameters and template set on it), or the
@@ -275,8 +305,16 @@ class HttpRouter:
                     f"{method} is not allowed on {endpoint.path.template}",
                     headers={"Allow": endpoint.allow},
                 )
+        raw = request.raw_body
+        if raw and not raw.isascii():
+            try:
+                raw.encode()
+            except UnicodeEncodeError:
+                raise HTTPException(
+                    400, "the request body is not valid text: it contains a lone surrogate"
+                ) from None
         limit = self.config.max_body_size
-        if limit is not None and request.raw_body and request.body_size > limit:
+        if limit is not None and raw and request.body_size > limit:
             raise HTTPException(
                 413, f"the request body is {request.body_size} bytes, over the {limit}-byte limit"
             )
@@ -314,9 +352,9 @@ class HttpRouter:
         self._handler_cache[exc_type] = found
         return found
 
-    async def _on_error(self, request: Request, exc: Exception, log: Any) -> Response:
+    async def _on_error(self, request: Request, exc: BaseException, log: Any) -> Response:
         handler = self._exception_handler(type(exc)) if self._exception_handlers else None
-        if handler is not None:
+        if handler is not None and isinstance(exc, Exception):
             request.event  # noqa: B018 - the handler gets the request: decode the whole event
             try:
                 result = handler(request, exc)
@@ -324,23 +362,24 @@ class HttpRouter:
                     result = await result
                 return to_response(result)
             except Exception as inner:
-                log.error("exception handler failed", error=repr(inner), exc_info=inner)
+                emit(log.error, "exception handler failed", error=repr(inner), exc_info=inner)
                 return error_response(500, "Internal Server Error", request_id=request.request_id)
         if isinstance(exc, HTTPException):
             if exc.status >= 500:
-                log.error("HTTP request failed", status=exc.status, message=exc.message)
+                emit(log.error, "HTTP request failed", status=exc.status, message=exc.message)
             return exc.response()
         if isinstance(exc, DeadlineExceeded):
-            log.warning("HTTP handler timed out", path=request.path, error=str(exc))
+            emit(log.warning, "HTTP handler timed out", path=request.path, error=str(exc))
             return error_response(
                 504, "the handler did not finish in time", request_id=request.request_id
             )
-        log.error(
+        emit(
+            log.error,
             "unhandled error in HTTP handler",
             method=request.method,
             path=request.path,
             route=request.route,
-            error=f"{type(exc).__name__}: {exc}",
+            error=describe(exc),
             exc_info=exc,
         )
         return error_response(500, "Internal Server Error", request_id=request.request_id)

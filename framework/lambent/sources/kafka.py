@@ -45,7 +45,7 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, epoch_ms
+from lambent.sources._base import SourceSpec, b64_field, epoch_ms
 from lambent.sources._match import exact_filter
 
 #: ``eventSource`` values of Kafka events (MSK, self-managed, and the corpus's variant)
@@ -152,7 +152,7 @@ def _route_key(event: KafkaEvent, record: KafkaRecord) -> Hashable:
 
 
 def _payload(record: KafkaRecord) -> bytes | None:
-    return record.value_bytes
+    return None if record.value is None else b64_field(record.value, "$.value")
 
 
 def _order_key(record: KafkaRecord) -> Hashable | None:
