@@ -15,6 +15,8 @@ from lambent.testing._context import Client as Client
 from lambent.testing._context import ClientContext as ClientContext
 from lambent.testing._context import CognitoIdentity as CognitoIdentity
 from lambent.testing._context import FakeContext as FakeContext
+from lambent.testing._redeliver import deliver as deliver
+from lambent.testing._redeliver import redeliver as redeliver
 from lambent.testing.events import FACTORIES as FACTORIES
 from lambent.testing.events import Change as Change
 from lambent.testing.events import attribute_value as attribute_value
@@ -50,6 +52,7 @@ __all__ = [
     "cloudfront_event",
     "cloudwatch_logs_event",
     "decode_logs",
+    "deliver",
     "dynamodb_event",
     "eventbridge_event",
     "firehose_event",
@@ -57,6 +60,7 @@ __all__ = [
     "kafka_event",
     "kinesis_event",
     "mq_event",
+    "redeliver",
     "s3_event",
     "sample_event",
     "schedule_event",

@@ -1,0 +1,325 @@
+"""CloudWatch metrics as Embedded Metric Format (EMF) lines on standard output.
+
+```python
+import io
+from lambent.metrics import Metrics
+
+out = io.StringIO()
+metrics = Metrics(namespace="shop", dimensions={"Service": "orders"}, stream=out)
+metrics.add("OrdersPlaced", 2)
+metrics.add("Amount", 12.5, unit="None")
+metrics.flush()
+assert '"Namespace":"shop"' in out.getvalue()
+```
+
+Lambda sends a function's standard output to CloudWatch Logs, which turns each EMF
+document into metric values: nothing is sent over the network from the function.
+``App(metrics=Metrics(namespace=...))`` makes the dispatcher write one document per
+invocation (``RecordsSucceeded``, ``RecordsFailed``, ``RecordsDropped``,
+``RecordsCutByDeadline``, ``BatchSize``, ``Duration``, ``ColdStart``, ``RecordAge``); a
+handler that declares a ``Metrics`` parameter gets the app's value, and what it adds
+is written with its invocation.
+
+The specification's limits are enforced here: at most 100 metrics per document and
+100 values per metric (more are split over several documents), at most 30 dimensions,
+dimension values are strings, units from CloudWatch's list.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Final, Literal, TextIO, get_args
+
+import msgspec
+
+Unit = Literal[
+    "Seconds",
+    "Microseconds",
+    "Milliseconds",
+    "Bytes",
+    "Kilobytes",
+    "Megabytes",
+    "Gigabytes",
+    "Terabytes",
+    "Bits",
+    "Kilobits",
+    "Megabits",
+    "Gigabits",
+    "Terabits",
+    "Percent",
+    "Count",
+    "Bytes/Second",
+    "Kilobytes/Second",
+    "Megabytes/Second",
+    "Gigabytes/Second",
+    "Terabytes/Second",
+    "Bits/Second",
+    "Kilobits/Second",
+    "Megabits/Second",
+    "Gigabits/Second",
+    "Terabits/Second",
+    "Count/Second",
+    "None",
+]
+UNITS: Final[frozenset[str]] = frozenset(get_args(Unit))
+#: the specification's limits
+MAX_METRICS: Final = 100
+MAX_VALUES: Final = 100
+MAX_DIMENSIONS: Final = 30
+MAX_NAME: Final = 255
+MAX_DIMENSION_VALUE: Final = 1024
+
+#: the metrics the dispatcher writes for each invocation (see docs/observability.md)
+DISPATCHER_METRICS: Final = (
+    "RecordsSucceeded",
+    "RecordsFailed",
+    "RecordsDropped",
+    "RecordsCutByDeadline",
+    "BatchSize",
+    "Duration",
+    "ColdStart",
+    "RecordAge",
+)
+
+
+class MetricsError(ValueError):
+    """A metric, dimension or namespace that CloudWatch would reject."""
+
+
+def _check_name(what: str, name: object) -> str:
+    if not isinstance(name, str) or not name or len(name) > MAX_NAME or name != name.strip():
+        raise MetricsError(f"{what} must be a string of 1 to {MAX_NAME} characters, got {name!r}")
+    return name
+
+
+def _check_dimensions(dimensions: Mapping[str, str]) -> dict[str, str]:
+    if len(dimensions) > MAX_DIMENSIONS:
+        raise MetricsError(f"at most {MAX_DIMENSIONS} dimensions, got {len(dimensions)}")
+    checked: dict[str, str] = {}
+    for key, value in dimensions.items():
+        _check_name("a dimension name", key)
+        if not isinstance(value, str) or not value or len(value) > MAX_DIMENSION_VALUE:
+            raise MetricsError(
+                f"dimension {key!r} must have a string value of 1 to {MAX_DIMENSION_VALUE} "
+                f"characters, got {value!r}"
+            )
+        checked[key] = value
+    return checked
+
+
+class _Series:
+    __slots__ = ("unit", "values")
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+        self.values: list[float] = []
+
+
+class _Buffer:
+    """What one invocation (or one explicit flush) has collected."""
+
+    __slots__ = ("lock", "properties", "series")
+
+    def __init__(self) -> None:
+        self.series: dict[str, _Series] = {}
+        self.properties: dict[str, Any] = {}
+        self.lock = threading.Lock()  # handlers in worker threads add too
+
+
+def documents(
+    namespace: str,
+    dimensions: Mapping[str, str],
+    series: Mapping[str, tuple[str, list[float]]],
+    *,
+    timestamp_ms: int,
+    properties: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """EMF documents for ``series`` (name -> (unit, values)), split at the spec's limits."""
+    names = [n for n, (_, values) in series.items() if values]
+    if not names:
+        return []
+    rounds = max(math.ceil(len(series[n][1]) / MAX_VALUES) for n in names)
+    dimension_keys = list(dimensions)
+    docs: list[dict[str, Any]] = []
+    for r in range(rounds):
+        present = [n for n in names if len(series[n][1]) > r * MAX_VALUES]
+        for start in range(0, len(present), MAX_METRICS):
+            chunk = present[start : start + MAX_METRICS]
+            doc: dict[str, Any] = dict(properties or {})
+            doc.update(dimensions)
+            definitions = []
+            for name in chunk:
+                unit, values = series[name]
+                part = values[r * MAX_VALUES : (r + 1) * MAX_VALUES]
+                doc[name] = part[0] if len(part) == 1 else part
+                definitions.append({"Name": name, "Unit": unit})
+            doc["_aws"] = {
+                "Timestamp": timestamp_ms,
+                "CloudWatchMetrics": [
+                    {
+                        "Namespace": namespace,
+                        "Dimensions": [dimension_keys],
+                        "Metrics": definitions,
+                    }
+                ],
+            }
+            docs.append(doc)
+    return docs
+
+
+class Metrics:
+    """A CloudWatch namespace with its dimensions, written as EMF lines.
+
+    ``add`` collects values; they are written by ``flush`` or, inside an invocation
+    of an app configured with this value, when the invocation ends. ``stream``
+    defaults to standard output (read when writing, so captured output works).
+    """
+
+    __slots__ = ("_current", "_outside", "clock", "dimensions", "namespace", "stream")
+
+    def __init__(
+        self,
+        namespace: str,
+        *,
+        dimensions: Mapping[str, str] | None = None,
+        stream: TextIO | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.namespace = _check_name("the namespace", namespace)
+        if any(c.isspace() for c in namespace):
+            raise MetricsError(f"the namespace must not contain whitespace, got {namespace!r}")
+        self.dimensions = _check_dimensions(dimensions or {})
+        self.stream = stream
+        self.clock = clock
+        self._current: ContextVar[_Buffer | None] = ContextVar(
+            f"lambent.metrics.{namespace}", default=None
+        )
+        self._outside = _Buffer()
+
+    def __repr__(self) -> str:
+        return f"Metrics(namespace={self.namespace!r}, dimensions={self.dimensions!r})"
+
+    def add(self, name: str, value: float, unit: Unit = "Count") -> None:
+        """Add one value of metric ``name`` (repeated adds keep every value)."""
+        _check_name("a metric name", name)
+        if name in self.dimensions or name == "_aws":
+            raise MetricsError(f"metric {name!r} has the name of a dimension")
+        if unit not in UNITS:
+            raise MetricsError(f"unit {unit!r} is not a CloudWatch unit; one of {sorted(UNITS)}")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise MetricsError(f"metric {name!r} needs a number, got {value!r}")
+        if not math.isfinite(value):
+            raise MetricsError(f"metric {name!r} needs a finite number, got {value!r}")
+        buffer = self._current.get() or self._outside
+        with buffer.lock:
+            series = buffer.series.get(name)
+            if series is None:
+                series = buffer.series[name] = _Series(unit)
+            elif series.unit != unit:
+                raise MetricsError(
+                    f"metric {name!r} was added in {series.unit!r}, not {unit!r}, before"
+                )
+            series.values.append(float(value))
+
+    def property(self, key: str, value: Any) -> None:
+        """A member written beside the metrics (searchable in Logs Insights, not a metric)."""
+        _check_name("a property name", key)
+        if key in self.dimensions or key == "_aws":
+            raise MetricsError(f"property {key!r} has the name of a dimension")
+        buffer = self._current.get() or self._outside
+        with buffer.lock:
+            buffer.properties[key] = value
+
+    def flush(self) -> None:
+        """Write what was added (in an invocation: what it added so far) and forget it."""
+        buffer = self._current.get() or self._outside
+        with buffer.lock:
+            series = {n: (s.unit, s.values) for n, s in buffer.series.items()}
+            properties = dict(buffer.properties)
+            buffer.series.clear()
+            buffer.properties.clear()
+        self._write(
+            documents(
+                self.namespace,
+                self.dimensions,
+                series,
+                timestamp_ms=self._now(),
+                properties=properties,
+            )
+        )
+
+    def _now(self) -> int:
+        return int(self.clock() * 1000)
+
+    def _write(self, docs: list[dict[str, Any]]) -> None:
+        if not docs:
+            return
+        stream = self.stream if self.stream is not None else sys.stdout
+        lines = b"".join(msgspec.json.encode(d) + b"\n" for d in docs)
+        stream.write(lines.decode())
+        stream.flush()
+
+    @contextmanager
+    def invocation(self) -> Iterator[None]:
+        """Collect what handlers add while the block runs; write it when it ends."""
+        token = self._current.set(_Buffer())
+        try:
+            yield
+        finally:
+            try:
+                self.flush()
+            finally:
+                self._current.reset(token)
+
+    def write_invocation(
+        self,
+        *,
+        source: str,
+        size: int,
+        succeeded: int,
+        failed: int,
+        dropped: int,
+        cut_by_deadline: int,
+        duration_ms: float,
+        cold_start: bool,
+        record_age_ms: float | None = None,
+    ) -> None:
+        """The dispatcher's document for one invocation (dimension ``Source`` added)."""
+        dimensions = {**self.dimensions, "Source": source}
+        doc: dict[str, Any] = dict(dimensions)
+        definitions = [
+            {"Name": "RecordsSucceeded", "Unit": "Count"},
+            {"Name": "RecordsFailed", "Unit": "Count"},
+            {"Name": "RecordsDropped", "Unit": "Count"},
+            {"Name": "RecordsCutByDeadline", "Unit": "Count"},
+            {"Name": "BatchSize", "Unit": "Count"},
+            {"Name": "Duration", "Unit": "Milliseconds"},
+            {"Name": "ColdStart", "Unit": "Count"},
+        ]
+        doc["RecordsSucceeded"] = succeeded
+        doc["RecordsFailed"] = failed
+        doc["RecordsDropped"] = dropped
+        doc["RecordsCutByDeadline"] = cut_by_deadline
+        doc["BatchSize"] = size
+        doc["Duration"] = round(duration_ms, 3)
+        doc["ColdStart"] = 1 if cold_start else 0
+        if record_age_ms is not None:
+            definitions.append({"Name": "RecordAge", "Unit": "Milliseconds"})
+            doc["RecordAge"] = max(0.0, round(record_age_ms, 3))
+        doc["_aws"] = {
+            "Timestamp": self._now(),
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": self.namespace,
+                    "Dimensions": [list(dimensions)],
+                    "Metrics": definitions,
+                }
+            ],
+        }
+        self._write([doc])

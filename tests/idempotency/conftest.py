@@ -1,0 +1,72 @@
+"""DynamoDB through moto's server on 127.0.0.1, and a store of each kind."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from lambent.idempotency import DynamoDBStore, IdempotencyStore, MemoryStore
+
+_tables = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    server_module = pytest.importorskip("moto.server")
+    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture
+def table(moto_endpoint: str, aws_env: None) -> str:
+    """A new idempotency table (id: S, TTL on expiration)."""
+    import boto3
+
+    name = f"idempotency-{next(_tables)}"
+    client: Any = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name="us-east-1")
+    client.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.update_time_to_live(
+        TableName=name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"},
+    )
+    return name
+
+
+@pytest.fixture
+async def dynamodb_store(table: str, moto_endpoint: str) -> AsyncIterator[DynamoDBStore]:
+    store = DynamoDBStore(table, endpoint_url=moto_endpoint, region="us-east-1")
+    yield store
+    await store.aclose()
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[IdempotencyStore]:
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    endpoint = request.getfixturevalue("moto_endpoint")
+    dynamodb = DynamoDBStore(request.getfixturevalue("table"), endpoint_url=endpoint)
+    yield dynamodb
+    await dynamodb.aclose()
