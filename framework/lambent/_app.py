@@ -8,7 +8,7 @@ import inspect
 import types
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lambent._errors import ConfigurationError
 from lambent._fast import FAST
@@ -18,6 +18,11 @@ from lambent._record_routes import RecordRoutes
 from lambent._routes import RouteTable
 from lambent._runtime import run_loop_free
 from lambent._web import WebRoutes
+
+if TYPE_CHECKING:
+    from lambent.idempotency import IdempotencyStore
+    from lambent.metrics import Metrics
+    from lambent.tracing import Tracing
 
 F = TypeVar("F", bound=Callable[..., Any])
 Lifespan = Callable[["App"], AbstractAsyncContextManager[Any]]
@@ -31,7 +36,9 @@ class App(RecordRoutes, WebRoutes):
     unfinished records; ``lifespan``: an async context manager factory entered once
     per container (``app.state`` holds what it sets up); ``strict_fifo``: SQS FIFO
     batches stop at the first failure, as AWS documents (default: only the failed
-    record's message group stops).
+    record's message group stops); ``idempotency``: the store of idempotent routes
+    (:mod:`lambent.idempotency`); ``metrics``: CloudWatch metrics written per invocation
+    (:mod:`lambent.metrics`); ``tracing``: OpenTelemetry spans (:mod:`lambent.tracing`).
     """
 
     def __init__(
@@ -42,6 +49,9 @@ class App(RecordRoutes, WebRoutes):
         deadline_margin: float = 0.5,
         lifespan: Lifespan | None = None,
         strict_fifo: bool = False,
+        idempotency: IdempotencyStore | None = None,
+        metrics: Metrics | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         if concurrency < 1:
             raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
@@ -51,6 +61,9 @@ class App(RecordRoutes, WebRoutes):
         self.concurrency = concurrency
         self.deadline_margin = deadline_margin
         self.strict_fifo = strict_fifo
+        self.idempotency = idempotency
+        self.metrics = metrics
+        self.tracing = tracing
         self.state = types.SimpleNamespace()
         self.routes = RouteTable()
         self._lifespan = lifespan
@@ -89,6 +102,8 @@ class App(RecordRoutes, WebRoutes):
     def _needs_no_loop(self) -> bool:
         """True when no part of the app can await: plain handlers and hooks, no lifespan."""
         if not FAST.loop_free or self._lifespan is not None or self._web_needs_loop:
+            return False
+        if self.idempotency is not None:  # its store is awaited
             return False
         if any(inspect.iscoroutinefunction(h) for h in (*self._before_batch, *self._after_batch)):
             return False

@@ -104,6 +104,8 @@ def make_call(
 
         elif p.slot is Slot.NAMED:
             getter = _named_getter(p, id_of)
+        elif p.slot is Slot.METRICS and p.getter is not None:
+            getter = _constant(p.getter(None))
         else:
             getter = _constant(None)
         if p.kw_only or keyword:

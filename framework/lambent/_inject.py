@@ -37,6 +37,7 @@ class Slot(enum.Enum):
     CONTEXT = "context"  # the Lambda context
     LOGGER = "logger"  # a logger bound to the invocation and the record
     STATE = "state"  # tumbling-window state
+    METRICS = "metrics"  # the app's lambent.metrics.Metrics (``getter`` returns it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,14 @@ def signature_params(
 
 def is_context_type(ann: Any) -> bool:
     return ann is LambdaContext or getattr(ann, "__name__", None) == "LambdaContext"
+
+
+def is_metrics_type(ann: Any) -> bool:
+    """``lambent.metrics.Metrics`` (compared by name: the module is not imported here)."""
+    return (
+        getattr(ann, "__module__", None) == "lambent.metrics"
+        and getattr(ann, "__name__", None) == "Metrics"
+    )
 
 
 def is_logger_type(ann: Any) -> bool:
@@ -212,6 +221,8 @@ def resolve(
             param = Param(p.name, Slot.CONTEXT)
         elif is_logger_type(ann):
             param = Param(p.name, Slot.LOGGER)
+        elif is_metrics_type(ann):
+            param = Param(p.name, Slot.METRICS, annotation=ann)
         elif _is_type(ann, item_type):
             param = Param(p.name, Slot.ITEM)
         elif _is_type(ann, event_type):

@@ -5,16 +5,19 @@ The pipeline calls :func:`log_outcomes` once per batch (every record that failed
 its id and error; a traceback with the first failure of each distinct exception site)
 and :func:`render` once for the response, which the source's ``response`` mode decides:
 partial batch responses, Firehose records, the single result, or an error that fails the
-invocation.
+invocation. With metrics configured, :func:`write_metrics` writes the dispatcher's
+counts from the same statuses; with tracing, :func:`trace_outcomes` gives the records
+that never ran their span.
 """
 
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Final, final
+from typing import TYPE_CHECKING, Any, Final, final
 
 import msgspec
 
@@ -30,6 +33,10 @@ from lambent._errors import (
 )
 from lambent._logging import Logger, emit
 from lambent.sources import EventSource
+
+if TYPE_CHECKING:
+    from lambent.metrics import Metrics
+    from lambent.tracing import InvocationTrace
 
 #: Lambda's synchronous response limit (bytes)
 RESPONSE_LIMIT: Final = 6_291_456
@@ -315,3 +322,52 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
         duration_ms=round(batch.duration * 1000, 3),
         **batch.summary(),
     )
+
+
+def outcome_counts(batch: Batch) -> tuple[int, int, int, int]:
+    """(succeeded, failed, dropped, cut by the deadline): every record in exactly one.
+
+    Failed counts what is reported for retry and was not cut by the deadline: records
+    that raised or did not decode, and those skipped after a failure in their group."""
+    status = batch.status
+    succeeded = status.count(Status.SUCCEEDED)
+    dropped = status.count(Status.DROPPED)
+    cut = status.count(Status.NOT_STARTED) + status.count(Status.CANCELLED)
+    return succeeded, len(status) - succeeded - dropped - cut, dropped, cut
+
+
+def write_metrics(
+    metrics: Metrics,
+    kind: str,
+    batch: Batch,
+    *,
+    cold: bool,
+    started: float,
+    record_time: Callable[[Any], float | None] | None,
+) -> None:
+    """The dispatcher's EMF document for this invocation (see docs/observability.md)."""
+    succeeded, failed, dropped, cut = outcome_counts(batch)
+    age: float | None = None
+    if record_time is not None and len(batch):
+        times = [t for t in map(record_time, batch.items) if t is not None]
+        if times:
+            age = time.time() * 1000 - min(times)
+    metrics.write_invocation(
+        source=kind,
+        size=len(batch),
+        succeeded=succeeded,
+        failed=failed,
+        dropped=dropped,
+        cut_by_deadline=cut,
+        duration_ms=(time.monotonic() - started) * 1000,
+        cold_start=cold,
+        record_age_ms=age,
+    )
+
+
+def trace_outcomes(trace: InvocationTrace, batch: Batch, ids: Ids) -> None:
+    """A span, with its outcome, for every record that did not get one by running."""
+    traced = trace.traced
+    for i, s in enumerate(batch.status):
+        if i not in traced:
+            trace.not_run(i, ids.record(i), Status(s).name.lower(), batch.errors.get(i))

@@ -31,8 +31,16 @@ from lambent._events import decode_event
 from lambent._fast import FAST
 from lambent._inject import Slot
 from lambent._logging import Logger, emit, invocation_logger, unbind_invocation
+from lambent._observe import Observation, guard, observe, record_time_of, trace_runners
 from lambent._ordering import apply as apply_ordering
-from lambent._outcomes import Ids, encode_firehose_results, log_outcomes, render
+from lambent._outcomes import (
+    Ids,
+    encode_firehose_results,
+    log_outcomes,
+    render,
+    trace_outcomes,
+    write_metrics,
+)
 from lambent._routing import route_batch, route_raw
 
 if TYPE_CHECKING:
@@ -67,19 +75,34 @@ async def handle(app: App, event: Any, context: Any) -> Any:
         },
     )
     try:
-        if spec is None:
-            from lambent._direct import handle_direct
-
-            return await handle_direct(app, event, context, log)  # logs its own failure
-        try:
-            if spec.response == "http":
-                return await app._web_dispatch(spec, event, context, log)
-            return await handle_records(app, spec, event, context, log)
-        except LambentError as exc:
-            emit(log.error, "invocation failed", error=str(exc), error_type=type(exc).__name__)
-            raise
+        if app.metrics is None and app.tracing is None:
+            return await _route(app, spec, event, context, log, None)
+        http = spec is not None and spec.response == "http"
+        with observe(app, kind, context, cold, http=http) as obs:
+            return await _route(app, spec, event, context, log, obs)
     finally:
         unbind_invocation(tokens)
+
+
+async def _route(
+    app: App,
+    spec: EventSource | None,
+    event: Any,
+    context: Any,
+    log: Logger,
+    obs: Observation | None,
+) -> Any:
+    if spec is None:
+        from lambent._direct import handle_direct
+
+        return await handle_direct(app, event, context, log)  # logs its own failure
+    try:
+        if spec.response == "http":
+            return await app._web_dispatch(spec, event, context, log)
+        return await handle_records(app, spec, event, context, log, obs)
+    except LambentError as exc:
+        emit(log.error, "invocation failed", error=str(exc), error_type=type(exc).__name__)
+        raise
 
 
 async def _hooks(hooks: list[Callable[..., Any]], info: BatchInfo) -> None:
@@ -89,7 +112,14 @@ async def _hooks(hooks: list[Callable[..., Any]], info: BatchInfo) -> None:
             await result
 
 
-async def handle_records(app: App, spec: EventSource, event: Any, context: Any, log: Logger) -> Any:
+async def handle_records(
+    app: App,
+    spec: EventSource,
+    event: Any,
+    context: Any,
+    log: Logger,
+    obs: Observation | None = None,
+) -> Any:
     """A batch (or single event) of a record source, decoded, routed, run and rendered."""
     kind = spec.kind
     lean = kind in app._lean_kinds
@@ -105,6 +135,13 @@ async def handle_records(app: App, spec: EventSource, event: Any, context: Any, 
         used = route_batch(app.routes, spec, event, ev, batch, context, log)
         strict = apply_ordering(spec, ev, batch, used) == "strict"
         ids = Ids(spec, batch)
+    if app.idempotency is not None and any(r.options.keyed for r in used):
+        raw_view = spec.raw if raw is not None else None
+        payload_of = raw_view.payload if raw_view is not None else spec.payload
+        await guard(app.idempotency, batch, ids, payload_of, context)
+    trace = None if obs is None else obs.trace
+    if trace is not None:
+        trace_runners(trace, spec, batch, ids, raw is not None)
     concurrency = min(
         (r.options.concurrency or app.concurrency for r in used), default=app.concurrency
     )
@@ -120,6 +157,14 @@ async def handle_records(app: App, spec: EventSource, event: Any, context: Any, 
     if spec.response == "firehose":
         encode_firehose_results(batch)
     log_outcomes(log, batch, ids)
+    if obs is not None:
+        if app.metrics is not None:
+            time_of = record_time_of(spec, raw is not None)
+            write_metrics(
+                app.metrics, kind, batch, cold=obs.cold, started=obs.started, record_time=time_of
+            )
+        if trace is not None:
+            trace_outcomes(trace, batch, ids)
     if app._after_batch:
         failed = [ids.record(i) for i in batch.failed()]
         info = BatchInfo(kind, batch.items, context, batch.summary(), failed, batch.duration)

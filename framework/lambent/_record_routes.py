@@ -8,17 +8,23 @@ which rejects conflicts (equal filters, or the source's ``overlaps`` rule).
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from lambent._errors import ConfigurationError
-from lambent._inject import resolve
+from lambent._inject import HandlerPlan, Slot, resolve
 from lambent._routes import OnDecodeError, Route, RouteOptions, RouteTable, require_name
 from lambent.sources._match import Filter
 
 if TYPE_CHECKING:
+    from lambent.idempotency import IdempotencyStore
+    from lambent.metrics import Metrics
     from lambent.sources import EventSource
+
+#: a route's idempotency key from its record's decoded payload
+KeyFunction = Callable[[Any], str]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,6 +42,8 @@ class RecordRoutes:
 
     routes: RouteTable
     strict_fifo: bool
+    idempotency: IdempotencyStore | None
+    metrics: Metrics | None
     _before_batch: _Hooks
     _after_batch: _Hooks
 
@@ -83,10 +91,37 @@ class RecordRoutes:
             raise ConfigurationError(
                 f"{where}: tumbling windows exist only for Kinesis and DynamoDB"
             )
+        plan = self._observed(where, plan, opts)
         route = Route(
             kind=kind, filters=compiled.shown, matches=compiled.matches, plan=plan, options=opts
         )
         return self.routes.add(route, overlaps=spec.overlaps)
+
+    def _observed(self, where: str, plan: HandlerPlan, opts: RouteOptions) -> HandlerPlan:
+        """Check the route's idempotency options and give a ``Metrics`` parameter its value."""
+        if opts.keyed:
+            if self.idempotency is None:
+                raise ConfigurationError(
+                    f"{where}: idempotent routes need a store: App(idempotency=MemoryStore()) "
+                    "or App(idempotency=DynamoDBStore(table))"
+                )
+            if Slot.ITEMS in plan.wants or opts.window:
+                raise ConfigurationError(
+                    f"{where}: whole-batch and window handlers cannot be idempotent per record"
+                )
+        if Slot.METRICS not in plan.wants:
+            return plan
+        metrics = self.metrics
+        if metrics is None:
+            raise ConfigurationError(
+                f"{where}: {plan.name} declares Metrics, but the app has none: "
+                "App(metrics=Metrics(namespace=...))"
+            )
+        params = tuple(
+            dataclasses.replace(p, getter=lambda _item: metrics) if p.slot is Slot.METRICS else p
+            for p in plan.params
+        )
+        return dataclasses.replace(plan, params=params)
 
     def _record_decorator(
         self, kind: str, filters: Mapping[str, Any], options: RouteOptions
@@ -111,12 +146,15 @@ class RecordRoutes:
         concurrency: int | None = None,
         on_decode_error: OnDecodeError = "fail",
         threaded: bool = False,
+        idempotent: bool = False,
+        idempotency_key: KeyFunction | None = None,
     ) -> Callable[[F], F]:
         """Handle events of any registered source ``kind`` (a user's own source added with
         :func:`lambent.sources.register`, or a built-in one), with its ``filters``."""
         opts = RouteOptions(
-            concurrency=concurrency, on_decode_error=on_decode_error, threaded=threaded
-        )
+            concurrency=concurrency, on_decode_error=on_decode_error, threaded=threaded,
+            idempotent=idempotent, idempotency_key=idempotency_key,
+        )  # fmt: skip
         return self._record_decorator(kind, filters or {}, opts)
 
     def sqs(
@@ -127,23 +165,39 @@ class RecordRoutes:
         on_decode_error: OnDecodeError = "fail",
         strict_order: bool | None = None,
         threaded: bool = False,
+        idempotent: bool = False,
+        idempotency_key: KeyFunction | None = None,
     ) -> Callable[[F], F]:
         """Handle SQS messages of ``queue`` (name or ARN; ``None``: any queue).
 
         FIFO queues (``.fifo``) run each message group in order; ``strict_order``
         (default: the app's ``strict_fifo``) stops the whole batch at the first failure.
+        ``idempotent``: each message runs once per ``messageId`` (``idempotency_key``: per
+        key of its decoded body); see docs/idempotency.md.
         """
         opts = RouteOptions(
             concurrency=concurrency,
             on_decode_error=on_decode_error,
             threaded=threaded,
             strict_order=self.strict_fifo if strict_order is None else strict_order,
+            idempotent=idempotent,
+            idempotency_key=idempotency_key,
         )
         return self._record_decorator("sqs", {"queue": queue}, opts)
 
-    def sns(self, topic: str | None = None, *, threaded: bool = False) -> Callable[[F], F]:
+    def sns(
+        self,
+        topic: str | None = None,
+        *,
+        threaded: bool = False,
+        idempotent: bool = False,
+        idempotency_key: KeyFunction | None = None,
+    ) -> Callable[[F], F]:
         """Handle SNS notifications of ``topic`` (name or ARN)."""
-        return self._record_decorator("sns", {"topic": topic}, RouteOptions(threaded=threaded))
+        opts = RouteOptions(
+            threaded=threaded, idempotent=idempotent, idempotency_key=idempotency_key
+        )
+        return self._record_decorator("sns", {"topic": topic}, opts)
 
     def kinesis(
         self,
@@ -154,11 +208,13 @@ class RecordRoutes:
         sequential: bool = False,
         window: bool = False,
         threaded: bool = False,
+        idempotent: bool = False,
+        idempotency_key: KeyFunction | None = None,
     ) -> Callable[[F], F]:
         """Handle Kinesis records of ``stream``; records of one partition key run in order."""
         opts = RouteOptions(
             concurrency=concurrency, on_decode_error=on_decode_error, sequential=sequential,
-            window=window, threaded=threaded,
+            window=window, threaded=threaded, idempotent=idempotent, idempotency_key=idempotency_key,
         )  # fmt: skip
         return self._record_decorator("kinesis-stream", {"stream": stream}, opts)
 
@@ -172,11 +228,13 @@ class RecordRoutes:
         sequential: bool = False,
         window: bool = False,
         threaded: bool = False,
+        idempotent: bool = False,
+        idempotency_key: KeyFunction | None = None,
     ) -> Callable[[F], F]:
         """Handle DynamoDB stream records of ``table``, optionally only some ``events``."""
         opts = RouteOptions(
             concurrency=concurrency, on_decode_error=on_decode_error, sequential=sequential,
-            window=window, threaded=threaded,
+            window=window, threaded=threaded, idempotent=idempotent, idempotency_key=idempotency_key,
         )  # fmt: skip
         return self._record_decorator("dynamodb-stream", {"table": table, "events": events}, opts)
 
@@ -187,11 +245,14 @@ class RecordRoutes:
         concurrency: int | None = None,
         on_decode_error: OnDecodeError = "fail",
         threaded: bool = False,
+        idempotent: bool = False,
+        idempotency_key: KeyFunction | None = None,
     ) -> Callable[[F], F]:
         """Handle Kafka records (MSK or self-managed) of ``topic``; each partition runs in order."""
         opts = RouteOptions(
-            concurrency=concurrency, on_decode_error=on_decode_error, threaded=threaded
-        )
+            concurrency=concurrency, on_decode_error=on_decode_error, threaded=threaded,
+            idempotent=idempotent, idempotency_key=idempotency_key,
+        )  # fmt: skip
         return self._record_decorator("kafka", {"topic": topic}, opts)
 
     def mq(
@@ -239,11 +300,21 @@ class RecordRoutes:
         return self._record_decorator("s3", filters, RouteOptions(threaded=threaded))
 
     def eventbridge(
-        self, source: str | None = None, detail_type: str | None = None, *, threaded: bool = False
+        self,
+        source: str | None = None,
+        detail_type: str | None = None,
+        *,
+        threaded: bool = False,
+        idempotent: bool = False,
+        idempotency_key: KeyFunction | None = None,
     ) -> Callable[[F], F]:
-        """Handle EventBridge events by ``source`` and ``detail_type`` (globs allowed)."""
+        """Handle EventBridge events by ``source`` and ``detail_type`` (globs allowed);
+        ``idempotent``: each event runs once per ``id``."""
         filters = {"source": source, "detail_type": detail_type}
-        return self._record_decorator("eventbridge", filters, RouteOptions(threaded=threaded))
+        opts = RouteOptions(
+            threaded=threaded, idempotent=idempotent, idempotency_key=idempotency_key
+        )
+        return self._record_decorator("eventbridge", filters, opts)
 
     def schedule(self, rule: str | None = None, *, threaded: bool = False) -> Callable[[F], F]:
         """Handle EventBridge scheduled events of the rule named ``rule`` (globs allowed)."""

@@ -54,6 +54,15 @@ class RouteOptions:
     sequential: bool = False
     #: Kinesis / DynamoDB tumbling-window handler
     window: bool = False
+    #: run each record once for its own id (the app's idempotency store remembers it)
+    idempotent: bool = False
+    #: run each record once for this key of its decoded payload
+    idempotency_key: Callable[[Any], str] | None = None
+
+    @property
+    def keyed(self) -> bool:
+        """Whether records of this route are run once per idempotency key."""
+        return self.idempotent or self.idempotency_key is not None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)

@@ -83,10 +83,17 @@ class WebRoutes:
         return decorator
 
     def route(
-        self, path: str, methods: Iterable[str] = ("GET",), *, threaded: bool = False
+        self,
+        path: str,
+        methods: Iterable[str] = ("GET",),
+        *,
+        threaded: bool = False,
+        idempotent: bool = False,
     ) -> Callable[[F], F]:
         """Handle HTTP requests to ``path`` (a template like ``/orders/{order_id}``) with
-        ``methods``; ``threaded``: run a plain handler in a worker thread."""
+        ``methods``; ``threaded``: run a plain handler in a worker thread; ``idempotent``:
+        run once per ``Idempotency-Key`` header and replay the response (the app's
+        ``idempotency`` store keeps it; see docs/idempotency.md)."""
         given: object = path  # typed str, but a decorator used bare passes the handler
         if not isinstance(given, str):
             caller = sys._getframe(1).f_code.co_name  # get, post, ... or the user's code
@@ -98,7 +105,7 @@ class WebRoutes:
             raise ConfigurationError(f"route {path!r}: unknown HTTP methods {unknown or chosen}")
 
         def decorator(fn: F) -> F:
-            self._web().add_route(chosen, path, fn, threaded=threaded)
+            self._web().add_route(chosen, path, fn, threaded=threaded, idempotent=idempotent)
             self._note(fn, threaded)
             return fn
 
@@ -107,17 +114,25 @@ class WebRoutes:
     def get(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
         return self.route(path, ("GET",), threaded=threaded)
 
-    def post(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
-        return self.route(path, ("POST",), threaded=threaded)
+    def post(
+        self, path: str, *, threaded: bool = False, idempotent: bool = False
+    ) -> Callable[[F], F]:
+        return self.route(path, ("POST",), threaded=threaded, idempotent=idempotent)
 
-    def put(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
-        return self.route(path, ("PUT",), threaded=threaded)
+    def put(
+        self, path: str, *, threaded: bool = False, idempotent: bool = False
+    ) -> Callable[[F], F]:
+        return self.route(path, ("PUT",), threaded=threaded, idempotent=idempotent)
 
-    def patch(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
-        return self.route(path, ("PATCH",), threaded=threaded)
+    def patch(
+        self, path: str, *, threaded: bool = False, idempotent: bool = False
+    ) -> Callable[[F], F]:
+        return self.route(path, ("PATCH",), threaded=threaded, idempotent=idempotent)
 
-    def delete(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
-        return self.route(path, ("DELETE",), threaded=threaded)
+    def delete(
+        self, path: str, *, threaded: bool = False, idempotent: bool = False
+    ) -> Callable[[F], F]:
+        return self.route(path, ("DELETE",), threaded=threaded, idempotent=idempotent)
 
     def head(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
         return self.route(path, ("HEAD",), threaded=threaded)

@@ -82,6 +82,8 @@ class HttpRoute:
     #: the parameters are exactly the template's path parameters, as strings: the matched
     #: parameters are the keyword arguments
     path_only: bool = False
+    #: run once per ``Idempotency-Key`` header (see :mod:`lambent.http._idempotency`)
+    idempotent: bool = False
 
 
 class HttpRouter:
@@ -112,7 +114,13 @@ class HttpRouter:
             raise ConfigurationError(f"configure_http: {exc}") from None
 
     def add_route(
-        self, methods: tuple[str, ...], path: str, fn: Callable[..., Any], *, threaded: bool = False
+        self,
+        methods: tuple[str, ...],
+        path: str,
+        fn: Callable[..., Any],
+        *,
+        threaded: bool = False,
+        idempotent: bool = False,
     ) -> None:
         self._check_open(f"the route {path!r}")
         from lambent.http._routing import compile_path
@@ -128,8 +136,20 @@ class HttpRouter:
         path_only = len(params) == len(compiled.params) and all(
             p.source is From.PATH and p.convert is None for p in params
         )
+        if idempotent and getattr(self.app, "idempotency", None) is None:
+            raise ConfigurationError(
+                f"{where}: idempotent routes need a store: App(idempotency=MemoryStore()) "
+                "or App(idempotency=DynamoDBStore(table))"
+            )
         route = HttpRoute(
-            methods, compiled.template, plan, threaded, wants_logger, needs_event, path_only
+            methods,
+            compiled.template,
+            plan,
+            threaded,
+            wants_logger,
+            needs_event,
+            path_only,
+            idempotent,
         )
         self.routes.add(methods, path, route)
 
@@ -229,28 +249,34 @@ class HttpRouter:
         else:
             if found.needs_event:
                 request.event  # noqa: B018 - a bad event fails the invocation before the handler
-            try:
-                result = self._run(found, request, context, log)
-                if type(result) not in _NEVER_AWAITABLE and inspect.isawaitable(result):
-                    result = await result
-            except BaseException as exc:  # KeyboardInterrupt, SystemExit, ...: a 500 too
-                if is_cancellation(exc):
-                    raise
-                response = await self._on_error(request, exc, log)
+            if found.idempotent:
+                from lambent.http._idempotency import answer_once
+
+                store = self.app.idempotency
+                response = await answer_once(self, store, found, request, context, log)
             else:
-                if (
-                    FAST.direct_render
-                    and cors is None
-                    and result is not None
-                    and not isinstance(result, Response)
-                    and request.method != "HEAD"
-                ):
-                    # what render_http gives for to_response(result), without the Response
-                    try:
-                        return render_value(request._wire, request._event, result)
-                    except _RENDER_ERRORS as exc:
-                        return self._unrenderable(request, exc, log)
-                response = to_response(result)
+                try:
+                    result = self._run(found, request, context, log)
+                    if type(result) not in _NEVER_AWAITABLE and inspect.isawaitable(result):
+                        result = await result
+                except BaseException as exc:  # KeyboardInterrupt, SystemExit, ...: a 500 too
+                    if is_cancellation(exc):
+                        raise
+                    response = await self._on_error(request, exc, log)
+                else:
+                    if (
+                        FAST.direct_render
+                        and cors is None
+                        and result is not None
+                        and not isinstance(result, Response)
+                        and request.method != "HEAD"
+                    ):
+                        # what render_http gives for to_response(result), without the Response
+                        try:
+                            return render_value(request._wire, request._event, result)
+                        except _RENDER_ERRORS as exc:
+                            return self._unrenderable(request, exc, log)
+                    response = to_response(result)
         if cors is not None:
             origin = request.headers.get("origin")
             if origin is not None and "access-control-allow-origin" not in response.headers:

@@ -174,6 +174,8 @@ class StoredResponse(msgspec.Struct, frozen=True):
     status: int
     headers: dict[str, str]
     body: bytes
+    #: the body is binary (else UTF-8 text)
+    binary: bool = False
 
 
 _encode = msgspec.msgpack.Encoder().encode

@@ -73,6 +73,9 @@ class RawView:
     route_key: Callable[[Any], Hashable]
     payload: Callable[[Any], Any]
     record_id: Callable[[Any], str]
+    #: as :attr:`SourceSpec.record_time` and :attr:`SourceSpec.trace_header`, of a raw record
+    record_time: Callable[[Any], float | None] | None = None
+    trace_header: Callable[[Any], str | None] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -187,6 +190,11 @@ class SourceSpec(Generic[EventT, ItemT]):
     #: not say which it is (S3: ``s3://bucket/key``, where the id is a request id and
     #: sequencer)
     item_label: Callable[[ItemT], str] | None = None
+
+    #: when an item entered its source (epoch milliseconds; metrics' ``RecordAge``)
+    record_time: Callable[[ItemT], float | None] | None = None
+    #: the X-Ray trace header an item carries from its producer (tracing links)
+    trace_header: Callable[[ItemT], str | None] | None = None
 
 
 class FieldError(ValueError):

@@ -17,7 +17,8 @@ Members, in the order the pipeline uses them:
   ``unwrap`` (this source's items inside another's records), ``fallback``;
 * running: ``payload``/``payload_format``, ``named`` injections, ``order_key``/``ordered``,
   ``windowed``;
-* rendering: ``response``, ``result``, ``batch_failure``, ``web`` (for the web router).
+* rendering: ``response``, ``result``, ``batch_failure``, ``web`` (for the web router);
+* observing: ``record_time`` (metrics' record age), ``trace_header`` (tracing links).
 """
 
 from __future__ import annotations
@@ -94,3 +95,7 @@ class EventSource(Protocol):
     def raw(self) -> RawView | None: ...
     @property
     def check_route(self) -> Callable[[str, Any, Mapping[str, Any]], None] | None: ...
+    @property
+    def record_time(self) -> Callable[[Any], float | None] | None: ...
+    @property
+    def trace_header(self) -> Callable[[Any], str | None] | None: ...

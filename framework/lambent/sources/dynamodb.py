@@ -242,6 +242,12 @@ def _items(event: DynamoDBStreamEvent) -> Sequence[DynamoDBRecord]:
     return event.records
 
 
+def _record_time(record: DynamoDBRecord) -> float | None:
+    """``ApproximateCreationDateTime`` (epoch seconds) in milliseconds."""
+    value = record.dynamodb.approximate_creation_date_time
+    return None if value is None else value * 1000.0
+
+
 def _item_id(record: DynamoDBRecord) -> str:
     return record.dynamodb.sequence_number
 
@@ -338,6 +344,7 @@ SPEC: SourceSpec[DynamoDBStreamEvent, DynamoDBRecord] = SourceSpec(
     items=_items,
     raw_items=raw_records,
     item_id=_item_id,
+    record_time=_record_time,
     route_key=_route_key,
     payload=_payload,
     payload_format="python",

@@ -113,6 +113,12 @@ def _items(event: KinesisStreamEvent) -> Sequence[KinesisRecord]:
     return event.records
 
 
+def _record_time(record: KinesisRecord) -> float | None:
+    """``approximateArrivalTimestamp`` (epoch seconds) in milliseconds."""
+    value = record.kinesis.approximate_arrival_timestamp
+    return None if value is None else value * 1000.0
+
+
 def _item_id(record: KinesisRecord) -> str:
     return record.kinesis.sequence_number
 
@@ -138,6 +144,7 @@ SPEC: SourceSpec[KinesisStreamEvent, KinesisRecord] = SourceSpec(
     items=_items,
     raw_items=raw_records,
     item_id=_item_id,
+    record_time=_record_time,
     route_key=_route_key,
     payload=_payload,
     payload_format="json",

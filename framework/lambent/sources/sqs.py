@@ -121,6 +121,8 @@ class SQSEvent(msgspec.Struct, rename="camel", frozen=True, gc=False):
 
 class _LeanAttributes(msgspec.Struct, rename="pascal", frozen=True, gc=False):
     message_group_id: str | None = None
+    sent_timestamp: str | None = None
+    aws_trace_header: str | None = msgspec.field(default=None, name="AWSTraceHeader")
 
 
 class _LeanMessage(msgspec.Struct, rename="camel", frozen=True, gc=False):
@@ -169,6 +171,33 @@ def _order_key(message: SQSMessage) -> Hashable | None:
     return None
 
 
+def _record_time(message: SQSMessage) -> float | None:
+    """``SentTimestamp`` (epoch ms)."""
+    sent = message.attributes.sent_timestamp
+    return float(sent) if sent and sent.isdigit() else None
+
+
+def _trace_header(message: SQSMessage) -> str | None:
+    return message.attributes.aws_trace_header
+
+
+def _raw_attribute(name: str) -> Callable[[Any], str | None]:
+    def read(record: Any) -> str | None:
+        attributes = record.get("attributes")
+        value = attributes.get(name) if type(attributes) is dict else None
+        return value if type(value) is str else None
+
+    return read
+
+
+_raw_sent = _raw_attribute("SentTimestamp")
+
+
+def _raw_record_time(record: Any) -> float | None:
+    sent = _raw_sent(record)
+    return float(sent) if sent and sent.isdigit() else None
+
+
 def _raw_records(event: Mapping[str, Any]) -> Sequence[Any] | None:
     """The raw records of a standard queue's batch when each would decode into the lean
     Structs (a string ``messageId`` and ``body``, the queue's ARN, ``attributes`` an object
@@ -205,6 +234,8 @@ _RAW = RawView(
     route_key=operator.itemgetter("eventSourceARN"),
     payload=operator.itemgetter("body"),
     record_id=operator.itemgetter("messageId"),
+    record_time=_raw_record_time,
+    trace_header=_raw_attribute("AWSTraceHeader"),
 )
 
 SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
@@ -227,6 +258,8 @@ SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
     route_filter=lambda queue=None: resource_filter("queue", queue),
     overlaps=resource_overlap("queue"),
     raw=_RAW,
+    record_time=_record_time,
+    trace_header=_trace_header,
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)

@@ -1,0 +1,228 @@
+"""Around one invocation's run: idempotency per record, metrics and spans.
+
+The pipeline calls three things here, each a no-op for an app that configured nothing:
+
+* :func:`observe` wraps the invocation: the app's ``Metrics`` collect what handlers add
+  (written when it ends) and, with ``tracing``, the invocation's span is open;
+* :func:`guard` (with ``idempotency`` and keyed routes) reads the batch's keys in one
+  call, decides the records already done (succeeded, not run), held elsewhere or
+  reused with other content (failed), and makes the keyed routes' runners claim, run
+  and complete (or release) their key;
+* :func:`trace_runners` gives each record that runs its span.
+
+The outcomes of the batch (the dispatcher's metrics, the spans of records that never
+ran) are written by :mod:`lambent._outcomes`, from the same statuses as the response.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import anyio.to_thread
+
+from lambent._decode import DECODE_ERRORS, as_decode_error
+from lambent._dispatch import Batch, Runner, Status
+
+if TYPE_CHECKING:
+    from lambent._app import App
+    from lambent._outcomes import Ids
+    from lambent.idempotency import IdempotencyStore, RecordGuard
+    from lambent.sources import EventSource
+    from lambent.tracing import InvocationTrace
+
+#: a claim's expiry when the context has no deadline: Lambda's longest timeout
+_NO_DEADLINE = 900.0
+
+
+class Observation:
+    """What one invocation observes: when it started, whether it is a cold start, its span."""
+
+    __slots__ = ("cold", "started", "trace")
+
+    def __init__(self, cold: bool) -> None:
+        self.cold = cold
+        self.started = time.monotonic()
+        self.trace: InvocationTrace | None = None
+
+
+@contextmanager
+def observe(
+    app: App, kind: str, context: Any, cold: bool, *, http: bool = False
+) -> Iterator[Observation | None]:
+    """The invocation's metrics collection and span (``None``: the app observes nothing)."""
+    if app.metrics is None and app.tracing is None:
+        yield None
+        return
+    obs = Observation(cold)
+    with ExitStack() as stack:
+        if app.metrics is not None:
+            stack.enter_context(app.metrics.invocation())
+        if app.tracing is not None:
+            obs.trace = stack.enter_context(
+                app.tracing.invocation(source=kind, context=context, cold_start=cold, http=http)
+            )
+        yield obs
+
+
+def deadline_epoch(context: Any) -> float:
+    """When the invocation ends, in epoch seconds (claims expire then)."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    seconds = _NO_DEADLINE
+    if callable(remaining):
+        with suppress(TypeError, ValueError):
+            seconds = max(0.0, float(remaining()) / 1000)
+    return time.time() + seconds
+
+
+def _through(runner: Runner) -> Callable[[Any, int], Any]:
+    """``runner``'s call as a coroutine function (plain and threaded handlers included)."""
+    call = runner.call
+    if runner.is_async:
+        return call
+    if runner.threaded:
+
+        async def threaded(item: Any, index: int) -> Any:
+            return await anyio.to_thread.run_sync(call, item, index, abandon_on_cancel=True)
+
+        return threaded
+
+    async def inline(item: Any, index: int) -> Any:
+        return call(item, index)
+
+    return inline
+
+
+def _replace_runners(batch: Batch, make: Callable[[Runner], Runner | None]) -> None:
+    made: dict[int, Runner | None] = {}
+    runners = batch.runners
+    for i, runner in enumerate(runners):
+        if runner is None:
+            continue
+        key = id(runner)
+        if key not in made:
+            made[key] = make(runner)
+        new = made[key]
+        if new is not None:
+            runners[i] = new
+
+
+def _key(
+    runner: Runner, item: Any, index: int, ids: Ids, payload_of: Callable[[Any], Any] | None
+) -> tuple[str, str] | BaseException:
+    """(scoped key, content fingerprint) of a keyed route's record, or why it has none."""
+    from lambent.idempotency import fingerprint
+
+    route = runner.route
+    raw = payload_of(item) if payload_of is not None else item
+    key_of = route.options.idempotency_key
+    if key_of is None:
+        key = ids.record(index)
+    else:
+        payload = route.plan.payload
+        try:
+            value = raw
+            if payload is not None and payload.decoder is not None:
+                value = payload.decoder(b"null" if raw is None else raw)
+        except DECODE_ERRORS as exc:
+            return as_decode_error(exc, ids.record(index))
+        try:
+            key = key_of(value)
+        except Exception as exc:
+            return exc
+    return f"{route.plan.name}#{key}", fingerprint(raw)
+
+
+async def guard(
+    store: IdempotencyStore,
+    batch: Batch,
+    ids: Ids,
+    payload_of: Callable[[Any], Any] | None,
+    context: Any,
+) -> RecordGuard | None:
+    """Decide the keyed records of ``batch`` from one read of the store, and make their
+    runners run each key once (see the module docstring)."""
+    from lambent.idempotency import RecordGuard, Verdict
+
+    status, runners, items = batch.status, batch.runners, batch.items
+    keys: dict[int, tuple[str, str]] = {}
+    for i, runner in enumerate(runners):
+        if runner is None or status[i] or runner.route is None or not runner.route.options.keyed:
+            continue
+        found = _key(runner, items[i], i, ids, payload_of)
+        if isinstance(found, BaseException):
+            batch.fail(i, found)
+        else:
+            keys[i] = found
+    if not keys:
+        return None
+    record_guard = RecordGuard(store, expires_at=deadline_epoch(context))
+    for i, verdict in (await record_guard.prepare(keys)).items():
+        if verdict is Verdict.DONE:
+            status[i] = Status.SUCCEEDED
+        elif verdict is not Verdict.RUN:
+            batch.fail(i, record_guard.error(i, verdict))
+
+    def keyed(runner: Runner) -> Runner | None:
+        if runner.route is None or not runner.route.options.keyed:
+            return None
+        run = _through(runner)
+
+        async def call(item: Any, index: int) -> Any:
+            if index not in record_guard.keys:
+                return await run(item, index)
+            return await record_guard.run(index, lambda: run(item, index))
+
+        return dataclasses.replace(runner, call=call, is_async=True, threaded=False)
+
+    _replace_runners(batch, keyed)
+    return record_guard
+
+
+def trace_runners(
+    trace: InvocationTrace, spec: EventSource, batch: Batch, ids: Ids, raw: bool
+) -> None:
+    """Each record that runs gets its span (whole-batch routes: spans after the run)."""
+    header_of = (
+        (spec.raw.trace_header if spec.raw is not None else None) if raw else spec.trace_header
+    )
+
+    def traced(runner: Runner) -> Runner | None:
+        if runner.whole:
+            return None
+        call = runner.call
+
+        def upstream(item: Any) -> str | None:
+            return header_of(item) if header_of is not None else None
+
+        if runner.is_async or runner.threaded:
+            run = _through(runner)
+
+            async def acall(item: Any, index: int) -> Any:
+                with trace.record(index, ids.record(index), upstream(item)) as span:
+                    result = await run(item, index)
+                    trace.outcome(span, "succeeded")
+                    return result
+
+            return dataclasses.replace(runner, call=acall, is_async=True, threaded=False)
+
+        def scall(item: Any, index: int) -> Any:
+            with trace.record(index, ids.record(index), upstream(item)) as span:
+                result = call(item, index)
+                trace.outcome(span, "succeeded")
+                return result
+
+        return dataclasses.replace(runner, call=scall)
+
+    _replace_runners(batch, traced)
+
+
+def record_time_of(spec: EventSource, raw: bool) -> Callable[[Any], float | None] | None:
+    """How to read when a record entered its source (raw dicts or decoded Structs)."""
+    if raw:
+        return spec.raw.record_time if spec.raw is not None else None
+    return spec.record_time

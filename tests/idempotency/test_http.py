@@ -1,0 +1,121 @@
+"""HTTP routes with idempotent=True: Idempotency-Key replay, 422, 409, 400 (memory and
+DynamoDB through moto on 127.0.0.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import msgspec
+import pytest
+
+from lambent import App, ConfigurationError, Response
+from lambent.idempotency import IdempotencyStore
+from lambent.testing import TestClient
+
+pytestmark = pytest.mark.network
+
+
+class NewOrder(msgspec.Struct):
+    item: str
+
+
+def _app(store: IdempotencyStore, created: list[str]) -> App:
+    app = App(idempotency=store)
+
+    @app.post("/orders", idempotent=True)
+    async def create(order: NewOrder) -> Response:
+        created.append(order.item)
+        return Response({"id": len(created), "item": order.item}, 201, {"location": "/orders/1"})
+
+    return app
+
+
+@pytest.mark.parametrize("source", ["apigw-http", "apigw-rest", "alb"])
+async def test_same_key_replays_without_running(store: IdempotencyStore, source: str) -> None:
+    created: list[str] = []
+    client = TestClient(_app(store, created))
+    headers = {"Idempotency-Key": "k-1"}
+    first = await client.send(
+        "POST", "/orders", json={"item": "lamp"}, headers=headers, source=source
+    )
+    again = await client.send(
+        "POST", "/orders", json={"item": "lamp"}, headers=headers, source=source
+    )
+    assert created == ["lamp"]
+    assert (first.status, again.status) == (201, 201)
+    assert first.json() == again.json() == {"id": 1, "item": "lamp"}
+    assert again.headers["location"] == "/orders/1"
+    assert again.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    other = await client.send(
+        "POST", "/orders", json={"item": "desk"}, headers={"Idempotency-Key": "k-2"}, source=source
+    )
+    assert other.json() == {"id": 2, "item": "desk"}
+
+
+async def test_same_key_other_body_is_422(store: IdempotencyStore) -> None:
+    created: list[str] = []
+    client = TestClient(_app(store, created))
+    headers = {"Idempotency-Key": "k"}
+    assert (
+        await client.send("POST", "/orders", json={"item": "lamp"}, headers=headers)
+    ).status == 201
+    reused = await client.send("POST", "/orders", json={"item": "sofa"}, headers=headers)
+    assert reused.status == 422
+    assert reused.headers["content-type"] == "application/problem+json"
+    assert created == ["lamp"]
+
+
+async def test_same_key_while_running_is_409(store: IdempotencyStore) -> None:
+    app = App(idempotency=store)
+    started, release = anyio.Event(), anyio.Event()
+    runs: list[int] = []
+
+    @app.post("/pay", idempotent=True)
+    async def pay(body: dict[str, Any]) -> dict[str, str]:
+        runs.append(1)
+        started.set()
+        await release.wait()
+        return {"paid": "yes"}
+
+    client = TestClient(app)
+    headers = {"Idempotency-Key": "slow"}
+    answers: list[Any] = []
+
+    async def first() -> None:
+        answers.append(await client.send("POST", "/pay", json={"n": 1}, headers=headers))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(first)
+        await started.wait()
+        busy = await client.send("POST", "/pay", json={"n": 1}, headers=headers)
+        release.set()
+    assert busy.status == 409 and runs == [1]
+    assert answers[0].json() == {"paid": "yes"}
+
+
+async def test_failures_store_nothing_and_the_key_is_required(store: IdempotencyStore) -> None:
+    app = App(idempotency=store)
+    attempts: list[int] = []
+
+    @app.post("/flaky", idempotent=True)
+    def flaky(body: dict[str, Any]) -> dict[str, int]:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("database down")
+        return {"attempt": len(attempts)}
+
+    client = TestClient(app)
+    headers = {"Idempotency-Key": "f"}
+    assert (await client.send("POST", "/flaky", json={}, headers=headers)).status == 500
+    retried = await client.send("POST", "/flaky", json={}, headers=headers)
+    assert retried.status == 200 and retried.json() == {"attempt": 2}
+    missing = await client.send("POST", "/flaky", json={})
+    assert missing.status == 400 and "Idempotency-Key" in missing.text
+    assert len(attempts) == 2
+
+
+def test_idempotent_http_route_needs_a_store() -> None:
+    with pytest.raises(ConfigurationError, match="idempotency="):
+        App().post("/x", idempotent=True)(lambda: None)

@@ -1,0 +1,197 @@
+"""Per-record idempotency through the dispatcher: SQS redelivery, two containers sharing a
+store (DynamoDB through moto on 127.0.0.1, and memory), the deadline, ordered sources."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Any
+
+import anyio
+import pytest
+
+from lambent import App, ConfigurationError
+from lambent.idempotency import DynamoDBStore, IdempotencyStore, MemoryStore
+from lambent.testing import FakeContext, deliver, kinesis_event, sqs_event
+
+pytestmark = pytest.mark.network
+
+
+async def test_sqs_redelivered_three_times(store: IdempotencyStore) -> None:
+    app = App(idempotency=store)
+    runs: Counter[str] = Counter()
+    attempts: Counter[str] = Counter()
+
+    @app.sqs("orders", idempotent=True)
+    async def on_order(body: dict[str, Any]) -> None:
+        attempts[body["n"]] += 1
+        if body["fail_until"] >= attempts[body["n"]]:
+            raise RuntimeError(f"{body['n']} fails on attempt {attempts[body['n']]}")
+        runs[body["n"]] += 1
+
+    bodies = [{"n": f"r{i}", "fail_until": i % 4} for i in range(8)]
+    event = sqs_event(*bodies, queue="orders")
+    results = await deliver(app, event, attempts=4)
+    assert [len(r["batchItemFailures"]) for r in results] == [6, 4, 2, 0]
+    assert runs == {f"r{i}": 1 for i in range(8)}
+    # a record that fails k times runs k + 1 times: only failed ones reran
+    assert attempts == {f"r{i}": i % 4 + 1 for i in range(8)}
+    # the whole batch again (a function error or timeout retries every message):
+    # every record is done, nothing runs, the batch succeeds
+    assert await app.dispatch(event, FakeContext()) == {"batchItemFailures": []}
+    assert attempts == {f"r{i}": i % 4 + 1 for i in range(8)}
+
+
+async def test_same_business_key_runs_once(store: IdempotencyStore) -> None:
+    app = App(idempotency=store)
+    charged: list[str] = []
+
+    @app.sqs("payments", idempotency_key=lambda payment: payment["payment_id"])
+    def charge(payment: dict[str, Any]) -> None:
+        charged.append(payment["payment_id"])
+
+    body = {"payment_id": "p-1", "amount": 5}
+    first = sqs_event(body, {"payment_id": "p-2", "amount": 1}, queue="payments")
+    second = sqs_event(body, queue="payments")  # sent twice: another message id
+    assert first["Records"][0]["messageId"] != second["Records"][0]["messageId"]
+    assert await deliver(app, first) == [{"batchItemFailures": []}]
+    assert await deliver(app, second) == [{"batchItemFailures": []}]
+    assert sorted(charged) == ["p-1", "p-2"]
+    reused = sqs_event({"payment_id": "p-1", "amount": 6}, queue="payments")
+    (result,) = await deliver(app, reused, attempts=1)
+    assert len(result["batchItemFailures"]) == 1  # same key, other content: an error
+    assert sorted(charged) == ["p-1", "p-2"]
+
+
+async def test_two_containers_sharing_a_store(store: IdempotencyStore) -> None:
+    release = anyio.Event()
+    started = anyio.Event()
+    ran: list[str] = []
+
+    def container(name: str) -> App:
+        app = App(idempotency=store)
+
+        @app.sqs("jobs", idempotent=True)
+        async def job(body: dict[str, Any]) -> None:
+            ran.append(name)
+            if name == "a":
+                started.set()
+                await release.wait()
+
+        return app
+
+    a, b = container("a"), container("b")
+    event = sqs_event({"job": 1}, queue="jobs")
+    results: dict[str, Any] = {}
+
+    async def run_a() -> None:
+        results["a"] = await a.dispatch(event, FakeContext(timeout=30))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(run_a)
+        await started.wait()
+        # in progress in container a: b does not run it and reports it failed
+        results["b"] = await b.dispatch(event, FakeContext(timeout=30))
+        release.set()
+    assert ran == ["a"]
+    assert len(results["b"]["batchItemFailures"]) == 1
+    assert results["a"] == {"batchItemFailures": []}
+    # done in a: a redelivery to b counts as success without running
+    assert await b.dispatch(event, FakeContext()) == {"batchItemFailures": []}
+    assert ran == ["a"]
+
+
+async def test_expired_claim_is_taken_over(store: IdempotencyStore) -> None:
+    app = App(idempotency=store)
+    ran: list[str] = []
+
+    @app.sqs("jobs", idempotent=True)
+    async def job(body: dict[str, Any]) -> None:
+        ran.append(body["id"])
+
+    event = sqs_event({"id": "x"}, queue="jobs")
+    message_id = event["Records"][0]["messageId"]
+    key = f"{job.__module__}.{job.__qualname__}#{message_id}"
+    from lambent.idempotency import fingerprint
+
+    body = event["Records"][0]["body"]
+    now = time.time()
+    # a container that died mid-record: its claim expired with its invocation
+    await store.claim(
+        key, fingerprint=fingerprint(body), token="dead", expires_at=now - 1, now=now - 10
+    )
+    assert await app.dispatch(event, FakeContext()) == {"batchItemFailures": []}
+    assert ran == ["x"]
+    # a live claim elsewhere is respected
+    other = sqs_event({"id": "y"}, queue="jobs")
+    other_key = f"{key.split('#')[0]}#{other['Records'][0]['messageId']}"
+    await store.claim(
+        other_key,
+        fingerprint=fingerprint(other["Records"][0]["body"]),
+        token="live",
+        expires_at=now + 60,
+        now=now,
+    )
+    result = await app.dispatch(other, FakeContext())
+    assert len(result["batchItemFailures"]) == 1 and ran == ["x"]
+
+
+async def test_record_cut_by_the_deadline_runs_on_the_retry(store: IdempotencyStore) -> None:
+    ran: list[str] = []
+
+    def container(seconds: float) -> App:
+        app = App(idempotency=store, deadline_margin=0.1)
+
+        @app.sqs("jobs", idempotent=True)
+        async def job(body: dict[str, Any]) -> None:
+            await anyio.sleep(seconds)
+            ran.append(body["id"])
+
+        return app
+
+    slow, fast = container(5), container(0)  # the same code: the same keys
+    event = sqs_event({"id": "cut"}, queue="jobs")
+    cut = await slow.dispatch(event, FakeContext(timeout=0.3))
+    assert len(cut["batchItemFailures"]) == 1 and ran == []
+    # released at the cut, not held until an expiry: the retry runs at once
+    assert await fast.dispatch(event, FakeContext()) == {"batchItemFailures": []}
+    assert ran == ["cut"]
+
+
+async def test_kinesis_order_kept_with_done_and_busy_records() -> None:
+    store = MemoryStore()
+    app = App(idempotency=store)
+    seen: list[int] = []
+
+    @app.kinesis("clicks", idempotent=True)
+    def click(body: dict[str, int]) -> None:
+        if body["n"] == 2 and seen.count(2) == 0:
+            seen.append(2)
+            raise RuntimeError("first try of 2 fails")
+        seen.append(body["n"])
+
+    event = kinesis_event(*({"n": n} for n in range(5)), stream="clicks", partition_key="one")
+    results = await deliver(app, event)
+    numbers = [r["kinesis"]["sequenceNumber"] for r in event["Records"]]
+    # 0 and 1 done; 2 failed; 3 and 4 not run (same partition key, after a failure)
+    assert results[0] == {"batchItemFailures": [{"itemIdentifier": n} for n in numbers[2:]]}
+    assert results[-1] == {"batchItemFailures": []}
+    assert seen == [0, 1, 2, 2, 3, 4]  # in order, each succeeded once
+
+
+def test_idempotent_route_needs_a_store() -> None:
+    with pytest.raises(ConfigurationError, match="idempotency=MemoryStore"):
+        App().sqs("q", idempotent=True)(lambda body: None)
+
+
+def test_importing_idempotency_imports_no_aws_sdk() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, lambent.idempotency as i; i.DynamoDBStore('t'); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'botocore', 'aiobotocore'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    assert DynamoDBStore("t").table == "t"
