@@ -22,6 +22,7 @@ SCENARIOS = (
     "ordered I/O-bound batch",
     "HTTP routing",
     "Memory",
+    "Idempotency, metrics, tracing",
 )
 HEADER = "| scenario | case | unit | lambent | floor |"
 

@@ -103,8 +103,11 @@ class App(RecordRoutes, WebRoutes):
         """True when no part of the app can await: plain handlers and hooks, no lifespan."""
         if not FAST.loop_free or self._lifespan is not None or self._web_needs_loop:
             return False
-        if self.idempotency is not None:  # its store is awaited
-            return False
+        if self.idempotency is not None:
+            from lambent.idempotency import ImmediateStore
+
+            if not isinstance(self.idempotency, ImmediateStore):  # its store is awaited
+                return False
         if any(inspect.iscoroutinefunction(h) for h in (*self._before_batch, *self._after_batch)):
             return False
         return not any(r.plan.is_async or r.options.threaded for r in self.routes)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
@@ -111,30 +111,36 @@ def _replace_runners(batch: Batch, make: Callable[[Runner], Runner | None]) -> N
             runners[i] = new
 
 
-def _key(
-    runner: Runner, item: Any, index: int, ids: Ids, payload_of: Callable[[Any], Any] | None
-) -> tuple[str, str] | BaseException:
-    """(scoped key, content fingerprint) of a keyed route's record, or why it has none."""
+def _keyer(
+    runner: Runner, ids: Ids, payload_of: Callable[[Any], Any] | None
+) -> Callable[[Any, int], tuple[str, str] | BaseException] | None:
+    """How a route's records get their (scoped key, content fingerprint), or why one has
+    none; ``None`` for a route that is not keyed. Built once per route and batch."""
     from lambent.idempotency import fingerprint
 
     route = runner.route
-    raw = payload_of(item) if payload_of is not None else item
+    if route is None or not route.options.keyed:
+        return None
+    prefix = f"{route.plan.name}#"
     key_of = route.options.idempotency_key
-    if key_of is None:
-        key = ids.record(index)
-    else:
-        payload = route.plan.payload
+    if key_of is None:  # the record's own id: unique per message, its content is moot
+        item_id = ids.item_id
+        return lambda item, index: (prefix + item_id(item), "")
+    payload = route.plan.payload
+    decoder = payload.decoder if payload is not None else None
+
+    def business(item: Any, index: int) -> tuple[str, str] | BaseException:
+        raw = payload_of(item) if payload_of is not None else item
         try:
-            value = raw
-            if payload is not None and payload.decoder is not None:
-                value = payload.decoder(b"null" if raw is None else raw)
+            value = raw if decoder is None else decoder(b"null" if raw is None else raw)
         except DECODE_ERRORS as exc:
             return as_decode_error(exc, ids.record(index))
         try:
-            key = key_of(value)
+            return prefix + str(key_of(value)), fingerprint(raw)
         except Exception as exc:
             return exc
-    return f"{route.plan.name}#{key}", fingerprint(raw)
+
+    return business
 
 
 async def guard(
@@ -146,14 +152,28 @@ async def guard(
 ) -> RecordGuard | None:
     """Decide the keyed records of ``batch`` from one read of the store, and make their
     runners run each key once (see the module docstring)."""
-    from lambent.idempotency import RecordGuard, Verdict
+    from lambent.idempotency import ImmediateStore, RecordGuard, Verdict
 
     status, runners, items = batch.status, batch.runners, batch.items
     keys: dict[int, tuple[str, str]] = {}
+    keyers: dict[int, Callable[[Any, int], tuple[str, str] | BaseException] | None] = {}
+    only = runners[0] if runners and runners.count(runners[0]) == len(runners) else None
+    route = None if only is None else only.route
+    if route is not None and route.options.idempotent and route.options.idempotency_key is None:
+        # one route keyed by the records' own ids (a lean batch): one tight pass
+        prefix, item_id = f"{route.plan.name}#", ids.item_id
+        keys = {i: (prefix + rid, "") for i, rid in enumerate(map(item_id, items)) if not status[i]}
+        runners = []
     for i, runner in enumerate(runners):
-        if runner is None or status[i] or runner.route is None or not runner.route.options.keyed:
+        if runner is None or status[i]:
             continue
-        found = _key(runner, items[i], i, ids, payload_of)
+        try:
+            keyer = keyers[id(runner)]
+        except KeyError:
+            keyer = keyers[id(runner)] = _keyer(runner, ids, payload_of)
+        if keyer is None:
+            continue
+        found = keyer(items[i], i)
         if isinstance(found, BaseException):
             batch.fail(i, found)
         else:
@@ -161,11 +181,17 @@ async def guard(
     if not keys:
         return None
     record_guard = RecordGuard(store, expires_at=deadline_epoch(context))
-    for i, verdict in (await record_guard.prepare(keys)).items():
+    if isinstance(store, ImmediateStore):  # claimed now, settled after the run: no wrapper
+        verdicts = record_guard.claim_now(store, keys)
+    else:
+        verdicts = await record_guard.prepare(keys)
+    for i, verdict in verdicts.items():
         if verdict is Verdict.DONE:
             status[i] = Status.SUCCEEDED
         elif verdict is not Verdict.RUN:
             batch.fail(i, record_guard.error(i, verdict))
+    if isinstance(store, ImmediateStore):
+        return record_guard
 
     def keyed(runner: Runner) -> Runner | None:
         if runner.route is None or not runner.route.options.keyed:
@@ -181,6 +207,19 @@ async def guard(
 
     _replace_runners(batch, keyed)
     return record_guard
+
+
+def settle(store: IdempotencyStore, record_guard: RecordGuard, batch: Batch) -> None:
+    """After the run: an immediate store's claims completed or released, by outcome."""
+    from lambent.idempotency import ImmediateStore
+
+    if isinstance(store, ImmediateStore):
+        status = batch.status
+        record_guard.settle_now(store, status, _SETTLED)
+
+
+#: outcomes after which a record is not delivered again
+_SETTLED = frozenset((Status.SUCCEEDED, Status.DROPPED))
 
 
 def trace_runners(
@@ -221,8 +260,8 @@ def trace_runners(
     _replace_runners(batch, traced)
 
 
-def record_time_of(spec: EventSource, raw: bool) -> Callable[[Any], float | None] | None:
-    """How to read when a record entered its source (raw dicts or decoded Structs)."""
+def oldest_of(spec: EventSource, raw: bool) -> Callable[[Sequence[Any]], float | None] | None:
+    """How to read when the oldest record entered its source (raw dicts or Structs)."""
     if raw:
-        return spec.raw.record_time if spec.raw is not None else None
-    return spec.record_time
+        return spec.raw.oldest if spec.raw is not None else None
+    return spec.oldest

@@ -343,15 +343,12 @@ def write_metrics(
     *,
     cold: bool,
     started: float,
-    record_time: Callable[[Any], float | None] | None,
+    oldest: Callable[[Sequence[Any]], float | None] | None,
 ) -> None:
     """The dispatcher's EMF document for this invocation (see docs/observability.md)."""
     succeeded, failed, dropped, cut = outcome_counts(batch)
-    age: float | None = None
-    if record_time is not None and len(batch):
-        times = [t for t in map(record_time, batch.items) if t is not None]
-        if times:
-            age = time.time() * 1000 - min(times)
+    first = oldest(batch.items) if oldest is not None and len(batch) else None
+    age = None if first is None else time.time() * 1000 - first
     metrics.write_invocation(
         source=kind,
         size=len(batch),

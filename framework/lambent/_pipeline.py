@@ -31,7 +31,7 @@ from lambent._events import decode_event
 from lambent._fast import FAST
 from lambent._inject import Slot
 from lambent._logging import Logger, emit, invocation_logger, unbind_invocation
-from lambent._observe import Observation, guard, observe, record_time_of, trace_runners
+from lambent._observe import Observation, guard, observe, oldest_of, settle, trace_runners
 from lambent._ordering import apply as apply_ordering
 from lambent._outcomes import (
     Ids,
@@ -135,10 +135,11 @@ async def handle_records(
         used = route_batch(app.routes, spec, event, ev, batch, context, log)
         strict = apply_ordering(spec, ev, batch, used) == "strict"
         ids = Ids(spec, batch)
+    guarded = None
     if app.idempotency is not None and any(r.options.keyed for r in used):
         raw_view = spec.raw if raw is not None else None
         payload_of = raw_view.payload if raw_view is not None else spec.payload
-        await guard(app.idempotency, batch, ids, payload_of, context)
+        guarded = await guard(app.idempotency, batch, ids, payload_of, context)
     trace = None if obs is None else obs.trace
     if trace is not None:
         trace_runners(trace, spec, batch, ids, raw is not None)
@@ -154,14 +155,16 @@ async def handle_records(
         await run_whole_batches(app, batch, ev, context, log, limit, concurrency, ids.record)
     else:
         await run_batch(batch, concurrency=concurrency, budget=limit, strict_order=strict)
+    if guarded is not None and app.idempotency is not None:
+        settle(app.idempotency, guarded, batch)
     if spec.response == "firehose":
         encode_firehose_results(batch)
     log_outcomes(log, batch, ids)
     if obs is not None:
         if app.metrics is not None:
-            time_of = record_time_of(spec, raw is not None)
+            oldest = oldest_of(spec, raw is not None)
             write_metrics(
-                app.metrics, kind, batch, cold=obs.cold, started=obs.started, record_time=time_of
+                app.metrics, kind, batch, cold=obs.cold, started=obs.started, oldest=oldest
             )
         if trace is not None:
             trace_outcomes(trace, batch, ids)

@@ -36,6 +36,7 @@ from lambent.idempotency._guard import fingerprint as fingerprint
 from lambent.idempotency._guard import run_request as run_request
 from lambent.idempotency._store import Entry as Entry
 from lambent.idempotency._store import IdempotencyStore as IdempotencyStore
+from lambent.idempotency._store import ImmediateStore as ImmediateStore
 from lambent.idempotency._store import MemoryStore as MemoryStore
 
 if _typing.TYPE_CHECKING:
@@ -55,6 +56,7 @@ __all__ = [
     "Entry",
     "IdempotencyError",
     "IdempotencyStore",
+    "ImmediateStore",
     "InProgressError",
     "KeyReusedError",
     "MemoryStore",

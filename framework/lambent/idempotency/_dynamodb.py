@@ -9,6 +9,7 @@ by itself, DynamoDB's TTL turned on for the ``expiration`` attribute. Per batch:
 from __future__ import annotations
 
 import contextlib
+import importlib
 import math
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -68,6 +69,12 @@ class DynamoDBStore:
     async def _client(self) -> Any:
         if self._given is not None:
             return self._given
+        try:  # the warm clients of lambent.aws, where that module exists
+            aws = importlib.import_module("lambent.aws")
+        except ModuleNotFoundError:
+            aws = None
+        if aws is not None:
+            return await aws.client("dynamodb", region=self.region, endpoint_url=self.endpoint_url)
         import asyncio
 
         loop = id(asyncio.get_running_loop())

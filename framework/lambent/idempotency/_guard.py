@@ -19,14 +19,14 @@ import enum
 import hashlib
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Container, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
 import anyio
 import msgspec
 
 from lambent._errors import LambentError
-from lambent.idempotency._store import IdempotencyStore
+from lambent.idempotency._store import IdempotencyStore, ImmediateStore
 
 T = TypeVar("T")
 
@@ -80,7 +80,17 @@ class RecordGuard:
     the invocation's deadline.
     """
 
-    __slots__ = ("_done", "_running", "clock", "expires_at", "keep", "keys", "store")
+    __slots__ = (
+        "_claimed",
+        "_done",
+        "_running",
+        "clock",
+        "expires_at",
+        "keep",
+        "keys",
+        "store",
+        "token",
+    )
 
     def __init__(
         self,
@@ -94,8 +104,12 @@ class RecordGuard:
         self.keep = keep_of(store)
         self.clock = clock
         self.keys: dict[int, tuple[str, str]] = {}
+        #: this invocation's claims (releasing needs it)
+        self.token = uuid.uuid4().hex
         self._done: set[str] = set()
         self._running: set[str] = set()
+        #: immediate stores: the records whose keys :meth:`claim_now` claimed
+        self._claimed: dict[int, str] = {}
 
     async def prepare(self, keys: Mapping[int, tuple[str, str]]) -> dict[int, Verdict]:
         """Verdicts for the batch's keyed records (index -> (key, fingerprint)), from one read."""
@@ -118,6 +132,51 @@ class RecordGuard:
                 verdicts[i] = Verdict.BUSY
         return verdicts
 
+    def claim_now(
+        self, store: ImmediateStore, keys: Mapping[int, tuple[str, str]]
+    ) -> dict[int, Verdict]:
+        """:meth:`prepare` for an :class:`ImmediateStore`: every key claimed at once; the
+        verdicts of the records that do not run (the others run). A key twice in the
+        batch: the later record is held (retried, then found done)."""
+        self.keys = keys = dict(keys)
+        wanted = {key: fp for key, fp in keys.values()}
+        held = store.claim_batch(
+            wanted, token=self.token, expires_at=self.expires_at, now=self.clock()
+        )
+        verdicts: dict[int, Verdict] = {}
+        if not held and len(wanted) == len(keys):  # the common case: every key claimed
+            self._claimed = {i: key for i, (key, _) in keys.items()}
+            return verdicts
+        claimed = self._claimed
+        first: dict[str, int] = {}
+        for i, (key, fp) in keys.items():
+            entry = held.get(key)
+            if entry is None:
+                if first.setdefault(key, i) != i:
+                    verdicts[i] = Verdict.BUSY
+                else:
+                    claimed[i] = key
+            elif entry.fingerprint != fp:
+                verdicts[i] = Verdict.REUSED
+            elif entry.status == "completed":
+                verdicts[i] = Verdict.DONE
+            else:
+                verdicts[i] = Verdict.BUSY
+        return verdicts
+
+    def settle_now(self, store: ImmediateStore, status: Sequence[int], ok: Container[int]) -> None:
+        """After the batch: complete the claimed keys of the records whose ``status`` is
+        in ``ok``, release the others (failed, cut by the deadline, never started)."""
+        done: dict[str, str] = {}
+        undone: list[str] = []
+        keys = self.keys
+        for i, key in self._claimed.items():
+            if status[i] in ok:
+                done[key] = keys[i][1]
+            else:
+                undone.append(key)
+        store.settle_batch(done, undone, token=self.token, expires_at=self.clock() + self.keep)
+
     def error(self, index: int, verdict: Verdict) -> IdempotencyError:
         """The failure of a record that ``prepare`` found busy or reused."""
         key = self.keys[index][0]
@@ -134,7 +193,7 @@ class RecordGuard:
             return None
         if key in self._running:
             raise InProgressError(f"idempotency key {key!r} is in progress in this batch", key)
-        token = uuid.uuid4().hex
+        token = self.token
         held = await self.store.claim(
             key, fingerprint=fp, token=token, expires_at=self.expires_at, now=self.clock()
         )

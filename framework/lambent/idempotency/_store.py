@@ -65,6 +65,33 @@ class IdempotencyStore(Protocol):
         ...
 
 
+@runtime_checkable
+class ImmediateStore(Protocol):
+    """A store in this process whose operations never wait (:class:`MemoryStore`).
+
+    The dispatcher claims a batch's keys with one call before the batch runs and
+    settles them with one call after it: no event loop, no round trip per record. A
+    crash loses such a store with the process, so this is no weaker than completing
+    each record as it ends."""
+
+    def claim_batch(
+        self, keys: Mapping[str, str], *, token: str, expires_at: float, now: float
+    ) -> Mapping[str, Entry]:
+        """Claim each key (key -> fingerprint) not held by a live entry; the holders
+        of the others."""
+        ...
+
+    def settle_batch(
+        self, done: Mapping[str, str], undone: Collection[str], *, token: str, expires_at: float
+    ) -> None:
+        """Mark ``done`` (key -> fingerprint) completed until ``expires_at``; release the
+        ``undone`` keys this ``token`` claimed."""
+        ...
+
+
+_Row = tuple[Status, str, float, str, "bytes | None"]
+
+
 class MemoryStore:
     """Keys in this process's memory: for tests and single-container use."""
 
@@ -72,36 +99,72 @@ class MemoryStore:
         #: how long a completed key is remembered (seconds)
         self.keep = keep
         self.clock = clock
-        self._entries: dict[str, Entry] = {}
-        #: round trips made, by operation (the same counters as DynamoDBStore's)
-        self.calls: dict[str, int] = {"get_many": 0, "claim": 0, "complete": 0, "release": 0}
+        #: key -> (status, fingerprint, expires_at, token, response)
+        self._rows: dict[str, _Row] = {}
+        #: calls made, by operation
+        self.calls: dict[str, int] = {
+            "get_many": 0,
+            "claim": 0,
+            "complete": 0,
+            "release": 0,
+            "claim_batch": 0,
+            "settle_batch": 0,
+        }
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._rows)
+
+    def _entry(self, key: str) -> Entry | None:
+        row = self._rows.get(key)
+        return None if row is None else Entry(key, *row)
 
     async def get_many(self, keys: Collection[str]) -> Mapping[str, Entry]:
         self.calls["get_many"] += 1
-        entries = self._entries
-        return {k: e for k in keys if (e := entries.get(k)) is not None}
+        return {k: e for k in keys if (e := self._entry(k)) is not None}
 
     async def claim(
         self, key: str, *, fingerprint: str, token: str, expires_at: float, now: float
     ) -> Entry | None:
         self.calls["claim"] += 1
-        held = self._entries.get(key)
+        held = self._entry(key)
         if held is not None and held.live(now):
             return held
-        self._entries[key] = Entry(key, "in_progress", fingerprint, expires_at, token)
+        self._rows[key] = ("in_progress", fingerprint, expires_at, token, None)
         return None
 
     async def complete(
         self, key: str, *, fingerprint: str, token: str, expires_at: float, response: bytes | None
     ) -> None:
         self.calls["complete"] += 1
-        self._entries[key] = Entry(key, "completed", fingerprint, expires_at, token, response)
+        self._rows[key] = ("completed", fingerprint, expires_at, token, response)
 
     async def release(self, key: str, *, token: str) -> None:
         self.calls["release"] += 1
-        held = self._entries.get(key)
-        if held is not None and held.status == "in_progress" and held.token == token:
-            del self._entries[key]
+        self.settle_batch({}, (key,), token=token, expires_at=0.0)
+        self.calls["settle_batch"] -= 1
+
+    def claim_batch(
+        self, keys: Mapping[str, str], *, token: str, expires_at: float, now: float
+    ) -> Mapping[str, Entry]:
+        self.calls["claim_batch"] += 1
+        rows = self._rows
+        held_by: dict[str, Entry] = {}
+        for key, fingerprint in keys.items():
+            row = rows.get(key)
+            if row is not None and row[2] > now:
+                held_by[key] = Entry(key, *row)
+            else:
+                rows[key] = ("in_progress", fingerprint, expires_at, token, None)
+        return held_by
+
+    def settle_batch(
+        self, done: Mapping[str, str], undone: Collection[str], *, token: str, expires_at: float
+    ) -> None:
+        self.calls["settle_batch"] += 1
+        rows = self._rows
+        for key, fingerprint in done.items():
+            rows[key] = ("completed", fingerprint, expires_at, token, None)
+        for key in undone:
+            row = rows.get(key)
+            if row is not None and row[0] == "in_progress" and row[3] == token:
+                del rows[key]

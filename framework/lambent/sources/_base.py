@@ -73,8 +73,8 @@ class RawView:
     route_key: Callable[[Any], Hashable]
     payload: Callable[[Any], Any]
     record_id: Callable[[Any], str]
-    #: as :attr:`SourceSpec.record_time` and :attr:`SourceSpec.trace_header`, of a raw record
-    record_time: Callable[[Any], float | None] | None = None
+    #: as :attr:`SourceSpec.oldest` and :attr:`SourceSpec.trace_header`, of raw records
+    oldest: Callable[[Sequence[Any]], float | None] | None = None
     trace_header: Callable[[Any], str | None] | None = None
 
 
@@ -191,8 +191,9 @@ class SourceSpec(Generic[EventT, ItemT]):
     #: sequencer)
     item_label: Callable[[ItemT], str] | None = None
 
-    #: when an item entered its source (epoch milliseconds; metrics' ``RecordAge``)
-    record_time: Callable[[ItemT], float | None] | None = None
+    #: when the oldest of a batch's items entered its source (epoch milliseconds;
+    #: metrics' ``RecordAge``), ``None`` when unknown
+    oldest: Callable[[Sequence[ItemT]], float | None] | None = None
     #: the X-Ray trace header an item carries from its producer (tracing links)
     trace_header: Callable[[ItemT], str | None] | None = None
 
@@ -214,6 +215,27 @@ def b64_field(value: str | None, path: str) -> bytes:
         return base64.b64decode(value or "")
     except (ValueError, TypeError) as exc:  # binascii.Error is a ValueError
         raise FieldError(f"not valid base64: {exc}", path) from None
+
+
+def oldest_ms(
+    *steps: Callable[[Any], Any], scale: float = 1.0
+) -> Callable[[Sequence[Any]], float | None]:
+    """``oldest`` for items whose entry time ``steps`` read in turn (``itemgetter`` or
+    ``attrgetter``: the scan stays in C), as a number or an epoch-milliseconds digit
+    string, times ``scale`` to milliseconds. Digit strings are compared as strings:
+    epoch milliseconds have 13 digits from 2001 to 2286, so that order is numeric."""
+
+    def oldest(items: Sequence[Any]) -> float | None:
+        values: Any = items
+        for step in steps:
+            values = map(step, values)
+        try:
+            first = min(filter(None, values), default=None)
+            return None if first is None else float(first) * scale
+        except (KeyError, TypeError, AttributeError, ValueError):
+            return None  # a record without the field, or with another type: no age
+
+    return oldest
 
 
 def epoch_ms(value: int | float | str) -> datetime:

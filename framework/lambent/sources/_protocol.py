@@ -18,7 +18,7 @@ Members, in the order the pipeline uses them:
 * running: ``payload``/``payload_format``, ``named`` injections, ``order_key``/``ordered``,
   ``windowed``;
 * rendering: ``response``, ``result``, ``batch_failure``, ``web`` (for the web router);
-* observing: ``record_time`` (metrics' record age), ``trace_header`` (tracing links).
+* observing: ``oldest`` (metrics' record age), ``trace_header`` (tracing links).
 """
 
 from __future__ import annotations
@@ -96,6 +96,6 @@ class EventSource(Protocol):
     @property
     def check_route(self) -> Callable[[str, Any, Mapping[str, Any]], None] | None: ...
     @property
-    def record_time(self) -> Callable[[Any], float | None] | None: ...
+    def oldest(self) -> Callable[[Sequence[Any]], float | None] | None: ...
     @property
     def trace_header(self) -> Callable[[Any], str | None] | None: ...

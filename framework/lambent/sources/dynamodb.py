@@ -30,6 +30,7 @@ Tumbling-window invocations add ``window``/``state``/``shardId``/... at the top 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -46,6 +47,7 @@ from lambent.sources._base import (
     epoch_ms,
     epoch_s,
     first_record_source,
+    oldest_ms,
     raw_path,
     raw_records,
 )
@@ -242,12 +244,6 @@ def _items(event: DynamoDBStreamEvent) -> Sequence[DynamoDBRecord]:
     return event.records
 
 
-def _record_time(record: DynamoDBRecord) -> float | None:
-    """``ApproximateCreationDateTime`` (epoch seconds) in milliseconds."""
-    value = record.dynamodb.approximate_creation_date_time
-    return None if value is None else value * 1000.0
-
-
 def _item_id(record: DynamoDBRecord) -> str:
     return record.dynamodb.sequence_number
 
@@ -344,7 +340,7 @@ SPEC: SourceSpec[DynamoDBStreamEvent, DynamoDBRecord] = SourceSpec(
     items=_items,
     raw_items=raw_records,
     item_id=_item_id,
-    record_time=_record_time,
+    oldest=oldest_ms(operator.attrgetter("dynamodb.approximate_creation_date_time"), scale=1000.0),
     route_key=_route_key,
     payload=_payload,
     payload_format="python",

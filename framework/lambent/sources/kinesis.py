@@ -15,6 +15,7 @@ Tumbling-window invocations add ``window``/``state``/``shardId``/... at the top 
 from __future__ import annotations
 
 import base64
+import operator
 from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ from lambent.sources._base import (
     b64_field,
     epoch_s,
     first_record_source,
+    oldest_ms,
     raw_path,
     raw_records,
 )
@@ -113,12 +115,6 @@ def _items(event: KinesisStreamEvent) -> Sequence[KinesisRecord]:
     return event.records
 
 
-def _record_time(record: KinesisRecord) -> float | None:
-    """``approximateArrivalTimestamp`` (epoch seconds) in milliseconds."""
-    value = record.kinesis.approximate_arrival_timestamp
-    return None if value is None else value * 1000.0
-
-
 def _item_id(record: KinesisRecord) -> str:
     return record.kinesis.sequence_number
 
@@ -144,7 +140,7 @@ SPEC: SourceSpec[KinesisStreamEvent, KinesisRecord] = SourceSpec(
     items=_items,
     raw_items=raw_records,
     item_id=_item_id,
-    record_time=_record_time,
+    oldest=oldest_ms(operator.attrgetter("kinesis.approximate_arrival_timestamp"), scale=1000.0),
     route_key=_route_key,
     payload=_payload,
     payload_format="json",

@@ -25,6 +25,7 @@ from lambent.sources._base import (
     SourceSpec,
     epoch_ms,
     first_record_source,
+    oldest_ms,
     raw_path,
     raw_records,
 )
@@ -171,12 +172,6 @@ def _order_key(message: SQSMessage) -> Hashable | None:
     return None
 
 
-def _record_time(message: SQSMessage) -> float | None:
-    """``SentTimestamp`` (epoch ms)."""
-    sent = message.attributes.sent_timestamp
-    return float(sent) if sent and sent.isdigit() else None
-
-
 def _trace_header(message: SQSMessage) -> str | None:
     return message.attributes.aws_trace_header
 
@@ -188,14 +183,6 @@ def _raw_attribute(name: str) -> Callable[[Any], str | None]:
         return value if type(value) is str else None
 
     return read
-
-
-_raw_sent = _raw_attribute("SentTimestamp")
-
-
-def _raw_record_time(record: Any) -> float | None:
-    sent = _raw_sent(record)
-    return float(sent) if sent and sent.isdigit() else None
 
 
 def _raw_records(event: Mapping[str, Any]) -> Sequence[Any] | None:
@@ -234,7 +221,7 @@ _RAW = RawView(
     route_key=operator.itemgetter("eventSourceARN"),
     payload=operator.itemgetter("body"),
     record_id=operator.itemgetter("messageId"),
-    record_time=_raw_record_time,
+    oldest=oldest_ms(operator.itemgetter("attributes"), operator.itemgetter("SentTimestamp")),
     trace_header=_raw_attribute("AWSTraceHeader"),
 )
 
@@ -258,7 +245,7 @@ SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
     route_filter=lambda queue=None: resource_filter("queue", queue),
     overlaps=resource_overlap("queue"),
     raw=_RAW,
-    record_time=_record_time,
+    oldest=oldest_ms(operator.attrgetter("attributes.sent_timestamp")),
     trace_header=_trace_header,
 )
 
