@@ -106,7 +106,7 @@ class WebRoutes:
 
         def decorator(fn: F) -> F:
             self._web().add_route(chosen, path, fn, threaded=threaded, idempotent=idempotent)
-            self._note(fn, threaded)
+            self._note(fn, threaded or idempotent)  # the store is awaited: a loop
             return fn
 
         return decorator

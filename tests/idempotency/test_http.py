@@ -119,3 +119,21 @@ async def test_failures_store_nothing_and_the_key_is_required(store: Idempotency
 def test_idempotent_http_route_needs_a_store() -> None:
     with pytest.raises(ConfigurationError, match="idempotency="):
         App().post("/x", idempotent=True)(lambda: None)
+
+
+def test_plain_handler_through_the_sync_entry_point() -> None:
+    from lambent.idempotency import MemoryStore
+
+    created: list[str] = []
+    app = App(idempotency=MemoryStore())
+
+    @app.put("/items/{name}", idempotent=True)
+    def put_item(name: str) -> dict[str, str]:
+        created.append(name)
+        return {"put": name}
+
+    client = TestClient(app)  # app.handler: the app needs its loop for the store
+    for _ in range(2):
+        answer = client.put("/items/lamp", headers={"Idempotency-Key": "a"})
+        assert answer.json() == {"put": "lamp"}
+    assert created == ["lamp"]
