@@ -72,6 +72,39 @@ async def test_counts_equal_the_batch_outcome(kinds: list[str]) -> None:
     assert seen == ran  # the handlers' own metrics, written with the invocation
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kinds=st.lists(st.sampled_from(["ok", "fail", "bad"]), min_size=1, max_size=20),
+    groups=st.lists(st.sampled_from("abc"), min_size=20, max_size=20),
+)
+async def test_fifo_counts_equal_the_response(kinds: list[str], groups: list[str]) -> None:
+    out = io.StringIO()
+    app = App(metrics=Metrics(namespace="shop", stream=out))
+
+    @app.sqs("jobs.fifo")
+    def job(body: Job) -> None:
+        if body.kind == "fail":
+            raise RuntimeError("failed on purpose")
+
+    bodies = ["{not json" if k == "bad" else {"kind": k} for k in kinds]
+    event = sqs_event(*bodies, queue="jobs.fifo", group_id=groups[: len(kinds)])
+    result = await app.dispatch(event, FakeContext())
+    doc, _ = _docs(out)
+    reported = len(result["batchItemFailures"])
+    assert doc["RecordsFailed"] + doc["RecordsCutByDeadline"] == reported
+    assert doc["RecordsSucceeded"] == len(kinds) - reported
+    assert doc["BatchSize"] == len(kinds) and doc["RecordsDropped"] == 0
+    # records after a failure in their group are skipped, and counted failed
+    failed_groups: set[str] = set()
+    expected_ok = 0
+    for kind, group in zip(kinds, groups, strict=False):
+        if group in failed_groups or kind != "ok":
+            failed_groups.add(group)
+        else:
+            expected_ok += 1
+    assert doc["RecordsSucceeded"] == expected_ok
+
+
 async def test_cold_start_record_age_and_dimensions() -> None:
     out = io.StringIO()
     app = _app(out)

@@ -64,3 +64,31 @@ assert_type(TestClient(app).get("/orders/1").status, int)
 
 async def in_async_code() -> None:
     assert_type(await app.dispatch({}, FakeContext()), Any)
+
+
+# idempotency, metrics and tracing: typed options and values
+from lambent.idempotency import DynamoDBStore, IdempotencyStore, MemoryStore  # noqa: E402
+from lambent.metrics import Metrics  # noqa: E402
+from lambent.tracing import Tracing  # noqa: E402
+
+store: IdempotencyStore = MemoryStore()
+shared: IdempotencyStore = DynamoDBStore("idempotency", keep=3600)
+observed = App(idempotency=store, metrics=Metrics(namespace="shop"), tracing=Tracing())
+
+
+@observed.sqs("payments", idempotent=True)
+async def pay(order: Order, metrics: Metrics) -> None:
+    metrics.add("Paid", 1, unit="Count")
+
+
+@observed.kinesis("clicks", idempotency_key=lambda order: str(order["id"]))
+def click(order: dict[str, int]) -> None: ...
+
+
+@observed.post("/orders", idempotent=True)
+def create(order: Order) -> Order:
+    return order
+
+
+observed.sqs("q", idempotent="yes")  # type: ignore[arg-type]
+Metrics(namespace="shop").add("x", 1, unit="Parsecs")  # type: ignore[arg-type]
