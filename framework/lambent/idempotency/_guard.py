@@ -167,14 +167,9 @@ class RecordGuard:
     def settle_now(self, store: ImmediateStore, status: Sequence[int], ok: Container[int]) -> None:
         """After the batch: complete the claimed keys of the records whose ``status`` is
         in ``ok``, release the others (failed, cut by the deadline, never started)."""
-        done: dict[str, str] = {}
-        undone: list[str] = []
-        keys = self.keys
-        for i, key in self._claimed.items():
-            if status[i] in ok:
-                done[key] = keys[i][1]
-            else:
-                undone.append(key)
+        keys, claimed = self.keys, self._claimed
+        done = {key: keys[i][1] for i, key in claimed.items() if status[i] in ok}
+        undone = [key for i, key in claimed.items() if status[i] not in ok]
         store.settle_batch(done, undone, token=self.token, expires_at=self.clock() + self.keep)
 
     def error(self, index: int, verdict: Verdict) -> IdempotencyError:

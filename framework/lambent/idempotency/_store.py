@@ -149,12 +149,18 @@ class MemoryStore:
         self.calls["claim_batch"] += 1
         rows = self._rows
         held_by: dict[str, Entry] = {}
-        for key, fingerprint in keys.items():
-            row = rows.get(key)
-            if row is not None and row[2] > now:
-                held_by[key] = Entry(key, *row)
-            else:
-                rows[key] = ("in_progress", fingerprint, expires_at, token, None)
+        if not rows.keys().isdisjoint(keys):
+            for key in keys:
+                row = rows.get(key)
+                if row is not None and row[2] > now:
+                    held_by[key] = Entry(key, *row)
+        rows.update(
+            {
+                key: ("in_progress", fingerprint, expires_at, token, None)
+                for key, fingerprint in keys.items()
+                if key not in held_by
+            }
+        )
         return held_by
 
     def settle_batch(
@@ -162,8 +168,7 @@ class MemoryStore:
     ) -> None:
         self.calls["settle_batch"] += 1
         rows = self._rows
-        for key, fingerprint in done.items():
-            rows[key] = ("completed", fingerprint, expires_at, token, None)
+        rows.update({key: ("completed", fp, expires_at, token, None) for key, fp in done.items()})
         for key in undone:
             row = rows.get(key)
             if row is not None and row[0] == "in_progress" and row[3] == token:
