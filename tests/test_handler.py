@@ -61,22 +61,23 @@ RETURNS: dict[str, Callable[[], Any]] = {
 class Behaviour:
     """What every handler does in the current example, and what it did."""
 
-    def __init__(self) -> None:
-        self.reset("ok")
-
-    def reset(self, mode: str) -> None:
-        self.mode = mode
+    def reset(self, *modes: str) -> None:
+        """Calls take ``modes`` in turn (records of one batch behave differently)."""
+        self.modes = modes
+        self.calls = 0
         self.raised: list[BaseException] = []
         self.returned = 0
 
     def act(self, ok: Any = None) -> Any:
-        make = RAISES.get(self.mode)
+        mode = self.modes[self.calls % len(self.modes)]
+        self.calls += 1
+        make = RAISES.get(mode)
         if make is not None:
             error = make()
             self.raised.append(error)
             raise error
         self.returned += 1
-        return ok if self.mode == "ok" else RETURNS[self.mode]()
+        return ok if mode == "ok" else RETURNS[mode]()
 
 
 def build(behaviour: Behaviour, *, is_async: bool) -> App:
@@ -138,6 +139,7 @@ def build(behaviour: Behaviour, *, is_async: bool) -> App:
 
 
 BEHAVIOUR = Behaviour()
+BEHAVIOUR.reset("ok")
 APPS = {False: build(BEHAVIOUR, is_async=False), True: build(BEHAVIOUR, is_async=True)}
 
 
@@ -213,7 +215,7 @@ def _mutate(event: Any, path: tuple[Any, ...], how: str, value: Any) -> Any:
     if how == "delete":
         del parent[key]
     elif how == "replace":
-        parent[key] = value
+        parent[key] = copy.deepcopy(value)
     elif how == "b64" and isinstance(parent[key], str):
         parent[key] = parent[key][:-1] + "*" if parent[key] else "*"
     elif how == "append" and isinstance(parent[key], str):
@@ -267,13 +269,16 @@ def _check_batch(event: Any, out: Any, logs: list[dict[str, Any]], kind: str) ->
 )
 @given(
     event=mutated_events(),
-    mode=st.sampled_from([*RETURNS, *RAISES]),
+    modes=st.lists(st.sampled_from([*RETURNS, *RAISES]), min_size=1, max_size=3),
     is_async=st.booleans(),
+    seconds_left=st.sampled_from([None, 300.0, 0.2]),
 )
 def test_only_documented_errors_leave_the_handler_and_no_record_is_lost(
-    event: Any, mode: str, is_async: bool
+    event: Any, modes: list[str], is_async: bool, seconds_left: float | None
 ) -> None:
-    BEHAVIOUR.reset(mode)
+    BEHAVIOUR.reset(*modes)
+    # no deadline, a distant one, or one already inside the app's margin
+    context = FakeContext() if seconds_left is None else FakeContext(timeout=seconds_left)
     try:
         kind = detect(event)
     except LambentError:
@@ -281,7 +286,7 @@ def test_only_documented_errors_leave_the_handler_and_no_record_is_lost(
     escaped: BaseException | None = None
     with capture_logs() as logs:
         try:
-            out = APPS[is_async].handler(event, FakeContext())
+            out = APPS[is_async].handler(event, context)
         except LambentError:
             return
         except BaseException as exc:

@@ -22,7 +22,7 @@ import msgspec
 
 from lambent._decode import CONVERT_ERRORS
 from lambent._dispatch import is_cancellation
-from lambent._errors import ConfigurationError, describe
+from lambent._errors import ConfigurationError, LambentError, describe
 from lambent._logging import emit
 from lambent.http._authorizer import AuthorizerRoutes
 from lambent.http._cors import CORS
@@ -343,7 +343,7 @@ class HttpRouter:
         mro = exc_type.__mro__
         if issubclass(exc_type, HTTPException | DeadlineExceeded):
             # lambent's own answers (404, 422, 504, ...) go to handlers of their own types only
-            mro = tuple(t for t in mro if t not in (Exception, BaseException, object))
+            mro = tuple(t for t in mro if t not in (LambentError, Exception, BaseException, object))
         found = next(
             (self._exception_handlers[t] for t in mro if t in self._exception_handlers), None
         )
