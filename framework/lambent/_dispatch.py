@@ -27,6 +27,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
+from lambent._errors import DeadlineExceeded as DeadlineExceeded
 from lambent._errors import DecodeError
 
 
@@ -73,10 +74,6 @@ class Runner:
     drop_on_decode_error: bool = False
     route: Any = None
     whole: bool = False
-
-
-class DeadlineExceeded(Exception):
-    """The error of an item cancelled at the deadline."""
 
 
 def is_cancellation(exc: BaseException) -> bool:

@@ -13,10 +13,10 @@ from typing import Any
 
 import msgspec
 
-from lambent._decode import as_decode_error
+from lambent._decode import CONVERT_ERRORS, as_decode_error
 from lambent._dispatch import Batch
 from lambent._errors import DecodeError, EventDecodeError
-from lambent.sources._base import SourceSpec
+from lambent.sources._base import FieldError, SourceSpec
 
 #: where the identifier of a raw record sits, for records that do not decode
 _RAW_ID_PATHS: dict[str, tuple[str, ...]] = {
@@ -69,7 +69,9 @@ def decode_event(
     try:
         ev = msgspec.convert(event, event_type)
         return ev, Batch(list(spec.items(ev)))
-    except msgspec.ValidationError as exc:
+    except FieldError as exc:  # a field of the envelope the source cannot read
+        raise _event_error(spec, exc) from exc
+    except CONVERT_ERRORS as exc:
         if spec.raw_items is None:
             raise _event_error(spec, exc) from exc
         whole = exc
@@ -85,7 +87,7 @@ def decode_event(
     }
     try:
         ev = msgspec.convert(shell, event_type)
-    except msgspec.ValidationError as exc:
+    except CONVERT_ERRORS as exc:
         raise _event_error(spec, exc) from whole
     raw_items = spec.raw_items(event)
     items: list[Any] = []
@@ -93,7 +95,7 @@ def decode_event(
     for i, raw in enumerate(raw_items):
         try:
             items.append(msgspec.convert(raw, item_type))
-        except msgspec.ValidationError as exc:
+        except CONVERT_ERRORS as exc:
             record_id = _raw_id(spec.kind, raw)
             if record_id is None:
                 err = as_decode_error(exc, None)

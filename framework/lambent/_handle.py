@@ -11,7 +11,7 @@ from lambent import sources
 from lambent._calls import make_call
 from lambent._decode import DECODE_ERRORS
 from lambent._dispatch import Batch, Runner, Status, run_batch
-from lambent._errors import DecodeError, LambentError, RoutingError, describe, printable
+from lambent._errors import DecodeError, LambentError, RoutingError, describe
 from lambent._events import decode_event
 from lambent._inject import Slot
 from lambent._logging import Logger, bind_invocation, emit, get_logger, unbind_invocation
@@ -353,7 +353,7 @@ def _log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
         detail: dict[str, Any] = {"path": err.path} if isinstance(err, DecodeError) else {}
         label = ids.label(i)
         if label is not None:
-            detail["item"] = printable(label)
+            detail["item"] = label
         if not isinstance(err, DecodeError | RoutingError):
             site = _site(err)
             first = traced.get(site)

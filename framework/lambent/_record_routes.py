@@ -351,17 +351,14 @@ def _resource_overlap(field: str) -> Callable[[Route, Route], bool]:
     return overlaps
 
 
-#: DynamoDB image parameters, and the event whose records lack that image
-_ABSENT_ON = {"old": "INSERT", "old_image": "INSERT", "new": "REMOVE", "new_image": "REMOVE"}
-
-
 def _check_images(where: str, plan: HandlerPlan, events: Iterable[str] | None) -> None:
     """An ``old``/``new`` image parameter of a route that receives records without that
     image (INSERT has no old image, REMOVE no new one) must accept None."""
     from lambent._decode import DECODE_ERRORS
+    from lambent.sources.dynamodb import IMAGE_ABSENT_ON
 
     for param in plan.params:
-        absent = _ABSENT_ON.get(param.name)
+        absent = IMAGE_ABSENT_ON.get(param.name)
         if param.slot is not Slot.NAMED or absent is None or param.decoder is None:
             continue
         if events is not None and absent not in events:

@@ -20,14 +20,10 @@ import anyio
 import anyio.to_thread
 
 from lambent._dispatch import is_cancellation
-from lambent._errors import HandlerError, describe
+from lambent._errors import DeadlineExceeded, HandlerError, describe
 from lambent.http._params import HttpPlan
 
 __all__ = ["DeadlineExceeded", "budget", "call"]
-
-
-class DeadlineExceeded(Exception):
-    """The handler did not finish within its budget."""
 
 
 def budget(context: Any, margin: float, service_limit: float | None) -> float | None:

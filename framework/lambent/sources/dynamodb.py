@@ -254,6 +254,11 @@ def _payload(record: DynamoDBRecord) -> dict[str, Any] | None:
     return new_image_payload(record)
 
 
+#: the image parameters a handler may declare, and the event whose records lack that
+#: image (an INSERT has no old image, a REMOVE no new one)
+IMAGE_ABSENT_ON = {"old": "INSERT", "old_image": "INSERT", "new": "REMOVE", "new_image": "REMOVE"}
+
+
 def old_image_payload(record: DynamoDBRecord) -> dict[str, Any] | None:
     """``OldImage`` for handlers (integral numbers as ``int``), or None."""
     image = record.dynamodb.old_image
@@ -285,6 +290,7 @@ SPEC: SourceSpec[DynamoDBStreamEvent, DynamoDBRecord] = SourceSpec(
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)
 
 __all__ = [
+    "IMAGE_ABSENT_ON",
     "SPEC",
     "SPECS",
     "AttributeValue",
@@ -296,4 +302,6 @@ __all__ = [
     "deserialize",
     "deserialize_value",
     "detect",
+    "new_image_payload",
+    "old_image_payload",
 ]
