@@ -9,6 +9,7 @@ Every exception lambent raises on purpose derives from :class:`LambentError`::
     │   └── EventDecodeError the whole event is not a valid event of its source
     ├── BatchFailedError     a batch source without partial responses (Amazon MQ) had failures
     ├── HandlerError         a handler failed in a way that cannot be passed on as it is
+    ├── DeadlineExceeded     a handler did not finish (or start) before the deadline
     └── ResponseTooLargeError a response would exceed a Lambda or service limit
 """
 
@@ -71,6 +72,11 @@ class BatchFailedError(LambentError):
             f"{len(self.failed_ids)} {source} record(s) failed, the whole batch will be retried: "
             + ("; " if details is not None else ", ").join(shown)
         )
+
+
+class DeadlineExceeded(LambentError):
+    """A handler did not finish (or could not start) before the invocation's deadline
+    (Lambda's remaining time, or API Gateway's timeout, minus the app's margin)."""
 
 
 class HandlerError(LambentError):

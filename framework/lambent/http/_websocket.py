@@ -23,7 +23,7 @@ from lambent._errors import ConfigurationError, DecodeError, RoutingError
 from lambent._inject import HandlerPlan, resolve
 from lambent._logging import emit
 from lambent.http._invoke import DeadlineExceeded, run
-from lambent.http._render import render_http
+from lambent.http._render import render_checked
 from lambent.http._response import (
     HTTPException,
     RequestValidationError,
@@ -102,7 +102,9 @@ class WebSocketRoutes:
             response = error_response(500, "Internal Server Error", request_id=event.request_id)
         if response is None:
             return {"statusCode": 200}
-        rendered = render_http("rest", event, response)
+        rendered = render_checked(
+            "rest", event, response, request_id=event.request_id, log=log, route_key=key
+        )
         if not rendered["multiValueHeaders"]:
             del rendered["multiValueHeaders"]
         return rendered
