@@ -4,6 +4,7 @@ Every exception lambent raises on purpose derives from :class:`LambentError`::
 
     LambentError
     ├── ConfigurationError   a route or an option is wrong; raised when the decorator runs
+    │   └── OptionError      an option a method does not take (also a TypeError)
     ├── RoutingError         no route matches an event or a record
     ├── DecodeError          an event, record or payload does not decode into its declared type
     │   └── EventDecodeError the whole event is not a valid event of its source
@@ -24,6 +25,11 @@ class LambentError(Exception):
 
 class ConfigurationError(LambentError):
     """A route, handler signature or option cannot work; raised at registration."""
+
+
+class OptionError(ConfigurationError, TypeError):
+    """A decorator or method got an option it does not take (a typo such as ``threded=``):
+    a :class:`ConfigurationError`, and the ``TypeError`` Python raises for a bad call."""
 
 
 class RoutingError(LambentError):

@@ -6,12 +6,13 @@ apps without HTTP routes never import it. Every option is an explicit keyword.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from lambent._errors import ConfigurationError, RoutingError
+from lambent._errors import ConfigurationError, OptionError, RoutingError
 from lambent._logging import Logger
 from lambent._routes import require_name
 
@@ -22,6 +23,26 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _options(method: Callable[P, R]) -> Callable[P, R]:
+    """``method`` with a call it does not accept (an unknown or misspelt keyword option)
+    raising :class:`OptionError` naming the method, before anything else runs."""
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise OptionError(f"{method.__name__}: {exc}") from None
+        return method(*args, **kwargs)
+
+    return checked
 
 
 class _Unset:
@@ -54,6 +75,7 @@ class WebRoutes:
         if threaded or inspect.iscoroutinefunction(fn):
             self._web_needs_loop = True
 
+    @_options
     def configure_http(
         self,
         *,
@@ -82,6 +104,7 @@ class WebRoutes:
 
         return decorator
 
+    @_options
     def route(
         self, path: str, methods: Iterable[str] = ("GET",), *, threaded: bool = False
     ) -> Callable[[F], F]:
@@ -89,7 +112,9 @@ class WebRoutes:
         ``methods``; ``threaded``: run a plain handler in a worker thread."""
         given: object = path  # typed str, but a decorator used bare passes the handler
         if not isinstance(given, str):
-            caller = sys._getframe(1).f_code.co_name  # get, post, ... or the user's code
+            caller = sys._getframe(
+                2
+            ).f_code.co_name  # get, post, ... or the user's code (1: _options)
             shortcut = caller.upper() in HTTP_METHODS
             require_name(path, "path", caller if shortcut else "route", optional=False)
         chosen = tuple(m.upper() for m in ([methods] if isinstance(methods, str) else methods))
@@ -104,27 +129,35 @@ class WebRoutes:
 
         return decorator
 
+    @_options
     def get(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
         return self.route(path, ("GET",), threaded=threaded)
 
+    @_options
     def post(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
         return self.route(path, ("POST",), threaded=threaded)
 
+    @_options
     def put(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
         return self.route(path, ("PUT",), threaded=threaded)
 
+    @_options
     def patch(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
         return self.route(path, ("PATCH",), threaded=threaded)
 
+    @_options
     def delete(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
         return self.route(path, ("DELETE",), threaded=threaded)
 
+    @_options
     def head(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
         return self.route(path, ("HEAD",), threaded=threaded)
 
+    @_options
     def options(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
         return self.route(path, ("OPTIONS",), threaded=threaded)
 
+    @_options
     def websocket(self, route_key: str, *, threaded: bool = False) -> Callable[[F], F]:
         """Handle API Gateway WebSocket messages for ``route_key`` (``$connect``, ``$default``, ...)."""
         require_name(route_key, "route key", "websocket", optional=False)
@@ -136,6 +169,7 @@ class WebRoutes:
 
         return decorator
 
+    @_options
     def authorizer(self, kind: str | None = None, *, threaded: bool = False) -> Callable[[F], F]:
         """Handle API Gateway Lambda authorizer requests (``kind``: ``TOKEN``, ``REQUEST``,
         ``HTTP`` for HTTP API payload 2.0, ``None`` for any)."""
@@ -148,6 +182,7 @@ class WebRoutes:
 
         return decorator
 
+    @_options
     def edge(
         self, event_type: str, path: str | None = None, *, threaded: bool = False
     ) -> Callable[[F], F]:
