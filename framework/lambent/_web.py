@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from lambent._errors import ConfigurationError, OptionError, RoutingError
 from lambent._logging import Logger
+from lambent._registry import Registered
 from lambent._routes import require_name
 
 if TYPE_CHECKING:
@@ -52,28 +53,16 @@ class _Unset:
 _UNSET: Any = _Unset()
 
 
-class WebRoutes:
-    """The HTTP-family decorators of :class:`lambent.App`.
-
-    They read one thing of the app they belong to: its web router, made on first use by
-    :meth:`_web` (``_http``, set to ``None`` by the app's constructor).
-    """
-
-    _http: Any
+class WebRoutes(Registered):
+    """The HTTP-family decorators of :class:`lambent.App`: no state of their own; they add
+    to the app's web router (made on first use by its :class:`~lambent._registry.Registry`)."""
 
     def _web(self) -> Any:
-        if self._http is None:
-            from lambent.http import HttpRouter
-
-            self._http = HttpRouter(self)
-        return self._http
-
-    #: a web handler is ``async def`` or threaded: invocations need the event loop
-    _web_needs_loop: bool = False
+        return self._registry.web_router()
 
     def _note(self, fn: Callable[..., Any], threaded: bool) -> None:
         if threaded or inspect.iscoroutinefunction(fn):
-            self._web_needs_loop = True
+            self._registry.web_loop = True
 
     @_options
     def configure_http(
@@ -201,9 +190,10 @@ class WebRoutes:
         self, spec: EventSource, event: Any, context: Any, log: Logger
     ) -> Awaitable[Any]:
         """The web router's answer to ``event``, to await (one coroutine less per request)."""
-        if self._http is None:
+        web = self._registry.web
+        if web is None:
             raise RoutingError(
                 spec.kind, {"routes": "the app has no HTTP, WebSocket, authorizer or edge routes"}
             )
-        result: Awaitable[Any] = self._http.dispatch(spec, event, context, log)
+        result: Awaitable[Any] = web.dispatch(spec, event, context, log)
         return result
