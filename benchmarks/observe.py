@@ -67,10 +67,11 @@ def run(cfg: Config) -> list[Row]:
     rows: list[Row] = []
 
     progress(f"{SCENARIO}: idempotency, {n:,} records")
-    keyed = _app(idempotency=MemoryStore())
+    store = MemoryStore()
+    keyed = _app(idempotency=store)
 
     def with_store() -> Any:
-        keyed.idempotency = MemoryStore()  # every record new: claim, run, complete
+        store.clear()  # every record new: claim, run, complete
         return keyed.handler(event, ctx)
 
     if with_store() != plain.handler(event, ctx):

@@ -27,7 +27,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from lambent._deadline import DeadlineExceeded
+from lambent._errors import DeadlineExceeded as DeadlineExceeded
 from lambent._errors import DecodeError
 from lambent._fast import FAST
 

@@ -11,16 +11,15 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lambent._errors import ConfigurationError
 from lambent._inject import HandlerPlan, Slot, resolve
-from lambent._routes import OnDecodeError, Route, RouteOptions, RouteTable, require_name
+from lambent._registry import Registered
+from lambent._routes import OnDecodeError, Route, RouteOptions, require_name
 from lambent.sources._match import Filter
 
 if TYPE_CHECKING:
-    from lambent.idempotency import IdempotencyStore
-    from lambent.metrics import Metrics
     from lambent.sources import EventSource
 
 #: a route's idempotency key from its record's decoded payload
@@ -29,23 +28,9 @@ KeyFunction = Callable[[Any], str]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _Hooks(Protocol):
-    def append(self, fn: Callable[..., Any], /) -> None: ...
-
-
-class RecordRoutes:
-    """The decorators of every non-HTTP source, and the batch hooks.
-
-    They read two things of the app they belong to, both set by its constructor: the
-    route table (``routes``) and the app-wide FIFO default (``strict_fifo``).
-    """
-
-    routes: RouteTable
-    strict_fifo: bool
-    idempotency: IdempotencyStore | None
-    metrics: Metrics | None
-    _before_batch: _Hooks
-    _after_batch: _Hooks
+class RecordRoutes(Registered):
+    """The decorators of every non-HTTP source, and the batch hooks: no state of their
+    own; they add to the app's :class:`~lambent._registry.Registry`."""
 
     def add_route(
         self,
@@ -95,12 +80,12 @@ class RecordRoutes:
         route = Route(
             kind=kind, filters=compiled.shown, matches=compiled.matches, plan=plan, options=opts
         )
-        return self.routes.add(route, overlaps=spec.overlaps)
+        return self._registry.routes.add(route, overlaps=spec.overlaps)
 
     def _observed(self, where: str, plan: HandlerPlan, opts: RouteOptions) -> HandlerPlan:
         """Check the route's idempotency options and give a ``Metrics`` parameter its value."""
         if opts.keyed:
-            if self.idempotency is None:
+            if self._registry.idempotency is None:
                 raise ConfigurationError(
                     f"{where}: idempotent routes need a store: App(idempotency=MemoryStore()) "
                     "or App(idempotency=DynamoDBStore(table))"
@@ -111,7 +96,7 @@ class RecordRoutes:
                 )
         if Slot.METRICS not in plan.wants:
             return plan
-        metrics = self.metrics
+        metrics = self._registry.metrics
         if metrics is None:
             raise ConfigurationError(
                 f"{where}: {plan.name} declares Metrics, but the app has none: "
@@ -179,7 +164,7 @@ class RecordRoutes:
             concurrency=concurrency,
             on_decode_error=on_decode_error,
             threaded=threaded,
-            strict_order=self.strict_fifo if strict_order is None else strict_order,
+            strict_order=self._registry.strict_fifo if strict_order is None else strict_order,
             idempotent=idempotent,
             idempotency_key=idempotency_key,
         )
@@ -343,19 +328,19 @@ class RecordRoutes:
         def decorator(fn: F) -> F:
             from lambent._direct import add_invoke_route
 
-            add_invoke_route(self.routes, fn, name, field, threaded)
+            add_invoke_route(self._registry.routes, fn, name, field, threaded)
             return fn
 
         return decorator
 
     def before_batch(self, fn: F) -> F:
         """Call ``fn(batch)`` before each batch runs (``batch``: a :class:`lambent.BatchInfo`)."""
-        self._before_batch.append(fn)
+        self._registry.before_batch.append(fn)
         return fn
 
     def after_batch(self, fn: F) -> F:
         """Call ``fn(batch)`` after each batch ran, with its outcome counts."""
-        self._after_batch.append(fn)
+        self._registry.after_batch.append(fn)
         return fn
 
 

@@ -114,6 +114,10 @@ class MemoryStore:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def clear(self) -> None:
+        """Forget every key."""
+        self._rows.clear()
+
     def _entry(self, key: str) -> Entry | None:
         row = self._rows.get(key)
         return None if row is None else Entry(key, *row)

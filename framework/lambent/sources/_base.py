@@ -265,6 +265,12 @@ def raw_records(event: Mapping[str, Any]) -> Sequence[Any]:
     return record_list(event, "Records")
 
 
+def one_of(value: Any, choices: frozenset[str]) -> bool:
+    """Whether ``value`` is one of the strings ``choices``: a detector's membership test that
+    never raises (an unhashable value from a malformed event is simply not one)."""
+    return type(value) is str and value in choices
+
+
 def first_record_source(event: Mapping[str, Any], value: str, key: str = "eventSource") -> bool:
     """Whether ``Records[0][key] == value`` (the usual detection rule, LAMBDA.md §6)."""
     first = first_record(event)
