@@ -189,9 +189,10 @@ class RecordGuard:
         if key in self._running:
             raise InProgressError(f"idempotency key {key!r} is in progress in this batch", key)
         token = self.token
-        held = await self.store.claim(
-            key, fingerprint=fp, token=token, expires_at=self.expires_at, now=self.clock()
-        )
+        with anyio.CancelScope(shield=True):  # a claim cut short could be left behind
+            held = await self.store.claim(
+                key, fingerprint=fp, token=token, expires_at=self.expires_at, now=self.clock()
+            )
         if held is not None:
             if held.fingerprint != fp:
                 raise KeyReusedError(
@@ -264,7 +265,10 @@ async def run_request(
     """
     fp = fingerprint(content)
     token = uuid.uuid4().hex
-    held = await store.claim(key, fingerprint=fp, token=token, expires_at=expires_at, now=clock())
+    with anyio.CancelScope(shield=True):  # a claim cut short could be left behind
+        held = await store.claim(
+            key, fingerprint=fp, token=token, expires_at=expires_at, now=clock()
+        )
     if held is not None:
         if held.fingerprint != fp:
             return _problem(

@@ -194,6 +194,9 @@ class SourceSpec(Generic[EventT, ItemT]):
     #: when the oldest of a batch's items entered its source (epoch milliseconds;
     #: metrics' ``RecordAge``), ``None`` when unknown
     oldest: Callable[[Sequence[ItemT]], float | None] | None = None
+    #: what Lambda delivers again after a partial batch response (``lambent.testing``'s
+    #: ``redeliver``): the reported items, or every item from the lowest reported one
+    redelivery: Literal["reported", "from_lowest"] | None = None
     #: the X-Ray trace header an item carries from its producer (tracing links)
     trace_header: Callable[[ItemT], str | None] | None = None
 

@@ -24,7 +24,7 @@ Members, in the order the pipeline uses them:
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from lambent.sources._base import PayloadFormat, RawView, ResponseMode, WebSpec
 from lambent.sources._match import Filter, Overlap
@@ -97,5 +97,7 @@ class EventSource(Protocol):
     def check_route(self) -> Callable[[str, Any, Mapping[str, Any]], None] | None: ...
     @property
     def oldest(self) -> Callable[[Sequence[Any]], float | None] | None: ...
+    @property
+    def redelivery(self) -> Literal["reported", "from_lowest"] | None: ...
     @property
     def trace_header(self) -> Callable[[Any], str | None] | None: ...

@@ -348,6 +348,7 @@ SPEC: SourceSpec[DynamoDBStreamEvent, DynamoDBRecord] = SourceSpec(
     order_key=canonical_keys,
     response="batch",
     raw_id=raw_path("dynamodb", "SequenceNumber"),
+    redelivery="from_lowest",
     route_filter=route_filter,
     overlaps=_overlaps,
     named={

@@ -147,6 +147,7 @@ SPEC: SourceSpec[KinesisStreamEvent, KinesisRecord] = SourceSpec(
     order_key=_order_key,
     response="batch",
     raw_id=raw_path("kinesis", "sequenceNumber"),
+    redelivery="from_lowest",
     route_filter=lambda stream=None: resource_filter("stream", stream),
     overlaps=resource_overlap("stream"),
     windowed=True,

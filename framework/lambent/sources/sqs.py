@@ -242,6 +242,7 @@ SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
     response="batch",
     lean=(_LeanEvent, _LeanMessage),
     raw_id=raw_path("messageId"),
+    redelivery="reported",
     route_filter=lambda queue=None: resource_filter("queue", queue),
     overlaps=resource_overlap("queue"),
     raw=_RAW,

@@ -4,7 +4,8 @@ SQS deletes the messages of a batch except those the function reported and deliv
 those again later (``ApproximateReceiveCount`` one higher). Kinesis and DynamoDB
 Streams retry from the lowest reported sequence number: that record and every later
 one of the batch come again. A function error (an exception, or a batch response
-Lambda cannot read) retries the whole batch.
+Lambda cannot read) retries the whole batch. Each source says which rule is its own
+(``redelivery``); this module knows none of them.
 """
 
 from __future__ import annotations
@@ -13,51 +14,45 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from lambent.sources import detect
+from lambent.sources import spec_for
 from lambent.testing._context import FakeContext
 
-
-def _stream_sequence(record: Mapping[str, Any]) -> str | None:
-    for section, key in (("kinesis", "sequenceNumber"), ("dynamodb", "SequenceNumber")):
-        inner = record.get(section)
-        if isinstance(inner, Mapping) and isinstance(inner.get(key), str):
-            return str(inner[key])
-    return None
+#: the system attribute SQS counts receives in
+_RECEIVES = "ApproximateReceiveCount"
 
 
 def redeliver(event: Mapping[str, Any], result: Any) -> dict[str, Any] | None:
     """The event Lambda sends next after the function answered ``event`` with ``result``
     (an exception instance for a failed invocation), or ``None`` when nothing is retried.
 
-    Supports SQS and Kinesis / DynamoDB Streams batches with ``ReportBatchItemFailures``.
-    """
-    kind = detect(event)
+    Supports the sources with partial batch responses Lambda retries: SQS, Kinesis and
+    DynamoDB Streams (``ReportBatchItemFailures``)."""
+    spec = spec_for(event)
+    rule = None if spec is None else spec.redelivery
+    if spec is None or rule is None or spec.raw_id is None:
+        kind = "direct" if spec is None else spec.kind
+        raise ValueError(f"redeliver supports SQS and stream batches, not {kind} events")
     records = list(event.get("Records") or [])
     if isinstance(result, BaseException):
-        reported = None  # the whole batch comes again
+        again = records  # the whole batch comes again
     elif isinstance(result, Mapping) and isinstance(result.get("batchItemFailures"), list):
-        reported = [str(f.get("itemIdentifier")) for f in result["batchItemFailures"]]
+        reported = {str(f.get("itemIdentifier")) for f in result["batchItemFailures"]}
         if not reported:
             return None
+        ids = [spec.raw_id(r) for r in records]
+        if rule == "reported":
+            again = [r for r, rid in zip(records, ids, strict=True) if rid in reported]
+        else:
+            lowest = min(int(n) for n in reported)
+            start = next(i for i, rid in enumerate(ids) if rid is not None and int(rid) == lowest)
+            again = records[start:]
     else:
         return None
-    if kind == "sqs":
-        again = [r for r in records if reported is None or r.get("messageId") in reported]
-        again = copy.deepcopy(again)
-        for record in again:
-            attributes = record.setdefault("attributes", {})
-            count = int(attributes.get("ApproximateReceiveCount", "1")) + 1
-            attributes["ApproximateReceiveCount"] = str(count)
-    elif kind in ("kinesis-stream", "dynamodb-stream"):
-        if reported is None:
-            again = copy.deepcopy(records)
-        else:
-            numbers = [_stream_sequence(r) for r in records]
-            lowest = min(int(n) for n in reported)
-            start = next(i for i, n in enumerate(numbers) if n is not None and int(n) == lowest)
-            again = copy.deepcopy(records[start:])
-    else:
-        raise ValueError(f"redeliver supports SQS and stream batches, not {kind} events")
+    again = copy.deepcopy(again)
+    for record in again:
+        attributes = record.get("attributes")
+        if isinstance(attributes, dict) and _RECEIVES in attributes:
+            attributes[_RECEIVES] = str(int(attributes[_RECEIVES]) + 1)
     return {**event, "Records": again} if again else None
 
 
