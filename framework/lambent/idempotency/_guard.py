@@ -109,7 +109,7 @@ class RecordGuard:
         self._done: set[str] = set()
         self._running: set[str] = set()
         #: immediate stores: the records whose keys :meth:`claim_now` claimed
-        self._claimed: dict[int, str] = {}
+        self._claimed: dict[int, str] | None = {}
 
     async def prepare(self, keys: Mapping[int, tuple[str, str]]) -> dict[int, Verdict]:
         """Verdicts for the batch's keyed records (index -> (key, fingerprint)), from one read."""
@@ -138,16 +138,17 @@ class RecordGuard:
         """:meth:`prepare` for an :class:`ImmediateStore`: every key claimed at once; the
         verdicts of the records that do not run (the others run). A key twice in the
         batch: the later record is held (retried, then found done)."""
-        self.keys = keys = dict(keys)
-        wanted = {key: fp for key, fp in keys.values()}
+        self.keys = keys = keys if isinstance(keys, dict) else dict(keys)
+        wanted = dict(keys.values())
         held = store.claim_batch(
             wanted, token=self.token, expires_at=self.expires_at, now=self.clock()
         )
         verdicts: dict[int, Verdict] = {}
         if not held and len(wanted) == len(keys):  # the common case: every key claimed
-            self._claimed = {i: key for i, (key, _) in keys.items()}
+            self._claimed = None  # None: every key of the batch
             return verdicts
-        claimed = self._claimed
+        claimed: dict[int, str] = {}
+        self._claimed = claimed
         first: dict[str, int] = {}
         for i, (key, fp) in keys.items():
             entry = held.get(key)
@@ -168,8 +169,12 @@ class RecordGuard:
         """After the batch: complete the claimed keys of the records whose ``status`` is
         in ``ok``, release the others (failed, cut by the deadline, never started)."""
         keys, claimed = self.keys, self._claimed
-        done = {key: keys[i][1] for i, key in claimed.items() if status[i] in ok}
-        undone = [key for i, key in claimed.items() if status[i] not in ok]
+        if claimed is None:
+            done = {key: fp for i, (key, fp) in keys.items() if status[i] in ok}
+            undone = [key for i, (key, _) in keys.items() if status[i] not in ok]
+        else:
+            done = {key: keys[i][1] for i, key in claimed.items() if status[i] in ok}
+            undone = [key for i, key in claimed.items() if status[i] not in ok]
         store.settle_batch(done, undone, token=self.token, expires_at=self.clock() + self.keep)
 
     def error(self, index: int, verdict: Verdict) -> IdempotencyError:
