@@ -20,6 +20,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -162,7 +163,11 @@ async def guard(
     if route is not None and route.options.idempotent and route.options.idempotency_key is None:
         # one route keyed by the records' own ids (a lean batch): one tight pass
         prefix, item_id = f"{route.plan.name}#", ids.item_id
-        keys = {i: (prefix + rid, "") for i, rid in enumerate(map(item_id, items)) if not status[i]}
+        if any(status):  # some did not decode: their ids are not read
+            keys = {i: (prefix + item_id(items[i]), "") for i, s in enumerate(status) if not s}
+        else:  # built in C: a few microseconds for a thousand records
+            scoped = map(prefix.__add__, map(item_id, items))
+            keys = dict(zip(range(len(items)), zip(scoped, repeat(""), strict=False), strict=True))
         runners = []
     for i, runner in enumerate(runners):
         if runner is None or status[i]:

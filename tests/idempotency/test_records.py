@@ -195,3 +195,20 @@ def test_importing_idempotency_imports_no_aws_sdk() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     assert DynamoDBStore("t").table == "t"
+
+
+async def test_a_record_that_does_not_decode_fails_alone() -> None:
+    app = App(idempotency=MemoryStore())
+    ran: list[int] = []
+
+    @app.sqs("jobs", idempotent=True)
+    def job(body: dict[str, int]) -> None:
+        ran.append(body["n"])
+
+    event = sqs_event({"n": 1}, {"n": 2}, {"n": 3}, queue="jobs")
+    event["Records"][1]["attributes"] = "oops"  # not an object: this record cannot be read
+    result = await app.dispatch(event, FakeContext())
+    assert sorted(ran) == [1, 3]
+    assert len(result["batchItemFailures"]) == 1
+    assert await app.dispatch(event, FakeContext()) == result  # done ones are skipped
+    assert sorted(ran) == [1, 3]
