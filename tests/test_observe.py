@@ -208,3 +208,23 @@ async def test_spans_one_per_record_under_the_invocation() -> None:
         if s.name == "sqs process"
     )
     assert outcomes == ["failed", "skipped", "skipped"]  # one span each, run or not
+
+
+def test_http_handler_metrics_are_written_with_the_request() -> None:
+    from lambent.testing import TestClient
+
+    out = io.StringIO()
+    app = App(metrics=Metrics(namespace="shop", stream=out))
+
+    @app.post("/orders")
+    def create(order: Job, metrics: Metrics) -> dict[str, str]:
+        metrics.add("OrdersCreated", 1)
+        return {"kind": order.kind}
+
+    assert TestClient(app).post("/orders", json={"kind": "ok"}).json() == {"kind": "ok"}
+    (doc,) = emf.read(out.getvalue())
+    assert doc["OrdersCreated"] == 1.0
+    with pytest.raises(ConfigurationError, match="Metrics"):
+
+        @App().get("/x")
+        def wants(metrics: Metrics) -> None: ...

@@ -15,6 +15,7 @@ A value that does not convert answers 422 naming the parameter and the field pat
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import inspect
@@ -30,7 +31,7 @@ import msgspec
 
 from lambent._decode import build_decoder
 from lambent._errors import ConfigurationError
-from lambent._inject import is_context_type, is_logger_type, signature_params
+from lambent._inject import is_context_type, is_logger_type, is_metrics_type, signature_params
 from lambent.http._request import Request
 from lambent.http._response import RequestValidationError
 from lambent.sources._base import FieldError
@@ -85,6 +86,7 @@ class From(enum.Enum):
     CONTEXT = "context"
     LOGGER = "logger"
     NAMED = "named"  # a value taken from the event by a getter (authorizers, edge)
+    METRICS = "metrics"  # the app's lambent.metrics.Metrics (``convert`` returns it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +254,8 @@ def _resolve_one(
             return HttpParam(p.name, From.CONTEXT)
         if is_logger_type(base):
             return HttpParam(p.name, From.LOGGER)
+        if is_metrics_type(base):
+            return HttpParam(p.name, From.METRICS)
         if isinstance(base, type) and issubclass(base, event_types):
             # another source's request gives None (so annotate ``RestRequest | None``)
             return HttpParam(
@@ -361,6 +365,25 @@ def build_args(
             kw[param.name] = param.convert(event)
         elif source is From.CONTEXT:
             kw[param.name] = context
+        elif source is From.METRICS and param.convert is not None:
+            kw[param.name] = param.convert(None)
         else:
             kw[param.name] = log
     return kw
+
+
+def with_metrics(plan: HttpPlan, metrics: Any, where: str) -> HttpPlan:
+    """``plan`` with a ``Metrics`` parameter given the app's ``metrics`` (an error when the
+    app has none)."""
+    if not any(p.source is From.METRICS for p in plan.params):
+        return plan
+    if metrics is None:
+        raise ConfigurationError(
+            f"{where}: the handler declares Metrics, but the app has none: "
+            "App(metrics=Metrics(namespace=...))"
+        )
+    params = tuple(
+        dataclasses.replace(p, convert=lambda _: metrics) if p.source is From.METRICS else p
+        for p in plan.params
+    )
+    return dataclasses.replace(plan, params=params)

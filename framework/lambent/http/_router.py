@@ -29,7 +29,7 @@ from lambent.http._authorizer import AuthorizerRoutes
 from lambent.http._cors import CORS
 from lambent.http._edge import EdgeRoutes
 from lambent.http._invoke import DeadlineExceeded, budget, call
-from lambent.http._params import From, HttpPlan, build_args, resolve_http
+from lambent.http._params import From, HttpPlan, build_args, resolve_http, with_metrics
 from lambent.http._render import RENDER_ERRORS, render_checked, render_value
 from lambent.http._request import Request, decode_http_event
 from lambent.http._response import HTTPException, Response, error_response, to_response
@@ -132,6 +132,7 @@ class HttpRouter:
         path_only = len(params) == len(compiled.params) and all(
             p.source is From.PATH and p.convert is None for p in params
         )
+        plan = with_metrics(plan, getattr(self.app, "metrics", None), where)
         if idempotent and getattr(self.app, "idempotency", None) is None:
             raise ConfigurationError(
                 f"{where}: idempotent routes need a store: App(idempotency=MemoryStore()) "
