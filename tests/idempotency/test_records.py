@@ -212,3 +212,17 @@ async def test_a_record_that_does_not_decode_fails_alone() -> None:
     assert len(result["batchItemFailures"]) == 1
     assert await app.dispatch(event, FakeContext()) == result  # done ones are skipped
     assert sorted(ran) == [1, 3]
+
+
+async def test_same_business_key_twice_in_one_batch_runs_once(store: IdempotencyStore) -> None:
+    app = App(idempotency=store)
+    charged: list[str] = []
+
+    @app.sqs("payments", idempotency_key=lambda payment: payment["payment_id"])
+    def charge(payment: dict[str, Any]) -> None:
+        charged.append(payment["payment_id"])
+
+    body = {"payment_id": "p-9", "amount": 5}
+    results = await deliver(app, sqs_event(body, body, {"payment_id": "p-10"}, queue="payments"))
+    assert results[-1] == {"batchItemFailures": []}
+    assert sorted(charged) == ["p-10", "p-9"]
