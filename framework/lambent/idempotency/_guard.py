@@ -19,7 +19,7 @@ import enum
 import hashlib
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Container, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
 import anyio
@@ -84,6 +84,7 @@ class RecordGuard:
         "_claimed",
         "_done",
         "_running",
+        "_wanted",
         "clock",
         "expires_at",
         "keep",
@@ -110,6 +111,8 @@ class RecordGuard:
         self._running: set[str] = set()
         #: immediate stores: the records whose keys :meth:`claim_now` claimed
         self._claimed: dict[int, str] | None = {}
+        #: immediate stores: every key claimed (key -> fingerprint), when all were
+        self._wanted: dict[str, str] = {}
 
     async def prepare(self, keys: Mapping[int, tuple[str, str]]) -> dict[int, Verdict]:
         """Verdicts for the batch's keyed records (index -> (key, fingerprint)), from one read."""
@@ -146,6 +149,7 @@ class RecordGuard:
         verdicts: dict[int, Verdict] = {}
         if not held and len(wanted) == len(keys):  # the common case: every key claimed
             self._claimed = None  # None: every key of the batch
+            self._wanted = wanted
             return verdicts
         claimed: dict[int, str] = {}
         self._claimed = claimed
@@ -165,13 +169,17 @@ class RecordGuard:
                 verdicts[i] = Verdict.BUSY
         return verdicts
 
-    def settle_now(self, store: ImmediateStore, status: Sequence[int], ok: Container[int]) -> None:
+    def settle_now(self, store: ImmediateStore, status: Sequence[int], ok: Collection[int]) -> None:
         """After the batch: complete the claimed keys of the records whose ``status`` is
         in ``ok``, release the others (failed, cut by the deadline, never started)."""
         keys, claimed = self.keys, self._claimed
         if claimed is None:
-            done = {key: fp for i, (key, fp) in keys.items() if status[i] in ok}
-            undone = [key for i, (key, _) in keys.items() if status[i] not in ok]
+            done = dict(self._wanted)
+            undone: list[str] = []
+            if sum(status.count(s) for s in ok) != len(status):
+                undone = [key for i, (key, _) in keys.items() if status[i] not in ok]
+                for key in undone:
+                    del done[key]
         else:
             done = {key: keys[i][1] for i, key in claimed.items() if status[i] in ok}
             undone = [key for i, key in claimed.items() if status[i] not in ok]

@@ -158,6 +158,11 @@ class MemoryStore:
                 row = rows.get(key)
                 if row is not None and row[2] > now:
                     held_by[key] = Entry(key, *row)
+        fingerprints = set(keys.values())
+        if not held_by and len(fingerprints) == 1:  # one row for all (keys from record ids)
+            (fingerprint,) = fingerprints
+            rows.update(dict.fromkeys(keys, ("in_progress", fingerprint, expires_at, token, None)))
+            return held_by
         rows.update(
             {
                 key: ("in_progress", fingerprint, expires_at, token, None)
@@ -172,7 +177,14 @@ class MemoryStore:
     ) -> None:
         self.calls["settle_batch"] += 1
         rows = self._rows
-        rows.update({key: ("completed", fp, expires_at, token, None) for key, fp in done.items()})
+        fingerprints = set(done.values())
+        if len(fingerprints) == 1:  # one row for all (keys from record ids)
+            (fingerprint,) = fingerprints
+            rows.update(dict.fromkeys(done, ("completed", fingerprint, expires_at, token, None)))
+        else:
+            rows.update(
+                {key: ("completed", fp, expires_at, token, None) for key, fp in done.items()}
+            )
         for key in undone:
             row = rows.get(key)
             if row is not None and row[0] == "in_progress" and row[3] == token:
