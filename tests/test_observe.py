@@ -49,14 +49,14 @@ def _docs(out: io.StringIO) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 KINDS = st.sampled_from(["ok", "fail", "bad", "slow"])
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kinds=st.lists(KINDS, min_size=1, max_size=30))
 async def test_counts_equal_the_batch_outcome(kinds: list[str]) -> None:
     out = io.StringIO()
     app = _app(out, deadline_margin=0.0)
     bodies = ["{not json" if k == "bad" else {"kind": k} for k in kinds]
     event = sqs_event(*bodies, queue="jobs")
-    budget = 0.25 if "slow" in kinds else 30.0
+    budget = 0.5 if "slow" in kinds else 30.0  # time for the others on a loaded machine
     result = await app.dispatch(event, FakeContext(timeout=budget))
     doc, handler_docs = _docs(out)
     assert doc["BatchSize"] == len(kinds)
