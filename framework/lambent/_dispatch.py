@@ -21,11 +21,9 @@ import math
 import sys
 import time
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-import anyio
-import anyio.to_thread
+import msgspec
 
 from lambent._errors import DeadlineExceeded as DeadlineExceeded
 from lambent._errors import DecodeError
@@ -60,8 +58,7 @@ _SUMMARY_NAMES = (
 )
 
 
-@dataclass(slots=True, eq=False)
-class Runner:
+class Runner(msgspec.Struct, eq=False):
     """How the items of one route run (one instance shared by all of them).
 
     ``call(item, index)`` returns the handler's result, or a coroutine when
@@ -161,6 +158,8 @@ async def _run_one(batch: Batch, i: int) -> bool:
         if runner.is_async:
             result = await runner.call(item, i)
         elif runner.threaded:
+            import anyio.to_thread  # first use (plain apps never need anyio)
+
             result = await anyio.to_thread.run_sync(runner.call, item, i, abandon_on_cancel=True)
         else:
             result = runner.call(item, i)
@@ -291,6 +290,8 @@ async def run_batch(
     if inline:
         _run_inline(batch, chosen, stop_at, strict_order)
     else:
+        import anyio  # first use: apps whose handlers are all plain never import it
+
         with anyio.move_on_after(math.inf if budget is None else max(budget, 0.0)):
             if strict_order:
                 await run_unit(list(chosen))
