@@ -16,15 +16,13 @@ ran) are written by :mod:`lambent._outcomes`, from the same statuses as the resp
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
-import anyio
-import anyio.to_thread
+import msgspec
 
 from lambent._decode import DECODE_ERRORS, as_decode_error
 from lambent._dispatch import Batch, Runner, Status
@@ -86,6 +84,7 @@ def _through(runner: Runner) -> Callable[[Any, int], Any]:
     if runner.is_async:
         return call
     if runner.threaded:
+        import anyio.to_thread  # here: apps without threaded routes never import anyio
 
         async def threaded(item: Any, index: int) -> Any:
             return await anyio.to_thread.run_sync(call, item, index, abandon_on_cancel=True)
@@ -208,7 +207,7 @@ async def guard(
                 return await run(item, index)
             return await record_guard.run(index, lambda: run(item, index))
 
-        return dataclasses.replace(runner, call=call, is_async=True, threaded=False)
+        return msgspec.structs.replace(runner, call=call, is_async=True, threaded=False)
 
     _replace_runners(batch, keyed)
     return record_guard
@@ -252,7 +251,7 @@ def trace_runners(
                     trace.outcome(span, "succeeded")
                     return result
 
-            return dataclasses.replace(runner, call=acall, is_async=True, threaded=False)
+            return msgspec.structs.replace(runner, call=acall, is_async=True, threaded=False)
 
         def scall(item: Any, index: int) -> Any:
             with trace.record(index, ids.record(index), upstream(item)) as span:
@@ -260,7 +259,7 @@ def trace_runners(
                 trace.outcome(span, "succeeded")
                 return result
 
-        return dataclasses.replace(runner, call=scall)
+        return msgspec.structs.replace(runner, call=scall)
 
     _replace_runners(batch, traced)
 
