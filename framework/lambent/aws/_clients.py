@@ -63,9 +63,7 @@ def _session() -> Any:
     try:
         from aiobotocore.session import get_session
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError(
-            "lambent.aws needs aiobotocore: pip install 'lambent[aws]'"
-        ) from exc
+        raise ImportError("lambent.aws needs aiobotocore: pip install 'lambent[aws]'") from exc
     return get_session()
 
 

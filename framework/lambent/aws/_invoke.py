@@ -43,9 +43,9 @@ class FunctionError(LambentError):
 
 
 class _ErrorBody(msgspec.Struct):
-    errorType: str = "Unknown"  # noqa: N815 - the wire names
-    errorMessage: str = ""  # noqa: N815
-    stackTrace: list[str] | None = None  # noqa: N815
+    errorType: str = "Unknown"
+    errorMessage: str = ""
+    stackTrace: list[str] | None = None
 
 
 def _encode(payload: Any) -> bytes:
@@ -62,7 +62,11 @@ def _function_error(function: str, kind: str, body: bytes) -> FunctionError:
     except msgspec.DecodeError:
         return FunctionError(function, "Unknown", body.decode(errors="replace"), kind=kind)
     return FunctionError(
-        function, err.errorType, err.errorMessage, stack_trace=tuple(err.stackTrace or ()), kind=kind
+        function,
+        err.errorType,
+        err.errorMessage,
+        stack_trace=tuple(err.stackTrace or ()),
+        kind=kind,
     )
 
 
@@ -110,7 +114,7 @@ async def invoke(
     function: str,
     payload: Any = None,
     *,
-    type: InvocationType = "RequestResponse",  # noqa: A002 - the API's own name
+    type: InvocationType = "RequestResponse",
     result: Any = Any,
     qualifier: str | None = None,
     client_context: str | None = None,

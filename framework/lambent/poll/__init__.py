@@ -185,4 +185,3 @@ async def _signals(rt: Runtime, stopped_by: list[str]) -> None:
             stopped_by[0] = signal.Signals(signum).name
             rt.log.info("stopping: finishing in-flight batches", grace=rt.options.grace)
             rt.stopping.set()
-

@@ -50,7 +50,9 @@ class FileCheckpoints(MemoryCheckpoints):
         self.path = Path(path)
         if self.path.exists():
             raw = json.loads(self.path.read_text() or "{}")
-            self._data = {k: Checkpoint(v.get("sequence"), bool(v.get("ended"))) for k, v in raw.items()}
+            self._data = {
+                k: Checkpoint(v.get("sequence"), bool(v.get("ended"))) for k, v in raw.items()
+            }
 
     async def put(self, key: str, checkpoint: Checkpoint) -> None:
         await super().put(key, checkpoint)
@@ -84,7 +86,10 @@ class DynamoDBCheckpoints:
 
     async def get(self, key: str) -> Checkpoint | None:
         got = await self.retry.call(
-            self.client.get_item, TableName=self.table, Key={"shard": {"S": key}}, ConsistentRead=True
+            self.client.get_item,
+            TableName=self.table,
+            Key={"shard": {"S": key}},
+            ConsistentRead=True,
         )
         item = got.get("Item")
         if not item:

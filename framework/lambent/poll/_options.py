@@ -77,9 +77,7 @@ class PollOptions:
                 f"maximum record age must be -1 or 60-604800 seconds, not {self.max_record_age:g}"
             )
         if not 0 <= self.tumbling_window <= 900:
-            raise PollError(
-                f"tumbling window must be 0-900 seconds, not {self.tumbling_window:g}"
-            )
+            raise PollError(f"tumbling window must be 0-900 seconds, not {self.tumbling_window:g}")
         if self.concurrency < 1 or self.pollers < 1:
             raise PollError("concurrency and pollers must be at least 1")
         if self.starting_position == "AT_TIMESTAMP" and self.starting_timestamp is None:
@@ -116,8 +114,8 @@ def parse_source(text: str, default_region: str) -> Source:
     """A queue URL or ARN, a Kinesis stream ARN or a DynamoDB stream ARN."""
     url = _QUEUE_URL.match(text)
     if url:
-        region = _AWS_HOST_REGION.match(url["host"])
-        reg = region["region"] if region else default_region
+        on_aws = _AWS_HOST_REGION.match(url["host"])
+        reg = on_aws["region"] if on_aws else default_region
         arn = f"arn:aws:sqs:{reg}:{url['account']}:{url['name']}"
         return Source("sqs", arn, reg, url["account"], url["name"], text)
     parts = text.split(":", 5)

@@ -38,7 +38,9 @@ LAMBDA_ATTRIBUTES = (
     "AWSTraceHeader",
     "DeadLetterQueueSourceArn",
 )
-PERMISSIONS = "sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility, sqs:GetQueueAttributes"
+PERMISSIONS = (
+    "sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility, sqs:GetQueueAttributes"
+)
 
 
 def _attribute(value: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ record arrives, the window's end passes, or the shard ends) has
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -50,12 +51,13 @@ class Reader(Protocol):
     async def shards(self) -> list[Shard]: ...
     async def iterator(self, shard: str, after: str | None) -> str: ...
     async def read(self, shard: str, iterator: str, limit: int) -> Page: ...
+    def sequence(self, record: Record) -> str: ...
+    def arrival(self, record: Record) -> float: ...
 
-    sequence: Callable[[Record], str]
-    arrival: Callable[[Record], float]
 
-
-def first_failure(invocation: Invocation, records: list[Record], seq: Callable[[Record], str], window: bool) -> int | None:
+def first_failure(
+    invocation: Invocation, records: list[Record], seq: Callable[[Record], str], window: bool
+) -> int | None:
     """Index of the first record to retry, or ``None`` when the batch succeeded."""
     if invocation.error is not None:
         return 0
@@ -92,9 +94,7 @@ class StreamPoller:
         self.stats = rt.stats_for(source)
         self.batch_size = rt.options.batch_size or 100
         self.finished: dict[str, anyio.Event] = {}
-        self.function_arn = (
-            f"arn:aws:lambda:{source.region}:{source.account}:function:{getattr(rt.app, 'name', 'lambent')}"
-        )
+        self.function_arn = f"arn:aws:lambda:{source.region}:{source.account}:function:{getattr(rt.app, 'name', 'lambent')}"
 
     async def prepare(self) -> None:
         await self.reader.prepare()
@@ -139,7 +139,9 @@ class StreamPoller:
             got: Page | None = None
             if iterator is not None and len(pending) < self.batch_size:
                 got = await rt.until_stopped(
-                    lambda it=iterator: self._read(shard.id, it, self.batch_size - len(pending))
+                    functools.partial(
+                        self._read, shard.id, iterator, self.batch_size - len(pending)
+                    )
                 )
                 if got is None:
                     break
@@ -177,7 +179,9 @@ class StreamPoller:
             fresh = await self.reader.iterator(shard, saved.sequence if saved else None)
             return await self.reader.read(shard, fresh, limit)
 
-    def _ready(self, pending: list[Record], first_at: float, ended: bool, window: _Window) -> list[Record]:
+    def _ready(
+        self, pending: list[Record], first_at: float, ended: bool, window: _Window
+    ) -> list[Record]:
         """The next batch to invoke, or ``[]`` to read (or wait) more."""
         if not pending:
             return []
@@ -188,7 +192,9 @@ class StreamPoller:
         waited = time.monotonic() - first_at >= opts.window
         return pending[: self.batch_size] if full or waited or ended else []
 
-    async def _run_batch(self, shard: str, batch: list[Record], window: _Window, last: bool) -> None:
+    async def _run_batch(
+        self, shard: str, batch: list[Record], window: _Window, last: bool
+    ) -> None:
         async with self.rt.slots:
             extra = window.fields(batch, self.reader.arrival, shard, self.source.arn, last)
             await self._process(shard, batch, extra)
@@ -198,7 +204,9 @@ class StreamPoller:
     def _event(self, records: list[Record], extra: dict[str, Any] | None) -> dict[str, Any]:
         return {"Records": records, **(extra or {})}
 
-    async def _process(self, shard: str, records: list[Record], extra: dict[str, Any] | None) -> None:
+    async def _process(
+        self, shard: str, records: list[Record], extra: dict[str, Any] | None
+    ) -> None:
         """Invoke until ``records`` are done (succeeded or given up); checkpoints as it goes."""
         rt, stats, seq = self.rt, self.stats, self.reader.sequence
         opts = rt.options
@@ -208,9 +216,13 @@ class StreamPoller:
             stats.batches += 1
             stats.records += len(todo)
             invocation = await rt.invoke(self.source, self._event(todo, extra))
-            if extra is not None and isinstance(invocation.response, dict):
-                if isinstance(invocation.response.get("state"), dict):
-                    extra["state"] = invocation.response["state"]
+            answer = invocation.response
+            if (
+                extra is not None
+                and isinstance(answer, dict)
+                and isinstance(answer.get("state"), dict)
+            ):
+                extra["state"] = answer["state"]
             cut = first_failure(invocation, todo, seq, extra is not None)
             if cut is None:
                 stats.succeeded += len(todo)
@@ -240,7 +252,9 @@ class StreamPoller:
     async def _checkpoint(self, shard: str, record: Record) -> None:
         await self.checkpoints.put(self._key(shard), Checkpoint(self.reader.sequence(record)))
 
-    async def _give_up(self, shard: str, records: list[Record], condition: str, attempts: int) -> None:
+    async def _give_up(
+        self, shard: str, records: list[Record], condition: str, attempts: int
+    ) -> None:
         self.stats.discarded += len(records)
         seq, arrival = self.reader.sequence, self.reader.arrival
         self.rt.log.warning(
@@ -284,7 +298,9 @@ class _Window:
     def _start_of(self, arrival: float) -> float:
         return math.floor(arrival / self.seconds) * self.seconds
 
-    def ready(self, pending: list[Record], size: int, ended: bool, arrival: Callable[[Record], float]) -> list[Record]:
+    def ready(
+        self, pending: list[Record], size: int, ended: bool, arrival: Callable[[Record], float]
+    ) -> list[Record]:
         start = self._start_of(arrival(pending[0]))
         same = 0
         while same < len(pending) and self._start_of(arrival(pending[same])) == start:
@@ -294,7 +310,14 @@ class _Window:
             return pending[:size]
         return pending[:same] if closed else []
 
-    def fields(self, batch: list[Record], arrival: Callable[[Record], float], shard: str, arn: str, ended: bool) -> dict[str, Any] | None:
+    def fields(
+        self,
+        batch: list[Record],
+        arrival: Callable[[Record], float],
+        shard: str,
+        arn: str,
+        ended: bool,
+    ) -> dict[str, Any] | None:
         if not self.seconds:
             return None
         start = self._start_of(arrival(batch[0]))

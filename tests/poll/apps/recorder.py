@@ -58,7 +58,7 @@ class Reading(msgspec.Struct):
 
 
 @app.kinesis()
-async def on_reading(reading: Reading, record: KinesisRecord) -> None:
+def on_reading(reading: Reading, record: KinesisRecord) -> None:
     seq = record.kinesis.sequence_number
     if reading.fail and os.environ.get("POLL_FAIL_ONCE_DIR"):
         marker = os.path.join(os.environ["POLL_FAIL_ONCE_DIR"], seq)
