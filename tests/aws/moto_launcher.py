@@ -13,8 +13,10 @@ these faults of moto 5.2.5's SQS are fixed (a correct poller must not be blamed 
    the long-poll wait happens outside it.
 3. **FIFO redelivery order.** When several received messages of one FIFO group become
    visible again together, moto un-pends them one by one while scanning, so the group
-   still looks busy at its first message and delivery restarts at the second. Messages
-   whose visibility has expired are un-pended before the scan.
+   still looks busy at its first message and delivery restarts at a later one. Messages
+   whose visibility has expired are un-pended before the scan, and the scan judges every
+   message's visibility at one instant (else one that expires mid-scan reopens the group
+   past its earlier messages).
 
 Nothing else is changed.
 """
@@ -31,11 +33,15 @@ from typing import Any
 
 import moto.sqs.models as sqs_models
 
+#: a receive sees one instant: every message's visibility is judged at the same time
+_FROZEN = threading.local()
+
 
 def _unix_time(dt: Any = None) -> float:
     if dt is not None:
         return _original_unix_time(dt)
-    return time.time()
+    frozen: float | None = getattr(_FROZEN, "now", None)
+    return frozen if frozen is not None else time.time()
 
 
 def _unix_time_millis(dt: Any = None) -> float:
@@ -64,12 +70,16 @@ def patch() -> None:
         end = time.time() + (wait_seconds_timeout or 0)
         while True:
             with _LOCK:  # fault 2: one receive at a time
-                for message in list(queue.pending_messages):  # fault 3
-                    if message.visible:
-                        queue.pending_messages.discard(message)
-                found: list[Any] = receive(
-                    self, queue_name, count, 0, visibility_timeout, message_attribute_names
-                )
+                _FROZEN.now = time.time()
+                try:
+                    for message in list(queue.pending_messages):  # fault 3
+                        if message.visible:
+                            queue.pending_messages.discard(message)
+                    found: list[Any] = receive(
+                        self, queue_name, count, 0, visibility_timeout, message_attribute_names
+                    )
+                finally:
+                    _FROZEN.now = None
             left = end - time.time()
             if found or left <= 0:
                 return found

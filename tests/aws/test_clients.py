@@ -45,11 +45,11 @@ async def test_an_injected_client_is_made_once_and_reused(moto_url: str) -> None
         app = App(lifespan=aws.lifespan)
 
         @app.sqs("uploads")
-        async def store(
-            body: dict[str, str], client: aws.S3, message: SQSMessage
-        ) -> None:
+        async def store(body: dict[str, str], client: aws.S3, message: SQSMessage) -> None:
             seen.append(client)
-            await client.put_object(Bucket="warm", Key=body["key"], Body=message.message_id.encode())
+            await client.put_object(
+                Bucket="warm", Key=body["key"], Body=message.message_id.encode()
+            )
 
         async with app.running():
             for n in range(3):

@@ -19,7 +19,17 @@ pytestmark = pytest.mark.network
 def serve_url() -> Iterator[str]:
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lambent", "serve", "tests.aws.apps:app", "--name", "calc", "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "lambent",
+            "serve",
+            "tests.aws.apps:app",
+            "--name",
+            "calc",
+            "--port",
+            "0",
+        ],
         stderr=subprocess.PIPE,
         text=True,
         env=env,

@@ -201,16 +201,17 @@ class SQSPoller:
         pending = dict(handles)
         try:
             async with anyio.create_task_group() as tg:
+                # the heartbeat keeps the batch hidden until its successes are deleted
                 tg.start_soon(self._heartbeat, handles)
                 invocation = await self.rt.invoke(self.source, event)
+                failed = failed_ids(invocation, list(handles))
+                stats.failed += len(failed)
+                stats.succeeded += len(handles) - len(failed)
+                done = [(i, h) for i, h in handles.items() if i not in failed]
+                with anyio.CancelScope(shield=True), anyio.move_on_after(30):
+                    await self._delete(done)
+                    pending = {}
                 tg.cancel_scope.cancel()
-            failed = failed_ids(invocation, list(handles))
-            stats.failed += len(failed)
-            stats.succeeded += len(handles) - len(failed)
-            done = [(i, h) for i, h in handles.items() if i not in failed]
-            with anyio.CancelScope(shield=True), anyio.move_on_after(30):
-                await self._delete(done)
-                pending = {}
         except anyio.get_cancelled_exc_class():
             if pending:  # forced shutdown: let another consumer have them now
                 with anyio.CancelScope(shield=True), anyio.move_on_after(5):
@@ -219,7 +220,7 @@ class SQSPoller:
             raise
 
     async def _heartbeat(self, handles: dict[str, str]) -> None:
-        interval = max(0.5, self.visibility / 2)
+        interval = max(0.3, self.visibility / 3)
         while True:
             await anyio.sleep(interval)
             await self._visibility(list(handles.items()), self.visibility)

@@ -1,0 +1,148 @@
+"""SQS through ``lambent.poll`` against moto: partial batches, DLQ redrive, FIFO order."""
+
+from __future__ import annotations
+
+import collections
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lambent.poll import PollOptions, run
+from tests.poll._helpers import client, drain, make_queue, poll_process, read_log, send_jobs
+from tests.poll.apps.recorder import app
+
+pytestmark = pytest.mark.network
+
+#: a quick profile: 1 s long polls, stop 3 s after the last record
+QUICK = {"wait_time": 1, "idle_exit": 3.0}
+
+
+def jobs(count: int) -> list[dict[str, Any]]:
+    """5% failing permanently, 5% failing once, the rest fine."""
+    return [
+        {"id": n, "mode": "fail" if n % 20 == 0 else "once" if n % 20 == 1 else "ok"}
+        for n in range(count)
+    ]
+
+
+def check_outcome(
+    log: list[dict[str, Any]],
+    dead: list[dict[str, Any]],
+    left: list[dict[str, Any]],
+    count: int,
+    receives: int,
+) -> None:
+    ok = collections.Counter(e["id"] for e in log if e["event"] == "ok")
+    failed = collections.Counter(e["id"] for e in log if e["event"] == "failed")
+    permanent = {n for n in range(count) if n % 20 == 0}
+    once = {n for n in range(count) if n % 20 == 1}
+    # every transient and every fine message processed successfully exactly once
+    assert {n: c for n, c in ok.items() if c != 1} == {}
+    assert set(ok) == set(range(count)) - permanent
+    assert all(failed[n] == 1 for n in once)
+    # every permanent one failed on each of its receives, then went to the DLQ
+    assert sorted(j["id"] for j in dead) == sorted(permanent)
+    assert all(failed[n] == receives for n in permanent)
+    # none lost, none left behind
+    assert left == []
+
+
+def test_partial_batches_delete_only_successes(
+    moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import anyio
+
+    log = tmp_path / "log.jsonl"
+    monkeypatch.setenv("POLL_LOG", str(log))
+    sqs = client("sqs", moto_url)
+    url, dlq = make_queue(sqs, "small")
+    send_jobs(sqs, url, jobs(200))
+    options = PollOptions(endpoint_url=moto_url, **QUICK)
+    report = anyio.run(lambda: run(app, url, options=options, signals=False))
+    check_outcome(read_log(log), drain(sqs, dlq), drain(sqs, url), 200, receives=3)
+    (stats,) = report.stats.values()
+    assert stats.failed == 10 + 30 and stats.succeeded == 190
+
+
+@pytest.mark.slow
+def test_two_thousand_messages_in_process(
+    moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import anyio
+
+    log = tmp_path / "log.jsonl"
+    monkeypatch.setenv("POLL_LOG", str(log))
+    sqs = client("sqs", moto_url)
+    url, dlq = make_queue(sqs, "big")
+    send_jobs(sqs, url, jobs(2000))
+    options = PollOptions(endpoint_url=moto_url, concurrency=8, pollers=4, **QUICK)
+    anyio.run(lambda: run(app, url, options=options, signals=False))
+    check_outcome(read_log(log), drain(sqs, dlq), drain(sqs, url), 2000, receives=3)
+
+
+@pytest.mark.slow
+def test_two_thousand_messages_two_poll_processes(moto_url: str, tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    sqs = client("sqs", moto_url)
+    url, dlq = make_queue(sqs, "shared")
+    send_jobs(sqs, url, jobs(2000))
+    procs = [
+        poll_process(moto_url, [url], log, "--wait-time", "1", "--idle-exit", "3", "--pollers", "3")
+        for _ in range(2)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err[-2000:]
+    entries = read_log(log)
+    check_outcome(entries, drain(sqs, dlq), drain(sqs, url), 2000, receives=3)
+
+
+def test_fifo_groups_stay_in_order_across_failures(
+    moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import anyio
+
+    log = tmp_path / "log.jsonl"
+    monkeypatch.setenv("POLL_LOG", str(log))
+    sqs = client("sqs", moto_url)
+    url, dlq = make_queue(sqs, "ordered", fifo=True, visibility=2, max_receives=5)
+    batch = [
+        {"id": n, "group": f"g{n % 6}", "mode": "once" if n % 7 == 3 else "ok"} for n in range(120)
+    ]
+    send_jobs(sqs, url, batch, fifo=True)
+    options = PollOptions(endpoint_url=moto_url, pollers=3, **QUICK)
+    anyio.run(lambda: run(app, url, options=options, signals=False))
+    done = [e for e in read_log(log) if e["event"] == "ok"]
+    by_group: dict[str, list[int]] = collections.defaultdict(list)
+    for entry in done:
+        by_group[entry["group"]].append(entry["id"])
+    for group, ids in by_group.items():
+        expected = [j["id"] for j in batch if j["group"] == group]
+        assert ids == expected, group
+    assert drain(sqs, dlq) == [] and drain(sqs, url) == []
+
+
+def test_a_slow_batch_keeps_its_messages_hidden(
+    moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Visibility timeout 1 s, a batch that takes 3 s: extended, so never received twice."""
+    import anyio
+
+    from lambent import App
+
+    slow = App("slow")
+    seen: list[str] = []
+
+    @slow.sqs()
+    async def handle(body: str) -> None:
+        seen.append(body)
+        await anyio.sleep(3)
+
+    sqs = client("sqs", moto_url)
+    url, _ = make_queue(sqs, "slow")
+    send_jobs(sqs, url, [{"id": n} for n in range(5)])
+    options = PollOptions(endpoint_url=moto_url, pollers=2, wait_time=1, idle_exit=2.5)
+    anyio.run(lambda: run(slow, url, options=options, signals=False))
+    assert sorted(seen) == sorted(f'{{"id": {n}}}' for n in range(5))
+    assert drain(sqs, url) == []
