@@ -22,6 +22,8 @@ from lambent.poll._options import PollOptions, Source
 class Shard:
     id: str
     parents: tuple[str, ...] = ()
+    #: a closed shard's last sequence number (no record is added after it)
+    end: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +73,8 @@ class KinesisReader:
             got = await self.retry.call(self.client.list_shards, **kwargs)
             for s in got.get("Shards", []):
                 parents = (s.get("ParentShardId"), s.get("AdjacentParentShardId"))
-                out.append(Shard(s["ShardId"], tuple(p for p in parents if p)))
+                end = s.get("SequenceNumberRange", {}).get("EndingSequenceNumber")
+                out.append(Shard(s["ShardId"], tuple(p for p in parents if p), end))
             token = got.get("NextToken")
             if not token:
                 return out
@@ -148,7 +151,8 @@ class DynamoDBReader:
             desc = got["StreamDescription"]
             for s in desc.get("Shards", []):
                 parent = s.get("ParentShardId")
-                out.append(Shard(s["ShardId"], (parent,) if parent else ()))
+                end = s.get("SequenceNumberRange", {}).get("EndingSequenceNumber")
+                out.append(Shard(s["ShardId"], (parent,) if parent else (), end))
             last = desc.get("LastEvaluatedShardId")
             if not last:
                 return out

@@ -121,10 +121,10 @@ class StreamPoller:
         rt = self.rt
         for parent in shard.parents:
             event = self.finished.get(parent)
-            if event is not None:
-                await rt.until_stopped(event.wait)
-        if rt.stopping.is_set():
-            return
+            while event is not None and not event.is_set():
+                if rt.stopping.is_set() or rt.idle(self.stats):
+                    return
+                await rt.sleep(0.2)
         key = self._key(shard.id)
         saved = await self.checkpoints.get(key)
         if saved is not None and saved.ended:
@@ -137,11 +137,11 @@ class StreamPoller:
         window = _Window(rt.options.tumbling_window)
         while not rt.stopping.is_set():
             got: Page | None = None
-            if iterator is not None and len(pending) < self.batch_size:
+            # a window looks one batch ahead, to know which invocation is its last
+            room = self.batch_size * (2 if window.seconds else 1) - len(pending)
+            if iterator is not None and room > 0:
                 got = await rt.until_stopped(
-                    functools.partial(
-                        self._read, shard.id, iterator, self.batch_size - len(pending)
-                    )
+                    functools.partial(self._read, shard.id, iterator, min(room, self.batch_size))
                 )
                 if got is None:
                     break
@@ -153,11 +153,16 @@ class StreamPoller:
                     last_read = self.reader.sequence(got.records[-1])
                     self.stats.last_record_at = time.monotonic()
                     self.stats.lag_ms = got.lag_ms or self.stats.lag_ms
-            ended = iterator is None
-            batch = self._ready(pending, first_at, ended, window)
+            caught_up = iterator is None or (got is not None and not got.records)
+            # a closed shard read to its end (some endpoints, moto among them, never
+            # answer a null iterator for it)
+            ended = iterator is None or (
+                shard.end is not None and caught_up and got is not None and got.lag_ms == 0
+            )
+            batch = self._ready(pending, first_at, ended, caught_up, window)
             if batch:
                 pending = pending[len(batch) :]
-                await self._run_batch(shard.id, batch, window, ended and not pending)
+                await self._run_batch(shard.id, batch, window)
                 first_at = time.monotonic()
                 continue
             if ended and not pending:
@@ -180,23 +185,26 @@ class StreamPoller:
             return await self.reader.read(shard, fresh, limit)
 
     def _ready(
-        self, pending: list[Record], first_at: float, ended: bool, window: _Window
+        self,
+        pending: list[Record],
+        first_at: float,
+        ended: bool,
+        caught_up: bool,
+        window: _Window,
     ) -> list[Record]:
         """The next batch to invoke, or ``[]`` to read (or wait) more."""
         if not pending:
             return []
         opts = self.rt.options
         if window.seconds:
-            return window.ready(pending, self.batch_size, ended, self.reader.arrival)
+            return window.ready(pending, self.batch_size, ended, caught_up, self.reader.arrival)
         full = len(pending) >= self.batch_size
         waited = time.monotonic() - first_at >= opts.window
         return pending[: self.batch_size] if full or waited or ended else []
 
-    async def _run_batch(
-        self, shard: str, batch: list[Record], window: _Window, last: bool
-    ) -> None:
+    async def _run_batch(self, shard: str, batch: list[Record], window: _Window) -> None:
         async with self.rt.slots:
-            extra = window.fields(batch, self.reader.arrival, shard, self.source.arn, last)
+            extra = window.fields(batch, self.reader.arrival, shard, self.source.arn)
             await self._process(shard, batch, extra)
             if extra is not None:
                 window.done(extra)
@@ -294,18 +302,29 @@ class _Window:
         self.seconds = seconds
         self.start: float | None = None
         self.state: dict[str, Any] = {}
+        #: whether the batch :meth:`ready` returned last is its window's last
+        self.final = False
 
     def _start_of(self, arrival: float) -> float:
         return math.floor(arrival / self.seconds) * self.seconds
 
     def ready(
-        self, pending: list[Record], size: int, ended: bool, arrival: Callable[[Record], float]
+        self,
+        pending: list[Record],
+        size: int,
+        ended: bool,
+        caught_up: bool,
+        arrival: Callable[[Record], float],
     ) -> list[Record]:
+        """A full batch of the oldest window, or all its records once the window is over
+        (then it is the window's final invocation)."""
         start = self._start_of(arrival(pending[0]))
         same = 0
         while same < len(pending) and self._start_of(arrival(pending[same])) == start:
             same += 1
-        closed = ended or same < len(pending) or time.time() >= start + self.seconds
+        over = caught_up and time.time() >= start + self.seconds
+        closed = ended or same < len(pending) or over
+        self.final = closed and same <= size
         if same > size:
             return pending[:size]
         return pending[:same] if closed else []
@@ -316,20 +335,18 @@ class _Window:
         arrival: Callable[[Record], float],
         shard: str,
         arn: str,
-        ended: bool,
     ) -> dict[str, Any] | None:
         if not self.seconds:
             return None
         start = self._start_of(arrival(batch[0]))
         if start != self.start:
             self.start, self.state = start, {}
-        final = ended or time.time() >= start + self.seconds
         return {
             "window": {"start": _iso(start), "end": _iso(start + self.seconds)},
             "state": dict(self.state),
             "shardId": shard,
             "eventSourceARN": arn,
-            "isFinalInvokeForWindow": final,
+            "isFinalInvokeForWindow": self.final,
             "isWindowTerminatedEarly": False,
         }
 

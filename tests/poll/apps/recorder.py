@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import Any
 
 import msgspec
@@ -54,18 +55,25 @@ async def on_message(job: Job, message: SQSMessage) -> None:
 class Reading(msgspec.Struct):
     key: str
     n: int
-    fail: bool = False
+    #: "once": fails on its first delivery (remembered in $POLL_STATE_DIR); "always"
+    fail: str = ""
 
 
 @app.kinesis()
 def on_reading(reading: Reading, record: KinesisRecord) -> None:
     seq = record.kinesis.sequence_number
-    if reading.fail and os.environ.get("POLL_FAIL_ONCE_DIR"):
-        marker = os.path.join(os.environ["POLL_FAIL_ONCE_DIR"], seq)
-        if not os.path.exists(marker):
+    delay = float(os.environ.get("POLL_SLEEP", "0"))
+    if delay:
+        time.sleep(delay)
+    first = False
+    if reading.fail == "once":
+        marker = os.path.join(os.environ["POLL_STATE_DIR"], seq)
+        first = not os.path.exists(marker)
+        if first:
             open(marker, "w").close()
-            log({"event": "failed", "key": reading.key, "n": reading.n, "seq": seq})
-            raise RuntimeError(f"reading {reading.key}/{reading.n} fails once")
+    if reading.fail == "always" or first:
+        log({"event": "failed", "key": reading.key, "n": reading.n, "seq": seq})
+        raise RuntimeError(f"reading {reading.key}/{reading.n} fails ({reading.fail})")
     log({"event": "ok", "key": reading.key, "n": reading.n, "seq": seq})
 
 
