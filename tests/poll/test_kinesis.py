@@ -161,7 +161,8 @@ def test_bisect_isolates_a_bad_record_and_sends_it_to_the_destination(
     }
     assert info["startSequenceNumber"] == info["endSequenceNumber"] == bad_seq
     assert info["batchSize"] == 1 and info["streamArn"] == arn
-    assert list(report.stats.values())[0].discarded == 1
+    (stats,) = report.stats.values()
+    assert stats.discarded == 1
 
 
 def test_tumbling_windows_carry_state_to_the_final_invocation(moto_url: str) -> None:
