@@ -46,8 +46,9 @@ TRANSIENT_CODES = frozenset(
 def is_transient(exc: BaseException) -> bool:
     """An outage (no connection, a timeout, a 5xx) or throttling."""
     from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
 
-    if isinstance(exc, HTTPClientError | OSError | TimeoutError):
+    if isinstance(exc, HTTPClientError | BotoConnectionError | OSError | TimeoutError):
         return True
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
@@ -63,8 +64,11 @@ def is_transient(exc: BaseException) -> bool:
 class Retrier:
     """Calls that wait out outages of one endpoint; logs each outage once."""
 
-    def __init__(self, what: str, log: Logger, *, base: float, cap: float) -> None:
+    def __init__(
+        self, what: str, log: Logger, *, base: float, cap: float, on_outage: Callable[[], None]
+    ) -> None:
         self.what = what
+        self.on_outage = on_outage
         self.log = log
         self.base = base
         self.cap = cap
@@ -85,6 +89,7 @@ class Retrier:
                 if self.down_since is None:
                     self.down_since = time.monotonic()
                     self.outages += 1
+                    self.on_outage()
                     self.log.warning(
                         "endpoint unavailable or throttling; retrying with backoff",
                         source=self.what,

@@ -48,6 +48,7 @@ class Stats:
             "failures": self.failed,
             "discarded": self.discarded,
             "lag_ms": self.lag_ms,
+            "outages": self.outages,
         }
 
 
@@ -77,8 +78,17 @@ class Runtime:
         return self.stats.setdefault(source.label, Stats(source.label))
 
     def retrier(self, source: Source) -> Retrier:
+        stats = self.stats_for(source)
+
+        def counted() -> None:
+            stats.outages += 1
+
         return Retrier(
-            source.label, self.log, base=self.options.retry_base, cap=self.options.retry_cap
+            source.label,
+            self.log,
+            base=self.options.retry_base,
+            cap=self.options.retry_cap,
+            on_outage=counted,
         )
 
     async def client(self, service: str, region: str) -> Any:

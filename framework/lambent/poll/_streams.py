@@ -112,7 +112,7 @@ class StreamPoller:
                     break
                 if rt.idle(self.stats) and rt.options.idle_exit is not None:
                     break
-                await rt.sleep(rt.options.shard_refresh)
+                await rt.sleep(min(rt.options.shard_refresh, rt.options.idle_exit or math.inf))
 
     def _key(self, shard: str) -> str:
         return f"{self.source.arn}#{shard}"

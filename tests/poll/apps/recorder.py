@@ -84,12 +84,12 @@ async def on_insert(record: DynamoDBRecord) -> None:
 
 @app.dynamodb(events=["MODIFY"])
 async def on_modify(record: DynamoDBRecord) -> None:
-    log({"event": "MODIFY", "old": record.old_image, "new": record.new_image})
+    log({"event": "MODIFY", "keys": record.keys, "old": record.old_image, "new": record.new_image})
 
 
 @app.dynamodb(events=["REMOVE"])
 async def on_remove(record: DynamoDBRecord) -> None:
-    log({"event": "REMOVE", "old": record.old_image})
+    log({"event": "REMOVE", "keys": record.keys, "old": record.old_image})
 
 
 empty = App("empty")
