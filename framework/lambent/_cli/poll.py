@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         options = _options(args)
         report = anyio.run(lambda: poll.run(app, *args.sources, options=options))
     except (LambentError, ImportError) as exc:
-        sys.stderr.write(f"lambent poll: {exc}\n")
+        sys.stderr.write("lambent poll: " + " ".join(str(exc).split()) + "\n")
         return 2
     del report
     return 0
