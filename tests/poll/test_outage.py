@@ -26,7 +26,7 @@ def test_an_outage_mid_batch_loses_nothing(
     log = tmp_path / "log.jsonl"
     monkeypatch.setenv("POLL_LOG", str(log))
     sqs = client("sqs", moto_url)
-    url, dlq = make_queue(sqs, "outage", visibility=6)
+    url, dlq = make_queue(sqs, "outage", visibility=4)
     send_jobs(sqs, url, [{"id": n} for n in range(300)])
     proxy = Proxy(int(moto_url.rsplit(":", 1)[1]))
     proxy.up()
@@ -35,13 +35,19 @@ def test_an_outage_mid_batch_loses_nothing(
         while len(read_log(log)) < 30:
             time.sleep(0.01)
         proxy.down()
-        time.sleep(2.0)
+        time.sleep(1.5)
         proxy.up()
 
     cutter = threading.Thread(target=outage)
     cutter.start()
     options = PollOptions(
-        endpoint_url=proxy.url, wait_time=1, idle_exit=3.0, retry_base=0.05, retry_cap=0.5
+        # a receive whose answer the outage cut leaves its messages hidden for the
+        # visibility timeout: wait longer than that before calling the queue idle
+        endpoint_url=proxy.url,
+        wait_time=1,
+        idle_exit=5.0,
+        retry_base=0.05,
+        retry_cap=0.5,
     )
     with structlog.testing.capture_logs() as logs:
         report = anyio.run(lambda: run(app, url, options=options, signals=False))

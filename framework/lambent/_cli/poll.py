@@ -84,6 +84,13 @@ def _options(args: argparse.Namespace) -> Any:
     )
 
 
+async def _run(poll: Any, app: Any, sources: list[str], options: Any) -> Any:
+    from lambent import aws
+
+    async with aws.clients():  # the app's warm clients, closed at shutdown
+        return await poll.run(app, *sources, options=options)
+
+
 def run(args: argparse.Namespace) -> int:
     import anyio
 
@@ -98,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         app = load_object(args.app)
         options = _options(args)
-        report = anyio.run(lambda: poll.run(app, *args.sources, options=options))
+        report = anyio.run(_run, poll, app, args.sources, options)
     except (LambentError, ImportError) as exc:
         sys.stderr.write("lambent poll: " + " ".join(str(exc).split()) + "\n")
         return 2

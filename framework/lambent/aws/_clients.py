@@ -74,7 +74,6 @@ class ClientPool:
         self._clients: dict[Settings, Any] = {}
         self._stack = contextlib.AsyncExitStack()
         self._lock = asyncio.Lock()
-        self._session: Any = None
 
     async def get(self, key: Settings) -> Any:
         client = self._clients.get(key)
@@ -83,9 +82,7 @@ class ClientPool:
         async with self._lock:
             client = self._clients.get(key)
             if client is None:
-                if self._session is None:
-                    self._session = _session()
-                maker = self._session.create_client(
+                maker = _session().create_client(
                     key.service,
                     region_name=key.region,
                     endpoint_url=key.endpoint_url,

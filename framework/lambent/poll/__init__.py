@@ -121,30 +121,44 @@ async def run(
         )
     for source in parsed:
         check_routes(app, source)
-    from lambent import aws
-
     log = get_logger("lambent.poll")
     rt = Runtime(app, opts, log)
     stopped_by = ["idle"]
-    async with aws.clients(), app.running():
-        pollers = [await _poller(rt, s) for s in parsed]
-        for poller in pollers:
-            await poller.prepare()
-        log.info("polling", sources=[s.label for s in parsed], concurrency=opts.concurrency)
-        async with anyio.create_task_group() as outer:
-            outer.start_soon(_progress, rt)
-            if signals:
-                outer.start_soon(_signals, rt, stopped_by)
-            if stop is not None:
-                outer.start_soon(_external, rt, stop, stopped_by)
-            async with anyio.create_task_group() as work:
-                outer.start_soon(_grace, rt, work.cancel_scope)
-                for poller in pollers:
-                    work.start_soon(poller.run, work)
-            outer.cancel_scope.cancel()
+    try:
+        async with app.running():
+            await _poll(rt, parsed, stopped_by, stop=stop, signals=signals)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await rt.aclose()
     for stats in rt.stats.values():
         log.info("stopped", **stats.line())
     return PollReport(dict(rt.stats), stopped_by[0])
+
+
+async def _poll(
+    rt: Runtime,
+    parsed: list[Source],
+    stopped_by: list[str],
+    *,
+    stop: anyio.Event | None,
+    signals: bool,
+) -> None:
+    opts, log = rt.options, rt.log
+    pollers = [await _poller(rt, s) for s in parsed]
+    for poller in pollers:
+        await poller.prepare()
+    log.info("polling", sources=[s.label for s in parsed], concurrency=opts.concurrency)
+    async with anyio.create_task_group() as outer:
+        outer.start_soon(_progress, rt)
+        if signals:
+            outer.start_soon(_signals, rt, stopped_by)
+        if stop is not None:
+            outer.start_soon(_external, rt, stop, stopped_by)
+        async with anyio.create_task_group() as work:
+            outer.start_soon(_grace, rt, work.cancel_scope)
+            for poller in pollers:
+                work.start_soon(poller.run, work)
+        outer.cancel_scope.cancel()
 
 
 def _default_region() -> str:

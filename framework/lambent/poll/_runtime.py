@@ -73,6 +73,7 @@ class Runtime:
         self.forced = anyio.Event()
         self.stats: dict[str, Stats] = {}
         self._config: Any = None
+        self._pool: Any = None
 
     def stats_for(self, source: Source) -> Stats:
         return self.stats.setdefault(source.label, Stats(source.label))
@@ -92,10 +93,14 @@ class Runtime:
         )
 
     async def client(self, service: str, region: str) -> Any:
-        """The warm client of ``service`` (botocore's own retries off: ours log outages)."""
-        from lambent import aws
+        """The poller's own client of ``service`` (botocore's retries off: ours log outages).
 
-        if self._config is None:
+        Kept apart from the app's warm clients (:mod:`lambent.aws`), closed by :meth:`aclose`.
+        """
+        from lambent.aws._clients import ClientPool, settings
+
+        if self._pool is None:
+            self._pool = ClientPool()
             from botocore.config import Config
 
             self._config = Config(
@@ -104,9 +109,15 @@ class Runtime:
                 read_timeout=self.options.wait_time + 15,
                 max_pool_connections=self.options.concurrency * 2 + 10,
             )
-        return await aws.client(
+        key = settings(
             service, region=region, endpoint_url=self.options.endpoint_url, config=self._config
         )
+        return await self._pool.get(key)
+
+    async def aclose(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.aclose()
 
     def context(self, source: Source) -> Any:
         from lambent.testing import FakeContext

@@ -7,8 +7,9 @@ nothing failed -> every message is deleted; ``batchItemFailures`` -> only the ot
 are deleted; an exception or an invalid answer -> none is. Failed messages are left
 to become visible again when their visibility timeout ends, and the queue's redrive
 policy moves them to its DLQ after ``maxReceiveCount`` receives: SQS does that, not
-the poller. While a batch runs its messages' visibility is extended. At a forced
-shutdown the messages of unfinished batches are made visible again at once.
+the poller. While a batch runs its messages' visibility is extended. At shutdown a
+receive in flight is let finish (at most ``wait_time``) and what it brings is made
+visible again at once, as are the messages of batches cancelled when ``grace`` ends.
 
 FIFO queues need nothing special here: SQS hands out no message of a group while an
 earlier one is in flight, so any number of pollers keep each group in order.
@@ -146,8 +147,15 @@ class SQSPoller:
             await rt.slots.acquire()
             handed_over = False
             try:
-                messages = await rt.until_stopped(self._receive)
-                if messages:
+                # a receive is not cut off at shutdown: its messages would stay hidden
+                # for a whole visibility timeout; what it brings then is released
+                messages = await self._receive()
+                if messages and rt.stopping.is_set():
+                    await self._visibility(
+                        [(m["MessageId"], m["ReceiptHandle"]) for m in messages], 0
+                    )
+                    self.stats.released += len(messages)
+                elif messages:
                     work.start_soon(self._batch, messages)
                     handed_over = True
             finally:
@@ -176,7 +184,7 @@ class SQSPoller:
         if not messages or window <= 0:
             return messages
         deadline = time.monotonic() + window
-        while len(messages) < size:
+        while len(messages) < size and not self.rt.stopping.is_set():
             left = deadline - time.monotonic()
             if left <= 0:
                 break
