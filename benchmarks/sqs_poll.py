@@ -15,37 +15,17 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from benchmarks._measure import VS_FLOOR, Config, Row, Samples, Target, progress
 
-ROOT = Path(__file__).resolve().parent.parent
 POLLERS = 2
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
-
-
-def _moto() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.aws.moto_launcher"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **AWS_ENV},
-    )
-    assert proc.stdout is not None
-    url = proc.stdout.readline().strip()
-    if not url.startswith("http://"):
-        proc.kill()
-        raise RuntimeError("the moto launcher did not start")
-    return proc, url
 
 
 async def _fill(sqs: Any, url: str, n: int) -> None:
@@ -150,7 +130,9 @@ def run(cfg: Config) -> list[Row]:
     progress(f"{scenario}: {n:,} messages on moto, no-op handler, {rounds} rounds")
     for key, value in AWS_ENV.items():  # moto takes any credentials; real ones stay
         os.environ.setdefault(key, value)
-    proc, endpoint = _moto()
+    from tests.aws.moto_launcher import start
+
+    proc, endpoint = start(AWS_ENV)
     try:
         samples = anyio.run(_measure, endpoint, n, rounds)
     finally:

@@ -3,9 +3,7 @@ launcher that fixes moto's SQS faults (see ``moto_launcher``)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -19,18 +17,9 @@ AWS_ENV = {
 
 def start_moto() -> tuple[subprocess.Popen[str], str]:
     """A launcher subprocess and its endpoint URL."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.aws.moto_launcher"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **AWS_ENV},
-    )
-    assert proc.stdout is not None
-    url = proc.stdout.readline().strip()
-    if not url.startswith("http://127.0.0.1:"):
-        proc.kill()
-        raise RuntimeError(f"moto launcher did not start: {url!r}")
-    return proc, url
+    from tests.aws.moto_launcher import start
+
+    return start(AWS_ENV)
 
 
 @pytest.fixture(scope="session")

@@ -25,10 +25,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
+import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import moto.sqs.models as sqs_models
@@ -94,6 +97,23 @@ def patch() -> None:
                 return __original(self, *args, **kwargs)
 
         setattr(backend, name, locked)
+
+
+def start(env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    """This launcher in a subprocess on 127.0.0.1 (a port from the OS): it and its URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.aws.moto_launcher"],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    assert proc.stdout is not None
+    url = proc.stdout.readline().strip()
+    if not url.startswith("http://127.0.0.1:"):
+        proc.kill()
+        raise RuntimeError(f"the moto launcher did not start: {url!r}")
+    return proc, url
 
 
 def main() -> None:

@@ -80,15 +80,10 @@ def test_an_app_that_does_not_exist(queue: str) -> None:
 @pytest.fixture(scope="module")
 def iam_moto() -> Iterator[str]:
     """A second moto that checks IAM (after the first three calls, which set it up)."""
-    env = {**os.environ, **AWS_ENV, "INITIAL_NO_AUTH_ACTION_COUNT": "3"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.aws.moto_launcher"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    assert proc.stdout is not None
-    yield proc.stdout.readline().strip()
+    from tests.aws.moto_launcher import start
+
+    proc, url = start({**AWS_ENV, "INITIAL_NO_AUTH_ACTION_COUNT": "3"})
+    yield url
     proc.terminate()
     proc.wait(timeout=10)
 

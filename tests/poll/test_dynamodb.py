@@ -27,11 +27,8 @@ def make_table(dynamodb: Any, name: str) -> str:
     return str(got["TableDescription"]["LatestStreamArn"])
 
 
-def test_changes_reach_their_routes_and_a_second_run_resumes(
-    moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    log = tmp_path / "log.jsonl"
-    monkeypatch.setenv("POLL_LOG", str(log))
+def test_changes_reach_their_routes_and_a_second_run_resumes(moto_url: str, poll_log: Path) -> None:
+    log = poll_log
     dynamodb = client("dynamodb", moto_url)
     arn = make_table(dynamodb, "things")
     dynamodb.put_item(TableName="things", Item={"id": {"S": "a"}, "qty": {"N": "1"}})

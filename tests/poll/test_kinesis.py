@@ -64,16 +64,6 @@ def check_order(log: list[dict[str, Any]], expected: list[dict[str, Any]]) -> No
         assert ns == sorted(ns), key
 
 
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    log = tmp_path / "log.jsonl"
-    state = tmp_path / "state"
-    state.mkdir()
-    monkeypatch.setenv("POLL_LOG", str(log))
-    monkeypatch.setenv("POLL_STATE_DIR", str(state))
-    return log
-
-
 def options(url: str, **more: Any) -> PollOptions:
     base: dict[str, Any] = dict(
         endpoint_url=url, starting_position="TRIM_HORIZON", idle_exit=2.0, poll_interval=0.2,
@@ -83,7 +73,7 @@ def options(url: str, **more: Any) -> PollOptions:
 
 
 def test_two_shards_twenty_keys_with_failures_keep_per_key_order(
-    moto_url: str, env: Path, tmp_path: Path
+    moto_url: str, poll_log: Path, tmp_path: Path
 ) -> None:
     kinesis = client("kinesis", moto_url)
     arn = make_stream(kinesis, "readings")
@@ -93,7 +83,7 @@ def test_two_shards_twenty_keys_with_failures_keep_per_key_order(
     report = anyio.run(
         lambda: run(app, arn, options=options(moto_url, checkpoint=str(checkpoint)), signals=False)
     )
-    log = read_log(env)
+    log = read_log(poll_log)
     check_order(log, data)
     assert sum(1 for e in log if e["event"] == "failed") == 40
     saved = json.loads(checkpoint.read_text())
@@ -102,8 +92,9 @@ def test_two_shards_twenty_keys_with_failures_keep_per_key_order(
     assert stats.discarded == 0
 
 
+@pytest.mark.slow
 def test_sigterm_then_restart_from_the_checkpoint_skips_nothing(
-    moto_url: str, env: Path, tmp_path: Path
+    moto_url: str, poll_log: Path, tmp_path: Path
 ) -> None:
     kinesis = client("kinesis", moto_url)
     arn = make_stream(kinesis, "restart")
@@ -116,25 +107,25 @@ def test_sigterm_then_restart_from_the_checkpoint_skips_nothing(
 
     os.environ["POLL_SLEEP"] = "0.01"
     try:
-        first = poll_process(moto_url, [arn], env, *common)
+        first = poll_process(moto_url, [arn], poll_log, *common)
         deadline = time.monotonic() + 30
-        while len(read_log(env)) < 40 and time.monotonic() < deadline:
+        while len(read_log(poll_log)) < 40 and time.monotonic() < deadline:
             time.sleep(0.05)
         first.send_signal(signal.SIGTERM)
         _, err = first.communicate(timeout=30)
         assert first.returncode == 0, err[-2000:]
-        done_before = {e["n"] for e in read_log(env) if e["event"] == "ok"}
+        done_before = {e["n"] for e in read_log(poll_log) if e["event"] == "ok"}
         assert 0 < len(done_before) < len(data)  # stopped mid-stream
-        second = poll_process(moto_url, [arn], env, *common, "--idle-exit", "2")
+        second = poll_process(moto_url, [arn], poll_log, *common, "--idle-exit", "2")
         _, err = second.communicate(timeout=60)
         assert second.returncode == 0, err[-2000:]
     finally:
         del os.environ["POLL_SLEEP"]
-    check_order(read_log(env), data)
+    check_order(read_log(poll_log), data)
 
 
 def test_bisect_isolates_a_bad_record_and_sends_it_to_the_destination(
-    moto_url: str, env: Path
+    moto_url: str, poll_log: Path
 ) -> None:
     kinesis, sqs = client("kinesis", moto_url), client("sqs", moto_url)
     arn = make_stream(kinesis, "poison", shards=1)
@@ -147,10 +138,10 @@ def test_bisect_isolates_a_bad_record_and_sends_it_to_the_destination(
     put(kinesis, "poison", data)
     opts = options(moto_url, bisect=True, max_retries=1, on_failure=dest_arn, batch_size=16)
     report = anyio.run(lambda: run(app, arn, options=opts, signals=False))
-    ok = {e["n"] for e in read_log(env) if e["event"] == "ok"}
+    ok = {e["n"] for e in read_log(poll_log) if e["event"] == "ok"}
     assert ok == set(range(16)) - {9}
     (record,) = drain(sqs, dest)
-    bad_seq = next(e["seq"] for e in read_log(env) if e["n"] == 9)
+    bad_seq = next(e["seq"] for e in read_log(poll_log) if e["n"] == 9)
     info = record["KinesisBatchInfo"]
     assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert record["requestContext"]["approximateInvokeCount"] == 2
@@ -183,7 +174,7 @@ def test_tumbling_windows_carry_state_to_the_final_invocation(moto_url: str) -> 
     assert all(counts == sorted(counts) for counts in by_window.values())
 
 
-def test_after_a_split_children_follow_their_parent(moto_url: str, env: Path) -> None:
+def test_after_a_split_children_follow_their_parent(moto_url: str, poll_log: Path) -> None:
     kinesis = client("kinesis", moto_url)
     arn = make_stream(kinesis, "splitting", shards=1)
     before = readings(60, keys=6)
@@ -198,4 +189,4 @@ def test_after_a_split_children_follow_their_parent(moto_url: str, env: Path) ->
     after = readings(60, keys=6, start=60)
     put(kinesis, "splitting", after)
     anyio.run(lambda: run(app, arn, options=options(moto_url), signals=False))
-    check_order(read_log(env), before + after)
+    check_order(read_log(poll_log), before + after)

@@ -20,11 +20,9 @@ from tests.poll.apps.recorder import app
 pytestmark = pytest.mark.network
 
 
-def test_an_outage_mid_batch_loses_nothing(
-    moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    log = tmp_path / "log.jsonl"
-    monkeypatch.setenv("POLL_LOG", str(log))
+@pytest.mark.slow
+def test_an_outage_mid_batch_loses_nothing(moto_url: str, poll_log: Path) -> None:
+    log = poll_log
     sqs = client("sqs", moto_url)
     url, dlq = make_queue(sqs, "outage", visibility=4)
     send_jobs(sqs, url, [{"id": n} for n in range(300)])

@@ -48,13 +48,10 @@ def check_outcome(
     assert left == []
 
 
-def test_partial_batches_delete_only_successes(
-    moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_partial_batches_delete_only_successes(moto_url: str, poll_log: Path) -> None:
     import anyio
 
-    log = tmp_path / "log.jsonl"
-    monkeypatch.setenv("POLL_LOG", str(log))
+    log = poll_log
     sqs = client("sqs", moto_url)
     url, dlq = make_queue(sqs, "small")
     send_jobs(sqs, url, jobs(200))
@@ -66,17 +63,17 @@ def test_partial_batches_delete_only_successes(
 
 
 @pytest.mark.slow
-def test_two_thousand_messages_in_process(
-    moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_two_thousand_messages_in_process(moto_url: str, poll_log: Path) -> None:
     import anyio
 
-    log = tmp_path / "log.jsonl"
-    monkeypatch.setenv("POLL_LOG", str(log))
+    log = poll_log
     sqs = client("sqs", moto_url)
-    url, dlq = make_queue(sqs, "big")
+    url, dlq = make_queue(sqs, "big", visibility=3)
     send_jobs(sqs, url, jobs(2000))
-    options = PollOptions(endpoint_url=moto_url, concurrency=8, pollers=4, **QUICK)
+    # visibility 3 s (not 1 s): room for a loaded machine; idle only after it
+    options = PollOptions(
+        endpoint_url=moto_url, concurrency=8, pollers=4, wait_time=1, idle_exit=4.5
+    )
     anyio.run(lambda: run(app, url, options=options, signals=False))
     check_outcome(read_log(log), drain(sqs, dlq), drain(sqs, url), 2000, receives=3)
 
@@ -85,10 +82,12 @@ def test_two_thousand_messages_in_process(
 def test_two_thousand_messages_two_poll_processes(moto_url: str, tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     sqs = client("sqs", moto_url)
-    url, dlq = make_queue(sqs, "shared")
+    url, dlq = make_queue(sqs, "shared", visibility=3)
     send_jobs(sqs, url, jobs(2000))
     procs = [
-        poll_process(moto_url, [url], log, "--wait-time", "1", "--idle-exit", "3", "--pollers", "3")
+        poll_process(
+            moto_url, [url], log, "--wait-time", "1", "--idle-exit", "4.5", "--pollers", "3"
+        )
         for _ in range(2)
     ]
     for proc in procs:
@@ -98,13 +97,10 @@ def test_two_thousand_messages_two_poll_processes(moto_url: str, tmp_path: Path)
     check_outcome(entries, drain(sqs, dlq), drain(sqs, url), 2000, receives=3)
 
 
-def test_fifo_groups_stay_in_order_across_failures(
-    moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_fifo_groups_stay_in_order_across_failures(moto_url: str, poll_log: Path) -> None:
     import anyio
 
-    log = tmp_path / "log.jsonl"
-    monkeypatch.setenv("POLL_LOG", str(log))
+    log = poll_log
     sqs = client("sqs", moto_url)
     url, dlq = make_queue(sqs, "ordered", fifo=True, visibility=2, max_receives=5)
     batch = [
@@ -123,9 +119,7 @@ def test_fifo_groups_stay_in_order_across_failures(
     assert drain(sqs, dlq) == [] and drain(sqs, url) == []
 
 
-def test_a_slow_batch_keeps_its_messages_hidden(
-    moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_slow_batch_keeps_its_messages_hidden(moto_url: str, poll_log: Path) -> None:
     """Visibility timeout 1 s, a batch that takes 3 s: extended, so never received twice."""
     import anyio
 

@@ -228,7 +228,7 @@ class SQSPoller:
             raise
 
     async def _heartbeat(self, handles: dict[str, str]) -> None:
-        interval = max(0.3, self.visibility / 3)
+        interval = max(0.25, self.visibility / 4)
         while True:
             await anyio.sleep(interval)
             await self._visibility(list(handles.items()), self.visibility)
