@@ -22,6 +22,7 @@ import anyio
 import anyio.abc
 
 from lambent._logging import get_logger
+from lambent.poll._errors import explain
 from lambent.poll._options import PollError, PollOptions, Source, parse_source
 from lambent.poll._runtime import Runtime, Stats
 
@@ -85,7 +86,10 @@ async def _poller(rt: Runtime, source: Source) -> _Poller:
         table = _checkpoint.DynamoDBCheckpoints(
             where.removeprefix("dynamodb://"), await rt.client("dynamodb", source.region), retry
         )
-        await table.prepare()
+        try:
+            await table.prepare()
+        except Exception as exc:
+            raise explain(exc, source, "checkpoint table for", _checkpoint.PERMISSIONS) from None
         checkpoints = table
     else:
         checkpoints = _checkpoint.FileCheckpoints(where)

@@ -18,6 +18,11 @@ from typing import Any, Protocol
 
 from lambent.poll._backoff import Retrier
 
+#: what a DynamoDB checkpoint table needs
+PERMISSIONS = (
+    "dynamodb:DescribeTable, dynamodb:GetItem, dynamodb:PutItem (dynamodb:CreateTable once)"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:

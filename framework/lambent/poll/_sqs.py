@@ -149,7 +149,12 @@ class SQSPoller:
             try:
                 # a receive is not cut off at shutdown: its messages would stay hidden
                 # for a whole visibility timeout; what it brings then is released
-                messages = await self._receive()
+                try:
+                    messages = await self._receive()
+                except Exception as exc:  # not an outage (those are retried): say, wait
+                    rt.log.error("receive failed", source=self.source.label, error=str(exc))
+                    await rt.sleep(rt.options.retry_cap)
+                    continue
                 if messages and rt.stopping.is_set():
                     await self._visibility(
                         [(m["MessageId"], m["ReceiptHandle"]) for m in messages], 0

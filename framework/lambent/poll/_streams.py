@@ -108,9 +108,7 @@ class StreamPoller:
                     if shard.id not in self.finished:
                         self.finished[shard.id] = anyio.Event()
                         shards.start_soon(self._shard, shard)
-                if rt.idle(self.stats) and all(e.is_set() for e in self.finished.values()):
-                    break
-                if rt.idle(self.stats) and rt.options.idle_exit is not None:
+                if rt.idle(self.stats):
                     break
                 await rt.sleep(min(rt.options.shard_refresh, rt.options.idle_exit or math.inf))
 
