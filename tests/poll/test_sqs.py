@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 
 from lambent.poll import PollOptions, run
 from tests.poll._helpers import client, drain, make_queue, poll_process, read_log, send_jobs
@@ -55,11 +56,17 @@ def test_partial_batches_delete_only_successes(moto_url: str, poll_log: Path) ->
     sqs = client("sqs", moto_url)
     url, dlq = make_queue(sqs, "small")
     send_jobs(sqs, url, jobs(200))
-    options = PollOptions(endpoint_url=moto_url, **QUICK)
-    report = anyio.run(lambda: run(app, url, options=options, signals=False))
+    options = PollOptions(endpoint_url=moto_url, progress_every=0.5, **QUICK)
+    with structlog.testing.capture_logs() as logs:
+        report = anyio.run(lambda: run(app, url, options=options, signals=False))
     check_outcome(read_log(log), drain(sqs, dlq), drain(sqs, url), 200, receives=3)
     (stats,) = report.stats.values()
     assert stats.failed == 10 + 30 and stats.succeeded == 190
+    # a progress line per poller while running, and a last one when it stops
+    lines = [e for e in logs if e["event"] in ("progress", "stopped") and e.get("source") == url]
+    assert len(lines) >= 2 and lines[-1]["event"] == "stopped"
+    assert {"batches", "records", "failures", "lag_ms"} <= set(lines[-1])
+    assert lines[-1]["records"] == 230 and lines[-1]["failures"] == 40
 
 
 @pytest.mark.slow

@@ -4,7 +4,7 @@ Each processed record is appended to the JSON-lines file named by ``$POLL_LOG`` 
 ``write`` per line, so several processes can share it). A message body
 ``{"id": N, "mode": M}`` says how the handler behaves: ``ok``; ``fail`` (always
 raises); ``once`` (raises on its first receive only, judged by SQS's own
-``ApproximateReceiveCount``, so it holds across processes).
+``ApproximateReceiveCount``, so it holds across processes); ``slow`` (never ends).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import os
 import time
 from typing import Any
 
+import anyio
 import msgspec
 
 from lambent import App
@@ -46,6 +47,9 @@ app = App("recorder")
 @app.sqs()
 async def on_message(job: Job, message: SQSMessage) -> None:
     count = message.attributes.receive_count
+    if job.mode == "slow":  # for shutdown tests: runs until cancelled
+        log({"event": "started", "id": job.id, "group": job.group, "receive": count})
+        await anyio.sleep(3600)
     if job.mode == "fail" or (job.mode == "once" and count == 1):
         log({"event": "failed", "id": job.id, "group": job.group, "receive": count})
         raise RuntimeError(f"job {job.id} fails ({job.mode})")
