@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import structlog
 
+from lambent import LambdaContext
 from lambent.poll import PollOptions, run
 from tests.poll._helpers import client, drain, make_queue, poll_process, read_log, send_jobs
 from tests.poll.apps.recorder import app
@@ -147,3 +148,40 @@ def test_a_slow_batch_keeps_its_messages_hidden(moto_url: str, poll_log: Path) -
     anyio.run(lambda: run(slow, url, options=options, signals=False))
     assert sorted(seen) == sorted(f'{{"id": {n}}}' for n in range(5))
     assert drain(sqs, url) == []
+
+
+def test_batches_in_flight_never_exceed_the_concurrency(moto_url: str) -> None:
+    """Four receivers, two slots: at most two batches run, and no receiver holds a third
+    batch hidden while it waits (a slot is taken before receiving)."""
+    import anyio
+
+    from lambent import App
+
+    bounded = App("bounded")
+    active: set[str] = set()
+    most = [0]
+    hidden: list[int] = []
+    sqs = client("sqs", moto_url)
+    url, _ = make_queue(sqs, "bounded", visibility=30)
+
+    @bounded.sqs()
+    async def handle(body: str, context: LambdaContext) -> None:
+        active.add(context.aws_request_id)
+        most[0] = max(most[0], len(active))
+        attrs = await anyio.to_thread.run_sync(
+            lambda: sqs.get_queue_attributes(
+                QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+            )["Attributes"]
+        )
+        hidden.append(int(attrs["ApproximateNumberOfMessagesNotVisible"]))
+        await anyio.sleep(0.2)
+        active.discard(context.aws_request_id)
+
+    send_jobs(sqs, url, [{"id": n} for n in range(60)])
+    options = PollOptions(
+        endpoint_url=moto_url, concurrency=2, pollers=4, batch_size=5, wait_time=1, idle_exit=2
+    )
+    anyio.run(lambda: run(bounded, url, options=options, signals=False))
+    assert len(hidden) == 60 and drain(sqs, url) == []
+    assert most[0] == 2  # two batches at once, never more
+    assert max(hidden) <= 2 * 5  # never more received than the slots can run

@@ -47,6 +47,7 @@ class Stats:
             "records": self.records,
             "failures": self.failed,
             "discarded": self.discarded,
+            "released": self.released,
             "lag_ms": self.lag_ms,
             "outages": self.outages,
         }
