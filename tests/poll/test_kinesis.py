@@ -190,3 +190,20 @@ def test_after_a_split_children_follow_their_parent(moto_url: str, poll_log: Pat
     put(kinesis, "splitting", after)
     anyio.run(lambda: run(app, arn, options=options(moto_url), signals=False))
     check_order(read_log(poll_log), before + after)
+
+
+def test_after_a_merge_the_child_follows_both_parents(moto_url: str, poll_log: Path) -> None:
+    kinesis = client("kinesis", moto_url)
+    arn = make_stream(kinesis, "merging", shards=2)
+    before = readings(60, keys=6)
+    put(kinesis, "merging", before)
+    first, second = kinesis.list_shards(StreamName="merging")["Shards"]
+    kinesis.merge_shards(
+        StreamName="merging",
+        ShardToMerge=first["ShardId"],
+        AdjacentShardToMerge=second["ShardId"],
+    )
+    after = readings(60, keys=6, start=60)
+    put(kinesis, "merging", after)
+    anyio.run(lambda: run(app, arn, options=options(moto_url), signals=False))
+    check_order(read_log(poll_log), before + after)

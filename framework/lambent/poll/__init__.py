@@ -56,8 +56,8 @@ def check_routes(app: Any, source: Source) -> None:
     keys: list[Any] = [source.arn]
     if source.kind == "dynamodb":
         keys = [(source.arn, name) for name in ("INSERT", "MODIFY", "REMOVE")]
-    for route in app.routes.routes(kind):
-        if any(route.matches(key) for key in keys):
+    for route in app.routes:  # the table ``lambent routes`` prints
+        if route.kind == kind and any(route.matches(key) for key in keys):
             return
     shown = {"sqs": "app.sqs", "kinesis": "app.kinesis", "dynamodb": "app.dynamodb"}[source.kind]
     raise PollError(
