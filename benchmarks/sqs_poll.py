@@ -6,7 +6,8 @@ suite's launcher, ``tests/aws/moto_launcher.py``, which fixes moto's slow SQS cl
 its non-atomic receives). The loop is what a careful user would write by hand: as many
 concurrent ``receive_message`` (10 messages, long polling) -> ``delete_message_batch``
 loops as ``lambent poll`` has pollers, on one warm client. ``lambent poll`` adds Lambda's
-event shaping, ``app.dispatch``, partial-batch accounting and visibility heartbeats.
+event shaping (it asks SQS for the attributes a Lambda record carries, which costs moto
+time), ``app.dispatch``, partial-batch accounting and visibility heartbeats.
 Rounds alternate which one goes first; the queue is refilled (untimed) before each.
 Absolute figures are moto's and this machine's, not SQS's.
 """
