@@ -10,7 +10,7 @@ import anyio
 import pytest
 
 from lambent.poll import PollOptions, run
-from tests.poll._helpers import client, read_log
+from tests.poll._helpers import client, drain, read_log
 from tests.poll.apps.recorder import app
 
 pytestmark = pytest.mark.network
@@ -57,3 +57,33 @@ def test_changes_reach_their_routes_and_a_second_run_resumes(moto_url: str, poll
     anyio.run(lambda: run(app, arn, options=options, signals=False))
     second = read_log(log)[len(first) :]
     assert [(e["event"], e["keys"]) for e in second] == [("INSERT", {"id": "c"})]
+
+
+def test_a_poison_item_goes_to_an_sns_destination(moto_url: str, poll_log: Path) -> None:
+    dynamodb, sns, sqs = (client(s, moto_url) for s in ("dynamodb", "sns", "sqs"))
+    arn = make_table(dynamodb, "poisoned")
+    topic = sns.create_topic(Name="stream-failures")["TopicArn"]
+    inbox = sqs.create_queue(QueueName="stream-failures-inbox")["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=inbox_arn["Attributes"]["QueueArn"],
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    for key, poison in (("a", False), ("b", True), ("c", False)):
+        item = {"id": {"S": key}, **({"poison": {"BOOL": True}} if poison else {})}
+        dynamodb.put_item(TableName="poisoned", Item=item)
+    options = PollOptions(
+        endpoint_url=moto_url, starting_position="TRIM_HORIZON", idle_exit=1.5,
+        poll_interval=0.2, max_retries=1, on_failure=topic, retry_base=0.05,
+    )  # fmt: skip
+    anyio.run(lambda: run(app, arn, options=options, signals=False))
+    entries = read_log(poll_log)
+    assert {e["keys"]["id"] for e in entries if e["event"] == "INSERT"} == {"a", "c"}
+    assert sum(e["event"] == "failed" for e in entries) == 2  # the first try and one retry
+    (record,) = drain(sqs, inbox)
+    info = record["DDBStreamBatchInfo"]
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert info["streamArn"] == arn and info["batchSize"] >= 1
+    assert int(info["startSequenceNumber"]) <= int(info["endSequenceNumber"])

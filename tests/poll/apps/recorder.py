@@ -83,6 +83,9 @@ def on_reading(reading: Reading, record: KinesisRecord) -> None:
 
 @app.dynamodb(events=["INSERT"])
 async def on_insert(record: DynamoDBRecord) -> None:
+    if (record.new_image or {}).get("poison"):
+        log({"event": "failed", "keys": record.keys})
+        raise RuntimeError(f"item {record.keys} is poison")
     log({"event": "INSERT", "keys": record.keys, "new": record.new_image})
 
 
