@@ -94,7 +94,7 @@ async def _run(poll: Any, app: Any, sources: list[str], options: Any) -> Any:
 def run(args: argparse.Namespace) -> int:
     import anyio
 
-    from lambent._cli._load import load_object
+    from lambent._loading import load_object
     from lambent._errors import LambentError
 
     try:
