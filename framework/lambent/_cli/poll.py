@@ -94,8 +94,8 @@ async def _run(poll: Any, app: Any, sources: list[str], options: Any) -> Any:
 def run(args: argparse.Namespace) -> int:
     import anyio
 
-    from lambent._loading import load_object
     from lambent._errors import LambentError
+    from lambent._loading import load_object
 
     try:
         from lambent import poll
