@@ -18,40 +18,82 @@ def add_parser(sub: Any) -> None:
         "poll",
         help="run APP on real SQS queues, Kinesis streams and DynamoDB streams",
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("app", metavar="APP", help="the app: module:attribute or a file path")
     parser.add_argument("sources", metavar="SOURCE", nargs="+", help="queue URL/ARN or stream ARN")
-    parser.add_argument("--endpoint-url", help="AWS endpoint (moto, LocalStack)")
-    parser.add_argument("--region", help="default region (else AWS_REGION / AWS_DEFAULT_REGION)")
-    parser.add_argument("--batch-size", type=int, help="BatchSize (default 10 SQS, 100 streams)")
+    parser.add_argument(
+        "--endpoint-url", help="AWS endpoint (moto, LocalStack; default: AWS's own)"
+    )
+    parser.add_argument(
+        "--region", help="region (default: AWS_REGION, AWS_DEFAULT_REGION or the AWS config)"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, help="BatchSize (default: 10 for SQS, 100 for streams)"
+    )
     parser.add_argument("--window", type=float, default=0.0, metavar="SECONDS",
-                        help="MaximumBatchingWindowInSeconds")  # fmt: skip
+                        help="MaximumBatchingWindowInSeconds (default: 0)")  # fmt: skip
     parser.add_argument("--checkpoint", metavar="PATH|dynamodb://TABLE",
-                        help="where stream checkpoints are kept")  # fmt: skip
+                        help="where stream checkpoints are kept (default: none, start over each run)")  # fmt: skip
     parser.add_argument("--starting-position", default="LATEST",
-                        choices=["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"])  # fmt: skip
-    parser.add_argument("--starting-timestamp", type=float, metavar="EPOCH_SECONDS")
+                        choices=["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"],
+                        help="where streams without a checkpoint start")  # fmt: skip
+    parser.add_argument(
+        "--starting-timestamp",
+        type=float,
+        metavar="EPOCH_SECONDS",
+        help="with AT_TIMESTAMP (default: none)",
+    )
     parser.add_argument("--max-retries", type=int, default=-1, help="MaximumRetryAttempts")
     parser.add_argument("--max-record-age", type=float, default=-1, metavar="SECONDS",
                         help="MaximumRecordAgeInSeconds")  # fmt: skip
     parser.add_argument("--bisect", action="store_true", help="BisectBatchOnFunctionError")
-    parser.add_argument("--on-failure", metavar="ARN", help="SQS/SNS destination for streams")
-    parser.add_argument("--tumbling-window", type=float, default=0.0, metavar="SECONDS")
+    parser.add_argument(
+        "--on-failure", metavar="ARN", help="SQS/SNS destination for streams (default: none)"
+    )
+    parser.add_argument(
+        "--tumbling-window",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="TumblingWindowInSeconds for streams (default: 0, off)",
+    )
     parser.add_argument("--concurrency", type=int, default=10, help="batches at once (all sources)")
     parser.add_argument("--pollers", type=int, default=2, help="receivers per SQS queue")
-    parser.add_argument("--visibility-timeout", type=int, metavar="SECONDS")
+    parser.add_argument(
+        "--visibility-timeout",
+        type=int,
+        metavar="SECONDS",
+        help="while a batch runs (default: the queue's own)",
+    )
     parser.add_argument("--wait-time", type=int, default=20, metavar="SECONDS",
                         help="SQS long polling")  # fmt: skip
     parser.add_argument("--grace", type=float, default=30.0, metavar="SECONDS",
                         help="time in-flight batches get at shutdown")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=900.0, metavar="SECONDS",
                         help="the function timeout each invocation's context reports")  # fmt: skip
-    parser.add_argument("--shard-refresh", type=float, default=10.0, metavar="SECONDS")
-    parser.add_argument("--poll-interval", type=float, default=1.0, metavar="SECONDS")
-    parser.add_argument("--progress-every", type=float, default=30.0, metavar="SECONDS")
+    parser.add_argument(
+        "--shard-refresh",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how often streams are listed for new shards",
+    )
+    parser.add_argument(
+        "--poll-interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="pause between empty stream reads",
+    )
+    parser.add_argument(
+        "--progress-every",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="seconds between progress lines",
+    )
     parser.add_argument("--idle-exit", type=float, metavar="SECONDS",
-                        help="stop after this long without records")  # fmt: skip
+                        help="stop after this long without records (default: never)")  # fmt: skip
     parser.set_defaults(func=run)
 
 
