@@ -48,12 +48,13 @@ def send_jobs(sqs: Any, url: str, jobs: list[dict[str, Any]], *, fifo: bool = Fa
 
 
 def drain(sqs: Any, url: str) -> list[dict[str, Any]]:
-    """Every message still in a queue (bodies decoded), deleting them."""
+    """Every message still in a queue (bodies decoded), deleting them (a 1 s long poll, so a
+    message made visible a moment ago by another thread of the server is not missed)."""
     out: list[dict[str, Any]] = []
     while True:
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30).get(
-            "Messages", []
-        )
+        got = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30, WaitTimeSeconds=1
+        ).get("Messages", [])
         if not got:
             return out
         out += [json.loads(m["Body"]) for m in got]
