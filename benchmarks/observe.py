@@ -174,6 +174,7 @@ def _dynamodb_calls(n: int) -> Row:
         return Row(SCENARIO, "DynamoDBStore", "", {}, note=f"unavailable: {exc}")
     import os
 
+    import lambent.aws
     from benchmarks.apps.orders import order_body
     from lambent.idempotency import DynamoDBStore
     from lambent.testing import FakeContext, sqs_event
@@ -206,7 +207,7 @@ def _dynamodb_calls(n: int) -> Row:
                 await app.dispatch(event, FakeContext(timeout=900))  # all done or failed
                 again = time.perf_counter() - started
             finally:
-                await store.aclose()
+                await lambent.aws.close()
             return calls, {k: v - calls[k] for k, v in store.calls.items()}, first, again
 
         calls, repeat, first, again = anyio.run(two_deliveries)

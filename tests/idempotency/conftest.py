@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+import lambent.aws
 from lambent.idempotency import DynamoDBStore, IdempotencyStore, MemoryStore
 
 _tables = itertools.count()
@@ -58,7 +59,7 @@ def table(moto_endpoint: str, aws_env: None) -> str:
 async def dynamodb_store(table: str, moto_endpoint: str) -> AsyncIterator[DynamoDBStore]:
     store = DynamoDBStore(table, endpoint_url=moto_endpoint, region="us-east-1")
     yield store
-    await store.aclose()
+    await lambent.aws.close()  # the warm clients of this test's event loop
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -69,4 +70,4 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[IdempotencyStor
     endpoint = request.getfixturevalue("moto_endpoint")
     dynamodb = DynamoDBStore(request.getfixturevalue("table"), endpoint_url=endpoint)
     yield dynamodb
-    await dynamodb.aclose()
+    await lambent.aws.close()

@@ -9,7 +9,6 @@ by itself, DynamoDB's TTL turned on for the ``expiration`` attribute. Per batch:
 from __future__ import annotations
 
 import contextlib
-import importlib
 import math
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -19,21 +18,13 @@ from lambent.idempotency._store import Entry
 _BATCH_GET = 100
 
 
-def _aiobotocore() -> Any:
-    try:
-        from aiobotocore.session import get_session
-    except ImportError as exc:  # pragma: no cover - the aws extra is a dev dependency
-        raise ImportError("DynamoDBStore needs aiobotocore: pip install 'lambent[aws]'") from exc
-    return get_session
-
-
 class DynamoDBStore:
     """An :class:`~lambent.idempotency.IdempotencyStore` in DynamoDB table ``table``.
 
-    ``client``: an aiobotocore DynamoDB client to use (otherwise one is made on first
-    use, once per event loop, from ``region`` / ``endpoint_url`` and the usual AWS
-    environment, and kept warm across invocations). ``keep``: seconds a completed
-    key is remembered.
+    ``client``: an aiobotocore DynamoDB client to use; otherwise the warm client of
+    :mod:`lambent.aws` for ``region`` / ``endpoint_url`` (and the usual AWS environment),
+    made on first use and kept across invocations (``App(lifespan=lambent.aws.lifespan)``
+    closes it at shutdown). ``keep``: seconds a completed key is remembered.
     """
 
     def __init__(
@@ -54,7 +45,6 @@ class DynamoDBStore:
         self.region = region
         self.endpoint_url = endpoint_url
         self._given = client
-        self._clients: dict[int, tuple[Any, Any]] = {}
         #: DynamoDB calls made, by API operation
         self.calls: dict[str, int] = {
             "BatchGetItem": 0,
@@ -69,28 +59,9 @@ class DynamoDBStore:
     async def _client(self) -> Any:
         if self._given is not None:
             return self._given
-        try:  # the warm clients of lambent.aws, where that module exists
-            aws = importlib.import_module("lambent.aws")
-        except ModuleNotFoundError:
-            aws = None
-        if aws is not None:
-            return await aws.client("dynamodb", region=self.region, endpoint_url=self.endpoint_url)
-        import asyncio
+        from lambent import aws  # the warm clients, made once per container
 
-        loop = id(asyncio.get_running_loop())
-        made = self._clients.get(loop)
-        if made is None:
-            manager = _aiobotocore()().create_client(
-                "dynamodb", region_name=self.region, endpoint_url=self.endpoint_url
-            )
-            made = self._clients[loop] = (manager, await manager.__aenter__())
-        return made[1]
-
-    async def aclose(self) -> None:
-        """Close the clients this store made."""
-        made, self._clients = self._clients, {}
-        for manager, _ in made.values():
-            await manager.__aexit__(None, None, None)
+        return await aws.client("dynamodb", region=self.region, endpoint_url=self.endpoint_url)
 
     def _entry(self, item: Mapping[str, Any]) -> Entry:
         response = item.get("response")
