@@ -70,6 +70,13 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="run functions in awslambdaric worker processes over the Runtime API",
     )
+    parser.add_argument(
+        "--runtime",
+        choices=("lambent", "awslambdaric"),
+        default=None,
+        help="the runtime client of the worker processes (implies --runtime-api): "
+        "lambent.runtime or awslambdaric (default: awslambdaric with --runtime-api)",
+    )
     # options of one function when written NAME=VALUE, of every function otherwise
     for flag, metavar, text in (
         ("--timeout", "SECONDS", "a function's timeout (default: 3)"),
@@ -219,7 +226,7 @@ def _configs(args: argparse.Namespace) -> list[Any]:
         config = FunctionConfig(
             name=name,
             target=target,
-            mode="awslambdaric" if args.runtime_api else "in-process",
+            mode=args.runtime or ("awslambdaric" if args.runtime_api else "in-process"),
             region=args.region,
             account_id=args.account_id,
             environment=env,
@@ -321,7 +328,7 @@ def shutdown_line(report: Any, state_dir: Path | None) -> str:
 
 
 def _banner(server: Any, url: str, configs: list[Any]) -> None:
-    mode = "awslambdaric workers" if configs[0].mode == "awslambdaric" else "in-process"
+    mode = "in-process" if configs[0].mode == "in-process" else f"{configs[0].mode} workers"
     server.say(f"Lambda Invoke API at {url} ({mode}); Ctrl-C to stop")
     for cfg in configs:
         server.say(

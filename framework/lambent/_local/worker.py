@@ -44,6 +44,12 @@ from lambent._local.model import LATEST, FunctionConfig, Invocation, InvocationR
 INIT_TIMEOUT = 10.0
 SHIM_HANDLER = "lambent._local.shim.handler"
 SHIM_TARGET_VAR = "LAMBENT_LOCAL_APP"
+#: the module a worker runs, per runtime client
+_CLIENTS = {
+    "awslambdaric": "awslambdaric",
+    "lambent": "lambent.runtime",
+    "in-process": "awslambdaric",
+}
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -197,7 +203,7 @@ class Environment:
         os.set_blocking(read_fd, False)
         try:
             process = await anyio.open_process(
-                [self.python, "-m", "awslambdaric", self.handler.handler],
+                [self.python, "-m", _CLIENTS[self.config.mode], self.handler.handler],
                 stdin=subprocess.DEVNULL,
                 stdout=write_fd,
                 stderr=write_fd,

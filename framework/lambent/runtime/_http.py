@@ -1,0 +1,154 @@
+"""A small HTTP/1.1 client for the Runtime API, on anyio: one kept-alive connection a loop.
+
+The Runtime API is a local endpoint that answers with ``Content-Length`` bodies (chunked
+ones are read too); this client writes requests with either a known body or a chunked
+body followed by trailers (the streaming response mode, LAMBDA.md §3.1), which
+``http.client`` cannot send. No client timeout is set: ``/next`` may block for as long
+as the environment is frozen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+
+import anyio
+import anyio.abc
+
+_MAX_HEAD = 64 * 1024
+
+
+class RuntimeAPIError(Exception):
+    """The Runtime API could not be reached or answered something that is not HTTP."""
+
+
+class Connection:
+    """One persistent connection to ``host:port``; reconnects once when a kept-alive one was closed."""
+
+    def __init__(self, address: str) -> None:
+        host, _, port = address.rpartition(":")
+        self.host = host.strip("[]") or "127.0.0.1"
+        self.port = int(port)
+        self._stream: anyio.abc.ByteStream | None = None
+        self._buffer = bytearray()
+
+    async def _connect(self) -> anyio.abc.ByteStream:
+        if self._stream is None:
+            try:
+                self._stream = await anyio.connect_tcp(self.host, self.port)
+            except OSError as exc:
+                raise RuntimeAPIError(
+                    f"cannot reach the Runtime API at {self.host}:{self.port}: {exc}"
+                ) from None
+            self._buffer.clear()
+        return self._stream
+
+    async def aclose(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await stream.aclose()
+
+    async def request(
+        self, method: str, path: str, body: bytes = b"", headers: Mapping[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Send one request and read its whole answer: status, headers (lower-case), body."""
+        head = _head(method, path, self.host, headers or {}, f"Content-Length: {len(body)}\r\n")
+        for attempt in (1, 2):
+            stream = await self._connect()
+            try:
+                await stream.send(head + body if len(body) < 65536 else head)
+                if len(body) >= 65536:
+                    await stream.send(body)
+                return await self._read_response()
+            except (anyio.EndOfStream, anyio.BrokenResourceError, OSError) as exc:
+                await self.aclose()
+                if attempt == 2:
+                    raise RuntimeAPIError(
+                        f"the Runtime API closed the connection: {exc!r}"
+                    ) from None
+        raise AssertionError("unreachable")
+
+    async def stream_request(
+        self,
+        method: str,
+        path: str,
+        chunks: AsyncIterator[bytes],
+        headers: Mapping[str, str],
+        trailers: dict[str, str],
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Send a chunked body as ``chunks`` yields it, then ``trailers`` (filled while it ran)."""
+        announced = ", ".join(trailers) if trailers else ""
+        extra = "Transfer-Encoding: chunked\r\n"
+        if announced:
+            extra += f"Trailer: {announced}\r\n"
+        stream = await self._connect()
+        try:
+            await stream.send(_head(method, path, self.host, headers, extra))
+            async for chunk in chunks:
+                if chunk:
+                    await stream.send(b"%x\r\n%b\r\n" % (len(chunk), chunk))
+            tail = "".join(f"{k}: {v}\r\n" for k, v in trailers.items() if v)
+            await stream.send(b"0\r\n" + tail.encode() + b"\r\n")
+            return await self._read_response()
+        except (anyio.EndOfStream, anyio.BrokenResourceError, OSError) as exc:
+            await self.aclose()
+            raise RuntimeAPIError(f"the Runtime API closed the connection: {exc!r}") from None
+
+    async def _fill(self) -> None:
+        assert self._stream is not None
+        self._buffer += await self._stream.receive(262144)
+
+    async def _read_response(self) -> tuple[int, dict[str, str], bytes]:
+        buffer = self._buffer
+        while (end := buffer.find(b"\r\n\r\n")) < 0:
+            if len(buffer) > _MAX_HEAD:
+                raise RuntimeAPIError("the Runtime API sent an oversized header")
+            await self._fill()
+        lines = bytes(buffer[:end]).decode("utf-8", "replace").split("\r\n")
+        del buffer[: end + 4]
+        try:
+            status = int(lines[0].split(" ", 2)[1])
+        except (IndexError, ValueError):
+            raise RuntimeAPIError(f"the Runtime API sent {lines[0]!r}") from None
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            body = await self._read_chunked()
+        else:
+            body = await self._read_exactly(int(headers.get("content-length", "0") or 0))
+        if headers.get("connection", "").lower() == "close":
+            await self.aclose()
+        return status, headers, body
+
+    async def _read_exactly(self, size: int) -> bytes:
+        buffer = self._buffer
+        while len(buffer) < size:
+            await self._fill()
+        body = bytes(buffer[:size])
+        del buffer[:size]
+        return body
+
+    async def _read_chunked(self) -> bytes:
+        parts: list[bytes] = []
+        buffer = self._buffer
+        while True:
+            while (end := buffer.find(b"\r\n")) < 0:
+                await self._fill()
+            size = int(bytes(buffer[:end]).split(b";")[0], 16)
+            del buffer[: end + 2]
+            if size == 0:
+                while (end := buffer.find(b"\r\n")) != 0:  # trailers, then the empty line
+                    if end < 0:
+                        await self._fill()
+                    else:
+                        del buffer[: end + 2]
+                del buffer[:2]
+                return b"".join(parts)
+            parts.append(await self._read_exactly(size))
+            await self._read_exactly(2)
+
+
+def _head(method: str, path: str, host: str, headers: Mapping[str, str], extra: str) -> bytes:
+    lines = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    return f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n{lines}{extra}\r\n".encode()
