@@ -61,11 +61,19 @@ def decode_payload(body: bytes) -> Any:
 
 
 def encode_result(result: Any) -> tuple[bytes, str]:
-    """The response bytes: ``bytes`` go as they are (``application/unknown``), the rest as JSON."""
+    """The response bytes: ``bytes`` go as they are (``application/unknown``), the rest as JSON.
+
+    What msgspec cannot encode gets a second chance with the standard library (whose
+    error message, when it fails too, is the one awslambdaric reports).
+    """
     if isinstance(result, bytes):
         return result, "application/unknown"
     try:
         return _ENCODER.encode(result), JSON
+    except (TypeError, ValueError, OverflowError):
+        pass
+    try:
+        return json.dumps(result, ensure_ascii=False).encode(), JSON
     except (TypeError, ValueError, OverflowError) as exc:
         raise Fault(Fault.MARSHAL_ERROR, f"Unable to marshal response: {exc}") from None
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from lambent import App
-from lambent.http import Policy
+from lambent.http import Policy, Request
+from lambent.sources.cloudwatch_logs import LogEvent
+from lambent.sources.dynamodb import DynamoDBRecord
+from lambent.sources.eventbridge import EventBridgeEvent
+from lambent.sources.s3 import S3Record
+from lambent.sources.schedule import ScheduledEvent
+from lambent.sources.ses import SESRecord
 
 app = App()
 
@@ -21,11 +27,11 @@ def on_sns(message: str) -> None: ...
 
 
 @app.s3()
-def on_s3(notification: Any) -> None: ...
+def on_s3(notification: S3Record) -> None: ...
 
 
 @app.dynamodb()
-def on_dynamodb(record: Any) -> None: ...
+def on_dynamodb(record: DynamoDBRecord) -> None: ...
 
 
 @app.kinesis()
@@ -46,26 +52,26 @@ def on_firehose(data: bytes) -> bytes:
 
 
 @app.eventbridge()
-def on_eventbridge(event: Any) -> dict[str, str]:
+def on_eventbridge(event: EventBridgeEvent) -> dict[str, str]:
     return {"source": event.source}
 
 
 @app.schedule()
-def on_schedule(event: Any) -> None: ...
+def on_schedule(event: ScheduledEvent) -> None: ...
 
 
 @app.logs()
-def on_logs(entry: Any) -> None: ...
+def on_logs(entry: LogEvent) -> None: ...
 
 
 @app.ses()
-def on_ses(mail: Any) -> None: ...
+def on_ses(mail: SESRecord) -> None: ...
 
 
 @app.get("/{path+}")
 @app.post("/{path+}")
 @app.get("/")
-def any_path(request: Any) -> dict[str, str]:
+def any_path(request: Request) -> dict[str, str]:
     return {"path": request.path, "method": request.method}
 
 
@@ -90,6 +96,18 @@ def greet(payload: dict[str, Any]) -> dict[str, str]:
 @app.invoke("fail")
 def fail(payload: dict[str, Any]) -> None:
     raise RuntimeError("the handler failed on purpose")
+
+
+@app.edge("viewer-request")
+@app.edge("origin-request")
+def on_request(request: Any) -> Any:
+    return request
+
+
+@app.edge("viewer-response")
+@app.edge("origin-response")
+def on_response(response: Any) -> Any:
+    return response
 
 
 handler = app.handler
