@@ -140,3 +140,16 @@ def test_a_decorator_used_without_parentheses_says_so(decorator: str, field: str
         getattr(app, decorator)(handler)
     with pytest.raises(ConfigurationError, match=rf"the {field} must be a string, not int 42"):
         getattr(app, decorator)(42)
+
+
+def test_local_annotation_types_get_a_clear_registration_error() -> None:
+    from lambent import ConfigurationError
+
+    class Local(msgspec.Struct):
+        x: int
+
+    app = App()
+    with pytest.raises(ConfigurationError, match="module level"):
+
+        @app.invoke()
+        def job(value: Local) -> None: ...

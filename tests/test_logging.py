@@ -1,18 +1,29 @@
-"""lambent's logging: text from events that no UTF-8 output accepts never breaks a log line,
-the invocation, or the logger (structlog unconfigured, in and out of Lambda)."""
+"""Logging (:mod:`lambent._logging`): the invocation's log context is bound and restored
+(lazily when nothing has imported structlog), a user's structlog configuration wins (even
+when it changes), loggers are reused, and text from events that no UTF-8 output accepts
+never breaks a log line, the invocation, or the logger (in and out of Lambda)."""
 
 from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
 import sys
 from typing import Any
 
+import msgspec
 import pytest
 import structlog
+from structlog.testing import LogCapture
 
 from lambent import App, Logger
-from lambent.testing import FakeContext, sqs_event
+from lambent._logging import bind_invocation, get_logger, unbind_invocation
+from lambent.testing import (
+    FakeContext,
+    http_request,
+    sqs_event,
+)
 
 LONE = "\ud800"
 
@@ -65,3 +76,167 @@ def test_lone_surrogates_with_structlogs_defaults_never_raise(
     out, text = _run_on_strict_stdout(monkeypatch)
     assert len(out["batchItemFailures"]) == 2
     assert "record_id=id-\\ud800" in text and "cannot take text \\" in text
+
+
+@pytest.fixture
+def restore_structlog() -> Any:
+    yield
+    structlog.reset_defaults()
+
+
+INVOCATION_KEYS = {"aws_request_id", "function_name", "cold_start", "source"}
+
+
+def _logging_app(seen: list[Any]) -> App:
+    app = App()
+
+    @app.get("/x")
+    def x(log: Logger) -> str:
+        log.info("hello")
+        seen.append(log)
+        return "ok"
+
+    return app
+
+
+@pytest.mark.usefixtures("restore_structlog")
+@pytest.mark.parametrize("cache", [False, True])
+def test_each_invocation_logs_through_the_current_configuration(cache: bool) -> None:
+    """A proxy pinned by ``cache_logger_on_first_use`` is not reused by later invocations:
+    a configuration made between invocations applies, as with a fresh logger each time."""
+    seen: list[Any] = []
+    app = _logging_app(seen)
+    event = http_request("GET", "/x", source="apigw-http")
+    for n in range(3):
+        capture = LogCapture()
+        structlog.configure(
+            processors=[structlog.contextvars.merge_contextvars, capture],
+            cache_logger_on_first_use=cache,
+        )
+        app.handler(event, FakeContext(aws_request_id=f"req-{n}"))
+        lines = [e for e in capture.entries if e["event"] == "hello"]
+        assert len(lines) == 1, n
+        assert lines[0]["aws_request_id"] == f"req-{n}"
+        assert set(lines[0]) >= INVOCATION_KEYS
+
+
+@pytest.mark.usefixtures("restore_structlog")
+def test_an_unused_logger_is_reused_and_a_pinned_one_replaced() -> None:
+    structlog.configure(cache_logger_on_first_use=True)
+    first = get_logger("lambent")
+    assert get_logger("lambent") is first  # nothing pinned it: same as a fresh proxy
+    first.bind()  # pins it to the current configuration
+    assert get_logger("lambent") is not first
+
+
+@pytest.mark.usefixtures("restore_structlog")
+def test_the_lambda_logger_is_bound_once_per_name(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    structlog.reset_defaults()
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
+    a, b = get_logger("lambent"), get_logger("lambent")
+    assert a is b and get_logger("other") is not a
+    a.info("line")
+    assert '"logger":"lambent"' in capsys.readouterr().out
+    structlog.configure(processors=[LogCapture()])
+    assert get_logger("lambent") is not a  # the user's configuration wins again
+
+
+def test_bind_and_unbind_restore_the_context() -> None:
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(aws_request_id="outer", other=1)
+    tokens = bind_invocation({"aws_request_id": "inner", "cold_start": True})
+    assert structlog.contextvars.get_contextvars() == {
+        "aws_request_id": "inner",
+        "cold_start": True,
+        "other": 1,
+    }
+    unbind_invocation(tokens)
+    assert structlog.contextvars.get_contextvars() == {"aws_request_id": "outer", "other": 1}
+    structlog.contextvars.clear_contextvars()
+
+
+def test_an_invocation_leaves_no_context_behind() -> None:
+    structlog.contextvars.clear_contextvars()
+    app = _logging_app([])
+    for _ in range(2):
+        app.handler(http_request("GET", "/x", source="apigw-rest"), FakeContext())
+        assert structlog.contextvars.get_contextvars() == {}
+
+
+class Order(msgspec.Struct):
+    id: int
+    qty: int = 1
+
+
+def test_injected_logger_is_bound_to_the_record(lambda_logs: Any) -> None:
+    app = App()
+
+    @app.sqs("orders")
+    def on_order(order: Order, log: Logger) -> None:
+        log.info("processing", order=order.id)
+
+    event = sqs_event({"id": 5}, queue="orders")
+    app.handler(event, FakeContext(aws_request_id="req-1"))
+    line = next(x for x in lambda_logs() if x["event"] == "processing")
+    assert line["record_id"] == event["Records"][0]["messageId"]
+    assert line["aws_request_id"] == "req-1" and line["order"] == 5
+    assert "timestamp" in line and line["cold_start"] is True
+
+
+def test_user_structlog_configuration_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
+    app = App()
+
+    @app.sqs("orders")
+    def on_order(order: Order, log: Logger) -> None:
+        log.info("mine")
+
+    with structlog.testing.capture_logs() as captured:
+        app.handler(sqs_event({"id": 1}, queue="orders"), FakeContext())
+    assert any(entry["event"] == "mine" for entry in captured)
+
+
+LAZY_PROBE = """
+import json, sys
+from lambent import App, Logger
+from lambent.testing import FakeContext, http_request
+
+app = App()
+
+@app.get("/ok")
+def ok() -> str:
+    return "ok"
+
+@app.get("/hello")
+def hello(log: Logger) -> str:
+    log.info("hello", extra=1)
+    return "hi"
+
+@app.get("/fail")
+def fail() -> str:
+    raise ValueError("boom")
+
+app.handler(http_request("GET", "/ok"), FakeContext(aws_request_id="r-ok"))
+print(json.dumps({"structlog": "structlog" in sys.modules, "asyncio": "asyncio" in sys.modules}))
+app.handler(http_request("GET", "/hello"), FakeContext(aws_request_id="r-hello"))
+app.handler(http_request("GET", "/fail"), FakeContext(aws_request_id="r-fail"))
+"""
+
+
+def test_an_invocation_that_logs_nothing_imports_no_logging() -> None:
+    """A plain HTTP app whose request logs nothing never imports structlog (nor asyncio);
+    lines logged later still carry the invocation's context (here inside Lambda: JSON)."""
+    env = {**os.environ, "AWS_LAMBDA_FUNCTION_NAME": "fn"}
+    out = subprocess.run(
+        [sys.executable, "-c", LAZY_PROBE], capture_output=True, text=True, check=True, env=env
+    ).stdout.splitlines()
+    assert json.loads(out[0]) == {"structlog": False, "asyncio": False}
+    lines = [json.loads(line) for line in out[1:] if line.startswith("{")]
+    hello = next(x for x in lines if x["event"] == "hello")
+    assert hello["aws_request_id"] == "r-hello" and hello["extra"] == 1
+    assert set(hello) >= INVOCATION_KEYS
+    failed = next(x for x in lines if x.get("level") == "error")
+    assert failed["aws_request_id"] == "r-fail" and "boom" in failed["error"]
+    assert set(failed) >= INVOCATION_KEYS

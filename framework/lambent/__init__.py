@@ -26,11 +26,11 @@ from lambent._errors import HandlerError as HandlerError
 from lambent._errors import LambentError as LambentError
 from lambent._errors import ResponseTooLargeError as ResponseTooLargeError
 from lambent._errors import RoutingError as RoutingError
-from lambent._handle import BatchInfo as BatchInfo
 from lambent._logging import Logger as Logger
-from lambent._respond import Dropped as Dropped
-from lambent._respond import DroppedType as DroppedType
-from lambent._respond import Transformed as Transformed
+from lambent._outcomes import Dropped as Dropped
+from lambent._outcomes import DroppedType as DroppedType
+from lambent._outcomes import Transformed as Transformed
+from lambent._pipeline import BatchInfo as BatchInfo
 from lambent.sources import detect as detect
 
 if _typing.TYPE_CHECKING:

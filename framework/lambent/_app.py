@@ -11,10 +11,12 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
 from lambent._errors import ConfigurationError
-from lambent._handle import handle
+from lambent._fast import FAST
 from lambent._inject import Slot
+from lambent._pipeline import handle
 from lambent._record_routes import RecordRoutes
 from lambent._routes import RouteTable
+from lambent._runtime import run_loop_free
 from lambent._web import WebRoutes
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,17 +78,9 @@ class App(RecordRoutes, WebRoutes):
         if self._loop_free is None:
             self._loop_free = self._needs_no_loop()
         if self._loop_free:
-            coro = self.dispatch(event, context)
-            try:
-                coro.send(None)
-            except StopIteration as done:
-                return done.value
-            coro.close()
-            raise RuntimeError(
-                "lambent: a loop-free invocation suspended; this is a bug in lambent"
-            )
+            return run_loop_free(self.dispatch(event, context))
         if self._loop is None:
-            from lambent._runner import LoopOwner
+            from lambent._runtime import LoopOwner
 
             self._loop = LoopOwner()
             atexit.register(self._close_at_exit)
@@ -94,7 +88,7 @@ class App(RecordRoutes, WebRoutes):
 
     def _needs_no_loop(self) -> bool:
         """True when no part of the app can await: plain handlers and hooks, no lifespan."""
-        if self._lifespan is not None or self._web_needs_loop:
+        if not FAST.loop_free or self._lifespan is not None or self._web_needs_loop:
             return False
         if any(inspect.iscoroutinefunction(h) for h in (*self._before_batch, *self._after_batch)):
             return False
@@ -109,7 +103,7 @@ class App(RecordRoutes, WebRoutes):
     def _lean(self) -> frozenset[str]:
         """Kinds whose every route takes only the payload, context or logger (and no batch
         hook sees the items): their records need not become full Structs."""
-        if self._before_batch or self._after_batch:
+        if self._before_batch or self._after_batch or not FAST.lean_records:
             return frozenset()
         full = {Slot.ITEM, Slot.EVENT, Slot.ITEMS, Slot.NAMED, Slot.STATE}
         kinds = {r.kind for r in self.routes}

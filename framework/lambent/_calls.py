@@ -12,9 +12,10 @@ from typing import Any
 
 from lambent._decode import DECODE_ERRORS, Decoder, as_decode_error
 from lambent._errors import printable
+from lambent._fast import FAST
 from lambent._inject import HandlerPlan, Param, Slot
 from lambent._logging import Logger
-from lambent.sources._base import SourceSpec
+from lambent.sources import EventSource
 
 Call = Callable[[Any, int], Any]
 Getter = Callable[[Any, int], Any]
@@ -57,27 +58,37 @@ def _constant(value: Any) -> Getter:
 
 def make_call(
     plan: HandlerPlan,
-    spec: SourceSpec[Any, Any] | None,
+    spec: EventSource | None,
     ev: Any,
     context: Any,
     log: Logger,
     *,
     extra: dict[Slot, Any] | None = None,
     record_id: Callable[[Any], str] | None = None,
+    payload_of: Callable[[Any], Any] | None = None,
 ) -> Call:
-    """A function running ``plan`` for one item: reads its arguments, then calls it."""
+    """A function running ``plan`` for one item: reads its arguments, then calls it.
+
+    The one argument builder of Slot-based plans (record routes, whole-batch routes,
+    WebSocket routes, direct invocations): ``extra`` gives fixed values for slots (the
+    batch's items, a window's state, a logger bound otherwise)."""
     fn = plan.fn
     id_of: Callable[[Any], str] = record_id or (spec.item_id if spec is not None else lambda _: "")
-    payload_of = None if spec is None else spec.payload
+    if payload_of is None and spec is not None:
+        payload_of = spec.payload
     json_payload = spec is not None and spec.payload_format == "json"
     params = plan.params
-    if len(params) == 1 and params[0].slot is Slot.PAYLOAD and not params[0].kw_only:
+    fused = FAST.fused_calls
+    if fused and len(params) == 1 and params[0].slot is Slot.PAYLOAD and not params[0].kw_only:
         return _payload_only(fn, params[0], payload_of, json_payload, id_of)
     positional: list[Getter] = []
     keyword: list[tuple[str, Getter]] = []
+    given = extra or {}
     for p in plan.params:
         getter: Getter
-        if p.slot is Slot.PAYLOAD:
+        if p.slot in given:
+            getter = _constant(given[p.slot])
+        elif p.slot is Slot.PAYLOAD:
             assert p.decoder is not None
             getter = _payload_getter(p.decoder, payload_of, json_payload, id_of)
         elif p.slot is Slot.ITEM:
@@ -94,12 +105,12 @@ def make_call(
         elif p.slot is Slot.NAMED:
             getter = _named_getter(p, id_of)
         else:
-            getter = _constant((extra or {}).get(p.slot))
+            getter = _constant(None)
         if p.kw_only or keyword:
             keyword.append((p.name, getter))
         else:
             positional.append(getter)
-    if not keyword:
+    if fused and not keyword:
         if not positional:
             return lambda item, index: fn()
         if len(positional) == 1:

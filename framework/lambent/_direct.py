@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from lambent._dispatch import Batch, DeadlineExceeded, Runner, Status, run_batch
-from lambent._errors import ConfigurationError, HandlerError, RoutingError, describe
+from lambent._deadline import DeadlineExceeded, budget
+from lambent._dispatch import Batch, Runner, Status, run_batch
+from lambent._errors import ConfigurationError, HandlerError, LambentError, RoutingError, describe
 from lambent._inject import resolve
 from lambent._logging import Logger, emit
-from lambent._respond import json_result
+from lambent._outcomes import json_result
 from lambent._routes import Route, RouteOptions, RouteTable
 
 if TYPE_CHECKING:
@@ -88,15 +89,20 @@ def _choose(app: App, event: Any) -> Route:
     raise RoutingError("direct", looked or {"routes": "no app.invoke routes"})
 
 
-#: where batch sources put their records (SQS, SNS, S3, streams; Firehose, Kafka; MQ)
-_BATCH_KEYS = ("Records", "records", "messages", "rmqMessagesByQueue")
+def _batch_keys() -> tuple[str, ...]:
+    """Where batch sources put their records (``Records``, ``records``, ``messages``, ...),
+    as the sources declare them."""
+    from lambent import sources
+
+    keys = (s.requires for s in sources.specs() if s.raw_items is not None and s.requires)
+    return tuple(dict.fromkeys(keys))
 
 
 def _empty_batch(event: Any) -> str | None:
     """The records key of an event that is a batch without records, else None."""
     if not isinstance(event, Mapping):
         return None
-    for key in _BATCH_KEYS:
+    for key in _batch_keys():
         value = event.get(key)
         if isinstance(value, list | dict) and not value:
             return key
@@ -104,10 +110,14 @@ def _empty_batch(event: Any) -> str | None:
 
 
 async def handle_direct(app: App, event: Any, context: Any, log: Logger) -> Any:
+    """The handler's result for a direct invocation; a failure is logged here, once."""
+    try:
+        route = _choose(app, event)
+    except LambentError as exc:
+        emit(log.error, "invocation failed", error=str(exc), error_type=type(exc).__name__)
+        raise
     from lambent._calls import make_call
-    from lambent._handle import budget
 
-    route = _choose(app, event)
     request_id = getattr(context, "aws_request_id", None) or "direct"
     batch = Batch([event])
     plan = route.plan
@@ -117,7 +127,7 @@ async def handle_direct(app: App, event: Any, context: Any, log: Logger) -> Any:
         threaded=route.options.threaded and not plan.is_async,
         route=route,
     )
-    await run_batch(batch, concurrency=1, budget=budget(app, context))
+    await run_batch(batch, concurrency=1, budget=budget(context, app.deadline_margin))
     if batch.status[0] != Status.SUCCEEDED:
         error = batch.errors.get(0) or DeadlineExceeded("not started before the deadline")
         emit(

@@ -27,7 +27,9 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
+from lambent._deadline import DeadlineExceeded
 from lambent._errors import DecodeError
+from lambent._fast import FAST
 
 
 class Status(enum.IntEnum):
@@ -73,10 +75,6 @@ class Runner:
     drop_on_decode_error: bool = False
     route: Any = None
     whole: bool = False
-
-
-class DeadlineExceeded(Exception):
-    """The error of an item cancelled at the deadline."""
 
 
 def is_cancellation(exc: BaseException) -> bool:
@@ -287,7 +285,9 @@ async def run_batch(
                 return
 
     runners = batch.runners
-    inline = all(r is None or not (r.is_async or r.threaded) for r in set(runners))
+    inline = FAST.inline_runs and all(
+        r is None or not (r.is_async or r.threaded) for r in set(runners)
+    )
     if inline:
         _run_inline(batch, chosen, stop_at, strict_order)
     else:

@@ -16,51 +16,17 @@ import msgspec
 from lambent._decode import as_decode_error
 from lambent._dispatch import Batch
 from lambent._errors import DecodeError, EventDecodeError
-from lambent.sources._base import SourceSpec
-
-#: where the identifier of a raw record sits, for records that do not decode
-_RAW_ID_PATHS: dict[str, tuple[str, ...]] = {
-    "sqs": ("messageId",),
-    "kinesis-stream": ("kinesis", "sequenceNumber"),
-    "dynamodb-stream": ("dynamodb", "SequenceNumber"),
-    "firehose": ("recordId",),
-    "mq": ("messageID",),
-    "sns": ("Sns", "MessageId"),
-}
+from lambent.sources import EventSource
 
 
-def _raw_wire_id(kind: str, raw: Any) -> Any:
-    """Kafka reports records by topic-partition and offset, readable from the raw record."""
-    if kind != "kafka" or not isinstance(raw, Mapping):
-        return None
-    topic, partition, offset = raw.get("topic"), raw.get("partition"), raw.get("offset")
-    if not isinstance(topic, str) or not isinstance(partition, int) or not isinstance(offset, int):
-        return None
-    return {"partition": f"{topic}-{partition}", "offset": offset}
-
-
-def _raw_id(kind: str, raw: Any) -> str | None:
-    wire = _raw_wire_id(kind, raw)
-    if wire is not None:
-        return f"{wire['partition']}:{wire['offset']}"
-    value: Any = raw
-    for part in _RAW_ID_PATHS.get(kind, ()):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    return value if isinstance(value, str) and value and value is not raw else None
-
-
-def _event_error(spec: SourceSpec[Any, Any], exc: Exception, prefix: str = "$") -> EventDecodeError:
+def _event_error(spec: EventSource, exc: Exception, prefix: str = "$") -> EventDecodeError:
     err = as_decode_error(exc, None)
     return EventDecodeError(
         f"not a valid {spec.kind} event: {err.reason}", path=prefix + err.path[1:]
     )
 
 
-def decode_event(
-    spec: SourceSpec[Any, Any], event: Any, *, lean: bool = False
-) -> tuple[Any, Batch]:
+def decode_event(spec: EventSource, event: Any, *, lean: bool = False) -> tuple[Any, Batch]:
     """The event Struct and a batch of its items; undecodable records fail alone.
 
     ``lean``: decode the spec's lean Structs (the handlers need none of the rest).
@@ -94,7 +60,7 @@ def decode_event(
         try:
             items.append(msgspec.convert(raw, item_type))
         except msgspec.ValidationError as exc:
-            record_id = _raw_id(spec.kind, raw)
+            record_id = spec.raw_id(raw) if spec.raw_id is not None else None
             if record_id is None:
                 err = as_decode_error(exc, None)
                 raise EventDecodeError(
@@ -103,9 +69,8 @@ def decode_event(
                     path=f"$[{i}]" + err.path[1:],
                 ) from exc
             items.append(None)
-            failures.append(
-                (i, record_id, _raw_wire_id(spec.kind, raw), as_decode_error(exc, record_id))
-            )
+            wire = spec.raw_report_id(raw) if spec.raw_report_id is not None else None
+            failures.append((i, record_id, wire, as_decode_error(exc, record_id)))
     batch = Batch(items)
     for i, record_id, wire, error in failures:
         batch.fail(i, error)

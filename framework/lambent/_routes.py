@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from lambent._errors import ConfigurationError
 from lambent._inject import HandlerPlan
+from lambent.sources._match import Overlap
+
+if TYPE_CHECKING:
+    from lambent.sources import EventSource
 
 OnDecodeError = Literal["fail", "drop"]
 
@@ -76,6 +80,9 @@ class RouteTable:
         self._routes: dict[str, list[Route]] = {}
         self._cache: dict[tuple[str, Hashable], Route | None] = {}
         self._frozen = False
+        #: sources with routes here whose items other sources' records can carry (set
+        #: at freeze time)
+        self.unwrappers: tuple[EventSource, ...] = ()
 
     def __iter__(self) -> Iterator[Route]:
         for routes in self._routes.values():
@@ -91,9 +98,15 @@ class RouteTable:
         return self._routes.get(kind, [])
 
     def freeze(self) -> None:
-        self._frozen = True
+        """No more routes; compile what depends on all of them."""
+        from lambent import sources
 
-    def add(self, route: Route, *, overlaps: Callable[[Route, Route], bool] | None = None) -> Route:
+        self._frozen = True
+        self.unwrappers = tuple(
+            s for kind in self._routes for s in sources.load(kind) if s.unwrap is not None
+        )
+
+    def add(self, route: Route, *, overlaps: Overlap | None = None) -> Route:
         """Add a route; raise ConfigurationError naming both routes on a conflict."""
         if self._frozen:
             raise ConfigurationError(
@@ -103,7 +116,9 @@ class RouteTable:
         existing = self._routes.setdefault(route.kind, [])
         for other in existing:
             same = other.filters == route.filters
-            if same or (overlaps is not None and overlaps(other, route)):
+            if same or (
+                overlaps is not None and overlaps(dict(other.filters), dict(route.filters))
+            ):
                 raise ConfigurationError(
                     f"route {route.describe()} conflicts with {other.describe()}: "
                     "both would take the same events"

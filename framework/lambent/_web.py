@@ -1,11 +1,7 @@
 """HTTP, WebSocket, authorizer and Lambda@Edge decorators of the App.
 
-They register with the app's web router (``lambent.http``), created on first use
-so that apps without HTTP routes never import it.
-
-Authorizer and Lambda@Edge events are "single" sources for the record dispatcher; until it
-hands them to the web router directly, each gets one bridge route in the app's route
-table that forwards the decoded event to the web router.
+They register with the app's web router (``lambent.http``), created on first use so that
+apps without HTTP routes never import it. Every option is an explicit keyword.
 """
 
 from __future__ import annotations
@@ -13,23 +9,36 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lambent._errors import ConfigurationError, RoutingError
 from lambent._logging import Logger
-from lambent._routes import RouteTable, require_name
-from lambent.sources._base import SourceSpec
+from lambent._routes import require_name
+
+if TYPE_CHECKING:
+    from lambent.http import CORS
+    from lambent.sources import EventSource
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
+class _Unset:
+    """The default of an option ``configure_http`` leaves as it is."""
+
+
+_UNSET: Any = _Unset()
+
+
 class WebRoutes:
-    """Mixin: the HTTP-family decorators of :class:`lambent.App`."""
+    """The HTTP-family decorators of :class:`lambent.App`.
+
+    They read one thing of the app they belong to: its web router, made on first use by
+    :meth:`_web` (``_http``, set to ``None`` by the app's constructor).
+    """
 
     _http: Any
-    routes: RouteTable
 
     def _web(self) -> Any:
         if self._http is None:
@@ -41,20 +50,26 @@ class WebRoutes:
     #: a web handler is ``async def`` or threaded: invocations need the event loop
     _web_needs_loop: bool = False
 
-    def _register(self, method: str, *args: Any, **options: Any) -> None:
-        if options.get("threaded") or any(inspect.iscoroutinefunction(a) for a in args):
+    def _note(self, fn: Callable[..., Any], threaded: bool) -> None:
+        if threaded or inspect.iscoroutinefunction(fn):
             self._web_needs_loop = True
-        try:
-            getattr(self._web(), method)(*args, **options)
-        except TypeError as exc:
-            if "unexpected keyword argument" not in str(exc):
-                raise
-            raise ConfigurationError(f"{method.removeprefix('add_')}: {exc}") from None
 
-    def configure_http(self, **options: Any) -> None:
-        """Set app-wide HTTP options (see :class:`lambent.http.HttpConfig`):
-        ``cors=CORS(...)``, ``max_body_size=`` (bytes, 413 above), ``api_gateway_timeout=``."""
-        self._web().configure(**options)
+    def configure_http(
+        self,
+        *,
+        cors: CORS | None = _UNSET,
+        max_body_size: int | None = _UNSET,
+        api_gateway_timeout: float = _UNSET,
+    ) -> None:
+        """Set app-wide HTTP options (see :class:`lambent.http.HttpConfig`): ``cors=CORS(...)``,
+        ``max_body_size=`` (bytes, 413 above; ``None``: no limit), ``api_gateway_timeout=``
+        (seconds). Options not given keep their value."""
+        given = {
+            "cors": cors,
+            "max_body_size": max_body_size,
+            "api_gateway_timeout": api_gateway_timeout,
+        }
+        self._web().configure(**{k: v for k, v in given.items() if v is not _UNSET})
 
     def exception_handler(self, exc_type: type[Exception]) -> Callable[[F], F]:
         """Answer HTTP requests whose handler raised ``exc_type`` (or a subclass) with
@@ -62,16 +77,16 @@ class WebRoutes:
 
         def decorator(fn: F) -> F:
             self._web().add_exception_handler(exc_type, fn)
-            if inspect.iscoroutinefunction(fn):
-                self._web_needs_loop = True
+            self._note(fn, False)
             return fn
 
         return decorator
 
     def route(
-        self, path: str, methods: Iterable[str] = ("GET",), **options: Any
+        self, path: str, methods: Iterable[str] = ("GET",), *, threaded: bool = False
     ) -> Callable[[F], F]:
-        """Handle HTTP requests to ``path`` (a template like ``/orders/{order_id}``)."""
+        """Handle HTTP requests to ``path`` (a template like ``/orders/{order_id}``) with
+        ``methods``; ``threaded``: run a plain handler in a worker thread."""
         given: object = path  # typed str, but a decorator used bare passes the handler
         if not isinstance(given, str):
             caller = sys._getframe(1).f_code.co_name  # get, post, ... or the user's code
@@ -83,66 +98,72 @@ class WebRoutes:
             raise ConfigurationError(f"route {path!r}: unknown HTTP methods {unknown or chosen}")
 
         def decorator(fn: F) -> F:
-            self._register("add_route", chosen, path, fn, **options)
+            self._web().add_route(chosen, path, fn, threaded=threaded)
+            self._note(fn, threaded)
             return fn
 
         return decorator
 
-    def get(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.route(path, ("GET",), **options)
+    def get(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
+        return self.route(path, ("GET",), threaded=threaded)
 
-    def post(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.route(path, ("POST",), **options)
+    def post(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
+        return self.route(path, ("POST",), threaded=threaded)
 
-    def put(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.route(path, ("PUT",), **options)
+    def put(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
+        return self.route(path, ("PUT",), threaded=threaded)
 
-    def patch(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.route(path, ("PATCH",), **options)
+    def patch(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
+        return self.route(path, ("PATCH",), threaded=threaded)
 
-    def delete(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.route(path, ("DELETE",), **options)
+    def delete(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
+        return self.route(path, ("DELETE",), threaded=threaded)
 
-    def head(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.route(path, ("HEAD",), **options)
+    def head(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
+        return self.route(path, ("HEAD",), threaded=threaded)
 
-    def options(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.route(path, ("OPTIONS",), **options)
+    def options(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
+        return self.route(path, ("OPTIONS",), threaded=threaded)
 
-    def websocket(self, route_key: str, **options: Any) -> Callable[[F], F]:
+    def websocket(self, route_key: str, *, threaded: bool = False) -> Callable[[F], F]:
         """Handle API Gateway WebSocket messages for ``route_key`` (``$connect``, ``$default``, ...)."""
         require_name(route_key, "route key", "websocket", optional=False)
 
         def decorator(fn: F) -> F:
-            self._register("add_websocket", route_key, fn, **options)
+            self._web().add_websocket(route_key, fn, threaded=threaded)
+            self._note(fn, threaded)
             return fn
 
         return decorator
 
-    def authorizer(self, kind: str | None = None, **options: Any) -> Callable[[F], F]:
+    def authorizer(self, kind: str | None = None, *, threaded: bool = False) -> Callable[[F], F]:
         """Handle API Gateway Lambda authorizer requests (``kind``: ``TOKEN``, ``REQUEST``,
         ``HTTP`` for HTTP API payload 2.0, ``None`` for any)."""
         require_name(kind, "kind", "authorizer")
 
         def decorator(fn: F) -> F:
-            self._register("add_authorizer", kind, fn, **options)
+            self._web().add_authorizer(kind, fn, threaded=threaded)
+            self._note(fn, threaded)
             return fn
 
         return decorator
 
-    def edge(self, event_type: str, path: str | None = None, **options: Any) -> Callable[[F], F]:
+    def edge(
+        self, event_type: str, path: str | None = None, *, threaded: bool = False
+    ) -> Callable[[F], F]:
         """Handle CloudFront Lambda@Edge events of ``event_type`` (``viewer-request``, ...)."""
         require_name(event_type, "event type", "edge", optional=False)
         require_name(path, "path", "edge")
 
         def decorator(fn: F) -> F:
-            self._register("add_edge", event_type, path, fn, **options)
+            self._web().add_edge(event_type, path, fn, threaded=threaded)
+            self._note(fn, threaded)
             return fn
 
         return decorator
 
     def _web_dispatch(
-        self, spec: SourceSpec[Any, Any], event: Any, context: Any, log: Logger
+        self, spec: EventSource, event: Any, context: Any, log: Logger
     ) -> Awaitable[Any]:
         """The web router's answer to ``event``, to await (one coroutine less per request)."""
         if self._http is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from structlog.testing import capture_logs
 
 from lambent import App, ConfigurationError
 from lambent.http import Policy, SimpleAuthorization, Unauthorized
@@ -85,3 +86,29 @@ async def test_any_kind_and_errors() -> None:
         app.authorizer("COOKIE")(anything)
     with pytest.raises(ConfigurationError):
         app.authorizer()(anything)
+
+
+def test_an_exception_in_an_authorizer_is_logged_once() -> None:
+    app = App()
+
+    @app.authorizer("TOKEN")
+    def check(token: str) -> bool:
+        raise ValueError("bad key store")
+
+    with capture_logs() as logs, pytest.raises(ValueError, match="bad key store"):
+        app.handler(authorizer_event("token"), FakeContext())
+    failures = [e for e in logs if e["log_level"] == "error"]
+    assert len(failures) == 1
+    assert failures[0]["event"] == "authorizer failed" and "bad key store" in failures[0]["error"]
+
+
+def test_unauthorized_is_an_answer_not_an_error_to_log() -> None:
+    app = App()
+
+    @app.authorizer("TOKEN")
+    def check(token: str) -> bool:
+        raise Unauthorized
+
+    with capture_logs() as logs, pytest.raises(Unauthorized):
+        app.handler(authorizer_event("token"), FakeContext())
+    assert [e for e in logs if e["log_level"] == "error"] == []

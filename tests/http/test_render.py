@@ -26,7 +26,7 @@ def response() -> Response:
 
 
 def test_rest_shape() -> None:
-    assert render_http("apigw-rest", None, response()) == {
+    assert render_http("rest", None, response()) == {
         "statusCode": 201,
         "headers": {"X-One": "1", "Content-Type": "application/json"},
         "multiValueHeaders": {"X-Rep": ["a", "b"], "Set-Cookie": ["s=1; Path=/", "t=2"]},
@@ -36,8 +36,8 @@ def test_rest_shape() -> None:
 
 
 def test_v2_shape() -> None:
-    for source in ("apigw-http", "function-url"):
-        assert render_http(source, None, response()) == {
+    for wire in ("v2",):  # HTTP API 2.0 and Function URLs
+        assert render_http(wire, None, response()) == {
             "statusCode": 201,
             "headers": {"x-one": "1", "x-rep": "a,b", "content-type": "application/json"},
             "cookies": ["s=1; Path=/", "t=2"],

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lambent._errors import ConfigurationError
 from lambent.http._routing import RouteMap, compile_path, normalise
@@ -103,3 +107,61 @@ def test_matching_does_not_mutate() -> None:
     for _ in range(3):
         route(m, "/orders/1")
     assert [e.routes for e in m.endpoints()] == before
+
+
+segments = st.sampled_from(
+    ["orders", "users", "v1", "{id}", "{name}", "items", "{rest+}", "{day}.csv", "a.b"]
+)
+
+
+templates = st.lists(segments, min_size=1, max_size=4).map(lambda parts: "/" + "/".join(parts))
+
+
+paths = st.lists(
+    st.sampled_from(["orders", "users", "v1", "42", "x", "items", "a%2Fb", "d.csv", "a.b", ""]),
+    min_size=1,
+    max_size=5,
+).map(lambda parts: "/" + "/".join(parts))
+
+
+def _linear(routes: RouteMap[str], path: str, encoded: bool) -> Any:
+    """Each dynamic template's own regex in specificity order (the matching before buckets
+    became one regex each)."""
+    from urllib.parse import unquote
+
+    from lambent.http._routing import normalise
+
+    target, unquote_params = normalise(path, encoded)
+    static = routes._static.get(target)
+    if static is not None:
+        return static.path.template, {}
+    for endpoint in routes._dynamic:
+        assert endpoint.path.regex is not None
+        found = endpoint.path.regex.match(target)
+        if found:
+            params = found.groupdict()
+            if unquote_params:
+                params = {k: unquote(v) if "%" in v else v for k, v in params.items()}
+            return endpoint.path.template, params
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(templates, min_size=1, max_size=8, unique=True),
+    st.lists(st.tuples(paths, st.booleans()), min_size=1, max_size=10),
+)
+def test_one_regex_per_bucket_matches_as_each_template_in_turn(
+    chosen: list[str], requests: list[tuple[str, bool]]
+) -> None:
+    routes: RouteMap[str] = RouteMap()
+    for template in chosen:
+        try:
+            routes.add(("GET",), template, template)
+        except ConfigurationError:
+            continue
+    routes.freeze()
+    for path, encoded in requests:
+        found = routes.match(path, encoded=encoded)
+        got = None if found is None else (found[0].path.template, found[1])
+        assert got == _linear(routes, path, encoded), (path, encoded)

@@ -1,6 +1,6 @@
 """Shared helpers for the per-source tests: which corpus rows a detector must decline.
 
-Detectors run in the registry's order (``lambent.sources._ORDER``) and may assume the
+Detectors run in the registry's order (``lambent.sources.SOURCES``) and may assume the
 ones before them declined. So a detector must say no to every corpus event whose
 labelled kind belongs to a *later* module, or to no source module at all; events of
 earlier modules never reach it.
@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
-from lambent.sources import _ORDER
+from lambent.sources import SOURCES
 from tests import corpus
+
+_ORDER = tuple(entry.module for entry in SOURCES)
 
 #: labelled kind (MANIFEST.tsv) -> source module that must claim it
 KIND_MODULE = {

@@ -27,7 +27,7 @@ def test_corpus_event_decodes(row: corpus.Row | None) -> None:
     assert len(specs) == 1
     spec = specs[0]
     assert spec.kind == "apigw-authorizer"
-    assert spec.response == "single"
+    assert spec.response == "http" and spec.web is not None and spec.web.role == "authorizer"
     event = msgspec.convert(raw, spec.event_type)
     (item,) = spec.items(event)
     assert item is event

@@ -1,6 +1,6 @@
 """Detection of the request-shaped and EventBridge sources over the whole corpus.
 
-For every corpus event, the detectors of these modules run in their ``_ORDER`` position;
+For every corpus event, the detectors of these modules run in their ``SOURCES`` position;
 the first that says yes must name the labelled kind, and none may claim an event of
 another kind (Lattice, Bedrock agents, Cognito, AppSync, alarms, destination records, ...).
 Events of the record sources are skipped: their detectors run earlier and claim them.
@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
-from lambent.sources import _ORDER, module
+from lambent.sources import SOURCES, module
 from tests import corpus
+
+_ORDER = tuple(entry.module for entry in SOURCES)
 
 MINE = (
     "cloudfront",

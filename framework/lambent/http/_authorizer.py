@@ -22,30 +22,20 @@ message ``"Unauthorized"``, which is how AWS documents it).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambent._errors import ConfigurationError, RoutingError
-from lambent.http._invoke import call
-from lambent.http._named import build_named_args, resolve_named
-from lambent.http._params import HttpPlan
-from lambent.sources.apigw_authorizer import (
-    ExecuteApiArn,
-    HttpAuthorizerEvent,
-    RequestAuthorizerEvent,
-    TokenAuthorizerEvent,
-)
+from lambent._calls import make_call
+from lambent._errors import ConfigurationError, RoutingError, describe
+from lambent._inject import HandlerPlan, Slot
+from lambent._logging import emit
+from lambent.http._invoke import run
+from lambent.http._named import resolve_named
+from lambent.http._roles import role_spec
 
 __all__ = ["AuthorizerRoutes", "Policy", "SimpleAuthorization", "Unauthorized"]
-
-_KINDS = {
-    "TOKEN": "TOKEN",
-    "REQUEST": "REQUEST",
-    "HTTP": "REQUEST-v2",
-    "REQUEST-V2": "REQUEST-v2",
-    "V2": "REQUEST-v2",
-}
 ContextValue = str | int | float | bool
 
 
@@ -128,7 +118,7 @@ class Policy:
         self._statements.append(("Deny", "", arn))
         return self
 
-    def render(self, arn: ExecuteApiArn) -> dict[str, Any]:
+    def render(self, arn: Any) -> dict[str, Any]:
         """The response document for a request whose method/route ARN is ``arn``."""
         if not self._statements:
             raise ConfigurationError("an authorizer Policy needs at least one allow or deny")
@@ -152,42 +142,16 @@ class Policy:
         return out
 
 
-def _token(event: Any) -> str:
-    token = getattr(event, "authorization_token", None)
-    if token:
-        return str(token)
-    headers = getattr(event, "headers", None)
-    if headers is not None and "authorization" in headers:
-        return str(headers["authorization"])
-    sources = getattr(event, "identity_source", None)
-    if isinstance(sources, list) and sources:
-        return str(sources[0])
-    return sources if isinstance(sources, str) else ""
-
-
-_BY_TYPE: dict[type[Any], Callable[[Any], Any]] = {
-    TokenAuthorizerEvent: lambda e: e,
-    RequestAuthorizerEvent: lambda e: e,
-    HttpAuthorizerEvent: lambda e: e,
-    ExecuteApiArn: lambda e: e.arn,
-}
-_BY_NAME: dict[str, Callable[[Any], Any]] = {
-    "event": lambda e: e,
-    "request": lambda e: e,
-    "token": _token,
-    "arn": lambda e: e.arn,
-}
-
-
-def render_decision(result: Any, event: Any) -> Any:
-    """The Lambda result for an authorizer handler's return value."""
+def render_decision(result: Any, event: Any, *, simple: bool) -> Any:
+    """The Lambda result for an authorizer handler's return value (``simple``: the event
+    asks for HTTP API simple responses)."""
     if isinstance(result, Policy):
         return result.render(event.arn)
     if isinstance(result, SimpleAuthorization):
         return result.render()
     if result is None or isinstance(result, bool):
         allowed = bool(result)
-        if isinstance(event, HttpAuthorizerEvent):
+        if simple:
             return {"isAuthorized": allowed}
         policy = Policy("user")
         return (policy.allow_all() if allowed else policy.deny_all()).render(event.arn)
@@ -198,13 +162,15 @@ class AuthorizerRoutes:
     """Authorizer handlers by kind (``None``: any)."""
 
     def __init__(self) -> None:
-        self._plans: dict[str | None, tuple[HttpPlan, bool]] = {}
+        self._plans: dict[str | None, tuple[HandlerPlan, bool]] = {}
 
     def __len__(self) -> int:
         return len(self._plans)
 
     def add(self, kind: str | None, fn: Callable[..., Any], *, threaded: bool = False) -> None:
-        key = None if kind is None else _KINDS.get(kind.upper())
+        web = role_spec("authorizer")
+        keys = web.keys or {}
+        key = None if kind is None else keys.get(kind.upper())
         if kind is not None and key is None:
             raise ConfigurationError(
                 f"unknown authorizer kind {kind!r}; use TOKEN, REQUEST or HTTP"
@@ -215,19 +181,36 @@ class AuthorizerRoutes:
             )
         where = f"authorizer ({kind or 'any'})"
         self._plans[key] = (
-            resolve_named(fn, where=where, by_type=_BY_TYPE, by_name=_BY_NAME),
+            resolve_named(fn, where=where, by_type=web.inject, by_name=web.names),
             threaded,
         )
 
     def describe(self) -> list[str]:
         return [f"authorizer({k or '*'}) -> {plan.name}" for k, (plan, _) in self._plans.items()]
 
-    async def dispatch(self, event: Any, context: Any, log: Any, seconds: float | None) -> Any:
-        key = "REQUEST-v2" if isinstance(event, HttpAuthorizerEvent) else str(event.type).upper()
+    async def dispatch(
+        self, spec: Any, event: Any, context: Any, log: Any, seconds: float | None
+    ) -> Any:
+        web = spec.web
+        key = web.key(event)
         found = self._plans.get(key) or self._plans.get(None)
         if found is None:
-            raise RoutingError("apigw-authorizer", {"type": key})
+            raise RoutingError(spec.kind, {"type": key})
         plan, threaded = found
-        kw = build_named_args(plan, event, context, log)
-        result = await call(plan, kw, threaded=threaded, seconds=seconds)
-        return render_decision(result, event)
+        handler = make_call(plan, None, event, context, log, extra={Slot.LOGGER: log})
+        try:
+            result = await run(
+                functools.partial(handler, event, 0),
+                name=plan.name,
+                is_async=plan.is_async,
+                threaded=threaded,
+                seconds=seconds,
+            )
+        except Unauthorized:
+            raise
+        except Exception as exc:
+            emit(
+                log.error, "authorizer failed", handler=plan.name, error=describe(exc), exc_info=exc
+            )
+            raise
+        return render_decision(result, event, simple=web.simple is not None and web.simple(event))

@@ -22,29 +22,22 @@ bodies and generated responses over the event type's size limits. The limits are
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from fnmatch import translate
 from typing import Any
 
+from lambent._calls import make_call
 from lambent._errors import ConfigurationError, RoutingError
+from lambent._inject import HandlerPlan, Slot
 from lambent.http._edge_views import EdgeRequest, EdgeResponse, EdgeResultError
-from lambent.http._invoke import call
-from lambent.http._named import build_named_args, resolve_named
-from lambent.http._params import HttpPlan
+from lambent.http._invoke import run
+from lambent.http._named import resolve_named
 from lambent.http._response import Response, encode_body
-from lambent.sources.cloudfront import EVENT_TYPES, CloudFrontConfig, CloudFrontRecord
+from lambent.http._roles import role_spec
 
-__all__ = ["EdgeRoutes", "event_type_of"]
-
-
-def event_type_of(record: CloudFrontRecord) -> str:
-    """``config.eventType``, inferred from the record's shape when a sample omits it."""
-    if record.event_type:
-        return record.event_type
-    request = record.request
-    stage = "origin" if request is not None and request.origin is not None else "viewer"
-    return f"{stage}-{'request' if record.response is None else 'response'}"
+__all__ = ["EdgeRoutes"]
 
 
 class _Views:
@@ -52,9 +45,9 @@ class _Views:
 
     __slots__ = ("config", "event_type", "record", "request", "response")
 
-    def __init__(self, record: CloudFrontRecord, event_type: str) -> None:
+    def __init__(self, record: Any, event_type: str) -> None:
         self.record = record
-        self.config: CloudFrontConfig = record.config
+        self.config = record.config
         self.event_type = event_type
         self.request = (
             EdgeRequest.from_struct(record.request) if record.request is not None else None
@@ -67,16 +60,17 @@ class _Views:
 _BY_TYPE: dict[type[Any], Callable[[Any], Any]] = {
     EdgeRequest: lambda v: v.request,
     EdgeResponse: lambda v: v.response,
-    CloudFrontRecord: lambda v: v.record,
-    CloudFrontConfig: lambda v: v.config,
 }
 _BY_NAME: dict[str, Callable[[Any], Any]] = {
     "request": lambda v: v.request,
     "response": lambda v: v.response,
-    "record": lambda v: v.record,
-    "config": lambda v: v.config,
     "event_type": lambda v: v.event_type,
 }
+
+
+def _on_record(read: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A source's getter (of the record) as a getter of the views."""
+    return lambda views: read(views.record)
 
 
 def from_http_response(response: Response) -> EdgeResponse:
@@ -102,7 +96,7 @@ class EdgeRoutes:
 
     def __init__(self) -> None:
         self._routes: dict[
-            str, list[tuple[str | None, re.Pattern[str] | None, HttpPlan, bool]]
+            str, list[tuple[str | None, re.Pattern[str] | None, HandlerPlan, bool]]
         ] = {}
 
     def __len__(self) -> int:
@@ -111,15 +105,19 @@ class EdgeRoutes:
     def add(
         self, event_type: str, path: str | None, fn: Callable[..., Any], *, threaded: bool = False
     ) -> None:
-        if event_type not in EVENT_TYPES:
+        web = role_spec("edge")
+        known = web.keys or {}
+        if event_type not in known:
             raise ConfigurationError(
-                f"unknown Lambda@Edge event type {event_type!r}; use one of {', '.join(EVENT_TYPES)}"
+                f"unknown Lambda@Edge event type {event_type!r}; use one of {', '.join(known)}"
             )
         routes = self._routes.setdefault(event_type, [])
         if any(p == path for p, _, _, _ in routes):
             raise ConfigurationError(f"edge route {event_type} {path or '*'} is registered twice")
         where = f"edge route {event_type} {path or '*'}"
-        plan = resolve_named(fn, where=where, by_type=_BY_TYPE, by_name=_BY_NAME)
+        by_type = {**_BY_TYPE, **{t: _on_record(g) for t, g in web.inject.items()}}
+        by_name = {**_BY_NAME, **{n: _on_record(g) for n, g in web.names.items()}}
+        plan = resolve_named(fn, where=where, by_type=by_type, by_name=by_name)
         pattern = (
             None
             if path is None
@@ -139,23 +137,31 @@ class EdgeRoutes:
             for path, _, plan, _ in routes
         ]
 
-    def _match(self, event_type: str, uri: str) -> tuple[HttpPlan, bool] | None:
+    def _match(self, event_type: str, uri: str) -> tuple[HandlerPlan, bool] | None:
         for _, pattern, plan, threaded in self._routes.get(event_type, ()):
             if pattern is None or pattern.match(uri):
                 return plan, threaded
         return None
 
     async def dispatch(
-        self, record: CloudFrontRecord, context: Any, log: Any, seconds: float | None
+        self, spec: Any, event: Any, context: Any, log: Any, seconds: float | None
     ) -> Any:
-        event_type = event_type_of(record)
+        web = spec.web
+        record = web.item(event)
+        event_type = web.key(record)
         found = self._match(event_type, record.uri)
         if found is None:
-            raise RoutingError("cloudfront", {"event_type": event_type, "uri": record.uri})
+            raise RoutingError(spec.kind, {"event_type": event_type, "uri": record.uri})
         plan, threaded = found
         views = _Views(record, event_type)
-        kw = build_named_args(plan, views, context, log)
-        result = await call(plan, kw, threaded=threaded, seconds=seconds)
+        handler = make_call(plan, None, views, context, log, extra={Slot.LOGGER: log})
+        result = await run(
+            functools.partial(handler, views, 0),
+            name=plan.name,
+            is_async=plan.is_async,
+            threaded=threaded,
+            seconds=seconds,
+        )
         return render_result(result, views)
 
 

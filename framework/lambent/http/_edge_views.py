@@ -24,7 +24,6 @@ from lambent._errors import LambentError
 from lambent.http._headers import HeaderInput, MutableHeaders
 from lambent.http._response import reason
 from lambent.sources._http import QueryParams, decode_body, parse_cookies
-from lambent.sources.cloudfront import CloudFrontBody, CloudFrontRequest, CloudFrontResponse
 
 __all__ = ["DISALLOWED", "READ_ONLY", "EdgeRequest", "EdgeResponse", "EdgeResultError"]
 
@@ -119,11 +118,11 @@ class EdgeRequest:
         self.headers = headers if isinstance(headers, MutableHeaders) else MutableHeaders(headers)
         self.client_ip = client_ip
         self.origin = origin
-        self._original_body: CloudFrontBody | None = None
+        self._original_body: Any = None
         self._new_body: str | bytes | None = None
 
     @classmethod
-    def from_struct(cls, request: CloudFrontRequest) -> EdgeRequest:
+    def from_struct(cls, request: Any) -> EdgeRequest:
         origin = None
         if request.origin is not None:
             origin = _drop_none(msgspec.to_builtins(request.origin))
@@ -158,7 +157,7 @@ class EdgeRequest:
     def body_truncated(self) -> bool:
         return self._original_body is not None and self._original_body.input_truncated
 
-    def render(self, event_type: str, original: CloudFrontRequest | None) -> dict[str, Any]:
+    def render(self, event_type: str, original: Any) -> dict[str, Any]:
         old = None if original is None else _from_cf(original.raw_headers)
         _check_headers(event_type, self.headers, old)
         out: dict[str, Any] = {
@@ -223,15 +222,13 @@ class EdgeResponse:
         self.body = body
 
     @classmethod
-    def from_struct(cls, response: CloudFrontResponse) -> EdgeResponse:
+    def from_struct(cls, response: Any) -> EdgeResponse:
         return cls(
             response.status_code, response.status_description or None,
             headers=_from_cf(response.raw_headers),
         )  # fmt: skip
 
-    def render(
-        self, event_type: str, original: CloudFrontResponse | None, *, generated: bool
-    ) -> dict[str, Any]:
+    def render(self, event_type: str, original: Any, *, generated: bool) -> dict[str, Any]:
         status = self.status
         if not isinstance(status, int) or not 200 <= status <= 599:
             raise EdgeResultError(

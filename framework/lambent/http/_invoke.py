@@ -13,70 +13,69 @@ from __future__ import annotations
 
 import functools
 import inspect
-import math
+from collections.abc import Callable
 from typing import Any
 
 import anyio
 import anyio.to_thread
 
+from lambent._deadline import DeadlineExceeded, budget
 from lambent._dispatch import is_cancellation
 from lambent._errors import HandlerError, describe
 from lambent.http._params import HttpPlan
 
-__all__ = ["DeadlineExceeded", "budget", "call"]
-
-
-class DeadlineExceeded(Exception):
-    """The handler did not finish within its budget."""
-
-
-def budget(context: Any, margin: float, service_limit: float | None) -> float | None:
-    """Seconds a handler may run (``None``: unbounded)."""
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    left = math.inf if remaining is None else float(remaining()) / 1000.0
-    if service_limit is not None:
-        left = min(left, service_limit)
-    return None if left == math.inf else left - margin
+__all__ = ["DeadlineExceeded", "budget", "call", "run"]
 
 
 async def call(plan: HttpPlan, kw: dict[str, Any], *, threaded: bool, seconds: float | None) -> Any:
-    """Run ``plan.fn(**kw)``; raise DeadlineExceeded when ``seconds`` run out first, and
-    HandlerError for a ``BaseException`` the handler raised that is not an ``Exception``."""
+    """Run ``plan.fn(**kw)`` (see :func:`run`)."""
+    return await run(
+        functools.partial(plan.fn, **kw),
+        name=plan.name,
+        is_async=plan.is_async,
+        threaded=threaded,
+        seconds=seconds,
+    )
+
+
+async def run(
+    fn: Callable[[], Any], *, name: str, is_async: bool, threaded: bool, seconds: float | None
+) -> Any:
+    """Run ``fn()`` (a coroutine function's call when ``is_async``) of the handler ``name``;
+    raise DeadlineExceeded when ``seconds`` run out first, and HandlerError for a
+    ``BaseException`` the handler raised that is not an ``Exception``."""
     try:
-        return await _call(plan, kw, threaded=threaded, seconds=seconds)
+        return await _run(fn, is_async=is_async, threaded=threaded, seconds=seconds)
     except Exception:
         raise
     except BaseException as exc:
         if is_cancellation(exc):
             raise
-        raise HandlerError(plan.name, f"raised {describe(exc)}") from exc
+        raise HandlerError(name, f"raised {describe(exc)}") from exc
 
 
-async def _call(
-    plan: HttpPlan, kw: dict[str, Any], *, threaded: bool, seconds: float | None
+async def _run(
+    fn: Callable[[], Any], *, is_async: bool, threaded: bool, seconds: float | None
 ) -> Any:
-    fn = plan.fn
     if seconds is None:
-        if plan.is_async:
-            return await fn(**kw)
+        if is_async:
+            return await fn()
         if threaded:
-            return await anyio.to_thread.run_sync(functools.partial(fn, **kw))
-        value = fn(**kw)
+            return await anyio.to_thread.run_sync(fn)
+        value = fn()
         return await value if inspect.isawaitable(value) else value
     if seconds <= 0:
         raise DeadlineExceeded("no time left before the deadline")
-    if not plan.is_async and not threaded:
+    if not is_async and not threaded:
         # an inline plain function cannot be interrupted: no cancel scope to pay for
-        value = fn(**kw)
+        value = fn()
         return await value if inspect.isawaitable(value) else value
     result: Any = None
     with anyio.move_on_after(seconds) as scope:
-        if plan.is_async:
-            result = await fn(**kw)
+        if is_async:
+            result = await fn()
         else:
-            result = await anyio.to_thread.run_sync(
-                functools.partial(fn, **kw), abandon_on_cancel=True
-            )
+            result = await anyio.to_thread.run_sync(fn, abandon_on_cancel=True)
     if scope.cancelled_caught:
         raise DeadlineExceeded(f"the handler did not finish within {seconds:.3f} s")
     return result

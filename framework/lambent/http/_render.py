@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from lambent.http._response import JSON, Response, encode_body, json_text, reason
+from lambent.sources._base import WireShape
 
 __all__ = ["case_variants", "render_http", "render_value"]
 
@@ -116,18 +117,19 @@ def _alb(response: Response, head: bool, multi_value: bool) -> dict[str, Any]:
 
 
 def render_http(
-    source: str, event: Any, response: Response, *, head: bool = False
+    wire: WireShape, event: Any, response: Response, *, head: bool = False
 ) -> dict[str, Any]:
-    """The Lambda result for ``response`` to a request of ``source`` (``head``: drop the body)."""
-    if source == "alb":
+    """The Lambda result for ``response`` in the ``wire`` shape its source declares
+    (``head``: drop the body)."""
+    if wire == "alb":
         return _alb(response, head, bool(getattr(event, "multi_value", False)))
-    if source == "apigw-rest":
+    if wire == "rest":
         return _rest(response, head)
     return _v2(response, head)
 
 
-def render_value(source: str, event: Any, value: Any) -> dict[str, Any]:
-    """``render_http(source, event, Response(value))`` for a plain handler result (not a
+def render_value(wire: WireShape, event: Any, value: Any) -> dict[str, Any]:
+    """``render_http(wire, event, Response(value))`` for a plain handler result (not a
     Response, not ``None``), built directly: one content type, no other header, no cookie."""
     content_type: str | None
     if type(value) is dict or type(value) is list:
@@ -135,7 +137,7 @@ def render_value(source: str, event: Any, value: Any) -> dict[str, Any]:
     else:
         text, is_b64, content_type = encode_body(value)
         assert content_type is not None  # only a None body has none
-    if source == "apigw-rest":
+    if wire == "rest":
         return {
             "statusCode": 200,
             "headers": {"Content-Type": content_type},
@@ -143,7 +145,7 @@ def render_value(source: str, event: Any, value: Any) -> dict[str, Any]:
             "body": text,
             "isBase64Encoded": is_b64,
         }
-    if source == "alb":
+    if wire == "alb":
         out: dict[str, Any] = {"statusCode": 200, "statusDescription": _OK}
         if getattr(event, "multi_value", False):
             out["multiValueHeaders"] = {"Content-Type": [content_type]}

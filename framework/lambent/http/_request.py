@@ -22,22 +22,10 @@ import msgspec
 
 from lambent._decode import as_decode_error
 from lambent._errors import EventDecodeError
+from lambent.sources._base import WebSpec, WireShape
 from lambent.sources._http import Headers, QueryParams, body_payload, decode_body
 
-__all__ = ["ENCODED_PATH_SOURCES", "Request", "decode_http_event", "path_is_encoded"]
-
-#: sources that deliver the path still percent-encoded (HTTP APIs decode it)
-ENCODED_PATH_SOURCES = frozenset({"apigw-rest", "function-url", "alb"})
-
-#: sources behind API Gateway's 29-second integration timeout
-API_GATEWAY_SOURCES = frozenset({"apigw-rest", "apigw-http"})
-
-
-def path_is_encoded(source: str, event: Any) -> bool:
-    """True when ``event``'s path is still percent-encoded (REST, Function URLs, ALB)."""
-    if source == "apigw-rest":
-        return getattr(event, "version", None) != "1.0"  # HTTP API payload 1.0 decodes
-    return source in ENCODED_PATH_SOURCES
+__all__ = ["Request", "decode_http_event"]
 
 
 def decode_http_event(kind: str, event_type: type[Any], raw: Any) -> Any:
@@ -65,8 +53,13 @@ class Request:
         context: Any = None,
         path_params: Mapping[str, str] | None = None,
         route: str | None = None,
+        *,
+        web: WebSpec | None = None,
     ) -> None:
         self.source = source
+        #: what the source says about its requests (wire shape, path encoding)
+        self._web = web
+        self._wire: WireShape = "v2" if web is None else web.wire
         self._event = event
         #: the raw event while only a lean view of it is decoded (see :meth:`from_lean`)
         self._raw: Any = None
@@ -81,11 +74,18 @@ class Request:
 
     @classmethod
     def from_lean(
-        cls, source: str, view: Any, raw: Any, event_type: type[Any], context: Any = None
+        cls,
+        source: str,
+        view: Any,
+        raw: Any,
+        event_type: type[Any],
+        context: Any = None,
+        *,
+        web: WebSpec | None = None,
     ) -> Request:
         """A request over ``view``, a lean Struct of ``raw`` (method, path, body, request id);
         the full ``event_type`` Struct is decoded from ``raw`` when first needed."""
-        request = cls(source, view, context)
+        request = cls(source, view, context, web=web)
         request._raw = raw
         request._event_type = event_type
         return request
@@ -110,6 +110,12 @@ class Request:
     @cached_property
     def cookies(self) -> Mapping[str, str]:
         return self.event.cookies  # type: ignore[no-any-return]
+
+    @property
+    def path_is_encoded(self) -> bool:
+        """True when the path arrived still percent-encoded (REST, Function URLs, ALB)."""
+        web = self._web
+        return web is not None and web.path_encoded is not None and web.path_encoded(self._event)
 
     @property
     def raw_body(self) -> str | None:

@@ -22,6 +22,7 @@ import msgspec
 
 from lambent._dispatch import is_cancellation
 from lambent._errors import ConfigurationError, describe
+from lambent._fast import FAST
 from lambent._logging import emit
 from lambent.http._authorizer import AuthorizerRoutes
 from lambent.http._cors import CORS
@@ -29,29 +30,23 @@ from lambent.http._edge import EdgeRoutes
 from lambent.http._invoke import DeadlineExceeded, budget, call
 from lambent.http._params import From, HttpPlan, build_args, resolve_http
 from lambent.http._render import render_http, render_value
-from lambent.http._request import (
-    API_GATEWAY_SOURCES,
-    Request,
-    decode_http_event,
-    path_is_encoded,
-)
+from lambent.http._request import Request, decode_http_event
 from lambent.http._response import HTTPException, Response, error_response, to_response
 from lambent.http._routing import RouteMap
 from lambent.http._websocket import WebSocketRoutes
-from lambent.sources.alb import AlbRequest
-from lambent.sources.apigw_http import HttpApiRequest, LeanHttpApiRequest
-from lambent.sources.apigw_rest import LeanRestRequest, RestRequest
 
 __all__ = ["HttpConfig", "HttpRoute", "HttpRouter"]
 
-_EVENT_TYPES = (RestRequest, HttpApiRequest, AlbRequest)
-#: the lean view decoded first for a source (the full Struct only when something needs it);
-#: ALB has none: its request id is a header
-_LEAN: dict[str, type[Any]] = {
-    "apigw-rest": LeanRestRequest,
-    "apigw-http": LeanHttpApiRequest,
-    "function-url": LeanHttpApiRequest,
-}
+
+def _request_types() -> tuple[type[Any], ...]:
+    """The Structs of the sources whose events are HTTP requests (a handler parameter
+    annotated with one gets the request's Struct)."""
+    from lambent import sources
+
+    found = {s.event_type for s in sources.web("request")}
+    return tuple(sorted(found, key=lambda t: t.__name__))
+
+
 #: handler results that are never awaitable (skips ``inspect.isawaitable``)
 _NEVER_AWAITABLE = frozenset({dict, list, str, bytes, int, float, bool, type(None), Response})
 ExceptionHandler = Callable[[Any, Exception], Any]
@@ -124,7 +119,9 @@ class HttpRouter:
 
         compiled = compile_path(path)
         where = f"route {'/'.join(methods)} {compiled.template}"
-        plan = resolve_http(fn, where=where, path_params=compiled.params, event_types=_EVENT_TYPES)
+        plan = resolve_http(
+            fn, where=where, path_params=compiled.params, event_types=_request_types()
+        )
         params = plan.params
         wants_logger = any(p.source is From.LOGGER for p in params)
         needs_event = any(p.source not in _LEAN_SOURCES for p in params)
@@ -181,12 +178,8 @@ class HttpRouter:
 
     # ------------------------------------------------------------------ dispatch
 
-    def _seconds(self, kind: str, context: Any) -> float | None:
-        limit = (
-            self.config.api_gateway_timeout
-            if kind in API_GATEWAY_SOURCES or kind == "apigw-websocket"
-            else None
-        )
+    def _seconds(self, web: Any, context: Any) -> float | None:
+        limit = self.config.api_gateway_timeout if web is not None and web.service_timeout else None
         return budget(context, self.app.deadline_margin, limit)
 
     def dispatch(self, spec: Any, event: Any, context: Any, log: Any) -> Awaitable[Any]:
@@ -199,31 +192,29 @@ class HttpRouter:
         not decode raises EventDecodeError at that point, before any user code runs, as it
         does here for the other sources."""
         kind: str = spec.kind
-        if isinstance(event, dict):
-            lean = _LEAN.get(kind)
-            if lean is not None:
-                try:
-                    view = msgspec.convert(event, lean)
-                except msgspec.ValidationError:
-                    pass  # the full Struct does not decode either: say why below
-                else:
-                    request = Request.from_lean(kind, view, event, spec.event_type, context)
-                    return self._answer(request, context, log)
-            decoded = decode_http_event(kind, spec.event_type, event)
-        else:
-            decoded = event
-        if kind == "apigw-websocket":
-            return self.websockets.dispatch(decoded, context, log, self._seconds(kind, context))
-        if kind == "apigw-authorizer":
-            return self.authorizers.dispatch(decoded, context, log, self._seconds(kind, context))
-        if kind == "cloudfront":
-            record = decoded.records[0] if hasattr(decoded, "records") else decoded
-            return self.edges.dispatch(record, context, log, self._seconds(kind, context))
-        return self._answer(Request(kind, decoded, context), context, log)
-
-    async def handle(self, kind: str, event: Any, context: Any, log: Any) -> dict[str, Any]:
-        """The Lambda result for a decoded request Struct of source ``kind``."""
-        return await self._answer(Request(kind, event, context), context, log)
+        web = spec.web
+        lean = web.lean if web is not None and FAST.lean_views else None
+        if lean is not None:
+            try:
+                view = msgspec.convert(event, lean)
+            except msgspec.ValidationError:
+                pass  # the full Struct does not decode either: say why below
+            else:
+                request = Request.from_lean(kind, view, event, spec.event_type, context, web=web)
+                return self._answer(request, context, log)
+        decoded = decode_http_event(kind, spec.event_type, event)
+        role = "request" if web is None else web.role
+        if role == "websocket":
+            return self.websockets.dispatch(
+                spec, decoded, context, log, self._seconds(web, context)
+            )
+        if role == "authorizer":
+            return self.authorizers.dispatch(
+                spec, decoded, context, log, self._seconds(web, context)
+            )
+        if role == "edge":
+            return self.edges.dispatch(spec, decoded, context, log, self._seconds(web, context))
+        return self._answer(Request(kind, decoded, context, web=web), context, log)
 
     async def _answer(self, request: Request, context: Any, log: Any) -> dict[str, Any]:
         cors = self.config.cors
@@ -248,14 +239,15 @@ class HttpRouter:
                 response = await self._on_error(request, exc, log)
             else:
                 if (
-                    cors is None
+                    FAST.direct_render
+                    and cors is None
                     and result is not None
                     and not isinstance(result, Response)
                     and request.method != "HEAD"
                 ):
                     # what render_http gives for to_response(result), without the Response
                     try:
-                        return render_value(request.source, request._event, result)
+                        return render_value(request._wire, request._event, result)
                     except _RENDER_ERRORS as exc:
                         return self._unrenderable(request, exc, log)
                 response = to_response(result)
@@ -265,7 +257,7 @@ class HttpRouter:
                 cors.apply(response, origin)
         try:
             return render_http(
-                request.source, request._event, response, head=request.method == "HEAD"
+                request._wire, request._event, response, head=request.method == "HEAD"
             )
         except _RENDER_ERRORS as exc:
             return self._unrenderable(request, exc, log)
@@ -283,16 +275,14 @@ class HttpRouter:
             exc_info=exc,
         )
         failed = error_response(500, "Internal Server Error", request_id=request.request_id)
-        return render_http(request.source, request._event, failed)
+        return render_http(request._wire, request._event, failed)
 
     def _find(self, request: Request) -> HttpRoute | Response:
         """The route for ``request`` (its path parameters and template set on it), or the
         answer itself (automatic ``OPTIONS``, CORS preflight); raises HTTPException for
         404, 405 and 413."""
         method = request.method
-        found = self.routes.match(
-            request.path, encoded=path_is_encoded(request.source, request._event)
-        )
+        found = self.routes.match(request.path, encoded=request.path_is_encoded)
         if found is None:
             raise HTTPException(404, f"no route for {method} {request.path}")
         endpoint, params = found
@@ -334,13 +324,13 @@ class HttpRouter:
         """Call the handler: a plain one inline, its result returned (to await if it is
         awaitable); an ``async`` or threaded one through :func:`call` (a coroutine)."""
         plan = route.plan
-        if route.path_only:
+        if route.path_only and FAST.path_only:
             kw = dict(request.path_params)
         else:
             route_log = log.bind(route=route.template) if route.wants_logger else log
             # a route taking the source's Struct has it decoded already (``needs_event``)
             kw = build_args(plan, request, request._event, context, route_log)
-        seconds = self._seconds(request.source, context)
+        seconds = self._seconds(request._web, context)
         if plan.is_async or route.threaded:
             return call(plan, kw, threaded=route.threaded, seconds=seconds)
         if seconds is not None and seconds <= 0:

@@ -14,15 +14,15 @@ decode answers ``422`` naming the field; other exceptions ``500`` with the reque
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
-from lambent._decode import DECODE_ERRORS, as_decode_error
-from lambent._errors import ConfigurationError, RoutingError
-from lambent._inject import HandlerPlan, Slot, resolve
+from lambent._calls import make_call
+from lambent._errors import ConfigurationError, DecodeError, RoutingError
+from lambent._inject import HandlerPlan, resolve
 from lambent._logging import emit
-from lambent.http._invoke import DeadlineExceeded, call
-from lambent.http._params import HttpPlan
+from lambent.http._invoke import DeadlineExceeded, run
 from lambent.http._render import render_http
 from lambent.http._response import (
     HTTPException,
@@ -30,39 +30,9 @@ from lambent.http._response import (
     error_response,
     to_response,
 )
-from lambent.sources._http import body_payload
-from lambent.sources.apigw_websocket import WebSocketRequest
+from lambent.http._roles import role_spec
 
 __all__ = ["WebSocketRoutes"]
-
-_NAMED: dict[str, Callable[[Any], Any]] = {
-    "connection_id": lambda e: e.connection_id,
-    "route_key": lambda e: e.route_key,
-    "event_type": lambda e: e.event_type,
-}
-
-
-def _args(plan: HandlerPlan, event: WebSocketRequest, context: Any, log: Any) -> dict[str, Any]:
-    kw: dict[str, Any] = {}
-    for p in plan.params:
-        slot = p.slot
-        if slot is Slot.ITEM or slot is Slot.EVENT:
-            kw[p.name] = event
-        elif slot is Slot.PAYLOAD:
-            assert p.decoder is not None
-            try:
-                kw[p.name] = p.decoder(body_payload(event.body, event.is_base64_encoded))
-            except DECODE_ERRORS as exc:
-                err = as_decode_error(exc, event.request_id)
-                raise RequestValidationError("body", err.reason, err.path) from exc
-        elif slot is Slot.NAMED:
-            assert p.getter is not None and p.decoder is not None
-            kw[p.name] = p.decoder(p.getter(event))
-        elif slot is Slot.CONTEXT:
-            kw[p.name] = context
-        else:
-            kw[p.name] = log
-    return kw
 
 
 class WebSocketRoutes:
@@ -79,13 +49,14 @@ class WebSocketRoutes:
             raise ConfigurationError("a WebSocket route key must not be empty")
         if route_key in self._routes:
             raise ConfigurationError(f"WebSocket route {route_key!r} is registered twice")
+        web = role_spec("websocket")
         plan = resolve(
             fn,
             where=f"websocket route {route_key!r}",
-            item_type=WebSocketRequest,
+            item_type=tuple(web.inject),
             event_type=None,
             payload_format="json",
-            named=_NAMED,
+            named=web.names,
         )
         self._routes[route_key] = (plan, threaded)
 
@@ -93,17 +64,25 @@ class WebSocketRoutes:
         return [f"websocket({key!r}) -> {plan.name}" for key, (plan, _) in self._routes.items()]
 
     async def dispatch(
-        self, event: WebSocketRequest, context: Any, log: Any, seconds: float | None
+        self, spec: Any, event: Any, context: Any, log: Any, seconds: float | None
     ) -> dict[str, Any]:
-        key = event.route_key
+        key = spec.web.key(event)
         found = self._routes.get(key) or self._routes.get("$default")
         if found is None:
-            raise RoutingError("apigw-websocket", {"route_key": key})
+            raise RoutingError(spec.kind, {"route_key": key})
         plan, threaded = found
+        handler = make_call(plan, spec, event, context, log)
         try:
-            kw = _args(plan, event, context, log)
-            shim = HttpPlan(plan.fn, plan.name, plan.is_async, ())
-            result = await call(shim, kw, threaded=threaded, seconds=seconds)
+            try:
+                result = await run(
+                    functools.partial(handler, event, 0),
+                    name=plan.name,
+                    is_async=plan.is_async,
+                    threaded=threaded,
+                    seconds=seconds,
+                )
+            except DecodeError as exc:
+                raise RequestValidationError("body", exc.reason, exc.path) from exc
             response = to_response(result) if result is not None else None
         except HTTPException as exc:
             response = exc.response()
@@ -123,7 +102,7 @@ class WebSocketRoutes:
             response = error_response(500, "Internal Server Error", request_id=event.request_id)
         if response is None:
             return {"statusCode": 200}
-        rendered = render_http("apigw-rest", event, response)
+        rendered = render_http("rest", event, response)
         if not rendered["multiValueHeaders"]:
             del rendered["multiValueHeaders"]
         return rendered

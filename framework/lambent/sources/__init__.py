@@ -1,8 +1,10 @@
-"""Event sources: one module per source, and the ordered registry that detects them.
+"""Event sources: one module per source, and the one ordered registry that detects them.
 
-Detection runs the modules' ``detect`` functions in the order of ``_ORDER``
-(LAMBDA.md §6: the first match is right; more specific shapes come first).
-Modules are imported on first use, not when ``lambent`` is imported.
+:data:`SOURCES` lists the built-in source modules in detection order (LAMBDA.md §6: the
+first match is right; more specific shapes come first) with the kinds each declares;
+:data:`KINDS` derives from it. :func:`register` puts a user's own source (any
+:class:`EventSource`) ahead of the built-ins. Modules are imported on first use, not
+when ``lambent`` is imported.
 
 A function meets few event shapes, so the detectors that can claim a shape (those whose
 required key it has) are remembered by its keys: the next event of that shape runs only
@@ -13,48 +15,61 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
+from lambent._errors import ConfigurationError
 from lambent.sources._base import SourceSpec
+from lambent.sources._protocol import EventSource
 
-#: every kind lambent names (DESIGN.md "Source kinds")
-KINDS: tuple[str, ...] = (
-    "sqs", "sns", "s3", "dynamodb-stream", "kinesis-stream", "kafka", "mq", "firehose",
-    "apigw-rest", "apigw-http", "apigw-websocket", "apigw-authorizer", "function-url", "alb",
-    "ses", "cloudfront", "eventbridge", "schedule", "cloudwatch-logs", "direct",
-)  # fmt: skip
 
-#: source modules in detection order
-_ORDER: tuple[str, ...] = (
-    "sqs",
-    "sns",
-    "s3",
-    "dynamodb",
-    "kinesis",
-    "ses",
-    "cloudfront",
-    "cloudwatch_logs",
-    "kafka",
-    "mq",
-    "firehose",
-    "alb",
-    "apigw_authorizer",
-    "function_url",
-    "apigw_http",
-    "apigw_websocket",
-    "apigw_rest",
-    "schedule",
-    "eventbridge",
+class Source(NamedTuple):
+    """A built-in source module: ``lambent.sources.<module>``, the kinds its ``SPECS``
+    declare, and (for ``response="http"`` sources) the web role they declare, so that the
+    web router loads only the modules of a role."""
+
+    module: str
+    kinds: tuple[str, ...]
+    web: str | None = None
+
+
+#: built-in source modules in detection order (DESIGN.md "Source kinds")
+SOURCES: tuple[Source, ...] = (
+    Source("sqs", ("sqs",)),
+    Source("sns", ("sns",)),
+    Source("s3", ("s3",)),
+    Source("dynamodb", ("dynamodb-stream",)),
+    Source("kinesis", ("kinesis-stream",)),
+    Source("ses", ("ses",)),
+    Source("cloudfront", ("cloudfront",), "edge"),
+    Source("cloudwatch_logs", ("cloudwatch-logs",)),
+    Source("kafka", ("kafka",)),
+    Source("mq", ("mq",)),
+    Source("firehose", ("firehose",)),
+    Source("alb", ("alb",), "request"),
+    Source("apigw_authorizer", ("apigw-authorizer",), "authorizer"),
+    Source("function_url", ("function-url",), "request"),
+    Source("apigw_http", ("apigw-http",), "request"),
+    Source("apigw_websocket", ("apigw-websocket",), "websocket"),
+    Source("apigw_rest", ("apigw-rest",), "request"),
+    Source("schedule", ("schedule",)),
+    Source("eventbridge", ("eventbridge",)),
 )
 
-#: specs of the modules imported so far, in detection order
-_loaded: tuple[SourceSpec[Any, Any], ...] = ()
-#: how many modules of ``_ORDER`` are imported
+#: every kind lambent names: the built-in sources' kinds, then ``"direct"`` (an event no
+#: source claims)
+KINDS: tuple[str, ...] = (*(kind for entry in SOURCES for kind in entry.kinds), "direct")
+
+_MODULE_OF: dict[str, str] = {kind: entry.module for entry in SOURCES for kind in entry.kinds}
+
+#: sources registered by the user, in registration order (detected before the built-ins)
+_user: tuple[EventSource, ...] = ()
+#: specs of the built-in modules imported so far, in detection order
+_loaded: tuple[EventSource, ...] = ()
+#: how many modules of ``SOURCES`` are imported
 _modules_loaded = 0
-_by_kind: dict[str, SourceSpec[Any, Any]] = {}
-#: the loaded specs that may claim an event, by the event's keys (in order); cleared when
-#: a module loads. Bounded: past the bound, further shapes are scanned every time.
-_candidates: dict[tuple[str, ...], tuple[SourceSpec[Any, Any], ...]] = {}
+#: the sources that may claim an event, by the event's keys (in order); cleared when a
+#: module loads. Bounded: past the bound, further shapes are scanned every time.
+_candidates: dict[tuple[str, ...], tuple[EventSource, ...]] = {}
 _MAX_SHAPES = 64
 
 
@@ -63,30 +78,73 @@ def module(name: str) -> ModuleType:
     return importlib.import_module(f"lambent.sources.{name}")
 
 
-def _load_next() -> tuple[SourceSpec[Any, Any], ...]:
+def register(source: EventSource) -> None:
+    """Add a user-defined source, detected before every built-in one (user sources are
+    tried in registration order).
+
+    Its ``kind`` must be new; routes for it are added with ``app.on(kind, ...)``.
+    """
+    global _user
+    if source.kind in _MODULE_OF or source.kind == "direct":
+        raise ConfigurationError(f"source kind {source.kind!r} is built in; choose another")
+    if any(s.kind == source.kind and s is not source for s in _user):
+        raise ConfigurationError(f"a source of kind {source.kind!r} is already registered")
+    if source not in _user:
+        _user = (*_user, source)
+    _candidates.clear()
+
+
+def unregister(source: EventSource) -> None:
+    """Remove a source added with :func:`register` (tests)."""
+    global _user
+    _user = tuple(s for s in _user if s is not source)
+    _candidates.clear()
+
+
+def kinds() -> tuple[str, ...]:
+    """The registered user kinds, then :data:`KINDS`."""
+    return (*(s.kind for s in _user), *KINDS)
+
+
+def load(kind: str) -> tuple[EventSource, ...]:
+    """The sources of ``kind`` (empty when lambent knows no such kind)."""
+    name = _MODULE_OF.get(kind)
+    if name is not None:
+        found: tuple[EventSource, ...] = tuple(module(name).SPECS)
+        return found
+    return tuple(s for s in _user if s.kind == kind)
+
+
+def web(role: str) -> tuple[EventSource, ...]:
+    """The sources whose events the web router handles in ``role`` (``"request"``,
+    ``"websocket"``, ``"authorizer"``, ``"edge"``): user sources first."""
+    found = [s for s in _user if s.web is not None and s.web.role == role]
+    for entry in SOURCES:
+        if entry.web == role:
+            found += module(entry.module).SPECS
+    return tuple(found)
+
+
+def _load_next() -> tuple[EventSource, ...]:
     """Import the next source module in detection order; its specs (empty when all are in)."""
     global _loaded, _modules_loaded
-    if _modules_loaded >= len(_ORDER):
+    if _modules_loaded >= len(SOURCES):
         return ()
-    new = tuple(module(_ORDER[_modules_loaded]).SPECS)
-    for spec in new:
-        _by_kind.setdefault(spec.kind, spec)
+    new: tuple[EventSource, ...] = tuple(module(SOURCES[_modules_loaded].module).SPECS)
     _loaded += new
     _modules_loaded += 1
     _candidates.clear()
     return new
 
 
-def specs() -> tuple[SourceSpec[Any, Any], ...]:
-    """Every source spec, in detection order (imports the source modules once)."""
+def specs() -> tuple[EventSource, ...]:
+    """Every source, in detection order (imports the source modules once)."""
     while _load_next():
         pass
-    return _loaded
+    return (*_user, *_loaded)
 
 
-def _scan(
-    candidates: tuple[SourceSpec[Any, Any], ...], event: dict[str, Any]
-) -> SourceSpec[Any, Any] | None:
+def _scan(candidates: tuple[EventSource, ...], event: dict[str, Any]) -> EventSource | None:
     for spec in candidates:
         required = spec.requires
         if required is not None and required not in event:
@@ -96,8 +154,8 @@ def _scan(
     return None
 
 
-def spec_for(event: Any) -> SourceSpec[Any, Any] | None:
-    """The spec of the source that delivered ``event``; None for a direct invocation.
+def spec_for(event: Any) -> EventSource | None:
+    """The source that delivered ``event``; None for a direct invocation.
 
     Source modules are imported as detection reaches them, so an event of the first
     sources in the order (SQS first) imports only what it needs.
@@ -107,7 +165,9 @@ def spec_for(event: Any) -> SourceSpec[Any, Any] | None:
     shape = tuple(event)
     candidates = _candidates.get(shape)
     if candidates is None:
-        candidates = tuple(s for s in _loaded if s.requires is None or s.requires in event)
+        candidates = tuple(
+            s for s in (*_user, *_loaded) if s.requires is None or s.requires in event
+        )
         if len(_candidates) < _MAX_SHAPES:
             _candidates[shape] = candidates
     found = None
@@ -115,15 +175,30 @@ def spec_for(event: Any) -> SourceSpec[Any, Any] | None:
         if spec.detect(event):
             found = spec
             break
-    while found is None and _modules_loaded < len(_ORDER):
+    while found is None and _modules_loaded < len(SOURCES):
         found = _scan(_load_next(), event)
     return found
 
 
 def detect(event: Any) -> str:
-    """The kind (one word of :data:`KINDS`) of the outermost envelope of ``event``."""
+    """The kind (one word of :func:`kinds`) of the outermost envelope of ``event``."""
     spec = spec_for(event)
     return "direct" if spec is None else spec.kind
 
 
-__all__ = ["KINDS", "SourceSpec", "detect", "module", "spec_for", "specs"]
+__all__ = [
+    "KINDS",
+    "SOURCES",
+    "EventSource",
+    "Source",
+    "SourceSpec",
+    "detect",
+    "kinds",
+    "load",
+    "module",
+    "register",
+    "spec_for",
+    "specs",
+    "unregister",
+    "web",
+]

@@ -1,4 +1,4 @@
-"""The contract every event-source module fulfils.
+"""The standard implementation of the event-source contract (:mod:`._protocol`).
 
 A source module (``lambent/sources/<name>.py``) declares, side by side:
 
@@ -8,8 +8,12 @@ A source module (``lambent/sources/<name>.py``) declares, side by side:
   before it said no.
 * msgspec Structs for the event and for the *item* a handler call is about (an
   SQS message, a Kinesis record, an EventBridge event, one CloudWatch log event).
-* :class:`SourceSpec` values in a tuple named ``SPECS`` (usually one) that tell the dispatcher how to split the
-  event into items, name them, route them, order them and find their payload.
+* :class:`SourceSpec` values in a tuple named ``SPECS`` (usually one) that tell the
+  pipeline how to split the event into items, name them (also from a raw record that
+  does not decode), route them (the decorator's filters compile into a predicate here),
+  order them, find their payload, unwrap envelopes and render the response. Each is an
+  :class:`~lambent.sources._protocol.EventSource`; the registry in ``sources/__init__.py``
+  lists the modules in detection order, and core code asks the spec, never the kind.
 
 Structs use snake_case attribute names renamed to the wire names, ``gc=False``
 (no reference cycles; much cheaper at 10,000 records) and ``frozen=True``.
@@ -21,11 +25,13 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeVar
 
 import msgspec
+
+from lambent.sources._match import Filter, Overlap
 
 EventT = TypeVar("EventT")
 ItemT = TypeVar("ItemT")
@@ -39,14 +45,69 @@ PayloadFormat = Literal["json", "python"]
 #: ``"batch"``: ``{"batchItemFailures": [...]}`` with ``item_id`` values;
 #: ``"firehose"``: Firehose transformation records; ``"all"``: any failure fails the
 #: invocation (async sources, Amazon MQ); ``"single"``: one item, the handler's return
-#: value is the result (direct invoke, EventBridge, SES sync); ``"http"``: an HTTP
-#: response rendered by the HTTP layer.
+#: value is the result (direct invoke, EventBridge); ``"http"``: the web router
+#: (``lambent.http``) answers the event (HTTP, WebSocket, authorizers, Lambda@Edge).
 ResponseMode = Literal["batch", "firehose", "all", "single", "http"]
+
+#: what the web router does with an event of a ``response="http"`` source
+WebRole = Literal["request", "websocket", "authorizer", "edge"]
+#: the wire shape of an HTTP response: REST / HTTP API 1.0, HTTP API 2.0 / Function
+#: URLs, ALB
+WireShape = Literal["rest", "v2", "alb"]
+
+
+def _no_filters() -> Filter:
+    return Filter()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RawView:
+    """Reading a batch straight from the runtime's dicts, for apps whose routes need only
+    the payload: no Struct is built for the records (``lambent._fast``: ``raw_records``).
+
+    ``records(event)`` gives the raw records when every one has the fields the other
+    functions read, with the right types, they share one route key, and they need no
+    ordering; else ``None`` (the event then takes the general path)."""
+
+    records: Callable[[Mapping[str, Any]], Sequence[Any] | None]
+    route_key: Callable[[Any], Hashable]
+    payload: Callable[[Any], Any]
+    record_id: Callable[[Any], str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebSpec:
+    """What the web router needs to know about a ``response="http"`` source."""
+
+    role: WebRole
+    #: the response shape (``role="request"``)
+    wire: WireShape = "v2"
+    #: a Struct with only what routing reads (method, path, body, request id), decoded
+    #: before the full one, which is decoded only when something needs it
+    lean: type[Any] | None = None
+    #: whether the request's path is still percent-encoded (a function of the event)
+    path_encoded: Callable[[Any], bool] | None = None
+    #: the service answers on its own after ``api_gateway_timeout`` (API Gateway)
+    service_timeout: bool = False
+    #: handler parameters by annotation: a type (subclasses match) -> its value, read from
+    #: the decoded event (authorizer events, the CloudFront record, the WebSocket request)
+    inject: Mapping[type[Any], Callable[[Any], Any]] = field(default_factory=dict)
+    #: handler parameters by name (unannotated, or no type claims them) -> their value
+    names: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+    #: the route key of a decoded event (authorizer kind, edge event type, WebSocket route)
+    key: Callable[[Any], str] | None = None
+    #: the keys a decorator may name, normalised (``None``: any non-empty key)
+    keys: Mapping[str, str] | None = None
+    #: the decoded event's single item the handler is about (a CloudFront record)
+    item: Callable[[Any], Any] | None = None
+    #: authorizers: the event wants a simple ``{"isAuthorized": ...}`` answer
+    simple: Callable[[Any], bool] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SourceSpec(Generic[EventT, ItemT]):
-    """How the dispatcher handles one source kind. One instance per module: ``SPEC``."""
+    """How the pipeline handles one source kind (an :class:`EventSource`); a module lists
+    its instances in ``SPECS``."""
 
     #: the vocabulary word (DESIGN.md "Source kinds"), e.g. ``"sqs"``
     kind: str
@@ -87,6 +148,41 @@ class SourceSpec(Generic[EventT, ItemT]):
     #: the ``itemIdentifier`` value reported for a failed item when it is not the
     #: plain ``item_id`` string (Kafka: ``{"partition": ..., "offset": ...}``)
     report_id: Callable[[ItemT], Any] | None = None
+    #: the identifier of a *raw* record that did not decode (``None``: none readable),
+    #: so that it can fail alone
+    raw_id: Callable[[Any], str | None] | None = None
+    #: the ``itemIdentifier`` of a raw record that did not decode, when not ``raw_id``
+    raw_report_id: Callable[[Any], Any] | None = None
+    #: the decorator's filters (keyword arguments) compiled into a :class:`Filter`
+    route_filter: Callable[..., Filter] = _no_filters
+    #: whether two routes' filters could take the same event (beyond equal filters)
+    overlaps: Overlap | None = None
+    #: values handlers can ask for by parameter name (DynamoDB ``old``/``new`` images)
+    named: Mapping[str, Callable[[ItemT], Any]] | None = None
+    #: tumbling-window invocations exist (Kinesis, DynamoDB): ``window=True`` routes,
+    #: and the batch response carries the new ``state`` for window events
+    windowed: bool = False
+    #: this source's items found inside another source's record (S3 notifications in
+    #: SQS, SNS and EventBridge): ``unwrap(outer_spec, raw_event, outer_item)`` gives the
+    #: inner items, or ``None`` when the record carries none
+    unwrap: Callable[[Any, Any, Any], Sequence[ItemT] | None] | None = None
+    #: a route of another kind that takes an item no route of this kind takes:
+    #: ``(kind, key(event, item))`` (scheduled events fall back to EventBridge routes)
+    fallback: tuple[str, Callable[[EventT, ItemT], Hashable]] | None = None
+    #: ``response="all"`` sources whose single item's result is the function's result,
+    #: converted by this function (SES receipt rules: a disposition)
+    result: Callable[[Any], Any] | None = None
+    #: any failure, even of a single-record event, is reported as a batch failure
+    #: (Amazon MQ redelivers the whole batch)
+    batch_failure: bool = False
+    #: for ``response="http"``: what the web router needs
+    web: WebSpec | None = None
+    #: reading lean batches straight from the runtime's dicts (see :class:`RawView`)
+    raw: RawView | None = None
+    #: a check of a new route's resolved handler against its filters, raising
+    #: ``ConfigurationError``: ``check_route(where, plan, filters)`` (DynamoDB: image
+    #: parameters that must accept None)
+    check_route: Callable[[str, Any, Mapping[str, Any]], None] | None = None
     #: how failure messages and logs name an item besides its id, when the id alone does
     #: not say which it is (S3: ``s3://bucket/key``, where the id is a request id and
     #: sequencer)
@@ -185,3 +281,17 @@ class WindowedStreamEvent(msgspec.Struct, rename="camel", frozen=True, gc=False)
     def is_tumbling_window(self) -> bool:
         """True when the invocation belongs to a tumbling window (the response needs ``state``)."""
         return self.window is not None
+
+
+def raw_path(*parts: str) -> Callable[[Any], str | None]:
+    """A ``raw_id``: the non-empty string at ``parts`` inside a raw record, else None."""
+
+    def read(raw: Any) -> str | None:
+        value: Any = raw
+        for part in parts:
+            if not isinstance(value, Mapping):
+                return None
+            value = value.get(part)
+        return value if isinstance(value, str) and value else None
+
+    return read

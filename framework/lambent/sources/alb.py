@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec
+from lambent.sources._base import SourceSpec, WebSpec
 from lambent.sources._http import Headers, QueryParams, body_payload, decode_body, parse_cookies
 
 __all__ = [
@@ -147,5 +147,6 @@ SPECS: tuple[SourceSpec[AlbRequest, AlbRequest], ...] = (
         payload=lambda request: body_payload(request.body, request.is_base64_encoded),
         payload_format="json",
         response="http",
+        web=WebSpec(role="request", wire="alb", path_encoded=lambda event: True),
     ),
 )

@@ -22,7 +22,7 @@ from typing import Any, Literal, NamedTuple
 
 import msgspec
 
-from lambent.sources._base import SourceSpec
+from lambent.sources._base import SourceSpec, WebSpec
 from lambent.sources._http import Headers, QueryParams, parse_cookies
 from lambent.sources.apigw_http import HttpRequestContext
 from lambent.sources.apigw_rest import RestRequestContext
@@ -205,6 +205,51 @@ def detect(event: Mapping[str, Any]) -> bool:
     return is_http_authorizer(event) or is_token_authorizer(event) or is_request_authorizer(event)
 
 
+def _token(event: Any) -> str:
+    """The caller's token: a TOKEN authorizer's, else the Authorization header, else the
+    first identity source."""
+    token = getattr(event, "authorization_token", None)
+    if token:
+        return str(token)
+    headers = getattr(event, "headers", None)
+    if headers is not None and "authorization" in headers:
+        return str(headers["authorization"])
+    identity = getattr(event, "identity_source", None)
+    if isinstance(identity, list) and identity:
+        return str(identity[0])
+    return identity if isinstance(identity, str) else ""
+
+
+def _same(event: Any) -> Any:
+    return event
+
+
+def _arn(event: Any) -> Any:
+    return event.arn
+
+
+_WEB = WebSpec(
+    role="authorizer",
+    inject={
+        TokenAuthorizerEvent: _same,
+        RequestAuthorizerEvent: _same,
+        HttpAuthorizerEvent: _same,
+        ExecuteApiArn: _arn,
+    },
+    names={"event": _same, "request": _same, "token": _token, "arn": _arn},
+    key=lambda event: (
+        "REQUEST-v2" if isinstance(event, HttpAuthorizerEvent) else str(event.type).upper()
+    ),
+    keys={
+        "TOKEN": "TOKEN",
+        "REQUEST": "REQUEST",
+        "HTTP": "REQUEST-v2",
+        "REQUEST-V2": "REQUEST-v2",
+        "V2": "REQUEST-v2",
+    },
+    simple=lambda event: isinstance(event, HttpAuthorizerEvent),
+)
+
 _HTTP_SPEC: SourceSpec[HttpAuthorizerEvent, HttpAuthorizerEvent] = SourceSpec(
     requires="routeArn",
     kind="apigw-authorizer",
@@ -216,7 +261,8 @@ _HTTP_SPEC: SourceSpec[HttpAuthorizerEvent, HttpAuthorizerEvent] = SourceSpec(
     item_id=lambda event: event.request_id or event.route_arn,
     route_key=lambda event, item: "REQUEST-v2",
     payload=None,
-    response="single",
+    response="http",
+    web=_WEB,
 )
 
 _TOKEN_SPEC: SourceSpec[TokenAuthorizerEvent, TokenAuthorizerEvent] = SourceSpec(
@@ -230,7 +276,8 @@ _TOKEN_SPEC: SourceSpec[TokenAuthorizerEvent, TokenAuthorizerEvent] = SourceSpec
     item_id=lambda event: event.method_arn,
     route_key=lambda event, item: "TOKEN",
     payload=None,
-    response="single",
+    response="http",
+    web=_WEB,
 )
 
 _REQUEST_SPEC: SourceSpec[RequestAuthorizerEvent, RequestAuthorizerEvent] = SourceSpec(
@@ -244,7 +291,8 @@ _REQUEST_SPEC: SourceSpec[RequestAuthorizerEvent, RequestAuthorizerEvent] = Sour
     item_id=lambda event: event.request_id or event.method_arn,
     route_key=lambda event, item: "REQUEST",
     payload=None,
-    response="single",
+    response="http",
+    web=_WEB,
 )
 
 #: detection order: the 2.0 shape first (it would pass the HTTP API request test)

@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, epoch_ms
+from lambent.sources._base import SourceSpec, WebSpec, epoch_ms
 from lambent.sources._http import (
     ClientCert,
     Headers,
@@ -215,5 +215,13 @@ SPECS: tuple[SourceSpec[RestRequest, RestRequest], ...] = (
         payload=lambda request: body_payload(request.body, request.is_base64_encoded),
         payload_format="json",
         response="http",
+        web=WebSpec(
+            role="request",
+            wire="rest",
+            lean=LeanRestRequest,
+            # HTTP API payload 1.0 (same shape) delivers the path decoded
+            path_encoded=lambda event: getattr(event, "version", None) != "1.0",
+            service_timeout=True,
+        ),
     ),
 )

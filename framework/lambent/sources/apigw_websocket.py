@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, epoch_ms
+from lambent.sources._base import SourceSpec, WebSpec, epoch_ms
 from lambent.sources._http import Headers, QueryParams, body_payload, decode_body
 from lambent.sources.apigw_rest import RestIdentity
 
@@ -151,5 +151,16 @@ SPECS: tuple[SourceSpec[WebSocketRequest, WebSocketRequest], ...] = (
         payload=lambda request: body_payload(request.body, request.is_base64_encoded),
         payload_format="json",
         response="http",
+        web=WebSpec(
+            role="websocket",
+            service_timeout=True,
+            key=lambda request: request.route_key,
+            inject={WebSocketRequest: lambda request: request},
+            names={
+                "connection_id": lambda request: request.connection_id,
+                "route_key": lambda request: request.route_key,
+                "event_type": lambda request: request.event_type,
+            },
+        ),
     ),
 )

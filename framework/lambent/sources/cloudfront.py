@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, first_record
+from lambent.sources._base import SourceSpec, WebSpec, first_record
 from lambent.sources._http import Headers, QueryParams, decode_body, parse_cookies
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "CustomOrigin",
     "S3Origin",
     "detect",
+    "event_type_of",
 ]
 
 #: values of ``cf.config.eventType``
@@ -213,6 +214,19 @@ def detect(event: Mapping[str, Any]) -> bool:
     return isinstance(cf, dict) and isinstance(cf.get("config"), dict)
 
 
+def event_type_of(record: CloudFrontRecord) -> str:
+    """``config.eventType``, inferred from the record's shape when a sample omits it."""
+    if record.event_type:
+        return record.event_type
+    request = record.request
+    stage = "origin" if request is not None and request.origin is not None else "viewer"
+    return f"{stage}-{'request' if record.response is None else 'response'}"
+
+
+def _record(event: CloudFrontEvent) -> CloudFrontRecord:
+    return event.records[0]
+
+
 SPECS: tuple[SourceSpec[CloudFrontEvent, CloudFrontRecord], ...] = (
     SourceSpec(
         requires="Records",
@@ -225,6 +239,14 @@ SPECS: tuple[SourceSpec[CloudFrontEvent, CloudFrontRecord], ...] = (
         item_id=lambda record: record.request_id,
         route_key=lambda event, record: (record.event_type, record.uri),
         payload=None,
-        response="single",
+        response="http",
+        web=WebSpec(
+            role="edge",
+            item=_record,
+            key=event_type_of,
+            keys={name: name for name in EVENT_TYPES},
+            inject={CloudFrontRecord: lambda record: record, CloudFrontConfig: lambda r: r.config},
+            names={"record": lambda record: record, "config": lambda record: record.config},
+        ),
     ),
 )

@@ -22,6 +22,7 @@ from typing import Any
 import msgspec
 
 from lambent.sources._base import SourceSpec, epoch_ms
+from lambent.sources._match import glob_filter
 
 #: ``wbits`` that make zlib accept both gzip and zlib headers
 _AUTO_WBITS = 32 + zlib.MAX_WBITS
@@ -167,6 +168,7 @@ SPEC: SourceSpec[CloudWatchLogsEvent, LogEvent] = SourceSpec(
     payload=_payload,
     payload_format="json",
     response="all",
+    route_filter=lambda group=None: glob_filter("group", group),
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)

@@ -30,13 +30,14 @@ Tumbling-window invocations add ``window``/``state``/``shardId``/... at the top 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import msgspec
 
+from lambent._errors import ConfigurationError
 from lambent.sources._base import (
     FieldError,
     SourceSpec,
@@ -45,8 +46,10 @@ from lambent.sources._base import (
     epoch_ms,
     epoch_s,
     first_record_source,
+    raw_path,
     raw_records,
 )
+from lambent.sources._match import Filter, resource, same_resource, shown
 
 #: a DynamoDB AttributeValue as it appears on the wire, e.g. ``{"N": "101"}``
 AttributeValue = dict[str, Any]
@@ -266,6 +269,66 @@ def new_image_payload(record: DynamoDBRecord) -> dict[str, Any] | None:
     return None if image is None else deserialize(image, numbers="int", path="$.dynamodb.NewImage")
 
 
+#: image parameters, and the event whose records lack that image
+_ABSENT_ON = {"old": "INSERT", "old_image": "INSERT", "new": "REMOVE", "new_image": "REMOVE"}
+
+
+def _check_images(where: str, plan: Any, filters: Mapping[str, Any]) -> None:
+    """An ``old``/``new`` image parameter of a route that receives records without that
+    image (INSERT has no old image, REMOVE no new one) must accept None."""
+    events = filters.get("events")
+    for param in plan.params:
+        absent = _ABSENT_ON.get(param.name)
+        if param.getter is None or absent is None or param.decoder is None:
+            continue
+        if events is not None and absent not in events:
+            continue
+        try:
+            param.decoder(None)
+        except (msgspec.ValidationError, msgspec.DecodeError, TypeError, ValueError):
+            others = sorted(EVENTS - {absent})
+            shown_type = getattr(param.annotation, "__name__", None) or repr(param.annotation)
+            raise ConfigurationError(
+                f"{where}: {plan.name}, parameter {param.name!r}: {absent} records have no "
+                f"{'old' if absent == 'INSERT' else 'new'} image, so it must accept None: "
+                f"annotate it {shown_type} | None, or take only events={others}"
+            ) from None
+
+
+#: the stream's event names, for ``@app.dynamodb(events=...)``
+EVENTS = frozenset({"INSERT", "MODIFY", "REMOVE"})
+
+
+def route_filter(table: str | None = None, events: Iterable[str] | None = None) -> Filter:
+    """``@app.dynamodb(table, events=...)``: the table (name or stream ARN) and some of
+    INSERT, MODIFY, REMOVE."""
+    chosen: frozenset[str] | None = None
+    if events is not None:
+        chosen = frozenset([events] if isinstance(events, str) else events)
+        unknown = chosen - EVENTS
+        if unknown or not chosen:
+            raise ConfigurationError(
+                f"unknown DynamoDB stream events {sorted(unknown)}; use INSERT, MODIFY and/or REMOVE"
+            )
+    table_matches = resource(table)
+
+    def matches(key: Hashable) -> bool:
+        arn, event_name = cast("tuple[str, str]", key)
+        return table_matches(arn) and (chosen is None or event_name in chosen)
+
+    return Filter(
+        shown(table=table, events=None if chosen is None else tuple(sorted(chosen))), matches
+    )
+
+
+def _overlaps(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    if len(a) != len(b):
+        return False
+    ea, eb = a.get("events"), b.get("events")
+    both = ea is None or eb is None or bool(set(ea) & set(eb))
+    return both and same_resource(a.get("table"), b.get("table"))
+
+
 SPEC: SourceSpec[DynamoDBStreamEvent, DynamoDBRecord] = SourceSpec(
     requires="Records",
     kind="dynamodb-stream",
@@ -280,11 +343,23 @@ SPEC: SourceSpec[DynamoDBStreamEvent, DynamoDBRecord] = SourceSpec(
     payload_format="python",
     order_key=canonical_keys,
     response="batch",
+    raw_id=raw_path("dynamodb", "SequenceNumber"),
+    route_filter=route_filter,
+    overlaps=_overlaps,
+    named={
+        "old": old_image_payload,
+        "old_image": old_image_payload,
+        "new": new_image_payload,
+        "new_image": new_image_payload,
+    },
+    windowed=True,
+    check_route=_check_images,
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)
 
 __all__ = [
+    "EVENTS",
     "SPEC",
     "SPECS",
     "AttributeValue",
@@ -296,4 +371,5 @@ __all__ = [
     "deserialize",
     "deserialize_value",
     "detect",
+    "route_filter",
 ]

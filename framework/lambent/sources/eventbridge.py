@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 
 from lambent.sources._base import SourceSpec, iso
+from lambent.sources._match import Filter, glob, pair, shown
 
 __all__ = ["SPECS", "EventBridgeEvent", "detect", "is_eventbridge"]
 
@@ -70,6 +71,13 @@ def detect(event: Mapping[str, Any]) -> bool:
     return is_eventbridge(event)
 
 
+def _route_filter(source: str | None = None, detail_type: str | None = None) -> Filter:
+    """``@app.eventbridge(source, detail_type)``: both globs."""
+    return Filter(
+        shown(source=source, detail_type=detail_type), pair(glob(source), glob(detail_type))
+    )
+
+
 SPECS: tuple[SourceSpec[EventBridgeEvent, EventBridgeEvent], ...] = (
     SourceSpec(
         requires="detail-type",
@@ -84,5 +92,6 @@ SPECS: tuple[SourceSpec[EventBridgeEvent, EventBridgeEvent], ...] = (
         payload=lambda event: event.detail,
         payload_format="python",
         response="single",
+        route_filter=_route_filter,
     ),
 )

@@ -22,7 +22,15 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, b64_field, epoch_ms, first_record, record_list
+from lambent.sources._base import (
+    SourceSpec,
+    b64_field,
+    epoch_ms,
+    first_record,
+    raw_path,
+    record_list,
+)
+from lambent.sources._match import resource_filter, resource_overlap
 
 
 class KinesisRecordMetadata(msgspec.Struct, rename="camel", frozen=True, gc=False):
@@ -131,6 +139,9 @@ SPEC: SourceSpec[FirehoseEvent, FirehoseRecord] = SourceSpec(
     payload=_payload,
     payload_format="json",
     response="firehose",
+    raw_id=raw_path("recordId"),
+    route_filter=lambda stream=None: resource_filter("stream", stream),
+    overlaps=resource_overlap("stream"),
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)

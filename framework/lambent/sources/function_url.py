@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lambent.sources._base import SourceSpec
+from lambent.sources._base import SourceSpec, WebSpec
 from lambent.sources._http import body_payload
-from lambent.sources.apigw_http import HttpApiRequest, is_v2_request
+from lambent.sources.apigw_http import HttpApiRequest, LeanHttpApiRequest, is_v2_request
 
 __all__ = ["SPECS", "FunctionUrlRequest", "detect"]
 
@@ -52,5 +52,8 @@ SPECS: tuple[SourceSpec[FunctionUrlRequest, FunctionUrlRequest], ...] = (
         payload=lambda request: body_payload(request.body, request.is_base64_encoded),
         payload_format="json",
         response="http",
+        web=WebSpec(
+            role="request", wire="v2", lean=LeanHttpApiRequest, path_encoded=lambda event: True
+        ),
     ),
 )

@@ -46,6 +46,7 @@ from typing import Any
 import msgspec
 
 from lambent.sources._base import SourceSpec, b64_field, epoch_ms
+from lambent.sources._match import exact_filter
 
 #: ``eventSource`` values of Kafka events (MSK, self-managed, and the corpus's variant)
 EVENT_SOURCES = frozenset({"aws:kafka", "SelfManagedKafka", "aws:SelfManagedKafka"})
@@ -158,6 +159,21 @@ def _order_key(record: KafkaRecord) -> Hashable | None:
     return (record.topic, record.partition)
 
 
+def _raw_report_id(raw: Any) -> dict[str, Any] | None:
+    """A raw record's ``itemIdentifier`` (topic-partition and offset), when readable."""
+    if not isinstance(raw, Mapping):
+        return None
+    topic, partition, offset = raw.get("topic"), raw.get("partition"), raw.get("offset")
+    if not isinstance(topic, str) or not isinstance(partition, int) or not isinstance(offset, int):
+        return None
+    return {"partition": f"{topic}-{partition}", "offset": offset}
+
+
+def _raw_id(raw: Any) -> str | None:
+    wire = _raw_report_id(raw)
+    return None if wire is None else f"{wire['partition']}:{wire['offset']}"
+
+
 SPEC: SourceSpec[KafkaEvent, KafkaRecord] = SourceSpec(
     requires="records",
     kind="kafka",
@@ -173,6 +189,9 @@ SPEC: SourceSpec[KafkaEvent, KafkaRecord] = SourceSpec(
     order_key=_order_key,
     response="batch",
     report_id=item_identifier,
+    raw_id=_raw_id,
+    raw_report_id=_raw_report_id,
+    route_filter=lambda topic=None: exact_filter("topic", topic),
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)

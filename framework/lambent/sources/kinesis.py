@@ -27,8 +27,10 @@ from lambent.sources._base import (
     b64_field,
     epoch_s,
     first_record_source,
+    raw_path,
     raw_records,
 )
+from lambent.sources._match import resource_filter, resource_overlap
 
 
 class KinesisData(msgspec.Struct, rename="camel", frozen=True, gc=False):
@@ -141,6 +143,10 @@ SPEC: SourceSpec[KinesisStreamEvent, KinesisRecord] = SourceSpec(
     payload_format="json",
     order_key=_order_key,
     response="batch",
+    raw_id=raw_path("kinesis", "sequenceNumber"),
+    route_filter=lambda stream=None: resource_filter("stream", stream),
+    overlaps=resource_overlap("stream"),
+    windowed=True,
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)

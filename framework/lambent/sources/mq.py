@@ -21,7 +21,8 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, b64_field, epoch_ms
+from lambent.sources._base import SourceSpec, b64_field, epoch_ms, raw_path
+from lambent.sources._match import exact_filter
 
 ACTIVEMQ_SOURCES = frozenset({"aws:mq", "aws:amq"})
 
@@ -239,6 +240,9 @@ ACTIVEMQ_SPEC: SourceSpec[ActiveMQEvent, ActiveMQMessage] = SourceSpec(
     payload=_activemq_payload,
     payload_format="json",
     response="all",
+    batch_failure=True,
+    raw_id=raw_path("messageID"),
+    route_filter=lambda queue=None: exact_filter("queue", queue),
 )
 
 RABBITMQ_SPEC: SourceSpec[RabbitMQEvent, RabbitMQMessage] = SourceSpec(
@@ -254,6 +258,9 @@ RABBITMQ_SPEC: SourceSpec[RabbitMQEvent, RabbitMQMessage] = SourceSpec(
     payload=_rabbitmq_payload,
     payload_format="json",
     response="all",
+    batch_failure=True,
+    raw_id=raw_path("messageID"),
+    route_filter=lambda queue=None: exact_filter("queue", queue),
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (ACTIVEMQ_SPEC, RABBITMQ_SPEC)

@@ -15,14 +15,16 @@ event from ``aws.s3`` (rebuilt as :class:`S3Record` items with the equivalent
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote_plus, unquote_plus
 
 import msgspec
 
+from lambent._errors import ConfigurationError
 from lambent.sources._base import SourceSpec, first_record, iso, raw_records
+from lambent.sources._match import Filter, arn_name, shown
 
 
 class S3Identity(msgspec.Struct, rename="camel", frozen=True, gc=False):
@@ -260,6 +262,102 @@ def _route_key(event: S3Event, record: S3Record) -> Hashable:
     return (record.s3.bucket.name, record.s3.object.key, record.event_type)
 
 
+#: the event-name families of S3 notifications (``events=`` filters)
+EVENT_FAMILIES = frozenset(
+    {
+        "ObjectCreated", "ObjectRemoved", "ObjectRestore", "ReducedRedundancyLostObject",
+        "Replication", "LifecycleExpiration", "LifecycleTransition", "IntelligentTiering",
+        "ObjectTagging", "ObjectAcl",
+    }
+)  # fmt: skip
+
+
+def _events(events: Iterable[str] | None) -> tuple[str, ...] | None:
+    """Normalise event filters (``s3:ObjectCreated:*`` -> ``ObjectCreated:*``), validated."""
+    if events is None:
+        return None
+    out: list[str] = []
+    for raw in [events] if isinstance(events, str) else events:
+        name = raw.removeprefix("s3:")
+        if name.split(":", 1)[0] not in EVENT_FAMILIES:
+            raise ConfigurationError(
+                f"unknown S3 event {raw!r}; expected one of the families "
+                + ", ".join(sorted(EVENT_FAMILIES))
+                + " (e.g. 'ObjectCreated:*')"
+            )
+        out.append(name)
+    return tuple(out)
+
+
+def _event_matches(patterns: tuple[str, ...] | None, event_name: str) -> bool:
+    if patterns is None:
+        return True
+    return any(
+        event_name == p
+        or (p.endswith("*") and event_name.startswith(p[:-1]))
+        or p == event_name.split(":")[0]
+        for p in patterns
+    )
+
+
+def route_filter(
+    bucket: str | None = None,
+    prefix: str = "",
+    suffix: str = "",
+    events: Iterable[str] | None = None,
+) -> Filter:
+    """``@app.s3(bucket, prefix=, suffix=, events=)``: on the decoded key and event name."""
+    chosen = _events(events)
+    bucket_name = None if bucket is None else arn_name(bucket.removeprefix("arn:aws:s3:::"))
+
+    def matches(key: Hashable) -> bool:
+        b, object_key, event_name = cast("tuple[str, str, str]", key)
+        return (
+            (bucket_name is None or b == bucket_name)
+            and object_key.startswith(prefix)
+            and object_key.endswith(suffix)
+            and _event_matches(chosen, event_name)
+        )
+
+    filters = shown(bucket=bucket, prefix=prefix or None, suffix=suffix or None, events=chosen)
+    return Filter(filters, matches)
+
+
+def _events_overlap(a: tuple[str, ...] | None, b: tuple[str, ...] | None) -> bool:
+    """Whether two event filters can both match one event name."""
+    if a is None or b is None:
+        return True
+    for x in a:
+        for y in b:
+            fx, _, rx = x.partition(":")
+            fy, _, ry = y.partition(":")
+            if fx == fy and (rx in ("", "*") or ry in ("", "*") or rx == ry):
+                return True
+    return False
+
+
+def _overlaps(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    if a.get("bucket") != b.get("bucket") or len(a) != len(b):
+        return False
+    pa, pb = a.get("prefix", ""), b.get("prefix", "")
+    sa, sb = a.get("suffix", ""), b.get("suffix", "")
+    return (
+        (pa.startswith(pb) or pb.startswith(pa))
+        and (sa.endswith(sb) or sb.endswith(sa))
+        and _events_overlap(a.get("events"), b.get("events"))
+    )
+
+
+def _unwrap(outer: Any, event: Any, item: Any) -> list[S3Record] | None:
+    """S3 notifications inside an SQS body, an SNS message or an EventBridge event."""
+    kind = outer.kind
+    if kind == "eventbridge":
+        return extract_s3(event)
+    if kind in ("sqs", "sns") and outer.payload is not None:
+        return extract_s3(outer.payload(item))
+    return None
+
+
 SPEC: SourceSpec[S3Event, S3Record] = SourceSpec(
     kind="s3",
     detect=detect,
@@ -271,6 +369,9 @@ SPEC: SourceSpec[S3Event, S3Record] = SourceSpec(
     route_key=_route_key,
     payload=None,
     response="all",
+    route_filter=route_filter,
+    overlaps=_overlaps,
+    unwrap=_unwrap,
     item_label=lambda record: f"s3://{record.s3.bucket.name}/{record.key}",
 )
 
@@ -293,4 +394,5 @@ __all__ = [
     "eventbridge_event_name",
     "extract_s3",
     "item_id",
+    "route_filter",
 ]

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lambent.sources._base import SourceSpec
+from lambent.sources._match import glob_filter
 from lambent.sources.eventbridge import EventBridgeEvent
 
 __all__ = ["SPECS", "ScheduledEvent", "detect", "rule_name"]
@@ -59,5 +60,8 @@ SPECS: tuple[SourceSpec[ScheduledEvent, ScheduledEvent], ...] = (
         payload=lambda event: event.detail,
         payload_format="python",
         response="single",
+        route_filter=lambda rule=None: glob_filter("rule", rule),
+        # a scheduled event no schedule route takes goes to an EventBridge route for it
+        fallback=("eventbridge", lambda event, item: (item.source, item.detail_type)),
     ),
 )

@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from lambent.sources._base import SourceSpec, first_record_source, iso, raw_records
+from lambent.sources._match import Filter, shown
 
 
 class SESHeader(msgspec.Struct, frozen=True, gc=False):
@@ -134,6 +135,29 @@ def _route_key(event: SESEvent, record: SESRecord) -> Hashable:
     return record.ses.receipt.recipients
 
 
+def route_filter(recipient: str | None = None) -> Filter:
+    """``@app.ses(recipient)``: an address matches itself; a domain every address at it."""
+    if recipient is None:
+        return Filter()
+    wanted = recipient.lower()
+    domain = "@" + wanted.lstrip("@") if "@" not in wanted else None
+
+    def matches(key: Hashable) -> bool:
+        addresses: Any = key
+        for address in addresses:
+            low = str(address).lower()
+            if low == wanted or (domain is not None and low.endswith(domain)):
+                return True
+        return False
+
+    return Filter(shown(recipient=recipient), matches)
+
+
+def _result(value: Any) -> Any:
+    """A receipt rule's answer: a returned string is the disposition (``STOP_RULE``, ...)."""
+    return {"disposition": value} if isinstance(value, str) else value
+
+
 SPEC: SourceSpec[SESEvent, SESRecord] = SourceSpec(
     requires="Records",
     kind="ses",
@@ -146,6 +170,8 @@ SPEC: SourceSpec[SESEvent, SESRecord] = SourceSpec(
     route_key=_route_key,
     payload=None,
     response="all",
+    route_filter=route_filter,
+    result=_result,
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)

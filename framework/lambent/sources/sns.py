@@ -18,7 +18,8 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, first_record_source, iso, raw_records
+from lambent.sources._base import SourceSpec, first_record_source, iso, raw_path, raw_records
+from lambent.sources._match import resource_filter, resource_overlap
 
 
 class SNSMessageAttribute(msgspec.Struct, rename="pascal", frozen=True, gc=False):
@@ -146,6 +147,9 @@ SPEC: SourceSpec[SNSEvent, SNSRecord] = SourceSpec(
     payload=_payload,
     payload_format="json",
     response="all",
+    raw_id=raw_path("Sns", "MessageId"),
+    route_filter=lambda topic=None: resource_filter("topic", topic),
+    overlaps=resource_overlap("topic"),
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)

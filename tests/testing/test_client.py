@@ -1,4 +1,4 @@
-"""Fixes found while documenting: stable reason phrases, test-client templates."""
+"""The test client (:mod:`lambent.testing`): path templates and list headers for every source."""
 
 from __future__ import annotations
 
@@ -6,15 +6,7 @@ from typing import Annotated
 
 from lambent import App
 from lambent.http import Header
-from lambent.http._response import reason
 from lambent.testing import TestClient
-
-
-def test_reason_phrases_do_not_depend_on_the_python_version() -> None:
-    assert reason(422) == "Unprocessable Content"
-    assert reason(413) == "Content Too Large"
-    assert reason(404) == "Not Found"
-    assert reason(799) == "Unknown"
 
 
 def test_client_handles_text_around_a_parameter_for_every_source() -> None:

@@ -1,4 +1,9 @@
-"""The one place that owns the event loop: it lives across warm invocations.
+"""The one owner of running coroutines: loop-free stepping, and the event loop that lives
+across warm invocations.
+
+An app whose handlers and hooks are all plain ``def`` (none threaded) and that has no
+lifespan never awaits anything that suspends: :func:`run_loop_free` steps its invocation
+coroutine to the end without a loop, as a plain function would run.
 
 One loop is created on first use and each invocation runs on it with
 ``run_until_complete``, in one context shared by all invocations (contextvars the
@@ -9,14 +14,27 @@ invocation, more than a whole HTTP request costs otherwise.)
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lambent._errors import ConfigurationError
 
+if TYPE_CHECKING:
+    import asyncio
+
 T = TypeVar("T")
+
+
+def run_loop_free(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never suspends, without an event loop."""
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        result: T = done.value
+        return result
+    coro.close()
+    raise RuntimeError("lambent: a loop-free invocation suspended; this is a bug in lambent")
 
 
 class LoopOwner:
@@ -28,6 +46,8 @@ class LoopOwner:
         self._context = contextvars.copy_context()
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        import asyncio  # here: apps that never need a loop never import it
+
         try:
             asyncio.get_running_loop()
         except RuntimeError:

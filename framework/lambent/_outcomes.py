@@ -1,4 +1,12 @@
-"""Turning outcomes into the response each source expects (LAMBDA.md §4, §5.6)."""
+"""Outcomes: each failure logged once, and the wire response each source expects
+(LAMBDA.md §4, §5.6).
+
+The pipeline calls :func:`log_outcomes` once per batch (every record that failed, with
+its id and error; a traceback with the first failure of each distinct exception site)
+and :func:`render` once for the response, which the source's ``response`` mode decides:
+partial batch responses, Firehose records, the single result, or an error that fails the
+invocation.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +19,17 @@ from typing import Any, Final, final
 import msgspec
 
 from lambent._dispatch import Batch, Status
-from lambent._errors import BatchFailedError, HandlerError, ResponseTooLargeError, describe
+from lambent._errors import (
+    BatchFailedError,
+    DecodeError,
+    HandlerError,
+    ResponseTooLargeError,
+    RoutingError,
+    describe,
+    printable,
+)
+from lambent._logging import Logger, emit
+from lambent.sources import EventSource
 
 #: Lambda's synchronous response limit (bytes)
 RESPONSE_LIMIT: Final = 6_291_456
@@ -77,18 +95,20 @@ def raise_if_failed(
     batch: Batch,
     record_id: Callable[[int], str],
     label: Callable[[int], str | None] = lambda i: None,
+    *,
+    as_batch: bool = False,
 ) -> None:
     """For sources without partial responses: any failure fails the invocation.
 
-    A single-record event re-raises the handler's own exception; batches (and Amazon
-    MQ always) raise :class:`BatchFailedError` naming every failed record (by its id, and
-    its ``label`` when it has one) and why it failed.
+    A single-record event re-raises the handler's own exception; batches (and, with
+    ``as_batch``, every event: Amazon MQ) raise :class:`BatchFailedError` naming every
+    failed record (by its id, and its ``label`` when it has one) and why it failed.
     """
     failed = batch.failed()
     if not failed:
         return
     first = next((batch.errors[i] for i in failed if i in batch.errors), None)
-    if kind != "mq" and len(batch) == 1 and isinstance(first, Exception):
+    if not as_batch and len(batch) == 1 and isinstance(first, Exception):
         raise first
     ids = [record_id(i) for i in failed]
     details: list[str] = []
@@ -191,3 +211,107 @@ def firehose_records(
                 "the Firehose transformation response", exact, RESPONSE_LIMIT
             )
     return {"records": records}
+
+
+class Ids:
+    """Identifiers of a batch's items: for logs (``record``) and for Lambda (``wire``)."""
+
+    __slots__ = ("batch", "item_id", "spec")
+
+    def __init__(
+        self, spec: EventSource, batch: Batch, item_id: Callable[[Any], str] | None = None
+    ) -> None:
+        self.spec = spec
+        self.batch = batch
+        #: how the batch's items name themselves (raw records: the source's raw view)
+        self.item_id = spec.item_id if item_id is None else item_id
+
+    def record(self, i: int) -> str:
+        known = self.batch.ids.get(i)
+        return known if known is not None else self.item_id(self.batch.items[i])
+
+    def label(self, i: int) -> str | None:
+        """How messages name the item besides its id (S3: ``s3://bucket/key``), or None."""
+        item = self.batch.items[i]
+        if self.spec.item_label is None or item is None:
+            return None
+        return self.spec.item_label(item)
+
+    def wire(self, i: int) -> Any:
+        known = self.batch.wire_ids.get(i)
+        if known is not None:
+            return known
+        report_id = self.spec.report_id
+        if report_id is not None and self.batch.items[i] is not None:
+            return report_id(self.batch.items[i])
+        return self.record(i)
+
+
+def render(spec: EventSource, event: Any, ev: Any, batch: Batch, ids: Ids) -> Any:
+    """The function's result for a batch of ``spec``'s items (or the error to raise)."""
+    mode = spec.response
+    if mode == "batch":
+        response = batch_item_failures(batch, ids.wire, spec.kind)
+        if spec.windowed and getattr(ev, "window", None) is not None:
+            state = batch.state if batch.state is not None else (getattr(ev, "state", None) or {})
+            return {"state": state, **response}
+        return response
+    if mode == "firehose":
+        # echoed for records that fail; a record whose data is not even a string gets ""
+        raw = spec.raw_items(event) if spec.raw_items is not None else ()
+        original = [
+            data if isinstance(r, dict) and isinstance(data := r.get("data", ""), str) else ""
+            for r in raw
+        ]
+        return firehose_records(batch, original, ids.record)
+    raise_if_failed(spec.kind, batch, ids.record, ids.label, as_batch=spec.batch_failure)
+    result = batch.results.get(0) if len(batch) == 1 else None
+    if spec.result is not None:
+        result = spec.result(result)
+    elif mode != "single":
+        return None
+    if result is None:
+        return None
+    runner = batch.runners[0]
+    return json_result(result, runner.route.plan.name if runner and runner.route else spec.kind)
+
+
+def _site(err: BaseException) -> tuple[type[BaseException], str, int]:
+    """Where an exception was raised: its type and innermost frame."""
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return type(err), "", 0
+    return type(err), tb.tb_frame.f_code.co_filename, tb.tb_lineno
+
+
+def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
+    """Each failure once, with its record id and error; a traceback goes with the first
+    failure of each distinct exception site, later ones name that record instead."""
+    status = batch.status
+    traced: dict[tuple[type[BaseException], str, int], str] = {}
+    for i in sorted(batch.errors):
+        if status[i] not in (Status.FAILED, Status.CANCELLED):
+            continue
+        err = batch.errors[i]
+        record_id = ids.record(i)
+        detail: dict[str, Any] = {"path": err.path} if isinstance(err, DecodeError) else {}
+        label = ids.label(i)
+        if label is not None:
+            detail["item"] = printable(label)
+        if not isinstance(err, DecodeError | RoutingError):
+            site = _site(err)
+            first = traced.get(site)
+            if first is None:
+                traced[site] = record_id
+                detail["exc_info"] = err
+            else:
+                detail["traceback_as"] = first
+        emit(log.error, "record failed", record_id=record_id, error=describe(err), **detail)
+    log.info(
+        "batch processed",
+        size=len(batch),
+        duration_ms=round(batch.duration * 1000, 3),
+        **batch.summary(),
+    )

@@ -5,9 +5,10 @@
 * Direct rendering: a plain handler result is rendered without building a Response.
 * Inline calls: a plain ``def`` handler is called without a coroutine per call.
 
-The reference is the same app with the first two switched off (every event decoded whole,
-every result rendered through ``render_http(Response(value))``), which is what the router
-did before them; the third is covered by every test of a plain handler.
+The reference is the same app built and run inside ``lambent._fast.general_path()``, the
+one seam that switches every fast path off (every event decoded whole, every result
+rendered through ``render_http(Response(value))``, path parameters converted like any
+other, an event loop even for plain handlers).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lambent import App
-from lambent.http import Cookie, Header, HTTPException, Query, Request, Response, _router
+from lambent._fast import general_path
+from lambent.http import Cookie, Header, HTTPException, Query, Request, Response
 from lambent.http._render import render_http, render_value
 from lambent.sources.alb import AlbRequest
 from lambent.sources.apigw_http import HttpApiRequest, LeanHttpApiRequest
@@ -174,16 +176,6 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
-def _general_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Switch the fast paths off: decode every event whole, render through a Response."""
-    monkeypatch.setattr(_router, "_LEAN", {})
-    monkeypatch.setattr(
-        _router,
-        "render_value",
-        lambda source, event, value: render_http(source, event, Response(value)),
-    )
-
-
 def _answer(app: App, event: dict[str, Any]) -> Any:
     try:
         return app.handler(event, FakeContext(aws_request_id="req-1"))
@@ -197,7 +189,6 @@ def _answer(app: App, event: dict[str, Any]) -> Any:
     ("method", "path", "options"), REQUESTS, ids=[f"{m} {p}" for m, p, _ in REQUESTS]
 )
 def test_fast_paths_answer_as_the_general_path(
-    monkeypatch: pytest.MonkeyPatch,
     source: Any,
     method: str,
     path: str,
@@ -206,30 +197,24 @@ def test_fast_paths_answer_as_the_general_path(
 ) -> None:
     event = http_request(method, path, source=source, seed=3, **options)
     fast = _answer(make_app(with_async=with_async, max_body_size=100), event)
-    with monkeypatch.context() as m:
-        _general_path(m)
+    with general_path():
         general = _answer(make_app(with_async=with_async, max_body_size=100), event)
     assert fast == general
     assert isinstance(fast, dict)
 
 
 @pytest.mark.parametrize("source", SOURCES)
-def test_an_async_handler_answers_as_the_general_path(
-    monkeypatch: pytest.MonkeyPatch, source: Any
-) -> None:
+def test_an_async_handler_answers_as_the_general_path(source: Any) -> None:
     event = http_request("GET", "/later/5", source=source)
     fast = _answer(make_app(with_async=True), event)
-    with monkeypatch.context() as m:
-        _general_path(m)
+    with general_path():
         general = _answer(make_app(with_async=True), event)
     assert fast == general
     assert isinstance(fast, dict) and fast["statusCode"] == 200
 
 
 @pytest.mark.parametrize("row", corpus.params("apigw-rest", "apigw-http", "function-url", "alb"))
-def test_corpus_requests_answer_as_the_general_path(
-    monkeypatch: pytest.MonkeyPatch, row: corpus.Row | None
-) -> None:
+def test_corpus_requests_answer_as_the_general_path(row: corpus.Row | None) -> None:
     event = corpus.load(row)
 
     def build() -> App:
@@ -246,8 +231,7 @@ def test_corpus_requests_answer_as_the_general_path(
         return app
 
     fast = _answer(build(), event)
-    with monkeypatch.context() as m:
-        _general_path(m)
+    with general_path():
         general = _answer(build(), event)
     assert fast == general
 
@@ -280,9 +264,7 @@ LEAN_FIELDS = [
 
 
 @pytest.mark.parametrize(("source", "field", "value"), LEAN_FIELDS)
-def test_a_bad_lean_field_fails_as_the_general_path(
-    monkeypatch: pytest.MonkeyPatch, source: str, field: str, value: Any
-) -> None:
+def test_a_bad_lean_field_fails_as_the_general_path(source: str, field: str, value: Any) -> None:
     event = _broken(source, field, value)
     fast = _answer(make_app(), event)
     # with a bad field before it that the lean view does not read: still the same error
@@ -290,8 +272,7 @@ def test_a_bad_lean_field_fails_as_the_general_path(
     first.update((k, v) for k, v in event.items() if k != "queryStringParameters")
     assert _answer(make_app(), first)[1] != fast[1]
     fast = (fast, _answer(make_app(), first))
-    with monkeypatch.context() as m:
-        _general_path(m)
+    with general_path():
         general = (_answer(make_app(), event), _answer(make_app(), first))
     assert fast == general
     assert fast[0][0] == fast[1][0] == "EventDecodeError"
@@ -299,16 +280,13 @@ def test_a_bad_lean_field_fails_as_the_general_path(
 
 @pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "function-url"])
 @pytest.mark.parametrize("path", ["/echo", "/typed", "/fail/teapot"])
-def test_a_bad_field_fails_before_code_that_can_read_it(
-    monkeypatch: pytest.MonkeyPatch, source: str, path: str
-) -> None:
+def test_a_bad_field_fails_before_code_that_can_read_it(source: str, path: str) -> None:
     """Routes taking the request, its headers or the Struct (and exception handlers, which
     get the request) fail with the general path's EventDecodeError, before any user code."""
     event = http_request("GET", path, source=source)  # type: ignore[arg-type]
     event["headers"] = {"x-agent": 5}
     fast = _answer(make_app(), event)
-    with monkeypatch.context() as m:
-        _general_path(m)
+    with general_path():
         general = _answer(make_app(), event)
     assert fast == general
     assert fast[0] == "EventDecodeError" and fast[2] == "$.headers[...]"
@@ -372,14 +350,14 @@ VALUES = (
 @settings(max_examples=200, deadline=None)
 @given(value=VALUES)
 def test_render_value_is_render_http_of_a_response(value: Any) -> None:
-    for source, event in [
-        ("apigw-rest", None),
-        ("apigw-http", None),
-        ("function-url", None),
+    wires: list[tuple[Any, Any]] = [
+        ("rest", None),
+        ("v2", None),
         ("alb", msgspec.convert({"headers": {}}, AlbRequest)),
         ("alb", msgspec.convert({"multiValueHeaders": {}}, AlbRequest)),
-    ]:
-        assert render_value(source, event, value) == render_http(source, event, Response(value))
+    ]
+    for wire, event in wires:
+        assert render_value(wire, event, value) == render_http(wire, event, Response(value))
 
 
 def test_a_route_knows_what_it_needs_of_the_event() -> None:

@@ -1,0 +1,49 @@
+"""The fast paths, each behind one switch, so tests can compare them with the general path.
+
+Every shortcut lambent takes on the hot path answers exactly as the general path would;
+``tests/test_fast.py`` and ``tests/http/test_fast_paths.py`` run the same events both ways
+(:func:`general_path`) and compare. The switches are read when an app is frozen (its
+first invocation) or per event where noted; they are not a user option.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+
+class FastPaths:
+    """The switches (a plain class: a dataclass would cost import time)."""
+
+    #: HTTP: decode a lean view of the request first (per event)
+    lean_views: bool = True
+    #: HTTP: render a plain handler result without building a Response (per event)
+    direct_render: bool = True
+    #: HTTP: a route taking only path parameters gets them as its keyword arguments
+    path_only: bool = True
+    #: batches: decode lean Structs when no route needs the full records (at freeze)
+    lean_records: bool = True
+    #: lean batches of one route read straight from the runtime's dicts (per event)
+    raw_records: bool = True
+    #: batches: specialised handler calls (one payload parameter, two positional ones)
+    fused_calls: bool = True
+    #: plain handlers run one after another without the task machinery (per batch)
+    inline_runs: bool = True
+    #: an app whose handlers are all plain runs without an event loop (at freeze)
+    loop_free: bool = True
+
+
+FAST = FastPaths()
+
+
+@contextlib.contextmanager
+def general_path() -> Iterator[None]:
+    """Switch every fast path off for the block (apps frozen inside it keep that choice)."""
+    names = [name for name, value in vars(FastPaths).items() if type(value) is bool]
+    for name in names:
+        setattr(FAST, name, False)
+    try:
+        yield
+    finally:
+        for name in names:
+            delattr(FAST, name)  # back to the class defaults

@@ -1,0 +1,127 @@
+"""One invocation: detect -> bind context -> decode -> route -> run -> render -> log.
+
+Every kind of event takes this path, in this module, and never comes back to it:
+
+1. **detect**: the registry (:mod:`lambent.sources`) names the event's source, or none
+   (a direct invocation);
+2. **bind context**: request id, function name, cold start and source go into the log
+   context for the invocation;
+3. the web router (:mod:`lambent.http`) answers the events of ``response="http"``
+   sources; direct invocations go to :mod:`lambent._direct`; every other event is a batch
+   of items (one item for single events):
+4. **decode** (:mod:`lambent._events`), **route** (:mod:`lambent._routing`), apply the
+   ordering policy (:mod:`lambent._ordering`), **run** (:mod:`lambent._dispatch`, and
+   :mod:`lambent._batch` for whole-batch handlers) under the deadline
+   (:mod:`lambent._deadline`), then **log** each failure once and **render** the response
+   (:mod:`lambent._outcomes`).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from lambent import sources
+from lambent._deadline import budget
+from lambent._dispatch import run_batch
+from lambent._errors import LambentError
+from lambent._events import decode_event
+from lambent._fast import FAST
+from lambent._inject import Slot
+from lambent._logging import Logger, emit, invocation_logger, unbind_invocation
+from lambent._ordering import apply as apply_ordering
+from lambent._outcomes import Ids, encode_firehose_results, log_outcomes, render
+from lambent._routing import route_batch, route_raw
+
+if TYPE_CHECKING:
+    from lambent._app import App
+    from lambent.sources import EventSource
+
+
+@dataclass(frozen=True, slots=True)
+class BatchInfo:
+    """What batch hooks receive: the source, the items, and (after) the outcome counts."""
+
+    source: str
+    items: Sequence[Any]
+    context: Any
+    counts: Mapping[str, int] = field(default_factory=dict)
+    failed_ids: Sequence[str] = ()
+    duration: float = 0.0
+
+
+async def handle(app: App, event: Any, context: Any) -> Any:
+    """The function's result for one event (or the error that fails the invocation)."""
+    spec = sources.spec_for(event)
+    kind = "direct" if spec is None else spec.kind
+    cold, app._cold = app._cold, False
+    log, tokens = invocation_logger(
+        "lambent",
+        {
+            "aws_request_id": getattr(context, "aws_request_id", None),
+            "function_name": getattr(context, "function_name", app.name),
+            "cold_start": cold,
+            "source": kind,
+        },
+    )
+    try:
+        if spec is None:
+            from lambent._direct import handle_direct
+
+            return await handle_direct(app, event, context, log)  # logs its own failure
+        try:
+            if spec.response == "http":
+                return await app._web_dispatch(spec, event, context, log)
+            return await handle_records(app, spec, event, context, log)
+        except LambentError as exc:
+            emit(log.error, "invocation failed", error=str(exc), error_type=type(exc).__name__)
+            raise
+    finally:
+        unbind_invocation(tokens)
+
+
+async def _hooks(hooks: list[Callable[..., Any]], info: BatchInfo) -> None:
+    for hook in hooks:
+        result = hook(info)
+        if inspect.isawaitable(result):
+            await result
+
+
+async def handle_records(app: App, spec: EventSource, event: Any, context: Any, log: Logger) -> Any:
+    """A batch (or single event) of a record source, decoded, routed, run and rendered."""
+    kind = spec.kind
+    lean = kind in app._lean_kinds
+    raw = route_raw(app.routes, spec, event, context, log) if lean and FAST.raw_records else None
+    if raw is not None:  # one route, no ordering: the runtime's dicts are read as they are
+        ev: Any = None
+        batch, route = raw
+        used = [route]
+        strict = False
+        ids = Ids(spec, batch, spec.raw.record_id if spec.raw is not None else None)
+    else:
+        ev, batch = decode_event(spec, event, lean=lean)
+        used = route_batch(app.routes, spec, event, ev, batch, context, log)
+        strict = apply_ordering(spec, ev, batch, used) == "strict"
+        ids = Ids(spec, batch)
+    concurrency = min(
+        (r.options.concurrency or app.concurrency for r in used), default=app.concurrency
+    )
+    if app._before_batch:
+        await _hooks(app._before_batch, BatchInfo(kind, batch.items, context))
+    limit = budget(context, app.deadline_margin)
+    if any(Slot.ITEMS in r.plan.wants or r.options.window for r in used):
+        from lambent._batch import run_whole_batches
+
+        await run_whole_batches(app, batch, ev, context, log, limit, concurrency, ids.record)
+    else:
+        await run_batch(batch, concurrency=concurrency, budget=limit, strict_order=strict)
+    if spec.response == "firehose":
+        encode_firehose_results(batch)
+    log_outcomes(log, batch, ids)
+    if app._after_batch:
+        failed = [ids.record(i) for i in batch.failed()]
+        info = BatchInfo(kind, batch.items, context, batch.summary(), failed, batch.duration)
+        await _hooks(app._after_batch, info)
+    return render(spec, event, ev, batch, ids)

@@ -1,0 +1,191 @@
+"""Routing a batch: every item gets its runner, or its routing error.
+
+Items are matched by their source's route key; consecutive items with the same key
+(one queue, one stream) reuse the previous answer, and the route table caches answers
+by key. An item no route of its kind takes may still be taken by:
+
+* a route of another kind the source falls back to (a scheduled event with no schedule
+  route goes to an EventBridge route for ``aws.events`` / ``Scheduled Event``);
+* routes of a source whose items it carries (S3 notifications inside an SQS body, an
+  SNS message or an EventBridge event): the inner items run in order, as one unit.
+
+Nothing here knows a particular source: it asks the event's source and the registry.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Hashable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from lambent._calls import make_call
+from lambent._decode import DECODE_ERRORS
+from lambent._dispatch import Batch, Runner
+from lambent._errors import RoutingError
+from lambent._inject import Slot
+from lambent._logging import Logger
+from lambent._routes import Route
+
+if TYPE_CHECKING:
+    from lambent._routes import RouteTable
+    from lambent.sources import EventSource
+
+_ENVELOPE_ERRORS: tuple[type[Exception], ...] = (RoutingError, *DECODE_ERRORS)
+
+__all__ = ["route_batch"]
+
+
+def _shown(key: Hashable) -> str:
+    """A route key for messages: a plain string as it is, a tuple joined."""
+    if isinstance(key, tuple):
+        return " ".join(str(part) for part in key)
+    return str(key)
+
+
+def runner(route: Route, spec: EventSource | None, ev: Any, context: Any, log: Logger) -> Runner:
+    """How the items of ``route`` run in this invocation."""
+    plan, opts = route.plan, route.options
+    whole = Slot.ITEMS in plan.wants or opts.window
+    return Runner(
+        call=(lambda item, index: None) if whole else make_call(plan, spec, ev, context, log),
+        is_async=plan.is_async,
+        threaded=opts.threaded and not plan.is_async,
+        drop_on_decode_error=opts.on_decode_error == "drop",
+        route=route,
+        whole=whole,
+    )
+
+
+def _inner_runner(
+    routes: RouteTable, outer: EventSource, event: Any, item: Any, context: Any, log: Logger
+) -> Runner | None:
+    """A runner for the items of another source carried by ``item`` (None: it carries none
+    that this app routes)."""
+    for inner in routes.unwrappers:
+        found = inner.unwrap(outer, event, item) if inner.unwrap is not None else None
+        if found is not None:
+            return _unit_runner(routes, inner, found, context, log)
+    return None
+
+
+def _unit_runner(
+    routes: RouteTable, spec: EventSource, items: Sequence[Any], context: Any, log: Logger
+) -> Runner:
+    """Run the routes of ``items`` (all of ``spec``) in order, as one unit."""
+    steps: list[tuple[Any, Callable[[Any, int], Any]]] = []
+    is_async = False
+    for item in items:
+        key = spec.route_key(None, item)
+        route = routes.match(spec.kind, key)
+        if route is None:
+            raise RoutingError(spec.kind, {"route_key": _shown(key)})
+        steps.append((item, make_call(route.plan, spec, None, context, log)))
+        is_async = is_async or route.plan.is_async
+
+    label = spec.item_label or spec.item_id
+
+    async def call_async(item: Any, index: int) -> Any:
+        for inner, step in steps:
+            try:
+                result = step(inner, index)
+                if inspect.isawaitable(result):
+                    await result
+            except BaseException as exc:
+                exc.add_note(f"while handling {label(inner)}")
+                raise
+        return None
+
+    def call(item: Any, index: int) -> Any:
+        for inner, step in steps:
+            try:
+                step(inner, index)
+            except BaseException as exc:
+                exc.add_note(f"while handling {label(inner)}")
+                raise
+        return None
+
+    return Runner(call=call_async, is_async=True) if is_async else Runner(call=call)
+
+
+def route_raw(
+    routes: RouteTable, spec: EventSource, event: Any, context: Any, log: Logger
+) -> tuple[Batch, Route] | None:
+    """A batch of the event's raw records, all given one route's runner, when the source
+    can read them raw (its ``raw`` view: one route key, no ordering) and that route runs
+    plain handlers per record; else None (the event takes the general path)."""
+    raw = spec.raw
+    if raw is None or spec.report_id is not None:
+        return None
+    records = raw.records(event)
+    if not records:
+        return None
+    route = routes.match(spec.kind, raw.route_key(records[0]))
+    if route is None:
+        return None
+    plan, opts = route.plan, route.options
+    if plan.is_async or opts.threaded or opts.sequential or opts.window or Slot.ITEMS in plan.wants:
+        return None
+    call = make_call(
+        plan, spec, None, context, log, record_id=raw.record_id, payload_of=raw.payload
+    )
+    batch = Batch(records)
+    batch.runners = [
+        Runner(call=call, drop_on_decode_error=opts.on_decode_error == "drop", route=route)
+    ] * len(records)
+    return batch, route
+
+
+def route_batch(
+    routes: RouteTable,
+    spec: EventSource,
+    event: Any,
+    ev: Any,
+    batch: Batch,
+    context: Any,
+    log: Logger,
+) -> list[Route]:
+    """Give every item its runner (or its routing error); returns the routes used.
+
+    Raises the routing error when no item at all has a route."""
+    kind = spec.kind
+    route_key, match, fallback = spec.route_key, routes.match, spec.fallback
+    runners, items, status = batch.runners, batch.items, batch.status
+    prepared: dict[int, Runner] = {}
+    used: list[Route] = []
+    unrouted = 0
+    last_key: Hashable = object()
+    last: Runner | None = None
+    for i, item in enumerate(items):
+        if status[i]:  # failed to decode
+            continue
+        key = route_key(ev, item)
+        if key == last_key and last is not None:
+            runners[i] = last
+            continue
+        route = match(kind, key)
+        if route is None and fallback is not None:
+            route = match(fallback[0], fallback[1](ev, item))
+        if route is None:
+            last = None
+            try:
+                inner = _inner_runner(routes, spec, event, item, context, log)
+            except _ENVELOPE_ERRORS as exc:
+                batch.fail(i, exc)
+                continue
+            if inner is not None:
+                runners[i] = inner
+                continue
+            batch.fail(i, RoutingError(kind, {"route_key": _shown(key)}))
+            unrouted += 1
+            continue
+        found = prepared.get(id(route))
+        if found is None:
+            found = prepared[id(route)] = runner(route, spec, ev, context, log)
+            used.append(route)
+        runners[i] = last = found
+        last_key = key
+    if items and unrouted == len(items):
+        error = batch.errors[0]
+        assert isinstance(error, RoutingError)
+        raise error
+    return used

@@ -1,0 +1,105 @@
+"""Route predicates shared by the source modules, and the filters a decorator builds.
+
+A decorator such as ``@app.sqs("orders")`` gives its keyword filters to the source, whose
+``route_filter`` turns them into a :class:`Filter`: the filters as shown (``lambent
+routes``, conflict messages) and a predicate over the source's route key. Predicates are
+built once, when the decorator runs.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+Predicate = Callable[[Hashable], bool]
+#: whether two routes' filters (as shown) could take the same event
+Overlap = Callable[[Mapping[str, Any], Mapping[str, Any]], bool]
+
+
+def _any(key: Hashable) -> bool:
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """A route's filters as shown, and the predicate over the route key they compile to."""
+
+    shown: tuple[tuple[str, Any], ...] = ()
+    matches: Predicate = _any
+
+
+def shown(**values: Any) -> tuple[tuple[str, Any], ...]:
+    """The filters that are set (not ``None``), in the given order."""
+    return tuple((k, v) for k, v in values.items() if v is not None)
+
+
+def arn_name(value: str) -> str:
+    """The resource name inside an ARN (queue, topic, stream, table, delivery stream)."""
+    if not value.startswith("arn:"):
+        return value
+    resource_part = value.split(":", 5)[-1]
+    if "/" in resource_part:
+        return resource_part.split("/")[1]
+    return resource_part
+
+
+def resource(value: str | None) -> Predicate:
+    """Matches a route key that is an ARN, by full ARN or by resource name."""
+    if value is None:
+        return _any
+    if value.startswith("arn:"):
+        prefix = value + "/"
+        return lambda key: isinstance(key, str) and (key == value or key.startswith(prefix))
+    return lambda key: isinstance(key, str) and arn_name(key) == value
+
+
+def same_resource(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a == b or (arn_name(a) == arn_name(b) and (a.startswith("arn:") != b.startswith("arn:")))
+
+
+def resource_overlap(field: str) -> Overlap:
+    """Two routes overlap when they name the same resource in ``field`` (name or ARN)."""
+
+    def overlaps(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+        return same_resource(a.get(field), b.get(field))
+
+    return overlaps
+
+
+def exact(value: str | None) -> Predicate:
+    if value is None:
+        return _any
+    return lambda key: key == value
+
+
+def glob(pattern: str | None) -> Predicate:
+    if pattern is None:
+        return _any
+    if not any(ch in pattern for ch in "*?["):
+        return lambda key: key == pattern
+    return lambda key: isinstance(key, str) and fnmatch.fnmatchcase(key, pattern)
+
+
+def pair(first: Predicate, second: Predicate) -> Predicate:
+    def matches(key: Hashable) -> bool:
+        a, b = cast("tuple[Hashable, Hashable]", key)
+        return first(a) and second(b)
+
+    return matches
+
+
+def resource_filter(field: str, value: str | None) -> Filter:
+    """The filter of sources routed by one resource (queue, topic, stream) name or ARN."""
+    return Filter(shown(**{field: value}), resource(value))
+
+
+def exact_filter(field: str, value: str | None) -> Filter:
+    return Filter(shown(**{field: value}), exact(value))
+
+
+def glob_filter(field: str, value: str | None) -> Filter:
+    return Filter(shown(**{field: value}), glob(value))

@@ -1,0 +1,166 @@
+"""The source registry: one ordered list, user sources first, kinds derived from it."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from typing import Any
+
+import msgspec
+import pytest
+
+from lambent import App, ConfigurationError, RoutingError, sources
+from lambent.sources import SourceSpec
+from lambent.sources._match import Filter, glob, shown
+from lambent.testing import FakeContext, eventbridge_event, http_request
+from tests import corpus
+
+
+class Signup(msgspec.Struct, frozen=True):
+    """A custom event: the same top-level shape as an EventBridge event."""
+
+    id: str
+    source: str
+    detail_type: str = msgspec.field(name="detail-type")
+    detail: dict[str, Any] = {}
+
+
+class Person(msgspec.Struct):
+    name: str
+
+
+def _detect(event: Mapping[str, Any]) -> bool:
+    return event.get("source") == "example.signup"
+
+
+def _filter(flow: str | None = None) -> Filter:
+    return Filter(shown(flow=flow), glob(flow))
+
+
+def _items(event: Signup) -> Sequence[Signup]:
+    return (event,)
+
+
+def _key(event: Signup, item: Signup) -> Hashable:
+    return item.detail_type
+
+
+SIGNUP: SourceSpec[Signup, Signup] = SourceSpec(
+    kind="signup",
+    requires="detail-type",
+    detect=_detect,
+    event_type=Signup,
+    item_type=Signup,
+    items=_items,
+    raw_items=None,
+    item_id=lambda event: event.id,
+    route_key=_key,
+    payload=lambda event: event.detail,
+    payload_format="python",
+    response="single",
+    route_filter=_filter,
+)
+
+
+@pytest.fixture
+def signup() -> Iterator[SourceSpec[Signup, Signup]]:
+    sources.register(SIGNUP)
+    try:
+        yield SIGNUP
+    finally:
+        sources.unregister(SIGNUP)
+
+
+def _event(detail_type: str = "SignedUp") -> dict[str, Any]:
+    event = eventbridge_event(
+        source="example.signup", detail_type=detail_type, detail={"name": "Ada"}
+    )
+    return event
+
+
+def test_without_the_user_source_a_built_in_one_claims_the_event() -> None:
+    assert sources.detect(_event()) == "eventbridge"
+
+
+def test_a_user_source_is_detected_before_the_built_ins_and_routed(signup: Any) -> None:
+    app = App()
+    seen: list[Any] = []
+
+    @app.on("signup", filters={"flow": "Signed*"})
+    def welcome(person: Person, event: Signup) -> dict[str, str]:
+        seen.append((person, event.id))
+        return {"greeting": f"hello {person.name}"}
+
+    event = _event()
+    assert sources.detect(event) == "signup"
+    assert app.handler(event, FakeContext()) == {"greeting": "hello Ada"}
+    assert seen == [(Person("Ada"), event["id"])]
+    with pytest.raises(RoutingError, match="no route for this signup event"):
+        app.handler(_event("Deleted"), FakeContext())
+
+
+def test_user_kinds_come_first_and_the_built_in_kinds_derive_from_the_registry(
+    signup: Any,
+) -> None:
+    assert sources.kinds()[0] == "signup"
+    assert (*(k for e in sources.SOURCES for k in e.kinds), "direct") == sources.KINDS
+    assert next(s.kind for s in sources.specs()) == "signup"
+    assert sources.load("signup") == (SIGNUP,)
+
+
+def test_built_in_kinds_cannot_be_registered_again() -> None:
+    taken = SourceSpec(
+        kind="sqs",
+        detect=_detect,
+        event_type=Signup,
+        item_type=Signup,
+        items=_items,
+        raw_items=None,
+        item_id=lambda event: event.id,
+        route_key=_key,
+        payload=None,
+    )
+    with pytest.raises(ConfigurationError, match="built in"):
+        sources.register(taken)
+
+
+def test_routes_for_an_unknown_kind_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match="unknown source kind 'signup'"):
+        App().on("signup")
+
+
+def _uncached(event: Any) -> str:
+    for spec in sources.specs():
+        if (spec.requires is None or spec.requires in event) and spec.detect(event):
+            return spec.kind
+    return "direct"
+
+
+@pytest.mark.parametrize("row", corpus.params())
+def test_detection_by_shape_is_the_ordered_scan(row: corpus.Row | None) -> None:
+    event = corpus.load(row)
+    if not isinstance(event, dict):
+        return
+    first, again = sources.detect(event), sources.detect(event)  # the second by its shape
+    assert first == again == _uncached(event)
+
+
+def test_shapes_remembered_are_bounded() -> None:
+    sources.specs()
+    for i in range(2 * sources._MAX_SHAPES):
+        assert sources.detect({f"key{i}": 1}) == "direct"
+    assert len(sources._candidates) <= sources._MAX_SHAPES
+    event = http_request("GET", "/x", source="apigw-rest")
+    assert sources.detect(event) == "apigw-rest"  # a shape past the bound is still scanned
+
+
+def test_each_registry_entry_names_what_its_module_declares() -> None:
+    for entry in sources.SOURCES:
+        specs = sources.module(entry.module).SPECS
+        assert {s.kind for s in specs} == set(entry.kinds)
+        assert {s.web.role if s.web is not None else None for s in specs} == {entry.web}
+    assert {s.kind for s in sources.web("request")} == {
+        "apigw-rest",
+        "apigw-http",
+        "function-url",
+        "alb",
+    }

@@ -1,0 +1,113 @@
+"""Direct invocations (:mod:`lambent._direct`): routed by a field or by payload type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+import structlog
+
+from lambent import (
+    App,
+    DecodeError,
+    HandlerError,
+    LambdaContext,
+    RoutingError,
+)
+from lambent.testing import (
+    FakeContext,
+)
+
+
+class Order(msgspec.Struct):
+    id: int
+    qty: int = 1
+
+
+class Resize(msgspec.Struct, tag_field="kind", tag="resize"):
+    width: int
+
+
+class Crop(msgspec.Struct, tag_field="kind", tag="crop"):
+    box: list[int]
+
+
+def test_direct_invoke_by_discriminator_and_by_type() -> None:
+    app = App()
+
+    @app.invoke("ping")
+    def ping(payload: dict[str, Any]) -> str:
+        return "pong"
+
+    @app.invoke()
+    def resize(job: Resize, context: LambdaContext) -> dict[str, Any]:
+        return {"width": job.width * 2, "request": context.aws_request_id}
+
+    @app.invoke()
+    def crop(job: Crop) -> list[int]:
+        return job.box
+
+    ctx = FakeContext(aws_request_id="req-1")
+    assert app.handler({"action": "ping"}, ctx) == "pong"
+    assert app.handler({"kind": "resize", "width": 2}, ctx) == {"width": 4, "request": "req-1"}
+    assert app.handler({"kind": "crop", "box": [1, 2]}, ctx) == [1, 2]
+    with pytest.raises(RoutingError) as info:
+        app.handler({"kind": "rotate"}, ctx)
+    assert info.value.source == "direct"
+
+
+def test_single_typed_invoke_route_reports_the_bad_field() -> None:
+    app = App()
+
+    @app.invoke()
+    def job(order: Order) -> int:
+        return order.id
+
+    with pytest.raises(DecodeError) as info:
+        app.handler({"id": "seven"}, FakeContext())
+    assert info.value.path == "$.id"
+
+
+class Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no text for you")
+
+
+def test_a_direct_handler_raising_a_base_exception_fails_with_a_handler_error() -> None:
+    app = App()
+
+    @app.invoke("stop")
+    def stop(event: dict[str, Any]) -> None:
+        raise SystemExit(2)
+
+    @app.invoke("odd")
+    def odd(event: dict[str, Any]) -> None:
+        raise Unprintable()
+
+    with structlog.testing.capture_logs() as logs:
+        with pytest.raises(HandlerError, match=r"stop: raised SystemExit: 2") as info:
+            app.handler({"action": "stop"}, FakeContext())
+        with pytest.raises(Unprintable):
+            app.handler({"action": "odd"}, FakeContext())
+    assert isinstance(info.value.__cause__, SystemExit)
+    errors = [e["error"] for e in logs if e["event"] == "invocation failed" and "handler" in e]
+    assert errors == ["SystemExit: 2", "Unprintable: <str() failed>"]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"Records": []},
+        {"invocationId": "i", "deliveryStreamArn": "arn:aws:firehose:::x", "records": []},
+    ],
+)
+def test_an_empty_batch_is_a_clear_error(event: dict[str, Any]) -> None:
+    app = App()
+
+    @app.sqs()
+    def handle(body: str) -> None:
+        pass
+
+    with pytest.raises(RoutingError, match="empty batch"):
+        app.handler(event, FakeContext())

@@ -1,0 +1,77 @@
+"""Decoding events (:mod:`lambent._events`): bad events, bad records failing alone, missing identifiers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+
+from lambent import (
+    App,
+    EventDecodeError,
+)
+from lambent.sources.eventbridge import EventBridgeEvent
+from lambent.testing import (
+    FakeContext,
+    eventbridge_event,
+    sqs_event,
+)
+
+
+class Order(msgspec.Struct):
+    id: int
+    qty: int = 1
+
+
+def test_undecodable_payload_names_record_and_field(lambda_logs: Any) -> None:
+    app = App()
+
+    @app.sqs("orders")
+    def on_order(order: Order) -> None: ...
+
+    event = sqs_event({"id": "x"}, queue="orders")
+    result = app.handler(event, FakeContext(aws_request_id="req-7"))
+    message_id = event["Records"][0]["messageId"]
+    assert result == {"batchItemFailures": [{"itemIdentifier": message_id}]}
+    failed = [line for line in lambda_logs() if line["event"] == "record failed"]
+    assert failed[0]["record_id"] == message_id
+    assert failed[0]["path"] == "$.id"
+    assert failed[0]["aws_request_id"] == "req-7"
+
+
+def test_a_bad_event_fails_with_an_actionable_message() -> None:
+    app = App()
+
+    @app.eventbridge()
+    def any_event(event: EventBridgeEvent) -> None: ...
+
+    bad = eventbridge_event({})
+    bad["resources"] = "not-a-list"
+    with pytest.raises(EventDecodeError) as info:
+        app.handler(bad, FakeContext())
+    assert info.value.path == "$.resources"
+
+
+def test_undecodable_record_fails_alone() -> None:
+    app = App()
+    ran: list[str] = []
+
+    @app.sqs("orders")
+    def on_order(order: Order) -> None:
+        ran.append(str(order.id))
+
+    event = sqs_event({"id": 1}, {"id": 2}, queue="orders")
+    del event["Records"][1]["body"]
+    result = app.handler(event, FakeContext())
+    assert ran == ["1"]
+    assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
+
+
+def test_record_without_identifier_fails_the_whole_invocation() -> None:
+    app = App()
+    app.sqs("orders")(lambda order: None)
+    event = sqs_event({"id": 1}, {"id": 2}, queue="orders")
+    del event["Records"][1]["messageId"]
+    with pytest.raises(EventDecodeError, match="no identifier"):
+        app.handler(event, FakeContext())

@@ -1,0 +1,154 @@
+"""The owner of running coroutines (:mod:`lambent._runtime`): loop-free apps, one loop across warm
+invocations, the lifespan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+
+from lambent import (
+    App,
+)
+from lambent.testing import (
+    FakeContext,
+    sqs_event,
+)
+
+
+class Order(msgspec.Struct):
+    id: int
+    qty: int = 1
+
+
+def test_lifespan_is_entered_once_per_container() -> None:
+    from contextlib import asynccontextmanager
+
+    entered: list[int] = []
+
+    @asynccontextmanager
+    async def lifespan(app: App) -> Any:
+        entered.append(1)
+        app.state.client = object()
+        yield
+
+    app = App(lifespan=lifespan)
+    clients: list[object] = []
+
+    @app.sqs("orders")
+    async def on_order(order: Order) -> None:
+        clients.append(app.state.client)
+
+    for _ in range(3):
+        app.handler(sqs_event({"id": 1}, queue="orders"), FakeContext())
+    assert entered == [1]
+    assert clients[0] is clients[1] is clients[2]
+
+
+async def test_dispatch_in_async_code_and_handler_refuses_a_running_loop() -> None:
+    from lambent import ConfigurationError
+
+    app = App()
+
+    @app.invoke("x")
+    async def job(payload: dict[str, Any]) -> int:
+        return 1
+
+    assert await app.dispatch({"action": "x"}, FakeContext()) == 1
+    with pytest.raises(ConfigurationError, match=r"await app\.dispatch"):
+        app.handler({"action": "x"}, FakeContext())
+
+
+async def test_a_plain_app_may_be_called_from_async_code() -> None:
+    app = App()
+    app.invoke("x")(lambda payload: 1)
+    assert app.handler({"action": "x"}, FakeContext()) == 1
+
+
+def test_a_plain_app_runs_without_an_event_loop() -> None:
+    import asyncio
+
+    app = App()
+    loops: list[bool] = []
+
+    @app.sqs("orders")
+    def on_order(order: Order) -> None:
+        try:
+            asyncio.get_running_loop()
+            loops.append(True)
+        except RuntimeError:
+            loops.append(False)
+
+    assert app.handler(sqs_event({"id": 1}, queue="orders"), FakeContext()) == {
+        "batchItemFailures": []
+    }
+    assert loops == [False]
+    assert app._loop_free is True
+
+
+def test_one_async_handler_puts_every_invocation_on_the_loop() -> None:
+    import asyncio
+
+    app = App()
+    loops: list[bool] = []
+
+    @app.sqs("orders")
+    def on_order(order: Order) -> None:
+        loops.append(asyncio.get_running_loop() is not None)
+
+    @app.sns("alerts")
+    async def on_alert(message: str) -> None: ...
+
+    app.handler(sqs_event({"id": 1}, queue="orders"), FakeContext())
+    assert loops == [True]
+    assert app._loop_free is False
+
+
+def test_a_lifespan_or_async_hook_needs_the_loop() -> None:
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(app: App) -> Any:
+        yield
+
+    with_lifespan = App(lifespan=lifespan)
+    with_lifespan.sqs("orders")(lambda order: None)
+    with_lifespan.handler(sqs_event({"id": 1}, queue="orders"), FakeContext())
+    assert with_lifespan._loop_free is False
+
+    hooked = App()
+    hooked.sqs("orders")(lambda order: None)
+
+    async def after(batch: Any) -> None: ...
+
+    hooked.after_batch(after)
+    hooked.handler(sqs_event({"id": 1}, queue="orders"), FakeContext())
+    assert hooked._loop_free is False
+
+
+_request_scope: Any = None
+
+
+def test_contextvars_set_in_the_lifespan_persist_across_invocations() -> None:
+    import contextvars
+    from contextlib import asynccontextmanager
+
+    global _request_scope
+    _request_scope = contextvars.ContextVar("tenant", default="unset")
+
+    @asynccontextmanager
+    async def lifespan(app: App) -> Any:
+        _request_scope.set("tenant-a")
+        yield
+
+    app = App(lifespan=lifespan)
+    seen: list[str] = []
+
+    @app.sqs("orders")
+    async def on_order(order: Order) -> None:
+        seen.append(_request_scope.get())
+
+    for _ in range(2):
+        app.handler(sqs_event({"id": 1}, queue="orders"), FakeContext())
+    assert seen == ["tenant-a", "tenant-a"]
