@@ -47,6 +47,13 @@ def _preview(body: bytes) -> str:
     return f"{shown!r}{'...' if len(body) > 40 else ''} ({len(body)} bytes)"
 
 
+def _not_json(exc: Exception, body: bytes) -> str:
+    return (
+        f"Unable to unmarshal input: the invocation payload is not valid JSON ({exc}); "
+        f"it starts {_preview(body)}"
+    )
+
+
 def decode_payload(body: bytes) -> Any:
     """The invocation's JSON as Python values; ``Runtime.UnmarshalError`` when it is not JSON."""
     try:
@@ -56,8 +63,7 @@ def decode_payload(body: bytes) -> Any:
             return json.loads(body)
         except ValueError:
             pass
-        message = f"Unable to unmarshal input: the invocation payload is not valid JSON ({exc}); it starts {_preview(body)}"
-        raise Fault(Fault.UNMARSHAL_ERROR, message) from None
+        raise Fault(Fault.UNMARSHAL_ERROR, _not_json(exc, body)) from None
 
 
 def encode_result(result: Any) -> tuple[bytes, str]:
@@ -117,17 +123,23 @@ class AppTarget:
     async def invoke(
         self, body: bytes, content_type: str | None, context: Any
     ) -> tuple[bytes, str]:
+        from lambent._pipeline import NotJSON
+
         if content_type not in (None, JSON):
             return encode_result(await self.app.dispatch(body, context))
-        event = decode_payload(body)
-        if not isinstance(event, dict | list):
+        if body.lstrip()[:1] not in (b"{", b"["):
+            event = decode_payload(body)  # not JSON: its error says why
             kind = type(event).__name__ if event is not None else "null"
             message = (
                 f"Unable to unmarshal input: a lambent app takes a JSON object or array, "
                 f"and the invocation payload is a JSON {kind}: {_preview(body)}"
             )
             raise Fault(Fault.UNMARSHAL_ERROR, message)
-        return encode_result(await self.app.dispatch(event, context))
+        try:
+            result = await self.app.dispatch_bytes(body, context)
+        except NotJSON as exc:
+            raise Fault(Fault.UNMARSHAL_ERROR, _not_json(exc, body)) from None
+        return encode_result(result)
 
 
 def target_for(handler: Any, concurrency: int) -> Target:
