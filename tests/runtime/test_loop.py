@@ -193,3 +193,13 @@ def test_max_concurrency_runs_invocations_at_once_without_mixing_request_ids(
     assert len(lines) == 16
     assert all(m["column"] == m["message"] for m in lines)
     assert {m["column"] for m in lines} == set(ids)
+
+
+def test_sigterm_ends_the_loop_of_a_handler_that_never_awaits(runtime_api_host: RuntimeAPI) -> None:
+    process = runtime_api_host.start(f"{PLAIN}.echo")  # the loop without an event loop
+    request = runtime_api_host.put(b'{"n": 1}')
+    (outcome,) = runtime_api_host.wait([request])
+    assert json.loads(outcome.payload)["event"] == {"n": 1}
+    started = time.monotonic()
+    _stop(process)
+    assert process.returncode == 0 and time.monotonic() - started < 5

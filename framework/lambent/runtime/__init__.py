@@ -8,7 +8,7 @@ awslambdaric's shape. In Lambda it runs through the layer's ``/opt/lambent-wrapp
 (``AWS_LAMBDA_EXEC_WRAPPER``). See docs/runtime.md.
 """
 
+from lambent.runtime._entry import main
 from lambent.runtime._hooks import after_restore, before_snapshot
-from lambent.runtime._loop import main
 
 __all__ = ["after_restore", "before_snapshot", "main"]

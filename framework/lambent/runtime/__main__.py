@@ -2,6 +2,6 @@
 
 import sys
 
-from lambent.runtime._loop import main
+from lambent.runtime._entry import main
 
 sys.exit(main())

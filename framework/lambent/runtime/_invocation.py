@@ -12,10 +12,17 @@ import json
 import logging
 import os
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lambent._local.context import LocalContext
-from lambent.runtime._faults import Fault
+from lambent.runtime._faults import Fault, error_from, log_error, xray_cause
+
+if TYPE_CHECKING:
+    from lambent.runtime._target import Target
+
+BASE = "/2018-06-01/runtime"
+NEXT = f"{BASE}/invocation/next"
+ERROR_TYPE = "Lambda-Runtime-Function-Error-Type"
 
 #: the request id of the invocation the current task (or worker thread) runs
 REQUEST_ID: ContextVar[str | None] = ContextVar("lambent_runtime_request_id", default=None)
@@ -98,3 +105,57 @@ class _Stdout:
         import sys
 
         sys.stdout.flush()
+
+
+class Post(NamedTuple):
+    """A request to make to the Runtime API: path, body, headers."""
+
+    path: str
+    body: bytes
+    headers: dict[str, str]
+
+
+def error_post(path: str, exc: BaseException, request_id: str | None = None,
+               headers: dict[str, str] | None = None) -> Post:  # fmt: skip
+    """Log ``exc`` as awslambdaric does and build the error report for ``path``."""
+    import msgspec
+
+    doc = error_from(exc, request_id)
+    log_error(doc)
+    sent = {"Content-Type": "application/json", **(headers or {})}
+    cause = xray_cause(exc)
+    if cause:
+        sent["Lambda-Runtime-Function-XRay-Error-Cause"] = cause
+    return Post(path, msgspec.json.encode(doc), sent)
+
+
+async def run_invocation(target: Target, headers: dict[str, str], body: bytes) -> Post:
+    """Run the invocation ``/next`` delivered (its headers lower-case); returns what to
+    post: the response, or the error in awslambdaric's shape. Does no I/O itself, so the
+    loops (async or not) only move bytes."""
+    request_id = headers.get("lambda-runtime-aws-request-id", "")
+    token = REQUEST_ID.set(request_id)
+    set_trace_id(headers)
+    try:
+        context = build_context(headers)
+        payload, content_type = await target.invoke(body, headers.get("content-type"), context)
+    except Exception as exc:
+        return error_post(f"{BASE}/invocation/{request_id}/error", exc, request_id)
+    finally:
+        REQUEST_ID.reset(token)
+    return Post(f"{BASE}/invocation/{request_id}/response", payload, {"Content-Type": content_type})
+
+
+def init_error_post(exc: BaseException) -> Post:
+    """The ``/init/error`` report (after awslambdaric's warning line)."""
+    import sys
+
+    sys.stdout.write(_UNHANDLED_WARNING + "\n")
+    post = error_post(f"{BASE}/init/error", exc)
+    post.headers[ERROR_TYPE] = error_from(exc)["errorType"]
+    return post
+
+
+_UNHANDLED_WARNING = (
+    "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code."
+)

@@ -1,14 +1,12 @@
-"""The runtime loop: Init, then ``/next`` → run → ``/response`` or ``/error``, until told to stop.
+"""The asynchronous loop: ``/next`` → run → ``/response`` or ``/error`` on one event loop.
 
-Init (before the first ``/next``): the handler is imported, an app is frozen and its
-lifespan entered, so connections made there serve the first request; a failure is posted
-to ``/init/error`` and the process exits 1, as awslambdaric does. Under SnapStart the
-before-snapshot hooks run, ``/restore/next`` is awaited, then the after-restore hooks.
-
-``AWS_LAMBDA_MAX_CONCURRENCY`` (Lambda Managed Instances) sets how many loops poll at
-once, each on its own kept-alive connection, all on one event loop. SIGTERM (and
-SIGINT) stop the polling: an invocation that is running is finished (within 1.5 s, the
-Shutdown phase being 2 s), the lifespan is left and the process exits 0.
+Used when the handler can await (an app with ``async def`` handlers or a lifespan, an
+``async def`` function), under ``AWS_LAMBDA_MAX_CONCURRENCY`` > 1, and under SnapStart.
+Init (before the first ``/next``) enters the app's lifespan, so connections made there
+serve the first request. ``AWS_LAMBDA_MAX_CONCURRENCY`` (Lambda Managed Instances) sets
+how many loops poll at once, each on its own kept-alive connection. SIGTERM (and SIGINT)
+stop the polling: a running invocation is finished (within 1.5 s, the Shutdown phase
+being 2 s), the lifespan is left and the process exits 0.
 """
 
 from __future__ import annotations
@@ -18,34 +16,24 @@ import signal
 import sys
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from typing import Any
 
 import anyio
-import anyio.abc
-import msgspec
 
 from lambent.runtime import _hooks
-from lambent.runtime._faults import Fault, error_from, load_handler, log_error, xray_cause
+from lambent.runtime._faults import Fault, error_from, log_error
 from lambent.runtime._http import Connection, RuntimeAPIError
-from lambent.runtime._invocation import REQUEST_ID, build_context, set_trace_id, setup_logging
-from lambent.runtime._target import Target, target_for
+from lambent.runtime._invocation import (
+    BASE,
+    ERROR_TYPE,
+    NEXT,
+    Post,
+    init_error_post,
+    run_invocation,
+)
+from lambent.runtime._target import Target
 
-BASE = "/2018-06-01/runtime"
-NEXT = f"{BASE}/invocation/next"
-ERROR_TYPE = "Lambda-Runtime-Function-Error-Type"
 #: how long a stop waits for running invocations (Lambda's Shutdown phase is 2 s)
 STOP_GRACE = 1.5
-_UNHANDLED_WARNING = (
-    "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code."
-)
-
-
-def concurrency() -> int:
-    """``AWS_LAMBDA_MAX_CONCURRENCY`` as a positive number (1 when unset or not a number)."""
-    try:
-        return max(1, int(os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY", "1")))
-    except ValueError:
-        return 1
 
 
 @dataclass
@@ -59,49 +47,15 @@ class _Stop:
             scope.cancel()
 
 
-def _say(message: str) -> None:
+def say(message: str) -> None:
     sys.stderr.write(f"lambent.runtime: {message}\n")
     sys.stderr.flush()
 
 
-async def _post_error(
-    conn: Connection, path: str, exc: BaseException, request_id: str | None, headers: dict[str, str]
-) -> None:
-    doc = error_from(exc, request_id)
-    log_error(doc)
-    headers = {"Content-Type": "application/json", **headers}
-    cause = xray_cause(exc)
-    if cause:
-        headers["Lambda-Runtime-Function-XRay-Error-Cause"] = cause
-    status, _, body = await conn.request("POST", path, msgspec.json.encode(doc), headers)
+async def _post(conn: Connection, post: Post) -> None:
+    status, _, answer = await conn.request("POST", post.path, post.body, post.headers)
     if status != 202:
-        _say(f"the Runtime API refused the error report ({status}): {body[:200]!r}")
-
-
-async def invoke_once(
-    conn: Connection, target: Target, headers: dict[str, str], body: bytes
-) -> None:
-    """Run one invocation ``/next`` delivered and post its outcome."""
-    request_id = headers.get("lambda-runtime-aws-request-id", "")
-    token = REQUEST_ID.set(request_id)
-    set_trace_id(headers)
-    try:
-        try:
-            context = build_context(headers)
-            payload, content_type = await target.invoke(body, headers.get("content-type"), context)
-        except Exception as exc:
-            await _post_error(conn, f"{BASE}/invocation/{request_id}/error", exc, request_id, {})
-            return
-        path = f"{BASE}/invocation/{request_id}/response"
-        status, _, answer = await conn.request(
-            "POST", path, payload, {"Content-Type": content_type}
-        )
-        if status != 202:
-            _say(
-                f"the Runtime API refused the response of {request_id} ({status}): {answer[:200]!r}"
-            )
-    finally:
-        REQUEST_ID.reset(token)
+        say(f"the Runtime API refused {post.path} ({status}): {answer[:200]!r}")
 
 
 async def _poll(conn: Connection, target: Target, stop: _Stop) -> None:
@@ -115,7 +69,7 @@ async def _poll(conn: Connection, target: Target, stop: _Stop) -> None:
                 return
             if status != 200:
                 raise RuntimeAPIError(f"/next answered {status}: {body[:200]!r}")
-            await invoke_once(conn, target, headers, body)
+            await _post(conn, await run_invocation(target, headers, body))
     finally:
         with anyio.CancelScope(shield=True):
             await conn.aclose()
@@ -131,12 +85,8 @@ async def _watch_signals(stop: _Stop, loops: anyio.CancelScope) -> None:
 
 
 async def _init_failed(conn: Connection, exc: BaseException) -> int:
-    doc = error_from(exc)
-    sys.stdout.write(_UNHANDLED_WARNING + "\n")
-    log_error(doc)
-    headers = {ERROR_TYPE: doc["errorType"], "Content-Type": "application/json"}
     try:
-        await conn.request("POST", f"{BASE}/init/error", msgspec.json.encode(doc), headers)
+        await _post(conn, init_error_post(exc))
     finally:
         await conn.aclose()
     return 1
@@ -146,8 +96,7 @@ async def _snap_start(conn: Connection) -> int | None:
     try:
         await _hooks.run_before_snapshot()
     except Exception as exc:
-        exc = Fault(Fault.BEFORE_SNAPSHOT_ERROR, f"{type(exc).__name__}: {exc}")
-        await _init_failed(conn, exc)
+        await _init_failed(conn, Fault(Fault.BEFORE_SNAPSHOT_ERROR, f"{type(exc).__name__}: {exc}"))
         return 64
     status, _, body = await conn.request("GET", f"{BASE}/restore/next")
     if status != 200:
@@ -158,19 +107,16 @@ async def _snap_start(conn: Connection) -> int | None:
         doc = error_from(Fault(Fault.AFTER_RESTORE_ERROR, f"{type(exc).__name__}: {exc}"))
         log_error(doc)
         headers = {ERROR_TYPE: Fault.AFTER_RESTORE_ERROR, "Content-Type": "application/json"}
+        import msgspec
+
         await conn.request("POST", f"{BASE}/restore/error", msgspec.json.encode(doc), headers)
         return 65
     return None
 
 
-async def serve(handler_name: str, address: str) -> int:
-    """Run the loop for ``handler_name`` against the Runtime API at ``address`` (host:port)."""
-    loops = concurrency()
+async def serve(target: Target, address: str, loops: int) -> int:
+    """Run ``loops`` polling loops for ``target`` against the Runtime API at ``address``."""
     first = Connection(address)
-    try:
-        target = target_for(load_handler(handler_name), loops)
-    except Exception as exc:
-        return await _init_failed(first, exc)
     async with AsyncExitStack() as stack:
         try:
             await stack.enter_async_context(target.running())
@@ -186,30 +132,7 @@ async def serve(handler_name: str, address: str) -> int:
                 outer.start_soon(_watch_signals, stop, polling)
                 async with anyio.create_task_group() as tg:
                     for i in range(loops):
-                        tg.start_soon(_poll, first if i == 0 else Connection(address), target, stop)
+                        conn = first if i == 0 else Connection(address)
+                        tg.start_soon(_poll, conn, target, stop)
             outer.cancel_scope.cancel()
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m lambent.runtime [HANDLER]`` (default: ``$_HANDLER``)."""
-    args = sys.argv[1:] if argv is None else argv
-    handler = args[0] if args else os.environ.get("_HANDLER", "")
-    address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
-    if not handler or not address:
-        _say(
-            "usage: python -m lambent.runtime HANDLER (module.function), with AWS_LAMBDA_RUNTIME_API set"
-        )
-        return 2
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure: Any = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(line_buffering=True)
-    setup_logging()
-    if "" not in sys.path:
-        sys.path.insert(0, os.environ.get("LAMBDA_TASK_ROOT", os.getcwd()))
-    try:
-        return anyio.run(serve, handler, address)
-    except RuntimeAPIError as exc:
-        _say(str(exc))
-        return 1

@@ -19,7 +19,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
-import anyio.to_thread
 import msgspec
 
 from lambent.runtime._faults import Fault
@@ -33,6 +32,15 @@ class Target(Protocol):
 
     def running(self) -> Any:
         """An async context manager: the Init phase's work, left at shutdown."""
+        ...
+
+    def start_sync(self) -> bool:
+        """Init without an event loop, when every invocation runs straight through: True
+        if so (the invocations are then stepped without a loop)."""
+        ...
+
+    def stop_sync(self) -> None:
+        """Leave what :meth:`start_sync` entered."""
         ...
 
     async def invoke(
@@ -96,6 +104,12 @@ class FunctionTarget:
     async def running(self) -> AsyncIterator[None]:
         yield
 
+    def start_sync(self) -> bool:
+        return not self.is_async and not self.threaded
+
+    def stop_sync(self) -> None:
+        pass
+
     async def invoke(
         self, body: bytes, content_type: str | None, context: Any
     ) -> tuple[bytes, str]:
@@ -103,6 +117,8 @@ class FunctionTarget:
         if self.is_async:
             result = await self.function(event, context)
         elif self.threaded:
+            import anyio.to_thread
+
             result = await anyio.to_thread.run_sync(self.function, event, context)
         else:
             result = self.function(event, context)
@@ -119,6 +135,19 @@ class AppTarget:
     async def running(self) -> AsyncIterator[None]:
         async with self.app.running():
             yield
+
+    def start_sync(self) -> bool:
+        from lambent._runtime import run_loop_free
+
+        if not self.app._needs_no_loop():  # a lifespan, async handlers or hooks
+            return False
+        run_loop_free(self.app._start())
+        return True
+
+    def stop_sync(self) -> None:
+        from lambent._runtime import run_loop_free
+
+        run_loop_free(self.app.aclose())
 
     async def invoke(
         self, body: bytes, content_type: str | None, context: Any
