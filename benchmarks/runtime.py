@@ -259,14 +259,16 @@ def run_cold(cfg: Config) -> list[Row]:
             SCENARIO,
             "cold start: process start → first response posted (HTTP app, via lambent serve)",
             "ms",
-            {"lambent": statistics.median(times["lambent"]),
-             "ric": statistics.median(times["ric"])},
+            {
+                "lambent": statistics.median(times["lambent"]),
+                "ric": statistics.median(times["ric"]),
+            },
             {RIC_VS_RUNTIME: ratio},
             (Target(RIC_VS_RUNTIME, ">=", 1.0),),
             note=f"{rounds} fresh processes each; lambent column: the layer's lambent-wrapper "
             "run as the managed runtime runs it (sh, then python -m lambent.runtime)",
             fmt="{:,.1f}",
-        )  # fmt: skip
+        )
     ]
 
 
