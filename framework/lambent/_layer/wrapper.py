@@ -28,7 +28,7 @@ if [ "${LAMBENT_RUNTIME:-lambent}" = "awslambdaric" ]; then
   exec "$@"
 fi
 python="$1"
-layer="$(cd "$(dirname "$0")" && pwd)"
+case "$0" in */*) layer="${0%/*}" ;; *) layer=. ;; esac
 paths="${LAMBDA_TASK_ROOT:-/var/task}"
 for site in "$layer"/python/lib/python3*/site-packages; do
   if [ -d "$site" ]; then paths="$paths:$site"; fi

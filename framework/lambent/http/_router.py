@@ -33,6 +33,7 @@ from lambent.http._render import render_http, render_value
 from lambent.http._request import Request, decode_http_event
 from lambent.http._response import HTTPException, Response, error_response, to_response
 from lambent.http._routing import RouteMap
+from lambent.http._streaming import Streamed, is_stream, settle
 from lambent.http._websocket import WebSocketRoutes
 
 __all__ = ["HttpConfig", "HttpRoute", "HttpRouter"]
@@ -238,6 +239,11 @@ class HttpRouter:
                     raise
                 response = await self._on_error(request, exc, log)
             else:
+                if is_stream(result):
+                    settled = await settle(result)
+                    if isinstance(settled, Streamed):
+                        return settled  # type: ignore[return-value]  # the runtime streams it
+                    result = settled
                 if (
                     FAST.direct_render
                     and cors is None

@@ -15,8 +15,9 @@ from typing import Any
 
 from lambent.runtime._faults import load_handler
 from lambent.runtime._invocation import init_error_post, setup_logging
-from lambent.runtime._sync import RuntimeAPIError, SyncConnection
+from lambent.runtime._sync import SyncConnection
 from lambent.runtime._target import Target, target_for
+from lambent.runtime._wire import RuntimeAPIError
 
 
 def concurrency() -> int:
@@ -54,11 +55,11 @@ def _run(handler_name: str, address: str) -> int:
     conn.close()
     import anyio
 
-    from lambent.runtime import _http, _loop
+    from lambent.runtime import _loop
 
     try:
         return anyio.run(_loop.serve, target, address, loops)
-    except _http.RuntimeAPIError as exc:
+    except RuntimeAPIError as exc:
         _say(str(exc))
         return 1
 

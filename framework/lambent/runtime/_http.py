@@ -14,11 +14,7 @@ from collections.abc import AsyncIterator, Mapping
 import anyio
 import anyio.abc
 
-_MAX_HEAD = 64 * 1024
-
-
-class RuntimeAPIError(Exception):
-    """The Runtime API could not be reached or answered something that is not HTTP."""
+from lambent.runtime._wire import RuntimeAPIError, parse_response, request_head
 
 
 class Connection:
@@ -51,7 +47,7 @@ class Connection:
         self, method: str, path: str, body: bytes = b"", headers: Mapping[str, str] | None = None
     ) -> tuple[int, dict[str, str], bytes]:
         """Send one request and read its whole answer: status, headers (lower-case), body."""
-        head = _head(method, path, self.host, headers or {}, f"Content-Length: {len(body)}\r\n")
+        head = request_head(method, path, self.host, headers or {}, body)
         for attempt in (1, 2):
             stream = await self._connect()
             try:
@@ -82,7 +78,7 @@ class Connection:
             extra += f"Trailer: {announced}\r\n"
         stream = await self._connect()
         try:
-            await stream.send(_head(method, path, self.host, headers, extra))
+            await stream.send(request_head(method, path, self.host, headers, None, extra))
             async for chunk in chunks:
                 if chunk:
                     await stream.send(b"%x\r\n%b\r\n" % (len(chunk), chunk))
@@ -93,62 +89,10 @@ class Connection:
             await self.aclose()
             raise RuntimeAPIError(f"the Runtime API closed the connection: {exc!r}") from None
 
-    async def _fill(self) -> None:
-        assert self._stream is not None
-        self._buffer += await self._stream.receive(262144)
-
     async def _read_response(self) -> tuple[int, dict[str, str], bytes]:
-        buffer = self._buffer
-        while (end := buffer.find(b"\r\n\r\n")) < 0:
-            if len(buffer) > _MAX_HEAD:
-                raise RuntimeAPIError("the Runtime API sent an oversized header")
-            await self._fill()
-        lines = bytes(buffer[:end]).decode("utf-8", "replace").split("\r\n")
-        del buffer[: end + 4]
-        try:
-            status = int(lines[0].split(" ", 2)[1])
-        except (IndexError, ValueError):
-            raise RuntimeAPIError(f"the Runtime API sent {lines[0]!r}") from None
-        headers: dict[str, str] = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        if headers.get("transfer-encoding", "").lower() == "chunked":
-            body = await self._read_chunked()
-        else:
-            body = await self._read_exactly(int(headers.get("content-length", "0") or 0))
-        if headers.get("connection", "").lower() == "close":
+        assert self._stream is not None
+        while (answer := parse_response(self._buffer)) is None:
+            self._buffer += await self._stream.receive(262144)
+        if answer[1].get("connection", "").lower() == "close":
             await self.aclose()
-        return status, headers, body
-
-    async def _read_exactly(self, size: int) -> bytes:
-        buffer = self._buffer
-        while len(buffer) < size:
-            await self._fill()
-        body = bytes(buffer[:size])
-        del buffer[:size]
-        return body
-
-    async def _read_chunked(self) -> bytes:
-        parts: list[bytes] = []
-        buffer = self._buffer
-        while True:
-            while (end := buffer.find(b"\r\n")) < 0:
-                await self._fill()
-            size = int(bytes(buffer[:end]).split(b";")[0], 16)
-            del buffer[: end + 2]
-            if size == 0:
-                while (end := buffer.find(b"\r\n")) != 0:  # trailers, then the empty line
-                    if end < 0:
-                        await self._fill()
-                    else:
-                        del buffer[: end + 2]
-                del buffer[:2]
-                return b"".join(parts)
-            parts.append(await self._read_exactly(size))
-            await self._read_exactly(2)
-
-
-def _head(method: str, path: str, host: str, headers: Mapping[str, str], extra: str) -> bytes:
-    lines = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    return f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n{lines}{extra}\r\n".encode()
+        return answer

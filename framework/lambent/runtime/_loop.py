@@ -21,7 +21,7 @@ import anyio
 
 from lambent.runtime import _hooks
 from lambent.runtime._faults import Fault, error_from, log_error
-from lambent.runtime._http import Connection, RuntimeAPIError
+from lambent.runtime._http import Connection
 from lambent.runtime._invocation import (
     BASE,
     ERROR_TYPE,
@@ -31,6 +31,7 @@ from lambent.runtime._invocation import (
     run_invocation,
 )
 from lambent.runtime._target import Target
+from lambent.runtime._wire import RuntimeAPIError
 
 #: how long a stop waits for running invocations (Lambda's Shutdown phase is 2 s)
 STOP_GRACE = 1.5

@@ -3,23 +3,22 @@
 A plain ``module.function`` handler, or an app whose handlers are all plain and that has
 no lifespan, runs each invocation straight through; with one invocation at a time this
 loop polls over a kept-alive ``http.client`` connection and never imports asyncio, which
-keeps the cold start at the floor. SIGTERM while waiting on ``/next`` ends the loop at
+keeps the cold start at the floor.
+ SIGTERM while waiting on ``/next`` ends the loop at
 once; during an invocation, after it has been answered.
 """
 
 from __future__ import annotations
 
-import http.client
 import signal
+import socket
+import sys
 from types import FrameType
 
 from lambent._runtime import run_loop_free
 from lambent.runtime._invocation import NEXT, Post, run_invocation
 from lambent.runtime._target import Target
-
-
-class RuntimeAPIError(Exception):
-    """The Runtime API could not be reached or refused ``/next``."""
+from lambent.runtime._wire import RuntimeAPIError, parse_response, request_head
 
 
 class _Stopped(Exception):
@@ -27,44 +26,52 @@ class _Stopped(Exception):
 
 
 class SyncConnection:
-    """``http.client`` to the Runtime API; reconnects once when a kept-alive one was closed."""
+    """A kept-alive socket to the Runtime API, without ``http.client`` (whose import,
+    ssl and email included, would cost the cold start); reconnects once when the
+    kept-alive connection was closed."""
 
     def __init__(self, address: str) -> None:
         host, _, port = address.rpartition(":")
-        self._conn = http.client.HTTPConnection(host.strip("[]") or "127.0.0.1", int(port))
+        self.host = host.strip("[]") or "127.0.0.1"
+        self.port = int(port)
+        self._sock: socket.socket | None = None
+        self._buffer = bytearray()
 
     def request(
-        self,
-        method: str,
-        path: str,
-        body: bytes | None = None,
-        headers: dict[str, str] | None = None,
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
     ) -> tuple[int, dict[str, str], bytes]:
+        head = request_head(method, path, self.host, headers or {}, body)
         for attempt in (1, 2):
             try:
-                self._conn.request(method, path, body=body, headers=headers or {})
-                answer = self._conn.getresponse()
-                data = answer.read()
-                return answer.status, {k.lower(): v for k, v in answer.getheaders()}, data
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
-                self._conn.close()
-                if attempt == 2:
-                    raise RuntimeAPIError(
-                        f"the Runtime API closed the connection: {exc!r}"
-                    ) from None
+                if self._sock is None:
+                    self._sock = socket.create_connection((self.host, self.port))
+                    self._buffer.clear()
+                self._sock.sendall(head + body)
+                while (answer := parse_response(self._buffer)) is None:
+                    chunk = self._sock.recv(262144)
+                    if not chunk:
+                        raise ConnectionResetError("closed by the Runtime API")
+                    self._buffer += chunk
+                return answer
             except OSError as exc:
-                raise RuntimeAPIError(f"cannot reach the Runtime API: {exc}") from None
+                self.close()
+                if attempt == 2 or isinstance(exc, ConnectionRefusedError):
+                    raise RuntimeAPIError(
+                        f"the Runtime API at {self.host}:{self.port}: {exc}"
+                    ) from None
         raise AssertionError("unreachable")
 
     def post(self, post: Post) -> None:
-        from lambent.runtime._loop import say
-
         status, _, answer = self.request("POST", post.path, post.body, post.headers)
         if status != 202:
-            say(f"the Runtime API refused {post.path} ({status}): {answer[:200]!r}")
+            sys.stderr.write(
+                f"lambent.runtime: the Runtime API refused {post.path} ({status}): {answer[:200]!r}\n"
+            )
 
     def close(self) -> None:
-        self._conn.close()
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            sock.close()
 
 
 def serve(target: Target, conn: SyncConnection) -> int:
