@@ -39,6 +39,7 @@ from lambent._local import errors, runtime_api
 from lambent._local.inprocess import log_error, log_stream_name
 from lambent._local.logs import LogBuffer
 from lambent._local.model import LATEST, FunctionConfig, Invocation, InvocationResult
+from lambent._local.streaming import STREAM_SINK, Sink
 
 #: Lambda's limit for the init phase of an on-demand environment
 INIT_TIMEOUT = 10.0
@@ -105,6 +106,8 @@ class _Delivery:
     payload: bytes = b""
     content_type: str = "application/json"
     error_type: str | None = None
+    #: the caller's sink, when it invoked with a stream (InvokeWithResponseStream)
+    sink: Sink | None = None
     delivered: anyio.Event = field(default_factory=anyio.Event)
     done: anyio.Event = field(default_factory=anyio.Event)
 
@@ -271,7 +274,7 @@ class Environment:
     async def invoke(self, invocation: Invocation) -> InvocationResult:
         if not self.alive:
             await self._spawn()
-        delivery = _Delivery(invocation, LogBuffer(invocation.request_id))
+        delivery = _Delivery(invocation, LogBuffer(invocation.request_id), sink=STREAM_SINK.get())
         self._current = delivery
         try:
             self._send.send_nowait(delivery)
@@ -337,6 +340,12 @@ class Environment:
             self._drain(self._fd)
         current.finish(payload, content_type, error_type)
         return True
+
+    def stream_sink(self, request_id: str) -> Sink | None:
+        current = self._current
+        if current is None or current.invocation.request_id != request_id:
+            return None
+        return current.sink
 
     def init_failed(self, doc: dict[str, Any]) -> None:
         self._init_error = doc

@@ -234,16 +234,15 @@ class HttpRouter:
                 result = self._run(found, request, context, log)
                 if type(result) not in _NEVER_AWAITABLE and inspect.isawaitable(result):
                     result = await result
+                if type(result) not in _NEVER_AWAITABLE and is_stream(result):
+                    result = await settle(result)  # joined, unless the runtime streams it
             except BaseException as exc:  # KeyboardInterrupt, SystemExit, ...: a 500 too
                 if is_cancellation(exc):
                     raise
                 response = await self._on_error(request, exc, log)
             else:
-                if is_stream(result):
-                    settled = await settle(result)
-                    if isinstance(settled, Streamed):
-                        return settled  # type: ignore[return-value]  # the runtime streams it
-                    result = settled
+                if isinstance(result, Streamed):
+                    return result  # type: ignore[return-value]  # the runtime streams it
                 if (
                     FAST.direct_render
                     and cors is None

@@ -70,9 +70,11 @@ class Connection:
         chunks: AsyncIterator[bytes],
         headers: Mapping[str, str],
         trailers: dict[str, str],
+        announce: tuple[str, ...] = (),
     ) -> tuple[int, dict[str, str], bytes]:
-        """Send a chunked body as ``chunks`` yields it, then ``trailers`` (filled while it ran)."""
-        announced = ", ".join(trailers) if trailers else ""
+        """Send a chunked body as ``chunks`` yields it, then ``trailers`` (filled while it
+        ran; ``announce`` names them in the ``Trailer`` header)."""
+        announced = ", ".join(announce)
         extra = "Transfer-Encoding: chunked\r\n"
         if announced:
             extra += f"Trailer: {announced}\r\n"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -111,7 +112,8 @@ class Post(NamedTuple):
     """A request to make to the Runtime API: path, body, headers."""
 
     path: str
-    body: bytes
+    #: the body, or (a streamed response) its chunks as produced
+    body: bytes | AsyncIterator[bytes]
     headers: dict[str, str]
 
 

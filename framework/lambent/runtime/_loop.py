@@ -11,14 +11,18 @@ being 2 s), the lifespan is left and the process exits 0.
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
 import anyio
+import msgspec
 
+from lambent.http._streaming import STREAMING
 from lambent.runtime import _hooks
 from lambent.runtime._faults import Fault, error_from, log_error
 from lambent.runtime._http import Connection
@@ -26,6 +30,7 @@ from lambent.runtime._invocation import (
     BASE,
     ERROR_TYPE,
     NEXT,
+    REQUEST_ID,
     Post,
     init_error_post,
     run_invocation,
@@ -33,6 +38,8 @@ from lambent.runtime._invocation import (
 from lambent.runtime._target import Target
 from lambent.runtime._wire import RuntimeAPIError
 
+ERROR_BODY = "Lambda-Runtime-Function-Error-Body"
+STREAM_MODE = "Lambda-Runtime-Function-Response-Mode"
 #: how long a stop waits for running invocations (Lambda's Shutdown phase is 2 s)
 STOP_GRACE = 1.5
 
@@ -53,13 +60,34 @@ def say(message: str) -> None:
     sys.stderr.flush()
 
 
+async def _guarded(chunks: AsyncIterator[bytes], trailers: dict[str, str]) -> AsyncIterator[bytes]:
+    """The chunks; an error while producing them goes into the trailers (LAMBDA.md §3.1)."""
+    try:
+        async for chunk in chunks:
+            yield chunk
+    except Exception as exc:
+        doc = error_from(exc, REQUEST_ID.get())
+        log_error(doc)
+        trailers[ERROR_TYPE] = doc["errorType"]
+        trailers[ERROR_BODY] = base64.b64encode(msgspec.json.encode(doc)).decode()
+
+
 async def _post(conn: Connection, post: Post) -> None:
-    status, _, answer = await conn.request("POST", post.path, post.body, post.headers)
+    if isinstance(post.body, bytes):
+        status, _, answer = await conn.request("POST", post.path, post.body, post.headers)
+    else:
+        trailers: dict[str, str] = {}
+        headers = {**post.headers, STREAM_MODE: "streaming"}
+        status, _, answer = await conn.stream_request(
+            "POST", post.path, _guarded(post.body, trailers), headers, trailers,
+            announce=(ERROR_TYPE, ERROR_BODY),
+        )  # fmt: skip
     if status != 202:
         say(f"the Runtime API refused {post.path} ({status}): {answer[:200]!r}")
 
 
 async def _poll(conn: Connection, target: Target, stop: _Stop) -> None:
+    STREAMING.set(True)  # this loop can stream HTTP responses (this task's context)
     try:
         while not stop.requested:
             with anyio.CancelScope() as waiting:
@@ -70,7 +98,11 @@ async def _poll(conn: Connection, target: Target, stop: _Stop) -> None:
                 return
             if status != 200:
                 raise RuntimeAPIError(f"/next answered {status}: {body[:200]!r}")
-            await _post(conn, await run_invocation(target, headers, body))
+            token = REQUEST_ID.set(headers.get("lambda-runtime-aws-request-id", ""))
+            try:
+                await _post(conn, await run_invocation(target, headers, body))
+            finally:
+                REQUEST_ID.reset(token)
     finally:
         with anyio.CancelScope(shield=True):
             await conn.aclose()
@@ -108,8 +140,6 @@ async def _snap_start(conn: Connection) -> int | None:
         doc = error_from(Fault(Fault.AFTER_RESTORE_ERROR, f"{type(exc).__name__}: {exc}"))
         log_error(doc)
         headers = {ERROR_TYPE: Fault.AFTER_RESTORE_ERROR, "Content-Type": "application/json"}
-        import msgspec
-
         await conn.request("POST", f"{BASE}/restore/error", msgspec.json.encode(doc), headers)
         return 65
     return None

@@ -62,6 +62,7 @@ class SyncConnection:
         raise AssertionError("unreachable")
 
     def post(self, post: Post) -> None:
+        assert isinstance(post.body, bytes)  # only the async loop streams
         status, _, answer = self.request("POST", post.path, post.body, post.headers)
         if status != 202:
             sys.stderr.write(

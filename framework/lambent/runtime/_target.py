@@ -45,14 +45,27 @@ class Target(Protocol):
 
     async def invoke(
         self, body: bytes, content_type: str | None, context: Any
-    ) -> tuple[bytes, str]:
-        """Run one invocation; returns the response bytes and their content type."""
+    ) -> tuple[bytes | AsyncIterator[bytes], str]:
+        """Run one invocation; returns the response (bytes, or chunks to stream) and its
+        content type."""
         ...
 
 
 def _preview(body: bytes) -> str:
     shown = body[:40]
     return f"{shown!r}{'...' if len(body) > 40 else ''} ({len(body)} bytes)"
+
+
+#: the content type of a streamed HTTP response (LAMBDA.md §5.8)
+STREAM_CONTENT_TYPE = "application/vnd.awslambda.http-integration-response"
+
+
+async def _streamed(result: Any) -> AsyncIterator[bytes]:
+    """The prelude (status, headers, cookies), 8 NUL bytes, then the body as produced."""
+    yield msgspec.json.encode(result.prelude) + b"\x00" * 8
+    async for chunk in result.body:
+        if chunk:
+            yield chunk
 
 
 def _not_json(exc: Exception, body: bytes) -> str:
@@ -112,7 +125,7 @@ class FunctionTarget:
 
     async def invoke(
         self, body: bytes, content_type: str | None, context: Any
-    ) -> tuple[bytes, str]:
+    ) -> tuple[bytes | AsyncIterator[bytes], str]:
         event: Any = decode_payload(body) if content_type in (None, JSON) else body
         if self.is_async:
             result = await self.function(event, context)
@@ -151,7 +164,7 @@ class AppTarget:
 
     async def invoke(
         self, body: bytes, content_type: str | None, context: Any
-    ) -> tuple[bytes, str]:
+    ) -> tuple[bytes | AsyncIterator[bytes], str]:
         from lambent._pipeline import NotJSON
 
         if content_type not in (None, JSON):
@@ -168,6 +181,10 @@ class AppTarget:
             result = await self.app.dispatch_bytes(body, context)
         except NotJSON as exc:
             raise Fault(Fault.UNMARSHAL_ERROR, _not_json(exc, body)) from None
+        from lambent.http._streaming import Streamed
+
+        if isinstance(result, Streamed):
+            return _streamed(result), STREAM_CONTENT_TYPE
         return encode_result(result)
 
 
