@@ -1,9 +1,11 @@
 """``lambent serve``: a local Lambda with the real Invoke API (and Runtime API).
 
 Point boto3, the AWS CLI or any SDK at it (``endpoint_url=http://127.0.0.1:PORT``) and
-invoke functions with ``RequestResponse``, ``Event`` or ``DryRun``. Functions run in this
-process by default; ``--runtime-api`` runs each in unmodified ``python -m awslambdaric``
-worker processes that poll this server's Runtime API, as in Lambda.
+invoke functions with ``RequestResponse``, ``Event`` or ``DryRun``, or with
+``InvokeWithResponseStream``. Functions run in this process by default; ``--runtime-api``
+runs each in unmodified ``python -m awslambdaric`` worker processes that poll this
+server's Runtime API, as in Lambda, and ``--runtime lambent`` in ``python -m
+lambent.runtime`` ones.
 
 Options written ``[NAME=]VALUE`` apply to one function when prefixed with its name, to
 every function otherwise. Event invocations are retried as Lambda retries them (2
