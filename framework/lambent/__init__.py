@@ -20,6 +20,7 @@ from lambent._app import App as App
 from lambent._context import LambdaContext as LambdaContext
 from lambent._errors import BatchFailedError as BatchFailedError
 from lambent._errors import ConfigurationError as ConfigurationError
+from lambent._errors import DeadlineExceeded as DeadlineExceeded
 from lambent._errors import DecodeError as DecodeError
 from lambent._errors import EventDecodeError as EventDecodeError
 from lambent._errors import HandlerError as HandlerError
@@ -67,6 +68,7 @@ __all__ = [
     "BatchFailedError",
     "BatchInfo",
     "ConfigurationError",
+    "DeadlineExceeded",
     "DecodeError",
     "Dropped",
     "DroppedType",

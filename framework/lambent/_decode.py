@@ -140,6 +140,11 @@ def as_decode_error(exc: Exception, record_id: str | None) -> DecodeError:
     return DecodeError(message, record_id=record_id, path=path)
 
 
+#: what ``msgspec.convert`` raises for a value that does not fit its type: a
+#: ValidationError, or a UnicodeEncodeError for text with a lone surrogate where it must
+#: read the text (a number, a date, ...)
+CONVERT_ERRORS: tuple[type[Exception], ...] = (msgspec.ValidationError, UnicodeEncodeError)
+
 DECODE_ERRORS: tuple[type[Exception], ...] = (
     msgspec.ValidationError,
     msgspec.DecodeError,

@@ -4,11 +4,13 @@ Every exception lambent raises on purpose derives from :class:`LambentError`::
 
     LambentError
     ├── ConfigurationError   a route or an option is wrong; raised when the decorator runs
+    │   └── OptionError      an option a method does not take (also a TypeError)
     ├── RoutingError         no route matches an event or a record
     ├── DecodeError          an event, record or payload does not decode into its declared type
     │   └── EventDecodeError the whole event is not a valid event of its source
     ├── BatchFailedError     a batch source without partial responses (Amazon MQ) had failures
     ├── HandlerError         a handler failed in a way that cannot be passed on as it is
+    ├── DeadlineExceeded     a handler did not finish (or start) before the deadline
     └── ResponseTooLargeError a response would exceed a Lambda or service limit
 """
 
@@ -23,6 +25,11 @@ class LambentError(Exception):
 
 class ConfigurationError(LambentError):
     """A route, handler signature or option cannot work; raised at registration."""
+
+
+class OptionError(ConfigurationError, TypeError):
+    """A decorator or method got an option it does not take (a typo such as ``threded=``):
+    a :class:`ConfigurationError`, and the ``TypeError`` Python raises for a bad call."""
 
 
 class RoutingError(LambentError):
@@ -71,6 +78,11 @@ class BatchFailedError(LambentError):
             f"{len(self.failed_ids)} {source} record(s) failed, the whole batch will be retried: "
             + ("; " if details is not None else ", ").join(shown)
         )
+
+
+class DeadlineExceeded(LambentError):
+    """A handler did not finish (or could not start) before the invocation's deadline
+    (Lambda's remaining time, or API Gateway's timeout, minus the app's margin)."""
 
 
 class HandlerError(LambentError):

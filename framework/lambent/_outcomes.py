@@ -26,7 +26,6 @@ from lambent._errors import (
     ResponseTooLargeError,
     RoutingError,
     describe,
-    printable,
 )
 from lambent._logging import Logger, emit
 from lambent.sources import EventSource
@@ -299,7 +298,7 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
         detail: dict[str, Any] = {"path": err.path} if isinstance(err, DecodeError) else {}
         label = ids.label(i)
         if label is not None:
-            detail["item"] = printable(label)
+            detail["item"] = label
         if not isinstance(err, DecodeError | RoutingError):
             site = _site(err)
             first = traced.get(site)

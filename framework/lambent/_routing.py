@@ -114,7 +114,7 @@ def route_raw(
     can read them raw (its ``raw`` view: one route key, no ordering) and that route runs
     plain handlers per record; else None (the event takes the general path)."""
     raw = spec.raw
-    if raw is None or spec.report_id is not None:
+    if raw is None or spec.report_id is not None or spec.item_label is not None:
         return None
     records = raw.records(event)
     if not records:

@@ -10,7 +10,7 @@ import msgspec
 import pytest
 from structlog.testing import capture_logs
 
-from lambent import App
+from lambent import App, ConfigurationError
 from lambent.http import HTTPException, Request, Response
 from lambent.testing import FakeContext, TestClient, http_request
 
@@ -118,11 +118,18 @@ def test_oversized_body_is_413(source: str) -> None:
 
 
 def test_configure_http_rejects_unknown_options() -> None:
-    """Options are explicit keywords: a typo is Python's own error, naming the option and
-    the method it was given to (and mypy reports it before that)."""
-    with pytest.raises(TypeError, match=r"configure_http.*'nope'"):
+    with pytest.raises(ConfigurationError):
         App().configure_http(nope=1)  # type: ignore[call-arg]
-    with pytest.raises(TypeError, match=r"get\(\) got an unexpected keyword argument 'threded'"):
+    with pytest.raises(ConfigurationError):
+        App().get("/x", nope=1)(lambda: None)  # type: ignore[call-arg]
+
+
+def test_a_misspelt_option_names_the_method_and_is_a_type_error_too() -> None:
+    """Options are explicit keywords (editors and mypy show them); a typo is a
+    ConfigurationError that is also the TypeError Python raises for a bad call."""
+    with pytest.raises(TypeError, match=r"configure_http: .*'nope'"):
+        App().configure_http(nope=1)  # type: ignore[call-arg]
+    with pytest.raises(ConfigurationError, match=r"get: .*'threded'"):
         App().get("/x", threded=True)  # type: ignore[call-arg]
 
 

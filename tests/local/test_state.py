@@ -29,15 +29,20 @@ SHUTDOWN = re.compile(r"async events: (\d+) resumed, (\d+) finished, (\d+) saved
 def test_a_base_exception_is_a_function_error_and_the_server_lives_on(
     start_server: StartServer, what: str
 ) -> None:
-    server = start_server([fn("app", target=f"{EXITS}:app")])
+    # ``raw`` is a plain function: its BaseException reaches the server itself;
+    # ``app`` is a lambent App, which turns it into a HandlerError naming the real exception.
+    server = start_server([fn("raw", target=f"{EXITS}:raw"), fn("app", target=f"{EXITS}:app")])
     client = lambda_client(server.url)
-    failed = client.invoke(
-        FunctionName="app", Payload=json.dumps({"action": "raise", "what": what})
-    )
-    assert failed["FunctionError"] == "Unhandled"
-    assert json.loads(failed["Payload"].read())["errorType"] == what
-    ok = client.invoke(FunctionName="app", Payload=b'{"action": "ok"}')
-    assert json.loads(ok["Payload"].read()) == {"ok": True}
+    for name, error_type in (("raw", what), ("app", "HandlerError")):
+        failed = client.invoke(
+            FunctionName=name, Payload=json.dumps({"action": "raise", "what": what})
+        )
+        assert failed["FunctionError"] == "Unhandled"
+        error = json.loads(failed["Payload"].read())
+        assert error["errorType"] == error_type
+        assert what in error["errorMessage"]
+        ok = client.invoke(FunctionName=name, Payload=b'{"action": "ok"}')
+        assert json.loads(ok["Payload"].read()) == {"ok": True}
 
 
 def _serve(state: Path) -> subprocess.Popen[str]:

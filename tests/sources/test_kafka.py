@@ -157,3 +157,8 @@ def test_a_value_that_is_not_base64_is_that_records_decode_error(choice: Any) ->
         }
         [entry] = failed.values()
         assert entry["path"] == "$.value" and "base64" in entry["error"]
+
+
+@pytest.mark.parametrize("source", [[], {}, ["aws:kafka"], None, 1])
+def test_detection_of_a_malformed_event_source_says_no_without_raising(source: Any) -> None:
+    assert not kafka.detect({"eventSource": source, "records": {}})

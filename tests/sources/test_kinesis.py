@@ -127,3 +127,21 @@ def test_data_that_is_not_base64_is_that_records_decode_error(choice: Any) -> No
         assert out == {"batchItemFailures": [{"itemIdentifier": bad}]}
         assert failed[bad]["path"] == "$.kinesis.data"
         assert "DecodeError" in failed[bad]["error"] and "base64" in failed[bad]["error"]
+
+
+def test_a_lone_surrogate_where_a_number_belongs_is_that_records_decode_error() -> None:
+    app = App()
+    seen: list[Any] = []
+
+    @app.kinesis()
+    def handle(data: dict[str, int]) -> None:
+        seen.append(data)
+
+    event = kinesis_event({"n": 1}, {"n": 2}, partition_key=["a", "b"])
+    event["Records"][0]["kinesis"]["approximateArrivalTimestamp"] = "\ud800"
+    ids = [r["kinesis"]["sequenceNumber"] for r in event["Records"]]
+    out, failed, summary = _support.run_logged(app, event)
+    assert "DecodeError" in failed[ids[0]]["error"]
+    # its partition key is unknown, so nothing after it runs (and all is reported)
+    assert seen == [] and summary["skipped"] == 1
+    assert out == {"batchItemFailures": [{"itemIdentifier": i} for i in ids]}

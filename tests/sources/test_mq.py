@@ -165,3 +165,8 @@ def test_data_that_is_not_base64_is_a_decode_error_or_dropped(engine: str, choic
         assert isinstance(info.value.__cause__, DecodeError)
         assert info.value.__cause__.path == "$.data"
     assert seen == [{"n": 2}]
+
+
+@pytest.mark.parametrize("source", [[], {}, ["aws:mq"], None, 1])
+def test_detection_of_a_malformed_event_source_says_no_without_raising(source: Any) -> None:
+    assert not mq.detect({"eventSource": source, "messages": []})

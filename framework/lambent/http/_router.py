@@ -20,8 +20,9 @@ from typing import Any
 
 import msgspec
 
+from lambent._decode import CONVERT_ERRORS
 from lambent._dispatch import is_cancellation
-from lambent._errors import ConfigurationError, describe
+from lambent._errors import ConfigurationError, LambentError, describe
 from lambent._fast import FAST
 from lambent._logging import emit
 from lambent.http._authorizer import AuthorizerRoutes
@@ -29,7 +30,7 @@ from lambent.http._cors import CORS
 from lambent.http._edge import EdgeRoutes
 from lambent.http._invoke import DeadlineExceeded, budget, call
 from lambent.http._params import From, HttpPlan, build_args, resolve_http
-from lambent.http._render import render_http, render_value
+from lambent.http._render import RENDER_ERRORS, render_checked, render_value
 from lambent.http._request import Request, decode_http_event
 from lambent.http._response import HTTPException, Response, error_response, to_response
 from lambent.http._routing import RouteMap
@@ -51,9 +52,6 @@ def _request_types() -> tuple[type[Any], ...]:
 #: handler results that are never awaitable (skips ``inspect.isawaitable``)
 _NEVER_AWAITABLE = frozenset({dict, list, str, bytes, int, float, bool, type(None), Response})
 ExceptionHandler = Callable[[Any, Exception], Any]
-#: what encoding a result or checking its headers raises (msgspec: TypeError for an
-#: unsupported type, OverflowError for an integer out of range; ValueError: a bad header)
-_RENDER_ERRORS = (TypeError, ValueError, OverflowError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +103,10 @@ class HttpRouter:
         if self._frozen:
             raise ConfigurationError(f"cannot add {what}: the app has started handling events")
 
-    def configure(self, **options: Any) -> None:
+    def configure(self, config: HttpConfig) -> None:
+        """Use ``config`` from now on (``app.configure_http`` builds it from the current one)."""
         self._check_open("HTTP options")
-        try:
-            self.config = HttpConfig(**{**_fields(self.config), **options})
-        except TypeError as exc:
-            raise ConfigurationError(f"configure_http: {exc}") from None
+        self.config = config
 
     def add_route(
         self, methods: tuple[str, ...], path: str, fn: Callable[..., Any], *, threaded: bool = False
@@ -198,7 +194,7 @@ class HttpRouter:
         if lean is not None:
             try:
                 view = msgspec.convert(event, lean)
-            except msgspec.ValidationError:
+            except CONVERT_ERRORS:
                 pass  # the full Struct does not decode either: say why below
             else:
                 request = Request.from_lean(kind, view, event, spec.event_type, context, web=web)
@@ -253,34 +249,24 @@ class HttpRouter:
                     # what render_http gives for to_response(result), without the Response
                     try:
                         return render_value(request._wire, request._event, result)
-                    except _RENDER_ERRORS as exc:
-                        return self._unrenderable(request, exc, log)
+                    except RENDER_ERRORS:
+                        pass  # rendered again below, which answers the 500 and logs why
                 response = to_response(result)
         if cors is not None:
             origin = request.headers.get("origin")
             if origin is not None and "access-control-allow-origin" not in response.headers:
                 cors.apply(response, origin)
-        try:
-            return render_http(
-                request._wire, request._event, response, head=request.method == "HEAD"
-            )
-        except _RENDER_ERRORS as exc:
-            return self._unrenderable(request, exc, log)
-
-    def _unrenderable(self, request: Request, exc: Exception, log: Any) -> dict[str, Any]:
-        """The JSON 500 for a handler result that cannot be sent (a value JSON cannot
-        encode, CR or LF in a header), logged with the reason."""
-        emit(
-            log.error,
-            "cannot render the HTTP response",
+        return render_checked(
+            request._wire,
+            request._event,
+            response,
+            head=request.method == "HEAD",
+            request_id=request.request_id,
+            log=log,
             method=request.method,
             path=request.path,
             route=request.route,
-            error=describe(exc),
-            exc_info=exc,
         )
-        failed = error_response(500, "Internal Server Error", request_id=request.request_id)
-        return render_http(request._wire, request._event, failed)
 
     def _find(self, request: Request) -> HttpRoute | Response:
         """The route for ``request`` (its path parameters and template set on it), or the
@@ -350,7 +336,7 @@ class HttpRouter:
         mro = exc_type.__mro__
         if issubclass(exc_type, HTTPException | DeadlineExceeded):
             # lambent's own answers (404, 422, 504, ...) go to handlers of their own types only
-            mro = tuple(t for t in mro if t not in (Exception, BaseException, object))
+            mro = tuple(t for t in mro if t not in (LambentError, Exception, BaseException, object))
         found = next(
             (self._exception_handlers[t] for t in mro if t in self._exception_handlers), None
         )
@@ -388,7 +374,3 @@ class HttpRouter:
             exc_info=exc,
         )
         return error_response(500, "Internal Server Error", request_id=request.request_id)
-
-
-def _fields(config: HttpConfig) -> dict[str, Any]:
-    return {name: getattr(config, name) for name in HttpConfig.__slots__}

@@ -257,6 +257,11 @@ def _payload(record: DynamoDBRecord) -> dict[str, Any] | None:
     return new_image_payload(record)
 
 
+#: the image parameters a handler may declare, and the event whose records lack that
+#: image (an INSERT has no old image, a REMOVE no new one)
+IMAGE_ABSENT_ON = {"old": "INSERT", "old_image": "INSERT", "new": "REMOVE", "new_image": "REMOVE"}
+
+
 def old_image_payload(record: DynamoDBRecord) -> dict[str, Any] | None:
     """``OldImage`` for handlers (integral numbers as ``int``), or None."""
     image = record.dynamodb.old_image
@@ -269,16 +274,12 @@ def new_image_payload(record: DynamoDBRecord) -> dict[str, Any] | None:
     return None if image is None else deserialize(image, numbers="int", path="$.dynamodb.NewImage")
 
 
-#: image parameters, and the event whose records lack that image
-_ABSENT_ON = {"old": "INSERT", "old_image": "INSERT", "new": "REMOVE", "new_image": "REMOVE"}
-
-
 def _check_images(where: str, plan: Any, filters: Mapping[str, Any]) -> None:
     """An ``old``/``new`` image parameter of a route that receives records without that
     image (INSERT has no old image, REMOVE no new one) must accept None."""
     events = filters.get("events")
     for param in plan.params:
-        absent = _ABSENT_ON.get(param.name)
+        absent = IMAGE_ABSENT_ON.get(param.name)
         if param.getter is None or absent is None or param.decoder is None:
             continue
         if events is not None and absent not in events:
@@ -360,6 +361,7 @@ SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)
 
 __all__ = [
     "EVENTS",
+    "IMAGE_ABSENT_ON",
     "SPEC",
     "SPECS",
     "AttributeValue",
@@ -371,5 +373,7 @@ __all__ = [
     "deserialize",
     "deserialize_value",
     "detect",
+    "new_image_payload",
+    "old_image_payload",
     "route_filter",
 ]

@@ -45,7 +45,7 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, b64_field, epoch_ms
+from lambent.sources._base import SourceSpec, b64_field, epoch_ms, one_of
 from lambent.sources._match import exact_filter
 
 #: ``eventSource`` values of Kafka events (MSK, self-managed, and the corpus's variant)
@@ -123,7 +123,9 @@ class KafkaEvent(msgspec.Struct, rename="camel", frozen=True, gc=False):
 
 def detect(event: Mapping[str, Any]) -> bool:
     """A Kafka ``eventSource`` and an object ``records`` (LAMBDA.md §6 row 10)."""
-    return event.get("eventSource") in EVENT_SOURCES and isinstance(event.get("records"), dict)
+    return one_of(event.get("eventSource"), EVENT_SOURCES) and isinstance(
+        event.get("records"), dict
+    )
 
 
 def item_identifier(record: KafkaRecord) -> dict[str, str | int]:

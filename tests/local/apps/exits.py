@@ -39,3 +39,10 @@ async def raise_it(payload: dict[str, Any]) -> dict[str, Any]:
 @app.invoke("ok")
 async def ok(payload: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True}
+
+
+def raw(event: Any, context: Any) -> Any:
+    """A plain function (no lambent App) whose ``BaseException`` reaches the server itself."""
+    if event["action"] == "raise":
+        raise _RAISED[event["what"]](f"raised {event['what']}")
+    return {"ok": True}
