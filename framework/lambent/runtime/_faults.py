@@ -11,7 +11,6 @@ last ``.``, ``/`` in the module part becomes ``.``, and each way a name can fail
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import sys
 import traceback
@@ -81,7 +80,9 @@ def xray_cause(exc: BaseException) -> str:
         "exceptions": [{"message": message, "type": kind, "stack": stack}],
         "paths": sorted({f.filename for f in frames}),
     }
-    text = json.dumps(cause, ensure_ascii=False)
+    import msgspec
+
+    text = msgspec.json.encode(cause).decode()
     return "" if len(text.encode()) >= 1024 * 1024 else text
 
 

@@ -8,14 +8,16 @@ wrote them even when several run at once in one process.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
+import sys
+import time
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from lambent._local.context import LocalContext
+import msgspec
+
 from lambent.runtime._faults import Fault, error_from, log_error, xray_cause
 
 if TYPE_CHECKING:
@@ -30,35 +32,82 @@ REQUEST_ID: ContextVar[str | None] = ContextVar("lambent_runtime_request_id", de
 TRACE_VAR = "_X_AMZN_TRACE_ID"
 
 
-def _check_json(text: str | None, name: str) -> None:
+class CognitoIdentity:
+    """``context.identity``: always present, ``None`` values unless the header came."""
+
+    __slots__ = ("cognito_identity_id", "cognito_identity_pool_id")
+
+    def __init__(self, doc: Any = None) -> None:
+        doc = doc if isinstance(doc, dict) else {}
+        self.cognito_identity_id = doc.get("cognitoIdentityId")
+        self.cognito_identity_pool_id = doc.get("cognitoIdentityPoolId")
+
+
+class Client:
+    """``context.client_context.client``: the mobile app that invoked."""
+
+    __slots__ = ("app_package_name", "app_title", "app_version_code", "app_version_name",
+                 "installation_id")  # fmt: skip
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        for name in self.__slots__:
+            setattr(self, name, doc.get(name))
+
+
+class ClientContext:
+    """``context.client_context``: ``client``, ``custom`` and ``env``, as awslambdaric parses them."""
+
+    __slots__ = ("client", "custom", "env")
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        client = doc.get("client")
+        self.client = Client(client) if isinstance(client, dict) else None
+        self.custom = doc.get("custom")
+        self.env = doc.get("env")
+
+
+class Context:
+    """The Lambda context of one invocation: awslambdaric's attributes and types."""
+
+    __slots__ = ("_deadline_ms", "aws_request_id", "client_context", "function_name",
+                 "function_version", "identity", "invoked_function_arn", "log_group_name",
+                 "log_stream_name", "memory_limit_in_mb", "tenant_id")  # fmt: skip
+
+    def __init__(self, headers: dict[str, str]) -> None:
+        env = os.environ
+        self.aws_request_id = headers.get("lambda-runtime-aws-request-id", "")
+        self.invoked_function_arn = headers.get("lambda-runtime-invoked-function-arn", "")
+        self._deadline_ms = int(headers.get("lambda-runtime-deadline-ms", "0") or 0)
+        self.tenant_id = headers.get("lambda-runtime-aws-tenant-id")
+        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME", "")
+        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "")
+        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
+        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
+        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
+        client = _json_header(headers.get("lambda-runtime-client-context"), "Client Context")
+        self.client_context = ClientContext(client) if isinstance(client, dict) else None
+        identity = _json_header(headers.get("lambda-runtime-cognito-identity"), "Cognito Identity")
+        self.identity = CognitoIdentity(identity)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, self._deadline_ms - int(time.time() * 1000))
+
+    def log(self, msg: str) -> None:
+        sys.stdout.write(msg)
+
+
+def _json_header(text: str | None, name: str) -> Any:
     if not text:
-        return
+        return None
     try:
-        json.loads(text)
-    except ValueError as exc:
+        return msgspec.json.decode(text)
+    except msgspec.DecodeError as exc:
         raise Fault(Fault.CONTEXT_UNMARSHAL_ERROR, f"Unable to parse {name} JSON: {exc}") from None
 
 
-def build_context(headers: dict[str, str]) -> LocalContext:
+def build_context(headers: dict[str, str]) -> Context:
     """The context of the invocation ``/next`` announced with ``headers`` (lower-case names)."""
-    client_context = headers.get("lambda-runtime-client-context")
-    identity = headers.get("lambda-runtime-cognito-identity")
-    _check_json(client_context, "Client Context")
-    _check_json(identity, "Cognito Identity")
-    env = os.environ
-    return LocalContext.build(
-        request_id=headers.get("lambda-runtime-aws-request-id", ""),
-        function_name=env.get("AWS_LAMBDA_FUNCTION_NAME", ""),
-        version=env.get("AWS_LAMBDA_FUNCTION_VERSION", ""),
-        invoked_arn=headers.get("lambda-runtime-invoked-function-arn", ""),
-        memory_mb=int(env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "0") or 0),
-        log_group=env.get("AWS_LAMBDA_LOG_GROUP_NAME", ""),
-        log_stream=env.get("AWS_LAMBDA_LOG_STREAM_NAME", ""),
-        deadline_ms=int(headers.get("lambda-runtime-deadline-ms", "0") or 0),
-        client_context=client_context,
-        cognito_identity=identity,
-        tenant_id=headers.get("lambda-runtime-aws-tenant-id"),
-    )
+    return Context(headers)
 
 
 def set_trace_id(headers: dict[str, str]) -> None:

@@ -14,7 +14,6 @@ encoded with msgspec. Bad bytes raise ``Runtime.UnmarshalError`` naming what is 
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
@@ -80,6 +79,8 @@ def decode_payload(body: bytes) -> Any:
     try:
         return msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
+        import json
+
         try:
             return json.loads(body)
         except ValueError:
@@ -99,6 +100,8 @@ def encode_result(result: Any) -> tuple[bytes, str]:
         return _ENCODER.encode(result), JSON
     except (TypeError, ValueError, OverflowError):
         pass
+    import json
+
     try:
         return json.dumps(result, ensure_ascii=False).encode(), JSON
     except (TypeError, ValueError, OverflowError) as exc:

@@ -12,7 +12,6 @@ general path any source answers the same as: bytes to Python values, then
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
     from lambent.sources._protocol import EventSource
 
 _TOP = msgspec.json.Decoder(dict[str, msgspec.Raw])
-_SCAN = json.JSONDecoder()
 #: how much of an array is read to find its first element without msgspec
 _HEAD = 64 * 1024
 
@@ -54,8 +52,10 @@ def _first(raw: msgspec.Raw) -> list[Any]:
         start += 1
     if start >= len(head) or head[start] == "]":
         return []
+    import json
+
     try:
-        return [_SCAN.raw_decode(head, start)[0]]
+        return [json.JSONDecoder().raw_decode(head, start)[0]]
     except ValueError:  # the first element is longer than the head
         return [_FIRST.decode(raw).first]
 
