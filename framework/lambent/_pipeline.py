@@ -142,6 +142,11 @@ async def handle_records(
     return render(spec, event, ev, batch, ids)
 
 
+#: events up to this size are decoded into Python values once for detection (cheaper
+#: than a probe and a second decode when they take the general path)
+SMALL_EVENT = 16 * 1024
+
+
 class NotJSON(ValueError):
     """The invocation's bytes are not JSON (msgspec's message says where)."""
 
@@ -155,31 +160,36 @@ def _from_bytes(app: App, spec: EventSource) -> bool:
 async def handle_bytes(app: App, body: bytes, context: Any) -> Any:
     """One invocation from its JSON bytes (``lambent.runtime``).
 
-    The source is detected on a probe of the bytes (:func:`lambent.sources._bytes.probe`)
-    and a record event decodes straight into its Structs (``decode_bytes``); anything
-    else (HTTP, Firehose, direct invocations, an event that does not decode as a whole,
-    so that its bad records fail alone) takes the general path from Python values.
-    Raises :class:`NotJSON` when the bytes are not JSON.
+    A large event's source is detected on a probe of the bytes
+    (:func:`lambent.sources._bytes.probe`) and a record event decodes straight into its
+    Structs (``decode_bytes``); anything else (HTTP, Firehose, direct invocations, an
+    event that does not decode as a whole, so that its bad records fail alone) takes the
+    general path from Python values. A small event (up to :data:`SMALL_EVENT` bytes) is
+    decoded once into Python values, which detection then reads whole. Raises
+    :class:`NotJSON` when the bytes are not JSON.
     """
     import msgspec
 
     from lambent.sources._bytes import probe
 
-    if FAST.raw_bytes:
-        try:
-            shape = probe(body)
-        except msgspec.DecodeError as exc:
-            raise NotJSON(str(exc)) from None
-        spec = sources.spec_for(shape) if shape is not None else None
-        if spec is not None and _from_bytes(app, spec):
-            try:
-                ev = spec.decode_bytes(body, lean=spec.kind in app._lean_kinds)
-            except msgspec.ValidationError:
-                pass
-            else:
-                return await handle(app, None, context, (spec, ev))
+    event: Any = None
+    shape: Mapping[str, Any] | None
     try:
-        event = msgspec.json.decode(body)
+        if not FAST.raw_bytes or len(body) <= SMALL_EVENT:
+            event = msgspec.json.decode(body)
+            shape = event if isinstance(event, dict) else None
+        else:
+            shape = probe(body)
     except msgspec.DecodeError as exc:
         raise NotJSON(str(exc)) from None
+    spec = sources.spec_for(shape) if shape is not None and FAST.raw_bytes else None
+    if spec is not None and _from_bytes(app, spec):
+        try:
+            ev = spec.decode_bytes(body, lean=spec.kind in app._lean_kinds)
+        except msgspec.ValidationError:
+            pass
+        else:
+            return await handle(app, None, context, (spec, ev))
+    if event is None:
+        event = msgspec.json.decode(body)
     return await handle(app, event, context)

@@ -130,3 +130,27 @@ async def test_bytes_that_are_not_json_raise_not_json() -> None:
 
     with pytest.raises(NotJSON):
         await App().dispatch_bytes(b'{"Records": [', FakeContext())
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast-paths", "general-path"])
+async def test_a_large_batch_is_detected_on_the_probe_and_answers_alike(fast: bool) -> None:
+    from lambent._pipeline import SMALL_EVENT
+
+    app = App()
+
+    @app.sqs()
+    def on_order(order: Order) -> None:
+        if order.id % 7 == 0:
+            raise ValueError("multiple of seven")
+
+    bodies = [json.dumps({"id": i}) if i % 11 else "not json" for i in range(300)]
+    event = sqs_event(*bodies, queue="orders", seed=3)
+    raw = json.dumps(event).encode()
+    assert len(raw) > SMALL_EVENT  # the probe, not a whole decode, detects it
+    if fast:
+        got = await app.dispatch_bytes(raw, FakeContext())
+    else:
+        with general_path():
+            got = await app.dispatch_bytes(raw, FakeContext())
+    want = await app.dispatch(event, FakeContext())
+    assert got == want and len(got["batchItemFailures"]) == 43 + 28 - 4
