@@ -228,3 +228,26 @@ def test_http_handler_metrics_are_written_with_the_request() -> None:
 
         @App().get("/x")
         def wants(metrics: Metrics) -> None: ...
+
+
+async def test_bytes_path_writes_metrics_and_keeps_idempotency() -> None:
+    import json as json_module
+
+    from lambent.idempotency import MemoryStore
+
+    out = io.StringIO()
+    app = App(metrics=Metrics(namespace="shop", stream=out), idempotency=MemoryStore())
+    ran: list[str] = []
+
+    @app.sqs("jobs", idempotent=True)
+    def job(body: Job) -> None:
+        ran.append(body.kind)
+
+    event = sqs_event({"kind": "a"}, {"kind": "b"}, queue="jobs", at=time.time() - 5)
+    body = json_module.dumps(event).encode()
+    assert await app.dispatch_bytes(body, FakeContext()) == {"batchItemFailures": []}
+    assert await app.dispatch_bytes(body, FakeContext()) == {"batchItemFailures": []}
+    assert sorted(ran) == ["a", "b"]  # the second delivery ran nothing
+    docs = [d for d in emf.read(out.getvalue()) if "Source" in d]
+    assert [d["RecordsSucceeded"] for d in docs] == [2, 2]
+    assert all(d["RecordAge"] >= 4_000 for d in docs)

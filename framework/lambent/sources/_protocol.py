@@ -18,7 +18,11 @@ Members, in the order the pipeline uses them:
 * running: ``payload``/``payload_format``, ``named`` injections, ``order_key``/``ordered``,
   ``windowed``;
 * rendering: ``response``, ``result``, ``batch_failure``, ``web`` (for the web router);
-* observing: ``oldest`` (metrics' record age), ``trace_header`` (tracing links).
+* observing: ``oldest`` (metrics' record age), ``trace_header`` (tracing links),
+  ``redelivery`` (what Lambda delivers again: ``lambent.testing.redeliver``);
+* from bytes: ``decode_bytes`` (the event Struct straight from the invocation's JSON
+  bytes; :func:`lambent.sources._bytes.decode_general` is the general way any source
+  can delegate to).
 """
 
 from __future__ import annotations
@@ -101,3 +105,7 @@ class EventSource(Protocol):
     def redelivery(self) -> Literal["reported", "from_lowest"] | None: ...
     @property
     def trace_header(self) -> Callable[[Any], str | None] | None: ...
+
+    def decode_bytes(self, body: bytes, *, lean: bool = False) -> Any:
+        """The event Struct (lean with ``lean``) from the invocation's JSON bytes."""
+        ...
