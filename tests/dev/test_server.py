@@ -36,13 +36,17 @@ class Answer:
 
 
 @contextmanager
-def serving(source: str, output: TextIO | None = None) -> Iterator[tuple[str, int]]:
+def serving(
+    source: str, output: TextIO | None = None, *, timeout: float = 30.0
+) -> Iterator[tuple[str, int]]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(16)
     sock.setblocking(False)
     with anyio.from_thread.start_blocking_portal() as portal:
-        future, _ = portal.start_task(serve, DevApp(app, source, output=output), sock)
+        future, _ = portal.start_task(
+            serve, DevApp(app, source, output=output, timeout=timeout), sock
+        )
         yield source, sock.getsockname()[1]
         portal.call(future.cancel)  # type: ignore[arg-type]
 
@@ -213,12 +217,14 @@ def test_function_url_sends_each_chunk_as_the_route_produces_it() -> None:
     assert last >= 0.9, arrived
 
 
-def test_an_error_mid_stream_cuts_the_answer_and_shows_the_traceback() -> None:
+def cut_answer(path: str, *, timeout: float = 30.0) -> str:
+    """Request a streamed route that stops early: its first chunk arrives, the rest of
+    the answer is cut off (no final chunk); the terminal's output."""
     output = io.StringIO()
-    with serving("function-url", output) as running:
+    with serving("function-url", output, timeout=timeout) as running:
         conn = http.client.HTTPConnection("127.0.0.1", running[1], timeout=10)
         try:
-            conn.request("GET", "/stream?fail=true")
+            conn.request("GET", path)
             response = conn.getresponse()
             assert response.status == 201
             assert response.read1(65536) == b"one\n"
@@ -226,6 +232,15 @@ def test_an_error_mid_stream_cuts_the_answer_and_shows_the_traceback() -> None:
                 response.read()
         finally:
             conn.close()
-    log = output.getvalue()
+    return output.getvalue()
+
+
+def test_an_error_mid_stream_cuts_the_answer_and_shows_the_traceback() -> None:
+    log = cut_answer("/stream?fail=true")
     assert "Traceback" in log and "RuntimeError: broke after the first chunk" in log
     assert "201 4B" in log and "failed mid-stream" in log
+
+
+def test_the_timeout_covers_the_streaming_and_cuts_the_answer() -> None:
+    log = cut_answer("/stream?pause=0.5", timeout=0.8)
+    assert "did not finish streaming within 0.8s" in log and "timed out mid-stream" in log

@@ -118,12 +118,13 @@ class DevApp:
             port=int(sock[1]) if sock else 0,
         )
         result = await self.run(event)
-        head = result.head if isinstance(result, Streaming) else result
         response: web.StreamResponse
         if isinstance(result, Streaming):
+            head = result.head
             response = web.StreamResponse(status=head.status)
             response.enable_chunked_encoding()
         else:
+            head = result
             response = web.Response(status=head.status, body=head.body)
         for name, value in head.headers:
             response.headers.add(name, value)
