@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 import msgspec
 
 from lambent import App
-from lambent.http import Cookie, Request, Response
+from lambent.http import Cookie, Request, Response, StreamingResponse
 
 app = App()
 
@@ -62,3 +64,20 @@ async def whoami(request: Request) -> dict[str, object]:
         "source_ip": request.source_ip,
         "tags": request.headers.get_all("x-tag"),
     }
+
+
+async def _parts(pause: float, fail: bool) -> AsyncIterator[str]:
+    for word in ("one", "two", "three"):
+        yield word + "\n"
+        if fail:
+            raise RuntimeError("broke after the first chunk")
+        await anyio.sleep(pause)
+
+
+@app.get("/stream")
+async def stream(pause: float = 0.0, fail: bool = False) -> StreamingResponse:
+    response = StreamingResponse(
+        _parts(pause, fail), status=201, headers={"x-kind": "words"}, media_type="text/plain"
+    )
+    response.set_cookie("seen", "yes")
+    return response

@@ -4,10 +4,13 @@ each answer compared with :class:`lambent.testing.TestClient`'s for the same req
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import socket
+import time
 from collections.abc import Iterator
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, TextIO
 
 import anyio.from_thread
 import pytest
@@ -32,17 +35,26 @@ class Answer:
         return json.loads(self.content)
 
 
-@pytest.fixture(scope="module", params=SOURCES)
-def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
-    source: str = request.param
+@contextmanager
+def serving(
+    source: str, output: TextIO | None = None, *, timeout: float = 30.0
+) -> Iterator[tuple[str, int]]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(16)
     sock.setblocking(False)
     with anyio.from_thread.start_blocking_portal() as portal:
-        future, _ = portal.start_task(serve, DevApp(app, source), sock)
+        future, _ = portal.start_task(
+            serve, DevApp(app, source, output=output, timeout=timeout), sock
+        )
         yield source, sock.getsockname()[1]
         portal.call(future.cancel)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module", params=SOURCES)
+def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
+    with serving(request.param, io.StringIO()) as running:
+        yield running
 
 
 def call(server: tuple[str, int], method: str, path: str, **options: Any) -> Answer:
@@ -168,3 +180,67 @@ def test_each_request_has_its_own_id_the_callers_address_and_its_headers(
     # them, a single-value ALB passes the last one
     expected = {"apigw-http": ["a,b"], "function-url": ["a,b"], "alb": ["b"]}
     assert first["tags"] == expected.get(server[0], ["a", "b"])
+
+
+def test_a_streamed_route_answers_whole_bodies_like_the_test_client(
+    server: tuple[str, int],
+) -> None:
+    answer = call(server, "GET", "/stream")
+    assert answer.content == b"one\ntwo\nthree\n"
+    same_as_test_client(server, answer, "GET", "/stream")
+    assert answer.headers["x-kind"] == "words"
+
+
+def test_function_url_sends_each_chunk_as_the_route_produces_it() -> None:
+    with serving("function-url", io.StringIO()) as running:
+        conn = http.client.HTTPConnection("127.0.0.1", running[1], timeout=10)
+        try:
+            started = time.perf_counter()
+            conn.request("GET", "/stream?pause=0.5")
+            response = conn.getresponse()
+            head_at = time.perf_counter() - started
+            arrived: list[tuple[float, bytes]] = []
+            while chunk := response.read1(65536):
+                arrived.append((time.perf_counter() - started, chunk))
+        finally:
+            conn.close()
+    assert response.status == 201
+    assert response.headers["transfer-encoding"] == "chunked"
+    assert response.headers["content-type"] == "text/plain"
+    assert response.headers["x-kind"] == "words"
+    whole = TestClient(app, source="function-url").get("/stream")
+    assert response.headers.get_all("Set-Cookie") == whole.cookies == ["seen=yes; Path=/"]
+    assert [chunk for _, chunk in arrived] == [b"one\n", b"two\n", b"three\n"]
+    first, last = arrived[0][0], arrived[-1][0]
+    # the handler sleeps 0.5 s after each chunk: the first came long before it finished
+    assert head_at < 0.4 and first < 0.4, (head_at, arrived)
+    assert last >= 0.9, arrived
+
+
+def cut_answer(path: str, *, timeout: float = 30.0) -> str:
+    """Request a streamed route that stops early: its first chunk arrives, the rest of
+    the answer is cut off (no final chunk); the terminal's output."""
+    output = io.StringIO()
+    with serving("function-url", output, timeout=timeout) as running:
+        conn = http.client.HTTPConnection("127.0.0.1", running[1], timeout=10)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            assert response.status == 201
+            assert response.read1(65536) == b"one\n"
+            with pytest.raises(http.client.IncompleteRead):
+                response.read()
+        finally:
+            conn.close()
+    return output.getvalue()
+
+
+def test_an_error_mid_stream_cuts_the_answer_and_shows_the_traceback() -> None:
+    log = cut_answer("/stream?fail=true")
+    assert "Traceback" in log and "RuntimeError: broke after the first chunk" in log
+    assert "201 4B" in log and "failed mid-stream" in log
+
+
+def test_the_timeout_covers_the_streaming_and_cuts_the_answer() -> None:
+    log = cut_answer("/stream?pause=0.5", timeout=0.8)
+    assert "did not finish streaming within 0.8s" in log and "timed out mid-stream" in log

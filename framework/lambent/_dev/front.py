@@ -25,6 +25,9 @@ from lambent.testing import TestClient
 #: the sources ``lambent dev --source`` serves (``alb-multi``: an ALB target group with
 #: multi-value headers turned on)
 SOURCES: tuple[str, ...] = ("apigw-http", "apigw-rest", "function-url", "alb", "alb-multi")
+#: the sources whose front end streams a streamed response (a Function URL with
+#: ``InvokeMode: RESPONSE_STREAM``, LAMBDA.md §5.8); API Gateway and ALB answer whole
+STREAMS: frozenset[str] = frozenset({"function-url"})
 #: API Gateway's integration timeout (REST and HTTP APIs)
 APIGW_TIMEOUT = 29.0
 #: media types the services pass as text; any other body is base64-encoded

@@ -5,6 +5,12 @@ a catch-all route on a listening socket it is given; each request becomes an eve
 (:func:`.front.build_event`), runs through the app in this process (``await
 app.dispatch`` or ``app.handler`` in a thread), and its result becomes the answer
 (:func:`.front.answer`). One access log line per request goes to ``output``.
+
+When the source's front end streams (:data:`.front.STREAMS`), the app is asked for a
+streamed answer the way ``lambent.runtime`` asks (:data:`~lambent.http._streaming.STREAMING`);
+a route that streams then gives a :class:`~lambent.http._streaming.Streamed`, whose prelude
+becomes the status and headers and whose chunks are written as they come (chunked
+transfer). A failure mid-stream ends the connection without the final chunk.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import socket
 import sys
 import time
 import traceback
+from collections.abc import AsyncIterator
 from typing import Any, TextIO
 
 import anyio
@@ -21,6 +28,7 @@ from aiohttp import web
 
 from lambent._dev import front
 from lambent._local.contain import handler_scope, original
+from lambent.http._streaming import STREAMING, Streamed
 from lambent.testing import FakeContext, TestClient
 
 #: the largest request body Lambda accepts synchronously (6 MB)
@@ -47,11 +55,13 @@ class DevApp:
         if self._async is None and not callable(self._sync):
             raise ValueError("the app has neither dispatch() nor handler()")
 
-    async def run(self, event: dict[str, Any]) -> front.Answer:
+    async def run(self, event: dict[str, Any]) -> front.Answer | Streaming:
         """Invoke the app on ``event`` and answer as the front end would."""
         context = FakeContext(timeout=self.timeout, function_name="lambent-dev")
         result: Any = None
         done = False
+        deadline = anyio.current_time() + self.timeout
+        token = STREAMING.set(self.source in front.STREAMS)
         try:
             with anyio.move_on_after(self.timeout):
                 result = await self._invoke(event, context)
@@ -59,6 +69,10 @@ class DevApp:
         except Exception as exc:  # the function failed: the service hides the details
             self._trace(original(exc))
             return front.failure(self.source, "error")
+        finally:
+            STREAMING.reset(token)
+        if isinstance(result, Streamed):
+            return Streaming(front.answer(self.source, result.prelude), result.body, deadline)
         if not done:
             self.say(f"the function did not answer within {self.timeout:g}s")
             return front.failure(self.source, "timeout")
@@ -104,19 +118,70 @@ class DevApp:
             port=int(sock[1]) if sock else 0,
         )
         result = await self.run(event)
-        response = web.Response(status=result.status, body=result.body)
-        for name, value in result.headers:
+        response: web.StreamResponse
+        if isinstance(result, Streaming):
+            head = result.head
+            response = web.StreamResponse(status=head.status)
+            response.enable_chunked_encoding()
+        else:
+            head = result
+            response = web.Response(status=head.status, body=head.body)
+        for name, value in head.headers:
             response.headers.add(name, value)
+        size, ended = len(head.body), ""
+        if isinstance(result, Streaming):
+            await response.prepare(request)
+            size, ended = await self._pump(result, response)
+            if ended and request.transport is not None:
+                request.transport.close()  # no final chunk: the client sees a cut answer
         ms = (time.perf_counter() - started) * 1000
         self.say(
             f'{peer} "{request.method} {request.raw_path} HTTP/{request.version.major}.'
-            f'{request.version.minor}" {result.status} {len(result.body)}B {ms:.1f}ms'
+            f'{request.version.minor}" {head.status} {size}B {ms:.1f}ms{ended}'
         )
         return response
+
+    async def _pump(self, result: Streaming, response: web.StreamResponse) -> tuple[int, str]:
+        """Write the chunks as they come: the bytes sent, and why it ended early, if it did."""
+        size = 0
+        try:
+            with anyio.move_on_after(result.deadline - anyio.current_time()), handler_scope():
+                while True:
+                    try:
+                        chunk = await anext(result.body)
+                    except StopAsyncIteration:
+                        return size, ""
+                    except anyio.get_cancelled_exc_class():
+                        raise
+                    except BaseException as exc:  # the handler's, SystemExit too
+                        self._trace(original(exc))
+                        return size, " (failed mid-stream)"
+                    if chunk:
+                        await response.write(chunk)
+                        size += len(chunk)
+        finally:
+            aclose = getattr(result.body, "aclose", None)
+            if aclose is not None:  # a client gone or a timeout: the generator ends now
+                with anyio.CancelScope(shield=True):
+                    await aclose()
+        self.say(f"the function did not finish streaming within {self.timeout:g}s")
+        return size, " (timed out mid-stream)"
 
     def say(self, message: str) -> None:
         self.output.write(f"lambent dev: {message}\n")
         self.output.flush()
+
+
+class Streaming:
+    """A streamed answer: its status and headers, the chunks, and when the function's time
+    is up (the timeout covers the streaming too)."""
+
+    __slots__ = ("body", "deadline", "head")
+
+    def __init__(self, head: front.Answer, body: AsyncIterator[bytes], deadline: float) -> None:
+        self.head = head
+        self.body = body
+        self.deadline = deadline
 
 
 class _Failed(Exception):

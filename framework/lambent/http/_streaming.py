@@ -4,9 +4,10 @@
 Under ``python -m lambent.runtime`` (its event-loop loop) and a Function URL with
 ``InvokeMode: RESPONSE_STREAM``, the body goes out as it is produced, in the Runtime
 API's streaming mode (LAMBDA.md §3.1, §5.8): the runtime sets :data:`STREAMING` and the
-router hands back a :class:`Streamed` instead of a rendered response. Everywhere else
-(awslambdaric, ``app.handler``, the test client, ``lambent dev``) the chunks are
-collected and the response is answered whole, as a buffered Function URL does.
+router hands back a :class:`Streamed` instead of a rendered response (``lambent dev
+--source function-url`` does the same). Everywhere else (awslambdaric, ``app.handler``,
+the test client, ``lambent dev`` with another source) the chunks are collected and the
+response is answered whole, as a buffered Function URL does.
 """
 
 from __future__ import annotations
