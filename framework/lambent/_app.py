@@ -18,12 +18,13 @@ from lambent._record_routes import RecordRoutes
 from lambent._routes import RouteTable
 from lambent._runtime import run_loop_free
 from lambent._web import WebRoutes
+from lambent.sources._decorators import SourceRoutes
 
 F = TypeVar("F", bound=Callable[..., Any])
 Lifespan = Callable[["App"], AbstractAsyncContextManager[Any]]
 
 
-class App(RecordRoutes, WebRoutes):
+class App(RecordRoutes, WebRoutes, SourceRoutes):
     """A Lambda function's routes, options and entry points.
 
     ``concurrency``: how many records of a batch run at once (per route overridable);

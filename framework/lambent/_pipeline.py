@@ -24,15 +24,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lambent import sources
-from lambent._deadline import budget
-from lambent._dispatch import run_batch
-from lambent._errors import LambentError
+from lambent._deadline import DeadlineExceeded, budget
+from lambent._dispatch import Batch, Status, run_batch
+from lambent._errors import LambentError, RoutingError
 from lambent._events import decode_event
 from lambent._inject import Slot
 from lambent._logging import Logger, bind_invocation, get_logger, unbind_invocation
 from lambent._ordering import apply as apply_ordering
 from lambent._outcomes import Ids, log_outcomes, render
 from lambent._routing import route_batch
+from lambent.sources._base import Outcome
 
 if TYPE_CHECKING:
     from lambent._app import App
@@ -92,7 +93,12 @@ async def handle_records(app: App, spec: EventSource, event: Any, context: Any, 
     """A batch (or single event) of a record source, decoded, routed, run and rendered."""
     kind = spec.kind
     ev, batch = decode_event(spec, event, lean=kind in app._lean_kinds)
-    used = route_batch(app.routes, spec, event, ev, batch, context, log)
+    try:
+        used = route_batch(app.routes, spec, event, ev, batch, context, log)
+    except RoutingError:
+        if spec.answer is None:
+            raise
+        used = []  # every item failed to route: the source still answers
     strict = apply_ordering(spec, ev, batch, used) == "strict"
     concurrency = min(
         (r.options.concurrency or app.concurrency for r in used), default=app.concurrency
@@ -100,7 +106,7 @@ async def handle_records(app: App, spec: EventSource, event: Any, context: Any, 
     ids = Ids(spec, batch)
     if app._before_batch:
         await _hooks(app._before_batch, BatchInfo(kind, batch.items, context))
-    limit = budget(context, app.deadline_margin)
+    limit = budget(context, app.deadline_margin + spec.reserve)
     if any(Slot.ITEMS in r.plan.wants or r.options.window for r in used):
         from lambent._batch import run_whole_batches
 
@@ -112,4 +118,29 @@ async def handle_records(app: App, spec: EventSource, event: Any, context: Any, 
         failed = [ids.record(i) for i in batch.failed()]
         info = BatchInfo(kind, batch.items, context, batch.summary(), failed, batch.duration)
         await _hooks(app._after_batch, info)
+    if spec.answer is not None:
+        result = spec.answer(_outcome(event, ev, batch, context))
+        return await result if inspect.isawaitable(result) else result
     return render(spec, event, ev, batch, ids)
+
+
+def _outcome(event: Any, ev: Any, batch: Batch, context: Any) -> Outcome:
+    """The outcomes of a batch, as a source's ``answer`` sees them."""
+    errors: list[BaseException | None] = []
+    for i, status in enumerate(batch.status):
+        if status in (Status.SUCCEEDED, Status.DROPPED):
+            errors.append(None)
+        else:
+            errors.append(
+                batch.errors.get(i) or DeadlineExceeded("not started before the deadline")
+            )
+    runners = batch.runners
+    return Outcome(
+        event=event,
+        decoded=ev,
+        items=batch.items,
+        results=[batch.results.get(i) for i in range(len(batch))],
+        errors=errors,
+        filters=[dict(r.route.filters) if r is not None and r.route else {} for r in runners],
+        context=context,
+    )

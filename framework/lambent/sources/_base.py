@@ -161,6 +161,35 @@ class SourceSpec(Generic[EventT, ItemT]):
     batch_failure: bool = False
     #: for ``response="http"``: what the web router needs
     web: WebSpec | None = None
+    #: the function's result built by the source from every item's outcome, instead of
+    #: ``response``'s rendering (Cognito's echo, AppSync's list, a CloudFormation PUT);
+    #: may return an awaitable. Also called when no route took the items.
+    answer: Callable[[Outcome], Any] | None = None
+    #: events of this source can be a top-level JSON array of single events (AppSync
+    #: ``BatchInvoke``): ``detect`` is then given the array's first element
+    array: bool = False
+    #: seconds kept after the items' deadline for ``answer`` (a network call)
+    reserve: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What an ``answer`` sees: the event, its items, and each item's outcome."""
+
+    #: the raw event as the function received it
+    event: Any
+    #: the decoded event Struct
+    decoded: Any
+    items: Sequence[Any]
+    #: each item's handler result (``None`` for failed items)
+    results: Sequence[Any]
+    #: each item's error (``None`` for items that succeeded): the handler's exception, a
+    #: decode or routing error, or a ``DeadlineExceeded``
+    errors: Sequence[BaseException | None]
+    #: each item's route filters, as its decorator gave them (empty when unrouted)
+    filters: Sequence[Mapping[str, Any]]
+    #: the Lambda context (``None`` in tests calling the handler directly)
+    context: Any
 
 
 def epoch_ms(value: int | float | str) -> datetime:

@@ -16,7 +16,9 @@ Members, in the order the pipeline uses them:
   ``unwrap`` (this source's items inside another's records), ``fallback``;
 * running: ``payload``/``payload_format``, ``named`` injections, ``order_key``/``ordered``,
   ``windowed``;
-* rendering: ``response``, ``result``, ``batch_failure``, ``web`` (for the web router).
+* rendering: ``response``, ``result``, ``batch_failure``, ``web`` (for the web router), or
+  ``answer`` (the source builds the result from the outcomes), with ``reserve`` seconds;
+* ``array``: events may be a top-level JSON array of single events (AppSync batches).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, Protocol
 
-from lambent.sources._base import PayloadFormat, ResponseMode, WebSpec
+from lambent.sources._base import Outcome, PayloadFormat, ResponseMode, WebSpec
 from lambent.sources._match import Filter, Overlap
 
 __all__ = ["EventSource"]
@@ -87,3 +89,9 @@ class EventSource(Protocol):
     def batch_failure(self) -> bool: ...
     @property
     def web(self) -> WebSpec | None: ...
+    @property
+    def answer(self) -> Callable[[Outcome], Any] | None: ...
+    @property
+    def array(self) -> bool: ...
+    @property
+    def reserve(self) -> float: ...
