@@ -40,6 +40,11 @@ KIND_MODULE = {
     "schedule": "schedule",
     "eventbridge": "eventbridge",
     "s3-eventbridge": "eventbridge",
+    "cognito": "cognito",
+    "appsync": "appsync",
+    "cloudformation": "cloudformation",
+    "s3-batch": "s3_batch",
+    "bedrock-agent": "bedrock_agent",
 }
 
 

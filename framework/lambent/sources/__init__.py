@@ -53,6 +53,8 @@ SOURCES: tuple[Source, ...] = (
     Source("apigw_rest", ("apigw-rest",), "request"),
     Source("schedule", ("schedule",)),
     Source("eventbridge", ("eventbridge",)),
+    Source("cognito", ("cognito",)),
+    Source("appsync", ("appsync",)),
 )
 
 #: every kind lambent names: the built-in sources' kinds, then ``"direct"`` (an event no

@@ -32,3 +32,28 @@ class SourceRoutes:
     """The decorators of sources that bring their own (each forwards to ``app.on``)."""
 
     on: _On
+
+    def cognito(self, trigger: str | None = None, *, threaded: bool = False) -> Callable[[F], F]:
+        """Handle a Cognito user-pool trigger: a trigger name (``"PreSignUp"``, every
+        ``PreSignUp_*`` source; ``"PreTokenGeneration"``), one ``triggerSource``
+        (``"PreSignUp_SignUp"``) or a glob; ``None``: any. The handler's payload is the
+        event's ``request``; what it returns fills ``response`` in the echoed event."""
+        return self.on("cognito", filters={"trigger": trigger}, threaded=threaded)
+
+    def appsync(
+        self,
+        type_name: str | None = None,
+        field_name: str | None = None,
+        *,
+        concurrency: int | None = None,
+        threaded: bool = False,
+    ) -> Callable[[F], F]:
+        """Resolve the GraphQL field ``type_name.field_name`` (globs allowed; ``None``: any)
+        as an AppSync direct Lambda resolver, single or ``BatchInvoke``. The handler's
+        payload is ``arguments``; its return value is the field's value."""
+        return self.on(
+            "appsync",
+            filters={"type_name": type_name, "field_name": field_name},
+            concurrency=concurrency,
+            threaded=threaded,
+        )
