@@ -55,6 +55,9 @@ SOURCES: tuple[Source, ...] = (
     Source("eventbridge", ("eventbridge",)),
     Source("cognito", ("cognito",)),
     Source("appsync", ("appsync",)),
+    Source("cloudformation", ("cloudformation",)),
+    Source("s3_batch", ("s3-batch",)),
+    Source("bedrock_agent", ("bedrock-agent",)),
 )
 
 #: every kind lambent names: the built-in sources' kinds, then ``"direct"`` (an event no

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, Protocol, TypeVar
 
+ResultCode = Literal["Succeeded", "TemporaryFailure", "PermanentFailure"]
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 OnDecodeError = Literal["fail", "drop"]
@@ -55,5 +57,52 @@ class SourceRoutes:
             "appsync",
             filters={"type_name": type_name, "field_name": field_name},
             concurrency=concurrency,
+            threaded=threaded,
+        )
+
+    def custom_resource(
+        self, resource_type: str | None = None, *, threaded: bool = True
+    ) -> Callable[[F], F]:
+        """Handle CloudFormation custom resources of ``resource_type`` (``"Custom::Bucket"``,
+        globs allowed; ``None``: any), for every request type. The handler's payload is
+        ``ResourceProperties``; the response is PUT to the pre-signed URL, ``FAILED`` on an
+        error or at the deadline. Plain ``def`` handlers run in a worker thread
+        (``threaded=True``) so that the deadline can still answer while they run."""
+        return self.on(
+            "cloudformation", filters={"resource_type": resource_type}, threaded=threaded
+        )
+
+    def s3_batch(
+        self,
+        *,
+        treat_missing_keys_as: ResultCode = "PermanentFailure",
+        concurrency: int | None = None,
+        threaded: bool = False,
+    ) -> Callable[[F], F]:
+        """Handle S3 Batch Operations tasks (schema 1.0 and 2.0): return to succeed (the
+        value is the result string), raise ``TemporaryFailure`` to have S3 retry the task,
+        anything else fails it permanently."""
+        return self.on(
+            "s3-batch",
+            filters={"treat_missing_keys_as": treat_missing_keys_as},
+            concurrency=concurrency,
+            threaded=threaded,
+        )
+
+    def bedrock_agent(
+        self,
+        *,
+        api_path: str | None = None,
+        function: str | None = None,
+        http_method: str | None = None,
+        threaded: bool = False,
+    ) -> Callable[[F], F]:
+        """Handle a Bedrock agent action: the OpenAPI operation ``api_path`` (the path
+        template as in the schema; ``http_method`` to tell operations apart) or the
+        function ``function``; neither: any. The handler's payload is the parameters and
+        request-body properties by name; its return value is the response body."""
+        return self.on(
+            "bedrock-agent",
+            filters={"api_path": api_path, "function": function, "http_method": http_method},
             threaded=threaded,
         )

@@ -1,0 +1,297 @@
+"""CloudFormation custom resources: detection, Structs, and the one PUT to the pre-signed
+URL, checked byte for byte against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+import pytest
+
+from lambent import App, ConfigurationError, sources
+from lambent.sources import cloudformation as cfn
+from lambent.sources.cloudformation import (
+    CreateRequest,
+    CustomResourceRequest,
+    CustomResourceResponse,
+    DeleteRequest,
+    ResponseNotDelivered,
+    UpdateRequest,
+)
+from lambent.testing import FakeContext, cloudformation_event
+from tests import corpus
+from tests.sources import _support
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Server:
+    """A pre-signed URL stand-in: records every request; answers ``statuses`` in turn
+    (then 200)."""
+
+    url: str
+    received: list[Received] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+    arrived: threading.Event = field(default_factory=threading.Event)
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    state = Server(url="")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            length = int(self.headers.get("content-length", "0"))
+            body = self.rfile.read(length)
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            state.received.append(Received(self.command, self.path, headers, body))
+            status = state.statuses.pop(0) if state.statuses else 200
+            self.send_response(status)
+            self.send_header("content-length", "0")
+            self.end_headers()
+            state.arrived.set()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port = httpd.server_address[1]
+    state.url = f"http://127.0.0.1:{port}/bucket/7F%7Cstack%7Cres?X-Amz-Signature=ab%2Bc&X-Amz-Expires=7200"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def _expected(event: dict[str, Any], **fields: Any) -> bytes:
+    """The body, built independently: documented key order, compact JSON."""
+    body: dict[str, Any] = {"Status": fields.pop("Status")}
+    if "Reason" in fields:
+        body["Reason"] = fields.pop("Reason")
+    body["PhysicalResourceId"] = fields.pop("PhysicalResourceId")
+    body["StackId"] = event["StackId"]
+    body["RequestId"] = event["RequestId"]
+    body["LogicalResourceId"] = event["LogicalResourceId"]
+    body.update(fields)
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _check_put(received: Received, server: Server, body: bytes) -> None:
+    assert received.method == "PUT"
+    assert received.path == server.url.split(str(server.url.split("/")[2]), 1)[1]
+    assert received.headers["content-type"] == ""
+    assert received.headers["content-length"] == str(len(body))
+    assert received.body == body
+
+
+class Props(msgspec.Struct):
+    bucket_name: str = msgspec.field(name="BucketName")
+    size: int = msgspec.field(name="Size", default=1)
+
+
+def test_success_puts_the_exact_body_once(server: Server) -> None:
+    app = App()
+    seen: list[Any] = []
+
+    @app.custom_resource("Custom::Bucket")
+    def create(props: Props, request: CustomResourceRequest) -> CustomResourceResponse:
+        seen.append((props, type(request)))
+        return CustomResourceResponse(
+            physical_resource_id=f"bucket-{props.bucket_name}", data={"Arn": "arn:x"}
+        )
+
+    event = cloudformation_event(
+        "Create", "Custom::Bucket", {"BucketName": "b1"}, response_url=server.url
+    )
+    context = FakeContext(log_stream_name="2026/12/01/[$LATEST]abc")
+    assert app.handler(event, context) is None
+    assert seen == [(Props("b1"), CreateRequest)]
+    body = _expected(event, Status="SUCCESS", PhysicalResourceId="bucket-b1", Data={"Arn": "arn:x"})
+    assert len(server.received) == 1
+    _check_put(server.received[0], server, body)
+
+
+def test_update_keeps_the_physical_id_and_gets_the_old_properties(server: Server) -> None:
+    app = App()
+
+    @app.custom_resource("Custom::*")
+    def update(props: Props, old_properties: Props | None) -> dict[str, int]:
+        assert old_properties is not None
+        return {"Grew": props.size - old_properties.size}
+
+    event = cloudformation_event(
+        "Update",
+        "Custom::Bucket",
+        {"BucketName": "b1", "Size": 5},
+        old_properties={"BucketName": "b1", "Size": 2},
+        physical_resource_id="bucket-b1",
+        response_url=server.url,
+    )
+    app.handler(event, FakeContext())
+    body = _expected(event, Status="SUCCESS", PhysicalResourceId="bucket-b1", Data={"Grew": 3})
+    assert [r.body for r in server.received] == [body]
+
+
+def test_a_handler_error_puts_failed_with_the_reason(server: Server) -> None:
+    app = App()
+
+    @app.custom_resource()
+    async def delete(request: DeleteRequest) -> None:
+        raise RuntimeError("bucket not empty")
+
+    event = cloudformation_event(
+        "Delete", "Custom::Bucket", {}, physical_resource_id="bucket-b1", response_url=server.url
+    )
+    context = FakeContext(log_stream_name="stream-1")
+    assert app.handler(event, context) is None  # answered: Lambda must not retry
+    reason = "RuntimeError: bucket not empty (CloudWatch log stream stream-1)"
+    body = _expected(event, Status="FAILED", Reason=reason, PhysicalResourceId="bucket-b1")
+    assert len(server.received) == 1
+    _check_put(server.received[0], server, body)
+
+
+def test_a_handler_still_running_at_the_deadline_gets_failed_before_it(server: Server) -> None:
+    app = App(deadline_margin=0.2)
+    release = threading.Event()
+
+    @app.custom_resource("Custom::Slow")
+    def create(props: dict[str, Any]) -> None:
+        release.wait(10)
+
+    event = cloudformation_event("Create", "Custom::Slow", {}, response_url=server.url)
+    timeout = cfn.RESERVE + 0.2 + 0.4  # the handler gets 0.4 s
+    context = FakeContext(timeout=timeout, log_stream_name="s")
+    started = time.monotonic()
+    try:
+        app.handler(event, context)
+        took = time.monotonic() - started
+    finally:
+        release.set()
+    assert took < timeout - 1.0  # answered well before Lambda's own deadline
+    body = _expected(
+        event,
+        Status="FAILED",
+        Reason="DeadlineExceeded: cancelled at the deadline (CloudWatch log stream s)",
+        PhysicalResourceId="s",
+    )
+    assert [r.body for r in server.received] == [body]
+
+
+def test_no_route_still_answers_failed(server: Server) -> None:
+    app = App()
+
+    @app.custom_resource("Custom::Other")
+    def other(props: dict[str, Any]) -> None:
+        raise AssertionError("not this one")
+
+    event = cloudformation_event("Create", "Custom::Bucket", {}, response_url=server.url)
+    app.handler(event, FakeContext(log_stream_name="s"))
+    (received,) = server.received
+    sent = json.loads(received.body)
+    assert sent["Status"] == "FAILED"
+    assert sent["Reason"].startswith("RoutingError: ")
+
+
+def test_transient_errors_are_retried_and_a_lost_answer_fails_the_invocation(
+    server: Server,
+) -> None:
+    app = App()
+
+    @app.custom_resource()
+    def create(props: dict[str, Any]) -> None:
+        return None
+
+    server.statuses = [503, 500]
+    event = cloudformation_event("Create", "Custom::A", {}, response_url=server.url)
+    app.handler(event, FakeContext(log_stream_name="s"))
+    assert len(server.received) == 3
+    assert len({r.body for r in server.received}) == 1
+    server.received.clear()
+    server.statuses = [403]
+    with pytest.raises(ResponseNotDelivered, match="HTTP 403"):
+        App_with_route().handler(event, FakeContext(log_stream_name="s"))
+    assert len(server.received) == 1  # a 4xx is final
+
+
+def App_with_route() -> App:  # noqa: N802
+    app = App()
+
+    @app.custom_resource()
+    def create(props: dict[str, Any]) -> None:
+        return None
+
+    return app
+
+
+def test_an_unreachable_url_is_retried_then_reported() -> None:
+    event = cloudformation_event("Create", "Custom::A", {}, response_url="http://127.0.0.1:9/x")
+    with pytest.raises(ResponseNotDelivered, match="could not be PUT"):
+        cfn.put_response(event["ResponseURL"], b"{}", time_left=1.0, attempts=2)
+
+
+def test_bodies_keep_to_4096_bytes() -> None:
+    request = msgspec.convert(
+        cloudformation_event("Create", "Custom::A", {}, response_url="http://x/"), CreateRequest
+    )
+    long = cfn.response_body(request, status="FAILED", physical_id="p", reason="x" * 10_000)
+    assert len(long) <= cfn.BODY_LIMIT
+    assert json.loads(long)["Reason"].endswith("...")
+    big = cfn._success(request, {"Blob": "y" * 5000}, "p")
+    sent = json.loads(big)
+    assert sent["Status"] == "FAILED" and "more than CloudFormation's 4096" in sent["Reason"]
+    echo = cfn._success(request, CustomResourceResponse(data={"k": "v"}, no_echo=True), "p")
+    assert json.loads(echo)["NoEcho"] is True
+
+
+@pytest.mark.parametrize("row", _support.owned_rows("cloudformation"))
+def test_corpus_events_are_detected_and_routed(row: corpus.Row | None, server: Server) -> None:
+    raw = corpus.load(row)
+    assert sources.detect(raw) == "cloudformation"
+    raw = {**raw, "ResponseURL": server.url}  # never call the corpus's URL
+    app = App()
+    got: list[Any] = []
+
+    @app.custom_resource(raw["ResourceType"])
+    def handle(props: dict[str, Any], request: CustomResourceRequest) -> None:
+        got.append(request)
+
+    app.handler(raw, FakeContext(log_stream_name="s"))
+    (request,) = got
+    want = {"Create": CreateRequest, "Update": UpdateRequest, "Delete": DeleteRequest}
+    assert type(request) is want[raw["RequestType"]]
+    sent = json.loads(server.received[0].body)
+    assert sent["Status"] == "SUCCESS"
+    assert sent["PhysicalResourceId"] == raw.get("PhysicalResourceId", "s")
+
+
+@pytest.mark.parametrize("row", _support.decline_rows("cloudformation"))
+def test_detector_declines_other_events(row: corpus.Row | None) -> None:
+    for spec in cfn.SPECS:
+        _support.assert_declines(spec.detect, row)
+
+
+def test_a_provider_framework_event_without_a_response_url_stays_direct() -> None:
+    event = cloudformation_event("Create", "Custom::A", {}, response_url="http://x/")
+    del event["ResponseURL"]
+    assert sources.detect(event) == "direct"
+
+
+def test_unknown_filter_is_refused() -> None:
+    with pytest.raises(ConfigurationError):
+        App().on("cloudformation", filters={"stack": "x"})
