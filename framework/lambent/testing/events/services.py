@@ -1,6 +1,9 @@
 """Factories for services that call a function and read its answer: Cognito user-pool
 triggers, AppSync resolvers, CloudFormation custom resources, S3 Batch Operations and
-Bedrock agent action groups (LAMBDA.md §8)."""
+Bedrock agent action groups (LAMBDA.md §8).
+
+Like every factory they take ``seed=`` and ``at=``; only AppSync's trace header carries a
+time (the other events have none)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 from urllib.parse import quote_plus
 
-from lambent.testing.events._common import ACCOUNT, REGION, Ids, arn
+from lambent.testing.events._common import ACCOUNT, REGION, Ids, When, arn, timestamp
 
 #: custom sender triggers are asynchronous: their events carry no ``response``
 _NO_RESPONSE = ("CustomEmailSender_", "CustomSMSSender_")
@@ -23,6 +26,7 @@ def cognito_event(
     version: str = "1",
     region: str = REGION,
     seed: int | None = None,
+    at: When = None,
 ) -> dict[str, Any]:
     """A Cognito user-pool trigger event (``request`` replaces the default one, which
     holds ``userAttributes``)."""
@@ -52,14 +56,17 @@ def appsync_event(
     source: Mapping[str, Any] | None = None,
     selection: Sequence[str] = ("id",),
     headers: Mapping[str, str] | None = None,
+    seed: int | None = None,
+    at: When = None,
 ) -> dict[str, Any]:
     """An AppSync direct Lambda resolver event (the resolver context)."""
     fields = list(selection)
+    trace = f"Root=1-{int(timestamp(at)):08x}-{Ids(seed).hex(24)}"
     return {
         "arguments": dict(arguments or {}),
         "identity": dict(identity) if identity is not None else None,
         "source": dict(source) if source is not None else None,
-        "request": {"headers": dict(headers or {}), "domainName": None},
+        "request": {"headers": {"x-amzn-trace-id": trace, **(headers or {})}, "domainName": None},
         "prev": None,
         "info": {
             "fieldName": field_name,
@@ -77,6 +84,8 @@ def appsync_batch_event(
     type_name: str = "Post",
     field_name: str = "author",
     sources: Sequence[Mapping[str, Any]] | None = None,
+    seed: int | None = None,
+    at: When = None,
 ) -> list[dict[str, Any]]:
     """An AppSync ``BatchInvoke`` event: a JSON array, one resolver context per element."""
     return [
@@ -85,6 +94,8 @@ def appsync_batch_event(
             field_name,
             args,
             source=sources[i] if sources is not None and i < len(sources) else None,
+            seed=None if seed is None else seed + i,
+            at=at,
         )
         for i, args in enumerate(arguments or ({},))
     ]
@@ -103,6 +114,7 @@ def cloudformation_event(
     region: str = REGION,
     account: str = ACCOUNT,
     seed: int | None = None,
+    at: When = None,
 ) -> dict[str, Any]:
     """A CloudFormation custom resource request. Update and Delete get a physical id
     (``physical_resource_id`` or a made-up one); Update gets ``OldResourceProperties``."""
@@ -139,6 +151,7 @@ def s3_batch_event(
     user_arguments: Mapping[str, str] | None = None,
     version_id: str | None = None,
     seed: int | None = None,
+    at: When = None,
 ) -> dict[str, Any]:
     """An S3 Batch Operations invocation, one task per key (S3 sends one). Keys are
     URL-encoded as S3 does; schema 2.0 names the bucket and carries ``userArguments``."""
@@ -187,6 +200,7 @@ def bedrock_agent_event(
     input_text: str = "What is item 1?",
     session_attributes: Mapping[str, str] | None = None,
     seed: int | None = None,
+    at: When = None,
 ) -> dict[str, Any]:
     """A Bedrock agent action-group event: the OpenAPI form, or the function-details form
     when ``function`` is given. ``parameters`` and ``body`` (OpenAPI request-body
