@@ -64,6 +64,7 @@ def make_call(
     *,
     extra: dict[Slot, Any] | None = None,
     record_id: Callable[[Any], str] | None = None,
+    payload_of: Callable[[Any], Any] | None = None,
 ) -> Call:
     """A function running ``plan`` for one item: reads its arguments, then calls it.
 
@@ -72,7 +73,8 @@ def make_call(
     batch's items, a window's state, a logger bound otherwise)."""
     fn = plan.fn
     id_of: Callable[[Any], str] = record_id or (spec.item_id if spec is not None else lambda _: "")
-    payload_of = None if spec is None else spec.payload
+    if payload_of is None and spec is not None:
+        payload_of = spec.payload
     json_payload = spec is not None and spec.payload_format == "json"
     params = plan.params
     fused = FAST.fused_calls

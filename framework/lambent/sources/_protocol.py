@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, Protocol
 
-from lambent.sources._base import Outcome, PayloadFormat, ResponseMode, WebSpec
+from lambent.sources._base import Outcome, PayloadFormat, RawView, ResponseMode, WebSpec
 from lambent.sources._match import Filter, Overlap
 
 __all__ = ["EventSource"]
@@ -89,6 +89,8 @@ class EventSource(Protocol):
     def batch_failure(self) -> bool: ...
     @property
     def web(self) -> WebSpec | None: ...
+    @property
+    def raw(self) -> RawView | None: ...
     @property
     def answer(self) -> Callable[[Outcome], Any] | None: ...
     @property
