@@ -7,8 +7,11 @@ import time
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lambent import App, sources
 from lambent.sources import appsync
@@ -169,3 +172,27 @@ def test_identity_is_typed_by_its_authorization_mode() -> None:
 )
 def test_authorizers_and_mapping_documents_stay_direct(event: Any) -> None:
     assert sources.detect(event) == "direct"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1000), st.booleans()), min_size=1, max_size=30))
+def test_a_batch_answer_has_one_element_per_context_in_order(
+    elements: list[tuple[int, bool]],
+) -> None:
+    app = App()
+
+    @app.appsync("Post", "author")
+    async def author(args: PostArgs, event: AppSyncResolverEvent) -> int:
+        if event.source and event.source["fail"]:
+            raise AppSyncError(f"no author {args.id}", error_type="NotFound")
+        await anyio.lowlevel.checkpoint()
+        return args.id
+
+    event = appsync_batch_event(
+        *({"id": n} for n, _ in elements), sources=[{"fail": fail} for _, fail in elements]
+    )
+    answer = app.handler(event, FakeContext())
+    assert answer == [
+        {"data": None, "errorMessage": f"no author {n}", "errorType": "NotFound"} if fail else n
+        for n, fail in elements
+    ]

@@ -14,6 +14,8 @@ from typing import Any
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lambent import App, ConfigurationError, sources
 from lambent.sources import cloudformation as cfn
@@ -298,3 +300,26 @@ def test_a_provider_framework_event_without_a_response_url_stays_direct() -> Non
 def test_unknown_filter_is_refused() -> None:
     with pytest.raises(ConfigurationError):
         App().on("cloudformation", filters={"stack": "x"})
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.text(max_size=6000),
+    st.dictionaries(st.text(max_size=20), st.text(max_size=400), max_size=12),
+)
+def test_every_body_is_json_within_4096_bytes(reason: str, data: dict[str, str]) -> None:
+    event = cloudformation_event("Update", "Custom::A", physical_resource_id="p", seed=1)
+    request = msgspec.convert(event, UpdateRequest)
+    failed = cfn.response_body(request, status="FAILED", physical_id="p", reason=reason)
+    sent = json.loads(failed)
+    assert len(failed) <= cfn.BODY_LIMIT
+    assert reason.startswith(sent["Reason"].removesuffix("...")) or sent["Reason"] == ""
+    untruncated = len(msgspec.json.encode({**sent, "Reason": reason}))
+    assert (sent["Reason"] == reason) == (untruncated <= cfn.BODY_LIMIT)
+    success = cfn._success(request, data, "p")
+    sent = json.loads(success)
+    assert len(success) <= cfn.BODY_LIMIT
+    assert sent["PhysicalResourceId"] == "p"  # kept on Update, also when FAILED
+    assert sent["Status"] == "SUCCESS" or "more than CloudFormation's 4096" in sent["Reason"]
+    if sent["Status"] == "SUCCESS":
+        assert sent.get("Data", {}) == data

@@ -6,6 +6,8 @@ from typing import Any
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lambent import App, ConfigurationError, sources
 from lambent.sources import s3_batch
@@ -130,3 +132,29 @@ def test_a_response_is_not_an_event() -> None:
     }
     assert sources.detect(response) == "direct"
     assert msgspec.convert(s3_batch_event("k"), s3_batch.S3BatchEventV1).tasks[0].key == "k"
+
+
+OUTCOMES = st.sampled_from(["ok", "temporary", "permanent"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(OUTCOMES, min_size=1, max_size=20), st.sampled_from(["1.0", "2.0"]))
+def test_every_task_gets_one_result_in_order(outcomes: list[str], schema: str) -> None:
+    app = App()
+
+    @app.s3_batch()
+    def work(task: S3BatchTask) -> str:
+        outcome = task.key.split("-")[0]
+        if outcome == "temporary":
+            raise TemporaryFailure("later")
+        if outcome == "permanent":
+            raise KeyError(task.key)
+        return "done"
+
+    keys = [f"{o}-{i}" for i, o in enumerate(outcomes)]
+    event = s3_batch_event(*keys, schema="2.0" if schema == "2.0" else "1.0")
+    answer = app.handler(event, None)
+    codes = {"ok": "Succeeded", "temporary": "TemporaryFailure", "permanent": "PermanentFailure"}
+    assert [r["taskId"] for r in answer["results"]] == [t["taskId"] for t in event["tasks"]]
+    assert [r["resultCode"] for r in answer["results"]] == [codes[o] for o in outcomes]
+    assert answer["invocationSchemaVersion"] == schema
