@@ -3,6 +3,7 @@ URL, checked byte for byte against a real HTTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import asyncio
 import http.server
 import json
 import threading
@@ -323,3 +324,20 @@ def test_every_body_is_json_within_4096_bytes(reason: str, data: dict[str, str])
     assert sent["Status"] == "SUCCESS" or "more than CloudFormation's 4096" in sent["Reason"]
     if sent["Status"] == "SUCCESS":
         assert sent.get("Data", {}) == data
+
+
+def test_a_loop_free_app_puts_without_an_event_loop(server: Server) -> None:
+    app = App()
+
+    @app.custom_resource("Custom::Plain", threaded=False)
+    def plain(props: dict[str, Any]) -> dict[str, str]:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return {"Mode": "inline"}
+        return {"Mode": "in a loop"}
+
+    event = cloudformation_event("Create", "Custom::Plain", {}, response_url=server.url)
+    app.handler(event, FakeContext(log_stream_name="s"))
+    sent = json.loads(server.received[0].body)
+    assert (sent["Status"], sent["Data"]) == ("SUCCESS", {"Mode": "inline"})
