@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 import msgspec
 import pytest
 from hypothesis import given, settings
@@ -172,13 +173,24 @@ def test_a_handler_error_puts_failed_with_the_reason(server: Server) -> None:
     _check_put(server.received[0], server, body)
 
 
-def test_a_handler_still_running_at_the_deadline_gets_failed_before_it(server: Server) -> None:
+@pytest.mark.parametrize("flavour", ["plain def (in a worker thread)", "async def"])
+def test_a_handler_still_running_at_the_deadline_gets_failed_before_it(
+    server: Server, flavour: str
+) -> None:
     app = App(deadline_margin=0.2)
     release = threading.Event()
 
-    @app.custom_resource("Custom::Slow")
-    def create(props: dict[str, Any]) -> None:
-        release.wait(10)
+    if flavour == "async def":
+
+        @app.custom_resource("Custom::Slow")
+        async def create_async(props: dict[str, Any]) -> None:
+            await anyio.sleep(10)
+
+    else:
+
+        @app.custom_resource("Custom::Slow")
+        def create(props: dict[str, Any]) -> None:
+            release.wait(10)
 
     event = cloudformation_event("Create", "Custom::Slow", {}, response_url=server.url)
     timeout = cfn.RESERVE + 0.2 + 0.4  # the handler gets 0.4 s
