@@ -30,9 +30,9 @@ from lambent._errors import LambentError, RoutingError
 from lambent._events import decode_event
 from lambent._fast import FAST
 from lambent._inject import Slot
-from lambent._logging import Logger, invocation_logger, unbind_invocation
+from lambent._logging import Logger, emit, invocation_logger, unbind_invocation
 from lambent._ordering import apply as apply_ordering
-from lambent._outcomes import Ids, log_outcomes, render
+from lambent._outcomes import Ids, encode_firehose_results, log_outcomes, render
 from lambent._routing import route_batch, route_raw
 from lambent.sources._base import Outcome
 
@@ -77,7 +77,7 @@ async def handle(app: App, event: Any, context: Any) -> Any:
                 return await app._web_dispatch(spec, event, context, log)
             return await handle_records(app, spec, event, context, log)
         except LambentError as exc:
-            log.error("invocation failed", error=str(exc), error_type=type(exc).__name__)
+            emit(log.error, "invocation failed", error=str(exc), error_type=type(exc).__name__)
             raise
     finally:
         unbind_invocation(tokens)
@@ -114,8 +114,9 @@ async def handle_records(app: App, spec: EventSource, event: Any, context: Any, 
     concurrency = min(
         (r.options.concurrency or app.concurrency for r in used), default=app.concurrency
     )
-    if app._before_batch:
-        await _hooks(app._before_batch, BatchInfo(kind, batch.items, context))
+    hooks = app._registry
+    if hooks.before_batch:
+        await _hooks(hooks.before_batch, BatchInfo(kind, batch.items, context))
     limit = budget(context, app.deadline_margin + spec.reserve)
     if any(Slot.ITEMS in r.plan.wants or r.options.window for r in used):
         from lambent._batch import run_whole_batches
@@ -123,11 +124,13 @@ async def handle_records(app: App, spec: EventSource, event: Any, context: Any, 
         await run_whole_batches(app, batch, ev, context, log, limit, concurrency, ids.record)
     else:
         await run_batch(batch, concurrency=concurrency, budget=limit, strict_order=strict)
+    if spec.response == "firehose":
+        encode_firehose_results(batch)
     log_outcomes(log, batch, ids)
-    if app._after_batch:
+    if hooks.after_batch:
         failed = [ids.record(i) for i in batch.failed()]
         info = BatchInfo(kind, batch.items, context, batch.summary(), failed, batch.duration)
-        await _hooks(app._after_batch, info)
+        await _hooks(hooks.after_batch, info)
     if spec.answer is not None:
         result = spec.answer(_outcome(event, ev, batch, context))
         return await result if inspect.isawaitable(result) else result

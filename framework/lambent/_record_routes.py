@@ -8,12 +8,14 @@ which rejects conflicts (equal filters, or the source's ``overlaps`` rule).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lambent._errors import ConfigurationError
 from lambent._inject import resolve
-from lambent._routes import OnDecodeError, Route, RouteOptions, RouteTable
+from lambent._registry import Registered
+from lambent._routes import OnDecodeError, Route, RouteOptions, require_name
 from lambent.sources._match import Filter
 
 if TYPE_CHECKING:
@@ -22,21 +24,9 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _Hooks(Protocol):
-    def append(self, fn: Callable[..., Any], /) -> None: ...
-
-
-class RecordRoutes:
-    """The decorators of every non-HTTP source, and the batch hooks.
-
-    They read two things of the app they belong to, both set by its constructor: the
-    route table (``routes``) and the app-wide FIFO default (``strict_fifo``).
-    """
-
-    routes: RouteTable
-    strict_fifo: bool
-    _before_batch: _Hooks
-    _after_batch: _Hooks
+class RecordRoutes(Registered):
+    """The decorators of every non-HTTP source, and the batch hooks: no state of their
+    own; they add to the app's :class:`~lambent._registry.Registry`."""
 
     def add_route(
         self,
@@ -76,6 +66,8 @@ class RecordRoutes:
             named=spec.named,
             state=opts.window,
         )
+        if spec.check_route is not None:
+            spec.check_route(where, plan, dict(compiled.shown))
         if opts.window and not spec.windowed:
             raise ConfigurationError(
                 f"{where}: tumbling windows exist only for Kinesis and DynamoDB"
@@ -83,11 +75,15 @@ class RecordRoutes:
         route = Route(
             kind=kind, filters=compiled.shown, matches=compiled.matches, plan=plan, options=opts
         )
-        return self.routes.add(route, overlaps=spec.overlaps)
+        return self._registry.routes.add(route, overlaps=spec.overlaps)
 
     def _record_decorator(
         self, kind: str, filters: Mapping[str, Any], options: RouteOptions
     ) -> Callable[[F], F]:
+        decorator_name = sys._getframe(1).f_code.co_name  # the calling decorator: sqs, s3, ...
+        for field, value in filters.items():  # names must be strings (the handler itself: @app.sqs)
+            if field != "events" and not isinstance(value, str | None):
+                require_name(value, field, decorator_name)
         specs, compiled = _compile(kind, filters)  # bad filters fail here, at once
 
         def decorator(fn: F) -> F:
@@ -130,7 +126,7 @@ class RecordRoutes:
             concurrency=concurrency,
             on_decode_error=on_decode_error,
             threaded=threaded,
-            strict_order=self.strict_fifo if strict_order is None else strict_order,
+            strict_order=self._registry.strict_fifo if strict_order is None else strict_order,
         )
         return self._record_decorator("sqs", {"queue": queue}, opts)
 
@@ -259,22 +255,25 @@ class RecordRoutes:
     ) -> Callable[[F], F]:
         """Handle direct invocations whose ``field`` equals ``name``, or by payload type."""
 
+        require_name(name, "name", "invoke")
+        require_name(field, "field", "invoke", optional=False)
+
         def decorator(fn: F) -> F:
             from lambent._direct import add_invoke_route
 
-            add_invoke_route(self.routes, fn, name, field, threaded)
+            add_invoke_route(self._registry.routes, fn, name, field, threaded)
             return fn
 
         return decorator
 
     def before_batch(self, fn: F) -> F:
         """Call ``fn(batch)`` before each batch runs (``batch``: a :class:`lambent.BatchInfo`)."""
-        self._before_batch.append(fn)
+        self._registry.before_batch.append(fn)
         return fn
 
     def after_batch(self, fn: F) -> F:
         """Call ``fn(batch)`` after each batch ran, with its outcome counts."""
-        self._after_batch.append(fn)
+        self._registry.after_batch.append(fn)
         return fn
 
 

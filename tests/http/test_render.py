@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
 from lambent import App
-from lambent.http import MutableHeaders, Response, SetCookie
+from lambent.http import Header, MutableHeaders, Response, SetCookie
 from lambent.http._render import render_http
-from lambent.testing import TestClient
+from lambent.testing import FakeContext, TestClient, http_request
 
 
 class _Alb:
@@ -125,3 +125,18 @@ async def test_async_client() -> None:
         return "y"
 
     assert (await TestClient(app).send("GET", "/x", source="alb-multi")).text == "y"
+
+
+def test_text_with_a_lone_surrogate_is_sent_as_a_json_escape() -> None:
+    app = App()
+
+    @app.get("/echo")
+    def echo(x_q: Annotated[str, Header()]) -> dict[str, str]:
+        return {"q": x_q}
+
+    event = http_request("GET", "/echo", headers={"x-q": "x"})
+    event["headers"]["x-q"] = "a\ud800b"
+    event["requestContext"]["requestId"] = "req-\udfff"
+    out = app.handler(event, FakeContext())
+    assert out["statusCode"] == 200
+    assert out["body"] == '{"q":"a\\ud800b"}'

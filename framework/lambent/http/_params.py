@@ -28,10 +28,12 @@ from typing import Any
 
 import msgspec
 
+from lambent._decode import build_decoder
 from lambent._errors import ConfigurationError
 from lambent._inject import is_context_type, is_logger_type, signature_params
 from lambent.http._request import Request
 from lambent.http._response import RequestValidationError
+from lambent.sources._base import FieldError
 
 __all__ = ["Body", "Cookie", "Header", "HttpPlan", "Query", "build_args", "resolve_http"]
 
@@ -164,10 +166,7 @@ def _body_decoder(ann: Any, label: str) -> Callable[[Any], Any]:
         return lambda payload: payload if isinstance(payload, bytes) else payload.encode()
     if ann is str:
         return lambda payload: payload if isinstance(payload, str) else payload.decode()
-    try:
-        return msgspec.json.Decoder(ann).decode
-    except TypeError as exc:
-        raise ConfigurationError(f"{label}: cannot decode a body into {ann!r}: {exc}") from None
+    return build_decoder(ann, "json", label)
 
 
 def resolve_http(
@@ -191,7 +190,35 @@ def resolve_http(
                 )
             body = param
         params.append(param)
+    _check_path_params(where, name, path_params, params, [ann for _, ann in signature])
     return HttpPlan(fn, name, inspect.iscoroutinefunction(fn), tuple(params))
+
+
+def _check_path_params(
+    where: str, name: str, path_params: Sequence[str], params: list[HttpParam], anns: list[Any]
+) -> None:
+    """Refuse a handler that leaves a path parameter unread while one of its parameters, by
+    its name not matched to it, became a required query parameter: every request would
+    answer 422 for a query parameter the author meant to take from the path."""
+    claimed = {p.key for p in params if p.source is From.PATH}
+    unread = [n for n in path_params if n not in claimed]
+    if not unread or any(p.source in (From.REQUEST, From.EVENT) for p in params):
+        return  # all read, or read through the request
+    guessed = [
+        p
+        for p, ann in zip(params, anns, strict=True)
+        if p.source is From.QUERY
+        and p.default is MISSING
+        and typing.get_origin(ann) is not typing.Annotated  # not an explicit Query()
+    ]
+    if guessed:
+        shown = ", ".join(repr(n) for n in unread)
+        raise ConfigurationError(
+            f"{where}: {name}, parameter {guessed[0].name!r} matches no path parameter and "
+            f"would be a required query parameter, while the path parameter {shown} goes to "
+            f"no parameter: rename it to {unread[0]!r} (or mark it Annotated[..., Query()], "
+            "or give it a default, if it really is a query parameter)"
+        )
 
 
 def _resolve_one(
@@ -272,6 +299,8 @@ def _convert(param: HttpParam, value: Any) -> Any:
 
 
 def _invalid(label: str, exc: Exception) -> RequestValidationError:
+    if isinstance(exc, FieldError):
+        return RequestValidationError(label, exc.reason, exc.path)
     message = str(exc)
     path = "$"
     at = message.rfind(" - at `$")
