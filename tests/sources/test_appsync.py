@@ -196,3 +196,17 @@ def test_a_batch_answer_has_one_element_per_context_in_order(
         {"data": None, "errorMessage": f"no author {n}", "errorType": "NotFound"} if fail else n
         for n, fail in elements
     ]
+
+
+def test_an_element_that_cannot_be_sent_fails_alone() -> None:
+    app = App()
+
+    @app.appsync("Post", "author")
+    def author(args: PostArgs) -> object:
+        return object() if args.id == 2 else {"text": "\ud800" if args.id == 3 else "ok"}
+
+    answer = app.handler(appsync_batch_event({"id": 1}, {"id": 2}, {"id": 3}), None)
+    assert answer[0] == {"text": "ok"}
+    assert answer[1]["errorType"] == "HandlerError"
+    assert "cannot be sent as JSON" in answer[1]["errorMessage"]
+    assert answer[2] == {"text": "\ud800"}  # text is text; the runtime escapes it

@@ -178,3 +178,15 @@ def test_the_openapi_form_is_not_api_gateway() -> None:
     raw = bedrock_agent_event("/items/{id}", "GET")
     assert sources.detect(raw) == "bedrock-agent"
     assert msgspec.convert(raw, BedrockAgentOpenAPIEvent).http_method == "GET"
+
+
+def test_a_body_that_cannot_be_sent_answers_failure() -> None:
+    app = App()
+
+    @app.bedrock_agent(function="odd")
+    def odd(params: dict[str, Any]) -> object:
+        return {"x": object()}
+
+    body = app.handler(bedrock_agent_event(function="odd"), None)["response"]["functionResponse"]
+    assert body["responseState"] == "FAILURE"
+    assert body["responseBody"]["TEXT"]["body"].startswith("HandlerError: bedrock-agent route")

@@ -353,3 +353,28 @@ def test_a_loop_free_app_puts_without_an_event_loop(server: Server) -> None:
     app.handler(event, FakeContext(log_stream_name="s"))
     sent = json.loads(server.received[0].body)
     assert (sent["Status"], sent["Data"]) == ("SUCCESS", {"Mode": "inline"})
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["", "ftp://x/y", "http:///no-host", "http://127.0.0.1:x/", "http://h/a b", "http://h/\ud800"],
+)
+def test_an_unusable_response_url_is_reported_at_once(url: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(ResponseNotDelivered, match="not a usable http"):
+        cfn.put_response(url, b"{}", time_left=5.0)
+    assert time.monotonic() - started < 0.5  # not retried
+
+
+def test_data_that_cannot_be_sent_puts_failed(server: Server) -> None:
+    app = App()
+
+    @app.custom_resource()
+    def create(props: dict[str, Any]) -> dict[str, Any]:
+        return {"Text": "\ud800", "Obj": object()}
+
+    event = cloudformation_event("Create", "Custom::A", {}, response_url=server.url)
+    app.handler(event, FakeContext(log_stream_name="s"))
+    sent = json.loads(server.received[0].body)
+    assert sent["Status"] == "FAILED"
+    assert sent["Reason"].startswith("the handler's response cannot be sent: ")

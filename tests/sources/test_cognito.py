@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from lambent import App, ConfigurationError, RoutingError, sources
+from lambent import App, ConfigurationError, HandlerError, RoutingError, sources
 from lambent.sources import cognito
 from lambent.sources.cognito import (
     AccessTokenGeneration,
@@ -226,3 +226,25 @@ def test_cognito_sync_events_stay_direct() -> None:
         "version": 2,
     }
     assert sources.detect(sync) == "direct"
+
+
+class Halt(BaseException):
+    """A BaseException that is not an Exception."""
+
+
+def test_odd_results_and_base_exceptions_become_handler_errors() -> None:
+    app = App()
+
+    @app.cognito("PreSignUp")
+    def odd(request: dict[str, Any]) -> object:
+        return object()
+
+    @app.cognito("PostConfirmation")
+    def halts(request: dict[str, Any]) -> None:
+        raise Halt()
+
+    with pytest.raises(HandlerError, match=r"cognito route \(trigger='PreSignUp'\).*object"):
+        app.handler(cognito_event("PreSignUp_SignUp"), None)
+    with pytest.raises(HandlerError, match="raised Halt") as info:
+        app.handler(cognito_event("PostConfirmation_ConfirmSignUp"), None)
+    assert isinstance(info.value.__cause__, Halt)

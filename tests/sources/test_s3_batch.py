@@ -158,3 +158,15 @@ def test_every_task_gets_one_result_in_order(outcomes: list[str], schema: str) -
     assert [r["taskId"] for r in answer["results"]] == [t["taskId"] for t in event["tasks"]]
     assert [r["resultCode"] for r in answer["results"]] == [codes[o] for o in outcomes]
     assert answer["invocationSchemaVersion"] == schema
+
+
+def test_a_result_that_is_not_text_fails_its_task_permanently() -> None:
+    app = App()
+
+    @app.s3_batch()
+    def work(task: S3BatchTask) -> object:
+        return object()
+
+    (result,) = app.handler(s3_batch_event("k"), None)["results"]
+    assert result["resultCode"] == "PermanentFailure"
+    assert result["resultString"].startswith("the handler returned a value that is not text")

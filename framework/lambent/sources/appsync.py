@@ -27,6 +27,8 @@ from typing import Any
 
 import msgspec
 
+from lambent._errors import HandlerError
+from lambent.sources._answer import describe, handler_name, json_value, own_error, printable
 from lambent.sources._base import Outcome, SourceSpec
 from lambent.sources._match import Filter, glob, pair, shown
 
@@ -156,35 +158,41 @@ def _key(event: Any, item: AppSyncResolverEvent) -> Hashable:
     return (item.type_name, item.field_name)
 
 
-def value(result: Any) -> Any:
-    """A resolver's return value as JSON-ready builtins."""
-    return msgspec.to_builtins(result)
-
-
 def element_error(error: BaseException) -> dict[str, Any]:
     """A failed batch element: ``{"data", "errorMessage", "errorType"}``."""
     if isinstance(error, AppSyncError):
-        return {
-            "data": value(error.data),
-            "errorMessage": error.message,
-            "errorType": error.error_type or type(error).__name__,
-        }
-    return {"data": None, "errorMessage": str(error), "errorType": type(error).__name__}
+        try:
+            data = msgspec.to_builtins(error.data)
+        except (TypeError, ValueError, OverflowError):
+            data = None
+        kind = error.error_type or type(error).__name__
+        return {"data": data, "errorMessage": printable(error.message), "errorType": kind}
+    text = describe(error).partition(": ")[2]
+    return {"data": None, "errorMessage": text, "errorType": type(error).__name__}
 
 
 def answer_one(outcome: Outcome) -> Any:
+    handler = handler_name("appsync", outcome.filters[0])
     error = outcome.errors[0]
     if error is not None:
-        raise error
-    return value(outcome.results[0])
+        raise own_error(error, handler)
+    return json_value(outcome.results[0], handler)
 
 
 def answer_batch(outcome: Outcome) -> list[Any]:
     """One answer per element, in order; a failure stays in its own element."""
-    return [
-        value(result) if error is None else element_error(error)
-        for result, error in zip(outcome.results, outcome.errors, strict=True)
-    ]
+    answers: list[Any] = []
+    for result, error, filters in zip(
+        outcome.results, outcome.errors, outcome.filters, strict=True
+    ):
+        if error is None:
+            try:
+                answers.append(json_value(result, handler_name("appsync", filters)))
+                continue
+            except HandlerError as exc:
+                error = exc
+        answers.append(element_error(error))
+    return answers
 
 
 def _item_id(item: AppSyncResolverEvent) -> str:

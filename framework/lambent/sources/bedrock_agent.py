@@ -28,7 +28,8 @@ from typing import Any, Literal, cast
 
 import msgspec
 
-from lambent._errors import ConfigurationError
+from lambent._errors import ConfigurationError, HandlerError
+from lambent.sources._answer import describe, handler_name, json_value
 from lambent.sources._base import Outcome, SourceSpec
 from lambent.sources._match import Filter, exact, shown
 
@@ -164,25 +165,25 @@ def _key(event: Any, item: BedrockAgentEvent) -> Hashable:
 def _body_text(body: Any) -> str:
     if isinstance(body, str):
         return body
-    return msgspec.json.encode(body).decode()
+    return msgspec.json.encode(body).decode()  # a ValueError for text JSON cannot hold
 
 
 def answer(outcome: Outcome) -> dict[str, Any]:
     """The OpenAPI or function response envelope; session attributes echoed."""
     event: BedrockAgentEvent = outcome.items[0]
     value, error = outcome.results[0], outcome.errors[0]
+    reply = value if isinstance(value, BedrockAgentResponse) else BedrockAgentResponse(body=value)
+    if error is None:
+        try:
+            handler = handler_name("bedrock-agent", outcome.filters[0])
+            text = _body_text(json_value(reply.body, handler))
+        except (HandlerError, ValueError) as exc:
+            error = exc
     if error is not None:
+        text = describe(error)
         reply = BedrockAgentResponse(
-            body=f"{type(error).__name__}: {error}",
-            status_code=500,
-            content_type="text/plain",
-            response_state="FAILURE",
+            body=text, status_code=500, content_type="text/plain", response_state="FAILURE"
         )
-    elif isinstance(value, BedrockAgentResponse):
-        reply = value
-    else:
-        reply = BedrockAgentResponse(body=msgspec.to_builtins(value))
-    text = _body_text(reply.body)
     response: dict[str, Any] = {"actionGroup": event.action_group}
     if isinstance(event, BedrockAgentOpenAPIEvent):
         response["apiPath"] = event.api_path

@@ -30,7 +30,8 @@ from typing import Any, Final
 
 import msgspec
 
-from lambent._errors import LambentError
+from lambent._errors import HandlerError, LambentError
+from lambent.sources._answer import describe, json_value
 from lambent.sources._base import Outcome, SourceSpec
 from lambent.sources._match import glob_filter
 
@@ -133,9 +134,8 @@ def _default_physical_id(request: CustomResourceRequest, context: Any) -> str:
 
 
 def _reason(error: BaseException, context: Any) -> str:
-    reason = f"{type(error).__name__}: {error}"
     stream = getattr(context, "log_stream_name", None)
-    return reason + (f" (CloudWatch log stream {stream})" if stream else "")
+    return describe(error) + (f" (CloudWatch log stream {stream})" if stream else "")
 
 
 def _encode(fields: dict[str, Any]) -> bytes:
@@ -182,22 +182,25 @@ def _success(request: CustomResourceRequest, result: Any, default_id: str) -> by
     elif result is None:
         answer = CustomResourceResponse()
     elif isinstance(result, Mapping):
-        answer = CustomResourceResponse(data=dict(result))
+        answer = CustomResourceResponse(data=dict(result))  # the Data
     else:
         why = f"the handler returned {type(result).__name__}, not a response or a mapping"
         return response_body(request, status="FAILED", physical_id=default_id, reason=why)
     physical = answer.physical_resource_id or default_id
-    if len(physical.encode()) > 1024:
-        problem = "PhysicalResourceId is longer than 1 KB"
-    else:
+    try:
+        if len(physical.encode()) > 1024:
+            raise ValueError("PhysicalResourceId is longer than 1 KB")
         body = response_body(
             request,
             status="SUCCESS",
             physical_id=physical,
             reason=answer.reason,
-            data=msgspec.to_builtins(answer.data) if answer.data else None,
+            data=json_value(answer.data, "custom resource handler") if answer.data else None,
             no_echo=answer.no_echo,
         )
+    except (HandlerError, ValueError) as exc:  # not JSON (a lone surrogate is a ValueError)
+        problem = f"the handler's response cannot be sent: {describe(exc)}"
+    else:
         if len(body) <= BODY_LIMIT:
             return body
         problem = f"the response is {len(body)} bytes, more than CloudFormation's {BODY_LIMIT}"
@@ -208,11 +211,30 @@ def _transient(status: int) -> bool:
     return status >= 500 or status in (408, 429)
 
 
+def _checked_url(url: str) -> urllib.parse.SplitResult:
+    """``url`` split, when it is an http(s) URL a request line can carry (pre-signed URLs
+    are ASCII without spaces); else :class:`ResponseNotDelivered`, at once (no retry)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        usable = (
+            url.isascii()
+            and all(32 < ord(ch) < 127 for ch in url)
+            and parts.scheme in ("http", "https")
+            and bool(parts.hostname)
+        )
+        parts.port  # noqa: B018  (a ValueError for a port that is not a number)
+    except ValueError:
+        usable = False
+    if not usable:
+        raise ResponseNotDelivered(f"the ResponseURL is not a usable http(s) URL: {url[:200]!r}")
+    return parts
+
+
 def put_response(url: str, body: bytes, *, time_left: float, attempts: int = ATTEMPTS) -> int:
     """PUT ``body`` to the pre-signed ``url`` (empty ``Content-Type``, explicit
     ``Content-Length``), retrying connection errors and 5xx/408/429 answers with backoff
     within ``time_left`` seconds; the final HTTP status, or :class:`ResponseNotDelivered`."""
-    parts = urllib.parse.urlsplit(url)
+    parts = _checked_url(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     connection = (
         http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
@@ -256,18 +278,18 @@ def _time_left(context: Any) -> float:
 
 
 def build(outcome: Outcome) -> bytes:
-    """The response body for an invocation's outcome."""
+    """The response body for an invocation's outcome (:class:`ResponseNotDelivered` when
+    even a ``FAILED`` one cannot be encoded: the request's own fields are not text)."""
     request: CustomResourceRequest = outcome.items[0]
     default_id = request.physical_id or _default_physical_id(request, outcome.context)
     error = outcome.errors[0]
-    if error is not None:
-        return response_body(
-            request,
-            status="FAILED",
-            physical_id=default_id,
-            reason=_reason(error, outcome.context),
-        )
-    return _success(request, outcome.results[0], default_id)
+    try:
+        if error is None:
+            return _success(request, outcome.results[0], default_id)
+        reason = _reason(error, outcome.context)
+        return response_body(request, status="FAILED", physical_id=default_id, reason=reason)
+    except ValueError as exc:
+        raise ResponseNotDelivered(f"the response cannot be encoded: {describe(exc)}") from exc
 
 
 async def answer(outcome: Outcome) -> None:

@@ -25,7 +25,8 @@ from typing import Any
 
 import msgspec
 
-from lambent._errors import ConfigurationError
+from lambent._errors import ConfigurationError, HandlerError
+from lambent.sources._answer import handler_name, json_value, own_error
 from lambent.sources._base import Outcome, SourceSpec
 from lambent.sources._match import Filter, shown
 
@@ -324,31 +325,35 @@ def overlaps(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return one.startswith(other) or other.startswith(one)
 
 
-def wire(value: Any) -> dict[str, Any]:
+def wire(value: Any, handler: str = "cognito route") -> dict[str, Any]:
     """A handler's result as response fields: a Struct (its set fields, wire names) or a
-    mapping; ``None`` adds nothing."""
+    mapping; ``None`` adds nothing. Anything else is a :class:`HandlerError`."""
     if value is None:
         return {}
+    if not isinstance(value, msgspec.Struct | Mapping):
+        raise HandlerError(
+            handler,
+            f"returned {type(value).__name__}; a Cognito trigger handler returns a response "
+            "Struct, a mapping or None",
+        )
+    encoded = json_value(value, handler)
+    if not isinstance(encoded, dict):
+        raise HandlerError(handler, "returned a Struct that is not an object")
     if isinstance(value, msgspec.Struct):
-        encoded = msgspec.to_builtins(value)
         return {k: v for k, v in encoded.items() if v is not None}
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(
-        f"a Cognito trigger handler returns a response Struct, a mapping or None, "
-        f"not {type(value).__name__}"
-    )
+    return encoded
 
 
 def answer(outcome: Outcome) -> Any:
     """The event echoed back with ``response`` filled; an error rejects the operation."""
+    handler = handler_name("cognito", outcome.filters[0])
     error = outcome.errors[0]
     if error is not None:
-        raise error
+        raise own_error(error, handler)
     event = dict(outcome.event)
     response = event.get("response")
     event["response"] = {**(response if isinstance(response, Mapping) else {})}
-    event["response"].update(wire(outcome.results[0]))
+    event["response"].update(wire(outcome.results[0], handler))
     return event
 
 

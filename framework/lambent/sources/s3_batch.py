@@ -28,6 +28,7 @@ from urllib.parse import unquote_plus
 import msgspec
 
 from lambent._errors import ConfigurationError
+from lambent.sources._answer import describe
 from lambent.sources._base import Outcome, SourceSpec
 from lambent.sources._match import Filter
 
@@ -149,11 +150,17 @@ def result(value: Any, error: BaseException | None) -> tuple[ResultCode, str]:
     if error is None:
         if isinstance(value, S3BatchResult):
             return value.result_code, value.result_string
-        return "Succeeded", _text(value)
+        try:
+            return "Succeeded", _text(value)
+        except (TypeError, ValueError, OverflowError) as exc:
+            return (
+                "PermanentFailure",
+                f"the handler returned a value that is not text: {describe(exc)}",
+            )
     code: ResultCode = (
         "TemporaryFailure" if isinstance(error, TemporaryFailure) else "PermanentFailure"
     )
-    return code, f"{type(error).__name__}: {error}"
+    return code, describe(error)
 
 
 def answer(outcome: Outcome) -> dict[str, Any]:
