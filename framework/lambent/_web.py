@@ -6,6 +6,7 @@ apps without HTTP routes never import it. Every option is an explicit keyword.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import sys
@@ -80,7 +81,9 @@ class WebRoutes(Registered):
             "max_body_size": max_body_size,
             "api_gateway_timeout": api_gateway_timeout,
         }
-        self._web().configure(**{k: v for k, v in given.items() if v is not _UNSET})
+        router = self._web()
+        changes = {k: v for k, v in given.items() if v is not _UNSET}
+        router.configure(dataclasses.replace(router.config, **changes))
 
     def exception_handler(self, exc_type: type[Exception]) -> Callable[[F], F]:
         """Answer HTTP requests whose handler raised ``exc_type`` (or a subclass) with

@@ -102,12 +102,10 @@ class HttpRouter:
         if self._frozen:
             raise ConfigurationError(f"cannot add {what}: the app has started handling events")
 
-    def configure(self, **options: Any) -> None:
+    def configure(self, config: HttpConfig) -> None:
+        """Use ``config`` from now on (``app.configure_http`` builds it from the current one)."""
         self._check_open("HTTP options")
-        try:
-            self.config = HttpConfig(**{**_fields(self.config), **options})
-        except TypeError as exc:
-            raise ConfigurationError(f"configure_http: {exc}") from None
+        self.config = config
 
     def add_route(
         self, methods: tuple[str, ...], path: str, fn: Callable[..., Any], *, threaded: bool = False
@@ -371,7 +369,3 @@ class HttpRouter:
             exc_info=exc,
         )
         return error_response(500, "Internal Server Error", request_id=request.request_id)
-
-
-def _fields(config: HttpConfig) -> dict[str, Any]:
-    return {name: getattr(config, name) for name in HttpConfig.__slots__}
