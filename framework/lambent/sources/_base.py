@@ -194,8 +194,7 @@ class SourceSpec(msgspec.Struct, Generic[EventT, ItemT], frozen=True, kw_only=Tr
     reserve: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(msgspec.Struct, frozen=True, kw_only=True):
     """What an ``answer`` sees: the event, its items, and each item's outcome."""
 
     #: the raw event as the function received it
