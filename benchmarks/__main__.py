@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from benchmarks import batch, iobound, routing, subprocesses
+from benchmarks import batch, iobound, routing, sqs_poll, subprocesses
 from benchmarks._logs import quiet_like_lambda
 from benchmarks._measure import Config, Row, config, progress, unavailable
 from benchmarks.report import chart, markdown, table
@@ -28,6 +28,7 @@ SCENARIOS: tuple[tuple[str, Callable[[Config], list[Row]]], ...] = (
     ("ordered", iobound.run_ordered),
     ("http", routing.run),
     ("memory", subprocesses.run_memory),
+    ("poll", sqs_poll.run),
 )
 
 

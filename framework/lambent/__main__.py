@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from lambent._cli import Parser, UsageError, leaf
 
 #: subcommands, each a module ``lambent._cli.<name>`` with ``add_parser(subparsers)``
-COMMANDS: tuple[str, ...] = ("events", "routes", "invoke", "serve", "dev", "layer")
+COMMANDS: tuple[str, ...] = ("events", "routes", "invoke", "serve", "dev", "layer", "poll")
 
 
 def _version() -> str:
