@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from benchmarks import batch, iobound, routing, sqs_poll, subprocesses
+from benchmarks import batch, iobound, routing, runtime, sqs_poll, subprocesses
 from benchmarks._logs import quiet_like_lambda
 from benchmarks._measure import Config, Row, config, progress, unavailable
 from benchmarks.report import chart, markdown, table
@@ -29,6 +29,7 @@ SCENARIOS: tuple[tuple[str, Callable[[Config], list[Row]]], ...] = (
     ("http", routing.run),
     ("memory", subprocesses.run_memory),
     ("poll", sqs_poll.run),
+    ("runtime", runtime.run),
 )
 
 

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import http.server
 import inspect
 import math
 import os
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -42,6 +40,7 @@ from lambent.sources.sns import SNSRecord
 from lambent.sources.sqs import SQSMessage
 from lambent.testing import FACTORIES, FakeContext, sample_event
 from tests import corpus
+from tests.sources._support import local_response_url
 
 
 class Unprintable(Exception):
@@ -164,26 +163,6 @@ APPS = {
 }
 
 
-class _PresignedURL(http.server.BaseHTTPRequestHandler):
-    """Stands in for CloudFormation's pre-signed URLs (no request leaves the machine)."""
-
-    def do_PUT(self) -> None:
-        self.rfile.read(int(self.headers.get("content-length") or 0))
-        self.send_response(200)
-        self.send_header("content-length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-def _presigned_url() -> str:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _PresignedURL)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}/stack/resource?X-Amz-Signature=s"
-
-
 def _seeds() -> list[Any]:
     events: list[Any] = [sample_event(kind) for kind in FACTORIES]
     for row in corpus.rows():
@@ -192,11 +171,7 @@ def _seeds() -> list[Any]:
                 events.append(row.load())
             except ValueError:
                 continue
-    url = _presigned_url()
-    for event in events:
-        if isinstance(event, dict) and "ResponseURL" in event:
-            event["ResponseURL"] = url
-    return events
+    return [local_response_url(event) for event in events]  # no PUT leaves the machine
 
 
 SEEDS = _seeds()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import msgspec
@@ -248,3 +249,17 @@ def test_odd_results_and_base_exceptions_become_handler_errors() -> None:
     with pytest.raises(HandlerError, match="raised Halt") as info:
         app.handler(cognito_event("PostConfirmation_ConfirmSignUp"), None)
     assert isinstance(info.value.__cause__, Halt)
+
+
+async def test_a_large_event_from_bytes_is_echoed_as_it_came() -> None:
+    app = App()
+
+    @app.cognito("PreSignUp")
+    def pre_signup(request: PreSignUpRequest) -> PreSignUpResponse:
+        return PreSignUpResponse(auto_confirm_user=True)
+
+    event = cognito_event("PreSignUp_SignUp", request={"userAttributes": {"bio": "x" * 40_000}})
+    raw = json.dumps(event).encode()
+    want = {**event, "response": {"autoConfirmUser": True}}
+    assert await app.dispatch_bytes(raw, FakeContext()) == want
+    assert await app.dispatch(event, FakeContext()) == want

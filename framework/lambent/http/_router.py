@@ -34,6 +34,7 @@ from lambent.http._render import RENDER_ERRORS, render_checked, render_value
 from lambent.http._request import Request, decode_http_event
 from lambent.http._response import HTTPException, Response, error_response, to_response
 from lambent.http._routing import RouteMap
+from lambent.http._streaming import Streamed, is_stream, settle
 from lambent.http._websocket import WebSocketRoutes
 
 __all__ = ["HttpConfig", "HttpRoute", "HttpRouter"]
@@ -229,11 +230,15 @@ class HttpRouter:
                 result = self._run(found, request, context, log)
                 if type(result) not in _NEVER_AWAITABLE and inspect.isawaitable(result):
                     result = await result
+                if type(result) not in _NEVER_AWAITABLE and is_stream(result):
+                    result = await settle(result)  # joined, unless the runtime streams it
             except BaseException as exc:  # KeyboardInterrupt, SystemExit, ...: a 500 too
                 if is_cancellation(exc):
                     raise
                 response = await self._on_error(request, exc, log)
             else:
+                if isinstance(result, Streamed):
+                    return result  # type: ignore[return-value]  # the runtime streams it
                 if (
                     FAST.direct_render
                     and cors is None

@@ -193,6 +193,14 @@ class SourceSpec(msgspec.Struct, Generic[EventT, ItemT], frozen=True, kw_only=Tr
     #: seconds kept after the items' deadline for ``answer`` (a network call)
     reserve: float = 0.0
 
+    def decode_bytes(self, body: bytes, *, lean: bool = False) -> Any:
+        """The event Struct (the lean one with ``lean``) straight from the invocation's
+        JSON bytes, building no dicts; raises msgspec's errors when the event does not
+        decode as a whole (the pipeline then takes the general path)."""
+        from lambent.sources._bytes import decode_struct
+
+        return decode_struct(self.lean[0] if lean and self.lean else self.event_type, body)
+
 
 class Outcome(msgspec.Struct, frozen=True, kw_only=True):
     """What an ``answer`` sees: the event, its items, and each item's outcome."""

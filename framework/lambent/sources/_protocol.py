@@ -20,6 +20,10 @@ Members, in the order the pipeline uses them:
 * rendering: ``response``, ``result``, ``batch_failure``, ``web`` (for the web router), or
   ``answer`` (the source builds the result from the outcomes), with ``reserve`` seconds;
 * ``array``: events may be a top-level JSON array of single events (AppSync batches).
+* rendering: ``response``, ``result``, ``batch_failure``, ``web`` (for the web router);
+* from bytes: ``decode_bytes`` (the event Struct straight from the invocation's JSON
+  bytes; :func:`lambent.sources._bytes.decode_general` is the general way any source
+  can delegate to).
 """
 
 from __future__ import annotations
@@ -102,3 +106,7 @@ class EventSource(Protocol):
     def array(self) -> bool: ...
     @property
     def reserve(self) -> float: ...
+
+    def decode_bytes(self, body: bytes, *, lean: bool = False) -> Any:
+        """The event Struct (lean with ``lean``) from the invocation's JSON bytes."""
+        ...
