@@ -27,10 +27,14 @@ def events_dir() -> Path:
 
 @dataclass(frozen=True)
 class Row:
+    """A corpus event: ``kind`` is its label (MANIFEST.tsv), or its new kind where
+    NEW-KINDS.tsv moves it (``manifest_kind`` keeps the MANIFEST label)."""
+
     path: str
     origin: str
     kind: str
     notes: str
+    manifest_kind: str = ""
 
     @property
     def file(self) -> Path:
@@ -57,18 +61,35 @@ def require() -> None:
     pytest.skip(reason)
 
 
+def new_kinds() -> dict[str, tuple[str, str]]:
+    """NEW-KINDS.tsv: path -> (new kind, notes) for events whose kind moved (``direct``
+    for the near-misses that stay direct)."""
+    table = events_dir() / "NEW-KINDS.tsv"
+    if not table.is_file():
+        return {}
+    moved: dict[str, tuple[str, str]] = {}
+    for line in table.read_text().splitlines()[1:]:
+        if line.strip():
+            path, kind, notes = [*line.split("\t"), "", "", ""][:3]
+            moved[path] = (kind, notes)
+    return moved
+
+
 def rows(*kinds: str) -> list[Row]:
-    """Manifest rows, all or only those of the given labelled kinds (no corpus: empty)."""
+    """Manifest rows, all or only those of the given kinds (no corpus: empty); a row's kind
+    is its NEW-KINDS.tsv kind where that table lists it."""
     if not available():
         return []
     out: list[Row] = []
+    moved = new_kinds()
     lines = (events_dir() / "MANIFEST.tsv").read_text().splitlines()
     for line in lines[1:]:
         if not line.strip():
             continue
-        path, origin, kind, notes = [*line.split("\t"), "", "", "", ""][:4]
+        path, origin, label, notes = [*line.split("\t"), "", "", "", ""][:4]
+        kind, new_notes = moved.get(path, (label, notes))
         if not kinds or kind in kinds:
-            out.append(Row(path, origin, kind, notes))
+            out.append(Row(path, origin, kind, new_notes, label))
     return out
 
 

@@ -19,6 +19,7 @@ from lambent._registry import Registry
 from lambent._routes import RouteTable
 from lambent._runtime import run_loop_free
 from lambent._web import WebRoutes
+from lambent.sources._decorators import SourceRoutes
 
 if TYPE_CHECKING:
     from lambent.idempotency import IdempotencyStore
@@ -29,7 +30,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 Lifespan = Callable[["App"], AbstractAsyncContextManager[Any]]
 
 
-class App(RecordRoutes, WebRoutes):
+class App(RecordRoutes, WebRoutes, SourceRoutes):
     """A Lambda function's routes, options and entry points.
 
     Composed of a :class:`~lambent._registry.Registry` (what the decorators add: routes,

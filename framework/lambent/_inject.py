@@ -190,11 +190,12 @@ def _is_type(ann: Any, tp: Types) -> bool:
     if typing.get_origin(ann) in (typing.Union, types.UnionType):
         members = [a for a in typing.get_args(ann) if a is not type(None)]
         return bool(members) and all(_is_type(a, tp) for a in members)
-    if not isinstance(ann, type):
+    # types only: an array source's event type is a generic alias (``list[Item]``)
+    bases = tuple(t for t in (tp if isinstance(tp, tuple) else (tp,)) if isinstance(t, type))
+    if not isinstance(ann, type) or not bases:
         return False
-    if issubclass(ann, tp):
+    if issubclass(ann, bases):
         return True
-    bases = tp if isinstance(tp, tuple) else (tp,)
     return (
         issubclass(ann, msgspec.Struct)
         and ann is not msgspec.Struct

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lambent import sources
-from lambent._deadline import budget
-from lambent._dispatch import Batch, run_batch
-from lambent._errors import LambentError
+from lambent._deadline import DeadlineExceeded, budget
+from lambent._dispatch import Batch, Status, run_batch
+from lambent._errors import LambentError, RoutingError
 from lambent._events import decode_event
 from lambent._fast import FAST
 from lambent._inject import Slot
@@ -42,6 +42,7 @@ from lambent._outcomes import (
     write_metrics,
 )
 from lambent._routing import route_batch, route_raw
+from lambent.sources._base import Outcome
 
 if TYPE_CHECKING:
     from lambent._app import App
@@ -146,7 +147,12 @@ async def handle_records(
             ev, batch = decode_event(spec, event, lean=lean)
         else:
             batch = Batch(list(spec.items(decoded)))
-        used = route_batch(app.routes, spec, event, ev, batch, context, log)
+        try:
+            used = route_batch(app.routes, spec, event, ev, batch, context, log)
+        except RoutingError:
+            if spec.answer is None:
+                raise
+            used = []  # every item failed to route: the source still answers
         strict = apply_ordering(spec, ev, batch, used) == "strict"
         ids = Ids(spec, batch)
     guarded = None
@@ -163,7 +169,7 @@ async def handle_records(
     hooks = app._registry
     if hooks.before_batch:
         await _hooks(hooks.before_batch, BatchInfo(kind, batch.items, context))
-    limit = budget(context, app.deadline_margin)
+    limit = budget(context, app.deadline_margin + spec.reserve)
     if any(Slot.ITEMS in r.plan.wants or r.options.window for r in used):
         from lambent._batch import run_whole_batches
 
@@ -187,7 +193,32 @@ async def handle_records(
         failed = [ids.record(i) for i in batch.failed()]
         info = BatchInfo(kind, batch.items, context, batch.summary(), failed, batch.duration)
         await _hooks(hooks.after_batch, info)
+    if spec.answer is not None:
+        result = spec.answer(_outcome(event, ev, batch, context))
+        return await result if inspect.isawaitable(result) else result
     return render(spec, event, ev, batch, ids)
+
+
+def _outcome(event: Any, ev: Any, batch: Batch, context: Any) -> Outcome:
+    """The outcomes of a batch, as a source's ``answer`` sees them."""
+    errors: list[BaseException | None] = []
+    for i, status in enumerate(batch.status):
+        if status in (Status.SUCCEEDED, Status.DROPPED):
+            errors.append(None)
+        else:
+            errors.append(
+                batch.errors.get(i) or DeadlineExceeded("not started before the deadline")
+            )
+    runners = batch.runners
+    return Outcome(
+        event=event,
+        decoded=ev,
+        items=batch.items,
+        results=[batch.results.get(i) for i in range(len(batch))],
+        errors=errors,
+        filters=[dict(r.route.filters) if r is not None and r.route else {} for r in runners],
+        context=context,
+    )
 
 
 #: events up to this size are decoded into Python values once for detection (cheaper
@@ -201,8 +232,13 @@ class NotJSON(ValueError):
 
 def _from_bytes(app: App, spec: EventSource) -> bool:
     """Whether events of ``spec`` may skip the dicts: record sources whose response and
-    routing read only the decoded Structs (no source unwrapped from their records)."""
-    return spec.response in ("batch", "all", "single") and not app.routes.unwrappers
+    routing read only the decoded Structs (no source unwrapped from their records; no
+    ``answer``, which sees the event as it came)."""
+    return (
+        spec.response in ("batch", "all", "single")
+        and spec.answer is None
+        and not app.routes.unwrappers
+    )
 
 
 async def handle_bytes(app: App, body: bytes, context: Any) -> Any:

@@ -8,6 +8,9 @@ earlier modules never reach it.
 
 from __future__ import annotations
 
+import functools
+import http.server
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,6 +43,11 @@ KIND_MODULE = {
     "schedule": "schedule",
     "eventbridge": "eventbridge",
     "s3-eventbridge": "eventbridge",
+    "cognito": "cognito",
+    "appsync": "appsync",
+    "cloudformation": "cloudformation",
+    "s3-batch": "s3_batch",
+    "bedrock-agent": "bedrock_agent",
 }
 
 
@@ -90,3 +98,33 @@ def run_logged(app: Any, event: Any) -> tuple[Any, dict[str, dict[str, Any]], di
     failed = {e["record_id"]: e for e in logs if e["event"] == "record failed"}
     summary = next((e for e in logs if e["event"] == "batch processed"), {})
     return out, failed, summary
+
+
+class _PresignedURL(http.server.BaseHTTPRequestHandler):
+    """Stands in for CloudFormation's pre-signed response URLs: takes every PUT."""
+
+    def do_PUT(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.send_response(200)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@functools.cache
+def presigned_url() -> str:
+    """A URL on 127.0.0.1 that answers PUTs (one server per test process), so that no
+    custom resource response leaves the machine."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _PresignedURL)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/stack/resource?X-Amz-Signature=s"
+
+
+def local_response_url(event: Any) -> Any:
+    """``event`` with a CloudFormation ``ResponseURL`` pointed at :func:`presigned_url`."""
+    if isinstance(event, dict) and "ResponseURL" in event:
+        return {**event, "ResponseURL": presigned_url()}
+    return event

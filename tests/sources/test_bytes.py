@@ -23,6 +23,7 @@ from lambent.sources import detect, spec_for
 from lambent.sources._bytes import decode_general, probe
 from lambent.testing import FakeContext, sqs_event
 from tests import corpus
+from tests.sources import _support
 
 ROWS = corpus.params()
 
@@ -92,13 +93,16 @@ async def _both(app: App, raw: bytes) -> tuple[Any, Any]:
 
 @pytest.mark.parametrize("row", ROWS)
 async def test_an_app_answers_bytes_as_it_answers_the_event(row: corpus.Row | None) -> None:
-    corpus.load(row)
+    event = corpus.load(row)
     assert row is not None
+    raw = row.raw()
+    if isinstance(event, dict) and "ResponseURL" in event:  # no PUT leaves the machine
+        raw = json.dumps(_support.local_response_url(event)).encode()
     for app in _apps():
-        fast, general = await _both(app, row.raw())
+        fast, general = await _both(app, raw)
         assert fast == general
         with general_path():
-            off_fast, off_general = await _both(app, row.raw())
+            off_fast, off_general = await _both(app, raw)
         assert off_fast == off_general == general
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from lambent import App, ConfigurationError, RoutingError, sources
 from lambent.sources import SourceSpec
+from lambent.sources._base import Outcome
 from lambent.sources._match import Filter, glob, shown
 from lambent.testing import FakeContext, eventbridge_event, http_request
 from tests import corpus
@@ -130,6 +131,8 @@ def test_routes_for_an_unknown_kind_are_refused() -> None:
 
 def _uncached(event: Any) -> str:
     for spec in sources.specs():
+        if spec.array:
+            continue
         if (spec.requires is None or spec.requires in event) and spec.detect(event):
             return spec.kind
     return "direct"
@@ -164,3 +167,63 @@ def test_each_registry_entry_names_what_its_module_declares() -> None:
         "function-url",
         "alb",
     }
+
+
+def _tally(outcome: Outcome) -> list[Any]:
+    """An ``answer``: each item's result, or its error's type name, in order."""
+    return [
+        type(err).__name__ if err is not None else result
+        for result, err in zip(outcome.results, outcome.errors, strict=True)
+    ]
+
+
+TALLY: SourceSpec[list[Signup], Signup] = SourceSpec(
+    kind="signup-tally",
+    detect=_detect,
+    event_type=list[Signup],
+    item_type=Signup,
+    items=lambda event: event,
+    raw_items=None,
+    item_id=lambda item: item.id,
+    route_key=_key,
+    payload=lambda item: item.detail,
+    payload_format="python",
+    route_filter=_filter,
+    answer=_tally,
+    array=True,
+)
+
+
+@pytest.fixture
+def tally() -> Iterator[SourceSpec[list[Signup], Signup]]:
+    sources.register(TALLY)
+    try:
+        yield TALLY
+    finally:
+        sources.unregister(TALLY)
+
+
+def test_an_array_source_claims_top_level_arrays_only(tally: Any) -> None:
+    assert sources.detect([_event(), _event()]) == "signup-tally"
+    assert sources.detect(_event()) == "eventbridge"  # a single event is not its
+    assert sources.detect([{"source": "other"}]) == "direct"
+    assert sources.detect([]) == "direct"
+
+
+def test_an_answer_sees_every_outcome_in_order_even_unrouted_ones(tally: Any) -> None:
+    app = App()
+
+    @app.on("signup-tally", filters={"flow": "Signed*"})
+    def count(person: Person) -> str:
+        if person.name == "Bob":
+            raise ValueError("no Bob")
+        return person.name
+
+    bob = _event()
+    bob["detail"] = {"name": "Bob"}
+    assert app.handler([_event(), bob, _event("Deleted")], FakeContext()) == [
+        "Ada",
+        "ValueError",
+        "RoutingError",
+    ]
+    assert app.handler([_event("Deleted")], FakeContext()) == ["RoutingError"]

@@ -45,11 +45,20 @@ VARIANTS: dict[str, Callable[[Any], str]] = {
         "token" if e["type"] == "TOKEN" else "http" if e.get("version") == "2.0" else "request"
     ),
     "cloudfront": lambda e: "response" if "response" in _first(e)["cf"] else "request",
+    "cognito": lambda e: e["triggerSource"].partition("_")[0],
+    "appsync": lambda e: (
+        "batch" if isinstance(e, list) else "amplify" if "typeName" in e else "resolver"
+    ),
+    "cloudformation": lambda e: e["RequestType"],
+    "s3-batch": lambda e: e["invocationSchemaVersion"],
+    "bedrock-agent": lambda e: "function" if "function" in e else "openapi",
 }
 
 #: kinds whose variants are mutually exclusive: a factory event may only use keys of
 #: its own variant (elsewhere the union over the whole kind is allowed)
-EXCLUSIVE = frozenset({"alb", "kafka", "mq", "firehose", "apigw-authorizer", "cloudfront"})
+EXCLUSIVE = frozenset(
+    {"alb", "kafka", "mq", "firehose", "apigw-authorizer", "cloudfront", "cloudformation"}
+)
 
 #: hand-trimmed or hybrid corpus fixtures: allowed keys count, required keys do not
 FRAGMENTS = {
@@ -171,4 +180,28 @@ CASES: list[Case] = [
     Case("schedule", "schedule", "schedule", lambda: t.schedule_event("nightly")),
     Case("cloudwatch-logs", "cloudwatch-logs", "cloudwatch-logs",
          lambda: t.cloudwatch_logs_event("one", "two")),
+    Case("cognito-presignup", "cognito", "PreSignUp", lambda: t.cognito_event(
+        request={"userAttributes": {"email": "a@example.com", "phone_number": "+1"},
+                 "validationData": {"k1": "v1", "k2": "v2"},
+                 "clientMetadata": {"exampleMetadataKey": "v"}})),
+    Case("cognito-sender", "cognito", "CustomEmailSender", lambda: t.cognito_event(
+        "CustomEmailSender_SignUp",
+        request={"userAttributes": {"email_verified": True, "phone_number_verified": False},
+                 "type": "customEmailSenderRequestV1", "code": "x"}),
+         # the one corpus sample names it "awsSdk"; the docs' events say "awsSdkVersion"
+         optional=frozenset({"$.callerContext.awsSdk"})),
+    Case("appsync", "appsync", "resolver",
+         lambda: t.appsync_event("Query", "getPost", {"id": "1"}, identity={"sub": "s"})),
+    Case("cloudformation-create", "cloudformation", "Create",
+         lambda: t.cloudformation_event("Create", "Custom::A", {"MyProps": "1"})),
+    Case("cloudformation-update", "cloudformation", "Update",
+         lambda: t.cloudformation_event(
+             "Update", "Custom::A", {"MyProps": "2"}, old_properties={"MyProps": "1"})),
+    Case("cloudformation-delete", "cloudformation", "Delete",
+         lambda: t.cloudformation_event("Delete", "Custom::A", {"MyProps": "1"})),
+    Case("s3-batch-1.0", "s3-batch", "1.0", lambda: t.s3_batch_event("a b.txt", version_id="1")),
+    Case("s3-batch-2.0", "s3-batch", "2.0", lambda: t.s3_batch_event(
+        "k", schema="2.0", user_arguments={"k1": "v1", "k2": "v2"}, version_id="1")),
+    Case("bedrock-agent", "bedrock-agent", "openapi", lambda: t.bedrock_agent_event(
+        "/send-reminders", "POST", parameters={"id": "1"}, body={"claimId": "20"})),
 ]  # fmt: skip

@@ -55,6 +55,19 @@ def test_generate_every_kind(kind: str, capsys: pytest.CaptureFixture[str]) -> N
          lambda e: e["requestContext"]["eventType"] == "CONNECT"),
         (["eventbridge", "--source", "s", "--detail-type", "d", "--body", '{"x": 1}'],
          lambda e: (e["source"], e["detail-type"], e["detail"]) == ("s", "d", {"x": 1})),
+        (["cognito", "--event-name", "UserMigration_Authentication", "--body", '{"password": "p"}'],
+         lambda e: (e["triggerSource"], e["request"]) == (
+             "UserMigration_Authentication", {"password": "p"})),
+        (["appsync", "--field", "Post.author", "--body", '{"id": 1}', "--body", '{"id": 2}'],
+         lambda e: [x["arguments"]["id"] for x in e] == [1, 2]
+         and e[0]["info"]["parentTypeName"] == "Post"),
+        (["cloudformation", "--event-name", "Delete", "--resource-type", "Custom::X"],
+         lambda e: (e["RequestType"], e["ResourceType"]) == ("Delete", "Custom::X")
+         and "PhysicalResourceId" in e),
+        (["s3-batch", "--variant", "2.0", "--key", "a b", "--bucket", "bk"],
+         lambda e: e["tasks"][0]["s3Bucket"] == "bk" and e["tasks"][0]["s3Key"] == "a+b"),
+        (["bedrock-agent", "--function", "f", "--body", '{"city": "Oslo"}'],
+         lambda e: e["function"] == "f" and e["parameters"][0]["value"] == "Oslo"),
         (["kinesis-stream", "--stream", "st", "--count", "2"],
          lambda e: len(e["Records"]) == 2 and e["Records"][0]["eventSourceARN"].endswith("/st")),
     ],
@@ -65,6 +78,13 @@ def test_generate_options(
     assert main(["events", "generate", *argv]) == 0
     assert callable(check)
     assert check(json.loads(capsys.readouterr().out))
+
+
+def test_generate_offers_every_kind_of_the_registry() -> None:
+    from lambent import sources
+    from lambent._cli.events import generated_kinds
+
+    assert generated_kinds() == list(sources.KINDS)
 
 
 def test_generate_reports_bad_options(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,6 +8,9 @@ from typing import Any, assert_type
 import msgspec
 
 from lambent import App, Dropped, DroppedType, LambdaContext, Logger, Response, Transformed
+from lambent.sources.cloudformation import CustomResourceRequest, CustomResourceResponse
+from lambent.sources.cognito import PreSignUpRequest, PreSignUpResponse
+from lambent.sources.s3_batch import S3BatchTask
 from lambent.sources.sqs import SQSMessage
 from lambent.testing import FakeContext, TestClient, sqs_event
 
@@ -45,6 +48,40 @@ def audit(order: Order) -> None: ...
 
 app.configure_http(max_body_size=1024)
 app.get("/x", threded=True)  # type: ignore[call-arg]  # options are typed keywords
+
+
+@app.cognito("PreSignUp")
+def pre_signup(request: PreSignUpRequest) -> PreSignUpResponse:
+    return PreSignUpResponse(auto_confirm_user=True)
+
+
+@app.appsync("Query", "getOrder", concurrency=4)
+async def get_order_field(args: Order) -> dict[str, int]:
+    return {"id": args.id}
+
+
+@app.custom_resource("Custom::Order")
+def order_resource(props: Order, request: CustomResourceRequest) -> CustomResourceResponse:
+    return CustomResourceResponse(physical_resource_id=str(props.id))
+
+
+@app.s3_batch(treat_missing_keys_as="Succeeded")
+def s3_task(task: S3BatchTask) -> str:
+    return task.key
+
+
+@app.bedrock_agent(api_path="/orders/{id}", http_method="GET")
+def agent_action(args: Order) -> dict[str, int]:
+    return {"id": args.id}
+
+
+keeps_cognito: Callable[[PreSignUpRequest], PreSignUpResponse] = pre_signup
+keeps_appsync: Callable[[Order], Coroutine[Any, Any, dict[str, int]]] = get_order_field
+keeps_resource: Callable[[Order, CustomResourceRequest], CustomResourceResponse] = order_resource
+keeps_s3_batch: Callable[[S3BatchTask], str] = s3_task
+keeps_agent: Callable[[Order], dict[str, int]] = agent_action
+app.s3_batch(treat_missing_keys_as="Sometimes")  # type: ignore[arg-type]
+
 
 # decorators return the function unchanged, so its type survives ...
 keeps_async: Callable[[Order, SQSMessage, LambdaContext, Logger], Coroutine[Any, Any, None]] = (

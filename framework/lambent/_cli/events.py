@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from itertools import cycle, islice
-from typing import Any, TypeVar, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 import msgspec
 
@@ -30,6 +30,8 @@ _WEBSOCKET: tuple[WebSocketEvent, ...] = ("message", "connect", "disconnect")
 _AUTHORIZER: tuple[AuthorizerKind, ...] = get_args(AuthorizerKind)
 _EDGE: tuple[EdgeEventType, ...] = get_args(EdgeEventType)
 _HTTP: tuple[HttpSource, ...] = ("apigw-rest", "apigw-http", "function-url")
+_CFN: tuple[Literal["Create", "Update", "Delete"], ...] = ("Create", "Update", "Delete")
+_S3_BATCH: tuple[Literal["1.0", "2.0"], ...] = ("1.0", "2.0")
 
 
 def add_parser(subparsers: Any) -> None:
@@ -46,7 +48,8 @@ def add_parser(subparsers: Any) -> None:
     detect.set_defaults(func=run_detect)
 
     gen = sub.add_parser("generate", help="print a sample event of a source kind as JSON")
-    gen.add_argument("kind", choices=list(_BUILDERS), metavar="KIND", help=", ".join(_BUILDERS))
+    kinds = generated_kinds()
+    gen.add_argument("kind", choices=kinds, metavar="KIND", help=", ".join(kinds))
     gen.add_argument(
         "--body",
         action="append",
@@ -74,12 +77,20 @@ def add_parser(subparsers: Any) -> None:
         "--event-name",
         help="S3 event name (ObjectCreated:Put), DynamoDB INSERT|MODIFY|REMOVE, "
         "CloudFront event type, WebSocket connect|message|disconnect, "
-        "authorizer token|request|http (default: the first)",
+        "authorizer token|request|http, Cognito triggerSource (PreSignUp_SignUp), "
+        "CloudFormation Create|Update|Delete (default: the first)",
     )
     gen.add_argument(
         "--variant",
         help="alb: single|multi; kafka: msk|self-managed; mq: activemq|rabbitmq; "
-        "firehose: put|<kinesis stream name> (default: the first)",
+        "firehose: put|<kinesis stream name>; s3-batch: 1.0|2.0 (default: the first)",
+    )
+    gen.add_argument("--field", help="AppSync Type.field (default: Query.getPost)")
+    gen.add_argument(
+        "--resource-type", help="CloudFormation resource type (default: Custom::Resource)"
+    )
+    gen.add_argument(
+        "--function", help="Bedrock agent function (default: the OpenAPI form, --path)"
     )
     gen.add_argument("--source", help="EventBridge source (default: com.example.orders)")
     gen.add_argument("--detail-type", help="EventBridge detail-type (default: Order Placed)")
@@ -142,6 +153,11 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "eventbridge": ("body", "source", "detail_type"),
     "schedule": ("rule",),
     "cloudwatch-logs": (*_RECORDS, "group"),
+    "cognito": ("body", "event_name"),
+    "appsync": (*_RECORDS, "field"),
+    "cloudformation": ("body", "event_name", "resource_type"),
+    "s3-batch": ("count", "key", "bucket", "variant"),
+    "bedrock-agent": (*_HTTP_OPTIONS, "function"),
     "direct": ("body",),
 }
 _DEFAULTS: dict[str, Any] = {"body": [], "key": [], "method": "GET", "path": "/", "fifo": False}
@@ -181,7 +197,14 @@ def _one(values: list[str]) -> str | None:
     return values[0] if values else None
 
 
-def generate(args: argparse.Namespace) -> dict[str, Any]:
+def generated_kinds() -> list[str]:
+    """The kinds ``generate`` offers: every kind of the source registry, in its order."""
+    from lambent.sources import KINDS
+
+    return [kind for kind in KINDS if kind in _BUILDERS]
+
+
+def generate(args: argparse.Namespace) -> Any:
     """The event ``lambent events generate`` prints for ``args``."""
     return _BUILDERS[args.kind](args)
 
@@ -309,6 +332,62 @@ def _logs(a: argparse.Namespace) -> dict[str, Any]:
     )
 
 
+def _json_bodies(a: argparse.Namespace) -> list[Any]:
+    return [msgspec.json.decode(b) for b in a.body]
+
+
+def _cognito(a: argparse.Namespace) -> dict[str, Any]:
+    request = _json_bodies(a)
+    return t.cognito_event(
+        a.event_name or "PreSignUp_SignUp",
+        request=request[0] if request else None,
+        region=a.region,
+        seed=a.seed,
+    )
+
+
+def _appsync(a: argparse.Namespace) -> dict[str, Any] | list[dict[str, Any]]:
+    type_name, _, field_name = (a.field or "Query.getPost").partition(".")
+    if not field_name:
+        raise ValueError(f"--field must be Type.field, not {a.field!r}")
+    arguments = _json_bodies(a) or [{}]
+    if a.count is None and len(arguments) == 1:
+        return t.appsync_event(type_name, field_name, arguments[0])
+    batch = [msgspec.json.decode(b) for b in _bodies(a, ["{}"])]
+    return t.appsync_batch_event(*batch, type_name=type_name, field_name=field_name)
+
+
+def _cloudformation(a: argparse.Namespace) -> dict[str, Any]:
+    request_type = _pick(a.event_name, _CFN, "--event-name")
+    properties = _json_bodies(a)
+    return t.cloudformation_event(
+        request_type,
+        a.resource_type or "Custom::Resource",
+        properties[0] if properties else None,
+        **_aws(a),
+    )
+
+
+def _s3_batch(a: argparse.Namespace) -> dict[str, Any]:
+    schema = _pick(a.variant, _S3_BATCH, "--variant")
+    keys = _bodies(a, ["example.txt"], given=a.key)
+    return t.s3_batch_event(*keys, bucket=a.bucket or "uploads", schema=schema, seed=a.seed)
+
+
+def _bedrock_agent(a: argparse.Namespace) -> dict[str, Any]:
+    parameters = _json_bodies(a)
+    if a.function:
+        return t.bedrock_agent_event(
+            function=a.function, parameters=parameters[0] if parameters else None, seed=a.seed
+        )
+    return t.bedrock_agent_event(
+        a.path if a.path != "/" else "/items/{id}",
+        a.method,
+        body=parameters[0] if parameters else None,
+        seed=a.seed,
+    )
+
+
 def _direct(a: argparse.Namespace) -> dict[str, Any]:
     if len(a.body) > 1:
         raise ValueError("a direct invocation has one payload: give --body once")
@@ -320,11 +399,13 @@ def _direct(a: argparse.Namespace) -> dict[str, Any]:
 
 _HELLO = '{"message": "hello"}'
 
-_BUILDERS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
+_BUILDERS: dict[str, Callable[[argparse.Namespace], Any]] = {
     "sqs": _sqs, "sns": _sns, "s3": _s3, "dynamodb-stream": _dynamodb,
     "kinesis-stream": _kinesis, "kafka": _kafka, "mq": _mq, "firehose": _firehose,
     "apigw-rest": _http, "apigw-http": _http, "function-url": _http, "alb": _http,
     "apigw-websocket": _websocket, "apigw-authorizer": _authorizer, "ses": _ses,
     "cloudfront": _cloudfront, "eventbridge": _eventbridge, "schedule": _schedule,
-    "cloudwatch-logs": _logs, "direct": _direct,
+    "cloudwatch-logs": _logs, "cognito": _cognito, "appsync": _appsync,
+    "cloudformation": _cloudformation, "s3-batch": _s3_batch, "bedrock-agent": _bedrock_agent,
+    "direct": _direct,
 }  # fmt: skip

@@ -53,6 +53,11 @@ SOURCES: tuple[Source, ...] = (
     Source("apigw_rest", ("apigw-rest",), "request"),
     Source("schedule", ("schedule",)),
     Source("eventbridge", ("eventbridge",)),
+    Source("cognito", ("cognito",)),
+    Source("appsync", ("appsync",)),
+    Source("cloudformation", ("cloudformation",)),
+    Source("s3_batch", ("s3-batch",)),
+    Source("bedrock_agent", ("bedrock-agent",)),
 )
 
 #: every kind lambent names: the built-in sources' kinds, then ``"direct"`` (an event no
@@ -147,7 +152,7 @@ def specs() -> tuple[EventSource, ...]:
 def _scan(candidates: tuple[EventSource, ...], event: dict[str, Any]) -> EventSource | None:
     for spec in candidates:
         required = spec.requires
-        if required is not None and required not in event:
+        if spec.array or (required is not None and required not in event):
             continue
         if spec.detect(event):
             return spec
@@ -161,12 +166,14 @@ def spec_for(event: Any) -> EventSource | None:
     sources in the order (SQS first) imports only what it needs.
     """
     if not isinstance(event, dict):
-        return None
+        return _array_source(event) if type(event) is list else None
     shape = tuple(event)
     candidates = _candidates.get(shape)
     if candidates is None:
         candidates = tuple(
-            s for s in (*_user, *_loaded) if s.requires is None or s.requires in event
+            s
+            for s in (*_user, *_loaded)
+            if not s.array and (s.requires is None or s.requires in event)
         )
         if len(_candidates) < _MAX_SHAPES:
             _candidates[shape] = candidates
@@ -178,6 +185,18 @@ def spec_for(event: Any) -> EventSource | None:
     while found is None and _modules_loaded < len(SOURCES):
         found = _scan(_load_next(), event)
     return found
+
+
+def _array_source(event: list[Any]) -> EventSource | None:
+    """The source of a top-level JSON array (``array`` sources; judged by its first
+    element), or None."""
+    first = event[0] if event else None
+    if not isinstance(first, dict):
+        return None
+    for spec in specs():
+        if spec.array and (spec.requires is None or spec.requires in first) and spec.detect(first):
+            return spec
+    return None
 
 
 def detect(event: Any) -> str:

@@ -186,6 +186,15 @@ class SourceSpec(msgspec.Struct, Generic[EventT, ItemT], frozen=True, kw_only=Tr
     #: not say which it is (S3: ``s3://bucket/key``, where the id is a request id and
     #: sequencer)
     item_label: Callable[[ItemT], str] | None = None
+    #: the function's result built by the source from every item's outcome, instead of
+    #: ``response``'s rendering (Cognito's echo, AppSync's list, a CloudFormation PUT);
+    #: may return an awaitable. Also called when no route took the items.
+    answer: Callable[[Outcome], Any] | None = None
+    #: events of this source can be a top-level JSON array of single events (AppSync
+    #: ``BatchInvoke``): ``detect`` is then given the array's first element
+    array: bool = False
+    #: seconds kept after the items' deadline for ``answer`` (a network call)
+    reserve: float = 0.0
 
     #: when the oldest of a batch's items entered its source (epoch milliseconds;
     #: metrics' ``RecordAge``), ``None`` when unknown
@@ -203,6 +212,25 @@ class SourceSpec(msgspec.Struct, Generic[EventT, ItemT], frozen=True, kw_only=Tr
         from lambent.sources._bytes import decode_struct
 
         return decode_struct(self.lean[0] if lean and self.lean else self.event_type, body)
+
+
+class Outcome(msgspec.Struct, frozen=True, kw_only=True):
+    """What an ``answer`` sees: the event, its items, and each item's outcome."""
+
+    #: the raw event as the function received it
+    event: Any
+    #: the decoded event Struct
+    decoded: Any
+    items: Sequence[Any]
+    #: each item's handler result (``None`` for failed items)
+    results: Sequence[Any]
+    #: each item's error (``None`` for items that succeeded): the handler's exception, a
+    #: decode or routing error, or a ``DeadlineExceeded``
+    errors: Sequence[BaseException | None]
+    #: each item's route filters, as its decorator gave them (empty when unrouted)
+    filters: Sequence[Mapping[str, Any]]
+    #: the Lambda context (``None`` in tests calling the handler directly)
+    context: Any
 
 
 class FieldError(ValueError):

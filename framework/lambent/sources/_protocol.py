@@ -17,7 +17,9 @@ Members, in the order the pipeline uses them:
   ``unwrap`` (this source's items inside another's records), ``fallback``;
 * running: ``payload``/``payload_format``, ``named`` injections, ``order_key``/``ordered``,
   ``windowed``;
-* rendering: ``response``, ``result``, ``batch_failure``, ``web`` (for the web router);
+* rendering: ``response``, ``result``, ``batch_failure``, ``web`` (for the web router), or
+  ``answer`` (the source builds the result from the outcomes), with ``reserve`` seconds;
+* ``array``: events may be a top-level JSON array of single events (AppSync batches).
 * observing: ``oldest`` (metrics' record age), ``trace_header`` (tracing links),
   ``redelivery`` (what Lambda delivers again: ``lambent.testing.redeliver``);
 * from bytes: ``decode_bytes`` (the event Struct straight from the invocation's JSON
@@ -30,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, Literal, Protocol
 
-from lambent.sources._base import PayloadFormat, RawView, ResponseMode, WebSpec
+from lambent.sources._base import Outcome, PayloadFormat, RawView, ResponseMode, WebSpec
 from lambent.sources._match import Filter, Overlap
 
 __all__ = ["EventSource"]
@@ -105,6 +107,12 @@ class EventSource(Protocol):
     def redelivery(self) -> Literal["reported", "from_lowest"] | None: ...
     @property
     def trace_header(self) -> Callable[[Any], str | None] | None: ...
+    @property
+    def answer(self) -> Callable[[Outcome], Any] | None: ...
+    @property
+    def array(self) -> bool: ...
+    @property
+    def reserve(self) -> float: ...
 
     def decode_bytes(self, body: bytes, *, lean: bool = False) -> Any:
         """The event Struct (lean with ``lean``) from the invocation's JSON bytes."""

@@ -19,10 +19,15 @@ from lambent.testing._redeliver import deliver as deliver
 from lambent.testing._redeliver import redeliver as redeliver
 from lambent.testing.events import FACTORIES as FACTORIES
 from lambent.testing.events import Change as Change
+from lambent.testing.events import appsync_batch_event as appsync_batch_event
+from lambent.testing.events import appsync_event as appsync_event
 from lambent.testing.events import attribute_value as attribute_value
 from lambent.testing.events import authorizer_event as authorizer_event
+from lambent.testing.events import bedrock_agent_event as bedrock_agent_event
+from lambent.testing.events import cloudformation_event as cloudformation_event
 from lambent.testing.events import cloudfront_event as cloudfront_event
 from lambent.testing.events import cloudwatch_logs_event as cloudwatch_logs_event
+from lambent.testing.events import cognito_event as cognito_event
 from lambent.testing.events import decode_logs as decode_logs
 from lambent.testing.events import direct_event as direct_event
 from lambent.testing.events import dynamodb_event as dynamodb_event
@@ -32,6 +37,7 @@ from lambent.testing.events import http_request as http_request
 from lambent.testing.events import kafka_event as kafka_event
 from lambent.testing.events import kinesis_event as kinesis_event
 from lambent.testing.events import mq_event as mq_event
+from lambent.testing.events import s3_batch_event as s3_batch_event
 from lambent.testing.events import s3_event as s3_event
 from lambent.testing.events import sample_event as sample_event
 from lambent.testing.events import schedule_event as schedule_event
@@ -48,10 +54,15 @@ __all__ = [
     "ClientContext",
     "CognitoIdentity",
     "FakeContext",
+    "appsync_batch_event",
+    "appsync_event",
     "attribute_value",
     "authorizer_event",
+    "bedrock_agent_event",
+    "cloudformation_event",
     "cloudfront_event",
     "cloudwatch_logs_event",
+    "cognito_event",
     "decode_logs",
     "deliver",
     "direct_event",
@@ -63,6 +74,7 @@ __all__ = [
     "kinesis_event",
     "mq_event",
     "redeliver",
+    "s3_batch_event",
     "s3_event",
     "sample_event",
     "schedule_event",

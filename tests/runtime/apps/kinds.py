@@ -10,6 +10,7 @@ from lambent.sources.cloudwatch_logs import LogEvent
 from lambent.sources.dynamodb import DynamoDBRecord
 from lambent.sources.eventbridge import EventBridgeEvent
 from lambent.sources.s3 import S3Record
+from lambent.sources.s3_batch import S3BatchTask
 from lambent.sources.schedule import ScheduledEvent
 from lambent.sources.ses import SESRecord
 
@@ -95,6 +96,26 @@ def build(*, with_s3: bool = True) -> App:
     @app.edge("origin-response")
     def on_response(response: Any) -> Any:
         return response
+
+    @app.cognito()
+    def on_cognito(request: dict[str, Any]) -> dict[str, Any]:
+        return {"seen": sorted(request)}
+
+    @app.appsync()
+    def resolve(arguments: dict[str, Any]) -> dict[str, Any]:
+        return {"arguments": arguments}
+
+    @app.custom_resource()
+    def on_resource(properties: dict[str, Any]) -> dict[str, int]:
+        return {"Properties": len(properties)}
+
+    @app.s3_batch()
+    def on_task(task: S3BatchTask) -> str:
+        return task.key
+
+    @app.bedrock_agent()
+    def on_action(parameters: dict[str, Any]) -> dict[str, Any]:
+        return {"parameters": parameters}
 
     return app
 

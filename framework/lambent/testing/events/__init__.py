@@ -28,6 +28,12 @@ from lambent.testing.events.notifications import eventbridge_event as eventbridg
 from lambent.testing.events.notifications import s3_event as s3_event
 from lambent.testing.events.notifications import schedule_event as schedule_event
 from lambent.testing.events.notifications import ses_event as ses_event
+from lambent.testing.events.services import appsync_batch_event as appsync_batch_event
+from lambent.testing.events.services import appsync_event as appsync_event
+from lambent.testing.events.services import bedrock_agent_event as bedrock_agent_event
+from lambent.testing.events.services import cloudformation_event as cloudformation_event
+from lambent.testing.events.services import cognito_event as cognito_event
+from lambent.testing.events.services import s3_batch_event as s3_batch_event
 from lambent.testing.events.streams import firehose_event as firehose_event
 from lambent.testing.events.streams import kafka_event as kafka_event
 from lambent.testing.events.streams import kinesis_event as kinesis_event
@@ -53,6 +59,11 @@ _FACTORY_OF: dict[str, Callable[..., dict[str, Any]]] = {
     "eventbridge": eventbridge_event,
     "schedule": schedule_event,
     "cloudwatch-logs": cloudwatch_logs_event,
+    "cognito": cognito_event,
+    "appsync": appsync_event,
+    "cloudformation": cloudformation_event,
+    "s3-batch": s3_batch_event,
+    "bedrock-agent": bedrock_agent_event,
     "direct": direct_event,
 }
 
@@ -74,10 +85,15 @@ def sample_event(kind: str, **options: Any) -> dict[str, Any]:
 __all__ = [
     "FACTORIES",
     "Change",
+    "appsync_batch_event",
+    "appsync_event",
     "attribute_value",
     "authorizer_event",
+    "bedrock_agent_event",
+    "cloudformation_event",
     "cloudfront_event",
     "cloudwatch_logs_event",
+    "cognito_event",
     "decode_logs",
     "direct_event",
     "dynamodb_event",
@@ -87,6 +103,7 @@ __all__ = [
     "kafka_event",
     "kinesis_event",
     "mq_event",
+    "s3_batch_event",
     "s3_event",
     "sample_event",
     "schedule_event",

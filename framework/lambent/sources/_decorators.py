@@ -1,0 +1,112 @@
+"""App decorators that sources contribute (``app.cognito``, ``app.appsync``, ...).
+
+:class:`lambent.App` inherits :class:`SourceRoutes`. Each method is a typed front for
+``app.on(kind, filters=...)``: the filters go to the source module's ``route_filter``,
+which owns their meaning, so a new source adds its decorator here without touching the
+core. This module imports no source module (``import lambent`` stays cheap).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, Protocol, TypeVar
+
+ResultCode = Literal["Succeeded", "TemporaryFailure", "PermanentFailure"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+OnDecodeError = Literal["fail", "drop"]
+#: an idempotency key from the decoded payload (``app.on``'s ``idempotency_key``)
+KeyFunction = Callable[[Any], str]
+
+
+class _On(Protocol):
+    def __call__(
+        self,
+        kind: str,
+        *,
+        filters: Mapping[str, Any] | None = None,
+        concurrency: int | None = None,
+        on_decode_error: OnDecodeError = "fail",
+        threaded: bool = False,
+        idempotent: bool = False,
+        idempotency_key: KeyFunction | None = None,
+    ) -> Callable[[F], F]: ...
+
+
+class SourceRoutes:
+    """The decorators of sources that bring their own (each forwards to ``app.on``)."""
+
+    on: _On
+
+    def cognito(self, trigger: str | None = None, *, threaded: bool = False) -> Callable[[F], F]:
+        """Handle a Cognito user-pool trigger: a trigger name (``"PreSignUp"``, every
+        ``PreSignUp_*`` source; ``"PreTokenGeneration"``), one ``triggerSource``
+        (``"PreSignUp_SignUp"``) or a glob; ``None``: any. The handler's payload is the
+        event's ``request``; what it returns fills ``response`` in the echoed event."""
+        return self.on("cognito", filters={"trigger": trigger}, threaded=threaded)
+
+    def appsync(
+        self,
+        type_name: str | None = None,
+        field_name: str | None = None,
+        *,
+        concurrency: int | None = None,
+        threaded: bool = False,
+    ) -> Callable[[F], F]:
+        """Resolve the GraphQL field ``type_name.field_name`` (globs allowed; ``None``: any)
+        as an AppSync direct Lambda resolver, single or ``BatchInvoke``. The handler's
+        payload is ``arguments``; its return value is the field's value."""
+        return self.on(
+            "appsync",
+            filters={"type_name": type_name, "field_name": field_name},
+            concurrency=concurrency,
+            threaded=threaded,
+        )
+
+    def custom_resource(
+        self, resource_type: str | None = None, *, threaded: bool = True
+    ) -> Callable[[F], F]:
+        """Handle CloudFormation custom resources of ``resource_type`` (``"Custom::Bucket"``,
+        globs allowed; ``None``: any), for every request type. The handler's payload is
+        ``ResourceProperties``; the response is PUT to the pre-signed URL, ``FAILED`` on an
+        error or at the deadline. Plain ``def`` handlers run in a worker thread
+        (``threaded=True``) so that the deadline can still answer while they run."""
+        return self.on(
+            "cloudformation", filters={"resource_type": resource_type}, threaded=threaded
+        )
+
+    def s3_batch(
+        self,
+        *,
+        treat_missing_keys_as: ResultCode = "PermanentFailure",
+        concurrency: int | None = None,
+        threaded: bool = False,
+    ) -> Callable[[F], F]:
+        """Handle S3 Batch Operations tasks (schema 1.0 and 2.0): return to succeed (the
+        value is the result string), raise ``TemporaryFailure`` to have S3 retry the task,
+        anything else fails it permanently."""
+        return self.on(
+            "s3-batch",
+            filters={"treat_missing_keys_as": treat_missing_keys_as},
+            concurrency=concurrency,
+            threaded=threaded,
+        )
+
+    def bedrock_agent(
+        self,
+        *,
+        api_path: str | None = None,
+        function: str | None = None,
+        http_method: str | None = None,
+        threaded: bool = False,
+    ) -> Callable[[F], F]:
+        """Handle a Bedrock agent action: the OpenAPI operation ``api_path`` (the path
+        template as in the schema; ``http_method`` to tell operations apart) or the
+        function ``function``; neither: any. The handler's payload is the parameters and
+        request-body properties by name; its return value is the response body."""
+        return self.on(
+            "bedrock-agent",
+            filters={"api_path": api_path, "function": function, "http_method": http_method},
+            threaded=threaded,
+        )

@@ -1,0 +1,226 @@
+"""AWS AppSync direct Lambda resolvers (LAMBDA.md §8.2).
+
+The event is the resolver context: ``arguments``, ``identity``, ``source``, ``request``,
+``prev``, ``info {fieldName, parentTypeName, variables, selectionSetList,
+selectionSetGraphQL}``, ``stash``. Amplify ``@function``-style templates send
+``typeName`` and ``fieldName`` at the top level instead of ``info``; both are routed
+alike. With ``BatchInvoke`` the event is a top-level JSON **array** of such contexts and
+the answer a list of the same size, in the same order.
+
+Route key: ``(type name, field name)``; ``app.appsync(type_name, field_name)`` (globs
+allowed). A handler's payload is ``arguments``, decoded into its declared type; its
+return value is the field's value. A single resolver's error fails the invocation
+(AppSync reports ``Lambda:Unhandled``); in a batch, a failing element answers
+``{"errorMessage", "errorType"}`` (from :class:`AppSyncError`: its own type and data)
+and the other elements are unaffected. Elements of a batch run concurrently (the
+route's or app's ``concurrency``) when the handler is ``async def`` or ``threaded``.
+
+AppSync *authorizer* events (``authorizationToken``, ``requestContext``) are not
+resolver events and stay ``direct``, as do whole mapping documents
+(``{version, operation, payload}``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+import msgspec
+
+from lambent._errors import HandlerError
+from lambent.sources._answer import describe, handler_name, json_value, own_error, printable
+from lambent.sources._base import Outcome, SourceSpec
+from lambent.sources._match import Filter, glob, pair, shown
+
+__all__ = [
+    "SPECS",
+    "AppSyncCognitoIdentity",
+    "AppSyncError",
+    "AppSyncIamIdentity",
+    "AppSyncInfo",
+    "AppSyncLambdaIdentity",
+    "AppSyncRequest",
+    "AppSyncResolverEvent",
+    "detect",
+]
+
+
+class AppSyncError(Exception):
+    """Raise it from a resolver to choose the GraphQL error's ``errorType`` (and, in a
+    batch, the element's ``data``)."""
+
+    def __init__(self, message: str, error_type: str | None = None, data: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.error_type = error_type
+        self.data = data
+
+
+class AppSyncInfo(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    field_name: str
+    parent_type_name: str
+    variables: dict[str, Any] = {}
+    selection_set_list: list[str] = []
+    selection_set_graphql: str | None = msgspec.field(default=None, name="selectionSetGraphQL")
+
+
+class AppSyncRequest(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    headers: dict[str, str] = {}
+    domain_name: str | None = None
+
+
+class AppSyncIamIdentity(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    """``AWS_IAM`` authorization."""
+
+    account_id: str | None = None
+    cognito_identity_pool_id: str | None = None
+    cognito_identity_id: str | None = None
+    source_ip: list[str] = []
+    username: str | None = None
+    user_arn: str | None = None
+    cognito_identity_auth_type: str | None = None
+    cognito_identity_auth_provider: str | None = None
+
+
+class AppSyncCognitoIdentity(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    """Cognito user pools and OpenID Connect authorization."""
+
+    sub: str | None = None
+    issuer: str | None = None
+    username: str | None = None
+    claims: dict[str, Any] = {}
+    source_ip: list[str] = []
+    default_auth_strategy: str | None = None
+    groups: list[str] | None = None
+
+
+class AppSyncLambdaIdentity(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    """Lambda authorization: what the authorizer put in ``resolverContext``."""
+
+    resolver_context: dict[str, Any] = {}
+
+
+Identity = AppSyncIamIdentity | AppSyncCognitoIdentity | AppSyncLambdaIdentity
+
+
+class AppSyncResolverEvent(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    """One resolver invocation (one element of a ``BatchInvoke`` array)."""
+
+    arguments: dict[str, Any] | None = None
+    identity: dict[str, Any] | None = None
+    source: dict[str, Any] | None = None
+    request: AppSyncRequest | None = None
+    prev: dict[str, Any] | None = None
+    info: AppSyncInfo | None = None
+    stash: dict[str, Any] = {}
+    #: Amplify-style payloads carry these at the top level instead of ``info``
+    top_type_name: str | None = msgspec.field(default=None, name="typeName")
+    top_field_name: str | None = msgspec.field(default=None, name="fieldName")
+
+    @property
+    def type_name(self) -> str:
+        """The parent type (``Query``, ``Mutation``, ``Post``, ...)."""
+        return self.info.parent_type_name if self.info is not None else self.top_type_name or ""
+
+    @property
+    def field_name(self) -> str:
+        return self.info.field_name if self.info is not None else self.top_field_name or ""
+
+    @property
+    def typed_identity(self) -> Identity | None:
+        """``identity`` as the Struct of its authorization mode (``None``: API key)."""
+        found = self.identity
+        if not found:
+            return None
+        if "resolverContext" in found:
+            return msgspec.convert(found, AppSyncLambdaIdentity)
+        if "accountId" in found or "userArn" in found:
+            return msgspec.convert(found, AppSyncIamIdentity)
+        return msgspec.convert(found, AppSyncCognitoIdentity)
+
+
+def detect(event: Mapping[str, Any]) -> bool:
+    """A resolver context: ``arguments`` with ``info.fieldName``/``info.parentTypeName``,
+    or with top-level ``typeName``/``fieldName`` (Amplify style)."""
+    info = event.get("info")
+    if isinstance(info, dict):
+        return isinstance(info.get("fieldName"), str) and "parentTypeName" in info
+    return isinstance(event.get("typeName"), str) and isinstance(event.get("fieldName"), str)
+
+
+def route_filter(type_name: str | None = None, field_name: str | None = None) -> Filter:
+    return Filter(
+        shown(type_name=type_name, field_name=field_name), pair(glob(type_name), glob(field_name))
+    )
+
+
+def _key(event: Any, item: AppSyncResolverEvent) -> Hashable:
+    return (item.type_name, item.field_name)
+
+
+def element_error(error: BaseException) -> dict[str, Any]:
+    """A failed batch element: ``{"data", "errorMessage", "errorType"}``."""
+    if isinstance(error, AppSyncError):
+        try:
+            data = msgspec.to_builtins(error.data)
+        except (TypeError, ValueError, OverflowError):
+            data = None
+        kind = error.error_type or type(error).__name__
+        return {"data": data, "errorMessage": printable(error.message), "errorType": kind}
+    text = describe(error).partition(": ")[2]
+    return {"data": None, "errorMessage": text, "errorType": type(error).__name__}
+
+
+def answer_one(outcome: Outcome) -> Any:
+    handler = handler_name("appsync", outcome.filters[0])
+    error = outcome.errors[0]
+    if error is not None:
+        raise own_error(error, handler)
+    return json_value(outcome.results[0], handler)
+
+
+def answer_batch(outcome: Outcome) -> list[Any]:
+    """One answer per element, in order; a failure stays in its own element."""
+    answers: list[Any] = []
+    for result, error, filters in zip(
+        outcome.results, outcome.errors, outcome.filters, strict=True
+    ):
+        if error is None:
+            try:
+                answers.append(json_value(result, handler_name("appsync", filters)))
+                continue
+            except HandlerError as exc:
+                error = exc
+        answers.append(element_error(error))
+    return answers
+
+
+def _item_id(item: AppSyncResolverEvent) -> str:
+    return f"{item.type_name}.{item.field_name}"
+
+
+def _spec(event_type: Any, array: bool) -> SourceSpec[Any, AppSyncResolverEvent]:
+    return SourceSpec(
+        kind="appsync",
+        requires="arguments",
+        detect=detect,
+        event_type=event_type,
+        item_type=AppSyncResolverEvent,
+        items=(lambda event: event) if array else (lambda event: (event,)),
+        raw_items=None,
+        item_id=_item_id,
+        route_key=_key,
+        payload=lambda item: item.arguments or {},
+        payload_format="python",
+        response="single",
+        route_filter=route_filter,
+        answer=answer_batch if array else answer_one,
+        array=array,
+    )
+
+
+#: a single resolver, then ``BatchInvoke`` (a JSON array of resolver contexts)
+SPECS: tuple[SourceSpec[Any, AppSyncResolverEvent], ...] = (
+    _spec(AppSyncResolverEvent, array=False),
+    _spec(list[AppSyncResolverEvent], array=True),
+)

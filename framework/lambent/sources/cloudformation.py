@@ -1,0 +1,343 @@
+"""AWS CloudFormation custom resources (LAMBDA.md §8.3).
+
+The request: ``RequestType`` (Create, Update, Delete), ``RequestId``, ``ResponseURL`` (a
+pre-signed S3 URL), ``ResourceType``, ``LogicalResourceId``, ``StackId``,
+``ResourceProperties``; Update and Delete add ``PhysicalResourceId``, Update adds
+``OldResourceProperties``. The answer is not the function's result: it is exactly one
+HTTP ``PUT`` of a JSON response object to ``ResponseURL`` (``Status``, ``Reason``,
+``PhysicalResourceId``, ``StackId``, ``RequestId``, ``LogicalResourceId``, ``NoEcho``,
+``Data``; at most 4096 bytes; an empty ``Content-Type`` because the URL is pre-signed).
+A stack whose resource gets no answer waits an hour, so the PUT is sent in every case:
+``SUCCESS`` when the handler returns, ``FAILED`` with the reason when it raises, when no
+route takes the event, and when the handler is still running at the deadline (the
+source keeps :data:`RESERVE` seconds of the invocation for the PUT). The PUT is retried
+on connection errors and 5xx/429 answers; when it cannot be delivered at all the
+invocation fails (:class:`ResponseNotDelivered`), so that Lambda's retry of the
+asynchronous invocation can try again.
+
+Route key: ``ResourceType``; ``app.custom_resource(resource_type)``. A handler's payload is
+``ResourceProperties``; ``old_properties`` (by name) is ``OldResourceProperties``.
+Events without ``ResponseURL`` (the CDK provider framework's ``onEvent``) stay ``direct``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import time
+import urllib.parse
+from collections.abc import Hashable, Mapping
+from typing import Any, Final
+
+import msgspec
+
+from lambent._errors import HandlerError, LambentError
+from lambent.sources._answer import describe, json_value
+from lambent.sources._base import Outcome, SourceSpec
+from lambent.sources._match import glob_filter
+
+__all__ = [
+    "RESERVE",
+    "SPECS",
+    "CreateRequest",
+    "CustomResourceRequest",
+    "CustomResourceResponse",
+    "DeleteRequest",
+    "ResponseNotDelivered",
+    "UpdateRequest",
+    "detect",
+    "put_response",
+    "response_body",
+]
+
+#: seconds kept before the Lambda deadline for the PUT (the handler's deadline comes first)
+RESERVE: Final = 2.0
+#: CloudFormation's limit on the response object (bytes)
+BODY_LIMIT: Final = 4096
+#: delivery attempts of the PUT
+ATTEMPTS: Final = 5
+
+
+class ResponseNotDelivered(LambentError):
+    """The response could not be PUT to the pre-signed URL."""
+
+
+class CustomResourceRequest(msgspec.Struct, rename="pascal", frozen=True, gc=False, kw_only=True):
+    """What every request type carries (a handler may declare this base)."""
+
+    request_type: str
+    request_id: str
+    response_url: str = msgspec.field(name="ResponseURL")
+    resource_type: str
+    logical_resource_id: str
+    stack_id: str
+    resource_properties: dict[str, Any] = {}
+    service_token: str | None = None
+
+    @property
+    def physical_id(self) -> str | None:
+        """The resource's physical id (``None`` on Create)."""
+        return None
+
+
+class CreateRequest(CustomResourceRequest, frozen=True, gc=False, kw_only=True):
+    """``RequestType: Create``."""
+
+
+class UpdateRequest(CustomResourceRequest, frozen=True, gc=False, kw_only=True):
+    """``RequestType: Update``: a new physical id in the response replaces the resource."""
+
+    physical_resource_id: str
+    old_resource_properties: dict[str, Any] = {}
+
+    @property
+    def physical_id(self) -> str | None:
+        return self.physical_resource_id
+
+
+class DeleteRequest(CustomResourceRequest, frozen=True, gc=False, kw_only=True):
+    """``RequestType: Delete``."""
+
+    physical_resource_id: str
+
+    @property
+    def physical_id(self) -> str | None:
+        return self.physical_resource_id
+
+
+class CustomResourceResponse(msgspec.Struct, frozen=True, gc=False, kw_only=True):
+    """What a handler may return (a mapping is taken as ``data``, ``None`` as nothing).
+
+    ``physical_resource_id``: default the request's (Update, Delete), else the Lambda log
+    stream name; ``data``: values for ``Fn::GetAtt``; ``no_echo``: mask them in the
+    console; ``reason``: a note sent with ``SUCCESS`` too."""
+
+    physical_resource_id: str | None = None
+    data: dict[str, Any] | None = None
+    no_echo: bool = False
+    reason: str | None = None
+
+
+def detect(event: Mapping[str, Any]) -> bool:
+    """``RequestType`` with ``ResponseURL``, ``StackId``, ``RequestId``,
+    ``LogicalResourceId`` and ``ResourceType``."""
+    return all(
+        k in event
+        for k in ("ResponseURL", "StackId", "RequestId", "LogicalResourceId", "ResourceType")
+    )
+
+
+def _default_physical_id(request: CustomResourceRequest, context: Any) -> str:
+    stream = getattr(context, "log_stream_name", None)
+    if isinstance(stream, str) and stream:
+        return stream
+    return f"{request.logical_resource_id}-{request.request_id}"
+
+
+def _reason(error: BaseException, context: Any) -> str:
+    stream = getattr(context, "log_stream_name", None)
+    return describe(error) + (f" (CloudWatch log stream {stream})" if stream else "")
+
+
+def _encode(fields: dict[str, Any]) -> bytes:
+    return msgspec.json.encode(fields)
+
+
+def response_body(
+    request: CustomResourceRequest,
+    *,
+    status: str,
+    physical_id: str,
+    reason: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    no_echo: bool = False,
+) -> bytes:
+    """The response object as sent: keys in the documented order, compact JSON; a reason
+    too long for the 4096-byte limit is shortened."""
+    fields: dict[str, Any] = {"Status": status}
+    if reason is not None:
+        fields["Reason"] = reason
+    fields["PhysicalResourceId"] = physical_id
+    fields["StackId"] = request.stack_id
+    fields["RequestId"] = request.request_id
+    fields["LogicalResourceId"] = request.logical_resource_id
+    if no_echo:
+        fields["NoEcho"] = True
+    if data:
+        fields["Data"] = dict(data)
+    body = _encode(fields)
+    while len(body) > BODY_LIMIT and reason:
+        reason = reason[: max(0, len(reason) - (len(body) - BODY_LIMIT) - 3)] + "..."
+        fields["Reason"] = reason if len(reason) > 3 else ""
+        body = _encode(fields)
+        if len(reason) <= 3:
+            break
+    return body
+
+
+def _success(request: CustomResourceRequest, result: Any, default_id: str) -> bytes:
+    """The SUCCESS body for a handler's result, or a FAILED one saying why it cannot be
+    sent."""
+    if isinstance(result, CustomResourceResponse):
+        answer = result
+    elif result is None:
+        answer = CustomResourceResponse()
+    elif isinstance(result, Mapping):
+        answer = CustomResourceResponse(data=dict(result))  # the Data
+    else:
+        why = f"the handler returned {type(result).__name__}, not a response or a mapping"
+        return response_body(request, status="FAILED", physical_id=default_id, reason=why)
+    physical = answer.physical_resource_id or default_id
+    try:
+        if len(physical.encode()) > 1024:
+            raise ValueError("PhysicalResourceId is longer than 1 KB")
+        body = response_body(
+            request,
+            status="SUCCESS",
+            physical_id=physical,
+            reason=answer.reason,
+            data=json_value(answer.data, "custom resource handler") if answer.data else None,
+            no_echo=answer.no_echo,
+        )
+    except (HandlerError, ValueError) as exc:  # not JSON (a lone surrogate is a ValueError)
+        problem = f"the handler's response cannot be sent: {describe(exc)}"
+    else:
+        if len(body) <= BODY_LIMIT:
+            return body
+        problem = f"the response is {len(body)} bytes, more than CloudFormation's {BODY_LIMIT}"
+    return response_body(request, status="FAILED", physical_id=default_id, reason=problem)
+
+
+def _transient(status: int) -> bool:
+    return status >= 500 or status in (408, 429)
+
+
+def _checked_url(url: str) -> urllib.parse.SplitResult:
+    """``url`` split, when it is an http(s) URL a request line can carry (pre-signed URLs
+    are ASCII without spaces); else :class:`ResponseNotDelivered`, at once (no retry)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        usable = (
+            url.isascii()
+            and all(32 < ord(ch) < 127 for ch in url)
+            and parts.scheme in ("http", "https")
+            and bool(parts.hostname)
+        )
+        parts.port  # noqa: B018  (a ValueError for a port that is not a number)
+    except ValueError:
+        usable = False
+    if not usable:
+        raise ResponseNotDelivered(f"the ResponseURL is not a usable http(s) URL: {url[:200]!r}")
+    return parts
+
+
+def put_response(url: str, body: bytes, *, time_left: float, attempts: int = ATTEMPTS) -> int:
+    """PUT ``body`` to the pre-signed ``url`` (empty ``Content-Type``, explicit
+    ``Content-Length``), retrying connection errors and 5xx/408/429 answers with backoff
+    within ``time_left`` seconds; the final HTTP status, or :class:`ResponseNotDelivered`."""
+    parts = _checked_url(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    connection = (
+        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    )
+    stop_at = time.monotonic() + time_left
+    problem = "no attempt fitted in the time left"
+    for attempt in range(attempts):
+        left = stop_at - time.monotonic()
+        if left <= 0:
+            break
+        conn = connection(parts.netloc, timeout=min(10.0, left))
+        try:
+            conn.request(
+                "PUT",
+                target,
+                body=body,
+                headers={"content-type": "", "content-length": str(len(body))},
+            )
+            reply = conn.getresponse()
+            reply.read()
+            if not _transient(reply.status):
+                if reply.status >= 400:
+                    raise ResponseNotDelivered(f"the response URL answered HTTP {reply.status}")
+                return reply.status
+            problem = f"HTTP {reply.status}"
+        except (OSError, http.client.HTTPException) as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+        finally:
+            conn.close()
+        pause = min(0.2 * 2**attempt, stop_at - time.monotonic())
+        if attempt + 1 < attempts and pause > 0:
+            time.sleep(pause)
+    raise ResponseNotDelivered(f"the response could not be PUT to the response URL ({problem})")
+
+
+def _time_left(context: Any) -> float:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return 30.0
+    return max(0.0, float(remaining()) / 1000.0 - 0.1)
+
+
+def build(outcome: Outcome) -> bytes:
+    """The response body for an invocation's outcome (:class:`ResponseNotDelivered` when
+    even a ``FAILED`` one cannot be encoded: the request's own fields are not text)."""
+    request: CustomResourceRequest = outcome.items[0]
+    default_id = request.physical_id or _default_physical_id(request, outcome.context)
+    error = outcome.errors[0]
+    try:
+        if error is None:
+            return _success(request, outcome.results[0], default_id)
+        reason = _reason(error, outcome.context)
+        return response_body(request, status="FAILED", physical_id=default_id, reason=reason)
+    except ValueError as exc:
+        raise ResponseNotDelivered(f"the response cannot be encoded: {describe(exc)}") from exc
+
+
+async def answer(outcome: Outcome) -> None:
+    """PUT the response (in a worker thread when an event loop runs); the function's own
+    result is ``None``."""
+    request: CustomResourceRequest = outcome.items[0]
+    body = build(outcome)
+    left = _time_left(outcome.context)
+    try:
+        import asyncio
+
+        asyncio.get_running_loop()
+    except RuntimeError:  # a loop-free invocation: nothing else runs, block
+        put_response(request.response_url, body, time_left=left)
+        return
+    import anyio.to_thread
+
+    await anyio.to_thread.run_sync(lambda: put_response(request.response_url, body, time_left=left))
+
+
+def _key(event: Any, item: CustomResourceRequest) -> Hashable:
+    return item.resource_type
+
+
+def _spec(request_type: str, event_type: type[CustomResourceRequest]) -> SourceSpec[Any, Any]:
+    return SourceSpec(
+        kind="cloudformation",
+        requires="RequestType",
+        detect=lambda event: event.get("RequestType") == request_type and detect(event),
+        event_type=event_type,
+        item_type=event_type,
+        items=lambda event: (event,),
+        raw_items=None,
+        item_id=lambda item: f"{item.logical_resource_id} {item.request_type} {item.request_id}",
+        route_key=_key,
+        payload=lambda item: item.resource_properties,
+        payload_format="python",
+        response="single",
+        route_filter=lambda resource_type=None: glob_filter("resource_type", resource_type),
+        named={"old_properties": lambda item: getattr(item, "old_resource_properties", None)},
+        answer=answer,
+        reserve=RESERVE,
+    )
+
+
+#: one spec per request type, so that each decodes into its own Struct
+SPECS: tuple[SourceSpec[Any, Any], ...] = (
+    _spec("Create", CreateRequest),
+    _spec("Update", UpdateRequest),
+    _spec("Delete", DeleteRequest),
+)

@@ -1,0 +1,382 @@
+"""Amazon Cognito user-pool triggers (LAMBDA.md §8.1).
+
+Every trigger sends one envelope: ``version``, ``triggerSource``, ``region``,
+``userPoolId``, ``userName``, ``callerContext``, ``request`` and (except the asynchronous
+custom sender triggers) ``response``. Cognito expects the *same event back* with
+``response`` filled in, within 5 s; an error rejects the operation and its message
+reaches the end user.
+
+Detection is by keys (``triggerSource`` and ``userPoolId``), never by the value: SDK
+fixtures carry placeholders (``trigger_source``, ``PreTokenGen``, ``/``-joined lists).
+Routing is by value: the route key is ``triggerSource``, and ``app.cognito(trigger)``
+takes a trigger name (``"PreSignUp"``: every ``PreSignUp_*`` source; the LambdaConfig
+name ``"PreTokenGeneration"`` for the ``TokenGeneration_*`` sources), one full source
+(``"PreSignUp_SignUp"``) or a glob. A handler's payload is ``request``, decoded into the
+Struct it declares (:class:`PreSignUpRequest`, ...); what it returns (a response Struct
+such as :class:`PreSignUpResponse`, a mapping of wire fields, or ``None``) is merged
+into the event's ``response``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+import msgspec
+
+from lambent._errors import ConfigurationError, HandlerError
+from lambent.sources._answer import handler_name, json_value, own_error
+from lambent.sources._base import Outcome, SourceSpec
+from lambent.sources._match import Filter, shown
+
+__all__ = [
+    "SPECS",
+    "TRIGGERS",
+    "AccessTokenGeneration",
+    "CallerContext",
+    "ChallengeResult",
+    "ClaimsAndScopeOverrideDetails",
+    "ClaimsOverrideDetails",
+    "CognitoEvent",
+    "CreateAuthChallengeRequest",
+    "CreateAuthChallengeResponse",
+    "CustomMessageRequest",
+    "CustomMessageResponse",
+    "CustomSenderRequest",
+    "DefineAuthChallengeRequest",
+    "DefineAuthChallengeResponse",
+    "GroupConfiguration",
+    "InboundFederationRequest",
+    "InboundFederationResponse",
+    "PostAuthenticationRequest",
+    "PostConfirmationRequest",
+    "PreAuthenticationRequest",
+    "PreSignUpRequest",
+    "PreSignUpResponse",
+    "PreTokenGenerationRequest",
+    "PreTokenGenerationResponse",
+    "PreTokenGenerationV2Request",
+    "PreTokenGenerationV2Response",
+    "TokenGeneration",
+    "UserMigrationRequest",
+    "UserMigrationResponse",
+    "VerifyAuthChallengeRequest",
+    "VerifyAuthChallengeResponse",
+    "detect",
+    "trigger_prefix",
+]
+
+# ---------------------------------------------------------------- shared parts
+
+
+class ChallengeResult(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    """One step of a custom authentication flow (``request.session``)."""
+
+    challenge_name: str | None = None
+    challenge_result: bool | None = None
+    challenge_metadata: str | None = None
+
+
+class GroupConfiguration(msgspec.Struct, rename="camel", frozen=True, gc=False, omit_defaults=True):
+    groups_to_override: list[str] | None = None
+    iam_roles_to_override: list[str] | None = None
+    preferred_role: str | None = None
+
+
+class _Request(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    user_attributes: dict[str, Any] = {}
+    client_metadata: dict[str, str] | None = None
+
+
+class _Response(msgspec.Struct, rename="camel", frozen=True, gc=False, omit_defaults=True):
+    """Response fields left ``None`` are not sent (the event's own value stays)."""
+
+
+# ---------------------------------------------------------------- per trigger
+
+
+class PreSignUpRequest(_Request, frozen=True, gc=False):
+    validation_data: dict[str, str] | None = None
+
+
+class PreSignUpResponse(_Response, frozen=True, gc=False):
+    auto_confirm_user: bool | None = None
+    auto_verify_phone: bool | None = None
+    auto_verify_email: bool | None = None
+
+
+class PostConfirmationRequest(_Request, frozen=True, gc=False):
+    """Post confirmation: no response fields (an error fails the confirmation)."""
+
+
+class PreAuthenticationRequest(_Request, frozen=True, gc=False):
+    """Pre authentication: no response fields (an error rejects the sign-in)."""
+
+    validation_data: dict[str, str] | None = None
+    user_not_found: bool | None = None
+
+
+class PostAuthenticationRequest(_Request, frozen=True, gc=False):
+    new_device_used: bool | None = None
+
+
+class DefineAuthChallengeRequest(_Request, frozen=True, gc=False):
+    session: list[ChallengeResult] = []
+    user_not_found: bool | None = None
+
+
+class DefineAuthChallengeResponse(_Response, frozen=True, gc=False):
+    challenge_name: str | None = None
+    issue_tokens: bool | None = None
+    fail_authentication: bool | None = None
+
+
+class CreateAuthChallengeRequest(_Request, frozen=True, gc=False):
+    challenge_name: str | None = None
+    session: list[ChallengeResult] = []
+    user_not_found: bool | None = None
+
+
+class CreateAuthChallengeResponse(_Response, frozen=True, gc=False):
+    public_challenge_parameters: dict[str, str] | None = None
+    private_challenge_parameters: dict[str, str] | None = None
+    challenge_metadata: str | None = None
+
+
+class VerifyAuthChallengeRequest(_Request, frozen=True, gc=False):
+    private_challenge_parameters: dict[str, str] = {}
+    challenge_answer: Any = None
+    user_not_found: bool | None = None
+
+
+class VerifyAuthChallengeResponse(_Response, frozen=True, gc=False):
+    answer_correct: bool | None = None
+
+
+class PreTokenGenerationRequest(_Request, frozen=True, gc=False):
+    """Pre token generation V1_0 (``TokenGeneration_*``, event ``version`` "1")."""
+
+    group_configuration: GroupConfiguration = GroupConfiguration()
+
+
+class ClaimsOverrideDetails(_Response, frozen=True, gc=False):
+    claims_to_add_or_override: dict[str, Any] | None = None
+    claims_to_suppress: list[str] | None = None
+    group_override_details: GroupConfiguration | None = None
+
+
+class PreTokenGenerationResponse(_Response, frozen=True, gc=False):
+    claims_override_details: ClaimsOverrideDetails | None = None
+
+
+class PreTokenGenerationV2Request(PreTokenGenerationRequest, frozen=True, gc=False):
+    """Pre token generation V2_0 and V3_0 (V3_0 adds machine-to-machine grants, which
+    have no user: ``user_attributes`` is then empty)."""
+
+    scopes: list[str] = []
+
+
+class TokenGeneration(_Response, frozen=True, gc=False):
+    claims_to_add_or_override: dict[str, Any] | None = None
+    claims_to_suppress: list[str] | None = None
+
+
+class AccessTokenGeneration(TokenGeneration, frozen=True, gc=False):
+    scopes_to_add: list[str] | None = None
+    scopes_to_suppress: list[str] | None = None
+
+
+class ClaimsAndScopeOverrideDetails(_Response, frozen=True, gc=False):
+    id_token_generation: TokenGeneration | None = None
+    access_token_generation: AccessTokenGeneration | None = None
+    group_override_details: GroupConfiguration | None = None
+
+
+class PreTokenGenerationV2Response(_Response, frozen=True, gc=False):
+    claims_and_scope_override_details: ClaimsAndScopeOverrideDetails | None = None
+
+
+class UserMigrationRequest(_Request, frozen=True, gc=False):
+    password: str | None = None
+    validation_data: dict[str, str] | None = None
+
+
+class UserMigrationResponse(_Response, frozen=True, gc=False):
+    user_attributes: dict[str, str] | None = None
+    final_user_status: str | None = None
+    message_action: str | None = None
+    desired_delivery_mediums: list[str] | None = None
+    force_alias_creation: bool | None = None
+    enable_sms_mfa: bool | None = msgspec.field(default=None, name="enableSMSMFA")
+
+
+class CustomMessageRequest(_Request, frozen=True, gc=False):
+    code_parameter: str | None = None
+    username_parameter: str | None = None
+    link_parameter: str | None = None
+
+
+class CustomMessageResponse(_Response, frozen=True, gc=False):
+    sms_message: str | None = None
+    email_message: str | None = None
+    email_subject: str | None = None
+
+
+class CustomSenderRequest(_Request, frozen=True, gc=False):
+    """Custom email / SMS sender (asynchronous; nothing is read back). ``code`` is
+    encrypted with the pool's KMS key (AWS Encryption SDK)."""
+
+    type: str | None = None
+    code: str | None = None
+
+
+class InboundFederationRequest(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    provider_name: str | None = None
+    provider_type: str | None = None
+    #: ``tokenResponse``/``idToken``/``userInfo`` (OIDC), ``samlResponse`` (SAML)
+    attributes: dict[str, Any] = {}
+
+
+class InboundFederationResponse(_Response, frozen=True, gc=False):
+    user_attributes_to_map: dict[str, str] | None = None
+
+
+#: trigger names ``app.cognito`` accepts -> the ``triggerSource`` prefix they stand for
+TRIGGERS: Mapping[str, str] = {
+    "PreSignUp": "PreSignUp_",
+    "PostConfirmation": "PostConfirmation_",
+    "PreAuthentication": "PreAuthentication_",
+    "PostAuthentication": "PostAuthentication_",
+    "DefineAuthChallenge": "DefineAuthChallenge_",
+    "CreateAuthChallenge": "CreateAuthChallenge_",
+    "VerifyAuthChallengeResponse": "VerifyAuthChallengeResponse_",
+    "PreTokenGeneration": "TokenGeneration_",
+    "TokenGeneration": "TokenGeneration_",
+    "UserMigration": "UserMigration_",
+    "CustomMessage": "CustomMessage_",
+    "CustomEmailSender": "CustomEmailSender_",
+    "CustomSMSSender": "CustomSMSSender_",
+    "InboundFederation": "InboundFederation_",
+}
+
+
+class CallerContext(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    aws_sdk_version: str | None = None
+    client_id: str | None = None
+
+
+class CognitoEvent(msgspec.Struct, rename="camel", frozen=True, gc=False, omit_defaults=True):
+    """The envelope every user-pool trigger shares; ``request`` and ``response`` stay
+    mappings here (a handler declares its trigger's request Struct as its payload)."""
+
+    trigger_source: str
+    user_pool_id: str
+    version: str | None = None
+    region: str | None = None
+    user_name: str | None = None
+    caller_context: CallerContext | None = None
+    request: dict[str, Any] = {}
+    response: dict[str, Any] | None = None
+
+    @property
+    def trigger(self) -> str:
+        """The trigger name: ``triggerSource`` up to its first ``_`` (``PreSignUp``)."""
+        return self.trigger_source.partition("_")[0]
+
+
+def detect(event: Mapping[str, Any]) -> bool:
+    """``triggerSource`` and ``userPoolId`` (LAMBDA.md §6 row 21); the value is not read."""
+    return isinstance(event.get("triggerSource"), str) and "userPoolId" in event
+
+
+def trigger_prefix(trigger: str) -> str:
+    """What a route's ``trigger`` matches: a ``triggerSource`` prefix (``"PreSignUp_"``)
+    for a trigger name, else the full source (or glob) as given."""
+    return TRIGGERS.get(trigger, trigger)
+
+
+def _matcher(trigger: str) -> Any:
+    if any(ch in trigger for ch in "*?["):
+        return lambda key: isinstance(key, str) and fnmatch.fnmatchcase(key, trigger)
+    if trigger in TRIGGERS:
+        prefix = TRIGGERS[trigger]
+        return lambda key: isinstance(key, str) and key.startswith(prefix)
+    if "_" not in trigger:
+        raise ConfigurationError(
+            f"cognito route: unknown trigger {trigger!r}; use one of {', '.join(TRIGGERS)}, "
+            "a full triggerSource such as 'PreSignUp_SignUp', or a glob"
+        )
+    return lambda key: key == trigger
+
+
+def route_filter(trigger: str | None = None) -> Filter:
+    if trigger is None:
+        return Filter()
+    return Filter(shown(trigger=trigger), _matcher(trigger))
+
+
+def overlaps(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """A trigger name and one of its own sources take the same events."""
+    first, second = a.get("trigger"), b.get("trigger")
+    if first is None or second is None:
+        return first is second
+    one, other = trigger_prefix(first), trigger_prefix(second)
+    return one.startswith(other) or other.startswith(one)
+
+
+def wire(value: Any, handler: str = "cognito route") -> dict[str, Any]:
+    """A handler's result as response fields: a Struct (its set fields, wire names) or a
+    mapping; ``None`` adds nothing. Anything else is a :class:`HandlerError`."""
+    if value is None:
+        return {}
+    if not isinstance(value, msgspec.Struct | Mapping):
+        raise HandlerError(
+            handler,
+            f"returned {type(value).__name__}; a Cognito trigger handler returns a response "
+            "Struct, a mapping or None",
+        )
+    encoded = json_value(value, handler)
+    if not isinstance(encoded, dict):
+        raise HandlerError(handler, "returned a Struct that is not an object")
+    if isinstance(value, msgspec.Struct):
+        return {k: v for k, v in encoded.items() if v is not None}
+    return encoded
+
+
+def answer(outcome: Outcome) -> Any:
+    """The event echoed back with ``response`` filled; an error rejects the operation."""
+    handler = handler_name("cognito", outcome.filters[0])
+    error = outcome.errors[0]
+    if error is not None:
+        raise own_error(error, handler)
+    event = dict(outcome.event)
+    response = event.get("response")
+    event["response"] = {**(response if isinstance(response, Mapping) else {})}
+    event["response"].update(wire(outcome.results[0], handler))
+    return event
+
+
+def _key(event: CognitoEvent, item: CognitoEvent) -> Hashable:
+    return item.trigger_source
+
+
+SPECS: tuple[SourceSpec[CognitoEvent, CognitoEvent], ...] = (
+    SourceSpec(
+        kind="cognito",
+        requires="triggerSource",
+        detect=detect,
+        event_type=CognitoEvent,
+        item_type=CognitoEvent,
+        items=lambda event: (event,),
+        raw_items=None,
+        item_id=lambda event: f"{event.trigger_source} {event.user_name or ''}".rstrip(),
+        route_key=_key,
+        payload=lambda event: event.request,
+        payload_format="python",
+        response="single",
+        route_filter=route_filter,
+        overlaps=overlaps,
+        answer=answer,
+    ),
+)

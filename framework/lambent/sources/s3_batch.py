@@ -1,0 +1,213 @@
+"""Amazon S3 Batch Operations, Lambda invoke operation (LAMBDA.md §8.4).
+
+Schema 1.0: ``invocationSchemaVersion``, ``invocationId``, ``job {id}``, ``tasks [{taskId,
+s3Key, s3VersionId, s3BucketArn}]``. Schema 2.0 (directory buckets, user arguments):
+``job {id, userArguments}`` and tasks naming ``s3Bucket`` (a name, not an ARN); the
+version id may be null. Keys are URL-encoded (``+`` for a space): :attr:`S3BatchTask.key`
+decodes them. S3 invokes the function once per object (one task per event), but every
+task listed gets its result.
+
+The answer: ``{"invocationSchemaVersion", "treatMissingKeysAs", "invocationId",
+"results": [{"taskId", "resultCode", "resultString"}]}``, the schema version copied from
+the event. ``resultCode`` is ``Succeeded`` when the handler returns (its return value,
+as text, is the ``resultString`` in the completion report), ``TemporaryFailure`` when it
+raises :class:`TemporaryFailure` (S3 retries the task before the job completes) and
+``PermanentFailure`` for any other error. ``treatMissingKeysAs`` (how S3 counts tasks
+missing from the answer) is ``PermanentFailure`` unless the route says otherwise.
+
+``app.s3_batch()`` takes every job; a handler declares the task (:class:`S3BatchTask`),
+the event (:class:`S3BatchEvent`), or both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from typing import Any, Final, Literal
+from urllib.parse import unquote_plus
+
+import msgspec
+
+from lambent._errors import ConfigurationError
+from lambent.sources._answer import describe
+from lambent.sources._base import Outcome, SourceSpec
+from lambent.sources._match import Filter
+
+__all__ = [
+    "RESULT_CODES",
+    "SPECS",
+    "S3BatchEvent",
+    "S3BatchEventV1",
+    "S3BatchEventV2",
+    "S3BatchJob",
+    "S3BatchResult",
+    "S3BatchTask",
+    "S3BatchTaskV1",
+    "S3BatchTaskV2",
+    "TemporaryFailure",
+    "detect",
+]
+
+ResultCode = Literal["Succeeded", "TemporaryFailure", "PermanentFailure"]
+RESULT_CODES: Final[tuple[ResultCode, ...]] = ("Succeeded", "TemporaryFailure", "PermanentFailure")
+DEFAULT_MISSING: Final[ResultCode] = "PermanentFailure"
+
+
+class TemporaryFailure(Exception):
+    """Raise it for a task S3 should retry (``resultCode: TemporaryFailure``)."""
+
+
+class S3BatchResult(msgspec.Struct, frozen=True, gc=False):
+    """A handler may return this to choose the result code itself."""
+
+    result_code: ResultCode = "Succeeded"
+    result_string: str = ""
+
+
+class S3BatchJob(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    id: str
+    #: schema 2.0 only (at most 10)
+    user_arguments: dict[str, str] | None = None
+
+
+class S3BatchTask(msgspec.Struct, rename="camel", frozen=True, gc=False, kw_only=True):
+    """One object of the manifest (both schemas)."""
+
+    task_id: str
+    s3_key: str
+    s3_version_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The object key, URL-decoded."""
+        return unquote_plus(self.s3_key)
+
+    @property
+    def bucket(self) -> str:
+        raise NotImplementedError
+
+
+class S3BatchTaskV1(S3BatchTask, frozen=True, gc=False, kw_only=True):
+    s3_bucket_arn: str = msgspec.field(name="s3BucketArn")
+
+    @property
+    def bucket(self) -> str:
+        """The bucket name (from the ARN)."""
+        return self.s3_bucket_arn.rpartition(":")[2]
+
+
+class S3BatchTaskV2(S3BatchTask, frozen=True, gc=False, kw_only=True):
+    s3_bucket: str
+
+    @property
+    def bucket(self) -> str:
+        return self.s3_bucket
+
+
+class S3BatchEvent(msgspec.Struct, rename="camel", frozen=True, gc=False, kw_only=True):
+    invocation_schema_version: str
+    invocation_id: str
+    job: S3BatchJob
+
+
+class S3BatchEventV1(S3BatchEvent, frozen=True, gc=False, kw_only=True):
+    tasks: list[S3BatchTaskV1]
+
+
+class S3BatchEventV2(S3BatchEvent, frozen=True, gc=False, kw_only=True):
+    tasks: list[S3BatchTaskV2]
+
+
+def detect(event: Mapping[str, Any]) -> bool:
+    """``invocationSchemaVersion`` with ``invocationId``, ``job`` and a ``tasks`` list
+    (a response, with ``results``, is not an event)."""
+    return "invocationId" in event and "job" in event and isinstance(event.get("tasks"), list)
+
+
+def route_filter(treat_missing_keys_as: str = DEFAULT_MISSING) -> Filter:
+    """No filter: every job; ``treat_missing_keys_as`` travels with the route."""
+    if treat_missing_keys_as not in RESULT_CODES:
+        raise ConfigurationError(
+            f"s3-batch route: treat_missing_keys_as must be one of {', '.join(RESULT_CODES)}, "
+            f"not {treat_missing_keys_as!r}"
+        )
+    return Filter((("treat_missing_keys_as", treat_missing_keys_as),))
+
+
+def _always(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return True
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return msgspec.json.encode(value).decode()
+
+
+def result(value: Any, error: BaseException | None) -> tuple[ResultCode, str]:
+    """A task's ``resultCode`` and ``resultString``."""
+    if error is None:
+        if isinstance(value, S3BatchResult):
+            return value.result_code, value.result_string
+        try:
+            return "Succeeded", _text(value)
+        except (TypeError, ValueError, OverflowError) as exc:
+            return (
+                "PermanentFailure",
+                f"the handler returned a value that is not text: {describe(exc)}",
+            )
+    code: ResultCode = (
+        "TemporaryFailure" if isinstance(error, TemporaryFailure) else "PermanentFailure"
+    )
+    return code, describe(error)
+
+
+def answer(outcome: Outcome) -> dict[str, Any]:
+    event: S3BatchEvent = outcome.decoded
+    routed = next((f for f in outcome.filters if f), {})
+    results = []
+    for task, value, error in zip(outcome.items, outcome.results, outcome.errors, strict=True):
+        code, text = result(value, error)
+        results.append({"taskId": task.task_id, "resultCode": code, "resultString": text})
+    return {
+        "invocationSchemaVersion": event.invocation_schema_version,
+        "treatMissingKeysAs": routed.get("treat_missing_keys_as", DEFAULT_MISSING),
+        "invocationId": event.invocation_id,
+        "results": results,
+    }
+
+
+def _key(event: Any, item: S3BatchTask) -> Hashable:
+    return None
+
+
+def _spec(
+    schema: str, event_type: type[S3BatchEvent], item_type: type[S3BatchTask]
+) -> SourceSpec[Any, Any]:
+    is_v1 = schema == "1.0"  # else 2.0 and any later version
+    return SourceSpec(
+        kind="s3-batch",
+        requires="invocationSchemaVersion",
+        detect=lambda event: (
+            (event.get("invocationSchemaVersion") == "1.0") == is_v1 and detect(event)
+        ),
+        event_type=event_type,
+        item_type=item_type,
+        items=lambda event: event.tasks,
+        raw_items=None,
+        item_id=lambda task: task.task_id,
+        route_key=_key,
+        payload=None,
+        response="single",
+        route_filter=route_filter,
+        overlaps=_always,
+        answer=answer,
+    )
+
+
+#: schema 1.0, then 2.0 (and any later version, read as 2.0)
+SPECS: tuple[SourceSpec[Any, Any], ...] = (
+    _spec("1.0", S3BatchEventV1, S3BatchTaskV1),
+    _spec("2.0", S3BatchEventV2, S3BatchTaskV2),
+)

@@ -1,0 +1,212 @@
+"""AppSync direct Lambda resolvers: single and BatchInvoke, typed arguments, ordered
+answers with per-element errors."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lambent import App, sources
+from lambent.sources import appsync
+from lambent.sources.appsync import (
+    AppSyncCognitoIdentity,
+    AppSyncError,
+    AppSyncIamIdentity,
+    AppSyncLambdaIdentity,
+    AppSyncResolverEvent,
+)
+from lambent.testing import FakeContext, appsync_batch_event, appsync_event
+from tests import corpus
+from tests.sources import _support
+
+
+class PostArgs(msgspec.Struct):
+    id: int
+
+
+@pytest.mark.parametrize("row", corpus.params("appsync"))
+def test_corpus_events_are_detected_and_resolved_through_the_decorator(
+    row: corpus.Row | None,
+) -> None:
+    raw = corpus.load(row)
+    assert sources.detect(raw) == "appsync"
+    contexts = raw if isinstance(raw, list) else [raw]
+    first = msgspec.convert(contexts[0], AppSyncResolverEvent)
+    app = App()
+
+    @app.appsync(first.type_name, first.field_name)
+    def resolve(arguments: dict[str, Any], event: AppSyncResolverEvent) -> dict[str, Any]:
+        return {"field": f"{event.type_name}.{event.field_name}", "arguments": arguments}
+
+    answer = app.handler(raw, FakeContext())
+    want = [
+        {"field": f"{first.type_name}.{first.field_name}", "arguments": c.get("arguments") or {}}
+        for c in contexts
+    ]
+    assert answer == (want if isinstance(raw, list) else want[0])
+
+
+@pytest.mark.parametrize("row", _support.decline_rows("appsync"))
+def test_detector_declines_other_events(row: corpus.Row | None) -> None:
+    _support.assert_declines(appsync.detect, row)
+
+
+def test_arguments_decode_into_the_declared_type_and_the_value_is_the_answer() -> None:
+    app = App()
+
+    @app.appsync("Query", "getPost")
+    def get_post(args: PostArgs) -> dict[str, Any]:
+        return {"id": args.id, "title": f"post {args.id}"}
+
+    assert app.handler(appsync_event("Query", "getPost", {"id": 7}), None) == {
+        "id": 7,
+        "title": "post 7",
+    }
+
+
+def test_a_single_resolver_error_fails_the_invocation() -> None:
+    app = App()
+
+    @app.appsync("Query", "getPost")
+    def get_post(args: PostArgs) -> None:
+        raise LookupError("no post 7")
+
+    with pytest.raises(LookupError, match="no post 7"):
+        app.handler(appsync_event("Query", "getPost", {"id": 7}), None)
+
+
+def test_batch_answers_in_order_with_per_element_errors() -> None:
+    app = App()
+
+    @app.appsync("Post", "author")
+    async def author(args: PostArgs) -> dict[str, Any] | None:
+        await anyio.sleep(0.01 * (5 - args.id))  # later elements finish first
+        if args.id == 2:
+            raise AppSyncError("author hidden", error_type="Forbidden")
+        if args.id == 3:
+            raise ValueError("bad id")
+        return {"name": f"author {args.id}"}
+
+    event = appsync_batch_event(*({"id": i} for i in range(1, 5)))
+    assert app.handler(event, FakeContext()) == [
+        {"name": "author 1"},
+        {"data": None, "errorMessage": "author hidden", "errorType": "Forbidden"},
+        {"data": None, "errorMessage": "bad id", "errorType": "ValueError"},
+        {"name": "author 4"},
+    ]
+
+
+def test_batch_elements_run_concurrently_within_the_bound() -> None:
+    running = peak = 0
+
+    app = App()
+
+    @app.appsync("Post", "author", concurrency=3)
+    async def author(args: PostArgs) -> int:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await anyio.sleep(0.05)
+        running -= 1
+        return args.id
+
+    started = time.monotonic()
+    answer = app.handler(appsync_batch_event(*({"id": i} for i in range(9))), FakeContext())
+    assert answer == list(range(9))
+    assert peak == 3
+    assert time.monotonic() - started < 9 * 0.05  # not one after another
+
+
+def test_an_element_no_route_takes_fails_alone() -> None:
+    app = App()
+
+    @app.appsync("Post", "author")
+    def author(args: PostArgs) -> int:
+        return args.id
+
+    event = [*appsync_batch_event({"id": 1}), appsync_event("Post", "comments")]
+    answer = app.handler(event, None)
+    assert answer[0] == 1
+    assert answer[1]["errorType"] == "RoutingError"
+
+
+def test_amplify_style_payloads_route_by_top_level_names() -> None:
+    app = App()
+
+    @app.appsync("Merchant", "locations")
+    def locations(arguments: dict[str, Any]) -> list[str]:
+        return ["here"] * arguments["size"]
+
+    raw = {"typeName": "Merchant", "fieldName": "locations", "arguments": {"size": 2}}
+    assert sources.detect(raw) == "appsync"
+    assert app.handler(raw, None) == ["here", "here"]
+
+
+def test_identity_is_typed_by_its_authorization_mode() -> None:
+    def identity(value: dict[str, Any] | None) -> Any:
+        event = appsync_event(identity=value)
+        return msgspec.convert(event, AppSyncResolverEvent).typed_identity
+
+    assert identity(None) is None
+    assert isinstance(identity({"accountId": "1", "userArn": "arn"}), AppSyncIamIdentity)
+    assert isinstance(identity({"sub": "s", "issuer": "i"}), AppSyncCognitoIdentity)
+    lam = identity({"resolverContext": {"user": "u"}})
+    assert isinstance(lam, AppSyncLambdaIdentity) and lam.resolver_context == {"user": "u"}
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"authorizationToken": "t", "requestContext": {"apiId": "a"}},
+        {"version": "2018-05-29", "operation": "Invoke", "payload": {}},
+        [{"authorizationToken": "t"}],
+        [],
+    ],
+)
+def test_authorizers_and_mapping_documents_stay_direct(event: Any) -> None:
+    assert sources.detect(event) == "direct"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1000), st.booleans()), min_size=1, max_size=30))
+def test_a_batch_answer_has_one_element_per_context_in_order(
+    elements: list[tuple[int, bool]],
+) -> None:
+    app = App()
+
+    @app.appsync("Post", "author")
+    async def author(args: PostArgs, event: AppSyncResolverEvent) -> int:
+        if event.source and event.source["fail"]:
+            raise AppSyncError(f"no author {args.id}", error_type="NotFound")
+        await anyio.lowlevel.checkpoint()
+        return args.id
+
+    event = appsync_batch_event(
+        *({"id": n} for n, _ in elements), sources=[{"fail": fail} for _, fail in elements]
+    )
+    answer = app.handler(event, FakeContext())
+    assert answer == [
+        {"data": None, "errorMessage": f"no author {n}", "errorType": "NotFound"} if fail else n
+        for n, fail in elements
+    ]
+
+
+def test_an_element_that_cannot_be_sent_fails_alone() -> None:
+    app = App()
+
+    @app.appsync("Post", "author")
+    def author(args: PostArgs) -> object:
+        return object() if args.id == 2 else {"text": "\ud800" if args.id == 3 else "ok"}
+
+    answer = app.handler(appsync_batch_event({"id": 1}, {"id": 2}, {"id": 3}), None)
+    assert answer[0] == {"text": "ok"}
+    assert answer[1]["errorType"] == "HandlerError"
+    assert "cannot be sent as JSON" in answer[1]["errorMessage"]
+    assert answer[2] == {"text": "\ud800"}  # text is text; the runtime escapes it

@@ -1,0 +1,192 @@
+"""Bedrock agent action groups: OpenAPI and function-details forms, typed parameters,
+the response envelopes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgspec
+import pytest
+
+from lambent import App, ConfigurationError, RoutingError, sources
+from lambent.sources import bedrock_agent
+from lambent.sources.bedrock_agent import (
+    BedrockAgentEvent,
+    BedrockAgentFunctionEvent,
+    BedrockAgentOpenAPIEvent,
+    BedrockAgentResponse,
+)
+from lambent.testing import FakeContext, bedrock_agent_event
+from tests import corpus
+from tests.sources import _support
+
+
+class Reminder(msgspec.Struct):
+    claim_id: int = msgspec.field(name="claimId")
+    pending_documents: str = msgspec.field(name="pendingDocuments")
+
+
+class Lookup(msgspec.Struct):
+    id: int
+    verbose: bool = False
+
+
+@pytest.mark.parametrize("row", corpus.params("bedrock-agent"))
+def test_corpus_events_are_detected_and_answered_through_the_decorator(
+    row: corpus.Row | None,
+) -> None:
+    raw = corpus.load(row)
+    assert sources.detect(raw) == "bedrock-agent"
+    app = App()
+
+    @app.bedrock_agent(api_path=raw["apiPath"], http_method=raw["httpMethod"])
+    def action(params: dict[str, Any], event: BedrockAgentOpenAPIEvent) -> dict[str, Any]:
+        return {"seen": sorted(params)}
+
+    answer = app.handler(raw, FakeContext())
+    names = [p["name"] for p in raw.get("parameters", [])]
+    body = raw.get("requestBody", {}).get("content", {}).get("application/json", {})
+    names += [p["name"] for p in body.get("properties", [])]
+    assert answer == {
+        "messageVersion": "1.0",
+        "response": {
+            "actionGroup": raw["actionGroup"],
+            "apiPath": raw["apiPath"],
+            "httpMethod": raw["httpMethod"],
+            "httpStatusCode": 200,
+            "responseBody": {
+                "application/json": {
+                    "body": json.dumps({"seen": sorted(names)}, separators=(",", ":"))
+                }
+            },
+        },
+        "sessionAttributes": raw["sessionAttributes"],
+        "promptSessionAttributes": raw["promptSessionAttributes"],
+    }
+
+
+@pytest.mark.parametrize("row", _support.decline_rows("bedrock_agent"))
+def test_detector_declines_other_events(row: corpus.Row | None) -> None:
+    _support.assert_declines(bedrock_agent.detect, row)
+
+
+def test_request_body_properties_decode_into_the_declared_type() -> None:
+    # as in the corpus: a "string" property whose text the declared type reads as a number
+    raw = bedrock_agent_event(
+        "/send-reminders", "POST", body={"claimId": "20", "pendingDocuments": "vat"}
+    )
+    app = App()
+    got: list[Reminder] = []
+
+    @app.bedrock_agent(api_path="/send-reminders")
+    def remind(reminder: Reminder) -> str:
+        got.append(reminder)
+        return "sent"
+
+    answer = app.handler(raw, None)
+    assert got[0].claim_id == 20
+    assert answer["response"]["responseBody"] == {"application/json": {"body": "sent"}}
+
+
+def test_parameters_are_converted_by_their_declared_type() -> None:
+    app = App()
+
+    @app.bedrock_agent(api_path="/items/{id}", http_method="get")
+    def item(lookup: Lookup) -> dict[str, Any]:
+        return {"id": lookup.id, "verbose": lookup.verbose}
+
+    raw = bedrock_agent_event("/items/{id}", "GET", parameters={"id": 7, "verbose": True})
+    body = app.handler(raw, None)["response"]["responseBody"]["application/json"]["body"]
+    assert json.loads(body) == {"id": 7, "verbose": True}
+
+
+def test_function_form_routes_by_function_and_answers_text() -> None:
+    app = App()
+
+    @app.bedrock_agent(function="get_weather")
+    def weather(params: dict[str, Any], event: BedrockAgentEvent) -> str:
+        assert isinstance(event, BedrockAgentFunctionEvent)
+        return f"sunny in {params['city']}"
+
+    raw = bedrock_agent_event(
+        function="get_weather", parameters={"city": "Oslo"}, session_attributes={"u": "1"}
+    )
+    assert app.handler(raw, None) == {
+        "messageVersion": "1.0",
+        "response": {
+            "actionGroup": raw["actionGroup"],
+            "function": "get_weather",
+            "functionResponse": {"responseBody": {"TEXT": {"body": "sunny in Oslo"}}},
+        },
+        "sessionAttributes": {"u": "1"},
+        "promptSessionAttributes": {},
+    }
+
+
+def test_errors_answer_failure_in_both_forms() -> None:
+    app = App()
+
+    @app.bedrock_agent(function="explode")
+    def explode(params: dict[str, Any]) -> None:
+        raise RuntimeError("backend down")
+
+    @app.bedrock_agent(api_path="/explode")
+    def explode_api(params: dict[str, Any]) -> None:
+        raise RuntimeError("backend down")
+
+    function = app.handler(bedrock_agent_event(function="explode"), None)["response"]
+    assert function["functionResponse"] == {
+        "responseState": "FAILURE",
+        "responseBody": {"TEXT": {"body": "RuntimeError: backend down"}},
+    }
+    api = app.handler(bedrock_agent_event("/explode", "POST"), None)["response"]
+    assert api["responseState"] == "FAILURE" and api["httpStatusCode"] == 500
+    assert api["responseBody"] == {"text/plain": {"body": "RuntimeError: backend down"}}
+
+
+def test_a_response_struct_shapes_the_answer() -> None:
+    app = App()
+
+    @app.bedrock_agent(function="ask")
+    def ask(params: dict[str, Any]) -> BedrockAgentResponse:
+        return BedrockAgentResponse(
+            body="which city?", response_state="REPROMPT", session_attributes={"step": "2"}
+        )
+
+    answer = app.handler(bedrock_agent_event(function="ask", session_attributes={"a": "b"}), None)
+    assert answer["response"]["functionResponse"]["responseState"] == "REPROMPT"
+    assert answer["sessionAttributes"] == {"step": "2"}
+
+
+def test_unrouted_actions_fail_and_bad_routes_are_refused() -> None:
+    app = App()
+
+    @app.bedrock_agent(function="known")
+    def known(params: dict[str, Any]) -> str:
+        return "ok"
+
+    answer = app.handler(bedrock_agent_event(function="unknown"), None)
+    body = answer["response"]["functionResponse"]
+    assert body["responseState"] == "FAILURE"
+    assert body["responseBody"]["TEXT"]["body"].startswith(RoutingError.__name__)
+    with pytest.raises(ConfigurationError, match="not both"):
+        app.bedrock_agent(api_path="/x", function="y")
+
+
+def test_the_openapi_form_is_not_api_gateway() -> None:
+    raw = bedrock_agent_event("/items/{id}", "GET")
+    assert sources.detect(raw) == "bedrock-agent"
+    assert msgspec.convert(raw, BedrockAgentOpenAPIEvent).http_method == "GET"
+
+
+def test_a_body_that_cannot_be_sent_answers_failure() -> None:
+    app = App()
+
+    @app.bedrock_agent(function="odd")
+    def odd(params: dict[str, Any]) -> object:
+        return {"x": object()}
+
+    body = app.handler(bedrock_agent_event(function="odd"), None)["response"]["functionResponse"]
+    assert body["responseState"] == "FAILURE"
+    assert body["responseBody"]["TEXT"]["body"].startswith("HandlerError: bedrock-agent route")

@@ -1,0 +1,380 @@
+"""CloudFormation custom resources: detection, Structs, and the one PUT to the pre-signed
+URL, checked byte for byte against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import json
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lambent import App, ConfigurationError, sources
+from lambent.sources import cloudformation as cfn
+from lambent.sources.cloudformation import (
+    CreateRequest,
+    CustomResourceRequest,
+    CustomResourceResponse,
+    DeleteRequest,
+    ResponseNotDelivered,
+    UpdateRequest,
+)
+from lambent.testing import FakeContext, cloudformation_event
+from tests import corpus
+from tests.sources import _support
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Server:
+    """A pre-signed URL stand-in: records every request; answers ``statuses`` in turn
+    (then 200)."""
+
+    url: str
+    received: list[Received] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+    arrived: threading.Event = field(default_factory=threading.Event)
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    state = Server(url="")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            length = int(self.headers.get("content-length", "0"))
+            body = self.rfile.read(length)
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            state.received.append(Received(self.command, self.path, headers, body))
+            status = state.statuses.pop(0) if state.statuses else 200
+            self.send_response(status)
+            self.send_header("content-length", "0")
+            self.end_headers()
+            state.arrived.set()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port = httpd.server_address[1]
+    query = "X-Amz-Signature=ab%2Bc&X-Amz-Expires=7200"
+    state.url = f"http://127.0.0.1:{port}/bucket/7F%7Cstack%7Cres?{query}"
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def _expected(event: dict[str, Any], **fields: Any) -> bytes:
+    """The body, built independently: documented key order, compact JSON."""
+    body: dict[str, Any] = {"Status": fields.pop("Status")}
+    if "Reason" in fields:
+        body["Reason"] = fields.pop("Reason")
+    body["PhysicalResourceId"] = fields.pop("PhysicalResourceId")
+    body["StackId"] = event["StackId"]
+    body["RequestId"] = event["RequestId"]
+    body["LogicalResourceId"] = event["LogicalResourceId"]
+    body.update(fields)
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _check_put(received: Received, server: Server, body: bytes) -> None:
+    assert received.method == "PUT"
+    url = urllib.parse.urlsplit(server.url)
+    assert received.path == f"{url.path}?{url.query}"  # the pre-signed query, untouched
+    assert received.headers["content-type"] == ""
+    assert received.headers["content-length"] == str(len(body))
+    assert received.body == body
+
+
+class Props(msgspec.Struct):
+    bucket_name: str = msgspec.field(name="BucketName")
+    size: int = msgspec.field(name="Size", default=1)
+
+
+def test_success_puts_the_exact_body_once(server: Server) -> None:
+    app = App()
+    seen: list[Any] = []
+
+    @app.custom_resource("Custom::Bucket")
+    def create(props: Props, request: CustomResourceRequest) -> CustomResourceResponse:
+        seen.append((props, type(request)))
+        return CustomResourceResponse(
+            physical_resource_id=f"bucket-{props.bucket_name}", data={"Arn": "arn:x"}
+        )
+
+    event = cloudformation_event(
+        "Create", "Custom::Bucket", {"BucketName": "b1"}, response_url=server.url
+    )
+    context = FakeContext(log_stream_name="2026/12/01/[$LATEST]abc")
+    assert app.handler(event, context) is None
+    assert seen == [(Props("b1"), CreateRequest)]
+    body = _expected(event, Status="SUCCESS", PhysicalResourceId="bucket-b1", Data={"Arn": "arn:x"})
+    assert len(server.received) == 1
+    _check_put(server.received[0], server, body)
+
+
+def test_update_keeps_the_physical_id_and_gets_the_old_properties(server: Server) -> None:
+    app = App()
+
+    @app.custom_resource("Custom::*")
+    def update(props: Props, old_properties: Props | None) -> dict[str, int]:
+        assert old_properties is not None
+        return {"Grew": props.size - old_properties.size}
+
+    event = cloudformation_event(
+        "Update",
+        "Custom::Bucket",
+        {"BucketName": "b1", "Size": 5},
+        old_properties={"BucketName": "b1", "Size": 2},
+        physical_resource_id="bucket-b1",
+        response_url=server.url,
+    )
+    app.handler(event, FakeContext())
+    body = _expected(event, Status="SUCCESS", PhysicalResourceId="bucket-b1", Data={"Grew": 3})
+    assert [r.body for r in server.received] == [body]
+
+
+def test_a_handler_error_puts_failed_with_the_reason(server: Server) -> None:
+    app = App()
+
+    @app.custom_resource()
+    async def delete(request: DeleteRequest) -> None:
+        raise RuntimeError("bucket not empty")
+
+    event = cloudformation_event(
+        "Delete", "Custom::Bucket", {}, physical_resource_id="bucket-b1", response_url=server.url
+    )
+    context = FakeContext(log_stream_name="stream-1")
+    assert app.handler(event, context) is None  # answered: Lambda must not retry
+    reason = "RuntimeError: bucket not empty (CloudWatch log stream stream-1)"
+    body = _expected(event, Status="FAILED", Reason=reason, PhysicalResourceId="bucket-b1")
+    assert len(server.received) == 1
+    _check_put(server.received[0], server, body)
+
+
+@pytest.mark.parametrize("flavour", ["plain def (in a worker thread)", "async def"])
+def test_a_handler_still_running_at_the_deadline_gets_failed_before_it(
+    server: Server, flavour: str
+) -> None:
+    app = App(deadline_margin=0.2)
+    release = threading.Event()
+
+    if flavour == "async def":
+
+        @app.custom_resource("Custom::Slow")
+        async def create_async(props: dict[str, Any]) -> None:
+            await anyio.sleep(10)
+
+    else:
+
+        @app.custom_resource("Custom::Slow")
+        def create(props: dict[str, Any]) -> None:
+            release.wait(10)
+
+    event = cloudformation_event("Create", "Custom::Slow", {}, response_url=server.url)
+    timeout = cfn.RESERVE + 0.2 + 0.4  # the handler gets 0.4 s
+    context = FakeContext(timeout=timeout, log_stream_name="s")
+    started = time.monotonic()
+    try:
+        app.handler(event, context)
+        took = time.monotonic() - started
+    finally:
+        release.set()
+    assert took < timeout - 1.0  # answered well before Lambda's own deadline
+    body = _expected(
+        event,
+        Status="FAILED",
+        Reason="DeadlineExceeded: cancelled at the deadline (CloudWatch log stream s)",
+        PhysicalResourceId="s",
+    )
+    assert [r.body for r in server.received] == [body]
+
+
+def test_no_route_still_answers_failed(server: Server) -> None:
+    app = App()
+
+    @app.custom_resource("Custom::Other")
+    def other(props: dict[str, Any]) -> None:
+        raise AssertionError("not this one")
+
+    event = cloudformation_event("Create", "Custom::Bucket", {}, response_url=server.url)
+    app.handler(event, FakeContext(log_stream_name="s"))
+    (received,) = server.received
+    sent = json.loads(received.body)
+    assert sent["Status"] == "FAILED"
+    assert sent["Reason"].startswith("RoutingError: ")
+
+
+def test_transient_errors_are_retried_and_a_lost_answer_fails_the_invocation(
+    server: Server,
+) -> None:
+    app = App()
+
+    @app.custom_resource()
+    def create(props: dict[str, Any]) -> None:
+        return None
+
+    server.statuses = [503, 500]
+    event = cloudformation_event("Create", "Custom::A", {}, response_url=server.url)
+    app.handler(event, FakeContext(log_stream_name="s"))
+    assert len(server.received) == 3
+    assert len({r.body for r in server.received}) == 1
+    server.received.clear()
+    server.statuses = [403]
+    with pytest.raises(ResponseNotDelivered, match="HTTP 403"):
+        _app_with_route().handler(event, FakeContext(log_stream_name="s"))
+    assert len(server.received) == 1  # a 4xx is final
+
+
+def _app_with_route() -> App:
+    app = App()
+
+    @app.custom_resource()
+    def create(props: dict[str, Any]) -> None:
+        return None
+
+    return app
+
+
+def test_an_unreachable_url_is_retried_then_reported() -> None:
+    event = cloudformation_event("Create", "Custom::A", {}, response_url="http://127.0.0.1:9/x")
+    with pytest.raises(ResponseNotDelivered, match="could not be PUT"):
+        cfn.put_response(event["ResponseURL"], b"{}", time_left=1.0, attempts=2)
+
+
+def test_bodies_keep_to_4096_bytes() -> None:
+    request = msgspec.convert(
+        cloudformation_event("Create", "Custom::A", {}, response_url="http://x/"), CreateRequest
+    )
+    long = cfn.response_body(request, status="FAILED", physical_id="p", reason="x" * 10_000)
+    assert len(long) <= cfn.BODY_LIMIT
+    assert json.loads(long)["Reason"].endswith("...")
+    big = cfn._success(request, {"Blob": "y" * 5000}, "p")
+    sent = json.loads(big)
+    assert sent["Status"] == "FAILED" and "more than CloudFormation's 4096" in sent["Reason"]
+    echo = cfn._success(request, CustomResourceResponse(data={"k": "v"}, no_echo=True), "p")
+    assert json.loads(echo)["NoEcho"] is True
+
+
+@pytest.mark.parametrize("row", _support.owned_rows("cloudformation"))
+def test_corpus_events_are_detected_and_routed(row: corpus.Row | None, server: Server) -> None:
+    raw = corpus.load(row)
+    assert sources.detect(raw) == "cloudformation"
+    raw = {**raw, "ResponseURL": server.url}  # never call the corpus's URL
+    app = App()
+    got: list[Any] = []
+
+    @app.custom_resource(raw["ResourceType"])
+    def handle(props: dict[str, Any], request: CustomResourceRequest) -> None:
+        got.append(request)
+
+    app.handler(raw, FakeContext(log_stream_name="s"))
+    (request,) = got
+    want = {"Create": CreateRequest, "Update": UpdateRequest, "Delete": DeleteRequest}
+    assert type(request) is want[raw["RequestType"]]
+    sent = json.loads(server.received[0].body)
+    assert sent["Status"] == "SUCCESS"
+    assert sent["PhysicalResourceId"] == raw.get("PhysicalResourceId", "s")
+
+
+@pytest.mark.parametrize("row", _support.decline_rows("cloudformation"))
+def test_detector_declines_other_events(row: corpus.Row | None) -> None:
+    for spec in cfn.SPECS:
+        _support.assert_declines(spec.detect, row)
+
+
+def test_a_provider_framework_event_without_a_response_url_stays_direct() -> None:
+    event = cloudformation_event("Create", "Custom::A", {}, response_url="http://x/")
+    del event["ResponseURL"]
+    assert sources.detect(event) == "direct"
+
+
+def test_unknown_filter_is_refused() -> None:
+    with pytest.raises(ConfigurationError):
+        App().on("cloudformation", filters={"stack": "x"})
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.text(max_size=6000),
+    st.dictionaries(st.text(max_size=20), st.text(max_size=400), max_size=12),
+)
+def test_every_body_is_json_within_4096_bytes(reason: str, data: dict[str, str]) -> None:
+    event = cloudformation_event("Update", "Custom::A", physical_resource_id="p", seed=1)
+    request = msgspec.convert(event, UpdateRequest)
+    failed = cfn.response_body(request, status="FAILED", physical_id="p", reason=reason)
+    sent = json.loads(failed)
+    assert len(failed) <= cfn.BODY_LIMIT
+    assert reason.startswith(sent["Reason"].removesuffix("...")) or sent["Reason"] == ""
+    untruncated = len(msgspec.json.encode({**sent, "Reason": reason}))
+    assert (sent["Reason"] == reason) == (untruncated <= cfn.BODY_LIMIT)
+    success = cfn._success(request, data, "p")
+    sent = json.loads(success)
+    assert len(success) <= cfn.BODY_LIMIT
+    assert sent["PhysicalResourceId"] == "p"  # kept on Update, also when FAILED
+    assert sent["Status"] == "SUCCESS" or "more than CloudFormation's 4096" in sent["Reason"]
+    if sent["Status"] == "SUCCESS":
+        assert sent.get("Data", {}) == data
+
+
+def test_a_loop_free_app_puts_without_an_event_loop(server: Server) -> None:
+    app = App()
+
+    @app.custom_resource("Custom::Plain", threaded=False)
+    def plain(props: dict[str, Any]) -> dict[str, str]:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return {"Mode": "inline"}
+        return {"Mode": "in a loop"}
+
+    event = cloudformation_event("Create", "Custom::Plain", {}, response_url=server.url)
+    app.handler(event, FakeContext(log_stream_name="s"))
+    sent = json.loads(server.received[0].body)
+    assert (sent["Status"], sent["Data"]) == ("SUCCESS", {"Mode": "inline"})
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["", "ftp://x/y", "http:///no-host", "http://127.0.0.1:x/", "http://h/a b", "http://h/\ud800"],
+)
+def test_an_unusable_response_url_is_reported_at_once(url: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(ResponseNotDelivered, match="not a usable http"):
+        cfn.put_response(url, b"{}", time_left=5.0)
+    assert time.monotonic() - started < 0.5  # not retried
+
+
+def test_data_that_cannot_be_sent_puts_failed(server: Server) -> None:
+    app = App()
+
+    @app.custom_resource()
+    def create(props: dict[str, Any]) -> dict[str, Any]:
+        return {"Text": "\ud800", "Obj": object()}
+
+    event = cloudformation_event("Create", "Custom::A", {}, response_url=server.url)
+    app.handler(event, FakeContext(log_stream_name="s"))
+    sent = json.loads(server.received[0].body)
+    assert sent["Status"] == "FAILED"
+    assert sent["Reason"].startswith("the handler's response cannot be sent: ")

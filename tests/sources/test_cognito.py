@@ -1,0 +1,265 @@
+"""Cognito user-pool triggers: detection by keys, typed requests, the echoed answer."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgspec
+import pytest
+
+from lambent import App, ConfigurationError, HandlerError, RoutingError, sources
+from lambent.sources import cognito
+from lambent.sources.cognito import (
+    AccessTokenGeneration,
+    ClaimsAndScopeOverrideDetails,
+    CognitoEvent,
+    CustomSenderRequest,
+    DefineAuthChallengeRequest,
+    InboundFederationRequest,
+    PreSignUpRequest,
+    PreSignUpResponse,
+    PreTokenGenerationV2Request,
+    PreTokenGenerationV2Response,
+    UserMigrationRequest,
+    UserMigrationResponse,
+)
+from lambent.testing import FakeContext, cognito_event
+from tests import corpus
+from tests.sources import _support
+
+#: a request Struct for each trigger name (what a handler of that trigger declares)
+REQUESTS: dict[str, type[Any]] = {
+    "PreSignUp": PreSignUpRequest,
+    "PostConfirmation": cognito.PostConfirmationRequest,
+    "PreAuthentication": cognito.PreAuthenticationRequest,
+    "PostAuthentication": cognito.PostAuthenticationRequest,
+    "DefineAuthChallenge": DefineAuthChallengeRequest,
+    "CreateAuthChallenge": cognito.CreateAuthChallengeRequest,
+    "VerifyAuthChallengeResponse": cognito.VerifyAuthChallengeRequest,
+    "TokenGeneration": PreTokenGenerationV2Request,
+    "UserMigration": UserMigrationRequest,
+    "CustomMessage": cognito.CustomMessageRequest,
+    "CustomEmailSender": CustomSenderRequest,
+    "CustomSMSSender": CustomSenderRequest,
+    "InboundFederation": InboundFederationRequest,
+}
+
+
+@pytest.mark.parametrize("row", corpus.params("cognito"))
+def test_corpus_events_are_detected_and_answered_through_the_decorator(
+    row: corpus.Row | None,
+) -> None:
+    raw = corpus.load(row)
+    assert sources.detect(raw) == "cognito"
+    event = msgspec.convert(raw, CognitoEvent)
+    app = App()
+    seen: list[Any] = []
+    request_type = REQUESTS.get(event.trigger)
+
+    # routed by its trigger name; placeholder trigger sources reach a catch-all route
+    trigger = event.trigger if event.trigger in cognito.TRIGGERS else None
+
+    @app.cognito(trigger)
+    def any_trigger(request: dict[str, Any], event: CognitoEvent) -> None:
+        if request_type is not None:
+            seen.append(msgspec.convert(request, request_type))
+        else:
+            seen.append(request)
+
+    answer = app.handler(raw, FakeContext())
+    assert len(seen) == 1
+    assert answer == {**raw, "response": raw.get("response") or {}}  # echoed, nothing added
+
+
+@pytest.mark.parametrize("row", _support.decline_rows("cognito"))
+def test_detector_declines_other_events(row: corpus.Row | None) -> None:
+    _support.assert_declines(cognito.detect, row)
+
+
+def test_the_handler_result_fills_response_in_the_echo() -> None:
+    app = App()
+
+    @app.cognito("PreSignUp")
+    def pre_signup(request: PreSignUpRequest) -> PreSignUpResponse:
+        return PreSignUpResponse(
+            auto_confirm_user=request.user_attributes["email"].endswith(".org")
+        )
+
+    raw = cognito_event("PreSignUp_SignUp", user_attributes={"email": "ada@math.org"}, seed=1)
+    raw["response"] = {"autoVerifyEmail": False}
+    answer = app.handler(raw, FakeContext())
+    assert answer == {**raw, "response": {"autoVerifyEmail": False, "autoConfirmUser": True}}
+
+
+def test_nested_response_structs_send_their_wire_names() -> None:
+    app = App()
+
+    @app.cognito("PreTokenGeneration")
+    def tokens(request: PreTokenGenerationV2Request) -> PreTokenGenerationV2Response:
+        return PreTokenGenerationV2Response(
+            claims_and_scope_override_details=ClaimsAndScopeOverrideDetails(
+                access_token_generation=AccessTokenGeneration(
+                    scopes_to_add=[*request.scopes, "orders:read"]
+                )
+            )
+        )
+
+    raw = cognito_event(
+        "TokenGeneration_Authentication",
+        version="2",
+        request={"userAttributes": {}, "scopes": ["openid"]},
+    )
+    answer = app.handler(raw, FakeContext())
+    assert answer["response"] == {
+        "claimsAndScopeOverrideDetails": {
+            "accessTokenGeneration": {"scopesToAdd": ["openid", "orders:read"]}
+        }
+    }
+
+
+def test_user_migration_names_enable_sms_mfa_as_cognito_does() -> None:
+    app = App()
+
+    @app.cognito("UserMigration_Authentication")
+    def migrate(request: UserMigrationRequest) -> UserMigrationResponse:
+        return UserMigrationResponse(final_user_status="CONFIRMED", enable_sms_mfa=True)
+
+    answer = app.handler(cognito_event("UserMigration_Authentication", request={}), None)
+    assert answer["response"] == {"finalUserStatus": "CONFIRMED", "enableSMSMFA": True}
+
+
+def test_a_mapping_result_is_merged_as_is_and_none_changes_nothing() -> None:
+    app = App()
+
+    @app.cognito("DefineAuthChallenge")
+    def define(request: DefineAuthChallengeRequest) -> dict[str, Any]:
+        return {"issueTokens": all(s.challenge_result for s in request.session)}
+
+    @app.cognito("PostConfirmation")
+    def confirmed(request: cognito.PostConfirmationRequest) -> None:
+        return None
+
+    raw = cognito_event(
+        "DefineAuthChallenge_Authentication",
+        request={
+            "userAttributes": {},
+            "session": [{"challengeName": "X", "challengeResult": True}],
+        },
+    )
+    assert app.handler(raw, None)["response"] == {"issueTokens": True}
+    raw = cognito_event("PostConfirmation_ConfirmSignUp")
+    assert app.handler(raw, None) == raw
+
+
+def test_an_exception_rejects_the_operation_with_its_message() -> None:
+    app = App()
+
+    @app.cognito("PreAuthentication")
+    def gate(request: cognito.PreAuthenticationRequest) -> None:
+        raise PermissionError("This account is locked")
+
+    with pytest.raises(PermissionError, match="This account is locked"):
+        app.handler(cognito_event("PreAuthentication_Authentication"), None)
+
+
+def test_routes_by_trigger_name_full_source_and_glob() -> None:
+    app = App()
+    calls: list[str] = []
+
+    @app.cognito("CustomMessage_ForgotPassword")
+    def forgot(request: dict[str, Any]) -> None:
+        calls.append("forgot")
+
+    @app.cognito("CustomEmailSender")
+    def sender(request: CustomSenderRequest) -> None:
+        calls.append(f"sender {request.type}")
+
+    @app.cognito("PostAuth*")
+    def post_auth(request: dict[str, Any]) -> None:
+        calls.append("post-auth")
+
+    app.handler(cognito_event("CustomMessage_ForgotPassword"), None)
+    sent = cognito_event(
+        "CustomEmailSender_SignUp", request={"type": "customEmailSenderRequestV1", "code": "x"}
+    )
+    assert "response" not in sent
+    app.handler(sent, None)
+    app.handler(cognito_event("PostAuthentication_Authentication"), None)
+    assert calls == ["forgot", "sender customEmailSenderRequestV1", "post-auth"]
+    with pytest.raises(RoutingError):
+        app.handler(cognito_event("CustomMessage_SignUp"), None)
+
+
+def test_unknown_trigger_names_and_overlapping_routes_are_refused() -> None:
+    app = App()
+    with pytest.raises(ConfigurationError, match="unknown trigger 'PreSignup'"):
+        app.cognito("PreSignup")
+
+    @app.cognito("PreSignUp")
+    def one(request: dict[str, Any]) -> None: ...
+
+    with pytest.raises(ConfigurationError, match="conflicts"):
+
+        @app.cognito("PreSignUp_AdminCreateUser")
+        def two(request: dict[str, Any]) -> None: ...
+
+
+def test_a_request_that_does_not_fit_the_declared_type_fails_naming_the_field() -> None:
+    app = App()
+
+    @app.cognito("PreSignUp")
+    def strict(request: PreSignUpRequest) -> None: ...
+
+    raw = cognito_event("PreSignUp_SignUp", request={"userAttributes": "not a map"})
+    with pytest.raises(Exception, match="userAttributes"):
+        app.handler(raw, None)
+
+
+def test_cognito_sync_events_stay_direct() -> None:
+    sync = {
+        "datasetName": "d",
+        "eventType": "SyncTrigger",
+        "region": "us-east-1",
+        "identityId": "i",
+        "datasetRecords": {},
+        "identityPoolId": "p",
+        "version": 2,
+    }
+    assert sources.detect(sync) == "direct"
+
+
+class Halt(BaseException):
+    """A BaseException that is not an Exception."""
+
+
+def test_odd_results_and_base_exceptions_become_handler_errors() -> None:
+    app = App()
+
+    @app.cognito("PreSignUp")
+    def odd(request: dict[str, Any]) -> object:
+        return object()
+
+    @app.cognito("PostConfirmation")
+    def halts(request: dict[str, Any]) -> None:
+        raise Halt()
+
+    with pytest.raises(HandlerError, match=r"cognito route \(trigger='PreSignUp'\).*object"):
+        app.handler(cognito_event("PreSignUp_SignUp"), None)
+    with pytest.raises(HandlerError, match="raised Halt") as info:
+        app.handler(cognito_event("PostConfirmation_ConfirmSignUp"), None)
+    assert isinstance(info.value.__cause__, Halt)
+
+
+async def test_a_large_event_from_bytes_is_echoed_as_it_came() -> None:
+    app = App()
+
+    @app.cognito("PreSignUp")
+    def pre_signup(request: PreSignUpRequest) -> PreSignUpResponse:
+        return PreSignUpResponse(auto_confirm_user=True)
+
+    event = cognito_event("PreSignUp_SignUp", request={"userAttributes": {"bio": "x" * 40_000}})
+    raw = json.dumps(event).encode()
+    want = {**event, "response": {"autoConfirmUser": True}}
+    assert await app.dispatch_bytes(raw, FakeContext()) == want
+    assert await app.dispatch(event, FakeContext()) == want

@@ -1,0 +1,172 @@
+"""S3 Batch Operations: schema 1.0 and 2.0, per-task result codes, the response shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lambent import App, ConfigurationError, sources
+from lambent.sources import s3_batch
+from lambent.sources.s3_batch import (
+    S3BatchEvent,
+    S3BatchEventV2,
+    S3BatchResult,
+    S3BatchTask,
+    S3BatchTaskV1,
+    S3BatchTaskV2,
+    TemporaryFailure,
+)
+from lambent.testing import FakeContext, s3_batch_event
+from tests import corpus
+from tests.sources import _support
+
+
+@pytest.mark.parametrize("row", corpus.params("s3-batch"))
+def test_corpus_events_are_detected_and_answered_per_task(row: corpus.Row | None) -> None:
+    raw = corpus.load(row)
+    assert sources.detect(raw) == "s3-batch"
+    app = App()
+
+    @app.s3_batch()
+    def copy(task: S3BatchTask, event: S3BatchEvent) -> str:
+        return f"{task.bucket}/{task.key}"
+
+    answer = app.handler(raw, FakeContext())
+    v1 = raw["invocationSchemaVersion"] == "1.0"
+    assert answer == {
+        "invocationSchemaVersion": raw["invocationSchemaVersion"],
+        "treatMissingKeysAs": "PermanentFailure",
+        "invocationId": raw["invocationId"],
+        "results": [
+            {
+                "taskId": t["taskId"],
+                "resultCode": "Succeeded",
+                "resultString": (t["s3BucketArn"].rpartition(":")[2] if v1 else t["s3Bucket"])
+                + "/"
+                + t["s3Key"].replace("+", " "),
+            }
+            for t in raw["tasks"]
+        ],
+    }
+
+
+@pytest.mark.parametrize("row", _support.decline_rows("s3_batch"))
+def test_detector_declines_other_events(row: corpus.Row | None) -> None:
+    _support.assert_declines(s3_batch.detect, row)
+
+
+def test_each_schema_decodes_into_its_own_structs() -> None:
+    seen: list[Any] = []
+    app = App()
+
+    @app.s3_batch()
+    def record(task: S3BatchTask, event: S3BatchEvent) -> None:
+        seen.append((type(task), type(event), task.bucket, event.job.user_arguments))
+
+    app.handler(s3_batch_event("a b.txt", bucket="one"), None)
+    app.handler(s3_batch_event("k", bucket="two", schema="2.0", user_arguments={"x": "1"}), None)
+    assert seen[0][0] is S3BatchTaskV1 and seen[0][2:] == ("one", None)
+    assert seen[1][:2] == (S3BatchTaskV2, S3BatchEventV2) and seen[1][2:] == ("two", {"x": "1"})
+
+
+def test_result_codes_follow_the_outcome() -> None:
+    app = App()
+
+    @app.s3_batch(treat_missing_keys_as="Succeeded")
+    def work(task: S3BatchTask) -> Any:
+        if task.key == "busy":
+            raise TemporaryFailure("SlowDown")
+        if task.key == "gone":
+            raise FileNotFoundError("no such key")
+        if task.key == "skip":
+            return S3BatchResult("PermanentFailure", "skipped on purpose")
+        return {"copied": task.key}
+
+    event = s3_batch_event("ok", "busy", "gone", "skip", seed=3)
+    answer = app.handler(event, None)
+    assert answer["treatMissingKeysAs"] == "Succeeded"
+    assert [(r["resultCode"], r["resultString"]) for r in answer["results"]] == [
+        ("Succeeded", '{"copied":"ok"}'),
+        ("TemporaryFailure", "TemporaryFailure: SlowDown"),
+        ("PermanentFailure", "FileNotFoundError: no such key"),
+        ("PermanentFailure", "skipped on purpose"),
+    ]
+    assert [r["taskId"] for r in answer["results"]] == [t["taskId"] for t in event["tasks"]]
+
+
+def test_no_route_fails_each_task_permanently() -> None:
+    app = App()
+
+    @app.invoke("other")
+    def other() -> None: ...
+
+    answer = app.handler(s3_batch_event("k"), None)
+    assert answer["results"][0]["resultCode"] == "PermanentFailure"
+    assert answer["results"][0]["resultString"].startswith("RoutingError")
+
+
+def test_bad_options_and_second_routes_are_refused() -> None:
+    app = App()
+    with pytest.raises(ConfigurationError, match="treat_missing_keys_as"):
+        app.s3_batch(treat_missing_keys_as="Maybe")  # type: ignore[arg-type]
+
+    @app.s3_batch()
+    def one(task: S3BatchTask) -> None: ...
+
+    with pytest.raises(ConfigurationError, match="conflicts"):
+
+        @app.s3_batch(treat_missing_keys_as="Succeeded")
+        def two(task: S3BatchTask) -> None: ...
+
+
+def test_a_response_is_not_an_event() -> None:
+    response = {
+        "invocationSchemaVersion": "1.0",
+        "treatMissingKeysAs": "PermanentFailure",
+        "invocationId": "i",
+        "results": [],
+    }
+    assert sources.detect(response) == "direct"
+    assert msgspec.convert(s3_batch_event("k"), s3_batch.S3BatchEventV1).tasks[0].key == "k"
+
+
+OUTCOMES = st.sampled_from(["ok", "temporary", "permanent"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(OUTCOMES, min_size=1, max_size=20), st.sampled_from(["1.0", "2.0"]))
+def test_every_task_gets_one_result_in_order(outcomes: list[str], schema: str) -> None:
+    app = App()
+
+    @app.s3_batch()
+    def work(task: S3BatchTask) -> str:
+        outcome = task.key.split("-")[0]
+        if outcome == "temporary":
+            raise TemporaryFailure("later")
+        if outcome == "permanent":
+            raise KeyError(task.key)
+        return "done"
+
+    keys = [f"{o}-{i}" for i, o in enumerate(outcomes)]
+    event = s3_batch_event(*keys, schema="2.0" if schema == "2.0" else "1.0")
+    answer = app.handler(event, None)
+    codes = {"ok": "Succeeded", "temporary": "TemporaryFailure", "permanent": "PermanentFailure"}
+    assert [r["taskId"] for r in answer["results"]] == [t["taskId"] for t in event["tasks"]]
+    assert [r["resultCode"] for r in answer["results"]] == [codes[o] for o in outcomes]
+    assert answer["invocationSchemaVersion"] == schema
+
+
+def test_a_result_that_is_not_text_fails_its_task_permanently() -> None:
+    app = App()
+
+    @app.s3_batch()
+    def work(task: S3BatchTask) -> object:
+        return object()
+
+    (result,) = app.handler(s3_batch_event("k"), None)["results"]
+    assert result["resultCode"] == "PermanentFailure"
+    assert result["resultString"].startswith("the handler returned a value that is not text")
