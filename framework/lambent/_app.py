@@ -15,6 +15,7 @@ from lambent._fast import FAST
 from lambent._inject import Slot
 from lambent._pipeline import handle
 from lambent._record_routes import RecordRoutes
+from lambent._routers import Includes
 from lambent._routes import RouteTable
 from lambent._runtime import run_loop_free
 from lambent._web import WebRoutes
@@ -23,7 +24,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 Lifespan = Callable[["App"], AbstractAsyncContextManager[Any]]
 
 
-class App(RecordRoutes, WebRoutes):
+class App(RecordRoutes, WebRoutes, Includes):
     """A Lambda function's routes, options and entry points.
 
     ``concurrency``: how many records of a batch run at once (per route overridable);

@@ -34,7 +34,8 @@ class RecordRoutes:
     """
 
     routes: RouteTable
-    strict_fifo: bool
+    #: ``None`` for a router: the including app's
+    strict_fifo: bool | None
     _before_batch: _Hooks
     _after_batch: _Hooks
 

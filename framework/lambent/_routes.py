@@ -31,8 +31,9 @@ class RouteOptions:
     concurrency: int | None = None
     on_decode_error: OnDecodeError = "fail"
     threaded: bool = False
-    #: SQS FIFO: stop the whole batch at the first failure (AWS's documented rule)
-    strict_order: bool = False
+    #: SQS FIFO: stop the whole batch at the first failure (AWS's documented rule);
+    #: ``None`` on a router's route: the including app's ``strict_fifo``
+    strict_order: bool | None = False
     #: Kinesis / DynamoDB: one record at a time per shard instead of per partition key
     sequential: bool = False
     #: Kinesis / DynamoDB tumbling-window handler
@@ -63,6 +64,9 @@ class RouteTable:
         self._routes: dict[str, list[Route]] = {}
         self._cache: dict[tuple[str, Hashable], Route | None] = {}
         self._frozen = False
+        self._closed_because = (
+            "the app has started handling events; register every route before the first invocation"
+        )
         #: sources with routes here whose items other sources' records can carry (set
         #: at freeze time)
         self.unwrappers: tuple[EventSource, ...] = ()
@@ -80,11 +84,14 @@ class RouteTable:
     def routes(self, kind: str) -> list[Route]:
         return self._routes.get(kind, [])
 
-    def freeze(self) -> None:
-        """No more routes; compile what depends on all of them."""
+    def freeze(self, reason: str | None = None) -> None:
+        """No more routes; compile what depends on all of them (``reason``: why, in the
+        error adding one more gives)."""
         from lambent import sources
 
         self._frozen = True
+        if reason is not None:
+            self._closed_because = reason
         self.unwrappers = tuple(
             s for kind in self._routes for s in sources.load(kind) if s.unwrap is not None
         )
@@ -92,10 +99,7 @@ class RouteTable:
     def add(self, route: Route, *, overlaps: Overlap | None = None) -> Route:
         """Add a route; raise ConfigurationError naming both routes on a conflict."""
         if self._frozen:
-            raise ConfigurationError(
-                f"cannot add {route.describe()}: the app has started handling events; "
-                "register every route before the first invocation"
-            )
+            raise ConfigurationError(f"cannot add {route.describe()}: {self._closed_because}")
         existing = self._routes.setdefault(route.kind, [])
         for other in existing:
             same = other.filters == route.filters

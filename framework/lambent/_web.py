@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from lambent.sources import EventSource
 
 F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=Callable[..., Awaitable[Any]])
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
@@ -80,6 +81,14 @@ class WebRoutes:
 
         return decorator
 
+    def middleware(self, fn: M) -> M:
+        """Wrap HTTP requests in ``async def fn(request, call_next) -> Response``: app
+        middleware wraps every request, a router's the routes it holds. The first
+        registered is the outermost."""
+        self._web().add_middleware(fn)
+        self._web_needs_loop = True
+        return fn
+
     def route(
         self, path: str, methods: Iterable[str] = ("GET",), *, threaded: bool = False
     ) -> Callable[[F], F]:
@@ -91,8 +100,8 @@ class WebRoutes:
             raise ConfigurationError(f"route {path!r}: unknown HTTP methods {unknown or chosen}")
 
         def decorator(fn: F) -> F:
-            self._web().add_route(chosen, path, fn, threaded=threaded)
-            self._note(fn, threaded)
+            route = self._web().add_route(chosen, path, fn, threaded=threaded)
+            self._note(fn, threaded or route.plan.async_deps)
             return fn
 
         return decorator

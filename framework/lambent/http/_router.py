@@ -8,29 +8,37 @@ dict lookup, templates by one precompiled regex per first segment), pick the met
 ``Allow``), check the body size (``413``), build the arguments (``422`` on bad input), run
 the handler under the deadline (``504``), turn exceptions into answers (user exception
 handlers by type, else ``500`` with the request id and nothing internal, logged with the
-traceback), add CORS headers, and render for the source.
+traceback), add CORS headers, and render for the source. Middleware
+(:mod:`._middleware`) wraps all of it (app middleware) or a route's run (a router's);
+dependencies (:mod:`._args`) are solved with the arguments and cleaned up after the
+response is rendered. :meth:`HttpRouter.include` takes in a router's routes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import msgspec
 
 from lambent._errors import ConfigurationError
 from lambent._fast import FAST
+from lambent._inject import qualname
+from lambent.http._args import Scope, build_args, close, solve
 from lambent.http._authorizer import AuthorizerRoutes
 from lambent.http._cors import CORS
 from lambent.http._edge import EdgeRoutes
 from lambent.http._invoke import DeadlineExceeded, budget, call
-from lambent.http._params import From, HttpPlan, build_args, resolve_http
+from lambent.http._middleware import CallNext, Middleware, check_middleware, compose
+from lambent.http._params import Dependency, From, HttpPlan, resolve_dependency, resolve_http
 from lambent.http._render import render_http, render_value
 from lambent.http._request import Request, decode_http_event
 from lambent.http._response import HTTPException, Response, error_response, to_response
-from lambent.http._routing import RouteMap
+from lambent.http._routing import RouteMap, compile_path
 from lambent.http._websocket import WebSocketRoutes
 
 __all__ = ["HttpConfig", "HttpRoute", "HttpRouter"]
@@ -77,6 +85,10 @@ class HttpRoute:
     #: the parameters are exactly the template's path parameters, as strings: the matched
     #: parameters are the keyword arguments
     path_only: bool = False
+    #: the middleware of the routers it came through (outermost first)
+    middleware: tuple[Middleware, ...] = ()
+    #: the tags of the routers it came through (OpenAPI)
+    tags: tuple[str, ...] = ()
 
 
 class HttpRouter:
@@ -92,12 +104,27 @@ class HttpRouter:
         self._exception_handlers: dict[type[BaseException], ExceptionHandler] = {}
         self._handler_cache: dict[type[BaseException], ExceptionHandler | None] = {}
         self._frozen = False
+        self._closed_because = "the app has started handling events"
+        #: app middleware (of a router: the middleware of its routes), outermost first
+        self.middleware: list[Middleware] = []
+        self._chain: CallNext | None = None
+        self._route_chains: dict[int, CallNext] = {}
+        #: providers replaced by others (``TestClient(app, overrides=...)``)
+        self.overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
+        self._resolved_overrides: dict[tuple[Any, ...], Dependency] = {}
+        #: WebSocket, authorizer and edge registrations, replayed by ``include``
+        self._replay: list[Callable[[HttpRouter], None]] = []
 
     # ------------------------------------------------------------------ registration
 
     def _check_open(self, what: str) -> None:
         if self._frozen:
-            raise ConfigurationError(f"cannot add {what}: the app has started handling events")
+            raise ConfigurationError(f"cannot add {what}: {self._closed_because}")
+
+    def seal(self, reason: str) -> None:
+        """Refuse more registrations, saying ``reason`` (a router once included)."""
+        self._frozen = True
+        self._closed_because = reason
 
     def configure(self, **options: Any) -> None:
         self._check_open("HTTP options")
@@ -108,43 +135,89 @@ class HttpRouter:
 
     def add_route(
         self, methods: tuple[str, ...], path: str, fn: Callable[..., Any], *, threaded: bool = False
-    ) -> None:
+    ) -> HttpRoute:
         self._check_open(f"the route {path!r}")
-        from lambent.http._routing import compile_path
-
         compiled = compile_path(path)
         where = f"route {'/'.join(methods)} {compiled.template}"
         plan = resolve_http(
             fn, where=where, path_params=compiled.params, event_types=_request_types()
         )
         params = plan.params
-        wants_logger = any(p.source is From.LOGGER for p in params)
-        needs_event = any(p.source not in _LEAN_SOURCES for p in params)
+        flat = plan.flat_params() if plan.has_deps else params
+        wants_logger = any(p.source is From.LOGGER for p in flat)
+        needs_event = any(p.source not in _LEAN_SOURCES for p in flat)
         path_only = len(params) == len(compiled.params) and all(
             p.source is From.PATH and p.convert is None for p in params
         )
         route = HttpRoute(
             methods, compiled.template, plan, threaded, wants_logger, needs_event, path_only
         )
-        self.routes.add(methods, path, route)
+        self._add(route)
+        return route
+
+    def _add(self, route: HttpRoute) -> None:
+        """Add ``route``; a method of its template that is taken already names both."""
+        for method in route.methods:
+            other = self.routes.get(route.template, method)
+            if other is not None:
+                raise ConfigurationError(
+                    f"route {method} {route.template} -> {route.plan.name} conflicts with "
+                    f"{method} {route.template} -> {other.plan.name}: both would answer "
+                    "the same requests"
+                )
+        self.routes.add(route.methods, route.template, route)
+
+    def add_middleware(self, fn: Middleware) -> None:
+        self._check_open("a middleware")
+        check_middleware(fn)
+        self.middleware.append(fn)
+
+    def include(self, other: HttpRouter, *, prefix: str, tags: tuple[str, ...]) -> None:
+        """Add ``other``'s routes under ``prefix`` with its middleware and ``tags``, its
+        exception handlers and its WebSocket, authorizer and edge routes."""
+        self._check_open("a router")
+        middleware = tuple(other.middleware)
+        for route in other.routes.values():
+            template = compile_path(prefix + route.template).template
+            self._add(
+                dataclasses.replace(
+                    route,
+                    template=template,
+                    middleware=(*middleware, *route.middleware),
+                    tags=(*tags, *route.tags),
+                )
+            )
+        for exc_type, fn in other._exception_handlers.items():
+            mine = self._exception_handlers.get(exc_type)
+            if mine is not None and mine is not fn:
+                raise ConfigurationError(
+                    f"exception handler {qualname(fn)} for {exc_type.__name__} conflicts "
+                    f"with {qualname(mine)}"
+                )
+            self.add_exception_handler(exc_type, fn)
+        for replay in other._replay:
+            replay(self)
 
     def add_websocket(
         self, route_key: str, fn: Callable[..., Any], *, threaded: bool = False
     ) -> None:
         self._check_open(f"the WebSocket route {route_key!r}")
         self.websockets.add(route_key, fn, threaded=threaded)
+        self._replay.append(lambda to: to.add_websocket(route_key, fn, threaded=threaded))
 
     def add_authorizer(
         self, kind: str | None, fn: Callable[..., Any], *, threaded: bool = False
     ) -> None:
         self._check_open("an authorizer")
         self.authorizers.add(kind, fn, threaded=threaded)
+        self._replay.append(lambda to: to.add_authorizer(kind, fn, threaded=threaded))
 
     def add_edge(
         self, event_type: str, path: str | None, fn: Callable[..., Any], *, threaded: bool = False
     ) -> None:
         self._check_open(f"the edge route {event_type}")
         self.edges.add(event_type, path, fn, threaded=threaded)
+        self._replay.append(lambda to: to.add_edge(event_type, path, fn, threaded=threaded))
 
     def add_exception_handler(self, exc_type: type[BaseException], fn: ExceptionHandler) -> None:
         self._check_open("an exception handler")
@@ -157,6 +230,41 @@ class HttpRouter:
     def freeze(self) -> None:
         self.routes.freeze()
         self._frozen = True
+        if self.middleware:
+            self._chain = compose(self.middleware, self._respond_chained)
+        for route in self.routes.values():
+            if route.middleware:
+                inner = self._route_inner(route)
+                self._route_chains[id(route)] = compose(route.middleware, inner)
+
+    def _route_inner(self, route: HttpRoute) -> CallNext:
+        async def inner(request: Request) -> Response:
+            out = await self._handle(route, request, request.context, request._log, False)
+            assert isinstance(out, Response)
+            return out
+
+        return inner
+
+    async def _respond_chained(self, request: Request) -> Response:
+        out = await self._respond(request, request.context, request._log, False)
+        assert isinstance(out, Response)
+        return out
+
+    def _override(self, dep: Dependency) -> Dependency:
+        """The dependency to run for ``dep`` (its provider's override, resolved once)."""
+        replacement = self.overrides.get(dep.provider)
+        if replacement is None:
+            return dep
+        key = (replacement, dep.path_params)
+        found = self._resolved_overrides.get(key)
+        if found is None:
+            found = self._resolved_overrides[key] = resolve_dependency(
+                replacement,
+                where=f"override of {qualname(dep.provider)}",
+                path_params=dep.path_params,
+                event_types=_request_types(),
+            )
+        return found
 
     def describe(self) -> list[str]:
         lines = [
@@ -215,37 +323,68 @@ class HttpRouter:
         cors = self.config.cors
         if cors is not None:
             request.event  # CORS reads the headers: decode the whole event first  # noqa: B018
+        chain = self._chain
+        out: Response | dict[str, Any]
+        if chain is None:
+            out = await self._respond(request, context, log, cors is None)
+        else:
+            request._log = log
+            try:
+                out = await chain(request)
+            except Exception as exc:
+                out = await self._on_error(request, exc, log)
+        if isinstance(out, Response):
+            if cors is not None:
+                origin = request.headers.get("origin")
+                if origin is not None and "access-control-allow-origin" not in out.headers:
+                    cors.apply(out, origin)
+            out = render_http(request._wire, request._event, out, head=request.method == "HEAD")
+        scope = request._scope
+        if scope is not None:
+            await close(scope, log)
+        return out
+
+    async def _respond(
+        self, request: Request, context: Any, log: Any, direct: bool
+    ) -> Response | dict[str, Any]:
+        """The response to ``request`` (``direct``: a plain result may come back rendered)."""
         try:
             found = self._find(request)
         except Exception as exc:
-            found = await self._on_error(request, exc, log)
+            return await self._on_error(request, exc, log)
         if isinstance(found, Response):
-            response = found
-        else:
-            if found.needs_event:
-                request.event  # noqa: B018 - a bad event fails the invocation before the handler
+            return found
+        if found.middleware:
+            request._log = log
             try:
-                result = self._run(found, request, context, log)
-                if type(result) not in _NEVER_AWAITABLE and inspect.isawaitable(result):
-                    result = await result
+                return await self._route_chains[id(found)](request)
             except Exception as exc:
-                response = await self._on_error(request, exc, log)
-            else:
-                if (
-                    FAST.direct_render
-                    and cors is None
-                    and result is not None
-                    and not isinstance(result, Response)
-                    and request.method != "HEAD"
-                ):
-                    # what render_http gives for to_response(result), without the Response
-                    return render_value(request._wire, request._event, result)
-                response = to_response(result)
-        if cors is not None:
-            origin = request.headers.get("origin")
-            if origin is not None and "access-control-allow-origin" not in response.headers:
-                cors.apply(response, origin)
-        return render_http(request._wire, request._event, response, head=request.method == "HEAD")
+                return await self._on_error(request, exc, log)
+        return await self._handle(found, request, context, log, direct)
+
+    async def _handle(
+        self, route: HttpRoute, request: Request, context: Any, log: Any, direct: bool
+    ) -> Response | dict[str, Any]:
+        if route.needs_event:
+            request.event  # noqa: B018 - a bad event fails the invocation before the handler
+        try:
+            result = self._run(route, request, context, log)
+            if type(result) not in _NEVER_AWAITABLE and inspect.isawaitable(result):
+                result = await result
+        except Exception as exc:
+            if request._scope is not None:
+                request._scope.error = exc
+            return await self._on_error(request, exc, log)
+        if (
+            direct
+            and FAST.direct_render
+            and result is not None
+            and not isinstance(result, Response)
+            and request.method != "HEAD"
+        ):
+            # what render_http gives for to_response(result), without the Response
+            return render_value(request._wire, request._event, result)
+        return to_response(result)
 
     def _find(self, request: Request) -> HttpRoute | Response:
         """The route for ``request`` (its path parameters and template set on it), or the
@@ -292,12 +431,33 @@ class HttpRouter:
             route_log = log.bind(route=route.template) if route.wants_logger else log
             # a route taking the source's Struct has it decoded already (``needs_event``)
             kw = build_args(plan, request, request._event, context, route_log)
+            if plan.has_deps:
+                return self._run_with_deps(route, request, kw, context, route_log)
         seconds = self._seconds(request._web, context)
         if plan.is_async or route.threaded:
             return call(plan, kw, threaded=route.threaded, seconds=seconds)
         if seconds is not None and seconds <= 0:
             raise DeadlineExceeded("no time left before the deadline")
         return plan.fn(**kw)
+
+    async def _run_with_deps(
+        self, route: HttpRoute, request: Request, kw: dict[str, Any], context: Any, log: Any
+    ) -> Any:
+        """Solve the dependencies (async ones under the deadline too), then call."""
+        plan = route.plan
+        scope = request._scope = Scope(self._override if self.overrides else None)
+        seconds = self._seconds(request._web, context)
+        if seconds is not None and seconds <= 0:
+            raise DeadlineExceeded("no time left before the deadline")
+        if seconds is not None and plan.async_deps:
+            with anyio.move_on_after(seconds) as cancel:
+                await solve(plan, kw, request, request._event, context, log, scope)
+            if cancel.cancelled_caught:
+                raise DeadlineExceeded(f"the dependencies did not finish within {seconds:.3f} s")
+            seconds = self._seconds(request._web, context)
+        else:
+            await solve(plan, kw, request, request._event, context, log, scope)
+        return await call(plan, kw, threaded=route.threaded, seconds=seconds)
 
     def _exception_handler(self, exc_type: type[BaseException]) -> ExceptionHandler | None:
         try:
@@ -323,6 +483,10 @@ class HttpRouter:
                 if inspect.isawaitable(result):
                     result = await result
                 return to_response(result)
+            except HTTPException as answer:  # the status the handler meant
+                if answer.status >= 500:
+                    log.error("HTTP request failed", status=answer.status, message=answer.message)
+                return answer.response()
             except Exception as inner:
                 log.error("exception handler failed", error=repr(inner), exc_info=inner)
                 return error_response(500, "Internal Server Error", request_id=request.request_id)

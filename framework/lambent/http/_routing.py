@@ -186,6 +186,19 @@ class RouteMap(Generic[R]):
         self._frozen_view_stale()
         return compiled
 
+    def get(self, template: str, method: str) -> R | None:
+        """The route of ``method`` on the (compiled) ``template``, if any."""
+        entry = self._building.get(template)
+        return None if entry is None else entry[1].get(method)
+
+    def values(self) -> list[R]:
+        """Every route once, in registration order (one route may serve several methods)."""
+        seen: dict[int, R] = {}
+        for _, by_method in self._building.values():
+            for route in by_method.values():
+                seen.setdefault(id(route), route)
+        return list(seen.values())
+
     def _frozen_view_stale(self) -> None:
         self._static = {}
         self._dynamic = ()
