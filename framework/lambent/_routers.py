@@ -23,6 +23,7 @@ from lambent._web import WebRoutes
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+_INCLUDED = "the router was included already; declare its routes before including it"
 _PREFIX = re.compile(r"(/[^/{}]+)*")
 
 
@@ -97,10 +98,14 @@ class Router(RecordRoutes, WebRoutes, Includes):
         if self._included:
             return
         self._included = True
-        reason = "the router was included already; declare its routes before including it"
-        self.routes.freeze(reason)
+        self.routes.freeze(_INCLUDED)
         if self._http is not None:
-            self._http.seal(reason)
+            self._http.seal(_INCLUDED)
+
+    def _web(self) -> Any:
+        if self._included and self._http is None:
+            raise ConfigurationError(f"cannot add a web route: {_INCLUDED}")
+        return super()._web()
 
     def configure_http(self, *args: object, **kwargs: object) -> None:
         """HTTP options are the app's: call ``app.configure_http``."""
