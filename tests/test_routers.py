@@ -98,7 +98,7 @@ def test_include_takes_routers_only_and_never_itself() -> None:
     router = Router()
     with pytest.raises(ConfigurationError, match="a router cannot include itself"):
         router.include(router)
-    with pytest.raises(ConfigurationError, match="takes a lambent.Router"):
+    with pytest.raises(ConfigurationError, match=r"takes a lambent\.Router"):
         App().include(App())  # type: ignore[arg-type]
 
 
