@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 #: subcommands, each a module ``lambent._cli.<name>`` with ``add_parser(subparsers)``
-COMMANDS: tuple[str, ...] = ("events", "routes", "invoke", "serve", "layer")
+COMMANDS: tuple[str, ...] = ("events", "routes", "invoke", "serve", "layer", "openapi")
 
 
 def build_parser() -> argparse.ArgumentParser:
