@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from benchmarks import batch, iobound, routing, subprocesses
+from benchmarks import batch, http_apps, iobound, routing, subprocesses
 from benchmarks._logs import quiet_like_lambda
 from benchmarks._measure import Config, Row, config, progress, unavailable
 from benchmarks.report import chart, markdown, table
@@ -22,6 +22,8 @@ SCENARIOS: tuple[tuple[str, Callable[[Config], list[Row]]], ...] = (
     ("io", iobound.run_io),
     ("ordered", iobound.run_ordered),
     ("http", routing.run),
+    ("http-grown", http_apps.run_warm),
+    ("cold-routers", http_apps.run_cold),
     ("memory", subprocesses.run_memory),
 )
 

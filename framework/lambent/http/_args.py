@@ -19,7 +19,7 @@ from lambent.http._params import MISSING, Dependency, From, HttpParam, HttpPlan
 from lambent.http._request import Request
 from lambent.http._response import RequestValidationError
 
-__all__ = ["Scope", "build_args", "close", "solve"]
+__all__ = ["Scope", "build_args", "close", "solve", "solve_now"]
 
 _CONVERT_ERRORS = (
     msgspec.ValidationError,
@@ -124,6 +124,23 @@ class Scope:
         self.override = override
 
 
+def solve_now(
+    plan: HttpPlan,
+    kw: dict[str, Any],
+    request: Request,
+    event: Any,
+    context: Any,
+    log: Any,
+    scope: Scope,
+) -> None:
+    """Add the values of ``plan``'s dependencies to ``kw`` when none of them, at any depth,
+    is async (``plan.async_deps`` is false) and no provider is overridden."""
+    for param in plan.params:
+        dep = param.dep
+        if dep is not None:
+            kw[param.name] = _value_now(dep, request, event, context, log, scope)
+
+
 async def solve(
     plan: HttpPlan,
     kw: dict[str, Any],
@@ -133,20 +150,43 @@ async def solve(
     log: Any,
     scope: Scope,
 ) -> None:
-    """Add the values of ``plan``'s dependencies to ``kw``."""
+    """Add the values of ``plan``'s dependencies to ``kw`` (any of them may be async)."""
     for param in plan.params:
         dep = param.dep
-        if dep is not None:
+        if dep is None:
+            continue
+        if dep.mode in _SYNC and not dep.plan.async_deps and scope.override is None:
+            kw[param.name] = _value_now(dep, request, event, context, log, scope)
+        else:
             kw[param.name] = await _value(dep, request, event, context, log, scope)
+
+
+_SYNC = ("call", "gen")
+_MISSING: Any = object()
+
+
+def _value_now(
+    dep: Dependency, request: Request, event: Any, context: Any, log: Any, scope: Scope
+) -> Any:
+    key = dep.provider
+    value = scope.cache.get(key, _MISSING)
+    if value is not _MISSING:
+        return value
+    plan = dep.plan
+    kw = build_args(plan, request, event, context, log)
+    if plan.has_deps:
+        solve_now(plan, kw, request, event, context, log, scope)
+    value = scope.cache[key] = _enter(dep, kw, scope)
+    return value
 
 
 async def _value(
     dep: Dependency, request: Request, event: Any, context: Any, log: Any, scope: Scope
 ) -> Any:
     key = dep.provider
-    cache = scope.cache
-    if key in cache:
-        return cache[key]
+    value = scope.cache.get(key, _MISSING)
+    if value is not _MISSING:
+        return value
     if scope.override is not None:
         dep = scope.override(dep)
     plan = dep.plan
@@ -154,27 +194,31 @@ async def _value(
     if plan.has_deps:
         await solve(plan, kw, request, event, context, log, scope)
     mode = dep.mode
-    fn = plan.fn
-    value: Any
-    if mode == "call":
-        value = fn(**kw)
-    elif mode == "async":
-        value = await fn(**kw)
-    elif mode == "gen":
-        gen: Generator[Any] = fn(**kw)
-        try:
-            value = next(gen)
-        except StopIteration:
-            raise RuntimeError(f"dependency {plan.name} returned without yielding") from None
-        scope.exits.append((dep, gen))
-    else:
-        agen: AsyncGenerator[Any] = fn(**kw)
+    if mode == "async":
+        value = await plan.fn(**kw)
+    elif mode == "agen":
+        agen: AsyncGenerator[Any] = plan.fn(**kw)
         try:
             value = await agen.__anext__()
         except StopAsyncIteration:
             raise RuntimeError(f"dependency {plan.name} returned without yielding") from None
         scope.exits.append((dep, agen))
-    cache[key] = value
+    else:
+        value = _enter(dep, kw, scope)
+    scope.cache[key] = value
+    return value
+
+
+def _enter(dep: Dependency, kw: dict[str, Any], scope: Scope) -> Any:
+    """Run a plain provider, or a generator one to its ``yield``."""
+    if dep.mode == "call":
+        return dep.plan.fn(**kw)
+    gen: Generator[Any] = dep.plan.fn(**kw)
+    try:
+        value = next(gen)
+    except StopIteration:
+        raise RuntimeError(f"dependency {dep.plan.name} returned without yielding") from None
+    scope.exits.append((dep, gen))
     return value
 
 

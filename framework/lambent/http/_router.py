@@ -24,7 +24,7 @@ import anyio
 import msgspec
 
 from lambent._fast import FAST
-from lambent.http._args import Scope, build_args, close, solve
+from lambent.http._args import Scope, build_args, close, solve, solve_now
 from lambent.http._invoke import DeadlineExceeded, budget, call
 from lambent.http._middleware import CallNext, compose
 from lambent.http._registry import ExceptionHandler, HttpConfig, HttpRoute, WebRegistry
@@ -56,17 +56,18 @@ class HttpRouter(WebRegistry):
                 self._route_chains[id(route)] = compose(route.middleware, inner)
 
     def _route_inner(self, route: HttpRoute) -> CallNext:
-        async def inner(request: Request) -> Response:
-            out = await self._handle(route, request, request.context, request._log, False)
-            assert isinstance(out, Response)
-            return out
+        """The innermost ``call_next`` of a route's middleware: run the route (no direct
+        rendering: the middleware gets a Response)."""
+        handle = self._handle
+
+        def inner(request: Request) -> Awaitable[Response]:
+            return handle(route, request, request.context, request._log, False)  # type: ignore[return-value]
 
         return inner
 
-    async def _respond_chained(self, request: Request) -> Response:
-        out = await self._respond(request, request.context, request._log, False)
-        assert isinstance(out, Response)
-        return out
+    def _respond_chained(self, request: Request) -> Awaitable[Response]:
+        """The innermost ``call_next`` of the app's middleware."""
+        return self._respond(request, request.context, request._log, False)  # type: ignore[return-value]
 
     def _seconds(self, web: Any, context: Any) -> float | None:
         limit = self.config.api_gateway_timeout if web is not None and web.service_timeout else None
@@ -219,7 +220,10 @@ class HttpRouter(WebRegistry):
             # a route taking the source's Struct has it decoded already (``needs_event``)
             kw = build_args(plan, request, request._event, context, route_log)
             if plan.has_deps:
-                return self._run_with_deps(route, request, kw, context, route_log)
+                if plan.async_deps or self.overrides:
+                    return self._run_with_deps(route, request, kw, context, route_log)
+                scope = request._scope = Scope()
+                solve_now(plan, kw, request, request._event, context, route_log, scope)
         seconds = self._seconds(request._web, context)
         if plan.is_async or route.threaded:
             return call(plan, kw, threaded=route.threaded, seconds=seconds)
