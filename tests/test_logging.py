@@ -3,6 +3,10 @@ a user's structlog configuration wins (even when it changes), loggers are reused
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from typing import Any
 
 import msgspec
@@ -140,3 +144,47 @@ def test_user_structlog_configuration_wins(monkeypatch: pytest.MonkeyPatch) -> N
     with structlog.testing.capture_logs() as captured:
         app.handler(sqs_event({"id": 1}, queue="orders"), FakeContext())
     assert any(entry["event"] == "mine" for entry in captured)
+
+
+LAZY_PROBE = """
+import json, sys
+from lambent import App, Logger
+from lambent.testing import FakeContext, http_request
+
+app = App()
+
+@app.get("/ok")
+def ok() -> str:
+    return "ok"
+
+@app.get("/hello")
+def hello(log: Logger) -> str:
+    log.info("hello", extra=1)
+    return "hi"
+
+@app.get("/fail")
+def fail() -> str:
+    raise ValueError("boom")
+
+app.handler(http_request("GET", "/ok"), FakeContext(aws_request_id="r-ok"))
+print(json.dumps({"structlog": "structlog" in sys.modules, "asyncio": "asyncio" in sys.modules}))
+app.handler(http_request("GET", "/hello"), FakeContext(aws_request_id="r-hello"))
+app.handler(http_request("GET", "/fail"), FakeContext(aws_request_id="r-fail"))
+"""
+
+
+def test_an_invocation_that_logs_nothing_imports_no_logging() -> None:
+    """A plain HTTP app whose request logs nothing never imports structlog (nor asyncio);
+    lines logged later still carry the invocation's context (here inside Lambda: JSON)."""
+    env = {**os.environ, "AWS_LAMBDA_FUNCTION_NAME": "fn"}
+    out = subprocess.run(
+        [sys.executable, "-c", LAZY_PROBE], capture_output=True, text=True, check=True, env=env
+    ).stdout.splitlines()
+    assert json.loads(out[0]) == {"structlog": False, "asyncio": False}
+    lines = [json.loads(line) for line in out[1:] if line.startswith("{")]
+    hello = next(x for x in lines if x["event"] == "hello")
+    assert hello["aws_request_id"] == "r-hello" and hello["extra"] == 1
+    assert set(hello) >= INVOCATION_KEYS
+    failed = next(x for x in lines if x.get("level") == "error")
+    assert failed["aws_request_id"] == "r-fail" and "boom" in failed["error"]
+    assert set(failed) >= INVOCATION_KEYS

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.to_thread
 
+from lambent._calls import make_call
 from lambent._deadline import DeadlineExceeded
 from lambent._dispatch import Batch, Runner, Status, run_batch
 from lambent._inject import Slot
@@ -32,23 +33,15 @@ class ReportedFailure(Exception):
 
 
 async def _call(runner: Runner, items: list[Any], ev: Any, context: Any, log: Logger) -> Any:
-    route = runner.route
-    kw: dict[str, Any] = {}
-    for p in route.plan.params:
-        if p.slot is Slot.ITEMS:
-            kw[p.name] = items
-        elif p.slot is Slot.STATE:
-            kw[p.name] = dict(getattr(ev, "state", None) or {})
-        elif p.slot is Slot.CONTEXT:
-            kw[p.name] = context
-        elif p.slot is Slot.EVENT:
-            kw[p.name] = ev
-        elif p.slot is Slot.LOGGER:
-            kw[p.name] = log.bind(batch_size=len(items))
-    fn = route.plan.fn
+    extra = {
+        Slot.ITEMS: items,
+        Slot.STATE: dict(getattr(ev, "state", None) or {}),
+        Slot.LOGGER: log.bind(batch_size=len(items)),
+    }
+    call = make_call(runner.route.plan, None, ev, context, log, extra=extra)
     if runner.threaded:
-        return await anyio.to_thread.run_sync(lambda: fn(**kw), abandon_on_cancel=True)
-    result = fn(**kw)
+        return await anyio.to_thread.run_sync(call, None, 0, abandon_on_cancel=True)
+    result = call(None, 0)
     if inspect.isawaitable(result):
         result = await result
     return result

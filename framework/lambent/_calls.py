@@ -64,11 +64,17 @@ def make_call(
     *,
     extra: dict[Slot, Any] | None = None,
     record_id: Callable[[Any], str] | None = None,
+    payload_of: Callable[[Any], Any] | None = None,
 ) -> Call:
-    """A function running ``plan`` for one item: reads its arguments, then calls it."""
+    """A function running ``plan`` for one item: reads its arguments, then calls it.
+
+    The one argument builder of Slot-based plans (record routes, whole-batch routes,
+    WebSocket routes, direct invocations): ``extra`` gives fixed values for slots (the
+    batch's items, a window's state, a logger bound otherwise)."""
     fn = plan.fn
     id_of: Callable[[Any], str] = record_id or (spec.item_id if spec is not None else lambda _: "")
-    payload_of = None if spec is None else spec.payload
+    if payload_of is None and spec is not None:
+        payload_of = spec.payload
     json_payload = spec is not None and spec.payload_format == "json"
     params = plan.params
     fused = FAST.fused_calls
@@ -76,9 +82,12 @@ def make_call(
         return _payload_only(fn, params[0], payload_of, json_payload, id_of)
     positional: list[Getter] = []
     keyword: list[tuple[str, Getter]] = []
+    given = extra or {}
     for p in plan.params:
         getter: Getter
-        if p.slot is Slot.PAYLOAD:
+        if p.slot in given:
+            getter = _constant(given[p.slot])
+        elif p.slot is Slot.PAYLOAD:
             assert p.decoder is not None
             getter = _payload_getter(p.decoder, payload_of, json_payload, id_of)
         elif p.slot is Slot.ITEM:
@@ -95,7 +104,7 @@ def make_call(
         elif p.slot is Slot.NAMED:
             getter = _named_getter(p, id_of)
         else:
-            getter = _constant((extra or {}).get(p.slot))
+            getter = _constant(None)
         if p.kw_only or keyword:
             keyword.append((p.name, getter))
         else:

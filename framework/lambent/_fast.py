@@ -23,6 +23,8 @@ class FastPaths:
     path_only: bool = True
     #: batches: decode lean Structs when no route needs the full records (at freeze)
     lean_records: bool = True
+    #: lean batches of one route read straight from the runtime's dicts (per event)
+    raw_records: bool = True
     #: batches: specialised handler calls (one payload parameter, two positional ones)
     fused_calls: bool = True
     #: plain handlers run one after another without the task machinery (per batch)

@@ -7,6 +7,12 @@
   write one JSON object a line to stdout; outside Lambda structlog's defaults apply.
 * Each invocation binds ``aws_request_id``, ``function_name``, ``cold_start`` and
   ``source`` with structlog's contextvars; a record's logger adds ``record_id``.
+* Lazily: lambent's own logger is a :class:`LazyLogger`, which resolves (and imports
+  structlog) only when something is logged. When structlog is not imported yet as an
+  invocation starts, nothing can log through it but lambent's loggers, so the invocation's
+  values are bound on those loggers instead of the contextvars: an invocation that logs
+  nothing (a successful HTTP request) pays nothing for logging and never imports
+  structlog (nor, through it, asyncio).
 """
 
 from __future__ import annotations
@@ -152,6 +158,64 @@ def bind_invocation(values: Mapping[str, Any]) -> tuple[Token[Any], ...]:
             token = var.set(value)
         tokens.append(token)
     return tuple(tokens)
+
+
+class LazyLogger:
+    """A logger resolved on first use (see the module docstring); ``values`` are bound on
+    it then (the invocation's context when the contextvars do not carry it)."""
+
+    __slots__ = ("_logger", "_name", "_values")
+
+    def __init__(self, name: str, values: Mapping[str, Any] | None = None) -> None:
+        self._name = name
+        self._values = values
+        self._logger: Any = None
+
+    def _get(self) -> Any:
+        logger = self._logger
+        if logger is None:
+            logger = get_logger(self._name)
+            if self._values:
+                logger = logger.bind(**self._values)
+            self._logger = logger
+        return logger
+
+    def bind(self, **new_values: Any) -> Logger:
+        values = {**self._values, **new_values} if self._values else new_values
+        return LazyLogger(self._name, values)
+
+    def debug(self, event: str | None = None, *args: Any, **kw: Any) -> Any:
+        return self._get().debug(event, *args, **kw)
+
+    def info(self, event: str | None = None, *args: Any, **kw: Any) -> Any:
+        return self._get().info(event, *args, **kw)
+
+    def warning(self, event: str | None = None, *args: Any, **kw: Any) -> Any:
+        return self._get().warning(event, *args, **kw)
+
+    def error(self, event: str | None = None, *args: Any, **kw: Any) -> Any:
+        return self._get().error(event, *args, **kw)
+
+    def exception(self, event: str | None = None, *args: Any, **kw: Any) -> Any:
+        return self._get().exception(event, *args, **kw)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+    def __repr__(self) -> str:
+        return f"LazyLogger({self._name!r}, {self._values!r})"
+
+
+def invocation_logger(
+    name: str, values: Mapping[str, Any]
+) -> tuple[Logger, tuple[Token[Any], ...]]:
+    """The logger of one invocation and the tokens to unbind its context with.
+
+    The values go into structlog's contextvars when structlog is imported (a handler
+    may log through it directly), else onto the lazy logger only."""
+    if "structlog" in sys.modules:
+        return LazyLogger(name), bind_invocation(values)
+    return LazyLogger(name, values), ()
 
 
 def unbind_invocation(tokens: Sequence[Token[Any]]) -> None:

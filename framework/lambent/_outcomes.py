@@ -158,15 +158,19 @@ def firehose_records(
 class Ids:
     """Identifiers of a batch's items: for logs (``record``) and for Lambda (``wire``)."""
 
-    __slots__ = ("batch", "spec")
+    __slots__ = ("batch", "item_id", "spec")
 
-    def __init__(self, spec: EventSource, batch: Batch) -> None:
+    def __init__(
+        self, spec: EventSource, batch: Batch, item_id: Callable[[Any], str] | None = None
+    ) -> None:
         self.spec = spec
         self.batch = batch
+        #: how the batch's items name themselves (raw records: the source's raw view)
+        self.item_id = spec.item_id if item_id is None else item_id
 
     def record(self, i: int) -> str:
         known = self.batch.ids.get(i)
-        return known if known is not None else self.spec.item_id(self.batch.items[i])
+        return known if known is not None else self.item_id(self.batch.items[i])
 
     def wire(self, i: int) -> Any:
         known = self.batch.wire_ids.get(i)

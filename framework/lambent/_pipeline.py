@@ -28,11 +28,12 @@ from lambent._deadline import budget
 from lambent._dispatch import run_batch
 from lambent._errors import LambentError
 from lambent._events import decode_event
+from lambent._fast import FAST
 from lambent._inject import Slot
-from lambent._logging import Logger, bind_invocation, get_logger, unbind_invocation
+from lambent._logging import Logger, invocation_logger, unbind_invocation
 from lambent._ordering import apply as apply_ordering
 from lambent._outcomes import Ids, log_outcomes, render
-from lambent._routing import route_batch
+from lambent._routing import route_batch, route_raw
 
 if TYPE_CHECKING:
     from lambent._app import App
@@ -56,15 +57,15 @@ async def handle(app: App, event: Any, context: Any) -> Any:
     spec = sources.spec_for(event)
     kind = "direct" if spec is None else spec.kind
     cold, app._cold = app._cold, False
-    tokens = bind_invocation(
+    log, tokens = invocation_logger(
+        "lambent",
         {
             "aws_request_id": getattr(context, "aws_request_id", None),
             "function_name": getattr(context, "function_name", app.name),
             "cold_start": cold,
             "source": kind,
-        }
+        },
     )
-    log = get_logger("lambent")
     try:
         if spec is None:
             from lambent._direct import handle_direct
@@ -91,13 +92,22 @@ async def _hooks(hooks: list[Callable[..., Any]], info: BatchInfo) -> None:
 async def handle_records(app: App, spec: EventSource, event: Any, context: Any, log: Logger) -> Any:
     """A batch (or single event) of a record source, decoded, routed, run and rendered."""
     kind = spec.kind
-    ev, batch = decode_event(spec, event, lean=kind in app._lean_kinds)
-    used = route_batch(app.routes, spec, event, ev, batch, context, log)
-    strict = apply_ordering(spec, ev, batch, used) == "strict"
+    lean = kind in app._lean_kinds
+    raw = route_raw(app.routes, spec, event, context, log) if lean and FAST.raw_records else None
+    if raw is not None:  # one route, no ordering: the runtime's dicts are read as they are
+        ev: Any = None
+        batch, route = raw
+        used = [route]
+        strict = False
+        ids = Ids(spec, batch, spec.raw.record_id if spec.raw is not None else None)
+    else:
+        ev, batch = decode_event(spec, event, lean=lean)
+        used = route_batch(app.routes, spec, event, ev, batch, context, log)
+        strict = apply_ordering(spec, ev, batch, used) == "strict"
+        ids = Ids(spec, batch)
     concurrency = min(
         (r.options.concurrency or app.concurrency for r in used), default=app.concurrency
     )
-    ids = Ids(spec, batch)
     if app._before_batch:
         await _hooks(app._before_batch, BatchInfo(kind, batch.items, context))
     limit = budget(context, app.deadline_margin)

@@ -97,6 +97,34 @@ def _unit_runner(
     return Runner(call=call_async, is_async=True) if is_async else Runner(call=call)
 
 
+def route_raw(
+    routes: RouteTable, spec: EventSource, event: Any, context: Any, log: Logger
+) -> tuple[Batch, Route] | None:
+    """A batch of the event's raw records, all given one route's runner, when the source
+    can read them raw (its ``raw`` view: one route key, no ordering) and that route runs
+    plain handlers per record; else None (the event takes the general path)."""
+    raw = spec.raw
+    if raw is None or spec.report_id is not None:
+        return None
+    records = raw.records(event)
+    if not records:
+        return None
+    route = routes.match(spec.kind, raw.route_key(records[0]))
+    if route is None:
+        return None
+    plan, opts = route.plan, route.options
+    if plan.is_async or opts.threaded or opts.sequential or opts.window or Slot.ITEMS in plan.wants:
+        return None
+    call = make_call(
+        plan, spec, None, context, log, record_id=raw.record_id, payload_of=raw.payload
+    )
+    batch = Batch(records)
+    batch.runners = [
+        Runner(call=call, drop_on_decode_error=opts.on_decode_error == "drop", route=route)
+    ] * len(records)
+    return batch, route
+
+
 def route_batch(
     routes: RouteTable,
     spec: EventSource,

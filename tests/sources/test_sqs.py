@@ -4,9 +4,12 @@ from typing import Any
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lambent.sources import sqs
 from lambent.sources._base import epoch_ms
+from lambent.testing import sqs_event
 from tests import corpus
 from tests.sources import _support
 
@@ -136,3 +139,29 @@ def test_spec_shape() -> None:
     assert sqs.SPEC.kind == "sqs"
     assert sqs.SPEC.response == "batch"
     assert sqs.SPEC.payload_format == "json"
+
+
+_ODD = st.one_of(st.none(), st.integers(), st.text(max_size=3), st.just({}), st.just([]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(field=st.sampled_from(["messageId", "body", "eventSourceARN", "attributes"]), value=_ODD)
+def test_the_raw_view_takes_only_records_the_lean_structs_decode(field: str, value: Any) -> None:
+    """The raw view (records read from the runtime's dicts) claims a batch only when the
+    lean Structs would decode it, and reads the same id, body and route key."""
+    event = sqs_event({"n": 1}, {"n": 2}, queue="orders", seed=4)
+    if value is None:
+        del event["Records"][1][field]
+    else:
+        event["Records"][1][field] = value
+    raw = sqs.SPEC.raw
+    lean_event, _ = sqs.SPEC.lean or (None, None)
+    assert raw is not None and lean_event is not None
+    records = raw.records(event)
+    if records is None:
+        return
+    decoded = msgspec.convert(event, lean_event)
+    for record, message in zip(records, decoded.records, strict=True):
+        assert raw.record_id(record) == message.message_id
+        assert raw.payload(record) == message.body
+        assert raw.route_key(record) == sqs.SPEC.route_key(decoded, message)

@@ -34,12 +34,26 @@ def get_order(order_id: int) -> Response:
     return Response({"id": order_id}, status=200)
 
 
+@app.put("/orders/{order_id}", threaded=True)
+def put_order(order_id: int, order: Order) -> Order:
+    return order
+
+
+@app.on("sqs", filters={"queue": "orders-audit"}, threaded=True)
+def audit(order: Order) -> None: ...
+
+
+app.configure_http(max_body_size=1024)
+app.get("/x", threded=True)  # type: ignore[call-arg]  # options are typed keywords
+
 # decorators return the function unchanged, so its type survives ...
 keeps_async: Callable[[Order, SQSMessage, LambdaContext, Logger], Coroutine[Any, Any, None]] = (
     on_order
 )
 keeps_sync: Callable[[Order], Transformed | DroppedType] = transform
 keeps_http: Callable[[int], Response] = get_order
+keeps_typed_body: Callable[[int, Order], Order] = put_order
+keeps_on: Callable[[Order], None] = audit
 # ... and is not Any: a wrong assignment is an error (strict mode flags unneeded ignores)
 wrong: Callable[[str], None] = get_order  # type: ignore[assignment]
 

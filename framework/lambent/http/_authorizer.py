@@ -22,14 +22,16 @@ message ``"Unauthorized"``, which is how AWS documents it).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lambent._calls import make_call
 from lambent._errors import ConfigurationError, RoutingError
-from lambent.http._invoke import call
-from lambent.http._named import build_named_args, resolve_named
-from lambent.http._params import HttpPlan
+from lambent._inject import HandlerPlan, Slot
+from lambent.http._invoke import run
+from lambent.http._named import resolve_named
 from lambent.http._roles import role_spec
 
 __all__ = ["AuthorizerRoutes", "Policy", "SimpleAuthorization", "Unauthorized"]
@@ -159,7 +161,7 @@ class AuthorizerRoutes:
     """Authorizer handlers by kind (``None``: any)."""
 
     def __init__(self) -> None:
-        self._plans: dict[str | None, tuple[HttpPlan, bool]] = {}
+        self._plans: dict[str | None, tuple[HandlerPlan, bool]] = {}
 
     def __len__(self) -> int:
         return len(self._plans)
@@ -194,9 +196,14 @@ class AuthorizerRoutes:
         if found is None:
             raise RoutingError(spec.kind, {"type": key})
         plan, threaded = found
-        kw = build_named_args(plan, event, context, log)
+        handler = make_call(plan, None, event, context, log, extra={Slot.LOGGER: log})
         try:
-            result = await call(plan, kw, threaded=threaded, seconds=seconds)
+            result = await run(
+                functools.partial(handler, event, 0),
+                is_async=plan.is_async,
+                threaded=threaded,
+                seconds=seconds,
+            )
         except Unauthorized:
             raise
         except Exception as exc:

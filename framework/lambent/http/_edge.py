@@ -22,16 +22,18 @@ bodies and generated responses over the event type's size limits. The limits are
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from fnmatch import translate
 from typing import Any
 
+from lambent._calls import make_call
 from lambent._errors import ConfigurationError, RoutingError
+from lambent._inject import HandlerPlan, Slot
 from lambent.http._edge_views import EdgeRequest, EdgeResponse, EdgeResultError
-from lambent.http._invoke import call
-from lambent.http._named import build_named_args, resolve_named
-from lambent.http._params import HttpPlan
+from lambent.http._invoke import run
+from lambent.http._named import resolve_named
 from lambent.http._response import Response, encode_body
 from lambent.http._roles import role_spec
 
@@ -94,7 +96,7 @@ class EdgeRoutes:
 
     def __init__(self) -> None:
         self._routes: dict[
-            str, list[tuple[str | None, re.Pattern[str] | None, HttpPlan, bool]]
+            str, list[tuple[str | None, re.Pattern[str] | None, HandlerPlan, bool]]
         ] = {}
 
     def __len__(self) -> int:
@@ -135,7 +137,7 @@ class EdgeRoutes:
             for path, _, plan, _ in routes
         ]
 
-    def _match(self, event_type: str, uri: str) -> tuple[HttpPlan, bool] | None:
+    def _match(self, event_type: str, uri: str) -> tuple[HandlerPlan, bool] | None:
         for _, pattern, plan, threaded in self._routes.get(event_type, ()):
             if pattern is None or pattern.match(uri):
                 return plan, threaded
@@ -152,8 +154,13 @@ class EdgeRoutes:
             raise RoutingError(spec.kind, {"event_type": event_type, "uri": record.uri})
         plan, threaded = found
         views = _Views(record, event_type)
-        kw = build_named_args(plan, views, context, log)
-        result = await call(plan, kw, threaded=threaded, seconds=seconds)
+        handler = make_call(plan, None, views, context, log, extra={Slot.LOGGER: log})
+        result = await run(
+            functools.partial(handler, views, 0),
+            is_async=plan.is_async,
+            threaded=threaded,
+            seconds=seconds,
+        )
         return render_result(result, views)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -21,33 +22,40 @@ import anyio.to_thread
 from lambent._deadline import DeadlineExceeded, budget
 from lambent.http._params import HttpPlan
 
-__all__ = ["DeadlineExceeded", "budget", "call"]
+__all__ = ["DeadlineExceeded", "budget", "call", "run"]
 
 
 async def call(plan: HttpPlan, kw: dict[str, Any], *, threaded: bool, seconds: float | None) -> Any:
     """Run ``plan.fn(**kw)``; raise DeadlineExceeded when ``seconds`` run out first."""
-    fn = plan.fn
+    return await run(
+        functools.partial(plan.fn, **kw), is_async=plan.is_async, threaded=threaded, seconds=seconds
+    )
+
+
+async def run(
+    fn: Callable[[], Any], *, is_async: bool, threaded: bool, seconds: float | None
+) -> Any:
+    """Run ``fn()`` (a coroutine function's call when ``is_async``); raise DeadlineExceeded
+    when ``seconds`` run out first."""
     if seconds is None:
-        if plan.is_async:
-            return await fn(**kw)
+        if is_async:
+            return await fn()
         if threaded:
-            return await anyio.to_thread.run_sync(functools.partial(fn, **kw))
-        value = fn(**kw)
+            return await anyio.to_thread.run_sync(fn)
+        value = fn()
         return await value if inspect.isawaitable(value) else value
     if seconds <= 0:
         raise DeadlineExceeded("no time left before the deadline")
-    if not plan.is_async and not threaded:
+    if not is_async and not threaded:
         # an inline plain function cannot be interrupted: no cancel scope to pay for
-        value = fn(**kw)
+        value = fn()
         return await value if inspect.isawaitable(value) else value
     result: Any = None
     with anyio.move_on_after(seconds) as scope:
-        if plan.is_async:
-            result = await fn(**kw)
+        if is_async:
+            result = await fn()
         else:
-            result = await anyio.to_thread.run_sync(
-                functools.partial(fn, **kw), abandon_on_cancel=True
-            )
+            result = await anyio.to_thread.run_sync(fn, abandon_on_cancel=True)
     if scope.cancelled_caught:
         raise DeadlineExceeded(f"the handler did not finish within {seconds:.3f} s")
     return result

@@ -1,6 +1,8 @@
 """Handlers whose parameters all come from one event by getters (authorizers, edge).
 
-Resolved once at registration like HTTP handlers; see :func:`resolve_named`.
+Resolved once at registration into the same plan record routes use
+(:class:`~lambent._inject.HandlerPlan`, ``Slot.NAMED`` parameters), so that one argument
+builder (:func:`lambent._calls.make_call`) serves them too; see :func:`resolve_named`.
 """
 
 from __future__ import annotations
@@ -10,10 +12,22 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from lambent._errors import ConfigurationError
-from lambent._inject import is_context_type, is_logger_type, signature_params
-from lambent.http._params import MISSING, From, HttpParam, HttpPlan
+from lambent._inject import (
+    HandlerPlan,
+    Param,
+    Slot,
+    is_context_type,
+    is_logger_type,
+    signature_params,
+)
 
-__all__ = ["build_named_args", "resolve_named"]
+__all__ = ["resolve_named"]
+
+MISSING: Any = inspect.Parameter.empty
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def resolve_named(
@@ -22,7 +36,7 @@ def resolve_named(
     where: str,
     by_type: Mapping[type[Any], Callable[[Any], Any]],
     by_name: Mapping[str, Callable[[Any], Any]],
-) -> HttpPlan:
+) -> HandlerPlan:
     """Resolve a handler whose parameters are all taken from one event by getters.
 
     ``by_type``: annotation class -> getter (subclasses match); ``by_name``: parameter
@@ -30,19 +44,20 @@ def resolve_named(
     logger parameters work as everywhere.
     """
     name, signature = signature_params(fn, where)
-    params: list[HttpParam] = []
+    params: list[Param] = []
     for p, ann in signature:
         getter = next(
             (g for tp, g in by_type.items() if isinstance(ann, type) and issubclass(ann, tp)), None
         )
         if getter is not None:
-            params.append(HttpParam(p.name, From.NAMED, convert=getter))
+            params.append(Param(p.name, Slot.NAMED, decoder=_same, getter=getter, kw_only=True))
         elif is_context_type(ann) or (ann is MISSING and p.name == "context"):
-            params.append(HttpParam(p.name, From.CONTEXT))
+            params.append(Param(p.name, Slot.CONTEXT, kw_only=True))
         elif is_logger_type(ann) or (ann is MISSING and p.name in ("logger", "log")):
-            params.append(HttpParam(p.name, From.LOGGER))
+            params.append(Param(p.name, Slot.LOGGER, kw_only=True))
         elif p.name in by_name:
-            params.append(HttpParam(p.name, From.NAMED, convert=by_name[p.name]))
+            named = by_name[p.name]
+            params.append(Param(p.name, Slot.NAMED, decoder=_same, getter=named, kw_only=True))
         elif p.default is not MISSING:
             continue
         else:
@@ -51,18 +66,10 @@ def resolve_named(
                 f"{where}: {name}, parameter {p.name!r}: cannot inject it; "
                 f"annotate it with one of {known}, the Lambda context or a logger"
             )
-    return HttpPlan(fn, name, inspect.iscoroutinefunction(fn), tuple(params))
-
-
-def build_named_args(plan: HttpPlan, source: Any, context: Any, log: Any) -> dict[str, Any]:
-    """The keyword arguments of a :func:`resolve_named` plan for one event."""
-    kw: dict[str, Any] = {}
-    for param in plan.params:
-        if param.source is From.NAMED:
-            assert param.convert is not None
-            kw[param.name] = param.convert(source)
-        elif param.source is From.CONTEXT:
-            kw[param.name] = context
-        else:
-            kw[param.name] = log
-    return kw
+    return HandlerPlan(
+        fn,
+        name,
+        inspect.iscoroutinefunction(fn),
+        tuple(params),
+        wants=frozenset(p.slot for p in params),
+    )

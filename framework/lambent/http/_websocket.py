@@ -14,14 +14,14 @@ decode answers ``422`` naming the field; other exceptions ``500`` with the reque
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
-from lambent._decode import DECODE_ERRORS, as_decode_error
-from lambent._errors import ConfigurationError, RoutingError
-from lambent._inject import HandlerPlan, Slot, resolve
-from lambent.http._invoke import DeadlineExceeded, call
-from lambent.http._params import HttpPlan
+from lambent._calls import make_call
+from lambent._errors import ConfigurationError, DecodeError, RoutingError
+from lambent._inject import HandlerPlan, resolve
+from lambent.http._invoke import DeadlineExceeded, run
 from lambent.http._render import render_http
 from lambent.http._response import (
     HTTPException,
@@ -30,32 +30,8 @@ from lambent.http._response import (
     to_response,
 )
 from lambent.http._roles import role_spec
-from lambent.sources._http import body_payload
 
 __all__ = ["WebSocketRoutes"]
-
-
-def _args(plan: HandlerPlan, event: Any, context: Any, log: Any) -> dict[str, Any]:
-    kw: dict[str, Any] = {}
-    for p in plan.params:
-        slot = p.slot
-        if slot is Slot.ITEM or slot is Slot.EVENT:
-            kw[p.name] = event
-        elif slot is Slot.PAYLOAD:
-            assert p.decoder is not None
-            try:
-                kw[p.name] = p.decoder(body_payload(event.body, event.is_base64_encoded))
-            except DECODE_ERRORS as exc:
-                err = as_decode_error(exc, event.request_id)
-                raise RequestValidationError("body", err.reason, err.path) from exc
-        elif slot is Slot.NAMED:
-            assert p.getter is not None and p.decoder is not None
-            kw[p.name] = p.decoder(p.getter(event))
-        elif slot is Slot.CONTEXT:
-            kw[p.name] = context
-        else:
-            kw[p.name] = log
-    return kw
 
 
 class WebSocketRoutes:
@@ -94,10 +70,17 @@ class WebSocketRoutes:
         if found is None:
             raise RoutingError(spec.kind, {"route_key": key})
         plan, threaded = found
+        handler = make_call(plan, spec, event, context, log)
         try:
-            kw = _args(plan, event, context, log)
-            shim = HttpPlan(plan.fn, plan.name, plan.is_async, ())
-            result = await call(shim, kw, threaded=threaded, seconds=seconds)
+            try:
+                result = await run(
+                    functools.partial(handler, event, 0),
+                    is_async=plan.is_async,
+                    threaded=threaded,
+                    seconds=seconds,
+                )
+            except DecodeError as exc:
+                raise RequestValidationError("body", exc.reason, exc.path) from exc
             response = to_response(result) if result is not None else None
         except HTTPException as exc:
             response = exc.response()

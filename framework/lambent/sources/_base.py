@@ -60,6 +60,21 @@ def _no_filters() -> Filter:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RawView:
+    """Reading a batch straight from the runtime's dicts, for apps whose routes need only
+    the payload: no Struct is built for the records (``lambent._fast``: ``raw_records``).
+
+    ``records(event)`` gives the raw records when every one has the fields the other
+    functions read, with the right types, they share one route key, and they need no
+    ordering; else ``None`` (the event then takes the general path)."""
+
+    records: Callable[[Mapping[str, Any]], Sequence[Any] | None]
+    route_key: Callable[[Any], Hashable]
+    payload: Callable[[Any], Any]
+    record_id: Callable[[Any], str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class WebSpec:
     """What the web router needs to know about a ``response="http"`` source."""
 
@@ -161,6 +176,8 @@ class SourceSpec(Generic[EventT, ItemT]):
     batch_failure: bool = False
     #: for ``response="http"``: what the web router needs
     web: WebSpec | None = None
+    #: reading lean batches straight from the runtime's dicts (see :class:`RawView`)
+    raw: RawView | None = None
 
 
 def epoch_ms(value: int | float | str) -> datetime:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, Protocol
 
-from lambent.sources._base import PayloadFormat, ResponseMode, WebSpec
+from lambent.sources._base import PayloadFormat, RawView, ResponseMode, WebSpec
 from lambent.sources._match import Filter, Overlap
 
 __all__ = ["EventSource"]
@@ -87,3 +87,5 @@ class EventSource(Protocol):
     def batch_failure(self) -> bool: ...
     @property
     def web(self) -> WebSpec | None: ...
+    @property
+    def raw(self) -> RawView | None: ...

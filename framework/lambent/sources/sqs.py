@@ -21,6 +21,7 @@ from typing import Any
 import msgspec
 
 from lambent.sources._base import (
+    RawView,
     SourceSpec,
     epoch_ms,
     first_record_source,
@@ -168,6 +169,44 @@ def _order_key(message: SQSMessage) -> Hashable | None:
     return None
 
 
+def _raw_records(event: Mapping[str, Any]) -> Sequence[Any] | None:
+    """The raw records of a standard queue's batch when each would decode into the lean
+    Structs (a string ``messageId`` and ``body``, the queue's ARN, ``attributes`` an object
+    whose ``MessageGroupId`` is a string if any); else None."""
+    records = event.get("Records")
+    if type(records) is not list or not records or type(records[0]) is not dict:
+        return None
+    arn = records[0].get("eventSourceARN")
+    if type(arn) is not str or arn.endswith(".fifo"):
+        return None
+    for record in records:
+        if (
+            type(record) is not dict
+            or record.get("eventSourceARN") != arn
+            or type(record.get("body")) is not str
+            or type(record.get("messageId")) is not str
+        ):
+            return None
+        attributes = record.get("attributes")
+        if attributes is not None and not _lean_attributes(attributes):
+            return None
+    return records
+
+
+def _lean_attributes(attributes: Any) -> bool:
+    if type(attributes) is not dict:
+        return False
+    group = attributes.get("MessageGroupId")
+    return group is None or type(group) is str
+
+
+_RAW = RawView(
+    records=_raw_records,
+    route_key=operator.itemgetter("eventSourceARN"),
+    payload=operator.itemgetter("body"),
+    record_id=operator.itemgetter("messageId"),
+)
+
 SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
     requires="Records",
     kind="sqs",
@@ -187,6 +226,7 @@ SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
     raw_id=raw_path("messageId"),
     route_filter=lambda queue=None: resource_filter("queue", queue),
     overlaps=resource_overlap("queue"),
+    raw=_RAW,
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)

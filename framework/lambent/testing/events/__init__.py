@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from lambent.sources import KINDS
 from lambent.testing.events.apigw import authorizer_event as authorizer_event
 from lambent.testing.events.apigw import websocket_event as websocket_event
 from lambent.testing.events.cloudfront import cloudfront_event as cloudfront_event
@@ -31,9 +32,7 @@ from lambent.testing.events.streams import kafka_event as kafka_event
 from lambent.testing.events.streams import kinesis_event as kinesis_event
 from lambent.testing.events.streams import tumbling_window as tumbling_window
 
-#: the factory behind each kind of the vocabulary (called with no arguments by
-#: :func:`sample_event`)
-FACTORIES: dict[str, Callable[..., dict[str, Any]]] = {
+_FACTORY_OF: dict[str, Callable[..., dict[str, Any]]] = {
     "sqs": sqs_event,
     "sns": sns_event,
     "s3": s3_event,
@@ -53,6 +52,12 @@ FACTORIES: dict[str, Callable[..., dict[str, Any]]] = {
     "eventbridge": eventbridge_event,
     "schedule": schedule_event,
     "cloudwatch-logs": cloudwatch_logs_event,
+}
+
+#: the factory behind each built-in kind, in the registry's order (called with no
+#: arguments by :func:`sample_event`); a kind of the registry without one is a bug here
+FACTORIES: dict[str, Callable[..., dict[str, Any]]] = {
+    kind: _FACTORY_OF[kind] for kind in KINDS if kind != "direct"
 }
 
 
