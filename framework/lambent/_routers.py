@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import types
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -88,7 +87,6 @@ class Router(RecordRoutes, WebRoutes, Includes):
         self.tags = tuple(tags)
         self.routes = RouteTable()
         self.strict_fifo = None
-        self.state = types.SimpleNamespace()
         self._http = None
         self._before_batch: list[Callable[..., Any]] = []
         self._after_batch: list[Callable[..., Any]] = []
