@@ -19,6 +19,8 @@ SCENARIOS = (
     "I/O-bound batch",
     "ordered I/O-bound batch",
     "HTTP routing",
+    "HTTP dependency + middleware",
+    "Cold start, routers",
     "Memory",
 )
 HEADER = "| scenario | case | unit | lambent | floor |"

@@ -173,3 +173,17 @@ def test_a_bad_app_is_one_line_on_stderr_and_exit_2(capsys: pytest.CaptureFixtur
     assert main(["openapi", "examples.catalog.nope:app"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("lambent openapi: ") and err.count("\n") == 1
+
+
+def test_parameter_constraints_appear_as_msgspec_renders_them() -> None:
+    app = App()
+
+    @app.get("/pages")
+    def pages(
+        size: Annotated[int, Query("page-size"), msgspec.Meta(ge=1, le=50)] = 10,
+    ) -> list[int]:
+        return [size]
+
+    [param] = document(app)["paths"]["/pages"]["get"]["parameters"]
+    assert param["schema"] == msgspec.json.schema(Annotated[int, msgspec.Meta(ge=1, le=50)])
+    assert param["schema"] == {"type": "integer", "minimum": 1, "maximum": 50}

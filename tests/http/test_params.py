@@ -137,3 +137,25 @@ def _two_bodies(a: Thing, b: Thing) -> None: ...
 
 
 def _struct_path(n: Thing) -> None: ...
+
+
+def test_msgspec_constraints_on_parameters_are_checked() -> None:
+    app = App()
+
+    @app.get("/pages/{n}")
+    def page(
+        n: Annotated[int, msgspec.Meta(ge=1)],
+        size: Annotated[int, Query("page-size"), msgspec.Meta(le=50)] = 10,
+        tag: Annotated[str | None, Header("x-tag"), msgspec.Meta(min_length=2)] = None,
+    ) -> list[object]:
+        return [n, size, tag]
+
+    client = TestClient(app)
+    assert client.get("/pages/2?page-size=50", headers={"x-tag": "ab"}).json() == [2, 50, "ab"]
+    for path, headers, message in [
+        ("/pages/0", {}, "path parameter 'n': Expected `int` >= 1"),
+        ("/pages/1?page-size=51", {}, "query parameter 'page-size': Expected `int` <= 50"),
+        ("/pages/1", {"x-tag": "a"}, "header 'x-tag': Expected `str` of length >= 2"),
+    ]:
+        r = client.get(path, headers=headers)
+        assert r.status == 422 and r.json()["message"] == message

@@ -293,11 +293,14 @@ def _resolve_one(
 ) -> HttpParam:
     default = p.default
     marker: Any = None
+    #: ``msgspec.Meta`` constraints, checked when converting (``Annotated[int, Meta(ge=1)]``)
+    constraints: tuple[Any, ...] = ()
     if typing.get_origin(ann) is typing.Annotated:
         args = typing.get_args(ann)
         ann = args[0]
         marks = (Query, Header, Cookie, Body, Depends)
         marker = next((a for a in args[1:] if isinstance(a, marks)), None)
+        constraints = tuple(a for a in args[1:] if isinstance(a, msgspec.Meta))
     if isinstance(marker, Depends):
         dep = resolve_dependency(
             marker.provider,
@@ -335,7 +338,12 @@ def _resolve_one(
                 raise ConfigurationError(f"{label}: a path parameter must be a scalar, not {ann!r}")
             where = f"path parameter {p.name!r}"
             return HttpParam(
-                p.name, From.PATH, p.name, _converter(ann, label), label=where, annotation=ann
+                p.name,
+                From.PATH,
+                p.name,
+                _converter(_typed(ann, constraints), label),
+                label=where,
+                annotation=_typed(ann, constraints),
             )
         marker = Query() if is_scalar(ann) or _is_multi(ann) else Body()
     if isinstance(marker, Body):
@@ -343,12 +351,13 @@ def _resolve_one(
             p.name,
             From.BODY,
             "",
-            _body_decoder(ann, label),
+            _body_decoder(_typed(ann, constraints), label),
             default=default,
             label="body",
-            annotation=ann,
+            annotation=_typed(ann, constraints),
         )
     multi = _is_multi(ann)
+    typed = _typed(ann, constraints)
     if not (multi or is_scalar(ann)):
         raise ConfigurationError(
             f"{label}: {type(marker).__name__} parameters must be scalars or lists of them"
@@ -356,15 +365,26 @@ def _resolve_one(
     if isinstance(marker, Header):
         key = (marker.alias or p.name.replace("_", "-")).lower()
         shown = f"header {key!r}"
-        return HttpParam(
-            p.name, From.HEADER, key, _converter(ann, label), multi, default, shown, ann
-        )
+        convert = _converter(typed, label)
+        return HttpParam(p.name, From.HEADER, key, convert, multi, default, shown, typed)
     if isinstance(marker, Cookie):
         key = marker.alias or p.name
         shown = f"cookie {key!r}"
-        return HttpParam(
-            p.name, From.COOKIE, key, _converter(ann, label), False, default, shown, ann
-        )
+        convert = _converter(typed, label)
+        return HttpParam(p.name, From.COOKIE, key, convert, False, default, shown, typed)
     key = marker.alias or p.name
     shown = f"query parameter {key!r}"
-    return HttpParam(p.name, From.QUERY, key, _converter(ann, label), multi, default, shown, ann)
+    convert = _converter(typed, label)
+    return HttpParam(p.name, From.QUERY, key, convert, multi, default, shown, typed)
+
+
+def _typed(ann: Any, constraints: tuple[Any, ...]) -> Any:
+    """``ann`` with its ``msgspec.Meta`` constraints again (on the type inside an
+    ``Optional``, where msgspec takes them)."""
+    if not constraints:
+        return ann
+    if _optional(ann):
+        inner = _strip_optional(ann)
+        if inner is not ann:
+            return typing.Annotated[(inner, *constraints)] | None
+    return typing.Annotated[(ann, *constraints)]
