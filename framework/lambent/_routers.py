@@ -13,14 +13,12 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any
 
 from lambent._errors import ConfigurationError
 from lambent._record_routes import RecordRoutes, _Hooks
 from lambent._routes import RouteTable
 from lambent._web import WebRoutes
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 _INCLUDED = "the router was included already; declare its routes before including it"
 _PREFIX = re.compile(r"(/[^/{}]+)*")

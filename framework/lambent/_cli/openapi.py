@@ -24,9 +24,13 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lambent._cli._load import load_object
     from lambent._errors import ConfigurationError
     from lambent.openapi import document
+
+    try:  # where the app loader lives once the local tools' CLI changes land
+        from lambent._loading import load_object  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        from lambent._cli._load import load_object  # type: ignore[import-not-found, no-redef, unused-ignore]
 
     try:
         app = load_object(args.app)
