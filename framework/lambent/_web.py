@@ -6,8 +6,9 @@ apps without HTTP routes never import it. Every option is an explicit keyword.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from lambent._errors import ConfigurationError, RoutingError
@@ -48,6 +49,29 @@ class WebRoutes:
 
     #: a web handler is ``async def`` or threaded: invocations need the event loop
     _web_needs_loop: bool = False
+
+    #: the App's loop decision (``None``: decided at the next call)
+    _loop_free: bool | None = None
+
+    @contextlib.contextmanager
+    def _overriding(
+        self, overrides: Mapping[Callable[..., Any], Callable[..., Any]]
+    ) -> Iterator[None]:
+        """Run ``Depends`` providers' replacements while the block runs (the test
+        client's ``overrides``); an async replacement puts invocations on the loop."""
+        if not overrides or self._http is None:
+            yield
+            return
+        router = self._http
+        if any(_is_async(fn) for fn in overrides.values()) and not self._web_needs_loop:
+            self._web_needs_loop = True
+            self._loop_free = None
+        saved = router.overrides
+        router.overrides = {**saved, **overrides}
+        try:
+            yield
+        finally:
+            router.overrides = saved
 
     def _note(self, fn: Callable[..., Any], threaded: bool) -> None:
         if threaded or inspect.iscoroutinefunction(fn):
@@ -170,3 +194,7 @@ class WebRoutes:
             )
         result: Awaitable[Any] = self._http.dispatch(spec, event, context, log)
         return result
+
+
+def _is_async(fn: Callable[..., Any]) -> bool:
+    return inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)

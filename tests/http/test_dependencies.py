@@ -223,3 +223,24 @@ def test_a_generator_provider_must_yield() -> None:
 
     with capture_logs():
         assert TestClient(app).get("/never").status == 500
+
+
+def plain_value() -> str:
+    return "real"
+
+
+async def awaited_value() -> str:
+    await anyio.sleep(0)
+    return "overridden"
+
+
+def test_an_async_override_works_in_an_app_of_plain_handlers() -> None:
+    app = App()
+
+    @app.get("/v")
+    def value(v: Annotated[str, Depends(plain_value)]) -> str:
+        return v
+
+    assert TestClient(app).get("/v").text == "real"  # runs without an event loop
+    assert TestClient(app, overrides={plain_value: awaited_value}).get("/v").text == "overridden"
+    assert TestClient(app).get("/v").text == "real"

@@ -112,18 +112,12 @@ class TestClient:
             else:
                 self.overrides[provider] = before
 
-    @contextlib.contextmanager
-    def _overriding(self) -> Iterator[None]:
-        router = getattr(self.app, "_http", None) if self.overrides else None
-        if router is None:
-            yield
-            return
-        saved = router.overrides
-        router.overrides = {**saved, **self.overrides}
-        try:
-            yield
-        finally:
-            router.overrides = saved
+    def _overriding(self) -> contextlib.AbstractContextManager[None]:
+        overriding = getattr(self.app, "_overriding", None)
+        if overriding is None or not self.overrides:
+            return contextlib.nullcontext()
+        manager: contextlib.AbstractContextManager[None] = overriding(self.overrides)
+        return manager
 
     def build_event(
         self,
