@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lambent import App, BatchInfo, ConfigurationError, Router
 from lambent.http import Request, Response
@@ -177,3 +179,42 @@ def test_one_exception_type_handled_by_two_different_handlers_conflicts() -> Non
 
     with pytest.raises(ConfigurationError, match=r"theirs.*conflicts with.*mine"):
         app.include(router)
+
+
+segment = st.text(alphabet="abcdefgh", min_size=1, max_size=3)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    groups=st.lists(
+        st.lists(
+            st.tuples(segment, st.booleans()), min_size=1, max_size=4, unique_by=lambda t: t[0]
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    prefix=st.sampled_from(["", "/v1", "/api/v2"]),
+)
+def test_routes_on_routers_answer_as_the_same_routes_on_one_app(
+    groups: list[list[tuple[str, bool]]], prefix: str
+) -> None:
+    """Splitting routes over routers (group ``g`` under ``/g{g}``) and including them
+    under ``prefix`` changes no answer."""
+    one, split = App(), App()
+    paths: list[str] = []
+    for g, routes in enumerate(groups):
+        router = Router()
+        for name, with_param in routes:
+            path = f"/{name}/{{item}}" if with_param else f"/{name}"
+
+            def handler(item: str = "-", _id: str = f"{g}:{name}") -> str:
+                return f"{_id}:{item}"
+
+            one.get(f"{prefix}/g{g}{path}")(handler)
+            router.get(path)(handler)
+            paths.append(f"{prefix}/g{g}/{name}" + ("/x" if with_param else ""))
+        split.include(router, prefix=f"{prefix}/g{g}")
+    a, b = TestClient(one), TestClient(split)
+    for path in [*paths, f"{prefix}/nowhere"]:
+        left, right = a.get(path), b.get(path)
+        assert (left.status, left.text) == (right.status, right.text)

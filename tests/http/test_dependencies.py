@@ -230,7 +230,7 @@ def plain_value() -> str:
 
 
 async def awaited_value() -> str:
-    await anyio.sleep(0)
+    await anyio.lowlevel.checkpoint()
     return "overridden"
 
 
@@ -244,3 +244,31 @@ def test_an_async_override_works_in_an_app_of_plain_handlers() -> None:
     assert TestClient(app).get("/v").text == "real"  # runs without an event loop
     assert TestClient(app, overrides={plain_value: awaited_value}).get("/v").text == "overridden"
     assert TestClient(app).get("/v").text == "real"
+
+
+def yields_twice() -> Iterator[int]:
+    yield 1
+    yield 2
+
+
+async def async_leaky() -> AsyncIterator[int]:
+    yield 1
+    raise OSError("async cleanup failed")
+
+
+def test_each_wrong_cleanup_is_logged_once() -> None:
+    app = App()
+
+    @app.get("/twice")
+    def twice(
+        n: Annotated[int, Depends(yields_twice)], m: Annotated[int, Depends(async_leaky)]
+    ) -> int:
+        return n + m
+
+    with capture_logs() as logs:
+        assert TestClient(app).get("/twice").json() == 2
+    errors = [(e["event"], e["dependency"]) for e in logs if e["log_level"] == "error"]
+    assert sorted(errors) == [
+        ("dependency cleanup failed", "tests.http.test_dependencies.async_leaky"),
+        ("dependency yielded more than once", "tests.http.test_dependencies.yields_twice"),
+    ]
