@@ -34,8 +34,8 @@ class Includes:
     _after_batch: _Hooks
     _web_needs_loop: bool
 
-    def _web(self) -> Any:  # provided by WebRoutes
-        raise NotImplementedError
+    #: the web router, made on first use (WebRoutes)
+    _web: Callable[[], Any]
 
     def include(self, router: Router, *, prefix: str = "", tags: Iterable[str] = ()) -> None:
         """Add ``router``'s routes, hooks, middleware and exception handlers. ``prefix``
