@@ -240,7 +240,7 @@ class HttpRouter(WebRegistry):
         seconds = self._seconds(request._web, context)
         if seconds is not None and seconds <= 0:
             raise DeadlineExceeded("no time left before the deadline")
-        if seconds is not None and plan.async_deps:
+        if seconds is not None and (plan.async_deps or scope.override is not None):
             with anyio.move_on_after(seconds) as cancel:
                 await solve(plan, kw, request, request._event, context, log, scope)
             if cancel.cancelled_caught:
