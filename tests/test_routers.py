@@ -218,3 +218,28 @@ def test_routes_on_routers_answer_as_the_same_routes_on_one_app(
     for path in [*paths, f"{prefix}/nowhere"]:
         left, right = a.get(path), b.get(path)
         assert (left.status, left.text) == (right.status, right.text)
+
+
+def test_a_failed_include_adds_nothing() -> None:
+    app, router = App(), Router()
+
+    @app.get("/b")
+    def b_of_app() -> str:
+        return "app"
+
+    @router.sqs("orders")
+    def on_order(body: bytes) -> None: ...
+
+    @router.get("/a")
+    def a() -> str:
+        return "a"
+
+    @router.get("/b")
+    def b_of_router() -> str:
+        return "router"
+
+    with pytest.raises(ConfigurationError, match="b_of_router conflicts with"):
+        app.include(router)
+    client = TestClient(app)
+    assert client.get("/a").status == 404 and client.get("/b").text == "app"
+    assert len(app.routes) == 0  # the SQS route was not added either

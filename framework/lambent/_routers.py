@@ -17,7 +17,7 @@ from typing import Any
 
 from lambent._errors import ConfigurationError
 from lambent._record_routes import RecordRoutes, _Hooks
-from lambent._routes import RouteTable
+from lambent._routes import Route, RouteTable
 from lambent._web import WebRoutes
 
 _INCLUDED = "the router was included already; declare its routes before including it"
@@ -50,10 +50,13 @@ class Includes:
                 f"include prefix {prefix!r}: a literal path such as '/v1' (no parameters)"
             )
         router._sealed()
-        for route in router.routes:
-            if route.options.strict_order is None and self.strict_fifo is not None:
-                options = dataclasses.replace(route.options, strict_order=self.strict_fifo)
-                route = dataclasses.replace(route, options=options)
+        routes = [self._adopted(route) for route in router.routes]
+        # every conflict is found before anything is added: a failed include adds nothing
+        for route in routes:
+            self.routes.check(route, overlaps=_overlaps(route.kind))
+        if router._http is not None:
+            self._web().check_include(router._http, prefix=prefix)
+        for route in routes:
             self.routes.add(route, overlaps=_overlaps(route.kind))
         if router._http is not None:
             self._web().include(router._http, prefix=prefix, tags=(*tags, *router.tags))
@@ -63,6 +66,13 @@ class Includes:
             self._after_batch.append(hook)
         if router._web_needs_loop:
             self._web_needs_loop = True
+
+    def _adopted(self, route: Route) -> Route:
+        """``route`` with this app's defaults for what its router left open."""
+        if route.options.strict_order is None and self.strict_fifo is not None:
+            options = dataclasses.replace(route.options, strict_order=self.strict_fifo)
+            return dataclasses.replace(route, options=options)
+        return route
 
 
 def _overlaps(kind: str) -> Any:

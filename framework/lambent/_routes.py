@@ -96,12 +96,11 @@ class RouteTable:
             s for kind in self._routes for s in sources.load(kind) if s.unwrap is not None
         )
 
-    def add(self, route: Route, *, overlaps: Overlap | None = None) -> Route:
-        """Add a route; raise ConfigurationError naming both routes on a conflict."""
+    def check(self, route: Route, *, overlaps: Overlap | None = None) -> None:
+        """Raise ConfigurationError (naming both routes) if ``route`` cannot be added."""
         if self._frozen:
             raise ConfigurationError(f"cannot add {route.describe()}: {self._closed_because}")
-        existing = self._routes.setdefault(route.kind, [])
-        for other in existing:
+        for other in self._routes.get(route.kind, ()):
             same = other.filters == route.filters
             if same or (
                 overlaps is not None and overlaps(dict(other.filters), dict(route.filters))
@@ -110,6 +109,11 @@ class RouteTable:
                     f"route {route.describe()} conflicts with {other.describe()}: "
                     "both would take the same events"
                 )
+
+    def add(self, route: Route, *, overlaps: Overlap | None = None) -> Route:
+        """Add a route; raise ConfigurationError naming both routes on a conflict."""
+        self.check(route, overlaps=overlaps)
+        existing = self._routes.setdefault(route.kind, [])
         # more specific routes (more filters) are tried first; equals keep their order
         at = next(
             (i for i, r in enumerate(existing) if len(r.filters) < len(route.filters)),

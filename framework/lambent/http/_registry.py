@@ -136,6 +136,10 @@ class WebRegistry:
 
     def _add(self, route: HttpRoute) -> None:
         """Add ``route``; a method of its template that is taken already names both."""
+        self._check(route)
+        self.routes.add(route.methods, route.template, route)
+
+    def _check(self, route: HttpRoute) -> None:
         for method in route.methods:
             other = self.routes.get(route.template, method)
             if other is not None:
@@ -144,7 +148,20 @@ class WebRegistry:
                     f"{method} {route.template} -> {other.plan.name}: both would answer "
                     "the same requests"
                 )
-        self.routes.add(route.methods, route.template, route)
+
+    def check_include(self, other: WebRegistry, *, prefix: str) -> None:
+        """Raise what :meth:`include` would raise, before anything is added."""
+        self._check_open("a router")
+        for route in other.routes.values():
+            template = compile_path(prefix + route.template).template
+            self._check(dataclasses.replace(route, template=template))
+        for exc_type, fn in other._exception_handlers.items():
+            mine = self._exception_handlers.get(exc_type)
+            if mine is not None and mine is not fn:
+                raise ConfigurationError(
+                    f"exception handler {qualname(fn)} for {exc_type.__name__} conflicts "
+                    f"with {qualname(mine)}"
+                )
 
     def add_middleware(self, fn: Middleware) -> None:
         self._check_open("a middleware")
@@ -154,7 +171,7 @@ class WebRegistry:
     def include(self, other: WebRegistry, *, prefix: str, tags: tuple[str, ...]) -> None:
         """Add ``other``'s routes under ``prefix`` with its middleware and ``tags``, its
         exception handlers and its WebSocket, authorizer and edge routes."""
-        self._check_open("a router")
+        self.check_include(other, prefix=prefix)
         middleware = tuple(other.middleware)
         for route in other.routes.values():
             template = compile_path(prefix + route.template).template
@@ -167,12 +184,6 @@ class WebRegistry:
                 )
             )
         for exc_type, fn in other._exception_handlers.items():
-            mine = self._exception_handlers.get(exc_type)
-            if mine is not None and mine is not fn:
-                raise ConfigurationError(
-                    f"exception handler {qualname(fn)} for {exc_type.__name__} conflicts "
-                    f"with {qualname(mine)}"
-                )
             self.add_exception_handler(exc_type, fn)
         for replay in other._replay:
             replay(self)
