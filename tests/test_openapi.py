@@ -187,3 +187,33 @@ def test_parameter_constraints_appear_as_msgspec_renders_them() -> None:
     [param] = document(app)["paths"]["/pages"]["get"]["parameters"]
     assert param["schema"] == msgspec.json.schema(Annotated[int, msgspec.Meta(ge=1, le=50)])
     assert param["schema"] == {"type": "integer", "minimum": 1, "maximum": 50}
+
+
+class Opaque:
+    """A type msgspec has no JSON Schema for."""
+
+
+def test_optional_and_unschematic_returns_are_described_as_well_as_they_can_be() -> None:
+    app = App()
+
+    @app.get("/maybe")
+    def maybe() -> Tag | None:
+        return None
+
+    @app.get("/either")
+    def either() -> Response | None:
+        return None
+
+    @app.get("/opaque")
+    def opaque() -> Opaque:
+        return Opaque()
+
+    doc = document(app)
+    validate(doc)
+    responses = {path: item["get"]["responses"] for path, item in doc["paths"].items()}
+    assert set(responses["/maybe"]) == {"200", "204"}
+    assert responses["/maybe"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Tag"
+    }
+    assert set(responses["/either"]) == {"default", "204"}
+    assert responses["/opaque"] == {"200": {"description": "OK"}}

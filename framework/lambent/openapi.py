@@ -15,6 +15,8 @@ named types go to ``components/schemas``.
 from __future__ import annotations
 
 import inspect
+import types as types_module
+import typing
 from collections.abc import Iterable
 from typing import Any
 
@@ -174,7 +176,7 @@ def _parameter(param: HttpParam, types: _Types) -> dict[str, Any]:
         "name": param.key,
         "in": where,
         "required": where == "path" or param.default is MISSING,
-        "schema": _Schema(types.ref(param.annotation)),
+        "schema": _schema(param.annotation, types),
     }
     if param.multi and where == "query":
         out["explode"] = True
@@ -186,15 +188,43 @@ def _content(tp: Any, types: _Types) -> dict[str, Any]:
         return {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
     if tp is str:
         return {"text/plain": {"schema": {"type": "string"}}}
-    return {"application/json": {"schema": _Schema(types.ref(tp))}}
+    return {"application/json": {"schema": _schema(tp, types)}}
+
+
+def _schema(tp: Any, types: _Types) -> Any:
+    """``tp``'s schema, or an empty one (anything) for a type msgspec has none for."""
+    return _Schema(types.ref(tp)) if _has_schema(tp) else {}
 
 
 def _responses(fn: Any, types: _Types) -> dict[str, Any]:
+    """From the return annotation: ``None`` is a 204, a ``Response`` the ``default``
+    response, a type msgspec has a schema for a 200 body (``T | None``: both)."""
     returns = hints(fn).get("return", MISSING)
-    if returns in _NO_BODY:
-        return {"204": {"description": "No Content"}}
-    if returns is Response:
-        return {"default": {"description": "The Response the handler builds"}}
-    if returns is MISSING or returns is Any:
-        return {"200": {"description": "OK"}}
-    return {"200": {"description": "OK", "content": _content(returns, types)}}
+    members = (
+        list(typing.get_args(returns))
+        if typing.get_origin(returns) in (typing.Union, types_module.UnionType)
+        else [returns]
+    )
+    out: dict[str, Any] = {}
+    bodies = [m for m in members if m not in _NO_BODY]
+    if bodies and all(m is not MISSING and m is not Any and m is not Response for m in bodies):
+        body = bodies[0] if len(bodies) == 1 else typing.Union[tuple(bodies)]  # noqa: UP007
+        if _has_schema(body):
+            out["200"] = {"description": "OK", "content": _content(body, types)}
+    if any(m is Response for m in bodies):
+        out["default"] = {"description": "The Response the handler builds"}
+    elif bodies and "200" not in out:
+        out["200"] = {"description": "OK"}
+    if len(bodies) < len(members):
+        out["204"] = {"description": "No Content"}
+    return out
+
+
+def _has_schema(tp: Any) -> bool:
+    if tp in (str, bytes):
+        return True
+    try:
+        msgspec.json.schema(tp)
+    except TypeError:
+        return False
+    return True
