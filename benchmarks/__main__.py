@@ -1,4 +1,9 @@
-"""``python -m benchmarks [--quick | --smoke] [--out PATH] [--without-powertools]``."""
+"""``python -m benchmarks [--quick | --smoke] [--out PATH] [--without-peers] [--only NAME]``.
+
+A full run writes ``benchmarks/RESULTS.md`` and ``benchmarks/ratios.png`` (committed);
+``--quick`` and ``--smoke`` write to ``benchmarks/out/`` (ignored by git) unless
+``--out`` says otherwise, so they never overwrite the committed results.
+"""
 
 from __future__ import annotations
 
@@ -33,9 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="small sizes, under a minute")
     size.add_argument("--smoke", action="store_true", help="tiny sizes, one round (tests)")
-    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="markdown file")
+    parser.add_argument(
+        "--out", type=Path, help="markdown file (default: RESULTS.md here, or out/ unless full)"
+    )
     parser.add_argument("--chart", type=Path, help="chart image (default: ratios.png by --out)")
-    parser.add_argument("--without-powertools", action="store_true")
+    parser.add_argument("--without-peers", action="store_true", help="lambent and the floors only")
     parser.add_argument(
         "--only", action="append", choices=[name for name, _ in SCENARIOS], help="repeatable"
     )
@@ -43,9 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     mode: Literal["full", "quick", "smoke"] = (
         "smoke" if args.smoke else "quick" if args.quick else "full"
     )
-    cfg = config(mode, powertools=not args.without_powertools)
-    if cfg.powertools_skipped:
-        progress(f"Powertools skipped: {cfg.powertools_skipped}")
+    out: Path = args.out or (HERE if mode == "full" else HERE / "out") / "RESULTS.md"
+    cfg = config(mode, peers=not args.without_peers)
+    for peer, reason in cfg.skipped.items():
+        progress(f"{peer} skipped: {reason}")
     quiet_like_lambda()
     command = shlex.join(["python", "-m", "benchmarks", *sys.argv[1:]] if argv is None else
                          ["python", "-m", "benchmarks", *argv])  # fmt: skip
@@ -63,12 +71,12 @@ def main(argv: list[str] | None = None) -> int:
             progress(f"{name} failed: {reason}")
             rows.append(unavailable(name, reason))
     progress(f"done in {time.perf_counter() - started:.1f} s")
-    image = chart(rows, args.chart or args.out.with_name("ratios.png"))
+    image = chart(rows, args.chart or out.with_name("ratios.png"))
     text = markdown(rows, cfg, command, image)
     print("\n".join(table(rows, cfg)))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    progress(f"wrote {args.out}" + (f" and {image}" if image else ""))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    progress(f"wrote {out}" + (f" and {image}" if image else ""))
     return 0
 
 

@@ -1,9 +1,10 @@
 """Subprocess worker: one cold start, or one batch's peak memory, in a fresh interpreter.
 
-``python -m benchmarks._child IMPL EVENT_FILE`` loads the event (as the runtime
-would, before calling the handler), imports the handler module of IMPL (importing
-the framework and defining its ten-route app: the init phase), serves the event
-once, and prints one ``BENCH-RESULT {json}`` line. The peak RSS is reset after
+``python -m benchmarks._child APP IMPL EVENT_FILE`` loads the event (as the runtime
+would, before calling the handler), imports IMPL's handler module for APP
+(importing the framework and defining its ten-route app: the init phase), serves
+the event once, and prints one ``BENCH-RESULT {json}`` line. With EVENT_FILE
+``-`` it only imports the module (``APP`` ``import``). The peak RSS is reset after
 the event is loaded (``/proc/self/clear_refs``), so the transient peak of parsing
 the event's JSON does not hide the framework's own. Only the standard library is
 imported before the clock starts.
@@ -19,10 +20,19 @@ import time
 from typing import Any
 
 MODULES = {
-    "lambent": "benchmarks.apps.cold_lambent",
-    "floor": "benchmarks.apps.cold_floor",
-    "powertools": "benchmarks.apps.cold_powertools",
-    "powertools-lean": "benchmarks.apps.cold_powertools",
+    "mixed": {
+        "lambent": "benchmarks.apps.cold_mixed_lambent",
+        "floor": "benchmarks.apps.cold_mixed_floor",
+        "powertools": "benchmarks.apps.cold_mixed_powertools",
+    },
+    "http": {
+        "lambent": "benchmarks.apps.cold_http_lambent",
+        "floor": "benchmarks.apps.cold_http_floor",
+        "powertools": "benchmarks.apps.cold_http_powertools",
+        "mangum": "benchmarks.apps.cold_http_mangum",
+        "chalice": "benchmarks.apps.cold_http_chalice",
+    },
+    "import": {"lambent": "lambent", "floor": "benchmarks.apps.import_floor"},
 }
 MARK = "BENCH-RESULT "
 
@@ -74,20 +84,22 @@ def _peak_kb(reset: bool) -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def main(impl: str, path: str) -> dict[str, Any]:
-    with open(path, "rb") as f:
-        event = json.loads(f.read())
+def main(app: str, impl: str, path: str) -> dict[str, Any]:
+    event = None
+    if path != "-":
+        with open(path, "rb") as f:
+            event = json.loads(f.read())
     context = Context()
     modules_before = len(sys.modules)
     reset = _reset_peak()
     rss_before = _rss_kb()
     peak_before = _peak_kb(reset)
     start = time.perf_counter()
-    module = importlib.import_module(MODULES[impl])
+    module = importlib.import_module(MODULES[app][impl])
     imported = time.perf_counter()
     rss_import = _rss_kb()
     modules = len(sys.modules) - modules_before
-    response = module.handler(event, context)
+    response = None if event is None else module.handler(event, context)
     done = time.perf_counter()
     return {
         "init_ms": (imported - start) * 1000,
@@ -99,10 +111,20 @@ def main(impl: str, path: str) -> dict[str, Any]:
         "peak_before_kb": peak_before,
         "peak_kb": _peak_kb(reset),
         "peak_reset": reset,
-        "failures": len(response["batchItemFailures"]),
+        "outcome": _outcome(response),
+        "asyncio": "asyncio" in sys.modules,
     }
 
 
+def _outcome(response: Any) -> str:
+    """What the first invocation answered, for the parent to check."""
+    if response is None:
+        return "none"
+    if "batchItemFailures" in response:
+        return f"{len(response['batchItemFailures'])} failures"
+    return f"status {response['statusCode']}"
+
+
 if __name__ == "__main__":
-    result = main(sys.argv[1], sys.argv[2])
+    result = main(sys.argv[1], sys.argv[2], sys.argv[3])
     sys.stdout.write(MARK + json.dumps(result) + "\n")

@@ -16,13 +16,37 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-Impl = Literal["lambent", "floor", "powertools"]
-IMPLS: tuple[Impl, ...] = ("lambent", "floor", "powertools")
+#: the peers lambent is compared with, and the modules each needs (the bench extra)
+PEERS: dict[str, tuple[str, ...]] = {
+    "powertools": ("aws_lambda_powertools", "pydantic"),
+    "mangum": ("mangum", "starlette"),
+    "chalice": ("chalice",),
+}
+#: column titles of every implementation a row may have
+TITLES = {
+    "lambent": "lambent",
+    "floor": "floor",
+    "powertools": "Powertools",
+    "mangum": "Mangum+Starlette",
+    "chalice": "Chalice",
+}
+
+#: ratio names used in tables and the chart
+VS_FLOOR = "lambent ÷ floor"
+PT_VS_LAMBENT = "Powertools ÷ lambent"
+MANGUM_VS_LAMBENT = "Mangum+Starlette ÷ lambent"
+CHALICE_VS_LAMBENT = "Chalice ÷ lambent"
+PEER_RATIOS = {
+    "powertools": PT_VS_LAMBENT,
+    "mangum": MANGUM_VS_LAMBENT,
+    "chalice": CHALICE_VS_LAMBENT,
+}
+RATIOS = (VS_FLOOR, *PEER_RATIOS.values())
 
 
 @dataclass(frozen=True)
 class Config:
-    """What one run measures: sizes, rounds, and whether Powertools takes part."""
+    """What one run measures: sizes, rounds, and which peers take part."""
 
     mode: Literal["full", "quick", "smoke"]
     rounds: int
@@ -34,22 +58,29 @@ class Config:
     http_requests: int
     memory_records: int
     cold_rounds: int
-    #: why Powertools columns are empty (None: it takes part)
-    powertools_skipped: str | None = None
+    #: why a peer's columns are empty, by peer (absent: it takes part)
+    skipped: Mapping[str, str] = field(default_factory=dict)
+
+    def has(self, peer: str) -> bool:
+        return peer not in self.skipped
 
     @property
     def powertools(self) -> bool:
-        return self.powertools_skipped is None
+        return self.has("powertools")
 
 
-def config(mode: Literal["full", "quick", "smoke"], *, powertools: bool = True) -> Config:
-    skipped = None if powertools else "left out with --without-powertools"
-    if skipped is None:
-        missing = [m for m in ("aws_lambda_powertools", "pydantic") if not _installed(m)]
-        if missing:
-            skipped = f"not installed ({', '.join(missing)}); install the bench extra"
+def config(mode: Literal["full", "quick", "smoke"], *, peers: bool = True) -> Config:
+    skipped: dict[str, str] = {}
+    for peer, modules in PEERS.items():
+        missing = [m for m in modules if not _installed(m)]
+        if not peers:
+            skipped[peer] = "left out with --without-peers"
+        elif missing:
+            skipped[peer] = f"not installed ({', '.join(missing)}); install the bench extra"
     if mode == "full":
-        return Config(mode, 7, (10, 1_000, 10_000), 1_000, 0.01, 100, 10, 10_000, 10_000, 7,
+        # many short samples: on a shared machine, the finer the alternation, the more
+        # of the noise each round's ratio cancels
+        return Config(mode, 15, (10, 1_000, 10_000), 1_000, 0.01, 100, 10, 2_000, 10_000, 11,
                       skipped)  # fmt: skip
     if mode == "quick":
         return Config(mode, 3, (10, 1_000), 200, 0.01, 100, 10, 1_000, 2_000, 3, skipped)
@@ -105,21 +136,24 @@ class Target:
     """A target from the issue: ``ratio`` (a key of :attr:`Row.ratios`) ``op`` ``limit``."""
 
     ratio: str
-    op: Literal["<=", ">="]
+    op: Literal["<=", ">=", ">"]
     limit: float
 
     def met(self, value: float | None) -> bool | None:
         if value is None:
             return None
-        return value <= self.limit if self.op == "<=" else value >= self.limit
+        if self.op == "<=":
+            return value <= self.limit
+        return value >= self.limit if self.op == ">=" else value > self.limit
 
     def __str__(self) -> str:
-        return f"{self.ratio} {'≤' if self.op == '<=' else '≥'} {self.limit:g}"
+        op = {"<=": "≤", ">=": "≥", ">": ">"}[self.op]
+        return f"{self.ratio} {op} {self.limit:g}"
 
 
-#: ratio names used in tables and the chart
-VS_FLOOR = "lambent ÷ floor"
-PT_VS_LAMBENT = "Powertools ÷ lambent"
+def faster_than_peers(*peers: str) -> tuple[Target, ...]:
+    """Targets saying lambent is faster than each of ``peers`` (peer ÷ lambent > 1)."""
+    return tuple(Target(PEER_RATIOS[p], ">", 1.0) for p in peers)
 
 
 @dataclass
@@ -140,17 +174,20 @@ class Row:
         return [(t, t.met(self.ratios.get(t.ratio))) for t in self.targets]
 
 
-def ratios(
-    samples: Samples, floor: str = "floor", powertools: bool = True
-) -> dict[str, float | None]:
-    """The two standard ratios of a timed comparison (absent columns give None)."""
+def ratios(samples: Samples, floor: str = "floor") -> dict[str, float | None]:
+    """The standard ratios of a timed comparison (absent implementations give None)."""
     have = samples.times
-    return {
-        VS_FLOOR: samples.ratio("lambent", floor) if floor in have else None,
-        PT_VS_LAMBENT: samples.ratio("powertools", "lambent")
-        if powertools and "powertools" in have
-        else None,
+    out: dict[str, float | None] = {
+        VS_FLOOR: samples.ratio("lambent", floor) if floor in have else None
     }
+    for peer, name in PEER_RATIOS.items():
+        out[name] = samples.ratio(peer, "lambent") if peer in have else None
+    return out
+
+
+def per_call(samples: Samples, scale: float) -> dict[str, float | None]:
+    """Each implementation's median time times ``scale``, under its column name."""
+    return {name: samples.median(name) * scale for name in TITLES if name in samples.times}
 
 
 def unavailable(scenario: str, reason: str) -> Row:

@@ -69,7 +69,7 @@ def run_io(cfg: Config) -> list[Row]:
                 "floor": ideal * 1000,
                 "powertools": samples.median("powertools") * 1000 if cfg.powertools else None,
             },
-            ratios(samples, powertools=cfg.powertools),
+            ratios(samples),
             (Target(VS_FLOOR, "<=", 1.2),),
             note=(
                 "floor column: the ideal N / concurrency x delay; Powertools' "
@@ -130,7 +130,7 @@ def run_ordered(cfg: Config) -> list[Row]:
                     "floor": ideal * 1000,
                     "powertools": samples.median("powertools") * 1000 if cfg.powertools else None,
                 },
-                ratios(samples, powertools=cfg.powertools),
+                ratios(samples),
                 (Target(VS_FLOOR, "<=", 1.2),),
                 note=(
                     "floor column: the ideal ⌈N / groups⌉ x delay; Powertools' "

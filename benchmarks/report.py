@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from benchmarks._measure import PT_VS_LAMBENT, VS_FLOOR, Config, Row
+from benchmarks._measure import PEER_RATIOS, RATIOS, TITLES, VS_FLOOR, Config, Row
 
 PACKAGES = (
     "lambent", "msgspec", "anyio", "structlog", "aws-lambda-powertools", "pydantic",
-    "pydantic-core", "matplotlib",
+    "pydantic-core", "mangum", "starlette", "chalice", "matplotlib",
 )  # fmt: skip
 
 
@@ -67,21 +67,20 @@ def _verdict(row: Row) -> str:
 
 
 def table(rows: Sequence[Row], cfg: Config) -> list[str]:
-    pt = "Powertools" if cfg.powertools else "Powertools (skipped)"
+    titles = [TITLES[impl] + (" (skipped)" if impl in cfg.skipped else "") for impl in TITLES]
     lines = [
-        f"| scenario | case | unit | lambent | floor | {pt} | {VS_FLOOR} | {PT_VS_LAMBENT} "
-        "| target | note |",
-        "|---|---|---|---:|---:|---:|---:|---:|---|---|",
+        f"| scenario | case | unit | {' | '.join(titles)} | {' | '.join(RATIOS)} | target | note |",
+        "|---|---|---|" + "---:|" * (len(TITLES) + len(RATIOS)) + "---|---|",
     ]
+    blank = " |" * (len(TITLES) + len(RATIOS) + 2)
     for row in rows:
         if row.case == "unavailable":
-            lines.append(f"| {row.scenario} | {row.note} | | | | | | | | |")
+            lines.append(f"| {row.scenario} | {row.note} | |{blank}")
             continue
-        v = row.values
+        values = " | ".join(_cell(row, row.values.get(impl)) for impl in TITLES)
+        ratios = " | ".join(_ratio(row.ratios.get(name)) for name in RATIOS)
         lines.append(
-            f"| {row.scenario} | {row.case} | {row.unit} | {_cell(row, v.get('lambent'))} "
-            f"| {_cell(row, v.get('floor'))} | {_cell(row, v.get('powertools'))} "
-            f"| {_ratio(row.ratios.get(VS_FLOOR))} | {_ratio(row.ratios.get(PT_VS_LAMBENT))} "
+            f"| {row.scenario} | {row.case} | {row.unit} | {values} | {ratios} "
             f"| {_verdict(row)} | {row.note} |"
         )
     return lines
@@ -102,13 +101,21 @@ def summary(rows: Sequence[Row]) -> list[str]:
 
 def markdown(rows: Sequence[Row], cfg: Config, command: str, chart: str | None) -> str:
     parts = ["# lambent benchmarks", "", *machine(command, cfg), ""]
-    if not cfg.powertools:
-        parts += [f"Powertools columns skipped: {cfg.powertools_skipped}.", ""]
+    for peer, reason in cfg.skipped.items():
+        parts += [f"{TITLES[peer]} columns skipped: {reason}.", ""]
     parts += [
         "Implementations run alternately in one process (cold start and memory: in fresh "
         "interpreters, alternating), the order rotating each round; values are medians and "
-        "ratios are medians of per-round ratios. lambent logs failed records as it does in "
-        "Lambda (JSON lines; written to /dev/null here); Powertools has no logger by default.",
+        "ratios are medians of per-round ratios (each round's pair measured back to back).",
+        "",
+        "Logging: lambent logs as it does in Lambda (structlog JSON lines: one per failed "
+        "record, with its traceback, and a summary per batch), written to a line counter "
+        "instead of stdout. The peers log through the standard library, whose root logger "
+        "gets a handler at WARNING as Lambda's runtime sets it up, writing to the same "
+        "counter; the floors log nothing. In the fresh interpreters (cold start, memory) "
+        "lambent sets up its own Lambda logger (JSON lines on stdout, piped to the parent) "
+        "and the peers' loggers are left as they come. Each row's note gives the lines "
+        "each side wrote per call.",
         "",
         *table(rows, cfg),
         "",
@@ -122,8 +129,19 @@ def markdown(rows: Sequence[Row], cfg: Config, command: str, chart: str | None) 
     return "\n".join(parts)
 
 
+def _headline(row: Row) -> bool:
+    """Rows the chart shows: not the indented details (parts, modules, side variants)."""
+    return row.case == row.case.lstrip()
+
+
+def _label(ratio: str, row: Row) -> str:
+    peer = "" if ratio == VS_FLOOR else ratio.split(" ÷ ")[0] + " | "
+    return f"{peer}{row.scenario}: {row.case.strip()}"[:90]
+
+
 def chart(rows: Sequence[Row], path: Path) -> str | None:
-    """Bar charts of both ratios, with the issue's targets marked; None without matplotlib."""
+    """Bar charts of the headline rows' ratios, the issue's targets marked; None without
+    matplotlib (the table has every row)."""
     try:
         import matplotlib
 
@@ -131,41 +149,45 @@ def chart(rows: Sequence[Row], path: Path) -> str | None:
         import matplotlib.pyplot as plt
     except ImportError:
         return None
+    peer_names = set(PEER_RATIOS.values())
     panels = []
-    for name, better in ((VS_FLOOR, "lower is better"), (PT_VS_LAMBENT, "higher is better")):
+    for names, title in (
+        ({VS_FLOOR}, f"{VS_FLOOR} (lower is better)"),
+        (peer_names, "peer ÷ lambent (higher is better)"),
+    ):
         bars = [
-            (f"{r.scenario}: {r.case.strip()}"[:70], r.ratios[name], r)
+            (_label(name, r), r.ratios[name], name, r)
             for r in rows
-            if r.ratios.get(name) is not None and r.unit not in ("modules",)
+            for name in RATIOS
+            if name in names and r.ratios.get(name) is not None and _headline(r)
         ]
         if bars:
-            panels.append((name, better, bars))
+            panels.append((title, bars))
     if not panels:
         return None
-    height = max(3.0, 0.38 * max(len(b) for _, _, b in panels) + 1.5)
-    fig, axes = plt.subplots(1, len(panels), figsize=(8 * len(panels), height), squeeze=False)
-    for ax, (name, better, bars) in zip(axes[0], panels, strict=True):
-        labels = [b[0] for b in bars]
+    height = max(3.0, 0.3 * max(len(b) for _, b in panels) + 1.5)
+    fig, axes = plt.subplots(1, len(panels), figsize=(9 * len(panels), height), squeeze=False)
+    for ax, (title, bars) in zip(axes[0], panels, strict=True):
+        ys = list(range(len(bars)))
         values = [float(b[1] or 0.0) for b in bars]
-        ys = range(len(bars))
         colours = []
-        for _, _, row in bars:
+        for _, _, name, row in bars:
             verdicts = [met for t, met in row.verdicts() if t.ratio == name]
             colours.append(
                 "tab:gray" if not verdicts else ("tab:green" if verdicts[0] else "tab:red")
             )
-        ax.barh(list(ys), values, color=colours)
-        for y, (_, _, row) in zip(ys, bars, strict=True):
+        ax.barh(ys, values, color=colours)
+        for y, (_, _, name, row) in zip(ys, bars, strict=True):
             for target in row.targets:
                 if target.ratio == name:
                     ax.plot([target.limit] * 2, [y - 0.4, y + 0.4], color="black", lw=2)
         ax.axvline(1.0, color="black", lw=0.8, ls=":")
-        ax.set_yticks(list(ys), labels, fontsize=7)
+        ax.set_yticks(ys, [b[0] for b in bars], fontsize=6)
         ax.invert_yaxis()
         ax.set_xscale("log")
-        ax.set_title(f"{name} ({better}); black tick = target", fontsize=9)
+        ax.set_title(f"{title}; black tick = target", fontsize=9)
         for y, v in zip(ys, values, strict=True):
-            ax.text(v, y, f" {v:.2f}x", va="center", fontsize=7)
+            ax.text(v, y, f" {v:.2f}x", va="center", fontsize=6)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")

@@ -108,6 +108,9 @@ def _order(customer: str, *lines: tuple[str, int, int]) -> NewOrder:
 
 
 async def post(demo: Demo, body: Any) -> Any:
+    order = msgspec.to_builtins(body)
+    lines = ", ".join(f"{line['quantity']} x {line['sku']}" for line in order["lines"])
+    demo.out(f"    POST /orders  {order['customer']}: {lines}")
     request = http_request("POST", "/orders", json=body, source="apigw-http")
     context = FakeContext(function_name="orders")
     response = await demo.app.dispatch(request, context)
@@ -235,6 +238,7 @@ def main() -> None:
         cache_logger_on_first_use=False,
     )
     print("lambent demo: the order service of examples/orders, no AWS, no network")
+    print("  (each step: what is sent; · a log line of a handler; → what the function returned)")
     import anyio
 
     anyio.run(run, STEPS)

@@ -37,7 +37,7 @@ def run_local_lambda(out: Callable[[str], None]) -> None:
     successes = folder / "on-success.jsonl"
     server = subprocess.Popen(
         [sys.executable, "-m", "lambent", "serve", "examples.orders.app:app", "--name", "orders",
-         "--port", "0", "--on-success", str(successes)],
+         "--port", "0", "--on-success", str(successes), "--state-dir", str(folder / "state")],
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

@@ -25,3 +25,11 @@ def lambda_logs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[s
         return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
     return read
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Commands the tests run keep their state (``lambent serve``'s queue) out of ~/.cache."""
+    import os
+
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))

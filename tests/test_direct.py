@@ -6,11 +6,15 @@ from typing import Any
 
 import msgspec
 import pytest
+import structlog
 
 from lambent import (
     App,
+    DeadlineExceeded,
     DecodeError,
+    HandlerError,
     LambdaContext,
+    LambentError,
     RoutingError,
 )
 from lambent.testing import (
@@ -65,3 +69,59 @@ def test_single_typed_invoke_route_reports_the_bad_field() -> None:
     with pytest.raises(DecodeError) as info:
         app.handler({"id": "seven"}, FakeContext())
     assert info.value.path == "$.id"
+
+
+class Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no text for you")
+
+
+def test_a_direct_handler_raising_a_base_exception_fails_with_a_handler_error() -> None:
+    app = App()
+
+    @app.invoke("stop")
+    def stop(event: dict[str, Any]) -> None:
+        raise SystemExit(2)
+
+    @app.invoke("odd")
+    def odd(event: dict[str, Any]) -> None:
+        raise Unprintable()
+
+    with structlog.testing.capture_logs() as logs:
+        with pytest.raises(HandlerError, match=r"stop: raised SystemExit: 2") as info:
+            app.handler({"action": "stop"}, FakeContext())
+        with pytest.raises(Unprintable):
+            app.handler({"action": "odd"}, FakeContext())
+    assert isinstance(info.value.__cause__, SystemExit)
+    errors = [e["error"] for e in logs if e["event"] == "invocation failed" and "handler" in e]
+    assert errors == ["SystemExit: 2", "Unprintable: <str() failed>"]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"Records": []},
+        {"invocationId": "i", "deliveryStreamArn": "arn:aws:firehose:::x", "records": []},
+    ],
+)
+def test_an_empty_batch_is_a_clear_error(event: dict[str, Any]) -> None:
+    app = App()
+
+    @app.sqs()
+    def handle(body: str) -> None:
+        pass
+
+    with pytest.raises(RoutingError, match="empty batch"):
+        app.handler(event, FakeContext())
+
+
+def test_a_direct_invocation_without_time_left_is_a_lambent_deadline_error() -> None:
+    app = App()
+
+    @app.invoke("work")
+    def work(event: dict[str, Any]) -> None:
+        raise AssertionError("not started: no time left")
+
+    with pytest.raises(DeadlineExceeded) as info:
+        app.handler({"action": "work"}, FakeContext(timeout=0.1))
+    assert isinstance(info.value, LambentError)

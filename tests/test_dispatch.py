@@ -8,10 +8,15 @@ import time
 from typing import Any
 
 import anyio
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from structlog.testing import capture_logs
 
+from lambent import App
 from lambent._dispatch import Batch, Runner, Status, run_batch
+from lambent.sources.sqs import SQSMessage
+from lambent.testing import FakeContext, sqs_event
 
 FINAL = {
     Status.SUCCEEDED,
@@ -227,3 +232,74 @@ def test_errors_known_before_running_fail_alone() -> None:
     asyncio.run(run_batch(batch, concurrency=4, budget=None))
     assert ran == ["a", "d"]
     assert list(batch.status) == [Status.SUCCEEDED, Status.FAILED, Status.DROPPED, Status.SUCCEEDED]
+
+
+# --------------------------------------------------------------- odd exceptions, through the App
+
+
+class Unprintable(Exception):
+    """An exception whose ``__str__`` itself raises."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("no text for you")
+
+
+class Halt(BaseException):
+    """A user's own BaseException subclass."""
+
+
+def _odd_errors() -> list[BaseException]:
+    """Fresh instances each call: one per record, the last record succeeds."""
+    return [Unprintable(), KeyboardInterrupt(), SystemExit(3), Halt(), asyncio.CancelledError()]
+
+
+ODD_NAMES = ["Unprintable", "KeyboardInterrupt", "SystemExit", "Halt", "CancelledError"]
+
+
+@pytest.mark.parametrize("mode", ["plain", "async", "threaded"])
+def test_odd_exceptions_fail_their_record_alone_and_are_logged_by_name(mode: str) -> None:
+    app = App()
+    ran: list[int] = []
+
+    def body(n: int) -> None:
+        ran.append(n)
+        errors = _odd_errors()
+        if n < len(errors):
+            raise errors[n]
+
+    if mode == "async":
+
+        @app.sqs("q")
+        async def handle_async(n: int) -> None:
+            body(n)
+
+    else:
+
+        @app.sqs("q", threaded=mode == "threaded")
+        def handle(n: int) -> None:
+            body(n)
+
+    event = sqs_event(*range(len(ODD_NAMES) + 1), queue="q")
+    ids = [r["messageId"] for r in event["Records"]]
+    with capture_logs() as logs:
+        out = app.handler(event, FakeContext())
+    assert out == {"batchItemFailures": [{"itemIdentifier": i} for i in ids[:-1]]}
+    assert sorted(ran) == list(range(len(ODD_NAMES) + 1))  # every sibling ran
+    failed = {e["record_id"]: e["error"] for e in logs if e["event"] == "record failed"}
+    assert [failed[i].split(":")[0] for i in ids[:-1]] == ODD_NAMES
+    assert "<str() failed>" in failed[ids[0]]
+    assert not any("deadline" in text for text in failed.values())
+
+
+def test_odd_exceptions_in_a_whole_batch_handler_fail_its_records() -> None:
+    app = App()
+
+    @app.sqs("q")
+    async def whole(records: list[SQSMessage]) -> None:
+        raise SystemExit(1)
+
+    event = sqs_event(1, 2, queue="q")
+    with capture_logs() as logs:
+        out = app.handler(event, FakeContext())
+    assert len(out["batchItemFailures"]) == 2
+    assert {e["error"] for e in logs if e["event"] == "record failed"} == {"SystemExit: 1"}

@@ -1,13 +1,145 @@
-"""Handler signatures (:mod:`lambent._inject`): resolved once, with clear registration errors."""
+"""Handler signatures are resolved at registration: what cannot work fails there, naming
+the handler and the parameter; pydantic models are validated by pydantic itself."""
 
 from __future__ import annotations
 
-import msgspec
-import pytest
+import dataclasses
+from typing import Any
 
-from lambent import (
-    App,
-)
+import msgspec
+import pydantic
+import pytest
+from structlog.testing import capture_logs
+
+from lambent import App, ConfigurationError, DecodeError
+from lambent.testing import FakeContext, TestClient, sqs_event
+
+
+class Plain:
+    """A class msgspec accepts as a type but can never decode into."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+class Wrapper(msgspec.Struct):
+    items: list[Plain]
+
+
+@dataclasses.dataclass
+class Holder:
+    inner: dict[str, Plain]
+
+
+class Item(pydantic.BaseModel):
+    name: str
+    qty: int = pydantic.Field(gt=0)
+
+
+@pytest.mark.parametrize("tp", [Plain, Wrapper, Holder, list[Plain], Plain | None])
+def test_a_payload_type_lambent_cannot_decode_fails_at_registration(tp: Any) -> None:
+    app = App()
+
+    def handle(order: Any) -> None:
+        pass
+
+    handle.__annotations__ = {"order": tp, "return": None}
+
+    with pytest.raises(ConfigurationError, match=r"handle, parameter 'order'.*not Plain"):
+        app.sqs("orders")(handle)
+    with pytest.raises(ConfigurationError, match=r"handle, parameter 'order'.*not Plain"):
+        app.post("/orders")(handle)
+    with pytest.raises(ConfigurationError, match=r"handle, parameter 'order'.*not Plain"):
+        app.invoke()(handle)
+
+
+def test_pydantic_models_are_validated_by_pydantic() -> None:
+    app = App()
+    seen: list[Item] = []
+
+    @app.sqs("orders")
+    def take(item: Item) -> None:
+        seen.append(item)
+
+    @app.post("/items")
+    def create(item: Item) -> dict[str, Any]:
+        return item.model_dump()
+
+    @app.invoke()
+    def direct(items: list[Item]) -> int:
+        return sum(i.qty for i in items)
+
+    event = sqs_event({"name": "pen", "qty": 2}, {"name": "ink", "qty": 0}, queue="orders")
+    with capture_logs() as logs:
+        out = app.handler(event, FakeContext())
+    assert seen == [Item(name="pen", qty=2)]
+    assert out == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
+    [failed] = [e for e in logs if e["event"] == "record failed"]
+    assert failed["path"] == "$.qty" and "greater than 0" in failed["error"]
+
+    client = TestClient(app)
+    assert client.post("/items", json={"name": "pen", "qty": 1}).json() == {"name": "pen", "qty": 1}
+    bad = client.post("/items", json={"name": "pen", "qty": "x"})
+    assert bad.status == 422 and bad.json()["path"] == "$.qty"
+
+    assert app.handler([{"name": "a", "qty": 2}, {"name": "b", "qty": 3}], FakeContext()) == 5
+    with pytest.raises(DecodeError, match=r"\$\[1\]\.qty"):
+        app.handler([{"name": "a", "qty": 2}, {"name": "b"}], FakeContext())
+
+
+def test_an_unannotated_parameter_is_named_with_what_it_could_be() -> None:
+    app = App()
+
+    def two(body: dict[str, Any], retries) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    def first(body, order: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    def s3(record) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    with pytest.raises(ConfigurationError, match=r"parameter 'retries' has no annotation.*Logger"):
+        app.sqs("q")(two)
+    with pytest.raises(ConfigurationError, match=r"parameter 'body' has no annotation.*SQSMessage"):
+        app.sqs("q")(first)
+    with pytest.raises(ConfigurationError, match=r"parameter 'record' has no annotation.*S3Record"):
+        app.s3("bucket")(s3)
+
+
+DECORATORS = [
+    ("sqs", "queue"),
+    ("sns", "topic"),
+    ("kinesis", "stream"),
+    ("dynamodb", "table"),
+    ("kafka", "topic"),
+    ("mq", "queue"),
+    ("firehose", "stream"),
+    ("s3", "bucket"),
+    ("eventbridge", "source"),
+    ("schedule", "rule"),
+    ("logs", "group"),
+    ("ses", "recipient"),
+    ("invoke", "name"),
+    ("get", "path"),
+    ("route", "path"),
+    ("websocket", "route key"),
+    ("authorizer", "kind"),
+    ("edge", "event type"),
+]
+
+
+@pytest.mark.parametrize(("decorator", "field"), DECORATORS)
+def test_a_decorator_used_without_parentheses_says_so(decorator: str, field: str) -> None:
+    app = App()
+
+    def handler(body: dict[str, Any]) -> None:
+        pass
+
+    with pytest.raises(ConfigurationError, match=rf"@app\.{decorator} was used without paren"):
+        getattr(app, decorator)(handler)
+    with pytest.raises(ConfigurationError, match=rf"the {field} must be a string, not int 42"):
+        getattr(app, decorator)(42)
 
 
 def test_local_annotation_types_get_a_clear_registration_error() -> None:

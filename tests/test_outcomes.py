@@ -15,6 +15,7 @@ from lambent import (
     App,
     BatchFailedError,
     Dropped,
+    HandlerError,
 )
 from lambent.sources import spec_for
 from lambent.sources.dynamodb import DynamoDBRecord
@@ -28,6 +29,7 @@ from lambent.testing import (
     cloudwatch_logs_event,
     decode_logs,
     dynamodb_event,
+    eventbridge_event,
     kafka_event,
     kinesis_event,
     mq_event,
@@ -499,3 +501,26 @@ def test_mq_tries_every_record_then_fails_listing_ids() -> None:
     assert sorted(ran) == [0, 1, 2, 3]
     assert info.value.failed_ids == [m["messageID"] for m in event["messages"][1:3]]
     assert all(message_id in str(info.value) for message_id in info.value.failed_ids)
+
+
+def test_a_single_event_result_that_cannot_be_json_is_a_handler_error() -> None:
+    app = App()
+
+    @app.invoke("odd")
+    def odd(event: dict[str, Any]) -> object:
+        return object()
+
+    @app.invoke("order")
+    def order(event: dict[str, Any]) -> Order:
+        return Order(id=7, qty=2)
+
+    @app.eventbridge(source="shop")
+    def placed(detail: dict[str, Any]) -> object:
+        return {1j: "complex key"}
+
+    with pytest.raises(HandlerError, match=r"odd: returned a value that cannot be sent as JSON"):
+        app.handler({"action": "odd"}, FakeContext())
+    # what the Lambda runtime can serialise: a Struct as its JSON object
+    assert app.handler({"action": "order"}, FakeContext()) == {"id": 7, "qty": 2}
+    with pytest.raises(HandlerError, match=r"placed: returned a value"):
+        app.handler(eventbridge_event({}, source="shop"), FakeContext())

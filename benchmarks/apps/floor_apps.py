@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import json
+import base64
 from collections.abc import Callable
 from typing import Any
 
 import msgspec
 
-from benchmarks.apps.orders import Order, check
-from benchmarks.apps.routes import HTTP_ROUTES, order_response
+from benchmarks.apps.orders import Order, check, summarize
+from benchmarks.apps.routes import (
+    GET_ORDER,
+    HTTP_ROUTES,
+    PUT_ORDER,
+    order_response,
+    other_response,
+)
 
 Handler = Callable[[Any, Any], Any]
 
@@ -91,24 +97,48 @@ def io_floor(delay: float, concurrency: int) -> Handler:
     return handler
 
 
-def http_floor(source: str) -> Handler:
-    """A dict lookup on API Gateway's matched route and a ``json.dumps`` response."""
-    table: dict[str, Callable[[dict[str, str]], Any]] = {}
-    for method, path in HTTP_ROUTES:
-        key = f"{method} {path}"
-        if (method, path) == ("GET", "/orders/{order_id}"):
-            table[key] = lambda params: order_response(params["order_id"])
-        else:
-            table[key] = lambda params, p=path: {"path": p}  # type: ignore[misc]
+def http_floor(
+    source: str, routes: tuple[tuple[str, str], ...] = HTTP_ROUTES, *, typed: bool = True
+) -> Handler:
+    """A dict lookup on API Gateway's matched route; ``msgspec`` decodes the typed body
+    and encodes every answer."""
+    decode_order = msgspec.json.Decoder(Order).decode
+    encode = msgspec.json.Encoder().encode
+
+    def get_order(params: dict[str, str], body: bytes | None) -> Any:
+        return order_response(params["order_id"])
+
+    def put_order(params: dict[str, str], body: bytes | None) -> Any:
+        return summarize(params["order_id"], decode_order(body or b""))
+
+    table: dict[str, Callable[[dict[str, str], bytes | None], Any]] = {}
+    for method, path in routes:
+        table[f"{method} {path}"] = (
+            get_order if (method, path) == GET_ORDER
+            else put_order if typed and (method, path) == PUT_ORDER
+            else lambda params, body, p=path: other_response(p)
+        )  # fmt: skip
     rest = source == "apigw-rest"
 
     def handler(event: dict[str, Any], context: Any) -> Any:
         key = f"{event['httpMethod']} {event['resource']}" if rest else event["routeKey"]
-        body = table[key](event.get("pathParameters") or {})
-        return {
-            "statusCode": 200,
-            "headers": {"Content-Type": "application/json"},
-            "body": json.dumps(body),
-        }
+        body = event.get("body")
+        raw = None
+        if body is not None:
+            raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+        try:
+            answer = table[key](event.get("pathParameters") or {}, raw)
+        except msgspec.ValidationError as exc:
+            return _json(422, encode({"message": str(exc)}))
+        return _json(200, encode(answer))
 
     return handler
+
+
+def _json(status: int, body: bytes) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": body.decode(),
+        "isBase64Encoded": False,
+    }

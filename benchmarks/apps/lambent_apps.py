@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from benchmarks.apps.orders import Order, check
-from benchmarks.apps.routes import HTTP_ROUTES, order_response
+from benchmarks.apps.orders import Order, OrderSummary, check, summarize
+from benchmarks.apps.routes import (
+    GET_ORDER,
+    HTTP_ROUTES,
+    PUT_ORDER,
+    order_response,
+    other_response,
+)
 from lambent import App
 
 
@@ -23,6 +28,8 @@ def sqs_app() -> App:
 
 def io_app(delay: float, concurrency: int) -> App:
     """Async handlers that await ``delay`` seconds, on any queue and any stream."""
+    import asyncio
+
     app = App(concurrency=concurrency)
 
     @app.sqs()
@@ -38,23 +45,29 @@ def io_app(delay: float, concurrency: int) -> App:
     return app
 
 
-def http_app() -> App:
-    """Twenty routes; the benchmark calls ``GET /orders/{order_id}``."""
+def http_app(routes: tuple[tuple[str, str], ...] = HTTP_ROUTES, *, typed: bool = True) -> App:
+    """``routes``; ``PUT /orders/{order_id}`` takes a typed order when ``typed``."""
     app = App()
-    for method, path in HTTP_ROUTES:
-        app.route(path, (method,))(_endpoint(path))
+    for method, path in routes:
+        app.route(path, (method,))(_endpoint(method, path, typed))
     return app
 
 
-def _endpoint(path: str) -> Any:
-    if path == "/orders/{order_id}":
+def _endpoint(method: str, path: str, typed: bool) -> Any:
+    if (method, path) == GET_ORDER:
 
         def get_order(order_id: str) -> dict[str, Any]:
             return order_response(order_id)
 
         return get_order
+    if typed and (method, path) == PUT_ORDER:
+
+        def put_order(order_id: str, order: Order) -> OrderSummary:
+            return summarize(order_id, order)
+
+        return put_order
 
     def other() -> dict[str, Any]:
-        return {"path": path}
+        return other_response(path)
 
     return other

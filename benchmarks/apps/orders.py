@@ -1,8 +1,9 @@
 """The order payload every scenario decodes: msgspec Structs, and bodies to send.
 
-An order body is about 300 bytes of JSON. One record in a hundred fails: the even
-hundreds carry a body that does not decode (``qty`` is not a number), the odd
-hundreds a body whose handler raises (``customer_id == "cust-fail"``).
+An order body is about 300 bytes of JSON. Record 7 of every hundred fails: in the
+even hundreds its body does not decode (``qty`` is not a number), in the odd
+hundreds its handler raises (``customer_id == "cust-fail"``). So 10 records have
+1 failing (10%, undecodable), 1,000 have 10 (5 and 5), 10,000 have 100.
 """
 
 from __future__ import annotations
@@ -70,3 +71,29 @@ def order_body(i: int, *, failing: bool = True) -> dict[str, Any]:
 
 def expected_failures(n: int, *, failing: bool = True) -> int:
     return sum(1 for i in range(n) if failing and i % 100 == 7)
+
+
+def failing_label(n: int) -> str:
+    """What fails in a batch of ``n`` order bodies, stated as counts (not a percentage)."""
+    fails = [i for i in range(n) if i % 100 == 7]
+    undecodable = sum(1 for i in fails if (i // 100) % 2 == 0)
+    raising = len(fails) - undecodable
+    parts = [f"{undecodable:,} undecodable"] if undecodable else []
+    parts += [f"{raising:,} raising"] if raising else []
+    share = f"{len(fails) / n:.0%}" if n else "0%"
+    return f"{len(fails):,} of {n:,} failing ({share}: {', '.join(parts) or 'none'})"
+
+
+class OrderSummary(msgspec.Struct, frozen=True, gc=False):
+    """What ``PUT /orders/{order_id}`` answers: a Struct built from the typed body."""
+
+    order_id: str
+    status: str
+    lines: int
+    total: float
+    currency: str
+
+
+def summarize(order_id: str, order: Order) -> OrderSummary:
+    """The work of ``PUT /orders/{order_id}``: a summary of the stored order."""
+    return OrderSummary(order_id, "updated", len(order.items), order.total, order.currency)

@@ -36,13 +36,33 @@ class OrderModel(BaseModel):
     shipping: AddressModel
 
 
+class OrderSummaryModel(BaseModel):
+    """What ``PUT /orders/{order_id}`` answers (as :class:`~benchmarks.apps.orders.OrderSummary`)."""
+
+    order_id: str
+    status: str
+    lines: int
+    total: float
+    currency: str
+
+
+def summarize(order_id: str, order: OrderModel) -> OrderSummaryModel:
+    return OrderSummaryModel(
+        order_id=order_id,
+        status="updated",
+        lines=len(order.items),
+        total=order.total,
+        currency=order.currency,
+    )
+
+
 class OrderRecord(SqsRecordModel):
     """An SQS record whose body Powertools' parser decodes into an order."""
 
     body: Json[OrderModel]
 
 
-__all__ = ["KinesisDataStreamRecord", "OrderModel", "OrderRecord", "check"]
+__all__ = ["KinesisDataStreamRecord", "OrderModel", "OrderRecord", "check", "summarize"]
 
 
 def check(order: OrderModel) -> None:

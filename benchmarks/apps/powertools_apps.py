@@ -22,7 +22,6 @@ from benchmarks.apps.orders_pydantic import (
     OrderRecord,
     check,
 )
-from benchmarks.apps.routes import HTTP_ROUTES, order_response, powertools_path
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -97,34 +96,3 @@ def kinesis_app(delay: float) -> Handler:
         )
 
     return handler
-
-
-def http_app(source: str) -> Handler:
-    """``APIGatewayRestResolver`` or ``APIGatewayHttpResolver`` with the twenty routes."""
-    from aws_lambda_powertools.event_handler import (
-        APIGatewayHttpResolver,
-        APIGatewayRestResolver,
-    )
-
-    api = APIGatewayRestResolver() if source == "apigw-rest" else APIGatewayHttpResolver()
-    for method, path in HTTP_ROUTES:
-        api.route(powertools_path(path), method)(_endpoint(path))
-
-    def handler(event: dict[str, Any], context: Any) -> Any:
-        return api.resolve(event, context)
-
-    return handler
-
-
-def _endpoint(path: str) -> Callable[..., dict[str, Any]]:
-    if path == "/orders/{order_id}":
-
-        def get_order(order_id: str) -> dict[str, Any]:
-            return order_response(order_id)
-
-        return get_order
-
-    def other(**params: str) -> dict[str, Any]:
-        return {"path": path}
-
-    return other

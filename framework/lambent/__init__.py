@@ -20,8 +20,10 @@ from lambent._app import App as App
 from lambent._context import LambdaContext as LambdaContext
 from lambent._errors import BatchFailedError as BatchFailedError
 from lambent._errors import ConfigurationError as ConfigurationError
+from lambent._errors import DeadlineExceeded as DeadlineExceeded
 from lambent._errors import DecodeError as DecodeError
 from lambent._errors import EventDecodeError as EventDecodeError
+from lambent._errors import HandlerError as HandlerError
 from lambent._errors import LambentError as LambentError
 from lambent._errors import ResponseTooLargeError as ResponseTooLargeError
 from lambent._errors import RoutingError as RoutingError
@@ -68,6 +70,7 @@ __all__ = [
     "BatchFailedError",
     "BatchInfo",
     "ConfigurationError",
+    "DeadlineExceeded",
     "DecodeError",
     "Depends",
     "Dropped",
@@ -76,6 +79,7 @@ __all__ = [
     "EdgeResponse",
     "EventDecodeError",
     "HTTPException",
+    "HandlerError",
     "LambdaContext",
     "LambentError",
     "Logger",

@@ -20,7 +20,7 @@ import anyio.to_thread
 
 from lambent._calls import make_call
 from lambent._deadline import DeadlineExceeded
-from lambent._dispatch import Batch, Runner, Status, run_batch
+from lambent._dispatch import Batch, Runner, Status, is_cancellation, run_batch
 from lambent._inject import Slot
 from lambent._logging import Logger
 
@@ -114,7 +114,9 @@ async def run_whole_batches(
                 cancelled = scope.cancelled_caught
             else:  # a plain handler runs inline (it cannot be interrupted anyway)
                 result = await _call(runner, items, ev, context, log)
-        except Exception as exc:
+        except BaseException as exc:
+            if is_cancellation(exc):
+                raise
             for i in mine:
                 status[i], batch.errors[i] = Status.FAILED, exc
             continue

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lambent._decode import DECODE_ERRORS, Decoder, as_decode_error
+from lambent._errors import printable
 from lambent._fast import FAST
 from lambent._inject import HandlerPlan, Param, Slot
 from lambent._logging import Logger
@@ -27,10 +28,10 @@ def _payload_getter(
     id_of: Callable[[Any], str],
 ) -> Getter:
     def get(item: Any, index: int) -> Any:
-        raw = payload_of(item) if payload_of is not None else item
-        if raw is None and json_payload:
-            raw = b"null"  # an absent payload (a Kafka tombstone) decodes as null
         try:
+            raw = payload_of(item) if payload_of is not None else item
+            if raw is None and json_payload:
+                raw = b"null"  # an absent payload (a Kafka tombstone) decodes as null
             return decoder(raw)
         except DECODE_ERRORS as exc:
             raise as_decode_error(exc, id_of(item)) from exc
@@ -99,7 +100,7 @@ def make_call(
         elif p.slot is Slot.LOGGER:
 
             def getter(item: Any, index: int) -> Any:
-                return log.bind(record_id=id_of(item))
+                return log.bind(record_id=printable(id_of(item)))
 
         elif p.slot is Slot.NAMED:
             getter = _named_getter(p, id_of)
@@ -140,10 +141,10 @@ def _payload_only(
     read = payload_of if payload_of is not None else _identity
 
     def call(item: Any, index: int) -> Any:
-        raw = read(item)
-        if raw is None and json_payload:
-            raw = b"null"
         try:
+            raw = read(item)  # base64 data, DynamoDB images: inside the decode guard
+            if raw is None and json_payload:
+                raw = b"null"
             value = decoder(raw)
         except DECODE_ERRORS as exc:
             raise as_decode_error(exc, id_of(item)) from exc

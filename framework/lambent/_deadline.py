@@ -13,12 +13,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from lambent._errors import DeadlineExceeded as DeadlineExceeded  # the one class, public
+
 __all__ = ["DeadlineExceeded", "budget"]
-
-
-class DeadlineExceeded(Exception):
-    """Work that did not finish (or start) before the deadline: a record cancelled at
-    the deadline, an HTTP handler that answers ``504``."""
 
 
 def budget(context: Any, margin: float, service_limit: float | None = None) -> float | None:

@@ -8,13 +8,14 @@ carrying the record id and the ``$.path`` of the bad field.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import msgspec
 
 from lambent._errors import ConfigurationError, DecodeError
-from lambent.sources._base import PayloadFormat
+from lambent.sources._base import FieldError, PayloadFormat
 
 Decoder = Callable[[Any], Any]
 
@@ -43,18 +44,23 @@ def build_decoder(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
     """A function turning a source payload into ``tp``; raises ConfigurationError if unsupported.
 
     ``fmt`` says what the payload is: JSON text (``"json"``) or Python builtins
-    (``"python"``). ``str`` and ``bytes`` take JSON-text payloads as they are.
+    (``"python"``). ``str`` and ``bytes`` take JSON-text payloads as they are. Types
+    msgspec decodes (Structs, dataclasses, TypedDicts, builtins, ...) use msgspec;
+    pydantic v2 models (when pydantic is installed) are validated by pydantic itself.
     """
     if tp is str:
         return _text if fmt == "json" else (lambda v: msgspec.convert(v, str))
     if tp is bytes:
         return _raw_bytes
     try:
-        if fmt == "json":
-            return msgspec.json.Decoder(tp).decode
-        msgspec.json.Decoder(tp)  # validates that msgspec supports the type
+        decoder = msgspec.json.Decoder(tp)
+        custom = _custom_classes(tp)
     except TypeError as exc:
         raise ConfigurationError(f"{where}: cannot decode a payload into {tp!r}: {exc}") from None
+    if custom:
+        return _pydantic_decoder(tp, fmt, where, custom)
+    if fmt == "json":
+        return decoder.decode
 
     def convert(value: Any) -> Any:
         return msgspec.convert(value, tp, strict=False)
@@ -62,8 +68,69 @@ def build_decoder(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
     return convert
 
 
+def _custom_classes(tp: Any) -> list[type[Any]]:
+    """The classes inside ``tp`` that msgspec accepts but cannot decode into (it would
+    fail every payload): plain classes, pydantic models, ..."""
+    import msgspec.inspect as mi
+
+    found: list[type[Any]] = []
+    seen: set[int] = set()
+    pending: list[Any] = [mi.type_info(tp)]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, mi.CustomType):
+            if node.cls is not object:  # msgspec decodes ``object`` as ``Any``
+                found.append(node.cls)
+        elif isinstance(node, tuple):
+            pending.extend(node)
+        elif isinstance(node, mi.Type | mi.Field):
+            pending.extend(getattr(node, name) for name in node.__struct_fields__)
+    return found
+
+
+def _pydantic_decoder(tp: Any, fmt: PayloadFormat, where: str, custom: list[type[Any]]) -> Decoder:
+    """A decoder validating with pydantic, when every class msgspec cannot decode is a
+    pydantic model (pydantic is imported by the user's models, never by lambent)."""
+    pydantic = sys.modules.get("pydantic")
+    others = [c for c in custom if pydantic is None or not issubclass(c, pydantic.BaseModel)]
+    if pydantic is None or others:
+        shown = ", ".join(c.__qualname__ for c in others or custom)
+        raise ConfigurationError(
+            f"{where}: cannot decode a payload into {tp!r}: lambent decodes msgspec Structs, "
+            "dataclasses, TypedDicts, NamedTuples, builtin types and pydantic models, "
+            f"not {shown}"
+        )
+    try:
+        adapter = pydantic.TypeAdapter(tp)
+    except pydantic.PydanticUserError as exc:
+        raise ConfigurationError(f"{where}: cannot decode a payload into {tp!r}: {exc}") from None
+    validate = adapter.validate_json if fmt == "json" else adapter.validate_python
+    invalid = pydantic.ValidationError
+
+    def decode(value: Any) -> Any:
+        try:
+            return validate(value)
+        except invalid as exc:
+            raise _pydantic_error(exc) from None
+
+    return decode
+
+
+def _pydantic_error(exc: Any) -> FieldError:
+    """A pydantic ValidationError as a FieldError naming the first bad field's ``$.path``."""
+    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": str(exc)}
+    path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+    more = exc.error_count() - 1
+    return FieldError(str(first["msg"]) + (f" (and {more} more)" if more > 0 else ""), path)
+
+
 def as_decode_error(exc: Exception, record_id: str | None) -> DecodeError:
     """A msgspec error (or a base64/UTF-8 error) as a DecodeError naming record and path."""
+    if isinstance(exc, FieldError):
+        return DecodeError(exc.reason, record_id=record_id, path=exc.path)
     message = str(exc)
     path = "$"
     found = _PATH.search(message)
@@ -72,6 +139,11 @@ def as_decode_error(exc: Exception, record_id: str | None) -> DecodeError:
         message = message[: found.start()]
     return DecodeError(message, record_id=record_id, path=path)
 
+
+#: what ``msgspec.convert`` raises for a value that does not fit its type: a
+#: ValidationError, or a UnicodeEncodeError for text with a lone surrogate where it must
+#: read the text (a number, a date, ...)
+CONVERT_ERRORS: tuple[type[Exception], ...] = (msgspec.ValidationError, UnicodeEncodeError)
 
 DECODE_ERRORS: tuple[type[Exception], ...] = (
     msgspec.ValidationError,

@@ -15,9 +15,10 @@ import msgspec
 
 from lambent._deadline import DeadlineExceeded, budget
 from lambent._dispatch import Batch, Runner, Status, run_batch
-from lambent._errors import ConfigurationError, LambentError, RoutingError
+from lambent._errors import ConfigurationError, HandlerError, LambentError, RoutingError, describe
 from lambent._inject import resolve
-from lambent._logging import Logger
+from lambent._logging import Logger, emit
+from lambent._outcomes import json_result
 from lambent._routes import Route, RouteOptions, RouteTable
 
 if TYPE_CHECKING:
@@ -77,7 +78,35 @@ def _choose(app: App, event: Any) -> Route:
         return route
     if typed:
         looked["payload types"] = ", ".join(repr(dict(r.filters)["type"]) for r in typed)
+    empty = _empty_batch(event)
+    if empty is not None:
+        raise RoutingError(
+            "direct",
+            {empty: "[]"},
+            f"the event is an empty batch ({empty!r} has no records): there is nothing to "
+            "run, and no source can be told from it (Lambda never sends an empty batch)",
+        )
     raise RoutingError("direct", looked or {"routes": "no app.invoke routes"})
+
+
+def _batch_keys() -> tuple[str, ...]:
+    """Where batch sources put their records (``Records``, ``records``, ``messages``, ...),
+    as the sources declare them."""
+    from lambent import sources
+
+    keys = (s.requires for s in sources.specs() if s.raw_items is not None and s.requires)
+    return tuple(dict.fromkeys(keys))
+
+
+def _empty_batch(event: Any) -> str | None:
+    """The records key of an event that is a batch without records, else None."""
+    if not isinstance(event, Mapping):
+        return None
+    for key in _batch_keys():
+        value = event.get(key)
+        if isinstance(value, list | dict) and not value:
+            return key
+    return None
 
 
 async def handle_direct(app: App, event: Any, context: Any, log: Logger) -> Any:
@@ -85,7 +114,7 @@ async def handle_direct(app: App, event: Any, context: Any, log: Logger) -> Any:
     try:
         route = _choose(app, event)
     except LambentError as exc:
-        log.error("invocation failed", error=str(exc), error_type=type(exc).__name__)
+        emit(log.error, "invocation failed", error=str(exc), error_type=type(exc).__name__)
         raise
     from lambent._calls import make_call
 
@@ -101,11 +130,10 @@ async def handle_direct(app: App, event: Any, context: Any, log: Logger) -> Any:
     await run_batch(batch, concurrency=1, budget=budget(context, app.deadline_margin))
     if batch.status[0] != Status.SUCCEEDED:
         error = batch.errors.get(0) or DeadlineExceeded("not started before the deadline")
-        log.error(
-            "invocation failed",
-            error=f"{type(error).__name__}: {error}",
-            handler=plan.name,
-            exc_info=error,
+        emit(
+            log.error, "invocation failed", error=describe(error), handler=plan.name, exc_info=error
         )
+        if not isinstance(error, Exception):
+            raise HandlerError(plan.name, f"raised {describe(error)}") from error
         raise error
-    return batch.results.get(0)
+    return json_result(batch.results.get(0), plan.name)

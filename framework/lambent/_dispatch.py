@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 import math
+import sys
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from lambent._deadline import DeadlineExceeded
+from lambent._errors import DeadlineExceeded as DeadlineExceeded
 from lambent._errors import DecodeError
 from lambent._fast import FAST
 
@@ -74,6 +75,23 @@ class Runner:
     drop_on_decode_error: bool = False
     route: Any = None
     whole: bool = False
+
+
+def is_cancellation(exc: BaseException) -> bool:
+    """Whether ``exc`` is the cancellation of the running task (lambent's deadline, an
+    outer cancel scope, a closing coroutine), which must propagate. Anything else a
+    handler raises, ``BaseException``s included (``KeyboardInterrupt``, ``SystemExit``, a
+    ``CancelledError`` it raised by itself), is that handler's failure."""
+    if isinstance(exc, GeneratorExit):
+        return True
+    asyncio = sys.modules.get("asyncio")  # lambent runs on asyncio; not loaded: no loop
+    if asyncio is None or not isinstance(exc, asyncio.CancelledError):
+        return False
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no loop: nothing can have cancelled a plain call
+        return False
+    return task is not None and task.cancelling() > 0
 
 
 class Batch:
@@ -150,7 +168,9 @@ async def _run_one(batch: Batch, i: int) -> bool:
         batch.errors[i] = exc
         status[i] = _DROPPED if runner.drop_on_decode_error else _FAILED
         return status[i] == _DROPPED
-    except Exception as exc:
+    except BaseException as exc:
+        if is_cancellation(exc):
+            raise
         batch.errors[i] = exc
         status[i] = _FAILED
         return False
@@ -213,7 +233,7 @@ def _run_inline(batch: Batch, indices: Sequence[int], stop_at: float, strict: bo
                 status[i] = _DROPPED
                 continue
             status[i] = _FAILED
-        except Exception as exc:
+        except BaseException as exc:  # a plain call: nothing of lambent's can cancel it
             errors[i] = exc
             status[i] = _FAILED
         else:

@@ -4,10 +4,13 @@ Every exception lambent raises on purpose derives from :class:`LambentError`::
 
     LambentError
     ├── ConfigurationError   a route or an option is wrong; raised when the decorator runs
+    │   └── OptionError      an option a method does not take (also a TypeError)
     ├── RoutingError         no route matches an event or a record
     ├── DecodeError          an event, record or payload does not decode into its declared type
     │   └── EventDecodeError the whole event is not a valid event of its source
     ├── BatchFailedError     a batch source without partial responses (Amazon MQ) had failures
+    ├── HandlerError         a handler failed in a way that cannot be passed on as it is
+    ├── DeadlineExceeded     a handler did not finish (or start) before the deadline
     └── ResponseTooLargeError a response would exceed a Lambda or service limit
 """
 
@@ -22,6 +25,11 @@ class LambentError(Exception):
 
 class ConfigurationError(LambentError):
     """A route, handler signature or option cannot work; raised at registration."""
+
+
+class OptionError(ConfigurationError, TypeError):
+    """A decorator or method got an option it does not take (a typo such as ``threded=``):
+    a :class:`ConfigurationError`, and the ``TypeError`` Python raises for a bad call."""
 
 
 class RoutingError(LambentError):
@@ -60,13 +68,54 @@ class EventDecodeError(DecodeError):
 class BatchFailedError(LambentError):
     """Some records of a batch without partial responses failed; the whole batch is retried."""
 
-    def __init__(self, source: str, failed_ids: Sequence[str]) -> None:
+    def __init__(
+        self, source: str, failed_ids: Sequence[str], details: Sequence[str] | None = None
+    ) -> None:
         self.source = source
         self.failed_ids = list(failed_ids)
+        shown = self.failed_ids if details is None else details
         super().__init__(
             f"{len(self.failed_ids)} {source} record(s) failed, the whole batch will be retried: "
-            + ", ".join(self.failed_ids)
+            + ("; " if details is not None else ", ").join(shown)
         )
+
+
+class DeadlineExceeded(LambentError):
+    """A handler did not finish (or could not start) before the invocation's deadline
+    (Lambda's remaining time, or API Gateway's timeout, minus the app's margin)."""
+
+
+class HandlerError(LambentError):
+    """A single-event handler failed in a way its caller cannot be given as it is: it
+    raised a ``BaseException`` that is not an ``Exception`` (``SystemExit``,
+    ``KeyboardInterrupt``, ...), or returned a value its source cannot encode.
+
+    ``handler`` names the handler; the original error is the ``__cause__``.
+    """
+
+    def __init__(self, handler: str, message: str) -> None:
+        self.handler = handler
+        super().__init__(f"{handler}: {message}")
+
+
+def describe(exc: BaseException) -> str:
+    """``Type: message`` for logs and answers. Never raises: an exception whose
+    ``__str__`` fails is shown by its type and that fact; text that cannot be written
+    as UTF-8 (a lone surrogate from an event) is escaped."""
+    name = type(exc).__name__
+    try:
+        text = str(exc)
+    except Exception:
+        text = "<str() failed>"
+    return printable(f"{name}: {text}" if text else name)
+
+
+def printable(text: str) -> str:
+    """``text`` as it can be written anywhere: a lone surrogate, which no UTF-8 output
+    accepts, becomes its ``\\udXXX`` escape; everything else is kept."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class ResponseTooLargeError(LambentError):

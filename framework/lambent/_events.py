@@ -13,10 +13,11 @@ from typing import Any
 
 import msgspec
 
-from lambent._decode import as_decode_error
+from lambent._decode import CONVERT_ERRORS, as_decode_error
 from lambent._dispatch import Batch
 from lambent._errors import DecodeError, EventDecodeError
 from lambent.sources import EventSource
+from lambent.sources._base import FieldError
 
 
 def _event_error(spec: EventSource, exc: Exception, prefix: str = "$") -> EventDecodeError:
@@ -35,7 +36,9 @@ def decode_event(spec: EventSource, event: Any, *, lean: bool = False) -> tuple[
     try:
         ev = msgspec.convert(event, event_type)
         return ev, Batch(list(spec.items(ev)))
-    except msgspec.ValidationError as exc:
+    except FieldError as exc:  # a field of the envelope the source cannot read
+        raise _event_error(spec, exc) from exc
+    except CONVERT_ERRORS as exc:
         if spec.raw_items is None:
             raise _event_error(spec, exc) from exc
         whole = exc
@@ -51,7 +54,7 @@ def decode_event(spec: EventSource, event: Any, *, lean: bool = False) -> tuple[
     }
     try:
         ev = msgspec.convert(shell, event_type)
-    except msgspec.ValidationError as exc:
+    except CONVERT_ERRORS as exc:
         raise _event_error(spec, exc) from whole
     raw_items = spec.raw_items(event)
     items: list[Any] = []
@@ -59,7 +62,7 @@ def decode_event(spec: EventSource, event: Any, *, lean: bool = False) -> tuple[
     for i, raw in enumerate(raw_items):
         try:
             items.append(msgspec.convert(raw, item_type))
-        except msgspec.ValidationError as exc:
+        except CONVERT_ERRORS as exc:
             record_id = spec.raw_id(raw) if spec.raw_id is not None else None
             if record_id is None:
                 err = as_decode_error(exc, None)

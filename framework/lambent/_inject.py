@@ -172,6 +172,17 @@ def _is_type(ann: Any, tp: Types) -> bool:
     )
 
 
+def _injectable(item_type: Types, event_type: Types, payload: bool) -> str:
+    """What a route's handler parameters may be annotated with, for error messages."""
+    names: list[str] = []
+    for tp in (item_type, event_type):
+        for t in tp if isinstance(tp, tuple) else (tp,) if tp is not None else ():
+            if t.__name__ not in names:
+                names.append(t.__name__)
+    choices = (["the payload's type"] if payload else []) + names + ["LambdaContext", "Logger"]
+    return ", ".join(choices[:-1]) + " or " + choices[-1]
+
+
 def _is_sequence_of(ann: Any, item_type: Types) -> bool:
     if item_type is None:
         return False
@@ -199,6 +210,7 @@ def resolve(
     name, signature = signature_params(fn, where)
     params: list[Param] = []
     payload: Param | None = None
+    bare: set[str] = set()  # unannotated parameters taken as the payload
     for p, ann in signature:
         label = f"{where}: {name}, parameter {p.name!r}"
         param: Param
@@ -221,6 +233,7 @@ def resolve(
                 param = Param(p.name, Slot.NAMED, dec, named[p.name])
             else:
                 ann = Any
+                bare.add(p.name)
                 param = Param(p.name, Slot.PAYLOAD, annotation=Any)
         elif is_context_type(ann):
             param = Param(p.name, Slot.CONTEXT)
@@ -242,6 +255,15 @@ def resolve(
         else:
             param = Param(p.name, Slot.PAYLOAD, annotation=ann)
         if param.slot is Slot.PAYLOAD:
+            missing = p.name if p.name in bare else None
+            if payload is not None and missing is None and payload.name in bare:
+                missing = payload.name
+            if missing is not None and (payload is not None or not allow_payload):
+                raise ConfigurationError(
+                    f"{where}: {name}, parameter {missing!r} has no annotation, so lambent "
+                    f"cannot tell what to pass: annotate it with "
+                    f"{_injectable(item_type, event_type, allow_payload)}"
+                )
             if not allow_payload:
                 raise ConfigurationError(
                     f"{label}: unknown annotation {ann!r}; this route can inject "

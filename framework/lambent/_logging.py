@@ -51,7 +51,39 @@ _lambda_logger: Any = None
 def _json_dumps(obj: Any, **_: Any) -> str:
     import msgspec
 
-    return msgspec.json.encode(obj, enc_hook=str).decode()
+    try:
+        return msgspec.json.encode(obj, enc_hook=str).decode()
+    except UnicodeEncodeError:  # a lone surrogate somewhere: write it escaped
+        return msgspec.json.encode(_printable(obj), enc_hook=lambda v: _printable(str(v))).decode()
+
+
+def _printable(value: Any) -> Any:
+    """``value`` with every string made writable (see :func:`lambent._errors.printable`)."""
+    from lambent._errors import printable
+
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(v) for v in value]
+    return value
+
+
+def emit(log_method: Any, event: str, /, **values: Any) -> None:
+    """``log_method(event, **values)`` (a logger's ``error``, ``warning``, ...), which never
+    fails: should the output refuse the text (a lone surrogate from an event cannot be
+    written as UTF-8), the line is logged again with every text escaped and the
+    traceback as text."""
+    try:
+        log_method(event, **values)
+    except UnicodeEncodeError:
+        import traceback
+
+        error = values.pop("exc_info", None)
+        if isinstance(error, BaseException):
+            values["traceback"] = "".join(traceback.format_exception(error))
+        log_method(event, **_printable(values))
 
 
 class _Stdout:

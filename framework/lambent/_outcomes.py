@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Final, final
 
 import msgspec
@@ -21,10 +22,12 @@ from lambent._dispatch import Batch, Status
 from lambent._errors import (
     BatchFailedError,
     DecodeError,
+    HandlerError,
     ResponseTooLargeError,
     RoutingError,
+    describe,
 )
-from lambent._logging import Logger
+from lambent._logging import Logger, emit
 from lambent.sources import EventSource
 
 #: Lambda's synchronous response limit (bytes)
@@ -87,13 +90,18 @@ def batch_item_failures(
 
 
 def raise_if_failed(
-    kind: str, batch: Batch, record_id: Callable[[int], str], *, as_batch: bool = False
+    kind: str,
+    batch: Batch,
+    record_id: Callable[[int], str],
+    label: Callable[[int], str | None] = lambda i: None,
+    *,
+    as_batch: bool = False,
 ) -> None:
     """For sources without partial responses: any failure fails the invocation.
 
     A single-record event re-raises the handler's own exception; batches (and, with
-    ``as_batch``, every event: Amazon MQ) raise :class:`BatchFailedError` listing every
-    failed id.
+    ``as_batch``, every event: Amazon MQ) raise :class:`BatchFailedError` naming every
+    failed record (by its id, and its ``label`` when it has one) and why it failed.
     """
     failed = batch.failed()
     if not failed:
@@ -101,7 +109,32 @@ def raise_if_failed(
     first = next((batch.errors[i] for i in failed if i in batch.errors), None)
     if not as_batch and len(batch) == 1 and isinstance(first, Exception):
         raise first
-    raise BatchFailedError(kind, [record_id(i) for i in failed]) from first
+    ids = [record_id(i) for i in failed]
+    details: list[str] = []
+    for i, rid in zip(failed, ids, strict=True):
+        name = label(i)
+        error = batch.errors.get(i)
+        reason = describe(error) if error is not None else Status(batch.status[i]).name.lower()
+        details.append(f"{name} ({rid}): {reason}" if name else f"{rid}: {reason}")
+    raise BatchFailedError(kind, ids, details) from first
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def json_result(value: Any, handler: str) -> Any:
+    """A single event's result as the JSON-ready value the Lambda runtime serialises:
+    Structs, dataclasses, datetimes, UUIDs and enums become their JSON forms (``Decimal``
+    stays, the runtime writes it as a number). A value JSON cannot hold raises
+    :class:`HandlerError` naming the handler, instead of failing later in the runtime."""
+    if type(value) in _PLAIN:
+        return value
+    try:
+        return msgspec.to_builtins(value, builtin_types=(Decimal,))
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise HandlerError(
+            handler, f"returned a value that cannot be sent as JSON: {describe(exc)}"
+        ) from exc
 
 
 def encode_data(value: Any) -> bytes:
@@ -113,6 +146,30 @@ def encode_data(value: Any) -> bytes:
     if isinstance(value, bytearray | memoryview):
         return bytes(value)
     return msgspec.json.encode(value) + b"\n"
+
+
+def encode_firehose_results(batch: Batch) -> None:
+    """Encode each Firehose handler's result now, before outcomes are logged: a value that
+    cannot be encoded fails its own record (``ProcessingFailed``, logged with
+    :class:`HandlerError` naming the handler), never the whole response."""
+    status, results = batch.status, batch.results
+    for i, value in list(results.items()):
+        if status[i] != Status.SUCCEEDED or value is Dropped:
+            continue
+        data = value.data if isinstance(value, Transformed) else value
+        if data is None:
+            continue
+        try:
+            encoded = encode_data(data)
+        except (TypeError, ValueError, OverflowError) as exc:
+            runner = batch.runners[i]
+            name = runner.route.plan.name if runner is not None and runner.route else "handler"
+            error = HandlerError(name, f"returned a value Firehose cannot encode: {describe(exc)}")
+            error.__cause__ = exc
+            status[i], batch.errors[i] = Status.FAILED, error
+            del results[i]
+            continue
+        results[i] = Transformed(encoded, value.partition_keys) if data is not value else encoded
 
 
 def firehose_records(
@@ -172,6 +229,13 @@ class Ids:
         known = self.batch.ids.get(i)
         return known if known is not None else self.item_id(self.batch.items[i])
 
+    def label(self, i: int) -> str | None:
+        """How messages name the item besides its id (S3: ``s3://bucket/key``), or None."""
+        item = self.batch.items[i]
+        if self.spec.item_label is None or item is None:
+            return None
+        return self.spec.item_label(item)
+
     def wire(self, i: int) -> Any:
         known = self.batch.wire_ids.get(i)
         if known is not None:
@@ -199,11 +263,16 @@ def render(spec: EventSource, event: Any, ev: Any, batch: Batch, ids: Ids) -> An
             for r in raw
         ]
         return firehose_records(batch, original, ids.record)
-    raise_if_failed(spec.kind, batch, ids.record, as_batch=spec.batch_failure)
+    raise_if_failed(spec.kind, batch, ids.record, ids.label, as_batch=spec.batch_failure)
     result = batch.results.get(0) if len(batch) == 1 else None
     if spec.result is not None:
-        return spec.result(result)
-    return result if mode == "single" else None
+        result = spec.result(result)
+    elif mode != "single":
+        return None
+    if result is None:
+        return None
+    runner = batch.runners[0]
+    return json_result(result, runner.route.plan.name if runner and runner.route else spec.kind)
 
 
 def _site(err: BaseException) -> tuple[type[BaseException], str, int]:
@@ -227,6 +296,9 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
         err = batch.errors[i]
         record_id = ids.record(i)
         detail: dict[str, Any] = {"path": err.path} if isinstance(err, DecodeError) else {}
+        label = ids.label(i)
+        if label is not None:
+            detail["item"] = label
         if not isinstance(err, DecodeError | RoutingError):
             site = _site(err)
             first = traced.get(site)
@@ -235,12 +307,7 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
                 detail["exc_info"] = err
             else:
                 detail["traceback_as"] = first
-        log.error(
-            "record failed",
-            record_id=record_id,
-            error=f"{type(err).__name__}: {err}",
-            **detail,
-        )
+        emit(log.error, "record failed", record_id=record_id, error=describe(err), **detail)
     log.info(
         "batch processed",
         size=len(batch),

@@ -30,9 +30,9 @@ from lambent._errors import LambentError
 from lambent._events import decode_event
 from lambent._fast import FAST
 from lambent._inject import Slot
-from lambent._logging import Logger, invocation_logger, unbind_invocation
+from lambent._logging import Logger, emit, invocation_logger, unbind_invocation
 from lambent._ordering import apply as apply_ordering
-from lambent._outcomes import Ids, log_outcomes, render
+from lambent._outcomes import Ids, encode_firehose_results, log_outcomes, render
 from lambent._routing import route_batch, route_raw
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ async def handle(app: App, event: Any, context: Any) -> Any:
                 return await app._web_dispatch(spec, event, context, log)
             return await handle_records(app, spec, event, context, log)
         except LambentError as exc:
-            log.error("invocation failed", error=str(exc), error_type=type(exc).__name__)
+            emit(log.error, "invocation failed", error=str(exc), error_type=type(exc).__name__)
             raise
     finally:
         unbind_invocation(tokens)
@@ -117,6 +117,8 @@ async def handle_records(app: App, spec: EventSource, event: Any, context: Any, 
         await run_whole_batches(app, batch, ev, context, log, limit, concurrency, ids.record)
     else:
         await run_batch(batch, concurrency=concurrency, budget=limit, strict_order=strict)
+    if spec.response == "firehose":
+        encode_firehose_results(batch)
     log_outcomes(log, batch, ids)
     if app._after_batch:
         failed = [ids.record(i) for i in batch.failed()]

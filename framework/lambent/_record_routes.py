@@ -8,12 +8,13 @@ which rejects conflicts (equal filters, or the source's ``overlaps`` rule).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from lambent._errors import ConfigurationError
 from lambent._inject import resolve
-from lambent._routes import OnDecodeError, Route, RouteOptions, RouteTable
+from lambent._routes import OnDecodeError, Route, RouteOptions, RouteTable, require_name
 from lambent.sources._match import Filter
 
 if TYPE_CHECKING:
@@ -77,6 +78,8 @@ class RecordRoutes:
             named=spec.named,
             state=opts.window,
         )
+        if spec.check_route is not None:
+            spec.check_route(where, plan, dict(compiled.shown))
         if opts.window and not spec.windowed:
             raise ConfigurationError(
                 f"{where}: tumbling windows exist only for Kinesis and DynamoDB"
@@ -89,6 +92,10 @@ class RecordRoutes:
     def _record_decorator(
         self, kind: str, filters: Mapping[str, Any], options: RouteOptions
     ) -> Callable[[F], F]:
+        decorator_name = sys._getframe(1).f_code.co_name  # the calling decorator: sqs, s3, ...
+        for field, value in filters.items():  # names must be strings (the handler itself: @app.sqs)
+            if field != "events" and not isinstance(value, str | None):
+                require_name(value, field, decorator_name)
         specs, compiled = _compile(kind, filters)  # bad filters fail here, at once
 
         def decorator(fn: F) -> F:
@@ -259,6 +266,9 @@ class RecordRoutes:
         self, name: str | None = None, *, field: str = "action", threaded: bool = False
     ) -> Callable[[F], F]:
         """Handle direct invocations whose ``field`` equals ``name``, or by payload type."""
+
+        require_name(name, "name", "invoke")
+        require_name(field, "field", "invoke", optional=False)
 
         def decorator(fn: F) -> F:
             from lambent._direct import add_invoke_route

@@ -24,6 +24,23 @@ if TYPE_CHECKING:
 OnDecodeError = Literal["fail", "drop"]
 
 
+def require_name(value: object, field: str, decorator: str, *, optional: bool = True) -> None:
+    """Refuse a decorator argument that must be a name (a queue, a path, ...) but is not:
+    most often the handler itself, when the decorator was used without parentheses."""
+    if isinstance(value, str) or (optional and value is None):
+        return
+    if callable(value):
+        handler = getattr(value, "__qualname__", repr(value))
+        raise ConfigurationError(
+            f"@app.{decorator} was used without parentheses (the handler {handler} was "
+            f"passed as the {field}): write @app.{decorator}(...)"
+            + ("" if optional else f" with the {field}")
+        )
+    raise ConfigurationError(
+        f"@app.{decorator}: the {field} must be a string, not {type(value).__name__} {value!r}"
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RouteOptions:
     """Per-route options (``None``: the app's default)."""

@@ -82,16 +82,26 @@ def _unit_runner(
         steps.append((item, make_call(route.plan, spec, None, context, log)))
         is_async = is_async or route.plan.is_async
 
+    label = spec.item_label or spec.item_id
+
     async def call_async(item: Any, index: int) -> Any:
         for inner, step in steps:
-            result = step(inner, index)
-            if inspect.isawaitable(result):
-                await result
+            try:
+                result = step(inner, index)
+                if inspect.isawaitable(result):
+                    await result
+            except BaseException as exc:
+                exc.add_note(f"while handling {label(inner)}")
+                raise
         return None
 
     def call(item: Any, index: int) -> Any:
         for inner, step in steps:
-            step(inner, index)
+            try:
+                step(inner, index)
+            except BaseException as exc:
+                exc.add_note(f"while handling {label(inner)}")
+                raise
         return None
 
     return Runner(call=call_async, is_async=True) if is_async else Runner(call=call)
@@ -104,7 +114,7 @@ def route_raw(
     can read them raw (its ``raw`` view: one route key, no ordering) and that route runs
     plain handlers per record; else None (the event takes the general path)."""
     raw = spec.raw
-    if raw is None or spec.report_id is not None:
+    if raw is None or spec.report_id is not None or spec.item_label is not None:
         return None
     records = raw.records(event)
     if not records:

@@ -7,12 +7,15 @@ apps without HTTP routes never import it. Every option is an explicit keyword.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
+import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from lambent._errors import ConfigurationError, RoutingError
+from lambent._errors import ConfigurationError, OptionError, RoutingError
 from lambent._logging import Logger
+from lambent._routes import require_name
 
 if TYPE_CHECKING:
     from lambent.http import CORS
@@ -22,6 +25,26 @@ F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M", bound=Callable[..., Awaitable[Any]])
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _options(method: Callable[P, R]) -> Callable[P, R]:
+    """``method`` with a call it does not accept (an unknown or misspelt keyword option)
+    raising :class:`OptionError` naming the method, before anything else runs."""
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise OptionError(f"{method.__name__}: {exc}") from None
+        return method(*args, **kwargs)
+
+    return checked
 
 
 class _Unset:
@@ -77,6 +100,7 @@ class WebRoutes:
         if threaded or inspect.iscoroutinefunction(fn):
             self._web_needs_loop = True
 
+    @_options
     def configure_http(
         self,
         *,
@@ -113,11 +137,19 @@ class WebRoutes:
         self._web_needs_loop = True
         return fn
 
+    @_options
     def route(
         self, path: str, methods: Iterable[str] = ("GET",), *, threaded: bool = False
     ) -> Callable[[F], F]:
         """Handle HTTP requests to ``path`` (a template like ``/orders/{order_id}``) with
         ``methods``; ``threaded``: run a plain handler in a worker thread."""
+        given: object = path  # typed str, but a decorator used bare passes the handler
+        if not isinstance(given, str):
+            caller = sys._getframe(
+                2
+            ).f_code.co_name  # get, post, ... or the user's code (1: _options)
+            shortcut = caller.upper() in HTTP_METHODS
+            require_name(path, "path", caller if shortcut else "route", optional=False)
         chosen = tuple(m.upper() for m in ([methods] if isinstance(methods, str) else methods))
         unknown = [m for m in chosen if m not in HTTP_METHODS]
         if unknown or not chosen:
@@ -130,29 +162,38 @@ class WebRoutes:
 
         return decorator
 
+    @_options
     def get(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
         return self.route(path, ("GET",), threaded=threaded)
 
+    @_options
     def post(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
         return self.route(path, ("POST",), threaded=threaded)
 
+    @_options
     def put(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
         return self.route(path, ("PUT",), threaded=threaded)
 
+    @_options
     def patch(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
         return self.route(path, ("PATCH",), threaded=threaded)
 
+    @_options
     def delete(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
         return self.route(path, ("DELETE",), threaded=threaded)
 
+    @_options
     def head(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
         return self.route(path, ("HEAD",), threaded=threaded)
 
+    @_options
     def options(self, path: str, *, threaded: bool = False) -> Callable[[F], F]:
         return self.route(path, ("OPTIONS",), threaded=threaded)
 
+    @_options
     def websocket(self, route_key: str, *, threaded: bool = False) -> Callable[[F], F]:
         """Handle API Gateway WebSocket messages for ``route_key`` (``$connect``, ``$default``, ...)."""
+        require_name(route_key, "route key", "websocket", optional=False)
 
         def decorator(fn: F) -> F:
             self._web().add_websocket(route_key, fn, threaded=threaded)
@@ -161,9 +202,11 @@ class WebRoutes:
 
         return decorator
 
+    @_options
     def authorizer(self, kind: str | None = None, *, threaded: bool = False) -> Callable[[F], F]:
         """Handle API Gateway Lambda authorizer requests (``kind``: ``TOKEN``, ``REQUEST``,
         ``HTTP`` for HTTP API payload 2.0, ``None`` for any)."""
+        require_name(kind, "kind", "authorizer")
 
         def decorator(fn: F) -> F:
             self._web().add_authorizer(kind, fn, threaded=threaded)
@@ -172,10 +215,13 @@ class WebRoutes:
 
         return decorator
 
+    @_options
     def edge(
         self, event_type: str, path: str | None = None, *, threaded: bool = False
     ) -> Callable[[F], F]:
         """Handle CloudFront Lambda@Edge events of ``event_type`` (``viewer-request``, ...)."""
+        require_name(event_type, "event type", "edge", optional=False)
+        require_name(path, "path", "edge")
 
         def decorator(fn: F) -> F:
             self._web().add_edge(event_type, path, fn, threaded=threaded)

@@ -161,13 +161,15 @@ def test_make_demo_prints_the_trace() -> None:
     assert done.returncode == 0, done.stderr
     out = done.stdout
     lines = out.splitlines()
-    assert len(lines) <= 75  # seven local steps, then the local Lambda step
+    assert len(lines) <= 80  # seven local steps, then the local Lambda step
     assert "RequestResponse with a payload no route takes → 200, FunctionError=Unhandled" in out
     assert "Event (schedule) → 202 at once" in out
     assert "on-success destination: condition=Success attempts=1" in out
     assert "DryRun → 204, nothing run" in out
     assert "[1] HTTP API: POST /orders" in out
     assert "→ 202" in out and "→ 422" in out
+    # each answer follows the request it answers, so the 422 reads as the invalid order's
+    assert "    POST /orders  dave: 0 x LAMP-01\n    → 422 body: Expected `int` >= 1" in out
     assert "✗ msg-bad1 failed" in out and "$.lines[0].quantity" in out
     failures = '{"batchItemFailures":[{"itemIdentifier":"msg-bad1"},{"itemIdentifier":"msg-0004"}]}'
     assert f"→ returned {failures}" in out

@@ -167,3 +167,15 @@ async def test_registration_errors() -> None:
         app.edge("viewer-request", path="/a/*")(lambda request: None)
     with pytest.raises(ConfigurationError, match="cannot inject"):
         app.edge("origin-request")(lambda whatever: None)
+
+
+@pytest.mark.parametrize("headers", [{"x-next": "a\r\nset-cookie: stolen=1"}, {"x-bad\nname": "v"}])
+def test_cr_or_lf_in_a_header_is_never_sent(headers: dict[str, str]) -> None:
+    app = App()
+
+    @app.edge("viewer-request")
+    def answer(request: EdgeRequest) -> EdgeResponse:
+        return EdgeResponse(200, headers=headers)
+
+    with pytest.raises(EdgeResultError, match="contains CR or LF"):
+        app.handler(cloudfront_event("viewer-request"), FakeContext())

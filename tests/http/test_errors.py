@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import anyio
 import msgspec
 import pytest
 from structlog.testing import capture_logs
 
-from lambent import App
+from lambent import App, ConfigurationError
 from lambent.http import HTTPException, Request, Response
 from lambent.testing import FakeContext, TestClient, http_request
 
@@ -115,11 +118,18 @@ def test_oversized_body_is_413(source: str) -> None:
 
 
 def test_configure_http_rejects_unknown_options() -> None:
-    """Options are explicit keywords: a typo is Python's own error, naming the option and
-    the method it was given to (and mypy reports it before that)."""
-    with pytest.raises(TypeError, match=r"configure_http.*'nope'"):
+    with pytest.raises(ConfigurationError):
         App().configure_http(nope=1)  # type: ignore[call-arg]
-    with pytest.raises(TypeError, match=r"get\(\) got an unexpected keyword argument 'threded'"):
+    with pytest.raises(ConfigurationError):
+        App().get("/x", nope=1)(lambda: None)  # type: ignore[call-arg]
+
+
+def test_a_misspelt_option_names_the_method_and_is_a_type_error_too() -> None:
+    """Options are explicit keywords (editors and mypy show them); a typo is a
+    ConfigurationError that is also the TypeError Python raises for a bad call."""
+    with pytest.raises(TypeError, match=r"configure_http: .*'nope'"):
+        App().configure_http(nope=1)  # type: ignore[call-arg]
+    with pytest.raises(ConfigurationError, match=r"get: .*'threded'"):
         App().get("/x", threded=True)  # type: ignore[call-arg]
 
 
@@ -159,6 +169,108 @@ async def test_api_gateway_29_second_limit(source: str, limited: bool) -> None:
             FakeContext(timeout=900),
         )
     assert out["statusCode"] == (504 if limited else 200)
+
+
+class Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no text for you")
+
+
+class Halt(BaseException):
+    pass
+
+
+ODD = {
+    "unprintable": Unprintable,
+    "keyboard": KeyboardInterrupt,
+    "exit": SystemExit,
+    "custom": Halt,
+    "cancelled": asyncio.CancelledError,
+}
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+@pytest.mark.parametrize("name", sorted(ODD))
+def test_odd_exceptions_answer_500_with_the_request_id(name: str, is_async: bool) -> None:
+    app = App()
+    error = ODD[name]
+
+    if is_async:
+
+        @app.get("/odd")
+        async def odd_async() -> None:
+            raise error()
+
+    else:
+
+        @app.get("/odd")
+        def odd() -> None:
+            raise error()
+
+    with capture_logs() as logs:
+        r = TestClient(app).get("/odd")
+    assert r.status == 500 and r.json()["request_id"]
+    [entry] = [e for e in logs if e["event"] == "unhandled error in HTTP handler"]
+    assert error.__name__ in entry["error"]
+
+
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "alb"])
+@pytest.mark.parametrize("as_response", [False, True])
+def test_a_result_that_cannot_be_encoded_is_the_json_500(source: str, as_response: bool) -> None:
+    app = App()
+
+    @app.get("/thing")
+    def thing() -> Any:
+        value = {"when": object()}
+        return Response(value) if as_response else value
+
+    with capture_logs() as logs:
+        r = TestClient(app).get("/thing", source=source)
+    assert r.status == 500 and r.json()["request_id"]
+    [entry] = [e for e in logs if e["event"] == "cannot render the HTTP response"]
+    assert "TypeError" in entry["error"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "cookies", "named"),
+    [
+        ({"X-Next": "a\r\nSet-Cookie: stolen=1"}, [], "X-Next"),
+        ({"X-Bad\nName": "v"}, [], "X-Bad\nName"),
+        ({}, ["id=1\r\nX-Injected: 1"], "Set-Cookie"),
+    ],
+)
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "alb"])
+def test_cr_or_lf_in_a_response_header_is_never_sent(
+    headers: dict[str, str], cookies: list[str], named: str, source: str
+) -> None:
+    app = App()
+
+    @app.get("/split")
+    def split() -> Response:
+        return Response("ok", headers=headers, cookies=cookies)
+
+    with capture_logs() as logs:
+        r = TestClient(app).get("/split", source=source)
+    assert r.status == 500 and r.json()["request_id"]
+    assert "Injected" not in str(r.headers) and "stolen" not in str(r.headers)
+    [entry] = [e for e in logs if e["event"] == "cannot render the HTTP response"]
+    assert repr(named) in entry["error"]
+
+
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "function-url", "alb"])
+@pytest.mark.parametrize("base64_flag", [False, True])
+def test_a_body_with_a_lone_surrogate_is_a_400(source: str, base64_flag: bool) -> None:
+    app = App()
+
+    @app.post("/items")
+    def create(body: dict[str, Any]) -> dict[str, Any]:
+        return body
+
+    event = http_request("POST", "/items", body="{}", source=source)
+    event["body"], event["isBase64Encoded"] = '{"name": "\ud800"}', base64_flag
+    out = app.handler(event, FakeContext())
+    assert out["statusCode"] == 400
+    assert "surrogate" in msgspec.json.decode(out["body"])["message"]
 
 
 @pytest.mark.parametrize("is_async", [False, True])

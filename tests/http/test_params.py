@@ -139,6 +139,33 @@ def _two_bodies(a: Thing, b: Thing) -> None: ...
 def _struct_path(n: Thing) -> None: ...
 
 
+def test_a_parameter_meant_for_a_path_parameter_that_matches_none_fails_at_registration() -> None:
+    app = App()
+
+    def get_user(user_id: int) -> dict[str, int]:
+        return {"id": user_id}
+
+    with pytest.raises(ConfigurationError, match=r"get_user, parameter 'user_id'.*'uid'") as info:
+        app.get("/users/{uid}")(get_user)
+    assert "rename it to 'uid'" in str(info.value)
+
+
+def test_path_parameters_read_otherwise_or_true_query_parameters_are_fine() -> None:
+    app = App()
+
+    @app.get("/a/{uid}")
+    def through_request(request: Request, limit: int) -> None: ...
+
+    @app.get("/b/{uid}")
+    def with_default(limit: int = 10) -> None: ...
+
+    @app.get("/c/{uid}")
+    def explicit(limit: Annotated[int, Query()]) -> None: ...
+
+    @app.get("/d/{uid}")
+    def matched(uid: int, limit: int) -> None: ...
+
+
 def test_msgspec_constraints_on_parameters_are_checked() -> None:
     app = App()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 import pytest
@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lambent import App
-from lambent.http import MutableHeaders, Response, SetCookie
+from lambent.http import Header, MutableHeaders, Response, SetCookie
 from lambent.http._render import render_http
-from lambent.testing import TestClient
+from lambent.testing import FakeContext, TestClient, http_request
 
 
 class _Alb:
@@ -129,6 +129,21 @@ async def test_async_client() -> None:
         return "y"
 
     assert (await TestClient(app).send("GET", "/x", source="alb-multi")).text == "y"
+
+
+def test_text_with_a_lone_surrogate_is_sent_as_a_json_escape() -> None:
+    app = App()
+
+    @app.get("/echo")
+    def echo(x_q: Annotated[str, Header()]) -> dict[str, str]:
+        return {"q": x_q}
+
+    event = http_request("GET", "/echo", headers={"x-q": "x"})
+    event["headers"]["x-q"] = "a\ud800b"
+    event["requestContext"]["requestId"] = "req-\udfff"
+    out = app.handler(event, FakeContext())
+    assert out["statusCode"] == 200
+    assert out["body"] == '{"q":"a\\ud800b"}'
 
 
 SOURCES = ("apigw-rest", "apigw-http", "function-url", "alb", "alb-multi")

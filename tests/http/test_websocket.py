@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 import pytest
+from structlog.testing import capture_logs
 
 from lambent import App, ConfigurationError, RoutingError
 from lambent.http import HTTPException, Response
@@ -72,3 +73,18 @@ async def test_missing_route_and_duplicates() -> None:
         await app.dispatch(websocket_event("disconnect"), FakeContext())
     with pytest.raises(ConfigurationError):
         app.websocket("$connect")(connect)
+
+
+def test_a_result_that_cannot_be_encoded_is_the_json_500() -> None:
+    app = App()
+
+    @app.websocket("$default")
+    def echo(body: dict[str, object]) -> object:
+        return {"when": object()}
+
+    with capture_logs() as logs:
+        out = app.handler(websocket_event(json={"a": 1}), FakeContext())
+    assert out["statusCode"] == 500
+    assert msgspec.json.decode(out["body"])["request_id"]
+    [entry] = [e for e in logs if e["event"] == "cannot render the HTTP response"]
+    assert entry["route_key"] == "$default" and "TypeError" in entry["error"]

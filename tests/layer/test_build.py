@@ -180,3 +180,33 @@ def test_cli_refuses_compile_without_the_target_python(
     err = capsys.readouterr().err
     assert "bytecode must be written by the runtime's own version" in err
     assert not (tmp_path / "x.zip").exists()
+
+
+@pytest.mark.parametrize(
+    "link", ["framework/lambent/leak.py", "framework/lambent/leaked", "README.md"]
+)
+def test_a_symlink_leaving_the_source_is_refused_and_its_target_never_zipped(
+    tmp_path: Path, link: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.py").write_text("SECRET = 'do-not-ship-7f3a'\n")
+    src = tmp_path / "src"
+    for name in ("pyproject.toml", "README.md"):
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_bytes((REPO / name).read_bytes())
+    pkg = src / "framework" / "lambent"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (src / link).unlink(missing_ok=True)
+    (src / link).symlink_to(outside if link.endswith("leaked") else outside / "secret.py")
+    output = tmp_path / "dist" / "layer.zip"
+    with pytest.raises(LayerError, match=f"{link} is a symlink to {outside}"):
+        build_layer(Target(), BuildOptions(output=output, source=src, cache_dir=PIP_CACHE))
+    assert not output.exists()
+    assert main(["layer", "build", "--source", str(src), "-o", str(output)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "refusing to package it" in err
+    assert not output.exists()
+    leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix in (".zip", ".whl")]
+    assert leftovers == []

@@ -107,7 +107,7 @@ def test_invoke_dry_run_and_event(tmp_path: Path) -> None:
 
 
 @pytest.mark.network
-def test_serve_command_and_graceful_ctrl_c() -> None:
+def test_serve_command_and_graceful_ctrl_c(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [
             sys.executable,
@@ -123,6 +123,10 @@ def test_serve_command_and_graceful_ctrl_c() -> None:
             "sleep=1",
             "--timeout",
             "sleep=5",
+            "--state-dir",
+            str(tmp_path),
+            "--drain-timeout",
+            "0",
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -146,4 +150,17 @@ def test_serve_command_and_graceful_ctrl_c() -> None:
             process.kill()
             process.wait()
     assert process.returncode == 0, err
-    assert "2 queued async event(s) were left" in err.decode()
+    assert (
+        f"waited for 1 running invocation(s); async events: 0 resumed, 1 finished, "
+        f"2 saved to {tmp_path} for the next start\n"
+    ) in err.decode()
+    assert len((tmp_path / "sleep.events.jsonl").read_text().splitlines()) == 2
+
+
+def test_invoke_reports_a_handlers_system_exit_as_a_function_error() -> None:
+    done = lambent("invoke", "tests.local.apps.exits:exits", "-", stdin=b'{"n": 10}')
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["errorType"] == "SystemExit"
+    nested = lambent("invoke", "tests.local.apps.exits:exits", "-", stdin=b"[" * 990 + b"]" * 990)
+    assert nested.returncode == 2
+    assert nested.stderr.decode().startswith("lambent invoke: InvalidRequestContentException:")

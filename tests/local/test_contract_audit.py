@@ -274,14 +274,14 @@ def test_worker_environment_memory_string_and_layer_path_order(
 )
 def test_serve_accepts_only_lambdas_async_config_ranges(options: list[str], ok: bool) -> None:
     from lambent.__main__ import build_parser
-    from lambent._cli import serve
+    from lambent._cli import UsageError, serve
 
     args = build_parser().parse_args(["serve", f"{AUDIT}:big", *options])
     if ok:
         [config] = serve._configs(args)
         assert 0 <= config.policy.max_retries <= 2
     else:
-        with pytest.raises(serve._UsageError):
+        with pytest.raises(UsageError):
             serve._configs(args)
 
 

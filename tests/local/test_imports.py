@@ -28,3 +28,20 @@ def test_cli_parser_and_invoke_module_import_no_server() -> None:
         "import lambent._local.inprocess, lambent._local.async_queue"
     )
     assert not {m for m in loaded if m.split(".")[0] in HEAVY}
+
+
+def test_the_emulator_does_not_import_the_command_line() -> None:
+    loaded = _modules_after(
+        "import lambent._local.server, lambent._local.worker, lambent._local.state"
+    )
+    assert not {m for m in loaded if m.startswith("lambent._cli") or m == "lambent.__main__"}
+
+
+def test_no_local_module_names_the_command_line_package() -> None:
+    from pathlib import Path
+
+    import lambent._local
+
+    folder = Path(lambent._local.__file__).parent
+    for module in folder.glob("*.py"):
+        assert "lambent._cli" not in module.read_text(), module.name

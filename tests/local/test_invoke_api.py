@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from tests.local.conftest import CLIENT_CONFIG, StartServer, fn, lambda_client
 
 pytestmark = pytest.mark.network
+JSON = {"Content-Type": "application/json"}
 
 
 @pytest.fixture
@@ -157,14 +158,18 @@ def test_service_errors(client: Any) -> None:
 def test_error_wire_shape(client: Any) -> None:
     url = client.meta.endpoint_url + "/2015-03-31/functions/nope/invocations"
     with pytest.raises(urllib.error.HTTPError) as info:
-        urllib.request.urlopen(urllib.request.Request(url, data=b"{}", method="POST"), timeout=5)
+        urllib.request.urlopen(
+            urllib.request.Request(url, data=b"{}", method="POST", headers=JSON), timeout=5
+        )
     assert info.value.code == 404
     assert info.value.headers["x-amzn-ErrorType"] == "ResourceNotFoundException"
     body = json.loads(info.value.read())
     assert body["Type"] == "User" and body["Message"].startswith("Function not found")
     url = client.meta.endpoint_url + "/2015-03-31/functions/echo/invocations"
     with pytest.raises(urllib.error.HTTPError) as info:
-        urllib.request.urlopen(urllib.request.Request(url, data=b"[", method="POST"), timeout=5)
+        urllib.request.urlopen(
+            urllib.request.Request(url, data=b"[", method="POST", headers=JSON), timeout=5
+        )
     assert set(json.loads(info.value.read())) == {"Type", "message"}
 
 

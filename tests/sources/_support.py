@@ -76,3 +76,17 @@ def assert_declines(detect: Any, row: corpus.Row | None) -> None:
     event = corpus.load(row)
     if isinstance(event, Mapping):
         assert not detect(event), f"{row.path if row else ''} ({row.kind if row else ''})"
+
+
+def run_logged(app: Any, event: Any) -> tuple[Any, dict[str, dict[str, Any]], dict[str, Any]]:
+    """Run ``event`` through ``app.handler``: its result, the ``record failed`` log entries
+    by record id, and the ``batch processed`` entry (``{}`` when there is none)."""
+    from structlog.testing import capture_logs
+
+    from lambent.testing import FakeContext
+
+    with capture_logs() as logs:
+        out = app.handler(event, FakeContext())
+    failed = {e["record_id"]: e for e in logs if e["event"] == "record failed"}
+    summary = next((e for e in logs if e["event"] == "batch processed"), {})
+    return out, failed, summary

@@ -63,3 +63,8 @@ def test_rest_keys_do_not_hide_a_websocket_event() -> None:
 
 def test_unknown_event_type_is_not_websocket() -> None:
     assert not detect({"requestContext": {"connectionId": "c", "eventType": "OTHER"}})
+
+
+@pytest.mark.parametrize("event_type", [[], {}, ["MESSAGE"], None, 1])
+def test_detection_of_a_malformed_event_type_says_no_without_raising(event_type: Any) -> None:
+    assert not detect({"requestContext": {"connectionId": "c", "eventType": event_type}})

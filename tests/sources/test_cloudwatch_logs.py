@@ -10,8 +10,10 @@ from typing import Any
 import msgspec
 import pytest
 
+from lambent import App, EventDecodeError
 from lambent.sources import cloudwatch_logs as cwl
 from lambent.sources._base import epoch_ms
+from lambent.testing import FakeContext
 from tests import corpus
 from tests.sources import _support
 
@@ -94,8 +96,9 @@ def test_undecodable_data() -> None:
     raw = {"awslogs": {"data": base64.b64encode(b"not compressed").decode()}}
     assert cwl.detect(raw)
     event = msgspec.convert(raw, cwl.CloudWatchLogsEvent)
-    with pytest.raises(zlib.error):
+    with pytest.raises(ValueError, match="not base64 of gzip or zlib data") as info:
         cwl.SPEC.items(event)
+    assert getattr(info.value, "path", None) == "$.awslogs.data"
     assert cwl.SPEC.raw_items is not None
     assert cwl.SPEC.raw_items(raw) == ()
 
@@ -116,3 +119,15 @@ def test_spec_shape() -> None:
     spec = cwl.SPEC
     assert (spec,) == cwl.SPECS
     assert (spec.kind, spec.response, spec.payload_format) == ("cloudwatch-logs", "all", "json")
+
+
+@pytest.mark.parametrize("data", ["abc", base64.b64encode(b"not gzip").decode(), "\ud800"])
+def test_undecodable_data_is_an_event_decode_error_naming_the_field(data: str) -> None:
+    app = App()
+
+    @app.logs()
+    def handle(message: str) -> None: ...
+
+    with pytest.raises(EventDecodeError) as info:
+        app.handler({"awslogs": {"data": data}}, FakeContext())
+    assert info.value.path == "$.awslogs.data"

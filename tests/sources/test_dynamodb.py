@@ -7,7 +7,9 @@ from typing import Any
 import msgspec
 import pytest
 
+from lambent import App, ConfigurationError
 from lambent.sources import dynamodb
+from lambent.testing import Change, FakeContext, dynamodb_event
 from tests import corpus
 from tests.sources import _support
 
@@ -230,3 +232,87 @@ def test_spec_shape() -> None:
     spec = dynamodb.SPEC
     assert (spec,) == dynamodb.SPECS
     assert (spec.kind, spec.response, spec.payload_format) == ("dynamodb-stream", "batch", "python")
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["1e126", "1e-131", "1e99999999", "-1e99999999", "1" * 39, "NaN", "Infinity", "12abc", ""],
+)
+def test_numbers_outside_dynamodbs_limits_are_rejected_at_once(number: str) -> None:
+    with pytest.raises(ValueError, match=r"number|DynamoDB") as info:
+        dynamodb.deserialize({"a": {"N": number}}, numbers="int", path="$.NewImage")
+    assert getattr(info.value, "path", None) == "$.NewImage.a.N"
+
+
+@pytest.mark.parametrize(
+    "number", ["9.9999999999999999999999999999999999999E+125", "1E-130", "-1E+125", "0", "1" * 38]
+)
+def test_numbers_at_dynamodbs_limits_are_kept(number: str) -> None:
+    assert dynamodb.deserialize({"a": {"N": number}})["a"] == Decimal(number)
+
+
+@pytest.mark.parametrize(
+    ("value", "path"),
+    [
+        ({"M": "x"}, "$.a.M"),
+        ({"L": [{"S": 1}]}, "$.a.L[0].S"),
+        ({"B": "abc"}, "$.a.B"),
+        ({"NS": ["1", "x"]}, "$.a.NS[1]"),
+        ({"S": "x", "N": "1"}, "$.a"),
+        ("x", "$.a"),
+    ],
+)
+def test_malformed_attribute_values_name_their_path(value: Any, path: str) -> None:
+    with pytest.raises(ValueError) as info:
+        dynamodb.deserialize({"a": value})
+    assert getattr(info.value, "path", None) == path
+
+
+@pytest.mark.parametrize("choice", ["fail", "drop"])
+@pytest.mark.parametrize("bad", [{"N": "1e99999999"}, {"M": "x"}, {"B": "abc"}, {"N": "abc"}])
+def test_a_malformed_image_is_that_records_decode_error(bad: dict[str, Any], choice: Any) -> None:
+    app = App()
+    seen: list[Any] = []
+
+    @app.dynamodb(on_decode_error=choice)
+    def handle(item: dict[str, Any]) -> None:
+        seen.append(item["id"])
+
+    event = dynamodb_event(Change.insert({"id": 1}), Change.insert({"id": 2}))
+    event["Records"][0]["dynamodb"]["NewImage"]["id"] = bad
+    seq = event["Records"][0]["dynamodb"]["SequenceNumber"]
+    out, failed, summary = _support.run_logged(app, event)
+    assert seen == [2]
+    if choice == "drop":
+        assert out == {"batchItemFailures": []} and summary["dropped"] == 1
+    else:
+        assert out == {"batchItemFailures": [{"itemIdentifier": seq}]}
+        assert failed[seq]["path"].startswith("$.dynamodb.NewImage.id")
+
+
+class Row(msgspec.Struct):
+    id: int
+
+
+def test_an_image_parameter_that_cannot_be_none_fails_at_registration() -> None:
+    app = App()
+
+    def on_change(old: Row, new: Row | None) -> None: ...
+
+    def removed(old: Row, new: Row) -> None: ...
+
+    with pytest.raises(ConfigurationError, match=r"parameter 'old': INSERT records have no old"):
+        app.dynamodb("t")(on_change)
+    with pytest.raises(ConfigurationError, match=r"parameter 'new': REMOVE records have no new"):
+        app.dynamodb("t", events=["REMOVE"])(removed)
+    # routes whose records always carry the image may declare it plainly
+    app.dynamodb("t", events=["MODIFY", "REMOVE"])(on_change)
+    app.dynamodb("t2", events=["MODIFY"])(removed)
+    seen: list[Any] = []
+
+    @app.dynamodb("u")
+    def optional(old: Row | None, new: Row | None) -> None:
+        seen.append((old, new))
+
+    app.handler(dynamodb_event(Change.insert({"id": 1}), table="u"), FakeContext())
+    assert seen == [(None, Row(id=1))]

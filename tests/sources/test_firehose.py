@@ -6,8 +6,10 @@ from typing import Any
 import msgspec
 import pytest
 
+from lambent import App
 from lambent.sources import firehose
 from lambent.sources._base import epoch_ms
+from lambent.testing import firehose_event
 from tests import corpus
 from tests.sources import _support
 
@@ -107,3 +109,35 @@ def test_spec_shape() -> None:
     spec = firehose.SPEC
     assert (spec,) == firehose.SPECS
     assert (spec.kind, spec.response, spec.payload_format) == ("firehose", "firehose", "json")
+
+
+@pytest.mark.parametrize("choice", ["fail", "drop"])
+def test_data_that_is_not_base64_is_processing_failed_or_dropped(choice: Any) -> None:
+    app = App()
+
+    @app.firehose(on_decode_error=choice)
+    def handle(data: dict[str, int]) -> dict[str, int]:
+        return data
+
+    event = firehose_event({"n": 1}, {"n": 2})
+    event["records"][0]["data"] = "abc"
+    out, failed, _ = _support.run_logged(app, event)
+    results = [r["result"] for r in out["records"]]
+    assert results == ["Dropped" if choice == "drop" else "ProcessingFailed", "Ok"]
+    if choice == "fail":
+        [entry] = failed.values()
+        assert entry["path"] == "$.data"
+
+
+def test_a_result_that_cannot_be_encoded_fails_that_record_alone() -> None:
+    app = App()
+
+    @app.firehose()
+    def transform(data: dict[str, int]) -> Any:
+        return object() if data["n"] == 1 else data
+
+    event = firehose_event({"n": 1}, {"n": 2})
+    out, failed, _ = _support.run_logged(app, event)
+    assert [r["result"] for r in out["records"]] == ["ProcessingFailed", "Ok"]
+    [entry] = failed.values()
+    assert "HandlerError" in entry["error"] and "transform" in entry["error"]

@@ -6,8 +6,10 @@ from typing import Any
 import msgspec
 import pytest
 
+from lambent import App
 from lambent.sources import kafka
 from lambent.sources._base import epoch_ms
+from lambent.testing import kafka_event
 from tests import corpus
 from tests.sources import _support
 
@@ -130,3 +132,33 @@ def test_spec_shape() -> None:
     spec = kafka.SPEC
     assert (spec,) == kafka.SPECS
     assert (spec.kind, spec.response, spec.payload_format) == ("kafka", "batch", "json")
+
+
+@pytest.mark.parametrize("choice", ["fail", "drop"])
+def test_a_value_that_is_not_base64_is_that_records_decode_error(choice: Any) -> None:
+    app = App()
+    seen: list[Any] = []
+
+    @app.kafka("orders", on_decode_error=choice)
+    def handle(value: dict[str, int]) -> None:
+        seen.append(value)
+
+    event = kafka_event({"n": 1}, topic="orders")
+    event["records"]["orders-0"].append({**event["records"]["orders-0"][0], "offset": 1})
+    event["records"]["orders-0"][0] = {**event["records"]["orders-0"][0], "value": "abc"}
+    out, failed, summary = _support.run_logged(app, event)
+    if choice == "drop":
+        assert seen == [{"n": 1}]
+        assert out == {"batchItemFailures": []} and summary["dropped"] == 1
+    else:  # the partition stops at its first failure: both are reported
+        assert seen == []
+        assert out["batchItemFailures"][0] == {
+            "itemIdentifier": {"partition": "orders-0", "offset": 0}
+        }
+        [entry] = failed.values()
+        assert entry["path"] == "$.value" and "base64" in entry["error"]
+
+
+@pytest.mark.parametrize("source", [[], {}, ["aws:kafka"], None, 1])
+def test_detection_of_a_malformed_event_source_says_no_without_raising(source: Any) -> None:
+    assert not kafka.detect({"eventSource": source, "records": {}})

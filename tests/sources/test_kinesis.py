@@ -6,8 +6,10 @@ from typing import Any
 import msgspec
 import pytest
 
+from lambent import App
 from lambent.sources import kinesis
 from lambent.sources._base import epoch_s
+from lambent.testing import kinesis_event
 from tests import corpus
 from tests.sources import _support
 
@@ -103,3 +105,43 @@ def test_spec_shape() -> None:
     spec = kinesis.SPEC
     assert (spec,) == kinesis.SPECS
     assert (spec.kind, spec.response, spec.payload_format) == ("kinesis-stream", "batch", "json")
+
+
+@pytest.mark.parametrize("choice", ["fail", "drop"])
+def test_data_that_is_not_base64_is_that_records_decode_error(choice: Any) -> None:
+    app = App()
+    seen: list[Any] = []
+
+    @app.kinesis(on_decode_error=choice)
+    def handle(data: dict[str, int]) -> None:
+        seen.append(data)
+
+    event = kinesis_event({"n": 1}, {"n": 2}, partition_key=["a", "b"])
+    event["Records"][0]["kinesis"]["data"] = "abc"
+    bad = event["Records"][0]["kinesis"]["sequenceNumber"]
+    out, failed, summary = _support.run_logged(app, event)
+    assert seen == [{"n": 2}]
+    if choice == "drop":
+        assert out == {"batchItemFailures": []} and summary["dropped"] == 1
+    else:
+        assert out == {"batchItemFailures": [{"itemIdentifier": bad}]}
+        assert failed[bad]["path"] == "$.kinesis.data"
+        assert "DecodeError" in failed[bad]["error"] and "base64" in failed[bad]["error"]
+
+
+def test_a_lone_surrogate_where_a_number_belongs_is_that_records_decode_error() -> None:
+    app = App()
+    seen: list[Any] = []
+
+    @app.kinesis()
+    def handle(data: dict[str, int]) -> None:
+        seen.append(data)
+
+    event = kinesis_event({"n": 1}, {"n": 2}, partition_key=["a", "b"])
+    event["Records"][0]["kinesis"]["approximateArrivalTimestamp"] = "\ud800"
+    ids = [r["kinesis"]["sequenceNumber"] for r in event["Records"]]
+    out, failed, summary = _support.run_logged(app, event)
+    assert "DecodeError" in failed[ids[0]]["error"]
+    # its partition key is unknown, so nothing after it runs (and all is reported)
+    assert seen == [] and summary["skipped"] == 1
+    assert out == {"batchItemFailures": [{"itemIdentifier": i} for i in ids]}

@@ -6,8 +6,10 @@ from typing import Any
 import msgspec
 import pytest
 
+from lambent import App, BatchFailedError, DecodeError
 from lambent.sources import mq
 from lambent.sources._base import epoch_ms
+from lambent.testing import mq_event
 from tests import corpus
 from tests.sources import _support
 
@@ -139,3 +141,32 @@ def test_specs() -> None:
     assert mq.SPECS == (mq.ACTIVEMQ_SPEC, mq.RABBITMQ_SPEC)
     assert {s.kind for s in mq.SPECS} == {"mq"}
     assert {s.response for s in mq.SPECS} == {"all"}
+
+
+@pytest.mark.parametrize("choice", ["fail", "drop"])
+@pytest.mark.parametrize("engine", ["activemq", "rabbitmq"])
+def test_data_that_is_not_base64_is_a_decode_error_or_dropped(engine: str, choice: Any) -> None:
+    app = App()
+    seen: list[Any] = []
+
+    @app.mq(on_decode_error=choice)
+    def handle(data: dict[str, int]) -> None:
+        seen.append(data)
+
+    event = mq_event({"n": 1}, {"n": 2}, engine=engine)
+    by_queue = event.get("rmqMessagesByQueue", {})
+    messages = event["messages"] if engine == "activemq" else next(iter(by_queue.values()))
+    messages[0]["data"] = "abc"
+    if choice == "drop":
+        _support.run_logged(app, event)
+    else:
+        with pytest.raises(BatchFailedError) as info:
+            _support.run_logged(app, event)
+        assert isinstance(info.value.__cause__, DecodeError)
+        assert info.value.__cause__.path == "$.data"
+    assert seen == [{"n": 2}]
+
+
+@pytest.mark.parametrize("source", [[], {}, ["aws:mq"], None, 1])
+def test_detection_of_a_malformed_event_source_says_no_without_raising(source: Any) -> None:
+    assert not mq.detect({"eventSource": source, "messages": []})

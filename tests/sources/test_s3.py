@@ -5,9 +5,12 @@ from typing import Any
 
 import msgspec
 import pytest
+from structlog.testing import capture_logs
 
+from lambent import App, BatchFailedError
 from lambent.sources import s3
 from lambent.sources._base import iso
+from lambent.testing import FakeContext, s3_event, sqs_event
 from tests import corpus
 from tests.sources import _support
 
@@ -265,3 +268,37 @@ def test_eventbridge_event_names(detail_type: str, detail: dict[str, Any], expec
 def test_spec_shape() -> None:
     assert s3.SPECS == (s3.SPEC,)
     assert (s3.SPEC.kind, s3.SPEC.response, s3.SPEC.payload) == ("s3", "all", None)
+
+
+def test_a_failure_names_the_bucket_the_key_and_the_reason() -> None:
+    app = App()
+
+    @app.s3("uploads")
+    def handle(record: s3.S3Record) -> None:
+        raise ValueError(f"cannot read {record.key}")
+
+    with pytest.raises(BatchFailedError) as info:
+        _support.run_logged(app, s3_event("a b.txt", "c.txt", bucket="uploads"))
+    message = str(info.value)
+    assert "s3://uploads/a b.txt" in message and "ValueError: cannot read a b.txt" in message
+    assert "s3://uploads/c.txt" in message and "ValueError: cannot read c.txt" in message
+    event = s3_event("a.txt", "c.txt", bucket="uploads")
+    with capture_logs() as logs, pytest.raises(BatchFailedError):
+        app.handler(event, FakeContext())
+    items = [e.get("item") for e in logs if e["event"] == "record failed"]
+    assert items == ["s3://uploads/a.txt", "s3://uploads/c.txt"]
+
+
+def test_a_failure_inside_an_envelope_names_the_object() -> None:
+    app = App()
+
+    @app.s3("uploads")
+    def handle(record: s3.S3Record) -> None:
+        raise ValueError("unreadable")
+
+    event = sqs_event(s3_event("in/x.csv", bucket="uploads"))
+    with capture_logs() as logs:
+        out = app.handler(event, FakeContext())
+    assert len(out["batchItemFailures"]) == 1
+    [entry] = [e for e in logs if e["event"] == "record failed"]
+    assert "while handling s3://uploads/in/x.csv" in entry["exc_info"].__notes__

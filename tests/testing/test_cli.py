@@ -86,7 +86,30 @@ def test_detect_reports_unreadable_files(
 ) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    assert main(["events", "detect", str(bad), str(tmp_path / "missing.json")]) == 1
+    assert main(["events", "detect", str(bad), str(tmp_path / "missing.json")]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.count("lambent events detect:") == 2
+
+
+def test_every_kind_says_which_options_it_takes() -> None:
+    from lambent._cli import events
+
+    assert set(events.OPTIONS) == set(FACTORIES)
+
+
+def test_generate_direct_prints_the_payload(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["events", "generate", "direct", "--body", '{"action": "greet"}']) == 0
+    event = json.loads(capsys.readouterr().out)
+    assert event == {"action": "greet"} and detect(event) == "direct"
+
+
+@pytest.mark.parametrize(
+    "argv", [["sqs", "--table", "t"], ["schedule", "--body", "x"], ["ses", "--fifo"],
+             ["direct", "--queue", "q"], ["s3", "--method", "POST"]],
+)  # fmt: skip
+def test_an_option_the_kind_does_not_take_is_an_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["events", "generate", *argv]) == 2
+    assert f"does not apply to {argv[0]}" in capsys.readouterr().err

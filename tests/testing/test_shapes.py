@@ -34,7 +34,8 @@ def test_factory_event_has_the_shape_of_real_events(case: Case) -> None:
 def test_every_kind_has_a_case() -> None:
     from lambent.testing import FACTORIES
 
-    assert {c.kind for c in CASES} == set(FACTORIES)
+    # a direct invocation's event is the caller's payload: AWS gives it no shape to compare
+    assert {c.kind for c in CASES} == set(FACTORIES) - {"direct"}
 
 
 def test_decoded_cloudwatch_logs_have_the_shape_of_real_ones() -> None:

@@ -15,6 +15,7 @@ from typing import Any, TypeVar, get_args
 import msgspec
 
 from lambent import testing as t
+from lambent._cli import UsageError
 from lambent.testing.events.apigw import AuthorizerKind, WebSocketEvent
 from lambent.testing.events.cloudfront import EdgeEventType
 from lambent.testing.events.http import HttpSource
@@ -33,25 +34,38 @@ _HTTP: tuple[HttpSource, ...] = ("apigw-rest", "apigw-http", "function-url")
 
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "events", help="detect the source of event files; generate sample events"
+        "events",
+        help="detect the source of event files; generate sample events",
+        description="Print the source kind of event files (detect), or print a sample "
+        "event of a kind as JSON (generate).",
     )
     sub = parser.add_subparsers(dest="events_command", metavar="ACTION", required=True)
 
     detect = sub.add_parser("detect", help="print the source kind of each event file")
-    detect.add_argument("files", nargs="+", metavar="FILE")
+    detect.add_argument("files", nargs="+", metavar="FILE", help="JSON event files")
     detect.set_defaults(func=run_detect)
 
     gen = sub.add_parser("generate", help="print a sample event of a source kind as JSON")
     gen.add_argument("kind", choices=list(_BUILDERS), metavar="KIND", help=", ".join(_BUILDERS))
-    gen.add_argument("--body", action="append", default=[], help="a payload (repeatable)")
-    gen.add_argument("--count", type=int, help="number of records (bodies are repeated)")
+    gen.add_argument(
+        "--body",
+        action="append",
+        default=[],
+        help="a payload (repeatable; direct: a JSON object; default: per kind)",
+    )
+    gen.add_argument(
+        "--count", type=int, help="number of records, bodies repeated (default: one per body)"
+    )
     for name in ("queue", "table", "bucket", "stream", "topic", "rule", "group"):
-        gen.add_argument(f"--{name}", help=f"{name} name (or ARN where AWS uses one)")
+        gen.add_argument(
+            f"--{name}", help=f"{name} name, or ARN where AWS uses one (default: per kind)"
+        )
     gen.add_argument(
         "--key",
         action="append",
         default=[],
-        help="S3 object key (repeatable), Kafka record key, DynamoDB key attribute",
+        help="S3 object key (repeatable), Kafka record key, DynamoDB key attribute "
+        "(default: per kind)",
     )
     gen.add_argument("--method", default="GET", help="HTTP method")
     gen.add_argument("--path", default="/", help="HTTP path")
@@ -60,18 +74,18 @@ def add_parser(subparsers: Any) -> None:
         "--event-name",
         help="S3 event name (ObjectCreated:Put), DynamoDB INSERT|MODIFY|REMOVE, "
         "CloudFront event type, WebSocket connect|message|disconnect, "
-        "authorizer token|request|http",
+        "authorizer token|request|http (default: the first)",
     )
     gen.add_argument(
         "--variant",
         help="alb: single|multi; kafka: msk|self-managed; mq: activemq|rabbitmq; "
-        "firehose: put|<kinesis stream name>",
+        "firehose: put|<kinesis stream name> (default: the first)",
     )
-    gen.add_argument("--source", help="EventBridge source")
-    gen.add_argument("--detail-type", help="EventBridge detail-type")
-    gen.add_argument("--region", default="us-east-1")
-    gen.add_argument("--account", default="123456789012")
-    gen.add_argument("--seed", type=int, help="make ids reproducible")
+    gen.add_argument("--source", help="EventBridge source (default: com.example.orders)")
+    gen.add_argument("--detail-type", help="EventBridge detail-type (default: Order Placed)")
+    gen.add_argument("--region", default="us-east-1", help="the event's region")
+    gen.add_argument("--account", default="123456789012", help="the event's account id")
+    gen.add_argument("--seed", type=int, help="make ids reproducible (default: random ids)")
     gen.add_argument("--indent", type=int, default=2, help="JSON indent (0: one line)")
     gen.set_defaults(func=run_generate)
 
@@ -86,23 +100,61 @@ def run_detect(args: argparse.Namespace) -> int:
                 event = msgspec.json.decode(f.read())
         except (OSError, msgspec.DecodeError) as exc:
             print(f"lambent events detect: {name}: {exc}", file=sys.stderr)
-            status = 1
+            status = 2
             continue
         print(f"{detect(event)}\t{name}")
     return status
 
 
 def run_generate(args: argparse.Namespace) -> int:
+    _check_options(args)
     try:
         event = generate(args)
     except (ValueError, TypeError, KeyError, msgspec.DecodeError) as exc:
-        print(f"lambent events generate {args.kind}: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(f"{args.kind}: {exc}") from exc
     data = msgspec.json.encode(event)
     if args.indent:
         data = msgspec.json.format(data, indent=args.indent)
     sys.stdout.write(data.decode() + "\n")
     return 0
+
+
+#: the options each kind takes, besides --region, --account, --seed and --indent
+_RECORDS = ("body", "count")
+_HTTP_OPTIONS = ("body", "method", "path")
+OPTIONS: dict[str, tuple[str, ...]] = {
+    "sqs": (*_RECORDS, "queue", "fifo"),
+    "sns": (*_RECORDS, "topic"),
+    "s3": ("count", "key", "bucket", "event_name"),
+    "dynamodb-stream": (*_RECORDS, "key", "table", "event_name"),
+    "kinesis-stream": (*_RECORDS, "stream"),
+    "kafka": (*_RECORDS, "topic", "key", "variant"),
+    "mq": (*_RECORDS, "queue", "variant"),
+    "firehose": (*_RECORDS, "stream", "variant"),
+    "apigw-rest": _HTTP_OPTIONS,
+    "apigw-http": _HTTP_OPTIONS,
+    "function-url": _HTTP_OPTIONS,
+    "alb": (*_HTTP_OPTIONS, "variant"),
+    "apigw-websocket": ("body", "event_name"),
+    "apigw-authorizer": ("method", "path", "event_name"),
+    "ses": (),
+    "cloudfront": (*_HTTP_OPTIONS, "event_name"),
+    "eventbridge": ("body", "source", "detail_type"),
+    "schedule": ("rule",),
+    "cloudwatch-logs": (*_RECORDS, "group"),
+    "direct": ("body",),
+}
+_DEFAULTS: dict[str, Any] = {"body": [], "key": [], "method": "GET", "path": "/", "fifo": False}
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse an option the kind does not use (it would be silently ignored)."""
+    takes = OPTIONS[args.kind]
+    for dest in sorted({d for options in OPTIONS.values() for d in options} - set(takes)):
+        if getattr(args, dest) != _DEFAULTS.get(dest):
+            flag = "--" + dest.replace("_", "-")
+            shown = ", ".join("--" + d.replace("_", "-") for d in takes) or "none"
+            raise UsageError(f"{flag} does not apply to {args.kind} (its options: {shown})")
 
 
 def _bodies(
@@ -257,6 +309,15 @@ def _logs(a: argparse.Namespace) -> dict[str, Any]:
     )
 
 
+def _direct(a: argparse.Namespace) -> dict[str, Any]:
+    if len(a.body) > 1:
+        raise ValueError("a direct invocation has one payload: give --body once")
+    payload = msgspec.json.decode(a.body[0]) if a.body else {}
+    if not isinstance(payload, dict):
+        raise ValueError("--body must be a JSON object")
+    return t.direct_event(payload)
+
+
 _HELLO = '{"message": "hello"}'
 
 _BUILDERS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
@@ -265,5 +326,5 @@ _BUILDERS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "apigw-rest": _http, "apigw-http": _http, "function-url": _http, "alb": _http,
     "apigw-websocket": _websocket, "apigw-authorizer": _authorizer, "ses": _ses,
     "cloudfront": _cloudfront, "eventbridge": _eventbridge, "schedule": _schedule,
-    "cloudwatch-logs": _logs,
+    "cloudwatch-logs": _logs, "direct": _direct,
 }  # fmt: skip

@@ -31,13 +31,26 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("app", metavar="APP", help="module:attribute or path/to/file.py[:attr]")
     parser.add_argument("event", metavar="EVENT_FILE", help="a JSON file, or - for stdin")
-    parser.add_argument("--type", dest="invocation_type", choices=_TYPES, default=_TYPES[0])
-    parser.add_argument("--log-type", choices=("None", "Tail"), default="None")
+    parser.add_argument(
+        "--type",
+        dest="invocation_type",
+        choices=_TYPES,
+        default=_TYPES[0],
+        help="the invocation type",
+    )
+    parser.add_argument(
+        "--log-type",
+        choices=("None", "Tail"),
+        default="None",
+        help="Tail: print the invocation's last 4 KB of log at the end",
+    )
     parser.add_argument("--name", default="function", help="function name (default: function)")
     parser.add_argument("--timeout", type=float, default=3.0, help="seconds (default: 3)")
     parser.add_argument("--memory", type=int, default=128, help="MB (default: 128)")
-    parser.add_argument("--client-context", help="base64 of a JSON object (as boto3 sends it)")
-    parser.add_argument("--tenant-id", help="tenant id for multi-tenant functions")
+    parser.add_argument(
+        "--client-context", help="base64 of a JSON object, as boto3 sends it (default: none)"
+    )
+    parser.add_argument("--tenant-id", help="tenant id for multi-tenant functions (default: none)")
     parser.add_argument(
         "--max-retries", type=int, default=2, help="Event: retries after a failure (default: 2)"
     )
@@ -63,10 +76,9 @@ def _read_event(name: str) -> bytes:
 
 def run(args: argparse.Namespace) -> int:
     import anyio
-    import msgspec
 
-    from lambent._cli._load import load_object
     from lambent._errors import ConfigurationError
+    from lambent._loading import load_object
     from lambent._local import errors, logs
     from lambent._local.context import decode_client_context
     from lambent._local.model import (
@@ -89,10 +101,7 @@ def run(args: argparse.Namespace) -> int:
             raise errors.too_large(len(payload), asynchronous, limit)
         if not payload.strip():
             payload = b"{}"
-        try:
-            msgspec.json.decode(payload)
-        except msgspec.DecodeError as exc:
-            raise errors.invalid_json(str(exc)) from None
+        errors.check_payload(payload)
         client_context = decode_client_context(args.client_context)
         obj = load_object(args.app)
     except errors.ServiceError as exc:

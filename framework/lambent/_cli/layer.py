@@ -52,7 +52,7 @@ def add_parser(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="EXTRA[,EXTRA]",
-        help="lambent extras to include, e.g. aws (aiobotocore)",
+        help="lambent extras to include, e.g. aws (aiobotocore) (default: none)",
     )
     build.add_argument(
         "-o",
@@ -76,12 +76,14 @@ def add_parser(subparsers: Any) -> None:
         type=Path,
         help="lambent's source tree to build from (default: the running lambent's)",
     )
-    build.add_argument("--cache-dir", metavar="DIR", help="pip's download cache")
+    build.add_argument(
+        "--cache-dir", metavar="DIR", help="pip's download cache (default: pip's own)"
+    )
     build.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
     build.set_defaults(func=run_build)
 
     info = sub.add_parser("info", help="print a built layer's manifest and sizes")
-    info.add_argument("zip", type=Path, metavar="ZIP")
+    info.add_argument("zip", type=Path, metavar="ZIP", help="a layer zip built by lambent")
     info.set_defaults(func=run_info)
 
 

@@ -17,36 +17,26 @@ def add_parser(sub: Any) -> None:
         "types its handlers declare (APP: module:attribute or path/to/file.py[:attribute]).",
     )
     parser.add_argument("app", metavar="APP", help="the app: module:attribute or a file path")
-    parser.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", help="the file to write (default: stdout)"
+    )
     parser.add_argument("--title", help="the API's title (default: the app's name)")
-    parser.add_argument("--version", default="0.1.0", help="the API's version (default: 0.1.0)")
+    parser.add_argument("--api-version", default="0.1.0", help="the API's version")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from lambent._errors import ConfigurationError
+    from lambent import App
+    from lambent._cli import UsageError
+    from lambent._loading import load_object
     from lambent.openapi import document
 
-    try:  # where the app loader lives once the local tools' CLI changes land
-        from lambent._loading import load_object  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        from lambent._cli._load import load_object  # type: ignore[import-not-found, no-redef, unused-ignore]
-
-    try:
-        app = load_object(args.app)
-    except (ConfigurationError, ImportError) as exc:
-        sys.stderr.write(f"lambent openapi: {exc}\n")
-        return 2
-    if not hasattr(app, "routes") or not hasattr(app, "_http"):
-        sys.stderr.write(f"lambent openapi: {args.app} is not a lambent App\n")
-        return 2
-    text = json.dumps(document(app, title=args.title, version=args.version), indent=2) + "\n"
+    app = load_object(args.app)
+    if not isinstance(app, App):
+        raise UsageError(f"{args.app} is a {type(app).__name__}, not a lambent App")
+    text = json.dumps(document(app, title=args.title, version=args.api_version), indent=2)
     if args.output is None:
-        sys.stdout.write(text)
-        return 0
-    try:
-        Path(args.output).write_text(text)
-    except OSError as exc:
-        sys.stderr.write(f"lambent openapi: cannot write {args.output}: {exc.strerror}\n")
-        return 2
+        sys.stdout.write(text + "\n")
+    else:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from lambent._cli._load import load_object
+from lambent._loading import load_object
 
 
 def add_parser(sub: Any) -> None:

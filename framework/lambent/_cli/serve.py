@@ -15,10 +15,16 @@ gracefully: running invocations finish, queued events are counted and left.
 from __future__ import annotations
 
 import argparse
+import errno
 import signal
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
+
+from lambent._cli import UsageError, leaf
+
+_BIND_ERRORS = (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES)
 
 _EPILOG = """destinations (--on-success / --on-failure):
   path/to/file.jsonl                         one JSON record per line
@@ -44,10 +50,19 @@ def add_parser(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="NAME=APP",
-        help="one more function (repeatable)",
+        help="one more function (repeatable; default: only APP)",
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=9001, help="0 picks a free port")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (loopback unless --allow-remote)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=9001, help="port to listen on; 0 picks a free one"
+    )
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host (anyone reaching it can run your functions)",
+    )
     parser.add_argument(
         "--runtime-api",
         "--out-of-process",
@@ -55,34 +70,79 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="run functions in awslambdaric worker processes over the Runtime API",
     )
-    each = "[NAME=]"
-    parser.add_argument("--timeout", action="append", default=[], metavar=each + "SECONDS")
-    parser.add_argument("--memory", action="append", default=[], metavar=each + "MB")
+    # options of one function when written NAME=VALUE, of every function otherwise
+    for flag, metavar, text in (
+        ("--timeout", "SECONDS", "a function's timeout (default: 3)"),
+        ("--memory", "MB", "a function's memory, as its context reports it (default: 128)"),
+        (
+            "--python",
+            "PATH",
+            "the interpreter awslambdaric workers run, with --runtime-api (default: this one)",
+        ),
+        ("--concurrency", "N", "invocations at once; more synchronous calls get 429 (default: 10)"),
+        ("--max-retries", "N", "retries of a failed Event invocation, 0 to 2 (default: 2)"),
+        (
+            "--retry-delays",
+            "S[,S...]",
+            "seconds before each retry, scaled by --time-scale (default: 60,120)",
+        ),
+        (
+            "--max-event-age",
+            "S",
+            "seconds an Event invocation may wait, 60 to 21600 (default: 21600)",
+        ),
+        (
+            "--on-success",
+            "DEST",
+            "where successful Event invocations are recorded (default: nowhere)",
+        ),
+        ("--on-failure", "DEST", "where failed Event invocations are recorded (default: nowhere)"),
+    ):
+        parser.add_argument(
+            flag, action="append", default=[], metavar="[NAME=]" + metavar, help=text
+        )
     parser.add_argument(
-        "--python",
+        "--env",
         action="append",
         default=[],
-        metavar=each + "PATH",
-        help="the interpreter awslambdaric workers run (with --runtime-api)",
+        metavar="KEY=VALUE",
+        help="an environment variable of the functions (repeatable; default: none)",
     )
     parser.add_argument(
-        "--concurrency",
-        action="append",
-        default=[],
-        metavar=each + "N",
-        help="invocations at once (default 10); more synchronous calls get 429",
+        "--time-scale",
+        type=float,
+        default=1.0,
+        metavar="FACTOR",
+        help="multiplies retry delays and event ages (0.001: minutes become milliseconds)",
     )
-    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--max-retries", action="append", default=[], metavar=each + "N")
-    parser.add_argument("--retry-delays", action="append", default=[], metavar=each + "S[,S...]")
-    parser.add_argument("--max-event-age", action="append", default=[], metavar=each + "S")
-    parser.add_argument("--time-scale", type=float, default=1.0, metavar="FACTOR")
-    parser.add_argument("--on-success", action="append", default=[], metavar=each + "DEST")
-    parser.add_argument("--on-failure", action="append", default=[], metavar=each + "DEST")
-    parser.add_argument("--aws-endpoint-url", help="endpoint for SQS/SNS/EventBridge destinations")
-    parser.add_argument("--region", default="us-east-1")
-    parser.add_argument("--account-id", default="123456789012")
-    parser.add_argument("--shutdown-timeout", type=float, default=60.0, metavar="SECONDS")
+    parser.add_argument(
+        "--aws-endpoint-url", help="endpoint for SQS/SNS/EventBridge destinations (default: AWS)"
+    )
+    parser.add_argument("--region", default="us-east-1", help="the functions' region")
+    parser.add_argument("--account-id", default="123456789012", help="the functions' account")
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where queued Event invocations are kept across restarts "
+        "(default: ~/.cache/lambent/serve)",
+    )
+    parser.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="on Ctrl-C or SIGTERM, how long queued Event invocations keep running "
+        "before the rest are saved to --state-dir",
+    )
+    parser.add_argument(
+        "--shutdown-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long a stop waits for running invocations",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="report every Event outcome")
     parser.set_defaults(func=run)
 
@@ -93,10 +153,6 @@ MIN_EVENT_AGE = 60
 MAX_EVENT_AGE = 21_600
 
 
-class _UsageError(Exception):
-    pass
-
-
 def _per_function(values: list[str], names: list[str], what: str) -> dict[str | None, str]:
     """``["5", "orders=10"]`` -> ``{None: "5", "orders": "10"}``."""
     found: dict[str | None, str] = {}
@@ -105,7 +161,7 @@ def _per_function(values: list[str], names: list[str], what: str) -> dict[str | 
         if sep and name in names:
             found[name] = rest
         elif sep and name.isidentifier() and what != "destination":
-            raise _UsageError(f"--{what}: no function named {name!r}")
+            raise UsageError(f"--{what}: no function named {name!r}")
         else:
             found[None] = value
     return found
@@ -120,10 +176,10 @@ def _configs(args: argparse.Namespace) -> list[Any]:
     for spec in args.function:
         name, sep, target = spec.partition("=")
         if not sep or not name or not target:
-            raise _UsageError(f"--function wants NAME=APP, not {spec!r}")
+            raise UsageError(f"--function wants NAME=APP, not {spec!r}")
         targets[name] = target
     if not targets:
-        raise _UsageError("name an APP or give --function NAME=APP")
+        raise UsageError("name an APP or give --function NAME=APP")
     names = list(targets)
     options = {
         key: _per_function(getattr(args, key), names, key.replace("_", "-"))
@@ -178,14 +234,14 @@ def _configs(args: argparse.Namespace) -> list[Any]:
         if (value := pick("concurrency", name)) is not None:
             config = replace(config, concurrency=int(value))
         if config.concurrency < 1:
-            raise _UsageError(f"--concurrency for {name} must be at least 1")
+            raise UsageError(f"--concurrency for {name} must be at least 1")
         if policy.max_retries < 0 or args.time_scale < 0 or config.timeout <= 0:
-            raise _UsageError(f"{name}: retries and --time-scale must be >= 0, --timeout > 0")
+            raise UsageError(f"{name}: retries and --time-scale must be >= 0, --timeout > 0")
         # PutFunctionEventInvokeConfig's ranges (LAMBDA.md §2.1); Lambda refuses others
         if policy.max_retries > MAX_RETRIES:
-            raise _UsageError(f"{name}: --max-retries must be 0 to {MAX_RETRIES}")
+            raise UsageError(f"{name}: --max-retries must be 0 to {MAX_RETRIES}")
         if not MIN_EVENT_AGE <= policy.max_event_age <= MAX_EVENT_AGE:
-            raise _UsageError(
+            raise UsageError(
                 f"{name}: --max-event-age must be {MIN_EVENT_AGE} to {MAX_EVENT_AGE} seconds"
             )
         configs.append(config)
@@ -195,27 +251,29 @@ def _configs(args: argparse.Namespace) -> list[Any]:
 def run(args: argparse.Namespace) -> int:
     import anyio
 
-    from lambent._errors import ConfigurationError
+    from lambent._local.guard import check_bind
 
-    try:
-        configs = _configs(args)
-    except (_UsageError, ValueError) as exc:
-        sys.stderr.write(f"lambent serve: {exc}\n")
-        return 2
+    configs = _configs(args)
+    if check_bind(args.host, args.allow_remote):
+        sys.stderr.write(
+            f"lambent serve: WARNING: listening on {args.host}, not loopback: anyone who "
+            "reaches this address can run your functions\n"
+        )
     try:
         return anyio.run(_serve, args, configs)
-    except ConfigurationError as exc:
-        sys.stderr.write(f"lambent serve: {exc}\n")
-        return 2
-    except OSError as exc:
-        sys.stderr.write(f"lambent serve: cannot listen on {args.host}:{args.port}: {exc}\n")
-        return 1
+    except BaseException as exc:
+        cause = leaf(exc)
+        if isinstance(cause, OSError) and cause.errno in _BIND_ERRORS:
+            where = f"{args.host}:{args.port}"
+            raise UsageError(f"cannot listen on {where}: {cause.strerror}") from exc
+        raise
 
 
 async def _serve(args: argparse.Namespace, configs: list[Any]) -> int:
     import anyio
 
     from lambent._local.server import LocalLambda, ShutdownReport
+    from lambent._local.state import default_state_dir
 
     server = LocalLambda(
         configs,
@@ -224,6 +282,9 @@ async def _serve(args: argparse.Namespace, configs: list[Any]) -> int:
         aws_endpoint_url=args.aws_endpoint_url,
         shutdown_timeout=args.shutdown_timeout,
         verbose=args.verbose,
+        state_dir=args.state_dir or default_state_dir(),
+        drain_timeout=args.drain_timeout,
+        allow_remote=args.allow_remote,
     )
     reports: list[ShutdownReport] = []
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
@@ -244,13 +305,19 @@ async def _serve(args: argparse.Namespace, configs: list[Any]) -> int:
                 server.stop()
     if not reports:
         return 130
-    report = reports[0]
-    detail = ", ".join(f"{name}: {n}" for name, n in report.left_by_function.items())
-    server.say(
-        f"stopped after {report.waited} running invocation(s); "
-        f"{report.left} queued async event(s) were left" + (f" ({detail})" if detail else "")
-    )
+    server.say(shutdown_line(reports[0], server.state_dir))
     return 0
+
+
+def shutdown_line(report: Any, state_dir: Path | None) -> str:
+    """How every accepted async event ended, in one line."""
+    lost = report.left - report.persisted
+    line = (
+        f"stopped: waited for {report.waited} running invocation(s); async events: "
+        f"{report.resumed} resumed, {report.finished} finished, "
+        f"{report.persisted} saved to {state_dir} for the next start"
+    )
+    return line + (f", {lost} LOST" if lost else "")
 
 
 def _banner(server: Any, url: str, configs: list[Any]) -> None:
@@ -261,3 +328,5 @@ def _banner(server: Any, url: str, configs: list[Any]) -> None:
             f"  {cfg.name}: {cfg.target}  timeout={cfg.timeout:g}s memory={cfg.memory_mb}MB "
             f"concurrency={cfg.concurrency}  POST {url}/2015-03-31/functions/{cfg.name}/invocations"
         )
+    if server.resumed:
+        server.say(f"resumed {server.resumed} queued async event(s) from {server.state_dir}")

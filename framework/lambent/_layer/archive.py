@@ -66,6 +66,28 @@ def files_below(root: Path) -> list[tuple[str, Path]]:
     return found
 
 
+def check_links(source: Path, packages: tuple[str, ...] = ("framework",)) -> None:
+    """Refuse a symlink in the packaged part of ``source`` whose target leaves ``source``.
+
+    Building a wheel follows links, so such a link would put a file from elsewhere on
+    the machine (a key, a password file) into the layer.
+    """
+    root = source.resolve()
+    tops = [source / name for name in packages]
+    tops += [p for p in source.iterdir() if p.is_file() or p.is_symlink()]
+    for top in tops:
+        candidates = [top] if not top.is_dir() or top.is_symlink() else []
+        if top.is_dir() and not top.is_symlink():
+            for folder, dirs, files in os.walk(top):
+                candidates += [Path(folder) / n for n in (*dirs, *files)]
+        for path in candidates:
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                raise LayerError(
+                    f"{path.relative_to(source)} is a symlink to {os.readlink(path)}, outside "
+                    f"{source}: refusing to package it"
+                )
+
+
 def unzipped_size(root: Path) -> int:
     return sum(path.stat().st_size for _, path in files_below(root))
 

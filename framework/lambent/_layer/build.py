@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lambent._layer.archive import Sizes, unzipped_size, write_zip
+from lambent._layer.archive import Sizes, check_links, unzipped_size, write_zip
 from lambent._layer.install import Wheel, build_wheel, install, project_root
 from lambent._layer.target import (
     LayerError,
@@ -113,6 +113,7 @@ def build_layer(
     source = options.source or project_root()
     with tempfile.TemporaryDirectory(prefix="lambent-layer-") as tmp:
         work = Path(tmp)
+        check_links(source)
         say(f"building lambent's wheel from {source}")
         wheel = build_wheel(source, work / "wheels", cache_dir=options.cache_dir)
         root = work / "layer"

@@ -8,8 +8,11 @@ the maximum age is not run again. Every event ends in exactly one of the conditi
 ``Success``, ``RetriesExhausted`` or ``EventAgeExceeded`` and, when one is configured,
 in the matching destination.
 
-:meth:`EventQueue.stop` lets the attempts that are running finish and leaves what is
-still queued or waiting for a retry; :attr:`EventQueue.pending` says how many.
+:meth:`EventQueue.close` refuses new events and :meth:`EventQueue.drain` waits (as
+long as it is given) for the queued ones to run; :meth:`EventQueue.stop` then lets the
+attempts that are running finish and leaves what is still queued or waiting for a retry:
+:meth:`EventQueue.leftovers` returns those (to persist them), :attr:`EventQueue.pending`
+says how many. :meth:`EventQueue.resume` takes persisted events back.
 """
 
 from __future__ import annotations
@@ -52,6 +55,9 @@ class EventQueue:
         self.outcomes: Counter[str] = Counter()
         self._report = report
         self._queue: deque[QueuedEvent] = deque()
+        self._waiting: set[QueuedEvent] = set()  # failed, waiting for their retry
+        self._closed = False
+        self._settled = anyio.Event()
         self._items = anyio.Semaphore(0)
         self._consumers = max(1, function.config.concurrency)
         self._stopping = False
@@ -61,12 +67,34 @@ class EventQueue:
 
     def submit(self, invocation: Invocation) -> None:
         """Queue an event (never blocks; the queue is unbounded)."""
-        if self._stopping:
+        self.resume(QueuedEvent(invocation))
+
+    def resume(self, item: QueuedEvent) -> None:
+        """Queue an event, possibly one already attempted (persisted by an earlier server)."""
+        if self._stopping or self._closed:
             raise RuntimeError("the event queue is stopping")
         self.pending += 1
         if self._idle.is_set():
             self._idle = anyio.Event()
-        self._enqueue(QueuedEvent(invocation))
+        self._enqueue(item)
+
+    def close(self) -> None:
+        """Accept no more events; the queued ones still run (until :meth:`stop`)."""
+        self._closed = True
+
+    async def drain(self) -> None:
+        """Wait until nothing is queued or running (events waiting for a retry may remain)."""
+        while self.pending > len(self._waiting):
+            self._settled = anyio.Event()
+            await self._settled.wait()
+
+    def _note_progress(self) -> None:
+        if self.pending <= len(self._waiting):
+            self._settled.set()
+
+    def leftovers(self) -> list[QueuedEvent]:
+        """After :meth:`wait_stopped`: the events never finished (queued or awaiting a retry)."""
+        return [*self._queue, *self._waiting]
 
     def _enqueue(self, item: QueuedEvent) -> None:
         self._queue.append(item)
@@ -124,11 +152,14 @@ class EventQueue:
         else:
             delay = self.policy.delay_before(item.attempts + 1)
             assert self._timers is not None
+            self._waiting.add(item)
+            self._note_progress()
             self._timers.start_soon(self._retry_later, item, delay)
 
     async def _retry_later(self, item: QueuedEvent, delay: float) -> None:
         await anyio.sleep(delay)
-        if not self._stopping:
+        if not self._stopping:  # else it stays a leftover
+            self._waiting.discard(item)
             self._enqueue(item)
 
     async def _finish(self, item: QueuedEvent, condition: Condition) -> None:
@@ -151,6 +182,7 @@ class EventQueue:
             self.outcomes[condition] += 1
             if not self.pending:
                 self._idle.set()
+            self._note_progress()
         self._say(
             f"{config.name} {item.invocation.request_id}: {condition} after "
             f"{item.attempts} attempt(s)"

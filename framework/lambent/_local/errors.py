@@ -16,6 +16,10 @@ import traceback
 from types import TracebackType
 from typing import Any
 
+import msgspec
+
+#: deepest JSON nesting an invocation payload may have (a local limit; Lambda's is undocumented)
+MAX_JSON_DEPTH = 256
 #: exceptions whose body spells the key ``Message`` (the others use ``message``)
 _CAPITAL_MESSAGE = frozenset({"ResourceNotFoundException", "ServiceException"})
 
@@ -147,3 +151,30 @@ def runtime_exit(request_id: str, detail: str) -> dict[str, Any]:
 
 def encode(doc: Any) -> bytes:
     return json.dumps(doc, ensure_ascii=False).encode()
+
+
+def check_payload(body: bytes) -> None:
+    """Raise 400 ``InvalidRequestContentException`` unless ``body`` is JSON of sane depth."""
+    try:
+        decoded = msgspec.json.decode(body)
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise invalid_json(str(exc)) from None
+    if too_deep(decoded):
+        raise invalid_json(f"nested more than {MAX_JSON_DEPTH} levels deep")
+
+
+def too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether decoded JSON nests containers more than ``limit`` deep (no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False

@@ -23,6 +23,7 @@ import anyio
 
 from lambent._errors import ConfigurationError
 from lambent._local import errors
+from lambent._local.contain import handler_scope, original
 from lambent._local.context import LocalContext
 from lambent._local.logs import LogBuffer, capturing, ensure_installed
 from lambent._local.model import (
@@ -86,7 +87,7 @@ def _call_sync(handler: SyncHandler, event: Any, context: Any, buffer: LogBuffer
     with capturing(buffer):
         try:
             return True, handler(event, context)
-        except Exception as exc:
+        except BaseException as exc:  # SystemExit too: a function error, never the server's end
             return False, errors.function_error(exc, exc.__traceback__, context.aws_request_id, 1)
 
 
@@ -104,7 +105,7 @@ class InProcessRunner:
         ensure_installed()
         buffer = LogBuffer(invocation.request_id)
         buffer.start(LATEST)
-        event = json.loads(invocation.payload)
+        event = json.loads(invocation.payload)  # checked by the Invoke API (errors.check_payload)
         context = LocalContext.build(
             request_id=invocation.request_id,
             function_name=cfg.name,
@@ -155,12 +156,15 @@ class InProcessRunner:
 
     async def _call(self, event: Any, context: LocalContext, buffer: LogBuffer) -> _Outcome:
         if self._async is not None:
-            with capturing(buffer):
+            with capturing(buffer), handler_scope():
                 try:
                     return True, await self._async(event, context)
-                except Exception as exc:
+                except anyio.get_cancelled_exc_class():
+                    raise  # the timeout (or the server's stop) cancelling the invocation
+                except BaseException as exc:  # SystemExit, KeyboardInterrupt: a function error
+                    cause = original(exc)
                     return False, errors.function_error(
-                        exc, exc.__traceback__, context.aws_request_id, 1
+                        cause, cause.__traceback__, context.aws_request_id, 1
                     )
         assert self._sync is not None
         return await anyio.to_thread.run_sync(

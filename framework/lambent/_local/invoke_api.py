@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-import msgspec
 from aiohttp import web
 
-from lambent._local import errors
+from lambent._local import errors, guard
 from lambent._local.context import decode_client_context
 from lambent._local.function import FunctionTable, LocalFunction
 from lambent._local.logs import tail_base64
@@ -36,6 +35,10 @@ class InvokeBackend(Protocol):
     functions: FunctionTable
 
     def submit_event(self, function: LocalFunction, invocation: Invocation) -> None: ...
+
+    def allowed_hosts(self) -> frozenset[str] | None:
+        """The ``Host`` values requests may carry (``None``: any, when listening remotely)."""
+        ...
 
 
 BACKEND_KEY = web.AppKey("invoke_backend", InvokeBackend)
@@ -99,10 +102,7 @@ async def invoke(request: web.Request) -> web.StreamResponse:
     body = await _read_body(request, limit, asynchronous)
     if not body.strip():
         body = b"{}"  # what SAM and moto do; the service is believed to agree (UNCONFIRMED)
-    try:
-        msgspec.json.decode(body)
-    except msgspec.DecodeError as exc:
-        raise errors.invalid_json(str(exc)) from None
+    errors.check_payload(body)
     client_context = decode_client_context(request.headers.get("X-Amz-Client-Context"))
     invocation = Invocation(
         function=function.config.name,
@@ -134,7 +134,10 @@ async def not_found(request: web.Request) -> web.StreamResponse:
 
 
 def build_app(backend: InvokeBackend) -> web.Application:
-    app = web.Application(middlewares=[service_errors], client_max_size=SYNC_REQUEST_LIMIT + 1)
+    app = web.Application(
+        middlewares=[service_errors, guard.middleware(backend.allowed_hosts)],
+        client_max_size=SYNC_REQUEST_LIMIT + 1,
+    )
     app[BACKEND_KEY] = backend
     app.router.add_post(INVOKE_PATH, invoke)
     app.router.add_route("*", "/{tail:.*}", not_found)

@@ -1,19 +1,22 @@
 """The local Lambda server: functions, their event queues and the Invoke API, started and stopped.
 
-:meth:`LocalLambda.serve` runs until :meth:`LocalLambda.stop`; the stop is graceful:
-the listener closes, running invocations finish (synchronous callers get their answers,
-Event attempts reach their destinations), and the events still queued or waiting for a
-retry are counted in the returned :class:`ShutdownReport`. :class:`ServerThread` runs a
+:meth:`LocalLambda.serve` runs until :meth:`LocalLambda.stop`; the stop is graceful and
+loses no accepted event: the listener closes, queued Event invocations keep running for
+up to ``drain_timeout`` seconds, running invocations finish (synchronous callers get
+their answers, Event attempts reach their destinations), and the events still queued or
+waiting for a retry are written to ``state_dir``, from which the next start resumes them
+(:mod:`lambent._local.state`). The returned :class:`ShutdownReport` counts each kind. :class:`ServerThread` runs a
 server on a background event loop, for tests and for synchronous programs.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 import anyio
@@ -21,8 +24,8 @@ import anyio.abc
 import anyio.from_thread
 from aiohttp import web
 
-from lambent._cli._load import load_object
-from lambent._local import errors, invoke_api, logs
+from lambent._loading import load_object
+from lambent._local import errors, guard, invoke_api, logs, state
 from lambent._local.async_queue import EventQueue
 from lambent._local.destinations import AwsClients, Destination, parse_destination
 from lambent._local.function import FunctionTable, LocalFunction
@@ -33,11 +36,20 @@ from lambent._local.worker import WorkerPool, bind
 
 @dataclass(frozen=True)
 class ShutdownReport:
-    """What a graceful stop found: invocations it waited for, async events it left."""
+    """What a graceful stop found.
+
+    ``waited``: invocations running at the stop; ``finished``: async events that reached
+    their end (a destination, or none configured) while this server ran; ``left``:
+    async events still owed at the end, of which ``persisted`` were saved to the state
+    directory (the rest, with no state directory, are lost and said so).
+    """
 
     waited: int
     left: int
     left_by_function: dict[str, int]
+    finished: int = 0
+    persisted: int = 0
+    resumed: int = 0
 
 
 class LocalLambda:
@@ -53,6 +65,9 @@ class LocalLambda:
         shutdown_timeout: float = 60.0,
         output: TextIO | None = None,
         verbose: bool = False,
+        state_dir: Path | None = None,
+        drain_timeout: float = 0.0,
+        allow_remote: bool = False,
     ) -> None:
         if not functions:
             raise ValueError("a local Lambda needs at least one function")
@@ -68,6 +83,18 @@ class LocalLambda:
         self._verbose = verbose
         self._stop: anyio.Event | None = None
         self._stop_requested = False
+        self.state_dir = state_dir
+        self._drain_timeout = drain_timeout
+        self._resumed = 0
+        self.remote = guard.check_bind(host, allow_remote)
+
+    @property
+    def resumed(self) -> int:
+        """Async events taken back from the state directory at this start."""
+        return self._resumed
+
+    def allowed_hosts(self) -> frozenset[str] | None:
+        return None if self.remote else guard.host_values(self.host, self.port)
 
     # -- the Invoke API backend -------------------------------------------------------
 
@@ -137,6 +164,7 @@ class LocalLambda:
                         say,
                     )
                     tg.start_soon(self.queues[function.config.name].run)
+                resume = self._resume()
                 runner = web.AppRunner(
                     invoke_api.build_app(self),
                     access_log=None,
@@ -150,6 +178,7 @@ class LocalLambda:
                     self.url = f"http://{host}:{self.port}"
                     await web.SockSite(runner, sock).start()
                     task_status.started(self.url)
+                    resume()
                     await self._stop.wait()
                     report = await self._shutdown(runner, functions)
                 finally:
@@ -166,16 +195,46 @@ class LocalLambda:
     async def _shutdown(
         self, runner: web.AppRunner, functions: list[LocalFunction]
     ) -> ShutdownReport:
+        for site in list(runner.sites):
+            await site.stop()  # no new connections; Event calls on open ones answer 500
+        for queue in self.queues.values():
+            queue.close()
+        queued = sum(q.pending for q in self.queues.values())
+        if queued and self._drain_timeout > 0:
+            self.say(f"stopping: running queued events for up to {self._drain_timeout:g}s")
+            with anyio.move_on_after(self._drain_timeout):
+                for queue in self.queues.values():
+                    await queue.drain()
         running = sum(f.running for f in functions)
         for queue in self.queues.values():
             queue.stop()
         if running:
             self.say(f"stopping: waiting for {running} running invocation(s)")
         await runner.cleanup()
-        for queue in self.queues.values():
+        persisted = 0
+        for name, queue in self.queues.items():
             await queue.wait_stopped()
+            if self.state_dir is not None:
+                persisted += state.save(self.state_dir, name, queue.leftovers())
         left = {name: queue.pending for name, queue in self.queues.items() if queue.pending}
-        return ShutdownReport(running, sum(left.values()), left)
+        finished = sum(sum(q.outcomes.values()) for q in self.queues.values())
+        return ShutdownReport(running, sum(left.values()), left, finished, persisted, self._resumed)
+
+    def _resume(self) -> Callable[[], None]:
+        """Read the events an earlier server left; the returned call queues them."""
+        if self.state_dir is None:
+            return lambda: None
+        found = {name: state.load(self.state_dir, name) for name in self.queues}
+
+        def resume() -> None:
+            for name, (items, path) in found.items():
+                for item in items:
+                    self.queues[name].resume(item)
+                self._resumed += len(items)
+                if path is not None:
+                    path.unlink()
+
+        return resume
 
 
 class ServerThread:

@@ -10,9 +10,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from lambent._cli._load import load_object
+from lambent._loading import AppLoadError, load_object
 
-_app = load_object(os.environ["LAMBENT_LOCAL_APP"])
+try:
+    _app = load_object(os.environ["LAMBENT_LOCAL_APP"])
+except AppLoadError as exc:  # the app's own error is what the runtime reports
+    if exc.__cause__ is None:
+        raise
+    raise exc.__cause__ from None
 _entry = getattr(_app, "handler", None) or _app
 
 

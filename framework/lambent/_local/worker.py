@@ -34,7 +34,7 @@ import anyio
 import anyio.abc
 from aiohttp import web
 
-from lambent._cli._load import load_object
+from lambent._loading import load_object
 from lambent._local import errors, runtime_api
 from lambent._local.inprocess import log_error, log_stream_name
 from lambent._local.logs import LogBuffer

@@ -15,9 +15,12 @@ from typing import Any
 
 import msgspec
 
+from lambent._errors import describe
+from lambent._logging import emit
 from lambent.http._params import MISSING, Dependency, From, HttpParam, HttpPlan
 from lambent.http._request import Request
 from lambent.http._response import RequestValidationError
+from lambent.sources._base import FieldError
 
 __all__ = ["Scope", "build_args", "close", "solve", "solve_now"]
 
@@ -41,6 +44,8 @@ def _convert(param: HttpParam, value: Any) -> Any:
 
 
 def _invalid(label: str, exc: Exception) -> RequestValidationError:
+    if isinstance(exc, FieldError):
+        return RequestValidationError(label, exc.reason, exc.path)
     message = str(exc)
     path = "$"
     at = message.rfind(" - at `$")
@@ -119,7 +124,7 @@ class Scope:
         self.cache: dict[Callable[..., Any], Any] = {}
         self.exits: list[tuple[Dependency, Generator[Any] | AsyncGenerator[Any]]] = []
         #: what the handler raised (thrown into the generators at cleanup)
-        self.error: Exception | None = None
+        self.error: BaseException | None = None
         #: the dependency to run instead of a provider (test overrides), or None
         self.override = override
 
@@ -240,16 +245,20 @@ async def close(scope: Scope, log: Any) -> None:
                 await gen.athrow(error)
         except (StopIteration, StopAsyncIteration):
             continue
-        except Exception as exc:
-            if exc is not error:
-                log.error(
-                    "dependency cleanup failed",
-                    dependency=dep.plan.name,
-                    error=f"{type(exc).__name__}: {exc}",
-                    exc_info=exc,
-                )
+        except BaseException as exc:
+            if exc is error:
+                continue
+            if not isinstance(exc, Exception):
+                raise
+            emit(
+                log.error,
+                "dependency cleanup failed",
+                dependency=dep.plan.name,
+                error=describe(exc),
+                exc_info=exc,
+            )
             continue
-        log.error("dependency yielded more than once", dependency=dep.plan.name)
+        emit(log.error, "dependency yielded more than once", dependency=dep.plan.name)
         if isinstance(gen, Generator):
             gen.close()
         else:

@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambent._calls import make_call
-from lambent._errors import ConfigurationError, RoutingError
+from lambent._errors import ConfigurationError, RoutingError, describe
 from lambent._inject import HandlerPlan, Slot
+from lambent._logging import emit
 from lambent.http._invoke import run
 from lambent.http._named import resolve_named
 from lambent.http._roles import role_spec
@@ -200,6 +201,7 @@ class AuthorizerRoutes:
         try:
             result = await run(
                 functools.partial(handler, event, 0),
+                name=plan.name,
                 is_async=plan.is_async,
                 threaded=threaded,
                 seconds=seconds,
@@ -207,6 +209,8 @@ class AuthorizerRoutes:
         except Unauthorized:
             raise
         except Exception as exc:
-            log.error("authorizer failed", handler=plan.name, error=repr(exc), exc_info=exc)
+            emit(
+                log.error, "authorizer failed", handler=plan.name, error=describe(exc), exc_info=exc
+            )
             raise
         return render_decision(result, event, simple=web.simple is not None and web.simple(event))

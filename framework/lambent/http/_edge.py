@@ -157,6 +157,7 @@ class EdgeRoutes:
         handler = make_call(plan, None, views, context, log, extra={Slot.LOGGER: log})
         result = await run(
             functools.partial(handler, views, 0),
+            name=plan.name,
             is_async=plan.is_async,
             threaded=threaded,
             seconds=seconds,

@@ -86,6 +86,9 @@ def _check_headers(event_type: str, new: MutableHeaders, old: MutableHeaders | N
         raise EdgeResultError(
             f"{event_type}: CloudFront does not allow setting headers: {', '.join(added)}"
         )
+    for name, value in new.multi_items():
+        if "\r" in name or "\n" in name or "\r" in value or "\n" in value:
+            raise EdgeResultError(f"{event_type}: the header {name!r} contains CR or LF")
 
 
 def _body(value: str | bytes) -> tuple[str, str]:

@@ -20,23 +20,43 @@ import anyio
 import anyio.to_thread
 
 from lambent._deadline import DeadlineExceeded, budget
+from lambent._dispatch import is_cancellation
+from lambent._errors import HandlerError, describe
 from lambent.http._params import HttpPlan
 
 __all__ = ["DeadlineExceeded", "budget", "call", "run"]
 
 
 async def call(plan: HttpPlan, kw: dict[str, Any], *, threaded: bool, seconds: float | None) -> Any:
-    """Run ``plan.fn(**kw)``; raise DeadlineExceeded when ``seconds`` run out first."""
+    """Run ``plan.fn(**kw)`` (see :func:`run`)."""
     return await run(
-        functools.partial(plan.fn, **kw), is_async=plan.is_async, threaded=threaded, seconds=seconds
+        functools.partial(plan.fn, **kw),
+        name=plan.name,
+        is_async=plan.is_async,
+        threaded=threaded,
+        seconds=seconds,
     )
 
 
 async def run(
+    fn: Callable[[], Any], *, name: str, is_async: bool, threaded: bool, seconds: float | None
+) -> Any:
+    """Run ``fn()`` (a coroutine function's call when ``is_async``) of the handler ``name``;
+    raise DeadlineExceeded when ``seconds`` run out first, and HandlerError for a
+    ``BaseException`` the handler raised that is not an ``Exception``."""
+    try:
+        return await _run(fn, is_async=is_async, threaded=threaded, seconds=seconds)
+    except Exception:
+        raise
+    except BaseException as exc:
+        if is_cancellation(exc):
+            raise
+        raise HandlerError(name, f"raised {describe(exc)}") from exc
+
+
+async def _run(
     fn: Callable[[], Any], *, is_async: bool, threaded: bool, seconds: float | None
 ) -> Any:
-    """Run ``fn()`` (a coroutine function's call when ``is_async``); raise DeadlineExceeded
-    when ``seconds`` run out first."""
     if seconds is None:
         if is_async:
             return await fn()

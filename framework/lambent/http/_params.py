@@ -32,6 +32,7 @@ from typing import Any
 
 import msgspec
 
+from lambent._decode import build_decoder
 from lambent._errors import ConfigurationError
 from lambent._inject import Depends, is_context_type, is_logger_type, signature_params
 from lambent.http._request import Request
@@ -210,10 +211,7 @@ def _body_decoder(ann: Any, label: str) -> Callable[[Any], Any]:
         return lambda payload: payload if isinstance(payload, bytes) else payload.encode()
     if ann is str:
         return lambda payload: payload if isinstance(payload, str) else payload.decode()
-    try:
-        return msgspec.json.Decoder(ann).decode
-    except TypeError as exc:
-        raise ConfigurationError(f"{label}: cannot decode a body into {ann!r}: {exc}") from None
+    return build_decoder(ann, "json", label)
 
 
 def resolve_http(
@@ -248,7 +246,7 @@ def _resolve(
             body = param
         params.append(param)
     deps = [p.dep for p in params if p.dep is not None]
-    return HttpPlan(
+    plan = HttpPlan(
         fn,
         name,
         inspect.iscoroutinefunction(fn),
@@ -256,6 +254,9 @@ def _resolve(
         has_deps=bool(deps),
         async_deps=any(d.mode in ("async", "agen") or d.plan.async_deps for d in deps),
     )
+    if not stack:  # the route's handler: its dependencies may read the path parameters
+        _check_path_params(where, name, path_params, plan, [ann for _, ann in signature])
+    return plan
 
 
 def resolve_dependency(
@@ -281,6 +282,36 @@ def resolve_dependency(
         else "call"
     )
     return Dependency(provider, plan, mode, path_params)
+
+
+def _check_path_params(
+    where: str, name: str, path_params: Sequence[str], plan: HttpPlan, anns: list[Any]
+) -> None:
+    """Refuse a handler that leaves a path parameter unread (by it or its dependencies)
+    while one of its parameters, by its name not matched to it, became a required query
+    parameter: every request would answer 422 for a query parameter the author meant to
+    take from the path."""
+    params = plan.params
+    read = plan.flat_params() if plan.has_deps else params
+    claimed = {p.key for p in read if p.source is From.PATH}
+    unread = [n for n in path_params if n not in claimed]
+    if not unread or any(p.source in (From.REQUEST, From.EVENT) for p in read):
+        return  # all read, or read through the request
+    guessed = [
+        p
+        for p, ann in zip(params, anns, strict=True)
+        if p.source is From.QUERY
+        and p.default is MISSING
+        and typing.get_origin(ann) is not typing.Annotated  # not an explicit Query()
+    ]
+    if guessed:
+        shown = ", ".join(repr(n) for n in unread)
+        raise ConfigurationError(
+            f"{where}: {name}, parameter {guessed[0].name!r} matches no path parameter and "
+            f"would be a required query parameter, while the path parameter {shown} goes to "
+            f"no parameter: rename it to {unread[0]!r} (or mark it Annotated[..., Query()], "
+            "or give it a default, if it really is a query parameter)"
+        )
 
 
 def _resolve_one(

@@ -17,10 +17,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambent.http._response import JSON, Response, encode_body, json_text, reason
+from lambent._errors import describe
+from lambent._logging import emit
+from lambent.http._response import (
+    JSON,
+    Response,
+    encode_body,
+    error_response,
+    json_text,
+    reason,
+)
 from lambent.sources._base import WireShape
 
-__all__ = ["case_variants", "render_http", "render_value"]
+__all__ = ["RENDER_ERRORS", "case_variants", "render_checked", "render_http", "render_value"]
+
+#: what encoding a result or checking its headers raises (msgspec: TypeError for an
+#: unsupported type, OverflowError for an integer out of range; ValueError: CR or LF in a
+#: header)
+RENDER_ERRORS = (TypeError, ValueError, OverflowError)
 
 
 def _prepare(
@@ -36,9 +50,19 @@ def _prepare(
     content_type = response.media_type or default_type
     if content_type is not None and "content-type" not in grouped:
         grouped["content-type"] = ("Content-Type", [content_type])
+    for name, values in grouped.values():
+        _check_header(name, values)
+    _check_header("Set-Cookie", cookies)
     if head:
         text, is_b64 = "", False
     return grouped, cookies, text, is_b64
+
+
+def _check_header(name: str, values: list[str]) -> None:
+    """A header with CR or LF (response splitting) is never sent: ValueError naming it."""
+    for text in (name, *values):
+        if isinstance(text, str) and ("\r" in text or "\n" in text):
+            raise ValueError(f"the response header {name!r} contains CR or LF: {text!r}")
 
 
 def _rest(response: Response, head: bool) -> dict[str, Any]:
@@ -118,6 +142,29 @@ def render_http(
     if wire == "rest":
         return _rest(response, head)
     return _v2(response, head)
+
+
+def render_checked(
+    wire: WireShape,
+    event: Any,
+    response: Response,
+    *,
+    request_id: str,
+    log: Any,
+    head: bool = False,
+    **where: Any,
+) -> dict[str, Any]:
+    """:func:`render_http`; or, when the response cannot be sent (a value JSON cannot
+    encode, CR or LF in a header), the JSON 500 with the request id, logged with the
+    reason (``where``: what the log line names besides)."""
+    try:
+        return render_http(wire, event, response, head=head)
+    except RENDER_ERRORS as exc:
+        emit(
+            log.error, "cannot render the HTTP response", error=describe(exc), exc_info=exc, **where
+        )
+        failed = error_response(500, "Internal Server Error", request_id=request_id)
+        return render_http(wire, event, failed)
 
 
 def render_value(wire: WireShape, event: Any, value: Any) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import Any
 
 import msgspec
 
-from lambent._decode import as_decode_error
+from lambent._decode import CONVERT_ERRORS, as_decode_error
 from lambent._errors import EventDecodeError
 from lambent.sources._base import WebSpec, WireShape
 from lambent.sources._http import Headers, QueryParams, body_payload, decode_body
@@ -33,7 +33,7 @@ def decode_http_event(kind: str, event_type: type[Any], raw: Any) -> Any:
     """``raw`` (an HTTP-family event dict) as ``event_type``; EventDecodeError when it is not."""
     try:
         return msgspec.convert(raw, event_type)
-    except msgspec.ValidationError as exc:
+    except CONVERT_ERRORS as exc:
         err = as_decode_error(exc, None)
         raise EventDecodeError(f"not a valid {kind} event: {err.reason}", path=err.path) from exc
 

@@ -168,7 +168,7 @@ def encode_body(body: Any, content_type: str | None = None) -> tuple[str, bool, 
             except UnicodeDecodeError:
                 pass
         return base64.b64encode(body).decode("ascii"), True, BINARY
-    return _json.encode(body).decode(), False, JSON
+    return json_text(body), False, JSON
 
 
 _TEXT_TYPES = frozenset(
@@ -189,8 +189,14 @@ def is_text_type(content_type: str) -> bool:
 
 
 def json_text(body: Any) -> str:
-    """``body`` encoded as JSON text."""
-    return _json.encode(body).decode()
+    """``body`` encoded as JSON text. Text with a lone surrogate (which UTF-8 cannot hold,
+    so msgspec refuses it) is written as JSON's own ``\\udXXX`` escape."""
+    try:
+        return _json.encode(body).decode()
+    except UnicodeEncodeError:
+        import json
+
+        return json.dumps(msgspec.to_builtins(body), ensure_ascii=True, separators=(",", ":"))
 
 
 def to_response(value: Any) -> Response:

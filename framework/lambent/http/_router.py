@@ -23,12 +23,16 @@ from typing import Any
 import anyio
 import msgspec
 
+from lambent._decode import CONVERT_ERRORS
+from lambent._dispatch import is_cancellation
+from lambent._errors import LambentError, describe
 from lambent._fast import FAST
+from lambent._logging import emit
 from lambent.http._args import Scope, build_args, close, solve, solve_now
 from lambent.http._invoke import DeadlineExceeded, budget, call
 from lambent.http._middleware import CallNext, compose
 from lambent.http._registry import ExceptionHandler, HttpConfig, HttpRoute, WebRegistry
-from lambent.http._render import render_http, render_value
+from lambent.http._render import RENDER_ERRORS, render_checked, render_value
 from lambent.http._request import Request, decode_http_event
 from lambent.http._response import HTTPException, Response, error_response, to_response
 
@@ -88,7 +92,7 @@ class HttpRouter(WebRegistry):
         if lean is not None:
             try:
                 view = msgspec.convert(event, lean)
-            except msgspec.ValidationError:
+            except CONVERT_ERRORS:
                 pass  # the full Struct does not decode either: say why below
             else:
                 request = Request.from_lean(kind, view, event, spec.event_type, context, web=web)
@@ -119,14 +123,26 @@ class HttpRouter(WebRegistry):
             request._log = log
             try:
                 out = await chain(request)
-            except Exception as exc:
+            except BaseException as exc:  # a middleware's failure: a 500 too
+                if is_cancellation(exc):
+                    raise
                 out = await self._on_error(request, exc, log)
         if isinstance(out, Response):
             if cors is not None:
                 origin = request.headers.get("origin")
                 if origin is not None and "access-control-allow-origin" not in out.headers:
                     cors.apply(out, origin)
-            out = render_http(request._wire, request._event, out, head=request.method == "HEAD")
+            out = render_checked(
+                request._wire,
+                request._event,
+                out,
+                head=request.method == "HEAD",
+                request_id=request.request_id,
+                log=log,
+                method=request.method,
+                path=request.path,
+                route=request.route,
+            )
         scope = request._scope
         if scope is not None:
             await close(scope, log)
@@ -146,7 +162,9 @@ class HttpRouter(WebRegistry):
             request._log = log
             try:
                 return await self._route_chains[id(found)](request)
-            except Exception as exc:
+            except BaseException as exc:
+                if is_cancellation(exc):
+                    raise
                 return await self._on_error(request, exc, log)
         return await self._handle(found, request, context, log, direct)
 
@@ -159,7 +177,9 @@ class HttpRouter(WebRegistry):
             result = self._run(route, request, context, log)
             if type(result) not in _NEVER_AWAITABLE and inspect.isawaitable(result):
                 result = await result
-        except Exception as exc:
+        except BaseException as exc:  # KeyboardInterrupt, SystemExit, ...: a 500 too
+            if is_cancellation(exc):
+                raise
             if request._scope is not None:
                 request._scope.error = exc
             return await self._on_error(request, exc, log)
@@ -171,7 +191,10 @@ class HttpRouter(WebRegistry):
             and request.method != "HEAD"
         ):
             # what render_http gives for to_response(result), without the Response
-            return render_value(request._wire, request._event, result)
+            try:
+                return render_value(request._wire, request._event, result)
+            except RENDER_ERRORS:
+                pass  # rendered again by _answer, which answers the 500 and logs why
         return to_response(result)
 
     def _find(self, request: Request) -> HttpRoute | Response:
@@ -202,8 +225,16 @@ class HttpRouter(WebRegistry):
                     f"{method} is not allowed on {endpoint.path.template}",
                     headers={"Allow": endpoint.allow},
                 )
+        raw = request.raw_body
+        if raw and not raw.isascii():
+            try:
+                raw.encode()
+            except UnicodeEncodeError:
+                raise HTTPException(
+                    400, "the request body is not valid text: it contains a lone surrogate"
+                ) from None
         limit = self.config.max_body_size
-        if limit is not None and request.raw_body and request.body_size > limit:
+        if limit is not None and raw and request.body_size > limit:
             raise HTTPException(
                 413, f"the request body is {request.body_size} bytes, over the {limit}-byte limit"
             )
@@ -258,16 +289,16 @@ class HttpRouter(WebRegistry):
         mro = exc_type.__mro__
         if issubclass(exc_type, HTTPException | DeadlineExceeded):
             # lambent's own answers (404, 422, 504, ...) go to handlers of their own types only
-            mro = tuple(t for t in mro if t not in (Exception, BaseException, object))
+            mro = tuple(t for t in mro if t not in (LambentError, Exception, BaseException, object))
         found = next(
             (self._exception_handlers[t] for t in mro if t in self._exception_handlers), None
         )
         self._handler_cache[exc_type] = found
         return found
 
-    async def _on_error(self, request: Request, exc: Exception, log: Any) -> Response:
+    async def _on_error(self, request: Request, exc: BaseException, log: Any) -> Response:
         handler = self._exception_handler(type(exc)) if self._exception_handlers else None
-        if handler is not None:
+        if handler is not None and isinstance(exc, Exception):
             request.event  # noqa: B018 - the handler gets the request: decode the whole event
             try:
                 result = handler(request, exc)
@@ -276,26 +307,32 @@ class HttpRouter(WebRegistry):
                 return to_response(result)
             except HTTPException as answer:  # the status the handler meant
                 if answer.status >= 500:
-                    log.error("HTTP request failed", status=answer.status, message=answer.message)
+                    emit(
+                        log.error,
+                        "HTTP request failed",
+                        status=answer.status,
+                        message=answer.message,
+                    )
                 return answer.response()
             except Exception as inner:
-                log.error("exception handler failed", error=repr(inner), exc_info=inner)
+                emit(log.error, "exception handler failed", error=repr(inner), exc_info=inner)
                 return error_response(500, "Internal Server Error", request_id=request.request_id)
         if isinstance(exc, HTTPException):
             if exc.status >= 500:
-                log.error("HTTP request failed", status=exc.status, message=exc.message)
+                emit(log.error, "HTTP request failed", status=exc.status, message=exc.message)
             return exc.response()
         if isinstance(exc, DeadlineExceeded):
-            log.warning("HTTP handler timed out", path=request.path, error=str(exc))
+            emit(log.warning, "HTTP handler timed out", path=request.path, error=str(exc))
             return error_response(
                 504, "the handler did not finish in time", request_id=request.request_id
             )
-        log.error(
+        emit(
+            log.error,
             "unhandled error in HTTP handler",
             method=request.method,
             path=request.path,
             route=request.route,
-            error=f"{type(exc).__name__}: {exc}",
+            error=describe(exc),
             exc_info=exc,
         )
         return error_response(500, "Internal Server Error", request_id=request.request_id)

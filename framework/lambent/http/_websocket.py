@@ -21,8 +21,9 @@ from typing import Any
 from lambent._calls import make_call
 from lambent._errors import ConfigurationError, DecodeError, RoutingError
 from lambent._inject import HandlerPlan, resolve
+from lambent._logging import emit
 from lambent.http._invoke import DeadlineExceeded, run
-from lambent.http._render import render_http
+from lambent.http._render import render_checked
 from lambent.http._response import (
     HTTPException,
     RequestValidationError,
@@ -75,6 +76,7 @@ class WebSocketRoutes:
             try:
                 result = await run(
                     functools.partial(handler, event, 0),
+                    name=plan.name,
                     is_async=plan.is_async,
                     threaded=threaded,
                     seconds=seconds,
@@ -85,16 +87,24 @@ class WebSocketRoutes:
         except HTTPException as exc:
             response = exc.response()
         except DeadlineExceeded as exc:
-            log.warning("websocket handler timed out", route_key=key, error=str(exc))
+            emit(log.warning, "websocket handler timed out", route_key=key, error=str(exc))
             response = error_response(
                 504, "the handler did not finish in time", request_id=event.request_id
             )
         except Exception as exc:
-            log.error("websocket handler failed", route_key=key, handler=plan.name, exc_info=exc)
+            emit(
+                log.error,
+                "websocket handler failed",
+                route_key=key,
+                handler=plan.name,
+                exc_info=exc,
+            )
             response = error_response(500, "Internal Server Error", request_id=event.request_id)
         if response is None:
             return {"statusCode": 200}
-        rendered = render_http("rest", event, response)
+        rendered = render_checked(
+            "rest", event, response, request_id=event.request_id, log=log, route_key=key
+        )
         if not rendered["multiValueHeaders"]:
             del rendered["multiValueHeaders"]
         return rendered

@@ -23,6 +23,7 @@ through properties; base64 payloads stay strings until a property decodes them.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -178,6 +179,33 @@ class SourceSpec(Generic[EventT, ItemT]):
     web: WebSpec | None = None
     #: reading lean batches straight from the runtime's dicts (see :class:`RawView`)
     raw: RawView | None = None
+    #: a check of a new route's resolved handler against its filters, raising
+    #: ``ConfigurationError``: ``check_route(where, plan, filters)`` (DynamoDB: image
+    #: parameters that must accept None)
+    check_route: Callable[[str, Any, Mapping[str, Any]], None] | None = None
+    #: how failure messages and logs name an item besides its id, when the id alone does
+    #: not say which it is (S3: ``s3://bucket/key``, where the id is a request id and
+    #: sequencer)
+    item_label: Callable[[ItemT], str] | None = None
+
+
+class FieldError(ValueError):
+    """A field of a record that its source cannot read (not base64, a malformed DynamoDB
+    value, ...); ``path`` names it (``$.kinesis.data``). The dispatcher reports it as the
+    record's :class:`lambent.DecodeError`."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.reason = message
+        self.path = path
+
+
+def b64_field(value: str | None, path: str) -> bytes:
+    """``value`` base64-decoded; a :class:`FieldError` naming ``path`` when it is not base64."""
+    try:
+        return base64.b64decode(value or "")
+    except (ValueError, TypeError) as exc:  # binascii.Error is a ValueError
+        raise FieldError(f"not valid base64: {exc}", path) from None
 
 
 def epoch_ms(value: int | float | str) -> datetime:
@@ -205,6 +233,12 @@ def record_list(event: Mapping[str, Any], key: str = "Records") -> Sequence[Any]
 def raw_records(event: Mapping[str, Any]) -> Sequence[Any]:
     """The raw ``Records`` list of an event (``SourceSpec.raw_items`` for most sources)."""
     return record_list(event, "Records")
+
+
+def one_of(value: Any, choices: frozenset[str]) -> bool:
+    """Whether ``value`` is one of the strings ``choices``: a detector's membership test that
+    never raises (an unhashable value from a malformed event is simply not one)."""
+    return type(value) is str and value in choices
 
 
 def first_record_source(event: Mapping[str, Any], value: str, key: str = "eventSource") -> bool:

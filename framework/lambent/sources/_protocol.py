@@ -11,7 +11,8 @@ Members, in the order the pipeline uses them:
 * decoding: ``event_type``/``item_type`` (full Structs), ``lean`` (Structs with only
   what the pipeline reads), ``items``, ``raw_items``, ``raw_id``/``raw_report_id``
   (naming a raw record that does not decode, so it fails alone);
-* identity: ``item_id`` (logs, reports), ``report_id`` (the wire ``itemIdentifier``);
+* identity: ``item_id`` (logs, reports), ``report_id`` (the wire ``itemIdentifier``),
+  ``item_label`` (what names an item besides its id: ``s3://bucket/key``);
 * routing: ``route_key``, ``route_filter`` and ``overlaps`` (the decorator's filters),
   ``unwrap`` (this source's items inside another's records), ``fallback``;
 * running: ``payload``/``payload_format``, ``named`` injections, ``order_key``/``ordered``,
@@ -58,6 +59,8 @@ class EventSource(Protocol):
     @property
     def report_id(self) -> Callable[[Any], Any] | None: ...
     @property
+    def item_label(self) -> Callable[[Any], str] | None: ...
+    @property
     def route_key(self) -> Callable[[Any, Any], Hashable]: ...
     @property
     def route_filter(self) -> Callable[..., Filter]: ...
@@ -89,3 +92,5 @@ class EventSource(Protocol):
     def web(self) -> WebSpec | None: ...
     @property
     def raw(self) -> RawView | None: ...
+    @property
+    def check_route(self) -> Callable[[str, Any, Mapping[str, Any]], None] | None: ...

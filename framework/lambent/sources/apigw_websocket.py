@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, WebSpec, epoch_ms
+from lambent.sources._base import SourceSpec, WebSpec, epoch_ms, one_of
 from lambent.sources._http import Headers, QueryParams, body_payload, decode_body
 from lambent.sources.apigw_rest import RestIdentity
 
@@ -133,7 +133,7 @@ def detect(event: Mapping[str, Any]) -> bool:
     return (
         isinstance(context, dict)
         and type(context.get("connectionId")) is str
-        and context.get("eventType") in EVENT_TYPES
+        and one_of(context.get("eventType"), EVENT_TYPES)
     )
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, epoch_ms
+from lambent.sources._base import FieldError, SourceSpec, epoch_ms
 from lambent.sources._match import glob_filter
 
 #: ``wbits`` that make zlib accept both gzip and zlib headers
@@ -51,16 +51,27 @@ class LogsData(msgspec.Struct, rename="camel", frozen=True, gc=False):
 
 
 _logs_decoder = msgspec.json.Decoder(LogsData)
+_DATA = "$.awslogs.data"
 
 
 def decompress(data: str | bytes) -> bytes:
-    """The JSON text inside ``awslogs.data``: base64, then gzip or zlib."""
-    return zlib.decompress(base64.b64decode(data), _AUTO_WBITS)
+    """The JSON text inside ``awslogs.data``: base64, then gzip or zlib (a
+    :class:`~lambent.sources._base.FieldError` naming ``$.awslogs.data`` when it is not)."""
+    try:
+        return zlib.decompress(base64.b64decode(data), _AUTO_WBITS)
+    except (ValueError, TypeError, zlib.error) as exc:
+        raise FieldError(f"not base64 of gzip or zlib data: {exc}", _DATA) from None
 
 
 def decode_data(data: str | bytes) -> LogsData:
-    """``awslogs.data`` decoded into :class:`LogsData` (raises ``msgspec`` errors)."""
-    return _logs_decoder.decode(decompress(data))
+    """``awslogs.data`` decoded into :class:`LogsData` (a FieldError when it is not JSON;
+    ``msgspec.ValidationError`` when the JSON is not a subscription document)."""
+    try:
+        return _logs_decoder.decode(decompress(data))
+    except msgspec.ValidationError:
+        raise
+    except msgspec.DecodeError as exc:
+        raise FieldError(f"the decompressed data is not JSON: {exc}", _DATA) from None
 
 
 class AwsLogs(msgspec.Struct, frozen=True, gc=False):

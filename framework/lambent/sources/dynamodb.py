@@ -30,7 +30,6 @@ Tumbling-window invocations add ``window``/``state``/``shardId``/... at the top 
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -40,8 +39,10 @@ import msgspec
 
 from lambent._errors import ConfigurationError
 from lambent.sources._base import (
+    FieldError,
     SourceSpec,
     WindowedStreamEvent,
+    b64_field,
     epoch_ms,
     epoch_s,
     first_record_source,
@@ -55,45 +56,95 @@ AttributeValue = dict[str, Any]
 NumberMode = Literal["decimal", "int"]
 
 
-def _number(text: str, numbers: NumberMode) -> Decimal | int:
-    value = Decimal(text)
-    if numbers == "int" and value.is_finite() and value == value.to_integral_value():
+#: DynamoDB's number limits: 38 significant digits, magnitudes 1E-130 .. 9.99...E+125
+MAX_DIGITS = 38
+MIN_EXPONENT, MAX_EXPONENT = -130, 125
+
+
+def _number(text: Any, numbers: NumberMode, path: str) -> Decimal | int:
+    """A DynamoDB number, checked against DynamoDB's own limits before anything costly
+    (``int()`` of ``1e99999999`` would build a hundred-million-digit integer)."""
+    if not isinstance(text, str):
+        raise FieldError(f"a DynamoDB number is a string, not {type(text).__name__}", path)
+    try:
+        value = Decimal(text)
+    except ArithmeticError:  # decimal.InvalidOperation
+        raise FieldError(f"not a number: {text[:40]!r}", path) from None
+    if not value.is_finite():
+        raise FieldError(f"DynamoDB numbers are finite, not {text[:40]!r}", path)
+    if value:
+        digits = "".join(map(str, value.as_tuple().digits)).rstrip("0")
+        if len(digits) > MAX_DIGITS or not MIN_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
+            raise FieldError(
+                f"{text[:40]!r} is outside DynamoDB's number range "
+                f"({MAX_DIGITS} significant digits, exponent {MIN_EXPONENT}..{MAX_EXPONENT})",
+                path,
+            )
+    if numbers == "int" and value == value.to_integral_value():
         return int(value)
     return value
 
 
-def deserialize_value(value: Mapping[str, Any], *, numbers: NumberMode = "decimal") -> Any:
-    """One AttributeValue (``{"S": "x"}``, ``{"N": "1"}``, ...) as plain Python."""
-    for tag, inner in value.items():
-        if tag == "S":
-            return inner
-        if tag == "N":
-            return _number(inner, numbers)
-        if tag == "BOOL":
-            return bool(inner)
-        if tag == "NULL":
-            return None
-        if tag == "M":
-            return deserialize(inner, numbers=numbers)
-        if tag == "L":
-            return [deserialize_value(item, numbers=numbers) for item in inner]
-        if tag == "B":
-            return base64.b64decode(inner)
-        if tag == "SS":
-            return set(inner)
-        if tag == "NS":
-            return {_number(item, numbers) for item in inner}
-        if tag == "BS":
-            return {base64.b64decode(item) for item in inner}
-        raise ValueError(f"unknown DynamoDB attribute type {tag!r}")
-    raise ValueError("empty DynamoDB attribute value")
+def _of(inner: Any, kind: type[Any], tag: str, path: str) -> Any:
+    if not isinstance(inner, kind):
+        raise FieldError(
+            f"a DynamoDB {tag!r} value is a {kind.__name__}, not {type(inner).__name__}", path
+        )
+    return inner
+
+
+def deserialize_value(
+    value: Mapping[str, Any], *, numbers: NumberMode = "decimal", path: str = "$"
+) -> Any:
+    """One AttributeValue (``{"S": "x"}``, ``{"N": "1"}``, ...) as plain Python.
+
+    A malformed value raises :class:`~lambent.sources._base.FieldError` (a ``ValueError``)
+    whose ``path`` names it."""
+    if not isinstance(value, Mapping) or len(value) != 1:
+        shown = "empty" if isinstance(value, Mapping) and not value else "malformed"
+        raise FieldError(f"{shown} DynamoDB attribute value (one type tag expected)", path)
+    ((tag, inner),) = value.items()
+    at = f"{path}.{tag}"
+    if tag == "S":
+        return _of(inner, str, tag, at)
+    if tag == "N":
+        return _number(inner, numbers, at)
+    if tag == "BOOL":
+        return _of(inner, bool, tag, at)
+    if tag == "NULL":
+        return None
+    if tag == "M":
+        return deserialize(_of(inner, Mapping, tag, at), numbers=numbers, path=at)
+    if tag == "L":
+        items = _of(inner, list, tag, at)
+        return [
+            deserialize_value(v, numbers=numbers, path=f"{at}[{i}]") for i, v in enumerate(items)
+        ]
+    if tag == "B":
+        return b64_field(_of(inner, str, tag, at), at)
+    if tag == "SS":
+        return {_of(v, str, tag, f"{at}[{i}]") for i, v in enumerate(_of(inner, list, tag, at))}
+    if tag == "NS":
+        return {_number(v, numbers, f"{at}[{i}]") for i, v in enumerate(_of(inner, list, tag, at))}
+    if tag == "BS":
+        return {
+            b64_field(_of(v, str, tag, f"{at}[{i}]"), f"{at}[{i}]")
+            for i, v in enumerate(_of(inner, list, tag, at))
+        }
+    raise FieldError(f"unknown DynamoDB attribute type {tag!r}", path)
 
 
 def deserialize(
-    attribute_map: Mapping[str, Mapping[str, Any]], *, numbers: NumberMode = "decimal"
+    attribute_map: Mapping[str, Mapping[str, Any]],
+    *,
+    numbers: NumberMode = "decimal",
+    path: str = "$",
 ) -> dict[str, Any]:
     """A map of name -> AttributeValue (an image, ``Keys``) as a plain ``dict``."""
-    return {name: deserialize_value(v, numbers=numbers) for name, v in attribute_map.items()}
+    return {
+        name: deserialize_value(v, numbers=numbers, path=f"{path}.{name}")
+        for name, v in attribute_map.items()
+    }
 
 
 class DynamoDBIdentity(msgspec.Struct, rename="camel", frozen=True, gc=False):
@@ -199,24 +250,50 @@ def _route_key(event: DynamoDBStreamEvent, record: DynamoDBRecord) -> Hashable:
     return (record.event_source_arn, record.event_name)
 
 
-def _image(image: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """An image as plain values; integral numbers as ``int`` (exact): msgspec converts an
-    int into a Decimal or float field but refuses a Decimal for an int field."""
-    return None if image is None else deserialize(image, numbers="int")
-
-
 def _payload(record: DynamoDBRecord) -> dict[str, Any] | None:
-    """The new image (the old image for REMOVE)."""
-    stream = record.dynamodb
-    return _image(stream.old_image if record.event_name == "REMOVE" else stream.new_image)
+    """The new image (the old image for REMOVE), integral numbers as ``int``."""
+    if record.event_name == "REMOVE":
+        return old_image_payload(record)
+    return new_image_payload(record)
 
 
-def _old(record: DynamoDBRecord) -> dict[str, Any] | None:
-    return _image(record.dynamodb.old_image)
+#: the image parameters a handler may declare, and the event whose records lack that
+#: image (an INSERT has no old image, a REMOVE no new one)
+IMAGE_ABSENT_ON = {"old": "INSERT", "old_image": "INSERT", "new": "REMOVE", "new_image": "REMOVE"}
 
 
-def _new(record: DynamoDBRecord) -> dict[str, Any] | None:
-    return _image(record.dynamodb.new_image)
+def old_image_payload(record: DynamoDBRecord) -> dict[str, Any] | None:
+    """``OldImage`` for handlers (integral numbers as ``int``), or None."""
+    image = record.dynamodb.old_image
+    return None if image is None else deserialize(image, numbers="int", path="$.dynamodb.OldImage")
+
+
+def new_image_payload(record: DynamoDBRecord) -> dict[str, Any] | None:
+    """``NewImage`` for handlers (integral numbers as ``int``), or None."""
+    image = record.dynamodb.new_image
+    return None if image is None else deserialize(image, numbers="int", path="$.dynamodb.NewImage")
+
+
+def _check_images(where: str, plan: Any, filters: Mapping[str, Any]) -> None:
+    """An ``old``/``new`` image parameter of a route that receives records without that
+    image (INSERT has no old image, REMOVE no new one) must accept None."""
+    events = filters.get("events")
+    for param in plan.params:
+        absent = IMAGE_ABSENT_ON.get(param.name)
+        if param.getter is None or absent is None or param.decoder is None:
+            continue
+        if events is not None and absent not in events:
+            continue
+        try:
+            param.decoder(None)
+        except (msgspec.ValidationError, msgspec.DecodeError, TypeError, ValueError):
+            others = sorted(EVENTS - {absent})
+            shown_type = getattr(param.annotation, "__name__", None) or repr(param.annotation)
+            raise ConfigurationError(
+                f"{where}: {plan.name}, parameter {param.name!r}: {absent} records have no "
+                f"{'old' if absent == 'INSERT' else 'new'} image, so it must accept None: "
+                f"annotate it {shown_type} | None, or take only events={others}"
+            ) from None
 
 
 #: the stream's event names, for ``@app.dynamodb(events=...)``
@@ -270,14 +347,21 @@ SPEC: SourceSpec[DynamoDBStreamEvent, DynamoDBRecord] = SourceSpec(
     raw_id=raw_path("dynamodb", "SequenceNumber"),
     route_filter=route_filter,
     overlaps=_overlaps,
-    named={"old": _old, "old_image": _old, "new": _new, "new_image": _new},
+    named={
+        "old": old_image_payload,
+        "old_image": old_image_payload,
+        "new": new_image_payload,
+        "new_image": new_image_payload,
+    },
     windowed=True,
+    check_route=_check_images,
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)
 
 __all__ = [
     "EVENTS",
+    "IMAGE_ABSENT_ON",
     "SPEC",
     "SPECS",
     "AttributeValue",
@@ -289,5 +373,7 @@ __all__ = [
     "deserialize",
     "deserialize_value",
     "detect",
+    "new_image_payload",
+    "old_image_payload",
     "route_filter",
 ]

@@ -22,7 +22,14 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, epoch_ms, first_record, raw_path, record_list
+from lambent.sources._base import (
+    SourceSpec,
+    b64_field,
+    epoch_ms,
+    first_record,
+    raw_path,
+    record_list,
+)
 from lambent.sources._match import resource_filter, resource_overlap
 
 
@@ -114,7 +121,9 @@ def _route_key(event: FirehoseEvent, record: FirehoseRecord) -> Hashable:
 
 
 def _payload(record: FirehoseRecord) -> bytes:
-    return record.data_bytes
+    if record.data is not None:
+        return b64_field(record.data, "$.data")
+    return b64_field(record.kafka_record_value, "$.kafkaRecordValue")
 
 
 SPEC: SourceSpec[FirehoseEvent, FirehoseRecord] = SourceSpec(

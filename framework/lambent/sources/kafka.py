@@ -45,7 +45,7 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, epoch_ms
+from lambent.sources._base import SourceSpec, b64_field, epoch_ms, one_of
 from lambent.sources._match import exact_filter
 
 #: ``eventSource`` values of Kafka events (MSK, self-managed, and the corpus's variant)
@@ -123,7 +123,9 @@ class KafkaEvent(msgspec.Struct, rename="camel", frozen=True, gc=False):
 
 def detect(event: Mapping[str, Any]) -> bool:
     """A Kafka ``eventSource`` and an object ``records`` (LAMBDA.md §6 row 10)."""
-    return event.get("eventSource") in EVENT_SOURCES and isinstance(event.get("records"), dict)
+    return one_of(event.get("eventSource"), EVENT_SOURCES) and isinstance(
+        event.get("records"), dict
+    )
 
 
 def item_identifier(record: KafkaRecord) -> dict[str, str | int]:
@@ -152,7 +154,7 @@ def _route_key(event: KafkaEvent, record: KafkaRecord) -> Hashable:
 
 
 def _payload(record: KafkaRecord) -> bytes | None:
-    return record.value_bytes
+    return None if record.value is None else b64_field(record.value, "$.value")
 
 
 def _order_key(record: KafkaRecord) -> Hashable | None:

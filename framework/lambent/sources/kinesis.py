@@ -24,6 +24,7 @@ import msgspec
 from lambent.sources._base import (
     SourceSpec,
     WindowedStreamEvent,
+    b64_field,
     epoch_s,
     first_record_source,
     raw_path,
@@ -121,7 +122,7 @@ def _route_key(event: KinesisStreamEvent, record: KinesisRecord) -> Hashable:
 
 
 def _payload(record: KinesisRecord) -> bytes:
-    return record.kinesis.data_bytes
+    return b64_field(record.kinesis.data, "$.kinesis.data")
 
 
 def _order_key(record: KinesisRecord) -> Hashable | None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, epoch_ms, raw_path
+from lambent.sources._base import SourceSpec, b64_field, epoch_ms, one_of, raw_path
 from lambent.sources._match import exact_filter
 
 ACTIVEMQ_SOURCES = frozenset({"aws:mq", "aws:amq"})
@@ -150,7 +150,9 @@ def split_queue_key(key: str) -> tuple[str, str]:
 
 def detect_activemq(event: Mapping[str, Any]) -> bool:
     """``eventSource`` is ``aws:mq`` (or ``aws:amq``) and ``messages`` a list (row 11)."""
-    return event.get("eventSource") in ACTIVEMQ_SOURCES and isinstance(event.get("messages"), list)
+    return one_of(event.get("eventSource"), ACTIVEMQ_SOURCES) and isinstance(
+        event.get("messages"), list
+    )
 
 
 def detect_rabbitmq(event: Mapping[str, Any]) -> bool:
@@ -183,7 +185,7 @@ def _activemq_item_id(message: ActiveMQMessage) -> str:
 
 
 def _activemq_payload(message: ActiveMQMessage) -> bytes:
-    return message.data_bytes
+    return b64_field(message.data, "$.data")
 
 
 def _rabbitmq_items(event: RabbitMQEvent) -> Sequence[RabbitMQMessage]:
@@ -224,7 +226,7 @@ def rabbitmq_item_id(message: RabbitMQMessage) -> str:
 
 
 def _rabbitmq_payload(message: RabbitMQMessage) -> bytes:
-    return message.data_bytes
+    return b64_field(message.data, "$.data")
 
 
 ACTIVEMQ_SPEC: SourceSpec[ActiveMQEvent, ActiveMQMessage] = SourceSpec(

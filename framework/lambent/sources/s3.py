@@ -372,6 +372,7 @@ SPEC: SourceSpec[S3Event, S3Record] = SourceSpec(
     route_filter=route_filter,
     overlaps=_overlaps,
     unwrap=_unwrap,
+    item_label=lambda record: f"s3://{record.s3.bucket.name}/{record.key}",
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)

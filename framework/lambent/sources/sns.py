@@ -108,7 +108,7 @@ def parse_notification(text: str | bytes) -> SNSNotification | None:
     """The SNS notification in ``text`` (e.g. an SQS body), or None if it is not one."""
     try:
         notification = _notification_decoder.decode(text)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeEncodeError):
         return None
     return notification if notification.type == "Notification" else None
 

@@ -22,6 +22,7 @@ from lambent.testing.events import authorizer_event as authorizer_event
 from lambent.testing.events import cloudfront_event as cloudfront_event
 from lambent.testing.events import cloudwatch_logs_event as cloudwatch_logs_event
 from lambent.testing.events import decode_logs as decode_logs
+from lambent.testing.events import direct_event as direct_event
 from lambent.testing.events import dynamodb_event as dynamodb_event
 from lambent.testing.events import eventbridge_event as eventbridge_event
 from lambent.testing.events import firehose_event as firehose_event
@@ -50,6 +51,7 @@ __all__ = [
     "cloudfront_event",
     "cloudwatch_logs_event",
     "decode_logs",
+    "direct_event",
     "dynamodb_event",
     "eventbridge_event",
     "firehose_event",

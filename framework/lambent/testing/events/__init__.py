@@ -14,6 +14,7 @@ from lambent.sources import KINDS
 from lambent.testing.events.apigw import authorizer_event as authorizer_event
 from lambent.testing.events.apigw import websocket_event as websocket_event
 from lambent.testing.events.cloudfront import cloudfront_event as cloudfront_event
+from lambent.testing.events.direct import direct_event as direct_event
 from lambent.testing.events.dynamodb import Change as Change
 from lambent.testing.events.dynamodb import attribute_value as attribute_value
 from lambent.testing.events.dynamodb import dynamodb_event as dynamodb_event
@@ -52,13 +53,12 @@ _FACTORY_OF: dict[str, Callable[..., dict[str, Any]]] = {
     "eventbridge": eventbridge_event,
     "schedule": schedule_event,
     "cloudwatch-logs": cloudwatch_logs_event,
+    "direct": direct_event,
 }
 
 #: the factory behind each built-in kind, in the registry's order (called with no
 #: arguments by :func:`sample_event`); a kind of the registry without one is a bug here
-FACTORIES: dict[str, Callable[..., dict[str, Any]]] = {
-    kind: _FACTORY_OF[kind] for kind in KINDS if kind != "direct"
-}
+FACTORIES: dict[str, Callable[..., dict[str, Any]]] = {kind: _FACTORY_OF[kind] for kind in KINDS}
 
 
 def sample_event(kind: str, **options: Any) -> dict[str, Any]:
@@ -79,6 +79,7 @@ __all__ = [
     "cloudfront_event",
     "cloudwatch_logs_event",
     "decode_logs",
+    "direct_event",
     "dynamodb_event",
     "eventbridge_event",
     "firehose_event",

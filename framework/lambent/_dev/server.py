@@ -1,0 +1,158 @@
+"""The HTTP server of ``lambent dev``: every request through the app, as its source would.
+
+aiohttp (already what the local Lambda speaks HTTP with, in the ``local`` extra) serves
+a catch-all route on a listening socket it is given; each request becomes an event
+(:func:`.front.build_event`), runs through the app in this process (``await
+app.dispatch`` or ``app.handler`` in a thread), and its result becomes the answer
+(:func:`.front.answer`). One access log line per request goes to ``output``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import socket
+import sys
+import time
+import traceback
+from typing import Any, TextIO
+
+import anyio
+from aiohttp import web
+
+from lambent._dev import front
+from lambent._local.contain import handler_scope, original
+from lambent.testing import FakeContext, TestClient
+
+#: the largest request body Lambda accepts synchronously (6 MB)
+MAX_BODY = 6 * 1024 * 1024
+
+
+class DevApp:
+    """Runs one app behind one source's front end."""
+
+    def __init__(
+        self, app: Any, source: str, *, timeout: float = 30.0, output: TextIO | None = None
+    ) -> None:
+        if source not in front.SOURCES:
+            raise ValueError(f"unknown source {source!r}; use one of {', '.join(front.SOURCES)}")
+        self.app = app
+        self.source = source
+        self.client = TestClient(app, source=source)
+        apigw = source.startswith("apigw-")
+        self.timeout = min(timeout, front.APIGW_TIMEOUT) if apigw else timeout
+        self.output = output or sys.stderr
+        dispatch = getattr(app, "dispatch", None)
+        self._async = dispatch if inspect.iscoroutinefunction(dispatch) else None
+        self._sync = getattr(app, "handler", None) or (app if callable(app) else None)
+        if self._async is None and not callable(self._sync):
+            raise ValueError("the app has neither dispatch() nor handler()")
+
+    async def run(self, event: dict[str, Any]) -> front.Answer:
+        """Invoke the app on ``event`` and answer as the front end would."""
+        context = FakeContext(timeout=self.timeout, function_name="lambent-dev")
+        result: Any = None
+        done = False
+        try:
+            with anyio.move_on_after(self.timeout):
+                result = await self._invoke(event, context)
+                done = True
+        except Exception as exc:  # the function failed: the service hides the details
+            self._trace(original(exc))
+            return front.failure(self.source, "error")
+        if not done:
+            self.say(f"the function did not answer within {self.timeout:g}s")
+            return front.failure(self.source, "timeout")
+        return front.answer(self.source, result)
+
+    async def _invoke(self, event: dict[str, Any], context: FakeContext) -> Any:
+        if self._async is not None:
+            with handler_scope():
+                try:
+                    return await self._async(event, context)
+                except anyio.get_cancelled_exc_class():
+                    raise
+                except BaseException as exc:  # SystemExit too: an error, not the server's end
+                    raise _Failed() from original(exc)
+        assert self._sync is not None
+        return await anyio.to_thread.run_sync(
+            _call, self._sync, event, context, abandon_on_cancel=True
+        )
+
+    def _trace(self, exc: BaseException) -> None:
+        shown = exc.__cause__ if isinstance(exc, _Failed) and exc.__cause__ else exc
+        text = "".join(traceback.format_exception(shown))
+        self.output.write(text)
+        self.output.flush()
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        body = await request.read()
+        peer = (
+            (request.transport.get_extra_info("peername") or ("127.0.0.1",))[0]
+            if request.transport
+            else "127.0.0.1"
+        )
+        sock = request.transport.get_extra_info("sockname") if request.transport else None
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.raw_headers]
+        event = front.build_event(
+            self.client,
+            method=request.method,
+            raw_path=request.raw_path,
+            headers=headers,
+            body=body,
+            peer=str(peer),
+            port=int(sock[1]) if sock else 0,
+        )
+        result = await self.run(event)
+        response = web.Response(status=result.status, body=result.body)
+        for name, value in result.headers:
+            response.headers.add(name, value)
+        ms = (time.perf_counter() - started) * 1000
+        self.say(
+            f'{peer} "{request.method} {request.raw_path} HTTP/{request.version.major}.'
+            f'{request.version.minor}" {result.status} {len(result.body)}B {ms:.1f}ms'
+        )
+        return response
+
+    def say(self, message: str) -> None:
+        self.output.write(f"lambent dev: {message}\n")
+        self.output.flush()
+
+
+class _Failed(Exception):
+    """A handler's ``BaseException``, carried as an ordinary exception (its ``__cause__``)."""
+
+
+def _call(handler: Any, event: Any, context: Any) -> Any:
+    try:
+        return handler(event, context)
+    except BaseException as exc:
+        if isinstance(exc, Exception):
+            raise
+        raise _Failed() from exc
+
+
+def build_app(dev: DevApp) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY)
+    app.router.add_route("*", "/{tail:.*}", dev.handle)
+    return app
+
+
+async def serve(
+    dev: DevApp,
+    sock: socket.socket,
+    *,
+    task_status: anyio.abc.TaskStatus[str] = anyio.TASK_STATUS_IGNORED,
+) -> None:
+    """Serve on ``sock`` until cancelled; ``task_status`` gets the URL once listening."""
+    runner = web.AppRunner(build_app(dev), access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        await web.SockSite(runner, sock).start()
+        host, port = sock.getsockname()[:2]
+        shown = f"[{host}]" if ":" in host else host
+        task_status.started(f"http://{shown}:{port}")
+        await anyio.sleep_forever()
+    finally:
+        with anyio.CancelScope(shield=True):
+            await runner.cleanup()

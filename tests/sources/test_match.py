@@ -1,0 +1,63 @@
+"""Route predicates (:mod:`lambent.sources._match`): names and ARNs, globs, overlaps."""
+
+from __future__ import annotations
+
+import fnmatch
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lambent.sources._match import (
+    Filter,
+    arn_name,
+    exact_filter,
+    glob,
+    pair,
+    resource,
+    resource_filter,
+    same_resource,
+    shown,
+)
+
+NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.", min_size=1, max_size=12)
+
+
+def _queue_arn(name: str) -> str:
+    return f"arn:aws:sqs:us-east-1:123456789012:{name}"
+
+
+def _stream_arn(name: str) -> str:
+    return f"arn:aws:kinesis:us-east-1:123456789012:stream/{name}"
+
+
+@given(name=NAMES, other=NAMES)
+def test_a_name_matches_the_arns_of_that_resource_only(name: str, other: str) -> None:
+    for arn in (_queue_arn(name), _stream_arn(name)):
+        assert arn_name(arn) == name
+        assert resource(name)(arn)
+        assert resource(arn)(arn)
+        assert resource(other)(arn) is (other == name)
+    assert resource(None)(_queue_arn(name))
+
+
+@given(a=st.none() | NAMES, b=st.none() | NAMES)
+def test_same_resource_is_symmetric_and_sees_names_in_arns(a: str | None, b: str | None) -> None:
+    assert same_resource(a, b) is same_resource(b, a)
+    if a is not None:
+        assert same_resource(a, _queue_arn(a))
+        assert not same_resource(a, None)
+
+
+@given(pattern=st.text(alphabet="ab*?", max_size=5), key=st.text(alphabet="ab", max_size=5))
+def test_glob_is_fnmatch_and_plain_text_is_equality(pattern: str, key: str) -> None:
+    assert glob(pattern)(key) is fnmatch.fnmatchcase(key, pattern)
+    assert glob(None)(key)
+
+
+def test_filters_show_what_is_set_and_compile_a_predicate() -> None:
+    assert shown(queue="orders", events=None, prefix="") == (("queue", "orders"), ("prefix", ""))
+    assert resource_filter("queue", None) == Filter()
+    only = exact_filter("topic", "t")
+    assert only.shown == (("topic", "t"),) and only.matches("t") and not only.matches("u")
+    both = pair(glob("shop.*"), glob(None))
+    assert both(("shop.orders", "x")) and not both(("other", "x"))

@@ -1,0 +1,316 @@
+"""``app.handler``'s contract, fuzzed: real events of every source (the shared corpus and
+``lambent.testing``'s factories), mutated by hypothesis (missing keys, wrong types, bad
+base64, odd unicode, numbers out of range), run through an app whose handlers raise odd
+exceptions or return odd values.
+
+What must hold for every one of them: nothing but a documented lambent error (or, for a
+single event, the handler's own ``Exception``, passed on as Lambda expects) leaves
+``app.handler``, and every record of a batch ends succeeded, reported as failed, or
+dropped by the route's choice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import inspect
+import math
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from structlog.testing import capture_logs
+
+from lambent import App, LambdaContext, LambentError, Logger, Request, detect
+from lambent.sources.cloudwatch_logs import LogEvent
+from lambent.sources.dynamodb import DynamoDBRecord
+from lambent.sources.eventbridge import EventBridgeEvent
+from lambent.sources.firehose import FirehoseRecord
+from lambent.sources.kafka import KafkaRecord
+from lambent.sources.kinesis import KinesisRecord
+from lambent.sources.mq import ActiveMQMessage, RabbitMQMessage
+from lambent.sources.s3 import S3Record
+from lambent.sources.ses import SESRecord
+from lambent.sources.sns import SNSRecord
+from lambent.sources.sqs import SQSMessage
+from lambent.testing import FACTORIES, FakeContext, sample_event
+from tests import corpus
+
+
+class Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+
+class Halt(BaseException):
+    """A user's own BaseException."""
+
+
+RAISES: dict[str, Callable[[], BaseException]] = {
+    "raise": lambda: ValueError("handler failed"),
+    "unprintable": Unprintable,
+    "keyboard": KeyboardInterrupt,
+    "exit": lambda: SystemExit(1),
+    "halt": Halt,
+    "cancelled": asyncio.CancelledError,
+}
+RETURNS: dict[str, Callable[[], Any]] = {
+    "ok": lambda: None,
+    "value": lambda: {"ok": True, "n": 1},
+    "object": object,
+    "nested-object": lambda: {"x": [object()]},
+    "big-int": lambda: 2**80,
+    "surrogate": lambda: {"text": "\ud800"},
+}
+
+
+class Behaviour:
+    """What every handler does in the current example, and what it did."""
+
+    def reset(self, *modes: str) -> None:
+        """Calls take ``modes`` in turn (records of one batch behave differently)."""
+        self.modes = modes
+        self.calls = 0
+        self.raised: list[BaseException] = []
+        self.returned = 0
+
+    def act(self, ok: Any = None) -> Any:
+        mode = self.modes[self.calls % len(self.modes)]
+        self.calls += 1
+        make = RAISES.get(mode)
+        if make is not None:
+            error = make()
+            self.raised.append(error)
+            raise error
+        self.returned += 1
+        return ok if mode == "ok" else RETURNS[mode]()
+
+
+def build(behaviour: Behaviour, *, is_async: bool, full: bool) -> App:
+    """One route for every source, each running ``behaviour``. ``full``: record handlers
+    also take the record Struct and a logger (and log with it), SQS takes whole batches."""
+    app = App()
+
+    def run(ok: Any, *args: Any, **kwargs: Any) -> Any:
+        for arg in (*args, *kwargs.values()):
+            if isinstance(arg, Logger):
+                arg.info("handling", args=len(args))
+        return behaviour.act(ok)
+
+    def typed(annotations: dict[str, Any], ok: Any = None) -> Callable[..., Any]:
+        """A handler declaring ``annotations`` as its parameters."""
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return run(ok, *args, **kwargs)
+
+        async def call_async(*args: Any, **kwargs: Any) -> Any:
+            await asyncio.sleep(0)
+            return run(ok, *args, **kwargs)
+
+        fn = call_async if is_async else call
+        fn.__annotations__ = {**annotations, "return": Any}
+        fn.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in annotations]
+        )
+        return fn
+
+    def record(item: Any) -> dict[str, Any]:
+        return {"body": Any, "record": item, "log": Logger} if full else {"body": Any}
+
+    if full:
+        app.sqs()(typed({"records": list[SQSMessage]}))
+    else:
+        app.sqs()(typed(record(SQSMessage)))
+    app.sns()(typed(record(SNSRecord)))
+    app.kinesis(on_decode_error="drop")(typed(record(KinesisRecord)))
+    app.dynamodb()(typed(record(DynamoDBRecord)))
+    app.kafka()(typed(record(KafkaRecord)))
+    app.mq()(typed(record(ActiveMQMessage | RabbitMQMessage)))
+    app.firehose()(typed(record(FirehoseRecord)))
+    app.eventbridge()(typed(record(EventBridgeEvent)))
+    app.schedule()(typed({"context": LambdaContext}))
+    app.logs()(typed(record(LogEvent)))
+    app.s3()(typed({"record": S3Record}))
+    app.ses()(typed({"record": SESRecord}))
+    app.invoke()(typed({"payload": Any}))
+    methods = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+    app.route("/", methods)(typed({"request": Request}))
+    app.route("/{proxy+}", methods)(typed({"request": Request}))
+    app.websocket("$default")(typed({"body": Any}))
+    app.authorizer()(typed({"context": LambdaContext}, ok=True))
+    for trigger in ("viewer-request", "origin-request", "viewer-response", "origin-response"):
+        app.edge(trigger)(typed({"context": LambdaContext}))
+    return app
+
+
+BEHAVIOUR = Behaviour()
+BEHAVIOUR.reset("ok")
+APPS = {
+    (is_async, full): build(BEHAVIOUR, is_async=is_async, full=full)
+    for is_async in (False, True)
+    for full in (False, True)
+}
+
+
+def _seeds() -> list[Any]:
+    events: list[Any] = [sample_event(kind) for kind in FACTORIES]
+    for row in corpus.rows():
+        if row.file.suffix == ".json":
+            try:
+                events.append(row.load())
+            except ValueError:
+                continue
+    return events
+
+
+SEEDS = _seeds()
+
+ODD_TEXT = [
+    "",
+    "abc",
+    "!!!not base64!!!",
+    "\ud800",
+    "id-\udfff-x",
+    "\x00",
+    "\u202eevil",
+    "\U0001d518\U0001f600",
+    "\r\nX-Injected: 1",
+    "1e99999999",
+    "NaN",
+    "x" * 5000,
+]
+ODD_VALUES: list[Any] = [
+    None,
+    0,
+    -1,
+    10**30,
+    1.5,
+    math.inf,
+    True,
+    [],
+    {},
+    [None],
+    {"": None},
+    *ODD_TEXT,
+]
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = (), limit: int = 400) -> list[tuple[Any, ...]]:
+    """Paths to the nodes of a JSON value (breadth first, bounded)."""
+    out: list[tuple[Any, ...]] = []
+    queue: list[tuple[tuple[Any, ...], Any]] = [(prefix, value)]
+    while queue and len(out) < limit:
+        path, node = queue.pop(0)
+        children = (
+            node.items()
+            if isinstance(node, dict)
+            else enumerate(node)
+            if isinstance(node, list)
+            else ()
+        )
+        for key, child in children:
+            out.append((*path, key))
+            queue.append(((*path, key), child))
+    return out
+
+
+def _mutate(event: Any, path: tuple[Any, ...], how: str, value: Any) -> Any:
+    if not path:
+        return value
+    parent = event
+    for key in path[:-1]:
+        parent = parent[key]
+    key = path[-1]
+    if how == "delete":
+        del parent[key]
+    elif how == "replace":
+        parent[key] = copy.deepcopy(value)
+    elif how == "b64" and isinstance(parent[key], str):
+        parent[key] = parent[key][:-1] + "*" if parent[key] else "*"
+    elif how == "append" and isinstance(parent[key], str):
+        parent[key] = parent[key] + "\ud800"
+    return event
+
+
+@st.composite
+def mutated_events(draw: st.DrawFn) -> Any:
+    event = copy.deepcopy(draw(st.sampled_from(SEEDS)))
+    for _ in range(draw(st.integers(min_value=0, max_value=3))):
+        paths = _paths(event)
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        how = draw(st.sampled_from(["delete", "replace", "replace", "b64", "append"]))
+        event = _mutate(event, path, how, draw(st.sampled_from(ODD_VALUES)))
+    return event
+
+
+def _check_batch(out: Any, logs: list[dict[str, Any]], kind: str, whole: bool) -> None:
+    """Every record ends succeeded, reported, or dropped by the route's choice."""
+    [summary] = [e for e in logs if e["event"] == "batch processed"] or [None]
+    if summary is None:
+        return
+    size = summary["size"]
+    counts = ("succeeded", "failed", "skipped", "not_started", "dropped")
+    assert sum(summary[c] for c in counts) == size
+    if not whole:  # one call per record: no more successes than calls that returned
+        assert summary["succeeded"] <= BEHAVIOUR.returned
+    if kind != "kinesis-stream":
+        assert summary["dropped"] == 0  # only that route drops what does not decode
+    unfinished = size - summary["succeeded"] - summary["dropped"]
+    if isinstance(out, dict) and "batchItemFailures" in out:
+        failures = out["batchItemFailures"]
+        assert len(failures) == unfinished
+        assert all(f["itemIdentifier"] not in (None, "") for f in failures)
+    elif isinstance(out, dict) and "records" in out:  # Firehose
+        results = [r["result"] for r in out["records"]]
+        assert len(results) == size
+        assert results.count("ProcessingFailed") == unfinished
+    else:  # a source without partial responses: a failure fails the invocation
+        assert unfinished == 0
+
+
+@pytest.mark.slow
+@settings(
+    # a few seconds in the suite; LAMBENT_FUZZ_EXAMPLES=20000 for a deeper search
+    max_examples=int(os.environ.get("LAMBENT_FUZZ_EXAMPLES", "1000")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    event=mutated_events(),
+    modes=st.lists(st.sampled_from([*RETURNS, *RAISES]), min_size=1, max_size=3),
+    is_async=st.booleans(),
+    full=st.booleans(),
+    seconds_left=st.sampled_from([None, 300.0, 0.2]),
+)
+def test_only_documented_errors_leave_the_handler_and_no_record_is_lost(
+    event: Any, modes: list[str], is_async: bool, full: bool, seconds_left: float | None
+) -> None:
+    BEHAVIOUR.reset(*modes)
+    # no deadline, a distant one, or one already inside the app's margin
+    context = FakeContext() if seconds_left is None else FakeContext(timeout=seconds_left)
+    try:
+        kind = detect(event)
+    except LambentError:
+        kind = "direct"
+    escaped: BaseException | None = None
+    with capture_logs() as logs:
+        try:
+            out = APPS[is_async, full].handler(event, context)
+        except LambentError:
+            return
+        except BaseException as exc:
+            escaped = exc
+    if escaped is not None:
+        # a single event passes the handler's own Exception on, as Lambda expects;
+        # anything else leaving app.handler is a bug
+        own = any(escaped is raised for raised in BEHAVIOUR.raised)
+        assert own and isinstance(escaped, Exception), f"{escaped!r} escaped app.handler"
+        return
+    if isinstance(out, dict) and "statusCode" in out:
+        assert isinstance(out["statusCode"], int)
+    _check_batch(out, logs, kind, whole=full and kind == "sqs")
