@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+from typing import Any
+
 import pytest
 
 from examples.catalog import items
@@ -71,3 +74,45 @@ def test_a_fresh_router_conflicting_with_the_app_on_a_queue_names_both() -> None
 
     with pytest.raises(ConfigurationError, match=r"theirs.*conflicts with.*mine"):
         other.include(router)
+
+
+@pytest.mark.network
+@pytest.mark.parametrize("source", SOURCES)
+def test_the_two_module_app_answers_through_lambent_dev(source: str) -> None:
+    """``lambent dev``'s server, driven by a real HTTP client on loopback."""
+    import http.client
+    import json
+    import socket
+
+    import anyio.from_thread
+
+    from lambent._dev.server import DevApp, serve
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(4)
+    sock.setblocking(False)
+
+    def call(method: str, path: str, body: bytes | None = None, **headers: str) -> Any:
+        conn = http.client.HTTPConnection("127.0.0.1", sock.getsockname()[1], timeout=10)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            return response.status, response.headers, response.read()
+        finally:
+            conn.close()
+
+    with anyio.from_thread.start_blocking_portal() as portal:
+        future, _ = portal.start_task(serve, DevApp(app, source, output=io.StringIO()), sock)
+        try:
+            status, headers, body = call("GET", "/v1/items/pen")
+            assert status == 200 and json.loads(body)["name"] == "Pen"
+            assert headers["X-Served-By"] == "catalog"
+            new = json.dumps({"name": "Mug", "price": 700}).encode()
+            status, _, body = call("PUT", "/v1/items/mug", new, **{"X-Api-Key": "secret",
+                                                                   "Content-Type": "application/json"})  # fmt: skip
+            assert status == 201 and json.loads(body)["sku"] == "mug"
+            assert call("PUT", "/v1/items/mug", new)[0] == 422  # no API key header
+            assert call("GET", "/items/pen")[0] == 404
+        finally:
+            portal.call(future.cancel)  # type: ignore[arg-type]
