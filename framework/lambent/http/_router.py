@@ -144,7 +144,7 @@ class HttpRouter(WebRegistry):
                 route=request.route,
             )
         scope = request._scope
-        if scope is not None:
+        if scope is not None and scope.exits:
             await close(scope, log)
         return out
 
