@@ -11,7 +11,7 @@ import anyio.lowlevel
 import pytest
 from structlog.testing import capture_logs
 
-from lambent import App, ConfigurationError, Depends
+from lambent import App, ConfigurationError, Depends, LambdaContext, Logger
 from lambent.http import CallNext, Header, HTTPException, Request, Response
 from lambent.testing import FakeContext, TestClient, http_request
 
@@ -272,3 +272,24 @@ def test_each_wrong_cleanup_is_logged_once() -> None:
         ("dependency cleanup failed", "tests.http.test_dependencies.async_leaky"),
         ("dependency yielded more than once", "tests.http.test_dependencies.yields_twice"),
     ]
+
+
+def invocation(context: LambdaContext, log: Logger, request: Request, item_id: int) -> str:
+    log.info("provider ran")
+    return f"{context.function_name}:{request.method}:{item_id}"
+
+
+def test_a_provider_declares_the_context_a_logger_the_request_and_path_parameters() -> None:
+    app = App()
+
+    @app.get("/items/{item_id}")
+    def item(who: Annotated[str, Depends(invocation)]) -> str:
+        return who
+
+    with capture_logs() as logs:
+        out = app.handler(
+            http_request("GET", "/items/7", source="function-url"),
+            FakeContext(function_name="shop"),
+        )
+    assert out["body"] == "shop:GET:7"
+    assert [e["event"] for e in logs] == ["provider ran"]
