@@ -186,3 +186,28 @@ def test_msgspec_constraints_on_parameters_are_checked() -> None:
     ]:
         r = client.get(path, headers=headers)
         assert r.status == 422 and r.json()["message"] == message
+
+
+class Line(msgspec.Struct):
+    sku: str
+
+
+def test_msgspec_constraints_on_bodies_are_checked() -> None:
+    app = App()
+
+    @app.post("/note")
+    def note(text: Annotated[str, Body(), msgspec.Meta(max_length=3)]) -> str:
+        return text
+
+    @app.post("/lines")
+    def lines(body: Annotated[list[Line], msgspec.Meta(max_length=2)]) -> int:
+        return len(body)
+
+    client = TestClient(app)
+    assert client.post("/note", body="abc").text == "abc"
+    assert (
+        client.post("/note", body="abcd").json()["message"] == "body: Expected `str` of length <= 3"
+    )
+    assert client.post("/lines", json=[{"sku": "a"}]).json() == 1
+    too_many = client.post("/lines", json=[{"sku": "a"}] * 3)
+    assert too_many.status == 422 and "length <= 2" in too_many.json()["message"]

@@ -206,12 +206,20 @@ def _converter(ann: Any, label: str) -> Callable[[Any], Any] | None:
     return convert
 
 
-def _body_decoder(ann: Any, label: str) -> Callable[[Any], Any]:
-    if ann is bytes:
-        return lambda payload: payload if isinstance(payload, bytes) else payload.encode()
-    if ann is str:
-        return lambda payload: payload if isinstance(payload, str) else payload.decode()
-    return build_decoder(ann, "json", label)
+def _body_decoder(ann: Any, label: str, constraints: tuple[Any, ...] = ()) -> Callable[[Any], Any]:
+    """The body as ``bytes``, as text (``str``), or decoded from JSON into ``ann``;
+    ``constraints`` (``msgspec.Meta``) checked on any of them."""
+    if ann is bytes or ann is str:
+        raw: Callable[[Any], Any] = (
+            (lambda payload: payload if isinstance(payload, bytes) else payload.encode())
+            if ann is bytes
+            else (lambda payload: payload if isinstance(payload, str) else payload.decode())
+        )
+        if not constraints:
+            return raw
+        typed = _typed(ann, constraints)
+        return lambda payload: msgspec.convert(raw(payload), typed)
+    return build_decoder(_typed(ann, constraints), "json", label)
 
 
 def resolve_http(
@@ -382,7 +390,7 @@ def _resolve_one(
             p.name,
             From.BODY,
             "",
-            _body_decoder(_typed(ann, constraints), label),
+            _body_decoder(ann, label, constraints),
             default=default,
             label="body",
             annotation=_typed(ann, constraints),
