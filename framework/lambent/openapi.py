@@ -15,6 +15,7 @@ named types go to ``components/schemas``.
 from __future__ import annotations
 
 import inspect
+import json
 import types as types_module
 import typing
 from collections.abc import Iterable
@@ -27,7 +28,7 @@ from lambent.http._params import MISSING, From, HttpParam
 from lambent.http._registry import HttpRoute
 from lambent.http._response import Response
 
-__all__ = ["document"]
+__all__ = ["docs_page", "document"]
 
 _REF = "#/components/schemas/{name}"
 _IN = {From.PATH: "path", From.QUERY: "query", From.HEADER: "header", From.COOKIE: "cookie"}
@@ -228,3 +229,20 @@ def _has_schema(tp: Any) -> bool:
     except TypeError:
         return False
     return True
+
+
+def docs_page(url: str, *, title: str = "API") -> str:
+    """An HTML page showing the OpenAPI document at ``url`` with Swagger UI (loaded from
+    the jsDelivr CDN: for local use, as ``lambent dev --openapi`` serves it at ``/docs``)."""
+    from html import escape
+
+    ui = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
+    return (
+        '<!doctype html>\n<html><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title>"
+        f'<link rel="stylesheet" href="{ui}/swagger-ui.css"></head>'
+        '<body><div id="ui"></div>'
+        f'<script src="{ui}/swagger-ui-bundle.js"></script>'
+        f"<script>SwaggerUIBundle({{url: {json.dumps(url)}, dom_id: '#ui'}});</script>"
+        "</body></html>\n"
+    )

@@ -10,6 +10,7 @@ import pytest
 from examples.catalog import items
 from examples.catalog.app import app
 from lambent import App, ConfigurationError, Router
+from lambent.openapi import document
 from lambent.testing import FakeContext, TestClient, sqs_event
 
 SOURCES = ("apigw-rest", "apigw-http", "function-url", "alb")
@@ -103,7 +104,8 @@ def test_the_two_module_app_answers_through_lambent_dev(source: str) -> None:
             conn.close()
 
     with anyio.from_thread.start_blocking_portal() as portal:
-        future, _ = portal.start_task(serve, DevApp(app, source, output=io.StringIO()), sock)
+        dev = DevApp(app, source, output=io.StringIO(), openapi=True)
+        future, _ = portal.start_task(serve, dev, sock)
         try:
             status, headers, body = call("GET", "/v1/items/pen")
             assert status == 200 and json.loads(body)["name"] == "Pen"
@@ -114,5 +116,10 @@ def test_the_two_module_app_answers_through_lambent_dev(source: str) -> None:
             assert status == 201 and json.loads(body)["sku"] == "mug"
             assert call("PUT", "/v1/items/mug", new)[0] == 422  # no API key header
             assert call("GET", "/items/pen")[0] == 404
+            status, headers, body = call("GET", "/openapi.json")  # lambent dev --openapi
+            assert status == 200 and json.loads(body) == document(app)
+            status, headers, body = call("GET", "/docs")
+            assert status == 200 and headers["Content-Type"].startswith("text/html")
+            assert b'"/openapi.json"' in body
         finally:
             portal.call(future.cancel)  # type: ignore[arg-type]
