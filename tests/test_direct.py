@@ -125,3 +125,18 @@ def test_a_direct_invocation_without_time_left_is_a_lambent_deadline_error() -> 
     with pytest.raises(DeadlineExceeded) as info:
         app.handler({"action": "work"}, FakeContext(timeout=0.1))
     assert isinstance(info.value, LambentError)
+
+
+class Numbered(msgspec.Struct):
+    n: int
+
+
+def test_a_direct_payload_that_does_not_decode_is_logged_once() -> None:
+    app = App()
+
+    @app.invoke("go")
+    def go(payload: Numbered) -> None: ...
+
+    with structlog.testing.capture_logs() as logs, pytest.raises(DecodeError, match=r"\$\.n"):
+        app.handler({"action": "go", "n": "x"}, FakeContext())
+    assert [e["event"] for e in logs if e["log_level"] == "error"] == ["invocation failed"]

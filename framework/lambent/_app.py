@@ -6,7 +6,7 @@ import atexit
 import contextlib
 import inspect
 import types
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
@@ -15,6 +15,7 @@ from lambent._fast import FAST
 from lambent._inject import Slot
 from lambent._pipeline import handle
 from lambent._record_routes import RecordRoutes
+from lambent._registry import Registry
 from lambent._routers import Includes
 from lambent._routes import RouteTable
 from lambent._runtime import run_loop_free
@@ -26,6 +27,10 @@ Lifespan = Callable[["App"], AbstractAsyncContextManager[Any]]
 
 class App(RecordRoutes, WebRoutes, Includes):
     """A Lambda function's routes, options and entry points.
+
+    Composed of a :class:`~lambent._registry.Registry` (what the decorators add: routes,
+    web router, hooks), a runtime (:mod:`lambent._runtime`, made on first use) and the
+    lifespan; the decorators come from two stateless interfaces (record sources, HTTP).
 
     ``concurrency``: how many records of a batch run at once (per route overridable);
     ``deadline_margin``: seconds kept free before the Lambda deadline to report
@@ -51,20 +56,51 @@ class App(RecordRoutes, WebRoutes, Includes):
         self.name = name or "lambent"
         self.concurrency = concurrency
         self.deadline_margin = deadline_margin
-        self.strict_fifo = strict_fifo
         self.state = types.SimpleNamespace()
-        self.routes = RouteTable()
+        self._registry = Registry(self, strict_fifo=strict_fifo)
         self._lifespan = lifespan
         self._stack: contextlib.AsyncExitStack | None = None
         self._loop: Any = None
         self._cold = True
-        self._http: Any = None
-        self._before_batch: list[Callable[..., Any]] = []
-        self._after_batch: list[Callable[..., Any]] = []
         #: decided at the first ``handler`` call: every invocation runs without a loop
         self._loop_free: bool | None = None
         #: source kinds whose routes only need payloads: decoded with lean Structs
         self._lean_kinds: frozenset[str] = frozenset()
+
+    @property
+    def routes(self) -> RouteTable:
+        """The route table of the record and event sources (HTTP routes are the web
+        router's)."""
+        return self._registry.routes
+
+    @property
+    def strict_fifo(self) -> bool:
+        return bool(self._registry.strict_fifo)  # an app's is never None (a router's is)
+
+    @property
+    def _http(self) -> Any:
+        """The web router, or None when the app has no HTTP-family route."""
+        return self._registry.web
+
+    @contextlib.contextmanager
+    def _overriding(
+        self, overrides: Mapping[Callable[..., Any], Callable[..., Any]]
+    ) -> Iterator[None]:
+        """Run ``Depends`` providers' replacements while the block runs (the test
+        client's ``overrides``); an async replacement puts invocations on the loop."""
+        web = self._registry.web
+        if not overrides or web is None:
+            yield
+            return
+        if any(_is_async(fn) for fn in overrides.values()) and not self._registry.web_loop:
+            self._registry.web_loop = True
+            self._loop_free = None  # decided again at the next call
+        saved = web.overrides
+        web.overrides = {**saved, **overrides}
+        try:
+            yield
+        finally:
+            web.overrides = saved
 
     # ------------------------------------------------------------------ entry points
 
@@ -89,9 +125,11 @@ class App(RecordRoutes, WebRoutes, Includes):
 
     def _needs_no_loop(self) -> bool:
         """True when no part of the app can await: plain handlers and hooks, no lifespan."""
-        if not FAST.loop_free or self._lifespan is not None or self._web_needs_loop:
+        registry = self._registry
+        if not FAST.loop_free or self._lifespan is not None or registry.web_loop:
             return False
-        if any(inspect.iscoroutinefunction(h) for h in (*self._before_batch, *self._after_batch)):
+        hooks = (*registry.before_batch, *registry.after_batch)
+        if any(inspect.iscoroutinefunction(h) for h in hooks):
             return False
         return not any(r.plan.is_async or r.options.threaded for r in self.routes)
 
@@ -104,7 +142,7 @@ class App(RecordRoutes, WebRoutes, Includes):
     def _lean(self) -> frozenset[str]:
         """Kinds whose every route takes only the payload, context or logger (and no batch
         hook sees the items): their records need not become full Structs."""
-        if self._before_batch or self._after_batch or not FAST.lean_records:
+        if self._registry.before_batch or self._registry.after_batch or not FAST.lean_records:
             return frozenset()
         full = {Slot.ITEM, Slot.EVENT, Slot.ITEMS, Slot.NAMED, Slot.STATE}
         kinds = {r.kind for r in self.routes}
@@ -116,9 +154,7 @@ class App(RecordRoutes, WebRoutes, Includes):
 
     async def _start(self) -> None:
         self._lean_kinds = self._lean()
-        self.routes.freeze()
-        if self._http is not None:
-            self._http.freeze()
+        self._registry.freeze()
         stack = contextlib.AsyncExitStack()
         if self._lifespan is not None:
             await stack.enter_async_context(self._lifespan(self))
@@ -146,3 +182,7 @@ class App(RecordRoutes, WebRoutes, Includes):
             yield self
         finally:
             await self.aclose()
+
+
+def _is_async(fn: Callable[..., Any]) -> bool:
+    return inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)

@@ -108,8 +108,9 @@ async def handle_records(app: App, spec: EventSource, event: Any, context: Any, 
     concurrency = min(
         (r.options.concurrency or app.concurrency for r in used), default=app.concurrency
     )
-    if app._before_batch:
-        await _hooks(app._before_batch, BatchInfo(kind, batch.items, context))
+    hooks = app._registry
+    if hooks.before_batch:
+        await _hooks(hooks.before_batch, BatchInfo(kind, batch.items, context))
     limit = budget(context, app.deadline_margin)
     if any(Slot.ITEMS in r.plan.wants or r.options.window for r in used):
         from lambent._batch import run_whole_batches
@@ -120,8 +121,8 @@ async def handle_records(app: App, spec: EventSource, event: Any, context: Any, 
     if spec.response == "firehose":
         encode_firehose_results(batch)
     log_outcomes(log, batch, ids)
-    if app._after_batch:
+    if hooks.after_batch:
         failed = [ids.record(i) for i in batch.failed()]
         info = BatchInfo(kind, batch.items, context, batch.summary(), failed, batch.duration)
-        await _hooks(app._after_batch, info)
+        await _hooks(hooks.after_batch, info)
     return render(spec, event, ev, batch, ids)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lambent._errors import ConfigurationError
 from lambent._inject import resolve
-from lambent._routes import OnDecodeError, Route, RouteOptions, RouteTable, require_name
+from lambent._registry import Registered
+from lambent._routes import OnDecodeError, Route, RouteOptions, require_name
 from lambent.sources._match import Filter
 
 if TYPE_CHECKING:
@@ -23,22 +24,9 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _Hooks(Protocol):
-    def append(self, fn: Callable[..., Any], /) -> None: ...
-
-
-class RecordRoutes:
-    """The decorators of every non-HTTP source, and the batch hooks.
-
-    They read two things of the app they belong to, both set by its constructor: the
-    route table (``routes``) and the app-wide FIFO default (``strict_fifo``).
-    """
-
-    routes: RouteTable
-    #: ``None`` for a router: the including app's
-    strict_fifo: bool | None
-    _before_batch: _Hooks
-    _after_batch: _Hooks
+class RecordRoutes(Registered):
+    """The decorators of every non-HTTP source, and the batch hooks: no state of their
+    own; they add to the app's :class:`~lambent._registry.Registry`."""
 
     def add_route(
         self,
@@ -87,7 +75,7 @@ class RecordRoutes:
         route = Route(
             kind=kind, filters=compiled.shown, matches=compiled.matches, plan=plan, options=opts
         )
-        return self.routes.add(route, overlaps=spec.overlaps)
+        return self._registry.routes.add(route, overlaps=spec.overlaps)
 
     def _record_decorator(
         self, kind: str, filters: Mapping[str, Any], options: RouteOptions
@@ -138,7 +126,7 @@ class RecordRoutes:
             concurrency=concurrency,
             on_decode_error=on_decode_error,
             threaded=threaded,
-            strict_order=self.strict_fifo if strict_order is None else strict_order,
+            strict_order=self._registry.strict_fifo if strict_order is None else strict_order,
         )
         return self._record_decorator("sqs", {"queue": queue}, opts)
 
@@ -273,19 +261,19 @@ class RecordRoutes:
         def decorator(fn: F) -> F:
             from lambent._direct import add_invoke_route
 
-            add_invoke_route(self.routes, fn, name, field, threaded)
+            add_invoke_route(self._registry.routes, fn, name, field, threaded)
             return fn
 
         return decorator
 
     def before_batch(self, fn: F) -> F:
         """Call ``fn(batch)`` before each batch runs (``batch``: a :class:`lambent.BatchInfo`)."""
-        self._before_batch.append(fn)
+        self._registry.before_batch.append(fn)
         return fn
 
     def after_batch(self, fn: F) -> F:
         """Call ``fn(batch)`` after each batch ran, with its outcome counts."""
-        self._after_batch.append(fn)
+        self._registry.after_batch.append(fn)
         return fn
 
 

@@ -6,15 +6,16 @@ apps without HTTP routes never import it. Every option is an explicit keyword.
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import functools
 import inspect
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from lambent._errors import ConfigurationError, OptionError, RoutingError
 from lambent._logging import Logger
+from lambent._registry import Registered
 from lambent._routes import require_name
 
 if TYPE_CHECKING:
@@ -54,51 +55,16 @@ class _Unset:
 _UNSET: Any = _Unset()
 
 
-class WebRoutes:
-    """The HTTP-family decorators of :class:`lambent.App`.
-
-    They read one thing of the app they belong to: its web router, made on first use by
-    :meth:`_web` (``_http``, set to ``None`` by the app's constructor).
-    """
-
-    _http: Any
+class WebRoutes(Registered):
+    """The HTTP-family decorators of :class:`lambent.App`: no state of their own; they add
+    to the app's web router (made on first use by its :class:`~lambent._registry.Registry`)."""
 
     def _web(self) -> Any:
-        if self._http is None:
-            from lambent.http import HttpRouter
-
-            self._http = HttpRouter(self)
-        return self._http
-
-    #: a web handler is ``async def`` or threaded: invocations need the event loop
-    _web_needs_loop: bool = False
-
-    #: the App's loop decision (``None``: decided at the next call)
-    _loop_free: bool | None = None
-
-    @contextlib.contextmanager
-    def _overriding(
-        self, overrides: Mapping[Callable[..., Any], Callable[..., Any]]
-    ) -> Iterator[None]:
-        """Run ``Depends`` providers' replacements while the block runs (the test
-        client's ``overrides``); an async replacement puts invocations on the loop."""
-        if not overrides or self._http is None:
-            yield
-            return
-        router = self._http
-        if any(_is_async(fn) for fn in overrides.values()) and not self._web_needs_loop:
-            self._web_needs_loop = True
-            self._loop_free = None
-        saved = router.overrides
-        router.overrides = {**saved, **overrides}
-        try:
-            yield
-        finally:
-            router.overrides = saved
+        return self._registry.web_router()
 
     def _note(self, fn: Callable[..., Any], threaded: bool) -> None:
         if threaded or inspect.iscoroutinefunction(fn):
-            self._web_needs_loop = True
+            self._registry.web_loop = True
 
     @_options
     def configure_http(
@@ -116,7 +82,17 @@ class WebRoutes:
             "max_body_size": max_body_size,
             "api_gateway_timeout": api_gateway_timeout,
         }
-        self._web().configure(**{k: v for k, v in given.items() if v is not _UNSET})
+        router = self._web()
+        changes = {k: v for k, v in given.items() if v is not _UNSET}
+        router.configure(dataclasses.replace(router.config, **changes))
+
+    def middleware(self, fn: M) -> M:
+        """Wrap HTTP requests in ``async def fn(request, call_next) -> Response``: app
+        middleware wraps every request, a router's the routes it holds. The first
+        registered is the outermost."""
+        self._web().add_middleware(fn)
+        self._registry.web_loop = True
+        return fn
 
     def exception_handler(self, exc_type: type[Exception]) -> Callable[[F], F]:
         """Answer HTTP requests whose handler raised ``exc_type`` (or a subclass) with
@@ -128,14 +104,6 @@ class WebRoutes:
             return fn
 
         return decorator
-
-    def middleware(self, fn: M) -> M:
-        """Wrap HTTP requests in ``async def fn(request, call_next) -> Response``: app
-        middleware wraps every request, a router's the routes it holds. The first
-        registered is the outermost."""
-        self._web().add_middleware(fn)
-        self._web_needs_loop = True
-        return fn
 
     @_options
     def route(
@@ -234,13 +202,10 @@ class WebRoutes:
         self, spec: EventSource, event: Any, context: Any, log: Logger
     ) -> Awaitable[Any]:
         """The web router's answer to ``event``, to await (one coroutine less per request)."""
-        if self._http is None:
+        web = self._registry.web
+        if web is None:
             raise RoutingError(
                 spec.kind, {"routes": "the app has no HTTP, WebSocket, authorizer or edge routes"}
             )
-        result: Awaitable[Any] = self._http.dispatch(spec, event, context, log)
+        result: Awaitable[Any] = web.dispatch(spec, event, context, log)
         return result
-
-
-def _is_async(fn: Callable[..., Any]) -> bool:
-    return inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)

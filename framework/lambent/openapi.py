@@ -25,7 +25,7 @@ import msgspec
 
 from lambent._inject import hints
 from lambent.http._params import MISSING, From, HttpParam
-from lambent.http._registry import HttpRoute
+from lambent.http._registration import HttpRoute
 from lambent.http._response import Response
 
 __all__ = ["docs_page", "document"]

@@ -22,16 +22,14 @@ message ``"Unauthorized"``, which is how AWS documents it).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambent._calls import make_call
 from lambent._errors import ConfigurationError, RoutingError, describe
 from lambent._inject import HandlerPlan, Slot
 from lambent._logging import emit
-from lambent.http._invoke import run
+from lambent.http._invoke import run_plan
 from lambent.http._named import resolve_named
 from lambent.http._roles import role_spec
 
@@ -197,14 +195,16 @@ class AuthorizerRoutes:
         if found is None:
             raise RoutingError(spec.kind, {"type": key})
         plan, threaded = found
-        handler = make_call(plan, None, event, context, log, extra={Slot.LOGGER: log})
         try:
-            result = await run(
-                functools.partial(handler, event, 0),
-                name=plan.name,
-                is_async=plan.is_async,
+            result = await run_plan(
+                plan,
+                event,
+                spec=None,
+                context=context,
+                log=log,
                 threaded=threaded,
                 seconds=seconds,
+                extra={Slot.LOGGER: log},
             )
         except Unauthorized:
             raise

@@ -22,17 +22,15 @@ bodies and generated responses over the event type's size limits. The limits are
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from fnmatch import translate
 from typing import Any
 
-from lambent._calls import make_call
 from lambent._errors import ConfigurationError, RoutingError
 from lambent._inject import HandlerPlan, Slot
 from lambent.http._edge_views import EdgeRequest, EdgeResponse, EdgeResultError
-from lambent.http._invoke import run
+from lambent.http._invoke import run_plan
 from lambent.http._named import resolve_named
 from lambent.http._response import Response, encode_body
 from lambent.http._roles import role_spec
@@ -154,13 +152,15 @@ class EdgeRoutes:
             raise RoutingError(spec.kind, {"event_type": event_type, "uri": record.uri})
         plan, threaded = found
         views = _Views(record, event_type)
-        handler = make_call(plan, None, views, context, log, extra={Slot.LOGGER: log})
-        result = await run(
-            functools.partial(handler, views, 0),
-            name=plan.name,
-            is_async=plan.is_async,
+        result = await run_plan(
+            plan,
+            views,
+            spec=None,
+            context=context,
+            log=log,
             threaded=threaded,
             seconds=seconds,
+            extra={Slot.LOGGER: log},
         )
         return render_result(result, views)
 

@@ -19,18 +19,43 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
+from lambent._calls import make_call
 from lambent._deadline import DeadlineExceeded, budget
 from lambent._dispatch import is_cancellation
 from lambent._errors import HandlerError, describe
+from lambent._inject import HandlerPlan, Slot
 from lambent.http._params import HttpPlan
 
-__all__ = ["DeadlineExceeded", "budget", "call", "run"]
+__all__ = ["DeadlineExceeded", "budget", "call", "run", "run_plan"]
 
 
 async def call(plan: HttpPlan, kw: dict[str, Any], *, threaded: bool, seconds: float | None) -> Any:
     """Run ``plan.fn(**kw)`` (see :func:`run`)."""
     return await run(
         functools.partial(plan.fn, **kw),
+        name=plan.name,
+        is_async=plan.is_async,
+        threaded=threaded,
+        seconds=seconds,
+    )
+
+
+async def run_plan(
+    plan: HandlerPlan,
+    item: Any,
+    *,
+    spec: Any,
+    context: Any,
+    log: Any,
+    threaded: bool,
+    seconds: float | None,
+    extra: dict[Slot, Any] | None = None,
+) -> Any:
+    """Run a Slot plan's handler for ``item`` (arguments by :func:`lambent._calls.make_call`)
+    under the deadline (see :func:`run`): WebSocket, authorizer and edge handlers."""
+    handler = make_call(plan, spec, item, context, log, extra=extra)
+    return await run(
+        functools.partial(handler, item, 0),
         name=plan.name,
         is_async=plan.is_async,
         threaded=threaded,

@@ -11,7 +11,7 @@ handlers by type, else ``500`` with the request id and nothing internal, logged 
 traceback), add CORS headers, and render for the source. Middleware
 (:mod:`._middleware`) wraps all of it (app middleware) or a route's run (a router's);
 dependencies (:mod:`._args`) are solved with the arguments and cleaned up after the
-response is rendered. Registration (routes, ``include``, options) is :mod:`._registry`.
+response is rendered. Registration (routes, ``include``, options) is :mod:`._registration`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from lambent._logging import emit
 from lambent.http._args import Scope, build_args, close, solve, solve_now
 from lambent.http._invoke import DeadlineExceeded, budget, call
 from lambent.http._middleware import CallNext, compose
-from lambent.http._registry import ExceptionHandler, HttpConfig, HttpRoute, WebRegistry
+from lambent.http._registration import ExceptionHandler, HttpConfig, HttpRoute, WebRegistry
 from lambent.http._render import RENDER_ERRORS, render_checked, render_value
 from lambent.http._request import Request, decode_http_event
 from lambent.http._response import HTTPException, Response, error_response, to_response

@@ -14,15 +14,13 @@ decode answers ``422`` naming the field; other exceptions ``500`` with the reque
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
-from lambent._calls import make_call
 from lambent._errors import ConfigurationError, DecodeError, RoutingError
 from lambent._inject import HandlerPlan, resolve
 from lambent._logging import emit
-from lambent.http._invoke import DeadlineExceeded, run
+from lambent.http._invoke import DeadlineExceeded, run_plan
 from lambent.http._render import render_checked
 from lambent.http._response import (
     HTTPException,
@@ -71,13 +69,14 @@ class WebSocketRoutes:
         if found is None:
             raise RoutingError(spec.kind, {"route_key": key})
         plan, threaded = found
-        handler = make_call(plan, spec, event, context, log)
         try:
             try:
-                result = await run(
-                    functools.partial(handler, event, 0),
-                    name=plan.name,
-                    is_async=plan.is_async,
+                result = await run_plan(
+                    plan,
+                    event,
+                    spec=spec,
+                    context=context,
+                    log=log,
                     threaded=threaded,
                     seconds=seconds,
                 )

@@ -105,12 +105,10 @@ class WebRegistry:
         self._frozen = True
         self._closed_because = reason
 
-    def configure(self, **options: Any) -> None:
+    def configure(self, config: HttpConfig) -> None:
+        """Use ``config`` from now on (``app.configure_http`` builds it from the current one)."""
         self._check_open("HTTP options")
-        try:
-            self.config = HttpConfig(**{**_fields(self.config), **options})
-        except TypeError as exc:
-            raise ConfigurationError(f"configure_http: {exc}") from None
+        self.config = config
 
     def add_route(
         self, methods: tuple[str, ...], path: str, fn: Callable[..., Any], *, threaded: bool = False
@@ -247,7 +245,3 @@ class WebRegistry:
         ]
 
     # ------------------------------------------------------------------ dispatch
-
-
-def _fields(config: HttpConfig) -> dict[str, Any]:
-    return {name: getattr(config, name) for name in HttpConfig.__slots__}

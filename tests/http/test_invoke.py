@@ -1,0 +1,79 @@
+"""Running a handler under the deadline (:mod:`lambent.http._invoke`): async, inline and
+threaded calls; the deadline's error; a ``BaseException`` becomes a ``HandlerError``."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import anyio
+import pytest
+
+from lambent import DeadlineExceeded, HandlerError
+from lambent.http._invoke import run
+
+
+async def _slow_async() -> str:
+    await anyio.sleep(5)
+    return "late"
+
+
+def _slow_thread() -> str:
+    time.sleep(2)
+    return "late"
+
+
+async def _quick_async() -> str:
+    return "async"
+
+
+@pytest.mark.parametrize(
+    ("fn", "is_async", "threaded"),
+    [
+        (_quick_async, True, False),
+        (lambda: "inline", False, False),
+        (lambda: "thread", False, True),
+    ],
+)
+async def test_each_strategy_returns_the_result(fn: Any, is_async: bool, threaded: bool) -> None:
+    for seconds in (None, 5.0):
+        got = await run(fn, name="h", is_async=is_async, threaded=threaded, seconds=seconds)
+        assert got in ("async", "inline", "thread")
+
+
+@pytest.mark.parametrize(
+    ("fn", "is_async", "threaded"), [(_slow_async, True, False), (_slow_thread, False, True)]
+)
+async def test_the_deadline_cancels_async_and_abandons_threaded_calls(
+    fn: Any, is_async: bool, threaded: bool
+) -> None:
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded, match=r"did not finish within 0\.050 s"):
+        await run(fn, name="h", is_async=is_async, threaded=threaded, seconds=0.05)
+    assert time.monotonic() - started < 1.0  # not the 2 or 5 seconds of the handler
+
+
+async def test_no_time_left_runs_nothing() -> None:
+    ran: list[int] = []
+    with pytest.raises(DeadlineExceeded, match="no time left"):
+        await run(lambda: ran.append(1), name="h", is_async=False, threaded=False, seconds=0)
+    assert ran == []
+
+
+class Halt(BaseException):
+    pass
+
+
+async def test_a_base_exception_of_the_handler_is_a_handler_error_naming_it() -> None:
+    def stop() -> None:
+        raise Halt("stop")
+
+    with pytest.raises(HandlerError, match=r"orders\.stop: raised Halt: stop") as info:
+        await run(stop, name="orders.stop", is_async=False, threaded=False, seconds=None)
+    assert isinstance(info.value.__cause__, Halt)
+    with pytest.raises(ValueError, match="plain"):  # an Exception passes as it is
+        await run(_raise_value, name="h", is_async=False, threaded=False, seconds=None)
+
+
+def _raise_value() -> None:
+    raise ValueError("plain")
