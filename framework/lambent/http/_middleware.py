@@ -53,6 +53,7 @@ def compose(middleware: Sequence[Middleware], inner: CallNext) -> CallNext:
 def _layer(mw: Middleware, call_next: CallNext) -> CallNext:
     async def run(request: Request) -> Response:
         result = await mw(request, call_next)
-        return result if isinstance(result, Response) else to_response(result)
+        # a plain value (a dict, a Struct...) is answered as a handler's would be
+        return result if type(result) is Response else to_response(result)
 
     return run
