@@ -21,11 +21,11 @@ import math
 import sys
 import time
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import anyio
 import anyio.to_thread
+import msgspec
 
 from lambent._errors import DeadlineExceeded as DeadlineExceeded
 from lambent._errors import DecodeError
@@ -60,8 +60,7 @@ _SUMMARY_NAMES = (
 )
 
 
-@dataclass(slots=True, eq=False)
-class Runner:
+class Runner(msgspec.Struct, eq=False):
     """How the items of one route run (one instance shared by all of them).
 
     ``call(item, index)`` returns the handler's result, or a coroutine when

@@ -11,8 +11,9 @@ filters that could take the same event conflict.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+import msgspec
 
 from lambent._errors import ConfigurationError
 from lambent._inject import HandlerPlan
@@ -41,8 +42,7 @@ def require_name(value: object, field: str, decorator: str, *, optional: bool = 
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RouteOptions:
+class RouteOptions(msgspec.Struct, frozen=True, kw_only=True):
     """Per-route options (``None``: the app's default)."""
 
     concurrency: int | None = None
@@ -57,13 +57,12 @@ class RouteOptions:
     window: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class Route:
+class Route(msgspec.Struct, frozen=True, kw_only=True, eq=False):
     kind: str
     filters: tuple[tuple[str, Any], ...]
     matches: Callable[[Hashable], bool]
     plan: HandlerPlan
-    options: RouteOptions = field(default_factory=RouteOptions)
+    options: RouteOptions = msgspec.field(default_factory=RouteOptions)
 
     @property
     def catch_all(self) -> bool:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeVar
 
@@ -60,8 +59,7 @@ def _no_filters() -> Filter:
     return Filter()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RawView:
+class RawView(msgspec.Struct, frozen=True, kw_only=True):
     """Reading a batch straight from the runtime's dicts, for apps whose routes need only
     the payload: no Struct is built for the records (``lambent._fast``: ``raw_records``).
 
@@ -75,8 +73,7 @@ class RawView:
     record_id: Callable[[Any], str]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WebSpec:
+class WebSpec(msgspec.Struct, frozen=True, kw_only=True):
     """What the web router needs to know about a ``response="http"`` source."""
 
     role: WebRole
@@ -91,9 +88,9 @@ class WebSpec:
     service_timeout: bool = False
     #: handler parameters by annotation: a type (subclasses match) -> its value, read from
     #: the decoded event (authorizer events, the CloudFront record, the WebSocket request)
-    inject: Mapping[type[Any], Callable[[Any], Any]] = field(default_factory=dict)
+    inject: Mapping[type[Any], Callable[[Any], Any]] = msgspec.field(default_factory=dict)
     #: handler parameters by name (unannotated, or no type claims them) -> their value
-    names: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+    names: Mapping[str, Callable[[Any], Any]] = msgspec.field(default_factory=dict)
     #: the route key of a decoded event (authorizer kind, edge event type, WebSocket route)
     key: Callable[[Any], str] | None = None
     #: the keys a decorator may name, normalised (``None``: any non-empty key)
@@ -104,8 +101,7 @@ class WebSpec:
     simple: Callable[[Any], bool] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SourceSpec(Generic[EventT, ItemT]):
+class SourceSpec(msgspec.Struct, Generic[EventT, ItemT], frozen=True, kw_only=True):
     """How the pipeline handles one source kind (an :class:`EventSource`); a module lists
     its instances in ``SPECS``."""
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
 from typing import Any, cast
+
+import msgspec
 
 Predicate = Callable[[Hashable], bool]
 #: whether two routes' filters (as shown) could take the same event
@@ -22,8 +23,7 @@ def _any(key: Hashable) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True)
-class Filter:
+class Filter(msgspec.Struct, frozen=True):
     """A route's filters as shown, and the predicate over the route key they compile to."""
 
     shown: tuple[tuple[str, Any], ...] = ()
