@@ -11,9 +11,10 @@ write only here; the pipeline reads it.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
+
+import msgspec
 
 from lambent._errors import ConfigurationError
 from lambent._routes import Route, RouteTable
@@ -96,8 +97,8 @@ class Registry:
     def _adopted(self, route: Route) -> Route:
         """``route`` with this registry's defaults for what its router left open."""
         if route.options.strict_order is None and self.strict_fifo is not None:
-            options = dataclasses.replace(route.options, strict_order=self.strict_fifo)
-            return dataclasses.replace(route, options=options)
+            options = msgspec.structs.replace(route.options, strict_order=self.strict_fifo)
+            return msgspec.structs.replace(route, options=options)
         return route
 
 
