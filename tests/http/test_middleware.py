@@ -170,3 +170,33 @@ def test_a_middleware_returning_a_plain_value_answers_with_it() -> None:
         return "x"
 
     assert TestClient(app).get("/x").json() == {"plain": True}
+
+
+def test_middleware_with_cors_and_head() -> None:
+    from lambent.http import CORS
+
+    app = App()
+    app.configure_http(cors=CORS(allow_origins=["https://a.example"]))
+    seen: list[str] = []
+
+    @app.middleware
+    async def record(request: Request, call_next: CallNext) -> Response:
+        response = await call_next(request)
+        seen.append(f"{request.method} {response.status}")
+        return response
+
+    @app.get("/x")
+    def x() -> dict[str, int]:
+        return {"x": 1}
+
+    client = TestClient(app)
+    preflight = client.options(
+        "/x", headers={"Origin": "https://a.example", "Access-Control-Request-Method": "GET"}
+    )
+    assert preflight.status == 204
+    r = client.get("/x", headers={"Origin": "https://a.example"})
+    assert r.json() == {"x": 1}
+    assert r.headers["access-control-allow-origin"] == "https://a.example"
+    head = client.head("/x")
+    assert head.status == 200 and head.content == b""
+    assert seen == ["OPTIONS 204", "GET 200", "HEAD 200"]
