@@ -1,0 +1,50 @@
+"""What an app registered (:mod:`lambent._registry`): one owner for routes, the web router
+and hooks; the web router made only when an HTTP-family route needs it; frozen together."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from lambent import App, ConfigurationError
+from lambent.testing import FakeContext, sqs_event
+
+PROBE = """
+import sys
+from lambent import App
+app = App()
+
+@app.sqs("orders")
+def on_order(body: str) -> None: ...
+
+print("lambent.http" in sys.modules, app._http is None)
+"""
+
+
+def test_an_app_without_http_routes_never_makes_a_web_router() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["False", "True"]
+
+
+def test_the_first_event_freezes_routes_and_web_routes_together() -> None:
+    app = App()
+
+    @app.sqs("orders")
+    def on_order(body: str) -> None: ...
+
+    @app.get("/x")
+    def x() -> str:
+        return "x"
+
+    hooks: list[object] = []
+    app.before_batch(hooks.append)
+    app.handler(sqs_event("hi", queue="orders"), FakeContext())
+    assert len(hooks) == 1 and app.strict_fifo is False
+    with pytest.raises(ConfigurationError, match="started handling events"):
+        app.sqs("late")(on_order)
+    with pytest.raises(ConfigurationError, match="started handling events"):
+        app.get("/late")(x)
