@@ -3,12 +3,15 @@ after the response (lambent.http._params, lambent.http._args)."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
 import anyio.lowlevel
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from lambent import App, ConfigurationError, Depends, LambdaContext, Logger
@@ -293,3 +296,55 @@ def test_a_provider_declares_the_context_a_logger_the_request_and_path_parameter
         )
     assert out["body"] == "shop:GET:7"
     assert [e["event"] for e in logs] == ["provider ran"]
+
+
+def _provider(index: int, needs: list[Any], trace: list[tuple[str, int]]) -> Any:
+    """A ``yield`` provider number ``index`` depending on the providers ``needs``."""
+
+    def provider(**values: int) -> Iterator[int]:
+        trace.append(("enter", index))
+        yield index + sum(values.values())
+        trace.append(("exit", index))
+
+    params = [
+        inspect.Parameter(f"d{j}", inspect.Parameter.KEYWORD_ONLY,
+                          annotation=Annotated[int, Depends(dep)])
+        for j, dep in enumerate(needs)
+    ]  # fmt: skip
+    provider.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    provider.__annotations__ = {p.name: p.annotation for p in params}
+    provider.__qualname__ = f"provider_{index}"
+    return provider
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.data())
+def test_each_provider_runs_once_per_request_and_cleans_up_in_reverse(data: st.DataObject) -> None:
+    trace: list[tuple[str, int]] = []
+    count = data.draw(st.integers(1, 5))
+    providers: list[Any] = []
+    for i in range(count):
+        needs = data.draw(st.lists(st.sampled_from(providers), unique=True)) if providers else []
+        providers.append(_provider(i, needs, trace))
+    wanted = data.draw(st.lists(st.sampled_from(providers), min_size=1, unique=True))
+
+    def handler(**values: int) -> int:
+        return sum(values.values())
+
+    params = [
+        inspect.Parameter(f"p{j}", inspect.Parameter.KEYWORD_ONLY,
+                          annotation=Annotated[int, Depends(dep)])
+        for j, dep in enumerate(wanted)
+    ]  # fmt: skip
+    handler.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    handler.__annotations__ = {p.name: p.annotation for p in params}
+    app = App()
+    app.get("/x")(handler)
+    for _ in range(2):
+        trace.clear()
+        assert TestClient(app).get("/x").status == 200
+        entered = [i for what, i in trace if what == "enter"]
+        exited = [i for what, i in trace if what == "exit"]
+        assert len(entered) == len(set(entered))  # once per request
+        assert exited == entered[::-1]  # the last opened closes first
+        assert trace.index(("exit", entered[-1])) == len(entered)  # exits after every enter
