@@ -348,3 +348,29 @@ def test_each_provider_runs_once_per_request_and_cleans_up_in_reverse(data: st.D
         assert len(entered) == len(set(entered))  # once per request
         assert exited == entered[::-1]  # the last opened closes first
         assert trace.index(("exit", entered[-1])) == len(entered)  # exits after every enter
+
+
+class Settings:
+    """A callable object as a provider (configured once, called per request)."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+
+    async def __call__(self, x_stage: Annotated[str, Header()] = "prod") -> str:
+        await anyio.lowlevel.checkpoint()
+        return f"{self.region}/{x_stage}"
+
+
+EU = Settings("eu-west-1")
+
+
+def test_a_callable_object_can_be_a_provider() -> None:
+    app = App()
+
+    @app.get("/where")
+    async def where(place: Annotated[str, Depends(EU)]) -> str:
+        return place
+
+    client = TestClient(app)
+    assert client.get("/where").text == "eu-west-1/prod"
+    assert client.get("/where", headers={"X-Stage": "dev"}).text == "eu-west-1/dev"

@@ -279,14 +279,17 @@ def resolve_dependency(
     if provider in stack:
         chain = " -> ".join(getattr(f, "__qualname__", repr(f)) for f in (*stack, provider))
         raise ConfigurationError(f"{where}: dependency cycle {chain}")
-    plan = _resolve(provider, where, path_params, event_types, stack)
+    # an instance of a class with a ``__call__`` method is what that method is
+    call = inspect.getattr_static(type(provider), "__call__", None)
+    fn = provider.__call__ if inspect.isfunction(call) else provider
+    plan = _resolve(fn, where, path_params, event_types, stack)
     mode: DependencyMode = (
         "agen"
-        if inspect.isasyncgenfunction(provider)
+        if inspect.isasyncgenfunction(fn)
         else "gen"
-        if inspect.isgeneratorfunction(provider)
+        if inspect.isgeneratorfunction(fn)
         else "async"
-        if inspect.iscoroutinefunction(provider)
+        if inspect.iscoroutinefunction(fn)
         else "call"
     )
     return Dependency(provider, plan, mode, path_params)
