@@ -281,7 +281,7 @@ def resolve_dependency(
         raise ConfigurationError(f"{where}: dependency cycle {chain}")
     # an instance of a class with a ``__call__`` method is what that method is
     call = inspect.getattr_static(type(provider), "__call__", None)
-    fn = provider.__call__ if inspect.isfunction(call) else provider
+    fn = types.MethodType(call, provider) if inspect.isfunction(call) else provider
     plan = _resolve(fn, where, path_params, event_types, stack)
     mode: DependencyMode = (
         "agen"
