@@ -121,7 +121,12 @@ class HttpRouter(WebRegistry):
             out = await self._respond(request, context, log, cors is None)
         else:
             request._log = log
-            out = await self._through(chain, request, log)
+            try:
+                out = await chain(request)
+            except BaseException as exc:  # what a middleware raised: answered as a handler's
+                if is_cancellation(exc):
+                    raise
+                out = await self._on_error(request, exc, log)
         if isinstance(out, Response):
             if cors is not None:
                 origin = request.headers.get("origin")
