@@ -218,3 +218,29 @@ def test_optional_and_unschematic_returns_are_described_as_well_as_they_can_be()
     }
     assert set(responses["/either"]) == {"default", "204"}
     assert responses["/opaque"] == {"200": {"description": "OK"}}
+
+
+@pytest.mark.network
+def test_lambent_dev_serves_the_document_when_asked() -> None:
+    """``lambent dev APP --openapi --no-reload`` on a port of its choosing."""
+    import re
+    import urllib.request
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lambent", "dev", "examples.catalog.app:app", "--port", "0",
+         "--no-reload", "--openapi"],
+        cwd=ROOT, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stderr is not None
+        banner = process.stderr.readline()
+        found = re.search(r"(http://127\.0\.0\.1:\d+)", banner)
+        assert found, banner
+        with urllib.request.urlopen(found[1] + "/openapi.json", timeout=10) as answer:
+            served = json.loads(answer.read())
+        assert served == document(catalog)
+        with urllib.request.urlopen(found[1] + "/v1/items/pen", timeout=10) as answer:
+            assert json.loads(answer.read())["name"] == "Pen"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
