@@ -3,6 +3,8 @@ invocations, the lifespan."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import msgspec
@@ -152,3 +154,26 @@ def test_contextvars_set_in_the_lifespan_persist_across_invocations() -> None:
     for _ in range(2):
         app.handler(sqs_event({"id": 1}, queue="orders"), FakeContext())
     assert seen == ["tenant-a", "tenant-a"]
+
+
+PLAIN_PROBE = """
+import sys
+from lambent import App
+from lambent.testing import FakeContext, sqs_event
+
+app = App()
+
+@app.sqs("orders")
+def on_order(body: str) -> None: ...
+
+app.handler(sqs_event("a", "b", queue="orders"), FakeContext())
+print("anyio" in sys.modules)
+"""
+
+
+def test_a_plain_app_never_imports_anyio() -> None:
+    """Plain handlers run inline without a loop: nothing of anyio is needed or imported."""
+    out = subprocess.run(
+        [sys.executable, "-c", PLAIN_PROBE], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split()[-1] == "False"

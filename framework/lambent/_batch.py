@@ -15,9 +15,6 @@ import time
 from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any
 
-import anyio
-import anyio.to_thread
-
 from lambent._calls import make_call
 from lambent._deadline import DeadlineExceeded
 from lambent._dispatch import Batch, Runner, Status, is_cancellation, run_batch
@@ -40,6 +37,8 @@ async def _call(runner: Runner, items: list[Any], ev: Any, context: Any, log: Lo
     }
     call = make_call(runner.route.plan, None, ev, context, log, extra=extra)
     if runner.threaded:
+        import anyio.to_thread  # first use
+
         return await anyio.to_thread.run_sync(call, None, 0, abandon_on_cancel=True)
     result = call(None, 0)
     if inspect.isawaitable(result):
@@ -109,6 +108,8 @@ async def run_whole_batches(
         try:
             if runner.is_async or runner.threaded:
                 seconds = math.inf if remaining is None else max(remaining, 0.0)
+                import anyio  # first use
+
                 with anyio.move_on_after(seconds) as scope:
                     result = await _call(runner, items, ev, context, log)
                 cancelled = scope.cancelled_caught

@@ -23,8 +23,6 @@ import time
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
-import anyio
-import anyio.to_thread
 import msgspec
 
 from lambent._errors import DeadlineExceeded as DeadlineExceeded
@@ -160,6 +158,8 @@ async def _run_one(batch: Batch, i: int) -> bool:
         if runner.is_async:
             result = await runner.call(item, i)
         elif runner.threaded:
+            import anyio.to_thread  # first use (plain apps never need anyio)
+
             result = await anyio.to_thread.run_sync(runner.call, item, i, abandon_on_cancel=True)
         else:
             result = runner.call(item, i)
@@ -290,6 +290,8 @@ async def run_batch(
     if inline:
         _run_inline(batch, chosen, stop_at, strict_order)
     else:
+        import anyio  # first use: apps whose handlers are all plain never import it
+
         with anyio.move_on_after(math.inf if budget is None else max(budget, 0.0)):
             if strict_order:
                 await run_unit(list(chosen))

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import inspect
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import msgspec
 
@@ -87,6 +88,48 @@ class HandlerPlan:
     def describe(self) -> str:
         inner = ", ".join(f"{p.name}: {p.slot.value}" for p in self.params)
         return f"{self.name}({inner})"
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """A parameter's value supplied when the handler runs, declared by annotation.
+
+    The seam for values that are neither in the event nor in the context, such as
+    the warm aiobotocore clients of :mod:`lambent.aws`: a parameter annotated
+    ``Annotated[T, provider]`` (``provider`` implements this protocol) gets
+    ``await provider.provide()`` on every call of the handler. The provider keeps
+    whatever it needs (a client made once per container) and returns it quickly.
+    Only ``async def`` handlers may declare provided parameters.
+    """
+
+    async def provide(self) -> Any: ...
+
+
+def _provider_of(ann: Any) -> Provider | None:
+    if typing.get_origin(ann) is typing.Annotated:
+        for extra in ann.__metadata__:
+            if isinstance(extra, Provider):
+                return extra
+    return None
+
+
+def _with_providers(
+    fn: Callable[..., Any], provided: Sequence[tuple[str, Provider]], where: str
+) -> Callable[..., Any]:
+    """``fn`` with its provided parameters filled in by keyword on every call."""
+    if not inspect.iscoroutinefunction(fn):
+        raise ConfigurationError(
+            f"{where}: {qualname(fn)}: parameters {', '.join(n for n, _ in provided)} "
+            "are provided asynchronously; make the handler `async def`"
+        )
+
+    @functools.wraps(fn)
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        for name, provider in provided:
+            kwargs[name] = await provider.provide()
+        return await fn(*args, **kwargs)
+
+    return call
 
 
 def qualname(fn: Callable[..., Any]) -> str:
@@ -211,7 +254,12 @@ def resolve(
     params: list[Param] = []
     payload: Param | None = None
     bare: set[str] = set()  # unannotated parameters taken as the payload
+    provided: list[tuple[str, Provider]] = []
     for p, ann in signature:
+        provider = _provider_of(ann)
+        if provider is not None:
+            provided.append((p.name, provider))
+            continue
         label = f"{where}: {name}, parameter {p.name!r}"
         param: Param
         if depends_marker(ann) is not None:
@@ -278,7 +326,7 @@ def resolve(
                 p.name, Slot.PAYLOAD, build_decoder(ann, payload_format, label), None, ann
             )
             payload = param
-        if p.kind is p.KEYWORD_ONLY:
+        if p.kind is p.KEYWORD_ONLY or provided:  # after a provided one: by keyword
             param = dataclasses.replace(param, kw_only=True)
         params.append(param)
     slots = frozenset(p.slot for p in params)
@@ -287,7 +335,7 @@ def resolve(
             f"{where}: {name} takes the whole batch and a single record; choose one"
         )
     return HandlerPlan(
-        fn=fn,
+        fn=_with_providers(fn, provided, where) if provided else fn,
         name=name,
         is_async=inspect.iscoroutinefunction(fn),
         params=tuple(params),

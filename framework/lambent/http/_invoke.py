@@ -16,9 +16,6 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-import anyio
-import anyio.to_thread
-
 from lambent._calls import make_call
 from lambent._deadline import DeadlineExceeded, budget
 from lambent._dispatch import is_cancellation
@@ -86,6 +83,8 @@ async def _run(
         if is_async:
             return await fn()
         if threaded:
+            import anyio.to_thread  # first use: plain handlers never need anyio
+
             return await anyio.to_thread.run_sync(fn)
         value = fn()
         return await value if inspect.isawaitable(value) else value
@@ -96,6 +95,8 @@ async def _run(
         value = fn()
         return await value if inspect.isawaitable(value) else value
     result: Any = None
+    import anyio.to_thread  # first use: plain handlers never need anyio
+
     with anyio.move_on_after(seconds) as scope:
         if is_async:
             result = await fn()

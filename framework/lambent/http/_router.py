@@ -20,7 +20,6 @@ import inspect
 from collections.abc import Awaitable
 from typing import Any
 
-import anyio
 import msgspec
 
 from lambent._decode import CONVERT_ERRORS
@@ -277,6 +276,8 @@ class HttpRouter(WebRegistry):
         if seconds is not None and seconds <= 0:
             raise DeadlineExceeded("no time left before the deadline")
         if seconds is not None and (plan.async_deps or scope.override is not None):
+            import anyio  # first use: routes without async dependencies never need it
+
             with anyio.move_on_after(seconds) as cancel:
                 await solve(plan, kw, request, request._event, context, log, scope)
             if cancel.cancelled_caught:

@@ -1,0 +1,205 @@
+"""Lambda's event source mappings, run outside Lambda: ``lambent.poll.run(app, *sources)``.
+
+SQS queues (standard and FIFO), Kinesis streams and DynamoDB streams are polled with
+aiobotocore and every batch goes to ``app.dispatch`` as the event Lambda would send,
+with Lambda's rules for what is deleted, checkpointed, retried and given up
+(``docs/poll.md``). The same app runs unchanged as a Lambda handler, a local poller
+against moto or LocalStack, or a fleet of workers on containers.
+
+``run`` returns when shutdown is asked (SIGINT/SIGTERM, or the ``stop`` event), or
+when every source has been idle for ``idle_exit`` seconds; in-flight batches get
+``grace`` seconds to finish, then they are cancelled and their SQS messages made
+visible again. Nothing is deleted or checkpointed that was not processed.
+"""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import anyio
+import anyio.abc
+
+from lambent._logging import get_logger
+from lambent.poll._errors import explain
+from lambent.poll._options import PollError, PollOptions, Source, parse_source
+from lambent.poll._runtime import Runtime, Stats
+
+__all__ = ["PollError", "PollOptions", "PollReport", "Source", "Stats", "parse_source", "run"]
+
+
+class _Poller(Protocol):
+    async def prepare(self) -> None: ...
+    async def run(self, work: anyio.abc.TaskGroup) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PollReport:
+    """What a ``run`` did, per source."""
+
+    stats: dict[str, Stats]
+    stopped_by: str
+
+    @property
+    def records(self) -> int:
+        return sum(s.records for s in self.stats.values())
+
+
+#: the route kind and a route key of each source kind
+_ROUTE_KIND = {"sqs": "sqs", "kinesis": "kinesis-stream", "dynamodb": "dynamodb-stream"}
+
+
+def check_routes(app: Any, source: Source) -> None:
+    """Raise :class:`PollError` unless some route of ``app`` takes records of ``source``."""
+    kind = _ROUTE_KIND[source.kind]
+    keys: list[Any] = [source.arn]
+    if source.kind == "dynamodb":
+        keys = [(source.arn, name) for name in ("INSERT", "MODIFY", "REMOVE")]
+    for route in app.routes:  # the table ``lambent routes`` prints
+        if route.kind == kind and any(route.matches(key) for key in keys):
+            return
+    shown = {"sqs": "app.sqs", "kinesis": "app.kinesis", "dynamodb": "app.dynamodb"}[source.kind]
+    raise PollError(
+        f"the app has no route for {source.label}; add @{shown}({source.name!r}) or a catch-all"
+    )
+
+
+async def _poller(rt: Runtime, source: Source) -> _Poller:
+    if source.kind == "sqs":
+        from lambent.poll._sqs import SQSPoller
+
+        return SQSPoller(rt, source)
+    from lambent.poll import _checkpoint, _shards
+    from lambent.poll._destinations import Destination
+    from lambent.poll._streams import StreamPoller
+
+    opts = rt.options
+    retry = rt.retrier(source)
+    reader_type = _shards.KinesisReader if source.kind == "kinesis" else _shards.DynamoDBReader
+    reader = reader_type(source, await rt.client(reader_type.service, source.region), retry, opts)
+    checkpoints: _checkpoint.Checkpoints
+    where = opts.checkpoint
+    if where is None:
+        checkpoints = _checkpoint.MemoryCheckpoints()
+    elif where.startswith("dynamodb://"):
+        table = _checkpoint.DynamoDBCheckpoints(
+            where.removeprefix("dynamodb://"), await rt.client("dynamodb", source.region), retry
+        )
+        try:
+            await table.prepare()
+        except Exception as exc:
+            raise explain(exc, source, "checkpoint table for", _checkpoint.PERMISSIONS) from None
+        checkpoints = table
+    else:
+        checkpoints = _checkpoint.FileCheckpoints(where)
+    destination = None
+    if opts.on_failure is not None:
+        service, region = opts.on_failure.split(":")[2:4]
+        destination = Destination(opts.on_failure, await rt.client(service, region), retry)
+    return StreamPoller(rt, source, reader, checkpoints, destination)
+
+
+async def run(
+    app: Any,
+    *sources: str | Source,
+    options: PollOptions | None = None,
+    stop: anyio.Event | None = None,
+    signals: bool = True,
+) -> PollReport:
+    """Poll ``sources`` (queue URLs or ARNs, stream ARNs) into ``app`` until stopped.
+
+    Raises :class:`PollError` before polling starts when a source does not exist, may
+    not be read, or has no route in ``app``.
+    """
+    opts = options or PollOptions()
+    opts.check()
+    if not sources:
+        raise PollError("no source to poll")
+    region = opts.region or _default_region()
+    parsed = [s if isinstance(s, Source) else parse_source(s, region) for s in sources]
+    if opts.on_failure and any(s.kind == "sqs" for s in parsed):
+        raise PollError(
+            "on-failure destinations apply to streams; an SQS queue's failures go to "
+            "the DLQ of its redrive policy"
+        )
+    for source in parsed:
+        check_routes(app, source)
+    log = get_logger("lambent.poll")
+    rt = Runtime(app, opts, log)
+    stopped_by = ["idle"]
+    try:
+        async with app.running():
+            await _poll(rt, parsed, stopped_by, stop=stop, signals=signals)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await rt.aclose()
+    for stats in rt.stats.values():
+        log.info("stopped", **stats.line())
+    return PollReport(dict(rt.stats), stopped_by[0])
+
+
+async def _poll(
+    rt: Runtime,
+    parsed: list[Source],
+    stopped_by: list[str],
+    *,
+    stop: anyio.Event | None,
+    signals: bool,
+) -> None:
+    opts, log = rt.options, rt.log
+    pollers = [await _poller(rt, s) for s in parsed]
+    for poller in pollers:
+        await poller.prepare()
+    log.info("polling", sources=[s.label for s in parsed], concurrency=opts.concurrency)
+    async with anyio.create_task_group() as outer:
+        outer.start_soon(_progress, rt)
+        if signals:
+            outer.start_soon(_signals, rt, stopped_by)
+        if stop is not None:
+            outer.start_soon(_external, rt, stop, stopped_by)
+        async with anyio.create_task_group() as work:
+            outer.start_soon(_grace, rt, work.cancel_scope)
+            for poller in pollers:
+                work.start_soon(poller.run, work)
+        outer.cancel_scope.cancel()
+
+
+def _default_region() -> str:
+    import os
+
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+async def _progress(rt: Runtime) -> None:
+    while True:
+        await anyio.sleep(rt.options.progress_every)
+        for stats in rt.stats.values():
+            rt.log.info("progress", **stats.line())
+
+
+async def _grace(rt: Runtime, work: anyio.CancelScope) -> None:
+    """After shutdown starts, in-flight batches have ``grace`` seconds, then are cancelled."""
+    await rt.stopping.wait()
+    with anyio.move_on_after(rt.options.grace):
+        await rt.forced.wait()
+    rt.log.warning("grace period over: cancelling unfinished batches", grace=rt.options.grace)
+    work.cancel()
+
+
+async def _external(rt: Runtime, stop: anyio.Event, stopped_by: list[str]) -> None:
+    await stop.wait()
+    stopped_by[0] = "stop"
+    rt.stopping.set()
+
+
+async def _signals(rt: Runtime, stopped_by: list[str]) -> None:
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as received:
+        async for signum in received:
+            if rt.stopping.is_set():
+                rt.log.warning("second signal: stopping now")
+                rt.forced.set()
+                continue
+            stopped_by[0] = signal.Signals(signum).name
+            rt.log.info("stopping: finishing in-flight batches", grace=rt.options.grace)
+            rt.stopping.set()

@@ -1,0 +1,132 @@
+"""What ``lambent poll`` polls, and how: sources named by URL or ARN, and the options.
+
+Each option mirrors an event source mapping setting (LAMBDA.md §4); the docs table
+in ``docs/poll.md`` maps them one to one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from lambent._errors import LambentError
+
+StartingPosition = Literal["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"]
+Kind = Literal["sqs", "kinesis", "dynamodb"]
+
+
+class PollError(LambentError):
+    """A source or an option cannot be polled (an unknown queue, a missing permission, an
+    app without a route for the source); ``lambent poll`` prints it as one line, exit 2."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollOptions:
+    """Event source mapping settings, shared by every source of one ``run``.
+
+    ``batch_size``: default 10 (SQS) or 100 (streams); ``window``: the batching window
+    in seconds; ``checkpoint``: a JSON file path or ``dynamodb://TABLE`` (streams);
+    ``starting_position``/``starting_timestamp``: where a stream without a checkpoint
+    starts; ``max_retries``/``max_record_age``: -1 is Lambda's "until the record
+    expires"; ``bisect``: split a failing stream batch in two; ``on_failure``: an SQS
+    queue or SNS topic ARN for stream records given up on; ``tumbling_window``: seconds
+    (0: off); ``concurrency``: batches running at once over all sources (receives wait
+    for a free slot: no unbounded prefetch); ``pollers``: concurrent receivers per SQS
+    queue; ``visibility_timeout``: seconds a received message stays hidden (default:
+    the queue's), extended while its batch runs; ``grace``: seconds in-flight batches
+    get to finish at shutdown; ``function_timeout``: the deadline each invocation's
+    context reports; ``idle_exit``: stop after that many seconds without records.
+    """
+
+    endpoint_url: str | None = None
+    region: str | None = None
+    batch_size: int | None = None
+    window: float = 0.0
+    checkpoint: str | None = None
+    starting_position: StartingPosition = "LATEST"
+    starting_timestamp: float | None = None
+    max_retries: int = -1
+    max_record_age: float = -1
+    bisect: bool = False
+    on_failure: str | None = None
+    tumbling_window: float = 0.0
+    concurrency: int = 10
+    pollers: int = 2
+    visibility_timeout: int | None = None
+    wait_time: int = 20
+    grace: float = 30.0
+    function_timeout: float = 900.0
+    shard_refresh: float = 10.0
+    poll_interval: float = 1.0
+    retry_base: float = 0.2
+    retry_cap: float = 20.0
+    progress_every: float = 30.0
+    idle_exit: float | None = None
+
+    def check(self) -> None:
+        """Raise :class:`PollError` for values Lambda would refuse."""
+        if self.batch_size is not None and not 1 <= self.batch_size <= 10_000:
+            raise PollError(f"batch size must be 1-10000, not {self.batch_size}")
+        if not 0 <= self.window <= 300:
+            raise PollError(f"batching window must be 0-300 seconds, not {self.window:g}")
+        if self.max_retries < -1 or self.max_retries > 10_000:
+            raise PollError(f"maximum retries must be -1 or 0-10000, not {self.max_retries}")
+        if self.max_record_age != -1 and not 60 <= self.max_record_age <= 604_800:
+            raise PollError(
+                f"maximum record age must be -1 or 60-604800 seconds, not {self.max_record_age:g}"
+            )
+        if not 0 <= self.tumbling_window <= 900:
+            raise PollError(f"tumbling window must be 0-900 seconds, not {self.tumbling_window:g}")
+        if self.concurrency < 1 or self.pollers < 1:
+            raise PollError("concurrency and pollers must be at least 1")
+        if self.starting_position == "AT_TIMESTAMP" and self.starting_timestamp is None:
+            raise PollError("AT_TIMESTAMP needs a starting timestamp")
+        if not 0 <= self.wait_time <= 20:
+            raise PollError(f"SQS wait time must be 0-20 seconds, not {self.wait_time}")
+        if self.on_failure is not None and not re.match(r"arn:[^:]+:(sqs|sns):", self.on_failure):
+            raise PollError(
+                f"on-failure destination must be an SQS queue or SNS topic ARN: {self.on_failure}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One source: its kind, ARN, region and account (and an SQS queue's URL when given)."""
+
+    kind: Kind
+    arn: str
+    region: str
+    account: str
+    name: str
+    url: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.url or self.arn
+
+
+_QUEUE_URL = re.compile(r"^https?://(?P<host>[^/]+)/(?P<account>\d{12})/(?P<name>[\w.-]+)/?$")
+_AWS_HOST_REGION = re.compile(r"^(?:sqs\.)?(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.")
+
+
+def parse_source(text: str, default_region: str) -> Source:
+    """A queue URL or ARN, a Kinesis stream ARN or a DynamoDB stream ARN."""
+    url = _QUEUE_URL.match(text)
+    if url:
+        on_aws = _AWS_HOST_REGION.match(url["host"])
+        reg = on_aws["region"] if on_aws else default_region
+        arn = f"arn:aws:sqs:{reg}:{url['account']}:{url['name']}"
+        return Source("sqs", arn, reg, url["account"], url["name"], text)
+    parts = text.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn":
+        service, region, account, resource = parts[2], parts[3], parts[4], parts[5]
+        if service == "sqs" and region and account and resource:
+            return Source("sqs", text, region, account, resource)
+        if service == "kinesis" and resource.startswith("stream/"):
+            return Source("kinesis", text, region, account, resource.split("/")[1])
+        if service == "dynamodb" and re.match(r"^table/[^/]+/stream/.+$", resource):
+            return Source("dynamodb", text, region, account, resource.split("/")[1])
+    raise PollError(
+        f"not an SQS queue URL or ARN, a Kinesis stream ARN or a DynamoDB stream ARN: {text!r}"
+    )

@@ -1,0 +1,352 @@
+"""Kinesis and DynamoDB Streams, polled as Lambda's event source mapping polls them.
+
+Every shard gets one reader task, started when the shard appears (the shard list is
+read again every ``shard_refresh`` seconds, so children of a split or merge are
+found) and only after its parents have ended. Records of a shard are invoked in
+batches, one batch of a shard at a time, so order holds per shard and therefore per
+partition key. After each invocation (LAMBDA.md §4.5):
+
+* success: checkpoint at the batch's last record;
+* ``batchItemFailures``: checkpoint just before the lowest reported sequence number
+  (compared as integers) and retry from it; an exception, an invalid answer or (in a
+  tumbling window) an answer without ``state`` fails the whole batch;
+* ``bisect``: a failing batch of more than one record is split in two and each half
+  retried on its own (splitting uses no retry);
+* after ``max_retries`` retries, or once a record is older than ``max_record_age``,
+  the remaining records are given up: the on-failure destination gets Lambda's
+  metadata record and the checkpoint moves past them.
+
+Tumbling windows: records are grouped by arrival time into windows of
+``tumbling_window`` seconds; the state each invocation returns is passed to the
+next of the same window; the last invocation of a window (known when a later
+record arrives, the window's end passes, or the shard ends) has
+``isFinalInvokeForWindow``. Every window invocation carries records.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import anyio
+import anyio.abc
+
+from lambent.poll._checkpoint import Checkpoint, Checkpoints
+from lambent.poll._destinations import Destination, failure_record
+from lambent.poll._options import Source
+from lambent.poll._runtime import Invocation, Runtime
+from lambent.poll._shards import Page, Shard
+
+Record = dict[str, Any]
+
+
+class Reader(Protocol):
+    service: str
+    info_key: str
+
+    async def prepare(self) -> None: ...
+    async def shards(self) -> list[Shard]: ...
+    async def iterator(self, shard: str, after: str | None) -> str: ...
+    async def read(self, shard: str, iterator: str, limit: int) -> Page: ...
+    def sequence(self, record: Record) -> str: ...
+    def arrival(self, record: Record) -> float: ...
+
+
+def first_failure(
+    invocation: Invocation, records: list[Record], seq: Callable[[Record], str], window: bool
+) -> int | None:
+    """Index of the first record to retry, or ``None`` when the batch succeeded."""
+    if invocation.error is not None:
+        return 0
+    response = invocation.response
+    if window and not (isinstance(response, dict) and isinstance(response.get("state"), dict)):
+        return 0  # a window invocation must answer its state
+    if not isinstance(response, dict) or not response.get("batchItemFailures"):
+        return None
+    failures = response["batchItemFailures"]
+    positions = {int(seq(r)): i for i, r in enumerate(records)}
+    lowest: int | None = None
+    for entry in failures if isinstance(failures, list) else [None]:
+        item = entry.get("itemIdentifier") if isinstance(entry, dict) else None
+        if not isinstance(item, str) or not item.isdigit() or int(item) not in positions:
+            return 0  # invalid or unknown: the whole batch fails
+        index = positions[int(item)]
+        lowest = index if lowest is None else min(lowest, index)
+    return lowest
+
+
+class StreamPoller:
+    """The shards of one stream."""
+
+    def __init__(
+        self,
+        rt: Runtime,
+        source: Source,
+        reader: Reader,
+        checkpoints: Checkpoints,
+        destination: Destination | None,
+    ) -> None:
+        self.rt, self.source, self.reader = rt, source, reader
+        self.checkpoints, self.destination = checkpoints, destination
+        self.stats = rt.stats_for(source)
+        self.batch_size = rt.options.batch_size or 100
+        self.finished: dict[str, anyio.Event] = {}
+        self.function_arn = f"arn:aws:lambda:{source.region}:{source.account}:function:{getattr(rt.app, 'name', 'lambent')}"
+
+    async def prepare(self) -> None:
+        await self.reader.prepare()
+
+    async def run(self, work: anyio.abc.TaskGroup) -> None:
+        rt = self.rt
+        async with anyio.create_task_group() as shards:
+            while not rt.stopping.is_set():
+                found = await rt.until_stopped(self.reader.shards)
+                for shard in found or ():
+                    if shard.id not in self.finished:
+                        self.finished[shard.id] = anyio.Event()
+                        shards.start_soon(self._shard, shard)
+                if rt.idle(self.stats):
+                    break
+                await rt.sleep(min(rt.options.shard_refresh, rt.options.idle_exit or math.inf))
+
+    def _key(self, shard: str) -> str:
+        return f"{self.source.arn}#{shard}"
+
+    async def _shard(self, shard: Shard) -> None:
+        rt = self.rt
+        for parent in shard.parents:
+            event = self.finished.get(parent)
+            while event is not None and not event.is_set():
+                if rt.stopping.is_set() or rt.idle(self.stats):
+                    return
+                await rt.sleep(0.2)
+        key = self._key(shard.id)
+        saved = await self.checkpoints.get(key)
+        if saved is not None and saved.ended:
+            self.finished[shard.id].set()
+            return
+        last_read = saved.sequence if saved else None
+        iterator: str | None = await self.reader.iterator(shard.id, last_read)
+        pending: list[Record] = []
+        first_at = 0.0
+        window = _Window(rt.options.tumbling_window)
+        while not rt.stopping.is_set():
+            got: Page | None = None
+            # a window looks one batch ahead, to know which invocation is its last
+            room = self.batch_size * (2 if window.seconds else 1) - len(pending)
+            if iterator is not None and room > 0:
+                got = await rt.until_stopped(
+                    functools.partial(self._read, shard.id, iterator, min(room, self.batch_size))
+                )
+                if got is None:
+                    break
+                if not pending and got.records:
+                    first_at = time.monotonic()
+                pending += got.records
+                iterator = got.next_iterator
+                if got.records:
+                    last_read = self.reader.sequence(got.records[-1])
+                    self.stats.last_record_at = time.monotonic()
+                    self.stats.lag_ms = got.lag_ms or self.stats.lag_ms
+            caught_up = iterator is None or (got is not None and not got.records)
+            # a closed shard read to its end (some endpoints, moto among them, never
+            # answer a null iterator for it)
+            ended = iterator is None or (
+                shard.end is not None and caught_up and got is not None and got.lag_ms == 0
+            )
+            batch = self._ready(pending, first_at, ended, caught_up, window)
+            if batch:
+                pending = pending[len(batch) :]
+                await self._run_batch(shard.id, batch, window)
+                first_at = time.monotonic()
+                continue
+            if ended and not pending:
+                await self.checkpoints.put(key, Checkpoint(last_read, ended=True))
+                self.finished[shard.id].set()
+                return
+            if rt.idle(self.stats):
+                return
+            if got is None or not got.records:
+                await rt.sleep(rt.options.poll_interval)
+
+    async def _read(self, shard: str, iterator: str, limit: int) -> Page:
+        try:
+            return await self.reader.read(shard, iterator, limit)
+        except Exception as exc:
+            if "ExpiredIterator" not in type(exc).__name__ + str(exc):
+                raise
+            saved = await self.checkpoints.get(self._key(shard))
+            fresh = await self.reader.iterator(shard, saved.sequence if saved else None)
+            return await self.reader.read(shard, fresh, limit)
+
+    def _ready(
+        self,
+        pending: list[Record],
+        first_at: float,
+        ended: bool,
+        caught_up: bool,
+        window: _Window,
+    ) -> list[Record]:
+        """The next batch to invoke, or ``[]`` to read (or wait) more."""
+        if not pending:
+            return []
+        opts = self.rt.options
+        if window.seconds:
+            return window.ready(pending, self.batch_size, ended, caught_up, self.reader.arrival)
+        full = len(pending) >= self.batch_size
+        waited = time.monotonic() - first_at >= opts.window
+        return pending[: self.batch_size] if full or waited or ended else []
+
+    async def _run_batch(self, shard: str, batch: list[Record], window: _Window) -> None:
+        async with self.rt.slots:
+            extra = window.fields(batch, self.reader.arrival, shard, self.source.arn)
+            await self._process(shard, batch, extra)
+            if extra is not None:
+                window.done(extra)
+
+    def _event(self, records: list[Record], extra: dict[str, Any] | None) -> dict[str, Any]:
+        return {"Records": records, **(extra or {})}
+
+    async def _process(
+        self, shard: str, records: list[Record], extra: dict[str, Any] | None
+    ) -> None:
+        """Invoke until ``records`` are done (succeeded or given up); checkpoints as it goes."""
+        rt, stats, seq = self.rt, self.stats, self.reader.sequence
+        opts = rt.options
+        attempts = 0
+        todo = records
+        while todo:
+            stats.batches += 1
+            stats.records += len(todo)
+            invocation = await rt.invoke(self.source, self._event(todo, extra))
+            answer = invocation.response
+            if (
+                extra is not None
+                and isinstance(answer, dict)
+                and isinstance(answer.get("state"), dict)
+            ):
+                extra["state"] = answer["state"]
+            cut = first_failure(invocation, todo, seq, extra is not None)
+            if cut is None:
+                stats.succeeded += len(todo)
+                await self._checkpoint(shard, todo[-1])
+                return
+            if cut:
+                stats.succeeded += cut
+                await self._checkpoint(shard, todo[cut - 1])
+                todo = todo[cut:]
+            stats.failed += len(todo)
+            if opts.bisect and len(todo) > 1:
+                half = len(todo) // 2
+                await self._process(shard, todo[:half], extra)
+                await self._process(shard, todo[half:], extra)
+                return
+            attempts += 1
+            oldest = self.reader.arrival(todo[0])
+            if opts.max_record_age > 0 and time.time() - oldest > opts.max_record_age:
+                await self._give_up(shard, todo, "RecordAgeExceeded", attempts)
+                return
+            if 0 <= opts.max_retries < attempts:
+                await self._give_up(shard, todo, "RetryAttemptsExhausted", attempts)
+                return
+            stats.retried += len(todo)
+            await anyio.sleep(min(opts.retry_cap, opts.retry_base * 2 ** min(attempts, 10)))
+
+    async def _checkpoint(self, shard: str, record: Record) -> None:
+        await self.checkpoints.put(self._key(shard), Checkpoint(self.reader.sequence(record)))
+
+    async def _give_up(
+        self, shard: str, records: list[Record], condition: str, attempts: int
+    ) -> None:
+        self.stats.discarded += len(records)
+        seq, arrival = self.reader.sequence, self.reader.arrival
+        self.rt.log.warning(
+            "records given up",
+            source=self.source.label,
+            shard=shard,
+            condition=condition,
+            first=seq(records[0]),
+            last=seq(records[-1]),
+            count=len(records),
+        )
+        if self.destination is not None:
+            await self.destination.send(
+                failure_record(
+                    function_arn=self.function_arn,
+                    condition=condition,
+                    attempts=attempts,
+                    info_key=self.reader.info_key,
+                    shard=shard,
+                    stream_arn=self.source.arn,
+                    sequences=(seq(records[0]), seq(records[-1])),
+                    arrivals=(arrival(records[0]), arrival(records[-1])),
+                    size=len(records),
+                )
+            )
+        await self._checkpoint(shard, records[-1])
+
+
+def _iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+class _Window:
+    """Tumbling-window bookkeeping of one shard: the current window and its state."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.start: float | None = None
+        self.state: dict[str, Any] = {}
+        #: whether the batch :meth:`ready` returned last is its window's last
+        self.final = False
+
+    def _start_of(self, arrival: float) -> float:
+        return math.floor(arrival / self.seconds) * self.seconds
+
+    def ready(
+        self,
+        pending: list[Record],
+        size: int,
+        ended: bool,
+        caught_up: bool,
+        arrival: Callable[[Record], float],
+    ) -> list[Record]:
+        """A full batch of the oldest window, or all its records once the window is over
+        (then it is the window's final invocation)."""
+        start = self._start_of(arrival(pending[0]))
+        same = 0
+        while same < len(pending) and self._start_of(arrival(pending[same])) == start:
+            same += 1
+        over = caught_up and time.time() >= start + self.seconds
+        closed = ended or same < len(pending) or over
+        self.final = closed and same <= size
+        if same > size:
+            return pending[:size]
+        return pending[:same] if closed else []
+
+    def fields(
+        self,
+        batch: list[Record],
+        arrival: Callable[[Record], float],
+        shard: str,
+        arn: str,
+    ) -> dict[str, Any] | None:
+        if not self.seconds:
+            return None
+        start = self._start_of(arrival(batch[0]))
+        if start != self.start:
+            self.start, self.state = start, {}
+        return {
+            "window": {"start": _iso(start), "end": _iso(start + self.seconds)},
+            "state": dict(self.state),
+            "shardId": shard,
+            "eventSourceARN": arn,
+            "isFinalInvokeForWindow": self.final,
+            "isWindowTerminatedEarly": False,
+        }
+
+    def done(self, extra: dict[str, Any]) -> None:
+        self.state = dict(extra.get("state") or {})

@@ -1,0 +1,209 @@
+"""Kinesis through ``lambent.poll`` against moto: per-key order, checkpoints across a
+SIGTERM, bisect and on-failure destinations, tumbling windows, shard splits."""
+
+from __future__ import annotations
+
+import collections
+import json
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from lambent.poll import PollOptions, run
+from tests.poll._helpers import client, drain, poll_process, read_log
+from tests.poll.apps.recorder import app
+
+pytestmark = pytest.mark.network
+
+
+def make_stream(kinesis: Any, name: str, shards: int = 2) -> str:
+    kinesis.create_stream(StreamName=name, ShardCount=shards)
+    return str(
+        kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    )
+
+
+def put(kinesis: Any, name: str, readings: list[dict[str, Any]]) -> None:
+    for start in range(0, len(readings), 100):
+        kinesis.put_records(
+            StreamName=name,
+            Records=[
+                {"Data": json.dumps(r).encode(), "PartitionKey": r["key"]}
+                for r in readings[start : start + 100]
+            ],
+        )
+
+
+def readings(
+    count: int, keys: int = 20, *, start: int = 0, fail_every: int = 0
+) -> list[dict[str, Any]]:
+    out = []
+    for i in range(start, start + count):
+        r: dict[str, Any] = {"key": f"k{i % keys}", "n": i}
+        if fail_every and i % fail_every == 3:
+            r["fail"] = "once"
+        out.append(r)
+    return out
+
+
+def check_order(log: list[dict[str, Any]], expected: list[dict[str, Any]]) -> None:
+    """Every reading processed; per key, first processings in the order they were put."""
+    ok = [e for e in log if e["event"] == "ok"]
+    assert {e["n"] for e in ok} == {r["n"] for r in expected}
+    first: dict[str, list[int]] = collections.defaultdict(list)
+    seen: set[int] = set()
+    for e in ok:
+        if e["n"] not in seen:
+            seen.add(e["n"])
+            first[e["key"]].append(e["n"])
+    for key, ns in first.items():
+        assert ns == sorted(ns), key
+
+
+def options(url: str, **more: Any) -> PollOptions:
+    base: dict[str, Any] = dict(
+        endpoint_url=url, starting_position="TRIM_HORIZON", idle_exit=2.0, poll_interval=0.2,
+        shard_refresh=0.5, retry_base=0.05, batch_size=25,
+    )  # fmt: skip
+    return PollOptions(**{**base, **more})
+
+
+def test_two_shards_twenty_keys_with_failures_keep_per_key_order(
+    moto_url: str, poll_log: Path, tmp_path: Path
+) -> None:
+    kinesis = client("kinesis", moto_url)
+    arn = make_stream(kinesis, "readings")
+    data = readings(400, fail_every=10)
+    put(kinesis, "readings", data)
+    checkpoint = tmp_path / "cp.json"
+    report = anyio.run(
+        lambda: run(app, arn, options=options(moto_url, checkpoint=str(checkpoint)), signals=False)
+    )
+    log = read_log(poll_log)
+    check_order(log, data)
+    assert sum(1 for e in log if e["event"] == "failed") == 40
+    saved = json.loads(checkpoint.read_text())
+    assert len(saved) == 2 and all(v["sequence"] for v in saved.values())
+    (stats,) = report.stats.values()
+    assert stats.discarded == 0
+
+
+@pytest.mark.slow
+def test_sigterm_then_restart_from_the_checkpoint_skips_nothing(
+    moto_url: str, poll_log: Path, tmp_path: Path
+) -> None:
+    kinesis = client("kinesis", moto_url)
+    arn = make_stream(kinesis, "restart")
+    data = readings(300, fail_every=25)
+    put(kinesis, "restart", data)
+    checkpoint = tmp_path / "cp.json"
+    common = ["--checkpoint", str(checkpoint), "--starting-position", "TRIM_HORIZON",
+              "--batch-size", "10", "--poll-interval", "0.2", "--shard-refresh", "0.5"]  # fmt: skip
+    import os
+
+    os.environ["POLL_SLEEP"] = "0.01"
+    try:
+        first = poll_process(moto_url, [arn], poll_log, *common)
+        deadline = time.monotonic() + 30
+        while len(read_log(poll_log)) < 40 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        first.send_signal(signal.SIGTERM)
+        _, err = first.communicate(timeout=30)
+        assert first.returncode == 0, err[-2000:]
+        done_before = {e["n"] for e in read_log(poll_log) if e["event"] == "ok"}
+        assert 0 < len(done_before) < len(data)  # stopped mid-stream
+        second = poll_process(moto_url, [arn], poll_log, *common, "--idle-exit", "2")
+        _, err = second.communicate(timeout=60)
+        assert second.returncode == 0, err[-2000:]
+    finally:
+        del os.environ["POLL_SLEEP"]
+    check_order(read_log(poll_log), data)
+
+
+def test_bisect_isolates_a_bad_record_and_sends_it_to_the_destination(
+    moto_url: str, poll_log: Path
+) -> None:
+    kinesis, sqs = client("kinesis", moto_url), client("sqs", moto_url)
+    arn = make_stream(kinesis, "poison", shards=1)
+    dest = sqs.create_queue(QueueName="poison-failures")["QueueUrl"]
+    dest_arn = sqs.get_queue_attributes(QueueUrl=dest, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    data = readings(16, keys=4)
+    data[9]["fail"] = "always"
+    put(kinesis, "poison", data)
+    opts = options(moto_url, bisect=True, max_retries=1, on_failure=dest_arn, batch_size=16)
+    report = anyio.run(lambda: run(app, arn, options=opts, signals=False))
+    ok = {e["n"] for e in read_log(poll_log) if e["event"] == "ok"}
+    assert ok == set(range(16)) - {9}
+    (record,) = drain(sqs, dest)
+    bad_seq = next(e["seq"] for e in read_log(poll_log) if e["n"] == 9)
+    info = record["KinesisBatchInfo"]
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert record["responseContext"] == {
+        "statusCode": 200,
+        "executedVersion": "$LATEST",
+        "functionError": "Unhandled",
+    }
+    assert info["startSequenceNumber"] == info["endSequenceNumber"] == bad_seq
+    assert info["batchSize"] == 1 and info["streamArn"] == arn
+    (stats,) = report.stats.values()
+    assert stats.discarded == 1
+
+
+def test_tumbling_windows_carry_state_to_the_final_invocation(moto_url: str) -> None:
+    from tests.poll.apps import windows
+
+    kinesis = client("kinesis", moto_url)
+    arn = make_stream(kinesis, "windowed", shards=1)
+    put(kinesis, "windowed", readings(30, keys=3))
+    windows.calls.clear()
+    opts = options(moto_url, tumbling_window=1.0, batch_size=10, idle_exit=2.5)
+    anyio.run(lambda: run(windows.app, arn, options=opts, signals=False))
+    finals = [state for _, final, state in windows.calls if final]
+    assert sum(s["count"] for s in finals) == 30
+    # within a window each invocation starts from the state the previous one returned
+    by_window: dict[str, list[int]] = collections.defaultdict(list)
+    for start, _, state in windows.calls:
+        by_window[start].append(state["count"])
+    assert all(counts == sorted(counts) for counts in by_window.values())
+
+
+def test_after_a_split_children_follow_their_parent(moto_url: str, poll_log: Path) -> None:
+    kinesis = client("kinesis", moto_url)
+    arn = make_stream(kinesis, "splitting", shards=1)
+    before = readings(60, keys=6)
+    put(kinesis, "splitting", before)
+    (shard,) = kinesis.list_shards(StreamName="splitting")["Shards"]
+    middle = (
+        int(shard["HashKeyRange"]["StartingHashKey"]) + int(shard["HashKeyRange"]["EndingHashKey"])
+    ) // 2
+    kinesis.split_shard(
+        StreamName="splitting", ShardToSplit=shard["ShardId"], NewStartingHashKey=str(middle)
+    )
+    after = readings(60, keys=6, start=60)
+    put(kinesis, "splitting", after)
+    anyio.run(lambda: run(app, arn, options=options(moto_url), signals=False))
+    check_order(read_log(poll_log), before + after)
+
+
+def test_after_a_merge_the_child_follows_both_parents(moto_url: str, poll_log: Path) -> None:
+    kinesis = client("kinesis", moto_url)
+    arn = make_stream(kinesis, "merging", shards=2)
+    before = readings(60, keys=6)
+    put(kinesis, "merging", before)
+    first, second = kinesis.list_shards(StreamName="merging")["Shards"]
+    kinesis.merge_shards(
+        StreamName="merging",
+        ShardToMerge=first["ShardId"],
+        AdjacentShardToMerge=second["ShardId"],
+    )
+    after = readings(60, keys=6, start=60)
+    put(kinesis, "merging", after)
+    anyio.run(lambda: run(app, arn, options=options(moto_url), signals=False))
+    check_order(read_log(poll_log), before + after)

@@ -1,0 +1,110 @@
+"""Sources, options and the reading of the app's answer (LAMBDA.md §4.3, §4.5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lambent.poll import PollError, PollOptions, parse_source
+from lambent.poll._runtime import Invocation
+from lambent.poll._sqs import failed_ids
+from lambent.poll._streams import first_failure
+
+
+def test_sources_by_url_and_arn() -> None:
+    q = parse_source("https://sqs.eu-west-1.amazonaws.com/123456789012/orders.fifo", "us-east-1")
+    assert (q.kind, q.region, q.name, q.arn) == (
+        "sqs", "eu-west-1", "orders.fifo", "arn:aws:sqs:eu-west-1:123456789012:orders.fifo",
+    )  # fmt: skip
+    local = parse_source("http://127.0.0.1:5000/123456789012/jobs", "us-west-2")
+    assert local.region == "us-west-2" and local.url is not None
+    k = parse_source("arn:aws:kinesis:us-east-1:123456789012:stream/clicks", "x")
+    assert (k.kind, k.name) == ("kinesis", "clicks")
+    d = parse_source(
+        "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2024-01-01T00:00:00.000", "x"
+    )
+    assert (d.kind, d.name) == ("dynamodb", "t")
+    for bad in ("orders", "arn:aws:s3:::bucket", "arn:aws:dynamodb:us-east-1:123456789012:table/t"):
+        with pytest.raises(PollError):
+            parse_source(bad, "us-east-1")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"batch_size": 0},
+        {"window": 301},
+        {"max_retries": -2},
+        {"max_record_age": 59},
+        {"tumbling_window": 901},
+        {"starting_position": "AT_TIMESTAMP"},
+        {"on_failure": "arn:aws:s3:::bucket"},
+        {"concurrency": 0},
+    ],
+)
+def test_values_lambda_refuses(options: dict[str, Any]) -> None:
+    with pytest.raises(PollError):
+        PollOptions(**options).check()
+
+
+IDS = ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    ("response", "failed"),
+    [
+        (None, set()),
+        ({}, set()),
+        ({"batchItemFailures": []}, set()),
+        ({"statusCode": 200}, set()),  # no batchItemFailures key: a success (§4.3)
+        ({"batchItemFailures": [{"itemIdentifier": "b"}]}, {"b"}),
+        ({"batchItemFailures": [{"itemIdentifier": ""}]}, set(IDS)),
+        ({"batchItemFailures": [{"id": "b"}]}, set(IDS)),
+        ({"batchItemFailures": [{"itemIdentifier": "zzz"}]}, set(IDS)),  # unknown id
+    ],
+)
+def test_sqs_answers(response: Any, failed: set[str]) -> None:
+    assert failed_ids(Invocation(response), IDS) == failed
+
+
+def test_an_exception_fails_the_whole_sqs_batch() -> None:
+    assert failed_ids(Invocation(error=RuntimeError("x")), IDS) == set(IDS)
+
+
+def _records(seqs: list[int]) -> list[dict[str, Any]]:
+    return [{"kinesis": {"sequenceNumber": str(s)}} for s in seqs]
+
+
+def _seq(record: dict[str, Any]) -> str:
+    return str(record["kinesis"]["sequenceNumber"])
+
+
+@given(
+    st.lists(st.integers(1, 10**30), min_size=1, max_size=30, unique=True).map(sorted),
+    st.data(),
+)
+def test_streams_retry_from_the_lowest_reported_sequence_number(seqs: list[int], data: Any) -> None:
+    records = _records(seqs)
+    reported = data.draw(st.lists(st.sampled_from(seqs), min_size=1, unique=True))
+    answer = {"batchItemFailures": [{"itemIdentifier": str(s)} for s in reported]}
+    assert first_failure(Invocation(answer), records, _seq, window=False) == seqs.index(
+        min(reported)
+    )
+
+
+def test_stream_answers_that_fail_the_whole_batch() -> None:
+    records = _records([5, 10, 100])
+    for answer in (
+        {"batchItemFailures": [{"itemIdentifier": "7"}]},  # not in the batch
+        {"batchItemFailures": [{"itemIdentifier": None}]},
+        {"batchItemFailures": "10"},
+    ):
+        assert first_failure(Invocation(answer), records, _seq, window=False) == 0
+    assert first_failure(Invocation(error=ValueError()), records, _seq, window=False) == 0
+    # a tumbling-window answer must carry its state
+    assert first_failure(Invocation({"batchItemFailures": []}), records, _seq, window=True) == 0
+    assert first_failure(Invocation({"state": {}}), records, _seq, window=True) is None
+    assert first_failure(Invocation(None), records, _seq, window=False) is None

@@ -1,0 +1,77 @@
+"""Shutdown: in-flight batches get the grace period, then are cancelled and their
+messages made visible again at once; nothing unprocessed is deleted."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import anyio
+import pytest
+
+from lambent.poll import PollOptions, run
+from tests.poll._helpers import client, drain, make_queue, poll_process, read_log, send_jobs
+from tests.poll.apps.recorder import app
+
+pytestmark = pytest.mark.network
+
+
+def _started(log: Path, count: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while sum(e["event"] == "started" for e in read_log(log)) < count:
+        assert time.monotonic() < deadline, "the slow batch never started"
+        time.sleep(0.05)
+
+
+def test_after_the_grace_period_unfinished_messages_are_released(
+    moto_url: str, poll_log: Path
+) -> None:
+    sqs = client("sqs", moto_url)
+    url, _ = make_queue(sqs, "grace", visibility=30)
+    send_jobs(sqs, url, [{"id": n, "mode": "slow"} for n in range(3)])
+    stop = anyio.Event()
+
+    async def main() -> float:
+        async with anyio.create_task_group() as tg:
+
+            async def stopper() -> None:
+                await anyio.to_thread.run_sync(_started, poll_log, 3)
+                stop.set()
+
+            tg.start_soon(stopper)
+            started = time.monotonic()
+            options = PollOptions(endpoint_url=moto_url, wait_time=1, grace=0.5, pollers=1)
+            report = await run(app, url, options=options, stop=stop, signals=False)
+            assert report.stopped_by == "stop"
+            (stats,) = report.stats.values()
+            assert stats.released == 3 and stats.succeeded == 0
+            return time.monotonic() - started
+
+    assert anyio.run(main) < 15
+    # visible again at once (not after the queue's 30 s), and none was deleted
+    assert sorted(job["id"] for job in drain(sqs, url)) == [0, 1, 2]
+
+
+def test_a_second_signal_stops_at_once(moto_url: str, poll_log: Path) -> None:
+    sqs = client("sqs", moto_url)
+    url, _ = make_queue(sqs, "signals", visibility=30)
+    send_jobs(sqs, url, [{"id": n, "mode": "slow"} for n in range(2)] + [{"id": 9}])
+    proc = poll_process(moto_url, [url], poll_log, "--wait-time", "1", "--grace", "60")
+    try:
+        _started(poll_log, 2)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(1.0)
+        assert proc.poll() is None  # the first signal waits for the slow batch
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert time.monotonic() - started < 10
+    assert proc.returncode == 0, err[-2000:]
+    assert "Traceback" not in err
+    left = sorted(job["id"] for job in drain(sqs, url))
+    done = [e["id"] for e in read_log(poll_log) if e["event"] == "ok"]
+    # the cancelled batch deleted nothing (9 too, when it shared that batch): all are back
+    assert set(left) | set(done) == {0, 1, 9} and {0, 1} <= set(left)
