@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from benchmarks import batch, http_apps, iobound, routing, sqs_poll, subprocesses
+from benchmarks import batch, http_apps, iobound, routing, runtime, sqs_poll, subprocesses
 from benchmarks._logs import quiet_like_lambda
 from benchmarks._measure import Config, Row, config, progress, unavailable
 from benchmarks.report import chart, markdown, table
@@ -31,6 +31,7 @@ SCENARIOS: tuple[tuple[str, Callable[[Config], list[Row]]], ...] = (
     ("cold-routers", http_apps.run_cold),
     ("memory", subprocesses.run_memory),
     ("poll", sqs_poll.run),
+    ("runtime", runtime.run),
 )
 
 

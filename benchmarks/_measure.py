@@ -29,6 +29,7 @@ TITLES = {
     "powertools": "Powertools",
     "mangum": "Mangum+Starlette",
     "chalice": "Chalice",
+    "ric": "awslambdaric+lambent",
 }
 
 #: ratio names used in tables and the chart
@@ -41,7 +42,9 @@ PEER_RATIOS = {
     "mangum": MANGUM_VS_LAMBENT,
     "chalice": CHALICE_VS_LAMBENT,
 }
-RATIOS = (VS_FLOOR, *PEER_RATIOS.values())
+#: lambent.runtime rows: the managed runtime's client with lambent, against lambent.runtime
+RIC_VS_RUNTIME = "awslambdaric+lambent ÷ lambent.runtime"
+RATIOS = (VS_FLOOR, *PEER_RATIOS.values(), RIC_VS_RUNTIME)
 
 
 @dataclass(frozen=True)

@@ -46,9 +46,9 @@ def test_import_is_light_and_side_effect_free() -> None:
 def test_all_names_exist_and_are_exported() -> None:
     for name in lambent.__all__:
         assert hasattr(lambent, name), name
-    # submodules (sources, testing, http, aws, poll, openapi) are attributes once imported,
-    # not re-exports
-    submodules = {"sources", "testing", "http", "aws", "poll", "openapi"}
+    # submodules (sources, testing, http, aws, poll, runtime, openapi) are attributes once
+    # imported, not re-exports
+    submodules = {"sources", "testing", "http", "aws", "poll", "runtime", "openapi"}
     public = {n for n in vars(lambent) if not n.startswith("_")} - {"annotations"} - submodules
     assert public <= set(lambent.__all__), public - set(lambent.__all__)
 

@@ -139,6 +139,16 @@ class App(RecordRoutes, WebRoutes, Includes):
             await self._start()
         return await handle(self, event, context)
 
+    async def dispatch_bytes(self, body: bytes, context: Any = None) -> Any:
+        """:meth:`dispatch` for the invocation's JSON bytes, as the Runtime API sends them:
+        record events decode straight into Structs (``python -m lambent.runtime`` calls
+        it). Raises ``lambent._pipeline.NotJSON`` when ``body`` is not JSON."""
+        if self._stack is None:
+            await self._start()
+        from lambent._pipeline import handle_bytes
+
+        return await handle_bytes(self, body, context)
+
     def _lean(self) -> frozenset[str]:
         """Kinds whose every route takes only the payload, context or logger (and no batch
         hook sees the items): their records need not become full Structs."""

@@ -31,6 +31,9 @@ class FastPaths:
     inline_runs: bool = True
     #: an app whose handlers are all plain runs without an event loop (at freeze)
     loop_free: bool = True
+    #: lambent.runtime: record events decode from the invocation's bytes straight into
+    #: Structs (per event)
+    raw_bytes: bool = True
 
 
 FAST = FastPaths()

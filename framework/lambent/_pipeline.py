@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambent import sources
 from lambent._deadline import budget
-from lambent._dispatch import run_batch
+from lambent._dispatch import Batch, run_batch
 from lambent._errors import LambentError
 from lambent._events import decode_event
 from lambent._fast import FAST
@@ -52,9 +52,14 @@ class BatchInfo:
     duration: float = 0.0
 
 
-async def handle(app: App, event: Any, context: Any) -> Any:
-    """The function's result for one event (or the error that fails the invocation)."""
-    spec = sources.spec_for(event)
+async def handle(
+    app: App, event: Any, context: Any, decoded: tuple[EventSource, Any] | None = None
+) -> Any:
+    """The function's result for one event (or the error that fails the invocation).
+
+    ``decoded``: the event's source and its Struct, already decoded from the invocation's
+    bytes (:func:`handle_bytes`); ``event`` is then ``None``."""
+    spec = sources.spec_for(event) if decoded is None else decoded[0]
     kind = "direct" if spec is None else spec.kind
     cold, app._cold = app._cold, False
     log, tokens = invocation_logger(
@@ -74,7 +79,8 @@ async def handle(app: App, event: Any, context: Any) -> Any:
         try:
             if spec.response == "http":
                 return await app._web_dispatch(spec, event, context, log)
-            return await handle_records(app, spec, event, context, log)
+            ev = None if decoded is None else decoded[1]
+            return await handle_records(app, spec, event, context, log, ev)
         except LambentError as exc:
             emit(log.error, "invocation failed", error=str(exc), error_type=type(exc).__name__)
             raise
@@ -89,19 +95,27 @@ async def _hooks(hooks: list[Callable[..., Any]], info: BatchInfo) -> None:
             await result
 
 
-async def handle_records(app: App, spec: EventSource, event: Any, context: Any, log: Logger) -> Any:
-    """A batch (or single event) of a record source, decoded, routed, run and rendered."""
+async def handle_records(
+    app: App, spec: EventSource, event: Any, context: Any, log: Logger, decoded: Any = None
+) -> Any:
+    """A batch (or single event) of a record source, decoded, routed, run and rendered
+    (``decoded``: the event Struct, already decoded from bytes)."""
     kind = spec.kind
     lean = kind in app._lean_kinds
-    raw = route_raw(app.routes, spec, event, context, log) if lean and FAST.raw_records else None
+    ev: Any = decoded
+    raw = None
+    if decoded is None and lean and FAST.raw_records:
+        raw = route_raw(app.routes, spec, event, context, log)
     if raw is not None:  # one route, no ordering: the runtime's dicts are read as they are
-        ev: Any = None
         batch, route = raw
         used = [route]
         strict = False
         ids = Ids(spec, batch, spec.raw.record_id if spec.raw is not None else None)
     else:
-        ev, batch = decode_event(spec, event, lean=lean)
+        if decoded is None:
+            ev, batch = decode_event(spec, event, lean=lean)
+        else:
+            batch = Batch(list(spec.items(decoded)))
         used = route_batch(app.routes, spec, event, ev, batch, context, log)
         strict = apply_ordering(spec, ev, batch, used) == "strict"
         ids = Ids(spec, batch)
@@ -126,3 +140,56 @@ async def handle_records(app: App, spec: EventSource, event: Any, context: Any, 
         info = BatchInfo(kind, batch.items, context, batch.summary(), failed, batch.duration)
         await _hooks(hooks.after_batch, info)
     return render(spec, event, ev, batch, ids)
+
+
+#: events up to this size are decoded into Python values once for detection (cheaper
+#: than a probe and a second decode when they take the general path)
+SMALL_EVENT = 16 * 1024
+
+
+class NotJSON(ValueError):
+    """The invocation's bytes are not JSON (msgspec's message says where)."""
+
+
+def _from_bytes(app: App, spec: EventSource) -> bool:
+    """Whether events of ``spec`` may skip the dicts: record sources whose response and
+    routing read only the decoded Structs (no source unwrapped from their records)."""
+    return spec.response in ("batch", "all", "single") and not app.routes.unwrappers
+
+
+async def handle_bytes(app: App, body: bytes, context: Any) -> Any:
+    """One invocation from its JSON bytes (``lambent.runtime``).
+
+    A large event's source is detected on a probe of the bytes
+    (:func:`lambent.sources._bytes.probe`) and a record event decodes straight into its
+    Structs (``decode_bytes``); anything else (HTTP, Firehose, direct invocations, an
+    event that does not decode as a whole, so that its bad records fail alone) takes the
+    general path from Python values. A small event (up to :data:`SMALL_EVENT` bytes) is
+    decoded once into Python values, which detection then reads whole. Raises
+    :class:`NotJSON` when the bytes are not JSON.
+    """
+    import msgspec
+
+    from lambent.sources._bytes import probe
+
+    event: Any = None
+    shape: Mapping[str, Any] | None
+    try:
+        if not FAST.raw_bytes or len(body) <= SMALL_EVENT:
+            event = msgspec.json.decode(body)
+            shape = event if isinstance(event, dict) else None
+        else:
+            shape = probe(body)
+    except msgspec.DecodeError as exc:
+        raise NotJSON(str(exc)) from None
+    spec = sources.spec_for(shape) if shape is not None and FAST.raw_bytes else None
+    if spec is not None and _from_bytes(app, spec):
+        try:
+            ev = spec.decode_bytes(body, lean=spec.kind in app._lean_kinds)
+        except msgspec.ValidationError:
+            pass
+        else:
+            return await handle(app, None, context, (spec, ev))
+    if event is None:
+        event = msgspec.json.decode(body)
+    return await handle(app, event, context)

@@ -200,3 +200,31 @@ def test_middleware_with_cors_and_head() -> None:
     head = client.head("/x")
     assert head.status == 200 and head.content == b""
     assert seen == ["OPTIONS 204", "GET 200", "HEAD 200"]
+
+
+def test_a_streamed_body_goes_through_middleware_as_a_streaming_response() -> None:
+    from collections.abc import AsyncIterator
+
+    from lambent.http import StreamingResponse
+
+    app = App()
+    kinds: list[str] = []
+
+    @app.middleware
+    async def tag(request: Request, call_next: CallNext) -> Response:
+        response = await call_next(request)
+        kinds.append(type(response).__name__)
+        response.headers["X-Tag"] = "1"
+        return response
+
+    async def count() -> AsyncIterator[str]:
+        for n in range(3):
+            yield f"{n},"
+
+    @app.get("/numbers")
+    async def numbers() -> StreamingResponse:
+        return StreamingResponse(count(), media_type="text/plain")
+
+    r = TestClient(app).get("/numbers")  # the test client answers it whole
+    assert r.text == "0,1,2," and r.headers["x-tag"] == "1"
+    assert kinds == ["StreamingResponse"]

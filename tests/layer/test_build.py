@@ -44,7 +44,9 @@ def test_zip_entries_are_sorted_with_fixed_times_and_modes(build: Any) -> None:
         infos = archive.infolist()
     assert [i.filename for i in infos] == sorted(i.filename for i in infos)
     assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
-    assert {i.external_attr >> 16 for i in infos} == {0o100644}
+    modes = {i.filename: i.external_attr >> 16 for i in infos}
+    assert modes.pop("lambent-wrapper") == 0o100755  # AWS_LAMBDA_EXEC_WRAPPER runs it
+    assert set(modes.values()) == {0o100644}
 
 
 def test_layout_and_no_leftovers(build: Any) -> None:
@@ -52,7 +54,7 @@ def test_layout_and_no_leftovers(build: Any) -> None:
     entries = names(result.output)
     site = "python/lib/python3.12/site-packages/"
     assert MANIFEST in entries
-    assert all(e.startswith(site) or e == MANIFEST for e in entries)
+    assert all(e.startswith(site) or e in (MANIFEST, "lambent-wrapper") for e in entries)
     assert f"{site}lambent/__init__.py" in entries
     assert f"{site}aiobotocore/__init__.py" in entries
     parts = [set(e.split("/")) for e in entries]

@@ -1,9 +1,11 @@
 """``lambent serve``: a local Lambda with the real Invoke API (and Runtime API).
 
 Point boto3, the AWS CLI or any SDK at it (``endpoint_url=http://127.0.0.1:PORT``) and
-invoke functions with ``RequestResponse``, ``Event`` or ``DryRun``. Functions run in this
-process by default; ``--runtime-api`` runs each in unmodified ``python -m awslambdaric``
-worker processes that poll this server's Runtime API, as in Lambda.
+invoke functions with ``RequestResponse``, ``Event`` or ``DryRun``, or with
+``InvokeWithResponseStream``. Functions run in this process by default; ``--runtime-api``
+runs each in unmodified ``python -m awslambdaric`` worker processes that poll this
+server's Runtime API, as in Lambda, and ``--runtime lambent`` in ``python -m
+lambent.runtime`` ones.
 
 Options written ``[NAME=]VALUE`` apply to one function when prefixed with its name, to
 every function otherwise. Event invocations are retried as Lambda retries them (2
@@ -69,6 +71,13 @@ def add_parser(subparsers: Any) -> None:
         dest="runtime_api",
         action="store_true",
         help="run functions in awslambdaric worker processes over the Runtime API",
+    )
+    parser.add_argument(
+        "--runtime",
+        choices=("lambent", "awslambdaric"),
+        default=None,
+        help="the runtime client of the worker processes (implies --runtime-api): "
+        "lambent.runtime or awslambdaric (default: awslambdaric with --runtime-api)",
     )
     # options of one function when written NAME=VALUE, of every function otherwise
     for flag, metavar, text in (
@@ -219,7 +228,7 @@ def _configs(args: argparse.Namespace) -> list[Any]:
         config = FunctionConfig(
             name=name,
             target=target,
-            mode="awslambdaric" if args.runtime_api else "in-process",
+            mode=args.runtime or ("awslambdaric" if args.runtime_api else "in-process"),
             region=args.region,
             account_id=args.account_id,
             environment=env,
@@ -321,7 +330,7 @@ def shutdown_line(report: Any, state_dir: Path | None) -> str:
 
 
 def _banner(server: Any, url: str, configs: list[Any]) -> None:
-    mode = "awslambdaric workers" if configs[0].mode == "awslambdaric" else "in-process"
+    mode = "in-process" if configs[0].mode == "in-process" else f"{configs[0].mode} workers"
     server.say(f"Lambda Invoke API at {url} ({mode}); Ctrl-C to stop")
     for cfg in configs:
         server.say(

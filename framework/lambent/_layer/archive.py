@@ -19,6 +19,8 @@ from lambent._layer.target import LayerError, Limits
 EPOCH = (1980, 1, 1, 0, 0, 0)
 #: ``-rw-r--r--`` regular file, in the upper half of ``external_attr``
 FILE_MODE = 0o100644
+#: files written executable (the layer's ``lambent-wrapper``)
+EXEC_MODE = 0o100755
 COMPRESSION_LEVEL = 9
 
 
@@ -100,7 +102,8 @@ def write_zip(root: Path, output: Path) -> Sizes:
         for name, path in entries:
             info = zipfile.ZipInfo(name, date_time=EPOCH)
             info.create_system = 3  # Unix, so external_attr holds permissions
-            info.external_attr = FILE_MODE << 16
+            mode = EXEC_MODE if path.stat().st_mode & 0o100 and "/" not in name else FILE_MODE
+            info.external_attr = mode << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             data = path.read_bytes()
             unzipped += len(data)

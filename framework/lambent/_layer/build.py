@@ -4,6 +4,7 @@
 when it fits Lambda's limits, so a refused build never leaves a zip behind. Inside
 the zip::
 
+    lambent-wrapper                             AWS_LAMBDA_EXEC_WRAPPER=/opt/lambent-wrapper
     python/lambent-layer.json                   what went in (see :func:`manifest`)
     python/lib/python3.X/site-packages/...      lambent and its dependencies
 
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lambent._layer import wrapper
 from lambent._layer.archive import Sizes, check_links, unzipped_size, write_zip
 from lambent._layer.install import Wheel, build_wheel, install, project_root
 from lambent._layer.target import (
@@ -133,6 +135,9 @@ def build_layer(
         )
         doc = manifest(target, wheels, compiled=interpreter is not None)
         (root / MANIFEST).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        script = root / wrapper.NAME
+        script.write_text(wrapper.SCRIPT, encoding="utf-8")
+        script.chmod(0o755)
         bytecode = 0
         if interpreter is not None:
             say(f"compiling {target.bytecode_tag} bytecode with {interpreter}")

@@ -9,9 +9,11 @@ Requests Lambda would refuse get its error shape: ``x-amzn-ErrorType`` and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+import anyio
 from aiohttp import web
 
 from lambent._local import errors, guard
@@ -21,11 +23,15 @@ from lambent._local.logs import tail_base64
 from lambent._local.model import (
     ASYNC_REQUEST_LIMIT,
     INVOCATION_TYPES,
+    LATEST,
     SYNC_REQUEST_LIMIT,
     Invocation,
+    InvocationResult,
 )
+from lambent._local.streaming import STREAM_SINK, Sink, event_message
 
 INVOKE_PATH = "/2015-03-31/functions/{name}/invocations"
+STREAM_PATH = "/2021-11-15/functions/{name}/response-streaming-invocations"
 _TENANT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/=+-@ ")
 
 
@@ -90,12 +96,15 @@ def _tenant(request: web.Request) -> str | None:
     return tenant
 
 
-async def invoke(request: web.Request) -> web.StreamResponse:
+async def _accept(
+    request: web.Request, kinds: tuple[str, ...] = INVOCATION_TYPES
+) -> tuple[LocalFunction, Invocation, str, str]:
+    """The function, the invocation, its type and log type of an Invoke request."""
     backend = request.app[BACKEND_KEY]
     function, invoked_arn = backend.functions.resolve(
         request.match_info["name"], request.query.get("Qualifier")
     )
-    kind = _header(request, "X-Amz-Invocation-Type", "RequestResponse", INVOCATION_TYPES)
+    kind = _header(request, "X-Amz-Invocation-Type", "RequestResponse", kinds)
     log_type = _header(request, "X-Amz-Log-Type", "None", ("None", "Tail"))
     asynchronous = kind == "Event"
     limit = ASYNC_REQUEST_LIMIT if asynchronous else SYNC_REQUEST_LIMIT
@@ -111,6 +120,13 @@ async def invoke(request: web.Request) -> web.StreamResponse:
         client_context=None if asynchronous else client_context,
         tenant_id=_tenant(request),
     )
+    return function, invocation, kind, log_type
+
+
+async def invoke(request: web.Request) -> web.StreamResponse:
+    backend = request.app[BACKEND_KEY]
+    function, invocation, kind, log_type = await _accept(request)
+    asynchronous = kind == "Event"
     headers = {"x-amzn-RequestId": invocation.request_id}
     if kind == "DryRun":
         return web.Response(status=204, headers=headers)
@@ -127,6 +143,55 @@ async def invoke(request: web.Request) -> web.StreamResponse:
     return web.Response(status=200, body=result.payload, headers=headers)
 
 
+async def invoke_stream(request: web.Request) -> web.StreamResponse:
+    """``InvokeWithResponseStream``: the answer as an event stream (see
+    :mod:`lambent._local.streaming`), chunks sent as the runtime streams them."""
+    function, invocation, kind, log_type = await _accept(request, ("RequestResponse", "DryRun"))
+    headers = {"x-amzn-RequestId": invocation.request_id, "X-Amz-Executed-Version": LATEST}
+    if kind == "DryRun":
+        return web.Response(status=204, headers=headers)
+    sink = Sink()
+    answer = web.StreamResponse(status=200, headers=headers)
+    outcome: list[InvocationResult] = []
+
+    async def run() -> None:
+        STREAM_SINK.set(sink)
+        try:
+            outcome.append(await function.invoke_now(invocation))
+        finally:
+            sink.started.set()
+            sink.close()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(run)
+        await sink.started.wait()
+        streamed = sink.content_type is not None
+        if streamed:
+            answer.content_type = str(sink.content_type)
+            await answer.prepare(request)
+        async for chunk in sink.receive:
+            await answer.write(event_message("PayloadChunk", chunk, "application/octet-stream"))
+    result = outcome[0]
+    if not streamed:
+        answer.content_type = result.content_type
+        await answer.prepare(request)
+        if result.payload and result.function_error is None:
+            await answer.write(
+                event_message("PayloadChunk", result.payload, "application/octet-stream")
+            )
+    complete: dict[str, str] = {}
+    if result.function_error is not None:
+        complete["ErrorCode"] = result.error_type or "Unhandled"
+        complete["ErrorDetails"] = result.payload.decode(errors="replace")
+    if log_type == "Tail":
+        complete["LogResult"] = tail_base64(result.log)
+    await answer.write(
+        event_message("InvokeComplete", json.dumps(complete).encode(), "application/json")
+    )
+    await answer.write_eof()
+    return answer
+
+
 async def not_found(request: web.Request) -> web.StreamResponse:
     raise errors.ServiceError(
         404, "UnknownOperationException", f"Unknown operation {request.method} {request.path}"
@@ -140,5 +205,6 @@ def build_app(backend: InvokeBackend) -> web.Application:
     )
     app[BACKEND_KEY] = backend
     app.router.add_post(INVOKE_PATH, invoke)
+    app.router.add_post(STREAM_PATH, invoke_stream)
     app.router.add_route("*", "/{tail:.*}", not_found)
     return app

@@ -22,7 +22,8 @@ LOG_TAIL_BYTES = 4_096
 
 InvocationType = Literal["RequestResponse", "Event", "DryRun"]
 INVOCATION_TYPES: tuple[str, ...] = ("RequestResponse", "Event", "DryRun")
-Mode = Literal["in-process", "awslambdaric"]
+#: where a function runs: in this process, or in worker processes of one runtime client
+Mode = Literal["in-process", "awslambdaric", "lambent"]
 
 
 @dataclass(frozen=True)

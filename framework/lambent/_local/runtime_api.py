@@ -15,9 +15,11 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from lambent._local.model import RESPONSE_LIMIT, Invocation
+from lambent._local.streaming import Sink
 
 _BASE = "/2018-06-01/runtime"
 _ERROR_CAUSE_TYPE = "application/vnd.aws.lambda.error.cause+json"
+_MODE = "Lambda-Runtime-Function-Response-Mode"
 
 
 class Delivery(Protocol):
@@ -37,6 +39,10 @@ class RuntimeHost(Protocol):
     ) -> bool: ...
 
     def init_failed(self, doc: dict[str, Any]) -> None: ...
+
+    def stream_sink(self, request_id: str) -> Sink | None:
+        """The caller's sink when invocation ``request_id`` was invoked with a stream."""
+        ...
 
 
 HOST_KEY = web.AppKey("runtime_host", RuntimeHost)
@@ -91,9 +97,30 @@ async def _read(request: web.Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
+async def _streamed(request: web.Request, host: RuntimeHost, request_id: str) -> web.StreamResponse:
+    """A response in the streaming mode: chunks go on to the caller as they arrive."""
+    mode = request.headers[_MODE]
+    if mode != "streaming":
+        return _runtime_error(400, "InvalidFunctionResponseMode", f"invalid response mode {mode!r}")
+    content_type = request.headers.get("Content-Type", "application/octet-stream")
+    sink = host.stream_sink(request_id)
+    if sink is not None:
+        sink.start(content_type)
+    parts: list[bytes] = []
+    async for chunk in request.content.iter_any():
+        parts.append(chunk)
+        if sink is not None:
+            await sink.put(chunk)
+    if not host.complete(request_id, b"".join(parts), content_type, None):
+        return _runtime_error(400, "InvalidRequestID", "Invalid request ID")
+    return web.Response(status=202, text=_ACCEPTED, content_type="application/json")
+
+
 async def _response(request: web.Request) -> web.StreamResponse:
     host = request.app[HOST_KEY]
     request_id = request.match_info["request_id"]
+    if _MODE in request.headers:
+        return await _streamed(request, host, request_id)
     body = await _read(request, RESPONSE_LIMIT)
     if body is None:
         size = request.content_length or RESPONSE_LIMIT + 1

@@ -131,7 +131,7 @@ class LocalLambda:
             self._stop.set()
 
     def _runner(self, config: FunctionConfig, tg: anyio.abc.TaskGroup) -> Runner:
-        if config.mode == "awslambdaric":
+        if config.mode != "in-process":
             return WorkerPool(config, tg, self._output, self.host)
         return InProcessRunner(config, load_object(config.target))
 

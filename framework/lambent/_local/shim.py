@@ -1,6 +1,6 @@
 """The Lambda handler worker processes use when the app is not a plain function.
 
-awslambdaric loads ``lambent._local.shim.handler``; importing this module loads the app
+awslambdaric (or lambent.runtime) loads ``lambent._local.shim.handler``; importing this module loads the app
 named in ``LAMBENT_LOCAL_APP`` (``module:attr`` or ``path.py:attr``), so a broken app
 fails the runtime's init phase exactly as it would in Lambda.
 """
@@ -18,9 +18,6 @@ except AppLoadError as exc:  # the app's own error is what the runtime reports
     if exc.__cause__ is None:
         raise
     raise exc.__cause__ from None
-_entry = getattr(_app, "handler", None) or _app
-
-
-def handler(event: Any, context: Any) -> Any:
-    """Call the app's synchronous Lambda entry point."""
-    return _entry(event, context)
+#: the app's own synchronous entry point (``app.handler``), so a runtime that knows lambent
+#: (``python -m lambent.runtime``) finds the App behind it
+handler: Any = getattr(_app, "handler", None) or _app

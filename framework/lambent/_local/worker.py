@@ -39,11 +39,18 @@ from lambent._local import errors, runtime_api
 from lambent._local.inprocess import log_error, log_stream_name
 from lambent._local.logs import LogBuffer
 from lambent._local.model import LATEST, FunctionConfig, Invocation, InvocationResult
+from lambent._local.streaming import STREAM_SINK, Sink
 
 #: Lambda's limit for the init phase of an on-demand environment
 INIT_TIMEOUT = 10.0
 SHIM_HANDLER = "lambent._local.shim.handler"
 SHIM_TARGET_VAR = "LAMBENT_LOCAL_APP"
+#: the module a worker runs, per runtime client
+_CLIENTS = {
+    "awslambdaric": "awslambdaric",
+    "lambent": "lambent.runtime",
+    "in-process": "awslambdaric",
+}
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -99,6 +106,8 @@ class _Delivery:
     payload: bytes = b""
     content_type: str = "application/json"
     error_type: str | None = None
+    #: the caller's sink, when it invoked with a stream (InvokeWithResponseStream)
+    sink: Sink | None = None
     delivered: anyio.Event = field(default_factory=anyio.Event)
     done: anyio.Event = field(default_factory=anyio.Event)
 
@@ -197,7 +206,7 @@ class Environment:
         os.set_blocking(read_fd, False)
         try:
             process = await anyio.open_process(
-                [self.python, "-m", "awslambdaric", self.handler.handler],
+                [self.python, "-m", _CLIENTS[self.config.mode], self.handler.handler],
                 stdin=subprocess.DEVNULL,
                 stdout=write_fd,
                 stderr=write_fd,
@@ -265,7 +274,7 @@ class Environment:
     async def invoke(self, invocation: Invocation) -> InvocationResult:
         if not self.alive:
             await self._spawn()
-        delivery = _Delivery(invocation, LogBuffer(invocation.request_id))
+        delivery = _Delivery(invocation, LogBuffer(invocation.request_id), sink=STREAM_SINK.get())
         self._current = delivery
         try:
             self._send.send_nowait(delivery)
@@ -331,6 +340,12 @@ class Environment:
             self._drain(self._fd)
         current.finish(payload, content_type, error_type)
         return True
+
+    def stream_sink(self, request_id: str) -> Sink | None:
+        current = self._current
+        if current is None or current.invocation.request_id != request_id:
+            return None
+        return current.sink
 
     def init_failed(self, doc: dict[str, Any]) -> None:
         self._init_error = doc

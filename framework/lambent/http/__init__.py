@@ -47,6 +47,7 @@ from lambent.http._response import Response as Response
 from lambent.http._response import SetCookie as SetCookie
 from lambent.http._router import HttpConfig as HttpConfig
 from lambent.http._router import HttpRouter as HttpRouter
+from lambent.http._streaming import StreamingResponse as StreamingResponse
 
 __all__ = [
     "CORS",
@@ -70,5 +71,6 @@ __all__ = [
     "Response",
     "SetCookie",
     "SimpleAuthorization",
+    "StreamingResponse",
     "Unauthorized",
 ]

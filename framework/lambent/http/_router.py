@@ -34,6 +34,7 @@ from lambent.http._registration import ExceptionHandler, HttpConfig, HttpRoute, 
 from lambent.http._render import RENDER_ERRORS, render_checked, render_value
 from lambent.http._request import Request, decode_http_event
 from lambent.http._response import HTTPException, Response, error_response, to_response
+from lambent.http._streaming import Streamed, StreamingResponse, is_stream, settle
 
 __all__ = ["HttpConfig", "HttpRoute", "HttpRouter"]
 
@@ -115,7 +116,7 @@ class HttpRouter(WebRegistry):
         if cors is not None:
             request.event  # CORS reads the headers: decode the whole event first  # noqa: B018
         chain = self._chain
-        out: Response | dict[str, Any]
+        out: Response | Streamed | dict[str, Any]
         if chain is None:
             out = await self._respond(request, context, log, cors is None)
         else:
@@ -126,6 +127,8 @@ class HttpRouter(WebRegistry):
                 if is_cancellation(exc):
                     raise
                 out = await self._on_error(request, exc, log)
+        if isinstance(out, StreamingResponse):  # through middleware: settled now
+            out = await settle(out)
         if isinstance(out, Response):
             if cors is not None:
                 origin = request.headers.get("origin")
@@ -145,7 +148,7 @@ class HttpRouter(WebRegistry):
         scope = request._scope
         if scope is not None and scope.exits:
             await close(scope, log)
-        return out
+        return out  # type: ignore[return-value]  # a Streamed: the runtime streams it
 
     def _respond(
         self, request: Request, context: Any, log: Any, direct: bool
@@ -181,12 +184,17 @@ class HttpRouter(WebRegistry):
             result = self._run(route, request, context, log)
             if type(result) not in _NEVER_AWAITABLE and inspect.isawaitable(result):
                 result = await result
+            if type(result) not in _NEVER_AWAITABLE and is_stream(result):
+                # settled (joined, unless the runtime streams it) once middleware is done
+                result = await settle(result) if direct else _streaming(result)
         except BaseException as exc:  # KeyboardInterrupt, SystemExit, ...: a 500 too
             if is_cancellation(exc):
                 raise
             if request._scope is not None:
                 request._scope.error = exc
             return await self._on_error(request, exc, log)
+        if isinstance(result, Streamed):
+            return result  # type: ignore[return-value]  # the runtime streams it
         if (
             direct
             and FAST.direct_render
@@ -346,3 +354,8 @@ class HttpRouter(WebRegistry):
 
 async def _ready(response: Response) -> Response:
     return response
+
+
+def _streaming(result: Any) -> StreamingResponse:
+    """A streamed result as the Response middleware works on."""
+    return result if isinstance(result, StreamingResponse) else StreamingResponse(result)

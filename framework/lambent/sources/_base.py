@@ -184,6 +184,14 @@ class SourceSpec(msgspec.Struct, Generic[EventT, ItemT], frozen=True, kw_only=Tr
     #: sequencer)
     item_label: Callable[[ItemT], str] | None = None
 
+    def decode_bytes(self, body: bytes, *, lean: bool = False) -> Any:
+        """The event Struct (the lean one with ``lean``) straight from the invocation's
+        JSON bytes, building no dicts; raises msgspec's errors when the event does not
+        decode as a whole (the pipeline then takes the general path)."""
+        from lambent.sources._bytes import decode_struct
+
+        return decode_struct(self.lean[0] if lean and self.lean else self.event_type, body)
+
 
 class FieldError(ValueError):
     """A field of a record that its source cannot read (not base64, a malformed DynamoDB

@@ -17,7 +17,10 @@ Members, in the order the pipeline uses them:
   ``unwrap`` (this source's items inside another's records), ``fallback``;
 * running: ``payload``/``payload_format``, ``named`` injections, ``order_key``/``ordered``,
   ``windowed``;
-* rendering: ``response``, ``result``, ``batch_failure``, ``web`` (for the web router).
+* rendering: ``response``, ``result``, ``batch_failure``, ``web`` (for the web router);
+* from bytes: ``decode_bytes`` (the event Struct straight from the invocation's JSON
+  bytes; :func:`lambent.sources._bytes.decode_general` is the general way any source
+  can delegate to).
 """
 
 from __future__ import annotations
@@ -94,3 +97,7 @@ class EventSource(Protocol):
     def raw(self) -> RawView | None: ...
     @property
     def check_route(self) -> Callable[[str, Any, Mapping[str, Any]], None] | None: ...
+
+    def decode_bytes(self, body: bytes, *, lean: bool = False) -> Any:
+        """The event Struct (lean with ``lean``) from the invocation's JSON bytes."""
+        ...

@@ -36,6 +36,7 @@ def where(payload: dict[str, Any]) -> dict[str, Any]:
         "lambent": lambent.__file__,
         "msgspec": msgspec.__file__,
         "path": sys.path,
+        "runtime": "lambent.runtime" if "lambent.runtime._loop" in sys.modules else "awslambdaric",
     }
 
 

@@ -1,0 +1,38 @@
+"""The layer's ``lambent-wrapper``: lambent's runtime loop in Lambda's managed Python runtimes.
+
+With ``AWS_LAMBDA_EXEC_WRAPPER=/opt/lambent-wrapper`` the managed runtime runs
+``/opt/lambent-wrapper <python> <runtime bootstrap> [args...]`` (LAMBDA.md §3.5). The
+script runs ``<python> -m lambent.runtime $_HANDLER`` instead of the bootstrap, with the
+task root, the layer's site-packages and ``/opt/python`` first on ``PYTHONPATH`` (the
+order the managed bootstrap gives ``sys.path``, LAMBDA.md §3.6).
+``LAMBENT_RUNTIME=awslambdaric`` hands over to the managed runtime unchanged.
+"""
+
+from __future__ import annotations
+
+#: the wrapper's path inside the layer zip (``/opt/lambent-wrapper`` once deployed)
+NAME = "lambent-wrapper"
+
+SCRIPT = """\
+#!/bin/sh
+# lambent-wrapper: lambent's own runtime loop in Lambda's managed Python runtimes.
+# Set AWS_LAMBDA_EXEC_WRAPPER=/opt/lambent-wrapper; the runtime then runs
+#   /opt/lambent-wrapper <python> <runtime bootstrap> [args...]
+# and this runs <python> -m lambent.runtime "$_HANDLER" instead.
+# LAMBENT_RUNTIME=awslambdaric runs the managed runtime unchanged.
+if [ "$#" -lt 1 ]; then
+  echo "lambent-wrapper: run it through AWS_LAMBDA_EXEC_WRAPPER (arguments: python bootstrap)" >&2
+  exit 2
+fi
+if [ "${LAMBENT_RUNTIME:-lambent}" = "awslambdaric" ]; then
+  exec "$@"
+fi
+python="$1"
+case "$0" in */*) layer="${0%/*}" ;; *) layer=. ;; esac
+paths="${LAMBDA_TASK_ROOT:-/var/task}"
+for site in "$layer"/python/lib/python3*/site-packages; do
+  if [ -d "$site" ]; then paths="$paths:$site"; fi
+done
+export PYTHONPATH="$paths:$layer/python${PYTHONPATH:+:$PYTHONPATH}"
+exec "$python" -m lambent.runtime "${_HANDLER:?lambent-wrapper: _HANDLER is not set}"
+"""

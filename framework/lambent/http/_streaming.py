@@ -1,0 +1,96 @@
+"""Streamed HTTP responses: a route returns an async iterator of chunks, or a
+:class:`StreamingResponse` (status, headers, cookies and such an iterator).
+
+Under ``python -m lambent.runtime`` (its event-loop loop) and a Function URL with
+``InvokeMode: RESPONSE_STREAM``, the body goes out as it is produced, in the Runtime
+API's streaming mode (LAMBDA.md §3.1, §5.8): the runtime sets :data:`STREAMING` and the
+router hands back a :class:`Streamed` instead of a rendered response. Everywhere else
+(awslambdaric, ``app.handler``, the test client, ``lambent dev``) the chunks are
+collected and the response is answered whole, as a buffered Function URL does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from contextvars import ContextVar
+from typing import Any
+
+from lambent.http._headers import HeaderInput
+from lambent.http._response import Response, SetCookie
+
+#: set by a runtime that can stream the current invocation's response
+STREAMING: ContextVar[bool] = ContextVar("lambent_streaming", default=False)
+
+Chunks = AsyncIterable[bytes | str] | Iterable[bytes | str]
+
+
+class StreamingResponse(Response):
+    """A response whose body is sent chunk by chunk: an async (or plain) iterable of
+    ``bytes`` or ``str`` (UTF-8). Status, headers and cookies go first, in the prelude."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        body: Chunks,
+        status: int = 200,
+        headers: HeaderInput = None,
+        *,
+        cookies: Iterable[str | SetCookie] = (),
+        media_type: str | None = None,
+    ) -> None:
+        super().__init__(body, status, headers, cookies=cookies, media_type=media_type)
+
+
+def is_stream(value: Any) -> bool:
+    """A handler result that streams: a :class:`StreamingResponse` or an async iterator."""
+    return isinstance(value, StreamingResponse | AsyncIterable)
+
+
+async def chunks(body: Chunks) -> AsyncIterator[bytes]:
+    """The body's chunks as bytes."""
+    async for chunk in _raw(body):
+        yield chunk.encode() if isinstance(chunk, str) else bytes(chunk)
+
+
+class Streamed:
+    """What the router answers when the runtime streams: the prelude and the chunks."""
+
+    __slots__ = ("body", "prelude")
+
+    def __init__(self, prelude: dict[str, Any], body: AsyncIterator[bytes]) -> None:
+        self.prelude = prelude
+        self.body = body
+
+
+async def settle(value: Any) -> Response | Streamed:
+    """A streamed result as a :class:`Streamed` (when the runtime streams) or as a whole
+    :class:`Response` with the chunks joined."""
+    response = value if isinstance(value, StreamingResponse) else StreamingResponse(value)
+    if STREAMING.get():
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        if response.media_type and "content-type" not in headers:
+            headers["content-type"] = response.media_type
+        prelude = {
+            "statusCode": response.status,
+            "headers": headers,
+            "cookies": response.all_cookies(),
+        }
+        return Streamed(prelude, chunks(response.body))
+    parts = [chunk async for chunk in _raw(response.body)]
+    body: str | bytes
+    if all(isinstance(part, str) for part in parts):
+        body = "".join(parts)  # type: ignore[arg-type]
+    else:
+        body = b"".join(p.encode() if isinstance(p, str) else bytes(p) for p in parts)
+    return Response(body, response.status, response.headers, cookies=response.cookies,
+                    media_type=response.media_type)  # fmt: skip
+
+
+async def _raw(body: Chunks) -> AsyncIterator[bytes | str]:
+    if isinstance(body, AsyncIterable):
+        async for chunk in body:
+            yield chunk
+    else:
+        for chunk in body:
+            yield chunk

@@ -1,0 +1,87 @@
+"""``python -m lambent.runtime [HANDLER]``: Init, then the loop that fits the handler.
+
+Init imports the handler (awslambdaric's rules and errors; a failure goes to
+``/init/error`` and the process exits 1). A handler that never awaits, with one
+invocation at a time and no SnapStart, gets the loop without an event loop
+(:mod:`lambent.runtime._sync`); anything else the asynchronous one
+(:mod:`lambent.runtime._loop`), imported only then.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from lambent.runtime._faults import load_handler
+from lambent.runtime._invocation import init_error_post, setup_logging
+from lambent.runtime._sync import SyncConnection
+from lambent.runtime._target import Target, target_for
+from lambent.runtime._wire import RuntimeAPIError
+
+
+def concurrency() -> int:
+    """``AWS_LAMBDA_MAX_CONCURRENCY`` as a positive number (1 when unset or not a number)."""
+    try:
+        return max(1, int(os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY", "1")))
+    except ValueError:
+        return 1
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(f"lambent.runtime: {message}\n")
+    sys.stderr.flush()
+
+
+def _run(handler_name: str, address: str) -> int:
+    loops = concurrency()
+    conn = SyncConnection(address)
+    target: Target
+    try:
+        target = target_for(load_handler(handler_name), loops)
+        synchronous = (
+            loops == 1
+            and os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "snap-start"
+            and target.start_sync()
+        )
+    except Exception as exc:
+        conn.post(init_error_post(exc))
+        conn.close()
+        return 1
+    if synchronous:
+        from lambent.runtime import _sync
+
+        return _sync.serve(target, conn)
+    conn.close()
+    import anyio
+
+    from lambent.runtime import _loop
+
+    try:
+        return anyio.run(_loop.serve, target, address, loops)
+    except RuntimeAPIError as exc:
+        _say(str(exc))
+        return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m lambent.runtime [HANDLER]`` (default: ``$_HANDLER``)."""
+    args = sys.argv[1:] if argv is None else argv
+    handler = args[0] if args else os.environ.get("_HANDLER", "")
+    address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
+    if not handler or not address:
+        _say("usage: python -m lambent.runtime HANDLER (module.function), "
+             "with AWS_LAMBDA_RUNTIME_API set")  # fmt: skip
+        return 2
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure: Any = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(line_buffering=True)
+    setup_logging()
+    if "" not in sys.path:
+        sys.path.insert(0, os.environ.get("LAMBDA_TASK_ROOT", os.getcwd()))
+    try:
+        return _run(handler, address)
+    except RuntimeAPIError as exc:
+        _say(str(exc))
+        return 1

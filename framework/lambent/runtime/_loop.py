@@ -1,0 +1,169 @@
+"""The asynchronous loop: ``/next`` → run → ``/response`` or ``/error`` on one event loop.
+
+Used when the handler can await (an app with ``async def`` handlers or a lifespan, an
+``async def`` function), under ``AWS_LAMBDA_MAX_CONCURRENCY`` > 1, and under SnapStart.
+Init (before the first ``/next``) enters the app's lifespan, so connections made there
+serve the first request. ``AWS_LAMBDA_MAX_CONCURRENCY`` (Lambda Managed Instances) sets
+how many loops poll at once, each on its own kept-alive connection. SIGTERM (and SIGINT)
+stop the polling: a running invocation is finished (within 1.5 s, the Shutdown phase
+being 2 s), the lifespan is left and the process exits 0.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+
+import anyio
+import msgspec
+
+from lambent.http._streaming import STREAMING
+from lambent.runtime import _hooks
+from lambent.runtime._faults import Fault, error_from, log_error
+from lambent.runtime._http import Connection
+from lambent.runtime._invocation import (
+    BASE,
+    ERROR_TYPE,
+    NEXT,
+    REQUEST_ID,
+    Post,
+    init_error_post,
+    run_invocation,
+)
+from lambent.runtime._target import Target
+from lambent.runtime._wire import RuntimeAPIError
+
+ERROR_BODY = "Lambda-Runtime-Function-Error-Body"
+STREAM_MODE = "Lambda-Runtime-Function-Response-Mode"
+#: how long a stop waits for running invocations (Lambda's Shutdown phase is 2 s)
+STOP_GRACE = 1.5
+
+
+@dataclass
+class _Stop:
+    requested: bool = False
+    waiting: set[anyio.CancelScope] = field(default_factory=set)
+
+    def request(self) -> None:
+        self.requested = True
+        for scope in self.waiting:
+            scope.cancel()
+
+
+def say(message: str) -> None:
+    sys.stderr.write(f"lambent.runtime: {message}\n")
+    sys.stderr.flush()
+
+
+async def _guarded(chunks: AsyncIterator[bytes], trailers: dict[str, str]) -> AsyncIterator[bytes]:
+    """The chunks; an error while producing them goes into the trailers (LAMBDA.md §3.1)."""
+    try:
+        async for chunk in chunks:
+            yield chunk
+    except Exception as exc:
+        doc = error_from(exc, REQUEST_ID.get())
+        log_error(doc)
+        trailers[ERROR_TYPE] = doc["errorType"]
+        trailers[ERROR_BODY] = base64.b64encode(msgspec.json.encode(doc)).decode()
+
+
+async def _post(conn: Connection, post: Post) -> None:
+    if isinstance(post.body, bytes):
+        status, _, answer = await conn.request("POST", post.path, post.body, post.headers)
+    else:
+        trailers: dict[str, str] = {}
+        headers = {**post.headers, STREAM_MODE: "streaming"}
+        status, _, answer = await conn.stream_request(
+            "POST", post.path, _guarded(post.body, trailers), headers, trailers,
+            announce=(ERROR_TYPE, ERROR_BODY),
+        )  # fmt: skip
+    if status != 202:
+        say(f"the Runtime API refused {post.path} ({status}): {answer[:200]!r}")
+
+
+async def _poll(conn: Connection, target: Target, stop: _Stop) -> None:
+    STREAMING.set(True)  # this loop can stream HTTP responses (this task's context)
+    try:
+        while not stop.requested:
+            with anyio.CancelScope() as waiting:
+                stop.waiting.add(waiting)
+                status, headers, body = await conn.request("GET", NEXT)
+            stop.waiting.discard(waiting)
+            if waiting.cancel_called:
+                return
+            if status != 200:
+                raise RuntimeAPIError(f"/next answered {status}: {body[:200]!r}")
+            token = REQUEST_ID.set(headers.get("lambda-runtime-aws-request-id", ""))
+            try:
+                await _post(conn, await run_invocation(target, headers, body))
+            finally:
+                REQUEST_ID.reset(token)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await conn.aclose()
+
+
+async def _watch_signals(stop: _Stop, loops: anyio.CancelScope) -> None:
+    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async for _ in signals:
+            stop.request()
+            await anyio.sleep(STOP_GRACE)
+            loops.cancel()
+            return
+
+
+async def _init_failed(conn: Connection, exc: BaseException) -> int:
+    try:
+        await _post(conn, init_error_post(exc))
+    finally:
+        await conn.aclose()
+    return 1
+
+
+async def _snap_start(conn: Connection) -> int | None:
+    try:
+        await _hooks.run_before_snapshot()
+    except Exception as exc:
+        await _init_failed(conn, Fault(Fault.BEFORE_SNAPSHOT_ERROR, f"{type(exc).__name__}: {exc}"))
+        return 64
+    status, _, body = await conn.request("GET", f"{BASE}/restore/next")
+    if status != 200:
+        raise RuntimeAPIError(f"/restore/next answered {status}: {body[:200]!r}")
+    try:
+        await _hooks.run_after_restore()
+    except Exception as exc:
+        doc = error_from(Fault(Fault.AFTER_RESTORE_ERROR, f"{type(exc).__name__}: {exc}"))
+        log_error(doc)
+        headers = {ERROR_TYPE: Fault.AFTER_RESTORE_ERROR, "Content-Type": "application/json"}
+        await conn.request("POST", f"{BASE}/restore/error", msgspec.json.encode(doc), headers)
+        return 65
+    return None
+
+
+async def serve(target: Target, address: str, loops: int) -> int:
+    """Run ``loops`` polling loops for ``target`` against the Runtime API at ``address``."""
+    first = Connection(address)
+    async with AsyncExitStack() as stack:
+        try:
+            await stack.enter_async_context(target.running())
+        except Exception as exc:
+            return await _init_failed(first, exc)
+        if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+            code = await _snap_start(first)
+            if code is not None:
+                return code
+        stop = _Stop()
+        async with anyio.create_task_group() as outer:
+            with anyio.CancelScope() as polling:
+                outer.start_soon(_watch_signals, stop, polling)
+                async with anyio.create_task_group() as tg:
+                    for i in range(loops):
+                        conn = first if i == 0 else Connection(address)
+                        tg.start_soon(_poll, conn, target, stop)
+            outer.cancel_scope.cancel()
+    return 0

@@ -1,0 +1,104 @@
+"""The loop without an event loop, for handlers that never await.
+
+A plain ``module.function`` handler, or an app whose handlers are all plain and that has
+no lifespan, runs each invocation straight through; with one invocation at a time this
+loop polls over a kept-alive ``http.client`` connection and never imports asyncio, which
+keeps the cold start at the floor.
+ SIGTERM while waiting on ``/next`` ends the loop at
+once; during an invocation, after it has been answered.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import sys
+from types import FrameType
+
+from lambent._runtime import run_loop_free
+from lambent.runtime._invocation import NEXT, Post, run_invocation
+from lambent.runtime._target import Target
+from lambent.runtime._wire import RuntimeAPIError, parse_response, request_head
+
+
+class _Stopped(Exception):
+    pass
+
+
+class SyncConnection:
+    """A kept-alive socket to the Runtime API, without ``http.client`` (whose import,
+    ssl and email included, would cost the cold start); reconnects once when the
+    kept-alive connection was closed."""
+
+    def __init__(self, address: str) -> None:
+        host, _, port = address.rpartition(":")
+        self.host = host.strip("[]") or "127.0.0.1"
+        self.port = int(port)
+        self._sock: socket.socket | None = None
+        self._buffer = bytearray()
+
+    def request(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        head = request_head(method, path, self.host, headers or {}, body)
+        for attempt in (1, 2):
+            try:
+                if self._sock is None:
+                    self._sock = socket.create_connection((self.host, self.port))
+                    self._buffer.clear()
+                self._sock.sendall(head + body)
+                while (answer := parse_response(self._buffer)) is None:
+                    chunk = self._sock.recv(262144)
+                    if not chunk:
+                        raise ConnectionResetError("closed by the Runtime API")
+                    self._buffer += chunk
+                return answer
+            except OSError as exc:
+                self.close()
+                if attempt == 2 or isinstance(exc, ConnectionRefusedError):
+                    raise RuntimeAPIError(
+                        f"the Runtime API at {self.host}:{self.port}: {exc}"
+                    ) from None
+        raise AssertionError("unreachable")
+
+    def post(self, post: Post) -> None:
+        assert isinstance(post.body, bytes)  # only the async loop streams
+        status, _, answer = self.request("POST", post.path, post.body, post.headers)
+        if status != 202:
+            sys.stderr.write(
+                f"lambent.runtime: the Runtime API refused {post.path} ({status}): {answer[:200]!r}\n"
+            )
+
+    def close(self) -> None:
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            sock.close()
+
+
+def serve(target: Target, conn: SyncConnection) -> int:
+    """Poll until SIGTERM or SIGINT; every invocation runs without an event loop."""
+    state = {"stopping": False, "waiting": False}
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        state["stopping"] = True
+        if state["waiting"]:
+            raise _Stopped
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while not state["stopping"]:
+            try:
+                state["waiting"] = True
+                status, headers, body = conn.request("GET", NEXT)
+                state["waiting"] = False
+            except _Stopped:
+                break
+            if status != 200:
+                raise RuntimeAPIError(f"/next answered {status}: {body[:200]!r}")
+            conn.post(run_loop_free(run_invocation(target, headers, body)))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        conn.close()
+        target.stop_sync()
+    return 0

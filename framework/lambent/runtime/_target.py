@@ -1,0 +1,205 @@
+"""What one invocation runs: invocation bytes in, response bytes out.
+
+An :class:`AppTarget` serves a lambent ``App`` (named by its ``handler`` attribute, or
+the app itself): the app is frozen and its lifespan entered once, at init, and every
+invocation runs on the loop's own event loop. A :class:`FunctionTarget` serves a plain
+``module.function`` handler that takes a dict, exactly as awslambdaric calls it; with
+more than one concurrent invocation a plain ``def`` runs in a worker thread.
+
+Payloads are decoded with msgspec (``json.loads`` is kept only for what msgspec
+refuses and the standard library reads, such as integers beyond 64 bits); results are
+encoded with msgspec. Bad bytes raise ``Runtime.UnmarshalError`` naming what is wrong.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+import msgspec
+
+from lambent.runtime._faults import Fault
+
+_ENCODER = msgspec.json.Encoder(decimal_format="number")
+JSON = "application/json"
+
+
+class Target(Protocol):
+    """A handler the loop can run."""
+
+    def running(self) -> Any:
+        """An async context manager: the Init phase's work, left at shutdown."""
+        ...
+
+    def start_sync(self) -> bool:
+        """Init without an event loop, when every invocation runs straight through: True
+        if so (the invocations are then stepped without a loop)."""
+        ...
+
+    def stop_sync(self) -> None:
+        """Leave what :meth:`start_sync` entered."""
+        ...
+
+    async def invoke(
+        self, body: bytes, content_type: str | None, context: Any
+    ) -> tuple[bytes | AsyncIterator[bytes], str]:
+        """Run one invocation; returns the response (bytes, or chunks to stream) and its
+        content type."""
+        ...
+
+
+def _preview(body: bytes) -> str:
+    shown = body[:40]
+    return f"{shown!r}{'...' if len(body) > 40 else ''} ({len(body)} bytes)"
+
+
+#: the content type of a streamed HTTP response (LAMBDA.md §5.8)
+STREAM_CONTENT_TYPE = "application/vnd.awslambda.http-integration-response"
+
+
+async def _streamed(result: Any) -> AsyncIterator[bytes]:
+    """The prelude (status, headers, cookies), 8 NUL bytes, then the body as produced."""
+    yield msgspec.json.encode(result.prelude) + b"\x00" * 8
+    async for chunk in result.body:
+        if chunk:
+            yield chunk
+
+
+def _not_json(exc: Exception, body: bytes) -> str:
+    return (
+        f"Unable to unmarshal input: the invocation payload is not valid JSON ({exc}); "
+        f"it starts {_preview(body)}"
+    )
+
+
+def decode_payload(body: bytes) -> Any:
+    """The invocation's JSON as Python values; ``Runtime.UnmarshalError`` when it is not JSON."""
+    try:
+        return msgspec.json.decode(body)
+    except msgspec.DecodeError as exc:
+        import json
+
+        try:
+            return json.loads(body)
+        except ValueError:
+            pass
+        raise Fault(Fault.UNMARSHAL_ERROR, _not_json(exc, body)) from None
+
+
+def encode_result(result: Any) -> tuple[bytes, str]:
+    """The response bytes: ``bytes`` go as they are (``application/unknown``), the rest as JSON.
+
+    What msgspec cannot encode gets a second chance with the standard library (whose
+    error message, when it fails too, is the one awslambdaric reports).
+    """
+    if isinstance(result, bytes):
+        return result, "application/unknown"
+    try:
+        return _ENCODER.encode(result), JSON
+    except (TypeError, ValueError, OverflowError):
+        pass
+    import json
+
+    try:
+        return json.dumps(result, ensure_ascii=False).encode(), JSON
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise Fault(Fault.MARSHAL_ERROR, f"Unable to marshal response: {exc}") from None
+
+
+class FunctionTarget:
+    """A plain ``handler(event, context)`` function (or an ``async def`` one)."""
+
+    def __init__(self, function: Any, threaded: bool) -> None:
+        self.function = function
+        self.is_async = inspect.iscoroutinefunction(function)
+        self.threaded = threaded and not self.is_async
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        yield
+
+    def start_sync(self) -> bool:
+        return not self.is_async and not self.threaded
+
+    def stop_sync(self) -> None:
+        pass
+
+    async def invoke(
+        self, body: bytes, content_type: str | None, context: Any
+    ) -> tuple[bytes | AsyncIterator[bytes], str]:
+        event: Any = decode_payload(body) if content_type in (None, JSON) else body
+        if self.is_async:
+            result = await self.function(event, context)
+        elif self.threaded:
+            import anyio.to_thread
+
+            result = await anyio.to_thread.run_sync(self.function, event, context)
+        else:
+            result = self.function(event, context)
+        return encode_result(result)
+
+
+class AppTarget:
+    """A lambent ``App``: decoded, dispatched and answered on the loop's event loop."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        async with self.app.running():
+            yield
+
+    def start_sync(self) -> bool:
+        from lambent._runtime import run_loop_free
+
+        if not self.app._needs_no_loop():  # a lifespan, async handlers or hooks
+            return False
+        run_loop_free(self.app._start())
+        return True
+
+    def stop_sync(self) -> None:
+        from lambent._runtime import run_loop_free
+
+        run_loop_free(self.app.aclose())
+
+    async def invoke(
+        self, body: bytes, content_type: str | None, context: Any
+    ) -> tuple[bytes | AsyncIterator[bytes], str]:
+        from lambent._pipeline import NotJSON
+
+        if content_type not in (None, JSON):
+            return encode_result(await self.app.dispatch(body, context))
+        if body.lstrip()[:1] not in (b"{", b"["):
+            event = decode_payload(body)  # not JSON: its error says why
+            kind = type(event).__name__ if event is not None else "null"
+            message = (
+                f"Unable to unmarshal input: a lambent app takes a JSON object or array, "
+                f"and the invocation payload is a JSON {kind}: {_preview(body)}"
+            )
+            raise Fault(Fault.UNMARSHAL_ERROR, message)
+        try:
+            result = await self.app.dispatch_bytes(body, context)
+        except NotJSON as exc:
+            raise Fault(Fault.UNMARSHAL_ERROR, _not_json(exc, body)) from None
+        from lambent.http._streaming import Streamed
+
+        if isinstance(result, Streamed):
+            return _streamed(result), STREAM_CONTENT_TYPE
+        return encode_result(result)
+
+
+def target_for(handler: Any, concurrency: int) -> Target:
+    """The target for what the handler name resolved to."""
+    from lambent._app import App
+
+    owner = getattr(handler, "__self__", None)
+    if isinstance(owner, App) and getattr(handler, "__name__", "") == "handler":
+        return AppTarget(owner)
+    if isinstance(handler, App):
+        return AppTarget(handler)
+    if not callable(handler):
+        raise Fault(Fault.HANDLER_NOT_FOUND, f"Handler {handler!r} is not callable")
+    return FunctionTarget(handler, threaded=concurrency > 1)

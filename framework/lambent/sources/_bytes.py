@@ -1,0 +1,81 @@
+"""Events from the invocation's bytes: detection on a cheap probe, Structs without dicts.
+
+:func:`probe` reads the bytes once into the top-level keys, with each array cut to its
+first element (the values a source's ``detect`` looks at) and every other value decoded;
+detection runs on that probe. A source's ``decode_bytes`` then decodes the bytes
+straight into its event Struct (:func:`decode_struct`, one cached msgspec decoder per
+type), never building the dicts ``json.loads`` would. :func:`decode_general` is the
+general path any source answers the same as: bytes to Python values, then
+``msgspec.convert`` into the Struct, as events from the managed runtime are decoded.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+if TYPE_CHECKING:
+    from lambent.sources._protocol import EventSource
+
+_TOP = msgspec.json.Decoder(dict[str, msgspec.Raw])
+#: how much of an array is read to find its first element without msgspec
+_HEAD = 64 * 1024
+
+
+class _First(msgspec.Struct, array_like=True):
+    """An array's first element (the rest is skipped, not built)."""
+
+    first: Any = None
+
+
+_FIRST = msgspec.json.Decoder(_First)
+
+
+@functools.cache
+def _decoder(tp: Any) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(tp)
+
+
+def decode_struct(tp: Any, body: bytes) -> Any:
+    """``body`` decoded straight into ``tp`` (msgspec errors propagate)."""
+    return _decoder(tp).decode(body)
+
+
+def _first(raw: msgspec.Raw) -> list[Any]:
+    """A one-element list holding an array's first element (empty for an empty array)."""
+    head = bytes(memoryview(raw)[:_HEAD]).decode("utf-8", "ignore")
+    start = head.find("[") + 1
+    while start < len(head) and head[start] in " \t\r\n":
+        start += 1
+    if start >= len(head) or head[start] == "]":
+        return []
+    import json
+
+    try:
+        return [json.JSONDecoder().raw_decode(head, start)[0]]
+    except ValueError:  # the first element is longer than the head
+        return [_FIRST.decode(raw).first]
+
+
+def probe(body: bytes) -> Mapping[str, Any] | None:
+    """The event's top level for detection, or ``None`` when it is not a JSON object.
+
+    Raises :class:`msgspec.DecodeError` when the bytes are not JSON at all.
+    """
+    try:
+        top = _TOP.decode(body)
+    except msgspec.ValidationError:
+        return None
+    out: dict[str, Any] = {}
+    for key, raw in top.items():
+        out[key] = _first(raw) if bytes(memoryview(raw)[:1]) == b"[" else msgspec.json.decode(raw)
+    return out
+
+
+def decode_general(source: EventSource, body: bytes, *, lean: bool = False) -> Any:
+    """The event Struct the general way: Python values first, then ``msgspec.convert``."""
+    event_type = source.lean[0] if lean and source.lean else source.event_type
+    return msgspec.convert(msgspec.json.decode(body), event_type)

@@ -1,0 +1,52 @@
+"""Plain ``module.function`` handlers (dict in, dict out), as awslambdaric runs them."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def echo(event: Any, context: Any) -> Any:
+    return {
+        "event": event,
+        "request_id": context.aws_request_id,
+        "arn": context.invoked_function_arn,
+        "memory": context.memory_limit_in_mb,
+        "trace": os.environ.get("_X_AMZN_TRACE_ID", "")[:5],
+        "tenant": context.tenant_id,
+        "client": None if context.client_context is None else context.client_context.custom,
+        "identity": context.identity.cognito_identity_id,
+        "remaining_ok": 0 < context.get_remaining_time_in_millis() <= 5000,
+    }
+
+
+def fail(event: Any, context: Any) -> Any:
+    raise ValueError(f"bad input: {event.get('value')}")
+
+
+def slow(event: Any, context: Any) -> Any:
+    time.sleep(float(event.get("seconds", 10)))
+    return {"slept": True}
+
+
+def crash(event: Any, context: Any) -> Any:
+    os._exit(3)
+
+
+def sleep_and_log(event: Any, context: Any) -> Any:
+    log.warning("start %s", context.aws_request_id)
+    time.sleep(0.2)
+    log.warning("end %s", context.aws_request_id)
+    return {"request_id": context.aws_request_id}
+
+
+def returns_bytes(event: Any, context: Any) -> Any:
+    return b"\x00raw"
+
+
+def unmarshalable(event: Any, context: Any) -> Any:
+    return {"value": object()}

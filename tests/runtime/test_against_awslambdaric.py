@@ -1,0 +1,167 @@
+"""lambent.runtime and awslambdaric give equal answers, through ``lambent serve`` and boto3.
+
+One server runs each function twice: under ``python -m lambent.runtime`` and under
+``python -m awslambdaric`` (``FunctionConfig.mode``), both polling its Runtime API.
+Answers are compared after JSON normalisation (the runtimes format JSON differently);
+error documents are compared without their request ids (each invocation has its own)
+and by their last stack frame, the user's (the frames above it are each runtime's own).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from lambent._local.model import FunctionConfig
+from lambent._local.server import LocalLambda, ServerThread
+from tests import corpus
+from tests.local.conftest import lambda_client
+
+KINDS = [
+    "sqs",
+    "sns",
+    "s3",
+    "dynamodb-stream",
+    "kinesis-stream",
+    "kafka",
+    "mq",
+    "firehose",
+    "apigw-rest",
+    "apigw-http",
+    "apigw-websocket",
+    "apigw-authorizer",
+    "function-url",
+    "alb",
+    "ses",
+    "cloudfront",
+    "eventbridge",
+    "schedule",
+    "cloudwatch-logs",
+]
+TARGETS = {
+    "kinds": "tests.runtime.apps.kinds:app",
+    "fail": "tests.runtime.apps.plain:fail",
+    "slow": "tests.runtime.apps.plain:slow",
+    "crash": "tests.runtime.apps.plain:crash",
+    "broken": "tests.runtime.apps.import_error:handler",
+    "raises": "tests.runtime.apps.raises_at_import:handler",
+    "bytes": "tests.runtime.apps.plain:returns_bytes",
+    "unmarshalable": "tests.runtime.apps.plain:unmarshalable",
+}
+
+
+def _first_of_each_kind() -> list[Any]:
+    found: dict[str, corpus.Row] = {}
+    for row in corpus.rows(*KINDS):
+        found.setdefault(row.kind, row)
+    if not found:
+        return [pytest.param(None, id="no-corpus")]
+    return [pytest.param(found[k], id=k) for k in KINDS if k in found]
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    configs = [
+        FunctionConfig(name=f"{runtime}-{name}", target=target, mode=runtime, timeout=2.0)
+        for name, target in TARGETS.items()
+        for runtime in ("lambent", "awslambdaric")
+    ]
+    with ServerThread(LocalLambda(configs, shutdown_timeout=5.0)) as url:
+        yield lambda_client(url)
+
+
+def _answer(client: Any, name: str, payload: bytes) -> tuple[str | None, Any]:
+    """(FunctionError, normalised payload) of one invocation of ``name`` under each runtime."""
+    answers = []
+    for runtime in ("lambent", "awslambdaric"):
+        result = client.invoke(FunctionName=f"{runtime}-{name}", Payload=payload, LogType="Tail")
+        body = result["Payload"].read()
+        try:
+            doc: Any = json.loads(body)
+        except ValueError:
+            doc = body
+        if result.get("FunctionError") and isinstance(doc, dict):
+            doc.pop("requestId", None)
+            request_id = result["ResponseMetadata"]["RequestId"]
+            message = doc["errorMessage"].replace(request_id, "<request id>")
+            doc["errorMessage"] = re.sub(r"^\d{4}-\d\d-\d\dT[\d:.]+Z ", "<time> ", message)
+            trace = doc.pop("stackTrace", None) or []
+            doc["lastFrame"] = trace[-1] if trace else None
+        log = base64.b64decode(result["LogResult"]).decode()
+        answers.append((result.get("FunctionError"), doc, log))
+    (error, doc, log), (other_error, other_doc, _) = answers
+    assert (error, doc) == (other_error, other_doc)
+    return error, doc
+
+
+@pytest.mark.parametrize("row", _first_of_each_kind())
+def test_a_real_event_of_each_kind(client: Any, row: corpus.Row | None) -> None:
+    event = corpus.load(row)
+    error, doc = _answer(client, "kinds", json.dumps(event).encode())
+    assert error is None, doc
+
+
+def test_direct_invocations_success_and_failure(client: Any) -> None:
+    assert _answer(client, "kinds", b'{"action": "greet", "name": "Ada"}') == (
+        None,
+        {"hello": "Ada"},
+    )
+    error, doc = _answer(client, "kinds", b'{"action": "fail"}')
+    assert (error, doc["errorType"]) == ("Unhandled", "RuntimeError")
+
+
+def test_a_failing_plain_handler(client: Any) -> None:
+    error, doc = _answer(client, "fail", b'{"value": "x"}')
+    assert (error, doc["errorType"], doc["errorMessage"]) == (
+        "Unhandled",
+        "ValueError",
+        "bad input: x",
+    )
+    assert "plain.py" in doc["lastFrame"]
+
+
+def test_a_timeout_and_the_next_invocation(client: Any) -> None:
+    error, doc = _answer(client, "slow", b'{"seconds": 5}')
+    assert (error, doc["errorType"]) == ("Unhandled", "Sandbox.Timedout")
+    assert _answer(client, "slow", b'{"seconds": 0}') == (None, {"slept": True})
+
+
+def test_a_crash(client: Any) -> None:
+    error, doc = _answer(client, "crash", b"{}")
+    assert (error, doc["errorType"]) == ("Unhandled", "Runtime.ExitError")
+
+
+@pytest.mark.parametrize("name", ["broken", "raises"])
+def test_import_errors(client: Any, name: str) -> None:
+    error, doc = _answer(client, name, b"{}")
+    assert error == "Unhandled"
+    assert doc["errorType"] in ("Runtime.ImportModuleError", "RuntimeError")
+
+
+def test_bytes_and_unmarshalable_results(client: Any) -> None:
+    assert _answer(client, "bytes", b"{}") == (None, b"\x00raw")
+    error, doc = _answer(client, "unmarshalable", b"{}")
+    assert (error, doc["errorType"]) == ("Unhandled", "Runtime.MarshalError")
+
+
+def test_log_lines_carry_the_request_id(client: Any) -> None:
+    event = {"action": "greet", "name": "Ada"}
+    result = client.invoke(
+        FunctionName="lambent-fail", Payload=json.dumps(event).encode(), LogType="Tail"
+    )
+    request_id = result["ResponseMetadata"]["RequestId"]
+    log = base64.b64decode(result["LogResult"]).decode()
+    assert f"START RequestId: {request_id}" in log
+    assert "[ERROR] ValueError: bad input: None\r" in log
+    sqs = corpus.rows("sqs")
+    if sqs:
+        result = client.invoke(FunctionName="lambent-kinds", Payload=sqs[0].raw(), LogType="Tail")
+        request_id = result["ResponseMetadata"]["RequestId"]
+        lines = base64.b64decode(result["LogResult"]).decode().splitlines()
+        batch = [json.loads(line) for line in lines if line.startswith("{")]
+        assert batch and all(doc["aws_request_id"] == request_id for doc in batch)

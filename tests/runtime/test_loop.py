@@ -1,0 +1,205 @@
+"""``python -m lambent.runtime`` against a Runtime API: context, Init, errors, concurrency, stop."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.runtime.conftest import RuntimeAPI
+
+PLAIN = "tests.runtime.apps.plain"
+LIFECYCLE = "tests.runtime.apps.lifecycle.handler"
+
+
+def _stop(process: subprocess.Popen[bytes]) -> str:
+    process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=10)
+    return out.decode()
+
+
+def test_the_context_comes_from_the_next_headers(runtime_api_host: RuntimeAPI) -> None:
+    process = runtime_api_host.start(f"{PLAIN}.echo")
+    try:
+        first = runtime_api_host.put(
+            b'{"a": [1, 2.5, "\xc3\xa9"]}',
+            client_context='{"custom": {"k": "v"}, "env": {}, "client": {}}',
+            cognito_identity='{"cognitoIdentityId": "id-1", "cognitoIdentityPoolId": "pool"}',
+            tenant_id="tenant-7",
+        )
+        second = runtime_api_host.put(b"{}", trace_id="")
+        one, two = runtime_api_host.wait([first, second])
+    finally:
+        _stop(process)
+    assert one.error_type is None and one.content_type == "application/json"
+    assert json.loads(one.payload) == {
+        "event": {"a": [1, 2.5, "é"]},
+        "request_id": first,
+        "arn": "arn:aws:lambda:us-east-1:123456789012:function:function",
+        "memory": "256",
+        "trace": "Root=",
+        "tenant": "tenant-7",
+        "client": {"k": "v"},
+        "identity": "id-1",
+        "remaining_ok": True,
+    }
+    # no trace header: _X_AMZN_TRACE_ID is removed, not left from the previous invocation
+    assert json.loads(two.payload)["trace"] == "" and json.loads(two.payload)["tenant"] is None
+
+
+def test_errors_have_awslambdarics_shape_and_the_loop_goes_on(runtime_api_host: RuntimeAPI) -> None:
+    process = runtime_api_host.start(f"{PLAIN}.fail")
+    try:
+        ids = [runtime_api_host.put(b'{"value": 1}'), runtime_api_host.put(b'{"value": 2}')]
+        outcomes = runtime_api_host.wait(ids)
+    finally:
+        out = _stop(process)
+    for request_id, outcome, value in zip(ids, outcomes, (1, 2), strict=True):
+        doc = json.loads(outcome.payload)
+        assert outcome.error_type == "ValueError"
+        assert list(doc) == ["errorMessage", "errorType", "requestId", "stackTrace"]
+        assert doc["errorMessage"] == f"bad input: {value}" and doc["requestId"] == request_id
+        assert len(doc["stackTrace"]) == 1 and "plain.py" in doc["stackTrace"][0]
+    assert "[ERROR] ValueError: bad input: 1\rTraceback (most recent call last):\r" in out
+
+
+@pytest.mark.parametrize(
+    ("payload", "says"),
+    [
+        (b"not json", "not valid JSON"),
+        (b'{"action": "nap", "seconds": 0', "not valid JSON"),
+        (b'"a string"', "JSON str"),
+        (b"42", "JSON int"),
+    ],
+    ids=["not-json", "truncated", "string", "number"],
+)
+def test_malformed_invocation_bytes_fail_that_invocation_only(
+    runtime_api_host: RuntimeAPI, payload: bytes, says: str
+) -> None:
+    process = runtime_api_host.start(LIFECYCLE)
+    try:
+        bad = runtime_api_host.put(payload)
+        good = runtime_api_host.put(b'{"action": "nap", "seconds": 0}')
+        failed, succeeded = runtime_api_host.wait([bad, good])
+    finally:
+        _stop(process)
+    doc = json.loads(failed.payload)
+    assert failed.error_type == "Runtime.UnmarshalError"
+    assert doc["errorMessage"].startswith("Unable to unmarshal input: ")
+    assert says in doc["errorMessage"] and repr(payload[:10])[2:-1] in doc["errorMessage"]
+    assert succeeded.error_type is None and json.loads(succeeded.payload)["request_id"] == good
+
+
+def test_init_runs_the_lifespan_before_the_first_next_and_sigterm_leaves_it(
+    runtime_api_host: RuntimeAPI,
+) -> None:
+    process = runtime_api_host.start(LIFECYCLE)
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == b"lifespan entered"  # nothing was queued yet
+    request = runtime_api_host.put(b'{"action": "nap", "seconds": 0}')
+    (outcome,) = runtime_api_host.wait([request])
+    assert json.loads(outcome.payload) == {"request_id": request, "connections": 1}
+    started = time.monotonic()
+    out = _stop(process)
+    assert process.returncode == 0 and time.monotonic() - started < 5
+    assert out.strip().endswith("lifespan left")
+
+
+def test_sigterm_lets_the_running_invocation_finish(runtime_api_host: RuntimeAPI) -> None:
+    process = runtime_api_host.start(LIFECYCLE)
+    assert process.stdout is not None
+    process.stdout.readline()
+    request = runtime_api_host.put(b'{"action": "nap", "seconds": 0.5}')
+    while request not in runtime_api_host.host.delivered_at:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGTERM)
+    (outcome,) = runtime_api_host.wait([request])
+    process.communicate(timeout=10)
+    assert outcome.error_type is None and process.returncode == 0
+
+
+def test_snap_start_runs_the_hooks_around_restore_next(runtime_api_host: RuntimeAPI) -> None:
+    process = runtime_api_host.start(LIFECYCLE, AWS_LAMBDA_INITIALIZATION_TYPE="snap-start")
+    request = runtime_api_host.put(b'{"action": "nap", "seconds": 0}')
+    runtime_api_host.wait([request])
+    out = _stop(process)
+    assert runtime_api_host.host.restored == 1
+    lines = [line for line in out.splitlines() if not line.startswith("[")]
+    assert lines[:3] == ["lifespan entered", "before snapshot", "after restore"]
+
+
+@pytest.mark.parametrize(
+    ("handler", "error_type", "message"),
+    [
+        ("tests.runtime.apps.import_error.handler", "Runtime.ImportModuleError",
+         "Unable to import module 'tests.runtime.apps.import_error': No module named 'lambent_no_such_module'"),
+        ("tests.runtime.apps.plain.missing", "Runtime.HandlerNotFound",
+         "Handler 'missing' missing on module 'tests.runtime.apps.plain'"),
+        ("nodots", "Runtime.MalformedHandlerName",
+         "Bad handler 'nodots': not enough values to unpack (expected 2, got 1)"),
+        ("tests.runtime.apps.raises_at_import.handler", "RuntimeError", "the module refuses to load"),
+    ],
+    ids=["import", "missing", "malformed", "raises"],
+)  # fmt: skip
+def test_init_errors_are_posted_to_init_error(
+    runtime_api_host: RuntimeAPI, handler: str, error_type: str, message: str
+) -> None:
+    process = runtime_api_host.start(handler)
+    out = process.communicate(timeout=20)[0].decode()
+    assert process.returncode == 1
+    (doc,) = runtime_api_host.host.init_errors
+    assert (doc["errorType"], doc["errorMessage"]) == (error_type, message)
+    assert f"[ERROR] {error_type}: {message}" in out
+
+
+def test_a_syntax_error_is_a_user_code_syntax_error(
+    runtime_api_host: RuntimeAPI, tmp_path: Path
+) -> None:
+    (tmp_path / "broken_syntax.py").write_text("def handler(event, context)\n    return event\n")
+    process = runtime_api_host.start("broken_syntax.handler", LAMBDA_TASK_ROOT=str(tmp_path),
+                                     PYTHONPATH=str(tmp_path) + ":" + runtime_api_host.env()["PYTHONPATH"])  # fmt: skip
+    process.communicate(timeout=20)
+    (doc,) = runtime_api_host.host.init_errors
+    assert doc["errorType"] == "Runtime.UserCodeSyntaxError"
+    assert doc["errorMessage"].startswith("Syntax error in module 'broken_syntax': ")
+
+
+_LINE = re.compile(r"^\[WARNING\]\t\S+\t(?P<column>\S+)\t(?:start|end) (?P<message>\S+)$")
+
+
+@pytest.mark.parametrize(
+    "handler", [LIFECYCLE, f"{PLAIN}.sleep_and_log"], ids=["async-app", "plain-def"]
+)
+def test_max_concurrency_runs_invocations_at_once_without_mixing_request_ids(
+    runtime_api_host: RuntimeAPI, handler: str
+) -> None:
+    process = runtime_api_host.start(handler, AWS_LAMBDA_MAX_CONCURRENCY="8")
+    try:
+        ids = [runtime_api_host.put(b'{"action": "nap", "seconds": 0.2}') for _ in range(8)]
+        outcomes = runtime_api_host.wait(ids)
+    finally:
+        out = _stop(process)
+    host = runtime_api_host.host
+    elapsed = max(host.done_at[r] for r in ids) - min(host.delivered_at[r] for r in ids)
+    assert elapsed < 0.2 * 4, f"8 invocations of 0.2 s took {elapsed:.2f} s"
+    for request_id, outcome in zip(ids, outcomes, strict=True):
+        assert json.loads(outcome.payload)["request_id"] == request_id
+    lines = [m for m in map(_LINE.match, out.splitlines()) if m]
+    assert len(lines) == 16
+    assert all(m["column"] == m["message"] for m in lines)
+    assert {m["column"] for m in lines} == set(ids)
+
+
+def test_sigterm_ends_the_loop_of_a_handler_that_never_awaits(runtime_api_host: RuntimeAPI) -> None:
+    process = runtime_api_host.start(f"{PLAIN}.echo")  # the loop without an event loop
+    request = runtime_api_host.put(b'{"n": 1}')
+    (outcome,) = runtime_api_host.wait([request])
+    assert json.loads(outcome.payload)["event"] == {"n": 1}
+    started = time.monotonic()
+    _stop(process)
+    assert process.returncode == 0 and time.monotonic() - started < 5

@@ -1,0 +1,156 @@
+"""Events from the invocation's bytes (``lambent.sources._bytes`` and each source's
+``decode_bytes``) answer exactly as the general path from Python values.
+
+Over the whole corpus: the probe detects what the full event detects; a source's
+``decode_bytes`` gives the Struct ``decode_general`` gives (or both refuse); and an app
+answers ``dispatch_bytes`` as it answers ``dispatch`` of the parsed event, with the fast
+paths on and off.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lambent import App
+from lambent._fast import general_path
+from lambent.sources import detect, spec_for
+from lambent.sources._bytes import decode_general, probe
+from lambent.testing import FakeContext, sqs_event
+from tests import corpus
+
+ROWS = corpus.params()
+
+
+class Order(msgspec.Struct):
+    id: int
+
+
+def _outcome(call: Any) -> Any:
+    try:
+        return ("ok", call())
+    except Exception as exc:
+        return ("error", type(exc).__name__, str(exc))
+
+
+@pytest.mark.parametrize("row", ROWS)
+def test_the_probe_detects_what_the_event_detects(row: corpus.Row | None) -> None:
+    event = corpus.load(row)
+    assert row is not None
+    shape = probe(row.raw())
+    if not isinstance(event, dict):
+        assert shape is None
+        return
+    assert shape is not None and detect(shape) == detect(event)
+
+
+@pytest.mark.parametrize("row", ROWS)
+@pytest.mark.parametrize("lean", [False, True], ids=["full", "lean"])
+def test_decode_bytes_equals_the_general_decode(row: corpus.Row | None, lean: bool) -> None:
+    event = corpus.load(row)
+    assert row is not None
+    spec = spec_for(event)
+    if spec is None:
+        return
+    raw = row.raw()
+    fast = _outcome(lambda: spec.decode_bytes(raw, lean=lean))
+    general = _outcome(lambda: decode_general(spec, raw, lean=lean))
+    assert fast[0] == general[0]
+    if fast[0] == "ok":
+        assert fast == general
+
+
+def _apps() -> list[App]:
+    """An app with a route for every kind, with and without an S3 route (S3 routes also
+    take notifications inside SQS, SNS and EventBridge records, so their events keep
+    the dicts; without it every record event decodes from bytes)."""
+    from tests.runtime.apps import kinds
+
+    return [kinds.app, kinds.records_app]
+
+
+async def _both(app: App, raw: bytes) -> tuple[Any, Any]:
+    async def fast() -> Any:
+        return await app.dispatch_bytes(raw, FakeContext())
+
+    async def general() -> Any:
+        return await app.dispatch(json.loads(raw), FakeContext())
+
+    results = []
+    for run in (fast, general):
+        try:
+            results.append(("ok", await run()))
+        except Exception as exc:
+            results.append(("error", type(exc).__name__, str(exc)))
+    return results[0], results[1]
+
+
+@pytest.mark.parametrize("row", ROWS)
+async def test_an_app_answers_bytes_as_it_answers_the_event(row: corpus.Row | None) -> None:
+    corpus.load(row)
+    assert row is not None
+    for app in _apps():
+        fast, general = await _both(app, row.raw())
+        assert fast == general
+        with general_path():
+            off_fast, off_general = await _both(app, row.raw())
+        assert off_fast == off_general == general
+
+
+_body = st.one_of(
+    st.builds(lambda n: json.dumps({"id": n}), st.integers(-5, 5)),
+    st.text(max_size=20),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(bodies=st.lists(_body, min_size=1, max_size=8))
+async def test_sqs_batches_with_bad_records_answer_alike(bodies: list[str]) -> None:
+    app = App()
+
+    @app.sqs()
+    def on_order(order: Order) -> None:
+        if order.id < 0:
+            raise ValueError("negative")
+
+    event = sqs_event(*bodies, queue="orders", seed=1)
+    raw = json.dumps(event).encode()
+    fast = await app.dispatch_bytes(raw, FakeContext())
+    general = await app.dispatch(event, FakeContext())
+    assert fast == general
+
+
+async def test_bytes_that_are_not_json_raise_not_json() -> None:
+    from lambent._pipeline import NotJSON
+
+    with pytest.raises(NotJSON):
+        await App().dispatch_bytes(b'{"Records": [', FakeContext())
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast-paths", "general-path"])
+async def test_a_large_batch_is_detected_on_the_probe_and_answers_alike(fast: bool) -> None:
+    from lambent._pipeline import SMALL_EVENT
+
+    app = App()
+
+    @app.sqs()
+    def on_order(order: Order) -> None:
+        if order.id % 7 == 0:
+            raise ValueError("multiple of seven")
+
+    bodies = [json.dumps({"id": i}) if i % 11 else "not json" for i in range(300)]
+    event = sqs_event(*bodies, queue="orders", seed=3)
+    raw = json.dumps(event).encode()
+    assert len(raw) > SMALL_EVENT  # the probe, not a whole decode, detects it
+    if fast:
+        got = await app.dispatch_bytes(raw, FakeContext())
+    else:
+        with general_path():
+            got = await app.dispatch_bytes(raw, FakeContext())
+    want = await app.dispatch(event, FakeContext())
+    assert got == want and len(got["batchItemFailures"]) == 43 + 28 - 4
