@@ -15,7 +15,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from benchmarks import batch, iobound, observe, routing, runtime, sqs_poll, subprocesses
+from benchmarks import (
+    batch,
+    http_apps,
+    iobound,
+    observe,
+    routing,
+    runtime,
+    sqs_poll,
+    subprocesses,
+)
 from benchmarks._logs import quiet_like_lambda
 from benchmarks._measure import Config, Row, config, progress, unavailable
 from benchmarks.report import chart, markdown, table
@@ -27,6 +36,8 @@ SCENARIOS: tuple[tuple[str, Callable[[Config], list[Row]]], ...] = (
     ("io", iobound.run_io),
     ("ordered", iobound.run_ordered),
     ("http", routing.run),
+    ("http-grown", http_apps.run_warm),
+    ("cold-routers", http_apps.run_cold),
     ("memory", subprocesses.run_memory),
     ("poll", sqs_poll.run),
     ("observe", observe.run),

@@ -21,6 +21,8 @@ SCENARIOS = (
     "I/O-bound batch",
     "ordered I/O-bound batch",
     "HTTP routing",
+    "HTTP dependency + middleware",
+    "Cold start, routers",
     "Memory",
     "Idempotency, metrics, tracing",
 )

@@ -57,7 +57,8 @@ def test_all_names_exist_and_are_exported() -> None:
         assert hasattr(lambent, name), name
     # submodules are attributes once imported, not re-exports
     submodules = {
-        "sources", "testing", "http", "aws", "poll", "runtime", "idempotency", "metrics", "tracing",
+        "sources", "testing", "http", "aws", "poll", "runtime", "idempotency", "metrics",
+        "tracing", "openapi",
     }  # fmt: skip
     public = {n for n in vars(lambent) if not n.startswith("_")} - {"annotations"} - submodules
     assert public <= set(lambent.__all__), public - set(lambent.__all__)

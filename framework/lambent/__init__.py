@@ -27,11 +27,13 @@ from lambent._errors import HandlerError as HandlerError
 from lambent._errors import LambentError as LambentError
 from lambent._errors import ResponseTooLargeError as ResponseTooLargeError
 from lambent._errors import RoutingError as RoutingError
+from lambent._inject import Depends as Depends
 from lambent._logging import Logger as Logger
 from lambent._outcomes import Dropped as Dropped
 from lambent._outcomes import DroppedType as DroppedType
 from lambent._outcomes import Transformed as Transformed
 from lambent._pipeline import BatchInfo as BatchInfo
+from lambent._routers import Router as Router
 from lambent.sources import detect as detect
 
 if _typing.TYPE_CHECKING:
@@ -70,6 +72,7 @@ __all__ = [
     "ConfigurationError",
     "DeadlineExceeded",
     "DecodeError",
+    "Depends",
     "Dropped",
     "DroppedType",
     "EdgeRequest",
@@ -84,6 +87,7 @@ __all__ = [
     "Request",
     "Response",
     "ResponseTooLargeError",
+    "Router",
     "RoutingError",
     "Transformed",
     "__version__",

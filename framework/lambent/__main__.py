@@ -11,7 +11,16 @@ from collections.abc import Iterator, Sequence
 from lambent._cli import Parser, UsageError, leaf
 
 #: subcommands, each a module ``lambent._cli.<name>`` with ``add_parser(subparsers)``
-COMMANDS: tuple[str, ...] = ("events", "routes", "invoke", "serve", "dev", "layer", "poll")
+COMMANDS: tuple[str, ...] = (
+    "events",
+    "routes",
+    "invoke",
+    "serve",
+    "dev",
+    "layer",
+    "poll",
+    "openapi",
+)
 
 
 def _version() -> str:

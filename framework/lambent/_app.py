@@ -6,7 +6,7 @@ import atexit
 import contextlib
 import inspect
 import types
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -16,6 +16,7 @@ from lambent._inject import Slot
 from lambent._pipeline import handle
 from lambent._record_routes import RecordRoutes
 from lambent._registry import Registry
+from lambent._routers import Includes
 from lambent._routes import RouteTable
 from lambent._runtime import run_loop_free
 from lambent._web import WebRoutes
@@ -30,7 +31,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 Lifespan = Callable[["App"], AbstractAsyncContextManager[Any]]
 
 
-class App(RecordRoutes, WebRoutes, SourceRoutes):
+class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
     """A Lambda function's routes, options and entry points.
 
     Composed of a :class:`~lambent._registry.Registry` (what the decorators add: routes,
@@ -88,7 +89,7 @@ class App(RecordRoutes, WebRoutes, SourceRoutes):
 
     @property
     def strict_fifo(self) -> bool:
-        return self._registry.strict_fifo
+        return bool(self._registry.strict_fifo)  # an app's is never None (a router's is)
 
     @property
     def idempotency(self) -> IdempotencyStore | None:
@@ -104,6 +105,26 @@ class App(RecordRoutes, WebRoutes, SourceRoutes):
     def _http(self) -> Any:
         """The web router, or None when the app has no HTTP-family route."""
         return self._registry.web
+
+    @contextlib.contextmanager
+    def _overriding(
+        self, overrides: Mapping[Callable[..., Any], Callable[..., Any]]
+    ) -> Iterator[None]:
+        """Run ``Depends`` providers' replacements while the block runs (the test
+        client's ``overrides``); an async replacement puts invocations on the loop."""
+        web = self._registry.web
+        if not overrides or web is None:
+            yield
+            return
+        if any(_is_async(fn) for fn in overrides.values()) and not self._registry.web_loop:
+            self._registry.web_loop = True
+            self._loop_free = None  # decided again at the next call
+        saved = web.overrides
+        web.overrides = {**saved, **overrides}
+        try:
+            yield
+        finally:
+            web.overrides = saved
 
     # ------------------------------------------------------------------ entry points
 
@@ -200,3 +221,7 @@ class App(RecordRoutes, WebRoutes, SourceRoutes):
             yield self
         finally:
             await self.aclose()
+
+
+def _is_async(fn: Callable[..., Any]) -> bool:
+    return inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)

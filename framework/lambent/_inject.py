@@ -42,6 +42,28 @@ class Slot(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class Depends:
+    """``Annotated[T, Depends(provider)]``: the parameter gets ``provider``'s value.
+
+    ``provider`` declares its own parameters as a handler of the same route would (the
+    request, path, query, header and cookie parameters, the body, the Lambda context, a
+    logger, other dependencies); it may be ``async``, and a generator (``yield`` once)
+    runs the code after its ``yield`` once the response is built, also when the handler
+    failed. Within one request a provider runs once, however many parameters ask for it.
+    Resolved when the route is registered, like everything else a handler declares.
+    """
+
+    provider: Callable[..., Any]
+
+
+def depends_marker(ann: Any) -> Depends | None:
+    """The :class:`Depends` of an ``Annotated`` annotation, if it has one."""
+    if typing.get_origin(ann) is not typing.Annotated:
+        return None
+    return next((a for a in typing.get_args(ann)[1:] if isinstance(a, Depends)), None)
+
+
+@dataclass(frozen=True, slots=True)
 class Param:
     name: str
     slot: Slot
@@ -250,6 +272,11 @@ def resolve(
             continue
         label = f"{where}: {name}, parameter {p.name!r}"
         param: Param
+        if depends_marker(ann) is not None:
+            raise ConfigurationError(
+                f"{label}: Depends() is available on HTTP routes; a record handler "
+                "declares its payload, its record, the context and a logger"
+            )
         if ann is inspect.Parameter.empty:
             if p.name == "context":
                 param = Param(p.name, Slot.CONTEXT)

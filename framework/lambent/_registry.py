@@ -3,7 +3,8 @@
 :class:`Registry` holds the route table of the record and event sources, the web router
 (``lambent.http``, made on first use so that apps without HTTP routes never import it),
 the batch hooks, the app-wide FIFO default, and the idempotency store and metrics that
-routes declaring them need. The :class:`~lambent.App` is composed of a
+routes declaring them need. A :class:`~lambent.Router` has one too;
+:meth:`Registry.include` adds a router's to an app's. The :class:`~lambent.App` is composed of a
 registry, a runtime (:mod:`lambent._runtime`) and its lifespan; its decorators (in
 :mod:`lambent._record_routes` and :mod:`lambent._web`) hold no state of their own and
 write only here; the pipeline reads it.
@@ -14,7 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from lambent._routes import RouteTable
+import msgspec
+
+from lambent._errors import ConfigurationError
+from lambent._routes import Route, RouteTable
 
 if TYPE_CHECKING:
     from lambent.idempotency import IdempotencyStore
@@ -29,6 +33,7 @@ class Registry:
     __slots__ = (
         "after_batch",
         "before_batch",
+        "closed",
         "idempotency",
         "metrics",
         "owner",
@@ -42,7 +47,7 @@ class Registry:
         self,
         owner: Any,
         *,
-        strict_fifo: bool,
+        strict_fifo: bool | None,
         idempotency: IdempotencyStore | None = None,
         metrics: Metrics | None = None,
     ) -> None:
@@ -54,6 +59,7 @@ class Registry:
         self.before_batch: list[Callable[..., Any]] = []
         self.after_batch: list[Callable[..., Any]] = []
         #: SQS FIFO routes stop the whole batch at the first failure unless they say
+        #: (``None``, a router's: the including app's)
         self.strict_fifo = strict_fifo
         #: a web handler is ``async def`` or threaded: invocations need the event loop
         self.web_loop = False
@@ -61,10 +67,14 @@ class Registry:
         self.idempotency = idempotency
         #: the metrics a handler's ``Metrics`` parameter gets
         self.metrics = metrics
+        #: why nothing more can be registered (a router once included), or None
+        self.closed: str | None = None
 
     def web_router(self) -> Any:
         """The web router, made on first use."""
         if self.web is None:
+            if self.closed is not None:
+                raise ConfigurationError(f"cannot add a web route: {self.closed}")
             from lambent.http import HttpRouter
 
             self.web = HttpRouter(self.owner)
@@ -75,6 +85,47 @@ class Registry:
         self.routes.freeze()
         if self.web is not None:
             self.web.freeze()
+
+    def seal(self, reason: str) -> None:
+        """No more routes, for ``reason`` (a router once included: its routes were copied)."""
+        if self.closed is None:
+            self.closed = reason
+            self.routes.freeze(reason)
+            if self.web is not None:
+                self.web.seal(reason)
+
+    def include(self, other: Registry, *, prefix: str, tags: tuple[str, ...]) -> None:
+        """Add what ``other`` (a router's registry) holds, resolved already: its routes
+        (HTTP paths under ``prefix``, tagged ``tags``), middleware, exception handlers and
+        hooks. Every conflict is found, and raised naming both routes, before anything is
+        added."""
+        routes = [self._adopted(route) for route in other.routes]
+        for route in routes:
+            self.routes.check(route, overlaps=_overlaps(route.kind))
+        if other.web is not None:
+            self.web_router().check_include(other.web, prefix=prefix)
+        for route in routes:
+            self.routes.add(route, overlaps=_overlaps(route.kind))
+        if other.web is not None:
+            self.web_router().include(other.web, prefix=prefix, tags=tags)
+        self.web_loop = self.web_loop or other.web_loop
+        self.before_batch.extend(other.before_batch)
+        self.after_batch.extend(other.after_batch)
+
+    def _adopted(self, route: Route) -> Route:
+        """``route`` with this registry's defaults for what its router left open."""
+        if route.options.strict_order is None and self.strict_fifo is not None:
+            options = msgspec.structs.replace(route.options, strict_order=self.strict_fifo)
+            return msgspec.structs.replace(route, options=options)
+        return route
+
+
+def _overlaps(kind: str) -> Any:
+    """The overlap rule of the source ``kind`` (None for direct invocations)."""
+    from lambent import sources
+
+    specs = sources.load(kind)
+    return specs[0].overlaps if specs else None
 
 
 class Registered:

@@ -48,8 +48,9 @@ class RouteOptions(msgspec.Struct, frozen=True, kw_only=True):
     concurrency: int | None = None
     on_decode_error: OnDecodeError = "fail"
     threaded: bool = False
-    #: SQS FIFO: stop the whole batch at the first failure (AWS's documented rule)
-    strict_order: bool = False
+    #: SQS FIFO: stop the whole batch at the first failure (AWS's documented rule);
+    #: ``None`` on a router's route: the including app's ``strict_fifo``
+    strict_order: bool | None = False
     #: Kinesis / DynamoDB: one record at a time per shard instead of per partition key
     sequential: bool = False
     #: Kinesis / DynamoDB tumbling-window handler
@@ -88,6 +89,9 @@ class RouteTable:
         self._routes: dict[str, list[Route]] = {}
         self._cache: dict[tuple[str, Hashable], Route | None] = {}
         self._frozen = False
+        self._closed_because = (
+            "the app has started handling events; register every route before the first invocation"
+        )
         #: sources with routes here whose items other sources' records can carry (set
         #: at freeze time)
         self.unwrappers: tuple[EventSource, ...] = ()
@@ -105,24 +109,23 @@ class RouteTable:
     def routes(self, kind: str) -> list[Route]:
         return self._routes.get(kind, [])
 
-    def freeze(self) -> None:
-        """No more routes; compile what depends on all of them."""
+    def freeze(self, reason: str | None = None) -> None:
+        """No more routes; compile what depends on all of them (``reason``: why, in the
+        error adding one more gives)."""
         from lambent import sources
 
         self._frozen = True
+        if reason is not None:
+            self._closed_because = reason
         self.unwrappers = tuple(
             s for kind in self._routes for s in sources.load(kind) if s.unwrap is not None
         )
 
-    def add(self, route: Route, *, overlaps: Overlap | None = None) -> Route:
-        """Add a route; raise ConfigurationError naming both routes on a conflict."""
+    def check(self, route: Route, *, overlaps: Overlap | None = None) -> None:
+        """Raise ConfigurationError (naming both routes) if ``route`` cannot be added."""
         if self._frozen:
-            raise ConfigurationError(
-                f"cannot add {route.describe()}: the app has started handling events; "
-                "register every route before the first invocation"
-            )
-        existing = self._routes.setdefault(route.kind, [])
-        for other in existing:
+            raise ConfigurationError(f"cannot add {route.describe()}: {self._closed_because}")
+        for other in self._routes.get(route.kind, ()):
             same = other.filters == route.filters
             if same or (
                 overlaps is not None and overlaps(dict(other.filters), dict(route.filters))
@@ -131,6 +134,11 @@ class RouteTable:
                     f"route {route.describe()} conflicts with {other.describe()}: "
                     "both would take the same events"
                 )
+
+    def add(self, route: Route, *, overlaps: Overlap | None = None) -> Route:
+        """Add a route; raise ConfigurationError naming both routes on a conflict."""
+        self.check(route, overlaps=overlaps)
+        existing = self._routes.setdefault(route.kind, [])
         # more specific routes (more filters) are tried first; equals keep their order
         at = next(
             (i for i, r in enumerate(existing) if len(r.filters) < len(route.filters)),

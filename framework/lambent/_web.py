@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from lambent.sources import EventSource
 
 F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=Callable[..., Awaitable[Any]])
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
@@ -85,6 +86,14 @@ class WebRoutes(Registered):
         changes = {k: v for k, v in given.items() if v is not _UNSET}
         router.configure(dataclasses.replace(router.config, **changes))
 
+    def middleware(self, fn: M) -> M:
+        """Wrap HTTP requests in ``async def fn(request, call_next) -> Response``: app
+        middleware wraps every request, a router's the routes it holds. The first
+        registered is the outermost."""
+        self._web().add_middleware(fn)
+        self._registry.web_loop = True
+        return fn
+
     def exception_handler(self, exc_type: type[Exception]) -> Callable[[F], F]:
         """Answer HTTP requests whose handler raised ``exc_type`` (or a subclass) with
         ``fn(request, exc)``'s return value (a Response or any plain return)."""
@@ -122,8 +131,11 @@ class WebRoutes(Registered):
             raise ConfigurationError(f"route {path!r}: unknown HTTP methods {unknown or chosen}")
 
         def decorator(fn: F) -> F:
-            self._web().add_route(chosen, path, fn, threaded=threaded, idempotent=idempotent)
-            self._note(fn, threaded or idempotent)  # the store is awaited: a loop
+            route = self._web().add_route(
+                chosen, path, fn, threaded=threaded, idempotent=idempotent
+            )
+            # the store is awaited, and so are async dependencies: a loop
+            self._note(fn, threaded or idempotent or route.plan.async_deps)
             return fn
 
         return decorator

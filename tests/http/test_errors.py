@@ -271,3 +271,30 @@ def test_a_body_with_a_lone_surrogate_is_a_400(source: str, base64_flag: bool) -
     out = app.handler(event, FakeContext())
     assert out["statusCode"] == 400
     assert "surrogate" in msgspec.json.decode(out["body"])["message"]
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+def test_an_http_exception_raised_by_an_exception_handler_answers_its_own_status(
+    is_async: bool,
+) -> None:
+    app = App()
+
+    class Expired(Exception):
+        pass
+
+    @app.get("/t")
+    def t() -> None:
+        raise Expired("expired")
+
+    def sync_handler(request: Request, exc: Expired) -> None:
+        raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"})
+
+    async def async_handler(request: Request, exc: Expired) -> None:
+        sync_handler(request, exc)
+
+    app.exception_handler(Expired)(async_handler if is_async else sync_handler)
+    with capture_logs() as logs:
+        r = TestClient(app).get("/t")
+    assert r.status == 401 and r.json()["message"] == "expired"
+    assert r.headers["www-authenticate"] == "Bearer"
+    assert not [e for e in logs if e["log_level"] == "error"]

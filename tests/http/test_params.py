@@ -164,3 +164,50 @@ def test_path_parameters_read_otherwise_or_true_query_parameters_are_fine() -> N
 
     @app.get("/d/{uid}")
     def matched(uid: int, limit: int) -> None: ...
+
+
+def test_msgspec_constraints_on_parameters_are_checked() -> None:
+    app = App()
+
+    @app.get("/pages/{n}")
+    def page(
+        n: Annotated[int, msgspec.Meta(ge=1)],
+        size: Annotated[int, Query("page-size"), msgspec.Meta(le=50)] = 10,
+        tag: Annotated[str | None, Header("x-tag"), msgspec.Meta(min_length=2)] = None,
+    ) -> list[object]:
+        return [n, size, tag]
+
+    client = TestClient(app)
+    assert client.get("/pages/2?page-size=50", headers={"x-tag": "ab"}).json() == [2, 50, "ab"]
+    for path, headers, message in [
+        ("/pages/0", {}, "path parameter 'n': Expected `int` >= 1"),
+        ("/pages/1?page-size=51", {}, "query parameter 'page-size': Expected `int` <= 50"),
+        ("/pages/1", {"x-tag": "a"}, "header 'x-tag': Expected `str` of length >= 2"),
+    ]:
+        r = client.get(path, headers=headers)
+        assert r.status == 422 and r.json()["message"] == message
+
+
+class Line(msgspec.Struct):
+    sku: str
+
+
+def test_msgspec_constraints_on_bodies_are_checked() -> None:
+    app = App()
+
+    @app.post("/note")
+    def note(text: Annotated[str, Body(), msgspec.Meta(max_length=3)]) -> str:
+        return text
+
+    @app.post("/lines")
+    def lines(body: Annotated[list[Line], msgspec.Meta(max_length=2)]) -> int:
+        return len(body)
+
+    client = TestClient(app)
+    assert client.post("/note", body="abc").text == "abc"
+    assert (
+        client.post("/note", body="abcd").json()["message"] == "body: Expected `str` of length <= 3"
+    )
+    assert client.post("/lines", json=[{"sku": "a"}]).json() == 1
+    too_many = client.post("/lines", json=[{"sku": "a"}] * 3)
+    assert too_many.status == 422 and "length <= 2" in too_many.json()["message"]

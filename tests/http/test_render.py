@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Annotated, Any
 
 import msgspec
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lambent import App
 from lambent.http import Header, MutableHeaders, Response, SetCookie
@@ -140,3 +144,61 @@ def test_text_with_a_lone_surrogate_is_sent_as_a_json_escape() -> None:
     out = app.handler(event, FakeContext())
     assert out["statusCode"] == 200
     assert out["body"] == '{"q":"a\\ud800b"}'
+
+
+SOURCES = ("apigw-rest", "apigw-http", "function-url", "alb", "alb-multi")
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize(
+    ("media_type", "header"),
+    [
+        ("text/csv; charset=utf-8", None),
+        ("application/json", None),
+        ("application/problem+json", None),
+        (None, "application/xml"),
+        (None, "image/svg+xml"),
+    ],
+)
+def test_utf8_bytes_of_a_text_type_go_out_as_text(
+    source: str, media_type: str | None, header: str | None
+) -> None:
+    app = App()
+    body = "día,1\n".encode()
+
+    @app.get("/doc")
+    def doc() -> Response:
+        headers = {"Content-Type": header} if header else None
+        return Response(body, media_type=media_type, headers=headers)
+
+    r = TestClient(app).get("/doc", source=source)
+    assert r.raw["isBase64Encoded"] is False and r.raw["body"] == "día,1\n"
+    assert r.content == body
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize(
+    ("body", "media_type"),
+    [(b"\x89PNG\r\n", "image/png"), (b"caf\xe9", "text/plain"), (b"abc", None)],
+)
+def test_binary_types_and_bytes_that_are_not_utf8_stay_base64(
+    source: str, body: bytes, media_type: str | None
+) -> None:
+    app = App()
+
+    @app.get("/blob")
+    def blob() -> Response:
+        return Response(body, media_type=media_type)
+
+    r = TestClient(app).get("/blob", source=source)
+    assert r.raw["isBase64Encoded"] is True and r.content == body
+
+
+@given(body=st.binary(max_size=64), media_type=st.sampled_from(["text/plain", "image/png", None]))
+def test_bytes_reach_the_client_unchanged_whatever_the_encoding(
+    body: bytes, media_type: str | None
+) -> None:
+    rendered = render_http("v2", None, Response(body, media_type=media_type))
+    text = rendered["body"]
+    sent = base64.b64decode(text) if rendered["isBase64Encoded"] else text.encode()
+    assert sent == body

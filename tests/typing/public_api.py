@@ -129,3 +129,33 @@ def create(order: Order) -> Order:
 
 observed.sqs("q", idempotent="yes")  # type: ignore[arg-type]
 Metrics(namespace="shop").add("x", 1, unit="Parsecs")  # type: ignore[arg-type]
+
+# routers, middleware, dependencies keep types too
+from collections.abc import Iterator  # noqa: E402
+from typing import Annotated  # noqa: E402
+
+from lambent import Depends, Router  # noqa: E402
+from lambent.http import CallNext, Middleware, Request  # noqa: E402
+
+router = Router(tags=["orders"])
+
+
+def session() -> Iterator[str]:
+    yield "session"
+
+
+@router.get("/sessions/{session_id}")
+def get_session(session_id: int, db: Annotated[str, Depends(session)]) -> dict[str, str]:
+    return {"db": db}
+
+
+@router.middleware
+async def stamp(request: Request, call_next: CallNext) -> Response:
+    response = await call_next(request)
+    response.headers["X-Stamp"] = "1"
+    return response
+
+
+assert_type(get_session(1, "x"), dict[str, str])  # the decorator kept the signature
+registered: Middleware = stamp  # the decorator returned the middleware as it was
+app.include(router, prefix="/v1")

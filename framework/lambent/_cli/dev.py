@@ -59,6 +59,11 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="allow a non-loopback --host (anyone reaching it can call your app)",
     )
+    parser.add_argument(
+        "--openapi",
+        action="store_true",
+        help="also serve the app's OpenAPI document at /openapi.json and a page at /docs",
+    )
     parser.set_defaults(func=run)
 
 
@@ -92,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
     watch = args.watch or [source_dir(args.app)]
     banner = f"; reloading on changes in {', '.join(map(str, watch))}; Ctrl-C to stop"
     child = ["dev", args.app, "--source", args.source, "--timeout", str(args.timeout)]
+    if args.openapi:
+        child.append("--openapi")
     return supervise(child, sock, watch, _say, banner)
 
 
@@ -116,7 +123,7 @@ def _serve(args: argparse.Namespace, sock: socket.socket, banner: str) -> int:
     from lambent._dev.server import DevApp, serve
     from lambent._loading import load_object
 
-    dev = DevApp(load_object(args.app), args.source, timeout=args.timeout)
+    dev = DevApp(load_object(args.app), args.source, timeout=args.timeout, openapi=args.openapi)
     sock.setblocking(False)
 
     async def main() -> None:

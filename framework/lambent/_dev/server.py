@@ -39,8 +39,16 @@ class DevApp:
     """Runs one app behind one source's front end."""
 
     def __init__(
-        self, app: Any, source: str, *, timeout: float = 30.0, output: TextIO | None = None
+        self,
+        app: Any,
+        source: str,
+        *,
+        timeout: float = 30.0,
+        output: TextIO | None = None,
+        openapi: bool = False,
     ) -> None:
+        #: serve the app's OpenAPI document (``/openapi.json``) and a page for it (``/docs``)
+        self.openapi = openapi
         if source not in front.SOURCES:
             raise ValueError(f"unknown source {source!r}; use one of {', '.join(front.SOURCES)}")
         self.app = app
@@ -199,6 +207,17 @@ def _call(handler: Any, event: Any, context: Any) -> Any:
 
 def build_app(dev: DevApp) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
+    if dev.openapi:
+        from lambent.openapi import docs_page, document
+
+        async def openapi(request: web.Request) -> web.Response:
+            return web.json_response(document(dev.app))
+
+        async def docs(request: web.Request) -> web.Response:
+            return web.Response(text=docs_page("/openapi.json"), content_type="text/html")
+
+        app.router.add_get("/openapi.json", openapi)
+        app.router.add_get("/docs", docs)
     app.router.add_route("*", "/{tail:.*}", dev.handle)
     return app
 

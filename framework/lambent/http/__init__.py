@@ -25,6 +25,7 @@ for where handler parameters come from, :mod:`._render` for the wire shapes.
 
 from __future__ import annotations
 
+from lambent._inject import Depends as Depends
 from lambent.http._authorizer import Policy as Policy
 from lambent.http._authorizer import SimpleAuthorization as SimpleAuthorization
 from lambent.http._authorizer import Unauthorized as Unauthorized
@@ -33,6 +34,8 @@ from lambent.http._edge_views import EdgeRequest as EdgeRequest
 from lambent.http._edge_views import EdgeResponse as EdgeResponse
 from lambent.http._edge_views import EdgeResultError as EdgeResultError
 from lambent.http._headers import MutableHeaders as MutableHeaders
+from lambent.http._middleware import CallNext as CallNext
+from lambent.http._middleware import Middleware as Middleware
 from lambent.http._params import Body as Body
 from lambent.http._params import Cookie as Cookie
 from lambent.http._params import Header as Header
@@ -49,7 +52,9 @@ from lambent.http._streaming import StreamingResponse as StreamingResponse
 __all__ = [
     "CORS",
     "Body",
+    "CallNext",
     "Cookie",
+    "Depends",
     "EdgeRequest",
     "EdgeResponse",
     "EdgeResultError",
@@ -57,6 +62,7 @@ __all__ = [
     "Header",
     "HttpConfig",
     "HttpRouter",
+    "Middleware",
     "MutableHeaders",
     "Policy",
     "Query",

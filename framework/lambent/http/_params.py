@@ -10,6 +10,10 @@ A parameter's value comes from (first rule that applies):
 * its type: scalars (and lists of scalars) are query parameters; anything else (a Struct,
   dataclass, TypedDict, dict, list of Structs, ``bytes``) is the body, decoded from JSON.
 
+``Annotated[T, Depends(provider)]`` takes ``provider``'s value; the provider's own
+parameters are resolved here by the same rules (with the route's path parameters), once,
+into a :class:`Dependency` of the plan. :mod:`lambent.http._depends` runs them.
+
 A value that does not convert answers 422 naming the parameter and the field path.
 """
 
@@ -22,7 +26,7 @@ import inspect
 import types
 import typing
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -31,22 +35,29 @@ import msgspec
 
 from lambent._decode import build_decoder
 from lambent._errors import ConfigurationError
-from lambent._inject import is_context_type, is_logger_type, is_metrics_type, signature_params
+from lambent._inject import (
+    Depends,
+    is_context_type,
+    is_logger_type,
+    is_metrics_type,
+    signature_params,
+)
 from lambent.http._request import Request
-from lambent.http._response import RequestValidationError
-from lambent.sources._base import FieldError
 
-__all__ = ["Body", "Cookie", "Header", "HttpPlan", "Query", "build_args", "resolve_http"]
+__all__ = [
+    "Body",
+    "Cookie",
+    "Dependency",
+    "Header",
+    "HttpParam",
+    "HttpPlan",
+    "Query",
+    "resolve_dependency",
+    "resolve_http",
+]
 
 MISSING: Any = inspect.Parameter.empty
 _SCALARS = (str, int, float, bool, uuid.UUID, Decimal, dt.datetime, dt.date, dt.time, dt.timedelta)
-_CONVERT_ERRORS = (
-    msgspec.ValidationError,
-    msgspec.DecodeError,
-    ValueError,
-    TypeError,
-    UnicodeError,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +97,7 @@ class From(enum.Enum):
     CONTEXT = "context"
     LOGGER = "logger"
     NAMED = "named"  # a value taken from the event by a getter (authorizers, edge)
+    DEPENDS = "depends"  # a provider's value (``Depends``)
     METRICS = "metrics"  # the app's lambent.metrics.Metrics (``convert`` returns it)
 
 
@@ -98,6 +110,24 @@ class HttpParam:
     multi: bool = False
     default: Any = MISSING
     label: str = ""
+    #: the declared type (``str`` when unannotated), for documents such as OpenAPI
+    annotation: Any = None
+    #: DEPENDS: the provider, resolved
+    dep: Dependency | None = None
+
+
+DependencyMode = typing.Literal["call", "async", "gen", "agen"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Dependency:
+    """A provider with its resolved parameters, and how to run it."""
+
+    provider: Callable[..., Any]
+    plan: HttpPlan
+    mode: DependencyMode
+    #: the route's path parameters it was resolved with (overrides are resolved alike)
+    path_params: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +138,30 @@ class HttpPlan:
     name: str
     is_async: bool
     params: tuple[HttpParam, ...]
+    #: some parameter is a dependency (then arguments are built by ``_depends.solve``)
+    has_deps: bool = False
+    #: some dependency, at any depth, is async or an async generator
+    async_deps: bool = False
 
     def describe(self) -> str:
         return f"{self.name}({', '.join(f'{p.name}: {p.source.value}' for p in self.params)})"
+
+    def flat_params(self) -> list[HttpParam]:
+        """The parameters read from the request, the dependencies' included (each
+        provider's once)."""
+        out: list[HttpParam] = []
+        seen: set[int] = set()
+
+        def walk(plan: HttpPlan) -> None:
+            for p in plan.params:
+                if p.dep is None:
+                    out.append(p)
+                elif id(p.dep.provider) not in seen:
+                    seen.add(id(p.dep.provider))
+                    walk(p.dep.plan)
+
+        walk(self)
+        return out
 
 
 def is_scalar(ann: Any) -> bool:
@@ -163,12 +214,20 @@ def _converter(ann: Any, label: str) -> Callable[[Any], Any] | None:
     return convert
 
 
-def _body_decoder(ann: Any, label: str) -> Callable[[Any], Any]:
-    if ann is bytes:
-        return lambda payload: payload if isinstance(payload, bytes) else payload.encode()
-    if ann is str:
-        return lambda payload: payload if isinstance(payload, str) else payload.decode()
-    return build_decoder(ann, "json", label)
+def _body_decoder(ann: Any, label: str, constraints: tuple[Any, ...] = ()) -> Callable[[Any], Any]:
+    """The body as ``bytes``, as text (``str``), or decoded from JSON into ``ann``;
+    ``constraints`` (``msgspec.Meta``) checked on any of them."""
+    if ann is bytes or ann is str:
+        raw: Callable[[Any], Any] = (
+            (lambda payload: payload if isinstance(payload, bytes) else payload.encode())
+            if ann is bytes
+            else (lambda payload: payload if isinstance(payload, str) else payload.decode())
+        )
+        if not constraints:
+            return raw
+        typed = _typed(ann, constraints)
+        return lambda payload: msgspec.convert(raw(payload), typed)
+    return build_decoder(_typed(ann, constraints), "json", label)
 
 
 def resolve_http(
@@ -179,12 +238,22 @@ def resolve_http(
     event_types: tuple[type[Any], ...],
 ) -> HttpPlan:
     """Resolve ``fn``'s parameters for an HTTP route whose template has ``path_params``."""
+    return _resolve(fn, where, tuple(path_params), event_types, ())
+
+
+def _resolve(
+    fn: Callable[..., Any],
+    where: str,
+    path_params: tuple[str, ...],
+    event_types: tuple[type[Any], ...],
+    stack: tuple[Callable[..., Any], ...],
+) -> HttpPlan:
     name, signature = signature_params(fn, where)
     params: list[HttpParam] = []
     body: HttpParam | None = None
     for p, ann in signature:
         label = f"{where}: {name}, parameter {p.name!r}"
-        param = _resolve_one(p, ann, label, path_params, event_types)
+        param = _resolve_one(p, ann, label, path_params, event_types, (*stack, fn))
         if param.source is From.BODY:
             if body is not None:
                 raise ConfigurationError(
@@ -192,19 +261,60 @@ def resolve_http(
                 )
             body = param
         params.append(param)
-    _check_path_params(where, name, path_params, params, [ann for _, ann in signature])
-    return HttpPlan(fn, name, inspect.iscoroutinefunction(fn), tuple(params))
+    deps = [p.dep for p in params if p.dep is not None]
+    plan = HttpPlan(
+        fn,
+        name,
+        inspect.iscoroutinefunction(fn),
+        tuple(params),
+        has_deps=bool(deps),
+        async_deps=any(d.mode in ("async", "agen") or d.plan.async_deps for d in deps),
+    )
+    if not stack:  # the route's handler: its dependencies may read the path parameters
+        _check_path_params(where, name, path_params, plan, [ann for _, ann in signature])
+    return plan
+
+
+def resolve_dependency(
+    provider: Callable[..., Any],
+    *,
+    where: str,
+    path_params: tuple[str, ...],
+    event_types: tuple[type[Any], ...],
+    stack: tuple[Callable[..., Any], ...] = (),
+) -> Dependency:
+    """``provider`` resolved as a handler of a route with ``path_params`` would be."""
+    if provider in stack:
+        chain = " -> ".join(getattr(f, "__qualname__", repr(f)) for f in (*stack, provider))
+        raise ConfigurationError(f"{where}: dependency cycle {chain}")
+    # an instance of a class with a ``__call__`` method is what that method is
+    call = inspect.getattr_static(type(provider), "__call__", None)
+    fn = types.MethodType(call, provider) if inspect.isfunction(call) else provider
+    plan = _resolve(fn, where, path_params, event_types, stack)
+    mode: DependencyMode = (
+        "agen"
+        if inspect.isasyncgenfunction(fn)
+        else "gen"
+        if inspect.isgeneratorfunction(fn)
+        else "async"
+        if inspect.iscoroutinefunction(fn)
+        else "call"
+    )
+    return Dependency(provider, plan, mode, path_params)
 
 
 def _check_path_params(
-    where: str, name: str, path_params: Sequence[str], params: list[HttpParam], anns: list[Any]
+    where: str, name: str, path_params: Sequence[str], plan: HttpPlan, anns: list[Any]
 ) -> None:
-    """Refuse a handler that leaves a path parameter unread while one of its parameters, by
-    its name not matched to it, became a required query parameter: every request would
-    answer 422 for a query parameter the author meant to take from the path."""
-    claimed = {p.key for p in params if p.source is From.PATH}
+    """Refuse a handler that leaves a path parameter unread (by it or its dependencies)
+    while one of its parameters, by its name not matched to it, became a required query
+    parameter: every request would answer 422 for a query parameter the author meant to
+    take from the path."""
+    params = plan.params
+    read = plan.flat_params() if plan.has_deps else params
+    claimed = {p.key for p in read if p.source is From.PATH}
     unread = [n for n in path_params if n not in claimed]
-    if not unread or any(p.source in (From.REQUEST, From.EVENT) for p in params):
+    if not unread or any(p.source in (From.REQUEST, From.EVENT) for p in read):
         return  # all read, or read through the request
     guessed = [
         p
@@ -227,15 +337,29 @@ def _resolve_one(
     p: inspect.Parameter,
     ann: Any,
     label: str,
-    path_params: Sequence[str],
+    path_params: tuple[str, ...],
     event_types: tuple[type[Any], ...],
+    stack: tuple[Callable[..., Any], ...],
 ) -> HttpParam:
     default = p.default
     marker: Any = None
+    #: ``msgspec.Meta`` constraints, checked when converting (``Annotated[int, Meta(ge=1)]``)
+    constraints: tuple[Any, ...] = ()
     if typing.get_origin(ann) is typing.Annotated:
         args = typing.get_args(ann)
         ann = args[0]
-        marker = next((a for a in args[1:] if isinstance(a, Query | Header | Cookie | Body)), None)
+        marks = (Query, Header, Cookie, Body, Depends)
+        marker = next((a for a in args[1:] if isinstance(a, marks)), None)
+        constraints = tuple(a for a in args[1:] if isinstance(a, msgspec.Meta))
+    if isinstance(marker, Depends):
+        dep = resolve_dependency(
+            marker.provider,
+            where=label,
+            path_params=path_params,
+            event_types=event_types,
+            stack=stack,
+        )
+        return HttpParam(p.name, From.DEPENDS, annotation=ann, dep=dep, label=dep.plan.name)
     if ann is not MISSING and default is MISSING and _optional(ann):
         default = None
     if marker is None:
@@ -265,111 +389,57 @@ def _resolve_one(
             if not is_scalar(ann):
                 raise ConfigurationError(f"{label}: a path parameter must be a scalar, not {ann!r}")
             where = f"path parameter {p.name!r}"
-            return HttpParam(p.name, From.PATH, p.name, _converter(ann, label), label=where)
+            return HttpParam(
+                p.name,
+                From.PATH,
+                p.name,
+                _converter(_typed(ann, constraints), label),
+                label=where,
+                annotation=_typed(ann, constraints),
+            )
         marker = Query() if is_scalar(ann) or _is_multi(ann) else Body()
     if isinstance(marker, Body):
         return HttpParam(
-            p.name, From.BODY, "", _body_decoder(ann, label), default=default, label="body"
+            p.name,
+            From.BODY,
+            "",
+            _body_decoder(ann, label, constraints),
+            default=default,
+            label="body",
+            annotation=_typed(ann, constraints),
         )
     multi = _is_multi(ann)
+    typed = _typed(ann, constraints)
     if not (multi or is_scalar(ann)):
         raise ConfigurationError(
             f"{label}: {type(marker).__name__} parameters must be scalars or lists of them"
         )
     if isinstance(marker, Header):
         key = (marker.alias or p.name.replace("_", "-")).lower()
-        return HttpParam(
-            p.name, From.HEADER, key, _converter(ann, label), multi, default, f"header {key!r}"
-        )
+        shown = f"header {key!r}"
+        convert = _converter(typed, label)
+        return HttpParam(p.name, From.HEADER, key, convert, multi, default, shown, typed)
     if isinstance(marker, Cookie):
         key = marker.alias or p.name
-        return HttpParam(
-            p.name, From.COOKIE, key, _converter(ann, label), False, default, f"cookie {key!r}"
-        )
+        shown = f"cookie {key!r}"
+        convert = _converter(typed, label)
+        return HttpParam(p.name, From.COOKIE, key, convert, False, default, shown, typed)
     key = marker.alias or p.name
-    return HttpParam(
-        p.name, From.QUERY, key, _converter(ann, label), multi, default, f"query parameter {key!r}"
-    )
+    shown = f"query parameter {key!r}"
+    convert = _converter(typed, label)
+    return HttpParam(p.name, From.QUERY, key, convert, multi, default, shown, typed)
 
 
-def _convert(param: HttpParam, value: Any) -> Any:
-    convert = param.convert
-    if convert is None:
-        return value
-    try:
-        return convert(value)
-    except _CONVERT_ERRORS as exc:
-        raise _invalid(param.label, exc) from exc
-
-
-def _invalid(label: str, exc: Exception) -> RequestValidationError:
-    if isinstance(exc, FieldError):
-        return RequestValidationError(label, exc.reason, exc.path)
-    message = str(exc)
-    path = "$"
-    at = message.rfind(" - at `$")
-    if at != -1:
-        path = message[at + 7 : -1]
-        message = message[:at]
-    return RequestValidationError(label, message, path)
-
-
-def _missing(param: HttpParam) -> Any:
-    if param.default is MISSING:
-        raise RequestValidationError(param.label, "required but missing")
-    return param.default
-
-
-def build_args(
-    plan: HttpPlan, request: Request, event: Any, context: Any, log: Any
-) -> dict[str, Any]:
-    """The keyword arguments of one call (raises RequestValidationError -> 422)."""
-    kw: dict[str, Any] = {}
-    for param in plan.params:
-        source = param.source
-        if source is From.PATH:
-            kw[param.name] = _convert(param, request.path_params[param.key])
-        elif source is From.REQUEST:
-            kw[param.name] = request
-        elif source is From.BODY:
-            payload = request.payload
-            if not payload:
-                kw[param.name] = _missing(param)
-                continue
-            assert param.convert is not None
-            try:
-                kw[param.name] = param.convert(payload)
-            except _CONVERT_ERRORS as exc:
-                raise _invalid("body", exc) from exc
-        elif source is From.QUERY or source is From.HEADER:
-            values: Mapping[str, str] = request.query if source is From.QUERY else request.headers
-            if param.key not in values:
-                kw[param.name] = _missing(param)
-            elif param.multi and source is From.HEADER:
-                # a list header: repeated headers, or one comma-joined value (RFC 9110
-                # list syntax; HTTP API 2.0 and Function URLs join repeats this way)
-                raw = values.get_all(param.key)  # type: ignore[attr-defined]
-                items = [v.strip() for value in raw for v in value.split(",")]
-                kw[param.name] = _convert(param, items)
-            elif param.multi:
-                kw[param.name] = _convert(param, values.get_all(param.key))  # type: ignore[attr-defined]
-            else:
-                kw[param.name] = _convert(param, values[param.key])
-        elif source is From.COOKIE:
-            cookies = request.cookies
-            kw[param.name] = (
-                _convert(param, cookies[param.key]) if param.key in cookies else _missing(param)
-            )
-        elif source is From.EVENT:
-            assert param.convert is not None
-            kw[param.name] = param.convert(event)
-        elif source is From.CONTEXT:
-            kw[param.name] = context
-        elif source is From.METRICS and param.convert is not None:
-            kw[param.name] = param.convert(None)
-        else:
-            kw[param.name] = log
-    return kw
+def _typed(ann: Any, constraints: tuple[Any, ...]) -> Any:
+    """``ann`` with its ``msgspec.Meta`` constraints again (on the type inside an
+    ``Optional``, where msgspec takes them)."""
+    if not constraints:
+        return ann
+    if _optional(ann):
+        inner = _strip_optional(ann)
+        if inner is not ann:
+            return typing.Annotated[(inner, *constraints)] | None
+    return typing.Annotated[(ann, *constraints)]
 
 
 def with_metrics(plan: HttpPlan, metrics: Any, where: str) -> HttpPlan:

@@ -40,8 +40,10 @@ RENDER_ERRORS = (TypeError, ValueError, OverflowError)
 def _prepare(
     response: Response, head: bool
 ) -> tuple[dict[str, tuple[str, list[str]]], list[str], str, bool]:
-    text, is_b64, default_type = encode_body(response.body)
     grouped = response.headers.grouped()
+    declared = grouped.get("content-type")
+    given = declared[1][-1] if declared is not None else response.media_type
+    text, is_b64, default_type = encode_body(response.body, given)
     cookies = response.cookies
     if "set-cookie" in grouped:
         cookies = [*cookies, *grouped.pop("set-cookie")[1]]

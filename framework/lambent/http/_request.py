@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
+from types import SimpleNamespace
 from typing import Any
 
 import msgspec
@@ -43,8 +44,13 @@ class Request:
     ``source`` is the kind (``apigw-rest``, ``apigw-http``, ``function-url``, ``alb``),
     ``event`` the source's Struct (for anything source-specific), ``context`` the Lambda
     context. Headers are case-insensitive and multi-valued (``get_all``), query parameters
-    multi-valued, cookies a dict.
+    multi-valued, cookies a dict. ``state`` is a namespace for what middleware and
+    dependencies want to pass on within the request.
     """
+
+    #: the request's dependency scope (routes with dependencies) and logger (middleware)
+    _scope: Any = None
+    _log: Any = None
 
     def __init__(
         self,
@@ -89,6 +95,11 @@ class Request:
         request._raw = raw
         request._event_type = event_type
         return request
+
+    @cached_property
+    def state(self) -> SimpleNamespace:
+        """A namespace for values middleware and dependencies pass on (per request)."""
+        return SimpleNamespace()
 
     @property
     def event(self) -> Any:

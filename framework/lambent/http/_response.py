@@ -31,6 +31,7 @@ __all__ = [
     "SetCookie",
     "encode_body",
     "error_response",
+    "is_text_type",
     "json_text",
     "reason",
     "to_response",
@@ -149,15 +150,42 @@ class Response:
         return f"Response(status={self.status}, headers={self.headers!r}, body={self.body!r})"
 
 
-def encode_body(body: Any) -> tuple[str, bool, str | None]:
-    """``(wire text, is base64, default content type)`` of a body."""
+def encode_body(body: Any, content_type: str | None = None) -> tuple[str, bool, str | None]:
+    """``(wire text, is base64, default content type)`` of a body.
+
+    Bytes go out base64-encoded, except when ``content_type`` is a text type (``text/*``,
+    JSON, XML, JavaScript, ``+json`` and ``+xml`` types) and they are valid UTF-8: then
+    as text, which is how they reach clients of a REST API without binary media types.
+    """
     if body is None:
         return "", False, None
     if isinstance(body, str):
         return body, False, TEXT
     if isinstance(body, bytes | bytearray | memoryview):
+        if content_type is not None and is_text_type(content_type):
+            try:
+                return bytes(body).decode("utf-8"), False, BINARY
+            except UnicodeDecodeError:
+                pass
         return base64.b64encode(body).decode("ascii"), True, BINARY
     return json_text(body), False, JSON
+
+
+_TEXT_TYPES = frozenset(
+    {"application/json", "application/xml", "application/javascript", "application/ecmascript"}
+)
+
+
+def is_text_type(content_type: str) -> bool:
+    """``content_type`` (parameters allowed) names text: ``text/*``, JSON, XML,
+    JavaScript, or a ``+json``/``+xml`` structured type."""
+    kind = content_type.partition(";")[0].strip().lower()
+    return (
+        kind.startswith("text/")
+        or kind in _TEXT_TYPES
+        or kind.endswith("+json")
+        or kind.endswith("+xml")
+    )
 
 
 def json_text(body: Any) -> str:

@@ -8,193 +8,70 @@ dict lookup, templates by one precompiled regex per first segment), pick the met
 ``Allow``), check the body size (``413``), build the arguments (``422`` on bad input), run
 the handler under the deadline (``504``), turn exceptions into answers (user exception
 handlers by type, else ``500`` with the request id and nothing internal, logged with the
-traceback), add CORS headers, and render for the source.
+traceback), add CORS headers, and render for the source. Middleware
+(:mod:`._middleware`) wraps all of it (app middleware) or a route's run (a router's);
+dependencies (:mod:`._args`) are solved with the arguments and cleaned up after the
+response is rendered. Registration (routes, ``include``, options) is :mod:`._registration`.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable
 from typing import Any
 
 import msgspec
 
 from lambent._decode import CONVERT_ERRORS
 from lambent._dispatch import is_cancellation
-from lambent._errors import ConfigurationError, LambentError, describe
+from lambent._errors import LambentError, describe
 from lambent._fast import FAST
 from lambent._logging import emit
-from lambent.http._authorizer import AuthorizerRoutes
-from lambent.http._cors import CORS
-from lambent.http._edge import EdgeRoutes
+from lambent.http._args import Scope, build_args, close, solve, solve_now
 from lambent.http._invoke import DeadlineExceeded, budget, call
-from lambent.http._params import From, HttpPlan, build_args, resolve_http, with_metrics
+from lambent.http._middleware import CallNext, compose
+from lambent.http._registration import ExceptionHandler, HttpConfig, HttpRoute, WebRegistry
 from lambent.http._render import RENDER_ERRORS, render_checked, render_value
 from lambent.http._request import Request, decode_http_event
 from lambent.http._response import HTTPException, Response, error_response, to_response
-from lambent.http._routing import RouteMap
-from lambent.http._streaming import Streamed, is_stream, settle
-from lambent.http._websocket import WebSocketRoutes
+from lambent.http._streaming import Streamed, StreamingResponse, is_stream, settle
 
 __all__ = ["HttpConfig", "HttpRoute", "HttpRouter"]
 
-
-def _request_types() -> tuple[type[Any], ...]:
-    """The Structs of the sources whose events are HTTP requests (a handler parameter
-    annotated with one gets the request's Struct)."""
-    from lambent import sources
-
-    found = {s.event_type for s in sources.web("request")}
-    return tuple(sorted(found, key=lambda t: t.__name__))
-
-
 #: handler results that are never awaitable (skips ``inspect.isawaitable``)
 _NEVER_AWAITABLE = frozenset({dict, list, str, bytes, int, float, bool, type(None), Response})
-ExceptionHandler = Callable[[Any, Exception], Any]
 
 
-@dataclass(frozen=True, slots=True)
-class HttpConfig:
-    """App-wide HTTP options (``app.configure_http``)."""
-
-    cors: CORS | None = None
-    #: bodies larger than this many bytes answer 413 (default: Lambda's 6 MB request limit)
-    max_body_size: int | None = 6 * 1024 * 1024
-    #: API Gateway's integration timeout in seconds (raise it if your API has a higher quota)
-    api_gateway_timeout: float = 29.0
-
-
-#: what a route's handler parameters can take without the source's full Struct
-_LEAN_SOURCES = frozenset({From.PATH, From.BODY, From.CONTEXT, From.LOGGER})
-
-
-@dataclass(frozen=True, slots=True)
-class HttpRoute:
-    methods: tuple[str, ...]
-    template: str
-    plan: HttpPlan
-    threaded: bool = False
-    wants_logger: bool = False
-    #: a parameter reads more of the event than a lean view has (headers, query, the Struct)
-    needs_event: bool = True
-    #: the parameters are exactly the template's path parameters, as strings: the matched
-    #: parameters are the keyword arguments
-    path_only: bool = False
-    #: run once per ``Idempotency-Key`` header (see :mod:`lambent.http._idempotency`)
-    idempotent: bool = False
-
-
-class HttpRouter:
+class HttpRouter(WebRegistry):
     """Everything HTTP-shaped an app handles; created by the app on first use."""
 
     def __init__(self, app: Any) -> None:
+        super().__init__()
         self.app = app
-        self.config = HttpConfig()
-        self.routes: RouteMap[HttpRoute] = RouteMap()
-        self.websockets = WebSocketRoutes()
-        self.authorizers = AuthorizerRoutes()
-        self.edges = EdgeRoutes()
-        self._exception_handlers: dict[type[BaseException], ExceptionHandler] = {}
-        self._handler_cache: dict[type[BaseException], ExceptionHandler | None] = {}
-        self._frozen = False
-
-    # ------------------------------------------------------------------ registration
-
-    def _check_open(self, what: str) -> None:
-        if self._frozen:
-            raise ConfigurationError(f"cannot add {what}: the app has started handling events")
-
-    def configure(self, config: HttpConfig) -> None:
-        """Use ``config`` from now on (``app.configure_http`` builds it from the current one)."""
-        self._check_open("HTTP options")
-        self.config = config
-
-    def add_route(
-        self,
-        methods: tuple[str, ...],
-        path: str,
-        fn: Callable[..., Any],
-        *,
-        threaded: bool = False,
-        idempotent: bool = False,
-    ) -> None:
-        self._check_open(f"the route {path!r}")
-        from lambent.http._routing import compile_path
-
-        compiled = compile_path(path)
-        where = f"route {'/'.join(methods)} {compiled.template}"
-        plan = resolve_http(
-            fn, where=where, path_params=compiled.params, event_types=_request_types()
-        )
-        params = plan.params
-        wants_logger = any(p.source is From.LOGGER for p in params)
-        needs_event = any(p.source not in _LEAN_SOURCES for p in params)
-        path_only = len(params) == len(compiled.params) and all(
-            p.source is From.PATH and p.convert is None for p in params
-        )
-        plan = with_metrics(plan, getattr(self.app, "metrics", None), where)
-        if idempotent and getattr(self.app, "idempotency", None) is None:
-            raise ConfigurationError(
-                f"{where}: idempotent routes need a store: App(idempotency=MemoryStore()) "
-                "or App(idempotency=DynamoDBStore(table))"
-            )
-        route = HttpRoute(
-            methods,
-            compiled.template,
-            plan,
-            threaded,
-            wants_logger,
-            needs_event,
-            path_only,
-            idempotent,
-        )
-        self.routes.add(methods, path, route)
-
-    def add_websocket(
-        self, route_key: str, fn: Callable[..., Any], *, threaded: bool = False
-    ) -> None:
-        self._check_open(f"the WebSocket route {route_key!r}")
-        self.websockets.add(route_key, fn, threaded=threaded)
-
-    def add_authorizer(
-        self, kind: str | None, fn: Callable[..., Any], *, threaded: bool = False
-    ) -> None:
-        self._check_open("an authorizer")
-        self.authorizers.add(kind, fn, threaded=threaded)
-
-    def add_edge(
-        self, event_type: str, path: str | None, fn: Callable[..., Any], *, threaded: bool = False
-    ) -> None:
-        self._check_open(f"the edge route {event_type}")
-        self.edges.add(event_type, path, fn, threaded=threaded)
-
-    def add_exception_handler(self, exc_type: type[BaseException], fn: ExceptionHandler) -> None:
-        self._check_open("an exception handler")
-        if not (isinstance(exc_type, type) and issubclass(exc_type, Exception)):
-            raise ConfigurationError(
-                f"exception_handler needs an Exception subclass, not {exc_type!r}"
-            )
-        self._exception_handlers[exc_type] = fn
 
     def freeze(self) -> None:
         self.routes.freeze()
         self._frozen = True
+        if self.middleware:
+            self._chain = compose(self.middleware, self._respond_chained)
+        for route in self.routes.values():
+            if route.middleware:
+                inner = self._route_inner(route)
+                self._route_chains[id(route)] = compose(route.middleware, inner)
 
-    def describe(self) -> list[str]:
-        lines = [
-            f"http({', '.join(e.routes)} {e.path.template}) -> "
-            + ", ".join(sorted({r.plan.name for r in e.routes.values()}))
-            for e in self.routes.endpoints()
-        ]
-        return [
-            *lines,
-            *self.websockets.describe(),
-            *self.authorizers.describe(),
-            *self.edges.describe(),
-        ]
+    def _route_inner(self, route: HttpRoute) -> CallNext:
+        """The innermost ``call_next`` of a route's middleware: run the route (no direct
+        rendering: the middleware gets a Response)."""
+        handle = self._handle
 
-    # ------------------------------------------------------------------ dispatch
+        def inner(request: Request) -> Awaitable[Response]:
+            return handle(route, request, request.context, request._log, False)  # type: ignore[return-value]
+
+        return inner
+
+    def _respond_chained(self, request: Request) -> Awaitable[Response]:
+        """The innermost ``call_next`` of the app's middleware."""
+        return self._respond(request, request.context, request._log, False)  # type: ignore[return-value]
 
     def _seconds(self, web: Any, context: Any) -> float | None:
         limit = self.config.api_gateway_timeout if web is not None and web.service_timeout else None
@@ -238,62 +115,103 @@ class HttpRouter:
         cors = self.config.cors
         if cors is not None:
             request.event  # CORS reads the headers: decode the whole event first  # noqa: B018
+        chain = self._chain
+        out: Response | Streamed | dict[str, Any]
+        if chain is None:
+            out = await self._respond(request, context, log, cors is None)
+        else:
+            request._log = log
+            try:
+                out = await chain(request)
+            except BaseException as exc:  # what a middleware raised: answered as a handler's
+                if is_cancellation(exc):
+                    raise
+                out = await self._on_error(request, exc, log)
+        if isinstance(out, StreamingResponse):  # through middleware: settled now
+            out = await settle(out)
+        if isinstance(out, Response):
+            if cors is not None:
+                origin = request.headers.get("origin")
+                if origin is not None and "access-control-allow-origin" not in out.headers:
+                    cors.apply(out, origin)
+            out = render_checked(
+                request._wire,
+                request._event,
+                out,
+                head=request.method == "HEAD",
+                request_id=request.request_id,
+                log=log,
+                method=request.method,
+                path=request.path,
+                route=request.route,
+            )
+        scope = request._scope
+        if scope is not None and scope.exits:
+            await close(scope, log)
+        return out  # type: ignore[return-value]  # a Streamed: the runtime streams it
+
+    def _respond(
+        self, request: Request, context: Any, log: Any, direct: bool
+    ) -> Awaitable[Response | dict[str, Any]]:
+        """The response to ``request``, to await (``direct``: a plain result may come back
+        rendered). Not a coroutine itself: one frame less per request."""
         try:
             found = self._find(request)
         except Exception as exc:
-            found = await self._on_error(request, exc, log)
+            return self._on_error(request, exc, log)
         if isinstance(found, Response):
-            response = found
-        else:
-            if found.needs_event:
-                request.event  # noqa: B018 - a bad event fails the invocation before the handler
-            if found.idempotent:
-                from lambent.http._idempotency import answer_once
+            return _ready(found)
+        if found.middleware:
+            request._log = log
+            return self._through(self._route_chains[id(found)], request, log)
+        return self._handle(found, request, context, log, direct)
 
-                store = self.app.idempotency
-                response = await answer_once(self, store, found, request, context, log)
-            else:
-                try:
-                    result = self._run(found, request, context, log)
-                    if type(result) not in _NEVER_AWAITABLE and inspect.isawaitable(result):
-                        result = await result
-                    if type(result) not in _NEVER_AWAITABLE and is_stream(result):
-                        result = await settle(result)  # joined, unless the runtime streams it
-                except BaseException as exc:  # KeyboardInterrupt, SystemExit, ...: a 500 too
-                    if is_cancellation(exc):
-                        raise
-                    response = await self._on_error(request, exc, log)
-                else:
-                    if isinstance(result, Streamed):
-                        return result  # type: ignore[return-value]  # the runtime streams it
-                    if (
-                        FAST.direct_render
-                        and cors is None
-                        and result is not None
-                        and not isinstance(result, Response)
-                        and request.method != "HEAD"
-                    ):
-                        # what render_http gives for to_response(result), without the Response
-                        try:
-                            return render_value(request._wire, request._event, result)
-                        except RENDER_ERRORS:
-                            pass  # rendered again below, which answers the 500 and logs why
-                    response = to_response(result)
-        if cors is not None:
-            origin = request.headers.get("origin")
-            if origin is not None and "access-control-allow-origin" not in response.headers:
-                cors.apply(response, origin)
-        return render_checked(
-            request._wire,
-            request._event,
-            response,
-            head=request.method == "HEAD",
-            request_id=request.request_id,
-            log=log,
-            method=request.method,
-            path=request.path,
-            route=request.route,
-        )
+    async def _through(self, chain: CallNext, request: Request, log: Any) -> Response:
+        """``chain(request)``; what its middleware raise answered as a handler's error."""
+        try:
+            return await chain(request)
+        except BaseException as exc:
+            if is_cancellation(exc):
+                raise
+            return await self._on_error(request, exc, log)
+
+    async def _handle(
+        self, route: HttpRoute, request: Request, context: Any, log: Any, direct: bool
+    ) -> Response | dict[str, Any]:
+        if route.needs_event:
+            request.event  # noqa: B018 - a bad event fails the invocation before the handler
+        if route.idempotent:
+            from lambent.http._idempotency import answer_once
+
+            return await answer_once(self, self.app.idempotency, route, request, context, log)
+        try:
+            result = self._run(route, request, context, log)
+            if type(result) not in _NEVER_AWAITABLE and inspect.isawaitable(result):
+                result = await result
+            if type(result) not in _NEVER_AWAITABLE and is_stream(result):
+                # settled (joined, unless the runtime streams it) once middleware is done
+                result = await settle(result) if direct else _streaming(result)
+        except BaseException as exc:  # KeyboardInterrupt, SystemExit, ...: a 500 too
+            if is_cancellation(exc):
+                raise
+            if request._scope is not None:
+                request._scope.error = exc
+            return await self._on_error(request, exc, log)
+        if isinstance(result, Streamed):
+            return result  # type: ignore[return-value]  # the runtime streams it
+        if (
+            direct
+            and FAST.direct_render
+            and result is not None
+            and not isinstance(result, Response)
+            and request.method != "HEAD"
+        ):
+            # what render_http gives for to_response(result), without the Response
+            try:
+                return render_value(request._wire, request._event, result)
+            except RENDER_ERRORS:
+                pass  # rendered again by _answer, which answers the 500 and logs why
+        return to_response(result)
 
     def _find(self, request: Request) -> HttpRoute | Response:
         """The route for ``request`` (its path parameters and template set on it), or the
@@ -348,12 +266,38 @@ class HttpRouter:
             route_log = log.bind(route=route.template) if route.wants_logger else log
             # a route taking the source's Struct has it decoded already (``needs_event``)
             kw = build_args(plan, request, request._event, context, route_log)
+            if plan.has_deps:
+                if plan.async_deps or self.overrides:
+                    return self._run_with_deps(route, request, kw, context, route_log)
+                scope = request._scope = Scope()
+                solve_now(plan, kw, request, request._event, context, route_log, scope)
         seconds = self._seconds(request._web, context)
         if plan.is_async or route.threaded:
             return call(plan, kw, threaded=route.threaded, seconds=seconds)
         if seconds is not None and seconds <= 0:
             raise DeadlineExceeded("no time left before the deadline")
         return plan.fn(**kw)
+
+    async def _run_with_deps(
+        self, route: HttpRoute, request: Request, kw: dict[str, Any], context: Any, log: Any
+    ) -> Any:
+        """Solve the dependencies (async ones under the deadline too), then call."""
+        plan = route.plan
+        scope = request._scope = Scope(self._override if self.overrides else None)
+        seconds = self._seconds(request._web, context)
+        if seconds is not None and seconds <= 0:
+            raise DeadlineExceeded("no time left before the deadline")
+        if seconds is not None and (plan.async_deps or scope.override is not None):
+            import anyio  # first use: routes without async dependencies never need it
+
+            with anyio.move_on_after(seconds) as cancel:
+                await solve(plan, kw, request, request._event, context, log, scope)
+            if cancel.cancelled_caught:
+                raise DeadlineExceeded(f"the dependencies did not finish within {seconds:.3f} s")
+            seconds = self._seconds(request._web, context)
+        else:
+            await solve(plan, kw, request, request._event, context, log, scope)
+        return await call(plan, kw, threaded=route.threaded, seconds=seconds)
 
     def _exception_handler(self, exc_type: type[BaseException]) -> ExceptionHandler | None:
         try:
@@ -379,6 +323,15 @@ class HttpRouter:
                 if inspect.isawaitable(result):
                     result = await result
                 return to_response(result)
+            except HTTPException as answer:  # the status the handler meant
+                if answer.status >= 500:
+                    emit(
+                        log.error,
+                        "HTTP request failed",
+                        status=answer.status,
+                        message=answer.message,
+                    )
+                return answer.response()
             except Exception as inner:
                 emit(log.error, "exception handler failed", error=repr(inner), exc_info=inner)
                 return error_response(500, "Internal Server Error", request_id=request.request_id)
@@ -401,3 +354,12 @@ class HttpRouter:
             exc_info=exc,
         )
         return error_response(500, "Internal Server Error", request_id=request.request_id)
+
+
+async def _ready(response: Response) -> Response:
+    return response
+
+
+def _streaming(result: Any) -> StreamingResponse:
+    """A streamed result as the Response middleware works on."""
+    return result if isinstance(result, StreamingResponse) else StreamingResponse(result)

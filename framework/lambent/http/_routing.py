@@ -40,13 +40,20 @@ class PathTemplate:
 
     template: str
     params: tuple[str, ...]
-    regex: re.Pattern[str] | None
+    #: the regex source of a dynamic template (compiled only where it is matched: the
+    #: routes' buckets, so defining a route compiles no regex of its own)
+    pattern: str | None
     greedy: bool
     static_segments: int
 
     @property
     def is_static(self) -> bool:
-        return self.regex is None
+        return self.pattern is None
+
+    @property
+    def regex(self) -> re.Pattern[str] | None:
+        """The template alone as a compiled regex (``None`` when static)."""
+        return None if self.pattern is None else re.compile(self.pattern)
 
 
 def compile_path(template: str) -> PathTemplate:
@@ -83,8 +90,8 @@ def compile_path(template: str) -> PathTemplate:
         raise ConfigurationError(f"path template {template!r}: malformed parameter")
     pattern.append(re.escape(rest) + "$")
     static_segments = sum(1 for seg in path.split("/") if seg and "{" not in seg)
-    regex = re.compile("".join(pattern)) if params else None
-    return PathTemplate(path, tuple(params), regex, greedy, static_segments)
+    source = "".join(pattern) if params else None
+    return PathTemplate(path, tuple(params), source, greedy, static_segments)
 
 
 def _escape_segment(segment: str) -> str:
@@ -129,8 +136,8 @@ class _Bucket(Generic[R]):
         group = 1
         for endpoint in endpoints:
             compiled = endpoint.path
-            assert compiled.regex is not None
-            pattern = compiled.regex.pattern.removeprefix("^")
+            assert compiled.pattern is not None
+            pattern = compiled.pattern.removeprefix("^")
             for name in compiled.params:
                 # a template's literal text is escaped, so "(?P<" only opens a parameter
                 pattern = pattern.replace(f"(?P<{name}>", "(", 1)
@@ -185,6 +192,19 @@ class RouteMap(Generic[R]):
             entry[1][method] = route
         self._frozen_view_stale()
         return compiled
+
+    def get(self, template: str, method: str) -> R | None:
+        """The route of ``method`` on the (compiled) ``template``, if any."""
+        entry = self._building.get(template)
+        return None if entry is None else entry[1].get(method)
+
+    def values(self) -> list[R]:
+        """Every route once, in registration order (one route may serve several methods)."""
+        seen: dict[int, R] = {}
+        for _, by_method in self._building.values():
+            for route in by_method.values():
+                seen.setdefault(id(route), route)
+        return list(seen.values())
 
     def _frozen_view_stale(self) -> None:
         self._static = {}

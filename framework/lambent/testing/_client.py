@@ -19,7 +19,8 @@ tests use ``await client.send(...)``.
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
@@ -80,10 +81,43 @@ class TestClient:
 
     __test__ = False
 
-    def __init__(self, app: Any, *, source: str = "apigw-http", timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        app: Any,
+        *,
+        source: str = "apigw-http",
+        timeout: float = 30.0,
+        overrides: Mapping[Callable[..., Any], Callable[..., Any]] | None = None,
+    ) -> None:
         self.app = app
         self.source = source
         self.timeout = timeout
+        #: providers replaced by others in this client's requests (``Depends``)
+        self.overrides: dict[Callable[..., Any], Callable[..., Any]] = dict(overrides or {})
+
+    @contextlib.contextmanager
+    def override(
+        self, provider: Callable[..., Any], replacement: Callable[..., Any]
+    ) -> Iterator[None]:
+        """``with client.override(get_db, fake_db):`` requests in the block get
+        ``replacement``'s value wherever ``Depends(provider)`` is declared (the
+        replacement declares its own parameters, as any provider)."""
+        before = self.overrides.get(provider)
+        self.overrides[provider] = replacement
+        try:
+            yield
+        finally:
+            if before is None:
+                del self.overrides[provider]
+            else:
+                self.overrides[provider] = before
+
+    def _overriding(self) -> contextlib.AbstractContextManager[None]:
+        overriding = getattr(self.app, "_overriding", None)
+        if overriding is None or not self.overrides:
+            return contextlib.nullcontext()
+        manager: contextlib.AbstractContextManager[None] = overriding(self.overrides)
+        return manager
 
     def build_event(
         self,
@@ -126,14 +160,18 @@ class TestClient:
     ) -> TestResponse:
         """Send a request through ``app.handler`` (sync tests)."""
         kind, event = self.build_event(method, path, source=source, **options)
-        return TestResponse(kind, self.app.handler(event, FakeContext(timeout=self.timeout)))
+        with self._overriding():
+            raw = self.app.handler(event, FakeContext(timeout=self.timeout))
+        return TestResponse(kind, raw)
 
     async def send(
         self, method: str, path: str, *, source: str | None = None, **options: Any
     ) -> TestResponse:
         """Send a request through ``await app.dispatch`` (async tests)."""
         kind, event = self.build_event(method, path, source=source, **options)
-        return TestResponse(kind, await self.app.dispatch(event, FakeContext(timeout=self.timeout)))
+        with self._overriding():
+            raw = await self.app.dispatch(event, FakeContext(timeout=self.timeout))
+        return TestResponse(kind, raw)
 
     def get(self, path: str, **options: Any) -> TestResponse:
         return self.request("GET", path, **options)

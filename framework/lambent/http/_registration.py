@@ -1,0 +1,271 @@
+"""Registering web routes: HTTP routes, middleware, exception handlers, WebSocket routes,
+authorizers and Lambda@Edge handlers, app-wide HTTP options, and including a router's.
+
+Everything a handler declares is resolved here, once (:mod:`._params`); the router
+(:mod:`._router`) only answers requests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lambent._errors import ConfigurationError
+from lambent._inject import qualname
+from lambent.http._authorizer import AuthorizerRoutes
+from lambent.http._cors import CORS
+from lambent.http._edge import EdgeRoutes
+from lambent.http._middleware import CallNext, Middleware, check_middleware
+from lambent.http._params import (
+    Dependency,
+    From,
+    HttpPlan,
+    resolve_dependency,
+    resolve_http,
+    with_metrics,
+)
+from lambent.http._routing import RouteMap, compile_path
+from lambent.http._websocket import WebSocketRoutes
+
+__all__ = ["ExceptionHandler", "HttpConfig", "HttpRoute", "WebRegistry"]
+
+
+def _request_types() -> tuple[type[Any], ...]:
+    """The Structs of the sources whose events are HTTP requests (a handler parameter
+    annotated with one gets the request's Struct)."""
+    from lambent import sources
+
+    found = {s.event_type for s in sources.web("request")}
+    return tuple(sorted(found, key=lambda t: t.__name__))
+
+
+ExceptionHandler = Callable[[Any, Exception], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class HttpConfig:
+    """App-wide HTTP options (``app.configure_http``)."""
+
+    cors: CORS | None = None
+    #: bodies larger than this many bytes answer 413 (default: Lambda's 6 MB request limit)
+    max_body_size: int | None = 6 * 1024 * 1024
+    #: API Gateway's integration timeout in seconds (raise it if your API has a higher quota)
+    api_gateway_timeout: float = 29.0
+
+
+#: what a route's handler parameters can take without the source's full Struct
+_LEAN_SOURCES = frozenset({From.PATH, From.BODY, From.CONTEXT, From.LOGGER})
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRoute:
+    methods: tuple[str, ...]
+    template: str
+    plan: HttpPlan
+    threaded: bool = False
+    wants_logger: bool = False
+    #: a parameter reads more of the event than a lean view has (headers, query, the Struct)
+    needs_event: bool = True
+    #: the parameters are exactly the template's path parameters, as strings: the matched
+    #: parameters are the keyword arguments
+    path_only: bool = False
+    #: the middleware of the routers it came through (outermost first)
+    middleware: tuple[Middleware, ...] = ()
+    #: the tags of the routers it came through (OpenAPI)
+    tags: tuple[str, ...] = ()
+    #: run once per ``Idempotency-Key`` header (see :mod:`lambent.http._idempotency`)
+    idempotent: bool = False
+
+
+class WebRegistry:
+    """The registration half of the web router: routes, middleware, exception handlers,
+    options, and ``include`` of another registry's routes."""
+
+    def __init__(self) -> None:
+        self.config = HttpConfig()
+        self.routes: RouteMap[HttpRoute] = RouteMap()
+        self.websockets = WebSocketRoutes()
+        self.authorizers = AuthorizerRoutes()
+        self.edges = EdgeRoutes()
+        self._exception_handlers: dict[type[BaseException], ExceptionHandler] = {}
+        self._handler_cache: dict[type[BaseException], ExceptionHandler | None] = {}
+        self._frozen = False
+        self._closed_because = "the app has started handling events"
+        #: app middleware (of a router: the middleware of its routes), outermost first
+        self.middleware: list[Middleware] = []
+        self._chain: CallNext | None = None
+        self._route_chains: dict[int, CallNext] = {}
+        #: providers replaced by others (``TestClient(app, overrides=...)``)
+        self.overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
+        self._resolved_overrides: dict[tuple[Any, ...], Dependency] = {}
+        #: WebSocket, authorizer and edge registrations, replayed by ``include``
+        self._replay: list[Callable[[WebRegistry], None]] = []
+
+    # ------------------------------------------------------------------ registration
+
+    def _check_open(self, what: str) -> None:
+        if self._frozen:
+            raise ConfigurationError(f"cannot add {what}: {self._closed_because}")
+
+    def seal(self, reason: str) -> None:
+        """Refuse more registrations, saying ``reason`` (a router once included)."""
+        self._frozen = True
+        self._closed_because = reason
+
+    def configure(self, config: HttpConfig) -> None:
+        """Use ``config`` from now on (``app.configure_http`` builds it from the current one)."""
+        self._check_open("HTTP options")
+        self.config = config
+
+    def add_route(
+        self,
+        methods: tuple[str, ...],
+        path: str,
+        fn: Callable[..., Any],
+        *,
+        threaded: bool = False,
+        idempotent: bool = False,
+    ) -> HttpRoute:
+        self._check_open(f"the route {path!r}")
+        compiled = compile_path(path)
+        where = f"route {'/'.join(methods)} {compiled.template}"
+        plan = resolve_http(
+            fn, where=where, path_params=compiled.params, event_types=_request_types()
+        )
+        params = plan.params
+        flat = plan.flat_params() if plan.has_deps else params
+        wants_logger = any(p.source is From.LOGGER for p in flat)
+        needs_event = any(p.source not in _LEAN_SOURCES for p in flat)
+        path_only = len(params) == len(compiled.params) and all(
+            p.source is From.PATH and p.convert is None for p in params
+        )
+        app: Any = getattr(self, "app", None)
+        if hasattr(app, "idempotency"):  # an App (a Router's routes are checked by its app)
+            plan = with_metrics(plan, app.metrics, where)
+            if idempotent and app.idempotency is None:
+                raise ConfigurationError(
+                    f"{where}: idempotent routes need a store: App(idempotency=MemoryStore()) "
+                    "or App(idempotency=DynamoDBStore(table))"
+                )
+        route = HttpRoute(
+            methods, compiled.template, plan, threaded, wants_logger, needs_event, path_only,
+            idempotent=idempotent,
+        )  # fmt: skip
+        self._add(route)
+        return route
+
+    def _add(self, route: HttpRoute) -> None:
+        """Add ``route``; a method of its template that is taken already names both."""
+        self._check(route)
+        self.routes.add(route.methods, route.template, route)
+
+    def _check(self, route: HttpRoute) -> None:
+        for method in route.methods:
+            other = self.routes.get(route.template, method)
+            if other is not None:
+                raise ConfigurationError(
+                    f"route {method} {route.template} -> {route.plan.name} conflicts with "
+                    f"{method} {route.template} -> {other.plan.name}: both would answer "
+                    "the same requests"
+                )
+
+    def check_include(self, other: WebRegistry, *, prefix: str) -> None:
+        """Raise what :meth:`include` would raise, before anything is added."""
+        self._check_open("a router")
+        for route in other.routes.values():
+            template = compile_path(prefix + route.template).template
+            self._check(dataclasses.replace(route, template=template))
+        for exc_type, fn in other._exception_handlers.items():
+            mine = self._exception_handlers.get(exc_type)
+            if mine is not None and mine is not fn:
+                raise ConfigurationError(
+                    f"exception handler {qualname(fn)} for {exc_type.__name__} conflicts "
+                    f"with {qualname(mine)}"
+                )
+
+    def add_middleware(self, fn: Middleware) -> None:
+        self._check_open("a middleware")
+        check_middleware(fn)
+        self.middleware.append(fn)
+
+    def include(self, other: WebRegistry, *, prefix: str, tags: tuple[str, ...]) -> None:
+        """Add ``other``'s routes under ``prefix`` with its middleware and ``tags``, its
+        exception handlers and its WebSocket, authorizer and edge routes."""
+        self.check_include(other, prefix=prefix)
+        middleware = tuple(other.middleware)
+        for route in other.routes.values():
+            template = compile_path(prefix + route.template).template
+            self._add(
+                dataclasses.replace(
+                    route,
+                    template=template,
+                    middleware=(*middleware, *route.middleware),
+                    tags=(*tags, *route.tags),
+                )
+            )
+        for exc_type, fn in other._exception_handlers.items():
+            self.add_exception_handler(exc_type, fn)
+        for replay in other._replay:
+            replay(self)
+
+    def add_websocket(
+        self, route_key: str, fn: Callable[..., Any], *, threaded: bool = False
+    ) -> None:
+        self._check_open(f"the WebSocket route {route_key!r}")
+        self.websockets.add(route_key, fn, threaded=threaded)
+        self._replay.append(lambda to: to.add_websocket(route_key, fn, threaded=threaded))
+
+    def add_authorizer(
+        self, kind: str | None, fn: Callable[..., Any], *, threaded: bool = False
+    ) -> None:
+        self._check_open("an authorizer")
+        self.authorizers.add(kind, fn, threaded=threaded)
+        self._replay.append(lambda to: to.add_authorizer(kind, fn, threaded=threaded))
+
+    def add_edge(
+        self, event_type: str, path: str | None, fn: Callable[..., Any], *, threaded: bool = False
+    ) -> None:
+        self._check_open(f"the edge route {event_type}")
+        self.edges.add(event_type, path, fn, threaded=threaded)
+        self._replay.append(lambda to: to.add_edge(event_type, path, fn, threaded=threaded))
+
+    def add_exception_handler(self, exc_type: type[BaseException], fn: ExceptionHandler) -> None:
+        self._check_open("an exception handler")
+        if not (isinstance(exc_type, type) and issubclass(exc_type, Exception)):
+            raise ConfigurationError(
+                f"exception_handler needs an Exception subclass, not {exc_type!r}"
+            )
+        self._exception_handlers[exc_type] = fn
+
+    def _override(self, dep: Dependency) -> Dependency:
+        """The dependency to run for ``dep`` (its provider's override, resolved once)."""
+        replacement = self.overrides.get(dep.provider)
+        if replacement is None:
+            return dep
+        key = (replacement, dep.path_params)
+        found = self._resolved_overrides.get(key)
+        if found is None:
+            found = self._resolved_overrides[key] = resolve_dependency(
+                replacement,
+                where=f"override of {qualname(dep.provider)}",
+                path_params=dep.path_params,
+                event_types=_request_types(),
+            )
+        return found
+
+    def describe(self) -> list[str]:
+        lines = [
+            f"http({', '.join(e.routes)} {e.path.template}) -> "
+            + ", ".join(sorted({r.plan.name for r in e.routes.values()}))
+            for e in self.routes.endpoints()
+        ]
+        return [
+            *lines,
+            *self.websockets.describe(),
+            *self.authorizers.describe(),
+            *self.edges.describe(),
+        ]
+
+    # ------------------------------------------------------------------ dispatch
