@@ -9,7 +9,14 @@ from hypothesis import strategies as st
 
 from lambent import App, BatchInfo, ConfigurationError, Router
 from lambent.http import Request, Response
-from lambent.testing import FakeContext, TestClient, eventbridge_event, sqs_event, websocket_event
+from lambent.testing import (
+    FakeContext,
+    TestClient,
+    cognito_event,
+    eventbridge_event,
+    sqs_event,
+    websocket_event,
+)
 
 
 class Order(msgspec.Struct):
@@ -243,3 +250,17 @@ def test_a_failed_include_adds_nothing() -> None:
     client = TestClient(app)
     assert client.get("/a").status == 404 and client.get("/b").text == "app"
     assert len(app.routes) == 0  # the SQS route was not added either
+
+
+def test_a_router_offers_the_decorators_sources_contribute() -> None:
+    router = Router()
+
+    @router.cognito("PreSignUp")
+    def confirm(request: dict[str, object]) -> dict[str, bool]:
+        return {"autoConfirmUser": True}
+
+    app = App()
+    app.include(router)
+    answer = app.handler(cognito_event("PreSignUp_SignUp"), FakeContext())
+    assert answer["triggerSource"] == "PreSignUp_SignUp"
+    assert answer["response"]["autoConfirmUser"] is True

@@ -137,3 +137,27 @@ def test_plain_handler_through_the_sync_entry_point() -> None:
         answer = client.put("/items/lamp", headers={"Idempotency-Key": "a"})
         assert answer.json() == {"put": "lamp"}
     assert created == ["lamp"]
+
+
+async def test_an_idempotent_route_behind_middleware_runs_once_and_replays(
+    store: IdempotencyStore,
+) -> None:
+    created: list[str] = []
+    app = _app(store, created)
+    passes: list[str] = []
+
+    @app.middleware
+    async def stamp(request: Any, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        passes.append(request.path)
+        response.headers["x-stamped"] = "yes"
+        return response
+
+    client = TestClient(app)
+    headers = {"Idempotency-Key": "k-mw"}
+    first = await client.send("POST", "/orders", json={"item": "desk"}, headers=headers)
+    again = await client.send("POST", "/orders", json={"item": "desk"}, headers=headers)
+    assert created == ["desk"] and passes == ["/orders", "/orders"]
+    assert first.json() == again.json() == {"id": 1, "item": "desk"}
+    assert first.headers["x-stamped"] == again.headers["x-stamped"] == "yes"
+    assert again.headers["idempotent-replayed"] == "true"
