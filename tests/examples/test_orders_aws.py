@@ -11,18 +11,15 @@ import pytest
 
 from examples.orders.models import NewOrder, Order, OrderLine, OrderPlaced
 from examples.orders.stores import Backends
+from tests.moto_server import moto_server
 
 pytestmark = pytest.mark.network
 
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
-    server_module = pytest.importorskip("moto.server")
-    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture

@@ -10,18 +10,15 @@ import pytest
 
 import lambent.aws
 from lambent.idempotency import DynamoDBStore, IdempotencyStore, MemoryStore
+from tests.moto_server import moto_server
 
 _tables = itertools.count()
 
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    server_module = pytest.importorskip("moto.server")
-    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture

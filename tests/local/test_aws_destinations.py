@@ -9,23 +9,18 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from lambent._local.model import AsyncPolicy
 from tests.local.conftest import StartServer, fn, lambda_client
+from tests.moto_server import moto_server
 
 pytestmark = pytest.mark.network
 
 
 @pytest.fixture
 def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
 
 
 def _receive(sqs: Any, queue_url: str, timeout: float = 10.0) -> dict[str, Any]:
