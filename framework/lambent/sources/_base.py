@@ -195,6 +195,10 @@ class SourceSpec(msgspec.Struct, Generic[EventT, ItemT], frozen=True, kw_only=Tr
     array: bool = False
     #: seconds kept after the items' deadline for ``answer`` (a network call)
     reserve: float = 0.0
+    #: plain ``def`` handlers of this source always run in a worker thread, whatever the
+    #: route says, so that the deadline can cut them and ``answer`` still runs in time
+    #: (CloudFormation's FAILED PUT)
+    threaded: bool = False
 
     #: when the oldest of a batch's items entered its source (epoch milliseconds;
     #: metrics' ``RecordAge``), ``None`` when unknown

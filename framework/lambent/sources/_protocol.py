@@ -18,7 +18,9 @@ Members, in the order the pipeline uses them:
 * running: ``payload``/``payload_format``, ``named`` injections, ``order_key``/``ordered``,
   ``windowed``;
 * rendering: ``response``, ``result``, ``batch_failure``, ``web`` (for the web router), or
-  ``answer`` (the source builds the result from the outcomes), with ``reserve`` seconds;
+  ``answer`` (the source builds the result from the outcomes), with ``reserve`` seconds
+  (``threaded``: plain handlers always run in a worker thread, so the deadline can cut
+  them before ``answer``);
 * ``array``: events may be a top-level JSON array of single events (AppSync batches).
 * observing: ``oldest`` (metrics' record age), ``trace_header`` (tracing links),
   ``redelivery`` (what Lambda delivers again: ``lambent.testing.redeliver``);
@@ -113,6 +115,8 @@ class EventSource(Protocol):
     def array(self) -> bool: ...
     @property
     def reserve(self) -> float: ...
+    @property
+    def threaded(self) -> bool: ...
 
     def decode_bytes(self, body: bytes, *, lean: bool = False) -> Any:
         """The event Struct (lean with ``lean``) from the invocation's JSON bytes."""
