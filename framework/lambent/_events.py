@@ -42,8 +42,9 @@ def decode_event(spec: EventSource, event: Any, *, lean: bool = False) -> tuple[
         if spec.raw_items is None:
             raise _event_error(spec, exc) from exc
         whole = exc
+    raw_items = spec.raw_items(event)
     if isinstance(event, list):  # an ``array`` source's event: its elements are the items
-        return _decode_items(spec, None, item_type, spec.raw_items(event))
+        return _decode_items(spec, None, item_type, raw_items)
     shell = {
         k: (
             []
@@ -58,7 +59,7 @@ def decode_event(spec: EventSource, event: Any, *, lean: bool = False) -> tuple[
         ev = msgspec.convert(shell, event_type)
     except CONVERT_ERRORS as exc:
         raise _event_error(spec, exc) from whole
-    return _decode_items(spec, ev, item_type, spec.raw_items(event))
+    return _decode_items(spec, ev, item_type, raw_items)
 
 
 def _decode_items(
