@@ -76,6 +76,31 @@ class RawView(msgspec.Struct, frozen=True, kw_only=True):
     trace_header: Callable[[Any], str | None] | None = None
 
 
+def _arn_route_key(arn: str) -> Sequence[Hashable]:
+    return (arn,)
+
+
+class Pollable(msgspec.Struct, frozen=True, kw_only=True):
+    """How ``lambent poll`` reads a source outside Lambda, as an event source mapping
+    does (``lambent.poll`` asks the sources that declare one; it names none itself)."""
+
+    #: the service in the ARNs of what is polled (``arn:aws:<service>:...``); it is also
+    #: ``lambent.poll.Source.kind``
+    service: str
+    #: what the ARN's resource part looks like; group ``name`` is the name shown
+    resource: str
+    #: the decorator that routes its records (messages: ``@app.sqs('orders')``)
+    decorator: str
+    #: the shard reader of ``lambent.poll._shards`` that reads it (a class name);
+    #: ``None``: a queue, received and deleted message by message
+    reader: str | None = None
+    #: a URL that also names it (SQS queue URLs): groups ``host``, ``account``, ``name``
+    url: str | None = None
+    #: the route keys a record of the polled ARN can have (a route that matches one of
+    #: them takes the source); default: the ARN itself
+    route_keys: Callable[[str], Sequence[Hashable]] = _arn_route_key
+
+
 class WebSpec(msgspec.Struct, frozen=True, kw_only=True):
     """What the web router needs to know about a ``response="http"`` source."""
 
@@ -199,6 +224,8 @@ class SourceSpec(msgspec.Struct, Generic[EventT, ItemT], frozen=True, kw_only=Tr
     #: route says, so that the deadline can cut them and ``answer`` still runs in time
     #: (CloudFormation's FAILED PUT)
     threaded: bool = False
+    #: how ``lambent poll`` reads it outside Lambda (``None``: it cannot)
+    poll: Pollable | None = None
 
     #: when the oldest of a batch's items entered its source (epoch milliseconds;
     #: metrics' ``RecordAge``), ``None`` when unknown
