@@ -101,6 +101,33 @@ class Pollable(msgspec.Struct, frozen=True, kw_only=True):
     route_keys: Callable[[str], Sequence[Hashable]] = _arn_route_key
 
 
+#: (status, content type, body) of an answer a service gives on its own
+ServiceAnswer = tuple[int, str, bytes]
+
+
+class Front(msgspec.Struct, frozen=True, kw_only=True):
+    """What the service in front of an HTTP request source does around the function, for
+    the tools that pose as it (``lambent dev``, ``lambent.testing.TestClient``)."""
+
+    #: its answer when the function fails (raises, or returns no HTTP result)
+    error: ServiceAnswer
+    #: its answer when the function runs out of time
+    timeout: ServiceAnswer
+    #: a result that is not an HTTP response is answered 200 with it as JSON (payload
+    #: format 2.0)
+    infers_json: bool = False
+    #: it streams a streamed response (a Function URL in ``RESPONSE_STREAM`` mode)
+    streams: bool = False
+    #: its events name the route template that matched (REST ``resource``, HTTP API
+    #: ``routeKey``)
+    names_route: bool = False
+    #: it delivers the path percent-decoded (HTTP APIs)
+    decodes_path: bool = False
+    #: other names the tools pose as it by, each with the factory's options it implies
+    #: (``alb-multi``: an ALB target group with multi-value headers on)
+    variants: tuple[str, ...] = ()
+
+
 class WebSpec(msgspec.Struct, frozen=True, kw_only=True):
     """What the web router needs to know about a ``response="http"`` source."""
 
@@ -127,6 +154,8 @@ class WebSpec(msgspec.Struct, frozen=True, kw_only=True):
     item: Callable[[Any], Any] | None = None
     #: authorizers: the event wants a simple ``{"isAuthorized": ...}`` answer
     simple: Callable[[Any], bool] | None = None
+    #: the service in front, as ``lambent dev`` and the test client pose as it
+    front: Front | None = None
 
 
 class SourceSpec(msgspec.Struct, Generic[EventT, ItemT], frozen=True, kw_only=True):
