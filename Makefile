@@ -7,7 +7,7 @@ DEMO_STAMP := $(VENV)/.installed-demo
 BENCH_STAMP := $(VENV)/.installed-bench
 LINTED := $(wildcard framework tests examples benchmarks)
 
-.PHONY: venv test lint typecheck pytest demo bench bench-quick clean cli-docs
+.PHONY: venv test lint typecheck pytest demo bench bench-quick clean cli-docs readme-sources
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ demo: $(DEMO_STAMP)
 ## make cli-docs: rewrite docs/cli.md from the command's parsers (a test checks it)
 cli-docs: $(STAMP)
 	$(BIN)/python -m lambent._cli.reference > docs/cli.md
+
+## make readme-sources: rewrite the README's table of sources from the registry (a test checks it)
+readme-sources: $(STAMP)
+	$(BIN)/python -m lambent._cli.sources_table README.md
 
 ## make bench: the full run; rewrites the committed benchmarks/RESULTS.md and ratios.png
 bench: $(BENCH_STAMP)

@@ -9,11 +9,15 @@ import pytest
 
 from lambent import (
     App,
+    DecodeError,
     EventDecodeError,
+    sources,
 )
+from lambent._events import decode_event
 from lambent.sources.eventbridge import EventBridgeEvent
 from lambent.testing import (
     FakeContext,
+    appsync_batch_event,
     eventbridge_event,
     sqs_event,
 )
@@ -75,3 +79,19 @@ def test_record_without_identifier_fails_the_whole_invocation() -> None:
     del event["Records"][1]["messageId"]
     with pytest.raises(EventDecodeError, match="no identifier"):
         app.handler(event, FakeContext())
+
+
+def test_an_array_events_elements_decode_one_by_one() -> None:
+    """An ``array`` source's event (AppSync ``BatchInvoke``): a bad element fails alone,
+    named by its source's ``raw_id``, and the decoded event is the list of elements."""
+    event = appsync_batch_event({"id": 1}, {"id": 2}, {"id": 3})
+    event[1] = {**event[1], "source": "not an object"}
+    spec = sources.spec_for(event)
+    assert spec is not None and spec.array
+    ev, batch = decode_event(spec, event)
+    assert ev == batch.items
+    assert [item is None for item in batch.items] == [False, True, False]
+    assert sorted(batch.errors) == [1]  # the others are still to run
+    error = batch.errors[1]
+    assert isinstance(error, DecodeError) and error.path == "$.source"
+    assert batch.ids[1] == "Post.author"

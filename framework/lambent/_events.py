@@ -8,7 +8,7 @@ identifier cannot be reported: then the event fails as a whole, and nothing is l
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -42,6 +42,9 @@ def decode_event(spec: EventSource, event: Any, *, lean: bool = False) -> tuple[
         if spec.raw_items is None:
             raise _event_error(spec, exc) from exc
         whole = exc
+    raw_items = spec.raw_items(event)
+    if isinstance(event, list):  # an ``array`` source's event: its elements are the items
+        return _decode_items(spec, None, item_type, raw_items)
     shell = {
         k: (
             []
@@ -56,7 +59,15 @@ def decode_event(spec: EventSource, event: Any, *, lean: bool = False) -> tuple[
         ev = msgspec.convert(shell, event_type)
     except CONVERT_ERRORS as exc:
         raise _event_error(spec, exc) from whole
-    raw_items = spec.raw_items(event)
+    return _decode_items(spec, ev, item_type, raw_items)
+
+
+def _decode_items(
+    spec: EventSource, ev: Any, item_type: Any, raw_items: Sequence[Any]
+) -> tuple[Any, Batch]:
+    """The items decoded one by one; those that do not decode fail alone (``None`` in the
+    batch). ``ev`` is the envelope, ``None`` for an array event (whose decoded form is
+    then the list of its items)."""
     items: list[Any] = []
     failures: list[tuple[int, str, Any, DecodeError]] = []
     for i, raw in enumerate(raw_items):
@@ -75,6 +86,8 @@ def decode_event(spec: EventSource, event: Any, *, lean: bool = False) -> tuple[
             wire = spec.raw_report_id(raw) if spec.raw_report_id is not None else None
             failures.append((i, record_id, wire, as_decode_error(exc, record_id)))
     batch = Batch(items)
+    if ev is None:
+        ev = items
     for i, record_id, wire, error in failures:
         batch.fail(i, error)
         batch.ids[i] = record_id

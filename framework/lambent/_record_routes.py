@@ -13,6 +13,8 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import msgspec
+
 from lambent._errors import ConfigurationError
 from lambent._inject import HandlerPlan, Slot, resolve
 from lambent._registry import Registered
@@ -54,6 +56,8 @@ class RecordRoutes(Registered):
         opts: RouteOptions,
     ) -> Route:
         spec = specs[0]
+        if spec.threaded and not opts.threaded:  # the source cuts plain handlers at the deadline
+            opts = msgspec.structs.replace(opts, threaded=True)
         if opts.concurrency is not None and opts.concurrency < 1:
             raise ConfigurationError(f"concurrency must be at least 1, not {opts.concurrency}")
         where = f"{kind} route" + (

@@ -8,10 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lambent import sources
 from lambent.poll import PollError, PollOptions, parse_source
 from lambent.poll._runtime import Invocation
 from lambent.poll._sqs import failed_ids
 from lambent.poll._streams import first_failure
+from lambent.sources import SourceSpec
+from lambent.sources._base import Pollable
 
 
 def test_sources_by_url_and_arn() -> None:
@@ -108,3 +111,29 @@ def test_stream_answers_that_fail_the_whole_batch() -> None:
     assert first_failure(Invocation({"batchItemFailures": []}), records, _seq, window=True) == 0
     assert first_failure(Invocation({"state": {}}), records, _seq, window=True) is None
     assert first_failure(Invocation(None), records, _seq, window=False) is None
+
+
+def test_sources_are_what_the_event_sources_declare_pollable() -> None:
+    """``lambent poll`` names no source: a registered source that declares ``poll`` is
+    parsed from its ARNs like the built-in ones."""
+    spec: SourceSpec[Any, Any] = SourceSpec(
+        kind="example-feed",
+        requires="feed",
+        detect=lambda event: "feed" in event,
+        event_type=dict,
+        item_type=dict,
+        items=lambda event: (event,),
+        raw_items=None,
+        item_id=lambda item: "1",
+        route_key=lambda event, item: None,
+        payload=None,
+        poll=Pollable(service="feeds", resource=r"^feed/(?P<name>[^/]+)$", decorator="app.on"),
+    )
+    with pytest.raises(PollError):
+        parse_source("arn:aws:feeds:us-east-1:123456789012:feed/news", "us-east-1")
+    sources.register(spec)
+    try:
+        found = parse_source("arn:aws:feeds:us-east-1:123456789012:feed/news", "us-east-1")
+        assert (found.kind, found.name, found.region) == ("feeds", "news", "us-east-1")
+    finally:
+        sources.unregister(spec)

@@ -210,3 +210,61 @@ def test_an_element_that_cannot_be_sent_fails_alone() -> None:
     assert answer[1]["errorType"] == "HandlerError"
     assert "cannot be sent as JSON" in answer[1]["errorMessage"]
     assert answer[2] == {"text": "\ud800"}  # text is text; the runtime escapes it
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("arguments", ["not", "an", "object"]),
+        ("source", "not an object"),
+        ("request", {"headers": {"x-number": 7}}),
+        ("info", {"fieldName": "author", "parentTypeName": "Post", "variables": []}),
+    ],
+)
+def test_an_element_that_does_not_decode_fails_alone(field: str, value: Any) -> None:
+    app = App()
+    ran: list[int] = []
+
+    @app.appsync("Post", "author")
+    async def author(args: PostArgs) -> int:
+        ran.append(args.id)
+        return args.id
+
+    event = appsync_batch_event({"id": 1}, {"id": 2}, {"id": 3})
+    event[1] = {**event[1], field: value}
+    answer = app.handler(event, FakeContext())
+    assert answer[0] == 1 and answer[2] == 3
+    assert sorted(ran) == [1, 3]
+    assert set(answer[1]) == {"data", "errorMessage", "errorType"}
+    assert answer[1]["errorType"] == "DecodeError"
+    assert answer[1]["data"] is None
+    assert f"$.{field}" in answer[1]["errorMessage"]  # names the field
+    assert "Post.author" in answer[1]["errorMessage"]  # and the element
+
+
+def test_arguments_that_do_not_fit_the_handlers_type_fail_that_element_alone() -> None:
+    app = App()
+
+    @app.appsync("Post", "author")
+    def author(args: PostArgs) -> int:
+        return args.id
+
+    event = appsync_batch_event({"id": 1}, {"id": "two"}, {"id": 3})
+    answer = app.handler(event, None)
+    assert answer[0] == 1 and answer[2] == 3
+    assert answer[1]["errorType"] == "DecodeError"
+    assert "id" in answer[1]["errorMessage"]
+
+
+def test_an_element_that_is_not_an_object_fails_alone() -> None:
+    app = App()
+
+    @app.appsync("Post", "author")
+    def author(args: PostArgs) -> int:
+        return args.id
+
+    event: list[Any] = [*appsync_batch_event({"id": 1}), "junk", None]
+    answer = app.handler(event, None)
+    assert answer[0] == 1
+    assert [a["errorType"] for a in answer[1:]] == ["DecodeError", "DecodeError"]
+    assert all("?.?" in a["errorMessage"] for a in answer[1:])

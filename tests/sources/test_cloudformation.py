@@ -3,7 +3,6 @@ URL, checked byte for byte against a real HTTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
-import asyncio
 import http.server
 import json
 import threading
@@ -112,16 +111,31 @@ class Props(msgspec.Struct):
     size: int = msgspec.field(name="Size", default=1)
 
 
-def test_success_puts_the_exact_body_once(server: Server) -> None:
+FLAVOURS = ["plain def", "async def"]
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_success_puts_the_exact_body_once(server: Server, flavour: str) -> None:
     app = App()
     seen: list[Any] = []
 
-    @app.custom_resource("Custom::Bucket")
-    def create(props: Props, request: CustomResourceRequest) -> CustomResourceResponse:
+    def answer(props: Props, request: CustomResourceRequest) -> CustomResourceResponse:
         seen.append((props, type(request)))
         return CustomResourceResponse(
             physical_resource_id=f"bucket-{props.bucket_name}", data={"Arn": "arn:x"}
         )
+
+    if flavour == "async def":
+
+        @app.custom_resource("Custom::Bucket")
+        async def create_async(props: Props, request: CustomResourceRequest) -> Any:
+            return answer(props, request)
+
+    else:
+
+        @app.custom_resource("Custom::Bucket")
+        def create(props: Props, request: CustomResourceRequest) -> CustomResourceResponse:
+            return answer(props, request)
 
     event = cloudformation_event(
         "Create", "Custom::Bucket", {"BucketName": "b1"}, response_url=server.url
@@ -155,12 +169,21 @@ def test_update_keeps_the_physical_id_and_gets_the_old_properties(server: Server
     assert [r.body for r in server.received] == [body]
 
 
-def test_a_handler_error_puts_failed_with_the_reason(server: Server) -> None:
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_a_handler_error_puts_failed_with_the_reason(server: Server, flavour: str) -> None:
     app = App()
 
-    @app.custom_resource()
-    async def delete(request: DeleteRequest) -> None:
-        raise RuntimeError("bucket not empty")
+    if flavour == "async def":
+
+        @app.custom_resource()
+        async def delete_async(request: DeleteRequest) -> None:
+            raise RuntimeError("bucket not empty")
+
+    else:
+
+        @app.custom_resource()
+        def delete(request: DeleteRequest) -> None:
+            raise RuntimeError("bucket not empty")
 
     event = cloudformation_event(
         "Delete", "Custom::Bucket", {}, physical_resource_id="bucket-b1", response_url=server.url
@@ -173,42 +196,77 @@ def test_a_handler_error_puts_failed_with_the_reason(server: Server) -> None:
     _check_put(server.received[0], server, body)
 
 
-@pytest.mark.parametrize("flavour", ["plain def (in a worker thread)", "async def"])
-def test_a_handler_still_running_at_the_deadline_gets_failed_before_it(
+@pytest.mark.parametrize(
+    "flavour", [*FLAVOURS, "plain def, app.on(threaded=False)", "async def that returns late"]
+)
+def test_a_handler_still_running_at_the_deadline_gets_failed_before_it_and_only_that(
     server: Server, flavour: str
 ) -> None:
+    """FAILED is PUT before the deadline; the handler ending afterwards sends nothing."""
     app = App(deadline_margin=0.2)
     release = threading.Event()
+    finished = threading.Event()
+    threads: list[threading.Thread] = []
 
     if flavour == "async def":
 
         @app.custom_resource("Custom::Slow")
         async def create_async(props: dict[str, Any]) -> None:
             await anyio.sleep(10)
+            finished.set()
+
+    elif flavour == "async def that returns late":
+
+        @app.custom_resource("Custom::Slow")
+        async def create_late(props: dict[str, Any]) -> dict[str, str]:
+            try:
+                await anyio.sleep(10)
+            finally:
+                finished.set()
+            return {"Late": "yes"}
 
     else:
 
-        @app.custom_resource("Custom::Slow")
-        def create(props: dict[str, Any]) -> None:
+        def create(props: dict[str, Any]) -> dict[str, str]:
+            threads.append(threading.current_thread())
             release.wait(10)
+            finished.set()
+            return {"Late": "yes"}
+
+        if flavour == "plain def":
+            app.custom_resource("Custom::Slow")(create)
+        else:  # the route asks for inline running: the source runs it in a thread anyway
+            route = app.on(
+                "cloudformation", filters={"resource_type": "Custom::Slow"}, threaded=False
+            )
+            route(create)
 
     event = cloudformation_event("Create", "Custom::Slow", {}, response_url=server.url)
     timeout = cfn.RESERVE + 0.2 + 0.4  # the handler gets 0.4 s
     context = FakeContext(timeout=timeout, log_stream_name="s")
     started = time.monotonic()
     try:
-        app.handler(event, context)
+        assert app.handler(event, context) is None
         took = time.monotonic() - started
+        assert len(server.received) == 1  # sent while the handler was still running
     finally:
         release.set()
     assert took < timeout - 1.0  # answered well before Lambda's own deadline
+    if threads:  # the plain handler ran in a worker thread, and now ends on its own
+        assert threads[0] is not threading.main_thread()
+        assert finished.wait(5)
+        threads[0].join(5)
+    else:  # the async handler was cancelled at the deadline
+        assert finished.is_set() == (flavour == "async def that returns late")
+    time.sleep(0.2)  # anything sent after the handler ended would have arrived by now
     body = _expected(
         event,
         Status="FAILED",
         Reason="DeadlineExceeded: cancelled at the deadline (CloudWatch log stream s)",
         PhysicalResourceId="s",
     )
-    assert [r.body for r in server.received] == [body]
+    assert len(server.received) == 1
+    _check_put(server.received[0], server, body)
 
 
 def test_no_route_still_answers_failed(server: Server) -> None:
@@ -338,21 +396,18 @@ def test_every_body_is_json_within_4096_bytes(reason: str, data: dict[str, str])
         assert sent.get("Data", {}) == data
 
 
-def test_a_loop_free_app_puts_without_an_event_loop(server: Server) -> None:
+def test_plain_handlers_run_in_a_worker_thread_whatever_the_route_says(server: Server) -> None:
     app = App()
 
-    @app.custom_resource("Custom::Plain", threaded=False)
+    @app.on("cloudformation", filters={"resource_type": "Custom::Plain"}, threaded=False)
     def plain(props: dict[str, Any]) -> dict[str, str]:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return {"Mode": "inline"}
-        return {"Mode": "in a loop"}
+        worker = threading.current_thread() is not threading.main_thread()
+        return {"Mode": "worker thread" if worker else "inline"}
 
     event = cloudformation_event("Create", "Custom::Plain", {}, response_url=server.url)
     app.handler(event, FakeContext(log_stream_name="s"))
     sent = json.loads(server.received[0].body)
-    assert (sent["Status"], sent["Data"]) == ("SUCCESS", {"Mode": "inline"})
+    assert (sent["Status"], sent["Data"]) == ("SUCCESS", {"Mode": "worker thread"})
 
 
 @pytest.mark.parametrize(

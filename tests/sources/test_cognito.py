@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
+import anyio
 import msgspec
 import pytest
 
-from lambent import App, ConfigurationError, HandlerError, RoutingError, sources
+from lambent import (
+    App,
+    ConfigurationError,
+    DeadlineExceeded,
+    HandlerError,
+    RoutingError,
+    sources,
+)
 from lambent.sources import cognito
 from lambent.sources.cognito import (
     AccessTokenGeneration,
@@ -263,3 +272,17 @@ async def test_a_large_event_from_bytes_is_echoed_as_it_came() -> None:
     want = {**event, "response": {"autoConfirmUser": True}}
     assert await app.dispatch_bytes(raw, FakeContext()) == want
     assert await app.dispatch(event, FakeContext()) == want
+
+
+def test_a_handler_still_running_at_the_functions_deadline_fails_the_invocation() -> None:
+    """As documented: the deadline is the function's (a 5 s timeout matches Cognito's)."""
+    app = App(deadline_margin=0.1)
+
+    @app.cognito("PreSignUp")
+    async def slow(request: PreSignUpRequest) -> None:
+        await anyio.sleep(10)
+
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        app.handler(cognito_event("PreSignUp_SignUp"), FakeContext(timeout=0.4))
+    assert time.monotonic() - started < 1.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -227,3 +228,22 @@ def test_an_answer_sees_every_outcome_in_order_even_unrouted_ones(tally: Any) ->
         "RoutingError",
     ]
     assert app.handler([_event("Deleted")], FakeContext()) == ["RoutingError"]
+
+
+def test_a_threaded_source_runs_plain_handlers_in_worker_threads() -> None:
+    """``threaded=True`` on a spec: its plain handlers leave the calling thread, whatever
+    the route says (CloudFormation relies on it to answer at the deadline)."""
+    spec = msgspec.structs.replace(SIGNUP, kind="signup-threaded", threaded=True)
+    sources.register(spec)
+    try:
+        app = App()
+        ran: list[bool] = []
+
+        @app.on("signup-threaded", threaded=False)
+        def welcome(person: Person) -> None:
+            ran.append(threading.current_thread() is threading.main_thread())
+
+        app.handler(_event(), FakeContext())
+        assert ran == [False]
+    finally:
+        sources.unregister(spec)

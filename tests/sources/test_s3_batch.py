@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 import pytest
@@ -170,3 +170,53 @@ def test_a_result_that_is_not_text_fails_its_task_permanently() -> None:
     (result,) = app.handler(s3_batch_event("k"), None)["results"]
     assert result["resultCode"] == "PermanentFailure"
     assert result["resultString"].startswith("the handler returned a value that is not text")
+
+
+def test_treat_missing_keys_as_is_a_setting_of_the_response() -> None:
+    """The handler's choice for this answer, else the route's, else PermanentFailure."""
+    app = App()
+
+    @app.s3_batch(treat_missing_keys_as="Succeeded")
+    def work(task: S3BatchTask) -> Any:
+        if task.key == "temporary":
+            return S3BatchResult("Succeeded", "fine", treat_missing_keys_as="TemporaryFailure")
+        if task.key == "bogus":
+            return S3BatchResult("Succeeded", "x", treat_missing_keys_as="Maybe")  # type: ignore[arg-type]
+        if task.key == "bad-code":
+            return S3BatchResult("Done", "x")  # type: ignore[arg-type]
+        return "ok"
+
+    chosen = app.handler(s3_batch_event("temporary"), None)
+    assert chosen["treatMissingKeysAs"] == "TemporaryFailure"
+    assert chosen["results"][0]["resultCode"] == "Succeeded"
+    assert app.handler(s3_batch_event("plain"), None)["treatMissingKeysAs"] == "Succeeded"
+    for key, field in (("bogus", "treat_missing_keys_as"), ("bad-code", "result_code")):
+        answer = app.handler(s3_batch_event(key), None)
+        assert answer["treatMissingKeysAs"] == "Succeeded"  # an unknown choice is not sent
+        (result,) = answer["results"]
+        assert result["resultCode"] == "PermanentFailure"
+        assert f"S3BatchResult whose {field} is" in result["resultString"]
+    unrouted = App().handler(s3_batch_event("k"), None)
+    assert unrouted["treatMissingKeysAs"] == "PermanentFailure"
+
+
+@pytest.mark.parametrize("schema", ["1.0", "2.0"])
+def test_a_task_that_does_not_decode_fails_alone(schema: Literal["1.0", "2.0"]) -> None:
+    app = App()
+
+    @app.s3_batch()
+    def work(task: S3BatchTask) -> str:
+        return f"done {task.key}"
+
+    event = s3_batch_event("a", "b", "c", schema=schema, seed=5)
+    event["tasks"][1]["s3Key"] = 42
+    answer = app.handler(event, None)
+    assert [r["taskId"] for r in answer["results"]] == [t["taskId"] for t in event["tasks"]]
+    assert [r["resultCode"] for r in answer["results"]] == [
+        "Succeeded",
+        "PermanentFailure",
+        "Succeeded",
+    ]
+    assert answer["results"][1]["resultString"].startswith("DecodeError")
+    assert "$.s3Key" in answer["results"][1]["resultString"]
+    assert answer["invocationSchemaVersion"] == schema

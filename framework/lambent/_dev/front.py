@@ -20,14 +20,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lambent import sources
+from lambent.sources._base import Front
+from lambent.sources._http import fronts
 from lambent.testing import TestClient
 
-#: the sources ``lambent dev --source`` serves (``alb-multi``: an ALB target group with
-#: multi-value headers turned on)
-SOURCES: tuple[str, ...] = ("apigw-http", "apigw-rest", "function-url", "alb", "alb-multi")
+#: the fronts ``lambent dev --source`` can act as, as the HTTP request sources declare
+#: them (``alb-multi``: an ALB target group with multi-value headers turned on)
+FRONTS: dict[str, tuple[str, Front]] = fronts()
+SOURCES: tuple[str, ...] = tuple(FRONTS)
 #: the sources whose front end streams a streamed response (a Function URL with
-#: ``InvokeMode: RESPONSE_STREAM``, LAMBDA.md §5.8); API Gateway and ALB answer whole
-STREAMS: frozenset[str] = frozenset({"function-url"})
+#: ``InvokeMode: RESPONSE_STREAM``, LAMBDA.md §5.8); the others answer whole
+STREAMS: frozenset[str] = frozenset(name for name, (_, f) in FRONTS.items() if f.streams)
 #: API Gateway's integration timeout (REST and HTTP APIs)
 APIGW_TIMEOUT = 29.0
 #: media types the services pass as text; any other body is base64-encoded
@@ -48,28 +52,19 @@ class Answer:
 
 #: (status, content type, body) each service answers when the function fails or times out
 FAILURES: dict[str, dict[str, tuple[int, str, bytes]]] = {
-    "apigw-rest": {
-        "error": (502, "application/json", b'{"message": "Internal server error"}'),
-        "timeout": (504, "application/json", b'{"message": "Endpoint request timed out"}'),
-    },
-    "apigw-http": {
-        "error": (500, "application/json", b'{"message":"Internal Server Error"}'),
-        "timeout": (503, "application/json", b'{"message":"Service Unavailable"}'),
-    },
-    "function-url": {
-        "error": (502, "application/json", b'{"Message":"Internal Server Error"}'),
-        "timeout": (502, "application/json", b'{"Message":"Internal Server Error"}'),
-    },
-    "alb": {
-        "error": (502, "text/html", b"<html><body><h1>502 Bad Gateway</h1></body></html>"),
-        "timeout": (504, "text/html", b"<html><body><h1>504 Gateway Time-out</h1></body></html>"),
-    },
+    name: {"error": f.error, "timeout": f.timeout} for name, (_, f) in FRONTS.items()
 }
 
 
 def failure(source: str, kind: str) -> Answer:
-    status, content_type, body = FAILURES[source.removesuffix("-multi")][kind]
+    status, content_type, body = FAILURES[source][kind]
     return Answer(status, [("Content-Type", content_type)], body)
+
+
+def time_limited(source: str) -> bool:
+    """Whether the service gives up on its own after :data:`APIGW_TIMEOUT` (API Gateway)."""
+    spec = sources.load(FRONTS[source][0])[0]
+    return spec.web is not None and spec.web.service_timeout
 
 
 def is_text(content_type: str | None) -> bool:
@@ -124,7 +119,7 @@ def build_event(
 def answer(source: str, result: Any) -> Answer:
     """The HTTP answer the source's front end gives for the function's ``result``."""
     if not isinstance(result, Mapping) or "statusCode" not in result:
-        if source in ("apigw-http", "function-url"):  # payload 2.0 infers a 200 JSON answer
+        if FRONTS[source][1].infers_json:  # payload 2.0 infers a 200 JSON answer
             data = result if isinstance(result, str) else json.dumps(result)
             return Answer(200, [("Content-Type", "application/json")], data.encode())
         return failure(source, "error")

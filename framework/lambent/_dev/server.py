@@ -54,8 +54,8 @@ class DevApp:
         self.app = app
         self.source = source
         self.client = TestClient(app, source=source)
-        apigw = source.startswith("apigw-")
-        self.timeout = min(timeout, front.APIGW_TIMEOUT) if apigw else timeout
+        limited = front.time_limited(source)
+        self.timeout = min(timeout, front.APIGW_TIMEOUT) if limited else timeout
         self.output = output or sys.stderr
         dispatch = getattr(app, "dispatch", None)
         self._async = dispatch if inspect.iscoroutinefunction(dispatch) else None

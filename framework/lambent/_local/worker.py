@@ -17,8 +17,6 @@ its lines before posting, the invocation's log is complete.
 from __future__ import annotations
 
 import codecs
-import functools
-import inspect
 import json
 import os
 import socket
@@ -27,30 +25,26 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TextIO
 
 import anyio
 import anyio.abc
 from aiohttp import web
 
-from lambent._loading import load_object
 from lambent._local import errors, runtime_api
 from lambent._local.inprocess import log_error, log_stream_name
+from lambent._local.launch import (
+    CLIENTS,
+    RuntimeHandler,
+    runtime_handler,
+    worker_environ,
+)
 from lambent._local.logs import LogBuffer
 from lambent._local.model import LATEST, FunctionConfig, Invocation, InvocationResult
 from lambent._local.streaming import STREAM_SINK, Sink
 
 #: Lambda's limit for the init phase of an on-demand environment
 INIT_TIMEOUT = 10.0
-SHIM_HANDLER = "lambent._local.shim.handler"
-SHIM_TARGET_VAR = "LAMBENT_LOCAL_APP"
-#: the module a worker runs, per runtime client
-_CLIENTS = {
-    "awslambdaric": "awslambdaric",
-    "lambent": "lambent.runtime",
-    "in-process": "awslambdaric",
-}
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -62,39 +56,6 @@ def bind(host: str, port: int) -> socket.socket:
     sock.listen(128)
     sock.setblocking(False)
     return sock
-
-
-@dataclass(frozen=True)
-class RuntimeHandler:
-    """The ``_HANDLER`` string, the task root on ``PYTHONPATH`` and extra variables."""
-
-    handler: str
-    task_root: str
-    env: dict[str, str] = field(default_factory=dict)
-
-
-def runtime_handler(target: str) -> RuntimeHandler:
-    """Turn ``module:attr`` or ``path.py[:attr]`` into a handler awslambdaric can load.
-
-    A plain function is named directly (``module.function``); anything else (an App,
-    an object with ``handler``), or a target that does not import here, goes through the
-    small :mod:`lambent._local.shim` module, so import errors surface as the runtime's
-    init errors, as in Lambda.
-    """
-    spec, _, attr = target.partition(":")
-    attr = attr or "app"
-    if spec.endswith(".py") or "/" in spec:
-        path = Path(spec).resolve()
-        root, module, target = str(path.parent), path.stem, f"{path}:{attr}"
-    else:
-        root, module = os.getcwd(), spec
-    try:
-        obj = load_object(target)
-    except Exception:
-        obj = None
-    if "." not in attr and inspect.isfunction(obj) and not inspect.iscoroutinefunction(obj):
-        return RuntimeHandler(f"{module}.{attr}", root)
-    return RuntimeHandler(SHIM_HANDLER, root, {SHIM_TARGET_VAR: target})
 
 
 @dataclass(eq=False)
@@ -169,32 +130,13 @@ class Environment:
         return self.config.python or sys.executable
 
     def environ(self) -> dict[str, str]:
-        cfg = self.config
-        env = {**os.environ, **cfg.environment, **self.handler.env}
-        for reserved in ("_X_AMZN_TRACE_ID", "AWS_LAMBDA_MAX_CONCURRENCY", "PYTHONSTARTUP"):
-            env.pop(reserved, None)
-        path = [self.handler.task_root, *filter(None, [env.get("PYTHONPATH")])]
-        env.update(
-            {
-                "AWS_LAMBDA_RUNTIME_API": f"{self.host}:{self.port}",
-                "_HANDLER": self.handler.handler,
-                "AWS_REGION": cfg.region,
-                "AWS_DEFAULT_REGION": cfg.region,
-                "AWS_EXECUTION_ENV": f"AWS_Lambda_python{python_version(self.python)}",
-                "AWS_LAMBDA_FUNCTION_NAME": cfg.name,
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(cfg.memory_mb),
-                "AWS_LAMBDA_FUNCTION_VERSION": LATEST,
-                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-                "AWS_LAMBDA_LOG_GROUP_NAME": cfg.log_group,
-                "AWS_LAMBDA_LOG_STREAM_NAME": self._stream,
-                "LAMBDA_TASK_ROOT": self.handler.task_root,
-                "LAMBDA_RUNTIME_DIR": str(Path(self.python).parent.parent),
-                "TZ": ":UTC",
-                "PYTHONPATH": os.pathsep.join(path),
-                "PYTHONUNBUFFERED": "1",
-            }
+        return worker_environ(
+            self.config,
+            self.handler,
+            runtime_api=f"{self.host}:{self.port}",
+            stream=self._stream,
+            python=self.python,
         )
-        return env
 
     async def _spawn(self) -> None:
         if self._runner is None:
@@ -206,7 +148,7 @@ class Environment:
         os.set_blocking(read_fd, False)
         try:
             process = await anyio.open_process(
-                [self.python, "-m", _CLIENTS[self.config.mode], self.handler.handler],
+                [self.python, "-m", CLIENTS[self.config.mode], self.handler.handler],
                 stdin=subprocess.DEVNULL,
                 stdout=write_fd,
                 stderr=write_fd,
@@ -401,15 +343,3 @@ class WorkerPool:
         with anyio.CancelScope(shield=True):
             for env in self._all:
                 await env.aclose()
-
-
-@functools.cache
-def python_version(interpreter: str) -> str:
-    """``3.12`` for an interpreter (asked once; this process's own without asking)."""
-    if interpreter == sys.executable:
-        return f"{sys.version_info[0]}.{sys.version_info[1]}"
-    done = subprocess.run(
-        [interpreter, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-        capture_output=True, text=True, check=True, timeout=30,
-    )  # fmt: skip
-    return done.stdout.strip()

@@ -23,7 +23,7 @@ import anyio.abc
 
 from lambent._logging import get_logger
 from lambent.poll._errors import explain
-from lambent.poll._options import PollError, PollOptions, Source, parse_source
+from lambent.poll._options import PollError, PollOptions, Source, parse_source, source_spec
 from lambent.poll._runtime import Runtime, Stats
 
 __all__ = ["PollError", "PollOptions", "PollReport", "Source", "Stats", "parse_source", "run"]
@@ -46,27 +46,29 @@ class PollReport:
         return sum(s.records for s in self.stats.values())
 
 
-#: the route kind and a route key of each source kind
-_ROUTE_KIND = {"sqs": "sqs", "kinesis": "kinesis-stream", "dynamodb": "dynamodb-stream"}
-
-
 def check_routes(app: Any, source: Source) -> None:
     """Raise :class:`PollError` unless some route of ``app`` takes records of ``source``."""
-    kind = _ROUTE_KIND[source.kind]
-    keys: list[Any] = [source.arn]
-    if source.kind == "dynamodb":
-        keys = [(source.arn, name) for name in ("INSERT", "MODIFY", "REMOVE")]
+    spec = source_spec(source)
+    assert spec.poll is not None
+    keys = spec.poll.route_keys(source.arn)
     for route in app.routes:  # the table ``lambent routes`` prints
-        if route.kind == kind and any(route.matches(key) for key in keys):
+        if route.kind == spec.kind and any(route.matches(key) for key in keys):
             return
-    shown = {"sqs": "app.sqs", "kinesis": "app.kinesis", "dynamodb": "app.dynamodb"}[source.kind]
     raise PollError(
-        f"the app has no route for {source.label}; add @{shown}({source.name!r}) or a catch-all"
+        f"the app has no route for {source.label}; "
+        f"add @{spec.poll.decorator}({source.name!r}) or a catch-all"
     )
 
 
+def _reader(source: Source) -> str | None:
+    """The shard reader of ``source`` (``None``: a queue)."""
+    poll = source_spec(source).poll
+    return None if poll is None else poll.reader
+
+
 async def _poller(rt: Runtime, source: Source) -> _Poller:
-    if source.kind == "sqs":
+    reader_name = _reader(source)
+    if reader_name is None:
         from lambent.poll._sqs import SQSPoller
 
         return SQSPoller(rt, source)
@@ -76,7 +78,7 @@ async def _poller(rt: Runtime, source: Source) -> _Poller:
 
     opts = rt.options
     retry = rt.retrier(source)
-    reader_type = _shards.KinesisReader if source.kind == "kinesis" else _shards.DynamoDBReader
+    reader_type = getattr(_shards, reader_name)
     reader = reader_type(source, await rt.client(reader_type.service, source.region), retry, opts)
     checkpoints: _checkpoint.Checkpoints
     where = opts.checkpoint
@@ -118,7 +120,7 @@ async def run(
         raise PollError("no source to poll")
     region = opts.region or _default_region()
     parsed = [s if isinstance(s, Source) else parse_source(s, region) for s in sources]
-    if opts.on_failure and any(s.kind == "sqs" for s in parsed):
+    if opts.on_failure and any(_reader(s) is None for s in parsed):
         raise PollError(
             "on-failure destinations apply to streams; an SQS queue's failures go to "
             "the DLQ of its redrive policy"

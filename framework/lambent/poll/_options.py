@@ -10,10 +10,13 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from lambent import sources
 from lambent._errors import LambentError
+from lambent.sources import EventSource
 
 StartingPosition = Literal["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"]
-Kind = Literal["sqs", "kinesis", "dynamodb"]
+#: ``Source.kind``: the service polled (a source's ``poll.service``)
+Kind = str
 
 
 class PollError(LambentError):
@@ -106,27 +109,48 @@ class Source:
         return self.url or self.arn
 
 
-_QUEUE_URL = re.compile(r"^https?://(?P<host>[^/]+)/(?P<account>\d{12})/(?P<name>[\w.-]+)/?$")
-_AWS_HOST_REGION = re.compile(r"^(?:sqs\.)?(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.")
+def pollable() -> tuple[EventSource, ...]:
+    """The sources ``lambent poll`` can read (those that declare ``poll``)."""
+    return tuple(spec for spec in sources.specs() if spec.poll is not None)
+
+
+def source_spec(source: Source) -> EventSource:
+    """The event source whose records ``source`` delivers."""
+    for spec in pollable():
+        if spec.poll is not None and spec.poll.service == source.kind:
+            return spec
+    raise PollError(f"lambent poll cannot read {source.label}")
+
+
+def _from_url(text: str, default_region: str) -> Source | None:
+    for spec in pollable():
+        poll = spec.poll
+        found = None if poll is None or poll.url is None else re.match(poll.url, text)
+        if poll is not None and found:
+            on_aws = _AWS_HOST_REGION.match(found["host"])
+            region = on_aws["region"] if on_aws else default_region
+            arn = f"arn:aws:{poll.service}:{region}:{found['account']}:{found['name']}"
+            return Source(poll.service, arn, region, found["account"], found["name"], text)
+    return None
+
+
+_AWS_HOST_REGION = re.compile(r"^(?:[a-z]+\.)?(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.")
 
 
 def parse_source(text: str, default_region: str) -> Source:
-    """A queue URL or ARN, a Kinesis stream ARN or a DynamoDB stream ARN."""
-    url = _QUEUE_URL.match(text)
-    if url:
-        on_aws = _AWS_HOST_REGION.match(url["host"])
-        reg = on_aws["region"] if on_aws else default_region
-        arn = f"arn:aws:sqs:{reg}:{url['account']}:{url['name']}"
-        return Source("sqs", arn, reg, url["account"], url["name"], text)
+    """A queue URL or ARN, a Kinesis stream ARN or a DynamoDB stream ARN (what the
+    sources' ``poll`` declarations accept)."""
+    from_url = _from_url(text, default_region)
+    if from_url is not None:
+        return from_url
     parts = text.split(":", 5)
-    if len(parts) == 6 and parts[0] == "arn":
+    if len(parts) == 6 and parts[0] == "arn" and parts[3] and parts[4]:
         service, region, account, resource = parts[2], parts[3], parts[4], parts[5]
-        if service == "sqs" and region and account and resource:
-            return Source("sqs", text, region, account, resource)
-        if service == "kinesis" and resource.startswith("stream/"):
-            return Source("kinesis", text, region, account, resource.split("/")[1])
-        if service == "dynamodb" and re.match(r"^table/[^/]+/stream/.+$", resource):
-            return Source("dynamodb", text, region, account, resource.split("/")[1])
+        for spec in pollable():
+            poll = spec.poll
+            found = None if poll is None else re.match(poll.resource, resource)
+            if poll is not None and poll.service == service and found:
+                return Source(service, text, region, account, found["name"])
     raise PollError(
         f"not an SQS queue URL or ARN, a Kinesis stream ARN or a DynamoDB stream ARN: {text!r}"
     )

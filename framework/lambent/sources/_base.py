@@ -32,6 +32,10 @@ import msgspec
 
 from lambent.sources._match import Filter, Overlap
 
+# declared for tools other than the pipeline; re-exported with the spec they belong to
+from lambent.sources._tools import Front as Front
+from lambent.sources._tools import Pollable as Pollable
+
 EventT = TypeVar("EventT")
 ItemT = TypeVar("ItemT")
 
@@ -102,6 +106,8 @@ class WebSpec(msgspec.Struct, frozen=True, kw_only=True):
     item: Callable[[Any], Any] | None = None
     #: authorizers: the event wants a simple ``{"isAuthorized": ...}`` answer
     simple: Callable[[Any], bool] | None = None
+    #: the service in front, as ``lambent dev`` and the test client pose as it
+    front: Front | None = None
 
 
 class SourceSpec(msgspec.Struct, Generic[EventT, ItemT], frozen=True, kw_only=True):
@@ -195,6 +201,12 @@ class SourceSpec(msgspec.Struct, Generic[EventT, ItemT], frozen=True, kw_only=Tr
     array: bool = False
     #: seconds kept after the items' deadline for ``answer`` (a network call)
     reserve: float = 0.0
+    #: plain ``def`` handlers of this source always run in a worker thread, whatever the
+    #: route says, so that the deadline can cut them and ``answer`` still runs in time
+    #: (CloudFormation's FAILED PUT)
+    threaded: bool = False
+    #: how ``lambent poll`` reads it outside Lambda (``None``: it cannot)
+    poll: Pollable | None = None
 
     #: when the oldest of a batch's items entered its source (epoch milliseconds;
     #: metrics' ``RecordAge``), ``None`` when unknown

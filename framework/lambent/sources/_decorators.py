@@ -64,17 +64,13 @@ class SourceRoutes:
             threaded=threaded,
         )
 
-    def custom_resource(
-        self, resource_type: str | None = None, *, threaded: bool = True
-    ) -> Callable[[F], F]:
+    def custom_resource(self, resource_type: str | None = None) -> Callable[[F], F]:
         """Handle CloudFormation custom resources of ``resource_type`` (``"Custom::Bucket"``,
         globs allowed; ``None``: any), for every request type. The handler's payload is
         ``ResourceProperties``; the response is PUT to the pre-signed URL, ``FAILED`` on an
-        error or at the deadline. Plain ``def`` handlers run in a worker thread
-        (``threaded=True``) so that the deadline can still answer while they run."""
-        return self.on(
-            "cloudformation", filters={"resource_type": resource_type}, threaded=threaded
-        )
+        error or at the deadline. Plain ``def`` handlers always run in a worker thread, so
+        that the deadline can still answer while they run."""
+        return self.on("cloudformation", filters={"resource_type": resource_type})
 
     def s3_batch(
         self,

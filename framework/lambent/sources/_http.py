@@ -7,6 +7,8 @@ view, so the router and handlers never care which service delivered a request:
 * :class:`QueryParams`: case-sensitive, multi-valued, read-only mapping.
 * :func:`parse_cookies`, :func:`decode_body`, :func:`body_payload`.
 * :class:`HttpRequest`: the Protocol every HTTP request Struct satisfies.
+* :func:`fronts`: the services in front of the request sources (``lambent dev`` and the
+  test client pose as them).
 
 A multi-valued mapping's ``m[key]`` is the **last** value, as in the single-value maps AWS
 itself builds (ALB and REST APIs keep the last of repeated headers or parameters), so
@@ -29,6 +31,8 @@ from urllib.parse import parse_qsl, unquote_plus
 
 import msgspec
 
+from lambent.sources._base import Front
+
 __all__ = [
     "CertValidity",
     "ClientCert",
@@ -37,6 +41,7 @@ __all__ = [
     "QueryParams",
     "body_payload",
     "decode_body",
+    "fronts",
     "parse_cookies",
     "str_map",
 ]
@@ -233,3 +238,18 @@ class HttpRequest(Protocol):
 def str_map(value: Mapping[str, str | None] | None) -> dict[str, str]:
     """A ``{str: str}`` copy of a nullable AWS map, dropping null values."""
     return {k: v for k, v in (value or {}).items() if v is not None}
+
+
+def fronts() -> dict[str, tuple[str, Front]]:
+    """The HTTP front ends ``lambent dev`` and ``lambent.testing.TestClient`` can pose as:
+    each name (a request source's kind, or one of its ``variants``) -> ``(kind, front)``,
+    in the registry's order (imports those source modules)."""
+    from lambent import sources
+
+    found: dict[str, tuple[str, Front]] = {}
+    for spec in sources.web("request"):
+        front = spec.web.front if spec.web is not None else None
+        if front is not None:
+            for name in (spec.kind, *front.variants):
+                found[name] = (spec.kind, front)
+    return found

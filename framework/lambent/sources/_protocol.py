@@ -18,8 +18,11 @@ Members, in the order the pipeline uses them:
 * running: ``payload``/``payload_format``, ``named`` injections, ``order_key``/``ordered``,
   ``windowed``;
 * rendering: ``response``, ``result``, ``batch_failure``, ``web`` (for the web router), or
-  ``answer`` (the source builds the result from the outcomes), with ``reserve`` seconds;
+  ``answer`` (the source builds the result from the outcomes), with ``reserve`` seconds
+  (``threaded``: plain handlers always run in a worker thread, so the deadline can cut
+  them before ``answer``);
 * ``array``: events may be a top-level JSON array of single events (AppSync batches).
+* polling: ``poll`` (how ``lambent poll`` reads it outside Lambda);
 * observing: ``oldest`` (metrics' record age), ``trace_header`` (tracing links),
   ``redelivery`` (what Lambda delivers again: ``lambent.testing.redeliver``);
 * from bytes: ``decode_bytes`` (the event Struct straight from the invocation's JSON
@@ -32,7 +35,14 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, Literal, Protocol
 
-from lambent.sources._base import Outcome, PayloadFormat, RawView, ResponseMode, WebSpec
+from lambent.sources._base import (
+    Outcome,
+    PayloadFormat,
+    Pollable,
+    RawView,
+    ResponseMode,
+    WebSpec,
+)
 from lambent.sources._match import Filter, Overlap
 
 __all__ = ["EventSource"]
@@ -113,6 +123,10 @@ class EventSource(Protocol):
     def array(self) -> bool: ...
     @property
     def reserve(self) -> float: ...
+    @property
+    def threaded(self) -> bool: ...
+    @property
+    def poll(self) -> Pollable | None: ...
 
     def decode_bytes(self, body: bytes, *, lean: bool = False) -> Any:
         """The event Struct (lean with ``lean``) from the invocation's JSON bytes."""

@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, WebSpec
+from lambent.sources._base import Front, SourceSpec, WebSpec
 from lambent.sources._http import Headers, QueryParams, body_payload, decode_body, parse_cookies
 
 __all__ = [
@@ -147,6 +147,19 @@ SPECS: tuple[SourceSpec[AlbRequest, AlbRequest], ...] = (
         payload=lambda request: body_payload(request.body, request.is_base64_encoded),
         payload_format="json",
         response="http",
-        web=WebSpec(role="request", wire="alb", path_encoded=lambda event: True),
+        web=WebSpec(
+            role="request",
+            wire="alb",
+            path_encoded=lambda event: True,
+            front=Front(
+                error=(502, "text/html", b"<html><body><h1>502 Bad Gateway</h1></body></html>"),
+                timeout=(
+                    504,
+                    "text/html",
+                    b"<html><body><h1>504 Gateway Time-out</h1></body></html>",
+                ),
+                variants=("alb-multi",),
+            ),
+        ),
     ),
 )

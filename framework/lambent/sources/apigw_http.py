@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, WebSpec, epoch_ms
+from lambent.sources._base import Front, SourceSpec, WebSpec, epoch_ms
 from lambent.sources._http import (
     ClientCert,
     Headers,
@@ -258,6 +258,18 @@ SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
         payload=lambda request: body_payload(request.body, request.is_base64_encoded),
         payload_format="json",
         response="http",
-        web=WebSpec(role="request", wire="v2", lean=LeanHttpApiRequest, service_timeout=True),
+        web=WebSpec(
+            role="request",
+            wire="v2",
+            lean=LeanHttpApiRequest,
+            service_timeout=True,
+            front=Front(
+                error=(500, "application/json", b'{"message":"Internal Server Error"}'),
+                timeout=(503, "application/json", b'{"message":"Service Unavailable"}'),
+                infers_json=True,
+                names_route=True,
+                decodes_path=True,
+            ),
+        ),
     ),
 )

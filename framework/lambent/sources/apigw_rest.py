@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, WebSpec, epoch_ms
+from lambent.sources._base import Front, SourceSpec, WebSpec, epoch_ms
 from lambent.sources._http import (
     ClientCert,
     Headers,
@@ -222,6 +222,11 @@ SPECS: tuple[SourceSpec[RestRequest, RestRequest], ...] = (
             # HTTP API payload 1.0 (same shape) delivers the path decoded
             path_encoded=lambda event: getattr(event, "version", None) != "1.0",
             service_timeout=True,
+            front=Front(
+                error=(502, "application/json", b'{"message": "Internal server error"}'),
+                timeout=(504, "application/json", b'{"message": "Endpoint request timed out"}'),
+                names_route=True,
+            ),
         ),
     ),
 )

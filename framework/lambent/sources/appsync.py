@@ -12,7 +12,8 @@ allowed). A handler's payload is ``arguments``, decoded into its declared type; 
 return value is the field's value. A single resolver's error fails the invocation
 (AppSync reports ``Lambda:Unhandled``); in a batch, a failing element answers
 ``{"errorMessage", "errorType"}`` (from :class:`AppSyncError`: its own type and data)
-and the other elements are unaffected. Elements of a batch run concurrently (the
+and the other elements are unaffected; so does an element that does not decode (its
+context decoded on its own, a ``DecodeError`` naming the field). Elements of a batch run concurrently (the
 route's or app's ``concurrency``) when the handler is ``async def`` or ``threaded``.
 
 AppSync *authorizer* events (``authorizationToken``, ``requestContext``) are not
@@ -22,7 +23,7 @@ resolver events and stay ``direct``, as do whole mapping documents
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -199,15 +200,41 @@ def _item_id(item: AppSyncResolverEvent) -> str:
     return f"{item.type_name}.{item.field_name}"
 
 
+def _elements(event: Any) -> Sequence[Any]:
+    """The raw resolver contexts of a ``BatchInvoke`` array (decoded one by one when the
+    whole array does not decode, so that a bad element fails alone)."""
+    return event if isinstance(event, list) else ()
+
+
+def _raw_id(raw: Any) -> str:
+    """How a context that does not decode is named: ``Type.field`` as far as it can be
+    read. Never ``None``: the answer is positional, so every element can be reported."""
+    if not isinstance(raw, dict):
+        return "?.?"
+    info = raw.get("info")
+    if isinstance(info, dict):
+        parts = (info.get("parentTypeName"), info.get("fieldName"))
+    else:  # Amplify style
+        parts = (raw.get("typeName"), raw.get("fieldName"))
+    return ".".join(part if isinstance(part, str) else "?" for part in parts)
+
+
+def _detect_array(first: Mapping[str, Any]) -> bool:
+    """A ``BatchInvoke`` array, judged by its first element."""
+    return "arguments" in first and detect(first)
+
+
 def _spec(event_type: Any, array: bool) -> SourceSpec[Any, AppSyncResolverEvent]:
     return SourceSpec(
         kind="appsync",
-        requires="arguments",
-        detect=detect,
+        # ``requires`` is for objects: an array's first element is judged by ``detect``
+        requires=None if array else "arguments",
+        detect=_detect_array if array else detect,
         event_type=event_type,
         item_type=AppSyncResolverEvent,
         items=(lambda event: event) if array else (lambda event: (event,)),
-        raw_items=None,
+        raw_items=_elements if array else None,
+        raw_id=_raw_id if array else None,
         item_id=_item_id,
         route_key=_key,
         payload=lambda item: item.arguments or {},

@@ -10,7 +10,12 @@ HTTP ``PUT`` of a JSON response object to ``ResponseURL`` (``Status``, ``Reason`
 A stack whose resource gets no answer waits an hour, so the PUT is sent in every case:
 ``SUCCESS`` when the handler returns, ``FAILED`` with the reason when it raises, when no
 route takes the event, and when the handler is still running at the deadline (the
-source keeps :data:`RESERVE` seconds of the invocation for the PUT). The PUT is retried
+source keeps :data:`RESERVE` seconds of the invocation for the PUT). So that the deadline
+can cut every handler, plain ``def`` handlers always run in a worker thread (the spec's
+``threaded``), whatever the route says; at the deadline the thread is abandoned, the
+``FAILED`` response is PUT, and what the handler does afterwards is never sent. An
+``async def`` handler is cancelled at the deadline (one that shields itself from
+cancellation, or blocks the event loop, delays the PUT until it yields). The PUT is retried
 on connection errors and 5xx/429 answers; when it cannot be delivered at all the
 invocation fails (:class:`ResponseNotDelivered`), so that Lambda's retry of the
 asynchronous invocation can try again.
@@ -332,6 +337,7 @@ def _spec(request_type: str, event_type: type[CustomResourceRequest]) -> SourceS
         named={"old_properties": lambda item: getattr(item, "old_resource_properties", None)},
         answer=answer,
         reserve=RESERVE,
+        threaded=True,
     )
 
 

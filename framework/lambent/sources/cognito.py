@@ -4,7 +4,9 @@ Every trigger sends one envelope: ``version``, ``triggerSource``, ``region``,
 ``userPoolId``, ``userName``, ``callerContext``, ``request`` and (except the asynchronous
 custom sender triggers) ``response``. Cognito expects the *same event back* with
 ``response`` filled in, within 5 s; an error rejects the operation and its message
-reaches the end user.
+reaches the end user. lambent does not cut a handler at those 5 s: its deadline is the
+function's own (``docs/sources/cognito.md`` says to give trigger functions a timeout
+of about 5 s so that the two agree).
 
 Detection is by keys (``triggerSource`` and ``userPoolId``), never by the value: SDK
 fixtures carry placeholders (``trigger_source``, ``PreTokenGen``, ``/``-joined lists).

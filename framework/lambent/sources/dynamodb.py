@@ -41,6 +41,7 @@ import msgspec
 from lambent._errors import ConfigurationError
 from lambent.sources._base import (
     FieldError,
+    Pollable,
     SourceSpec,
     WindowedStreamEvent,
     b64_field,
@@ -359,6 +360,13 @@ SPEC: SourceSpec[DynamoDBStreamEvent, DynamoDBRecord] = SourceSpec(
     },
     windowed=True,
     check_route=_check_images,
+    poll=Pollable(
+        service="dynamodb",
+        resource=r"^table/(?P<name>[^/]+)/stream/.+$",
+        decorator="app.dynamodb",
+        reader="DynamoDBReader",
+        route_keys=lambda arn: [(arn, name) for name in ("INSERT", "MODIFY", "REMOVE")],
+    ),
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lambent.sources._base import SourceSpec, WebSpec
+from lambent.sources._base import Front, SourceSpec, WebSpec
 from lambent.sources._http import body_payload
 from lambent.sources.apigw_http import HttpApiRequest, LeanHttpApiRequest, is_v2_request
 
@@ -53,7 +53,16 @@ SPECS: tuple[SourceSpec[FunctionUrlRequest, FunctionUrlRequest], ...] = (
         payload_format="json",
         response="http",
         web=WebSpec(
-            role="request", wire="v2", lean=LeanHttpApiRequest, path_encoded=lambda event: True
+            role="request",
+            wire="v2",
+            lean=LeanHttpApiRequest,
+            path_encoded=lambda event: True,
+            front=Front(
+                error=(502, "application/json", b'{"Message":"Internal Server Error"}'),
+                timeout=(502, "application/json", b'{"Message":"Internal Server Error"}'),
+                infers_json=True,
+                streams=True,
+            ),
         ),
     ),
 )

@@ -23,6 +23,7 @@ from typing import Any
 import msgspec
 
 from lambent.sources._base import (
+    Pollable,
     SourceSpec,
     WindowedStreamEvent,
     b64_field,
@@ -151,6 +152,12 @@ SPEC: SourceSpec[KinesisStreamEvent, KinesisRecord] = SourceSpec(
     route_filter=lambda stream=None: resource_filter("stream", stream),
     overlaps=resource_overlap("stream"),
     windowed=True,
+    poll=Pollable(
+        service="kinesis",
+        resource=r"^stream/(?P<name>[^/]+)$",
+        decorator="app.kinesis",
+        reader="KinesisReader",
+    ),
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)

@@ -12,8 +12,10 @@ The answer: ``{"invocationSchemaVersion", "treatMissingKeysAs", "invocationId",
 the event. ``resultCode`` is ``Succeeded`` when the handler returns (its return value,
 as text, is the ``resultString`` in the completion report), ``TemporaryFailure`` when it
 raises :class:`TemporaryFailure` (S3 retries the task before the job completes) and
-``PermanentFailure`` for any other error. ``treatMissingKeysAs`` (how S3 counts tasks
-missing from the answer) is ``PermanentFailure`` unless the route says otherwise.
+``PermanentFailure`` for any other error, and for a task that does not decode (named by
+its ``taskId``). ``treatMissingKeysAs`` (how S3 counts tasks missing from the answer) is
+a setting of the response: what the handler chose in an :class:`S3BatchResult`, else
+the route's ``treat_missing_keys_as``, else ``PermanentFailure`` (AWS's example).
 
 ``app.s3_batch()`` takes every job; a handler declares the task (:class:`S3BatchTask`),
 the event (:class:`S3BatchEvent`), or both.
@@ -29,7 +31,7 @@ import msgspec
 
 from lambent._errors import ConfigurationError
 from lambent.sources._answer import describe
-from lambent.sources._base import Outcome, SourceSpec
+from lambent.sources._base import Outcome, SourceSpec, raw_path, record_list
 from lambent.sources._match import Filter
 
 __all__ = [
@@ -51,16 +53,21 @@ ResultCode = Literal["Succeeded", "TemporaryFailure", "PermanentFailure"]
 RESULT_CODES: Final[tuple[ResultCode, ...]] = ("Succeeded", "TemporaryFailure", "PermanentFailure")
 DEFAULT_MISSING: Final[ResultCode] = "PermanentFailure"
 
+#: the ``taskId`` of a raw task (one that did not decode)
+_raw_task_id = raw_path("taskId")
+
 
 class TemporaryFailure(Exception):
     """Raise it for a task S3 should retry (``resultCode: TemporaryFailure``)."""
 
 
 class S3BatchResult(msgspec.Struct, frozen=True, gc=False):
-    """A handler may return this to choose the result code itself."""
+    """A handler may return this to choose the result code itself, and, for the whole
+    response, ``treatMissingKeysAs`` (``None``: the route's ``treat_missing_keys_as``)."""
 
     result_code: ResultCode = "Succeeded"
     result_string: str = ""
+    treat_missing_keys_as: ResultCode | None = None
 
 
 class S3BatchJob(msgspec.Struct, rename="camel", frozen=True, gc=False):
@@ -145,12 +152,24 @@ def _text(value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
 
+def _chosen(value: S3BatchResult) -> tuple[ResultCode, str]:
+    """The code and string an :class:`S3BatchResult` chose, when its codes are codes."""
+    for field, code in (
+        ("result_code", value.result_code),
+        ("treat_missing_keys_as", value.treat_missing_keys_as or DEFAULT_MISSING),
+    ):
+        if code not in RESULT_CODES:
+            why = f"{field} is {code!r}, not one of {', '.join(RESULT_CODES)}"
+            return "PermanentFailure", f"the handler returned an S3BatchResult whose {why}"
+    return value.result_code, _text(value.result_string)
+
+
 def result(value: Any, error: BaseException | None) -> tuple[ResultCode, str]:
     """A task's ``resultCode`` and ``resultString``."""
     if error is None:
-        if isinstance(value, S3BatchResult):
-            return value.result_code, value.result_string
         try:
+            if isinstance(value, S3BatchResult):
+                return _chosen(value)
             return "Succeeded", _text(value)
         except (TypeError, ValueError, OverflowError) as exc:
             return (
@@ -163,16 +182,36 @@ def result(value: Any, error: BaseException | None) -> tuple[ResultCode, str]:
     return code, describe(error)
 
 
+def missing_keys(outcome: Outcome) -> ResultCode:
+    """The response's ``treatMissingKeysAs``: what the first task's handler chose (an
+    :class:`S3BatchResult` with ``treat_missing_keys_as``), else the route's setting, else
+    :data:`DEFAULT_MISSING` (also when no route took the job)."""
+    chosen = [v.treat_missing_keys_as for v in outcome.results if isinstance(v, S3BatchResult)]
+    routed = next((f for f in outcome.filters if f), {})
+    for setting in (*chosen, routed.get("treat_missing_keys_as")):
+        for code in RESULT_CODES:
+            if setting == code:
+                return code
+    return DEFAULT_MISSING
+
+
+def _task_id(outcome: Outcome, index: int) -> str:
+    """A task's id, also of a task that did not decode (read from the raw event)."""
+    task = outcome.items[index]
+    if task is not None:
+        return str(task.task_id)
+    return _raw_task_id(record_list(outcome.event, "tasks")[index]) or ""
+
+
 def answer(outcome: Outcome) -> dict[str, Any]:
     event: S3BatchEvent = outcome.decoded
-    routed = next((f for f in outcome.filters if f), {})
     results = []
-    for task, value, error in zip(outcome.items, outcome.results, outcome.errors, strict=True):
+    for i, (value, error) in enumerate(zip(outcome.results, outcome.errors, strict=True)):
         code, text = result(value, error)
-        results.append({"taskId": task.task_id, "resultCode": code, "resultString": text})
+        results.append({"taskId": _task_id(outcome, i), "resultCode": code, "resultString": text})
     return {
         "invocationSchemaVersion": event.invocation_schema_version,
-        "treatMissingKeysAs": routed.get("treat_missing_keys_as", DEFAULT_MISSING),
+        "treatMissingKeysAs": missing_keys(outcome),
         "invocationId": event.invocation_id,
         "results": results,
     }
@@ -195,7 +234,9 @@ def _spec(
         event_type=event_type,
         item_type=item_type,
         items=lambda event: event.tasks,
-        raw_items=None,
+        # a task that does not decode fails alone (PermanentFailure, named by its taskId)
+        raw_items=lambda event: record_list(event, "tasks"),
+        raw_id=_raw_task_id,
         item_id=lambda task: task.task_id,
         route_key=_key,
         payload=None,

@@ -21,6 +21,7 @@ from typing import Any
 import msgspec
 
 from lambent.sources._base import (
+    Pollable,
     RawView,
     SourceSpec,
     epoch_ms,
@@ -248,6 +249,12 @@ SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
     raw=_RAW,
     oldest=oldest_ms(operator.attrgetter("attributes.sent_timestamp")),
     trace_header=_trace_header,
+    poll=Pollable(
+        service="sqs",
+        resource=r"^(?P<name>[^:/]+)$",
+        decorator="app.sqs",
+        url=r"^https?://(?P<host>[^/]+)/(?P<account>\d{12})/(?P<name>[\w.-]+)/?$",
+    ),
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)

@@ -26,15 +26,13 @@ from urllib.parse import unquote
 
 import msgspec
 
-from lambent.sources._http import Headers
+from lambent.sources._http import Headers, fronts
 from lambent.testing._context import FakeContext
 from lambent.testing.events import http_request
 
 __all__ = ["TestClient", "TestResponse"]
 
 _MISSING: Any = object()
-#: the HTTP sources a client can pose as (``alb-multi``: ALB with multi-value headers on)
-SOURCES = ("apigw-rest", "apigw-http", "function-url", "alb", "alb-multi")
 
 
 class TestResponse:
@@ -129,18 +127,20 @@ class TestClient:
         **options: Any,
     ) -> tuple[str, dict[str, Any]]:
         """``(source, event)`` for a request; ``path`` may carry a ``?query``."""
-        kind = source or self.source
-        if kind not in SOURCES:
-            raise ValueError(f"unknown HTTP source {kind!r}; use one of {', '.join(SOURCES)}")
+        name = source or self.source
+        known = fronts()  # the HTTP sources a client can pose as, and what their services do
+        if name not in known:
+            raise ValueError(f"unknown HTTP source {name!r}; use one of {', '.join(known)}")
+        kind, front = known[name]
         path, _, raw_query = path.partition("?")
         if raw_query and query is None:
             query = raw_query
-        if kind == "apigw-http":
-            path = unquote(path)  # HTTP APIs deliver the path decoded
-        if "route" not in options and kind in ("apigw-rest", "apigw-http"):
-            options["route"] = self._template(path, encoded=kind == "apigw-rest")
-        event = http_request(method, path, source=kind, query=query, **options)  # type: ignore[arg-type]
-        return ("alb" if kind == "alb-multi" else kind), event
+        if front.decodes_path:
+            path = unquote(path)
+        if "route" not in options and front.names_route:
+            options["route"] = self._template(path, encoded=not front.decodes_path)
+        event = http_request(method, path, source=name, query=query, **options)  # type: ignore[arg-type]
+        return kind, event
 
     def _template(self, path: str, *, encoded: bool) -> str | None:
         router = getattr(self.app, "_http", None)

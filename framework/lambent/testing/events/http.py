@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl, quote_plus, urlencode
@@ -155,11 +155,7 @@ def http_request(
         stage_variables=dict(stage_variables or {}),
         authorizer=None if authorizer is None else dict(authorizer),
     )
-    if source in ("alb", "alb-multi"):
-        return request.alb(multi_value=source == "alb-multi")
-    if source == "apigw-rest":
-        return request.rest()
-    return request.v2(url=source == "function-url")
+    return _SHAPES[source](request)
 
 
 @dataclass(kw_only=True)
@@ -330,3 +326,13 @@ def rest_identity(source_ip: str, **given: str) -> dict[str, Any]:
     identity: dict[str, Any] = dict.fromkeys(names)
     identity |= {"sourceIp": source_ip, "principalOrgId": None, "userAgent": USER_AGENT}
     return identity | given
+
+
+#: how each HTTP source shapes a request
+_SHAPES: dict[str, Callable[[_Request], dict[str, Any]]] = {
+    "apigw-rest": _Request.rest,
+    "apigw-http": lambda request: request.v2(url=False),
+    "function-url": lambda request: request.v2(url=True),
+    "alb": lambda request: request.alb(multi_value=False),
+    "alb-multi": lambda request: request.alb(multi_value=True),
+}
