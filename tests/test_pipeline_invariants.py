@@ -307,12 +307,16 @@ def _delivered_order(source: Source, event: dict[str, Any]) -> list[int]:
     return list(range(len(source.ids(event))))
 
 
+def _examples(n: int) -> Any:
+    return settings(
+        max_examples=n,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+
+
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@_examples(40)
 @given(raw=jobs_strategy)
 def test_no_record_lost_without_deadline(
     source: Source, raw: list[tuple[str, bool, bool, int]]
@@ -321,11 +325,7 @@ def test_no_record_lost_without_deadline(
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
-@settings(
-    max_examples=20,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@_examples(20)
 @given(raw=jobs_strategy, timeout=st.sampled_from([0.0, 0.002, 0.005]))
 def test_no_record_lost_at_the_deadline(
     source: Source, raw: list[tuple[str, bool, bool, int]], timeout: float
@@ -334,11 +334,7 @@ def test_no_record_lost_at_the_deadline(
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@_examples(40)
 @given(raw=jobs_strategy)
 def test_no_record_lost_with_plain_handlers(
     source: Source, raw: list[tuple[str, bool, bool, int]]
@@ -348,11 +344,7 @@ def test_no_record_lost_with_plain_handlers(
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@_examples(30)
 @given(raw=jobs_strategy, corrupt=st.frozensets(st.integers(0, 24), max_size=3), sync=st.booleans())
 def test_undecodable_records_fail_alone_and_keep_order(
     source: Source, raw: list[tuple[str, bool, bool, int]], corrupt: frozenset[int], sync: bool

@@ -109,17 +109,7 @@ def test_user_kinds_come_first_and_the_built_in_kinds_derive_from_the_registry(
 
 
 def test_built_in_kinds_cannot_be_registered_again() -> None:
-    taken = SourceSpec(
-        kind="sqs",
-        detect=_detect,
-        event_type=Signup,
-        item_type=Signup,
-        items=_items,
-        raw_items=None,
-        item_id=lambda event: event.id,
-        route_key=_key,
-        payload=None,
-    )
+    taken = msgspec.structs.replace(SIGNUP, kind="sqs")
     with pytest.raises(ConfigurationError, match="built in"):
         sources.register(taken)
 
