@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -191,6 +192,7 @@ def run_case(
     jobs = [Job(i=i, key=k, fail=f, drop=d, delay=dl) for i, (k, f, d, dl) in enumerate(raw)]
     app = App(concurrency=4, deadline_margin=0.0)
     log: list[tuple[str, int]] = []
+    loops: list[asyncio.AbstractEventLoop] = []
 
     async def handler(job: Job) -> Any:
         log.append(("start", job.i))
@@ -205,6 +207,8 @@ def run_case(
 
     def sync_handler(job: Job) -> Any:
         log.append(("start", job.i))
+        with contextlib.suppress(RuntimeError):  # no loop: the loop-free path of a plain app
+            loops.append(asyncio.get_running_loop())
         log.append(("end", job.i))
         if job.fail:
             raise RuntimeError(f"job {job.i}")
@@ -230,7 +234,7 @@ def run_case(
         result = app.handler(event, context) if sync else asyncio.run(app.dispatch(event, context))
     except BatchFailedError as exc:
         result, error = None, exc
-    assert app._loop_free is (True if sync else None)
+    assert loops == [], "a plain app ran its handlers on an event loop"
 
     started = [i for ev, i in log if ev == "start"]
     assert len(started) == len(set(started)), "a record ran twice"
