@@ -20,6 +20,7 @@ from lambent.sources._bytes import decode_general
 from lambent.sources._match import Filter, Overlap, glob_filter
 from lambent.sources._protocol import EventSource
 from lambent.testing import FakeContext
+from tests.sources import _support
 
 
 def _members(cls: type) -> set[str]:
@@ -121,11 +122,8 @@ COUNTERS = Counters()
 
 @pytest.fixture
 def counters() -> Iterator[EventSource]:
-    sources.register(COUNTERS)
-    try:
-        yield COUNTERS
-    finally:
-        sources.unregister(COUNTERS)
+    with _support.registered(COUNTERS) as source:
+        yield source
 
 
 def test_a_users_own_class_is_a_source(counters: EventSource) -> None:

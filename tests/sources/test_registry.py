@@ -14,6 +14,7 @@ from lambent.sources._base import Outcome
 from lambent.sources._match import Filter, glob, shown
 from lambent.testing import FakeContext, eventbridge_event, http_request
 from tests import corpus
+from tests.sources import _support
 
 
 class Signup(msgspec.Struct, frozen=True):
@@ -64,11 +65,8 @@ SIGNUP: SourceSpec[Signup, Signup] = SourceSpec(
 
 @pytest.fixture
 def signup() -> Iterator[SourceSpec[Signup, Signup]]:
-    sources.register(SIGNUP)
-    try:
-        yield SIGNUP
-    finally:
-        sources.unregister(SIGNUP)
+    with _support.registered(SIGNUP) as source:
+        yield source
 
 
 def _event(detail_type: str = "SignedUp") -> dict[str, Any]:
@@ -186,11 +184,8 @@ TALLY: SourceSpec[list[Signup], Signup] = SourceSpec(
 
 @pytest.fixture
 def tally() -> Iterator[SourceSpec[list[Signup], Signup]]:
-    sources.register(TALLY)
-    try:
-        yield TALLY
-    finally:
-        sources.unregister(TALLY)
+    with _support.registered(TALLY) as source:
+        yield source
 
 
 def test_an_array_source_claims_top_level_arrays_only(tally: Any) -> None:
