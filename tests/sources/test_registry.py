@@ -212,3 +212,18 @@ def test_an_answer_sees_every_outcome_in_order_even_unrouted_ones(tally: Any) ->
         "RoutingError",
     ]
     assert app.handler([_event("Deleted")], FakeContext()) == ["RoutingError"]
+
+
+def test_every_source_is_a_module_a_factory_a_docs_page_and_a_test_module() -> None:
+    """What docs/architecture.md's "Adding a source" asks for, for every registry line."""
+    from pathlib import Path
+
+    from lambent.testing import FACTORIES
+
+    root = Path(__file__).resolve().parents[2]
+    assert sorted(FACTORIES) == sorted(sources.KINDS)
+    pages = {p.stem for p in (root / "docs" / "sources").glob("*.md")}
+    assert pages == set(sources.KINDS)
+    for entry in sources.SOURCES:
+        assert (root / "framework" / "lambent" / "sources" / f"{entry.module}.py").is_file()
+        assert (root / "tests" / "sources" / f"test_{entry.module}.py").is_file(), entry.module
