@@ -12,6 +12,7 @@ dropped by the route's choice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import inspect
 import math
@@ -21,6 +22,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import event as event_note
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
@@ -120,8 +122,8 @@ def build(behaviour: Behaviour, *, is_async: bool, full: bool) -> App:
         )
         return fn
 
-    def record(item: Any) -> dict[str, Any]:
-        return {"body": Any, "record": item, "log": Logger} if full else {"body": Any}
+    def record(item: Any, body: Any = Any) -> dict[str, Any]:
+        return {"body": body, "record": item, "log": Logger} if full else {"body": body}
 
     if full:
         app.sqs()(typed({"records": list[SQSMessage]}))
@@ -135,7 +137,7 @@ def build(behaviour: Behaviour, *, is_async: bool, full: bool) -> App:
     app.firehose()(typed(record(FirehoseRecord)))
     app.eventbridge()(typed(record(EventBridgeEvent)))
     app.schedule()(typed({"context": LambdaContext}))
-    app.logs()(typed(record(LogEvent)))
+    app.logs()(typed(record(LogEvent, str)))  # log lines are text, rarely JSON
     app.s3()(typed({"record": S3Record}))
     app.ses()(typed({"record": SESRecord}))
     app.invoke()(typed({"payload": Any}))
@@ -163,7 +165,9 @@ APPS = {
 }
 
 
-def _seeds() -> list[Any]:
+def _seeds() -> dict[str, list[Any]]:
+    """The real events by the kind lambent detects (every factory's sample, every corpus
+    event), custom resource responses pointed at 127.0.0.1."""
     events: list[Any] = [sample_event(kind) for kind in FACTORIES]
     for row in corpus.rows():
         if row.file.suffix == ".json":
@@ -171,9 +175,13 @@ def _seeds() -> list[Any]:
                 events.append(row.load())
             except ValueError:
                 continue
-    return [local_response_url(event) for event in events]  # no PUT leaves the machine
+    by_kind: dict[str, list[Any]] = {}
+    for event in events:
+        by_kind.setdefault(detect(event), []).append(local_response_url(event))
+    return by_kind
 
 
+#: seeds by kind: examples are drawn kind first, so that every source gets its share
 SEEDS = _seeds()
 
 ODD_TEXT = [
@@ -245,7 +253,8 @@ def _mutate(event: Any, path: tuple[Any, ...], how: str, value: Any) -> Any:
 
 @st.composite
 def mutated_events(draw: st.DrawFn) -> Any:
-    event = copy.deepcopy(draw(st.sampled_from(SEEDS)))
+    kind = draw(st.sampled_from(sorted(SEEDS)))
+    event = copy.deepcopy(draw(st.sampled_from(SEEDS[kind])))
     for _ in range(draw(st.integers(min_value=0, max_value=3))):
         paths = _paths(event)
         if not paths:
@@ -313,6 +322,7 @@ def test_only_documented_errors_leave_the_handler_and_no_record_is_lost(
         kind = detect(event)
     except LambentError:
         kind = "direct"
+    event_note(f"detected as {kind}")
     escaped: BaseException | None = None
     with capture_logs() as logs:
         try:
@@ -330,3 +340,21 @@ def test_only_documented_errors_leave_the_handler_and_no_record_is_lost(
     if isinstance(out, dict) and "statusCode" in out:
         assert isinstance(out["statusCode"], int)
     _check_batch(event, out, logs, kind, whole=full and kind == "sqs")
+
+
+def test_every_source_is_seeded_and_reaches_a_handler_of_the_fuzzed_apps() -> None:
+    """The fuzz covers every registered source: it has real events of each kind, and each
+    app routes an unmutated one of them to a handler."""
+    assert set(SEEDS) == set(sources.KINDS)
+    for (is_async, full), app in APPS.items():
+        missed = []
+        for kind, seeds in SEEDS.items():
+            BEHAVIOUR.reset("ok")
+            for seed in seeds:
+                with contextlib.suppress(LambentError):
+                    app.handler(copy.deepcopy(seed), FakeContext())
+                if BEHAVIOUR.calls:
+                    break
+            else:
+                missed.append(kind)
+        assert missed == [], f"async={is_async} full={full}: no seed of {missed} was handled"

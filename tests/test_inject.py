@@ -1,5 +1,5 @@
 """Handler signatures are resolved at registration: what cannot work fails there, naming
-the handler and the parameter; pydantic models are validated by pydantic itself. The
+the handler and the parameter (decoding itself: tests/test_decode.py). The
 provider seam: a parameter annotated with a ``Provider`` gets ``await provider.provide()``
 on every call, in every kind of route."""
 
@@ -9,14 +9,12 @@ import dataclasses
 from typing import Annotated, Any
 
 import msgspec
-import pydantic
 import pytest
-from structlog.testing import capture_logs
 
-from lambent import App, ConfigurationError, DecodeError
+from lambent import App, ConfigurationError
 from lambent._inject import Provider
 from lambent.sources.kinesis import KinesisRecord
-from lambent.testing import FakeContext, TestClient, kinesis_event, sqs_event
+from lambent.testing import FakeContext, kinesis_event, sqs_event
 
 
 class Plain:
@@ -35,11 +33,6 @@ class Holder:
     inner: dict[str, Plain]
 
 
-class Item(pydantic.BaseModel):
-    name: str
-    qty: int = pydantic.Field(gt=0)
-
-
 @pytest.mark.parametrize("tp", [Plain, Wrapper, Holder, list[Plain], Plain | None])
 def test_a_payload_type_lambent_cannot_decode_fails_at_registration(tp: Any) -> None:
     app = App()
@@ -55,40 +48,6 @@ def test_a_payload_type_lambent_cannot_decode_fails_at_registration(tp: Any) -> 
         app.post("/orders")(handle)
     with pytest.raises(ConfigurationError, match=r"handle, parameter 'order'.*not Plain"):
         app.invoke()(handle)
-
-
-def test_pydantic_models_are_validated_by_pydantic() -> None:
-    app = App()
-    seen: list[Item] = []
-
-    @app.sqs("orders")
-    def take(item: Item) -> None:
-        seen.append(item)
-
-    @app.post("/items")
-    def create(item: Item) -> dict[str, Any]:
-        return item.model_dump()
-
-    @app.invoke()
-    def direct(items: list[Item]) -> int:
-        return sum(i.qty for i in items)
-
-    event = sqs_event({"name": "pen", "qty": 2}, {"name": "ink", "qty": 0}, queue="orders")
-    with capture_logs() as logs:
-        out = app.handler(event, FakeContext())
-    assert seen == [Item(name="pen", qty=2)]
-    assert out == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
-    [failed] = [e for e in logs if e["event"] == "record failed"]
-    assert failed["path"] == "$.qty" and "greater than 0" in failed["error"]
-
-    client = TestClient(app)
-    assert client.post("/items", json={"name": "pen", "qty": 1}).json() == {"name": "pen", "qty": 1}
-    bad = client.post("/items", json={"name": "pen", "qty": "x"})
-    assert bad.status == 422 and bad.json()["path"] == "$.qty"
-
-    assert app.handler([{"name": "a", "qty": 2}, {"name": "b", "qty": 3}], FakeContext()) == 5
-    with pytest.raises(DecodeError, match=r"\$\[1\]\.qty"):
-        app.handler([{"name": "a", "qty": 2}, {"name": "b"}], FakeContext())
 
 
 def test_an_unannotated_parameter_is_named_with_what_it_could_be() -> None:

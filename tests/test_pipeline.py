@@ -296,9 +296,15 @@ def test_lean_decoding_only_when_no_route_needs_the_message() -> None:
 
     event = sqs_event({"id": 1}, "bad json", queue="orders")
     results = [app.handler(event, FakeContext()) for app in (payload_only, wants_message, hooked)]
-    assert payload_only._lean_kinds == {"sqs"}
-    assert wants_message._lean_kinds == set() and hooked._lean_kinds == set()
     assert results[0] == results[1] == results[2]
     assert results[0] == {
         "batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]
     }
+    # what shows the lean decoding: a field only the full message has (its body's MD5)
+    # of the wrong type fails the record only where something needs the full message
+    broken = sqs_event({"id": 1}, queue="orders")
+    broken["Records"][0]["md5OfBody"] = 5
+    failed = {"batchItemFailures": [{"itemIdentifier": broken["Records"][0]["messageId"]}]}
+    assert payload_only.handler(broken, FakeContext()) == {"batchItemFailures": []}
+    assert wants_message.handler(broken, FakeContext()) == failed
+    assert hooked.handler(broken, FakeContext()) == failed

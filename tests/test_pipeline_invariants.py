@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -191,6 +192,7 @@ def run_case(
     jobs = [Job(i=i, key=k, fail=f, drop=d, delay=dl) for i, (k, f, d, dl) in enumerate(raw)]
     app = App(concurrency=4, deadline_margin=0.0)
     log: list[tuple[str, int]] = []
+    loops: list[asyncio.AbstractEventLoop] = []
 
     async def handler(job: Job) -> Any:
         log.append(("start", job.i))
@@ -205,6 +207,8 @@ def run_case(
 
     def sync_handler(job: Job) -> Any:
         log.append(("start", job.i))
+        with contextlib.suppress(RuntimeError):  # no loop: the loop-free path of a plain app
+            loops.append(asyncio.get_running_loop())
         log.append(("end", job.i))
         if job.fail:
             raise RuntimeError(f"job {job.i}")
@@ -230,7 +234,7 @@ def run_case(
         result = app.handler(event, context) if sync else asyncio.run(app.dispatch(event, context))
     except BatchFailedError as exc:
         result, error = None, exc
-    assert app._loop_free is (True if sync else None)
+    assert loops == [], "a plain app ran its handlers on an event loop"
 
     started = [i for ev, i in log if ev == "start"]
     assert len(started) == len(set(started)), "a record ran twice"
@@ -307,12 +311,16 @@ def _delivered_order(source: Source, event: dict[str, Any]) -> list[int]:
     return list(range(len(source.ids(event))))
 
 
+def _examples(n: int) -> Any:
+    return settings(
+        max_examples=n,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+
+
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@_examples(40)
 @given(raw=jobs_strategy)
 def test_no_record_lost_without_deadline(
     source: Source, raw: list[tuple[str, bool, bool, int]]
@@ -321,11 +329,7 @@ def test_no_record_lost_without_deadline(
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
-@settings(
-    max_examples=20,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@_examples(20)
 @given(raw=jobs_strategy, timeout=st.sampled_from([0.0, 0.002, 0.005]))
 def test_no_record_lost_at_the_deadline(
     source: Source, raw: list[tuple[str, bool, bool, int]], timeout: float
@@ -334,11 +338,7 @@ def test_no_record_lost_at_the_deadline(
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@_examples(40)
 @given(raw=jobs_strategy)
 def test_no_record_lost_with_plain_handlers(
     source: Source, raw: list[tuple[str, bool, bool, int]]
@@ -348,11 +348,7 @@ def test_no_record_lost_with_plain_handlers(
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@_examples(30)
 @given(raw=jobs_strategy, corrupt=st.frozensets(st.integers(0, 24), max_size=3), sync=st.booleans())
 def test_undecodable_records_fail_alone_and_keep_order(
     source: Source, raw: list[tuple[str, bool, bool, int]], corrupt: frozenset[int], sync: bool

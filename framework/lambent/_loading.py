@@ -69,7 +69,8 @@ def _import_module(spec: str) -> Any:
     try:
         return importlib.import_module(spec)
     except ModuleNotFoundError as exc:
-        if exc.name is not None and spec.startswith(exc.name):
+        # the app's module (or a package on its way) is missing, not a module it imports
+        if exc.name is not None and (spec == exc.name or spec.startswith(exc.name + ".")):
             raise AppLoadError(f"no module named {spec!r}") from exc
         raise
 

@@ -8,11 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
+from tests.moto_server import FAKE_CREDENTIALS, use_fake_credentials
+
+AWS_ENV = FAKE_CREDENTIALS
 
 
 def start_moto() -> tuple[subprocess.Popen[str], str]:
@@ -32,10 +30,7 @@ def moto_url() -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in AWS_ENV.items():
-        monkeypatch.setenv(key, value)
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(key, raising=False)
+    use_fake_credentials(monkeypatch)
 
 
 def boto(service: str, url: str) -> object:

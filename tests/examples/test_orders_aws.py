@@ -11,7 +11,7 @@ import pytest
 
 from examples.orders.models import NewOrder, Order, OrderLine, OrderPlaced
 from examples.orders.stores import Backends
-from tests.moto_server import moto_server
+from tests.moto_server import moto_server, use_fake_credentials
 
 pytestmark = pytest.mark.network
 
@@ -24,13 +24,7 @@ def moto_endpoint() -> Iterator[str]:
 
 @pytest.fixture
 async def backends(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Backends]:
-    for name, value in {
-        "AWS_ENDPOINT_URL": moto_endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
+    use_fake_credentials(monkeypatch, AWS_ENDPOINT_URL=moto_endpoint)
     import boto3
 
     sqs: Any = boto3.client("sqs", endpoint_url=moto_endpoint)

@@ -318,17 +318,6 @@ def test_lean_views_read_like_the_full_structs() -> None:
                 assert getattr(view, name) == getattr(whole, name), (source, name)
 
 
-def test_the_full_struct_is_decoded_once_on_demand() -> None:
-    event = http_request("GET", "/x", source="apigw-rest", headers={"X-A": "1"})
-    view = msgspec.convert(event, LeanRestRequest)
-    request = Request.from_lean("apigw-rest", view, event, RestRequest, FakeContext())
-    assert request.method == "GET" and request.path == "/x"
-    assert request.request_id == view.request_id
-    whole = request.event
-    assert isinstance(whole, RestRequest) and request.event is whole
-    assert request.headers["x-a"] == "1"
-
-
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text() | st.floats(allow_nan=False),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),

@@ -10,7 +10,7 @@ import pytest
 
 import lambent.aws
 from lambent.idempotency import DynamoDBStore, IdempotencyStore, MemoryStore
-from tests.moto_server import moto_server
+from tests.moto_server import moto_server, use_fake_credentials
 
 _tables = itertools.count()
 
@@ -23,13 +23,7 @@ def moto_endpoint() -> Iterator[str]:
 
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    use_fake_credentials(monkeypatch)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from botocore.config import Config
 
 from lambent._local.model import AsyncPolicy, FunctionConfig
 from lambent._local.server import LocalLambda, ServerThread
+from tests.moto_server import use_fake_credentials
 
 APPS = "tests.local.apps.handlers"
 CLIENT_CONFIG = Config(
@@ -30,15 +31,7 @@ def fn(name: str, attr: str | None = None, **options: Any) -> FunctionConfig:
 
 @pytest.fixture(autouse=True)
 def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    use_fake_credentials(monkeypatch, AWS_SESSION_TOKEN="testing")
 
 
 StartServer = Callable[..., ServerThread]

@@ -18,6 +18,7 @@ from tests.local.conftest import lambda_client
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = "tests.local.apps.handlers"
+AUDIT = "tests.local.apps.audit_handlers"
 
 
 def lambent(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
@@ -164,3 +165,41 @@ def test_invoke_reports_a_handlers_system_exit_as_a_function_error() -> None:
     nested = lambent("invoke", "tests.local.apps.exits:exits", "-", stdin=b"[" * 990 + b"]" * 990)
     assert nested.returncode == 2
     assert nested.stderr.decode().startswith("lambent invoke: InvalidRequestContentException:")
+
+
+# -- §2.1: event invoke config ranges ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "ok"),
+    [
+        (["--max-retries", "2", "--max-event-age", "60"], True),
+        (["--max-retries", "0", "--max-event-age", "21600"], True),
+        (["--max-retries", "3"], False),  # MaximumRetryAttempts is 0-2
+        (["--max-event-age", "59"], False),  # MaximumEventAgeInSeconds is 60-21600
+        (["--max-event-age", "21601"], False),
+    ],
+)
+def test_serve_accepts_only_lambdas_async_config_ranges(options: list[str], ok: bool) -> None:
+    from lambent.__main__ import build_parser
+    from lambent._cli import UsageError, serve
+
+    args = build_parser().parse_args(["serve", f"{AUDIT}:big", *options])
+    if ok:
+        [config] = serve._configs(args)
+        assert 0 <= config.policy.max_retries <= 2
+    else:
+        with pytest.raises(UsageError):
+            serve._configs(args)
+
+
+def test_invoke_refuses_more_than_two_retries(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from lambent.__main__ import main
+
+    event = tmp_path / "event.json"
+    event.write_text("{}")
+    code = main(["invoke", f"{AUDIT}:big", str(event), "--type", "DryRun", "--max-retries", "3"])
+    assert code == 2
+    assert "--max-retries" in capsys.readouterr().err

@@ -8,15 +8,18 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+from lambent._local.model import RESPONSE_LIMIT, AsyncPolicy
 from tests.local.conftest import CLIENT_CONFIG, StartServer, fn, lambda_client
 
 pytestmark = pytest.mark.network
 JSON = {"Content-Type": "application/json"}
+AUDIT = "tests.local.apps.audit_handlers"
 
 
 @pytest.fixture
@@ -216,3 +219,105 @@ async def test_aiobotocore_client_all_invocation_types(start_server: StartServer
         with pytest.raises(ClientError) as info:
             await client.invoke(FunctionName="missing", Payload=b"{}")
         assert info.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+# -- §1.5: DryRun validates, answers 204 and never runs the function ------------------
+
+
+def test_dry_run_validates_the_request_without_running(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    client = lambda_client(start_server([fn("flaky")]).url)
+    event = json.dumps({"dir": str(tmp_path), "key": "dry", "fail_times": 0})
+    # LAMBDA.md §1.5: resolve the function (404), check JSON (400) and size (413) ...
+    assert _service_error(
+        lambda: client.invoke(FunctionName="missing", InvocationType="DryRun", Payload=event)
+    )[:2] == (404, "ResourceNotFoundException")
+    assert _service_error(
+        lambda: client.invoke(FunctionName="flaky", InvocationType="DryRun", Payload=b"{no")
+    )[:2] == (400, "InvalidRequestContentException")
+    too_big = b'"' + b"x" * 6_291_456 + b'"'
+    assert _service_error(
+        lambda: client.invoke(FunctionName="flaky", InvocationType="DryRun", Payload=too_big)
+    )[:2] == (413, "RequestEntityTooLargeException")
+    # ... then 204 with an empty body, the handler not run (moto runs it: do not copy)
+    dry = client.invoke(FunctionName="flaky", InvocationType="DryRun", Payload=event)
+    assert dry["StatusCode"] == 204
+    assert dry["Payload"].read() == b""
+    assert "FunctionError" not in dry
+    time.sleep(0.1)
+    assert not (tmp_path / "dry.count").exists()
+
+
+# -- §1.2/§1.3: every function failure is 200 + Unhandled, never Handled --------------
+
+
+def test_every_kind_of_function_failure_is_200_unhandled(start_server: StartServer) -> None:
+    server = start_server(
+        [
+            fn("fail"),
+            fn("sleep", timeout=1),
+            fn("big", target=f"{AUDIT}:big"),
+            fn("unmarshalable", target=f"{AUDIT}:unmarshalable"),
+        ]
+    )
+    client = lambda_client(server.url)
+    calls = [
+        ("fail", {"why": "x"}, "ValueError"),
+        ("sleep", {"seconds": 3}, "Sandbox.Timedout"),
+        # LAMBDA.md §1.3: a result over the limit becomes Function.ResponseSizeTooLarge
+        ("big", {"chars": RESPONSE_LIMIT}, "Function.ResponseSizeTooLarge"),
+        ("unmarshalable", {}, "Runtime.MarshalError"),
+    ]
+    for name, event, error_type in calls:
+        response = client.invoke(FunctionName=name, Payload=json.dumps(event))
+        assert response["StatusCode"] == 200, name
+        assert response["FunctionError"] == "Unhandled", name  # never the legacy "Handled"
+        assert json.loads(response["Payload"].read())["errorType"] == error_type, name
+    # just under the limit is a normal result
+    ok = client.invoke(FunctionName="big", Payload=json.dumps({"chars": RESPONSE_LIMIT - 2}))
+    assert "FunctionError" not in ok
+    assert len(ok["Payload"].read()) == RESPONSE_LIMIT
+
+
+# -- §1.1/§0.3: X-Amz-Client-Context limit, sync only -------------------------------------
+
+
+def _client_context(length: int) -> str:
+    """Base64 of a JSON object, exactly ``length`` characters (a multiple of 4)."""
+    assert length % 4 == 0
+    raw_len = length // 4 * 3
+    skeleton = b'{"custom": {"pad": ""}}'
+    doc = skeleton.replace(b'""', b'"' + b"p" * (raw_len - len(skeleton)) + b'"')
+    text = base64.b64encode(doc).decode()
+    assert len(text) == length
+    return text
+
+
+def test_client_context_limit_and_only_for_sync_invocations(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    policy = AsyncPolicy(time_scale=0.001, on_success=str(tmp_path / "ok.jsonl"))
+    client = lambda_client(start_server([fn("echo", policy=policy)]).url)
+    # LAMBDA.md §1.1: at most 3,583 bytes of base64 text
+    fits = client.invoke(FunctionName="echo", Payload=b"{}", ClientContext=_client_context(3580))
+    assert json.loads(fits["Payload"].read())["custom"] == {"pad": "p" * (3580 // 4 * 3 - 23)}
+    status, _, _ = _service_error(
+        lambda: client.invoke(
+            FunctionName="echo", Payload=b"{}", ClientContext=_client_context(3584)
+        )
+    )
+    assert status == 400
+    # LAMBDA.md §1.1/§3.1: delivered to the function only for synchronous invocations
+    small = base64.b64encode(b'{"custom": {"a": 1}}').decode()
+    queued = client.invoke(
+        FunctionName="echo", InvocationType="Event", Payload=b"{}", ClientContext=small
+    )
+    assert queued["StatusCode"] == 202
+    path, deadline = tmp_path / "ok.jsonl", time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text().endswith("\n"):
+            break
+        time.sleep(0.02)
+    [record] = [json.loads(line) for line in path.read_text().splitlines()]
+    assert record["responsePayload"]["custom"] is None

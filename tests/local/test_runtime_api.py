@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import time
 from dataclasses import dataclass, field
@@ -12,7 +13,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from lambent._local import runtime_api
-from lambent._local.model import Invocation
+from lambent._local.logs import LogBuffer
+from lambent._local.model import RESPONSE_LIMIT, FunctionConfig, Invocation
+from lambent._local.worker import Environment, RuntimeHandler
+from lambent._local.worker import _Delivery as WorkerDelivery
 from tests.local.conftest import StartServer, fn, lambda_client
 
 pytestmark = pytest.mark.network
@@ -228,3 +232,64 @@ def test_real_lambent_app_in_process_and_under_awslambdaric(start_server: StartS
             seen.append((response.get("FunctionError"), payload.get("errorType", payload)))
         assert seen[0] == seen[1]
         assert seen[0][1] == (error or {"greeting": "hello ada"})
+
+
+# -- §3.1: Runtime API details an emulator gets wrong ---------------------------------------
+
+
+def _one_invocation() -> _Host:
+    """A Runtime API host with one invocation, ``req-1``, answerable once."""
+    invocation = Invocation(function="f", payload=b"{}", invoked_arn="arn", request_id="req-1")
+    return _Host([_Delivery(invocation, int(time.time() * 1000) + 3000)])
+
+
+async def test_error_without_error_type_header_is_accepted() -> None:
+    # LAMBDA.md §3.1: the Python RIC does not send Lambda-Runtime-Function-Error-Type on
+    # /invocation/{id}/error, so it must not be required
+    host = _one_invocation()
+    base = "/2018-06-01/runtime/invocation"
+    async with TestClient(TestServer(runtime_api.build_app(host))) as client:
+        await client.get(f"{base}/next")
+        body = {"errorMessage": "m", "errorType": "KeyError", "stackTrace": []}
+        posted = await client.post(f"{base}/req-1/error", data=json.dumps(body))
+        assert posted.status == 202
+        payload, _, error_type = host.completed["req-1"]
+        assert error_type == "KeyError"
+        assert json.loads(payload)["errorType"] == "KeyError"
+        # LAMBDA.md §3.1: the id is answered: a second /response or /error is 400
+        for endpoint in ("response", "error"):
+            again = await client.post(f"{base}/req-1/{endpoint}", data=b"{}")
+            assert again.status == 400
+            assert (await again.json())["errorType"] == "InvalidRequestID"
+        stale = await client.post(f"{base}/req-0/response", data=b"{}")
+        assert stale.status == 400
+
+
+async def test_oversize_response_is_413_to_the_runtime_and_an_error_to_the_caller() -> None:
+    # LAMBDA.md §3.1: /response over the limit -> 413 RequestEntityTooLarge; the caller
+    # then gets Function.ResponseSizeTooLarge
+    host = _one_invocation()
+    base = "/2018-06-01/runtime/invocation"
+    async with TestClient(TestServer(runtime_api.build_app(host))) as client:
+        await client.get(f"{base}/next")
+        posted = await client.post(f"{base}/req-1/response", data=b"x" * (RESPONSE_LIMIT + 1))
+        assert posted.status == 413
+        payload, _, error_type = host.completed["req-1"]
+        assert error_type == "Function.ResponseSizeTooLarge"
+        assert json.loads(payload)["errorType"] == "Function.ResponseSizeTooLarge"
+
+
+async def test_deadline_header_is_absolute_epoch_milliseconds() -> None:
+    # LAMBDA.md §3.1: Lambda-Runtime-Deadline-Ms is an absolute Unix epoch ms deadline
+    # (not a duration), timeout seconds from when /next hands the event over
+    config = FunctionConfig(name="f", target="x:y", timeout=7.0)
+    env = Environment(config, RuntimeHandler("m.h", "/tmp"), None, io.StringIO())  # type: ignore[arg-type]
+    inv = Invocation(function="f", payload=b"{}", invoked_arn="arn", request_id="r")
+    env._send.send_nowait(WorkerDelivery(inv, LogBuffer("r")))
+    before = time.time() * 1000
+    delivery = await env.next_invocation()
+    after = time.time() * 1000
+    assert delivery is not None
+    assert int(before) + 7000 - 1 <= delivery.deadline_ms <= after + 7000 + 1
+    headers = runtime_api.invocation_headers(delivery)
+    assert headers["Lambda-Runtime-Deadline-Ms"] == str(delivery.deadline_ms)

@@ -8,10 +8,11 @@ earlier modules never reach it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -128,3 +129,15 @@ def local_response_url(event: Any) -> Any:
     if isinstance(event, dict) and "ResponseURL" in event:
         return {**event, "ResponseURL": presigned_url()}
     return event
+
+
+@contextlib.contextmanager
+def registered(source: Any) -> Iterator[Any]:
+    """``source`` registered ahead of the built-in ones for the block, removed after."""
+    from lambent import sources
+
+    sources.register(source)
+    try:
+        yield source
+    finally:
+        sources.unregister(source)

@@ -76,3 +76,69 @@ def test_factory_events_need_no_corpus(kind: str) -> None:
 )
 def test_anything_else_is_direct(value: object) -> None:
     assert detect(value) == "direct"
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        # VPC Lattice v2 says version 2.0 but has no rawPath / requestContext.http
+        {"version": "2.0", "path": "/x", "method": "GET", "requestContext": {"region": "r"}},
+        # half a Bedrock agent event: httpMethod + apiPath, no resource
+        {"httpMethod": "GET", "apiPath": "/claims", "messageVersion": "1.0"},
+        # CloudWatch alarm action: source but no detail-type
+        {"source": "aws.cloudwatch", "alarmArn": "arn", "alarmData": {}},
+        # Lambda destination record delivered to a function
+        {"version": "1.0", "requestContext": {"condition": "Success"}, "responsePayload": 1},
+        # EventBridge-looking, wrong version
+        {"version": "1", "source": "x", "detail-type": "y", "detail": {}},
+        {"Records": [{"cf": "not an object"}]},
+        {"requestContext": {"elb": "nope"}},
+        {"requestContext": []},
+    ],
+)
+def test_near_misses_are_direct(event: dict[str, object]) -> None:
+    assert detect(event) == "direct"
+
+
+@pytest.mark.parametrize(
+    ("kind", "event"),
+    [
+        # an HTTP API authorizer request carries rawPath and requestContext.http too
+        (
+            "apigw-authorizer",
+            {
+                "version": "2.0",
+                "type": "REQUEST",
+                "routeArn": "arn:aws:execute-api:r:1:a/s/GET/x",
+                "rawPath": "/x",
+                "requestContext": {
+                    "http": {"method": "GET"},
+                    "domainName": "a.lambda-url.r.on.aws",
+                },
+            },
+        ),
+        # a WebSocket message with REST's keys
+        (
+            "apigw-websocket",
+            {
+                "resource": "/",
+                "path": "/",
+                "httpMethod": "POST",
+                "requestContext": {"apiId": "a", "connectionId": "c", "eventType": "MESSAGE"},
+            },
+        ),
+        # a Lambda destination record delivered through EventBridge
+        (
+            "eventbridge",
+            {
+                "version": "0",
+                "id": "i",
+                "source": "lambda",
+                "detail-type": "Lambda Function Invocation Result - Success",
+                "detail": {"requestPayload": {}},
+            },
+        ),
+    ],
+)
+def test_look_alikes_go_to_their_own_source(kind: str, event: dict[str, object]) -> None:
+    assert detect(event) == kind

@@ -15,6 +15,7 @@ from lambent.sources._base import Outcome
 from lambent.sources._match import Filter, glob, shown
 from lambent.testing import FakeContext, eventbridge_event, http_request
 from tests import corpus
+from tests.sources import _support
 
 
 class Signup(msgspec.Struct, frozen=True):
@@ -65,11 +66,8 @@ SIGNUP: SourceSpec[Signup, Signup] = SourceSpec(
 
 @pytest.fixture
 def signup() -> Iterator[SourceSpec[Signup, Signup]]:
-    sources.register(SIGNUP)
-    try:
-        yield SIGNUP
-    finally:
-        sources.unregister(SIGNUP)
+    with _support.registered(SIGNUP) as source:
+        yield source
 
 
 def _event(detail_type: str = "SignedUp") -> dict[str, Any]:
@@ -110,17 +108,7 @@ def test_user_kinds_come_first_and_the_built_in_kinds_derive_from_the_registry(
 
 
 def test_built_in_kinds_cannot_be_registered_again() -> None:
-    taken = SourceSpec(
-        kind="sqs",
-        detect=_detect,
-        event_type=Signup,
-        item_type=Signup,
-        items=_items,
-        raw_items=None,
-        item_id=lambda event: event.id,
-        route_key=_key,
-        payload=None,
-    )
+    taken = msgspec.structs.replace(SIGNUP, kind="sqs")
     with pytest.raises(ConfigurationError, match="built in"):
         sources.register(taken)
 
@@ -197,11 +185,8 @@ TALLY: SourceSpec[list[Signup], Signup] = SourceSpec(
 
 @pytest.fixture
 def tally() -> Iterator[SourceSpec[list[Signup], Signup]]:
-    sources.register(TALLY)
-    try:
-        yield TALLY
-    finally:
-        sources.unregister(TALLY)
+    with _support.registered(TALLY) as source:
+        yield source
 
 
 def test_an_array_source_claims_top_level_arrays_only(tally: Any) -> None:
@@ -247,3 +232,18 @@ def test_a_threaded_source_runs_plain_handlers_in_worker_threads() -> None:
         assert ran == [False]
     finally:
         sources.unregister(spec)
+
+
+def test_every_source_is_a_module_a_factory_a_docs_page_and_a_test_module() -> None:
+    """What docs/architecture.md's "Adding a source" asks for, for every registry line."""
+    from pathlib import Path
+
+    from lambent.testing import FACTORIES
+
+    root = Path(__file__).resolve().parents[2]
+    assert sorted(FACTORIES) == sorted(sources.KINDS)
+    pages = {p.stem for p in (root / "docs" / "sources").glob("*.md")}
+    assert pages == set(sources.KINDS)
+    for entry in sources.SOURCES:
+        assert (root / "framework" / "lambent" / "sources" / f"{entry.module}.py").is_file()
+        assert (root / "tests" / "sources" / f"test_{entry.module}.py").is_file(), entry.module

@@ -257,9 +257,11 @@ class FieldError(ValueError):
 
 
 def b64_field(value: str | None, path: str) -> bytes:
-    """``value`` base64-decoded; a :class:`FieldError` naming ``path`` when it is not base64."""
+    """``value`` base64-decoded; a :class:`FieldError` naming ``path`` when it is not base64
+    (strictly: a character outside the alphabet, or data after the padding, is an error,
+    never silently dropped)."""
     try:
-        return base64.b64decode(value or "")
+        return base64.b64decode(value or "", validate=True)
     except (ValueError, TypeError) as exc:  # binascii.Error is a ValueError
         raise FieldError(f"not valid base64: {exc}", path) from None
 

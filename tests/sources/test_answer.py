@@ -1,0 +1,76 @@
+"""Helpers of the sources that build their own answer: a failed item's error and a
+handler's result made safe to send, whatever the handler raised or returned."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lambent import HandlerError
+from lambent.sources._answer import handler_name, json_value, own_error
+
+
+def test_handler_names_show_the_routes_filters() -> None:
+    assert handler_name("cognito", {"trigger": "PreSignUp_SignUp"}) == (
+        "cognito route (trigger='PreSignUp_SignUp')"
+    )
+    assert handler_name("appsync", {"type": "Query", "field": "get"}) == (
+        "appsync route (type='Query', field='get')"
+    )
+    assert handler_name("bedrock-agent", {}) == "bedrock-agent route"
+
+
+def test_a_handlers_exception_is_passed_on_as_it_is() -> None:
+    error = ValueError("no such user")
+    assert own_error(error, "cognito route") is error
+
+
+@pytest.mark.parametrize("raised", [KeyboardInterrupt(), SystemExit(3), GeneratorExit()])
+def test_a_base_exception_becomes_a_handler_error_naming_the_handler(raised: BaseException) -> None:
+    error = own_error(raised, "cognito route (trigger='X')")
+    assert isinstance(error, HandlerError) and error.__cause__ is raised
+    assert error.handler == "cognito route (trigger='X')"
+    assert str(error).startswith(f"cognito route (trigger='X'): raised {type(raised).__name__}")
+
+
+class Claims(msgspec.Struct):
+    sub: str
+    groups: list[str] = []
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int
+
+
+def test_results_become_json_ready_builtins() -> None:
+    assert json_value(Claims("u1", ["admin"]), "h") == {"sub": "u1", "groups": ["admin"]}
+    assert json_value(Point(1, 2), "h") == {"x": 1, "y": 2}
+    assert msgspec.json.encode(json_value((1, "a", None), "h")) == b'[1,"a",null]'
+    assert json_value(None, "h") is None
+
+
+@pytest.mark.parametrize("value", [object(), {"x": [object()]}, {1j: "complex key"}])
+def test_a_result_that_cannot_be_sent_is_a_handler_error_naming_the_handler(value: Any) -> None:
+    with pytest.raises(
+        HandlerError, match=r"^appsync route: returned a value that cannot be sent as JSON: "
+    ):
+        json_value(value, "appsync route")
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(JSON)
+def test_plain_json_values_come_back_unchanged(value: Any) -> None:
+    assert json_value(value, "h") == value

@@ -1,0 +1,189 @@
+"""Payload decoders, built once per route: every type lambent decodes, from JSON text and
+from Python values; errors naming the record and the field's ``$.path``; types it cannot
+decode refused at registration; pydantic models validated by pydantic itself."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, TypedDict
+
+import msgspec
+import pydantic
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from structlog.testing import capture_logs
+
+from lambent import App, ConfigurationError, DecodeError
+from lambent._decode import DECODE_ERRORS, as_decode_error, build_decoder
+from lambent.sources._base import FieldError
+from lambent.testing import FakeContext, TestClient, sqs_event
+
+
+class Order(msgspec.Struct):
+    id: str
+    qty: int
+    tags: list[str] = []
+
+
+@dataclasses.dataclass
+class Line:
+    sku: str
+    qty: int
+
+
+class Move(TypedDict):
+    to: str
+    n: int
+
+
+WHERE = "orders.handle, parameter 'order'"
+
+
+@pytest.mark.parametrize(
+    ("tp", "text", "value"),
+    [
+        (Order, b'{"id": "o-1", "qty": 2}', Order("o-1", 2)),
+        (Line, b'{"sku": "pen", "qty": 1}', Line("pen", 1)),
+        (Move, b'{"to": "b", "n": 3}', {"to": "b", "n": 3}),
+        (dict[str, int], b'{"a": 1}', {"a": 1}),
+        (list[Order], b'[{"id": "o", "qty": 1}]', [Order("o", 1)]),
+        (int | None, b"null", None),
+        (Any, b'{"x": [1, 2.5]}', {"x": [1, 2.5]}),
+    ],
+)
+def test_json_payloads_decode_into_the_declared_type(tp: Any, text: bytes, value: Any) -> None:
+    assert build_decoder(tp, "json", WHERE)(text) == value
+    assert build_decoder(tp, "json", WHERE)(text.decode()) == value
+
+
+def test_python_payloads_convert_leniently() -> None:
+    # values a service delivered as Python (already parsed) are converted, not re-parsed;
+    # "python" payloads accept numbers written as text (str -> int), as their sources do
+    decode = build_decoder(Order, "python", WHERE)
+    assert decode({"id": "o-1", "qty": "2"}) == Order("o-1", 2)
+    assert build_decoder(str, "python", WHERE)("plain") == "plain"
+    with pytest.raises(msgspec.ValidationError):
+        build_decoder(str, "python", WHERE)(12)
+
+
+def test_text_and_bytes_take_the_payload_as_it_is() -> None:
+    text, raw = build_decoder(str, "json", WHERE), build_decoder(bytes, "json", WHERE)
+    assert text('{"not": "parsed"}') == '{"not": "parsed"}'
+    assert text(b"caf\xc3\xa9") == "café"
+    assert raw("café") == b"caf\xc3\xa9"
+    assert raw(bytearray(b"\x00\x01")) == b"\x00\x01"
+    assert raw({"a": 1}) == b'{"a":1}'  # a payload already parsed is written back as JSON
+    with pytest.raises(TypeError, match="expected text, got int"):
+        text(5)
+
+
+class Plain:
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+@pytest.mark.parametrize("tp", [Plain, list[Plain], dict[str, Plain] | None])
+def test_a_type_msgspec_cannot_decode_into_is_refused_naming_where(tp: Any) -> None:
+    with pytest.raises(ConfigurationError, match=rf"^{WHERE}: cannot decode .* not Plain$"):
+        build_decoder(tp, "json", WHERE)
+
+
+def test_a_type_msgspec_does_not_know_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match=rf"^{WHERE}: cannot decode a payload into"):
+        build_decoder(type(lambda: None), "json", WHERE)
+
+
+def test_errors_name_the_record_and_the_path() -> None:
+    with pytest.raises(msgspec.ValidationError) as info:
+        build_decoder(Order, "json", WHERE)(b'{"id": "o", "qty": "x"}')
+    error = as_decode_error(info.value, "m-1")
+    assert (error.record_id, error.path) == ("m-1", "$.qty")
+    assert error.reason == "Expected `int`, got `str`"
+    assert str(error) == "record 'm-1': Expected `int`, got `str` (at $.qty)"
+    whole = as_decode_error(msgspec.DecodeError("JSON is malformed"), None)
+    assert (whole.record_id, whole.path, str(whole)) == (
+        None,
+        "$",
+        "event: JSON is malformed (at $)",
+    )
+    field = as_decode_error(FieldError("not base64", "$.data"), "r-9")
+    assert (field.path, field.reason) == ("$.data", "not base64")
+
+
+@given(
+    st.builds(
+        Order,
+        id=st.text(),
+        qty=st.integers(min_value=-(2**63), max_value=2**63 - 1),
+        tags=st.lists(st.text(), max_size=3),
+    )
+)
+def test_what_is_encoded_decodes_back_from_text_and_from_python(order: Order) -> None:
+    try:
+        text = msgspec.json.encode(order)
+    except UnicodeEncodeError:  # a lone surrogate: no JSON text carries it
+        return
+    assert build_decoder(Order, "json", WHERE)(text) == order
+    assert build_decoder(Order, "python", WHERE)(msgspec.to_builtins(order)) == order
+
+
+@given(st.one_of(st.binary(max_size=40), st.text(max_size=40)))
+def test_a_bad_payload_raises_only_errors_that_become_decode_errors(payload: Any) -> None:
+    decode = build_decoder(Order, "json", WHERE)
+    try:
+        decode(payload)
+    except DECODE_ERRORS as exc:
+        error = as_decode_error(exc, "m-1")
+        assert isinstance(error, DecodeError) and error.path.startswith("$")
+        assert " - at `" not in error.reason
+
+
+class Item(pydantic.BaseModel):
+    name: str
+    qty: int = pydantic.Field(gt=0)
+
+
+def test_pydantic_models_are_validated_by_pydantic() -> None:
+    decode = build_decoder(list[Item], "json", WHERE)
+    assert decode(b'[{"name": "pen", "qty": 1}]') == [Item(name="pen", qty=1)]
+    with pytest.raises(FieldError) as info:
+        decode(b'[{"name": "pen", "qty": 0}, {"qty": "x"}]')
+    assert info.value.path == "$[0].qty"
+    assert "greater than 0" in info.value.reason and "(and 2 more)" in info.value.reason
+    python = build_decoder(Item, "python", WHERE)
+    assert python({"name": "ink", "qty": 2}) == Item(name="ink", qty=2)
+
+
+def test_pydantic_models_through_the_app() -> None:
+    app = App()
+    seen: list[Item] = []
+
+    @app.sqs("orders")
+    def take(item: Item) -> None:
+        seen.append(item)
+
+    @app.post("/items")
+    def create(item: Item) -> dict[str, Any]:
+        return item.model_dump()
+
+    @app.invoke()
+    def direct(items: list[Item]) -> int:
+        return sum(i.qty for i in items)
+
+    event = sqs_event({"name": "pen", "qty": 2}, {"name": "ink", "qty": 0}, queue="orders")
+    with capture_logs() as logs:
+        out = app.handler(event, FakeContext())
+    assert seen == [Item(name="pen", qty=2)]
+    assert out == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
+    [failed] = [e for e in logs if e["event"] == "record failed"]
+    assert failed["path"] == "$.qty" and "greater than 0" in failed["error"]
+
+    client = TestClient(app)
+    assert client.post("/items", json={"name": "pen", "qty": 1}).json() == {"name": "pen", "qty": 1}
+    bad = client.post("/items", json={"name": "pen", "qty": "x"})
+    assert bad.status == 422 and bad.json()["path"] == "$.qty"
+
+    assert app.handler([{"name": "a", "qty": 2}, {"name": "b", "qty": 3}], FakeContext()) == 5
+    with pytest.raises(DecodeError, match=r"\$\[1\]\.qty"):
+        app.handler([{"name": "a", "qty": 2}, {"name": "b"}], FakeContext())
