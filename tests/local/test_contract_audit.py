@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp import ClientSession
 from botocore.exceptions import ClientError
 
 from lambent._local import runtime_api
@@ -189,7 +189,7 @@ async def test_error_without_error_type_header_is_accepted() -> None:
     # /invocation/{id}/error, so it must not be required
     host = _OneInvocation()
     base = "/2018-06-01/runtime/invocation"
-    async with TestClient(TestServer(runtime_api.build_app(host))) as client:
+    async with runtime_api.serving(host) as address, ClientSession(f"http://{address}") as client:
         await client.get(f"{base}/next")
         body = {"errorMessage": "m", "errorType": "KeyError", "stackTrace": []}
         posted = await client.post(f"{base}/req-1/error", data=json.dumps(body))
@@ -211,7 +211,7 @@ async def test_oversize_response_is_413_to_the_runtime_and_an_error_to_the_calle
     # then gets Function.ResponseSizeTooLarge
     host = _OneInvocation()
     base = "/2018-06-01/runtime/invocation"
-    async with TestClient(TestServer(runtime_api.build_app(host))) as client:
+    async with runtime_api.serving(host) as address, ClientSession(f"http://{address}") as client:
         await client.get(f"{base}/next")
         posted = await client.post(f"{base}/req-1/response", data=b"x" * (RESPONSE_LIMIT + 1))
         assert posted.status == 413

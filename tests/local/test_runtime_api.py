@@ -5,14 +5,17 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp import ClientSession
 
 from lambent._local import runtime_api
 from lambent._local.model import Invocation
+from lambent._local.streaming import Sink
+from lambent.runtime._http import Connection
 from tests.local.conftest import StartServer, fn, lambda_client
 
 pytestmark = pytest.mark.network
@@ -155,6 +158,9 @@ class _Host:
     def init_failed(self, doc: dict[str, Any]) -> None:
         self.init_error = doc
 
+    def stream_sink(self, request_id: str) -> Sink | None:
+        return None
+
 
 async def test_runtime_api_wire_contract() -> None:
     deadline = int(time.time() * 1000) + 3000
@@ -168,7 +174,7 @@ async def test_runtime_api_wire_contract() -> None:
     )
     host = _Host([_Delivery(invocation, deadline)])
     base = "/2018-06-01/runtime"
-    async with TestClient(TestServer(runtime_api.build_app(host))) as client:
+    async with runtime_api.serving(host) as address, ClientSession(f"http://{address}") as client:
         response = await client.get(f"{base}/invocation/next")
         assert response.status == 200
         assert await response.read() == b'{"k": 1}'
@@ -228,3 +234,61 @@ def test_real_lambent_app_in_process_and_under_awslambdaric(start_server: StartS
             seen.append((response.get("FunctionError"), payload.get("errorType", payload)))
         assert seen[0] == seen[1]
         assert seen[0][1] == (error or {"greeting": "hello ada"})
+
+
+async def _chunks(*parts: bytes) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
+
+
+@pytest.mark.parametrize("encode", [True, False], ids=["base64-body", "json-body"])
+async def test_streamed_response_error_trailers_end_the_invocation_as_an_error(
+    encode: bool,
+) -> None:
+    # LAMBDA.md §3.1: a streaming runtime reports an error after the body started in the
+    # Lambda-Runtime-Function-Error-Type / -Body trailers of its chunked /response
+    invocation = Invocation(function="f", payload=b"{}", invoked_arn="arn", request_id="req-1")
+    host = _Host([_Delivery(invocation, int(time.time() * 1000) + 3000)])
+    doc = {"errorMessage": "half way", "errorType": "OSError", "stackTrace": ["x"]}
+    raw = json.dumps(doc).encode()
+    error_body = base64.b64encode(raw).decode() if encode else raw.decode()
+    base = "/2018-06-01/runtime/invocation"
+    async with runtime_api.serving(host) as address:
+        conn = Connection(address)
+        status, headers, _ = await conn.request("GET", f"{base}/next")
+        assert (status, headers["lambda-runtime-aws-request-id"]) == (200, "req-1")
+        trailers = {
+            "Lambda-Runtime-Function-Error-Type": "OSError",
+            "Lambda-Runtime-Function-Error-Body": error_body,
+        }
+        status, _, answer = await conn.stream_request(
+            "POST",
+            f"{base}/req-1/response",
+            _chunks(b"part one, ", b"part two"),
+            {"Lambda-Runtime-Function-Response-Mode": "streaming"},
+            trailers,
+            announce=tuple(trailers),
+        )
+        assert (status, json.loads(answer)) == (202, {"status": "OK"})
+        await conn.aclose()
+    payload, content_type, error_type = host.completed["req-1"]
+    assert (content_type, error_type) == ("application/json", "OSError")
+    assert json.loads(payload) == doc
+
+
+async def test_streamed_response_without_error_trailers_is_the_body() -> None:
+    invocation = Invocation(function="f", payload=b"{}", invoked_arn="arn", request_id="req-1")
+    host = _Host([_Delivery(invocation, int(time.time() * 1000) + 3000)])
+    base = "/2018-06-01/runtime/invocation"
+    async with runtime_api.serving(host) as address:
+        conn = Connection(address)
+        await conn.request("GET", f"{base}/next")
+        mode = {"Lambda-Runtime-Function-Response-Mode": "streaming", "Content-Type": "text/x"}
+        path = f"{base}/req-1/response"
+        status, _, _ = await conn.stream_request("POST", path, _chunks(b"a", b"b"), mode, {})
+        assert status == 202
+        wrong = {"Lambda-Runtime-Function-Response-Mode": "buffered"}
+        status, _, answer = await conn.stream_request("POST", path, _chunks(b"c"), wrong, {})
+        assert (status, json.loads(answer)["errorType"]) == (400, "InvalidFunctionResponseMode")
+        await conn.aclose()
+    assert host.completed["req-1"] == (b"ab", "text/x", None)
