@@ -52,6 +52,10 @@ class RuntimeHost(Protocol):
 
     def init_failed(self, doc: dict[str, Any]) -> None: ...
 
+    def restore(self) -> None:
+        """``GET /restore/next`` (SnapStart, LAMBDA.md §3.1): the environment was restored."""
+        ...
+
     def stream_sink(self, request_id: str) -> Sink | None:
         """The caller's sink when invocation ``request_id`` was invoked with a stream."""
         ...
@@ -187,6 +191,9 @@ class _Api:
         path = request.path
         if request.method == "GET" and path == f"{_BASE}/invocation/next":
             return await self.next()
+        if request.method == "GET" and path == f"{_BASE}/restore/next":
+            self.host.restore()
+            return 200, b"", {}
         if request.method == "POST":
             found = _INVOCATION.fullmatch(path)
             if found is not None and found[2] == "response":

@@ -341,6 +341,9 @@ class Environment:
             return None
         return current.sink
 
+    def restore(self) -> None:
+        """Never called: lambent serve starts environments on demand, not from snapshots."""
+
     def init_failed(self, doc: dict[str, Any]) -> None:
         self._init_error = doc
         current = self._current
