@@ -69,3 +69,48 @@ def test_testing_all_is_honest() -> None:
 
     for name in testing.__all__:
         assert hasattr(testing, name), name
+
+
+HTTP_ONLY = """
+import json, sys
+from lambent import App
+
+event = json.loads(sys.stdin.read())
+app = App()
+
+@app.get("/orders/{order_id}")
+def get_order(order_id: str) -> dict:
+    return {"order_id": order_id}
+
+@app.post("/orders")
+def post_order() -> dict:
+    return {}
+
+defined = set(sys.modules)
+answer = app.handler(event, None)
+print(json.dumps({
+    "status": answer["statusCode"],
+    "defined": sorted(defined),
+    "first": sorted(set(sys.modules) - defined),
+}))
+"""
+
+
+def test_an_http_only_app_with_plain_handlers_loads_no_loop_logger_or_record_sources() -> None:
+    from lambent.testing import http_request
+
+    event = json.dumps(http_request("GET", "/orders/o-1", source="apigw-rest", seed=1))
+    out = subprocess.run(
+        [sys.executable, "-c", HTTP_ONLY], input=event, capture_output=True, text=True, check=True
+    ).stdout
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["status"] == 200
+    loaded = report["defined"] + report["first"]
+    assert [m for m in loaded if m.split(".")[0] in {"asyncio", "anyio", "structlog"}] == []
+    # the first request imports no module the app's definition could have imported:
+    # detection leaves every source that could not claim the event unimported
+    record_sources = {"sqs", "sns", "s3", "dynamodb", "kinesis", "kafka", "mq", "firehose"}
+    assert [m for m in loaded if m.rpartition(".")[2] in record_sources] == []
+    assert [
+        m for m in report["first"] if m.startswith("lambent.") and "apigw_websocket" not in m
+    ] == []
