@@ -47,9 +47,27 @@ def test_import_is_light_and_side_effect_free() -> None:
         m.startswith("lambent.sources.") and not m.rpartition(".")[2].startswith("_")
         for m in report["modules"]
     )
+    # public names load their modules on first use: ``import lambent`` is its errors
+    assert [m for m in report["modules"] if m.startswith("lambent")] == [
+        "lambent",
+        "lambent._errors",
+    ]
     assert report["env_changed"] is False
     assert report["handlers_changed"] is False
     assert out.strip().startswith("{")  # nothing printed at import
+
+
+def test_public_names_load_on_first_use_and_star_import_gets_them_all() -> None:
+    code = (
+        "import sys, lambent\n"
+        "before = 'lambent._app' in sys.modules\n"
+        "from lambent import *\n"
+        "print(before, App is lambent.App, sorted(set(lambent.__all__) - set(dir(lambent))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["False", "True", "[]"]
 
 
 def test_all_names_exist_and_are_exported() -> None:
