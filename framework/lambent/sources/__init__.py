@@ -35,7 +35,9 @@ class Source(NamedTuple):
     kinds: tuple[str, ...]
     web: str | None = None
     #: an event this module's sources claim has one of these top-level keys (``None``:
-    #: any event may be theirs); checked by tests against each module's ``requires``
+    #: any event may be theirs; checked by tests against each module's ``requires`` and
+    #: the corpus); listing the keys its events always carry also names the modules
+    #: detection asks before it (:func:`_ahead_of`)
     keys: tuple[str, ...] | None = None
 
 
@@ -54,10 +56,10 @@ SOURCES: tuple[Source, ...] = (
     Source("firehose", ("firehose",), keys=("records",)),
     Source("alb", ("alb",), "request", ("requestContext",)),
     Source("apigw_authorizer", ("apigw-authorizer",), "authorizer", ("routeArn", "methodArn")),
-    Source("function_url", ("function-url",), "request", ("rawPath",)),
-    Source("apigw_http", ("apigw-http",), "request", ("rawPath",)),
+    Source("function_url", ("function-url",), "request", ("rawPath", "requestContext")),
+    Source("apigw_http", ("apigw-http",), "request", ("rawPath", "requestContext")),
     Source("apigw_websocket", ("apigw-websocket",), "websocket", ("requestContext",)),
-    Source("apigw_rest", ("apigw-rest",), "request", ("httpMethod",)),
+    Source("apigw_rest", ("apigw-rest",), "request", ("httpMethod", "requestContext")),
     Source("schedule", ("schedule",), keys=("detail-type",)),
     Source("eventbridge", ("eventbridge",), keys=("detail-type",)),
     Source("cognito", ("cognito",), keys=("triggerSource",)),
@@ -120,22 +122,39 @@ def kinds() -> tuple[str, ...]:
 
 
 def load(kind: str) -> tuple[EventSource, ...]:
-    """The sources of ``kind`` (empty when lambent knows no such kind)."""
-    name = _MODULE_OF.get(kind)
-    if name is not None:
-        found: tuple[EventSource, ...] = tuple(module(name).SPECS)
-        return found
+    """The sources of ``kind`` (empty when lambent knows no such kind).
+
+    Also imports the modules detection asks before ``kind``'s about each of its events
+    (see :func:`_ahead_of`): a route is being defined, so that import work happens while
+    the app is defined, not in its first invocation."""
+    for index, entry in enumerate(SOURCES):
+        if kind in entry.kinds:
+            _ahead_of(index)
+            return _specs_of(index)
     return tuple(s for s in _user if s.kind == kind)
 
 
 def web(role: str) -> tuple[EventSource, ...]:
     """The sources whose events the web router handles in ``role`` (``"request"``,
-    ``"websocket"``, ``"authorizer"``, ``"edge"``): user sources first."""
+    ``"websocket"``, ``"authorizer"``, ``"edge"``): user sources first (and, as
+    :func:`load`, the modules detection asks before them)."""
     found = [s for s in _user if s.web is not None and s.web.role == role]
-    for entry in SOURCES:
+    for index, entry in enumerate(SOURCES):
         if entry.web == role:
-            found += module(entry.module).SPECS
+            _ahead_of(index)
+            found += _specs_of(index)
     return tuple(found)
+
+
+def _ahead_of(index: int) -> None:
+    """Import the modules before ``SOURCES[index]`` in detection order that share one of
+    its keys: their detectors run on its events (an HTTP API request is also asked
+    whether it is an ALB or a WebSocket event) before its own says yes."""
+    keys = SOURCES[index].keys
+    for earlier in range(index):
+        other = SOURCES[earlier].keys
+        if keys is None or other is None or not set(keys).isdisjoint(other):
+            _specs_of(earlier)
 
 
 def _specs_of(index: int) -> tuple[EventSource, ...]:
