@@ -122,22 +122,22 @@ def kinds() -> tuple[str, ...]:
 
 
 def load(kind: str) -> tuple[EventSource, ...]:
-    """The sources of ``kind`` (empty when lambent knows no such kind).
-
-    Also imports the modules detection asks before ``kind``'s about each of its events
-    (see :func:`_ahead_of`): a route is being defined, so that import work happens while
-    the app is defined, not in its first invocation."""
+    """The sources of ``kind`` (empty when lambent knows no such kind)."""
     for index, entry in enumerate(SOURCES):
         if kind in entry.kinds:
-            _ahead_of(index)
             return _specs_of(index)
     return tuple(s for s in _user if s.kind == kind)
 
 
 def web(role: str) -> tuple[EventSource, ...]:
     """The sources whose events the web router handles in ``role`` (``"request"``,
-    ``"websocket"``, ``"authorizer"``, ``"edge"``): user sources first (and, as
-    :func:`load`, the modules detection asks before them)."""
+    ``"websocket"``, ``"authorizer"``, ``"edge"``): user sources first.
+
+    Also imports the modules detection asks before them about their events (see
+    :func:`_ahead_of`): the web routes are being defined, so that import work happens
+    while the app is defined, not in its first request. (Record sources do not: in an
+    app with several, the modules one kind's events need would cost the others' cold
+    start; detection imports them with the first event that needs them.)"""
     found = [s for s in _user if s.web is not None and s.web.role == role]
     for index, entry in enumerate(SOURCES):
         if entry.web == role:
