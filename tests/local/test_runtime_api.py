@@ -292,3 +292,26 @@ async def test_streamed_response_without_error_trailers_is_the_body() -> None:
         assert (status, json.loads(answer)["errorType"]) == (400, "InvalidFunctionResponseMode")
         await conn.aclose()
     assert host.completed["req-1"] == (b"ab", "text/x", None)
+
+
+class _FaultyHost(_Host):
+    def complete(
+        self, request_id: str, payload: bytes, content_type: str, error_type: str | None
+    ) -> bool:
+        raise RuntimeError("the host broke")
+
+
+async def test_a_fault_of_the_host_is_a_500_and_the_listener_goes_on() -> None:
+    invocation = Invocation(function="f", payload=b"{}", invoked_arn="arn", request_id="req-1")
+    host = _FaultyHost([_Delivery(invocation, int(time.time() * 1000) + 3000)])
+    base = "/2018-06-01/runtime/invocation"
+    async with runtime_api.serving(host) as address:
+        async with ClientSession(f"http://{address}") as client:
+            assert (await client.get(f"{base}/next")).status == 200
+            failed = await client.post(f"{base}/req-1/response", data=b'"ok"')
+            assert failed.status == 500
+            assert (await failed.json())["errorMessage"] == "RuntimeError: the host broke"
+        async with ClientSession(f"http://{address}") as client:  # a new connection
+            gone = await client.get(f"{base}/next")  # no invocation left: shutting down
+            assert gone.status == 500
+            assert (await gone.json())["errorType"] == "ServiceException"

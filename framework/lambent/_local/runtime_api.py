@@ -209,16 +209,31 @@ class _Api:
         async with stream:
             try:
                 while (request := await reader.request()) is not None:
-                    status, body, headers = await self.answer(reader, request)
-                    await reader.drain(request)
+                    status, body, headers = await self._answer_safely(reader, request)
                     await stream.send(response(status, body, "application/json", headers))
-                    if not request.keep_alive:
+                    if not request.keep_alive or status == 500:
                         return
             except BadRequest as exc:
                 status, body, headers = _runtime_error(400, "BadRequest", str(exc))
-                await stream.send(response(status, body, "application/json", headers))
-            except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
+                with suppress(*_GONE):
+                    await stream.send(response(status, body, "application/json", headers))
+            except _GONE:
                 return
+
+    async def _answer_safely(self, reader: Reader, request: Request) -> Answer:
+        """:meth:`answer`, the body read to its end; a fault of the host is a 500 (and
+        the connection is closed), as a server answers, never the end of the listener."""
+        try:
+            found = await self.answer(reader, request)
+            await reader.drain(request)
+        except (BadRequest, *_GONE):
+            raise
+        except Exception as exc:
+            return _runtime_error(500, "ServiceException", f"{type(exc).__name__}: {exc}")
+        return found
+
+
+_GONE = (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError)
 
 
 class Server:
