@@ -131,3 +131,38 @@ def test_an_http_only_app_with_plain_handlers_loads_no_loop_logger_or_record_sou
     # could not claim the event unimported, and the ones it asks about an HTTP request
     # were imported with the routes
     assert [m for m in report["first"] if m.startswith("lambent")] == []
+
+
+RECORDS_ONLY = """
+import json, sys
+from lambent import App
+
+event = json.loads(sys.stdin.read())
+app = App()
+
+@app.sqs("orders")
+def on_order(order: dict) -> None:
+    pass
+
+answer = app.handler(event, None)
+print(json.dumps({"answer": answer, "modules": sorted(sys.modules)}))
+"""
+
+
+def test_a_record_only_app_never_loads_the_web_router_or_other_sources() -> None:
+    from lambent.testing import sqs_event
+
+    event = json.dumps(sqs_event({"id": 1}, queue="orders", seed=1))
+    out = subprocess.run(
+        [sys.executable, "-c", RECORDS_ONLY],
+        input=event,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["answer"] == {"batchItemFailures": []}
+    loaded = report["modules"]
+    assert [m for m in loaded if m.startswith("lambent.http")] == []
+    sources = [m for m in loaded if m.startswith("lambent.sources.") and "._" not in m]
+    assert sources == ["lambent.sources.sqs"]
