@@ -33,6 +33,10 @@ MODULES = {
         "chalice": "benchmarks.apps.cold_http_chalice",
     },
     "import": {"lambent": "lambent", "floor": "benchmarks.apps.import_floor"},
+    "import-app": {
+        "lambent": "benchmarks.apps.import_app",
+        "floor": "benchmarks.apps.import_floor",
+    },
 }
 MARK = "BENCH-RESULT "
 

@@ -13,8 +13,8 @@ of an HTTP API request) in, the response bytes out.
 
 The cold start row starts fresh worker processes through ``lambent serve`` (its Runtime
 API) and times process start to the first response posted: the layer's wrapper script
-run as the managed runtime runs it, against ``python -m awslambdaric``, both with the
-same lambent app.
+run as the managed runtime runs it, against ``python -m awslambdaric`` started by the
+same bootstrap script, both with the same lambent app.
 """
 
 from __future__ import annotations
@@ -194,9 +194,14 @@ def run_http(cfg: Config) -> list[Row]:
     ]
 
 
+#: the managed runtime's start, for both sides: the wrapper when one is set, else the
+#: runtime client itself (``-c``: the local Lambda asking the interpreter's version)
 MANAGED_BOOTSTRAP = """#!/bin/sh
 if [ "$1" = "-c" ]; then exec {python} "$@"; fi
-exec "$AWS_LAMBDA_EXEC_WRAPPER" {python} /var/runtime/bootstrap.py
+if [ -n "$AWS_LAMBDA_EXEC_WRAPPER" ]; then
+  exec "$AWS_LAMBDA_EXEC_WRAPPER" {python} /var/runtime/bootstrap.py
+fi
+exec {python} -m awslambdaric "$_HANDLER"
 """
 
 
@@ -220,6 +225,7 @@ def run_cold(cfg: Config) -> list[Row]:
     from lambent._layer.wrapper import SCRIPT
     from lambent._local.model import FunctionConfig
     from lambent._local.server import LocalLambda, ServerThread
+    from lambent._local.worker import python_version
     from lambent.testing import http_request
 
     progress(f"{SCENARIO}: cold start, wrapper path against awslambdaric")
@@ -236,7 +242,8 @@ def run_cold(cfg: Config) -> list[Row]:
     configs = []
     for r in range(rounds):
         configs.append(FunctionConfig(name=f"ric{r}", target=target, mode="awslambdaric",
-                                      timeout=60.0, environment={"PYTHONPATH": path}))  # fmt: skip
+                                      timeout=60.0, python=str(managed),
+                                      environment={"PYTHONPATH": path}))  # fmt: skip
         configs.append(
             FunctionConfig(name=f"wrapper{r}", target=target, mode="awslambdaric", timeout=60.0,
                            python=str(managed),
@@ -247,6 +254,7 @@ def run_cold(cfg: Config) -> list[Row]:
 
     event = http_request("GET", "/orders/ord-1", source="apigw-rest", route=ORDER_PATH, seed=1)
     payload = json.dumps(event).encode()
+    python_version(str(managed))  # asked once per interpreter: not part of either start
     times: dict[str, list[float]] = {"lambent": [], "ric": []}
     with ServerThread(LocalLambda(configs, shutdown_timeout=10.0)) as url:
         for r in range(rounds):
@@ -265,8 +273,9 @@ def run_cold(cfg: Config) -> list[Row]:
             },
             {RIC_VS_RUNTIME: ratio},
             (Target(RIC_VS_RUNTIME, ">=", 1.0),),
-            note=f"{rounds} fresh processes each; lambent column: the layer's lambent-wrapper "
-            "run as the managed runtime runs it (sh, then python -m lambent.runtime)",
+            note=f"{rounds} fresh processes each, both started as the managed runtime starts "
+            "them (a sh bootstrap); lambent column: then the layer's lambent-wrapper (sh), then "
+            "python -m lambent.runtime; ric column: then python -m awslambdaric",
             fmt="{:,.1f}",
         )
     ]

@@ -53,6 +53,13 @@ def build_decoder(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
     if tp is bytes:
         return _raw_bytes
     try:
+        key = (tp, fmt)
+        built = _built.get(key)
+    except TypeError:  # an unhashable annotation: built every time
+        key, built = None, None
+    if built is not None:
+        return built
+    try:
         decoder = msgspec.json.Decoder(tp)
         custom = _custom_classes(tp)
     except TypeError as exc:
@@ -60,12 +67,21 @@ def build_decoder(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
     if custom:
         return _pydantic_decoder(tp, fmt, where, custom)
     if fmt == "json":
-        return decoder.decode
+        built = decoder.decode
+    else:
 
-    def convert(value: Any) -> Any:
-        return msgspec.convert(value, tp, strict=False)
+        def built(value: Any) -> Any:
+            return msgspec.convert(value, tp, strict=False)
 
-    return convert
+    if key is not None:
+        _built[key] = built
+    return built
+
+
+#: the decoders built so far, by payload type and format: an app's routes often share
+#: a type (one order Struct for several queues), and inspecting a type is the costly part
+#: of building its decoder, at definition time
+_built: dict[tuple[Any, PayloadFormat], Decoder] = {}
 
 
 def _custom_classes(tp: Any) -> list[type[Any]]:

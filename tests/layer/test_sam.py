@@ -122,3 +122,24 @@ def test_staged_code_runs_on_the_aws_layer(
     result, where = json.loads(done.stdout.splitlines()[-1])
     assert result is None
     assert where.startswith(str(opt))
+
+
+def test_runtime_loop_streaming_url_and_managed_instances_are_configured(
+    template: dict[str, Any],
+) -> None:
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["AWS_LAMBDA_EXEC_WRAPPER"] == "/opt/lambent-wrapper"
+    resources = {name: r["Properties"] for name, r in template["Resources"].items()}
+    url = resources["OrdersApiFunction"]["FunctionUrlConfig"]
+    assert url["InvokeMode"] == {"Ref": "ApiUrlInvokeMode"}
+    modes = template["Parameters"]["ApiUrlInvokeMode"]["AllowedValues"]
+    assert sorted(modes) == ["BUFFERED", "RESPONSE_STREAM"]
+    condition, managed, elsewhere = resources["OrdersQueueFunction"]["CapacityProviderConfig"][
+        "Fn::If"
+    ]
+    assert managed == {
+        "Arn": {"Ref": "CapacityProviderArn"},
+        "PerExecutionEnvironmentMaxConcurrency": 8,
+    }
+    assert elsewhere == {"Ref": "AWS::NoValue"}
+    assert condition in template["Conditions"]

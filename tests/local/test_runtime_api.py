@@ -6,17 +6,20 @@ import base64
 import io
 import json
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp import ClientSession
 
 from lambent._local import runtime_api
 from lambent._local.logs import LogBuffer
 from lambent._local.model import RESPONSE_LIMIT, FunctionConfig, Invocation
+from lambent._local.streaming import Sink
 from lambent._local.worker import Environment, RuntimeHandler
 from lambent._local.worker import _Delivery as WorkerDelivery
+from lambent.runtime._http import Connection
 from tests.local.conftest import StartServer, fn, lambda_client
 
 pytestmark = pytest.mark.network
@@ -159,6 +162,9 @@ class _Host:
     def init_failed(self, doc: dict[str, Any]) -> None:
         self.init_error = doc
 
+    def stream_sink(self, request_id: str) -> Sink | None:
+        return None
+
 
 async def test_runtime_api_wire_contract() -> None:
     deadline = int(time.time() * 1000) + 3000
@@ -172,7 +178,7 @@ async def test_runtime_api_wire_contract() -> None:
     )
     host = _Host([_Delivery(invocation, deadline)])
     base = "/2018-06-01/runtime"
-    async with TestClient(TestServer(runtime_api.build_app(host))) as client:
+    async with runtime_api.serving(host) as address, ClientSession(f"http://{address}") as client:
         response = await client.get(f"{base}/invocation/next")
         assert response.status == 200
         assert await response.read() == b'{"k": 1}'
@@ -248,7 +254,7 @@ async def test_error_without_error_type_header_is_accepted() -> None:
     # /invocation/{id}/error, so it must not be required
     host = _one_invocation()
     base = "/2018-06-01/runtime/invocation"
-    async with TestClient(TestServer(runtime_api.build_app(host))) as client:
+    async with runtime_api.serving(host) as address, ClientSession(f"http://{address}") as client:
         await client.get(f"{base}/next")
         body = {"errorMessage": "m", "errorType": "KeyError", "stackTrace": []}
         posted = await client.post(f"{base}/req-1/error", data=json.dumps(body))
@@ -270,7 +276,7 @@ async def test_oversize_response_is_413_to_the_runtime_and_an_error_to_the_calle
     # then gets Function.ResponseSizeTooLarge
     host = _one_invocation()
     base = "/2018-06-01/runtime/invocation"
-    async with TestClient(TestServer(runtime_api.build_app(host))) as client:
+    async with runtime_api.serving(host) as address, ClientSession(f"http://{address}") as client:
         await client.get(f"{base}/next")
         posted = await client.post(f"{base}/req-1/response", data=b"x" * (RESPONSE_LIMIT + 1))
         assert posted.status == 413
@@ -293,3 +299,84 @@ async def test_deadline_header_is_absolute_epoch_milliseconds() -> None:
     assert int(before) + 7000 - 1 <= delivery.deadline_ms <= after + 7000 + 1
     headers = runtime_api.invocation_headers(delivery)
     assert headers["Lambda-Runtime-Deadline-Ms"] == str(delivery.deadline_ms)
+
+
+async def _chunks(*parts: bytes) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
+
+
+@pytest.mark.parametrize("encode", [True, False], ids=["base64-body", "json-body"])
+async def test_streamed_response_error_trailers_end_the_invocation_as_an_error(
+    encode: bool,
+) -> None:
+    # LAMBDA.md §3.1: a streaming runtime reports an error after the body started in the
+    # Lambda-Runtime-Function-Error-Type / -Body trailers of its chunked /response
+    invocation = Invocation(function="f", payload=b"{}", invoked_arn="arn", request_id="req-1")
+    host = _Host([_Delivery(invocation, int(time.time() * 1000) + 3000)])
+    doc = {"errorMessage": "half way", "errorType": "OSError", "stackTrace": ["x"]}
+    raw = json.dumps(doc).encode()
+    error_body = base64.b64encode(raw).decode() if encode else raw.decode()
+    base = "/2018-06-01/runtime/invocation"
+    async with runtime_api.serving(host) as address:
+        conn = Connection(address)
+        status, headers, _ = await conn.request("GET", f"{base}/next")
+        assert (status, headers["lambda-runtime-aws-request-id"]) == (200, "req-1")
+        trailers = {
+            "Lambda-Runtime-Function-Error-Type": "OSError",
+            "Lambda-Runtime-Function-Error-Body": error_body,
+        }
+        status, _, answer = await conn.stream_request(
+            "POST",
+            f"{base}/req-1/response",
+            _chunks(b"part one, ", b"part two"),
+            {"Lambda-Runtime-Function-Response-Mode": "streaming"},
+            trailers,
+            announce=tuple(trailers),
+        )
+        assert (status, json.loads(answer)) == (202, {"status": "OK"})
+        await conn.aclose()
+    payload, content_type, error_type = host.completed["req-1"]
+    assert (content_type, error_type) == ("application/json", "OSError")
+    assert json.loads(payload) == doc
+
+
+async def test_streamed_response_without_error_trailers_is_the_body() -> None:
+    invocation = Invocation(function="f", payload=b"{}", invoked_arn="arn", request_id="req-1")
+    host = _Host([_Delivery(invocation, int(time.time() * 1000) + 3000)])
+    base = "/2018-06-01/runtime/invocation"
+    async with runtime_api.serving(host) as address:
+        conn = Connection(address)
+        await conn.request("GET", f"{base}/next")
+        mode = {"Lambda-Runtime-Function-Response-Mode": "streaming", "Content-Type": "text/x"}
+        path = f"{base}/req-1/response"
+        status, _, _ = await conn.stream_request("POST", path, _chunks(b"a", b"b"), mode, {})
+        assert status == 202
+        wrong = {"Lambda-Runtime-Function-Response-Mode": "buffered"}
+        status, _, answer = await conn.stream_request("POST", path, _chunks(b"c"), wrong, {})
+        assert (status, json.loads(answer)["errorType"]) == (400, "InvalidFunctionResponseMode")
+        await conn.aclose()
+    assert host.completed["req-1"] == (b"ab", "text/x", None)
+
+
+class _FaultyHost(_Host):
+    def complete(
+        self, request_id: str, payload: bytes, content_type: str, error_type: str | None
+    ) -> bool:
+        raise RuntimeError("the host broke")
+
+
+async def test_a_fault_of_the_host_is_a_500_and_the_listener_goes_on() -> None:
+    invocation = Invocation(function="f", payload=b"{}", invoked_arn="arn", request_id="req-1")
+    host = _FaultyHost([_Delivery(invocation, int(time.time() * 1000) + 3000)])
+    base = "/2018-06-01/runtime/invocation"
+    async with runtime_api.serving(host) as address:
+        async with ClientSession(f"http://{address}") as client:
+            assert (await client.get(f"{base}/next")).status == 200
+            failed = await client.post(f"{base}/req-1/response", data=b'"ok"')
+            assert failed.status == 500
+            assert (await failed.json())["errorMessage"] == "RuntimeError: the host broke"
+        async with ClientSession(f"http://{address}") as client:  # a new connection
+            gone = await client.get(f"{base}/next")  # no invocation left: shutting down
+            assert gone.status == 500
+            assert (await gone.json())["errorType"] == "ServiceException"

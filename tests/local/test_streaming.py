@@ -79,6 +79,23 @@ def test_a_function_error_is_in_invoke_complete(client: Any, name: str) -> None:
     assert json.loads(complete["ErrorDetails"])["errorMessage"] == "no story today"
 
 
+def test_an_error_mid_stream_reaches_the_caller_in_invoke_complete(client: Any) -> None:
+    # lambent.runtime reports it in the Lambda-Runtime-Function-Error-* trailers of the
+    # chunked /response (LAMBDA.md §3.1); the chunks sent before it stay, in order
+    events = _events(client, "lambent", "/broken")
+    assert [list(e) for _, e in events][-1] == ["InvokeComplete"]
+    body = b"".join(e["PayloadChunk"]["Payload"] for _, e in events[:-1])
+    prelude, _, rest = body.partition(b"\x00" * 8)
+    assert json.loads(prelude)["statusCode"] == 200
+    assert rest == b"half a story"
+    complete = events[-1][1]["InvokeComplete"]
+    assert complete["ErrorCode"] == "RuntimeError"
+    details = json.loads(complete["ErrorDetails"])
+    assert details["errorType"] == "RuntimeError"
+    assert details["errorMessage"] == "the storyteller fell asleep"
+    assert isinstance(details["stackTrace"], list)
+
+
 def test_a_body_failing_before_it_streams_is_a_500_when_buffered(client: Any) -> None:
     events = _events(client, "ric", "/broken")
     answer = json.loads(events[0][1]["PayloadChunk"]["Payload"])

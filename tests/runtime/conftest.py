@@ -3,8 +3,8 @@
 :class:`Host` is a :class:`lambent._local.runtime_api.RuntimeHost` that hands out
 every queued invocation at once (as Lambda Managed Instances do with
 ``AWS_LAMBDA_MAX_CONCURRENCY``) and accepts any bytes as a payload, so tests can send what
-the Invoke API would refuse. It is served by lambent serve's own Runtime API routes on
-127.0.0.1, on a background event loop.
+the Invoke API would refuse. It is served by lambent serve's own Runtime API on 127.0.0.1, on a background
+event loop.
 """
 
 from __future__ import annotations
@@ -21,11 +21,9 @@ from typing import Any
 import anyio
 import anyio.from_thread
 import pytest
-from aiohttp import web
 
 from lambent._local import runtime_api
 from lambent._local.model import Invocation
-from lambent._local.worker import bind
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,6 +73,9 @@ class Host:
 
     def init_failed(self, doc: dict[str, Any]) -> None:
         self.init_errors.append(doc)
+
+    def restore(self) -> None:
+        self.restored += 1
 
 
 class RuntimeAPI:
@@ -131,29 +132,15 @@ class RuntimeAPI:
         )  # bytes: awslambdaric's error records keep their \r line separators
 
 
-async def _restore_next(request: web.Request) -> web.StreamResponse:
-    request.app[runtime_api.HOST_KEY].restored += 1  # type: ignore[attr-defined]
-    return web.Response(status=200)
-
-
 @pytest.fixture
 def runtime_api_host() -> Iterator[RuntimeAPI]:
     host = Host()
-    with anyio.from_thread.start_blocking_portal() as portal:
-
-        async def start() -> tuple[web.AppRunner, str]:
-            host.send, host.receive = anyio.create_memory_object_stream[Invocation](100)
-            app = runtime_api.build_app(host)
-            app.router.add_get("/2018-06-01/runtime/restore/next", _restore_next)
-            runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
-            await runner.setup()
-            sock = bind("127.0.0.1", 0)
-            await web.SockSite(runner, sock).start()
-            return runner, f"127.0.0.1:{sock.getsockname()[1]}"
-
-        runner, address = portal.call(start)
+    host.send, host.receive = anyio.create_memory_object_stream[Invocation](100)
+    with (
+        anyio.from_thread.start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(runtime_api.serving(host)) as address,
+    ):
         try:
             yield RuntimeAPI(portal, host, address)
         finally:
             portal.call(host.send.close)
-            portal.call(runner.cleanup)

@@ -203,3 +203,24 @@ def test_sigterm_ends_the_loop_of_a_handler_that_never_awaits(runtime_api_host: 
     started = time.monotonic()
     _stop(process)
     assert process.returncode == 0 and time.monotonic() - started < 5
+
+
+def test_a_plain_handler_starts_without_the_socket_signal_loop_or_app_modules(
+    runtime_api_host: RuntimeAPI,
+) -> None:
+    # what the cold start of the loop without an event loop stays free of: socket and
+    # signal (their enums), the IDNA codec a str host would pull into getaddrinfo, any
+    # event loop, structlog, and lambent's app core (the public names load on first use)
+    heavy = [
+        "socket", "selectors", "signal", "encodings.idna", "unicodedata", "asyncio", "anyio",
+        "structlog", "lambent._app", "lambent._pipeline", "lambent.http",
+    ]  # fmt: skip
+    process = runtime_api_host.start(f"{PLAIN}.loaded")
+    try:
+        (outcome,) = runtime_api_host.wait(
+            [runtime_api_host.put(json.dumps({"modules": heavy}).encode())]
+        )
+    finally:
+        _stop(process)
+    assert outcome.error_type is None
+    assert json.loads(outcome.payload) == dict.fromkeys(heavy, False)

@@ -1,8 +1,7 @@
 """A streamed HTTP response as lambent.runtime posts it: the Runtime API's streaming mode.
 
-aiohttp (lambent serve's Runtime API) drops HTTP trailers, so this test serves ``/next``
-from a plain socket and reads the ``/response`` request byte for byte: the mode header,
-the chunked body (prelude, 8 NUL bytes, the chunks) and, for a body that fails half way,
+This test serves ``/next`` from a plain socket and reads the ``/response`` request byte
+for byte: the mode header, the chunked body (prelude, 8 NUL bytes, the chunks) and, for a body that fails half way,
 the error trailers (LAMBDA.md §3.1).
 """
 

@@ -158,6 +158,29 @@ def test_each_registry_entry_names_what_its_module_declares() -> None:
     }
 
 
+def test_each_registry_entry_names_the_keys_its_sources_require() -> None:
+    for entry in sources.SOURCES:
+        assert entry.keys, entry.module
+        for spec in sources.module(entry.module).SPECS:
+            if spec.requires is not None:
+                assert spec.requires in entry.keys, (entry.module, spec.requires)
+
+
+@pytest.mark.parametrize("row", corpus.params())
+def test_a_source_claims_only_events_with_one_of_its_registry_keys(
+    row: corpus.Row | None,
+) -> None:
+    # what lets detection leave a module unimported when the event has none of its keys
+    event = corpus.load(row)
+    if not isinstance(event, dict):
+        return
+    for entry in sources.SOURCES:
+        claims = [s for s in sources.module(entry.module).SPECS if not s.array and s.detect(event)]
+        assert entry.keys is not None
+        if claims:
+            assert any(key in event for key in entry.keys), (entry.module, sorted(event))
+
+
 def _tally(outcome: Outcome) -> list[Any]:
     """An ``answer``: each item's result, or its error's type name, in order."""
     return [

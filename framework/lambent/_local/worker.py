@@ -29,7 +29,6 @@ from typing import Any, TextIO
 
 import anyio
 import anyio.abc
-from aiohttp import web
 
 from lambent._local import errors, runtime_api
 from lambent._local.inprocess import log_error, log_stream_name
@@ -95,12 +94,12 @@ class Environment:
         self.config = config
         self.handler = handler
         self.host = host
-        self.port = 0
+        self.address = ""
         self.restarts = -1
         self._tg = tg
         self._sink = sink
         self._stream = log_stream_name(uuid.uuid4().hex)
-        self._runner: web.AppRunner | None = None
+        self._api: runtime_api.Server | None = None
         self._process: anyio.abc.Process | None = None
         self._current: _Delivery | None = None
         self._init_error: dict[str, Any] | None = None
@@ -116,13 +115,8 @@ class Environment:
     # -- process ----------------------------------------------------------------------
 
     async def _listen(self) -> None:
-        self._runner = web.AppRunner(
-            runtime_api.build_app(self), access_log=None, shutdown_timeout=0.5
-        )
-        await self._runner.setup()
-        sock = bind(self.host, 0)
-        self.port = int(sock.getsockname()[1])
-        await web.SockSite(self._runner, sock).start()
+        self._api = runtime_api.Server(self)
+        self.address = await self._api.start(self._tg, self.host)
 
     @property
     def python(self) -> str:
@@ -133,13 +127,13 @@ class Environment:
         return worker_environ(
             self.config,
             self.handler,
-            runtime_api=f"{self.host}:{self.port}",
+            runtime_api=self.address,
             stream=self._stream,
             python=self.python,
         )
 
     async def _spawn(self) -> None:
-        if self._runner is None:
+        if self._api is None:
             await self._listen()
         self._send.close()
         self._send, self._receive = anyio.create_memory_object_stream[_Delivery](1)
@@ -289,6 +283,9 @@ class Environment:
             return None
         return current.sink
 
+    def restore(self) -> None:
+        """Never called: lambent serve starts environments on demand, not from snapshots."""
+
     def init_failed(self, doc: dict[str, Any]) -> None:
         self._init_error = doc
         current = self._current
@@ -298,9 +295,9 @@ class Environment:
     async def aclose(self) -> None:
         self._send.close()
         await self._kill()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        if self._api is not None:
+            self._api.close()
+            self._api = None
 
 
 def _message(payload: bytes) -> str:

@@ -16,8 +16,6 @@ import base64
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import format_datetime
-from http import HTTPStatus
 from typing import Any, Literal
 
 import msgspec
@@ -46,6 +44,7 @@ BINARY = "application/octet-stream"
 #: RFC 9110 phrases for the codes Python renamed in 3.13, so that the answer does not
 #: depend on the Lambda runtime's Python version
 _PHRASES = {
+    200: "OK",
     413: "Content Too Large",
     414: "URI Too Long",
     416: "Range Not Satisfiable",
@@ -59,6 +58,8 @@ def reason(status: int) -> str:
     phrase = _PHRASES.get(status)
     if phrase is not None:
         return phrase
+    from http import HTTPStatus  # only for codes outside _PHRASES
+
     try:
         return HTTPStatus(status).phrase
     except ValueError:
@@ -86,6 +87,8 @@ class SetCookie:
             parts.append(f"Max-Age={self.max_age}")
         if self.expires is not None:
             when = self.expires if self.expires.tzinfo else self.expires.replace(tzinfo=UTC)
+            from email.utils import format_datetime  # a heavy import, for this only
+
             parts.append(f"Expires={format_datetime(when.astimezone(UTC), usegmt=True)}")
         if self.path:
             parts.append(f"Path={self.path}")

@@ -23,7 +23,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
-from urllib.parse import unquote
 
 from lambent._errors import ConfigurationError
 
@@ -92,6 +91,14 @@ def compile_path(template: str) -> PathTemplate:
     static_segments = sum(1 for seg in path.split("/") if seg and "{" not in seg)
     source = "".join(pattern) if params else None
     return PathTemplate(path, tuple(params), source, greedy, static_segments)
+
+
+def unquote(text: str) -> str:
+    """Percent-decode ``text`` (only paths with ``%`` need it: ``urllib.parse`` is
+    imported then, not by every HTTP app)."""
+    from urllib.parse import unquote as decode
+
+    return decode(text)
 
 
 def _escape_segment(segment: str) -> str:

@@ -3,17 +3,16 @@
 A plain ``module.function`` handler, or an app whose handlers are all plain and that has
 no lifespan, runs each invocation straight through; with one invocation at a time this
 loop polls over a kept-alive ``http.client`` connection and never imports asyncio, which
-keeps the cold start at the floor.
- SIGTERM while waiting on ``/next`` ends the loop at
+keeps the cold start at the floor. SIGTERM while waiting on ``/next`` ends the loop at
 once; during an invocation, after it has been answered.
 """
 
 from __future__ import annotations
 
-import signal
-import socket
+import _socket
 import sys
 from types import FrameType
+from typing import Any
 
 from lambent._runtime import run_loop_free
 from lambent.runtime._invocation import NEXT, Post, run_invocation
@@ -25,16 +24,46 @@ class _Stopped(Exception):
     pass
 
 
+def _signals() -> Any:
+    """The C module behind :mod:`signal`: importing ``signal`` builds its enums, a cost
+    every cold start would pay for two handlers."""
+    try:
+        return __import__("_signal")
+    except ImportError:  # an interpreter without it
+        import signal
+
+        return signal
+
+
+def _connect(host: str, port: int) -> _socket.socket:
+    """A TCP connection to ``host:port``, as ``socket.create_connection`` makes it, on
+    the C module (``socket`` imports ``selectors`` and builds enums), and with the host
+    as ASCII bytes (a ``str`` host makes ``getaddrinfo`` import the IDNA codec and
+    ``unicodedata``): both would cost the cold start."""
+    name = host.encode("ascii") if host.isascii() else host.encode("idna")
+    error: OSError | None = None
+    for family, kind, proto, _, address in _socket.getaddrinfo(name, port, 0, _socket.SOCK_STREAM):
+        sock = _socket.socket(family, kind, proto)
+        try:
+            sock.connect(address)
+        except OSError as exc:
+            sock.close()
+            error = exc
+            continue
+        return sock
+    raise error or OSError(f"cannot resolve {host}")
+
+
 class SyncConnection:
     """A kept-alive socket to the Runtime API, without ``http.client`` (whose import,
-    ssl and email included, would cost the cold start); reconnects once when the
-    kept-alive connection was closed."""
+    ssl and email included, would cost the cold start) or even ``socket`` (see
+    :func:`_connect`); reconnects once when the kept-alive connection was closed."""
 
     def __init__(self, address: str) -> None:
         host, _, port = address.rpartition(":")
         self.host = host.strip("[]") or "127.0.0.1"
         self.port = int(port)
-        self._sock: socket.socket | None = None
+        self._sock: _socket.socket | None = None
         self._buffer = bytearray()
 
     def request(
@@ -44,7 +73,7 @@ class SyncConnection:
         for attempt in (1, 2):
             try:
                 if self._sock is None:
-                    self._sock = socket.create_connection((self.host, self.port))
+                    self._sock = _connect(self.host, self.port)
                     self._buffer.clear()
                 self._sock.sendall(head + body)
                 while (answer := parse_response(self._buffer)) is None:
@@ -84,7 +113,8 @@ def serve(target: Target, conn: SyncConnection) -> int:
         if state["waiting"]:
             raise _Stopped
 
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    signals = _signals()
+    previous = {sig: signals.signal(sig, on_signal) for sig in (signals.SIGTERM, signals.SIGINT)}
     try:
         while not state["stopping"]:
             try:
@@ -98,7 +128,7 @@ def serve(target: Target, conn: SyncConnection) -> int:
             conn.post(run_loop_free(run_invocation(target, headers, body)))
     finally:
         for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            signals.signal(sig, handler)
         conn.close()
         target.stop_sync()
     return 0

@@ -14,6 +14,7 @@ encoded with msgspec. Bad bytes raise ``Runtime.UnmarshalError`` naming what is 
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
@@ -193,13 +194,14 @@ class AppTarget:
 
 def target_for(handler: Any, concurrency: int) -> Target:
     """The target for what the handler name resolved to."""
-    from lambent._app import App
-
-    owner = getattr(handler, "__self__", None)
-    if isinstance(owner, App) and getattr(handler, "__name__", "") == "handler":
-        return AppTarget(owner)
-    if isinstance(handler, App):
-        return AppTarget(handler)
+    app_module = sys.modules.get("lambent._app")  # an app has imported it; else no app
+    if app_module is not None:
+        app_type = app_module.App
+        owner = getattr(handler, "__self__", None)
+        if isinstance(owner, app_type) and getattr(handler, "__name__", "") == "handler":
+            return AppTarget(owner)
+        if isinstance(handler, app_type):
+            return AppTarget(handler)
     if not callable(handler):
         raise Fault(Fault.HANDLER_NOT_FOUND, f"Handler {handler!r} is not callable")
     return FunctionTarget(handler, threaded=concurrency > 1)

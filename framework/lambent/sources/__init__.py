@@ -6,6 +6,10 @@ first match is right; more specific shapes come first) with the kinds each decla
 :class:`EventSource`) ahead of the built-ins. Modules are imported on first use, not
 when ``lambent`` is imported.
 
+Each entry also names the top-level keys one of which an event must have for the
+module's sources to claim it, so detection imports only the modules that could claim
+the event in hand (an HTTP request never imports the SQS or Kafka modules).
+
 A function meets few event shapes, so the detectors that can claim a shape (those whose
 required key it has) are remembered by its keys: the next event of that shape runs only
 them, in the same order, instead of testing every source's required key again.
@@ -30,35 +34,41 @@ class Source(NamedTuple):
     module: str
     kinds: tuple[str, ...]
     web: str | None = None
+    #: an event this module's sources claim has one of these top-level keys (``None``:
+    #: any event may be theirs; checked by tests against each module's ``requires`` and
+    #: the corpus); listing the keys its events always carry also names the modules
+    #: detection asks before it (:func:`_ahead_of`)
+    keys: tuple[str, ...] | None = None
 
 
 #: built-in source modules in detection order (DESIGN.md "Source kinds")
 SOURCES: tuple[Source, ...] = (
-    Source("sqs", ("sqs",)),
-    Source("sns", ("sns",)),
-    Source("s3", ("s3",)),
-    Source("dynamodb", ("dynamodb-stream",)),
-    Source("kinesis", ("kinesis-stream",)),
-    Source("ses", ("ses",)),
-    Source("cloudfront", ("cloudfront",), "edge"),
-    Source("cloudwatch_logs", ("cloudwatch-logs",)),
-    Source("kafka", ("kafka",)),
-    Source("mq", ("mq",)),
-    Source("firehose", ("firehose",)),
-    Source("alb", ("alb",), "request"),
-    Source("apigw_authorizer", ("apigw-authorizer",), "authorizer"),
-    Source("function_url", ("function-url",), "request"),
-    Source("apigw_http", ("apigw-http",), "request"),
-    Source("apigw_websocket", ("apigw-websocket",), "websocket"),
-    Source("apigw_rest", ("apigw-rest",), "request"),
-    Source("schedule", ("schedule",)),
-    Source("eventbridge", ("eventbridge",)),
-    Source("cognito", ("cognito",)),
-    Source("appsync", ("appsync",)),
-    Source("cloudformation", ("cloudformation",)),
-    Source("s3_batch", ("s3-batch",)),
-    Source("bedrock_agent", ("bedrock-agent",)),
+    Source("sqs", ("sqs",), keys=("Records",)),
+    Source("sns", ("sns",), keys=("Records",)),
+    Source("s3", ("s3",), keys=("Records", "Service")),
+    Source("dynamodb", ("dynamodb-stream",), keys=("Records",)),
+    Source("kinesis", ("kinesis-stream",), keys=("Records",)),
+    Source("ses", ("ses",), keys=("Records",)),
+    Source("cloudfront", ("cloudfront",), "edge", ("Records",)),
+    Source("cloudwatch_logs", ("cloudwatch-logs",), keys=("awslogs",)),
+    Source("kafka", ("kafka",), keys=("records",)),
+    Source("mq", ("mq",), keys=("messages", "rmqMessagesByQueue")),
+    Source("firehose", ("firehose",), keys=("records",)),
+    Source("alb", ("alb",), "request", ("requestContext",)),
+    Source("apigw_authorizer", ("apigw-authorizer",), "authorizer", ("routeArn", "methodArn")),
+    Source("function_url", ("function-url",), "request", ("rawPath", "requestContext")),
+    Source("apigw_http", ("apigw-http",), "request", ("rawPath", "requestContext")),
+    Source("apigw_websocket", ("apigw-websocket",), "websocket", ("requestContext",)),
+    Source("apigw_rest", ("apigw-rest",), "request", ("httpMethod", "requestContext")),
+    Source("schedule", ("schedule",), keys=("detail-type",)),
+    Source("eventbridge", ("eventbridge",), keys=("detail-type",)),
+    Source("cognito", ("cognito",), keys=("triggerSource",)),
+    Source("appsync", ("appsync",), keys=("arguments",)),
+    Source("cloudformation", ("cloudformation",), keys=("RequestType",)),
+    Source("s3_batch", ("s3-batch",), keys=("invocationSchemaVersion",)),
+    Source("bedrock_agent", ("bedrock-agent",), keys=("messageVersion",)),
 )
+
 
 #: every kind lambent names: the built-in sources' kinds, then ``"direct"`` (an event no
 #: source claims)
@@ -68,13 +78,13 @@ _MODULE_OF: dict[str, str] = {kind: entry.module for entry in SOURCES for kind i
 
 #: sources registered by the user, in registration order (detected before the built-ins)
 _user: tuple[EventSource, ...] = ()
-#: specs of the built-in modules imported so far, in detection order
-_loaded: tuple[EventSource, ...] = ()
-#: how many modules of ``SOURCES`` are imported
-_modules_loaded = 0
-#: the sources that may claim an event, by the event's keys (in order); cleared when a
-#: module loads. Bounded: past the bound, further shapes are scanned every time.
-_candidates: dict[tuple[str, ...], tuple[EventSource, ...]] = {}
+#: the specs of each entry of ``SOURCES``, once its module is imported
+_module_specs: list[tuple[EventSource, ...] | None] = [None] * len(SOURCES)
+#: the sources that may claim an event, by the event's keys (in detection order), and
+#: whether that list is whole; when it is not, it is the start of the whole list (it
+#: stops before the first module not yet imported). Bounded: past the bound, further
+#: shapes are scanned every time.
+_candidates: dict[tuple[str, ...], tuple[tuple[EventSource, ...], bool]] = {}
 _MAX_SHAPES = 64
 
 
@@ -113,77 +123,95 @@ def kinds() -> tuple[str, ...]:
 
 def load(kind: str) -> tuple[EventSource, ...]:
     """The sources of ``kind`` (empty when lambent knows no such kind)."""
-    name = _MODULE_OF.get(kind)
-    if name is not None:
-        found: tuple[EventSource, ...] = tuple(module(name).SPECS)
-        return found
+    for index, entry in enumerate(SOURCES):
+        if kind in entry.kinds:
+            return _specs_of(index)
     return tuple(s for s in _user if s.kind == kind)
 
 
 def web(role: str) -> tuple[EventSource, ...]:
     """The sources whose events the web router handles in ``role`` (``"request"``,
-    ``"websocket"``, ``"authorizer"``, ``"edge"``): user sources first."""
+    ``"websocket"``, ``"authorizer"``, ``"edge"``): user sources first.
+
+    Also imports the modules detection asks before them about their events (see
+    :func:`_ahead_of`): the web routes are being defined, so that import work happens
+    while the app is defined, not in its first request. (Record sources do not: in an
+    app with several, the modules one kind's events need would cost the others' cold
+    start; detection imports them with the first event that needs them.)"""
     found = [s for s in _user if s.web is not None and s.web.role == role]
-    for entry in SOURCES:
+    for index, entry in enumerate(SOURCES):
         if entry.web == role:
-            found += module(entry.module).SPECS
+            _ahead_of(index)
+            found += _specs_of(index)
     return tuple(found)
 
 
-def _load_next() -> tuple[EventSource, ...]:
-    """Import the next source module in detection order; its specs (empty when all are in)."""
-    global _loaded, _modules_loaded
-    if _modules_loaded >= len(SOURCES):
-        return ()
-    new: tuple[EventSource, ...] = tuple(module(SOURCES[_modules_loaded].module).SPECS)
-    _loaded += new
-    _modules_loaded += 1
-    _candidates.clear()
-    return new
+def _ahead_of(index: int) -> None:
+    """Import the modules before ``SOURCES[index]`` in detection order that share one of
+    its keys: their detectors run on its events (an HTTP API request is also asked
+    whether it is an ALB or a WebSocket event) before its own says yes."""
+    keys = SOURCES[index].keys
+    for earlier in range(index):
+        other = SOURCES[earlier].keys
+        if keys is None or other is None or not set(keys).isdisjoint(other):
+            _specs_of(earlier)
+
+
+def _specs_of(index: int) -> tuple[EventSource, ...]:
+    """The specs of ``SOURCES[index]``, importing its module the first time."""
+    found = _module_specs[index]
+    if found is None:
+        found = _module_specs[index] = tuple(module(SOURCES[index].module).SPECS)
+    return found
 
 
 def specs() -> tuple[EventSource, ...]:
     """Every source, in detection order (imports the source modules once)."""
-    while _load_next():
-        pass
-    return (*_user, *_loaded)
+    return (*_user, *(spec for i in range(len(SOURCES)) for spec in _specs_of(i)))
 
 
-def _scan(candidates: tuple[EventSource, ...], event: dict[str, Any]) -> EventSource | None:
-    for spec in candidates:
-        required = spec.requires
-        if spec.array or (required is not None and required not in event):
+def _may_claim(spec: EventSource, event: dict[str, Any]) -> bool:
+    return not spec.array and (spec.requires is None or spec.requires in event)
+
+
+def _scan(event: dict[str, Any]) -> tuple[EventSource | None, tuple[EventSource, ...], bool]:
+    """The ordered scan: the source of ``event``, and the candidates of its shape (whole,
+    or up to the first module left unimported once the source was found)."""
+    candidates = [s for s in _user if _may_claim(s, event)]
+    found = next((s for s in candidates if s.detect(event)), None)
+    for index, entry in enumerate(SOURCES):
+        if entry.keys is not None and not any(key in event for key in entry.keys):
             continue
-        if spec.detect(event):
-            return spec
-    return None
+        if found is not None and _module_specs[index] is None:
+            return found, tuple(candidates), False
+        for spec in _specs_of(index):
+            if _may_claim(spec, event):
+                candidates.append(spec)
+                if found is None and spec.detect(event):
+                    found = spec
+    return found, tuple(candidates), True
 
 
 def spec_for(event: Any) -> EventSource | None:
     """The source that delivered ``event``; None for a direct invocation.
 
-    Source modules are imported as detection reaches them, so an event of the first
-    sources in the order (SQS first) imports only what it needs.
+    A source module is imported when detection reaches it and the event has one of its
+    keys, so an event imports only the modules that could claim it, up to its own.
     """
     if not isinstance(event, dict):
         return _array_source(event) if type(event) is list else None
     shape = tuple(event)
-    candidates = _candidates.get(shape)
-    if candidates is None:
-        candidates = tuple(
-            s
-            for s in (*_user, *_loaded)
-            if not s.array and (s.requires is None or s.requires in event)
-        )
-        if len(_candidates) < _MAX_SHAPES:
-            _candidates[shape] = candidates
-    found = None
-    for spec in candidates:
-        if spec.detect(event):
-            found = spec
-            break
-    while found is None and _modules_loaded < len(SOURCES):
-        found = _scan(_load_next(), event)
+    cached = _candidates.get(shape)
+    if cached is not None:
+        candidates, whole = cached
+        for spec in candidates:
+            if spec.detect(event):
+                return spec
+        if whole:
+            return None
+    found, candidates, whole = _scan(event)
+    if len(_candidates) < _MAX_SHAPES or shape in _candidates:
+        _candidates[shape] = (candidates, whole)
     return found
 
 

@@ -27,7 +27,6 @@ import binascii
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol, Self
-from urllib.parse import parse_qsl, unquote_plus
 
 import msgspec
 
@@ -81,12 +80,16 @@ class QueryParams(Mapping[str, str]):
             if value is not None and cls._norm(key) not in seen:
                 items.append((key, value))
         if unquote:
+            from urllib.parse import unquote_plus  # ALB only: not imported by other apps
+
             items = [(unquote_plus(k), unquote_plus(v)) for k, v in items]
         return cls(items)
 
     @classmethod
     def parse(cls, raw: str) -> Self:
         """Parse a raw (still encoded) query string, without the leading ``?``."""
+        from urllib.parse import parse_qsl  # raw query strings only (payload 2.0, ALB)
+
         return cls(parse_qsl(raw.removeprefix("?"), keep_blank_values=True))
 
     def __getitem__(self, key: str) -> str:

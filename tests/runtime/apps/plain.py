@@ -50,3 +50,10 @@ def returns_bytes(event: Any, context: Any) -> Any:
 
 def unmarshalable(event: Any, context: Any) -> Any:
     return {"value": object()}
+
+
+def loaded(event: Any, context: Any) -> Any:
+    """Which of the modules named in the event this process has imported."""
+    import sys
+
+    return {name: name in sys.modules for name in event["modules"]}
