@@ -16,23 +16,31 @@ ran) are written by :mod:`lambent._outcomes`, from the same statuses as the resp
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, suppress
+from contextvars import ContextVar
 from itertools import repeat
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
 from lambent._decode import DECODE_ERRORS, as_decode_error
 from lambent._dispatch import Batch, Runner, Status
+from lambent._errors import ConfigurationError, DeadlineExceeded
+from lambent._inject import HandlerPlan, Slot, is_metrics_type, signature_params
 
 if TYPE_CHECKING:
     from lambent._app import App
     from lambent._outcomes import Ids
+    from lambent._routes import RouteOptions
     from lambent.idempotency import IdempotencyStore, RecordGuard
+    from lambent.metrics import Metrics
     from lambent.sources import EventSource
     from lambent.tracing import InvocationTrace
+
+T = TypeVar("T")
 
 #: a claim's expiry when the context has no deadline: Lambda's longest timeout
 _NO_DEADLINE = 900.0
@@ -49,6 +57,11 @@ class Observation:
         self.trace: InvocationTrace | None = None
 
 
+#: the app's metrics while one of its invocations runs: what a ``Metrics`` parameter of
+#: a WebSocket, authorizer, edge or direct-invocation handler gets
+current_metrics: ContextVar[Metrics | None] = ContextVar("lambent.metrics", default=None)
+
+
 @contextmanager
 def observe(
     app: App, kind: str, context: Any, cold: bool, *, http: bool = False
@@ -61,11 +74,120 @@ def observe(
     with ExitStack() as stack:
         if app.metrics is not None:
             stack.enter_context(app.metrics.invocation())
+            token = current_metrics.set(app.metrics)
+            stack.callback(current_metrics.reset, token)
         if app.tracing is not None:
             obs.trace = stack.enter_context(
                 app.tracing.invocation(source=kind, context=context, cold_start=cold, http=http)
             )
         yield obs
+
+
+_NEEDS_STORE = (
+    "idempotent routes need a store: App(idempotency=MemoryStore()) "
+    "or App(idempotency=DynamoDBStore(table))"
+)
+_NEEDS_METRICS = "declares Metrics, but the app has none: App(metrics=Metrics(namespace=...))"
+
+
+def require_metrics(fn: Callable[..., Any], metrics: Metrics | None, where: str) -> None:
+    """Refuse a handler declaring a ``Metrics`` parameter on an app without metrics."""
+    if metrics is not None:
+        return
+    name, params = signature_params(fn, where)
+    if any(is_metrics_type(ann) for _, ann in params):
+        raise ConfigurationError(f"{where}: {name} {_NEEDS_METRICS}")
+
+
+def require_store(store: IdempotencyStore | None, where: str) -> None:
+    if store is None:
+        raise ConfigurationError(f"{where}: {_NEEDS_STORE}")
+
+
+def observed_plan(
+    where: str,
+    plan: HandlerPlan,
+    opts: RouteOptions,
+    spec: EventSource | None,
+    *,
+    store: IdempotencyStore | None,
+    metrics: Metrics | None,
+) -> HandlerPlan:
+    """A record, event or direct-invocation route checked against the app's idempotency
+    store and metrics (when it is registered on an app, or included into one), with its
+    ``Metrics`` parameter given the app's ``metrics``.
+
+    ``spec``: the route's source (``None``: direct invocations)."""
+    if opts.keyed:
+        require_store(store, where)
+        if opts.window:
+            raise ConfigurationError(
+                f"{where}: a tumbling-window handler cannot be idempotent: its state is "
+                "Lambda's, carried from one invocation to the next and rolled back when a "
+                "batch is retried, so leaving out records already done would leave them "
+                "out of the window's state; make what the window's final result triggers "
+                "idempotent instead"
+            )
+        if opts.idempotency_key is None and spec is not None and not spec.unique_ids:
+            raise ConfigurationError(
+                f"{where}: {spec.kind} events carry no id of their own for each delivery, "
+                "so idempotent=True has nothing to key by; give "
+                "idempotency_key=lambda payload: ... (a key from the payload)"
+            )
+    if Slot.METRICS not in plan.wants:
+        return plan
+    if metrics is None:
+        raise ConfigurationError(f"{where}: {plan.name} {_NEEDS_METRICS}")
+    params = tuple(
+        dataclasses.replace(p, getter=lambda _item: metrics) if p.slot is Slot.METRICS else p
+        for p in plan.params
+    )
+    return dataclasses.replace(plan, params=params)
+
+
+def _server_error(result: Any) -> bool:
+    """Whether a web answer is a 5xx response (a streamed one: its prelude's status)."""
+    if not isinstance(result, Mapping):
+        result = getattr(result, "prelude", None)
+        if not isinstance(result, Mapping):
+            return False
+    status = result.get("statusCode", result.get("status"))  # Lambda@Edge: "status"
+    try:
+        return int(status) >= 500
+    except (TypeError, ValueError):
+        return False
+
+
+async def measured(
+    app: App, kind: str, obs: Observation, answer: Awaitable[T], *, http: bool = False
+) -> T:
+    """A single event's ``answer`` (an HTTP request, a WebSocket message, an authorizer or
+    Lambda@Edge event, a direct invocation), and the dispatcher's document for it: one
+    record, succeeded or failed (it raised; ``http``: also a 5xx answer) or cut by the
+    deadline (it raised :class:`~lambent.DeadlineExceeded`)."""
+    metrics = app.metrics
+    if metrics is None:
+        return await answer
+    try:
+        result = await answer
+    except BaseException as exc:
+        _write_one(metrics, kind, obs, "cut" if isinstance(exc, DeadlineExceeded) else "failed")
+        raise
+    _write_one(metrics, kind, obs, "failed" if http and _server_error(result) else "succeeded")
+    return result
+
+
+def _write_one(metrics: Metrics, kind: str, obs: Observation, outcome: str) -> None:
+    metrics.write_invocation(
+        source=kind,
+        size=1,
+        succeeded=int(outcome == "succeeded"),
+        failed=int(outcome == "failed"),
+        dropped=0,
+        cut_by_deadline=int(outcome == "cut"),
+        duration_ms=(time.monotonic() - obs.started) * 1000,
+        cold_start=obs.cold,
+    )
 
 
 def deadline_epoch(context: Any) -> float:

@@ -31,7 +31,15 @@ from lambent._events import decode_event
 from lambent._fast import FAST
 from lambent._inject import Slot
 from lambent._logging import Logger, emit, invocation_logger, unbind_invocation
-from lambent._observe import Observation, guard, observe, oldest_of, settle, trace_runners
+from lambent._observe import (
+    Observation,
+    guard,
+    measured,
+    observe,
+    oldest_of,
+    settle,
+    trace_runners,
+)
 from lambent._ordering import apply as apply_ordering
 from lambent._outcomes import (
     Ids,
@@ -103,10 +111,12 @@ async def _route(
     if spec is None:
         from lambent._direct import handle_direct
 
-        return await handle_direct(app, event, context, log)  # logs its own failure
+        answer = handle_direct(app, event, context, log)  # logs its own failure
+        return await (answer if obs is None else measured(app, "direct", obs, answer))
     try:
         if spec.response == "http":
-            return await app._web_dispatch(spec, event, context, log)
+            web = app._web_dispatch(spec, event, context, log)
+            return await (web if obs is None else measured(app, spec.kind, obs, web, http=True))
         return await handle_records(app, spec, event, context, log, ev, obs)
     except LambentError as exc:
         emit(log.error, "invocation failed", error=str(exc), error_type=type(exc).__name__)

@@ -195,6 +195,10 @@ class SourceSpec(msgspec.Struct, Generic[EventT, ItemT], frozen=True, kw_only=Tr
     array: bool = False
     #: seconds kept after the items' deadline for ``answer`` (a network call)
     reserve: float = 0.0
+    #: ``item_id`` names one delivery of one event (a message id, a request id), so that
+    #: ``idempotent=True`` can key by it; ``False`` (Cognito, AppSync, Bedrock agents):
+    #: routes need ``idempotency_key``
+    unique_ids: bool = True
 
     #: when the oldest of a batch's items entered its source (epoch milliseconds;
     #: metrics' ``RecordAge``), ``None`` when unknown

@@ -20,6 +20,7 @@ Members, in the order the pipeline uses them:
 * rendering: ``response``, ``result``, ``batch_failure``, ``web`` (for the web router), or
   ``answer`` (the source builds the result from the outcomes), with ``reserve`` seconds;
 * ``array``: events may be a top-level JSON array of single events (AppSync batches).
+* ``unique_ids``: ``item_id`` names one delivery (``idempotent=True`` may key by it).
 * observing: ``oldest`` (metrics' record age), ``trace_header`` (tracing links),
   ``redelivery`` (what Lambda delivers again: ``lambent.testing.redeliver``);
 * from bytes: ``decode_bytes`` (the event Struct straight from the invocation's JSON
@@ -113,6 +114,8 @@ class EventSource(Protocol):
     def array(self) -> bool: ...
     @property
     def reserve(self) -> float: ...
+    @property
+    def unique_ids(self) -> bool: ...
 
     def decode_bytes(self, body: bytes, *, lean: bool = False) -> Any:
         """The event Struct (lean with ``lean``) from the invocation's JSON bytes."""
