@@ -21,13 +21,11 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from contextvars import ContextVar
-from itertools import repeat
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
-from lambent._decode import DECODE_ERRORS, as_decode_error
-from lambent._dispatch import Batch, Runner, Status
+from lambent._dispatch import Batch, Runner
 from lambent._errors import ConfigurationError, DeadlineExceeded
 from lambent._inject import HandlerPlan, Slot, is_metrics_type, signature_params
 
@@ -35,7 +33,8 @@ if TYPE_CHECKING:
     from lambent._app import App
     from lambent._outcomes import Ids
     from lambent._routes import RouteOptions
-    from lambent.idempotency import IdempotencyStore, RecordGuard
+    from lambent.idempotency import IdempotencyStore
+    from lambent.idempotency._batch import Guarded
     from lambent.metrics import Metrics
     from lambent.sources import EventSource
     from lambent.tracing import InvocationTrace
@@ -200,7 +199,7 @@ def deadline_epoch(context: Any) -> float:
     return time.time() + seconds
 
 
-def _through(runner: Runner) -> Callable[[Any, int], Any]:
+def through(runner: Runner) -> Callable[[Any, int], Any]:
     """``runner``'s call as a coroutine function (plain and threaded handlers included)."""
     call = runner.call
     if runner.is_async:
@@ -219,7 +218,7 @@ def _through(runner: Runner) -> Callable[[Any, int], Any]:
     return inline
 
 
-def _replace_runners(batch: Batch, make: Callable[[Runner], Runner | None]) -> None:
+def replace_runners(batch: Batch, make: Callable[[Runner], Runner | None]) -> None:
     made: dict[int, Runner | None] = {}
     runners = batch.runners
     for i, runner in enumerate(runners):
@@ -233,119 +232,33 @@ def _replace_runners(batch: Batch, make: Callable[[Runner], Runner | None]) -> N
             runners[i] = new
 
 
-def _keyer(
-    runner: Runner, ids: Ids, payload_of: Callable[[Any], Any] | None
-) -> Callable[[Any, int], tuple[str, str] | BaseException] | None:
-    """How a route's records get their (scoped key, content fingerprint), or why one has
-    none; ``None`` for a route that is not keyed. Built once per route and batch."""
-    from lambent.idempotency import fingerprint
-
-    route = runner.route
-    if route is None or not route.options.keyed:
-        return None
-    prefix = f"{route.plan.name}#"
-    key_of = route.options.idempotency_key
-    if key_of is None:  # the record's own id: unique per message, its content is moot
-        item_id = ids.item_id
-        return lambda item, index: (prefix + item_id(item), "")
-    payload = route.plan.payload
-    decoder = payload.decoder if payload is not None else None
-
-    def business(item: Any, index: int) -> tuple[str, str] | BaseException:
-        raw = payload_of(item) if payload_of is not None else item
-        try:
-            value = raw if decoder is None else decoder(b"null" if raw is None else raw)
-        except DECODE_ERRORS as exc:
-            return as_decode_error(exc, ids.record(index))
-        try:
-            return prefix + str(key_of(value)), fingerprint(raw)
-        except Exception as exc:
-            return exc
-
-    return business
-
-
 async def guard(
     store: IdempotencyStore,
+    spec: EventSource,
     batch: Batch,
     ids: Ids,
     payload_of: Callable[[Any], Any] | None,
     context: Any,
-) -> RecordGuard | None:
-    """Decide the keyed records of ``batch`` from one read of the store, and make their
-    runners run each key once (see the module docstring)."""
-    from lambent.idempotency import ImmediateStore, RecordGuard, Verdict
+) -> Guarded | None:
+    """Idempotency before the batch runs (:func:`lambent.idempotency._batch.guard`)."""
+    from lambent.idempotency._batch import guard as guard_batch
 
-    status, runners, items = batch.status, batch.runners, batch.items
-    keys: dict[int, tuple[str, str]] = {}
-    keyers: dict[int, Callable[[Any, int], tuple[str, str] | BaseException] | None] = {}
-    only = runners[0] if runners and runners.count(runners[0]) == len(runners) else None
-    route = None if only is None else only.route
-    if route is not None and route.options.idempotent and route.options.idempotency_key is None:
-        # one route keyed by the records' own ids (a lean batch): one tight pass
-        prefix, item_id = f"{route.plan.name}#", ids.item_id
-        if any(status):  # some did not decode: their ids are not read
-            keys = {i: (prefix + item_id(items[i]), "") for i, s in enumerate(status) if not s}
-        else:  # built in C: a few microseconds for a thousand records
-            scoped = map(prefix.__add__, map(item_id, items))
-            keys = dict(zip(range(len(items)), zip(scoped, repeat(""), strict=False), strict=True))
-        runners = []
-    for i, runner in enumerate(runners):
-        if runner is None or status[i]:
-            continue
-        try:
-            keyer = keyers[id(runner)]
-        except KeyError:
-            keyer = keyers[id(runner)] = _keyer(runner, ids, payload_of)
-        if keyer is None:
-            continue
-        found = keyer(items[i], i)
-        if isinstance(found, BaseException):
-            batch.fail(i, found)
-        else:
-            keys[i] = found
-    if not keys:
-        return None
-    record_guard = RecordGuard(store, expires_at=deadline_epoch(context))
-    if isinstance(store, ImmediateStore):  # claimed now, settled after the run: no wrapper
-        verdicts = record_guard.claim_now(store, keys)
-    else:
-        verdicts = await record_guard.prepare(keys)
-    for i, verdict in verdicts.items():
-        if verdict is Verdict.DONE:
-            status[i] = Status.SUCCEEDED
-        elif verdict is not Verdict.RUN:
-            batch.fail(i, record_guard.error(i, verdict))
-    if isinstance(store, ImmediateStore):
-        return record_guard
-
-    def keyed(runner: Runner) -> Runner | None:
-        if runner.route is None or not runner.route.options.keyed:
-            return None
-        run = _through(runner)
-
-        async def call(item: Any, index: int) -> Any:
-            if index not in record_guard.keys:
-                return await run(item, index)
-            return await record_guard.run(index, lambda: run(item, index))
-
-        return msgspec.structs.replace(runner, call=call, is_async=True, threaded=False)
-
-    _replace_runners(batch, keyed)
-    return record_guard
+    return await guard_batch(store, spec, batch, ids, payload_of, deadline_epoch(context))
 
 
-def settle(store: IdempotencyStore, record_guard: RecordGuard, batch: Batch) -> None:
-    """After the run: an immediate store's claims completed or released, by outcome."""
-    from lambent.idempotency import ImmediateStore
+async def settle(guarded: Guarded, batch: Batch) -> None:
+    """Idempotency after the batch ran: keys completed (results kept) or released."""
+    from lambent.idempotency._batch import settle as settle_batch
 
-    if isinstance(store, ImmediateStore):
-        status = batch.status
-        record_guard.settle_now(store, status, _SETTLED)
+    await settle_batch(guarded, batch)
 
 
-#: outcomes after which a record is not delivered again
-_SETTLED = frozenset((Status.SUCCEEDED, Status.DROPPED))
+def refuse_held(guarded: Guarded, batch: Batch) -> None:
+    """Before a self-answering source answers: a record held elsewhere fails the
+    invocation instead (it is retried, not answered as failed)."""
+    from lambent.idempotency._batch import refuse_held as refuse
+
+    refuse(guarded, batch)
 
 
 def trace_runners(
@@ -365,7 +278,7 @@ def trace_runners(
             return header_of(item) if header_of is not None else None
 
         if runner.is_async or runner.threaded:
-            run = _through(runner)
+            run = through(runner)
 
             async def acall(item: Any, index: int) -> Any:
                 with trace.record(index, ids.record(index), upstream(item)) as span:
@@ -383,7 +296,7 @@ def trace_runners(
 
         return msgspec.structs.replace(runner, call=scall)
 
-    _replace_runners(batch, traced)
+    replace_runners(batch, traced)
 
 
 def oldest_of(spec: EventSource, raw: bool) -> Callable[[Sequence[Any]], float | None] | None:

@@ -37,6 +37,7 @@ from lambent._observe import (
     measured,
     observe,
     oldest_of,
+    refuse_held,
     settle,
     trace_runners,
 )
@@ -169,7 +170,7 @@ async def handle_records(
     if app.idempotency is not None and any(r.options.keyed for r in used):
         raw_view = spec.raw if raw is not None else None
         payload_of = raw_view.payload if raw_view is not None else spec.payload
-        guarded = await guard(app.idempotency, batch, ids, payload_of, context)
+        guarded = await guard(app.idempotency, spec, batch, ids, payload_of, context)
     trace = None if obs is None else obs.trace
     if trace is not None:
         trace_runners(trace, spec, batch, ids, raw is not None)
@@ -186,8 +187,8 @@ async def handle_records(
         await run_whole_batches(app, batch, ev, context, log, limit, concurrency, ids.record)
     else:
         await run_batch(batch, concurrency=concurrency, budget=limit, strict_order=strict)
-    if guarded is not None and app.idempotency is not None:
-        settle(app.idempotency, guarded, batch)
+    if guarded is not None:
+        await settle(guarded, batch)
     if spec.response == "firehose":
         encode_firehose_results(batch)
     log_outcomes(log, batch, ids)
@@ -204,6 +205,8 @@ async def handle_records(
         info = BatchInfo(kind, batch.items, context, batch.summary(), failed, batch.duration)
         await _hooks(hooks.after_batch, info)
     if spec.answer is not None:
+        if guarded is not None:
+            refuse_held(guarded, batch)
         result = spec.answer(_outcome(event, ev, batch, context))
         return await result if inspect.isawaitable(result) else result
     return render(spec, event, ev, batch, ids)
