@@ -129,12 +129,21 @@ async def handle_direct(app: App, event: Any, context: Any, log: Logger) -> Any:
     request_id = getattr(context, "aws_request_id", None) or "direct"
     batch = Batch([event])
     plan = route.plan
-    batch.runners[0] = Runner(
+    runner = Runner(
         call=make_call(plan, None, event, context, log, record_id=lambda _: request_id),
         is_async=plan.is_async,
         threaded=route.options.threaded and not plan.is_async,
         route=route,
     )
+    if route.options.keyed and app.idempotency is not None:
+        from lambent.idempotency._batch import keyed_direct
+
+        try:
+            runner = keyed_direct(app.idempotency, route, runner, event, context)
+        except Exception as exc:  # no key: the payload does not decode, the key function raised
+            emit(log.error, "invocation failed", error=describe(exc), handler=plan.name)
+            raise
+    batch.runners[0] = runner
     await run_batch(batch, concurrency=1, budget=budget(context, app.deadline_margin))
     if batch.status[0] != Status.SUCCEEDED:
         error = batch.errors.get(0) or DeadlineExceeded("not started before the deadline")

@@ -287,9 +287,20 @@ class RecordRoutes(Registered):
         )
         return self._record_decorator("eventbridge", filters, opts)
 
-    def schedule(self, rule: str | None = None, *, threaded: bool = False) -> Callable[[F], F]:
-        """Handle EventBridge scheduled events of the rule named ``rule`` (globs allowed)."""
-        return self._record_decorator("schedule", {"rule": rule}, RouteOptions(threaded=threaded))
+    def schedule(
+        self,
+        rule: str | None = None,
+        *,
+        threaded: bool = False,
+        idempotent: bool = False,
+        idempotency_key: KeyFunction | None = None,
+    ) -> Callable[[F], F]:
+        """Handle EventBridge scheduled events of the rule named ``rule`` (globs allowed);
+        ``idempotent``: each event runs once per ``id`` (a retried delivery does not)."""
+        opts = RouteOptions(
+            threaded=threaded, idempotent=idempotent, idempotency_key=idempotency_key
+        )
+        return self._record_decorator("schedule", {"rule": rule}, opts)
 
     def logs(self, group: str | None = None, *, threaded: bool = False) -> Callable[[F], F]:
         """Handle each log event of a CloudWatch Logs subscription for ``group`` (globs allowed)."""

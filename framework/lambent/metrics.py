@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any, Final, Literal, TextIO, get_args
 
 import msgspec
@@ -86,6 +86,14 @@ DISPATCHER_METRICS: Final = (
     "ColdStart",
     "RecordAge",
 )
+
+
+#: the definitions of the dispatcher's document (without and with ``RecordAge``)
+_DEFINITIONS: Final = [
+    {"Name": name, "Unit": "Milliseconds" if name == "Duration" else "Count"}
+    for name in DISPATCHER_METRICS[:-1]
+]
+_DEFINITIONS_AGE: Final = [*_DEFINITIONS, {"Name": "RecordAge", "Unit": "Milliseconds"}]
 
 
 class MetricsError(ValueError):
@@ -268,14 +276,24 @@ class Metrics:
     @contextmanager
     def invocation(self) -> Iterator[None]:
         """Collect what handlers add while the block runs; write it when it ends."""
-        token = self._current.set(_Buffer())
+        token = self.begin()
         try:
             yield
         finally:
-            try:
+            self.end(token)
+
+    def begin(self) -> Token[_Buffer | None]:
+        """Start collecting for one invocation (the dispatcher's :meth:`invocation`)."""
+        return self._current.set(_Buffer())
+
+    def end(self, token: Token[_Buffer | None]) -> None:
+        """Write what the invocation :meth:`begin` started collected, and stop."""
+        buffer = self._current.get()
+        try:
+            if buffer is not None and (buffer.series or buffer.properties):
                 self.flush()
-            finally:
-                self._current.reset(token)
+        finally:
+            self._current.reset(token)
 
     def write_invocation(
         self,
@@ -292,25 +310,19 @@ class Metrics:
     ) -> None:
         """The dispatcher's document for one invocation (dimension ``Source`` added)."""
         dimensions = {**self.dimensions, "Source": source}
-        doc: dict[str, Any] = dict(dimensions)
-        definitions = [
-            {"Name": "RecordsSucceeded", "Unit": "Count"},
-            {"Name": "RecordsFailed", "Unit": "Count"},
-            {"Name": "RecordsDropped", "Unit": "Count"},
-            {"Name": "RecordsCutByDeadline", "Unit": "Count"},
-            {"Name": "BatchSize", "Unit": "Count"},
-            {"Name": "Duration", "Unit": "Milliseconds"},
-            {"Name": "ColdStart", "Unit": "Count"},
-        ]
-        doc["RecordsSucceeded"] = succeeded
-        doc["RecordsFailed"] = failed
-        doc["RecordsDropped"] = dropped
-        doc["RecordsCutByDeadline"] = cut_by_deadline
-        doc["BatchSize"] = size
-        doc["Duration"] = round(duration_ms, 3)
-        doc["ColdStart"] = 1 if cold_start else 0
+        doc: dict[str, Any] = {
+            **dimensions,
+            "RecordsSucceeded": succeeded,
+            "RecordsFailed": failed,
+            "RecordsDropped": dropped,
+            "RecordsCutByDeadline": cut_by_deadline,
+            "BatchSize": size,
+            "Duration": round(duration_ms, 3),
+            "ColdStart": 1 if cold_start else 0,
+        }
+        definitions = _DEFINITIONS
         if record_age_ms is not None:
-            definitions.append({"Name": "RecordAge", "Unit": "Milliseconds"})
+            definitions = _DEFINITIONS_AGE
             doc["RecordAge"] = max(0.0, round(record_age_ms, 3))
         doc["_aws"] = {
             "Timestamp": self._now(),

@@ -31,6 +31,7 @@ from lambent._decode import DECODE_ERRORS, as_decode_error
 from lambent._dispatch import Batch, Runner, Status
 from lambent._errors import HandlerError, describe
 from lambent.idempotency._guard import (
+    IdempotencyError,
     InProgressError,
     KeyGroup,
     RecordGuard,
@@ -321,3 +322,44 @@ def refuse_held(guarded: Guarded, batch: Batch) -> None:
         error = batch.errors.get(i)
         if isinstance(error, InProgressError):
             raise error
+
+
+def keyed_direct(
+    store: IdempotencyStore, route: Route, runner: Runner, event: Any, context: Any
+) -> Runner:
+    """A direct invocation's runner that runs once per key: the invocation's request id
+    (Lambda keeps it when it retries an asynchronous invocation) or ``idempotency_key``
+    over the decoded payload. A key done before returns its stored result; one in
+    progress elsewhere raises :class:`InProgressError` (the invocation fails, and is
+    retried)."""
+    from lambent._observe import deadline_epoch, through
+
+    key_of = route.options.idempotency_key
+    scope = route.plan.name
+    if key_of is None:
+        request_id = getattr(context, "aws_request_id", None)
+        if not isinstance(request_id, str) or not request_id:
+            raise IdempotencyError(
+                f"{scope}: idempotent=True keys a direct invocation by its request id, "
+                "and this invocation has none; give idempotency_key=...",
+                scope,
+            )
+        key, fp = f"{scope}#{request_id}", ""
+    else:
+        payload = route.plan.payload
+        value = event if payload is None or payload.decoder is None else payload.decoder(event)
+        key, fp = f"{scope}#{key_of(value)}", fingerprint(event)
+    record_guard = RecordGuard(store, expires_at=deadline_epoch(context))
+    record_guard.keys = {0: (key, fp)}
+    run = through(runner)
+    decode = result_decoder(route)
+
+    async def call(item: Any, index: int) -> Any:
+        return await record_guard.run(
+            0,
+            lambda: run(item, index),
+            encode=lambda value: encode_result(route, value),
+            decode=decode,
+        )
+
+    return msgspec.structs.replace(runner, call=call, is_async=True, threaded=False)

@@ -264,12 +264,19 @@ def oldest_ms(
     string, times ``scale`` to milliseconds. Digit strings are compared as strings:
     epoch milliseconds have 13 digits from 2001 to 2286, so that order is numeric."""
 
-    def oldest(items: Sequence[Any]) -> float | None:
+    def read(items: Sequence[Any]) -> Any:
         values: Any = items
         for step in steps:
             values = map(step, values)
+        return values
+
+    def oldest(items: Sequence[Any]) -> float | None:
         try:
-            first = min(filter(None, values), default=None)
+            return float(min(read(items))) * scale  # every record has it: one pass in C
+        except (KeyError, TypeError, AttributeError, ValueError):
+            pass
+        try:  # some records have none (or a null): the others'
+            first = min(filter(None, read(items)), default=None)
             return None if first is None else float(first) * scale
         except (KeyError, TypeError, AttributeError, ValueError):
             return None  # a record without the field, or with another type: no age
