@@ -221,8 +221,10 @@ def _dynamodb_calls(n: int) -> Row:
         "calls",
         {"lambent": float(sum(calls.values())), "floor": None},
         note=(
-            f"first delivery: {shown} ({first:.2f} s on moto); the same batch again: "
-            f"{shown_again} ({again:.2f} s)"
+            "reads batched (one BatchGetItem per 100 keys), one conditional write per "
+            "record that runs (PutItem: its claim), then one PutItem (completed) or "
+            f"DeleteItem (released) per record; first delivery: {shown} ({first:.2f} s on "
+            f"moto); the same batch again: {shown_again} ({again:.2f} s)"
         ),
         fmt="{:,.0f}",
     )

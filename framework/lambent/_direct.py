@@ -135,16 +135,19 @@ async def handle_direct(app: App, event: Any, context: Any, log: Logger) -> Any:
         threaded=route.options.threaded and not plan.is_async,
         route=route,
     )
+    batch.runners[0] = runner
+    guarded = None
     if route.options.keyed and app.idempotency is not None:
-        from lambent.idempotency._batch import keyed_direct
+        from lambent.idempotency._batch import guard_direct, settle
 
         try:
-            runner = keyed_direct(app.idempotency, route, runner, event, context)
+            guarded = await guard_direct(app.idempotency, route, batch, event, context)
         except Exception as exc:  # no key: the payload does not decode, the key function raised
             emit(log.error, "invocation failed", error=describe(exc), handler=plan.name)
             raise
-    batch.runners[0] = runner
     await run_batch(batch, concurrency=1, budget=budget(context, app.deadline_margin))
+    if guarded is not None:
+        await settle(guarded, batch)
     if batch.status[0] != Status.SUCCEEDED:
         error = batch.errors.get(0) or DeadlineExceeded("not started before the deadline")
         emit(

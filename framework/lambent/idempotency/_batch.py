@@ -324,18 +324,19 @@ def refuse_held(guarded: Guarded, batch: Batch) -> None:
             raise error
 
 
-def keyed_direct(
-    store: IdempotencyStore, route: Route, runner: Runner, event: Any, context: Any
-) -> Runner:
-    """A direct invocation's runner that runs once per key: the invocation's request id
-    (Lambda keeps it when it retries an asynchronous invocation) or ``idempotency_key``
-    over the decoded payload. A key done before returns its stored result; one in
-    progress elsewhere raises :class:`InProgressError` (the invocation fails, and is
-    retried)."""
-    from lambent._observe import deadline_epoch, through
+async def guard_direct(
+    store: IdempotencyStore, route: Route, batch: Batch, event: Any, context: Any
+) -> Guarded:
+    """:func:`guard` for a direct invocation (a batch of one): keyed by the invocation's
+    request id (Lambda keeps it when it retries an asynchronous invocation) or by
+    ``idempotency_key`` over the decoded payload. A key done before gives its stored
+    result without running; one in progress elsewhere fails the record with
+    :class:`InProgressError` (the invocation fails, and is retried)."""
+    from lambent._observe import deadline_epoch
 
     key_of = route.options.idempotency_key
     scope = route.plan.name
+    fps: list[str] | None = None
     if key_of is None:
         request_id = getattr(context, "aws_request_id", None)
         if not isinstance(request_id, str) or not request_id:
@@ -344,22 +345,19 @@ def keyed_direct(
                 "and this invocation has none; give idempotency_key=...",
                 scope,
             )
-        key, fp = f"{scope}#{request_id}", ""
+        key = request_id
     else:
         payload = route.plan.payload
         value = event if payload is None or payload.decoder is None else payload.decoder(event)
-        key, fp = f"{scope}#{key_of(value)}", fingerprint(event)
+        key, fps = str(key_of(value)), [fingerprint(event)]
+    group = KeyGroup(scope, None, [key], fps)
     record_guard = RecordGuard(store, expires_at=deadline_epoch(context))
-    record_guard.keys = {0: (key, fp)}
-    run = through(runner)
-    decode = result_decoder(route)
-
-    async def call(item: Any, index: int) -> Any:
-        return await record_guard.run(
-            0,
-            lambda: run(item, index),
-            encode=lambda value: encode_result(route, value),
-            decode=decode,
-        )
-
-    return msgspec.structs.replace(runner, call=call, is_async=True, threaded=False)
+    guarded = Guarded(record_guard, isinstance(store, ImmediateStore), True, False)
+    if isinstance(store, ImmediateStore):
+        verdicts = record_guard.claim_now(store, [group])
+    else:
+        verdicts = await record_guard.prepare({0: (f"{scope}#{key}", group.fingerprint(0))})
+    _apply(batch, record_guard, verdicts, True)
+    if not guarded.immediate:
+        _wrap_records(batch, record_guard, True)
+    return guarded
