@@ -219,6 +219,25 @@ async def test_single_event_counts_equal_the_outcome(outcomes: list[str]) -> Non
     assert all(d["BatchSize"] == 1 and d["RecordsDropped"] == 0 for d in docs)
 
 
+async def test_an_authorizers_refusal_is_an_answer() -> None:
+    from lambent.http import Unauthorized
+
+    out = io.StringIO()
+    app = App(metrics=Metrics(namespace="shop", stream=out))
+
+    @app.authorizer("TOKEN")
+    def check(token: str) -> bool:
+        if token == "Bearer expired":
+            raise Unauthorized()
+        raise RuntimeError("the key store is down")
+
+    for token in ("Bearer expired", "Bearer other"):
+        with pytest.raises((Unauthorized, RuntimeError)):
+            await app.dispatch(authorizer_event("token", token=token), FakeContext())
+    docs = [d for d in emf.read(out.getvalue()) if "Source" in d]
+    assert [(d["RecordsSucceeded"], d["RecordsFailed"]) for d in docs] == [(1, 0), (0, 1)]
+
+
 def test_metrics_parameters_need_the_apps_metrics() -> None:
     app = App()
     for register in (

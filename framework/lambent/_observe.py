@@ -17,6 +17,7 @@ ran) are written by :mod:`lambent._outcomes`, from the same statuses as the resp
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, suppress
@@ -165,6 +166,13 @@ def _server_error(result: Any) -> bool:
         return False
 
 
+def _is_answer(exc: BaseException) -> bool:
+    """An exception that is the function's answer: an authorizer's ``Unauthorized``
+    (API Gateway answers 401), not a failure."""
+    authorizers = sys.modules.get("lambent.http._authorizer")  # loaded with authorizers
+    return authorizers is not None and isinstance(exc, authorizers.Unauthorized)
+
+
 async def measured(
     app: App, kind: str, obs: Observation, answer: Awaitable[T], *, http: bool = False
 ) -> T:
@@ -178,7 +186,8 @@ async def measured(
     try:
         result = await answer
     except BaseException as exc:
-        _write_one(metrics, kind, obs, "cut" if isinstance(exc, DeadlineExceeded) else "failed")
+        outcome = "cut" if isinstance(exc, DeadlineExceeded) else "failed"
+        _write_one(metrics, kind, obs, "succeeded" if _is_answer(exc) else outcome)
         raise
     _write_one(metrics, kind, obs, "failed" if http and _server_error(result) else "succeeded")
     return result

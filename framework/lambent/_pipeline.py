@@ -166,6 +166,10 @@ async def handle_records(
             used = []  # every item failed to route: the source still answers
         strict = apply_ordering(spec, ev, batch, used) == "strict"
         ids = Ids(spec, batch)
+    first = None  # when the oldest record entered its source: read while the records are warm
+    if obs is not None and app.metrics is not None:
+        oldest = oldest_of(spec, raw is not None)
+        first = oldest(batch.items) if oldest is not None and len(batch) else None
     guarded = None
     if app.idempotency is not None and any(r.options.keyed for r in used):
         raw_view = spec.raw if raw is not None else None
@@ -194,9 +198,8 @@ async def handle_records(
     log_outcomes(log, batch, ids)
     if obs is not None:
         if app.metrics is not None:
-            oldest = oldest_of(spec, raw is not None)
             write_metrics(
-                app.metrics, kind, batch, cold=obs.cold, started=obs.started, oldest=oldest
+                app.metrics, kind, batch, cold=obs.cold, started=obs.started, oldest=first
             )
         if trace is not None:
             trace_outcomes(trace, batch, ids)

@@ -189,7 +189,7 @@ class Metrics:
     defaults to standard output (read when writing, so captured output works).
     """
 
-    __slots__ = ("_current", "_outside", "clock", "dimensions", "namespace", "stream")
+    __slots__ = ("_current", "_outside", "_parts", "clock", "dimensions", "namespace", "stream")
 
     def __init__(
         self,
@@ -209,6 +209,8 @@ class Metrics:
             f"lambent.metrics.{namespace}", default=None
         )
         self._outside = _Buffer()
+        #: the dispatcher's document, encoded once per (source, with RecordAge)
+        self._parts: dict[tuple[str, bool], tuple[str, str]] = {}
 
     def __repr__(self) -> str:
         return f"Metrics(namespace={self.namespace!r}, dimensions={self.dimensions!r})"
@@ -308,30 +310,33 @@ class Metrics:
         cold_start: bool,
         record_age_ms: float | None = None,
     ) -> None:
-        """The dispatcher's document for one invocation (dimension ``Source`` added)."""
+        """The dispatcher's document for one invocation (dimension ``Source`` added),
+        written from parts encoded once per source."""
+        parts = self._parts.get((source, record_age_ms is not None))
+        if parts is None:
+            parts = self._encode_parts(source, record_age_ms is not None)
+        head, tail = parts
+        age = "" if record_age_ms is None else f',"RecordAge":{max(0.0, round(record_age_ms, 3))!r}'
+        line = (
+            f'{head}"RecordsSucceeded":{int(succeeded)},"RecordsFailed":{int(failed)},'
+            f'"RecordsDropped":{int(dropped)},"RecordsCutByDeadline":{int(cut_by_deadline)},'
+            f'"BatchSize":{int(size)},"Duration":{round(float(duration_ms), 3)!r},'
+            f'"ColdStart":{1 if cold_start else 0}{age},"_aws":{{"Timestamp":{self._now()},'
+            f"{tail}}}}}\n"
+        )
+        stream = self.stream if self.stream is not None else sys.stdout
+        stream.write(line)
+        stream.flush()
+
+    def _encode_parts(self, source: str, age: bool) -> tuple[str, str]:
+        """The dispatcher's document around its values: the dimensions, and the directive."""
         dimensions = {**self.dimensions, "Source": source}
-        doc: dict[str, Any] = {
-            **dimensions,
-            "RecordsSucceeded": succeeded,
-            "RecordsFailed": failed,
-            "RecordsDropped": dropped,
-            "RecordsCutByDeadline": cut_by_deadline,
-            "BatchSize": size,
-            "Duration": round(duration_ms, 3),
-            "ColdStart": 1 if cold_start else 0,
+        head = msgspec.json.encode(dimensions).decode()[:-1]  # '{"Service":"x","Source":"sqs"'
+        directive = {
+            "Namespace": self.namespace,
+            "Dimensions": [list(dimensions)],
+            "Metrics": _DEFINITIONS_AGE if age else _DEFINITIONS,
         }
-        definitions = _DEFINITIONS
-        if record_age_ms is not None:
-            definitions = _DEFINITIONS_AGE
-            doc["RecordAge"] = max(0.0, round(record_age_ms, 3))
-        doc["_aws"] = {
-            "Timestamp": self._now(),
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": self.namespace,
-                    "Dimensions": [list(dimensions)],
-                    "Metrics": definitions,
-                }
-            ],
-        }
-        self._write([doc])
+        tail = '"CloudWatchMetrics":' + msgspec.json.encode([directive]).decode()
+        parts = self._parts[(source, age)] = (head + ",", tail)
+        return parts
