@@ -217,10 +217,10 @@ class MemoryStore:
         if shared is not None:
             fresh = dict.fromkeys(ids, shared)  # one step for a batch keyed by its own ids
         else:
-            fresh = {
-                i: _Cell("in_progress", fp, expires_at, token)
-                for i, fp in zip(ids, fingerprints or (), strict=True)
-            }
+            fresh = {}
+            for key, fp in zip(ids, fingerprints or (), strict=True):
+                if key not in fresh:  # a key twice: the first record's content claims it
+                    fresh[key] = _Cell("in_progress", fp, expires_at, token)
         held: dict[int, Entry | None] = {}
         if len(fresh) != len(ids) or not rows.keys().isdisjoint(fresh):
             fresh, held = self._claim_slowly(rows, ids, fresh, now)
