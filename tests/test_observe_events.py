@@ -283,6 +283,13 @@ def test_router_routes_are_checked_when_included() -> None:
         App().include(records)
     with pytest.raises(ConfigurationError, match=r"GET /count.*declares Metrics"):
         App().include(measured)
+    sockets = Router()
+
+    @sockets.websocket("$default")
+    def message(metrics: Metrics) -> None: ...
+
+    with pytest.raises(ConfigurationError, match=r"websocket route '\$default'.*declares Metrics"):
+        App().include(sockets)
     out = io.StringIO()
     app = App(idempotency=MemoryStore(), metrics=Metrics(namespace="shop", stream=out))
     web, records, measured = routers()
