@@ -44,7 +44,9 @@ def _app(**options: Any) -> Any:
 def _compare(cfg: Config, n: int, case: str, on: Any, off: Any, target: float | None) -> Row:
     # a few percent is the target: more, shorter rounds than the other scenarios, so that
     # each round's pair shares its noise (the ratio is the median of per-round ratios)
-    rounds = cfg.rounds if cfg.mode == "smoke" else 4 * cfg.rounds
+    # (at least 40 rounds: a quick run's few rounds left the ratio a few percent apart
+    # from one run to the next on a loaded machine, as wide as the target's margin)
+    rounds = cfg.rounds if cfg.mode == "smoke" else max(40, 4 * cfg.rounds)
     samples = alternate({"on": on, "off": off}, rounds=rounds, repeat=max(1, 2_000 // n))
     return Row(
         SCENARIO,
@@ -221,8 +223,10 @@ def _dynamodb_calls(n: int) -> Row:
         "calls",
         {"lambent": float(sum(calls.values())), "floor": None},
         note=(
-            f"first delivery: {shown} ({first:.2f} s on moto); the same batch again: "
-            f"{shown_again} ({again:.2f} s)"
+            "reads batched (one BatchGetItem per 100 keys), one conditional write per "
+            "record that runs (PutItem: its claim), then one PutItem (completed) or "
+            f"DeleteItem (released) per record; first delivery: {shown} ({first:.2f} s on "
+            f"moto); the same batch again: {shown_again} ({again:.2f} s)"
         ),
         fmt="{:,.0f}",
     )

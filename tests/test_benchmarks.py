@@ -63,6 +63,8 @@ def test_smoke_run_prints_and_writes_the_table(tmp_path: Path) -> None:
         # a stated number of failing records, not a percentage that does not hold
         assert "10 records into a Struct, 1 of 10 failing (10%: 1 undecodable)" in text
         assert "log lines per call: lambent 2, floor 0" in text
+        # the DynamoDB calls per batch, as the idempotency issue asks them stated
+        assert "reads batched (one BatchGetItem per 100 keys), one conditional write" in text
     assert "[bench] Cold start" in stdout  # a progress line per scenario
     assert "python -m benchmarks --smoke" in written  # the exact command
     assert "- python: " in written and "- machine: " in written

@@ -222,8 +222,9 @@ def test_http_handler_metrics_are_written_with_the_request() -> None:
         return {"kind": order.kind}
 
     assert TestClient(app).post("/orders", json={"kind": "ok"}).json() == {"kind": "ok"}
-    (doc,) = emf.read(out.getvalue())
-    assert doc["OrdersCreated"] == 1.0
+    doc, (handler_doc,) = _docs(out)
+    assert handler_doc["OrdersCreated"] == 1.0
+    assert (doc["RecordsSucceeded"], doc["BatchSize"]) == (1, 1)
     with pytest.raises(ConfigurationError, match="Metrics"):
 
         @App().get("/x")

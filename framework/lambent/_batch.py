@@ -99,6 +99,8 @@ async def run_whole_batches(
         mine = [
             i for i, r in enumerate(batch.runners) if r is runner and status[i] == Status.PENDING
         ]
+        if not mine:  # every record decided before (done already, failed to decode)
+            continue
         for i in mine:
             status[i] = Status.STARTED
         remaining = None if limit is None else limit - (time.monotonic() - started)

@@ -15,6 +15,7 @@ from lambent._errors import printable
 from lambent._fast import FAST
 from lambent._inject import HandlerPlan, Param, Slot
 from lambent._logging import Logger
+from lambent._observe import current_metrics
 from lambent.sources import EventSource
 
 Call = Callable[[Any, int], Any]
@@ -104,8 +105,8 @@ def make_call(
 
         elif p.slot is Slot.NAMED:
             getter = _named_getter(p, id_of)
-        elif p.slot is Slot.METRICS and p.getter is not None:
-            getter = _constant(p.getter(None))
+        elif p.slot is Slot.METRICS:  # bound at registration, else the invocation's app's
+            getter = _constant(p.getter(None) if p.getter is not None else current_metrics.get())
         else:
             getter = _constant(None)
         if p.kw_only or keyword:

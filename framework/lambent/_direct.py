@@ -16,7 +16,7 @@ import msgspec
 from lambent._deadline import DeadlineExceeded, budget
 from lambent._dispatch import Batch, Runner, Status, run_batch
 from lambent._errors import ConfigurationError, HandlerError, LambentError, RoutingError, describe
-from lambent._inject import resolve
+from lambent._inject import HandlerPlan, resolve
 from lambent._logging import Logger, emit
 from lambent._outcomes import json_result
 from lambent._routes import Route, RouteOptions, RouteTable
@@ -28,10 +28,18 @@ if TYPE_CHECKING:
 
 
 def add_invoke_route(
-    routes: RouteTable, fn: Callable[..., Any], name: str | None, field: str, threaded: bool
+    routes: RouteTable,
+    fn: Callable[..., Any],
+    name: str | None,
+    field: str,
+    options: RouteOptions,
+    observed: Callable[[str, HandlerPlan], HandlerPlan] = lambda where, plan: plan,
 ) -> Route:
+    """Add a direct-invocation route (``observed``: the app's idempotency and metrics
+    checks of its plan)."""
     where = "invoke route" + (f" ({field}={name!r})" if name is not None else " (by payload type)")
     plan = resolve(fn, where=where, item_type=None, event_type=None, payload_format="python")
+    plan = observed(where, plan)
     if name is None and plan.payload is None:
         raise ConfigurationError(
             f"{where}: {plan.name} declares no payload type to route by; "
@@ -47,7 +55,7 @@ def add_invoke_route(
         filters=filters,
         matches=lambda key: True,
         plan=plan,
-        options=RouteOptions(threaded=threaded),
+        options=options,
     )
     return routes.add(route)
 
@@ -121,13 +129,25 @@ async def handle_direct(app: App, event: Any, context: Any, log: Logger) -> Any:
     request_id = getattr(context, "aws_request_id", None) or "direct"
     batch = Batch([event])
     plan = route.plan
-    batch.runners[0] = Runner(
+    runner = Runner(
         call=make_call(plan, None, event, context, log, record_id=lambda _: request_id),
         is_async=plan.is_async,
         threaded=route.options.threaded and not plan.is_async,
         route=route,
     )
+    batch.runners[0] = runner
+    guarded = None
+    if route.options.keyed and app.idempotency is not None:
+        from lambent.idempotency._batch import guard_direct, settle
+
+        try:
+            guarded = await guard_direct(app.idempotency, route, batch, event, context)
+        except Exception as exc:  # no key: the payload does not decode, the key function raised
+            emit(log.error, "invocation failed", error=describe(exc), handler=plan.name)
+            raise
     await run_batch(batch, concurrency=1, budget=budget(context, app.deadline_margin))
+    if guarded is not None:
+        await settle(guarded, batch)
     if batch.status[0] != Status.SUCCEEDED:
         error = batch.errors.get(0) or DeadlineExceeded("not started before the deadline")
         emit(

@@ -16,23 +16,31 @@ ran) are written by :mod:`lambent._outcomes`, from the same statuses as the resp
 
 from __future__ import annotations
 
+import dataclasses
+import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, suppress
-from itertools import repeat
-from typing import TYPE_CHECKING, Any
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
-from lambent._decode import DECODE_ERRORS, as_decode_error
-from lambent._dispatch import Batch, Runner, Status
+from lambent._dispatch import Batch, Runner
+from lambent._errors import ConfigurationError, DeadlineExceeded
+from lambent._inject import HandlerPlan, Slot, is_metrics_type, signature_params
 
 if TYPE_CHECKING:
     from lambent._app import App
     from lambent._outcomes import Ids
-    from lambent.idempotency import IdempotencyStore, RecordGuard
+    from lambent._routes import RouteOptions
+    from lambent.idempotency import IdempotencyStore
+    from lambent.idempotency._batch import Guarded
+    from lambent.metrics import Metrics
     from lambent.sources import EventSource
     from lambent.tracing import InvocationTrace
+
+T = TypeVar("T")
 
 #: a claim's expiry when the context has no deadline: Lambda's longest timeout
 _NO_DEADLINE = 900.0
@@ -49,23 +57,153 @@ class Observation:
         self.trace: InvocationTrace | None = None
 
 
+#: the app's metrics while one of its invocations runs: what a ``Metrics`` parameter of
+#: a WebSocket, authorizer, edge or direct-invocation handler gets
+current_metrics: ContextVar[Metrics | None] = ContextVar("lambent.metrics", default=None)
+
+
 @contextmanager
 def observe(
     app: App, kind: str, context: Any, cold: bool, *, http: bool = False
 ) -> Iterator[Observation | None]:
     """The invocation's metrics collection and span (``None``: the app observes nothing)."""
-    if app.metrics is None and app.tracing is None:
+    metrics, tracing = app.metrics, app.tracing
+    if metrics is None and tracing is None:
         yield None
         return
     obs = Observation(cold)
+    if tracing is None:  # metrics alone: no ExitStack (a few microseconds per invocation)
+        assert metrics is not None
+        token, current = metrics.begin(), current_metrics.set(metrics)
+        try:
+            yield obs
+        finally:
+            current_metrics.reset(current)
+            metrics.end(token)
+        return
     with ExitStack() as stack:
-        if app.metrics is not None:
-            stack.enter_context(app.metrics.invocation())
-        if app.tracing is not None:
-            obs.trace = stack.enter_context(
-                app.tracing.invocation(source=kind, context=context, cold_start=cold, http=http)
-            )
+        if metrics is not None:
+            stack.enter_context(metrics.invocation())
+            stack.callback(current_metrics.reset, current_metrics.set(metrics))
+        obs.trace = stack.enter_context(
+            tracing.invocation(source=kind, context=context, cold_start=cold, http=http)
+        )
         yield obs
+
+
+_NEEDS_STORE = (
+    "idempotent routes need a store: App(idempotency=MemoryStore()) "
+    "or App(idempotency=DynamoDBStore(table))"
+)
+_NEEDS_METRICS = "declares Metrics, but the app has none: App(metrics=Metrics(namespace=...))"
+
+
+def require_metrics(fn: Callable[..., Any], metrics: Metrics | None, where: str) -> None:
+    """Refuse a handler declaring a ``Metrics`` parameter on an app without metrics."""
+    if metrics is not None:
+        return
+    name, params = signature_params(fn, where)
+    if any(is_metrics_type(ann) for _, ann in params):
+        raise ConfigurationError(f"{where}: {name} {_NEEDS_METRICS}")
+
+
+def require_store(store: IdempotencyStore | None, where: str) -> None:
+    if store is None:
+        raise ConfigurationError(f"{where}: {_NEEDS_STORE}")
+
+
+def observed_plan(
+    where: str,
+    plan: HandlerPlan,
+    opts: RouteOptions,
+    spec: EventSource | None,
+    *,
+    store: IdempotencyStore | None,
+    metrics: Metrics | None,
+) -> HandlerPlan:
+    """A record, event or direct-invocation route checked against the app's idempotency
+    store and metrics (when it is registered on an app, or included into one), with its
+    ``Metrics`` parameter given the app's ``metrics``.
+
+    ``spec``: the route's source (``None``: direct invocations)."""
+    if opts.keyed:
+        require_store(store, where)
+        if opts.window:
+            raise ConfigurationError(
+                f"{where}: a tumbling-window handler cannot be idempotent: its state is "
+                "Lambda's, carried from one invocation to the next and rolled back when a "
+                "batch is retried, so leaving out records already done would leave them "
+                "out of the window's state; make what the window's final result triggers "
+                "idempotent instead"
+            )
+        if opts.idempotency_key is None and spec is not None and not spec.unique_ids:
+            raise ConfigurationError(
+                f"{where}: {spec.kind} events carry no id of their own for each delivery, "
+                "so idempotent=True has nothing to key by; give "
+                "idempotency_key=lambda payload: ... (a key from the payload)"
+            )
+    if Slot.METRICS not in plan.wants:
+        return plan
+    if metrics is None:
+        raise ConfigurationError(f"{where}: {plan.name} {_NEEDS_METRICS}")
+    params = tuple(
+        dataclasses.replace(p, getter=lambda _item: metrics) if p.slot is Slot.METRICS else p
+        for p in plan.params
+    )
+    return dataclasses.replace(plan, params=params)
+
+
+def _server_error(result: Any) -> bool:
+    """Whether a web answer is a 5xx response (a streamed one: its prelude's status)."""
+    if not isinstance(result, Mapping):
+        result = getattr(result, "prelude", None)
+        if not isinstance(result, Mapping):
+            return False
+    status = result.get("statusCode", result.get("status"))  # Lambda@Edge: "status"
+    try:
+        return int(status) >= 500
+    except (TypeError, ValueError):
+        return False
+
+
+def _is_answer(exc: BaseException) -> bool:
+    """An exception that is the function's answer: an authorizer's ``Unauthorized``
+    (API Gateway answers 401), not a failure."""
+    authorizers = sys.modules.get("lambent.http._authorizer")  # loaded with authorizers
+    return authorizers is not None and isinstance(exc, authorizers.Unauthorized)
+
+
+async def measured(
+    app: App, kind: str, obs: Observation, answer: Awaitable[T], *, http: bool = False
+) -> T:
+    """A single event's ``answer`` (an HTTP request, a WebSocket message, an authorizer or
+    Lambda@Edge event, a direct invocation), and the dispatcher's document for it: one
+    record, succeeded or failed (it raised; ``http``: also a 5xx answer) or cut by the
+    deadline (it raised :class:`~lambent.DeadlineExceeded`)."""
+    metrics = app.metrics
+    if metrics is None:
+        return await answer
+    try:
+        result = await answer
+    except BaseException as exc:
+        outcome = "cut" if isinstance(exc, DeadlineExceeded) else "failed"
+        _write_one(metrics, kind, obs, "succeeded" if _is_answer(exc) else outcome)
+        raise
+    _write_one(metrics, kind, obs, "failed" if http and _server_error(result) else "succeeded")
+    return result
+
+
+def _write_one(metrics: Metrics, kind: str, obs: Observation, outcome: str) -> None:
+    metrics.write_invocation(
+        source=kind,
+        size=1,
+        succeeded=int(outcome == "succeeded"),
+        failed=int(outcome == "failed"),
+        dropped=0,
+        cut_by_deadline=int(outcome == "cut"),
+        duration_ms=(time.monotonic() - obs.started) * 1000,
+        cold_start=obs.cold,
+    )
 
 
 def deadline_epoch(context: Any) -> float:
@@ -78,7 +216,7 @@ def deadline_epoch(context: Any) -> float:
     return time.time() + seconds
 
 
-def _through(runner: Runner) -> Callable[[Any, int], Any]:
+def through(runner: Runner) -> Callable[[Any, int], Any]:
     """``runner``'s call as a coroutine function (plain and threaded handlers included)."""
     call = runner.call
     if runner.is_async:
@@ -97,7 +235,7 @@ def _through(runner: Runner) -> Callable[[Any, int], Any]:
     return inline
 
 
-def _replace_runners(batch: Batch, make: Callable[[Runner], Runner | None]) -> None:
+def replace_runners(batch: Batch, make: Callable[[Runner], Runner | None]) -> None:
     made: dict[int, Runner | None] = {}
     runners = batch.runners
     for i, runner in enumerate(runners):
@@ -111,119 +249,33 @@ def _replace_runners(batch: Batch, make: Callable[[Runner], Runner | None]) -> N
             runners[i] = new
 
 
-def _keyer(
-    runner: Runner, ids: Ids, payload_of: Callable[[Any], Any] | None
-) -> Callable[[Any, int], tuple[str, str] | BaseException] | None:
-    """How a route's records get their (scoped key, content fingerprint), or why one has
-    none; ``None`` for a route that is not keyed. Built once per route and batch."""
-    from lambent.idempotency import fingerprint
-
-    route = runner.route
-    if route is None or not route.options.keyed:
-        return None
-    prefix = f"{route.plan.name}#"
-    key_of = route.options.idempotency_key
-    if key_of is None:  # the record's own id: unique per message, its content is moot
-        item_id = ids.item_id
-        return lambda item, index: (prefix + item_id(item), "")
-    payload = route.plan.payload
-    decoder = payload.decoder if payload is not None else None
-
-    def business(item: Any, index: int) -> tuple[str, str] | BaseException:
-        raw = payload_of(item) if payload_of is not None else item
-        try:
-            value = raw if decoder is None else decoder(b"null" if raw is None else raw)
-        except DECODE_ERRORS as exc:
-            return as_decode_error(exc, ids.record(index))
-        try:
-            return prefix + str(key_of(value)), fingerprint(raw)
-        except Exception as exc:
-            return exc
-
-    return business
-
-
 async def guard(
     store: IdempotencyStore,
+    spec: EventSource,
     batch: Batch,
     ids: Ids,
     payload_of: Callable[[Any], Any] | None,
     context: Any,
-) -> RecordGuard | None:
-    """Decide the keyed records of ``batch`` from one read of the store, and make their
-    runners run each key once (see the module docstring)."""
-    from lambent.idempotency import ImmediateStore, RecordGuard, Verdict
+) -> Guarded | None:
+    """Idempotency before the batch runs (:func:`lambent.idempotency._batch.guard`)."""
+    from lambent.idempotency._batch import guard as guard_batch
 
-    status, runners, items = batch.status, batch.runners, batch.items
-    keys: dict[int, tuple[str, str]] = {}
-    keyers: dict[int, Callable[[Any, int], tuple[str, str] | BaseException] | None] = {}
-    only = runners[0] if runners and runners.count(runners[0]) == len(runners) else None
-    route = None if only is None else only.route
-    if route is not None and route.options.idempotent and route.options.idempotency_key is None:
-        # one route keyed by the records' own ids (a lean batch): one tight pass
-        prefix, item_id = f"{route.plan.name}#", ids.item_id
-        if any(status):  # some did not decode: their ids are not read
-            keys = {i: (prefix + item_id(items[i]), "") for i, s in enumerate(status) if not s}
-        else:  # built in C: a few microseconds for a thousand records
-            scoped = map(prefix.__add__, map(item_id, items))
-            keys = dict(zip(range(len(items)), zip(scoped, repeat(""), strict=False), strict=True))
-        runners = []
-    for i, runner in enumerate(runners):
-        if runner is None or status[i]:
-            continue
-        try:
-            keyer = keyers[id(runner)]
-        except KeyError:
-            keyer = keyers[id(runner)] = _keyer(runner, ids, payload_of)
-        if keyer is None:
-            continue
-        found = keyer(items[i], i)
-        if isinstance(found, BaseException):
-            batch.fail(i, found)
-        else:
-            keys[i] = found
-    if not keys:
-        return None
-    record_guard = RecordGuard(store, expires_at=deadline_epoch(context))
-    if isinstance(store, ImmediateStore):  # claimed now, settled after the run: no wrapper
-        verdicts = record_guard.claim_now(store, keys)
-    else:
-        verdicts = await record_guard.prepare(keys)
-    for i, verdict in verdicts.items():
-        if verdict is Verdict.DONE:
-            status[i] = Status.SUCCEEDED
-        elif verdict is not Verdict.RUN:
-            batch.fail(i, record_guard.error(i, verdict))
-    if isinstance(store, ImmediateStore):
-        return record_guard
-
-    def keyed(runner: Runner) -> Runner | None:
-        if runner.route is None or not runner.route.options.keyed:
-            return None
-        run = _through(runner)
-
-        async def call(item: Any, index: int) -> Any:
-            if index not in record_guard.keys:
-                return await run(item, index)
-            return await record_guard.run(index, lambda: run(item, index))
-
-        return msgspec.structs.replace(runner, call=call, is_async=True, threaded=False)
-
-    _replace_runners(batch, keyed)
-    return record_guard
+    return await guard_batch(store, spec, batch, ids, payload_of, deadline_epoch(context))
 
 
-def settle(store: IdempotencyStore, record_guard: RecordGuard, batch: Batch) -> None:
-    """After the run: an immediate store's claims completed or released, by outcome."""
-    from lambent.idempotency import ImmediateStore
+async def settle(guarded: Guarded, batch: Batch) -> None:
+    """Idempotency after the batch ran: keys completed (results kept) or released."""
+    from lambent.idempotency._batch import settle as settle_batch
 
-    if isinstance(store, ImmediateStore):
-        status = batch.status
-        record_guard.settle_now(store, status, _SETTLED)
+    await settle_batch(guarded, batch)
 
 
-#: outcomes after which a record is not delivered again
-_SETTLED = frozenset((Status.SUCCEEDED, Status.DROPPED))
+def refuse_held(guarded: Guarded, batch: Batch) -> None:
+    """Before a self-answering source answers: a record held elsewhere fails the
+    invocation instead (it is retried, not answered as failed)."""
+    from lambent.idempotency._batch import refuse_held as refuse
+
+    refuse(guarded, batch)
 
 
 def trace_runners(
@@ -243,7 +295,7 @@ def trace_runners(
             return header_of(item) if header_of is not None else None
 
         if runner.is_async or runner.threaded:
-            run = _through(runner)
+            run = through(runner)
 
             async def acall(item: Any, index: int) -> Any:
                 with trace.record(index, ids.record(index), upstream(item)) as span:
@@ -261,7 +313,7 @@ def trace_runners(
 
         return msgspec.structs.replace(runner, call=scall)
 
-    _replace_runners(batch, traced)
+    replace_runners(batch, traced)
 
 
 def oldest_of(spec: EventSource, raw: bool) -> Callable[[Sequence[Any]], float | None] | None:

@@ -342,12 +342,12 @@ def write_metrics(
     *,
     cold: bool,
     started: float,
-    oldest: Callable[[Sequence[Any]], float | None] | None,
+    oldest: float | None,
 ) -> None:
-    """The dispatcher's EMF document for this invocation (see docs/observability.md)."""
+    """The dispatcher's EMF document for this invocation (see docs/observability.md);
+    ``oldest``: when the oldest record entered its source (epoch ms), if known."""
     succeeded, failed, dropped, cut = outcome_counts(batch)
-    first = oldest(batch.items) if oldest is not None and len(batch) else None
-    age = None if first is None else time.time() * 1000 - first
+    age = None if oldest is None else time.time() * 1000 - oldest
     metrics.write_invocation(
         source=kind,
         size=len(batch),

@@ -31,7 +31,16 @@ from lambent._events import decode_event
 from lambent._fast import FAST
 from lambent._inject import Slot
 from lambent._logging import Logger, emit, invocation_logger, unbind_invocation
-from lambent._observe import Observation, guard, observe, oldest_of, settle, trace_runners
+from lambent._observe import (
+    Observation,
+    guard,
+    measured,
+    observe,
+    oldest_of,
+    refuse_held,
+    settle,
+    trace_runners,
+)
 from lambent._ordering import apply as apply_ordering
 from lambent._outcomes import (
     Ids,
@@ -103,10 +112,12 @@ async def _route(
     if spec is None:
         from lambent._direct import handle_direct
 
-        return await handle_direct(app, event, context, log)  # logs its own failure
+        answer = handle_direct(app, event, context, log)  # logs its own failure
+        return await (answer if obs is None else measured(app, "direct", obs, answer))
     try:
         if spec.response == "http":
-            return await app._web_dispatch(spec, event, context, log)
+            web = app._web_dispatch(spec, event, context, log)
+            return await (web if obs is None else measured(app, spec.kind, obs, web, http=True))
         return await handle_records(app, spec, event, context, log, ev, obs)
     except LambentError as exc:
         emit(log.error, "invocation failed", error=str(exc), error_type=type(exc).__name__)
@@ -155,11 +166,15 @@ async def handle_records(
             used = []  # every item failed to route: the source still answers
         strict = apply_ordering(spec, ev, batch, used) == "strict"
         ids = Ids(spec, batch)
+    first = None  # when the oldest record entered its source: read while the records are warm
+    if obs is not None and app.metrics is not None:
+        oldest = oldest_of(spec, raw is not None)
+        first = oldest(batch.items) if oldest is not None and len(batch) else None
     guarded = None
     if app.idempotency is not None and any(r.options.keyed for r in used):
         raw_view = spec.raw if raw is not None else None
         payload_of = raw_view.payload if raw_view is not None else spec.payload
-        guarded = await guard(app.idempotency, batch, ids, payload_of, context)
+        guarded = await guard(app.idempotency, spec, batch, ids, payload_of, context)
     trace = None if obs is None else obs.trace
     if trace is not None:
         trace_runners(trace, spec, batch, ids, raw is not None)
@@ -176,16 +191,15 @@ async def handle_records(
         await run_whole_batches(app, batch, ev, context, log, limit, concurrency, ids.record)
     else:
         await run_batch(batch, concurrency=concurrency, budget=limit, strict_order=strict)
-    if guarded is not None and app.idempotency is not None:
-        settle(app.idempotency, guarded, batch)
+    if guarded is not None:
+        await settle(guarded, batch)
     if spec.response == "firehose":
         encode_firehose_results(batch)
     log_outcomes(log, batch, ids)
     if obs is not None:
         if app.metrics is not None:
-            oldest = oldest_of(spec, raw is not None)
             write_metrics(
-                app.metrics, kind, batch, cold=obs.cold, started=obs.started, oldest=oldest
+                app.metrics, kind, batch, cold=obs.cold, started=obs.started, oldest=first
             )
         if trace is not None:
             trace_outcomes(trace, batch, ids)
@@ -194,6 +208,8 @@ async def handle_records(
         info = BatchInfo(kind, batch.items, context, batch.summary(), failed, batch.duration)
         await _hooks(hooks.after_batch, info)
     if spec.answer is not None:
+        if guarded is not None:
+            refuse_held(guarded, batch)
         result = spec.answer(_outcome(event, ev, batch, context))
         return await result if inspect.isawaitable(result) else result
     return render(spec, event, ev, batch, ids)

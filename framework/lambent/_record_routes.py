@@ -8,7 +8,6 @@ which rejects conflicts (equal filters, or the source's ``overlaps`` rule).
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -16,7 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import msgspec
 
 from lambent._errors import ConfigurationError
-from lambent._inject import HandlerPlan, Slot, resolve
+from lambent._inject import HandlerPlan, resolve
+from lambent._observe import observed_plan
 from lambent._registry import Registered
 from lambent._routes import OnDecodeError, Route, RouteOptions, require_name
 from lambent.sources._match import Filter
@@ -80,37 +80,23 @@ class RecordRoutes(Registered):
             raise ConfigurationError(
                 f"{where}: tumbling windows exist only for Kinesis and DynamoDB"
             )
-        plan = self._observed(where, plan, opts)
+        plan = self._observed(where, plan, opts, spec)
         route = Route(
             kind=kind, filters=compiled.shown, matches=compiled.matches, plan=plan, options=opts
         )
         return self._registry.routes.add(route, overlaps=spec.overlaps)
 
-    def _observed(self, where: str, plan: HandlerPlan, opts: RouteOptions) -> HandlerPlan:
-        """Check the route's idempotency options and give a ``Metrics`` parameter its value."""
-        if opts.keyed:
-            if self._registry.idempotency is None:
-                raise ConfigurationError(
-                    f"{where}: idempotent routes need a store: App(idempotency=MemoryStore()) "
-                    "or App(idempotency=DynamoDBStore(table))"
-                )
-            if Slot.ITEMS in plan.wants or opts.window:
-                raise ConfigurationError(
-                    f"{where}: whole-batch and window handlers cannot be idempotent per record"
-                )
-        if Slot.METRICS not in plan.wants:
+    def _observed(
+        self, where: str, plan: HandlerPlan, opts: RouteOptions, spec: EventSource | None
+    ) -> HandlerPlan:
+        """The route checked against the app's idempotency store and metrics (a router's:
+        when it is included into an app)."""
+        registry = self._registry
+        if registry.router:
             return plan
-        metrics = self._registry.metrics
-        if metrics is None:
-            raise ConfigurationError(
-                f"{where}: {plan.name} declares Metrics, but the app has none: "
-                "App(metrics=Metrics(namespace=...))"
-            )
-        params = tuple(
-            dataclasses.replace(p, getter=lambda _item: metrics) if p.slot is Slot.METRICS else p
-            for p in plan.params
+        return observed_plan(
+            where, plan, opts, spec, store=registry.idempotency, metrics=registry.metrics
         )
-        return dataclasses.replace(plan, params=params)
 
     def _record_decorator(
         self, kind: str, filters: Mapping[str, Any], options: RouteOptions
@@ -305,9 +291,20 @@ class RecordRoutes(Registered):
         )
         return self._record_decorator("eventbridge", filters, opts)
 
-    def schedule(self, rule: str | None = None, *, threaded: bool = False) -> Callable[[F], F]:
-        """Handle EventBridge scheduled events of the rule named ``rule`` (globs allowed)."""
-        return self._record_decorator("schedule", {"rule": rule}, RouteOptions(threaded=threaded))
+    def schedule(
+        self,
+        rule: str | None = None,
+        *,
+        threaded: bool = False,
+        idempotent: bool = False,
+        idempotency_key: KeyFunction | None = None,
+    ) -> Callable[[F], F]:
+        """Handle EventBridge scheduled events of the rule named ``rule`` (globs allowed);
+        ``idempotent``: each event runs once per ``id`` (a retried delivery does not)."""
+        opts = RouteOptions(
+            threaded=threaded, idempotent=idempotent, idempotency_key=idempotency_key
+        )
+        return self._record_decorator("schedule", {"rule": rule}, opts)
 
     def logs(self, group: str | None = None, *, threaded: bool = False) -> Callable[[F], F]:
         """Handle each log event of a CloudWatch Logs subscription for ``group`` (globs allowed)."""
@@ -322,17 +319,33 @@ class RecordRoutes(Registered):
         )
 
     def invoke(
-        self, name: str | None = None, *, field: str = "action", threaded: bool = False
+        self,
+        name: str | None = None,
+        *,
+        field: str = "action",
+        threaded: bool = False,
+        idempotent: bool = False,
+        idempotency_key: KeyFunction | None = None,
     ) -> Callable[[F], F]:
-        """Handle direct invocations whose ``field`` equals ``name``, or by payload type."""
+        """Handle direct invocations whose ``field`` equals ``name``, or by payload type.
+
+        ``idempotent``: run once per invocation request id, whose result is stored and
+        returned again when Lambda retries it (``idempotency_key``: per key of the
+        decoded payload); see docs/idempotency.md."""
 
         require_name(name, "name", "invoke")
         require_name(field, "field", "invoke", optional=False)
+        opts = RouteOptions(
+            threaded=threaded, idempotent=idempotent, idempotency_key=idempotency_key
+        )
 
         def decorator(fn: F) -> F:
             from lambent._direct import add_invoke_route
 
-            add_invoke_route(self._registry.routes, fn, name, field, threaded)
+            add_invoke_route(
+                self._registry.routes, fn, name, field, opts,
+                lambda where, plan: self._observed(where, plan, opts, None),
+            )  # fmt: skip
             return fn
 
         return decorator

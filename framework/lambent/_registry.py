@@ -37,6 +37,7 @@ class Registry:
         "idempotency",
         "metrics",
         "owner",
+        "router",
         "routes",
         "strict_fifo",
         "web",
@@ -50,6 +51,7 @@ class Registry:
         strict_fifo: bool | None,
         idempotency: IdempotencyStore | None = None,
         metrics: Metrics | None = None,
+        router: bool = False,
     ) -> None:
         #: the app the web router is made for (it reads the app's deadline margin)
         self.owner = owner
@@ -67,6 +69,9 @@ class Registry:
         self.idempotency = idempotency
         #: the metrics a handler's ``Metrics`` parameter gets
         self.metrics = metrics
+        #: a router's: the idempotency and metrics of its routes are checked (and a
+        #: ``Metrics`` parameter given its value) when it is included into an app
+        self.router = router
         #: why nothing more can be registered (a router once included), or None
         self.closed: str | None = None
 
@@ -113,10 +118,26 @@ class Registry:
         self.after_batch.extend(other.after_batch)
 
     def _adopted(self, route: Route) -> Route:
-        """``route`` with this registry's defaults for what its router left open."""
+        """``route`` with this registry's defaults for what its router left open, checked
+        against this app's idempotency store and metrics."""
         if route.options.strict_order is None and self.strict_fifo is not None:
             options = msgspec.structs.replace(route.options, strict_order=self.strict_fifo)
-            return msgspec.structs.replace(route, options=options)
+            route = msgspec.structs.replace(route, options=options)
+        if not self.router:
+            from lambent import sources
+            from lambent._observe import observed_plan
+
+            specs = sources.load(route.kind)
+            plan = observed_plan(
+                f"{route.describe()} (included)",
+                route.plan,
+                route.options,
+                specs[0] if specs else None,
+                store=self.idempotency,
+                metrics=self.metrics,
+            )
+            if plan is not route.plan:
+                route = msgspec.structs.replace(route, plan=plan)
         return route
 
 

@@ -54,7 +54,7 @@ class Router(RecordRoutes, WebRoutes, SourceRoutes, Includes):
 
     def __init__(self, *, tags: Iterable[str] = ()) -> None:
         self.tags = tuple(tags)
-        self._registry = Registry(self, strict_fifo=None)
+        self._registry = Registry(self, strict_fifo=None, router=True)
 
     def configure_http(self, *args: object, **kwargs: object) -> None:
         """HTTP options are the app's: call ``app.configure_http``."""

@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any, Final, Literal, TextIO, get_args
 
 import msgspec
@@ -86,6 +86,14 @@ DISPATCHER_METRICS: Final = (
     "ColdStart",
     "RecordAge",
 )
+
+
+#: the definitions of the dispatcher's document (without and with ``RecordAge``)
+_DEFINITIONS: Final = [
+    {"Name": name, "Unit": "Milliseconds" if name == "Duration" else "Count"}
+    for name in DISPATCHER_METRICS[:-1]
+]
+_DEFINITIONS_AGE: Final = [*_DEFINITIONS, {"Name": "RecordAge", "Unit": "Milliseconds"}]
 
 
 class MetricsError(ValueError):
@@ -181,7 +189,7 @@ class Metrics:
     defaults to standard output (read when writing, so captured output works).
     """
 
-    __slots__ = ("_current", "_outside", "clock", "dimensions", "namespace", "stream")
+    __slots__ = ("_current", "_outside", "_parts", "clock", "dimensions", "namespace", "stream")
 
     def __init__(
         self,
@@ -201,6 +209,8 @@ class Metrics:
             f"lambent.metrics.{namespace}", default=None
         )
         self._outside = _Buffer()
+        #: the dispatcher's document, encoded once per (source, with RecordAge)
+        self._parts: dict[tuple[str, bool], tuple[str, str]] = {}
 
     def __repr__(self) -> str:
         return f"Metrics(namespace={self.namespace!r}, dimensions={self.dimensions!r})"
@@ -268,14 +278,24 @@ class Metrics:
     @contextmanager
     def invocation(self) -> Iterator[None]:
         """Collect what handlers add while the block runs; write it when it ends."""
-        token = self._current.set(_Buffer())
+        token = self.begin()
         try:
             yield
         finally:
-            try:
+            self.end(token)
+
+    def begin(self) -> Token[_Buffer | None]:
+        """Start collecting for one invocation (the dispatcher's :meth:`invocation`)."""
+        return self._current.set(_Buffer())
+
+    def end(self, token: Token[_Buffer | None]) -> None:
+        """Write what the invocation :meth:`begin` started collected, and stop."""
+        buffer = self._current.get()
+        try:
+            if buffer is not None and (buffer.series or buffer.properties):
                 self.flush()
-            finally:
-                self._current.reset(token)
+        finally:
+            self._current.reset(token)
 
     def write_invocation(
         self,
@@ -290,36 +310,33 @@ class Metrics:
         cold_start: bool,
         record_age_ms: float | None = None,
     ) -> None:
-        """The dispatcher's document for one invocation (dimension ``Source`` added)."""
+        """The dispatcher's document for one invocation (dimension ``Source`` added),
+        written from parts encoded once per source."""
+        parts = self._parts.get((source, record_age_ms is not None))
+        if parts is None:
+            parts = self._encode_parts(source, record_age_ms is not None)
+        head, tail = parts
+        age = "" if record_age_ms is None else f',"RecordAge":{max(0.0, round(record_age_ms, 3))!r}'
+        line = (
+            f'{head}"RecordsSucceeded":{int(succeeded)},"RecordsFailed":{int(failed)},'
+            f'"RecordsDropped":{int(dropped)},"RecordsCutByDeadline":{int(cut_by_deadline)},'
+            f'"BatchSize":{int(size)},"Duration":{round(float(duration_ms), 3)!r},'
+            f'"ColdStart":{1 if cold_start else 0}{age},"_aws":{{"Timestamp":{self._now()},'
+            f"{tail}}}}}\n"
+        )
+        stream = self.stream if self.stream is not None else sys.stdout
+        stream.write(line)
+        stream.flush()
+
+    def _encode_parts(self, source: str, age: bool) -> tuple[str, str]:
+        """The dispatcher's document around its values: the dimensions, and the directive."""
         dimensions = {**self.dimensions, "Source": source}
-        doc: dict[str, Any] = dict(dimensions)
-        definitions = [
-            {"Name": "RecordsSucceeded", "Unit": "Count"},
-            {"Name": "RecordsFailed", "Unit": "Count"},
-            {"Name": "RecordsDropped", "Unit": "Count"},
-            {"Name": "RecordsCutByDeadline", "Unit": "Count"},
-            {"Name": "BatchSize", "Unit": "Count"},
-            {"Name": "Duration", "Unit": "Milliseconds"},
-            {"Name": "ColdStart", "Unit": "Count"},
-        ]
-        doc["RecordsSucceeded"] = succeeded
-        doc["RecordsFailed"] = failed
-        doc["RecordsDropped"] = dropped
-        doc["RecordsCutByDeadline"] = cut_by_deadline
-        doc["BatchSize"] = size
-        doc["Duration"] = round(duration_ms, 3)
-        doc["ColdStart"] = 1 if cold_start else 0
-        if record_age_ms is not None:
-            definitions.append({"Name": "RecordAge", "Unit": "Milliseconds"})
-            doc["RecordAge"] = max(0.0, round(record_age_ms, 3))
-        doc["_aws"] = {
-            "Timestamp": self._now(),
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": self.namespace,
-                    "Dimensions": [list(dimensions)],
-                    "Metrics": definitions,
-                }
-            ],
+        head = msgspec.json.encode(dimensions).decode()[:-1]  # '{"Service":"x","Source":"sqs"'
+        directive = {
+            "Namespace": self.namespace,
+            "Dimensions": [list(dimensions)],
+            "Metrics": _DEFINITIONS_AGE if age else _DEFINITIONS,
         }
-        self._write([doc])
+        tail = '"CloudWatchMetrics":' + msgspec.json.encode([directive]).decode()
+        parts = self._parts[(source, age)] = (head + ",", tail)
+        return parts

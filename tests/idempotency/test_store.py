@@ -50,3 +50,28 @@ async def test_many_keys_in_one_read(store: IdempotencyStore) -> None:
     found = await store.get_many(keys)
     assert sorted(found) == sorted(keys[::2])
     assert all(e.fingerprint == k for k, e in found.items())
+
+
+async def test_memory_store_claims_and_settles_a_batch_at_once() -> None:
+    from lambent.idempotency import ImmediateStore, MemoryStore
+
+    store = MemoryStore()
+    assert isinstance(store, ImmediateStore)
+    now = time.time()
+    await store.complete("r#done", fingerprint="", token="t0", expires_at=now + 60, response=None)
+    claim = store.claim_batch(
+        "r", ["a", "b", "done", "a", "c"], None, token="t1", expires_at=now + 30, now=now
+    )
+    assert set(claim.held) == {2, 3}  # done before; "a" a second time in the batch
+    assert claim.held[3] is None and claim.held[2] is not None
+    assert claim.held[2].status == "completed"
+    other = store.claim_batch("r", ["b"], None, token="t2", expires_at=now + 30, now=now)
+    assert other.held[0] is not None and other.held[0].status == "in_progress"
+    claim.settle([1], expires_at=now + 60, responses={4: b"stored"})  # "b" failed
+    entries = await store.get_many(["r#a", "r#b", "r#c", "r#done"])
+    assert {k: e.status for k, e in entries.items()} == {
+        "r#a": "completed",
+        "r#c": "completed",
+        "r#done": "completed",
+    }
+    assert entries["r#c"].response == b"stored" and entries["r#a"].response is None

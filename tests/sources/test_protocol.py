@@ -89,6 +89,7 @@ class Counters:
     reserve: float = 0.0
     threaded: bool = False
     poll: Pollable | None = None
+    unique_ids: bool = True
 
     @property
     def detect(self) -> Callable[[Mapping[str, Any]], bool]:

@@ -18,6 +18,7 @@ from lambent._inject import (
     Slot,
     is_context_type,
     is_logger_type,
+    is_metrics_type,
     signature_params,
 )
 
@@ -40,8 +41,8 @@ def resolve_named(
     """Resolve a handler whose parameters are all taken from one event by getters.
 
     ``by_type``: annotation class -> getter (subclasses match); ``by_name``: parameter
-    name -> getter, for unannotated parameters or ones no type claims. Context and
-    logger parameters work as everywhere.
+    name -> getter, for unannotated parameters or ones no type claims. Context, logger
+    and ``Metrics`` parameters work as everywhere.
     """
     name, signature = signature_params(fn, where)
     params: list[Param] = []
@@ -55,6 +56,8 @@ def resolve_named(
             params.append(Param(p.name, Slot.CONTEXT, kw_only=True))
         elif is_logger_type(ann) or (ann is MISSING and p.name in ("logger", "log")):
             params.append(Param(p.name, Slot.LOGGER, kw_only=True))
+        elif is_metrics_type(ann):  # the app's (``lambent._calls``: of the invocation)
+            params.append(Param(p.name, Slot.METRICS, annotation=ann, kw_only=True))
         elif p.name in by_name:
             named = by_name[p.name]
             params.append(Param(p.name, Slot.NAMED, decoder=_same, getter=named, kw_only=True))

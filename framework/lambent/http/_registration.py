@@ -79,6 +79,11 @@ class HttpRoute:
     idempotent: bool = False
 
 
+def _where(route: HttpRoute) -> str:
+    """How messages name an included route."""
+    return f"route {'/'.join(route.methods)} {route.template} (included)"
+
+
 class WebRegistry:
     """The registration half of the web router: routes, middleware, exception handlers,
     options, and ``include`` of another registry's routes."""
@@ -141,20 +146,31 @@ class WebRegistry:
         path_only = len(params) == len(compiled.params) and all(
             p.source is From.PATH and p.convert is None for p in params
         )
-        app: Any = getattr(self, "app", None)
-        if hasattr(app, "idempotency"):  # an App (a Router's routes are checked by its app)
-            plan = with_metrics(plan, app.metrics, where)
-            if idempotent and app.idempotency is None:
-                raise ConfigurationError(
-                    f"{where}: idempotent routes need a store: App(idempotency=MemoryStore()) "
-                    "or App(idempotency=DynamoDBStore(table))"
-                )
         route = HttpRoute(
             methods, compiled.template, plan, threaded, wants_logger, needs_event, path_only,
             idempotent=idempotent,
         )  # fmt: skip
+        route = self._observed(route, where)
         self._add(route)
         return route
+
+    def _app(self) -> Any:
+        """The App this registry answers for (``None``: a Router's, checked when included)."""
+        app: Any = getattr(self, "app", None)
+        return app if hasattr(app, "idempotency") else None
+
+    def _observed(self, route: HttpRoute, where: str) -> HttpRoute:
+        """``route`` checked against the app's idempotency store, its ``Metrics``
+        parameter given the app's metrics (a Router's routes: when included)."""
+        app = self._app()
+        if app is None:
+            return route
+        if route.idempotent:
+            from lambent._observe import require_store
+
+            require_store(app.idempotency, where)
+        plan = with_metrics(route.plan, app.metrics, where)
+        return route if plan is route.plan else dataclasses.replace(route, plan=plan)
 
     def _add(self, route: HttpRoute) -> None:
         """Add ``route``; a method of its template that is taken already names both."""
@@ -176,7 +192,9 @@ class WebRegistry:
         self._check_open("a router")
         for route in other.routes.values():
             template = compile_path(prefix + route.template).template
-            self._check(dataclasses.replace(route, template=template))
+            included = dataclasses.replace(route, template=template)
+            self._check(included)
+            self._observed(included, _where(included))
         for exc_type, fn in other._exception_handlers.items():
             mine = self._exception_handlers.get(exc_type)
             if mine is not None and mine is not fn:
@@ -197,14 +215,13 @@ class WebRegistry:
         middleware = tuple(other.middleware)
         for route in other.routes.values():
             template = compile_path(prefix + route.template).template
-            self._add(
-                dataclasses.replace(
-                    route,
-                    template=template,
-                    middleware=(*middleware, *route.middleware),
-                    tags=(*tags, *route.tags),
-                )
+            included = dataclasses.replace(
+                route,
+                template=template,
+                middleware=(*middleware, *route.middleware),
+                tags=(*tags, *route.tags),
             )
+            self._add(self._observed(included, _where(included)))
         for exc_type, fn in other._exception_handlers.items():
             self.add_exception_handler(exc_type, fn)
         for replay in other._replay:
@@ -214,6 +231,7 @@ class WebRegistry:
         self, route_key: str, fn: Callable[..., Any], *, threaded: bool = False
     ) -> None:
         self._check_open(f"the WebSocket route {route_key!r}")
+        self._require_metrics(fn, f"websocket route {route_key!r}")
         self.websockets.add(route_key, fn, threaded=threaded)
         self._replay.append(lambda to: to.add_websocket(route_key, fn, threaded=threaded))
 
@@ -221,6 +239,7 @@ class WebRegistry:
         self, kind: str | None, fn: Callable[..., Any], *, threaded: bool = False
     ) -> None:
         self._check_open("an authorizer")
+        self._require_metrics(fn, f"authorizer ({kind or 'any'})")
         self.authorizers.add(kind, fn, threaded=threaded)
         self._replay.append(lambda to: to.add_authorizer(kind, fn, threaded=threaded))
 
@@ -228,8 +247,16 @@ class WebRegistry:
         self, event_type: str, path: str | None, fn: Callable[..., Any], *, threaded: bool = False
     ) -> None:
         self._check_open(f"the edge route {event_type}")
+        self._require_metrics(fn, f"edge route {event_type} {path or '*'}")
         self.edges.add(event_type, path, fn, threaded=threaded)
         self._replay.append(lambda to: to.add_edge(event_type, path, fn, threaded=threaded))
+
+    def _require_metrics(self, fn: Callable[..., Any], where: str) -> None:
+        app = self._app()
+        if app is not None:
+            from lambent._observe import require_metrics
+
+            require_metrics(fn, app.metrics, where)
 
     def add_exception_handler(self, exc_type: type[BaseException], fn: ExceptionHandler) -> None:
         self._check_open("an exception handler")

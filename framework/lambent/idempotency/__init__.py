@@ -28,12 +28,14 @@ import typing as _typing
 
 from lambent.idempotency._guard import IdempotencyError as IdempotencyError
 from lambent.idempotency._guard import InProgressError as InProgressError
+from lambent.idempotency._guard import KeyGroup as KeyGroup
 from lambent.idempotency._guard import KeyReusedError as KeyReusedError
 from lambent.idempotency._guard import RecordGuard as RecordGuard
-from lambent.idempotency._guard import StoredResponse as StoredResponse
 from lambent.idempotency._guard import Verdict as Verdict
 from lambent.idempotency._guard import fingerprint as fingerprint
-from lambent.idempotency._guard import run_request as run_request
+from lambent.idempotency._request import StoredResponse as StoredResponse
+from lambent.idempotency._request import run_request as run_request
+from lambent.idempotency._store import BatchClaim as BatchClaim
 from lambent.idempotency._store import Entry as Entry
 from lambent.idempotency._store import IdempotencyStore as IdempotencyStore
 from lambent.idempotency._store import ImmediateStore as ImmediateStore
@@ -52,12 +54,14 @@ def __getattr__(name: str) -> _typing.Any:
 
 
 __all__ = [
+    "BatchClaim",
     "DynamoDBStore",
     "Entry",
     "IdempotencyError",
     "IdempotencyStore",
     "ImmediateStore",
     "InProgressError",
+    "KeyGroup",
     "KeyReusedError",
     "MemoryStore",
     "RecordGuard",

@@ -8,15 +8,14 @@ claims a key with a conditional write, runs the record, and marks the key comple
 a record that raises, or is cancelled at the deadline, releases its claim so that the
 retry runs. A claim expires when the invocation's own deadline passes, so a container
 that died leaves nothing stuck for longer than its invocation could have run.
-
-:func:`run_request` does the same for one HTTP request keyed by its ``Idempotency-Key``
-header and stores the response, which later requests with the key replay.
+(HTTP requests: :mod:`lambent.idempotency._request`.)
 """
 
 from __future__ import annotations
 
 import enum
 import hashlib
+import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
@@ -26,7 +25,7 @@ import anyio
 import msgspec
 
 from lambent._errors import LambentError
-from lambent.idempotency._store import IdempotencyStore, ImmediateStore
+from lambent.idempotency._store import BatchClaim, Entry, IdempotencyStore, ImmediateStore
 
 T = TypeVar("T")
 
@@ -73,22 +72,50 @@ class Verdict(enum.Enum):
     REUSED = "reused"  # the key's first content differs: failed
 
 
+class KeyGroup:
+    """The keyed records of one scope (a route) in a batch: their ids and fingerprints
+    (``None``: keys from the records' own ids, no content to compare)."""
+
+    __slots__ = ("claim", "fingerprints", "ids", "indices", "scope")
+
+    def __init__(
+        self,
+        scope: str,
+        indices: Sequence[int] | None,
+        ids: Sequence[str],
+        fingerprints: Sequence[str] | None = None,
+    ) -> None:
+        self.scope = scope
+        #: the batch index of each id (``None``: ids[j] is record j's)
+        self.indices = indices
+        self.ids = ids
+        self.fingerprints = fingerprints
+        self.claim: BatchClaim | None = None
+
+    def index(self, j: int) -> int:
+        return j if self.indices is None else self.indices[j]
+
+    def fingerprint(self, j: int) -> str:
+        return "" if self.fingerprints is None else self.fingerprints[j]
+
+
 class RecordGuard:
     """The idempotency bookkeeping of one batch.
 
     ``expires_at`` (epoch seconds) is when this invocation's claims may be taken over:
-    the invocation's deadline.
+    the invocation's deadline. ``replayed``: the stored results of the records found
+    done (for sources whose result is the function's answer).
     """
 
     __slots__ = (
-        "_claimed",
         "_done",
         "_running",
-        "_wanted",
         "clock",
         "expires_at",
+        "groups",
         "keep",
         "keys",
+        "replayed",
         "store",
         "token",
     )
@@ -104,15 +131,26 @@ class RecordGuard:
         self.expires_at = expires_at
         self.keep = keep_of(store)
         self.clock = clock
+        #: index -> (scoped key, fingerprint), for stores that are awaited
         self.keys: dict[int, tuple[str, str]] = {}
+        #: immediate stores: the batch's keys by scope
+        self.groups: list[KeyGroup] = []
         #: this invocation's claims (releasing needs it)
         self.token = uuid.uuid4().hex
+        self.replayed: dict[int, bytes] = {}
         self._done: set[str] = set()
         self._running: set[str] = set()
-        #: immediate stores: the records whose keys :meth:`claim_now` claimed
-        self._claimed: dict[int, str] | None = {}
-        #: immediate stores: every key claimed (key -> fingerprint), when all were
-        self._wanted: dict[str, str] = {}
+
+    def _verdict(self, i: int, entry: Entry | None, fp: str, now: float) -> Verdict:
+        if entry is None or not entry.live(now):
+            return Verdict.RUN
+        if entry.fingerprint != fp:
+            return Verdict.REUSED
+        if entry.status == "completed":
+            if entry.response is not None:
+                self.replayed[i] = entry.response
+            return Verdict.DONE
+        return Verdict.BUSY
 
     async def prepare(self, keys: Mapping[int, tuple[str, str]]) -> dict[int, Verdict]:
         """Verdicts for the batch's keyed records (index -> (key, fingerprint)), from one read."""
@@ -123,67 +161,68 @@ class RecordGuard:
         now = self.clock()
         verdicts: dict[int, Verdict] = {}
         for i, (key, fp) in keys.items():
-            entry = entries.get(key)
-            if entry is None or not entry.live(now):
-                verdicts[i] = Verdict.RUN
-            elif entry.fingerprint != fp:
-                verdicts[i] = Verdict.REUSED
-            elif entry.status == "completed":
-                verdicts[i] = Verdict.DONE
+            verdicts[i] = verdict = self._verdict(i, entries.get(key), fp, now)
+            if verdict is Verdict.DONE:
                 self._done.add(key)
-            else:
-                verdicts[i] = Verdict.BUSY
         return verdicts
 
-    def claim_now(
-        self, store: ImmediateStore, keys: Mapping[int, tuple[str, str]]
-    ) -> dict[int, Verdict]:
-        """:meth:`prepare` for an :class:`ImmediateStore`: every key claimed at once; the
-        verdicts of the records that do not run (the others run). A key twice in the
-        batch: the later record is held (retried, then found done)."""
-        self.keys = keys = keys if isinstance(keys, dict) else dict(keys)
-        wanted = dict(keys.values())
-        held = store.claim_batch(
-            wanted, token=self.token, expires_at=self.expires_at, now=self.clock()
-        )
+    def claim_now(self, store: ImmediateStore, groups: Sequence[KeyGroup]) -> dict[int, Verdict]:
+        """:meth:`prepare` for an :class:`ImmediateStore`: every key claimed at once, one
+        call per group; the verdicts of the records that do not run (the others run). A
+        key twice in the batch: the later record is held (retried, then found done)."""
+        self.groups = list(groups)
         verdicts: dict[int, Verdict] = {}
-        if not held and len(wanted) == len(keys):  # the common case: every key claimed
-            self._claimed = None  # None: every key of the batch
-            self._wanted = wanted
-            return verdicts
-        claimed: dict[int, str] = {}
-        self._claimed = claimed
-        first: dict[str, int] = {}
-        for i, (key, fp) in keys.items():
-            entry = held.get(key)
-            if entry is None:
-                if first.setdefault(key, i) != i:
-                    verdicts[i] = Verdict.BUSY
-                else:
-                    claimed[i] = key
-            elif entry.fingerprint != fp:
-                verdicts[i] = Verdict.REUSED
-            elif entry.status == "completed":
-                verdicts[i] = Verdict.DONE
-            else:
-                verdicts[i] = Verdict.BUSY
+        now = self.clock()
+        for group in groups:
+            claim = group.claim = store.claim_batch(
+                group.scope,
+                group.ids,
+                group.fingerprints,
+                token=self.token,
+                expires_at=self.expires_at,
+                now=now,
+            )
+            for j, entry in claim.held.items():
+                i = group.index(j)
+                self.keys[i] = (f"{group.scope}#{group.ids[j]}", group.fingerprint(j))
+                verdicts[i] = (
+                    Verdict.BUSY
+                    if entry is None
+                    else self._verdict(i, entry, group.fingerprint(j), now)
+                )
         return verdicts
 
-    def settle_now(self, store: ImmediateStore, status: Sequence[int], ok: Collection[int]) -> None:
+    def settle_now(
+        self,
+        status: Sequence[int],
+        ok: Collection[int],
+        responses: Callable[[int], bytes | None] | None = None,
+    ) -> None:
         """After the batch: complete the claimed keys of the records whose ``status`` is
-        in ``ok``, release the others (failed, cut by the deadline, never started)."""
-        keys, claimed = self.keys, self._claimed
-        if claimed is None:
-            done = dict(self._wanted)
-            undone: list[str] = []
-            if sum(status.count(s) for s in ok) != len(status):
-                undone = [key for i, (key, _) in keys.items() if status[i] not in ok]
-                for key in undone:
-                    del done[key]
-        else:
-            done = {key: keys[i][1] for i, key in claimed.items() if status[i] in ok}
-            undone = [key for i, key in claimed.items() if status[i] not in ok]
-        store.settle_batch(done, undone, token=self.token, expires_at=self.clock() + self.keep)
+        in ``ok`` (with ``responses(index)``, the result to store), release the others
+        (failed, cut by the deadline, never started)."""
+        expires_at = self.clock() + self.keep
+        every = sum(status.count(s) for s in ok) == len(status)
+        for group in self.groups:
+            claim = group.claim
+            if claim is None:
+                continue
+            held = claim.held
+            if group.indices is None:
+                undone = () if every else [j for j, s in enumerate(status) if s not in ok]
+                mine: Sequence[int] = range(len(group.ids))
+            else:
+                mine = group.indices
+                undone = [j for j, i in enumerate(mine) if status[i] not in ok]
+            stored = None
+            if responses is not None:
+                skip = set(undone)
+                stored = {
+                    j: response
+                    for j, i in enumerate(mine)
+                    if j not in skip and j not in held and (response := responses(i)) is not None
+                }
+            claim.settle(undone, expires_at=expires_at, responses=stored)
 
     def error(self, index: int, verdict: Verdict) -> IdempotencyError:
         """The failure of a record that ``prepare`` found busy or reused."""
@@ -194,8 +233,64 @@ class RecordGuard:
             )
         return InProgressError(f"idempotency key {key!r} is in progress elsewhere", key)
 
-    async def run(self, index: int, call: Callable[[], Awaitable[T]]) -> T | None:
-        """Run record ``index`` once for its key: claim, run, complete (or release)."""
+    async def claim_each(self, indices: Collection[int]) -> dict[int, Verdict]:
+        """Claim the keys of ``indices`` (records a whole-batch handler will get), one
+        conditional write each; the verdicts of those that are held after all."""
+        verdicts: dict[int, Verdict] = {}
+        for i in indices:
+            key, fp = self.keys[i]
+            if key in self._running:  # an earlier record of this batch has the key
+                verdicts[i] = Verdict.BUSY
+                continue
+            with anyio.CancelScope(shield=True):
+                held = await self.store.claim(
+                    key,
+                    fingerprint=fp,
+                    token=self.token,
+                    expires_at=self.expires_at,
+                    now=self.clock(),
+                )
+            if held is None:
+                self._running.add(key)
+            else:
+                verdicts[i] = self._verdict(i, held, fp, -math.inf)  # held: live when claimed
+        return verdicts
+
+    async def settle_each(
+        self,
+        indices: Collection[int],
+        status: Sequence[int],
+        ok: Collection[int],
+        responses: Callable[[int], bytes | None] | None = None,
+    ) -> None:
+        """After a whole-batch handler: complete (or release) each key :meth:`claim_each` claimed."""
+        with anyio.CancelScope(shield=True):
+            for i in indices:
+                key, fp = self.keys[i]
+                if key not in self._running:
+                    continue
+                self._running.discard(key)
+                if status[i] in ok:
+                    await self.store.complete(
+                        key,
+                        fingerprint=fp,
+                        token=self.token,
+                        expires_at=self.clock() + self.keep,
+                        response=None if responses is None else responses(i),
+                    )
+                else:
+                    await self.store.release(key, token=self.token)
+
+    async def run(
+        self,
+        index: int,
+        call: Callable[[], Awaitable[T]],
+        *,
+        encode: Callable[[T], bytes] | None = None,
+        decode: Callable[[bytes], Any] | None = None,
+    ) -> T | Any:
+        """Run record ``index`` once for its key: claim, run, complete (or release).
+        ``encode``: the result to store with the key; ``decode``: a stored one, replayed."""
         key, fp = self.keys[index]
         if key in self._done:  # an earlier record of this batch had the same key
             return None
@@ -213,11 +308,14 @@ class RecordGuard:
                 )
             if held.status == "completed":
                 self._done.add(key)
+                if decode is not None and held.response is not None:
+                    return decode(held.response)
                 return None
             raise InProgressError(f"idempotency key {key!r} is in progress elsewhere", key)
         self._running.add(key)
         try:
             result = await call()
+            response = None if encode is None else encode(result)
         except BaseException:  # a failure or the deadline's cancellation: the retry runs
             with anyio.CancelScope(shield=True):
                 await self.store.release(key, token=token)
@@ -230,90 +328,7 @@ class RecordGuard:
                 fingerprint=fp,
                 token=token,
                 expires_at=self.clock() + self.keep,
-                response=None,
+                response=response,
             )
         self._done.add(key)
         return result
-
-
-class StoredResponse(msgspec.Struct, frozen=True):
-    """An HTTP response as stored for replay."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    #: the body is binary (else UTF-8 text)
-    binary: bool = False
-
-
-_encode = msgspec.msgpack.Encoder().encode
-_decode = msgspec.msgpack.Decoder(StoredResponse).decode
-
-#: the header a replayed response carries
-REPLAYED_HEADER: Final = "idempotent-replayed"
-
-
-def _problem(status: int, title: str, detail: str) -> StoredResponse:
-    body = msgspec.json.encode(
-        {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    )
-    return StoredResponse(status, {"content-type": "application/problem+json"}, body)
-
-
-async def run_request(
-    store: IdempotencyStore,
-    *,
-    key: str,
-    content: Any,
-    expires_at: float,
-    call: Callable[[], Awaitable[StoredResponse]],
-    clock: Callable[[], float] = time.time,
-) -> StoredResponse:
-    """Answer one request carrying an ``Idempotency-Key`` (``key``, already scoped).
-
-    The first request with the key runs and its response is stored (a 5xx or an
-    exception stores nothing, so the client may retry); a later one with the same
-    ``content`` gets that response again without running; with different content it
-    gets 422, and while the first still runs, 409 (the IETF Idempotency-Key draft).
-    """
-    fp = fingerprint(content)
-    token = uuid.uuid4().hex
-    with anyio.CancelScope(shield=True):  # a claim cut short could be left behind
-        held = await store.claim(
-            key, fingerprint=fp, token=token, expires_at=expires_at, now=clock()
-        )
-    if held is not None:
-        if held.fingerprint != fp:
-            return _problem(
-                422,
-                "Idempotency key reused",
-                "this Idempotency-Key was used with a different request",
-            )
-        if held.status == "in_progress" or held.response is None:
-            return _problem(
-                409,
-                "Request in progress",
-                "a request with this Idempotency-Key is still being processed",
-            )
-        stored = _decode(held.response)
-        return StoredResponse(
-            stored.status, {**stored.headers, REPLAYED_HEADER: "true"}, stored.body
-        )
-    try:
-        response = await call()
-    except BaseException:
-        with anyio.CancelScope(shield=True):
-            await store.release(key, token=token)
-        raise
-    with anyio.CancelScope(shield=True):
-        if response.status >= 500:
-            await store.release(key, token=token)
-        else:
-            await store.complete(
-                key,
-                fingerprint=fp,
-                token=token,
-                expires_at=clock() + keep_of(store),
-                response=_encode(response),
-            )
-    return response

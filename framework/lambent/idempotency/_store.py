@@ -9,7 +9,7 @@ was first used with.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Literal, Protocol, runtime_checkable
 
 import msgspec
@@ -65,6 +65,25 @@ class IdempotencyStore(Protocol):
         ...
 
 
+class BatchClaim(Protocol):
+    """The claims of one batch in an :class:`ImmediateStore`: the records whose keys are
+    held (by a live entry, or by an earlier record of the batch), then one settlement."""
+
+    #: index -> the entry holding its key (``None``: an earlier record of this batch)
+    held: Mapping[int, Entry | None]
+
+    def settle(
+        self,
+        undone: Collection[int],
+        *,
+        expires_at: float,
+        responses: Mapping[int, bytes] | None = None,
+    ) -> None:
+        """Complete the claimed keys until ``expires_at`` (with their stored result from
+        ``responses``), except ``undone``'s, which are released."""
+        ...
+
+
 @runtime_checkable
 class ImmediateStore(Protocol):
     """A store in this process whose operations never wait (:class:`MemoryStore`).
@@ -75,21 +94,48 @@ class ImmediateStore(Protocol):
     each record as it ends."""
 
     def claim_batch(
-        self, keys: Mapping[str, str], *, token: str, expires_at: float, now: float
-    ) -> Mapping[str, Entry]:
-        """Claim each key (key -> fingerprint) not held by a live entry; the holders
-        of the others."""
+        self,
+        scope: str,
+        ids: Sequence[str],
+        fingerprints: Sequence[str] | None,
+        *,
+        token: str,
+        expires_at: float,
+        now: float,
+    ) -> BatchClaim:
+        """Claim the keys ``scope#id`` of every record (``fingerprints``: per record,
+        ``None``: none) that no live entry holds."""
         ...
 
-    def settle_batch(
-        self, done: Mapping[str, str], undone: Collection[str], *, token: str, expires_at: float
+
+class _Cell:
+    """One key's state (a batch's keys share one while they are claimed and when they
+    complete together)."""
+
+    __slots__ = ("expires_at", "fingerprint", "response", "status", "token")
+
+    def __init__(
+        self,
+        status: Status,
+        fingerprint: str,
+        expires_at: float,
+        token: str,
+        response: bytes | None = None,
     ) -> None:
-        """Mark ``done`` (key -> fingerprint) completed until ``expires_at``; release the
-        ``undone`` keys this ``token`` claimed."""
-        ...
+        self.status: Status = status
+        self.fingerprint = fingerprint
+        self.expires_at = expires_at
+        self.token = token
+        self.response = response
+
+    def entry(self, key: str) -> Entry:
+        return Entry(key, self.status, self.fingerprint, self.expires_at, self.token, self.response)
 
 
-_Row = tuple[Status, str, float, str, "bytes | None"]
+def _split(key: str) -> tuple[str, str]:
+    """``scope#id`` -> (scope, id); a key without ``#`` has the empty scope."""
+    scope, sep, rest = key.partition("#")
+    return (scope, rest) if sep else ("", key)
 
 
 class MemoryStore:
@@ -99,8 +145,8 @@ class MemoryStore:
         #: how long a completed key is remembered (seconds)
         self.keep = keep
         self.clock = clock
-        #: key -> (status, fingerprint, expires_at, token, response)
-        self._rows: dict[str, _Row] = {}
+        #: scope -> id -> state
+        self._scopes: dict[str, dict[str, _Cell]] = {}
         #: calls made, by operation
         self.calls: dict[str, int] = {
             "get_many": 0,
@@ -108,84 +154,143 @@ class MemoryStore:
             "complete": 0,
             "release": 0,
             "claim_batch": 0,
-            "settle_batch": 0,
+            "settle": 0,
         }
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return sum(map(len, self._scopes.values()))
 
     def clear(self) -> None:
         """Forget every key."""
-        self._rows.clear()
+        self._scopes.clear()
 
-    def _entry(self, key: str) -> Entry | None:
-        row = self._rows.get(key)
-        return None if row is None else Entry(key, *row)
+    def _cell(self, key: str) -> _Cell | None:
+        scope, rest = _split(key)
+        rows = self._scopes.get(scope)
+        return None if rows is None else rows.get(rest)
 
     async def get_many(self, keys: Collection[str]) -> Mapping[str, Entry]:
         self.calls["get_many"] += 1
-        return {k: e for k in keys if (e := self._entry(k)) is not None}
+        return {k: c.entry(k) for k in keys if (c := self._cell(k)) is not None}
 
     async def claim(
         self, key: str, *, fingerprint: str, token: str, expires_at: float, now: float
     ) -> Entry | None:
         self.calls["claim"] += 1
-        held = self._entry(key)
-        if held is not None and held.live(now):
-            return held
-        self._rows[key] = ("in_progress", fingerprint, expires_at, token, None)
+        held = self._cell(key)
+        if held is not None and held.expires_at > now:
+            return held.entry(key)
+        scope, rest = _split(key)
+        rows = self._scopes.setdefault(scope, {})
+        rows[rest] = _Cell("in_progress", fingerprint, expires_at, token)
         return None
 
     async def complete(
         self, key: str, *, fingerprint: str, token: str, expires_at: float, response: bytes | None
     ) -> None:
         self.calls["complete"] += 1
-        self._rows[key] = ("completed", fingerprint, expires_at, token, response)
+        scope, rest = _split(key)
+        rows = self._scopes.setdefault(scope, {})
+        rows[rest] = _Cell("completed", fingerprint, expires_at, token, response)
 
     async def release(self, key: str, *, token: str) -> None:
         self.calls["release"] += 1
-        self.settle_batch({}, (key,), token=token, expires_at=0.0)
-        self.calls["settle_batch"] -= 1
+        scope, rest = _split(key)
+        rows = self._scopes.get(scope, {})
+        cell = rows.get(rest)
+        if cell is not None and cell.status == "in_progress" and cell.token == token:
+            del rows[rest]
 
     def claim_batch(
-        self, keys: Mapping[str, str], *, token: str, expires_at: float, now: float
-    ) -> Mapping[str, Entry]:
+        self,
+        scope: str,
+        ids: Sequence[str],
+        fingerprints: Sequence[str] | None,
+        *,
+        token: str,
+        expires_at: float,
+        now: float,
+    ) -> _MemoryClaim:
         self.calls["claim_batch"] += 1
-        rows = self._rows
-        held_by: dict[str, Entry] = {}
-        if not rows.keys().isdisjoint(keys):
-            for key in keys:
-                row = rows.get(key)
-                if row is not None and row[2] > now:
-                    held_by[key] = Entry(key, *row)
-        fingerprints = set(keys.values())
-        if not held_by and len(fingerprints) == 1:  # one row for all (keys from record ids)
-            (fingerprint,) = fingerprints
-            rows.update(dict.fromkeys(keys, ("in_progress", fingerprint, expires_at, token, None)))
-            return held_by
-        rows.update(
-            {
-                key: ("in_progress", fingerprint, expires_at, token, None)
-                for key, fingerprint in keys.items()
-                if key not in held_by
-            }
-        )
-        return held_by
-
-    def settle_batch(
-        self, done: Mapping[str, str], undone: Collection[str], *, token: str, expires_at: float
-    ) -> None:
-        self.calls["settle_batch"] += 1
-        rows = self._rows
-        fingerprints = set(done.values())
-        if len(fingerprints) == 1:  # one row for all (keys from record ids)
-            (fingerprint,) = fingerprints
-            rows.update(dict.fromkeys(done, ("completed", fingerprint, expires_at, token, None)))
+        rows = self._scopes.setdefault(scope, {})
+        shared = _Cell("in_progress", "", expires_at, token) if fingerprints is None else None
+        if shared is not None:
+            fresh = dict.fromkeys(ids, shared)  # one step for a batch keyed by its own ids
         else:
-            rows.update(
-                {key: ("completed", fp, expires_at, token, None) for key, fp in done.items()}
-            )
-        for key in undone:
-            row = rows.get(key)
-            if row is not None and row[0] == "in_progress" and row[3] == token:
+            fresh = {}
+            for key, fp in zip(ids, fingerprints or (), strict=True):
+                if key not in fresh:  # a key twice: the first record's content claims it
+                    fresh[key] = _Cell("in_progress", fp, expires_at, token)
+        held: dict[int, Entry | None] = {}
+        if len(fresh) != len(ids) or not rows.keys().isdisjoint(fresh):
+            fresh, held = self._claim_slowly(rows, ids, fresh, now)
+        rows.update(fresh)
+        return _MemoryClaim(self, rows, ids, held, shared, fresh)
+
+    @staticmethod
+    def _claim_slowly(
+        rows: dict[str, _Cell], ids: Sequence[str], wanted: dict[str, _Cell], now: float
+    ) -> tuple[dict[str, _Cell], dict[int, Entry | None]]:
+        """Some keys are taken (or repeated in the batch): claim the others."""
+        fresh: dict[str, _Cell] = {}
+        held: dict[int, Entry | None] = {}
+        taken: dict[str, Entry] = {}
+        for i, key in enumerate(ids):
+            if key in fresh:
+                held[i] = None
+                continue
+            if key in taken:
+                held[i] = taken[key]
+                continue
+            cell = rows.get(key)
+            if cell is not None and cell.expires_at > now:
+                held[i] = taken[key] = cell.entry(key)
+            else:
+                fresh[key] = wanted[key]
+        return fresh, held
+
+
+class _MemoryClaim:
+    """A batch's claims in a :class:`MemoryStore`."""
+
+    __slots__ = ("fresh", "held", "ids", "rows", "shared", "store")
+
+    def __init__(
+        self,
+        store: MemoryStore,
+        rows: dict[str, _Cell],
+        ids: Sequence[str],
+        held: dict[int, Entry | None],
+        shared: _Cell | None,
+        fresh: dict[str, _Cell],
+    ) -> None:
+        self.store = store
+        self.rows = rows
+        self.ids = ids
+        self.held = held
+        self.shared = shared
+        self.fresh = fresh
+
+    def settle(
+        self,
+        undone: Collection[int],
+        *,
+        expires_at: float,
+        responses: Mapping[int, bytes] | None = None,
+    ) -> None:
+        self.store.calls["settle"] += 1
+        rows, ids, held, fresh = self.rows, self.ids, self.held, self.fresh
+        if self.shared is not None:  # every claimed key completes at once
+            self.shared.status = "completed"
+            self.shared.expires_at = expires_at
+        else:
+            for cell in fresh.values():
+                cell.status = "completed"
+                cell.expires_at = expires_at
+        for i, response in (responses or {}).items():
+            cell = fresh[ids[i]]
+            rows[ids[i]] = _Cell("completed", cell.fingerprint, expires_at, cell.token, response)
+        for i in undone:
+            key = ids[i]
+            if i not in held and rows.get(key) is fresh.get(key):
                 del rows[key]

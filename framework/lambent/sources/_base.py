@@ -207,6 +207,10 @@ class SourceSpec(msgspec.Struct, Generic[EventT, ItemT], frozen=True, kw_only=Tr
     threaded: bool = False
     #: how ``lambent poll`` reads it outside Lambda (``None``: it cannot)
     poll: Pollable | None = None
+    #: ``item_id`` names one delivery of one event (a message id, a request id), so that
+    #: ``idempotent=True`` can key by it; ``False`` (Cognito, AppSync, Bedrock agents):
+    #: routes need ``idempotency_key``
+    unique_ids: bool = True
 
     #: when the oldest of a batch's items entered its source (epoch milliseconds;
     #: metrics' ``RecordAge``), ``None`` when unknown
@@ -274,12 +278,19 @@ def oldest_ms(
     string, times ``scale`` to milliseconds. Digit strings are compared as strings:
     epoch milliseconds have 13 digits from 2001 to 2286, so that order is numeric."""
 
-    def oldest(items: Sequence[Any]) -> float | None:
+    def read(items: Sequence[Any]) -> Any:
         values: Any = items
         for step in steps:
             values = map(step, values)
+        return values
+
+    def oldest(items: Sequence[Any]) -> float | None:
         try:
-            first = min(filter(None, values), default=None)
+            return float(min(read(items))) * scale  # every record has it: one pass in C
+        except (KeyError, TypeError, AttributeError, ValueError):
+            pass
+        try:  # some records have none (or a null): the others'
+            first = min(filter(None, read(items)), default=None)
             return None if first is None else float(first) * scale
         except (KeyError, TypeError, AttributeError, ValueError):
             return None  # a record without the field, or with another type: no age

@@ -39,12 +39,24 @@ class SourceRoutes:
 
     on: _On
 
-    def cognito(self, trigger: str | None = None, *, threaded: bool = False) -> Callable[[F], F]:
+    def cognito(
+        self,
+        trigger: str | None = None,
+        *,
+        threaded: bool = False,
+        idempotency_key: KeyFunction | None = None,
+    ) -> Callable[[F], F]:
         """Handle a Cognito user-pool trigger: a trigger name (``"PreSignUp"``, every
         ``PreSignUp_*`` source; ``"PreTokenGeneration"``), one ``triggerSource``
         (``"PreSignUp_SignUp"``) or a glob; ``None``: any. The handler's payload is the
-        event's ``request``; what it returns fills ``response`` in the echoed event."""
-        return self.on("cognito", filters={"trigger": trigger}, threaded=threaded)
+        event's ``request``; what it returns fills ``response`` in the echoed event.
+        ``idempotency_key``: run once per key of the payload (see docs/idempotency.md)."""
+        return self.on(
+            "cognito",
+            filters={"trigger": trigger},
+            threaded=threaded,
+            idempotency_key=idempotency_key,
+        )
 
     def appsync(
         self,
@@ -53,24 +65,40 @@ class SourceRoutes:
         *,
         concurrency: int | None = None,
         threaded: bool = False,
+        idempotency_key: KeyFunction | None = None,
     ) -> Callable[[F], F]:
         """Resolve the GraphQL field ``type_name.field_name`` (globs allowed; ``None``: any)
         as an AppSync direct Lambda resolver, single or ``BatchInvoke``. The handler's
-        payload is ``arguments``; its return value is the field's value."""
+        payload is ``arguments``; its return value is the field's value.
+        ``idempotency_key``: run once per key of the arguments (see docs/idempotency.md)."""
         return self.on(
             "appsync",
             filters={"type_name": type_name, "field_name": field_name},
             concurrency=concurrency,
             threaded=threaded,
+            idempotency_key=idempotency_key,
         )
 
-    def custom_resource(self, resource_type: str | None = None) -> Callable[[F], F]:
+    def custom_resource(
+        self,
+        resource_type: str | None = None,
+        *,
+        idempotent: bool = False,
+        idempotency_key: KeyFunction | None = None,
+    ) -> Callable[[F], F]:
         """Handle CloudFormation custom resources of ``resource_type`` (``"Custom::Bucket"``,
         globs allowed; ``None``: any), for every request type. The handler's payload is
         ``ResourceProperties``; the response is PUT to the pre-signed URL, ``FAILED`` on an
         error or at the deadline. Plain ``def`` handlers always run in a worker thread, so
-        that the deadline can still answer while they run."""
-        return self.on("cloudformation", filters={"resource_type": resource_type})
+        that the deadline can still answer while they run. ``idempotent``: each request (its
+        ``RequestId``) runs once; a retry PUTs the stored result again (see
+        docs/idempotency.md)."""
+        return self.on(
+            "cloudformation",
+            filters={"resource_type": resource_type},
+            idempotent=idempotent,
+            idempotency_key=idempotency_key,
+        )
 
     def s3_batch(
         self,
@@ -78,15 +106,20 @@ class SourceRoutes:
         treat_missing_keys_as: ResultCode = "PermanentFailure",
         concurrency: int | None = None,
         threaded: bool = False,
+        idempotent: bool = False,
+        idempotency_key: KeyFunction | None = None,
     ) -> Callable[[F], F]:
         """Handle S3 Batch Operations tasks (schema 1.0 and 2.0): return to succeed (the
         value is the result string), raise ``TemporaryFailure`` to have S3 retry the task,
-        anything else fails it permanently."""
+        anything else fails it permanently. ``idempotent``: each task (its ``taskId``)
+        runs once and its result string is kept (see docs/idempotency.md)."""
         return self.on(
             "s3-batch",
             filters={"treat_missing_keys_as": treat_missing_keys_as},
             concurrency=concurrency,
             threaded=threaded,
+            idempotent=idempotent,
+            idempotency_key=idempotency_key,
         )
 
     def bedrock_agent(
@@ -96,13 +129,16 @@ class SourceRoutes:
         function: str | None = None,
         http_method: str | None = None,
         threaded: bool = False,
+        idempotency_key: KeyFunction | None = None,
     ) -> Callable[[F], F]:
         """Handle a Bedrock agent action: the OpenAPI operation ``api_path`` (the path
         template as in the schema; ``http_method`` to tell operations apart) or the
         function ``function``; neither: any. The handler's payload is the parameters and
-        request-body properties by name; its return value is the response body."""
+        request-body properties by name; its return value is the response body.
+        ``idempotency_key``: run once per key of the parameters (see docs/idempotency.md)."""
         return self.on(
             "bedrock-agent",
             filters={"api_path": api_path, "function": function, "http_method": http_method},
             threaded=threaded,
+            idempotency_key=idempotency_key,
         )

@@ -23,6 +23,7 @@ Members, in the order the pipeline uses them:
   them before ``answer``);
 * ``array``: events may be a top-level JSON array of single events (AppSync batches).
 * polling: ``poll`` (how ``lambent poll`` reads it outside Lambda);
+* ``unique_ids``: ``item_id`` names one delivery (``idempotent=True`` may key by it).
 * observing: ``oldest`` (metrics' record age), ``trace_header`` (tracing links),
   ``redelivery`` (what Lambda delivers again: ``lambent.testing.redeliver``);
 * from bytes: ``decode_bytes`` (the event Struct straight from the invocation's JSON
@@ -127,6 +128,8 @@ class EventSource(Protocol):
     def threaded(self) -> bool: ...
     @property
     def poll(self) -> Pollable | None: ...
+    @property
+    def unique_ids(self) -> bool: ...
 
     def decode_bytes(self, body: bytes, *, lean: bool = False) -> Any:
         """The event Struct (lean with ``lean``) from the invocation's JSON bytes."""

@@ -242,6 +242,7 @@ def _spec(event_type: Any, array: bool) -> SourceSpec[Any, AppSyncResolverEvent]
         response="single",
         route_filter=route_filter,
         answer=answer_batch if array else answer_one,
+        unique_ids=False,  # no id per delivery: idempotency_key only
         array=array,
     )
 

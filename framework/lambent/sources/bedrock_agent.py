@@ -225,6 +225,7 @@ def _spec(event_type: type[BedrockAgentEvent], key: str) -> SourceSpec[Any, Any]
         response="single",
         route_filter=route_filter,
         answer=answer,
+        unique_ids=False,  # no id per delivery: idempotency_key only
     )
 
 

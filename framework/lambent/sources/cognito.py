@@ -380,5 +380,6 @@ SPECS: tuple[SourceSpec[CognitoEvent, CognitoEvent], ...] = (
         route_filter=route_filter,
         overlaps=overlaps,
         answer=answer,
+        unique_ids=False,  # no id per delivery: idempotency_key only
     ),
 )
