@@ -34,9 +34,15 @@ class FastPaths:
     #: lambent.runtime: record events decode from the invocation's bytes straight into
     #: Structs (per event)
     raw_bytes: bool = True
+    #: HTTP: a loop-free app answers requests through routes compiled at freeze
+    #: (:mod:`lambent.http._compiled`)
+    compiled_http: bool = True
 
 
 FAST = FastPaths()
+
+#: what a fast path returns when the general path must answer instead
+MISS: object = object()
 
 
 @contextlib.contextmanager

@@ -71,15 +71,7 @@ async def handle(
     spec = sources.spec_for(event) if decoded is None else decoded[0]
     kind = "direct" if spec is None else spec.kind
     cold, app._cold = app._cold, False
-    log, tokens = invocation_logger(
-        "lambent",
-        {
-            "aws_request_id": getattr(context, "aws_request_id", None),
-            "function_name": getattr(context, "function_name", app.name),
-            "cold_start": cold,
-            "source": kind,
-        },
-    )
+    log, tokens = invocation_logger("lambent", invocation_values(app, context, kind, cold))
     try:
         ev = None if decoded is None else decoded[1]
         if app.metrics is None and app.tracing is None:
@@ -89,6 +81,16 @@ async def handle(
             return await _route(app, spec, event, context, log, ev, obs)
     finally:
         unbind_invocation(tokens)
+
+
+def invocation_values(app: App, context: Any, kind: str, cold: bool) -> dict[str, Any]:
+    """What an invocation binds into the log context."""
+    return {
+        "aws_request_id": getattr(context, "aws_request_id", None),
+        "function_name": getattr(context, "function_name", app.name),
+        "cold_start": cold,
+        "source": kind,
+    }
 
 
 async def _route(

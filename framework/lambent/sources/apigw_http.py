@@ -244,6 +244,12 @@ def detect(event: Mapping[str, Any]) -> bool:
     return is_v2_request(event)
 
 
+def matched_template(event: Mapping[str, Any]) -> str | None:
+    """The template of ``routeKey`` (``"PUT /orders/{id}"`` -> ``"/orders/{id}"``)."""
+    key = event.get("routeKey")
+    return key.partition(" ")[2] if type(key) is str else None
+
+
 SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
     SourceSpec(
         requires="rawPath",
@@ -258,6 +264,12 @@ SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
         payload=lambda request: body_payload(request.body, request.is_base64_encoded),
         payload_format="json",
         response="http",
-        web=WebSpec(role="request", wire="v2", lean=LeanHttpApiRequest, service_timeout=True),
+        web=WebSpec(
+            role="request",
+            wire="v2",
+            lean=LeanHttpApiRequest,
+            service_timeout=True,
+            template=matched_template,
+        ),
     ),
 )

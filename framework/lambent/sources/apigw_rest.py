@@ -201,6 +201,12 @@ def detect(event: Mapping[str, Any]) -> bool:
     return isinstance(context, dict) and "elb" not in context and "methodArn" not in event
 
 
+def matched_template(event: Mapping[str, Any]) -> str | None:
+    """``resource``: the template API Gateway matched (``/orders/{order_id}``)."""
+    resource = event.get("resource")
+    return resource if type(resource) is str else None
+
+
 SPECS: tuple[SourceSpec[RestRequest, RestRequest], ...] = (
     SourceSpec(
         requires="httpMethod",
@@ -222,6 +228,7 @@ SPECS: tuple[SourceSpec[RestRequest, RestRequest], ...] = (
             # HTTP API payload 1.0 (same shape) delivers the path decoded
             path_encoded=lambda event: getattr(event, "version", None) != "1.0",
             service_timeout=True,
+            template=matched_template,
         ),
     ),
 )

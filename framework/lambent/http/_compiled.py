@@ -1,0 +1,288 @@
+"""HTTP requests answered by routes compiled at freeze time (the ``compiled_http`` fast
+path of :mod:`lambent._fast`).
+
+An app whose HTTP handlers are plain ``def`` functions, with no CORS, no app middleware,
+no metrics and no tracing, answers most requests without the pipeline's coroutines, a
+:class:`~lambent.http.Request` or a :class:`~lambent.http.Response`: :func:`compile_http`
+gives ``answer(event, context)``, which detects the source, decodes its lean view, matches
+the path with the router's own map, builds the handler's keyword arguments with converters
+compiled per route, calls the handler and renders its plain result straight into the
+source's wire shape. The invocation's log context is bound only when structlog is
+imported (something may log through it); otherwise it waits on the lazy logger, which
+costs nothing unless something is logged.
+
+Whatever the general path would answer differently from "call the handler with these
+arguments and render its result" is left to it: ``answer`` returns :data:`MISS` before
+any user code runs (no route, ``HEAD``/``OPTIONS``, 404/405/413/400/422 answers, a route
+with middleware, dependencies, a logger, the request, headers, query or cookies, an
+idempotent or async route, an exhausted deadline, ``TestClient`` overrides). Once the
+handler ran, a result that is not plain (``None``, a ``Response``, a stream, an
+awaitable) or that does not render, and an exception, are finished by the router's own
+code (:meth:`~lambent.http._router.HttpRouter.finish`), as the general path finishes them.
+``tests/http/test_compiled.py`` compares both paths.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import types
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from lambent._decode import CONVERT_ERRORS
+from lambent._dispatch import is_cancellation
+from lambent._fast import MISS as _MISS
+from lambent._logging import invocation_logger, unbind_invocation
+from lambent._runtime import run_loop_free
+from lambent.http._args import ARG_ERRORS
+from lambent.http._plan import MISSING, From
+from lambent.http._render import RENDER_ERRORS, RENDERERS, ValueRenderer, value_text
+from lambent.http._request import Request, body_size, surrogate_free
+from lambent.http._response import Response
+from lambent.http._streaming import Streamed, is_stream
+from lambent.sources._http import body_payload
+
+if TYPE_CHECKING:
+    from lambent.http._registration import HttpRoute
+    from lambent.http._router import HttpRouter
+
+__all__ = ["MISS", "Answer", "compile_http"]
+
+#: what ``answer`` returns when the general path must answer the event
+MISS: Any = _MISS
+
+Answer = Callable[[Any, Any], Any]
+#: per route: the keyword arguments from the matched parameters, the lean view and the
+#: context, or MISS (a value that does not convert: the general path answers 422)
+Args = Callable[[Mapping[str, str], Any, Any], Any]
+
+#: what the compiled arguments can take: the template's parameters, the body, the context
+_COMPILED_SOURCES = frozenset({From.PATH, From.BODY, From.CONTEXT})
+
+
+class _Source(msgspec.Struct, frozen=True):
+    """What a compiled answer needs of one HTTP source, read once from its spec."""
+
+    spec: Any
+    lean: type[Any]
+    encoded: Callable[[Any], bool] | None
+    render: ValueRenderer
+    service_timeout: bool
+    template: Callable[[Mapping[str, Any]], str | None] | None
+
+
+def compile_http(app: Any, router: HttpRouter) -> Answer | None:
+    """``answer(event, context)`` for ``app``'s HTTP requests, or None when the app has
+    nothing the fast path can answer (``app`` is loop-free: checked by the caller)."""
+    if router.config.cors is not None or router.middleware:
+        return None
+    if app.metrics is not None or app.tracing is not None:
+        return None
+    from lambent import sources
+
+    by_spec: dict[int, _Source] = {}
+    for spec in sources.web("request"):
+        web = spec.web
+        if web is not None and web.lean is not None and web.wire in RENDERERS:
+            by_spec[id(spec)] = _Source(
+                spec,
+                web.lean,
+                web.path_encoded,
+                RENDERERS[web.wire].value,
+                web.service_timeout,
+                web.template,
+            )
+    compiled: dict[int, tuple[HttpRoute, Args]] = {}
+    for route in router.routes.values():
+        args = _compile_args(route)
+        if args is not None:
+            compiled[id(route)] = (route, args)
+    if not by_spec or not compiled:
+        return None
+    return _answerer(app, router, by_spec, compiled)
+
+
+def _compile_args(route: HttpRoute) -> Args | None:
+    """The route's argument builder, or None when the general path must run it."""
+    plan = route.plan
+    if (
+        route.middleware
+        or route.idempotent
+        or route.threaded
+        or plan.is_async
+        or plan.has_deps
+        or any(p.source not in _COMPILED_SOURCES for p in plan.params)
+    ):
+        return None
+    if route.path_only:
+        return lambda params, view, context: dict(params)
+    steps = tuple((p.name, p.source, p.key, p.convert, p.default) for p in plan.params)
+
+    def args(params: Mapping[str, str], view: Any, context: Any) -> Any:
+        kw: dict[str, Any] = {}
+        for name, source, key, convert, default in steps:
+            if source is From.PATH:
+                value: Any = params[key]
+            elif source is From.BODY:
+                value = body_payload(view.body, view.is_base64_encoded)
+                if not value:
+                    if default is MISSING:
+                        return MISS  # 422: required but missing
+                    kw[name] = default
+                    continue
+            else:  # From.CONTEXT
+                kw[name] = context
+                continue
+            if convert is not None:
+                try:
+                    value = convert(value)
+                except ARG_ERRORS:
+                    return MISS  # 422, with the general path's message
+            kw[name] = value
+        return kw
+
+    return args
+
+
+def _answerer(
+    app: Any,
+    router: HttpRouter,
+    by_spec: dict[int, _Source],
+    compiled: dict[int, tuple[HttpRoute, Args]],
+) -> Answer:
+    from lambent import sources
+
+    spec_for = sources.spec_for
+    routes = router.routes
+    config = router.config
+    convert = msgspec.convert
+    plain = _PlainTypes()
+    out_of_time = _Deadline(app.deadline_margin, config.api_gateway_timeout)
+    modules = sys.modules
+
+    def answer(event: Any, context: Any) -> Any:
+        if type(event) is not dict or router.overrides:
+            return MISS
+        source = by_spec.get(id(spec_for(event)))
+        if source is None:
+            return MISS
+        try:
+            view = convert(event, source.lean)
+        except CONVERT_ERRORS:
+            return MISS  # the general path says why the event does not decode
+        method = view.method
+        path = view.path or "/"
+        encoded = source.encoded is not None and source.encoded(view)
+        hint = source.template
+        template = None if hint is None else hint(event)
+        if template is None:
+            found = routes.match(path, encoded=encoded)
+        else:
+            found = routes.match_known(template, path, encoded=encoded)
+        if found is None:
+            return MISS
+        endpoint, params = found
+        entry = compiled.get(id(endpoint.routes.get(method)))
+        if entry is None:
+            return MISS
+        raw = view.body
+        if raw and (
+            not surrogate_free(raw)
+            or (
+                config.max_body_size is not None
+                and body_size(raw, view.is_base64_encoded) > config.max_body_size
+            )
+        ):
+            return MISS  # 400 or 413
+        route, build = entry
+        if out_of_time(context, source.service_timeout):
+            return MISS  # 504
+        kw = build(params, view, context)
+        if kw is MISS:
+            return MISS
+        kind = source.spec.kind
+        log: Any = None
+        tokens: tuple[Any, ...] = ()
+        if "structlog" in modules:  # a handler may log through it: bind the context now
+            log, tokens = invocation_logger("lambent", _values(app, context, kind))
+        try:
+            try:
+                result = route.plan.fn(**kw)
+            except BaseException as exc:
+                if is_cancellation(exc):
+                    raise
+                outcome: Any = exc
+                raised = True
+            else:
+                if plain(result):
+                    try:
+                        text, is_b64, content_type = value_text(result)
+                    except RENDER_ERRORS:
+                        pass  # finished below: the router answers the 500 and logs why
+                    else:
+                        return source.render(view, text, is_b64, content_type)
+                outcome, raised = result, False
+            if log is None:
+                log = invocation_logger("lambent", _values(app, context, kind))[0]
+            request = Request.from_lean(
+                kind, view, event, source.spec.event_type, context, web=source.spec.web
+            )
+            request.path_params = params
+            request.route = endpoint.path.template
+            return run_loop_free(router.finish(request, outcome, log, raised=raised))
+        finally:
+            if tokens:
+                unbind_invocation(tokens)
+
+    return answer
+
+
+def _values(app: Any, context: Any, kind: str) -> dict[str, Any]:
+    from lambent._pipeline import invocation_values
+
+    return invocation_values(app, context, kind, cold=False)
+
+
+class _Deadline:
+    """Whether no time is left before the handler runs: ``budget(...) <= 0`` of
+    :mod:`lambent._deadline`, with what does not change per request worked out once."""
+
+    __slots__ = ("_limit_spent", "_margin")
+
+    def __init__(self, margin: float, service_limit: float) -> None:
+        self._margin = margin
+        #: a service limit (API Gateway's timeout) is spent before any request starts
+        self._limit_spent = service_limit - margin <= 0
+
+    def __call__(self, context: Any, service_timeout: bool) -> bool:
+        if service_timeout and self._limit_spent:
+            return True
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        return remaining is not None and float(remaining()) / 1000.0 - self._margin <= 0
+
+
+class _PlainTypes:
+    """Whether a handler result is a plain value the direct rendering takes (not ``None``,
+    a Response, a stream or an awaitable), decided once per result type."""
+
+    __slots__ = ("_known",)
+
+    def __init__(self) -> None:
+        self._known: dict[type[Any], bool] = {}
+
+    def __call__(self, value: Any) -> bool:
+        known = self._known.get(type(value))
+        if known is not None:
+            return known
+        plain = not (
+            value is None
+            or isinstance(value, Response | Streamed)
+            or inspect.isawaitable(value)
+            or is_stream(value)
+        )
+        if not isinstance(value, types.GeneratorType):  # awaitable or not per object
+            self._known[type(value)] = plain
+        return plain
