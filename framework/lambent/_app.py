@@ -81,7 +81,7 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         #: source kinds whose routes only need payloads: decoded with lean Structs
         self._lean_kinds: frozenset[str] = frozenset()
         #: HTTP requests answered by compiled routes (set at freeze; see lambent._fast)
-        self._fast_http: Callable[[Any, Any], Any] | None = None
+        self._fast_http: Callable[..., Any] | None = None
 
     @property
     def routes(self) -> RouteTable:
@@ -213,7 +213,7 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
             await stack.enter_async_context(self._lifespan(self))
         self._stack = stack
 
-    def _compiled_http(self) -> Callable[[Any, Any], Any] | None:
+    def _compiled_http(self) -> Callable[..., Any] | None:
         """The compiled answer to HTTP requests, for a loop-free app with HTTP routes."""
         web = self._registry.web
         if web is None or not FAST.compiled_http or not self._needs_no_loop():

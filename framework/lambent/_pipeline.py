@@ -28,7 +28,7 @@ from lambent._deadline import DeadlineExceeded, budget
 from lambent._dispatch import Batch, Status, run_batch
 from lambent._errors import LambentError, RoutingError
 from lambent._events import decode_event
-from lambent._fast import FAST
+from lambent._fast import FAST, MISS
 from lambent._inject import Slot
 from lambent._logging import Logger, emit, invocation_logger, unbind_invocation
 from lambent._observe import Observation, guard, observe, oldest_of, settle, trace_runners
@@ -278,4 +278,11 @@ async def handle_bytes(app: App, body: bytes, context: Any) -> Any:
             return await handle(app, None, context, (spec, ev))
     if event is None:
         event = msgspec.json.decode(body)
+    fast = app._fast_http
+    if fast is not None:  # an HTTP request of a loop-free app: see lambent.http._compiled
+        # the source detected on the whole event is passed on (not one from a probe)
+        detected = FAST.raw_bytes and shape is event
+        out = fast(event, context, spec) if detected else fast(event, context)
+        if out is not MISS:
+            return out
     return await handle(app, event, context)

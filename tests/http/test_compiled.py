@@ -293,3 +293,49 @@ def test_match_known_equals_match_for_every_template_and_path() -> None:
                 assert (known and (known[0].path.template, known[1])) == (
                     general and (general[0].path.template, general[1])
                 ), (template, path, encoded)
+
+
+def _context_app() -> App:
+    import structlog
+
+    app = App()
+
+    @app.get("/context")
+    def context() -> dict[str, Any]:
+        values = structlog.contextvars.get_contextvars()
+        return {k: values.get(k) for k in ("aws_request_id", "cold_start", "source")}
+
+    return app
+
+
+def _bodies(app: App) -> list[Any]:
+    import json
+
+    import anyio
+
+    async def main() -> list[Any]:
+        async with app.running():  # started before the first invocation
+            return [
+                json.loads(
+                    (
+                        await app.dispatch(
+                            http_request("GET", "/context", source="apigw-http"),
+                            FakeContext(aws_request_id=f"req-{i}"),
+                        )
+                    )["body"]
+                )
+                for i in range(2)
+            ]
+
+    return anyio.run(main)
+
+
+def test_the_log_context_is_bound_for_handlers_and_the_first_invocation_is_cold() -> None:
+    compiled = _bodies(_context_app())
+    with general_path():
+        general = _bodies(_context_app())
+    assert compiled == general
+    assert compiled == [
+        {"aws_request_id": "req-0", "cold_start": True, "source": "apigw-http"},
+        {"aws_request_id": "req-1", "cold_start": False, "source": "apigw-http"},
+    ]

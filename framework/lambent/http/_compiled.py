@@ -35,7 +35,8 @@ import msgspec
 from lambent._decode import CONVERT_ERRORS
 from lambent._dispatch import is_cancellation
 from lambent._fast import MISS as _MISS
-from lambent._logging import invocation_logger, unbind_invocation
+from lambent._logging import LazyLogger, bind_invocation, unbind_invocation
+from lambent._pipeline import invocation_values
 from lambent._runtime import run_loop_free
 from lambent.http._args import ARG_ERRORS
 from lambent.http._plan import MISSING, From
@@ -43,18 +44,23 @@ from lambent.http._render import RENDER_ERRORS, RENDERERS, ValueRenderer, value_
 from lambent.http._request import Request, body_size, surrogate_free
 from lambent.http._response import Response
 from lambent.http._streaming import Streamed, is_stream
+from lambent.sources._base import WebSpec
 from lambent.sources._http import body_payload
 
 if TYPE_CHECKING:
     from lambent.http._registration import HttpRoute
     from lambent.http._router import HttpRouter
 
-__all__ = ["MISS", "Answer", "compile_http"]
+__all__ = ["DETECT", "MISS", "Answer", "compile_http"]
 
 #: what ``answer`` returns when the general path must answer the event
 MISS: Any = _MISS
+#: ``answer``'s ``spec`` when the caller has not detected the event's source
+DETECT: Any = object()
 
-Answer = Callable[[Any, Any], Any]
+#: ``answer(event, context[, spec])``: ``spec`` is the event's source when the caller
+#: detected it already
+Answer = Callable[..., Any]
 #: per route: the keyword arguments from the matched parameters, the lean view and the
 #: context, or MISS (a value that does not convert: the general path answers 422)
 Args = Callable[[Mapping[str, str], Any, Any], Any]
@@ -66,7 +72,9 @@ _COMPILED_SOURCES = frozenset({From.PATH, From.BODY, From.CONTEXT})
 class _Source(msgspec.Struct, frozen=True):
     """What a compiled answer needs of one HTTP source, read once from its spec."""
 
-    spec: Any
+    kind: str
+    event_type: type[Any]
+    web: WebSpec
     lean: type[Any]
     encoded: Callable[[Any], bool] | None
     render: ValueRenderer
@@ -88,18 +96,20 @@ def compile_http(app: Any, router: HttpRouter) -> Answer | None:
         web = spec.web
         if web is not None and web.lean is not None and web.wire in RENDERERS:
             by_spec[id(spec)] = _Source(
-                spec,
+                spec.kind,
+                spec.event_type,
+                web,
                 web.lean,
                 web.path_encoded,
                 RENDERERS[web.wire].value,
                 web.service_timeout,
                 web.template,
             )
-    compiled: dict[int, tuple[HttpRoute, Args]] = {}
+    compiled: dict[int, tuple[Callable[..., Any], Args]] = {}
     for route in router.routes.values():
         args = _compile_args(route)
         if args is not None:
-            compiled[id(route)] = (route, args)
+            compiled[id(route)] = (route.plan.fn, args)
     if not by_spec or not compiled:
         return None
     return _answerer(app, router, by_spec, compiled)
@@ -151,33 +161,32 @@ def _answerer(
     app: Any,
     router: HttpRouter,
     by_spec: dict[int, _Source],
-    compiled: dict[int, tuple[HttpRoute, Args]],
+    compiled: dict[int, tuple[Callable[..., Any], Args]],
 ) -> Answer:
     from lambent import sources
 
     spec_for = sources.spec_for
     routes = router.routes
     config = router.config
+    limit = config.max_body_size
     convert = msgspec.convert
     plain = _PlainTypes()
     out_of_time = _Deadline(app.deadline_margin, config.api_gateway_timeout)
     modules = sys.modules
 
-    def answer(event: Any, context: Any) -> Any:
+    def answer(event: Any, context: Any, spec: Any = DETECT) -> Any:
         if type(event) is not dict or router.overrides:
             return MISS
-        source = by_spec.get(id(spec_for(event)))
+        source = by_spec.get(id(spec_for(event) if spec is DETECT else spec))
         if source is None:
             return MISS
         try:
             view = convert(event, source.lean)
         except CONVERT_ERRORS:
             return MISS  # the general path says why the event does not decode
-        method = view.method
         path = view.path or "/"
         encoded = source.encoded is not None and source.encoded(view)
-        hint = source.template
-        template = None if hint is None else hint(event)
+        template = None if source.template is None else source.template(event)
         if template is None:
             found = routes.match(path, encoded=encoded)
         else:
@@ -185,32 +194,34 @@ def _answerer(
         if found is None:
             return MISS
         endpoint, params = found
-        entry = compiled.get(id(endpoint.routes.get(method)))
+        entry = compiled.get(id(endpoint.routes.get(view.method)))
         if entry is None:
             return MISS
         raw = view.body
         if raw and (
             not surrogate_free(raw)
-            or (
-                config.max_body_size is not None
-                and body_size(raw, view.is_base64_encoded) > config.max_body_size
-            )
+            or (limit is not None and body_size(raw, view.is_base64_encoded) > limit)
         ):
             return MISS  # 400 or 413
-        route, build = entry
         if out_of_time(context, source.service_timeout):
             return MISS  # 504
+        fn, build = entry
         kw = build(params, view, context)
         if kw is MISS:
             return MISS
-        kind = source.spec.kind
-        log: Any = None
-        tokens: tuple[Any, ...] = ()
-        if "structlog" in modules:  # a handler may log through it: bind the context now
-            log, tokens = invocation_logger("lambent", _values(app, context, kind))
+        cold = app._cold  # an app started before its first invocation (app.running())
+        if cold:
+            app._cold = False
+        # the invocation's log context: bound now when a handler may log through structlog,
+        # else only on lambent's lazy logger, should anything be logged
+        tokens = (
+            bind_invocation(invocation_values(app, context, source.kind, cold))
+            if "structlog" in modules
+            else ()
+        )
         try:
             try:
-                result = route.plan.fn(**kw)
+                result = fn(**kw)
             except BaseException as exc:
                 if is_cancellation(exc):
                     raise
@@ -225,10 +236,13 @@ def _answerer(
                     else:
                         return source.render(view, text, is_b64, content_type)
                 outcome, raised = result, False
-            if log is None:
-                log = invocation_logger("lambent", _values(app, context, kind))[0]
+            log = (
+                LazyLogger("lambent")
+                if tokens
+                else LazyLogger("lambent", invocation_values(app, context, source.kind, cold))
+            )
             request = Request.from_lean(
-                kind, view, event, source.spec.event_type, context, web=source.spec.web
+                source.kind, view, event, source.event_type, context, web=source.web
             )
             request.path_params = params
             request.route = endpoint.path.template
@@ -238,12 +252,6 @@ def _answerer(
                 unbind_invocation(tokens)
 
     return answer
-
-
-def _values(app: Any, context: Any, kind: str) -> dict[str, Any]:
-    from lambent._pipeline import invocation_values
-
-    return invocation_values(app, context, kind, cold=False)
 
 
 class _Deadline:
