@@ -339,3 +339,24 @@ def test_the_log_context_is_bound_for_handlers_and_the_first_invocation_is_cold(
         {"aws_request_id": "req-0", "cold_start": True, "source": "apigw-http"},
         {"aws_request_id": "req-1", "cold_start": False, "source": "apigw-http"},
     ]
+
+
+@pytest.mark.parametrize(("margin", "timeout"), [(1.0, 0.5), (0.1, 30.0), (30.0, 60.0)])
+def test_no_time_left_answers_504_as_in_general(margin: float, timeout: float) -> None:
+    def answer() -> Any:
+        app = App(deadline_margin=margin)
+
+        @app.get("/orders/{order_id}")
+        def get_order(order_id: str) -> dict[str, str]:
+            return {"order_id": order_id}
+
+        event = http_request("GET", "/orders/o-1", route="/orders/{order_id}", seed=1)
+        app.handler(event, FakeContext())  # started
+        return app.handler(event, FakeContext(timeout=timeout, aws_request_id="req-1"))
+
+    compiled = answer()
+    with general_path():
+        general = answer()
+    assert compiled == general
+    # API Gateway's 29 s timeout is within a 30 s margin: no time, whatever Lambda's
+    assert compiled["statusCode"] == (200 if (margin, timeout) == (0.1, 30.0) else 504)

@@ -170,8 +170,8 @@ def _answerer(
     config = router.config
     limit = config.max_body_size
     convert = msgspec.convert
-    plain = _PlainTypes()
-    out_of_time = _Deadline(app.deadline_margin, config.api_gateway_timeout)
+    plain = _plain_types()
+    out_of_time = _deadline(app.deadline_margin, config.api_gateway_timeout)
     modules = sys.modules
 
     def answer(event: Any, context: Any, spec: Any = DETECT) -> Any:
@@ -254,43 +254,38 @@ def _answerer(
     return answer
 
 
-class _Deadline:
-    """Whether no time is left before the handler runs: ``budget(...) <= 0`` of
-    :mod:`lambent._deadline`, with what does not change per request worked out once."""
+def _deadline(margin: float, service_limit: float) -> Callable[[Any, bool], bool]:
+    """Whether no time is left before the handler runs, for a context and whether the
+    service answers on its own: ``budget(...) <= 0`` of :mod:`lambent._deadline`, with
+    what does not change per request worked out once."""
+    limit_spent = service_limit - margin <= 0  # API Gateway's timeout within the margin
 
-    __slots__ = ("_limit_spent", "_margin")
-
-    def __init__(self, margin: float, service_limit: float) -> None:
-        self._margin = margin
-        #: a service limit (API Gateway's timeout) is spent before any request starts
-        self._limit_spent = service_limit - margin <= 0
-
-    def __call__(self, context: Any, service_timeout: bool) -> bool:
-        if service_timeout and self._limit_spent:
+    def out_of_time(context: Any, service_timeout: bool) -> bool:
+        if service_timeout and limit_spent:
             return True
         remaining = getattr(context, "get_remaining_time_in_millis", None)
-        return remaining is not None and float(remaining()) / 1000.0 - self._margin <= 0
+        return remaining is not None and float(remaining()) / 1000.0 - margin <= 0
+
+    return out_of_time
 
 
-class _PlainTypes:
+def _plain_types() -> Callable[[Any], bool]:
     """Whether a handler result is a plain value the direct rendering takes (not ``None``,
     a Response, a stream or an awaitable), decided once per result type."""
+    known: dict[type[Any], bool] = {}
 
-    __slots__ = ("_known",)
-
-    def __init__(self) -> None:
-        self._known: dict[type[Any], bool] = {}
-
-    def __call__(self, value: Any) -> bool:
-        known = self._known.get(type(value))
-        if known is not None:
-            return known
-        plain = not (
+    def plain(value: Any) -> bool:
+        found = known.get(type(value))
+        if found is not None:
+            return found
+        answer = not (
             value is None
             or isinstance(value, Response | Streamed)
             or inspect.isawaitable(value)
             or is_stream(value)
         )
         if not isinstance(value, types.GeneratorType):  # awaitable or not per object
-            self._known[type(value)] = plain
-        return plain
+            known[type(value)] = answer
+        return answer
+
+    return plain
