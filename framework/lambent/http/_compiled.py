@@ -28,6 +28,7 @@ import inspect
 import sys
 import types
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -64,6 +65,8 @@ Answer = Callable[..., Any]
 #: per route: the keyword arguments from the matched parameters, the lean view and the
 #: context, or MISS (a value that does not convert: the general path answers 422)
 Args = Callable[[Mapping[str, str], Any, Any], Any]
+Bind = Callable[[Any, str, bool], tuple[Token[Any], ...]]
+Unbind = Callable[[tuple[Token[Any], ...]], None]
 
 #: what the compiled arguments can take: the template's parameters, the body, the context
 _COMPILED_SOURCES = frozenset({From.PATH, From.BODY, From.CONTEXT})
@@ -171,6 +174,7 @@ def _answerer(
     limit = config.max_body_size
     convert = msgspec.convert
     plain = _plain_types()
+    bind, unbind = _binder(app)
     out_of_time = _deadline(app.deadline_margin, config.api_gateway_timeout)
     modules = sys.modules
 
@@ -214,11 +218,7 @@ def _answerer(
             app._cold = False
         # the invocation's log context: bound now when a handler may log through structlog,
         # else only on lambent's lazy logger, should anything be logged
-        tokens = (
-            bind_invocation(invocation_values(app, context, source.kind, cold))
-            if "structlog" in modules
-            else ()
-        )
+        tokens = bind(context, source.kind, cold) if "structlog" in modules else ()
         try:
             try:
                 result = fn(**kw)
@@ -249,9 +249,40 @@ def _answerer(
             return run_loop_free(router.finish(request, outcome, log, raised=raised))
         finally:
             if tokens:
-                unbind_invocation(tokens)
+                unbind(tokens)
 
     return answer
+
+
+def _binder(app: Any) -> tuple[Bind, Unbind]:
+    """``bind_invocation`` and ``unbind_invocation`` of :mod:`lambent._logging` for the
+    invocation's four values, with the context variables they set found once (the first
+    binding makes them; they are the same ones each time) and set and reset one by one
+    (a loop over them costs as much again)."""
+    found: list[ContextVar[Any]] = []
+
+    def bind(context: Any, kind: str, cold: bool) -> tuple[Token[Any], ...]:
+        values = invocation_values(app, context, kind, cold)
+        if len(found) != 4 or len(values) != 4:
+            tokens = bind_invocation(values)
+            found[:] = [token.var for token in tokens]
+            return tokens
+        a, b, c, d = found
+        w, x, y, z = values.values()
+        return (a.set(w), b.set(x), c.set(y), d.set(z))
+
+    def unbind(tokens: tuple[Token[Any], ...]) -> None:
+        if len(tokens) != 4 or len(found) != 4:
+            unbind_invocation(tokens)
+            return
+        a, b, c, d = found
+        ta, tb, tc, td = tokens
+        d.reset(td)
+        c.reset(tc)
+        b.reset(tb)
+        a.reset(ta)
+
+    return bind, unbind
 
 
 def _deadline(margin: float, service_limit: float) -> Callable[[Any, bool], bool]:
