@@ -130,8 +130,8 @@ def _compile_args(route: HttpRoute) -> Args | None:
         or any(p.source not in _COMPILED_SOURCES for p in plan.params)
     ):
         return None
-    if route.path_only:
-        return lambda params, view, context: dict(params)
+    if route.path_only:  # the matched parameters: a fresh dict each time
+        return lambda params, view, context: params
     steps = tuple((p.name, p.source, p.key, p.convert, p.default) for p in plan.params)
 
     def args(params: Mapping[str, str], view: Any, context: Any) -> Any:

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+import msgspec
+
 from lambent._errors import describe
 from lambent._logging import emit
 from lambent.http._response import (
@@ -176,7 +178,7 @@ def render_checked(
 def value_text(value: Any) -> tuple[str, bool, str]:
     """``(wire text, is base64, content type)`` of a plain handler result (not a Response,
     not ``None``)."""
-    if type(value) is dict or type(value) is list:
+    if type(value) is dict or type(value) is list or isinstance(value, msgspec.Struct):
         return json_text(value), False, JSON
     text, is_b64, content_type = encode_body(value)
     assert content_type is not None  # only a None body has none
