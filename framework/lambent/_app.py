@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from lambent._errors import ConfigurationError
 from lambent._fast import FAST, MISS
 from lambent._inject import Slot
-from lambent._pipeline import handle
+from lambent._pipeline import handle, handle_bytes
 from lambent._record_routes import RecordRoutes
 from lambent._registry import Registry
 from lambent._routers import Includes
@@ -187,8 +187,6 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         it). Raises ``lambent._pipeline.NotJSON`` when ``body`` is not JSON."""
         if self._stack is None:
             await self._start()
-        from lambent._pipeline import handle_bytes
-
         return await handle_bytes(self, body, context)
 
     def _lean(self) -> frozenset[str]:

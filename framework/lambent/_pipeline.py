@@ -23,6 +23,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from lambent import sources
 from lambent._deadline import DeadlineExceeded, budget
 from lambent._dispatch import Batch, Status, run_batch
@@ -254,10 +256,6 @@ async def handle_bytes(app: App, body: bytes, context: Any) -> Any:
     decoded once into Python values, which detection then reads whole. Raises
     :class:`NotJSON` when the bytes are not JSON.
     """
-    import msgspec
-
-    from lambent.sources._bytes import probe
-
     event: Any = None
     shape: Mapping[str, Any] | None
     try:
@@ -265,6 +263,8 @@ async def handle_bytes(app: App, body: bytes, context: Any) -> Any:
             event = msgspec.json.decode(body)
             shape = event if isinstance(event, dict) else None
         else:
+            from lambent.sources._bytes import probe
+
             shape = probe(body)
     except msgspec.DecodeError as exc:
         raise NotJSON(str(exc)) from None
