@@ -200,10 +200,17 @@ def test_apps_the_compiled_path_cannot_serve_get_none() -> None:
     assert compile_http(app, app._http) is None
 
 
-_SEGMENT = st.sampled_from(["orders", "new", "lines", "files", "x", "a%20b", "latest", "7"])
+_SEGMENT = st.one_of(
+    st.sampled_from(["orders", "new", "lines", "files", "x", "a%20b", "a%2Fb", "latest", "7", ""]),
+    st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#"),
+        min_size=1,
+        max_size=6,
+    ),
+)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(
     segments=st.lists(_SEGMENT, min_size=0, max_size=4),
     hint=st.sampled_from(
