@@ -11,7 +11,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from lambent._errors import ConfigurationError
-from lambent._fast import FAST, MISS
+from lambent._fast import FAST, MISS, Pending
 from lambent._inject import Slot
 from lambent._pipeline import handle, handle_bytes
 from lambent._record_routes import RecordRoutes
@@ -143,7 +143,7 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         if fast is not None:
             out = fast(event, context)
             if out is not MISS:
-                return out
+                return run_loop_free(out.awaitable) if type(out) is Pending else out
         if self._loop_free is None:
             self._loop_free = self._needs_no_loop()
         if self._loop_free:
@@ -178,7 +178,7 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         if fast is not None:
             out = fast(event, context)
             if out is not MISS:
-                return out
+                return await out.awaitable if type(out) is Pending else out
         return await handle(self, event, context)
 
     async def dispatch_bytes(self, body: bytes, context: Any = None) -> Any:

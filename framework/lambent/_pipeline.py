@@ -30,7 +30,7 @@ from lambent._deadline import DeadlineExceeded, budget
 from lambent._dispatch import Batch, Status, run_batch
 from lambent._errors import LambentError, RoutingError
 from lambent._events import decode_event
-from lambent._fast import FAST, MISS
+from lambent._fast import FAST, MISS, Pending
 from lambent._inject import Slot
 from lambent._logging import Logger, emit, invocation_logger, unbind_invocation
 from lambent._observe import Observation, guard, observe, oldest_of, settle, trace_runners
@@ -284,5 +284,5 @@ async def handle_bytes(app: App, body: bytes, context: Any) -> Any:
         detected = FAST.raw_bytes and shape is event
         out = fast(event, context, spec) if detected else fast(event, context)
         if out is not MISS:
-            return out
+            return await out.awaitable if type(out) is Pending else out
     return await handle(app, event, context)

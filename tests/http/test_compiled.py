@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lambent import App, LambdaContext
-from lambent._fast import MISS, general_path
+from lambent._fast import MISS, Pending, general_path
 from lambent.http import HTTPException, Response
 from lambent.http._compiled import compile_http
 from lambent.http._routing import RouteMap, _disjoint, compile_path
@@ -112,7 +112,10 @@ def _taken(event: dict[str, Any]) -> bool:
     app.handler(http_request("GET", "/orders/new"), FakeContext())  # frozen
     answer = compile_http(app, app._http)
     assert answer is not None
-    return answer(event, FakeContext(aws_request_id="req-1")) is not MISS
+    out = answer(event, FakeContext(aws_request_id="req-1"))
+    if isinstance(out, Pending):
+        out.awaitable.close()
+    return out is not MISS
 
 
 ORDER = {"sku": "pen", "qty": 2}
@@ -367,3 +370,34 @@ def test_no_time_left_answers_504_as_in_general(margin: float, timeout: float) -
     assert compiled == general
     # API Gateway's 29 s timeout is within a 30 s margin: no time, whatever Lambda's
     assert compiled["statusCode"] == (200 if (margin, timeout) == (0.1, 30.0) else 504)
+
+
+def test_a_stream_that_suspends_is_awaited_on_the_callers_loop() -> None:
+    import asyncio
+
+    import anyio
+
+    async def chunks() -> Any:
+        for part in ("a", "b"):
+            await asyncio.sleep(0)
+            yield part
+
+    def answer() -> Any:
+        app = App()
+
+        @app.get("/stream/{name}")
+        def stream(name: str) -> Any:
+            return chunks()
+
+        async def main() -> Any:
+            event = http_request("GET", "/stream/s", route="/stream/{name}", seed=2)
+            await app.dispatch(event, FakeContext())  # started
+            return await app.dispatch(event, FakeContext(aws_request_id="req-1"))
+
+        return anyio.run(main)
+
+    compiled = answer()
+    with general_path():
+        general = answer()
+    assert compiled == general
+    assert compiled["body"] == "ab"

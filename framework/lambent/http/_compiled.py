@@ -36,9 +36,9 @@ import msgspec
 from lambent._decode import CONVERT_ERRORS
 from lambent._dispatch import is_cancellation
 from lambent._fast import MISS as _MISS
+from lambent._fast import Pending
 from lambent._logging import LazyLogger, bind_invocation, unbind_invocation
 from lambent._pipeline import invocation_values
-from lambent._runtime import run_loop_free
 from lambent.http._args import ARG_ERRORS
 from lambent.http._plan import MISSING, From
 from lambent.http._render import RENDER_ERRORS, RENDERERS, ValueRenderer, value_text
@@ -236,17 +236,34 @@ def _answerer(
                     else:
                         return source.render(view, text, is_b64, content_type)
                 outcome, raised = result, False
-            log = (
-                LazyLogger("lambent")
-                if tokens
-                else LazyLogger("lambent", invocation_values(app, context, source.kind, cold))
-            )
-            request = Request.from_lean(
-                source.kind, view, event, source.event_type, context, web=source.web
-            )
-            request.path_params = params
-            request.route = endpoint.path.template
-            return run_loop_free(router.finish(request, outcome, log, raised=raised))
+        finally:
+            if tokens:
+                unbind(tokens)
+        # the rest is awaited by the caller, as the general path awaits it (loop-free, or
+        # on its loop), in the same log context
+        request = Request.from_lean(
+            source.kind, view, event, source.event_type, context, web=source.web
+        )
+        request.path_params = params
+        request.route = endpoint.path.template
+        if tokens:
+            rebind = (context, source.kind, cold)
+            log = LazyLogger("lambent")
+        else:
+            rebind = None
+            log = LazyLogger("lambent", invocation_values(app, context, source.kind, cold))
+        return Pending(finish(request, outcome, log, raised, rebind))
+
+    async def finish(
+        request: Request,
+        outcome: Any,
+        log: Any,
+        raised: bool,
+        rebind: tuple[Any, str, bool] | None,
+    ) -> Any:
+        tokens = () if rebind is None else bind(*rebind)
+        try:
+            return await router.finish(request, outcome, log, raised=raised)
         finally:
             if tokens:
                 unbind(tokens)

@@ -162,7 +162,10 @@ class HttpRouter(WebRegistry):
         and returned ``outcome`` (or raised it): finished as :meth:`_answer` finishes."""
         out: Response | dict[str, Any]
         if raised:
-            out = await self._failed(request, outcome, log)
+            try:  # answered while it is being handled, as in _handle (exception chaining)
+                raise outcome
+            except BaseException as exc:
+                out = await self._failed(request, exc, log)
         else:
             out = await self._result(request, outcome, log, True)
         return await self._complete(request, out, log)
