@@ -67,14 +67,9 @@ BUILDS_PER_KIND = ("lambent.sources", "lambent.testing.events")
 #: Emptied as the offenders are fixed; never grown.
 KNOWN_OFFENDERS: frozenset[tuple[str, str, str]] = frozenset(
     {
-        ("http-imports-source", "lambent.http._cors", "lambent.sources._http"),
-        ("http-imports-source", "lambent.http._edge_views", "lambent.sources._http"),
-        ("http-imports-source", "lambent.http._request", "lambent.sources._http"),
-        ("too-long", "lambent.http._params", "over 420 lines"),
         ("kind-compared", "lambent._outcomes", "mode vs 'firehose'"),
         ("kind-compared", "lambent._pipeline", "spec.response vs 'firehose'"),
         ("kind-compared", "lambent._record_routes", "spec.response vs 'firehose'"),
-        ("kind-compared", "lambent.http._render", "wire vs 'alb'"),
     }
 )
 

@@ -11,9 +11,9 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from lambent._errors import ConfigurationError
-from lambent._fast import FAST
+from lambent._fast import FAST, MISS, Pending
 from lambent._inject import Slot
-from lambent._pipeline import handle
+from lambent._pipeline import handle, handle_bytes
 from lambent._record_routes import RecordRoutes
 from lambent._registry import Registry
 from lambent._routers import Includes
@@ -80,6 +80,8 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         self._loop_free: bool | None = None
         #: source kinds whose routes only need payloads: decoded with lean Structs
         self._lean_kinds: frozenset[str] = frozenset()
+        #: HTTP requests answered by compiled routes (set at freeze; see lambent._fast)
+        self._fast_http: Callable[..., Any] | None = None
 
     @property
     def routes(self) -> RouteTable:
@@ -119,6 +121,7 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         if any(_is_async(fn) for fn in overrides.values()) and not self._registry.web_loop:
             self._registry.web_loop = True
             self._loop_free = None  # decided again at the next call
+            self._fast_http = None
         saved = web.overrides
         web.overrides = {**saved, **overrides}
         try:
@@ -136,6 +139,11 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         lifespan needs no loop: its invocations run straight through, as a plain
         function would, which saves the loop's cost on every invocation.
         """
+        fast = self._fast_http
+        if fast is not None:
+            out = fast(event, context)
+            if out is not MISS:
+                return run_loop_free(out.awaitable) if type(out) is Pending else out
         if self._loop_free is None:
             self._loop_free = self._needs_no_loop()
         if self._loop_free:
@@ -166,6 +174,11 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         """Handle one invocation: detect the source, route, run, and build the result."""
         if self._stack is None:
             await self._start()
+        fast = self._fast_http
+        if fast is not None:
+            out = fast(event, context)
+            if out is not MISS:
+                return await out.awaitable if type(out) is Pending else out
         return await handle(self, event, context)
 
     async def dispatch_bytes(self, body: bytes, context: Any = None) -> Any:
@@ -174,8 +187,6 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         it). Raises ``lambent._pipeline.NotJSON`` when ``body`` is not JSON."""
         if self._stack is None:
             await self._start()
-        from lambent._pipeline import handle_bytes
-
         return await handle_bytes(self, body, context)
 
     def _lean(self) -> frozenset[str]:
@@ -194,13 +205,24 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
     async def _start(self) -> None:
         self._lean_kinds = self._lean()
         self._registry.freeze()
+        self._fast_http = self._compiled_http()
         stack = contextlib.AsyncExitStack()
         if self._lifespan is not None:
             await stack.enter_async_context(self._lifespan(self))
         self._stack = stack
 
+    def _compiled_http(self) -> Callable[..., Any] | None:
+        """The compiled answer to HTTP requests, for a loop-free app with HTTP routes."""
+        web = self._registry.web
+        if web is None or not FAST.compiled_http or not self._needs_no_loop():
+            return None
+        from lambent.http._compiled import compile_http
+
+        return compile_http(self, web)
+
     async def aclose(self) -> None:
         """Leave the lifespan (lambent calls it at interpreter exit for ``app.handler``)."""
+        self._fast_http = None
         stack, self._stack = self._stack, None
         if stack is not None:
             await stack.aclose()

@@ -9,7 +9,8 @@ first invocation) or per event where noted; they are not a user option.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from typing import Any
 
 
 class FastPaths:
@@ -34,9 +35,25 @@ class FastPaths:
     #: lambent.runtime: record events decode from the invocation's bytes straight into
     #: Structs (per event)
     raw_bytes: bool = True
+    #: HTTP: a loop-free app answers requests through routes compiled at freeze
+    #: (:mod:`lambent.http._compiled`)
+    compiled_http: bool = True
 
 
 FAST = FastPaths()
+
+#: what a fast path returns when the general path must answer instead
+MISS: object = object()
+
+
+class Pending:
+    """What a fast path returns when the rest of its answer is to await: the caller runs
+    ``awaitable`` as the general path would (loop-free, or on the caller's loop)."""
+
+    __slots__ = ("awaitable",)
+
+    def __init__(self, awaitable: Coroutine[Any, Any, Any]) -> None:
+        self.awaitable = awaitable
 
 
 @contextlib.contextmanager

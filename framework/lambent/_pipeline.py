@@ -23,12 +23,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from lambent import sources
 from lambent._deadline import DeadlineExceeded, budget
 from lambent._dispatch import Batch, Status, run_batch
 from lambent._errors import LambentError, RoutingError
 from lambent._events import decode_event
-from lambent._fast import FAST
+from lambent._fast import FAST, MISS, Pending
 from lambent._inject import Slot
 from lambent._logging import Logger, emit, invocation_logger, unbind_invocation
 from lambent._observe import (
@@ -80,15 +82,7 @@ async def handle(
     spec = sources.spec_for(event) if decoded is None else decoded[0]
     kind = "direct" if spec is None else spec.kind
     cold, app._cold = app._cold, False
-    log, tokens = invocation_logger(
-        "lambent",
-        {
-            "aws_request_id": getattr(context, "aws_request_id", None),
-            "function_name": getattr(context, "function_name", app.name),
-            "cold_start": cold,
-            "source": kind,
-        },
-    )
+    log, tokens = invocation_logger("lambent", invocation_values(app, context, kind, cold))
     try:
         ev = None if decoded is None else decoded[1]
         if app.metrics is None and app.tracing is None:
@@ -98,6 +92,16 @@ async def handle(
             return await _route(app, spec, event, context, log, ev, obs)
     finally:
         unbind_invocation(tokens)
+
+
+def invocation_values(app: App, context: Any, kind: str, cold: bool) -> dict[str, Any]:
+    """What an invocation binds into the log context."""
+    return {
+        "aws_request_id": getattr(context, "aws_request_id", None),
+        "function_name": getattr(context, "function_name", app.name),
+        "cold_start": cold,
+        "source": kind,
+    }
 
 
 async def _route(
@@ -268,10 +272,6 @@ async def handle_bytes(app: App, body: bytes, context: Any) -> Any:
     decoded once into Python values, which detection then reads whole. Raises
     :class:`NotJSON` when the bytes are not JSON.
     """
-    import msgspec
-
-    from lambent.sources._bytes import probe
-
     event: Any = None
     shape: Mapping[str, Any] | None
     try:
@@ -279,6 +279,8 @@ async def handle_bytes(app: App, body: bytes, context: Any) -> Any:
             event = msgspec.json.decode(body)
             shape = event if isinstance(event, dict) else None
         else:
+            from lambent.sources._bytes import probe
+
             shape = probe(body)
     except msgspec.DecodeError as exc:
         raise NotJSON(str(exc)) from None
@@ -292,4 +294,11 @@ async def handle_bytes(app: App, body: bytes, context: Any) -> Any:
             return await handle(app, None, context, (spec, ev))
     if event is None:
         event = msgspec.json.decode(body)
+    fast = app._fast_http
+    if fast is not None:  # an HTTP request of a loop-free app: see lambent.http._compiled
+        # the source detected on the whole event is passed on (not one from a probe)
+        detected = FAST.raw_bytes and shape is event
+        out = fast(event, context, spec) if detected else fast(event, context)
+        if out is not MISS:
+            return await out.awaitable if type(out) is Pending else out
     return await handle(app, event, context)

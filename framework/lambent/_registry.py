@@ -80,7 +80,8 @@ class Registry:
         if self.web is None:
             if self.closed is not None:
                 raise ConfigurationError(f"cannot add a web route: {self.closed}")
-            from lambent.http import HttpRouter
+            import lambent.http._compiled  # noqa: F401  (compiled at freeze: imported now,
+            from lambent.http import HttpRouter  # so that the first request imports nothing)
 
             self.web = HttpRouter(self.owner)
         return self.web

@@ -24,7 +24,7 @@ from typing import Any
 import msgspec
 
 from lambent._inject import hints
-from lambent.http._params import MISSING, From, HttpParam
+from lambent.http._plan import MISSING, From, HttpParam
 from lambent.http._registration import HttpRoute
 from lambent.http._response import Response
 

@@ -36,10 +36,10 @@ from lambent.http._edge_views import EdgeResultError as EdgeResultError
 from lambent.http._headers import MutableHeaders as MutableHeaders
 from lambent.http._middleware import CallNext as CallNext
 from lambent.http._middleware import Middleware as Middleware
-from lambent.http._params import Body as Body
-from lambent.http._params import Cookie as Cookie
-from lambent.http._params import Header as Header
-from lambent.http._params import Query as Query
+from lambent.http._plan import Body as Body
+from lambent.http._plan import Cookie as Cookie
+from lambent.http._plan import Header as Header
+from lambent.http._plan import Query as Query
 from lambent.http._request import Request as Request
 from lambent.http._response import HTTPException as HTTPException
 from lambent.http._response import RequestValidationError as RequestValidationError

@@ -17,14 +17,15 @@ import msgspec
 
 from lambent._errors import describe
 from lambent._logging import emit
-from lambent.http._params import MISSING, Dependency, From, HttpParam, HttpPlan
+from lambent.http._plan import MISSING, Dependency, From, HttpParam, HttpPlan
 from lambent.http._request import Request
 from lambent.http._response import RequestValidationError
 from lambent.sources._base import FieldError
 
 __all__ = ["Scope", "build_args", "close", "solve", "solve_now"]
 
-_CONVERT_ERRORS = (
+#: what converting a parameter or the body raises for a bad value (a 422)
+ARG_ERRORS = (
     msgspec.ValidationError,
     msgspec.DecodeError,
     ValueError,
@@ -39,7 +40,7 @@ def _convert(param: HttpParam, value: Any) -> Any:
         return value
     try:
         return convert(value)
-    except _CONVERT_ERRORS as exc:
+    except ARG_ERRORS as exc:
         raise _invalid(param.label, exc) from exc
 
 
@@ -80,7 +81,7 @@ def build_args(
             assert param.convert is not None
             try:
                 kw[param.name] = param.convert(payload)
-            except _CONVERT_ERRORS as exc:
+            except ARG_ERRORS as exc:
                 raise _invalid("body", exc) from exc
         elif source is From.QUERY or source is From.HEADER:
             values: Mapping[str, str] = request.query if source is From.QUERY else request.headers

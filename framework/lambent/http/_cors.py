@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from lambent._errors import ConfigurationError
 from lambent.http._response import Response, error_response
-from lambent.sources._http import Headers
+from lambent.http._views import Headers
 
 __all__ = ["CORS"]
 

@@ -23,7 +23,7 @@ import msgspec
 from lambent._errors import LambentError
 from lambent.http._headers import HeaderInput, MutableHeaders
 from lambent.http._response import reason
-from lambent.sources._http import QueryParams, decode_body, parse_cookies
+from lambent.http._views import QueryParams, decode_body, parse_cookies
 
 __all__ = ["DISALLOWED", "READ_ONLY", "EdgeRequest", "EdgeResponse", "EdgeResultError"]
 

@@ -21,7 +21,7 @@ from lambent._deadline import DeadlineExceeded, budget
 from lambent._dispatch import is_cancellation
 from lambent._errors import HandlerError, describe
 from lambent._inject import HandlerPlan, Slot
-from lambent.http._params import HttpPlan
+from lambent.http._plan import HttpPlan
 
 __all__ = ["DeadlineExceeded", "budget", "call", "run", "run_plan"]
 

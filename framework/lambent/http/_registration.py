@@ -18,14 +18,8 @@ from lambent.http._authorizer import AuthorizerRoutes
 from lambent.http._cors import CORS
 from lambent.http._edge import EdgeRoutes
 from lambent.http._middleware import CallNext, Middleware, check_middleware
-from lambent.http._params import (
-    Dependency,
-    From,
-    HttpPlan,
-    resolve_dependency,
-    resolve_http,
-    with_metrics,
-)
+from lambent.http._params import resolve_dependency, resolve_http, with_metrics
+from lambent.http._plan import Dependency, From, HttpPlan
 from lambent.http._routing import RouteMap, compile_path
 from lambent.http._websocket import WebSocketRoutes
 

@@ -15,7 +15,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+import msgspec
 
 from lambent._errors import describe
 from lambent._logging import emit
@@ -29,7 +32,16 @@ from lambent.http._response import (
 )
 from lambent.sources._base import WireShape
 
-__all__ = ["RENDER_ERRORS", "case_variants", "render_checked", "render_http", "render_value"]
+__all__ = [
+    "RENDERERS",
+    "RENDER_ERRORS",
+    "Renderer",
+    "case_variants",
+    "render_checked",
+    "render_http",
+    "render_value",
+    "value_text",
+]
 
 #: what encoding a result or checking its headers raises (msgspec: TypeError for an
 #: unsupported type, OverflowError for an integer out of range; ValueError: CR or LF in a
@@ -137,11 +149,7 @@ def render_http(
 ) -> dict[str, Any]:
     """The Lambda result for ``response`` in the ``wire`` shape its source declares
     (``head``: drop the body)."""
-    if wire == "alb":
-        return _alb(response, head, bool(getattr(event, "multi_value", False)))
-    if wire == "rest":
-        return _rest(response, head)
-    return _v2(response, head)
+    return RENDERERS[wire].full(response, head, event)
 
 
 def render_checked(
@@ -167,32 +175,34 @@ def render_checked(
         return render_http(wire, event, failed)
 
 
+def value_text(value: Any) -> tuple[str, bool, str]:
+    """``(wire text, is base64, content type)`` of a plain handler result (not a Response,
+    not ``None``)."""
+    if type(value) is dict or type(value) is list or isinstance(value, msgspec.Struct):
+        return json_text(value), False, JSON
+    text, is_b64, content_type = encode_body(value)
+    assert content_type is not None  # only a None body has none
+    return text, is_b64, content_type
+
+
 def render_value(wire: WireShape, event: Any, value: Any) -> dict[str, Any]:
     """``render_http(wire, event, Response(value))`` for a plain handler result (not a
     Response, not ``None``), built directly: one content type, no other header, no cookie."""
-    content_type: str | None
-    if type(value) is dict or type(value) is list:
-        text, is_b64, content_type = json_text(value), False, JSON
-    else:
-        text, is_b64, content_type = encode_body(value)
-        assert content_type is not None  # only a None body has none
-    if wire == "rest":
-        return {
-            "statusCode": 200,
-            "headers": {"Content-Type": content_type},
-            "multiValueHeaders": {},
-            "body": text,
-            "isBase64Encoded": is_b64,
-        }
-    if wire == "alb":
-        out: dict[str, Any] = {"statusCode": 200, "statusDescription": _OK}
-        if getattr(event, "multi_value", False):
-            out["multiValueHeaders"] = {"Content-Type": [content_type]}
-        else:
-            out["headers"] = {"Content-Type": content_type}
-        out["body"] = text
-        out["isBase64Encoded"] = is_b64
-        return out
+    text, is_b64, content_type = value_text(value)
+    return RENDERERS[wire].value(event, text, is_b64, content_type)
+
+
+def _rest_value(event: Any, text: str, is_b64: bool, content_type: str) -> dict[str, Any]:
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": content_type},
+        "multiValueHeaders": {},
+        "body": text,
+        "isBase64Encoded": is_b64,
+    }
+
+
+def _v2_value(event: Any, text: str, is_b64: bool, content_type: str) -> dict[str, Any]:
     return {
         "statusCode": 200,
         "headers": {"content-type": content_type},
@@ -202,4 +212,40 @@ def render_value(wire: WireShape, event: Any, value: Any) -> dict[str, Any]:
     }
 
 
+def _alb_value(event: Any, text: str, is_b64: bool, content_type: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"statusCode": 200, "statusDescription": _OK}
+    if getattr(event, "multi_value", False):
+        out["multiValueHeaders"] = {"Content-Type": [content_type]}
+    else:
+        out["headers"] = {"Content-Type": content_type}
+    out["body"] = text
+    out["isBase64Encoded"] = is_b64
+    return out
+
+
 _OK = f"200 {reason(200)}"
+
+#: a response in a wire shape: ``(response, head, event)``
+FullRenderer = Callable[[Response, bool, Any], dict[str, Any]]
+#: a plain 200 result in a wire shape: ``(event, text, is base64, content type)``
+ValueRenderer = Callable[[Any, str, bool, str], dict[str, Any]]
+
+
+class Renderer(NamedTuple):
+    """How one wire shape renders a Response, and a plain result."""
+
+    full: FullRenderer
+    value: ValueRenderer
+
+
+#: the wire shapes the sources declare (``WebSpec.wire``) and how each renders
+RENDERERS: Mapping[WireShape, Renderer] = {
+    "rest": Renderer(lambda response, head, event: _rest(response, head), _rest_value),
+    "v2": Renderer(lambda response, head, event: _v2(response, head), _v2_value),
+    "alb": Renderer(
+        lambda response, head, event: _alb(
+            response, head, bool(getattr(event, "multi_value", False))
+        ),
+        _alb_value,
+    ),
+}

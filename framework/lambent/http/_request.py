@@ -23,10 +23,10 @@ import msgspec
 
 from lambent._decode import CONVERT_ERRORS, as_decode_error
 from lambent._errors import EventDecodeError
+from lambent.http._views import Headers, QueryParams, body_payload, decode_body
 from lambent.sources._base import WebSpec, WireShape
-from lambent.sources._http import Headers, QueryParams, body_payload, decode_body
 
-__all__ = ["Request", "decode_http_event"]
+__all__ = ["Request", "body_size", "decode_http_event", "surrogate_free"]
 
 
 def decode_http_event(kind: str, event_type: type[Any], raw: Any) -> Any:
@@ -36,6 +36,27 @@ def decode_http_event(kind: str, event_type: type[Any], raw: Any) -> Any:
     except CONVERT_ERRORS as exc:
         err = as_decode_error(exc, None)
         raise EventDecodeError(f"not a valid {kind} event: {err.reason}", path=err.path) from exc
+
+
+def body_size(raw: str | None, is_base64: bool) -> int:
+    """The decoded size in bytes of a body as delivered, without decoding base64 (estimated
+    from its length)."""
+    if not raw:
+        return 0
+    if is_base64:
+        return len(raw) * 3 // 4 - raw.count("=", -2)
+    return len(raw) if raw.isascii() else len(raw.encode())
+
+
+def surrogate_free(raw: str) -> bool:
+    """False when the text holds a lone surrogate (UTF-8 cannot carry it: a 400)."""
+    if raw.isascii():
+        return True
+    try:
+        raw.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class Request:
@@ -160,12 +181,7 @@ class Request:
     @property
     def body_size(self) -> int:
         """The decoded body size in bytes, without decoding base64 (estimated from its length)."""
-        raw: str | None = self._event.body
-        if not raw:
-            return 0
-        if self._event.is_base64_encoded:
-            return len(raw) * 3 // 4 - raw.count("=", -2)
-        return len(raw) if raw.isascii() else len(raw.encode())
+        return body_size(self._event.body, self._event.is_base64_encoded)
 
     @property
     def content_type(self) -> str:

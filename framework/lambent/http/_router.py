@@ -17,7 +17,7 @@ response is rendered. Registration (routes, ``include``, options) is :mod:`._reg
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -32,7 +32,7 @@ from lambent.http._invoke import DeadlineExceeded, budget, call
 from lambent.http._middleware import CallNext, compose
 from lambent.http._registration import ExceptionHandler, HttpConfig, HttpRoute, WebRegistry
 from lambent.http._render import RENDER_ERRORS, render_checked, render_value
-from lambent.http._request import Request, decode_http_event
+from lambent.http._request import Request, decode_http_event, surrogate_free
 from lambent.http._response import HTTPException, Response, error_response, to_response
 from lambent.http._streaming import Streamed, StreamingResponse, is_stream, settle
 
@@ -48,6 +48,13 @@ class HttpRouter(WebRegistry):
     def __init__(self, app: Any) -> None:
         super().__init__()
         self.app = app
+        #: the routes of the roles other than ``"request"``, by the role their sources'
+        #: WebSpec declares
+        self._roles: dict[str, Callable[..., Awaitable[Any]]] = {
+            "websocket": self.websockets.dispatch,
+            "authorizer": self.authorizers.dispatch,
+            "edge": self.edges.dispatch,
+        }
 
     def freeze(self) -> None:
         self.routes.freeze()
@@ -98,17 +105,9 @@ class HttpRouter(WebRegistry):
                 request = Request.from_lean(kind, view, event, spec.event_type, context, web=web)
                 return self._answer(request, context, log)
         decoded = decode_http_event(kind, spec.event_type, event)
-        role = "request" if web is None else web.role
-        if role == "websocket":
-            return self.websockets.dispatch(
-                spec, decoded, context, log, self._seconds(web, context)
-            )
-        if role == "authorizer":
-            return self.authorizers.dispatch(
-                spec, decoded, context, log, self._seconds(web, context)
-            )
-        if role == "edge":
-            return self.edges.dispatch(spec, decoded, context, log, self._seconds(web, context))
+        other = None if web is None else self._roles.get(web.role)
+        if other is not None:  # WebSocket routes, authorizers, Lambda@Edge handlers
+            return other(spec, decoded, context, log, self._seconds(web, context))
         return self._answer(Request(kind, decoded, context, web=web), context, log)
 
     async def _answer(self, request: Request, context: Any, log: Any) -> dict[str, Any]:
@@ -127,6 +126,14 @@ class HttpRouter(WebRegistry):
                 if is_cancellation(exc):
                     raise
                 out = await self._on_error(request, exc, log)
+        return await self._complete(request, out, log)
+
+    async def _complete(
+        self, request: Request, out: Response | Streamed | dict[str, Any], log: Any
+    ) -> dict[str, Any]:
+        """The Lambda result for what the route (or middleware) answered: rendered for the
+        source, with CORS headers; the dependencies cleaned up."""
+        cors = self.config.cors
         if isinstance(out, StreamingResponse):  # through middleware: settled now
             out = await settle(out)
         if isinstance(out, Response):
@@ -149,6 +156,19 @@ class HttpRouter(WebRegistry):
         if scope is not None and scope.exits:
             await close(scope, log)
         return out  # type: ignore[return-value]  # a Streamed: the runtime streams it
+
+    async def finish(self, request: Request, outcome: Any, log: Any, *, raised: bool) -> Any:
+        """The Lambda result once a handler ran on the compiled path (:mod:`._compiled`)
+        and returned ``outcome`` (or raised it): finished as :meth:`_answer` finishes."""
+        out: Response | dict[str, Any]
+        if raised:
+            try:  # answered while it is being handled, as in _handle (exception chaining)
+                raise outcome
+            except BaseException as exc:
+                out = await self._failed(request, exc, log)
+        else:
+            out = await self._result(request, outcome, log, True)
+        return await self._complete(request, out, log)
 
     def _respond(
         self, request: Request, context: Any, log: Any, direct: bool
@@ -186,17 +206,31 @@ class HttpRouter(WebRegistry):
             return await answer_once(self, self.app.idempotency, route, request, context, log)
         try:
             result = self._run(route, request, context, log)
+        except BaseException as exc:  # KeyboardInterrupt, SystemExit, ...: a 500 too
+            return await self._failed(request, exc, log)
+        return await self._result(request, result, log, direct)
+
+    async def _failed(self, request: Request, exc: BaseException, log: Any) -> Response:
+        """The answer for what the handler (or its dependencies) raised."""
+        if is_cancellation(exc):
+            raise exc
+        if request._scope is not None:
+            request._scope.error = exc
+        return await self._on_error(request, exc, log)
+
+    async def _result(
+        self, request: Request, result: Any, log: Any, direct: bool
+    ) -> Response | dict[str, Any]:
+        """What the handler returned, awaited, settled (a stream) and, when ``direct``,
+        a plain value rendered straight away."""
+        try:
             if type(result) not in _NEVER_AWAITABLE and inspect.isawaitable(result):
                 result = await result
             if type(result) not in _NEVER_AWAITABLE and is_stream(result):
                 # settled (joined, unless the runtime streams it) once middleware is done
                 result = await settle(result) if direct else _streaming(result)
-        except BaseException as exc:  # KeyboardInterrupt, SystemExit, ...: a 500 too
-            if is_cancellation(exc):
-                raise
-            if request._scope is not None:
-                request._scope.error = exc
-            return await self._on_error(request, exc, log)
+        except BaseException as exc:
+            return await self._failed(request, exc, log)
         if isinstance(result, Streamed):
             return result  # type: ignore[return-value]  # the runtime streams it
         if (
@@ -210,7 +244,7 @@ class HttpRouter(WebRegistry):
             try:
                 return render_value(request._wire, request._event, result)
             except RENDER_ERRORS:
-                pass  # rendered again by _answer, which answers the 500 and logs why
+                pass  # rendered again by _complete, which answers the 500 and logs why
         return to_response(result)
 
     def _find(self, request: Request) -> HttpRoute | Response:
@@ -242,13 +276,10 @@ class HttpRouter(WebRegistry):
                     headers={"Allow": endpoint.allow},
                 )
         raw = request.raw_body
-        if raw and not raw.isascii():
-            try:
-                raw.encode()
-            except UnicodeEncodeError:
-                raise HTTPException(
-                    400, "the request body is not valid text: it contains a lone surrogate"
-                ) from None
+        if raw and not surrogate_free(raw):
+            raise HTTPException(
+                400, "the request body is not valid text: it contains a lone surrogate"
+            )
         limit = self.config.max_body_size
         if limit is not None and raw and request.body_size > limit:
             raise HTTPException(

@@ -182,6 +182,9 @@ class RouteMap(Generic[R]):
     #: ``_by_first`` and ``_any_first`` as one regex each
     _buckets: dict[str, _Bucket[R]] = field(default_factory=dict)
     _any_bucket: _Bucket[R] | None = None
+    #: dynamic templates no earlier endpoint can shadow -> the endpoint and its own regex
+    #: (:meth:`match_known`)
+    _known: dict[str, tuple[Endpoint[R], re.Pattern[str]]] = field(default_factory=dict)
     _frozen: bool = False
 
     def add(self, methods: tuple[str, ...], template: str, route: R) -> PathTemplate:
@@ -243,6 +246,18 @@ class RouteMap(Generic[R]):
         }
         self._buckets = {first: _Bucket.of(group) for first, group in self._by_first.items()}
         self._any_bucket = _Bucket.of(self._any_first) if self._any_first else None
+        self._known = {}
+        for i, endpoint in enumerate(dynamic):
+            first = firsts[i]
+            earlier = [
+                e.path.template
+                for e, f in zip(dynamic[:i], firsts, strict=False)
+                if first is None or f in (first, None)
+            ]
+            template = endpoint.path.template
+            regex = endpoint.path.regex
+            if regex is not None and all(_disjoint(e, template) for e in earlier):
+                self._known[template] = (endpoint, regex)
 
     def endpoints(self) -> list[Endpoint[R]]:
         if not self._frozen and not (self._static or self._dynamic):
@@ -266,6 +281,47 @@ class RouteMap(Generic[R]):
             params = {k: unquote(v) if "%" in v else v for k, v in found[1].items()}
             return found[0], params
         return found
+
+    def match_known(
+        self, template: str, path: str, *, encoded: bool
+    ) -> tuple[Endpoint[R], dict[str, str]] | None:
+        """:meth:`match`, given a hint: ``template``, the route the service (API Gateway)
+        says it matched. The hint is checked, never trusted: when ``template`` is a dynamic
+        template no earlier endpoint can shadow, the path is no static route's and the
+        template's own regex matches it, that endpoint is the one :meth:`match` finds
+        (with the same parameters); otherwise :meth:`match` answers."""
+        known = self._known.get(template)
+        if known is None:
+            return self.match(path, encoded=encoded)
+        if path and path[-1] != "/" and not (encoded and "%" in path):
+            target, unquote_params = path, False  # what normalise() returns for it
+        else:
+            target, unquote_params = normalise(path, encoded)
+        found = None if target in self._static else known[1].match(target)
+        if found is None:
+            return self.match(path, encoded=encoded)
+        params = found.groupdict()
+        if unquote_params:
+            params = {k: unquote(v) if "%" in v else v for k, v in params.items()}
+        return known[0], params
+
+
+def _disjoint(a: str, b: str) -> bool:
+    """True when no path can match both templates (a conservative test: False when unsure).
+
+    A fixed-length template matches paths of exactly its number of segments, a greedy one
+    (``{name+}``, last) paths of at least that many; two whole literal segments at one
+    position that differ keep them apart."""
+    sa, sb = a.split("/"), b.split("/")
+    ga, gb = a.endswith("+}"), b.endswith("+}")
+    if (not ga and not gb and len(sa) != len(sb)) or (ga and len(sb) < len(sa) and not gb):
+        return True
+    if gb and len(sa) < len(sb) and not ga:
+        return True
+    return any(
+        "{" not in x and "}" not in x and "{" not in y and "}" not in y and x != y
+        for x, y in zip(sa, sb, strict=False)
+    )
 
 
 def _first_literal(template: str) -> str | None:

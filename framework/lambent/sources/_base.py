@@ -93,6 +93,10 @@ class WebSpec(msgspec.Struct, frozen=True, kw_only=True):
     path_encoded: Callable[[Any], bool] | None = None
     #: the service answers on its own after ``api_gateway_timeout`` (API Gateway)
     service_timeout: bool = False
+    #: the route template the service says it matched, read from the raw event (API
+    #: Gateway's ``routeKey`` or ``resource``), or None: a hint the router checks against
+    #: its own matching, never trusts
+    template: Callable[[Mapping[str, Any]], str | None] | None = None
     #: handler parameters by annotation: a type (subclasses match) -> its value, read from
     #: the decoded event (authorizer events, the CloudFront record, the WebSocket request)
     inject: Mapping[type[Any], Callable[[Any], Any]] = msgspec.field(default_factory=dict)

@@ -244,6 +244,12 @@ def detect(event: Mapping[str, Any]) -> bool:
     return is_v2_request(event)
 
 
+def matched_template(event: Mapping[str, Any]) -> str | None:
+    """The template of ``routeKey`` (``"PUT /orders/{id}"`` -> ``"/orders/{id}"``)."""
+    key = event.get("routeKey")
+    return key.partition(" ")[2] if type(key) is str else None
+
+
 SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
     SourceSpec(
         requires="rawPath",
@@ -270,6 +276,7 @@ SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
                 names_route=True,
                 decodes_path=True,
             ),
+            template=matched_template,
         ),
     ),
 )

@@ -201,6 +201,12 @@ def detect(event: Mapping[str, Any]) -> bool:
     return isinstance(context, dict) and "elb" not in context and "methodArn" not in event
 
 
+def matched_template(event: Mapping[str, Any]) -> str | None:
+    """``resource``: the template API Gateway matched (``/orders/{order_id}``)."""
+    resource = event.get("resource")
+    return resource if type(resource) is str else None
+
+
 SPECS: tuple[SourceSpec[RestRequest, RestRequest], ...] = (
     SourceSpec(
         requires="httpMethod",
@@ -227,6 +233,7 @@ SPECS: tuple[SourceSpec[RestRequest, RestRequest], ...] = (
                 timeout=(504, "application/json", b'{"message": "Endpoint request timed out"}'),
                 names_route=True,
             ),
+            template=matched_template,
         ),
     ),
 )

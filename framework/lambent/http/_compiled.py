@@ -1,0 +1,339 @@
+"""HTTP requests answered by routes compiled at freeze time (the ``compiled_http`` fast
+path of :mod:`lambent._fast`).
+
+An app whose HTTP handlers are plain ``def`` functions, with no CORS, no app middleware,
+no metrics and no tracing, answers most requests without the pipeline's coroutines, a
+:class:`~lambent.http.Request` or a :class:`~lambent.http.Response`: :func:`compile_http`
+gives ``answer(event, context)``, which detects the source, decodes its lean view, matches
+the path with the router's own map, builds the handler's keyword arguments with converters
+compiled per route, calls the handler and renders its plain result straight into the
+source's wire shape. The invocation's log context is bound only when structlog is
+imported (something may log through it); otherwise it waits on the lazy logger, which
+costs nothing unless something is logged.
+
+Whatever the general path would answer differently from "call the handler with these
+arguments and render its result" is left to it: ``answer`` returns :data:`MISS` before
+any user code runs (no route, ``HEAD``/``OPTIONS``, 404/405/413/400/422 answers, a route
+with middleware, dependencies, a logger, the request, headers, query or cookies, an
+idempotent or async route, an exhausted deadline, ``TestClient`` overrides). Once the
+handler ran, a result that is not plain (``None``, a ``Response``, a stream, an
+awaitable) or that does not render, and an exception, are finished by the router's own
+code (:meth:`~lambent.http._router.HttpRouter.finish`), as the general path finishes them.
+``tests/http/test_compiled.py`` compares both paths.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import types
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar, Token
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from lambent._decode import CONVERT_ERRORS
+from lambent._dispatch import is_cancellation
+from lambent._fast import MISS as _MISS
+from lambent._fast import Pending
+from lambent._logging import LazyLogger, bind_invocation, unbind_invocation
+from lambent._pipeline import invocation_values
+from lambent.http._args import ARG_ERRORS
+from lambent.http._plan import MISSING, From
+from lambent.http._render import RENDER_ERRORS, RENDERERS, ValueRenderer, value_text
+from lambent.http._request import Request, body_size, surrogate_free
+from lambent.http._response import Response
+from lambent.http._streaming import Streamed, is_stream
+from lambent.http._views import body_payload
+from lambent.sources._base import WebSpec
+
+if TYPE_CHECKING:
+    from lambent.http._registration import HttpRoute
+    from lambent.http._router import HttpRouter
+
+__all__ = ["DETECT", "MISS", "Answer", "compile_http"]
+
+#: what ``answer`` returns when the general path must answer the event
+MISS: Any = _MISS
+#: ``answer``'s ``spec`` when the caller has not detected the event's source
+DETECT: Any = object()
+
+#: ``answer(event, context[, spec])``: ``spec`` is the event's source when the caller
+#: detected it already
+Answer = Callable[..., Any]
+#: per route: the keyword arguments from the matched parameters, the lean view and the
+#: context, or MISS (a value that does not convert: the general path answers 422)
+Args = Callable[[Mapping[str, str], Any, Any], Any]
+Bind = Callable[[Any, str, bool], tuple[Token[Any], ...]]
+Unbind = Callable[[tuple[Token[Any], ...]], None]
+
+#: what the compiled arguments can take: the template's parameters, the body, the context
+_COMPILED_SOURCES = frozenset({From.PATH, From.BODY, From.CONTEXT})
+
+
+class _Source(msgspec.Struct, frozen=True):
+    """What a compiled answer needs of one HTTP source, read once from its spec."""
+
+    kind: str
+    event_type: type[Any]
+    web: WebSpec
+    lean: type[Any]
+    encoded: Callable[[Any], bool] | None
+    render: ValueRenderer
+    service_timeout: bool
+    template: Callable[[Mapping[str, Any]], str | None] | None
+
+
+def compile_http(app: Any, router: HttpRouter) -> Answer | None:
+    """``answer(event, context)`` for ``app``'s HTTP requests, or None when the app has
+    nothing the fast path can answer (``app`` is loop-free: checked by the caller)."""
+    if router.config.cors is not None or router.middleware:
+        return None
+    if app.metrics is not None or app.tracing is not None:
+        return None
+    from lambent import sources
+
+    by_spec: dict[int, _Source] = {}
+    for spec in sources.web("request"):
+        web = spec.web
+        if web is not None and web.lean is not None and web.wire in RENDERERS:
+            by_spec[id(spec)] = _Source(
+                spec.kind,
+                spec.event_type,
+                web,
+                web.lean,
+                web.path_encoded,
+                RENDERERS[web.wire].value,
+                web.service_timeout,
+                web.template,
+            )
+    compiled: dict[int, tuple[Callable[..., Any], Args]] = {}
+    for route in router.routes.values():
+        args = _compile_args(route)
+        if args is not None:
+            compiled[id(route)] = (route.plan.fn, args)
+    if not by_spec or not compiled:
+        return None
+    return _answerer(app, router, by_spec, compiled)
+
+
+def _compile_args(route: HttpRoute) -> Args | None:
+    """The route's argument builder, or None when the general path must run it."""
+    plan = route.plan
+    if (
+        route.middleware
+        or route.idempotent
+        or route.threaded
+        or plan.is_async
+        or plan.has_deps
+        or any(p.source not in _COMPILED_SOURCES for p in plan.params)
+    ):
+        return None
+    if route.path_only:  # the matched parameters: a fresh dict each time
+        return lambda params, view, context: params
+    steps = tuple((p.name, p.source, p.key, p.convert, p.default) for p in plan.params)
+
+    def args(params: Mapping[str, str], view: Any, context: Any) -> Any:
+        kw: dict[str, Any] = {}
+        for name, source, key, convert, default in steps:
+            if source is From.PATH:
+                value: Any = params[key]
+            elif source is From.BODY:
+                value = body_payload(view.body, view.is_base64_encoded)
+                if not value:
+                    if default is MISSING:
+                        return MISS  # 422: required but missing
+                    kw[name] = default
+                    continue
+            else:  # From.CONTEXT
+                kw[name] = context
+                continue
+            if convert is not None:
+                try:
+                    value = convert(value)
+                except ARG_ERRORS:
+                    return MISS  # 422, with the general path's message
+            kw[name] = value
+        return kw
+
+    return args
+
+
+def _answerer(
+    app: Any,
+    router: HttpRouter,
+    by_spec: dict[int, _Source],
+    compiled: dict[int, tuple[Callable[..., Any], Args]],
+) -> Answer:
+    from lambent import sources
+
+    spec_for = sources.spec_for
+    routes = router.routes
+    config = router.config
+    limit = config.max_body_size
+    convert = msgspec.convert
+    plain = _plain_types()
+    bind, unbind = _binder(app)
+    out_of_time = _deadline(app.deadline_margin, config.api_gateway_timeout)
+    modules = sys.modules
+
+    def answer(event: Any, context: Any, spec: Any = DETECT) -> Any:
+        if type(event) is not dict or router.overrides:
+            return MISS
+        source = by_spec.get(id(spec_for(event) if spec is DETECT else spec))
+        if source is None:
+            return MISS
+        try:
+            view = convert(event, source.lean)
+        except CONVERT_ERRORS:
+            return MISS  # the general path says why the event does not decode
+        path = view.path or "/"
+        encoded = source.encoded is not None and source.encoded(view)
+        template = None if source.template is None else source.template(event)
+        if template is None:
+            found = routes.match(path, encoded=encoded)
+        else:
+            found = routes.match_known(template, path, encoded=encoded)
+        if found is None:
+            return MISS
+        endpoint, params = found
+        entry = compiled.get(id(endpoint.routes.get(view.method)))
+        if entry is None:
+            return MISS
+        raw = view.body
+        if raw and (
+            not surrogate_free(raw)
+            or (limit is not None and body_size(raw, view.is_base64_encoded) > limit)
+        ):
+            return MISS  # 400 or 413
+        if out_of_time(context, source.service_timeout):
+            return MISS  # 504
+        fn, build = entry
+        kw = build(params, view, context)
+        if kw is MISS:
+            return MISS
+        cold = app._cold  # an app started before its first invocation (app.running())
+        if cold:
+            app._cold = False
+        # the invocation's log context: bound now when a handler may log through structlog,
+        # else only on lambent's lazy logger, should anything be logged
+        tokens = bind(context, source.kind, cold) if "structlog" in modules else ()
+        try:
+            try:
+                result = fn(**kw)
+            except BaseException as exc:
+                if is_cancellation(exc):
+                    raise
+                outcome: Any = exc
+                raised = True
+            else:
+                if plain(result):
+                    try:
+                        text, is_b64, content_type = value_text(result)
+                    except RENDER_ERRORS:
+                        pass  # finished below: the router answers the 500 and logs why
+                    else:
+                        return source.render(view, text, is_b64, content_type)
+                outcome, raised = result, False
+        finally:
+            if tokens:
+                unbind(tokens)
+        # the rest is awaited by the caller, as the general path awaits it (loop-free, or
+        # on its loop), in the same log context
+        request = Request.from_lean(
+            source.kind, view, event, source.event_type, context, web=source.web
+        )
+        request.path_params = params
+        request.route = endpoint.path.template
+        if tokens:
+            rebind = (context, source.kind, cold)
+            log = LazyLogger("lambent")
+        else:
+            rebind = None
+            log = LazyLogger("lambent", invocation_values(app, context, source.kind, cold))
+        return Pending(finish(request, outcome, log, raised, rebind))
+
+    async def finish(
+        request: Request,
+        outcome: Any,
+        log: Any,
+        raised: bool,
+        rebind: tuple[Any, str, bool] | None,
+    ) -> Any:
+        tokens = () if rebind is None else bind(*rebind)
+        try:
+            return await router.finish(request, outcome, log, raised=raised)
+        finally:
+            if tokens:
+                unbind(tokens)
+
+    return answer
+
+
+def _binder(app: Any) -> tuple[Bind, Unbind]:
+    """``bind_invocation`` and ``unbind_invocation`` of :mod:`lambent._logging` for the
+    invocation's four values, with the context variables they set found once (the first
+    binding makes them; they are the same ones each time) and set and reset one by one
+    (a loop over them costs as much again)."""
+    found: list[ContextVar[Any]] = []
+
+    def bind(context: Any, kind: str, cold: bool) -> tuple[Token[Any], ...]:
+        values = invocation_values(app, context, kind, cold)
+        if len(found) != 4 or len(values) != 4:
+            tokens = bind_invocation(values)
+            found[:] = [token.var for token in tokens]
+            return tokens
+        a, b, c, d = found
+        w, x, y, z = values.values()
+        return (a.set(w), b.set(x), c.set(y), d.set(z))
+
+    def unbind(tokens: tuple[Token[Any], ...]) -> None:
+        if len(tokens) != 4 or len(found) != 4:
+            unbind_invocation(tokens)
+            return
+        a, b, c, d = found
+        ta, tb, tc, td = tokens
+        d.reset(td)
+        c.reset(tc)
+        b.reset(tb)
+        a.reset(ta)
+
+    return bind, unbind
+
+
+def _deadline(margin: float, service_limit: float) -> Callable[[Any, bool], bool]:
+    """Whether no time is left before the handler runs, for a context and whether the
+    service answers on its own: ``budget(...) <= 0`` of :mod:`lambent._deadline`, with
+    what does not change per request worked out once."""
+    limit_spent = service_limit - margin <= 0  # API Gateway's timeout within the margin
+
+    def out_of_time(context: Any, service_timeout: bool) -> bool:
+        if service_timeout and limit_spent:
+            return True
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        return remaining is not None and float(remaining()) / 1000.0 - margin <= 0
+
+    return out_of_time
+
+
+def _plain_types() -> Callable[[Any], bool]:
+    """Whether a handler result is a plain value the direct rendering takes (not ``None``,
+    a Response, a stream or an awaitable), decided once per result type."""
+    known: dict[type[Any], bool] = {}
+
+    def plain(value: Any) -> bool:
+        found = known.get(type(value))
+        if found is not None:
+            return found
+        answer = not (
+            value is None
+            or isinstance(value, Response | Streamed)
+            or inspect.isawaitable(value)
+            or is_stream(value)
+        )
+        if not isinstance(value, types.GeneratorType):  # awaitable or not per object
+            known[type(value)] = answer
+        return answer
+
+    return plain

@@ -1,0 +1,403 @@
+"""Compiled HTTP routes (``lambent.http._compiled``) answer as the general path does.
+
+The reference is the same app run inside ``general_path()``. Each request is also put to
+the compiled answer itself, to check it took the request (not left it to the general
+path) where it should, and left it where it must.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lambent import App, LambdaContext
+from lambent._fast import MISS, Pending, general_path
+from lambent.http import HTTPException, Response
+from lambent.http._compiled import compile_http
+from lambent.http._routing import RouteMap, _disjoint, compile_path
+from lambent.testing import FakeContext, http_request
+
+SOURCES = ["apigw-rest", "apigw-http", "function-url"]
+
+
+class Order(msgspec.Struct):
+    sku: str
+    qty: int = 1
+
+
+class Summary(msgspec.Struct):
+    order_id: str
+    sku: str
+    qty: int
+
+
+def make_app() -> App:
+    app = App()
+
+    @app.get("/orders/new")
+    def new_order() -> dict[str, str]:
+        return {"route": "new"}
+
+    @app.get("/orders/{order_id}")
+    def get_order(order_id: str) -> dict[str, str]:
+        return {"route": "get", "order_id": order_id}
+
+    @app.put("/orders/{order_id}")
+    def put_order(order_id: str, order: Order) -> Summary:
+        return Summary(order_id, order.sku, order.qty)
+
+    @app.get("/orders/{order_id}/lines/{line}")
+    def line(order_id: str, line: int, context: LambdaContext) -> list[Any]:
+        return [order_id, line, context.aws_request_id]
+
+    @app.get("/{section}/latest")
+    def latest(section: str) -> dict[str, str]:
+        return {"route": "latest", "section": section}
+
+    @app.get("/files/{path+}")
+    def files(path: str) -> str:
+        return path
+
+    @app.get("/blobs/{name}")
+    def blob(name: str) -> bytes:
+        return name.encode()
+
+    @app.get("/answers/{how}")
+    def answers(how: str) -> Any:
+        if how == "none":
+            return None
+        if how == "response":
+            return Response({"ok": True}, status=201, headers={"X-A": "1"})
+        if how == "http":
+            raise HTTPException(418, "short and stout")
+        if how == "unencodable":
+            return {"value": object()}
+        raise ValueError("boom")
+
+    return app
+
+
+def _event(method: str, path: str, source: Any, hint: str | None, **options: Any) -> dict[str, Any]:
+    """A request whose API Gateway route template is ``hint``, whatever the path."""
+    event = http_request(method, path, source=source, seed=5, **options)
+    if hint is not None and source == "apigw-rest":
+        event["resource"] = hint
+    elif hint is not None and source == "apigw-http":
+        event["routeKey"] = hint if hint == "$default" else f"{method} {hint}"
+    return event
+
+
+def _call(app: App, event: dict[str, Any]) -> Any:
+    try:
+        return app.handler(event, FakeContext(aws_request_id="req-1"))
+    except Exception as exc:
+        return (type(exc).__name__, str(exc))
+
+
+def _both(event: dict[str, Any]) -> tuple[Any, Any]:
+    compiled = _call(make_app(), event)
+    with general_path():
+        general = _call(make_app(), event)
+    return compiled, general
+
+
+def _taken(event: dict[str, Any]) -> bool:
+    """Whether the compiled answer answers ``event`` itself."""
+    app = make_app()
+    app.handler(http_request("GET", "/orders/new"), FakeContext())  # frozen
+    answer = compile_http(app, app._http)
+    assert answer is not None
+    out = answer(event, FakeContext(aws_request_id="req-1"))
+    if isinstance(out, Pending):
+        out.awaitable.close()
+    return out is not MISS
+
+
+ORDER = {"sku": "pen", "qty": 2}
+# (method, path, route template API Gateway reports, options, taken by the compiled path)
+REQUESTS: list[tuple[str, str, str | None, dict[str, Any], bool]] = [
+    ("GET", "/orders/ord-1", "/orders/{order_id}", {}, True),
+    ("GET", "/orders/new", "/orders/new", {}, True),
+    # the API's template says {order_id}, lambent's static route wins, as in general
+    ("GET", "/orders/new", "/orders/{order_id}", {}, True),
+    ("PUT", "/orders/ord-1", "/orders/{order_id}", {"json": ORDER}, True),
+    ("PUT", "/orders/ord-1", "/orders/{order_id}", {"json": {"sku": 1}}, False),
+    ("PUT", "/orders/ord-1", "/orders/{order_id}", {"body": "{not json"}, False),
+    ("PUT", "/orders/ord-1", "/orders/{order_id}", {}, False),
+    ("PUT", "/orders/ord-1", "/orders/{order_id}", {"body": b'{"sku":"x"}'}, True),
+    ("GET", "/orders/a%20b", "/orders/{order_id}", {}, True),
+    ("GET", "/orders/a%2Fb", "/orders/{order_id}", {}, True),
+    ("GET", "/orders/ord-1/", "/orders/{order_id}", {}, True),
+    ("GET", "/orders/o/lines/3", "/orders/{order_id}/lines/{line}", {}, True),
+    ("GET", "/orders/o/lines/x", "/orders/{order_id}/lines/{line}", {}, False),
+    ("GET", "/news/latest", "/{section}/latest", {}, True),
+    ("GET", "/orders/latest", "/{section}/latest", {}, True),
+    ("GET", "/files/a/b%20c.txt", "/files/{proxy+}", {}, True),
+    ("GET", "/blobs/b", "/blobs/{name}", {}, True),
+    # a hint that lies, or names another template: matched by lambent's own map
+    ("GET", "/orders/ord-1", "/files/{path+}", {}, True),
+    ("GET", "/orders/ord-1", "/nowhere/{x}", {}, True),
+    ("GET", "/prod/orders/ord-1", "/orders/{order_id}", {}, False),  # stage in the path: 404
+    ("GET", "/nowhere", None, {}, False),
+    ("HEAD", "/orders/ord-1", "/orders/{order_id}", {}, False),
+    ("OPTIONS", "/orders/ord-1", "/orders/{order_id}", {}, False),
+    ("DELETE", "/orders/ord-1", "/orders/{order_id}", {}, False),
+    ("GET", "/answers/none", "/answers/{how}", {}, True),
+    ("GET", "/answers/response", "/answers/{how}", {}, True),
+    ("GET", "/answers/http", "/answers/{how}", {}, True),
+    ("GET", "/answers/value", "/answers/{how}", {}, True),
+    ("GET", "/answers/unencodable", "/answers/{how}", {}, True),
+]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize(
+    ("method", "path", "route", "options", "taken"),
+    REQUESTS,
+    ids=[f"{m} {p} ({r})" for m, p, r, _, _ in REQUESTS],
+)
+def test_compiled_routes_answer_as_the_general_path(
+    source: Any, method: str, path: str, route: str | None, options: dict[str, Any], taken: bool
+) -> None:
+    event = _event(method, path, source, route, **options)
+    compiled, general = _both(event)
+    assert compiled == general
+    assert isinstance(compiled, dict)
+    assert _taken(event) is taken
+
+
+def test_a_stage_prefixed_rest_path_is_matched_by_the_path_not_the_resource() -> None:
+    event = http_request("GET", "/orders/ord-1", source="apigw-rest", route="/orders/{order_id}")
+    event["path"] = "/v1/orders/ord-1"  # a custom domain's base path mapping
+    compiled, general = _both(event)
+    assert compiled == general
+    assert compiled["statusCode"] == 404
+
+
+def test_events_that_do_not_decode_fail_as_in_general() -> None:
+    event = http_request("GET", "/orders/ord-1", source="apigw-http", route="/orders/{order_id}")
+    event["requestContext"]["http"]["method"] = 7
+    compiled, general = _both(event)
+    assert compiled == general
+    assert compiled[0] == "EventDecodeError"
+
+
+def test_apps_the_compiled_path_cannot_serve_get_none() -> None:
+    app = App()
+    app.configure_http(max_body_size=10)
+
+    @app.middleware
+    async def passthrough(request: Any, call_next: Any) -> Any:
+        return await call_next(request)
+
+    @app.get("/a")
+    def a() -> str:
+        return "a"
+
+    app.handler(http_request("GET", "/a"), FakeContext())
+    assert compile_http(app, app._http) is None
+
+
+_SEGMENT = st.one_of(
+    st.sampled_from(["orders", "new", "lines", "files", "x", "a%20b", "a%2Fb", "latest", "7", ""]),
+    st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#"),
+        min_size=1,
+        max_size=6,
+    ),
+)
+
+
+@settings(max_examples=250, deadline=None)
+@given(
+    segments=st.lists(_SEGMENT, min_size=0, max_size=4),
+    hint=st.sampled_from(
+        [
+            "/orders/{order_id}",
+            "/orders/new",
+            "/{section}/latest",
+            "/files/{path+}",
+            "/orders/{order_id}/lines/{line}",
+            "$default",
+        ]
+    ),
+    source=st.sampled_from(SOURCES),
+    method=st.sampled_from(["GET", "PUT"]),
+)
+def test_any_path_and_hint_answer_as_the_general_path(
+    segments: list[str], hint: str, source: Any, method: str
+) -> None:
+    path = "/" + "/".join(segments)
+    options: dict[str, Any] = {"json": ORDER} if method == "PUT" else {}
+    event = _event(method, path, source, hint, **options)
+    compiled, general = _both(event)
+    assert compiled == general
+
+
+_TEMPLATE_SEGMENT = st.sampled_from(["a", "b", "{p}", "{q}", "x{r}"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    a=st.lists(_TEMPLATE_SEGMENT, min_size=1, max_size=3),
+    b=st.lists(_TEMPLATE_SEGMENT, min_size=1, max_size=3),
+    greedy=st.sampled_from([(False, False), (True, False), (False, True)]),
+    path=st.lists(st.sampled_from(["a", "b", "xa", "c"]), min_size=1, max_size=5),
+)
+def test_disjoint_templates_share_no_path(
+    a: list[str], b: list[str], greedy: tuple[bool, bool], path: list[str]
+) -> None:
+    def template(segments: list[str], plus: bool) -> str:
+        names = iter(f"n{i}" for i in range(10))
+        text = "/" + "/".join(
+            re.sub(r"\{\w\}", lambda _: "{" + next(names) + "}", s) for s in segments
+        )
+        return text + "/{rest+}" if plus else text
+
+    def matches(template: str, target: str) -> bool:
+        regex = compile_path(template).regex
+        return template == target if regex is None else regex.match(target) is not None
+
+    ta, tb = template(a, greedy[0]), template(b, greedy[1])
+    target = "/" + "/".join(path)
+    if _disjoint(ta, tb):
+        assert not (matches(ta, target) and matches(tb, target))
+
+
+def test_match_known_equals_match_for_every_template_and_path() -> None:
+    routes: RouteMap[str] = RouteMap()
+    templates = [
+        "/orders/new",
+        "/orders/{order_id}",
+        "/orders/{order_id}/lines/{line}",
+        "/{section}/latest",
+        "/{section}/{item}",
+        "/files/{path+}",
+        "/reports/{day}.csv",
+    ]
+    for template in templates:
+        routes.add(("GET",), template, template)
+    routes.freeze()
+    paths = [
+        "/orders/new",
+        "/orders/1",
+        "/orders/1/lines/2",
+        "/orders/latest",
+        "/news/latest",
+        "/news/1",
+        "/files/a/b",
+        "/reports/d.csv",
+        "/orders/a%2Fb",
+        "/",
+    ]
+    for template in [*templates, "$default", "/nope/{x}"]:
+        for path in paths:
+            for encoded in (False, True):
+                known = routes.match_known(template, path, encoded=encoded)
+                general = routes.match(path, encoded=encoded)
+                assert (known and (known[0].path.template, known[1])) == (
+                    general and (general[0].path.template, general[1])
+                ), (template, path, encoded)
+
+
+def _context_app() -> App:
+    import structlog
+
+    app = App()
+
+    @app.get("/context")
+    def context() -> dict[str, Any]:
+        values = structlog.contextvars.get_contextvars()
+        return {k: values.get(k) for k in ("aws_request_id", "cold_start", "source")}
+
+    return app
+
+
+def _bodies(app: App) -> list[Any]:
+    import json
+
+    import anyio
+
+    async def main() -> list[Any]:
+        async with app.running():  # started before the first invocation
+            return [
+                json.loads(
+                    (
+                        await app.dispatch(
+                            http_request("GET", "/context", source="apigw-http"),
+                            FakeContext(aws_request_id=f"req-{i}"),
+                        )
+                    )["body"]
+                )
+                for i in range(2)
+            ]
+
+    return anyio.run(main)
+
+
+def test_the_log_context_is_bound_for_handlers_and_the_first_invocation_is_cold() -> None:
+    compiled = _bodies(_context_app())
+    with general_path():
+        general = _bodies(_context_app())
+    assert compiled == general
+    assert compiled == [
+        {"aws_request_id": "req-0", "cold_start": True, "source": "apigw-http"},
+        {"aws_request_id": "req-1", "cold_start": False, "source": "apigw-http"},
+    ]
+
+
+@pytest.mark.parametrize(("margin", "timeout"), [(1.0, 0.5), (0.1, 30.0), (30.0, 60.0)])
+def test_no_time_left_answers_504_as_in_general(margin: float, timeout: float) -> None:
+    def answer() -> Any:
+        app = App(deadline_margin=margin)
+
+        @app.get("/orders/{order_id}")
+        def get_order(order_id: str) -> dict[str, str]:
+            return {"order_id": order_id}
+
+        event = http_request("GET", "/orders/o-1", route="/orders/{order_id}", seed=1)
+        app.handler(event, FakeContext())  # started
+        return app.handler(event, FakeContext(timeout=timeout, aws_request_id="req-1"))
+
+    compiled = answer()
+    with general_path():
+        general = answer()
+    assert compiled == general
+    # API Gateway's 29 s timeout is within a 30 s margin: no time, whatever Lambda's
+    assert compiled["statusCode"] == (200 if (margin, timeout) == (0.1, 30.0) else 504)
+
+
+def test_a_stream_that_suspends_is_awaited_on_the_callers_loop() -> None:
+    import asyncio
+
+    import anyio
+
+    async def chunks() -> Any:
+        for part in ("a", "b"):
+            await asyncio.sleep(0)
+            yield part
+
+    def answer() -> Any:
+        app = App()
+
+        @app.get("/stream/{name}")
+        def stream(name: str) -> Any:
+            return chunks()
+
+        async def main() -> Any:
+            event = http_request("GET", "/stream/s", route="/stream/{name}", seed=2)
+            await app.dispatch(event, FakeContext())  # started
+            return await app.dispatch(event, FakeContext(aws_request_id="req-1"))
+
+        return anyio.run(main)
+
+    compiled = answer()
+    with general_path():
+        general = answer()
+    assert compiled == general
+    assert compiled["body"] == "ab"
