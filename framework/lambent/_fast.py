@@ -34,6 +34,9 @@ class FastPaths:
     #: lambent.runtime: record events decode from the invocation's bytes straight into
     #: Structs (per event)
     raw_bytes: bool = True
+    #: lambent's own log lines rendered straight to JSON when lambent's Lambda logger
+    #: would write them (per line)
+    direct_logs: bool = True
 
 
 FAST = FastPaths()

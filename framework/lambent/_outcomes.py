@@ -294,7 +294,9 @@ def _site(err: BaseException) -> tuple[type[BaseException], str, int]:
 
 def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
     """Each failure once, with its record id and error; a traceback goes with the first
-    failure of each distinct exception site, later ones name that record instead."""
+    failure of each distinct exception site, later ones name that record instead. Then
+    the ``batch processed`` summary: at INFO when any record did not succeed, at DEBUG
+    when every one did."""
     status = batch.status
     traced: dict[tuple[type[BaseException], str, int], str] = {}
     for i in sorted(batch.errors):
@@ -315,11 +317,15 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
             else:
                 detail["traceback_as"] = first
         emit(log.error, "record failed", record_id=record_id, error=describe(err), **detail)
-    log.info(
+    counts = batch.summary()
+    # at INFO when a record did not succeed (the counts say what became of the rest, and
+    # of records no line names: skipped, cut by the deadline, dropped); else at DEBUG
+    emit(
+        log.debug if counts["succeeded"] == len(batch) else log.info,
         "batch processed",
         size=len(batch),
         duration_ms=round(batch.duration * 1000, 3),
-        **batch.summary(),
+        **counts,
     )
 
 
