@@ -29,6 +29,9 @@ class FastPaths:
     fused_calls: bool = True
     #: plain handlers run one after another without the task machinery (per batch)
     inline_runs: bool = True
+    #: a batch whose items all run one plain route, in no order group, runs in one loop
+    #: with a payload-only handler's call fused into it (per batch)
+    single_route_runs: bool = True
     #: an app whose handlers are all plain runs without an event loop (at freeze)
     loop_free: bool = True
     #: lambent.runtime: record events decode from the invocation's bytes straight into

@@ -25,9 +25,9 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar, Token
 from typing import Any, Protocol, runtime_checkable
@@ -118,17 +118,23 @@ def emit(log_method: Any, event: str, /, **values: Any) -> None:
         log_method(event, **_printable(values))
 
 
-def _now() -> Any:
-    """The current UTC time (``datetime`` is imported on the first line written)."""
-    global _utc_now
-    if _utc_now is None:
+def _timestamp() -> str:
+    """The current UTC time as structlog's ISO stamper writes it (``...T12:00:00.123456Z``,
+    without the fraction at a whole second), the date and time formatted once a second."""
+    global _second
+    micros = time.time_ns() // 1000
+    second, fraction = divmod(micros, 1_000_000)
+    cached = _second
+    if cached[0] != second:
         from datetime import UTC, datetime
 
-        _utc_now = functools.partial(datetime.now, tz=UTC)
-    return _utc_now()
+        text = datetime.fromtimestamp(second, tz=UTC).isoformat().replace("+00:00", "")
+        cached = _second = (second, text)
+    return f"{cached[1]}.{fraction:06d}Z" if fraction else f"{cached[1]}Z"
 
 
-_utc_now: Any = None
+#: the last whole second :func:`_timestamp` formatted, and its text
+_second: tuple[int, str] = (-1, "")
 
 
 class _Stdout:
@@ -272,12 +278,14 @@ class LazyLogger:
     """A logger resolved on first use (see the module docstring); ``values`` are bound on
     it then (the invocation's context when the contextvars do not carry it)."""
 
-    __slots__ = ("_logger", "_name", "_values")
+    __slots__ = ("_logger", "_name", "_values", "_writes")
 
     def __init__(self, name: str, values: Mapping[str, Any] | None = None) -> None:
         self._name = name
         self._values = values
         self._logger: Any = None
+        #: whether lambent's lines go straight to JSON (decided at the first line)
+        self._writes: bool | None = None
 
     def _get(self) -> Any:
         logger = self._logger
@@ -297,12 +305,12 @@ class LazyLogger:
         structlog; False (nothing written) when that logger would not write it."""
         level = _METHOD_LEVELS.get(method)
         error = values.get("exc_info")
-        if (
-            level is None
-            or not FAST.direct_logs
-            or not (error is None or isinstance(error, BaseException))
-            or not _lambda_logger_writes()
-        ):
+        if level is None or not (error is None or isinstance(error, BaseException)):
+            return False
+        direct = self._writes
+        if direct is None:  # decided at the first line of the logger (one invocation)
+            direct = self._writes = FAST.direct_logs and _lambda_logger_writes()
+        if not direct:
             return False
         if level < lambda_level():
             return True
@@ -314,7 +322,7 @@ class LazyLogger:
         if "structlog" in sys.modules:
             _merge_contextvars(entry)
         entry["level"] = method
-        entry["timestamp"] = _now().isoformat().replace("+00:00", "Z")
+        entry["timestamp"] = _timestamp()
         error = entry.pop("exc_info", None)
         if error is not None:
             entry["exception"] = _exception_dict(error)

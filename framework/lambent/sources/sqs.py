@@ -204,16 +204,12 @@ def _raw_records(event: Mapping[str, Any]) -> Sequence[Any] | None:
         ):
             return None
         attributes = record.get("attributes")
-        if attributes is not None and not _lean_attributes(attributes):
+        if attributes is not None and (
+            type(attributes) is not dict
+            or type(attributes.get("MessageGroupId", "")) is not str
+        ):
             return None
     return records
-
-
-def _lean_attributes(attributes: Any) -> bool:
-    if type(attributes) is not dict:
-        return False
-    group = attributes.get("MessageGroupId")
-    return group is None or type(group) is str
 
 
 _RAW = RawView(
