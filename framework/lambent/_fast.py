@@ -37,6 +37,9 @@ class FastPaths:
     #: lambent.runtime: record events decode from the invocation's bytes straight into
     #: Structs (per event)
     raw_bytes: bool = True
+    #: lambent.runtime: a large batch of one top-level key is detected from the head of
+    #: its bytes and decoded in one pass (per event)
+    head_probe: bool = True
     #: lambent's own log lines rendered straight to JSON when lambent's Lambda logger
     #: would write them (per line)
     direct_logs: bool = True

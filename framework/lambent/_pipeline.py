@@ -241,12 +241,32 @@ def _from_bytes(app: App, spec: EventSource) -> bool:
     )
 
 
+def _one_key_batch(app: App, body: bytes) -> tuple[EventSource, Any] | None:
+    """A large batch of one top-level key (``{"Records": [...]}``) detected from the head
+    of its bytes and decoded in one pass (:func:`lambent.sources._bytes.head_probe`), or
+    None (then the whole bytes are probed)."""
+    import msgspec
+
+    from lambent.sources._bytes import decode_only_key, head_probe
+
+    shape = head_probe(body)
+    spec = sources.spec_for(shape) if shape is not None else None
+    if spec is None or not _from_bytes(app, spec):
+        return None
+    try:
+        ev = decode_only_key(spec, body, lean=spec.kind in app._lean_kinds)
+    except msgspec.ValidationError:  # another key, or records that do not decode
+        return None
+    return None if ev is None else (spec, ev)
+
+
 async def handle_bytes(app: App, body: bytes, context: Any) -> Any:
     """One invocation from its JSON bytes (``lambent.runtime``).
 
     A large event's source is detected on a probe of the bytes
-    (:func:`lambent.sources._bytes.probe`) and a record event decodes straight into its
-    Structs (``decode_bytes``); anything else (HTTP, Firehose, direct invocations, an
+    (:func:`lambent.sources._bytes.probe`; a batch of one top-level key from the head of
+    its bytes only) and a record event decodes straight into its Structs
+    (``decode_bytes``); anything else (HTTP, Firehose, direct invocations, an
     event that does not decode as a whole, so that its bad records fail alone) takes the
     general path from Python values. A small event (up to :data:`SMALL_EVENT` bytes) is
     decoded once into Python values, which detection then reads whole. Raises
@@ -263,6 +283,9 @@ async def handle_bytes(app: App, body: bytes, context: Any) -> Any:
             event = msgspec.json.decode(body)
             shape = event if isinstance(event, dict) else None
         else:
+            found = _one_key_batch(app, body) if FAST.head_probe else None
+            if found is not None:
+                return await handle(app, None, context, found)
             shape = probe(body)
     except msgspec.DecodeError as exc:
         raise NotJSON(str(exc)) from None
