@@ -42,7 +42,7 @@ from lambent._outcomes import (
     write_metrics,
 )
 from lambent._routing import route_batch, route_raw
-from lambent.sources._base import Outcome
+from lambent.sources._base import Outcome, response_rules
 
 if TYPE_CHECKING:
     from lambent._app import App
@@ -84,7 +84,7 @@ async def handle(
         ev = None if decoded is None else decoded[1]
         if app.metrics is None and app.tracing is None:
             return await _route(app, spec, event, context, log, ev, None)
-        http = spec is not None and spec.response == "http"
+        http = spec is not None and response_rules(spec).web
         with observe(app, kind, context, cold, http=http) as obs:
             return await _route(app, spec, event, context, log, ev, obs)
     finally:
@@ -105,7 +105,7 @@ async def _route(
 
         return await handle_direct(app, event, context, log)  # logs its own failure
     try:
-        if spec.response == "http":
+        if response_rules(spec).web:
             return await app._web_dispatch(spec, event, context, log)
         return await handle_records(app, spec, event, context, log, ev, obs)
     except LambentError as exc:
@@ -178,7 +178,7 @@ async def handle_records(
         await run_batch(batch, concurrency=concurrency, budget=limit, strict_order=strict)
     if guarded is not None and app.idempotency is not None:
         settle(app.idempotency, guarded, batch)
-    if spec.response == "firehose":
+    if response_rules(spec).item_results:
         encode_firehose_results(batch)
     log_outcomes(log, batch, ids)
     if obs is not None:
@@ -235,7 +235,7 @@ def _from_bytes(app: App, spec: EventSource) -> bool:
     routing read only the decoded Structs (no source unwrapped from their records; no
     ``answer``, which sees the event as it came)."""
     return (
-        spec.response in ("batch", "all", "single")
+        response_rules(spec).from_structs
         and spec.answer is None
         and not app.routes.unwrappers
     )

@@ -120,7 +120,8 @@ def decode_only_key(source: EventSource, body: bytes, *, lean: bool = False) -> 
 
     if type(source) is not SourceSpec:  # a source of its own may decode bytes its way
         return None
-    closed = _only_key(source.lean[0] if lean and source.lean else source.event_type)
+    tp: Any = source.lean[0] if lean and source.lean else source.event_type
+    closed = _only_key(tp)
     return None if closed is None else decode_struct(closed, body)
 
 

@@ -205,8 +205,7 @@ def _raw_records(event: Mapping[str, Any]) -> Sequence[Any] | None:
             return None
         attributes = record.get("attributes")
         if attributes is not None and (
-            type(attributes) is not dict
-            or type(attributes.get("MessageGroupId", "")) is not str
+            type(attributes) is not dict or type(attributes.get("MessageGroupId", "")) is not str
         ):
             return None
     return records
