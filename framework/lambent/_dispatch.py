@@ -261,11 +261,17 @@ def _run_single(batch: Batch, runner: Runner, indices: Sequence[int], stop_at: f
     items, status, errors, results = batch.items, batch.status, batch.errors, batch.results
     dropped = _DROPPED if runner.drop_on_decode_error else _FAILED
     clock = time.monotonic
-    for i in indices:
+    n = len(items)
+    if indices != range(n) or status.count(_PENDING) != n:  # some items decided before
+        chosen = [i for i in indices if not status[i]]
+    else:
+        chosen = None
+    failed: list[tuple[int, int]] = []
+    ran = 0  # how many of the chosen items ran (the rest: not started at the deadline)
+    for i in range(n) if chosen is None else chosen:
         if clock() >= stop_at:
-            return
-        if status[i]:  # decided before running (did not decode)
-            continue
+            break
+        ran += 1
         item = items[i]
         try:
             raw = read(item)  # base64 data, DynamoDB images: inside the decode guard
@@ -276,17 +282,27 @@ def _run_single(batch: Batch, runner: Runner, indices: Sequence[int], stop_at: f
             error = as_decode_error(exc, id_of(item))
             error.__cause__ = exc
             errors[i] = error
-            status[i] = dropped
+            failed.append((i, dropped))
             continue
         try:
             result = fn(value)
         except BaseException as exc:  # a plain call: nothing of lambent's can cancel it
             errors[i] = exc
-            status[i] = _FAILED
+            failed.append((i, _FAILED))
             continue
-        status[i] = _SUCCEEDED
         if result is not None:
             results[i] = result
+    if chosen is None:
+        status[:ran] = _ALL_SUCCEEDED[:ran] if ran <= len(_ALL_SUCCEEDED) else bytes([2]) * ran
+    else:
+        for i in chosen[:ran]:
+            status[i] = _SUCCEEDED
+    for i, outcome in failed:
+        status[i] = outcome
+
+
+#: statuses of items that all succeeded, sliced (most batches are at most this long)
+_ALL_SUCCEEDED = bytes([_SUCCEEDED]) * 10_000
 
 
 def _skip_pending(status: bytearray, indices: Sequence[int]) -> None:
