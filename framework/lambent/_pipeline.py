@@ -234,11 +234,7 @@ def _from_bytes(app: App, spec: EventSource) -> bool:
     """Whether events of ``spec`` may skip the dicts: record sources whose response and
     routing read only the decoded Structs (no source unwrapped from their records; no
     ``answer``, which sees the event as it came)."""
-    return (
-        response_rules(spec).from_structs
-        and spec.answer is None
-        and not app.routes.unwrappers
-    )
+    return response_rules(spec).from_structs and spec.answer is None and not app.routes.unwrappers
 
 
 def _one_key_batch(app: App, body: bytes) -> tuple[EventSource, Any] | None:
