@@ -40,6 +40,9 @@ class FastPaths:
     #: lambent.runtime: a large batch of one top-level key is detected from the head of
     #: its bytes and decoded in one pass (per event)
     head_probe: bool = True
+    #: lambent.runtime: such a batch decodes only each record's id, payload and route key
+    #: when nothing else is read (per event)
+    bare_records: bool = True
     #: lambent's own log lines rendered straight to JSON when lambent's Lambda logger
     #: would write them (per line)
     direct_logs: bool = True

@@ -249,8 +249,10 @@ def _one_key_batch(app: App, body: bytes) -> tuple[EventSource, Any] | None:
     spec = sources.spec_for(shape) if shape is not None else None
     if spec is None or not _from_bytes(app, spec):
         return None
+    # only ids, payloads and route keys are read when nothing observes the batch
+    bare = FAST.bare_records and app.metrics is None and app.tracing is None
     try:
-        ev = decode_only_key(spec, body, lean=spec.kind in app._lean_kinds)
+        ev = decode_only_key(spec, body, lean=spec.kind in app._lean_kinds, bare=bare)
     except msgspec.ValidationError:  # another key, or records that do not decode
         return None
     return None if ev is None else (spec, ev)

@@ -112,14 +112,24 @@ def _only_key(tp: Any) -> Any:
     return types.new_class(tp.__name__, (tp,), {"forbid_unknown_fields": True})
 
 
-def decode_only_key(source: EventSource, body: bytes, *, lean: bool = False) -> Any:
+def decode_only_key(source: EventSource, body: bytes, *, lean: bool = False,
+                    bare: bool = False) -> Any:  # fmt: skip
     """The event Struct (an instance of the source's own type) when its type has one field
     and the bytes hold an object with no other key; None when that cannot be known that
-    way (the caller then probes the whole bytes). Raises msgspec's errors."""
+    way (the caller then probes the whole bytes). Raises msgspec's errors.
+
+    ``bare``: the source's bare Structs (``SourceSpec.bare``) when it has them and the
+    batch needs no ordering; else the lean ones (with ``lean``) or the full ones."""
     from lambent.sources._base import SourceSpec
 
     if type(source) is not SourceSpec:  # a source of its own may decode bytes its way
         return None
+    if bare and lean and source.bare is not None:
+        closed = _only_key(source.bare[0])
+        if closed is not None:
+            ev = decode_struct(closed, body)
+            if source.ordered is None or not source.ordered(ev):
+                return ev
     tp: Any = source.lean[0] if lean and source.lean else source.event_type
     closed = _only_key(tp)
     return None if closed is None else decode_struct(closed, body)

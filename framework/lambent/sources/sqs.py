@@ -140,6 +140,18 @@ class _LeanEvent(msgspec.Struct, frozen=True, gc=False):
     records: tuple[_LeanMessage, ...] = msgspec.field(default=(), name="Records")
 
 
+class _BareMessage(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    """A message's id, body and queue (a standard queue's batch from bytes)."""
+
+    message_id: str
+    body: str
+    event_source_arn: str = msgspec.field(default="", name="eventSourceARN")
+
+
+class _BareEvent(msgspec.Struct, frozen=True, gc=False):
+    records: tuple[_BareMessage, ...] = msgspec.field(default=(), name="Records")
+
+
 def detect(event: Mapping[str, Any]) -> bool:
     """``Records[0].eventSource == "aws:sqs"`` (LAMBDA.md §6 row 2)."""
     return first_record_source(event, "aws:sqs")
@@ -236,6 +248,7 @@ SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
     ordered=_ordered,
     response="batch",
     lean=(_LeanEvent, _LeanMessage),
+    bare=(_BareEvent, _BareMessage),
     raw_id=raw_path("messageId"),
     redelivery="reported",
     route_filter=lambda queue=None: resource_filter("queue", queue),
