@@ -125,7 +125,8 @@ def decode_only_key(source: EventSource, body: bytes, *, lean: bool = False,
     if type(source) is not SourceSpec:  # a source of its own may decode bytes its way
         return None
     if bare and lean and source.bare is not None:
-        closed = _only_key(source.bare[0])
+        bare_type: Any = source.bare[0]
+        closed = _only_key(bare_type)
         if closed is not None:
             ev = decode_struct(closed, body)
             if source.ordered is None or not source.ordered(ev):
