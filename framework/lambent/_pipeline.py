@@ -140,7 +140,8 @@ async def handle_records(
     if raw is not None:  # one route, no ordering: the runtime's dicts are read as they are
         batch, route = raw
         used = [route]
-        strict = False
+        strict = whole = False  # a raw batch's route takes its records one by one
+        concurrency = route.options.concurrency or app.concurrency
         ids = Ids(spec, batch, spec.raw.record_id if spec.raw is not None else None)
     else:
         if decoded is None:
@@ -154,6 +155,10 @@ async def handle_records(
                 raise
             used = []  # every item failed to route: the source still answers
         strict = apply_ordering(spec, ev, batch, used) == "strict"
+        whole = any(Slot.ITEMS in r.plan.wants or r.options.window for r in used)
+        concurrency = min(
+            (r.options.concurrency or app.concurrency for r in used), default=app.concurrency
+        )
         ids = Ids(spec, batch)
     guarded = None
     if app.idempotency is not None and any(r.options.keyed for r in used):
@@ -163,14 +168,11 @@ async def handle_records(
     trace = None if obs is None else obs.trace
     if trace is not None:
         trace_runners(trace, spec, batch, ids, raw is not None)
-    concurrency = min(
-        (r.options.concurrency or app.concurrency for r in used), default=app.concurrency
-    )
     hooks = app._registry
     if hooks.before_batch:
         await _hooks(hooks.before_batch, BatchInfo(kind, batch.items, context))
     limit = budget(context, app.deadline_margin + spec.reserve)
-    if any(Slot.ITEMS in r.plan.wants or r.options.window for r in used):
+    if whole:
         from lambent._batch import run_whole_batches
 
         await run_whole_batches(app, batch, ev, context, log, limit, concurrency, ids.record)
