@@ -44,7 +44,7 @@ class FastPaths:
     #: when nothing else is read (per event)
     bare_records: bool = True
     #: lambent's own log lines rendered straight to JSON when lambent's Lambda logger
-    #: would write them (per line)
+    #: would write them (decided once per invocation)
     direct_logs: bool = True
 
 
