@@ -32,7 +32,7 @@ from lambent._errors import (
 )
 from lambent._logging import Logger, emit
 from lambent.sources import EventSource
-from lambent.sources._base import response_rules
+from lambent.sources._response import response_rules
 
 if TYPE_CHECKING:
     from lambent.metrics import Metrics

@@ -42,7 +42,8 @@ from lambent._outcomes import (
     write_metrics,
 )
 from lambent._routing import route_batch, route_raw
-from lambent.sources._base import Outcome, response_rules
+from lambent.sources._base import Outcome
+from lambent.sources._response import response_rules
 
 if TYPE_CHECKING:
     from lambent._app import App

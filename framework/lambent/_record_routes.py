@@ -17,8 +17,8 @@ from lambent._errors import ConfigurationError
 from lambent._inject import HandlerPlan, Slot, resolve
 from lambent._registry import Registered
 from lambent._routes import OnDecodeError, Route, RouteOptions, require_name
-from lambent.sources._base import response_rules
 from lambent.sources._match import Filter
+from lambent.sources._response import response_rules
 
 if TYPE_CHECKING:
     from lambent.sources import EventSource

@@ -26,7 +26,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Generic, Literal, NamedTuple, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import msgspec
 
@@ -47,55 +47,6 @@ PayloadFormat = Literal["json", "python"]
 #: value is the result (direct invoke, EventBridge); ``"http"``: the web router
 #: (``lambent.http``) answers the event (HTTP, WebSocket, authorizers, Lambda@Edge).
 ResponseMode = Literal["batch", "firehose", "all", "single", "http"]
-
-
-class ResponseRules(NamedTuple):
-    """What a response mode means to the pipeline: the behaviours it asks a source's
-    ``response`` for, declared once here beside the modes (core code compares no mode)."""
-
-    #: the web router (``lambent.http``) answers the event
-    web: bool
-    #: failed items are reported by identifier (``{"batchItemFailures": [...]}``)
-    partial: bool
-    #: every item answers with its own result (Firehose records): results are encoded
-    #: before outcomes are logged, so that one that cannot be encoded fails its item
-    item_results: bool
-    #: the single item's handler result is the function's result
-    single_result: bool
-    #: routes may take the whole batch (a list-of-items handler)
-    whole_batches: bool
-    #: the result reads only the decoded Structs, so an event may be decoded straight from
-    #: the invocation's bytes
-    from_structs: bool
-
-
-RESPONSE_RULES: Mapping[str, ResponseRules] = {
-    "batch": ResponseRules(
-        web=False, partial=True, item_results=False, single_result=False,
-        whole_batches=True, from_structs=True,
-    ),
-    "firehose": ResponseRules(
-        web=False, partial=False, item_results=True, single_result=False,
-        whole_batches=True, from_structs=False,
-    ),
-    "all": ResponseRules(
-        web=False, partial=False, item_results=False, single_result=False,
-        whole_batches=True, from_structs=True,
-    ),
-    "single": ResponseRules(
-        web=False, partial=False, item_results=False, single_result=True,
-        whole_batches=False, from_structs=True,
-    ),
-    "http": ResponseRules(
-        web=True, partial=False, item_results=False, single_result=False,
-        whole_batches=False, from_structs=False,
-    ),
-}  # fmt: skip
-
-
-def response_rules(source: Any) -> ResponseRules:
-    """The behaviours of ``source.response`` (an :class:`EventSource`)."""
-    return RESPONSE_RULES[source.response]
 
 
 #: what the web router does with an event of a ``response="http"`` source
