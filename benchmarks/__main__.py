@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     progress(f"done in {time.perf_counter() - started:.1f} s")
     image = chart(rows, args.chart or out.with_name("ratios.png"))
     text = markdown(rows, cfg, command, image)
-    print("\n".join(table(rows, cfg)))
+    print("\n".join(table(rows, cfg)), file=sys.__stdout__)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     progress(f"wrote {out}" + (f" and {image}" if image else ""))

@@ -1,14 +1,14 @@
 """Logging set up as in Lambda, but written to a line counter instead of stdout.
 
-lambent logs with structlog: a JSON line per failed record (with its traceback)
-and per batch summary; in Lambda those lines go to stdout. The peers log through
-the standard library's ``logging``, to which Lambda's runtime attaches a handler
-on the root logger at WARNING. The benchmarks keep both costs (the same
-processors, formatting and rendering included) and count the lines each side
-writes, so every table states the logging each side did.
-
-One difference from lambent's own Lambda logger: frame locals are left out of
-tracebacks (see ``quiet_like_lambda``).
+lambent logs as it does inside Lambda with structlog left unconfigured (its default):
+its own Lambda logger writes one JSON line per failed record (the first failure of each
+exception site with its traceback) and a batch summary (at INFO when a record did not
+succeed, else at DEBUG, which Lambda's default level leaves out), to standard output.
+Here ``AWS_LAMBDA_FUNCTION_NAME`` is set and standard output is the line counter for
+the whole run (progress and the table go to the real one). The peers log through the
+standard library's ``logging``, to which Lambda's runtime attaches a handler on the root
+logger at WARNING; the benchmarks do the same, writing to the same counter, and count
+the lines each side writes, so every table states the logging each side did.
 """
 
 from __future__ import annotations
@@ -35,25 +35,13 @@ SINK = LineCounter()
 
 
 def quiet_like_lambda() -> None:
-    import structlog
-    import structlog.tracebacks
+    import os
+    import sys
 
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
-            # tracebacks as dicts, without the frames' local variables: with them
-            # (structlog's default) every failed record's line reprs the whole event
-            structlog.processors.ExceptionRenderer(
-                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
-            ),
-            structlog.processors.JSONRenderer(),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
-        logger_factory=structlog.WriteLoggerFactory(file=SINK),  # type: ignore[arg-type]
-        cache_logger_on_first_use=True,
-    )
+    # lambent's default inside Lambda: its own JSON lines on stdout (structlog is left
+    # unconfigured, as a user who does not configure it leaves it)
+    os.environ.setdefault("AWS_LAMBDA_FUNCTION_NAME", "lambent-bench")
+    sys.stdout = SINK  # type: ignore[assignment]
     # what Lambda's Python runtime does for the standard library's loggers
     handler = logging.StreamHandler(SINK)  # type: ignore[arg-type]
     handler.setFormatter(logging.Formatter("[%(levelname)s]\t%(asctime)s\t%(message)s"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import importlib.util
 import statistics
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -198,4 +199,5 @@ def unavailable(scenario: str, reason: str) -> Row:
 
 
 def progress(message: str) -> None:
-    print(f"[bench] {message}", flush=True)
+    # the real stdout: the run's ``sys.stdout`` counts log lines (benchmarks._logs)
+    print(f"[bench] {message}", file=sys.__stdout__, flush=True)

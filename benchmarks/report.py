@@ -108,9 +108,10 @@ def markdown(rows: Sequence[Row], cfg: Config, command: str, chart: str | None) 
         "interpreters, alternating), the order rotating each round; values are medians and "
         "ratios are medians of per-round ratios (each round's pair measured back to back).",
         "",
-        "Logging: lambent logs as it does in Lambda (structlog JSON lines: one per failed "
-        "record, with its traceback, and a summary per batch), written to a line counter "
-        "instead of stdout. The peers log through the standard library, whose root logger "
+        "Logging: lambent logs as it does in Lambda with structlog left unconfigured (its "
+        "own JSON lines: one per failed record, the first of each exception site with its "
+        "traceback, and a summary per batch with a record that did not succeed), written "
+        "to a line counter instead of stdout. The peers log through the standard library, whose root logger "
         "gets a handler at WARNING as Lambda's runtime sets it up, writing to the same "
         "counter; the floors log nothing. In the fresh interpreters (cold start, memory) "
         "lambent sets up its own Lambda logger (JSON lines on stdout, piped to the parent) "

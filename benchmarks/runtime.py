@@ -223,9 +223,9 @@ def run_cold(cfg: Config) -> list[Row]:
     import statistics
 
     from lambent._layer.wrapper import SCRIPT
+    from lambent._local.launch import python_version
     from lambent._local.model import FunctionConfig
     from lambent._local.server import LocalLambda, ServerThread
-    from lambent._local.launch import python_version
     from lambent.testing import http_request
 
     progress(f"{SCENARIO}: cold start, wrapper path against awslambdaric")

@@ -130,3 +130,65 @@ def test_dynamodb_images_answer_as_the_general_path(change: Change) -> None:
     with general_path():
         general = _run(_app("payload", False, general_calls), event)
     assert (fast, fast_calls) == (general, general_calls)
+
+
+def _logged(app: App, event: dict[str, Any], context: Any) -> tuple[Any, list[Any], Any]:
+    """The answer, each failure line's record, error and path, and the summary counts."""
+    from structlog.testing import capture_logs
+
+    with capture_logs() as logs:
+        out = _run_with(app, event, context)
+    failed = sorted(
+        (e["record_id"], e["error"], e.get("path"), "exc_info" in e)
+        for e in logs
+        if e["event"] == "record failed"
+    )
+    [summary] = [e for e in logs if e["event"] == "batch processed"]
+    counts = {k: summary[k] for k in ("succeeded", "failed", "skipped", "not_started")}
+    return out, failed, counts
+
+
+def _run_with(app: App, event: dict[str, Any], context: Any) -> Any:
+    try:
+        return app.handler(event, context)
+    except (BatchFailedError, DecodeError, ValueError) as exc:
+        return (type(exc).__name__, str(exc))
+
+
+@pytest.mark.parametrize("source", ["sqs", "kinesis"])
+def test_one_route_batches_log_each_failure_as_the_general_path(source: str) -> None:
+    """A batch of one plain route runs in one fused loop: the same answer, the same
+    failure lines (record, error, path, traceback or not) and the same counts."""
+    bodies: list[Any] = [
+        {"id": i, "qty": -1 if i % 7 == 3 else 1} if i % 11 else "not json" for i in range(40)
+    ]
+    event = sqs_event(*bodies, queue="q", seed=5) if source == "sqs" else kinesis_event(*bodies)
+    fast = _logged(_app("payload", False, []), event, FakeContext())
+    with general_path():
+        general = _logged(_app("payload", False, []), event, FakeContext())
+    assert fast == general
+    if source == "sqs":  # no order groups: every failure is its own (4 undecodable)
+        assert fast[2]["failed"] == 4 + 6 and len(fast[1]) == 10
+
+
+def test_one_route_batches_stop_at_the_deadline_as_the_general_path() -> None:
+    """Records after the deadline are not started, on the fused loop as on the general
+    path (a plain handler cannot be interrupted: the one running finishes)."""
+    import time
+
+    def app() -> App:
+        made = App(deadline_margin=0.0)
+
+        @made.sqs()
+        def slow(order: Order) -> None:
+            if order.id == 3:
+                time.sleep(0.3)
+
+        return made
+
+    event = sqs_event(*[{"id": i} for i in range(8)], queue="q", seed=6)
+    fast = _logged(app(), event, FakeContext(timeout=0.15))
+    with general_path():
+        general = _logged(app(), event, FakeContext(timeout=0.15))
+    assert fast == general
+    assert fast[2] == {"succeeded": 4, "failed": 0, "skipped": 0, "not_started": 4}

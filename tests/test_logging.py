@@ -240,3 +240,115 @@ def test_an_invocation_that_logs_nothing_imports_no_logging() -> None:
     failed = next(x for x in lines if x.get("level") == "error")
     assert failed["aws_request_id"] == "r-fail" and "boom" in failed["error"]
     assert set(failed) >= INVOCATION_KEYS
+
+
+def _failing_app() -> App:
+    app = App()
+
+    @app.sqs()
+    def handle(order: dict[str, int]) -> None:
+        if order["n"] % 2:
+            raise ValueError(f"odd {order['n']} {LONE}")
+
+    return app
+
+
+def _failing_event() -> dict[str, Any]:
+    event = sqs_event({"n": 1}, {"n": 2}, "not json", {"n": 3}, seed=7)
+    event["Records"][1]["messageId"] = f"id-{LONE}"
+    return event
+
+
+def _lines_without_time(text: str) -> list[list[tuple[str, Any]]]:
+    """Each JSON line's items in order, without what differs between two runs."""
+    lines = []
+    for line in text.splitlines():
+        entry = json.loads(line)
+        entry.pop("timestamp")
+        entry.pop("duration_ms", None)
+        lines.append(list(entry.items()))
+    return lines
+
+
+@pytest.mark.usefixtures("restore_structlog")
+def test_lambents_own_lines_are_the_lines_of_its_lambda_logger(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Written straight as JSON or through structlog's Lambda logger: the same lines,
+    keys in the same order (tracebacks included), at the same levels."""
+    from lambent._fast import FAST
+
+    structlog.reset_defaults()
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders-fn")
+    texts = []
+    for direct in (True, False):
+        monkeypatch.setattr(FAST, "direct_logs", direct)
+        _failing_app().handler(_failing_event(), FakeContext(aws_request_id="r-1"))
+        texts.append(capsys.readouterr().out)
+    direct_lines, structlog_lines = map(_lines_without_time, texts)
+    assert direct_lines == structlog_lines
+    events = [dict(line)["event"] for line in direct_lines]
+    assert events == ["record failed"] * 3 + ["batch processed"]
+    first, _, third, summary = map(dict, direct_lines)
+    assert first["exception"][0]["exc_type"] == "ValueError" and "exception" not in third
+    assert third["traceback_as"] == first["record_id"]
+    assert summary["level"] == "info" and summary["failed"] == 3
+
+
+_FRESH_RUN = """
+import sys
+from lambent import App
+from lambent._fast import FAST
+from lambent.testing import FakeContext, sqs_event
+FAST.direct_logs = {direct!r}
+assert "structlog" not in sys.modules
+app = App()
+
+@app.sqs()
+def handle(order: dict[str, int]) -> None:
+    if order["n"] % 2:
+        raise ValueError(f"odd {{order['n']}}")
+
+event = sqs_event({{"n": 1}}, {{"n": 2}}, "not json", {{"n": 3}}, seed=7)
+app.handler(event, FakeContext(aws_request_id="r-1"))
+app.handler(event, FakeContext(aws_request_id="r-2"))  # structlog imported by now
+"""
+
+
+def test_lambents_own_lines_match_before_structlog_is_imported() -> None:
+    """In a fresh interpreter (the invocation's values bound on lambent's logger, not in
+    structlog's contextvars) both ways write the same lines too."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "AWS_LAMBDA_FUNCTION_NAME": "orders-fn"}
+    texts = []
+    for direct in (True, False):
+        proc = subprocess.run(
+            [sys.executable, "-c", _FRESH_RUN.format(direct=direct)],
+            env=env,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr
+        texts.append(proc.stdout)
+    direct_lines, structlog_lines = map(_lines_without_time, texts)
+    # the order of keys merged from contextvars follows the variables' hashes, which
+    # differ between interpreters: compared as mappings here
+    assert list(map(dict, direct_lines)) == list(map(dict, structlog_lines))
+    assert len(direct_lines) == 8
+    assert direct_lines[:4] == structlog_lines[:4]  # nothing from contextvars yet
+
+
+@pytest.mark.usefixtures("restore_structlog")
+def test_a_batch_that_fully_succeeded_is_summed_up_at_debug(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    structlog.reset_defaults()
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders-fn")
+    _failing_app().handler(sqs_event({"n": 2}, {"n": 4}), FakeContext())
+    assert capsys.readouterr().out == ""  # Lambda's default level is INFO
+    with structlog.testing.capture_logs() as logs:
+        _failing_app().handler(sqs_event({"n": 2}, {"n": 4}), FakeContext())
+    [summary] = [e for e in logs if e["event"] == "batch processed"]
+    assert summary["log_level"] == "debug" and summary["succeeded"] == 2

@@ -8,7 +8,7 @@ a specialised call without any per-record dict or list.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from lambent._decode import DECODE_ERRORS, Decoder, as_decode_error
 from lambent._errors import printable
@@ -74,14 +74,14 @@ def make_call(
     WebSocket routes, direct invocations): ``extra`` gives fixed values for slots (the
     batch's items, a window's state, a logger bound otherwise)."""
     fn = plan.fn
-    id_of: Callable[[Any], str] = record_id or (spec.item_id if spec is not None else lambda _: "")
+    parts = payload_parts(plan, spec, record_id=record_id, payload_of=payload_of)
+    if parts is not None:
+        return _payload_only(parts)
+    id_of: Callable[[Any], str] = record_id or (spec.item_id if spec is not None else _no_id)
     if payload_of is None and spec is not None:
         payload_of = spec.payload
     json_payload = spec is not None and spec.payload_format == "json"
-    params = plan.params
     fused = FAST.fused_calls
-    if fused and len(params) == 1 and params[0].slot is Slot.PAYLOAD and not params[0].kw_only:
-        return _payload_only(fn, params[0], payload_of, json_payload, id_of)
     positional: list[Getter] = []
     keyword: list[tuple[str, Getter]] = []
     given = extra or {}
@@ -131,17 +131,47 @@ def make_call(
     return call
 
 
-def _payload_only(
-    fn: Callable[..., Any],
-    param: Param,
-    payload_of: Callable[[Any], Any] | None,
-    json_payload: bool,
-    id_of: Callable[[Any], str],
-) -> Call:
-    """The most common handler, ``def h(order: Order)``: one fused function per record."""
-    decoder = param.decoder
+class PayloadCall(NamedTuple):
+    """The pieces of the most common handler, ``def h(order: Order)``: how an item's
+    payload is read and decoded, and the handler (a loop may run them itself)."""
+
+    read: Callable[[Any], Any]
+    decode: Decoder
+    fn: Callable[..., Any]
+    id_of: Callable[[Any], str]
+    #: an absent payload (a Kafka tombstone) decodes as JSON ``null``
+    json_payload: bool
+
+
+def payload_parts(
+    plan: HandlerPlan,
+    spec: EventSource | None,
+    *,
+    record_id: Callable[[Any], str] | None = None,
+    payload_of: Callable[[Any], Any] | None = None,
+) -> PayloadCall | None:
+    """The pieces of ``plan``'s call when its handler takes only the payload (and fused
+    calls are on); else None. ``record_id`` and ``payload_of`` as for :func:`make_call`."""
+    params = plan.params
+    if not (
+        FAST.fused_calls
+        and len(params) == 1
+        and params[0].slot is Slot.PAYLOAD
+        and not params[0].kw_only
+    ):
+        return None
+    decoder = params[0].decoder
     assert decoder is not None
-    read = payload_of if payload_of is not None else _identity
+    id_of: Callable[[Any], str] = record_id or (spec.item_id if spec is not None else _no_id)
+    if payload_of is None and spec is not None:
+        payload_of = spec.payload
+    json_payload = spec is not None and spec.payload_format == "json"
+    return PayloadCall(payload_of or _identity, decoder, plan.fn, id_of, json_payload)
+
+
+def _payload_only(parts: PayloadCall) -> Call:
+    """The most common handler, ``def h(order: Order)``: one fused function per record."""
+    read, decoder, fn, id_of, json_payload = parts
 
     def call(item: Any, index: int) -> Any:
         try:
@@ -154,6 +184,10 @@ def _payload_only(
         return fn(value)
 
     return call
+
+
+def _no_id(item: Any) -> str:
+    return ""
 
 
 def _identity(item: Any) -> Any:

@@ -25,6 +25,7 @@ from typing import Any
 
 import msgspec
 
+from lambent._decode import DECODE_ERRORS, as_decode_error
 from lambent._errors import DeadlineExceeded as DeadlineExceeded
 from lambent._errors import DecodeError
 from lambent._fast import FAST
@@ -49,14 +50,6 @@ _PENDING, _STARTED, _SUCCEEDED, _FAILED = 0, 1, 2, 3
 _SKIPPED, _NOT_STARTED, _CANCELLED, _DROPPED = 4, 5, 6, 7
 _OK = (_SUCCEEDED, _DROPPED)
 
-_SUMMARY_NAMES = (
-    ("succeeded", (_SUCCEEDED,)),
-    ("failed", (_FAILED,)),
-    ("skipped", (_SKIPPED,)),
-    ("not_started", (_NOT_STARTED, _CANCELLED)),
-    ("dropped", (_DROPPED,)),
-)
-
 
 class Runner(msgspec.Struct, eq=False):
     """How the items of one route run (one instance shared by all of them).
@@ -72,6 +65,9 @@ class Runner(msgspec.Struct, eq=False):
     drop_on_decode_error: bool = False
     route: Any = None
     whole: bool = False
+    #: a plain handler that takes only the payload: the pieces of ``call``
+    #: (``lambent._calls.PayloadCall``), which a loop over one route runs itself
+    payload: Any = None
 
 
 def is_cancellation(exc: BaseException) -> bool:
@@ -141,8 +137,14 @@ class Batch:
         return [i for i, s in enumerate(status) if s != _SUCCEEDED and s != _DROPPED]
 
     def summary(self) -> dict[str, int]:
-        status = self.status
-        return {name: sum(status.count(v) for v in values) for name, values in _SUMMARY_NAMES}
+        count = self.status.count
+        return {
+            "succeeded": count(_SUCCEEDED),
+            "failed": count(_FAILED),
+            "skipped": count(_SKIPPED),
+            "not_started": count(_NOT_STARTED) + count(_CANCELLED),
+            "dropped": count(_DROPPED),
+        }
 
 
 async def _run_one(batch: Batch, i: int) -> bool:
@@ -247,6 +249,62 @@ def _run_inline(batch: Batch, indices: Sequence[int], stop_at: float, strict: bo
             failed_keys.add(key)
 
 
+def _run_single(batch: Batch, runner: Runner, indices: Sequence[int], stop_at: float) -> None:
+    """Every item runs one plain route, in no order group: a plain loop, the handler's
+    call fused into it when it takes only the payload (``lambent._fast``:
+    ``single_route_runs``). Answers exactly as :func:`_run_inline`."""
+    parts = runner.payload
+    if parts is None:
+        _run_inline(batch, indices, stop_at, False)
+        return
+    read, decode, fn, id_of, json_payload = parts
+    items, status, errors, results = batch.items, batch.status, batch.errors, batch.results
+    dropped = _DROPPED if runner.drop_on_decode_error else _FAILED
+    clock = time.monotonic
+    n = len(items)
+    if indices != range(n) or status.count(_PENDING) != n:  # some items decided before
+        chosen = [i for i in indices if not status[i]]
+    else:
+        chosen = None
+    failed: list[tuple[int, int]] = []
+    ran = 0  # how many of the chosen items ran (the rest: not started at the deadline)
+    for i in range(n) if chosen is None else chosen:
+        if clock() >= stop_at:
+            break
+        ran += 1
+        item = items[i]
+        try:
+            raw = read(item)  # base64 data, DynamoDB images: inside the decode guard
+            if raw is None and json_payload:
+                raw = b"null"
+            value = decode(raw)
+        except DECODE_ERRORS as exc:
+            error = as_decode_error(exc, id_of(item))
+            error.__cause__ = exc
+            errors[i] = error
+            failed.append((i, dropped))
+            continue
+        try:
+            result = fn(value)
+        except BaseException as exc:  # a plain call: nothing of lambent's can cancel it
+            errors[i] = exc
+            failed.append((i, _FAILED))
+            continue
+        if result is not None:
+            results[i] = result
+    if chosen is None:
+        status[:ran] = _ALL_SUCCEEDED[:ran] if ran <= len(_ALL_SUCCEEDED) else bytes([2]) * ran
+    else:
+        for i in chosen[:ran]:
+            status[i] = _SUCCEEDED
+    for i, outcome in failed:
+        status[i] = outcome
+
+
+#: statuses of items that all succeeded, sliced (most batches are at most this long)
+_ALL_SUCCEEDED = bytes([_SUCCEEDED]) * 10_000
+
+
 def _skip_pending(status: bytearray, indices: Sequence[int]) -> None:
     for i in indices:
         if status[i] == _PENDING:
@@ -283,12 +341,14 @@ async def run_batch(
                         status[rest] = _SKIPPED
                 return
 
-    runners = batch.runners
-    inline = FAST.inline_runs and all(
-        r is None or not (r.is_async or r.threaded) for r in set(runners)
-    )
+    used = set(batch.runners)
+    inline = FAST.inline_runs and all(r is None or not (r.is_async or r.threaded) for r in used)
     if inline:
-        _run_inline(batch, chosen, stop_at, strict_order)
+        only = used.pop() if len(used) == 1 else None
+        if only is not None and batch.keys is None and not strict_order and FAST.single_route_runs:
+            _run_single(batch, only, chosen, stop_at)
+        else:
+            _run_inline(batch, chosen, stop_at, strict_order)
     else:
         import anyio  # first use: apps whose handlers are all plain never import it
 

@@ -30,6 +30,9 @@ class FastPaths:
     fused_calls: bool = True
     #: plain handlers run one after another without the task machinery (per batch)
     inline_runs: bool = True
+    #: a batch whose items all run one plain route, in no order group, runs in one loop
+    #: with a payload-only handler's call fused into it (per batch)
+    single_route_runs: bool = True
     #: an app whose handlers are all plain runs without an event loop (at freeze)
     loop_free: bool = True
     #: lambent.runtime: record events decode from the invocation's bytes straight into
@@ -38,6 +41,15 @@ class FastPaths:
     #: HTTP: a loop-free app answers requests through routes compiled at freeze
     #: (:mod:`lambent.http._compiled`)
     compiled_http: bool = True
+    #: lambent.runtime: a large batch of one top-level key is detected from the head of
+    #: its bytes and decoded in one pass (per event)
+    head_probe: bool = True
+    #: lambent.runtime: such a batch decodes only each record's id, payload and route key
+    #: when nothing else is read (per event)
+    bare_records: bool = True
+    #: lambent's own log lines rendered straight to JSON when lambent's Lambda logger
+    #: would write them (decided once per invocation)
+    direct_logs: bool = True
 
 
 FAST = FastPaths()

@@ -13,15 +13,28 @@
   values are bound on those loggers instead of the contextvars: an invocation that logs
   nothing (a successful HTTP request) pays nothing for logging and never imports
   structlog (nor, through it, asyncio).
+* lambent's own lines (a failed record, a batch summary, a failed request: everything
+  written through :func:`emit`) skip structlog when lambent's Lambda logger would
+  write them (inside Lambda, structlog not configured by the user): they are rendered
+  straight into the same JSON line, with the same keys in the same order, by one cached
+  msgspec encoder (``lambent._fast``: ``direct_logs``). A traceback is rendered with
+  structlog's own ``ExceptionDictTransformer`` (imported then), so that part is the
+  same by construction. A user's structlog configuration (and ``capture_logs``) sees
+  every line, as before.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar, Token
 from typing import Any, Protocol, runtime_checkable
+
+import msgspec
+
+from lambent._fast import FAST
 
 
 @runtime_checkable
@@ -45,14 +58,30 @@ _LEVELS = {
     "ERROR": 40,
     "FATAL": 50,
 }
+#: the level of a logger method's lines (``exception`` is an error with a traceback)
+_METHOD_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
 _lambda_logger: Any = None
+#: the least level lambent's Lambda logger writes (``AWS_LAMBDA_LOG_LEVEL``, read once)
+_lambda_level: int | None = None
+#: structlog's traceback renderer, made when the first direct line carries an exception
+_exception_dicts: Any = None
+
+
+def lambda_level() -> int:
+    """The least level written inside Lambda (``AWS_LAMBDA_LOG_LEVEL``, default INFO)."""
+    global _lambda_level
+    if _lambda_level is None:
+        _lambda_level = _LEVELS.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "INFO").upper(), 20)
+    return _lambda_level
+
+
+#: the encoder of every JSON line lambent writes in Lambda (values JSON cannot hold as str)
+_ENCODE = msgspec.json.Encoder(enc_hook=str).encode
 
 
 def _json_dumps(obj: Any, **_: Any) -> str:
-    import msgspec
-
     try:
-        return msgspec.json.encode(obj, enc_hook=str).decode()
+        return _ENCODE(obj).decode()
     except UnicodeEncodeError:  # a lone surrogate somewhere: write it escaped
         return msgspec.json.encode(_printable(obj), enc_hook=lambda v: _printable(str(v))).decode()
 
@@ -76,6 +105,9 @@ def emit(log_method: Any, event: str, /, **values: Any) -> None:
     written as UTF-8), the line is logged again with every text escaped and the
     traceback as text."""
     try:
+        owner = getattr(log_method, "__self__", None)
+        if type(owner) is LazyLogger and owner._direct(log_method.__name__, event, values):
+            return
         log_method(event, **values)
     except UnicodeEncodeError:
         import traceback
@@ -84,6 +116,25 @@ def emit(log_method: Any, event: str, /, **values: Any) -> None:
         if isinstance(error, BaseException):
             values["traceback"] = "".join(traceback.format_exception(error))
         log_method(event, **_printable(values))
+
+
+def _timestamp() -> str:
+    """The current UTC time as structlog's ISO stamper writes it (``...T12:00:00.123456Z``,
+    without the fraction at a whole second), the date and time formatted once a second."""
+    global _second
+    micros = time.time_ns() // 1000
+    second, fraction = divmod(micros, 1_000_000)
+    cached = _second
+    if cached[0] != second:
+        from datetime import UTC, datetime
+
+        text = datetime.fromtimestamp(second, tz=UTC).isoformat().replace("+00:00", "")
+        cached = _second = (second, text)
+    return f"{cached[1]}.{fraction:06d}Z" if fraction else f"{cached[1]}Z"
+
+
+#: the last whole second :func:`_timestamp` formatted, and its text
+_second: tuple[int, str] = (-1, "")
 
 
 class _Stdout:
@@ -104,7 +155,7 @@ def _lambda_json_logger() -> Any:
         import structlog
         import structlog.tracebacks
 
-        level = _LEVELS.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "INFO").upper(), 20)
+        level = lambda_level()
         _lambda_logger = structlog.wrap_logger(
             _Stdout(),
             processors=[
@@ -125,6 +176,37 @@ def _lambda_json_logger() -> Any:
 
 def in_lambda() -> bool:
     return "AWS_LAMBDA_FUNCTION_NAME" in os.environ
+
+
+def _lambda_logger_writes() -> bool:
+    """Whether lambent's own Lambda JSON logger writes lambent's lines (see
+    :func:`get_logger`): inside Lambda, and structlog not configured by the user."""
+    if not in_lambda():
+        return False
+    structlog = sys.modules.get("structlog")
+    return structlog is None or not structlog.is_configured()
+
+
+def _exception_dict(error: BaseException) -> Any:
+    """An exception as lambent's Lambda logger renders it (structlog's dict form, without
+    frame locals)."""
+    global _exception_dicts
+    if _exception_dicts is None:
+        import structlog.tracebacks
+
+        _exception_dicts = structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+    return _exception_dicts((type(error), error, error.__traceback__))
+
+
+def _merge_contextvars(entry: dict[str, Any]) -> None:
+    """What structlog's ``merge_contextvars`` adds: every value bound with
+    ``structlog.contextvars`` that the line does not carry yet."""
+    import contextvars
+
+    for var, value in contextvars.copy_context().items():
+        name = var.name
+        if name.startswith("structlog_") and value is not Ellipsis:
+            entry.setdefault(name[10:], value)
 
 
 def _structlog() -> Any:
@@ -196,12 +278,14 @@ class LazyLogger:
     """A logger resolved on first use (see the module docstring); ``values`` are bound on
     it then (the invocation's context when the contextvars do not carry it)."""
 
-    __slots__ = ("_logger", "_name", "_values")
+    __slots__ = ("_logger", "_name", "_values", "_writes")
 
     def __init__(self, name: str, values: Mapping[str, Any] | None = None) -> None:
         self._name = name
         self._values = values
         self._logger: Any = None
+        #: whether lambent's lines go straight to JSON (decided at the first line)
+        self._writes: bool | None = None
 
     def _get(self) -> Any:
         logger = self._logger
@@ -215,6 +299,37 @@ class LazyLogger:
     def bind(self, **new_values: Any) -> Logger:
         values = {**self._values, **new_values} if self._values else new_values
         return LazyLogger(self._name, values)
+
+    def _direct(self, method: str, event: str, values: dict[str, Any]) -> bool:
+        """Write one of lambent's own lines as lambent's Lambda logger would, without
+        structlog; False (nothing written) when that logger would not write it."""
+        level = _METHOD_LEVELS.get(method)
+        error = values.get("exc_info")
+        if level is None or not (error is None or isinstance(error, BaseException)):
+            return False
+        direct = self._writes
+        if direct is None:  # decided at the first line of the logger (one invocation)
+            direct = self._writes = FAST.direct_logs and _lambda_logger_writes()
+        if not direct:
+            return False
+        if level < lambda_level():
+            return True
+        entry: dict[str, Any] = {"logger": self._name}
+        if self._values:
+            entry.update(self._values)
+        entry.update(values)
+        entry["event"] = event
+        if "structlog" in sys.modules:
+            _merge_contextvars(entry)
+        entry["level"] = method
+        entry["timestamp"] = _timestamp()
+        error = entry.pop("exc_info", None)
+        if error is not None:
+            entry["exception"] = _exception_dict(error)
+        out = sys.stdout
+        out.write(_json_dumps(entry) + "\n")
+        out.flush()
+        return True
 
     def debug(self, event: str | None = None, *args: Any, **kw: Any) -> Any:
         return self._get().debug(event, *args, **kw)

@@ -32,6 +32,7 @@ from lambent._errors import (
 )
 from lambent._logging import Logger, emit
 from lambent.sources import EventSource
+from lambent.sources._response import response_rules
 
 if TYPE_CHECKING:
     from lambent.metrics import Metrics
@@ -255,14 +256,14 @@ class Ids:
 
 def render(spec: EventSource, event: Any, ev: Any, batch: Batch, ids: Ids) -> Any:
     """The function's result for a batch of ``spec``'s items (or the error to raise)."""
-    mode = spec.response
-    if mode == "batch":
+    rules = response_rules(spec)
+    if rules.partial:
         response = batch_item_failures(batch, ids.wire, spec.kind)
         if spec.windowed and getattr(ev, "window", None) is not None:
             state = batch.state if batch.state is not None else (getattr(ev, "state", None) or {})
             return {"state": state, **response}
         return response
-    if mode == "firehose":
+    if rules.item_results:
         # echoed for records that fail; a record whose data is not even a string gets ""
         raw = spec.raw_items(event) if spec.raw_items is not None else ()
         original = [
@@ -274,7 +275,7 @@ def render(spec: EventSource, event: Any, ev: Any, batch: Batch, ids: Ids) -> An
     result = batch.results.get(0) if len(batch) == 1 else None
     if spec.result is not None:
         result = spec.result(result)
-    elif mode != "single":
+    elif not rules.single_result:
         return None
     if result is None:
         return None
@@ -294,7 +295,9 @@ def _site(err: BaseException) -> tuple[type[BaseException], str, int]:
 
 def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
     """Each failure once, with its record id and error; a traceback goes with the first
-    failure of each distinct exception site, later ones name that record instead."""
+    failure of each distinct exception site, later ones name that record instead. Then
+    the ``batch processed`` summary: at INFO when any record did not succeed, at DEBUG
+    when every one did."""
     status = batch.status
     traced: dict[tuple[type[BaseException], str, int], str] = {}
     for i in sorted(batch.errors):
@@ -315,11 +318,15 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
             else:
                 detail["traceback_as"] = first
         emit(log.error, "record failed", record_id=record_id, error=describe(err), **detail)
-    log.info(
+    counts = batch.summary()
+    # at INFO when a record did not succeed (the counts say what became of the rest, and
+    # of records no line names: skipped, cut by the deadline, dropped); else at DEBUG
+    emit(
+        log.debug if counts["succeeded"] == len(batch) else log.info,
         "batch processed",
         size=len(batch),
         duration_ms=round(batch.duration * 1000, 3),
-        **batch.summary(),
+        **counts,
     )
 
 

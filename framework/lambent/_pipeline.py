@@ -54,6 +54,7 @@ from lambent._outcomes import (
 )
 from lambent._routing import route_batch, route_raw
 from lambent.sources._base import Outcome
+from lambent.sources._response import response_rules
 
 if TYPE_CHECKING:
     from lambent._app import App
@@ -87,7 +88,7 @@ async def handle(
         ev = None if decoded is None else decoded[1]
         if app.metrics is None and app.tracing is None:
             return await _route(app, spec, event, context, log, ev, None)
-        http = spec is not None and spec.response == "http"
+        http = spec is not None and response_rules(spec).web
         with observe(app, kind, context, cold, http=http) as obs:
             return await _route(app, spec, event, context, log, ev, obs)
     finally:
@@ -119,7 +120,7 @@ async def _route(
         answer = handle_direct(app, event, context, log)  # logs its own failure
         return await (answer if obs is None else measured(app, "direct", obs, answer))
     try:
-        if spec.response == "http":
+        if response_rules(spec).web:
             web = app._web_dispatch(spec, event, context, log)
             return await (web if obs is None else measured(app, spec.kind, obs, web, http=True))
         return await handle_records(app, spec, event, context, log, ev, obs)
@@ -155,7 +156,8 @@ async def handle_records(
     if raw is not None:  # one route, no ordering: the runtime's dicts are read as they are
         batch, route = raw
         used = [route]
-        strict = False
+        strict = whole = False  # a raw batch's route takes its records one by one
+        concurrency = route.options.concurrency or app.concurrency
         ids = Ids(spec, batch, spec.raw.record_id if spec.raw is not None else None)
     else:
         if decoded is None:
@@ -169,6 +171,10 @@ async def handle_records(
                 raise
             used = []  # every item failed to route: the source still answers
         strict = apply_ordering(spec, ev, batch, used) == "strict"
+        whole = any(Slot.ITEMS in r.plan.wants or r.options.window for r in used)
+        concurrency = min(
+            (r.options.concurrency or app.concurrency for r in used), default=app.concurrency
+        )
         ids = Ids(spec, batch)
     first = None  # when the oldest record entered its source: read while the records are warm
     if obs is not None and app.metrics is not None:
@@ -182,14 +188,11 @@ async def handle_records(
     trace = None if obs is None else obs.trace
     if trace is not None:
         trace_runners(trace, spec, batch, ids, raw is not None)
-    concurrency = min(
-        (r.options.concurrency or app.concurrency for r in used), default=app.concurrency
-    )
     hooks = app._registry
     if hooks.before_batch:
         await _hooks(hooks.before_batch, BatchInfo(kind, batch.items, context))
     limit = budget(context, app.deadline_margin + spec.reserve)
-    if any(Slot.ITEMS in r.plan.wants or r.options.window for r in used):
+    if whole:
         from lambent._batch import run_whole_batches
 
         await run_whole_batches(app, batch, ev, context, log, limit, concurrency, ids.record)
@@ -197,7 +200,7 @@ async def handle_records(
         await run_batch(batch, concurrency=concurrency, budget=limit, strict_order=strict)
     if guarded is not None:
         await settle(guarded, batch)
-    if spec.response == "firehose":
+    if response_rules(spec).item_results:
         encode_firehose_results(batch)
     log_outcomes(log, batch, ids)
     if obs is not None:
@@ -254,19 +257,37 @@ def _from_bytes(app: App, spec: EventSource) -> bool:
     """Whether events of ``spec`` may skip the dicts: record sources whose response and
     routing read only the decoded Structs (no source unwrapped from their records; no
     ``answer``, which sees the event as it came)."""
-    return (
-        spec.response in ("batch", "all", "single")
-        and spec.answer is None
-        and not app.routes.unwrappers
-    )
+    return response_rules(spec).from_structs and spec.answer is None and not app.routes.unwrappers
+
+
+def _one_key_batch(app: App, body: bytes) -> tuple[EventSource, Any] | None:
+    """A large batch of one top-level key (``{"Records": [...]}``) detected from the head
+    of its bytes and decoded in one pass (:func:`lambent.sources._bytes.head_probe`), or
+    None (then the whole bytes are probed)."""
+    import msgspec
+
+    from lambent.sources._bytes import decode_only_key, head_probe
+
+    shape = head_probe(body)
+    spec = sources.spec_for(shape) if shape is not None else None
+    if spec is None or not _from_bytes(app, spec):
+        return None
+    # only ids, payloads and route keys are read when nothing observes the batch
+    bare = FAST.bare_records and app.metrics is None and app.tracing is None
+    try:
+        ev = decode_only_key(spec, body, lean=spec.kind in app._lean_kinds, bare=bare)
+    except msgspec.ValidationError:  # another key, or records that do not decode
+        return None
+    return None if ev is None else (spec, ev)
 
 
 async def handle_bytes(app: App, body: bytes, context: Any) -> Any:
     """One invocation from its JSON bytes (``lambent.runtime``).
 
     A large event's source is detected on a probe of the bytes
-    (:func:`lambent.sources._bytes.probe`) and a record event decodes straight into its
-    Structs (``decode_bytes``); anything else (HTTP, Firehose, direct invocations, an
+    (:func:`lambent.sources._bytes.probe`; a batch of one top-level key from the head of
+    its bytes only) and a record event decodes straight into its Structs
+    (``decode_bytes``); anything else (HTTP, Firehose, direct invocations, an
     event that does not decode as a whole, so that its bad records fail alone) takes the
     general path from Python values. A small event (up to :data:`SMALL_EVENT` bytes) is
     decoded once into Python values, which detection then reads whole. Raises
@@ -279,6 +300,9 @@ async def handle_bytes(app: App, body: bytes, context: Any) -> Any:
             event = msgspec.json.decode(body)
             shape = event if isinstance(event, dict) else None
         else:
+            found = _one_key_batch(app, body) if FAST.head_probe else None
+            if found is not None:
+                return await handle(app, None, context, found)
             from lambent.sources._bytes import probe
 
             shape = probe(body)

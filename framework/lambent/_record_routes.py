@@ -20,6 +20,7 @@ from lambent._observe import observed_plan
 from lambent._registry import Registered
 from lambent._routes import OnDecodeError, Route, RouteOptions, require_name
 from lambent.sources._match import Filter
+from lambent.sources._response import response_rules
 
 if TYPE_CHECKING:
     from lambent.sources import EventSource
@@ -70,7 +71,7 @@ class RecordRoutes(Registered):
             event_type=tuple(s.event_type for s in specs),
             payload_format=spec.payload_format,
             allow_payload=spec.payload is not None,
-            allow_items=spec.response in ("batch", "firehose", "all"),
+            allow_items=response_rules(spec).whole_batches,
             named=spec.named,
             state=opts.window,
         )
@@ -366,7 +367,7 @@ def _compile(kind: str, filters: Mapping[str, Any]) -> tuple[tuple[EventSource, 
     from lambent import sources
 
     specs = sources.load(kind)
-    if not specs or specs[0].response == "http":
+    if not specs or response_rules(specs[0]).web:
         raise ConfigurationError(f"unknown source kind {kind!r}")
     try:
         return specs, specs[0].route_filter(**filters)

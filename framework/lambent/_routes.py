@@ -95,6 +95,8 @@ class RouteTable:
         #: sources with routes here whose items other sources' records can carry (set
         #: at freeze time)
         self.unwrappers: tuple[EventSource, ...] = ()
+        #: what the pipeline builds once per route (by ``id(route)``): raw batches' runners
+        self.memo: dict[int, Any] = {}
 
     def __iter__(self) -> Iterator[Route]:
         for routes in self._routes.values():
@@ -146,6 +148,7 @@ class RouteTable:
         )
         existing.insert(at, route)
         self._cache.clear()
+        self.memo.clear()
         return route
 
     def match(self, kind: str, key: Hashable) -> Route | None:

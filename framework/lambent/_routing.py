@@ -18,7 +18,7 @@ import inspect
 from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from lambent._calls import make_call
+from lambent._calls import make_call, payload_parts
 from lambent._decode import DECODE_ERRORS
 from lambent._dispatch import Batch, Runner
 from lambent._errors import RoutingError
@@ -53,6 +53,7 @@ def runner(route: Route, spec: EventSource | None, ev: Any, context: Any, log: L
         drop_on_decode_error=opts.on_decode_error == "drop",
         route=route,
         whole=whole,
+        payload=None if whole or plan.is_async else payload_parts(plan, spec),
     )
 
 
@@ -125,13 +126,18 @@ def route_raw(
     plan, opts = route.plan, route.options
     if plan.is_async or opts.threaded or opts.sequential or opts.window or Slot.ITEMS in plan.wants:
         return None
-    call = make_call(
-        plan, spec, None, context, log, record_id=raw.record_id, payload_of=raw.payload
-    )
+    drop = opts.on_decode_error == "drop"
+    found = routes.memo.get(id(route))  # a payload-only handler's runner is made once
+    if found is None:
+        parts = payload_parts(plan, spec, record_id=raw.record_id, payload_of=raw.payload)
+        call = make_call(
+            plan, spec, None, context, log, record_id=raw.record_id, payload_of=raw.payload
+        )
+        found = Runner(call=call, drop_on_decode_error=drop, route=route, payload=parts)
+        if parts is not None:
+            routes.memo[id(route)] = found
     batch = Batch(records)
-    batch.runners = [
-        Runner(call=call, drop_on_decode_error=opts.on_decode_error == "drop", route=route)
-    ] * len(records)
+    batch.runners = [found] * len(records)
     return batch, route
 
 

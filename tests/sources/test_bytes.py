@@ -158,3 +158,69 @@ async def test_a_large_batch_is_detected_on_the_probe_and_answers_alike(fast: bo
             got = await app.dispatch_bytes(raw, FakeContext())
     want = await app.dispatch(event, FakeContext())
     assert got == want and len(got["batchItemFailures"]) == 43 + 28 - 4
+
+
+@pytest.mark.parametrize("row", ROWS)
+def test_the_head_probe_is_the_probe_of_one_key_events(row: corpus.Row | None) -> None:
+    from lambent.sources._bytes import head_probe
+
+    assert row is not None
+    raw = row.raw()
+    head = head_probe(raw)
+    event = corpus.load(row)
+    if head is None:
+        return
+    assert isinstance(event, dict)
+    key = next(iter(event))
+    assert list(head) == [key] and head[key] == event[key][:1]
+    if len(event) == 1:
+        assert head == probe(raw)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [None, {"extra": 1}, {"Records": "twice"}],
+    ids=["one-key", "another-key", "the-key-twice"],
+)
+async def test_a_large_one_key_batch_read_from_its_head_answers_alike(
+    extra: dict[str, Any] | None,
+) -> None:
+    """Detected from the head of its bytes and decoded in one pass; another top-level key
+    after the records sends the event to the whole probe, with the same answer."""
+    from lambent._pipeline import SMALL_EVENT
+
+    def app() -> App:
+        made = App()
+
+        @made.sqs()
+        def on_order(order: Order) -> None:
+            if order.id % 5 == 0:
+                raise ValueError("multiple of five")
+
+        return made
+
+    event: dict[str, Any] = sqs_event(*[{"id": i} for i in range(300)], queue="q", seed=4)
+    raw = json.dumps(event).encode()
+    if extra is not None:
+        raw = raw[:-1] + b", " + json.dumps(extra).encode()[1:]
+    assert len(raw) > SMALL_EVENT
+    parsed = json.loads(raw)
+    fast = await _both_ways(app(), raw, parsed)
+    with general_path():
+        general = await _both_ways(app(), raw, parsed)
+    assert fast == general
+    assert fast[0] == fast[1]
+    if extra is None:
+        assert len(fast[0][1]["batchItemFailures"]) == 60
+
+
+async def _both_ways(app: App, raw: bytes, parsed: Any) -> tuple[Any, Any]:
+    """The outcome of the bytes, and of the event the managed runtime would parse."""
+    results = []
+    for run in (lambda: app.dispatch_bytes(raw, FakeContext()),
+                lambda: app.dispatch(parsed, FakeContext())):  # fmt: skip
+        try:
+            results.append(("ok", await run()))
+        except Exception as exc:
+            results.append(("error", type(exc).__name__, str(exc)))
+    return results[0], results[1]

@@ -64,6 +64,7 @@ class Counters:
     event_type: type[Any] = Counts
     item_type: type[Any] = Count
     lean: tuple[type[Any], type[Any]] | None = None
+    bare: tuple[type[Any], type[Any]] | None = None
     raw_report_id: Callable[[Any], Any] | None = None
     report_id: Callable[[Any], Any] | None = None
     item_label: Callable[[Any], str] | None = None

@@ -52,6 +52,7 @@ PayloadFormat = Literal["json", "python"]
 #: (``lambent.http``) answers the event (HTTP, WebSocket, authorizers, Lambda@Edge).
 ResponseMode = Literal["batch", "firehose", "all", "single", "http"]
 
+
 #: what the web router does with an event of a ``response="http"`` source
 WebRole = Literal["request", "websocket", "authorizer", "edge"]
 #: the wire shape of an HTTP response: REST / HTTP API 1.0, HTTP API 2.0 / Function
@@ -188,6 +189,11 @@ class SourceSpec(msgspec.Struct, Generic[EventT, ItemT], frozen=True, kw_only=Tr
     web: WebSpec | None = None
     #: reading lean batches straight from the runtime's dicts (see :class:`RawView`)
     raw: RawView | None = None
+    #: (event, item) Structs with only each item's id, payload and route key, under the
+    #: same names as the lean ones: decoded from the invocation's bytes instead of them
+    #: when nothing else is read (lean routes, no metrics or tracing) and the batch needs
+    #: no ordering (``ordered`` says no on the bare event)
+    bare: tuple[type[Any], type[Any]] | None = None
     #: a check of a new route's resolved handler against its filters, raising
     #: ``ConfigurationError``: ``check_route(where, plan, filters)`` (DynamoDB: image
     #: parameters that must accept None)

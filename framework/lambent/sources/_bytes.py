@@ -2,7 +2,11 @@
 
 :func:`probe` reads the bytes once into the top-level keys, with each array cut to its
 first element (the values a source's ``detect`` looks at) and every other value decoded;
-detection runs on that probe. A source's ``decode_bytes`` then decodes the bytes
+detection runs on that probe. Most large events are one key holding a batch
+(``{"Records": [...]}``): :func:`head_probe` reads only the head of the bytes (that key
+and the array's first element) and :func:`decode_only_key` decodes the bytes into the
+detected source's event Struct while refusing any other top-level key, which proves
+the head's probe was the whole probe: one pass over the bytes instead of two. A source's ``decode_bytes`` then decodes the bytes
 straight into its event Struct (:func:`decode_struct`, one cached msgspec decoder per
 type), never building the dicts ``json.loads`` would. :func:`decode_general` is the
 general path any source answers the same as: bytes to Python values, then
@@ -12,6 +16,8 @@ general path any source answers the same as: bytes to Python values, then
 from __future__ import annotations
 
 import functools
+import re
+import types
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +79,61 @@ def probe(body: bytes) -> Mapping[str, Any] | None:
     for key, raw in top.items():
         out[key] = _first(raw) if bytes(memoryview(raw)[:1]) == b"[" else msgspec.json.decode(raw)
     return out
+
+
+_HEAD_KEY = re.compile(r'\s*\{\s*"((?:[^"\\]|\\.)*)"\s*:\s*\[\s*')
+
+
+def head_probe(body: bytes) -> Mapping[str, Any] | None:
+    """``{key: [first element]}`` when the bytes start an object whose first key holds an
+    array and the head shows that element whole; else None. What follows the array is
+    not read: only exact when the object has no other key (see :func:`decode_only_key`)."""
+    head = bytes(memoryview(body)[:_HEAD]).decode("utf-8", "ignore")
+    found = _HEAD_KEY.match(head)
+    if found is None:
+        return None
+    import json
+
+    try:
+        key = json.loads(f'"{found.group(1)}"')
+        end = found.end()
+        if head.startswith("]", end):
+            return {key: []}
+        return {key: [json.JSONDecoder().raw_decode(head, end)[0]]}
+    except ValueError:  # a first element longer than the head, or not JSON
+        return None
+
+
+@functools.cache
+def _only_key(tp: Any) -> Any:
+    """``tp`` refusing unknown top-level keys, when it has exactly one field (else None)."""
+    if len(getattr(tp, "__struct_fields__", ())) != 1:
+        return None
+    return types.new_class(tp.__name__, (tp,), {"forbid_unknown_fields": True})
+
+
+def decode_only_key(source: EventSource, body: bytes, *, lean: bool = False,
+                    bare: bool = False) -> Any:  # fmt: skip
+    """The event Struct (an instance of the source's own type) when its type has one field
+    and the bytes hold an object with no other key; None when that cannot be known that
+    way (the caller then probes the whole bytes). Raises msgspec's errors.
+
+    ``bare``: the source's bare Structs (``SourceSpec.bare``) when it has them and the
+    batch needs no ordering; else the lean ones (with ``lean``) or the full ones."""
+    from lambent.sources._base import SourceSpec
+
+    if type(source) is not SourceSpec:  # a source of its own may decode bytes its way
+        return None
+    if bare and lean and source.bare is not None:
+        bare_type: Any = source.bare[0]
+        closed = _only_key(bare_type)
+        if closed is not None:
+            ev = decode_struct(closed, body)
+            if source.ordered is None or not source.ordered(ev):
+                return ev
+    tp: Any = source.lean[0] if lean and source.lean else source.event_type
+    closed = _only_key(tp)
+    return None if closed is None else decode_struct(closed, body)
 
 
 def decode_general(source: EventSource, body: bytes, *, lean: bool = False) -> Any:

@@ -9,7 +9,8 @@ Members, in the order the pipeline uses them:
 
 * detection: ``requires`` (a top-level key every event has, or ``None``), ``detect``;
 * decoding: ``event_type``/``item_type`` (full Structs), ``lean`` (Structs with only
-  what the pipeline reads), ``items``, ``raw_items``, ``raw_id``/``raw_report_id``
+  what the pipeline reads), ``bare`` (only each item's id, payload and route key, for
+  ``lambent.runtime``'s bytes), ``items``, ``raw_items``, ``raw_id``/``raw_report_id``
   (naming a raw record that does not decode, so it fails alone);
 * identity: ``item_id`` (logs, reports), ``report_id`` (the wire ``itemIdentifier``),
   ``item_label`` (what names an item besides its id: ``s3://bucket/key``);
@@ -64,6 +65,8 @@ class EventSource(Protocol):
     def item_type(self) -> type[Any]: ...
     @property
     def lean(self) -> tuple[type[Any], type[Any]] | None: ...
+    @property
+    def bare(self) -> tuple[type[Any], type[Any]] | None: ...
     @property
     def items(self) -> Callable[[Any], Sequence[Any]]: ...
     @property

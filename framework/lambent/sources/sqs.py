@@ -141,6 +141,18 @@ class _LeanEvent(msgspec.Struct, frozen=True, gc=False):
     records: tuple[_LeanMessage, ...] = msgspec.field(default=(), name="Records")
 
 
+class _BareMessage(msgspec.Struct, rename="camel", frozen=True, gc=False):
+    """A message's id, body and queue (a standard queue's batch from bytes)."""
+
+    message_id: str
+    body: str
+    event_source_arn: str = msgspec.field(default="", name="eventSourceARN")
+
+
+class _BareEvent(msgspec.Struct, frozen=True, gc=False):
+    records: tuple[_BareMessage, ...] = msgspec.field(default=(), name="Records")
+
+
 def detect(event: Mapping[str, Any]) -> bool:
     """``Records[0].eventSource == "aws:sqs"`` (LAMBDA.md §6 row 2)."""
     return first_record_source(event, "aws:sqs")
@@ -205,16 +217,11 @@ def _raw_records(event: Mapping[str, Any]) -> Sequence[Any] | None:
         ):
             return None
         attributes = record.get("attributes")
-        if attributes is not None and not _lean_attributes(attributes):
+        if attributes is not None and (
+            type(attributes) is not dict or type(attributes.get("MessageGroupId", "")) is not str
+        ):
             return None
     return records
-
-
-def _lean_attributes(attributes: Any) -> bool:
-    if type(attributes) is not dict:
-        return False
-    group = attributes.get("MessageGroupId")
-    return group is None or type(group) is str
 
 
 _RAW = RawView(
@@ -242,6 +249,7 @@ SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
     ordered=_ordered,
     response="batch",
     lean=(_LeanEvent, _LeanMessage),
+    bare=(_BareEvent, _BareMessage),
     raw_id=raw_path("messageId"),
     redelivery="reported",
     route_filter=lambda queue=None: resource_filter("queue", queue),
