@@ -166,43 +166,59 @@ async def test_every_kind_writes_one_record(kind: str, put_url: str) -> None:
     assert [d["Handled"] for d in handler_docs] == [1.0]  # the handler's Metrics parameter
 
 
-OUTCOMES = st.sampled_from(["ok", "5xx", "raise", "slow"])
+OUTCOMES = st.sampled_from(["ok", "5xx", "504", "raise", "slow"])
+#: (succeeded, failed, cut by the deadline) of a web event: a 5xx answer is failed, the
+#: handler's own 504 too; lambent's 504 at its deadline is cut
+WEB_COUNTS = {
+    "ok": (1, 0, 0),
+    "5xx": (0, 1, 0),
+    "504": (0, 1, 0),
+    "raise": (0, 1, 0),
+    "slow": (0, 0, 1),
+}
+WEB_STATUS = {"ok": 200, "5xx": 503, "504": 504, "raise": 500, "slow": 504}
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(outcomes=st.lists(OUTCOMES, min_size=1, max_size=6))
 async def test_single_event_counts_equal_the_outcome(outcomes: list[str]) -> None:
-    """Each request (and each direct invocation): succeeded, failed (a 5xx answer or an
-    exception) or cut by the deadline, and nothing else."""
+    """Each HTTP request, WebSocket message and direct invocation: succeeded, failed (a
+    5xx answer, the handler's own 504 included, or an exception) or cut by lambent's
+    deadline (its own 504 answer, or DeadlineExceeded), and nothing else."""
     out = io.StringIO()
     app = App(metrics=Metrics(namespace="shop", stream=out), deadline_margin=0.0)
 
-    async def act(outcome: str) -> dict[str, str]:
+    async def act(outcome: str) -> Any:
         if outcome == "raise":
             raise RuntimeError("failed on purpose")
         if outcome == "slow":
             await anyio.sleep(30)
+        if outcome in ("5xx", "504"):
+            return Response({"error": "upstream"}, status=503 if outcome == "5xx" else 504)
         return {"outcome": outcome}
 
     @app.post("/act")
     async def web(body: dict[str, str]) -> Any:
-        if body["outcome"] == "5xx":
-            return Response({"error": "upstream"}, status=503)
+        return await act(body["outcome"])
+
+    @app.websocket("$default")
+    async def message(body: dict[str, str]) -> Any:
         return await act(body["outcome"])
 
     @app.invoke("act")
     async def direct(payload: dict[str, str]) -> Any:
-        return await act("raise" if payload["outcome"] == "5xx" else payload["outcome"])
+        return await act("raise" if payload["outcome"] in ("5xx", "504") else payload["outcome"])
 
     expected: list[tuple[int, int, int]] = []
     for outcome in outcomes:
-        context = FakeContext(timeout=0.3 if outcome == "slow" else 30.0)
-        answer = await app.dispatch(
-            http_request("POST", "/act", json={"outcome": outcome}), context
-        )
-        status = answer["statusCode"]
-        assert (status >= 500) == (outcome != "ok")
-        expected.append((int(status < 500), int(status >= 500), 0))
+        context = FakeContext(timeout=0.1 if outcome == "slow" else 30.0)
+        for event in (
+            http_request("POST", "/act", json={"outcome": outcome}),
+            websocket_event("message", json={"outcome": outcome}),
+        ):
+            answer = await app.dispatch(event, context)
+            assert answer["statusCode"] == WEB_STATUS[outcome]
+            expected.append(WEB_COUNTS[outcome])
         try:
             await app.dispatch(direct_event({"action": "act", "outcome": outcome}), context)
         except Exception as exc:
@@ -213,10 +229,71 @@ async def test_single_event_counts_equal_the_outcome(outcomes: list[str]) -> Non
             assert outcome == "ok"
             expected.append((1, 0, 0))
     docs = [d for d in emf.read(out.getvalue()) if "Source" in d]
-    assert [d["Source"] for d in docs] == ["apigw-http", "direct"] * len(outcomes)
+    kinds = ["apigw-http", "apigw-websocket", "direct"]
+    assert [d["Source"] for d in docs] == kinds * len(outcomes)
     got = [(d["RecordsSucceeded"], d["RecordsFailed"], d["RecordsCutByDeadline"]) for d in docs]
     assert got == expected
     assert all(d["BatchSize"] == 1 and d["RecordsDropped"] == 0 for d in docs)
+
+
+def test_web_events_cut_at_the_deadline_count_as_cut() -> None:
+    """No time left: a plain app's request (loop-free, the compiled HTTP path's kind of
+    app: metrics keep it on the router) is answered 504 by lambent, an exception
+    handler for DeadlineExceeded answers it otherwise, an authorizer or Lambda@Edge
+    handler raises DeadlineExceeded: each is one record cut by the deadline."""
+    from lambent import DeadlineExceeded
+
+    def app_with(out: io.StringIO) -> App:
+        return App(metrics=Metrics(namespace="shop", stream=out), deadline_margin=0.0)
+
+    def counts(out: io.StringIO) -> list[tuple[int, int, int]]:
+        docs = [d for d in emf.read(out.getvalue()) if "Source" in d]
+        return [
+            (d["RecordsSucceeded"], d["RecordsFailed"], d["RecordsCutByDeadline"]) for d in docs
+        ]
+
+    out = io.StringIO()
+    plain = app_with(out)
+
+    @plain.get("/late")
+    def late() -> dict[str, int]:
+        return {"n": 1}
+
+    answer = plain.handler(http_request("GET", "/late"), FakeContext(timeout=0.0))
+    assert answer["statusCode"] == 504
+    assert plain.handler(http_request("GET", "/late"), FakeContext())["statusCode"] == 200
+    assert counts(out) == [(0, 0, 1), (1, 0, 0)]
+
+    out = io.StringIO()
+    handled = app_with(out)
+
+    @handled.exception_handler(DeadlineExceeded)
+    def busy(request: Any, exc: DeadlineExceeded) -> Response:
+        return Response({"retry": True}, status=503)
+
+    @handled.get("/late")
+    def late_too() -> dict[str, int]:
+        return {"n": 1}
+
+    answer = handled.handler(http_request("GET", "/late"), FakeContext(timeout=0.0))
+    assert answer["statusCode"] == 503
+    assert counts(out) == [(0, 0, 1)]
+
+    out = io.StringIO()
+    other = app_with(out)
+
+    @other.authorizer("TOKEN")
+    async def token(token: str) -> bool:
+        return True
+
+    @other.edge("viewer-request")
+    async def edge() -> None:
+        return None
+
+    for event in (authorizer_event("token"), cloudfront_event("viewer-request")):
+        with pytest.raises(DeadlineExceeded):
+            other.handler(event, FakeContext(timeout=0.0))
+    assert counts(out) == [(0, 0, 1), (0, 0, 1)]
 
 
 async def test_an_authorizers_refusal_is_an_answer() -> None:

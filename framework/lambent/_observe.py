@@ -47,19 +47,34 @@ _NO_DEADLINE = 900.0
 
 
 class Observation:
-    """What one invocation observes: when it started, whether it is a cold start, its span."""
+    """What one invocation observes: when it started, whether it is a cold start, its span,
+    and (a web event) whether lambent answered it at its deadline."""
 
-    __slots__ = ("cold", "started", "trace")
+    __slots__ = ("cold", "cut", "started", "trace")
 
     def __init__(self, cold: bool) -> None:
         self.cold = cold
         self.started = time.monotonic()
         self.trace: InvocationTrace | None = None
+        #: the web router answered at lambent's deadline (:func:`cut_by_deadline`)
+        self.cut = False
 
 
 #: the app's metrics while one of its invocations runs: what a ``Metrics`` parameter of
 #: a WebSocket, authorizer, edge or direct-invocation handler gets
 current_metrics: ContextVar[Metrics | None] = ContextVar("lambent.metrics", default=None)
+#: the observation of the web event being answered (set only for web events)
+_web_event: ContextVar[Observation | None] = ContextVar("lambent.web_event", default=None)
+
+
+def cut_by_deadline() -> None:
+    """The web router's seam: the event being answered (an HTTP request, a WebSocket
+    message) was cut by lambent's deadline, and is answered for it (``504``); the
+    dispatcher counts it in ``RecordsCutByDeadline``, not as a failed 5xx. A no-op
+    when the invocation observes nothing."""
+    obs = _web_event.get()
+    if obs is not None:
+        obs.cut = True
 
 
 @contextmanager
@@ -72,6 +87,7 @@ def observe(
         yield None
         return
     obs = Observation(cold)
+    web = _web_event.set(obs) if http else None
     if tracing is None:  # metrics alone: no ExitStack (a few microseconds per invocation)
         assert metrics is not None
         token, current = metrics.begin(), current_metrics.set(metrics)
@@ -80,8 +96,12 @@ def observe(
         finally:
             current_metrics.reset(current)
             metrics.end(token)
+            if web is not None:
+                _web_event.reset(web)
         return
     with ExitStack() as stack:
+        if web is not None:
+            stack.callback(_web_event.reset, web)
         if metrics is not None:
             stack.enter_context(metrics.invocation())
             stack.callback(current_metrics.reset, current_metrics.set(metrics))
@@ -179,17 +199,19 @@ async def measured(
     """A single event's ``answer`` (an HTTP request, a WebSocket message, an authorizer or
     Lambda@Edge event, a direct invocation), and the dispatcher's document for it: one
     record, succeeded or failed (it raised; ``http``: also a 5xx answer) or cut by the
-    deadline (it raised :class:`~lambent.DeadlineExceeded`)."""
+    deadline (it raised :class:`~lambent.DeadlineExceeded`, or the web router answered
+    it at the deadline: :func:`cut_by_deadline`)."""
     metrics = app.metrics
     if metrics is None:
         return await answer
     try:
         result = await answer
     except BaseException as exc:
-        outcome = "cut" if isinstance(exc, DeadlineExceeded) else "failed"
+        outcome = "cut" if obs.cut or isinstance(exc, DeadlineExceeded) else "failed"
         _write_one(metrics, kind, obs, "succeeded" if _is_answer(exc) else outcome)
         raise
-    _write_one(metrics, kind, obs, "failed" if http and _server_error(result) else "succeeded")
+    failed = http and _server_error(result)
+    _write_one(metrics, kind, obs, "cut" if obs.cut else "failed" if failed else "succeeded")
     return result
 
 

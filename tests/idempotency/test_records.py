@@ -3,6 +3,7 @@ store (DynamoDB through moto on 127.0.0.1, and memory), the deadline, ordered so
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import Counter
 from typing import Any
@@ -11,6 +12,7 @@ import anyio
 import pytest
 
 from lambent import App, ConfigurationError
+from lambent._fast import general_path
 from lambent.idempotency import DynamoDBStore, IdempotencyStore, MemoryStore
 from lambent.testing import FakeContext, deliver, kinesis_event, sqs_event
 
@@ -226,3 +228,39 @@ async def test_same_business_key_twice_in_one_batch_runs_once(store: Idempotency
     results = await deliver(app, sqs_event(body, body, {"payment_id": "p-10"}, queue="payments"))
     assert results[-1] == {"batchItemFailures": []}
     assert sorted(charged) == ["p-10", "p-9"]
+
+
+@pytest.mark.parametrize("general", [False, True], ids=["fast", "general"])
+@pytest.mark.parametrize("keyed_by", ["message id", "payload"])
+async def test_a_dropped_record_keeps_nothing_and_is_dropped_again(
+    store: IdempotencyStore, keyed_by: str, general: bool
+) -> None:
+    """``on_decode_error="drop"``: a payload that does not decode is dropped (not failed,
+    also when the key is read from it), nothing is stored for it, and its redelivery is
+    decoded and dropped again; the same on the fast paths (a plain handler's raw SQS
+    records) and the general path, with an immediate store and an awaited one."""
+    app = App(idempotency=store)
+    ran: list[str] = []
+    key: dict[str, Any] = (
+        {"idempotent": True}
+        if keyed_by == "message id"
+        else {"idempotency_key": lambda body: body["k"]}
+    )
+
+    @app.sqs("jobs", on_decode_error="drop", **key)
+    def job(body: dict[str, str]) -> None:
+        ran.append(body["k"])
+
+    event = sqs_event({"k": "a"}, "{not json", {"k": "b"}, queue="jobs")
+    scope = f"{job.__module__}.{job.__qualname__}"
+    with general_path() if general else contextlib.nullcontext():
+        first = await app.dispatch(event, FakeContext())
+        again = await app.dispatch(event, FakeContext())
+    assert first == again == {"batchItemFailures": []}
+    assert sorted(ran) == ["a", "b"]  # the done ones ran once; the dropped one never ran
+    bad = event["Records"][1]["messageId"]
+    ids = [r["messageId"] for r in event["Records"]] if keyed_by == "message id" else ["a", "b"]
+    entries = await store.get_many([f"{scope}#{i}" for i in ids])
+    assert {k: e.status for k, e in entries.items()} == {
+        f"{scope}#{i}": "completed" for i in ids if i != bad
+    }

@@ -27,6 +27,7 @@ from lambent._dispatch import is_cancellation
 from lambent._errors import LambentError, describe
 from lambent._fast import FAST
 from lambent._logging import emit
+from lambent._observe import cut_by_deadline
 from lambent.http._args import Scope, build_args, close, solve, solve_now
 from lambent.http._invoke import DeadlineExceeded, budget, call
 from lambent.http._middleware import CallNext, compose
@@ -346,6 +347,8 @@ class HttpRouter(WebRegistry):
         return found
 
     async def _on_error(self, request: Request, exc: BaseException, log: Any) -> Response:
+        if isinstance(exc, DeadlineExceeded):  # cut at lambent's deadline: counted so
+            cut_by_deadline()
         handler = self._exception_handler(type(exc)) if self._exception_handlers else None
         if handler is not None and isinstance(exc, Exception):
             request.event  # noqa: B018 - the handler gets the request: decode the whole event

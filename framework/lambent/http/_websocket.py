@@ -20,6 +20,7 @@ from typing import Any
 from lambent._errors import ConfigurationError, DecodeError, RoutingError
 from lambent._inject import HandlerPlan, resolve
 from lambent._logging import emit
+from lambent._observe import cut_by_deadline
 from lambent.http._invoke import DeadlineExceeded, run_plan
 from lambent.http._render import render_checked
 from lambent.http._response import (
@@ -86,6 +87,7 @@ class WebSocketRoutes:
         except HTTPException as exc:
             response = exc.response()
         except DeadlineExceeded as exc:
+            cut_by_deadline()
             emit(log.warning, "websocket handler timed out", route_key=key, error=str(exc))
             response = error_response(
                 504, "the handler did not finish in time", request_id=event.request_id

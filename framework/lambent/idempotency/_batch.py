@@ -29,7 +29,7 @@ import msgspec
 
 from lambent._decode import DECODE_ERRORS, as_decode_error
 from lambent._dispatch import Batch, Runner, Status
-from lambent._errors import HandlerError, describe
+from lambent._errors import DecodeError, HandlerError, describe
 from lambent.idempotency._guard import (
     IdempotencyError,
     InProgressError,
@@ -45,8 +45,10 @@ if TYPE_CHECKING:
     from lambent._routes import Route
     from lambent.sources import EventSource
 
-#: outcomes after which a record is not delivered again
-SETTLED = frozenset((Status.SUCCEEDED, Status.DROPPED))
+#: the outcome whose key is kept as done: the record ran and succeeded. A record dropped
+#: because it did not decode (``on_decode_error="drop"``) keeps nothing: its redelivery
+#: is decoded and dropped again, on every path and with every store
+KEPT = frozenset((Status.SUCCEEDED,))
 
 #: (scope, id, fingerprint) of a record, or why it has none
 Keyed = tuple[str, str, str] | BaseException
@@ -153,8 +155,10 @@ def _groups(
         if keyer is None:
             continue
         found = keyer(items[i], i)
-        if isinstance(found, BaseException):
-            batch.fail(i, found)
+        if isinstance(found, BaseException):  # a payload that does not decode: as a run's
+            batch.fail(
+                i, found, drop=runner.drop_on_decode_error and isinstance(found, DecodeError)
+            )
             continue
         scope, key, fp = found
         indices, keys, fps = groups.setdefault(scope, ([], [], []))
@@ -284,10 +288,10 @@ async def settle(guarded: Guarded, batch: Batch) -> None:
     record_guard, status = guarded.guard, batch.status
     responses = _encoded(guarded, batch) if guarded.results else None
     if guarded.immediate:
-        record_guard.settle_now(status, SETTLED, None if responses is None else responses.get)
+        record_guard.settle_now(status, KEPT, None if responses is None else responses.get)
     elif guarded.whole:
         await record_guard.settle_each(
-            guarded.whole, status, SETTLED, None if responses is None else responses.get
+            guarded.whole, status, KEPT, None if responses is None else responses.get
         )
 
 
