@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from lambent._compiled import compile_records
 from lambent._errors import ConfigurationError
 from lambent._fast import FAST, MISS, Pending
 from lambent._inject import Slot
@@ -219,8 +220,6 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         self._registry.freeze()
         self._fast_http = self._compiled_http()
         if FAST.compiled_records and FAST.raw_records:
-            from lambent._compiled import compile_records
-
             self._fast_records = compile_records(self)
         stack = contextlib.AsyncExitStack()
         if self._lifespan is not None:
