@@ -285,7 +285,9 @@ def _run_single(batch: Batch, runner: Runner, indices: Sequence[int], stop_at: f
             value = decode(raw)
         except DECODE_ERRORS as exc:
             error = as_decode_error(exc, id_of(item))
-            error.__cause__ = exc
+            # its traceback would only name this loop, and keep the loop's frame (and the
+            # whole batch) alive in a reference cycle until the garbage collector runs
+            error.__cause__ = exc.with_traceback(None)
             errors[i] = error
             failed.append((i, dropped))
             continue
