@@ -66,7 +66,8 @@ def compile_records(app: App) -> Callable[[Any, Any], Any] | None:
                 return MISS
             app._cold = False
             batch = found[0]
-            run_plain(batch, budget(context, app.deadline_margin + spec.reserve))
+            limit = budget(context, app.deadline_margin + spec.reserve)
+            run_plain(batch, limit, used={batch.runners[0]})  # one runner for every record
             ids = Ids(spec, batch, spec.raw.record_id)
             log_outcomes(log, batch, ids)
             return render(spec, event, None, batch, ids)
