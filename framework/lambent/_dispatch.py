@@ -278,24 +278,26 @@ def _run_single(batch: Batch, runner: Runner, indices: Sequence[int], stop_at: f
         if clock() >= stop_at:
             ran = i if chosen is None else chosen.index(i)
             break
+        value: Any = _UNDECODED  # one guard for both steps: which one failed is told by it
         try:
             raw = read(item)  # base64 data, DynamoDB images: inside the decode guard
             if raw is None and json_payload:
                 raw = b"null"
             value = decode(raw)
-        except DECODE_ERRORS as exc:
+            result = fn(value)
+        except BaseException as exc:  # a plain call: nothing of lambent's can cancel it
+            if value is not _UNDECODED:  # the handler raised
+                errors[i] = exc
+                failed.append((i, _FAILED))
+                continue
+            if not isinstance(exc, DECODE_ERRORS):
+                raise
             error = as_decode_error(exc, id_of(item))
             # its traceback would only name this loop, and keep the loop's frame (and the
             # whole batch) alive in a reference cycle until the garbage collector runs
             error.__cause__ = exc.with_traceback(None)
             errors[i] = error
             failed.append((i, dropped))
-            continue
-        try:
-            result = fn(value)
-        except BaseException as exc:  # a plain call: nothing of lambent's can cancel it
-            errors[i] = exc
-            failed.append((i, _FAILED))
             continue
         if result is not None:
             results[i] = result
@@ -307,6 +309,9 @@ def _run_single(batch: Batch, runner: Runner, indices: Sequence[int], stop_at: f
     for i, outcome in failed:
         status[i] = outcome
 
+
+#: what a record's payload is before it decoded
+_UNDECODED: Any = object()
 
 #: statuses of items that all succeeded, sliced (most batches are at most this long)
 _ALL_SUCCEEDED = bytes([_SUCCEEDED]) * 10_000

@@ -29,7 +29,7 @@ import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from contextvars import ContextVar, Token
+from contextvars import ContextVar, Token, copy_context
 from typing import Any, Protocol, runtime_checkable
 
 import msgspec
@@ -201,9 +201,7 @@ def _exception_dict(error: BaseException) -> Any:
 def _merge_contextvars(entry: dict[str, Any]) -> None:
     """What structlog's ``merge_contextvars`` adds: every value bound with
     ``structlog.contextvars`` that the line does not carry yet."""
-    import contextvars
-
-    for var, value in contextvars.copy_context().items():
+    for var, value in copy_context().items():
         name = var.name
         if name.startswith("structlog_") and value is not Ellipsis:
             entry.setdefault(name[10:], value)
