@@ -313,3 +313,23 @@ def test_odd_exceptions_in_a_whole_batch_handler_fail_its_records() -> None:
         out = app.handler(event, FakeContext())
     assert len(out["batchItemFailures"]) == 2
     assert {e["error"] for e in logs if e["event"] == "record failed"} == {"SystemExit: 1"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    outcomes=st.lists(
+        st.tuples(st.sampled_from(list(Status)), st.booleans()), min_size=0, max_size=30
+    )
+)
+def test_failed_names_every_item_not_ok_in_batch_order(
+    outcomes: list[tuple[Status, bool]],
+) -> None:
+    """``Batch.failed`` (read from the errors when every item that is not ok has one)
+    is every item neither succeeded nor dropped, in batch order, errors or not."""
+    batch = Batch([None] * len(outcomes))
+    for i, (status, has_error) in enumerate(outcomes):
+        batch.status[i] = status
+        if has_error:
+            batch.errors[i] = ValueError(i)
+    expected = [i for i, (status, _) in enumerate(outcomes) if not status.ok]
+    assert batch.failed() == expected

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from lambent._compiled import compile_records
 from lambent._errors import ConfigurationError
 from lambent._fast import FAST, MISS, Pending
 from lambent._inject import Slot
@@ -82,6 +83,8 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         self._lean_kinds: frozenset[str] = frozenset()
         #: HTTP requests answered by compiled routes (set at freeze; see lambent._fast)
         self._fast_http: Callable[..., Any] | None = None
+        #: raw record batches answered by one compiled function (set at freeze)
+        self._fast_records: Callable[[Any, Any], Any] | None = None
 
     @property
     def routes(self) -> RouteTable:
@@ -121,7 +124,7 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         if any(_is_async(fn) for fn in overrides.values()) and not self._registry.web_loop:
             self._registry.web_loop = True
             self._loop_free = None  # decided again at the next call
-            self._fast_http = None
+            self._fast_http = self._fast_records = None
         saved = web.overrides
         web.overrides = {**saved, **overrides}
         try:
@@ -144,6 +147,11 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
             out = fast(event, context)
             if out is not MISS:
                 return run_loop_free(out.awaitable) if type(out) is Pending else out
+        records = self._fast_records
+        if records is not None:
+            out = records(event, context)
+            if out is not MISS:
+                return out
         if self._loop_free is None:
             self._loop_free = self._needs_no_loop()
         if self._loop_free:
@@ -179,6 +187,11 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
             out = fast(event, context)
             if out is not MISS:
                 return await out.awaitable if type(out) is Pending else out
+        records = self._fast_records
+        if records is not None:
+            out = records(event, context)
+            if out is not MISS:
+                return out
         return await handle(self, event, context)
 
     async def dispatch_bytes(self, body: bytes, context: Any = None) -> Any:
@@ -206,6 +219,8 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         self._lean_kinds = self._lean()
         self._registry.freeze()
         self._fast_http = self._compiled_http()
+        if FAST.compiled_records and FAST.raw_records:
+            self._fast_records = compile_records(self)
         stack = contextlib.AsyncExitStack()
         if self._lifespan is not None:
             await stack.enter_async_context(self._lifespan(self))
@@ -222,7 +237,7 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
 
     async def aclose(self) -> None:
         """Leave the lifespan (lambent calls it at interpreter exit for ``app.handler``)."""
-        self._fast_http = None
+        self._fast_http = self._fast_records = None
         stack, self._stack = self._stack, None
         if stack is not None:
             await stack.aclose()

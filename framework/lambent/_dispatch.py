@@ -132,8 +132,13 @@ class Batch:
     def failed(self) -> list[int]:
         """Indices of the items that must be retried, in batch order."""
         status = self.status
-        if status.count(_SUCCEEDED) + status.count(_DROPPED) == len(status):
+        bad = len(status) - status.count(_SUCCEEDED) - status.count(_DROPPED)
+        if not bad:
             return []
+        # usually every item that is not ok has its error: then no need to scan them all
+        failed = sorted(i for i in self.errors if status[i] != _SUCCEEDED and status[i] != _DROPPED)
+        if len(failed) == bad:
+            return failed
         return [i for i, s in enumerate(status) if s != _SUCCEEDED and s != _DROPPED]
 
     def summary(self) -> dict[str, int]:
@@ -267,28 +272,32 @@ def _run_single(batch: Batch, runner: Runner, indices: Sequence[int], stop_at: f
     else:
         chosen = None
     failed: list[tuple[int, int]] = []
-    ran = 0  # how many of the chosen items ran (the rest: not started at the deadline)
-    for i in range(n) if chosen is None else chosen:
+    # how many of the chosen items ran (the rest: not started at the deadline)
+    ran = n if chosen is None else len(chosen)
+    for i, item in enumerate(items) if chosen is None else ((i, items[i]) for i in chosen):
         if clock() >= stop_at:
+            ran = i if chosen is None else chosen.index(i)
             break
-        ran += 1
-        item = items[i]
+        value: Any = _UNDECODED  # one guard for both steps: which one failed is told by it
         try:
             raw = read(item)  # base64 data, DynamoDB images: inside the decode guard
             if raw is None and json_payload:
                 raw = b"null"
             value = decode(raw)
-        except DECODE_ERRORS as exc:
-            error = as_decode_error(exc, id_of(item))
-            error.__cause__ = exc
-            errors[i] = error
-            failed.append((i, dropped))
-            continue
-        try:
             result = fn(value)
         except BaseException as exc:  # a plain call: nothing of lambent's can cancel it
-            errors[i] = exc
-            failed.append((i, _FAILED))
+            if value is not _UNDECODED:  # the handler raised
+                errors[i] = exc
+                failed.append((i, _FAILED))
+                continue
+            if not isinstance(exc, DECODE_ERRORS):
+                raise
+            error = as_decode_error(exc, id_of(item))
+            # its traceback would only name this loop, and keep the loop's frame (and the
+            # whole batch) alive in a reference cycle until the garbage collector runs
+            error.__cause__ = exc.with_traceback(None)
+            errors[i] = error
+            failed.append((i, dropped))
             continue
         if result is not None:
             results[i] = result
@@ -300,6 +309,9 @@ def _run_single(batch: Batch, runner: Runner, indices: Sequence[int], stop_at: f
     for i, outcome in failed:
         status[i] = outcome
 
+
+#: what a record's payload is before it decoded
+_UNDECODED: Any = object()
 
 #: statuses of items that all succeeded, sliced (most batches are at most this long)
 _ALL_SUCCEEDED = bytes([_SUCCEEDED]) * 10_000
@@ -325,9 +337,13 @@ async def run_batch(
     ``strict_order``: one record at a time in batch order, and the first failure
     skips every later record (SQS FIFO as AWS documents it).
     """
+    chosen: Sequence[int] = range(len(batch)) if indices is None else indices
+    used = set(batch.runners)
+    if FAST.inline_runs and all(r is None or not (r.is_async or r.threaded) for r in used):
+        run_plain(batch, budget, chosen, strict_order, used)
+        return batch
     started = time.monotonic()
     batch.started = started
-    chosen: Sequence[int] = range(len(batch)) if indices is None else indices
     stop_at = math.inf if budget is None else started + max(budget, 0.0)
     status = batch.status
 
@@ -341,31 +357,56 @@ async def run_batch(
                         status[rest] = _SKIPPED
                 return
 
-    used = set(batch.runners)
-    inline = FAST.inline_runs and all(r is None or not (r.is_async or r.threaded) for r in used)
-    if inline:
-        only = used.pop() if len(used) == 1 else None
-        if only is not None and batch.keys is None and not strict_order and FAST.single_route_runs:
-            _run_single(batch, only, chosen, stop_at)
+    import anyio  # first use: apps whose handlers are all plain never import it
+
+    with anyio.move_on_after(math.inf if budget is None else max(budget, 0.0)):
+        if strict_order:
+            await run_unit(list(chosen))
         else:
-            _run_inline(batch, chosen, stop_at, strict_order)
+            units = _units(batch, chosen)
+            pending = iter(units)
+
+            async def worker() -> None:
+                for unit in pending:
+                    await run_unit(unit)
+
+            async with anyio.create_task_group() as tg:
+                for _ in range(max(1, min(concurrency, len(units)))):
+                    tg.start_soon(worker)
+    _cut(batch, chosen)
+    batch.duration = time.monotonic() - started
+    return batch
+
+
+def run_plain(
+    batch: Batch,
+    budget: float | None,
+    chosen: Sequence[int] | None = None,
+    strict_order: bool = False,
+    used: set[Runner | None] | None = None,
+) -> None:
+    """:func:`run_batch` for items whose handlers are all plain: inline, in batch order,
+    each started only before the deadline (a plain call cannot be interrupted).
+    ``chosen``: the items to run (default: all); ``used``: the batch's runners, if known."""
+    started = time.monotonic()
+    batch.started = started
+    stop_at = math.inf if budget is None else started + max(budget, 0.0)
+    if chosen is None:
+        chosen = range(len(batch))
+    if used is None:
+        used = set(batch.runners)
+    only = used.pop() if len(used) == 1 else None
+    if only is not None and batch.keys is None and not strict_order and FAST.single_route_runs:
+        _run_single(batch, only, chosen, stop_at)
     else:
-        import anyio  # first use: apps whose handlers are all plain never import it
+        _run_inline(batch, chosen, stop_at, strict_order)
+    _cut(batch, chosen)
+    batch.duration = time.monotonic() - started
 
-        with anyio.move_on_after(math.inf if budget is None else max(budget, 0.0)):
-            if strict_order:
-                await run_unit(list(chosen))
-            else:
-                units = _units(batch, chosen)
-                pending = iter(units)
 
-                async def worker() -> None:
-                    for unit in pending:
-                        await run_unit(unit)
-
-                async with anyio.create_task_group() as tg:
-                    for _ in range(max(1, min(concurrency, len(units)))):
-                        tg.start_soon(worker)
+def _cut(batch: Batch, chosen: Sequence[int]) -> None:
+    """Items without an outcome at the deadline: not started, or cancelled."""
+    status = batch.status
     if _PENDING in status or _STARTED in status:
         for i in chosen:
             s = status[i]
@@ -374,5 +415,3 @@ async def run_batch(
             elif s == _STARTED:
                 status[i] = _CANCELLED
                 batch.errors[i] = DeadlineExceeded("cancelled at the deadline")
-    batch.duration = time.monotonic() - started
-    return batch

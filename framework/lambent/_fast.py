@@ -47,6 +47,9 @@ class FastPaths:
     #: lambent.runtime: such a batch decodes only each record's id, payload and route key
     #: when nothing else is read (per event)
     bare_records: bool = True
+    #: a loop-free app answers raw batches of one plain route (``raw_records``) through
+    #: one function compiled at freeze (:mod:`lambent._compiled`)
+    compiled_records: bool = True
     #: lambent's own log lines rendered straight to JSON when lambent's Lambda logger
     #: would write them (decided once per invocation)
     direct_logs: bool = True

@@ -29,7 +29,7 @@ import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from contextvars import ContextVar, Token
+from contextvars import ContextVar, Token, copy_context
 from typing import Any, Protocol, runtime_checkable
 
 import msgspec
@@ -201,9 +201,7 @@ def _exception_dict(error: BaseException) -> Any:
 def _merge_contextvars(entry: dict[str, Any]) -> None:
     """What structlog's ``merge_contextvars`` adds: every value bound with
     ``structlog.contextvars`` that the line does not carry yet."""
-    import contextvars
-
-    for var, value in contextvars.copy_context().items():
+    for var, value in copy_context().items():
         name = var.name
         if name.startswith("structlog_") and value is not Ellipsis:
             entry.setdefault(name[10:], value)
@@ -300,6 +298,15 @@ class LazyLogger:
         values = {**self._values, **new_values} if self._values else new_values
         return LazyLogger(self._name, values)
 
+    def drops(self, method: str) -> bool:
+        """Whether a line of ``method`` (``"debug"``, ...) would be written nowhere:
+        lambent's Lambda logger writes it straight to JSON and its level is below the
+        Lambda log level (then the caller need not even gather the line's values)."""
+        direct = self._writes
+        if direct is None:  # decided at the first line of the logger (one invocation)
+            direct = self._writes = FAST.direct_logs and _lambda_logger_writes()
+        return direct and _METHOD_LEVELS[method] < lambda_level()
+
     def _direct(self, method: str, event: str, values: dict[str, Any]) -> bool:
         """Write one of lambent's own lines as lambent's Lambda logger would, without
         structlog; False (nothing written) when that logger would not write it."""
@@ -314,10 +321,8 @@ class LazyLogger:
             return False
         if level < lambda_level():
             return True
-        entry: dict[str, Any] = {"logger": self._name}
-        if self._values:
-            entry.update(self._values)
-        entry.update(values)
+        # the keys in structlog's order (a key given again keeps its first place)
+        entry: dict[str, Any] = {"logger": self._name, **(self._values or {}), **values}
         entry["event"] = event
         if "structlog" in sys.modules:
             _merge_contextvars(entry)

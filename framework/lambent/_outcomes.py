@@ -30,7 +30,7 @@ from lambent._errors import (
     RoutingError,
     describe,
 )
-from lambent._logging import Logger, emit
+from lambent._logging import LazyLogger, Logger, emit
 from lambent.sources import EventSource
 from lambent.sources._response import response_rules
 
@@ -297,8 +297,15 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
     """Each failure once, with its record id and error; a traceback goes with the first
     failure of each distinct exception site, later ones name that record instead. Then
     the ``batch processed`` summary: at INFO when any record did not succeed, at DEBUG
-    when every one did."""
+    when every one did (not even gathered when nothing would write it)."""
     status = batch.status
+    if (
+        not batch.errors
+        and type(log) is LazyLogger
+        and status.count(Status.SUCCEEDED) == len(status)
+        and log.drops("debug")
+    ):
+        return
     traced: dict[tuple[type[BaseException], str, int], str] = {}
     for i in sorted(batch.errors):
         if status[i] not in (Status.FAILED, Status.CANCELLED):

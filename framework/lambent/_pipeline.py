@@ -125,8 +125,13 @@ async def _route(
             return await (web if obs is None else measured(app, spec.kind, obs, web, http=True))
         return await handle_records(app, spec, event, context, log, ev, obs)
     except LambentError as exc:
-        emit(log.error, "invocation failed", error=str(exc), error_type=type(exc).__name__)
+        invocation_failed(log, exc)
         raise
+
+
+def invocation_failed(log: Logger, exc: LambentError) -> None:
+    """The line of an invocation that fails with one of lambent's errors."""
+    emit(log.error, "invocation failed", error=str(exc), error_type=type(exc).__name__)
 
 
 async def _hooks(hooks: list[Callable[..., Any]], info: BatchInfo) -> None:

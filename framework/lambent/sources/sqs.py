@@ -208,19 +208,27 @@ def _raw_records(event: Mapping[str, Any]) -> Sequence[Any] | None:
     arn = records[0].get("eventSourceARN")
     if type(arn) is not str or arn.endswith(".fifo"):
         return None
-    for record in records:
-        if (
-            type(record) is not dict
-            or record.get("eventSourceARN") != arn
-            or type(record.get("body")) is not str
-            or type(record.get("messageId")) is not str
-        ):
-            return None
-        attributes = record.get("attributes")
-        if attributes is not None and (
-            type(attributes) is not dict or type(attributes.get("MessageGroupId", "")) is not str
-        ):
-            return None
+    try:  # subscripts, not ``get``: a missing key is a KeyError (this loop is per record)
+        for record in records:
+            if (
+                type(record) is not dict
+                or record["eventSourceARN"] != arn
+                or type(record["body"]) is not str
+                or type(record["messageId"]) is not str
+            ):
+                return None
+            if "attributes" in record:
+                attributes = record["attributes"]
+                if attributes is not None and (
+                    type(attributes) is not dict
+                    or (
+                        "MessageGroupId" in attributes
+                        and type(attributes["MessageGroupId"]) is not str
+                    )
+                ):
+                    return None
+    except KeyError:
+        return None
     return records
 
 
