@@ -339,8 +339,8 @@ def _texts() -> Callable[[Any], Text | None]:
 
     def text_of(value: Any) -> Text | None:
         kind = type(value)
-        found = known.get(kind, _UNKNOWN)
-        if found is not _UNKNOWN:
+        found = known.get(kind, _unknown)
+        if found is not _unknown:
             return found
         text: Text | None
         if (
@@ -366,4 +366,6 @@ def _json_text(value: Any) -> tuple[str, bool, str]:
     return json_text(value), False, JSON
 
 
-_UNKNOWN: Any = object()
+def _unknown(value: Any) -> tuple[str, bool, str]:
+    """The mark of a result type not met yet (never called)."""
+    raise AssertionError(value)
