@@ -37,9 +37,9 @@ TARGETS = _target_sets()
 def _scan(event: Mapping[str, Any]) -> Any:
     """The ordered scan, without the registry's shape cache."""
     for spec in sources.specs():
-        if not spec.array and (spec.requires is None or spec.requires in event):
-            if spec.detect(event):
-                return spec
+        may_claim = not spec.array and (spec.requires is None or spec.requires in event)
+        if may_claim and spec.detect(event):
+            return spec
     return None
 
 
@@ -82,7 +82,7 @@ CONTEXT_KEYS = ["elb", "http", "connectionId", "eventType", "domainName", "apiId
 
 @st.composite
 def mutated(draw: st.DrawFn) -> dict[str, Any]:
-    event = copy.deepcopy(draw(st.sampled_from(EVENTS)))
+    event: dict[str, Any] = copy.deepcopy(draw(st.sampled_from(EVENTS)))
     for _ in range(draw(st.integers(0, 4))):
         where = event
         context = event.get("requestContext")
