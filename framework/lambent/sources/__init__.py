@@ -237,15 +237,14 @@ def detector(targets: Collection[EventSource]) -> Callable[[dict[str, Any]], Any
     Made once (an app's freeze): the sources that come before the last target in
     detection order are split, by the keys their events must have (their ``requires``,
     and their module's :attr:`Source.keys`), into the *foreign* ones, whose keys are
-    none the targets' events carry, and the rest. An event with none of the foreign sources'
-    keys cannot be claimed by them, so only the rest run, in order, as :func:`spec_for`
-    would; an event with one of those keys, a registry changed since, or an event no
-    step claims is answered by :func:`spec_for` itself. No detector is skipped on
-    anything but a missing key it requires.
+    none the targets' events carry, and the rest. An event with none of the foreign
+    sources' keys cannot be claimed by them, so only the rest run, in order, as
+    :func:`spec_for` would; an event with one of those keys, a registry changed since,
+    or an event no step claims is answered by :func:`spec_for` itself. No detector is
+    skipped on anything but a missing key it requires, and a foreign module is left
+    unimported, as :func:`spec_for` leaves it for events without its keys.
     """
-    ordered: list[tuple[tuple[str, ...] | None, EventSource]] = [
-        (None if s.requires is None else (s.requires,), s) for s in _user if not s.array
-    ]
+    ids = {id(t) for t in targets}
     kinds = {t.kind for t in targets}
     mine = [i for i, entry in enumerate(SOURCES) if kinds.intersection(entry.kinds)]
     # the keys the targets' events have: their own, and their modules' (which say which
@@ -254,28 +253,30 @@ def detector(targets: Collection[EventSource]) -> Callable[[dict[str, Any]], Any
     wanted = {t.requires for t in targets if t.requires is not None}
     for index in mine:
         wanted.update(SOURCES[index].keys or ())
-    for index in range(max(mine, default=-1) + 1):
-        keys = SOURCES[index].keys
-        for spec in _specs_of(index):
-            if spec.array:
-                continue
-            if spec.requires is not None and (keys is None or spec.requires in keys):
-                ordered.append(((spec.requires,), spec))  # the module's keys follow
-            else:
-                ordered.append((keys if spec.requires is None else None, spec))
-    ids = {id(t) for t in targets}
-    ends = [i for i, (_, spec) in enumerate(ordered) if id(spec) in ids]
-    if not ends or any(needs is None and spec.requires is not None for needs, spec in ordered):
-        return spec_for  # a source whose keys cannot be read this way: the whole scan
     foreign: set[str] = set()
     steps: list[_Step] = []
-    for needs, spec in ordered[: ends[-1] + 1]:
-        if needs is not None and id(spec) not in ids and wanted.isdisjoint(needs):
+
+    def add(spec: EventSource, one_of: tuple[str, ...] | None) -> None:
+        needs = (spec.requires,) if spec.requires is not None else one_of
+        if id(spec) not in ids and needs is not None and wanted.isdisjoint(needs):
             foreign.update(needs)  # never run: the event has none of these keys
+        elif not spec.array:
+            implied = one_of is None or spec.requires in one_of
+            steps.append((spec.requires, None if implied else one_of, spec.detect, spec))
+
+    for spec in _user:
+        add(spec, None)
+    for index in range(max(mine, default=-1) + 1):
+        keys = SOURCES[index].keys
+        if index not in mine and keys is not None and wanted.isdisjoint(keys):
+            foreign.update(keys)  # the module's sources claim only events with one of them
             continue
-        one_of = needs if needs is not None and spec.requires is None else None
-        steps.append((spec.requires, one_of, spec.detect, spec))
-    return _decide(frozenset(foreign), tuple(steps), _generation)
+        for spec in _specs_of(index):
+            add(spec, keys)
+    ends = [i for i, step in enumerate(steps) if id(step[3]) in ids]
+    if not ends:
+        return spec_for
+    return _decide(frozenset(foreign), tuple(steps[: ends[-1] + 1]), _generation)
 
 
 def _decide(
