@@ -4,7 +4,9 @@ path of :mod:`lambent._fast`).
 An app whose HTTP handlers are plain ``def`` functions, with no CORS, no app middleware,
 no metrics and no tracing, answers most requests without the pipeline's coroutines, a
 :class:`~lambent.http.Request` or a :class:`~lambent.http.Response`: :func:`compile_http`
-gives ``answer(event, context)``, which detects the source, decodes its lean view, matches
+gives ``answer(event, context)``, which detects the source (the registry's answer, in
+the fewer steps :func:`lambent.sources.detector` finds for the app's HTTP sources),
+decodes its lean view, matches
 the path with the router's own map, builds the handler's keyword arguments with converters
 compiled per route, calls the handler and renders its plain result straight into the
 source's wire shape. The invocation's log context is bound only when structlog is
