@@ -10,11 +10,13 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import msgspec
+
 from lambent._compiled import compile_records
 from lambent._errors import ConfigurationError
 from lambent._fast import FAST, MISS, Pending
 from lambent._inject import Slot
-from lambent._pipeline import handle, handle_bytes
+from lambent._pipeline import SMALL_EVENT, NotJSON, handle, handle_bytes
 from lambent._record_routes import RecordRoutes
 from lambent._registry import Registry
 from lambent._routers import Includes
@@ -200,6 +202,18 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         it). Raises ``lambent._pipeline.NotJSON`` when ``body`` is not JSON."""
         if self._stack is None:
             await self._start()
+        fast = self._fast_http
+        if fast is not None and not self.routes and len(body) <= SMALL_EVENT:
+            # an HTTP-only app: its small events are offered to the compiled routes first,
+            # as handle_bytes would offer them, with no probe to make
+            try:
+                event = msgspec.json.decode(body)
+            except msgspec.DecodeError as exc:
+                raise NotJSON(str(exc)) from None
+            out = fast(event, context)
+            if out is not MISS:
+                return await out.awaitable if type(out) is Pending else out
+            return await handle_bytes(self, body, context, event)
         return await handle_bytes(self, body, context)
 
     def _lean(self) -> frozenset[str]:

@@ -41,6 +41,9 @@ class FastPaths:
     #: HTTP: a loop-free app answers requests through routes compiled at freeze
     #: (:mod:`lambent.http._compiled`)
     compiled_http: bool = True
+    #: HTTP: compiled routes detect the source with the steps that can answer for the
+    #: app's HTTP sources (:func:`lambent.sources.detector`; at freeze)
+    http_detection: bool = True
     #: lambent.runtime: a large batch of one top-level key is detected from the head of
     #: its bytes and decoded in one pass (per event)
     head_probe: bool = True

@@ -286,7 +286,7 @@ def _one_key_batch(app: App, body: bytes) -> tuple[EventSource, Any] | None:
     return None if ev is None else (spec, ev)
 
 
-async def handle_bytes(app: App, body: bytes, context: Any) -> Any:
+async def handle_bytes(app: App, body: bytes, context: Any, decoded: Any = None) -> Any:
     """One invocation from its JSON bytes (``lambent.runtime``).
 
     A large event's source is detected on a probe of the bytes
@@ -295,14 +295,15 @@ async def handle_bytes(app: App, body: bytes, context: Any) -> Any:
     (``decode_bytes``); anything else (HTTP, Firehose, direct invocations, an
     event that does not decode as a whole, so that its bad records fail alone) takes the
     general path from Python values. A small event (up to :data:`SMALL_EVENT` bytes) is
-    decoded once into Python values, which detection then reads whole. Raises
-    :class:`NotJSON` when the bytes are not JSON.
+    decoded once into Python values, which detection then reads whole (``decoded``:
+    those values, when the caller decoded them already). Raises :class:`NotJSON` when
+    the bytes are not JSON.
     """
     event: Any = None
     shape: Mapping[str, Any] | None
     try:
-        if not FAST.raw_bytes or len(body) <= SMALL_EVENT:
-            event = msgspec.json.decode(body)
+        if decoded is not None or not FAST.raw_bytes or len(body) <= SMALL_EVENT:
+            event = msgspec.json.decode(body) if decoded is None else decoded
             shape = event if isinstance(event, dict) else None
         else:
             found = _one_key_batch(app, body) if FAST.head_probe else None

@@ -7,6 +7,7 @@ path) where it should, and left it where it must.
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -16,11 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lambent import App, LambdaContext
-from lambent._fast import MISS, Pending, general_path
+from lambent._fast import FAST, MISS, Pending, general_path
 from lambent.http import HTTPException, Response
 from lambent.http._compiled import compile_http
 from lambent.http._routing import RouteMap, _disjoint, compile_path
 from lambent.testing import FakeContext, http_request
+from tests import corpus
 
 SOURCES = ["apigw-rest", "apigw-http", "function-url"]
 
@@ -401,3 +403,45 @@ def test_a_stream_that_suspends_is_awaited_on_the_callers_loop() -> None:
         general = answer()
     assert compiled == general
     assert compiled["body"] == "ab"
+
+
+def _answers(app_of: Any, event: Any) -> tuple[Any, Any]:
+    """``app.handler``'s answer and ``lambent.runtime``'s bytes path's, for a fresh app
+    (the exception's type and message when it raises)."""
+    import json
+
+    import anyio
+
+    def run(call: Any) -> Any:
+        try:
+            return call()
+        except Exception as exc:
+            return (type(exc).__name__, str(exc))
+
+    context = FakeContext(aws_request_id="req-1")
+    app, other = app_of(), app_of()
+    body = json.dumps(event).encode()
+    return (
+        run(lambda: app.handler(copy.deepcopy(event), context)),
+        run(lambda: anyio.run(other.dispatch_bytes, body, context)),
+    )
+
+
+#: every corpus kind but CloudFormation's, whose answer is a PUT to the event's URL
+KINDS = [kind for kind in {row.kind for row in corpus.rows()} if kind != "cloudformation"]
+
+
+@pytest.mark.parametrize("row", corpus.params(*KINDS))
+def test_any_event_to_an_http_only_app_gets_the_general_paths_answer(
+    row: corpus.Row | None,
+) -> None:
+    event = corpus.load(row)
+    fast = _answers(make_app, event)
+    FAST.http_detection = False
+    try:
+        undetected = _answers(make_app, event)
+    finally:
+        del FAST.http_detection
+    with general_path():
+        general = _answers(make_app, event)
+    assert fast == undetected == general

@@ -4,7 +4,9 @@ path of :mod:`lambent._fast`).
 An app whose HTTP handlers are plain ``def`` functions, with no CORS, no app middleware,
 no metrics and no tracing, answers most requests without the pipeline's coroutines, a
 :class:`~lambent.http.Request` or a :class:`~lambent.http.Response`: :func:`compile_http`
-gives ``answer(event, context)``, which detects the source, decodes its lean view, matches
+gives ``answer(event, context)``, which detects the source (the registry's answer, in
+the fewer steps :func:`lambent.sources.detector` finds for the app's HTTP sources),
+decodes its lean view, matches
 the path with the router's own map, builds the handler's keyword arguments with converters
 compiled per route, calls the handler and renders its plain result straight into the
 source's wire shape. The invocation's log context is bound only when structlog is
@@ -35,15 +37,15 @@ import msgspec
 
 from lambent._decode import CONVERT_ERRORS
 from lambent._dispatch import is_cancellation
+from lambent._fast import FAST, Pending
 from lambent._fast import MISS as _MISS
-from lambent._fast import Pending
 from lambent._logging import LazyLogger, bind_invocation, unbind_invocation
 from lambent._pipeline import invocation_values
 from lambent.http._args import ARG_ERRORS
 from lambent.http._plan import MISSING, From
 from lambent.http._render import RENDER_ERRORS, RENDERERS, ValueRenderer, value_text
 from lambent.http._request import Request, body_size, surrogate_free
-from lambent.http._response import Response
+from lambent.http._response import JSON, Response, json_text
 from lambent.http._streaming import Streamed, is_stream
 from lambent.http._views import body_payload
 from lambent.sources._base import WebSpec
@@ -66,6 +68,8 @@ Answer = Callable[..., Any]
 #: context, or MISS (a value that does not convert: the general path answers 422)
 Args = Callable[[Mapping[str, str], Any, Any], Any]
 Bind = Callable[[Any, str, bool], tuple[Token[Any], ...]]
+#: a plain result's ``(wire text, is base64, content type)``
+Text = Callable[[Any], tuple[str, bool, str]]
 Unbind = Callable[[tuple[Token[Any], ...]], None]
 
 #: what the compiled arguments can take: the template's parameters, the body, the context
@@ -168,14 +172,18 @@ def _answerer(
 ) -> Answer:
     from lambent import sources
 
-    spec_for = sources.spec_for
+    # detection: the same answer as the registry's ordered scan, with fewer steps for
+    # the app's HTTP sources (lambent.sources.detector)
+    spec_for = sources.detector(_specs(by_spec)) if FAST.http_detection else sources.spec_for
     routes = router.routes
     config = router.config
     limit = config.max_body_size
     convert = msgspec.convert
-    plain = _plain_types()
+    text_of = _texts()
     bind, unbind = _binder(app)
-    out_of_time = _deadline(app.deadline_margin, config.api_gateway_timeout)
+    margin = app.deadline_margin
+    # API Gateway's own timeout within the margin: its requests are out of time at once
+    limit_spent = config.api_gateway_timeout - margin <= 0
     modules = sys.modules
 
     def answer(event: Any, context: Any, spec: Any = DETECT) -> Any:
@@ -207,8 +215,13 @@ def _answerer(
             or (limit is not None and body_size(raw, view.is_base64_encoded) > limit)
         ):
             return MISS  # 400 or 413
-        if out_of_time(context, source.service_timeout):
-            return MISS  # 504
+        # the deadline, read once: the handler is plain, so before it runs is the only
+        # point the general path checks it (``budget(...) <= 0``: a 504)
+        if source.service_timeout and limit_spent:
+            return MISS
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        if remaining is not None and float(remaining()) / 1000.0 - margin <= 0:
+            return MISS
         fn, build = entry
         kw = build(params, view, context)
         if kw is MISS:
@@ -218,7 +231,7 @@ def _answerer(
             app._cold = False
         # the invocation's log context: bound now when a handler may log through structlog,
         # else only on lambent's lazy logger, should anything be logged
-        tokens = bind(context, source.kind, cold) if "structlog" in modules else ()
+        tokens = bind(context, source.kind, cold) if "structlog" in modules else None
         try:
             try:
                 result = fn(**kw)
@@ -228,16 +241,17 @@ def _answerer(
                 outcome: Any = exc
                 raised = True
             else:
-                if plain(result):
+                text = text_of(result)
+                if text is not None:
                     try:
-                        text, is_b64, content_type = value_text(result)
+                        body, is_b64, content_type = text(result)
                     except RENDER_ERRORS:
                         pass  # finished below: the router answers the 500 and logs why
                     else:
-                        return source.render(view, text, is_b64, content_type)
+                        return source.render(view, body, is_b64, content_type)
                 outcome, raised = result, False
         finally:
-            if tokens:
+            if tokens is not None:
                 unbind(tokens)
         # the rest is awaited by the caller, as the general path awaits it (loop-free, or
         # on its loop), in the same log context
@@ -246,7 +260,7 @@ def _answerer(
         )
         request.path_params = params
         request.route = endpoint.path.template
-        if tokens:
+        if tokens is not None:
             rebind = (context, source.kind, cold)
             log = LazyLogger("lambent")
         else:
@@ -261,32 +275,44 @@ def _answerer(
         raised: bool,
         rebind: tuple[Any, str, bool] | None,
     ) -> Any:
-        tokens = () if rebind is None else bind(*rebind)
+        tokens = None if rebind is None else bind(*rebind)
         try:
             return await router.finish(request, outcome, log, raised=raised)
         finally:
-            if tokens:
+            if tokens is not None:
                 unbind(tokens)
 
     return answer
 
 
+def _specs(by_spec: dict[int, _Source]) -> list[Any]:
+    from lambent import sources
+
+    return [s for s in sources.web("request") if id(s) in by_spec]
+
+
 def _binder(app: Any) -> tuple[Bind, Unbind]:
     """``bind_invocation`` and ``unbind_invocation`` of :mod:`lambent._logging` for the
-    invocation's four values, with the context variables they set found once (the first
-    binding makes them; they are the same ones each time) and set and reset one by one
-    (a loop over them costs as much again)."""
+    invocation's four values (:func:`~lambent._pipeline.invocation_values`, in its
+    order), with the context variables they set found once (the first binding makes
+    them; they are the same ones each time) and the values read straight from the
+    context, set and reset one by one (a dict and a loop over it cost as much again)."""
     found: list[ContextVar[Any]] = []
 
     def bind(context: Any, kind: str, cold: bool) -> tuple[Token[Any], ...]:
-        values = invocation_values(app, context, kind, cold)
-        if len(found) != 4 or len(values) != 4:
+        if len(found) != 4:
+            values = invocation_values(app, context, kind, cold)
             tokens = bind_invocation(values)
-            found[:] = [token.var for token in tokens]
+            if tuple(values) == _BOUND:
+                found[:] = [token.var for token in tokens]
             return tokens
         a, b, c, d = found
-        w, x, y, z = values.values()
-        return (a.set(w), b.set(x), c.set(y), d.set(z))
+        return (
+            a.set(getattr(context, "aws_request_id", None)),
+            b.set(getattr(context, "function_name", app.name)),
+            c.set(cold),
+            d.set(kind),
+        )
 
     def unbind(tokens: tuple[Token[Any], ...]) -> None:
         if len(tokens) != 4 or len(found) != 4:
@@ -302,38 +328,46 @@ def _binder(app: Any) -> tuple[Bind, Unbind]:
     return bind, unbind
 
 
-def _deadline(margin: float, service_limit: float) -> Callable[[Any, bool], bool]:
-    """Whether no time is left before the handler runs, for a context and whether the
-    service answers on its own: ``budget(...) <= 0`` of :mod:`lambent._deadline`, with
-    what does not change per request worked out once."""
-    limit_spent = service_limit - margin <= 0  # API Gateway's timeout within the margin
-
-    def out_of_time(context: Any, service_timeout: bool) -> bool:
-        if service_timeout and limit_spent:
-            return True
-        remaining = getattr(context, "get_remaining_time_in_millis", None)
-        return remaining is not None and float(remaining()) / 1000.0 - margin <= 0
-
-    return out_of_time
+#: the keys :func:`~lambent._pipeline.invocation_values` binds, in order
+_BOUND = ("aws_request_id", "function_name", "cold_start", "source")
 
 
-def _plain_types() -> Callable[[Any], bool]:
-    """Whether a handler result is a plain value the direct rendering takes (not ``None``,
-    a Response, a stream or an awaitable), decided once per result type."""
-    known: dict[type[Any], bool] = {}
+def _texts() -> Callable[[Any], Text | None]:
+    """How a handler result becomes its wire text, decided once per result type: None
+    for what the direct rendering does not take (``None``, a Response, a stream, an
+    awaitable), else :func:`~lambent.http._render.value_text`, or for a dict, a list or
+    a Struct its JSON branch."""
+    known: dict[type[Any], Text | None] = {}
 
-    def plain(value: Any) -> bool:
-        found = known.get(type(value))
-        if found is not None:
+    def text_of(value: Any) -> Text | None:
+        kind = type(value)
+        found = known.get(kind, _unknown)
+        if found is not _unknown:
             return found
-        answer = not (
+        text: Text | None
+        if (
             value is None
             or isinstance(value, Response | Streamed)
             or inspect.isawaitable(value)
             or is_stream(value)
-        )
-        if not isinstance(value, types.GeneratorType):  # awaitable or not per object
-            known[type(value)] = answer
-        return answer
+        ):
+            text = None
+        elif kind is dict or kind is list or isinstance(value, msgspec.Struct):
+            text = _json_text
+        else:
+            text = value_text
+        if kind is not types.GeneratorType:  # awaitable or not per object
+            known[kind] = text
+        return text
 
-    return plain
+    return text_of
+
+
+def _json_text(value: Any) -> tuple[str, bool, str]:
+    """``value_text`` of a dict, a list or a Struct."""
+    return json_text(value), False, JSON
+
+
+def _unknown(value: Any) -> tuple[str, bool, str]:
+    """The mark of a result type not met yet (never called)."""
+    raise AssertionError(value)

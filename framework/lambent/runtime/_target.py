@@ -143,10 +143,18 @@ class FunctionTarget:
 
 
 class AppTarget:
-    """A lambent ``App``: decoded, dispatched and answered on the loop's event loop."""
+    """A lambent ``App``: decoded, dispatched and answered on the loop's event loop.
+
+    What every invocation needs is looked up once, here: the app's bytes entry point
+    and the error it raises for bytes that are not JSON (the app's modules are loaded:
+    it exists)."""
 
     def __init__(self, app: Any) -> None:
+        from lambent._pipeline import NotJSON
+
         self.app = app
+        self._dispatch_bytes = app.dispatch_bytes
+        self._not_json = NotJSON
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -169,11 +177,9 @@ class AppTarget:
     async def invoke(
         self, body: bytes, content_type: str | None, context: Any
     ) -> tuple[bytes | AsyncIterator[bytes], str]:
-        from lambent._pipeline import NotJSON
-
-        if content_type not in (None, JSON):
+        if content_type is not None and content_type != JSON:
             return encode_result(await self.app.dispatch(body, context))
-        if body.lstrip()[:1] not in (b"{", b"["):
+        if body[:1] not in _OPENERS and body.lstrip()[:1] not in _OPENERS:
             event = decode_payload(body)  # not JSON: its error says why
             kind = type(event).__name__ if event is not None else "null"
             message = (
@@ -182,14 +188,23 @@ class AppTarget:
             )
             raise Fault(Fault.UNMARSHAL_ERROR, message)
         try:
-            result = await self.app.dispatch_bytes(body, context)
-        except NotJSON as exc:
+            result = await self._dispatch_bytes(body, context)
+        except self._not_json as exc:
             raise Fault(Fault.UNMARSHAL_ERROR, _not_json(exc, body)) from None
-        from lambent.http._streaming import Streamed
-
-        if isinstance(result, Streamed):
+        if type(result) is not dict and _is_streamed(result):  # HTTP answers are dicts
             return _streamed(result), STREAM_CONTENT_TYPE
         return encode_result(result)
+
+
+#: the first byte of a JSON object or array
+_OPENERS = (b"{", b"[")
+
+
+def _is_streamed(result: Any) -> bool:
+    """Whether ``result`` is a streamed HTTP response (only an app with web routes, which
+    has imported lambent.http, can return one)."""
+    streaming = sys.modules.get("lambent.http._streaming")
+    return streaming is not None and isinstance(result, streaming.Streamed)
 
 
 def target_for(handler: Any, concurrency: int) -> Target:
