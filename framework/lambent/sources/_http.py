@@ -28,15 +28,26 @@ from typing import Protocol
 
 import msgspec
 
-from lambent.http._views import Headers, QueryParams, body_payload, decode_body, parse_cookies
+from lambent.http._views import (
+    Headers,
+    QueryParams,
+    QueryStringViews,
+    body_payload,
+    decode_body,
+    parse_cookies,
+)
 from lambent.sources._base import Front
 
 __all__ = [
     "CertValidity",
     "ClientCert",
+    "EncodedBody",
     "Headers",
     "HttpRequest",
+    "MultiValueMaps",
+    "MultiValueViews",
     "QueryParams",
+    "QueryStringViews",
     "body_payload",
     "decode_body",
     "fronts",
@@ -108,6 +119,58 @@ class HttpRequest(Protocol):
     @property
     def timestamp(self) -> datetime | None:
         """When the service received the request (``None`` where it does not say: ALB)."""
+
+
+class MultiValueMaps:
+    """``headers`` and ``query`` of the payload-1.0 shape (REST APIs and their REQUEST
+    authorizers, ALB, WebSockets): AWS's single- and multi-value maps merged."""
+
+    __slots__ = ()
+    raw_headers: dict[str, str] | None
+    multi_value_headers: dict[str, list[str]] | None
+    query_string_parameters: dict[str, str] | None
+    multi_value_query_string_parameters: dict[str, list[str]] | None
+
+    @property
+    def headers(self) -> Headers:
+        """All headers, case-insensitive; repeated headers keep every value."""
+        return Headers.from_maps(self.raw_headers, self.multi_value_headers)
+
+    @property
+    def query(self) -> QueryParams:
+        """Query parameters (decoded), repeated keys keep every value."""
+        return QueryParams.from_maps(
+            self.query_string_parameters, self.multi_value_query_string_parameters
+        )
+
+
+class MultiValueViews(MultiValueMaps):
+    """:class:`MultiValueMaps` of a request with ``httpMethod``: its ``method`` and its
+    ``cookies``, parsed from the ``Cookie`` header(s)."""
+
+    __slots__ = ()
+    http_method: str
+
+    @property
+    def method(self) -> str:
+        return self.http_method.upper()
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """Cookies parsed from the ``Cookie`` header(s)."""
+        return parse_cookies(self.headers.get_all("cookie"))
+
+
+class EncodedBody:
+    """``body_bytes`` of a request whose ``body`` may be base64 (``isBase64Encoded``)."""
+
+    __slots__ = ()
+    body: str | None
+    is_base64_encoded: bool
+
+    @property
+    def body_bytes(self) -> bytes:
+        return decode_body(self.body, self.is_base64_encoded)
 
 
 def str_map(value: Mapping[str, str | None] | None) -> dict[str, str]:
