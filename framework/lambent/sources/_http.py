@@ -22,9 +22,9 @@ value on each access. Bind it once (``headers = request.headers``) in hot code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 
@@ -36,7 +36,7 @@ from lambent.http._views import (
     decode_body,
     parse_cookies,
 )
-from lambent.sources._base import Front
+from lambent.sources._base import Front, SourceSpec, WebSpec
 
 __all__ = [
     "CertValidity",
@@ -52,6 +52,7 @@ __all__ = [
     "decode_body",
     "fronts",
     "parse_cookies",
+    "request_spec",
     "str_map",
 ]
 
@@ -176,6 +177,66 @@ class EncodedBody:
 def str_map(value: Mapping[str, str | None] | None) -> dict[str, str]:
     """A ``{str: str}`` copy of a nullable AWS map, dropping null values."""
     return {k: v for k, v in (value or {}).items() if v is not None}
+
+
+class _WireRequest(Protocol):
+    @property
+    def request_id(self) -> str: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def body(self) -> str | None: ...
+    @property
+    def is_base64_encoded(self) -> bool: ...
+
+
+RequestT = TypeVar("RequestT", bound=_WireRequest)
+
+
+def _one(request: RequestT) -> Sequence[RequestT]:
+    return (request,)
+
+
+def _request_id(request: _WireRequest) -> str:
+    return request.request_id
+
+
+def _method_and_path(event: object, request: _WireRequest) -> Hashable:
+    return (request.method, request.path)
+
+
+def _payload(request: _WireRequest) -> str | bytes:
+    return body_payload(request.body, request.is_base64_encoded)
+
+
+def request_spec(
+    *,
+    requires: str,
+    kind: str,
+    detect: Callable[[Mapping[str, Any]], bool],
+    request_type: type[RequestT],
+    web: WebSpec,
+) -> SourceSpec[RequestT, RequestT]:
+    """The :class:`SourceSpec` of an HTTP request source: the event is its one item, named
+    by its request id, routed by ``(METHOD, path)``, its payload the (JSON) body; answered
+    as the source's ``web`` says."""
+    return SourceSpec(
+        requires=requires,
+        kind=kind,
+        detect=detect,
+        event_type=request_type,
+        item_type=request_type,
+        items=_one,
+        raw_items=None,
+        item_id=_request_id,
+        route_key=_method_and_path,
+        payload=_payload,
+        payload_format="json",
+        response="http",
+        web=web,
+    )
 
 
 def fronts() -> dict[str, tuple[str, Front]]:

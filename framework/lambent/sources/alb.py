@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 
 from lambent.sources._base import Front, SourceSpec, WebSpec
-from lambent.sources._http import EncodedBody, MultiValueViews, QueryParams, body_payload
+from lambent.sources._http import EncodedBody, MultiValueViews, QueryParams, request_spec
 
 __all__ = [
     "HEALTH_CHECK_USER_AGENT",
@@ -120,19 +120,11 @@ def detect(event: Mapping[str, Any]) -> bool:
 
 
 SPECS: tuple[SourceSpec[AlbRequest, AlbRequest], ...] = (
-    SourceSpec(
+    request_spec(
         requires="requestContext",
         kind="alb",
         detect=detect,
-        event_type=AlbRequest,
-        item_type=AlbRequest,
-        items=lambda event: (event,),
-        raw_items=None,
-        item_id=lambda request: request.request_id,
-        route_key=lambda event, request: (request.method, request.path),
-        payload=lambda request: body_payload(request.body, request.is_base64_encoded),
-        payload_format="json",
-        response="http",
+        request_type=AlbRequest,
         web=WebSpec(
             role="request",
             wire="alb",

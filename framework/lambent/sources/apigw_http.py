@@ -25,8 +25,8 @@ from lambent.sources._http import (
     EncodedBody,
     Headers,
     QueryParams,
-    body_payload,
     parse_cookies,
+    request_spec,
 )
 
 __all__ = [
@@ -259,19 +259,11 @@ def matched_template(event: Mapping[str, Any]) -> str | None:
 
 
 SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
-    SourceSpec(
+    request_spec(
         requires="rawPath",
         kind="apigw-http",
         detect=detect,
-        event_type=HttpApiRequest,
-        item_type=HttpApiRequest,
-        items=lambda event: (event,),
-        raw_items=None,
-        item_id=lambda request: request.request_id,
-        route_key=lambda event, request: (request.method, request.path),
-        payload=lambda request: body_payload(request.body, request.is_base64_encoded),
-        payload_format="json",
-        response="http",
+        request_type=HttpApiRequest,
         web=WebSpec(
             role="request",
             wire="v2",

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import msgspec
 
 from lambent.sources._base import Front, SourceSpec, WebSpec, epoch_ms
-from lambent.sources._http import ClientCert, EncodedBody, MultiValueViews, body_payload
+from lambent.sources._http import ClientCert, EncodedBody, MultiValueViews, request_spec
 
 __all__ = [
     "SPECS",
@@ -191,19 +191,11 @@ def matched_template(event: Mapping[str, Any]) -> str | None:
 
 
 SPECS: tuple[SourceSpec[RestRequest, RestRequest], ...] = (
-    SourceSpec(
+    request_spec(
         requires="httpMethod",
         kind="apigw-rest",
         detect=detect,
-        event_type=RestRequest,
-        item_type=RestRequest,
-        items=lambda event: (event,),
-        raw_items=None,
-        item_id=lambda request: request.request_id,
-        route_key=lambda event, request: (request.method, request.path),
-        payload=lambda request: body_payload(request.body, request.is_base64_encoded),
-        payload_format="json",
-        response="http",
+        request_type=RestRequest,
         web=WebSpec(
             role="request",
             wire="rest",
