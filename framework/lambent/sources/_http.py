@@ -22,7 +22,7 @@ value on each access. Bind it once (``headers = request.headers``) in hot code.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -195,10 +195,6 @@ class _WireRequest(Protocol):
 RequestT = TypeVar("RequestT", bound=_WireRequest)
 
 
-def _one(request: RequestT) -> Sequence[RequestT]:
-    return (request,)
-
-
 def _request_id(request: _WireRequest) -> str:
     return request.request_id
 
@@ -228,8 +224,6 @@ def request_spec(
         detect=detect,
         event_type=request_type,
         item_type=request_type,
-        items=_one,
-        raw_items=None,
         item_id=_request_id,
         route_key=_method_and_path,
         payload=_payload,
