@@ -179,13 +179,9 @@ def str_map(value: Mapping[str, str | None] | None) -> dict[str, str]:
     return {k: v for k, v in (value or {}).items() if v is not None}
 
 
-class _WireRequest(Protocol):
-    @property
-    def request_id(self) -> str: ...
-    @property
-    def method(self) -> str: ...
-    @property
-    def path(self) -> str: ...
+class _WireRequest(HttpRequest, Protocol):
+    """An :class:`HttpRequest` Struct with its body as the service sent it."""
+
     @property
     def body(self) -> str | None: ...
     @property
