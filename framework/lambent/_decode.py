@@ -30,14 +30,16 @@ def _text(value: Any) -> str:
     raise TypeError(f"expected text, got {type(value).__name__}")
 
 
-def _raw_bytes(value: Any) -> bytes:
+def as_bytes(value: Any, json_end: bytes = b"") -> bytes:
+    """Bytes-like values and text as bytes (UTF-8); anything else as JSON, ``json_end``
+    after it (a ``bytes`` payload, a Firehose record's new data)."""
     if isinstance(value, bytes):
         return value
     if isinstance(value, str):
         return value.encode()
     if isinstance(value, bytearray | memoryview):
         return bytes(value)
-    return msgspec.json.encode(value)
+    return msgspec.json.encode(value) + json_end
 
 
 def build_decoder(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
@@ -51,7 +53,7 @@ def build_decoder(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
     if tp is str:
         return _text if fmt == "json" else (lambda v: msgspec.convert(v, str))
     if tp is bytes:
-        return _raw_bytes
+        return as_bytes
     try:
         key = (tp, fmt)
         built = _built.get(key)

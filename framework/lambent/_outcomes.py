@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final, final
 
 import msgspec
 
+from lambent._decode import as_bytes
 from lambent._dispatch import Batch, Status
 from lambent._errors import (
     BatchFailedError,
@@ -147,13 +148,7 @@ def json_result(value: Any, handler: str) -> Any:
 
 def encode_data(value: Any) -> bytes:
     """A Firehose handler's return value as record bytes (Structs and dicts as JSON lines)."""
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode()
-    if isinstance(value, bytearray | memoryview):
-        return bytes(value)
-    return msgspec.json.encode(value) + b"\n"
+    return as_bytes(value, b"\n")
 
 
 def encode_firehose_results(batch: Batch) -> None:

@@ -18,15 +18,12 @@ from lambent._errors import ConfigurationError
 from lambent._inject import HandlerPlan, resolve
 from lambent._observe import observed_plan
 from lambent._registry import Registered
-from lambent._routes import OnDecodeError, Route, RouteOptions, require_name
+from lambent._routes import KeyFunction, OnDecodeError, Route, RouteOptions, require_name
 from lambent.sources._match import Filter
 from lambent.sources._response import response_rules
 
 if TYPE_CHECKING:
     from lambent.sources import EventSource
-
-#: a route's idempotency key from its record's decoded payload
-KeyFunction = Callable[[Any], str]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -113,25 +110,6 @@ class RecordRoutes(Registered):
             return fn
 
         return decorator
-
-    def on(
-        self,
-        kind: str,
-        *,
-        filters: Mapping[str, Any] | None = None,
-        concurrency: int | None = None,
-        on_decode_error: OnDecodeError = "fail",
-        threaded: bool = False,
-        idempotent: bool = False,
-        idempotency_key: KeyFunction | None = None,
-    ) -> Callable[[F], F]:
-        """Handle events of any registered source ``kind`` (a user's own source added with
-        :func:`lambent.sources.register`, or a built-in one), with its ``filters``."""
-        opts = RouteOptions(
-            concurrency=concurrency, on_decode_error=on_decode_error, threaded=threaded,
-            idempotent=idempotent, idempotency_key=idempotency_key,
-        )  # fmt: skip
-        return self._record_decorator(kind, filters or {}, opts)
 
     def sqs(
         self,

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from lambent.sources import EventSource
 
 OnDecodeError = Literal["fail", "drop"]
+#: a route's idempotency key from its record's decoded payload
+KeyFunction = Callable[[Any], str]
 
 
 def require_name(value: object, field: str, decorator: str, *, optional: bool = True) -> None:
@@ -58,7 +60,7 @@ class RouteOptions(msgspec.Struct, frozen=True, kw_only=True):
     #: run each record once for its own id (the app's idempotency store remembers it)
     idempotent: bool = False
     #: run each record once for this key of its decoded payload
-    idempotency_key: Callable[[Any], str] | None = None
+    idempotency_key: KeyFunction | None = None
 
     @property
     def keyed(self) -> bool:

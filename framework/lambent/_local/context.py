@@ -12,53 +12,19 @@ import json
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from lambent._local.errors import ServiceError, invalid_parameter
 from lambent._local.model import CLIENT_CONTEXT_LIMIT
-
-
-@dataclass
-class CognitoIdentity:
-    cognito_identity_id: str | None = None
-    cognito_identity_pool_id: str | None = None
-
-
-@dataclass
-class Client:
-    installation_id: str | None = None
-    app_title: str | None = None
-    app_version_name: str | None = None
-    app_version_code: str | None = None
-    app_package_name: str | None = None
-
-
-@dataclass
-class ClientContext:
-    client: Client | None = None
-    custom: dict[str, Any] | None = None
-    env: dict[str, Any] | None = None
+from lambent.runtime._invocation import ClientContext, CognitoIdentity
 
 
 def _client_context(text: str | None) -> ClientContext | None:
-    if not text:
-        return None
-    doc = json.loads(text)
-    if not isinstance(doc, dict):
-        return None
-    raw_client = doc.get("client")
-    client = None
-    if isinstance(raw_client, dict):
-        known = set(Client.__dataclass_fields__)
-        client = Client(**{k: v for k, v in raw_client.items() if k in known})
-    return ClientContext(client=client, custom=doc.get("custom"), env=doc.get("env"))
+    doc = json.loads(text) if text else None
+    return ClientContext(doc) if isinstance(doc, dict) else None
 
 
 def _identity(text: str | None) -> CognitoIdentity:
-    if not text:
-        return CognitoIdentity()
-    doc = json.loads(text)
-    return CognitoIdentity(doc.get("cognitoIdentityId"), doc.get("cognitoIdentityPoolId"))
+    return CognitoIdentity(json.loads(text) if text else None)
 
 
 @dataclass

@@ -27,10 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambent._errors import ConfigurationError, RoutingError, describe
-from lambent._inject import HandlerPlan, Slot
+from lambent._inject import HandlerPlan
 from lambent._logging import emit
-from lambent.http._invoke import run_plan
-from lambent.http._named import resolve_named
+from lambent.http._named import resolve_named, run_named
 from lambent.http._roles import role_spec
 
 __all__ = ["AuthorizerRoutes", "Policy", "SimpleAuthorization", "Unauthorized"]
@@ -196,16 +195,7 @@ class AuthorizerRoutes:
             raise RoutingError(spec.kind, {"type": key})
         plan, threaded = found
         try:
-            result = await run_plan(
-                plan,
-                event,
-                spec=None,
-                context=context,
-                log=log,
-                threaded=threaded,
-                seconds=seconds,
-                extra={Slot.LOGGER: log},
-            )
+            result = await run_named(plan, event, context, log, threaded, seconds)
         except Unauthorized:
             raise
         except Exception as exc:

@@ -28,10 +28,9 @@ from fnmatch import translate
 from typing import Any
 
 from lambent._errors import ConfigurationError, RoutingError
-from lambent._inject import HandlerPlan, Slot
+from lambent._inject import HandlerPlan
 from lambent.http._edge_views import EdgeRequest, EdgeResponse, EdgeResultError
-from lambent.http._invoke import run_plan
-from lambent.http._named import resolve_named
+from lambent.http._named import resolve_named, run_named
 from lambent.http._response import Response, encode_body
 from lambent.http._roles import role_spec
 
@@ -152,16 +151,7 @@ class EdgeRoutes:
             raise RoutingError(spec.kind, {"event_type": event_type, "uri": record.uri})
         plan, threaded = found
         views = _Views(record, event_type)
-        result = await run_plan(
-            plan,
-            views,
-            spec=None,
-            context=context,
-            log=log,
-            threaded=threaded,
-            seconds=seconds,
-            extra={Slot.LOGGER: log},
-        )
+        result = await run_named(plan, views, context, log, threaded, seconds)
         return render_result(result, views)
 
 

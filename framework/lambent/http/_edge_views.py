@@ -23,7 +23,7 @@ import msgspec
 from lambent._errors import LambentError
 from lambent.http._headers import HeaderInput, MutableHeaders
 from lambent.http._response import reason
-from lambent.http._views import QueryParams, decode_body, parse_cookies
+from lambent.http._views import QueryStringViews, decode_body
 
 __all__ = ["DISALLOWED", "READ_ONLY", "EdgeRequest", "EdgeResponse", "EdgeResultError"]
 
@@ -97,7 +97,7 @@ def _body(value: str | bytes) -> tuple[str, str]:
     return value, "text"
 
 
-class EdgeRequest:
+class EdgeRequest(QueryStringViews):
     """A CloudFront request. Change it and return it to continue to the origin.
 
     Setting :attr:`body` replaces the body (needs "include body" on the trigger).
@@ -135,14 +135,6 @@ class EdgeRequest:
         )  # fmt: skip
         view._original_body = request.body
         return view
-
-    @property
-    def query(self) -> QueryParams:
-        return QueryParams.parse(self.querystring)
-
-    @property
-    def cookies(self) -> dict[str, str]:
-        return parse_cookies(self.headers.get_all("cookie"))
 
     @property
     def body(self) -> bytes:

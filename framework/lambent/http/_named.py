@@ -21,8 +21,9 @@ from lambent._inject import (
     is_metrics_type,
     signature_params,
 )
+from lambent.http._invoke import run_plan
 
-__all__ = ["resolve_named"]
+__all__ = ["resolve_named", "run_named"]
 
 MISSING: Any = inspect.Parameter.empty
 
@@ -75,4 +76,21 @@ def resolve_named(
         inspect.iscoroutinefunction(fn),
         tuple(params),
         wants=frozenset(p.slot for p in params),
+    )
+
+
+async def run_named(
+    plan: HandlerPlan, item: Any, context: Any, log: Any, threaded: bool, seconds: float | None
+) -> Any:
+    """Run a handler resolved by :func:`resolve_named` for ``item`` (the logger is offered
+    to it by type; no source payload), under the deadline."""
+    return await run_plan(
+        plan,
+        item,
+        spec=None,
+        context=context,
+        log=log,
+        threaded=threaded,
+        seconds=seconds,
+        extra={Slot.LOGGER: log},
     )

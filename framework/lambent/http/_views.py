@@ -10,9 +10,16 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Self
+from typing import Protocol, Self
 
-__all__ = ["Headers", "QueryParams", "body_payload", "decode_body", "parse_cookies"]
+__all__ = [
+    "Headers",
+    "QueryParams",
+    "QueryStringViews",
+    "body_payload",
+    "decode_body",
+    "parse_cookies",
+]
 
 
 class QueryParams(Mapping[str, str]):
@@ -115,6 +122,32 @@ def parse_cookies(values: Iterable[str]) -> dict[str, str]:
                 val = val[1:-1]
             cookies[name.strip()] = val
     return cookies
+
+
+class _MultiValued(Protocol):
+    def get_all(self, key: str) -> list[str]: ...
+
+
+class _QueryStringRequest(Protocol):
+    @property
+    def querystring(self) -> str: ...
+    @property
+    def headers(self) -> _MultiValued: ...
+
+
+class QueryStringViews:
+    """``query`` and ``cookies`` of a request that carries its query string still encoded
+    (``querystring``) and its cookies in ``Cookie`` headers (CloudFront's)."""
+
+    __slots__ = ()
+
+    @property
+    def query(self: _QueryStringRequest) -> QueryParams:
+        return QueryParams.parse(self.querystring)
+
+    @property
+    def cookies(self: _QueryStringRequest) -> dict[str, str]:
+        return parse_cookies(self.headers.get_all("cookie"))
 
 
 def decode_body(body: str | None, is_base64: bool) -> bytes:

@@ -60,6 +60,10 @@ WebRole = Literal["request", "websocket", "authorizer", "edge"]
 WireShape = Literal["rest", "v2", "alb"]
 
 
+def _itself(event: Any) -> Sequence[Any]:
+    return (event,)
+
+
 def _no_filters() -> Filter:
     return Filter()
 
@@ -127,12 +131,12 @@ class SourceSpec(msgspec.Struct, Generic[EventT, ItemT], frozen=True, kw_only=Tr
     event_type: type[EventT]
     #: Struct handlers receive (a record, a log event, or the event itself)
     item_type: type[ItemT]
-    #: the items of a decoded event, in delivery order
-    items: Callable[[EventT], Sequence[ItemT]]
+    #: the items of a decoded event, in delivery order (default: the event is its one item)
+    items: Callable[[EventT], Sequence[ItemT]] = _itself
     #: the raw item values of the raw event, so that items can be decoded one by
     #: one when the whole event does not decode (a bad record then fails alone).
     #: ``None`` when the event is a single item.
-    raw_items: Callable[[Mapping[str, Any]], Sequence[Any]] | None
+    raw_items: Callable[[Mapping[str, Any]], Sequence[Any]] | None = None
     #: the identifier of an item in reports and logs (message id, sequence number)
     item_id: Callable[[ItemT], str]
     #: what routes match on for an item of an event (queue ARN, stream ARN, topic, ...);

@@ -11,17 +11,27 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, Protocol, TypeVar
 
+from lambent._routes import KeyFunction, OnDecodeError, RouteOptions
+
 ResultCode = Literal["Succeeded", "TemporaryFailure", "PermanentFailure"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-OnDecodeError = Literal["fail", "drop"]
-#: an idempotency key from the decoded payload (``app.on``'s ``idempotency_key``)
-KeyFunction = Callable[[Any], str]
 
-
-class _On(Protocol):
+class _RecordDecorator(Protocol):
     def __call__(
+        self, kind: str, filters: Mapping[str, Any], options: RouteOptions
+    ) -> Callable[[F], F]: ...
+
+
+class SourceRoutes:
+    """``app.on``, for any registered source kind, and the decorators of sources that
+    bring their own (each forwards to ``app.on``); the route is added by
+    :class:`~lambent._record_routes.RecordRoutes`."""
+
+    _record_decorator: _RecordDecorator
+
+    def on(
         self,
         kind: str,
         *,
@@ -31,13 +41,14 @@ class _On(Protocol):
         threaded: bool = False,
         idempotent: bool = False,
         idempotency_key: KeyFunction | None = None,
-    ) -> Callable[[F], F]: ...
-
-
-class SourceRoutes:
-    """The decorators of sources that bring their own (each forwards to ``app.on``)."""
-
-    on: _On
+    ) -> Callable[[F], F]:
+        """Handle events of any registered source ``kind`` (a user's own source added with
+        :func:`lambent.sources.register`, or a built-in one), with its ``filters``."""
+        opts = RouteOptions(
+            concurrency=concurrency, on_decode_error=on_decode_error, threaded=threaded,
+            idempotent=idempotent, idempotency_key=idempotency_key,
+        )  # fmt: skip
+        return self._record_decorator(kind, filters or {}, opts)
 
     def cognito(
         self,

@@ -22,25 +22,37 @@ value on each access. Bind it once (``headers = request.headers``) in hot code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 
-from lambent.http._views import Headers, QueryParams, body_payload, decode_body, parse_cookies
-from lambent.sources._base import Front
+from lambent.http._views import (
+    Headers,
+    QueryParams,
+    QueryStringViews,
+    body_payload,
+    decode_body,
+    parse_cookies,
+)
+from lambent.sources._base import Front, SourceSpec, WebSpec
 
 __all__ = [
     "CertValidity",
     "ClientCert",
+    "EncodedBody",
     "Headers",
     "HttpRequest",
+    "MultiValueMaps",
+    "MultiValueViews",
     "QueryParams",
+    "QueryStringViews",
     "body_payload",
     "decode_body",
     "fronts",
     "parse_cookies",
+    "request_spec",
     "str_map",
 ]
 
@@ -110,9 +122,111 @@ class HttpRequest(Protocol):
         """When the service received the request (``None`` where it does not say: ALB)."""
 
 
+class MultiValueMaps:
+    """``headers`` and ``query`` of the payload-1.0 shape (REST APIs and their REQUEST
+    authorizers, ALB, WebSockets): AWS's single- and multi-value maps merged."""
+
+    __slots__ = ()
+    raw_headers: dict[str, str] | None
+    multi_value_headers: dict[str, list[str]] | None
+    query_string_parameters: dict[str, str] | None
+    multi_value_query_string_parameters: dict[str, list[str]] | None
+
+    @property
+    def headers(self) -> Headers:
+        """All headers, case-insensitive; repeated headers keep every value."""
+        return Headers.from_maps(self.raw_headers, self.multi_value_headers)
+
+    @property
+    def query(self) -> QueryParams:
+        """Query parameters (decoded), repeated keys keep every value."""
+        return QueryParams.from_maps(
+            self.query_string_parameters, self.multi_value_query_string_parameters
+        )
+
+
+class MultiValueViews(MultiValueMaps):
+    """:class:`MultiValueMaps` of a request with ``httpMethod``: its ``method`` and its
+    ``cookies``, parsed from the ``Cookie`` header(s)."""
+
+    __slots__ = ()
+    http_method: str
+
+    @property
+    def method(self) -> str:
+        return self.http_method.upper()
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """Cookies parsed from the ``Cookie`` header(s)."""
+        return parse_cookies(self.headers.get_all("cookie"))
+
+
+class EncodedBody:
+    """``body_bytes`` of a request whose ``body`` may be base64 (``isBase64Encoded``)."""
+
+    __slots__ = ()
+    body: str | None
+    is_base64_encoded: bool
+
+    @property
+    def body_bytes(self) -> bytes:
+        return decode_body(self.body, self.is_base64_encoded)
+
+
 def str_map(value: Mapping[str, str | None] | None) -> dict[str, str]:
     """A ``{str: str}`` copy of a nullable AWS map, dropping null values."""
     return {k: v for k, v in (value or {}).items() if v is not None}
+
+
+class _WireRequest(HttpRequest, Protocol):
+    """An :class:`HttpRequest` Struct with its body as the service sent it."""
+
+    @property
+    def body(self) -> str | None: ...
+    @property
+    def is_base64_encoded(self) -> bool: ...
+
+
+RequestT = TypeVar("RequestT", bound=_WireRequest)
+
+
+def _request_id(request: _WireRequest) -> str:
+    return request.request_id
+
+
+def _method_and_path(event: object, request: _WireRequest) -> Hashable:
+    return (request.method, request.path)
+
+
+def _payload(request: _WireRequest) -> str | bytes:
+    return body_payload(request.body, request.is_base64_encoded)
+
+
+def request_spec(
+    *,
+    requires: str,
+    kind: str,
+    detect: Callable[[Mapping[str, Any]], bool],
+    request_type: type[RequestT],
+    web: WebSpec,
+) -> SourceSpec[RequestT, RequestT]:
+    """The :class:`SourceSpec` of an HTTP request source: the event is its one item, named
+    by its request id, routed by ``(METHOD, path)``, its payload the (JSON) body; answered
+    as the source's ``web`` says."""
+    return SourceSpec(
+        requires=requires,
+        kind=kind,
+        detect=detect,
+        event_type=request_type,
+        item_type=request_type,
+        item_id=_request_id,
+        route_key=_method_and_path,
+        payload=_payload,
+        payload_format="json",
+        response="http",
+        web=web,
+    )
 
 
 def fronts() -> dict[str, tuple[str, Front]]:

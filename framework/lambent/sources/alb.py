@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 
 from lambent.sources._base import Front, SourceSpec, WebSpec
-from lambent.sources._http import Headers, QueryParams, body_payload, decode_body, parse_cookies
+from lambent.sources._http import EncodedBody, MultiValueViews, QueryParams, request_spec
 
 __all__ = [
     "HEALTH_CHECK_USER_AGENT",
@@ -47,7 +47,9 @@ class AlbRequestContext(msgspec.Struct, frozen=True, gc=False):
     elb: ElbContext = msgspec.field(default_factory=ElbContext)
 
 
-class AlbRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+class AlbRequest(
+    MultiValueViews, EncodedBody, msgspec.Struct, frozen=True, gc=False, rename="camel"
+):
     """An ALB request. The event and the item."""
 
     request_context: AlbRequestContext = msgspec.field(default_factory=AlbRequestContext)
@@ -65,14 +67,6 @@ class AlbRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
     is_base64_encoded: bool = False
 
     @property
-    def method(self) -> str:
-        return self.http_method.upper()
-
-    @property
-    def headers(self) -> Headers:
-        return Headers.from_maps(self.raw_headers, self.multi_value_headers)
-
-    @property
     def query(self) -> QueryParams:
         """Query parameters, URL-decoded here because ALB does not decode them."""
         return QueryParams.from_maps(
@@ -80,17 +74,9 @@ class AlbRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
         )
 
     @property
-    def cookies(self) -> dict[str, str]:
-        return parse_cookies(self.headers.get_all("cookie"))
-
-    @property
     def path_params(self) -> Mapping[str, str]:
         """Always empty: ALB matches no path templates."""
         return {}
-
-    @property
-    def body_bytes(self) -> bytes:
-        return decode_body(self.body, self.is_base64_encoded)
 
     @property
     def source_ip(self) -> str:
@@ -134,19 +120,11 @@ def detect(event: Mapping[str, Any]) -> bool:
 
 
 SPECS: tuple[SourceSpec[AlbRequest, AlbRequest], ...] = (
-    SourceSpec(
+    request_spec(
         requires="requestContext",
         kind="alb",
         detect=detect,
-        event_type=AlbRequest,
-        item_type=AlbRequest,
-        items=lambda event: (event,),
-        raw_items=None,
-        item_id=lambda request: request.request_id,
-        route_key=lambda event, request: (request.method, request.path),
-        payload=lambda request: body_payload(request.body, request.is_base64_encoded),
-        payload_format="json",
-        response="http",
+        request_type=AlbRequest,
         web=WebSpec(
             role="request",
             wire="alb",

@@ -23,9 +23,9 @@ from typing import Any, Literal, NamedTuple
 import msgspec
 
 from lambent.sources._base import SourceSpec, WebSpec
-from lambent.sources._http import Headers, QueryParams, parse_cookies
-from lambent.sources.apigw_http import HttpRequestContext
-from lambent.sources.apigw_rest import RestRequestContext
+from lambent.sources._http import MultiValueViews
+from lambent.sources.apigw_http import HttpRequestContext, V2Views
+from lambent.sources.apigw_rest import IdentityIp, RestRequestContext
 
 __all__ = [
     "SPECS",
@@ -75,7 +75,9 @@ class TokenAuthorizerEvent(msgspec.Struct, frozen=True, gc=False, rename="camel"
         return parse_execute_api_arn(self.method_arn)
 
 
-class RequestAuthorizerEvent(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+class RequestAuthorizerEvent(
+    MultiValueViews, IdentityIp, msgspec.Struct, frozen=True, gc=False, rename="camel"
+):
     """A REST API REQUEST authorizer (or HTTP API payload-1.0 authorizer) invocation."""
 
     type: str = "REQUEST"
@@ -101,34 +103,11 @@ class RequestAuthorizerEvent(msgspec.Struct, frozen=True, gc=False, rename="came
         return parse_execute_api_arn(self.method_arn)
 
     @property
-    def method(self) -> str:
-        return self.http_method.upper()
-
-    @property
-    def headers(self) -> Headers:
-        return Headers.from_maps(self.raw_headers, self.multi_value_headers)
-
-    @property
-    def query(self) -> QueryParams:
-        return QueryParams.from_maps(
-            self.query_string_parameters, self.multi_value_query_string_parameters
-        )
-
-    @property
-    def cookies(self) -> dict[str, str]:
-        return parse_cookies(self.headers.get_all("cookie"))
-
-    @property
-    def source_ip(self) -> str:
-        identity = self.request_context.identity
-        return (identity.source_ip if identity is not None else None) or ""
-
-    @property
     def request_id(self) -> str:
         return self.request_context.request_id
 
 
-class HttpAuthorizerEvent(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+class HttpAuthorizerEvent(V2Views, msgspec.Struct, frozen=True, gc=False, rename="camel"):
     """An HTTP API Lambda authorizer invocation, payload format 2.0."""
 
     version: str = "2.0"
@@ -149,36 +128,6 @@ class HttpAuthorizerEvent(msgspec.Struct, frozen=True, gc=False, rename="camel")
     @property
     def arn(self) -> ExecuteApiArn:
         return parse_execute_api_arn(self.route_arn)
-
-    @property
-    def method(self) -> str:
-        return self.request_context.http.method.upper()
-
-    @property
-    def path(self) -> str:
-        return self.raw_path or self.request_context.http.path
-
-    @property
-    def headers(self) -> Headers:
-        return Headers.from_maps(self.raw_headers, None)
-
-    @property
-    def query(self) -> QueryParams:
-        if self.raw_query_string:
-            return QueryParams.parse(self.raw_query_string)
-        return QueryParams.from_maps(self.query_string_parameters, None)
-
-    @property
-    def cookies(self) -> dict[str, str]:
-        return parse_cookies(self.raw_cookies or ())
-
-    @property
-    def source_ip(self) -> str:
-        return self.request_context.http.source_ip or ""
-
-    @property
-    def request_id(self) -> str:
-        return self.request_context.request_id
 
 
 def is_http_authorizer(event: Mapping[str, Any]) -> bool:
@@ -256,8 +205,6 @@ _HTTP_SPEC: SourceSpec[HttpAuthorizerEvent, HttpAuthorizerEvent] = SourceSpec(
     detect=is_http_authorizer,
     event_type=HttpAuthorizerEvent,
     item_type=HttpAuthorizerEvent,
-    items=lambda event: (event,),
-    raw_items=None,
     item_id=lambda event: event.request_id or event.route_arn,
     route_key=lambda event, item: "REQUEST-v2",
     payload=None,
@@ -271,8 +218,6 @@ _TOKEN_SPEC: SourceSpec[TokenAuthorizerEvent, TokenAuthorizerEvent] = SourceSpec
     detect=is_token_authorizer,
     event_type=TokenAuthorizerEvent,
     item_type=TokenAuthorizerEvent,
-    items=lambda event: (event,),
-    raw_items=None,
     item_id=lambda event: event.method_arn,
     route_key=lambda event, item: "TOKEN",
     payload=None,
@@ -286,8 +231,6 @@ _REQUEST_SPEC: SourceSpec[RequestAuthorizerEvent, RequestAuthorizerEvent] = Sour
     detect=is_request_authorizer,
     event_type=RequestAuthorizerEvent,
     item_type=RequestAuthorizerEvent,
-    items=lambda event: (event,),
-    raw_items=None,
     item_id=lambda event: event.request_id or event.method_arn,
     route_key=lambda event, item: "REQUEST",
     payload=None,

@@ -22,11 +22,11 @@ import msgspec
 from lambent.sources._base import Front, SourceSpec, WebSpec, epoch_ms
 from lambent.sources._http import (
     ClientCert,
+    EncodedBody,
     Headers,
     QueryParams,
-    body_payload,
-    decode_body,
     parse_cookies,
+    request_spec,
 )
 
 __all__ = [
@@ -145,7 +145,39 @@ class _V2Accessors:
         return self.request_context.request_id
 
 
-class HttpApiRequest(_V2Accessors, msgspec.Struct, frozen=True, gc=False, rename="camel"):
+class V2Views(_V2Accessors):
+    """The normalised views of a payload-2.0 request, shared by HTTP API requests (and
+    Function URLs) and the 2.0 authorizer payload."""
+
+    __slots__ = ()
+    raw_query_string: str
+    raw_cookies: list[str] | None
+    raw_headers: dict[str, str] | None
+    query_string_parameters: dict[str, str] | None
+    request_context: HttpRequestContext
+
+    @property
+    def headers(self) -> Headers:
+        """Headers, case-insensitive (repeated ones stay comma-joined, as delivered)."""
+        return Headers.from_maps(self.raw_headers, None)
+
+    @property
+    def query(self) -> QueryParams:
+        """Query parameters parsed from ``rawQueryString`` (every value of a repeated key)."""
+        if self.raw_query_string:
+            return QueryParams.parse(self.raw_query_string)
+        return QueryParams.from_maps(self.query_string_parameters, None)
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        return parse_cookies(self.raw_cookies or ())
+
+    @property
+    def source_ip(self) -> str:
+        return self.request_context.http.source_ip or ""
+
+
+class HttpApiRequest(V2Views, EncodedBody, msgspec.Struct, frozen=True, gc=False, rename="camel"):
     """An HTTP API payload-2.0 request. The event and the item."""
 
     version: str = "2.0"
@@ -166,32 +198,8 @@ class HttpApiRequest(_V2Accessors, msgspec.Struct, frozen=True, gc=False, rename
     is_base64_encoded: bool = False
 
     @property
-    def headers(self) -> Headers:
-        """Headers, case-insensitive (repeated ones stay comma-joined, as delivered)."""
-        return Headers.from_maps(self.raw_headers, None)
-
-    @property
-    def query(self) -> QueryParams:
-        """Query parameters parsed from ``rawQueryString`` (every value of a repeated key)."""
-        if self.raw_query_string:
-            return QueryParams.parse(self.raw_query_string)
-        return QueryParams.from_maps(self.query_string_parameters, None)
-
-    @property
-    def cookies(self) -> dict[str, str]:
-        return parse_cookies(self.raw_cookies or ())
-
-    @property
     def path_params(self) -> Mapping[str, str]:
         return self.path_parameters or {}
-
-    @property
-    def body_bytes(self) -> bytes:
-        return decode_body(self.body, self.is_base64_encoded)
-
-    @property
-    def source_ip(self) -> str:
-        return self.request_context.http.source_ip or ""
 
     @property
     def timestamp(self) -> datetime | None:
@@ -251,19 +259,11 @@ def matched_template(event: Mapping[str, Any]) -> str | None:
 
 
 SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
-    SourceSpec(
+    request_spec(
         requires="rawPath",
         kind="apigw-http",
         detect=is_v2_request,  # ``detect`` itself, one call fewer per request
-        event_type=HttpApiRequest,
-        item_type=HttpApiRequest,
-        items=lambda event: (event,),
-        raw_items=None,
-        item_id=lambda request: request.request_id,
-        route_key=lambda event, request: (request.method, request.path),
-        payload=lambda request: body_payload(request.body, request.is_base64_encoded),
-        payload_format="json",
-        response="http",
+        request_type=HttpApiRequest,
         web=WebSpec(
             role="request",
             wire="v2",

@@ -12,19 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
 from lambent.sources._base import Front, SourceSpec, WebSpec, epoch_ms
-from lambent.sources._http import (
-    ClientCert,
-    Headers,
-    QueryParams,
-    body_payload,
-    decode_body,
-    parse_cookies,
-)
+from lambent.sources._http import ClientCert, EncodedBody, MultiValueViews, request_spec
 
 __all__ = [
     "SPECS",
@@ -59,6 +52,24 @@ class RestIdentity(msgspec.Struct, frozen=True, gc=False, rename="camel"):
     client_cert: ClientCert | None = None
 
 
+class _IdentityContext(Protocol):
+    @property
+    def identity(self) -> RestIdentity | None: ...
+
+
+class IdentityIp:
+    """``source_ip`` of an event whose ``requestContext.identity`` names the caller (REST
+    APIs and their REQUEST authorizers, WebSockets)."""
+
+    __slots__ = ()
+    request_context: _IdentityContext
+
+    @property
+    def source_ip(self) -> str:
+        identity = self.request_context.identity
+        return (identity.source_ip if identity is not None else None) or ""
+
+
 class RestRequestContext(msgspec.Struct, frozen=True, gc=False, rename="camel"):
     """``requestContext`` of a REST / HTTP API 1.0 request."""
 
@@ -89,7 +100,9 @@ class RestRequestContext(msgspec.Struct, frozen=True, gc=False, rename="camel"):
         return None if self.request_time_epoch is None else epoch_ms(self.request_time_epoch)
 
 
-class RestRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+class RestRequest(
+    MultiValueViews, IdentityIp, EncodedBody, msgspec.Struct, frozen=True, gc=False, rename="camel"
+):
     """A REST API proxy request (or HTTP API payload 1.0). The event and the item."""
 
     #: the matched resource template, e.g. ``/items/{id}``
@@ -110,38 +123,8 @@ class RestRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
     is_base64_encoded: bool = False
 
     @property
-    def method(self) -> str:
-        return self.http_method.upper()
-
-    @property
-    def headers(self) -> Headers:
-        """All headers, case-insensitive; repeated headers keep every value."""
-        return Headers.from_maps(self.raw_headers, self.multi_value_headers)
-
-    @property
-    def query(self) -> QueryParams:
-        """Query parameters (decoded), repeated keys keep every value."""
-        return QueryParams.from_maps(
-            self.query_string_parameters, self.multi_value_query_string_parameters
-        )
-
-    @property
-    def cookies(self) -> dict[str, str]:
-        """Cookies parsed from the ``Cookie`` header(s)."""
-        return parse_cookies(self.headers.get_all("cookie"))
-
-    @property
     def path_params(self) -> Mapping[str, str]:
         return self.path_parameters or {}
-
-    @property
-    def body_bytes(self) -> bytes:
-        return decode_body(self.body, self.is_base64_encoded)
-
-    @property
-    def source_ip(self) -> str:
-        identity = self.request_context.identity
-        return (identity.source_ip if identity is not None else None) or ""
 
     @property
     def request_id(self) -> str:
@@ -208,19 +191,11 @@ def matched_template(event: Mapping[str, Any]) -> str | None:
 
 
 SPECS: tuple[SourceSpec[RestRequest, RestRequest], ...] = (
-    SourceSpec(
+    request_spec(
         requires="httpMethod",
         kind="apigw-rest",
         detect=detect,
-        event_type=RestRequest,
-        item_type=RestRequest,
-        items=lambda event: (event,),
-        raw_items=None,
-        item_id=lambda request: request.request_id,
-        route_key=lambda event, request: (request.method, request.path),
-        payload=lambda request: body_payload(request.body, request.is_base64_encoded),
-        payload_format="json",
-        response="http",
+        request_type=RestRequest,
         web=WebSpec(
             role="request",
             wire="rest",

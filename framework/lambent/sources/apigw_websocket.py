@@ -19,8 +19,8 @@ from typing import Any
 import msgspec
 
 from lambent.sources._base import SourceSpec, WebSpec, epoch_ms, one_of
-from lambent.sources._http import Headers, QueryParams, body_payload, decode_body
-from lambent.sources.apigw_rest import RestIdentity
+from lambent.sources._http import EncodedBody, MultiValueMaps, body_payload
+from lambent.sources.apigw_rest import IdentityIp, RestIdentity
 
 __all__ = ["EVENT_TYPES", "SPECS", "WebSocketRequest", "WebSocketRequestContext", "detect"]
 
@@ -68,7 +68,9 @@ class WebSocketRequestContext(msgspec.Struct, frozen=True, gc=False, rename="cam
         return None if self.connected_at is None else epoch_ms(self.connected_at)
 
 
-class WebSocketRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+class WebSocketRequest(
+    MultiValueMaps, IdentityIp, EncodedBody, msgspec.Struct, frozen=True, gc=False, rename="camel"
+):
     """A WebSocket event. The event and the item."""
 
     request_context: WebSocketRequestContext = msgspec.field(
@@ -94,26 +96,6 @@ class WebSocketRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
     @property
     def connection_id(self) -> str:
         return self.request_context.connection_id
-
-    @property
-    def headers(self) -> Headers:
-        """``$connect`` headers, case-insensitive (empty for other events)."""
-        return Headers.from_maps(self.raw_headers, self.multi_value_headers)
-
-    @property
-    def query(self) -> QueryParams:
-        return QueryParams.from_maps(
-            self.query_string_parameters, self.multi_value_query_string_parameters
-        )
-
-    @property
-    def body_bytes(self) -> bytes:
-        return decode_body(self.body, self.is_base64_encoded)
-
-    @property
-    def source_ip(self) -> str:
-        identity = self.request_context.identity
-        return (identity.source_ip if identity is not None else None) or ""
 
     @property
     def request_id(self) -> str:
@@ -144,8 +126,6 @@ SPECS: tuple[SourceSpec[WebSocketRequest, WebSocketRequest], ...] = (
         detect=detect,
         event_type=WebSocketRequest,
         item_type=WebSocketRequest,
-        items=lambda event: (event,),
-        raw_items=None,
         item_id=lambda request: request.request_id,
         route_key=lambda event, request: request.route_key,
         payload=lambda request: body_payload(request.body, request.is_base64_encoded),

@@ -216,8 +216,6 @@ def _spec(event_type: type[BedrockAgentEvent], key: str) -> SourceSpec[Any, Any]
         detect=lambda event: key in event and detect(event),
         event_type=event_type,
         item_type=event_type,
-        items=lambda event: (event,),
-        raw_items=None,
         item_id=lambda item: f"{item.action_group} {item.session_id or ''}".rstrip(),
         route_key=_key,
         payload=parameters,

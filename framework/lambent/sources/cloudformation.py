@@ -326,8 +326,6 @@ def _spec(request_type: str, event_type: type[CustomResourceRequest]) -> SourceS
         detect=lambda event: event.get("RequestType") == request_type and detect(event),
         event_type=event_type,
         item_type=event_type,
-        items=lambda event: (event,),
-        raw_items=None,
         item_id=lambda item: f"{item.logical_resource_id} {item.request_type} {item.request_id}",
         route_key=_key,
         payload=lambda item: item.resource_properties,

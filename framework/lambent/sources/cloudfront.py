@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 
 from lambent.sources._base import SourceSpec, WebSpec, first_record
-from lambent.sources._http import Headers, QueryParams, decode_body, parse_cookies
+from lambent.sources._http import Headers, QueryStringViews, decode_body
 
 __all__ = [
     "EVENT_TYPES",
@@ -103,7 +103,7 @@ class CloudFrontOrigin(msgspec.Struct, frozen=True, gc=False):
     s3: S3Origin | None = None
 
 
-class CloudFrontRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+class CloudFrontRequest(QueryStringViews, msgspec.Struct, frozen=True, gc=False, rename="camel"):
     """``cf.request``."""
 
     client_ip: str = ""
@@ -118,14 +118,6 @@ class CloudFrontRequest(msgspec.Struct, frozen=True, gc=False, rename="camel"):
     @property
     def headers(self) -> Headers:
         return _headers(self.raw_headers)
-
-    @property
-    def query(self) -> QueryParams:
-        return QueryParams.parse(self.querystring)
-
-    @property
-    def cookies(self) -> dict[str, str]:
-        return parse_cookies(self.headers.get_all("cookie"))
 
 
 class CloudFrontResponse(msgspec.Struct, frozen=True, gc=False, rename="camel"):

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lambent.sources._base import Front, SourceSpec, WebSpec
-from lambent.sources._http import body_payload
+from lambent.sources._http import request_spec
 from lambent.sources.apigw_http import HttpApiRequest, LeanHttpApiRequest, is_v2_request
 
 __all__ = ["SPECS", "FunctionUrlRequest", "detect"]
@@ -39,19 +39,11 @@ def detect(event: Mapping[str, Any]) -> bool:
 
 
 SPECS: tuple[SourceSpec[FunctionUrlRequest, FunctionUrlRequest], ...] = (
-    SourceSpec(
+    request_spec(
         requires="rawPath",
         kind="function-url",
         detect=detect,
-        event_type=FunctionUrlRequest,
-        item_type=FunctionUrlRequest,
-        items=lambda event: (event,),
-        raw_items=None,
-        item_id=lambda request: request.request_id,
-        route_key=lambda event, request: (request.method, request.path),
-        payload=lambda request: body_payload(request.body, request.is_base64_encoded),
-        payload_format="json",
-        response="http",
+        request_type=FunctionUrlRequest,
         web=WebSpec(
             role="request",
             wire="v2",
