@@ -121,3 +121,19 @@ def test_websocket_authorizer_and_edge_return_the_handler_unchanged() -> None:
     assert app.websocket("$default")(on_message) is on_message
     assert app.authorizer("TOKEN")(authorize) is authorize
     assert app.edge("viewer-request")(rewrite) is rewrite
+
+
+def test_configure_http_rejects_unknown_options() -> None:
+    with pytest.raises(ConfigurationError):
+        App().configure_http(nope=1)  # type: ignore[call-arg]
+    with pytest.raises(ConfigurationError):
+        App().get("/x", nope=1)(lambda: None)  # type: ignore[call-arg]
+
+
+def test_a_misspelt_option_names_the_method_and_is_a_type_error_too() -> None:
+    """Options are explicit keywords (editors and mypy show them); a typo is a
+    ConfigurationError that is also the TypeError Python raises for a bad call."""
+    with pytest.raises(TypeError, match=r"configure_http: .*'nope'"):
+        App().configure_http(nope=1)  # type: ignore[call-arg]
+    with pytest.raises(ConfigurationError, match=r"get: .*'threded'"):
+        App().get("/x", threded=True)  # type: ignore[call-arg]
