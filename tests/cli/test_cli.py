@@ -16,7 +16,7 @@ import pytest
 from lambent.__main__ import build_parser, main, subcommands
 from lambent._cli import FLAGS, HelpFormatter
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MISSING = "no_such_app.py"
 CONFIG_ERROR = """
 from lambent import App
