@@ -12,6 +12,8 @@ import pytest
 from lambent.__main__ import main
 from lambent.sources import detect
 from lambent.testing import FACTORIES, sqs_event
+from tests.cli._voice import lambent as run_lambent
+from tests.cli._voice import one_line
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -133,3 +135,14 @@ def test_an_option_the_kind_does_not_take_is_an_error(
 ) -> None:
     assert main(["events", "generate", *argv]) == 2
     assert f"does not apply to {argv[0]}" in capsys.readouterr().err
+
+
+def test_events_mistakes(tmp_path: Path) -> None:
+    one_line(run_lambent("events", "generate", "sqs", "--table", "x"), "lambent events generate",
+             "--table does not apply to sqs")  # fmt: skip
+    one_line(run_lambent("events", "generate", "direct", "--body", "[1]"), "lambent events generate",
+             "JSON object")  # fmt: skip
+    one_line(run_lambent("events", "generate", "nope"), "lambent events generate", "nope")
+    one_line(
+        run_lambent("events", "detect", "missing.json"), "lambent events detect", "missing.json"
+    )

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli._voice import MISSING, one_line
+from tests.cli._voice import lambent as run_lambent
+
 ROOT = Path(__file__).resolve().parents[2]
 APPS = "tests.local.apps.handlers"
 AUDIT = "tests.local.apps.audit_handlers"
@@ -120,3 +123,11 @@ def test_invoke_refuses_more_than_two_retries(
     code = main(["invoke", f"{AUDIT}:big", str(event), "--type", "DryRun", "--max-retries", "3"])
     assert code == 2
     assert "--max-retries" in capsys.readouterr().err
+
+
+def test_invoke_mistakes(apps: dict[str, str]) -> None:
+    one_line(run_lambent("invoke", MISSING, apps["event"]), "lambent invoke", MISSING)
+    one_line(run_lambent("invoke", apps["config"], apps["event"]), "lambent invoke", "id")
+    one_line(
+        run_lambent("invoke", apps["config"], "missing.json"), "lambent invoke", "missing.json"
+    )

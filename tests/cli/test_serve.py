@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.cli._voice import MISSING, one_line
+from tests.cli._voice import lambent as run_lambent
 from tests.local.conftest import lambda_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,3 +99,20 @@ def test_serve_accepts_only_lambdas_async_config_ranges(options: list[str], ok: 
     else:
         with pytest.raises(UsageError):
             serve._configs(args)
+
+
+@pytest.mark.network
+def test_serve_mistakes(apps: dict[str, str], busy_port: int) -> None:
+    one_line(run_lambent("serve", MISSING, "--port", "0"), "lambent serve", MISSING)
+    one_line(
+        run_lambent("serve", apps["import"], "--port", "0"), "lambent serve", "no_such_module_abc"
+    )
+    one_line(run_lambent("serve", apps["config"], "--port", "0"), "lambent serve", "id")
+    one_line(
+        run_lambent("serve", "tests.local.apps.handlers:echo", "--port", str(busy_port)),
+        "lambent serve", f"cannot listen on 127.0.0.1:{busy_port}",
+    )  # fmt: skip
+    one_line(
+        run_lambent("serve", "tests.local.apps.handlers:echo", "--host", "0.0.0.0"),
+        "lambent serve", "--allow-remote",
+    )  # fmt: skip
