@@ -8,6 +8,8 @@ import structlog
 
 from tests import corpus
 
+pytest_plugins = ["tests.idempotency_stores"]
+
 
 @pytest.fixture
 def require_corpus() -> None:

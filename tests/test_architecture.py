@@ -6,7 +6,8 @@
 - no module is over :data:`MAX_LINES` lines;
 - no kind string (``lambent.sources.KINDS``) is compared (``==``, ``!=``, ``in`` a literal
   tuple/list/set, ``match``/``case``) outside ``lambent/sources/``;
-- no public decorator of ``App`` or ``Router`` takes ``**options``.
+- no public decorator of ``App`` or ``Router`` takes ``**options``;
+- every module has a test module of its own name (:func:`mirror`): tests mirror modules.
 
 ``KNOWN_OFFENDERS`` lists what breaks a rule on the day the rule was written; the list can
 only shrink: an entry that no longer offends fails the test, so it must be removed with
@@ -306,3 +307,44 @@ def test_public_decorators_spell_out_their_options(cls: type) -> None:
         if parameter.kind is inspect.Parameter.VAR_KEYWORD
     ]
     assert loose == []
+
+
+#: modules without a test module of their own name, each with the reason (none today:
+#: a new module comes with its test module)
+NO_TEST_MODULE: dict[str, str] = {}
+
+TESTS = PACKAGE.parent.parent / "tests"
+
+
+def mirror(module: Path) -> Path:
+    """The test module of ``framework/lambent/<pkg>/<_name>.py``: tests/<pkg>/test_<name>.py,
+    leading underscores dropped from packages and names (lambent/_cli/routes.py ->
+    tests/cli/test_routes.py, lambent/http/_router.py -> tests/http/test_router.py)."""
+    rel = module.relative_to(PACKAGE)
+    folders = [part.lstrip("_") for part in rel.parts[:-1]]
+    return TESTS.joinpath(*folders, f"test_{rel.stem.lstrip('_')}.py")
+
+
+def test_every_module_has_a_test_module_of_its_own_name() -> None:
+    modules = [
+        p for p in sorted(PACKAGE.rglob("*.py")) if p.name not in ("__init__.py", "__main__.py")
+    ]
+    names = {str(p.relative_to(PACKAGE)) for p in modules}
+    assert set(NO_TEST_MODULE) <= names, "NO_TEST_MODULE names a module that does not exist"
+    missing = [
+        f"{p.relative_to(PACKAGE)} -> {mirror(p).relative_to(TESTS.parent)}"
+        for p in modules
+        if not mirror(p).is_file() and str(p.relative_to(PACKAGE)) not in NO_TEST_MODULE
+    ]
+    assert missing == [], "modules without a test module of their own name:\n" + "\n".join(missing)
+    stale = [name for name in NO_TEST_MODULE if mirror(PACKAGE / name).is_file()]
+    assert stale == [], f"these have a test module now; take them off NO_TEST_MODULE: {stale}"
+
+
+def test_the_mirror_drops_leading_underscores() -> None:
+    assert mirror(PACKAGE / "_cli" / "routes.py") == TESTS / "cli" / "test_routes.py"
+    assert mirror(PACKAGE / "http" / "_router.py") == TESTS / "http" / "test_router.py"
+    assert mirror(PACKAGE / "metrics.py") == TESTS / "test_metrics.py"
+    assert mirror(PACKAGE / "testing" / "events" / "_common.py") == (
+        TESTS / "testing" / "events" / "test_common.py"
+    )

@@ -1,4 +1,4 @@
-"""The OpenAPI document (lambent.openapi) and ``lambent openapi`` (lambent._cli.openapi)."""
+"""The OpenAPI document (lambent.openapi); ``lambent openapi`` is in tests/cli/test_openapi.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 import pytest
@@ -16,7 +16,6 @@ from openapi_spec_validator import validate
 from examples.catalog import items
 from examples.catalog.app import app as catalog
 from lambent import App, Depends, Router
-from lambent.__main__ import main
 from lambent.http import Cookie, Header, Query, Request, Response
 from lambent.openapi import RequestValidationError, document
 
@@ -156,38 +155,6 @@ def test_importing_and_running_an_app_loads_no_generator() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
-
-
-def test_the_command_writes_the_document(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    target = tmp_path / "openapi.json"
-    argv = ["openapi", "examples.catalog.app:app", "-o", str(target), "--api-version", "2"]
-    assert main(argv) == 0
-    written: dict[str, Any] = json.loads(target.read_text())
-    assert written == document(catalog, version="2")
-    assert main(["openapi", "examples.catalog.app:app", "--title", "Shop"]) == 0
-    assert json.loads(capsys.readouterr().out)["info"]["title"] == "Shop"
-
-
-@pytest.mark.parametrize(
-    ("argv", "words"),
-    [
-        (["no_such_app.py"], ["no such file", "no_such_app.py"]),
-        (["examples.catalog.items:router"], ["is a Router, not a lambent App"]),
-        (["examples.catalog.app:app", "-o", "/nonexistent/dir/x.json"], ["/nonexistent/dir"]),
-    ],
-)
-def test_a_mistake_is_one_line_on_stderr_and_exit_2(argv: list[str], words: list[str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "lambent", "openapi", *argv],
-        cwd=ROOT, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert done.returncode == 2
-    [line] = done.stderr.splitlines()
-    assert line.startswith("lambent openapi: ")
-    for word in words:
-        assert word in line
 
 
 class Opaque:

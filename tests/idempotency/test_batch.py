@@ -1,5 +1,5 @@
-"""Per-record idempotency through the dispatcher: SQS redelivery, two containers sharing a
-store (DynamoDB through moto on 127.0.0.1, and memory), the deadline, ordered sources."""
+"""Per-record idempotency around a batch (lambent.idempotency._batch), through the dispatcher:
+SQS redelivery, two containers sharing a store (DynamoDB through moto on 127.0.0.1, and memory), the deadline, ordered sources."""
 
 from __future__ import annotations
 

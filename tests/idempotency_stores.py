@@ -1,4 +1,6 @@
-"""DynamoDB through moto's server on 127.0.0.1, and a store of each kind."""
+"""Idempotency stores for tests (a pytest plugin, loaded by tests/conftest.py): DynamoDB
+through moto's server on 127.0.0.1, and a store of each kind, shared by tests/idempotency/
+and tests/http/test_idempotency.py."""
 
 from __future__ import annotations
 

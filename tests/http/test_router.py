@@ -1,4 +1,5 @@
-"""Exception handlers, 500s without internals, 413, 422 messages, 504 at the deadline."""
+"""The web router's answers (lambent.http._router): exception handlers, 500s without
+internals, 413, 422 messages, 504 at the deadline, and the automatic HEAD and OPTIONS."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import msgspec
 import pytest
 from structlog.testing import capture_logs
 
-from lambent import App, ConfigurationError
+from lambent import App
 from lambent.http import HTTPException, Request, Response
 from lambent.testing import FakeContext, TestClient, http_request
 
@@ -115,22 +116,6 @@ def test_oversized_body_is_413(source: str) -> None:
     binary = client.post("/orders", body=b"x" * 101, source=source)
     assert binary.status == 413
     assert client.post("/orders", json={"id": 1}, source=source).status == 200
-
-
-def test_configure_http_rejects_unknown_options() -> None:
-    with pytest.raises(ConfigurationError):
-        App().configure_http(nope=1)  # type: ignore[call-arg]
-    with pytest.raises(ConfigurationError):
-        App().get("/x", nope=1)(lambda: None)  # type: ignore[call-arg]
-
-
-def test_a_misspelt_option_names_the_method_and_is_a_type_error_too() -> None:
-    """Options are explicit keywords (editors and mypy show them); a typo is a
-    ConfigurationError that is also the TypeError Python raises for a bad call."""
-    with pytest.raises(TypeError, match=r"configure_http: .*'nope'"):
-        App().configure_http(nope=1)  # type: ignore[call-arg]
-    with pytest.raises(ConfigurationError, match=r"get: .*'threded'"):
-        App().get("/x", threded=True)  # type: ignore[call-arg]
 
 
 async def test_deadline_answers_504_before_time_runs_out() -> None:
@@ -298,3 +283,30 @@ def test_an_http_exception_raised_by_an_exception_handler_answers_its_own_status
     assert r.status == 401 and r.json()["message"] == "expired"
     assert r.headers["www-authenticate"] == "Bearer"
     assert not [e for e in logs if e["log_level"] == "error"]
+
+
+def test_head_comes_from_get_and_options_lists_the_methods() -> None:
+    app = App()
+
+    @app.get("/items/{item_id}")
+    def item(item_id: str) -> dict[str, str]:
+        return {"id": item_id}
+
+    @app.delete("/items/{item_id}")
+    def remove(item_id: str) -> None: ...
+
+    client = TestClient(app)
+    got = client.get("/items/7")
+    head = client.head("/items/7")
+    assert head.status == 200 and head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    options = client.options("/items/7")
+    assert options.status in (200, 204)
+    assert set(options.headers["allow"].replace(" ", "").split(",")) >= {
+        "GET",
+        "HEAD",
+        "DELETE",
+        "OPTIONS",
+    }
+    refused = client.put("/items/7")
+    assert refused.status == 405 and "DELETE" in refused.headers["allow"]

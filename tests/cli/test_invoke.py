@@ -1,20 +1,17 @@
-"""``lambent invoke`` and ``lambent serve`` as commands (subprocesses)."""
+"""``lambent invoke`` (lambent._cli.invoke) as a command (subprocesses)."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.local.conftest import lambda_client
+from tests.cli._voice import MISSING, one_line
+from tests.cli._voice import lambent as run_lambent
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = "tests.local.apps.handlers"
@@ -107,57 +104,6 @@ def test_invoke_dry_run_and_event(tmp_path: Path) -> None:
     assert json.loads(failed.stdout)["requestContext"]["approximateInvokeCount"] == 2
 
 
-@pytest.mark.network
-def test_serve_command_and_graceful_ctrl_c(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lambent",
-            "serve",
-            f"{APPS}:echo",
-            "--port",
-            "0",
-            "--function",
-            f"sleep={APPS}:sleep",
-            "--concurrency",
-            "sleep=1",
-            "--timeout",
-            "sleep=5",
-            "--state-dir",
-            str(tmp_path),
-            "--drain-timeout",
-            "0",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        assert process.stderr is not None
-        banner = process.stderr.readline().decode()
-        url = re.search(r"http://127\.0\.0\.1:\d+", banner)
-        assert url, banner
-        client: Any = lambda_client(url.group(0))
-        response = client.invoke(FunctionName="function", Payload=b'{"via": "serve"}')
-        assert json.loads(response["Payload"].read())["event"] == {"via": "serve"}
-        for _ in range(3):
-            client.invoke(FunctionName="sleep", InvocationType="Event", Payload=b'{"seconds": 0.5}')
-        time.sleep(0.2)
-        os.kill(process.pid, signal.SIGINT)
-        _, err = process.communicate(timeout=20)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert process.returncode == 0, err
-    assert (
-        f"waited for 1 running invocation(s); async events: 0 resumed, 1 finished, "
-        f"2 saved to {tmp_path} for the next start\n"
-    ) in err.decode()
-    assert len((tmp_path / "sleep.events.jsonl").read_text().splitlines()) == 2
-
-
 def test_invoke_reports_a_handlers_system_exit_as_a_function_error() -> None:
     done = lambent("invoke", "tests.local.apps.exits:exits", "-", stdin=b'{"n": 10}')
     assert done.returncode == 1
@@ -165,32 +111,6 @@ def test_invoke_reports_a_handlers_system_exit_as_a_function_error() -> None:
     nested = lambent("invoke", "tests.local.apps.exits:exits", "-", stdin=b"[" * 990 + b"]" * 990)
     assert nested.returncode == 2
     assert nested.stderr.decode().startswith("lambent invoke: InvalidRequestContentException:")
-
-
-# -- §2.1: event invoke config ranges ---------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("options", "ok"),
-    [
-        (["--max-retries", "2", "--max-event-age", "60"], True),
-        (["--max-retries", "0", "--max-event-age", "21600"], True),
-        (["--max-retries", "3"], False),  # MaximumRetryAttempts is 0-2
-        (["--max-event-age", "59"], False),  # MaximumEventAgeInSeconds is 60-21600
-        (["--max-event-age", "21601"], False),
-    ],
-)
-def test_serve_accepts_only_lambdas_async_config_ranges(options: list[str], ok: bool) -> None:
-    from lambent.__main__ import build_parser
-    from lambent._cli import UsageError, serve
-
-    args = build_parser().parse_args(["serve", f"{AUDIT}:big", *options])
-    if ok:
-        [config] = serve._configs(args)
-        assert 0 <= config.policy.max_retries <= 2
-    else:
-        with pytest.raises(UsageError):
-            serve._configs(args)
 
 
 def test_invoke_refuses_more_than_two_retries(
@@ -203,3 +123,11 @@ def test_invoke_refuses_more_than_two_retries(
     code = main(["invoke", f"{AUDIT}:big", str(event), "--type", "DryRun", "--max-retries", "3"])
     assert code == 2
     assert "--max-retries" in capsys.readouterr().err
+
+
+def test_invoke_mistakes(apps: dict[str, str]) -> None:
+    one_line(run_lambent("invoke", MISSING, apps["event"]), "lambent invoke", MISSING)
+    one_line(run_lambent("invoke", apps["config"], apps["event"]), "lambent invoke", "id")
+    one_line(
+        run_lambent("invoke", apps["config"], "missing.json"), "lambent invoke", "missing.json"
+    )

@@ -1,8 +1,14 @@
+"""``lambent routes`` (lambent._cli.routes): the routing table of an app, and a user's
+mistake as one line with exit status 2."""
+
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.cli._voice import MISSING, one_line
+from tests.cli._voice import lambent as run_lambent
 
 APP = """
 import msgspec
@@ -42,3 +48,9 @@ def test_routes_prints_the_routing_table(tmp_path: Path) -> None:
         for line in lines
     )
     assert any(line.startswith("s3") and "prefix=in/" in line for line in lines)
+
+
+def test_routes_mistakes(apps: dict[str, str]) -> None:
+    one_line(run_lambent("routes", MISSING), "lambent routes", "no such file", MISSING)
+    one_line(run_lambent("routes", apps["import"]), "lambent routes", "no_such_module_abc")
+    one_line(run_lambent("routes", apps["config"]), "lambent routes", "id")

@@ -7,7 +7,7 @@ from pathlib import Path
 from lambent import sources
 from lambent._cli.sources_table import BEGIN, END, render
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _table() -> str:

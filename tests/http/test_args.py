@@ -1,5 +1,6 @@
-"""Depends(): providers resolved into the route's plan, run once per request, cleaned up
-after the response (lambent.http._params, lambent.http._args)."""
+"""A call's arguments built per request (lambent.http._args), through Depends(): each
+provider run once per request, cleaned up after the response, its failures answered and
+logged (and the provider's plan resolved by lambent.http._params at registration)."""
 
 from __future__ import annotations
 
@@ -272,8 +273,8 @@ def test_each_wrong_cleanup_is_logged_once() -> None:
         assert TestClient(app).get("/twice").json() == 2
     errors = [(e["event"], e["dependency"]) for e in logs if e["log_level"] == "error"]
     assert sorted(errors) == [
-        ("dependency cleanup failed", "tests.http.test_dependencies.async_leaky"),
-        ("dependency yielded more than once", "tests.http.test_dependencies.yields_twice"),
+        ("dependency cleanup failed", "tests.http.test_args.async_leaky"),
+        ("dependency yielded more than once", "tests.http.test_args.yields_twice"),
     ]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from lambent.__main__ import build_parser, subcommands
 from lambent._cli.reference import render
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 
 
 def test_docs_cli_md_is_written_from_the_parsers() -> None:

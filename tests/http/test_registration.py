@@ -1,0 +1,116 @@
+"""Registering web routes (lambent.http._registration), on a registry of its own: what a
+route's plan tells the router it needs, conflicts naming both handlers, a sealed
+registry refusing more, ``include`` under a prefix, and the route listing."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import pytest
+
+from lambent import ConfigurationError, LambdaContext, Logger
+from lambent.http import Header, HttpConfig, Request
+from lambent.http._registration import WebRegistry
+
+
+def by_path(order_id: str) -> None: ...
+
+
+def typed(order_id: int) -> None: ...
+
+
+def with_header(order_id: str, x_trace: Annotated[str, Header()]) -> None: ...
+
+
+def with_request(request: Request) -> None: ...
+
+
+def on_message() -> None: ...
+
+
+def with_logger(order_id: str, log: Logger, context: LambdaContext) -> None: ...
+
+
+@pytest.mark.parametrize(
+    ("fn", "needs_event", "path_only", "wants_logger"),
+    [
+        (by_path, False, True, False),
+        (typed, False, False, False),  # converted: not handed over as matched
+        (with_header, True, False, False),
+        (with_request, True, False, False),
+        (with_logger, False, False, True),
+    ],
+)
+def test_what_a_route_needs_is_known_at_registration(
+    fn: Any, needs_event: bool, path_only: bool, wants_logger: bool
+) -> None:
+    route = WebRegistry().add_route(("GET",), "/orders/{order_id}", fn)
+    assert (route.needs_event, route.path_only, route.wants_logger) == (
+        needs_event,
+        path_only,
+        wants_logger,
+    )
+    assert route.template == "/orders/{order_id}" and route.methods == ("GET",)
+
+
+def test_a_method_taken_on_the_same_template_names_both_handlers() -> None:
+    router = WebRegistry()
+    router.add_route(("GET", "POST"), "/orders/{order_id}", by_path)
+    router.add_route(("PUT",), "/orders/{order_id}", typed)  # another method is fine
+    with pytest.raises(ConfigurationError) as info:
+        router.add_route(("POST",), "/orders/{order_id}/", typed)
+    message = str(info.value)
+    assert "POST /orders/{order_id}" in message and "by_path" in message and "typed" in message
+
+
+def test_a_sealed_registry_refuses_everything_saying_why() -> None:
+    router = WebRegistry()
+    router.seal("the router was included into an app")
+    attempts = [
+        lambda: router.add_route(("GET",), "/x", by_path),
+        lambda: router.add_middleware(lambda request, call_next: call_next(request)),
+        lambda: router.add_exception_handler(ValueError, lambda r, e: None),
+        lambda: router.add_websocket("$default", by_path),
+        lambda: router.add_authorizer("TOKEN", by_path),
+        lambda: router.add_edge("viewer-request", None, by_path),
+        lambda: router.configure(HttpConfig()),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ConfigurationError, match="the router was included into an app"):
+            attempt()
+    assert router.describe() == []
+
+
+@pytest.mark.parametrize("bad", [BaseException, KeyboardInterrupt, "ValueError", 3])
+def test_exception_handlers_take_exception_subclasses_only(bad: Any) -> None:
+    with pytest.raises(ConfigurationError, match="needs an Exception subclass"):
+        WebRegistry().add_exception_handler(bad, lambda request, exc: None)
+
+
+def test_include_adds_routes_under_the_prefix_and_replays_the_other_kinds() -> None:
+    inner = WebRegistry()
+    inner.add_route(("GET",), "/{order_id}", by_path)
+    inner.add_websocket("$default", on_message)
+    outer = WebRegistry()
+    outer.include(inner, prefix="/orders", tags=("orders",))
+    (route,) = outer.routes.values()
+    assert route.template == "/orders/{order_id}" and route.tags == ("orders",)
+    assert len(outer.describe()) == 2 and outer.describe()[0].startswith("http(GET /orders/")
+    with pytest.raises(ConfigurationError, match="conflicts"):
+        outer.check_include(inner, prefix="/orders")
+    assert len(outer.describe()) == 2  # the check adds nothing
+
+
+def test_one_exception_type_with_two_handlers_conflicts_on_include() -> None:
+    def mine(request: Any, exc: Exception) -> None: ...
+
+    def theirs(request: Any, exc: Exception) -> None: ...
+
+    outer, inner = WebRegistry(), WebRegistry()
+    outer.add_exception_handler(KeyError, mine)
+    inner.add_exception_handler(KeyError, theirs)
+    with pytest.raises(ConfigurationError, match="for KeyError conflicts"):
+        outer.include(inner, prefix="", tags=())
+    same = WebRegistry()
+    same.add_exception_handler(KeyError, mine)
+    outer.include(same, prefix="", tags=())  # the same handler twice is no conflict

@@ -1,0 +1,95 @@
+"""Streamed HTTP responses (lambent.http._streaming): which results stream, their chunks
+as bytes, and what a streamed result settles to with and without a streaming runtime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lambent.http import Response, SetCookie, StreamingResponse
+from lambent.http._streaming import STREAMING, Streamed, chunks, is_stream, settle
+
+
+async def _agen(*parts: bytes | str) -> AsyncIterator[bytes | str]:
+    for part in parts:
+        yield part
+
+
+def test_what_streams() -> None:
+    assert is_stream(StreamingResponse([b"x"]))
+    assert is_stream(_agen("a"))
+    assert not is_stream(Response(b"x")) and not is_stream([b"x"]) and not is_stream("text")
+
+
+async def test_chunks_are_bytes_from_sync_and_async_iterables() -> None:
+    assert [c async for c in chunks(["é", b"\x00", bytearray(b"z")])] == [
+        "é".encode(),
+        b"\x00",
+        b"z",
+    ]
+    assert [c async for c in chunks(_agen("a", b"b"))] == [b"a", b"b"]
+
+
+async def test_without_a_streaming_runtime_text_chunks_join_into_text() -> None:
+    settled = await settle(_agen("he", "llo"))
+    assert isinstance(settled, Response) and not isinstance(settled, Streamed)
+    assert settled.body == "hello" and settled.status == 200
+
+
+async def test_without_a_streaming_runtime_mixed_chunks_join_into_bytes_keeping_the_rest() -> None:
+    source = StreamingResponse(
+        ["a", b"b"],
+        status=201,
+        headers={"X-Kind": "mixed"},
+        cookies=[SetCookie("s", "1")],
+        media_type="text/csv",
+    )
+    settled = await settle(source)
+    assert isinstance(settled, Response) and not isinstance(settled, StreamingResponse)
+    assert settled.body == b"ab" and settled.status == 201
+    assert settled.headers["x-kind"] == "mixed" and settled.media_type == "text/csv"
+    assert settled.all_cookies() == source.all_cookies()
+
+
+@given(st.lists(st.binary(max_size=8) | st.text(max_size=4), max_size=6))
+async def test_streamed_or_joined_the_bytes_are_the_same(parts: list[bytes | str]) -> None:
+    joined = await settle(list(parts))
+    assert isinstance(joined, Response)
+    whole = joined.body.encode() if isinstance(joined.body, str) else joined.body
+    token = STREAMING.set(True)
+    try:
+        streamed = await settle(list(parts))
+    finally:
+        STREAMING.reset(token)
+    assert isinstance(streamed, Streamed)
+    assert b"".join([c async for c in streamed.body]) == whole
+
+
+async def test_under_a_streaming_runtime_the_prelude_goes_first() -> None:
+    token = STREAMING.set(True)
+    try:
+        streamed = await settle(
+            StreamingResponse(
+                _agen("x"),
+                status=202,
+                headers={"X-Trace": "t"},
+                cookies=[SetCookie("a", "1")],
+                media_type="text/plain",
+            )
+        )
+        typed = await settle(
+            StreamingResponse([b""], headers={"Content-Type": "a/b"}, media_type="c/d")
+        )
+    finally:
+        STREAMING.reset(token)
+    assert isinstance(streamed, Streamed)
+    assert streamed.prelude["statusCode"] == 202
+    assert streamed.prelude["headers"] == {"x-trace": "t", "content-type": "text/plain"}
+    assert len(streamed.prelude["cookies"]) == 1 and streamed.prelude["cookies"][0].startswith(
+        "a=1"
+    )
+    assert [c async for c in streamed.body] == [b"x"]
+    assert isinstance(typed, Streamed)
+    assert typed.prelude["headers"]["content-type"] == "a/b"  # a header given wins

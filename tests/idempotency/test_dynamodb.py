@@ -1,0 +1,94 @@
+"""DynamoDBStore's own choices (lambent.idempotency._dynamodb), against moto's server on
+127.0.0.1: the items it writes (key and TTL attribute names, when DynamoDB may forget a
+key), one BatchGetItem per 100 keys, and a claim released only by its holder. The store
+protocol both stores share is in test_store.py."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+import lambent.aws
+from lambent.idempotency import DynamoDBStore
+
+pytestmark = pytest.mark.network
+
+
+@pytest.fixture
+async def custom(moto_endpoint: str, aws_env: None) -> AsyncIterator[tuple[DynamoDBStore, Any]]:
+    """A store on a table keyed by ``pk`` with TTL on ``forget_at``, and a boto3 client."""
+    import boto3
+
+    client: Any = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name="us-east-1")
+    name = f"idempotency-custom-{time.monotonic_ns()}"
+    client.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    store = DynamoDBStore(
+        name,
+        key_attribute="pk",
+        ttl_attribute="forget_at",
+        keep=100.0,
+        endpoint_url=moto_endpoint,
+        region="us-east-1",
+    )
+    yield store, client
+    await lambent.aws.close()
+
+
+def _item(client: Any, store: DynamoDBStore, key: str) -> dict[str, Any]:
+    got = client.get_item(TableName=store.table, Key={"pk": {"S": key}}, ConsistentRead=True)
+    item: dict[str, Any] = got["Item"]
+    return item
+
+
+async def test_items_use_the_named_attributes_and_a_ttl_that_outlives_a_claim(
+    custom: tuple[DynamoDBStore, Any],
+) -> None:
+    store, client = custom
+    now = time.time()
+    until = now + 30.25
+    assert await store.claim("k", fingerprint="f", token="t", expires_at=until, now=now) is None
+    claimed = _item(client, store, "k")
+    assert claimed["status"] == {"S": "in_progress"} and claimed["token"] == {"S": "t"}
+    # a claim's item stays `keep` seconds beyond its expiry: the key is not forgotten mid-run
+    assert claimed["forget_at"] == {"N": str(math.ceil(until + 100.0))}
+    await store.complete("k", fingerprint="f", token="t", expires_at=until, response=b"\x00r")
+    done = _item(client, store, "k")
+    assert done["status"] == {"S": "completed"} and bytes(done["response"]["B"]) == b"\x00r"
+    assert done["forget_at"] == {"N": str(math.ceil(until))}
+    (entry,) = (await store.get_many(["k"])).values()
+    assert (entry.key, entry.response, entry.expires_at) == ("k", b"\x00r", until)
+    assert repr(store) == f"DynamoDBStore({store.table!r})"
+
+
+async def test_one_batch_get_per_hundred_keys(custom: tuple[DynamoDBStore, Any]) -> None:
+    store, _ = custom
+    now = time.time()
+    await store.claim("key-150", fingerprint="f", token="t", expires_at=now + 30, now=now)
+    before = store.calls["BatchGetItem"]
+    found = await store.get_many([f"key-{i}" for i in range(201)])
+    assert list(found) == ["key-150"]
+    assert store.calls["BatchGetItem"] - before == 3
+    assert await store.get_many([]) == {} and store.calls["BatchGetItem"] - before == 3
+
+
+async def test_only_the_holder_releases_and_a_completed_key_stays(
+    custom: tuple[DynamoDBStore, Any],
+) -> None:
+    store, client = custom
+    now = time.time()
+    await store.claim("held", fingerprint="f", token="mine", expires_at=now + 30, now=now)
+    await store.release("held", token="someone else's")
+    assert _item(client, store, "held")["token"] == {"S": "mine"}
+    await store.complete("held", fingerprint="f", token="mine", expires_at=now + 30, response=None)
+    await store.release("held", token="mine")  # too late: the key is done
+    done = _item(client, store, "held")
+    assert done["status"] == {"S": "completed"} and "response" not in done

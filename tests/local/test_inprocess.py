@@ -1,0 +1,107 @@
+"""Running a handler inside this process (lambent._local.inprocess): what an invocation
+returns (JSON, raw bytes), each way it fails as the Python runtime reports it, its log,
+and which objects can be run at all."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+import pytest
+
+from lambent import App, ConfigurationError
+from lambent._local.inprocess import InProcessRunner, marshal, resolve_handler
+from lambent._local.model import FunctionConfig, Invocation, InvocationResult
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:f"
+
+
+def handler(event: dict[str, Any], context: Any) -> Any:
+    action = event.get("do")
+    if action == "fail":
+        raise LookupError("no such order")
+    if action == "exit":
+        sys.exit(4)
+    if action == "sleep":
+        time.sleep(event["seconds"])
+    if action == "bytes":
+        return b"\x00raw"
+    if action == "odd":
+        return {1, 2}
+    print("handled", context.aws_request_id)
+    return {"got": event, "memory": context.memory_limit_in_mb}
+
+
+async def run(event: dict[str, Any], obj: Any = handler, limit: float = 5.0) -> InvocationResult:
+    config = FunctionConfig(name="f", target="x:y", timeout=limit, memory_mb=256)
+    runner = InProcessRunner(config, obj)
+    try:
+        return await runner.run(
+            Invocation(function="f", payload=json.dumps(event).encode(), invoked_arn=ARN)
+        )
+    finally:
+        await runner.aclose()
+
+
+async def test_a_result_is_json_and_the_log_reads_as_lambdas() -> None:
+    result = await run({"n": 1})
+    assert not result.failed and result.content_type == "application/json"
+    assert json.loads(result.payload) == {"got": {"n": 1}, "memory": "256"}
+    lines = result.log.splitlines()
+    assert lines[0].startswith("START RequestId: ") and lines[1].startswith("handled ")
+    assert lines[2].startswith("END RequestId: ") and lines[3].startswith("REPORT RequestId: ")
+
+
+async def test_bytes_go_out_raw() -> None:
+    result = await run({"do": "bytes"})
+    assert (result.payload, result.content_type) == (b"\x00raw", "application/unknown")
+
+
+@pytest.mark.parametrize(
+    ("event", "error_type", "words"),
+    [
+        ({"do": "fail"}, "LookupError", "no such order"),
+        ({"do": "exit"}, "SystemExit", "4"),
+        ({"do": "odd"}, "Runtime.MarshalError", "Unable to marshal response"),
+    ],
+)
+async def test_each_failure_is_a_function_error_in_the_runtimes_shape(
+    event: dict[str, Any], error_type: str, words: str
+) -> None:
+    result = await run(event)
+    assert result.function_error == "Unhandled" and result.error_type == error_type
+    doc = json.loads(result.payload)
+    assert doc["errorType"] == error_type and words in doc["errorMessage"]
+    assert f"[ERROR] {error_type}: " in result.log
+
+
+async def test_the_timeout_answers_sandbox_timedout() -> None:
+    result = await run({"do": "sleep", "seconds": 0.5}, limit=0.05)
+    doc = json.loads(result.payload)
+    assert (
+        result.error_type == "Sandbox.Timedout"
+        and "Task timed out after 0.05 seconds" in doc["errorMessage"]
+    )
+    assert "Status: timeout" in result.log
+
+
+async def test_an_app_runs_through_its_async_dispatch() -> None:
+    app = App()
+
+    @app.invoke()
+    async def greet(payload: dict[str, str]) -> dict[str, str]:
+        return {"hello": payload["name"]}
+
+    sync, dispatch = resolve_handler(app, "x:app")
+    assert sync is None and dispatch is not None
+    result = await run({"name": "Ada"}, app)
+    assert json.loads(result.payload) == {"hello": "Ada"}
+
+
+def test_what_can_be_run() -> None:
+    assert resolve_handler(handler, "x:handler") == (handler, None)
+    with pytest.raises(ConfigurationError, match="neither a function"):
+        resolve_handler(42, "x:answer")
+    assert marshal({"é": 1}) == ('{"é": 1}'.encode(), "application/json")

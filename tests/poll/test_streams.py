@@ -1,0 +1,69 @@
+"""Which record a stream poller retries from after an invocation
+(lambent.poll._streams.first_failure, LAMBDA.md §4.5): none on success, the lowest
+reported sequence number on ``batchItemFailures``, the whole batch on an exception, an
+invalid answer, or a window answer without ``state``. Whole polls: test_kinesis.py and
+test_dynamodb.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lambent.poll._runtime import Invocation
+from lambent.poll._streams import first_failure
+
+RECORDS = [{"seq": str(n)} for n in (100, 205, 9000000000000000000001)]
+
+
+def seq(record: dict[str, Any]) -> str:
+    return str(record["seq"])
+
+
+def retry_from(
+    response: Any = None, error: BaseException | None = None, window: bool = False
+) -> int | None:
+    return first_failure(Invocation(response, error), RECORDS, seq, window)
+
+
+@pytest.mark.parametrize("response", [None, {}, {"batchItemFailures": []}, "ok", [1]])
+def test_a_batch_without_reported_failures_succeeded(response: Any) -> None:
+    assert retry_from(response) is None
+
+
+@given(st.sets(st.sampled_from(range(len(RECORDS))), min_size=1))
+def test_the_lowest_reported_record_is_retried_in_any_order(indexes: set[int]) -> None:
+    failures = [{"itemIdentifier": RECORDS[i]["seq"]} for i in sorted(indexes, reverse=True)]
+    assert retry_from({"batchItemFailures": failures}) == min(indexes)
+
+
+@pytest.mark.parametrize(
+    "failures",
+    [
+        [{"itemIdentifier": "999"}],  # not in the batch
+        [{"itemIdentifier": ""}],
+        [{"itemIdentifier": "abc"}],
+        [{"itemIdentifier": 205}],  # not a string
+        [{"other": "205"}],
+        ["205"],
+        "205",
+    ],
+)
+def test_an_invalid_answer_fails_the_whole_batch(failures: Any) -> None:
+    assert retry_from({"batchItemFailures": failures}) == 0
+
+
+def test_an_exception_fails_the_whole_batch() -> None:
+    assert retry_from({"batchItemFailures": []}, error=RuntimeError("boom")) == 0
+
+
+def test_a_window_invocation_must_answer_its_state() -> None:
+    assert retry_from({"state": {"count": 3}}, window=True) is None
+    assert retry_from({"count": 3}, window=True) == 0
+    assert retry_from(None, window=True) == 0
+    assert (
+        retry_from({"state": {}, "batchItemFailures": [{"itemIdentifier": "205"}]}, window=True)
+        == 1
+    )

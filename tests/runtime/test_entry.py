@@ -1,0 +1,56 @@
+"""``python -m lambent.runtime`` at its entry (lambent.runtime._entry): the concurrency it
+reads, its usage line, and an unreachable Runtime API told on stderr with exit 1."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lambent.runtime._entry import concurrency
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, 1), ("4", 4), ("0", 1), ("-3", 1), ("many", 1)]
+)
+def test_concurrency_is_a_positive_number(
+    value: str | None, expected: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if value is None:
+        monkeypatch.delenv("AWS_LAMBDA_MAX_CONCURRENCY", raising=False)
+    else:
+        monkeypatch.setenv("AWS_LAMBDA_MAX_CONCURRENCY", value)
+    assert concurrency() == expected
+
+
+def runtime(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in ("AWS_LAMBDA_RUNTIME_API", "_HANDLER")}
+    return subprocess.run(
+        [sys.executable, "-m", "lambent.runtime", *args],
+        env={**clean, **env}, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_without_a_handler_or_an_api_it_says_how_to_run_it() -> None:
+    for done in (runtime(), runtime("tests.runtime.apps.plain.echo")):
+        assert done.returncode == 2
+        assert done.stderr.startswith("lambent.runtime: usage: python -m lambent.runtime HANDLER")
+
+
+@pytest.mark.network
+def test_an_unreachable_runtime_api_is_one_line_and_exit_1() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    listener.close()
+    done = runtime(
+        _HANDLER="tests.runtime.apps.plain.echo", AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{port}"
+    )
+    assert done.returncode == 1
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"lambent.runtime: the Runtime API at 127.0.0.1:{port}")

@@ -1,0 +1,110 @@
+"""What one invocation runs (lambent.runtime._target): invocation bytes in, response bytes
+out, for a plain function and for an App; bad bytes and unencodable results told as the
+runtime's faults."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lambent import App
+from lambent.runtime._faults import Fault
+from lambent.runtime._target import (
+    AppTarget,
+    FunctionTarget,
+    decode_payload,
+    encode_result,
+    target_for,
+)
+from lambent.testing import FakeContext
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@given(json_values)
+def test_payloads_and_results_round_trip_as_json(value: Any) -> None:
+    body, content_type = encode_result(value)
+    assert content_type == "application/json" and decode_payload(body) == value
+
+
+def test_what_msgspec_refuses_the_standard_library_may_still_read_or_write() -> None:
+    assert decode_payload(b"[123456789012345678901234567890]") == [123456789012345678901234567890]
+    assert json.loads(encode_result({"big": 2**70, "price": Decimal("1.50")})[0]) == {
+        "big": 2**70, "price": 1.5,
+    }  # fmt: skip
+    assert encode_result(b"\x00raw") == (b"\x00raw", "application/unknown")
+
+
+def test_bad_bytes_and_unencodable_results_are_the_runtimes_faults() -> None:
+    with pytest.raises(Fault) as bad:
+        decode_payload(b"{nope")
+    assert bad.value.error_type == "Runtime.UnmarshalError" and "b'{nope'" in bad.value.message
+    with pytest.raises(Fault) as odd:
+        encode_result({"when": object()})
+    assert odd.value.error_type == "Runtime.MarshalError"
+    assert odd.value.message.startswith("Unable to marshal response: ")
+
+
+def plain(event: Any, context: Any) -> Any:
+    return {"event": event, "id": context.aws_request_id}
+
+
+async def asynchronous(event: Any, context: Any) -> Any:
+    return {"async": event}
+
+
+async def test_function_targets_plain_threaded_and_async() -> None:
+    context = FakeContext()
+    for target, expected in [
+        (FunctionTarget(plain, threaded=False), {"event": {"n": 1}, "id": context.aws_request_id}),
+        (FunctionTarget(plain, threaded=True), {"event": {"n": 1}, "id": context.aws_request_id}),
+        (FunctionTarget(asynchronous, threaded=True), {"async": {"n": 1}}),
+    ]:
+        body, content_type = await target.invoke(b'{"n": 1}', None, context)
+        assert content_type == "application/json"
+        assert isinstance(body, bytes) and json.loads(body) == expected
+    assert FunctionTarget(plain, threaded=False).start_sync()
+    assert not FunctionTarget(plain, threaded=True).start_sync()
+    assert not FunctionTarget(asynchronous, threaded=False).start_sync()
+
+
+async def test_an_app_target_dispatches_json_and_refuses_scalars() -> None:
+    app = App()
+
+    @app.invoke()
+    def echo(payload: dict[str, Any]) -> dict[str, Any]:
+        return {"echo": payload}
+
+    target = target_for(app.handler, 1)
+    assert isinstance(target, AppTarget) and isinstance(target_for(app, 4), AppTarget)
+    body, content_type = await target.invoke(b' {"n": 1}', None, FakeContext())
+    assert content_type == "application/json"
+    assert isinstance(body, bytes) and json.loads(body) == {"echo": {"n": 1}}
+    for scalar, kind in [(b"42", "int"), (b"null", "null"), (b'"text"', "str")]:
+        with pytest.raises(
+            Fault,
+            match=f"takes a JSON object or array, and the invocation payload is a JSON {kind}",
+        ):
+            await target.invoke(scalar, None, FakeContext())
+    with pytest.raises(Fault) as info:
+        await target.invoke(b"{broken", None, FakeContext())
+    assert info.value.error_type == "Runtime.UnmarshalError"
+
+
+def test_target_for_a_plain_function_and_what_is_not_callable() -> None:
+    assert isinstance(target_for(plain, 1), FunctionTarget)
+    assert target_for(plain, 2).start_sync() is False  # threaded with concurrency
+    with pytest.raises(Fault, match="is not callable") as info:
+        target_for(42, 1)
+    assert info.value.error_type == "Runtime.HandlerNotFound"

@@ -1,0 +1,186 @@
+"""The record-source decorators (lambent._record_routes): every decorator adds a route; conflicting, impossible and mis-typed routes fail at registration."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+import pytest
+
+from lambent import App, ConfigurationError, LambdaContext, Logger
+from lambent._routes import RouteOptions
+from lambent.sources.kinesis import KinesisRecord
+from lambent.sources.sqs import SQSMessage
+
+
+class Order(msgspec.Struct):
+    id: int
+
+
+def test_every_record_decorator_adds_a_route() -> None:
+    app = App()
+
+    def h(order: Order) -> None: ...
+
+    def plain() -> None: ...
+
+    app.sqs("orders")(h)
+    app.kinesis("clicks")(h)
+    app.dynamodb("table", events=["INSERT"])(h)
+    app.kafka("payments")(h)
+    app.mq("queue")(h)
+    app.firehose("stream")(h)
+    app.sns("topic")(h)
+    app.eventbridge(source="shop", detail_type="X")(h)
+    app.schedule("nightly")(plain)
+    app.logs("/aws/lambda/x")(plain)
+    app.ses("example.com")(plain)
+    app.s3("bucket", prefix="in/")(plain)
+    app.invoke("resize")(h)
+    kinds = sorted(r.kind for r in app.routes)
+    assert kinds == sorted(
+        [
+            "sqs", "kinesis-stream", "dynamodb-stream", "kafka", "mq", "firehose", "sns",
+            "eventbridge", "schedule", "cloudwatch-logs", "ses", "s3", "direct",
+        ]
+    )  # fmt: skip
+
+
+def test_decorators_return_the_function_unchanged() -> None:
+    app = App()
+
+    async def handler(order: Order) -> None: ...
+
+    assert app.sqs("orders")(handler) is handler
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("orders", "orders"),
+        ("orders", "arn:aws:sqs:us-east-1:123456789012:orders"),
+        (None, None),
+    ],
+)
+def test_conflicting_routes_name_both(first: str | None, second: str | None) -> None:
+    app = App()
+
+    @app.sqs(first)
+    def one(order: Order) -> None: ...
+
+    with pytest.raises(ConfigurationError) as info:
+
+        @app.sqs(second)
+        def two(order: Order) -> None: ...
+
+    message = str(info.value)
+    assert "one" in message and "two" in message and "conflicts" in message
+
+
+def test_different_queues_do_not_conflict() -> None:
+    app = App()
+    app.sqs("a")(lambda order: None)
+    app.sqs("arn:aws:sqs:us-east-1:1:b")(lambda order: None)
+    app.sqs()(lambda order: None)
+    assert len(app.routes) == 3
+
+
+def test_overlapping_s3_filters_conflict_like_s3_itself() -> None:
+    app = App()
+    app.s3("b", prefix="in/", events=["ObjectCreated:*"])(lambda: None)
+    with pytest.raises(ConfigurationError, match="conflicts"):
+        app.s3("b", prefix="in/images/", events=["s3:ObjectCreated:Put"])(lambda: None)
+    app.s3("b", prefix="in/images/", events=["ObjectRemoved:*"])(lambda: None)
+    app.s3("b")(lambda: None)  # a bucket-wide fallback, tried after the specific ones
+    assert [len(r.filters) for r in app.routes.routes("s3")] == [3, 3, 1]
+
+
+def test_dynamodb_event_filters_conflict_only_when_they_overlap() -> None:
+    app = App()
+    app.dynamodb("t", events=["INSERT"])(lambda new: None)
+    app.dynamodb("t", events=["REMOVE"])(lambda old: None)
+    with pytest.raises(ConfigurationError, match="conflicts"):
+        app.dynamodb("t", events=["INSERT", "MODIFY"])(lambda new: None)
+    app.dynamodb("t")(lambda new: None)  # a table-wide fallback is fine
+
+
+@pytest.mark.parametrize(
+    "register",
+    [
+        lambda app: app.dynamodb("t", events=["UPSERT"]),
+        lambda app: app.s3("b", events=["ObjectExploded:*"]),
+        lambda app: app.sqs("q", concurrency=0),
+    ],
+)
+def test_impossible_routes_raise(register: Any) -> None:
+    with pytest.raises(ConfigurationError):
+        register(App())(lambda: None)
+
+
+def test_window_only_for_streams() -> None:
+    app = App()
+    app.kinesis("s", window=True)(lambda records, state: state)
+    plan = next(iter(app.routes)).plan
+    assert [p.slot.value for p in plan.params] == ["items", "state"]
+    with pytest.raises(ConfigurationError, match="tumbling"):
+        app.add_route("sqs", lambda: None, options=RouteOptions(window=True))
+
+
+def test_unknown_annotation_is_a_registration_error() -> None:
+    app = App()
+    with pytest.raises(ConfigurationError, match="lock"):
+
+        @app.sqs("q")
+        def handler(lock: threading.Lock) -> None: ...
+
+
+def test_two_payload_parameters_are_refused() -> None:
+    app = App()
+    with pytest.raises(ConfigurationError, match="second payload"):
+
+        @app.sqs("q")
+        def handler(order: Order, other: Order) -> None: ...
+
+
+def test_sources_without_payload_refuse_a_payload_type() -> None:
+    app = App()
+    with pytest.raises(ConfigurationError, match="unknown annotation"):
+
+        @app.s3("b")
+        def handler(order: Order) -> None: ...
+
+
+@dataclass
+class Shipment:
+    id: int
+
+
+def test_signature_resolution_names_slots() -> None:
+    app = App()
+
+    @app.sqs("q")
+    def handler(
+        ship: Shipment, message: SQSMessage, context: LambdaContext, log: Logger
+    ) -> None: ...
+
+    route = next(iter(app.routes))
+    assert [(p.name, p.slot.value) for p in route.plan.params] == [
+        ("ship", "payload"),
+        ("message", "item"),
+        ("context", "context"),
+        ("log", "logger"),
+    ]
+
+
+def test_whole_batch_parameter_needs_a_batch_source() -> None:
+    app = App()
+
+    @app.kinesis("s")
+    def batch(records: list[KinesisRecord]) -> None: ...
+
+    with pytest.raises(ConfigurationError, match="whole batch and a single record"):
+
+        @app.kinesis("t")
+        def mixed(records: list[KinesisRecord], one: KinesisRecord) -> None: ...
