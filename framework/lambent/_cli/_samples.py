@@ -2,7 +2,7 @@
 takes and how they become arguments of its factory in :mod:`lambent.testing`.
 
 The kinds offered are the source registry's (:func:`generated_kinds`); a kind without a
-builder here is not offered, and ``tests/testing/test_cli.py`` checks that every factory
+builder here is not offered, and ``tests/cli/test_samples.py`` checks that every factory
 of ``lambent.testing.FACTORIES`` has one.
 """
 

@@ -1,7 +1,7 @@
 """``docs/cli.md``, the reference of every ``lambent`` subcommand, written from the parsers.
 
 ``python -m lambent._cli.reference > docs/cli.md`` (``make cli-docs``) rewrites it;
-``tests/test_cli_reference.py`` fails when the file and the parsers disagree.
+``tests/cli/test_reference.py`` fails when the file and the parsers disagree.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ One row per kind, in the registry's detection order (``lambent.sources.KINDS``):
 kind, what its module says it handles (the first line of its docstring), the decorator
 its page documents, and the page (``docs/sources/<kind>.md``). ``python -m
 lambent._cli.sources_table README.md`` (``make readme-sources``) rewrites the table
-between its two markers; ``tests/test_readme_sources.py`` fails when they disagree.
+between its two markers; ``tests/cli/test_sources_table.py`` fails when they disagree.
 """
 
 from __future__ import annotations

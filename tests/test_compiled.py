@@ -1,0 +1,87 @@
+"""``lambent._compiled``: the compiled raw road a loop-free app's warm invocations take
+(``FAST.compiled_records``) answers exactly as the general path does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lambent import App
+from lambent._fast import general_path
+from lambent.testing import FakeContext, sqs_event
+from tests.test_fast import BODIES, Order, _logged
+
+
+def _warm(app: App, event: dict[str, Any], context: Any) -> tuple[Any, list[Any], Any]:
+    """The answer, failure lines and counts of a warm invocation (the app is frozen by a
+    first one: compiled answers are made then)."""
+    app.handler(sqs_event({"id": 0}, queue="warm-up", seed=9), FakeContext())
+    return _logged(app, event, context)
+
+
+def _one_route(calls: list[Any]) -> App:
+    app = App()
+
+    @app.sqs()
+    def p(order: Order) -> None:
+        calls.append(order.id)
+        if order.qty < 0:
+            raise ValueError(f"order {order.id}: negative quantity")
+
+    return app
+
+
+@settings(max_examples=40, deadline=None)
+@given(bodies=BODIES, odd=st.sampled_from(["", "other-queue", "int-body", "no-id", "empty-id"]))
+def test_compiled_raw_batches_answer_as_the_general_path(bodies: list[Any], odd: str) -> None:
+    """Warm invocations of a loop-free app take the compiled raw road
+    (``compiled_records``): the same answer, calls, failure lines and counts as the
+    general path, also for batches the raw road must leave to it (a record of another
+    queue, a body that is not a string, a record without a usable id)."""
+    event = sqs_event(*bodies, queue="orders", seed=3)
+    if odd:
+        record = event["Records"][len(bodies) // 2]
+        if odd == "other-queue":
+            record["eventSourceARN"] += "-2"
+        elif odd == "int-body":
+            record["body"] = 5
+        elif odd == "no-id":
+            del record["messageId"]
+        else:
+            record["messageId"] = ""
+    fast_calls: list[Any] = []
+    try:
+        fast: Any = _warm(_one_route(fast_calls), event, FakeContext())
+    except Exception as exc:  # compared with the general path's
+        fast = (type(exc).__name__, str(exc))
+    general_calls: list[Any] = []
+    with general_path():
+        try:
+            general: Any = _warm(_one_route(general_calls), event, FakeContext())
+        except Exception as exc:
+            general = (type(exc).__name__, str(exc))
+    assert fast == general
+    assert fast_calls == general_calls
+
+
+def test_compiled_raw_batches_stop_at_the_deadline_as_the_general_path() -> None:
+    import time
+
+    def app() -> App:
+        made = App(deadline_margin=0.0)
+
+        @made.sqs()
+        def slow(order: Order) -> None:
+            if order.id == 3:
+                time.sleep(0.3)
+
+        return made
+
+    event = sqs_event(*[{"id": i} for i in range(8)], queue="q", seed=6)
+    fast = _warm(app(), event, FakeContext(timeout=0.15))
+    with general_path():
+        general = _warm(app(), event, FakeContext(timeout=0.15))
+    assert fast == general
+    assert fast[2] == {"succeeded": 4, "failed": 0, "skipped": 0, "not_started": 4}
