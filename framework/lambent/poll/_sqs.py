@@ -104,19 +104,26 @@ def failed_ids(invocation: Invocation, ids: list[str]) -> set[str]:
 
 
 class _Hidden:
-    """Since when a batch's messages are known hidden (the monotonic time of the request
-    that hid them last: SQS hides them for the visibility timeout from when it handles it,
-    which is no earlier)."""
+    """Since when a batch's messages are known hidden: the monotonic time of the request
+    that hid them last (SQS hides them for the visibility timeout from when it handles
+    that request, which is no earlier), and whether they may have been visible since."""
 
-    __slots__ = ("seconds", "since")
+    __slots__ = ("gap", "seconds", "since")
 
     def __init__(self, since: float, seconds: int) -> None:
         self.since = since
         self.seconds = seconds
+        self.gap = False
+
+    def extended(self, sent: float) -> None:
+        """An extension sent at ``sent`` succeeded (now); if it may have been handled
+        after the timeout ended, the messages may have been visible in between."""
+        self.gap = self.gap or self.lapsed()
+        self.since = sent
 
     def lapsed(self) -> bool:
         """True when the messages may have become visible again by now."""
-        return time.monotonic() > self.since + self.seconds
+        return self.gap or time.monotonic() > self.since + self.seconds
 
 
 class SQSPoller:
@@ -269,7 +276,7 @@ class SQSPoller:
             await anyio.sleep(max(0.0, sent + interval - time.monotonic()))
             sent = time.monotonic()
             if await self._visibility(list(handles.items()), self.visibility):
-                hidden.since = sent
+                hidden.extended(sent)
 
     async def _visibility(self, entries: list[tuple[str, str]], seconds: int) -> bool:
         """Change the visibility of ``entries``; False when a request or an entry failed."""
