@@ -139,6 +139,7 @@ class SQSPoller:
         self.visibility = 30
         self.batch_size = rt.options.batch_size or 10
         self.client: Any = None
+        self.released: set[str] = set()
 
     async def prepare(self) -> None:
         """Find the queue and its settings; a missing queue or permission raises PollError."""
@@ -174,20 +175,24 @@ class SQSPoller:
             await rt.slots.acquire()
             handed_over = False
             try:
-                # a receive is not cut off at shutdown: its messages would stay hidden
-                # for a whole visibility timeout; what it brings then is released
-                try:
-                    sent = time.monotonic()  # SQS hides what it returns from then on, at least
-                    messages = await self._receive()
-                except Exception as exc:  # not an outage (those are retried): say, wait
-                    rt.log.error("receive failed", source=self.source.label, error=str(exc))
+                # a receive is not cut off at shutdown, not even when the grace period
+                # ends (only a second signal cuts it): SQS would still hand it messages,
+                # the batches' just released ones too, hidden for a whole visibility
+                # timeout; what it brings then is released
+                sent = time.monotonic()  # SQS hides what it returns from then on, at least
+                with anyio.CancelScope(shield=True):
+                    try:
+                        messages = await rt.until_forced(self._receive) or []
+                    except Exception as exc:  # not an outage (those are retried): say, wait
+                        rt.log.error("receive failed", source=self.source.label, error=str(exc))
+                        messages = None
+                    if messages and rt.stopping.is_set():
+                        await self._release(
+                            [(m["MessageId"], m["ReceiptHandle"]) for m in messages]
+                        )
+                        messages = []
+                if messages is None:
                     await rt.sleep(rt.options.retry_cap)
-                    continue
-                if messages and rt.stopping.is_set():
-                    await self._visibility(
-                        [(m["MessageId"], m["ReceiptHandle"]) for m in messages], 0
-                    )
-                    self.stats.released += len(messages)
                 elif messages:
                     work.start_soon(self._batch, messages, sent)
                     handed_over = True
@@ -263,10 +268,18 @@ class SQSPoller:
                 tg.cancel_scope.cancel()
         except anyio.get_cancelled_exc_class():
             if pending:  # forced shutdown: let another consumer have them now
-                with anyio.CancelScope(shield=True), anyio.move_on_after(5):
-                    await self._visibility(list(pending.items()), 0)
-                stats.released += len(pending)
+                with anyio.CancelScope(shield=True):
+                    await self._release(list(pending.items()))
             raise
+
+    async def _release(self, entries: list[tuple[str, str]]) -> None:
+        """Make messages visible again at once (shutdown), counting each message once: a
+        receive in flight may be handed a cancelled batch's messages again."""
+        with anyio.move_on_after(5):
+            await self._visibility(entries, 0)
+        fresh = {message_id for message_id, _ in entries} - self.released
+        self.released |= fresh
+        self.stats.released += len(fresh)
 
     async def _heartbeat(self, handles: dict[str, str], hidden: _Hidden) -> None:
         """Extend every quarter of the timeout, counted from the request that last hid the
