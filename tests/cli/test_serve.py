@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,10 @@ AUDIT = "tests.local.apps.audit_handlers"
 
 @pytest.mark.network
 def test_serve_command_and_graceful_ctrl_c(tmp_path: Path) -> None:
+    """Ctrl-C while one Event invocation runs and two wait: the running one finishes, the
+    two are saved. The handler holds the first one running until the server has said it
+    stopped taking events, so the counts do not depend on how fast the machine is."""
+    started, release, state_dir = tmp_path / "started", tmp_path / "release", tmp_path / "state"
     process = subprocess.Popen(
         [
             sys.executable,
@@ -36,13 +41,13 @@ def test_serve_command_and_graceful_ctrl_c(tmp_path: Path) -> None:
             "--port",
             "0",
             "--function",
-            f"sleep={APPS}:sleep",
+            f"gate={APPS}:gate",
             "--concurrency",
-            "sleep=1",
+            "gate=1",
             "--timeout",
-            "sleep=5",
+            "gate=60",
             "--state-dir",
-            str(tmp_path),
+            str(state_dir),
             "--drain-timeout",
             "0",
         ],
@@ -50,6 +55,8 @@ def test_serve_command_and_graceful_ctrl_c(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+    watchdog = threading.Timer(60, process.kill)  # a hung server ends the reads below
+    watchdog.start()
     try:
         assert process.stderr is not None
         banner = process.stderr.readline().decode()
@@ -58,24 +65,31 @@ def test_serve_command_and_graceful_ctrl_c(tmp_path: Path) -> None:
         client: Any = lambda_client(url.group(0))
         response = client.invoke(FunctionName="function", Payload=b'{"via": "serve"}')
         assert json.loads(response["Payload"].read())["event"] == {"via": "serve"}
+        payload = json.dumps({"started": str(started), "release": str(release)}).encode()
         for _ in range(3):
-            client.invoke(FunctionName="sleep", InvocationType="Event", Payload=b'{"seconds": 0.5}')
-        time.sleep(0.2)
+            client.invoke(FunctionName="gate", InvocationType="Event", Payload=payload)
+        while not started.exists():  # the first event runs; the other two wait (concurrency 1)
+            assert process.poll() is None
+            time.sleep(0.01)
         os.kill(process.pid, signal.SIGINT)
+        said = b""
+        while b"stopping: waiting for 1 running invocation(s)" not in said:
+            line = process.stderr.readline()
+            assert line, said.decode()
+            said += line
+        release.touch()  # events are no longer taken: let the running one finish
         _, err = process.communicate(timeout=20)
     finally:
+        watchdog.cancel()
         if process.poll() is None:
             process.kill()
             process.wait()
     assert process.returncode == 0, err
     assert (
         f"waited for 1 running invocation(s); async events: 0 resumed, 1 finished, "
-        f"2 saved to {tmp_path} for the next start\n"
+        f"2 saved to {state_dir} for the next start\n"
     ) in err.decode()
-    assert len((tmp_path / "sleep.events.jsonl").read_text().splitlines()) == 2
-
-
-# -- §2.1: event invoke config ranges ---------------------------------------------------------
+    assert len((state_dir / "gate.events.jsonl").read_text().splitlines()) == 2
 
 
 @pytest.mark.parametrize(

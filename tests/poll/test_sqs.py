@@ -150,6 +150,37 @@ def test_a_slow_batch_keeps_its_messages_hidden(moto_url: str, poll_log: Path) -
     assert drain(sqs, url) == []
 
 
+def test_a_batch_that_stalls_past_its_visibility_is_reported(moto_url: str) -> None:
+    """A handler that blocks the event loop longer than the visibility timeout: no
+    heartbeat can run, the messages may be received again, and the poller says so."""
+    import time
+
+    import anyio
+
+    from lambent import App
+
+    stalled = App("stalled")
+
+    @stalled.sqs()
+    async def handle(body: str) -> None:
+        time.sleep(1.5)  # noqa: ASYNC251 - blocks the loop: the 1 s visibility timeout ends
+
+    sqs = client("sqs", moto_url)
+    url, _ = make_queue(sqs, "stalled", visibility=1)
+    send_jobs(sqs, url, [{"id": 0}])
+    # one slot: no receive runs during the stall (it would be handed the message again)
+    options = PollOptions(
+        endpoint_url=moto_url, concurrency=1, pollers=1, wait_time=1, idle_exit=2.0
+    )
+    with structlog.testing.capture_logs() as logs:
+        anyio.run(lambda: run(stalled, url, options=options, signals=False))
+    warnings = [e for e in logs if e["event"].startswith("batch outlived")]
+    assert len(warnings) == 1, logs
+    (warning,) = warnings
+    assert warning["messages"] == 1 and warning["visibility_timeout"] == 1
+    assert warning["log_level"] == "warning"
+
+
 def test_batches_in_flight_never_exceed_the_concurrency(moto_url: str) -> None:
     """Four receivers, two slots: at most two batches run, and no receiver holds a third
     batch hidden while it waits (a slot is taken before receiving)."""

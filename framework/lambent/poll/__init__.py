@@ -15,6 +15,7 @@ visible again. Nothing is deleted or checkpointed that was not processed.
 from __future__ import annotations
 
 import signal
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -153,6 +154,9 @@ async def _poll(
     pollers = [await _poller(rt, s) for s in parsed]
     for poller in pollers:
         await poller.prepare()
+    started = time.monotonic()
+    for stats in rt.stats.values():  # idle_exit counts from here, not from a slow start-up
+        stats.last_record_at = started
     log.info("polling", sources=[s.label for s in parsed], concurrency=opts.concurrency)
     async with anyio.create_task_group() as outer:
         outer.start_soon(_progress, rt)

@@ -142,7 +142,15 @@ class Runtime:
 
     async def until_stopped(self, fn: Callable[[], Awaitable[T]]) -> T | None:
         """``await fn()``, or ``None`` as soon as shutdown starts."""
-        if self.stopping.is_set():
+        return await self._until(self.stopping, fn)
+
+    async def until_forced(self, fn: Callable[[], Awaitable[T]]) -> T | None:
+        """``await fn()``, not cut off when the grace period ends (call it shielded), or
+        ``None`` as soon as a second signal forces the stop."""
+        return await self._until(self.forced, fn)
+
+    async def _until(self, event: anyio.Event, fn: Callable[[], Awaitable[T]]) -> T | None:
+        if event.is_set():
             return None
         result: list[T] = []
         async with anyio.create_task_group() as tg:
@@ -152,7 +160,7 @@ class Runtime:
                 tg.cancel_scope.cancel()
 
             async def watch() -> None:
-                await self.stopping.wait()
+                await event.wait()
                 tg.cancel_scope.cancel()
 
             tg.start_soon(run)

@@ -7,7 +7,11 @@ nothing failed -> every message is deleted; ``batchItemFailures`` -> only the ot
 are deleted; an exception or an invalid answer -> none is. Failed messages are left
 to become visible again when their visibility timeout ends, and the queue's redrive
 policy moves them to its DLQ after ``maxReceiveCount`` receives: SQS does that, not
-the poller. While a batch runs its messages' visibility is extended. At shutdown a
+the poller. While a batch runs its messages' visibility is extended, on a schedule that
+starts at the receive request (the moment from which SQS hides them), not when the
+batch starts. SQS is at-least-once: a batch whose process or endpoint stalls beyond
+the visibility timeout may see its messages received again elsewhere; the poller
+logs it when a delete completes past that point. At shutdown a
 receive in flight is let finish (at most ``wait_time``) and what it brings is made
 visible again at once, as are the messages of batches cancelled when ``grace`` ends.
 
@@ -99,6 +103,29 @@ def failed_ids(invocation: Invocation, ids: list[str]) -> set[str]:
     return out
 
 
+class _Hidden:
+    """Since when a batch's messages are known hidden: the monotonic time of the request
+    that hid them last (SQS hides them for the visibility timeout from when it handles
+    that request, which is no earlier), and whether they may have been visible since."""
+
+    __slots__ = ("gap", "seconds", "since")
+
+    def __init__(self, since: float, seconds: int) -> None:
+        self.since = since
+        self.seconds = seconds
+        self.gap = False
+
+    def extended(self, sent: float) -> None:
+        """An extension sent at ``sent`` succeeded (now); if it may have been handled
+        after the timeout ended, the messages may have been visible in between."""
+        self.gap = self.gap or self.lapsed()
+        self.since = sent
+
+    def lapsed(self) -> bool:
+        """True when the messages may have become visible again by now."""
+        return self.gap or time.monotonic() > self.since + self.seconds
+
+
 class SQSPoller:
     """The receivers of one queue and the batches they start."""
 
@@ -112,6 +139,7 @@ class SQSPoller:
         self.visibility = 30
         self.batch_size = rt.options.batch_size or 10
         self.client: Any = None
+        self.released: set[str] = set()
 
     async def prepare(self) -> None:
         """Find the queue and its settings; a missing queue or permission raises PollError."""
@@ -147,21 +175,26 @@ class SQSPoller:
             await rt.slots.acquire()
             handed_over = False
             try:
-                # a receive is not cut off at shutdown: its messages would stay hidden
-                # for a whole visibility timeout; what it brings then is released
-                try:
-                    messages = await self._receive()
-                except Exception as exc:  # not an outage (those are retried): say, wait
-                    rt.log.error("receive failed", source=self.source.label, error=str(exc))
+                # a receive is not cut off at shutdown, not even when the grace period
+                # ends (only a second signal cuts it): SQS would still hand it messages,
+                # the batches' just released ones too, hidden for a whole visibility
+                # timeout; what it brings then is released
+                sent = time.monotonic()  # SQS hides what it returns from then on, at least
+                with anyio.CancelScope(shield=True):
+                    try:
+                        messages = await rt.until_forced(self._receive) or []
+                    except Exception as exc:  # not an outage (those are retried): say, wait
+                        rt.log.error("receive failed", source=self.source.label, error=str(exc))
+                        messages = None
+                    if messages and rt.stopping.is_set():
+                        await self._release(
+                            [(m["MessageId"], m["ReceiptHandle"]) for m in messages]
+                        )
+                        messages = []
+                if messages is None:
                     await rt.sleep(rt.options.retry_cap)
-                    continue
-                if messages and rt.stopping.is_set():
-                    await self._visibility(
-                        [(m["MessageId"], m["ReceiptHandle"]) for m in messages], 0
-                    )
-                    self.stats.released += len(messages)
                 elif messages:
-                    work.start_soon(self._batch, messages)
+                    work.start_soon(self._batch, messages, sent)
                     handed_over = True
             finally:
                 if not handed_over:
@@ -196,13 +229,13 @@ class SQSPoller:
             messages += await self._receive_once(min(10, size - len(messages)), int(min(left, 20)))
         return messages
 
-    async def _batch(self, messages: list[dict[str, Any]]) -> None:
+    async def _batch(self, messages: list[dict[str, Any]], sent: float) -> None:
         try:
-            await self._process(messages)
+            await self._process(messages, _Hidden(sent, self.visibility))
         finally:
             self.rt.slots.release()
 
-    async def _process(self, messages: list[dict[str, Any]]) -> None:
+    async def _process(self, messages: list[dict[str, Any]], hidden: _Hidden) -> None:
         stats, now_ms = self.stats, time.time() * 1000
         stats.batches += 1
         stats.records += len(messages)
@@ -215,7 +248,7 @@ class SQSPoller:
         try:
             async with anyio.create_task_group() as tg:
                 # the heartbeat keeps the batch hidden until its successes are deleted
-                tg.start_soon(self._heartbeat, handles)
+                tg.start_soon(self._heartbeat, handles, hidden)
                 invocation = await self.rt.invoke(self.source, event)
                 failed = failed_ids(invocation, list(handles))
                 stats.failed += len(failed)
@@ -224,25 +257,47 @@ class SQSPoller:
                 with anyio.CancelScope(shield=True), anyio.move_on_after(30):
                     await self._delete(done)
                     pending = {}
+                if done and hidden.lapsed():
+                    self.rt.log.warning(
+                        "batch outlived its visibility timeout; its messages may be received"
+                        " again (SQS is at-least-once)",
+                        source=self.source.label,
+                        messages=len(done),
+                        visibility_timeout=self.visibility,
+                    )
                 tg.cancel_scope.cancel()
         except anyio.get_cancelled_exc_class():
             if pending:  # forced shutdown: let another consumer have them now
-                with anyio.CancelScope(shield=True), anyio.move_on_after(5):
-                    await self._visibility(list(pending.items()), 0)
-                stats.released += len(pending)
+                with anyio.CancelScope(shield=True):
+                    await self._release(list(pending.items()))
             raise
 
-    async def _heartbeat(self, handles: dict[str, str]) -> None:
-        interval = max(0.25, self.visibility / 4)
-        while True:
-            await anyio.sleep(interval)
-            await self._visibility(list(handles.items()), self.visibility)
+    async def _release(self, entries: list[tuple[str, str]]) -> None:
+        """Make messages visible again at once (shutdown), counting each message once: a
+        receive in flight may be handed a cancelled batch's messages again."""
+        with anyio.move_on_after(5):
+            await self._visibility(entries, 0)
+        fresh = {message_id for message_id, _ in entries} - self.released
+        self.released |= fresh
+        self.stats.released += len(fresh)
 
-    async def _visibility(self, entries: list[tuple[str, str]], seconds: int) -> None:
+    async def _heartbeat(self, handles: dict[str, str], hidden: _Hidden) -> None:
+        """Extend every quarter of the timeout, counted from the request that last hid the
+        messages (a slow request or a late start does not push the next one back)."""
+        interval, sent = max(0.25, self.visibility / 4), hidden.since
+        while True:
+            await anyio.sleep(max(0.0, sent + interval - time.monotonic()))
+            sent = time.monotonic()
+            if await self._visibility(list(handles.items()), self.visibility):
+                hidden.extended(sent)
+
+    async def _visibility(self, entries: list[tuple[str, str]], seconds: int) -> bool:
+        """Change the visibility of ``entries``; False when a request or an entry failed."""
+        changed = True
         for start in range(0, len(entries), 10):
             chunk = entries[start : start + 10]
             try:
-                await self.retry.call(
+                got = await self.retry.call(
                     self.client.change_message_visibility_batch,
                     QueueUrl=self.url,
                     Entries=[
@@ -250,10 +305,15 @@ class SQSPoller:
                         for n, (_, h) in enumerate(chunk)
                     ],
                 )
+                errors = [f.get("Code") or f.get("Message") for f in got.get("Failed") or []]
             except Exception as exc:
+                errors = [str(exc)]
+            if errors:  # e.g. MessageNotInflight: it became visible again
+                changed = False
                 self.rt.log.warning(
-                    "cannot change visibility", source=self.source.label, error=str(exc)
+                    "cannot change visibility", source=self.source.label, error=errors[0]
                 )
+        return changed
 
     async def _delete(self, done: list[tuple[str, str]]) -> None:
         for start in range(0, len(done), 10):

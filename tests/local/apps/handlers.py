@@ -50,6 +50,16 @@ def sleep(event: Any, context: Any) -> Any:
     return {"slept": event.get("seconds", 10), "pid": os.getpid()}
 
 
+def gate(event: Any, context: Any) -> Any:
+    """Creates the file ``started``, then waits until the file ``release`` exists (a test
+    holds an invocation running for exactly as long as it needs, whatever the load)."""
+    Path(event["started"]).touch()
+    release = Path(event["release"])
+    while not release.exists():
+        time.sleep(0.01)
+    return {"released": True}
+
+
 def pid(event: Any, context: Any) -> Any:
     return {"pid": os.getpid()}
 
