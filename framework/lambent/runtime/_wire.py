@@ -55,7 +55,13 @@ def _chunked(buffer: bytearray, at: int) -> tuple[bytes, int] | None:
         line_end = buffer.find(b"\r\n", at)
         if line_end < 0:
             return None
-        size = int(bytes(buffer[at:line_end]).split(b";")[0], 16)
+        size_text = bytes(buffer[at:line_end]).split(b";")[0]
+        if not size_text.strip().isalnum():  # int() would take "-1", "+1" and "1_0"
+            raise RuntimeAPIError(f"the Runtime API sent a chunk size of {size_text!r}")
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise RuntimeAPIError(f"the Runtime API sent a chunk size of {size_text!r}") from None
         at = line_end + 2
         if size == 0:
             while True:  # trailers, then the empty line
