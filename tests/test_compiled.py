@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 from typing import Any
 
 from hypothesis import given, settings
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 
 from lambent import App
 from lambent._fast import general_path
+from lambent.metrics import Metrics
 from lambent.testing import FakeContext, sqs_event
 from tests.test_fast import BODIES, Order, _logged
 
@@ -85,3 +88,42 @@ def test_compiled_raw_batches_stop_at_the_deadline_as_the_general_path() -> None
         general = _warm(app(), event, FakeContext(timeout=0.15))
     assert fast == general
     assert fast[2] == {"succeeded": 4, "failed": 0, "skipped": 0, "not_started": 4}
+
+
+def _metered(out: io.StringIO) -> App:
+    app = App(metrics=Metrics(namespace="shop", stream=out))
+
+    @app.sqs()
+    def p(order: Order, metrics: Metrics) -> None:
+        metrics.add("Orders", 1)
+        if order.qty < 0:
+            raise ValueError(f"order {order.id}: negative quantity")
+
+    return app
+
+
+def _documents(out: io.StringIO) -> list[dict[str, Any]]:
+    """The EMF documents written, without what differs between any two runs (the time,
+    the duration, the record age)."""
+    docs = [json.loads(line) for line in out.getvalue().splitlines()]
+    for doc in docs:
+        doc["_aws"].pop("Timestamp")
+        for key in ("Duration", "RecordAge"):
+            assert doc.pop(key, 0.0) >= 0
+    return docs
+
+
+@settings(max_examples=25, deadline=None)
+@given(bodies=BODIES)
+def test_compiled_raw_batches_write_the_general_paths_metrics(bodies: list[Any]) -> None:
+    """An app with metrics takes the compiled raw road too: the same answer and the same
+    EMF documents (the dispatcher's and the handler's own) as the general path."""
+    event = sqs_event(*bodies, queue="orders", seed=4)
+    fast_out, general_out = io.StringIO(), io.StringIO()
+    fast = _warm(_metered(fast_out), event, FakeContext())
+    with general_path():
+        general = _warm(_metered(general_out), event, FakeContext())
+    assert fast == general
+    assert _documents(fast_out) == _documents(general_out)
+    dispatcher = [d for d in _documents(fast_out) if "BatchSize" in d]
+    assert dispatcher[-1]["BatchSize"] == len(bodies)
