@@ -14,7 +14,7 @@ from lambent import App
 from lambent._fast import general_path
 from lambent.metrics import Metrics
 from lambent.testing import FakeContext, sqs_event
-from tests.test_fast import BODIES, Order, _logged
+from tests.test_fast import BODIES, Order, _logged, slow_at_three
 
 
 def _warm(app: App, event: dict[str, Any], context: Any) -> tuple[Any, list[Any], Any]:
@@ -70,22 +70,10 @@ def test_compiled_raw_batches_answer_as_the_general_path(bodies: list[Any], odd:
 
 
 def test_compiled_raw_batches_stop_at_the_deadline_as_the_general_path() -> None:
-    import time
-
-    def app() -> App:
-        made = App(deadline_margin=0.0)
-
-        @made.sqs()
-        def slow(order: Order) -> None:
-            if order.id == 3:
-                time.sleep(0.3)
-
-        return made
-
     event = sqs_event(*[{"id": i} for i in range(8)], queue="q", seed=6)
-    fast = _warm(app(), event, FakeContext(timeout=0.15))
+    fast = _warm(slow_at_three(), event, FakeContext(timeout=0.15))
     with general_path():
-        general = _warm(app(), event, FakeContext(timeout=0.15))
+        general = _warm(slow_at_three(), event, FakeContext(timeout=0.15))
     assert fast == general
     assert fast[2] == {"succeeded": 4, "failed": 0, "skipped": 0, "not_started": 4}
 

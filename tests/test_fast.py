@@ -171,24 +171,26 @@ def test_one_route_batches_log_each_failure_as_the_general_path(source: str) -> 
         assert fast[2]["failed"] == 4 + 6 and len(fast[1]) == 10
 
 
+def slow_at_three() -> App:
+    """An app whose handler takes 0.3 s on record 3 (records after it miss a short deadline)."""
+    import time
+
+    made = App(deadline_margin=0.0)
+
+    @made.sqs()
+    def slow(order: Order) -> None:
+        if order.id == 3:
+            time.sleep(0.3)
+
+    return made
+
+
 def test_one_route_batches_stop_at_the_deadline_as_the_general_path() -> None:
     """Records after the deadline are not started, on the fused loop as on the general
     path (a plain handler cannot be interrupted: the one running finishes)."""
-    import time
-
-    def app() -> App:
-        made = App(deadline_margin=0.0)
-
-        @made.sqs()
-        def slow(order: Order) -> None:
-            if order.id == 3:
-                time.sleep(0.3)
-
-        return made
-
     event = sqs_event(*[{"id": i} for i in range(8)], queue="q", seed=6)
-    fast = _logged(app(), event, FakeContext(timeout=0.15))
+    fast = _logged(slow_at_three(), event, FakeContext(timeout=0.15))
     with general_path():
-        general = _logged(app(), event, FakeContext(timeout=0.15))
+        general = _logged(slow_at_three(), event, FakeContext(timeout=0.15))
     assert fast == general
     assert fast[2] == {"succeeded": 4, "failed": 0, "skipped": 0, "not_started": 4}
