@@ -14,7 +14,8 @@ of an HTTP API request) in, the response bytes out.
 The cold start row starts fresh worker processes through ``lambent serve`` (its Runtime
 API) and times process start to the first response posted: the layer's wrapper script
 run as the managed runtime runs it, against ``python -m awslambdaric`` started by the
-same bootstrap script, both with the same lambent app.
+same bootstrap script, both with the same lambent app and both from cached bytecode
+(``--only runtime-cold`` runs this row alone).
 """
 
 from __future__ import annotations
@@ -279,8 +280,9 @@ def run_cold(cfg: Config) -> list[Row]:
             (Target(RIC_VS_RUNTIME, ">=", 1.0),),
             note=f"{rounds} fresh processes each, both started as the managed runtime starts "
             "them (a sh bootstrap); lambent column: then the layer's lambent-wrapper (sh), then "
-            "python -m lambent.runtime; ric column: then python -m awslambdaric; both from "
-            "cached bytecode (one unmeasured start of each first)",
+            "lambent.runtime's main (python -c); ric column: then python -m awslambdaric; both "
+            "from cached bytecode, as a layer built with --compile ships it (one unmeasured "
+            "start of each side first)",
             fmt="{:,.1f}",
         )
     ]
