@@ -59,3 +59,18 @@ def test_the_log_level_applies_when_logging_comes_late(runtime_api_host: Runtime
         out = _stop(process)
     assert outcome.error_type is None
     assert "said hidden" not in out
+
+
+def test_logging_loaded_past_the_import_system_gets_the_handler_before_the_invocation(
+    runtime_api_host: RuntimeAPI,
+) -> None:
+    process = runtime_api_host.start("tests.runtime.apps.own_import.says")
+    try:
+        (request,) = ids = [runtime_api_host.put(b'{"word": "hello"}')]
+        (outcome,) = runtime_api_host.wait(ids)
+    finally:
+        out = _stop(process)
+    assert json.loads(outcome.payload) == {"handlers": 1}
+    assert [(m["id"], m["w"]) for m in map(_LINE.match, out.splitlines()) if m] == [
+        (request, "hello")
+    ]

@@ -7,7 +7,10 @@ imports it: if the handler's module already has, the handler is added at once; o
 a finder on ``sys.meta_path`` adds it right after ``logging`` is first imported (at the
 app's import, in an invocation, anywhere), before the importing code gets the module. A
 loop-free app that never logs through ``logging`` therefore never pays for it at a cold
-start, and every ``logging`` record still carries the request id.
+start, and every ``logging`` record still carries the request id. The finder stays in
+``sys.meta_path`` once done (declining everything: removing it could make another
+thread's import skip a finder), and the loops call :func:`catch_up` before each
+invocation, for a ``logging`` that a finder placed before this one loaded.
 """
 
 from __future__ import annotations
@@ -43,7 +46,13 @@ class _Stdout:
         sys.stdout.flush()
 
 
+#: ``setup_logging`` waits for ``logging`` to be imported (the handler is not added yet)
+_waiting = False
+
+
 def _install(logging: Any) -> None:
+    global _waiting
+    _waiting = False
     root = logging.getLogger()
     handler = logging.StreamHandler(_Stdout())
     formatter = logging.Formatter(_FORMAT, "%Y-%m-%dT%H:%M:%S")
@@ -78,20 +87,22 @@ class _ThenLoader:
 
 class _OnFirstImport:
     """A ``sys.meta_path`` finder that calls ``then`` with module ``name`` once it has been
-    imported for the first time, and then leaves ``sys.meta_path``."""
+    imported for the first time (the real finders find it), and then declines everything."""
 
     def __init__(self, name: str, then: Callable[[ModuleType], None]) -> None:
         self.name = name
         self.then = then
+        self.done = False
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
-        if fullname != self.name:
+        if fullname != self.name or self.done or not _waiting:
             return None
-        if self in sys.meta_path:
-            sys.meta_path.remove(self)
+        self.done = True
         for finder in sys.meta_path:
+            if finder is self:
+                continue
             find: Any = getattr(finder, "find_spec", None)
             spec: ModuleSpec | None = None if find is None else find(fullname, path, target)
             if spec is not None:
@@ -107,8 +118,18 @@ class _OnFirstImport:
 def setup_logging() -> None:
     """Give the root logger awslambdaric's lines: now if ``logging`` is loaded, else as
     soon as something imports it."""
+    global _waiting
     loaded = sys.modules.get("logging")
     if loaded is not None:
         _install(loaded)
-    elif not any(isinstance(finder, _OnFirstImport) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _OnFirstImport("logging", _install))
+        return
+    _waiting = True
+    sys.meta_path.insert(0, _OnFirstImport("logging", _install))
+
+
+def catch_up() -> None:
+    """Add the handler now if ``logging`` was loaded without the finder seeing it."""
+    if _waiting:
+        loaded = sys.modules.get("logging")
+        if loaded is not None:
+            _install(loaded)
