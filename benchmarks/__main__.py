@@ -43,6 +43,8 @@ SCENARIOS: tuple[tuple[str, Callable[[Config], list[Row]]], ...] = (
     ("observe", observe.run),
     ("runtime", runtime.run),
 )
+#: parts of a scenario that ``--only`` can pick alone (a full run has them in their scenario)
+PARTS: tuple[tuple[str, Callable[[Config], list[Row]]], ...] = (("runtime-cold", runtime.run_cold),)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,7 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chart", type=Path, help="chart image (default: ratios.png by --out)")
     parser.add_argument("--without-peers", action="store_true", help="lambent and the floors only")
     parser.add_argument(
-        "--only", action="append", choices=[name for name, _ in SCENARIOS], help="repeatable"
+        "--only",
+        action="append",
+        choices=[name for name, _ in (*SCENARIOS, *PARTS)],
+        help="repeatable; runtime-cold: only the runtime scenario's cold-start row",
     )
     args = parser.parse_args(argv)
     mode: Literal["full", "quick", "smoke"] = (
@@ -71,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                          ["python", "-m", "benchmarks", *argv])  # fmt: skip
     rows: list[Row] = []
     started = time.perf_counter()
-    for name, scenario in SCENARIOS:
+    for name, scenario in SCENARIOS if not args.only else (*SCENARIOS, *PARTS):
         if args.only and name not in args.only:
             continue
         try:

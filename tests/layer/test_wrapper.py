@@ -66,6 +66,7 @@ def test_the_wrapper_serves_invocations_with_the_layers_lambent(build: Any, tmp_
     assert where["python"] == python
     assert where["lambent"].startswith(str(site))
     assert where["runtime"] == "lambent.runtime"
+    assert where["runpy"] is False  # the wrapper enters the loop without ``python -m``
     assert [p for p in where["path"] if p.startswith(str(opt))][:2] == layer_path(opt, python)
     assert not any(".venv" in p for p in where["path"])
 

@@ -2,9 +2,10 @@
 
 With ``AWS_LAMBDA_EXEC_WRAPPER=/opt/lambent-wrapper`` the managed runtime runs
 ``/opt/lambent-wrapper <python> <runtime bootstrap> [args...]`` (LAMBDA.md §3.5). The
-script runs ``<python> -m lambent.runtime $_HANDLER`` instead of the bootstrap, with the
-task root, the layer's site-packages and ``/opt/python`` first on ``PYTHONPATH`` (the
-order the managed bootstrap gives ``sys.path``, LAMBDA.md §3.6).
+script runs lambent's loop with ``<python>`` instead of the bootstrap, with the task root,
+the layer's site-packages and ``/opt/python`` first on ``PYTHONPATH`` (the order the
+managed bootstrap gives ``sys.path``, LAMBDA.md §3.6): what ``python -m lambent.runtime
+$_HANDLER`` does, entered through ``-c`` so that a cold start does not load ``runpy``.
 ``LAMBENT_RUNTIME=awslambdaric`` hands over to the managed runtime unchanged.
 """
 
@@ -18,7 +19,8 @@ SCRIPT = """\
 # lambent-wrapper: lambent's own runtime loop in Lambda's managed Python runtimes.
 # Set AWS_LAMBDA_EXEC_WRAPPER=/opt/lambent-wrapper; the runtime then runs
 #   /opt/lambent-wrapper <python> <runtime bootstrap> [args...]
-# and this runs <python> -m lambent.runtime "$_HANDLER" instead.
+# and this runs what <python> -m lambent.runtime "$_HANDLER" runs instead (entered
+# through -c: no runpy at a cold start).
 # LAMBENT_RUNTIME=awslambdaric runs the managed runtime unchanged.
 if [ "$#" -lt 1 ]; then
   echo "lambent-wrapper: run it through AWS_LAMBDA_EXEC_WRAPPER (arguments: python bootstrap)" >&2
@@ -34,5 +36,6 @@ for site in "$layer"/python/lib/python3*/site-packages; do
   if [ -d "$site" ]; then paths="$paths:$site"; fi
 done
 export PYTHONPATH="$paths:$layer/python${PYTHONPATH:+:$PYTHONPATH}"
-exec "$python" -m lambent.runtime "${_HANDLER:?lambent-wrapper: _HANDLER is not set}"
+exec "$python" -c "from lambent.runtime._entry import main; raise SystemExit(main())" \\
+  "${_HANDLER:?lambent-wrapper: _HANDLER is not set}"
 """

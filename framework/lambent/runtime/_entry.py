@@ -14,7 +14,8 @@ import sys
 from typing import Any
 
 from lambent.runtime._faults import load_handler
-from lambent.runtime._invocation import init_error_post, setup_logging
+from lambent.runtime._invocation import init_error_post
+from lambent.runtime._logs import setup_logging
 from lambent.runtime._sync import SyncConnection
 from lambent.runtime._target import Target, target_for
 from lambent.runtime._wire import RuntimeAPIError

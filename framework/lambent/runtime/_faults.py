@@ -13,9 +13,11 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import traceback
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from traceback import StackSummary
 
 _OWN_FILES = (os.sep + os.path.join("lambent", "runtime") + os.sep,)
 
@@ -53,7 +55,9 @@ def make_error(
     }
 
 
-def _user_frames(tb: TracebackType | None) -> traceback.StackSummary:
+def _user_frames(tb: TracebackType | None) -> StackSummary:
+    import traceback  # only for errors: a cold start without one does not load it
+
     frames = traceback.extract_tb(tb)
     for i, frame in enumerate(frames):
         if not any(part in frame.filename for part in _OWN_FILES):
@@ -65,6 +69,8 @@ def error_from(exc: BaseException, request_id: str | None = None) -> dict[str, A
     """The error document for an exception (a :class:`Fault` keeps its own type and trace)."""
     if isinstance(exc, Fault):
         return make_error(exc.message, exc.error_type, exc.trace, request_id)
+    import traceback
+
     frames = [(f.filename, f.lineno or 0, f.name, f.line) for f in _user_frames(exc.__traceback__)]
     return make_error(str(exc), type(exc).__name__, traceback.format_list(frames), request_id)
 

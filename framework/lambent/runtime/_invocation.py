@@ -8,7 +8,6 @@ wrote them even when several run at once in one process.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import time
@@ -117,44 +116,6 @@ def set_trace_id(headers: dict[str, str]) -> None:
         os.environ[TRACE_VAR] = trace
     else:
         os.environ.pop(TRACE_VAR, None)
-
-
-class _RequestIdFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.aws_request_id = REQUEST_ID.get() or ""
-        return True
-
-
-def setup_logging() -> None:
-    """The root logger writes awslambdaric's text lines: level, time, request id, message."""
-    root = logging.getLogger()
-    handler = logging.StreamHandler(_Stdout())
-    formatter = logging.Formatter(
-        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
-        "%Y-%m-%dT%H:%M:%S",
-    )
-    formatter.converter = __import__("time").gmtime
-    handler.setFormatter(formatter)
-    handler.terminator = ""
-    handler.addFilter(_RequestIdFilter())
-    root.addHandler(handler)
-    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
-    if level in logging.getLevelNamesMapping():
-        root.setLevel(level)
-
-
-class _Stdout:
-    """Writes to whatever ``sys.stdout`` is at the time (tests and hosts may swap it)."""
-
-    def write(self, text: str) -> Any:
-        import sys
-
-        return sys.stdout.write(text)
-
-    def flush(self) -> None:
-        import sys
-
-        sys.stdout.flush()
 
 
 class Post(NamedTuple):

@@ -35,6 +35,7 @@ from lambent.runtime._invocation import (
     init_error_post,
     run_invocation,
 )
+from lambent.runtime._logs import catch_up
 from lambent.runtime._target import Target
 from lambent.runtime._wire import RuntimeAPIError
 
@@ -98,6 +99,7 @@ async def _poll(conn: Connection, target: Target, stop: _Stop) -> None:
                 return
             if status != 200:
                 raise RuntimeAPIError(f"/next answered {status}: {body[:200]!r}")
+            catch_up()
             token = REQUEST_ID.set(headers.get("lambda-runtime-aws-request-id", ""))
             try:
                 await _post(conn, await run_invocation(target, headers, body))

@@ -16,6 +16,7 @@ from typing import Any
 
 from lambent._runtime import run_loop_free
 from lambent.runtime._invocation import NEXT, Post, run_invocation
+from lambent.runtime._logs import catch_up
 from lambent.runtime._target import Target
 from lambent.runtime._wire import RuntimeAPIError, parse_response, request_head
 
@@ -125,6 +126,7 @@ def serve(target: Target, conn: SyncConnection) -> int:
                 break
             if status != 200:
                 raise RuntimeAPIError(f"/next answered {status}: {body[:200]!r}")
+            catch_up()
             conn.post(run_loop_free(run_invocation(target, headers, body)))
     finally:
         for sig, handler in previous.items():

@@ -37,6 +37,7 @@ def where(payload: dict[str, Any]) -> dict[str, Any]:
         "msgspec": msgspec.__file__,
         "path": sys.path,
         "runtime": "lambent.runtime" if "lambent.runtime._loop" in sys.modules else "awslambdaric",
+        "runpy": "runpy" in sys.modules,
     }
 
 
