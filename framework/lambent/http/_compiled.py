@@ -46,6 +46,7 @@ from lambent.http._plan import MISSING, From
 from lambent.http._render import RENDER_ERRORS, RENDERERS, ValueRenderer, value_text
 from lambent.http._request import Request, body_size, surrogate_free
 from lambent.http._response import JSON, Response, json_text
+from lambent.http._routing import Matcher
 from lambent.http._streaming import Streamed, is_stream
 from lambent.http._views import body_payload
 from lambent.sources._base import WebSpec
@@ -176,6 +177,14 @@ def _answerer(
     # the app's HTTP sources (lambent.sources.detector)
     spec_for = sources.detector(_specs(by_spec)) if FAST.http_detection else sources.spec_for
     routes = router.routes
+    # template -> method -> (its matcher, endpoint, handler, arguments): the compiled routes
+    # of the templates the route map checks by their own matcher (``match_known``)
+    keyed: dict[str | None, dict[str, tuple[Matcher, Any, Callable[..., Any], Args]]] = {}
+    for template, (endpoint, matcher) in routes.known().items():
+        for method, route in endpoint.routes.items():
+            entry = compiled.get(id(route))
+            if entry is not None:
+                keyed.setdefault(template, {})[method] = (matcher, endpoint, *entry)
     config = router.config
     limit = config.max_body_size
     convert = msgspec.convert
@@ -196,19 +205,28 @@ def _answerer(
             view = convert(event, source.lean)
         except CONVERT_ERRORS:
             return MISS  # the general path says why the event does not decode
+        method = view.method
         path = view.path or "/"
         encoded = source.encoded is not None and source.encoded(view)
         template = None if source.template is None else source.template(event)
-        if template is None:
-            found = routes.match(path, encoded=encoded)
+        # the route the service says it matched, checked by its template's own matcher
+        by_method = keyed.get(template)
+        hit = None if by_method is None else by_method.get(method)
+        params = None if hit is None else hit[0](path, encoded)
+        if hit is not None and params is not None:
+            endpoint, fn, build = hit[1], hit[2], hit[3]
         else:
-            found = routes.match_known(template, path, encoded=encoded)
-        if found is None:
-            return MISS
-        endpoint, params = found
-        entry = compiled.get(id(endpoint.routes.get(view.method)))
-        if entry is None:
-            return MISS
+            if template is None:
+                found = routes.match(path, encoded=encoded)
+            else:
+                found = routes.match_known(template, path, encoded=encoded)
+            if found is None:
+                return MISS
+            endpoint, params = found
+            entry = compiled.get(id(endpoint.routes.get(method)))
+            if entry is None:
+                return MISS
+            fn, build = entry
         raw = view.body
         if raw and (
             not surrogate_free(raw)
@@ -222,7 +240,6 @@ def _answerer(
         remaining = getattr(context, "get_remaining_time_in_millis", None)
         if remaining is not None and float(remaining()) / 1000.0 - margin <= 0:
             return MISS
-        fn, build = entry
         kw = build(params, view, context)
         if kw is MISS:
             return MISS
