@@ -46,10 +46,10 @@ from lambent.http._plan import MISSING, From
 from lambent.http._render import RENDER_ERRORS, RENDERERS, ValueRenderer, value_text
 from lambent.http._request import Request, body_size, surrogate_free
 from lambent.http._response import JSON, Response, json_text
-from lambent.http._routing import Matcher
+from lambent.http._routing import Matcher, compile_path
 from lambent.http._streaming import Streamed, is_stream
 from lambent.http._views import body_payload
-from lambent.sources._base import WebSpec
+from lambent.sources._base import RequestLine, WebSpec
 
 if TYPE_CHECKING:
     from lambent.http._registration import HttpRoute
@@ -65,9 +65,10 @@ DETECT: Any = object()
 #: ``answer(event, context[, spec])``: ``spec`` is the event's source when the caller
 #: detected it already
 Answer = Callable[..., Any]
-#: per route: the keyword arguments from the matched parameters, the lean view and the
-#: context, or MISS (a value that does not convert: the general path answers 422)
-Args = Callable[[Mapping[str, str], Any, Any], Any]
+#: per route: the keyword arguments from the matched parameters (a fresh dict), the body as
+#: delivered, whether it is base64 and the context, or MISS (a value that does not
+#: convert: the general path answers 422)
+Args = Callable[[dict[str, Any], str | None, bool, Any], Any]
 Bind = Callable[[Any, str, bool], tuple[Token[Any], ...]]
 #: a plain result's ``(wire text, is base64, content type)``
 Text = Callable[[Any], tuple[str, bool, str]]
@@ -88,6 +89,7 @@ class _Source(msgspec.Struct, frozen=True):
     render: ValueRenderer
     service_timeout: bool
     template: Callable[[Mapping[str, Any]], str | None] | None
+    line: Callable[[Mapping[str, Any]], RequestLine | None] | None
 
 
 def compile_http(app: Any, router: HttpRouter) -> Answer | None:
@@ -112,6 +114,7 @@ def compile_http(app: Any, router: HttpRouter) -> Answer | None:
                 RENDERERS[web.wire].value,
                 web.service_timeout,
                 web.template,
+                None if RENDERERS[web.wire].reads_request else web.line,
             )
     compiled: dict[int, tuple[Callable[..., Any], Args]] = {}
     for route in router.routes.values():
@@ -136,16 +139,19 @@ def _compile_args(route: HttpRoute) -> Args | None:
     ):
         return None
     if route.path_only:  # the matched parameters: a fresh dict each time
-        return lambda params, view, context: params
+        return lambda params, body, is_b64, context: params
+    body_args = _path_and_body(route)
+    if body_args is not None:
+        return body_args
     steps = tuple((p.name, p.source, p.key, p.convert, p.default) for p in plan.params)
 
-    def args(params: Mapping[str, str], view: Any, context: Any) -> Any:
+    def args(params: dict[str, Any], body: str | None, is_b64: bool, context: Any) -> Any:
         kw: dict[str, Any] = {}
         for name, source, key, convert, default in steps:
             if source is From.PATH:
                 value: Any = params[key]
             elif source is From.BODY:
-                value = body_payload(view.body, view.is_base64_encoded)
+                value = body_payload(body, is_b64)
                 if not value:
                     if default is MISSING:
                         return MISS  # 422: required but missing
@@ -165,6 +171,40 @@ def _compile_args(route: HttpRoute) -> Args | None:
     return args
 
 
+def _path_and_body(route: HttpRoute) -> Args | None:
+    """The builder of a route taking every path parameter as a string and one body
+    parameter (``PUT /orders/{id}`` with a typed order): the matched parameters (a fresh
+    dict each time) and the body's value; None for any other route."""
+    params = route.plan.params
+    paths = [p for p in params if p.source is From.PATH]
+    bodies = [p for p in params if p.source is From.BODY]
+    if (
+        len(bodies) != 1
+        or len(paths) + 1 != len(params)
+        or {p.key for p in paths} != set(compile_path(route.template).params)
+        or any(p.convert is not None or p.name != p.key for p in paths)
+    ):
+        return None
+    name, convert, default = bodies[0].name, bodies[0].convert, bodies[0].default
+
+    def args(params: dict[str, Any], body: str | None, is_b64: bool, context: Any) -> Any:
+        value = body_payload(body, is_b64)
+        if not value:
+            if default is MISSING:
+                return MISS  # 422: required but missing
+            params[name] = default
+            return params
+        if convert is not None:
+            try:
+                value = convert(value)
+            except ARG_ERRORS:
+                return MISS  # 422, with the general path's message
+        params[name] = value
+        return params
+
+    return args
+
+
 def _answerer(
     app: Any,
     router: HttpRouter,
@@ -176,46 +216,89 @@ def _answerer(
     # detection: the same answer as the registry's ordered scan, with fewer steps for
     # the app's HTTP sources (lambent.sources.detector)
     spec_for = sources.detector(_specs(by_spec)) if FAST.http_detection else sources.spec_for
-    routes = router.routes
-    # template -> method -> (its matcher, endpoint, handler, arguments): the compiled routes
-    # of the templates the route map checks by their own matcher (``match_known``)
-    keyed: dict[str | None, dict[str, tuple[Matcher, Any, Callable[..., Any], Args]]] = {}
-    for template, (endpoint, matcher) in routes.known().items():
+    # "METHOD /template" -> the compiled route of a template the route map checks by its
+    # own matcher (``match_known``)
+    keyed: Keyed = {}
+    for template, (endpoint, matcher) in router.routes.known().items():
         for method, route in endpoint.routes.items():
             entry = compiled.get(id(route))
             if entry is not None:
-                keyed.setdefault(template, {})[method] = (matcher, endpoint, *entry)
+                keyed[f"{method} {template}"] = (method, matcher, endpoint, *entry)
+    later = _finisher(app, router)
+    ones = {
+        key: _source_answer(app, router, source, keyed, compiled, later)
+        for key, source in by_spec.items()
+    }
+
+    def answer(event: Any, context: Any, spec: Any = DETECT) -> Any:
+        if type(event) is not dict or router.overrides:
+            return MISS
+        one = ones.get(id(spec_for(event) if spec is DETECT else spec))
+        return MISS if one is None else one(event, context)
+
+    return answer
+
+
+#: route key -> (its method, the template's matcher, its endpoint, the handler, its arguments)
+Keyed = dict[str | None, tuple[str, Matcher, Any, Callable[..., Any], Args]]
+#: what finishes a request the direct rendering does not: ``(source, view, event, context,
+#: endpoint, params, outcome, raised, cold, tokens)`` -> a :class:`Pending`
+Later = Callable[..., Pending]
+
+
+def _source_answer(
+    app: Any,
+    router: HttpRouter,
+    source: _Source,
+    keyed: Keyed,
+    compiled: dict[int, tuple[Callable[..., Any], Args]],
+    later: Later,
+) -> Callable[[dict[str, Any], Any], Any]:
+    """``answer`` for the requests of one source, its constants read once."""
+    routes = router.routes
     config = router.config
     limit = config.max_body_size
     convert = msgspec.convert
     text_of = _texts()
     bind, unbind = _binder(app)
     margin = app.deadline_margin
+    lean, encoded_of, template_of, line_of = (
+        source.lean,
+        source.encoded,
+        source.template,
+        source.line,
+    )
+    render, kind = source.render, source.kind
     # API Gateway's own timeout within the margin: its requests are out of time at once
-    limit_spent = config.api_gateway_timeout - margin <= 0
+    spent = source.service_timeout and config.api_gateway_timeout - margin <= 0
     modules = sys.modules
 
-    def answer(event: Any, context: Any, spec: Any = DETECT) -> Any:
-        if type(event) is not dict or router.overrides:
-            return MISS
-        source = by_spec.get(id(spec_for(event) if spec is DETECT else spec))
-        if source is None:
-            return MISS
-        try:
-            view = convert(event, source.lean)
-        except CONVERT_ERRORS:
-            return MISS  # the general path says why the event does not decode
-        method = view.method
-        path = view.path or "/"
-        encoded = source.encoded is not None and source.encoded(view)
-        template = None if source.template is None else source.template(event)
-        # the route the service says it matched, checked by its template's own matcher
-        by_method = keyed.get(template)
-        hit = None if by_method is None else by_method.get(method)
-        params = None if hit is None else hit[0](path, encoded)
-        if hit is not None and params is not None:
-            endpoint, fn, build = hit[1], hit[2], hit[3]
+    def answer(event: dict[str, Any], context: Any) -> Any:
+        line = None if line_of is None else line_of(event)
+        if line is not None:
+            view = None
+            method, path, key, raw, is_b64, encoded = line
+            path = path or "/"
+            # the route the service says it matched, checked by its template's own matcher
+            hit = keyed.get(key)
+            params = None if hit is None or hit[0] != method else hit[1](path, encoded)
         else:
+            try:
+                view = convert(event, lean)
+            except CONVERT_ERRORS:
+                return MISS  # the general path says why the event does not decode
+            method, path, raw, is_b64 = (
+                view.method,
+                view.path or "/",
+                view.body,
+                view.is_base64_encoded,
+            )
+            encoded = encoded_of is not None and encoded_of(view)
+            hit = params = None
+        if hit is not None and params is not None:
+            endpoint, fn, build = hit[2], hit[3], hit[4]
+        else:
+            template = None if template_of is None else template_of(event)
             if template is None:
                 found = routes.match(path, encoded=encoded)
             else:
@@ -227,20 +310,18 @@ def _answerer(
             if entry is None:
                 return MISS
             fn, build = entry
-        raw = view.body
         if raw and (
-            not surrogate_free(raw)
-            or (limit is not None and body_size(raw, view.is_base64_encoded) > limit)
+            not surrogate_free(raw) or (limit is not None and body_size(raw, is_b64) > limit)
         ):
             return MISS  # 400 or 413
         # the deadline, read once: the handler is plain, so before it runs is the only
         # point the general path checks it (``budget(...) <= 0``: a 504)
-        if source.service_timeout and limit_spent:
+        if spent:
             return MISS
         remaining = getattr(context, "get_remaining_time_in_millis", None)
         if remaining is not None and float(remaining()) / 1000.0 - margin <= 0:
             return MISS
-        kw = build(params, view, context)
+        kw = build(params, raw, is_b64, context)
         if kw is MISS:
             return MISS
         cold = app._cold  # an app started before its first invocation (app.running())
@@ -248,7 +329,7 @@ def _answerer(
             app._cold = False
         # the invocation's log context: bound now when a handler may log through structlog,
         # else only on lambent's lazy logger, should anything be logged
-        tokens = bind(context, source.kind, cold) if "structlog" in modules else None
+        tokens = bind(context, kind, cold) if "structlog" in modules else None
         try:
             try:
                 result = fn(**kw)
@@ -261,24 +342,47 @@ def _answerer(
                 text = text_of(result)
                 if text is not None:
                     try:
-                        body, is_b64, content_type = text(result)
+                        text_body, text_b64, content_type = text(result)
                     except RENDER_ERRORS:
                         pass  # finished below: the router answers the 500 and logs why
                     else:
-                        return source.render(view, body, is_b64, content_type)
+                        return render(view, text_body, text_b64, content_type)
                 outcome, raised = result, False
         finally:
             if tokens is not None:
                 unbind(tokens)
-        # the rest is awaited by the caller, as the general path awaits it (loop-free, or
-        # on its loop), in the same log context
+        return later(source, view, event, context, endpoint, params, outcome, raised, cold, tokens)
+
+    return answer
+
+
+def _finisher(app: Any, router: HttpRouter) -> Later:
+    """What finishes a request after its handler ran, when the direct rendering does not:
+    awaited by the caller, as the general path awaits it (loop-free, or on its loop), in
+    the same log context."""
+    bind, unbind = _binder(app)
+
+    def later(
+        source: _Source,
+        view: Any,
+        event: Any,
+        context: Any,
+        endpoint: Any,
+        params: dict[str, str],
+        outcome: Any,
+        raised: bool,
+        cold: bool,
+        tokens: tuple[Token[Any], ...] | None,
+    ) -> Pending:
+        if view is None:  # read from the raw event (``line``): the lean Struct holds the same
+            view = msgspec.convert(event, source.lean)
         request = Request.from_lean(
             source.kind, view, event, source.event_type, context, web=source.web
         )
         request.path_params = params
         request.route = endpoint.path.template
         if tokens is not None:
-            rebind = (context, source.kind, cold)
+            rebind: tuple[Any, str, bool] | None = (context, source.kind, cold)
             log = LazyLogger("lambent")
         else:
             rebind = None
@@ -299,7 +403,7 @@ def _answerer(
             if tokens is not None:
                 unbind(tokens)
 
-    return answer
+    return later
 
 
 def _specs(by_spec: dict[int, _Source]) -> list[Any]:

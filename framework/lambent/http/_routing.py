@@ -308,7 +308,9 @@ class RouteMap(Generic[R]):
 Matcher = Callable[[str, bool], "dict[str, str] | None"]
 
 
-def _matcher(compiled: PathTemplate, regex: re.Pattern[str], static: Mapping[str, object]) -> Matcher:
+def _matcher(
+    compiled: PathTemplate, regex: re.Pattern[str], static: Mapping[str, object]
+) -> Matcher:
     """The matcher of a known template: its regex on the normalised path, no static route's.
     A template whose one parameter is its whole last segment (``/orders/{id}``) is matched
     without the regex: the literal prefix, then one non-empty segment (what ``[^/]+``
