@@ -241,6 +241,27 @@ def test_any_path_and_hint_answer_as_the_general_path(
     assert compiled == general
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    path=st.sampled_from(["/orders/ord-1", "/orders/new", "/orders/a%2Fb", "/orders/x/", "/x"]),
+    template=st.sampled_from(["/orders/{order_id}", "/orders/new", "/{section}/latest"]),
+    key_method=st.sampled_from(["GET", "PUT", "ANY", "get"]),
+    method=st.sampled_from(["GET", "PUT", "put", "DELETE"]),
+    source=st.sampled_from(SOURCES),
+)
+def test_a_route_key_naming_another_method_answers_as_the_general_path(
+    path: str, template: str, key_method: str, method: str, source: Any
+) -> None:
+    """The route key (``routeKey``; REST: the request's method and ``resource``) is a hint:
+    one naming another method or template than the request's is checked, never trusted."""
+    options: dict[str, Any] = {"json": ORDER} if method.upper() == "PUT" else {}
+    event = _event(method, path, source, template, **options)
+    if source == "apigw-http":
+        event["routeKey"] = f"{key_method} {template}"
+    compiled, general = _both(event)
+    assert compiled == general
+
+
 _TEMPLATE_SEGMENT = st.sampled_from(["a", "b", "{p}", "{q}", "x{r}"])
 
 
