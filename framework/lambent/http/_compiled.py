@@ -340,13 +340,13 @@ def _source_answer(
                 raised = True
             else:
                 text = text_of(result)
-                if text is not None:
-                    try:
-                        text_body, text_b64, content_type = text(result)
-                    except RENDER_ERRORS:
-                        pass  # finished below: the router answers the 500 and logs why
-                    else:
-                        return render(view, text_body, text_b64, content_type)
+                try:
+                    if text is _json_text:  # a dict, a list or a Struct: JSON
+                        return render(view, json_text(result), False, JSON)
+                    if text is not None:
+                        return render(view, *text(result))
+                except RENDER_ERRORS:
+                    pass  # finished below: the router answers the 500 and logs why
                 outcome, raised = result, False
         finally:
             if tokens is not None:
