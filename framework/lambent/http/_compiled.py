@@ -6,10 +6,12 @@ no metrics and no tracing, answers most requests without the pipeline's coroutin
 :class:`~lambent.http.Request` or a :class:`~lambent.http.Response`: :func:`compile_http`
 gives ``answer(event, context)``, which detects the source (the registry's answer, in
 the fewer steps :func:`lambent.sources.detector` finds for the app's HTTP sources),
-decodes its lean view, matches
-the path with the router's own map, builds the handler's keyword arguments with converters
-compiled per route, calls the handler and renders its plain result straight into the
-source's wire shape. The invocation's log context is bound only when structlog is
+reads its request line (the source's ``WebSpec.line`` straight from the event's fields,
+else its lean view), finds the route (the service's route key looked up among the routes
+compiled at freeze and checked by the template's own matcher, else the router's own
+map), builds the handler's keyword arguments with converters compiled per route
+(:mod:`lambent.http._compiled_parts`), calls the handler and renders its plain result
+straight into the source's wire shape. The invocation's log context is bound only when structlog is
 imported (something may log through it); otherwise it waits on the lazy logger, which
 costs nothing unless something is logged.
 
@@ -26,9 +28,7 @@ code (:meth:`~lambent.http._router.HttpRouter.finish`), as the general path fini
 
 from __future__ import annotations
 
-import inspect
 import sys
-import types
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
@@ -41,18 +41,14 @@ from lambent._fast import FAST, Pending
 from lambent._fast import MISS as _MISS
 from lambent._logging import LazyLogger, bind_invocation, unbind_invocation
 from lambent._pipeline import invocation_values
-from lambent.http._args import ARG_ERRORS
-from lambent.http._plan import MISSING, From
-from lambent.http._render import RENDER_ERRORS, RENDERERS, ValueRenderer, value_text
+from lambent.http._compiled_parts import Args, compile_args, json_result, texts
+from lambent.http._render import RENDER_ERRORS, RENDERERS, ValueRenderer
 from lambent.http._request import Request, body_size, surrogate_free
-from lambent.http._response import JSON, Response, json_text
-from lambent.http._routing import Matcher, compile_path
-from lambent.http._streaming import Streamed, is_stream
-from lambent.http._views import body_payload
+from lambent.http._response import JSON, json_text
+from lambent.http._routing import Matcher
 from lambent.sources._base import RequestLine, WebSpec
 
 if TYPE_CHECKING:
-    from lambent.http._registration import HttpRoute
     from lambent.http._router import HttpRouter
 
 __all__ = ["DETECT", "MISS", "Answer", "compile_http"]
@@ -65,17 +61,8 @@ DETECT: Any = object()
 #: ``answer(event, context[, spec])``: ``spec`` is the event's source when the caller
 #: detected it already
 Answer = Callable[..., Any]
-#: per route: the keyword arguments from the matched parameters (a fresh dict), the body as
-#: delivered, whether it is base64 and the context, or MISS (a value that does not
-#: convert: the general path answers 422)
-Args = Callable[[dict[str, Any], str | None, bool, Any], Any]
 Bind = Callable[[Any, str, bool], tuple[Token[Any], ...]]
-#: a plain result's ``(wire text, is base64, content type)``
-Text = Callable[[Any], tuple[str, bool, str]]
 Unbind = Callable[[tuple[Token[Any], ...]], None]
-
-#: what the compiled arguments can take: the template's parameters, the body, the context
-_COMPILED_SOURCES = frozenset({From.PATH, From.BODY, From.CONTEXT})
 
 
 class _Source(msgspec.Struct, frozen=True):
@@ -118,91 +105,12 @@ def compile_http(app: Any, router: HttpRouter) -> Answer | None:
             )
     compiled: dict[int, tuple[Callable[..., Any], Args]] = {}
     for route in router.routes.values():
-        args = _compile_args(route)
+        args = compile_args(route)
         if args is not None:
             compiled[id(route)] = (route.plan.fn, args)
     if not by_spec or not compiled:
         return None
     return _answerer(app, router, by_spec, compiled)
-
-
-def _compile_args(route: HttpRoute) -> Args | None:
-    """The route's argument builder, or None when the general path must run it."""
-    plan = route.plan
-    if (
-        route.middleware
-        or route.idempotent
-        or route.threaded
-        or plan.is_async
-        or plan.has_deps
-        or any(p.source not in _COMPILED_SOURCES for p in plan.params)
-    ):
-        return None
-    if route.path_only:  # the matched parameters: a fresh dict each time
-        return lambda params, body, is_b64, context: params
-    body_args = _path_and_body(route)
-    if body_args is not None:
-        return body_args
-    steps = tuple((p.name, p.source, p.key, p.convert, p.default) for p in plan.params)
-
-    def args(params: dict[str, Any], body: str | None, is_b64: bool, context: Any) -> Any:
-        kw: dict[str, Any] = {}
-        for name, source, key, convert, default in steps:
-            if source is From.PATH:
-                value: Any = params[key]
-            elif source is From.BODY:
-                value = body_payload(body, is_b64)
-                if not value:
-                    if default is MISSING:
-                        return MISS  # 422: required but missing
-                    kw[name] = default
-                    continue
-            else:  # From.CONTEXT
-                kw[name] = context
-                continue
-            if convert is not None:
-                try:
-                    value = convert(value)
-                except ARG_ERRORS:
-                    return MISS  # 422, with the general path's message
-            kw[name] = value
-        return kw
-
-    return args
-
-
-def _path_and_body(route: HttpRoute) -> Args | None:
-    """The builder of a route taking every path parameter as a string and one body
-    parameter (``PUT /orders/{id}`` with a typed order): the matched parameters (a fresh
-    dict each time) and the body's value; None for any other route."""
-    params = route.plan.params
-    paths = [p for p in params if p.source is From.PATH]
-    bodies = [p for p in params if p.source is From.BODY]
-    if (
-        len(bodies) != 1
-        or len(paths) + 1 != len(params)
-        or {p.key for p in paths} != set(compile_path(route.template).params)
-        or any(p.convert is not None or p.name != p.key for p in paths)
-    ):
-        return None
-    name, convert, default = bodies[0].name, bodies[0].convert, bodies[0].default
-
-    def args(params: dict[str, Any], body: str | None, is_b64: bool, context: Any) -> Any:
-        value = body_payload(body, is_b64)
-        if not value:
-            if default is MISSING:
-                return MISS  # 422: required but missing
-            params[name] = default
-            return params
-        if convert is not None:
-            try:
-                value = convert(value)
-            except ARG_ERRORS:
-                return MISS  # 422, with the general path's message
-        params[name] = value
-        return params
-
-    return args
 
 
 def _answerer(
@@ -259,7 +167,7 @@ def _source_answer(
     config = router.config
     limit = config.max_body_size
     convert = msgspec.convert
-    text_of = _texts()
+    text_of = texts()
     bind, unbind = _binder(app)
     margin = app.deadline_margin
     lean, encoded_of, template_of, line_of = (
@@ -341,7 +249,7 @@ def _source_answer(
             else:
                 text = text_of(result)
                 try:
-                    if text is _json_text:  # a dict, a list or a Struct: JSON
+                    if text is json_result:  # a dict, a list or a Struct: JSON
                         return render(view, json_text(result), False, JSON)
                     if text is not None:
                         return render(view, *text(result))
@@ -451,44 +359,3 @@ def _binder(app: Any) -> tuple[Bind, Unbind]:
 
 #: the keys :func:`~lambent._pipeline.invocation_values` binds, in order
 _BOUND = ("aws_request_id", "function_name", "cold_start", "source")
-
-
-def _texts() -> Callable[[Any], Text | None]:
-    """How a handler result becomes its wire text, decided once per result type: None
-    for what the direct rendering does not take (``None``, a Response, a stream, an
-    awaitable), else :func:`~lambent.http._render.value_text`, or for a dict, a list or
-    a Struct its JSON branch."""
-    known: dict[type[Any], Text | None] = {}
-
-    def text_of(value: Any) -> Text | None:
-        kind = type(value)
-        found = known.get(kind, _unknown)
-        if found is not _unknown:
-            return found
-        text: Text | None
-        if (
-            value is None
-            or isinstance(value, Response | Streamed)
-            or inspect.isawaitable(value)
-            or is_stream(value)
-        ):
-            text = None
-        elif kind is dict or kind is list or isinstance(value, msgspec.Struct):
-            text = _json_text
-        else:
-            text = value_text
-        if kind is not types.GeneratorType:  # awaitable or not per object
-            known[kind] = text
-        return text
-
-    return text_of
-
-
-def _json_text(value: Any) -> tuple[str, bool, str]:
-    """``value_text`` of a dict, a list or a Struct."""
-    return json_text(value), False, JSON
-
-
-def _unknown(value: Any) -> tuple[str, bool, str]:
-    """The mark of a result type not met yet (never called)."""
-    raise AssertionError(value)
