@@ -85,6 +85,9 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         self._lean_kinds: frozenset[str] = frozenset()
         #: HTTP requests answered by compiled routes (set at freeze; see lambent._fast)
         self._fast_http: Callable[..., Any] | None = None
+        #: ``_fast_http`` when the app has no record routes (an HTTP-only app: its small
+        #: events' bytes are offered to it first)
+        self._fast_bytes: Callable[..., Any] | None = None
         #: raw record batches answered by one compiled function (set at freeze)
         self._fast_records: Callable[[Any, Any], Any] | None = None
 
@@ -126,7 +129,7 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         if any(_is_async(fn) for fn in overrides.values()) and not self._registry.web_loop:
             self._registry.web_loop = True
             self._loop_free = None  # decided again at the next call
-            self._fast_http = self._fast_records = None
+            self._fast_http = self._fast_bytes = self._fast_records = None
         saved = web.overrides
         web.overrides = {**saved, **overrides}
         try:
@@ -202,8 +205,8 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         it). Raises ``lambent._pipeline.NotJSON`` when ``body`` is not JSON."""
         if self._stack is None:
             await self._start()
-        fast = self._fast_http
-        if fast is not None and not self.routes and len(body) <= SMALL_EVENT:
+        fast = self._fast_bytes
+        if fast is not None and len(body) <= SMALL_EVENT:
             # an HTTP-only app: its small events are offered to the compiled routes first,
             # as handle_bytes would offer them, with no probe to make
             try:
@@ -233,6 +236,7 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         self._lean_kinds = self._lean()
         self._registry.freeze()
         self._fast_http = self._compiled_http()
+        self._fast_bytes = self._fast_http if not self.routes else None
         if FAST.compiled_records and FAST.raw_records:
             self._fast_records = compile_records(self)
         stack = contextlib.AsyncExitStack()
@@ -251,7 +255,7 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
 
     async def aclose(self) -> None:
         """Leave the lifespan (lambent calls it at interpreter exit for ``app.handler``)."""
-        self._fast_http = self._fast_records = None
+        self._fast_http = self._fast_bytes = self._fast_records = None
         stack, self._stack = self._stack, None
         if stack is not None:
             await stack.aclose()

@@ -241,6 +241,27 @@ def test_any_path_and_hint_answer_as_the_general_path(
     assert compiled == general
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    path=st.sampled_from(["/orders/ord-1", "/orders/new", "/orders/a%2Fb", "/orders/x/", "/x"]),
+    template=st.sampled_from(["/orders/{order_id}", "/orders/new", "/{section}/latest"]),
+    key_method=st.sampled_from(["GET", "PUT", "ANY", "get"]),
+    method=st.sampled_from(["GET", "PUT", "put", "DELETE"]),
+    source=st.sampled_from(SOURCES),
+)
+def test_a_route_key_naming_another_method_answers_as_the_general_path(
+    path: str, template: str, key_method: str, method: str, source: Any
+) -> None:
+    """The route key (``routeKey``; REST: the request's method and ``resource``) is a hint:
+    one naming another method or template than the request's is checked, never trusted."""
+    options: dict[str, Any] = {"json": ORDER} if method.upper() == "PUT" else {}
+    event = _event(method, path, source, template, **options)
+    if source == "apigw-http":
+        event["routeKey"] = f"{key_method} {template}"
+    compiled, general = _both(event)
+    assert compiled == general
+
+
 _TEMPLATE_SEGMENT = st.sampled_from(["a", "b", "{p}", "{q}", "x{r}"])
 
 
@@ -445,3 +466,56 @@ def test_any_event_to_an_http_only_app_gets_the_general_paths_answer(
     with general_path():
         general = _answers(make_app, event)
     assert fast == undetected == general
+
+
+_LINE_FIELDS = {
+    "apigw-http": [
+        ("rawPath",), ("routeKey",), ("body",), ("isBase64Encoded",), ("requestContext",),
+        ("requestContext", "requestId"), ("requestContext", "http"),
+        ("requestContext", "http", "method"), ("requestContext", "http", "path"),
+    ],
+    "apigw-rest": [
+        ("path",), ("resource",), ("httpMethod",), ("version",), ("body",),
+        ("isBase64Encoded",), ("requestContext",), ("requestContext", "requestId"),
+    ],
+}  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    source=st.sampled_from(["apigw-http", "apigw-rest"]),
+    data=st.data(),
+    value=st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.text(max_size=6),
+        st.sampled_from(["GET", "put", "/orders/ord-1", "/orders/{order_id}", "1.0"]),
+        st.lists(st.integers(), max_size=1),
+        st.dictionaries(st.text(max_size=2), st.none()),
+    ),
+    method=st.sampled_from(["GET", "PUT"]),
+)
+def test_a_request_line_field_of_any_type_answers_as_the_general_path(
+    source: Any, data: st.DataObject, value: Any, method: str
+) -> None:
+    """A field the request line reads, given another type or value (or removed), takes
+    the lean Struct's road or the general path, and the answer is the general path's."""
+    where = data.draw(st.sampled_from(_LINE_FIELDS[source]))
+    if where in (("routeKey",), ("resource",)):
+        # the route key is no field of the lean Struct: only the full Struct (the general
+        # path's, lean views off) refuses it when it is not text; the lean road reads it
+        # as a hint only
+        value = data.draw(st.sampled_from(["GET /orders/{order_id}", "PUT /x", "/orders/{x}"]))
+    options: dict[str, Any] = {"json": ORDER} if method == "PUT" else {}
+    event = _event(method, "/orders/ord-1", source, "/orders/{order_id}", **options)
+    holder: Any = event
+    for key in where[:-1]:
+        holder = holder.get(key) if isinstance(holder, dict) else None
+    if isinstance(holder, dict):
+        if data.draw(st.booleans()):
+            holder.pop(where[-1], None)
+        else:
+            holder[where[-1]] = value
+    compiled, general = _both(event)
+    assert compiled == general

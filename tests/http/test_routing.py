@@ -165,3 +165,45 @@ def test_one_regex_per_bucket_matches_as_each_template_in_turn(
         found = routes.match(path, encoded=encoded)
         got = None if found is None else (found[0].path.template, found[1])
         assert got == _linear(routes, path, encoded), (path, encoded)
+
+
+_KNOWN_TEMPLATES = [
+    "/orders/new",
+    "/orders/{order_id}",
+    "/orders/{order_id}/lines/{line}",
+    "/{section}/latest",
+    "/files/{path+}",
+    "/reports/{day}.csv",
+    "/{id}",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    segments=st.lists(
+        st.sampled_from(["orders", "new", "1", "latest", "a%2Fb", "a%20b", "x\n", "", "files"]),
+        max_size=4,
+    ),
+    trailing=st.booleans(),
+    template=st.sampled_from([*_KNOWN_TEMPLATES, "$default", "/nope/{x}"]),
+    encoded=st.booleans(),
+)
+def test_a_templates_own_matcher_answers_as_matching(
+    segments: list[str], trailing: bool, template: str, encoded: bool
+) -> None:
+    """``match_known`` (a template's own matcher: its regex, or for a last whole-segment
+    parameter the literal prefix and one segment) finds what ``match`` finds."""
+    routes: RouteMap[str] = RouteMap()
+    for each in _KNOWN_TEMPLATES:
+        routes.add(("GET",), each, each)
+    routes.freeze()
+    path = "/" + "/".join(segments) + ("/" if trailing else "")
+    known = routes.match_known(template, path, encoded=encoded)
+    general = routes.match(path, encoded=encoded)
+    assert (known and (known[0].path.template, known[1])) == (
+        general and (general[0].path.template, general[1])
+    )
+    if known is not None and template in routes.known():
+        matcher = routes.known()[template][1]
+        took = matcher(path, encoded)
+        assert took is None or (known[0].path.template, known[1]) == (template, took)

@@ -141,3 +141,49 @@ def registered(source: Any) -> Iterator[Any]:
         yield source
     finally:
         sources.unregister(source)
+
+
+def mutated(event: dict[str, Any], where: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """A deep copy of ``event`` with the value at ``where`` (a key path) replaced by
+    ``value``, or removed when ``value`` is :data:`REMOVE` (a path through a value that
+    is not a dict leaves the event as it was)."""
+    import copy
+
+    out = copy.deepcopy(event)
+    holder: Any = out
+    for key in where[:-1]:
+        if not isinstance(holder, dict) or key not in holder:
+            return out
+        holder = holder[key]
+    if isinstance(holder, dict):
+        if value is REMOVE:
+            holder.pop(where[-1], None)
+        else:
+            holder[where[-1]] = value
+    return out
+
+
+#: :func:`mutated`'s mark for "remove the key"
+REMOVE: Any = object()
+
+
+def line_agrees(spec: Any, event: dict[str, Any]) -> bool:
+    """Whether the source's ``request_line`` of ``event`` says what its lean Struct says
+    (the route key: the method and the template its ``template`` reads); True when it
+    declines (None). Returns whether it answered."""
+    import msgspec
+
+    web = spec.web
+    line = web.line(event)
+    if line is None:
+        return False
+    view = msgspec.convert(event, web.lean)  # the line's types are the Struct's: decodes
+    encoded = web.path_encoded is not None and web.path_encoded(view)
+    assert line[0] == view.method
+    assert line[1] == view.path
+    assert (line[3], line[4], line[5]) == (view.body, view.is_base64_encoded, encoded)
+    template = web.template(event)
+    if line[2] is not None:
+        assert template is not None
+        assert line[2].partition(" ")[2] == template
+    return True

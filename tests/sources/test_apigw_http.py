@@ -8,11 +8,20 @@ from urllib.parse import parse_qsl
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lambent.sources._base import epoch_ms
 from lambent.sources._http import HttpRequest
-from lambent.sources.apigw_http import SPECS, HttpApiRequest, detect
+from lambent.sources.apigw_http import (
+    SPECS,
+    HttpApiRequest,
+    LeanHttpApiRequest,
+    detect,
+    request_line,
+)
 from tests import corpus
+from tests.sources._support import REMOVE, line_agrees, mutated
 
 SPEC = SPECS[0]
 
@@ -110,3 +119,44 @@ def test_path_falls_back_to_http_path() -> None:
 def test_satisfies_the_http_request_protocol() -> None:
     request: HttpRequest = HttpApiRequest()
     assert request.timestamp is None
+
+
+_LINE_FIELDS = (
+    ("rawPath",),
+    ("routeKey",),
+    ("body",),
+    ("isBase64Encoded",),
+    ("requestContext",),
+    ("requestContext", "requestId"),
+    ("requestContext", "http"),
+    ("requestContext", "http", "method"),
+    ("requestContext", "http", "path"),
+)
+_ODD = st.one_of(
+    st.just(REMOVE), st.none(), st.booleans(), st.integers(), st.text(max_size=8),
+    st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("row", corpus.params("apigw-http"))
+def test_request_line_of_every_corpus_event(row: corpus.Row | None) -> None:
+    raw: dict[str, Any] = corpus.load(row)
+    assert line_agrees(SPEC, raw)  # real events take the direct reading
+    line = request_line(raw)
+    assert line is not None and line[2] == raw["routeKey"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(_LINE_FIELDS), _ODD, st.sampled_from(["GET", "put", "Patch"]))
+def test_request_line_says_what_the_lean_struct_says(
+    where: tuple[str, ...], value: Any, method: str
+) -> None:
+    event = _event(body='{"a": 1}', routeKey=f"{method.upper()} /items/{{id}}")
+    event["requestContext"]["http"]["method"] = method
+    changed = mutated(event, where, value)
+    try:
+        msgspec.convert(changed, LeanHttpApiRequest)
+    except msgspec.ValidationError:
+        assert request_line(changed) is None  # the Struct refuses it: so does the line
+        return
+    line_agrees(SPEC, changed)

@@ -7,11 +7,14 @@ from typing import Any
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lambent.sources._base import epoch_ms
 from lambent.sources._http import HttpRequest
-from lambent.sources.apigw_rest import SPECS, RestRequest, detect
+from lambent.sources.apigw_rest import SPECS, LeanRestRequest, RestRequest, detect, request_line
 from tests import corpus
+from tests.sources._support import REMOVE, line_agrees, mutated
 
 SPEC = SPECS[0]
 
@@ -99,3 +102,50 @@ def test_base64_body_and_cookies() -> None:
 def test_satisfies_the_http_request_protocol() -> None:
     request: HttpRequest = RestRequest()
     assert request.method == ""
+
+
+_LINE_FIELDS = (
+    ("path",),
+    ("resource",),
+    ("httpMethod",),
+    ("version",),
+    ("body",),
+    ("isBase64Encoded",),
+    ("requestContext",),
+    ("requestContext", "requestId"),
+)
+_ODD = st.one_of(
+    st.just(REMOVE), st.none(), st.booleans(), st.integers(), st.text(max_size=8),
+    st.sampled_from(["1.0", "2.0"]), st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("row", corpus.params("apigw-rest"))
+def test_request_line_of_every_corpus_event(row: corpus.Row | None) -> None:
+    raw: dict[str, Any] = corpus.load(row)
+    assert line_agrees(SPEC, raw)  # real events take the direct reading
+    line = request_line(raw)
+    assert line is not None and line[2] == f"{raw['httpMethod'].upper()} {raw['resource']}"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(_LINE_FIELDS), _ODD, st.sampled_from(["GET", "put"]))
+def test_request_line_says_what_the_lean_struct_says(
+    where: tuple[str, ...], value: Any, method: str
+) -> None:
+    event = {
+        "resource": "/items/{id}",
+        "path": "/items/a%2Fb",
+        "httpMethod": method,
+        "requestContext": {"requestId": "r-1"},
+        "body": "e30=",
+        "isBase64Encoded": True,
+    }
+    changed = mutated(event, where, value)
+    try:
+        msgspec.convert(changed, LeanRestRequest)
+    except msgspec.ValidationError:
+        assert request_line(changed) is None  # the Struct refuses it: so does the line
+        return
+    line_agrees(SPEC, changed)

@@ -6,10 +6,12 @@ no metrics and no tracing, answers most requests without the pipeline's coroutin
 :class:`~lambent.http.Request` or a :class:`~lambent.http.Response`: :func:`compile_http`
 gives ``answer(event, context)``, which detects the source (the registry's answer, in
 the fewer steps :func:`lambent.sources.detector` finds for the app's HTTP sources),
-decodes its lean view, matches
-the path with the router's own map, builds the handler's keyword arguments with converters
-compiled per route, calls the handler and renders its plain result straight into the
-source's wire shape. The invocation's log context is bound only when structlog is
+reads its request line (the source's ``WebSpec.line`` straight from the event's fields,
+else its lean view), finds the route (the service's route key looked up among the routes
+compiled at freeze and checked by the template's own matcher, else the router's own
+map), builds the handler's keyword arguments with converters compiled per route
+(:mod:`lambent.http._compiled_parts`), calls the handler and renders its plain result
+straight into the source's wire shape. The invocation's log context is bound only when structlog is
 imported (something may log through it); otherwise it waits on the lazy logger, which
 costs nothing unless something is logged.
 
@@ -26,9 +28,7 @@ code (:meth:`~lambent.http._router.HttpRouter.finish`), as the general path fini
 
 from __future__ import annotations
 
-import inspect
 import sys
-import types
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
@@ -41,17 +41,14 @@ from lambent._fast import FAST, Pending
 from lambent._fast import MISS as _MISS
 from lambent._logging import LazyLogger, bind_invocation, unbind_invocation
 from lambent._pipeline import invocation_values
-from lambent.http._args import ARG_ERRORS
-from lambent.http._plan import MISSING, From
-from lambent.http._render import RENDER_ERRORS, RENDERERS, ValueRenderer, value_text
+from lambent.http._compiled_parts import Args, compile_args, json_result, texts
+from lambent.http._render import RENDER_ERRORS, RENDERERS, ValueRenderer
 from lambent.http._request import Request, body_size, surrogate_free
-from lambent.http._response import JSON, Response, json_text
-from lambent.http._streaming import Streamed, is_stream
-from lambent.http._views import body_payload
-from lambent.sources._base import WebSpec
+from lambent.http._response import JSON, json_text
+from lambent.http._routing import Matcher
+from lambent.sources._base import RequestLine, WebSpec
 
 if TYPE_CHECKING:
-    from lambent.http._registration import HttpRoute
     from lambent.http._router import HttpRouter
 
 __all__ = ["DETECT", "MISS", "Answer", "compile_http"]
@@ -64,16 +61,8 @@ DETECT: Any = object()
 #: ``answer(event, context[, spec])``: ``spec`` is the event's source when the caller
 #: detected it already
 Answer = Callable[..., Any]
-#: per route: the keyword arguments from the matched parameters, the lean view and the
-#: context, or MISS (a value that does not convert: the general path answers 422)
-Args = Callable[[Mapping[str, str], Any, Any], Any]
 Bind = Callable[[Any, str, bool], tuple[Token[Any], ...]]
-#: a plain result's ``(wire text, is base64, content type)``
-Text = Callable[[Any], tuple[str, bool, str]]
 Unbind = Callable[[tuple[Token[Any], ...]], None]
-
-#: what the compiled arguments can take: the template's parameters, the body, the context
-_COMPILED_SOURCES = frozenset({From.PATH, From.BODY, From.CONTEXT})
 
 
 class _Source(msgspec.Struct, frozen=True):
@@ -87,6 +76,7 @@ class _Source(msgspec.Struct, frozen=True):
     render: ValueRenderer
     service_timeout: bool
     template: Callable[[Mapping[str, Any]], str | None] | None
+    line: Callable[[Mapping[str, Any]], RequestLine | None] | None
 
 
 def compile_http(app: Any, router: HttpRouter) -> Answer | None:
@@ -111,57 +101,16 @@ def compile_http(app: Any, router: HttpRouter) -> Answer | None:
                 RENDERERS[web.wire].value,
                 web.service_timeout,
                 web.template,
+                None if RENDERERS[web.wire].reads_request else web.line,
             )
     compiled: dict[int, tuple[Callable[..., Any], Args]] = {}
     for route in router.routes.values():
-        args = _compile_args(route)
+        args = compile_args(route)
         if args is not None:
             compiled[id(route)] = (route.plan.fn, args)
     if not by_spec or not compiled:
         return None
     return _answerer(app, router, by_spec, compiled)
-
-
-def _compile_args(route: HttpRoute) -> Args | None:
-    """The route's argument builder, or None when the general path must run it."""
-    plan = route.plan
-    if (
-        route.middleware
-        or route.idempotent
-        or route.threaded
-        or plan.is_async
-        or plan.has_deps
-        or any(p.source not in _COMPILED_SOURCES for p in plan.params)
-    ):
-        return None
-    if route.path_only:  # the matched parameters: a fresh dict each time
-        return lambda params, view, context: params
-    steps = tuple((p.name, p.source, p.key, p.convert, p.default) for p in plan.params)
-
-    def args(params: Mapping[str, str], view: Any, context: Any) -> Any:
-        kw: dict[str, Any] = {}
-        for name, source, key, convert, default in steps:
-            if source is From.PATH:
-                value: Any = params[key]
-            elif source is From.BODY:
-                value = body_payload(view.body, view.is_base64_encoded)
-                if not value:
-                    if default is MISSING:
-                        return MISS  # 422: required but missing
-                    kw[name] = default
-                    continue
-            else:  # From.CONTEXT
-                kw[name] = context
-                continue
-            if convert is not None:
-                try:
-                    value = convert(value)
-                except ARG_ERRORS:
-                    return MISS  # 422, with the general path's message
-            kw[name] = value
-        return kw
-
-    return args
 
 
 def _answerer(
@@ -175,55 +124,112 @@ def _answerer(
     # detection: the same answer as the registry's ordered scan, with fewer steps for
     # the app's HTTP sources (lambent.sources.detector)
     spec_for = sources.detector(_specs(by_spec)) if FAST.http_detection else sources.spec_for
-    routes = router.routes
-    config = router.config
-    limit = config.max_body_size
-    convert = msgspec.convert
-    text_of = _texts()
-    bind, unbind = _binder(app)
-    margin = app.deadline_margin
-    # API Gateway's own timeout within the margin: its requests are out of time at once
-    limit_spent = config.api_gateway_timeout - margin <= 0
-    modules = sys.modules
+    # "METHOD /template" -> the compiled route of a template the route map checks by its
+    # own matcher (``match_known``)
+    keyed: Keyed = {}
+    for template, (endpoint, matcher) in router.routes.known().items():
+        for method, route in endpoint.routes.items():
+            entry = compiled.get(id(route))
+            if entry is not None:
+                keyed[f"{method} {template}"] = (method, matcher, endpoint, *entry)
+    later = _finisher(app, router)
+    ones = {
+        key: _source_answer(app, router, source, keyed, compiled, later)
+        for key, source in by_spec.items()
+    }
 
     def answer(event: Any, context: Any, spec: Any = DETECT) -> Any:
         if type(event) is not dict or router.overrides:
             return MISS
-        source = by_spec.get(id(spec_for(event) if spec is DETECT else spec))
-        if source is None:
-            return MISS
-        try:
-            view = convert(event, source.lean)
-        except CONVERT_ERRORS:
-            return MISS  # the general path says why the event does not decode
-        path = view.path or "/"
-        encoded = source.encoded is not None and source.encoded(view)
-        template = None if source.template is None else source.template(event)
-        if template is None:
-            found = routes.match(path, encoded=encoded)
+        one = ones.get(id(spec_for(event) if spec is DETECT else spec))
+        return MISS if one is None else one(event, context)
+
+    return answer
+
+
+#: route key -> (its method, the template's matcher, its endpoint, the handler, its arguments)
+Keyed = dict[str | None, tuple[str, Matcher, Any, Callable[..., Any], Args]]
+#: what finishes a request the direct rendering does not: ``(source, view, event, context,
+#: endpoint, params, outcome, raised, cold, tokens)`` -> a :class:`Pending`
+Later = Callable[..., Pending]
+
+
+def _source_answer(
+    app: Any,
+    router: HttpRouter,
+    source: _Source,
+    keyed: Keyed,
+    compiled: dict[int, tuple[Callable[..., Any], Args]],
+    later: Later,
+) -> Callable[[dict[str, Any], Any], Any]:
+    """``answer`` for the requests of one source, its constants read once."""
+    routes = router.routes
+    config = router.config
+    limit = config.max_body_size
+    convert = msgspec.convert
+    text_of = texts()
+    bind, unbind = _binder(app)
+    margin = app.deadline_margin
+    lean, encoded_of, template_of, line_of = (
+        source.lean,
+        source.encoded,
+        source.template,
+        source.line,
+    )
+    render, kind = source.render, source.kind
+    # API Gateway's own timeout within the margin: its requests are out of time at once
+    spent = source.service_timeout and config.api_gateway_timeout - margin <= 0
+    modules = sys.modules
+
+    def answer(event: dict[str, Any], context: Any) -> Any:
+        line = None if line_of is None else line_of(event)
+        if line is not None:
+            view = None
+            method, path, key, raw, is_b64, encoded = line
+            path = path or "/"
+            # the route the service says it matched, checked by its template's own matcher
+            hit = keyed.get(key)
+            params = None if hit is None or hit[0] != method else hit[1](path, encoded)
         else:
-            found = routes.match_known(template, path, encoded=encoded)
-        if found is None:
-            return MISS
-        endpoint, params = found
-        entry = compiled.get(id(endpoint.routes.get(view.method)))
-        if entry is None:
-            return MISS
-        raw = view.body
+            try:
+                view = convert(event, lean)
+            except CONVERT_ERRORS:
+                return MISS  # the general path says why the event does not decode
+            method, path, raw, is_b64 = (
+                view.method,
+                view.path or "/",
+                view.body,
+                view.is_base64_encoded,
+            )
+            encoded = encoded_of is not None and encoded_of(view)
+            hit = params = None
+        if hit is not None and params is not None:
+            endpoint, fn, build = hit[2], hit[3], hit[4]
+        else:
+            template = None if template_of is None else template_of(event)
+            if template is None:
+                found = routes.match(path, encoded=encoded)
+            else:
+                found = routes.match_known(template, path, encoded=encoded)
+            if found is None:
+                return MISS
+            endpoint, params = found
+            entry = compiled.get(id(endpoint.routes.get(method)))
+            if entry is None:
+                return MISS
+            fn, build = entry
         if raw and (
-            not surrogate_free(raw)
-            or (limit is not None and body_size(raw, view.is_base64_encoded) > limit)
+            not surrogate_free(raw) or (limit is not None and body_size(raw, is_b64) > limit)
         ):
             return MISS  # 400 or 413
         # the deadline, read once: the handler is plain, so before it runs is the only
         # point the general path checks it (``budget(...) <= 0``: a 504)
-        if source.service_timeout and limit_spent:
+        if spent:
             return MISS
         remaining = getattr(context, "get_remaining_time_in_millis", None)
         if remaining is not None and float(remaining()) / 1000.0 - margin <= 0:
             return MISS
-        fn, build = entry
-        kw = build(params, view, context)
+        kw = build(params, raw, is_b64, context)
         if kw is MISS:
             return MISS
         cold = app._cold  # an app started before its first invocation (app.running())
@@ -231,7 +237,7 @@ def _answerer(
             app._cold = False
         # the invocation's log context: bound now when a handler may log through structlog,
         # else only on lambent's lazy logger, should anything be logged
-        tokens = bind(context, source.kind, cold) if "structlog" in modules else None
+        tokens = bind(context, kind, cold) if "structlog" in modules else None
         try:
             try:
                 result = fn(**kw)
@@ -242,26 +248,49 @@ def _answerer(
                 raised = True
             else:
                 text = text_of(result)
-                if text is not None:
-                    try:
-                        body, is_b64, content_type = text(result)
-                    except RENDER_ERRORS:
-                        pass  # finished below: the router answers the 500 and logs why
-                    else:
-                        return source.render(view, body, is_b64, content_type)
+                try:
+                    if text is json_result:  # a dict, a list or a Struct: JSON
+                        return render(view, json_text(result), False, JSON)
+                    if text is not None:
+                        return render(view, *text(result))
+                except RENDER_ERRORS:
+                    pass  # finished below: the router answers the 500 and logs why
                 outcome, raised = result, False
         finally:
             if tokens is not None:
                 unbind(tokens)
-        # the rest is awaited by the caller, as the general path awaits it (loop-free, or
-        # on its loop), in the same log context
+        return later(source, view, event, context, endpoint, params, outcome, raised, cold, tokens)
+
+    return answer
+
+
+def _finisher(app: Any, router: HttpRouter) -> Later:
+    """What finishes a request after its handler ran, when the direct rendering does not:
+    awaited by the caller, as the general path awaits it (loop-free, or on its loop), in
+    the same log context."""
+    bind, unbind = _binder(app)
+
+    def later(
+        source: _Source,
+        view: Any,
+        event: Any,
+        context: Any,
+        endpoint: Any,
+        params: dict[str, str],
+        outcome: Any,
+        raised: bool,
+        cold: bool,
+        tokens: tuple[Token[Any], ...] | None,
+    ) -> Pending:
+        if view is None:  # read from the raw event (``line``): the lean Struct holds the same
+            view = msgspec.convert(event, source.lean)
         request = Request.from_lean(
             source.kind, view, event, source.event_type, context, web=source.web
         )
         request.path_params = params
         request.route = endpoint.path.template
         if tokens is not None:
-            rebind = (context, source.kind, cold)
+            rebind: tuple[Any, str, bool] | None = (context, source.kind, cold)
             log = LazyLogger("lambent")
         else:
             rebind = None
@@ -282,7 +311,7 @@ def _answerer(
             if tokens is not None:
                 unbind(tokens)
 
-    return answer
+    return later
 
 
 def _specs(by_spec: dict[int, _Source]) -> list[Any]:
@@ -330,44 +359,3 @@ def _binder(app: Any) -> tuple[Bind, Unbind]:
 
 #: the keys :func:`~lambent._pipeline.invocation_values` binds, in order
 _BOUND = ("aws_request_id", "function_name", "cold_start", "source")
-
-
-def _texts() -> Callable[[Any], Text | None]:
-    """How a handler result becomes its wire text, decided once per result type: None
-    for what the direct rendering does not take (``None``, a Response, a stream, an
-    awaitable), else :func:`~lambent.http._render.value_text`, or for a dict, a list or
-    a Struct its JSON branch."""
-    known: dict[type[Any], Text | None] = {}
-
-    def text_of(value: Any) -> Text | None:
-        kind = type(value)
-        found = known.get(kind, _unknown)
-        if found is not _unknown:
-            return found
-        text: Text | None
-        if (
-            value is None
-            or isinstance(value, Response | Streamed)
-            or inspect.isawaitable(value)
-            or is_stream(value)
-        ):
-            text = None
-        elif kind is dict or kind is list or isinstance(value, msgspec.Struct):
-            text = _json_text
-        else:
-            text = value_text
-        if kind is not types.GeneratorType:  # awaitable or not per object
-            known[kind] = text
-        return text
-
-    return text_of
-
-
-def _json_text(value: Any) -> tuple[str, bool, str]:
-    """``value_text`` of a dict, a list or a Struct."""
-    return json_text(value), False, JSON
-
-
-def _unknown(value: Any) -> tuple[str, bool, str]:
-    """The mark of a result type not met yet (never called)."""
-    raise AssertionError(value)

@@ -236,6 +236,8 @@ class Renderer(NamedTuple):
 
     full: FullRenderer
     value: ValueRenderer
+    #: the plain rendering reads the request (its ``event`` argument)
+    reads_request: bool = False
 
 
 #: the wire shapes the sources declare (``WebSpec.wire``) and how each renders
@@ -247,5 +249,6 @@ RENDERERS: Mapping[WireShape, Renderer] = {
             response, head, bool(getattr(event, "multi_value", False))
         ),
         _alb_value,
+        reads_request=True,
     ),
 }

@@ -20,13 +20,13 @@ once (``%252F`` -> ``%2F``, never ``/``).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from lambent._errors import ConfigurationError
 
-__all__ = ["Endpoint", "PathTemplate", "RouteMap", "compile_path", "normalise"]
+__all__ = ["Endpoint", "Matcher", "PathTemplate", "RouteMap", "compile_path", "normalise"]
 
 R = TypeVar("R")
 
@@ -182,9 +182,9 @@ class RouteMap(Generic[R]):
     #: ``_by_first`` and ``_any_first`` as one regex each
     _buckets: dict[str, _Bucket[R]] = field(default_factory=dict)
     _any_bucket: _Bucket[R] | None = None
-    #: dynamic templates no earlier endpoint can shadow -> the endpoint and its own regex
-    #: (:meth:`match_known`)
-    _known: dict[str, tuple[Endpoint[R], re.Pattern[str]]] = field(default_factory=dict)
+    #: dynamic templates no earlier endpoint can shadow -> the endpoint and its own
+    #: matcher (:meth:`match_known`)
+    _known: dict[str, tuple[Endpoint[R], Matcher]] = field(default_factory=dict)
     _frozen: bool = False
 
     def add(self, methods: tuple[str, ...], template: str, route: R) -> PathTemplate:
@@ -257,7 +257,11 @@ class RouteMap(Generic[R]):
             template = endpoint.path.template
             regex = endpoint.path.regex
             if regex is not None and all(_disjoint(e, template) for e in earlier):
-                self._known[template] = (endpoint, regex)
+                self._known[template] = (endpoint, _matcher(endpoint.path, regex, static))
+
+    def known(self) -> dict[str, tuple[Endpoint[R], Matcher]]:
+        """The templates :meth:`match_known` checks by their own matcher (frozen maps)."""
+        return dict(self._known)
 
     def endpoints(self) -> list[Endpoint[R]]:
         if not self._frozen and not (self._static or self._dynamic):
@@ -291,19 +295,60 @@ class RouteMap(Generic[R]):
         template's own regex matches it, that endpoint is the one :meth:`match` finds
         (with the same parameters); otherwise :meth:`match` answers."""
         known = self._known.get(template)
-        if known is None:
-            return self.match(path, encoded=encoded)
+        if known is not None:
+            params = known[1](path, encoded)
+            if params is not None:
+                return known[0], params
+        return self.match(path, encoded=encoded)
+
+
+#: a known template's own matching (:meth:`RouteMap.match_known`): ``(path, encoded)`` ->
+#: the decoded parameters when the path is the template's, else None (:meth:`RouteMap.match`
+#: then answers: a path of no template, or one that only matching can tell)
+Matcher = Callable[[str, bool], "dict[str, str] | None"]
+
+
+def _matcher(
+    compiled: PathTemplate, regex: re.Pattern[str], static: Mapping[str, object]
+) -> Matcher:
+    """The matcher of a known template: its regex on the normalised path, no static route's.
+    A template whose one parameter is its whole last segment (``/orders/{id}``) is matched
+    without the regex: the literal prefix, then one non-empty segment (what ``[^/]+``
+    takes), on a path that needs no normalising."""
+    template, params = compiled.template, compiled.params
+    if len(params) == 1 and not compiled.greedy and template.endswith("/{" + params[0] + "}"):
+        name = params[0]
+        prefix = template[: -len(name) - 2]
+        cut = len(prefix)
+
+        def segment(path: str, encoded: bool) -> dict[str, str] | None:
+            if (
+                path.startswith(prefix)
+                and path[-1] != "/"
+                and not (encoded and "%" in path)
+                and path not in static
+            ):
+                value = path[cut:]
+                if "/" not in value:
+                    return {name: value}
+            return None
+
+        return segment
+
+    def match(path: str, encoded: bool) -> dict[str, str] | None:
         if path and path[-1] != "/" and not (encoded and "%" in path):
             target, unquote_params = path, False  # what normalise() returns for it
         else:
             target, unquote_params = normalise(path, encoded)
-        found = None if target in self._static else known[1].match(target)
+        found = None if target in static else regex.match(target)
         if found is None:
-            return self.match(path, encoded=encoded)
+            return None
         params = found.groupdict()
         if unquote_params:
             params = {k: unquote(v) if "%" in v else v for k, v in params.items()}
-        return known[0], params
+        return params
+
+    return match
 
 
 def _disjoint(a: str, b: str) -> bool:

@@ -58,6 +58,10 @@ WebRole = Literal["request", "websocket", "authorizer", "edge"]
 #: the wire shape of an HTTP response: REST / HTTP API 1.0, HTTP API 2.0 / Function
 #: URLs, ALB
 WireShape = Literal["rest", "v2", "alb"]
+#: a request as its lean Struct gives it, read straight from the raw event: ``(method
+#: upper-cased, path, route key, body, body is base64, path is percent-encoded)``; the
+#: route key is ``"METHOD /template"`` of the route the service says it matched, or None
+RequestLine = tuple[str, str, str | None, str | None, bool, bool]
 
 
 def _itself(event: Any) -> Sequence[Any]:
@@ -102,6 +106,11 @@ class WebSpec(msgspec.Struct, frozen=True, kw_only=True):
     #: Gateway's ``routeKey`` or ``resource``), or None: a hint the router checks against
     #: its own matching, never trusts
     template: Callable[[Mapping[str, Any]], str | None] | None = None
+    #: the :data:`RequestLine` of a raw event whose fields the ``lean`` Struct holds all
+    #: have their exact types there (the values the lean Struct would give), else None
+    #: (the lean Struct is decoded instead); only for a wire shape whose plain rendering
+    #: reads nothing of the request (``rest``, ``v2``)
+    line: Callable[[Mapping[str, Any]], RequestLine | None] | None = None
     #: handler parameters by annotation: a type (subclasses match) -> its value, read from
     #: the decoded event (authorizer events, the CloudFront record, the WebSocket request)
     inject: Mapping[type[Any], Callable[[Any], Any]] = msgspec.field(default_factory=dict)

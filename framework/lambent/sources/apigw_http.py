@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from lambent.sources._base import Front, SourceSpec, WebSpec, epoch_ms
+from lambent.sources._base import Front, RequestLine, SourceSpec, WebSpec, epoch_ms
 from lambent.sources._http import (
     ClientCert,
     EncodedBody,
@@ -41,6 +41,7 @@ __all__ = [
     "LeanHttpApiRequest",
     "detect",
     "is_v2_request",
+    "request_line",
 ]
 
 
@@ -258,6 +259,34 @@ def matched_template(event: Mapping[str, Any]) -> str | None:
     return key.partition(" ")[2] if type(key) is str else None
 
 
+def request_line(event: Mapping[str, Any]) -> RequestLine | None:
+    """What :class:`LeanHttpApiRequest` gives of ``event`` (method, path, body), with its
+    ``routeKey``, read without decoding it; None when a field it holds is not of its type
+    there (or ``requestContext.http`` is absent): the Struct then tells."""
+    context = event.get("requestContext")
+    if type(context) is not dict:
+        return None
+    http = context.get("http")
+    if type(http) is not dict:
+        return None
+    method, path, http_path = http.get("method", ""), event.get("rawPath", ""), http.get("path", "")
+    body, is_b64, key = (
+        event.get("body"),
+        event.get("isBase64Encoded", False),
+        event.get("routeKey"),
+    )
+    if (
+        type(method) is not str
+        or type(path) is not str
+        or type(http_path) is not str
+        or type(context.get("requestId", "")) is not str
+        or type(is_b64) is not bool
+        or (body is not None and type(body) is not str)
+    ):
+        return None
+    return method.upper(), path or http_path, key if type(key) is str else None, body, is_b64, False
+
+
 SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
     request_spec(
         requires="rawPath",
@@ -277,6 +306,7 @@ SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
                 decodes_path=True,
             ),
             template=matched_template,
+            line=request_line,
         ),
     ),
 )

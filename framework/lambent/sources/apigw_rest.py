@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from lambent.sources._base import Front, SourceSpec, WebSpec, epoch_ms
+from lambent.sources._base import Front, RequestLine, SourceSpec, WebSpec, epoch_ms
 from lambent.sources._http import ClientCert, EncodedBody, MultiValueViews, request_spec
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "RestRequest",
     "RestRequestContext",
     "detect",
+    "request_line",
 ]
 
 
@@ -190,6 +191,32 @@ def matched_template(event: Mapping[str, Any]) -> str | None:
     return resource if type(resource) is str else None
 
 
+def request_line(event: Mapping[str, Any]) -> RequestLine | None:
+    """What :class:`LeanRestRequest` gives of ``event`` (method, path, body, whether the
+    path is encoded), with ``"METHOD resource"`` as the route key, read without decoding
+    it; None when a field it holds is not of its type there (or ``requestContext`` is
+    absent): the Struct then tells."""
+    context = event.get("requestContext")
+    if type(context) is not dict:
+        return None
+    method, path, version = event.get("httpMethod", ""), event.get("path", ""), event.get("version")
+    body, is_b64 = event.get("body"), event.get("isBase64Encoded", False)
+    if (
+        type(method) is not str
+        or type(path) is not str
+        or (version is not None and type(version) is not str)
+        or type(context.get("requestId", "")) is not str
+        or type(is_b64) is not bool
+        or (body is not None and type(body) is not str)
+    ):
+        return None
+    method = method.upper()
+    resource = event.get("resource")
+    key = f"{method} {resource}" if type(resource) is str else None
+    # HTTP API payload 1.0 (same shape) delivers the path decoded
+    return method, path, key, body, is_b64, version != "1.0"
+
+
 SPECS: tuple[SourceSpec[RestRequest, RestRequest], ...] = (
     request_spec(
         requires="httpMethod",
@@ -209,6 +236,7 @@ SPECS: tuple[SourceSpec[RestRequest, RestRequest], ...] = (
                 names_route=True,
             ),
             template=matched_template,
+            line=request_line,
         ),
     ),
 )

@@ -31,11 +31,13 @@ class FunctionUrlRequest(HttpApiRequest, frozen=True, gc=False):
 
 
 def detect(event: Mapping[str, Any]) -> bool:
-    """A payload-2.0 request whose ``requestContext.domainName`` contains ``.lambda-url.``."""
-    if not is_v2_request(event):
+    """A payload-2.0 request whose ``requestContext.domainName`` contains ``.lambda-url.``
+    (the domain is looked at first: an HTTP API request is told apart without the rest)."""
+    context = event.get("requestContext")
+    if not isinstance(context, dict):
         return False
-    domain = event["requestContext"].get("domainName")
-    return type(domain) is str and ".lambda-url." in domain
+    domain = context.get("domainName")
+    return type(domain) is str and ".lambda-url." in domain and is_v2_request(event)
 
 
 SPECS: tuple[SourceSpec[FunctionUrlRequest, FunctionUrlRequest], ...] = (

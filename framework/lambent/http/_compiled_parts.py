@@ -1,0 +1,164 @@
+"""The parts a compiled HTTP route is made of (:mod:`lambent.http._compiled`): its
+argument builder, compiled once from the route's resolved plan, and how its handler's
+plain result becomes wire text, decided once per result type.
+
+Both answer as the general path does: :func:`compile_args` gives the keyword arguments
+the general path's resolver gives, or :data:`~lambent._fast.MISS` where it would answer
+422 (a body that is missing or does not convert, a path parameter that does not convert);
+:func:`texts` gives :func:`~lambent.http._render.value_text` for what the direct
+rendering takes, and None for what the router must finish (``None``, a ``Response``, a
+stream, an awaitable). ``tests/http/test_compiled_parts.py`` compares them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from lambent._fast import MISS
+from lambent.http._args import ARG_ERRORS
+from lambent.http._plan import MISSING, From
+from lambent.http._render import value_text
+from lambent.http._response import JSON, Response, json_text
+from lambent.http._routing import compile_path
+from lambent.http._streaming import Streamed, is_stream
+from lambent.http._views import body_payload
+
+if TYPE_CHECKING:
+    from lambent.http._registration import HttpRoute
+
+__all__ = ["Args", "Text", "compile_args", "json_result", "texts"]
+
+#: per route: the keyword arguments from the matched parameters (a fresh dict), the body as
+#: delivered, whether it is base64 and the context, or MISS (a value that does not
+#: convert: the general path answers 422)
+Args = Callable[[dict[str, Any], str | None, bool, Any], Any]
+#: a plain result's ``(wire text, is base64, content type)``
+Text = Callable[[Any], tuple[str, bool, str]]
+
+#: what the compiled arguments can take: the template's parameters, the body, the context
+_COMPILED_SOURCES = frozenset({From.PATH, From.BODY, From.CONTEXT})
+
+
+def compile_args(route: HttpRoute) -> Args | None:
+    """The route's argument builder, or None when the general path must run it."""
+    plan = route.plan
+    if (
+        route.middleware
+        or route.idempotent
+        or route.threaded
+        or plan.is_async
+        or plan.has_deps
+        or any(p.source not in _COMPILED_SOURCES for p in plan.params)
+    ):
+        return None
+    if route.path_only:  # the matched parameters: a fresh dict each time
+        return lambda params, body, is_b64, context: params
+    body_args = _path_and_body(route)
+    if body_args is not None:
+        return body_args
+    steps = tuple((p.name, p.source, p.key, p.convert, p.default) for p in plan.params)
+
+    def args(params: dict[str, Any], body: str | None, is_b64: bool, context: Any) -> Any:
+        kw: dict[str, Any] = {}
+        for name, source, key, convert, default in steps:
+            if source is From.PATH:
+                value: Any = params[key]
+            elif source is From.BODY:
+                value = body_payload(body, is_b64)
+                if not value:
+                    if default is MISSING:
+                        return MISS  # 422: required but missing
+                    kw[name] = default
+                    continue
+            else:  # From.CONTEXT
+                kw[name] = context
+                continue
+            if convert is not None:
+                try:
+                    value = convert(value)
+                except ARG_ERRORS:
+                    return MISS  # 422, with the general path's message
+            kw[name] = value
+        return kw
+
+    return args
+
+
+def _path_and_body(route: HttpRoute) -> Args | None:
+    """The builder of a route taking every path parameter as a string and one body
+    parameter (``PUT /orders/{id}`` with a typed order): the matched parameters (a fresh
+    dict each time) and the body's value; None for any other route."""
+    params = route.plan.params
+    paths = [p for p in params if p.source is From.PATH]
+    bodies = [p for p in params if p.source is From.BODY]
+    if (
+        len(bodies) != 1
+        or len(paths) + 1 != len(params)
+        or {p.key for p in paths} != set(compile_path(route.template).params)
+        or any(p.convert is not None or p.name != p.key for p in paths)
+    ):
+        return None
+    name, convert, default = bodies[0].name, bodies[0].convert, bodies[0].default
+
+    def args(params: dict[str, Any], body: str | None, is_b64: bool, context: Any) -> Any:
+        value = body_payload(body, is_b64)
+        if not value:
+            if default is MISSING:
+                return MISS  # 422: required but missing
+            params[name] = default
+            return params
+        if convert is not None:
+            try:
+                value = convert(value)
+            except ARG_ERRORS:
+                return MISS  # 422, with the general path's message
+        params[name] = value
+        return params
+
+    return args
+
+
+def texts() -> Callable[[Any], Text | None]:
+    """How a handler result becomes its wire text, decided once per result type: None
+    for what the direct rendering does not take (``None``, a Response, a stream, an
+    awaitable), else :func:`~lambent.http._render.value_text`, or for a dict, a list or
+    a Struct its JSON branch."""
+    known: dict[type[Any], Text | None] = {}
+
+    def text_of(value: Any) -> Text | None:
+        kind = type(value)
+        found = known.get(kind, _unknown)
+        if found is not _unknown:
+            return found
+        text: Text | None
+        if (
+            value is None
+            or isinstance(value, Response | Streamed)
+            or inspect.isawaitable(value)
+            or is_stream(value)
+        ):
+            text = None
+        elif kind is dict or kind is list or isinstance(value, msgspec.Struct):
+            text = json_result
+        else:
+            text = value_text
+        if kind is not types.GeneratorType:  # awaitable or not per object
+            known[kind] = text
+        return text
+
+    return text_of
+
+
+def json_result(value: Any) -> tuple[str, bool, str]:
+    """``value_text`` of a dict, a list or a Struct."""
+    return json_text(value), False, JSON
+
+
+def _unknown(value: Any) -> tuple[str, bool, str]:
+    """The mark of a result type not met yet (never called)."""
+    raise AssertionError(value)
