@@ -203,17 +203,17 @@ def observed_plan(
     return dataclasses.replace(plan, params=params)
 
 
-def _server_error(result: Any) -> bool:
-    """Whether a web answer is a 5xx response (a streamed one: its prelude's status)."""
+def _status(result: Any) -> int | None:
+    """A web answer's status code (a streamed one: its prelude's), if it has one."""
     if not isinstance(result, Mapping):
         result = getattr(result, "prelude", None)
         if not isinstance(result, Mapping):
-            return False
+            return None
     status = result.get("statusCode", result.get("status"))  # Lambda@Edge: "status"
     try:
-        return int(status) >= 500
+        return int(status)
     except (TypeError, ValueError):
-        return False
+        return None
 
 
 def _is_answer(exc: BaseException) -> bool:
@@ -231,17 +231,22 @@ async def measured(
     record, succeeded or failed (it raised; ``http``: also a 5xx answer) or cut by the
     deadline (it raised :class:`~lambent.DeadlineExceeded`, or the web router answered
     it at the deadline: :func:`cut_by_deadline`)."""
-    metrics = app.metrics
-    if metrics is None:
-        return await answer
+    metrics, trace = app.metrics, obs.trace
+    if metrics is None and (trace is None or not http):
+        return await answer  # tracing alone: the invocation's span records what raised
     try:
         result = await answer
     except BaseException as exc:
-        outcome = "cut" if obs.cut or isinstance(exc, DeadlineExceeded) else "failed"
-        _write_one(metrics, kind, obs, "succeeded" if _is_answer(exc) else outcome)
+        if metrics is not None:
+            outcome = "cut" if obs.cut or isinstance(exc, DeadlineExceeded) else "failed"
+            _write_one(metrics, kind, obs, "succeeded" if _is_answer(exc) else outcome)
         raise
-    failed = http and _server_error(result)
-    _write_one(metrics, kind, obs, "cut" if obs.cut else "failed" if failed else "succeeded")
+    status = _status(result) if http else None
+    if trace is not None:
+        trace.answered(status)
+    if metrics is not None:
+        failed = status is not None and status >= 500
+        _write_one(metrics, kind, obs, "cut" if obs.cut else "failed" if failed else "succeeded")
     return result
 
 
