@@ -95,3 +95,36 @@ def test_lambent_tracing_imports_no_opentelemetry_until_used() -> None:
     probe = "import sys, lambent.tracing; print(any(m.startswith('opentelemetry') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("source", ["apigw-http", "apigw-rest", "alb", "function-url"])
+def test_an_http_invocation_span_carries_the_status_and_a_5xx_is_an_error(
+    spans: tuple[Tracing, InMemorySpanExporter], source: str
+) -> None:
+    from lambent import App, Response
+    from lambent.testing import http_request
+
+    tracing, exporter = spans
+    app = App(tracing=tracing)
+
+    @app.get("/ok")
+    def ok() -> dict[str, int]:
+        return {"n": 1}
+
+    @app.get("/busy")
+    def busy() -> Response:
+        return Response(status=503, body="try later")
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    expected = {"/ok": 200, "/busy": 503, "/boom": 500, "/nowhere": 404}
+    for path, status in expected.items():
+        exporter.clear()
+        answer = app.handler(http_request("GET", path, source=source), FakeContext())
+        assert answer["statusCode"] == status
+        (root,) = [s for s in exporter.get_finished_spans() if s.name.startswith("lambent ")]
+        assert root.attributes["http.response.status_code"] == status
+        error = root.status.status_code == trace.StatusCode.ERROR
+        assert error is (status >= 500), (path, root.status)

@@ -20,7 +20,7 @@ import dataclasses
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext, suppress
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -77,31 +77,61 @@ def cut_by_deadline() -> None:
         obs.cut = True
 
 
-@contextmanager
 def observe(
     app: App, kind: str, context: Any, cold: bool, *, http: bool = False
-) -> Iterator[Observation | None]:
-    """The invocation's metrics collection and span (``None``: the app observes nothing)."""
+) -> AbstractContextManager[Observation | None]:
+    """The invocation's metrics collection and span (``None``: the app observes nothing).
+
+    Metrics alone (the common case) take a small context manager object rather than a
+    generator and an ``ExitStack``: this runs once per invocation, beside the batch."""
     metrics, tracing = app.metrics, app.tracing
     if metrics is None and tracing is None:
-        yield None
-        return
-    obs = Observation(cold)
-    web = _web_event.set(obs) if http else None
-    if tracing is None:  # metrics alone: no ExitStack (a few microseconds per invocation)
+        return _NOTHING
+    if tracing is None:
         assert metrics is not None
-        token, current = metrics.begin(), current_metrics.set(metrics)
+        return _Measuring(metrics, Observation(cold), http)
+    return _traced(app, kind, context, cold, http)
+
+
+_NOTHING: AbstractContextManager[None] = nullcontext()
+
+
+class _Measuring:
+    """:func:`observe` for an app with metrics and no tracing: the invocation's
+    ``Metrics`` collection (and the web event's observation) while the block runs."""
+
+    __slots__ = ("_current", "_http", "_metrics", "_obs", "_token", "_web")
+
+    def __init__(self, metrics: Metrics, obs: Observation, http: bool) -> None:
+        self._metrics, self._obs, self._http = metrics, obs, http
+
+    def __enter__(self) -> Observation:
+        obs = self._obs
+        self._web = _web_event.set(obs) if self._http else None
+        self._token = self._metrics.begin()
+        self._current = current_metrics.set(self._metrics)
+        return obs
+
+    def __exit__(self, *exc: object) -> None:
+        current_metrics.reset(self._current)
         try:
-            yield obs
+            self._metrics.end(self._token)
         finally:
-            current_metrics.reset(current)
-            metrics.end(token)
-            if web is not None:
-                _web_event.reset(web)
-        return
+            if self._web is not None:
+                _web_event.reset(self._web)
+
+
+@contextmanager
+def _traced(
+    app: App, kind: str, context: Any, cold: bool, http: bool
+) -> Iterator[Observation | None]:
+    """:func:`observe` for an app with tracing (and perhaps metrics)."""
+    metrics, tracing = app.metrics, app.tracing
+    assert tracing is not None
+    obs = Observation(cold)
     with ExitStack() as stack:
-        if web is not None:
-            stack.callback(_web_event.reset, web)
+        if http:
+            stack.callback(_web_event.reset, _web_event.set(obs))
         if metrics is not None:
             stack.enter_context(metrics.invocation())
             stack.callback(current_metrics.reset, current_metrics.set(metrics))
@@ -173,17 +203,17 @@ def observed_plan(
     return dataclasses.replace(plan, params=params)
 
 
-def _server_error(result: Any) -> bool:
-    """Whether a web answer is a 5xx response (a streamed one: its prelude's status)."""
+def _status(result: Any) -> int | None:
+    """A web answer's status code (a streamed one: its prelude's), if it has one."""
     if not isinstance(result, Mapping):
         result = getattr(result, "prelude", None)
         if not isinstance(result, Mapping):
-            return False
+            return None
     status = result.get("statusCode", result.get("status"))  # Lambda@Edge: "status"
     try:
-        return int(status) >= 500
+        return int(status)
     except (TypeError, ValueError):
-        return False
+        return None
 
 
 def _is_answer(exc: BaseException) -> bool:
@@ -201,17 +231,22 @@ async def measured(
     record, succeeded or failed (it raised; ``http``: also a 5xx answer) or cut by the
     deadline (it raised :class:`~lambent.DeadlineExceeded`, or the web router answered
     it at the deadline: :func:`cut_by_deadline`)."""
-    metrics = app.metrics
-    if metrics is None:
-        return await answer
+    metrics, trace = app.metrics, obs.trace
+    if metrics is None and (trace is None or not http):
+        return await answer  # tracing alone: the invocation's span records what raised
     try:
         result = await answer
     except BaseException as exc:
-        outcome = "cut" if obs.cut or isinstance(exc, DeadlineExceeded) else "failed"
-        _write_one(metrics, kind, obs, "succeeded" if _is_answer(exc) else outcome)
+        if metrics is not None:
+            outcome = "cut" if obs.cut or isinstance(exc, DeadlineExceeded) else "failed"
+            _write_one(metrics, kind, obs, "succeeded" if _is_answer(exc) else outcome)
         raise
-    failed = http and _server_error(result)
-    _write_one(metrics, kind, obs, "cut" if obs.cut else "failed" if failed else "succeeded")
+    status = _status(result) if http else None
+    if trace is not None:
+        trace.answered(status)
+    if metrics is not None:
+        failed = status is not None and status >= 500
+        _write_one(metrics, kind, obs, "cut" if obs.cut else "failed" if failed else "succeeded")
     return result
 
 

@@ -338,10 +338,17 @@ def outcome_counts(batch: Batch) -> tuple[int, int, int, int]:
     Failed counts what is reported for retry and was not cut by the deadline: records
     that raised or did not decode, and those skipped after a failure in their group."""
     status = batch.status
-    succeeded = status.count(Status.SUCCEEDED)
-    dropped = status.count(Status.DROPPED)
-    cut = status.count(Status.NOT_STARTED) + status.count(Status.CANCELLED)
+    count = status.count
+    succeeded = count(_SUCCEEDED)
+    if succeeded == len(status):
+        return succeeded, 0, 0, 0
+    dropped = count(_DROPPED)
+    cut = count(_NOT_STARTED) + count(_CANCELLED)
     return succeeded, len(status) - succeeded - dropped - cut, dropped, cut
+
+
+_SUCCEEDED, _DROPPED = int(Status.SUCCEEDED), int(Status.DROPPED)
+_NOT_STARTED, _CANCELLED = int(Status.NOT_STARTED), int(Status.CANCELLED)
 
 
 def write_metrics(

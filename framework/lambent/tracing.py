@@ -170,6 +170,15 @@ class InvocationTrace:
                 self._trace.Status(self._trace.StatusCode.ERROR, f"{type(error).__name__}: {error}")
             )
 
+    def answered(self, status: int | None) -> None:
+        """A web event's answer: its status code on the invocation's span, which a 5xx
+        answer (the handler's, or lambent's 500 or 504 for it) marks ``ERROR``."""
+        if status is None:
+            return
+        self.span.set_attribute("http.response.status_code", status)
+        if status >= 500:
+            self.span.set_status(self._trace.Status(self._trace.StatusCode.ERROR, f"HTTP {status}"))
+
     def not_run(
         self, index: int, record_id: str, outcome: str, error: BaseException | None = None
     ) -> None:

@@ -97,6 +97,8 @@ wrong: Callable[[str], None] = get_order  # type: ignore[assignment]
 result = app.handler(sqs_event({"id": 1}, queue="orders"), FakeContext())
 assert_type(result, Any)
 assert_type(TestClient(app).get("/orders/1").status, int)
+TestClient(app).get("/orders/1", json={"id": 1}, headers={"x-a": "1"}, source="alb")
+TestClient(app).post("/orders", jsn={"id": 1})  # type: ignore[call-arg]  # typed options
 
 
 async def in_async_code() -> None:

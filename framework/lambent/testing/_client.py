@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import unquote
 
 import msgspec
@@ -29,6 +29,7 @@ import msgspec
 from lambent.sources._http import Headers, fronts
 from lambent.testing._context import FakeContext
 from lambent.testing.events import http_request
+from lambent.testing.events.http import RequestOptions
 
 __all__ = ["TestClient", "TestResponse"]
 
@@ -124,7 +125,7 @@ class TestClient:
         *,
         source: str | None = None,
         query: Any = None,
-        **options: Any,
+        **options: Unpack[RequestOptions],
     ) -> tuple[str, dict[str, Any]]:
         """``(source, event)`` for a request; ``path`` may carry a ``?query``."""
         name = source or self.source
@@ -156,40 +157,101 @@ class TestClient:
         return template if "{" in template and whole else None
 
     def request(
-        self, method: str, path: str, *, source: str | None = None, **options: Any
+        self,
+        method: str,
+        path: str,
+        *,
+        source: str | None = None,
+        query: Any = None,
+        **options: Unpack[RequestOptions],
     ) -> TestResponse:
         """Send a request through ``app.handler`` (sync tests)."""
-        kind, event = self.build_event(method, path, source=source, **options)
+        kind, event = self.build_event(method, path, source=source, query=query, **options)
         with self._overriding():
             raw = self.app.handler(event, FakeContext(timeout=self.timeout))
         return TestResponse(kind, raw)
 
     async def send(
-        self, method: str, path: str, *, source: str | None = None, **options: Any
+        self,
+        method: str,
+        path: str,
+        *,
+        source: str | None = None,
+        query: Any = None,
+        **options: Unpack[RequestOptions],
     ) -> TestResponse:
         """Send a request through ``await app.dispatch`` (async tests)."""
-        kind, event = self.build_event(method, path, source=source, **options)
+        kind, event = self.build_event(method, path, source=source, query=query, **options)
         with self._overriding():
             raw = await self.app.dispatch(event, FakeContext(timeout=self.timeout))
         return TestResponse(kind, raw)
 
-    def get(self, path: str, **options: Any) -> TestResponse:
-        return self.request("GET", path, **options)
+    def get(
+        self,
+        path: str,
+        *,
+        source: str | None = None,
+        query: Any = None,
+        **options: Unpack[RequestOptions],
+    ) -> TestResponse:
+        return self.request("GET", path, source=source, query=query, **options)
 
-    def post(self, path: str, **options: Any) -> TestResponse:
-        return self.request("POST", path, **options)
+    def post(
+        self,
+        path: str,
+        *,
+        source: str | None = None,
+        query: Any = None,
+        **options: Unpack[RequestOptions],
+    ) -> TestResponse:
+        return self.request("POST", path, source=source, query=query, **options)
 
-    def put(self, path: str, **options: Any) -> TestResponse:
-        return self.request("PUT", path, **options)
+    def put(
+        self,
+        path: str,
+        *,
+        source: str | None = None,
+        query: Any = None,
+        **options: Unpack[RequestOptions],
+    ) -> TestResponse:
+        return self.request("PUT", path, source=source, query=query, **options)
 
-    def patch(self, path: str, **options: Any) -> TestResponse:
-        return self.request("PATCH", path, **options)
+    def patch(
+        self,
+        path: str,
+        *,
+        source: str | None = None,
+        query: Any = None,
+        **options: Unpack[RequestOptions],
+    ) -> TestResponse:
+        return self.request("PATCH", path, source=source, query=query, **options)
 
-    def delete(self, path: str, **options: Any) -> TestResponse:
-        return self.request("DELETE", path, **options)
+    def delete(
+        self,
+        path: str,
+        *,
+        source: str | None = None,
+        query: Any = None,
+        **options: Unpack[RequestOptions],
+    ) -> TestResponse:
+        return self.request("DELETE", path, source=source, query=query, **options)
 
-    def head(self, path: str, **options: Any) -> TestResponse:
-        return self.request("HEAD", path, **options)
+    def head(
+        self,
+        path: str,
+        *,
+        source: str | None = None,
+        query: Any = None,
+        **options: Unpack[RequestOptions],
+    ) -> TestResponse:
+        return self.request("HEAD", path, source=source, query=query, **options)
 
-    def options(self, path: str, **options: Any) -> TestResponse:
-        return self.request("OPTIONS", path, **options)
+    def options(
+        self,
+        path: str,
+        *,
+        source: str | None = None,
+        query: Any = None,
+        **options: Unpack[RequestOptions],
+    ) -> TestResponse:
+        return self.request("OPTIONS", path, source=source, query=query, **options)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 from urllib.parse import parse_qsl, quote_plus, urlencode
 
 from lambent.testing.events._common import (
@@ -97,6 +97,26 @@ def match_route(route: str, path: str) -> dict[str, str] | None:
     if len(parts) != len(names):
         raise ValueError(f"path {path!r} does not match route {route!r}")
     return params or None
+
+
+class RequestOptions(TypedDict, total=False):
+    """The keyword options of :func:`http_request` a :class:`~lambent.testing.TestClient`
+    request passes on (``source`` and ``query`` are its own parameters)."""
+
+    headers: Values | None
+    cookies: Mapping[str, str] | Sequence[str] | None
+    body: str | bytes | None
+    json: Any
+    is_base64: bool | None
+    route: str | None
+    stage: str | None
+    stage_variables: Mapping[str, str] | None
+    authorizer: Mapping[str, Any] | None
+    source_ip: str
+    region: str
+    account: str
+    seed: int | None
+    at: When
 
 
 def http_request(
