@@ -286,6 +286,17 @@ def _one_key_batch(app: App, body: bytes) -> tuple[EventSource, Any] | None:
     return None if ev is None else (spec, ev)
 
 
+async def _decoded(app: App, found: tuple[EventSource, Any], context: Any) -> Any:
+    """An event decoded from bytes into its source's Struct: the app's compiled answer
+    (:mod:`lambent._compiled`) when it takes it, else :func:`handle`."""
+    compiled = app._fast_records
+    if compiled is not None:
+        out = compiled.decoded(found[0], found[1], context)
+        if out is not MISS:
+            return out
+    return await handle(app, None, context, found)
+
+
 async def handle_bytes(app: App, body: bytes, context: Any, decoded: Any = None) -> Any:
     """One invocation from its JSON bytes (``lambent.runtime``).
 
@@ -308,7 +319,7 @@ async def handle_bytes(app: App, body: bytes, context: Any, decoded: Any = None)
         else:
             found = _one_key_batch(app, body) if FAST.head_probe else None
             if found is not None:
-                return await handle(app, None, context, found)
+                return await _decoded(app, found, context)
             from lambent.sources._bytes import probe
 
             shape = probe(body)
@@ -321,7 +332,7 @@ async def handle_bytes(app: App, body: bytes, context: Any, decoded: Any = None)
         except msgspec.ValidationError:
             pass
         else:
-            return await handle(app, None, context, (spec, ev))
+            return await _decoded(app, (spec, ev), context)
     if event is None:
         event = msgspec.json.decode(body)
     fast = app._fast_http
