@@ -17,9 +17,9 @@
   written through :func:`emit`) skip structlog when lambent's Lambda logger would
   write them (inside Lambda, structlog not configured by the user): they are rendered
   straight into the same JSON line, with the same keys in the same order, by one cached
-  msgspec encoder (``lambent._fast``: ``direct_logs``). A traceback is rendered with
-  structlog's own ``ExceptionDictTransformer`` (imported then), so that part is the
-  same by construction. A user's structlog configuration (and ``capture_logs``) sees
+  msgspec encoder (``lambent._fast``: ``direct_logs``). A traceback is rendered as
+  structlog's ``ExceptionDictTransformer`` renders it, from structlog's own extraction
+  (:mod:`lambent._tracebacks`, compared with the transformer by its tests). A user's structlog configuration (and ``capture_logs``) sees
   every line, as before.
 """
 
@@ -63,8 +63,6 @@ _METHOD_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical
 _lambda_logger: Any = None
 #: the least level lambent's Lambda logger writes (``AWS_LAMBDA_LOG_LEVEL``, read once)
 _lambda_level: int | None = None
-#: structlog's traceback renderer, made when the first direct line carries an exception
-_exception_dicts: Any = None
 
 
 def lambda_level() -> int:
@@ -189,13 +187,10 @@ def _lambda_logger_writes() -> bool:
 
 def _exception_dict(error: BaseException) -> Any:
     """An exception as lambent's Lambda logger renders it (structlog's dict form, without
-    frame locals)."""
-    global _exception_dicts
-    if _exception_dicts is None:
-        import structlog.tracebacks
+    frame locals: :mod:`lambent._tracebacks`)."""
+    from lambent._tracebacks import exception_dicts
 
-        _exception_dicts = structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
-    return _exception_dicts((type(error), error, error.__traceback__))
+    return exception_dicts(error)
 
 
 def _merge_contextvars(entry: dict[str, Any]) -> None:
