@@ -36,6 +36,7 @@ from lambent._observe import observe, oldest_of
 from lambent._outcomes import Ids, log_outcomes, render, write_metrics
 from lambent._pipeline import invocation_failed, invocation_values
 from lambent._routing import route_raw, runner
+from lambent.sources._bytes import ANY_KEY
 from lambent.sources._response import response_rules
 
 if TYPE_CHECKING:
@@ -49,8 +50,9 @@ class Compiled(NamedTuple):
 
     #: ``raw(event, context)``: an event as the managed runtime hands it over (dicts)
     raw: Callable[[Any, Any], Any]
-    #: ``decoded(spec, ev, context)``: ``spec``'s event Struct ``ev``, decoded from bytes
-    decoded: Callable[[EventSource, Any, Any], Any]
+    #: ``decoded(spec, ev, context, key)``: ``spec``'s event Struct ``ev``, decoded from
+    #: bytes, every item of route key ``key`` (``lambent.sources._bytes.ANY_KEY``: not known)
+    decoded: Callable[[EventSource, Any, Any, Any], Any]
 
 
 def compile_records(app: App) -> Compiled | None:
@@ -109,27 +111,30 @@ def compile_records(app: App) -> Compiled | None:
         ids = Ids(spec, batch, spec.raw.record_id)
         return finish(spec, batch, ids, oldest_of(spec, True), event, None, context, log, obs)
 
-    def decoded(spec: EventSource, ev: Any, context: Any) -> Any:
+    def decoded(spec: EventSource, ev: Any, context: Any, key: Any) -> Any:
         if not takes(spec) or (
             spec.order_key is not None and (spec.ordered is None or spec.ordered(ev))
         ):
             return MISS
         items = spec.items(ev)
-        route = one_route(spec, ev, items)
+        route = one_route(spec, ev, items, key)
         if route is None:
             return MISS
         return bound(spec, context, run_decoded, spec, ev, items, route)
 
-    def one_route(spec: EventSource, ev: Any, items: Sequence[Any]) -> Route | None:
-        """The route every item goes to, when they all have one route key and it takes
-        them one by one with a plain handler (as :func:`lambent._routing.route_batch`
-        would give each the same runner, in no order group)."""
+    def one_route(spec: EventSource, ev: Any, items: Sequence[Any], key: Any) -> Route | None:
+        """The route every item goes to, when they all have one route key (``key``, when
+        the decode made sure of it) and it takes them one by one with a plain handler (as
+        :func:`lambent._routing.route_batch` would give each the same runner, in no order
+        group)."""
         if not items:
             return None
-        keys = list(map(spec.route_key, repeat(ev), items))
-        if keys.count(keys[0]) != len(keys):
-            return None
-        route = routes.match(spec.kind, keys[0])
+        if key is ANY_KEY:
+            keys = list(map(spec.route_key, repeat(ev), items))
+            key = keys[0]
+            if keys.count(key) != len(keys):
+                return None
+        route = routes.match(spec.kind, key)
         if route is None:
             return None
         plan, opts = route.plan, route.options

@@ -104,7 +104,7 @@ def head_probe(body: bytes) -> Mapping[str, Any] | None:
         return None
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)
 def _only_key(tp: Any) -> Any:
     """``tp`` refusing unknown top-level keys, when it has exactly one field (else None)."""
     if len(getattr(tp, "__struct_fields__", ())) != 1:
@@ -112,28 +112,44 @@ def _only_key(tp: Any) -> Any:
     return types.new_class(tp.__name__, (tp,), {"forbid_unknown_fields": True})
 
 
-def decode_only_key(source: EventSource, body: bytes, *, lean: bool = False,
-                    bare: bool = False) -> Any:  # fmt: skip
+#: what :func:`decode_only_key` gives for the route key when the items may differ in it
+ANY_KEY: Any = object()
+
+
+def decode_only_key(source: EventSource, body: bytes, first: Any = None, *, lean: bool = False,
+                    bare: bool = False) -> tuple[Any, Any] | None:  # fmt: skip
     """The event Struct (an instance of the source's own type) when its type has one field
-    and the bytes hold an object with no other key; None when that cannot be known that
-    way (the caller then probes the whole bytes). Raises msgspec's errors.
+    and the bytes hold an object with no other key, with the route key all its items have
+    (:data:`ANY_KEY`: not known to be one); None when that cannot be known that way (the
+    caller then probes the whole bytes). Raises msgspec's errors.
 
     ``bare``: the source's bare Structs (``SourceSpec.bare``) when it has them and the
-    batch needs no ordering; else the lean ones (with ``lean``) or the full ones."""
+    batch needs no ordering — of one route key when the source can tell it from ``first``,
+    the first item (``SourceSpec.bare_keyed``); else the lean ones (with ``lean``) or the
+    full ones."""
     from lambent.sources._base import SourceSpec
 
     if type(source) is not SourceSpec:  # a source of its own may decode bytes its way
         return None
     if bare and lean and source.bare is not None:
+        keyed = source.bare_keyed(first) if source.bare_keyed is not None else None
+        if keyed is not None:
+            keyed_type: Any = keyed[0]
+            closed = _only_key(keyed_type)
+            try:
+                if closed is not None:
+                    return decode_struct(closed, body), keyed[1]
+            except msgspec.ValidationError:  # an item of another key: decoded as any batch
+                pass
         bare_type: Any = source.bare[0]
         closed = _only_key(bare_type)
         if closed is not None:
             ev = decode_struct(closed, body)
             if source.ordered is None or not source.ordered(ev):
-                return ev
+                return ev, ANY_KEY
     tp: Any = source.lean[0] if lean and source.lean else source.event_type
     closed = _only_key(tp)
-    return None if closed is None else decode_struct(closed, body)
+    return None if closed is None else (decode_struct(closed, body), ANY_KEY)
 
 
 def decode_general(source: EventSource, body: bytes, *, lean: bool = False) -> Any:
