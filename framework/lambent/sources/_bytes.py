@@ -16,6 +16,7 @@ general path any source answers the same as: bytes to Python values, then
 from __future__ import annotations
 
 import functools
+import json
 import re
 import types
 from collections.abc import Mapping
@@ -38,6 +39,8 @@ class _First(msgspec.Struct, array_like=True):
 
 
 _FIRST = msgspec.json.Decoder(_First)
+#: reads one JSON value from a position of a string (stateless: shared)
+_VALUE = json.JSONDecoder()
 
 
 @functools.cache
@@ -58,10 +61,8 @@ def _first(raw: msgspec.Raw) -> list[Any]:
         start += 1
     if start >= len(head) or head[start] == "]":
         return []
-    import json
-
     try:
-        return [json.JSONDecoder().raw_decode(head, start)[0]]
+        return [_VALUE.raw_decode(head, start)[0]]
     except ValueError:  # the first element is longer than the head
         return [_FIRST.decode(raw).first]
 
@@ -82,26 +83,33 @@ def probe(body: bytes) -> Mapping[str, Any] | None:
 
 
 _HEAD_KEY = re.compile(r'\s*\{\s*"((?:[^"\\]|\\.)*)"\s*:\s*\[\s*')
+#: how much of the bytes is read first for the head (a record or two of most batches)
+_SHORT_HEAD = 4 * 1024
 
 
 def head_probe(body: bytes) -> Mapping[str, Any] | None:
     """``{key: [first element]}`` when the bytes start an object whose first key holds an
     array and the head shows that element whole; else None. What follows the array is
-    not read: only exact when the object has no other key (see :func:`decode_only_key`)."""
-    head = bytes(memoryview(body)[:_HEAD]).decode("utf-8", "ignore")
-    found = _HEAD_KEY.match(head)
-    if found is None:
-        return None
-    import json
-
-    try:
-        key = json.loads(f'"{found.group(1)}"')
-        end = found.end()
-        if head.startswith("]", end):
-            return {key: []}
-        return {key: [json.JSONDecoder().raw_decode(head, end)[0]]}
-    except ValueError:  # a first element longer than the head, or not JSON
-        return None
+    not read: only exact when the object has no other key (see :func:`decode_only_key`).
+    The first few kilobytes are read first, the whole head only when the element is
+    longer."""
+    for size in (_SHORT_HEAD, _HEAD):
+        head = bytes(memoryview(body)[:size]).decode("utf-8", "ignore")
+        found = _HEAD_KEY.match(head)
+        try:
+            if found is None:
+                raise ValueError("no key holding an array at the start of the head")
+            key = found.group(1)
+            if "\\" in key:
+                key = json.loads(f'"{key}"')
+            end = found.end()
+            if head.startswith("]", end):
+                return {key: []}
+            return {key: [_VALUE.raw_decode(head, end)[0]]}
+        except ValueError:  # a first element longer than the head, or not JSON
+            if len(body) <= size:
+                return None
+    return None
 
 
 @functools.lru_cache(maxsize=64)
