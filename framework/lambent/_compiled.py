@@ -168,6 +168,9 @@ def compile_records(app: App) -> Compiled | None:
             write_metrics(
                 metrics, spec.kind, batch, cold=obs.cold, started=obs.started, oldest=first
             )
-        return render(spec, event, ev, batch, ids)
+        try:
+            return render(spec, event, ev, batch, ids)
+        finally:
+            batch.release()
 
     return Compiled(raw, decoded)

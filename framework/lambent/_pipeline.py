@@ -219,12 +219,15 @@ async def handle_records(
         failed = [ids.record(i) for i in batch.failed()]
         info = BatchInfo(kind, batch.items, context, batch.summary(), failed, batch.duration)
         await _hooks(hooks.after_batch, info)
-    if spec.answer is not None:
-        if guarded is not None:
-            refuse_held(guarded, batch)
-        result = spec.answer(_outcome(event, ev, batch, context))
-        return await result if inspect.isawaitable(result) else result
-    return render(spec, event, ev, batch, ids)
+    try:
+        if spec.answer is not None:
+            if guarded is not None:
+                refuse_held(guarded, batch)
+            result = spec.answer(_outcome(event, ev, batch, context))
+            return await result if inspect.isawaitable(result) else result
+        return render(spec, event, ev, batch, ids)
+    finally:
+        batch.release()
 
 
 def _outcome(event: Any, ev: Any, batch: Batch, context: Any) -> Outcome:
