@@ -171,6 +171,6 @@ def compile_records(app: App) -> Compiled | None:
         try:
             return render(spec, event, ev, batch, ids)
         finally:
-            batch.release()
+            batch.errors.clear()  # logged and rendered: see handle_records
 
     return Compiled(raw, decoded)

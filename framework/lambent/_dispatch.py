@@ -141,13 +141,6 @@ class Batch:
             return failed
         return [i for i, s in enumerate(status) if s != _SUCCEEDED and s != _DROPPED]
 
-    def release(self) -> None:
-        """Drop the items' errors once nothing reads them (logged, rendered): a handler's
-        error holds its traceback, whose frames (the run loop's among them) hold the
-        batch, so the whole batch, items and payloads, would stay alive in that reference
-        cycle until the garbage collector runs."""
-        self.errors.clear()
-
     def summary(self) -> dict[str, int]:
         count = self.status.count
         return {

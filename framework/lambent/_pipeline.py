@@ -227,7 +227,10 @@ async def handle_records(
             return await result if inspect.isawaitable(result) else result
         return render(spec, event, ev, batch, ids)
     finally:
-        batch.release()
+        # a failed record's error holds its traceback, whose frames (the run loop's among
+        # them) hold the batch: dropped now, or that cycle would keep the whole batch,
+        # records and payloads, alive until the garbage collector runs
+        batch.errors.clear()
 
 
 def _outcome(event: Any, ev: Any, batch: Batch, context: Any) -> Outcome:
