@@ -38,6 +38,30 @@ def _one_route(calls: list[Any]) -> App:
     return app
 
 
+def _odd_event(bodies: list[Any], odd: str, seed: int) -> dict[str, Any]:
+    """An SQS event of ``bodies`` with one oddity: its middle record of another queue, with
+    a body that is not a string, without an id or with an empty one; a FIFO queue's; or
+    ``large``, past ``SMALL_EVENT`` (the records repeated under new ids)."""
+    event = sqs_event(*bodies, queue="orders.fifo" if odd == "fifo" else "orders", seed=seed)
+    record = event["Records"][len(bodies) // 2]
+    if odd == "other-queue":
+        record["eventSourceARN"] += "-2"
+    elif odd == "int-body":
+        record["body"] = 5
+    elif odd == "no-id":
+        del record["messageId"]
+    elif odd == "empty-id":
+        record["messageId"] = ""
+    elif odd == "large":
+        records = event["Records"] * (40 // len(bodies) + 1)
+        event["Records"] = [dict(r, messageId=f"m-{i}") for i, r in enumerate(records)]
+    return event
+
+
+def _sqs_bytes(bodies: list[Any], odd: str, seed: int) -> bytes:
+    return json.dumps(_odd_event(bodies, odd, seed)).encode()
+
+
 @settings(max_examples=40, deadline=None)
 @given(bodies=BODIES, odd=st.sampled_from(["", "other-queue", "int-body", "no-id", "empty-id"]))
 def test_compiled_raw_batches_answer_as_the_general_path(bodies: list[Any], odd: str) -> None:
@@ -45,17 +69,7 @@ def test_compiled_raw_batches_answer_as_the_general_path(bodies: list[Any], odd:
     (``compiled_records``): the same answer, calls, failure lines and counts as the
     general path, also for batches the raw road must leave to it (a record of another
     queue, a body that is not a string, a record without a usable id)."""
-    event = sqs_event(*bodies, queue="orders", seed=3)
-    if odd:
-        record = event["Records"][len(bodies) // 2]
-        if odd == "other-queue":
-            record["eventSourceARN"] += "-2"
-        elif odd == "int-body":
-            record["body"] = 5
-        elif odd == "no-id":
-            del record["messageId"]
-        else:
-            record["messageId"] = ""
+    event = _odd_event(bodies, odd, seed=3)
     fast_calls: list[Any] = []
     try:
         fast: Any = _warm(_one_route(fast_calls), event, FakeContext())
@@ -144,23 +158,6 @@ def _logged_bytes(app: App, raw: bytes, context: Any) -> tuple[Any, list[Any], A
     counts = [{k: s[k] for k in ("succeeded", "failed", "skipped", "not_started")}
               for s in summaries]  # fmt: skip
     return out, failed, counts
-
-
-def _sqs_bytes(bodies: list[Any], odd: str, seed: int) -> bytes:
-    queue = "orders.fifo" if odd == "fifo" else "orders"
-    event = sqs_event(*bodies, queue=queue, seed=seed)
-    record = event["Records"][len(bodies) // 2]
-    if odd == "other-queue":
-        record["eventSourceARN"] += "-2"
-    elif odd == "int-body":
-        record["body"] = 5
-    elif odd == "no-id":
-        del record["messageId"]
-    elif odd == "large":  # past SMALL_EVENT: detected from the head of the bytes
-        event["Records"] = event["Records"] * (40 // len(bodies) + 1)
-        for i, message in enumerate(event["Records"]):
-            message = event["Records"][i] = dict(message, messageId=f"m-{i}")
-    return json.dumps(event).encode()
 
 
 @settings(max_examples=40, deadline=None)
