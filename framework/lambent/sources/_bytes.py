@@ -145,10 +145,11 @@ def decode_only_key(source: EventSource, body: bytes, first: Any = None, *, lean
             keyed_type: Any = keyed[0]
             closed = _only_key(keyed_type)
             try:
-                if closed is not None:
-                    return decode_struct(closed, body), keyed[1]
+                ev = None if closed is None else decode_struct(closed, body)
             except msgspec.ValidationError:  # an item of another key: decoded as any batch
-                pass
+                ev = None
+            if ev is not None and (source.ordered is None or not source.ordered(ev)):
+                return ev, keyed[1]
         bare_type: Any = source.bare[0]
         closed = _only_key(bare_type)
         if closed is not None:
