@@ -116,6 +116,22 @@ def emit(log_method: Any, event: str, /, **values: Any) -> None:
         log_method(event, **_printable(values))
 
 
+def emit_lines(log_method: Any, event: str, rows: Sequence[dict[str, Any]]) -> None:
+    """:func:`emit` for each row of values in turn; lambent's Lambda logger writes the
+    lines a hundred at a time (should the output refuse such a text, each of its lines
+    is logged again as :func:`emit` logs it)."""
+    owner = getattr(log_method, "__self__", None)
+    for start in range(0, len(rows), 100):
+        chunk = rows[start : start + 100]
+        try:
+            if type(owner) is LazyLogger and owner._direct_lines(log_method.__name__, event, chunk):
+                continue
+        except UnicodeEncodeError:  # nothing of the chunk was written
+            pass
+        for row in chunk:
+            emit(log_method, event, **row)
+
+
 def _timestamp() -> str:
     """The current UTC time as structlog's ISO stamper writes it (``...T12:00:00.123456Z``,
     without the fraction at a whole second), the date and time formatted once a second."""
@@ -193,13 +209,14 @@ def _exception_dict(error: BaseException) -> Any:
     return exception_dicts(error)
 
 
-def _merge_contextvars(entry: dict[str, Any]) -> None:
-    """What structlog's ``merge_contextvars`` adds: every value bound with
-    ``structlog.contextvars`` that the line does not carry yet."""
-    for var, value in copy_context().items():
-        name = var.name
-        if name.startswith("structlog_") and value is not Ellipsis:
-            entry.setdefault(name[10:], value)
+def _context_values() -> list[tuple[str, Any]]:
+    """What structlog's ``merge_contextvars`` adds to a line (unless the line has the key):
+    every value bound with ``structlog.contextvars``, in the context's order."""
+    return [
+        (var.name[10:], value)
+        for var, value in copy_context().items()
+        if var.name.startswith("structlog_") and value is not Ellipsis
+    ]
 
 
 def _structlog() -> Any:
@@ -305,9 +322,16 @@ class LazyLogger:
     def _direct(self, method: str, event: str, values: dict[str, Any]) -> bool:
         """Write one of lambent's own lines as lambent's Lambda logger would, without
         structlog; False (nothing written) when that logger would not write it."""
+        return self._direct_lines(method, event, (values,))
+
+    def _direct_lines(self, method: str, event: str, rows: Sequence[dict[str, Any]]) -> bool:
+        """:meth:`_direct` for a line per row of values (the context read once, the lines
+        written together)."""
         level = _METHOD_LEVELS.get(method)
-        error = values.get("exc_info")
-        if level is None or not (error is None or isinstance(error, BaseException)):
+        if level is None or not all(
+            error is None or isinstance(error, BaseException)
+            for error in (row.get("exc_info") for row in rows)
+        ):
             return False
         direct = self._writes
         if direct is None:  # decided at the first line of the logger (one invocation)
@@ -316,18 +340,22 @@ class LazyLogger:
             return False
         if level < lambda_level():
             return True
-        # the keys in structlog's order (a key given again keeps its first place)
-        entry: dict[str, Any] = {"logger": self._name, **(self._values or {}), **values}
-        entry["event"] = event
-        if "structlog" in sys.modules:
-            _merge_contextvars(entry)
-        entry["level"] = method
-        entry["timestamp"] = _timestamp()
-        error = entry.pop("exc_info", None)
-        if error is not None:
-            entry["exception"] = _exception_dict(error)
+        context = _context_values() if "structlog" in sys.modules else ()
+        lines: list[str] = []
+        for values in rows:
+            # the keys in structlog's order (a key given again keeps its first place)
+            entry: dict[str, Any] = {"logger": self._name, **(self._values or {}), **values}
+            entry["event"] = event
+            for key, value in context:  # what structlog's merge_contextvars adds
+                entry.setdefault(key, value)
+            entry["level"] = method
+            entry["timestamp"] = _timestamp()
+            error = entry.pop("exc_info", None)
+            if error is not None:
+                entry["exception"] = _exception_dict(error)
+            lines.append(_json_dumps(entry) + "\n")
         out = sys.stdout
-        out.write(_json_dumps(entry) + "\n")
+        out.write("".join(lines))
         out.flush()
         return True
 
