@@ -83,6 +83,8 @@ def probe(body: bytes) -> Mapping[str, Any] | None:
 
 
 _HEAD_KEY = re.compile(r'\s*\{\s*"((?:[^"\\]|\\.)*)"\s*:\s*\[\s*')
+#: the first key of an object, whole, and the first character of its value
+_FIRST_KEY = re.compile(r'\s*\{\s*"(?:[^"\\]|\\.)*"\s*:\s*(\S)')
 #: how much of the bytes is read first for the head (a record or two of most batches)
 _SHORT_HEAD = 4 * 1024
 
@@ -98,6 +100,9 @@ def head_probe(body: bytes) -> Mapping[str, Any] | None:
         found = _HEAD_KEY.match(head)
         try:
             if found is None:
+                first = _FIRST_KEY.match(head)
+                if first is not None and first.group(1) != "[":  # the first key holds no array
+                    return None
                 raise ValueError("no key holding an array at the start of the head")
             key = found.group(1)
             if "\\" in key:
