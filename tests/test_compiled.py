@@ -1,5 +1,6 @@
-"""``lambent._compiled``: the compiled raw road a loop-free app's warm invocations take
-(``FAST.compiled_records``) answers exactly as the general path does."""
+"""``lambent._compiled``: the compiled roads a loop-free app's warm invocations take
+(``FAST.compiled_records``: raw dicts, and Structs decoded from the invocation's bytes)
+answer exactly as the general path does."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,6 +38,30 @@ def _one_route(calls: list[Any]) -> App:
     return app
 
 
+def _odd_event(bodies: list[Any], odd: str, seed: int) -> dict[str, Any]:
+    """An SQS event of ``bodies`` with one oddity: its middle record of another queue, with
+    a body that is not a string, without an id or with an empty one; a FIFO queue's; or
+    ``large``, past ``SMALL_EVENT`` (the records repeated under new ids)."""
+    event = sqs_event(*bodies, queue="orders.fifo" if odd == "fifo" else "orders", seed=seed)
+    record = event["Records"][len(bodies) // 2]
+    if odd == "other-queue":
+        record["eventSourceARN"] += "-2"
+    elif odd == "int-body":
+        record["body"] = 5
+    elif odd == "no-id":
+        del record["messageId"]
+    elif odd == "empty-id":
+        record["messageId"] = ""
+    elif odd == "large":
+        records = event["Records"] * (40 // len(bodies) + 1)
+        event["Records"] = [dict(r, messageId=f"m-{i}") for i, r in enumerate(records)]
+    return event
+
+
+def _sqs_bytes(bodies: list[Any], odd: str, seed: int) -> bytes:
+    return json.dumps(_odd_event(bodies, odd, seed)).encode()
+
+
 @settings(max_examples=40, deadline=None)
 @given(bodies=BODIES, odd=st.sampled_from(["", "other-queue", "int-body", "no-id", "empty-id"]))
 def test_compiled_raw_batches_answer_as_the_general_path(bodies: list[Any], odd: str) -> None:
@@ -43,17 +69,7 @@ def test_compiled_raw_batches_answer_as_the_general_path(bodies: list[Any], odd:
     (``compiled_records``): the same answer, calls, failure lines and counts as the
     general path, also for batches the raw road must leave to it (a record of another
     queue, a body that is not a string, a record without a usable id)."""
-    event = sqs_event(*bodies, queue="orders", seed=3)
-    if odd:
-        record = event["Records"][len(bodies) // 2]
-        if odd == "other-queue":
-            record["eventSourceARN"] += "-2"
-        elif odd == "int-body":
-            record["body"] = 5
-        elif odd == "no-id":
-            del record["messageId"]
-        else:
-            record["messageId"] = ""
+    event = _odd_event(bodies, odd, seed=3)
     fast_calls: list[Any] = []
     try:
         fast: Any = _warm(_one_route(fast_calls), event, FakeContext())
@@ -115,3 +131,94 @@ def test_compiled_raw_batches_write_the_general_paths_metrics(bodies: list[Any])
     assert _documents(fast_out) == _documents(general_out)
     dispatcher = [d for d in _documents(fast_out) if "BatchSize" in d]
     assert dispatcher[-1]["BatchSize"] == len(bodies)
+
+
+def _logged_bytes(app: App, raw: bytes, context: Any) -> tuple[Any, list[Any], Any]:
+    """The answer, failure lines and counts of a warm invocation from the invocation's
+    bytes, as ``lambent.runtime`` hands them over (``dispatch_bytes``)."""
+    import asyncio
+
+    from structlog.testing import capture_logs
+
+    async def warm() -> Any:
+        await app.dispatch_bytes(json.dumps(sqs_event({"id": 0}, seed=9)).encode())
+        try:
+            return await app.dispatch_bytes(raw, context)
+        except Exception as exc:
+            return (type(exc).__name__, str(exc))
+
+    with capture_logs() as logs:
+        out = asyncio.run(warm())
+    failed = sorted(
+        (e["record_id"], e["error"], e.get("path"), "exc_info" in e)
+        for e in logs
+        if e["event"] == "record failed"
+    )
+    summaries = [e for e in logs if e["event"] == "batch processed"][1:]  # after the warm-up
+    counts = [{k: s[k] for k in ("succeeded", "failed", "skipped", "not_started")}
+              for s in summaries]  # fmt: skip
+    return out, failed, counts
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    bodies=BODIES,
+    odd=st.sampled_from(["", "other-queue", "int-body", "no-id", "fifo", "large"]),
+)
+def test_compiled_decoded_batches_answer_as_the_general_path(bodies: list[Any], odd: str) -> None:
+    """Batches decoded from the invocation's bytes take the compiled decoded road when
+    every record has one route key and the batch needs no order: the same answer, calls,
+    failure lines and counts as the general path, also for those it must leave to it (a
+    record of another queue, a FIFO batch, records that do not decode as Structs)."""
+    raw = _sqs_bytes(bodies, odd, seed=5)
+    fast_calls: list[Any] = []
+    fast = _logged_bytes(_one_route(fast_calls), raw, FakeContext())
+    general_calls: list[Any] = []
+    with general_path():
+        general = _logged_bytes(_one_route(general_calls), raw, FakeContext())
+    assert fast == general
+    assert fast_calls == general_calls
+
+
+@pytest.mark.parametrize("size", [10, 400], ids=["small", "large"])
+def test_the_compiled_decoded_road_answers_standard_batches(
+    size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A standard queue's batch from bytes, small or large, is answered by the compiled
+    road: the general path is never entered."""
+    import lambent._pipeline
+    from lambent._runtime import run_loop_free as run
+
+    app = _one_route([])
+    run(app.dispatch_bytes(_sqs_bytes([{"id": 1}], "", seed=2)))  # frozen: compiled now
+
+    def general(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the general path answered")
+
+    monkeypatch.setattr(lambent._pipeline, "handle", general)
+    bodies = [{"id": i, "qty": -1 if i % 9 == 4 else 1} for i in range(size)]
+    out = run(app.dispatch_bytes(_sqs_bytes(bodies, "", seed=3), FakeContext()))
+    assert len(out["batchItemFailures"]) == len([i for i in range(size) if i % 9 == 4])
+
+
+def test_compiled_decoded_batches_stop_at_the_deadline_as_the_general_path() -> None:
+    raw = json.dumps(sqs_event(*[{"id": i} for i in range(8)], queue="q", seed=6)).encode()
+    fast = _logged_bytes(slow_at_three(), raw, FakeContext(timeout=0.15))
+    with general_path():
+        general = _logged_bytes(slow_at_three(), raw, FakeContext(timeout=0.15))
+    assert fast == general
+    assert fast[2] == [{"succeeded": 4, "failed": 0, "skipped": 0, "not_started": 4}]
+
+
+@settings(max_examples=15, deadline=None)
+@given(bodies=BODIES, large=st.booleans())
+def test_compiled_decoded_batches_write_the_general_paths_metrics(
+    bodies: list[Any], large: bool
+) -> None:
+    raw = _sqs_bytes(bodies, "large" if large else "", seed=4)
+    fast_out, general_out = io.StringIO(), io.StringIO()
+    fast = _logged_bytes(_metered(fast_out), raw, FakeContext())
+    with general_path():
+        general = _logged_bytes(_metered(general_out), raw, FakeContext())
+    assert fast == general
+    assert _documents(fast_out) == _documents(general_out)

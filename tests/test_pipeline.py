@@ -308,3 +308,52 @@ def test_lean_decoding_only_when_no_route_needs_the_message() -> None:
     assert payload_only.handler(broken, FakeContext()) == {"batchItemFailures": []}
     assert wants_message.handler(broken, FakeContext()) == failed
     assert hooked.handler(broken, FakeContext()) == failed
+
+
+@pytest.mark.parametrize("road", ["fast", "general"])
+@pytest.mark.parametrize("given", ["event", "bytes"])
+def test_failed_records_leave_no_reference_cycle(road: str, given: str) -> None:
+    """A batch whose records fail (a handler raising, a body that does not decode) is
+    freed as soon as the invocation ends: the errors' tracebacks hold the run loop's
+    frames, which hold the batch, and that cycle would otherwise keep every record alive
+    until the garbage collector runs."""
+    import asyncio
+    import contextlib
+    import gc
+    import json
+
+    from lambent._fast import general_path
+
+    class Order(msgspec.Struct):
+        id: int
+
+    def app() -> App:
+        made = App()
+
+        @made.sqs()
+        def on_order(order: Order) -> None:
+            if order.id % 3 == 0:
+                raise ValueError(f"order {order.id}")
+
+        return made
+
+    event = sqs_event(*[{"id": i} if i % 4 else "not json" for i in range(30)], seed=2)
+    with general_path() if road == "general" else contextlib.nullcontext():
+        made = app()
+
+        async def run() -> Any:
+            if given == "bytes":
+                return await made.dispatch_bytes(json.dumps(event).encode(), FakeContext())
+            return await made.dispatch(event, FakeContext())
+
+        with asyncio.Runner() as runner:
+            runner.run(run())  # frozen, warm
+            gc.collect()
+            gc.disable()
+            try:
+                answer = runner.run(run())
+                left = gc.collect()
+            finally:
+                gc.enable()
+    assert len(answer["batchItemFailures"]) == 15
+    assert left == 0

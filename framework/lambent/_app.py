@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
-from lambent._compiled import compile_records
+from lambent._compiled import Compiled, compile_records
 from lambent._errors import ConfigurationError
 from lambent._fast import FAST, MISS, Pending
 from lambent._inject import Slot
@@ -89,7 +89,7 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         #: events' bytes are offered to it first)
         self._fast_bytes: Callable[..., Any] | None = None
         #: raw record batches answered by one compiled function (set at freeze)
-        self._fast_records: Callable[[Any, Any], Any] | None = None
+        self._fast_records: Compiled | None = None
 
     @property
     def routes(self) -> RouteTable:
@@ -154,7 +154,7 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
                 return run_loop_free(out.awaitable) if type(out) is Pending else out
         records = self._fast_records
         if records is not None:
-            out = records(event, context)
+            out = records.raw(event, context)
             if out is not MISS:
                 return out
         if self._loop_free is None:
@@ -194,7 +194,7 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
                 return await out.awaitable if type(out) is Pending else out
         records = self._fast_records
         if records is not None:
-            out = records(event, context)
+            out = records.raw(event, context)
             if out is not MISS:
                 return out
         return await handle(self, event, context)

@@ -1,41 +1,63 @@
-"""Raw record batches of loop-free apps answered by one plain function (``lambent._fast``:
+"""Record batches of loop-free apps answered by plain functions (``lambent._fast``:
 ``compiled_records``), made when the app is frozen.
 
-The pipeline's raw road (:func:`lambent._routing.route_raw`: one route takes an unordered
-batch read straight from the runtime's dicts) without its general machinery: no
-coroutine per step, no tracing, hook or idempotency checks (an app that has any of them
-gets no compiled answer), and the same steps as the general path in the same order —
-detect, bind the log context, route, run under the deadline, log each failure once,
-write the dispatcher's metrics when the app has them (the same document, through the
-same :func:`lambent._observe.observe` and :func:`lambent._outcomes.write_metrics`),
-render. Everything else returns :data:`lambent._fast.MISS` before any user code runs,
-and :func:`lambent._pipeline.handle` answers it.
+Two roads, one finish:
+
+* :attr:`Compiled.raw`: the pipeline's raw road (:func:`lambent._routing.route_raw`: one
+  route takes an unordered batch read straight from the runtime's dicts);
+* :attr:`Compiled.decoded`: a batch already decoded from the invocation's bytes into the
+  source's Structs (``lambent.runtime``; :func:`lambent._pipeline.handle_bytes`), when
+  every item has the same route key and the batch needs no ordering.
+
+Both without the general machinery: no coroutine per step, no tracing, hook or
+idempotency checks (an app that has any of them gets no compiled answer), and the same
+steps as the general path in the same order — detect, bind the log context, route, run
+under the deadline, log each failure once, write the dispatcher's metrics when the app
+has them (the same document, through the same :func:`lambent._observe.observe` and
+:func:`lambent._outcomes.write_metrics`), render. Everything else returns
+:data:`lambent._fast.MISS` before any user code runs, and
+:func:`lambent._pipeline.handle` answers it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from itertools import repeat
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lambent import sources
 from lambent._deadline import budget
-from lambent._dispatch import run_plain
+from lambent._dispatch import Batch, Runner, run_plain
 from lambent._errors import LambentError
 from lambent._fast import MISS
+from lambent._inject import Slot
 from lambent._logging import invocation_logger, unbind_invocation
 from lambent._observe import observe, oldest_of
 from lambent._outcomes import Ids, log_outcomes, render, write_metrics
 from lambent._pipeline import invocation_failed, invocation_values
-from lambent._routing import route_raw
+from lambent._routing import route_raw, runner
+from lambent.sources._bytes import ANY_KEY
 from lambent.sources._response import response_rules
 
 if TYPE_CHECKING:
     from lambent._app import App
+    from lambent._routes import Route
+    from lambent.sources import EventSource
 
 
-def compile_records(app: App) -> Callable[[Any, Any], Any] | None:
-    """The compiled answer to raw batches of ``app``, or None when it cannot have one
-    (an event loop, tracing, idempotency or batch hooks; no lean kind)."""
+class Compiled(NamedTuple):
+    """The compiled answers of one app (each returns ``MISS`` for what it does not take)."""
+
+    #: ``raw(event, context)``: an event as the managed runtime hands it over (dicts)
+    raw: Callable[[Any, Any], Any]
+    #: ``decoded(spec, ev, context, key)``: ``spec``'s event Struct ``ev``, decoded from
+    #: bytes, every item of route key ``key`` (``lambent.sources._bytes.ANY_KEY``: not known)
+    decoded: Callable[[EventSource, Any, Any, Any], Any]
+
+
+def compile_records(app: App) -> Compiled | None:
+    """The compiled answers to record batches of ``app``, or None when it cannot have
+    them (an event loop, tracing, idempotency or batch hooks; no lean kind)."""
     registry = app._registry
     if (
         not app._lean_kinds
@@ -47,51 +69,108 @@ def compile_records(app: App) -> Callable[[Any, Any], Any] | None:
     ):
         return None
     lean, routes, spec_for, metrics = app._lean_kinds, app.routes, sources.spec_for, app.metrics
+    #: per route: the runner of its Struct items, when it holds nothing of one invocation
+    made: dict[int, Runner] = {}
 
-    def answer(event: Any, context: Any) -> Any:
-        spec = spec_for(event)
-        if (
-            spec is None
-            or spec.kind not in lean
-            or spec.raw is None
-            or spec.answer is not None
-            or response_rules(spec).item_results
-        ):
-            return MISS
+    def takes(spec: EventSource) -> bool:
+        return not (
+            spec.kind not in lean or spec.answer is not None or response_rules(spec).item_results
+        )
+
+    def bound(spec: EventSource, context: Any, run: Callable[..., Any], *args: Any) -> Any:
+        """``run(*args, context, log, cold, obs)`` inside the invocation's log context (and
+        its metrics' observation), as :func:`lambent._pipeline.handle` runs the general
+        path."""
         kind = spec.kind
         cold = app._cold
         values = invocation_values(app, context, kind, cold)
         log, tokens = invocation_logger("lambent", values)
         try:
             if metrics is None:
-                return run(spec, event, context, log, cold, None)
+                return run(*args, context, log, cold, None)
             with observe(app, kind, context, cold) as obs:
-                return run(spec, event, context, log, cold, obs)
+                return run(*args, context, log, cold, obs)
         except LambentError as exc:
             invocation_failed(log, exc)
             raise
         finally:
             unbind_invocation(tokens)
 
-    def run(spec: Any, event: Any, context: Any, log: Any, cold: bool, obs: Any) -> Any:
+    def raw(event: Any, context: Any) -> Any:
+        spec = spec_for(event)
+        if spec is None or spec.raw is None or not takes(spec):
+            return MISS
+        return bound(spec, context, run_raw, spec, event)
+
+    def run_raw(spec: Any, event: Any, context: Any, log: Any, cold: bool, obs: Any) -> Any:
         found = route_raw(routes, spec, event, context, log)
         if found is None:
             return MISS
         app._cold = False
         batch = found[0]
+        ids = Ids(spec, batch, spec.raw.record_id)
+        return finish(spec, batch, ids, oldest_of(spec, True), event, None, context, log, obs)
+
+    def decoded(spec: EventSource, ev: Any, context: Any, key: Any) -> Any:
+        if not takes(spec) or (
+            spec.order_key is not None and (spec.ordered is None or spec.ordered(ev))
+        ):
+            return MISS
+        items = spec.items(ev)
+        route = one_route(spec, ev, items, key)
+        if route is None:
+            return MISS
+        return bound(spec, context, run_decoded, spec, ev, items, route)
+
+    def one_route(spec: EventSource, ev: Any, items: Sequence[Any], key: Any) -> Route | None:
+        """The route every item goes to, when they all have one route key (``key``, when
+        the decode made sure of it) and it takes them one by one with a plain handler (as
+        :func:`lambent._routing.route_batch` would give each the same runner, in no order
+        group)."""
+        if not items:
+            return None
+        if key is ANY_KEY:
+            keys = list(map(spec.route_key, repeat(ev), items))
+            key = keys[0]
+            if keys.count(key) != len(keys):
+                return None
+        route = routes.match(spec.kind, key)
+        if route is None:
+            return None
+        plan, opts = route.plan, route.options
+        if plan.is_async or opts.threaded or opts.sequential or opts.window:
+            return None
+        return None if Slot.ITEMS in plan.wants else route
+
+    def run_decoded(spec: Any, ev: Any, items: Sequence[Any], route: Route, context: Any,
+                    log: Any, cold: bool, obs: Any) -> Any:  # fmt: skip
+        app._cold = False
+        found = made.get(id(route))
+        if found is None:
+            found = runner(route, spec, ev, context, log)
+            if found.payload is not None:  # a payload-only call: the same every invocation
+                made[id(route)] = found
+        batch = Batch(items)
+        batch.runners = [found] * len(items)
+        return finish(spec, batch, Ids(spec, batch), oldest_of(spec, False), None, ev,
+                      context, log, obs)  # fmt: skip
+
+    def finish(spec: Any, batch: Batch, ids: Ids, oldest: Any, event: Any, ev: Any,
+               context: Any, log: Any, obs: Any) -> Any:  # fmt: skip
         first = None  # when the oldest record entered its source, as the general path reads it
         if obs is not None and len(batch):
-            oldest = oldest_of(spec, True)
             first = oldest(batch.items) if oldest is not None else None
         limit = budget(context, app.deadline_margin + spec.reserve)
         run_plain(batch, limit, used={batch.runners[0]})  # one runner for every record
-        ids = Ids(spec, batch, spec.raw.record_id)
         log_outcomes(log, batch, ids)
         if obs is not None:
             assert metrics is not None
             write_metrics(
                 metrics, spec.kind, batch, cold=obs.cold, started=obs.started, oldest=first
             )
-        return render(spec, event, None, batch, ids)
+        try:
+            return render(spec, event, ev, batch, ids)
+        finally:
+            batch.errors.clear()  # logged and rendered: see handle_records
 
-    return answer
+    return Compiled(raw, decoded)

@@ -44,14 +44,16 @@ class FastPaths:
     #: HTTP: compiled routes detect the source with the steps that can answer for the
     #: app's HTTP sources (:func:`lambent.sources.detector`; at freeze)
     http_detection: bool = True
-    #: lambent.runtime: a large batch of one top-level key is detected from the head of
-    #: its bytes and decoded in one pass (per event)
+    #: lambent.runtime: a large batch of one top-level key (a small one too, when the app
+    #: has a compiled answer for it) is detected from the head of its bytes and decoded in
+    #: one pass (per event)
     head_probe: bool = True
     #: lambent.runtime: such a batch decodes only each record's id, payload and route key
     #: when nothing else is read (per event)
     bare_records: bool = True
-    #: a loop-free app answers raw batches of one plain route (``raw_records``) through
-    #: one function compiled at freeze (:mod:`lambent._compiled`)
+    #: a loop-free app answers raw batches of one plain route (``raw_records``), and
+    #: lambent.runtime's batches decoded into Structs of one route key, through functions
+    #: compiled at freeze (:mod:`lambent._compiled`)
     compiled_records: bool = True
     #: lambent's own log lines rendered straight to JSON when lambent's Lambda logger
     #: would write them (decided once per invocation)

@@ -17,9 +17,9 @@
   written through :func:`emit`) skip structlog when lambent's Lambda logger would
   write them (inside Lambda, structlog not configured by the user): they are rendered
   straight into the same JSON line, with the same keys in the same order, by one cached
-  msgspec encoder (``lambent._fast``: ``direct_logs``). A traceback is rendered with
-  structlog's own ``ExceptionDictTransformer`` (imported then), so that part is the
-  same by construction. A user's structlog configuration (and ``capture_logs``) sees
+  msgspec encoder (``lambent._fast``: ``direct_logs``). A traceback is rendered as
+  structlog's ``ExceptionDictTransformer`` renders it, from structlog's own extraction
+  (:mod:`lambent._tracebacks`, compared with the transformer by its tests). A user's structlog configuration (and ``capture_logs``) sees
   every line, as before.
 """
 
@@ -63,8 +63,6 @@ _METHOD_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical
 _lambda_logger: Any = None
 #: the least level lambent's Lambda logger writes (``AWS_LAMBDA_LOG_LEVEL``, read once)
 _lambda_level: int | None = None
-#: structlog's traceback renderer, made when the first direct line carries an exception
-_exception_dicts: Any = None
 
 
 def lambda_level() -> int:
@@ -116,6 +114,22 @@ def emit(log_method: Any, event: str, /, **values: Any) -> None:
         if isinstance(error, BaseException):
             values["traceback"] = "".join(traceback.format_exception(error))
         log_method(event, **_printable(values))
+
+
+def emit_lines(log_method: Any, event: str, rows: Sequence[dict[str, Any]]) -> None:
+    """:func:`emit` for each row of values in turn; lambent's Lambda logger writes the
+    lines a hundred at a time (should the output refuse such a text, each of its lines
+    is logged again as :func:`emit` logs it)."""
+    owner = getattr(log_method, "__self__", None)
+    for start in range(0, len(rows), 100):
+        chunk = rows[start : start + 100]
+        try:
+            if type(owner) is LazyLogger and owner._direct_lines(log_method.__name__, event, chunk):
+                continue
+        except UnicodeEncodeError:  # nothing of the chunk was written
+            pass
+        for row in chunk:
+            emit(log_method, event, **row)
 
 
 def _timestamp() -> str:
@@ -189,22 +203,20 @@ def _lambda_logger_writes() -> bool:
 
 def _exception_dict(error: BaseException) -> Any:
     """An exception as lambent's Lambda logger renders it (structlog's dict form, without
-    frame locals)."""
-    global _exception_dicts
-    if _exception_dicts is None:
-        import structlog.tracebacks
+    frame locals: :mod:`lambent._tracebacks`)."""
+    from lambent._tracebacks import exception_dicts
 
-        _exception_dicts = structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
-    return _exception_dicts((type(error), error, error.__traceback__))
+    return exception_dicts(error)
 
 
-def _merge_contextvars(entry: dict[str, Any]) -> None:
-    """What structlog's ``merge_contextvars`` adds: every value bound with
-    ``structlog.contextvars`` that the line does not carry yet."""
-    for var, value in copy_context().items():
-        name = var.name
-        if name.startswith("structlog_") and value is not Ellipsis:
-            entry.setdefault(name[10:], value)
+def _context_values() -> list[tuple[str, Any]]:
+    """What structlog's ``merge_contextvars`` adds to a line (unless the line has the key):
+    every value bound with ``structlog.contextvars``, in the context's order."""
+    return [
+        (var.name[10:], value)
+        for var, value in copy_context().items()
+        if var.name.startswith("structlog_") and value is not Ellipsis
+    ]
 
 
 def _structlog() -> Any:
@@ -310,9 +322,16 @@ class LazyLogger:
     def _direct(self, method: str, event: str, values: dict[str, Any]) -> bool:
         """Write one of lambent's own lines as lambent's Lambda logger would, without
         structlog; False (nothing written) when that logger would not write it."""
+        return self._direct_lines(method, event, (values,))
+
+    def _direct_lines(self, method: str, event: str, rows: Sequence[dict[str, Any]]) -> bool:
+        """:meth:`_direct` for a line per row of values (the context read once, the lines
+        written together)."""
         level = _METHOD_LEVELS.get(method)
-        error = values.get("exc_info")
-        if level is None or not (error is None or isinstance(error, BaseException)):
+        if level is None or not all(
+            error is None or isinstance(error, BaseException)
+            for error in (row.get("exc_info") for row in rows)
+        ):
             return False
         direct = self._writes
         if direct is None:  # decided at the first line of the logger (one invocation)
@@ -321,18 +340,22 @@ class LazyLogger:
             return False
         if level < lambda_level():
             return True
-        # the keys in structlog's order (a key given again keeps its first place)
-        entry: dict[str, Any] = {"logger": self._name, **(self._values or {}), **values}
-        entry["event"] = event
-        if "structlog" in sys.modules:
-            _merge_contextvars(entry)
-        entry["level"] = method
-        entry["timestamp"] = _timestamp()
-        error = entry.pop("exc_info", None)
-        if error is not None:
-            entry["exception"] = _exception_dict(error)
+        context = _context_values() if "structlog" in sys.modules else ()
+        lines: list[str] = []
+        for values in rows:
+            # the keys in structlog's order (a key given again keeps its first place)
+            entry: dict[str, Any] = {"logger": self._name, **(self._values or {}), **values}
+            entry["event"] = event
+            for key, value in context:  # what structlog's merge_contextvars adds
+                entry.setdefault(key, value)
+            entry["level"] = method
+            entry["timestamp"] = _timestamp()
+            error = entry.pop("exc_info", None)
+            if error is not None:
+                entry["exception"] = _exception_dict(error)
+            lines.append(_json_dumps(entry) + "\n")
         out = sys.stdout
-        out.write(_json_dumps(entry) + "\n")
+        out.write("".join(lines))
         out.flush()
         return True
 

@@ -31,7 +31,7 @@ from lambent._errors import (
     RoutingError,
     describe,
 )
-from lambent._logging import LazyLogger, Logger, emit
+from lambent._logging import LazyLogger, Logger, emit, emit_lines
 from lambent.sources import EventSource
 from lambent.sources._response import response_rules
 
@@ -302,6 +302,7 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
     ):
         return
     traced: dict[tuple[type[BaseException], str, int], str] = {}
+    lines: list[dict[str, Any]] = []
     for i in sorted(batch.errors):
         if status[i] not in (Status.FAILED, Status.CANCELLED):
             continue
@@ -319,7 +320,8 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
                 detail["exc_info"] = err
             else:
                 detail["traceback_as"] = first
-        emit(log.error, "record failed", record_id=record_id, error=describe(err), **detail)
+        lines.append({"record_id": record_id, "error": describe(err), **detail})
+    emit_lines(log.error, "record failed", lines)
     counts = batch.summary()
     # at INFO when a record did not succeed (the counts say what became of the rest, and
     # of records no line names: skipped, cut by the deadline, dropped); else at DEBUG

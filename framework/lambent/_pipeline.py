@@ -219,12 +219,18 @@ async def handle_records(
         failed = [ids.record(i) for i in batch.failed()]
         info = BatchInfo(kind, batch.items, context, batch.summary(), failed, batch.duration)
         await _hooks(hooks.after_batch, info)
-    if spec.answer is not None:
-        if guarded is not None:
-            refuse_held(guarded, batch)
-        result = spec.answer(_outcome(event, ev, batch, context))
-        return await result if inspect.isawaitable(result) else result
-    return render(spec, event, ev, batch, ids)
+    try:
+        if spec.answer is not None:
+            if guarded is not None:
+                refuse_held(guarded, batch)
+            result = spec.answer(_outcome(event, ev, batch, context))
+            return await result if inspect.isawaitable(result) else result
+        return render(spec, event, ev, batch, ids)
+    finally:
+        # a failed record's error holds its traceback, whose frames (the run loop's among
+        # them) hold the batch: dropped now, or that cycle would keep the whole batch,
+        # records and payloads, alive until the garbage collector runs
+        batch.errors.clear()
 
 
 def _outcome(event: Any, ev: Any, batch: Batch, context: Any) -> Outcome:
@@ -265,25 +271,42 @@ def _from_bytes(app: App, spec: EventSource) -> bool:
     return response_rules(spec).from_structs and spec.answer is None and not app.routes.unwrappers
 
 
-def _one_key_batch(app: App, body: bytes) -> tuple[EventSource, Any] | None:
+def _one_key_batch(app: App, body: bytes) -> tuple[EventSource, Any, Any] | None:
     """A large batch of one top-level key (``{"Records": [...]}``) detected from the head
-    of its bytes and decoded in one pass (:func:`lambent.sources._bytes.head_probe`), or
-    None (then the whole bytes are probed)."""
+    of its bytes and decoded in one pass (:func:`lambent.sources._bytes.head_probe`), with
+    the route key all its items have (``ANY_KEY``: not known), or None (then the whole
+    bytes are probed)."""
     import msgspec
 
     from lambent.sources._bytes import decode_only_key, head_probe
 
     shape = head_probe(body)
-    spec = sources.spec_for(shape) if shape is not None else None
+    if shape is None:
+        return None
+    spec = sources.spec_for(shape)
     if spec is None or not _from_bytes(app, spec):
         return None
+    items = next(iter(shape.values()))
     # only ids, payloads and route keys are read when nothing observes the batch
     bare = FAST.bare_records and app.metrics is None and app.tracing is None
     try:
-        ev = decode_only_key(spec, body, lean=spec.kind in app._lean_kinds, bare=bare)
+        found = decode_only_key(spec, body, items[0] if items else None,
+                                lean=spec.kind in app._lean_kinds, bare=bare)  # fmt: skip
     except msgspec.ValidationError:  # another key, or records that do not decode
         return None
-    return None if ev is None else (spec, ev)
+    return None if found is None else (spec, *found)
+
+
+async def _decoded(app: App, spec: EventSource, ev: Any, context: Any, key: Any) -> Any:
+    """An event decoded from bytes into ``spec``'s Struct ``ev`` (every item of route key
+    ``key``, unless it is ``ANY_KEY``): the app's compiled answer (:mod:`lambent._compiled`)
+    when it takes it, else :func:`handle`."""
+    compiled = app._fast_records
+    if compiled is not None:
+        out = compiled.decoded(spec, ev, context, key)
+        if out is not MISS:
+            return out
+    return await handle(app, None, context, (spec, ev))
 
 
 async def handle_bytes(app: App, body: bytes, context: Any, decoded: Any = None) -> Any:
@@ -296,19 +319,28 @@ async def handle_bytes(app: App, body: bytes, context: Any, decoded: Any = None)
     event that does not decode as a whole, so that its bad records fail alone) takes the
     general path from Python values. A small event (up to :data:`SMALL_EVENT` bytes) is
     decoded once into Python values, which detection then reads whole (``decoded``:
-    those values, when the caller decoded them already). Raises :class:`NotJSON` when
-    the bytes are not JSON.
+    those values, when the caller decoded them already), unless it is a batch of one
+    key the app has a compiled answer for (:mod:`lambent._compiled`): that one is read
+    from its head as a large one. Raises :class:`NotJSON` when the bytes are not JSON.
     """
     event: Any = None
     shape: Mapping[str, Any] | None
+    small = len(body) <= SMALL_EVENT
     try:
-        if decoded is not None or not FAST.raw_bytes or len(body) <= SMALL_EVENT:
+        # a small batch too, when the app has a compiled answer for it: one decode, not two
+        if (
+            decoded is None
+            and FAST.raw_bytes
+            and FAST.head_probe
+            and (not small or app._fast_records is not None)
+        ):
+            found = _one_key_batch(app, body)
+            if found is not None:
+                return await _decoded(app, *found[:2], context, found[2])
+        if decoded is not None or not FAST.raw_bytes or small:
             event = msgspec.json.decode(body) if decoded is None else decoded
             shape = event if isinstance(event, dict) else None
         else:
-            found = _one_key_batch(app, body) if FAST.head_probe else None
-            if found is not None:
-                return await handle(app, None, context, found)
             from lambent.sources._bytes import probe
 
             shape = probe(body)
@@ -321,7 +353,9 @@ async def handle_bytes(app: App, body: bytes, context: Any, decoded: Any = None)
         except msgspec.ValidationError:
             pass
         else:
-            return await handle(app, None, context, (spec, ev))
+            from lambent.sources._bytes import ANY_KEY
+
+            return await _decoded(app, spec, ev, context, ANY_KEY)
     if event is None:
         event = msgspec.json.decode(body)
     fast = app._fast_http

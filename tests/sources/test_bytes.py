@@ -224,3 +224,34 @@ async def _both_ways(app: App, raw: bytes, parsed: Any) -> tuple[Any, Any]:
         except Exception as exc:
             results.append(("error", type(exc).__name__, str(exc)))
     return results[0], results[1]
+
+
+@pytest.mark.parametrize("first_size", [10, 3_000, 20_000, 70_000])
+def test_the_head_probe_reads_a_first_record_of_any_length_up_to_the_head(
+    first_size: int,
+) -> None:
+    """The head is read in two steps (a few kilobytes, then the whole head): a first
+    record longer than the first step is still read whole; one longer than the head is
+    left to the whole probe."""
+    from lambent.sources._bytes import head_probe
+
+    event = sqs_event("x" * first_size, "y", queue="q", seed=2)
+    raw = json.dumps(event).encode()
+    head = head_probe(raw)
+    if first_size > 64 * 1024:
+        assert head is None
+    else:
+        assert head == {"Records": event["Records"][:1]}
+
+
+@pytest.mark.parametrize("size", [100, 5_000, 100_000])
+def test_the_head_probe_refuses_a_first_key_without_an_array(size: int) -> None:
+    """An event whose first key holds no array (an HTTP request) has no head, whatever its
+    size (told from the first few kilobytes); a first key holding an array, spaced out,
+    is read up to the head's length."""
+    from lambent.sources._bytes import head_probe
+
+    http = json.dumps({"version": "2.0", "body": "x" * size, "Records": [1]}).encode()
+    assert head_probe(http) is None
+    spaced = b'{ "Records" :\n [ {"a": "' + b"y" * size + b'"} ] }'
+    assert head_probe(spaced) == ({"Records": [{"a": "y" * size}]} if size < 60_000 else None)

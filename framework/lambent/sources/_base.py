@@ -207,6 +207,11 @@ class SourceSpec(msgspec.Struct, Generic[EventT, ItemT], frozen=True, kw_only=Tr
     #: when nothing else is read (lean routes, no metrics or tracing) and the batch needs
     #: no ordering (``ordered`` says no on the bare event)
     bare: tuple[type[Any], type[Any]] | None = None
+    #: a bare event Struct for a batch whose first item (as the head of the bytes shows
+    #: it, a dict) gives the route key every item must carry, and that key: an item with
+    #: another key fails the decode (the batch is then decoded as any other), so every
+    #: item of a decoded event has one route (None: not for this first item)
+    bare_keyed: Callable[[Any], tuple[type[Any], Hashable] | None] | None = None
     #: a check of a new route's resolved handler against its filters, raising
     #: ``ConfigurationError``: ``check_route(where, plan, filters)`` (DynamoDB: image
     #: parameters that must accept None)

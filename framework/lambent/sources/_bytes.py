@@ -16,6 +16,7 @@ general path any source answers the same as: bytes to Python values, then
 from __future__ import annotations
 
 import functools
+import json
 import re
 import types
 from collections.abc import Mapping
@@ -38,6 +39,8 @@ class _First(msgspec.Struct, array_like=True):
 
 
 _FIRST = msgspec.json.Decoder(_First)
+#: reads one JSON value from a position of a string (stateless: shared)
+_VALUE = json.JSONDecoder()
 
 
 @functools.cache
@@ -58,10 +61,8 @@ def _first(raw: msgspec.Raw) -> list[Any]:
         start += 1
     if start >= len(head) or head[start] == "]":
         return []
-    import json
-
     try:
-        return [json.JSONDecoder().raw_decode(head, start)[0]]
+        return [_VALUE.raw_decode(head, start)[0]]
     except ValueError:  # the first element is longer than the head
         return [_FIRST.decode(raw).first]
 
@@ -82,29 +83,41 @@ def probe(body: bytes) -> Mapping[str, Any] | None:
 
 
 _HEAD_KEY = re.compile(r'\s*\{\s*"((?:[^"\\]|\\.)*)"\s*:\s*\[\s*')
+#: the first key of an object, whole, and the first character of its value
+_FIRST_KEY = re.compile(r'\s*\{\s*"(?:[^"\\]|\\.)*"\s*:\s*(\S)')
+#: how much of the bytes is read first for the head (a record or two of most batches)
+_SHORT_HEAD = 4 * 1024
 
 
 def head_probe(body: bytes) -> Mapping[str, Any] | None:
     """``{key: [first element]}`` when the bytes start an object whose first key holds an
     array and the head shows that element whole; else None. What follows the array is
-    not read: only exact when the object has no other key (see :func:`decode_only_key`)."""
-    head = bytes(memoryview(body)[:_HEAD]).decode("utf-8", "ignore")
-    found = _HEAD_KEY.match(head)
-    if found is None:
-        return None
-    import json
+    not read: only exact when the object has no other key (see :func:`decode_only_key`).
+    The first few kilobytes are read first, the whole head only when the element is
+    longer."""
+    for size in (_SHORT_HEAD, _HEAD):
+        head = bytes(memoryview(body)[:size]).decode("utf-8", "ignore")
+        found = _HEAD_KEY.match(head)
+        try:
+            if found is None:
+                first = _FIRST_KEY.match(head)
+                if first is not None and first.group(1) != "[":  # the first key holds no array
+                    return None
+                raise ValueError("no key holding an array at the start of the head")
+            key = found.group(1)
+            if "\\" in key:
+                key = json.loads(f'"{key}"')
+            end = found.end()
+            if head.startswith("]", end):
+                return {key: []}
+            return {key: [_VALUE.raw_decode(head, end)[0]]}
+        except ValueError:  # a first element longer than the head, or not JSON
+            if len(body) <= size:
+                return None
+    return None
 
-    try:
-        key = json.loads(f'"{found.group(1)}"')
-        end = found.end()
-        if head.startswith("]", end):
-            return {key: []}
-        return {key: [json.JSONDecoder().raw_decode(head, end)[0]]}
-    except ValueError:  # a first element longer than the head, or not JSON
-        return None
 
-
-@functools.cache
+@functools.lru_cache(maxsize=64)
 def _only_key(tp: Any) -> Any:
     """``tp`` refusing unknown top-level keys, when it has exactly one field (else None)."""
     if len(getattr(tp, "__struct_fields__", ())) != 1:
@@ -112,28 +125,45 @@ def _only_key(tp: Any) -> Any:
     return types.new_class(tp.__name__, (tp,), {"forbid_unknown_fields": True})
 
 
-def decode_only_key(source: EventSource, body: bytes, *, lean: bool = False,
-                    bare: bool = False) -> Any:  # fmt: skip
+#: what :func:`decode_only_key` gives for the route key when the items may differ in it
+ANY_KEY: Any = object()
+
+
+def decode_only_key(source: EventSource, body: bytes, first: Any = None, *, lean: bool = False,
+                    bare: bool = False) -> tuple[Any, Any] | None:  # fmt: skip
     """The event Struct (an instance of the source's own type) when its type has one field
-    and the bytes hold an object with no other key; None when that cannot be known that
-    way (the caller then probes the whole bytes). Raises msgspec's errors.
+    and the bytes hold an object with no other key, with the route key all its items have
+    (:data:`ANY_KEY`: not known to be one); None when that cannot be known that way (the
+    caller then probes the whole bytes). Raises msgspec's errors.
 
     ``bare``: the source's bare Structs (``SourceSpec.bare``) when it has them and the
-    batch needs no ordering; else the lean ones (with ``lean``) or the full ones."""
+    batch needs no ordering — of one route key when the source can tell it from ``first``,
+    the first item (``SourceSpec.bare_keyed``); else the lean ones (with ``lean``) or the
+    full ones."""
     from lambent.sources._base import SourceSpec
 
     if type(source) is not SourceSpec:  # a source of its own may decode bytes its way
         return None
     if bare and lean and source.bare is not None:
+        keyed = source.bare_keyed(first) if source.bare_keyed is not None else None
+        if keyed is not None:
+            keyed_type: Any = keyed[0]
+            closed = _only_key(keyed_type)
+            try:
+                ev = None if closed is None else decode_struct(closed, body)
+            except msgspec.ValidationError:  # an item of another key: decoded as any batch
+                ev = None
+            if ev is not None and (source.ordered is None or not source.ordered(ev)):
+                return ev, keyed[1]
         bare_type: Any = source.bare[0]
         closed = _only_key(bare_type)
         if closed is not None:
             ev = decode_struct(closed, body)
             if source.ordered is None or not source.ordered(ev):
-                return ev
+                return ev, ANY_KEY
     tp: Any = source.lean[0] if lean and source.lean else source.event_type
     closed = _only_key(tp)
-    return None if closed is None else decode_struct(closed, body)
+    return None if closed is None else (decode_struct(closed, body), ANY_KEY)
 
 
 def decode_general(source: EventSource, body: bytes, *, lean: bool = False) -> Any:

@@ -13,10 +13,11 @@ as they are; ``lambent.sources.s3.extract_s3`` unwraps S3 inside them.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -153,6 +154,32 @@ class _BareEvent(msgspec.Struct, frozen=True, gc=False):
     records: tuple[_BareMessage, ...] = msgspec.field(default=(), name="Records")
 
 
+@functools.lru_cache(maxsize=16)
+def _queue_event(arn: str) -> type[Any]:
+    """:class:`_BareEvent` of a batch whose every message comes from the queue ``arn``
+    (its ARN a literal: a message of another queue, or without one, does not decode)."""
+    message = msgspec.defstruct(
+        "_QueueMessage",
+        [("message_id", str), ("body", str),
+         ("event_source_arn", Literal[arn], msgspec.field(name="eventSourceARN"))],
+        rename="camel", frozen=True, gc=False,
+    )  # fmt: skip
+    records: Any = tuple[message, ...]  # type: ignore[valid-type]
+    return msgspec.defstruct(
+        "_QueueEvent", [("records", records, msgspec.field(default=(), name="Records"))],
+        frozen=True, gc=False,
+    )  # fmt: skip
+
+
+def _bare_keyed(first: Any) -> tuple[type[Any], Hashable] | None:
+    """A standard queue's batch: every message of the first one's queue (its ARN, the
+    route key). A FIFO queue's batch has message groups to keep: not bare."""
+    arn = first.get("eventSourceARN") if type(first) is dict else None
+    if type(arn) is not str or arn.endswith(".fifo"):
+        return None
+    return _queue_event(arn), arn
+
+
 def detect(event: Mapping[str, Any]) -> bool:
     """``Records[0].eventSource == "aws:sqs"`` (LAMBDA.md §6 row 2)."""
     return first_record_source(event, "aws:sqs")
@@ -258,6 +285,7 @@ SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
     response="batch",
     lean=(_LeanEvent, _LeanMessage),
     bare=(_BareEvent, _BareMessage),
+    bare_keyed=_bare_keyed,
     raw_id=raw_path("messageId"),
     redelivery="reported",
     route_filter=lambda queue=None: resource_filter("queue", queue),
