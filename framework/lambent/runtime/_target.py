@@ -150,11 +150,13 @@ class AppTarget:
     it exists)."""
 
     def __init__(self, app: Any) -> None:
-        from lambent._pipeline import NotJSON
+        from lambent._fast import MISS, Pending
+        from lambent._pipeline import SMALL_EVENT, NotJSON
 
         self.app = app
         self._dispatch_bytes = app.dispatch_bytes
         self._not_json = NotJSON
+        self._miss, self._pending, self._small = MISS, Pending, SMALL_EVENT
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -187,10 +189,17 @@ class AppTarget:
                 f"and the invocation payload is a JSON {kind}: {_preview(body)}"
             )
             raise Fault(Fault.UNMARSHAL_ERROR, message)
-        try:
-            result = await self._dispatch_bytes(body, context)
-        except self._not_json as exc:
-            raise Fault(Fault.UNMARSHAL_ERROR, _not_json(exc, body)) from None
+        # an HTTP-only app's compiled routes answer from the bytes, in this coroutine
+        # (``dispatch_bytes`` offers them the same bytes first; set once the app started)
+        lean = self.app._fast_lean
+        out = self._miss if lean is None or len(body) > self._small else lean(body, context)
+        if out is not self._miss:
+            result = await out.awaitable if type(out) is self._pending else out
+        else:
+            try:
+                result = await self._dispatch_bytes(body, context)
+            except self._not_json as exc:
+                raise Fault(Fault.UNMARSHAL_ERROR, _not_json(exc, body)) from None
         if type(result) is not dict and _is_streamed(result):  # HTTP answers are dicts
             return _streamed(result), STREAM_CONTENT_TYPE
         return encode_result(result)

@@ -111,6 +111,12 @@ class WebSpec(msgspec.Struct, frozen=True, kw_only=True):
     #: (the lean Struct is decoded instead); only for a wire shape whose plain rendering
     #: reads nothing of the request (``rest``, ``v2``)
     line: Callable[[Mapping[str, Any]], RequestLine | None] | None = None
+    #: a Struct to decode an invocation's bytes into, skipping what neither detection nor
+    #: ``line`` reads, and the :data:`RequestLine` of such a view when the registry's
+    #: detection would certainly answer this source for the event (no user source
+    #: registered: :func:`lambent.sources.line_reader` checks), else None (the full event
+    #: is decoded and decides)
+    from_bytes: tuple[type[Any], Callable[[Any], RequestLine | None]] | None = None
     #: handler parameters by annotation: a type (subclasses match) -> its value, read from
     #: the decoded event (authorizer events, the CloudFront record, the WebSocket request)
     inject: Mapping[type[Any], Callable[[Any], Any]] = msgspec.field(default_factory=dict)

@@ -31,6 +31,7 @@ from lambent.sources._http import (
 
 __all__ = [
     "SPECS",
+    "HttpApiBytes",
     "HttpApiRequest",
     "HttpAuthentication",
     "HttpAuthorizer",
@@ -39,6 +40,7 @@ __all__ = [
     "HttpJwtAuthorizer",
     "HttpRequestContext",
     "LeanHttpApiRequest",
+    "bytes_line",
     "detect",
     "is_v2_request",
     "request_line",
@@ -235,6 +237,28 @@ class LeanHttpApiRequest(_V2Accessors, msgspec.Struct, frozen=True, gc=False, re
     is_base64_encoded: bool = False
 
 
+#: the top-level keys of the sources ahead of this one in detection order that its events
+#: do not have (``lambent.sources.SOURCES``), as :class:`HttpApiBytes` marks them
+AHEAD_KEYS = ("Records", "Service", "awslogs", "records", "messages", "rmqMessagesByQueue",
+              "routeArn", "methodArn")  # fmt: skip
+_BYTES_NAMES = {
+    "records_": "Records",
+    "service_": "Service",
+    "awslogs_": "awslogs",
+    "records_lower_": "records",
+    "messages_": "messages",
+    "rmq_messages_": "rmqMessagesByQueue",
+    "route_arn_": "routeArn",
+    "method_arn_": "methodArn",
+    "version": "version",
+    "raw_path": "rawPath",
+    "route_key": "routeKey",
+    "body": "body",
+    "is_base64_encoded": "isBase64Encoded",
+    "request_context": "requestContext",
+}
+
+
 def is_v2_request(event: Mapping[str, Any]) -> bool:
     """``version == "2.0"`` + ``rawPath`` + ``requestContext.http`` (LAMBDA.md §6 row 16).
 
@@ -266,25 +290,109 @@ def request_line(event: Mapping[str, Any]) -> RequestLine | None:
     context = event.get("requestContext")
     if type(context) is not dict:
         return None
-    http = context.get("http")
-    if type(http) is not dict:
-        return None
-    method, path, http_path = http.get("method", ""), event.get("rawPath", ""), http.get("path", "")
-    body, is_b64, key = (
+    return _line(
+        context.get("http"),
+        event.get("rawPath", ""),
+        context.get("requestId", ""),
         event.get("body"),
         event.get("isBase64Encoded", False),
         event.get("routeKey"),
     )
+
+
+def _line(
+    http: Any, path: Any, request_id: Any, body: Any, is_b64: Any, key: Any
+) -> RequestLine | None:
+    """:func:`request_line` from the fields it reads (None: one is not of its type)."""
+    if type(http) is not dict:
+        return None
+    method, http_path = http.get("method", ""), http.get("path", "")
     if (
         type(method) is not str
         or type(path) is not str
         or type(http_path) is not str
-        or type(context.get("requestId", "")) is not str
+        or type(request_id) is not str
         or type(is_b64) is not bool
         or (body is not None and type(body) is not str)
     ):
         return None
     return method.upper(), path or http_path, key if type(key) is str else None, body, is_b64, False
+
+
+_UNSET: Any = msgspec.UNSET
+
+
+class _BytesContext(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """What detection and :func:`request_line` read of ``requestContext`` (each field as
+    the full decoding gives it; absent: ``UNSET``)."""
+
+    http: Any = _UNSET
+    request_id: Any = _UNSET
+    domain_name: Any = _UNSET
+    elb: Any = _UNSET
+
+
+class HttpApiBytes(msgspec.Struct, frozen=True, gc=False, rename=_BYTES_NAMES):
+    """An invocation's bytes decoded into what deciding "this is an HTTP API request, with
+    this request line" reads: the fields :func:`is_v2_request`, :func:`request_line` and
+    the detectors ahead of this source that share its keys (ALB: ``requestContext.elb``;
+    Function URLs: ``requestContext.domainName``) read, and a mark for each top-level key
+    of the other sources ahead in detection order (:data:`AHEAD_KEYS`); the rest of the
+    event is skipped. Values are typed ``Any``: each is what the full decoding gives."""
+
+    version: Any = _UNSET
+    raw_path: Any = _UNSET
+    route_key: Any = _UNSET
+    body: Any = _UNSET
+    is_base64_encoded: Any = _UNSET
+    request_context: _BytesContext | msgspec.UnsetType = _UNSET
+    # the marks: present when the event has the key (its value is left undecoded)
+    records_: msgspec.Raw | msgspec.UnsetType = _UNSET
+    service_: msgspec.Raw | msgspec.UnsetType = _UNSET
+    awslogs_: msgspec.Raw | msgspec.UnsetType = _UNSET
+    records_lower_: msgspec.Raw | msgspec.UnsetType = _UNSET
+    messages_: msgspec.Raw | msgspec.UnsetType = _UNSET
+    rmq_messages_: msgspec.Raw | msgspec.UnsetType = _UNSET
+    route_arn_: msgspec.Raw | msgspec.UnsetType = _UNSET
+    method_arn_: msgspec.Raw | msgspec.UnsetType = _UNSET
+
+
+def bytes_line(view: HttpApiBytes) -> RequestLine | None:
+    """The :func:`request_line` of the event ``view`` was decoded from, when detection
+    (with no user source registered: the registry checks) certainly says it is an HTTP
+    API request: it has none of the keys of the sources ahead that do not share this
+    source's keys, no ``requestContext.elb`` (ALB's detector reads it), no Function URL
+    domain, and passes :func:`is_v2_request`. Else None: the full event decides.
+    ``tests/sources/test_apigw_http_bytes.py`` checks it against the registry's detection."""
+    context = view.request_context
+    if type(context) is not _BytesContext:
+        return None
+    if (
+        view.version != "2.0"
+        or type(view.raw_path) is not str
+        or context.elb is not _UNSET
+        or view.records_ is not _UNSET
+        or view.service_ is not _UNSET
+        or view.awslogs_ is not _UNSET
+        or view.records_lower_ is not _UNSET
+        or view.messages_ is not _UNSET
+        or view.rmq_messages_ is not _UNSET
+        or view.route_arn_ is not _UNSET
+        or view.method_arn_ is not _UNSET
+    ):
+        return None
+    domain = context.domain_name
+    if type(domain) is str and ".lambda-url." in domain:
+        return None  # a Function URL request
+    body, is_b64, request_id = view.body, view.is_base64_encoded, context.request_id
+    return _line(
+        context.http,
+        view.raw_path,
+        "" if request_id is _UNSET else request_id,
+        None if body is _UNSET else body,
+        False if is_b64 is _UNSET else is_b64,
+        view.route_key,
+    )
 
 
 SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
@@ -307,6 +415,7 @@ SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
             ),
             template=matched_template,
             line=request_line,
+            from_bytes=(HttpApiBytes, bytes_line),
         ),
     ),
 )
