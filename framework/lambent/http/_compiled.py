@@ -162,17 +162,16 @@ def _answerer(
         if by_spec[id(spec)].line is not None  # its rendering reads nothing of the view
         and (read := sources.line_reader(spec)) is not None
     ]
-    if not readers or not FAST.lean_bytes:
+    if not FAST.lean_bytes:
         return answer, None
 
+    if len(readers) != 1:  # one source reads its bytes (HTTP APIs): none, or ambiguous
+        return answer, None
+    ((read, one),) = readers
+
     def from_bytes(body: bytes, context: Any) -> Any:
-        if router.overrides:
-            return MISS
-        for read, one in readers:
-            line = read(body)
-            if line is not None:
-                return one(None, context, line, body)
-        return MISS
+        line = None if router.overrides else read(body)
+        return MISS if line is None else one(None, context, line, body)
 
     return answer, from_bytes
 

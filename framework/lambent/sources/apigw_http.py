@@ -290,9 +290,13 @@ def request_line(event: Mapping[str, Any]) -> RequestLine | None:
     context = event.get("requestContext")
     if type(context) is not dict:
         return None
+    http = context.get("http")
+    if type(http) is not dict:
+        return None
     return _line(
-        context.get("http"),
+        http.get("method", ""),
         event.get("rawPath", ""),
+        http.get("path", ""),
         context.get("requestId", ""),
         event.get("body"),
         event.get("isBase64Encoded", False),
@@ -301,12 +305,9 @@ def request_line(event: Mapping[str, Any]) -> RequestLine | None:
 
 
 def _line(
-    http: Any, path: Any, request_id: Any, body: Any, is_b64: Any, key: Any
+    method: Any, path: Any, http_path: Any, request_id: Any, body: Any, is_b64: Any, key: Any
 ) -> RequestLine | None:
     """:func:`request_line` from the fields it reads (None: one is not of its type)."""
-    if type(http) is not dict:
-        return None
-    method, http_path = http.get("method", ""), http.get("path", "")
     if (
         type(method) is not str
         or type(path) is not str
@@ -320,77 +321,76 @@ def _line(
 
 
 _UNSET: Any = msgspec.UNSET
+#: a field that must be absent: its key, with any value, fails the decoding
+_Absent = msgspec.UnsetType
+
+
+class _BytesHttp(msgspec.Struct, frozen=True, gc=False):
+    """``requestContext.http`` as :func:`request_line` reads it (absent: its default)."""
+
+    method: Any = ""
+    path: Any = ""
 
 
 class _BytesContext(msgspec.Struct, frozen=True, gc=False, rename="camel"):
-    """What detection and :func:`request_line` read of ``requestContext`` (each field as
-    the full decoding gives it; absent: ``UNSET``)."""
+    """What detection and :func:`request_line` read of ``requestContext``."""
 
-    http: Any = _UNSET
-    request_id: Any = _UNSET
-    domain_name: Any = _UNSET
-    elb: Any = _UNSET
+    http: _BytesHttp | msgspec.UnsetType = _UNSET
+    request_id: Any = ""
+    domain_name: Any = None
+    #: ALB's detector claims what has it
+    elb: _Absent = _UNSET
 
 
 class HttpApiBytes(msgspec.Struct, frozen=True, gc=False, rename=_BYTES_NAMES):
     """An invocation's bytes decoded into what deciding "this is an HTTP API request, with
-    this request line" reads: the fields :func:`is_v2_request`, :func:`request_line` and
-    the detectors ahead of this source that share its keys (ALB: ``requestContext.elb``;
-    Function URLs: ``requestContext.domainName``) read, and a mark for each top-level key
-    of the other sources ahead in detection order (:data:`AHEAD_KEYS`); the rest of the
-    event is skipped. Values are typed ``Any``: each is what the full decoding gives."""
+    this request line" reads: the fields :func:`is_v2_request` and :func:`request_line`
+    read (values typed ``Any``: each is what the full decoding gives; an absent one its
+    ``.get`` default), what the detectors ahead of this source that share its keys read
+    (ALB: ``requestContext.elb``; Function URLs: ``requestContext.domainName``), and each
+    top-level key of the other sources ahead in detection order (:data:`AHEAD_KEYS`),
+    which must be absent, as ``elb`` must: an event that has one fails the decoding and is
+    decoded in full. The rest of the event is skipped."""
 
-    version: Any = _UNSET
-    raw_path: Any = _UNSET
-    route_key: Any = _UNSET
-    body: Any = _UNSET
-    is_base64_encoded: Any = _UNSET
+    version: Any = None
+    raw_path: Any = None
+    route_key: Any = None
+    body: Any = None
+    is_base64_encoded: Any = False
     request_context: _BytesContext | msgspec.UnsetType = _UNSET
-    # the marks: present when the event has the key (its value is left undecoded)
-    records_: msgspec.Raw | msgspec.UnsetType = _UNSET
-    service_: msgspec.Raw | msgspec.UnsetType = _UNSET
-    awslogs_: msgspec.Raw | msgspec.UnsetType = _UNSET
-    records_lower_: msgspec.Raw | msgspec.UnsetType = _UNSET
-    messages_: msgspec.Raw | msgspec.UnsetType = _UNSET
-    rmq_messages_: msgspec.Raw | msgspec.UnsetType = _UNSET
-    route_arn_: msgspec.Raw | msgspec.UnsetType = _UNSET
-    method_arn_: msgspec.Raw | msgspec.UnsetType = _UNSET
+    records_: _Absent = _UNSET
+    service_: _Absent = _UNSET
+    awslogs_: _Absent = _UNSET
+    records_lower_: _Absent = _UNSET
+    messages_: _Absent = _UNSET
+    rmq_messages_: _Absent = _UNSET
+    route_arn_: _Absent = _UNSET
+    method_arn_: _Absent = _UNSET
 
 
 def bytes_line(view: HttpApiBytes) -> RequestLine | None:
     """The :func:`request_line` of the event ``view`` was decoded from, when detection
     (with no user source registered: the registry checks) certainly says it is an HTTP
-    API request: it has none of the keys of the sources ahead that do not share this
-    source's keys, no ``requestContext.elb`` (ALB's detector reads it), no Function URL
-    domain, and passes :func:`is_v2_request`. Else None: the full event decides.
+    API request: it decoded (none of the keys of the sources ahead that do not share this
+    source's keys, no ``requestContext.elb``), has no Function URL domain and passes
+    :func:`is_v2_request`. Else None: the full event decides.
     ``tests/sources/test_apigw_http_bytes.py`` checks it against the registry's detection."""
     context = view.request_context
     if type(context) is not _BytesContext:
         return None
-    if (
-        view.version != "2.0"
-        or type(view.raw_path) is not str
-        or context.elb is not _UNSET
-        or view.records_ is not _UNSET
-        or view.service_ is not _UNSET
-        or view.awslogs_ is not _UNSET
-        or view.records_lower_ is not _UNSET
-        or view.messages_ is not _UNSET
-        or view.rmq_messages_ is not _UNSET
-        or view.route_arn_ is not _UNSET
-        or view.method_arn_ is not _UNSET
-    ):
+    http = context.http
+    if type(http) is not _BytesHttp or view.version != "2.0":
         return None
     domain = context.domain_name
     if type(domain) is str and ".lambda-url." in domain:
         return None  # a Function URL request
-    body, is_b64, request_id = view.body, view.is_base64_encoded, context.request_id
     return _line(
-        context.http,
+        http.method,
         view.raw_path,
-        "" if request_id is _UNSET else request_id,
-        None if body is _UNSET else body,
-        False if is_b64 is _UNSET else is_b64,
+        http.path,
+        context.request_id,
+        view.body,
+        view.is_base64_encoded,
         view.route_key,
     )
 
