@@ -7,6 +7,7 @@ answer takes the event, leaving every other source's to the full decoding."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,18 +16,29 @@ from hypothesis import strategies as st
 
 from lambent import App
 from lambent._fast import MISS, Pending, general_path
-from lambent._runtime import run_loop_free
+from lambent._runtime import LoopOwner, run_loop_free
 from lambent.http._compiled import compile_http_both
 from lambent.runtime._target import AppTarget
 from lambent.testing import FakeContext, http_request
-from tests.http.test_compiled import ORDER, REQUESTS, SOURCES, _event, make_app
+from tests import corpus
+from tests.http.test_compiled import KINDS, ORDER, REQUESTS, SOURCES, _event, make_app
+
+_LOOP = LoopOwner()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _loop_closed() -> Iterator[None]:
+    yield
+    _LOOP.close()
 
 
 def _invoke(app: App, body: bytes) -> Any:
     target = AppTarget(app)
     context = FakeContext(aws_request_id="req-1")
     try:
-        payload, content_type = run_loop_free(target.invoke(body, "application/json", context))
+        # as the runtime runs it: stepped without a loop when the app needs none
+        run = run_loop_free if app._needs_no_loop() else _LOOP.run
+        payload, content_type = run(target.invoke(body, "application/json", context))
     except Exception as exc:
         return (type(exc).__name__, str(exc))
     assert isinstance(payload, bytes)
@@ -128,4 +140,15 @@ def test_any_request_answers_as_the_general_path(
     event = _event(method, "/" + "/".join(segments), "apigw-http", hint, **options)
     event.update(extra)
     compiled, general = _both(json.dumps(event).encode())
+    assert compiled == general
+
+
+@pytest.mark.parametrize("row", corpus.params(*KINDS))
+def test_any_events_bytes_to_an_http_only_app_get_the_general_paths_answer(
+    row: corpus.Row | None,
+) -> None:
+    if row is None:
+        corpus.require()
+        return
+    compiled, general = _both(row.raw())
     assert compiled == general

@@ -256,8 +256,11 @@ def _source_answer(
             if entry is None:
                 return MISS
             fn, build = entry
-        if raw and (
-            not surrogate_free(raw) or (limit is not None and body_size(raw, is_b64) > limit)
+        # an ASCII text body is free of surrogates, and its size is its length
+        if (
+            raw
+            and not (raw.isascii() and not is_b64 and (limit is None or len(raw) <= limit))
+            and (not surrogate_free(raw) or (limit is not None and body_size(raw, is_b64) > limit))
         ):
             return MISS  # 400 or 413
         # the deadline, read once: the handler is plain, so before it runs is the only
