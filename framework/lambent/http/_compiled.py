@@ -24,6 +24,12 @@ handler ran, a result that is not plain (``None``, a ``Response``, a stream, an
 awaitable) or that does not render, and an exception, are finished by the router's own
 code (:meth:`~lambent.http._router.HttpRouter.finish`), as the general path finishes them.
 ``tests/http/test_compiled.py`` compares both paths.
+
+:func:`compile_http_both` also gives ``from_bytes(body, context)`` for ``lambent.runtime``:
+the same answer, from a request line read off the invocation's bytes by the source's
+lean view (:func:`lambent.sources.line_reader`) where that view settles detection; the
+full event is decoded only for the router to finish a request
+(``tests/http/test_compiled_bytes.py``).
 """
 
 from __future__ import annotations
