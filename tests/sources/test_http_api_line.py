@@ -179,3 +179,13 @@ def test_an_event_a_source_ahead_claims_is_left_to_the_full_decoding(
 @pytest.mark.parametrize("key", AHEAD_KEYS)
 def test_a_key_of_a_source_ahead_is_left_to_the_full_decoding(key: str) -> None:
     assert _agrees(json.dumps(_request(**{key: []})).encode()) is None
+
+
+def test_text_that_is_not_utf8_is_left_to_the_full_decoding() -> None:
+    body = json.dumps(_request()).encode()
+    bad = body[:-1] + b', "x": "\xff"}'
+    assert _read(bad) is None
+    with pytest.raises(msgspec.DecodeError):
+        msgspec.json.decode(bad)
+    accented = body[:-1] + ', "x": "caf\u00e9"}'.encode()
+    assert _agrees(accented) is not None

@@ -316,6 +316,11 @@ def line_reader(spec: EventSource) -> Callable[[bytes], RequestLine | None] | No
     def read(body: bytes) -> RequestLine | None:
         if _user:
             return None
+        if not body.isascii():  # the Struct skips text it does not hold: check it here
+            try:
+                body.decode()
+            except UnicodeDecodeError:
+                return None  # the full decoding says why
         try:
             view = decode(body)
         except msgspec.DecodeError:  # not JSON, or not an object: the full decoding says
