@@ -88,6 +88,9 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         #: ``_fast_http`` when the app has no record routes (an HTTP-only app: its small
         #: events' bytes are offered to it first)
         self._fast_bytes: Callable[..., Any] | None = None
+        #: an HTTP-only app's answer from the invocation's bytes, before any decoding
+        #: (:func:`lambent.http._compiled.compile_http_both`; set at freeze)
+        self._fast_lean: Callable[[bytes, Any], Any] | None = None
         #: raw record batches answered by one compiled function (set at freeze)
         self._fast_records: Compiled | None = None
 
@@ -129,7 +132,7 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         if any(_is_async(fn) for fn in overrides.values()) and not self._registry.web_loop:
             self._registry.web_loop = True
             self._loop_free = None  # decided again at the next call
-            self._fast_http = self._fast_bytes = self._fast_records = None
+            self._fast_http = self._fast_bytes = self._fast_lean = self._fast_records = None
         saved = web.overrides
         web.overrides = {**saved, **overrides}
         try:
@@ -207,6 +210,11 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
             await self._start()
         fast = self._fast_bytes
         if fast is not None and len(body) <= SMALL_EVENT:
+            lean = self._fast_lean
+            if lean is not None:  # the compiled routes, from a lean view of the bytes
+                out = lean(body, context)
+                if out is not MISS:
+                    return await out.awaitable if type(out) is Pending else out
             # an HTTP-only app: its small events are offered to the compiled routes first,
             # as handle_bytes would offer them, with no probe to make
             try:
@@ -235,8 +243,9 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
     async def _start(self) -> None:
         self._lean_kinds = self._lean()
         self._registry.freeze()
-        self._fast_http = self._compiled_http()
+        self._fast_http, lean = self._compiled_http()
         self._fast_bytes = self._fast_http if not self.routes else None
+        self._fast_lean = lean if self._fast_bytes is not None else None
         if FAST.compiled_records and FAST.raw_records:
             self._fast_records = compile_records(self)
         stack = contextlib.AsyncExitStack()
@@ -244,18 +253,19 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
             await stack.enter_async_context(self._lifespan(self))
         self._stack = stack
 
-    def _compiled_http(self) -> Callable[..., Any] | None:
-        """The compiled answer to HTTP requests, for a loop-free app with HTTP routes."""
+    def _compiled_http(self) -> tuple[Callable[..., Any] | None, Callable[..., Any] | None]:
+        """The compiled answers to HTTP requests (from their events, from their bytes), for
+        a loop-free app with HTTP routes."""
         web = self._registry.web
         if web is None or not FAST.compiled_http or not self._needs_no_loop():
-            return None
-        from lambent.http._compiled import compile_http
+            return None, None
+        from lambent.http._compiled import compile_http_both
 
-        return compile_http(self, web)
+        return compile_http_both(self, web) or (None, None)
 
     async def aclose(self) -> None:
         """Leave the lifespan (lambent calls it at interpreter exit for ``app.handler``)."""
-        self._fast_http = self._fast_bytes = self._fast_records = None
+        self._fast_http = self._fast_bytes = self._fast_lean = self._fast_records = None
         stack, self._stack = self._stack, None
         if stack is not None:
             await stack.aclose()

@@ -44,6 +44,9 @@ class FastPaths:
     #: HTTP: compiled routes detect the source with the steps that can answer for the
     #: app's HTTP sources (:func:`lambent.sources.detector`; at freeze)
     http_detection: bool = True
+    #: lambent.runtime: an HTTP-only app's compiled routes answer from the invocation's
+    #: bytes decoded into the source's lean view (``WebSpec.from_bytes``; at freeze)
+    lean_bytes: bool = True
     #: lambent.runtime: a large batch of one top-level key (a small one too, when the app
     #: has a compiled answer for it) is detected from the head of its bytes and decoded in
     #: one pass (per event)

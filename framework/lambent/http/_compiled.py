@@ -24,6 +24,12 @@ handler ran, a result that is not plain (``None``, a ``Response``, a stream, an
 awaitable) or that does not render, and an exception, are finished by the router's own
 code (:meth:`~lambent.http._router.HttpRouter.finish`), as the general path finishes them.
 ``tests/http/test_compiled.py`` compares both paths.
+
+:func:`compile_http_both` also gives ``from_bytes(body, context)`` for ``lambent.runtime``:
+the same answer, from a request line read off the invocation's bytes by the source's
+lean view (:func:`lambent.sources.line_reader`) where that view settles detection; the
+full event is decoded only for the router to finish a request
+(``tests/http/test_compiled_bytes.py``).
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ from lambent.sources._base import RequestLine, WebSpec
 if TYPE_CHECKING:
     from lambent.http._router import HttpRouter
 
-__all__ = ["DETECT", "MISS", "Answer", "compile_http"]
+__all__ = ["DETECT", "MISS", "Answer", "BytesAnswer", "compile_http", "compile_http_both"]
 
 #: what ``answer`` returns when the general path must answer the event
 MISS: Any = _MISS
@@ -61,6 +67,8 @@ DETECT: Any = object()
 #: ``answer(event, context[, spec])``: ``spec`` is the event's source when the caller
 #: detected it already
 Answer = Callable[..., Any]
+#: ``from_bytes(body, context)``: :data:`Answer` for the invocation's bytes
+BytesAnswer = Callable[[bytes, Any], Any]
 Bind = Callable[[Any, str, bool], tuple[Token[Any], ...]]
 Unbind = Callable[[tuple[Token[Any], ...]], None]
 
@@ -82,6 +90,16 @@ class _Source(msgspec.Struct, frozen=True):
 def compile_http(app: Any, router: HttpRouter) -> Answer | None:
     """``answer(event, context)`` for ``app``'s HTTP requests, or None when the app has
     nothing the fast path can answer (``app`` is loop-free: checked by the caller)."""
+    both = compile_http_both(app, router)
+    return None if both is None else both[0]
+
+
+def compile_http_both(app: Any, router: HttpRouter) -> tuple[Answer, BytesAnswer | None] | None:
+    """:func:`compile_http`'s ``answer``, and ``from_bytes(body, context)``, which answers
+    from the invocation's bytes the requests of the sources that decode them into a lean
+    view (:attr:`~lambent.sources._base.WebSpec.from_bytes`; the ``lean_bytes`` fast path),
+    or None; both :data:`MISS` where the general path answers (``from_bytes``: also
+    wherever the view does not settle the source, as the full event does)."""
     if router.config.cors is not None or router.middleware:
         return None
     if app.metrics is not None or app.tracing is not None:
@@ -118,7 +136,7 @@ def _answerer(
     router: HttpRouter,
     by_spec: dict[int, _Source],
     compiled: dict[int, tuple[Callable[..., Any], Args]],
-) -> Answer:
+) -> tuple[Answer, BytesAnswer | None]:
     from lambent import sources
 
     # detection: the same answer as the registry's ordered scan, with fewer steps for
@@ -144,7 +162,24 @@ def _answerer(
         one = ones.get(id(spec_for(event) if spec is DETECT else spec))
         return MISS if one is None else one(event, context)
 
-    return answer
+    readers = [
+        (read, ones[id(spec)])
+        for spec in _specs(by_spec)
+        if by_spec[id(spec)].line is not None  # its rendering reads nothing of the view
+        and (read := sources.line_reader(spec)) is not None
+    ]
+    if not FAST.lean_bytes:
+        return answer, None
+
+    if len(readers) != 1:  # one source reads its bytes (HTTP APIs): none, or ambiguous
+        return answer, None
+    ((read, one),) = readers
+
+    def from_bytes(body: bytes, context: Any) -> Any:
+        line = None if router.overrides else read(body)
+        return MISS if line is None else one(None, context, line, body)
+
+    return answer, from_bytes
 
 
 #: route key -> (its method, the template's matcher, its endpoint, the handler, its arguments)
@@ -161,7 +196,7 @@ def _source_answer(
     keyed: Keyed,
     compiled: dict[int, tuple[Callable[..., Any], Args]],
     later: Later,
-) -> Callable[[dict[str, Any], Any], Any]:
+) -> Callable[..., Any]:
     """``answer`` for the requests of one source, its constants read once."""
     routes = router.routes
     config = router.config
@@ -180,9 +215,16 @@ def _source_answer(
     # API Gateway's own timeout within the margin: its requests are out of time at once
     spent = source.service_timeout and config.api_gateway_timeout - margin <= 0
     modules = sys.modules
+    decode = msgspec.json.decode
 
-    def answer(event: dict[str, Any], context: Any) -> Any:
-        line = None if line_of is None else line_of(event)
+    def answer(
+        event: dict[str, Any] | None,
+        context: Any,
+        given: RequestLine | None = None,
+        body: bytes = b"",
+    ) -> Any:
+        # ``event`` None: the request line was read from the invocation's bytes (``body``)
+        line = given if event is None else None if line_of is None else line_of(event)
         if line is not None:
             view = None
             method, path, key, raw, is_b64, encoded = line
@@ -206,7 +248,9 @@ def _source_answer(
         if hit is not None and params is not None:
             endpoint, fn, build = hit[2], hit[3], hit[4]
         else:
-            template = None if template_of is None else template_of(event)
+            # the template hint is read from the event (from bytes: the map matches alone,
+            # with the same answer, ``RouteMap.match_known``)
+            template = None if template_of is None or event is None else template_of(event)
             if template is None:
                 found = routes.match(path, encoded=encoded)
             else:
@@ -218,8 +262,11 @@ def _source_answer(
             if entry is None:
                 return MISS
             fn, build = entry
-        if raw and (
-            not surrogate_free(raw) or (limit is not None and body_size(raw, is_b64) > limit)
+        # an ASCII text body is free of surrogates, and its size is its length
+        if (
+            raw
+            and not (raw.isascii() and not is_b64 and (limit is None or len(raw) <= limit))
+            and (not surrogate_free(raw) or (limit is not None and body_size(raw, is_b64) > limit))
         ):
             return MISS  # 400 or 413
         # the deadline, read once: the handler is plain, so before it runs is the only
@@ -259,6 +306,8 @@ def _source_answer(
         finally:
             if tokens is not None:
                 unbind(tokens)
+        if event is None:
+            event = decode(body)
         return later(source, view, event, context, endpoint, params, outcome, raised, cold, tokens)
 
     return answer

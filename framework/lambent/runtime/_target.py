@@ -150,11 +150,13 @@ class AppTarget:
     it exists)."""
 
     def __init__(self, app: Any) -> None:
-        from lambent._pipeline import NotJSON
+        from lambent._fast import MISS, Pending
+        from lambent._pipeline import SMALL_EVENT, NotJSON
 
         self.app = app
         self._dispatch_bytes = app.dispatch_bytes
         self._not_json = NotJSON
+        self._miss, self._pending, self._small = MISS, Pending, SMALL_EVENT
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -179,6 +181,15 @@ class AppTarget:
     ) -> tuple[bytes | AsyncIterator[bytes], str]:
         if content_type is not None and content_type != JSON:
             return encode_result(await self.app.dispatch(body, context))
+        # an HTTP-only app's compiled routes answer from the bytes, in this coroutine (what
+        # they answer is a JSON object's: ``dispatch_bytes`` offers them the same bytes
+        # first; set once the app started)
+        lean = self.app._fast_lean
+        if lean is not None and len(body) <= self._small:
+            out = lean(body, context)
+            if out is not self._miss:
+                result = await out.awaitable if type(out) is self._pending else out
+                return encode_result(result) if type(result) is dict else _answered(result)
         if body[:1] not in _OPENERS and body.lstrip()[:1] not in _OPENERS:
             event = decode_payload(body)  # not JSON: its error says why
             kind = type(event).__name__ if event is not None else "null"
@@ -191,9 +202,14 @@ class AppTarget:
             result = await self._dispatch_bytes(body, context)
         except self._not_json as exc:
             raise Fault(Fault.UNMARSHAL_ERROR, _not_json(exc, body)) from None
-        if type(result) is not dict and _is_streamed(result):  # HTTP answers are dicts
-            return _streamed(result), STREAM_CONTENT_TYPE
-        return encode_result(result)
+        return _answered(result)
+
+
+def _answered(result: Any) -> tuple[bytes | AsyncIterator[bytes], str]:
+    """An app's result as the response: streamed, or encoded."""
+    if type(result) is not dict and _is_streamed(result):  # HTTP answers are dicts
+        return _streamed(result), STREAM_CONTENT_TYPE
+    return encode_result(result)
 
 
 #: the first byte of a JSON object or array

@@ -22,8 +22,10 @@ from collections.abc import Callable, Collection
 from types import ModuleType
 from typing import Any, NamedTuple
 
+import msgspec
+
 from lambent._errors import ConfigurationError
-from lambent.sources._base import SourceSpec
+from lambent.sources._base import RequestLine, SourceSpec
 from lambent.sources._protocol import EventSource
 
 
@@ -295,6 +297,37 @@ def _decide(
         return spec_for(event)  # no target's: a later source or a direct invocation
 
     return decide
+
+
+def line_reader(spec: EventSource) -> Callable[[bytes], RequestLine | None] | None:
+    """``read(body)`` for the invocation bytes of ``spec``'s requests: the request line of
+    ``body`` when the registry's detection would answer ``spec`` for it (decoded into the
+    source's :attr:`~lambent.sources._base.WebSpec.from_bytes` Struct, which says so for
+    the built-in sources), else None; None at once while a user source is registered
+    (detected first, its detector may read anything). None when ``spec`` has no such
+    Struct."""
+    web = spec.web
+    found = None if web is None else web.from_bytes
+    if found is None:
+        return None
+    event_type, line_of = found
+    decode = msgspec.json.Decoder(event_type).decode
+
+    def read(body: bytes) -> RequestLine | None:
+        if _user:
+            return None
+        if not body.isascii():  # the Struct skips text it does not hold: check it here
+            try:
+                body.decode()
+            except UnicodeDecodeError:
+                return None  # the full decoding says why
+        try:
+            view = decode(body)
+        except msgspec.DecodeError:  # not JSON, or not an object: the full decoding says
+            return None
+        return line_of(view)
+
+    return read
 
 
 def _array_source(event: list[Any]) -> EventSource | None:

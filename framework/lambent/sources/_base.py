@@ -111,6 +111,10 @@ class WebSpec(msgspec.Struct, frozen=True, kw_only=True):
     #: (the lean Struct is decoded instead); only for a wire shape whose plain rendering
     #: reads nothing of the request (``rest``, ``v2``)
     line: Callable[[Mapping[str, Any]], RequestLine | None] | None = None
+    #: a Struct of what detection and ``line`` read of the invocation's bytes, and the
+    #: :data:`RequestLine` of one when detection would surely say this source, else None
+    #: (the full event decides; :func:`lambent.sources.line_reader`)
+    from_bytes: tuple[type[Any], Callable[[Any], RequestLine | None]] | None = None
     #: handler parameters by annotation: a type (subclasses match) -> its value, read from
     #: the decoded event (authorizer events, the CloudFront record, the WebSocket request)
     inject: Mapping[type[Any], Callable[[Any], Any]] = msgspec.field(default_factory=dict)

@@ -28,9 +28,12 @@ from lambent.sources._http import (
     parse_cookies,
     request_spec,
 )
+from lambent.sources._http_api_line import AHEAD_KEYS, HttpApiBytes, bytes_line, checked_line
 
 __all__ = [
+    "AHEAD_KEYS",
     "SPECS",
+    "HttpApiBytes",
     "HttpApiRequest",
     "HttpAuthentication",
     "HttpAuthorizer",
@@ -39,6 +42,7 @@ __all__ = [
     "HttpJwtAuthorizer",
     "HttpRequestContext",
     "LeanHttpApiRequest",
+    "bytes_line",
     "detect",
     "is_v2_request",
     "request_line",
@@ -269,22 +273,15 @@ def request_line(event: Mapping[str, Any]) -> RequestLine | None:
     http = context.get("http")
     if type(http) is not dict:
         return None
-    method, path, http_path = http.get("method", ""), event.get("rawPath", ""), http.get("path", "")
-    body, is_b64, key = (
+    return checked_line(
+        http.get("method", ""),
+        event.get("rawPath", ""),
+        http.get("path", ""),
+        context.get("requestId", ""),
         event.get("body"),
         event.get("isBase64Encoded", False),
         event.get("routeKey"),
     )
-    if (
-        type(method) is not str
-        or type(path) is not str
-        or type(http_path) is not str
-        or type(context.get("requestId", "")) is not str
-        or type(is_b64) is not bool
-        or (body is not None and type(body) is not str)
-    ):
-        return None
-    return method.upper(), path or http_path, key if type(key) is str else None, body, is_b64, False
 
 
 SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
@@ -307,6 +304,7 @@ SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
             ),
             template=matched_template,
             line=request_line,
+            from_bytes=(HttpApiBytes, bytes_line),
         ),
     ),
 )

@@ -1,0 +1,126 @@
+"""The request line of an HTTP API (payload 2.0) request: from its event's fields
+(:func:`lambent.sources.apigw_http.request_line`) or from a lean view of the invocation's
+bytes (:class:`HttpApiBytes`, :func:`bytes_line`), which also settles whether the
+registry's detection would call the event an HTTP API request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from lambent.sources._base import RequestLine
+
+__all__ = ["AHEAD_KEYS", "HttpApiBytes", "bytes_line", "checked_line"]
+
+#: the top-level keys of the sources ahead of ``apigw_http`` in detection order that HTTP API
+#: requests do not have (``lambent.sources.SOURCES``): :class:`HttpApiBytes` wants them absent
+AHEAD_KEYS = ("Records", "Service", "awslogs", "records", "messages", "rmqMessagesByQueue",
+              "routeArn", "methodArn")  # fmt: skip
+_BYTES_NAMES = {
+    "records_": "Records",
+    "service_": "Service",
+    "awslogs_": "awslogs",
+    "records_lower_": "records",
+    "messages_": "messages",
+    "rmq_messages_": "rmqMessagesByQueue",
+    "route_arn_": "routeArn",
+    "method_arn_": "methodArn",
+    "version": "version",
+    "raw_path": "rawPath",
+    "route_key": "routeKey",
+    "body": "body",
+    "is_base64_encoded": "isBase64Encoded",
+    "request_context": "requestContext",
+}
+
+
+def checked_line(
+    method: Any, path: Any, http_path: Any, request_id: Any, body: Any, is_b64: Any, key: Any
+) -> RequestLine | None:
+    """:func:`request_line` from the fields it reads (None: one is not of its type)."""
+    if (
+        type(method) is not str
+        or type(path) is not str
+        or type(http_path) is not str
+        or type(request_id) is not str
+        or type(is_b64) is not bool
+        or (body is not None and type(body) is not str)
+    ):
+        return None
+    return method.upper(), path or http_path, key if type(key) is str else None, body, is_b64, False
+
+
+_UNSET: Any = msgspec.UNSET
+#: a field that must be absent: its key, with any value, fails the decoding
+_Absent = msgspec.UnsetType
+
+
+class _BytesHttp(msgspec.Struct, frozen=True, gc=False):
+    """``requestContext.http`` as :func:`request_line` reads it (absent: its default)."""
+
+    method: Any = ""
+    path: Any = ""
+
+
+class _BytesContext(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """What detection and :func:`request_line` read of ``requestContext``."""
+
+    http: _BytesHttp | msgspec.UnsetType = _UNSET
+    request_id: Any = ""
+    domain_name: Any = None
+    #: ALB's detector claims what has it
+    elb: _Absent = _UNSET
+
+
+class HttpApiBytes(msgspec.Struct, frozen=True, gc=False, rename=_BYTES_NAMES):
+    """An invocation's bytes decoded into what deciding "this is an HTTP API request, with
+    this request line" reads: the fields :func:`is_v2_request` and :func:`request_line`
+    read (values typed ``Any``: each is what the full decoding gives; an absent one its
+    ``.get`` default), what the detectors ahead of this source that share its keys read
+    (ALB: ``requestContext.elb``; Function URLs: ``requestContext.domainName``), and each
+    top-level key of the other sources ahead in detection order (:data:`AHEAD_KEYS`),
+    which must be absent, as ``elb`` must: an event that has one fails the decoding and is
+    decoded in full. The rest of the event is skipped."""
+
+    version: Any = None
+    raw_path: Any = None
+    route_key: Any = None
+    body: Any = None
+    is_base64_encoded: Any = False
+    request_context: _BytesContext | msgspec.UnsetType = _UNSET
+    records_: _Absent = _UNSET
+    service_: _Absent = _UNSET
+    awslogs_: _Absent = _UNSET
+    records_lower_: _Absent = _UNSET
+    messages_: _Absent = _UNSET
+    rmq_messages_: _Absent = _UNSET
+    route_arn_: _Absent = _UNSET
+    method_arn_: _Absent = _UNSET
+
+
+def bytes_line(view: HttpApiBytes) -> RequestLine | None:
+    """The :func:`request_line` of the event ``view`` was decoded from, when detection
+    (with no user source registered: the registry checks) certainly says it is an HTTP
+    API request: it decoded (none of the keys of the sources ahead that do not share this
+    source's keys, no ``requestContext.elb``), has no Function URL domain and passes
+    :func:`is_v2_request`. Else None: the full event decides.
+    ``tests/sources/test_http_api_line.py`` checks it against the registry's detection."""
+    context = view.request_context
+    if type(context) is not _BytesContext:
+        return None
+    http = context.http
+    if type(http) is not _BytesHttp or view.version != "2.0":
+        return None
+    domain = context.domain_name
+    if type(domain) is str and ".lambda-url." in domain:
+        return None  # a Function URL request
+    return checked_line(
+        http.method,
+        view.raw_path,
+        http.path,
+        context.request_id,
+        view.body,
+        view.is_base64_encoded,
+        view.route_key,
+    )
