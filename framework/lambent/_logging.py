@@ -175,7 +175,23 @@ def _lambda_json_logger() -> Any:
 
 
 def in_lambda() -> bool:
-    return "AWS_LAMBDA_FUNCTION_NAME" in os.environ
+    """Whether ``AWS_LAMBDA_FUNCTION_NAME`` is set (read per invocation: tests change it).
+
+    ``os.environ``'s own lookup encodes the name and decodes the value each time (about a
+    microsecond); its dict of encoded names answers the same in a plain lookup."""
+    env = os.environ
+    data = getattr(env, "_data", None)
+    if type(data) is dict and type(env) is os._Environ:
+        return _LAMBDA_NAME in data
+    return "AWS_LAMBDA_FUNCTION_NAME" in env
+
+
+#: ``AWS_LAMBDA_FUNCTION_NAME`` as ``os.environ`` stores it (bytes on POSIX)
+_LAMBDA_NAME: Any = (
+    os.environ.encodekey("AWS_LAMBDA_FUNCTION_NAME")
+    if type(os.environ) is os._Environ
+    else "AWS_LAMBDA_FUNCTION_NAME"
+)
 
 
 def _lambda_logger_writes() -> bool:
@@ -198,13 +214,14 @@ def _exception_dict(error: BaseException) -> Any:
     return _exception_dicts((type(error), error, error.__traceback__))
 
 
-def _merge_contextvars(entry: dict[str, Any]) -> None:
-    """What structlog's ``merge_contextvars`` adds: every value bound with
-    ``structlog.contextvars`` that the line does not carry yet."""
-    for var, value in copy_context().items():
-        name = var.name
-        if name.startswith("structlog_") and value is not Ellipsis:
-            entry.setdefault(name[10:], value)
+def _context_items() -> tuple[tuple[str, Any], ...]:
+    """What structlog's ``merge_contextvars`` adds to a line: every value bound with
+    ``structlog.contextvars`` (a line's own keys win over them)."""
+    return tuple(
+        (var.name[10:], value)
+        for var, value in copy_context().items()
+        if var.name.startswith("structlog_") and value is not Ellipsis
+    )
 
 
 def _structlog() -> Any:
@@ -272,6 +289,53 @@ def bind_invocation(values: Mapping[str, Any]) -> tuple[Token[Any], ...]:
     return tuple(tokens)
 
 
+class Lines:
+    """lambent's own lines of one step (a batch's failures and summary), rendered straight
+    to JSON as lambent's Lambda logger renders them (the same keys in the same order) and
+    written together: one ``write`` and one ``flush``. What every line shares is worked
+    out once: the logger's values, what structlog's contextvars would add (no user code
+    runs between the lines), the level filter, the time (the lines are written at once)."""
+
+    __slots__ = ("_context", "_head", "_least", "_rendered", "_stamp")
+
+    def __init__(self, name: str, values: Mapping[str, Any] | None) -> None:
+        self._head: dict[str, Any] = {"logger": name, **values} if values else {"logger": name}
+        self._context = _context_items() if "structlog" in sys.modules else ()
+        self._least = lambda_level()
+        self._stamp = _timestamp()
+        self._rendered: list[str] = []
+
+    def add(self, method: str, event: str, values: Mapping[str, Any]) -> None:
+        """One line of ``method``'s level (``"error"``, ...); ``exc_info``: an exception
+        whose traceback goes with it."""
+        if _METHOD_LEVELS[method] < self._least:
+            return
+        entry = {**self._head, **values}
+        entry["event"] = event
+        for key, value in self._context:
+            entry.setdefault(key, value)
+        entry["level"] = method
+        entry["timestamp"] = self._stamp
+        error = entry.pop("exc_info", None)
+        if error is not None:
+            entry["exception"] = _exception_dict(error)
+        self._rendered.append(_json_dumps(entry))
+
+    def write(self) -> None:
+        """Write the lines added so far to the current ``sys.stdout``."""
+        if not self._rendered:
+            return
+        text = "\n".join(self._rendered) + "\n"
+        self._rendered.clear()
+        out = sys.stdout
+        try:
+            out.write(text)
+        except UnicodeEncodeError:  # an output that is not UTF-8: escaped, never lost
+            encoding = getattr(out, "encoding", None) or "utf-8"
+            out.write(text.encode(encoding, "backslashreplace").decode(encoding))
+        out.flush()
+
+
 class LazyLogger:
     """A logger resolved on first use (see the module docstring); ``values`` are bound on
     it then (the invocation's context when the contextvars do not carry it)."""
@@ -307,33 +371,26 @@ class LazyLogger:
             direct = self._writes = FAST.direct_logs and _lambda_logger_writes()
         return direct and _METHOD_LEVELS[method] < lambda_level()
 
+    def lines(self) -> Lines | None:
+        """A :class:`Lines` for lambent's own lines, when lambent's Lambda logger would
+        write them (decided at the first line of the logger: one invocation); else None
+        (they go through structlog)."""
+        direct = self._writes
+        if direct is None:
+            direct = self._writes = FAST.direct_logs and _lambda_logger_writes()
+        return Lines(self._name, self._values) if direct else None
+
     def _direct(self, method: str, event: str, values: dict[str, Any]) -> bool:
         """Write one of lambent's own lines as lambent's Lambda logger would, without
         structlog; False (nothing written) when that logger would not write it."""
-        level = _METHOD_LEVELS.get(method)
         error = values.get("exc_info")
-        if level is None or not (error is None or isinstance(error, BaseException)):
+        if method not in _METHOD_LEVELS or not (error is None or isinstance(error, BaseException)):
             return False
-        direct = self._writes
-        if direct is None:  # decided at the first line of the logger (one invocation)
-            direct = self._writes = FAST.direct_logs and _lambda_logger_writes()
-        if not direct:
+        lines = self.lines()
+        if lines is None:
             return False
-        if level < lambda_level():
-            return True
-        # the keys in structlog's order (a key given again keeps its first place)
-        entry: dict[str, Any] = {"logger": self._name, **(self._values or {}), **values}
-        entry["event"] = event
-        if "structlog" in sys.modules:
-            _merge_contextvars(entry)
-        entry["level"] = method
-        entry["timestamp"] = _timestamp()
-        error = entry.pop("exc_info", None)
-        if error is not None:
-            entry["exception"] = _exception_dict(error)
-        out = sys.stdout
-        out.write(_json_dumps(entry) + "\n")
-        out.flush()
+        lines.add(method, event, values)
+        lines.write()
         return True
 
     def debug(self, event: str | None = None, *args: Any, **kw: Any) -> Any:
