@@ -49,6 +49,8 @@ class Status(enum.IntEnum):
 _PENDING, _STARTED, _SUCCEEDED, _FAILED = 0, 1, 2, 3
 _SKIPPED, _NOT_STARTED, _CANCELLED, _DROPPED = 4, 5, 6, 7
 _OK = (_SUCCEEDED, _DROPPED)
+#: the other counts of a batch whose every item succeeded or failed
+_NONE_ELSE = {"skipped": 0, "not_started": 0, "dropped": 0}
 
 
 class Runner(msgspec.Struct, eq=False):
@@ -143,9 +145,12 @@ class Batch:
 
     def summary(self) -> dict[str, int]:
         count = self.status.count
+        succeeded, failed = count(_SUCCEEDED), count(_FAILED)
+        if succeeded + failed == len(self.status):  # the usual batch: no need to count more
+            return {"succeeded": succeeded, "failed": failed, **_NONE_ELSE}
         return {
-            "succeeded": count(_SUCCEEDED),
-            "failed": count(_FAILED),
+            "succeeded": succeeded,
+            "failed": failed,
             "skipped": count(_SKIPPED),
             "not_started": count(_NOT_STARTED) + count(_CANCELLED),
             "dropped": count(_DROPPED),

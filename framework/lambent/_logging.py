@@ -80,10 +80,14 @@ _ENCODE = msgspec.json.Encoder(enc_hook=str).encode
 
 
 def _json_dumps(obj: Any, **_: Any) -> str:
+    return _json_bytes(obj).decode()
+
+
+def _json_bytes(obj: Any) -> bytes:
     try:
-        return _ENCODE(obj).decode()
+        return _ENCODE(obj)
     except UnicodeEncodeError:  # a lone surrogate somewhere: write it escaped
-        return msgspec.json.encode(_printable(obj), enc_hook=lambda v: _printable(str(v))).decode()
+        return msgspec.json.encode(_printable(obj), enc_hook=lambda v: _printable(str(v)))
 
 
 def _printable(value: Any) -> Any:
@@ -123,13 +127,14 @@ def _timestamp() -> str:
     without the fraction at a whole second), the date and time formatted once a second."""
     global _second
     micros = time.time_ns() // 1000
-    second, fraction = divmod(micros, 1_000_000)
+    second = micros // 1_000_000
     cached = _second
     if cached[0] != second:
         from datetime import UTC, datetime
 
         text = datetime.fromtimestamp(second, tz=UTC).isoformat().replace("+00:00", "")
         cached = _second = (second, text)
+    fraction = micros - second * 1_000_000
     return f"{cached[1]}.{fraction:06d}Z" if fraction else f"{cached[1]}Z"
 
 
@@ -303,7 +308,7 @@ class Lines:
         self._context = _context_items() if "structlog" in sys.modules else ()
         self._least = lambda_level()
         self._stamp = _timestamp()
-        self._rendered: list[str] = []
+        self._rendered: list[bytes] = []
 
     def add(self, method: str, event: str, values: Mapping[str, Any]) -> None:
         """One line of ``method``'s level (``"error"``, ...); ``exc_info``: an exception
@@ -319,13 +324,13 @@ class Lines:
         error = entry.pop("exc_info", None)
         if error is not None:
             entry["exception"] = _exception_dict(error)
-        self._rendered.append(_json_dumps(entry))
+        self._rendered.append(_json_bytes(entry))
 
     def write(self) -> None:
         """Write the lines added so far to the current ``sys.stdout``."""
         if not self._rendered:
             return
-        text = "\n".join(self._rendered) + "\n"
+        text = b"\n".join(self._rendered).decode() + "\n"
         self._rendered.clear()
         out = sys.stdout
         try:

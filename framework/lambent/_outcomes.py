@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from lambent.metrics import Metrics
     from lambent.tracing import InvocationTrace
 
-_SUCCEEDED, _FAILED, _CANCELLED = Status.SUCCEEDED, Status.FAILED, Status.CANCELLED
+_SUCCEEDED, _FAILED, _CANCELLED = int(Status.SUCCEEDED), int(Status.FAILED), int(Status.CANCELLED)
 
 #: Lambda's synchronous response limit (bytes)
 RESPONSE_LIMIT: Final = 6_291_456
@@ -316,18 +316,22 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
             emit(getattr(log, method), event, **values)
 
     traced: dict[tuple[type[BaseException], str, int], str] = {}
+    record = ids.record
+    label = ids.label if ids.spec.item_label is not None else None
     for i in sorted(errors) if len(errors) > 1 else errors:
-        if status[i] != _FAILED and status[i] != _CANCELLED:
+        outcome = status[i]
+        if outcome != _FAILED and outcome != _CANCELLED:
             continue
         err = errors[i]
-        record_id = ids.record(i)
+        record_id = record(i)
         values: dict[str, Any] = {"record_id": record_id, "error": describe(err)}
-        if isinstance(err, DecodeError):
-            values["path"] = err.path
-        label = ids.label(i)
-        if label is not None:
-            values["item"] = label
-        if not isinstance(err, DecodeError | RoutingError):
+        decode = isinstance(err, DecodeError)
+        if decode:
+            values["path"] = err.path  # type: ignore[attr-defined]
+        item = label(i) if label is not None else None
+        if item is not None:
+            values["item"] = item
+        if not decode and not isinstance(err, RoutingError):
             site = _site(err)
             first = traced.get(site)
             if first is None:
