@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -353,82 +352,3 @@ def test_a_batch_that_fully_succeeded_is_summed_up_at_debug(
         _failing_app().handler(sqs_event({"n": 2}, {"n": 4}), FakeContext())
     [summary] = [e for e in logs if e["event"] == "batch processed"]
     assert summary["log_level"] == "debug" and summary["succeeded"] == 2
-
-
-def _deep(n: int) -> None:
-    if n == 0:
-        raise ValueError("deep")
-    _deep(n - 1)
-
-
-def _chained() -> None:
-    try:
-        _deep(3)
-    except ValueError as exc:
-        raise KeyError("k") from exc
-
-
-def _in_handling() -> None:
-    try:
-        int("x")
-    except ValueError:
-        raise RuntimeError("while handling")  # noqa: B904 (an implicit context is the point)
-
-
-def _grouped() -> None:
-    errors: list[Exception] = []
-    fails: list[Callable[[], None]] = [lambda: _deep(2), _chained]
-    for fail in fails:
-        try:
-            fail()
-        except Exception as exc:
-            errors.append(exc)
-    raise ExceptionGroup("many", errors)
-
-
-class _Unprintable(Exception):
-    def __str__(self) -> str:
-        raise RuntimeError("no text")
-
-
-def _unprintable() -> None:
-    raise _Unprintable
-
-
-def _syntax() -> None:
-    compile("x = (", "broken.py", "exec")
-
-
-def _noted() -> None:
-    error = ValueError("noted")
-    error.add_note("a note")
-    raise error
-
-
-@pytest.mark.parametrize(
-    "fail",
-    [lambda: _deep(80), _chained, _in_handling, _grouped, _unprintable, _syntax, _noted],
-    ids=["deep", "chained", "in-handling", "group", "unprintable", "syntax", "noted"],
-)
-def test_lines_render_tracebacks_as_structlogs_transformer(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fail: Any
-) -> None:
-    """A line's traceback, rendered straight to JSON (``Lines``), is what structlog's
-    ``ExceptionDictTransformer(show_locals=False)`` gives: chained causes, exception
-    groups, syntax errors, notes, an unprintable message, a stack cut to its frame limit."""
-    import structlog.tracebacks
-
-    from lambent._logging import Lines
-
-    try:
-        fail()
-    except BaseException as exc:
-        error = exc
-    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders-fn")
-    lines = Lines("lambent", {"aws_request_id": "r-1"})
-    lines.add("error", "record failed", {"record_id": "m-1", "exc_info": error})
-    lines.write()
-    [line] = capsys.readouterr().out.splitlines()
-    transformer = structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
-    expected = transformer((type(error), error, error.__traceback__))
-    assert json.loads(line)["exception"] == json.loads(msgspec.json.encode(expected))

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from lambent import sources
 from lambent._deadline import budget
-from lambent._dispatch import run_plain
 from lambent._errors import LambentError
 from lambent._fast import MISS
+from lambent._inline import run_plain
 from lambent._logging import invocation_logger, unbind_invocation
 from lambent._observe import observe, oldest_of
 from lambent._outcomes import Ids, log_outcomes, render, write_metrics

@@ -83,6 +83,9 @@ class RawView(msgspec.Struct, frozen=True, kw_only=True):
     #: as :attr:`SourceSpec.oldest` and :attr:`SourceSpec.trace_header`, of raw records
     oldest: Callable[[Sequence[Any]], float | None] | None = None
     trace_header: Callable[[Any], str | None] | None = None
+    #: when ``payload`` is ``record[payload_key]`` and ``records`` has made sure it is a
+    #: string: a loop over the records reads it with a subscript
+    payload_key: str | None = None
 
 
 class WebSpec(msgspec.Struct, frozen=True, kw_only=True):

@@ -239,6 +239,7 @@ _RAW = RawView(
     records=_raw_records,
     route_key=operator.itemgetter("eventSourceARN"),
     payload=operator.itemgetter("body"),
+    payload_key="body",
     record_id=operator.itemgetter("messageId"),
     oldest=oldest_ms(operator.itemgetter("attributes"), operator.itemgetter("SentTimestamp")),
     trace_header=_raw_attribute("AWSTraceHeader"),
