@@ -121,3 +121,39 @@ def test_no_item_starts_after_the_deadline(key: str | None) -> None:
     late.runners = [runner] * 4
     run_plain(late, 0.0, used={runner})
     assert calls == [0, 1] and list(late.status) == [Status.NOT_STARTED] * 4
+
+
+def test_far_from_the_deadline_the_clock_is_read_every_stride(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While more than ``FAR`` seconds remain the clock is read every ``STRIDE`` items: an
+    item that runs past the deadline lets at most ``STRIDE - 1`` more start; with the
+    stride off (or within ``FAR``), none."""
+    import lambent._inline as inline
+
+    monkeypatch.setattr(inline, "FAR", 0.05)
+    calls: list[int] = []
+
+    def slow(order: Order) -> None:
+        calls.append(order.id)
+        if order.id == 1:
+            time.sleep(0.15)  # from more than FAR before the deadline to past it
+
+    parts = PayloadCall(
+        operator.itemgetter("body"),
+        msgspec.json.Decoder(Order).decode,
+        slow,
+        operator.itemgetter("id"),
+        True,
+        "body",
+    )
+    runner = Runner(call=lambda item, index: None, payload=parts)
+    items = [{"id": f"m-{i}", "body": json.dumps({"id": i})} for i in range(inline.STRIDE + 4)]
+    for stride, started in ((True, inline.STRIDE), (False, 2)):
+        calls.clear()
+        batch = Batch(items)
+        batch.runners = [runner] * len(items)
+        monkeypatch.setattr(FAST, "deadline_stride", stride)
+        run_plain(batch, 0.1, used={runner})
+        assert calls == list(range(started))
+        assert batch.status.count(Status.NOT_STARTED) == len(items) - started
