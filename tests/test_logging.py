@@ -271,20 +271,30 @@ def _lines_without_time(text: str) -> list[list[tuple[str, Any]]]:
 
 
 @pytest.mark.usefixtures("restore_structlog")
+@pytest.mark.parametrize(
+    "bound",
+    [{}, {"tenant": "t-1", "record_id": "bound", "level": "odd", "event": "odd"}],
+    ids=["no-contextvars", "contextvars-with-keys-a-line-sets"],
+)
 def test_lambents_own_lines_are_the_lines_of_its_lambda_logger(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], bound: dict[str, str]
 ) -> None:
     """Written straight as JSON or through structlog's Lambda logger: the same lines,
-    keys in the same order (tracebacks included), at the same levels."""
+    keys in the same order (tracebacks included), at the same levels; also with values
+    bound in structlog's contextvars, some of them keys a line sets itself."""
     from lambent._fast import FAST
 
     structlog.reset_defaults()
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders-fn")
     texts = []
-    for direct in (True, False):
-        monkeypatch.setattr(FAST, "direct_logs", direct)
-        _failing_app().handler(_failing_event(), FakeContext(aws_request_id="r-1"))
-        texts.append(capsys.readouterr().out)
+    tokens = structlog.contextvars.bind_contextvars(**bound)
+    try:
+        for direct in (True, False):
+            monkeypatch.setattr(FAST, "direct_logs", direct)
+            _failing_app().handler(_failing_event(), FakeContext(aws_request_id="r-1"))
+            texts.append(capsys.readouterr().out)
+    finally:
+        structlog.contextvars.reset_contextvars(**tokens)
     direct_lines, structlog_lines = map(_lines_without_time, texts)
     assert direct_lines == structlog_lines
     events = [dict(line)["event"] for line in direct_lines]
