@@ -137,7 +137,7 @@ def _context_items() -> tuple[tuple[str, Any], ...]:
 
 
 #: the keys a line sets itself (and ``exc_info``, which becomes ``exception``)
-_OWN_KEYS = frozenset({"event", "level", "timestamp", "exc_info", "exception"})
+_OWN_KEYS = {"event", "level", "timestamp", "exc_info", "exception"}
 
 
 class Lines:
@@ -165,7 +165,8 @@ class Lines:
         self._stamp = _timestamp()
         self._rendered: list[bytes] = []
         #: the keys a line's own values must avoid for its JSON to be spliced from parts
-        self._taken = frozenset((*self._head, *(key for key, _ in self._context), *_OWN_KEYS))
+        #: (made with the prefix)
+        self._taken: set[str] = _OWN_KEYS
         #: the head's JSON without its closing brace (made at the first line; None: never)
         self._prefix: bytes | None = b""
         #: per (event, method): the JSON of what follows a line's own values
@@ -209,12 +210,15 @@ class Lines:
     def _head_json(self) -> bytes | None:
         """The head's JSON without its closing brace; None when a line must be encoded whole
         (the head holds a key the line sets itself, or text only the escaping encodes)."""
-        if not _OWN_KEYS.isdisjoint(self._head):
+        head = self._head
+        if not _OWN_KEYS.isdisjoint(head):
             return None
         try:
-            return _ENCODE(self._head)[:-1]
+            prefix = _ENCODE(head)[:-1]
         except UnicodeEncodeError:
             return None
+        self._taken = {*_OWN_KEYS, *head, *(key for key, _ in self._context)}
+        return prefix
 
     def _tail(self, event: str, method: str) -> bytes:
         """``,"event":...,"level":...,"timestamp":...}``: a line's keys after its own values,
