@@ -91,6 +91,15 @@ def test_the_single_route_loop_answers_as_the_general_inline_loop(
     assert Status.PENDING not in statuses and Status.STARTED not in statuses
 
 
+def _fused(handler: Any, key: str | None) -> Runner:
+    """A runner whose items the single-route loop runs itself (no general call)."""
+    decode = msgspec.json.Decoder(Order).decode
+    parts = PayloadCall(
+        operator.itemgetter("body"), decode, handler, operator.itemgetter("id"), True, key
+    )
+    return Runner(call=lambda item, index: None, payload=parts)
+
+
 @pytest.mark.parametrize("key", [None, "body"])
 def test_no_item_starts_after_the_deadline(key: str | None) -> None:
     """Item 1 takes past the deadline: it finishes (a plain call cannot be interrupted),
@@ -102,15 +111,7 @@ def test_no_item_starts_after_the_deadline(key: str | None) -> None:
         if order.id == 1:
             time.sleep(0.05)
 
-    parts = PayloadCall(
-        operator.itemgetter("body"),
-        msgspec.json.Decoder(Order).decode,
-        slow,
-        operator.itemgetter("id"),
-        True,
-        key,
-    )
-    runner = Runner(call=lambda item, index: None, payload=parts)
+    runner = _fused(slow, key)
     items = [{"id": f"m-{i}", "body": json.dumps({"id": i})} for i in range(4)]
     batch = Batch(items)
     batch.runners = [runner] * 4
@@ -139,15 +140,7 @@ def test_far_from_the_deadline_the_clock_is_read_every_stride(
         if order.id == 1:
             time.sleep(0.15)  # from more than FAR before the deadline to past it
 
-    parts = PayloadCall(
-        operator.itemgetter("body"),
-        msgspec.json.Decoder(Order).decode,
-        slow,
-        operator.itemgetter("id"),
-        True,
-        "body",
-    )
-    runner = Runner(call=lambda item, index: None, payload=parts)
+    runner = _fused(slow, "body")
     items = [{"id": f"m-{i}", "body": json.dumps({"id": i})} for i in range(inline.STRIDE + 4)]
     for stride, started in ((True, inline.STRIDE), (False, 2)):
         calls.clear()

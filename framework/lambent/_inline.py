@@ -133,43 +133,28 @@ def _run_single(batch: Batch, runner: Runner, indices: Sequence[int], stop_at: f
     # within the last :data:`FAR` seconds, every :data:`STRIDE` items before them
     check, far = 0, stop_at - FAR
     stride = STRIDE if FAST.deadline_stride else 1
-    if key is not None:  # raw records whose payload is a checked string: a subscript
-        for i, item in pairs:
-            if i >= check:
-                now = clock()
-                if now >= stop_at:
-                    ran = i if chosen is None else chosen.index(i)
-                    break
-                check = i + stride if now < far else i + 1
-            value: Any = _UNDECODED  # one guard for both steps: which one failed is told by it
-            try:
-                value = decode(item[key])
-                result = fn(value)
-            except BaseException as exc:  # a plain call: nothing of lambent's can cancel it
-                failed.append(_failure(batch, runner, i, item, exc, value is _UNDECODED))
-                continue
-            if result is not None:
-                results[i] = result
-    else:
-        for i, item in pairs:
-            if i >= check:
-                now = clock()
-                if now >= stop_at:
-                    ran = i if chosen is None else chosen.index(i)
-                    break
-                check = i + stride if now < far else i + 1
-            value = _UNDECODED
-            try:
+    for i, item in pairs:
+        if i >= check:
+            now = clock()
+            if now >= stop_at:
+                ran = i if chosen is None else chosen.index(i)
+                break
+            check = i + stride if now < far else i + 1
+        value: Any = _UNDECODED  # one guard for both steps: which one failed is told by it
+        try:
+            if key is not None:  # raw records whose payload is a checked string
+                raw = item[key]
+            else:
                 raw = read(item)  # base64 data, DynamoDB images: inside the decode guard
                 if raw is None and json_payload:
                     raw = b"null"
-                value = decode(raw)
-                result = fn(value)
-            except BaseException as exc:
-                failed.append(_failure(batch, runner, i, item, exc, value is _UNDECODED))
-                continue
-            if result is not None:
-                results[i] = result
+            value = decode(raw)
+            result = fn(value)
+        except BaseException as exc:  # a plain call: nothing of lambent's can cancel it
+            failed.append(_failure(batch, runner, i, item, exc, value is _UNDECODED))
+            continue
+        if result is not None:
+            results[i] = result
     if chosen is None:
         status[:ran] = _ALL_SUCCEEDED[:ran] if ran <= len(_ALL_SUCCEEDED) else bytes([2]) * ran
     else:

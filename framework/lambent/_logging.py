@@ -16,11 +16,12 @@
 * lambent's own lines (a failed record, a batch summary, a failed request: everything
   written through :func:`emit`) skip structlog when lambent's Lambda logger would
   write them (inside Lambda, structlog not configured by the user): they are rendered
-  straight into the same JSON line, with the same keys in the same order, by one cached
-  msgspec encoder (``lambent._fast``: ``direct_logs``). A traceback is rendered with
-  structlog's own ``ExceptionDictTransformer`` (imported then), so that part is the
-  same by construction. A user's structlog configuration (and ``capture_logs``) sees
-  every line, as before.
+  straight into the same JSON line, with the same keys in the same order
+  (:mod:`lambent._lines`; ``lambent._fast``: ``direct_logs``): a traceback from
+  structlog's own ``extract`` (imported then), in the dicts its
+  ``ExceptionDictTransformer`` gives; a batch's lines written together
+  (:meth:`LazyLogger.lines`). A user's structlog configuration (and ``capture_logs``)
+  sees every line, as before.
 """
 
 from __future__ import annotations

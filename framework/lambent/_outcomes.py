@@ -296,7 +296,7 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
     the ``batch processed`` summary: at INFO when any record did not succeed, at DEBUG
     when every one did (not even gathered when nothing would write it). Written straight
     as JSON, all together, when lambent's Lambda logger would write them
-    (:class:`lambent._logging.Lines`); else one by one through structlog."""
+    (:class:`lambent._lines.Lines`); else one by one through structlog."""
     status = batch.status
     errors = batch.errors
     lazy = log if type(log) is LazyLogger else None
@@ -325,13 +325,12 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
         err = errors[i]
         record_id = record(i)
         values: dict[str, Any] = {"record_id": record_id, "error": describe(err)}
-        decode = isinstance(err, DecodeError)
-        if decode:
-            values["path"] = err.path  # type: ignore[attr-defined]
+        if isinstance(err, DecodeError):
+            values["path"] = err.path
         item = label(i) if label is not None else None
         if item is not None:
             values["item"] = item
-        if not decode and not isinstance(err, RoutingError):
+        if not isinstance(err, DecodeError | RoutingError):
             site = _site(err)
             first = traced.get(site)
             if first is None:
