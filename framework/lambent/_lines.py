@@ -136,10 +136,6 @@ def _context_items() -> tuple[tuple[str, Any], ...]:
     )
 
 
-#: the keys a line sets itself (and ``exc_info``, which becomes ``exception``)
-_OWN_KEYS = {"event", "level", "timestamp", "exc_info", "exception"}
-
-
 class Lines:
     """lambent's own lines of one step (a batch's failures and summary), rendered straight
     to JSON as lambent's Lambda logger renders them (the same keys in the same order) and
@@ -147,16 +143,7 @@ class Lines:
     out once: the logger's values, what structlog's contextvars would add (no user code
     runs between the lines), the level filter, the time (the lines are written at once)."""
 
-    __slots__ = (
-        "_context",
-        "_head",
-        "_least",
-        "_prefix",
-        "_rendered",
-        "_stamp",
-        "_tails",
-        "_taken",
-    )
+    __slots__ = ("_context", "_head", "_least", "_rendered", "_stamp")
 
     def __init__(self, name: str, values: Mapping[str, Any] | None) -> None:
         self._head: dict[str, Any] = {"logger": name, **values} if values else {"logger": name}
@@ -164,38 +151,12 @@ class Lines:
         self._least = lambda_level()
         self._stamp = _timestamp()
         self._rendered: list[bytes] = []
-        #: the keys a line's own values must avoid for its JSON to be spliced from parts
-        #: (made with the prefix)
-        self._taken: set[str] = _OWN_KEYS
-        #: the head's JSON without its closing brace (made at the first line; None: never)
-        self._prefix: bytes | None = b""
-        #: per (event, method): the JSON of what follows a line's own values
-        self._tails: dict[tuple[str, str], bytes] = {}
 
     def add(self, method: str, event: str, values: Mapping[str, Any]) -> None:
         """One line of ``method``'s level (``"error"``, ...); ``exc_info``: an exception
-        whose traceback goes with it.
-
-        A line whose own keys are none of the others' is spliced from three JSON parts:
-        the head (the logger's values, encoded once), its own values, and the tail (the
-        event, the contextvars, level and time, encoded once per event and level): the
-        same text as encoding the whole line, in the same key order."""
+        whose traceback goes with it."""
         if _METHOD_LEVELS[method] < self._least:
             return
-        prefix = self._prefix
-        if prefix == b"":
-            prefix = self._prefix = self._head_json()
-        if prefix is not None and values and self._taken.isdisjoint(values):
-            try:
-                own = _ENCODE(values)
-            except UnicodeEncodeError:  # escaped by the whole line's encoding below
-                pass
-            else:
-                tail = self._tails.get((event, method))
-                if tail is None:
-                    tail = self._tails[event, method] = self._tail(event, method)
-                self._rendered.append(b"".join((prefix, b",", own[1:-1], tail)))
-                return
         entry = {**self._head, **values}
         entry["event"] = event
         for key, value in self._context:
@@ -206,31 +167,6 @@ class Lines:
         if error is not None:
             entry["exception"] = _exception_dict(error)
         self._rendered.append(_json_bytes(entry))
-
-    def _head_json(self) -> bytes | None:
-        """The head's JSON without its closing brace; None when a line must be encoded whole
-        (the head holds a key the line sets itself, or text only the escaping encodes)."""
-        head = self._head
-        if not _OWN_KEYS.isdisjoint(head):
-            return None
-        try:
-            prefix = _ENCODE(head)[:-1]
-        except UnicodeEncodeError:
-            return None
-        self._taken = {*_OWN_KEYS, *head, *(key for key, _ in self._context)}
-        return prefix
-
-    def _tail(self, event: str, method: str) -> bytes:
-        """``,"event":...,"level":...,"timestamp":...}``: a line's keys after its own values,
-        as the whole line's encoding orders them (contextvars the head holds left out)."""
-        tail: dict[str, Any] = {"event": event}
-        head = self._head
-        for key, value in self._context:
-            if key not in head:
-                tail.setdefault(key, value)
-        tail["level"] = method
-        tail["timestamp"] = self._stamp
-        return b"," + _json_bytes(tail)[1:]
 
     def write(self) -> None:
         """Write the lines added so far to the current ``sys.stdout``."""
