@@ -92,6 +92,11 @@ def compile_records(app: App) -> Callable[[Any, Any], Any] | None:
             write_metrics(
                 metrics, spec.kind, batch, cold=obs.cold, started=obs.started, oldest=first
             )
-        return render(spec, event, None, batch, ids)
+        response = render(spec, event, None, batch, ids)
+        # logged and answered: a handler's exception holds its traceback, whose frames hold
+        # the batch that holds the exception, a cycle only the garbage collector would free
+        # (and a full collection scans the whole heap): freed now, by reference counting
+        batch.errors.clear()
+        return response
 
     return answer
