@@ -222,3 +222,34 @@ def test_compiled_decoded_batches_write_the_general_paths_metrics(
         general = _logged_bytes(_metered(general_out), raw, FakeContext())
     assert fast == general
     assert _documents(fast_out) == _documents(general_out)
+
+
+def test_a_handlers_exception_is_freed_when_the_invocation_returns() -> None:
+    """Logged and answered, a handler's exception (whose traceback's frames hold the batch
+    that holds it) is freed by reference counting, not left to the garbage collector."""
+    import gc
+    import weakref
+
+    class Refused(Exception):
+        """A user's exception (a builtin one takes no weak reference)."""
+
+    raised: list[weakref.ref[BaseException]] = []
+    app = App()
+
+    def remembered(error: Refused) -> Refused:
+        raised.append(weakref.ref(error))
+        return error
+
+    @app.sqs()
+    def p(order: Order) -> None:
+        raise remembered(Refused(f"order {order.id}"))  # no local: no cycle of its own
+
+    app.handler(sqs_event({"id": 0}, queue="warm-up", seed=9), FakeContext())
+    raised.clear()
+    gc.disable()
+    try:
+        out = app.handler(sqs_event({"id": 1}, {"id": 2}, queue="orders", seed=3), FakeContext())
+        assert len(out["batchItemFailures"]) == 2
+        assert [ref() for ref in raised] == [None, None]
+    finally:
+        gc.enable()

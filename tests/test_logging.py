@@ -271,20 +271,30 @@ def _lines_without_time(text: str) -> list[list[tuple[str, Any]]]:
 
 
 @pytest.mark.usefixtures("restore_structlog")
+@pytest.mark.parametrize(
+    "bound",
+    [{}, {"tenant": "t-1", "record_id": "bound", "level": "odd", "event": "odd"}],
+    ids=["no-contextvars", "contextvars-with-keys-a-line-sets"],
+)
 def test_lambents_own_lines_are_the_lines_of_its_lambda_logger(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], bound: dict[str, str]
 ) -> None:
     """Written straight as JSON or through structlog's Lambda logger: the same lines,
-    keys in the same order (tracebacks included), at the same levels."""
+    keys in the same order (tracebacks included), at the same levels; also with values
+    bound in structlog's contextvars, some of them keys a line sets itself."""
     from lambent._fast import FAST
 
     structlog.reset_defaults()
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders-fn")
     texts = []
-    for direct in (True, False):
-        monkeypatch.setattr(FAST, "direct_logs", direct)
-        _failing_app().handler(_failing_event(), FakeContext(aws_request_id="r-1"))
-        texts.append(capsys.readouterr().out)
+    tokens = structlog.contextvars.bind_contextvars(**bound)
+    try:
+        for direct in (True, False):
+            monkeypatch.setattr(FAST, "direct_logs", direct)
+            _failing_app().handler(_failing_event(), FakeContext(aws_request_id="r-1"))
+            texts.append(capsys.readouterr().out)
+    finally:
+        structlog.contextvars.reset_contextvars(**tokens)
     direct_lines, structlog_lines = map(_lines_without_time, texts)
     assert direct_lines == structlog_lines
     events = [dict(line)["event"] for line in direct_lines]
@@ -352,42 +362,3 @@ def test_a_batch_that_fully_succeeded_is_summed_up_at_debug(
         _failing_app().handler(sqs_event({"n": 2}, {"n": 4}), FakeContext())
     [summary] = [e for e in logs if e["event"] == "batch processed"]
     assert summary["log_level"] == "debug" and summary["succeeded"] == 2
-
-
-class _Writes(io.StringIO):
-    """A stdout that counts its writes."""
-
-    writes = 0
-
-    def write(self, text: str) -> int:
-        self.writes += 1
-        return super().write(text)
-
-
-@pytest.mark.usefixtures("restore_structlog")
-def test_many_lines_are_written_together_as_each_would_be(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """``emit_lines`` writes what ``emit`` would write for each row, in order, a hundred
-    lines at a time when lambent's Lambda logger writes them (one write per line else)."""
-    from lambent._logging import LazyLogger, emit, emit_lines
-
-    structlog.reset_defaults()
-    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders-fn")
-    rows: list[dict[str, Any]] = [{"record_id": f"r-{i}", "error": f"e {i}"} for i in range(250)]
-    rows[3]["exc_info"] = ValueError("with a traceback")
-    texts = []
-    for together in (True, False):
-        out = _Writes()
-        monkeypatch.setattr(sys, "stdout", out)
-        log = LazyLogger("lambent", {"aws_request_id": "r-1"})
-        if together:
-            emit_lines(log.error, "record failed", rows)
-        else:
-            for row in rows:
-                emit(log.error, "record failed", **row)
-        texts.append((out.writes, _lines_without_time(out.getvalue())))
-    (together_writes, together_lines), (each_writes, each_lines) = texts
-    assert together_lines == each_lines and len(each_lines) == 250
-    assert (together_writes, each_writes) == (3, 250)
-    assert dict(each_lines[3])["exception"][0]["exc_value"] == "with a traceback"

@@ -141,6 +141,8 @@ class PayloadCall(NamedTuple):
     id_of: Callable[[Any], str]
     #: an absent payload (a Kafka tombstone) decodes as JSON ``null``
     json_payload: bool
+    #: raw records whose payload is a string at this key (``RawView.payload_key``)
+    key: str | None = None
 
 
 def payload_parts(
@@ -149,9 +151,11 @@ def payload_parts(
     *,
     record_id: Callable[[Any], str] | None = None,
     payload_of: Callable[[Any], Any] | None = None,
+    payload_key: str | None = None,
 ) -> PayloadCall | None:
     """The pieces of ``plan``'s call when its handler takes only the payload (and fused
-    calls are on); else None. ``record_id`` and ``payload_of`` as for :func:`make_call`."""
+    calls are on); else None. ``record_id`` and ``payload_of`` as for :func:`make_call`;
+    ``payload_key`` as ``RawView.payload_key``."""
     params = plan.params
     if not (
         FAST.fused_calls
@@ -166,12 +170,12 @@ def payload_parts(
     if payload_of is None and spec is not None:
         payload_of = spec.payload
     json_payload = spec is not None and spec.payload_format == "json"
-    return PayloadCall(payload_of or _identity, decoder, plan.fn, id_of, json_payload)
+    return PayloadCall(payload_of or _identity, decoder, plan.fn, id_of, json_payload, payload_key)
 
 
 def _payload_only(parts: PayloadCall) -> Call:
     """The most common handler, ``def h(order: Order)``: one fused function per record."""
-    read, decoder, fn, id_of, json_payload = parts
+    read, decoder, fn, id_of, json_payload, _ = parts
 
     def call(item: Any, index: int) -> Any:
         try:

@@ -27,10 +27,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lambent import sources
 from lambent._deadline import budget
-from lambent._dispatch import Batch, Runner, run_plain
+from lambent._dispatch import Batch, Runner
 from lambent._errors import LambentError
 from lambent._fast import MISS
 from lambent._inject import Slot
+from lambent._inline import run_plain
 from lambent._logging import invocation_logger, unbind_invocation
 from lambent._observe import observe, oldest_of
 from lambent._outcomes import Ids, log_outcomes, render, write_metrics
@@ -168,9 +169,11 @@ def compile_records(app: App) -> Compiled | None:
             write_metrics(
                 metrics, spec.kind, batch, cold=obs.cold, started=obs.started, oldest=first
             )
-        try:
-            return render(spec, event, ev, batch, ids)
-        finally:
-            batch.errors.clear()  # logged and rendered: see handle_records
+        response = render(spec, event, ev, batch, ids)
+        # logged and answered: a handler's exception holds its traceback, whose frames hold
+        # the batch that holds the exception, a cycle only the garbage collector would free
+        # (and a full collection scans the whole heap): freed now, by reference counting
+        batch.errors.clear()
+        return response
 
     return Compiled(raw, decoded)

@@ -25,7 +25,6 @@ from typing import Any
 
 import msgspec
 
-from lambent._decode import DECODE_ERRORS, as_decode_error
 from lambent._errors import DeadlineExceeded as DeadlineExceeded
 from lambent._errors import DecodeError
 from lambent._fast import FAST
@@ -49,6 +48,8 @@ class Status(enum.IntEnum):
 _PENDING, _STARTED, _SUCCEEDED, _FAILED = 0, 1, 2, 3
 _SKIPPED, _NOT_STARTED, _CANCELLED, _DROPPED = 4, 5, 6, 7
 _OK = (_SUCCEEDED, _DROPPED)
+#: the other counts of a batch whose every item succeeded or failed
+_NONE_ELSE = {"skipped": 0, "not_started": 0, "dropped": 0}
 
 
 class Runner(msgspec.Struct, eq=False):
@@ -143,9 +144,12 @@ class Batch:
 
     def summary(self) -> dict[str, int]:
         count = self.status.count
+        succeeded, failed = count(_SUCCEEDED), count(_FAILED)
+        if succeeded + failed == len(self.status):  # the usual batch: no need to count more
+            return {"succeeded": succeeded, "failed": failed, **_NONE_ELSE}
         return {
-            "succeeded": count(_SUCCEEDED),
-            "failed": count(_FAILED),
+            "succeeded": succeeded,
+            "failed": failed,
             "skipped": count(_SKIPPED),
             "not_started": count(_NOT_STARTED) + count(_CANCELLED),
             "dropped": count(_DROPPED),
@@ -206,123 +210,6 @@ def _units(batch: Batch, indices: Sequence[int]) -> list[list[int]]:
     return units
 
 
-def _run_inline(batch: Batch, indices: Sequence[int], stop_at: float, strict: bool) -> None:
-    """Plain handlers: one after another in batch order, as a loop would. ``strict``:
-    the first failure skips every later item."""
-    items, runners, status, keys = batch.items, batch.runners, batch.status, batch.keys
-    errors, results = batch.errors, batch.results
-    failed_keys: set[Hashable] = set()
-    clock = time.monotonic
-    for i in indices:
-        if clock() >= stop_at:
-            return
-        key = None if keys is None else keys[i]
-        if key is not None and key in failed_keys:
-            status[i] = _SKIPPED
-            continue
-        if status[i] != _PENDING:
-            if status[i] not in _OK:
-                if strict:
-                    _skip_pending(status, indices)
-                    return
-                if key is not None:
-                    failed_keys.add(key)
-            continue
-        runner = runners[i]
-        assert runner is not None
-        status[i] = _STARTED
-        try:
-            result = runner.call(items[i], i)
-        except DecodeError as exc:
-            errors[i] = exc
-            if runner.drop_on_decode_error:
-                status[i] = _DROPPED
-                continue
-            status[i] = _FAILED
-        except BaseException as exc:  # a plain call: nothing of lambent's can cancel it
-            errors[i] = exc
-            status[i] = _FAILED
-        else:
-            status[i] = _SUCCEEDED
-            if result is not None:
-                results[i] = result
-            continue
-        if strict:
-            _skip_pending(status, indices)
-            return
-        if key is not None:
-            failed_keys.add(key)
-
-
-def _run_single(batch: Batch, runner: Runner, indices: Sequence[int], stop_at: float) -> None:
-    """Every item runs one plain route, in no order group: a plain loop, the handler's
-    call fused into it when it takes only the payload (``lambent._fast``:
-    ``single_route_runs``). Answers exactly as :func:`_run_inline`."""
-    parts = runner.payload
-    if parts is None:
-        _run_inline(batch, indices, stop_at, False)
-        return
-    read, decode, fn, id_of, json_payload = parts
-    items, status, errors, results = batch.items, batch.status, batch.errors, batch.results
-    dropped = _DROPPED if runner.drop_on_decode_error else _FAILED
-    clock = time.monotonic
-    n = len(items)
-    if indices != range(n) or status.count(_PENDING) != n:  # some items decided before
-        chosen = [i for i in indices if not status[i]]
-    else:
-        chosen = None
-    failed: list[tuple[int, int]] = []
-    # how many of the chosen items ran (the rest: not started at the deadline)
-    ran = n if chosen is None else len(chosen)
-    for i, item in enumerate(items) if chosen is None else ((i, items[i]) for i in chosen):
-        if clock() >= stop_at:
-            ran = i if chosen is None else chosen.index(i)
-            break
-        value: Any = _UNDECODED  # one guard for both steps: which one failed is told by it
-        try:
-            raw = read(item)  # base64 data, DynamoDB images: inside the decode guard
-            if raw is None and json_payload:
-                raw = b"null"
-            value = decode(raw)
-            result = fn(value)
-        except BaseException as exc:  # a plain call: nothing of lambent's can cancel it
-            if value is not _UNDECODED:  # the handler raised
-                errors[i] = exc
-                failed.append((i, _FAILED))
-                continue
-            if not isinstance(exc, DECODE_ERRORS):
-                raise
-            error = as_decode_error(exc, id_of(item))
-            # its traceback would only name this loop, and keep the loop's frame (and the
-            # whole batch) alive in a reference cycle until the garbage collector runs
-            error.__cause__ = exc.with_traceback(None)
-            errors[i] = error
-            failed.append((i, dropped))
-            continue
-        if result is not None:
-            results[i] = result
-    if chosen is None:
-        status[:ran] = _ALL_SUCCEEDED[:ran] if ran <= len(_ALL_SUCCEEDED) else bytes([2]) * ran
-    else:
-        for i in chosen[:ran]:
-            status[i] = _SUCCEEDED
-    for i, outcome in failed:
-        status[i] = outcome
-
-
-#: what a record's payload is before it decoded
-_UNDECODED: Any = object()
-
-#: statuses of items that all succeeded, sliced (most batches are at most this long)
-_ALL_SUCCEEDED = bytes([_SUCCEEDED]) * 10_000
-
-
-def _skip_pending(status: bytearray, indices: Sequence[int]) -> None:
-    for i in indices:
-        if status[i] == _PENDING:
-            status[i] = _SKIPPED
-
-
 async def run_batch(
     batch: Batch,
     *,
@@ -340,6 +227,8 @@ async def run_batch(
     chosen: Sequence[int] = range(len(batch)) if indices is None else indices
     used = set(batch.runners)
     if FAST.inline_runs and all(r is None or not (r.is_async or r.threaded) for r in used):
+        from lambent._inline import run_plain  # (it imports this module)
+
         run_plain(batch, budget, chosen, strict_order, used)
         return batch
     started = time.monotonic()
@@ -376,32 +265,6 @@ async def run_batch(
     _cut(batch, chosen)
     batch.duration = time.monotonic() - started
     return batch
-
-
-def run_plain(
-    batch: Batch,
-    budget: float | None,
-    chosen: Sequence[int] | None = None,
-    strict_order: bool = False,
-    used: set[Runner | None] | None = None,
-) -> None:
-    """:func:`run_batch` for items whose handlers are all plain: inline, in batch order,
-    each started only before the deadline (a plain call cannot be interrupted).
-    ``chosen``: the items to run (default: all); ``used``: the batch's runners, if known."""
-    started = time.monotonic()
-    batch.started = started
-    stop_at = math.inf if budget is None else started + max(budget, 0.0)
-    if chosen is None:
-        chosen = range(len(batch))
-    if used is None:
-        used = set(batch.runners)
-    only = used.pop() if len(used) == 1 else None
-    if only is not None and batch.keys is None and not strict_order and FAST.single_route_runs:
-        _run_single(batch, only, chosen, stop_at)
-    else:
-        _run_inline(batch, chosen, stop_at, strict_order)
-    _cut(batch, chosen)
-    batch.duration = time.monotonic() - started
 
 
 def _cut(batch: Batch, chosen: Sequence[int]) -> None:

@@ -61,6 +61,9 @@ class FastPaths:
     #: lambent's own log lines rendered straight to JSON when lambent's Lambda logger
     #: would write them (decided once per invocation)
     direct_logs: bool = True
+    #: the single-route loop reads the clock every few records while the deadline is
+    #: far (:data:`lambent._inline.STRIDE`, :data:`lambent._inline.FAR`; per batch)
+    deadline_stride: bool = True
 
 
 FAST = FastPaths()

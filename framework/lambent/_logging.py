@@ -16,25 +16,30 @@
 * lambent's own lines (a failed record, a batch summary, a failed request: everything
   written through :func:`emit`) skip structlog when lambent's Lambda logger would
   write them (inside Lambda, structlog not configured by the user): they are rendered
-  straight into the same JSON line, with the same keys in the same order, by one cached
-  msgspec encoder (``lambent._fast``: ``direct_logs``). A traceback is rendered as
-  structlog's ``ExceptionDictTransformer`` renders it, from structlog's own extraction
-  (:mod:`lambent._tracebacks`, compared with the transformer by its tests). A user's structlog configuration (and ``capture_logs``) sees
-  every line, as before.
+  straight into the same JSON line, with the same keys in the same order
+  (:mod:`lambent._lines`; ``lambent._fast``: ``direct_logs``): a traceback from
+  structlog's own ``extract`` (imported then), in the dicts its
+  ``ExceptionDictTransformer`` gives; a batch's lines written together
+  (:meth:`LazyLogger.lines`). A user's structlog configuration (and ``capture_logs``)
+  sees every line, as before.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Mapping, Sequence
-from contextvars import ContextVar, Token, copy_context
+from contextvars import ContextVar, Token
 from typing import Any, Protocol, runtime_checkable
 
-import msgspec
-
 from lambent._fast import FAST
+from lambent._lines import (
+    _METHOD_LEVELS,
+    Lines,
+    _json_dumps,
+    _printable,
+    lambda_level,
+)
 
 
 @runtime_checkable
@@ -49,52 +54,7 @@ class Logger(Protocol):
     def exception(self, event: str | None = None, *args: Any, **kw: Any) -> Any: ...
 
 
-_LEVELS = {
-    "TRACE": 10,
-    "DEBUG": 10,
-    "INFO": 20,
-    "WARN": 30,
-    "WARNING": 30,
-    "ERROR": 40,
-    "FATAL": 50,
-}
-#: the level of a logger method's lines (``exception`` is an error with a traceback)
-_METHOD_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
 _lambda_logger: Any = None
-#: the least level lambent's Lambda logger writes (``AWS_LAMBDA_LOG_LEVEL``, read once)
-_lambda_level: int | None = None
-
-
-def lambda_level() -> int:
-    """The least level written inside Lambda (``AWS_LAMBDA_LOG_LEVEL``, default INFO)."""
-    global _lambda_level
-    if _lambda_level is None:
-        _lambda_level = _LEVELS.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "INFO").upper(), 20)
-    return _lambda_level
-
-
-#: the encoder of every JSON line lambent writes in Lambda (values JSON cannot hold as str)
-_ENCODE = msgspec.json.Encoder(enc_hook=str).encode
-
-
-def _json_dumps(obj: Any, **_: Any) -> str:
-    try:
-        return _ENCODE(obj).decode()
-    except UnicodeEncodeError:  # a lone surrogate somewhere: write it escaped
-        return msgspec.json.encode(_printable(obj), enc_hook=lambda v: _printable(str(v))).decode()
-
-
-def _printable(value: Any) -> Any:
-    """``value`` with every string made writable (see :func:`lambent._errors.printable`)."""
-    from lambent._errors import printable
-
-    if isinstance(value, str):
-        return printable(value)
-    if isinstance(value, dict):
-        return {_printable(k): _printable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_printable(v) for v in value]
-    return value
 
 
 def emit(log_method: Any, event: str, /, **values: Any) -> None:
@@ -114,41 +74,6 @@ def emit(log_method: Any, event: str, /, **values: Any) -> None:
         if isinstance(error, BaseException):
             values["traceback"] = "".join(traceback.format_exception(error))
         log_method(event, **_printable(values))
-
-
-def emit_lines(log_method: Any, event: str, rows: Sequence[dict[str, Any]]) -> None:
-    """:func:`emit` for each row of values in turn; lambent's Lambda logger writes the
-    lines a hundred at a time (should the output refuse such a text, each of its lines
-    is logged again as :func:`emit` logs it)."""
-    owner = getattr(log_method, "__self__", None)
-    for start in range(0, len(rows), 100):
-        chunk = rows[start : start + 100]
-        try:
-            if type(owner) is LazyLogger and owner._direct_lines(log_method.__name__, event, chunk):
-                continue
-        except UnicodeEncodeError:  # nothing of the chunk was written
-            pass
-        for row in chunk:
-            emit(log_method, event, **row)
-
-
-def _timestamp() -> str:
-    """The current UTC time as structlog's ISO stamper writes it (``...T12:00:00.123456Z``,
-    without the fraction at a whole second), the date and time formatted once a second."""
-    global _second
-    micros = time.time_ns() // 1000
-    second, fraction = divmod(micros, 1_000_000)
-    cached = _second
-    if cached[0] != second:
-        from datetime import UTC, datetime
-
-        text = datetime.fromtimestamp(second, tz=UTC).isoformat().replace("+00:00", "")
-        cached = _second = (second, text)
-    return f"{cached[1]}.{fraction:06d}Z" if fraction else f"{cached[1]}Z"
-
-
-#: the last whole second :func:`_timestamp` formatted, and its text
-_second: tuple[int, str] = (-1, "")
 
 
 class _Stdout:
@@ -189,7 +114,23 @@ def _lambda_json_logger() -> Any:
 
 
 def in_lambda() -> bool:
-    return "AWS_LAMBDA_FUNCTION_NAME" in os.environ
+    """Whether ``AWS_LAMBDA_FUNCTION_NAME`` is set (read per invocation: tests change it).
+
+    ``os.environ``'s own lookup encodes the name and decodes the value each time (about a
+    microsecond); its dict of encoded names answers the same in a plain lookup."""
+    env = os.environ
+    data = getattr(env, "_data", None)
+    if type(data) is dict and type(env) is os._Environ:
+        return _LAMBDA_NAME in data
+    return "AWS_LAMBDA_FUNCTION_NAME" in env
+
+
+#: ``AWS_LAMBDA_FUNCTION_NAME`` as ``os.environ`` stores it (bytes on POSIX)
+_LAMBDA_NAME: Any = (
+    os.environ.encodekey("AWS_LAMBDA_FUNCTION_NAME")
+    if type(os.environ) is os._Environ
+    else "AWS_LAMBDA_FUNCTION_NAME"
+)
 
 
 def _lambda_logger_writes() -> bool:
@@ -199,24 +140,6 @@ def _lambda_logger_writes() -> bool:
         return False
     structlog = sys.modules.get("structlog")
     return structlog is None or not structlog.is_configured()
-
-
-def _exception_dict(error: BaseException) -> Any:
-    """An exception as lambent's Lambda logger renders it (structlog's dict form, without
-    frame locals: :mod:`lambent._tracebacks`)."""
-    from lambent._tracebacks import exception_dicts
-
-    return exception_dicts(error)
-
-
-def _context_values() -> list[tuple[str, Any]]:
-    """What structlog's ``merge_contextvars`` adds to a line (unless the line has the key):
-    every value bound with ``structlog.contextvars``, in the context's order."""
-    return [
-        (var.name[10:], value)
-        for var, value in copy_context().items()
-        if var.name.startswith("structlog_") and value is not Ellipsis
-    ]
 
 
 def _structlog() -> Any:
@@ -319,44 +242,26 @@ class LazyLogger:
             direct = self._writes = FAST.direct_logs and _lambda_logger_writes()
         return direct and _METHOD_LEVELS[method] < lambda_level()
 
+    def lines(self) -> Lines | None:
+        """A :class:`Lines` for lambent's own lines, when lambent's Lambda logger would
+        write them (decided at the first line of the logger: one invocation); else None
+        (they go through structlog)."""
+        direct = self._writes
+        if direct is None:
+            direct = self._writes = FAST.direct_logs and _lambda_logger_writes()
+        return Lines(self._name, self._values) if direct else None
+
     def _direct(self, method: str, event: str, values: dict[str, Any]) -> bool:
         """Write one of lambent's own lines as lambent's Lambda logger would, without
         structlog; False (nothing written) when that logger would not write it."""
-        return self._direct_lines(method, event, (values,))
-
-    def _direct_lines(self, method: str, event: str, rows: Sequence[dict[str, Any]]) -> bool:
-        """:meth:`_direct` for a line per row of values (the context read once, the lines
-        written together)."""
-        level = _METHOD_LEVELS.get(method)
-        if level is None or not all(
-            error is None or isinstance(error, BaseException)
-            for error in (row.get("exc_info") for row in rows)
-        ):
+        error = values.get("exc_info")
+        if method not in _METHOD_LEVELS or not (error is None or isinstance(error, BaseException)):
             return False
-        direct = self._writes
-        if direct is None:  # decided at the first line of the logger (one invocation)
-            direct = self._writes = FAST.direct_logs and _lambda_logger_writes()
-        if not direct:
+        lines = self.lines()
+        if lines is None:
             return False
-        if level < lambda_level():
-            return True
-        context = _context_values() if "structlog" in sys.modules else ()
-        lines: list[str] = []
-        for values in rows:
-            # the keys in structlog's order (a key given again keeps its first place)
-            entry: dict[str, Any] = {"logger": self._name, **(self._values or {}), **values}
-            entry["event"] = event
-            for key, value in context:  # what structlog's merge_contextvars adds
-                entry.setdefault(key, value)
-            entry["level"] = method
-            entry["timestamp"] = _timestamp()
-            error = entry.pop("exc_info", None)
-            if error is not None:
-                entry["exception"] = _exception_dict(error)
-            lines.append(_json_dumps(entry) + "\n")
-        out = sys.stdout
-        out.write("".join(lines))
-        out.flush()
+        lines.add(method, event, values)
+        lines.write()
         return True
 
     def debug(self, event: str | None = None, *args: Any, **kw: Any) -> Any:

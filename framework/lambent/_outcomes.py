@@ -31,13 +31,15 @@ from lambent._errors import (
     RoutingError,
     describe,
 )
-from lambent._logging import LazyLogger, Logger, emit, emit_lines
+from lambent._logging import LazyLogger, Logger, emit
 from lambent.sources import EventSource
 from lambent.sources._response import response_rules
 
 if TYPE_CHECKING:
     from lambent.metrics import Metrics
     from lambent.tracing import InvocationTrace
+
+_SUCCEEDED, _FAILED, _CANCELLED = int(Status.SUCCEEDED), int(Status.FAILED), int(Status.CANCELLED)
 
 #: Lambda's synchronous response limit (bytes)
 RESPONSE_LIMIT: Final = 6_291_456
@@ -292,46 +294,58 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
     """Each failure once, with its record id and error; a traceback goes with the first
     failure of each distinct exception site, later ones name that record instead. Then
     the ``batch processed`` summary: at INFO when any record did not succeed, at DEBUG
-    when every one did (not even gathered when nothing would write it)."""
+    when every one did (not even gathered when nothing would write it). Written straight
+    as JSON, all together, when lambent's Lambda logger would write them
+    (:class:`lambent._lines.Lines`); else one by one through structlog."""
     status = batch.status
+    errors = batch.errors
+    lazy = log if type(log) is LazyLogger else None
     if (
-        not batch.errors
-        and type(log) is LazyLogger
-        and status.count(Status.SUCCEEDED) == len(status)
-        and log.drops("debug")
+        not errors
+        and lazy is not None
+        and status.count(_SUCCEEDED) == len(status)
+        and lazy.drops("debug")
     ):
         return
+    lines = lazy.lines() if lazy is not None else None
+
+    def line(method: str, event: str, values: dict[str, Any]) -> None:
+        if lines is not None:
+            lines.add(method, event, values)
+        else:
+            emit(getattr(log, method), event, **values)
+
     traced: dict[tuple[type[BaseException], str, int], str] = {}
-    lines: list[dict[str, Any]] = []
-    for i in sorted(batch.errors):
-        if status[i] not in (Status.FAILED, Status.CANCELLED):
+    record = ids.record
+    label = ids.label if ids.spec.item_label is not None else None
+    for i in sorted(errors) if len(errors) > 1 else errors:
+        outcome = status[i]
+        if outcome != _FAILED and outcome != _CANCELLED:
             continue
-        err = batch.errors[i]
-        record_id = ids.record(i)
-        detail: dict[str, Any] = {"path": err.path} if isinstance(err, DecodeError) else {}
-        label = ids.label(i)
-        if label is not None:
-            detail["item"] = label
+        err = errors[i]
+        record_id = record(i)
+        values: dict[str, Any] = {"record_id": record_id, "error": describe(err)}
+        if isinstance(err, DecodeError):
+            values["path"] = err.path
+        item = label(i) if label is not None else None
+        if item is not None:
+            values["item"] = item
         if not isinstance(err, DecodeError | RoutingError):
             site = _site(err)
             first = traced.get(site)
             if first is None:
                 traced[site] = record_id
-                detail["exc_info"] = err
+                values["exc_info"] = err
             else:
-                detail["traceback_as"] = first
-        lines.append({"record_id": record_id, "error": describe(err), **detail})
-    emit_lines(log.error, "record failed", lines)
+                values["traceback_as"] = first
+        line("error", "record failed", values)
     counts = batch.summary()
     # at INFO when a record did not succeed (the counts say what became of the rest, and
     # of records no line names: skipped, cut by the deadline, dropped); else at DEBUG
-    emit(
-        log.debug if counts["succeeded"] == len(batch) else log.info,
-        "batch processed",
-        size=len(batch),
-        duration_ms=round(batch.duration * 1000, 3),
-        **counts,
-    )
+    summary = {"size": len(batch), "duration_ms": round(batch.duration * 1000, 3), **counts}
+    line("debug" if counts["succeeded"] == len(batch) else "info", "batch processed", summary)
+    if lines is not None:
+        lines.write()
 
 
 def outcome_counts(batch: Batch) -> tuple[int, int, int, int]:

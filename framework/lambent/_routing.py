@@ -129,7 +129,9 @@ def route_raw(
     drop = opts.on_decode_error == "drop"
     found = routes.memo.get(id(route))  # a payload-only handler's runner is made once
     if found is None:
-        parts = payload_parts(plan, spec, record_id=raw.record_id, payload_of=raw.payload)
+        parts = payload_parts(
+            plan, spec, record_id=raw.record_id, payload_of=raw.payload, payload_key=raw.payload_key
+        )
         call = make_call(
             plan, spec, None, context, log, record_id=raw.record_id, payload_of=raw.payload
         )

@@ -17,8 +17,6 @@ from hypothesis import strategies as st
 from lambent import sources
 from lambent.sources._base import (
     FieldError,
-    TimeWindow,
-    WindowedStreamEvent,
     b64_field,
     epoch_ms,
     epoch_s,
@@ -94,13 +92,6 @@ def test_epoch_seconds_keep_their_fraction() -> None:
 )
 def test_iso_timestamps_are_aware(text: str, expected: datetime) -> None:
     assert iso(text) == expected and iso(text).utcoffset() is not None
-
-
-def test_a_tumbling_window_and_its_times() -> None:
-    window = TimeWindow("2026-12-01T15:00:00Z", "2026-12-01T15:05:00Z")
-    assert window.end_at - window.start_at == timedelta(minutes=5)
-    assert WindowedStreamEvent(window=window).is_tumbling_window
-    assert not WindowedStreamEvent().is_tumbling_window
 
 
 def test_the_oldest_item_by_entry_time() -> None:

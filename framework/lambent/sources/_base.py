@@ -87,6 +87,9 @@ class RawView(msgspec.Struct, frozen=True, kw_only=True):
     #: as :attr:`SourceSpec.oldest` and :attr:`SourceSpec.trace_header`, of raw records
     oldest: Callable[[Sequence[Any]], float | None] | None = None
     trace_header: Callable[[Any], str | None] | None = None
+    #: when ``payload`` is ``record[payload_key]`` and ``records`` has made sure it is a
+    #: string: a loop over the records reads it with a subscript
+    payload_key: str | None = None
 
 
 class WebSpec(msgspec.Struct, frozen=True, kw_only=True):
@@ -377,38 +380,6 @@ def first_record(event: Mapping[str, Any], key: str = "Records") -> Mapping[str,
         if isinstance(first, dict):
             return first
     return None
-
-
-class TimeWindow(msgspec.Struct, frozen=True, gc=False):
-    """The ``window`` of a tumbling-window stream invocation (Kinesis, DynamoDB Streams)."""
-
-    start: str
-    end: str
-
-    @property
-    def start_at(self) -> datetime:
-        return iso(self.start)
-
-    @property
-    def end_at(self) -> datetime:
-        return iso(self.end)
-
-
-class WindowedStreamEvent(msgspec.Struct, rename="camel", frozen=True, gc=False):
-    """The top-level fields a tumbling-window invocation adds to a stream batch
-    (LAMBDA.md §4.5); absent (None) for ordinary batches."""
-
-    window: TimeWindow | None = None
-    state: dict[str, Any] | None = None
-    shard_id: str | None = None
-    event_source_arn: str | None = msgspec.field(default=None, name="eventSourceARN")
-    is_final_invoke_for_window: bool | None = None
-    is_window_terminated_early: bool | None = None
-
-    @property
-    def is_tumbling_window(self) -> bool:
-        """True when the invocation belongs to a tumbling window (the response needs ``state``)."""
-        return self.window is not None
 
 
 def raw_path(*parts: str) -> Callable[[Any], str | None]:

@@ -43,7 +43,6 @@ from lambent.sources._base import (
     FieldError,
     Pollable,
     SourceSpec,
-    WindowedStreamEvent,
     b64_field,
     epoch_ms,
     epoch_s,
@@ -53,6 +52,7 @@ from lambent.sources._base import (
     raw_records,
 )
 from lambent.sources._match import Filter, resource, same_resource, shown
+from lambent.sources._windows import WindowedStreamEvent
 
 #: a DynamoDB AttributeValue as it appears on the wire, e.g. ``{"N": "101"}``
 AttributeValue = dict[str, Any]

@@ -25,7 +25,6 @@ import msgspec
 from lambent.sources._base import (
     Pollable,
     SourceSpec,
-    WindowedStreamEvent,
     b64_field,
     epoch_s,
     first_record_source,
@@ -34,6 +33,7 @@ from lambent.sources._base import (
     raw_records,
 )
 from lambent.sources._match import resource_filter, resource_overlap
+from lambent.sources._windows import WindowedStreamEvent
 
 
 class KinesisData(msgspec.Struct, rename="camel", frozen=True, gc=False):

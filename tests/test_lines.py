@@ -1,0 +1,122 @@
+"""lambent's own JSON lines (:mod:`lambent._lines`): written together, at the Lambda log
+level, with the keys structlog's Lambda logger gives them, and tracebacks rendered as
+structlog's ``ExceptionDictTransformer`` renders them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+import pytest
+import structlog.tracebacks
+
+from lambent._lines import Lines
+
+
+def test_lines_are_written_together_at_the_lambda_log_level(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Lines below the level are left out; the rest go out in one write, in order, each
+    with the logger's values first, then its own, the event, the level and the time."""
+    writes: list[str] = []
+
+    class Out:
+        def write(self, text: str) -> int:
+            writes.append(text)
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+    monkeypatch.setattr("sys.stdout", Out())
+    lines = Lines("lambent", {"aws_request_id": "r-1"})
+    lines.add("error", "record failed", {"record_id": "m-1", "error": "ValueError: x"})
+    lines.add("debug", "batch processed", {"size": 1})  # below Lambda's default INFO
+    lines.add("info", "batch processed", {"size": 2})
+    assert writes == []  # nothing until written
+    lines.write()
+    lines.write()  # nothing more to write
+    [text] = writes
+    first, second = (json.loads(line) for line in text.splitlines())
+    assert list(first) == [
+        "logger", "aws_request_id", "record_id", "error", "event", "level", "timestamp"
+    ]  # fmt: skip
+    assert first["event"] == "record failed" and first["level"] == "error"
+    assert second["size"] == 2 and second["level"] == "info"
+    assert first["timestamp"].endswith("Z")
+
+
+def _deep(n: int) -> None:
+    if n == 0:
+        raise ValueError("deep")
+    _deep(n - 1)
+
+
+def _chained() -> None:
+    try:
+        _deep(3)
+    except ValueError as exc:
+        raise KeyError("k") from exc
+
+
+def _in_handling() -> None:
+    try:
+        int("x")
+    except ValueError:
+        raise RuntimeError("while handling")  # noqa: B904 (an implicit context is the point)
+
+
+def _grouped() -> None:
+    errors: list[Exception] = []
+    fails: list[Callable[[], None]] = [lambda: _deep(2), _chained]
+    for fail in fails:
+        try:
+            fail()
+        except Exception as exc:
+            errors.append(exc)
+    raise ExceptionGroup("many", errors)
+
+
+class _Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+
+def _unprintable() -> None:
+    raise _Unprintable
+
+
+def _syntax() -> None:
+    compile("x = (", "broken.py", "exec")
+
+
+def _noted() -> None:
+    error = ValueError("noted")
+    error.add_note("a note")
+    raise error
+
+
+@pytest.mark.parametrize(
+    "fail",
+    [lambda: _deep(80), _chained, _in_handling, _grouped, _unprintable, _syntax, _noted],
+    ids=["deep", "chained", "in-handling", "group", "unprintable", "syntax", "noted"],
+)
+def test_lines_render_tracebacks_as_structlogs_transformer(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fail: Any
+) -> None:
+    """A line's traceback, rendered straight to JSON (``Lines``), is what structlog's
+    ``ExceptionDictTransformer(show_locals=False)`` gives: chained causes, exception
+    groups, syntax errors, notes, an unprintable message, a stack cut to its frame limit."""
+    try:
+        fail()
+    except BaseException as exc:
+        error = exc
+    lines = Lines("lambent", {"aws_request_id": "r-1"})
+    lines.add("error", "record failed", {"record_id": "m-1", "exc_info": error})
+    lines.write()
+    [line] = capsys.readouterr().out.splitlines()
+    transformer = structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+    expected = transformer((type(error), error, error.__traceback__))
+    assert json.loads(line)["exception"] == json.loads(msgspec.json.encode(expected))
