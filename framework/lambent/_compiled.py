@@ -33,7 +33,7 @@ from lambent._fast import MISS
 from lambent._inject import Slot
 from lambent._inline import run_plain
 from lambent._logging import invocation_logger, unbind_invocation
-from lambent._observe import observe, oldest_of
+from lambent._observe import observe
 from lambent._outcomes import Ids, log_outcomes, render, write_metrics
 from lambent._pipeline import invocation_failed, invocation_values
 from lambent._routing import route_raw, runner
@@ -104,13 +104,13 @@ def compile_records(app: App) -> Compiled | None:
         return bound(spec, context, run_raw, spec, event)
 
     def run_raw(spec: Any, event: Any, context: Any, log: Any, cold: bool, obs: Any) -> Any:
-        found = route_raw(routes, spec, event, context, log)
+        found = route_raw(routes, spec, event, context, log, aged=obs is not None)
         if found is None:
             return MISS
         app._cold = False
-        batch = found[0]
+        batch, _, first = found
         ids = Ids(spec, batch, spec.raw.record_id)
-        return finish(spec, batch, ids, oldest_of(spec, True), event, None, context, log, obs)
+        return finish(spec, batch, ids, first, event, None, context, log, obs)
 
     def decoded(spec: EventSource, ev: Any, context: Any, key: Any) -> Any:
         if not takes(spec) or (
@@ -153,14 +153,14 @@ def compile_records(app: App) -> Compiled | None:
                 made[id(route)] = found
         batch = Batch(items)
         batch.runners = [found] * len(items)
-        return finish(spec, batch, Ids(spec, batch), oldest_of(spec, False), None, ev,
-                      context, log, obs)  # fmt: skip
-
-    def finish(spec: Any, batch: Batch, ids: Ids, oldest: Any, event: Any, ev: Any,
-               context: Any, log: Any, obs: Any) -> Any:  # fmt: skip
         first = None  # when the oldest record entered its source, as the general path reads it
-        if obs is not None and len(batch):
-            first = oldest(batch.items) if oldest is not None else None
+        oldest = spec.oldest if obs is not None else None
+        if oldest is not None:
+            first = oldest(items)
+        return finish(spec, batch, Ids(spec, batch), first, None, ev, context, log, obs)
+
+    def finish(spec: Any, batch: Batch, ids: Ids, first: float | None, event: Any, ev: Any,
+               context: Any, log: Any, obs: Any) -> Any:  # fmt: skip
         limit = budget(context, app.deadline_margin + spec.reserve)
         run_plain(batch, limit, used={batch.runners[0]})  # one runner for every record
         log_outcomes(log, batch, ids)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext, suppress
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -371,10 +371,3 @@ def trace_runners(
         return msgspec.structs.replace(runner, call=scall)
 
     replace_runners(batch, traced)
-
-
-def oldest_of(spec: EventSource, raw: bool) -> Callable[[Sequence[Any]], float | None] | None:
-    """How to read when the oldest record entered its source (raw dicts or Structs)."""
-    if raw:
-        return spec.raw.oldest if spec.raw is not None else None
-    return spec.oldest

@@ -353,18 +353,9 @@ def outcome_counts(batch: Batch) -> tuple[int, int, int, int]:
 
     Failed counts what is reported for retry and was not cut by the deadline: records
     that raised or did not decode, and those skipped after a failure in their group."""
-    status = batch.status
-    count = status.count
-    succeeded = count(_SUCCEEDED)
-    if succeeded == len(status):
-        return succeeded, 0, 0, 0
-    dropped = count(_DROPPED)
-    cut = count(_NOT_STARTED) + count(_CANCELLED)
-    return succeeded, len(status) - succeeded - dropped - cut, dropped, cut
-
-
-_SUCCEEDED, _DROPPED = int(Status.SUCCEEDED), int(Status.DROPPED)
-_NOT_STARTED, _CANCELLED = int(Status.NOT_STARTED), int(Status.CANCELLED)
+    counts = batch.summary()
+    succeeded, dropped, cut = counts["succeeded"], counts["dropped"], counts["not_started"]
+    return succeeded, len(batch) - succeeded - dropped - cut, dropped, cut
 
 
 def write_metrics(

@@ -38,7 +38,6 @@ from lambent._observe import (
     guard,
     measured,
     observe,
-    oldest_of,
     refuse_held,
     settle,
     trace_runners,
@@ -157,9 +156,11 @@ async def handle_records(
     ev: Any = decoded
     raw = None
     if decoded is None and lean and FAST.raw_records:
-        raw = route_raw(app.routes, spec, event, context, log)
+        aged = obs is not None and app.metrics is not None
+        raw = route_raw(app.routes, spec, event, context, log, aged=aged)
+    first = None  # when the oldest record entered its source: read while the records are warm
     if raw is not None:  # one route, no ordering: the runtime's dicts are read as they are
-        batch, route = raw
+        batch, route, first = raw
         used = [route]
         strict = whole = False  # a raw batch's route takes its records one by one
         concurrency = route.options.concurrency or app.concurrency
@@ -181,9 +182,8 @@ async def handle_records(
             (r.options.concurrency or app.concurrency for r in used), default=app.concurrency
         )
         ids = Ids(spec, batch)
-    first = None  # when the oldest record entered its source: read while the records are warm
-    if obs is not None and app.metrics is not None:
-        oldest = oldest_of(spec, raw is not None)
+    if raw is None and obs is not None and app.metrics is not None:
+        oldest = spec.oldest
         first = oldest(batch.items) if oldest is not None and len(batch) else None
     guarded = None
     if app.idempotency is not None and any(r.options.keyed for r in used):

@@ -109,15 +109,30 @@ def _unit_runner(
 
 
 def route_raw(
-    routes: RouteTable, spec: EventSource, event: Any, context: Any, log: Logger
-) -> tuple[Batch, Route] | None:
+    routes: RouteTable,
+    spec: EventSource,
+    event: Any,
+    context: Any,
+    log: Logger,
+    *,
+    aged: bool = False,
+) -> tuple[Batch, Route, float | None] | None:
     """A batch of the event's raw records, all given one route's runner, when the source
     can read them raw (its ``raw`` view: one route key, no ordering) and that route runs
-    plain handlers per record; else None (the event takes the general path)."""
+    plain handlers per record; else None (the event takes the general path). ``aged``:
+    also when the oldest record entered its source (the raw view's ``oldest``, read in
+    the records' own pass when the view can), else None."""
     raw = spec.raw
     if raw is None or spec.report_id is not None or spec.item_label is not None:
         return None
-    records = raw.records(event)
+    first = None
+    if aged and raw.aged is not None:
+        checked = raw.aged(event)
+        records, first = (None, None) if checked is None else checked
+    else:
+        records = raw.records(event)
+        if aged and records and raw.oldest is not None:
+            first = raw.oldest(records)
     if not records:
         return None
     route = routes.match(spec.kind, raw.route_key(records[0]))
@@ -140,7 +155,7 @@ def route_raw(
             routes.memo[id(route)] = found
     batch = Batch(records)
     batch.runners = [found] * len(records)
-    return batch, route
+    return batch, route, first
 
 
 def route_batch(

@@ -165,3 +165,54 @@ def test_the_raw_view_takes_only_records_the_lean_structs_decode(field: str, val
         assert raw.record_id(record) == message.message_id
         assert raw.payload(record) == message.body
         assert raw.route_key(record) == sqs.SPEC.route_key(decoded, message)
+
+
+_MISSING = object()  # a record without its attributes
+_SENT = st.one_of(
+    st.integers(1_000_000_000_000, 9_999_999_999_999).map(str),  # epoch ms, 13 digits
+    st.sampled_from([None, "", "soon", "12.5", 1796148593866, 17.5, [], {}]),
+)
+_ATTRIBUTES = st.one_of(
+    st.fixed_dictionaries({"SentTimestamp": _SENT}),
+    st.fixed_dictionaries({}, optional={"ApproximateReceiveCount": st.just("1")}),
+    st.none(),
+    st.just("not an object"),
+    st.fixed_dictionaries({"SentTimestamp": _SENT, "MessageGroupId": st.just(7)}),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    attributes=st.lists(st.one_of(_ATTRIBUTES, st.just(_MISSING)), min_size=1, max_size=6),
+    fifo=st.booleans(),
+)
+def test_the_raw_views_aged_records_read_the_oldest_as_its_scan_does(
+    attributes: list[Any], fifo: bool
+) -> None:
+    """``raw.aged`` (the records and the oldest entry time in one pass, for metrics) takes
+    the records ``raw.records`` takes, and reads the entry time ``raw.oldest`` reads."""
+    event = sqs_event(*[{"n": i} for i in range(len(attributes))], queue="q.fifo" if fifo else "q")
+    for record, value in zip(event["Records"], attributes, strict=True):
+        if value is _MISSING:
+            del record["attributes"]
+        else:
+            record["attributes"] = value
+    raw = sqs.SPEC.raw
+    assert raw is not None and raw.aged is not None and raw.oldest is not None
+    records = raw.records(event)
+    aged = raw.aged(event)
+    if records is None:
+        assert aged is None
+    else:
+        assert aged is not None and aged[0] is records
+        assert aged[1] == raw.oldest(records)
+
+
+def test_the_aged_records_of_a_real_batch_give_its_oldest_message() -> None:
+    event = sqs_event({"a": 1}, {"b": 2}, {"c": 3}, queue="q", seed=4)
+    sent = [1796148593866, 1796148590000, 1796148599999]
+    for record, ms in zip(event["Records"], sent, strict=True):
+        record["attributes"]["SentTimestamp"] = str(ms)
+    raw = sqs.SPEC.raw
+    assert raw is not None and raw.aged is not None
+    assert raw.aged(event) == (event["Records"], 1796148590000.0)

@@ -86,6 +86,9 @@ class RawView(msgspec.Struct, frozen=True, kw_only=True):
     record_id: Callable[[Any], str]
     #: as :attr:`SourceSpec.oldest` and :attr:`SourceSpec.trace_header`, of raw records
     oldest: Callable[[Sequence[Any]], float | None] | None = None
+    #: ``records`` and ``oldest``'s answer for them read in the same pass (an app with
+    #: metrics: a scan of every record saved), when the source can
+    aged: Callable[[Mapping[str, Any]], tuple[Sequence[Any], float | None] | None] | None = None
     trace_header: Callable[[Any], str | None] | None = None
     #: when ``payload`` is ``record[payload_key]`` and ``records`` has made sure it is a
     #: string: a loop over the records reads it with a subscript
