@@ -61,6 +61,12 @@ class FastPaths:
     #: lambent's own log lines rendered straight to JSON when lambent's Lambda logger
     #: would write them (decided once per invocation)
     direct_logs: bool = True
+    #: the remaining time of lambent's own contexts read from their deadline, without
+    #: the method call (:func:`lambent._deadline.remaining_seconds`; per event)
+    wall_deadline: bool = True
+    #: lambent.runtime's loop-free loop: an invocation the compiled HTTP routes answer
+    #: runs without a coroutine (``AppTarget.invoke_now``; per event)
+    plain_invoke: bool = True
 
 
 FAST = FastPaths()
