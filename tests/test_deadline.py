@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import anyio
 import msgspec
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lambent import App
 from lambent.testing import FakeContext, sqs_event
@@ -52,3 +56,40 @@ def test_deadline_with_fifo_reports_the_rest_of_the_group() -> None:
     result = app.handler(event, FakeContext(timeout=0.4))
     ids = [r["messageId"] for r in event["Records"]]
     assert result == {"batchItemFailures": [{"itemIdentifier": ids[1]}, {"itemIdentifier": ids[2]}]}
+
+
+@given(
+    now=st.floats(min_value=1.0e9, max_value=4.0e9, allow_nan=False),
+    offset_ms=st.integers(min_value=-10_000, max_value=1_000_000),
+)
+def test_remaining_seconds_of_lambents_own_contexts_is_their_methods(
+    now: float, offset_ms: int
+) -> None:
+    from lambent._deadline import remaining_seconds
+    from lambent._fast import general_path
+    from lambent.runtime._invocation import build_context
+
+    deadline = int(now * 1000) + offset_ms
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(time, "time", lambda: now)
+        contexts: list[Any] = [
+            FakeContext(deadline_ms=deadline, clock=time.time),  # the wall clock (patched)
+            FakeContext(deadline_ms=deadline, clock=lambda: now + 0.5),  # a clock of its own
+            build_context({"lambda-runtime-deadline-ms": str(deadline)}),
+        ]
+        for context in contexts:
+            fast = remaining_seconds(context)
+            with general_path():
+                general = remaining_seconds(context)
+            assert fast == general == context.get_remaining_time_in_millis() / 1000
+
+
+def test_remaining_seconds_follows_a_wall_clock_replaced_after_the_context_was_made() -> None:
+    from lambent._deadline import remaining_seconds
+
+    context = FakeContext(timeout=5)  # reads the clock it was given: the real one
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(time, "time", lambda: 0.0)
+        assert remaining_seconds(context) == context.get_remaining_time_in_millis() / 1000
+        assert 4 < remaining_seconds(context) <= 5  # type: ignore[operator]
+    assert remaining_seconds(object()) is None

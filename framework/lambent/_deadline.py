@@ -11,17 +11,35 @@ no deadline.
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 from lambent._errors import DeadlineExceeded as DeadlineExceeded  # the one class, public
+from lambent._fast import FAST
 
 __all__ = ["DeadlineExceeded", "budget"]
+
+#: lambent's own context types (lambent.runtime's, lambent.testing's): each answers
+#: ``get_remaining_time_in_millis()`` with ``max(0, _deadline_ms - int(_clock() * 1000))``,
+#: read here without the call while its ``_clock`` is the wall clock, ``time.time``, as
+#: it is now (``lambent._fast``: ``wall_deadline``)
+WALL_CLOCK_CONTEXTS: set[type] = set()
+
+
+def remaining_seconds(context: Any) -> float | None:
+    """``context.get_remaining_time_in_millis() / 1000`` (``None``: no such method)."""
+    clock = time.time
+    if type(context) in WALL_CLOCK_CONTEXTS and context._clock is clock and FAST.wall_deadline:
+        left = context._deadline_ms - int(clock() * 1000)
+        return left / 1000.0 if left > 0 else 0.0
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return None if remaining is None else float(remaining()) / 1000.0
 
 
 def budget(context: Any, margin: float, service_limit: float | None = None) -> float | None:
     """Seconds the invocation's work may take (``None``: unbounded)."""
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    left = math.inf if remaining is None else float(remaining()) / 1000.0
+    seconds = remaining_seconds(context)
+    left = math.inf if seconds is None else seconds
     if service_limit is not None:
         left = min(left, service_limit)
     return None if left == math.inf else left - margin

@@ -64,6 +64,12 @@ class FastPaths:
     #: the single-route loop reads the clock every few records while the deadline is
     #: far (:data:`lambent._inline.STRIDE`, :data:`lambent._inline.FAR`; per batch)
     deadline_stride: bool = True
+    #: the remaining time of lambent's own contexts read from their deadline, without
+    #: the method call (:func:`lambent._deadline.remaining_seconds`; per event)
+    wall_deadline: bool = True
+    #: lambent.runtime's loop-free loop: an invocation the compiled HTTP routes answer
+    #: runs without a coroutine (``AppTarget.invoke_now``; per event)
+    plain_invoke: bool = True
 
 
 FAST = FastPaths()

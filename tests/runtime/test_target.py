@@ -108,3 +108,70 @@ def test_target_for_a_plain_function_and_what_is_not_callable() -> None:
     with pytest.raises(Fault, match="is not callable") as info:
         target_for(42, 1)
     assert info.value.error_type == "Runtime.HandlerNotFound"
+
+
+def _outcome(run: Any, *args: Any) -> Any:
+    """What ``run(*args)`` answers: its response, or its error's type and message."""
+    try:
+        body, content_type = run(*args)
+    except Exception as error:
+        return type(error).__name__, str(error)
+    assert isinstance(body, bytes)
+    return body, content_type
+
+
+def _stepped(target: Any) -> Any:
+    """``target.invoke`` stepped to its end as the loop-free loop stepped it before."""
+    from lambent._runtime import run_loop_free
+
+    return lambda *args: run_loop_free(target.invoke(*args))
+
+
+def test_invoke_now_answers_as_the_stepped_invoke_for_every_kind_of_invocation() -> None:
+    from lambent._fast import general_path
+    from lambent.testing import http_request
+
+    app = App()
+
+    @app.get("/orders/{order_id}")
+    def order(order_id: str) -> dict[str, Any]:
+        return {"id": order_id}
+
+    @app.put("/orders/{order_id}")
+    def put(order_id: str, body: dict[str, int]) -> dict[str, Any]:
+        if body.get("n") == 0:
+            raise ValueError("no zero")
+        return {"id": order_id, **body}
+
+    target = AppTarget(app)
+    assert target.start_sync()  # every handler plain: the loop-free loop serves it
+    bodies = [
+        json.dumps(http_request("GET", "/orders/o-1", route="/orders/{order_id}", seed=1)),
+        json.dumps(http_request("PUT", "/orders/o-2", json={"n": 3}, seed=2)),
+        json.dumps(http_request("PUT", "/orders/o-3", json={"n": 0}, seed=3)),  # a 500
+        json.dumps(http_request("PUT", "/orders/o-4", body="{nope", seed=4)),  # a 400
+        json.dumps(http_request("GET", "/nowhere", seed=5)),  # a 404
+        json.dumps(http_request("GET", "/orders/o-6", seed=6)) + " " * 300_000,  # not small
+        "42",
+        "{broken",
+    ]
+    for text in bodies:
+        body = text.encode()
+        for content_type in (None, "application/json", "application/octet-stream"):
+            context = FakeContext(aws_request_id="req-1", timeout=60)
+            args = (body, content_type, context)
+            now = _outcome(target.invoke_now, *args)
+            stepped = _outcome(_stepped(target), *args)
+            with general_path():
+                general = _outcome(target.invoke_now, *args)
+            assert now == stepped == general, (text[:60], content_type)
+    target.stop_sync()
+
+
+def test_a_plain_function_targets_invoke_now_calls_it_straight() -> None:
+    context = FakeContext(aws_request_id="req-2")
+    for function in (plain, asynchronous):
+        target = FunctionTarget(function, threaded=False)
+        for body in (b'{"n": 1}', b"{nope"):
+            now = _outcome(target.invoke_now, body, None, context)
+            assert now == _outcome(_stepped(target), body, None, context)

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from lambent._deadline import remaining_seconds
 from lambent._decode import CONVERT_ERRORS
 from lambent._dispatch import is_cancellation
 from lambent._fast import FAST, Pending
@@ -273,8 +274,8 @@ def _source_answer(
         # point the general path checks it (``budget(...) <= 0``: a 504)
         if spent:
             return MISS
-        remaining = getattr(context, "get_remaining_time_in_millis", None)
-        if remaining is not None and float(remaining()) / 1000.0 - margin <= 0:
+        left = remaining_seconds(context)
+        if left is not None and left - margin <= 0:
             return MISS
         kw = build(params, raw, is_b64, context)
         if kw is MISS:

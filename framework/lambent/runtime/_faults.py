@@ -19,7 +19,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from traceback import StackSummary
 
-_OWN_FILES = (os.sep + os.path.join("lambent", "runtime") + os.sep,)
+#: the files of the runtime's own frames (and of the loop-free stepping of its invocations)
+_OWN_FILES = (
+    os.sep + os.path.join("lambent", "runtime") + os.sep,
+    os.sep + os.path.join("lambent", "_runtime.py"),
+)
 
 
 class Fault(Exception):

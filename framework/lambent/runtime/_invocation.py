@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
 
+from lambent._deadline import WALL_CLOCK_CONTEXTS
 from lambent.runtime._faults import Fault, error_from, log_error, xray_cause
 
 if TYPE_CHECKING:
@@ -91,8 +92,14 @@ class Context:
     def get_remaining_time_in_millis(self) -> int:
         return max(0, self._deadline_ms - int(time.time() * 1000))
 
+    #: the clock of the remaining time (:mod:`lambent._deadline` reads it without the call)
+    _clock = time.time
+
     def log(self, msg: str) -> None:
         sys.stdout.write(msg)
+
+
+WALL_CLOCK_CONTEXTS.add(Context)
 
 
 def _json_header(text: str | None, name: str) -> Any:
@@ -151,6 +158,22 @@ async def run_invocation(target: Target, headers: dict[str, str], body: bytes) -
     try:
         context = build_context(headers)
         payload, content_type = await target.invoke(body, headers.get("content-type"), context)
+    except Exception as exc:
+        return error_post(f"{BASE}/invocation/{request_id}/error", exc, request_id)
+    finally:
+        REQUEST_ID.reset(token)
+    return Post(f"{BASE}/invocation/{request_id}/response", payload, {"Content-Type": content_type})
+
+
+def run_invocation_now(target: Target, headers: dict[str, str], body: bytes) -> Post:
+    """:func:`run_invocation` for the loop-free loop, through the target's ``invoke_now``
+    (no coroutine when the target answers straight away)."""
+    request_id = headers.get("lambda-runtime-aws-request-id", "")
+    token = REQUEST_ID.set(request_id)
+    set_trace_id(headers)
+    try:
+        context = build_context(headers)
+        payload, content_type = target.invoke_now(body, headers.get("content-type"), context)
     except Exception as exc:
         return error_post(f"{BASE}/invocation/{request_id}/error", exc, request_id)
     finally:

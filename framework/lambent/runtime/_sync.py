@@ -14,8 +14,7 @@ import sys
 from types import FrameType
 from typing import Any
 
-from lambent._runtime import run_loop_free
-from lambent.runtime._invocation import NEXT, Post, run_invocation
+from lambent.runtime._invocation import NEXT, Post, run_invocation_now
 from lambent.runtime._logs import catch_up
 from lambent.runtime._target import Target
 from lambent.runtime._wire import RuntimeAPIError, parse_response, request_head
@@ -127,7 +126,7 @@ def serve(target: Target, conn: SyncConnection) -> int:
             if status != 200:
                 raise RuntimeAPIError(f"/next answered {status}: {body[:200]!r}")
             catch_up()
-            conn.post(run_loop_free(run_invocation(target, headers, body)))
+            conn.post(run_invocation_now(target, headers, body))
     finally:
         for sig, handler in previous.items():
             signals.signal(sig, handler)

@@ -21,6 +21,8 @@ from typing import Any, Protocol
 
 import msgspec
 
+from lambent._fast import FAST
+from lambent._runtime import run_loop_free
 from lambent.runtime._faults import Fault
 
 _ENCODER = msgspec.json.Encoder(decimal_format="number")
@@ -48,6 +50,13 @@ class Target(Protocol):
     ) -> tuple[bytes | AsyncIterator[bytes], str]:
         """Run one invocation; returns the response (bytes, or chunks to stream) and its
         content type."""
+        ...
+
+    def invoke_now(
+        self, body: bytes, content_type: str | None, context: Any
+    ) -> tuple[bytes | AsyncIterator[bytes], str]:
+        """:meth:`invoke` run straight through, without a loop (after :meth:`start_sync`
+        said so)."""
         ...
 
 
@@ -109,6 +118,11 @@ def encode_result(result: Any) -> tuple[bytes, str]:
         raise Fault(Fault.MARSHAL_ERROR, f"Unable to marshal response: {exc}") from None
 
 
+def _event(body: bytes, content_type: str | None) -> Any:
+    """A plain handler's event: the payload's JSON, or its bytes when it is not JSON."""
+    return decode_payload(body) if content_type in (None, JSON) else body
+
+
 class FunctionTarget:
     """A plain ``handler(event, context)`` function (or an ``async def`` one)."""
 
@@ -130,7 +144,7 @@ class FunctionTarget:
     async def invoke(
         self, body: bytes, content_type: str | None, context: Any
     ) -> tuple[bytes | AsyncIterator[bytes], str]:
-        event: Any = decode_payload(body) if content_type in (None, JSON) else body
+        event = _event(body, content_type)
         if self.is_async:
             result = await self.function(event, context)
         elif self.threaded:
@@ -140,6 +154,13 @@ class FunctionTarget:
         else:
             result = self.function(event, context)
         return encode_result(result)
+
+    def invoke_now(
+        self, body: bytes, content_type: str | None, context: Any
+    ) -> tuple[bytes | AsyncIterator[bytes], str]:
+        if self.is_async or self.threaded:
+            return run_loop_free(self.invoke(body, content_type, context))
+        return encode_result(self.function(_event(body, content_type), context))
 
 
 class AppTarget:
@@ -164,16 +185,12 @@ class AppTarget:
             yield
 
     def start_sync(self) -> bool:
-        from lambent._runtime import run_loop_free
-
         if not self.app._needs_no_loop():  # a lifespan, async handlers or hooks
             return False
         run_loop_free(self.app._start())
         return True
 
     def stop_sync(self) -> None:
-        from lambent._runtime import run_loop_free
-
         run_loop_free(self.app.aclose())
 
     async def invoke(
@@ -189,7 +206,31 @@ class AppTarget:
             out = lean(body, context)
             if out is not self._miss:
                 result = await out.awaitable if type(out) is self._pending else out
-                return encode_result(result) if type(result) is dict else _answered(result)
+                return _lean_answer(result)
+        return await self._general(body, context)
+
+    def invoke_now(
+        self, body: bytes, content_type: str | None, context: Any
+    ) -> tuple[bytes | AsyncIterator[bytes], str]:
+        """:meth:`invoke` without its coroutine when the compiled routes answer straight
+        away (``lambent._fast``: ``plain_invoke``); the rest is stepped as the loop-free
+        loop steps :meth:`invoke`."""
+        lean = self.app._fast_lean
+        if (
+            lean is not None
+            and (content_type is None or content_type == JSON)
+            and len(body) <= self._small
+            and FAST.plain_invoke
+        ):
+            out = lean(body, context)
+            if out is self._miss:
+                return run_loop_free(self._general(body, context))
+            result = run_loop_free(out.awaitable) if type(out) is self._pending else out
+            return _lean_answer(result)
+        return run_loop_free(self.invoke(body, content_type, context))
+
+    async def _general(self, body: bytes, context: Any) -> tuple[bytes | AsyncIterator[bytes], str]:
+        """A JSON invocation the compiled routes did not answer."""
         if body[:1] not in _OPENERS and body.lstrip()[:1] not in _OPENERS:
             event = decode_payload(body)  # not JSON: its error says why
             kind = type(event).__name__ if event is not None else "null"
@@ -203,6 +244,11 @@ class AppTarget:
         except self._not_json as exc:
             raise Fault(Fault.UNMARSHAL_ERROR, _not_json(exc, body)) from None
         return _answered(result)
+
+
+def _lean_answer(result: Any) -> tuple[bytes | AsyncIterator[bytes], str]:
+    """What the compiled routes answered, as the response."""
+    return encode_result(result) if type(result) is dict else _answered(result)
 
 
 def _answered(result: Any) -> tuple[bytes | AsyncIterator[bytes], str]:

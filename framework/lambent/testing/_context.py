@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from lambent._deadline import WALL_CLOCK_CONTEXTS
 from lambent.testing.events._common import ACCOUNT, REGION
 
 
@@ -150,3 +151,6 @@ class FakeContext:
             f"aws_request_id={self.aws_request_id!r}, "
             f"remaining_ms={self.get_remaining_time_in_millis()})"
         )
+
+
+WALL_CLOCK_CONTEXTS.add(FakeContext)
