@@ -163,12 +163,11 @@ def compile_records(app: App) -> Compiled | None:
                context: Any, log: Any, obs: Any) -> Any:  # fmt: skip
         limit = budget(context, app.deadline_margin + spec.reserve)
         run_plain(batch, limit, used={batch.runners[0]})  # one runner for every record
-        log_outcomes(log, batch, ids)
+        counts = log_outcomes(log, batch, ids)
         if obs is not None:
             assert metrics is not None
-            write_metrics(
-                metrics, spec.kind, batch, cold=obs.cold, started=obs.started, oldest=first
-            )
+            write_metrics(metrics, spec.kind, batch, cold=obs.cold, started=obs.started,
+                          oldest=first, counts=counts)  # fmt: skip
         response = render(spec, event, ev, batch, ids)
         # logged and answered: a handler's exception holds its traceback, whose frames hold
         # the batch that holds the exception, a cycle only the garbage collector would free

@@ -290,13 +290,16 @@ def _site(err: BaseException) -> tuple[type[BaseException], str, int]:
     return type(err), tb.tb_frame.f_code.co_filename, tb.tb_lineno
 
 
-def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
+def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> dict[str, int] | None:
     """Each failure once, with its record id and error; a traceback goes with the first
     failure of each distinct exception site, later ones name that record instead. Then
     the ``batch processed`` summary: at INFO when any record did not succeed, at DEBUG
     when every one did (not even gathered when nothing would write it). Written straight
     as JSON, all together, when lambent's Lambda logger would write them
-    (:class:`lambent._lines.Lines`); else one by one through structlog."""
+    (:class:`lambent._lines.Lines`); else one by one through structlog.
+
+    Returns the batch's :meth:`~lambent._dispatch.Batch.summary` when it counted it (the
+    metrics take it rather than count the statuses again), else None."""
     status = batch.status
     errors = batch.errors
     lazy = log if type(log) is LazyLogger else None
@@ -306,7 +309,7 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
         and status.count(_SUCCEEDED) == len(status)
         and lazy.drops("debug")
     ):
-        return
+        return None
     lines = lazy.lines() if lazy is not None else None
 
     def line(method: str, event: str, values: dict[str, Any]) -> None:
@@ -346,14 +349,17 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> None:
     line("debug" if counts["succeeded"] == len(batch) else "info", "batch processed", summary)
     if lines is not None:
         lines.write()
+    return counts
 
 
-def outcome_counts(batch: Batch) -> tuple[int, int, int, int]:
+def outcome_counts(batch: Batch, counts: dict[str, int] | None = None) -> tuple[int, int, int, int]:
     """(succeeded, failed, dropped, cut by the deadline): every record in exactly one.
 
     Failed counts what is reported for retry and was not cut by the deadline: records
-    that raised or did not decode, and those skipped after a failure in their group."""
-    counts = batch.summary()
+    that raised or did not decode, and those skipped after a failure in their group.
+    ``counts``: the batch's summary, when already counted."""
+    if counts is None:
+        counts = batch.summary()
     succeeded, dropped, cut = counts["succeeded"], counts["dropped"], counts["not_started"]
     return succeeded, len(batch) - succeeded - dropped - cut, dropped, cut
 
@@ -366,10 +372,11 @@ def write_metrics(
     cold: bool,
     started: float,
     oldest: float | None,
+    counts: dict[str, int] | None = None,
 ) -> None:
     """The dispatcher's EMF document for this invocation (see docs/observability.md);
     ``oldest``: when the oldest record entered its source (epoch ms), if known."""
-    succeeded, failed, dropped, cut = outcome_counts(batch)
+    succeeded, failed, dropped, cut = outcome_counts(batch, counts)
     age = None if oldest is None else time.time() * 1000 - oldest
     metrics.write_invocation(
         source=kind,

@@ -207,17 +207,24 @@ async def handle_records(
         await settle(guarded, batch)
     if response_rules(spec).item_results:
         encode_firehose_results(batch)
-    log_outcomes(log, batch, ids)
+    counts = log_outcomes(log, batch, ids)
     if obs is not None:
         if app.metrics is not None:
             write_metrics(
-                app.metrics, kind, batch, cold=obs.cold, started=obs.started, oldest=first
+                app.metrics,
+                kind,
+                batch,
+                cold=obs.cold,
+                started=obs.started,
+                oldest=first,
+                counts=counts,
             )
         if trace is not None:
             trace_outcomes(trace, batch, ids)
     if hooks.after_batch:
         failed = [ids.record(i) for i in batch.failed()]
-        info = BatchInfo(kind, batch.items, context, batch.summary(), failed, batch.duration)
+        summary = counts if counts is not None else batch.summary()
+        info = BatchInfo(kind, batch.items, context, summary, failed, batch.duration)
         await _hooks(hooks.after_batch, info)
     try:
         if spec.answer is not None:

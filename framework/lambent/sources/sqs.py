@@ -228,31 +228,15 @@ def _raw_attribute(name: str) -> Callable[[Any], str | None]:
 def _raw_records(event: Mapping[str, Any]) -> Sequence[Any] | None:
     """The raw records of a standard queue's batch when each would decode into the lean
     Structs (a string ``messageId`` and ``body``, the queue's ARN, ``attributes`` an object
-    whose ``MessageGroupId`` is a string if any); else None."""
-    checked = _checked(event, aged=False)
-    return None if checked is None else checked[0]
+    whose ``MessageGroupId`` is a string if any); else None.
 
-
-def _aged_records(event: Mapping[str, Any]) -> tuple[Sequence[Any], float | None] | None:
-    """:func:`_raw_records`, and when the oldest record was sent (``_oldest_raw``'s
-    answer), read in the same pass."""
-    return _checked(event, aged=True)
-
-
-def _checked(event: Mapping[str, Any], aged: bool) -> tuple[Sequence[Any], float | None] | None:
-    """One pass of plain subscripts and class checks over the records (``__class__``, not
-    ``type()``: no call), the checks a real record passes first: about 90 ns a record.
-    ``aged``: also each record's ``SentTimestamp``, and the least of them (13-digit strings
-    order as their numbers) as ``_oldest_raw`` reads it."""
-    records = event.get("Records")
-    if type(records) is not list or not records or type(records[0]) is not dict:
+    One pass of plain subscripts and class checks over the records (``__class__``, not
+    ``type()``: no call), the checks a real record passes first: about 90 ns a record."""
+    arn = _standard_arn(event)
+    if arn is None:
         return None
-    arn = records[0].get("eventSourceARN")
-    if type(arn) is not str or arn.endswith(".fifo"):
-        return None
+    records: list[Any] = event["Records"]
     text, obj = str, dict
-    sent: list[Any] = []
-    keep = sent.append
     try:  # subscripts, not ``get``: a missing key is a KeyError
         for record in records:
             if (
@@ -271,21 +255,63 @@ def _checked(event: Mapping[str, Any], aged: bool) -> tuple[Sequence[Any], float
                 )
             ):
                 return None
-            if aged:
-                if attributes is None:
-                    raise KeyError("attributes")  # no entry time here: see below
-                keep(attributes["SentTimestamp"])  # a missing one is a KeyError too
     except KeyError:
-        if not aged:
-            return None
-        checked = _checked(event, aged=False)  # the records' own checks, then the scan's
-        return None if checked is None else (checked[0], _oldest_raw(checked[0]))
-    if not aged:
-        return records, None
+        return None
+    return records
+
+
+def _aged_records(event: Mapping[str, Any]) -> tuple[Sequence[Any], float | None] | None:
+    """:func:`_raw_records`, and when the oldest record was sent (``_oldest_raw``'s
+    answer: the least of the ``SentTimestamp`` strings, which order as their numbers
+    when they have 13 digits), read in the same pass.
+
+    The pass has the same checks, but reads ``attributes`` by subscript: a record without
+    it (or without ``SentTimestamp``) stops the pass, and the records are then checked
+    as :func:`_raw_records` checks them and their age read as ``_oldest_raw`` reads it."""
+    arn = _standard_arn(event)
+    if arn is None:
+        return None
+    records: list[Any] = event["Records"]
+    text, obj = str, dict
+    sent: list[Any] = []
+    keep = sent.append
+    try:
+        for record in records:
+            if (
+                record.__class__ is not obj
+                or record["eventSourceARN"] != arn
+                or record["body"].__class__ is not text
+                or record["messageId"].__class__ is not text
+            ):
+                return None
+            attributes = record["attributes"]
+            if attributes.__class__ is not obj:
+                if attributes is None:
+                    raise KeyError("attributes")  # no entry time here either
+                return None
+            if (
+                "MessageGroupId" in attributes
+                and attributes["MessageGroupId"].__class__ is not text
+            ):
+                return None
+            keep(attributes["SentTimestamp"])
+    except KeyError:  # no attributes, or no entry time: checked and read the general way
+        checked = _raw_records(event)
+        return None if checked is None else (checked, _oldest_raw(checked))
     try:
         return records, float(min(sent))
     except (TypeError, ValueError):  # not all strings, or not numbers: as the scan says
         return records, _oldest_raw(records)
+
+
+def _standard_arn(event: Mapping[str, Any]) -> str | None:
+    """The queue's ARN when the event's records are a non-empty list of objects from a
+    standard queue (its first record's ARN, which the others must share)."""
+    records = event.get("Records")
+    if type(records) is not list or not records or type(records[0]) is not dict:
+        return None
+    arn = records[0].get("eventSourceARN")
+    return None if type(arn) is not str or arn.endswith(".fifo") else arn
 
 
 _oldest_raw = oldest_ms(operator.itemgetter("attributes"), operator.itemgetter("SentTimestamp"))
