@@ -192,7 +192,7 @@ def test_the_lambda_check_reads_the_environment_through_its_mapping(
 ) -> None:
     """``in_lambda`` asks ``os.environ`` as a mapping, whatever its storage: here one that
     keeps upper-cased text keys (as on Windows), not CPython's POSIX bytes."""
-    env = os._Environ({}, str.upper, str, str, str)  # type: ignore[attr-defined]
+    env = os._Environ({}, str.upper, str, str, str)
     monkeypatch.setattr(os, "environ", env)
     assert not in_lambda()
     env["AWS_LAMBDA_FUNCTION_NAME"] = "fn"
