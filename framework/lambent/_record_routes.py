@@ -249,9 +249,9 @@ class RecordRoutes(Registered):
     ) -> Callable[[F], F]:
         """Handle S3 notifications (direct, or inside SQS, SNS and EventBridge envelopes).
 
-        ``prefix``/``suffix`` apply to the decoded key; ``events`` like ``"ObjectCreated:*"``;
-        ``on_decode_error="drop"`` on every S3 route: a notification that does not decode
-        (its bucket unread, no one route's) is dropped instead of failing.
+        ``prefix``/``suffix`` apply to the decoded key; ``events`` like ``"ObjectCreated:*"``.
+        A notification that does not decode is dropped instead of failing when every S3
+        route says ``on_decode_error="drop"`` (its bucket cannot be read to choose one).
         """
         filters = {"bucket": bucket, "prefix": prefix, "suffix": suffix, "events": events}
         opts = RouteOptions(on_decode_error=on_decode_error, threaded=threaded)
