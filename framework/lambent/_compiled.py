@@ -29,7 +29,7 @@ from lambent import sources
 from lambent._deadline import budget
 from lambent._dispatch import Batch, Runner
 from lambent._errors import LambentError
-from lambent._fast import MISS
+from lambent._fast import MISS, counted
 from lambent._inject import Slot
 from lambent._inline import run_plain
 from lambent._logging import invocation_logger, unbind_invocation
@@ -175,4 +175,4 @@ def compile_records(app: App) -> Compiled | None:
         batch.errors.clear()
         return response
 
-    return Compiled(raw, decoded)
+    return Compiled(counted("compiled raw", raw), counted("compiled decoded", decoded))

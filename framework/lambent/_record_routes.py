@@ -244,14 +244,18 @@ class RecordRoutes(Registered):
         prefix: str = "",
         suffix: str = "",
         events: Iterable[str] | None = None,
+        on_decode_error: OnDecodeError = "fail",
         threaded: bool = False,
     ) -> Callable[[F], F]:
         """Handle S3 notifications (direct, or inside SQS, SNS and EventBridge envelopes).
 
         ``prefix``/``suffix`` apply to the decoded key; ``events`` like ``"ObjectCreated:*"``.
+        A notification that does not decode is dropped instead of failing when every S3
+        route says ``on_decode_error="drop"`` (its bucket cannot be read to choose one).
         """
         filters = {"bucket": bucket, "prefix": prefix, "suffix": suffix, "events": events}
-        return self._record_decorator("s3", filters, RouteOptions(threaded=threaded))
+        opts = RouteOptions(on_decode_error=on_decode_error, threaded=threaded)
+        return self._record_decorator("s3", filters, opts)
 
     def eventbridge(
         self,
