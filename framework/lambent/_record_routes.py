@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import msgspec
 
 from lambent._errors import ConfigurationError
-from lambent._inject import HandlerPlan, resolve
+from lambent._inject import HandlerPlan
 from lambent._observe import observed_plan
+from lambent._record_params import resolve
 from lambent._registry import Registered
 from lambent._routes import KeyFunction, OnDecodeError, Route, RouteOptions, require_name
 from lambent.sources._match import Filter

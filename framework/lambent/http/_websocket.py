@@ -18,9 +18,10 @@ from collections.abc import Callable
 from typing import Any
 
 from lambent._errors import ConfigurationError, DecodeError, RoutingError
-from lambent._inject import HandlerPlan, resolve
+from lambent._inject import HandlerPlan
 from lambent._logging import emit
 from lambent._observe import cut_by_deadline
+from lambent._record_params import resolve
 from lambent.http._invoke import DeadlineExceeded, run_plan
 from lambent.http._render import render_checked
 from lambent.http._response import (
