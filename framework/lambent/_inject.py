@@ -62,7 +62,7 @@ class Depends:
     provider: Callable[..., Any]
 
 
-def depends_marker(ann: Any) -> Depends | None:
+def _depends_marker(ann: Any) -> Depends | None:
     """The :class:`Depends` of an ``Annotated`` annotation, if it has one."""
     if typing.get_origin(ann) is not typing.Annotated:
         return None
@@ -104,9 +104,10 @@ class Provider(Protocol):
     The seam for values that are neither in the event nor in the context, such as
     the warm aiobotocore clients of :mod:`lambent.aws`: a parameter annotated
     ``Annotated[T, provider]`` (``provider`` implements this protocol) gets
-    ``await provider.provide()`` on every call of the handler. The provider keeps
-    whatever it needs (a client made once per container) and returns it quickly.
-    Only ``async def`` handlers may declare provided parameters.
+    ``await provider.provide()`` on every call of the handler, on every kind of route
+    (HTTP ``Depends`` providers included). The provider keeps whatever it needs (a
+    client made once per container) and returns it quickly. Only ``async def``
+    handlers may declare provided parameters.
     """
 
     async def provide(self) -> Any: ...
@@ -207,6 +208,9 @@ def is_logger_type(ann: Any) -> bool:
     return module == "structlog" or module.startswith("structlog.")
 
 
+_LOGGER_NAMES = ("logger", "log")
+
+
 def shared_slot(name: str, ann: Any) -> Slot | None:
     """The slot every kind of route fills alike, for a parameter ``name: ann`` (``ann``
     is ``inspect.Parameter.empty`` when absent): ``Slot.CONTEXT`` (a ``LambdaContext``,
@@ -226,8 +230,6 @@ def shared_slot(name: str, ann: Any) -> Slot | None:
         return Slot.LOGGER
     return Slot.METRICS if is_metrics_type(ann) else None
 
-
-_LOGGER_NAMES = ("logger", "log")
 
 P_co = TypeVar("P_co", covariant=True)
 
@@ -283,7 +285,7 @@ def resolve_params(fn: Callable[..., Any], where: str, rules: Rules[P]) -> Resol
         if provided and p.kind is not p.KEYWORD_ONLY:  # after a provided one: by keyword
             p = p.replace(kind=p.KEYWORD_ONLY)
         label = f"{where}: {name}, parameter {p.name!r}"
-        marker = depends_marker(ann)
+        marker = _depends_marker(ann)
         slot = shared_slot(p.name, ann) if marker is None else None
         param: P | None
         if marker is not None:
@@ -299,12 +301,28 @@ def resolve_params(fn: Callable[..., Any], where: str, rules: Rules[P]) -> Resol
     return Resolved(wrapped, name, is_async, tuple(params))
 
 
-def slot_param(p: inspect.Parameter, slot: Slot, ann: Any, *, keyword: bool) -> Param:
-    """A :class:`HandlerPlan` parameter of a shared slot (``Metrics`` keeps its type)."""
-    return Param(p.name, slot, annotation=ann if slot is Slot.METRICS else None, kw_only=keyword)
+class SlotRules:
+    """What the rules of the kinds resolved into a :class:`HandlerPlan` share: a shared
+    slot is a slot parameter, ``Depends`` is refused naming what could be declared
+    instead (:meth:`takes`), and the plan is made from what the walk gave."""
 
+    #: every parameter passed by keyword (else: as the signature says)
+    by_keyword = False
 
-def no_depends(label: str, takes: str) -> ConfigurationError:
-    """The error for ``Depends`` on a route kind without dependencies (``takes``: what its
-    handlers can declare instead)."""
-    return ConfigurationError(f"{label}: Depends() is available on HTTP routes; {takes}")
+    def takes(self) -> str:
+        """What a handler of this kind can declare, for errors."""
+        raise NotImplementedError
+
+    def shared(self, p: inspect.Parameter, slot: Slot, ann: Any) -> Param:
+        keyword = self.by_keyword or p.kind is p.KEYWORD_ONLY
+        return Param(
+            p.name, slot, annotation=ann if slot is Slot.METRICS else None, kw_only=keyword
+        )
+
+    def depends(self, p: inspect.Parameter, ann: Any, marker: Depends, label: str) -> Param:
+        raise ConfigurationError(f"{label}: Depends() is available on HTTP routes; {self.takes()}")
+
+    @staticmethod
+    def plan(found: Resolved[Param], payload: Param | None = None) -> HandlerPlan:
+        wants = frozenset(p.slot for p in found.params)
+        return HandlerPlan(found.fn, found.name, found.is_async, found.params, payload, wants)

@@ -21,15 +21,7 @@ import msgspec
 
 from lambent._decode import build_decoder
 from lambent._errors import ConfigurationError
-from lambent._inject import (
-    Depends,
-    HandlerPlan,
-    Param,
-    Slot,
-    no_depends,
-    resolve_params,
-    slot_param,
-)
+from lambent._inject import HandlerPlan, Param, Slot, SlotRules, resolve_params
 from lambent.sources._base import PayloadFormat
 
 __all__ = ["Types", "resolve"]
@@ -79,7 +71,7 @@ def _is_sequence_of(ann: Any, item_type: Types) -> bool:
     return bool(args) and _is_type(args[0], item_type)
 
 
-class _RecordRules:
+class _RecordRules(SlotRules):
     """One handler's parameters on a route of a source (or of direct invocations)."""
 
     def __init__(
@@ -103,13 +95,8 @@ class _RecordRules:
         #: unannotated parameters taken as the payload
         self.bare: set[str] = set()
 
-    def shared(self, p: inspect.Parameter, slot: Slot, ann: Any) -> Param:
-        return slot_param(p, slot, ann, keyword=p.kind is p.KEYWORD_ONLY)
-
-    def depends(self, p: inspect.Parameter, ann: Any, marker: Depends, label: str) -> Param:
-        raise no_depends(
-            label, "a record handler declares its payload, its record, the context and a logger"
-        )
+    def takes(self) -> str:
+        return "a record handler declares its payload, its record, the context and a logger"
 
     def param(self, p: inspect.Parameter, ann: Any, label: str) -> Param:
         keyword = p.kind is p.KEYWORD_ONLY
@@ -204,11 +191,4 @@ def resolve(
         raise ConfigurationError(
             f"{where}: {found.name} takes the whole batch and a single record; choose one"
         )
-    return HandlerPlan(
-        fn=found.fn,
-        name=found.name,
-        is_async=found.is_async,
-        params=found.params,
-        payload=rules.payload,
-        wants=slots,
-    )
+    return rules.plan(found, rules.payload)

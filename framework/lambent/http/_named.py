@@ -12,15 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from lambent._errors import ConfigurationError
-from lambent._inject import (
-    Depends,
-    HandlerPlan,
-    Param,
-    Slot,
-    no_depends,
-    resolve_params,
-    slot_param,
-)
+from lambent._inject import HandlerPlan, Param, Slot, SlotRules, resolve_params
 from lambent.http._invoke import run_plan
 
 __all__ = ["resolve_named", "run_named"]
@@ -32,9 +24,11 @@ def _same(value: Any) -> Any:
     return value
 
 
-class _NamedRules:
+class _NamedRules(SlotRules):
     """Parameters taken from the event by a getter: by their type, else by their name
     (every one passed by keyword: a parameter nothing provides keeps its default)."""
+
+    by_keyword = True
 
     def __init__(
         self,
@@ -43,16 +37,9 @@ class _NamedRules:
     ) -> None:
         self.by_type, self.by_name = by_type, by_name
 
-    def _takes(self) -> str:
+    def takes(self) -> str:
         known = ", ".join([*(t.__name__ for t in self.by_type), *self.by_name])
         return f"annotate it with one of {known}, the Lambda context or a logger"
-
-    def shared(self, p: inspect.Parameter, slot: Slot, ann: Any) -> Param:
-        # Metrics: the app's (``lambent._calls``: of the invocation)
-        return slot_param(p, slot, ann, keyword=True)
-
-    def depends(self, p: inspect.Parameter, ann: Any, marker: Depends, label: str) -> Param:
-        raise no_depends(label, self._takes())
 
     def param(self, p: inspect.Parameter, ann: Any, label: str) -> Param | None:
         getter = next(
@@ -65,7 +52,7 @@ class _NamedRules:
             return Param(p.name, Slot.NAMED, decoder=_same, getter=getter, kw_only=True)
         if p.default is not MISSING:
             return None
-        raise ConfigurationError(f"{label}: cannot inject it; {self._takes()}")
+        raise ConfigurationError(f"{label}: cannot inject it; {self.takes()}")
 
 
 def resolve_named(
@@ -81,14 +68,8 @@ def resolve_named(
     name -> getter, for unannotated parameters or ones no type claims. Context, logger,
     ``Metrics`` and provided parameters work as everywhere.
     """
-    found = resolve_params(fn, where, _NamedRules(by_type, by_name))
-    return HandlerPlan(
-        found.fn,
-        found.name,
-        found.is_async,
-        found.params,
-        wants=frozenset(p.slot for p in found.params),
-    )
+    rules = _NamedRules(by_type, by_name)
+    return rules.plan(resolve_params(fn, where, rules))
 
 
 async def run_named(
