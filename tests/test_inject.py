@@ -190,6 +190,10 @@ def test_a_plain_def_handler_is_refused() -> None:
         def handle(body: str, ticket: Ticket) -> None: ...
 
 
+async def numbered(ticket: Ticket, q: int = 0) -> int:  # a Depends provider's own parameters
+    return ticket * 100 + q
+
+
 def test_http_authorizer_and_edge_routes_get_it_too() -> None:
     app = App()
     seen: dict[str, Any] = {}
@@ -197,6 +201,10 @@ def test_http_authorizer_and_edge_routes_get_it_too() -> None:
     @app.get("/ticket")
     async def ticket(ticket: Ticket, n: int = 0) -> dict[str, int]:  # not a query parameter
         return {"ticket": ticket, "n": n}
+
+    @app.get("/numbered/{n}")
+    async def by_provider(n: int, value: Annotated[int, Depends(numbered)]) -> dict[str, int]:
+        return {"n": n, "value": value}
 
     @app.authorizer("TOKEN")
     async def token(token: str, ticket: Ticket) -> bool:
@@ -209,6 +217,8 @@ def test_http_authorizer_and_edge_routes_get_it_too() -> None:
 
     answer = TestClient(app).get("/ticket?n=2&ticket=x").json()
     assert isinstance(answer["ticket"], int) and answer["n"] == 2
+    answer = TestClient(app).get("/numbered/4?q=3").json()
+    assert answer["n"] == 4 and answer["value"] % 100 == 3 and answer["value"] > 100
     app.handler(authorizer_event("token", token="Bearer t"), FakeContext())
     app.handler(cloudfront_event("viewer-request", uri="/a"), FakeContext())
     assert isinstance(seen["authorizer"], int)
