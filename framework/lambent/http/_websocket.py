@@ -21,7 +21,6 @@ from lambent._errors import ConfigurationError, DecodeError, RoutingError
 from lambent._inject import HandlerPlan
 from lambent._logging import emit
 from lambent._observe import cut_by_deadline
-from lambent._record_params import resolve
 from lambent.http._invoke import DeadlineExceeded, run_plan
 from lambent.http._render import render_checked
 from lambent.http._response import (
@@ -49,6 +48,8 @@ class WebSocketRoutes:
             raise ConfigurationError("a WebSocket route key must not be empty")
         if route_key in self._routes:
             raise ConfigurationError(f"WebSocket route {route_key!r} is registered twice")
+        from lambent._record_params import resolve  # here: apps without WebSocket routes
+
         web = role_spec("websocket")
         plan = resolve(
             fn,
