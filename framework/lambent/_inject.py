@@ -189,11 +189,11 @@ def signature_params(
     return name, out
 
 
-def is_context_type(ann: Any) -> bool:
+def _is_context_type(ann: Any) -> bool:
     return ann is LambdaContext or getattr(ann, "__name__", None) == "LambdaContext"
 
 
-def is_metrics_type(ann: Any) -> bool:
+def _is_metrics_type(ann: Any) -> bool:
     """``lambent.metrics.Metrics`` (compared by name: the module is not imported here)."""
     return (
         getattr(ann, "__module__", None) == "lambent.metrics"
@@ -201,7 +201,7 @@ def is_metrics_type(ann: Any) -> bool:
     )
 
 
-def is_logger_type(ann: Any) -> bool:
+def _is_logger_type(ann: Any) -> bool:
     if ann is Logger:
         return True
     module = getattr(ann, "__module__", "") or ""
@@ -224,11 +224,11 @@ def shared_slot(name: str, ann: Any) -> Slot | None:
         if len(rest) != 1:
             return None
         ann = rest[0]
-    if is_context_type(ann):
+    if _is_context_type(ann):
         return Slot.CONTEXT
-    if is_logger_type(ann):
+    if _is_logger_type(ann):
         return Slot.LOGGER
-    return Slot.METRICS if is_metrics_type(ann) else None
+    return Slot.METRICS if _is_metrics_type(ann) else None
 
 
 P_co = TypeVar("P_co", covariant=True)
