@@ -100,17 +100,15 @@ class _RecordRules(SlotRules):
 
     def param(self, p: inspect.Parameter, ann: Any, label: str) -> Param:
         keyword = p.kind is p.KEYWORD_ONLY
+        declared = None if ann is inspect.Parameter.empty else ann
+        typed = Any if declared is None else declared
         slot = self._slot(p.name, ann, label)
         if slot is Slot.PAYLOAD:
-            return self._payload(
-                p.name, Any if ann is inspect.Parameter.empty else ann, label, keyword
-            )
+            return self._payload(p.name, typed, label, keyword)
         if slot is Slot.NAMED:
-            typed = Any if ann is inspect.Parameter.empty else ann
             decoder = build_decoder(typed, self.named_format, label)
-            shown = None if ann is inspect.Parameter.empty else ann
-            return Param(p.name, slot, decoder, self.named[p.name], shown, kw_only=keyword)
-        shown = ann if slot is Slot.STATE and ann is not inspect.Parameter.empty else None
+            return Param(p.name, slot, decoder, self.named[p.name], declared, kw_only=keyword)
+        shown = declared if slot is Slot.STATE else None
         return Param(p.name, slot, annotation=shown, kw_only=keyword)
 
     def _slot(self, name: str, ann: Any, label: str) -> Slot:
