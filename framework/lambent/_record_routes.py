@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import msgspec
 
 from lambent._errors import ConfigurationError
-from lambent._inject import HandlerPlan, resolve
+from lambent._inject import HandlerPlan
 from lambent._observe import observed_plan
 from lambent._registry import Registered
 from lambent._routes import KeyFunction, OnDecodeError, Route, RouteOptions, require_name
@@ -53,6 +53,8 @@ class RecordRoutes(Registered):
         fn: Callable[..., Any],
         opts: RouteOptions,
     ) -> Route:
+        from lambent._record_params import resolve  # here: HTTP-only apps never load it
+
         spec = specs[0]
         if spec.threaded and not opts.threaded:  # the source cuts plain handlers at the deadline
             opts = msgspec.structs.replace(opts, threaded=True)
