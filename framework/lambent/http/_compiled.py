@@ -46,7 +46,7 @@ from lambent._decode import CONVERT_ERRORS
 from lambent._dispatch import is_cancellation
 from lambent._fast import FAST, Pending
 from lambent._fast import MISS as _MISS
-from lambent._logging import LazyLogger, bind_invocation, unbind_invocation
+from lambent._logging import OWNED, LazyLogger, bind_invocation, unbind_invocation
 from lambent._pipeline import invocation_values
 from lambent.http._compiled_parts import Args, compile_args, json_result, texts
 from lambent.http._render import RENDER_ERRORS, RENDERERS, ValueRenderer
@@ -375,8 +375,14 @@ def _binder(app: Any) -> tuple[Bind, Unbind]:
     invocation's four values (:func:`~lambent._pipeline.invocation_values`, in its
     order), with the context variables they set found once (the first binding makes
     them; they are the same ones each time) and the values read straight from the
-    context, set and reset one by one (a dict and a loop over it cost as much again)."""
+    context, set and reset one by one (a dict and a loop over it cost as much again).
+
+    In a context that runs invocations only (:func:`lambent._logging.invocation_context`,
+    ``lambent.runtime``'s loop-free loop) the values stay bound after the invocation:
+    each is set only when it is not the one bound already (the request id, usually
+    alone), and nothing is reset (the tokens are empty)."""
     found: list[ContextVar[Any]] = []
+    owned = OWNED
 
     def bind(context: Any, kind: str, cold: bool) -> tuple[Token[Any], ...]:
         if len(found) != 4:
@@ -386,6 +392,16 @@ def _binder(app: Any) -> tuple[Bind, Unbind]:
                 found[:] = [token.var for token in tokens]
             return tokens
         a, b, c, d = found
+        if owned.get():
+            a.set(getattr(context, "aws_request_id", None))
+            name = getattr(context, "function_name", app.name)
+            if b.get() is not name:
+                b.set(name)
+            if c.get() is not cold:
+                c.set(cold)
+            if d.get() is not kind:
+                d.set(kind)
+            return ()
         return (
             a.set(getattr(context, "aws_request_id", None)),
             b.set(getattr(context, "function_name", app.name)),
