@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from lambent._deadline import remaining_seconds
-from lambent._decode import CONVERT_ERRORS
+from lambent._decode import CONVERT_ERRORS, invocation_json
 from lambent._dispatch import is_cancellation
 from lambent._fast import FAST, Pending
 from lambent._fast import MISS as _MISS
@@ -216,7 +216,7 @@ def _source_answer(
     # API Gateway's own timeout within the margin: its requests are out of time at once
     spent = source.service_timeout and config.api_gateway_timeout - margin <= 0
     modules = sys.modules
-    decode = msgspec.json.decode
+    whole = invocation_json
 
     def answer(
         event: dict[str, Any] | None,
@@ -307,8 +307,8 @@ def _source_answer(
         finally:
             if tokens is not None:
                 unbind(tokens)
-        if event is None:
-            event = decode(body)
+        if event is None:  # JSON: the lean view decoded (read as the general path reads it)
+            event = whole(body)
         return later(source, view, event, context, endpoint, params, outcome, raised, cold, tokens)
 
     return answer
