@@ -94,7 +94,9 @@ def test_exceptions_are_the_transformers_dicts(fail: Callable[[], Any]) -> None:
     except BaseException as exc:
         error = exc
     transformer = structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
-    expected = json.loads(msgspec.json.encode(transformer((type(error), error, error.__traceback__))))
+    expected = json.loads(
+        msgspec.json.encode(transformer((type(error), error, error.__traceback__)))
+    )
     got = exception_dicts(error)
     assert json.loads(msgspec.json.encode(got)) == expected
     assert [list(stack) for stack in got] == [list(stack) for stack in expected]  # key order

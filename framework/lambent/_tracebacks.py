@@ -36,7 +36,11 @@ def exception_dicts(error: BaseException) -> list[dict[str, Any]]:
     for stack in stacks:
         frames = stack["frames"]
         if len(frames) > MAX_FRAMES:
-            marker = {"filename": "", "lineno": -1, "name": f"Skipped frames: {len(frames) - 2 * half}"}
+            marker = {
+                "filename": "",
+                "lineno": -1,
+                "name": f"Skipped frames: {len(frames) - 2 * half}",
+            }
             frames[:] = [*frames[:half], marker, *frames[-half:]]
     return stacks
 
@@ -45,7 +49,7 @@ def _text(value: Any) -> str:
     """``str(value)``, or a placeholder naming why it has none."""
     try:
         return str(value)
-    except Exception as error:  # noqa: BLE001 (a message must never fail a log line)
+    except Exception as error:  # a message must never fail a log line
         return f"<str-error {str(error)!r}>"
 
 
