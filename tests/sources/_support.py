@@ -187,3 +187,20 @@ def line_agrees(spec: Any, event: dict[str, Any]) -> bool:
         assert template is not None
         assert line[2].partition(" ")[2] == template
     return True
+
+
+def certain_agrees(spec: Any, event: Any) -> Any:
+    """The request line :func:`lambent.sources.certain_reader` reads of ``event`` for
+    ``spec``; when it gives one, the registry's detection says ``spec`` for the event and
+    the source's ``request_line`` says the same line."""
+    from lambent import sources
+
+    read = sources.certain_reader(spec)
+    assert read is not None
+    if type(event) is not dict:  # what the reader is given: dicts (an array is a batch)
+        return None
+    line = read(event)
+    if line is not None:
+        assert sources.spec_for(event) is spec
+        assert spec.web.line(event) == line
+    return line

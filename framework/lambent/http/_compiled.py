@@ -157,10 +157,26 @@ def _answerer(
         for key, source in by_spec.items()
     }
 
+    # the sources whose events' own fields may settle detection (API Gateway's): their
+    # line read first, detection skipped when it is
+    certain = [
+        (read, ones[id(spec)])
+        for spec in _specs(by_spec)
+        if FAST.certain_lines
+        and by_spec[id(spec)].line is not None
+        and (read := sources.certain_reader(spec)) is not None
+    ]
+
     def answer(event: Any, context: Any, spec: Any = DETECT) -> Any:
         if type(event) is not dict or router.overrides:
             return MISS
-        one = ones.get(id(spec_for(event) if spec is DETECT else spec))
+        if spec is DETECT:
+            for read, settled in certain:
+                line = read(event)
+                if line is not None:
+                    return settled(event, context, line)
+            spec = spec_for(event)
+        one = ones.get(id(spec))
         return MISS if one is None else one(event, context)
 
     readers = [
@@ -224,8 +240,9 @@ def _source_answer(
         given: RequestLine | None = None,
         body: bytes = b"",
     ) -> Any:
-        # ``event`` None: the request line was read from the invocation's bytes (``body``)
-        line = given if event is None else None if line_of is None else line_of(event)
+        # ``given``: the request line, read already (``event`` None: from the invocation's
+        # bytes, ``body``)
+        line = given if given is not None else None if line_of is None else line_of(event)
         if line is not None:
             view = None
             method, path, key, raw, is_b64, encoded = line

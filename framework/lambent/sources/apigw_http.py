@@ -28,7 +28,13 @@ from lambent.sources._http import (
     parse_cookies,
     request_spec,
 )
-from lambent.sources._http_api_line import AHEAD_KEYS, HttpApiBytes, bytes_line, checked_line
+from lambent.sources._http_api_line import (
+    AHEAD_KEYS,
+    HttpApiBytes,
+    bytes_line,
+    checked_line,
+    event_line,
+)
 
 __all__ = [
     "AHEAD_KEYS",
@@ -44,6 +50,7 @@ __all__ = [
     "LeanHttpApiRequest",
     "bytes_line",
     "detect",
+    "event_line",
     "is_v2_request",
     "request_line",
 ]
@@ -304,6 +311,7 @@ SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
             ),
             template=matched_template,
             line=request_line,
+            certain=event_line,
             from_bytes=(HttpApiBytes, bytes_line),
         ),
     ),
