@@ -160,19 +160,19 @@ def _answerer(
     # the sources whose events' own fields may settle detection (API Gateway's): their
     # line read first, detection skipped when it is
     certain = [
-        (read, ones[id(spec)])
+        (settle, ones[id(spec)])
         for spec in _specs(by_spec)
         if FAST.certain_lines
         and by_spec[id(spec)].line is not None
-        and (read := sources.certain_reader(spec)) is not None
+        and (settle := sources.certain_reader(spec)) is not None
     ]
 
     def answer(event: Any, context: Any, spec: Any = DETECT) -> Any:
         if type(event) is not dict or router.overrides:
             return MISS
         if spec is DETECT:
-            for read, settled in certain:
-                line = read(event)
+            for settle, settled in certain:
+                line = settle(event)
                 if line is not None:
                     return settled(event, context, line)
             spec = spec_for(event)
@@ -242,7 +242,7 @@ def _source_answer(
     ) -> Any:
         # ``given``: the request line, read already (``event`` None: from the invocation's
         # bytes, ``body``)
-        line = given if given is not None else None if line_of is None else line_of(event)
+        line = given if given is not None or line_of is None or event is None else line_of(event)
         if line is not None:
             view = None
             method, path, key, raw, is_b64, encoded = line
