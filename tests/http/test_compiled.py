@@ -173,6 +173,25 @@ def test_compiled_routes_answer_as_the_general_path(
     assert _taken(event) is taken
 
 
+def test_one_app_answers_requests_of_every_source_in_turn_as_the_general_path() -> None:
+    """One app, the sources' requests interleaved (the reading that settled the last
+    event is tried first): each answer is the general path's."""
+    requests = [
+        _event(method, path, source, route, **options)
+        for method, path, route, options, _ in REQUESTS[:6]
+        for source in (*SOURCES, "apigw-rest", "apigw-http")
+    ]
+
+    def answers() -> list[Any]:
+        app = make_app()
+        return [_call(app, event) for event in requests]
+
+    compiled = answers()
+    with general_path():
+        general = answers()
+    assert compiled == general
+
+
 def test_a_stage_prefixed_rest_path_is_matched_by_the_path_not_the_resource() -> None:
     event = http_request("GET", "/orders/ord-1", source="apigw-rest", route="/orders/{order_id}")
     event["path"] = "/v1/orders/ord-1"  # a custom domain's base path mapping

@@ -159,22 +159,26 @@ def _answerer(
 
     # the sources whose events' own fields may settle detection (API Gateway's): their
     # line read first, detection skipped when it is
-    certain = [
+    # (the readers exclude each other: the one that settled the last event is tried first)
+    certain = tuple(
         (settle, ones[id(spec)])
         for spec in _specs(by_spec)
         if FAST.certain_lines
         and by_spec[id(spec)].line is not None
         and (settle := sources.certain_reader(spec)) is not None
-    ]
+    )
 
     def answer(event: Any, context: Any, spec: Any = DETECT) -> Any:
+        nonlocal certain
         if type(event) is not dict or router.overrides:
             return MISS
         if spec is DETECT:
-            for settle, settled in certain:
-                line = settle(event)
+            for pair in certain:
+                line = pair[0](event)
                 if line is not None:
-                    return settled(event, context, line)
+                    if pair is not certain[0]:
+                        certain = (pair, *(other for other in certain if other is not pair))
+                    return pair[1](event, context, line)
             spec = spec_for(event)
         one = ones.get(id(spec))
         return MISS if one is None else one(event, context)

@@ -1,19 +1,17 @@
 """The request line of an HTTP API (payload 2.0) request: from its event's fields
 (:func:`lambent.sources.apigw_http.request_line`) or from a lean view of the invocation's
 bytes (:class:`HttpApiBytes`, :func:`bytes_line`), which also settles whether the
-registry's detection would call the event an HTTP API request; :func:`event_line` settles
-the same from the event's fields."""
+registry's detection would call the event an HTTP API request."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 
 from lambent.sources._base import RequestLine
 
-__all__ = ["AHEAD", "AHEAD_KEYS", "HttpApiBytes", "bytes_line", "checked_line", "event_line"]
+__all__ = ["AHEAD", "AHEAD_KEYS", "HttpApiBytes", "bytes_line", "checked_line"]
 
 #: the top-level keys of the sources ahead of ``apigw_http`` in detection order that HTTP API
 #: requests do not have (``lambent.sources.SOURCES``): :class:`HttpApiBytes` wants them absent
@@ -127,32 +125,4 @@ def bytes_line(view: HttpApiBytes) -> RequestLine | None:
         view.body,
         view.is_base64_encoded,
         view.route_key,
-    )
-
-
-def event_line(event: Mapping[str, Any]) -> RequestLine | None:
-    """:func:`bytes_line` for an event's fields: its :func:`request_line` when detection
-    (with no user source registered: :func:`lambent.sources.certain_reader` checks)
-    certainly says it is an HTTP API request (none of :data:`AHEAD_KEYS`, no
-    ``requestContext.elb``, no Function URL domain, :func:`is_v2_request`), else None (the
-    registry's detection decides). ``tests/sources/test_http_api_line.py`` checks it
-    against the registry's detection."""
-    context = event.get("requestContext")
-    if type(context) is not dict or "elb" in context:
-        return None
-    http = context.get("http")
-    path = event.get("rawPath")
-    if type(http) is not dict or type(path) is not str or event.get("version") != "2.0":
-        return None
-    domain = context.get("domainName")
-    if (type(domain) is str and ".lambda-url." in domain) or not AHEAD.isdisjoint(event):
-        return None
-    return checked_line(
-        http.get("method", ""),
-        path,
-        http.get("path", ""),
-        context.get("requestId", ""),
-        event.get("body"),
-        event.get("isBase64Encoded", False),
-        event.get("routeKey"),
     )

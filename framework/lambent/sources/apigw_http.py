@@ -29,11 +29,11 @@ from lambent.sources._http import (
     request_spec,
 )
 from lambent.sources._http_api_line import (
+    AHEAD,
     AHEAD_KEYS,
     HttpApiBytes,
     bytes_line,
     checked_line,
-    event_line,
 )
 
 __all__ = [
@@ -289,6 +289,28 @@ def request_line(event: Mapping[str, Any]) -> RequestLine | None:
         event.get("isBase64Encoded", False),
         event.get("routeKey"),
     )
+
+
+def event_line(event: Mapping[str, Any]) -> RequestLine | None:
+    """:func:`bytes_line` for an event's fields: its :func:`request_line` when detection
+    (with no user source registered: :func:`lambent.sources.certain_reader` checks)
+    certainly says it is an HTTP API request (none of :data:`AHEAD_KEYS`, no
+    ``requestContext.elb``, no Function URL domain, :func:`is_v2_request`), else None (the
+    registry's detection decides). ``tests/sources/test_http_api_line.py`` checks it
+    against the registry's detection."""
+    context = event.get("requestContext")
+    if (
+        type(context) is not dict
+        or "elb" in context
+        or type(event.get("rawPath")) is not str
+        or event.get("version") != "2.0"
+        or not AHEAD.isdisjoint(event)
+    ):
+        return None
+    domain = context.get("domainName")
+    if type(domain) is str and ".lambda-url." in domain:
+        return None
+    return request_line(event)  # None without ``requestContext.http``
 
 
 SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
