@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar, Token
+from contextvars import Token
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -46,9 +46,9 @@ from lambent._decode import CONVERT_ERRORS, invocation_json
 from lambent._dispatch import is_cancellation
 from lambent._fast import FAST, Pending
 from lambent._fast import MISS as _MISS
-from lambent._logging import OWNED, LazyLogger, bind_invocation, unbind_invocation
+from lambent._logging import LazyLogger
 from lambent._pipeline import invocation_values
-from lambent.http._compiled_parts import Args, compile_args, json_result, texts
+from lambent.http._compiled_parts import Args, compile_args, json_result, log_binder, texts
 from lambent.http._render import RENDER_ERRORS, RENDERERS, ValueRenderer
 from lambent.http._request import Request, body_size, surrogate_free
 from lambent.http._response import JSON, json_text
@@ -70,8 +70,6 @@ DETECT: Any = object()
 Answer = Callable[..., Any]
 #: ``from_bytes(body, context)``: :data:`Answer` for the invocation's bytes
 BytesAnswer = Callable[[bytes, Any], Any]
-Bind = Callable[[Any, str, bool], tuple[Token[Any], ...]]
-Unbind = Callable[[tuple[Token[Any], ...]], None]
 
 
 class _Source(msgspec.Struct, frozen=True):
@@ -224,7 +222,7 @@ def _source_answer(
     limit = config.max_body_size
     convert = msgspec.convert
     text_of = texts()
-    bind, unbind = _binder(app)
+    bind, unbind = log_binder(app)
     margin = app.deadline_margin
     lean, encoded_of, template_of, line_of = (
         source.lean,
@@ -339,7 +337,7 @@ def _finisher(app: Any, router: HttpRouter) -> Later:
     """What finishes a request after its handler ran, when the direct rendering does not:
     awaited by the caller, as the general path awaits it (loop-free, or on its loop), in
     the same log context."""
-    bind, unbind = _binder(app)
+    bind, unbind = log_binder(app)
 
     def later(
         source: _Source,
@@ -389,60 +387,3 @@ def _specs(by_spec: dict[int, _Source]) -> list[Any]:
     from lambent import sources
 
     return [s for s in sources.web("request") if id(s) in by_spec]
-
-
-def _binder(app: Any) -> tuple[Bind, Unbind]:
-    """``bind_invocation`` and ``unbind_invocation`` of :mod:`lambent._logging` for the
-    invocation's four values (:func:`~lambent._pipeline.invocation_values`, in its
-    order), with the context variables they set found once (the first binding makes
-    them; they are the same ones each time) and the values read straight from the
-    context, set and reset one by one (a dict and a loop over it cost as much again).
-
-    In a context that runs invocations only (:func:`lambent._logging.invocation_context`,
-    ``lambent.runtime``'s loop-free loop) the values stay bound after the invocation:
-    each is set only when it is not the one bound already (the request id, usually
-    alone), and nothing is reset (the tokens are empty)."""
-    found: list[ContextVar[Any]] = []
-    owned = OWNED
-
-    def bind(context: Any, kind: str, cold: bool) -> tuple[Token[Any], ...]:
-        if len(found) != 4:
-            values = invocation_values(app, context, kind, cold)
-            tokens = bind_invocation(values)
-            if tuple(values) == _BOUND:
-                found[:] = [token.var for token in tokens]
-            return tokens
-        a, b, c, d = found
-        if owned.get():
-            a.set(getattr(context, "aws_request_id", None))
-            name = getattr(context, "function_name", app.name)
-            if b.get() is not name:
-                b.set(name)
-            if c.get() is not cold:
-                c.set(cold)
-            if d.get() is not kind:
-                d.set(kind)
-            return ()
-        return (
-            a.set(getattr(context, "aws_request_id", None)),
-            b.set(getattr(context, "function_name", app.name)),
-            c.set(cold),
-            d.set(kind),
-        )
-
-    def unbind(tokens: tuple[Token[Any], ...]) -> None:
-        if len(tokens) != 4 or len(found) != 4:
-            unbind_invocation(tokens)
-            return
-        a, b, c, d = found
-        ta, tb, tc, td = tokens
-        d.reset(td)
-        c.reset(tc)
-        b.reset(tb)
-        a.reset(ta)
-
-    return bind, unbind
-
-
-#: the keys :func:`~lambent._pipeline.invocation_values` binds, in order
-_BOUND = ("aws_request_id", "function_name", "cold_start", "source")
