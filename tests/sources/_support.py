@@ -204,3 +204,21 @@ def certain_agrees(spec: Any, event: Any) -> Any:
         assert sources.spec_for(event) is spec
         assert spec.web.line(event) == line
     return line
+
+
+def sharing_ahead(module: str, own: set[str]) -> list[str]:
+    """The source modules ahead of ``module`` in detection order whose events may carry
+    one of its keys (``own``); each of the others claims only events with one of
+    ``AHEAD_KEYS`` (asserted), which the readings that settle detection refuse."""
+    from lambent import sources
+    from lambent.sources._http_api_line import AHEAD_KEYS
+
+    index = [entry.module for entry in sources.SOURCES].index(module)
+    shared = []
+    for entry in sources.SOURCES[:index]:
+        assert entry.keys is not None
+        if own.isdisjoint(entry.keys):
+            assert set(entry.keys) <= set(AHEAD_KEYS), entry.module
+        else:
+            shared.append(entry.module)
+    return shared

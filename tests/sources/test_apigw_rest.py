@@ -14,7 +14,7 @@ from lambent.sources._base import epoch_ms
 from lambent.sources._http import HttpRequest
 from lambent.sources.apigw_rest import SPECS, LeanRestRequest, RestRequest, detect, request_line
 from tests import corpus
-from tests.sources._support import REMOVE, certain_agrees, line_agrees, mutated
+from tests.sources._support import REMOVE, certain_agrees, line_agrees, mutated, sharing_ahead
 
 SPEC = SPECS[0]
 
@@ -165,18 +165,7 @@ def test_the_line_that_settles_detection_of_every_corpus_event(row: corpus.Row |
 def test_the_sources_ahead_are_marked_or_read() -> None:
     """Every source ahead in detection order either claims only events with a key
     ``event_line`` refuses, or shares this source's keys and is one it answers for."""
-    from lambent import sources
-    from lambent.sources._http_api_line import AHEAD_KEYS
-
-    own = {"httpMethod", "requestContext"}
-    index = [entry.module for entry in sources.SOURCES].index("apigw_rest")
-    shared = []
-    for entry in sources.SOURCES[:index]:
-        assert entry.keys is not None
-        if own.isdisjoint(entry.keys):
-            assert set(entry.keys) <= set(AHEAD_KEYS), entry.module
-        else:
-            shared.append(entry.module)
+    shared = sharing_ahead("apigw_rest", {"httpMethod", "requestContext"})
     assert shared == ["alb", "function_url", "apigw_http", "apigw_websocket"]
 
 

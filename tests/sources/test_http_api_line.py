@@ -16,7 +16,7 @@ from lambent import sources
 from lambent.sources.apigw_http import AHEAD_KEYS, SPECS, request_line
 from lambent.testing import http_request
 from tests import corpus
-from tests.sources._support import REMOVE, certain_agrees, mutated
+from tests.sources._support import REMOVE, certain_agrees, mutated, sharing_ahead
 
 SPEC = SPECS[0]
 READ = sources.line_reader(SPEC)
@@ -54,16 +54,7 @@ def test_the_keys_ahead_are_marked_or_read() -> None:
     """Every source ahead in detection order either claims only events with a key the
     view marks, or shares this source's keys and is one whose detector ``bytes_line``
     answers for (ALB: ``requestContext.elb``; Function URLs: the domain)."""
-    own = {"rawPath", "requestContext"}
-    index = [entry.module for entry in sources.SOURCES].index("apigw_http")
-    shared = []
-    for entry in sources.SOURCES[:index]:
-        assert entry.keys is not None
-        if own.isdisjoint(entry.keys):
-            assert set(entry.keys) <= set(AHEAD_KEYS), entry.module
-        else:
-            shared.append(entry.module)
-    assert shared == ["alb", "function_url"]
+    assert sharing_ahead("apigw_http", {"rawPath", "requestContext"}) == ["alb", "function_url"]
 
 
 def _request(**changes: Any) -> dict[str, Any]:
