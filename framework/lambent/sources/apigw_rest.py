@@ -17,8 +17,7 @@ from typing import Any, Protocol
 import msgspec
 
 from lambent.sources._base import Front, RequestLine, SourceSpec, WebSpec, epoch_ms
-from lambent.sources._http import ClientCert, EncodedBody, MultiValueViews, request_spec
-from lambent.sources._http_api_line import AHEAD
+from lambent.sources._http import AHEAD, ClientCert, EncodedBody, MultiValueViews, request_spec
 
 __all__ = [
     "SPECS",
