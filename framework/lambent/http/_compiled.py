@@ -5,9 +5,10 @@ An app whose HTTP handlers are plain ``def`` functions, with no CORS, no app mid
 no metrics and no tracing, answers most requests without the pipeline's coroutines, a
 :class:`~lambent.http.Request` or a :class:`~lambent.http.Response`: :func:`compile_http`
 gives ``answer(event, context)``, which detects the source (the registry's answer, in
-the fewer steps :func:`lambent.sources.detector` finds for the app's HTTP sources),
-reads its request line (the source's ``WebSpec.line`` straight from the event's fields,
-else its lean view), finds the route (the service's route key looked up among the routes
+the fewer steps :func:`lambent.sources.detector` finds for the app's HTTP sources, or
+none where the event's own fields settle it: ``WebSpec.certain``,
+:func:`lambent.sources.certain_reader`), reads its request line (the source's
+``WebSpec.line`` straight from the event's fields, else its lean view), finds the route (the service's route key looked up among the routes
 compiled at freeze and checked by the template's own matcher, else the router's own
 map), builds the handler's keyword arguments with converters compiled per route
 (:mod:`lambent.http._compiled_parts`), calls the handler and renders its plain result
