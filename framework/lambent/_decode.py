@@ -42,6 +42,25 @@ def as_bytes(value: Any, json_end: bytes = b"") -> bytes:
     return msgspec.json.encode(value) + json_end
 
 
+#: what :func:`invocation_json` returns for bytes that are not JSON
+NOT_JSON: Any = object()
+
+
+def invocation_json(body: bytes) -> Any:
+    """An invocation's JSON bytes as Python values, as awslambdaric reads them: msgspec's
+    decoding, and where msgspec refuses what the standard library reads (a number beyond
+    a float's range, ``NaN``), ``json.loads``'s; :data:`NOT_JSON` when neither reads them."""
+    try:
+        return msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        import json
+
+        try:
+            return json.loads(body)
+        except ValueError:
+            return NOT_JSON
+
+
 def build_decoder(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
     """A function turning a source payload into ``tp``; raises ConfigurationError if unsupported.
 

@@ -49,6 +49,10 @@ class FastPaths:
     #: lambent.runtime: an HTTP-only app's compiled routes answer from the invocation's
     #: bytes decoded into the source's lean view (``WebSpec.from_bytes``; at freeze)
     lean_bytes: bool = True
+    #: compiled HTTP routes: the request line of an event whose own fields settle its
+    #: detection (``WebSpec.certain``: API Gateway's) read before detection, which it
+    #: then skips (``lambent.sources.certain_reader``; per event)
+    certain_lines: bool = True
     #: lambent.runtime: a large batch of one top-level key (a small one too, when the app
     #: has a compiled answer for it) is detected from the head of its bytes and decoded in
     #: one pass (per event)

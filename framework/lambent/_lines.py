@@ -1,7 +1,7 @@
 """lambent's own JSON lines in Lambda, rendered without structlog (``lambent._fast``:
 ``direct_logs``): the same keys in the same order as lambent's Lambda logger writes
 (:mod:`lambent._logging`), one cached msgspec encoder, the time formatted once a second,
-and tracebacks as structlog renders them. :class:`Lines` gathers the lines of one step (a
+and tracebacks as structlog renders them (made without importing it). :class:`Lines` gathers the lines of one step (a
 batch's failures and its summary) and writes them with one ``write``.
 """
 
@@ -29,8 +29,6 @@ _LEVELS = {
 _METHOD_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
 #: the least level lambent's Lambda logger writes (``AWS_LAMBDA_LOG_LEVEL``, read once)
 _lambda_level: int | None = None
-#: ``structlog.tracebacks``, imported when the first direct line carries an exception
-_exception_dicts: Any = None
 
 
 def lambda_level() -> int:
@@ -91,39 +89,11 @@ _second: tuple[int, str] = (-1, "")
 
 def _exception_dict(error: BaseException) -> Any:
     """An exception as lambent's Lambda logger renders it: what structlog's
-    ``ExceptionDictTransformer(show_locals=False)`` gives (its frames from structlog's own
-    ``extract``, long stacks cut to ``MAX_FRAMES`` the same way), the dataclasses turned
-    into dicts by ``msgspec.to_builtins`` instead of ``dataclasses.asdict`` (which
-    deep-copies every value: three quarters of the time)."""
-    global _exception_dicts
-    if _exception_dicts is None:
-        import structlog.tracebacks
+    ``ExceptionDictTransformer(show_locals=False)`` gives, made without importing
+    structlog (:mod:`lambent._tracebacks`)."""
+    from lambent._tracebacks import exception_dicts
 
-        _exception_dicts = structlog.tracebacks
-    tracebacks = _exception_dicts
-    trace = tracebacks.extract(type(error), error, error.__traceback__, show_locals=False)
-    return _trace_dicts(tracebacks, trace)
-
-
-def _trace_dicts(tracebacks: Any, trace: Any) -> list[dict[str, Any]]:
-    stacks: list[dict[str, Any]] = []
-    limit = tracebacks.MAX_FRAMES
-    for stack in trace.stacks:
-        frames = stack.frames
-        if len(frames) > limit:
-            half = limit // 2
-            skipped = tracebacks.Frame(
-                filename="", lineno=-1, name=f"Skipped frames: {len(frames) - 2 * half}"
-            )
-            frames[:] = [*frames[:half], skipped, *frames[-half:]]
-        rendered: dict[str, Any] = msgspec.to_builtins(stack)
-        for frame in rendered["frames"]:
-            if frame["locals"] is None:
-                del frame["locals"]
-        if getattr(stack, "is_group", False):
-            rendered["exceptions"] = [_trace_dicts(tracebacks, t) for t in stack.exceptions]
-        stacks.append(rendered)
-    return stacks
+    return exception_dicts(error)
 
 
 def _context_items() -> tuple[tuple[str, Any], ...]:

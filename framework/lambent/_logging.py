@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from contextvars import ContextVar, Token
+from contextvars import Context, ContextVar, Token, copy_context
 from typing import Any, Protocol, runtime_checkable
 
 from lambent._fast import FAST
@@ -286,6 +286,22 @@ def invocation_logger(
     if "structlog" in sys.modules:
         return LazyLogger(name), bind_invocation(values)
     return LazyLogger(name, values), ()
+
+
+#: True only in a context made by :func:`invocation_context`
+OWNED: ContextVar[bool] = ContextVar("lambent_invocations_only", default=False)
+
+
+def invocation_context() -> Context:
+    """A context for a loop that runs invocations one after another and nothing else in
+    it (``lambent.runtime``'s loop-free loop): a copy of the current one, marked so that
+    an invocation's log values may stay bound in it once the invocation ends (each is set
+    again only when it changes; nothing outside the context sees them). Every invocation
+    runs in the one context, so what a handler sets in it persists, as in the event
+    loop's one context (:class:`lambent._runtime.LoopOwner`)."""
+    context = copy_context()
+    context.run(OWNED.set, True)
+    return context
 
 
 def unbind_invocation(tokens: Sequence[Token[Any]]) -> None:

@@ -174,6 +174,25 @@ def test_compiled_routes_answer_as_the_general_path(
     assert _taken(event) is taken
 
 
+def test_one_app_answers_requests_of_every_source_in_turn_as_the_general_path() -> None:
+    """One app, the sources' requests interleaved (the reading that settled the last
+    event is tried first): each answer is the general path's."""
+    requests = [
+        _event(method, path, source, route, **options)
+        for method, path, route, options, _ in REQUESTS[:6]
+        for source in (*SOURCES, "apigw-rest", "apigw-http")
+    ]
+
+    def answers() -> list[Any]:
+        app = make_app()
+        return [_call(app, event) for event in requests]
+
+    compiled = answers()
+    with general_path():
+        general = answers()
+    assert compiled == general
+
+
 def test_a_stage_prefixed_rest_path_is_matched_by_the_path_not_the_resource() -> None:
     event = http_request("GET", "/orders/ord-1", source="apigw-rest", route="/orders/{order_id}")
     event["path"] = "/v1/orders/ord-1"  # a custom domain's base path mapping
@@ -337,7 +356,8 @@ def _context_app() -> App:
     @app.get("/context")
     def context() -> dict[str, Any]:
         values = structlog.contextvars.get_contextvars()
-        return {k: values.get(k) for k in ("aws_request_id", "cold_start", "source")}
+        keys = ("aws_request_id", "cold_start", "source", "function_name")
+        return {k: values[k] for k in keys if k in values}
 
     return app
 
@@ -370,9 +390,49 @@ def test_the_log_context_is_bound_for_handlers_and_the_first_invocation_is_cold(
         general = _bodies(_context_app())
     assert compiled == general
     assert compiled == [
-        {"aws_request_id": "req-0", "cold_start": True, "source": "apigw-http"},
-        {"aws_request_id": "req-1", "cold_start": False, "source": "apigw-http"},
-    ]
+        {"aws_request_id": f"req-{i}", "cold_start": i == 0, "source": "apigw-http",
+         "function_name": "test-function"}
+        for i in range(2)
+    ]  # fmt: skip
+
+
+def _owned_bodies(app: App) -> tuple[list[Any], dict[str, Any]]:
+    """The handler's log context over four invocations run in one
+    ``invocation_context`` (as ``lambent.runtime``'s loop-free loop runs them; the
+    third clears structlog's contextvars itself), and what the caller's context holds
+    after."""
+    import json
+
+    import structlog
+
+    from lambent._logging import invocation_context
+
+    invocations = invocation_context()
+    bodies = []
+    for i in range(4):
+        if i == 2:
+            invocations.run(structlog.contextvars.clear_contextvars)
+        answer = invocations.run(
+            app.handler,
+            http_request("GET", "/context", source="apigw-http"),
+            FakeContext(aws_request_id=f"req-{i}", function_name=f"fn-{i // 2}"),
+        )
+        bodies.append(json.loads(answer["body"]))
+    return bodies, structlog.contextvars.get_contextvars()
+
+
+def test_in_a_context_of_invocations_only_the_log_context_is_bound_as_in_general() -> None:
+    import structlog
+
+    structlog.contextvars.clear_contextvars()
+    compiled, left = _owned_bodies(_context_app())
+    with general_path():
+        general, general_left = _owned_bodies(_context_app())
+    assert compiled == general
+    assert [body["aws_request_id"] for body in compiled] == ["req-0", "req-1", "req-2", "req-3"]
+    assert [body["cold_start"] for body in compiled] == [True, False, False, False]
+    assert [body["function_name"] for body in compiled] == ["fn-0", "fn-0", "fn-1", "fn-1"]
+    assert left == general_left == {}  # bound in that context only
 
 
 @pytest.mark.parametrize(("margin", "timeout"), [(1.0, 0.5), (0.1, 30.0), (30.0, 60.0)])

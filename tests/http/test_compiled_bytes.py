@@ -153,3 +153,58 @@ def test_any_events_bytes_to_an_http_only_app_get_the_general_paths_answer(
         return
     compiled, general = _both(row.raw())
     assert compiled == general
+
+
+def _lean_bytes_off() -> Any:
+    """The ``lean_bytes`` fast path off for the block: the bytes go to the full decoding."""
+    from contextlib import contextmanager
+
+    from lambent._fast import FAST
+
+    @contextmanager
+    def off() -> Iterator[None]:
+        FAST.lean_bytes = False
+        try:
+            yield
+        finally:
+            del FAST.lean_bytes  # back to the class default
+
+    return off()
+
+
+@pytest.mark.parametrize("number", [b"1e999", b"-1.8e308", b"1" * 400 + b".5"])
+@pytest.mark.parametrize("where", [b'"headers": {', b'"requestContext": {'])
+@pytest.mark.parametrize(
+    ("method", "path", "options"),
+    [
+        ("GET", "/orders/ord-1", {}),  # answered by the compiled route
+        ("PUT", "/orders/ord-1", {"json": ORDER}),
+        ("GET", "/answers/none", {}),  # finished by the router
+        ("GET", "/nowhere", {}),  # 404
+    ],
+)
+def test_a_number_beyond_a_floats_range_where_the_lean_view_skips_answers_alike(
+    number: bytes, where: bytes, method: str, path: str, options: dict[str, Any]
+) -> None:
+    """msgspec refuses such a number and the lean view of the bytes skips it: both roads
+    answer as the app answers what ``json.loads`` reads of the bytes (awslambdaric's
+    reading), never an unmarshal error on one road and an answer on the other."""
+    event = http_request(method, path, source="apigw-http", json=options.get("json"), seed=3)
+    plain = json.dumps(event).encode()
+    body = plain.replace(where, where + b'"x-n": ' + number + b", ", 1)
+    assert body != plain
+
+    def started() -> App:
+        app = make_app()
+        _invoke(app, plain)
+        return app
+
+    lean = _invoke(started(), body)
+    with _lean_bytes_off():
+        full = _invoke(started(), body)
+    read = json.loads(body)
+    app = started()
+    as_dict = app.handler(read, FakeContext(aws_request_id="req-1"))
+    assert lean == full
+    assert lean[0] == json.loads(json.dumps(as_dict))
+    assert isinstance(lean[0], dict) and "statusCode" in lean[0]

@@ -191,3 +191,38 @@ def line_agrees(spec: Any, event: dict[str, Any]) -> bool:
         key = line[2]
         assert key.endswith(f" {template}") if " " in key else template == "", (key, template)
     return True
+
+
+def certain_agrees(spec: Any, event: Any) -> Any:
+    """The request line :func:`lambent.sources.certain_reader` reads of ``event`` for
+    ``spec``; when it gives one, the registry's detection says ``spec`` for the event and
+    the source's ``request_line`` says the same line."""
+    from lambent import sources
+
+    read = sources.certain_reader(spec)
+    assert read is not None
+    if type(event) is not dict:  # what the reader is given: dicts (an array is a batch)
+        return None
+    line = read(event)
+    if line is not None:
+        assert sources.spec_for(event) is spec
+        assert spec.web.line(event) == line
+    return line
+
+
+def sharing_ahead(module: str, own: set[str]) -> list[str]:
+    """The source modules ahead of ``module`` in detection order whose events may carry
+    one of its keys (``own``); each of the others claims only events with one of
+    ``AHEAD_KEYS`` (asserted), which the readings that settle detection refuse."""
+    from lambent import sources
+    from lambent.sources._http_api_line import AHEAD_KEYS
+
+    index = [entry.module for entry in sources.SOURCES].index(module)
+    shared = []
+    for entry in sources.SOURCES[:index]:
+        assert entry.keys is not None
+        if own.isdisjoint(entry.keys):
+            assert set(entry.keys) <= set(AHEAD_KEYS), entry.module
+        else:
+            shared.append(entry.module)
+    return shared

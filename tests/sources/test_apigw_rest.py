@@ -14,7 +14,7 @@ from lambent.sources._base import epoch_ms
 from lambent.sources._http import HttpRequest
 from lambent.sources.apigw_rest import SPECS, LeanRestRequest, RestRequest, detect, request_line
 from tests import corpus
-from tests.sources._support import REMOVE, line_agrees, mutated
+from tests.sources._support import REMOVE, certain_agrees, line_agrees, mutated, sharing_ahead
 
 SPEC = SPECS[0]
 
@@ -149,3 +149,53 @@ def test_request_line_says_what_the_lean_struct_says(
         assert request_line(changed) is None  # the Struct refuses it: so does the line
         return
     line_agrees(SPEC, changed)
+
+
+@pytest.mark.parametrize("row", corpus.params())
+def test_the_line_that_settles_detection_of_every_corpus_event(row: corpus.Row | None) -> None:
+    """``event_line`` gives a line only where the registry says REST: for every REST
+    request of the corpus, and for no event of another kind."""
+    if row is None:
+        corpus.require()
+        return
+    line = certain_agrees(SPEC, corpus.load(row))
+    assert (line is not None) is (row.kind == "apigw-rest")
+
+
+def test_the_sources_ahead_are_marked_or_read() -> None:
+    """Every source ahead in detection order either claims only events with a key
+    ``event_line`` refuses, or shares this source's keys and is one it answers for."""
+    shared = sharing_ahead("apigw_rest", {"httpMethod", "requestContext"})
+    assert shared == ["alb", "function_url", "apigw_http", "apigw_websocket"]
+
+
+_SETTLING = st.sampled_from(
+    [
+        ("httpMethod",), ("resource",), ("path",), ("version",), ("body",),
+        ("isBase64Encoded",), ("rawPath",), ("methodArn",), ("routeArn",), ("type",),
+        ("Records",), ("awslogs",), ("requestContext",), ("requestContext", "elb"),
+        ("requestContext", "connectionId"), ("requestContext", "eventType"),
+        ("requestContext", "requestId"), ("requestContext", "http"),
+        ("requestContext", "domainName"), ("headers",),
+    ]
+)  # fmt: skip
+_SETTLING_VALUES = st.one_of(
+    _ODD,
+    st.just({"targetGroupArn": "arn:aws:elasticloadbalancing:x"}),
+    st.sampled_from(["CONNECT", "MESSAGE", "/x", "abc.lambda-url.eu-west-1.on.aws"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_SETTLING, _SETTLING_VALUES), max_size=3))
+def test_the_line_that_settles_detection_of_changed_requests(
+    changes: list[tuple[tuple[str, ...], Any]],
+) -> None:
+    from lambent.testing import http_request
+
+    event = http_request("PUT", "/items/7", source="apigw-rest", route="/items/{id}",
+                         json={"a": 1}, seed=3)  # fmt: skip
+    for where, value in changes:
+        event = mutated(event, where, value)
+    line = certain_agrees(SPEC, event)
+    assert line is not None or changes  # an untouched request is settled

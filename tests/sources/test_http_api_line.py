@@ -16,7 +16,7 @@ from lambent import sources
 from lambent.sources.apigw_http import AHEAD_KEYS, SPECS, request_line
 from lambent.testing import http_request
 from tests import corpus
-from tests.sources._support import REMOVE, mutated
+from tests.sources._support import REMOVE, certain_agrees, mutated, sharing_ahead
 
 SPEC = SPECS[0]
 READ = sources.line_reader(SPEC)
@@ -44,24 +44,17 @@ def test_every_corpus_event(row: corpus.Row | None) -> None:
         corpus.require()
         return
     line = _agrees(row.raw())
+    certain = certain_agrees(SPEC, msgspec.json.decode(row.raw()))
     if row.kind == "apigw-http":
         assert line is not None  # real HTTP API requests take the bytes road
+        assert certain == line  # and their events the reading that settles detection
 
 
 def test_the_keys_ahead_are_marked_or_read() -> None:
     """Every source ahead in detection order either claims only events with a key the
     view marks, or shares this source's keys and is one whose detector ``bytes_line``
     answers for (ALB: ``requestContext.elb``; Function URLs: the domain)."""
-    own = {"rawPath", "requestContext"}
-    index = [entry.module for entry in sources.SOURCES].index("apigw_http")
-    shared = []
-    for entry in sources.SOURCES[:index]:
-        assert entry.keys is not None
-        if own.isdisjoint(entry.keys):
-            assert set(entry.keys) <= set(AHEAD_KEYS), entry.module
-        else:
-            shared.append(entry.module)
-    assert shared == ["alb", "function_url"]
+    assert sharing_ahead("apigw_http", {"rawPath", "requestContext"}) == ["alb", "function_url"]
 
 
 def _request(**changes: Any) -> dict[str, Any]:
@@ -115,6 +108,7 @@ def test_changed_requests(changes: list[tuple[tuple[str, ...], Any]]) -> None:
     line = _agrees(json.dumps(event).encode())
     untouched = not changes
     assert line is not None or not untouched
+    assert certain_agrees(SPEC, event) == line  # the event's fields settle it alike
 
 
 def test_duplicate_keys_read_as_the_full_decoding_reads_them() -> None:
@@ -145,12 +139,16 @@ def test_a_user_source_is_asked_first() -> None:
             return True
 
     mine: Any = Mine()
+    reader = sources.certain_reader(SPEC)
+    assert reader is not None
     sources.register(mine)
     try:
         assert _read(body) is None
+        assert reader(_request()) is None
     finally:
         sources.unregister(mine)
     assert _read(body) is not None
+    assert reader(_request()) is not None
 
 
 def test_sources_without_a_bytes_view_have_no_reader() -> None:

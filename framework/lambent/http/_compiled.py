@@ -5,9 +5,10 @@ An app whose HTTP handlers are plain ``def`` functions, with no CORS, no app mid
 no metrics and no tracing, answers most requests without the pipeline's coroutines, a
 :class:`~lambent.http.Request` or a :class:`~lambent.http.Response`: :func:`compile_http`
 gives ``answer(event, context)``, which detects the source (the registry's answer, in
-the fewer steps :func:`lambent.sources.detector` finds for the app's HTTP sources),
-reads its request line (the source's ``WebSpec.line`` straight from the event's fields,
-else its lean view), finds the route (the service's route key looked up among the routes
+the fewer steps :func:`lambent.sources.detector` finds for the app's HTTP sources, or
+none where the event's own fields settle it: ``WebSpec.certain``,
+:func:`lambent.sources.certain_reader`), reads its request line (the source's
+``WebSpec.line`` straight from the event's fields, else its lean view), finds the route (the service's route key looked up among the routes
 compiled at freeze and checked by the template's own matcher, else the router's own
 map), builds the handler's keyword arguments with converters compiled per route
 (:mod:`lambent.http._compiled_parts`), calls the handler and renders its plain result
@@ -36,19 +37,19 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar, Token
+from contextvars import Token
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from lambent._deadline import remaining_seconds
-from lambent._decode import CONVERT_ERRORS
+from lambent._decode import CONVERT_ERRORS, invocation_json
 from lambent._dispatch import is_cancellation
 from lambent._fast import FAST, Pending
 from lambent._fast import MISS as _MISS
-from lambent._logging import LazyLogger, bind_invocation, unbind_invocation
+from lambent._logging import LazyLogger
 from lambent._pipeline import invocation_values
-from lambent.http._compiled_parts import Args, compile_args, json_result, texts
+from lambent.http._compiled_parts import Args, compile_args, json_result, log_binder, texts
 from lambent.http._render import RENDER_ERRORS, RENDERERS, ValueRenderer
 from lambent.http._request import Request, body_size, surrogate_free
 from lambent.http._response import JSON, json_text
@@ -70,8 +71,6 @@ DETECT: Any = object()
 Answer = Callable[..., Any]
 #: ``from_bytes(body, context)``: :data:`Answer` for the invocation's bytes
 BytesAnswer = Callable[[bytes, Any], Any]
-Bind = Callable[[Any, str, bool], tuple[Token[Any], ...]]
-Unbind = Callable[[tuple[Token[Any], ...]], None]
 
 
 class _Source(msgspec.Struct, frozen=True):
@@ -157,10 +156,30 @@ def _answerer(
         for key, source in by_spec.items()
     }
 
+    # the sources whose events' own fields may settle detection (API Gateway's): their
+    # line read first, detection skipped when it is
+    # (the readers exclude each other: the one that settled the last event is tried first)
+    certain = tuple(
+        (settle, ones[id(spec)])
+        for spec in _specs(by_spec)
+        if FAST.certain_lines
+        and by_spec[id(spec)].line is not None
+        and (settle := sources.certain_reader(spec)) is not None
+    )
+
     def answer(event: Any, context: Any, spec: Any = DETECT) -> Any:
+        nonlocal certain
         if type(event) is not dict or router.overrides:
             return MISS
-        one = ones.get(id(spec_for(event) if spec is DETECT else spec))
+        if spec is DETECT:
+            for pair in certain:
+                line = pair[0](event)
+                if line is not None:
+                    if pair is not certain[0]:
+                        certain = (pair, *(other for other in certain if other is not pair))
+                    return pair[1](event, context, line)
+            spec = spec_for(event)
+        one = ones.get(id(spec))
         return MISS if one is None else one(event, context)
 
     readers = [
@@ -204,7 +223,7 @@ def _source_answer(
     limit = config.max_body_size
     convert = msgspec.convert
     text_of = texts()
-    bind, unbind = _binder(app)
+    bind, unbind = log_binder(app)
     margin = app.deadline_margin
     lean, encoded_of, template_of, line_of = (
         source.lean,
@@ -216,7 +235,7 @@ def _source_answer(
     # API Gateway's own timeout within the margin: its requests are out of time at once
     spent = source.service_timeout and config.api_gateway_timeout - margin <= 0
     modules = sys.modules
-    decode = msgspec.json.decode
+    whole = invocation_json
 
     def answer(
         event: dict[str, Any] | None,
@@ -224,8 +243,9 @@ def _source_answer(
         given: RequestLine | None = None,
         body: bytes = b"",
     ) -> Any:
-        # ``event`` None: the request line was read from the invocation's bytes (``body``)
-        line = given if event is None else None if line_of is None else line_of(event)
+        # ``given``: the request line, read already (``event`` None: from the invocation's
+        # bytes, ``body``)
+        line = given if given is not None or line_of is None or event is None else line_of(event)
         if line is not None:
             view = None
             method, path, key, raw, is_b64, encoded = line
@@ -307,8 +327,8 @@ def _source_answer(
         finally:
             if tokens is not None:
                 unbind(tokens)
-        if event is None:
-            event = decode(body)
+        if event is None:  # JSON: the lean view decoded (read as the general path reads it)
+            event = whole(body)
         return later(source, view, event, context, endpoint, params, outcome, raised, cold, tokens)
 
     return answer
@@ -318,7 +338,7 @@ def _finisher(app: Any, router: HttpRouter) -> Later:
     """What finishes a request after its handler ran, when the direct rendering does not:
     awaited by the caller, as the general path awaits it (loop-free, or on its loop), in
     the same log context."""
-    bind, unbind = _binder(app)
+    bind, unbind = log_binder(app)
 
     def later(
         source: _Source,
@@ -368,44 +388,3 @@ def _specs(by_spec: dict[int, _Source]) -> list[Any]:
     from lambent import sources
 
     return [s for s in sources.web("request") if id(s) in by_spec]
-
-
-def _binder(app: Any) -> tuple[Bind, Unbind]:
-    """``bind_invocation`` and ``unbind_invocation`` of :mod:`lambent._logging` for the
-    invocation's four values (:func:`~lambent._pipeline.invocation_values`, in its
-    order), with the context variables they set found once (the first binding makes
-    them; they are the same ones each time) and the values read straight from the
-    context, set and reset one by one (a dict and a loop over it cost as much again)."""
-    found: list[ContextVar[Any]] = []
-
-    def bind(context: Any, kind: str, cold: bool) -> tuple[Token[Any], ...]:
-        if len(found) != 4:
-            values = invocation_values(app, context, kind, cold)
-            tokens = bind_invocation(values)
-            if tuple(values) == _BOUND:
-                found[:] = [token.var for token in tokens]
-            return tokens
-        a, b, c, d = found
-        return (
-            a.set(getattr(context, "aws_request_id", None)),
-            b.set(getattr(context, "function_name", app.name)),
-            c.set(cold),
-            d.set(kind),
-        )
-
-    def unbind(tokens: tuple[Token[Any], ...]) -> None:
-        if len(tokens) != 4 or len(found) != 4:
-            unbind_invocation(tokens)
-            return
-        a, b, c, d = found
-        ta, tb, tc, td = tokens
-        d.reset(td)
-        c.reset(tc)
-        b.reset(tb)
-        a.reset(ta)
-
-    return bind, unbind
-
-
-#: the keys :func:`~lambent._pipeline.invocation_values` binds, in order
-_BOUND = ("aws_request_id", "function_name", "cold_start", "source")

@@ -1,6 +1,7 @@
 """The parts a compiled HTTP route is made of (:mod:`lambent.http._compiled`): its
-argument builder, compiled once from the route's resolved plan, and how its handler's
-plain result becomes wire text, decided once per result type.
+argument builder, compiled once from the route's resolved plan, how its handler's plain
+result becomes wire text, decided once per result type, and how the invocation's log
+values are bound (:func:`log_binder`).
 
 Both answer as the general path does: :func:`compile_args` gives the keyword arguments
 the general path's resolver gives, or :data:`~lambent._fast.MISS` where it would answer
@@ -15,11 +16,14 @@ from __future__ import annotations
 import inspect
 import types
 from collections.abc import Callable
+from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from lambent._fast import MISS
+from lambent._logging import OWNED, bind_invocation, unbind_invocation
+from lambent._pipeline import invocation_values
 from lambent.http._args import ARG_ERRORS
 from lambent.http._plan import MISSING, From
 from lambent.http._render import value_text
@@ -31,7 +35,7 @@ from lambent.http._views import body_payload
 if TYPE_CHECKING:
     from lambent.http._registration import HttpRoute
 
-__all__ = ["Args", "Text", "compile_args", "json_result", "texts"]
+__all__ = ["Args", "Bind", "Text", "Unbind", "compile_args", "json_result", "log_binder", "texts"]
 
 #: per route: the keyword arguments from the matched parameters (a fresh dict), the body as
 #: delivered, whether it is base64 and the context, or MISS (a value that does not
@@ -39,6 +43,10 @@ __all__ = ["Args", "Text", "compile_args", "json_result", "texts"]
 Args = Callable[[dict[str, Any], str | None, bool, Any], Any]
 #: a plain result's ``(wire text, is base64, content type)``
 Text = Callable[[Any], tuple[str, bool, str]]
+#: binds the invocation's log values: ``(context, source kind, cold start)`` -> the tokens
+Bind = Callable[[Any, str, bool], tuple[Token[Any], ...]]
+#: resets what :data:`Bind` set
+Unbind = Callable[[tuple[Token[Any], ...]], None]
 
 #: what the compiled arguments can take: the template's parameters, the body, the context
 _COMPILED_SOURCES = frozenset({From.PATH, From.BODY, From.CONTEXT})
@@ -162,3 +170,60 @@ def json_result(value: Any) -> tuple[str, bool, str]:
 def _unknown(value: Any) -> tuple[str, bool, str]:
     """The mark of a result type not met yet (never called)."""
     raise AssertionError(value)
+
+
+def log_binder(app: Any) -> tuple[Bind, Unbind]:
+    """``bind_invocation`` and ``unbind_invocation`` of :mod:`lambent._logging` for the
+    invocation's four values (:func:`~lambent._pipeline.invocation_values`, in its
+    order), with the context variables they set found once (the first binding makes
+    them; they are the same ones each time) and the values read straight from the
+    context, set and reset one by one (a dict and a loop over it cost as much again).
+
+    In a context that runs invocations only (:func:`lambent._logging.invocation_context`,
+    ``lambent.runtime``'s loop-free loop) the values stay bound after the invocation:
+    each is set only when it is not the one bound already (the request id, usually
+    alone), and nothing is reset (the tokens are empty)."""
+    found: list[ContextVar[Any]] = []
+    owned = OWNED
+
+    def bind(context: Any, kind: str, cold: bool) -> tuple[Token[Any], ...]:
+        if len(found) != 4:
+            values = invocation_values(app, context, kind, cold)
+            tokens = bind_invocation(values)
+            if tuple(values) == _BOUND:
+                found[:] = [token.var for token in tokens]
+            return tokens
+        a, b, c, d = found
+        if owned.get():
+            a.set(getattr(context, "aws_request_id", None))
+            name = getattr(context, "function_name", app.name)
+            if b.get() is not name:
+                b.set(name)
+            if c.get() is not cold:
+                c.set(cold)
+            if d.get() is not kind:
+                d.set(kind)
+            return ()
+        return (
+            a.set(getattr(context, "aws_request_id", None)),
+            b.set(getattr(context, "function_name", app.name)),
+            c.set(cold),
+            d.set(kind),
+        )
+
+    def unbind(tokens: tuple[Token[Any], ...]) -> None:
+        if len(tokens) != 4 or len(found) != 4:
+            unbind_invocation(tokens)
+            return
+        a, b, c, d = found
+        ta, tb, tc, td = tokens
+        d.reset(td)
+        c.reset(tc)
+        b.reset(tb)
+        a.reset(ta)
+
+    return bind, unbind
+
+
+#: the keys :func:`~lambent._pipeline.invocation_values` binds, in order
+_BOUND = ("aws_request_id", "function_name", "cold_start", "source")

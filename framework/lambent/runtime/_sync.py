@@ -14,6 +14,7 @@ import sys
 from types import FrameType
 from typing import Any
 
+from lambent._logging import invocation_context
 from lambent.runtime._invocation import NEXT, Post, run_invocation_now
 from lambent.runtime._logs import catch_up
 from lambent.runtime._target import Target
@@ -113,6 +114,9 @@ def serve(target: Target, conn: SyncConnection) -> int:
         if state["waiting"]:
             raise _Stopped
 
+    # every invocation runs in one context that runs nothing else (the invocation's log
+    # values may stay bound in it: lambent._logging.invocation_context)
+    invocations = invocation_context()
     signals = _signals()
     previous = {sig: signals.signal(sig, on_signal) for sig in (signals.SIGTERM, signals.SIGINT)}
     try:
@@ -126,7 +130,7 @@ def serve(target: Target, conn: SyncConnection) -> int:
             if status != 200:
                 raise RuntimeAPIError(f"/next answered {status}: {body[:200]!r}")
             catch_up()
-            conn.post(run_invocation_now(target, headers, body))
+            conn.post(invocations.run(run_invocation_now, target, headers, body))
     finally:
         for sig, handler in previous.items():
             signals.signal(sig, handler)

@@ -242,7 +242,14 @@ class AppTarget:
         try:
             result = await self._dispatch_bytes(body, context)
         except self._not_json as exc:
-            raise Fault(Fault.UNMARSHAL_ERROR, _not_json(exc, body)) from None
+            from lambent._decode import NOT_JSON, invocation_json
+
+            event = invocation_json(body)
+            if event is NOT_JSON:
+                raise Fault(Fault.UNMARSHAL_ERROR, _not_json(exc, body)) from None
+            # what msgspec refuses and the standard library reads (a number beyond a
+            # float's range, as awslambdaric's json.loads reads it): answered from that
+            result = await self.app.dispatch(event, context)
         return _answered(result)
 
 

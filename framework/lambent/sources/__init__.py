@@ -299,6 +299,22 @@ def _decide(
     return decide
 
 
+def certain_reader(spec: EventSource) -> Callable[[dict[str, Any]], RequestLine | None] | None:
+    """``read(event)``: the request line of a dict event when the registry's detection
+    would answer ``spec`` for it (the source's :attr:`~lambent.sources._base.WebSpec.certain`),
+    else None; None at once while a user source is registered (detected first, its
+    detector may read anything). None when ``spec`` has no such reading."""
+    web = spec.web
+    certain = None if web is None else web.certain
+    if certain is None:
+        return None
+
+    def read(event: dict[str, Any]) -> RequestLine | None:
+        return None if _user else certain(event)
+
+    return read
+
+
 def line_reader(spec: EventSource) -> Callable[[bytes], RequestLine | None] | None:
     """``read(body)`` for the invocation bytes of ``spec``'s requests: the request line of
     ``body`` when the registry's detection would answer ``spec`` for it (decoded into the

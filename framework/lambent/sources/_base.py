@@ -117,6 +117,10 @@ class WebSpec(msgspec.Struct, frozen=True, kw_only=True):
     #: (the lean Struct is decoded instead); only for a wire shape whose plain rendering
     #: reads nothing of the request (``rest``, ``v2``)
     line: Callable[[Mapping[str, Any]], RequestLine | None] | None = None
+    #: ``line`` of a raw event when the registry's detection (with no user source
+    #: registered) would surely say this source, else None (detection decides:
+    #: :func:`lambent.sources.certain_reader`)
+    certain: Callable[[Mapping[str, Any]], RequestLine | None] | None = None
     #: a Struct of what detection and ``line`` read of the invocation's bytes, and the
     #: :data:`RequestLine` of one when detection would surely say this source, else None
     #: (the full event decides; :func:`lambent.sources.line_reader`)

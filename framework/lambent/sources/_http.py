@@ -39,6 +39,8 @@ from lambent.http._views import (
 from lambent.sources._base import Front, SourceSpec, WebSpec
 
 __all__ = [
+    "AHEAD",
+    "AHEAD_KEYS",
     "CertValidity",
     "ClientCert",
     "EncodedBody",
@@ -55,6 +57,15 @@ __all__ = [
     "request_spec",
     "str_map",
 ]
+
+
+#: the top-level keys of the sources ahead of API Gateway's in detection order that API
+#: Gateway's requests do not have (``lambent.sources.SOURCES``): the readings that settle
+#: their detection (``HttpApiBytes``, ``WebSpec.certain``) want them absent
+AHEAD_KEYS = ("Records", "Service", "awslogs", "records", "messages", "rmqMessagesByQueue",
+              "routeArn", "methodArn")  # fmt: skip
+#: :data:`AHEAD_KEYS` as a set (an event has none of them: ``AHEAD.isdisjoint(event)``)
+AHEAD = frozenset(AHEAD_KEYS)
 
 
 class CertValidity(msgspec.Struct, frozen=True, gc=False, rename="camel"):

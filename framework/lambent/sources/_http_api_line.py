@@ -10,13 +10,10 @@ from typing import Any
 import msgspec
 
 from lambent.sources._base import RequestLine
+from lambent.sources._http import AHEAD, AHEAD_KEYS
 
-__all__ = ["AHEAD_KEYS", "HttpApiBytes", "bytes_line", "checked_line"]
+__all__ = ["AHEAD", "AHEAD_KEYS", "HttpApiBytes", "bytes_line", "checked_line"]
 
-#: the top-level keys of the sources ahead of ``apigw_http`` in detection order that HTTP API
-#: requests do not have (``lambent.sources.SOURCES``): :class:`HttpApiBytes` wants them absent
-AHEAD_KEYS = ("Records", "Service", "awslogs", "records", "messages", "rmqMessagesByQueue",
-              "routeArn", "methodArn")  # fmt: skip
 _BYTES_NAMES = {
     "records_": "Records",
     "service_": "Service",

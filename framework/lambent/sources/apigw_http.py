@@ -28,7 +28,13 @@ from lambent.sources._http import (
     parse_cookies,
     request_spec,
 )
-from lambent.sources._http_api_line import AHEAD_KEYS, HttpApiBytes, bytes_line, checked_line
+from lambent.sources._http_api_line import (
+    AHEAD,
+    AHEAD_KEYS,
+    HttpApiBytes,
+    bytes_line,
+    checked_line,
+)
 
 __all__ = [
     "AHEAD_KEYS",
@@ -44,6 +50,7 @@ __all__ = [
     "LeanHttpApiRequest",
     "bytes_line",
     "detect",
+    "event_line",
     "is_v2_request",
     "request_line",
 ]
@@ -284,6 +291,28 @@ def request_line(event: Mapping[str, Any]) -> RequestLine | None:
     )
 
 
+def event_line(event: Mapping[str, Any]) -> RequestLine | None:
+    """:func:`bytes_line` for an event's fields: its :func:`request_line` when detection
+    (with no user source registered: :func:`lambent.sources.certain_reader` checks)
+    certainly says it is an HTTP API request (none of :data:`AHEAD_KEYS`, no
+    ``requestContext.elb``, no Function URL domain, :func:`is_v2_request`), else None (the
+    registry's detection decides). ``tests/sources/test_http_api_line.py`` checks it
+    against the registry's detection."""
+    context = event.get("requestContext")
+    if (
+        type(context) is not dict
+        or "elb" in context
+        or type(event.get("rawPath")) is not str
+        or event.get("version") != "2.0"
+        or not AHEAD.isdisjoint(event)
+    ):
+        return None
+    domain = context.get("domainName")
+    if type(domain) is str and ".lambda-url." in domain:
+        return None
+    return request_line(event)  # None without ``requestContext.http``
+
+
 SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
     request_spec(
         requires="rawPath",
@@ -304,6 +333,7 @@ SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
             ),
             template=matched_template,
             line=request_line,
+            certain=event_line,
             from_bytes=(HttpApiBytes, bytes_line),
         ),
     ),

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import msgspec
 
 from lambent.sources._base import Front, RequestLine, SourceSpec, WebSpec, epoch_ms
-from lambent.sources._http import ClientCert, EncodedBody, MultiValueViews, request_spec
+from lambent.sources._http import AHEAD, ClientCert, EncodedBody, MultiValueViews, request_spec
 
 __all__ = [
     "SPECS",
@@ -26,6 +26,7 @@ __all__ = [
     "RestRequest",
     "RestRequestContext",
     "detect",
+    "event_line",
     "request_line",
 ]
 
@@ -217,6 +218,29 @@ def request_line(event: Mapping[str, Any]) -> RequestLine | None:
     return method, path, key, body, is_b64, version != "1.0"
 
 
+def event_line(event: Mapping[str, Any]) -> RequestLine | None:
+    """:func:`request_line` when detection (with no user source registered:
+    :func:`lambent.sources.certain_reader` checks) certainly says ``event`` is a REST
+    request, else None (the registry's detection decides). The sources ahead in detection
+    order either claim only events with one of ``AHEAD_KEYS`` (the record sources,
+    the authorizers) or share this source's keys and are answered for here: ALB
+    (``requestContext.elb``), Function URLs and HTTP APIs (``rawPath``, which they
+    require) and WebSockets (``requestContext.connectionId``, which they require);
+    ``tests/sources/test_apigw_rest.py`` checks it against the registry's detection."""
+    context = event.get("requestContext")
+    if (
+        type(context) is not dict
+        or "elb" in context
+        or "connectionId" in context
+        or "rawPath" in event
+        or type(event.get("httpMethod")) is not str
+        or type(event.get("resource")) is not str
+        or not AHEAD.isdisjoint(event)
+    ):
+        return None
+    return request_line(event)
+
+
 SPECS: tuple[SourceSpec[RestRequest, RestRequest], ...] = (
     request_spec(
         requires="httpMethod",
@@ -237,6 +261,7 @@ SPECS: tuple[SourceSpec[RestRequest, RestRequest], ...] = (
             ),
             template=matched_template,
             line=request_line,
+            certain=event_line,
         ),
     ),
 )
