@@ -25,11 +25,13 @@ from collections.abc import Callable, Sequence
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import msgspec
+
 from lambent import sources
 from lambent._deadline import budget
 from lambent._dispatch import Batch, Runner
 from lambent._errors import LambentError
-from lambent._fast import MISS
+from lambent._fast import FAST, MISS
 from lambent._inject import Slot
 from lambent._inline import run_plain
 from lambent._logging import invocation_logger, unbind_invocation
@@ -37,7 +39,7 @@ from lambent._observe import observe
 from lambent._outcomes import Ids, log_outcomes, render, write_metrics
 from lambent._pipeline import invocation_failed, invocation_values
 from lambent._routing import route_raw, runner
-from lambent.sources._bytes import ANY_KEY
+from lambent.sources._bytes import ANY_KEY, decode_struct
 from lambent.sources._response import response_rules
 
 if TYPE_CHECKING:
@@ -54,6 +56,13 @@ class Compiled(NamedTuple):
     #: ``decoded(spec, ev, context, key)``: ``spec``'s event Struct ``ev``, decoded from
     #: bytes, every item of route key ``key`` (``lambent.sources._bytes.ANY_KEY``: not known)
     decoded: Callable[[EventSource, Any, Any, Any], Any]
+    #: ``learn(spec, ev, key)``: ``ev`` was decoded with ``spec``'s ``bare_keyed`` type of
+    #: route key ``key`` (see :func:`lambent._pipeline.handle_bytes`)
+    learn: Callable[[EventSource, Any, Any], None]
+    #: ``claimed(body)``: ``(spec, ev, key)`` as ``learn`` was told them, for a batch
+    #: whose bytes decode with the learned type; else None (``lambent._fast``:
+    #: ``learned_keys``)
+    claimed: Callable[[bytes], tuple[EventSource, Any, Any] | None]
 
 
 def compile_records(app: App) -> Compiled | None:
@@ -175,4 +184,33 @@ def compile_records(app: App) -> Compiled | None:
         batch.errors.clear()
         return response
 
-    return Compiled(raw, decoded)
+    #: the type a batch of one route key last decoded with, its source, key and
+    #: registry generation (see ``learn``)
+    learned: list[tuple[EventSource, Any, Any, int]] = []
+
+    def learn(spec: EventSource, ev: Any, key: Any) -> None:
+        """Keep ``ev``'s type (``bare_keyed``'s, closed to its one top-level key) when a
+        decode with it proves detection gives the event to ``spec``: nothing is asked
+        before ``spec`` about an event with only that key."""
+        fields = type(ev).__struct_encode_fields__
+        if len(fields) == 1 and sources.first_claimant(spec, fields[0]):
+            learned[:] = [(spec, type(ev), key, sources.generation())]
+
+    def claimed(body: bytes) -> tuple[EventSource, Any, Any] | None:
+        """The batch decoded with the learned type when it decodes with it: it is then
+        the event the head probe would detect and ``decode_only_key`` give, with that key."""
+        if not learned or not (FAST.learned_keys and FAST.bare_records):
+            return None
+        spec, closed, key, generation = learned[0]
+        if generation != sources.generation():
+            return None
+        try:
+            ev = decode_struct(closed, body)
+        except msgspec.DecodeError:  # another key, another source, or not JSON
+            return None
+        # an empty batch is no source's (detection reads its first item)
+        if not spec.items(ev) or (spec.ordered is not None and spec.ordered(ev)):
+            return None
+        return spec, ev, key
+
+    return Compiled(raw, decoded, learn, claimed)

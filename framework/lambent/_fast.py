@@ -54,6 +54,10 @@ class FastPaths:
     #: lambent.runtime: such a batch decodes only each record's id, payload and route key
     #: when nothing else is read (per event)
     bare_records: bool = True
+    #: lambent.runtime: a batch of the route key the last one decoded with
+    #: ``SourceSpec.bare_keyed`` had is decoded with the same type straight away, without
+    #: the head probe, when its source is the first detection asks (per event)
+    learned_keys: bool = True
     #: a loop-free app answers raw batches of one plain route (``raw_records``), and
     #: lambent.runtime's batches decoded into Structs of one route key, through functions
     #: compiled at freeze (:mod:`lambent._compiled`)

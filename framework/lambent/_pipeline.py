@@ -53,6 +53,7 @@ from lambent._outcomes import (
 )
 from lambent._routing import route_batch, route_raw
 from lambent.sources._base import Outcome
+from lambent.sources._bytes import ANY_KEY
 from lambent.sources._response import response_rules
 
 if TYPE_CHECKING:
@@ -341,7 +342,12 @@ async def handle_bytes(app: App, body: bytes, context: Any, decoded: Any = None)
             and FAST.head_probe
             and (not small or app._fast_records is not None)
         ):
-            found = _one_key_batch(app, body)
+            compiled = app._fast_records
+            found = None if compiled is None else compiled.claimed(body)
+            if found is None:
+                found = _one_key_batch(app, body)
+                if found is not None and compiled is not None and found[2] is not ANY_KEY:
+                    compiled.learn(*found)  # the next batch of that key: claimed
             if found is not None:
                 return await _decoded(app, *found[:2], context, found[2])
         if decoded is not None or not FAST.raw_bytes or small:
@@ -360,8 +366,6 @@ async def handle_bytes(app: App, body: bytes, context: Any, decoded: Any = None)
         except msgspec.ValidationError:
             pass
         else:
-            from lambent.sources._bytes import ANY_KEY
-
             return await _decoded(app, spec, ev, context, ANY_KEY)
     if event is None:
         event = msgspec.json.decode(body)

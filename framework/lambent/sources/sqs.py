@@ -157,11 +157,14 @@ class _BareEvent(msgspec.Struct, frozen=True, gc=False):
 @functools.lru_cache(maxsize=16)
 def _queue_event(arn: str) -> type[Any]:
     """:class:`_BareEvent` of a batch whose every message comes from the queue ``arn``
-    (its ARN a literal: a message of another queue, or without one, does not decode)."""
+    (its ARN a literal: a message of another queue, or without one, does not decode),
+    each one an SQS message (``eventSource`` the literal :func:`detect` reads: a batch
+    that decodes is one detection gives to SQS)."""
     message = msgspec.defstruct(
         "_QueueMessage",
         [("message_id", str), ("body", str),
-         ("event_source_arn", Literal[arn], msgspec.field(name="eventSourceARN"))],
+         ("event_source_arn", Literal[arn], msgspec.field(name="eventSourceARN")),
+         ("event_source", Literal["aws:sqs"])],
         rename="camel", frozen=True, gc=False,
     )  # fmt: skip
     records: Any = tuple[message, ...]  # type: ignore[valid-type]
@@ -202,7 +205,8 @@ _payload: Callable[[SQSMessage], str] = operator.attrgetter("body")
 
 def _ordered(event: SQSEvent) -> bool:
     """A batch comes from one queue: only FIFO batches have message groups to keep."""
-    return any(message.event_source_arn.endswith(".fifo") for message in event.records[:1])
+    records = event.records
+    return bool(records) and records[0].event_source_arn.endswith(".fifo")
 
 
 def _order_key(message: SQSMessage) -> Hashable | None:
