@@ -56,13 +56,10 @@ class Compiled(NamedTuple):
     #: ``decoded(spec, ev, context, key)``: ``spec``'s event Struct ``ev``, decoded from
     #: bytes, every item of route key ``key`` (``lambent.sources._bytes.ANY_KEY``: not known)
     decoded: Callable[[EventSource, Any, Any, Any], Any]
-    #: ``learn(spec, ev, key)``: ``ev`` was decoded with ``spec``'s ``bare_keyed`` type of
-    #: route key ``key`` (see :func:`lambent._pipeline.handle_bytes`)
-    learn: Callable[[EventSource, Any, Any], None]
-    #: ``claimed(body)``: ``(spec, ev, key)`` as ``learn`` was told them, for a batch
-    #: whose bytes decode with the learned type; else None (``lambent._fast``:
-    #: ``learned_keys``)
-    claimed: Callable[[bytes], tuple[EventSource, Any, Any] | None]
+    #: ``from_bytes(body, context)``: the invocation's bytes of a batch of the route key
+    #: the last one decoded with ``SourceSpec.bare_keyed`` had (by :attr:`decoded`),
+    #: decoded with the same type straight away (``lambent._fast``: ``learned_keys``)
+    from_bytes: Callable[[bytes, Any], Any]
 
 
 def compile_records(app: App) -> Compiled | None:
@@ -130,6 +127,8 @@ def compile_records(app: App) -> Compiled | None:
         route = one_route(spec, ev, items, key)
         if route is None:
             return MISS
+        if key is not ANY_KEY:  # decoded with the source's ``bare_keyed`` type
+            learn(spec, ev, key, route)
         return bound(spec, context, run_decoded, spec, ev, items, route)
 
     def one_route(spec: EventSource, ev: Any, items: Sequence[Any], key: Any) -> Route | None:
@@ -184,33 +183,37 @@ def compile_records(app: App) -> Compiled | None:
         batch.errors.clear()
         return response
 
-    #: the type a batch of one route key last decoded with, its source, key and
-    #: registry generation (see ``learn``)
-    learned: list[tuple[EventSource, Any, Any, int]] = []
+    #: the type a batch of one route key last decoded with (closed to its one top-level
+    #: key), its source, the registry's generation then, and the key's route
+    learned: list[tuple[EventSource, Any, int, Route]] = []
 
-    def learn(spec: EventSource, ev: Any, key: Any) -> None:
-        """Keep ``ev``'s type (``bare_keyed``'s, closed to its one top-level key) when a
-        decode with it proves detection gives the event to ``spec``: nothing is asked
-        before ``spec`` about an event with only that key."""
+    def learn(spec: EventSource, ev: Any, key: Any, route: Route) -> None:
+        """Keep ``ev``'s type when a decode with it proves detection gives the event to
+        ``spec``: nothing is asked before ``spec`` about an event with only that key."""
+        generation = sources.generation()
+        if learned and learned[0][1] is type(ev) and learned[0][2] == generation:
+            return
         fields = type(ev).__struct_encode_fields__
         if len(fields) == 1 and sources.first_claimant(spec, fields[0]):
-            learned[:] = [(spec, type(ev), key, sources.generation())]
+            learned[:] = [(spec, type(ev), generation, route)]
 
-    def claimed(body: bytes) -> tuple[EventSource, Any, Any] | None:
-        """The batch decoded with the learned type when it decodes with it: it is then
-        the event the head probe would detect and ``decode_only_key`` give, with that key."""
+    def from_bytes(body: bytes, context: Any) -> Any:
+        """A batch whose bytes decode with the learned type: the event the head probe
+        would detect and ``decode_only_key`` give, every item of the learned key, whose
+        route (and the rest :attr:`decoded` checks) is known already. Else MISS."""
         if not learned or not (FAST.learned_keys and FAST.bare_records):
-            return None
-        spec, closed, key, generation = learned[0]
+            return MISS
+        spec, closed, generation, route = learned[0]
         if generation != sources.generation():
-            return None
+            return MISS
         try:
             ev = decode_struct(closed, body)
         except msgspec.DecodeError:  # another key, another source, or not JSON
-            return None
+            return MISS
+        items = spec.items(ev)
         # an empty batch is no source's (detection reads its first item)
-        if not spec.items(ev) or (spec.ordered is not None and spec.ordered(ev)):
-            return None
-        return spec, ev, key
+        if not items or (spec.ordered is not None and spec.ordered(ev)):
+            return MISS
+        return bound(spec, context, run_decoded, spec, ev, items, route)
 
-    return Compiled(raw, decoded, learn, claimed)
+    return Compiled(raw, decoded, from_bytes)

@@ -343,11 +343,11 @@ async def handle_bytes(app: App, body: bytes, context: Any, decoded: Any = None)
             and (not small or app._fast_records is not None)
         ):
             compiled = app._fast_records
-            found = None if compiled is None else compiled.claimed(body)
-            if found is None:
-                found = _one_key_batch(app, body)
-                if found is not None and compiled is not None and found[2] is not ANY_KEY:
-                    compiled.learn(*found)  # the next batch of that key: claimed
+            if compiled is not None:  # a batch of the route key the last one had?
+                out = compiled.from_bytes(body, context)
+                if out is not MISS:
+                    return out
+            found = _one_key_batch(app, body)
             if found is not None:
                 return await _decoded(app, *found[:2], context, found[2])
         if decoded is not None or not FAST.raw_bytes or small:
