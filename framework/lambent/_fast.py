@@ -65,6 +65,9 @@ class FastPaths:
     #: lambent's own log lines rendered straight to JSON when lambent's Lambda logger
     #: would write them (decided once per invocation)
     direct_logs: bool = True
+    #: lambent's direct lines whose keys are all their own are joined from JSON pieces
+    #: (the head's encoded once per step; :meth:`lambent._lines.Lines.add`; per line)
+    joined_lines: bool = True
     #: the single-route loop reads the clock every few records while the deadline is
     #: far (:data:`lambent._inline.STRIDE`, :data:`lambent._inline.FAR`; per batch)
     deadline_stride: bool = True
