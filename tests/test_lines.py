@@ -139,7 +139,7 @@ _VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan
             st.sampled_from(["debug", "info", "error"]),
             st.text(max_size=6),
             st.dictionaries(_KEYS, _VALUES, max_size=4),
-        ),  # fmt: skip
+        ),
         max_size=3,
     ),
 )

@@ -324,7 +324,7 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> dict[str, int] | None:
         values: dict[str, Any] = {"record_id": record_id, "error": describe(err)}
         decode_error = isinstance(err, DecodeError)
         if decode_error:
-            values["path"] = err.path
+            values["path"] = err.path  # type: ignore[attr-defined]
         item = label(i) if label is not None else None
         if item is not None:
             values["item"] = item
