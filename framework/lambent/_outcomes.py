@@ -322,13 +322,15 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> dict[str, int] | None:
         err = errors[i]
         record_id = record(i)
         values: dict[str, Any] = {"record_id": record_id, "error": describe(err)}
-        decode_error = isinstance(err, DecodeError)
-        if decode_error:
-            values["path"] = err.path  # type: ignore[attr-defined]
+        if isinstance(err, DecodeError):
+            values["path"] = err.path
+            with_site = False
+        else:
+            with_site = not isinstance(err, RoutingError)
         item = label(i) if label is not None else None
         if item is not None:
             values["item"] = item
-        if not decode_error and not isinstance(err, RoutingError):
+        if with_site:
             site = _site(err)
             first = traced.get(site)
             if first is None:
