@@ -329,7 +329,9 @@ async def handle_bytes(app: App, body: bytes, context: Any, decoded: Any = None)
     decoded once into Python values, which detection then reads whole (``decoded``:
     those values, when the caller decoded them already), unless it is a batch of one
     key the app has a compiled answer for (:mod:`lambent._compiled`): that one is read
-    from its head as a large one. Raises :class:`NotJSON` when the bytes are not JSON.
+    from its head as a large one, unless it decodes with the type the last such batch
+    did (``Compiled.from_bytes``: its route key learned, no probe at all). Raises
+    :class:`NotJSON` when the bytes are not JSON.
     """
     event: Any = None
     shape: Mapping[str, Any] | None
