@@ -201,7 +201,14 @@ def compile_records(app: App) -> Compiled | None:
         """A batch whose bytes decode with the learned type: the event the head probe
         would detect and ``decode_only_key`` give, every item of the learned key, whose
         route (and the rest :attr:`decoded` checks) is known already. Else MISS."""
-        if not learned or not (FAST.learned_keys and FAST.bare_records):
+        fast = FAST  # its own switch, and those of the road it stands in for
+        if not (
+            learned
+            and fast.learned_keys
+            and fast.bare_records
+            and fast.head_probe
+            and fast.raw_bytes
+        ):
             return MISS
         spec, closed, generation, route = learned[0]
         if generation != sources.generation():
