@@ -14,7 +14,8 @@ from structlog.testing import capture_logs
 from lambent import DecodeError, LambdaContext, Logger
 from lambent._calls import make_call
 from lambent._fast import general_path
-from lambent._inject import Slot, resolve
+from lambent._inject import Slot
+from lambent._record_params import resolve
 from lambent.sources import load
 from lambent.sources.sqs import SQSMessage
 from lambent.testing import FakeContext, sqs_event

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lambent import App
-from lambent._fast import general_path
+from lambent._fast import counting, general_path
 from lambent.metrics import Metrics
 from lambent.testing import FakeContext, sqs_event
 from tests.test_fast import BODIES, Order, _logged, slow_at_three
@@ -181,24 +181,42 @@ def test_compiled_decoded_batches_answer_as_the_general_path(bodies: list[Any], 
 
 
 @pytest.mark.parametrize("size", [10, 400], ids=["small", "large"])
-def test_the_compiled_decoded_road_answers_standard_batches(
-    size: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_compiled_decoded_road_answers_standard_batches(size: int) -> None:
     """A standard queue's batch from bytes, small or large, is answered by the compiled
-    road: the general path is never entered."""
-    import lambent._pipeline
+    road (so the general path is never entered); a FIFO queue's is not."""
     from lambent._runtime import run_loop_free as run
 
-    app = _one_route([])
-    run(app.dispatch_bytes(_sqs_bytes([{"id": 1}], "", seed=2)))  # frozen: compiled now
-
-    def general(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("the general path answered")
-
-    monkeypatch.setattr(lambent._pipeline, "handle", general)
+    with counting() as taken:
+        app = _one_route([])
+        run(app.dispatch_bytes(_sqs_bytes([{"id": 1}], "", seed=2)))  # frozen: compiled now
+    assert taken == {"compiled decoded": 1}
     bodies = [{"id": i, "qty": -1 if i % 9 == 4 else 1} for i in range(size)]
     out = run(app.dispatch_bytes(_sqs_bytes(bodies, "", seed=3), FakeContext()))
     assert len(out["batchItemFailures"]) == len([i for i in range(size) if i % 9 == 4])
+    # the same queue as the first batch: decoded straight with its type (learned_keys)
+    assert taken == {"compiled decoded": 1, "compiled learned": 1}
+    run(app.dispatch_bytes(_sqs_bytes(bodies, "fifo", seed=3), FakeContext()))
+    # message groups to keep: the general path's
+    assert taken == {"compiled decoded": 1, "compiled learned": 1}
+
+
+def test_the_compiled_raw_road_answers_the_runtimes_dicts() -> None:
+    """Warm invocations of a loop-free app with a standard queue's batch as dicts take
+    the compiled raw road; an app frozen outside ``counting`` is not counted."""
+    with counting() as taken:
+        app = _one_route([])
+        app.handler(sqs_event({"id": 0}, queue="orders", seed=9), FakeContext())
+        app.handler(_odd_event([{"id": 1}, {"id": 2}], "", seed=3), FakeContext())
+        app.handler(_odd_event([{"id": 1}, {"id": 2}], "other-queue", seed=3), FakeContext())
+        _one_route([]).handler(sqs_event({"id": 0}, queue="orders", seed=9), FakeContext())
+    # two of the first app's (frozen by its first invocation, then compiled) and the
+    # other app's one; the batch with a record of another queue took the general path
+    assert taken == {"compiled raw": 2 + 1}
+    app.handler(_odd_event([{"id": 1}, {"id": 2}], "", seed=3), FakeContext())
+    assert taken == {"compiled raw": 4}
+    with counting() as later:
+        app.handler(_odd_event([{"id": 1}, {"id": 2}], "", seed=3), FakeContext())
+    assert later == {} and taken == {"compiled raw": 5}
 
 
 def test_compiled_decoded_batches_stop_at_the_deadline_as_the_general_path() -> None:
@@ -300,31 +318,22 @@ def test_learned_keys_answer_as_the_general_path(bodies: list[Any], odd: str) ->
     assert fast_calls == general_calls
 
 
-def test_learned_keys_skip_the_head_probe_until_a_source_may_claim_first(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """After one batch of a queue, the next of that queue is claimed without the head
-    probe; a user source registered ahead of SQS that may claim the event ends that."""
+def test_learned_keys_skip_the_head_probe_until_a_source_may_claim_first() -> None:
+    """After one batch of a queue, the next of that queue is decoded with its type
+    straight away; a user source registered ahead of SQS that may claim the event ends
+    that until it is gone again."""
     import msgspec
 
-    import lambent._pipeline
     from lambent import sources
     from lambent._runtime import run_loop_free as run
     from lambent.sources import SourceSpec
 
-    probed: list[bytes] = []
-    real = lambent._pipeline._one_key_batch
-
-    def counted(app: App, body: bytes) -> Any:
-        probed.append(body)
-        return real(app, body)
-
-    monkeypatch.setattr(lambent._pipeline, "_one_key_batch", counted)
-    app = _one_route([])
     raw = _sqs_bytes([{"id": 1}, {"id": 2, "qty": -1}], "", seed=2)
-    answers = [run(app.dispatch_bytes(raw, FakeContext())) for _ in range(3)]
-    assert len(probed) == 1
+    with counting() as taken:
+        app = _one_route([])
+        answers = [run(app.dispatch_bytes(raw, FakeContext())) for _ in range(3)]
     assert answers[1] == answers[2] == answers[0]
+    assert taken == {"compiled decoded": 1, "compiled learned": 2}
 
     class Claimer(msgspec.Struct):
         Records: list[Any]
@@ -335,7 +344,9 @@ def test_learned_keys_skip_the_head_probe_until_a_source_may_claim_first(
                       payload=lambda i: i)  # fmt: skip
     sources.register(mine)
     try:
-        assert run(app.dispatch_bytes(raw, FakeContext())) == answers[0]
+        assert [run(app.dispatch_bytes(raw, FakeContext())) for _ in range(2)] == answers[:2]
     finally:
         sources.unregister(mine)
-    assert len(probed) == 2
+    assert taken == {"compiled decoded": 3, "compiled learned": 2}
+    assert [run(app.dispatch_bytes(raw, FakeContext())) for _ in range(2)] == answers[:2]
+    assert taken == {"compiled decoded": 4, "compiled learned": 3}

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lambent import App, BatchFailedError, DecodeError, LambdaContext, Logger
-from lambent._fast import general_path
+from lambent._fast import MISS, counted, counting, general_path
 from lambent.sources.sqs import SQSMessage
 from lambent.testing import FakeContext, dynamodb_event, kinesis_event, sqs_event
 from lambent.testing.events import Change
@@ -153,6 +153,23 @@ def _run_with(app: App, event: dict[str, Any], context: Any) -> Any:
         return app.handler(event, context)
     except (BatchFailedError, DecodeError, ValueError) as exc:
         return (type(exc).__name__, str(exc))
+
+
+def test_a_road_is_counted_only_when_made_inside_counting() -> None:
+    """``counted`` adds nothing outside ``counting`` (the road itself is returned); inside,
+    it counts the answers that are not ``MISS``, in the innermost block only."""
+
+    def road(answer: Any) -> Any:
+        return answer
+
+    assert counted("r", road) is road
+    with counting() as outer:
+        first = counted("r", road)
+        with counting() as inner:
+            second = counted("r", road)
+        assert [first(1), first(MISS), second(2), second(3)] == [1, MISS, 2, 3]
+    assert outer == {"r": 1} and inner == {"r": 2}
+    assert counted("r", road) is road
 
 
 @pytest.mark.parametrize("source", ["sqs", "kinesis"])

@@ -1,20 +1,32 @@
-"""Handler signatures are resolved at registration: what cannot work fails there, naming
-the handler and the parameter (decoding itself: tests/test_decode.py). The
+"""The one resolver: ``resolve_params`` walks a handler's signature once and hands each
+parameter to its route kind's ``Rules`` (the shared slots, ``Depends`` and the rest), and
+handler signatures are resolved at registration: what cannot work fails there, naming
+the handler and the parameter (decoding itself: tests/test_decode.py; each kind's rules:
+tests/test_record_params.py, tests/http/test_named.py, tests/http/test_params.py). The
 provider seam: a parameter annotated with a ``Provider`` gets ``await provider.provide()``
 on every call, in every kind of route."""
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from typing import Annotated, Any
 
 import msgspec
 import pytest
 
-from lambent import App, ConfigurationError
-from lambent._inject import Provider
+from lambent import App, ConfigurationError, Depends, LambdaContext, Logger
+from lambent._inject import Provider, Slot, resolve_params, shared_slot
+from lambent.metrics import Metrics
 from lambent.sources.kinesis import KinesisRecord
-from lambent.testing import FakeContext, kinesis_event, sqs_event
+from lambent.testing import (
+    FakeContext,
+    TestClient,
+    authorizer_event,
+    cloudfront_event,
+    kinesis_event,
+    sqs_event,
+)
 
 
 class Plain:
@@ -176,3 +188,156 @@ def test_a_plain_def_handler_is_refused() -> None:
 
         @app.sqs("orders")
         def handle(body: str, ticket: Ticket) -> None: ...
+
+
+async def numbered(ticket: Ticket, q: int = 0) -> int:  # a Depends provider's own parameters
+    return ticket * 100 + q
+
+
+def test_http_authorizer_and_edge_routes_get_it_too() -> None:
+    app = App()
+    seen: dict[str, Any] = {}
+
+    @app.get("/ticket")
+    async def ticket(ticket: Ticket, n: int = 0) -> dict[str, int]:  # not a query parameter
+        return {"ticket": ticket, "n": n}
+
+    @app.get("/numbered/{n}")
+    async def by_provider(n: int, value: Annotated[int, Depends(numbered)]) -> dict[str, int]:
+        return {"n": n, "value": value}
+
+    @app.authorizer("TOKEN")
+    async def token(token: str, ticket: Ticket) -> bool:
+        seen["authorizer"] = ticket
+        return True
+
+    @app.edge("viewer-request")
+    async def edge(ticket: Ticket, request: Any) -> None:
+        seen["edge"] = (ticket, request.uri)
+
+    answer = TestClient(app).get("/ticket?n=2&ticket=x").json()
+    assert isinstance(answer["ticket"], int) and answer["n"] == 2
+    answer = TestClient(app).get("/numbered/4?q=3").json()
+    assert answer["n"] == 4 and answer["value"] % 100 == 3 and answer["value"] > 100
+    app.handler(authorizer_event("token", token="Bearer t"), FakeContext())
+    app.handler(cloudfront_event("viewer-request", uri="/a"), FakeContext())
+    assert isinstance(seen["authorizer"], int)
+    assert isinstance(seen["edge"][0], int) and seen["edge"][1] == "/a"
+
+
+def _provider() -> int:
+    return 1
+
+
+@pytest.mark.parametrize(
+    ("decorator", "arg"),
+    [
+        ("sqs", "q"),
+        ("invoke", "ping"),
+        ("websocket", "$default"),
+        ("authorizer", "TOKEN"),
+        ("edge", "viewer-request"),
+    ],
+)
+def test_depends_outside_http_routes_is_refused_the_same_way(decorator: str, arg: str) -> None:
+    def handler(user: Annotated[int, Depends(_provider)] = 0) -> None:
+        pass
+
+    with pytest.raises(
+        ConfigurationError, match=r"handler, parameter 'user': Depends\(\) is available on HTTP"
+    ):
+        getattr(App(), decorator)(arg)(handler)
+
+
+@pytest.mark.parametrize(
+    ("name", "ann", "slot"),
+    [
+        ("context", inspect.Parameter.empty, Slot.CONTEXT),
+        ("ctx", LambdaContext, Slot.CONTEXT),
+        ("ctx", LambdaContext | None, Slot.CONTEXT),
+        ("logger", inspect.Parameter.empty, Slot.LOGGER),
+        ("log", inspect.Parameter.empty, Slot.LOGGER),
+        ("out", Logger, Slot.LOGGER),
+        ("out", Logger | None, Slot.LOGGER),
+        ("m", Metrics, Slot.METRICS),
+        ("m", Metrics | None, Slot.METRICS),
+        ("context", str, None),  # annotated: the annotation decides
+        ("body", inspect.Parameter.empty, None),
+        ("body", dict[str, Any], None),
+        ("both", LambdaContext | Logger, None),
+        ("wrapped", Annotated[Logger, "x"], None),  # markers are the route kind's
+    ],
+)
+def test_the_shared_slots_are_recognised_in_one_place(name: str, ann: Any, slot: Any) -> None:
+    assert shared_slot(name, ann) is slot
+
+
+class Noting:
+    """Rules of a made-up route kind: each parameter becomes a tuple of what the walk
+    handed over; parameters with a default are left out."""
+
+    def shared(self, p: inspect.Parameter, slot: Slot, ann: Any) -> tuple[str, ...]:
+        return (p.name, "shared", slot.value, p.kind.name)
+
+    def depends(
+        self, p: inspect.Parameter, ann: Any, marker: Depends, label: str
+    ) -> tuple[str, ...]:
+        return (p.name, "depends", marker.provider.__name__, label)
+
+    def param(self, p: inspect.Parameter, ann: Any, label: str) -> tuple[str, ...] | None:
+        if p.default is not inspect.Parameter.empty:
+            return None
+        return (p.name, "param", label, p.kind.name)
+
+
+async def walked(
+    order: dict[str, int],
+    ctx: LambdaContext,
+    log,  # type: ignore[no-untyped-def]
+    user: Annotated[int, Depends(_provider)],
+    ticket: Ticket,
+    after: str,
+    retries: int = 3,
+    *,
+    metrics: Metrics | None,
+) -> tuple[Any, ...]:
+    return (order, ctx, log, user, ticket, after, retries, metrics)
+
+
+async def test_one_walk_hands_each_parameter_to_the_route_kinds_rules() -> None:
+    found = resolve_params(walked, "toy route", Noting())
+    name = f"{__name__}.walked"
+    label = f"toy route: {name}, parameter"
+    assert found.name == name and found.is_async
+    assert found.params == (
+        ("order", "param", f"{label} 'order'", "POSITIONAL_OR_KEYWORD"),
+        ("ctx", "shared", "context", "POSITIONAL_OR_KEYWORD"),
+        ("log", "shared", "logger", "POSITIONAL_OR_KEYWORD"),
+        ("user", "depends", "_provider", f"{label} 'user'"),
+        # after a provided parameter: passed by keyword
+        ("after", "param", f"{label} 'after'", "KEYWORD_ONLY"),
+        ("metrics", "shared", "metrics", "KEYWORD_ONLY"),
+    )
+    # the handler with its provided parameter filled in on every call
+    assert found.fn is not walked
+    start = COUNTER.calls
+    got = await found.fn({}, None, None, 0, after="a", metrics=None)
+    assert got[4] == start + 1 and got[5:] == ("a", 3, None)
+
+
+def test_without_provided_parameters_the_handler_is_called_as_it_is() -> None:
+    def plain(order: dict[str, int], context) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    found = resolve_params(plain, "toy route", Noting())
+    assert found.fn is plain and not found.is_async
+    assert [p[:2] for p in found.params] == [("order", "param"), ("context", "shared")]
+
+
+@pytest.mark.parametrize("bad", [42, print])
+def test_what_has_no_signature_to_walk_is_refused_naming_the_route(bad: Any) -> None:
+    def positional(a: int, /) -> None:
+        pass
+
+    with pytest.raises(ConfigurationError, match="toy route: "):
+        resolve_params(bad if bad == 42 else positional, "toy route", Noting())

@@ -18,7 +18,7 @@ import structlog
 from structlog.testing import LogCapture
 
 from lambent import App, Logger
-from lambent._logging import bind_invocation, get_logger, unbind_invocation
+from lambent._logging import bind_invocation, get_logger, in_lambda, unbind_invocation
 from lambent.testing import (
     FakeContext,
     http_request,
@@ -163,6 +163,42 @@ def test_an_invocation_leaves_no_context_behind() -> None:
     for _ in range(2):
         app.handler(http_request("GET", "/x", source="apigw-rest"), FakeContext())
         assert structlog.contextvars.get_contextvars() == {}
+
+
+def test_the_lambda_check_follows_the_environment_between_invocations(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One app, the environment changed between its invocations (one variable added as
+    another goes, so their number stays): each invocation logs as its environment says."""
+    structlog.reset_defaults()
+    monkeypatch.setenv("LAMBENT_TEST_OTHER", "1")
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    app = _app()
+    app.handler(sqs_event("a"), FakeContext())
+    assert not capsys.readouterr().out.startswith("{")  # structlog's console lines
+    monkeypatch.delenv("LAMBENT_TEST_OTHER")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
+    app.handler(sqs_event("b"), FakeContext())
+    lines = capsys.readouterr().out.splitlines()
+    assert lines and all(json.loads(line)["function_name"] for line in lines)
+    monkeypatch.setenv("LAMBENT_TEST_OTHER", "2")
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME")
+    app.handler(sqs_event("c"), FakeContext())
+    assert not capsys.readouterr().out.startswith("{")
+
+
+def test_the_lambda_check_reads_the_environment_through_its_mapping(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``in_lambda`` asks ``os.environ`` as a mapping, whatever its storage: here one that
+    keeps upper-cased text keys (as on Windows), not CPython's POSIX bytes."""
+    env = os._Environ({}, str.upper, str, str, str)
+    monkeypatch.setattr(os, "environ", env)
+    assert not in_lambda()
+    env["AWS_LAMBDA_FUNCTION_NAME"] = "fn"
+    assert in_lambda()
+    del env["AWS_LAMBDA_FUNCTION_NAME"]
+    assert not in_lambda()
 
 
 class Order(msgspec.Struct):

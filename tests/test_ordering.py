@@ -121,3 +121,21 @@ def test_records_before_an_undecodable_one_still_run() -> None:
     seqs = [r["kinesis"]["sequenceNumber"] for r in event["Records"]]
     assert ran == [0, 1]
     assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == seqs[2:]
+
+
+def test_a_dropped_undecodable_record_holds_no_later_record_back() -> None:
+    """Dropped (``on_decode_error="drop"``), a record that did not decode is done, never
+    retried: the records after it run in their groups' order."""
+    app = App()
+    ran: list[int] = []
+
+    @app.sqs("orders.fifo", on_decode_error="drop")
+    def step(order: Order) -> None:
+        ran.append(order.id)
+
+    event = sqs_event(
+        *[{"id": i} for i in range(4)], queue="orders.fifo", group_id=["a", "a", "a", "b"]
+    )
+    event["Records"][1]["attributes"] = "not an object"  # record 1 no longer decodes
+    assert app.handler(event, FakeContext()) == {"batchItemFailures": []}
+    assert ran == [0, 2, 3]

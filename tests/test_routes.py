@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from lambent import ConfigurationError
-from lambent._inject import resolve
+from lambent._record_params import resolve
 from lambent._routes import Route, RouteTable
 from lambent.sources._match import resource, same_resource
 

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from lambent import App, ConfigurationError, RoutingError
+from lambent import App, ConfigurationError, Router, RoutingError
 from lambent._errors import OptionError
+from lambent._web import web_router
 from lambent.http import CORS
 from lambent.testing import FakeContext, TestClient, http_request
 
@@ -107,6 +108,22 @@ def test_an_http_event_for_an_app_without_web_routes_is_a_routing_error() -> Non
     app.sqs("orders")(lambda: None)
     with pytest.raises(RoutingError, match="no HTTP, WebSocket, authorizer or edge routes"):
         app.handler(http_request("GET", "/orders"), FakeContext())
+
+
+def test_web_router_is_the_apps_or_routers_and_none_without_web_routes() -> None:
+    """``web_router``: what the OpenAPI generator, the test client and ``lambent routes``
+    read; ``None`` for an app without web routes and for anything that is not an app."""
+    app, router = App(), Router()
+    assert web_router(app) is None and web_router(router) is None
+    assert web_router(object()) is None
+    app.sqs("orders")(lambda body: None)
+    assert web_router(app) is None  # record routes are not the web router's
+    app.get("/a")(lambda: "a")
+    router.websocket("$connect")(lambda: None)
+    found, own = web_router(app), web_router(router)
+    assert found is not None and own is not None and found is not own
+    assert [line.split(" -> ")[0] for line in found.describe()] == ["http(GET /a)"]
+    assert [line.split(" -> ")[0] for line in own.describe()] == ["websocket('$connect')"]
 
 
 def test_websocket_authorizer_and_edge_return_the_handler_unchanged() -> None:

@@ -114,11 +114,6 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         """The CloudWatch metrics the dispatcher and handlers write (``None``: none)."""
         return self._registry.metrics
 
-    @property
-    def _http(self) -> Any:
-        """The web router, or None when the app has no HTTP-family route."""
-        return self._registry.web
-
     @contextlib.contextmanager
     def _overriding(
         self, overrides: Mapping[Callable[..., Any], Callable[..., Any]]

@@ -31,7 +31,7 @@ from lambent import sources
 from lambent._deadline import budget
 from lambent._dispatch import Batch, Runner
 from lambent._errors import LambentError
-from lambent._fast import FAST, MISS
+from lambent._fast import FAST, MISS, counted
 from lambent._inject import Slot
 from lambent._inline import run_plain
 from lambent._logging import invocation_logger, unbind_invocation
@@ -223,4 +223,8 @@ def compile_records(app: App) -> Compiled | None:
             return MISS
         return bound(spec, context, run_decoded, spec, ev, items, route)
 
-    return Compiled(raw, decoded, from_bytes)
+    return Compiled(
+        counted("compiled raw", raw),
+        counted("compiled decoded", decoded),
+        counted("compiled learned", from_bytes),
+    )

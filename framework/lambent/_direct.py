@@ -16,9 +16,10 @@ import msgspec
 from lambent._deadline import DeadlineExceeded, budget
 from lambent._dispatch import Batch, Runner, Status, run_batch
 from lambent._errors import ConfigurationError, HandlerError, LambentError, RoutingError, describe
-from lambent._inject import HandlerPlan, resolve
+from lambent._inject import HandlerPlan
 from lambent._logging import Logger, emit
 from lambent._outcomes import json_result
+from lambent._record_params import resolve
 from lambent._routes import Route, RouteOptions, RouteTable
 
 if TYPE_CHECKING:

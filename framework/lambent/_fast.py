@@ -2,15 +2,17 @@
 
 Every shortcut lambent takes on the hot path answers exactly as the general path would;
 ``tests/test_fast.py`` and ``tests/http/test_fast_paths.py`` run the same events both ways
-(:func:`general_path`) and compare. The switches are read when an app is frozen (its
-first invocation) or per event where noted; they are not a user option.
+(:func:`general_path`) and compare; :func:`counting` tells them which road answered.
+The switches are read when an app is frozen (its first invocation) or per event where
+noted; they are not a user option.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Coroutine, Iterator
-from typing import Any
+from collections import Counter
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, TypeVar
 
 
 class FastPaths:
@@ -106,3 +108,38 @@ def general_path() -> Iterator[None]:
     finally:
         for name in names:
             delattr(FAST, name)  # back to the class defaults
+
+
+A = TypeVar("A", bound=Callable[..., Any])
+
+#: the tally of :func:`counting`, while a block of it runs
+_tally: Counter[str] | None = None
+
+
+@contextlib.contextmanager
+def counting() -> Iterator[Counter[str]]:
+    """Count, per road, the invocations the fast roads of apps frozen inside the block
+    answer (for as long as those apps live): which road answered, seen from outside."""
+    global _tally
+    outer, _tally = _tally, Counter()
+    try:
+        yield _tally
+    finally:
+        _tally = outer
+
+
+def counted(road: str, answer: A) -> A:
+    """``answer`` (a road's, returning :data:`MISS` for what it does not take), counting
+    under ``road`` each invocation it answers when made inside :func:`counting`; else
+    ``answer`` itself: nothing is added to the hot path."""
+    tally = _tally
+    if tally is None:
+        return answer
+
+    def answering(*args: Any) -> Any:
+        out = answer(*args)
+        if out is not MISS:
+            tally[road] += 1
+        return out
+
+    return answering  # type: ignore[return-value]

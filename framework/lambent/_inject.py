@@ -1,30 +1,36 @@
-"""Handler signatures, resolved once when a decorator runs.
+"""Handler signatures, resolved once when a decorator runs: the one resolver.
 
-A handler declares what it needs by annotation. :func:`resolve` turns its
-signature into a :class:`HandlerPlan`: for every parameter, which *slot* feeds it
-(the item, the whole event, the decoded payload, the Lambda context, a bound
-logger, ...), plus one reusable payload decoder. Nothing is inspected per record.
+Every kind of route is resolved by one walk over its handler's signature,
+:func:`resolve_params`. The walk reads the signature once (:func:`signature_params`),
+takes the parameters a :class:`Provider` fills in (on every kind of route), finds
+``Depends`` markers, and recognises the slots every kind shares (the Lambda context, a
+logger, the app's ``Metrics``: :func:`shared_slot`); each kind's :class:`Rules` decide
+the rest and build its parameters:
+
+* records, events, direct invocations and WebSocket messages: :mod:`lambent._record_params`
+  (a :class:`HandlerPlan` of slots: the item, the event, the decoded payload, ...);
+* handlers fed from one event by getters (authorizers, Lambda@Edge): :mod:`lambent.http._named`;
+* HTTP routes and their ``Depends`` providers: :mod:`lambent.http._params` (an ``HttpPlan``).
+
+Nothing is inspected per record or request: :mod:`lambent._calls` and the HTTP argument
+builders read the plans.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import functools
 import inspect
 import types
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
-
-import msgspec
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from lambent._context import LambdaContext
-from lambent._decode import Decoder, build_decoder
+from lambent._decode import Decoder
 from lambent._errors import ConfigurationError
 from lambent._logging import Logger
-from lambent.sources._base import PayloadFormat
 
 
 class Slot(enum.Enum):
@@ -56,7 +62,7 @@ class Depends:
     provider: Callable[..., Any]
 
 
-def depends_marker(ann: Any) -> Depends | None:
+def _depends_marker(ann: Any) -> Depends | None:
     """The :class:`Depends` of an ``Annotated`` annotation, if it has one."""
     if typing.get_origin(ann) is not typing.Annotated:
         return None
@@ -98,9 +104,10 @@ class Provider(Protocol):
     The seam for values that are neither in the event nor in the context, such as
     the warm aiobotocore clients of :mod:`lambent.aws`: a parameter annotated
     ``Annotated[T, provider]`` (``provider`` implements this protocol) gets
-    ``await provider.provide()`` on every call of the handler. The provider keeps
-    whatever it needs (a client made once per container) and returns it quickly.
-    Only ``async def`` handlers may declare provided parameters.
+    ``await provider.provide()`` on every call of the handler, on every kind of route
+    (HTTP ``Depends`` providers included). The provider keeps whatever it needs (a
+    client made once per container) and returns it quickly. Only ``async def``
+    handlers may declare provided parameters.
     """
 
     async def provide(self) -> Any: ...
@@ -182,11 +189,11 @@ def signature_params(
     return name, out
 
 
-def is_context_type(ann: Any) -> bool:
+def _is_context_type(ann: Any) -> bool:
     return ann is LambdaContext or getattr(ann, "__name__", None) == "LambdaContext"
 
 
-def is_metrics_type(ann: Any) -> bool:
+def _is_metrics_type(ann: Any) -> bool:
     """``lambent.metrics.Metrics`` (compared by name: the module is not imported here)."""
     return (
         getattr(ann, "__module__", None) == "lambent.metrics"
@@ -194,163 +201,128 @@ def is_metrics_type(ann: Any) -> bool:
     )
 
 
-def is_logger_type(ann: Any) -> bool:
+def _is_logger_type(ann: Any) -> bool:
     if ann is Logger:
         return True
     module = getattr(ann, "__module__", "") or ""
     return module == "structlog" or module.startswith("structlog.")
 
 
-Types = type[Any] | tuple[type[Any], ...] | None
+_LOGGER_NAMES = ("logger", "log")
 
 
-def _is_type(ann: Any, tp: Types) -> bool:
-    """``ann`` names the type ``tp`` (or one of them), a subclass, a Struct base of it,
-    or a union of such types (``ActiveMQMessage | RabbitMQMessage``)."""
-    if tp is None:
-        return False
+def shared_slot(name: str, ann: Any) -> Slot | None:
+    """The slot every kind of route fills alike, for a parameter ``name: ann`` (``ann``
+    is ``inspect.Parameter.empty`` when absent): ``Slot.CONTEXT`` (a ``LambdaContext``,
+    or an unannotated ``context``), ``Slot.LOGGER`` (a lambent or structlog logger, or an
+    unannotated ``logger``/``log``), ``Slot.METRICS`` (``lambent.metrics.Metrics``);
+    ``X | None`` is ``X``. ``None``: the route kind decides."""
+    if ann is inspect.Parameter.empty:
+        return Slot.CONTEXT if name == "context" else Slot.LOGGER if name in _LOGGER_NAMES else None
     if typing.get_origin(ann) in (typing.Union, types.UnionType):
-        members = [a for a in typing.get_args(ann) if a is not type(None)]
-        return bool(members) and all(_is_type(a, tp) for a in members)
-    # types only: an array source's event type is a generic alias (``list[Item]``)
-    bases = tuple(t for t in (tp if isinstance(tp, tuple) else (tp,)) if isinstance(t, type))
-    if not isinstance(ann, type) or not bases:
-        return False
-    if issubclass(ann, bases):
-        return True
-    return (
-        issubclass(ann, msgspec.Struct)
-        and ann is not msgspec.Struct
-        and any(issubclass(t, ann) for t in bases)
-    )
+        rest = [a for a in typing.get_args(ann) if a is not type(None)]
+        if len(rest) != 1:
+            return None
+        ann = rest[0]
+    if _is_context_type(ann):
+        return Slot.CONTEXT
+    if _is_logger_type(ann):
+        return Slot.LOGGER
+    return Slot.METRICS if _is_metrics_type(ann) else None
 
 
-def _injectable(item_type: Types, event_type: Types, payload: bool) -> str:
-    """What a route's handler parameters may be annotated with, for error messages."""
-    names: list[str] = []
-    for tp in (item_type, event_type):
-        for t in tp if isinstance(tp, tuple) else (tp,) if tp is not None else ():
-            if t.__name__ not in names:
-                names.append(t.__name__)
-    choices = (["the payload's type"] if payload else []) + names + ["LambdaContext", "Logger"]
-    return ", ".join(choices[:-1]) + " or " + choices[-1]
+P_co = TypeVar("P_co", covariant=True)
 
 
-def _is_sequence_of(ann: Any, item_type: Types) -> bool:
-    if item_type is None:
-        return False
-    origin = typing.get_origin(ann)
-    if origin not in (list, Sequence, tuple):
-        return False
-    args = typing.get_args(ann)
-    return bool(args) and _is_type(args[0], item_type)
+class Rules(Protocol[P_co]):
+    """What one kind of route makes of its handlers' parameters.
+
+    :func:`resolve_params` calls one method per parameter, in the signature's order, with
+    the parameter as it will be passed (``p.kind`` is ``KEYWORD_ONLY`` when the signature
+    says so or when it follows a provided parameter), its resolved annotation (``Annotated``
+    extras kept; ``inspect.Parameter.empty`` when absent) and its ``label`` for errors
+    (``"<where>: <handler>, parameter '<name>'"``). A rules object may keep state across
+    one handler's parameters (a second payload or body is an error)."""
+
+    def shared(self, p: inspect.Parameter, slot: Slot, ann: Any) -> P_co:
+        """A parameter of a shared slot (see :func:`shared_slot`)."""
+        ...
+
+    def depends(self, p: inspect.Parameter, ann: Any, marker: Depends, label: str) -> P_co:
+        """An ``Annotated[T, Depends(provider)]`` parameter (raise where there are none)."""
+        ...
+
+    def param(self, p: inspect.Parameter, ann: Any, label: str) -> P_co | None:
+        """Any other parameter; ``None`` leaves it out (its default is used)."""
+        ...
 
 
-def resolve(
-    fn: Callable[..., Any],
-    *,
-    where: str,
-    item_type: Types,
-    event_type: Types,
-    payload_format: PayloadFormat = "json",
-    allow_payload: bool = True,
-    allow_items: bool = False,
-    named: Mapping[str, Callable[[Any], Any]] | None = None,
-    named_format: PayloadFormat = "python",
-    state: bool = False,
-) -> HandlerPlan:
-    """Resolve ``fn``'s parameters for a route (``where`` names it in errors)."""
+P = TypeVar("P")
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved(Generic[P]):
+    """A handler's parameters as one kind's :class:`Rules` made them."""
+
+    #: the handler; with provided parameters, a wrapper filling them in by keyword
+    fn: Callable[..., Any]
+    name: str
+    is_async: bool
+    params: tuple[P, ...]
+
+
+def resolve_params(fn: Callable[..., Any], where: str, rules: Rules[P]) -> Resolved[P]:
+    """Walk ``fn``'s signature once (``where`` names the route in errors): provided
+    parameters, ``Depends`` markers and shared slots here, the rest by ``rules``."""
     name, signature = signature_params(fn, where)
-    params: list[Param] = []
-    payload: Param | None = None
-    bare: set[str] = set()  # unannotated parameters taken as the payload
+    params: list[P] = []
     provided: list[tuple[str, Provider]] = []
     for p, ann in signature:
         provider = _provider_of(ann)
         if provider is not None:
             provided.append((p.name, provider))
             continue
+        if provided and p.kind is not p.KEYWORD_ONLY:  # after a provided one: by keyword
+            p = p.replace(kind=p.KEYWORD_ONLY)
         label = f"{where}: {name}, parameter {p.name!r}"
-        param: Param
-        if depends_marker(ann) is not None:
-            raise ConfigurationError(
-                f"{label}: Depends() is available on HTTP routes; a record handler "
-                "declares its payload, its record, the context and a logger"
-            )
-        if ann is inspect.Parameter.empty:
-            if p.name == "context":
-                param = Param(p.name, Slot.CONTEXT)
-            elif p.name in ("logger", "log"):
-                param = Param(p.name, Slot.LOGGER)
-            elif state and p.name == "state":
-                param = Param(p.name, Slot.STATE)
-            elif allow_items and p.name in ("records", "batch"):
-                param = Param(p.name, Slot.ITEMS)
-            elif named and p.name in named:
-                dec = build_decoder(Any, named_format, label)
-                param = Param(p.name, Slot.NAMED, dec, named[p.name])
-            else:
-                ann = Any
-                bare.add(p.name)
-                param = Param(p.name, Slot.PAYLOAD, annotation=Any)
-        elif is_context_type(ann):
-            param = Param(p.name, Slot.CONTEXT)
-        elif is_logger_type(ann):
-            param = Param(p.name, Slot.LOGGER)
-        elif is_metrics_type(ann):
-            param = Param(p.name, Slot.METRICS, annotation=ann)
-        elif _is_type(ann, item_type):
-            param = Param(p.name, Slot.ITEM)
-        elif _is_type(ann, event_type):
-            param = Param(p.name, Slot.EVENT)
-        elif _is_sequence_of(ann, item_type):
-            if not allow_items:
-                raise ConfigurationError(f"{label}: a whole-batch parameter is not allowed here")
-            param = Param(p.name, Slot.ITEMS)
-        elif state and p.name == "state":
-            param = Param(p.name, Slot.STATE, annotation=ann)
-        elif named and p.name in named:
-            dec = build_decoder(ann, named_format, label)
-            param = Param(p.name, Slot.NAMED, dec, named[p.name], ann)
+        marker = _depends_marker(ann)
+        slot = shared_slot(p.name, ann) if marker is None else None
+        param: P | None
+        if marker is not None:
+            param = rules.depends(p, ann, marker, label)
+        elif slot is not None:
+            param = rules.shared(p, slot, ann)
         else:
-            param = Param(p.name, Slot.PAYLOAD, annotation=ann)
-        if param.slot is Slot.PAYLOAD:
-            missing = p.name if p.name in bare else None
-            if payload is not None and missing is None and payload.name in bare:
-                missing = payload.name
-            if missing is not None and (payload is not None or not allow_payload):
-                raise ConfigurationError(
-                    f"{where}: {name}, parameter {missing!r} has no annotation, so lambent "
-                    f"cannot tell what to pass: annotate it with "
-                    f"{_injectable(item_type, event_type, allow_payload)}"
-                )
-            if not allow_payload:
-                raise ConfigurationError(
-                    f"{label}: unknown annotation {ann!r}; this route can inject "
-                    "its source's Structs, the Lambda context and a logger"
-                )
-            if payload is not None:
-                raise ConfigurationError(
-                    f"{label}: a second payload parameter (the payload already goes to "
-                    f"{payload.name!r}); annotate it with a type lambent injects"
-                )
-            param = Param(
-                p.name, Slot.PAYLOAD, build_decoder(ann, payload_format, label), None, ann
-            )
-            payload = param
-        if p.kind is p.KEYWORD_ONLY or provided:  # after a provided one: by keyword
-            param = dataclasses.replace(param, kw_only=True)
-        params.append(param)
-    slots = frozenset(p.slot for p in params)
-    if Slot.ITEMS in slots and (Slot.ITEM in slots or Slot.PAYLOAD in slots):
-        raise ConfigurationError(
-            f"{where}: {name} takes the whole batch and a single record; choose one"
+            param = rules.param(p, ann, label)
+        if param is not None:
+            params.append(param)
+    is_async = inspect.iscoroutinefunction(fn)
+    wrapped = _with_providers(fn, provided, where) if provided else fn
+    return Resolved(wrapped, name, is_async, tuple(params))
+
+
+class SlotRules:
+    """What the rules of the kinds resolved into a :class:`HandlerPlan` share: a shared
+    slot is a slot parameter, ``Depends`` is refused naming what could be declared
+    instead (:meth:`takes`), and the plan is made from what the walk gave."""
+
+    #: every parameter passed by keyword (else: as the signature says)
+    by_keyword = False
+
+    def takes(self) -> str:
+        """What a handler of this kind can declare, for errors."""
+        raise NotImplementedError
+
+    def shared(self, p: inspect.Parameter, slot: Slot, ann: Any) -> Param:
+        keyword = self.by_keyword or p.kind is p.KEYWORD_ONLY
+        return Param(
+            p.name, slot, annotation=ann if slot is Slot.METRICS else None, kw_only=keyword
         )
-    return HandlerPlan(
-        fn=_with_providers(fn, provided, where) if provided else fn,
-        name=name,
-        is_async=inspect.iscoroutinefunction(fn),
-        params=tuple(params),
-        payload=payload,
-        wants=slots,
-    )
+
+    def depends(self, p: inspect.Parameter, ann: Any, marker: Depends, label: str) -> Param:
+        raise ConfigurationError(f"{label}: Depends() is available on HTTP routes; {self.takes()}")
+
+    @staticmethod
+    def plan(found: Resolved[Param], payload: Param | None = None) -> HandlerPlan:
+        wants = frozenset(p.slot for p in found.params)
+        return HandlerPlan(found.fn, found.name, found.is_async, found.params, payload, wants)

@@ -28,7 +28,7 @@ import msgspec
 
 from lambent._dispatch import Batch, Runner
 from lambent._errors import ConfigurationError, DeadlineExceeded
-from lambent._inject import HandlerPlan, Slot, is_metrics_type, signature_params
+from lambent._inject import HandlerPlan, Slot, shared_slot, signature_params
 
 if TYPE_CHECKING:
     from lambent._app import App
@@ -153,7 +153,7 @@ def require_metrics(fn: Callable[..., Any], metrics: Metrics | None, where: str)
     if metrics is not None:
         return
     name, params = signature_params(fn, where)
-    if any(is_metrics_type(ann) for _, ann in params):
+    if any(shared_slot(p.name, ann) is Slot.METRICS for p, ann in params):
         raise ConfigurationError(f"{where}: {name} {_NEEDS_METRICS}")
 
 

@@ -44,10 +44,11 @@ def apply(spec: EventSource, ev: Any, batch: Batch, used: Sequence[Route]) -> Po
     if not any(k is not None for k in keys):
         return "none"
     batch.keys = keys
-    if batch.ids:
-        # a record that did not decode has no known group or partition key: it may
-        # precede any later record of its group, so nothing after it runs
-        for i in range(min(batch.ids) + 1, len(items)):
+    # a record that did not decode has no known group or partition key: it may precede
+    # any later record of its group, so nothing after it runs (unless it was dropped: done)
+    kept = [i for i in batch.ids if status[i] != Status.DROPPED]
+    if kept:
+        for i in range(min(kept) + 1, len(items)):
             if status[i] == Status.PENDING:
                 status[i] = Status.SKIPPED
     return "strict" if any(r.options.strict_order for r in used) else "key"

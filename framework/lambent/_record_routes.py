@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import msgspec
 
 from lambent._errors import ConfigurationError
-from lambent._inject import HandlerPlan, resolve
+from lambent._inject import HandlerPlan
 from lambent._observe import observed_plan
 from lambent._registry import Registered
 from lambent._routes import KeyFunction, OnDecodeError, Route, RouteOptions, require_name
@@ -53,6 +53,8 @@ class RecordRoutes(Registered):
         fn: Callable[..., Any],
         opts: RouteOptions,
     ) -> Route:
+        from lambent._record_params import resolve  # here: HTTP-only apps never load it
+
         spec = specs[0]
         if spec.threaded and not opts.threaded:  # the source cuts plain handlers at the deadline
             opts = msgspec.structs.replace(opts, threaded=True)
@@ -244,14 +246,18 @@ class RecordRoutes(Registered):
         prefix: str = "",
         suffix: str = "",
         events: Iterable[str] | None = None,
+        on_decode_error: OnDecodeError = "fail",
         threaded: bool = False,
     ) -> Callable[[F], F]:
         """Handle S3 notifications (direct, or inside SQS, SNS and EventBridge envelopes).
 
         ``prefix``/``suffix`` apply to the decoded key; ``events`` like ``"ObjectCreated:*"``.
+        A notification that does not decode is dropped instead of failing when every S3
+        route says ``on_decode_error="drop"`` (its bucket cannot be read to choose one).
         """
         filters = {"bucket": bucket, "prefix": prefix, "suffix": suffix, "events": events}
-        return self._record_decorator("s3", filters, RouteOptions(threaded=threaded))
+        opts = RouteOptions(on_decode_error=on_decode_error, threaded=threaded)
+        return self._record_decorator("s3", filters, opts)
 
     def eventbridge(
         self,

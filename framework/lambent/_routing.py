@@ -15,13 +15,13 @@ Nothing here knows a particular source: it asks the event's source and the regis
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lambent._calls import make_call, payload_parts
-from lambent._decode import DECODE_ERRORS
+from lambent._decode import DECODE_ERRORS, as_decode_error
 from lambent._dispatch import Batch, Runner
-from lambent._errors import RoutingError
+from lambent._errors import DecodeError, RoutingError
 from lambent._inject import Slot
 from lambent._logging import Logger
 from lambent._routes import Route
@@ -29,8 +29,6 @@ from lambent._routes import Route
 if TYPE_CHECKING:
     from lambent._routes import RouteTable
     from lambent.sources import EventSource
-
-_ENVELOPE_ERRORS: tuple[type[Exception], ...] = (RoutingError, *DECODE_ERRORS)
 
 __all__ = ["route_batch"]
 
@@ -57,16 +55,35 @@ def runner(route: Route, spec: EventSource | None, ev: Any, context: Any, log: L
     )
 
 
+class _Undecodable(Exception):
+    """What ``item`` carries does not decode: ``error`` names the item and the field;
+    ``drop``: every route of the carried source drops such items."""
+
+    def __init__(self, error: DecodeError, drop: bool) -> None:
+        self.error, self.drop = error, drop
+
+
 def _inner_runner(
     routes: RouteTable, outer: EventSource, event: Any, item: Any, context: Any, log: Logger
 ) -> Runner | None:
     """A runner for the items of another source carried by ``item`` (None: it carries none
-    that this app routes)."""
+    that this app routes). Raises :class:`_Undecodable` when they do not decode."""
     for inner in routes.unwrappers:
-        found = inner.unwrap(outer, event, item) if inner.unwrap is not None else None
+        try:
+            found = inner.unwrap(outer, event, item) if inner.unwrap is not None else None
+        except DECODE_ERRORS as exc:
+            error = as_decode_error(exc, outer.item_id(item))
+            error.add_note(f"the {inner.kind} notification inside this {outer.kind} record")
+            raise _Undecodable(error, _all_drop(routes, inner.kind)) from None
         if found is not None:
             return _unit_runner(routes, inner, found, context, log)
     return None
+
+
+def _all_drop(routes: RouteTable, kind: str) -> bool:
+    """Whether every route of ``kind`` drops items that do not decode (and it has one)."""
+    own = routes.routes(kind)
+    return bool(own) and all(route.options.on_decode_error == "drop" for route in own)
 
 
 def _unit_runner(
@@ -106,6 +123,24 @@ def _unit_runner(
         return None
 
     return Runner(call=call_async, is_async=True) if is_async else Runner(call=call)
+
+
+def _drops(routes: RouteTable, spec: EventSource, event: Any, index: int) -> bool:
+    """Whether item ``index``, which did not decode, is dropped rather than failed: its
+    route says ``on_decode_error="drop"``, as when only its payload does not decode.
+
+    Its route is the one of the route key the source's raw view reads from the raw
+    record; when that cannot be read, it is dropped only if every route of the source
+    drops (whichever it was meant for, that one would)."""
+    raw, raw_items = spec.raw, spec.raw_items
+    if raw is not None and raw_items is not None and isinstance(event, Mapping):
+        try:
+            route = routes.match(spec.kind, raw.route_key(raw_items(event)[index]))
+        except (LookupError, TypeError, AttributeError, ValueError):
+            pass  # no readable route key
+        else:
+            return route is not None and route.options.on_decode_error == "drop"
+    return _all_drop(routes, spec.kind)
 
 
 def route_raw(
@@ -187,6 +222,8 @@ def route_batch(
     last: Runner | None = None
     for i, item in enumerate(items):
         if status[i]:  # failed to decode
+            if _drops(routes, spec, event, i):
+                batch.fail(i, batch.errors[i], drop=True)
             continue
         key = route_key(ev, item)
         if key == last_key and last is not None:
@@ -199,7 +236,10 @@ def route_batch(
             last = None
             try:
                 inner = _inner_runner(routes, spec, event, item, context, log)
-            except _ENVELOPE_ERRORS as exc:
+            except _Undecodable as exc:
+                batch.fail(i, exc.error, drop=exc.drop)
+                continue
+            except RoutingError as exc:  # an inner item no route takes
                 batch.fail(i, exc)
                 continue
             if inner is not None:

@@ -19,7 +19,7 @@ from lambent._registry import Registered
 from lambent._routes import require_name
 
 if TYPE_CHECKING:
-    from lambent.http import CORS
+    from lambent.http import CORS, HttpRouter
     from lambent.sources import EventSource
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,6 +46,16 @@ def _options(method: Callable[P, R]) -> Callable[P, R]:
         return method(*args, **kwargs)
 
     return checked
+
+
+def web_router(app: object) -> HttpRouter | None:
+    """The web router of ``app`` (an :class:`~lambent.App` or a :class:`~lambent.Router`),
+    or None when it has no HTTP, WebSocket, authorizer or edge route (or is neither):
+    what the OpenAPI generator, the test client and ``lambent routes`` read."""
+    if not isinstance(app, Registered):
+        return None
+    web: HttpRouter | None = app._registry.web
+    return web
 
 
 class _Unset:

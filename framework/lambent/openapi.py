@@ -24,6 +24,7 @@ from typing import Any
 import msgspec
 
 from lambent._inject import hints
+from lambent._web import web_router
 from lambent.http._plan import MISSING, From, HttpParam
 from lambent.http._registration import HttpRoute
 from lambent.http._response import Response
@@ -46,7 +47,7 @@ class RequestValidationError(msgspec.Struct):
 
 def document(app: Any, *, title: str | None = None, version: str = "0.1.0") -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``app``'s HTTP routes (``title``: the app's name)."""
-    router = getattr(app, "_http", None)
+    router = web_router(app)
     endpoints = [] if router is None else router.routes.endpoints()
     operations: list[tuple[str, str, HttpRoute]] = [
         (_openapi_path(endpoint.path.template), method, route)

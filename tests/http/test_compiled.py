@@ -23,6 +23,7 @@ from lambent.http._compiled import compile_http
 from lambent.http._routing import RouteMap, _disjoint, compile_path
 from lambent.testing import FakeContext, http_request
 from tests import corpus
+from tests.http.test_fast import web_routes
 
 SOURCES = ["apigw-rest", "apigw-http", "function-url"]
 
@@ -112,7 +113,7 @@ def _taken(event: dict[str, Any]) -> bool:
     """Whether the compiled answer answers ``event`` itself."""
     app = make_app()
     app.handler(http_request("GET", "/orders/new"), FakeContext())  # frozen
-    answer = compile_http(app, app._http)
+    answer = compile_http(app, web_routes(app))
     assert answer is not None
     out = answer(event, FakeContext(aws_request_id="req-1"))
     if isinstance(out, Pending):
@@ -202,7 +203,7 @@ def test_apps_the_compiled_path_cannot_serve_get_none() -> None:
         return "a"
 
     app.handler(http_request("GET", "/a"), FakeContext())
-    assert compile_http(app, app._http) is None
+    assert compile_http(app, web_routes(app)) is None
 
 
 _SEGMENT = st.one_of(

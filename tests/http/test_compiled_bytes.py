@@ -22,6 +22,7 @@ from lambent.runtime._target import AppTarget
 from lambent.testing import FakeContext, http_request
 from tests import corpus
 from tests.http.test_compiled import KINDS, ORDER, REQUESTS, SOURCES, _event, make_app
+from tests.http.test_fast import web_routes
 
 _LOOP = LoopOwner()
 
@@ -57,7 +58,7 @@ def _both(body: bytes) -> tuple[Any, Any]:
 def _taken(body: bytes) -> bool:
     app = make_app()
     app.handler(http_request("GET", "/orders/new"), FakeContext())  # frozen
-    both = compile_http_both(app, app._http)
+    both = compile_http_both(app, web_routes(app))
     assert both is not None and both[1] is not None
     out = both[1](body, FakeContext(aws_request_id="req-1"))
     if isinstance(out, Pending):

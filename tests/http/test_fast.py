@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 from lambent import App
 from lambent._fast import general_path
-from lambent.http import Cookie, Header, HTTPException, Query, Request, Response
+from lambent._web import web_router
+from lambent.http import Cookie, Header, HTTPException, HttpRouter, Query, Request, Response
 from lambent.http._render import render_http, render_value
 from lambent.sources.alb import AlbRequest
 from lambent.sources.apigw_http import HttpApiRequest, LeanHttpApiRequest
@@ -47,6 +48,13 @@ class Point:
 
 class Teapot(Exception):
     pass
+
+
+def web_routes(app: App) -> HttpRouter:
+    """The app's web router (it has HTTP routes)."""
+    router = web_router(app)
+    assert router is not None
+    return router
 
 
 def make_app(*, with_async: bool = False, max_body_size: int | None = None) -> App:
@@ -354,7 +362,7 @@ def test_a_route_knows_what_it_needs_of_the_event() -> None:
     app.handler(http_request("GET", "/orders/o1"), FakeContext())
     routes = {
         endpoint.path.template: route
-        for endpoint in app._http.routes.endpoints()
+        for endpoint in web_routes(app).routes.endpoints()
         for route in endpoint.routes.values()
     }
     assert routes["/orders/{order_id}"].path_only and not routes["/orders/{order_id}"].needs_event

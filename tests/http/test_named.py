@@ -4,11 +4,11 @@ through the App's authorizer and edge decorators."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 
-from lambent import App, ConfigurationError, LambdaContext, Logger
+from lambent import App, ConfigurationError, Depends, LambdaContext, Logger
 from lambent._inject import Slot
 from lambent.http import EdgeRequest
 from lambent.http._named import resolve_named
@@ -90,3 +90,19 @@ def test_authorizer_and_edge_handlers_receive_their_named_values() -> None:
     assert seen["token"] == "Bearer t" and seen["context"] is context
     app.handler(cloudfront_event("viewer-request", uri="/a"), context)
     assert seen["uri"] == "/a"
+
+
+def _provider() -> str:
+    return "x"
+
+
+def test_depends_is_refused_naming_what_could_be_injected() -> None:
+    def handler(token: str, user: Annotated[str, Depends(_provider)] = "") -> None:
+        pass
+
+    with pytest.raises(ConfigurationError) as info:
+        resolve_named(handler, where="authorizer (TOKEN)", by_type=BY_TYPE, by_name=BY_NAME)
+    assert str(info.value).endswith(
+        "parameter 'user': Depends() is available on HTTP routes; annotate it with one of "
+        "Event, token, the Lambda context or a logger"
+    )

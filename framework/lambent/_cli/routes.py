@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from lambent._loading import load_object
+from lambent._web import web_router
 
 
 def add_parser(sub: Any) -> None:
@@ -33,10 +34,9 @@ def rows(app: Any) -> list[tuple[str, str, str, str]]:
         if opts.on_decode_error != "fail":
             options.append(f"on_decode_error={opts.on_decode_error}")
         out.append((route.kind, shown, route.plan.name, " ".join(options)))
-    web = getattr(app, "_http", None)
-    describe = getattr(web, "describe", None)
-    if callable(describe):
-        for entry in describe():
+    web = web_router(app)
+    if web is not None:
+        for entry in web.describe():
             out.append(_web_row(entry))
     return out
 

@@ -12,15 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from lambent._errors import ConfigurationError
-from lambent._inject import (
-    HandlerPlan,
-    Param,
-    Slot,
-    is_context_type,
-    is_logger_type,
-    is_metrics_type,
-    signature_params,
-)
+from lambent._inject import HandlerPlan, Param, Slot, SlotRules, resolve_params
 from lambent.http._invoke import run_plan
 
 __all__ = ["resolve_named", "run_named"]
@@ -30,6 +22,37 @@ MISSING: Any = inspect.Parameter.empty
 
 def _same(value: Any) -> Any:
     return value
+
+
+class _NamedRules(SlotRules):
+    """Parameters taken from the event by a getter: by their type, else by their name
+    (every one passed by keyword: a parameter nothing provides keeps its default)."""
+
+    by_keyword = True
+
+    def __init__(
+        self,
+        by_type: Mapping[type[Any], Callable[[Any], Any]],
+        by_name: Mapping[str, Callable[[Any], Any]],
+    ) -> None:
+        self.by_type, self.by_name = by_type, by_name
+
+    def takes(self) -> str:
+        known = ", ".join([*(t.__name__ for t in self.by_type), *self.by_name])
+        return f"annotate it with one of {known}, the Lambda context or a logger"
+
+    def param(self, p: inspect.Parameter, ann: Any, label: str) -> Param | None:
+        getter = next(
+            (g for tp, g in self.by_type.items() if isinstance(ann, type) and issubclass(ann, tp)),
+            None,
+        )
+        if getter is None:
+            getter = self.by_name.get(p.name)
+        if getter is not None:
+            return Param(p.name, Slot.NAMED, decoder=_same, getter=getter, kw_only=True)
+        if p.default is not MISSING:
+            return None
+        raise ConfigurationError(f"{label}: cannot inject it; {self.takes()}")
 
 
 def resolve_named(
@@ -42,41 +65,11 @@ def resolve_named(
     """Resolve a handler whose parameters are all taken from one event by getters.
 
     ``by_type``: annotation class -> getter (subclasses match); ``by_name``: parameter
-    name -> getter, for unannotated parameters or ones no type claims. Context, logger
-    and ``Metrics`` parameters work as everywhere.
+    name -> getter, for unannotated parameters or ones no type claims. Context, logger,
+    ``Metrics`` and provided parameters work as everywhere.
     """
-    name, signature = signature_params(fn, where)
-    params: list[Param] = []
-    for p, ann in signature:
-        getter = next(
-            (g for tp, g in by_type.items() if isinstance(ann, type) and issubclass(ann, tp)), None
-        )
-        if getter is not None:
-            params.append(Param(p.name, Slot.NAMED, decoder=_same, getter=getter, kw_only=True))
-        elif is_context_type(ann) or (ann is MISSING and p.name == "context"):
-            params.append(Param(p.name, Slot.CONTEXT, kw_only=True))
-        elif is_logger_type(ann) or (ann is MISSING and p.name in ("logger", "log")):
-            params.append(Param(p.name, Slot.LOGGER, kw_only=True))
-        elif is_metrics_type(ann):  # the app's (``lambent._calls``: of the invocation)
-            params.append(Param(p.name, Slot.METRICS, annotation=ann, kw_only=True))
-        elif p.name in by_name:
-            named = by_name[p.name]
-            params.append(Param(p.name, Slot.NAMED, decoder=_same, getter=named, kw_only=True))
-        elif p.default is not MISSING:
-            continue
-        else:
-            known = ", ".join([*(t.__name__ for t in by_type), *by_name])
-            raise ConfigurationError(
-                f"{where}: {name}, parameter {p.name!r}: cannot inject it; "
-                f"annotate it with one of {known}, the Lambda context or a logger"
-            )
-    return HandlerPlan(
-        fn,
-        name,
-        inspect.iscoroutinefunction(fn),
-        tuple(params),
-        wants=frozenset(p.slot for p in params),
-    )
+    rules = _NamedRules(by_type, by_name)
+    return rules.plan(resolve_params(fn, where, rules))
 
 
 async def run_named(

@@ -34,13 +34,7 @@ import msgspec
 
 from lambent._decode import build_decoder
 from lambent._errors import ConfigurationError
-from lambent._inject import (
-    Depends,
-    is_context_type,
-    is_logger_type,
-    is_metrics_type,
-    signature_params,
-)
+from lambent._inject import Depends, Slot, resolve_params
 from lambent.http._plan import (
     MISSING,
     Body,
@@ -137,6 +131,56 @@ def resolve_http(
     return _resolve(fn, where, tuple(path_params), event_types, ())
 
 
+#: the shared slots (:func:`lambent._inject.shared_slot`) as HTTP parameters
+_SHARED = {Slot.CONTEXT: From.CONTEXT, Slot.LOGGER: From.LOGGER, Slot.METRICS: From.METRICS}
+
+
+class _HttpRules:
+    """One HTTP handler's (or ``Depends`` provider's) parameters: see the module."""
+
+    def __init__(
+        self,
+        path_params: tuple[str, ...],
+        event_types: tuple[type[Any], ...],
+        stack: tuple[Callable[..., Any], ...],
+    ) -> None:
+        self.path_params, self.event_types, self.stack = path_params, event_types, stack
+        self.body: HttpParam | None = None
+        #: required query parameters only by their type (no marker, no default)
+        self.guessed: list[str] = []
+
+    def shared(self, p: inspect.Parameter, slot: Slot, ann: Any) -> HttpParam:
+        return HttpParam(p.name, _SHARED[slot])
+
+    def depends(self, p: inspect.Parameter, ann: Any, marker: Depends, label: str) -> HttpParam:
+        dep = resolve_dependency(
+            marker.provider,
+            where=label,
+            path_params=self.path_params,
+            event_types=self.event_types,
+            stack=self.stack,
+        )
+        inner = typing.get_args(ann)[0]
+        return HttpParam(p.name, From.DEPENDS, annotation=inner, dep=dep, label=dep.plan.name)
+
+    def param(self, p: inspect.Parameter, ann: Any, label: str) -> HttpParam:
+        param = _resolve_one(p, ann, label, self.path_params, self.event_types)
+        if param.source is From.BODY:
+            if self.body is not None:
+                raise ConfigurationError(
+                    f"{label}: a second body parameter (the body already goes to "
+                    f"{self.body.name!r})"
+                )
+            self.body = param
+        elif (
+            param.source is From.QUERY
+            and param.default is MISSING
+            and typing.get_origin(ann) is not typing.Annotated  # not an explicit Query()
+        ):
+            self.guessed.append(param.name)
+        return param
+
+
 def _resolve(
     fn: Callable[..., Any],
     where: str,
@@ -144,30 +188,19 @@ def _resolve(
     event_types: tuple[type[Any], ...],
     stack: tuple[Callable[..., Any], ...],
 ) -> HttpPlan:
-    name, signature = signature_params(fn, where)
-    params: list[HttpParam] = []
-    body: HttpParam | None = None
-    for p, ann in signature:
-        label = f"{where}: {name}, parameter {p.name!r}"
-        param = _resolve_one(p, ann, label, path_params, event_types, (*stack, fn))
-        if param.source is From.BODY:
-            if body is not None:
-                raise ConfigurationError(
-                    f"{label}: a second body parameter (the body already goes to {body.name!r})"
-                )
-            body = param
-        params.append(param)
-    deps = [p.dep for p in params if p.dep is not None]
+    rules = _HttpRules(path_params, event_types, (*stack, fn))
+    found = resolve_params(fn, where, rules)
+    deps = [p.dep for p in found.params if p.dep is not None]
     plan = HttpPlan(
-        fn,
-        name,
-        inspect.iscoroutinefunction(fn),
-        tuple(params),
+        found.fn,
+        found.name,
+        found.is_async,
+        found.params,
         has_deps=bool(deps),
         async_deps=any(d.mode in ("async", "agen") or d.plan.async_deps for d in deps),
     )
     if not stack:  # the route's handler: its dependencies may read the path parameters
-        _check_path_params(where, name, path_params, plan, [ann for _, ann in signature])
+        _check_path_params(where, path_params, plan, rules.guessed)
     return plan
 
 
@@ -200,29 +233,21 @@ def resolve_dependency(
 
 
 def _check_path_params(
-    where: str, name: str, path_params: Sequence[str], plan: HttpPlan, anns: list[Any]
+    where: str, path_params: Sequence[str], plan: HttpPlan, guessed: list[str]
 ) -> None:
     """Refuse a handler that leaves a path parameter unread (by it or its dependencies)
-    while one of its parameters, by its name not matched to it, became a required query
-    parameter: every request would answer 422 for a query parameter the author meant to
-    take from the path."""
-    params = plan.params
-    read = plan.flat_params() if plan.has_deps else params
+    while one of its parameters (``guessed``), by its name not matched to it, became a
+    required query parameter: every request would answer 422 for a query parameter the
+    author meant to take from the path."""
+    read = plan.flat_params() if plan.has_deps else plan.params
     claimed = {p.key for p in read if p.source is From.PATH}
     unread = [n for n in path_params if n not in claimed]
     if not unread or any(p.source in (From.REQUEST, From.EVENT) for p in read):
         return  # all read, or read through the request
-    guessed = [
-        p
-        for p, ann in zip(params, anns, strict=True)
-        if p.source is From.QUERY
-        and p.default is MISSING
-        and typing.get_origin(ann) is not typing.Annotated  # not an explicit Query()
-    ]
     if guessed:
         shown = ", ".join(repr(n) for n in unread)
         raise ConfigurationError(
-            f"{where}: {name}, parameter {guessed[0].name!r} matches no path parameter and "
+            f"{where}: {plan.name}, parameter {guessed[0]!r} matches no path parameter and "
             f"would be a required query parameter, while the path parameter {shown} goes to "
             f"no parameter: rename it to {unread[0]!r} (or mark it Annotated[..., Query()], "
             "or give it a default, if it really is a query parameter)"
@@ -235,7 +260,6 @@ def _resolve_one(
     label: str,
     path_params: tuple[str, ...],
     event_types: tuple[type[Any], ...],
-    stack: tuple[Callable[..., Any], ...],
 ) -> HttpParam:
     default = p.default
     marker: Any = None
@@ -244,38 +268,18 @@ def _resolve_one(
     if typing.get_origin(ann) is typing.Annotated:
         args = typing.get_args(ann)
         ann = args[0]
-        marks = (Query, Header, Cookie, Body, Depends)
-        marker = next((a for a in args[1:] if isinstance(a, marks)), None)
+        marker = next((a for a in args[1:] if isinstance(a, (Query, Header, Cookie, Body))), None)
         constraints = tuple(a for a in args[1:] if isinstance(a, msgspec.Meta))
-    if isinstance(marker, Depends):
-        dep = resolve_dependency(
-            marker.provider,
-            where=label,
-            path_params=path_params,
-            event_types=event_types,
-            stack=stack,
-        )
-        return HttpParam(p.name, From.DEPENDS, annotation=ann, dep=dep, label=dep.plan.name)
     if ann is not MISSING and default is MISSING and _optional(ann):
         default = None
     if marker is None:
         if ann is MISSING:
             if p.name == "request":
                 return HttpParam(p.name, From.REQUEST)
-            if p.name == "context":
-                return HttpParam(p.name, From.CONTEXT)
-            if p.name in ("logger", "log"):
-                return HttpParam(p.name, From.LOGGER)
             ann = str
         base = _strip_optional(ann)
         if isinstance(base, type) and issubclass(base, Request):
             return HttpParam(p.name, From.REQUEST)
-        if is_context_type(base):
-            return HttpParam(p.name, From.CONTEXT)
-        if is_logger_type(base):
-            return HttpParam(p.name, From.LOGGER)
-        if is_metrics_type(base):
-            return HttpParam(p.name, From.METRICS)
         if isinstance(base, type) and issubclass(base, event_types):
             # another source's request gives None (so annotate ``RestRequest | None``)
             return HttpParam(
@@ -345,7 +349,7 @@ def with_metrics(plan: HttpPlan, metrics: Any, where: str) -> HttpPlan:
         return plan
     if metrics is None:
         raise ConfigurationError(
-            f"{where}: the handler declares Metrics, but the app has none: "
+            f"{where}: {plan.name} declares Metrics, but the app has none: "
             "App(metrics=Metrics(namespace=...))"
         )
     params = tuple(

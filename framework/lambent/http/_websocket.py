@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lambent._errors import ConfigurationError, DecodeError, RoutingError
-from lambent._inject import HandlerPlan, resolve
+from lambent._inject import HandlerPlan
 from lambent._logging import emit
 from lambent._observe import cut_by_deadline
 from lambent.http._invoke import DeadlineExceeded, run_plan
@@ -48,6 +48,8 @@ class WebSocketRoutes:
             raise ConfigurationError("a WebSocket route key must not be empty")
         if route_key in self._routes:
             raise ConfigurationError(f"WebSocket route {route_key!r} is registered twice")
+        from lambent._record_params import resolve  # here: apps without WebSocket routes
+
         web = role_spec("websocket")
         plan = resolve(
             fn,

@@ -329,12 +329,12 @@ def oldest_ms(
     def oldest(items: Sequence[Any]) -> float | None:
         try:
             return float(min(read(items))) * scale  # every record has it: one pass in C
-        except (KeyError, TypeError, AttributeError, ValueError):
+        except (LookupError, TypeError, AttributeError, ArithmeticError, ValueError):
             pass
         try:  # some records have none (or a null): the others'
             first = min(filter(None, read(items)), default=None)
             return None if first is None else float(first) * scale
-        except (KeyError, TypeError, AttributeError, ValueError):
+        except (LookupError, TypeError, AttributeError, ArithmeticError, ValueError):
             return None  # a record without the field, or with another type: no age
 
     return oldest

@@ -23,7 +23,7 @@ from urllib.parse import quote_plus, unquote_plus
 import msgspec
 
 from lambent._errors import ConfigurationError
-from lambent.sources._base import SourceSpec, first_record, iso, raw_records
+from lambent.sources._base import SourceSpec, first_record, iso, raw_path, raw_records
 from lambent.sources._match import Filter, arn_name, shown
 
 
@@ -258,6 +258,12 @@ def item_id(record: S3Record) -> str:
     return f"{record.s3.bucket.name}/{record.s3.object.raw_key}@{record.event_time or ''}"
 
 
+def _raw_id(raw: Any) -> str | None:
+    """:func:`item_id` of a raw record that does not decode, when its ids can be read."""
+    ids = raw_path("responseElements", "x-amz-request-id"), raw_path("s3", "object", "sequencer")
+    return ":".join(part for read in ids if (part := read(raw))) or None
+
+
 def _route_key(event: S3Event, record: S3Record) -> Hashable:
     return (record.s3.bucket.name, record.s3.object.key, record.event_type)
 
@@ -365,6 +371,7 @@ SPEC: SourceSpec[S3Event, S3Record] = SourceSpec(
     item_type=S3Record,
     items=_items,
     raw_items=raw_records,
+    raw_id=_raw_id,
     item_id=item_id,
     route_key=_route_key,
     payload=None,

@@ -123,9 +123,12 @@ class SQSEvent(msgspec.Struct, rename="camel", frozen=True, gc=False):
 
 
 class _LeanAttributes(msgspec.Struct, rename="pascal", frozen=True, gc=False):
+    """Only metrics and tracing read the entry time and trace header, and their readers
+    take any value (as the raw view does): a value of another type never fails a record."""
+
     message_group_id: str | None = None
-    sent_timestamp: str | None = None
-    aws_trace_header: str | None = msgspec.field(default=None, name="AWSTraceHeader")
+    sent_timestamp: Any = None
+    aws_trace_header: Any = msgspec.field(default=None, name="AWSTraceHeader")
 
 
 class _LeanMessage(msgspec.Struct, rename="camel", frozen=True, gc=False):
@@ -217,16 +220,20 @@ def _order_key(message: SQSMessage) -> Hashable | None:
 
 
 def _trace_header(message: SQSMessage) -> str | None:
-    return message.attributes.aws_trace_header
+    header = message.attributes.aws_trace_header
+    return header if type(header) is str else None  # a lean message's may be anything
 
 
-def _raw_attribute(name: str) -> Callable[[Any], str | None]:
-    def read(record: Any) -> str | None:
-        attributes = record.get("attributes")
-        value = attributes.get(name) if type(attributes) is dict else None
-        return value if type(value) is str else None
+def _raw_attribute(record: Any, name: str) -> Any:
+    """A raw record's system attribute ``name``, of any type (None when absent), as the
+    lean Structs read it."""
+    attributes = record.get("attributes")
+    return attributes.get(name) if type(attributes) is dict else None
 
-    return read
+
+def _raw_trace_header(record: Any) -> str | None:
+    header = _raw_attribute(record, "AWSTraceHeader")
+    return header if type(header) is str else None
 
 
 def _raw_records(event: Mapping[str, Any]) -> Sequence[Any] | None:
@@ -304,7 +311,7 @@ def _aged_records(event: Mapping[str, Any]) -> tuple[Sequence[Any], float | None
         return None if checked is None else (checked, _oldest_raw(checked))
     try:
         return records, float(min(sent))
-    except (TypeError, ValueError):  # not all strings, or not numbers: as the scan says
+    except (TypeError, ValueError, OverflowError):  # not all strings, or not numbers
         return records, _oldest_raw(records)
 
 
@@ -318,7 +325,8 @@ def _standard_arn(event: Mapping[str, Any]) -> str | None:
     return None if type(arn) is not str or arn.endswith(".fifo") else arn
 
 
-_oldest_raw = oldest_ms(operator.itemgetter("attributes"), operator.itemgetter("SentTimestamp"))
+#: not on the hot path: :func:`_aged_records` reads the usual batch in its own pass
+_oldest_raw = oldest_ms(functools.partial(_raw_attribute, name="SentTimestamp"))
 
 
 _RAW = RawView(
@@ -329,7 +337,7 @@ _RAW = RawView(
     record_id=operator.itemgetter("messageId"),
     oldest=_oldest_raw,
     aged=_aged_records,
-    trace_header=_raw_attribute("AWSTraceHeader"),
+    trace_header=_raw_trace_header,
 )
 
 SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(

@@ -26,6 +26,7 @@ from urllib.parse import unquote
 
 import msgspec
 
+from lambent._web import web_router
 from lambent.sources._http import Headers, fronts
 from lambent.testing._context import FakeContext
 from lambent.testing.events import http_request
@@ -144,7 +145,7 @@ class TestClient:
         return kind, event
 
     def _template(self, path: str, *, encoded: bool) -> str | None:
-        router = getattr(self.app, "_http", None)
+        router = web_router(self.app)
         found = None if router is None else router.routes.match(path, encoded=encoded)
         if found is None:
             return None
