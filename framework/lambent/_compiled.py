@@ -37,9 +37,9 @@ from lambent._inline import run_plain
 from lambent._logging import invocation_logger, unbind_invocation
 from lambent._observe import observe
 from lambent._outcomes import Ids, log_outcomes, render, write_metrics
-from lambent._pipeline import invocation_failed, invocation_values
+from lambent._pipeline import SMALL_EVENT, invocation_failed, invocation_values
 from lambent._routing import route_raw, runner
-from lambent.sources._bytes import ANY_KEY, decode_struct
+from lambent.sources._bytes import ANY_KEY, decode_struct, only_key
 from lambent.sources._response import response_rules
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def compile_records(app: App) -> Compiled | None:
         if route is None:
             return MISS
         if key is not ANY_KEY:  # decoded with the source's ``bare_keyed`` type
-            learn(spec, ev, key, route)
+            learn(spec, key, route)
         return bound(spec, context, run_decoded, spec, ev, items, route)
 
     def one_route(spec: EventSource, ev: Any, items: Sequence[Any], key: Any) -> Route | None:
@@ -183,34 +183,41 @@ def compile_records(app: App) -> Compiled | None:
         batch.errors.clear()
         return response
 
-    #: the type a batch of one route key last decoded with (closed to its one top-level
-    #: key), its source, the registry's generation then, and the key's route
-    learned: list[tuple[EventSource, Any, int, Route]] = []
+    #: the source and route key of the last batch of one key decoded with the source's
+    #: ``bare_claim`` type (closed to its one top-level key), the registry's generation
+    #: then, and the key's route
+    learned: list[tuple[EventSource, Any, Any, int, Route]] = []
 
-    def learn(spec: EventSource, ev: Any, key: Any, route: Route) -> None:
-        """Keep ``ev``'s type when a decode with it proves detection gives the event to
-        ``spec``: nothing is asked before ``spec`` about an event with only that key."""
+    def learn(spec: EventSource, key: Any, route: Route) -> None:
+        """Keep ``spec``'s ``bare_claim`` type for ``key`` when nothing is asked before
+        ``spec`` about an event with only that type's one key."""
         generation = sources.generation()
-        if learned and learned[0][1] is type(ev) and learned[0][2] == generation:
+        if learned and learned[0][1] == key and learned[0][3] == generation:
             return
-        fields = type(ev).__struct_encode_fields__
-        if len(fields) == 1 and sources.first_claimant(spec, fields[0]):
-            learned[:] = [(spec, type(ev), generation, route)]
+        claim: Any = spec.bare_claim(key) if spec.bare_claim is not None else None
+        closed = None if claim is None else only_key(claim)
+        if closed is None:
+            return
+        [field] = closed.__struct_encode_fields__
+        if sources.first_claimant(spec, field):
+            learned[:] = [(spec, key, closed, generation, route)]
 
     def from_bytes(body: bytes, context: Any) -> Any:
-        """A batch whose bytes decode with the learned type: the event the head probe
-        would detect and ``decode_only_key`` give, every item of the learned key, whose
-        route (and the rest :attr:`decoded` checks) is known already. Else MISS."""
+        """A small batch whose bytes decode with the learned type: the event the head
+        probe would detect and ``decode_only_key`` give (its items of the learned key),
+        whose route (and the rest :attr:`decoded` checks) is known already. Else MISS
+        (a large batch reads the head of its bytes: a fraction of its decode)."""
         fast = FAST  # its own switch, and those of the road it stands in for
         if not (
             learned
+            and len(body) <= SMALL_EVENT
             and fast.learned_keys
             and fast.bare_records
             and fast.head_probe
             and fast.raw_bytes
         ):
             return MISS
-        spec, closed, generation, route = learned[0]
+        spec, _, closed, generation, route = learned[0]
         if generation != sources.generation():
             return MISS
         try:
