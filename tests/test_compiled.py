@@ -193,9 +193,14 @@ def test_the_compiled_decoded_road_answers_standard_batches(size: int) -> None:
     bodies = [{"id": i, "qty": -1 if i % 9 == 4 else 1} for i in range(size)]
     out = run(app.dispatch_bytes(_sqs_bytes(bodies, "", seed=3), FakeContext()))
     assert len(out["batchItemFailures"]) == len([i for i in range(size) if i % 9 == 4])
-    assert taken == {"compiled decoded": 2}
+    # the same queue as the first batch: a small one decoded straight with its type
+    # (learned_keys), a large one from the head of its bytes
+    roads = (
+        {"compiled decoded": 1, "compiled learned": 1} if size < 100 else {"compiled decoded": 2}
+    )
+    assert taken == roads
     run(app.dispatch_bytes(_sqs_bytes(bodies, "fifo", seed=3), FakeContext()))
-    assert taken == {"compiled decoded": 2}  # message groups to keep: the general path's
+    assert taken == roads  # message groups to keep: the general path's
 
 
 def test_the_compiled_raw_road_answers_the_runtimes_dicts() -> None:
@@ -269,3 +274,82 @@ def test_a_handlers_exception_is_freed_when_the_invocation_returns() -> None:
         assert [ref() for ref in raised] == [None, None]
     finally:
         gc.enable()
+
+
+def _learned_odd(bodies: list[Any], odd: str) -> bytes:
+    """A batch of the queue the warm-up's was (its route key learned) with one oddity: a
+    record of another queue, one not from SQS or without ``eventSource``, another
+    top-level key, a FIFO queue's, or none."""
+    event = _odd_event(bodies, "fifo" if odd == "fifo" else "", seed=8)
+    record = event["Records"][len(bodies) // 2]
+    if odd == "other-queue":
+        record["eventSourceARN"] += "-2"
+    elif odd == "not-sqs":
+        record["eventSource"] = "aws:sns"
+    elif odd == "no-source":
+        del record["eventSource"]
+    elif odd == "more-keys":
+        event["More"] = 1
+    elif odd == "empty":
+        event["Records"] = []
+    return json.dumps(event).encode()
+
+
+def _learned_runs(app: App, raws: list[bytes]) -> list[Any]:
+    """What each invocation from bytes answers and logs, after a warm-up of the same
+    queue (whose route key the app learns) ."""
+    warm = json.dumps(sqs_event({"id": 0}, queue="orders", seed=9)).encode()
+    return [_logged_bytes(app, raw, FakeContext()) for raw in (warm, *raws)]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    bodies=BODIES,
+    odd=st.sampled_from(["", "other-queue", "not-sqs", "no-source", "more-keys", "fifo", "empty"]),
+)
+def test_learned_keys_answer_as_the_general_path(bodies: list[Any], odd: str) -> None:
+    """A batch of the route key the last one had decodes with the learned type straight
+    away (``learned_keys``): the same answers, calls, failure lines and counts as the
+    general path, also for the batches it must leave to the head probe."""
+    raws = [_learned_odd(bodies, ""), _learned_odd(bodies, odd), _learned_odd(bodies, "")]
+    fast_calls: list[Any] = []
+    fast = _learned_runs(_one_route(fast_calls), raws)
+    general_calls: list[Any] = []
+    with general_path():
+        general = _learned_runs(_one_route(general_calls), raws)
+    assert fast == general
+    assert fast_calls == general_calls
+
+
+def test_learned_keys_skip_the_head_probe_until_a_source_may_claim_first() -> None:
+    """After one batch of a queue, the next of that queue is decoded with its type
+    straight away; a user source registered ahead of SQS that may claim the event ends
+    that until it is gone again."""
+    import msgspec
+
+    from lambent import sources
+    from lambent._runtime import run_loop_free as run
+    from lambent.sources import SourceSpec
+
+    raw = _sqs_bytes([{"id": 1}, {"id": 2, "qty": -1}], "", seed=2)
+    with counting() as taken:
+        app = _one_route([])
+        answers = [run(app.dispatch_bytes(raw, FakeContext())) for _ in range(3)]
+    assert answers[1] == answers[2] == answers[0]
+    assert taken == {"compiled decoded": 1, "compiled learned": 2}
+
+    class Claimer(msgspec.Struct):
+        Records: list[Any]
+
+    mine = SourceSpec(requires="Records", kind="records-ahead", detect=lambda e: False,
+                      event_type=Claimer, item_type=dict, items=lambda e: e.Records,
+                      item_id=lambda i: "", route_key=lambda e, i: None,
+                      payload=lambda i: i)  # fmt: skip
+    sources.register(mine)
+    try:
+        assert [run(app.dispatch_bytes(raw, FakeContext())) for _ in range(2)] == answers[:2]
+    finally:
+        sources.unregister(mine)
+    assert taken == {"compiled decoded": 3, "compiled learned": 2}
+    assert [run(app.dispatch_bytes(raw, FakeContext())) for _ in range(2)] == answers[:2]
+    assert taken == {"compiled decoded": 4, "compiled learned": 3}

@@ -10,7 +10,7 @@ from typing import Any, TypedDict
 import msgspec
 import pydantic
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
@@ -187,3 +187,20 @@ def test_pydantic_models_through_the_app() -> None:
     assert app.handler([{"name": "a", "qty": 2}, {"name": "b", "qty": 3}], FakeContext()) == 5
     with pytest.raises(DecodeError, match=r"\$\[1\]\.qty"):
         app.handler([{"name": "a", "qty": 2}, {"name": "b"}], FakeContext())
+
+
+#: pieces of msgspec-like messages, some of them the path's
+_PARTS = ["Expected `int`, got `str`", " - at `", "$", ".qty", "[0]", "`", "\n", " - at `$.a`", "é"]
+
+
+@settings(max_examples=300)
+@given(text=st.lists(st.sampled_from(_PARTS), max_size=8).map("".join))
+def test_a_decode_errors_path_is_read_as_the_pattern_reads_it(text: str) -> None:
+    """The path msgspec puts at the end of its message (`` - at `$...` ``) is split off
+    exactly as the pattern ``_PATH`` would split it, for any message."""
+    import re
+
+    error = as_decode_error(msgspec.ValidationError(text), "r-1")
+    found = re.search(r" - at `(\$[^`]*)`$", text)
+    expected = (text[: found.start()], found.group(1)) if found else (text, "$")
+    assert (error.reason, error.path) == expected

@@ -4,6 +4,7 @@ structlog's ``ExceptionDictTransformer`` renders them."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 import msgspec
 import pytest
 import structlog.tracebacks
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lambent._lines import Lines
 
@@ -120,3 +123,60 @@ def test_lines_render_tracebacks_as_structlogs_transformer(
     transformer = structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
     expected = transformer((type(error), error, error.__traceback__))
     assert json.loads(line)["exception"] == json.loads(msgspec.json.encode(expected))
+
+
+_KEYS = st.sampled_from(["record_id", "error", "event", "level", "logger", "aws_request_id",
+                         "size", "exc_info", "timestamp", "exception", "é", "\ud800"])  # fmt: skip
+_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+                    st.text(max_size=8), st.lists(st.integers(), max_size=2))  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    head=st.dictionaries(_KEYS, _VALUES, max_size=4),
+    lines=st.lists(
+        st.tuples(
+            st.sampled_from(["debug", "info", "error"]),
+            st.text(max_size=6),
+            st.dictionaries(_KEYS, _VALUES, max_size=4),
+        ),
+        max_size=3,
+    ),
+)
+def test_joined_lines_are_the_lines_encoded_whole(
+    head: dict[str, Any], lines: list[tuple[str, str, dict[str, Any]]]
+) -> None:
+    """Lines joined from JSON pieces (``joined_lines``) are byte for byte the lines the
+    general path encodes whole: also when keys overlap the head's or those a line sets,
+    and with text that has a lone surrogate."""
+    import time
+
+    from lambent._fast import general_path
+
+    class Out:
+        text = ""
+
+        def write(self, text: str) -> int:
+            self.text += text
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+    written = []
+    stamp = time.time_ns()
+    for general in (False, True):
+        out = Out()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("sys.stdout", out)
+            patch.setattr("time.time_ns", lambda: stamp)
+            with contextlib.ExitStack() as stack:
+                if general:
+                    stack.enter_context(general_path())
+                rendered = Lines("lambent", {k: v for k, v in head.items() if k != "exc_info"})
+                for method, event, values in lines:
+                    values = {k: v for k, v in values.items() if k != "exc_info"}
+                    rendered.add(method, event, values)
+                rendered.write()
+        written.append(out.text)
+    assert written[0] == written[1]

@@ -25,19 +25,21 @@ from collections.abc import Callable, Sequence
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import msgspec
+
 from lambent import sources
 from lambent._deadline import budget
 from lambent._dispatch import Batch, Runner
 from lambent._errors import LambentError
-from lambent._fast import MISS, counted
+from lambent._fast import FAST, MISS, counted
 from lambent._inject import Slot
 from lambent._inline import run_plain
 from lambent._logging import invocation_logger, unbind_invocation
 from lambent._observe import observe
 from lambent._outcomes import Ids, log_outcomes, render, write_metrics
-from lambent._pipeline import invocation_failed, invocation_values
+from lambent._pipeline import SMALL_EVENT, invocation_failed, invocation_values
 from lambent._routing import route_raw, runner
-from lambent.sources._bytes import ANY_KEY
+from lambent.sources._bytes import ANY_KEY, decode_struct, only_key
 from lambent.sources._response import response_rules
 
 if TYPE_CHECKING:
@@ -54,6 +56,10 @@ class Compiled(NamedTuple):
     #: ``decoded(spec, ev, context, key)``: ``spec``'s event Struct ``ev``, decoded from
     #: bytes, every item of route key ``key`` (``lambent.sources._bytes.ANY_KEY``: not known)
     decoded: Callable[[EventSource, Any, Any, Any], Any]
+    #: ``from_bytes(body, context)``: the invocation's bytes of a batch of the route key
+    #: the last one decoded with ``SourceSpec.bare_keyed`` had (by :attr:`decoded`),
+    #: decoded with the same type straight away (``lambent._fast``: ``learned_keys``)
+    from_bytes: Callable[[bytes, Any], Any]
 
 
 def compile_records(app: App) -> Compiled | None:
@@ -121,6 +127,8 @@ def compile_records(app: App) -> Compiled | None:
         route = one_route(spec, ev, items, key)
         if route is None:
             return MISS
+        if key is not ANY_KEY:  # decoded with the source's ``bare_keyed`` type
+            learn(spec, key, route)
         return bound(spec, context, run_decoded, spec, ev, items, route)
 
     def one_route(spec: EventSource, ev: Any, items: Sequence[Any], key: Any) -> Route | None:
@@ -175,4 +183,55 @@ def compile_records(app: App) -> Compiled | None:
         batch.errors.clear()
         return response
 
-    return Compiled(counted("compiled raw", raw), counted("compiled decoded", decoded))
+    #: the source and route key of the last batch of one key decoded with the source's
+    #: ``bare_claim`` type (closed to its one top-level key), the registry's generation
+    #: then, and the key's route
+    learned: list[tuple[EventSource, Any, Any, int, Route]] = []
+
+    def learn(spec: EventSource, key: Any, route: Route) -> None:
+        """Keep ``spec``'s ``bare_claim`` type for ``key`` when nothing is asked before
+        ``spec`` about an event with only that type's one key."""
+        generation = sources.generation()
+        if learned and learned[0][1] == key and learned[0][3] == generation:
+            return
+        claim: Any = spec.bare_claim(key) if spec.bare_claim is not None else None
+        closed = None if claim is None else only_key(claim)
+        if closed is None:
+            return
+        [field] = closed.__struct_encode_fields__
+        if sources.first_claimant(spec, field):
+            learned[:] = [(spec, key, closed, generation, route)]
+
+    def from_bytes(body: bytes, context: Any) -> Any:
+        """A small batch whose bytes decode with the learned type: the event the head
+        probe would detect and ``decode_only_key`` give (its items of the learned key),
+        whose route (and the rest :attr:`decoded` checks) is known already. Else MISS
+        (a large batch reads the head of its bytes: a fraction of its decode)."""
+        fast = FAST  # its own switch, and those of the road it stands in for
+        if not (
+            learned
+            and len(body) <= SMALL_EVENT
+            and fast.learned_keys
+            and fast.bare_records
+            and fast.head_probe
+            and fast.raw_bytes
+        ):
+            return MISS
+        spec, _, closed, generation, route = learned[0]
+        if generation != sources.generation():
+            return MISS
+        try:
+            ev = decode_struct(closed, body)
+        except msgspec.DecodeError:  # another key, another source, or not JSON
+            return MISS
+        items = spec.items(ev)
+        # an empty batch is no source's (detection reads its first item)
+        if not items or (spec.ordered is not None and spec.ordered(ev)):
+            return MISS
+        return bound(spec, context, run_decoded, spec, ev, items, route)
+
+    return Compiled(
+        counted("compiled raw", raw),
+        counted("compiled decoded", decoded),
+        counted("compiled learned", from_bytes),
+    )

@@ -169,12 +169,16 @@ def as_decode_error(exc: Exception, record_id: str | None) -> DecodeError:
     if isinstance(exc, FieldError):
         return DecodeError(exc.reason, record_id=record_id, path=exc.path)
     message = str(exc)
-    path = "$"
-    found = _PATH.search(message)
+    if message.endswith("`"):  # msgspec's `` - at `$.path``: the backtick before the last opens it
+        opening = message.rfind("`", 0, len(message) - 1)
+        if opening >= 6 and message.startswith(" - at `$", opening - 6):
+            return DecodeError(message[: opening - 6], record_id=record_id,
+                               path=message[opening + 1 : -1])  # fmt: skip
+        return DecodeError(message, record_id=record_id)
+    found = _PATH.search(message)  # also before a final line break
     if found:
-        path = found.group(1)
-        message = message[: found.start()]
-    return DecodeError(message, record_id=record_id, path=path)
+        return DecodeError(message[: found.start()], record_id=record_id, path=found.group(1))
+    return DecodeError(message, record_id=record_id)
 
 
 #: what ``msgspec.convert`` raises for a value that does not fit its type: a

@@ -60,6 +60,10 @@ class FastPaths:
     #: lambent.runtime: such a batch decodes only each record's id, payload and route key
     #: when nothing else is read (per event)
     bare_records: bool = True
+    #: lambent.runtime: a batch of the route key the last one decoded with
+    #: ``SourceSpec.bare_keyed`` had is decoded with the same type straight away, without
+    #: the head probe, when its source is the first detection asks (per event)
+    learned_keys: bool = True
     #: a loop-free app answers raw batches of one plain route (``raw_records``), and
     #: lambent.runtime's batches decoded into Structs of one route key, through functions
     #: compiled at freeze (:mod:`lambent._compiled`)
@@ -67,6 +71,9 @@ class FastPaths:
     #: lambent's own log lines rendered straight to JSON when lambent's Lambda logger
     #: would write them (decided once per invocation)
     direct_logs: bool = True
+    #: lambent's direct lines whose keys are all their own are joined from JSON pieces
+    #: (the head's encoded once per step; :meth:`lambent._lines.Lines.add`; per line)
+    joined_lines: bool = True
     #: the single-route loop reads the clock every few records while the deadline is
     #: far (:data:`lambent._inline.STRIDE`, :data:`lambent._inline.FAR`; per batch)
     deadline_stride: bool = True

@@ -140,18 +140,19 @@ def _run_single(batch: Batch, runner: Runner, indices: Sequence[int], stop_at: f
                 ran = i if chosen is None else chosen.index(i)
                 break
             check = i + stride if now < far else i + 1
-        value: Any = _UNDECODED  # one guard for both steps: which one failed is told by it
-        try:
+        try:  # the decode guard
             if key is not None:  # raw records whose payload is a checked string
-                raw = item[key]
+                value = decode(item[key])
             else:
                 raw = read(item)  # base64 data, DynamoDB images: inside the decode guard
-                if raw is None and json_payload:
-                    raw = b"null"
-            value = decode(raw)
+                value = decode(b"null" if raw is None and json_payload else raw)
+        except BaseException as exc:
+            failed.append(_failure(batch, runner, i, item, exc, True))
+            continue
+        try:
             result = fn(value)
         except BaseException as exc:  # a plain call: nothing of lambent's can cancel it
-            failed.append(_failure(batch, runner, i, item, exc, value is _UNDECODED))
+            failed.append(_failure(batch, runner, i, item, exc, False))
             continue
         if result is not None:
             results[i] = result
@@ -189,9 +190,6 @@ def _failure(
 #: when those since the last reading took longer than ``FAR``)
 FAR = 1.0
 STRIDE = 8
-
-#: what a record's payload is before it decoded
-_UNDECODED: Any = object()
 
 #: statuses of items that all succeeded, sliced (most batches are at most this long)
 _ALL_SUCCEEDED = bytes([_SUCCEEDED]) * 10_000

@@ -16,6 +16,8 @@ from typing import Any
 
 import msgspec
 
+from lambent._fast import FAST
+
 _LEVELS = {
     "TRACE": 10,
     "DEBUG": 10,
@@ -67,6 +69,12 @@ def _printable(value: Any) -> Any:
     return value
 
 
+#: the keys a line sets itself (a value of the same key is replaced in place)
+_SET_BY_LINE = frozenset({"event", "level", "timestamp", "exception", "exc_info"})
+#: ``,"level":"<method>"`` of each method
+_LEVELS_JSON = {method: b',"level":' + _ENCODE(method) for method in _METHOD_LEVELS}
+
+
 def _timestamp() -> str:
     """The current UTC time as structlog's ISO stamper writes it (``...T12:00:00.123456Z``,
     without the fraction at a whole second), the date and time formatted once a second."""
@@ -113,7 +121,7 @@ class Lines:
     out once: the logger's values, what structlog's contextvars would add (no user code
     runs between the lines), the level filter, the time (the lines are written at once)."""
 
-    __slots__ = ("_context", "_head", "_least", "_rendered", "_stamp")
+    __slots__ = ("_context", "_head", "_joins", "_least", "_prefix", "_rendered", "_stamp", "_tail")
 
     def __init__(self, name: str, values: Mapping[str, Any] | None) -> None:
         self._head: dict[str, Any] = {"logger": name, **values} if values else {"logger": name}
@@ -121,12 +129,41 @@ class Lines:
         self._least = lambda_level()
         self._stamp = _timestamp()
         self._rendered: list[bytes] = []
+        #: the JSON every line starts with (the head's, open) and ends with (the time,
+        #: closed): encoded at the first line that is joined from them
+        self._prefix = self._tail = b""
+        #: whether lines may be joined at all: nothing from the contextvars, and no key of
+        #: the head one a line sets itself
+        self._joins = not self._context and _SET_BY_LINE.isdisjoint(self._head)
 
     def add(self, method: str, event: str, values: Mapping[str, Any]) -> None:
         """One line of ``method``'s level (``"error"``, ...); ``exc_info``: an exception
-        whose traceback goes with it."""
+        whose traceback goes with it.
+
+        A line whose keys are all its own (none of the head's, none the line sets, no
+        traceback, nothing from the contextvars) is joined from JSON pieces: the head's
+        encoded once, the values', the event and level's, the time's (``lambent._fast``:
+        ``joined_lines``); the same bytes as the whole entry encoded at once."""
         if _METHOD_LEVELS[method] < self._least:
             return
+        if (
+            self._joins
+            and _SET_BY_LINE.isdisjoint(values)
+            and self._head.keys().isdisjoint(values)
+            and FAST.joined_lines
+        ):
+            try:
+                own = _ENCODE(values)
+                if not self._prefix:
+                    self._prefix = _ENCODE(self._head)[:-1]
+                    self._tail = b',"timestamp":' + _ENCODE(self._stamp) + b"}"
+                event_level = b',"event":' + _ENCODE(event) + _LEVELS_JSON[method]
+            except UnicodeEncodeError:  # a lone surrogate: the entry is escaped whole
+                pass
+            else:
+                rest = (b"," + own[1:-1] if len(own) > 2 else b"") + event_level + self._tail
+                self._rendered.append(self._prefix + rest)
+                return
         entry = {**self._head, **values}
         entry["event"] = event
         for key, value in self._context:

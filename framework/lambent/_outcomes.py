@@ -311,13 +311,7 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> dict[str, int] | None:
     ):
         return None
     lines = lazy.lines() if lazy is not None else None
-
-    def line(method: str, event: str, values: dict[str, Any]) -> None:
-        if lines is not None:
-            lines.add(method, event, values)
-        else:
-            emit(getattr(log, method), event, **values)
-
+    line = lines.add if lines is not None else _emitter(log)
     traced: dict[tuple[type[BaseException], str, int], str] = {}
     record = ids.record
     label = ids.label if ids.spec.item_label is not None else None
@@ -330,10 +324,13 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> dict[str, int] | None:
         values: dict[str, Any] = {"record_id": record_id, "error": describe(err)}
         if isinstance(err, DecodeError):
             values["path"] = err.path
+            with_site = False
+        else:
+            with_site = not isinstance(err, RoutingError)
         item = label(i) if label is not None else None
         if item is not None:
             values["item"] = item
-        if not isinstance(err, DecodeError | RoutingError):
+        if with_site:
             site = _site(err)
             first = traced.get(site)
             if first is None:
@@ -350,6 +347,15 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> dict[str, int] | None:
     if lines is not None:
         lines.write()
     return counts
+
+
+def _emitter(log: Logger) -> Callable[[str, str, dict[str, Any]], None]:
+    """``line(method, event, values)`` through ``log``'s ``method`` (see :func:`emit`)."""
+
+    def line(method: str, event: str, values: dict[str, Any]) -> None:
+        emit(getattr(log, method), event, **values)
+
+    return line
 
 
 def outcome_counts(batch: Batch, counts: dict[str, int] | None = None) -> tuple[int, int, int, int]:

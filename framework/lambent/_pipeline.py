@@ -53,6 +53,7 @@ from lambent._outcomes import (
 )
 from lambent._routing import route_batch, route_raw
 from lambent.sources._base import Outcome
+from lambent.sources._bytes import ANY_KEY
 from lambent.sources._response import response_rules
 
 if TYPE_CHECKING:
@@ -328,7 +329,9 @@ async def handle_bytes(app: App, body: bytes, context: Any, decoded: Any = None)
     decoded once into Python values, which detection then reads whole (``decoded``:
     those values, when the caller decoded them already), unless it is a batch of one
     key the app has a compiled answer for (:mod:`lambent._compiled`): that one is read
-    from its head as a large one. Raises :class:`NotJSON` when the bytes are not JSON.
+    from its head as a large one, unless it decodes with the type the last such batch
+    did (``Compiled.from_bytes``: its route key learned, no probe at all). Raises
+    :class:`NotJSON` when the bytes are not JSON.
     """
     event: Any = None
     shape: Mapping[str, Any] | None
@@ -341,6 +344,11 @@ async def handle_bytes(app: App, body: bytes, context: Any, decoded: Any = None)
             and FAST.head_probe
             and (not small or app._fast_records is not None)
         ):
+            compiled = app._fast_records
+            if compiled is not None:  # a batch of the route key the last one had?
+                out = compiled.from_bytes(body, context)
+                if out is not MISS:
+                    return out
             found = _one_key_batch(app, body)
             if found is not None:
                 return await _decoded(app, *found[:2], context, found[2])
@@ -360,8 +368,6 @@ async def handle_bytes(app: App, body: bytes, context: Any, decoded: Any = None)
         except msgspec.ValidationError:
             pass
         else:
-            from lambent.sources._bytes import ANY_KEY
-
             return await _decoded(app, spec, ev, context, ANY_KEY)
     if event is None:
         event = msgspec.json.decode(body)

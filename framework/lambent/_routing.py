@@ -173,12 +173,19 @@ def route_raw(
     route = routes.match(spec.kind, raw.route_key(records[0]))
     if route is None:
         return None
-    plan, opts = route.plan, route.options
-    if plan.is_async or opts.threaded or opts.sequential or opts.window or Slot.ITEMS in plan.wants:
-        return None
-    drop = opts.on_decode_error == "drop"
-    found = routes.memo.get(id(route))  # a payload-only handler's runner is made once
+    # a payload-only handler's runner is made once (for a route that takes raw records)
+    found = routes.memo.get(id(route))
     if found is None:
+        plan, opts = route.plan, route.options
+        if (
+            plan.is_async
+            or opts.threaded
+            or opts.sequential
+            or opts.window
+            or Slot.ITEMS in plan.wants
+        ):
+            return None
+        drop = opts.on_decode_error == "drop"
         parts = payload_parts(
             plan, spec, record_id=raw.record_id, payload_of=raw.payload, payload_key=raw.payload_key
         )

@@ -4,6 +4,7 @@ runtime's faults."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from typing import Any
@@ -175,3 +176,40 @@ def test_a_plain_function_targets_invoke_now_calls_it_straight() -> None:
         for body in (b'{"n": 1}', b"{nope"):
             now = _outcome(target.invoke_now, body, None, context)
             assert now == _outcome(_stepped(target), body, None, context)
+
+
+def test_invoke_now_answers_batches_of_a_learned_queue_as_the_stepped_invoke() -> None:
+    """Batches of the queue the last one came from are decoded with the learned type
+    straight from ``invoke_now`` (``learned_keys``): the same answers as the stepped
+    invoke and the general path, for batches of that queue and of others."""
+    from lambent._fast import general_path
+    from lambent.testing import sqs_event
+
+    app = App()
+
+    @app.sqs()
+    def take(order: dict[str, int]) -> None:
+        if order["n"] < 0:
+            raise ValueError("negative")
+
+    target = AppTarget(app)
+    assert target.start_sync()
+    general_app = App()
+    general_app.sqs()(take)
+    events = [
+        sqs_event({"n": 1}, {"n": -1}, "not json", queue="orders", seed=1),
+        sqs_event({"n": 2}, {"n": 3}, queue="orders", seed=2),
+        sqs_event({"n": -2}, queue="other", seed=3),
+        sqs_event({"n": 4}, {"n": -4}, queue="orders", seed=4),
+        {"Records": []},
+    ]
+    for event in events:
+        body = json.dumps(event).encode()
+        for content_type in (None, "application/json", "application/octet-stream"):
+            args = (body, content_type, FakeContext(aws_request_id="req-1", timeout=60))
+            now = _outcome(target.invoke_now, *args)
+            stepped = _outcome(_stepped(target), *args)
+            with general_path():  # batches run on an event loop then
+                general = _outcome(lambda *a: asyncio.run(AppTarget(general_app).invoke(*a)), *args)
+            assert now == stepped == general, (event, content_type)
+    target.stop_sync()

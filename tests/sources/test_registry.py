@@ -270,3 +270,23 @@ def test_every_source_is_a_module_a_factory_a_docs_page_and_a_test_module() -> N
     for entry in sources.SOURCES:
         assert (root / "framework" / "lambent" / "sources" / f"{entry.module}.py").is_file()
         assert (root / "tests" / "sources" / f"test_{entry.module}.py").is_file(), entry.module
+
+
+def test_first_claimant_names_the_source_detection_asks_first() -> None:
+    """SQS is asked first about ``{"Records": [...]}`` events, until a user source that
+    may claim them is registered ahead of it (which changes the generation); SNS never is
+    (SQS comes before it), nor a source about events without its key."""
+    sqs, sns = sources.load("sqs")[0], sources.load("sns")[0]
+    assert sources.first_claimant(sqs, "Records")
+    assert not sources.first_claimant(sns, "Records")
+    assert not sources.first_claimant(sqs, "records")
+    before = sources.generation()
+    spec = msgspec.structs.replace(SIGNUP, kind="records-first", requires="Records")
+    sources.register(spec)
+    try:
+        assert sources.generation() != before
+        assert not sources.first_claimant(sqs, "Records")
+        assert sources.first_claimant(spec, "Records")
+    finally:
+        sources.unregister(spec)
+    assert sources.first_claimant(sqs, "Records")

@@ -215,13 +215,14 @@ class AppTarget:
         """:meth:`invoke` without its coroutine when the compiled routes answer straight
         away (``lambent._fast``: ``plain_invoke``); the rest is stepped as the loop-free
         loop steps :meth:`invoke`."""
+        records = self.app._fast_records
+        is_json = content_type is None or content_type == JSON
+        if records is not None and is_json and FAST.plain_invoke:
+            out = records.from_bytes(body, context)  # a batch of the route key the last one had
+            if out is not self._miss:
+                return _answered(out)
         lean = self.app._fast_lean
-        if (
-            lean is not None
-            and (content_type is None or content_type == JSON)
-            and len(body) <= self._small
-            and FAST.plain_invoke
-        ):
+        if lean is not None and is_json and len(body) <= self._small and FAST.plain_invoke:
             out = lean(body, context)
             if out is self._miss:
                 return run_loop_free(self._general(body, context))

@@ -18,6 +18,7 @@ them, in the same order, instead of testing every source's required key again.
 from __future__ import annotations
 
 import importlib
+import itertools
 from collections.abc import Callable, Collection
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -180,6 +181,30 @@ def _specs_of(index: int) -> tuple[EventSource, ...]:
 def specs() -> tuple[EventSource, ...]:
     """Every source, in detection order (imports the source modules once)."""
     return (*_user, *(spec for i in range(len(SOURCES)) for spec in _specs_of(i)))
+
+
+def generation() -> int:
+    """Changes whenever the user sources do: what was worked out from the registry under
+    another generation may no longer hold."""
+    return _generation
+
+
+def first_claimant(spec: EventSource, key: str) -> bool:
+    """Whether detection asks ``spec`` first about an event whose only top-level key is
+    ``key``: no source before it may claim one (until :func:`generation` changes)."""
+    event = {key: None}
+    built_in = (
+        other
+        for index, entry in enumerate(SOURCES)
+        if entry.keys is None or key in entry.keys
+        for other in _specs_of(index)  # imported only up to ``spec``'s own module
+    )
+    for other in itertools.chain(_user, built_in):
+        if other is spec:
+            return True
+        if _may_claim(other, event):
+            return False
+    return False
 
 
 def _may_claim(spec: EventSource, event: dict[str, Any]) -> bool:

@@ -226,6 +226,11 @@ class SourceSpec(msgspec.Struct, Generic[EventT, ItemT], frozen=True, kw_only=Tr
     #: another key fails the decode (the batch is then decoded as any other), so every
     #: item of a decoded event has one route (None: not for this first item)
     bare_keyed: Callable[[Any], tuple[type[Any], Hashable] | None] | None = None
+    #: ``bare_keyed``'s kind of event Struct for a route key known beforehand (one an
+    #: earlier batch had), whose decode (of an object with no other key) also proves
+    #: ``detect`` says yes: a small batch of that key is decoded with it straight away
+    #: when no source is detected before this one (``lambent._fast``: ``learned_keys``)
+    bare_claim: Callable[[Hashable], type[Any] | None] | None = None
     #: a check of a new route's resolved handler against its filters, raising
     #: ``ConfigurationError``: ``check_route(where, plan, filters)`` (DynamoDB: image
     #: parameters that must accept None)

@@ -118,7 +118,7 @@ def head_probe(body: bytes) -> Mapping[str, Any] | None:
 
 
 @functools.lru_cache(maxsize=64)
-def _only_key(tp: Any) -> Any:
+def only_key(tp: Any) -> Any:
     """``tp`` refusing unknown top-level keys, when it has exactly one field (else None)."""
     if len(getattr(tp, "__struct_fields__", ())) != 1:
         return None
@@ -148,7 +148,7 @@ def decode_only_key(source: EventSource, body: bytes, first: Any = None, *, lean
         keyed = source.bare_keyed(first) if source.bare_keyed is not None else None
         if keyed is not None:
             keyed_type: Any = keyed[0]
-            closed = _only_key(keyed_type)
+            closed = only_key(keyed_type)
             try:
                 ev = None if closed is None else decode_struct(closed, body)
             except msgspec.ValidationError:  # an item of another key: decoded as any batch
@@ -156,13 +156,13 @@ def decode_only_key(source: EventSource, body: bytes, first: Any = None, *, lean
             if ev is not None and (source.ordered is None or not source.ordered(ev)):
                 return ev, keyed[1]
         bare_type: Any = source.bare[0]
-        closed = _only_key(bare_type)
+        closed = only_key(bare_type)
         if closed is not None:
             ev = decode_struct(closed, body)
             if source.ordered is None or not source.ordered(ev):
                 return ev, ANY_KEY
     tp: Any = source.lean[0] if lean and source.lean else source.event_type
-    closed = _only_key(tp)
+    closed = only_key(tp)
     return None if closed is None else (decode_struct(closed, body), ANY_KEY)
 
 

@@ -11,7 +11,8 @@ Members, in the order the pipeline uses them:
 * decoding: ``event_type``/``item_type`` (full Structs), ``lean`` (Structs with only
   what the pipeline reads), ``bare`` (only each item's id, payload and route key, for
   ``lambent.runtime``'s bytes; ``bare_keyed``: those of a batch whose items all have the
-  first one's route key), ``items``, ``raw_items``, ``raw_id``/``raw_report_id``
+  first one's route key; ``bare_claim``: that kind for a key known beforehand, whose
+  decode also proves ``detect``), ``items``, ``raw_items``, ``raw_id``/``raw_report_id``
   (naming a raw record that does not decode, so it fails alone);
 * identity: ``item_id`` (logs, reports), ``report_id`` (the wire ``itemIdentifier``),
   ``item_label`` (what names an item besides its id: ``s3://bucket/key``);
@@ -70,6 +71,8 @@ class EventSource(Protocol):
     def bare(self) -> tuple[type[Any], type[Any]] | None: ...
     @property
     def bare_keyed(self) -> Callable[[Any], tuple[type[Any], Hashable] | None] | None: ...
+    @property
+    def bare_claim(self) -> Callable[[Hashable], type[Any] | None] | None: ...
     @property
     def items(self) -> Callable[[Any], Sequence[Any]]: ...
     @property

@@ -158,20 +158,31 @@ class _BareEvent(msgspec.Struct, frozen=True, gc=False):
 
 
 @functools.lru_cache(maxsize=16)
-def _queue_event(arn: str) -> type[Any]:
+def _queue_event(arn: str, claims: bool = False) -> type[Any]:
     """:class:`_BareEvent` of a batch whose every message comes from the queue ``arn``
-    (its ARN a literal: a message of another queue, or without one, does not decode)."""
-    message = msgspec.defstruct(
-        "_QueueMessage",
-        [("message_id", str), ("body", str),
-         ("event_source_arn", Literal[arn], msgspec.field(name="eventSourceARN"))],
-        rename="camel", frozen=True, gc=False,
-    )  # fmt: skip
+    (its ARN a literal: a message of another queue, or without one, does not decode).
+    ``claims``: each message an SQS message too (``eventSource`` the literal
+    :func:`detect` reads: a batch that decodes is one detection gives to SQS)."""
+    fields: list[Any] = [
+        ("message_id", str),
+        ("body", str),
+        ("event_source_arn", Literal[arn], msgspec.field(name="eventSourceARN")),
+    ]
+    if claims:
+        fields.append(("event_source", Literal["aws:sqs"]))
+    message = msgspec.defstruct("_QueueMessage", fields, rename="camel", frozen=True, gc=False)
     records: Any = tuple[message, ...]  # type: ignore[valid-type]
     return msgspec.defstruct(
         "_QueueEvent", [("records", records, msgspec.field(default=(), name="Records"))],
         frozen=True, gc=False,
     )  # fmt: skip
+
+
+def _bare_claim(arn: Hashable) -> type[Any] | None:
+    """A standard queue's batch of the queue ``arn`` whose decode proves detection."""
+    if type(arn) is not str or arn.endswith(".fifo"):
+        return None
+    return _queue_event(arn, claims=True)
 
 
 def _bare_keyed(first: Any) -> tuple[type[Any], Hashable] | None:
@@ -205,7 +216,8 @@ _payload: Callable[[SQSMessage], str] = operator.attrgetter("body")
 
 def _ordered(event: SQSEvent) -> bool:
     """A batch comes from one queue: only FIFO batches have message groups to keep."""
-    return any(message.event_source_arn.endswith(".fifo") for message in event.records[:1])
+    records = event.records
+    return bool(records) and records[0].event_source_arn.endswith(".fifo")
 
 
 def _order_key(message: SQSMessage) -> Hashable | None:
@@ -354,6 +366,7 @@ SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
     lean=(_LeanEvent, _LeanMessage),
     bare=(_BareEvent, _BareMessage),
     bare_keyed=_bare_keyed,
+    bare_claim=_bare_claim,
     raw_id=raw_path("messageId"),
     redelivery="reported",
     route_filter=lambda queue=None: resource_filter("queue", queue),
