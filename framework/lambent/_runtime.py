@@ -73,9 +73,10 @@ class LoopOwner:
             loop = self._loop = asyncio.new_event_loop()
         context, before = self._context, self._caller
         caller = self._caller = contextvars.copy_context()  # O(1): contexts are immutable maps
-        for var, value in caller.items():
-            if before.get(var, _UNSET) is not value:
-                context.run(var.set, value)
+        if caller != before:  # O(1) when the caller bound nothing since: the maps are shared
+            for var, value in caller.items():
+                if before.get(var, _UNSET) is not value:
+                    context.run(var.set, value)
         return loop.run_until_complete(loop.create_task(coro, context=context))
 
     def close(self) -> None:
