@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import msgspec
 import pytest
 
-from lambent import App, ConfigurationError
-from lambent.testing import FakeContext, sqs_event
+from lambent import App, ConfigurationError, Depends, Router
+from lambent._app import dependency_overrides
+from lambent.testing import FakeContext, http_request, sqs_event
 
 
 class Order(msgspec.Struct):
@@ -26,3 +29,33 @@ def test_routes_are_frozen_after_the_first_invocation() -> None:
     app.handler(sqs_event({"id": 1}, queue="orders"), FakeContext())
     with pytest.raises(ConfigurationError, match="first invocation"):
         app.sqs("other")(lambda order: None)
+
+
+def who() -> str:
+    return "real"
+
+
+def fake_who() -> str:
+    return "fake"
+
+
+def test_dependency_overrides_replace_a_provider_for_the_block_only() -> None:
+    app = App()
+
+    @app.get("/who")
+    def handler(name: Annotated[str, Depends(who)]) -> str:
+        return name
+
+    def body() -> Any:
+        return app.handler(http_request("GET", "/who"), FakeContext())["body"]
+
+    with dependency_overrides(app, {who: fake_who}):
+        assert body() == "fake"
+    assert body() == "real"
+    with dependency_overrides(app, {}):
+        assert body() == "real"
+    with (
+        dependency_overrides(Router(), {who: fake_who}),
+        dependency_overrides(object(), {who: fake_who}),
+    ):
+        assert body() == "real"  # only an App's overrides apply

@@ -162,6 +162,81 @@ def test_contextvars_set_in_the_lifespan_persist_across_invocations() -> None:
     assert seen == ["tenant-a", "tenant-a"]
 
 
+_caller_tenant: Any = None
+
+
+def test_async_and_sync_handlers_see_what_the_caller_bound_before_each_invocation() -> None:
+    import contextvars
+
+    import structlog
+
+    global _caller_tenant
+    _caller_tenant = contextvars.ContextVar("caller_tenant", default="unset")
+    app = App()
+    seen: list[tuple[str, str, Any]] = []
+
+    def note(how: str) -> None:
+        bound = structlog.contextvars.get_contextvars().get("caller")
+        seen.append((how, _caller_tenant.get(), bound))
+
+    @app.sqs("async-q")
+    async def on_async(order: Order) -> None:
+        note("async")
+
+    @app.sqs("sync-q")
+    def on_sync(order: Order) -> None:
+        note("sync")
+
+    def invoke(tenant: str) -> None:  # a wrapper around app.handler, as a user writes it
+        _caller_tenant.set(tenant)
+        structlog.contextvars.bind_contextvars(caller=tenant)
+        for queue in ("async-q", "sync-q"):
+            app.handler(sqs_event({"id": 1}, queue=queue), FakeContext())
+
+    try:
+        invoke("first")
+        invoke("second")
+    finally:
+        structlog.contextvars.unbind_contextvars("caller")
+    assert seen == [
+        ("async", "first", "first"),
+        ("sync", "first", "first"),
+        ("async", "second", "second"),
+        ("sync", "second", "second"),
+    ]
+
+
+def test_a_value_the_lifespan_set_stays_until_the_caller_binds_another() -> None:
+    import contextvars
+    from contextlib import asynccontextmanager
+
+    global _caller_tenant
+    _caller_tenant = contextvars.ContextVar("caller_tenant", default="unset")
+    _caller_tenant.set("caller")
+
+    @asynccontextmanager
+    async def lifespan(app: App) -> Any:
+        _caller_tenant.set("lifespan")
+        yield
+
+    app = App(lifespan=lifespan)
+    seen: list[str] = []
+
+    @app.sqs("orders")
+    async def on_order(order: Order) -> None:
+        seen.append(_caller_tenant.get())
+
+    def invoke() -> None:
+        app.handler(sqs_event({"id": 1}, queue="orders"), FakeContext())
+
+    invoke()
+    invoke()
+    _caller_tenant.set("rebound")
+    invoke()
+    invoke()
+    assert seen == ["lifespan", "lifespan", "rebound", "rebound"]
+
+
 PLAIN_PROBE = """
 import sys
 from lambent import App

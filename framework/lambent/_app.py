@@ -119,12 +119,13 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         self, overrides: Mapping[Callable[..., Any], Callable[..., Any]]
     ) -> Iterator[None]:
         """Run ``Depends`` providers' replacements while the block runs (the test
-        client's ``overrides``); an async replacement puts invocations on the loop."""
+        client's ``overrides``). Invocations go on the loop: replacements are solved
+        under the deadline with anyio, sync ones too."""
         web = self._registry.web
         if not overrides or web is None:
             yield
             return
-        if any(_is_async(fn) for fn in overrides.values()) and not self._registry.web_loop:
+        if not self._registry.web_loop:
             self._registry.web_loop = True
             self._loop_free = None  # decided again at the next call
             self._fast_http = self._fast_bytes = self._fast_lean = self._fast_records = None
@@ -283,5 +284,12 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
             await self.aclose()
 
 
-def _is_async(fn: Callable[..., Any]) -> bool:
-    return inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)
+def dependency_overrides(
+    app: object, overrides: Mapping[Callable[..., Any], Callable[..., Any]]
+) -> contextlib.AbstractContextManager[None]:
+    """While the block runs, ``Depends`` providers of ``app``'s web routes are replaced as
+    ``overrides`` says (the test client's seam); a no-op for anything but an
+    :class:`App` or without overrides."""
+    if not isinstance(app, App) or not overrides:
+        return contextlib.nullcontext()
+    return app._overriding(overrides)

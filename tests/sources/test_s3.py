@@ -5,9 +5,11 @@ from typing import Any
 
 import msgspec
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
-from lambent import App, BatchFailedError
+from lambent import App, BatchFailedError, DecodeError
 from lambent.sources import s3
 from lambent.sources._base import iso
 from lambent.testing import FakeContext, s3_event, sqs_event
@@ -236,6 +238,80 @@ def test_eventbridge_key_with_specials_round_trips() -> None:
         or []
     )
     assert encoded.key == "red flower+1.jpg"
+
+
+#: the S3 events from EventBridge in the corpus (empty without it)
+EVENTBRIDGE_SEEDS = [row.load() for row in corpus.rows("s3-eventbridge")]
+ODD_PARTS: list[Any] = [None, "x", "", 0, 1.5, True, [], [1], {}, {"": None}]
+
+
+def _detail_paths(value: Any, path: tuple[str, ...] = ("detail",)) -> list[tuple[str, ...]]:
+    """``("detail",)`` and the key paths below it."""
+    out = [path]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            out += _detail_paths(child, (*path, key))
+    return out
+
+
+@st.composite
+def _mutated_eventbridge(draw: st.DrawFn) -> tuple[dict[str, Any], tuple[str, ...], Any]:
+    seed = draw(st.sampled_from(EVENTBRIDGE_SEEDS))
+    where = draw(st.sampled_from(_detail_paths(seed["detail"])))
+    value = draw(st.sampled_from(ODD_PARTS))
+    return _support.mutated(seed, where, value), where, value
+
+
+@pytest.mark.skipif(not EVENTBRIDGE_SEEDS, reason="needs the corpus (see the no-corpus case)")
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=_mutated_eventbridge())
+def test_a_bad_part_of_an_eventbridge_s3_event_fails_naming_the_field(
+    case: tuple[dict[str, Any], tuple[str, ...], Any],
+) -> None:
+    event, where, value = case
+    app = App()
+    seen: list[s3.S3Record] = []
+
+    @app.s3()
+    def handle(record: s3.S3Record) -> None:
+        seen.append(record)
+
+    failed: DecodeError | None = None
+    try:
+        app.handler(event, FakeContext())
+    except DecodeError as exc:  # the only documented error this event may raise
+        failed = exc
+    if failed is None:
+        assert len(seen) == 1
+    else:
+        assert failed.path == "$." + ".".join(where), (failed.path, where, value)
+        assert seen == []
+
+
+def test_eventbridge_s3_mutation_needs_the_corpus() -> None:
+    if not EVENTBRIDGE_SEEDS:
+        corpus.require()
+
+
+def test_a_bad_eventbridge_s3_body_fails_alone_in_an_sqs_batch() -> None:
+    app = App()
+    seen: list[str] = []
+
+    @app.s3()
+    def handle(record: s3.S3Record) -> None:
+        seen.append(record.key)
+
+    good = {"version": "0", "id": "1", "detail-type": "Object Created", "source": "aws.s3",
+            "detail": {"bucket": {"name": "b"}, "object": {"key": "k"}}}  # fmt: skip
+    bad = {**good, "detail": {"bucket": "b", "object": {"key": "k"}}}
+    event = sqs_event(json.dumps(good), json.dumps(bad))
+    with capture_logs() as logs:
+        out = app.handler(event, FakeContext())
+    assert seen == ["k"]
+    [failure] = out["batchItemFailures"]
+    assert failure["itemIdentifier"] == event["Records"][1]["messageId"]
+    [entry] = [e for e in logs if e["event"] == "record failed"]
+    assert entry["path"] == "$.detail.bucket"
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,13 @@ import msgspec
 from lambent._errors import ConfigurationError
 from lambent.sources._base import SourceSpec, first_record, iso, raw_path, raw_records
 from lambent.sources._match import Filter, arn_name, shown
+from lambent.sources._s3_eventbridge import (
+    EventBridgeS3Bucket,
+    EventBridgeS3Detail,
+    EventBridgeS3Event,
+    EventBridgeS3Object,
+    event_name,
+)
 
 
 class S3Identity(msgspec.Struct, rename="camel", frozen=True, gc=False):
@@ -141,68 +148,36 @@ def detect(event: Mapping[str, Any]) -> bool:
 
 # -- S3 inside other envelopes ----------------------------------------------------------
 
-#: EventBridge ``reason`` of an "Object Created" event -> notification event name
-_CREATED = {
-    "PutObject": "ObjectCreated:Put",
-    "POST Object": "ObjectCreated:Post",
-    "CopyObject": "ObjectCreated:Copy",
-    "CompleteMultipartUpload": "ObjectCreated:CompleteMultipartUpload",
-}
-#: other EventBridge detail types -> notification event name
-_DETAIL_TYPES = {
-    "Object Restore Initiated": "ObjectRestore:Post",
-    "Object Restore Completed": "ObjectRestore:Completed",
-    "Object Restore Expired": "ObjectRestore:Delete",
-    "Object Storage Class Changed": "LifecycleTransition",
-    "Object Access Tier Changed": "IntelligentTiering",
-    "Object ACL Updated": "ObjectAcl:Put",
-    "Object Tags Added": "ObjectTagging:Put",
-    "Object Tags Deleted": "ObjectTagging:Delete",
-}
-
 
 def eventbridge_event_name(detail_type: str, detail: Mapping[str, Any]) -> str:
     """The notification ``eventName`` equivalent to an S3 EventBridge event."""
-    reason = detail.get("reason")
-    if detail_type == "Object Created":
-        return _CREATED.get(str(reason), "ObjectCreated:Put")
-    if detail_type == "Object Deleted":
-        marker = detail.get("deletion-type") == "Delete Marker Created"
-        if reason == "Lifecycle Expiration":
-            return (
-                "LifecycleExpiration:DeleteMarkerCreated"
-                if marker
-                else "LifecycleExpiration:Delete"
-            )
-        return "ObjectRemoved:DeleteMarkerCreated" if marker else "ObjectRemoved:Delete"
-    return _DETAIL_TYPES.get(detail_type, detail_type)
+    return event_name(detail_type, detail.get("reason"), detail.get("deletion-type"))
 
 
-def _from_eventbridge(event: Mapping[str, Any], *, key_encoded: bool) -> S3Record:
-    detail: Mapping[str, Any] = event.get("detail") or {}
-    bucket: Mapping[str, Any] = detail.get("bucket") or {}
-    obj: Mapping[str, Any] = detail.get("object") or {}
-    key = str(obj.get("key", ""))
-    resources = event.get("resources") or ()
-    name = str(bucket.get("name", ""))
+def _from_eventbridge(value: Mapping[str, Any], *, key_encoded: bool) -> S3Record:
+    """Raises ``msgspec.ValidationError`` naming the field when a part has the wrong type."""
+    event = msgspec.convert(value, EventBridgeS3Event)
+    detail = event.detail or EventBridgeS3Detail()
+    obj = detail.object or EventBridgeS3Object()
+    name = (detail.bucket or EventBridgeS3Bucket()).name
     return S3Record(
-        event_name=eventbridge_event_name(str(event.get("detail-type", "")), detail),
+        event_name=event_name(event.detail_type, detail.reason, detail.deletion_type),
         event_version="2.1",
-        aws_region=event.get("region"),
-        event_time=event.get("time"),
-        user_identity=S3Identity(principal_id=detail.get("requester")),
-        request_parameters=S3RequestParameters(source_ip_address=detail.get("source-ip-address")),
-        response_elements=S3ResponseElements(request_id=detail.get("request-id")),
+        aws_region=event.region,
+        event_time=event.time,
+        user_identity=S3Identity(principal_id=detail.requester),
+        request_parameters=S3RequestParameters(source_ip_address=detail.source_ip_address),
+        response_elements=S3ResponseElements(request_id=detail.request_id),
         s3=S3Entity(
             bucket=S3Bucket(
-                name=name, arn=str(resources[0]) if resources else f"arn:aws:s3:::{name}"
+                name=name, arn=event.resources[0] if event.resources else f"arn:aws:s3:::{name}"
             ),
             object=S3Object(
-                raw_key=key if key_encoded else quote_plus(key, safe="/"),
-                size=obj.get("size"),
-                e_tag=obj.get("etag"),
-                version_id=obj.get("version-id"),
-                sequencer=obj.get("sequencer"),
+                raw_key=obj.key if key_encoded else quote_plus(obj.key, safe="/"),
+                size=obj.size,
+                e_tag=obj.etag,
+                version_id=obj.version_id,
+                sequencer=obj.sequencer,
             ),
         ),
     )

@@ -26,6 +26,7 @@ from urllib.parse import unquote
 
 import msgspec
 
+from lambent._app import dependency_overrides
 from lambent._web import web_router
 from lambent.sources._http import Headers, fronts
 from lambent.testing._context import FakeContext
@@ -113,11 +114,7 @@ class TestClient:
                 self.overrides[provider] = before
 
     def _overriding(self) -> contextlib.AbstractContextManager[None]:
-        overriding = getattr(self.app, "_overriding", None)
-        if overriding is None or not self.overrides:
-            return contextlib.nullcontext()
-        manager: contextlib.AbstractContextManager[None] = overriding(self.overrides)
-        return manager
+        return dependency_overrides(self.app, self.overrides)
 
     def build_event(
         self,
