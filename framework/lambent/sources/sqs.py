@@ -281,20 +281,22 @@ def _raw_records(event: Mapping[str, Any]) -> Sequence[Any] | None:
 
 def _aged_records(event: Mapping[str, Any]) -> tuple[Sequence[Any], float | None] | None:
     """:func:`_raw_records`, and when the oldest record was sent (``_oldest_raw``'s
-    answer: the least of the ``SentTimestamp`` strings, which order as their numbers
-    when they have 13 digits), read in the same pass.
+    answer: the least ``SentTimestamp``; 13-digit strings order as their numbers), read
+    in the same pass: the least so far is kept as the records go by, each string
+    compared while it is at hand (a list and a ``min`` over it afterwards would touch
+    every string twice).
 
     The pass has the same checks, but reads ``attributes`` by subscript: a record without
-    it (or without ``SentTimestamp``) stops the pass, and the records are then checked
-    as :func:`_raw_records` checks them and their age read as ``_oldest_raw`` reads it."""
+    it (or without ``SentTimestamp``), or an entry time that does not compare with the
+    others, stops the pass, and the records are then checked as :func:`_raw_records`
+    checks them and their age read as ``_oldest_raw`` reads it."""
     arn = _standard_arn(event)
     if arn is None:
         return None
     records: list[Any] = event["Records"]
     text, obj = str, dict
-    sent: list[Any] = []
-    keep = sent.append
     try:
+        least = records[0]["attributes"]["SentTimestamp"]
         for record in records:
             if (
                 record.__class__ is not obj
@@ -313,13 +315,15 @@ def _aged_records(event: Mapping[str, Any]) -> tuple[Sequence[Any], float | None
                 and attributes["MessageGroupId"].__class__ is not text
             ):
                 return None
-            keep(attributes["SentTimestamp"])
-    except KeyError:  # no attributes, or no entry time: checked and read the general way
+            sent = attributes["SentTimestamp"]
+            if sent < least:  # as ``min`` compares
+                least = sent
+    except (KeyError, TypeError):  # checked and read the general way
         checked = _raw_records(event)
         return None if checked is None else (checked, _oldest_raw(checked))
     try:
-        return records, float(min(sent))
-    except (TypeError, ValueError, OverflowError):  # not all strings, or not numbers
+        return records, float(least)
+    except (TypeError, ValueError, OverflowError):  # not numbers: as the scan says
         return records, _oldest_raw(records)
 
 
