@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lambent.__main__ import build_parser, main, subcommands
-from lambent._cli import FLAGS, HelpFormatter
+from lambent._cli import FLAGS, HelpFormatter, Parser, subcommand
 from tests.cli._voice import MISSING, lambent, one_line
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,3 +60,26 @@ def test_an_unknown_option_is_named_with_its_subcommand() -> None:
     one_line(lambent("layer", "build", "--bogus"), "lambent layer build", "--bogus")
     one_line(lambent("serve", "app.py", "--port", "x"), "lambent serve", "--port")
     one_line(lambent("nonsense"), "lambent", "nonsense")
+
+
+def test_a_subcommand_is_described_by_its_docstring_after_the_first_paragraph() -> None:
+    top = Parser(prog="lambent")
+    subparsers = top.add_subparsers()
+    doc = "``lambent x``: the summary line.\n\nWhat it does,\nin detail.\n\nMore."
+    parser = subcommand(subparsers, "x", "do x", doc)
+    assert parser.prog == "lambent x"
+    assert parser.description == "What it does,\nin detail.\n\nMore."
+    assert parser.formatter_class is HelpFormatter
+    assert parser.epilog is None
+    assert subparsers.choices["x"] is parser
+    assert [a.help for a in subparsers._choices_actions] == ["do x"]
+
+
+def test_a_subcommand_may_have_no_docstring_an_epilog_and_its_own_formatter() -> None:
+    subparsers = Parser(prog="lambent").add_subparsers()
+    parser = subcommand(
+        subparsers, "y", "do y", None, epilog="see also", formatter_class=argparse.HelpFormatter
+    )
+    assert parser.description is None
+    assert parser.epilog == "see also"
+    assert parser.formatter_class is argparse.HelpFormatter

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 
 class UsageError(Exception):
@@ -54,6 +54,28 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         sys.stderr.write(f"{self.prog}: {message} (see {self.prog} --help)\n")
         sys.exit(2)
+
+
+def subcommand(
+    subparsers: Any,
+    name: str,
+    summary: str,
+    doc: str | None,
+    *,
+    epilog: str | None = None,
+    formatter_class: type[argparse.HelpFormatter] | None = None,
+) -> argparse.ArgumentParser:
+    """The parser of subcommand ``name``: ``summary`` in ``lambent --help``; its
+    description is ``doc`` (the subcommand module's docstring) after the first paragraph;
+    its help formatter :class:`HelpFormatter` unless ``formatter_class`` says another."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name,
+        help=summary,
+        description=doc.split("\n\n", 1)[1] if doc else None,
+        epilog=epilog,
+        **({} if formatter_class is None else {"formatter_class": formatter_class}),
+    )
+    return parser
 
 
 def leaf(exc: BaseException) -> BaseException:

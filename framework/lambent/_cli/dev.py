@@ -18,15 +18,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lambent._cli import UsageError
+from lambent._cli import UsageError, subcommand
 from lambent._dev.front import SOURCES
 
 
 def add_parser(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
+    parser = subcommand(
+        subparsers,
         "dev",
-        help="serve an app's HTTP routes on a local HTTP server, reloading on changes",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        "serve an app's HTTP routes on a local HTTP server, reloading on changes",
+        __doc__,
     )
     parser.add_argument("app", metavar="APP", help="module:attribute or path/to/file.py[:attr]")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")

@@ -19,14 +19,17 @@ import json
 import sys
 from typing import Any
 
+from lambent._cli import subcommand
+
 _TYPES = ("RequestResponse", "Event", "DryRun")
 
 
 def add_parser(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
+    parser = subcommand(
+        subparsers,
         "invoke",
-        help="run an app on an event, as a Lambda invocation",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        "run an app on an event, as a Lambda invocation",
+        __doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("app", metavar="APP", help="module:attribute or path/to/file.py[:attr]")

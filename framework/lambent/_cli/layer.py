@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from lambent._cli import subcommand
+
 _EPILOG = """publishing (the runtime and architecture are printed by the build):
   aws lambda publish-layer-version --layer-name lambent \\
       --zip-file fileb://dist/lambent-layer.zip \\
@@ -22,11 +24,7 @@ _EPILOG = """publishing (the runtime and architecture are printed by the build):
 
 
 def add_parser(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "layer",
-        help="build the Lambda layer zip",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
-    )
+    parser = subcommand(subparsers, "layer", "build the Lambda layer zip", __doc__)
     sub = parser.add_subparsers(dest="layer_command", metavar="COMMAND", required=True)
 
     build = sub.add_parser(

@@ -12,12 +12,12 @@ import argparse
 import sys
 from typing import Any
 
+from lambent._cli import subcommand
+
 
 def add_parser(sub: Any) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser(
-        "poll",
-        help="run APP on real SQS queues, Kinesis streams and DynamoDB streams",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+    parser = subcommand(
+        sub, "poll", "run APP on real SQS queues, Kinesis streams and DynamoDB streams", __doc__
     )
     parser.add_argument("app", metavar="APP", help="the app: module:attribute or a file path")
     parser.add_argument("sources", metavar="SOURCE", nargs="+", help="queue URL/ARN or stream ARN")

@@ -24,7 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from lambent._cli import UsageError, leaf
+from lambent._cli import UsageError, leaf, subcommand
 
 _BIND_ERRORS = (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES)
 
@@ -38,10 +38,11 @@ _EPILOG = """destinations (--on-success / --on-failure):
 
 
 def add_parser(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
+    parser = subcommand(
+        subparsers,
         "serve",
-        help="serve the Lambda Invoke API (and Runtime API) locally",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        "serve the Lambda Invoke API (and Runtime API) locally",
+        __doc__,
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

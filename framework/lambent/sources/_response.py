@@ -13,46 +13,31 @@ from typing import Any, NamedTuple
 
 class ResponseRules(NamedTuple):
     """What a response mode means to the pipeline: the behaviours it asks a source's
-    ``response`` for (core code compares no mode)."""
+    ``response`` for (core code compares no mode); a mode names only those it has."""
 
     #: the web router (``lambent.http``) answers the event
-    web: bool
+    web: bool = False
     #: failed items are reported by identifier (``{"batchItemFailures": [...]}``)
-    partial: bool
+    partial: bool = False
     #: every item answers with its own result (Firehose records): results are encoded
     #: before outcomes are logged, so that one that cannot be encoded fails its item
-    item_results: bool
+    item_results: bool = False
     #: the single item's handler result is the function's result
-    single_result: bool
+    single_result: bool = False
     #: routes may take the whole batch (a list-of-items handler)
-    whole_batches: bool
+    whole_batches: bool = False
     #: the result reads only the decoded Structs, so an event may be decoded straight from
     #: the invocation's bytes
-    from_structs: bool
+    from_structs: bool = False
 
 
 RESPONSE_RULES: Mapping[str, ResponseRules] = {
-    "batch": ResponseRules(
-        web=False, partial=True, item_results=False, single_result=False,
-        whole_batches=True, from_structs=True,
-    ),
-    "firehose": ResponseRules(
-        web=False, partial=False, item_results=True, single_result=False,
-        whole_batches=True, from_structs=False,
-    ),
-    "all": ResponseRules(
-        web=False, partial=False, item_results=False, single_result=False,
-        whole_batches=True, from_structs=True,
-    ),
-    "single": ResponseRules(
-        web=False, partial=False, item_results=False, single_result=True,
-        whole_batches=False, from_structs=True,
-    ),
-    "http": ResponseRules(
-        web=True, partial=False, item_results=False, single_result=False,
-        whole_batches=False, from_structs=False,
-    ),
-}  # fmt: skip
+    "batch": ResponseRules(partial=True, whole_batches=True, from_structs=True),
+    "firehose": ResponseRules(item_results=True, whole_batches=True),
+    "all": ResponseRules(whole_batches=True, from_structs=True),
+    "single": ResponseRules(single_result=True, from_structs=True),
+    "http": ResponseRules(web=True),
+}
 
 
 def response_rules(source: Any) -> ResponseRules:

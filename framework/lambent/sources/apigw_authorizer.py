@@ -17,8 +17,8 @@ responses ``{"isAuthorized": ...}``); these events have no body payload.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Literal, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, NamedTuple, TypeVar
 
 import msgspec
 
@@ -199,44 +199,43 @@ _WEB = WebSpec(
     simple=lambda event: isinstance(event, HttpAuthorizerEvent),
 )
 
-_HTTP_SPEC: SourceSpec[HttpAuthorizerEvent, HttpAuthorizerEvent] = SourceSpec(
-    requires="routeArn",
-    kind="apigw-authorizer",
-    detect=is_http_authorizer,
-    event_type=HttpAuthorizerEvent,
-    item_type=HttpAuthorizerEvent,
-    item_id=lambda event: event.request_id or event.route_arn,
-    route_key=lambda event, item: "REQUEST-v2",
-    payload=None,
-    response="http",
-    web=_WEB,
-)
+_EventT = TypeVar("_EventT", TokenAuthorizerEvent, RequestAuthorizerEvent, HttpAuthorizerEvent)
 
-_TOKEN_SPEC: SourceSpec[TokenAuthorizerEvent, TokenAuthorizerEvent] = SourceSpec(
-    requires="methodArn",
-    kind="apigw-authorizer",
-    detect=is_token_authorizer,
-    event_type=TokenAuthorizerEvent,
-    item_type=TokenAuthorizerEvent,
-    item_id=lambda event: event.method_arn,
-    route_key=lambda event, item: "TOKEN",
-    payload=None,
-    response="http",
-    web=_WEB,
-)
 
-_REQUEST_SPEC: SourceSpec[RequestAuthorizerEvent, RequestAuthorizerEvent] = SourceSpec(
-    requires="methodArn",
-    kind="apigw-authorizer",
-    detect=is_request_authorizer,
-    event_type=RequestAuthorizerEvent,
-    item_type=RequestAuthorizerEvent,
-    item_id=lambda event: event.request_id or event.method_arn,
-    route_key=lambda event, item: "REQUEST",
-    payload=None,
-    response="http",
-    web=_WEB,
+def _spec(
+    requires: str,
+    detect: Callable[[Mapping[str, Any]], bool],
+    event_type: type[_EventT],
+    item_id: Callable[[_EventT], str],
+    key: AuthorizerType,
+) -> SourceSpec[_EventT, _EventT]:
+    """The spec of one authorizer shape: the event is its one item, routed by the shape's
+    ``key``, with no payload; the web router answers it (``_WEB``)."""
+    return SourceSpec(
+        requires=requires,
+        kind="apigw-authorizer",
+        detect=detect,
+        event_type=event_type,
+        item_type=event_type,
+        item_id=item_id,
+        route_key=lambda event, item: key,
+        payload=None,
+        response="http",
+        web=_WEB,
+    )
+
+
+_HTTP_SPEC = _spec(
+    "routeArn", is_http_authorizer, HttpAuthorizerEvent, lambda e: e.request_id or e.route_arn,
+    "REQUEST-v2",
+)  # fmt: skip
+_TOKEN_SPEC = _spec(
+    "methodArn", is_token_authorizer, TokenAuthorizerEvent, lambda e: e.method_arn, "TOKEN"
 )
+_REQUEST_SPEC = _spec(
+    "methodArn", is_request_authorizer, RequestAuthorizerEvent,
+    lambda e: e.request_id or e.method_arn, "REQUEST",
+)  # fmt: skip
 
 #: detection order: the 2.0 shape first (it would pass the HTTP API request test)
 SPECS: tuple[SourceSpec[Any, Any], ...] = (_HTTP_SPEC, _TOKEN_SPEC, _REQUEST_SPEC)

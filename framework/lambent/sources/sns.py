@@ -29,8 +29,9 @@ class SNSMessageAttribute(msgspec.Struct, rename="pascal", frozen=True, gc=False
     value: str
 
 
-class SNSMessage(msgspec.Struct, rename="pascal", frozen=True, gc=False):
-    """The ``Sns`` object of a record."""
+class _Notification(msgspec.Struct, rename="pascal", frozen=True, gc=False):
+    """The fields an SNS notification has in both of its forms (a record's ``Sns``
+    object, the JSON text in an SQS body), in their order."""
 
     message_id: str
     topic_arn: str
@@ -40,17 +41,22 @@ class SNSMessage(msgspec.Struct, rename="pascal", frozen=True, gc=False):
     timestamp: str | None = None
     signature_version: str | None = None
     signature: str | None = None
+
+    @property
+    def sent_at(self) -> datetime | None:
+        """``Timestamp`` (ISO-8601) as an aware datetime."""
+        return None if self.timestamp is None else iso(self.timestamp)
+
+
+class SNSMessage(_Notification, rename="pascal", frozen=True, gc=False):
+    """The ``Sns`` object of a record."""
+
     signing_cert_url: str | None = None
     unsubscribe_url: str | None = None
     message_attributes: dict[str, SNSMessageAttribute] = {}
     #: FIFO topics only
     sequence_number: str | None = None
     message_group_id: str | None = None
-
-    @property
-    def sent_at(self) -> datetime | None:
-        """``Timestamp`` (ISO-8601) as an aware datetime."""
-        return None if self.timestamp is None else iso(self.timestamp)
 
 
 class SNSRecord(msgspec.Struct, rename="pascal", frozen=True, gc=False):
@@ -80,25 +86,13 @@ class SNSEvent(msgspec.Struct, frozen=True, gc=False):
     records: tuple[SNSRecord, ...] = msgspec.field(default=(), name="Records")
 
 
-class SNSNotification(msgspec.Struct, rename="pascal", frozen=True, gc=False):
+class SNSNotification(_Notification, rename="pascal", frozen=True, gc=False):
     """An SNS notification as JSON text inside an SQS body (raw delivery off)."""
 
-    message_id: str
-    topic_arn: str
-    message: str
-    type: str = "Notification"
-    subject: str | None = None
-    timestamp: str | None = None
-    signature_version: str | None = None
-    signature: str | None = None
     signing_cert_url: str | None = msgspec.field(default=None, name="SigningCertURL")
     unsubscribe_url: str | None = msgspec.field(default=None, name="UnsubscribeURL")
     message_attributes: dict[str, SNSMessageAttribute] = {}
     sequence_number: str | None = None
-
-    @property
-    def sent_at(self) -> datetime | None:
-        return None if self.timestamp is None else iso(self.timestamp)
 
 
 _notification_decoder = msgspec.json.Decoder(SNSNotification)

@@ -11,6 +11,7 @@ True
 
 from __future__ import annotations
 
+from lambent.testing import events as _events
 from lambent.testing._context import Client as Client
 from lambent.testing._context import ClientContext as ClientContext
 from lambent.testing._context import CognitoIdentity as CognitoIdentity
@@ -47,42 +48,16 @@ from lambent.testing.events import sqs_event as sqs_event
 from lambent.testing.events import tumbling_window as tumbling_window
 from lambent.testing.events import websocket_event as websocket_event
 
+#: the event factories' names (:mod:`lambent.testing.events`), then the kit's own
 __all__ = [
-    "FACTORIES",
-    "Change",
+    *_events.__all__,
     "Client",
     "ClientContext",
     "CognitoIdentity",
     "FakeContext",
-    "appsync_batch_event",
-    "appsync_event",
-    "attribute_value",
-    "authorizer_event",
-    "bedrock_agent_event",
-    "cloudformation_event",
-    "cloudfront_event",
-    "cloudwatch_logs_event",
-    "cognito_event",
-    "decode_logs",
     "deliver",
-    "direct_event",
-    "dynamodb_event",
-    "eventbridge_event",
-    "firehose_event",
-    "http_request",
-    "kafka_event",
-    "kinesis_event",
-    "mq_event",
     "redeliver",
-    "s3_batch_event",
-    "s3_event",
-    "sample_event",
-    "schedule_event",
-    "ses_event",
-    "sns_event",
-    "sqs_event",
     "tumbling_window",
-    "websocket_event",
 ]
 
 from lambent.testing._client import TestClient as TestClient

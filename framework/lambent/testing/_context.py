@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from lambent._context import LambdaContext
 from lambent._deadline import WALL_CLOCK_CONTEXTS
 from lambent.testing.events._common import ACCOUNT, REGION
 
@@ -57,21 +58,16 @@ class ClientContext:
     env: Mapping[str, Any] = field(default_factory=dict)
 
 
-class FakeContext:
+class FakeContext(LambdaContext):
     """Every attribute of the runtime's ``LambdaContext``, and a controllable deadline.
 
-    The deadline is ``deadline_ms`` (epoch milliseconds) when given, else ``timeout``
-    seconds from construction. :meth:`advance` spends time, :meth:`set_remaining`
-    and :meth:`expire` set what is left.
+    It declares the :class:`~lambent.LambdaContext` attributes by implementing that
+    Protocol, and adds the runtime's others (``identity``, ``client_context``,
+    ``tenant_id``). The deadline is ``deadline_ms`` (epoch milliseconds) when given, else
+    ``timeout`` seconds from construction. :meth:`advance` spends time,
+    :meth:`set_remaining` and :meth:`expire` set what is left.
     """
 
-    aws_request_id: str
-    function_name: str
-    function_version: str
-    invoked_function_arn: str
-    memory_limit_in_mb: str | int
-    log_group_name: str
-    log_stream_name: str
     identity: CognitoIdentity
     client_context: ClientContext | None
     tenant_id: str | None
