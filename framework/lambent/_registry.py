@@ -83,7 +83,7 @@ class Registry:
             import lambent.http._compiled  # noqa: F401  (compiled at freeze: imported now,
             from lambent.http import HttpRouter  # so that the first request imports nothing)
 
-            self.web = HttpRouter(self.owner)
+            self.web = HttpRouter(self.owner, self.routes)  # its routes live in ours
         return self.web
 
     def freeze(self) -> None:
