@@ -179,12 +179,6 @@ class AuthorizerRoutes:
     def __iter__(self) -> Iterator[AuthorizerRoute]:
         return iter(list(self._plans.values()))
 
-    def add(self, kind: str | None, fn: Callable[..., Any], *, threaded: bool = False) -> None:
-        """Resolve, check and add a route (the app adds through its route table)."""
-        route = self.resolve(kind, fn, threaded=threaded)
-        self.check(route)
-        self.insert(route)
-
     def check(self, route: AuthorizerRoute) -> None:
         if route.key in self._plans:
             raise ConfigurationError(

@@ -115,14 +115,6 @@ class EdgeRoutes:
     def __iter__(self) -> Iterator[EdgeRoute]:
         return iter([route for routes in self._routes.values() for route in routes])
 
-    def add(
-        self, event_type: str, path: str | None, fn: Callable[..., Any], *, threaded: bool = False
-    ) -> None:
-        """Resolve, check and add a route (the app adds through its route table)."""
-        route = self.resolve(event_type, path, fn, threaded=threaded)
-        self.check(route)
-        self.insert(route)
-
     def check(self, route: EdgeRoute) -> None:
         if any(r.path == route.path for r in self._routes.get(route.event_type, ())):
             raise ConfigurationError(

@@ -57,12 +57,6 @@ class WebSocketRoutes:
     def __iter__(self) -> Iterator[WebSocketRoute]:
         return iter(list(self._routes.values()))
 
-    def add(self, route_key: str, fn: Callable[..., Any], *, threaded: bool = False) -> None:
-        """Resolve, check and add a route (the app adds through its route table)."""
-        route = self.resolve(route_key, fn, threaded=threaded)
-        self.check(route)
-        self.insert(route)
-
     def check(self, route: WebSocketRoute) -> None:
         if route.route_key in self._routes:
             raise ConfigurationError(f"WebSocket route {route.route_key!r} is registered twice")
