@@ -155,3 +155,21 @@ def test_a_conflict_through_the_table_names_both_and_adds_nothing() -> None:
     table.freeze()
     with pytest.raises(ConfigurationError, match="started handling events"):
         web.add_websocket("$connect", on_message)
+
+
+@pytest.mark.parametrize("family", ["websocket", "authorizer", "edge"])
+def test_a_conflict_in_any_family_on_include_adds_nothing(family: str) -> None:
+    add = {
+        "websocket": lambda web: web.add_websocket("$default", on_message),
+        "authorizer": lambda web: web.add_authorizer("TOKEN", on_message),
+        "edge": lambda web: web.add_edge("viewer-request", "/a/*", on_message),
+    }[family]
+    outer, inner = WebRegistry(), WebRegistry()
+    add(outer)
+    inner.add_route(("GET",), "/orders/{order_id}", by_path)
+    inner.add_websocket("$connect", on_message)
+    add(inner)
+    before = outer.describe()
+    with pytest.raises(ConfigurationError, match="registered"):
+        outer.include(inner, prefix="/v1", tags=())
+    assert outer.describe() == before  # found before anything was added

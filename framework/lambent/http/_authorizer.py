@@ -165,6 +165,11 @@ class AuthorizerRoute:
     plan: HandlerPlan
     threaded: bool = False
 
+    @property
+    def where(self) -> str:
+        """How messages name the route."""
+        return f"authorizer ({self.kind or 'any'})"
+
 
 class AuthorizerRoutes:
     """Authorizer handlers by kind (``None``: any); a :class:`~lambent._routes.Matcher`
@@ -206,7 +211,7 @@ class AuthorizerRoutes:
             raise ConfigurationError(
                 f"unknown authorizer kind {kind!r}; use TOKEN, REQUEST or HTTP"
             )
-        where = f"authorizer ({kind or 'any'})"
+        where = f"authorizer ({kind or 'any'})"  # AuthorizerRoute.where
         plan = resolve_named(fn, where=where, by_type=web.inject, by_name=web.names)
         return AuthorizerRoute(kind, key, plan, threaded)
 

@@ -100,6 +100,11 @@ class EdgeRoute:
     plan: HandlerPlan
     threaded: bool = False
 
+    @property
+    def where(self) -> str:
+        """How messages name the route."""
+        return f"edge route {self.event_type} {self.path or '*'}"
+
 
 class EdgeRoutes:
     """Edge handlers by event type and path pattern; a :class:`~lambent._routes.Matcher`
@@ -143,7 +148,7 @@ class EdgeRoutes:
             raise ConfigurationError(
                 f"unknown Lambda@Edge event type {event_type!r}; use one of {', '.join(known)}"
             )
-        where = f"edge route {event_type} {path or '*'}"
+        where = f"edge route {event_type} {path or '*'}"  # EdgeRoute.where
         by_type = {**_BY_TYPE, **{t: _on_record(g) for t, g in web.inject.items()}}
         by_name = {**_BY_NAME, **{n: _on_record(g) for n, g in web.names.items()}}
         plan = resolve_named(fn, where=where, by_type=by_type, by_name=by_name)

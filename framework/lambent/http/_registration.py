@@ -141,8 +141,6 @@ class WebRegistry:
         #: providers replaced by others (``TestClient(app, overrides=...)``)
         self.overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
         self._resolved_overrides: dict[tuple[Any, ...], Dependency] = {}
-        #: WebSocket, authorizer and edge registrations, replayed by ``include``
-        self._replay: list[Callable[[WebRegistry], None]] = []
 
     # ------------------------------------------------------------------ registration
 
@@ -220,6 +218,9 @@ class WebRegistry:
             included = dataclasses.replace(route, template=template)
             self.routes.check(included)
             self._observed(included, _where(included))
+        for role, route in other._role_routes():
+            self.table.check_in(role, route)
+            self._require_metrics(route.plan.fn, route.where)
         for exc_type, fn in other._exception_handlers.items():
             mine = self._exception_handlers.get(exc_type)
             if mine is not None and mine is not fn:
@@ -249,8 +250,17 @@ class WebRegistry:
             self._add(self._observed(included, _where(included)))
         for exc_type, fn in other._exception_handlers.items():
             self.add_exception_handler(exc_type, fn)
-        for replay in other._replay:
-            replay(self)
+        for role, route in other._role_routes():
+            self.table.add_to(role, route)
+
+    def _role_routes(self) -> list[tuple[str, Any]]:
+        """The WebSocket, authorizer and edge routes, each with its role (its matcher's
+        name in the table)."""
+        return [
+            *(("websocket", route) for route in self.websockets),
+            *(("authorizer", route) for route in self.authorizers),
+            *(("edge", route) for route in self.edges),
+        ]
 
     def add_websocket(
         self, route_key: str, fn: Callable[..., Any], *, threaded: bool = False
@@ -258,7 +268,6 @@ class WebRegistry:
         self._check_open(f"the WebSocket route {route_key!r}")
         self._require_metrics(fn, f"websocket route {route_key!r}")
         self.table.add_to("websocket", self.websockets.resolve(route_key, fn, threaded=threaded))
-        self._replay.append(lambda to: to.add_websocket(route_key, fn, threaded=threaded))
 
     def add_authorizer(
         self, kind: str | None, fn: Callable[..., Any], *, threaded: bool = False
@@ -266,7 +275,6 @@ class WebRegistry:
         self._check_open("an authorizer")
         self._require_metrics(fn, f"authorizer ({kind or 'any'})")
         self.table.add_to("authorizer", self.authorizers.resolve(kind, fn, threaded=threaded))
-        self._replay.append(lambda to: to.add_authorizer(kind, fn, threaded=threaded))
 
     def add_edge(
         self, event_type: str, path: str | None, fn: Callable[..., Any], *, threaded: bool = False
@@ -274,7 +282,6 @@ class WebRegistry:
         self._check_open(f"the edge route {event_type}")
         self._require_metrics(fn, f"edge route {event_type} {path or '*'}")
         self.table.add_to("edge", self.edges.resolve(event_type, path, fn, threaded=threaded))
-        self._replay.append(lambda to: to.add_edge(event_type, path, fn, threaded=threaded))
 
     def _require_metrics(self, fn: Callable[..., Any], where: str) -> None:
         app = self._app()

@@ -43,6 +43,11 @@ class WebSocketRoute:
     plan: HandlerPlan
     threaded: bool = False
 
+    @property
+    def where(self) -> str:
+        """How messages name the route."""
+        return f"websocket route {self.route_key!r}"
+
 
 class WebSocketRoutes:
     """WebSocket handlers by route key (a :class:`~lambent._routes.Matcher` of the app's
@@ -82,7 +87,7 @@ class WebSocketRoutes:
         web = role_spec("websocket")
         plan = resolve(
             fn,
-            where=f"websocket route {route_key!r}",
+            where=f"websocket route {route_key!r}",  # WebSocketRoute.where
             item_type=tuple(web.inject),
             event_type=None,
             payload_format="json",
