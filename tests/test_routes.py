@@ -126,12 +126,23 @@ def test_freezing_compiles_every_matcher_once_and_closes_them_all() -> None:
     table = RouteTable()
     early = table.plug("early", Names())
     table.freeze()
-    table.freeze("a router once included")  # frozen already: only the reason changes
+    table.freeze()  # frozen already: nothing compiled twice
     late = table.plug("late", Names())  # plugged after: frozen at once
     assert (early.frozen, late.frozen) == (1, 1)
-    with pytest.raises(ConfigurationError, match="cannot add a late route: a router once"):
+    with pytest.raises(ConfigurationError, match="cannot add a late route: the app has started"):
         table.add_to("late", "x")
     assert late.names == []
+
+
+def test_a_closed_table_refuses_routes_saying_why_and_compiles_nothing() -> None:
+    table = RouteTable()
+    names = table.plug("names", Names())
+    table.close("the router was included already")
+    with pytest.raises(ConfigurationError, match="cannot add a names route: the router was"):
+        table.add_to("names", "x")
+    with pytest.raises(ConfigurationError, match=r"sqs.* the router was included already"):
+        table.add(_queue("orders"))
+    assert names.frozen == 0 and names.names == [] and len(table) == 0
 
 
 @given(st.lists(st.sampled_from(["a", "b", "c", "d"]), max_size=8))

@@ -97,7 +97,7 @@ class Registry:
         """No more routes, for ``reason`` (a router once included: its routes were copied)."""
         if self.closed is None:
             self.closed = reason
-            self.routes.freeze(reason)
+            self.routes.close(reason)
             if self.web is not None:
                 self.web.seal(reason)
 

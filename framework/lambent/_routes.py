@@ -211,6 +211,8 @@ class RouteTable:
         self.records = KindMatcher()
         self.match = self.records.match
         self._matchers: dict[str, Matcher[Any, Any, Any]] = {RECORDS: self.records}
+        #: no more routes (``_closed_because`` says why); frozen: the matchers compiled too
+        self._closed = False
         self._frozen = False
         self._closed_because = (
             "the app has started handling events; register every route before the first invocation"
@@ -243,7 +245,7 @@ class RouteTable:
 
     def check_in(self, name: str, route: Any) -> None:
         """Raise ConfigurationError if ``route`` cannot join the ``name`` matcher."""
-        if self._frozen:
+        if self._closed:
             raise ConfigurationError(f"cannot add a {name} route: {self._closed_because}")
         self._matchers[name].check(route)
 
@@ -272,16 +274,19 @@ class RouteTable:
     def routes(self, kind: str) -> list[Route]:
         return self.records.routes(kind)
 
-    def freeze(self, reason: str | None = None) -> None:
-        """No more routes; compile every matcher (``reason``: why, in the error adding one
-        more gives)."""
+    def close(self, reason: str) -> None:
+        """No more routes, for ``reason`` (in the error adding one more gives), nothing
+        compiled: a router once included (its routes were copied, it answers nothing)."""
+        self._closed = True
+        self._closed_because = reason
+
+    def freeze(self) -> None:
+        """No more routes; compile every matcher (the app handles its first event)."""
         from lambent import sources
 
-        if reason is not None:
-            self._closed_because = reason
         if self._frozen:
             return
-        self._frozen = True
+        self._closed = self._frozen = True
         for _, matcher in self.matchers():
             matcher.freeze()
         self.unwrappers = tuple(
@@ -290,7 +295,7 @@ class RouteTable:
 
     def check(self, route: Route, *, overlaps: Overlap | None = None) -> None:
         """Raise ConfigurationError (naming both routes) if ``route`` cannot be added."""
-        if self._frozen:
+        if self._closed:
             raise ConfigurationError(f"cannot add {route.describe()}: {self._closed_because}")
         self.records.check(route, overlaps=overlaps)
 

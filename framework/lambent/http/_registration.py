@@ -216,7 +216,7 @@ class WebRegistry:
         for route in other.routes.values():
             template = compile_path(prefix + route.template).template
             included = dataclasses.replace(route, template=template)
-            self.routes.check(included)
+            self.table.check_in("request", included)
             self._observed(included, _where(included))
         for role, route in other._role_routes():
             self.table.check_in(role, route)
