@@ -96,8 +96,8 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
 
     @property
     def routes(self) -> RouteTable:
-        """The route table of the record and event sources (HTTP routes are the web
-        router's)."""
+        """The app's route table: iterating it gives the record and event routes; the web
+        router's routes (HTTP paths, WebSocket, authorizer, edge) are its other matchers."""
         return self._registry.routes
 
     @property

@@ -1,13 +1,14 @@
 """What an app has registered, owned in one place.
 
-:class:`Registry` holds the route table of the record and event sources, the web router
-(``lambent.http``, made on first use so that apps without HTTP routes never import it),
-the batch hooks, the app-wide FIFO default, and the idempotency store and metrics that
-routes declaring them need. A :class:`~lambent.Router` has one too;
-:meth:`Registry.include` adds a router's to an app's. The :class:`~lambent.App` is composed of a
-registry, a runtime (:mod:`lambent._runtime`) and its lifespan; its decorators (in
-:mod:`lambent._record_routes` and :mod:`lambent._web`) hold no state of their own and
-write only here; the pipeline reads it.
+:class:`Registry` holds the app's one route table (:mod:`lambent._routes`: the record and
+event routes, and the web router's routes, plugged into it when the web router is made),
+the web router (``lambent.http``, made on first use so that apps without HTTP routes never
+import it), the batch hooks, the app-wide FIFO default, and the idempotency store and
+metrics that routes declaring them need. A :class:`~lambent.Router` has one too;
+:meth:`Registry.include` adds a router's to an app's. The :class:`~lambent.App` is
+composed of a registry, a runtime (:mod:`lambent._runtime`) and its lifespan; its
+decorators (in :mod:`lambent._record_routes` and :mod:`lambent._web`) hold no state of
+their own and write only here; the pipeline reads it.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ class Registry:
             import lambent.http._compiled  # noqa: F401  (compiled at freeze: imported now,
             from lambent.http import HttpRouter  # so that the first request imports nothing)
 
-            self.web = HttpRouter(self.owner)
+            self.web = HttpRouter(self.owner, self.routes)  # its routes live in ours
         return self.web
 
     def freeze(self) -> None:
@@ -96,7 +97,7 @@ class Registry:
         """No more routes, for ``reason`` (a router once included: its routes were copied)."""
         if self.closed is None:
             self.closed = reason
-            self.routes.freeze(reason)
+            self.routes.close(reason)
             if self.web is not None:
                 self.web.seal(reason)
 

@@ -1,17 +1,27 @@
-"""The explicit route table that every decorator adds to.
+"""The app's one route table: every route lives here and is matched here.
 
-A :class:`Route` says which events of a source kind it takes (``filters``, shown in
-``lambent routes`` and compared for conflicts, and ``matches``, a predicate over the
-source's route key), which handler runs, and with which options. Routes are
-tried most specific first (more filters), then in registration order; the first
-match wins, and the answer for a route key is cached. Two routes with equally many
-filters that could take the same event conflict.
+The table holds :class:`Matcher` s, one per family of routes, each with its own way to
+refuse a conflict, compile itself when the app freezes and match a key:
+
+* record and event routes (:class:`KindMatcher`, always there): a :class:`Route` says
+  which events of a source kind it takes (``filters``, shown in ``lambent routes`` and
+  compared for conflicts, and ``matches``, a predicate over the source's route key),
+  which handler runs, and with which options. Routes are tried most specific first (more
+  filters), then in registration order; the first match wins, and the answer for a route
+  key is cached. Two routes with equally many filters that could take the same event
+  conflict;
+* the web router's (``lambent.http``, plugged in when its first route is registered,
+  under the role its sources declare): the HTTP path map (``"request"``), WebSocket
+  route keys, authorizer kinds and Lambda@Edge event types and path patterns.
+
+Iterating the table (and ``len``) gives its record and event routes, as ``app.routes``
+always did; :meth:`RouteTable.matcher` gives a plugged matcher to whoever owns it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import msgspec
 
@@ -84,21 +94,46 @@ class Route(msgspec.Struct, frozen=True, kw_only=True, eq=False):
         return f"{self.kind}({shown}) -> {self.plan.name}"
 
 
-class RouteTable:
-    """Routes by source kind, with conflict checks and cached matching."""
+RouteT = TypeVar("RouteT")
+KeyT = TypeVar("KeyT", contravariant=True)
+FoundT = TypeVar("FoundT", covariant=True)
+
+
+class Matcher(Protocol[RouteT, KeyT, FoundT]):
+    """One family of routes in the :class:`RouteTable`: what the table asks of it."""
+
+    def check(self, route: RouteT) -> None:
+        """Raise ConfigurationError (naming both routes) when ``route`` conflicts."""
+
+    def insert(self, route: RouteT) -> None:
+        """Add ``route`` (checked already)."""
+
+    def freeze(self) -> None:
+        """Compile what matching needs, once every route is in (the app's first event)."""
+
+    def lookup(self, key: KeyT) -> FoundT | None:
+        """The route (or match) for ``key``, or None."""
+
+    def __iter__(self) -> Iterator[RouteT]:
+        """Every route once, in matching order."""
+
+    def describe(self) -> list[str]:
+        """One ``family(filter) -> handler`` line per route (``lambent routes``)."""
+
+
+AnyMatcher = TypeVar("AnyMatcher", bound="Matcher[Any, Any, Any]")
+
+#: the record and event routes' place in the table
+RECORDS = "records"
+
+
+class KindMatcher:
+    """Record and event routes by source kind: each kind's predicates tried most specific
+    first, answers cached by ``(kind, route key)``."""
 
     def __init__(self) -> None:
         self._routes: dict[str, list[Route]] = {}
         self._cache: dict[tuple[str, Hashable], Route | None] = {}
-        self._frozen = False
-        self._closed_because = (
-            "the app has started handling events; register every route before the first invocation"
-        )
-        #: sources with routes here whose items other sources' records can carry (set
-        #: at freeze time)
-        self.unwrappers: tuple[EventSource, ...] = ()
-        #: what the pipeline builds once per route (by ``id(route)``): raw batches' runners
-        self.memo: dict[int, Any] = {}
 
     def __iter__(self) -> Iterator[Route]:
         for routes in self._routes.values():
@@ -113,22 +148,7 @@ class RouteTable:
     def routes(self, kind: str) -> list[Route]:
         return self._routes.get(kind, [])
 
-    def freeze(self, reason: str | None = None) -> None:
-        """No more routes; compile what depends on all of them (``reason``: why, in the
-        error adding one more gives)."""
-        from lambent import sources
-
-        self._frozen = True
-        if reason is not None:
-            self._closed_because = reason
-        self.unwrappers = tuple(
-            s for kind in self._routes for s in sources.load(kind) if s.unwrap is not None
-        )
-
     def check(self, route: Route, *, overlaps: Overlap | None = None) -> None:
-        """Raise ConfigurationError (naming both routes) if ``route`` cannot be added."""
-        if self._frozen:
-            raise ConfigurationError(f"cannot add {route.describe()}: {self._closed_because}")
         for other in self._routes.get(route.kind, ()):
             same = other.filters == route.filters
             if same or (
@@ -139,9 +159,7 @@ class RouteTable:
                     "both would take the same events"
                 )
 
-    def add(self, route: Route, *, overlaps: Overlap | None = None) -> Route:
-        """Add a route; raise ConfigurationError naming both routes on a conflict."""
-        self.check(route, overlaps=overlaps)
+    def insert(self, route: Route) -> None:
         existing = self._routes.setdefault(route.kind, [])
         # more specific routes (more filters) are tried first; equals keep their order
         at = next(
@@ -150,8 +168,12 @@ class RouteTable:
         )
         existing.insert(at, route)
         self._cache.clear()
-        self.memo.clear()
-        return route
+
+    def freeze(self) -> None:
+        """Nothing to compile: a route's predicate is made by its decorator."""
+
+    def lookup(self, key: tuple[str, Hashable]) -> Route | None:
+        return self.match(*key)
 
     def match(self, kind: str, key: Hashable) -> Route | None:
         """The first route of ``kind`` whose predicate accepts ``key`` (cached)."""
@@ -172,3 +194,115 @@ class RouteTable:
             if route.matches(key):
                 return route
         return None
+
+    def describe(self) -> list[str]:
+        return [route.describe() for route in self]
+
+
+class RouteTable:
+    """Every route of an app (or router), by family, each family one :class:`Matcher`;
+    conflict checks, freezing, and the record routes' cached matching."""
+
+    #: the first record or event route of a kind whose predicate accepts a route key
+    #: (:meth:`KindMatcher.match`, bound: the batch road calls it per distinct key)
+    match: Callable[[str, Hashable], Route | None]
+
+    def __init__(self) -> None:
+        self.records = KindMatcher()
+        self.match = self.records.match
+        self._matchers: dict[str, Matcher[Any, Any, Any]] = {RECORDS: self.records}
+        #: no more routes (``_closed_because`` says why); frozen: the matchers compiled too
+        self._closed = False
+        self._frozen = False
+        self._closed_because = (
+            "the app has started handling events; register every route before the first invocation"
+        )
+        #: sources with routes here whose items other sources' records can carry (set
+        #: at freeze time)
+        self.unwrappers: tuple[EventSource, ...] = ()
+        #: what the pipeline builds once per route (by ``id(route)``): raw batches' runners
+        self.memo: dict[int, Any] = {}
+
+    # ------------------------------------------------------------------ matchers
+
+    def plug(self, name: str, matcher: AnyMatcher) -> AnyMatcher:
+        """Hold ``matcher``'s routes under ``name`` (a web router plugs its families in
+        under their roles); returns it. A name holds one matcher."""
+        if name in self._matchers:
+            raise ConfigurationError(f"the route table has {name} routes already")
+        self._matchers[name] = matcher
+        if self._frozen:
+            matcher.freeze()
+        return matcher
+
+    def matcher(self, name: str) -> Matcher[Any, Any, Any] | None:
+        """The matcher plugged in under ``name``, or None."""
+        return self._matchers.get(name)
+
+    def matchers(self) -> Iterator[tuple[str, Matcher[Any, Any, Any]]]:
+        """Every matcher with its name, in the order they were plugged in."""
+        return iter(list(self._matchers.items()))
+
+    def check_in(self, name: str, route: Any) -> None:
+        """Raise ConfigurationError if ``route`` cannot join the ``name`` matcher."""
+        if self._closed:
+            raise ConfigurationError(f"cannot add a {name} route: {self._closed_because}")
+        self._matchers[name].check(route)
+
+    def add_to(self, name: str, route: Any) -> None:
+        """Add ``route`` to the ``name`` matcher; raise ConfigurationError naming both
+        routes on a conflict."""
+        self.check_in(name, route)
+        self._matchers[name].insert(route)
+        self.memo.clear()
+
+    def describe(self) -> list[str]:
+        """Every route's line, matcher by matcher."""
+        return [line for _, matcher in self.matchers() for line in matcher.describe()]
+
+    # ------------------------------------------------------------------ record routes
+
+    def __iter__(self) -> Iterator[Route]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def kinds(self) -> frozenset[str]:
+        return self.records.kinds()
+
+    def routes(self, kind: str) -> list[Route]:
+        return self.records.routes(kind)
+
+    def close(self, reason: str) -> None:
+        """No more routes, for ``reason`` (in the error adding one more gives), nothing
+        compiled: a router once included (its routes were copied, it answers nothing)."""
+        self._closed = True
+        self._closed_because = reason
+
+    def freeze(self) -> None:
+        """No more routes; compile every matcher (the app handles its first event)."""
+        from lambent import sources
+
+        if self._frozen:
+            return
+        self._closed = self._frozen = True
+        for _, matcher in self.matchers():
+            matcher.freeze()
+        self.unwrappers = tuple(
+            s for kind in self.records.kinds() for s in sources.load(kind) if s.unwrap is not None
+        )
+
+    def check(self, route: Route, *, overlaps: Overlap | None = None) -> None:
+        """Raise ConfigurationError (naming both routes) if ``route`` cannot be added."""
+        if self._closed:
+            raise ConfigurationError(f"cannot add {route.describe()}: {self._closed_because}")
+        self.records.check(route, overlaps=overlaps)
+
+    def add(self, route: Route, *, overlaps: Overlap | None = None) -> Route:
+        """Add a record or event route; raise ConfigurationError naming both routes on a
+        conflict."""
+        self.check(route, overlaps=overlaps)
+        self.records.insert(route)
+        self.memo.clear()
+        return route

@@ -7,6 +7,7 @@ from structlog.testing import capture_logs
 
 from lambent import App, ConfigurationError
 from lambent.http import Policy, SimpleAuthorization, Unauthorized
+from lambent.http._authorizer import AuthorizerRoutes
 from lambent.sources.apigw_authorizer import ExecuteApiArn, RequestAuthorizerEvent
 from lambent.testing import FakeContext, authorizer_event
 from tests.http._shapes import assert_iam_policy
@@ -112,3 +113,23 @@ def test_unauthorized_is_an_answer_not_an_error_to_log() -> None:
     with capture_logs() as logs, pytest.raises(Unauthorized):
         app.handler(authorizer_event("token"), FakeContext())
     assert [e for e in logs if e["log_level"] == "error"] == []
+
+
+def _allow() -> bool:
+    return True
+
+
+def test_the_authorizer_matcher_takes_its_kind_else_the_catch_all() -> None:
+    routes = AuthorizerRoutes()
+    with pytest.raises(ConfigurationError, match="unknown authorizer kind 'COOKIE'"):
+        AuthorizerRoutes.resolve("COOKIE", _allow)
+    token = AuthorizerRoutes.resolve("token", _allow)
+    routes.check(token)
+    routes.insert(token)
+    assert routes.lookup(token.key) is token and routes.lookup("other") is None
+    anything = AuthorizerRoutes.resolve(None, _allow)
+    routes.insert(anything)
+    assert routes.lookup("other") is anything and anything.where == "authorizer (any)"
+    with pytest.raises(ConfigurationError, match="for TOKEN is already registered"):
+        routes.check(AuthorizerRoutes.resolve("TOKEN", _allow))
+    assert [r.kind for r in routes] == ["token", None]

@@ -1,14 +1,19 @@
 """Lambda@Edge routes: triggers, path filters, what each trigger's handler may take and
-return (the views and CloudFront's rules for them: tests/http/test_edge_views.py)."""
+return (the views and CloudFront's rules for them: tests/http/test_edge_views.py), and
+the matcher of edge routes (patterns in order, then the catch-all)."""
 
 from __future__ import annotations
 
+import fnmatch
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lambent import App, ConfigurationError
 from lambent.http import EdgeRequest, EdgeResponse, Response
+from lambent.http._edge import EdgeRoutes
 from lambent.testing import FakeContext, cloudfront_event
 from tests.http._shapes import assert_cf_headers
 
@@ -95,3 +100,30 @@ async def test_registration_errors() -> None:
         app.edge("viewer-request", path="/a/*")(lambda request: None)
     with pytest.raises(ConfigurationError, match="cannot inject"):
         app.edge("origin-request")(lambda whatever: None)
+
+
+def _on_request(request: EdgeRequest) -> None: ...
+
+
+@given(st.lists(st.sampled_from(["/a/*", "/a/b*", "/*.jpg", None]), unique=True, max_size=4))
+def test_the_edge_matcher_tries_path_patterns_in_order_then_the_catch_all(
+    paths: list[str | None],
+) -> None:
+    routes = EdgeRoutes()
+    for path in paths:
+        route = EdgeRoutes.resolve("viewer-request", path, _on_request)
+        routes.check(route)
+        routes.insert(route)
+    for path in paths:
+        with pytest.raises(ConfigurationError, match="registered twice"):
+            routes.check(EdgeRoutes.resolve("viewer-request", path, _on_request))
+    patterns = [p for p in paths if p is not None]
+    assert [r.path for r in routes] == [*patterns, *([None] if None in paths else [])]
+    for uri in ("/a/b.jpg", "/a/x", "/c.jpg", "/d"):
+        expected = next((p for p in patterns if fnmatch.fnmatchcase(uri, p)), None)
+        found = routes.lookup(("viewer-request", uri))
+        if expected is None and None not in paths:
+            assert found is None
+        else:
+            assert found is not None and found.path == expected
+        assert routes.lookup(("origin-request", uri)) is None

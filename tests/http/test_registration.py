@@ -1,6 +1,7 @@
 """Registering web routes (lambent.http._registration), on a registry of its own: what a
 route's plan tells the router it needs, conflicts naming both handlers, a sealed
-registry refusing more, ``include`` under a prefix, and the route listing."""
+registry refusing more, ``include`` under a prefix, the route listing, and the routes held
+in the route table the registry is given (one matcher per family)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Annotated, Any
 import pytest
 
 from lambent import ConfigurationError, LambdaContext, Logger
+from lambent._routes import RouteTable
 from lambent.http import Header, HttpConfig, Request
 from lambent.http._registration import WebRegistry
 
@@ -114,3 +116,60 @@ def test_one_exception_type_with_two_handlers_conflicts_on_include() -> None:
     same = WebRegistry()
     same.add_exception_handler(KeyError, mine)
     outer.include(same, prefix="", tags=())  # the same handler twice is no conflict
+
+
+def test_web_routes_live_in_the_route_table_given_each_family_one_matcher() -> None:
+    table = RouteTable()
+    web = WebRegistry(table)
+    web.add_route(("GET",), "/orders/{order_id}", by_path)
+    web.add_websocket("$default", on_message)
+    web.add_authorizer(None, on_message)
+    web.add_edge("viewer-request", "/img/*", on_message)
+    web.add_edge("viewer-request", None, on_message)
+    names = [name for name, _ in table.matchers()]
+    assert names == ["records", "request", "websocket", "authorizer", "edge"]
+    assert table.describe() == web.describe() and len(web.describe()) == 5
+    assert list(table) == []  # iterating the table: its record routes only
+    paths = table.matcher("request")
+    assert paths is not None
+    endpoint, params = paths.lookup(("/orders/7", False))
+    assert endpoint.path.template == "/orders/{order_id}" and params == {"order_id": "7"}
+    assert paths.lookup(("/nowhere", False)) is None
+    sockets, authorizers, edges = (table.matcher(n) for n in names[2:])
+    assert sockets is not None and authorizers is not None and edges is not None
+    assert sockets.lookup("any-action").route_key == "$default"
+    assert authorizers.lookup("TOKEN").kind is None  # the catch-all takes every kind
+    assert edges.lookup(("viewer-request", "/img/a.png")).path == "/img/*"
+    assert edges.lookup(("viewer-request", "/doc")).path is None
+    assert edges.lookup(("origin-request", "/img/a.png")) is None
+
+
+def test_a_conflict_through_the_table_names_both_and_adds_nothing() -> None:
+    table = RouteTable()
+    web = WebRegistry(table)
+    first = web.add_route(("GET",), "/orders/{order_id}", by_path)
+    second = WebRegistry().add_route(("GET", "PUT"), "/orders/{order_id}", typed)
+    with pytest.raises(ConfigurationError, match=r"GET /orders/\{order_id\} -> .*typed conflicts"):
+        table.add_to("request", second)
+    assert list(web.routes) == [first]
+    table.freeze()
+    with pytest.raises(ConfigurationError, match="started handling events"):
+        web.add_websocket("$connect", on_message)
+
+
+@pytest.mark.parametrize("family", ["websocket", "authorizer", "edge"])
+def test_a_conflict_in_any_family_on_include_adds_nothing(family: str) -> None:
+    add = {
+        "websocket": lambda web: web.add_websocket("$default", on_message),
+        "authorizer": lambda web: web.add_authorizer("TOKEN", on_message),
+        "edge": lambda web: web.add_edge("viewer-request", "/a/*", on_message),
+    }[family]
+    outer, inner = WebRegistry(), WebRegistry()
+    add(outer)
+    inner.add_route(("GET",), "/orders/{order_id}", by_path)
+    inner.add_websocket("$connect", on_message)
+    add(inner)
+    before = outer.describe()
+    with pytest.raises(ConfigurationError, match="registered"):
+        outer.include(inner, prefix="/v1", tags=())
+    assert outer.describe() == before  # found before anything was added

@@ -8,6 +8,7 @@ from structlog.testing import capture_logs
 
 from lambent import App, ConfigurationError, RoutingError
 from lambent.http import HTTPException, Response
+from lambent.http._websocket import WebSocketRoutes
 from lambent.sources.apigw_websocket import WebSocketRequest
 from lambent.testing import FakeContext, websocket_event
 
@@ -88,3 +89,23 @@ def test_a_result_that_cannot_be_encoded_is_the_json_500() -> None:
     assert msgspec.json.decode(out["body"])["request_id"]
     [entry] = [e for e in logs if e["event"] == "cannot render the HTTP response"]
     assert entry["route_key"] == "$default" and "TypeError" in entry["error"]
+
+
+def test_the_websocket_matcher_takes_its_key_else_default() -> None:
+    routes = WebSocketRoutes()
+    with pytest.raises(ConfigurationError, match="must not be empty"):
+        WebSocketRoutes.resolve("", on_any)
+    connect = WebSocketRoutes.resolve("$connect", on_any)
+    routes.check(connect)
+    routes.insert(connect)
+    assert routes.lookup("send") is None
+    default = WebSocketRoutes.resolve("$default", on_any, threaded=True)
+    routes.insert(default)
+    assert routes.lookup("$connect") is connect and routes.lookup("send") is default
+    with pytest.raises(ConfigurationError, match=r"'\$connect' is registered twice"):
+        routes.check(WebSocketRoutes.resolve("$connect", on_any))
+    assert list(routes) == [connect, default] and default.where == "websocket route '$default'"
+    assert routes.describe()[1].startswith("websocket('$default') -> ")
+
+
+def on_any() -> None: ...

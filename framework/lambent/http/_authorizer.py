@@ -22,7 +22,7 @@ message ``"Unauthorized"``, which is how AWS documents it).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,7 @@ from lambent._logging import emit
 from lambent.http._named import resolve_named, run_named
 from lambent.http._roles import role_spec
 
-__all__ = ["AuthorizerRoutes", "Policy", "SimpleAuthorization", "Unauthorized"]
+__all__ = ["AuthorizerRoute", "AuthorizerRoutes", "Policy", "SimpleAuthorization", "Unauthorized"]
 ContextValue = str | int | float | bool
 
 
@@ -155,16 +155,55 @@ def render_decision(result: Any, event: Any, *, simple: bool) -> Any:
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class AuthorizerRoute:
+    """An authorizer handler for one kind of request (``key``: the kind as the source's
+    route key reads it; ``None``: any)."""
+
+    kind: str | None
+    key: str | None
+    plan: HandlerPlan
+    threaded: bool = False
+
+    @property
+    def where(self) -> str:
+        """How messages name the route."""
+        return f"authorizer ({self.kind or 'any'})"
+
+
 class AuthorizerRoutes:
-    """Authorizer handlers by kind (``None``: any)."""
+    """Authorizer handlers by kind (``None``: any); a :class:`~lambent._routes.Matcher`
+    of the app's route table, matched by the source's route key."""
 
     def __init__(self) -> None:
-        self._plans: dict[str | None, tuple[HandlerPlan, bool]] = {}
+        self._plans: dict[str | None, AuthorizerRoute] = {}
 
     def __len__(self) -> int:
         return len(self._plans)
 
-    def add(self, kind: str | None, fn: Callable[..., Any], *, threaded: bool = False) -> None:
+    def __iter__(self) -> Iterator[AuthorizerRoute]:
+        return iter(list(self._plans.values()))
+
+    def check(self, route: AuthorizerRoute) -> None:
+        if route.key in self._plans:
+            raise ConfigurationError(
+                f"an authorizer for {route.kind or 'any kind'} is already registered"
+            )
+
+    def insert(self, route: AuthorizerRoute) -> None:
+        self._plans[route.key] = route
+
+    def freeze(self) -> None:
+        """Nothing to compile: kinds are looked up as they are."""
+
+    def lookup(self, key: str | None) -> AuthorizerRoute | None:
+        return self._plans.get(key) or self._plans.get(None)
+
+    @staticmethod
+    def resolve(
+        kind: str | None, fn: Callable[..., Any], *, threaded: bool = False
+    ) -> AuthorizerRoute:
+        """The route of ``fn`` for ``kind``, its handler resolved once."""
         web = role_spec("authorizer")
         keys = web.keys or {}
         key = None if kind is None else keys.get(kind.upper())
@@ -172,28 +211,22 @@ class AuthorizerRoutes:
             raise ConfigurationError(
                 f"unknown authorizer kind {kind!r}; use TOKEN, REQUEST or HTTP"
             )
-        if key in self._plans:
-            raise ConfigurationError(
-                f"an authorizer for {kind or 'any kind'} is already registered"
-            )
-        where = f"authorizer ({kind or 'any'})"
-        self._plans[key] = (
-            resolve_named(fn, where=where, by_type=web.inject, by_name=web.names),
-            threaded,
-        )
+        where = f"authorizer ({kind or 'any'})"  # AuthorizerRoute.where
+        plan = resolve_named(fn, where=where, by_type=web.inject, by_name=web.names)
+        return AuthorizerRoute(kind, key, plan, threaded)
 
     def describe(self) -> list[str]:
-        return [f"authorizer({k or '*'}) -> {plan.name}" for k, (plan, _) in self._plans.items()]
+        return [f"authorizer({k or '*'}) -> {r.plan.name}" for k, r in self._plans.items()]
 
     async def dispatch(
         self, spec: Any, event: Any, context: Any, log: Any, seconds: float | None
     ) -> Any:
         web = spec.web
         key = web.key(event)
-        found = self._plans.get(key) or self._plans.get(None)
+        found = self.lookup(key)
         if found is None:
             raise RoutingError(spec.kind, {"type": key})
-        plan, threaded = found
+        plan, threaded = found.plan, found.threaded
         try:
             result = await run_named(plan, event, context, log, threaded, seconds)
         except Unauthorized:

@@ -23,7 +23,8 @@ bodies and generated responses over the event type's size limits. The limits are
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from fnmatch import translate
 from typing import Any
 
@@ -34,7 +35,7 @@ from lambent.http._named import resolve_named, run_named
 from lambent.http._response import Response, encode_body
 from lambent.http._roles import role_spec
 
-__all__ = ["EdgeRoutes"]
+__all__ = ["EdgeRoute", "EdgeRoutes"]
 
 
 class _Views:
@@ -88,30 +89,66 @@ def from_http_response(response: Response) -> EdgeResponse:
     return EdgeResponse(response.status, headers=headers, body=body)
 
 
+@dataclass(frozen=True, slots=True)
+class EdgeRoute:
+    """An edge handler for one event type and path pattern (``None``: every URI)."""
+
+    event_type: str
+    path: str | None
+    #: the path pattern compiled (CloudFront's wildcards as a regex)
+    pattern: re.Pattern[str] | None
+    plan: HandlerPlan
+    threaded: bool = False
+
+    @property
+    def where(self) -> str:
+        """How messages name the route."""
+        return f"edge route {self.event_type} {self.path or '*'}"
+
+
 class EdgeRoutes:
-    """Edge handlers by event type and path pattern."""
+    """Edge handlers by event type and path pattern; a :class:`~lambent._routes.Matcher`
+    of the app's route table, matched by ``(event type, URI)``: routes with a path
+    first, then the catch-all."""
 
     def __init__(self) -> None:
-        self._routes: dict[
-            str, list[tuple[str | None, re.Pattern[str] | None, HandlerPlan, bool]]
-        ] = {}
+        self._routes: dict[str, list[EdgeRoute]] = {}
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._routes.values())
 
-    def add(
-        self, event_type: str, path: str | None, fn: Callable[..., Any], *, threaded: bool = False
-    ) -> None:
+    def __iter__(self) -> Iterator[EdgeRoute]:
+        return iter([route for routes in self._routes.values() for route in routes])
+
+    def check(self, route: EdgeRoute) -> None:
+        if any(r.path == route.path for r in self._routes.get(route.event_type, ())):
+            raise ConfigurationError(
+                f"edge route {route.event_type} {route.path or '*'} is registered twice"
+            )
+
+    def insert(self, route: EdgeRoute) -> None:
+        routes = self._routes.setdefault(route.event_type, [])
+        if route.path is None:
+            routes.append(route)
+        else:
+            at = next((i for i, r in enumerate(routes) if r.path is None), len(routes))
+            routes.insert(at, route)
+
+    def freeze(self) -> None:
+        """Nothing to compile: each path pattern is compiled with its route."""
+
+    @staticmethod
+    def resolve(
+        event_type: str, path: str | None, fn: Callable[..., Any], *, threaded: bool = False
+    ) -> EdgeRoute:
+        """The route of ``fn`` for ``event_type`` and ``path``, its handler resolved once."""
         web = role_spec("edge")
         known = web.keys or {}
         if event_type not in known:
             raise ConfigurationError(
                 f"unknown Lambda@Edge event type {event_type!r}; use one of {', '.join(known)}"
             )
-        routes = self._routes.setdefault(event_type, [])
-        if any(p == path for p, _, _, _ in routes):
-            raise ConfigurationError(f"edge route {event_type} {path or '*'} is registered twice")
-        where = f"edge route {event_type} {path or '*'}"
+        where = f"edge route {event_type} {path or '*'}"  # EdgeRoute.where
         by_type = {**_BY_TYPE, **{t: _on_record(g) for t, g in web.inject.items()}}
         by_name = {**_BY_NAME, **{n: _on_record(g) for n, g in web.names.items()}}
         plan = resolve_named(fn, where=where, by_type=by_type, by_name=by_name)
@@ -120,24 +157,17 @@ class EdgeRoutes:
             if path is None
             else re.compile(translate(path if path.startswith("/") else "/" + path))
         )
-        entry = (path, pattern, plan, threaded)
-        if path is None:
-            routes.append(entry)
-        else:
-            at = next((i for i, r in enumerate(routes) if r[0] is None), len(routes))
-            routes.insert(at, entry)
+        return EdgeRoute(event_type, path, pattern, plan, threaded)
 
     def describe(self) -> list[str]:
-        return [
-            f"edge({event_type}, {path or '*'}) -> {plan.name}"
-            for event_type, routes in self._routes.items()
-            for path, _, plan, _ in routes
-        ]
+        return [f"edge({r.event_type}, {r.path or '*'}) -> {r.plan.name}" for r in self]
 
-    def _match(self, event_type: str, uri: str) -> tuple[HandlerPlan, bool] | None:
-        for _, pattern, plan, threaded in self._routes.get(event_type, ()):
-            if pattern is None or pattern.match(uri):
-                return plan, threaded
+    def lookup(self, key: tuple[str, str]) -> EdgeRoute | None:
+        """The first route of the event type whose pattern takes the URI."""
+        event_type, uri = key
+        for route in self._routes.get(event_type, ()):
+            if route.pattern is None or route.pattern.match(uri):
+                return route
         return None
 
     async def dispatch(
@@ -146,10 +176,10 @@ class EdgeRoutes:
         web = spec.web
         record = web.item(event)
         event_type = web.key(record)
-        found = self._match(event_type, record.uri)
+        found = self.lookup((event_type, record.uri))
         if found is None:
             raise RoutingError(spec.kind, {"event_type": event_type, "uri": record.uri})
-        plan, threaded = found
+        plan, threaded = found.plan, found.threaded
         views = _Views(record, event_type)
         result = await run_named(plan, views, context, log, threaded, seconds)
         return render_result(result, views)

@@ -8,22 +8,23 @@ Everything a handler declares is resolved here, once (:mod:`._params`); the rout
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from lambent._errors import ConfigurationError
 from lambent._inject import qualname
+from lambent._routes import RouteTable
 from lambent.http._authorizer import AuthorizerRoutes
 from lambent.http._cors import CORS
 from lambent.http._edge import EdgeRoutes
 from lambent.http._middleware import CallNext, Middleware, check_middleware
 from lambent.http._params import resolve_dependency, resolve_http, with_metrics
 from lambent.http._plan import Dependency, From, HttpPlan
-from lambent.http._routing import RouteMap, compile_path
+from lambent.http._routing import Endpoint, RouteMap, compile_path
 from lambent.http._websocket import WebSocketRoutes
 
-__all__ = ["ExceptionHandler", "HttpConfig", "HttpRoute", "WebRegistry"]
+__all__ = ["ExceptionHandler", "HttpConfig", "HttpPaths", "HttpRoute", "WebRegistry"]
 
 
 def _request_types() -> tuple[type[Any], ...]:
@@ -73,6 +74,40 @@ class HttpRoute:
     idempotent: bool = False
 
 
+class HttpPaths(RouteMap[HttpRoute]):
+    """The HTTP path map as a :class:`~lambent._routes.Matcher` of the app's route table:
+    a route takes its template's methods; matched by ``(path, encoded)``."""
+
+    __slots__ = ()
+
+    def check(self, route: HttpRoute) -> None:
+        """A method of ``route``'s template that is taken already: an error naming both."""
+        for method in route.methods:
+            other = self.get(route.template, method)
+            if other is not None:
+                raise ConfigurationError(
+                    f"route {method} {route.template} -> {route.plan.name} conflicts with "
+                    f"{method} {route.template} -> {other.plan.name}: both would answer "
+                    "the same requests"
+                )
+
+    def insert(self, route: HttpRoute) -> None:
+        self.add(route.methods, route.template, route)
+
+    def lookup(self, key: tuple[str, bool]) -> tuple[Endpoint[HttpRoute], dict[str, str]] | None:
+        return self.match(key[0], encoded=key[1])
+
+    def __iter__(self) -> Iterator[HttpRoute]:
+        return iter(self.values())
+
+    def describe(self) -> list[str]:
+        return [
+            f"http({', '.join(e.routes)} {e.path.template}) -> "
+            + ", ".join(sorted({r.plan.name for r in e.routes.values()}))
+            for e in self.endpoints()
+        ]
+
+
 def _where(route: HttpRoute) -> str:
     """How messages name an included route."""
     return f"route {'/'.join(route.methods)} {route.template} (included)"
@@ -80,14 +115,21 @@ def _where(route: HttpRoute) -> str:
 
 class WebRegistry:
     """The registration half of the web router: routes, middleware, exception handlers,
-    options, and ``include`` of another registry's routes."""
+    options, and ``include`` of another registry's routes.
 
-    def __init__(self) -> None:
+    Its routes live in ``table``, the app's (or router's) route table: the path map,
+    WebSocket routes, authorizers and edge routes are plugged into it under the roles of
+    their sources (``request``, ``websocket``, ``authorizer``, ``edge``); every route
+    is added through the table, which checks it and holds it."""
+
+    def __init__(self, table: RouteTable | None = None) -> None:
         self.config = HttpConfig()
-        self.routes: RouteMap[HttpRoute] = RouteMap()
-        self.websockets = WebSocketRoutes()
-        self.authorizers = AuthorizerRoutes()
-        self.edges = EdgeRoutes()
+        #: where the routes live (a router of its own when none is given)
+        self.table = RouteTable() if table is None else table
+        self.routes = self.table.plug("request", HttpPaths())
+        self.websockets = self.table.plug("websocket", WebSocketRoutes())
+        self.authorizers = self.table.plug("authorizer", AuthorizerRoutes())
+        self.edges = self.table.plug("edge", EdgeRoutes())
         self._exception_handlers: dict[type[BaseException], ExceptionHandler] = {}
         self._handler_cache: dict[type[BaseException], ExceptionHandler | None] = {}
         self._frozen = False
@@ -99,8 +141,6 @@ class WebRegistry:
         #: providers replaced by others (``TestClient(app, overrides=...)``)
         self.overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
         self._resolved_overrides: dict[tuple[Any, ...], Dependency] = {}
-        #: WebSocket, authorizer and edge registrations, replayed by ``include``
-        self._replay: list[Callable[[WebRegistry], None]] = []
 
     # ------------------------------------------------------------------ registration
 
@@ -168,18 +208,7 @@ class WebRegistry:
 
     def _add(self, route: HttpRoute) -> None:
         """Add ``route``; a method of its template that is taken already names both."""
-        self._check(route)
-        self.routes.add(route.methods, route.template, route)
-
-    def _check(self, route: HttpRoute) -> None:
-        for method in route.methods:
-            other = self.routes.get(route.template, method)
-            if other is not None:
-                raise ConfigurationError(
-                    f"route {method} {route.template} -> {route.plan.name} conflicts with "
-                    f"{method} {route.template} -> {other.plan.name}: both would answer "
-                    "the same requests"
-                )
+        self.table.add_to("request", route)
 
     def check_include(self, other: WebRegistry, *, prefix: str) -> None:
         """Raise what :meth:`include` would raise, before anything is added."""
@@ -187,8 +216,11 @@ class WebRegistry:
         for route in other.routes.values():
             template = compile_path(prefix + route.template).template
             included = dataclasses.replace(route, template=template)
-            self._check(included)
+            self.table.check_in("request", included)
             self._observed(included, _where(included))
+        for role, route in other._role_routes():
+            self.table.check_in(role, route)
+            self._require_metrics(route.plan.fn, route.where)
         for exc_type, fn in other._exception_handlers.items():
             mine = self._exception_handlers.get(exc_type)
             if mine is not None and mine is not fn:
@@ -218,32 +250,38 @@ class WebRegistry:
             self._add(self._observed(included, _where(included)))
         for exc_type, fn in other._exception_handlers.items():
             self.add_exception_handler(exc_type, fn)
-        for replay in other._replay:
-            replay(self)
+        for role, route in other._role_routes():
+            self.table.add_to(role, route)
+
+    def _role_routes(self) -> list[tuple[str, Any]]:
+        """The WebSocket, authorizer and edge routes, each with its role (its matcher's
+        name in the table)."""
+        return [
+            *(("websocket", route) for route in self.websockets),
+            *(("authorizer", route) for route in self.authorizers),
+            *(("edge", route) for route in self.edges),
+        ]
 
     def add_websocket(
         self, route_key: str, fn: Callable[..., Any], *, threaded: bool = False
     ) -> None:
         self._check_open(f"the WebSocket route {route_key!r}")
         self._require_metrics(fn, f"websocket route {route_key!r}")
-        self.websockets.add(route_key, fn, threaded=threaded)
-        self._replay.append(lambda to: to.add_websocket(route_key, fn, threaded=threaded))
+        self.table.add_to("websocket", self.websockets.resolve(route_key, fn, threaded=threaded))
 
     def add_authorizer(
         self, kind: str | None, fn: Callable[..., Any], *, threaded: bool = False
     ) -> None:
         self._check_open("an authorizer")
         self._require_metrics(fn, f"authorizer ({kind or 'any'})")
-        self.authorizers.add(kind, fn, threaded=threaded)
-        self._replay.append(lambda to: to.add_authorizer(kind, fn, threaded=threaded))
+        self.table.add_to("authorizer", self.authorizers.resolve(kind, fn, threaded=threaded))
 
     def add_edge(
         self, event_type: str, path: str | None, fn: Callable[..., Any], *, threaded: bool = False
     ) -> None:
         self._check_open(f"the edge route {event_type}")
         self._require_metrics(fn, f"edge route {event_type} {path or '*'}")
-        self.edges.add(event_type, path, fn, threaded=threaded)
-        self._replay.append(lambda to: to.add_edge(event_type, path, fn, threaded=threaded))
+        self.table.add_to("edge", self.edges.resolve(event_type, path, fn, threaded=threaded))
 
     def _require_metrics(self, fn: Callable[..., Any], where: str) -> None:
         app = self._app()
@@ -277,16 +315,11 @@ class WebRegistry:
         return found
 
     def describe(self) -> list[str]:
-        lines = [
-            f"http({', '.join(e.routes)} {e.path.template}) -> "
-            + ", ".join(sorted({r.plan.name for r in e.routes.values()}))
-            for e in self.routes.endpoints()
-        ]
+        """The lines of the web routes (``lambent routes``), family by family."""
         return [
-            *lines,
-            *self.websockets.describe(),
-            *self.authorizers.describe(),
-            *self.edges.describe(),
+            line
+            for family in (self.routes, self.websockets, self.authorizers, self.edges)
+            for line in family.describe()
         ]
 
     # ------------------------------------------------------------------ dispatch

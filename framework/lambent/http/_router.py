@@ -28,6 +28,7 @@ from lambent._errors import LambentError, describe
 from lambent._fast import FAST
 from lambent._logging import emit
 from lambent._observe import cut_by_deadline
+from lambent._routes import RouteTable
 from lambent.http._args import Scope, build_args, close, solve, solve_now
 from lambent.http._invoke import DeadlineExceeded, budget, call
 from lambent.http._middleware import CallNext, compose
@@ -46,8 +47,8 @@ _NEVER_AWAITABLE = frozenset({dict, list, str, bytes, int, float, bool, type(Non
 class HttpRouter(WebRegistry):
     """Everything HTTP-shaped an app handles; created by the app on first use."""
 
-    def __init__(self, app: Any) -> None:
-        super().__init__()
+    def __init__(self, app: Any, table: RouteTable | None = None) -> None:
+        super().__init__(table)
         self.app = app
         #: the routes of the roles other than ``"request"``, by the role their sources'
         #: WebSpec declares
@@ -58,7 +59,7 @@ class HttpRouter(WebRegistry):
         }
 
     def freeze(self) -> None:
-        self.routes.freeze()
+        self.table.freeze()  # the app's table: frozen already when the app froze it
         self._frozen = True
         if self.middleware:
             self._chain = compose(self.middleware, self._respond_chained)

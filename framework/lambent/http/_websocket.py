@@ -14,7 +14,8 @@ decode answers ``422`` naming the field; other exceptions ``500`` with the reque
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from lambent._errors import ConfigurationError, DecodeError, RoutingError
@@ -31,47 +32,80 @@ from lambent.http._response import (
 )
 from lambent.http._roles import role_spec
 
-__all__ = ["WebSocketRoutes"]
+__all__ = ["WebSocketRoute", "WebSocketRoutes"]
+
+
+@dataclass(frozen=True, slots=True)
+class WebSocketRoute:
+    """A WebSocket handler for one route key."""
+
+    route_key: str
+    plan: HandlerPlan
+    threaded: bool = False
+
+    @property
+    def where(self) -> str:
+        """How messages name the route."""
+        return f"websocket route {self.route_key!r}"
 
 
 class WebSocketRoutes:
-    """WebSocket handlers by route key."""
+    """WebSocket handlers by route key (a :class:`~lambent._routes.Matcher` of the app's
+    route table: matched by route key, ``$default`` for any other)."""
 
     def __init__(self) -> None:
-        self._routes: dict[str, tuple[HandlerPlan, bool]] = {}
+        self._routes: dict[str, WebSocketRoute] = {}
 
     def __len__(self) -> int:
         return len(self._routes)
 
-    def add(self, route_key: str, fn: Callable[..., Any], *, threaded: bool = False) -> None:
+    def __iter__(self) -> Iterator[WebSocketRoute]:
+        return iter(list(self._routes.values()))
+
+    def check(self, route: WebSocketRoute) -> None:
+        if route.route_key in self._routes:
+            raise ConfigurationError(f"WebSocket route {route.route_key!r} is registered twice")
+
+    def insert(self, route: WebSocketRoute) -> None:
+        self._routes[route.route_key] = route
+
+    def freeze(self) -> None:
+        """Nothing to compile: route keys are looked up as they are."""
+
+    def lookup(self, key: str) -> WebSocketRoute | None:
+        return self._routes.get(key) or self._routes.get("$default")
+
+    @staticmethod
+    def resolve(
+        route_key: str, fn: Callable[..., Any], *, threaded: bool = False
+    ) -> WebSocketRoute:
+        """The route of ``fn`` for ``route_key``, its handler resolved once."""
         if not route_key:
             raise ConfigurationError("a WebSocket route key must not be empty")
-        if route_key in self._routes:
-            raise ConfigurationError(f"WebSocket route {route_key!r} is registered twice")
         from lambent._record_params import resolve  # here: apps without WebSocket routes
 
         web = role_spec("websocket")
         plan = resolve(
             fn,
-            where=f"websocket route {route_key!r}",
+            where=f"websocket route {route_key!r}",  # WebSocketRoute.where
             item_type=tuple(web.inject),
             event_type=None,
             payload_format="json",
             named=web.names,
         )
-        self._routes[route_key] = (plan, threaded)
+        return WebSocketRoute(route_key, plan, threaded)
 
     def describe(self) -> list[str]:
-        return [f"websocket({key!r}) -> {plan.name}" for key, (plan, _) in self._routes.items()]
+        return [f"websocket({key!r}) -> {r.plan.name}" for key, r in self._routes.items()]
 
     async def dispatch(
         self, spec: Any, event: Any, context: Any, log: Any, seconds: float | None
     ) -> dict[str, Any]:
         key = spec.web.key(event)
-        found = self._routes.get(key) or self._routes.get("$default")
+        found = self.lookup(key)
         if found is None:
             raise RoutingError(spec.kind, {"route_key": key})
-        plan, threaded = found
+        plan, threaded = found.plan, found.threaded
         try:
             try:
                 result = await run_plan(
