@@ -193,12 +193,16 @@ async def _run_one(batch: Batch, i: int) -> bool:
 
 
 async def _run_whole(
-    batch: Batch, runner: Runner, stop_at: float, record_id: Callable[[int], str] | None
+    batch: Batch,
+    runner: Runner,
+    chosen: Sequence[int],
+    stop_at: float,
+    record_id: Callable[[int], str] | None,
 ) -> None:
     """The unit of a whole-batch route: its pending items, one call, under what is left
     of the deadline; its answer settles their statuses."""
-    status = batch.status
-    mine = [i for i, r in enumerate(batch.runners) if r is runner and status[i] == _PENDING]
+    status, runners = batch.status, batch.runners
+    mine = [i for i in chosen if runners[i] is runner and status[i] == _PENDING]
     if not mine:  # every item decided before (done already, did not decode)
         return
     for i in mine:
@@ -270,7 +274,7 @@ async def run_batch(
     if wholes:  # whole-batch units first, one after another, in batch order
         wholes.sort(key=batch.runners.index)
         for runner in wholes:
-            await _run_whole(batch, runner, stop_at, record_id)
+            await _run_whole(batch, runner, chosen, stop_at, record_id)
         used.difference_update(wholes)
         chosen = [i for i in chosen if batch.runners[i] not in wholes]
     if FAST.inline_runs and all(r is None or r.plain for r in used):
@@ -280,7 +284,6 @@ async def run_batch(
     else:
         await _run_units(batch, chosen, stop_at, concurrency, strict_order)
     _cut(batch, chosen)
-    batch.started = started
     batch.duration = time.monotonic() - started
     return batch
 
