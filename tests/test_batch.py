@@ -9,6 +9,8 @@ from typing import Any
 import anyio
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from lambent import App, detect
@@ -224,3 +226,41 @@ def test_a_whole_batch_handler_with_no_time_left_is_not_started() -> None:
     assert ran == []
     assert result["state"] == {"n": 7}  # kept, and the record is retried
     assert len(result["batchItemFailures"]) == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    records=st.lists(st.tuples(st.sampled_from("wp"), st.booleans()), min_size=1, max_size=12),
+    whole_async=st.booleans(),
+    each_async=st.booleans(),
+)
+def test_each_record_is_reported_exactly_when_its_unit_failed_it(
+    records: list[tuple[str, bool]], whole_async: bool, each_async: bool
+) -> None:
+    """Whole-batch and per-record routes of any strategy in one batch: a record is reported
+    failed exactly when its whole-batch handler reported it or its own handler raised."""
+    app = App()
+
+    def reported(messages: list[SQSMessage]) -> list[SQSMessage]:
+        return [m for m in messages if msgspec.json.decode(m.body, type=Order).id < 0]
+
+    def each(order: Order) -> None:
+        if order.id < 0:
+            raise ValueError(order.id)
+
+    async def reported_async(messages: list[SQSMessage]) -> list[SQSMessage]:
+        return reported(messages)
+
+    async def each_async_(order: Order) -> None:
+        each(order)
+
+    app.sqs("w")(reported_async if whole_async else reported)
+    app.sqs("p")(each_async_ if each_async else each)
+    event: dict[str, Any] = {"Records": []}
+    for n, (queue, fails) in enumerate(records):
+        event["Records"] += sqs_event({"id": -n - 1 if fails else n}, queue=queue)["Records"]
+    out = app.handler(event, FakeContext())
+    expected = [
+        r["messageId"] for r, (_, fails) in zip(event["Records"], records, strict=True) if fails
+    ]
+    assert [f["itemIdentifier"] for f in out["batchItemFailures"]] == expected
