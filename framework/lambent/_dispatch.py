@@ -26,7 +26,7 @@ from __future__ import annotations
 import enum
 import math
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -34,7 +34,7 @@ import msgspec
 from lambent._errors import DeadlineExceeded as DeadlineExceeded
 from lambent._errors import DecodeError
 from lambent._fast import FAST
-from lambent._run import Cut, Strategy, invoke, invoke_within
+from lambent._run import Cut, Strategy, coroutine_of, invoke_within
 from lambent._run import is_cancellation as is_cancellation
 
 
@@ -172,8 +172,9 @@ def failure(batch: Batch, i: int, runner: Runner, exc: BaseException) -> bool:
     return drop
 
 
-async def _run_one(batch: Batch, i: int) -> bool:
-    """Run one item; True when it succeeded (or was dropped)."""
+async def _run_one(batch: Batch, i: int, calls: Mapping[Runner, Callable[..., Any]]) -> bool:
+    """Run one item (``calls``: each runner's call as a coroutine function, by its
+    strategy); True when it succeeded (or was dropped)."""
     status = batch.status
     if status[i] != _PENDING:  # decided before running
         return status[i] in _OK
@@ -181,7 +182,7 @@ async def _run_one(batch: Batch, i: int) -> bool:
     assert runner is not None
     status[i] = _STARTED
     try:
-        result = await invoke(runner.strategy, runner.call, batch.items[i], i)
+        result = await calls[runner](batch.items[i], i)
     except BaseException as exc:
         if is_cancellation(exc):
             raise
@@ -293,12 +294,13 @@ async def _run_units(
 ) -> None:
     """Per-record units on a pool of workers, under the deadline's one cancel scope."""
     status = batch.status
+    calls = {r: coroutine_of(r.strategy, r.call) for r in set(batch.runners) if r is not None}
 
     async def run_unit(unit: Sequence[int]) -> None:
         for pos, i in enumerate(unit):
             if time.monotonic() >= stop_at:
                 return
-            if not await _run_one(batch, i):
+            if not await _run_one(batch, i, calls):
                 for rest in unit[pos + 1 :]:
                     if status[rest] == _PENDING:
                         status[rest] = _SKIPPED

@@ -29,7 +29,7 @@ import msgspec
 from lambent._dispatch import Batch, Runner
 from lambent._errors import ConfigurationError, DeadlineExceeded
 from lambent._inject import HandlerPlan, Slot, shared_slot, signature_params
-from lambent._run import Strategy, invoke
+from lambent._run import coroutine_of
 
 if TYPE_CHECKING:
     from lambent._app import App
@@ -276,15 +276,8 @@ def deadline_epoch(context: Any) -> float:
 
 def through(runner: Runner) -> Callable[[Any, int], Any]:
     """``runner``'s call as a coroutine function (plain and threaded handlers included),
-    run by its strategy (:func:`lambent._run.invoke`)."""
-    call, strategy = runner.call, runner.strategy
-    if strategy is Strategy.AWAIT:
-        return call
-
-    async def run(item: Any, index: int) -> Any:
-        return await invoke(strategy, call, item, index)
-
-    return run
+    run by its strategy (:func:`lambent._run.coroutine_of`)."""
+    return coroutine_of(runner.strategy, runner.call)
 
 
 def replace_runners(batch: Batch, make: Callable[[Runner], Runner | None]) -> None:

@@ -13,7 +13,8 @@ direct invocation). Its :class:`Strategy` says how the call runs:
   abandoned when the deadline fires (the thread ends on its own, its result unused).
 
 :func:`invoke` runs a unit inside the caller's cancel scope (a batch's one deadline
-scope covers all of its per-record units); :func:`invoke_within` runs one unit under a
+scope covers all of its per-record units, each route's call made a coroutine function
+once, :func:`coroutine_of`); :func:`invoke_within` runs one unit under a
 deadline of its own and answers a :class:`Cut` when the deadline came first.
 :func:`is_cancellation` tells the cancellation of the running task (lambent's deadline,
 an outer scope) apart from a handler's own ``BaseException``, which is that unit's
@@ -26,10 +27,10 @@ from __future__ import annotations
 import enum
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-__all__ = ["Cut", "Strategy", "invoke", "invoke_within", "is_cancellation"]
+__all__ = ["Cut", "Strategy", "coroutine_of", "invoke", "invoke_within", "is_cancellation"]
 
 
 class Strategy(enum.Enum):
@@ -55,16 +56,31 @@ class Cut(enum.Enum):
     CANCELLED = "the unit started and was cancelled (or abandoned) at the deadline"
 
 
-async def invoke(strategy: Strategy, fn: Callable[..., Any], *args: Any) -> Any:
-    """``fn(*args)`` run by ``strategy``, inside the caller's cancel scope. An inline
+def coroutine_of(strategy: Strategy, fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """``fn`` as a coroutine function that runs it by ``strategy``, inside the caller's
+    cancel scope (made once per route and batch: an ``async def`` is itself). An inline
     call's result is returned as it is."""
     if strategy is Strategy.AWAIT:
-        return await fn(*args)
+        return fn
     if strategy is Strategy.THREAD:
-        import anyio.to_thread  # first use: apps without threaded routes never import anyio
 
-        return await anyio.to_thread.run_sync(fn, *args, abandon_on_cancel=True)
-    return fn(*args)
+        async def threaded(*args: Any) -> Any:
+            import anyio.to_thread  # first use: apps without threaded routes never import anyio
+
+            return await anyio.to_thread.run_sync(fn, *args, abandon_on_cancel=True)
+
+        return threaded
+
+    async def inline(*args: Any) -> Any:
+        return fn(*args)
+
+    return inline
+
+
+async def invoke(strategy: Strategy, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` run by ``strategy``, inside the caller's cancel scope
+    (:func:`coroutine_of`)."""
+    return await coroutine_of(strategy, fn)(*args)
 
 
 async def invoke_within(
