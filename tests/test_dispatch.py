@@ -15,6 +15,8 @@ from structlog.testing import capture_logs
 
 from lambent import App, DeadlineExceeded
 from lambent._dispatch import Batch, Runner, Status, run_batch
+from lambent._errors import DecodeError
+from lambent._fast import FAST
 from lambent.sources.sqs import SQSMessage
 from lambent.testing import FakeContext, sqs_event
 
@@ -451,3 +453,48 @@ def test_a_whole_unit_with_no_time_left_is_not_started() -> None:
     assert calls == {}
     assert list(batch.status) == [Status.NOT_STARTED] * 3
     assert batch.failed() == [0, 1, 2]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    spec=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(0, 3)),  # order key
+            st.sampled_from(["ok", "raises", "undecodable", "decided"]),
+        ),
+        max_size=30,
+    ),
+    strict=st.booleans(),
+    drop=st.booleans(),
+)
+def test_plain_units_end_as_the_inline_loop_ends_them(
+    spec: list[tuple[int | None, str]], strict: bool, drop: bool
+) -> None:
+    """Plain handlers run by the pool of units (the ``INLINE`` strategy, ``inline_runs``
+    off) and by the inline loop: the same statuses, errors and results for every item."""
+
+    def call(item: tuple[int, str], index: int) -> int:
+        n, what = item
+        if what == "raises":
+            raise Boom(n)
+        if what == "undecodable":
+            raise DecodeError("not JSON", record_id=f"r-{n}", path="$.body")
+        return n
+
+    outcomes = []
+    for inline in (True, False):
+        batch = Batch([(n, what) for n, (_, what) in enumerate(spec)])
+        batch.runners = [Runner(call=call, drop_on_decode_error=drop)] * len(spec)
+        keys = [key for key, _ in spec]
+        batch.keys = keys if any(k is not None for k in keys) else None
+        for n, (_, what) in enumerate(spec):
+            if what == "decided":
+                batch.fail(n, ValueError(n))
+        FAST.inline_runs = inline
+        try:
+            asyncio.run(run_batch(batch, concurrency=3, budget=None, strict_order=strict))
+        finally:
+            del FAST.inline_runs  # back to the class default
+        errors = {i: repr(e) for i, e in batch.errors.items()}
+        outcomes.append((list(batch.status), errors, dict(batch.results)))
+    assert outcomes[0] == outcomes[1]

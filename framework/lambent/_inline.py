@@ -83,16 +83,16 @@ def _run_inline(batch: Batch, indices: Sequence[int], stop_at: float, strict: bo
         if clock() >= stop_at:
             return
         key = None if keys is None else keys[i]
-        if key is not None and key in failed_keys:
-            status[i] = _SKIPPED
-            continue
-        if status[i] != _PENDING:
+        if status[i] != _PENDING:  # decided before running: it keeps its outcome
             if status[i] not in _OK:
                 if strict:
                     _skip_pending(status, indices)
                     return
                 if key is not None:
                     failed_keys.add(key)
+            continue
+        if key is not None and key in failed_keys:
+            status[i] = _SKIPPED
             continue
         runner = runners[i]
         assert runner is not None
