@@ -24,45 +24,70 @@ failure. The run loop (:mod:`lambent._dispatch`), the web router (through
 
 from __future__ import annotations
 
-import enum
 import inspect
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = ["Cut", "Strategy", "coroutine_of", "invoke", "invoke_within", "is_cancellation"]
 
 
-class Strategy(enum.Enum):
-    """How a unit's call runs."""
+class Strategy:
+    """How a unit's call runs: :attr:`INLINE`, :attr:`AWAIT` or :attr:`THREAD` (the only
+    instances; plain class attributes, read faster than an enum's members)."""
 
-    INLINE = "inline"
-    AWAIT = "await"
-    THREAD = "thread"
+    __slots__ = ("name",)
+    INLINE: ClassVar[Strategy]
+    AWAIT: ClassVar[Strategy]
+    THREAD: ClassVar[Strategy]
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Strategy.{self.name}"
 
     @staticmethod
     def of(is_async: bool, threaded: bool) -> Strategy:
         """An ``async def`` is awaited (``threaded`` says nothing to it); a plain one runs
         inline, or in a worker thread when ``threaded``."""
         if is_async:
-            return Strategy.AWAIT
-        return Strategy.THREAD if threaded else Strategy.INLINE
+            return _AWAIT
+        return _THREAD if threaded else _INLINE
 
 
-class Cut(enum.Enum):
-    """What :func:`invoke_within` answers when the deadline came first."""
+_INLINE = Strategy.INLINE = Strategy("INLINE")
+_AWAIT = Strategy.AWAIT = Strategy("AWAIT")
+_THREAD = Strategy.THREAD = Strategy("THREAD")
 
-    NOT_STARTED = "no time was left before the deadline: the unit did not start"
-    CANCELLED = "the unit started and was cancelled (or abandoned) at the deadline"
+
+class Cut:
+    """What :func:`invoke_within` answers when the deadline came first:
+    :attr:`NOT_STARTED` (no time was left, nothing ran) or :attr:`CANCELLED` (an awaited
+    call cancelled, a threaded one abandoned)."""
+
+    __slots__ = ("name",)
+    NOT_STARTED: ClassVar[Cut]
+    CANCELLED: ClassVar[Cut]
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Cut.{self.name}"
+
+
+_NOT_STARTED = Cut.NOT_STARTED = Cut("NOT_STARTED")
+_CANCELLED = Cut.CANCELLED = Cut("CANCELLED")
 
 
 def coroutine_of(strategy: Strategy, fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     """``fn`` as a coroutine function that runs it by ``strategy``, inside the caller's
     cancel scope (made once per route and batch: an ``async def`` is itself). An inline
     call's result is returned as it is."""
-    if strategy is Strategy.AWAIT:
+    if strategy is _AWAIT:
         return fn
-    if strategy is Strategy.THREAD:
+    if strategy is _THREAD:
 
         async def threaded(*args: Any) -> Any:
             import anyio.to_thread  # first use: apps without threaded routes never import anyio
@@ -92,18 +117,19 @@ async def invoke_within(
     at the deadline. An inline call is not interrupted (no cancel scope is paid for); an
     awaitable it returns (an object whose ``__call__`` is ``async``) is awaited."""
     if seconds is not None and seconds <= 0:
-        return Cut.NOT_STARTED
-    if strategy is Strategy.INLINE:
+        return _NOT_STARTED
+    if strategy is _INLINE:
         value = fn(*args)
         return await value if inspect.isawaitable(value) else value
+    run = fn if strategy is _AWAIT else coroutine_of(strategy, fn)
     if seconds is None:
-        return await invoke(strategy, fn, *args)
+        return await run(*args)
     import anyio  # first use: apps whose handlers are all plain never import it
 
     result: Any = None
     with anyio.move_on_after(seconds) as scope:
-        result = await invoke(strategy, fn, *args)
-    return Cut.CANCELLED if scope.cancelled_caught else result
+        result = await run(*args)
+    return _CANCELLED if scope.cancelled_caught else result
 
 
 def is_cancellation(exc: BaseException) -> bool:
