@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from typing import Any
@@ -185,14 +186,18 @@ def test_an_async_whole_batch_handler_is_cancelled_at_the_deadline() -> None:
     assert errors.count("DeadlineExceeded: cancelled at the deadline") == 2
 
 
+@pytest.mark.parametrize("error", [KeyboardInterrupt, asyncio.CancelledError])
 @pytest.mark.parametrize("mode", ["plain", "async", "threaded"])
-def test_a_whole_batch_handler_s_base_exception_fails_its_records_alone(mode: str) -> None:
+def test_a_whole_batch_handler_s_base_exception_fails_its_records_alone(
+    mode: str, error: type[BaseException]
+) -> None:
+    """Raised by the handler itself (not lambent's deadline): its records fail, named."""
     app = App()
     threads: list[str] = []
 
     def body(messages: list[SQSMessage]) -> None:
         threads.append(threading.current_thread().name)
-        raise KeyboardInterrupt
+        raise error
 
     if mode == "async":
 
@@ -209,7 +214,7 @@ def test_a_whole_batch_handler_s_base_exception_fails_its_records_alone(mode: st
     assert len(out["batchItemFailures"]) == 2  # the per-record route's record succeeded
     assert (threads[0] != threading.current_thread().name) is (mode == "threaded")
     errors = [e["error"] for e in logs if e["event"] == "record failed"]
-    assert errors == ["KeyboardInterrupt"] * 2
+    assert errors == [error.__name__] * 2
 
 
 def test_a_whole_batch_handler_with_no_time_left_is_not_started() -> None:
