@@ -13,8 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
-from lambent import App
+from lambent import App, DeadlineExceeded
 from lambent._dispatch import Batch, Runner, Status, run_batch
+from lambent._errors import DecodeError
+from lambent._fast import FAST
 from lambent.sources.sqs import SQSMessage
 from lambent.testing import FakeContext, sqs_event
 
@@ -333,3 +335,166 @@ def test_failed_names_every_item_not_ok_in_batch_order(
             batch.errors[i] = ValueError(i)
     expected = [i for i, (status, _) in enumerate(outcomes) if not status.ok]
     assert batch.failed() == expected
+
+
+# ------------------------------------------------- whole-batch units beside per-record ones
+
+KINDS = ["item-async", "item-plain", "whole-async", "whole-plain", "whole-raises", "whole-slow"]
+
+
+def _mixed(
+    kinds: list[str], owners: list[int], fails: list[bool], calls: dict[int, list[list[int]]]
+) -> Batch:
+    """Items ``0..n-1``; item ``i`` runs runner ``owners[i]`` of kind ``kinds[owner]``. A
+    whole unit reports its items that ``fails`` marks; a per-record one raises for them."""
+
+    def settle(batch: Batch, mine: list[int], result: Any, record_id: Any) -> None:
+        for i in mine:
+            batch.status[i] = Status.FAILED if i in result else Status.SUCCEEDED
+
+    def whole(r: int, kind: str) -> Runner:
+        def report(items: list[int], index: int) -> set[int]:
+            calls.setdefault(r, []).append(list(items))
+            if kind == "whole-raises":
+                raise Halt(r)
+            return {i for i in items if fails[i]}
+
+        async def report_async(items: list[int], index: int) -> set[int]:
+            await anyio.sleep(5 if kind == "whole-slow" else 0)
+            return report(items, index)
+
+        plain = kind in ("whole-plain", "whole-raises")
+        call = report if plain else report_async
+        return Runner(call=call, is_async=not plain, whole=True, settle=settle)
+
+    def per_record(r: int, kind: str) -> Runner:
+        def run(item: int, index: int) -> int:
+            calls.setdefault(r, []).append([item])
+            if fails[item]:
+                raise Boom(item)
+            return item
+
+        async def run_async(item: int, index: int) -> int:
+            await anyio.lowlevel.checkpoint()
+            return run(item, index)
+
+        return Runner(call=run_async, is_async=True) if kind == "item-async" else Runner(call=run)
+
+    runners = [
+        whole(r, kind) if kind.startswith("whole") else per_record(r, kind)
+        for r, kind in enumerate(kinds)
+    ]
+    batch = Batch(list(range(len(owners))))
+    batch.runners = [runners[r] for r in owners]
+    return batch
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kinds=st.lists(st.sampled_from(KINDS), min_size=1, max_size=4),
+    data=st.data(),
+    budget=st.sampled_from([None, None, 0.02]),
+    concurrency=st.integers(1, 5),
+)
+def test_every_item_ends_in_one_status_whatever_its_unit(
+    kinds: list[str], data: st.DataObject, budget: float | None, concurrency: int
+) -> None:
+    """Per-record and whole-batch units in one batch: each whole unit is called once with
+    all its items, and its answer (or its raise, or the deadline) decides each of them;
+    each per-record item runs at most once; every item ends in exactly one final status."""
+    if budget is None:
+        kinds = [k for k in kinds if k != "whole-slow"] or ["item-plain"]
+    n = data.draw(st.integers(0, 25))
+    owners = data.draw(st.lists(st.integers(0, len(kinds) - 1), min_size=n, max_size=n))
+    fails = data.draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    calls: dict[int, list[list[int]]] = {}
+    batch = _mixed(kinds, owners, fails, calls)
+    asyncio.run(run_batch(batch, concurrency=concurrency, budget=budget))
+    statuses = [Status(s) for s in batch.status]
+    assert all(s in FINAL for s in statuses)
+    assert sum(batch.summary().values()) == n
+    for r, kind in enumerate(kinds):
+        mine = [i for i in range(n) if owners[i] == r]
+        made = calls.get(r, [])
+        if kind.startswith("whole"):
+            assert made in ([], [mine]), "a whole unit is called once, with all its items"
+            got = {statuses[i] for i in mine}
+            if kind == "whole-raises" and made:
+                assert got == {Status.FAILED}
+                assert all(isinstance(batch.errors[i], Halt) for i in mine)
+            elif made:
+                assert all(statuses[i] is (Status.FAILED if fails[i] else Status.SUCCEEDED)
+                           for i in mine)  # fmt: skip
+            else:  # cut by the deadline: before it started, or while it ran
+                assert budget is not None or not mine
+                assert got in (set(), {Status.NOT_STARTED}, {Status.CANCELLED})
+                if got == {Status.CANCELLED}:
+                    assert all(isinstance(batch.errors[i], DeadlineExceeded) for i in mine)
+            if kind == "whole-slow":
+                assert not made
+            continue
+        ran = [unit[0] for unit in made]
+        assert len(ran) == len(set(ran)), "an item ran twice"
+        for i in mine:
+            if statuses[i] is Status.SUCCEEDED:
+                assert i in ran and not fails[i] and batch.results[i] == i
+            elif statuses[i] is Status.FAILED:
+                assert i in ran and fails[i]
+            else:
+                assert statuses[i] in (Status.NOT_STARTED, Status.CANCELLED) and budget
+    if budget is None:
+        assert Status.NOT_STARTED not in statuses and Status.CANCELLED not in statuses
+
+
+def test_a_whole_unit_with_no_time_left_is_not_started() -> None:
+    calls: dict[int, list[list[int]]] = {}
+    batch = _mixed(["whole-plain", "item-plain"], [0, 1, 0], [False] * 3, calls)
+    asyncio.run(run_batch(batch, concurrency=1, budget=0))
+    assert calls == {}
+    assert list(batch.status) == [Status.NOT_STARTED] * 3
+    assert batch.failed() == [0, 1, 2]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    spec=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(0, 3)),  # order key
+            st.sampled_from(["ok", "raises", "undecodable", "decided"]),
+        ),
+        max_size=30,
+    ),
+    strict=st.booleans(),
+    drop=st.booleans(),
+)
+def test_plain_units_end_as_the_inline_loop_ends_them(
+    spec: list[tuple[int | None, str]], strict: bool, drop: bool
+) -> None:
+    """Plain handlers run by the pool of units (the ``INLINE`` strategy, ``inline_runs``
+    off) and by the inline loop: the same statuses, errors and results for every item."""
+
+    def call(item: tuple[int, str], index: int) -> int:
+        n, what = item
+        if what == "raises":
+            raise Boom(n)
+        if what == "undecodable":
+            raise DecodeError("not JSON", record_id=f"r-{n}", path="$.body")
+        return n
+
+    outcomes = []
+    for inline in (True, False):
+        batch = Batch([(n, what) for n, (_, what) in enumerate(spec)])
+        batch.runners = [Runner(call=call, drop_on_decode_error=drop)] * len(spec)
+        keys = [key for key, _ in spec]
+        batch.keys = keys if any(k is not None for k in keys) else None
+        for n, (_, what) in enumerate(spec):
+            if what == "decided":
+                batch.fail(n, ValueError(n))
+        FAST.inline_runs = inline
+        try:
+            asyncio.run(run_batch(batch, concurrency=3, budget=None, strict_order=strict))
+        finally:
+            del FAST.inline_runs  # back to the class default
+        errors = {i: repr(e) for i, e in batch.errors.items()}
+        outcomes.append((list(batch.status), errors, dict(batch.results)))
+    assert outcomes[0] == outcomes[1]

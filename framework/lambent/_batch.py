@@ -5,45 +5,74 @@ A whole-batch handler gets the decoded records of its route as a list and return
 them all. A window handler (``window=True``) gets the records and the carried
 ``state`` and returns the new state. Records after a reported failure in the same
 order group are reported too, so ordered sources never skip ahead.
+
+Such a route is one *unit* of the run loop (:mod:`lambent._dispatch`), which runs it
+like any other (inline, awaited or in a worker thread, under the deadline; a raise fails
+every record of the unit). This module owns the two ends: the handler's call
+(:func:`whole_call`) and what its answer means for each record (:func:`settle`).
 """
 
 from __future__ import annotations
 
-import inspect
-import math
-import time
-from collections.abc import Hashable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
 
 from lambent._calls import make_call
-from lambent._deadline import DeadlineExceeded
-from lambent._dispatch import Batch, Runner, Status, is_cancellation, run_batch
-from lambent._inject import Slot
+from lambent._dispatch import Batch, Status
+from lambent._inject import HandlerPlan, Slot
 from lambent._logging import Logger
 
-if TYPE_CHECKING:
-    from lambent._app import App
+__all__ = ["ReportedFailure", "settle", "whole_call"]
 
 
 class ReportedFailure(Exception):
     """The error of a record that a whole-batch handler reported as failed."""
 
 
-async def _call(runner: Runner, items: list[Any], ev: Any, context: Any, log: Logger) -> Any:
-    extra = {
-        Slot.ITEMS: items,
-        Slot.STATE: dict(getattr(ev, "state", None) or {}),
-        Slot.LOGGER: log.bind(batch_size=len(items)),
-    }
-    call = make_call(runner.route.plan, None, ev, context, log, extra=extra)
-    if runner.threaded:
-        import anyio.to_thread  # first use
+def whole_call(
+    plan: HandlerPlan, ev: Any, context: Any, log: Logger
+) -> Callable[[list[Any], int], Any]:
+    """The handler's call for the records of its unit: ``call(items, 0)``, each call
+    given its own copy of the carried window state."""
 
-        return await anyio.to_thread.run_sync(call, None, 0, abandon_on_cancel=True)
-    result = call(None, 0)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
+    def call(items: list[Any], index: int) -> Any:
+        extra = {
+            Slot.ITEMS: items,
+            Slot.STATE: dict(getattr(ev, "state", None) or {}),
+            Slot.LOGGER: log.bind(batch_size=len(items)),
+        }
+        return make_call(plan, None, ev, context, log, extra=extra)(None, index)
+
+    return call
+
+
+def settle(
+    batch: Batch, mine: list[int], result: Any, record_id: Callable[[int], str] | None
+) -> None:
+    """The statuses of the records ``mine`` from what their handler returned (it did not
+    raise): a window handler's new state (``None`` keeps the carried one), or the
+    records (or ids) a whole-batch handler reports failed."""
+    runner = batch.runners[mine[0]]
+    assert runner is not None
+    status = batch.status
+    if runner.route.options.window:
+        if result is not None and not isinstance(result, dict):
+            error = TypeError(
+                f"a tumbling-window handler must return the new state as a dict, "
+                f"not {type(result).__name__}"
+            )
+            for i in mine:  # the old state is kept and the records are retried
+                status[i], batch.errors[i] = Status.FAILED, error
+            return
+        batch.state = result  # None keeps the carried state
+        for i in mine:
+            status[i] = Status.SUCCEEDED
+        return
+    try:
+        _mark(batch, mine, result or (), record_id or (lambda i: ""))
+    except (ValueError, TypeError) as exc:
+        for i in mine:
+            status[i], batch.errors[i] = Status.FAILED, exc
 
 
 def _mark(batch: Batch, mine: list[int], reported: Iterable[Any], record_id: Any) -> None:
@@ -75,80 +104,3 @@ def _mark(batch: Batch, mine: list[int], reported: Iterable[Any], record_id: Any
             status[i] = Status.SKIPPED
         else:
             status[i] = Status.SUCCEEDED
-
-
-async def run_whole_batches(
-    app: App,
-    batch: Batch,
-    ev: Any,
-    context: Any,
-    log: Logger,
-    limit: float | None,
-    concurrency: int,
-    record_id: Any = None,
-) -> None:
-    """Run the whole-batch routes of this batch, then any per-record items left."""
-    started = time.monotonic()
-    batch.started = started
-    wholes: dict[int, Runner] = {}
-    for r in batch.runners:
-        if r is not None and r.whole:
-            wholes.setdefault(id(r), r)
-    status = batch.status
-    for runner in wholes.values():
-        mine = [
-            i for i, r in enumerate(batch.runners) if r is runner and status[i] == Status.PENDING
-        ]
-        if not mine:  # every record decided before (done already, failed to decode)
-            continue
-        for i in mine:
-            status[i] = Status.STARTED
-        remaining = None if limit is None else limit - (time.monotonic() - started)
-        result: Any = None
-        items = [batch.items[i] for i in mine]
-        cancelled = False
-        try:
-            if runner.is_async or runner.threaded:
-                seconds = math.inf if remaining is None else max(remaining, 0.0)
-                import anyio  # first use
-
-                with anyio.move_on_after(seconds) as scope:
-                    result = await _call(runner, items, ev, context, log)
-                cancelled = scope.cancelled_caught
-            else:  # a plain handler runs inline (it cannot be interrupted anyway)
-                result = await _call(runner, items, ev, context, log)
-        except BaseException as exc:
-            if is_cancellation(exc):
-                raise
-            for i in mine:
-                status[i], batch.errors[i] = Status.FAILED, exc
-            continue
-        if cancelled:
-            for i in mine:
-                status[i] = Status.CANCELLED
-                batch.errors[i] = DeadlineExceeded("cancelled at the deadline")
-            continue
-        if runner.route.options.window:
-            if result is not None and not isinstance(result, dict):
-                error = TypeError(
-                    f"a tumbling-window handler must return the new state as a dict, "
-                    f"not {type(result).__name__}"
-                )
-                for i in mine:  # the old state is kept and the records are retried
-                    status[i], batch.errors[i] = Status.FAILED, error
-                continue
-            batch.state = result  # None keeps the carried state
-            for i in mine:
-                status[i] = Status.SUCCEEDED
-            continue
-        try:
-            _mark(batch, mine, result or (), record_id or (lambda i: ""))
-        except (ValueError, TypeError) as exc:
-            for i in mine:
-                status[i], batch.errors[i] = Status.FAILED, exc
-    rest = [i for i, s in enumerate(status) if s == Status.PENDING]
-    if rest:
-        remaining = None if limit is None else limit - (time.monotonic() - started)
-        await run_batch(batch, concurrency=concurrency, budget=remaining, indices=rest)
-    batch.started = started
-    batch.duration = time.monotonic() - started

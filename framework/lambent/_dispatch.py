@@ -1,26 +1,32 @@
-"""The batch engine: runs the items of one event and records exactly one outcome each.
+"""The batch engine: runs the units of one event and records exactly one outcome per item.
 
-Items that share an order key (FIFO message group, partition key, topic-partition)
-form a *unit* that runs strictly in order; units run concurrently on a fixed pool
-of workers (bounded by the concurrency limit) pulling from one iterator, which is
-cheaper than a task per record behind a limiter. After a failure inside a unit,
-the rest of the unit is not run (``SKIPPED``). The deadline is a cancel scope:
-when it fires, running items are cancelled and every item without an outcome is
-``NOT_STARTED`` (or ``CANCELLED`` when it had started). Plain ``def`` handlers run
-inline, one after another in batch order, as a loop would; ``threaded`` routes run
-them in worker threads.
+A *unit* is what one handler call, or one ordered run of calls, covers:
 
-Per-item state lives in a :class:`Batch`: parallel arrays, not an object per
-record, so a 10,000-record batch allocates (and the garbage collector scans) little.
+* the items of a whole-batch or tumbling-window route: one call for all of them, whose
+  answer (:mod:`lambent._batch`) maps to each item's status; these units run first, one
+  after another, each under what is left of the deadline;
+* items that share an order key (FIFO message group, partition key, topic-partition):
+  one after another in batch order; after a failure the rest is not run (``SKIPPED``);
+* every other item alone.
+
+Per-record units run concurrently on a fixed pool of workers (bounded by the concurrency
+limit) pulling from one iterator, cheaper than a task per record behind a limiter; the
+deadline is one cancel scope around them: when it fires, running items are cancelled,
+and every item without an outcome is ``NOT_STARTED`` (or ``CANCELLED`` when it had
+started). How a call runs (inline, awaited, in a worker thread) and under which deadline
+is :mod:`lambent._run`'s. When every handler is a plain ``def`` (and no route is
+``threaded``), items run inline in batch order, as a loop would (:mod:`lambent._inline`).
+
+Per-item state lives in a :class:`Batch`: parallel arrays, not an object per record, so a
+10,000-record batch allocates (and the garbage collector scans) little.
 """
 
 from __future__ import annotations
 
 import enum
 import math
-import sys
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -28,6 +34,10 @@ import msgspec
 from lambent._errors import DeadlineExceeded as DeadlineExceeded
 from lambent._errors import DecodeError
 from lambent._fast import FAST
+from lambent._run import Cut, Strategy, coroutine_of, invoke_within
+
+# ``is_cancellation`` is lambent._run's; named here too for the web router's imports
+from lambent._run import is_cancellation as is_cancellation
 
 
 class Status(enum.IntEnum):
@@ -52,12 +62,17 @@ _OK = (_SUCCEEDED, _DROPPED)
 _NONE_ELSE = {"skipped": 0, "not_started": 0, "dropped": 0}
 
 
+#: what a whole-batch route's answer means for its items' statuses:
+#: ``settle(batch, indices, result, record_id)`` (:mod:`lambent._batch`)
+Settle = Callable[[Any, list[int], Any, Callable[[int], str] | None], None]
+
+
 class Runner(msgspec.Struct, eq=False):
     """How the items of one route run (one instance shared by all of them).
 
     ``call(item, index)`` returns the handler's result, or a coroutine when
-    ``is_async``. ``whole`` marks routes that take the whole batch at once (their
-    items are run by ``lambent._batch``, not here).
+    ``is_async``. A whole-batch route's runner (``whole``) is called once for all its
+    items, ``call(items, 0)``, and ``settle`` maps its answer to their statuses.
     """
 
     call: Callable[[Any, int], Any]
@@ -69,23 +84,16 @@ class Runner(msgspec.Struct, eq=False):
     #: a plain handler that takes only the payload: the pieces of ``call``
     #: (``lambent._calls.PayloadCall``), which a loop over one route runs itself
     payload: Any = None
+    settle: Settle | None = None
 
+    @property
+    def strategy(self) -> Strategy:
+        return Strategy.of(self.is_async, self.threaded)
 
-def is_cancellation(exc: BaseException) -> bool:
-    """Whether ``exc`` is the cancellation of the running task (lambent's deadline, an
-    outer cancel scope, a closing coroutine), which must propagate. Anything else a
-    handler raises, ``BaseException``s included (``KeyboardInterrupt``, ``SystemExit``, a
-    ``CancelledError`` it raised by itself), is that handler's failure."""
-    if isinstance(exc, GeneratorExit):
-        return True
-    asyncio = sys.modules.get("asyncio")  # lambent runs on asyncio; not loaded: no loop
-    if asyncio is None or not isinstance(exc, asyncio.CancelledError):
-        return False
-    try:
-        task = asyncio.current_task()
-    except RuntimeError:  # no loop: nothing can have cancelled a plain call
-        return False
-    return task is not None and task.cancelling() > 0
+    @property
+    def plain(self) -> bool:
+        """Whether the call runs inline (neither ``async`` nor threaded)."""
+        return not (self.is_async or self.threaded)
 
 
 class Batch:
@@ -156,38 +164,72 @@ class Batch:
         }
 
 
-async def _run_one(batch: Batch, i: int) -> bool:
-    """Run one item; True when it succeeded (or was dropped)."""
+def failure(batch: Batch, i: int, runner: Runner, exc: BaseException) -> bool:
+    """Record that item ``i``'s handler raised ``exc`` (not lambent's cancellation): a
+    decode error drops it when its route says so, anything else fails it. True when
+    dropped."""
+    batch.errors[i] = exc
+    drop = runner.drop_on_decode_error and isinstance(exc, DecodeError)
+    batch.status[i] = _DROPPED if drop else _FAILED
+    return drop
+
+
+async def _run_one(batch: Batch, i: int, calls: Mapping[Runner, Callable[..., Any]]) -> bool:
+    """Run one item (``calls``: each runner's call as a coroutine function, by its
+    strategy); True when it succeeded (or was dropped)."""
     status = batch.status
     if status[i] != _PENDING:  # decided before running
         return status[i] in _OK
     runner = batch.runners[i]
     assert runner is not None
     status[i] = _STARTED
-    item = batch.items[i]
     try:
-        if runner.is_async:
-            result = await runner.call(item, i)
-        elif runner.threaded:
-            import anyio.to_thread  # first use (plain apps never need anyio)
-
-            result = await anyio.to_thread.run_sync(runner.call, item, i, abandon_on_cancel=True)
-        else:
-            result = runner.call(item, i)
-    except DecodeError as exc:
-        batch.errors[i] = exc
-        status[i] = _DROPPED if runner.drop_on_decode_error else _FAILED
-        return status[i] == _DROPPED
+        result = await calls[runner](batch.items[i], i)
     except BaseException as exc:
         if is_cancellation(exc):
             raise
-        batch.errors[i] = exc
-        status[i] = _FAILED
-        return False
+        return failure(batch, i, runner, exc)
     status[i] = _SUCCEEDED
     if result is not None:
         batch.results[i] = result
     return True
+
+
+async def _run_whole(
+    batch: Batch,
+    runner: Runner,
+    chosen: Sequence[int],
+    stop_at: float,
+    record_id: Callable[[int], str] | None,
+) -> None:
+    """The unit of a whole-batch route: its pending items, one call, under what is left
+    of the deadline; its answer settles their statuses."""
+    status, runners = batch.status, batch.runners
+    mine = [i for i in chosen if runners[i] is runner and status[i] == _PENDING]
+    if not mine:  # every item decided before (done already, did not decode)
+        return
+    for i in mine:
+        status[i] = _STARTED
+    seconds = None if stop_at == math.inf else stop_at - time.monotonic()
+    items = [batch.items[i] for i in mine]
+    try:
+        result = await invoke_within(runner.strategy, runner.call, items, 0, seconds=seconds)
+    except BaseException as exc:
+        if is_cancellation(exc):
+            raise
+        for i in mine:
+            status[i], batch.errors[i] = _FAILED, exc
+        return
+    if result is Cut.NOT_STARTED:
+        for i in mine:
+            status[i] = _NOT_STARTED
+    elif result is Cut.CANCELLED:
+        for i in mine:
+            status[i] = _CANCELLED
+            batch.errors[i] = DeadlineExceeded("cancelled at the deadline")
+    else:
+        assert runner.settle is not None
+        runner.settle(batch, mine, result, record_id)
 
 
 def _units(batch: Batch, indices: Sequence[int]) -> list[list[int]]:
@@ -217,30 +259,50 @@ async def run_batch(
     budget: float | None,
     strict_order: bool = False,
     indices: Sequence[int] | None = None,
+    record_id: Callable[[int], str] | None = None,
 ) -> Batch:
     """Run the pending items (``indices``: only those); each ends with one final status.
 
     ``budget`` is the time in seconds the batch may take (``None``: unbounded).
     ``strict_order``: one record at a time in batch order, and the first failure
-    skips every later record (SQS FIFO as AWS documents it).
+    skips every later record (SQS FIFO as AWS documents it). ``record_id``: an item's
+    id, by index (a whole-batch handler may report failed records by id).
     """
     chosen: Sequence[int] = range(len(batch)) if indices is None else indices
-    used = set(batch.runners)
-    if FAST.inline_runs and all(r is None or not (r.is_async or r.threaded) for r in used):
-        from lambent._inline import run_plain  # (it imports this module)
-
-        run_plain(batch, budget, chosen, strict_order, used)
-        return batch
     started = time.monotonic()
     batch.started = started
     stop_at = math.inf if budget is None else started + max(budget, 0.0)
+    used = set(batch.runners)
+    wholes = [r for r in used if r is not None and r.whole]
+    if wholes:  # whole-batch units first, one after another, in batch order
+        wholes.sort(key=batch.runners.index)
+        for runner in wholes:
+            await _run_whole(batch, runner, chosen, stop_at, record_id)
+        used.difference_update(wholes)
+        chosen = [i for i in chosen if batch.runners[i] not in wholes]
+    if FAST.inline_runs and all(r is None or r.plain for r in used):
+        from lambent._inline import run_plain_until  # (it imports this module)
+
+        run_plain_until(batch, stop_at, chosen, strict_order, used)
+    else:
+        await _run_units(batch, chosen, stop_at, concurrency, strict_order)
+    _cut(batch, chosen)
+    batch.duration = time.monotonic() - started
+    return batch
+
+
+async def _run_units(
+    batch: Batch, chosen: Sequence[int], stop_at: float, concurrency: int, strict: bool
+) -> None:
+    """Per-record units on a pool of workers, under the deadline's one cancel scope."""
     status = batch.status
+    calls = {r: coroutine_of(r.strategy, r.call) for r in set(batch.runners) if r is not None}
 
     async def run_unit(unit: Sequence[int]) -> None:
         for pos, i in enumerate(unit):
             if time.monotonic() >= stop_at:
                 return
-            if not await _run_one(batch, i):
+            if not await _run_one(batch, i, calls):
                 for rest in unit[pos + 1 :]:
                     if status[rest] == _PENDING:
                         status[rest] = _SKIPPED
@@ -248,8 +310,8 @@ async def run_batch(
 
     import anyio  # first use: apps whose handlers are all plain never import it
 
-    with anyio.move_on_after(math.inf if budget is None else max(budget, 0.0)):
-        if strict_order:
+    with anyio.move_on_after(stop_at - time.monotonic()):
+        if strict:
             await run_unit(list(chosen))
         else:
             units = _units(batch, chosen)
@@ -262,9 +324,6 @@ async def run_batch(
             async with anyio.create_task_group() as tg:
                 for _ in range(max(1, min(concurrency, len(units)))):
                     tg.start_soon(worker)
-    _cut(batch, chosen)
-    batch.duration = time.monotonic() - started
-    return batch
 
 
 def _cut(batch: Batch, chosen: Sequence[int]) -> None:

@@ -27,8 +27,8 @@ from lambent._dispatch import (
     Batch,
     Runner,
     _cut,
+    failure,
 )
-from lambent._errors import DecodeError
 from lambent._fast import FAST
 
 
@@ -39,14 +39,30 @@ def run_plain(
     strict_order: bool = False,
     used: set[Runner | None] | None = None,
 ) -> None:
-    """:func:`run_batch` for items whose handlers are all plain: inline, in batch order,
-    each started only before the deadline (a plain call cannot be interrupted).
-    ``chosen``: the items to run (default: all); ``used``: the batch's runners, if known."""
+    """:func:`lambent._dispatch.run_batch` for items whose handlers are all plain (no
+    whole-batch route among them): inline, in batch order, each started only before the
+    deadline (a plain call cannot be interrupted). ``chosen``: the items to run (default:
+    all); ``used``: the batch's runners, if known."""
     started = time.monotonic()
     batch.started = started
     stop_at = math.inf if budget is None else started + max(budget, 0.0)
     if chosen is None:
         chosen = range(len(batch))
+    run_plain_until(batch, stop_at, chosen, strict_order, used)
+    _cut(batch, chosen)
+    batch.duration = time.monotonic() - started
+
+
+def run_plain_until(
+    batch: Batch,
+    stop_at: float,
+    chosen: Sequence[int],
+    strict_order: bool,
+    used: set[Runner | None] | None,
+) -> None:
+    """Run the ``chosen`` items of plain handlers, none started at or after ``stop_at``
+    (on the monotonic clock): one plain route in no order group in the single-route
+    loop, else one item after another."""
     if used is None:
         used = set(batch.runners)
     only = used.pop() if len(used) == 1 else None
@@ -54,25 +70,20 @@ def run_plain(
         _run_single(batch, only, chosen, stop_at)
     else:
         _run_inline(batch, chosen, stop_at, strict_order)
-    _cut(batch, chosen)
-    batch.duration = time.monotonic() - started
 
 
 def _run_inline(batch: Batch, indices: Sequence[int], stop_at: float, strict: bool) -> None:
     """Plain handlers: one after another in batch order, as a loop would. ``strict``:
     the first failure skips every later item."""
     items, runners, status, keys = batch.items, batch.runners, batch.status, batch.keys
-    errors, results = batch.errors, batch.results
+    results = batch.results
     failed_keys: set[Hashable] = set()
     clock = time.monotonic
     for i in indices:
         if clock() >= stop_at:
             return
         key = None if keys is None else keys[i]
-        if key is not None and key in failed_keys:
-            status[i] = _SKIPPED
-            continue
-        if status[i] != _PENDING:
+        if status[i] != _PENDING:  # decided before running: it keeps its outcome
             if status[i] not in _OK:
                 if strict:
                     _skip_pending(status, indices)
@@ -80,20 +91,17 @@ def _run_inline(batch: Batch, indices: Sequence[int], stop_at: float, strict: bo
                 if key is not None:
                     failed_keys.add(key)
             continue
+        if key is not None and key in failed_keys:
+            status[i] = _SKIPPED
+            continue
         runner = runners[i]
         assert runner is not None
         status[i] = _STARTED
         try:
             result = runner.call(items[i], i)
-        except DecodeError as exc:
-            errors[i] = exc
-            if runner.drop_on_decode_error:
-                status[i] = _DROPPED
-                continue
-            status[i] = _FAILED
         except BaseException as exc:  # a plain call: nothing of lambent's can cancel it
-            errors[i] = exc
-            status[i] = _FAILED
+            if failure(batch, i, runner, exc):  # dropped
+                continue
         else:
             status[i] = _SUCCEEDED
             if result is not None:

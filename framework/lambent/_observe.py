@@ -29,6 +29,7 @@ import msgspec
 from lambent._dispatch import Batch, Runner
 from lambent._errors import ConfigurationError, DeadlineExceeded
 from lambent._inject import HandlerPlan, Slot, shared_slot, signature_params
+from lambent._run import coroutine_of
 
 if TYPE_CHECKING:
     from lambent._app import App
@@ -274,22 +275,9 @@ def deadline_epoch(context: Any) -> float:
 
 
 def through(runner: Runner) -> Callable[[Any, int], Any]:
-    """``runner``'s call as a coroutine function (plain and threaded handlers included)."""
-    call = runner.call
-    if runner.is_async:
-        return call
-    if runner.threaded:
-        import anyio.to_thread  # here: apps without threaded routes never import anyio
-
-        async def threaded(item: Any, index: int) -> Any:
-            return await anyio.to_thread.run_sync(call, item, index, abandon_on_cancel=True)
-
-        return threaded
-
-    async def inline(item: Any, index: int) -> Any:
-        return call(item, index)
-
-    return inline
+    """``runner``'s call as a coroutine function (plain and threaded handlers included),
+    run by its strategy (:func:`lambent._run.coroutine_of`)."""
+    return coroutine_of(runner.strategy, runner.call)
 
 
 def replace_runners(batch: Batch, make: Callable[[Runner], Runner | None]) -> None:

@@ -10,8 +10,8 @@ Every kind of event takes this path, in this module, and never comes back to it:
    sources; direct invocations go to :mod:`lambent._direct`; every other event is a batch
    of items (one item for single events):
 4. **decode** (:mod:`lambent._events`), **route** (:mod:`lambent._routing`), apply the
-   ordering policy (:mod:`lambent._ordering`), **run** (:mod:`lambent._dispatch`, and
-   :mod:`lambent._batch` for whole-batch handlers) under the deadline
+   ordering policy (:mod:`lambent._ordering`), **run** (:mod:`lambent._dispatch`: per-record
+   and whole-batch units, each call run by :mod:`lambent._run`) under the deadline
    (:mod:`lambent._deadline`), then **log** each failure once and **render** the response
    (:mod:`lambent._outcomes`).
 """
@@ -31,7 +31,6 @@ from lambent._dispatch import Batch, Status, run_batch
 from lambent._errors import LambentError, RoutingError
 from lambent._events import decode_event
 from lambent._fast import FAST, MISS, Pending
-from lambent._inject import Slot
 from lambent._logging import Logger, emit, invocation_logger, unbind_invocation
 from lambent._observe import (
     Observation,
@@ -163,7 +162,7 @@ async def handle_records(
     if raw is not None:  # one route, no ordering: the runtime's dicts are read as they are
         batch, route, first = raw
         used = [route]
-        strict = whole = False  # a raw batch's route takes its records one by one
+        strict = False  # a raw batch's route takes its records one by one
         concurrency = route.options.concurrency or app.concurrency
         ids = Ids(spec, batch, spec.raw.record_id if spec.raw is not None else None)
     else:
@@ -178,7 +177,6 @@ async def handle_records(
                 raise
             used = []  # every item failed to route: the source still answers
         strict = apply_ordering(spec, ev, batch, used) == "strict"
-        whole = any(Slot.ITEMS in r.plan.wants or r.options.window for r in used)
         concurrency = min(
             (r.options.concurrency or app.concurrency for r in used), default=app.concurrency
         )
@@ -198,12 +196,9 @@ async def handle_records(
     if hooks.before_batch:
         await _hooks(hooks.before_batch, BatchInfo(kind, batch.items, context))
     limit = budget(context, app.deadline_margin + spec.reserve)
-    if whole:
-        from lambent._batch import run_whole_batches
-
-        await run_whole_batches(app, batch, ev, context, log, limit, concurrency, ids.record)
-    else:
-        await run_batch(batch, concurrency=concurrency, budget=limit, strict_order=strict)
+    await run_batch(
+        batch, concurrency=concurrency, budget=limit, strict_order=strict, record_id=ids.record
+    )
     if guarded is not None:
         await settle(guarded, batch)
     if response_rules(spec).item_results:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambent._calls import make_call, payload_parts
 from lambent._decode import DECODE_ERRORS, as_decode_error
-from lambent._dispatch import Batch, Runner
+from lambent._dispatch import Batch, Runner, Settle
 from lambent._errors import DecodeError, RoutingError
 from lambent._inject import Slot
 from lambent._logging import Logger
@@ -43,15 +43,24 @@ def _shown(key: Hashable) -> str:
 def runner(route: Route, spec: EventSource | None, ev: Any, context: Any, log: Logger) -> Runner:
     """How the items of ``route`` run in this invocation."""
     plan, opts = route.plan, route.options
-    whole = Slot.ITEMS in plan.wants or opts.window
+    whole = Slot.ITEMS in plan.wants or opts.window  # one unit for all the route's items
+    settle: Settle | None = None
+    if whole:
+        from lambent._batch import settle as settle_whole
+        from lambent._batch import whole_call
+
+        call, settle = whole_call(plan, ev, context, log), settle_whole
+    else:
+        call = make_call(plan, spec, ev, context, log)
     return Runner(
-        call=(lambda item, index: None) if whole else make_call(plan, spec, ev, context, log),
+        call=call,
         is_async=plan.is_async,
         threaded=opts.threaded and not plan.is_async,
         drop_on_decode_error=opts.on_decode_error == "drop",
         route=route,
         whole=whole,
         payload=None if whole or plan.is_async else payload_parts(plan, spec),
+        settle=settle,
     )
 
 

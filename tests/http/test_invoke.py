@@ -3,6 +3,8 @@ threaded calls; the deadline's error; a ``BaseException`` becomes a ``HandlerErr
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from typing import Any
 
@@ -77,3 +79,30 @@ async def test_a_base_exception_of_the_handler_is_a_handler_error_naming_it() ->
 
 def _raise_value() -> None:
     raise ValueError("plain")
+
+
+async def test_a_cancelled_error_the_handler_raises_is_its_failure_not_the_deadline() -> None:
+    async def own() -> None:
+        raise asyncio.CancelledError  # by itself: nothing cancelled the task
+
+    for seconds in (None, 5.0):
+        with pytest.raises(HandlerError, match="raised CancelledError") as info:
+            await run(own, name="h", is_async=True, threaded=False, seconds=seconds)
+        assert not isinstance(info.value, DeadlineExceeded)
+
+
+async def test_threaded_calls_run_in_a_worker_thread_and_awaitables_are_awaited() -> None:
+    here = threading.current_thread().name
+
+    def where() -> str:
+        return threading.current_thread().name
+
+    class Awaitable:  # a plain callable whose call is awaitable: awaited like an async def
+        async def __call__(self) -> str:
+            return "awaited"
+
+    for seconds in (None, 5.0):
+        got = await run(where, name="h", is_async=False, threaded=True, seconds=seconds)
+        assert got != here
+        got = await run(Awaitable(), name="h", is_async=False, threaded=False, seconds=seconds)
+        assert got == "awaited"

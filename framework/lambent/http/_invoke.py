@@ -6,21 +6,23 @@ app's ``deadline_margin``, so that lambent answers ``504`` itself before the cli
 API Gateway's own timeout (or Lambda kills the invocation). Function URLs and ALB are
 bounded by the Lambda timeout only. Plain ``def`` handlers run inline and cannot be
 interrupted; ``threaded=True`` routes run in a worker thread and are abandoned at the
-deadline.
+deadline. The call is one unit of :mod:`lambent._run` (as a record's is in a batch);
+what this module adds is the single event's answer to a unit cut at the deadline
+(:class:`DeadlineExceeded`) and to a ``BaseException`` of the handler
+(:class:`~lambent.HandlerError`).
 """
 
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable
 from typing import Any
 
 from lambent._calls import make_call
 from lambent._deadline import DeadlineExceeded, budget
-from lambent._dispatch import is_cancellation
 from lambent._errors import HandlerError, describe
 from lambent._inject import HandlerPlan, Slot
+from lambent._run import Cut, Strategy, invoke_within, is_cancellation
 from lambent.http._plan import HttpPlan
 
 __all__ = ["DeadlineExceeded", "budget", "call", "run", "run_plan"]
@@ -66,42 +68,17 @@ async def run(
     """Run ``fn()`` (a coroutine function's call when ``is_async``) of the handler ``name``;
     raise DeadlineExceeded when ``seconds`` run out first, and HandlerError for a
     ``BaseException`` the handler raised that is not an ``Exception``."""
+    strategy = Strategy.of(is_async, threaded)
     try:
-        return await _run(fn, is_async=is_async, threaded=threaded, seconds=seconds)
+        result = await invoke_within(strategy, fn, seconds=seconds)
     except Exception:
         raise
     except BaseException as exc:
         if is_cancellation(exc):
             raise
         raise HandlerError(name, f"raised {describe(exc)}") from exc
-
-
-async def _run(
-    fn: Callable[[], Any], *, is_async: bool, threaded: bool, seconds: float | None
-) -> Any:
-    if seconds is None:
-        if is_async:
-            return await fn()
-        if threaded:
-            import anyio.to_thread  # first use: plain handlers never need anyio
-
-            return await anyio.to_thread.run_sync(fn)
-        value = fn()
-        return await value if inspect.isawaitable(value) else value
-    if seconds <= 0:
+    if result is Cut.NOT_STARTED:
         raise DeadlineExceeded("no time left before the deadline")
-    if not is_async and not threaded:
-        # an inline plain function cannot be interrupted: no cancel scope to pay for
-        value = fn()
-        return await value if inspect.isawaitable(value) else value
-    result: Any = None
-    import anyio.to_thread  # first use: plain handlers never need anyio
-
-    with anyio.move_on_after(seconds) as scope:
-        if is_async:
-            result = await fn()
-        else:
-            result = await anyio.to_thread.run_sync(fn, abandon_on_cancel=True)
-    if scope.cancelled_caught:
+    if result is Cut.CANCELLED:
         raise DeadlineExceeded(f"the handler did not finish within {seconds:.3f} s")
     return result
