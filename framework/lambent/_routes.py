@@ -1,7 +1,9 @@
 """The app's one route table: every route lives here and is matched here.
 
 The table holds :class:`Matcher` s, one per family of routes, each with its own way to
-refuse a conflict, compile itself when the app freezes and match a key:
+refuse a conflict, compile itself when the app freezes, match a key and adopt a router's
+route; every route of every family is added the same way (:meth:`RouteTable.add_to`),
+and a router's are included matcher by matcher (:meth:`RouteTable.adopt`):
 
 * record and event routes (:class:`KindMatcher`, always there): a :class:`Route` says
   which events of a source kind it takes (``filters``, shown in ``lambent routes`` and
@@ -9,7 +11,7 @@ refuse a conflict, compile itself when the app freezes and match a key:
   which handler runs, and with which options. Routes are tried most specific first (more
   filters), then in registration order; the first match wins, and the answer for a route
   key is cached. Two routes with equally many filters that could take the same event
-  conflict;
+  conflict (equal filters, or the overlap rule the matcher asks the kind's source for);
 * the web router's (``lambent.http``, plugged in when its first route is registered,
   under the role its sources declare): the HTTP path map (``"request"``), WebSocket
   route keys, authorizer kinds and Lambda@Edge event types and path patterns.

@@ -1,5 +1,7 @@
 """Registering web routes: HTTP routes, middleware, exception handlers, WebSocket routes,
-authorizers and Lambda@Edge handlers, app-wide HTTP options, and including a router's.
+authorizers and Lambda@Edge handlers, app-wide HTTP options; the HTTP path map as a
+matcher of the route table (which includes a router's routes, :class:`HttpPaths` adopting
+its HTTP routes), and a router's exception handlers.
 
 Everything a handler declares is resolved here, once (:mod:`._params`); the router
 (:mod:`._router`) only answers requests.
@@ -139,7 +141,7 @@ def observed(route: HttpRoute, where: str, *, store: Any, metrics: Any) -> HttpR
 
 class WebRegistry:
     """The registration half of the web router: routes, middleware, exception handlers,
-    options, and ``include`` of another registry's routes.
+    options, and ``include`` of another registry's exception handlers.
 
     Its routes live in ``table``, the app's (or router's) route table: the path map,
     WebSocket routes, authorizers and edge routes are plugged into it under the roles of
