@@ -20,7 +20,7 @@ from lambent._inject import HandlerPlan
 from lambent._logging import Logger, emit
 from lambent._outcomes import json_result
 from lambent._record_params import resolve
-from lambent._routes import Route, RouteOptions, RouteTable
+from lambent._routes import RECORDS, Route, RouteOptions, RouteTable
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -58,7 +58,7 @@ def add_invoke_route(
         plan=plan,
         options=options,
     )
-    return routes.add(route)
+    return routes.add_to(RECORDS, route)
 
 
 def _choose(app: App, event: Any) -> Route:

@@ -3,7 +3,8 @@
 Each decorator is sugar over :meth:`RecordRoutes.add_route`: its typed keyword filters go
 to the source (``route_filter``), which compiles them into a predicate over its route key;
 the handler's signature is resolved once, and the route is added to the app's table,
-which rejects conflicts (equal filters, or the source's ``overlaps`` rule).
+which rejects conflicts (equal filters, or the overlap rule its record matcher asks the
+source for).
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from lambent._errors import ConfigurationError
 from lambent._inject import HandlerPlan
 from lambent._observe import observed_plan
 from lambent._registry import Registered
-from lambent._routes import KeyFunction, OnDecodeError, Route, RouteOptions, require_name
+from lambent._routes import (
+    RECORDS,
+    KeyFunction,
+    OnDecodeError,
+    Route,
+    RouteOptions,
+    require_name,
+)
 from lambent.sources._match import Filter
 from lambent.sources._response import response_rules
 
@@ -84,7 +92,7 @@ class RecordRoutes(Registered):
         route = Route(
             kind=kind, filters=compiled.shown, matches=compiled.matches, plan=plan, options=opts
         )
-        return self._registry.routes.add(route, overlaps=spec.overlaps)
+        return self._registry.routes.add_to(RECORDS, route)
 
     def _observed(
         self, where: str, plan: HandlerPlan, opts: RouteOptions, spec: EventSource | None

@@ -16,10 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import msgspec
-
 from lambent._errors import ConfigurationError
-from lambent._routes import Route, RouteTable
+from lambent._routes import Inclusion, RouteTable
 
 if TYPE_CHECKING:
     from lambent.idempotency import IdempotencyStore
@@ -102,53 +100,28 @@ class Registry:
                 self.web.seal(reason)
 
     def include(self, other: Registry, *, prefix: str, tags: tuple[str, ...]) -> None:
-        """Add what ``other`` (a router's registry) holds, resolved already: its routes
-        (HTTP paths under ``prefix``, tagged ``tags``), middleware, exception handlers and
-        hooks. Every conflict is found, and raised naming both routes, before anything is
-        added."""
-        routes = [self._adopted(route) for route in other.routes]
-        for route in routes:
-            self.routes.check(route, overlaps=_overlaps(route.kind))
+        """Add what ``other`` (a router's registry) holds, resolved already: its routes,
+        every family through the route table (:meth:`RouteTable.adopt`: HTTP paths under
+        ``prefix``, tagged ``tags``), its exception handlers and hooks. Every conflict is
+        found, and raised naming both routes, before anything is added."""
+        how = Inclusion(
+            prefix=prefix,
+            tags=tags,
+            middleware=() if other.web is None else tuple(other.web.middleware),
+            strict_fifo=self.strict_fifo,
+            checked=not self.router,
+            idempotency=self.idempotency,
+            metrics=self.metrics,
+        )
+        adopted = self.routes.adopt(other.routes, how)
         if other.web is not None:
-            self.web_router().check_include(other.web, prefix=prefix)
-        for route in routes:
-            self.routes.add(route, overlaps=_overlaps(route.kind))
+            self.web_router().check_include(other.web)  # its families plugged in here now
+        self.routes.add_adopted(adopted)
         if other.web is not None:
-            self.web_router().include(other.web, prefix=prefix, tags=tags)
+            self.web_router().include(other.web)
         self.web_loop = self.web_loop or other.web_loop
         self.before_batch.extend(other.before_batch)
         self.after_batch.extend(other.after_batch)
-
-    def _adopted(self, route: Route) -> Route:
-        """``route`` with this registry's defaults for what its router left open, checked
-        against this app's idempotency store and metrics."""
-        if route.options.strict_order is None and self.strict_fifo is not None:
-            options = msgspec.structs.replace(route.options, strict_order=self.strict_fifo)
-            route = msgspec.structs.replace(route, options=options)
-        if not self.router:
-            from lambent import sources
-            from lambent._observe import observed_plan
-
-            specs = sources.load(route.kind)
-            plan = observed_plan(
-                f"{route.describe()} (included)",
-                route.plan,
-                route.options,
-                specs[0] if specs else None,
-                store=self.idempotency,
-                metrics=self.metrics,
-            )
-            if plan is not route.plan:
-                route = msgspec.structs.replace(route, plan=plan)
-        return route
-
-
-def _overlaps(kind: str) -> Any:
-    """The overlap rule of the source ``kind`` (None for direct invocations)."""
-    from lambent import sources
-
-    specs = sources.load(kind)
-    return specs[0].overlaps if specs else None
 
 
 class Registered:

@@ -1,7 +1,9 @@
 """The app's one route table: every route lives here and is matched here.
 
 The table holds :class:`Matcher` s, one per family of routes, each with its own way to
-refuse a conflict, compile itself when the app freezes and match a key:
+refuse a conflict, compile itself when the app freezes, match a key and adopt a router's
+route; every route of every family is added the same way (:meth:`RouteTable.add_to`),
+and a router's are included matcher by matcher (:meth:`RouteTable.adopt`):
 
 * record and event routes (:class:`KindMatcher`, always there): a :class:`Route` says
   which events of a source kind it takes (``filters``, shown in ``lambent routes`` and
@@ -9,7 +11,7 @@ refuse a conflict, compile itself when the app freezes and match a key:
   which handler runs, and with which options. Routes are tried most specific first (more
   filters), then in registration order; the first match wins, and the answer for a route
   key is cached. Two routes with equally many filters that could take the same event
-  conflict;
+  conflict (equal filters, or the overlap rule the matcher asks the kind's source for);
 * the web router's (``lambent.http``, plugged in when its first route is registered,
   under the role its sources declare): the HTTP path map (``"request"``), WebSocket
   route keys, authorizer kinds and Lambda@Edge event types and path patterns.
@@ -21,6 +23,7 @@ always did; :meth:`RouteTable.matcher` gives a plugged matcher to whoever owns i
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import msgspec
@@ -30,6 +33,8 @@ from lambent._inject import HandlerPlan
 from lambent.sources._match import Overlap
 
 if TYPE_CHECKING:
+    from lambent.idempotency import IdempotencyStore
+    from lambent.metrics import Metrics
     from lambent.sources import EventSource
 
 OnDecodeError = Literal["fail", "drop"]
@@ -94,6 +99,33 @@ class Route(msgspec.Struct, frozen=True, kw_only=True, eq=False):
         return f"{self.kind}({shown}) -> {self.plan.name}"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Inclusion:
+    """How a router's routes join an including app's (or router's) table
+    (:meth:`RouteTable.adopt`): what every family's :meth:`Matcher.adopt` reads."""
+
+    #: goes before the router's HTTP paths (``"/v1"``)
+    prefix: str = ""
+    #: added to the router's HTTP routes' own tags (OpenAPI)
+    tags: tuple[str, ...] = ()
+    #: the router's web middleware, wrapped around its HTTP routes (outermost first)
+    middleware: tuple[Callable[..., Any], ...] = ()
+    #: the including registry's FIFO default for SQS routes that left ``strict_order`` open
+    strict_fifo: bool | None = None
+    #: included into an app: idempotency and ``Metrics`` are checked against its
+    #: ``idempotency`` store and ``metrics`` (into a router: when that one is included)
+    checked: bool = False
+    idempotency: IdempotencyStore | None = None
+    metrics: Metrics | None = None
+
+    def require_metrics(self, fn: Callable[..., Any], where: str) -> None:
+        """Refuse ``fn`` declaring a ``Metrics`` parameter when the app has none."""
+        if self.checked:
+            from lambent._observe import require_metrics
+
+            require_metrics(fn, self.metrics, where)
+
+
 RouteT = TypeVar("RouteT")
 KeyT = TypeVar("KeyT", contravariant=True)
 FoundT = TypeVar("FoundT", covariant=True)
@@ -120,20 +152,43 @@ class Matcher(Protocol[RouteT, KeyT, FoundT]):
     def describe(self) -> list[str]:
         """One ``family(filter) -> handler`` line per route (``lambent routes``)."""
 
+    def named(self, route: RouteT) -> str:
+        """How an error names ``route`` (a late one: "cannot add <named>: ...")."""
+
+    def adopt(self, route: RouteT, how: Inclusion) -> RouteT:
+        """``route`` (one of this matcher's, a router's) as an including table holds it:
+        its HTTP path under ``how.prefix``, what its router left open given the
+        including app's defaults, checked against the app's store and metrics."""
+
 
 AnyMatcher = TypeVar("AnyMatcher", bound="Matcher[Any, Any, Any]")
 
 #: the record and event routes' place in the table
 RECORDS = "records"
+#: a router's routes as an including table holds them, by family (:meth:`RouteTable.adopt`)
+Adopted = list[tuple[str, list[Any]]]
+
+
+def source_overlap(kind: str) -> Overlap | None:
+    """The overlap rule of the source ``kind`` (its decorator's filters that could take
+    the same events), from the source registry; None for a kind no source declares
+    (direct invocations)."""
+    from lambent import sources
+
+    specs = sources.load(kind)
+    return specs[0].overlaps if specs else None
 
 
 class KindMatcher:
     """Record and event routes by source kind: each kind's predicates tried most specific
-    first, answers cached by ``(kind, route key)``."""
+    first, answers cached by ``(kind, route key)``. A route conflicts with one of its kind
+    of equal filters, or that the kind's overlap rule (``overlap(kind)``: by default its
+    source's, :func:`source_overlap`) says could take the same events."""
 
-    def __init__(self) -> None:
+    def __init__(self, overlap: Callable[[str], Overlap | None] = source_overlap) -> None:
         self._routes: dict[str, list[Route]] = {}
         self._cache: dict[tuple[str, Hashable], Route | None] = {}
+        self._overlap = overlap
 
     def __iter__(self) -> Iterator[Route]:
         for routes in self._routes.values():
@@ -148,8 +203,10 @@ class KindMatcher:
     def routes(self, kind: str) -> list[Route]:
         return self._routes.get(kind, [])
 
-    def check(self, route: Route, *, overlaps: Overlap | None = None) -> None:
-        for other in self._routes.get(route.kind, ()):
+    def check(self, route: Route) -> None:
+        others = self._routes.get(route.kind, ())
+        overlaps = self._overlap(route.kind) if others else None
+        for other in others:
             same = other.filters == route.filters
             if same or (
                 overlaps is not None and overlaps(dict(other.filters), dict(route.filters))
@@ -158,6 +215,32 @@ class KindMatcher:
                     f"route {route.describe()} conflicts with {other.describe()}: "
                     "both would take the same events"
                 )
+
+    def named(self, route: Route) -> str:
+        return route.describe()
+
+    def adopt(self, route: Route, how: Inclusion) -> Route:
+        """``route`` with the including registry's FIFO default for ``strict_order`` left
+        open, checked against the app's idempotency store and metrics."""
+        if route.options.strict_order is None and how.strict_fifo is not None:
+            options = msgspec.structs.replace(route.options, strict_order=how.strict_fifo)
+            route = msgspec.structs.replace(route, options=options)
+        if how.checked:
+            from lambent import sources
+            from lambent._observe import observed_plan
+
+            specs = sources.load(route.kind)
+            plan = observed_plan(
+                f"{route.describe()} (included)",
+                route.plan,
+                route.options,
+                specs[0] if specs else None,
+                store=how.idempotency,
+                metrics=how.metrics,
+            )
+            if plan is not route.plan:
+                route = msgspec.structs.replace(route, plan=plan)
+        return route
 
     def insert(self, route: Route) -> None:
         existing = self._routes.setdefault(route.kind, [])
@@ -245,16 +328,42 @@ class RouteTable:
 
     def check_in(self, name: str, route: Any) -> None:
         """Raise ConfigurationError if ``route`` cannot join the ``name`` matcher."""
+        matcher = self._matchers[name]
         if self._closed:
-            raise ConfigurationError(f"cannot add a {name} route: {self._closed_because}")
-        self._matchers[name].check(route)
+            raise ConfigurationError(f"cannot add {matcher.named(route)}: {self._closed_because}")
+        matcher.check(route)
 
-    def add_to(self, name: str, route: Any) -> None:
-        """Add ``route`` to the ``name`` matcher; raise ConfigurationError naming both
-        routes on a conflict."""
+    def add_to(self, name: str, route: RouteT) -> RouteT:
+        """Add ``route`` to the ``name`` matcher (``RECORDS``: a record or event route)
+        and return it; raise ConfigurationError naming both routes on a conflict."""
         self.check_in(name, route)
         self._matchers[name].insert(route)
         self.memo.clear()
+        return route
+
+    def adopt(self, other: RouteTable, how: Inclusion) -> Adopted:
+        """``other``'s routes (a router's), family by family, as this table would hold
+        them (each family's :meth:`Matcher.adopt`), every one checked: the first conflict
+        in any family is raised, naming both routes, before anything is added. A family
+        not plugged in here yet has nothing to conflict with."""
+        adopted = [
+            (name, [matcher.adopt(route, how) for route in matcher])
+            for name, matcher in other.matchers()
+        ]
+        for name, routes in adopted:
+            for route in routes:
+                if name in self._matchers:
+                    self.check_in(name, route)
+                elif self._closed:
+                    named = other._matchers[name].named(route)
+                    raise ConfigurationError(f"cannot add {named}: {self._closed_because}")
+        return adopted
+
+    def add_adopted(self, adopted: Adopted) -> None:
+        """Add what :meth:`adopt` gave (every family of it plugged in here by now)."""
+        for name, routes in adopted:
+            for route in routes:
+                self.add_to(name, route)
 
     def describe(self) -> list[str]:
         """Every route's line, matcher by matcher."""
@@ -292,17 +401,3 @@ class RouteTable:
         self.unwrappers = tuple(
             s for kind in self.records.kinds() for s in sources.load(kind) if s.unwrap is not None
         )
-
-    def check(self, route: Route, *, overlaps: Overlap | None = None) -> None:
-        """Raise ConfigurationError (naming both routes) if ``route`` cannot be added."""
-        if self._closed:
-            raise ConfigurationError(f"cannot add {route.describe()}: {self._closed_because}")
-        self.records.check(route, overlaps=overlaps)
-
-    def add(self, route: Route, *, overlaps: Overlap | None = None) -> Route:
-        """Add a record or event route; raise ConfigurationError naming both routes on a
-        conflict."""
-        self.check(route, overlaps=overlaps)
-        self.records.insert(route)
-        self.memo.clear()
-        return route

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import pytest
 
 from lambent import ConfigurationError, LambdaContext, Logger
-from lambent._routes import RouteTable
+from lambent._routes import Inclusion, RouteTable
 from lambent.http import Header, HttpConfig, Request
 from lambent.http._registration import WebRegistry
 
@@ -89,17 +89,44 @@ def test_exception_handlers_take_exception_subclasses_only(bad: Any) -> None:
         WebRegistry().add_exception_handler(bad, lambda request, exc: None)
 
 
-def test_include_adds_routes_under_the_prefix_and_replays_the_other_kinds() -> None:
+def _include(outer: WebRegistry, inner: WebRegistry, how: Inclusion) -> None:
+    """``inner``'s routes into ``outer``'s table, as an app includes a router's."""
+    outer.table.add_adopted(outer.table.adopt(inner.table, how))
+
+
+def test_an_included_http_route_goes_under_the_prefix_inside_its_routers_middleware() -> None:
+    def middleware(request: Any, call_next: Any) -> Any:
+        return call_next(request)
+
+    inner = WebRegistry()
+    route = inner.add_route(("GET",), "/{order_id}", by_path)
+    how = Inclusion(prefix="/orders", tags=("orders",), middleware=(middleware,))
+    adopted = inner.routes.adopt(route, how)
+    assert adopted.template == "/orders/{order_id}" and adopted.tags == ("orders",)
+    assert adopted.middleware == (middleware,) and adopted.plan is route.plan
+    assert inner.routes.named(adopted) == "the route GET /orders/{order_id}"
+
+
+def test_an_idempotent_route_included_into_an_app_without_a_store_is_refused() -> None:
+    inner = WebRegistry()
+    route = inner.add_route(("POST",), "/orders", on_message, idempotent=True)
+    assert inner.routes.adopt(route, Inclusion()).idempotent  # into a router: checked later
+    with pytest.raises(ConfigurationError, match=r"route POST /v1/orders \(included\)"):
+        inner.routes.adopt(route, Inclusion(prefix="/v1", checked=True))
+
+
+def test_include_adds_routes_under_the_prefix_and_the_other_families_as_they_are() -> None:
     inner = WebRegistry()
     inner.add_route(("GET",), "/{order_id}", by_path)
     inner.add_websocket("$default", on_message)
     outer = WebRegistry()
-    outer.include(inner, prefix="/orders", tags=("orders",))
+    _include(outer, inner, Inclusion(prefix="/orders", tags=("orders",)))
     (route,) = outer.routes.values()
     assert route.template == "/orders/{order_id}" and route.tags == ("orders",)
     assert len(outer.describe()) == 2 and outer.describe()[0].startswith("http(GET /orders/")
+    assert outer.describe()[1] == inner.describe()[1]
     with pytest.raises(ConfigurationError, match="conflicts"):
-        outer.check_include(inner, prefix="/orders")
+        outer.table.adopt(inner.table, Inclusion(prefix="/orders"))
     assert len(outer.describe()) == 2  # the check adds nothing
 
 
@@ -112,10 +139,12 @@ def test_one_exception_type_with_two_handlers_conflicts_on_include() -> None:
     outer.add_exception_handler(KeyError, mine)
     inner.add_exception_handler(KeyError, theirs)
     with pytest.raises(ConfigurationError, match="for KeyError conflicts"):
-        outer.include(inner, prefix="", tags=())
+        outer.check_include(inner)
+    with pytest.raises(ConfigurationError, match="for KeyError conflicts"):
+        outer.include(inner)
     same = WebRegistry()
     same.add_exception_handler(KeyError, mine)
-    outer.include(same, prefix="", tags=())  # the same handler twice is no conflict
+    outer.include(same)  # the same handler twice is no conflict
 
 
 def test_web_routes_live_in_the_route_table_given_each_family_one_matcher() -> None:
@@ -171,5 +200,5 @@ def test_a_conflict_in_any_family_on_include_adds_nothing(family: str) -> None:
     add(inner)
     before = outer.describe()
     with pytest.raises(ConfigurationError, match="registered"):
-        outer.include(inner, prefix="/v1", tags=())
+        _include(outer, inner, Inclusion(prefix="/v1"))
     assert outer.describe() == before  # found before anything was added

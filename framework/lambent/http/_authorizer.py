@@ -30,7 +30,7 @@ from lambent._errors import ConfigurationError, RoutingError, describe
 from lambent._inject import HandlerPlan
 from lambent._logging import emit
 from lambent.http._named import resolve_named, run_named
-from lambent.http._roles import role_spec
+from lambent.http._roles import RoleRoutes, role_spec
 
 __all__ = ["AuthorizerRoute", "AuthorizerRoutes", "Policy", "SimpleAuthorization", "Unauthorized"]
 ContextValue = str | int | float | bool
@@ -171,7 +171,7 @@ class AuthorizerRoute:
         return f"authorizer ({self.kind or 'any'})"
 
 
-class AuthorizerRoutes:
+class AuthorizerRoutes(RoleRoutes):
     """Authorizer handlers by kind (``None``: any); a :class:`~lambent._routes.Matcher`
     of the app's route table, matched by the source's route key."""
 

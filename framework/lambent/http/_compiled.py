@@ -53,7 +53,7 @@ from lambent.http._compiled_parts import Args, compile_args, json_result, log_bi
 from lambent.http._render import RENDER_ERRORS, RENDERERS, ValueRenderer
 from lambent.http._request import Request, body_size, surrogate_free
 from lambent.http._response import JSON, json_text
-from lambent.http._routing import Matcher
+from lambent.http._routing import TemplateMatcher
 from lambent.sources._base import RequestLine, WebSpec
 
 if TYPE_CHECKING:
@@ -203,7 +203,7 @@ def _answerer(
 
 
 #: route key -> (its method, the template's matcher, its endpoint, the handler, its arguments)
-Keyed = dict[str | None, tuple[str, Matcher, Any, Callable[..., Any], Args]]
+Keyed = dict[str | None, tuple[str, TemplateMatcher, Any, Callable[..., Any], Args]]
 #: what finishes a request the direct rendering does not: ``(source, view, event, context,
 #: endpoint, params, outcome, raised, cold, tokens)`` -> a :class:`Pending`
 Later = Callable[..., Pending]

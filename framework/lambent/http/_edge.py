@@ -33,7 +33,7 @@ from lambent._inject import HandlerPlan
 from lambent.http._edge_views import EdgeRequest, EdgeResponse, EdgeResultError
 from lambent.http._named import resolve_named, run_named
 from lambent.http._response import Response, encode_body
-from lambent.http._roles import role_spec
+from lambent.http._roles import RoleRoutes, role_spec
 
 __all__ = ["EdgeRoute", "EdgeRoutes"]
 
@@ -106,7 +106,7 @@ class EdgeRoute:
         return f"edge route {self.event_type} {self.path or '*'}"
 
 
-class EdgeRoutes:
+class EdgeRoutes(RoleRoutes):
     """Edge handlers by event type and path pattern; a :class:`~lambent._routes.Matcher`
     of the app's route table, matched by ``(event type, URI)``: routes with a path
     first, then the catch-all."""

@@ -1,5 +1,7 @@
 """Registering web routes: HTTP routes, middleware, exception handlers, WebSocket routes,
-authorizers and Lambda@Edge handlers, app-wide HTTP options, and including a router's.
+authorizers and Lambda@Edge handlers, app-wide HTTP options; the HTTP path map as a
+matcher of the route table (which includes a router's routes, :class:`HttpPaths` adopting
+its HTTP routes), and a router's exception handlers.
 
 Everything a handler declares is resolved here, once (:mod:`._params`); the router
 (:mod:`._router`) only answers requests.
@@ -14,7 +16,7 @@ from typing import Any
 
 from lambent._errors import ConfigurationError
 from lambent._inject import qualname
-from lambent._routes import RouteTable
+from lambent._routes import Inclusion, RouteTable
 from lambent.http._authorizer import AuthorizerRoutes
 from lambent.http._cors import CORS
 from lambent.http._edge import EdgeRoutes
@@ -24,7 +26,7 @@ from lambent.http._plan import Dependency, From, HttpPlan
 from lambent.http._routing import Endpoint, RouteMap, compile_path
 from lambent.http._websocket import WebSocketRoutes
 
-__all__ = ["ExceptionHandler", "HttpConfig", "HttpPaths", "HttpRoute", "WebRegistry"]
+__all__ = ["ExceptionHandler", "HttpConfig", "HttpPaths", "HttpRoute", "WebRegistry", "observed"]
 
 
 def _request_types() -> tuple[type[Any], ...]:
@@ -94,6 +96,24 @@ class HttpPaths(RouteMap[HttpRoute]):
     def insert(self, route: HttpRoute) -> None:
         self.add(route.methods, route.template, route)
 
+    def named(self, route: HttpRoute) -> str:
+        return f"the route {'/'.join(route.methods)} {route.template}"
+
+    def adopt(self, route: HttpRoute, how: Inclusion) -> HttpRoute:
+        """``route`` under ``how.prefix``, inside its router's middleware, with its tags,
+        checked against the app's idempotency store and metrics."""
+        template = compile_path(how.prefix + route.template).template
+        included = dataclasses.replace(
+            route,
+            template=template,
+            middleware=(*how.middleware, *route.middleware),
+            tags=(*how.tags, *route.tags),
+        )
+        if not how.checked:
+            return included
+        where = f"route {'/'.join(included.methods)} {template} (included)"
+        return observed(included, where, store=how.idempotency, metrics=how.metrics)
+
     def lookup(self, key: tuple[str, bool]) -> tuple[Endpoint[HttpRoute], dict[str, str]] | None:
         return self.match(key[0], encoded=key[1])
 
@@ -108,14 +128,20 @@ class HttpPaths(RouteMap[HttpRoute]):
         ]
 
 
-def _where(route: HttpRoute) -> str:
-    """How messages name an included route."""
-    return f"route {'/'.join(route.methods)} {route.template} (included)"
+def observed(route: HttpRoute, where: str, *, store: Any, metrics: Any) -> HttpRoute:
+    """``route`` checked against the app's idempotency ``store``, its ``Metrics``
+    parameter given the app's ``metrics``."""
+    if route.idempotent:
+        from lambent._observe import require_store
+
+        require_store(store, where)
+    plan = with_metrics(route.plan, metrics, where)
+    return route if plan is route.plan else dataclasses.replace(route, plan=plan)
 
 
 class WebRegistry:
     """The registration half of the web router: routes, middleware, exception handlers,
-    options, and ``include`` of another registry's routes.
+    options, and ``include`` of another registry's exception handlers.
 
     Its routes live in ``table``, the app's (or router's) route table: the path map,
     WebSocket routes, authorizers and edge routes are plugged into it under the roles of
@@ -199,28 +225,16 @@ class WebRegistry:
         app = self._app()
         if app is None:
             return route
-        if route.idempotent:
-            from lambent._observe import require_store
-
-            require_store(app.idempotency, where)
-        plan = with_metrics(route.plan, app.metrics, where)
-        return route if plan is route.plan else dataclasses.replace(route, plan=plan)
+        return observed(route, where, store=app.idempotency, metrics=app.metrics)
 
     def _add(self, route: HttpRoute) -> None:
         """Add ``route``; a method of its template that is taken already names both."""
         self.table.add_to("request", route)
 
-    def check_include(self, other: WebRegistry, *, prefix: str) -> None:
-        """Raise what :meth:`include` would raise, before anything is added."""
+    def check_include(self, other: WebRegistry) -> None:
+        """Raise what :meth:`include` would raise, before anything is added (its routes
+        are checked by the route table: :meth:`~lambent._routes.RouteTable.adopt`)."""
         self._check_open("a router")
-        for route in other.routes.values():
-            template = compile_path(prefix + route.template).template
-            included = dataclasses.replace(route, template=template)
-            self.table.check_in("request", included)
-            self._observed(included, _where(included))
-        for role, route in other._role_routes():
-            self.table.check_in(role, route)
-            self._require_metrics(route.plan.fn, route.where)
         for exc_type, fn in other._exception_handlers.items():
             mine = self._exception_handlers.get(exc_type)
             if mine is not None and mine is not fn:
@@ -234,33 +248,12 @@ class WebRegistry:
         check_middleware(fn)
         self.middleware.append(fn)
 
-    def include(self, other: WebRegistry, *, prefix: str, tags: tuple[str, ...]) -> None:
-        """Add ``other``'s routes under ``prefix`` with its middleware and ``tags``, its
-        exception handlers and its WebSocket, authorizer and edge routes."""
-        self.check_include(other, prefix=prefix)
-        middleware = tuple(other.middleware)
-        for route in other.routes.values():
-            template = compile_path(prefix + route.template).template
-            included = dataclasses.replace(
-                route,
-                template=template,
-                middleware=(*middleware, *route.middleware),
-                tags=(*tags, *route.tags),
-            )
-            self._add(self._observed(included, _where(included)))
+    def include(self, other: WebRegistry) -> None:
+        """Add ``other``'s exception handlers (its routes come through the route table,
+        its middleware with each of its HTTP routes)."""
+        self.check_include(other)
         for exc_type, fn in other._exception_handlers.items():
             self.add_exception_handler(exc_type, fn)
-        for role, route in other._role_routes():
-            self.table.add_to(role, route)
-
-    def _role_routes(self) -> list[tuple[str, Any]]:
-        """The WebSocket, authorizer and edge routes, each with its role (its matcher's
-        name in the table)."""
-        return [
-            *(("websocket", route) for route in self.websockets),
-            *(("authorizer", route) for route in self.authorizers),
-            *(("edge", route) for route in self.edges),
-        ]
 
     def add_websocket(
         self, route_key: str, fn: Callable[..., Any], *, threaded: bool = False

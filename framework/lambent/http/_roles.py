@@ -7,12 +7,42 @@ handlers can ask for). The router never imports a source module; it asks the reg
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from lambent._errors import ConfigurationError
 from lambent.sources._base import WebSpec
 
-__all__ = ["role_spec"]
+if TYPE_CHECKING:
+    from lambent._inject import HandlerPlan
+    from lambent._routes import Inclusion
+
+__all__ = ["RoleRoutes", "role_spec"]
+
+
+class _RoleRoute(Protocol):
+    @property
+    def plan(self) -> HandlerPlan: ...
+
+    @property
+    def where(self) -> str: ...
+
+
+RoleRouteT = TypeVar("RoleRouteT", bound=_RoleRoute)
+
+
+class RoleRoutes:
+    """What the WebSocket, authorizer and edge matchers of the route table share: how a
+    message names one of their routes, and a router's route included as it is (its
+    handler checked against the including app's metrics)."""
+
+    __slots__ = ()
+
+    def named(self, route: _RoleRoute) -> str:
+        return f"the {route.where}"
+
+    def adopt(self, route: RoleRouteT, how: Inclusion) -> RoleRouteT:
+        how.require_metrics(route.plan.fn, route.where)
+        return route
 
 
 def role_spec(role: str) -> WebSpec:

@@ -26,7 +26,14 @@ from typing import Generic, TypeVar
 
 from lambent._errors import ConfigurationError
 
-__all__ = ["Endpoint", "Matcher", "PathTemplate", "RouteMap", "compile_path", "normalise"]
+__all__ = [
+    "Endpoint",
+    "PathTemplate",
+    "RouteMap",
+    "TemplateMatcher",
+    "compile_path",
+    "normalise",
+]
 
 R = TypeVar("R")
 
@@ -184,7 +191,7 @@ class RouteMap(Generic[R]):
     _any_bucket: _Bucket[R] | None = None
     #: dynamic templates no earlier endpoint can shadow -> the endpoint and its own
     #: matcher (:meth:`match_known`)
-    _known: dict[str, tuple[Endpoint[R], Matcher]] = field(default_factory=dict)
+    _known: dict[str, tuple[Endpoint[R], TemplateMatcher]] = field(default_factory=dict)
     _frozen: bool = False
 
     def add(self, methods: tuple[str, ...], template: str, route: R) -> PathTemplate:
@@ -259,7 +266,7 @@ class RouteMap(Generic[R]):
             if regex is not None and all(_disjoint(e, template) for e in earlier):
                 self._known[template] = (endpoint, _matcher(endpoint.path, regex, static))
 
-    def known(self) -> dict[str, tuple[Endpoint[R], Matcher]]:
+    def known(self) -> dict[str, tuple[Endpoint[R], TemplateMatcher]]:
         """The templates :meth:`match_known` checks by their own matcher (frozen maps)."""
         return dict(self._known)
 
@@ -305,12 +312,12 @@ class RouteMap(Generic[R]):
 #: a known template's own matching (:meth:`RouteMap.match_known`): ``(path, encoded)`` ->
 #: the decoded parameters when the path is the template's, else None (:meth:`RouteMap.match`
 #: then answers: a path of no template, or one that only matching can tell)
-Matcher = Callable[[str, bool], "dict[str, str] | None"]
+TemplateMatcher = Callable[[str, bool], "dict[str, str] | None"]
 
 
 def _matcher(
     compiled: PathTemplate, regex: re.Pattern[str], static: Mapping[str, object]
-) -> Matcher:
+) -> TemplateMatcher:
     """The matcher of a known template: its regex on the normalised path, no static route's.
     A template whose one parameter is its whole last segment (``/orders/{id}``) is matched
     without the regex: the literal prefix, then one non-empty segment (what ``[^/]+``

@@ -30,7 +30,7 @@ from lambent.http._response import (
     error_response,
     to_response,
 )
-from lambent.http._roles import role_spec
+from lambent.http._roles import RoleRoutes, role_spec
 
 __all__ = ["WebSocketRoute", "WebSocketRoutes"]
 
@@ -49,7 +49,7 @@ class WebSocketRoute:
         return f"websocket route {self.route_key!r}"
 
 
-class WebSocketRoutes:
+class WebSocketRoutes(RoleRoutes):
     """WebSocket handlers by route key (a :class:`~lambent._routes.Matcher` of the app's
     route table: matched by route key, ``$default`` for any other)."""
 
