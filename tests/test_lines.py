@@ -149,7 +149,7 @@ def test_joined_lines_are_the_lines_encoded_whole(
     """Lines joined from JSON pieces (``joined_lines``) are byte for byte the lines the
     general path encodes whole: also when keys overlap the head's or those a line sets,
     and with text that has a lone surrogate."""
-    import time
+    from datetime import UTC, datetime
 
     from lambent._fast import general_path
 
@@ -164,12 +164,12 @@ def test_joined_lines_are_the_lines_encoded_whole(
             pass
 
     written = []
-    stamp = time.time_ns()
+    stamp = datetime.now(UTC)
     for general in (False, True):
         out = Out()
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr("sys.stdout", out)
-            patch.setattr("time.time_ns", lambda: stamp)
+            patch.setattr("lambent._lines._now", lambda: stamp)
             with contextlib.ExitStack() as stack:
                 if general:
                     stack.enter_context(general_path())
@@ -180,3 +180,88 @@ def test_joined_lines_are_the_lines_encoded_whole(
                 rendered.write()
         written.append(out.text)
     assert written[0] == written[1]
+
+
+_OWN_KEYS = st.sampled_from(["record_id", "error", "path", "item", "traceback_as", "size",
+                             "duration_ms", "succeeded", "failed", "dropped"])  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    head=st.dictionaries(_KEYS, _VALUES, max_size=4),
+    lines=st.lists(
+        st.tuples(
+            st.sampled_from(["debug", "info", "error"]),
+            st.sampled_from(["record failed", "batch processed", "é\ud800"]),
+            st.dictionaries(_OWN_KEYS, _VALUES, max_size=4),
+        ),
+        max_size=3,
+    ),
+)
+def test_own_lines_are_the_lines_added_on_the_general_path(
+    head: dict[str, Any], lines: list[tuple[str, str, dict[str, Any]]]
+) -> None:
+    """lambent's own lines joined from pieces made once (``Lines.own``, ``joined_lines``)
+    are byte for byte the lines :meth:`Lines.add` writes on the general path: also when
+    the head has one of their keys or a key a line sets, and with a lone surrogate."""
+    from datetime import UTC, datetime
+
+    from lambent._fast import general_path
+    from lambent._lines import event_level
+
+    written = []
+    stamp = datetime.now(UTC)
+    for general in (False, True):
+        out = _Out()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("sys.stdout", out)
+            patch.setattr("lambent._lines._now", lambda: stamp)
+            with contextlib.ExitStack() as stack:
+                if general:
+                    stack.enter_context(general_path())
+                rendered = Lines("lambent", {k: v for k, v in head.items() if k != "exc_info"})
+                for method, event, values in lines:
+                    if general:
+                        rendered.add(method, event, values)
+                    else:
+                        try:
+                            joined = event_level(event, method)
+                        except UnicodeEncodeError:
+                            joined = b""  # what the caller makes once cannot hold it
+                        rendered.own(method, event, joined, values) if joined else rendered.add(
+                            method, event, values
+                        )
+                rendered.write()
+        written.append(out.text)
+    assert written[0] == written[1]
+
+
+def test_an_own_line_with_a_traceback_is_written_as_added(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``exc_info`` in an own line's values: its traceback rendered, as ``add`` renders it."""
+    from lambent._lines import event_level
+
+    try:
+        _deep(1)
+    except ValueError as exc:
+        error = exc
+    lines = Lines("lambent", {"aws_request_id": "r-1"})
+    values = {"record_id": "m-1", "exc_info": error}
+    lines.own("error", "record failed", event_level("record failed", "error"), dict(values))
+    lines.add("error", "record failed", dict(values))
+    lines.write()
+    own, added = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert own == added and own["exception"][0]["exc_value"] == "deep"
+
+
+class _Out:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass

@@ -58,7 +58,8 @@ class DecodeError(LambentError):
         self.path = path
         self.reason = message
         where = f"record {record_id!r}" if record_id is not None else "event"
-        super().__init__(f"{where}: {message} (at {path})")
+        # what ``Exception.__init__`` would set, without its call (one per bad record)
+        self.args = (f"{where}: {message} (at {path})",)
 
 
 class EventDecodeError(DecodeError):
