@@ -53,7 +53,7 @@ class DecodeError(LambentError):
     a whole event), ``path`` the JSON path of the bad field (``$.order.qty``).
     """
 
-    def __init__(self, message: str, *, record_id: str | None = None, path: str = "$") -> None:
+    def __init__(self, message: str, record_id: str | None = None, path: str = "$") -> None:
         self.record_id = record_id
         self.path = path
         self.reason = message
