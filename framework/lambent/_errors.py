@@ -108,7 +108,8 @@ def describe(exc: BaseException) -> str:
         text = str(exc)
     except Exception:
         text = "<str() failed>"
-    return printable(f"{name}: {text}" if text else name)
+    described = f"{name}: {text}" if text else name
+    return described if described.isascii() else printable(described)
 
 
 def printable(text: str) -> str:

@@ -81,12 +81,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _stamp_json(now: datetime) -> bytes:
-    """``now`` as the JSON string structlog's ISO stamper writes (``"...T12:00:00.123456Z"``,
-    without the fraction at a whole second): msgspec writes a UTC datetime so."""
-    return _ENCODE(now)
-
-
 def _exception_dict(error: BaseException) -> Any:
     """An exception as lambent's Lambda logger renders it: what structlog's
     ``ExceptionDictTransformer(show_locals=False)`` gives, made without importing
@@ -169,7 +163,7 @@ class Lines:
         for key, value in self._context:
             entry.setdefault(key, value)
         entry["level"] = method
-        entry["timestamp"] = _stamp_json(self._now)[1:-1].decode()
+        entry["timestamp"] = _ENCODE(self._now)[1:-1].decode()  # as structlog's ISO stamper
         error = entry.pop("exc_info", None)
         if error is not None:
             entry["exception"] = _exception_dict(error)
@@ -203,7 +197,9 @@ class Lines:
 
     def _pieces(self) -> None:
         """Encode the head (open) and the time (closed) every joined line has."""
-        self._tail = b',"timestamp":' + _stamp_json(self._now) + b"}"
+        # msgspec writes a UTC datetime as structlog's ISO stamper does ("...T12:00:00.123456Z",
+        # without the fraction at a whole second)
+        self._tail = b',"timestamp":' + _ENCODE(self._now) + b"}"
         self._prefix = _ENCODE(self._head)[:-1] + b","
 
     def _join(self, own: bytes, event_level: bytes) -> None:
