@@ -131,17 +131,18 @@ _VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan
                     st.text(max_size=8), st.lists(st.integers(), max_size=2))  # fmt: skip
 
 
+def _lines_of(
+    events: st.SearchStrategy[str], keys: st.SearchStrategy[str]
+) -> st.SearchStrategy[list[tuple[str, str, dict[str, Any]]]]:
+    """Up to three lines: a method, one of ``events``, values under ``keys``."""
+    methods = st.sampled_from(["debug", "info", "error"])
+    values = st.dictionaries(keys, _VALUES, max_size=4)
+    return st.lists(st.tuples(methods, events, values), max_size=3)
+
+
 @settings(max_examples=200, deadline=None)
 @given(
-    head=st.dictionaries(_KEYS, _VALUES, max_size=4),
-    lines=st.lists(
-        st.tuples(
-            st.sampled_from(["debug", "info", "error"]),
-            st.text(max_size=6),
-            st.dictionaries(_KEYS, _VALUES, max_size=4),
-        ),
-        max_size=3,
-    ),
+    head=st.dictionaries(_KEYS, _VALUES, max_size=4), lines=_lines_of(st.text(max_size=6), _KEYS)
 )
 def test_joined_lines_are_the_lines_encoded_whole(
     head: dict[str, Any], lines: list[tuple[str, str, dict[str, Any]]]
@@ -149,34 +150,97 @@ def test_joined_lines_are_the_lines_encoded_whole(
     """Lines joined from JSON pieces (``joined_lines``) are byte for byte the lines the
     general path encodes whole: also when keys overlap the head's or those a line sets,
     and with text that has a lone surrogate."""
-    import time
+
+    def write(rendered: Lines, general: bool) -> None:
+        for method, event, values in lines:
+            rendered.add(method, event, {k: v for k, v in values.items() if k != "exc_info"})
+
+    fast, general = _fast_and_general(head, write)
+    assert fast == general
+
+
+def _fast_and_general(head: dict[str, Any], write: Callable[[Lines, bool], None]) -> list[str]:
+    """What ``write(lines, general)`` writes through a :class:`Lines` of ``head`` (without
+    ``exc_info``) with the fast paths, then on the general path, at the same time."""
+    from datetime import UTC, datetime
 
     from lambent._fast import general_path
 
-    class Out:
-        text = ""
-
-        def write(self, text: str) -> int:
-            self.text += text
-            return len(text)
-
-        def flush(self) -> None:
-            pass
-
     written = []
-    stamp = time.time_ns()
+    stamp = datetime.now(UTC)
     for general in (False, True):
-        out = Out()
+        out = _Out()
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr("sys.stdout", out)
-            patch.setattr("time.time_ns", lambda: stamp)
+            patch.setattr("lambent._lines._now", lambda: stamp)
             with contextlib.ExitStack() as stack:
                 if general:
                     stack.enter_context(general_path())
                 rendered = Lines("lambent", {k: v for k, v in head.items() if k != "exc_info"})
-                for method, event, values in lines:
-                    values = {k: v for k, v in values.items() if k != "exc_info"}
-                    rendered.add(method, event, values)
+                write(rendered, general)
                 rendered.write()
         written.append(out.text)
-    assert written[0] == written[1]
+    return written
+
+
+_OWN_KEYS = st.sampled_from(["record_id", "error", "path", "item", "traceback_as", "size",
+                             "duration_ms", "succeeded", "failed", "dropped"])  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    head=st.dictionaries(_KEYS, _VALUES, max_size=4),
+    lines=_lines_of(st.sampled_from(["record failed", "batch processed", "é\ud800"]), _OWN_KEYS),
+)
+def test_own_lines_are_the_lines_added_on_the_general_path(
+    head: dict[str, Any], lines: list[tuple[str, str, dict[str, Any]]]
+) -> None:
+    """lambent's own lines joined from pieces made once (``Lines.own``, ``joined_lines``)
+    are byte for byte the lines :meth:`Lines.add` writes on the general path: also when
+    the head has one of their keys or a key a line sets, and with a lone surrogate."""
+    from lambent._lines import event_level
+
+    def write(rendered: Lines, general: bool) -> None:
+        for method, event, values in lines:
+            try:
+                joined = b"" if general else event_level(event, method)
+            except UnicodeEncodeError:  # what the caller makes once cannot hold it
+                joined = b""
+            if joined:
+                rendered.own(method, event, joined, values)
+            else:
+                rendered.add(method, event, values)
+
+    fast, general = _fast_and_general(head, write)
+    assert fast == general
+
+
+def test_an_own_line_with_a_traceback_is_written_as_added(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``exc_info`` in an own line's values: its traceback rendered, as ``add`` renders it."""
+    from lambent._lines import event_level
+
+    try:
+        _deep(1)
+    except ValueError as exc:
+        error = exc
+    lines = Lines("lambent", {"aws_request_id": "r-1"})
+    values = {"record_id": "m-1", "exc_info": error}
+    lines.own("error", "record failed", event_level("record failed", "error"), dict(values))
+    lines.add("error", "record failed", dict(values))
+    lines.write()
+    own, added = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert own == added and own["exception"][0]["exc_value"] == "deep"
+
+
+class _Out:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass

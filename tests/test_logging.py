@@ -201,6 +201,23 @@ def test_the_lambda_check_reads_the_environment_through_its_mapping(
     assert not in_lambda()
 
 
+def test_the_lambda_check_follows_every_change_made_through_os_environ(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``in_lambda`` reads CPython's own ``os.environ`` through its storage: every way of
+    changing the mapping shows at the next call."""
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    assert not in_lambda()
+    os.environ.update({"AWS_LAMBDA_FUNCTION_NAME": "fn"})
+    assert in_lambda()
+    os.environ.pop("AWS_LAMBDA_FUNCTION_NAME")
+    assert not in_lambda()
+    os.environ.setdefault("AWS_LAMBDA_FUNCTION_NAME", "fn")
+    assert in_lambda()
+    del os.environ["AWS_LAMBDA_FUNCTION_NAME"]
+    assert not in_lambda()
+
+
 class Order(msgspec.Struct):
     id: int
     qty: int = 1

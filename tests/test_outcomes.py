@@ -524,3 +524,19 @@ def test_a_single_event_result_that_cannot_be_json_is_a_handler_error() -> None:
     assert app.handler({"action": "order"}, FakeContext()) == {"id": 7, "qty": 2}
     with pytest.raises(HandlerError, match=r"placed: returned a value"):
         app.handler(eventbridge_event({}, source="shop"), FakeContext())
+
+
+@pytest.mark.parametrize("statuses", [[2, 2, 2], [2, 7, 2], [3, 2, 2], [2, 4, 5], [6, 3, 7]])
+def test_batch_item_failures_from_counted_statuses_are_the_scanned_ones(
+    statuses: list[int],
+) -> None:
+    """Given the batch's summary counted already, the response is the one a scan of the
+    statuses gives."""
+    from lambent._dispatch import Batch
+    from lambent._outcomes import batch_item_failures
+
+    batch = Batch(["a", "b", "c"])
+    batch.status[:] = bytes(statuses)
+    wire = ["m-0", "m-1", "m-2"].__getitem__
+    counted = batch_item_failures(batch, wire, "sqs", batch.summary())
+    assert counted == batch_item_failures(batch, wire, "sqs")

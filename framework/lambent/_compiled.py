@@ -176,7 +176,7 @@ def compile_records(app: App) -> Compiled | None:
             assert metrics is not None
             write_metrics(metrics, spec.kind, batch, cold=obs.cold, started=obs.started,
                           oldest=first, counts=counts)  # fmt: skip
-        response = render(spec, event, ev, batch, ids)
+        response = render(spec, event, ev, batch, ids, counts)
         # logged and answered: a handler's exception holds its traceback, whose frames hold
         # the batch that holds the exception, a cycle only the garbage collector would free
         # (and a full collection scans the whole heap): freed now, by reference counting

@@ -38,8 +38,7 @@ def remaining_seconds(context: Any) -> float | None:
 
 def budget(context: Any, margin: float, service_limit: float | None = None) -> float | None:
     """Seconds the invocation's work may take (``None``: unbounded)."""
-    seconds = remaining_seconds(context)
-    left = math.inf if seconds is None else seconds
+    left = remaining_seconds(context)
     if service_limit is not None:
-        left = min(left, service_limit)
-    return None if left == math.inf else left - margin
+        left = service_limit if left is None else min(left, service_limit)
+    return None if left is None or left == math.inf else left - margin

@@ -165,20 +165,20 @@ def _pydantic_error(exc: Any) -> FieldError:
 
 
 def as_decode_error(exc: Exception, record_id: str | None) -> DecodeError:
-    """A msgspec error (or a base64/UTF-8 error) as a DecodeError naming record and path."""
+    """A msgspec error (or a base64/UTF-8 error) as a DecodeError naming record and path
+    (made with positional arguments: one per bad record)."""
     if isinstance(exc, FieldError):
-        return DecodeError(exc.reason, record_id=record_id, path=exc.path)
+        return DecodeError(exc.reason, record_id, exc.path)
     message = str(exc)
     if message.endswith("`"):  # msgspec's `` - at `$.path``: the backtick before the last opens it
         opening = message.rfind("`", 0, len(message) - 1)
         if opening >= 6 and message.startswith(" - at `$", opening - 6):
-            return DecodeError(message[: opening - 6], record_id=record_id,
-                               path=message[opening + 1 : -1])  # fmt: skip
-        return DecodeError(message, record_id=record_id)
+            return DecodeError(message[: opening - 6], record_id, message[opening + 1 : -1])
+        return DecodeError(message, record_id)
     found = _PATH.search(message)  # also before a final line break
     if found:
-        return DecodeError(message[: found.start()], record_id=record_id, path=found.group(1))
-    return DecodeError(message, record_id=record_id)
+        return DecodeError(message[: found.start()], record_id, found.group(1))
+    return DecodeError(message, record_id)
 
 
 #: what ``msgspec.convert`` raises for a value that does not fit its type: a

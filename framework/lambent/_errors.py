@@ -53,12 +53,13 @@ class DecodeError(LambentError):
     a whole event), ``path`` the JSON path of the bad field (``$.order.qty``).
     """
 
-    def __init__(self, message: str, *, record_id: str | None = None, path: str = "$") -> None:
+    def __init__(self, message: str, record_id: str | None = None, path: str = "$") -> None:
         self.record_id = record_id
         self.path = path
         self.reason = message
         where = f"record {record_id!r}" if record_id is not None else "event"
-        super().__init__(f"{where}: {message} (at {path})")
+        # what ``Exception.__init__`` would set, without its call (one per bad record)
+        self.args = (f"{where}: {message} (at {path})",)
 
 
 class EventDecodeError(DecodeError):
@@ -107,7 +108,8 @@ def describe(exc: BaseException) -> str:
         text = str(exc)
     except Exception:
         text = "<str() failed>"
-    return printable(f"{name}: {text}" if text else name)
+    described = f"{name}: {text}" if text else name
+    return described if described.isascii() else printable(described)
 
 
 def printable(text: str) -> str:

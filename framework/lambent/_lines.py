@@ -1,17 +1,18 @@
 """lambent's own JSON lines in Lambda, rendered without structlog (``lambent._fast``:
 ``direct_logs``): the same keys in the same order as lambent's Lambda logger writes
-(:mod:`lambent._logging`), one cached msgspec encoder, the time formatted once a second,
-and tracebacks as structlog renders them (made without importing it). :class:`Lines` gathers the lines of one step (a
-batch's failures and its summary) and writes them with one ``write``.
+(:mod:`lambent._logging`), one cached msgspec encoder (which writes the time as
+structlog's ISO stamper does), and tracebacks as structlog renders them (made without
+importing it). :class:`Lines` gathers the lines of one step (a batch's failures and its
+summary) and writes them with one ``write``.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Mapping
 from contextvars import copy_context
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -75,24 +76,9 @@ _SET_BY_LINE = frozenset({"event", "level", "timestamp", "exception", "exc_info"
 _LEVELS_JSON = {method: b',"level":' + _ENCODE(method) for method in _METHOD_LEVELS}
 
 
-def _timestamp() -> str:
-    """The current UTC time as structlog's ISO stamper writes it (``...T12:00:00.123456Z``,
-    without the fraction at a whole second), the date and time formatted once a second."""
-    global _second
-    micros = time.time_ns() // 1000
-    second = micros // 1_000_000
-    cached = _second
-    if cached[0] != second:
-        from datetime import UTC, datetime
-
-        text = datetime.fromtimestamp(second, tz=UTC).isoformat().replace("+00:00", "")
-        cached = _second = (second, text)
-    fraction = micros - second * 1_000_000
-    return f"{cached[1]}.{fraction:06d}Z" if fraction else f"{cached[1]}Z"
-
-
-#: the last whole second :func:`_timestamp` formatted, and its text
-_second: tuple[int, str] = (-1, "")
+def _now() -> datetime:
+    """The current time in UTC, as structlog's ISO stamper reads it."""
+    return datetime.now(UTC)
 
 
 def _exception_dict(error: BaseException) -> Any:
@@ -121,20 +107,26 @@ class Lines:
     out once: the logger's values, what structlog's contextvars would add (no user code
     runs between the lines), the level filter, the time (the lines are written at once)."""
 
-    __slots__ = ("_context", "_head", "_joins", "_least", "_prefix", "_rendered", "_stamp", "_tail")
+    __slots__ = (
+        "_context", "_head", "_joins", "_least", "_now", "_own", "_prefix", "_rendered", "_tail"
+    )  # fmt: skip
 
     def __init__(self, name: str, values: Mapping[str, Any] | None) -> None:
         self._head: dict[str, Any] = {"logger": name, **values} if values else {"logger": name}
         self._context = _context_items() if "structlog" in sys.modules else ()
-        self._least = lambda_level()
-        self._stamp = _timestamp()
+        least = _lambda_level
+        self._least = least if least is not None else lambda_level()
+        self._now = _now()
         self._rendered: list[bytes] = []
-        #: the JSON every line starts with (the head's, open) and ends with (the time,
-        #: closed): encoded at the first line that is joined from them
+        #: the JSON every line starts with (the head's, open, with the comma that follows)
+        #: and ends with (the time, closed): encoded at the first line joined from them
         self._prefix = self._tail = b""
         #: whether lines may be joined at all: nothing from the contextvars, and no key of
-        #: the head one a line sets itself
-        self._joins = not self._context and _SET_BY_LINE.isdisjoint(self._head)
+        #: the head one a line sets itself (None: not asked yet)
+        self._joins: bool | None = None
+        #: whether lambent's own lines (:meth:`own`) may be joined without more checks:
+        #: nothing from the contextvars, no key of the head one a line sets or one of theirs
+        self._own = not self._context and _NOT_IN_HEAD.isdisjoint(self._head)
 
     def add(self, method: str, event: str, values: Mapping[str, Any]) -> None:
         """One line of ``method``'s level (``"error"``, ...); ``exc_info``: an exception
@@ -142,45 +134,90 @@ class Lines:
 
         A line whose keys are all its own (none of the head's, none the line sets, no
         traceback, nothing from the contextvars) is joined from JSON pieces: the head's
-        encoded once, the values', the event and level's, the time's (``lambent._fast``:
-        ``joined_lines``); the same bytes as the whole entry encoded at once."""
+        and the time's encoded once per step, the event and level's once per process, the
+        values' (``lambent._fast``: ``joined_lines``); the same bytes as the whole entry
+        encoded at once."""
         if _METHOD_LEVELS[method] < self._least:
             return
+        joins = self._joins
+        if joins is None:
+            joins = self._joins = not self._context and _SET_BY_LINE.isdisjoint(self._head)
         if (
-            self._joins
+            joins
+            and FAST.joined_lines
             and _SET_BY_LINE.isdisjoint(values)
             and self._head.keys().isdisjoint(values)
-            and FAST.joined_lines
         ):
             try:
                 own = _ENCODE(values)
+                event_level = _event_level(event, method)
                 if not self._prefix:
-                    self._prefix = _ENCODE(self._head)[:-1]
-                    self._tail = b',"timestamp":' + _ENCODE(self._stamp) + b"}"
-                event_level = b',"event":' + _ENCODE(event) + _LEVELS_JSON[method]
+                    self._pieces()
             except UnicodeEncodeError:  # a lone surrogate: the entry is escaped whole
                 pass
             else:
-                rest = (b"," + own[1:-1] if len(own) > 2 else b"") + event_level + self._tail
-                self._rendered.append(self._prefix + rest)
+                self._join(own, event_level)
                 return
         entry = {**self._head, **values}
         entry["event"] = event
         for key, value in self._context:
             entry.setdefault(key, value)
         entry["level"] = method
-        entry["timestamp"] = self._stamp
+        entry["timestamp"] = _ENCODE(self._now)[1:-1].decode()  # as structlog's ISO stamper
         error = entry.pop("exc_info", None)
         if error is not None:
             entry["exception"] = _exception_dict(error)
         self._rendered.append(_json_bytes(entry))
 
+    def own(self, method: str, event: str, event_level: bytes, values: Mapping[str, Any]) -> None:
+        """:meth:`add` for a line of ``method`` whose keys are lambent's own, none of them
+        a key the line sets itself but ``exc_info`` (``OWN_KEYS``), and whose event and
+        level's JSON (``event_level``: :func:`event_level` of ``event`` and ``method``)
+        the caller made once: joined from pieces without the checks :meth:`add` makes,
+        when the head has none of those keys (``lambent._fast``: ``joined_lines``); else
+        as :meth:`add` writes it."""
+        if self._own and "exc_info" not in values and FAST.joined_lines:
+            if _METHOD_LEVELS[method] < self._least:
+                return
+            try:
+                own = _ENCODE(values)
+                prefix = self._prefix
+                if not prefix:
+                    self._pieces()
+                    prefix = self._prefix
+            except UnicodeEncodeError:  # a lone surrogate: the entry is escaped whole
+                pass
+            else:
+                if len(own) > 2:  # (as :meth:`_join`, in place: one call less per line)
+                    self._rendered.append(prefix + own[1:-1] + event_level + self._tail)
+                    return
+                self._join(own, event_level)
+                return
+        self.add(method, event, values)
+
+    def _pieces(self) -> None:
+        """Encode the head (open) and the time (closed) every joined line has."""
+        # msgspec writes a UTC datetime as structlog's ISO stamper does ("...T12:00:00.123456Z",
+        # without the fraction at a whole second)
+        self._tail = b',"timestamp":' + _ENCODE(self._now) + b"}"
+        self._prefix = _ENCODE(self._head)[:-1] + b","
+
+    def _join(self, own: bytes, event_level: bytes) -> None:
+        """The line of the values' JSON ``own`` and ``event_level``, joined from pieces."""
+        prefix = self._prefix
+        if len(own) > 2:
+            self._rendered.append(prefix + own[1:-1] + event_level + self._tail)
+        else:  # no values: the head's comma is the event's
+            self._rendered.append(prefix[:-1] + event_level + self._tail)
+
     def write(self) -> None:
         """Write the lines added so far to the current ``sys.stdout``."""
-        if not self._rendered:
+        rendered = self._rendered
+        if not rendered:
             return
-        text = b"\n".join(self._rendered).decode() + "\n"
-        self._rendered.clear()
+        rendered.append(b"")  # the last line's line break
+        text = b"\n".join(rendered).decode()
+        self._rendered = []
         out = sys.stdout
         try:
             out.write(text)
@@ -188,3 +225,34 @@ class Lines:
             encoding = getattr(out, "encoding", None) or "utf-8"
             out.write(text.encode(encoding, "backslashreplace").decode(encoding))
         out.flush()
+
+
+#: ``,"event":<event>,"level":<method>`` per event and method (lambent's own events: a few)
+_EVENT_LEVELS: dict[tuple[str, str], bytes] = {}
+
+
+def _event_level(event: str, method: str) -> bytes:
+    """``,"event":<event>,"level":<method>`` (kept for up to 64 pairs)."""
+    key = (event, method)
+    found = _EVENT_LEVELS.get(key)
+    if found is None:
+        found = event_level(event, method)
+        if len(_EVENT_LEVELS) < 64:
+            _EVENT_LEVELS[key] = found
+    return found
+
+
+def event_level(event: str, method: str) -> bytes:
+    """The JSON a line of ``event`` at ``method``'s level has after its values (for
+    :meth:`Lines.own`)."""
+    return b',"event":' + _ENCODE(event) + _LEVELS_JSON[method]
+
+
+#: the keys of lambent's own lines (:mod:`lambent._outcomes`): a line sets none of them
+#: itself but ``exc_info`` (its traceback), which :meth:`Lines.own` leaves to :meth:`Lines.add`
+OWN_KEYS = frozenset(
+    {"record_id", "error", "path", "item", "exc_info", "traceback_as", "size", "duration_ms",
+     "succeeded", "failed", "skipped", "not_started", "dropped"}
+)  # fmt: skip
+#: what the head of lines joined by :meth:`Lines.own` has none of
+_NOT_IN_HEAD = OWN_KEYS | _SET_BY_LINE

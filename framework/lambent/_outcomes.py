@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final, final
 import msgspec
 
 from lambent._decode import as_bytes
-from lambent._dispatch import Batch, Status
+from lambent._dispatch import _NONE_ELSE, Batch, Status
 from lambent._errors import (
     BatchFailedError,
     DecodeError,
@@ -31,6 +31,7 @@ from lambent._errors import (
     RoutingError,
     describe,
 )
+from lambent._lines import event_level
 from lambent._logging import LazyLogger, Logger, emit
 from lambent.sources import EventSource
 from lambent.sources._response import response_rules
@@ -43,6 +44,8 @@ _SUCCEEDED, _FAILED, _CANCELLED = int(Status.SUCCEEDED), int(Status.FAILED), int
 
 #: Lambda's synchronous response limit (bytes)
 RESPONSE_LIMIT: Final = 6_291_456
+#: a batch's :meth:`~lambent._dispatch.Batch.summary`, when counted already
+Counts = Mapping[str, int] | None
 
 
 @final
@@ -78,7 +81,7 @@ class Transformed:
 
 
 def batch_item_failures(
-    batch: Batch, wire_id: Callable[[int], Any], kind: str = "batch"
+    batch: Batch, wire_id: Callable[[int], Any], kind: str = "batch", counts: Counts = None
 ) -> dict[str, list[dict[str, Any]]]:
     """``{"batchItemFailures": [...]}``: every record not finished, in batch order.
 
@@ -88,8 +91,13 @@ def batch_item_failures(
     An empty or null ``itemIdentifier`` makes Lambda fail the whole batch (LAMBDA.md
     §4.3), so a failed record without a usable identifier fails the invocation here,
     loudly, instead of in a response that only looks partial.
+
+    ``counts``: the batch's summary, when counted already (then a batch whose every
+    record succeeded or was dropped is not scanned for failures).
     """
     failures: list[dict[str, Any]] = []
+    if counts is not None and counts["succeeded"] + counts["dropped"] == len(batch):
+        return {"batchItemFailures": failures}
     for i in batch.failed():
         identifier = wire_id(i)
         if identifier is None or identifier == "":
@@ -251,11 +259,14 @@ class Ids:
         return self.record(i)
 
 
-def render(spec: EventSource, event: Any, ev: Any, batch: Batch, ids: Ids) -> Any:
-    """The function's result for a batch of ``spec``'s items (or the error to raise)."""
+def render(
+    spec: EventSource, event: Any, ev: Any, batch: Batch, ids: Ids, counts: Counts = None
+) -> Any:
+    """The function's result for a batch of ``spec``'s items (or the error to raise);
+    ``counts``: the batch's summary, when :func:`log_outcomes` counted it."""
     rules = response_rules(spec)
     if rules.partial:
-        response = batch_item_failures(batch, ids.wire, spec.kind)
+        response = batch_item_failures(batch, ids.wire, spec.kind, counts)
         if spec.windowed and getattr(ev, "window", None) is not None:
             state = batch.state if batch.state is not None else (getattr(ev, "state", None) or {})
             return {"state": state, **response}
@@ -296,22 +307,20 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> dict[str, int] | None:
     the ``batch processed`` summary: at INFO when any record did not succeed, at DEBUG
     when every one did (not even gathered when nothing would write it). Written straight
     as JSON, all together, when lambent's Lambda logger would write them
-    (:class:`lambent._lines.Lines`); else one by one through structlog.
+    (:class:`lambent._lines.Lines`, each line joined from its values' JSON and pieces
+    encoded once: :meth:`~lambent._lines.Lines.own`); else one by one through structlog.
 
     Returns the batch's :meth:`~lambent._dispatch.Batch.summary` when it counted it (the
-    metrics take it rather than count the statuses again), else None."""
+    metrics and the response take it rather than count the statuses again), else None."""
     status = batch.status
     errors = batch.errors
     lazy = log if type(log) is LazyLogger else None
-    if (
-        not errors
-        and lazy is not None
-        and status.count(_SUCCEEDED) == len(status)
-        and lazy.drops("debug")
-    ):
-        return None
+    if not errors and lazy is not None:
+        n = len(status)
+        if status.count(_SUCCEEDED) == n and lazy.drops("debug"):
+            return {"succeeded": n, "failed": 0, **_NONE_ELSE}
     lines = lazy.lines() if lazy is not None else None
-    line = lines.add if lines is not None else _emitter(log)
+    line = _emitter(log) if lines is None else lines.own
     traced: dict[tuple[type[BaseException], str, int], str] = {}
     record = ids.record
     label = ids.label if ids.spec.item_label is not None else None
@@ -327,8 +336,7 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> dict[str, int] | None:
             with_site = False
         else:
             with_site = not isinstance(err, RoutingError)
-        item = label(i) if label is not None else None
-        if item is not None:
+        if label is not None and (item := label(i)) is not None:
             values["item"] = item
         if with_site:
             site = _site(err)
@@ -338,21 +346,28 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> dict[str, int] | None:
                 values["exc_info"] = err
             else:
                 values["traceback_as"] = first
-        line("error", "record failed", values)
+        line("error", "record failed", _RECORD_FAILED, values)
     counts = batch.summary()
     # at INFO when a record did not succeed (the counts say what became of the rest, and
     # of records no line names: skipped, cut by the deadline, dropped); else at DEBUG
     summary = {"size": len(batch), "duration_ms": round(batch.duration * 1000, 3), **counts}
-    line("debug" if counts["succeeded"] == len(batch) else "info", "batch processed", summary)
+    done = counts["succeeded"] == len(batch)
+    method, joined = ("debug", _PROCESSED_DEBUG) if done else ("info", _PROCESSED_INFO)
+    line(method, "batch processed", joined, summary)
     if lines is not None:
         lines.write()
     return counts
 
 
-def _emitter(log: Logger) -> Callable[[str, str, dict[str, Any]], None]:
-    """``line(method, event, values)`` through ``log``'s ``method`` (see :func:`emit`)."""
+#: the JSON of the events and levels of :func:`log_outcomes`'s lines, made once
+_RECORD_FAILED = event_level("record failed", "error")
+_PROCESSED_INFO, _PROCESSED_DEBUG = (event_level("batch processed", m) for m in ("info", "debug"))
 
-    def line(method: str, event: str, values: dict[str, Any]) -> None:
+
+def _emitter(log: Logger) -> Callable[[str, str, bytes, dict[str, Any]], None]:
+    """``line(method, event, _, values)`` through ``log``'s ``method`` (see :func:`emit`)."""
+
+    def line(method: str, event: str, _: bytes, values: dict[str, Any]) -> None:
         emit(getattr(log, method), event, **values)
 
     return line

@@ -228,7 +228,7 @@ async def handle_records(
                 refuse_held(guarded, batch)
             result = spec.answer(_outcome(event, ev, batch, context))
             return await result if inspect.isawaitable(result) else result
-        return render(spec, event, ev, batch, ids)
+        return render(spec, event, ev, batch, ids, counts)
     finally:
         # a failed record's error holds its traceback, whose frames (the run loop's among
         # them) hold the batch: dropped now, or that cycle would keep the whole batch,
