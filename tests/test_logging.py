@@ -204,8 +204,8 @@ def test_the_lambda_check_reads_the_environment_through_its_mapping(
 def test_the_lambda_check_follows_every_change_made_through_os_environ(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """``in_lambda`` reads CPython's own ``os.environ`` through its storage: every way of
-    changing the mapping shows at the next call."""
+    """Every way of changing ``os.environ`` shows at ``in_lambda``'s next call (nothing
+    is cached)."""
     monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
     assert not in_lambda()
     os.environ.update({"AWS_LAMBDA_FUNCTION_NAME": "fn"})

@@ -116,26 +116,12 @@ def _lambda_json_logger() -> Any:
 def in_lambda() -> bool:
     """Whether ``AWS_LAMBDA_FUNCTION_NAME`` is set, read at each call (tests change it).
 
-    Called once or twice per invocation that logs. A cache keyed on something cheap (the
-    number of variables) would miss one variable removed and another added between two
-    calls, and ``os.environ`` offers no public marker of change, so none is kept; but
-    the mapping's own lookup (its key encoded, its value decoded: about a µs) is skipped
-    while ``os.environ`` is the mapping CPython made at start, whose storage (``_data``)
-    every change through it updates: the encoded key is looked up there."""
-    env = os.environ
-    if env is _ENVIRON and _ENV_DATA is not None:
-        return _LAMBDA_KEY in _ENV_DATA
-    return env.get("AWS_LAMBDA_FUNCTION_NAME") is not None
-
-
-#: ``os.environ`` as CPython made it, its storage and ``AWS_LAMBDA_FUNCTION_NAME`` as a
-#: key of it (None: a mapping without that storage, asked as a mapping)
-_ENVIRON = os.environ
-_ENV_DATA: dict[Any, Any] | None = getattr(_ENVIRON, "_data", None)
-_encode_key = getattr(_ENVIRON, "encodekey", None)
-_LAMBDA_KEY: Any = None if _encode_key is None else _encode_key("AWS_LAMBDA_FUNCTION_NAME")
-if type(_ENV_DATA) is not dict or _LAMBDA_KEY is None:
-    _ENV_DATA = None
+    Called once or twice per invocation that logs; the lookup goes through ``os.environ``
+    as a mapping (about 1 µs: its key encoded, its value decoded). A cache keyed on
+    something cheap (the number of variables) would miss one variable removed and another
+    added between two calls, ``os.environ`` offers no public marker of change, and its
+    storage is CPython's private attribute, so none is kept."""
+    return os.environ.get("AWS_LAMBDA_FUNCTION_NAME") is not None
 
 
 def _lambda_logger_writes() -> bool:
