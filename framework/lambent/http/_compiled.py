@@ -44,11 +44,11 @@ import msgspec
 
 from lambent._deadline import remaining_seconds
 from lambent._decode import CONVERT_ERRORS, invocation_json
-from lambent._dispatch import is_cancellation
 from lambent._fast import FAST, Pending
 from lambent._fast import MISS as _MISS
 from lambent._logging import LazyLogger
 from lambent._pipeline import invocation_values
+from lambent._run import is_cancellation
 from lambent.http._compiled_parts import Args, compile_args, json_result, log_binder, texts
 from lambent.http._render import RENDER_ERRORS, RENDERERS, ValueRenderer
 from lambent.http._request import Request, body_size, surrogate_free

@@ -25,7 +25,10 @@ from lambent._inject import HandlerPlan, Slot
 from lambent._run import Cut, Strategy, invoke_within, is_cancellation
 from lambent.http._plan import HttpPlan
 
-__all__ = ["DeadlineExceeded", "budget", "call", "run", "run_plan"]
+__all__ = ["NO_TIME", "DeadlineExceeded", "budget", "call", "run", "run_plan"]
+
+#: the error of a unit the deadline kept from starting
+NO_TIME = "no time left before the deadline"
 
 
 async def call(plan: HttpPlan, kw: dict[str, Any], *, threaded: bool, seconds: float | None) -> Any:
@@ -78,7 +81,7 @@ async def run(
             raise
         raise HandlerError(name, f"raised {describe(exc)}") from exc
     if result is Cut.NOT_STARTED:
-        raise DeadlineExceeded("no time left before the deadline")
+        raise DeadlineExceeded(NO_TIME)
     if result is Cut.CANCELLED:
         raise DeadlineExceeded(f"the handler did not finish within {seconds:.3f} s")
     return result
