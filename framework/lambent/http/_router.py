@@ -30,7 +30,7 @@ from lambent._observe import cut_by_deadline
 from lambent._routes import RouteTable
 from lambent._run import Cut, Strategy, invoke_within, is_cancellation, start
 from lambent.http._args import Scope, build_args, close, solve, solve_now
-from lambent.http._invoke import NO_TIME, DeadlineExceeded, budget, call
+from lambent.http._invoke import NO_TIME, DeadlineExceeded, budget, call, handler_error
 from lambent.http._middleware import CallNext, compose
 from lambent.http._registration import ExceptionHandler, HttpConfig, HttpRoute, WebRegistry
 from lambent.http._render import RENDER_ERRORS, render_checked, render_value
@@ -313,7 +313,13 @@ class HttpRouter(WebRegistry):
         seconds = budget(context, self.app.deadline_margin, limit)
         if plan.is_async or route.threaded:
             return call(plan, kw, threaded=route.threaded, seconds=seconds)
-        result = start(_INLINE, plan.fn, kw, seconds)
+        try:
+            result = start(_INLINE, plan.fn, kw, seconds)
+        except BaseException as exc:  # answered as http/_invoke.run answers (HandlerError)
+            error = handler_error(plan.name, exc)
+            if error is None:
+                raise
+            raise error  # noqa: B904 - from exc (handler_error)
         if result is _NOT_STARTED:
             raise DeadlineExceeded(NO_TIME)
         return result
