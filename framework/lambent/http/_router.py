@@ -297,6 +297,8 @@ class HttpRouter(WebRegistry):
         it is (to await if it is awaitable); an ``async`` or threaded one's through
         :func:`call` (a coroutine)."""
         plan = route.plan
+        web = request._web  # the deadline, as _seconds says (one call less per request)
+        limit = self.config.api_gateway_timeout if web is not None and web.service_timeout else None
         if route.path_only and FAST.path_only:
             kw = dict(request.path_params)
         else:
@@ -306,10 +308,13 @@ class HttpRouter(WebRegistry):
             if plan.has_deps:
                 if plan.async_deps or self.overrides:
                     return self._run_with_deps(route, request, kw, context, route_log)
+                # plain providers: a unit of their own, kept from starting as the handler is
                 scope = request._scope = Scope()
-                solve_now(plan, kw, request, request._event, context, route_log, scope)
-        web = request._web  # the deadline, as _seconds says (one call less per request)
-        limit = self.config.api_gateway_timeout if web is not None and web.service_timeout else None
+                solving = {"plan": plan, "kw": kw, "request": request, "event": request._event}
+                solving.update(context=context, log=route_log, scope=scope)
+                seconds = budget(context, self.app.deadline_margin, limit)
+                if start(_INLINE, solve_now, solving, seconds) is _NOT_STARTED:
+                    raise DeadlineExceeded(NO_TIME)
         seconds = budget(context, self.app.deadline_margin, limit)
         if plan.is_async or route.threaded:
             return call(plan, kw, threaded=route.threaded, seconds=seconds)
