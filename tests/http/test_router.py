@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import anyio
 import msgspec
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
@@ -401,8 +401,9 @@ def _raise(error: type[BaseException]) -> Any:  # a handler's action
 OWN = [KeyboardInterrupt, SystemExit, Halt, asyncio.CancelledError, Unprintable]
 
 
-@settings(max_examples=40, deadline=None)
-@given(kind=st.sampled_from(KINDS), error=st.sampled_from(OWN), handled=st.booleans())
+@pytest.mark.parametrize("handled", [False, True])
+@pytest.mark.parametrize("error", OWN)
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_handler_s_own_exception_is_answered_alike_however_it_runs(
     kind: str, error: type[BaseException], handled: bool
 ) -> None:
@@ -447,6 +448,26 @@ def test_no_time_left_runs_neither_the_handler_nor_its_dependencies(kind: str) -
     assert ran == []
     [entry] = [e for e in logs if e["event"] == "HTTP handler timed out"]
     assert entry["error"] == "no time left before the deadline"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kind=st.sampled_from(KINDS),
+    timeout=st.floats(min_value=0.0, max_value=3.0),
+    margin=st.floats(min_value=0.0, max_value=2.0),
+)
+def test_a_request_runs_exactly_when_time_is_left(kind: str, timeout: float, margin: float) -> None:
+    """However the handler runs, it and its provider run (200) exactly when the Lambda
+    time left is over the margin, and otherwise neither starts (504)."""
+    assume(abs(timeout - margin) > 0.2)  # far from the edge: the clock moves meanwhile
+    app, ran = app_of(kind, lambda: {"ok": True}, margin=margin)
+    with capture_logs():
+        out = app.handler(http_request("GET", "/k"), FakeContext(timeout=timeout))
+    if timeout > margin:
+        assert out["statusCode"] == 200 and ran[-1] == "handler"
+        assert ran[:-1] == (["provider"] if "Depends" in kind else [])
+    else:
+        assert out["statusCode"] == 504 and ran == []
 
 
 @pytest.mark.parametrize("kind", KINDS)
