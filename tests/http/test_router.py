@@ -490,7 +490,7 @@ async def test_a_dependency_still_running_at_the_deadline_answers_504_and_the_ha
         return "late"
 
     with capture_logs() as logs, anyio.fail_after(2):
-        out = await app.dispatch(http_request("GET", "/k"), FakeContext(timeout=0.3))  # type: ignore[arg-type]
+        out = await app.dispatch(http_request("GET", "/k"), FakeContext(timeout=0.3))
     assert out["statusCode"] == 504 and ran == []
     [entry] = [e for e in logs if e["event"] == "HTTP handler timed out"]
     assert entry["error"].startswith("the dependencies did not finish within 0.2")
@@ -524,6 +524,6 @@ async def test_a_cancellation_from_outside_passes_through_not_a_500(where: str) 
 
     with capture_logs() as logs, anyio.fail_after(2):
         with anyio.move_on_after(0.05) as scope:
-            await app.dispatch(http_request("GET", "/k"), FakeContext(timeout=900))  # type: ignore[arg-type]
+            await app.dispatch(http_request("GET", "/k"), FakeContext(timeout=900))
     assert scope.cancelled_caught
     assert not [e for e in logs if e.get("log_level") in ("error", "warning")]
