@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -42,6 +43,7 @@ __all__ = ["HttpConfig", "HttpRoute", "HttpRouter"]
 
 _INLINE, _AWAIT = Strategy.INLINE, Strategy.AWAIT
 _NOT_STARTED, _CANCELLED = Cut.NOT_STARTED, Cut.CANCELLED
+_NO_KW: dict[str, Any] = {}
 
 #: handler results that are never awaitable (skips ``inspect.isawaitable``)
 _NEVER_AWAITABLE = frozenset({dict, list, str, bytes, int, float, bool, type(None), Response})
@@ -293,9 +295,8 @@ class HttpRouter(WebRegistry):
         return route
 
     def _run(self, route: HttpRoute, request: Request, context: Any, log: Any) -> Any:
-        """Start the handler's unit (:mod:`lambent._run`): a plain one's result returned as
-        it is (to await if it is awaitable); an ``async`` or threaded one's through
-        :func:`call` (a coroutine)."""
+        """Start the handler (:mod:`lambent._run`): a plain one's result as it is (to await
+        if it is awaitable); an ``async`` or threaded one's coroutine (:func:`call`)."""
         plan = route.plan
         web = request._web  # the deadline, as _seconds says (one call less per request)
         limit = self.config.api_gateway_timeout if web is not None and web.service_timeout else None
@@ -310,10 +311,9 @@ class HttpRouter(WebRegistry):
                     return self._run_with_deps(route, request, kw, context, route_log)
                 # plain providers: a unit of their own, kept from starting as the handler is
                 scope = request._scope = Scope()
-                solving = {"plan": plan, "kw": kw, "request": request, "event": request._event}
-                solving.update(context=context, log=route_log, scope=scope)
+                args = (plan, kw, request, request._event, context, route_log, scope)
                 seconds = budget(context, self.app.deadline_margin, limit)
-                if start(_INLINE, solve_now, solving, seconds) is _NOT_STARTED:
+                if start(_INLINE, partial(solve_now, *args), _NO_KW, seconds) is _NOT_STARTED:
                     raise DeadlineExceeded(NO_TIME)
         seconds = budget(context, self.app.deadline_margin, limit)
         if plan.is_async or route.threaded:
@@ -332,24 +332,19 @@ class HttpRouter(WebRegistry):
     async def _run_with_deps(
         self, route: HttpRoute, request: Request, kw: dict[str, Any], context: Any, log: Any
     ) -> Any:
-        """Solve the dependencies (async ones under the deadline too), then call."""
+        """Solve the dependencies, some of them async or overridden, under the deadline;
+        then call."""
         plan = route.plan
         scope = request._scope = Scope(self._override if self.overrides else None)
         seconds = self._seconds(request._web, context)
-        # solved as one awaited unit of lambent._run under the deadline; plain providers
-        # only, none overridden: nothing to cancel, so only the check before they start
-        solving = plan.async_deps or scope.override is not None
-        spent = seconds is not None and seconds <= 0
+        # the providers (async or overridden ones among them): one awaited unit
         args = (plan, kw, request, request._event, context, log, scope)
-        solved = await invoke_within(
-            _AWAIT, solve, *args, seconds=seconds if solving or spent else None
-        )
+        solved = await invoke_within(_AWAIT, solve, *args, seconds=seconds)
         if solved is _NOT_STARTED:
             raise DeadlineExceeded(NO_TIME)
         if solved is _CANCELLED:
             raise DeadlineExceeded(f"the dependencies did not finish within {seconds:.3f} s")
-        if solving:
-            seconds = self._seconds(request._web, context)
+        seconds = self._seconds(request._web, context)
         return await call(plan, kw, threaded=route.threaded, seconds=seconds)
 
     def _exception_handler(self, exc_type: type[BaseException]) -> ExceptionHandler | None:
