@@ -4,14 +4,17 @@ lambent's cancellation told apart from a handler's own ``BaseException``."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import threading
 import time
 from typing import Any
 
 import anyio
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from lambent._run import Cut, Strategy, invoke, invoke_within, is_cancellation
+from lambent._run import Cut, Strategy, invoke, invoke_within, is_cancellation, start
 
 
 def test_the_strategy_of_a_handler() -> None:
@@ -127,3 +130,94 @@ def test_a_handler_s_own_cancelled_error_is_not_a_cancellation() -> None:
     assert is_cancellation(GeneratorExit())
     assert not is_cancellation(KeyboardInterrupt())
     assert not is_cancellation(asyncio.CancelledError())  # no loop: nothing cancelled it
+
+
+def _add(a: int, b: int) -> tuple[int, str]:
+    return a + b, threading.current_thread().name
+
+
+async def _add_async(a: int, b: int) -> tuple[int, str]:
+    await anyio.lowlevel.checkpoint()
+    return _add(a, b)
+
+
+def _halt(a: int, b: int) -> None:
+    raise KeyboardInterrupt
+
+
+async def _halt_async(a: int, b: int) -> None:
+    raise KeyboardInterrupt
+
+
+FNS = {
+    (Strategy.INLINE, False): _add,
+    (Strategy.THREAD, False): _add,
+    (Strategy.AWAIT, False): _add_async,
+    (Strategy.INLINE, True): _halt,
+    (Strategy.THREAD, True): _halt,
+    (Strategy.AWAIT, True): _halt_async,
+}
+
+
+async def _answer(run: Any) -> tuple[str, Any]:
+    """What running a unit came to: its result, its Cut, or the type it raised."""
+    try:
+        result = run()
+        if not isinstance(result, Cut) and inspect.isawaitable(result):
+            result = await result
+    except BaseException as exc:  # a handler's own KeyboardInterrupt, as it is
+        return "raised", type(exc)
+    if isinstance(result, Cut):
+        return "cut", result
+    return "result", result[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    strategy=st.sampled_from([Strategy.INLINE, Strategy.THREAD, Strategy.AWAIT]),
+    raises=st.booleans(),
+    # no time left, or plenty (a few ms would race a worker thread's start)
+    seconds=st.none() | st.floats(min_value=-5, max_value=0) | st.floats(min_value=1, max_value=5),
+    a=st.integers(),
+)
+def test_start_answers_as_invoke_within(
+    strategy: Strategy, raises: bool, seconds: float | None, a: int
+) -> None:
+    """``start`` is ``invoke_within`` started now: the same result, the same ``Cut``
+    (``NOT_STARTED`` exactly when no time was left), the same exception passed on."""
+    fn = FNS[strategy, raises]
+
+    async def both() -> tuple[tuple[str, Any], tuple[str, Any]]:
+        started = await _answer(lambda: start(strategy, fn, {"a": a, "b": 1}, seconds))
+        within = await _answer(lambda: invoke_within(strategy, fn, a, 1, seconds=seconds))
+        return started, within
+
+    started, within = anyio.run(both)
+    assert started == within
+    if seconds is not None and seconds <= 0:
+        assert started == ("cut", Cut.NOT_STARTED)
+    elif raises:
+        assert started == ("raised", KeyboardInterrupt)
+    else:
+        assert started == ("result", a + 1)
+
+
+def test_start_runs_an_inline_call_now_without_a_coroutine() -> None:
+    here = threading.current_thread().name
+    assert start(Strategy.INLINE, _add, {"a": 1, "b": 2}, None) == (3, here)  # no loop
+    assert start(Strategy.INLINE, _add, {"a": 1, "b": 2}, 0.5) == (3, here)
+    ran: list[int] = []
+    assert start(Strategy.INLINE, ran.append, {}, 0.0) is Cut.NOT_STARTED  # never called
+    assert ran == []
+    with pytest.raises(KeyboardInterrupt):  # raised as it is: the caller answers it
+        start(Strategy.INLINE, _halt, {"a": 1, "b": 2}, 1.0)
+
+
+async def test_start_gives_an_awaited_or_threaded_call_to_await_under_its_deadline() -> None:
+    unit = start(Strategy.AWAIT, _sleep_async, {}, 0.05)
+    assert inspect.isawaitable(unit)
+    assert await unit is Cut.CANCELLED
+    assert await start(Strategy.THREAD, _sleep_thread, {}, 0.05) is Cut.CANCELLED
+    here = threading.current_thread().name
+    n, where = await start(Strategy.THREAD, _add, {"a": 1, "b": 1}, None)
+    assert n == 2 and where != here

@@ -34,10 +34,7 @@ import msgspec
 from lambent._errors import DeadlineExceeded as DeadlineExceeded
 from lambent._errors import DecodeError
 from lambent._fast import FAST
-from lambent._run import Cut, Strategy, coroutine_of, invoke_within
-
-# ``is_cancellation`` is lambent._run's; named here too for the web router's imports
-from lambent._run import is_cancellation as is_cancellation
+from lambent._run import Cut, Strategy, coroutine_of, invoke_within, is_cancellation
 
 
 class Status(enum.IntEnum):

@@ -15,7 +15,9 @@ direct invocation). Its :class:`Strategy` says how the call runs:
 :func:`invoke` runs a unit inside the caller's cancel scope (a batch's one deadline
 scope covers all of its per-record units, each route's call made a coroutine function
 once, :func:`coroutine_of`); :func:`invoke_within` runs one unit under a
-deadline of its own and answers a :class:`Cut` when the deadline came first.
+deadline of its own and answers a :class:`Cut` when the deadline came first;
+:func:`start` is its inline branch without a coroutine, for a single event whose plain
+handler's result is answered straight away (the web router's plain handlers).
 :func:`is_cancellation` tells the cancellation of the running task (lambent's deadline,
 an outer scope) apart from a handler's own ``BaseException``, which is that unit's
 failure. The run loop (:mod:`lambent._dispatch`), the web router (through
@@ -24,12 +26,21 @@ failure. The run loop (:mod:`lambent._dispatch`), the web router (through
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
-__all__ = ["Cut", "Strategy", "coroutine_of", "invoke", "invoke_within", "is_cancellation"]
+__all__ = [
+    "Cut",
+    "Strategy",
+    "coroutine_of",
+    "invoke",
+    "invoke_within",
+    "is_cancellation",
+    "start",
+]
 
 
 class Strategy:
@@ -130,6 +141,21 @@ async def invoke_within(
     with anyio.move_on_after(seconds) as scope:
         result = await run(*args)
     return _CANCELLED if scope.cancelled_caught else result
+
+
+def start(
+    strategy: Strategy, fn: Callable[..., Any], kw: dict[str, Any], seconds: float | None
+) -> Any:
+    """``fn(**kw)`` started now, within ``seconds`` (``None``: unbounded), as
+    :func:`invoke_within` runs it, without a coroutine for an inline call:
+    :attr:`Cut.NOT_STARTED` when no time was left (nothing ran); an inline call's own
+    result (an awaitable one is the caller's to await; what it raised, raised as it is);
+    for the other strategies, the awaitable of :func:`invoke_within`'s answer."""
+    if seconds is not None and seconds <= 0:
+        return _NOT_STARTED
+    if strategy is _INLINE:
+        return fn(**kw)
+    return invoke_within(strategy, functools.partial(fn, **kw), seconds=seconds)
 
 
 def is_cancellation(exc: BaseException) -> bool:

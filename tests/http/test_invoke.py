@@ -1,5 +1,6 @@
 """Running a handler under the deadline (:mod:`lambent.http._invoke`): async, inline and
-threaded calls; the deadline's error; a ``BaseException`` becomes a ``HandlerError``."""
+threaded calls; the deadline's error; a ``BaseException`` becomes a ``HandlerError``
+(:func:`handler_error`, which the web router's plain handlers get too)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import anyio
 import pytest
 
 from lambent import DeadlineExceeded, HandlerError
-from lambent.http._invoke import run
+from lambent.http._invoke import handler_error, run
 
 
 async def _slow_async() -> str:
@@ -106,3 +107,26 @@ async def test_threaded_calls_run_in_a_worker_thread_and_awaitables_are_awaited(
         assert got != here
         got = await run(Awaitable(), name="h", is_async=False, threaded=False, seconds=seconds)
         assert got == "awaited"
+
+
+def test_handler_error_names_the_handler_and_passes_exceptions_and_cancellation_on() -> None:
+    for own in (KeyboardInterrupt(), SystemExit(2), Halt("stop"), asyncio.CancelledError()):
+        error = handler_error("orders.stop", own)
+        assert isinstance(error, HandlerError) and error.handler == "orders.stop"
+        assert str(error) == f"orders.stop: raised {type(own).__name__}" + (
+            {SystemExit: ": 2", Halt: ": stop"}.get(type(own), "")
+        )
+        assert error.__cause__ is own and error.__suppress_context__
+    assert handler_error("h", ValueError("plain")) is None  # an Exception: as it is
+
+    async def cancelled() -> BaseException | None:
+        with anyio.CancelScope() as scope:
+            scope.cancel()
+            try:
+                await anyio.sleep(1)
+            except BaseException as exc:  # this task's cancellation: passes on
+                answer = handler_error("h", exc)
+                raise
+        return answer
+
+    assert asyncio.run(cancelled()) is None

@@ -1,18 +1,23 @@
 """The web router's answers (lambent.http._router): exception handlers, 500s without
-internals, 413, 422 messages, 504 at the deadline, and the automatic HEAD and OPTIONS."""
+internals, 413, 422 messages, 504 at the deadline, and the automatic HEAD and OPTIONS;
+every way a handler runs (plain, async, threaded, with dependencies, compiled) answering
+alike at the deadline and for a handler's own ``BaseException``."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import time
+from typing import Annotated, Any
 
 import anyio
 import msgspec
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
-from lambent import App
-from lambent.http import HTTPException, Request, Response
+from lambent import App, HandlerError
+from lambent.http import Depends, HTTPException, Request, Response
 from lambent.testing import FakeContext, TestClient, http_request
 
 
@@ -310,3 +315,215 @@ def test_head_comes_from_get_and_options_lists_the_methods() -> None:
     }
     refused = client.put("/items/7")
     assert refused.status == 405 and "DELETE" in refused.headers["allow"]
+
+
+#: how a route's handler runs: "plain" in an app of plain handlers is answered by the
+#: compiled routes; "plain, on a loop" (beside an async route) by the router's inline path
+KINDS = ["plain", "plain, on a loop", "async", "threaded", "plain, Depends", "async Depends"]
+
+
+#: which of a handler and its provider ran (``app_of`` clears it)
+RAN: list[str] = []
+
+
+def _provider() -> int:
+    RAN.append("provider")
+    return 1
+
+
+async def _provider_async() -> int:
+    await anyio.lowlevel.checkpoint()
+    RAN.append("provider")
+    return 1
+
+
+async def _provider_slow() -> int:
+    await anyio.sleep(5)
+    return 1
+
+
+PLAIN_DEP = Depends(_provider)
+ASYNC_DEP = Depends(_provider_async)
+SLOW_DEP = Depends(_provider_slow)
+
+
+def app_of(kind: str, act: Any, *, margin: float = 0.5) -> tuple[App, list[str]]:
+    """An app whose ``GET /k`` runs ``act()`` (what its handler does) as ``kind`` says,
+    and the list of which of the handler and its provider ran."""
+    app = App(deadline_margin=margin)
+    RAN.clear()
+    ran = RAN
+
+    if kind == "async":
+
+        @app.get("/k")
+        async def handler_async() -> Any:
+            ran.append("handler")
+            return act()
+
+    elif kind == "plain, Depends":
+
+        @app.get("/k")
+        def handler_dep(one: Annotated[int, PLAIN_DEP]) -> Any:
+            ran.append("handler")
+            return act()
+
+    elif kind == "async Depends":
+
+        @app.get("/k")
+        def handler_async_dep(one: Annotated[int, ASYNC_DEP]) -> Any:
+            ran.append("handler")
+            return act()
+
+    else:
+
+        @app.get("/k", threaded=kind == "threaded")
+        def handler() -> Any:
+            ran.append("handler")
+            return act()
+
+    if kind == "plain, on a loop":
+
+        @app.get("/other")
+        async def other() -> None:
+            pass
+
+    return app, ran
+
+
+def _raise(error: type[BaseException]) -> Any:  # a handler's action
+    def act() -> Any:
+        raise error()
+
+    return act
+
+
+OWN = [KeyboardInterrupt, SystemExit, Halt, asyncio.CancelledError, Unprintable]
+
+
+@pytest.mark.parametrize("handled", [False, True])
+@pytest.mark.parametrize("error", OWN)
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_handler_s_own_exception_is_answered_alike_however_it_runs(
+    kind: str, error: type[BaseException], handled: bool
+) -> None:
+    """A ``BaseException`` a handler raises itself (its own ``CancelledError`` too, which
+    is not lambent's deadline) is a ``HandlerError`` naming the handler and the exception,
+    whether the handler is plain, async, threaded, has dependencies or is compiled: the
+    same 500 with the request id and log line, and the same exception handlers."""
+    app, ran = app_of(kind, _raise(error))
+    seen: list[BaseException | None] = []
+    if handled:
+
+        @app.exception_handler(HandlerError)
+        def own(request: Request, exc: HandlerError) -> Response:
+            seen.append(exc.__cause__)
+            return Response({"cause": type(exc.__cause__).__name__}, status=503)
+
+    with capture_logs() as logs:
+        out = app.handler(http_request("GET", "/k", source="apigw-http"), FakeContext())
+    assert ran[-1] == "handler"
+    body = msgspec.json.decode(out["body"])
+    if handled and error is not Unprintable:
+        assert out["statusCode"] == 503 and body == {"cause": error.__name__}
+        assert [type(e) for e in seen] == [error]
+        assert not [e for e in logs if e["event"] == "unhandled error in HTTP handler"]
+        return
+    assert out["statusCode"] == 500 and body["request_id"] and seen == []
+    [entry] = [e for e in logs if e["event"] == "unhandled error in HTTP handler"]
+    if error is Unprintable:  # an Exception: passed on as it is
+        assert entry["error"] == "Unprintable: <str() failed>"
+    else:
+        assert entry["error"].startswith("HandlerError: ")
+        assert "app_of.<locals>.handler" in entry["error"]
+        assert f"raised {error.__name__}" in entry["error"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_time_left_runs_neither_the_handler_nor_its_dependencies(kind: str) -> None:
+    app, ran = app_of(kind, lambda: "ran", margin=0.5)
+    with capture_logs() as logs:
+        out = app.handler(http_request("GET", "/k", source="apigw-http"), FakeContext(timeout=0.2))
+    assert out["statusCode"] == 504 and msgspec.json.decode(out["body"])["request_id"]
+    assert ran == []
+    [entry] = [e for e in logs if e["event"] == "HTTP handler timed out"]
+    assert entry["error"] == "no time left before the deadline"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kind=st.sampled_from(KINDS),
+    timeout=st.floats(min_value=0.0, max_value=3.0),
+    margin=st.floats(min_value=0.0, max_value=2.0),
+)
+def test_a_request_runs_exactly_when_time_is_left(kind: str, timeout: float, margin: float) -> None:
+    """However the handler runs, it and its provider run (200) exactly when the Lambda
+    time left is over the margin, and otherwise neither starts (504)."""
+    assume(abs(timeout - margin) > 0.2)  # far from the edge: the clock moves meanwhile
+    app, ran = app_of(kind, lambda: {"ok": True}, margin=margin)
+    with capture_logs():
+        out = app.handler(http_request("GET", "/k"), FakeContext(timeout=timeout))
+    if timeout > margin:
+        assert out["statusCode"] == 200 and ran[-1] == "handler"
+        assert ran[:-1] == (["provider"] if "Depends" in kind else [])
+    else:
+        assert out["statusCode"] == 504 and ran == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_time_left_runs_the_handler_and_its_dependencies(kind: str) -> None:
+    app, ran = app_of(kind, lambda: {"ok": True}, margin=0.5)
+    out = app.handler(http_request("GET", "/k", source="apigw-http"), FakeContext(timeout=5))
+    assert out["statusCode"] == 200 and msgspec.json.decode(out["body"]) == {"ok": True}
+    assert ran == (["provider", "handler"] if "Depends" in kind else ["handler"])
+
+
+async def test_a_dependency_still_running_at_the_deadline_answers_504_and_the_handler_never_runs() -> (
+    None
+):
+    app = App(deadline_margin=0.05)
+    ran: list[str] = []
+
+    @app.get("/k")
+    def handler(one: Annotated[int, SLOW_DEP]) -> str:
+        ran.append("handler")
+        return "late"
+
+    with capture_logs() as logs, anyio.fail_after(2):
+        out = await app.dispatch(http_request("GET", "/k"), FakeContext(timeout=0.3))
+    assert out["statusCode"] == 504 and ran == []
+    [entry] = [e for e in logs if e["event"] == "HTTP handler timed out"]
+    assert entry["error"].startswith("the dependencies did not finish within 0.2")
+
+
+@pytest.mark.parametrize("where", ["handler", "threaded handler", "dependency"])
+async def test_a_cancellation_from_outside_passes_through_not_a_500(where: str) -> None:
+    """Cancelling the task that answers (an outer cancel scope) cancels the request: no
+    answer, nothing logged as the handler's failure."""
+    app = App()
+
+    if where == "dependency":
+
+        @app.get("/k")
+        def handler(one: Annotated[int, SLOW_DEP]) -> str:
+            return "late"
+
+    elif where == "threaded handler":
+
+        @app.get("/k", threaded=True)
+        def threaded() -> str:
+            time.sleep(0.5)
+            return "late"
+
+    else:
+
+        @app.get("/k")
+        async def handler_async() -> str:
+            await anyio.sleep(5)
+            return "late"
+
+    with capture_logs() as logs, anyio.fail_after(2):
+        with anyio.move_on_after(0.05) as scope:
+            await app.dispatch(http_request("GET", "/k"), FakeContext(timeout=900))
+    assert scope.cancelled_caught
+    assert not [e for e in logs if e.get("log_level") in ("error", "warning")]

@@ -44,12 +44,13 @@ import msgspec
 
 from lambent._deadline import remaining_seconds
 from lambent._decode import CONVERT_ERRORS, invocation_json
-from lambent._dispatch import is_cancellation
 from lambent._fast import FAST, Pending
 from lambent._fast import MISS as _MISS
 from lambent._logging import LazyLogger
 from lambent._pipeline import invocation_values
+from lambent._run import is_cancellation
 from lambent.http._compiled_parts import Args, compile_args, json_result, log_binder, texts
+from lambent.http._invoke import handler_error
 from lambent.http._render import RENDER_ERRORS, RENDERERS, ValueRenderer
 from lambent.http._request import Request, body_size, surrogate_free
 from lambent.http._response import JSON, json_text
@@ -309,10 +310,11 @@ def _source_answer(
         try:
             try:
                 result = fn(**kw)
-            except BaseException as exc:
+            except BaseException as exc:  # answered as the router answers it
                 if is_cancellation(exc):
                     raise
-                outcome: Any = exc
+                error = handler_error(endpoint.routes[method].plan.name, exc)
+                outcome: Any = exc if error is None else error
                 raised = True
             else:
                 text = text_of(result)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
 
-from lambent._dispatch import is_cancellation
+from lambent._run import is_cancellation
 from lambent.http._response import Response, encode_body, to_response
 
 if TYPE_CHECKING:

@@ -25,7 +25,10 @@ from lambent._inject import HandlerPlan, Slot
 from lambent._run import Cut, Strategy, invoke_within, is_cancellation
 from lambent.http._plan import HttpPlan
 
-__all__ = ["DeadlineExceeded", "budget", "call", "run", "run_plan"]
+__all__ = ["NO_TIME", "DeadlineExceeded", "budget", "call", "handler_error", "run", "run_plan"]
+
+#: the error of a unit the deadline kept from starting
+NO_TIME = "no time left before the deadline"
 
 
 async def call(plan: HttpPlan, kw: dict[str, Any], *, threaded: bool, seconds: float | None) -> Any:
@@ -71,14 +74,27 @@ async def run(
     strategy = Strategy.of(is_async, threaded)
     try:
         result = await invoke_within(strategy, fn, seconds=seconds)
-    except Exception:
-        raise
     except BaseException as exc:
-        if is_cancellation(exc):
+        error = handler_error(name, exc)
+        if error is None:
             raise
-        raise HandlerError(name, f"raised {describe(exc)}") from exc
+        raise error  # noqa: B904 - from exc (handler_error)
     if result is Cut.NOT_STARTED:
-        raise DeadlineExceeded("no time left before the deadline")
+        raise DeadlineExceeded(NO_TIME)
     if result is Cut.CANCELLED:
         raise DeadlineExceeded(f"the handler did not finish within {seconds:.3f} s")
     return result
+
+
+def handler_error(name: str, exc: BaseException) -> HandlerError | None:
+    """The :class:`~lambent.HandlerError` (from ``exc``) a single event raises for ``exc``,
+    raised by its handler ``name``: for a ``BaseException`` that is not an ``Exception``
+    (``KeyboardInterrupt``, ``SystemExit``, a ``CancelledError`` the handler raised by
+    itself); ``None`` for an ``Exception`` or the cancellation of the running task, which
+    pass on as they are."""
+    if isinstance(exc, Exception) or is_cancellation(exc):
+        return None
+    error = HandlerError(name, f"raised {describe(exc)}")
+    error.__cause__ = exc  # as ``raise error from exc``
+    error.__suppress_context__ = True
+    return error

@@ -18,19 +18,20 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import msgspec
 
 from lambent._decode import CONVERT_ERRORS
-from lambent._dispatch import is_cancellation
 from lambent._errors import LambentError, describe
 from lambent._fast import FAST
 from lambent._logging import emit
 from lambent._observe import cut_by_deadline
 from lambent._routes import RouteTable
+from lambent._run import Cut, Strategy, invoke_within, is_cancellation, start
 from lambent.http._args import Scope, build_args, close, solve, solve_now
-from lambent.http._invoke import DeadlineExceeded, budget, call
+from lambent.http._invoke import NO_TIME, DeadlineExceeded, budget, call, handler_error
 from lambent.http._middleware import CallNext, compose
 from lambent.http._registration import ExceptionHandler, HttpConfig, HttpRoute, WebRegistry
 from lambent.http._render import RENDER_ERRORS, render_checked, render_value
@@ -39,6 +40,10 @@ from lambent.http._response import HTTPException, Response, error_response, to_r
 from lambent.http._streaming import Streamed, StreamingResponse, is_stream, settle
 
 __all__ = ["HttpConfig", "HttpRoute", "HttpRouter"]
+
+_INLINE, _AWAIT = Strategy.INLINE, Strategy.AWAIT
+_NOT_STARTED, _CANCELLED = Cut.NOT_STARTED, Cut.CANCELLED
+_NO_KW: dict[str, Any] = {}
 
 #: handler results that are never awaitable (skips ``inspect.isawaitable``)
 _NEVER_AWAITABLE = frozenset({dict, list, str, bytes, int, float, bool, type(None), Response})
@@ -290,9 +295,11 @@ class HttpRouter(WebRegistry):
         return route
 
     def _run(self, route: HttpRoute, request: Request, context: Any, log: Any) -> Any:
-        """Call the handler: a plain one inline, its result returned (to await if it is
-        awaitable); an ``async`` or threaded one through :func:`call` (a coroutine)."""
+        """Start the handler (:mod:`lambent._run`): a plain one's result as it is (to await
+        if it is awaitable); an ``async`` or threaded one's coroutine (:func:`call`)."""
         plan = route.plan
+        web = request._web  # the deadline, as _seconds says (one call less per request)
+        limit = self.config.api_gateway_timeout if web is not None and web.service_timeout else None
         if route.path_only and FAST.path_only:
             kw = dict(request.path_params)
         else:
@@ -302,34 +309,42 @@ class HttpRouter(WebRegistry):
             if plan.has_deps:
                 if plan.async_deps or self.overrides:
                     return self._run_with_deps(route, request, kw, context, route_log)
+                # plain providers: a unit of their own, kept from starting as the handler is
                 scope = request._scope = Scope()
-                solve_now(plan, kw, request, request._event, context, route_log, scope)
-        seconds = self._seconds(request._web, context)
+                args = (plan, kw, request, request._event, context, route_log, scope)
+                seconds = budget(context, self.app.deadline_margin, limit)
+                if start(_INLINE, partial(solve_now, *args), _NO_KW, seconds) is _NOT_STARTED:
+                    raise DeadlineExceeded(NO_TIME)
+        seconds = budget(context, self.app.deadline_margin, limit)
         if plan.is_async or route.threaded:
             return call(plan, kw, threaded=route.threaded, seconds=seconds)
-        if seconds is not None and seconds <= 0:
-            raise DeadlineExceeded("no time left before the deadline")
-        return plan.fn(**kw)
+        try:
+            result = start(_INLINE, plan.fn, kw, seconds)
+        except BaseException as exc:  # answered as http/_invoke.run answers (HandlerError)
+            error = handler_error(plan.name, exc)
+            if error is None:
+                raise
+            raise error  # noqa: B904 - from exc (handler_error)
+        if result is _NOT_STARTED:
+            raise DeadlineExceeded(NO_TIME)
+        return result
 
     async def _run_with_deps(
         self, route: HttpRoute, request: Request, kw: dict[str, Any], context: Any, log: Any
     ) -> Any:
-        """Solve the dependencies (async ones under the deadline too), then call."""
+        """Solve the dependencies, some of them async or overridden, under the deadline;
+        then call."""
         plan = route.plan
         scope = request._scope = Scope(self._override if self.overrides else None)
         seconds = self._seconds(request._web, context)
-        if seconds is not None and seconds <= 0:
-            raise DeadlineExceeded("no time left before the deadline")
-        if seconds is not None and (plan.async_deps or scope.override is not None):
-            import anyio  # first use: routes without async dependencies never need it
-
-            with anyio.move_on_after(seconds) as cancel:
-                await solve(plan, kw, request, request._event, context, log, scope)
-            if cancel.cancelled_caught:
-                raise DeadlineExceeded(f"the dependencies did not finish within {seconds:.3f} s")
-            seconds = self._seconds(request._web, context)
-        else:
-            await solve(plan, kw, request, request._event, context, log, scope)
+        # the providers (async or overridden ones among them): one awaited unit
+        args = (plan, kw, request, request._event, context, log, scope)
+        solved = await invoke_within(_AWAIT, solve, *args, seconds=seconds)
+        if solved is _NOT_STARTED:
+            raise DeadlineExceeded(NO_TIME)
+        if solved is _CANCELLED:
+            raise DeadlineExceeded(f"the dependencies did not finish within {seconds:.3f} s")
+        seconds = self._seconds(request._web, context)
         return await call(plan, kw, threaded=route.threaded, seconds=seconds)
 
     def _exception_handler(self, exc_type: type[BaseException]) -> ExceptionHandler | None:
