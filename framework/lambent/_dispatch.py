@@ -105,7 +105,6 @@ class Batch:
         "ids",
         "items",
         "keys",
-        "known",
         "results",
         "runners",
         "started",
@@ -130,8 +129,6 @@ class Batch:
         self.duration = 0.0
         #: the new state a tumbling-window handler returned
         self.state: Any = None
-        #: what a run already knows of the outcome (:meth:`know`), or ``None``
-        self.known: tuple[bytes, list[int], int] | None = None
 
     def __len__(self) -> int:
         return len(self.items)
@@ -141,20 +138,8 @@ class Batch:
         self.status[index] = _DROPPED if drop else _FAILED
         self.errors[index] = error
 
-    def know(self, failed: list[int], dropped: int) -> None:
-        """Keep what a run knows: every item succeeded but the ``failed`` ones (in batch
-        order) and ``dropped`` others. Used while the statuses stay as they are now."""
-        self.known = bytes(self.status), failed, dropped
-
-    def _known(self) -> tuple[bytes, list[int], int] | None:
-        known = self.known
-        return known if known is not None and known[0] == self.status else None
-
     def failed(self) -> list[int]:
         """Indices of the items that must be retried, in batch order."""
-        known = self._known()
-        if known is not None:
-            return known[1][:]
         status = self.status
         bad = len(status) - status.count(_SUCCEEDED) - status.count(_DROPPED)
         if not bad:
@@ -166,17 +151,6 @@ class Batch:
         return [i for i, s in enumerate(status) if s != _SUCCEEDED and s != _DROPPED]
 
     def summary(self) -> dict[str, int]:
-        known = self._known()
-        if known is not None:
-            failed, dropped = len(known[1]), known[2]
-            n = len(self.status) - failed - dropped
-            return {
-                "succeeded": n,
-                "failed": failed,
-                "skipped": 0,
-                "not_started": 0,
-                "dropped": dropped,
-            }
         count = self.status.count
         succeeded, failed = count(_SUCCEEDED), count(_FAILED)
         if succeeded + failed == len(self.status):  # the usual batch: no need to count more

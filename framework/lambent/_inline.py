@@ -171,9 +171,6 @@ def _run_single(batch: Batch, runner: Runner, indices: Sequence[int], stop_at: f
             status[i] = _SUCCEEDED
     for i, outcome in failed:
         status[i] = outcome
-    if chosen is None and ran == n:  # every item ran here: what failed is known
-        bad = [i for i, outcome in failed if outcome == _FAILED]
-        batch.know(bad, len(failed) - len(bad))
 
 
 def _failure(
