@@ -91,6 +91,50 @@ def test_the_single_route_loop_answers_as_the_general_inline_loop(
     assert Status.PENDING not in statuses and Status.STARTED not in statuses
 
 
+def _scanned(statuses: list[int]) -> tuple[list[int], dict[str, int]]:
+    """The failed items and the summary, by a scan of every status."""
+    ok = (Status.SUCCEEDED, Status.DROPPED)
+    counts = {
+        "succeeded": statuses.count(Status.SUCCEEDED),
+        "failed": statuses.count(Status.FAILED),
+        "skipped": statuses.count(Status.SKIPPED),
+        "not_started": statuses.count(Status.NOT_STARTED) + statuses.count(Status.CANCELLED),
+        "dropped": statuses.count(Status.DROPPED),
+    }
+    return [i for i, s in enumerate(statuses) if s not in ok], counts
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    bodies=BODIES,
+    drop=st.booleans(),
+    decided=st.sets(st.integers(0, 29), max_size=3),
+    later=st.lists(st.tuples(st.integers(0, 29), st.sampled_from(list(Status))), max_size=3),
+)
+def test_a_batchs_failed_items_and_summary_are_a_scan_of_its_statuses(
+    bodies: list[str], drop: bool, decided: set[int], later: list[tuple[int, Status]]
+) -> None:
+    """After the single-route loop, ``Batch.failed`` and ``Batch.summary`` (which take
+    shortcuts: the errors, the usual counts) give what a scan of the statuses finds, for
+    any mix of outcomes; also after statuses changed later."""
+    items = [{"id": f"m-{i}", "body": body} for i, body in enumerate(bodies)]
+    runner = _runner("body", drop=drop)
+    batch = Batch(items)
+    batch.runners = [runner] * len(items)
+    for i in decided & set(range(len(items))):
+        batch.fail(i, RuntimeError("unroutable"))
+    run_plain(batch, None, used={runner})
+    failed, counts = _scanned(list(batch.status))
+    assert batch.failed() == failed
+    assert batch.summary() == counts and list(batch.summary()) == list(counts)
+    for i, status in later:
+        if i < len(items):
+            batch.status[i] = status
+    failed, counts = _scanned(list(batch.status))
+    assert batch.failed() == failed
+    assert batch.summary() == counts
+
+
 def _fused(handler: Any, key: str | None) -> Runner:
     """A runner whose items the single-route loop runs itself (no general call)."""
     decode = msgspec.json.Decoder(Order).decode
