@@ -181,16 +181,11 @@ class Lines:
                 return
             try:
                 own = _ENCODE(values)
-                prefix = self._prefix
-                if not prefix:
+                if not self._prefix:
                     self._pieces()
-                    prefix = self._prefix
             except UnicodeEncodeError:  # a lone surrogate: the entry is escaped whole
                 pass
             else:
-                if len(own) > 2:  # (as :meth:`_join`, in place: one call less per line)
-                    self._rendered.append(prefix + own[1:-1] + event_level + self._tail)
-                    return
                 self._join(own, event_level)
                 return
         self.add(method, event, values)

@@ -43,20 +43,26 @@ __all__ = [
 ]
 
 
-class Strategy:
-    """How a unit's call runs: :attr:`INLINE`, :attr:`AWAIT` or :attr:`THREAD` (the only
-    instances; plain class attributes, read faster than an enum's members)."""
+class _Named:
+    """A named constant: its class's only instances are plain class attributes (read
+    faster than an enum's members), shown as ``Class.NAME``."""
 
     __slots__ = ("name",)
-    INLINE: ClassVar[Strategy]
-    AWAIT: ClassVar[Strategy]
-    THREAD: ClassVar[Strategy]
 
     def __init__(self, name: str) -> None:
         self.name = name
 
     def __repr__(self) -> str:
-        return f"Strategy.{self.name}"
+        return f"{type(self).__name__}.{self.name}"
+
+
+class Strategy(_Named):
+    """How a unit's call runs: :attr:`INLINE`, :attr:`AWAIT` or :attr:`THREAD`."""
+
+    __slots__ = ()
+    INLINE: ClassVar[Strategy]
+    AWAIT: ClassVar[Strategy]
+    THREAD: ClassVar[Strategy]
 
     @staticmethod
     def of(is_async: bool, threaded: bool) -> Strategy:
@@ -72,20 +78,14 @@ _AWAIT = Strategy.AWAIT = Strategy("AWAIT")
 _THREAD = Strategy.THREAD = Strategy("THREAD")
 
 
-class Cut:
+class Cut(_Named):
     """What :func:`invoke_within` answers when the deadline came first:
     :attr:`NOT_STARTED` (no time was left, nothing ran) or :attr:`CANCELLED` (an awaited
     call cancelled, a threaded one abandoned)."""
 
-    __slots__ = ("name",)
+    __slots__ = ()
     NOT_STARTED: ClassVar[Cut]
     CANCELLED: ClassVar[Cut]
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"Cut.{self.name}"
 
 
 _NOT_STARTED = Cut.NOT_STARTED = Cut("NOT_STARTED")
