@@ -114,6 +114,32 @@ def test_batches_answer_as_the_general_path(
     assert sorted(map(repr, fast_calls)) == sorted(map(repr, general_calls))
 
 
+_DELETED = object()  # a record's field removed
+
+
+@pytest.mark.parametrize("field", ["attributes", "messageId", "body", "eventSourceARN"])
+@pytest.mark.parametrize(
+    "value",
+    [_DELETED, None, 7, "x", {}, [], {"MessageGroupId": 7}, "arn:aws:sqs:eu-west-1:1:other"],
+)
+def test_a_damaged_sqs_record_answers_as_the_general_path(field: str, value: Any) -> None:
+    """One record's envelope field replaced or removed (what SQS never sends, but a
+    hand-made or corrupted event may): the raw road answers and calls as the general path
+    does, or leaves the event to it."""
+    event = sqs_event({"id": 1}, {"id": 2}, {"id": 3}, queue="orders", seed=1)
+    record = event["Records"][1]
+    if value is _DELETED:
+        del record[field]
+    else:
+        record[field] = value
+    fast_calls: list[Any] = []
+    fast = _run(_app("payload", False, fast_calls), event)
+    general_calls: list[Any] = []
+    with general_path():
+        general = _run(_app("payload", False, general_calls), event)
+    assert (fast, fast_calls) == (general, general_calls)
+
+
 @pytest.mark.parametrize(
     "change",
     [

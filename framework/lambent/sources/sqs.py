@@ -244,10 +244,15 @@ def _raw_trace_header(record: Any) -> str | None:
     return header if type(header) is str else None
 
 
+#: a record without ``attributes`` (the lean Structs' default), told from one whose
+#: ``attributes`` is ``null`` (which they do not decode)
+_ABSENT: Any = object()
+
+
 def _raw_records(event: Mapping[str, Any]) -> Sequence[Any] | None:
     """The raw records of a standard queue's batch when each would decode into the lean
-    Structs (a string ``messageId`` and ``body``, the queue's ARN, ``attributes`` an object
-    whose ``MessageGroupId`` is a string if any); else None.
+    Structs (a string ``messageId`` and ``body``, the queue's ARN, ``attributes`` absent or
+    an object whose ``MessageGroupId`` is a string if any); else None.
 
     One pass of plain subscripts and class checks over the records (``__class__``, not
     ``type()``: no call), the checks a real record passes first: about 90 ns a record."""
@@ -265,8 +270,8 @@ def _raw_records(event: Mapping[str, Any]) -> Sequence[Any] | None:
                 or record["messageId"].__class__ is not text
             ):
                 return None
-            attributes = record.get("attributes")
-            if attributes is not None and (
+            attributes = record.get("attributes", _ABSENT)  # ``null`` does not decode
+            if attributes is not _ABSENT and (
                 attributes.__class__ is not obj
                 or (
                     "MessageGroupId" in attributes
