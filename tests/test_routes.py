@@ -1,11 +1,10 @@
-"""The route table (:mod:`lambent._routes`): specific routes first, conflicts refused,
-answers cached, frozen after the first invocation; every family of routes one matcher
-plugged into it, checked, frozen and listed by the table."""
+"""The route table (:mod:`lambent._routes`): every family of routes one matcher plugged
+into it, checked, frozen (after the first invocation), closed, listed and included by
+the table; the record routes (:mod:`lambent._kind_matcher`) always there."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
 import msgspec
 import pytest
@@ -13,108 +12,25 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lambent import ConfigurationError
-from lambent._record_params import resolve
-from lambent._routes import RECORDS, Inclusion, KindMatcher, Route, RouteOptions, RouteTable
-from lambent.sources._match import resource, same_resource
-
-
-def _route(kind: str, filters: tuple[tuple[str, Any], ...], matches: Any, name: str) -> Route:
-    def handler() -> None: ...
-
-    handler.__qualname__ = name
-    plan = resolve(handler, where=name, item_type=None, event_type=None)
-    return Route(kind=kind, filters=filters, matches=matches, plan=plan)
-
-
-def _queue(name: str | None) -> Route:
-    filters = () if name is None else (("queue", name),)
-    return _route("sqs", filters, resource(name), f"on_{name}")
-
-
-ARN = "arn:aws:sqs:us-east-1:123456789012:"
-
-
-def test_more_specific_routes_match_first_whatever_the_order_of_registration() -> None:
-    table = RouteTable()
-    catch_all = table.add_to(RECORDS, _queue(None))
-    orders = table.add_to(RECORDS, _queue("orders"))
-    assert table.match("sqs", ARN + "orders") is orders
-    assert table.match("sqs", ARN + "other") is catch_all
-    assert table.match("sns", ARN + "orders") is None
-    assert list(table) == [orders, catch_all] and len(table) == 2
-
-
-def test_equal_filters_or_the_sources_overlap_rule_refuse_the_second_route() -> None:
-    table = RouteTable()
-    table.add_to(RECORDS, _queue("orders"))
-    with pytest.raises(ConfigurationError, match=r"sqs\(queue='orders'\) -> .*on_orders conflicts"):
-        table.add_to(RECORDS, _queue("orders"))
-    # the SQS source's rule: a queue's ARN and its name are the same queue
-    with pytest.raises(ConfigurationError, match="both would take the same events"):
-        table.add_to(RECORDS, _queue(ARN + "orders"))
-    table.add_to(RECORDS, _queue(ARN + "other"))
-
-
-def test_the_record_matcher_asks_its_overlap_rule_per_kind_only_when_the_kind_has_routes() -> None:
-    asked: list[str] = []
-
-    def rule(kind: str) -> Any:
-        asked.append(kind)
-        return lambda a, b: same_resource(a.get("queue"), b.get("queue"))
-
-    matcher = KindMatcher(overlap=rule)
-    matcher.check(first := _queue("orders"))
-    matcher.insert(first)
-    assert asked == []  # the first route of a kind conflicts with nothing
-    with pytest.raises(ConfigurationError, match=r"on_.*orders conflicts with .*on_orders"):
-        matcher.check(_queue(ARN + "orders"))
-    matcher.check(_route("sns", (("queue", "orders"),), resource("orders"), "other_kind"))
-    assert asked == ["sqs"]
-
-
-def test_a_user_sources_overlap_rule_is_the_record_matchers() -> None:
-    from lambent.sources import SourceSpec
-    from tests.sources._support import registered
-
-    class Ticket(msgspec.Struct):
-        desk: str
-
-    def one_desk(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-        return bool({a.get("desk"), b.get("desk")} & {"all"})  # "all" takes every desk
-
-    spec = SourceSpec(requires="desk", kind="tickets", detect=lambda e: False,
-                      event_type=Ticket, item_type=Ticket, items=lambda e: [e],
-                      item_id=lambda i: "", route_key=lambda e, i: i.desk,
-                      payload=lambda i: i, overlaps=one_desk)  # fmt: skip
-    with registered(spec):
-        table = RouteTable()
-        table.add_to(RECORDS, _route("tickets", (("desk", "a"),), resource("a"), "on_a"))
-        table.add_to(RECORDS, _route("tickets", (("desk", "b"),), resource("b"), "on_b"))
-        with pytest.raises(ConfigurationError, match=r"tickets\(desk='all'\).* conflicts"):
-            table.add_to(RECORDS, _route("tickets", (("desk", "all"),), resource("all"), "x"))
-    assert len(table) == 2
-
-
-def test_answers_are_cached_by_key_and_unhashable_keys_still_match() -> None:
-    calls: list[Hashable] = []
-
-    def matches(key: Hashable) -> bool:
-        calls.append(key)
-        return True
-
-    table = RouteTable()
-    route = table.add_to(RECORDS, _route("eventbridge", (), matches, "any"))
-    assert table.match("eventbridge", ("a", "b")) is route
-    assert table.match("eventbridge", ("a", "b")) is route
-    assert calls == [("a", "b")]
-    assert table.match("eventbridge", ["a"]) is route  # type: ignore[arg-type]  # unhashable
+from lambent._routes import RECORDS, Inclusion, Route, RouteOptions, RouteTable
+from lambent.sources._match import resource
+from tests.route_values import ARN, queue, route
 
 
 def test_a_frozen_table_refuses_routes() -> None:
     table = RouteTable()
     table.freeze()
     with pytest.raises(ConfigurationError, match="started handling events"):
-        table.add_to(RECORDS, _queue("late"))
+        table.add_to(RECORDS, queue("late"))
+
+
+def test_the_table_matches_records_with_its_record_matcher() -> None:
+    table = RouteTable()
+    orders = table.add_to(RECORDS, queue("orders"))
+    assert table.matcher(RECORDS) is table.records
+    assert table.match("sqs", ARN + "orders") is orders is table.records.match("sqs", "orders")
+    assert list(table) == [orders] and len(table) == 1 and table.kinds() == {"sqs"}
+    assert table.routes("sqs") == [orders] and table.routes("sns") == []
 
 
 class Names:
@@ -154,7 +70,7 @@ def test_every_family_of_routes_is_one_matcher_of_the_table() -> None:
     table = RouteTable()
     names = table.plug("names", Names())
     assert table.matcher("names") is names and table.matcher("other") is None
-    orders = table.add_to(RECORDS, _queue("orders"))
+    orders = table.add_to(RECORDS, queue("orders"))
     table.add_to("names", "a")
     with pytest.raises(ConfigurationError, match="'a' is taken"):
         table.add_to("names", "a")
@@ -185,7 +101,7 @@ def test_a_closed_table_refuses_routes_saying_why_and_compiles_nothing() -> None
     with pytest.raises(ConfigurationError, match="cannot add the name 'x': the router was"):
         table.add_to("names", "x")
     with pytest.raises(ConfigurationError, match=r"sqs.* the router was included already"):
-        table.add_to(RECORDS, _queue("orders"))
+        table.add_to(RECORDS, queue("orders"))
     assert names.frozen == 0 and names.names == [] and len(table) == 0
 
 
@@ -212,9 +128,9 @@ def _with_names(*names: str) -> tuple[RouteTable, Names]:
 
 def test_a_routers_table_is_adopted_family_by_family_and_added_after_every_check() -> None:
     app, names = _with_names("/v1/a")
-    app.add_to(RECORDS, _queue("orders"))
+    app.add_to(RECORDS, queue("orders"))
     router, _ = _with_names("/a", "/b")
-    jobs = _route("sqs", (("queue", "jobs"),), resource("jobs"), "j")
+    jobs = route("sqs", (("queue", "jobs"),), resource("jobs"), "j")
     router.add_to(RECORDS, msgspec.structs.replace(jobs, options=RouteOptions(strict_order=None)))
     with pytest.raises(ConfigurationError, match="'/v1/a' is taken"):
         app.adopt(router, Inclusion(prefix="/v1"))
@@ -226,13 +142,13 @@ def test_a_routers_table_is_adopted_family_by_family_and_added_after_every_check
     found = app.match("sqs", ARN + "jobs")
     assert found is not None and found.options.strict_order is True  # the app's FIFO default
     with pytest.raises(ConfigurationError, match=r"sqs\(queue='orders'\).*conflicts"):
-        app.adopt(_with_records(_queue("orders")), Inclusion())
+        app.adopt(_with_records(queue("orders")), Inclusion())
 
 
 def _with_records(*routes: Route) -> RouteTable:
     table = RouteTable()
-    for route in routes:
-        table.add_to(RECORDS, route)
+    for one in routes:
+        table.add_to(RECORDS, one)
     return table
 
 

@@ -5,13 +5,11 @@ refuse a conflict, compile itself when the app freezes, match a key and adopt a 
 route; every route of every family is added the same way (:meth:`RouteTable.add_to`),
 and a router's are included matcher by matcher (:meth:`RouteTable.adopt`):
 
-* record and event routes (:class:`KindMatcher`, always there): a :class:`Route` says
-  which events of a source kind it takes (``filters``, shown in ``lambent routes`` and
-  compared for conflicts, and ``matches``, a predicate over the source's route key),
-  which handler runs, and with which options. Routes are tried most specific first (more
-  filters), then in registration order; the first match wins, and the answer for a route
-  key is cached. Two routes with equally many filters that could take the same event
-  conflict (equal filters, or the overlap rule the matcher asks the kind's source for);
+* record and event routes (:class:`~lambent._kind_matcher.KindMatcher`, always there):
+  a :class:`Route` says which events of a source kind it takes (``filters``, shown in
+  ``lambent routes`` and compared for conflicts, and ``matches``, a predicate over the
+  source's route key), which handler runs, and with which options; how they are matched
+  and which conflict is :mod:`lambent._kind_matcher`'s;
 * the web router's (``lambent.http``, plugged in when its first route is registered,
   under the role its sources declare): the HTTP path map (``"request"``), WebSocket
   route keys, authorizer kinds and Lambda@Edge event types and path patterns.
@@ -30,7 +28,7 @@ import msgspec
 
 from lambent._errors import ConfigurationError
 from lambent._inject import HandlerPlan
-from lambent.sources._match import Overlap
+from lambent._kind_matcher import KindMatcher
 
 if TYPE_CHECKING:
     from lambent.idempotency import IdempotencyStore
@@ -169,125 +167,12 @@ RECORDS = "records"
 Adopted = list[tuple[str, list[Any]]]
 
 
-def source_overlap(kind: str) -> Overlap | None:
-    """The overlap rule of the source ``kind`` (its decorator's filters that could take
-    the same events), from the source registry; None for a kind no source declares
-    (direct invocations)."""
-    from lambent import sources
-
-    specs = sources.load(kind)
-    return specs[0].overlaps if specs else None
-
-
-class KindMatcher:
-    """Record and event routes by source kind: each kind's predicates tried most specific
-    first, answers cached by ``(kind, route key)``. A route conflicts with one of its kind
-    of equal filters, or that the kind's overlap rule (``overlap(kind)``: by default its
-    source's, :func:`source_overlap`) says could take the same events."""
-
-    def __init__(self, overlap: Callable[[str], Overlap | None] = source_overlap) -> None:
-        self._routes: dict[str, list[Route]] = {}
-        self._cache: dict[tuple[str, Hashable], Route | None] = {}
-        self._overlap = overlap
-
-    def __iter__(self) -> Iterator[Route]:
-        for routes in self._routes.values():
-            yield from routes
-
-    def __len__(self) -> int:
-        return sum(len(r) for r in self._routes.values())
-
-    def kinds(self) -> frozenset[str]:
-        return frozenset(self._routes)
-
-    def routes(self, kind: str) -> list[Route]:
-        return self._routes.get(kind, [])
-
-    def check(self, route: Route) -> None:
-        others = self._routes.get(route.kind, ())
-        overlaps = self._overlap(route.kind) if others else None
-        for other in others:
-            same = other.filters == route.filters
-            if same or (
-                overlaps is not None and overlaps(dict(other.filters), dict(route.filters))
-            ):
-                raise ConfigurationError(
-                    f"route {route.describe()} conflicts with {other.describe()}: "
-                    "both would take the same events"
-                )
-
-    def named(self, route: Route) -> str:
-        return route.describe()
-
-    def adopt(self, route: Route, how: Inclusion) -> Route:
-        """``route`` with the including registry's FIFO default for ``strict_order`` left
-        open, checked against the app's idempotency store and metrics."""
-        if route.options.strict_order is None and how.strict_fifo is not None:
-            options = msgspec.structs.replace(route.options, strict_order=how.strict_fifo)
-            route = msgspec.structs.replace(route, options=options)
-        if how.checked:
-            from lambent import sources
-            from lambent._observe import observed_plan
-
-            specs = sources.load(route.kind)
-            plan = observed_plan(
-                f"{route.describe()} (included)",
-                route.plan,
-                route.options,
-                specs[0] if specs else None,
-                store=how.idempotency,
-                metrics=how.metrics,
-            )
-            if plan is not route.plan:
-                route = msgspec.structs.replace(route, plan=plan)
-        return route
-
-    def insert(self, route: Route) -> None:
-        existing = self._routes.setdefault(route.kind, [])
-        # more specific routes (more filters) are tried first; equals keep their order
-        at = next(
-            (i for i, r in enumerate(existing) if len(r.filters) < len(route.filters)),
-            len(existing),
-        )
-        existing.insert(at, route)
-        self._cache.clear()
-
-    def freeze(self) -> None:
-        """Nothing to compile: a route's predicate is made by its decorator."""
-
-    def lookup(self, key: tuple[str, Hashable]) -> Route | None:
-        return self.match(*key)
-
-    def match(self, kind: str, key: Hashable) -> Route | None:
-        """The first route of ``kind`` whose predicate accepts ``key`` (cached)."""
-        cache_key = (kind, key)
-        try:
-            return self._cache[cache_key]
-        except KeyError:
-            pass
-        except TypeError:  # unhashable key: match without caching
-            return self._find(kind, key)
-        found = self._find(kind, key)
-        if len(self._cache) < 4096:
-            self._cache[cache_key] = found
-        return found
-
-    def _find(self, kind: str, key: Hashable) -> Route | None:
-        for route in self._routes.get(kind, ()):
-            if route.matches(key):
-                return route
-        return None
-
-    def describe(self) -> list[str]:
-        return [route.describe() for route in self]
-
-
 class RouteTable:
     """Every route of an app (or router), by family, each family one :class:`Matcher`;
     conflict checks, freezing, and the record routes' cached matching."""
 
     #: the first record or event route of a kind whose predicate accepts a route key
-    #: (:meth:`KindMatcher.match`, bound: the batch road calls it per distinct key)
+    #: (:meth:`~lambent._kind_matcher.KindMatcher.match`, bound: the batch road calls it per distinct key)
     match: Callable[[str, Hashable], Route | None]
 
     def __init__(self) -> None:

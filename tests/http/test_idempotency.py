@@ -3,14 +3,16 @@ DynamoDB through moto on 127.0.0.1)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Annotated, Any
 
 import anyio
 import msgspec
 import pytest
 
 from lambent import App, ConfigurationError, Response
-from lambent.idempotency import IdempotencyStore
+from lambent.http import Depends
+from lambent.idempotency import IdempotencyStore, MemoryStore
 from lambent.testing import TestClient
 
 pytestmark = pytest.mark.network
@@ -122,8 +124,6 @@ def test_idempotent_http_route_needs_a_store() -> None:
 
 
 def test_plain_handler_through_the_sync_entry_point() -> None:
-    from lambent.idempotency import MemoryStore
-
     created: list[str] = []
     app = App(idempotency=MemoryStore())
 
@@ -161,3 +161,41 @@ async def test_an_idempotent_route_behind_middleware_runs_once_and_replays(
     assert first.json() == again.json() == {"id": 1, "item": "desk"}
     assert first.headers["x-stamped"] == again.headers["x-stamped"] == "yes"
     assert again.headers["idempotent-replayed"] == "true"
+
+
+#: what the ``session`` provider's cleanup saw: the request's error, or "committed"
+SEEN: list[str] = []
+
+
+def session() -> Iterator[str]:
+    try:
+        yield "session"
+    except Exception as exc:
+        SEEN.append(f"rolled back: {exc}")
+        raise
+    SEEN.append("committed")
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+def test_a_failure_is_the_request_s_error_as_on_any_route(is_async: bool) -> None:
+    """What an idempotent route's handler raises is the request's error, as on any other
+    route: the dependencies' cleanup sees it (a provider rolls back, not commits)."""
+    app = App(idempotency=MemoryStore())
+    SEEN.clear()
+
+    def book(db: Annotated[str, Depends(session)]) -> None:
+        raise RuntimeError("no seats")
+
+    async def book_async(db: Annotated[str, Depends(session)]) -> None:
+        book(db)
+
+    @app.post("/plain")
+    def plain(db: Annotated[str, Depends(session)]) -> None:
+        raise RuntimeError("no seats")
+
+    app.post("/book", idempotent=True)(book_async if is_async else book)
+    client = TestClient(app)
+    assert client.post("/plain").status == 500
+    answer = client.post("/book", headers={"Idempotency-Key": "b-1"})
+    assert answer.status == 500 and answer.json()["request_id"]
+    assert SEEN == ["rolled back: no seats"] * 2

@@ -17,17 +17,13 @@ from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from lambent import App, HandlerError
-from lambent.http import Depends, HTTPException, Request, Response
+from lambent.http import Depends, Request, Response
 from lambent.testing import FakeContext, TestClient, http_request
 
 
 class Order(msgspec.Struct):
     id: int
     lines: list[dict[str, int]] = []
-
-
-class OutOfStock(Exception):
-    pass
 
 
 def make_app() -> App:
@@ -37,58 +33,7 @@ def make_app() -> App:
     def create(order: Order) -> Order:
         return order
 
-    @app.get("/boom")
-    def boom() -> None:
-        raise RuntimeError("database password is hunter2")
-
-    @app.get("/stock")
-    def stock() -> None:
-        raise OutOfStock("pen")
-
-    @app.get("/teapot")
-    def teapot() -> None:
-        raise HTTPException(418, "short and stout", headers={"X-Why": "tea"})
-
-    @app.exception_handler(OutOfStock)
-    async def out_of_stock(request: Request, exc: OutOfStock) -> Response:
-        return Response({"missing": str(exc), "path": request.path}, status=409)
-
     return app
-
-
-@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "function-url", "alb"])
-def test_unhandled_error_is_500_with_request_id_and_logged(source: str) -> None:
-    client = TestClient(make_app())
-    with capture_logs() as logs:
-        r = client.get("/boom", source=source)
-    assert r.status == 500
-    body = r.json()
-    assert body["message"] == "Internal Server Error" and body["request_id"]
-    assert "hunter2" not in r.text and "RuntimeError" not in r.text
-    [entry] = [e for e in logs if e["event"] == "unhandled error in HTTP handler"]
-    assert entry["log_level"] == "error" and isinstance(entry["exc_info"], RuntimeError)
-    assert "hunter2" in entry["error"]
-
-
-def test_exception_handlers() -> None:
-    client = TestClient(make_app())
-    r = client.get("/stock")
-    assert r.status == 409 and r.json() == {"missing": "pen", "path": "/stock"}
-    teapot = client.get("/teapot", source="apigw-rest")
-    assert teapot.status == 418 and teapot.headers["x-why"] == "tea"
-    assert teapot.json()["message"] == "short and stout"
-
-
-def test_custom_404_handler_and_generic_handler_not_catching_it() -> None:
-    app = make_app()
-
-    @app.exception_handler(Exception)
-    def everything(request: Request, exc: Exception) -> Response:
-        return Response("oops", status=503)
-
-    client = TestClient(app)
-    assert client.get("/nowhere").status == 404  # lambent's own answers are not "Exception"
-    assert client.get("/boom").status == 503
 
 
 @pytest.mark.parametrize(
@@ -263,33 +208,6 @@ def test_a_body_with_a_lone_surrogate_is_a_400(source: str, base64_flag: bool) -
     assert "surrogate" in msgspec.json.decode(out["body"])["message"]
 
 
-@pytest.mark.parametrize("is_async", [False, True])
-def test_an_http_exception_raised_by_an_exception_handler_answers_its_own_status(
-    is_async: bool,
-) -> None:
-    app = App()
-
-    class Expired(Exception):
-        pass
-
-    @app.get("/t")
-    def t() -> None:
-        raise Expired("expired")
-
-    def sync_handler(request: Request, exc: Expired) -> None:
-        raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"})
-
-    async def async_handler(request: Request, exc: Expired) -> None:
-        sync_handler(request, exc)
-
-    app.exception_handler(Expired)(async_handler if is_async else sync_handler)
-    with capture_logs() as logs:
-        r = TestClient(app).get("/t")
-    assert r.status == 401 and r.json()["message"] == "expired"
-    assert r.headers["www-authenticate"] == "Bearer"
-    assert not [e for e in logs if e["log_level"] == "error"]
-
-
 def test_head_comes_from_get_and_options_lists_the_methods() -> None:
     app = App()
 
@@ -398,20 +316,43 @@ def _raise(error: type[BaseException]) -> Any:  # a handler's action
     return act
 
 
+def _raise_later(error: type[BaseException]) -> Any:  # a handler's action
+    """What a handler that returns an awaitable does: the awaitable raises ``error``."""
+
+    async def later() -> None:
+        raise error()
+
+    return later
+
+
 OWN = [KeyboardInterrupt, SystemExit, Halt, asyncio.CancelledError, Unprintable]
+
+#: the kinds whose handler's result the router awaits when it is awaitable: plain
+#: handlers run inline (a threaded one's, or one's after async providers, is the value
+#: of the awaited call, as an async handler's is, and is not awaited again)
+AWAITED = ("plain", "plain, on a loop", "plain, Depends")
+#: (kind, how the handler fails): every kind raises; those of AWAITED also return an
+#: awaitable that raises
+FAILS = [
+    pytest.param(kind, how, id=f"{kind}-{label}")
+    for kind in KINDS
+    for label, how in (("raised", _raise), ("by its awaitable", _raise_later))
+    if how is _raise or kind in AWAITED
+]
 
 
 @pytest.mark.parametrize("handled", [False, True])
 @pytest.mark.parametrize("error", OWN)
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("kind", "how"), FAILS)
 def test_a_handler_s_own_exception_is_answered_alike_however_it_runs(
-    kind: str, error: type[BaseException], handled: bool
+    kind: str, how: Any, error: type[BaseException], handled: bool
 ) -> None:
     """A ``BaseException`` a handler raises itself (its own ``CancelledError`` too, which
-    is not lambent's deadline) is a ``HandlerError`` naming the handler and the exception,
+    is not lambent's deadline), or that the awaitable it returns raises (a plain handler
+    returning a coroutine), is a ``HandlerError`` naming the handler and the exception,
     whether the handler is plain, async, threaded, has dependencies or is compiled: the
     same 500 with the request id and log line, and the same exception handlers."""
-    app, ran = app_of(kind, _raise(error))
+    app, ran = app_of(kind, how(error))
     seen: list[BaseException | None] = []
     if handled:
 

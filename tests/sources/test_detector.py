@@ -1,4 +1,5 @@
-"""``sources.detector``: the registry's ordered detection, in fewer steps for some targets.
+"""``sources.detector`` (:mod:`lambent.sources._detector`): the registry's ordered
+detection, in fewer steps for some targets.
 
 Whatever the targets, ``decide(event)`` is ``spec_for(event)``: on the whole corpus, on
 HTTP requests mutated towards every neighbouring shape, and after the registry changes.

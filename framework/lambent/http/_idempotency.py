@@ -11,12 +11,10 @@ A 5xx response, or an exception, stores nothing: the client's retry runs.
 from __future__ import annotations
 
 import base64
-import inspect
 from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
 
-from lambent._run import is_cancellation
 from lambent.http._response import Response, encode_body, to_response
 
 if TYPE_CHECKING:
@@ -75,15 +73,14 @@ async def answer_once(
         return _bad_key(f"the Idempotency-Key header is longer than {MAX_KEY} characters")
 
     async def produce() -> StoredResponse:
+        # answered as the router answers any route: a failure is the request's error
+        # (``scope.error``, what the dependencies' cleanup sees), cancellation passes
         try:
             result = router._run(route, request, context, log)
-            if inspect.isawaitable(result):
-                result = await result
-            response = to_response(result)
-        except BaseException as exc:  # as the router does: cancellation passes through
-            if is_cancellation(exc):
-                raise
-            response = await router._on_error(request, exc, log)
+        except BaseException as exc:
+            response = await router._failed(request, exc, log)
+        else:
+            response = to_response(await router._result(route, request, result, log, False))
         return _stored(response)
 
     content = (request.method, request.path, request.raw_body or "")

@@ -8,7 +8,7 @@ dict lookup, templates by one precompiled regex per first segment), pick the met
 ``Allow``), check the body size (``413``), build the arguments (``422`` on bad input), run
 the handler under the deadline (``504``), turn exceptions into answers (user exception
 handlers by type, else ``500`` with the request id and nothing internal, logged with the
-traceback), add CORS headers, and render for the source. Middleware
+traceback: :mod:`._failures`), add CORS headers, and render for the source. Middleware
 (:mod:`._middleware`) wraps all of it (app middleware) or a route's run (a router's);
 dependencies (:mod:`._args`) are solved with the arguments and cleaned up after the
 response is rendered. Registration (routes, ``include``, options) is :mod:`._registration`.
@@ -23,19 +23,17 @@ from typing import Any
 import msgspec
 
 from lambent._decode import CONVERT_ERRORS
-from lambent._errors import LambentError, describe
 from lambent._fast import FAST
-from lambent._logging import emit
-from lambent._observe import cut_by_deadline
 from lambent._routes import RouteTable
 from lambent._run import Cut, Strategy, invoke_within, is_cancellation, start
 from lambent.http._args import Scope, build_args, close, solve, solve_now
+from lambent.http._failures import answer_error
 from lambent.http._invoke import NO_TIME, DeadlineExceeded, budget, call, handler_error
 from lambent.http._middleware import CallNext, compose
-from lambent.http._registration import ExceptionHandler, HttpConfig, HttpRoute, WebRegistry
+from lambent.http._registration import HttpConfig, HttpRoute, WebRegistry
 from lambent.http._render import RENDER_ERRORS, render_checked, render_value
 from lambent.http._request import Request, decode_http_event, surrogate_free
-from lambent.http._response import HTTPException, Response, error_response, to_response
+from lambent.http._response import HTTPException, Response, to_response
 from lambent.http._streaming import Streamed, StreamingResponse, is_stream, settle
 
 __all__ = ["HttpConfig", "HttpRoute", "HttpRouter"]
@@ -172,7 +170,8 @@ class HttpRouter(WebRegistry):
             except BaseException as exc:
                 out = await self._failed(request, exc, log)
         else:
-            out = await self._result(request, outcome, log, True)
+            route = self.routes.get(request.route or "", request.method)
+            out = await self._result(route, request, outcome, log, True)
         return await self._complete(request, out, log)
 
     def _respond(
@@ -213,7 +212,7 @@ class HttpRouter(WebRegistry):
             result = self._run(route, request, context, log)
         except BaseException as exc:  # KeyboardInterrupt, SystemExit, ...: a 500 too
             return await self._failed(request, exc, log)
-        return await self._result(request, result, log, direct)
+        return await self._result(route, request, result, log, direct)
 
     async def _failed(self, request: Request, exc: BaseException, log: Any) -> Response:
         """The answer for what the handler (or its dependencies) raised."""
@@ -224,10 +223,12 @@ class HttpRouter(WebRegistry):
         return await self._on_error(request, exc, log)
 
     async def _result(
-        self, request: Request, result: Any, log: Any, direct: bool
+        self, route: HttpRoute | None, request: Request, result: Any, log: Any, direct: bool
     ) -> Response | dict[str, Any]:
-        """What the handler returned, awaited, settled (a stream) and, when ``direct``,
-        a plain value rendered straight away."""
+        """What ``route``'s handler returned, awaited, settled (a stream) and, when
+        ``direct``, a plain value rendered straight away. What awaiting or settling it
+        raises is the handler's failure (a ``BaseException`` a ``HandlerError``, as
+        :func:`~lambent.http._invoke.handler_error` says)."""
         try:
             if type(result) not in _NEVER_AWAITABLE and inspect.isawaitable(result):
                 result = await result
@@ -235,7 +236,8 @@ class HttpRouter(WebRegistry):
                 # settled (joined, unless the runtime streams it) once middleware is done
                 result = await settle(result) if direct else _streaming(result)
         except BaseException as exc:
-            return await self._failed(request, exc, log)
+            error = None if route is None else handler_error(route.plan.name, exc)
+            return await self._failed(request, exc if error is None else error, log)
         if isinstance(result, Streamed):
             return result  # type: ignore[return-value]  # the runtime streams it
         if (
@@ -344,63 +346,9 @@ class HttpRouter(WebRegistry):
         seconds = self._seconds(request._web, context)
         return await call(plan, kw, threaded=route.threaded, seconds=seconds)
 
-    def _exception_handler(self, exc_type: type[BaseException]) -> ExceptionHandler | None:
-        try:
-            return self._handler_cache[exc_type]
-        except KeyError:
-            pass
-        mro = exc_type.__mro__
-        if issubclass(exc_type, HTTPException | DeadlineExceeded):
-            # lambent's own answers (404, 422, 504, ...) go to handlers of their own types only
-            mro = tuple(t for t in mro if t not in (LambentError, Exception, BaseException, object))
-        found = next(
-            (self._exception_handlers[t] for t in mro if t in self._exception_handlers), None
-        )
-        self._handler_cache[exc_type] = found
-        return found
-
-    async def _on_error(self, request: Request, exc: BaseException, log: Any) -> Response:
-        if isinstance(exc, DeadlineExceeded):  # cut at lambent's deadline: counted so
-            cut_by_deadline()
-        handler = self._exception_handler(type(exc)) if self._exception_handlers else None
-        if handler is not None and isinstance(exc, Exception):
-            request.event  # noqa: B018 - the handler gets the request: decode the whole event
-            try:
-                result = handler(request, exc)
-                if inspect.isawaitable(result):
-                    result = await result
-                return to_response(result)
-            except HTTPException as answer:  # the status the handler meant
-                if answer.status >= 500:
-                    emit(
-                        log.error,
-                        "HTTP request failed",
-                        status=answer.status,
-                        message=answer.message,
-                    )
-                return answer.response()
-            except Exception as inner:
-                emit(log.error, "exception handler failed", error=repr(inner), exc_info=inner)
-                return error_response(500, "Internal Server Error", request_id=request.request_id)
-        if isinstance(exc, HTTPException):
-            if exc.status >= 500:
-                emit(log.error, "HTTP request failed", status=exc.status, message=exc.message)
-            return exc.response()
-        if isinstance(exc, DeadlineExceeded):
-            emit(log.warning, "HTTP handler timed out", path=request.path, error=str(exc))
-            return error_response(
-                504, "the handler did not finish in time", request_id=request.request_id
-            )
-        emit(
-            log.error,
-            "unhandled error in HTTP handler",
-            method=request.method,
-            path=request.path,
-            route=request.route,
-            error=describe(exc),
-            exc_info=exc,
-        )
-        return error_response(500, "Internal Server Error", request_id=request.request_id)
+    def _on_error(self, request: Request, exc: BaseException, log: Any) -> Awaitable[Response]:
+        """The answer for ``exc`` (:mod:`._failures`), to await."""
+        return answer_error(self._exception_handlers, self._handler_cache, request, exc, log)
 
 
 async def _ready(response: Response) -> Response:

@@ -12,7 +12,9 @@ the event in hand (an HTTP request never imports the SQS or Kafka modules).
 
 A function meets few event shapes, so the detectors that can claim a shape (those whose
 required key it has) are remembered by its keys: the next event of that shape runs only
-them, in the same order, instead of testing every source's required key again.
+them, in the same order, instead of testing every source's required key again. An
+app's HTTP sources get a detector of their own at its freeze (:func:`detector`, made by
+:mod:`._detector`), which skips the sources whose keys their requests never carry.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any, NamedTuple
 import msgspec
 
 from lambent._errors import ConfigurationError
+from lambent.sources import _detector
 from lambent.sources._base import RequestLine, SourceSpec
 from lambent.sources._protocol import EventSource
 
@@ -252,76 +255,20 @@ def spec_for(event: Any) -> EventSource | None:
     return found
 
 
-#: one detection step: the key the source requires (or None), keys one of which the
-#: event must have (or None), its detector, the source
-_Step = tuple[str | None, tuple[str, ...] | None, Callable[[Any], bool], EventSource]
-
-
 def detector(targets: Collection[EventSource]) -> Callable[[dict[str, Any]], Any]:
     """``decide(event)`` for a dict event: always :func:`spec_for`'s answer, found with
-    less work when the event is one of ``targets`` (an app's HTTP sources).
-
-    Made once (an app's freeze): the sources that come before the last target in
-    detection order are split, by the keys their events must have (their ``requires``,
-    and their module's :attr:`Source.keys`), into the *foreign* ones, whose keys are
-    none the targets' events carry, and the rest. An event with none of the foreign
-    sources' keys cannot be claimed by them, so only the rest run, in order, as
-    :func:`spec_for` would; an event with one of those keys, a registry changed since,
-    or an event no step claims is answered by :func:`spec_for` itself. No detector is
-    skipped on anything but a missing key it requires, and a foreign module is left
-    unimported, as :func:`spec_for` leaves it for events without its keys.
-    """
-    ids = {id(t) for t in targets}
-    kinds = {t.kind for t in targets}
-    mine = [i for i, entry in enumerate(SOURCES) if kinds.intersection(entry.kinds)]
-    # the keys the targets' events have: their own, and their modules' (which say which
-    # sources share their events' keys); whether a source is foreign is only a choice of
-    # which events take the short way, never of the answer
-    wanted = {t.requires for t in targets if t.requires is not None}
-    for index in mine:
-        wanted.update(SOURCES[index].keys or ())
-    foreign: set[str] = set()
-    steps: list[_Step] = []
-
-    def add(spec: EventSource, one_of: tuple[str, ...] | None) -> None:
-        needs = (spec.requires,) if spec.requires is not None else one_of
-        if id(spec) not in ids and needs is not None and wanted.isdisjoint(needs):
-            foreign.update(needs)  # never run: the event has none of these keys
-        elif not spec.array:
-            implied = one_of is None or spec.requires in one_of
-            steps.append((spec.requires, None if implied else one_of, spec.detect, spec))
-
-    for spec in _user:
-        add(spec, None)
-    for index in range(max(mine, default=-1) + 1):
-        keys = SOURCES[index].keys
-        if index not in mine and keys is not None and wanted.isdisjoint(keys):
-            foreign.update(keys)  # the module's sources claim only events with one of them
-            continue
-        for spec in _specs_of(index):
-            add(spec, keys)
-    ends = [i for i, step in enumerate(steps) if id(step[3]) in ids]
-    if not ends:
-        return spec_for
-    return _decide(frozenset(foreign), tuple(steps[: ends[-1] + 1]), _generation)
-
-
-def _decide(
-    foreign: frozenset[str], steps: tuple[_Step, ...], generation: int
-) -> Callable[[dict[str, Any]], Any]:
-    def decide(event: dict[str, Any]) -> Any:
-        if generation != _generation or not foreign.isdisjoint(event):
-            return spec_for(event)
-        for requires, one_of, detect, spec in steps:
-            if requires is not None and requires not in event:
-                continue
-            if one_of is not None and not any(key in event for key in one_of):
-                continue
-            if detect(event):
-                return spec
-        return spec_for(event)  # no target's: a later source or a direct invocation
-
-    return decide
+    less work when the event is one of ``targets`` (an app's HTTP sources). Made once
+    (an app's freeze) from the registry as it is then
+    (:func:`lambent.sources._detector.detector`); once the registry changes,
+    :func:`spec_for` answers."""
+    return _detector.detector(
+        targets,
+        user=_user,
+        entries=SOURCES,
+        specs_of=_specs_of,
+        spec_for=spec_for,
+        generation=generation,
+    )
 
 
 def certain_reader(spec: EventSource) -> Callable[[dict[str, Any]], RequestLine | None] | None:

@@ -15,6 +15,9 @@ A source module (``lambent/sources/<name>.py``) declares, side by side:
   :class:`~lambent.sources._protocol.EventSource`; the registry in ``sources/__init__.py``
   lists the modules in detection order, and core code asks the spec, never the kind.
 
+The helpers source modules share to read an event's fields (detection tests, raw
+records and ids, base64 fields, timestamps) are :mod:`._fields`'s, re-exported here.
+
 Structs use snake_case attribute names renamed to the wire names, ``gc=False``
 (no reference cycles; much cheaper at 10,000 records) and ``frozen=True``.
 Timestamps keep their wire value in a field and are exposed as ``datetime``
@@ -23,13 +26,25 @@ through properties; base64 payloads stay strings until a property decodes them.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeVar
 
 import msgspec
 
+# the readers of raw and decoded fields that source modules share, re-exported beside
+# the spec they fill in (a source module imports its toolkit from here)
+from lambent.sources._fields import FieldError as FieldError
+from lambent.sources._fields import b64_field as b64_field
+from lambent.sources._fields import epoch_ms as epoch_ms
+from lambent.sources._fields import epoch_s as epoch_s
+from lambent.sources._fields import first_record as first_record
+from lambent.sources._fields import first_record_source as first_record_source
+from lambent.sources._fields import iso as iso
+from lambent.sources._fields import oldest_ms as oldest_ms
+from lambent.sources._fields import one_of as one_of
+from lambent.sources._fields import raw_path as raw_path
+from lambent.sources._fields import raw_records as raw_records
+from lambent.sources._fields import record_list as record_list
 from lambent.sources._match import Filter, Overlap
 
 # declared for tools other than the pipeline; re-exported with the spec they belong to
@@ -294,115 +309,3 @@ class Outcome(msgspec.Struct, frozen=True, kw_only=True):
     filters: Sequence[Mapping[str, Any]]
     #: the Lambda context (``None`` in tests calling the handler directly)
     context: Any
-
-
-class FieldError(ValueError):
-    """A field of a record that its source cannot read (not base64, a malformed DynamoDB
-    value, ...); ``path`` names it (``$.kinesis.data``). The dispatcher reports it as the
-    record's :class:`lambent.DecodeError`."""
-
-    def __init__(self, message: str, path: str) -> None:
-        super().__init__(message)
-        self.reason = message
-        self.path = path
-
-
-def b64_field(value: str | None, path: str) -> bytes:
-    """``value`` base64-decoded; a :class:`FieldError` naming ``path`` when it is not base64
-    (strictly: a character outside the alphabet, or data after the padding, is an error,
-    never silently dropped)."""
-    try:
-        return base64.b64decode(value or "", validate=True)
-    except (ValueError, TypeError) as exc:  # binascii.Error is a ValueError
-        raise FieldError(f"not valid base64: {exc}", path) from None
-
-
-def oldest_ms(
-    *steps: Callable[[Any], Any], scale: float = 1.0
-) -> Callable[[Sequence[Any]], float | None]:
-    """``oldest`` for items whose entry time ``steps`` read in turn (``itemgetter`` or
-    ``attrgetter``: the scan stays in C), as a number or an epoch-milliseconds digit
-    string, times ``scale`` to milliseconds. Digit strings are compared as strings:
-    epoch milliseconds have 13 digits from 2001 to 2286, so that order is numeric."""
-
-    def read(items: Sequence[Any]) -> Any:
-        values: Any = items
-        for step in steps:
-            values = map(step, values)
-        return values
-
-    def oldest(items: Sequence[Any]) -> float | None:
-        try:
-            return float(min(read(items))) * scale  # every record has it: one pass in C
-        except (LookupError, TypeError, AttributeError, ArithmeticError, ValueError):
-            pass
-        try:  # some records have none (or a null): the others'
-            first = min(filter(None, read(items)), default=None)
-            return None if first is None else float(first) * scale
-        except (LookupError, TypeError, AttributeError, ArithmeticError, ValueError):
-            return None  # a record without the field, or with another type: no age
-
-    return oldest
-
-
-def epoch_ms(value: int | float | str) -> datetime:
-    """A timestamp in epoch milliseconds (int, float or digit string) as an aware UTC datetime."""
-    return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
-
-
-def epoch_s(value: int | float | str) -> datetime:
-    """A timestamp in epoch seconds (possibly fractional) as an aware UTC datetime."""
-    return datetime.fromtimestamp(float(value), tz=UTC)
-
-
-def iso(value: str) -> datetime:
-    """An ISO-8601 timestamp (``Z`` or offset) as an aware datetime."""
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def record_list(event: Mapping[str, Any], key: str = "Records") -> Sequence[Any]:
-    """``event[key]`` when it is a list (the raw records of a batch), else empty."""
-    records = event.get(key)
-    return records if isinstance(records, list) else ()
-
-
-def raw_records(event: Mapping[str, Any]) -> Sequence[Any]:
-    """The raw ``Records`` list of an event (``SourceSpec.raw_items`` for most sources)."""
-    return record_list(event, "Records")
-
-
-def one_of(value: Any, choices: frozenset[str]) -> bool:
-    """Whether ``value`` is one of the strings ``choices``: a detector's membership test that
-    never raises (an unhashable value from a malformed event is simply not one)."""
-    return type(value) is str and value in choices
-
-
-def first_record_source(event: Mapping[str, Any], value: str, key: str = "eventSource") -> bool:
-    """Whether ``Records[0][key] == value`` (the usual detection rule, LAMBDA.md §6)."""
-    first = first_record(event)
-    return first is not None and first.get(key) == value
-
-
-def first_record(event: Mapping[str, Any], key: str = "Records") -> Mapping[str, Any] | None:
-    """The first element of ``event[key]`` when it is a non-empty list of objects, else None."""
-    records = event.get(key)
-    if type(records) is list and records:
-        first = records[0]
-        if isinstance(first, dict):
-            return first
-    return None
-
-
-def raw_path(*parts: str) -> Callable[[Any], str | None]:
-    """A ``raw_id``: the non-empty string at ``parts`` inside a raw record, else None."""
-
-    def read(raw: Any) -> str | None:
-        value: Any = raw
-        for part in parts:
-            if not isinstance(value, Mapping):
-                return None
-            value = value.get(part)
-        return value if isinstance(value, str) and value else None
-
-    return read
