@@ -244,11 +244,6 @@ def _raw_trace_header(record: Any) -> str | None:
     return header if type(header) is str else None
 
 
-#: a record without ``attributes`` (the lean Structs' default), told from one whose
-#: ``attributes`` is ``null`` (which they do not decode)
-_ABSENT: Any = object()
-
-
 def _raw_records(event: Mapping[str, Any]) -> Sequence[Any] | None:
     """The raw records of a standard queue's batch when each would decode into the lean
     Structs (a string ``messageId`` and ``body``, the queue's ARN, ``attributes`` absent or
@@ -261,6 +256,7 @@ def _raw_records(event: Mapping[str, Any]) -> Sequence[Any] | None:
         return None
     records: list[Any] = event["Records"]
     text, obj = str, dict
+    none: dict[str, Any] = {}
     try:  # subscripts, not ``get``: a missing key is a KeyError
         for record in records:
             if (
@@ -270,13 +266,11 @@ def _raw_records(event: Mapping[str, Any]) -> Sequence[Any] | None:
                 or record["messageId"].__class__ is not text
             ):
                 return None
-            attributes = record.get("attributes", _ABSENT)  # ``null`` does not decode
-            if attributes is not _ABSENT and (
-                attributes.__class__ is not obj
-                or (
-                    "MessageGroupId" in attributes
-                    and attributes["MessageGroupId"].__class__ is not text
-                )
+            # absent: the lean Structs' default (none); ``null`` does not decode
+            attributes = record.get("attributes", none)
+            if attributes.__class__ is not obj or (
+                "MessageGroupId" in attributes
+                and attributes["MessageGroupId"].__class__ is not text
             ):
                 return None
     except KeyError:
