@@ -30,7 +30,8 @@ import msgspec
 from lambent import sources
 from lambent._deadline import budget
 from lambent._dispatch import Batch, Runner
-from lambent._errors import LambentError
+from lambent._errors import EventDecodeError, LambentError
+from lambent._events import event_items
 from lambent._fast import FAST, MISS, counted
 from lambent._inject import Slot
 from lambent._inline import run_plain
@@ -123,8 +124,8 @@ def compile_records(app: App) -> Compiled | None:
             spec.order_key is not None and (spec.ordered is None or spec.ordered(ev))
         ):
             return MISS
-        items = spec.items(ev)
-        route = one_route(spec, ev, items, key)
+        items = _items(spec, ev)
+        route = None if items is None else one_route(spec, ev, items, key)
         if route is None:
             return MISS
         if key is not ANY_KEY:  # decoded with the source's ``bare_keyed`` type
@@ -224,7 +225,7 @@ def compile_records(app: App) -> Compiled | None:
             ev = decode_struct(closed, body)
         except msgspec.DecodeError:  # another key, another source, or not JSON
             return MISS
-        items = spec.items(ev)
+        items = _items(spec, ev)
         # an empty batch is no source's (detection reads its first item)
         if not items or (spec.ordered is not None and spec.ordered(ev)):
             return MISS
@@ -235,3 +236,12 @@ def compile_records(app: App) -> Compiled | None:
         counted("compiled decoded", decoded),
         counted("compiled learned", from_bytes),
     )
+
+
+def _items(spec: EventSource, ev: Any) -> Sequence[Any] | None:
+    """The items of ``ev``; None when the event does not decode (the general path fails it,
+    and logs it, as it fails every such event)."""
+    try:
+        return event_items(spec, ev)
+    except EventDecodeError:
+        return None

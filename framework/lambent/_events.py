@@ -27,6 +27,16 @@ def _event_error(spec: EventSource, exc: Exception, prefix: str = "$") -> EventD
     )
 
 
+def event_items(spec: EventSource, ev: Any) -> Sequence[Any]:
+    """The items of ``spec``'s event Struct ``ev`` (decoded from the invocation's bytes); a
+    field of the envelope the source cannot read (CloudWatch Logs' compressed ``data``)
+    fails the event as :func:`decode_event` fails it."""
+    try:
+        return spec.items(ev)
+    except FieldError as exc:
+        raise _event_error(spec, exc) from exc
+
+
 def decode_event(spec: EventSource, event: Any, *, lean: bool = False) -> tuple[Any, Batch]:
     """The event Struct and a batch of its items; undecodable records fail alone.
 

@@ -29,7 +29,7 @@ from lambent import sources
 from lambent._deadline import DeadlineExceeded, budget
 from lambent._dispatch import Batch, Status, run_batch
 from lambent._errors import LambentError, RoutingError
-from lambent._events import decode_event
+from lambent._events import decode_event, event_items
 from lambent._fast import FAST, MISS, Pending
 from lambent._logging import Logger, emit, invocation_logger, unbind_invocation
 from lambent._observe import (
@@ -169,7 +169,7 @@ async def handle_records(
         if decoded is None:
             ev, batch = decode_event(spec, event, lean=lean)
         else:
-            batch = Batch(list(spec.items(decoded)))
+            batch = Batch(list(event_items(spec, decoded)))
         try:
             used = route_batch(app.routes, spec, event, ev, batch, context, log)
         except RoutingError:

@@ -5,15 +5,18 @@ runtime's faults."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lambent import App
+from lambent import App, EventDecodeError
+from lambent._fast import general_path
 from lambent.runtime._faults import Fault
 from lambent.runtime._target import (
     AppTarget,
@@ -23,6 +26,7 @@ from lambent.runtime._target import (
     target_for,
 )
 from lambent.testing import FakeContext
+from tests.test_handler import answer_both_ways, mutated_events
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=8),
@@ -213,3 +217,65 @@ def test_invoke_now_answers_batches_of_a_learned_queue_as_the_stepped_invoke() -
                 general = _outcome(lambda *a: asyncio.run(AppTarget(general_app).invoke(*a)), *args)
             assert now == stepped == general, (event, content_type)
     target.stop_sync()
+
+
+def _answer_from_bytes(app: App, body: bytes) -> Any:
+    """What an app target answers for ``body``, as lambent.runtime's loop runs it: straight
+    through when the app needs no loop, else on one; the response read back as JSON."""
+    target = AppTarget(app)
+    context = FakeContext(aws_request_id="r-1")
+    if target.start_sync():
+        out, content_type = target.invoke_now(body, "application/json", context)
+    else:
+        out, content_type = asyncio.run(target.invoke(body, "application/json", context))
+    assert isinstance(out, bytes)
+    return json.loads(out), content_type
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=int(os.environ.get("LAMBENT_FUZZ_EXAMPLES", "1000")) // 5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    event=mutated_events(),
+    mode=st.sampled_from(["ok", "value", "raise"]),
+    is_async=st.booleans(),
+    full=st.booleans(),
+    indent=st.sampled_from([None, 1]),
+)
+def test_the_bytes_roads_answer_mutated_events_as_the_general_path(
+    event: Any, mode: str, is_async: bool, full: bool, indent: int | None
+) -> None:
+    """Real events of every source, mutated, as invocation bytes (compact or spaced JSON)
+    through an app target's fast roads (bytes straight to Structs, the head probe, bare
+    and learned batches, compiled HTTP routes from a lean view) and through the general
+    path: the same response or fault, the same handler calls, the same log lines."""
+    body = json.dumps(event, indent=indent).encode()
+    fast, general = answer_both_ways(
+        lambda app: _answer_from_bytes(app, body), mode, is_async=is_async, full=full
+    )
+    assert fast == general
+
+
+def test_an_unreadable_envelope_field_fails_the_invocation_from_bytes_as_from_dicts() -> None:
+    """CloudWatch Logs' ``data`` that is not base64: the event fails naming the field,
+    whether the app reads the invocation's bytes straight into Structs or the dicts."""
+    calls: list[Any] = []
+    event = {"awslogs": {"data": "H4sIAAAAAAAAA*"}}
+    answers = []
+    for fast in (True, False):
+        app = App()
+
+        @app.logs()
+        def on_logs(line: str) -> None:
+            calls.append(line)
+
+        with contextlib.nullcontext() if fast else general_path():
+            with pytest.raises(EventDecodeError) as failed:
+                _answer_from_bytes(app, json.dumps(event).encode())
+        answers.append(str(failed.value))
+    assert answers[0] == answers[1]
+    assert "not a valid cloudwatch-logs event" in answers[0] and "$.awslogs.data" in answers[0]
+    assert calls == []
