@@ -35,7 +35,17 @@ from lambent.http._views import body_payload
 if TYPE_CHECKING:
     from lambent.http._registration import HttpRoute
 
-__all__ = ["Args", "Bind", "Text", "Unbind", "compile_args", "json_result", "log_binder", "texts"]
+__all__ = [
+    "Args",
+    "Bind",
+    "Text",
+    "Unbind",
+    "compile_args",
+    "json_result",
+    "log_binder",
+    "params_only",
+    "texts",
+]
 
 #: per route: the keyword arguments from the matched parameters (a fresh dict), the body as
 #: delivered, whether it is base64 and the context, or MISS (a value that does not
@@ -65,7 +75,7 @@ def compile_args(route: HttpRoute) -> Args | None:
     ):
         return None
     if route.path_only:  # the matched parameters: a fresh dict each time
-        return lambda params, body, is_b64, context: params
+        return params_only
     body_args = _path_and_body(route)
     if body_args is not None:
         return body_args
@@ -95,6 +105,12 @@ def compile_args(route: HttpRoute) -> Args | None:
         return kw
 
     return args
+
+
+def params_only(params: dict[str, Any], body: str | None, is_b64: bool, context: Any) -> Any:
+    """The builder of a route taking its path parameters only (``path_only``): the matched
+    parameters themselves (a fresh dict each time)."""
+    return params
 
 
 def _path_and_body(route: HttpRoute) -> Args | None:

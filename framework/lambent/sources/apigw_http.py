@@ -296,21 +296,31 @@ def event_line(event: Mapping[str, Any]) -> RequestLine | None:
     (with no user source registered: :func:`lambent.sources.certain_reader` checks)
     certainly says it is an HTTP API request (none of :data:`AHEAD_KEYS`, no
     ``requestContext.elb``, no Function URL domain, :func:`is_v2_request`), else None (the
-    registry's detection decides). ``tests/sources/test_http_api_line.py`` checks it
+    registry's detection decides). Each field is read once (a test is the same in either
+    order: each failing one answers None). ``tests/sources/test_http_api_line.py`` checks it
     against the registry's detection."""
     context = event.get("requestContext")
     if (
         type(context) is not dict
         or "elb" in context
-        or type(event.get("rawPath")) is not str
         or event.get("version") != "2.0"
         or not AHEAD.isdisjoint(event)
     ):
         return None
-    domain = context.get("domainName")
+    path, http, domain = event.get("rawPath"), context.get("http"), context.get("domainName")
+    if type(path) is not str or type(http) is not dict:
+        return None  # not detected as HTTP API, or ``request_line`` says None
     if type(domain) is str and ".lambda-url." in domain:
         return None
-    return request_line(event)  # None without ``requestContext.http``
+    return checked_line(
+        http.get("method", ""),
+        path,
+        http.get("path", ""),
+        context.get("requestId", ""),
+        event.get("body"),
+        event.get("isBase64Encoded", False),
+        event.get("routeKey"),
+    )
 
 
 SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (

@@ -200,7 +200,14 @@ def request_line(event: Mapping[str, Any]) -> RequestLine | None:
     context = event.get("requestContext")
     if type(context) is not dict:
         return None
-    method, path, version = event.get("httpMethod", ""), event.get("path", ""), event.get("version")
+    return _line(event, context, event.get("httpMethod", ""), event.get("resource"))
+
+
+def _line(
+    event: Mapping[str, Any], context: dict[str, Any], method: Any, resource: Any
+) -> RequestLine | None:
+    """:func:`request_line` given the fields read already."""
+    path, version = event.get("path", ""), event.get("version")
     body, is_b64 = event.get("body"), event.get("isBase64Encoded", False)
     if (
         type(method) is not str
@@ -212,7 +219,6 @@ def request_line(event: Mapping[str, Any]) -> RequestLine | None:
     ):
         return None
     method = method.upper()
-    resource = event.get("resource")
     key = f"{method} {resource}" if type(resource) is str else None
     # HTTP API payload 1.0 (same shape) delivers the path decoded
     return method, path, key, body, is_b64, version != "1.0"
@@ -228,17 +234,18 @@ def event_line(event: Mapping[str, Any]) -> RequestLine | None:
     require) and WebSockets (``requestContext.connectionId``, which they require);
     ``tests/sources/test_apigw_rest.py`` checks it against the registry's detection."""
     context = event.get("requestContext")
+    method, resource = event.get("httpMethod"), event.get("resource")
     if (
         type(context) is not dict
         or "elb" in context
         or "connectionId" in context
         or "rawPath" in event
-        or type(event.get("httpMethod")) is not str
-        or type(event.get("resource")) is not str
+        or type(method) is not str
+        or type(resource) is not str
         or not AHEAD.isdisjoint(event)
     ):
         return None
-    return request_line(event)
+    return _line(event, context, method, resource)
 
 
 SPECS: tuple[SourceSpec[RestRequest, RestRequest], ...] = (
