@@ -44,6 +44,7 @@ __all__ = [
     "json_result",
     "log_binder",
     "params_only",
+    "path_and_body",
     "texts",
 ]
 
@@ -113,10 +114,10 @@ def params_only(params: dict[str, Any], body: str | None, is_b64: bool, context:
     return params
 
 
-def _path_and_body(route: HttpRoute) -> Args | None:
-    """The builder of a route taking every path parameter as a string and one body
-    parameter (``PUT /orders/{id}`` with a typed order): the matched parameters (a fresh
-    dict each time) and the body's value; None for any other route."""
+def path_and_body(route: HttpRoute) -> tuple[str, Callable[[Any], Any] | None, Any] | None:
+    """The body parameter (its name, converter and default) of a route taking every path
+    parameter as a string and one body parameter (``PUT /orders/{id}`` with a typed
+    order); None for any other route."""
     params = route.plan.params
     paths = [p for p in params if p.source is From.PATH]
     bodies = [p for p in params if p.source is From.BODY]
@@ -127,7 +128,16 @@ def _path_and_body(route: HttpRoute) -> Args | None:
         or any(p.convert is not None or p.name != p.key for p in paths)
     ):
         return None
-    name, convert, default = bodies[0].name, bodies[0].convert, bodies[0].default
+    return bodies[0].name, bodies[0].convert, bodies[0].default
+
+
+def _path_and_body(route: HttpRoute) -> Args | None:
+    """The builder of a :func:`path_and_body` route: the matched parameters (a fresh dict
+    each time) and the body's value; None for any other route."""
+    found = path_and_body(route)
+    if found is None:
+        return None
+    name, convert, default = found
 
     def args(params: dict[str, Any], body: str | None, is_b64: bool, context: Any) -> Any:
         value = body_payload(body, is_b64)

@@ -18,6 +18,7 @@ with the general path.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 from contextvars import Token
@@ -26,11 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from lambent._deadline import remaining_seconds
+from lambent._deadline import out_of_time
 from lambent._fast import MISS, Pending
 from lambent._logging import LazyLogger
 from lambent._pipeline import invocation_values
 from lambent._run import is_cancellation
+from lambent.http._args import ARG_ERRORS
 from lambent.http._compiled_parts import (
     Args,
     Bind,
@@ -38,12 +40,13 @@ from lambent.http._compiled_parts import (
     json_result,
     log_binder,
     params_only,
+    path_and_body,
     texts,
 )
 from lambent.http._invoke import handler_error
 from lambent.http._render import RENDER_ERRORS, ValueRenderer
 from lambent.http._request import Request
-from lambent.http._response import JSON, json_text
+from lambent.http._response import JSON, encode_json, json_text
 from lambent.http._routing import TemplateMatcher, segment_parts
 from lambent.sources._base import RequestLine
 
@@ -120,56 +123,66 @@ def _lane(
     binder: tuple[Bind, Unbind],
     finish: Finish,
 ) -> Lane:
-    margin = app.deadline_margin
+    spent = out_of_time(app.deadline_margin)
     path_only = build is params_only
     bind, unbind = binder
     text_of = texts()
+    jsons: set[type[Any]] = {dict}  # the result types rendered as JSON (``text_of``)
     modules = sys.modules
-    name = endpoint.routes[want].plan.name
+    route = endpoint.routes[want]
+    name = route.plan.name
+    top = math.inf if limit is None else limit
     # a template of one last-segment parameter is matched here, as its matcher matches it
-    # (``segment_parts``); a path-only route of it is called with the segment alone
+    # (``segment_parts``); a path-only route of it is called with the segment alone, a
+    # route of it and a body (``path_and_body``) with the segment and the body's value
     parts = segment_parts(endpoint.path)
     prefix, key = parts if parts is not None else ("", "")
     cut = len(prefix)
     one = parts is not None and path_only and _positional(fn, (key,))
+    body_of = None if parts is None or path_only else path_and_body(route)
+    body_name, convert = body_of[:2] if body_of is not None else ("", None)
+    two = body_of is not None and _positional(fn, (key, body_name))
+    direct = one or two
 
     def lane(event: Any, context: Any, line: RequestLine, body: bytes) -> Any:
         method, path, _, raw, is_b64, encoded = line
         if method != want:
             return NEXT
-        path = path or "/"
-        params: Any = None  # None: the segment alone (``one``)
         value = ""
-        if parts is not None:
-            if (
-                not path.startswith(prefix)
-                or path[-1] == "/"
-                or (encoded and "%" in path)
-                or path in static
-            ):
-                return NEXT
-            value = path[cut:]
-            if "/" in value:
-                return NEXT
-            if not one:
-                params = {key: value}
-        else:
-            params = matcher(path, encoded)
+        params: Any = None  # None: the segment alone (``direct``)
+        if parts is None:
+            params = matcher(path or "/", encoded)
             if params is None:
                 return NEXT
-        # an ASCII text body is free of surrogates, and its size is its length
-        if raw and (is_b64 or not raw.isascii() or (limit is not None and len(raw) > limit)):
+        elif (
+            not path.startswith(prefix)  # "" (read as "/", which ends in "/") too
+            or path[-1] == "/"
+            or "/" in (value := path[cut:])
+            or path in static
+            or (encoded and "%" in path)
+        ):
             return NEXT
+        elif not direct:
+            params = {key: value}
+        # an ASCII text body is free of surrogates, and its size is its length
+        if raw and (is_b64 or not raw.isascii() or len(raw) > top):
+            return NEXT
+        if two and not raw:
+            return NEXT  # its default, or a 422: the compiled answer tells
         # the deadline, read once: before a plain handler runs is the only point the
         # general path checks it
-        left = remaining_seconds(context)
-        if left is not None and left - margin <= 0:
+        if spent(context):
             return MISS
-        if path_only or one:
-            kw = params
-        else:
-            kw = build(params, raw, is_b64, context)
-            if kw is MISS:
+        payload: Any = raw
+        if two:
+            if convert is not None:
+                try:
+                    payload = convert(raw)
+                except ARG_ERRORS:
+                    return MISS  # 422, with the general path's message
+        elif not path_only:
+            params = build(params, raw, is_b64, context)
+            if params is MISS:
                 return MISS
         cold = app._cold
         if cold:
@@ -177,7 +190,12 @@ def _lane(
         tokens = bind(context, kind, cold) if "structlog" in modules else None
         try:
             try:
-                result = fn(value) if one else fn(**kw)
+                if one:
+                    result = fn(value)
+                elif two:
+                    result = fn(value, payload)
+                else:
+                    result = fn(**params)
             except BaseException as exc:
                 if is_cancellation(exc):
                     raise
@@ -186,10 +204,14 @@ def _lane(
                 raised = True
             else:
                 try:
-                    if type(result) is dict:
-                        return render(None, json_text(result), False, JSON)
+                    if type(result) in jsons:
+                        try:
+                            return render(None, encode_json(result).decode(), False, JSON)
+                        except UnicodeEncodeError:  # a lone surrogate: JSON's escape
+                            return render(None, json_text(result), False, JSON)
                     text = text_of(result)
                     if text is json_result:
+                        jsons.add(type(result))
                         return render(None, json_text(result), False, JSON)
                     if text is not None:
                         return render(None, *text(result))
@@ -199,8 +221,9 @@ def _lane(
         finally:
             if tokens is not None:
                 unbind(tokens)
-        found = {key: value} if params is None else params
-        return finish(event, context, body, endpoint, found, outcome, raised, cold, tokens)
+        if params is None:  # the arguments as the builder gives them
+            params = {key: value, body_name: payload} if two else {key: value}
+        return finish(event, context, body, endpoint, params, outcome, raised, cold, tokens)
 
     return lane
 
