@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable
 from contextvars import Token
 from types import FunctionType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
 
@@ -73,6 +73,26 @@ Later = Callable[..., Pending]
 Keyed = dict[str | None, tuple[str, TemplateMatcher, Any, Callable[..., Any], Args]]
 
 
+class _Source(NamedTuple):
+    """What every lane of one source shares."""
+
+    app: Any
+    kind: str
+    render: ValueRenderer
+    #: the body size limit (none: infinite)
+    top: float
+    #: the templates of the static routes, which the known matchers leave to the route map
+    static: frozenset[str]
+    bind: Bind
+    unbind: Unbind
+    finish: Finish
+    #: ``plain(result)``: a plain result rendered, or :data:`NEXT` (not plain, or it does
+    #: not render: the router finishes it)
+    plain: Callable[[Any], Any]
+    #: the result types rendered as JSON (what ``plain`` found so; ``dict`` from the start)
+    jsons: set[type[Any]]
+
+
 def lanes(
     app: Any,
     keyed: Keyed,
@@ -87,11 +107,28 @@ def lanes(
     """The lanes of one source's requests by route key (``keyed``: the compiled routes;
     ``static``: the templates of the static routes, which the known matchers leave to the
     route map)."""
-    shared = (app, kind, render, limit, static, bind, finish)
-    return {
-        key: _lane(method, matcher, endpoint, fn, build, *shared)
-        for key, (method, matcher, endpoint, fn, build) in keyed.items()
-    }
+    text_of = texts()
+    jsons: set[type[Any]] = {dict}
+
+    def plain(result: Any) -> Any:
+        try:
+            text = text_of(result)
+            if text is json_result:
+                jsons.add(type(result))
+                return render(None, json_text(result), False, JSON)
+            if text is not None:
+                return render(None, *text(result))
+        except RENDER_ERRORS:
+            pass
+        return NEXT
+
+    top = math.inf if limit is None else limit
+    shared = _Source(app, kind, render, top, static, *bind, finish, plain, jsons)
+    out: Lanes = {}
+    for key, (method, matcher, endpoint, fn, build) in keyed.items():
+        lane = _direct(method, endpoint, fn, build, shared)
+        out[key] = lane or _lane(method, matcher, endpoint, fn, build, shared)
+    return out
 
 
 def _positional(fn: Callable[..., Any], names: tuple[str, ...]) -> bool:
@@ -109,78 +146,121 @@ def _positional(fn: Callable[..., Any], names: tuple[str, ...]) -> bool:
     )
 
 
-def _lane(
-    want: str,
-    matcher: TemplateMatcher,
-    endpoint: Any,
-    fn: Callable[..., Any],
-    build: Args,
-    app: Any,
-    kind: str,
-    render: ValueRenderer,
-    limit: int | None,
-    static: frozenset[str],
-    binder: tuple[Bind, Unbind],
-    finish: Finish,
-) -> Lane:
-    spent = out_of_time(app.deadline_margin)
-    path_only = build is params_only
-    bind, unbind = binder
-    text_of = texts()
-    jsons: set[type[Any]] = {dict}  # the result types rendered as JSON (``text_of``)
-    modules = sys.modules
-    route = endpoint.routes[want]
-    name = route.plan.name
-    top = math.inf if limit is None else limit
-    # a template of one last-segment parameter is matched here, as its matcher matches it
-    # (``segment_parts``); a path-only route of it is called with the segment alone, a
-    # route of it and a body (``path_and_body``) with the segment and the body's value
+def _failed(name: str, exc: BaseException) -> Any:
+    """What the router finishes for an exception a handler raised (a cancellation is
+    raised on)."""
+    if is_cancellation(exc):
+        raise exc
+    error = handler_error(name, exc)
+    return exc if error is None else error
+
+
+def _direct(
+    want: str, endpoint: Any, fn: Callable[..., Any], build: Args, shared: _Source
+) -> Lane | None:
+    """The lane of a route whose template has one parameter, its whole last segment
+    (``segment_parts``), matched here as its matcher matches it: a path-only route called
+    with the segment alone, or a route of it and a body (``path_and_body``) called with the
+    segment and the body's value; None for any other route."""
     parts = segment_parts(endpoint.path)
-    prefix, key = parts if parts is not None else ("", "")
-    cut = len(prefix)
-    one = parts is not None and path_only and _positional(fn, (key,))
-    body_of = None if parts is None or path_only else path_and_body(route)
+    if parts is None:
+        return None
+    prefix, key = parts
+    route = endpoint.routes[want]
+    body_of = None if build is params_only else path_and_body(route)
+    if body_of is None and build is not params_only:
+        return None
     body_name, convert = body_of[:2] if body_of is not None else ("", None)
-    two = body_of is not None and _positional(fn, (key, body_name))
-    direct = one or two
+    if not _positional(fn, (key, body_name) if body_of is not None else (key,)):
+        return None
+    two, cut, name = body_of is not None, len(prefix), route.plan.name
+    app, kind, render, top, static, bind, unbind, finish, plain, jsons = shared
+    spent = out_of_time(app.deadline_margin)
+    modules = sys.modules
 
     def lane(event: Any, context: Any, line: RequestLine, body: bytes) -> Any:
         method, path, _, raw, is_b64, encoded = line
-        if method != want:
-            return NEXT
-        value = ""
-        params: Any = None  # None: the segment alone (``direct``)
-        if parts is None:
-            params = matcher(path or "/", encoded)
-            if params is None:
-                return NEXT
-        elif (
-            not path.startswith(prefix)  # "" (read as "/", which ends in "/") too
+        if (
+            method != want
+            or not path.startswith(prefix)  # "" (read as "/", which ends in "/") too
             or path[-1] == "/"
             or "/" in (value := path[cut:])
             or path in static
             or (encoded and "%" in path)
         ):
             return NEXT
-        elif not direct:
-            params = {key: value}
         # an ASCII text body is free of surrogates, and its size is its length
-        if raw and (is_b64 or not raw.isascii() or len(raw) > top):
-            return NEXT
-        if two and not raw:
+        if raw:
+            if is_b64 or not raw.isascii() or len(raw) > top:
+                return NEXT
+        elif two:
             return NEXT  # its default, or a 422: the compiled answer tells
         # the deadline, read once: before a plain handler runs is the only point the
         # general path checks it
         if spent(context):
             return MISS
         payload: Any = raw
-        if two:
-            if convert is not None:
-                try:
-                    payload = convert(raw)
-                except ARG_ERRORS:
-                    return MISS  # 422, with the general path's message
-        elif not path_only:
+        if convert is not None:
+            try:
+                payload = convert(raw)
+            except ARG_ERRORS:
+                return MISS  # 422, with the general path's message
+        cold = app._cold
+        if cold:
+            app._cold = False
+        tokens = bind(context, kind, cold) if "structlog" in modules else None
+        try:
+            try:
+                result = fn(value, payload) if two else fn(value)
+            except BaseException as exc:
+                outcome, raised = _failed(name, exc), True
+            else:
+                if type(result) in jsons:
+                    try:
+                        return render(None, encode_json(result).decode(), False, JSON)
+                    except RENDER_ERRORS:  # a lone surrogate too: ``plain`` tells
+                        pass
+                out = plain(result)
+                if out is not NEXT:
+                    return out
+                outcome, raised = result, False
+        finally:
+            if tokens is not None:
+                unbind(tokens)
+        # the arguments as the builder gives them
+        params = {key: value, body_name: payload} if two else {key: value}
+        return finish(event, context, body, endpoint, params, outcome, raised, cold, tokens)
+
+    return lane
+
+
+def _lane(
+    want: str,
+    matcher: TemplateMatcher,
+    endpoint: Any,
+    fn: Callable[..., Any],
+    build: Args,
+    shared: _Source,
+) -> Lane:
+    """The lane of any other compiled route: its template's matcher, its builder."""
+    app, kind, render, top, _, bind, unbind, finish, plain, jsons = shared
+    spent = out_of_time(app.deadline_margin)
+    path_only = build is params_only
+    name = endpoint.routes[want].plan.name
+    modules = sys.modules
+
+    def lane(event: Any, context: Any, line: RequestLine, body: bytes) -> Any:
+        method, path, _, raw, is_b64, encoded = line
+        if method != want:
+            return NEXT
+        params = matcher(path or "/", encoded)
+        if params is None:
+            return NEXT
+        if raw and (is_b64 or not raw.isascii() or len(raw) > top):
+            return NEXT
+        if spent(context):
+            return MISS
+        if not path_only:
             params = build(params, raw, is_b64, context)
             if params is MISS:
                 return MISS
@@ -190,39 +270,22 @@ def _lane(
         tokens = bind(context, kind, cold) if "structlog" in modules else None
         try:
             try:
-                if one:
-                    result = fn(value)
-                elif two:
-                    result = fn(value, payload)
-                else:
-                    result = fn(**params)
+                result = fn(**params)
             except BaseException as exc:
-                if is_cancellation(exc):
-                    raise
-                error = handler_error(name, exc)
-                outcome: Any = exc if error is None else error
-                raised = True
+                outcome, raised = _failed(name, exc), True
             else:
-                try:
-                    if type(result) in jsons:
-                        try:
-                            return render(None, encode_json(result).decode(), False, JSON)
-                        except UnicodeEncodeError:  # a lone surrogate: JSON's escape
-                            return render(None, json_text(result), False, JSON)
-                    text = text_of(result)
-                    if text is json_result:
-                        jsons.add(type(result))
-                        return render(None, json_text(result), False, JSON)
-                    if text is not None:
-                        return render(None, *text(result))
-                except RENDER_ERRORS:
-                    pass
+                if type(result) in jsons:
+                    try:
+                        return render(None, encode_json(result).decode(), False, JSON)
+                    except RENDER_ERRORS:
+                        pass
+                out = plain(result)
+                if out is not NEXT:
+                    return out
                 outcome, raised = result, False
         finally:
             if tokens is not None:
                 unbind(tokens)
-        if params is None:  # the arguments as the builder gives them
-            params = {key: value, body_name: payload} if two else {key: value}
         return finish(event, context, body, endpoint, params, outcome, raised, cold, tokens)
 
     return lane
