@@ -24,7 +24,9 @@ idempotent or async route, an exhausted deadline, ``TestClient`` overrides). Onc
 handler ran, a result that is not plain (``None``, a ``Response``, a stream, an
 awaitable) or that does not render, and an exception, are finished by the router's own
 code (:meth:`~lambent.http._router.HttpRouter.finish`), as the general path finishes them.
-``tests/http/test_compiled.py`` compares both paths.
+``tests/http/test_compiled.py`` compares both paths. A request line naming a route key
+that has a lane (:mod:`lambent.http._lanes`, the ``route_lanes`` fast path: the route's
+constants bound at freeze) is offered to it first; what a lane does not take goes on here.
 
 :func:`compile_http_both` also gives ``from_bytes(body, context)`` for ``lambent.runtime``:
 the same answer, from a request line read off the invocation's bytes by the source's
