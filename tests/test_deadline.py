@@ -93,3 +93,35 @@ def test_remaining_seconds_follows_a_wall_clock_replaced_after_the_context_was_m
         assert remaining_seconds(context) == context.get_remaining_time_in_millis() / 1000
         assert 4 < remaining_seconds(context) <= 5  # type: ignore[operator]
     assert remaining_seconds(object()) is None
+
+
+@given(
+    now=st.floats(min_value=1.0e9, max_value=4.0e9, allow_nan=False),
+    offset_ms=st.integers(min_value=-3_000, max_value=40_000),
+    margin=st.one_of(
+        st.sampled_from([0.0, 0.001, 0.1, 0.3, 0.5, 1.0, 2.675, 29.0, float("inf")]),
+        st.floats(min_value=0.0, max_value=40.0, allow_nan=False),
+    ),
+)
+def test_out_of_time_is_the_remaining_seconds_less_the_margin_at_most_zero(
+    now: float, offset_ms: int, margin: float
+) -> None:
+    from lambent._deadline import out_of_time, remaining_seconds
+    from lambent._fast import general_path
+    from lambent.runtime._invocation import build_context
+
+    deadline = int(now * 1000) + offset_ms
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(time, "time", lambda: now)
+        contexts: list[Any] = [
+            FakeContext(deadline_ms=deadline, clock=time.time),  # the wall clock (patched)
+            FakeContext(deadline_ms=deadline, clock=lambda: now + 0.5),  # a clock of its own
+            build_context({"lambda-runtime-deadline-ms": str(deadline)}),
+            object(),  # no deadline
+        ]
+        for context in contexts:
+            left = remaining_seconds(context)
+            expected = left is not None and left - margin <= 0
+            assert out_of_time(margin)(context) is expected
+            with general_path():
+                assert out_of_time(margin)(context) is expected

@@ -80,6 +80,9 @@ class FastPaths:
     #: the remaining time of lambent's own contexts read from their deadline, without
     #: the method call (:func:`lambent._deadline.remaining_seconds`; per event)
     wall_deadline: bool = True
+    #: compiled HTTP routes: a request line naming a compiled route key is answered by
+    #: that route's lane, its constants bound at freeze (:mod:`lambent.http._lanes`)
+    route_lanes: bool = True
     #: lambent.runtime's loop-free loop: an invocation the compiled HTTP routes answer
     #: runs without a coroutine (``AppTarget.invoke_now``; per event)
     plain_invoke: bool = True

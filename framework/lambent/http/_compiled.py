@@ -24,7 +24,9 @@ idempotent or async route, an exhausted deadline, ``TestClient`` overrides). Onc
 handler ran, a result that is not plain (``None``, a ``Response``, a stream, an
 awaitable) or that does not render, and an exception, are finished by the router's own
 code (:meth:`~lambent.http._router.HttpRouter.finish`), as the general path finishes them.
-``tests/http/test_compiled.py`` compares both paths.
+``tests/http/test_compiled.py`` compares both paths. A request line naming a route key
+that has a lane (:mod:`lambent.http._lanes`, the ``route_lanes`` fast path: the route's
+constants bound at freeze) is offered to it first; what a lane does not take goes on here.
 
 :func:`compile_http_both` also gives ``from_bytes(body, context)`` for ``lambent.runtime``:
 the same answer, from a request line read off the invocation's bytes by the source's
@@ -37,7 +39,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
-from contextvars import Token
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -46,15 +47,13 @@ from lambent._deadline import remaining_seconds
 from lambent._decode import CONVERT_ERRORS, invocation_json
 from lambent._fast import FAST, Pending
 from lambent._fast import MISS as _MISS
-from lambent._logging import LazyLogger
-from lambent._pipeline import invocation_values
 from lambent._run import is_cancellation
 from lambent.http._compiled_parts import Args, compile_args, json_result, log_binder, texts
 from lambent.http._invoke import handler_error
+from lambent.http._lanes import NEXT, Keyed, Lanes, Later, finisher, lanes
 from lambent.http._render import RENDER_ERRORS, RENDERERS, ValueRenderer
-from lambent.http._request import Request, body_size, surrogate_free
+from lambent.http._request import body_size, surrogate_free
 from lambent.http._response import JSON, json_text
-from lambent.http._routing import TemplateMatcher
 from lambent.sources._base import RequestLine, WebSpec
 
 if TYPE_CHECKING:
@@ -151,17 +150,18 @@ def _answerer(
             entry = compiled.get(id(route))
             if entry is not None:
                 keyed[f"{method} {template}"] = (method, matcher, endpoint, *entry)
-    later = _finisher(app, router)
+    later = finisher(app, router)
     ones = {
         key: _source_answer(app, router, source, keyed, compiled, later)
         for key, source in by_spec.items()
     }
+    lanes_of = {key: _lanes(app, router, source, keyed, later) for key, source in by_spec.items()}
 
     # the sources whose events' own fields may settle detection (API Gateway's): their
     # line read first, detection skipped when it is
     # (the readers exclude each other: the one that settled the last event is tried first)
     certain = tuple(
-        (settle, ones[id(spec)])
+        (settle, ones[id(spec)], lanes_of[id(spec)])
         for spec in _specs(by_spec)
         if FAST.certain_lines
         and by_spec[id(spec)].line is not None
@@ -178,13 +178,18 @@ def _answerer(
                 if line is not None:
                     if pair is not certain[0]:
                         certain = (pair, *(other for other in certain if other is not pair))
+                    lane = pair[2].get(line[2])
+                    if lane is not None:
+                        out = lane(event, context, line, b"")
+                        if out is not NEXT:
+                            return out
                     return pair[1](event, context, line)
             spec = spec_for(event)
         one = ones.get(id(spec))
         return MISS if one is None else one(event, context)
 
     readers = [
-        (read, ones[id(spec)])
+        (read, ones[id(spec)], lanes_of[id(spec)])
         for spec in _specs(by_spec)
         if by_spec[id(spec)].line is not None  # its rendering reads nothing of the view
         and (read := sources.line_reader(spec)) is not None
@@ -194,20 +199,40 @@ def _answerer(
 
     if len(readers) != 1:  # one source reads its bytes (HTTP APIs): none, or ambiguous
         return answer, None
-    ((read, one),) = readers
+    ((read, one, lanes),) = readers
 
     def from_bytes(body: bytes, context: Any) -> Any:
         line = None if router.overrides else read(body)
-        return MISS if line is None else one(None, context, line, body)
+        if line is None:
+            return MISS
+        lane = lanes.get(line[2])
+        if lane is not None:
+            out = lane(None, context, line, body)
+            if out is not NEXT:
+                return out
+        return one(None, context, line, body)
 
     return answer, from_bytes
 
 
-#: route key -> (its method, the template's matcher, its endpoint, the handler, its arguments)
-Keyed = dict[str | None, tuple[str, TemplateMatcher, Any, Callable[..., Any], Args]]
-#: what finishes a request the direct rendering does not: ``(source, view, event, context,
-#: endpoint, params, outcome, raised, cold, tokens)`` -> a :class:`Pending`
-Later = Callable[..., Pending]
+def _lanes(app: Any, router: HttpRouter, source: _Source, keyed: Keyed, later: Later) -> Lanes:
+    """The lanes of ``source``'s requests (none: its requests are out of time at once, its
+    rendering reads the request, or ``route_lanes`` is off)."""
+    config = router.config
+    spent = source.service_timeout and config.api_gateway_timeout - app.deadline_margin <= 0
+    if spent or source.line is None or not FAST.route_lanes:
+        return {}
+    whole = invocation_json
+
+    def finish(event: Any, context: Any, body: bytes, *rest: Any) -> Pending:
+        # JSON: the lean view decoded (read as the general path reads it)
+        return later(source, None, whole(body) if event is None else event, context, *rest)
+
+    static = frozenset(e.path.template for e in router.routes.endpoints() if e.path.is_static)
+    return lanes(
+        app, keyed, kind=source.kind, render=source.render, limit=config.max_body_size,
+        static=static, bind=log_binder(app), finish=finish,
+    )  # fmt: skip
 
 
 def _source_answer(
@@ -334,56 +359,6 @@ def _source_answer(
         return later(source, view, event, context, endpoint, params, outcome, raised, cold, tokens)
 
     return answer
-
-
-def _finisher(app: Any, router: HttpRouter) -> Later:
-    """What finishes a request after its handler ran, when the direct rendering does not:
-    awaited by the caller, as the general path awaits it (loop-free, or on its loop), in
-    the same log context."""
-    bind, unbind = log_binder(app)
-
-    def later(
-        source: _Source,
-        view: Any,
-        event: Any,
-        context: Any,
-        endpoint: Any,
-        params: dict[str, str],
-        outcome: Any,
-        raised: bool,
-        cold: bool,
-        tokens: tuple[Token[Any], ...] | None,
-    ) -> Pending:
-        if view is None:  # read from the raw event (``line``): the lean Struct holds the same
-            view = msgspec.convert(event, source.lean)
-        request = Request.from_lean(
-            source.kind, view, event, source.event_type, context, web=source.web
-        )
-        request.path_params = params
-        request.route = endpoint.path.template
-        if tokens is not None:
-            rebind: tuple[Any, str, bool] | None = (context, source.kind, cold)
-            log = LazyLogger("lambent")
-        else:
-            rebind = None
-            log = LazyLogger("lambent", invocation_values(app, context, source.kind, cold))
-        return Pending(finish(request, outcome, log, raised, rebind))
-
-    async def finish(
-        request: Request,
-        outcome: Any,
-        log: Any,
-        raised: bool,
-        rebind: tuple[Any, str, bool] | None,
-    ) -> Any:
-        tokens = None if rebind is None else bind(*rebind)
-        try:
-            return await router.finish(request, outcome, log, raised=raised)
-        finally:
-            if tokens is not None:
-                unbind(tokens)
-
-    return later
 
 
 def _specs(by_spec: dict[int, _Source]) -> list[Any]:

@@ -35,7 +35,18 @@ from lambent.http._views import body_payload
 if TYPE_CHECKING:
     from lambent.http._registration import HttpRoute
 
-__all__ = ["Args", "Bind", "Text", "Unbind", "compile_args", "json_result", "log_binder", "texts"]
+__all__ = [
+    "Args",
+    "Bind",
+    "Text",
+    "Unbind",
+    "compile_args",
+    "json_result",
+    "log_binder",
+    "params_only",
+    "path_and_body",
+    "texts",
+]
 
 #: per route: the keyword arguments from the matched parameters (a fresh dict), the body as
 #: delivered, whether it is base64 and the context, or MISS (a value that does not
@@ -65,7 +76,7 @@ def compile_args(route: HttpRoute) -> Args | None:
     ):
         return None
     if route.path_only:  # the matched parameters: a fresh dict each time
-        return lambda params, body, is_b64, context: params
+        return params_only
     body_args = _path_and_body(route)
     if body_args is not None:
         return body_args
@@ -97,10 +108,16 @@ def compile_args(route: HttpRoute) -> Args | None:
     return args
 
 
-def _path_and_body(route: HttpRoute) -> Args | None:
-    """The builder of a route taking every path parameter as a string and one body
-    parameter (``PUT /orders/{id}`` with a typed order): the matched parameters (a fresh
-    dict each time) and the body's value; None for any other route."""
+def params_only(params: dict[str, Any], body: str | None, is_b64: bool, context: Any) -> Any:
+    """The builder of a route taking its path parameters only (``path_only``): the matched
+    parameters themselves (a fresh dict each time)."""
+    return params
+
+
+def path_and_body(route: HttpRoute) -> tuple[str, Callable[[Any], Any] | None, Any] | None:
+    """The body parameter (its name, converter and default) of a route taking every path
+    parameter as a string and one body parameter (``PUT /orders/{id}`` with a typed
+    order); None for any other route."""
     params = route.plan.params
     paths = [p for p in params if p.source is From.PATH]
     bodies = [p for p in params if p.source is From.BODY]
@@ -111,7 +128,16 @@ def _path_and_body(route: HttpRoute) -> Args | None:
         or any(p.convert is not None or p.name != p.key for p in paths)
     ):
         return None
-    name, convert, default = bodies[0].name, bodies[0].convert, bodies[0].default
+    return bodies[0].name, bodies[0].convert, bodies[0].default
+
+
+def _path_and_body(route: HttpRoute) -> Args | None:
+    """The builder of a :func:`path_and_body` route: the matched parameters (a fresh dict
+    each time) and the body's value; None for any other route."""
+    found = path_and_body(route)
+    if found is None:
+        return None
+    name, convert, default = found
 
     def args(params: dict[str, Any], body: str | None, is_b64: bool, context: Any) -> Any:
         value = body_payload(body, is_b64)

@@ -28,6 +28,7 @@ __all__ = [
     "Response",
     "SetCookie",
     "encode_body",
+    "encode_json",
     "error_response",
     "is_text_type",
     "json_text",
@@ -36,6 +37,9 @@ __all__ = [
 ]
 
 _json = msgspec.json.Encoder()
+#: JSON bytes of a value (:func:`json_text` is its text, also for a lone surrogate, which
+#: this refuses with UnicodeEncodeError)
+encode_json = _json.encode
 TEXT = "text/plain; charset=utf-8"
 JSON = "application/json"
 BINARY = "application/octet-stream"

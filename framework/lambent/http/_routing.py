@@ -33,6 +33,7 @@ __all__ = [
     "TemplateMatcher",
     "compile_path",
     "normalise",
+    "segment_parts",
 ]
 
 R = TypeVar("R")
@@ -322,10 +323,9 @@ def _matcher(
     A template whose one parameter is its whole last segment (``/orders/{id}``) is matched
     without the regex: the literal prefix, then one non-empty segment (what ``[^/]+``
     takes), on a path that needs no normalising."""
-    template, params = compiled.template, compiled.params
-    if len(params) == 1 and not compiled.greedy and template.endswith("/{" + params[0] + "}"):
-        name = params[0]
-        prefix = template[: -len(name) - 2]
+    parts = segment_parts(compiled)
+    if parts is not None:
+        prefix, name = parts
         cut = len(prefix)
 
         def segment(path: str, encoded: bool) -> dict[str, str] | None:
@@ -356,6 +356,15 @@ def _matcher(
         return params
 
     return match
+
+
+def segment_parts(compiled: PathTemplate) -> tuple[str, str] | None:
+    """The literal prefix and the parameter of a template whose one parameter is its whole
+    last segment (``/orders/{id}``: its known matcher takes the prefix, then one segment)."""
+    params = compiled.params
+    if len(params) == 1 and not compiled.greedy and compiled.template.endswith(f"/{{{params[0]}}}"):
+        return compiled.template[: -len(params[0]) - 2], params[0]
+    return None
 
 
 def _disjoint(a: str, b: str) -> bool:

@@ -56,15 +56,15 @@ _Absent = msgspec.UnsetType
 class _BytesHttp(msgspec.Struct, frozen=True, gc=False):
     """``requestContext.http`` as :func:`request_line` reads it (absent: its default)."""
 
-    method: Any = ""
-    path: Any = ""
+    method: str = ""
+    path: str = ""
 
 
 class _BytesContext(msgspec.Struct, frozen=True, gc=False, rename="camel"):
     """What detection and :func:`request_line` read of ``requestContext``."""
 
     http: _BytesHttp | msgspec.UnsetType = _UNSET
-    request_id: Any = ""
+    request_id: str = ""
     domain_name: Any = None
     #: ALB's detector claims what has it
     elb: _Absent = _UNSET
@@ -73,8 +73,11 @@ class _BytesContext(msgspec.Struct, frozen=True, gc=False, rename="camel"):
 class HttpApiBytes(msgspec.Struct, frozen=True, gc=False, rename=_BYTES_NAMES):
     """An invocation's bytes decoded into what deciding "this is an HTTP API request, with
     this request line" reads: the fields :func:`is_v2_request` and :func:`request_line`
-    read (values typed ``Any``: each is what the full decoding gives; an absent one its
-    ``.get`` default), what the detectors ahead of this source that share its keys read
+    read (an absent one is its ``.get`` default; those the request line takes as they
+    are, the method, the paths, the request id, the body and ``isBase64Encoded``, are typed
+    as :func:`checked_line` wants them, a value of another type fails the decoding, and
+    ``checked_line`` would have said None; the others typed ``Any``: each is what the
+    full decoding gives), what the detectors ahead of this source that share its keys read
     (ALB: ``requestContext.elb``; Function URLs: ``requestContext.domainName``), and each
     top-level key of the other sources ahead in detection order (:data:`AHEAD_KEYS`),
     which must be absent, as ``elb`` must: an event that has one fails the decoding and is
@@ -83,8 +86,8 @@ class HttpApiBytes(msgspec.Struct, frozen=True, gc=False, rename=_BYTES_NAMES):
     version: Any = None
     raw_path: Any = None
     route_key: Any = None
-    body: Any = None
-    is_base64_encoded: Any = False
+    body: str | None = None
+    is_base64_encoded: bool = False
     request_context: _BytesContext | msgspec.UnsetType = _UNSET
     records_: _Absent = _UNSET
     service_: _Absent = _UNSET
@@ -112,12 +115,15 @@ def bytes_line(view: HttpApiBytes) -> RequestLine | None:
     domain = context.domain_name
     if type(domain) is str and ".lambda-url." in domain:
         return None  # a Function URL request
-    return checked_line(
-        http.method,
-        view.raw_path,
-        http.path,
-        context.request_id,
+    path = view.raw_path
+    if type(path) is not str:
+        return None
+    key = view.route_key  # the other fields are of their types (``HttpApiBytes``)
+    return (
+        http.method.upper(),
+        path or http.path,
+        key if type(key) is str else None,
         view.body,
         view.is_base64_encoded,
-        view.route_key,
+        False,
     )

@@ -200,7 +200,14 @@ def request_line(event: Mapping[str, Any]) -> RequestLine | None:
     context = event.get("requestContext")
     if type(context) is not dict:
         return None
-    method, path, version = event.get("httpMethod", ""), event.get("path", ""), event.get("version")
+    return _line(event, context, event.get("httpMethod", ""), event.get("resource"))
+
+
+def _line(
+    event: Mapping[str, Any], context: dict[str, Any], method: Any, resource: Any
+) -> RequestLine | None:
+    """:func:`request_line` given the fields read already."""
+    path, version = event.get("path", ""), event.get("version")
     body, is_b64 = event.get("body"), event.get("isBase64Encoded", False)
     if (
         type(method) is not str
@@ -212,7 +219,6 @@ def request_line(event: Mapping[str, Any]) -> RequestLine | None:
     ):
         return None
     method = method.upper()
-    resource = event.get("resource")
     key = f"{method} {resource}" if type(resource) is str else None
     # HTTP API payload 1.0 (same shape) delivers the path decoded
     return method, path, key, body, is_b64, version != "1.0"
@@ -226,19 +232,53 @@ def event_line(event: Mapping[str, Any]) -> RequestLine | None:
     the authorizers) or share this source's keys and are answered for here: ALB
     (``requestContext.elb``), Function URLs and HTTP APIs (``rawPath``, which they
     require) and WebSockets (``requestContext.connectionId``, which they require);
-    ``tests/sources/test_apigw_rest.py`` checks it against the registry's detection."""
+    ``tests/sources/test_apigw_rest.py`` checks it against the registry's detection. The fields every REST event has are read by their keys;
+    an event without one of them is read by :func:`_event_line`, with their defaults (the
+    same answer)."""
+    try:
+        context, method, resource = event["requestContext"], event["httpMethod"], event["resource"]
+        if (
+            type(context) is not dict
+            or "elb" in context
+            or "connectionId" in context
+            or "rawPath" in event
+            or type(method) is not str
+            or type(resource) is not str
+            or not AHEAD.isdisjoint(event)
+        ):
+            return None
+        path, request_id, is_b64 = event["path"], context["requestId"], event["isBase64Encoded"]
+    except KeyError:
+        return _event_line(event)
+    version, body = event.get("version"), event.get("body")
+    if (
+        type(path) is not str
+        or (version is not None and type(version) is not str)
+        or type(request_id) is not str
+        or type(is_b64) is not bool
+        or (body is not None and type(body) is not str)
+    ):
+        return None  # a field the lean Struct does not take
+    method = method.upper()
+    # HTTP API payload 1.0 (same shape) delivers the path decoded
+    return method, path, f"{method} {resource}", body, is_b64, version != "1.0"
+
+
+def _event_line(event: Mapping[str, Any]) -> RequestLine | None:
+    """:func:`event_line` of an event without one of the fields it reads by key."""
     context = event.get("requestContext")
+    method, resource = event.get("httpMethod"), event.get("resource")
     if (
         type(context) is not dict
         or "elb" in context
         or "connectionId" in context
         or "rawPath" in event
-        or type(event.get("httpMethod")) is not str
-        or type(event.get("resource")) is not str
+        or type(method) is not str
+        or type(resource) is not str
         or not AHEAD.isdisjoint(event)
     ):
         return None
-    return request_line(event)
+    return _line(event, context, method, resource)
 
 
 SPECS: tuple[SourceSpec[RestRequest, RestRequest], ...] = (
