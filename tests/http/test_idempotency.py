@@ -3,7 +3,8 @@ DynamoDB through moto on 127.0.0.1)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import copy
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
 import anyio
@@ -11,9 +12,10 @@ import msgspec
 import pytest
 
 from lambent import App, ConfigurationError, Response
-from lambent.http import Depends
+from lambent.http import Depends, StreamingResponse
+from lambent.http._streaming import STREAMING
 from lambent.idempotency import IdempotencyStore, MemoryStore
-from lambent.testing import TestClient
+from lambent.testing import FakeContext, TestClient, http_request
 
 pytestmark = pytest.mark.network
 
@@ -199,3 +201,45 @@ def test_a_failure_is_the_request_s_error_as_on_any_route(is_async: bool) -> Non
     answer = client.post("/book", headers={"Idempotency-Key": "b-1"})
     assert answer.status == 500 and answer.json()["request_id"]
     assert SEEN == ["rolled back: no seats"] * 2
+
+
+@pytest.mark.parametrize("streaming_runtime", [False, True])
+@pytest.mark.parametrize("shape", ["response", "iterator", "failing"])
+def test_a_streamed_response_is_stored_and_answered_whole(
+    shape: str, streaming_runtime: bool
+) -> None:
+    """An idempotent route's response is stored to be replayed whole, so a streamed one is
+    joined and answered whole, even where the runtime streams; a stream that fails while
+    it is read is the handler's failure: a 500, nothing stored, the retry runs."""
+    runs: list[int] = []
+    app = App(idempotency=MemoryStore())
+
+    async def parts() -> AsyncIterator[str]:
+        yield "a"
+        if shape == "failing" and len(runs) == 1:
+            raise RuntimeError("stream broke")
+        yield "b"
+
+    @app.post("/report", idempotent=True)
+    async def report() -> Any:
+        runs.append(1)
+        if shape == "iterator":
+            return parts()
+        return StreamingResponse(parts(), status=201, headers={"content-type": "text/plain"})
+
+    event = http_request("POST", "/report", source="function-url", headers={"Idempotency-Key": "r"})
+    token = STREAMING.set(streaming_runtime)  # as lambent.runtime sets it for a stream URL
+    try:
+        answers = [app.handler(copy.deepcopy(event), FakeContext()) for _ in range(2)]
+    finally:
+        STREAMING.reset(token)
+    first, again = answers
+    if shape == "failing":
+        assert first["statusCode"] == 500 and "request_id" in first["body"]
+        assert again["statusCode"] == 201 and again["body"] == "ab"
+        assert len(runs) == 2
+        return
+    assert first["statusCode"] == (201 if shape == "response" else 200)
+    assert first["body"] == again["body"] == "ab"
+    assert again["headers"]["idempotent-replayed"] == "true"
+    assert len(runs) == 1

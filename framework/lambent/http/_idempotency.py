@@ -80,7 +80,10 @@ async def answer_once(
         except BaseException as exc:
             response = await router._failed(request, exc, log)
         else:
-            response = to_response(await router._result(route, request, result, log, False))
+            # stored to be replayed whole, a streamed response is answered whole too
+            response = to_response(
+                await router._result(route, request, result, log, False, whole=True)
+            )
         return _stored(response)
 
     content = (request.method, request.path, request.raw_body or "")

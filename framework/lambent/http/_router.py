@@ -34,7 +34,7 @@ from lambent.http._registration import HttpConfig, HttpRoute, WebRegistry
 from lambent.http._render import RENDER_ERRORS, render_checked, render_value
 from lambent.http._request import Request, decode_http_event, surrogate_free
 from lambent.http._response import HTTPException, Response, to_response
-from lambent.http._streaming import Streamed, StreamingResponse, is_stream, settle
+from lambent.http._streaming import Streamed, StreamingResponse, is_stream, joined, settle
 
 __all__ = ["HttpConfig", "HttpRoute", "HttpRouter"]
 
@@ -223,18 +223,29 @@ class HttpRouter(WebRegistry):
         return await self._on_error(request, exc, log)
 
     async def _result(
-        self, route: HttpRoute | None, request: Request, result: Any, log: Any, direct: bool
+        self,
+        route: HttpRoute | None,
+        request: Request,
+        result: Any,
+        log: Any,
+        direct: bool,
+        *,
+        whole: bool = False,
     ) -> Response | dict[str, Any]:
         """What ``route``'s handler returned, awaited, settled (a stream) and, when
-        ``direct``, a plain value rendered straight away. What awaiting or settling it
-        raises is the handler's failure (a ``BaseException`` a ``HandlerError``, as
-        :func:`~lambent.http._invoke.handler_error` says)."""
+        ``direct``, a plain value rendered straight away; ``whole``: a stream joined even
+        where the runtime streams (a response stored to be replayed). What awaiting or
+        settling it raises is the handler's failure (a ``BaseException`` a
+        ``HandlerError``, as :func:`~lambent.http._invoke.handler_error` says)."""
         try:
             if type(result) not in _NEVER_AWAITABLE and inspect.isawaitable(result):
                 result = await result
             if type(result) not in _NEVER_AWAITABLE and is_stream(result):
                 # settled (joined, unless the runtime streams it) once middleware is done
-                result = await settle(result) if direct else _streaming(result)
+                if whole:
+                    result = await joined(result)
+                else:
+                    result = await settle(result) if direct else _streaming(result)
         except BaseException as exc:
             error = None if route is None else handler_error(route.plan.name, exc)
             return await self._failed(request, exc if error is None else error, log)

@@ -78,6 +78,13 @@ async def settle(value: Any) -> Response | Streamed:
             "cookies": response.all_cookies(),
         }
         return Streamed(prelude, chunks(response.body))
+    return await joined(response)
+
+
+async def joined(value: Any) -> Response:
+    """A streamed result as a whole :class:`Response`, its chunks joined (text when every
+    chunk is text)."""
+    response = value if isinstance(value, StreamingResponse) else StreamingResponse(value)
     parts = [chunk async for chunk in _raw(response.body)]
     body: str | bytes
     if all(isinstance(part, str) for part in parts):
