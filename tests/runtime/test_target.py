@@ -26,7 +26,7 @@ from lambent.runtime._target import (
     target_for,
 )
 from lambent.testing import FakeContext
-from tests.test_handler import answer_both_ways, mutated_events
+from tests.test_handler import RAISES, RETURNS, answer_both_ways, context_with, mutated_events
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=8),
@@ -219,11 +219,11 @@ def test_invoke_now_answers_batches_of_a_learned_queue_as_the_stepped_invoke() -
     target.stop_sync()
 
 
-def _answer_from_bytes(app: App, body: bytes) -> Any:
+def _answer_from_bytes(app: App, body: bytes, context: Any = None) -> Any:
     """What an app target answers for ``body``, as lambent.runtime's loop runs it: straight
     through when the app needs no loop, else on one; the response read back as JSON."""
     target = AppTarget(app)
-    context = FakeContext(aws_request_id="r-1")
+    context = FakeContext(aws_request_id="r-1") if context is None else context
     if target.start_sync():
         out, content_type = target.invoke_now(body, "application/json", context)
     else:
@@ -240,13 +240,19 @@ def _answer_from_bytes(app: App, body: bytes) -> Any:
 )
 @given(
     event=mutated_events(),
-    mode=st.sampled_from(["ok", "value", "raise"]),
+    mode=st.sampled_from([*RETURNS, *RAISES]),
     is_async=st.booleans(),
     full=st.booleans(),
     indent=st.sampled_from([None, 1]),
+    seconds_left=st.sampled_from([None, 0.2]),
 )
 def test_the_bytes_roads_answer_mutated_events_as_the_general_path(
-    event: Any, mode: str, is_async: bool, full: bool, indent: int | None
+    event: Any,
+    mode: str,
+    is_async: bool,
+    full: bool,
+    indent: int | None,
+    seconds_left: float | None,
 ) -> None:
     """Real events of every source, mutated, as invocation bytes (compact or spaced JSON)
     through an app target's fast roads (bytes straight to Structs, the head probe, bare
@@ -254,7 +260,10 @@ def test_the_bytes_roads_answer_mutated_events_as_the_general_path(
     path: the same response or fault, the same handler calls, the same log lines."""
     body = json.dumps(event, indent=indent).encode()
     fast, general = answer_both_ways(
-        lambda app: _answer_from_bytes(app, body), mode, is_async=is_async, full=full
+        lambda app: _answer_from_bytes(app, body, context_with(seconds_left)),
+        mode,
+        is_async=is_async,
+        full=full,
     )
     assert fast == general
 
