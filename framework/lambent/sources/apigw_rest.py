@@ -232,9 +232,9 @@ def event_line(event: Mapping[str, Any]) -> RequestLine | None:
     the authorizers) or share this source's keys and are answered for here: ALB
     (``requestContext.elb``), Function URLs and HTTP APIs (``rawPath``, which they
     require) and WebSockets (``requestContext.connectionId``, which they require);
-    ``tests/sources/test_apigw_rest.py`` checks it against the registry's detection. The fields every REST event has are read by their keys;
-    an event without one of them is read by :func:`_event_line`, with their defaults (the
-    same answer)."""
+    ``tests/sources/test_apigw_rest.py`` checks it against the registry's detection. The
+    fields every REST event has are read by their keys; an event without one of them is
+    read by :func:`_event_line`, with their defaults (the same answer)."""
     try:
         context, method, resource = event["requestContext"], event["httpMethod"], event["resource"]
         if (
