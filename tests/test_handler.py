@@ -434,7 +434,7 @@ def answer_both_ways(
     mode=st.sampled_from([*RETURNS, *RAISES]),
     is_async=st.booleans(),
     full=st.booleans(),
-    seconds_left=st.sampled_from([None, 0.2]),
+    seconds_left=st.sampled_from([None, 0.0]),
 )
 def test_the_fast_roads_answer_mutated_events_as_the_general_path(
     event: Any, mode: str, is_async: bool, full: bool, seconds_left: float | None
@@ -443,7 +443,8 @@ def test_the_fast_roads_answer_mutated_events_as_the_general_path(
     fused and inline runs, compiled HTTP routes, loop-free) and through the general path:
     the same answer or error, the same handler calls, the same log lines. Every record
     behaves alike, so the order in which independent keys run cannot change the answer."""
-    # no deadline, or one already inside the app's margin (nothing may start)
+    # no deadline, or one already passed (nothing may start, no retry fits: the same on
+    # both roads, whenever each runs)
     fast, general = answer_both_ways(
         lambda app: app.handler(copy.deepcopy(event), context_with(seconds_left)),
         mode,
