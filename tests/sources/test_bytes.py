@@ -129,6 +129,45 @@ async def test_sqs_batches_with_bad_records_answer_alike(bodies: list[str]) -> N
     assert fast == general
 
 
+def _recording(calls: list[int]) -> App:
+    app = App()
+
+    @app.sqs()
+    def on_order(order: Order) -> None:
+        calls.append(order.id)
+
+    return app
+
+
+@pytest.mark.parametrize("size", [3, 400], ids=["small", "large"])  # large: the head probe
+@pytest.mark.parametrize(
+    "attributes", [None, "x", {"MessageGroupId": 0}, {"MessageGroupId": None}, {}]
+)
+async def test_a_standard_queue_record_with_odd_attributes_answers_alike(
+    attributes: Any, size: int
+) -> None:
+    """The bytes roads decode a standard queue's records without their attributes, but
+    check them as the lean Structs do: an answer, and handler calls, the same as from the
+    runtime's dicts and with every fast path off."""
+    answers = []
+    for road in ("bytes", "dicts", "general"):
+        calls: list[int] = []
+        app = _recording(calls)
+        event = sqs_event(*({"id": i} for i in range(size)), queue="orders", seed=2)
+        event["Records"][1]["attributes"] = attributes
+        raw = json.dumps(event).encode()
+        for _ in range(2):  # the second batch: a queue learned from the first
+            if road == "general":
+                with general_path():
+                    answer = await app.dispatch(event, FakeContext())
+            elif road == "dicts":
+                answer = await app.dispatch(event, FakeContext())
+            else:
+                answer = await app.dispatch_bytes(raw, FakeContext())
+        answers.append((answer, sorted(calls)))
+    assert answers[0] == answers[1] == answers[2]
+
+
 async def test_bytes_that_are_not_json_raise_not_json() -> None:
     from lambent._pipeline import NotJSON
 

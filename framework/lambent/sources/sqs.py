@@ -145,12 +145,18 @@ class _LeanEvent(msgspec.Struct, frozen=True, gc=False):
     records: tuple[_LeanMessage, ...] = msgspec.field(default=(), name="Records")
 
 
+class _BareAttributes(msgspec.Struct, rename="pascal", frozen=True, gc=False):
+    message_group_id: str | None = None  # checked only: what the lean Structs refuse
+
+
 class _BareMessage(msgspec.Struct, rename="camel", frozen=True, gc=False):
-    """A message's id, body and queue (a standard queue's batch from bytes)."""
+    """A message's id, body and queue (a standard queue's batch from bytes); its attributes
+    only checked, as the lean Structs check them (an object, a string group)."""
 
     message_id: str
     body: str
     event_source_arn: str = msgspec.field(default="", name="eventSourceARN")
+    attributes: _BareAttributes = _BareAttributes()
 
 
 class _BareEvent(msgspec.Struct, frozen=True, gc=False):
@@ -170,6 +176,7 @@ def _queue_event(arn: str, claims: bool = False) -> type[Any]:
     ]
     if claims:
         fields.append(("event_source", Literal["aws:sqs"]))
+    fields.append(("attributes", _BareAttributes, msgspec.field(default=_BareAttributes())))
     message = msgspec.defstruct("_QueueMessage", fields, rename="camel", frozen=True, gc=False)
     records: Any = tuple[message, ...]  # type: ignore[valid-type]
     return msgspec.defstruct(
@@ -281,9 +288,8 @@ def _raw_records(event: Mapping[str, Any]) -> Sequence[Any] | None:
 def _aged_records(event: Mapping[str, Any]) -> tuple[Sequence[Any], float | None] | None:
     """:func:`_raw_records`, and when the oldest record was sent (``_oldest_raw``'s
     answer: the least ``SentTimestamp``; 13-digit strings order as their numbers), read
-    in the same pass: the least so far is kept as the records go by, each string
-    compared while it is at hand (a list and a ``min`` over it afterwards would touch
-    every string twice).
+    in the same pass: the least so far kept as the records go by (a list and a ``min``
+    over it afterwards would touch every string twice).
 
     The pass has the same checks, but reads ``attributes`` by subscript: a record without
     it (or without ``SentTimestamp``), or an entry time that does not compare with the
@@ -304,12 +310,8 @@ def _aged_records(event: Mapping[str, Any]) -> tuple[Sequence[Any], float | None
                 or record["messageId"].__class__ is not text
             ):
                 return None
-            attributes = record["attributes"]
-            if attributes.__class__ is not obj:
-                if attributes is None:
-                    raise KeyError("attributes")  # no entry time here either
-                return None
-            if (
+            attributes = record["attributes"]  # ``null`` too: the lean Structs refuse it
+            if attributes.__class__ is not obj or (
                 "MessageGroupId" in attributes
                 and attributes["MessageGroupId"].__class__ is not text
             ):
