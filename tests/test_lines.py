@@ -236,8 +236,8 @@ def test_a_batch_of_own_lines_is_the_lines_added_on_the_general_path(
     head: dict[str, Any], lines: list[tuple[dict[str, Any], Any]], method: str
 ) -> None:
     """A batch's failure lines joined in one pass (``Lines.own_all``, ``batch_lines``),
-    tracebacks too, are byte for byte the lines :meth:`Lines.add` writes one by one on the
-    general path: also when the head has one of their keys or a key a line sets, and with
+    lines with a traceback among them, are byte for byte the lines :meth:`Lines.add`
+    writes one by one on the general path: also when the head has one of their keys or a key a line sets, and with
     a lone surrogate in a value, the head or an exception's message."""
     from lambent._lines import event_level
 

@@ -188,9 +188,10 @@ class Lines:
     ) -> None:
         """:meth:`own` for each of ``lines`` (the values of lines of one event and
         level: a batch's failures), in one pass when they can be joined: the level and
-        the head checked once, then each line joined from its values' JSON (and its
-        traceback's, for ``exc_info``), or written by :meth:`add` when it has a lone
-        surrogate (``lambent._fast``: ``batch_lines``; else :meth:`own` line by line)."""
+        the head checked once, then each line joined from its values' JSON, or written
+        by :meth:`add` when it has a traceback (``exc_info``: rendering it costs far
+        more than the entry) or a lone surrogate (``lambent._fast``: ``batch_lines``;
+        else :meth:`own` line by line)."""
         if not (self._own and FAST.batch_lines and FAST.joined_lines):
             for values in lines:
                 self.own(method, event, event_level, values)
@@ -207,22 +208,14 @@ class Lines:
         start, end = self._prefix, event_level + self._tail
         append = self._rendered.append
         for values in lines:
-            try:
-                if "exc_info" not in values:
+            if "exc_info" not in values:  # a traceback's line: as add() writes it
+                try:
                     own = _ENCODE(values)
+                except UnicodeEncodeError:  # a lone surrogate: the entry is escaped whole
+                    pass
+                else:
                     append(start + own[1:-1] + end if len(own) > 2 else start[:-1] + end)
                     continue
-                error = values["exc_info"]
-                if isinstance(error, BaseException):
-                    # as add() orders it: the values but exc_info, the event, level and
-                    # time, then the traceback (structlog's transformer's dicts)
-                    own = _ENCODE({k: v for k, v in values.items() if k != "exc_info"})
-                    traceback = _ENCODE(exception_dicts(error))
-                    head = start + own[1:-1] if len(own) > 2 else start[:-1]
-                    append(head + end[:-1] + b',"exception":' + traceback + b"}")
-                    continue
-            except UnicodeEncodeError:  # a lone surrogate: the entry is escaped whole
-                pass
             self.add(method, event, values)
 
     def _pieces(self) -> None:
