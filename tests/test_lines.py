@@ -215,6 +215,50 @@ def test_own_lines_are_the_lines_added_on_the_general_path(
     assert fast == general
 
 
+def _surrogate() -> None:
+    raise ValueError("bad \ud800 text")
+
+
+#: exceptions a batch's failure lines may carry (``exc_info``): their tracebacks rendered
+_ERRORS = st.sampled_from([lambda: _deep(2), _chained, _unprintable, _noted, _surrogate])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    head=st.dictionaries(_KEYS, _VALUES, max_size=4),
+    lines=st.lists(
+        st.tuples(st.dictionaries(_OWN_KEYS, _VALUES, max_size=4), st.none() | _ERRORS),
+        max_size=4,
+    ),
+    method=st.sampled_from(["debug", "info", "error"]),
+)
+def test_a_batch_of_own_lines_is_the_lines_added_on_the_general_path(
+    head: dict[str, Any], lines: list[tuple[dict[str, Any], Any]], method: str
+) -> None:
+    """A batch's failure lines joined in one pass (``Lines.own_all``, ``batch_lines``),
+    lines with a traceback among them, are byte for byte the lines :meth:`Lines.add`
+    writes one by one on the general path: also when the head has one of their keys or a key a line sets, and with
+    a lone surrogate in a value, the head or an exception's message."""
+    from lambent._lines import event_level
+
+    batch: list[dict[str, Any]] = []
+    for values, fail in lines:
+        if fail is not None:
+            try:
+                fail()
+            except Exception as exc:
+                values = {**values, "exc_info": exc}
+        batch.append(values)
+
+    def write(rendered: Lines, general: bool) -> None:
+        joined = event_level("record failed", method)
+        rendered.own_all(method, "record failed", joined, [dict(v) for v in batch])
+
+    fast, general = _fast_and_general(head, write)
+    assert fast == general
+    assert general.count("\n") == (len(batch) if method != "debug" else 0)
+
+
 def test_an_own_line_with_a_traceback_is_written_as_added(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -5,6 +5,7 @@ structlog, so that a failure lambent logs leaves structlog unimported."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -100,6 +101,38 @@ def test_exceptions_are_the_transformers_dicts(fail: Callable[[], Any]) -> None:
     got = exception_dicts(error)
     assert json.loads(msgspec.json.encode(got)) == expected
     assert [list(stack) for stack in got] == [list(stack) for stack in expected]  # key order
+
+
+def _raising_code(filename: str) -> Callable[[], Any]:
+    """A function whose code says it comes from ``filename``."""
+    namespace: dict[str, Any] = {}
+    exec(compile("def fail():\n    raise ValueError('from ' + __name__)\n", filename, "exec"),
+         namespace)  # fmt: skip
+    fail: Callable[[], Any] = namespace["fail"]
+    return fail
+
+
+@pytest.mark.parametrize(
+    "filename", ["relative/app.py", "/srv/./app/../app/handler.py"], ids=["relative", "absolute"]
+)
+def test_frame_file_names_are_absolute_from_the_current_directory(
+    filename: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A frame's file name is the transformer's (``os.path.abspath``) at each rendering:
+    a relative one follows the working directory (kept names are absolute ones only)."""
+    fail = _raising_code(filename)
+    transformer = structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+    for directory in (tmp_path / "one", tmp_path / "two", tmp_path / "one"):
+        directory.mkdir(exist_ok=True)
+        monkeypatch.chdir(directory)
+        try:
+            fail()
+        except ValueError as exc:
+            error = exc
+        expected = transformer((type(error), error, error.__traceback__))
+        got = exception_dicts(error)
+        assert got[0]["frames"] == expected[0]["frames"]
+        assert got[0]["frames"][-1]["filename"] == os.path.abspath(filename)
 
 
 FAILING_PROBE = """

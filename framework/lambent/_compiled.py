@@ -37,7 +37,8 @@ from lambent._inject import Slot
 from lambent._inline import run_plain
 from lambent._logging import invocation_logger, unbind_invocation
 from lambent._observe import observe
-from lambent._outcomes import Ids, log_outcomes, render, write_metrics
+from lambent._outcome_log import log_outcomes
+from lambent._outcomes import Ids, render, write_metrics
 from lambent._pipeline import SMALL_EVENT, invocation_failed, invocation_values
 from lambent._routing import route_raw, runner
 from lambent.sources._bytes import ANY_KEY, decode_struct, only_key

@@ -74,6 +74,9 @@ class FastPaths:
     #: lambent's direct lines whose keys are all their own are joined from JSON pieces
     #: (the head's encoded once per step; :meth:`lambent._lines.Lines.add`; per line)
     joined_lines: bool = True
+    #: the failure lines of a batch joined in one pass, the checks made once for all
+    #: (:meth:`lambent._lines.Lines.own_all`; per batch)
+    batch_lines: bool = True
     #: the single-route loop reads the clock every few records while the deadline is
     #: far (:data:`lambent._inline.STRIDE`, :data:`lambent._inline.FAR`; per batch)
     deadline_stride: bool = True

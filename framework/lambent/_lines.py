@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 from lambent._fast import FAST
+from lambent._tracebacks import exception_dicts
 
 _LEVELS = {
     "TRACE": 10,
@@ -79,15 +80,6 @@ _LEVELS_JSON = {method: b',"level":' + _ENCODE(method) for method in _METHOD_LEV
 def _now() -> datetime:
     """The current time in UTC, as structlog's ISO stamper reads it."""
     return datetime.now(UTC)
-
-
-def _exception_dict(error: BaseException) -> Any:
-    """An exception as lambent's Lambda logger renders it: what structlog's
-    ``ExceptionDictTransformer(show_locals=False)`` gives, made without importing
-    structlog (:mod:`lambent._tracebacks`)."""
-    from lambent._tracebacks import exception_dicts
-
-    return exception_dicts(error)
 
 
 def _context_items() -> tuple[tuple[str, Any], ...]:
@@ -166,7 +158,8 @@ class Lines:
         entry["timestamp"] = _ENCODE(self._now)[1:-1].decode()  # as structlog's ISO stamper
         error = entry.pop("exc_info", None)
         if error is not None:
-            entry["exception"] = _exception_dict(error)
+            # as structlog's ExceptionDictTransformer(show_locals=False) renders it
+            entry["exception"] = exception_dicts(error)
         self._rendered.append(_json_bytes(entry))
 
     def own(self, method: str, event: str, event_level: bytes, values: Mapping[str, Any]) -> None:
@@ -189,6 +182,41 @@ class Lines:
                 self._join(own, event_level)
                 return
         self.add(method, event, values)
+
+    def own_all(
+        self, method: str, event: str, event_level: bytes, lines: list[dict[str, Any]]
+    ) -> None:
+        """:meth:`own` for each of ``lines`` (the values of lines of one event and
+        level: a batch's failures), in one pass when they can be joined: the level and
+        the head checked once, then each line joined from its values' JSON, or written
+        by :meth:`add` when it has a traceback (``exc_info``: rendering it costs far
+        more than the entry) or a lone surrogate (``lambent._fast``: ``batch_lines``;
+        else :meth:`own` line by line)."""
+        if not (self._own and FAST.batch_lines and FAST.joined_lines):
+            for values in lines:
+                self.own(method, event, event_level, values)
+            return
+        if _METHOD_LEVELS[method] < self._least or not lines:
+            return
+        if not self._prefix:
+            try:
+                self._pieces()
+            except UnicodeEncodeError:  # the head has a lone surrogate: each line whole
+                for values in lines:
+                    self.add(method, event, values)
+                return
+        start, end = self._prefix, event_level + self._tail
+        append = self._rendered.append
+        for values in lines:
+            if "exc_info" not in values:  # a traceback's line: as add() writes it
+                try:
+                    own = _ENCODE(values)
+                except UnicodeEncodeError:  # a lone surrogate: the entry is escaped whole
+                    pass
+                else:
+                    append(start + own[1:-1] + end if len(own) > 2 else start[:-1] + end)
+                    continue
+            self.add(method, event, values)
 
     def _pieces(self) -> None:
         """Encode the head (open) and the time (closed) every joined line has."""

@@ -1,9 +1,7 @@
-"""Outcomes: each failure logged once, and the wire response each source expects
-(LAMBDA.md §4, §5.6).
+"""Outcomes: the wire response each source expects (LAMBDA.md §4).
 
-The pipeline calls :func:`log_outcomes` once per batch (every record that failed, with
-its id and error; a traceback with the first failure of each distinct exception site)
-and :func:`render` once for the response, which the source's ``response`` mode decides:
+The pipeline calls :func:`lambent._outcome_log.log_outcomes` once per batch (each failure
+logged once) and :func:`render` once for the response, which the source's ``response`` mode decides:
 partial batch responses, Firehose records, the single result, or an error that fails the
 invocation. With metrics configured, :func:`write_metrics` writes the dispatcher's
 counts from the same statuses; with tracing, :func:`trace_outcomes` gives the records
@@ -22,25 +20,14 @@ from typing import TYPE_CHECKING, Any, Final, final
 import msgspec
 
 from lambent._decode import as_bytes
-from lambent._dispatch import _NONE_ELSE, Batch, Status
-from lambent._errors import (
-    BatchFailedError,
-    DecodeError,
-    HandlerError,
-    ResponseTooLargeError,
-    RoutingError,
-    describe,
-)
-from lambent._lines import event_level
-from lambent._logging import LazyLogger, Logger, emit
+from lambent._dispatch import Batch, Status
+from lambent._errors import BatchFailedError, HandlerError, ResponseTooLargeError, describe
 from lambent.sources import EventSource
 from lambent.sources._response import response_rules
 
 if TYPE_CHECKING:
     from lambent.metrics import Metrics
     from lambent.tracing import InvocationTrace
-
-_SUCCEEDED, _FAILED, _CANCELLED = int(Status.SUCCEEDED), int(Status.FAILED), int(Status.CANCELLED)
 
 #: Lambda's synchronous response limit (bytes)
 RESPONSE_LIMIT: Final = 6_291_456
@@ -263,7 +250,8 @@ def render(
     spec: EventSource, event: Any, ev: Any, batch: Batch, ids: Ids, counts: Counts = None
 ) -> Any:
     """The function's result for a batch of ``spec``'s items (or the error to raise);
-    ``counts``: the batch's summary, when :func:`log_outcomes` counted it."""
+    ``counts``: the batch's summary, when :func:`~lambent._outcome_log.log_outcomes`
+    counted it."""
     rules = response_rules(spec)
     if rules.partial:
         response = batch_item_failures(batch, ids.wire, spec.kind, counts)
@@ -289,88 +277,6 @@ def render(
         return None
     runner = batch.runners[0]
     return json_result(result, runner.route.plan.name if runner and runner.route else spec.kind)
-
-
-def _site(err: BaseException) -> tuple[type[BaseException], str, int]:
-    """Where an exception was raised: its type and innermost frame."""
-    tb = err.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    if tb is None:
-        return type(err), "", 0
-    return type(err), tb.tb_frame.f_code.co_filename, tb.tb_lineno
-
-
-def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> dict[str, int] | None:
-    """Each failure once, with its record id and error; a traceback goes with the first
-    failure of each distinct exception site, later ones name that record instead. Then
-    the ``batch processed`` summary: at INFO when any record did not succeed, at DEBUG
-    when every one did (not even gathered when nothing would write it). Written straight
-    as JSON, all together, when lambent's Lambda logger would write them
-    (:class:`lambent._lines.Lines`, each line joined from its values' JSON and pieces
-    encoded once: :meth:`~lambent._lines.Lines.own`); else one by one through structlog.
-
-    Returns the batch's :meth:`~lambent._dispatch.Batch.summary` when it counted it (the
-    metrics and the response take it rather than count the statuses again), else None."""
-    status = batch.status
-    errors = batch.errors
-    lazy = log if type(log) is LazyLogger else None
-    if not errors and lazy is not None:
-        n = len(status)
-        if status.count(_SUCCEEDED) == n and lazy.drops("debug"):
-            return {"succeeded": n, "failed": 0, **_NONE_ELSE}
-    lines = lazy.lines() if lazy is not None else None
-    line = _emitter(log) if lines is None else lines.own
-    traced: dict[tuple[type[BaseException], str, int], str] = {}
-    record = ids.record
-    label = ids.label if ids.spec.item_label is not None else None
-    for i in sorted(errors) if len(errors) > 1 else errors:
-        outcome = status[i]
-        if outcome != _FAILED and outcome != _CANCELLED:
-            continue
-        err = errors[i]
-        record_id = record(i)
-        values: dict[str, Any] = {"record_id": record_id, "error": describe(err)}
-        if isinstance(err, DecodeError):
-            values["path"] = err.path
-            with_site = False
-        else:
-            with_site = not isinstance(err, RoutingError)
-        if label is not None and (item := label(i)) is not None:
-            values["item"] = item
-        if with_site:
-            site = _site(err)
-            first = traced.get(site)
-            if first is None:
-                traced[site] = record_id
-                values["exc_info"] = err
-            else:
-                values["traceback_as"] = first
-        line("error", "record failed", _RECORD_FAILED, values)
-    counts = batch.summary()
-    # at INFO when a record did not succeed (the counts say what became of the rest, and
-    # of records no line names: skipped, cut by the deadline, dropped); else at DEBUG
-    summary = {"size": len(batch), "duration_ms": round(batch.duration * 1000, 3), **counts}
-    done = counts["succeeded"] == len(batch)
-    method, joined = ("debug", _PROCESSED_DEBUG) if done else ("info", _PROCESSED_INFO)
-    line(method, "batch processed", joined, summary)
-    if lines is not None:
-        lines.write()
-    return counts
-
-
-#: the JSON of the events and levels of :func:`log_outcomes`'s lines, made once
-_RECORD_FAILED = event_level("record failed", "error")
-_PROCESSED_INFO, _PROCESSED_DEBUG = (event_level("batch processed", m) for m in ("info", "debug"))
-
-
-def _emitter(log: Logger) -> Callable[[str, str, bytes, dict[str, Any]], None]:
-    """``line(method, event, _, values)`` through ``log``'s ``method`` (see :func:`emit`)."""
-
-    def line(method: str, event: str, _: bytes, values: dict[str, Any]) -> None:
-        emit(getattr(log, method), event, **values)
-
-    return line
 
 
 def outcome_counts(batch: Batch, counts: dict[str, int] | None = None) -> tuple[int, int, int, int]:

@@ -42,14 +42,8 @@ from lambent._observe import (
     trace_runners,
 )
 from lambent._ordering import apply as apply_ordering
-from lambent._outcomes import (
-    Ids,
-    encode_firehose_results,
-    log_outcomes,
-    render,
-    trace_outcomes,
-    write_metrics,
-)
+from lambent._outcome_log import log_outcomes
+from lambent._outcomes import Ids, encode_firehose_results, render, trace_outcomes, write_metrics
 from lambent._routing import route_batch, route_raw
 from lambent.sources._base import Outcome
 from lambent.sources._bytes import ANY_KEY

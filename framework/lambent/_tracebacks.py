@@ -19,7 +19,6 @@ structlog's context variables (:func:`lambent._logging.invocation_logger`).
 from __future__ import annotations
 
 import os.path
-from traceback import walk_tb
 from types import TracebackType
 from typing import Any
 
@@ -51,6 +50,21 @@ def _text(value: Any) -> str:
         return str(value)
     except Exception as error:  # a message must never fail a log line
         return f"<str-error {str(error)!r}>"
+
+
+#: an absolute file name of a frame as ``os.path.abspath`` gives it (normalised)
+_ABSOLUTE: dict[str, str] = {}
+
+
+def _absolute(filename: str) -> str:
+    """``os.path.abspath(filename)``; kept for file names that are absolute already, whose
+    answer does not depend on the working directory (up to 1,024 of them)."""
+    found = _ABSOLUTE.get(filename)
+    if found is None:
+        found = os.path.abspath(filename)
+        if os.path.isabs(filename) and len(_ABSOLUTE) < 1024:
+            _ABSOLUTE[filename] = found
+    return found
 
 
 def _chain(
@@ -89,12 +103,15 @@ def _chain(
             }
         stacks.append(stack)
         frames = stack["frames"]
-        for frame, line in walk_tb(trace):
-            code = frame.f_code
+        while trace is not None:  # the frames, outermost first (as traceback.walk_tb)
+            code = trace.tb_frame.f_code
             filename = code.co_filename
             if filename and not filename.startswith("<"):
-                filename = os.path.abspath(filename)
-            frames.append({"filename": filename or "?", "lineno": line, "name": code.co_name})
+                filename = _absolute(filename)
+            frames.append(
+                {"filename": filename or "?", "lineno": trace.tb_lineno, "name": code.co_name}
+            )
+            trace = trace.tb_next
         cause = getattr(error, "__cause__", None)
         if cause and cause.__traceback__:
             kind, error, trace, is_cause = cause.__class__, cause, cause.__traceback__, True
