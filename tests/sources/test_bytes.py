@@ -168,6 +168,30 @@ async def test_a_standard_queue_record_with_odd_attributes_answers_alike(
     assert answers[0] == answers[1] == answers[2]
 
 
+@pytest.mark.parametrize("size", [3, 400], ids=["small", "large"])
+def test_a_queue_arn_with_a_lone_surrogate_is_answered_from_bytes(size: int) -> None:
+    """A queue ARN no literal can hold (a lone surrogate: never sent, but JSON may spell
+    it): lambent.runtime's target answers the batch as ``app.handler`` answers its dicts."""
+    from lambent.runtime._target import AppTarget
+
+    answers = []
+    for road in ("bytes", "dicts"):
+        calls: list[int] = []
+        app = _recording(calls)
+        event = sqs_event(*({"id": i} for i in range(size)), queue="orders\ud800", seed=2)
+        target = AppTarget(app)
+        assert target.start_sync()
+        for _ in range(2):  # the second batch: a queue learned from the first, if any
+            if road == "dicts":
+                answer = app.handler(event, FakeContext())
+            else:
+                raw = json.dumps(event).encode()
+                answer = json.loads(target.invoke_now(raw, "application/json", FakeContext())[0])
+        answers.append((answer, sorted(calls)))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == {"batchItemFailures": []} and len(answers[0][1]) == 2 * size
+
+
 async def test_bytes_that_are_not_json_raise_not_json() -> None:
     from lambent._pipeline import NotJSON
 

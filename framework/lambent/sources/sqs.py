@@ -8,7 +8,8 @@ declared type (``payload_format="json"``).
 Partial batch responses name failed records by ``messageId``. A FIFO queue (its ARN
 ends with ``.fifo``) orders records by ``MessageGroupId``: that is the ``order_key``.
 Bodies that wrap other envelopes (an SNS notification, an S3 notification) are left
-as they are; ``lambent.sources.s3.extract_s3`` unwraps S3 inside them.
+as they are; ``lambent.sources.s3.extract_s3`` unwraps S3 inside them. A standard
+queue's batch is read straight from the runtime's dicts by :mod:`lambent.sources._sqs_raw`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import msgspec
 
 from lambent.sources._base import (
     Pollable,
-    RawView,
     SourceSpec,
     epoch_ms,
     first_record_source,
@@ -32,6 +32,7 @@ from lambent.sources._base import (
     raw_records,
 )
 from lambent.sources._match import resource_filter, resource_overlap
+from lambent.sources._sqs_raw import RAW
 
 
 class SQSMessageAttribute(msgspec.Struct, rename="camel", frozen=True, gc=False):
@@ -187,18 +188,20 @@ def _queue_event(arn: str, claims: bool = False) -> type[Any]:
 
 def _bare_claim(arn: Hashable) -> type[Any] | None:
     """A standard queue's batch of the queue ``arn`` whose decode proves detection."""
-    if type(arn) is not str or arn.endswith(".fifo"):
-        return None
-    return _queue_event(arn, claims=True)
+    return _queue_event(arn, claims=True) if _bare_queue(arn) else None
 
 
 def _bare_keyed(first: Any) -> tuple[type[Any], Hashable] | None:
     """A standard queue's batch: every message of the first one's queue (its ARN, the
     route key). A FIFO queue's batch has message groups to keep: not bare."""
     arn = first.get("eventSourceARN") if type(first) is dict else None
-    if type(arn) is not str or arn.endswith(".fifo"):
-        return None
-    return _queue_event(arn), arn
+    return (_queue_event(arn), arn) if _bare_queue(arn) else None
+
+
+def _bare_queue(arn: Any) -> bool:
+    """A standard queue's ARN a literal can hold (ASCII, as ARNs are: msgspec refuses a
+    literal with a lone surrogate)."""
+    return type(arn) is str and arn.isascii() and not arn.endswith(".fifo")
 
 
 def detect(event: Mapping[str, Any]) -> bool:
@@ -239,120 +242,6 @@ def _trace_header(message: SQSMessage) -> str | None:
     return header if type(header) is str else None  # a lean message's may be anything
 
 
-def _raw_attribute(record: Any, name: str) -> Any:
-    """A raw record's system attribute ``name``, of any type (None when absent), as the
-    lean Structs read it."""
-    attributes = record.get("attributes")
-    return attributes.get(name) if type(attributes) is dict else None
-
-
-def _raw_trace_header(record: Any) -> str | None:
-    header = _raw_attribute(record, "AWSTraceHeader")
-    return header if type(header) is str else None
-
-
-def _raw_records(event: Mapping[str, Any]) -> Sequence[Any] | None:
-    """The raw records of a standard queue's batch when each would decode into the lean
-    Structs (a string ``messageId`` and ``body``, the queue's ARN, ``attributes`` absent or
-    an object whose ``MessageGroupId`` is a string if any); else None.
-
-    One pass of plain subscripts and class checks over the records (``__class__``, not
-    ``type()``: no call), the checks a real record passes first: about 90 ns a record."""
-    arn = _standard_arn(event)
-    if arn is None:
-        return None
-    records: list[Any] = event["Records"]
-    text, obj = str, dict
-    none: dict[str, Any] = {}
-    try:  # subscripts, not ``get``: a missing key is a KeyError
-        for record in records:
-            if (
-                record.__class__ is not obj
-                or record["eventSourceARN"] != arn
-                or record["body"].__class__ is not text
-                or record["messageId"].__class__ is not text
-            ):
-                return None
-            # absent: the lean Structs' default (none); ``null`` does not decode
-            attributes = record.get("attributes", none)
-            if attributes.__class__ is not obj or (
-                "MessageGroupId" in attributes
-                and attributes["MessageGroupId"].__class__ is not text
-            ):
-                return None
-    except KeyError:
-        return None
-    return records
-
-
-def _aged_records(event: Mapping[str, Any]) -> tuple[Sequence[Any], float | None] | None:
-    """:func:`_raw_records`, and when the oldest record was sent (``_oldest_raw``'s
-    answer: the least ``SentTimestamp``; 13-digit strings order as their numbers), read
-    in the same pass: the least so far kept as the records go by (a list and a ``min``
-    over it afterwards would touch every string twice).
-
-    The pass has the same checks, but reads ``attributes`` by subscript: a record without
-    it (or without ``SentTimestamp``), or an entry time that does not compare with the
-    others, stops the pass, and the records are then checked as :func:`_raw_records`
-    checks them and their age read as ``_oldest_raw`` reads it."""
-    arn = _standard_arn(event)
-    if arn is None:
-        return None
-    records: list[Any] = event["Records"]
-    text, obj = str, dict
-    try:
-        least = records[0]["attributes"]["SentTimestamp"]
-        for record in records:
-            if (
-                record.__class__ is not obj
-                or record["eventSourceARN"] != arn
-                or record["body"].__class__ is not text
-                or record["messageId"].__class__ is not text
-            ):
-                return None
-            attributes = record["attributes"]  # ``null`` too: the lean Structs refuse it
-            if attributes.__class__ is not obj or (
-                "MessageGroupId" in attributes
-                and attributes["MessageGroupId"].__class__ is not text
-            ):
-                return None
-            sent = attributes["SentTimestamp"]
-            if sent < least:  # as ``min`` compares
-                least = sent
-    except (KeyError, TypeError):  # checked and read the general way
-        checked = _raw_records(event)
-        return None if checked is None else (checked, _oldest_raw(checked))
-    try:
-        return records, float(least)
-    except (TypeError, ValueError, OverflowError):  # not numbers: as the scan says
-        return records, _oldest_raw(records)
-
-
-def _standard_arn(event: Mapping[str, Any]) -> str | None:
-    """The queue's ARN when the event's records are a non-empty list of objects from a
-    standard queue (its first record's ARN, which the others must share)."""
-    records = event.get("Records")
-    if type(records) is not list or not records or type(records[0]) is not dict:
-        return None
-    arn = records[0].get("eventSourceARN")
-    return None if type(arn) is not str or arn.endswith(".fifo") else arn
-
-
-#: not on the hot path: :func:`_aged_records` reads the usual batch in its own pass
-_oldest_raw = oldest_ms(functools.partial(_raw_attribute, name="SentTimestamp"))
-
-
-_RAW = RawView(
-    records=_raw_records,
-    route_key=operator.itemgetter("eventSourceARN"),
-    payload=operator.itemgetter("body"),
-    payload_key="body",
-    record_id=operator.itemgetter("messageId"),
-    oldest=_oldest_raw,
-    aged=_aged_records,
-    trace_header=_raw_trace_header,
-)
-
 SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
     requires="Records",
     kind="sqs",
@@ -376,7 +265,7 @@ SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
     redelivery="reported",
     route_filter=lambda queue=None: resource_filter("queue", queue),
     overlaps=resource_overlap("queue"),
-    raw=_RAW,
+    raw=RAW,
     oldest=oldest_ms(operator.attrgetter("attributes.sent_timestamp")),
     trace_header=_trace_header,
     poll=Pollable(
