@@ -423,19 +423,29 @@ def answer_both_ways(
     return fast, general
 
 
-@pytest.mark.slow
-@settings(
+#: the settings of the tests comparing the fast roads with the general path (a fifth of
+#: ``LAMBENT_FUZZ_EXAMPLES``: each example builds and freezes two apps)
+compared_roads = settings(
     max_examples=int(os.environ.get("LAMBENT_FUZZ_EXAMPLES", "1000")) // 5,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(
-    event=mutated_events(),
-    mode=st.sampled_from([*RETURNS, *RAISES]),
-    is_async=st.booleans(),
-    full=st.booleans(),
-    seconds_left=st.sampled_from([None, 0.0]),
-)
+#: what those tests draw: a mutated real event, one behaviour for every handler (so the
+#: order in which independent keys run cannot change the answer), the app's shape, and
+#: no deadline or one already passed (nothing may start, no retry fits: the same on both
+#: roads, whenever each runs)
+COMPARED = {
+    "event": mutated_events(),
+    "mode": st.sampled_from([*RETURNS, *RAISES]),
+    "is_async": st.booleans(),
+    "full": st.booleans(),
+    "seconds_left": st.sampled_from([None, 0.0]),
+}
+
+
+@pytest.mark.slow
+@compared_roads
+@given(**COMPARED)
 def test_the_fast_roads_answer_mutated_events_as_the_general_path(
     event: Any, mode: str, is_async: bool, full: bool, seconds_left: float | None
 ) -> None:
@@ -443,8 +453,6 @@ def test_the_fast_roads_answer_mutated_events_as_the_general_path(
     fused and inline runs, compiled HTTP routes, loop-free) and through the general path:
     the same answer or error, the same handler calls, the same log lines. Every record
     behaves alike, so the order in which independent keys run cannot change the answer."""
-    # no deadline, or one already passed (nothing may start, no retry fits: the same on
-    # both roads, whenever each runs)
     fast, general = answer_both_ways(
         lambda app: app.handler(copy.deepcopy(event), context_with(seconds_left)),
         mode,

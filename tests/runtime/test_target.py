@@ -7,12 +7,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from lambent import App, EventDecodeError
@@ -26,7 +25,7 @@ from lambent.runtime._target import (
     target_for,
 )
 from lambent.testing import FakeContext
-from tests.test_handler import RAISES, RETURNS, answer_both_ways, context_with, mutated_events
+from tests.test_handler import COMPARED, answer_both_ways, compared_roads, context_with
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=8),
@@ -233,19 +232,8 @@ def _answer_from_bytes(app: App, body: bytes, context: Any = None) -> Any:
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=int(os.environ.get("LAMBENT_FUZZ_EXAMPLES", "1000")) // 5,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(
-    event=mutated_events(),
-    mode=st.sampled_from([*RETURNS, *RAISES]),
-    is_async=st.booleans(),
-    full=st.booleans(),
-    indent=st.sampled_from([None, 1]),
-    seconds_left=st.sampled_from([None, 0.0]),
-)
+@compared_roads
+@given(**COMPARED, indent=st.sampled_from([None, 1]))
 def test_the_bytes_roads_answer_mutated_events_as_the_general_path(
     event: Any,
     mode: str,
