@@ -205,8 +205,7 @@ class Lines:
                 for values in lines:
                     self.add(method, event, values)
                 return
-        start, end = self._prefix, event_level + self._tail
-        append = self._rendered.append
+        join = self._join
         for values in lines:
             if "exc_info" not in values:  # a traceback's line: as add() writes it
                 try:
@@ -214,7 +213,7 @@ class Lines:
                 except UnicodeEncodeError:  # a lone surrogate: the entry is escaped whole
                     pass
                 else:
-                    append(start + own[1:-1] + end if len(own) > 2 else start[:-1] + end)
+                    join(own, event_level)
                     continue
             self.add(method, event, values)
 

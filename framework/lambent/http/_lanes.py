@@ -78,7 +78,6 @@ class _Source(NamedTuple):
 
     app: Any
     kind: str
-    render: ValueRenderer
     #: the body size limit (none: infinite)
     top: float
     #: the templates of the static routes, which the known matchers leave to the route map
@@ -86,11 +85,10 @@ class _Source(NamedTuple):
     bind: Bind
     unbind: Unbind
     finish: Finish
-    #: ``plain(result)``: a plain result rendered, or :data:`NEXT` (not plain, or it does
-    #: not render: the router finishes it)
+    #: ``plain(result)``: a plain result rendered (a type found to be JSON, or ``dict``,
+    #: encoded in place), or :data:`NEXT` (not plain, or it does not render: the router
+    #: finishes it)
     plain: Callable[[Any], Any]
-    #: the result types rendered as JSON (what ``plain`` found so; ``dict`` from the start)
-    jsons: set[type[Any]]
 
 
 def lanes(
@@ -111,6 +109,11 @@ def lanes(
     jsons: set[type[Any]] = {dict}
 
     def plain(result: Any) -> Any:
+        if type(result) in jsons:  # a type found to encode as JSON: encoded in place
+            try:
+                return render(None, encode_json(result).decode(), False, JSON)
+            except RENDER_ERRORS:  # a lone surrogate too: the general reading tells
+                pass
         try:
             text = text_of(result)
             if text is json_result:
@@ -123,7 +126,7 @@ def lanes(
         return NEXT
 
     top = math.inf if limit is None else limit
-    shared = _Source(app, kind, render, top, static, *bind, finish, plain, jsons)
+    shared = _Source(app, kind, top, static, *bind, finish, plain)
     out: Lanes = {}
     for key, (method, matcher, endpoint, fn, build) in keyed.items():
         lane = _direct(method, endpoint, fn, build, shared)
@@ -174,7 +177,7 @@ def _direct(
     if not _positional(fn, (key, body_name) if body_of is not None else (key,)):
         return None
     two, cut, name = body_of is not None, len(prefix), route.plan.name
-    app, kind, render, top, static, bind, unbind, finish, plain, jsons = shared
+    app, kind, top, static, bind, unbind, finish, plain = shared
     spent = out_of_time(app.deadline_margin)
     modules = sys.modules
 
@@ -215,11 +218,6 @@ def _direct(
             except BaseException as exc:
                 outcome, raised = _failed(name, exc), True
             else:
-                if type(result) in jsons:
-                    try:
-                        return render(None, encode_json(result).decode(), False, JSON)
-                    except RENDER_ERRORS:  # a lone surrogate too: ``plain`` tells
-                        pass
                 out = plain(result)
                 if out is not NEXT:
                     return out
@@ -243,7 +241,7 @@ def _lane(
     shared: _Source,
 ) -> Lane:
     """The lane of any other compiled route: its template's matcher, its builder."""
-    app, kind, render, top, _, bind, unbind, finish, plain, jsons = shared
+    app, kind, top, _, bind, unbind, finish, plain = shared
     spent = out_of_time(app.deadline_margin)
     path_only = build is params_only
     name = endpoint.routes[want].plan.name
@@ -274,11 +272,6 @@ def _lane(
             except BaseException as exc:
                 outcome, raised = _failed(name, exc), True
             else:
-                if type(result) in jsons:
-                    try:
-                        return render(None, encode_json(result).decode(), False, JSON)
-                    except RENDER_ERRORS:
-                        pass
                 out = plain(result)
                 if out is not NEXT:
                     return out
