@@ -250,6 +250,25 @@ def test_depends_outside_http_routes_is_refused_the_same_way(decorator: str, arg
 
 
 @pytest.mark.parametrize(
+    ("decorator", "arg"),
+    [("get", "/u"), ("sqs", "q"), ("invoke", "ping"), ("authorizer", "TOKEN")],
+)
+def test_depends_written_as_a_default_fails_at_registration_saying_where_it_goes(
+    decorator: str, arg: str
+) -> None:
+    # the ``user: int = Depends(provider)`` of other frameworks: read as a default, the
+    # handler would get the marker, and the provider would never run
+    def handler(user: int = Depends(_provider)) -> None:
+        pass
+
+    with pytest.raises(
+        ConfigurationError, match=r"handler, parameter 'user': a Depends\(\)"
+    ) as info:
+        getattr(App(), decorator)(arg)(handler)
+    assert "write `user: Annotated[int, Depends(_provider)]`" in str(info.value)
+
+
+@pytest.mark.parametrize(
     ("name", "ann", "slot"),
     [
         ("context", inspect.Parameter.empty, Slot.CONTEXT),

@@ -25,7 +25,7 @@ import types
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+from typing import Any, Generic, NoReturn, Protocol, TypeVar, runtime_checkable
 
 from lambent._context import LambdaContext
 from lambent._decode import Decoder
@@ -60,6 +60,23 @@ class Depends:
     """
 
     provider: Callable[..., Any]
+
+
+def misplaced_marker(label: str, p: inspect.Parameter, ann: Any, marker: object) -> NoReturn:
+    """Raise :class:`ConfigurationError` for a marker written as ``p``'s default (the
+    ``name: T = Depends(provider)`` of other frameworks), which lambent does not read
+    there: the parameter would get the marker object itself."""
+    shown = (
+        f"Depends({getattr(marker.provider, '__name__', 'provider')})"
+        if isinstance(marker, Depends)
+        else repr(marker)
+    )
+    kind = "T" if ann is inspect.Parameter.empty else getattr(ann, "__name__", repr(ann))
+    raise ConfigurationError(
+        f"{label}: a {type(marker).__name__}() marker goes in the annotation, not the "
+        f"default (the parameter would get the marker itself): write "
+        f"`{p.name}: Annotated[{kind}, {shown}]`"
+    )
 
 
 def _depends_marker(ann: Any) -> Depends | None:
@@ -286,6 +303,8 @@ def resolve_params(fn: Callable[..., Any], where: str, rules: Rules[P]) -> Resol
             p = p.replace(kind=p.KEYWORD_ONLY)
         label = f"{where}: {name}, parameter {p.name!r}"
         marker = _depends_marker(ann)
+        if isinstance(p.default, Depends):
+            misplaced_marker(label, p, ann, p.default)
         slot = shared_slot(p.name, ann) if marker is None else None
         param: P | None
         if marker is not None:

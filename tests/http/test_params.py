@@ -150,6 +150,29 @@ def test_a_parameter_meant_for_a_path_parameter_that_matches_none_fails_at_regis
     assert "rename it to 'uid'" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("marker", "written"),
+    [
+        (Query(alias="xx"), "Annotated[int, Query(alias='xx')]"),
+        (Header(), "Annotated[int, Header(alias=None)]"),
+        (Cookie(alias="sid"), "Annotated[int, Cookie(alias='sid')]"),
+        (Body(), "Annotated[int, Body()]"),
+    ],
+)
+def test_a_marker_written_as_a_default_fails_at_registration_saying_where_it_goes(
+    marker: Any, written: str
+) -> None:
+    # the ``x: int = Header()`` of other frameworks: read as a default, the handler would
+    # get the marker object itself
+    def handler(x: int = marker) -> None: ...
+
+    with pytest.raises(
+        ConfigurationError, match=r"handler, parameter 'x': a \w+\(\) marker"
+    ) as info:
+        App().get("/m")(handler)
+    assert f"write `x: {written}`" in str(info.value)
+
+
 def test_path_parameters_read_otherwise_or_true_query_parameters_are_fine() -> None:
     app = App()
 

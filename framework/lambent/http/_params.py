@@ -34,7 +34,7 @@ import msgspec
 
 from lambent._decode import build_decoder
 from lambent._errors import ConfigurationError
-from lambent._inject import Depends, Slot, resolve_params
+from lambent._inject import Depends, Slot, misplaced_marker, resolve_params
 from lambent.http._plan import (
     MISSING,
     Body,
@@ -262,6 +262,8 @@ def _resolve_one(
     event_types: tuple[type[Any], ...],
 ) -> HttpParam:
     default = p.default
+    if isinstance(default, (Query, Header, Cookie, Body)):
+        misplaced_marker(label, p, ann, default)
     marker: Any = None
     #: ``msgspec.Meta`` constraints, checked when converting (``Annotated[int, Meta(ge=1)]``)
     constraints: tuple[Any, ...] = ()
