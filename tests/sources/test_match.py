@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import fnmatch
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lambent import ConfigurationError
 from lambent.sources._match import (
     Filter,
     arn_name,
@@ -61,3 +63,26 @@ def test_filters_show_what_is_set_and_compile_a_predicate() -> None:
     assert only.shown == (("topic", "t"),) and only.matches("t") and not only.matches("u")
     both = pair(glob("shop.*"), glob(None))
     assert both(("shop.orders", "x")) and not both(("other", "x"))
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        ("https://sqs.us-east-1.amazonaws.com/123456789012/orders", "its last part, 'orders'"),
+        ("http://localhost:4566/000000000000/orders/", "its last part, 'orders'"),
+        ("orders/dlq", "a name has no '/', ':' or spaces"),
+        ("orders queue", "a name has no '/', ':' or spaces"),
+        ("sqs:orders", "a name has no '/', ':' or spaces"),
+    ],
+)
+def test_a_resource_that_is_neither_a_name_nor_an_arn_is_refused(value: str, hint: str) -> None:
+    # it would match no event: each batch would fail with "no route"
+    with pytest.raises(ConfigurationError, match="neither a name nor an ARN") as info:
+        resource_filter("queue", value)
+    assert f"queue {value!r}" in str(info.value) and hint in str(info.value)
+
+
+@given(NAMES)
+def test_names_and_arns_are_taken(name: str) -> None:
+    for value in (name, _queue_arn(name), _stream_arn(name)):
+        assert resource_filter("queue", value).shown == (("queue", value),)

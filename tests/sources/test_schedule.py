@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 import pytest
 
+from lambent import App, ConfigurationError
 from lambent.sources.eventbridge import EventBridgeEvent
 from lambent.sources.schedule import SPECS, ScheduledEvent, detect, rule_name
 from tests import corpus
@@ -44,3 +45,28 @@ def test_rule_name(resources: list[str], name: str) -> None:
 @pytest.mark.parametrize("row", corpus.params("eventbridge", "s3-eventbridge"))
 def test_other_eventbridge_events_are_not_schedules(row: corpus.Row | None) -> None:
     assert not detect(corpus.load(row))
+
+
+@pytest.mark.parametrize(
+    ("rule", "said"),
+    [
+        ("rate(5 minutes)", "a schedule expression: give the name of the rule"),
+        ("cron(0 1 * * ? *)", "a schedule expression: give the name of the rule"),
+        ("at(2026-12-24T18:00:00)", "a schedule expression: give the name of the rule"),
+        (
+            "arn:aws:events:us-east-1:123456789012:rule/nightly",
+            "the rule's ARN: give its name, 'nightly'",
+        ),
+        ("nightly job", "no rule name"),
+    ],
+)
+def test_what_is_no_rule_name_is_refused_at_registration(rule: str, said: str) -> None:
+    # it would match no scheduled event: each would fall to the EventBridge routes or fail
+    with pytest.raises(ConfigurationError, match=r"^@app\.schedule: ") as info:
+        App().schedule(rule)(lambda: None)
+    assert f"{rule!r} is {said}" in str(info.value)
+
+
+@pytest.mark.parametrize("rule", ["nightly", "nightly-report_v2.1", "nightly-*", "report-[ab]?"])
+def test_rule_names_and_their_globs_register(rule: str) -> None:
+    App().schedule(rule)(lambda: None)

@@ -9,10 +9,13 @@ built once, when the decorator runs.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, cast
 
 import msgspec
+
+from lambent._errors import ConfigurationError
 
 Predicate = Callable[[Hashable], bool]
 #: whether two routes' filters (as shown) could take the same event
@@ -93,8 +96,19 @@ def pair(first: Predicate, second: Predicate) -> Predicate:
 
 
 def resource_filter(field: str, value: str | None) -> Filter:
-    """The filter of sources routed by one resource (queue, topic, stream) name or ARN."""
+    """The filter of sources routed by one resource (queue, topic, stream) name or ARN; a
+    value that is neither (a queue URL, a path) is a :class:`ConfigurationError`: it would
+    match no event."""
+    if value is not None and not value.startswith("arn:") and _NOT_A_NAME.search(value):
+        hint = "a name has no '/', ':' or spaces"
+        if "://" in value:
+            hint = f"for a URL, give its last part, {value.rstrip('/').rpartition('/')[2]!r}"
+        raise ConfigurationError(f"{field} {value!r} is neither a name nor an ARN ({hint})")
     return Filter(shown(**{field: value}), resource(value))
+
+
+#: what no queue, topic or stream name holds
+_NOT_A_NAME = re.compile(r"[/:\s]")
 
 
 def exact_filter(field: str, value: str | None) -> Filter:
