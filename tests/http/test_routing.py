@@ -29,6 +29,26 @@ def test_bad_templates(bad: str) -> None:
         compile_path(bad)
 
 
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("/items/{item_id:int}", "a parameter is {item_id}, and its type is its handler "
+         "parameter's annotation (item_id: int)"),
+        ("/files/{rest:path}", "the rest of the path is {rest+}"),
+        ("/items/<int:item_id>", "a parameter is written {item_id}, not <int:item_id>"),
+        ("/items/<item_id>/lines", "a parameter is written {item_id}, not <item_id>"),
+        ("/a/{x", "(a parameter is {name}, or {name+} for the rest of the path)"),
+    ],
+)  # fmt: skip
+def test_other_frameworks_parameter_syntax_is_refused_saying_how_to_write_it(
+    written: str, said: str
+) -> None:
+    # ``<int:id>`` would otherwise be a static segment no request has
+    with pytest.raises(ConfigurationError) as info:
+        compile_path(written)
+    assert str(info.value).startswith(f"path template {written!r}: ") and said in str(info.value)
+
+
 def make() -> RouteMap[str]:
     m: RouteMap[str] = RouteMap()
     m.add(("GET",), "/orders", "list")

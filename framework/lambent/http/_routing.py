@@ -39,6 +39,10 @@ __all__ = [
 R = TypeVar("R")
 
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}")
+#: a parameter with a converter, as other frameworks write it (``{id:int}``)
+_TYPED = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*):([A-Za-z_]+)[^}]*\}")
+#: a parameter in Flask's syntax (``<id>``, ``<int:id>``)
+_ANGLED = re.compile(r"<([A-Za-z_]+:)?([A-Za-z_][A-Za-z0-9_]*)>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,12 @@ def compile_path(template: str) -> PathTemplate:
     """Compile ``template``; ConfigurationError when it is not a valid path template."""
     if not template.startswith("/"):
         raise ConfigurationError(f"path template {template!r} must start with '/'")
+    angled = _ANGLED.search(template)
+    if angled is not None:  # Flask's syntax: a static segment that no request has
+        raise ConfigurationError(
+            f"path template {template!r}: a parameter is written {{{angled.group(2)}}}, not "
+            f"{angled.group(0)} (its type is its handler parameter's annotation)"
+        )
     path = template.rstrip("/") or "/"
     pattern = ["^"]
     params: list[str] = []
@@ -93,8 +103,18 @@ def compile_path(template: str) -> PathTemplate:
             pattern.append(f"(?P<{name}>[^/]+)")
         pos = found.end()
     rest = path[pos:]
-    if "{" in _PARAM.sub("", path) or "}" in _PARAM.sub("", path):
-        raise ConfigurationError(f"path template {template!r}: malformed parameter")
+    left = _PARAM.sub("", path)
+    if "{" in left or "}" in left:
+        typed = _TYPED.search(path)
+        hint = " (a parameter is {name}, or {name+} for the rest of the path)"
+        if typed is not None and typed.group(2) == "path":
+            hint = f": the rest of the path is {{{typed.group(1)}+}}"
+        elif typed is not None:
+            hint = (
+                f": a parameter is {{{typed.group(1)}}}, and its type is its handler "
+                f"parameter's annotation ({typed.group(1)}: {typed.group(2)})"
+            )
+        raise ConfigurationError(f"path template {template!r}: malformed parameter{hint}")
     pattern.append(re.escape(rest) + "$")
     static_segments = sum(1 for seg in path.split("/") if seg and "{" not in seg)
     source = "".join(pattern) if params else None
