@@ -4,6 +4,7 @@ logged (and the provider's plan resolved by lambent.http._params at registration
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
@@ -196,6 +197,55 @@ def test_a_failing_cleanup_is_logged_once_and_the_response_stands() -> None:
     [entry] = [e for e in logs if e["log_level"] == "error"]
     assert entry["event"] == "dependency cleanup failed"
     assert entry["error"] == "OSError: cannot close"
+
+
+class _Custom(BaseException):
+    pass
+
+
+#: what the cleanups below raise (set by the test)
+_RAISES: list[BaseException] = []
+
+
+def raising_cleanup() -> Iterator[int]:
+    yield 1
+    raise _RAISES[0]
+
+
+async def async_raising_cleanup() -> AsyncIterator[int]:
+    yield 1
+    raise _RAISES[0]
+
+
+@pytest.mark.parametrize(
+    "raised",
+    [KeyboardInterrupt("k"), SystemExit(2), _Custom("c"), asyncio.CancelledError("by itself")],
+    ids=lambda e: type(e).__name__,
+)
+@pytest.mark.parametrize("is_async", [False, True], ids=["generator", "async generator"])
+def test_a_cleanup_raising_a_base_exception_is_logged_and_the_response_stands(
+    raised: BaseException, is_async: bool
+) -> None:
+    # as an Exception's: the cleanup's own failure, never out of app.handler
+    _RAISES[:] = [raised]
+    app = App()
+    if is_async:
+
+        @app.get("/leaky")
+        def handler(n: Annotated[int, Depends(async_raising_cleanup)]) -> int:
+            return n
+    else:
+
+        @app.get("/leaky")
+        def plain(n: Annotated[int, Depends(raising_cleanup)]) -> int:
+            return n
+
+    with capture_logs() as logs:
+        out = app.handler(http_request("GET", "/leaky", source="apigw-http"), FakeContext())
+    assert out["statusCode"] == 200 and out["body"] == "1"
+    [entry] = [e for e in logs if e["log_level"] == "error"]
+    assert entry["event"] == "dependency cleanup failed"
+    assert entry["error"].startswith(f"{type(raised).__name__}: ")
 
 
 def test_resolution_errors_are_configuration_errors_at_registration() -> None:

@@ -380,6 +380,53 @@ def test_a_handler_s_own_exception_is_answered_alike_however_it_runs(
         assert f"raised {error.__name__}" in entry["error"]
 
 
+#: what the providers below raise (set by the test)
+PROVIDER_RAISES: list[type[BaseException]] = []
+
+
+def _failing_provider() -> int:
+    raise PROVIDER_RAISES[0]()
+
+
+async def _failing_provider_async() -> int:
+    await anyio.lowlevel.checkpoint()
+    raise PROVIDER_RAISES[0]()
+
+
+@pytest.mark.parametrize("error", OWN)
+@pytest.mark.parametrize("is_async", [False, True], ids=["plain provider", "async provider"])
+def test_a_provider_s_own_exception_is_its_handler_s_failure(
+    error: type[BaseException], is_async: bool
+) -> None:
+    """A ``BaseException`` a provider raises is a ``HandlerError`` naming the route's
+    handler, however the provider runs (solved inline, or awaited on the loop); an
+    ``Exception`` passes on as it is. The handler never runs."""
+    PROVIDER_RAISES[:] = [error]
+    app, ran = App(), []
+    if is_async:
+
+        @app.get("/k")
+        def handler_async_dep(one: Annotated[int, Depends(_failing_provider_async)]) -> Any:
+            ran.append("handler")
+
+    else:
+
+        @app.get("/k")
+        def handler_dep(one: Annotated[int, Depends(_failing_provider)]) -> Any:
+            ran.append("handler")
+
+    with capture_logs() as logs:
+        out = app.handler(http_request("GET", "/k", source="apigw-http"), FakeContext())
+    assert out["statusCode"] == 500 and ran == []
+    [entry] = [e for e in logs if e["event"] == "unhandled error in HTTP handler"]
+    if error is Unprintable:
+        assert entry["error"] == "Unprintable: <str() failed>"
+    else:
+        name = "handler_async_dep" if is_async else "handler_dep"
+        assert entry["error"].startswith("HandlerError: ") and f".{name}: raised" in entry["error"]
+        assert f"raised {error.__name__}" in entry["error"]
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_no_time_left_runs_no_handler_and_no_async_dependency(kind: str) -> None:
     """Plain providers are solved inline just before the one deadline read (they ran);

@@ -17,6 +17,7 @@ import msgspec
 
 from lambent._errors import describe
 from lambent._logging import emit
+from lambent._run import is_cancellation
 from lambent.http._plan import MISSING, Dependency, From, HttpParam, HttpPlan
 from lambent.http._request import Request
 from lambent.http._response import RequestValidationError
@@ -251,8 +252,9 @@ async def close(scope: Scope, log: Any) -> None:
         except BaseException as exc:
             if exc is error:
                 continue
-            if not isinstance(exc, Exception):
+            if is_cancellation(exc):  # the running task's: it propagates
                 raise
+            # anything else, KeyboardInterrupt or SystemExit too, is that cleanup's failure
             emit(
                 log.error,
                 "dependency cleanup failed",

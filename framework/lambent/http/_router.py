@@ -324,17 +324,17 @@ class HttpRouter(WebRegistry):
                 # deadline is read once, after them: a second read before them would cost
                 # about a microsecond a request)
                 scope = request._scope = Scope()
-                solve_now(plan, kw, request, request._event, context, route_log, scope)
+                try:
+                    solve_now(plan, kw, request, request._event, context, route_log, scope)
+                except BaseException as exc:  # its providers' failures are the handler's
+                    raise handler_error(plan.name, exc) or exc  # noqa: B904 - from exc
         seconds = budget(context, self.app.deadline_margin, limit)
         if plan.is_async or route.threaded:
             return call(plan, kw, threaded=route.threaded, seconds=seconds)
         try:
             result = start(_INLINE, plan.fn, kw, seconds)
         except BaseException as exc:  # answered as http/_invoke.run answers (HandlerError)
-            error = handler_error(plan.name, exc)
-            if error is None:
-                raise
-            raise error  # noqa: B904 - from exc (handler_error)
+            raise handler_error(plan.name, exc) or exc  # noqa: B904 - from exc
         if result is _NOT_STARTED:
             raise DeadlineExceeded(NO_TIME)
         return result
