@@ -21,9 +21,25 @@ from lambent._fast import FAST
 from lambent._inline import run_plain
 
 
+class Unlucky(Exception):
+    pass
+
+
+class Halt(BaseException):
+    pass
+
+
 class Order(msgspec.Struct):
     id: int
     qty: int = 1
+
+    def __post_init__(self) -> None:
+        # the payload type's own code, run while decoding: msgspec passes on what is not
+        # a ValueError or TypeError
+        if self.id == 13:
+            raise Unlucky(f"order {self.id}")
+        if self.id == 14:
+            raise Halt(f"order {self.id}")
 
 
 def _handler(order: Order) -> int | None:
@@ -71,7 +87,8 @@ def test_the_single_route_loop_answers_as_the_general_inline_loop(
     bodies: list[str], drop: bool, decided: set[int]
 ) -> None:
     """By subscript, by reader, or one item at a time: the same statuses, errors and
-    results, also when some items failed before running."""
+    results, also when some items failed before running, and when the payload type's own
+    code fails the decode (orders 13 and 14)."""
     items = [{"id": f"m-{i}", "body": body} for i, body in enumerate(bodies)]
     outcomes = []
     for key, fused in ((None, True), ("body", True), ("body", False)):

@@ -177,12 +177,12 @@ def _failure(
     batch: Batch, runner: Runner, i: int, item: Any, exc: BaseException, undecoded: bool
 ) -> tuple[int, int]:
     """Item ``i``'s failure in :func:`_run_single`: the handler's exception, or the decode
-    error naming the record (``undecoded``); re-raises anything else that decoding raised."""
-    if not undecoded:  # the handler raised
+    error naming the record (``undecoded``). Anything else decoding raised came from the
+    payload type's own code (a ``__post_init__``): the record's failure as it is, as the
+    general path's call raises it."""
+    if not undecoded or not isinstance(exc, DECODE_ERRORS):
         batch.errors[i] = exc
         return i, _FAILED
-    if not isinstance(exc, DECODE_ERRORS):
-        raise exc
     assert runner.payload is not None
     error = as_decode_error(exc, runner.payload.id_of(item))
     # its traceback would only name this loop, and keep the loop's frame (and the whole

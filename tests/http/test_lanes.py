@@ -30,9 +30,24 @@ from lambent.testing import FakeContext, http_request
 SOURCES = ["apigw-rest", "apigw-http", "function-url"]
 
 
+class Refused(Exception):
+    pass
+
+
+class Halt(BaseException):
+    pass
+
+
 class Item(msgspec.Struct):
     sku: str
     qty: int = 1
+
+    def __post_init__(self) -> None:
+        # the type's own code, run while the body decodes (msgspec passes these on)
+        if self.sku == "refused":
+            raise Refused("no such sku")
+        if self.sku == "halt":
+            raise Halt("halt")
 
 
 class Summary(msgspec.Struct):
@@ -170,6 +185,8 @@ BODIES: list[dict[str, Any]] = [
     {"json": {"sku": "x" * 80}},  # over the size limit
     {"body": '{"sku":"' + "\u00e9" * 30 + '"}'},  # 40 characters, 70 bytes: over it too
     {"body": ""},
+    {"json": {"sku": "refused"}},  # the body's type fails: a 500
+    {"json": {"sku": "halt"}},  # with a BaseException: a 500 too
 ]
 
 
@@ -231,6 +248,16 @@ def test_each_body_to_each_route_shape_is_answered_as_in_general(
     event = _event(source, method, path, template, options)
     lanes, compiled, general = _three(make_app, event, _context)
     assert lanes == compiled == general
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("sku", ["refused", "halt"])
+def test_a_body_whose_type_fails_is_the_handler_s_500_on_every_road(source: str, sku: str) -> None:
+    event = _event(source, "PUT", "/items/i-1", "/items/{item_id}", {"json": {"sku": sku}})
+    called_by.clear()
+    answers = _three(make_app, event, _context)
+    assert answers[0] == answers[1] == answers[2]
+    assert answers[0]["statusCode"] == 500 and called_by == []  # the handler never ran
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "HEAD", "get"])

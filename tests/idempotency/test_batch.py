@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 import anyio
+import msgspec
 import pytest
 
 from lambent import App, ConfigurationError
@@ -264,3 +265,51 @@ async def test_a_dropped_record_keeps_nothing_and_is_dropped_again(
     assert {k: e.status for k, e in entries.items()} == {
         f"{scope}#{i}": "completed" for i in ids if i != bad
     }
+
+
+class Refused(Exception):
+    pass
+
+
+class Halt(BaseException):
+    pass
+
+
+class Payment(msgspec.Struct):
+    payment_id: str
+
+    def __post_init__(self) -> None:
+        # the type's own code, run while the payload decodes (msgspec passes these on)
+        if self.payment_id == "refused":
+            raise Refused(self.payment_id)
+        if self.payment_id == "halt":
+            raise Halt(self.payment_id)
+
+
+def _key_of(payment: Payment) -> str:
+    if payment.payment_id == "keyless":
+        raise Halt("no key")  # the key function's own failure, a BaseException too
+    return payment.payment_id
+
+
+@pytest.mark.parametrize("general", [False, True], ids=["fast", "general"])
+async def test_a_payload_or_key_that_fails_on_its_own_fails_that_record_alone(
+    store: IdempotencyStore, general: bool
+) -> None:
+    """Reading a record's business key decodes its payload: what the payload type's own
+    code or the key function raises (any exception) fails that record, reported, and the
+    others run; nothing leaves the invocation."""
+    app = App(idempotency=store)
+    charged: list[str] = []
+
+    @app.sqs("payments", idempotency_key=_key_of)
+    def charge(payment: Payment) -> None:
+        charged.append(payment.payment_id)
+
+    ids = ["p-1", "refused", "halt", "keyless", "p-2"]
+    event = sqs_event(*({"payment_id": i} for i in ids), queue="payments")
+    with general_path() if general else contextlib.nullcontext():
+        result = await app.dispatch(event, FakeContext())
+    failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+    assert failed == {event["Records"][i]["messageId"] for i in (1, 2, 3)}
+    assert sorted(charged) == ["p-1", "p-2"]

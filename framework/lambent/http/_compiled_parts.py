@@ -24,7 +24,6 @@ import msgspec
 from lambent._fast import MISS
 from lambent._logging import OWNED, bind_invocation, unbind_invocation
 from lambent._pipeline import invocation_values
-from lambent.http._args import ARG_ERRORS
 from lambent.http._plan import MISSING, From
 from lambent.http._render import value_text
 from lambent.http._response import JSON, Response, json_text
@@ -100,8 +99,8 @@ def compile_args(route: HttpRoute) -> Args | None:
             if convert is not None:
                 try:
                     value = convert(value)
-                except ARG_ERRORS:
-                    return MISS  # 422, with the general path's message
+                except BaseException:  # a 422, or the type's own failure: as the general path says
+                    return MISS
             kw[name] = value
         return kw
 
@@ -149,8 +148,8 @@ def _path_and_body(route: HttpRoute) -> Args | None:
         if convert is not None:
             try:
                 value = convert(value)
-            except ARG_ERRORS:
-                return MISS  # 422, with the general path's message
+            except BaseException:  # a 422, or the type's own failure: as the general path says
+                return MISS
         params[name] = value
         return params
 

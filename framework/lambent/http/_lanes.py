@@ -32,7 +32,6 @@ from lambent._fast import MISS, Pending
 from lambent._logging import LazyLogger
 from lambent._pipeline import invocation_values
 from lambent._run import is_cancellation
-from lambent.http._args import ARG_ERRORS
 from lambent.http._compiled_parts import (
     Args,
     Bind,
@@ -206,8 +205,8 @@ def _direct(
         if convert is not None:
             try:
                 payload = convert(raw)
-            except ARG_ERRORS:
-                return MISS  # 422, with the general path's message
+            except BaseException:  # a 422, or the type's own failure: as the general path says
+                return MISS
         cold = app._cold
         if cold:
             app._cold = False

@@ -315,19 +315,21 @@ class HttpRouter(WebRegistry):
             kw = dict(request.path_params)
         else:
             route_log = log.bind(route=route.template) if route.wants_logger else log
-            # a route taking the source's Struct has it decoded already (``needs_event``)
-            kw = build_args(plan, request, request._event, context, route_log)
-            if plan.has_deps:
-                if plan.async_deps or self.overrides:
-                    return self._run_with_deps(route, request, kw, context, route_log)
-                # plain providers: solved inline, as part of the handler's start (the
-                # deadline is read once, after them: a second read before them would cost
-                # about a microsecond a request)
-                scope = request._scope = Scope()
-                try:
+            try:
+                # a route taking the source's Struct has it decoded already (``needs_event``)
+                kw = build_args(plan, request, request._event, context, route_log)
+                if plan.has_deps:
+                    if plan.async_deps or self.overrides:
+                        return self._run_with_deps(route, request, kw, context, route_log)
+                    # plain providers: solved inline, as part of the handler's start (the
+                    # deadline is read once, after them: a second read before them would
+                    # cost about a microsecond a request)
+                    scope = request._scope = Scope()
                     solve_now(plan, kw, request, request._event, context, route_log, scope)
-                except BaseException as exc:  # its providers' failures are the handler's
-                    raise handler_error(plan.name, exc) or exc  # noqa: B904 - from exc
+            except BaseException as exc:
+                # what a parameter's own type (a ``__post_init__``) or a provider raised:
+                # the handler's failure (a 422 stays one: an Exception passes on as it is)
+                raise handler_error(plan.name, exc) or exc  # noqa: B904 - from exc
         seconds = budget(context, self.app.deadline_margin, limit)
         if plan.is_async or route.threaded:
             return call(plan, kw, threaded=route.threaded, seconds=seconds)

@@ -100,14 +100,16 @@ def _keyer(
     decoder = payload.decoder if payload is not None else None
 
     def business(item: Any, index: int) -> Keyed:
-        raw = payload_of(item) if payload_of is not None else item
-        try:
+        try:  # the decode guard: base64 data and DynamoDB images inside it
+            raw = payload_of(item) if payload_of is not None else item
             value = raw if decoder is None else decoder(b"null" if raw is None else raw)
-        except DECODE_ERRORS as exc:
+        except BaseException as exc:  # else the payload type's own code (a __post_init__)
+            if not isinstance(exc, DECODE_ERRORS):
+                return exc
             return as_decode_error(exc, ids.record(index))
         try:
             return scope, str(key_of(value)), fingerprint(raw)
-        except Exception as exc:
+        except BaseException as exc:  # the key function's failure: the record's
             return exc
 
     return business
