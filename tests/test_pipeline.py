@@ -10,13 +10,16 @@ from typing import Any, Literal, TypedDict
 import anyio
 import msgspec
 import pytest
+from structlog.testing import capture_logs
 
 from lambent import (
     App,
     BatchFailedError,
     BatchInfo,
+    HandlerError,
     detect,
 )
+from lambent.idempotency import MemoryStore
 from lambent.sources.cloudwatch_logs import LogEvent
 from lambent.sources.eventbridge import EventBridgeEvent
 from lambent.sources.s3 import S3Record
@@ -279,6 +282,70 @@ def test_hooks_see_each_batch_and_its_counts() -> None:
     assert after_info.source == "sqs" and len(after_info.items) == 2
     assert after_info.counts["succeeded"] == 1 and after_info.counts["failed"] == 1
     assert after_info.failed_ids == [event["Records"][1]["messageId"]]
+
+
+class _Halt(BaseException):
+    pass
+
+
+@pytest.mark.parametrize(
+    "raised", [RuntimeError("broke"), _Halt("halt")], ids=["Exception", "BaseException"]
+)
+def test_a_before_batch_hook_that_raises_fails_the_invocation_before_any_record_runs(
+    raised: BaseException,
+) -> None:
+    """Nothing has run and nothing is claimed in the idempotency store: Lambda delivers
+    the batch again, and once the hook is fixed every record runs."""
+    app = App(idempotency=MemoryStore())
+    ran: list[int] = []
+    broken = [True]
+
+    @app.before_batch
+    def before(batch: BatchInfo) -> None:
+        if broken[0]:
+            raise raised
+
+    @app.sqs("orders", idempotent=True)
+    def step(order: Order) -> None:
+        ran.append(order.id)
+
+    event = sqs_event({"id": 1}, {"id": 2}, queue="orders")
+    with capture_logs() as logs, pytest.raises(HandlerError) as info:
+        app.handler(event, FakeContext())
+    assert info.value.__cause__ is raised and ran == []
+    assert info.value.handler.endswith("before")
+    assert f"before_batch hook raised {type(raised).__name__}: " in str(info.value)
+    assert [e["event"] for e in logs if e["log_level"] == "error"] == ["invocation failed"]
+    broken[0] = False
+    assert app.handler(event, FakeContext()) == {"batchItemFailures": []}
+    assert ran == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "raised", [RuntimeError("broke"), _Halt("halt")], ids=["Exception", "BaseException"]
+)
+def test_an_after_batch_hook_that_raises_is_logged_and_the_outcomes_stand(
+    raised: BaseException,
+) -> None:
+    """The records ran: failing the invocation would run them all again."""
+    app = App()
+
+    @app.after_batch
+    async def after(batch: BatchInfo) -> None:
+        raise raised
+
+    @app.sqs("orders")
+    def step(order: Order) -> None:
+        if order.id == 2:
+            raise ValueError("x")
+
+    event = sqs_event({"id": 1}, {"id": 2}, queue="orders")
+    with capture_logs() as logs:
+        out = app.handler(event, FakeContext())
+    assert out == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
+    [entry] = [e for e in logs if e["event"] == "after_batch hook failed"]
+    assert entry["log_level"] == "error" and entry["hook"].endswith("after")
+    assert entry["error"] == f"{type(raised).__name__}: {raised}"
 
 
 def test_lean_decoding_only_when_no_route_needs_the_message() -> None:

@@ -89,7 +89,8 @@ class DeadlineExceeded(LambentError):
 class HandlerError(LambentError):
     """A single-event handler failed in a way its caller cannot be given as it is: it
     raised a ``BaseException`` that is not an ``Exception`` (``SystemExit``,
-    ``KeyboardInterrupt``, ...), or returned a value its source cannot encode.
+    ``KeyboardInterrupt``, ...), or returned a value its source cannot encode; or a
+    ``before_batch`` hook raised (the batch fails before any record runs).
 
     ``handler`` names the handler; the original error is the ``__cause__``.
     """

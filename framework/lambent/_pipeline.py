@@ -28,9 +28,10 @@ import msgspec
 from lambent import sources
 from lambent._deadline import DeadlineExceeded, budget
 from lambent._dispatch import Batch, Status, run_batch
-from lambent._errors import LambentError, RoutingError
+from lambent._errors import HandlerError, LambentError, RoutingError, describe
 from lambent._events import decode_event, event_items
 from lambent._fast import FAST, MISS, Pending
+from lambent._inject import qualname
 from lambent._logging import Logger, emit, invocation_logger, unbind_invocation
 from lambent._observe import (
     Observation,
@@ -45,6 +46,7 @@ from lambent._ordering import apply as apply_ordering
 from lambent._outcome_log import log_outcomes
 from lambent._outcomes import Ids, encode_firehose_results, render, trace_outcomes, write_metrics
 from lambent._routing import route_batch, route_raw
+from lambent._run import is_cancellation
 from lambent.sources._base import Outcome
 from lambent.sources._bytes import ANY_KEY
 from lambent.sources._response import response_rules
@@ -127,11 +129,23 @@ def invocation_failed(log: Logger, exc: LambentError) -> None:
     emit(log.error, "invocation failed", error=str(exc), error_type=type(exc).__name__)
 
 
-async def _hooks(hooks: list[Callable[..., Any]], info: BatchInfo) -> None:
+async def _hooks(hooks: list[Callable[..., Any]], info: BatchInfo, log: Logger, when: str) -> None:
+    """Run the batch hooks of ``when`` in order. A ``before_batch`` hook that raises fails
+    the invocation before any record runs (a :class:`HandlerError` naming it: Lambda
+    delivers the batch again); an ``after_batch`` hook's failure is logged and the batch's
+    outcomes stand (its records ran: failing now would run them all again)."""
     for hook in hooks:
-        result = hook(info)
-        if inspect.isawaitable(result):
-            await result
+        try:
+            result = hook(info)
+            if inspect.isawaitable(result):
+                await result
+        except BaseException as exc:
+            if is_cancellation(exc):
+                raise
+            name = qualname(hook)
+            if when == "before_batch":
+                raise HandlerError(name, f"{when} hook raised {describe(exc)}") from exc
+            emit(log.error, f"{when} hook failed", hook=name, error=describe(exc), exc_info=exc)
 
 
 async def handle_records(
@@ -178,6 +192,9 @@ async def handle_records(
     if raw is None and obs is not None and app.metrics is not None:
         oldest = spec.oldest
         first = oldest(batch.items) if oldest is not None and len(batch) else None
+    hooks = app._registry
+    if hooks.before_batch:  # before any record is claimed: failing here keeps nothing
+        await _hooks(hooks.before_batch, BatchInfo(kind, batch.items, context), log, "before_batch")
     guarded = None
     if app.idempotency is not None and any(r.options.keyed for r in used):
         raw_view = spec.raw if raw is not None else None
@@ -186,9 +203,6 @@ async def handle_records(
     trace = None if obs is None else obs.trace
     if trace is not None:
         trace_runners(trace, spec, batch, ids, raw is not None)
-    hooks = app._registry
-    if hooks.before_batch:
-        await _hooks(hooks.before_batch, BatchInfo(kind, batch.items, context))
     limit = budget(context, app.deadline_margin + spec.reserve)
     await run_batch(
         batch, concurrency=concurrency, budget=limit, strict_order=strict, record_id=ids.record
@@ -215,7 +229,7 @@ async def handle_records(
         failed = [ids.record(i) for i in batch.failed()]
         summary = counts if counts is not None else batch.summary()
         info = BatchInfo(kind, batch.items, context, summary, failed, batch.duration)
-        await _hooks(hooks.after_batch, info)
+        await _hooks(hooks.after_batch, info, log, "after_batch")
     try:
         if spec.answer is not None:
             if guarded is not None:

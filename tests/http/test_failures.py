@@ -103,6 +103,31 @@ def test_an_http_exception_raised_by_an_exception_handler_answers_its_own_status
     assert not [e for e in logs if e["log_level"] == "error"]
 
 
+class _Halt(BaseException):
+    pass
+
+
+@pytest.mark.parametrize("raised", [RuntimeError, KeyboardInterrupt, SystemExit, _Halt])
+@pytest.mark.parametrize("is_async", [False, True])
+def test_an_exception_handler_that_raises_anything_else_answers_500_and_is_logged(
+    raised: type[BaseException], is_async: bool
+) -> None:
+    app = make_app()
+
+    def sync_handler(request: Request, exc: RuntimeError) -> None:
+        raise raised("the handler of the error failed")
+
+    async def async_handler(request: Request, exc: RuntimeError) -> None:
+        sync_handler(request, exc)
+
+    app.exception_handler(RuntimeError)(async_handler if is_async else sync_handler)
+    with capture_logs() as logs:
+        r = TestClient(app).get("/boom")
+    assert r.status == 500 and "hunter2" not in r.text and r.json()["request_id"]
+    [entry] = [e for e in logs if e["log_level"] == "error"]
+    assert entry["event"] == "exception handler failed" and raised.__name__ in entry["error"]
+
+
 class Sold(OutOfStock):
     pass
 

@@ -21,6 +21,7 @@ from typing import Any
 from lambent._errors import LambentError, describe
 from lambent._logging import emit
 from lambent._observe import cut_by_deadline
+from lambent._run import is_cancellation
 from lambent.http._invoke import DeadlineExceeded
 from lambent.http._registration import ExceptionHandler
 from lambent.http._request import Request
@@ -75,7 +76,9 @@ async def answer_error(
             if answer.status >= 500:
                 emit(log.error, "HTTP request failed", status=answer.status, message=answer.message)
             return answer.response()
-        except Exception as inner:
+        except BaseException as inner:  # KeyboardInterrupt, SystemExit too: the same 500
+            if is_cancellation(inner):
+                raise
             emit(log.error, "exception handler failed", error=repr(inner), exc_info=inner)
             return error_response(500, "Internal Server Error", request_id=request.request_id)
     if isinstance(exc, HTTPException):
