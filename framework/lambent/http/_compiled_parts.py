@@ -93,7 +93,7 @@ def compile_args(route: HttpRoute) -> Args | None:
                     except ARG_ERRORS:
                         return MISS  # 422, with the general path's message
             elif source is From.BODY:
-                value = body_value(body, is_b64, convert, default)
+                value = _body_value(body, is_b64, convert, default)
                 if value is MISS:
                     return MISS
             else:  # From.CONTEXT
@@ -136,7 +136,7 @@ def _path_and_body(route: HttpRoute) -> Args | None:
     name, convert, default = found
 
     def args(params: dict[str, Any], body: str | None, is_b64: bool, context: Any) -> Any:
-        value = body_value(body, is_b64, convert, default)
+        value = _body_value(body, is_b64, convert, default)
         if value is MISS:
             return MISS
         params[name] = value
@@ -145,7 +145,7 @@ def _path_and_body(route: HttpRoute) -> Args | None:
     return args
 
 
-def body_value(
+def _body_value(
     body: str | None, is_b64: bool, convert: Callable[[Any], Any] | None, default: Any
 ) -> Any:
     """A body parameter's value: the body as delivered, converted (``convert``), or
