@@ -139,17 +139,9 @@ class Lines:
             and FAST.joined_lines
             and _SET_BY_LINE.isdisjoint(values)
             and self._head.keys().isdisjoint(values)
+            and self._joined(values, event, method, None)
         ):
-            try:
-                own = _ENCODE(values)
-                event_level = _event_level(event, method)
-                if not self._prefix:
-                    self._pieces()
-            except UnicodeEncodeError:  # a lone surrogate: the entry is escaped whole
-                pass
-            else:
-                self._join(own, event_level)
-                return
+            return
         entry = {**self._head, **values}
         entry["event"] = event
         for key, value in self._context:
@@ -172,14 +164,7 @@ class Lines:
         if self._own and "exc_info" not in values and FAST.joined_lines:
             if _METHOD_LEVELS[method] < self._least:
                 return
-            try:
-                own = _ENCODE(values)
-                if not self._prefix:
-                    self._pieces()
-            except UnicodeEncodeError:  # a lone surrogate: the entry is escaped whole
-                pass
-            else:
-                self._join(own, event_level)
+            if self._joined(values, event, method, event_level):
                 return
         self.add(method, event, values)
 
@@ -216,6 +201,23 @@ class Lines:
                     join(own, event_level)
                     continue
             self.add(method, event, values)
+
+    def _joined(
+        self, values: Mapping[str, Any], event: str, method: str, event_level: bytes | None
+    ) -> bool:
+        """Join the line of ``values`` from pieces (``event_level``: None, made here from
+        ``event`` and ``method``); False, with nothing written, when a lone surrogate (in
+        them or in the head) means the entry must be escaped whole, as :meth:`add` does."""
+        try:
+            own = _ENCODE(values)
+            if event_level is None:
+                event_level = _event_level(event, method)
+            if not self._prefix:
+                self._pieces()
+        except UnicodeEncodeError:
+            return False
+        self._join(own, event_level)
+        return True
 
     def _pieces(self) -> None:
         """Encode the head (open) and the time (closed) every joined line has."""

@@ -86,21 +86,17 @@ def compile_args(route: HttpRoute) -> Args | None:
         for name, source, key, convert, default in steps:
             if source is From.PATH:
                 value: Any = params[key]
+                if convert is not None:
+                    try:
+                        value = convert(value)
+                    except BaseException:  # a 422: as the general path says
+                        return MISS
             elif source is From.BODY:
-                value = body_payload(body, is_b64)
-                if not value:
-                    if default is MISSING:
-                        return MISS  # 422: required but missing
-                    kw[name] = default
-                    continue
-            else:  # From.CONTEXT
-                kw[name] = context
-                continue
-            if convert is not None:
-                try:
-                    value = convert(value)
-                except BaseException:  # a 422, or the type's own failure: as the general path says
+                value = _body_value(body, is_b64, convert, default)
+                if value is MISS:
                     return MISS
+            else:  # From.CONTEXT
+                value = context
             kw[name] = value
         return kw
 
@@ -139,21 +135,30 @@ def _path_and_body(route: HttpRoute) -> Args | None:
     name, convert, default = found
 
     def args(params: dict[str, Any], body: str | None, is_b64: bool, context: Any) -> Any:
-        value = body_payload(body, is_b64)
-        if not value:
-            if default is MISSING:
-                return MISS  # 422: required but missing
-            params[name] = default
-            return params
-        if convert is not None:
-            try:
-                value = convert(value)
-            except BaseException:  # a 422, or the type's own failure: as the general path says
-                return MISS
+        value = _body_value(body, is_b64, convert, default)
+        if value is MISS:
+            return MISS
         params[name] = value
         return params
 
     return args
+
+
+def _body_value(
+    body: str | None, is_b64: bool, convert: Callable[[Any], Any] | None, default: Any
+) -> Any:
+    """A body parameter's value: the body as delivered, converted (``convert``), or
+    ``default`` when there is none; MISS where the general path answers 422 (no body and
+    no default, or a body that does not convert)."""
+    value = body_payload(body, is_b64)
+    if not value:
+        return MISS if default is MISSING else default  # MISS: 422, required but missing
+    if convert is None:
+        return value
+    try:
+        return convert(value)
+    except BaseException:  # a 422, or the type's own failure: as the general path says
+        return MISS
 
 
 def texts() -> Callable[[Any], Text | None]:

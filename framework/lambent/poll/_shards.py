@@ -48,7 +48,34 @@ def _b64_binaries(value: Any) -> Any:
     return value
 
 
-class KinesisReader:
+def _shard(listed: dict[str, Any], *parent_keys: str) -> Shard:
+    """A shard as ``ListShards`` or ``DescribeStream`` lists it, its parents under
+    ``parent_keys``."""
+    parents = tuple(p for p in (listed.get(k) for k in parent_keys) if p)
+    end = listed.get("SequenceNumberRange", {}).get("EndingSequenceNumber")
+    return Shard(listed["ShardId"], parents, end)
+
+
+class _StreamReader:
+    """What the readers share: the stream, its client, the retries and the options, and
+    :meth:`prepare`, the first call that finds the stream (its failure explained)."""
+
+    permissions: str
+
+    def __init__(self, source: Source, client: Any, retry: Retrier, options: PollOptions) -> None:
+        self.source, self.client, self.retry, self.options = source, client, retry, options
+
+    async def prepare(self) -> None:
+        try:
+            await self._describe()
+        except Exception as exc:
+            raise explain(exc, self.source, "stream", self.permissions) from None
+
+    async def _describe(self) -> None:
+        raise NotImplementedError
+
+
+class KinesisReader(_StreamReader):
     service = "kinesis"
     info_key = "KinesisBatchInfo"
     permissions = (
@@ -57,24 +84,20 @@ class KinesisReader:
     )
 
     def __init__(self, source: Source, client: Any, retry: Retrier, options: PollOptions) -> None:
-        self.source, self.client, self.retry, self.options = source, client, retry, options
+        super().__init__(source, client, retry, options)
         self.role = f"arn:aws:iam::{source.account}:role/lambent-poll"
 
-    async def prepare(self) -> None:
-        try:
-            await self.retry.call(self.client.describe_stream_summary, StreamName=self.source.name)
-        except Exception as exc:
-            raise explain(exc, self.source, "stream", self.permissions) from None
+    async def _describe(self) -> None:
+        await self.retry.call(self.client.describe_stream_summary, StreamName=self.source.name)
 
     async def shards(self) -> list[Shard]:
         out: list[Shard] = []
         kwargs: dict[str, Any] = {"StreamName": self.source.name}
         while True:
             got = await self.retry.call(self.client.list_shards, **kwargs)
-            for s in got.get("Shards", []):
-                parents = (s.get("ParentShardId"), s.get("AdjacentParentShardId"))
-                end = s.get("SequenceNumberRange", {}).get("EndingSequenceNumber")
-                out.append(Shard(s["ShardId"], tuple(p for p in parents if p), end))
+            out.extend(
+                _shard(s, "ParentShardId", "AdjacentParentShardId") for s in got.get("Shards", [])
+            )
             token = got.get("NextToken")
             if not token:
                 return out
@@ -129,19 +152,13 @@ class KinesisReader:
         return float(record["kinesis"]["approximateArrivalTimestamp"])
 
 
-class DynamoDBReader:
+class DynamoDBReader(_StreamReader):
     service = "dynamodbstreams"
     info_key = "DDBStreamBatchInfo"
     permissions = "dynamodb:DescribeStream, dynamodb:GetShardIterator, dynamodb:GetRecords"
 
-    def __init__(self, source: Source, client: Any, retry: Retrier, options: PollOptions) -> None:
-        self.source, self.client, self.retry, self.options = source, client, retry, options
-
-    async def prepare(self) -> None:
-        try:
-            await self.retry.call(self.client.describe_stream, StreamArn=self.source.arn, Limit=1)
-        except Exception as exc:
-            raise explain(exc, self.source, "stream", self.permissions) from None
+    async def _describe(self) -> None:
+        await self.retry.call(self.client.describe_stream, StreamArn=self.source.arn, Limit=1)
 
     async def shards(self) -> list[Shard]:
         out: list[Shard] = []
@@ -149,10 +166,7 @@ class DynamoDBReader:
         while True:
             got = await self.retry.call(self.client.describe_stream, **kwargs)
             desc = got["StreamDescription"]
-            for s in desc.get("Shards", []):
-                parent = s.get("ParentShardId")
-                end = s.get("SequenceNumberRange", {}).get("EndingSequenceNumber")
-                out.append(Shard(s["ShardId"], (parent,) if parent else (), end))
+            out.extend(_shard(s, "ParentShardId") for s in desc.get("Shards", []))
             last = desc.get("LastEvaluatedShardId")
             if not last:
                 return out
