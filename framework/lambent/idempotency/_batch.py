@@ -39,6 +39,7 @@ from lambent.idempotency._guard import (
     fingerprint,
 )
 from lambent.idempotency._store import IdempotencyStore, ImmediateStore
+from lambent.sources._response import response_rules
 
 if TYPE_CHECKING:
     from lambent._outcomes import Ids
@@ -185,7 +186,9 @@ async def guard(
         return None
     record_guard = RecordGuard(store, expires_at=expires_at)
     immediate = isinstance(store, ImmediateStore)
-    results = spec.response == "single" or spec.answer is not None or spec.result is not None
+    results = (
+        response_rules(spec).single_result or spec.answer is not None or spec.result is not None
+    )
     guarded = Guarded(record_guard, immediate, results, spec.answer is not None)
     if isinstance(found, KeyGroup):
         groups = [found]
