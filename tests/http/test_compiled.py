@@ -20,7 +20,8 @@ from lambent import App, LambdaContext
 from lambent._fast import FAST, MISS, Pending, general_path
 from lambent.http import HTTPException, Response
 from lambent.http._compiled import compile_http
-from lambent.http._routing import RouteMap, _disjoint, compile_path
+from lambent.http._routing import RouteMap, _disjoint
+from lambent.http._templates import compile_path
 from lambent.testing import FakeContext, http_request
 from tests import corpus
 from tests.http.test_fast import web_routes

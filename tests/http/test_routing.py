@@ -1,4 +1,4 @@
-"""Path templates: compiled once, matching returns values, trailing slashes, encodings."""
+"""Route matching: matching returns values, trailing slashes, encodings."""
 
 from __future__ import annotations
 
@@ -9,44 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lambent._errors import ConfigurationError
-from lambent.http._routing import RouteMap, compile_path, normalise
-
-
-def test_compile() -> None:
-    static = compile_path("/orders/")
-    assert static.template == "/orders" and static.is_static and static.params == ()
-    t = compile_path("/orders/{order_id}/lines/{line}")
-    assert t.params == ("order_id", "line") and not t.greedy and t.static_segments == 2
-    assert compile_path("/files/{path+}").greedy
-    assert compile_path("/reports/{day}.csv").regex is not None
-
-
-@pytest.mark.parametrize(
-    "bad", ["orders", "/a/{x}/{x}", "/a/{p+}/b", "/a{p+}", "/a/{x", "/a/{1x}", "/a/x}"]
-)
-def test_bad_templates(bad: str) -> None:
-    with pytest.raises(ConfigurationError):
-        compile_path(bad)
-
-
-@pytest.mark.parametrize(
-    ("written", "said"),
-    [
-        ("/items/{item_id:int}", "a parameter is {item_id}, and its type is its handler "
-         "parameter's annotation (item_id: int)"),
-        ("/files/{rest:path}", "the rest of the path is {rest+}"),
-        ("/items/<int:item_id>", "a parameter is written {item_id}, not <int:item_id>"),
-        ("/items/<item_id>/lines", "a parameter is written {item_id}, not <item_id>"),
-        ("/a/{x", "(a parameter is {name}, or {name+} for the rest of the path)"),
-    ],
-)  # fmt: skip
-def test_other_frameworks_parameter_syntax_is_refused_saying_how_to_write_it(
-    written: str, said: str
-) -> None:
-    # ``<int:id>`` would otherwise be a static segment no request has
-    with pytest.raises(ConfigurationError) as info:
-        compile_path(written)
-    assert str(info.value).startswith(f"path template {written!r}: ") and said in str(info.value)
+from lambent.http._routing import RouteMap, normalise
 
 
 def make() -> RouteMap[str]:

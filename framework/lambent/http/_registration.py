@@ -23,7 +23,8 @@ from lambent.http._edge import EdgeRoutes
 from lambent.http._middleware import CallNext, Middleware, check_middleware
 from lambent.http._params import resolve_dependency, resolve_http, with_metrics
 from lambent.http._plan import Dependency, From, HttpPlan
-from lambent.http._routing import Endpoint, RouteMap, compile_path
+from lambent.http._routing import Endpoint, RouteMap
+from lambent.http._templates import compile_path
 from lambent.http._websocket import WebSocketRoutes
 
 __all__ = ["ExceptionHandler", "HttpConfig", "HttpPaths", "HttpRoute", "WebRegistry", "observed"]
