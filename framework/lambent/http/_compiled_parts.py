@@ -27,8 +27,8 @@ from lambent._pipeline import invocation_values
 from lambent.http._plan import MISSING, From
 from lambent.http._render import value_text
 from lambent.http._response import JSON, Response, json_text
-from lambent.http._templates import compile_path
 from lambent.http._streaming import Streamed, is_stream
+from lambent.http._templates import compile_path
 from lambent.http._views import body_payload
 
 if TYPE_CHECKING:
