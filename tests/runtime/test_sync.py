@@ -4,15 +4,20 @@ closed it, refused told as RuntimeAPIError, and a refused post said on stderr.""
 
 from __future__ import annotations
 
+import inspect
+import signal
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import FrameType
+from typing import Any
 
 import pytest
 
 from lambent.runtime._invocation import Post
-from lambent.runtime._sync import SyncConnection
+from lambent.runtime._sync import SyncConnection, serve
 from lambent.runtime._wire import RuntimeAPIError
 
 pytestmark = pytest.mark.network
@@ -128,3 +133,61 @@ def test_a_post_the_api_refuses_is_one_line_on_stderr(capsys: pytest.CaptureFixt
         "lambent.runtime: the Runtime API refused /2018-06-01/runtime/invocation/b/response "
         "(413): b'too big'\n"
     )
+
+
+class _Answers:
+    """A target answering every invocation with ``{}``."""
+
+    stopped = False
+
+    def invoke_now(
+        self, body: bytes, content_type: str | None, context: object
+    ) -> tuple[bytes, str]:
+        return b"{}", "application/json"
+
+    def stop_sync(self) -> None:
+        self.stopped = True
+
+
+class _OneInvocation:
+    """A Runtime API connection with one invocation to give; polling again is a failure
+    (a loop that polls after SIGTERM waits on ``/next`` until Lambda kills it)."""
+
+    def __init__(self) -> None:
+        self.polls = 0
+        self.posted: list[Post] = []
+
+    def request(self, method: str, path: str) -> tuple[int, dict[str, str], bytes]:
+        self.polls += 1
+        if self.polls > 1:
+            raise AssertionError("polled /next after SIGTERM")
+        return 200, {"lambda-runtime-aws-request-id": "req-1"}, b"{}"
+
+    def post(self, post: Post) -> None:
+        self.posted.append(post)
+
+    def close(self) -> None:
+        pass
+
+
+def test_sigterm_just_before_the_next_poll_ends_the_loop() -> None:
+    """SIGTERM delivered after the loop checked it is not stopping and before it marks
+    itself waiting on ``/next`` (made to land there, by a line tracer) ends the loop
+    without another poll."""
+    source, first = inspect.getsourcelines(serve)
+    [mark] = [first + n for n, line in enumerate(source) if 'state["waiting"] = True' in line]
+    conn, target = _OneInvocation(), _Answers()
+
+    def tracer(frame: FrameType, event: str, arg: object) -> Any:
+        if frame.f_code is not serve.__code__:
+            return None
+        if event == "line" and frame.f_lineno == mark and conn.posted:
+            signal.raise_signal(signal.SIGTERM)  # its handler runs here, before the line
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        assert serve(target, conn) == 0  # type: ignore[arg-type]
+    finally:
+        sys.settrace(None)
+    assert conn.polls == 1 and len(conn.posted) == 1 and target.stopped

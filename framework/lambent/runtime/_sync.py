@@ -123,6 +123,8 @@ def serve(target: Target, conn: SyncConnection) -> int:
         while not state["stopping"]:
             try:
                 state["waiting"] = True
+                if state["stopping"]:  # a signal between the loop's check and here
+                    break
                 status, headers, body = conn.request("GET", NEXT)
                 state["waiting"] = False
             except _Stopped:
