@@ -120,10 +120,10 @@ def serve(target: Target, conn: SyncConnection) -> int:
     signals = _signals()
     previous = {sig: signals.signal(sig, on_signal) for sig in (signals.SIGTERM, signals.SIGINT)}
     try:
-        while not state["stopping"]:
+        while True:
             try:
-                state["waiting"] = True
-                if state["stopping"]:  # a signal between the loop's check and here
+                state["waiting"] = True  # from here a signal raises _Stopped
+                if state["stopping"]:  # asked before (during the last invocation, or just now)
                     break
                 status, headers, body = conn.request("GET", NEXT)
                 state["waiting"] = False
