@@ -92,6 +92,35 @@ def test_undecodable_records_can_be_dropped_with_an_error_log() -> None:
     assert summary["dropped"] == 1 and summary["succeeded"] == 1
 
 
+@pytest.mark.parametrize("inside_lambda", [False, True], ids=["structlog", "lambda-json"])
+def test_a_dropped_record_is_logged_once_with_its_id_and_error(
+    inside_lambda: bool, lambda_logs: Any
+) -> None:
+    """on_decode_error="drop" acknowledges a malformed record, and the logs say which one
+    and why (a WARNING ``record dropped`` line), so dropped data can be found."""
+    app = App()
+
+    @app.sqs("orders", on_decode_error="drop")
+    def step(order: Order) -> None: ...
+
+    event = sqs_event({"id": 1}, "not json", {"id": "two"}, queue="orders")
+    if inside_lambda:
+        assert app.handler(event, FakeContext()) == {"batchItemFailures": []}
+        logs = [{**line, "log_level": line["level"]} for line in lambda_logs()]
+    else:
+        structlog.reset_defaults()
+        with structlog.testing.capture_logs() as logs:
+            assert app.handler(event, FakeContext()) == {"batchItemFailures": []}
+    dropped = [e for e in logs if e["event"] == "record dropped"]
+    ids = [r["messageId"] for r in event["Records"]]
+    assert [e["record_id"] for e in dropped] == ids[1:]
+    assert {e["log_level"] for e in dropped} == {"warning"}
+    assert dropped[0]["error"].startswith("DecodeError: ") and dropped[0]["path"] == "$"
+    assert "Expected `int`, got `str`" in dropped[1]["error"] and dropped[1]["path"] == "$.id"
+    assert not [e for e in logs if e["event"] == "record failed"]
+    assert [e["dropped"] for e in logs if e["event"] == "batch processed"] == [2]
+
+
 def test_one_summary_line_per_batch_and_each_failure_once() -> None:
     app = App()
 

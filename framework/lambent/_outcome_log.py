@@ -23,9 +23,11 @@ if TYPE_CHECKING:
     from lambent._outcomes import Ids
 
 _SUCCEEDED, _FAILED, _CANCELLED = int(Status.SUCCEEDED), int(Status.FAILED), int(Status.CANCELLED)
+_DROPPED = int(Status.DROPPED)
 
 #: the JSON of the events and levels of :func:`log_outcomes`'s lines, made once
 _RECORD_FAILED = event_level("record failed", "error")
+_RECORD_DROPPED = event_level("record dropped", "warning")
 _PROCESSED_INFO, _PROCESSED_DEBUG = (event_level("batch processed", m) for m in ("info", "debug"))
 
 
@@ -48,12 +50,16 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> dict[str, int] | None:
             return {"succeeded": n, "failed": 0, **_NONE_ELSE}
     lines = lazy.lines() if lazy is not None else None
     if errors:
-        failed = failure_values(batch, ids)
+        dropped: list[dict[str, Any]] = []
+        failed = failure_values(batch, ids, dropped)
         if lines is not None:
             lines.own_all("error", "record failed", _RECORD_FAILED, failed)
+            lines.own_all("warning", "record dropped", _RECORD_DROPPED, dropped)
         else:
             for values in failed:
                 emit(log.error, "record failed", **values)
+            for values in dropped:
+                emit(log.warning, "record dropped", **values)
     counts = batch.summary()
     # at INFO when a record did not succeed (the counts say what became of the rest, and
     # of records no line names: skipped, cut by the deadline, dropped); else at DEBUG
@@ -68,13 +74,16 @@ def log_outcomes(log: Logger, batch: Batch, ids: Ids) -> dict[str, int] | None:
     return counts
 
 
-def failure_values(batch: Batch, ids: Ids) -> list[dict[str, Any]]:
+def failure_values(batch: Batch, ids: Ids, dropped: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The values of the ``record failed`` line of each failed (or cancelled) record, in
     batch order: its ``record_id`` and ``error``; a decode error's ``path``; the item's
     label (``item``), when its source names items so; then ``exc_info`` (the error, whose
     traceback goes with the line) for the first failure of each distinct exception site,
     ``traceback_as`` (the record that has it) for the later ones. Routing and decode
-    errors are lambent's own: they have no traceback."""
+    errors are lambent's own: they have no traceback.
+
+    ``dropped`` gets the values of the ``record dropped`` line of each record its route
+    dropped (``on_decode_error="drop"``): its id, error, ``path`` and label."""
     status, errors = batch.status, batch.errors
     known, items, item_id = batch.ids, batch.items, ids.item_id  # as Ids.record reads them
     label: Callable[[int], str | None] | None = (
@@ -84,7 +93,7 @@ def failure_values(batch: Batch, ids: Ids) -> list[dict[str, Any]]:
     failed: list[dict[str, Any]] = []
     for i in sorted(errors) if len(errors) > 1 else errors:
         outcome = status[i]
-        if outcome != _FAILED and outcome != _CANCELLED:
+        if outcome != _FAILED and outcome != _CANCELLED and outcome != _DROPPED:
             continue
         err = errors[i]
         record_id = known.get(i)
@@ -98,6 +107,9 @@ def failure_values(batch: Batch, ids: Ids) -> list[dict[str, Any]]:
             with_site = not isinstance(err, RoutingError)
         if label is not None and (item := label(i)) is not None:
             values["item"] = item
+        if outcome == _DROPPED:
+            dropped.append(values)
+            continue
         if with_site:
             site = _site(err)
             first = traced.get(site)

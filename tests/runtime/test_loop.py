@@ -133,6 +133,32 @@ def test_snap_start_runs_the_hooks_around_restore_next(runtime_api_host: Runtime
     assert lines[:3] == ["lifespan entered", "before snapshot", "after restore"]
 
 
+def test_a_failing_before_snapshot_hook_is_an_init_error(runtime_api_host: RuntimeAPI) -> None:
+    process = runtime_api_host.start(
+        "tests.runtime.apps.snap_fails.handler",
+        AWS_LAMBDA_INITIALIZATION_TYPE="snap-start",
+        SNAP_FAILS="before",
+    )
+    process.communicate(timeout=20)
+    assert process.returncode != 0 and runtime_api_host.host.restored == 0
+    (doc,) = runtime_api_host.host.init_errors
+    assert doc["errorType"] == "Runtime.BeforeSnapshotError"
+    assert doc["errorMessage"] == "OSError: the pool would not close"
+
+
+def test_a_failing_after_restore_hook_is_reported_and_ends_the_process(
+    runtime_api_host: RuntimeAPI,
+) -> None:
+    process = runtime_api_host.start(
+        "tests.runtime.apps.snap_fails.handler",
+        AWS_LAMBDA_INITIALIZATION_TYPE="snap-start",
+        SNAP_FAILS="after",
+    )
+    out = process.communicate(timeout=20)[0].decode()
+    assert process.returncode != 0 and runtime_api_host.host.restored == 1
+    assert "[ERROR] Runtime.AfterRestoreError: ConnectionError: the pool would not open" in out
+
+
 @pytest.mark.parametrize(
     ("handler", "error_type", "message"),
     [
