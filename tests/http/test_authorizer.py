@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from structlog.testing import capture_logs
 
-from lambent import App, ConfigurationError
+from lambent import App, ConfigurationError, HandlerError
 from lambent.http import Policy, SimpleAuthorization, Unauthorized
 from lambent.http._authorizer import AuthorizerRoutes
 from lambent.sources.apigw_authorizer import ExecuteApiArn, RequestAuthorizerEvent
@@ -101,6 +101,31 @@ def test_an_exception_in_an_authorizer_is_logged_once() -> None:
     failures = [e for e in logs if e["log_level"] == "error"]
     assert len(failures) == 1
     assert failures[0]["event"] == "authorizer failed" and "bad key store" in failures[0]["error"]
+
+
+@pytest.mark.parametrize(
+    ("returned", "said"),
+    [
+        ("allow", "returned str"),
+        (["allow"], "returned list"),
+        (object(), "returned object"),
+        ({"principalId": "u", "context": {"when": object()}}, "cannot be sent as JSON"),
+    ],
+)
+def test_an_answer_that_is_no_decision_fails_the_invocation_naming_the_handler(
+    returned: object, said: str
+) -> None:
+    # not a result the Lambda runtime would fail to send later
+    app = App()
+
+    @app.authorizer("TOKEN")
+    def check(token: str) -> object:
+        return returned
+
+    with capture_logs() as logs, pytest.raises(HandlerError, match=said) as info:
+        app.handler(authorizer_event("token"), FakeContext())
+    assert info.value.handler.endswith("check")
+    assert [e["event"] for e in logs if e["log_level"] == "error"] == ["invocation failed"]
 
 
 def test_unauthorized_is_an_answer_not_an_error_to_log() -> None:

@@ -26,9 +26,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambent._errors import ConfigurationError, RoutingError, describe
+from lambent._errors import ConfigurationError, HandlerError, RoutingError, describe
 from lambent._inject import HandlerPlan
 from lambent._logging import emit
+from lambent._outcomes import json_result
 from lambent.http._named import resolve_named, run_named
 from lambent.http._roles import RoleRoutes, role_spec
 
@@ -139,9 +140,11 @@ class Policy:
         return out
 
 
-def render_decision(result: Any, event: Any, *, simple: bool) -> Any:
+def render_decision(result: Any, event: Any, *, simple: bool, handler: str) -> Any:
     """The Lambda result for an authorizer handler's return value (``simple``: the event
-    asks for HTTP API simple responses)."""
+    asks for HTTP API simple responses); a value that is none of the answers (or a dict
+    JSON cannot hold) is a :class:`HandlerError` naming the ``handler``, not a result the
+    Lambda runtime fails to send later."""
     if isinstance(result, Policy):
         return result.render(event.arn)
     if isinstance(result, SimpleAuthorization):
@@ -152,7 +155,13 @@ def render_decision(result: Any, event: Any, *, simple: bool) -> Any:
             return {"isAuthorized": allowed}
         policy = Policy("user")
         return (policy.allow_all() if allowed else policy.deny_all()).render(event.arn)
-    return result
+    if isinstance(result, Mapping):
+        return json_result(result, handler)
+    raise HandlerError(
+        handler,
+        f"returned {type(result).__name__}; an authorizer returns a Policy, a "
+        "SimpleAuthorization, True, False, None or a dict",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,4 +245,5 @@ class AuthorizerRoutes(RoleRoutes):
                 log.error, "authorizer failed", handler=plan.name, error=describe(exc), exc_info=exc
             )
             raise
-        return render_decision(result, event, simple=web.simple is not None and web.simple(event))
+        simple = web.simple is not None and web.simple(event)
+        return render_decision(result, event, simple=simple, handler=plan.name)
