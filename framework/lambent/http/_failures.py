@@ -79,7 +79,7 @@ async def answer_error(
         except BaseException as inner:  # KeyboardInterrupt, SystemExit too: the same 500
             if is_cancellation(inner):
                 raise
-            emit(log.error, "exception handler failed", error=repr(inner), exc_info=inner)
+            emit(log.error, "exception handler failed", error=describe(inner), exc_info=inner)
             return error_response(500, "Internal Server Error", request_id=request.request_id)
     if isinstance(exc, HTTPException):
         if exc.status >= 500:
