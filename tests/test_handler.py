@@ -1,7 +1,8 @@
 """``app.handler``'s contract, fuzzed: real events of every source (the shared corpus and
 ``lambent.testing``'s factories), mutated by hypothesis (missing keys, wrong types, bad
 base64, odd unicode, numbers out of range), run through an app whose handlers raise odd
-exceptions or return odd values.
+exceptions or return odd values, and in half the apps the user's code at every other
+extension point too (batch hooks, middleware, a dependency, an exception handler).
 
 What must hold for every one of them: nothing but a documented lambent error (or, for a
 single event, the handler's own ``Exception``, passed on as Lambda expects) leaves
@@ -17,8 +18,8 @@ import copy
 import inspect
 import math
 import os
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
 
 import msgspec
 import pytest
@@ -27,8 +28,9 @@ from hypothesis import event as event_note
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
-from lambent import App, LambdaContext, LambentError, Logger, Request, detect, sources
+from lambent import App, Depends, LambdaContext, LambentError, Logger, Request, detect, sources
 from lambent._fast import FAST, general_path
+from lambent.http import CallNext, Response
 from lambent.sources.appsync import AppSyncResolverEvent
 from lambent.sources.cloudwatch_logs import LogEvent
 from lambent.sources.dynamodb import DynamoDBRecord
@@ -83,6 +85,7 @@ class Behaviour:
         self.calls = 0
         self.raised: list[BaseException] = []
         self.returned = 0
+        self.hooks = 0
 
     def act(self, ok: Any = None) -> Any:
         mode = self.modes[self.calls % len(self.modes)]
@@ -95,16 +98,57 @@ class Behaviour:
         self.returned += 1
         return ok if mode == "ok" else RETURNS[mode]()
 
+    def hook(self) -> Any:
+        """What the user's code around the handlers does (hooks, middleware, providers,
+        exception handlers): the modes in turn too, neither counted as a handler's call
+        nor as its own exception (none may leave ``app.handler`` as it is)."""
+        mode = self.modes[self.hooks % len(self.modes)]
+        self.hooks += 1
+        make = RAISES.get(mode)
+        if make is not None:
+            raise make()
+        return None if mode == "ok" else RETURNS[mode]()
 
-def build(behaviour: Behaviour, *, is_async: bool, full: bool, compiled: bool = False) -> App:
+
+def build(
+    behaviour: Behaviour,
+    *,
+    is_async: bool,
+    full: bool,
+    compiled: bool = False,
+    hooked: bool = False,
+) -> App:
     """One route for every source, each running ``behaviour``. ``full``: record handlers
     also take the record Struct and a logger (and log with it), SQS takes whole batches.
     ``compiled``: shaped for the compiled roads of a plain app: no custom resource route
     (threaded, as such routes are by default, it keeps the app on an event loop), no S3
     route (S3 notifications inside SQS, SNS or EventBridge records keep record batches
     off the bytes roads), HTTP routes that take their path parameter instead of the
-    ``Request``."""
+    ``Request``. ``hooked``: the user's code at every extension point runs ``behaviour``
+    too: batch hooks, an HTTP middleware (after the handler answered), a dependency of
+    the HTTP routes (before its ``yield`` and after it), and an exception handler."""
     app = App()
+    extra: dict[str, Any] = {}
+    if hooked:
+        app.before_batch(lambda info: behaviour.hook())
+        app.after_batch(lambda info: behaviour.hook())
+
+        @app.middleware
+        async def around(request: Request, call_next: CallNext) -> Response:
+            response = await call_next(request)
+            behaviour.hook()
+            return response
+
+        @app.exception_handler(ValueError)
+        def on_value_error(request: Request, exc: ValueError) -> Response:
+            behaviour.hook()
+            return Response({"handled": True}, status=400)
+
+        def provider() -> Iterator[Any]:
+            yield behaviour.hook()
+            behaviour.hook()
+
+        extra = {"dependency": Annotated[Any, Depends(provider)]}
 
     def run(ok: Any, *args: Any, **kwargs: Any) -> Any:
         for arg in (*args, *kwargs.values()):
@@ -150,8 +194,10 @@ def build(behaviour: Behaviour, *, is_async: bool, full: bool, compiled: bool = 
     app.ses()(typed({"record": SESRecord}))
     app.invoke()(typed({"payload": Any}))
     methods = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-    app.route("/", methods)(typed({} if compiled else {"request": Request}))
-    app.route("/{proxy+}", methods)(typed({"proxy": str} if compiled else {"request": Request}))
+    app.route("/", methods)(typed({} if compiled else {"request": Request, **extra}))
+    app.route("/{proxy+}", methods)(
+        typed({"proxy": str} if compiled else {"request": Request, **extra})
+    )
     app.websocket("$default")(typed({"body": Any}))
     app.authorizer()(typed({"context": LambdaContext}, ok=True))
     for trigger in ("viewer-request", "origin-request", "viewer-response", "origin-response"):
@@ -168,9 +214,10 @@ def build(behaviour: Behaviour, *, is_async: bool, full: bool, compiled: bool = 
 BEHAVIOUR = Behaviour()
 BEHAVIOUR.reset("ok")
 APPS = {
-    (is_async, full): build(BEHAVIOUR, is_async=is_async, full=full)
+    (is_async, full, hooked): build(BEHAVIOUR, is_async=is_async, full=full, hooked=hooked)
     for is_async in (False, True)
     for full in (False, True)
+    for hooked in (False, True)
 }
 
 
@@ -319,10 +366,16 @@ def _check_batch(event: Any, out: Any, logs: list[dict[str, Any]], kind: str, wh
     modes=st.lists(st.sampled_from([*RETURNS, *RAISES]), min_size=1, max_size=3),
     is_async=st.booleans(),
     full=st.booleans(),
+    hooked=st.booleans(),
     seconds_left=st.sampled_from([None, 300.0, 0.2]),
 )
 def test_only_documented_errors_leave_the_handler_and_no_record_is_lost(
-    event: Any, modes: list[str], is_async: bool, full: bool, seconds_left: float | None
+    event: Any,
+    modes: list[str],
+    is_async: bool,
+    full: bool,
+    hooked: bool,
+    seconds_left: float | None,
 ) -> None:
     BEHAVIOUR.reset(*modes)
     # no deadline, a distant one, or one already inside the app's margin
@@ -335,7 +388,7 @@ def test_only_documented_errors_leave_the_handler_and_no_record_is_lost(
     escaped: BaseException | None = None
     with capture_logs() as logs:
         try:
-            out = APPS[is_async, full].handler(event, context)
+            out = APPS[is_async, full, hooked].handler(event, context)
         except LambentError:
             return
         except BaseException as exc:
@@ -355,7 +408,7 @@ def test_every_source_is_seeded_and_reaches_a_handler_of_the_fuzzed_apps() -> No
     """The fuzz covers every registered source: it has real events of each kind, and each
     app routes an unmutated one of them to a handler."""
     assert set(SEEDS) == set(sources.KINDS)
-    for (is_async, full), app in APPS.items():
+    for (is_async, full, _), app in APPS.items():
         missed = []
         for kind, seeds in SEEDS.items():
             BEHAVIOUR.reset("ok")
