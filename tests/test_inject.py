@@ -9,9 +9,12 @@ on every call, in every kind of route."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
+import anyio.lowlevel
 import msgspec
 import pytest
 
@@ -360,3 +363,84 @@ def test_what_has_no_signature_to_walk_is_refused_naming_the_route(bad: Any) -> 
 
     with pytest.raises(ConfigurationError, match="toy route: "):
         resolve_params(bad if bad == 42 else positional, "toy route", Noting())
+
+
+class Order(msgspec.Struct):
+    n: int
+
+
+def _tagged(order: Order, tag: str, seen: list[str]) -> None:
+    seen.append(f"{tag}:{order.n}")
+
+
+class _Counter:
+    def __init__(self, seen: list[str]) -> None:
+        self.seen = seen
+
+    def __call__(self, order: Order) -> None:
+        self.seen.append(f"object:{order.n}")
+
+
+class _AsyncCounter(_Counter):
+    async def __call__(self, order: Order) -> None:  # type: ignore[override]
+        await anyio.lowlevel.checkpoint()
+        self.seen.append(f"async object:{order.n}")
+
+
+@pytest.mark.parametrize("is_async_app", [False, True], ids=["plain app", "app on a loop"])
+def test_a_partial_or_a_callable_object_is_a_handler_as_its_function_is(
+    is_async_app: bool,
+) -> None:
+    """A ``functools.partial`` is its function less the parameters it fills by keyword;
+    an object with ``__call__`` is that method (an ``async`` one is awaited)."""
+    seen: list[str] = []
+    app = App()
+    app.sqs("a")(functools.partial(_tagged, tag="partial", seen=seen))
+    app.sqs("b")(_Counter(seen))
+    if is_async_app:
+        app.sqs("c")(_AsyncCounter(seen))
+    for queue, n in (("a", 1), ("b", 2), ("c", 3)):
+        if queue == "c" and not is_async_app:
+            continue
+        out = app.handler(sqs_event({"n": n}, queue=queue), FakeContext())
+        assert out == {"batchItemFailures": []}
+    assert seen == ["partial:1", "object:2", *(["async object:3"] if is_async_app else [])]
+
+
+def _generator(body: dict[str, Any]) -> Iterator[int]:
+    yield 1
+
+
+async def _async_generator(body: dict[str, Any]) -> AsyncIterator[int]:
+    yield 1
+
+
+@pytest.mark.parametrize("fn", [_generator, _async_generator])
+@pytest.mark.parametrize(
+    ("decorator", "arg"), [("sqs", "q"), ("invoke", "go"), ("eventbridge", None)]
+)
+def test_a_generator_function_is_refused_where_its_body_would_never_run(
+    fn: Any, decorator: str, arg: str | None
+) -> None:
+    # called, it returns a generator: the record would count as done with nothing run
+    with pytest.raises(
+        ConfigurationError, match=r"is a generator function: its body would never run"
+    ):
+        getattr(App(), decorator)(arg)(fn)
+
+
+def test_an_http_route_streams_from_an_async_generator_and_refuses_a_plain_one() -> None:
+    """Its generator would be no answer (a 500 at every request): refused, saying how a
+    route streams."""
+    app = App()
+
+    @app.get("/s")
+    async def stream() -> AsyncIterator[str]:
+        yield "a"
+        yield "b"
+
+    with pytest.raises(
+        ConfigurationError, match=r"generator function; a route streams from an async"
+    ):
+        app.get("/plain")(_generator)
+    assert TestClient(app).get("/s").text == "ab"

@@ -158,12 +158,27 @@ def _with_providers(
 
 
 def qualname(fn: Callable[..., Any]) -> str:
+    while isinstance(fn, functools.partial):  # named as its function
+        fn = fn.func
     module = getattr(fn, "__module__", None) or "?"
     return f"{module}.{getattr(fn, '__qualname__', repr(fn))}"
 
 
+def as_function(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """What lambent calls for ``fn``: an instance of a class with a ``__call__`` method is
+    that method, bound (its signature, and whether it is ``async``, are the method's);
+    anything else is itself."""
+    if inspect.isroutine(fn) or isinstance(fn, type | functools.partial):
+        return fn
+    call = inspect.getattr_static(type(fn), "__call__", None)
+    return types.MethodType(call, fn) if inspect.isfunction(call) else fn
+
+
 def hints(fn: Callable[..., Any]) -> dict[str, Any]:
-    """Resolved annotations (``Annotated`` extras kept), closure variables included."""
+    """Resolved annotations (``Annotated`` extras kept), closure variables included; a
+    ``functools.partial``'s are its function's."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
     localns: dict[str, Any] = {}
     code = getattr(fn, "__code__", None)
     closure = getattr(fn, "__closure__", None)
@@ -196,14 +211,25 @@ def signature_params(
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"{where}: cannot read the signature of {name}: {exc}") from None
     annotations = hints(fn)
+    given = _partial_keywords(fn)
     out: list[tuple[inspect.Parameter, Any]] = []
     for p in sig.parameters.values():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name in given:
             continue
         if p.kind is p.POSITIONAL_ONLY:
             raise ConfigurationError(f"{where}: {name}: positional-only parameter {p.name!r}")
         out.append((p, annotations.get(p.name, inspect.Parameter.empty)))
     return name, out
+
+
+def _partial_keywords(fn: Any) -> frozenset[str]:
+    """The parameters a ``functools.partial`` (or partials of one) fills by keyword: not
+    lambent's to pass."""
+    given: set[str] = set()
+    while isinstance(fn, functools.partial):
+        given.update(fn.keywords)
+        fn = fn.func
+    return frozenset(given)
 
 
 def _is_context_type(ann: Any) -> bool:
@@ -291,6 +317,7 @@ class Resolved(Generic[P]):
 def resolve_params(fn: Callable[..., Any], where: str, rules: Rules[P]) -> Resolved[P]:
     """Walk ``fn``'s signature once (``where`` names the route in errors): provided
     parameters, ``Depends`` markers and shared slots here, the rest by ``rules``."""
+    fn = as_function(fn)
     name, signature = signature_params(fn, where)
     params: list[P] = []
     provided: list[tuple[str, Provider]] = []
@@ -343,5 +370,11 @@ class SlotRules:
 
     @staticmethod
     def plan(found: Resolved[Param], payload: Param | None = None) -> HandlerPlan:
+        if inspect.isgeneratorfunction(found.fn) or inspect.isasyncgenfunction(found.fn):
+            # called, it would return a generator and run none of its body
+            raise ConfigurationError(
+                f"{found.name} is a generator function: its body would never run; a "
+                "handler of this kind returns its result (only HTTP routes stream)"
+            )
         wants = frozenset(p.slot for p in found.params)
         return HandlerPlan(found.fn, found.name, found.is_async, found.params, payload, wants)

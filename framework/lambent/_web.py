@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from lambent._errors import ConfigurationError, OptionError, RoutingError
+from lambent._inject import as_function
 from lambent._logging import Logger
 from lambent._registry import Registered
 from lambent._routes import require_name
@@ -73,7 +74,7 @@ class WebRoutes(Registered):
         return self._registry.web_router()
 
     def _note(self, fn: Callable[..., Any], threaded: bool) -> None:
-        if threaded or inspect.iscoroutinefunction(fn):
+        if threaded or inspect.iscoroutinefunction(as_function(fn)):
             self._registry.web_loop = True
 
     @_options

@@ -34,7 +34,7 @@ import msgspec
 
 from lambent._decode import build_decoder
 from lambent._errors import ConfigurationError
-from lambent._inject import Depends, Slot, misplaced_marker, resolve_params
+from lambent._inject import Depends, Slot, as_function, misplaced_marker, resolve_params
 from lambent.http._plan import (
     MISSING,
     Body,
@@ -216,9 +216,7 @@ def resolve_dependency(
     if provider in stack:
         chain = " -> ".join(getattr(f, "__qualname__", repr(f)) for f in (*stack, provider))
         raise ConfigurationError(f"{where}: dependency cycle {chain}")
-    # an instance of a class with a ``__call__`` method is what that method is
-    call = inspect.getattr_static(type(provider), "__call__", None)
-    fn = types.MethodType(call, provider) if inspect.isfunction(call) else provider
+    fn = as_function(provider)  # an instance of a class with ``__call__``: that method
     plan = _resolve(fn, where, path_params, event_types, stack)
     mode: DependencyMode = (
         "agen"

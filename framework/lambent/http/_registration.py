@@ -10,6 +10,7 @@ Everything a handler declares is resolved here, once (:mod:`._params`); the rout
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -200,6 +201,12 @@ class WebRegistry:
         plan = resolve_http(
             fn, where=where, path_params=compiled.params, event_types=_request_types()
         )
+        if inspect.isgeneratorfunction(plan.fn):  # its generator would be no answer
+            raise ConfigurationError(
+                f"{where}: {plan.name} is a generator function; a route streams from an "
+                "async iterator: write it `async def` with `yield`, or return a "
+                "StreamingResponse"
+            )
         params = plan.params
         flat = plan.flat_params() if plan.has_deps else params
         wants_logger = any(p.source is From.LOGGER for p in flat)
