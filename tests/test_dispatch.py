@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import time
+import warnings
 from typing import Any
 
 import anyio
@@ -16,7 +18,7 @@ from structlog.testing import capture_logs
 from lambent import App, DeadlineExceeded
 from lambent._dispatch import Batch, Runner, Status, run_batch
 from lambent._errors import DecodeError
-from lambent._fast import FAST
+from lambent._fast import FAST, general_path
 from lambent.sources.sqs import SQSMessage
 from lambent.testing import FakeContext, sqs_event
 
@@ -498,3 +500,43 @@ def test_plain_units_end_as_the_inline_loop_ends_them(
         errors = {i: repr(e) for i, e in batch.errors.items()}
         outcomes.append((list(batch.status), errors, dict(batch.results)))
     assert outcomes[0] == outcomes[1]
+
+
+async def _save(body: dict[str, Any], saved: list[Any]) -> None:
+    saved.append(body)
+
+
+@pytest.mark.parametrize("how", ["plain", "async", "threaded"])
+@pytest.mark.parametrize("general", [False, True], ids=["fast", "general"])
+def test_a_handler_returning_a_coroutine_it_did_not_await_fails_its_record(
+    how: str, general: bool
+) -> None:
+    """``def h(b): return save(b)`` with ``save`` async: the work never ran, so the record
+    is reported failed (a HandlerError naming the handler), not counted as done; the
+    coroutine is closed, with no "never awaited" warning."""
+    saved: list[Any] = []
+    app = App()
+    if how == "async":
+
+        @app.sqs("q")
+        async def forgot_async(body: dict[str, Any]) -> Any:
+            return _save(body, saved) if body["n"] == 1 else None
+
+    else:
+
+        @app.sqs("q", threaded=how == "threaded")
+        def forgot(body: dict[str, Any]) -> Any:
+            return _save(body, saved) if body["n"] == 1 else None
+
+    event = sqs_event({"n": 0}, {"n": 1}, queue="q")
+    with (
+        general_path() if general else contextlib.nullcontext(),
+        capture_logs() as logs,
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("error")  # a "never awaited" RuntimeWarning fails the test
+        out = app.handler(event, FakeContext())
+    assert out == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
+    assert saved == []
+    [entry] = [e for e in logs if e["event"] == "record failed"]
+    assert entry["error"].startswith("HandlerError: ") and "returned a coroutine" in entry["error"]

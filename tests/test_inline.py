@@ -42,9 +42,15 @@ class Order(msgspec.Struct):
             raise Halt(f"order {self.id}")
 
 
-def _handler(order: Order) -> int | None:
+async def _later(n: int) -> int:
+    return n
+
+
+def _handler(order: Order) -> Any:
     if order.qty < 0:
         raise ValueError(f"order {order.id}: negative quantity")
+    if order.qty == 3:  # a coroutine it does not await: that record fails
+        return _later(order.id)
     return order.id if order.qty > 1 else None
 
 

@@ -27,12 +27,13 @@ import enum
 import math
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from types import CoroutineType
 from typing import Any
 
 import msgspec
 
 from lambent._errors import DeadlineExceeded as DeadlineExceeded
-from lambent._errors import DecodeError
+from lambent._errors import DecodeError, HandlerError
 from lambent._fast import FAST
 from lambent._run import Cut, Strategy, coroutine_of, invoke_within, is_cancellation
 
@@ -171,6 +172,19 @@ def failure(batch: Batch, i: int, runner: Runner, exc: BaseException) -> bool:
     return drop
 
 
+def unawaited(runner: Runner, result: Any) -> HandlerError | None:
+    """The error of a handler that returned a coroutine it did not await (``def h(b):
+    return save(b)`` with ``save`` async): its work never ran, so its item must not
+    count as done. The coroutine is closed (no "never awaited" warning)."""
+    if type(result) is not CoroutineType:
+        return None
+    result.close()
+    name = runner.route.plan.name if runner.route is not None else "the handler"
+    return HandlerError(
+        name, "returned a coroutine without awaiting it: its work did not run (await it)"
+    )
+
+
 async def _run_one(batch: Batch, i: int, calls: Mapping[Runner, Callable[..., Any]]) -> bool:
     """Run one item (``calls``: each runner's call as a coroutine function, by its
     strategy); True when it succeeded (or was dropped)."""
@@ -186,9 +200,12 @@ async def _run_one(batch: Batch, i: int, calls: Mapping[Runner, Callable[..., An
         if is_cancellation(exc):
             raise
         return failure(batch, i, runner, exc)
-    status[i] = _SUCCEEDED
     if result is not None:
+        error = unawaited(runner, result)
+        if error is not None:
+            return failure(batch, i, runner, error)
         batch.results[i] = result
+    status[i] = _SUCCEEDED
     return True
 
 

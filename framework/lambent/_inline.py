@@ -28,6 +28,7 @@ from lambent._dispatch import (
     Runner,
     _cut,
     failure,
+    unawaited,
 )
 from lambent._fast import FAST
 
@@ -103,10 +104,13 @@ def _run_inline(batch: Batch, indices: Sequence[int], stop_at: float, strict: bo
             if failure(batch, i, runner, exc):  # dropped
                 continue
         else:
-            status[i] = _SUCCEEDED
-            if result is not None:
-                results[i] = result
-            continue
+            error = None if result is None else unawaited(runner, result)
+            if error is None:
+                status[i] = _SUCCEEDED
+                if result is not None:
+                    results[i] = result
+                continue
+            failure(batch, i, runner, error)  # not a decode error: never dropped
         if strict:
             _skip_pending(status, indices)
             return
@@ -163,6 +167,10 @@ def _run_single(batch: Batch, runner: Runner, indices: Sequence[int], stop_at: f
             failed.append(_failure(batch, runner, i, item, exc, False))
             continue
         if result is not None:
+            error = unawaited(runner, result)
+            if error is not None:
+                failed.append(_failure(batch, runner, i, item, error, False))
+                continue
             results[i] = result
     if chosen is None:
         status[:ran] = _ALL_SUCCEEDED[:ran] if ran <= len(_ALL_SUCCEEDED) else bytes([2]) * ran
