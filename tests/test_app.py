@@ -59,3 +59,23 @@ def test_dependency_overrides_replace_a_provider_for_the_block_only() -> None:
         dependency_overrides(object(), {who: fake_who}),
     ):
         assert body() == "real"  # only an App's overrides apply
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ({"concurrency": 0}, "concurrency must be a whole number of at least 1, not 0"),
+        ({"concurrency": 1.5}, "concurrency must be a whole number of at least 1, not 1.5"),
+        ({"concurrency": True}, "concurrency must be a whole number of at least 1, not True"),
+        ({"deadline_margin": -1}, "deadline_margin must be a finite number of seconds >= 0"),
+        ({"deadline_margin": float("nan")}, "deadline_margin must be a finite number of seconds"),
+        ({"deadline_margin": float("inf")}, "deadline_margin must be a finite number of seconds"),
+    ],
+)
+def test_an_app_option_out_of_its_range_is_refused_saying_what_it_takes(
+    options: dict[str, Any], said: str
+) -> None:
+    # a NaN margin would never be reached, an infinite one always: nothing would run
+    with pytest.raises(ConfigurationError, match=said.replace("(", r"\(")):
+        App(**options)
+    App(concurrency=1, deadline_margin=0)  # the edges are taken

@@ -184,3 +184,18 @@ def test_whole_batch_parameter_needs_a_batch_source() -> None:
 
         @app.kinesis("t")
         def mixed(records: list[KinesisRecord], one: KinesisRecord) -> None: ...
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ({"concurrency": 0}, "concurrency must be a whole number of at least 1, not 0"),
+        ({"concurrency": 2.0}, "concurrency must be a whole number of at least 1, not 2.0"),
+        ({"on_decode_error": "skip"}, 'on_decode_error must be "fail" or "drop", not \'skip\''),
+    ],
+)
+def test_a_route_option_out_of_its_range_is_refused_at_registration(
+    options: dict[str, Any], said: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=said):
+        App().sqs("q", **options)(lambda body: None)

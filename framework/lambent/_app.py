@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import msgspec
 
 from lambent._compiled import Compiled, compile_records
-from lambent._errors import ConfigurationError
 from lambent._fast import FAST, MISS, Pending
 from lambent._inject import Slot
 from lambent._pipeline import SMALL_EVENT, NotJSON, handle, handle_bytes
 from lambent._record_routes import RecordRoutes
 from lambent._registry import Registry
 from lambent._routers import Includes
-from lambent._routes import RouteTable
+from lambent._routes import RouteTable, require_count, require_seconds
 from lambent._runtime import run_loop_free
 from lambent._web import WebRoutes
 from lambent.sources._decorators import SourceRoutes
@@ -63,10 +62,8 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         metrics: Metrics | None = None,
         tracing: Tracing | None = None,
     ) -> None:
-        if concurrency < 1:
-            raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
-        if deadline_margin < 0:
-            raise ConfigurationError(f"deadline_margin must be >= 0, not {deadline_margin}")
+        require_count(concurrency, "concurrency")
+        require_seconds(deadline_margin, "deadline_margin")
         self.name = name or "lambent"
         self.concurrency = concurrency
         self.deadline_margin = deadline_margin

@@ -25,6 +25,7 @@ from lambent._routes import (
     OnDecodeError,
     Route,
     RouteOptions,
+    require_count,
     require_name,
 )
 from lambent.sources._match import Filter
@@ -66,8 +67,12 @@ class RecordRoutes(Registered):
         spec = specs[0]
         if spec.threaded and not opts.threaded:  # the source cuts plain handlers at the deadline
             opts = msgspec.structs.replace(opts, threaded=True)
-        if opts.concurrency is not None and opts.concurrency < 1:
-            raise ConfigurationError(f"concurrency must be at least 1, not {opts.concurrency}")
+        if opts.concurrency is not None:
+            require_count(opts.concurrency, "concurrency")
+        if opts.on_decode_error not in ("fail", "drop"):
+            raise ConfigurationError(
+                f'on_decode_error must be "fail" or "drop", not {opts.on_decode_error!r}'
+            )
         where = f"{kind} route" + (
             f" ({', '.join(f'{k}={v!r}' for k, v in compiled.shown)})" if compiled.shown else ""
         )

@@ -20,6 +20,7 @@ always did; :meth:`RouteTable.matcher` gives a plugged matcher to whoever owns i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
@@ -55,6 +56,25 @@ def require_name(value: object, field: str, decorator: str, *, optional: bool = 
     raise ConfigurationError(
         f"@app.{decorator}: the {field} must be a string, not {type(value).__name__} {value!r}"
     )
+
+
+def require_count(value: object, what: str) -> None:
+    """Refuse ``value`` for ``what`` unless it is a whole number of at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"{what} must be a whole number of at least 1, not {value!r}")
+
+
+def require_seconds(value: object, what: str, *, least: float = 0.0) -> None:
+    """Refuse ``value`` for ``what`` unless it is a finite number of seconds >= ``least``
+    (NaN and infinity too: every comparison with them would decide wrongly)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not least <= value < math.inf
+    ):
+        raise ConfigurationError(
+            f"{what} must be a finite number of seconds >= {least:g}, not {value!r}"
+        )
 
 
 class RouteOptions(msgspec.Struct, frozen=True, kw_only=True):

@@ -202,3 +202,18 @@ def test_a_conflict_in_any_family_on_include_adds_nothing(family: str) -> None:
     with pytest.raises(ConfigurationError, match="registered"):
         _include(outer, inner, Inclusion(prefix="/v1"))
     assert outer.describe() == before  # found before anything was added
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ({"max_body_size": -1}, "max_body_size must be a whole number of bytes >= 0 or None"),
+        ({"max_body_size": 1.5}, "max_body_size must be a whole number of bytes >= 0 or None"),
+        ({"api_gateway_timeout": float("nan")}, "api_gateway_timeout must be a finite number"),
+        ({"api_gateway_timeout": -3}, "api_gateway_timeout must be a finite number"),
+    ],
+)
+def test_an_http_option_out_of_its_range_is_refused(options: dict[str, Any], said: str) -> None:
+    with pytest.raises(ConfigurationError, match=said):
+        HttpConfig(**options)
+    assert HttpConfig(max_body_size=None, api_gateway_timeout=60).max_body_size is None

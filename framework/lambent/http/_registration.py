@@ -17,7 +17,7 @@ from typing import Any
 
 from lambent._errors import ConfigurationError
 from lambent._inject import qualname
-from lambent._routes import Inclusion, RouteTable
+from lambent._routes import Inclusion, RouteTable, require_seconds
 from lambent.http._authorizer import AuthorizerRoutes
 from lambent.http._cors import CORS
 from lambent.http._edge import EdgeRoutes
@@ -52,6 +52,14 @@ class HttpConfig:
     max_body_size: int | None = 6 * 1024 * 1024
     #: API Gateway's integration timeout in seconds (raise it if your API has a higher quota)
     api_gateway_timeout: float = 29.0
+
+    def __post_init__(self) -> None:
+        size = self.max_body_size
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+            raise ConfigurationError(
+                f"max_body_size must be a whole number of bytes >= 0 or None, not {size!r}"
+            )
+        require_seconds(self.api_gateway_timeout, "api_gateway_timeout")
 
 
 #: what a route's handler parameters can take without the source's full Struct
