@@ -261,7 +261,7 @@ def test_depends_written_as_a_default_fails_at_registration_saying_where_it_goes
 ) -> None:
     # the ``user: int = Depends(provider)`` of other frameworks: read as a default, the
     # handler would get the marker, and the provider would never run
-    def handler(user: int = Depends(_provider)) -> None:
+    def handler(user: int = Depends(_provider)) -> None:  # type: ignore[assignment]
         pass
 
     with pytest.raises(
