@@ -128,9 +128,11 @@ async def _init_failed(conn: Connection, exc: BaseException) -> int:
 
 
 async def _snap_start(conn: Connection) -> int | None:
+    # as awslambdaric (a bare ``except``): whatever a hook raises, SystemExit and
+    # KeyboardInterrupt too, is the hook's failure, reported before the process ends
     try:
         await _hooks.run_before_snapshot()
-    except Exception as exc:
+    except BaseException as exc:
         await _init_failed(conn, Fault(Fault.BEFORE_SNAPSHOT_ERROR, f"{type(exc).__name__}: {exc}"))
         return 64
     status, _, body = await conn.request("GET", f"{BASE}/restore/next")
@@ -138,7 +140,7 @@ async def _snap_start(conn: Connection) -> int | None:
         raise RuntimeAPIError(f"/restore/next answered {status}: {body[:200]!r}")
     try:
         await _hooks.run_after_restore()
-    except Exception as exc:
+    except BaseException as exc:
         doc = error_from(Fault(Fault.AFTER_RESTORE_ERROR, f"{type(exc).__name__}: {exc}"))
         log_error(doc)
         headers = {ERROR_TYPE: Fault.AFTER_RESTORE_ERROR, "Content-Type": "application/json"}
