@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import anyio
 import msgspec
 
+from lambent._run import is_cancellation
 from lambent.http._streaming import STREAMING
 from lambent.runtime import _hooks
 from lambent.runtime._faults import Fault, error_from, log_error
@@ -62,11 +63,15 @@ def say(message: str) -> None:
 
 
 async def _guarded(chunks: AsyncIterator[bytes], trailers: dict[str, str]) -> AsyncIterator[bytes]:
-    """The chunks; an error while producing them goes into the trailers (LAMBDA.md §3.1)."""
+    """The chunks; an error while producing them goes into the trailers (LAMBDA.md §3.1):
+    whatever the body raised, ``KeyboardInterrupt``, ``SystemExit`` or its own
+    ``BaseException`` too (as a handler's is its 500), never the cancellation of the loop."""
     try:
         async for chunk in chunks:
             yield chunk
-    except Exception as exc:
+    except BaseException as exc:
+        if is_cancellation(exc):
+            raise
         doc = error_from(exc, REQUEST_ID.get())
         log_error(doc)
         trailers[ERROR_TYPE] = doc["errorType"]
