@@ -3,6 +3,7 @@ runtime loads for each kind of target, and the environment Lambda sets (LAMBDA.m
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from lambent._local.launch import (
     worker_environ,
 )
 from lambent._local.model import FunctionConfig
+from tests.local.conftest import StartServer, fn, lambda_client
 
 APPS = Path(__file__).parent / "apps"
 
@@ -77,3 +79,32 @@ def test_the_python_version_of_this_interpreter_and_of_another() -> None:
     mine = f"{sys.version_info[0]}.{sys.version_info[1]}"
     assert python_version(sys.executable) == mine
     assert python_version(str(Path(sys.executable).resolve())) == mine  # asked in a subprocess
+
+
+@pytest.mark.parametrize("what", ["SystemExit", "Abort"])
+def test_a_target_raising_a_base_exception_at_import_goes_through_the_shim(
+    monkeypatch: pytest.MonkeyPatch, what: str
+) -> None:
+    # the server's own look at the target must survive what the module raises (it ended
+    # `lambent serve` before); the worker's runtime then meets it at its Init, as in Lambda
+    monkeypatch.setenv("LAMBENT_TEST_IMPORT_RAISES", what)
+    target = "tests.local.apps.exits_at_import:handler"
+    handler = runtime_handler(target)
+    assert (handler.handler, handler.env) == (SHIM_HANDLER, {SHIM_TARGET_VAR: target})
+
+
+@pytest.mark.parametrize("mode", ["lambent", "awslambdaric"])
+def test_a_module_exiting_at_import_is_an_exit_error_and_the_server_goes_on(
+    start_server: StartServer, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    monkeypatch.setenv("LAMBENT_TEST_IMPORT_RAISES", "SystemExit")
+    exits = fn("exits", mode=mode, target="tests.local.apps.exits_at_import:handler")
+    client = lambda_client(start_server([exits, fn("echo")]).url)
+    for _ in range(2):  # each invoke starts a fresh environment whose Init exits again
+        response = client.invoke(FunctionName="exits", Payload=b"{}")
+        error = json.loads(response["Payload"].read())
+        assert response["FunctionError"] == "Unhandled"
+        assert error["errorType"] == "Runtime.ExitError"
+        assert error["errorMessage"].endswith("Runtime exited with error: exit status 1")
+    echoed = client.invoke(FunctionName="echo", Payload=b'{"a": 1}')["Payload"].read()
+    assert json.loads(echoed)["event"] == {"a": 1}
