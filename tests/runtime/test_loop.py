@@ -281,3 +281,23 @@ def test_a_snap_start_hook_raising_a_base_exception_is_reported_as_awslambdaric_
         assert runtime_api_host.host.restored == 1
         assert f"[ERROR] Runtime.AfterRestoreError: {expected}" in out
     assert out.strip().endswith("lifespan leaving")  # the lifespan was left on the way out
+
+
+def test_a_base_exception_under_max_concurrency_lets_the_other_invocations_finish(
+    runtime_api_host: RuntimeAPI,
+) -> None:
+    # awslambdaric runs one process per concurrent invocation: a handler's SystemExit ends
+    # that one alone. Here the process ends as it would, but only once the invocations
+    # the other loops run are answered (they were cut off unanswered before)
+    process = runtime_api_host.start(
+        "tests.runtime.apps.escapes.raise_it", AWS_LAMBDA_MAX_CONCURRENCY="3"
+    )
+    slow = runtime_api_host.put(b'{"sleep": 1}')
+    while slow not in runtime_api_host.host.delivered_at:
+        time.sleep(0.01)
+    exits = runtime_api_host.put(b'{"kind": "exit"}')
+    (answered,) = runtime_api_host.wait([slow])
+    process.communicate(timeout=10)
+    assert process.returncode == 3  # SystemExit(3), as the handler said
+    assert answered.error_type is None and json.loads(answered.payload) == {"raised": None}
+    assert exits not in runtime_api_host.host.outcomes  # Lambda answers it Runtime.ExitError

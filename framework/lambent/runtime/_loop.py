@@ -50,11 +50,18 @@ STOP_GRACE = 1.5
 class _Stop:
     requested: bool = False
     waiting: set[anyio.CancelScope] = field(default_factory=set)
+    #: what an invocation raised that ends the process (see :func:`_poll`)
+    fatal: BaseException | None = None
 
     def request(self) -> None:
         self.requested = True
         for scope in self.waiting:
             scope.cancel()
+
+    def fail(self, exc: BaseException) -> None:
+        if self.fatal is None:
+            self.fatal = exc
+        self.request()
 
 
 def say(message: str) -> None:
@@ -107,7 +114,17 @@ async def _poll(conn: Connection, target: Target, stop: _Stop) -> None:
             catch_up()
             token = REQUEST_ID.set(headers.get("lambda-runtime-aws-request-id", ""))
             try:
-                await _post(conn, await run_invocation(target, headers, body))
+                post = await run_invocation(target, headers, body)
+            except BaseException as exc:
+                if is_cancellation(exc):
+                    raise
+                # SystemExit, KeyboardInterrupt or a handler's own BaseException ends the
+                # process, as it ends awslambdaric's (one per invocation at a time): the
+                # other loops' running invocations are finished and answered first
+                stop.fail(exc)
+                return
+            else:
+                await _post(conn, post)
             finally:
                 REQUEST_ID.reset(token)
     finally:
@@ -175,4 +192,6 @@ async def serve(target: Target, address: str, loops: int) -> int:
                         conn = first if i == 0 else Connection(address)
                         tg.start_soon(_poll, conn, target, stop)
             outer.cancel_scope.cancel()
+    if stop.fatal is not None:
+        raise stop.fatal
     return 0

@@ -2,13 +2,15 @@
 
 ``ESCAPE_LIFESPAN`` (``start`` or ``stop``, with ``ESCAPE_KIND``) makes the app's lifespan
 raise at startup or at shutdown; ``ESCAPE_SNAP`` (``before`` or ``after``) a SnapStart
-hook. ``raise_it`` (a plain function) raises what its event's ``kind`` names.
+hook. ``raise_it`` (a plain function) sleeps ``sleep`` seconds, then raises what its event's
+``kind`` names.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -66,5 +68,6 @@ def after() -> None:
 
 
 def raise_it(event: Any, context: Any) -> Any:
+    time.sleep(float(event.get("sleep", 0)))
     _raise(str(event.get("kind", "")))
     return {"raised": None}
