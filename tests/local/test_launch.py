@@ -82,15 +82,34 @@ def test_the_python_version_of_this_interpreter_and_of_another() -> None:
 
 
 @pytest.mark.parametrize("what", ["SystemExit", "Abort"])
-def test_a_target_raising_a_base_exception_at_import_goes_through_the_shim(
-    monkeypatch: pytest.MonkeyPatch, what: str
-) -> None:
-    # the server's own look at the target must survive what the module raises (it ended
-    # `lambent serve` before); the worker's runtime then meets it at its Init, as in Lambda
+def test_the_server_never_imports_the_target(monkeypatch: pytest.MonkeyPatch, what: str) -> None:
+    # the server's look at a target reads its source: a module that exits, raises its own
+    # BaseException or hangs at import (it ended or stalled `lambent serve` before) meets
+    # that in the worker's Init, as in Lambda
     monkeypatch.setenv("LAMBENT_TEST_IMPORT_RAISES", what)
-    target = "tests.local.apps.exits_at_import:handler"
-    handler = runtime_handler(target)
-    assert (handler.handler, handler.env) == (SHIM_HANDLER, {SHIM_TARGET_VAR: target})
+    monkeypatch.delitem(sys.modules, "tests.local.apps.exits_at_import", raising=False)
+    handler = runtime_handler("tests.local.apps.exits_at_import:handler")
+    assert handler.handler == "tests.local.apps.exits_at_import.handler"
+    assert "tests.local.apps.exits_at_import" not in sys.modules
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import functools\n@functools.lru_cache\ndef handler(event, context): ...\n",
+        "async def handler(event, context): ...\n",
+        "def handler(event, context): ...\nhandler = object()\n",
+        "def handler(event, context): ...\nfrom os import *\n",
+        "import os\nif os.environ:\n    def handler(event, context): ...\n",
+        "class handler: ...\n",
+    ],
+    ids=["decorated", "async", "rebound", "star-import", "conditional", "class"],
+)
+def test_what_is_not_a_plain_def_goes_through_the_shim(tmp_path: Path, source: str) -> None:
+    (tmp_path / "fn.py").write_text(source)
+    assert runtime_handler(f"{tmp_path / 'fn.py'}:handler").handler == SHIM_HANDLER
+    (tmp_path / "plain.py").write_text("import os\n\ndef handler(event, context): ...\n")
+    assert runtime_handler(f"{tmp_path / 'plain.py'}:handler").handler == "plain.handler"
 
 
 @pytest.mark.parametrize("mode", ["lambent", "awslambdaric"])
