@@ -78,3 +78,18 @@ def test_a_missing_dependency_is_not_reported_as_the_app_missing(on_path: Path) 
     assert (
         str(info.value) == "cannot import orders_app: ModuleNotFoundError: No module named 'orders'"
     )
+
+
+@pytest.mark.parametrize("what", ["SystemExit", "KeyboardInterrupt", "Abort"])
+def test_a_module_raising_a_base_exception_at_import_is_a_load_error(
+    monkeypatch: pytest.MonkeyPatch, what: str
+) -> None:
+    # a module calling sys.exit() (or raising its own BaseException) at import is an app
+    # that does not load, one sentence as any other; it escaped raw before
+    monkeypatch.setenv("LAMBENT_TEST_IMPORT_RAISES", what)
+    with pytest.raises(AppLoadError) as info:
+        load_object("tests.local.apps.exits_at_import:handler")
+    assert str(info.value) == (
+        f"cannot import tests.local.apps.exits_at_import: {what}: raised {what} at import"
+    )
+    assert type(info.value.__cause__).__name__ == what  # the module's own, for the shim

@@ -38,7 +38,7 @@ def load_object(target: str, default_attr: str = "app") -> Any:
         module = _import_file(spec, path) if path is not None else _import_module(spec)
     except ConfigurationError:
         raise
-    except Exception as exc:
+    except BaseException as exc:  # a module's sys.exit() or own BaseException too
         raise AppLoadError(f"cannot import {spec}: {type(exc).__name__}: {exc}") from exc
     try:
         obj = module

@@ -3,6 +3,7 @@ runtime loads for each kind of target, and the environment Lambda sets (LAMBDA.m
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from lambent._local.launch import (
     worker_environ,
 )
 from lambent._local.model import FunctionConfig
+from tests.local.conftest import StartServer, fn, lambda_client
 
 APPS = Path(__file__).parent / "apps"
 
@@ -77,3 +79,51 @@ def test_the_python_version_of_this_interpreter_and_of_another() -> None:
     mine = f"{sys.version_info[0]}.{sys.version_info[1]}"
     assert python_version(sys.executable) == mine
     assert python_version(str(Path(sys.executable).resolve())) == mine  # asked in a subprocess
+
+
+@pytest.mark.parametrize("what", ["SystemExit", "Abort"])
+def test_the_server_never_imports_the_target(monkeypatch: pytest.MonkeyPatch, what: str) -> None:
+    # the server's look at a target reads its source: a module that exits, raises its own
+    # BaseException or hangs at import (it ended or stalled `lambent serve` before) meets
+    # that in the worker's Init, as in Lambda
+    monkeypatch.setenv("LAMBENT_TEST_IMPORT_RAISES", what)
+    monkeypatch.delitem(sys.modules, "tests.local.apps.exits_at_import", raising=False)
+    handler = runtime_handler("tests.local.apps.exits_at_import:handler")
+    assert handler.handler == "tests.local.apps.exits_at_import.handler"
+    assert "tests.local.apps.exits_at_import" not in sys.modules
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import functools\n@functools.lru_cache\ndef handler(event, context): ...\n",
+        "async def handler(event, context): ...\n",
+        "def handler(event, context): ...\nhandler = object()\n",
+        "def handler(event, context): ...\nfrom os import *\n",
+        "import os\nif os.environ:\n    def handler(event, context): ...\n",
+        "class handler: ...\n",
+    ],
+    ids=["decorated", "async", "rebound", "star-import", "conditional", "class"],
+)
+def test_what_is_not_a_plain_def_goes_through_the_shim(tmp_path: Path, source: str) -> None:
+    (tmp_path / "fn.py").write_text(source)
+    assert runtime_handler(f"{tmp_path / 'fn.py'}:handler").handler == SHIM_HANDLER
+    (tmp_path / "plain.py").write_text("import os\n\ndef handler(event, context): ...\n")
+    assert runtime_handler(f"{tmp_path / 'plain.py'}:handler").handler == "plain.handler"
+
+
+@pytest.mark.parametrize("mode", ["lambent", "awslambdaric"])
+def test_a_module_exiting_at_import_is_an_exit_error_and_the_server_goes_on(
+    start_server: StartServer, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    monkeypatch.setenv("LAMBENT_TEST_IMPORT_RAISES", "SystemExit")
+    exits = fn("exits", mode=mode, target="tests.local.apps.exits_at_import:handler")
+    client = lambda_client(start_server([exits, fn("echo")]).url)
+    for _ in range(2):  # each invoke starts a fresh environment whose Init exits again
+        response = client.invoke(FunctionName="exits", Payload=b"{}")
+        error = json.loads(response["Payload"].read())
+        assert response["FunctionError"] == "Unhandled"
+        assert error["errorType"] == "Runtime.ExitError"
+        assert error["errorMessage"].endswith("Runtime exited with error: exit status 1")
+    echoed = client.invoke(FunctionName="echo", Payload=b'{"a": 1}')["Payload"].read()
+    assert json.loads(echoed)["event"] == {"a": 1}

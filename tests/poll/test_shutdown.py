@@ -75,3 +75,63 @@ def test_a_second_signal_stops_at_once(moto_url: str, poll_log: Path) -> None:
     done = [e["id"] for e in read_log(poll_log) if e["event"] == "ok"]
     # the cancelled batch deleted nothing (9 too, when it shared that batch): all are back
     assert set(left) | set(done) == {0, 1, 9} and {0, 1} <= set(left)
+
+
+LIFESPANS = "tests.poll.apps.lifespans:app"
+
+
+def _logged(log: Path, event: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(e["event"] == event for e in read_log(log)):
+        assert time.monotonic() < deadline, f"never logged {event!r}"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+def test_a_signal_while_the_lifespan_starts_ends_the_start_up_cleanly(
+    moto_url: str, poll_log: Path, monkeypatch: pytest.MonkeyPatch, sig: signal.Signals
+) -> None:
+    # before polling there is nothing in flight: the start-up is cut, exit 0, no traceback
+    # (SIGTERM killed the process and SIGINT was a KeyboardInterrupt's traceback before)
+    monkeypatch.setenv("POLL_LIFESPAN", "slow-start")
+    sqs = client("sqs", moto_url)
+    url, _ = make_queue(sqs, f"starting-{sig.name.lower()}", visibility=30)
+    send_jobs(sqs, url, [{"id": 1}])
+    proc = poll_process(moto_url, [url], poll_log, "--wait-time", "1", app=LIFESPANS)
+    try:
+        _logged(poll_log, "entering")
+        started = time.monotonic()
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert time.monotonic() - started < 10
+    assert proc.returncode == 0, err[-2000:]
+    assert "Traceback" not in err
+    assert [e["event"] for e in read_log(poll_log)] == ["entering"]
+    assert [job["id"] for job in drain(sqs, url)] == [1]  # never received
+
+
+def test_a_second_signal_cuts_a_slow_lifespan_exit(
+    moto_url: str, poll_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POLL_LIFESPAN", "slow-stop")
+    sqs = client("sqs", moto_url)
+    url, _ = make_queue(sqs, "leaving", visibility=30)
+    send_jobs(sqs, url, [{"id": 1}])
+    proc = poll_process(moto_url, [url], poll_log, "--wait-time", "1", app=LIFESPANS)
+    try:
+        _logged(poll_log, "ok")
+        proc.send_signal(signal.SIGTERM)
+        _logged(poll_log, "leaving")
+        time.sleep(0.3)
+        assert proc.poll() is None  # the first signal lets the lifespan leave as it will
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert time.monotonic() - started < 10
+    assert proc.returncode == 0, err[-2000:]
+    assert "Traceback" not in err
+    assert drain(sqs, url) == []  # processed, deleted

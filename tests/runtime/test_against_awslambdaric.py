@@ -48,6 +48,7 @@ TARGETS = {
     "fail": "tests.runtime.apps.plain:fail",
     "slow": "tests.runtime.apps.plain:slow",
     "crash": "tests.runtime.apps.plain:crash",
+    "raise": "tests.runtime.apps.escapes:raise_it",
     "broken": "tests.runtime.apps.import_error:handler",
     "raises": "tests.runtime.apps.raises_at_import:handler",
     "bytes": "tests.runtime.apps.plain:returns_bytes",
@@ -134,6 +135,18 @@ def test_a_timeout_and_the_next_invocation(client: Any) -> None:
 def test_a_crash(client: Any) -> None:
     error, doc = _answer(client, "crash", b"{}")
     assert (error, doc["errorType"]) == ("Unhandled", "Runtime.ExitError")
+
+
+@pytest.mark.parametrize(("kind", "status"), [("exit", "3"), ("interrupt", "-2"), ("custom", "1")])
+def test_a_base_exception_ends_the_runtime_under_both(client: Any, kind: str, status: str) -> None:
+    # awslambdaric catches Exception only: SystemExit, KeyboardInterrupt or a handler's own
+    # BaseException ends its process, which Lambda answers Runtime.ExitError; so does
+    # lambent.runtime, and the next invocation gets a fresh environment under both
+    error, doc = _answer(client, "raise", json.dumps({"kind": kind}).encode())
+    assert (error, doc["errorType"]) == ("Unhandled", "Runtime.ExitError")
+    assert doc["errorMessage"].endswith(f"Runtime exited with error: exit status {status}")
+    error, doc = _answer(client, "raise", b"{}")
+    assert (error, doc) == (None, {"raised": None})
 
 
 @pytest.mark.parametrize("name", ["broken", "raises"])

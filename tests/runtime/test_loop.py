@@ -250,3 +250,54 @@ def test_a_plain_handler_starts_without_the_socket_signal_loop_or_app_modules(
         _stop(process)
     assert outcome.error_type is None
     assert json.loads(outcome.payload) == dict.fromkeys(heavy, False)
+
+
+@pytest.mark.parametrize(
+    ("where", "kind", "code"),
+    [("before", "exit", 64), ("before", "interrupt", 64), ("after", "custom", 65),
+     ("after", "exit", 65)],
+)  # fmt: skip
+def test_a_snap_start_hook_raising_a_base_exception_is_reported_as_awslambdaric_does(
+    runtime_api_host: RuntimeAPI, where: str, kind: str, code: int
+) -> None:
+    # awslambdaric catches everything a hook raises (a bare except): the failure is
+    # reported and the process exits 64 (before the snapshot) or 65 (after the restore)
+    process = runtime_api_host.start(
+        "tests.runtime.apps.escapes.handler",
+        AWS_LAMBDA_INITIALIZATION_TYPE="snap-start",
+        ESCAPE_SNAP=where,
+        ESCAPE_KIND=kind,
+    )
+    out = process.communicate(timeout=20)[0].decode()
+    assert process.returncode == code
+    expected = {"exit": "SystemExit: 3", "interrupt": "KeyboardInterrupt: ",
+                "custom": "Custom: own base exception"}[kind]  # fmt: skip
+    if where == "before":
+        (doc,) = runtime_api_host.host.init_errors
+        assert doc["errorType"] == "Runtime.BeforeSnapshotError"
+        assert doc["errorMessage"] == expected
+        assert runtime_api_host.host.restored == 0
+    else:
+        assert runtime_api_host.host.restored == 1
+        assert f"[ERROR] Runtime.AfterRestoreError: {expected}" in out
+    assert out.strip().endswith("lifespan leaving")  # the lifespan was left on the way out
+
+
+def test_a_base_exception_under_max_concurrency_lets_the_other_invocations_finish(
+    runtime_api_host: RuntimeAPI,
+) -> None:
+    # awslambdaric runs one process per concurrent invocation: a handler's SystemExit ends
+    # that one alone. Here the process ends as it would, but only once the invocations
+    # the other loops run are answered (they were cut off unanswered before)
+    process = runtime_api_host.start(
+        "tests.runtime.apps.escapes.raise_it", AWS_LAMBDA_MAX_CONCURRENCY="3"
+    )
+    slow = runtime_api_host.put(b'{"sleep": 1}')
+    while slow not in runtime_api_host.host.delivered_at:
+        time.sleep(0.01)
+    exits = runtime_api_host.put(b'{"kind": "exit"}')
+    (answered,) = runtime_api_host.wait([slow])
+    process.communicate(timeout=10)
+    assert process.returncode == 3  # SystemExit(3), as the handler said
+    assert answered.error_type is None and json.loads(answered.payload) == {"raised": None}
+    assert exits not in runtime_api_host.host.outcomes  # Lambda answers it Runtime.ExitError

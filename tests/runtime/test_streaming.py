@@ -13,6 +13,8 @@ import socket
 import threading
 from typing import Any
 
+import pytest
+
 from lambent.testing import http_request
 from tests.runtime.conftest import RuntimeAPI
 
@@ -38,7 +40,7 @@ def _serve_one(listener: socket.socket, event: bytes, captured: list[bytes]) -> 
             request += chunk
         captured.append(request)
         conn.sendall(b'HTTP/1.1 202 Accepted\r\nContent-Length: 15\r\n\r\n{"status":"OK"}')
-        conn.recv(65536)  # the next /next: left unanswered
+        captured.append(conn.recv(65536))  # the next /next: left unanswered
 
 
 def _dechunk(data: bytes) -> tuple[bytes, dict[str, str]]:
@@ -71,7 +73,8 @@ def _stream(
         process.kill()
         process.communicate(timeout=10)
         listener.close()
-    (request,) = captured
+    request, following = captured
+    assert following.startswith(b"GET /2018-06-01/runtime/invocation/next ")  # the loop goes on
     head, _, chunked = request.partition(b"\r\n\r\n")
     lines = head.decode().split("\r\n")
     headers = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines[1:])}
@@ -100,3 +103,20 @@ def test_an_error_half_way_goes_into_the_trailers(runtime_api_host: RuntimeAPI) 
     assert doc["errorType"] == "RuntimeError"
     assert doc["errorMessage"] == "the storyteller fell asleep"
     assert doc["requestId"] == "req-1"
+
+
+@pytest.mark.parametrize(
+    ("kind", "error_type", "message"),
+    [("exit", "SystemExit", "3"), ("interrupt", "KeyboardInterrupt", ""),
+     ("custom", "StoryEnded", "the storyteller left")],
+)  # fmt: skip
+def test_a_base_exception_half_way_goes_into_the_trailers_too(
+    runtime_api_host: RuntimeAPI, kind: str, error_type: str, message: str
+) -> None:
+    # as an HTTP handler's BaseException is its 500: the body's is the stream's error,
+    # and the loop asks for the next invocation (it crashed the runtime mid-stream before)
+    _, body, trailers = _stream(runtime_api_host, f"/interrupted/{kind}")
+    assert body.endswith(b"\x00" * 8 + b"half a story")
+    assert trailers["Lambda-Runtime-Function-Error-Type"] == error_type
+    doc: Any = json.loads(base64.b64decode(trailers["Lambda-Runtime-Function-Error-Body"]))
+    assert (doc["errorType"], doc["errorMessage"]) == (error_type, message)

@@ -4,15 +4,17 @@ module it runs, and the environment variables Lambda sets (LAMBDA.md §3.4)."""
 from __future__ import annotations
 
 import functools
-import inspect
 import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lambent._loading import load_object
 from lambent._local.model import LATEST, FunctionConfig
+
+if TYPE_CHECKING:
+    import ast
 
 SHIM_HANDLER = "lambent._local.shim.handler"
 SHIM_TARGET_VAR = "LAMBENT_LOCAL_APP"
@@ -37,24 +39,70 @@ def runtime_handler(target: str) -> RuntimeHandler:
     """Turn ``module:attr`` or ``path.py[:attr]`` into a handler awslambdaric can load.
 
     A plain function is named directly (``module.function``); anything else (an App,
-    an object with ``handler``), or a target that does not import here, goes through the
-    small :mod:`lambent._local.shim` module, so import errors surface as the runtime's
-    init errors, as in Lambda.
+    an object with ``handler``), or a target that cannot be told a plain function, goes
+    through the small :mod:`lambent._local.shim` module, so import errors surface as the
+    runtime's init errors, as in Lambda. The target's source is read, never imported:
+    the server runs none of the function's code (a module that hangs, exits or has side
+    effects at import meets them in the worker's Init, as in Lambda).
     """
     spec, _, attr = target.partition(":")
     attr = attr or "app"
     if spec.endswith(".py") or "/" in spec:
-        path = Path(spec).resolve()
+        path: Path | None = Path(spec).resolve()
+        assert path is not None
         root, module, target = str(path.parent), path.stem, f"{path}:{attr}"
     else:
         root, module = os.getcwd(), spec
-    try:
-        obj = load_object(target)
-    except Exception:
-        obj = None
-    if "." not in attr and inspect.isfunction(obj) and not inspect.iscoroutinefunction(obj):
+        path = _module_source(spec, root)
+    if "." not in attr and path is not None and _plain_function(path, attr):
         return RuntimeHandler(f"{module}.{attr}", root)
     return RuntimeHandler(SHIM_HANDLER, root, {SHIM_TARGET_VAR: target})
+
+
+def _module_source(module: str, root: str) -> Path | None:
+    """The file of ``module`` on the task root or ``sys.path``, found without importing
+    it or its packages."""
+    parts = module.split(".")
+    for base in (root, *sys.path):
+        candidate = Path(base or os.getcwd(), *parts)
+        for path in (candidate.with_name(candidate.name + ".py"), candidate / "__init__.py"):
+            if path.is_file():
+                return path
+    return None
+
+
+def _plain_function(path: Path, name: str) -> bool:
+    """Whether ``name`` is a plain ``def`` at the top of ``path``, undecorated and not
+    bound again there (an ``async def``, a class, an assignment or an import: no)."""
+    import ast
+
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return False
+    plain = False
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            plain = not node.decorator_list
+        elif name in (bound := _bound(node)) or "*" in bound:
+            plain = False
+    return plain
+
+
+def _bound(node: ast.AST) -> set[str]:
+    """The names a top-level statement other than a plain ``def`` binds, anywhere in it
+    (``"*"`` for a star import)."""
+    import ast
+
+    names: set[str] = set()
+    for inner in ast.walk(node):
+        if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(inner.name)
+        elif isinstance(inner, ast.Name) and not isinstance(inner.ctx, ast.Load):
+            names.add(inner.id)
+        elif isinstance(inner, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).partition(".")[0] for a in inner.names}
+    return names
 
 
 def worker_environ(

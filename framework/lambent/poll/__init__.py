@@ -131,9 +131,30 @@ async def run(
     log = get_logger("lambent.poll")
     rt = Runtime(app, opts, log)
     stopped_by = ["idle"]
+    error: BaseException | None = None
     try:
-        async with app.running():
-            await _poll(rt, parsed, stopped_by, stop=stop, signals=signals)
+        async with anyio.create_task_group() as guard:
+            # signals are heard from the start: before polling, while the lifespan is
+            # entered and the sources are checked, a stop ends the start-up (nothing was
+            # received yet); once polling ended, a second signal cuts the lifespan's exit
+            if signals:
+                guard.start_soon(_signals, rt, stopped_by)
+            if stop is not None:
+                guard.start_soon(_external, rt, stop, stopped_by)
+            polling, leaving = anyio.Event(), anyio.Event()
+            try:
+                with anyio.CancelScope() as life:
+                    guard.start_soon(_cut, rt, life, polling, leaving)
+                    async with app.running():
+                        await _poll(rt, parsed, polling)
+                        leaving.set()
+            except anyio.get_cancelled_exc_class():
+                raise
+            except BaseException as exc:  # raised as it is, not in the task group's group
+                error = exc
+            guard.cancel_scope.cancel()
+        if error is not None:
+            raise error
     finally:
         with anyio.CancelScope(shield=True):
             await rt.aclose()
@@ -142,14 +163,7 @@ async def run(
     return PollReport(dict(rt.stats), stopped_by[0])
 
 
-async def _poll(
-    rt: Runtime,
-    parsed: list[Source],
-    stopped_by: list[str],
-    *,
-    stop: anyio.Event | None,
-    signals: bool,
-) -> None:
+async def _poll(rt: Runtime, parsed: list[Source], polling: anyio.Event) -> None:
     opts, log = rt.options, rt.log
     pollers = [await _poller(rt, s) for s in parsed]
     for poller in pollers:
@@ -157,13 +171,10 @@ async def _poll(
     started = time.monotonic()
     for stats in rt.stats.values():  # idle_exit counts from here, not from a slow start-up
         stats.last_record_at = started
+    polling.set()
     log.info("polling", sources=[s.label for s in parsed], concurrency=opts.concurrency)
     async with anyio.create_task_group() as outer:
         outer.start_soon(_progress, rt)
-        if signals:
-            outer.start_soon(_signals, rt, stopped_by)
-        if stop is not None:
-            outer.start_soon(_external, rt, stop, stopped_by)
         async with anyio.create_task_group() as work:
             outer.start_soon(_grace, rt, work.cancel_scope)
             for poller in pollers:
@@ -191,6 +202,21 @@ async def _grace(rt: Runtime, work: anyio.CancelScope) -> None:
         await rt.forced.wait()
     rt.log.warning("grace period over: cancelling unfinished batches", grace=rt.options.grace)
     work.cancel()
+
+
+async def _cut(
+    rt: Runtime, life: anyio.CancelScope, polling: anyio.Event, leaving: anyio.Event
+) -> None:
+    """A stop before polling started ends the start-up; a second signal after polling
+    ended (while the lifespan is left) ends that too."""
+    await rt.stopping.wait()
+    if not polling.is_set():
+        rt.log.info("stopping before polling started")
+        life.cancel()
+        return
+    await rt.forced.wait()
+    await leaving.wait()
+    life.cancel()
 
 
 async def _external(rt: Runtime, stop: anyio.Event, stopped_by: list[str]) -> None:

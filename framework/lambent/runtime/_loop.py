@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import anyio
 import msgspec
 
+from lambent._run import is_cancellation
 from lambent.http._streaming import STREAMING
 from lambent.runtime import _hooks
 from lambent.runtime._faults import Fault, error_from, log_error
@@ -49,11 +50,18 @@ STOP_GRACE = 1.5
 class _Stop:
     requested: bool = False
     waiting: set[anyio.CancelScope] = field(default_factory=set)
+    #: what an invocation raised that ends the process (see :func:`_poll`)
+    fatal: BaseException | None = None
 
     def request(self) -> None:
         self.requested = True
         for scope in self.waiting:
             scope.cancel()
+
+    def fail(self, exc: BaseException) -> None:
+        if self.fatal is None:
+            self.fatal = exc
+        self.request()
 
 
 def say(message: str) -> None:
@@ -62,11 +70,15 @@ def say(message: str) -> None:
 
 
 async def _guarded(chunks: AsyncIterator[bytes], trailers: dict[str, str]) -> AsyncIterator[bytes]:
-    """The chunks; an error while producing them goes into the trailers (LAMBDA.md §3.1)."""
+    """The chunks; an error while producing them goes into the trailers (LAMBDA.md §3.1):
+    whatever the body raised, ``KeyboardInterrupt``, ``SystemExit`` or its own
+    ``BaseException`` too (as a handler's is its 500), never the cancellation of the loop."""
     try:
         async for chunk in chunks:
             yield chunk
-    except Exception as exc:
+    except BaseException as exc:
+        if is_cancellation(exc):
+            raise
         doc = error_from(exc, REQUEST_ID.get())
         log_error(doc)
         trailers[ERROR_TYPE] = doc["errorType"]
@@ -102,7 +114,17 @@ async def _poll(conn: Connection, target: Target, stop: _Stop) -> None:
             catch_up()
             token = REQUEST_ID.set(headers.get("lambda-runtime-aws-request-id", ""))
             try:
-                await _post(conn, await run_invocation(target, headers, body))
+                post = await run_invocation(target, headers, body)
+            except BaseException as exc:
+                if is_cancellation(exc):
+                    raise
+                # SystemExit, KeyboardInterrupt or a handler's own BaseException ends the
+                # process, as it ends awslambdaric's (one per invocation at a time): the
+                # other loops' running invocations are finished and answered first
+                stop.fail(exc)
+                return
+            else:
+                await _post(conn, post)
             finally:
                 REQUEST_ID.reset(token)
     finally:
@@ -128,9 +150,11 @@ async def _init_failed(conn: Connection, exc: BaseException) -> int:
 
 
 async def _snap_start(conn: Connection) -> int | None:
+    # as awslambdaric (a bare ``except``): whatever a hook raises, SystemExit and
+    # KeyboardInterrupt too, is the hook's failure, reported before the process ends
     try:
         await _hooks.run_before_snapshot()
-    except Exception as exc:
+    except BaseException as exc:
         await _init_failed(conn, Fault(Fault.BEFORE_SNAPSHOT_ERROR, f"{type(exc).__name__}: {exc}"))
         return 64
     status, _, body = await conn.request("GET", f"{BASE}/restore/next")
@@ -138,7 +162,7 @@ async def _snap_start(conn: Connection) -> int | None:
         raise RuntimeAPIError(f"/restore/next answered {status}: {body[:200]!r}")
     try:
         await _hooks.run_after_restore()
-    except Exception as exc:
+    except BaseException as exc:
         doc = error_from(Fault(Fault.AFTER_RESTORE_ERROR, f"{type(exc).__name__}: {exc}"))
         log_error(doc)
         headers = {ERROR_TYPE: Fault.AFTER_RESTORE_ERROR, "Content-Type": "application/json"}
@@ -168,4 +192,6 @@ async def serve(target: Target, address: str, loops: int) -> int:
                         conn = first if i == 0 else Connection(address)
                         tg.start_soon(_poll, conn, target, stop)
             outer.cancel_scope.cancel()
+    if stop.fatal is not None:
+        raise stop.fatal
     return 0

@@ -34,3 +34,20 @@ async def broken() -> StreamingResponse:
 @app.invoke("fail")
 def fail(payload: dict[str, str]) -> None:
     raise ValueError("no story today")
+
+
+class StoryEnded(BaseException):
+    """A user's own BaseException."""
+
+
+@app.get("/interrupted/{kind}")
+async def interrupted(kind: str) -> StreamingResponse:
+    async def chapters() -> AsyncIterator[bytes]:
+        yield b"half a story"
+        if kind == "exit":
+            raise SystemExit(3)
+        if kind == "interrupt":
+            raise KeyboardInterrupt
+        raise StoryEnded("the storyteller left")
+
+    return StreamingResponse(chapters())
