@@ -64,17 +64,11 @@ def require_count(value: object, what: str) -> None:
         raise ConfigurationError(f"{what} must be a whole number of at least 1, not {value!r}")
 
 
-def require_seconds(value: object, what: str, *, least: float = 0.0) -> None:
-    """Refuse ``value`` for ``what`` unless it is a finite number of seconds >= ``least``
-    (NaN and infinity too: every comparison with them would decide wrongly)."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not least <= value < math.inf
-    ):
-        raise ConfigurationError(
-            f"{what} must be a finite number of seconds >= {least:g}, not {value!r}"
-        )
+def require_seconds(value: object, what: str) -> None:
+    """Refuse ``value`` for ``what`` unless it is a finite number of seconds >= 0 (NaN
+    and infinity too: every comparison with them would decide wrongly)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+        raise ConfigurationError(f"{what} must be a finite number of seconds >= 0, not {value!r}")
 
 
 class RouteOptions(msgspec.Struct, frozen=True, kw_only=True):
