@@ -407,6 +407,55 @@ def test_a_partial_or_a_callable_object_is_a_handler_as_its_function_is(
     assert seen == ["partial:1", "object:2", *(["async object:3"] if is_async_app else [])]
 
 
+def _bare_wrapper(fn: Any) -> Any:
+    """A user's decorator that forgot ``functools.wraps``."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _wrapping(fn: Any) -> Any:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@pytest.mark.parametrize(
+    ("decorator", "arg"),
+    [
+        ("sqs", "q"),
+        ("invoke", "go"),
+        ("eventbridge", None),
+        ("get", "/x"),
+        ("websocket", "$default"),
+    ],
+)
+def test_a_handler_taking_only_args_and_kwargs_is_refused_saying_why(
+    decorator: str, arg: str | None
+) -> None:
+    # lambent passes parameters by name: such a handler would be called with nothing
+    # (a wrapper's inner call then fails on every record or request)
+    with pytest.raises(ConfigurationError, match=r"_bare_wrapper.<locals>.wrapper takes only "
+                       r"\*args/\*\*kwargs.*functools.wraps"):  # fmt: skip
+        getattr(App(), decorator)(arg)(_bare_wrapper(_tagged))
+
+
+def test_a_wrapper_made_with_functools_wraps_is_its_handler() -> None:
+    seen: list[str] = []
+
+    def on_order(order: Order, *rest: Any, **more: Any) -> None:  # named ones are passed
+        seen.append(f"wrapped:{order.n}")
+
+    app = App()
+    app.sqs("q")(_wrapping(on_order))
+    out = app.handler(sqs_event({"n": 7}, queue="q"), FakeContext())
+    assert out == {"batchItemFailures": []} and seen == ["wrapped:7"]
+
+
 def _generator(body: dict[str, Any]) -> Iterator[int]:
     yield 1
 

@@ -201,8 +201,9 @@ def signature_params(
     fn: Callable[..., Any], where: str
 ) -> tuple[str, list[tuple[inspect.Parameter, Any]]]:
     """A handler's qualified name and its parameters with resolved annotations
-    (``inspect.Parameter.empty`` when absent); ``*args``/``**kwargs`` are left out and
-    positional-only parameters refused. Shared by every kind of route."""
+    (``inspect.Parameter.empty`` when absent); ``*args``/``**kwargs`` are left out (a
+    signature of nothing else is refused: lambent would pass nothing) and positional-only
+    parameters refused. Shared by every kind of route."""
     if not callable(fn):
         raise ConfigurationError(f"{where}: {fn!r} is not callable")
     name = qualname(fn)
@@ -213,12 +214,22 @@ def signature_params(
     annotations = hints(fn)
     given = _partial_keywords(fn)
     out: list[tuple[inspect.Parameter, Any]] = []
+    variadic = False
     for p in sig.parameters.values():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name in given:
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            variadic = True
+            continue
+        if p.name in given:
             continue
         if p.kind is p.POSITIONAL_ONLY:
             raise ConfigurationError(f"{where}: {name}: positional-only parameter {p.name!r}")
         out.append((p, annotations.get(p.name, inspect.Parameter.empty)))
+    if variadic and not out and not given:
+        raise ConfigurationError(
+            f"{where}: {name} takes only *args/**kwargs, so lambent would pass it nothing: "
+            "declare the parameters it needs by name (a decorator wrapping a handler should "
+            "use functools.wraps, so the handler's own signature shows)"
+        )
     return name, out
 
 
