@@ -7,7 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 import pytest
@@ -185,6 +185,43 @@ def test_optional_and_unschematic_returns_are_described_as_well_as_they_can_be()
     }
     assert set(responses["/either"]) == {"default", "204"}
     assert responses["/opaque"] == {"200": {"description": "OK"}}
+
+
+def test_a_status_tuple_return_documents_its_body_under_its_statuses() -> None:
+    app = App()
+
+    @app.post("/tags")
+    def create(tag: Tag) -> tuple[Tag, Literal[201, 202]]:
+        return tag, 201
+
+    @app.put("/tags")
+    def put(tag: Tag) -> tuple[Tag, int, dict[str, str]]:
+        return tag, 200, {}
+
+    @app.delete("/tags")
+    def delete() -> tuple[None, Literal[204]]:
+        return None, 204
+
+    @app.get("/tags")
+    def pair() -> tuple[str, str]:  # no status in it: a JSON array would be meant
+        return "a", "b"
+
+    doc = document(app)
+    validate(doc)
+    responses = {  # less the 422 of a body that does not convert
+        m: {k: v for k, v in op["responses"].items() if k != "422"}
+        for m, op in doc["paths"]["/tags"].items()
+    }
+    tag = {"application/json": {"schema": {"$ref": "#/components/schemas/Tag"}}}
+    assert {k: (v["description"], v.get("content")) for k, v in responses["post"].items()} == {
+        "201": ("Created", tag),
+        "202": ("Accepted", tag),
+    }
+    assert responses["put"] == {
+        "default": {"description": "The status the handler returns", "content": tag}
+    }
+    assert responses["delete"] == {"204": {"description": "No Content"}}
+    assert set(responses["get"]) == {"200"}
 
 
 @pytest.mark.network

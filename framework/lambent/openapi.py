@@ -6,7 +6,8 @@ It is a build-time tool: nothing in lambent imports this module while an app run
 Each route becomes an operation: its path and method, its path, query, header and
 cookie parameters (a dependency's too) with their JSON Schema, its request body, its
 response (from the handler's return annotation: a type is a ``200`` JSON body, ``str``
-text, ``bytes`` binary, ``None`` ``204``, a ``Response`` the ``default`` response), a
+text, ``bytes`` binary, ``None`` ``204``, a ``Response`` the ``default`` response, a
+``(body, status)`` tuple its body under its ``Literal`` statuses or ``default``), a
 ``422`` when a parameter can fail to convert or be missing, the handler's docstring (summary and description) and its routers' tags.
 Schemas come from :func:`msgspec.json.schema_components`, so they are exactly msgspec's;
 named types go to ``components/schemas``.
@@ -27,7 +28,7 @@ from lambent._inject import hints
 from lambent._web import web_router
 from lambent.http._plan import MISSING, From, HttpParam
 from lambent.http._registration import HttpRoute
-from lambent.http._response import Response
+from lambent.http._response import Response, reason
 
 __all__ = ["docs_page", "document"]
 
@@ -200,8 +201,19 @@ def _schema(tp: Any, types: _Types) -> Any:
 
 def _responses(fn: Any, types: _Types) -> dict[str, Any]:
     """From the return annotation: ``None`` is a 204, a ``Response`` the ``default``
-    response, a type msgspec has a schema for a 200 body (``T | None``: both)."""
+    response, a type msgspec has a schema for a 200 body (``T | None``: both); a
+    ``(body, status[, headers])`` tuple the body's type under each status a ``Literal``
+    names, else under ``default`` (:func:`_status_tuple`)."""
     returns = hints(fn).get("return", MISSING)
+    pair = _status_tuple(returns)
+    if pair is not None:
+        body, statuses = pair
+        answer: dict[str, Any] = {"description": "The status the handler returns"}
+        if body not in _NO_BODY and body is not Any and _has_schema(body):
+            answer["content"] = _content(body, types)
+        return {str(s): {**answer, "description": reason(s)} for s in statuses} or {
+            "default": answer
+        }
     members = (
         list(typing.get_args(returns))
         if typing.get_origin(returns) in (typing.Union, types_module.UnionType)
@@ -220,6 +232,26 @@ def _responses(fn: Any, types: _Types) -> dict[str, Any]:
     if len(bodies) < len(members):
         out["204"] = {"description": "No Content"}
     return out
+
+
+def _status_tuple(returns: Any) -> tuple[Any, list[int]] | None:
+    """``(body type, statuses)`` of a return annotation ``tuple[T, int]`` (or with a
+    third, headers, type): the statuses a ``Literal[201, ...]`` names, else none; None for
+    any other annotation."""
+    if typing.get_origin(returns) is not tuple:
+        return None
+    args = typing.get_args(returns)
+    if len(args) not in (2, 3):
+        return None
+    status = args[1]
+    if typing.get_origin(status) is typing.Literal:
+        codes = typing.get_args(status)
+        if all(isinstance(c, int) and not isinstance(c, bool) for c in codes):
+            return args[0], sorted(int(c) for c in codes)
+        return None
+    if isinstance(status, type) and issubclass(status, int) and status is not bool:
+        return args[0], []
+    return None
 
 
 def _has_schema(tp: Any) -> bool:

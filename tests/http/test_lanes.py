@@ -132,6 +132,10 @@ def make_app(*, margin: float = 0.5, max_body_size: int | None = 64) -> App:
             "text": "plain",
             "struct": Item("s"),
             "unencodable": {"value": object()},
+            "tuple": ({"ok": True}, 201),
+            "tuple3": (Item("t"), 202, {"X-B": "2"}),
+            "long-tuple": (1, 2, 3, 4),
+            "bad-status": ({"ok": True}, 42),
         }
         if how == "http":
             raise HTTPException(418, "short and stout")
@@ -161,7 +165,8 @@ PATHS = [
     "/pairs/p/and/q",
     "/pairs/p/and/",
     *(f"/results/{how}" for how in ("none", "response", "text", "struct", "unencodable",
-                                     "http", "other")),
+                                     "http", "other", "tuple", "tuple3", "long-tuple",
+                                     "bad-status")),
 ]  # fmt: skip
 TEMPLATES = [
     "/items/{item_id}",

@@ -164,7 +164,7 @@ def _body_value(
 def texts() -> Callable[[Any], Text | None]:
     """How a handler result becomes its wire text, decided once per result type: None
     for what the direct rendering does not take (``None``, a Response, a stream, an
-    awaitable), else :func:`~lambent.http._render.value_text`, or for a dict, a list or
+    awaitable, a tuple), else :func:`~lambent.http._render.value_text`, or for a dict, a list or
     a Struct its JSON branch."""
     known: dict[type[Any], Text | None] = {}
 
@@ -176,6 +176,7 @@ def texts() -> Callable[[Any], Text | None]:
         text: Text | None
         if (
             value is None
+            or kind is tuple  # (body, status[, headers]): the router reads it
             or isinstance(value, Response | Streamed)
             or inspect.isawaitable(value)
             or is_stream(value)

@@ -3,7 +3,8 @@
 Plain returns are converted by :func:`to_response`: a Struct, dataclass, dict or list
 becomes ``200`` JSON, ``str`` ``200 text/plain``, ``bytes`` ``200`` binary (base64 on the
 wire), ``None`` ``204``. A dict is always a JSON *body*, never an AWS proxy response: to set
-the status or headers, return a :class:`Response`.
+the status or headers, return a :class:`Response`, or a tuple ``(body, status)`` or
+``(body, status, headers)`` as Flask and Powertools read it (:func:`tuple_response`).
 
 Errors answered by lambent itself (404, 405, 413, 422, 500, 504) have a small JSON body::
 
@@ -34,6 +35,7 @@ __all__ = [
     "json_text",
     "reason",
     "to_response",
+    "tuple_response",
 ]
 
 _json = msgspec.json.Encoder()
@@ -130,6 +132,10 @@ class Response:
         media_type: str | None = None,
     ) -> None:
         self.body = body
+        if status.__class__ is not int:  # an IntEnum (HTTPStatus) is its number
+            status = http_status(status)
+        elif not 100 <= status <= 599:
+            raise ValueError(f"an HTTP status is a number from 100 to 599, not {status!r}")
         self.status = status
         self.headers = MutableHeaders(headers)
         self.cookies: list[str] = [str(c) for c in cookies]
@@ -206,13 +212,45 @@ def json_text(body: Any) -> str:
         return json.dumps(msgspec.to_builtins(body), ensure_ascii=True, separators=(",", ":"))
 
 
+def http_status(status: object) -> int:
+    """``status`` as the number API Gateway takes: an ``int`` (an ``IntEnum`` such as
+    ``HTTPStatus.CREATED`` too, not a ``bool``) from 100 to 599; else ``ValueError``
+    (API Gateway would answer its own 502 for the function's malformed response)."""
+    if isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599:
+        return int(status)
+    raise ValueError(f"an HTTP status is a number from 100 to 599, not {status!r}")
+
+
 def to_response(value: Any) -> Response:
-    """A handler's return value as a :class:`Response`."""
+    """A handler's return value as a :class:`Response` (a tuple: :func:`tuple_response`)."""
     if isinstance(value, Response):
         return value
     if value is None:
         return Response(status=204)
+    if type(value) is tuple:
+        return tuple_response(value)
     return Response(value)
+
+
+def tuple_response(value: tuple[Any, ...]) -> Response:
+    """The :class:`Response` of a handler's ``(body, status)`` or ``(body, status,
+    headers)``, as Flask and Powertools read a returned tuple (``body`` as a plain return
+    is read; ``None``: no body). Any other tuple is ``TypeError``, and a status that is
+    not one ``ValueError``: a JSON array is returned as a list (a named tuple is one too).
+    """
+    if len(value) == 2:
+        body, status = value
+        headers = None
+    elif len(value) == 3:
+        body, status, headers = value
+    else:
+        raise TypeError(
+            f"a returned tuple is (body, status) or (body, status, headers), not {len(value)} "
+            "values (return a list for a JSON array)"
+        )
+    if isinstance(body, Response):
+        raise TypeError("a returned tuple's body is the Response's: return the Response itself")
+    return Response(body, http_status(status), headers)
 
 
 class HTTPException(Exception):
@@ -226,7 +264,7 @@ class HTTPException(Exception):
         headers: HeaderInput = None,
         detail: Mapping[str, Any] | None = None,
     ) -> None:
-        self.status = status
+        self.status = http_status(status)  # a bad one: ValueError where it is raised
         self.message = message or reason(status)
         self.headers = headers
         self.detail = dict(detail or {})

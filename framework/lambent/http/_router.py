@@ -23,6 +23,7 @@ from typing import Any
 import msgspec
 
 from lambent._decode import CONVERT_ERRORS
+from lambent._errors import HandlerError, describe
 from lambent._fast import FAST
 from lambent._routes import RouteTable
 from lambent._run import Cut, Strategy, invoke_within, is_cancellation, start
@@ -33,7 +34,7 @@ from lambent.http._middleware import CallNext, compose
 from lambent.http._registration import HttpConfig, HttpRoute, WebRegistry
 from lambent.http._render import RENDER_ERRORS, render_checked, render_value
 from lambent.http._request import Request, decode_http_event, surrogate_free
-from lambent.http._response import HTTPException, Response, to_response
+from lambent.http._response import HTTPException, Response, to_response, tuple_response
 from lambent.http._streaming import Streamed, StreamingResponse, is_stream, joined, settle
 
 __all__ = ["HttpConfig", "HttpRoute", "HttpRouter"]
@@ -249,6 +250,13 @@ class HttpRouter(WebRegistry):
         except BaseException as exc:
             error = None if route is None else handler_error(route.plan.name, exc)
             return await self._failed(request, exc if error is None else error, log)
+        if type(result) is tuple:  # (body, status[, headers])
+            try:
+                result = tuple_response(result)
+            except (TypeError, ValueError) as exc:
+                error = HandlerError(route.plan.name if route else "the handler", describe(exc))
+                error.__cause__ = exc
+                return await self._failed(request, error, log)
         if isinstance(result, Streamed):
             return result  # type: ignore[return-value]  # the runtime streams it
         if (
