@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -46,11 +47,44 @@ def test_sources_by_url_and_arn() -> None:
         {"starting_position": "AT_TIMESTAMP"},
         {"on_failure": "arn:aws:s3:::bucket"},
         {"concurrency": 0},
+        {"window": math.nan},
+        {"visibility_timeout": -3},
+        {"visibility_timeout": 43_201},
+        {"starting_position": "AT_TIMESTAMP", "starting_timestamp": math.nan},
+        {"function_timeout": 0},
+        {"function_timeout": 901},
+        {"function_timeout": math.nan},
+        {"grace": -1},
+        {"grace": math.inf},
+        {"shard_refresh": 0},
+        {"poll_interval": -1},
+        {"retry_base": math.nan},
+        {"retry_cap": 0},
+        {"progress_every": 0},
+        {"idle_exit": -1},
+        {"idle_exit": 0},
     ],
 )
 def test_values_lambda_refuses(options: dict[str, Any]) -> None:
     with pytest.raises(PollError):
         PollOptions(**options).check()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"visibility_timeout": 0},
+        {"visibility_timeout": 43_200},
+        {"function_timeout": 0.5},
+        {"function_timeout": 900},
+        {"grace": 0},
+        {"idle_exit": 0.1},
+        {"starting_position": "AT_TIMESTAMP", "starting_timestamp": 1.7e9},
+    ],
+)
+def test_values_lambda_takes(options: dict[str, Any]) -> None:
+    PollOptions(**options).check()
 
 
 IDS = ["a", "b", "c"]

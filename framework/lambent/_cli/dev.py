@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lambent._cli import UsageError, subcommand
+from lambent._cli._values import port, timeout
 from lambent._dev.front import SOURCES
 
 
@@ -31,7 +32,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("app", metavar="APP", help="module:attribute or path/to/file.py[:attr]")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8000, help="port to listen on; 0 picks one")
+    parser.add_argument("--port", type=port, default=8000, help="port to listen on; 0 picks one")
     parser.add_argument(
         "--source",
         default="apigw-http",
@@ -40,7 +41,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=timeout,
         default=30.0,
         help="seconds a request may run (API Gateway stops at 29 whatever this says)",
     )

@@ -14,6 +14,7 @@ import msgspec
 
 from lambent._cli import UsageError
 from lambent._cli._samples import DEFAULTS, OPTIONS, generate, generated_kinds
+from lambent._cli._values import whole
 
 __all__ = ["OPTIONS", "add_parser", "generate", "generated_kinds", "run_detect", "run_generate"]
 
@@ -81,7 +82,7 @@ def add_parser(subparsers: Any) -> None:
     gen.add_argument("--region", default="us-east-1", help="the event's region")
     gen.add_argument("--account", default="123456789012", help="the event's account id")
     gen.add_argument("--seed", type=int, help="make ids reproducible (default: random ids)")
-    gen.add_argument("--indent", type=int, default=2, help="JSON indent (0: one line)")
+    gen.add_argument("--indent", type=whole(least=0), default=2, help="JSON indent (0: one line)")
     gen.set_defaults(func=run_generate)
 
 

@@ -20,6 +20,7 @@ import sys
 from typing import Any
 
 from lambent._cli import subcommand
+from lambent._cli._values import memory, read, seconds, timeout
 
 _TYPES = ("RequestResponse", "Event", "DryRun")
 
@@ -48,8 +49,12 @@ def add_parser(subparsers: Any) -> None:
         help="Tail: print the invocation's last 4 KB of log at the end",
     )
     parser.add_argument("--name", default="function", help="function name (default: function)")
-    parser.add_argument("--timeout", type=float, default=3.0, help="seconds (default: 3)")
-    parser.add_argument("--memory", type=int, default=128, help="MB (default: 128)")
+    parser.add_argument(
+        "--timeout", type=timeout, default=3.0, help="seconds, at most 900 (default: 3)"
+    )
+    parser.add_argument(
+        "--memory", type=memory, default=128, help="MB, 128 to 10240 (default: 128)"
+    )
     parser.add_argument(
         "--client-context", help="base64 of a JSON object, as boto3 sends it (default: none)"
     )
@@ -98,8 +103,10 @@ def run(args: argparse.Namespace) -> int:
         return _fail("InvalidRequestContentException", f"cannot read {args.event}: {exc}")
     asynchronous = args.invocation_type == "Event"
     limit = ASYNC_REQUEST_LIMIT if asynchronous else SYNC_REQUEST_LIMIT
+    delays = tuple(
+        read(seconds(), "--retry-delays", d) for d in args.retry_delays.split(",") if d.strip()
+    )
     try:
-        delays = tuple(float(d) for d in args.retry_delays.split(",") if d.strip())
         if len(payload) > limit:
             raise errors.too_large(len(payload), asynchronous, limit)
         if not payload.strip():

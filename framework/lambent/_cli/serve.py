@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from lambent._cli import UsageError, leaf, subcommand
+from lambent._cli._values import memory, number, port, read, seconds, timeout, whole
 
 _BIND_ERRORS = (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES)
 
@@ -59,7 +60,7 @@ def add_parser(subparsers: Any) -> None:
         "--host", default="127.0.0.1", help="address to listen on (loopback unless --allow-remote)"
     )
     parser.add_argument(
-        "--port", type=int, default=9001, help="port to listen on; 0 picks a free one"
+        "--port", type=port, default=9001, help="port to listen on; 0 picks a free one"
     )
     parser.add_argument(
         "--allow-remote",
@@ -82,8 +83,12 @@ def add_parser(subparsers: Any) -> None:
     )
     # options of one function when written NAME=VALUE, of every function otherwise
     for flag, metavar, text in (
-        ("--timeout", "SECONDS", "a function's timeout (default: 3)"),
-        ("--memory", "MB", "a function's memory, as its context reports it (default: 128)"),
+        ("--timeout", "SECONDS", "a function's timeout, at most 900 (default: 3)"),
+        (
+            "--memory",
+            "MB",
+            "a function's memory, 128 to 10240, as its context reports it (default: 128)",
+        ),
         (
             "--python",
             "PATH",
@@ -120,7 +125,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--time-scale",
-        type=float,
+        type=number(),
         default=1.0,
         metavar="FACTOR",
         help="multiplies retry delays and event ages (0.001: minutes become milliseconds)",
@@ -140,7 +145,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--drain-timeout",
-        type=float,
+        type=seconds(),
         default=10.0,
         metavar="SECONDS",
         help="on Ctrl-C or SIGTERM, how long queued Event invocations keep running "
@@ -148,7 +153,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--shutdown-timeout",
-        type=float,
+        type=seconds(),
         default=60.0,
         metavar="SECONDS",
         help="how long a stop waits for running invocations",
@@ -215,12 +220,16 @@ def _configs(args: argparse.Namespace) -> list[Any]:
     for name, target in targets.items():
         policy = AsyncPolicy(time_scale=args.time_scale)
         if (value := pick("max_retries", name)) is not None:
-            policy = replace(policy, max_retries=int(value))
+            retries = read(whole(least=0, most=MAX_RETRIES), "--max-retries", value)
+            policy = replace(policy, max_retries=retries)
         if (value := pick("retry_delays", name)) is not None:
-            delays = tuple(float(d) for d in value.split(",") if d.strip())
+            delays = tuple(
+                read(seconds(), "--retry-delays", d) for d in value.split(",") if d.strip()
+            )
             policy = replace(policy, retry_delays=delays)
         if (value := pick("max_event_age", name)) is not None:
-            policy = replace(policy, max_event_age=float(value))
+            age = read(seconds(), "--max-event-age", value)
+            policy = replace(policy, max_event_age=age)
         policy = replace(
             policy,
             on_success=success.get(name, success.get(None)),
@@ -236,20 +245,14 @@ def _configs(args: argparse.Namespace) -> list[Any]:
             policy=policy,
         )
         if (value := pick("timeout", name)) is not None:
-            config = replace(config, timeout=float(value))
+            config = replace(config, timeout=read(timeout, "--timeout", value))
         if (value := pick("memory", name)) is not None:
-            config = replace(config, memory_mb=int(value))
+            config = replace(config, memory_mb=read(memory, "--memory", value))
         if (value := pick("python", name)) is not None:
             config = replace(config, python=value)
         if (value := pick("concurrency", name)) is not None:
-            config = replace(config, concurrency=int(value))
-        if config.concurrency < 1:
-            raise UsageError(f"--concurrency for {name} must be at least 1")
-        if policy.max_retries < 0 or args.time_scale < 0 or config.timeout <= 0:
-            raise UsageError(f"{name}: retries and --time-scale must be >= 0, --timeout > 0")
+            config = replace(config, concurrency=read(whole(least=1), "--concurrency", value))
         # PutFunctionEventInvokeConfig's ranges (LAMBDA.md §2.1); Lambda refuses others
-        if policy.max_retries > MAX_RETRIES:
-            raise UsageError(f"{name}: --max-retries must be 0 to {MAX_RETRIES}")
         if not MIN_EVENT_AGE <= policy.max_event_age <= MAX_EVENT_AGE:
             raise UsageError(
                 f"{name}: --max-event-age must be {MIN_EVENT_AGE} to {MAX_EVENT_AGE} seconds"

@@ -6,6 +6,7 @@ in ``docs/poll.md`` maps them one to one.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -87,6 +88,30 @@ class PollOptions:
             raise PollError("AT_TIMESTAMP needs a starting timestamp")
         if not 0 <= self.wait_time <= 20:
             raise PollError(f"SQS wait time must be 0-20 seconds, not {self.wait_time}")
+        if self.visibility_timeout is not None and not 0 <= self.visibility_timeout <= 43_200:
+            raise PollError(
+                f"visibility timeout must be 0-43200 seconds (SQS's 12 hours), "
+                f"not {self.visibility_timeout}"
+            )
+        if self.starting_timestamp is not None and not math.isfinite(self.starting_timestamp):
+            raise PollError(f"starting timestamp must be a time, not {self.starting_timestamp}")
+        if not 0 < self.function_timeout <= 900:
+            raise PollError(
+                f"function timeout must be over 0 and at most 900 seconds (Lambda's "
+                f"limit), not {self.function_timeout:g}"
+            )
+        if not 0 <= self.grace < math.inf:
+            raise PollError(f"grace must be 0 seconds or more, not {self.grace:g}")
+        for name, value in (
+            ("shard refresh", self.shard_refresh),
+            ("poll interval", self.poll_interval),
+            ("retry base", self.retry_base),
+            ("retry cap", self.retry_cap),
+            ("progress interval", self.progress_every),
+            ("idle exit", math.inf if self.idle_exit is None else self.idle_exit),
+        ):
+            if not 0 < value <= math.inf:  # NaN too
+                raise PollError(f"{name} must be over 0 seconds, not {value:g}")
         if self.on_failure is not None and not re.match(r"arn:[^:]+:(sqs|sns):", self.on_failure):
             raise PollError(
                 f"on-failure destination must be an SQS queue or SNS topic ARN: {self.on_failure}"
