@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from lambent import App
-from lambent.http import Header
+from lambent.http import Header, Request
 from lambent.testing import TestClient
 
 
@@ -37,3 +37,18 @@ def test_list_headers_read_alike_from_every_source() -> None:
         assert response.json() == [1, 2], source
     # an ALB target group without multi-value headers passes only the last value
     assert client.get("/ids", source="alb", headers={"X-Id": ["1", "2"]}).json() == [2]
+
+
+def test_a_path_s_query_and_query_are_both_sent_the_path_s_first() -> None:
+    app = App()
+
+    @app.get("/tags")
+    def tags(request: Request) -> list[str]:
+        return request.query.get_all("t")
+
+    client = TestClient(app)
+    for source in ("apigw-rest", "apigw-http", "function-url", "alb-multi"):
+        got = client.get("/tags?t=a&t=b", query={"t": ["c", 4]}, source=source).json()
+        assert got == ["a", "b", "c", "4"], source
+        assert client.get("/tags", query="t=x").json() == ["x"]
+        assert client.get("/tags?t=y").json() == ["y"]

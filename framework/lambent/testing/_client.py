@@ -22,7 +22,7 @@ import base64
 import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Unpack
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 import msgspec
 
@@ -31,7 +31,7 @@ from lambent._web import web_router
 from lambent.sources._http import Headers, fronts
 from lambent.testing._context import FakeContext
 from lambent.testing.events import http_request
-from lambent.testing.events.http import RequestOptions
+from lambent.testing.events.http import RequestOptions, Values, pairs
 
 __all__ = ["TestClient", "TestResponse"]
 
@@ -122,18 +122,20 @@ class TestClient:
         path: str,
         *,
         source: str | None = None,
-        query: Any = None,
+        query: Values | str | None = None,
         **options: Unpack[RequestOptions],
     ) -> tuple[str, dict[str, Any]]:
-        """``(source, event)`` for a request; ``path`` may carry a ``?query``."""
+        """``(source, event)`` for a request; ``path`` may carry a ``?query`` (``query=``'s
+        values follow its own)."""
         name = source or self.source
         known = fronts()  # the HTTP sources a client can pose as, and what their services do
         if name not in known:
             raise ValueError(f"unknown HTTP source {name!r}; use one of {', '.join(known)}")
         kind, front = known[name]
         path, _, raw_query = path.partition("?")
-        if raw_query and query is None:
-            query = raw_query
+        if raw_query:  # the path's query first, then query='s
+            given = pairs(query)
+            query = raw_query + ("&" + urlencode(given) if given else "")
         if front.decodes_path:
             path = unquote(path)
         if "route" not in options and front.names_route:
@@ -160,7 +162,7 @@ class TestClient:
         path: str,
         *,
         source: str | None = None,
-        query: Any = None,
+        query: Values | str | None = None,
         **options: Unpack[RequestOptions],
     ) -> TestResponse:
         """Send a request through ``app.handler`` (sync tests)."""
@@ -175,7 +177,7 @@ class TestClient:
         path: str,
         *,
         source: str | None = None,
-        query: Any = None,
+        query: Values | str | None = None,
         **options: Unpack[RequestOptions],
     ) -> TestResponse:
         """Send a request through ``await app.dispatch`` (async tests)."""
@@ -189,7 +191,7 @@ class TestClient:
         path: str,
         *,
         source: str | None = None,
-        query: Any = None,
+        query: Values | str | None = None,
         **options: Unpack[RequestOptions],
     ) -> TestResponse:
         return self.request("GET", path, source=source, query=query, **options)
@@ -199,7 +201,7 @@ class TestClient:
         path: str,
         *,
         source: str | None = None,
-        query: Any = None,
+        query: Values | str | None = None,
         **options: Unpack[RequestOptions],
     ) -> TestResponse:
         return self.request("POST", path, source=source, query=query, **options)
@@ -209,7 +211,7 @@ class TestClient:
         path: str,
         *,
         source: str | None = None,
-        query: Any = None,
+        query: Values | str | None = None,
         **options: Unpack[RequestOptions],
     ) -> TestResponse:
         return self.request("PUT", path, source=source, query=query, **options)
@@ -219,7 +221,7 @@ class TestClient:
         path: str,
         *,
         source: str | None = None,
-        query: Any = None,
+        query: Values | str | None = None,
         **options: Unpack[RequestOptions],
     ) -> TestResponse:
         return self.request("PATCH", path, source=source, query=query, **options)
@@ -229,7 +231,7 @@ class TestClient:
         path: str,
         *,
         source: str | None = None,
-        query: Any = None,
+        query: Values | str | None = None,
         **options: Unpack[RequestOptions],
     ) -> TestResponse:
         return self.request("DELETE", path, source=source, query=query, **options)
@@ -239,7 +241,7 @@ class TestClient:
         path: str,
         *,
         source: str | None = None,
-        query: Any = None,
+        query: Values | str | None = None,
         **options: Unpack[RequestOptions],
     ) -> TestResponse:
         return self.request("HEAD", path, source=source, query=query, **options)
@@ -249,7 +251,7 @@ class TestClient:
         path: str,
         *,
         source: str | None = None,
-        query: Any = None,
+        query: Values | str | None = None,
         **options: Unpack[RequestOptions],
     ) -> TestResponse:
         return self.request("OPTIONS", path, source=source, query=query, **options)

@@ -54,3 +54,35 @@ def test_one_request_reads_the_same_from_every_source(source: Any) -> None:
 def test_a_seed_and_a_time_make_the_same_event() -> None:
     assert http_request("GET", "/", seed=3, at=0) == http_request("GET", "/", seed=3, at=0)
     assert http_request("GET", "/", seed=3, at=0) != http_request("GET", "/", seed=4, at=0)
+
+
+@pytest.mark.parametrize("source", sorted(KINDS))
+def test_numbers_in_query_and_headers_are_their_text(source: Any) -> None:
+    app = App()
+
+    @app.get("/page")
+    def page(request: Request, size: int, exact: bool, ratio: float) -> dict[str, Any]:
+        return {"size": size, "exact": exact, "ratio": ratio, "h": request.headers.get("x-n")}
+
+    event = http_request(
+        "GET", "/page", source=source, query={"size": 20, "exact": True, "ratio": 0.5},
+        headers={"X-N": 3}, route="/page",
+    )  # fmt: skip
+    answer = app.handler(event, FakeContext())
+    assert json.loads(answer["body"]) == {"size": 20, "exact": True, "ratio": 0.5, "h": "3"}
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "says"),
+    [
+        ({"query": {"a": {"b": 1}}}, TypeError, "the value of 'a' is a str, a number or a list"),
+        ({"headers": {"X-A": [b"bytes"]}}, TypeError, "the value of 'X-A' .* not bytes"),
+        ({"query": {"a": None}}, TypeError, "not NoneType"),
+        ({"path": "orders/1"}, ValueError, "a request's path starts with '/': '/orders/1'"),
+    ],
+)
+def test_what_no_request_can_carry_is_refused_saying_what_to_give(
+    options: dict[str, Any], error: type[Exception], says: str
+) -> None:
+    with pytest.raises(error, match=says):
+        http_request("GET", **{"path": "/", **options})

@@ -29,8 +29,10 @@ from lambent.testing.events._common import (
 )
 
 HttpSource = Literal["apigw-rest", "apigw-http", "function-url", "alb", "alb-multi"]
-#: header or query values: one string or several
-Values = Mapping[str, str | Sequence[str]]
+#: one header or query value: a string, or a number written as text (``True``: ``true``)
+Scalar = str | int | float
+#: header or query values: one or several (a list repeats the name)
+Values = Mapping[str, Scalar | Sequence[Scalar]]
 Pairs = list[tuple[str, str]]
 
 USER_AGENT = "Mozilla/5.0 (lambent.testing)"
@@ -39,15 +41,31 @@ _MISSING: Any = object()
 
 
 def pairs(values: Values | str | None) -> Pairs:
-    """``(name, value)`` pairs of a mapping (lists repeat the name) or a raw query string."""
+    """``(name, value)`` pairs of a mapping (lists repeat the name) or a raw query string;
+    a number is its text, a bool ``true``/``false``; any other value is ``TypeError``."""
     if values is None:
         return []
     if isinstance(values, str):
         return parse_qsl(values.removeprefix("?"), keep_blank_values=True)
     out: Pairs = []
     for name, value in values.items():
-        out.extend((name, v) for v in ([value] if isinstance(value, str) else value))
+        if isinstance(value, list | tuple):
+            out.extend((name, _text(name, v)) for v in value)
+        else:
+            out.append((name, _text(name, value)))
     return out
+
+
+def _text(name: str, value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    raise TypeError(
+        f"the value of {name!r} is a str, a number or a list of them, not {type(value).__name__}"
+    )
 
 
 def single(items: Pairs) -> dict[str, str]:
@@ -149,6 +167,8 @@ def http_request(
     ``resource``, HTTP API's ``routeKey`` and the path parameters. ``authorizer``
     becomes ``requestContext.authorizer`` as given.
     """
+    if not path.startswith("/"):
+        raise ValueError(f"a request's path starts with '/': {'/' + path!r}, not {path!r}")
     header_pairs = pairs(headers)
     if json is not _MISSING:
         body = text(json)
