@@ -5,7 +5,10 @@ decode refused at registration; pydantic models validated by pydantic itself."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypedDict
+import datetime
+import enum
+import uuid
+from typing import Annotated, Any, Literal, TypedDict
 
 import msgspec
 import pydantic
@@ -76,6 +79,77 @@ def test_text_and_bytes_take_the_payload_as_it_is() -> None:
     assert raw({"a": 1}) == b'{"a":1}'  # a payload already parsed is written back as JSON
     with pytest.raises(TypeError, match="expected text, got int"):
         text(5)
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+class Level(enum.IntEnum):
+    HIGH = 1
+
+
+TEXTUAL: list[tuple[Any, Any]] = [
+    (uuid.UUID, uuid.UUID("12345678-1234-5678-1234-567812345678")),
+    (datetime.datetime, datetime.datetime(2024, 5, 1, 12, 0, tzinfo=datetime.UTC)),
+    (datetime.date, datetime.date(2024, 5, 1)),
+    (datetime.time, datetime.time(12, 30)),
+    (datetime.timedelta, datetime.timedelta(days=1, seconds=5)),
+    (Colour, Colour.RED),
+    (Literal["red", "blue"], "blue"),
+    (Annotated[str, msgspec.Meta(pattern="^o-[0-9]+$")], "o-17"),
+]
+
+
+@pytest.mark.parametrize(("tp", "value"), TEXTUAL)
+def test_a_value_written_as_text_is_read_from_the_text_or_the_json_string_holding_it(
+    tp: Any, value: Any
+) -> None:
+    # an SQS body "2024-05-01" is the date, as "hello" is the str; '"2024-05-01"' (what a
+    # JSON encoder writes) is the date too
+    decode = build_decoder(tp, "json", WHERE)
+    text = msgspec.json.encode(value).decode()[1:-1]
+    assert decode(text) == decode(text.encode()) == decode(f'"{text}"') == value
+    for bad in ("not one", '"not one"', ""):
+        with pytest.raises(msgspec.ValidationError):
+            decode(bad)
+    with pytest.raises(msgspec.DecodeError):
+        decode('"unterminated')
+
+
+@pytest.mark.parametrize(
+    ("tp", "text", "value"),
+    [
+        (int, "1", 1),
+        (Level, "1", Level.HIGH),
+        (Literal[1, 2], "2", 2),
+        (str | None, "null", None),
+        (uuid.UUID | None, "null", None),  # a union is JSON: text could be either member
+    ],
+)
+def test_other_types_are_read_from_json_only(tp: Any, text: str, value: Any) -> None:
+    decode = build_decoder(tp, "json", WHERE)
+    assert decode(text) == value
+    with pytest.raises(msgspec.DecodeError):
+        decode("unquoted text")
+
+
+def test_a_textual_payload_through_the_app_fails_alone_naming_the_record() -> None:
+    app = App()
+    seen: list[datetime.date] = []
+
+    @app.sqs("days")
+    def on_day(day: datetime.date) -> None:
+        seen.append(day)
+
+    event = sqs_event("2024-05-01", '"2024-05-02"', "tomorrow", queue="days", seed=3)
+    with capture_logs() as logs:
+        out = app.handler(event, FakeContext())
+    bad = event["Records"][2]["messageId"]
+    assert out == {"batchItemFailures": [{"itemIdentifier": bad}]}
+    assert seen == [datetime.date(2024, 5, 1), datetime.date(2024, 5, 2)]
+    [failed] = [e for e in logs if e["event"] == "record failed"]
+    assert failed["record_id"] == bad and failed["path"] == "$"
 
 
 class Plain:

@@ -87,7 +87,9 @@ def build_decoder(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
         raise ConfigurationError(f"{where}: cannot decode a payload into {tp!r}: {exc}") from None
     if custom:
         return _pydantic_decoder(tp, fmt, where, custom)
-    if fmt == "json":
+    if fmt == "json" and _textual(tp):
+        built = _text_or_json(tp, decoder.decode)
+    elif fmt == "json":
         built = decoder.decode
     else:
 
@@ -97,6 +99,43 @@ def build_decoder(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
     if key is not None:
         _built[key] = built
     return built
+
+
+def _textual(tp: Any) -> bool:
+    """Whether ``tp`` is read from text other than as ``str`` itself: a constrained
+    ``str``, a datetime, date, time or duration, a UUID, an enum of strings, a
+    ``Literal`` of strings."""
+    import msgspec.inspect as mi
+
+    info = mi.type_info(tp)
+    if isinstance(info, mi.StrType):
+        return tp is not str
+    if isinstance(info, mi.DateTimeType | mi.DateType | mi.TimeType | mi.TimeDeltaType):
+        return True
+    if isinstance(info, mi.UUIDType):
+        return True
+    if isinstance(info, mi.EnumType):
+        return all(isinstance(member.value, str) for member in info.cls)
+    if isinstance(info, mi.LiteralType):
+        return all(isinstance(value, str) for value in info.values)
+    return False
+
+
+def _text_or_json(tp: Any, json_decode: Decoder) -> Decoder:
+    """A textual type's decoder (:func:`_textual`): the payload's text as it came (as a
+    ``str`` payload is), or, when that is not one, the JSON string it holds
+    (``"2024-05-01"`` with its quotes, as a JSON encoder writes it)."""
+
+    def decode(value: Any) -> Any:
+        text = _text(value)
+        try:
+            return msgspec.convert(text, tp)
+        except msgspec.ValidationError:
+            if not text.startswith('"'):
+                raise
+        return json_decode(text)
+
+    return decode
 
 
 #: the decoders built so far, by payload type and format: an app's routes often share
