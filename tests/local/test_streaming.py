@@ -35,9 +35,11 @@ def client() -> Iterator[Any]:
 
 
 def _events(client: Any, name: str, path: str) -> list[tuple[float, dict[str, Any]]]:
-    event: Any = http_request("GET", path, source="function-url", seed=1)
-    if path == "fail":
-        event = {"action": "fail"}
+    event: Any = (
+        {"action": "fail"}
+        if path == "fail"
+        else http_request("GET", path, source="function-url", seed=1)
+    )
     started = time.perf_counter()
     answer = client.invoke_with_response_stream(FunctionName=name, Payload=json.dumps(event))
     assert answer["StatusCode"] == 200
