@@ -51,7 +51,7 @@ def test_arguments_by_position_and_keyword_each_from_its_slot() -> None:
 
 
 class _Log:
-    """A logger that records what it was bound with."""
+    """A logger (:class:`lambent.Logger`) that records what it was bound with."""
 
     bound: list[dict[str, Any]] = []
 
@@ -59,12 +59,18 @@ class _Log:
         _Log.bound.append(values)
         return self
 
-    def info(self, *args: Any, **kw: Any) -> None: ...
+    def debug(self, event: str | None = None, *args: Any, **kw: Any) -> None: ...
+    def info(self, event: str | None = None, *args: Any, **kw: Any) -> None: ...
+    def warning(self, event: str | None = None, *args: Any, **kw: Any) -> None: ...
+    def error(self, event: str | None = None, *args: Any, **kw: Any) -> None: ...
+    def exception(self, event: str | None = None, *args: Any, **kw: Any) -> None: ...
 
 
 def test_extra_slots_are_given_values_and_a_bad_payload_names_the_record() -> None:
+    logs: list[object] = []
+
     def whole(records, log: Logger) -> int:  # type: ignore[no-untyped-def]
-        assert log == "batch logger"
+        logs.append(log)
         return len(records)
 
     plan = resolve(whole, where="t", item_type=SQS.item_type, event_type=None, allow_items=True)
@@ -72,6 +78,7 @@ def test_extra_slots_are_given_values_and_a_bad_payload_names_the_record() -> No
         plan, None, None, None, _Log(), extra={Slot.ITEMS: [1, 2], Slot.LOGGER: "batch logger"}
     )
     assert call(None, 0) == 2
+    assert logs == ["batch logger"]  # the slot's value, handed over as it is
 
     def one(order: Order) -> None: ...
 

@@ -312,10 +312,10 @@ class Noting:
         return (p.name, "param", label, p.kind.name)
 
 
-async def walked(
+async def walked(  # type: ignore[no-untyped-def]  # ``log`` is taken by its name alone
     order: dict[str, int],
     ctx: LambdaContext,
-    log,  # type: ignore[no-untyped-def]
+    log,
     user: Annotated[int, Depends(_provider)],
     ticket: Ticket,
     after: str,

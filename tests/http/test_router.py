@@ -19,6 +19,7 @@ from structlog.testing import capture_logs
 from lambent import App, HandlerError
 from lambent.http import Depends, Request, Response
 from lambent.testing import FakeContext, TestClient, http_request
+from lambent.testing.events.http import HttpSource
 
 
 class Order(msgspec.Struct):
@@ -194,7 +195,7 @@ def test_cr_or_lf_in_a_response_header_is_never_sent(
 
 @pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "function-url", "alb"])
 @pytest.mark.parametrize("base64_flag", [False, True])
-def test_a_body_with_a_lone_surrogate_is_a_400(source: str, base64_flag: bool) -> None:
+def test_a_body_with_a_lone_surrogate_is_a_400(source: HttpSource, base64_flag: bool) -> None:
     app = App()
 
     @app.post("/items")

@@ -14,10 +14,11 @@ import pytest
 from aiohttp import ClientSession
 
 from lambent._local import runtime_api
+from lambent._local.launch import RuntimeHandler
 from lambent._local.logs import LogBuffer
 from lambent._local.model import RESPONSE_LIMIT, FunctionConfig, Invocation
 from lambent._local.streaming import Sink
-from lambent._local.worker import Environment, RuntimeHandler
+from lambent._local.worker import Environment
 from lambent._local.worker import _Delivery as WorkerDelivery
 from lambent.runtime._http import Connection
 from tests.local.conftest import StartServer, fn, lambda_client
@@ -147,6 +148,7 @@ class _Host:
     deliveries: list[_Delivery]
     completed: dict[str, tuple[bytes, str, str | None]] = field(default_factory=dict)
     init_error: dict[str, Any] | None = None
+    restored: int = 0
 
     async def next_invocation(self) -> _Delivery | None:
         return self.deliveries.pop(0) if self.deliveries else None
@@ -161,6 +163,9 @@ class _Host:
 
     def init_failed(self, doc: dict[str, Any]) -> None:
         self.init_error = doc
+
+    def restore(self) -> None:
+        self.restored += 1
 
     def stream_sink(self, request_id: str) -> Sink | None:
         return None
@@ -247,6 +252,15 @@ def _one_invocation() -> _Host:
     """A Runtime API host with one invocation, ``req-1``, answerable once."""
     invocation = Invocation(function="f", payload=b"{}", invoked_arn="arn", request_id="req-1")
     return _Host([_Delivery(invocation, int(time.time() * 1000) + 3000)])
+
+
+async def test_restore_next_tells_the_host_and_answers_200() -> None:
+    # LAMBDA.md §3.1: SnapStart's GET /runtime/restore/next, answered 200
+    host = _one_invocation()
+    async with runtime_api.serving(host) as address, ClientSession(f"http://{address}") as client:
+        response = await client.get("/2018-06-01/runtime/restore/next")
+        assert response.status == 200
+    assert host.restored == 1
 
 
 async def test_error_without_error_type_header_is_accepted() -> None:

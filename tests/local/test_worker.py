@@ -7,8 +7,9 @@ import os
 
 import pytest
 
+from lambent._local.launch import RuntimeHandler
 from lambent._local.model import FunctionConfig
-from lambent._local.worker import Environment, RuntimeHandler
+from lambent._local.worker import Environment
 
 # -- §3.3/§3.4/§3.6: context types and the import path --------------------------------------
 

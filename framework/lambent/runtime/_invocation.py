@@ -48,6 +48,12 @@ class Client:
 
     __slots__ = ("app_package_name", "app_title", "app_version_code", "app_version_name",
                  "installation_id")  # fmt: skip
+    # each as the caller's JSON has it (a string, or None when absent): not checked
+    app_package_name: Any
+    app_title: Any
+    app_version_code: Any
+    app_version_name: Any
+    installation_id: Any
 
     def __init__(self, doc: dict[str, Any]) -> None:
         for name in self.__slots__:
