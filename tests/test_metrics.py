@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import anyio
 import anyio.lowlevel
@@ -72,10 +73,10 @@ def test_limits_split_documents_without_losing_values(counts: list[int]) -> None
         (lambda m: m.add("Service", 1), "dimension"),
     ],
 )
-def test_rejected_metrics(call: object, message: str) -> None:
+def test_rejected_metrics(call: Callable[[Metrics], object], message: str) -> None:
     metrics, _ = _metrics(dimensions={"Service": "a"})
     with pytest.raises(MetricsError, match=message):
-        call(metrics)  # type: ignore[operator]
+        call(metrics)
 
 
 def test_unit_change_and_bad_config_rejected() -> None:
