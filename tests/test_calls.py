@@ -3,7 +3,7 @@ shapes behind ``lambent._fast``, decode errors naming the record."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import msgspec
 import pytest
@@ -19,6 +19,7 @@ from lambent._record_params import resolve
 from lambent.sources import load
 from lambent.sources.sqs import SQSMessage
 from lambent.testing import FakeContext, sqs_event
+from tests.loggers import QuietLogger
 
 
 class Order(msgspec.Struct):
@@ -50,20 +51,14 @@ def test_arguments_by_position_and_keyword_each_from_its_slot() -> None:
     assert logs == [] and _Log.bound == [{"record_id": message.message_id}]
 
 
-class _Log:
-    """A logger (:class:`lambent.Logger`) that records what it was bound with."""
+class _Log(QuietLogger):
+    """A logger that records what it was bound with."""
 
     bound: list[dict[str, Any]] = []
 
-    def bind(self, **values: Any) -> _Log:
+    def bind(self, **values: Any) -> Self:
         _Log.bound.append(values)
         return self
-
-    def debug(self, event: str | None = None, *args: Any, **kw: Any) -> None: ...
-    def info(self, event: str | None = None, *args: Any, **kw: Any) -> None: ...
-    def warning(self, event: str | None = None, *args: Any, **kw: Any) -> None: ...
-    def error(self, event: str | None = None, *args: Any, **kw: Any) -> None: ...
-    def exception(self, event: str | None = None, *args: Any, **kw: Any) -> None: ...
 
 
 def test_extra_slots_are_given_values_and_a_bad_payload_names_the_record() -> None:

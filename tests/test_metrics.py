@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import anyio
 import anyio.lowlevel
@@ -15,9 +15,12 @@ from lambent.metrics import UNITS, Metrics, MetricsError
 from tests import emf
 
 
-def _metrics(**kw: object) -> tuple[Metrics, io.StringIO]:
+def _metrics(dimensions: Mapping[str, str] | None = None) -> tuple[Metrics, io.StringIO]:
     out = io.StringIO()
-    return Metrics(namespace="shop", stream=out, clock=lambda: 1700000000.5, **kw), out  # type: ignore[arg-type]
+    metrics = Metrics(
+        namespace="shop", stream=out, clock=lambda: 1700000000.5, dimensions=dimensions
+    )
+    return metrics, out
 
 
 def test_one_document_with_namespace_dimensions_units() -> None:

@@ -88,7 +88,7 @@ async def test_deadline_answers_504_before_time_runs_out() -> None:
     ("source", "limited"),
     [("apigw-rest", True), ("apigw-http", True), ("alb", False), ("function-url", False)],
 )
-async def test_api_gateway_29_second_limit(source: str, limited: bool) -> None:
+async def test_api_gateway_29_second_limit(source: HttpSource, limited: bool) -> None:
     """API Gateway sources are bounded by the integration timeout (here 0.6 s, minus the
     0.5 s margin), Function URLs and ALB by the Lambda time left only."""
     app = App(deadline_margin=0.5)
@@ -101,7 +101,7 @@ async def test_api_gateway_29_second_limit(source: str, limited: bool) -> None:
 
     with anyio.fail_after(5):
         out = await app.dispatch(
-            http_request("GET", "/t", source=source),  # type: ignore[arg-type]
+            http_request("GET", "/t", source=source),
             FakeContext(timeout=900),
         )
     assert out["statusCode"] == (504 if limited else 200)

@@ -303,7 +303,7 @@ async def test_deadline_header_is_absolute_epoch_milliseconds() -> None:
     # LAMBDA.md §3.1: Lambda-Runtime-Deadline-Ms is an absolute Unix epoch ms deadline
     # (not a duration), timeout seconds from when /next hands the event over
     config = FunctionConfig(name="f", target="x:y", timeout=7.0)
-    env = Environment(config, RuntimeHandler("m.h", "/tmp"), None, io.StringIO())  # type: ignore[arg-type]
+    env = Environment(config, RuntimeHandler("m.h", "/tmp"), None, io.StringIO())  # type: ignore[arg-type]  # no task group: starts nothing
     inv = Invocation(function="f", payload=b"{}", invoked_arn="arn", request_id="r")
     env._send.send_nowait(WorkerDelivery(inv, LogBuffer("r")))
     before = time.time() * 1000
