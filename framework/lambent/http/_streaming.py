@@ -29,7 +29,8 @@ Chunks = AsyncIterable[Chunk] | Iterable[Chunk]
 
 class StreamingResponse(Response):
     """A response whose body is sent chunk by chunk: an async (or plain) iterable of
-    ``bytes`` (or ``bytearray``, ``memoryview``) or ``str`` (UTF-8). Status, headers and cookies go first, in the prelude."""
+    ``bytes`` (a ``bytearray`` or ``memoryview`` too) or ``str`` (UTF-8). Status, headers
+    and cookies go first, in the prelude."""
 
     __slots__ = ()
 
