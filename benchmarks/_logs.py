@@ -41,9 +41,9 @@ def quiet_like_lambda() -> None:
     # lambent's default inside Lambda: its own JSON lines on stdout (structlog is left
     # unconfigured, as a user who does not configure it leaves it)
     os.environ.setdefault("AWS_LAMBDA_FUNCTION_NAME", "lambent-bench")
-    sys.stdout = SINK  # type: ignore[assignment]
+    sys.stdout = SINK
     # what Lambda's Python runtime does for the standard library's loggers
-    handler = logging.StreamHandler(SINK)  # type: ignore[arg-type]
+    handler = logging.StreamHandler(SINK)
     handler.setFormatter(logging.Formatter("[%(levelname)s]\t%(asctime)s\t%(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -135,8 +135,11 @@ def run_sqs(cfg: Config) -> list[Row]:
             from benchmarks.apps import powertools_apps
 
             powertools = powertools_apps.sqs_app()
-        impls = _impls(cfg, lambent_apps.sqs_app(), lambda b, f=raw_floor: encode(f(b, ctx)),
-                       body, powertools)  # fmt: skip
+
+        def floor(b: bytes, f: Callable[[bytes, Any], Any] = raw_floor) -> bytes:
+            return encode(f(b, ctx))
+
+        impls = _impls(cfg, lambent_apps.sqs_app(), floor, body, powertools)
         _same_answers(impls)
         samples = alternate(impls, rounds=cfg.rounds, repeat=max(1, budget // n))
         rows.append(

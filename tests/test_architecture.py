@@ -96,15 +96,14 @@ def _resolve(module: str, package: bool, node: ast.ImportFrom) -> str:
     return ".".join([*base, *([node.module] if node.module else [])])
 
 
-def _is_import_module(node: ast.Call) -> bool:
+def _imported_module(node: ast.Call) -> str | None:
+    """The module an ``import_module("literal")`` call names, else None."""
     func = node.func
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    return (
-        name == "import_module"
-        and bool(node.args)
-        and isinstance(node.args[0], ast.Constant)
-        and isinstance(node.args[0].value, str)
-    )
+    if name != "import_module" or not node.args or not isinstance(node.args[0], ast.Constant):
+        return None
+    value = node.args[0].value
+    return value if isinstance(value, str) else None
 
 
 def imports_in(module: str, package: bool, tree: ast.Module) -> set[str]:
@@ -120,8 +119,8 @@ def imports_in(module: str, package: bool, tree: ast.Module) -> set[str]:
             base = _resolve(module, package, node)
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)
-        elif isinstance(node, ast.Call) and _is_import_module(node):
-            found.add(node.args[0].value)  # type: ignore[attr-defined]
+        elif isinstance(node, ast.Call) and (name := _imported_module(node)) is not None:
+            found.add(name)
     return {name for name in found if name == "lambent" or name.startswith("lambent.")}
 
 

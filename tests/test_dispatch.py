@@ -7,6 +7,7 @@ import contextlib
 import itertools
 import time
 import warnings
+from collections.abc import Hashable
 from typing import Any
 
 import anyio
@@ -66,7 +67,7 @@ def make_batch(
     batch = Batch(jobs)
     runner = Runner(call=sync_call) if sync else Runner(call=call, is_async=True)
     batch.runners = [runner] * len(jobs)
-    keys = [key for key, _, _ in spec]
+    keys: list[Hashable | None] = [key for key, _, _ in spec]
     batch.keys = keys if any(k is not None for k in keys) else None
     return batch
 
@@ -487,7 +488,7 @@ def test_plain_units_end_as_the_inline_loop_ends_them(
     for inline in (True, False):
         batch = Batch([(n, what) for n, (_, what) in enumerate(spec)])
         batch.runners = [Runner(call=call, drop_on_decode_error=drop)] * len(spec)
-        keys = [key for key, _ in spec]
+        keys: list[Hashable | None] = [key for key, _ in spec]
         batch.keys = keys if any(k is not None for k in keys) else None
         for n, (_, what) in enumerate(spec):
             if what == "decided":

@@ -18,7 +18,7 @@ import copy
 import inspect
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Annotated, Any
 
 import msgspec
@@ -166,8 +166,9 @@ def build(
             await asyncio.sleep(0)
             return run(ok, *args, **kwargs)
 
-        fn = call_async if is_async else call
+        fn: Callable[..., Any] = call_async if is_async else call
         fn.__annotations__ = {**annotations, "return": Any}
+        # what inspect.signature reads: the parameters the handler declares
         fn.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
             [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in annotations]
         )
@@ -321,11 +322,14 @@ def mutated_events(draw: st.DrawFn) -> Any:
     return event
 
 
-def _check_batch(event: Any, out: Any, logs: list[dict[str, Any]], kind: str, whole: bool) -> None:
+def _check_batch(
+    event: Any, out: Any, logs: Sequence[Mapping[str, Any]], kind: str, whole: bool
+) -> None:
     """Every record ends succeeded, reported, or dropped by the route's choice."""
-    [summary] = [e for e in logs if e["event"] == "batch processed"] or [None]
-    if summary is None:
+    found = [e for e in logs if e["event"] == "batch processed"]
+    if not found:
         return
+    [summary] = found
     size = summary["size"]
     counts = ("succeeded", "failed", "skipped", "not_started", "dropped")
     assert sum(summary[c] for c in counts) == size

@@ -312,10 +312,10 @@ class Noting:
         return (p.name, "param", label, p.kind.name)
 
 
-async def walked(
+async def walked(  # type: ignore[no-untyped-def]  # ``log`` is taken by its name alone
     order: dict[str, int],
     ctx: LambdaContext,
-    log,  # type: ignore[no-untyped-def]
+    log,
     user: Annotated[int, Depends(_provider)],
     ticket: Ticket,
     after: str,
@@ -373,16 +373,18 @@ def _tagged(order: Order, tag: str, seen: list[str]) -> None:
     seen.append(f"{tag}:{order.n}")
 
 
-class _Counter:
+class _Seen:
     def __init__(self, seen: list[str]) -> None:
         self.seen = seen
 
+
+class _Counter(_Seen):
     def __call__(self, order: Order) -> None:
         self.seen.append(f"object:{order.n}")
 
 
-class _AsyncCounter(_Counter):
-    async def __call__(self, order: Order) -> None:  # type: ignore[override]
+class _AsyncCounter(_Seen):
+    async def __call__(self, order: Order) -> None:
         await anyio.lowlevel.checkpoint()
         self.seen.append(f"async object:{order.n}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Mapping
 
 import anyio
 import anyio.lowlevel
@@ -14,9 +15,12 @@ from lambent.metrics import UNITS, Metrics, MetricsError
 from tests import emf
 
 
-def _metrics(**kw: object) -> tuple[Metrics, io.StringIO]:
+def _metrics(dimensions: Mapping[str, str] | None = None) -> tuple[Metrics, io.StringIO]:
     out = io.StringIO()
-    return Metrics(namespace="shop", stream=out, clock=lambda: 1700000000.5, **kw), out  # type: ignore[arg-type]
+    metrics = Metrics(
+        namespace="shop", stream=out, clock=lambda: 1700000000.5, dimensions=dimensions
+    )
+    return metrics, out
 
 
 def test_one_document_with_namespace_dimensions_units() -> None:
@@ -72,10 +76,10 @@ def test_limits_split_documents_without_losing_values(counts: list[int]) -> None
         (lambda m: m.add("Service", 1), "dimension"),
     ],
 )
-def test_rejected_metrics(call: object, message: str) -> None:
+def test_rejected_metrics(call: Callable[[Metrics], object], message: str) -> None:
     metrics, _ = _metrics(dimensions={"Service": "a"})
     with pytest.raises(MetricsError, match=message):
-        call(metrics)  # type: ignore[operator]
+        call(metrics)
 
 
 def test_unit_change_and_bad_config_rejected() -> None:

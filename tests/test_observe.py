@@ -17,6 +17,7 @@ from lambent import App, ConfigurationError
 from lambent.metrics import Metrics
 from lambent.testing import FakeContext, sqs_event
 from tests import emf
+from tests.spans import attribute
 
 
 class Job(msgspec.Struct):
@@ -129,7 +130,7 @@ def test_loop_free_app_writes_metrics(capsys: pytest.CaptureFixture[str]) -> Non
 
     app.handler(sqs_event({"n": 3}, {"n": 4}, queue="q"), FakeContext())
     docs = emf.read(capsys.readouterr().out)
-    assert sorted(d.get("Units") for d in docs if "Units" in d) == [[3.0, 4.0]]
+    assert sorted(d["Units"] for d in docs if "Units" in d) == [[3.0, 4.0]]
     assert [d["RecordsSucceeded"] for d in docs if "Source" in d] == [2]
 
 
@@ -190,20 +191,20 @@ async def test_spans_one_per_record_under_the_invocation() -> None:
     records = [s for s in spans if s.name == "sqs process"]
     assert len(records) == 5
     assert all(s.parent is not None and s.parent.span_id == root.context.span_id for s in records)
-    by_id = {s.attributes["messaging.message.id"]: s for s in records}
+    by_id = {attribute(s, "messaging.message.id"): s for s in records}
     ids = [r["messageId"] for r in event["Records"]]
     assert {i: by_id[i].context.span_id for i in ids} == {ids[n]: current[str(n)] for n in range(5)}
     assert [link.context.trace_id for link in by_id[ids[0]].links] == [
         0x5759E988BD862E3FE1BE46A994272793
     ]
     assert by_id[ids[2]].status.status_code == trace.StatusCode.ERROR
-    assert by_id[ids[1]].attributes["lambent.record.outcome"] == "succeeded"
+    assert attribute(by_id[ids[1]], "lambent.record.outcome") == "succeeded"
 
     exporter.clear()
     fifo = sqs_event({"n": 0}, {"n": 1}, {"n": 2}, queue="ordered.fifo", group_id="g")
     await app.dispatch(fifo, FakeContext())
     outcomes = sorted(
-        s.attributes["lambent.record.outcome"]
+        attribute(s, "lambent.record.outcome")
         for s in exporter.get_finished_spans()
         if s.name == "sqs process"
     )

@@ -317,13 +317,14 @@ async def test_an_authorizers_refusal_is_an_answer() -> None:
 
 def test_metrics_parameters_need_the_apps_metrics() -> None:
     app = App()
-    for register in (
+    registers: list[Callable[[Callable[[Metrics], None]], object]] = [
         lambda fn: app.websocket("$default")(fn),
         lambda fn: app.authorizer("TOKEN")(fn),
         lambda fn: app.edge("viewer-request")(fn),
         lambda fn: app.invoke("x")(fn),
         lambda fn: app.cognito()(fn),
-    ):
+    ]
+    for register in registers:
 
         def handler(metrics: Metrics) -> None: ...
 

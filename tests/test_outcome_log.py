@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -104,6 +105,7 @@ def test_a_dropped_record_is_logged_once_with_its_id_and_error(
     def step(order: Order) -> None: ...
 
     event = sqs_event({"id": 1}, "not json", {"id": "two"}, queue="orders")
+    logs: Sequence[Mapping[str, Any]]
     if inside_lambda:
         assert app.handler(event, FakeContext()) == {"batchItemFailures": []}
         logs = [{**line, "log_level": line["level"]} for line in lambda_logs()]

@@ -37,6 +37,7 @@ from lambent.testing import (
     sqs_event,
     tumbling_window,
 )
+from lambent.testing.events.messaging import MqEngine
 
 
 def _fail_on(bad: str) -> Any:
@@ -239,7 +240,7 @@ def test_kafka_reports_object_identifiers_from_the_records_object() -> None:
 
 
 @pytest.mark.parametrize("engine", ["activemq", "rabbitmq"])
-def test_mq_has_no_partial_batch_response(engine: str) -> None:
+def test_mq_has_no_partial_batch_response(engine: MqEngine) -> None:
     # LAMBDA.md §4.1/§4.6: Amazon MQ ignores batchItemFailures, so any failure must fail
     # the invocation (whole batch retried), and success returns no batch response.
     app = App()
@@ -249,10 +250,10 @@ def test_mq_has_no_partial_batch_response(engine: str) -> None:
         if body["v"] == "bad":
             raise RuntimeError("injected failure")
 
-    ok = mq_event({"v": "a"}, {"v": "b"}, queue="orders", engine=engine)  # type: ignore[arg-type]
+    ok = mq_event({"v": "a"}, {"v": "b"}, queue="orders", engine=engine)
     assert app.handler(ok, FakeContext()) is None
     for bodies in ([{"v": "a"}, {"v": "bad"}], [{"v": "bad"}]):
-        bad = mq_event(*bodies, queue="orders", engine=engine)  # type: ignore[arg-type]
+        bad = mq_event(*bodies, queue="orders", engine=engine)
         with pytest.raises(BatchFailedError):
             app.handler(bad, FakeContext())
 

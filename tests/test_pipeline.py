@@ -4,6 +4,7 @@ hooks, lean decoding."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Literal, TypedDict
 
@@ -162,15 +163,15 @@ def _register_failing_every_other(app: App, kind: str, seen: list[Any]) -> None:
             raise RuntimeError("injected failure")
         return None
 
-    register = {
+    registers: dict[str, Callable[[], Callable[[Callable[..., Any]], object]]] = {
         "sqs": app.sqs,
         "kinesis-stream": app.kinesis,
         "dynamodb-stream": app.dynamodb,
         "kafka": app.kafka,
         "firehose": app.firehose,
         "mq": app.mq,
-    }[kind]
-    register()(_annotate_item(handler, kind))
+    }
+    registers[kind]()(_annotate_item(handler, kind))
 
 
 def _annotate_item(fn: Any, kind: str) -> Any:

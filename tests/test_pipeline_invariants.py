@@ -228,7 +228,7 @@ def run_case(
         if p < len(records):
             _corrupt(records[p])
     context = FakeContext(timeout=timeout if timeout is not None else 60)
-    error: BaseException | None = None
+    error: BatchFailedError | None = None
     try:
         # plain handlers go through app.handler: the loop-free path of a plain app
         result = app.handler(event, context) if sync else asyncio.run(app.dispatch(event, context))
@@ -311,7 +311,7 @@ def _delivered_order(source: Source, event: dict[str, Any]) -> list[int]:
     return list(range(len(source.ids(event))))
 
 
-def _examples(n: int) -> Any:
+def _examples(n: int) -> settings:
     return settings(
         max_examples=n,
         deadline=None,

@@ -78,7 +78,9 @@ def test_one_route_table_holds_the_record_routes_and_every_web_route() -> None:
     ]
     assert [r.kind for r in app.routes] == ["sqs"]  # iterating: the record routes, as before
     paths = app.routes.matcher("request")
-    assert paths is not None and paths.lookup(("/v1/orders/7", False))[1] == {"order_id": "7"}
+    assert paths is not None
+    found = paths.lookup(("/v1/orders/7", False))
+    assert found is not None and found[1] == {"order_id": "7"}
 
 
 def test_a_first_web_route_after_the_first_event_is_refused_like_any_late_route() -> None:

@@ -16,6 +16,7 @@ from lambent import (
     RoutingError,
 )
 from lambent._fast import general_path
+from lambent._routes import OnDecodeError
 from lambent.sources.eventbridge import EventBridgeEvent
 from lambent.sources.s3 import S3Record
 from lambent.testing import (
@@ -145,21 +146,21 @@ def test_an_eventbridge_route_wins_over_the_s3_envelope() -> None:
     assert got == ["eventbridge"]
 
 
-def _decode_choices(app: App, first: str, second: str, ran: list[Any]) -> None:
+def _decode_choices(app: App, first: OnDecodeError, second: OnDecodeError, ran: list[Any]) -> None:
     """Two SQS routes (queues ``orders`` and ``other``) with these ``on_decode_error``s."""
 
-    @app.sqs("orders", on_decode_error=first)  # type: ignore[arg-type]
+    @app.sqs("orders", on_decode_error=first)
     def on_order(order: Order) -> None:
         ran.append(order.id)
 
-    @app.sqs("other", on_decode_error=second)  # type: ignore[arg-type]
+    @app.sqs("other", on_decode_error=second)
     def on_other(order: Order) -> None:
         ran.append(order.id)
 
 
 @pytest.mark.parametrize(("first", "second"), [("drop", "fail"), ("fail", "drop")])
 def test_a_record_whose_own_fields_do_not_decode_follows_its_routes_choice(
-    first: str, second: str
+    first: OnDecodeError, second: OnDecodeError
 ) -> None:
     """An SQS record whose body is not a string does not decode: its queue's route
     (read from the raw record) says whether it is dropped or reported, as when only its
@@ -180,7 +181,7 @@ def test_a_record_whose_own_fields_do_not_decode_follows_its_routes_choice(
 
 @pytest.mark.parametrize(("first", "second"), [("drop", "drop"), ("drop", "fail")])
 def test_a_record_without_a_readable_route_is_dropped_only_when_every_route_drops(
-    first: str, second: str
+    first: OnDecodeError, second: OnDecodeError
 ) -> None:
     """A Kinesis record whose fields do not decode: no raw view reads its stream, so it is
     dropped only when every Kinesis route would drop it. Its partition key unknown, the
@@ -192,7 +193,7 @@ def test_a_record_without_a_readable_route_is_dropped_only_when_every_route_drop
         def on_data(data: Order) -> None:
             ran.append(data.id)
 
-        app.kinesis(stream, on_decode_error=choice)(on_data)  # type: ignore[arg-type]
+        app.kinesis(stream, on_decode_error=choice)(on_data)
     event = kinesis_event({"id": 1}, {"id": 2}, stream="orders", seed=5)
     event["Records"][0]["kinesis"]["partitionKey"] = 7
     out = app.handler(event, FakeContext())
@@ -204,7 +205,7 @@ def test_a_record_without_a_readable_route_is_dropped_only_when_every_route_drop
         assert ran == []
 
 
-def _s3_routes(app: App, choices: dict[str, str]) -> list[str]:
+def _s3_routes(app: App, choices: dict[str, OnDecodeError]) -> list[str]:
     """S3 routes of these buckets and ``on_decode_error``s; the keys they are given."""
     keys: list[str] = []
     for bucket, choice in choices.items():
@@ -212,7 +213,7 @@ def _s3_routes(app: App, choices: dict[str, str]) -> list[str]:
         def on_object(record: S3Record) -> None:
             keys.append(record.key)
 
-        app.s3(bucket, on_decode_error=choice)(on_object)  # type: ignore[arg-type]
+        app.s3(bucket, on_decode_error=choice)(on_object)
     return keys
 
 
@@ -224,7 +225,7 @@ def _bad_notification() -> dict[str, Any]:
 
 @pytest.mark.parametrize(("first", "second"), [("drop", "drop"), ("drop", "fail")])
 def test_an_s3_notification_that_does_not_decode_in_sqs_is_dropped_when_s3_routes_say(
-    first: str, second: str, lambda_logs: Any
+    first: OnDecodeError, second: OnDecodeError, lambda_logs: Any
 ) -> None:
     """Inside an SQS record, an S3 notification that does not decode fails its record with
     a DecodeError naming the record and the field, or is dropped when every S3 route says
@@ -246,7 +247,7 @@ def test_an_s3_notification_that_does_not_decode_in_sqs_is_dropped_when_s3_route
 
 @pytest.mark.parametrize("choice", ["drop", "fail"])
 def test_an_s3_notification_that_does_not_decode_in_sns_fails_with_a_decode_error(
-    choice: str,
+    choice: OnDecodeError,
 ) -> None:
     app = App()
     _s3_routes(app, {"photos": choice})
@@ -261,7 +262,7 @@ def test_an_s3_notification_that_does_not_decode_in_sns_fails_with_a_decode_erro
 
 
 @pytest.mark.parametrize("choice", ["drop", "fail"])
-def test_an_undecodable_direct_s3_record_fails_alone_or_is_dropped(choice: str) -> None:
+def test_an_undecodable_direct_s3_record_fails_alone_or_is_dropped(choice: OnDecodeError) -> None:
     """A direct S3 notification's record that does not decode is named by its request id
     and sequencer (as when it decodes) and fails alone, or is dropped by the S3 routes'
     choice; the other record runs either way."""

@@ -18,7 +18,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from lambent.testing import FakeContext
+from lambent.testing.events.http import HttpSource
 from lambent.tracing import Tracing, parse_xray
+from tests.spans import attribute, parent
 
 HEADER = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
 
@@ -75,20 +77,20 @@ async def test_one_span_per_record_parented_linked_and_isolated(
     (root,) = [s for s in finished if s.name == "lambent sqs"]
     records = [s for s in finished if s.name == "sqs process"]
     assert len(records) == 6
-    assert {s.attributes["messaging.message.id"] for s in records} == {f"m{i}" for i in range(6)}
+    assert {attribute(s, "messaging.message.id") for s in records} == {f"m{i}" for i in range(6)}
     assert all(s.parent is not None and s.parent.span_id == root.context.span_id for s in records)
     assert all(s.context.trace_id == root.context.trace_id for s in records)
     users = {s.name: s for s in finished if s.name.startswith("user")}
     for i in range(5):
-        assert users[f"user {i}"].parent.span_id == seen[i]
-    by_id = {s.attributes["messaging.message.id"]: s for s in records}
+        assert parent(users[f"user {i}"]).span_id == seen[i]
+    by_id = {attribute(s, "messaging.message.id"): s for s in records}
     assert [link.context.span_id for link in by_id["m0"].links] == [0x53995C3F42CD8AD8]
     assert by_id["m1"].links == ()
     assert by_id["m3"].status.status_code == trace.StatusCode.ERROR
     assert by_id["m3"].events[0].name == "exception"
-    assert by_id["m5"].attributes["lambent.record.outcome"] == "not_started"
+    assert attribute(by_id["m5"], "lambent.record.outcome") == "not_started"
     assert [link.context.trace_id for link in root.links] == [0x5759E988BD862E3FE1BE46A994272793]
-    assert root.attributes["faas.coldstart"] is True
+    assert attribute(root, "faas.coldstart") is True
 
 
 def test_lambent_tracing_imports_no_opentelemetry_until_used() -> None:
@@ -99,7 +101,7 @@ def test_lambent_tracing_imports_no_opentelemetry_until_used() -> None:
 
 @pytest.mark.parametrize("source", ["apigw-http", "apigw-rest", "alb", "function-url"])
 def test_an_http_invocation_span_carries_the_status_and_a_5xx_is_an_error(
-    spans: tuple[Tracing, InMemorySpanExporter], source: str
+    spans: tuple[Tracing, InMemorySpanExporter], source: HttpSource
 ) -> None:
     from lambent import App, Response
     from lambent.testing import http_request
@@ -125,6 +127,6 @@ def test_an_http_invocation_span_carries_the_status_and_a_5xx_is_an_error(
         answer = app.handler(http_request("GET", path, source=source), FakeContext())
         assert answer["statusCode"] == status
         (root,) = [s for s in exporter.get_finished_spans() if s.name.startswith("lambent ")]
-        assert root.attributes["http.response.status_code"] == status
+        assert attribute(root, "http.response.status_code") == status
         error = root.status.status_code == trace.StatusCode.ERROR
         assert error is (status >= 500), (path, root.status)

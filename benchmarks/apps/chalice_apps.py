@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalice import Chalice, UnprocessableEntityError
+from chalice.app import Chalice, UnprocessableEntityError
 
 from benchmarks.apps.routes import (
     GET_ORDER,
@@ -45,8 +45,10 @@ def _view(app: Chalice, method: str, path: str, typed: bool) -> Callable[..., An
         decode = msgspec.json.Decoder(Order).decode
 
         def put_order(order_id: str) -> dict[str, Any]:
+            request = app.current_request
+            assert request is not None  # set while a view runs
             try:
-                order = decode(app.current_request.raw_body)
+                order = decode(request.raw_body)
             except msgspec.ValidationError as exc:
                 raise UnprocessableEntityError(str(exc)) from None
             result: dict[str, Any] = msgspec.to_builtins(summarize(order_id, order))

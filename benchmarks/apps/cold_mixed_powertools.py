@@ -6,6 +6,7 @@ validating its body with the pydantic model, as in the warm scenario); the event
 source is told apart by hand, as Powertools leaves that to the user.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import (
@@ -28,7 +29,7 @@ from benchmarks.apps.powertools_http import http_app
 from benchmarks.apps.routes import GET_ORDER, PUT_ORDER
 
 
-class OrderPlaced(EventBridgeModel):
+class OrderPlaced(EventBridgeModel):  # type: ignore[misc, unused-ignore]  # Any without the bench extra
     detail: OrderModel
 
 
@@ -48,7 +49,7 @@ def on_change(record: DynamoDBRecord) -> None:
         _ = record.dynamodb.new_image
 
 
-ROUTES = {
+ROUTES: dict[str, tuple[BatchProcessor, Callable[[Any], None]]] = {
     **{q: (BatchProcessor(EventType.SQS, model=OrderRecord), on_order) for q in QUEUES},
     STREAM: (BatchProcessor(EventType.KinesisDataStreams, model=KinesisDataStreamRecord),
              on_stream),

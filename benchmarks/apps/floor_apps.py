@@ -113,10 +113,14 @@ def http_floor(
 
     table: dict[str, Callable[[dict[str, str], bytes | None], Any]] = {}
     for method, path in routes:
+
+        def other(params: dict[str, str], body: bytes | None, p: str = path) -> Any:
+            return other_response(p)
+
         table[f"{method} {path}"] = (
             get_order if (method, path) == GET_ORDER
             else put_order if typed and (method, path) == PUT_ORDER
-            else lambda params, body, p=path: other_response(p)
+            else other
         )  # fmt: skip
     rest = source == "apigw-rest"
 

@@ -56,7 +56,7 @@ def summarize(order_id: str, order: OrderModel) -> OrderSummaryModel:
     )
 
 
-class OrderRecord(SqsRecordModel):
+class OrderRecord(SqsRecordModel):  # type: ignore[misc, unused-ignore]  # Any without the bench extra
     """An SQS record whose body Powertools' parser decodes into an order."""
 
     body: Json[OrderModel]

@@ -34,7 +34,8 @@ def http_app(
     """A Starlette app with ``routes`` (API Gateway's template syntax is Starlette's too)."""
     app = Starlette(routes=[Route(path, _endpoint(method, path, typed), methods=[method])
                             for method, path in routes])  # fmt: skip
-    return Mangum(app, lifespan="off")
+    handler: Callable[[dict[str, Any], Any], Any] = Mangum(app, lifespan="off")
+    return handler
 
 
 def _endpoint(method: str, path: str, typed: bool) -> Endpoint:

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import moto.sqs.models as sqs_models
+from moto.core.utils import unix_time as _original_unix_time
 
 #: a receive sees one instant: every message's visibility is judged at the same time
 _FROZEN = threading.local()
@@ -56,13 +57,13 @@ def _unix_time_millis(dt: Any = None) -> float:
     return _unix_time(dt) * 1000.0
 
 
-_original_unix_time = sqs_models.unix_time
 _LOCK = threading.RLock()
 
 
 def patch() -> None:
-    sqs_models.unix_time = _unix_time  # fault 1
-    sqs_models.unix_time_millis = _unix_time_millis
+    # fault 1: the clock sqs.models imported from moto.core.utils (not re-exported)
+    sqs_models.unix_time = _unix_time  # type: ignore[attr-defined]
+    sqs_models.unix_time_millis = _unix_time_millis  # type: ignore[attr-defined]
     backend = sqs_models.SQSBackend
     receive = backend.receive_message
 
@@ -93,7 +94,7 @@ def patch() -> None:
                 return found
             queue.wait_for_messages(min(left, 0.2))
 
-    backend.receive_message = receive_message
+    backend.receive_message = receive_message  # type: ignore[method-assign]  # the patch
 
     def is_message_valid_based_on_retention_period(
         self: Any, queue_name: str, message: Any
@@ -101,7 +102,9 @@ def patch() -> None:
         retention = int(self.get_queue(queue_name).message_retention_period)
         return bool(retention + message.sent_timestamp / 1000 > _unix_time())
 
-    backend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period
+    backend.is_message_valid_based_on_retention_period = (  # type: ignore[method-assign]
+        is_message_valid_based_on_retention_period
+    )
     # a batch request takes the lock once, not once per entry (ten waits behind receives)
     for name in (
         "delete_message",

@@ -12,6 +12,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -42,8 +43,11 @@ class Lines:
     def __init__(self, process: subprocess.Popen[str]) -> None:
         self.lines: queue.Queue[str] = queue.Queue()
         assert process.stderr is not None
-        stream = process.stderr
-        threading.Thread(target=lambda: [self.lines.put(x) for x in stream], daemon=True).start()
+        threading.Thread(target=self._read, args=(process.stderr,), daemon=True).start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.put(line)
 
     def until(self, pattern: str, seconds: float = 10) -> str:
         deadline = time.monotonic() + seconds

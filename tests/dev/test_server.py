@@ -48,7 +48,7 @@ def serving(
             serve, DevApp(app, source, output=output, timeout=timeout), sock
         )
         yield source, sock.getsockname()[1]
-        portal.call(future.cancel)  # type: ignore[arg-type]
+        portal.call(future.cancel)
 
 
 @pytest.fixture(scope="module", params=SOURCES)

@@ -122,4 +122,4 @@ def test_the_two_module_app_answers_through_lambent_dev(source: str) -> None:
             assert status == 200 and headers["Content-Type"].startswith("text/html")
             assert b'"/openapi.json"' in body
         finally:
-            portal.call(future.cancel)  # type: ignore[arg-type]
+            portal.call(future.cancel)

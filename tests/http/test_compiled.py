@@ -229,7 +229,7 @@ def test_apps_the_compiled_path_cannot_serve_get_none() -> None:
 _SEGMENT = st.one_of(
     st.sampled_from(["orders", "new", "lines", "files", "x", "a%20b", "a%2Fb", "latest", "7", ""]),
     st.text(
-        st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#"),
+        st.characters(exclude_categories=["Cs"], exclude_characters="/?#"),
         min_size=1,
         max_size=6,
     ),

@@ -29,7 +29,7 @@ def _method_path(raw: dict[str, Any]) -> tuple[str, str]:
 async def test_http_event_routes_and_renders(row: corpus.Row | None) -> None:
     raw: dict[str, Any] = corpus.load(row)
     kind = detect(raw)
-    assert kind == row.kind  # type: ignore[union-attr]
+    assert row is not None and kind == row.kind
     method, path = _method_path(raw)
     app = App()
     seen: list[Request] = []

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from lambent import App
 from lambent.http import EdgeRequest, EdgeResponse, EdgeResultError
 from lambent.testing import FakeContext, cloudfront_event
+from lambent.testing.events.cloudfront import EdgeEventType
 
 
 async def run(app: App, event: dict[str, Any]) -> Any:
@@ -160,7 +161,9 @@ def test_cr_or_lf_anywhere_in_a_header_is_refused(
         ("origin-response", lambda req, res: req, "not a request"),
     ],
 )
-async def test_rejects_what_cloudfront_rejects(event_type: str, change: Any, message: str) -> None:
+async def test_rejects_what_cloudfront_rejects(
+    event_type: EdgeEventType, change: Any, message: str
+) -> None:
     app = App()
 
     @app.edge(event_type)
@@ -170,7 +173,7 @@ async def test_rejects_what_cloudfront_rejects(event_type: str, change: Any, mes
     with pytest.raises(
         EdgeResultError, match=message.replace("not a request", "must return the response")
     ):
-        await run(app, cloudfront_event(event_type, headers={"Via": "1.1 cf"}))  # type: ignore[arg-type]
+        await run(app, cloudfront_event(event_type, headers={"Via": "1.1 cf"}))
 
 
 async def test_origin_response_allows_a_big_body_and_body_replacement() -> None:

@@ -30,6 +30,7 @@ from lambent.sources.alb import AlbRequest
 from lambent.sources.apigw_http import HttpApiRequest, LeanHttpApiRequest
 from lambent.sources.apigw_rest import LeanRestRequest, RestRequest
 from lambent.testing import FakeContext, http_request
+from lambent.testing.events.http import HttpSource
 from tests import corpus
 
 SOURCES = ["apigw-rest", "apigw-http", "function-url", "alb", "alb-multi"]
@@ -247,8 +248,8 @@ def test_corpus_requests_answer_as_the_general_path(row: corpus.Row | None) -> N
 # -- events that do not decode -------------------------------------------------------------
 
 
-def _broken(source: str, field: str, value: Any) -> dict[str, Any]:
-    event = http_request("GET", "/orders/ord-1", source=source)  # type: ignore[arg-type]
+def _broken(source: HttpSource, field: str, value: Any) -> dict[str, Any]:
+    event = http_request("GET", "/orders/ord-1", source=source)
     if field.startswith("requestContext."):
         event["requestContext"][field.partition(".")[2]] = value
     else:
@@ -272,7 +273,9 @@ LEAN_FIELDS = [
 
 
 @pytest.mark.parametrize(("source", "field", "value"), LEAN_FIELDS)
-def test_a_bad_lean_field_fails_as_the_general_path(source: str, field: str, value: Any) -> None:
+def test_a_bad_lean_field_fails_as_the_general_path(
+    source: HttpSource, field: str, value: Any
+) -> None:
     event = _broken(source, field, value)
     fast = _answer(make_app(), event)
     # with a bad field before it that the lean view does not read: still the same error
@@ -288,10 +291,10 @@ def test_a_bad_lean_field_fails_as_the_general_path(source: str, field: str, val
 
 @pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "function-url"])
 @pytest.mark.parametrize("path", ["/echo", "/typed", "/fail/teapot"])
-def test_a_bad_field_fails_before_code_that_can_read_it(source: str, path: str) -> None:
+def test_a_bad_field_fails_before_code_that_can_read_it(source: HttpSource, path: str) -> None:
     """Routes taking the request, its headers or the Struct (and exception handlers, which
     get the request) fail with the general path's EventDecodeError, before any user code."""
-    event = http_request("GET", path, source=source)  # type: ignore[arg-type]
+    event = http_request("GET", path, source=source)
     event["headers"] = {"x-agent": 5}
     fast = _answer(make_app(), event)
     with general_path():
@@ -301,11 +304,11 @@ def test_a_bad_field_fails_before_code_that_can_read_it(source: str, path: str) 
 
 
 @pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "function-url"])
-def test_a_bad_field_no_code_reads_is_not_decoded(source: str) -> None:
+def test_a_bad_field_no_code_reads_is_not_decoded(source: HttpSource) -> None:
     """The one difference from decoding every event whole: a route whose handler takes only
     path parameters (or the body) answers even when a part of the event it never reads
     (here the headers) would not decode. API Gateway never sends such events."""
-    event = http_request("GET", "/orders/ord-1", source=source)  # type: ignore[arg-type]
+    event = http_request("GET", "/orders/ord-1", source=source)
     event["headers"] = {"x-agent": 5}
     out = make_app().handler(event, FakeContext())
     assert out["statusCode"] == 200
@@ -315,12 +318,13 @@ def test_a_bad_field_no_code_reads_is_not_decoded(source: str) -> None:
 
 
 def test_lean_views_read_like_the_full_structs() -> None:
-    for source, lean, full in [
+    views: list[tuple[HttpSource, type[Any], type[Any]]] = [
         ("apigw-rest", LeanRestRequest, RestRequest),
         ("apigw-http", LeanHttpApiRequest, HttpApiRequest),
-    ]:
+    ]
+    for source, lean, full in views:
         for seed, method, path in [(1, "GET", "/a"), (2, "post", "/b/c%20d"), (3, "PUT", "/")]:
-            event = http_request(method, path, source=source, body="x", seed=seed)  # type: ignore[arg-type]
+            event = http_request(method, path, source=source, body="x", seed=seed)
             view, whole = msgspec.convert(event, lean), msgspec.convert(event, full)
             for name in ("method", "path", "body", "is_base64_encoded", "request_id"):
                 assert getattr(view, name) == getattr(whole, name), (source, name)

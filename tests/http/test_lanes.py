@@ -26,8 +26,9 @@ from lambent._runtime import LoopOwner, run_loop_free
 from lambent.http import HTTPException, Response
 from lambent.runtime._target import AppTarget
 from lambent.testing import FakeContext, http_request
+from lambent.testing.events.http import HttpSource
 
-SOURCES = ["apigw-rest", "apigw-http", "function-url"]
+SOURCES: list[HttpSource] = ["apigw-rest", "apigw-http", "function-url"]
 
 
 class Refused(Exception):
@@ -195,8 +196,10 @@ BODIES: list[dict[str, Any]] = [
 ]
 
 
-def _event(source: str, method: str, path: str, template: str, options: dict[str, Any]) -> Any:
-    event = http_request(method, path or "/", source=source, seed=7, **options)  # type: ignore[arg-type]
+def _event(
+    source: HttpSource, method: str, path: str, template: str, options: dict[str, Any]
+) -> Any:
+    event = http_request(method, path or "/", source=source, seed=7, **options)
     if source == "apigw-rest":
         event["resource"] = template
         event["path"] = path
@@ -248,7 +251,7 @@ MATCHED = [
 @pytest.mark.parametrize(("method", "path", "template"), MATCHED)
 @pytest.mark.parametrize("options", BODIES, ids=range(len(BODIES)))
 def test_each_body_to_each_route_shape_is_answered_as_in_general(
-    source: str, method: str, path: str, template: str, options: dict[str, Any]
+    source: HttpSource, method: str, path: str, template: str, options: dict[str, Any]
 ) -> None:
     event = _event(source, method, path, template, options)
     lanes, compiled, general = _three(make_app, event, _context)
@@ -257,7 +260,9 @@ def test_each_body_to_each_route_shape_is_answered_as_in_general(
 
 @pytest.mark.parametrize("source", SOURCES)
 @pytest.mark.parametrize("sku", ["refused", "halt"])
-def test_a_body_whose_type_fails_is_the_handler_s_500_on_every_road(source: str, sku: str) -> None:
+def test_a_body_whose_type_fails_is_the_handler_s_500_on_every_road(
+    source: HttpSource, sku: str
+) -> None:
     event = _event(source, "PUT", "/items/i-1", "/items/{item_id}", {"json": {"sku": sku}})
     called_by.clear()
     answers = _three(make_app, event, _context)
@@ -286,7 +291,7 @@ def test_a_route_key_naming_another_method_is_answered_as_in_general(
     options=st.sampled_from(BODIES),
 )
 def test_lanes_answer_as_the_compiled_answer_and_the_general_path(
-    source: str, method: str, path: str, template: str, options: dict[str, Any]
+    source: HttpSource, method: str, path: str, template: str, options: dict[str, Any]
 ) -> None:
     event = _event(source, method, path, template, options)
     lanes, compiled, general = _three(make_app, event, _context)
@@ -318,7 +323,7 @@ _TEMPLATES = {"items": "/{item_id}", "keyword": "/{key}", "wrapped": "/{key}", "
 @pytest.mark.parametrize("source", ["apigw-rest", "apigw-http"])
 @pytest.mark.parametrize(("method", "path", "options", "rest", "http"), TAKEN)
 def test_the_route_shapes_of_lanes_are_answered_by_them(
-    source: str, method: str, path: str, options: dict[str, Any], rest: str, http: str
+    source: HttpSource, method: str, path: str, options: dict[str, Any], rest: str, http: str
 ) -> None:
     first = path.split("/")[1]
     app = make_app()
@@ -333,7 +338,7 @@ def test_the_route_shapes_of_lanes_are_answered_by_them(
 @pytest.mark.parametrize("remaining", [0.0, 0.2, 0.45, 0.7, 3.0])
 @pytest.mark.parametrize("path", ["/items/i-1", "/numbers/3", "/pairs/p/and/q"])
 def test_a_lane_does_not_start_a_handler_without_time_left(
-    source: str, remaining: float, path: str
+    source: HttpSource, remaining: float, path: str
 ) -> None:
     def context() -> FakeContext:
         made = FakeContext(aws_request_id="req-1")

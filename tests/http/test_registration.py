@@ -5,12 +5,13 @@ in the route table the registry is given (one matcher per family)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import pytest
 
 from lambent import ConfigurationError, LambdaContext, Logger
-from lambent._routes import Inclusion, RouteTable
+from lambent._routes import Inclusion, Matcher, RouteTable
 from lambent.http import Header, HttpConfig, Request
 from lambent.http._registration import WebRegistry
 
@@ -68,7 +69,7 @@ def test_a_method_taken_on_the_same_template_names_both_handlers() -> None:
 def test_a_sealed_registry_refuses_everything_saying_why() -> None:
     router = WebRegistry()
     router.seal("the router was included into an app")
-    attempts = [
+    attempts: list[Callable[[], object]] = [
         lambda: router.add_route(("GET",), "/x", by_path),
         lambda: router.add_middleware(lambda request, call_next: call_next(request)),
         lambda: router.add_exception_handler(ValueError, lambda r, e: None),
@@ -147,6 +148,13 @@ def test_one_exception_type_with_two_handlers_conflicts_on_include() -> None:
     outer.include(same)  # the same handler twice is no conflict
 
 
+def _found(matcher: Matcher[Any, Any, Any], key: object) -> Any:
+    """What ``matcher`` finds for ``key``, which it must find."""
+    found = matcher.lookup(key)
+    assert found is not None, key
+    return found
+
+
 def test_web_routes_live_in_the_route_table_given_each_family_one_matcher() -> None:
     table = RouteTable()
     web = WebRegistry(table)
@@ -161,15 +169,15 @@ def test_web_routes_live_in_the_route_table_given_each_family_one_matcher() -> N
     assert list(table) == []  # iterating the table: its record routes only
     paths = table.matcher("request")
     assert paths is not None
-    endpoint, params = paths.lookup(("/orders/7", False))
+    endpoint, params = _found(paths, ("/orders/7", False))
     assert endpoint.path.template == "/orders/{order_id}" and params == {"order_id": "7"}
     assert paths.lookup(("/nowhere", False)) is None
     sockets, authorizers, edges = (table.matcher(n) for n in names[2:])
     assert sockets is not None and authorizers is not None and edges is not None
-    assert sockets.lookup("any-action").route_key == "$default"
-    assert authorizers.lookup("TOKEN").kind is None  # the catch-all takes every kind
-    assert edges.lookup(("viewer-request", "/img/a.png")).path == "/img/*"
-    assert edges.lookup(("viewer-request", "/doc")).path is None
+    assert _found(sockets, "any-action").route_key == "$default"
+    assert _found(authorizers, "TOKEN").kind is None  # the catch-all takes every kind
+    assert _found(edges, ("viewer-request", "/img/a.png")).path == "/img/*"
+    assert _found(edges, ("viewer-request", "/doc")).path is None
     assert edges.lookup(("origin-request", "/img/a.png")) is None
 
 
@@ -188,7 +196,7 @@ def test_a_conflict_through_the_table_names_both_and_adds_nothing() -> None:
 
 @pytest.mark.parametrize("family", ["websocket", "authorizer", "edge"])
 def test_a_conflict_in_any_family_on_include_adds_nothing(family: str) -> None:
-    add = {
+    add: Callable[[WebRegistry], object] = {
         "websocket": lambda web: web.add_websocket("$default", on_message),
         "authorizer": lambda web: web.add_authorizer("TOKEN", on_message),
         "edge": lambda web: web.add_edge("viewer-request", "/a/*", on_message),

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from lambent import App, EventDecodeError, Request
 from lambent.sources.apigw_rest import LeanRestRequest, RestRequest
 from lambent.testing import FakeContext, http_request
+from lambent.testing.events.http import HttpSource
 
 SOURCES = ["apigw-rest", "apigw-http", "function-url", "alb"]
 
@@ -55,8 +56,8 @@ def parsed(request: Request) -> Any:
     return {"json": request.state.seen, "text": request.text}
 
 
-def _ask(source: str, **options: Any) -> dict[str, Any]:
-    event = http_request(source=source, route="/items/{item_id}", **options)  # type: ignore[arg-type]
+def _ask(source: HttpSource, **options: Any) -> dict[str, Any]:
+    event = http_request(source=source, route="/items/{item_id}", **options)
     out = APP.handler(event, FakeContext())
     assert out["statusCode"] == 200, out
     seen: dict[str, Any] = msgspec.json.decode(out["body"])
@@ -64,7 +65,7 @@ def _ask(source: str, **options: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("source", SOURCES)
-def test_one_view_of_every_source(source: str) -> None:
+def test_one_view_of_every_source(source: HttpSource) -> None:
     seen = _ask(
         source,
         method="POST",
@@ -101,7 +102,7 @@ def test_one_view_of_every_source(source: str) -> None:
     ],
 )
 def test_stage_and_path_encoding_follow_the_source(
-    source: str, stage: str | None, encoded: bool
+    source: HttpSource, stage: str | None, encoded: bool
 ) -> None:
     seen = _ask(source, path="/items/a%20b", stage=None if source == "alb" else stage)
     assert seen["stage"] == stage
@@ -121,8 +122,8 @@ def test_claims_from_a_rest_cognito_authorizer_and_an_http_api_jwt_authorizer() 
 
 
 @pytest.mark.parametrize("source", SOURCES)
-def test_json_text_and_state(source: str) -> None:
-    event = http_request("POST", "/json", source=source, json={"a": [1, "é"]})  # type: ignore[arg-type]
+def test_json_text_and_state(source: HttpSource) -> None:
+    event = http_request("POST", "/json", source=source, json={"a": [1, "é"]})
     out = APP.handler(event, FakeContext())
     assert msgspec.json.decode(out["body"]) == {"json": {"a": [1, "é"]}, "text": '{"a":[1,"é"]}'}
 
@@ -132,7 +133,7 @@ def test_json_text_and_state(source: str) -> None:
     source=st.sampled_from(SOURCES),
     body=st.one_of(st.binary(max_size=64), st.text(max_size=64).filter(lambda t: t.isprintable())),
 )
-def test_the_body_size_is_the_decoded_bodys_length(source: str, body: bytes | str) -> None:
+def test_the_body_size_is_the_decoded_bodys_length(source: HttpSource, body: bytes | str) -> None:
     """``body_size`` (estimated without decoding base64) is exactly ``len(body)``."""
     seen = _ask(source, method="POST", path="/items/1", body=body or None)
     raw = body.encode() if isinstance(body, str) else body

@@ -19,6 +19,7 @@ from structlog.testing import capture_logs
 from lambent import App, HandlerError
 from lambent.http import Depends, Request, Response
 from lambent.testing import FakeContext, TestClient, http_request
+from lambent.testing.events.http import HttpSource
 
 
 class Order(msgspec.Struct):
@@ -87,7 +88,7 @@ async def test_deadline_answers_504_before_time_runs_out() -> None:
     ("source", "limited"),
     [("apigw-rest", True), ("apigw-http", True), ("alb", False), ("function-url", False)],
 )
-async def test_api_gateway_29_second_limit(source: str, limited: bool) -> None:
+async def test_api_gateway_29_second_limit(source: HttpSource, limited: bool) -> None:
     """API Gateway sources are bounded by the integration timeout (here 0.6 s, minus the
     0.5 s margin), Function URLs and ALB by the Lambda time left only."""
     app = App(deadline_margin=0.5)
@@ -100,7 +101,7 @@ async def test_api_gateway_29_second_limit(source: str, limited: bool) -> None:
 
     with anyio.fail_after(5):
         out = await app.dispatch(
-            http_request("GET", "/t", source=source),  # type: ignore[arg-type]
+            http_request("GET", "/t", source=source),
             FakeContext(timeout=900),
         )
     assert out["statusCode"] == (504 if limited else 200)
@@ -194,7 +195,7 @@ def test_cr_or_lf_in_a_response_header_is_never_sent(
 
 @pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "function-url", "alb"])
 @pytest.mark.parametrize("base64_flag", [False, True])
-def test_a_body_with_a_lone_surrogate_is_a_400(source: str, base64_flag: bool) -> None:
+def test_a_body_with_a_lone_surrogate_is_a_400(source: HttpSource, base64_flag: bool) -> None:
     app = App()
 
     @app.post("/items")

@@ -48,7 +48,8 @@ def test_matching() -> None:
     assert route(m, "") == ("root", {})
     assert route(m, "/files") is None
     assert route(m, "/orders/42/x") is None
-    assert m.match("/orders", encoded=True)[0].allow == "GET, HEAD, POST, OPTIONS"  # type: ignore[index]
+    found = m.match("/orders", encoded=True)
+    assert found is not None and found[0].allow == "GET, HEAD, POST, OPTIONS"
 
 
 def test_trailing_slash_is_ignored() -> None:

@@ -34,7 +34,7 @@ async def test_chunks_are_bytes_from_sync_and_async_iterables() -> None:
 
 async def test_without_a_streaming_runtime_text_chunks_join_into_text() -> None:
     settled = await settle(_agen("he", "llo"))
-    assert isinstance(settled, Response) and not isinstance(settled, Streamed)
+    assert not isinstance(settled, Streamed) and isinstance(settled, Response)
     assert settled.body == "hello" and settled.status == 200
 
 

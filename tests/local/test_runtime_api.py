@@ -14,10 +14,11 @@ import pytest
 from aiohttp import ClientSession
 
 from lambent._local import runtime_api
+from lambent._local.launch import RuntimeHandler
 from lambent._local.logs import LogBuffer
 from lambent._local.model import RESPONSE_LIMIT, FunctionConfig, Invocation
 from lambent._local.streaming import Sink
-from lambent._local.worker import Environment, RuntimeHandler
+from lambent._local.worker import Environment
 from lambent._local.worker import _Delivery as WorkerDelivery
 from lambent.runtime._http import Connection
 from tests.local.conftest import StartServer, fn, lambda_client
@@ -147,6 +148,7 @@ class _Host:
     deliveries: list[_Delivery]
     completed: dict[str, tuple[bytes, str, str | None]] = field(default_factory=dict)
     init_error: dict[str, Any] | None = None
+    restored: int = 0
 
     async def next_invocation(self) -> _Delivery | None:
         return self.deliveries.pop(0) if self.deliveries else None
@@ -161,6 +163,9 @@ class _Host:
 
     def init_failed(self, doc: dict[str, Any]) -> None:
         self.init_error = doc
+
+    def restore(self) -> None:
+        self.restored += 1
 
     def stream_sink(self, request_id: str) -> Sink | None:
         return None
@@ -249,6 +254,15 @@ def _one_invocation() -> _Host:
     return _Host([_Delivery(invocation, int(time.time() * 1000) + 3000)])
 
 
+async def test_restore_next_tells_the_host_and_answers_200() -> None:
+    # LAMBDA.md §3.1: SnapStart's GET /runtime/restore/next, answered 200
+    host = _one_invocation()
+    async with runtime_api.serving(host) as address, ClientSession(f"http://{address}") as client:
+        response = await client.get("/2018-06-01/runtime/restore/next")
+        assert response.status == 200
+    assert host.restored == 1
+
+
 async def test_error_without_error_type_header_is_accepted() -> None:
     # LAMBDA.md §3.1: the Python RIC does not send Lambda-Runtime-Function-Error-Type on
     # /invocation/{id}/error, so it must not be required
@@ -289,7 +303,7 @@ async def test_deadline_header_is_absolute_epoch_milliseconds() -> None:
     # LAMBDA.md §3.1: Lambda-Runtime-Deadline-Ms is an absolute Unix epoch ms deadline
     # (not a duration), timeout seconds from when /next hands the event over
     config = FunctionConfig(name="f", target="x:y", timeout=7.0)
-    env = Environment(config, RuntimeHandler("m.h", "/tmp"), None, io.StringIO())  # type: ignore[arg-type]
+    env = Environment(config, RuntimeHandler("m.h", "/tmp"), None, io.StringIO())  # type: ignore[arg-type]  # no task group: starts nothing
     inv = Invocation(function="f", payload=b"{}", invoked_arn="arn", request_id="r")
     env._send.send_nowait(WorkerDelivery(inv, LogBuffer("r")))
     before = time.time() * 1000

@@ -7,8 +7,9 @@ import os
 
 import pytest
 
+from lambent._local.launch import RuntimeHandler
 from lambent._local.model import FunctionConfig
-from lambent._local.worker import Environment, RuntimeHandler
+from lambent._local.worker import Environment
 
 # -- §3.3/§3.4/§3.6: context types and the import path --------------------------------------
 
@@ -24,7 +25,7 @@ def test_worker_environment_memory_string_and_layer_path_order(
     ]
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(layer))
     config = FunctionConfig(name="f", target="x:y", memory_mb=512)
-    env = Environment(config, RuntimeHandler("m.h", "/var/task"), None, io.StringIO())  # type: ignore[arg-type]
+    env = Environment(config, RuntimeHandler("m.h", "/var/task"), None, io.StringIO())  # type: ignore[arg-type]  # no task group: starts nothing
     environ = env.environ()
     assert environ["PYTHONPATH"].split(os.pathsep) == ["/var/task", *layer]
     assert environ["LAMBDA_TASK_ROOT"] == "/var/task"

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lambent.poll._backoff import Retrier, is_transient
+from tests.loggers import QuietLogger
 
 
 def client_error(code: str, status: int) -> ClientError:
@@ -22,16 +23,16 @@ def client_error(code: str, status: int) -> ClientError:
     return ClientError(response, "ReceiveMessage")
 
 
-class Lines:
+class Lines(QuietLogger):
     """A logger that keeps what it was told."""
 
     def __init__(self) -> None:
-        self.lines: list[tuple[str, str, dict[str, Any]]] = []
+        self.lines: list[tuple[str, str | None, dict[str, Any]]] = []
 
-    def warning(self, event: str, **kw: Any) -> None:
+    def warning(self, event: str | None = None, *args: Any, **kw: Any) -> None:
         self.lines.append(("warning", event, kw))
 
-    def info(self, event: str, **kw: Any) -> None:
+    def info(self, event: str | None = None, *args: Any, **kw: Any) -> None:
         self.lines.append(("info", event, kw))
 
 
@@ -58,13 +59,13 @@ def test_what_is_transient(exc: BaseException, transient: bool) -> None:
 def test_delays_are_jittered_below_the_capped_exponential(
     base: float, cap: float, attempt: int
 ) -> None:
-    retrier = Retrier("q", Lines(), base=base, cap=cap, on_outage=lambda: None)  # type: ignore[arg-type]
+    retrier = Retrier("q", Lines(), base=base, cap=cap, on_outage=lambda: None)
     assert 0.0 <= retrier.delay(attempt) <= min(cap, base * 2.0**attempt)
 
 
 async def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends() -> None:
     log, outages = Lines(), []
-    retrier = Retrier("queue q", log, base=0.0, cap=0.0, on_outage=lambda: outages.append(1))  # type: ignore[arg-type]
+    retrier = Retrier("queue q", log, base=0.0, cap=0.0, on_outage=lambda: outages.append(1))
     answers: list[Any] = [client_error("Throttling", 400)] * 5 + ["ok"]
 
     async def call(**kw: Any) -> str:
@@ -85,7 +86,7 @@ async def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends() -
 
 async def test_an_error_that_is_not_transient_raises_at_once() -> None:
     log = Lines()
-    retrier = Retrier("q", log, base=0.0, cap=0.0, on_outage=lambda: None)  # type: ignore[arg-type]
+    retrier = Retrier("q", log, base=0.0, cap=0.0, on_outage=lambda: None)
     calls = 0
 
     async def denied() -> None:

@@ -8,7 +8,6 @@ import json
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import anyio
 import pytest
@@ -23,6 +22,7 @@ from lambent.poll._checkpoint import (
     FileCheckpoints,
     MemoryCheckpoints,
 )
+from tests.loggers import QuietLogger
 
 checkpoints = st.builds(Checkpoint, st.none() | st.text("0123456789", min_size=1), st.booleans())
 writes = st.lists(st.tuples(st.sampled_from(["s-1", "s-2", "s/3 é"]), checkpoints), max_size=8)
@@ -68,16 +68,10 @@ async def test_the_file_is_json_a_person_can_read(tmp_path: Path) -> None:
     }
 
 
-class _Quiet:
-    def warning(self, event: str, **kw: Any) -> None: ...
-
-    def info(self, event: str, **kw: Any) -> None: ...
-
-
 @pytest.mark.network
 async def test_dynamodb_checkpoints_create_their_table_and_read_back(moto_url: str) -> None:
     client = await lambent.aws.client("dynamodb", region="us-east-1", endpoint_url=moto_url)
-    retry = Retrier("checkpoints", _Quiet(), base=0.0, cap=0.0, on_outage=lambda: None)  # type: ignore[arg-type]
+    retry = Retrier("checkpoints", QuietLogger(), base=0.0, cap=0.0, on_outage=lambda: None)
     store = DynamoDBCheckpoints(f"checkpoints-{time.monotonic_ns()}", client, retry)
     try:
         await store.prepare()

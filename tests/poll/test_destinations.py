@@ -14,6 +14,7 @@ import pytest
 import lambent.aws
 from lambent.poll._backoff import Retrier
 from lambent.poll._destinations import Destination, failure_record
+from tests.loggers import QuietLogger
 
 STREAM = "arn:aws:kinesis:us-east-1:123456789012:stream/clicks"
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -52,12 +53,6 @@ def test_the_record_names_the_shard_and_sequences_and_never_the_records() -> Non
     assert "Records" not in json.dumps(record)
 
 
-class _Quiet:
-    def warning(self, event: str, **kw: Any) -> None: ...
-
-    def info(self, event: str, **kw: Any) -> None: ...
-
-
 @pytest.mark.network
 async def test_a_queue_destination_receives_the_record_as_json(moto_url: str) -> None:
     sqs: Any = boto3.client("sqs", endpoint_url=moto_url, region_name="us-east-1")
@@ -66,7 +61,7 @@ async def test_a_queue_destination_receives_the_record_as_json(moto_url: str) ->
         "QueueArn"
     ]
     client = await lambent.aws.client("sqs", region="us-east-1", endpoint_url=moto_url)
-    retry = Retrier("destination", _Quiet(), base=0.0, cap=0.0, on_outage=lambda: None)  # type: ignore[arg-type]
+    retry = Retrier("destination", QuietLogger(), base=0.0, cap=0.0, on_outage=lambda: None)
     try:
         destination = Destination(arn, client, retry)
         record = _record()

@@ -11,18 +11,19 @@ import anyio
 from lambent import App, LambdaContext
 from lambent.poll import PollOptions, parse_source
 from lambent.poll._runtime import Runtime
+from tests.loggers import QuietLogger
 
 QUEUE = parse_source("arn:aws:sqs:eu-west-1:123456789012:orders", "us-east-1")
 
 
-class Lines:
+class Lines(QuietLogger):
     def __init__(self) -> None:
-        self.lines: list[tuple[str, dict[str, Any]]] = []
+        self.lines: list[tuple[str | None, dict[str, Any]]] = []
 
-    def warning(self, event: str, **kw: Any) -> None:
+    def warning(self, event: str | None = None, *args: Any, **kw: Any) -> None:
         self.lines.append((event, kw))
 
-    def info(self, event: str, **kw: Any) -> None:
+    def info(self, event: str | None = None, *args: Any, **kw: Any) -> None:
         self.lines.append((event, kw))
 
 
@@ -33,7 +34,7 @@ class Boom:
 
 def _runtime(app: Any, **options: Any) -> tuple[Runtime, Lines]:
     log = Lines()
-    return Runtime(app, PollOptions(**options), log), log  # type: ignore[arg-type]
+    return Runtime(app, PollOptions(**options), log), log
 
 
 async def test_an_invocation_gets_lambdas_context_and_the_apps_answer() -> None:

@@ -16,14 +16,9 @@ from lambent.poll import PollError, PollOptions, parse_source
 from lambent.poll._backoff import Retrier
 from lambent.poll._shards import KinesisReader
 from lambent.sources import detect
+from tests.loggers import QuietLogger
 
 pytestmark = pytest.mark.network
-
-
-class _Quiet:
-    def warning(self, event: str, **kw: Any) -> None: ...
-
-    def info(self, event: str, **kw: Any) -> None: ...
 
 
 def _stream(moto_url: str, records: list[bytes]) -> str:
@@ -38,7 +33,7 @@ def _stream(moto_url: str, records: list[bytes]) -> str:
 async def _reader(moto_url: str, name: str) -> KinesisReader:
     source = parse_source(f"arn:aws:kinesis:us-east-1:123456789012:stream/{name}", "us-east-1")
     client = await lambent.aws.client("kinesis", region="us-east-1", endpoint_url=moto_url)
-    retry = Retrier("stream", _Quiet(), base=0.0, cap=0.0, on_outage=lambda: None)  # type: ignore[arg-type]
+    retry = Retrier("stream", QuietLogger(), base=0.0, cap=0.0, on_outage=lambda: None)
     return KinesisReader(source, client, retry, PollOptions(starting_position="TRIM_HORIZON"))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import collections
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 import structlog
@@ -16,8 +16,14 @@ from tests.poll.apps.recorder import app
 
 pytestmark = pytest.mark.network
 
+
+class _Quick(TypedDict):
+    wait_time: int
+    idle_exit: float
+
+
 #: a quick profile: 1 s long polls, stop 3 s after the last record
-QUICK = {"wait_time": 1, "idle_exit": 3.0}
+QUICK: _Quick = {"wait_time": 1, "idle_exit": 3.0}
 
 
 def jobs(count: int) -> list[dict[str, Any]]:

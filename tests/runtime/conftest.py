@@ -24,6 +24,7 @@ import pytest
 
 from lambent._local import runtime_api
 from lambent._local.model import Invocation
+from lambent._local.streaming import Sink
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,6 +77,9 @@ class Host:
 
     def restore(self) -> None:
         self.restored += 1
+
+    def stream_sink(self, request_id: str) -> Sink | None:
+        return None  # no caller reads a stream here: a streamed response is only collected
 
 
 class RuntimeAPI:

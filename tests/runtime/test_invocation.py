@@ -87,7 +87,7 @@ async def test_a_run_posts_its_response_under_the_request_id(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(TRACE_VAR, "stale")  # restored after the test, whatever runs set
-    post = await run_invocation(Echo(), HEADERS, b"hi")  # type: ignore[arg-type]
+    post = await run_invocation(Echo(), HEADERS, b"hi")
     assert post.path == f"{BASE}/invocation/req-1/response"
     assert post.headers == {"Content-Type": "application/json"}
     assert isinstance(post.body, bytes)
@@ -96,7 +96,7 @@ async def test_a_run_posts_its_response_under_the_request_id(
     }  # fmt: skip
     assert REQUEST_ID.get() is None  # reset once the run is over
     untraced = {k: v for k, v in HEADERS.items() if k != "lambda-runtime-trace-id"}
-    await run_invocation(Echo(), untraced, b"hi")  # type: ignore[arg-type]
+    await run_invocation(Echo(), untraced, b"hi")
     assert TRACE_VAR not in os.environ  # no stale trace id from the invocation before
 
 
@@ -104,7 +104,7 @@ async def test_a_failed_run_posts_the_error_document(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(TRACE_VAR, "stale")  # restored after the test
-    post = await run_invocation(Echo(), HEADERS, b"fail")  # type: ignore[arg-type]
+    post = await run_invocation(Echo(), HEADERS, b"fail")
     assert post.path == f"{BASE}/invocation/req-1/error"
     assert isinstance(post.body, bytes)
     doc = json.loads(post.body)

@@ -16,8 +16,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
+from structlog.typing import EventDict
 
 from lambent.sources import SOURCES
+from lambent.sources._protocol import EventSource
 from tests import corpus
 
 _ORDER = tuple(entry.module for entry in SOURCES)
@@ -87,7 +89,7 @@ def assert_declines(detect: Any, row: corpus.Row | None) -> None:
         assert not detect(event), f"{row.path if row else ''} ({row.kind if row else ''})"
 
 
-def run_logged(app: Any, event: Any) -> tuple[Any, dict[str, dict[str, Any]], dict[str, Any]]:
+def run_logged(app: Any, event: Any) -> tuple[Any, dict[str, EventDict], EventDict]:
     """Run ``event`` through ``app.handler``: its result, the ``record failed`` log entries
     by record id, and the ``batch processed`` entry (``{}`` when there is none)."""
     from structlog.testing import capture_logs
@@ -193,7 +195,7 @@ def line_agrees(spec: Any, event: dict[str, Any]) -> bool:
     return True
 
 
-def certain_agrees(spec: Any, event: Any) -> Any:
+def certain_agrees(spec: EventSource, event: Any) -> Any:
     """The request line :func:`lambent.sources.certain_reader` reads of ``event`` for
     ``spec``; when it gives one, the registry's detection says ``spec`` for the event and
     the source's ``request_line`` says the same line."""
@@ -201,12 +203,14 @@ def certain_agrees(spec: Any, event: Any) -> Any:
 
     read = sources.certain_reader(spec)
     assert read is not None
+    web = spec.web
+    assert web is not None and web.line is not None
     if type(event) is not dict:  # what the reader is given: dicts (an array is a batch)
         return None
     line = read(event)
     if line is not None:
         assert sources.spec_for(event) is spec
-        assert spec.web.line(event) == line
+        assert web.line(event) == line
     return line
 
 

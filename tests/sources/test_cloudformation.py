@@ -349,7 +349,11 @@ def test_corpus_events_are_detected_and_routed(row: corpus.Row | None, server: S
 
     app.handler(raw, FakeContext(log_stream_name="s"))
     (request,) = got
-    want = {"Create": CreateRequest, "Update": UpdateRequest, "Delete": DeleteRequest}
+    want: dict[str, type[CustomResourceRequest]] = {
+        "Create": CreateRequest,
+        "Update": UpdateRequest,
+        "Delete": DeleteRequest,
+    }
     assert type(request) is want[raw["RequestType"]]
     sent = json.loads(server.received[0].body)
     assert sent["Status"] == "SUCCESS"

@@ -19,7 +19,7 @@ class Recorded(SourceRoutes):
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
-    def on(self, kind: str, **options: Any) -> Callable[[Any], Any]:  # type: ignore[override]
+    def on(self, kind: str, **options: Any) -> Callable[[Any], Any]:
         self.calls.append((kind, options))
         return lambda fn: fn
 

@@ -10,6 +10,7 @@ from lambent import App, BatchFailedError, DecodeError
 from lambent.sources import mq
 from lambent.sources._base import epoch_ms
 from lambent.testing import mq_event
+from lambent.testing.events.messaging import MqEngine
 from tests import corpus
 from tests.sources import _support
 
@@ -145,7 +146,9 @@ def test_specs() -> None:
 
 @pytest.mark.parametrize("choice", ["fail", "drop"])
 @pytest.mark.parametrize("engine", ["activemq", "rabbitmq"])
-def test_data_that_is_not_base64_is_a_decode_error_or_dropped(engine: str, choice: Any) -> None:
+def test_data_that_is_not_base64_is_a_decode_error_or_dropped(
+    engine: MqEngine, choice: Any
+) -> None:
     app = App()
     seen: list[Any] = []
 

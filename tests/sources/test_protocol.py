@@ -66,6 +66,7 @@ class Counters:
     lean: tuple[type[Any], type[Any]] | None = None
     bare: tuple[type[Any], type[Any]] | None = None
     bare_keyed: Callable[[Any], tuple[type[Any], Hashable] | None] | None = None
+    bare_claim: Callable[[Hashable], type[Any] | None] | None = None
     raw_report_id: Callable[[Any], Any] | None = None
     report_id: Callable[[Any], Any] | None = None
     item_label: Callable[[Any], str] | None = None

@@ -43,7 +43,7 @@ def _items(event: Signup) -> Sequence[Signup]:
     return (event,)
 
 
-def _key(event: Signup, item: Signup) -> Hashable:
+def _key(event: object, item: Signup) -> Hashable:  # of a signup or a list of them
     return item.detail_type
 
 

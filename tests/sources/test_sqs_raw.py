@@ -54,7 +54,7 @@ def test_the_raw_view_takes_only_records_the_lean_structs_decode(field: str, val
 
 
 _MISSING = object()  # a record without its attributes
-_SENT = st.one_of(
+_SENT: st.SearchStrategy[object] = st.one_of(
     st.integers(1_000_000_000_000, 9_999_999_999_999).map(str),  # epoch ms, 13 digits
     st.sampled_from([None, "", "soon", "12.5", 1796148593866, 17.5, [], {}]),
 )

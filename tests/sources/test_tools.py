@@ -10,6 +10,7 @@ import msgspec
 import pytest
 
 from lambent import sources
+from lambent.sources._protocol import EventSource
 from lambent.sources._tools import Front, Pollable
 
 POLLED = [s for s in sources.specs() if s.poll is not None]
@@ -23,8 +24,8 @@ ARNS = {
 
 
 @pytest.mark.parametrize("spec", POLLED, ids=lambda s: s.kind)
-def test_each_pollable_resource_pattern_names_an_arn_of_its_service(spec: object) -> None:
-    poll = spec.poll  # type: ignore[attr-defined]
+def test_each_pollable_resource_pattern_names_an_arn_of_its_service(spec: EventSource) -> None:
+    poll = spec.poll
     assert isinstance(poll, Pollable)
     arn = ARNS[poll.service]
     assert arn.split(":")[2] == poll.service
@@ -45,8 +46,8 @@ def test_sqs_queue_urls_name_the_queue_and_the_default_route_key_is_the_arn() ->
 
 
 @pytest.mark.parametrize("spec", FRONTED, ids=lambda s: s.kind)
-def test_each_front_answers_failures_and_timeouts_as_a_server_error(spec: object) -> None:
-    front = spec.web.front  # type: ignore[attr-defined]
+def test_each_front_answers_failures_and_timeouts_as_a_server_error(spec: EventSource) -> None:
+    front = spec.web.front if spec.web is not None else None
     assert isinstance(front, Front)
     for status, content_type, body in (front.error, front.timeout):
         assert 500 <= status < 600 and "/" in content_type and body

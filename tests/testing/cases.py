@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambent import testing as t
+from lambent.testing.events.cloudfront import EdgeEventType
 
 Event = dict[str, Any]
 
@@ -67,6 +68,18 @@ FRAGMENTS = {
     "lambda-dotnet-testtool/kinesis-firehose-cloudwatch-logs-processor.json": "records only",
     "lambda-dotnet-testtool/scheduled-event.json": "placeholder event without version",
 }
+
+_EDGE_TYPES: tuple[EdgeEventType, ...] = (
+    "viewer-request",
+    "origin-request",
+    "origin-response",
+    "viewer-response",
+)
+
+
+def _edge(event_type: EdgeEventType) -> Callable[[], Event]:
+    return lambda: t.cloudfront_event(event_type)
+
 
 _EDGE_EXTRA = {  # LAMBDA.md §5.11: what AWS's docs show and the corpus fixtures predate
     "$.Records[].cf.config.distributionDomainName": {"string"},
@@ -168,9 +181,8 @@ CASES: list[Case] = [
     Case("ses", "ses", "ses", lambda: t.ses_event(),
          optional=frozenset({"$.Records[].ses.receipt.dmarcPolicy"})),  # only when DMARC fails
     *[
-        Case(f"cloudfront-{et}", "cloudfront", et.split("-")[1],
-             lambda et=et: t.cloudfront_event(et), extra=_EDGE_EXTRA)  # type: ignore[misc]
-        for et in ("viewer-request", "origin-request", "origin-response", "viewer-response")
+        Case(f"cloudfront-{et}", "cloudfront", et.split("-")[1], _edge(et), extra=_EDGE_EXTRA)
+        for et in _EDGE_TYPES
     ],
     Case("cloudfront-body", "cloudfront", "request",
          lambda: t.cloudfront_event("origin-request", body="x", origin="custom"),

@@ -22,12 +22,15 @@ from lambent.http._response import Response, SetCookie
 #: set by a runtime that can stream the current invocation's response
 STREAMING: ContextVar[bool] = ContextVar("lambent_streaming", default=False)
 
-Chunks = AsyncIterable[bytes | str] | Iterable[bytes | str]
+#: one chunk: text (sent as UTF-8) or bytes (a bytearray or memoryview is copied)
+Chunk = bytes | bytearray | memoryview | str
+Chunks = AsyncIterable[Chunk] | Iterable[Chunk]
 
 
 class StreamingResponse(Response):
     """A response whose body is sent chunk by chunk: an async (or plain) iterable of
-    ``bytes`` or ``str`` (UTF-8). Status, headers and cookies go first, in the prelude."""
+    ``bytes`` (a ``bytearray`` or ``memoryview`` too) or ``str`` (UTF-8). Status, headers
+    and cookies go first, in the prelude."""
 
     __slots__ = ()
 
@@ -95,7 +98,7 @@ async def joined(value: Any) -> Response:
                     media_type=response.media_type)  # fmt: skip
 
 
-async def _raw(body: Chunks) -> AsyncIterator[bytes | str]:
+async def _raw(body: Chunks) -> AsyncIterator[Chunk]:
     if isinstance(body, AsyncIterable):
         async for chunk in body:
             yield chunk

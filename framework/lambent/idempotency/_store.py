@@ -69,8 +69,10 @@ class BatchClaim(Protocol):
     """The claims of one batch in an :class:`ImmediateStore`: the records whose keys are
     held (by a live entry, or by an earlier record of the batch), then one settlement."""
 
-    #: index -> the entry holding its key (``None``: an earlier record of this batch)
-    held: Mapping[int, Entry | None]
+    @property
+    def held(self) -> Mapping[int, Entry | None]:
+        """index -> the entry holding its key (``None``: an earlier record of this batch)"""
+        ...
 
     def settle(
         self,

@@ -21,7 +21,7 @@ from lambent._deadline import WALL_CLOCK_CONTEXTS
 from lambent.runtime._faults import Fault, error_from, log_error, xray_cause
 
 if TYPE_CHECKING:
-    from lambent.runtime._target import Target
+    from lambent.runtime._target import Invoker, Target
 
 BASE = "/2018-06-01/runtime"
 NEXT = f"{BASE}/invocation/next"
@@ -48,6 +48,12 @@ class Client:
 
     __slots__ = ("app_package_name", "app_title", "app_version_code", "app_version_name",
                  "installation_id")  # fmt: skip
+    # each as the caller's JSON has it (a string, or None when absent): not checked
+    app_package_name: Any
+    app_title: Any
+    app_version_code: Any
+    app_version_name: Any
+    installation_id: Any
 
     def __init__(self, doc: dict[str, Any]) -> None:
         for name in self.__slots__:
@@ -148,7 +154,7 @@ def error_post(path: str, exc: BaseException, request_id: str | None = None,
     return Post(path, msgspec.json.encode(doc), sent)
 
 
-async def run_invocation(target: Target, headers: dict[str, str], body: bytes) -> Post:
+async def run_invocation(target: Invoker, headers: dict[str, str], body: bytes) -> Post:
     """Run the invocation ``/next`` delivered (its headers lower-case); returns what to
     post: the response, or the error in awslambdaric's shape. Does no I/O itself, so the
     loops (async or not) only move bytes."""

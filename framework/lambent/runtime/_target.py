@@ -29,7 +29,18 @@ _ENCODER = msgspec.json.Encoder(decimal_format="number")
 JSON = "application/json"
 
 
-class Target(Protocol):
+class Invoker(Protocol):
+    """What one invocation is run with (all that :func:`run_invocation` asks)."""
+
+    async def invoke(
+        self, body: bytes, content_type: str | None, context: Any
+    ) -> tuple[bytes | AsyncIterator[bytes], str]:
+        """Run one invocation; returns the response (bytes, or chunks to stream) and its
+        content type."""
+        ...
+
+
+class Target(Invoker, Protocol):
     """A handler the loop can run."""
 
     def running(self) -> Any:
@@ -43,13 +54,6 @@ class Target(Protocol):
 
     def stop_sync(self) -> None:
         """Leave what :meth:`start_sync` entered."""
-        ...
-
-    async def invoke(
-        self, body: bytes, content_type: str | None, context: Any
-    ) -> tuple[bytes | AsyncIterator[bytes], str]:
-        """Run one invocation; returns the response (bytes, or chunks to stream) and its
-        content type."""
         ...
 
     def invoke_now(
