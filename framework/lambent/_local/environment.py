@@ -8,7 +8,7 @@ held. In Lambda each concurrent invocation has an execution environment of its o
 the function runs beside the server instead:
 
 - a function that needs no event loop runs each invocation in a worker thread of its
-  own, up to ``concurrency`` at once (more wait for a thread): a plain function or an
+  own (a daemon thread), up to ``concurrency`` at once (more wait for a thread): a plain function or an
   object with ``handler(event, context)``, and a :class:`lambent.App` whose handlers and
   hooks are all plain ``def`` and that has no lifespan (its ``app.handler`` runs them
   straight through). The app is started (frozen) once, by the first invocation, while
@@ -25,13 +25,14 @@ Either way the server waits for the answer under the function's timeout and answ
 timeout itself when it passes. The invocation is then cancelled: a coroutine at its next
 ``await`` (at once, unless its loop is held); a thread cannot be stopped, so it runs on
 until the handler returns, its result dropped, no longer counted against
-``concurrency``.
+``concurrency``, and never keeps the process from exiting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import inspect
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
@@ -124,6 +125,35 @@ class AppLoop:
             self._loop.close()
 
 
+async def _in_daemon_thread(func: Callable[..., T], *args: Any) -> T:
+    """``func(*args)`` in a new daemon thread, in a copy of this context; cancelling stops
+    the wait, not the thread, which cannot hold the process at its exit (anyio's worker
+    threads would: the interpreter joins them). ``func`` raises only an ``Exception``."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+    context = contextvars.copy_context()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if done.cancelled():  # abandoned: nobody waits for it any more
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)  # type: ignore[arg-type]
+
+    def work() -> None:
+        outcome: tuple[T | None, BaseException | None]
+        try:
+            outcome = context.run(func, *args), None
+        except BaseException as exc:
+            outcome = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: dropped
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=work, name="lambent-invocation", daemon=True).start()
+    return await done
+
+
 async def _cancel_all() -> None:
     this = asyncio.current_task()
     tasks = [task for task in asyncio.all_tasks() if task is not this]
@@ -158,9 +188,8 @@ class Environment:
                         pass
                     else:
                         self._app = None
-        return await anyio.to_thread.run_sync(
-            func, *args, abandon_on_cancel=True, limiter=self._threads
-        )
+        async with self._threads:
+            return await _in_daemon_thread(func, *args)
 
     async def on_loop(self, func: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
         """``await func(*args)`` on the function's own loop (on this one when the function
