@@ -97,9 +97,7 @@ class AppLoop:
 
     def __init__(self) -> None:
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="lambent-app-loop", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name="lambent-app-loop", daemon=True)
         self._thread.start()
 
     async def run(self, func: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
@@ -110,19 +108,24 @@ class AppLoop:
         return await asyncio.wrap_future(future)
 
     def close(self, wait: float = CLOSE_WAIT) -> None:
-        """Cancel what still runs on the loop and stop it (blocking; a loop held by a
-        handler for longer than ``wait`` seconds is left to its daemon thread)."""
-        if self._loop.is_closed():
-            return
-        if self._loop.is_running():
-            done = asyncio.run_coroutine_threadsafe(_cancel_all(), self._loop)
-            # held by a handler, or a task that would not end: stopped regardless
-            with contextlib.suppress(Exception):
-                done.result(timeout=wait)
+        """Stop the loop, cancelling what still runs on it (blocking, for up to ``wait``
+        seconds: a loop held by a handler stops once the handler lets go, on its own)."""
+        if not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(wait)
-        if not self._thread.is_alive():
-            self._loop.close()
+            self._thread.join(wait)
+
+    def _run(self) -> None:
+        loop = self._loop
+        try:
+            loop.run_forever()
+        finally:  # as asyncio.run ends: what is left is cancelled and let finish
+            tasks = asyncio.all_tasks(loop)
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                loop.run_until_complete(asyncio.wait(tasks))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
 
 
 async def _in_daemon_thread(func: Callable[..., T], *args: Any) -> T:
@@ -152,16 +155,6 @@ async def _in_daemon_thread(func: Callable[..., T], *args: Any) -> T:
 
     threading.Thread(target=work, name="lambent-invocation", daemon=True).start()
     return await done
-
-
-async def _cancel_all() -> None:
-    this = asyncio.current_task()
-    tasks = [task for task in asyncio.all_tasks() if task is not this]
-    for task in tasks:
-        task.cancel()
-    if tasks:
-        await asyncio.wait(tasks)
-    await asyncio.get_running_loop().shutdown_asyncgens()
 
 
 class Environment:
