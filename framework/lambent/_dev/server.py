@@ -31,6 +31,7 @@ from aiohttp import web
 
 from lambent._dev import front
 from lambent._errors import ConfigurationError
+from lambent._local.bad_requests import QuietRunner
 from lambent._local.contain import handler_scope, original
 from lambent._local.environment import CLOSE_WAIT, Environment
 from lambent.http._streaming import STREAMING, Streamed
@@ -254,7 +255,7 @@ async def serve(
     task_status: anyio.abc.TaskStatus[str] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve on ``sock`` until cancelled; ``task_status`` gets the URL once listening."""
-    runner = web.AppRunner(build_app(dev), access_log=None, handle_signals=False)
+    runner = QuietRunner(build_app(dev), dev.say)
     await runner.setup()
     try:
         await web.SockSite(runner, sock).start()
