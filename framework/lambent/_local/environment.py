@@ -8,7 +8,7 @@ held. In Lambda each concurrent invocation has an execution environment of its o
 the function runs beside the server instead:
 
 - a function that needs no event loop runs each invocation in a worker thread of its
-  own (a daemon thread), up to ``concurrency`` at once (more wait for a thread): a plain function or an
+  own (a daemon thread, kept for later ones), up to ``concurrency`` at once (more wait for a thread): a plain function or an
   object with ``handler(event, context)``, and a :class:`lambent.App` whose handlers and
   hooks are all plain ``def`` and that has no lifespan (its ``app.handler`` runs them
   straight through). The app is started (frozen) once, by the first invocation, while
@@ -34,6 +34,7 @@ import asyncio
 import contextlib
 import contextvars
 import inspect
+import queue
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
@@ -128,10 +129,38 @@ class AppLoop:
             loop.close()
 
 
+class _Workers:
+    """Daemon threads kept for the next invocation (anyio's worker threads are joined at
+    the interpreter's exit, so one abandoned to a handler that blocks would hold it)."""
+
+    def __init__(self) -> None:
+        self._idle: list[queue.SimpleQueue[Callable[[], None]]] = []
+        self._lock = threading.Lock()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            inbox = self._idle.pop() if self._idle else None
+        if inbox is None:
+            inbox = queue.SimpleQueue()
+            worker = threading.Thread(
+                target=self._work, args=(inbox,), name="lambent-invocation", daemon=True
+            )
+            worker.start()
+        inbox.put(job)
+
+    def _work(self, inbox: queue.SimpleQueue[Callable[[], None]]) -> None:
+        while True:
+            inbox.get()()
+            with self._lock:
+                self._idle.append(inbox)
+
+
+_WORKERS = _Workers()
+
+
 async def _in_daemon_thread(func: Callable[..., T], *args: Any) -> T:
-    """``func(*args)`` in a new daemon thread, in a copy of this context; cancelling stops
-    the wait, not the thread, which cannot hold the process at its exit (anyio's worker
-    threads would: the interpreter joins them). ``func`` raises only an ``Exception``."""
+    """``func(*args)`` in a daemon thread, in a copy of this context; cancelling stops the
+    wait, not the thread. ``func`` raises only an ``Exception``."""
     loop = asyncio.get_running_loop()
     done: asyncio.Future[T] = loop.create_future()
     context = contextvars.copy_context()
@@ -144,7 +173,7 @@ async def _in_daemon_thread(func: Callable[..., T], *args: Any) -> T:
         else:
             done.set_result(result)  # type: ignore[arg-type]
 
-    def work() -> None:
+    def job() -> None:
         outcome: tuple[T | None, BaseException | None]
         try:
             outcome = context.run(func, *args), None
@@ -153,7 +182,7 @@ async def _in_daemon_thread(func: Callable[..., T], *args: Any) -> T:
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: dropped
             loop.call_soon_threadsafe(settle, *outcome)
 
-    threading.Thread(target=work, name="lambent-invocation", daemon=True).start()
+    _WORKERS.submit(job)
     return await done
 
 
