@@ -8,12 +8,13 @@ held. In Lambda each concurrent invocation has an execution environment of its o
 the function runs beside the server instead:
 
 - a function that needs no event loop runs each invocation in a worker thread of its
-  own (a daemon thread, kept for later ones), up to ``concurrency`` at once (more wait for a thread): a plain function or an
-  object with ``handler(event, context)``, and a :class:`lambent.App` whose handlers and
-  hooks are all plain ``def`` and that has no lifespan (its ``app.handler`` runs them
-  straight through). The app is started (frozen) once, by the first invocation, while
-  the others wait; then invocations run side by side, as in separate environments
-  (they share this process's memory, which separate environments would not);
+  own (a daemon thread, kept for later ones), up to ``concurrency`` at once (more wait
+  for a thread): a plain function or an object with ``handler(event, context)``, and a
+  :class:`lambent.App` whose handlers and hooks are all plain ``def`` and that has no
+  lifespan (its ``app.handler`` runs them straight through). The app is started
+  (frozen) once, by the first invocation, while the others wait; then invocations run
+  side by side, as in separate environments (they share this process's memory, which
+  separate environments would not);
 - a function that awaits (an app with ``async def`` handlers or hooks or a lifespan, or
   any object whose ``dispatch`` is a coroutine function) runs on one event loop of its
   own in a thread (:class:`AppLoop`), where its invocations interleave as they do under
@@ -191,7 +192,8 @@ class Environment:
 
     def __init__(self, obj: Any, where: str, *, concurrency: int) -> None:
         self.sync, self.dispatch = resolve_handler(obj, where)
-        self._app = obj if isinstance(obj, App) and self.sync is not None else None
+        #: an app run in threads, until it is started (:meth:`in_thread`)
+        self._unstarted = obj if isinstance(obj, App) and self.sync is not None else None
         self._threads = anyio.CapacityLimiter(max(1, concurrency))
         self._starting = anyio.Lock()
         self._obj = obj
@@ -200,16 +202,16 @@ class Environment:
     async def in_thread(self, func: Callable[..., T], *args: Any) -> T:
         """``func(*args)`` in a worker thread; cancelling abandons the thread. An app is
         started (frozen) first, once, while other invocations wait."""
-        if self._app is not None:
+        if self._unstarted is not None:
             async with self._starting:
-                app = self._app
+                app = self._unstarted
                 if app is not None:
                     try:
                         await anyio.to_thread.run_sync(run_loop_free, app._start())
                     except Exception:  # the invocation meets it again, and reports it
                         pass
                     else:
-                        self._app = None
+                        self._unstarted = None
         async with self._threads:
             return await _in_daemon_thread(func, *args)
 
