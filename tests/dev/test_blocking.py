@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 APPS = Path(__file__).with_name("blocking.py")
 #: --timeout of the server; the blocking handler sleeps far longer
 TIMEOUT = 1.0
-SLEEP = 5.0
+SLEEP = 4.0
 
 
 @contextmanager
