@@ -13,7 +13,7 @@ import anyio
 import pytest
 
 from lambent import App, ConfigurationError
-from lambent._local.inprocess import InProcessRunner, marshal, resolve_handler
+from lambent._local.inprocess import InProcessRunner, marshal
 from lambent._local.model import FunctionConfig, Invocation, InvocationResult
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:f"
@@ -88,15 +88,21 @@ async def test_the_timeout_answers_sandbox_timedout() -> None:
     assert "Status: timeout" in result.log
 
 
-async def test_an_app_runs_through_its_async_dispatch() -> None:
+@pytest.mark.parametrize("awaits", [True, False], ids=["async handler", "plain handler"])
+async def test_an_app_runs_through_its_dispatch_or_its_handler(awaits: bool) -> None:
     app = App()
 
-    @app.invoke()
-    async def greet(payload: dict[str, str]) -> dict[str, str]:
-        return {"hello": payload["name"]}
+    if awaits:
 
-    sync, dispatch = resolve_handler(app, "x:app")
-    assert sync is None and dispatch is not None
+        @app.invoke()
+        async def greet(payload: dict[str, str]) -> dict[str, str]:
+            return {"hello": payload["name"]}
+    else:
+
+        @app.invoke()
+        def greet_plainly(payload: dict[str, str]) -> dict[str, str]:
+            return {"hello": payload["name"]}
+
     result = await run({"name": "Ada"}, app)
     assert json.loads(result.payload) == {"hello": "Ada"}
 
@@ -160,7 +166,6 @@ async def test_a_blocked_plain_handler_is_timed_out_on_time_beside_the_others(
 
 
 def test_what_can_be_run() -> None:
-    assert resolve_handler(handler, "x:handler") == (handler, None)
-    with pytest.raises(ConfigurationError, match="neither a function"):
-        resolve_handler(42, "x:answer")
+    with pytest.raises(ConfigurationError, match="x:answer is neither a function"):
+        InProcessRunner(FunctionConfig(name="f", target="x:answer"), 42)
     assert marshal({"é": 1}) == ('{"é": 1}'.encode(), "application/json")

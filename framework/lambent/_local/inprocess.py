@@ -25,7 +25,6 @@ from lambent._local import errors
 from lambent._local.contain import handler_scope, original
 from lambent._local.context import LocalContext
 from lambent._local.environment import Environment, SyncHandler
-from lambent._local.environment import resolve_handler as resolve_handler
 from lambent._local.logs import LogBuffer, capturing, ensure_installed
 from lambent._local.model import (
     LATEST,
