@@ -24,22 +24,31 @@ TIMEOUT = 1.0
 SLEEP = 4.0
 
 
+class Dev:
+    """A running ``lambent dev``: its port, and once stopped what it wrote to stderr."""
+
+    port = 0
+    log = ""
+
+
 @contextmanager
-def dev(app: str, *options: str) -> Iterator[int]:
-    """``lambent dev`` on a free port (its port), stopped at the end."""
+def dev(app: str, *options: str) -> Iterator[Dev]:
+    """``lambent dev`` on a free port, stopped at the end."""
     process = subprocess.Popen(
         [sys.executable, "-m", "lambent", "dev", f"{APPS}:{app}", "--port", "0",
          "--no-reload", "--timeout", str(TIMEOUT), *options],
         cwd=ROOT, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    running = Dev()
     try:
         assert process.stderr is not None
         found = re.search(r"http://127\.0\.0\.1:(\d+)", process.stderr.readline())
         assert found, "lambent dev did not say where it listens"
-        yield int(found.group(1))
+        running.port = int(found.group(1))
+        yield running
     finally:
         process.terminate()
-        process.communicate(timeout=20)
+        running.log = process.communicate(timeout=20)[1]
 
 
 class Timed:
@@ -68,26 +77,32 @@ class Timed:
 
 
 def test_a_blocked_plain_handler_holds_neither_the_other_requests_nor_its_timeout() -> None:
-    with dev("app") as port:
-        assert Timed(port, "/quick", time.monotonic()).wait().status == 200  # warm
+    with dev("app") as server:
+        assert Timed(server.port, "/quick", time.monotonic()).wait().status == 200  # warm
         started = time.monotonic()
-        blocked = Timed(port, f"/sleep?seconds={SLEEP}", started)
+        blocked = Timed(server.port, f"/sleep?seconds={SLEEP}", started)
         time.sleep(0.2)  # the handler is sleeping by now
-        quick = Timed(port, "/quick", started).wait()
+        quick = Timed(server.port, "/quick", started).wait()
         blocked.wait()
     assert (quick.status, blocked.status) == (200, 503)  # HTTP API's timeout answer
     assert quick.at < blocked.at, (quick.at, blocked.at)  # answered while the other slept
     assert TIMEOUT <= blocked.at < SLEEP - 1, blocked.at  # at --timeout, not at its end
+    assert "did not answer within 1s\n" in server.log  # threads hold no loop: no hint
 
 
 def test_an_app_that_awaits_answers_a_blocked_plain_handlers_timeout_on_time() -> None:
-    with dev("mixed", "--openapi") as port:
+    with dev("mixed", "--openapi") as server:
         started = time.monotonic()
-        blocked = Timed(port, f"/sleep?seconds={SLEEP}", started)
+        blocked = Timed(server.port, f"/sleep?seconds={SLEEP}", started)
         time.sleep(0.2)
         # the app's own loop is held (its other routes wait), the server's is not
-        document = Timed(port, "/openapi.json", started).wait()
+        document = Timed(server.port, "/openapi.json", started).wait()
         blocked.wait()
     assert (document.status, blocked.status) == (200, 503)
     assert document.at < blocked.at, (document.at, blocked.at)
     assert TIMEOUT <= blocked.at < SLEEP - 1, blocked.at
+    # the developer is told why, and what to do
+    assert (
+        "did not answer within 1s; a plain handler is blocking the app's event loop (its "
+        "other requests wait): threaded=True on its route runs it in a worker thread"
+    ) in server.log

@@ -107,6 +107,7 @@ async def test_an_app_that_awaits_runs_on_one_loop_of_its_own_shared_by_its_name
     first, second = Environment(app, "x:a", concurrency=1), Environment(app, "x:b", concurrency=1)
     other = Environment(awaiting_app(), "x:c", concurrency=1)
     loops = [await env.on_loop(loop_of_caller) for env in (first, second, other)]
+    assert not await first.held()  # nothing holds it
     assert loops[0] is loops[1] and loops[0] is not loops[2]
     assert asyncio.get_running_loop() not in loops
     await first.aclose()
@@ -119,7 +120,9 @@ async def test_an_app_that_awaits_runs_on_one_loop_of_its_own_shared_by_its_name
 
 async def plain_env_runs_here() -> asyncio.AbstractEventLoop:
     """A function that needs no loop has its coroutines (a stream's) run on the caller's."""
-    return await Environment(handler, "x:handler", concurrency=1).on_loop(loop_of_caller)
+    env = Environment(handler, "x:handler", concurrency=1)
+    assert not await env.held()  # no loop of its own to hold
+    return await env.on_loop(loop_of_caller)
 
 
 async def test_a_held_loop_is_timed_out_at_once_and_its_coroutine_cancelled_when_let_go() -> None:
@@ -135,6 +138,7 @@ async def test_a_held_loop_is_timed_out_at_once_and_its_coroutine_cancelled_when
     with anyio.move_on_after(0.1):
         await env.on_loop(holds)
     timed_out = time.monotonic() - started
+    assert await env.held()  # the handler still sleeps
     await env.aclose()
     assert timed_out < 0.9, timed_out  # not when the handler let go
     await anyio.sleep(1.2)  # the handler has let go: its coroutine was cancelled

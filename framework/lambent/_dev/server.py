@@ -89,7 +89,7 @@ class DevApp:
         if isinstance(result, Streamed):
             return Streaming(front.answer(self.source, result.prelude), result.body, deadline)
         if not done:
-            self.say(f"the function did not answer within {self.timeout:g}s")
+            self.say(f"the function did not answer within {self.timeout:g}s{await self._held()}")
             return front.failure(self.source, "timeout")
         return front.answer(self.source, result)
 
@@ -108,6 +108,15 @@ class DevApp:
                 raise
             except BaseException as exc:  # SystemExit too: an error, not the server's end
                 raise _Failed() from original(exc)
+
+    async def _held(self) -> str:
+        """A hint when a plain handler holds the app's loop (its other requests wait)."""
+        if not await self._env.held():
+            return ""
+        return (
+            "; a plain handler is blocking the app's event loop (its other requests wait):"
+            " threaded=True on its route runs it in a worker thread"
+        )
 
     async def aclose(self) -> None:
         """Stop the app's own loop, if it has one."""

@@ -187,6 +187,10 @@ async def _in_daemon_thread(func: Callable[..., T], *args: Any) -> T:
     return await done
 
 
+async def _nothing() -> None:
+    pass
+
+
 class Environment:
     """Runs one function's invocations beside the server's loop (see the module)."""
 
@@ -223,6 +227,16 @@ class Environment:
         if self._loop is None:
             self._loop = AppLoop.of(self._obj)
         return await self._loop.run(func, *args)
+
+    async def held(self, patience: float = 0.05) -> bool:
+        """Whether the function's own loop is held (it does not get to a coroutine within
+        ``patience`` seconds): a plain handler of an app that awaits, blocking."""
+        if self._loop is None:
+            return False
+        with anyio.move_on_after(patience):
+            await self._loop.run(_nothing)
+            return False
+        return True
 
     async def aclose(self) -> None:
         if self._loop is not None:
