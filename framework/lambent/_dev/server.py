@@ -89,7 +89,8 @@ class DevApp:
         if isinstance(result, Streamed):
             return Streaming(front.answer(self.source, result.prelude), result.body, deadline)
         if not done:
-            self.say(f"the function did not answer within {self.timeout:g}s{await self._held()}")
+            hint = await self._held()
+            self.say(f"the function did not answer within {self.timeout:g}s{hint}")
             return front.failure(self.source, "timeout")
         return front.answer(self.source, result)
 
