@@ -72,6 +72,14 @@ def test_invoke_timeout(event_file: Path) -> None:
     assert error["errorMessage"].endswith("Task timed out after 0.50 seconds")
 
 
+def test_invoke_exits_at_the_timeout_however_long_the_handler_blocks() -> None:
+    # the handler's thread is left sleeping for a minute: the command does not wait for it
+    # (its subprocess would time out after 30 seconds)
+    done = lambent("invoke", f"{APPS}:sleep", "-", "--timeout", "0.5", stdin=b'{"seconds": 60}')
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["errorType"] == "Sandbox.Timedout"
+
+
 def test_invoke_service_errors_exit_2(event_file: Path) -> None:
     bad_json = lambent("invoke", f"{APPS}:echo", "-", stdin=b"{nope")
     assert bad_json.returncode == 2

@@ -9,10 +9,11 @@ import sys
 import time
 from typing import Any
 
+import anyio
 import pytest
 
 from lambent import App, ConfigurationError
-from lambent._local.inprocess import InProcessRunner, marshal, resolve_handler
+from lambent._local.inprocess import InProcessRunner, marshal
 from lambent._local.model import FunctionConfig, Invocation, InvocationResult
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:f"
@@ -87,21 +88,84 @@ async def test_the_timeout_answers_sandbox_timedout() -> None:
     assert "Status: timeout" in result.log
 
 
-async def test_an_app_runs_through_its_async_dispatch() -> None:
+@pytest.mark.parametrize("awaits", [True, False], ids=["async handler", "plain handler"])
+async def test_an_app_runs_through_its_dispatch_or_its_handler(awaits: bool) -> None:
     app = App()
 
-    @app.invoke()
-    async def greet(payload: dict[str, str]) -> dict[str, str]:
-        return {"hello": payload["name"]}
+    if awaits:
 
-    sync, dispatch = resolve_handler(app, "x:app")
-    assert sync is None and dispatch is not None
+        @app.invoke()
+        async def greet(payload: dict[str, str]) -> dict[str, str]:
+            return {"hello": payload["name"]}
+    else:
+
+        @app.invoke()
+        def greet_plainly(payload: dict[str, str]) -> dict[str, str]:
+            return {"hello": payload["name"]}
+
     result = await run({"name": "Ada"}, app)
     assert json.loads(result.payload) == {"hello": "Ada"}
 
 
+def _sleepy(*, mixed: bool) -> App:
+    """An app whose plain ``sleep`` handler blocks; ``mixed``: with an async route too (it
+    then runs on a loop of its own). No margin: the timeout is what stops it."""
+    app = App(deadline_margin=0)
+
+    @app.invoke("sleep")
+    def sleeps(payload: dict[str, Any]) -> str:
+        time.sleep(payload["seconds"])
+        return "slept"
+
+    if mixed:
+
+        @app.invoke("quick")
+        async def quick_async(payload: dict[str, Any]) -> str:
+            return "quick"
+    else:
+
+        @app.invoke("quick")
+        def quick(payload: dict[str, Any]) -> str:
+            return "quick"
+
+    return app
+
+
+@pytest.mark.parametrize("mixed", [False, True], ids=["plain app", "app that awaits"])
+async def test_a_blocked_plain_handler_is_timed_out_on_time_beside_the_others(
+    mixed: bool,
+) -> None:
+    """Two invocations at once, one blocking far past the timeout: it answers
+    Sandbox.Timedout at the timeout; the other (of an app of plain handlers) meanwhile."""
+    app = _sleepy(mixed=mixed)
+    config = FunctionConfig(name="f", target="x:app", timeout=0.5)
+    runner = InProcessRunner(config, app)
+    done: dict[str, tuple[float, InvocationResult]] = {}
+    started = time.monotonic()
+
+    async def invoke(name: str, event: dict[str, Any]) -> None:
+        payload = json.dumps(event).encode()
+        result = await runner.run(Invocation(function="f", payload=payload, invoked_arn=ARN))
+        done[name] = (time.monotonic() - started, result)
+
+    try:
+        await invoke("warm", {"action": "quick"})
+        started = time.monotonic()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(invoke, "blocked", {"action": "sleep", "seconds": 3})
+            await anyio.sleep(0.1)
+            if not mixed:  # one whose loop the handler holds waits for it: not asked
+                tg.start_soon(invoke, "quick", {"action": "quick"})
+    finally:
+        await runner.aclose()
+    at, blocked = done["blocked"]
+    assert blocked.error_type == "Sandbox.Timedout" and 0.5 <= at < 2.0, at
+    if not mixed:
+        quick_at, quick = done["quick"]
+        assert json.loads(quick.payload) == "quick" and quick_at < at
+
+
 def test_what_can_be_run() -> None:
-    assert resolve_handler(handler, "x:handler") == (handler, None)
-    with pytest.raises(ConfigurationError, match="neither a function"):
-        resolve_handler(42, "x:answer")
+    with pytest.raises(ConfigurationError, match="x:answer is neither a function"):
+        InProcessRunner(FunctionConfig(name="f", target="x:answer"), 42)
     assert marshal({"é": 1}) == ('{"é": 1}'.encode(), "application/json")

@@ -188,11 +188,15 @@ async def _run_event(config: Any, obj: Any, invocation: Any) -> dict[str, Any]:
     from lambent._local.inprocess import InProcessRunner
 
     keep = _Keep()
-    queue = EventQueue(LocalFunction(config, InProcessRunner(config, obj)), keep, keep)
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(queue.run)
-        queue.submit(invocation)
-        await queue.wait_idle()
-        queue.stop()
+    runner = InProcessRunner(config, obj)
+    queue = EventQueue(LocalFunction(config, runner), keep, keep)
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(queue.run)
+            queue.submit(invocation)
+            await queue.wait_idle()
+            queue.stop()
+    finally:
+        await runner.aclose()
     assert keep.record is not None
     return keep.record

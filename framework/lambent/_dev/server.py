@@ -2,9 +2,12 @@
 
 aiohttp (already what the local Lambda speaks HTTP with, in the ``local`` extra) serves
 a catch-all route on a listening socket it is given; each request becomes an event
-(:func:`.front.build_event`), runs through the app in this process (``await
-app.dispatch`` or ``app.handler`` in a thread), and its result becomes the answer
-(:func:`.front.answer`). One access log line per request goes to ``output``.
+(:func:`.front.build_event`), runs through the app in this process but never on the
+server's event loop (:mod:`lambent._local.environment`: ``app.handler`` in a worker
+thread when the app needs no loop, ``app.dispatch`` on the app's own loop otherwise),
+and its result becomes the answer (:func:`.front.answer`). So a handler that blocks
+holds neither the other requests of an app of plain handlers nor the timeout, which is
+answered on time. One access log line per request goes to ``output``.
 
 When the source's front end streams (:data:`.front.STREAMS`), the app is asked for a
 streamed answer the way ``lambent.runtime`` asks (:data:`~lambent.http._streaming.STREAMING`);
@@ -15,7 +18,7 @@ transfer). A failure mid-stream ends the connection without the final chunk.
 
 from __future__ import annotations
 
-import inspect
+import contextlib
 import socket
 import sys
 import time
@@ -27,12 +30,17 @@ import anyio
 from aiohttp import web
 
 from lambent._dev import front
+from lambent._errors import ConfigurationError
+from lambent._local.bad_requests import QuietRunner
 from lambent._local.contain import handler_scope, original
+from lambent._local.environment import CLOSE_WAIT, Environment
 from lambent.http._streaming import STREAMING, Streamed
 from lambent.testing import FakeContext, TestClient
 
 #: the largest request body Lambda accepts synchronously (6 MB)
 MAX_BODY = 6 * 1024 * 1024
+#: requests an app of plain handlers runs at once (each in a worker thread); more wait
+THREADS = 10
 
 
 class DevApp:
@@ -57,11 +65,10 @@ class DevApp:
         limited = front.time_limited(source)
         self.timeout = min(timeout, front.APIGW_TIMEOUT) if limited else timeout
         self.output = output or sys.stderr
-        dispatch = getattr(app, "dispatch", None)
-        self._async = dispatch if inspect.iscoroutinefunction(dispatch) else None
-        self._sync = getattr(app, "handler", None) or (app if callable(app) else None)
-        if self._async is None and not callable(self._sync):
-            raise ValueError("the app has neither dispatch() nor handler()")
+        try:
+            self._env = Environment(app, "the app", concurrency=THREADS)
+        except ConfigurationError:
+            raise ValueError("the app has neither dispatch() nor handler()") from None
 
     async def run(self, event: dict[str, Any]) -> front.Answer | Streaming:
         """Invoke the app on ``event`` and answer as the front end would."""
@@ -82,23 +89,39 @@ class DevApp:
         if isinstance(result, Streamed):
             return Streaming(front.answer(self.source, result.prelude), result.body, deadline)
         if not done:
-            self.say(f"the function did not answer within {self.timeout:g}s")
+            hint = await self._held()
+            self.say(f"the function did not answer within {self.timeout:g}s{hint}")
             return front.failure(self.source, "timeout")
         return front.answer(self.source, result)
 
     async def _invoke(self, event: dict[str, Any], context: FakeContext) -> Any:
-        if self._async is not None:
-            with handler_scope():
-                try:
-                    return await self._async(event, context)
-                except anyio.get_cancelled_exc_class():
-                    raise
-                except BaseException as exc:  # SystemExit too: an error, not the server's end
-                    raise _Failed() from original(exc)
-        assert self._sync is not None
-        return await anyio.to_thread.run_sync(
-            _call, self._sync, event, context, abandon_on_cancel=True
+        if self._env.dispatch is not None:
+            return await self._env.on_loop(self._dispatch, event, context)
+        return await self._env.in_thread(_call, self._env.sync, event, context)
+
+    async def _dispatch(self, event: dict[str, Any], context: FakeContext) -> Any:
+        """One invocation of an app that awaits, on its own loop."""
+        assert self._env.dispatch is not None
+        with handler_scope():
+            try:
+                return await self._env.dispatch(event, context)
+            except anyio.get_cancelled_exc_class():
+                raise
+            except BaseException as exc:  # SystemExit too: an error, not the server's end
+                raise _Failed() from original(exc)
+
+    async def _held(self) -> str:
+        """A hint when a plain handler holds the app's loop (its other requests wait)."""
+        if not await self._env.held():
+            return ""
+        return (
+            "; a plain handler is blocking the app's event loop (its other requests wait):"
+            " threaded=True on its route runs it in a worker thread"
         )
+
+    async def aclose(self) -> None:
+        """Stop the app's own loop, if it has one."""
+        await self._env.aclose()
 
     def _trace(self, exc: BaseException) -> None:
         shown = exc.__cause__ if isinstance(exc, _Failed) and exc.__cause__ else exc
@@ -153,10 +176,10 @@ class DevApp:
         """Write the chunks as they come: the bytes sent, and why it ended early, if it did."""
         size = 0
         try:
-            with anyio.move_on_after(result.deadline - anyio.current_time()), handler_scope():
+            with anyio.move_on_after(result.deadline - anyio.current_time()):
                 while True:
                     try:
-                        chunk = await anext(result.body)
+                        chunk = await self._env.on_loop(_next, result.body)
                     except StopAsyncIteration:
                         return size, ""
                     except anyio.get_cancelled_exc_class():
@@ -168,10 +191,10 @@ class DevApp:
                         await response.write(chunk)
                         size += len(chunk)
         finally:
-            aclose = getattr(result.body, "aclose", None)
-            if aclose is not None:  # a client gone or a timeout: the generator ends now
-                with anyio.CancelScope(shield=True):
-                    await aclose()
+            # a client gone or a timeout: the generator ends now (on its loop, once the
+            # cancelled step has let go of it; not waiting on a loop a handler holds)
+            with anyio.CancelScope(shield=True), anyio.move_on_after(CLOSE_WAIT):
+                await self._env.on_loop(_close, result.body)
         self.say(f"the function did not finish streaming within {self.timeout:g}s")
         return size, " (timed out mid-stream)"
 
@@ -194,6 +217,19 @@ class Streaming:
 
 class _Failed(Exception):
     """A handler's ``BaseException``, carried as an ordinary exception (its ``__cause__``)."""
+
+
+async def _next(body: AsyncIterator[bytes]) -> bytes:
+    with handler_scope():
+        return await anext(body)
+
+
+async def _close(body: AsyncIterator[bytes]) -> None:
+    aclose = getattr(body, "aclose", None)
+    if aclose is None:
+        return
+    with contextlib.suppress(RuntimeError):  # still running: its cancelled step ends it
+        await aclose()
 
 
 def _call(handler: Any, event: Any, context: Any) -> Any:
@@ -229,7 +265,7 @@ async def serve(
     task_status: anyio.abc.TaskStatus[str] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve on ``sock`` until cancelled; ``task_status`` gets the URL once listening."""
-    runner = web.AppRunner(build_app(dev), access_log=None, handle_signals=False)
+    runner = QuietRunner(build_app(dev), dev.say)
     await runner.setup()
     try:
         await web.SockSite(runner, sock).start()
@@ -240,3 +276,4 @@ async def serve(
     finally:
         with anyio.CancelScope(shield=True):
             await runner.cleanup()
+            await dev.aclose()

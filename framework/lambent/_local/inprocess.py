@@ -3,28 +3,28 @@
 The app named on the command line may be anything with a synchronous
 ``handler(event, context)`` (a :class:`lambent.App`, or any object), a plain function
 ``(event, context)``, or an object whose ``dispatch(event, context)`` is a coroutine
-function (a :class:`lambent.App` again). When ``dispatch`` exists it is awaited on this
-event loop, so invocations of one app run concurrently on one loop and a timeout really
-cancels them; otherwise ``handler`` runs in a worker thread, and a timed-out thread is
-abandoned (Python threads cannot be killed; its later output is dropped).
+function (a :class:`lambent.App` again). Its code never runs on the server's event
+loop (:mod:`lambent._local.environment`): a function that needs no loop runs each
+invocation in a worker thread, one that awaits runs on an event loop of its own. The
+timeout is the server's: when it passes the invocation is answered ``Sandbox.Timedout``
+on time, a coroutine is cancelled and a thread abandoned (Python threads cannot be
+killed; its later output is dropped).
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import anyio
 
-from lambent._errors import ConfigurationError
 from lambent._local import errors
 from lambent._local.contain import handler_scope, original
 from lambent._local.context import LocalContext
+from lambent._local.environment import Environment, SyncHandler
 from lambent._local.logs import LogBuffer, capturing, ensure_installed
 from lambent._local.model import (
     LATEST,
@@ -34,8 +34,6 @@ from lambent._local.model import (
     InvocationResult,
 )
 
-SyncHandler = Callable[[Any, Any], Any]
-AsyncHandler = Callable[[Any, Any], Awaitable[Any]]
 _Outcome = tuple[bool, Any]  # (succeeded, result or error document)
 
 
@@ -45,21 +43,6 @@ class Runner(Protocol):
     async def run(self, invocation: Invocation) -> InvocationResult: ...
 
     async def aclose(self) -> None: ...
-
-
-def resolve_handler(obj: Any, where: str) -> tuple[SyncHandler | None, AsyncHandler | None]:
-    """Pick how to call ``obj``: ``(sync_handler, None)`` or ``(None, async_dispatch)``."""
-    dispatch = getattr(obj, "dispatch", None)
-    if dispatch is not None and inspect.iscoroutinefunction(dispatch):
-        return None, dispatch
-    handler = getattr(obj, "handler", None)
-    if callable(handler):
-        return handler, None
-    if callable(obj):
-        return obj, None
-    raise ConfigurationError(
-        f"{where} is neither a function (event, context) nor an object with handler()"
-    )
 
 
 def log_stream_name(instance: str) -> str:
@@ -96,8 +79,7 @@ class InProcessRunner:
 
     def __init__(self, config: FunctionConfig, obj: Any) -> None:
         self.config = config
-        self._sync, self._async = resolve_handler(obj, config.target)
-        self._threads = anyio.CapacityLimiter(max(1, config.concurrency))
+        self._env = Environment(obj, config.target, concurrency=config.concurrency)
         self._stream = log_stream_name(f"{id(self):032x}"[-32:])
 
     async def run(self, invocation: Invocation) -> InvocationResult:
@@ -155,29 +137,26 @@ class InProcessRunner:
         )
 
     async def _call(self, event: Any, context: LocalContext, buffer: LogBuffer) -> _Outcome:
-        if self._async is not None:
-            with capturing(buffer), handler_scope():
-                try:
-                    return True, await self._async(event, context)
-                except anyio.get_cancelled_exc_class():
-                    raise  # the timeout (or the server's stop) cancelling the invocation
-                except BaseException as exc:  # SystemExit, KeyboardInterrupt: a function error
-                    cause = original(exc)
-                    return False, errors.function_error(
-                        cause, cause.__traceback__, context.aws_request_id, 1
-                    )
-        assert self._sync is not None
-        return await anyio.to_thread.run_sync(
-            _call_sync,
-            self._sync,
-            event,
-            context,
-            buffer,
-            abandon_on_cancel=True,
-            limiter=self._threads,
-        )
+        if self._env.dispatch is not None:
+            return await self._env.on_loop(self._dispatch, event, context, buffer)
+        return await self._env.in_thread(_call_sync, self._env.sync, event, context, buffer)
+
+    async def _dispatch(self, event: Any, context: LocalContext, buffer: LogBuffer) -> _Outcome:
+        """One invocation of an app that awaits, on its own loop."""
+        assert self._env.dispatch is not None
+        with capturing(buffer), handler_scope():
+            try:
+                return True, await self._env.dispatch(event, context)
+            except anyio.get_cancelled_exc_class():
+                raise  # the timeout (or the server's stop) cancelling the invocation
+            except BaseException as exc:  # SystemExit, KeyboardInterrupt: a function error
+                cause = original(exc)
+                return False, errors.function_error(
+                    cause, cause.__traceback__, context.aws_request_id, 1
+                )
 
     async def aclose(self) -> None:
+        await self._env.aclose()
         sys.stdout.flush()
 
 

@@ -27,6 +27,7 @@ from aiohttp import web
 from lambent._loading import load_object
 from lambent._local import errors, guard, invoke_api, logs, state
 from lambent._local.async_queue import EventQueue
+from lambent._local.bad_requests import QuietRunner
 from lambent._local.destinations import AwsClients, Destination, parse_destination
 from lambent._local.function import FunctionTable, LocalFunction
 from lambent._local.inprocess import InProcessRunner, Runner
@@ -165,10 +166,8 @@ class LocalLambda:
                     )
                     tg.start_soon(self.queues[function.config.name].run)
                 resume = self._resume()
-                runner = web.AppRunner(
-                    invoke_api.build_app(self),
-                    access_log=None,
-                    shutdown_timeout=self._shutdown_timeout,
+                runner = QuietRunner(
+                    invoke_api.build_app(self), self.say, shutdown_timeout=self._shutdown_timeout
                 )
                 try:
                     await runner.setup()

@@ -1,0 +1,244 @@
+"""Where a function's code runs in this process: never on the local server's event loop.
+
+``lambent serve`` (in process), ``lambent invoke`` and ``lambent dev`` answer HTTP on an
+event loop of their own. A function run on that loop would hold it whenever it blocks:
+one plain ``def`` handler calling ``time.sleep`` or a blocking client stalled every
+other request, and outran its own timeout, which could not fire while the loop was
+held. In Lambda each concurrent invocation has an execution environment of its own, so
+the function runs beside the server instead:
+
+- a function that needs no event loop runs each invocation in a worker thread of its
+  own (a daemon thread, kept for later ones), up to ``concurrency`` at once (more wait
+  for a thread): a plain function or an object with ``handler(event, context)``, and a
+  :class:`lambent.App` whose handlers and hooks are all plain ``def`` and that has no
+  lifespan (its ``app.handler`` runs them straight through). The app is started
+  (frozen) once, by the first invocation, while the others wait; then invocations run
+  side by side, as in separate environments (they share this process's memory, which
+  separate environments would not);
+- a function that awaits (an app with ``async def`` handlers or hooks or a lifespan, or
+  any object whose ``dispatch`` is a coroutine function) runs on one event loop of its
+  own in a thread (:class:`AppLoop`), where its invocations interleave as they do under
+  ``lambent.runtime`` with ``AWS_LAMBDA_MAX_CONCURRENCY``; its lifespan's clients live
+  on that loop. A plain handler of such an app that blocks holds that loop (the app's
+  other invocations wait), never the server's.
+
+Either way the server waits for the answer under the function's timeout and answers the
+timeout itself when it passes. The invocation is then cancelled: a coroutine at its next
+``await`` (at once, unless its loop is held); a thread cannot be stopped, so it runs on
+until the handler returns, its result dropped, no longer counted against
+``concurrency``, and never keeps the process from exiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import inspect
+import queue
+import threading
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+
+from lambent._app import App
+from lambent._errors import ConfigurationError
+from lambent._runtime import run_loop_free
+
+T = TypeVar("T")
+SyncHandler = Callable[[Any, Any], Any]
+AsyncHandler = Callable[[Any, Any], Awaitable[Any]]
+#: how long closing waits for an app loop held by a handler that blocks
+CLOSE_WAIT = 2.0
+
+
+def resolve_handler(obj: Any, where: str) -> tuple[SyncHandler | None, AsyncHandler | None]:
+    """Pick how to call ``obj``: ``(sync_handler, None)`` or ``(None, async_dispatch)``."""
+    dispatch = getattr(obj, "dispatch", None)
+    if dispatch is not None and inspect.iscoroutinefunction(dispatch):
+        if isinstance(obj, App) and obj._needs_no_loop():  # app.handler runs straight through
+            return obj.handler, None
+        return None, dispatch
+    handler = getattr(obj, "handler", None)
+    if callable(handler):
+        return handler, None
+    if callable(obj):
+        return obj, None
+    raise ConfigurationError(
+        f"{where} is neither a function (event, context) nor an object with handler()"
+    )
+
+
+class AppLoop:
+    """An event loop running in a thread of its own, for an app's coroutines.
+
+    One per app object (:meth:`of`): a server naming one app twice (two functions of
+    one module) runs both on the loop its lifespan's clients belong to."""
+
+    _shared: dict[int, tuple[AppLoop, int]] = {}
+    _guard = threading.Lock()
+
+    @classmethod
+    def of(cls, obj: object) -> AppLoop:
+        """The loop of ``obj``, made by the first caller (each one then calls :meth:`release`)."""
+        with cls._guard:
+            loop, users = cls._shared.get(id(obj)) or (cls(), 0)
+            cls._shared[id(obj)] = (loop, users + 1)
+            return loop
+
+    def release(self, obj: object, wait: float = CLOSE_WAIT) -> None:
+        """One caller of :meth:`of` is done; the last one closes the loop (blocking)."""
+        with self._guard:
+            loop, users = self._shared.pop(id(obj), (self, 1))
+            if users > 1:
+                self._shared[id(obj)] = (loop, users - 1)
+                return
+        self.close(wait)
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name="lambent-app-loop", daemon=True)
+        self._thread.start()
+
+    async def run(self, func: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
+        """``await func(*args)`` on this loop, in a copy of the caller's context.
+
+        Cancelling the caller returns at once and cancels the coroutine there."""
+        future = asyncio.run_coroutine_threadsafe(func(*args), self._loop)
+        return await asyncio.wrap_future(future)
+
+    def close(self, wait: float = CLOSE_WAIT) -> None:
+        """Stop the loop, cancelling what still runs on it (blocking, for up to ``wait``
+        seconds: a loop held by a handler stops once the handler lets go, on its own)."""
+        if not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(wait)
+
+    def _run(self) -> None:
+        loop = self._loop
+        try:
+            loop.run_forever()
+        finally:  # as asyncio.run ends: what is left is cancelled and let finish
+            tasks = asyncio.all_tasks(loop)
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                loop.run_until_complete(asyncio.wait(tasks))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+
+class _Workers:
+    """Daemon threads kept for the next invocation (anyio's worker threads are joined at
+    the interpreter's exit, so one abandoned to a handler that blocks would hold it)."""
+
+    def __init__(self) -> None:
+        self._idle: list[queue.SimpleQueue[Callable[[], None]]] = []
+        self._lock = threading.Lock()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            inbox = self._idle.pop() if self._idle else None
+        if inbox is None:
+            inbox = queue.SimpleQueue()
+            worker = threading.Thread(
+                target=self._work, args=(inbox,), name="lambent-invocation", daemon=True
+            )
+            worker.start()
+        inbox.put(job)
+
+    def _work(self, inbox: queue.SimpleQueue[Callable[[], None]]) -> None:
+        while True:
+            inbox.get()()
+            with self._lock:
+                self._idle.append(inbox)
+
+
+_WORKERS = _Workers()
+
+
+async def _in_daemon_thread(func: Callable[..., T], *args: Any) -> T:
+    """``func(*args)`` in a daemon thread, in a copy of this context; cancelling stops the
+    wait, not the thread. ``func`` raises only an ``Exception``."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+    context = contextvars.copy_context()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if done.cancelled():  # abandoned: nobody waits for it any more
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)  # type: ignore[arg-type]
+
+    def job() -> None:
+        outcome: tuple[T | None, BaseException | None]
+        try:
+            outcome = context.run(func, *args), None
+        except BaseException as exc:
+            outcome = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: dropped
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    _WORKERS.submit(job)
+    return await done
+
+
+async def _nothing() -> None:
+    pass
+
+
+class Environment:
+    """Runs one function's invocations beside the server's loop (see the module)."""
+
+    def __init__(self, obj: Any, where: str, *, concurrency: int) -> None:
+        self.sync, self.dispatch = resolve_handler(obj, where)
+        #: an app run in threads, until it is started (:meth:`in_thread`)
+        self._unstarted = obj if isinstance(obj, App) and self.sync is not None else None
+        self._threads = anyio.CapacityLimiter(max(1, concurrency))
+        self._starting = anyio.Lock()
+        self._obj = obj
+        self._loop: AppLoop | None = None  # made at the first invocation that needs it
+
+    async def in_thread(self, func: Callable[..., T], *args: Any) -> T:
+        """``func(*args)`` in a worker thread; cancelling abandons the thread. An app is
+        started (frozen) first, once, while other invocations wait."""
+        if self._unstarted is not None:
+            async with self._starting:
+                app = self._unstarted
+                if app is not None:
+                    try:
+                        await anyio.to_thread.run_sync(run_loop_free, app._start())
+                    except Exception:  # the invocation meets it again, and reports it
+                        pass
+                    else:
+                        self._unstarted = None
+        async with self._threads:
+            return await _in_daemon_thread(func, *args)
+
+    async def on_loop(self, func: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
+        """``await func(*args)`` on the function's own loop (on this one when the function
+        needs none: a coroutine its synchronous entry handed back, such as a stream)."""
+        if self.dispatch is None:
+            return await func(*args)
+        if self._loop is None:
+            self._loop = AppLoop.of(self._obj)
+        return await self._loop.run(func, *args)
+
+    async def held(self, patience: float = 0.05) -> bool:
+        """Whether the function's own loop is held (it does not get to a coroutine within
+        ``patience`` seconds): a plain handler of an app that awaits, blocking."""
+        if self._loop is None:
+            return False
+        with anyio.move_on_after(patience):
+            await self._loop.run(_nothing)
+            return False
+        return True
+
+    async def aclose(self) -> None:
+        if self._loop is not None:
+            loop, self._loop = self._loop, None
+            await anyio.to_thread.run_sync(loop.release, self._obj)
