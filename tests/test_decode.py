@@ -8,7 +8,7 @@ import dataclasses
 import datetime
 import enum
 import uuid
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, Optional, TypedDict
 
 import msgspec
 import pydantic
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from lambent import App, ConfigurationError, DecodeError
-from lambent._decode import DECODE_ERRORS, as_decode_error, build_decoder
+from lambent._decode import DECODE_ERRORS, as_decode_error, build_decoder, reads_absent
 from lambent.sources._base import FieldError
 from lambent.testing import FakeContext, TestClient, sqs_event
 
@@ -81,6 +81,19 @@ def test_text_and_bytes_take_the_payload_as_it_is() -> None:
         text(5)
 
 
+def test_raw_text_and_bytes_take_an_absent_payload_themselves() -> None:
+    raw: list[Any] = [str, bytes, str | None, bytes | None, Optional[bytes]]  # noqa: UP045
+    for tp in raw:
+        assert reads_absent(build_decoder(tp, "json", WHERE)), tp
+    json: list[Any] = [dict, int | None, Order, Order | None]
+    for tp in json:
+        assert not reads_absent(build_decoder(tp, "json", WHERE)), tp
+    assert build_decoder(Optional[str], "json", WHERE)(None) is None  # noqa: UP045
+    assert build_decoder(bytes | None, "json", WHERE)(b"null") == b"null"
+    with pytest.raises(TypeError, match=r"no payload .* declare `bytes \| None`"):
+        build_decoder(bytes, "json", WHERE)(None)
+
+
 class Colour(enum.Enum):
     RED = "red"
 
@@ -123,7 +136,6 @@ def test_a_value_written_as_text_is_read_from_the_text_or_the_json_string_holdin
         (int, "1", 1),
         (Level, "1", Level.HIGH),
         (Literal[1, 2], "2", 2),
-        (str | None, "null", None),
         (uuid.UUID | None, "null", None),  # a union is JSON: text could be either member
     ],
 )

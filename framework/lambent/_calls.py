@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from lambent._decode import DECODE_ERRORS, Decoder, as_decode_error
+from lambent._decode import DECODE_ERRORS, Decoder, as_decode_error, reads_absent
 from lambent._errors import printable
 from lambent._fast import FAST
 from lambent._inject import HandlerPlan, Param, Slot
@@ -91,7 +91,8 @@ def make_call(
             getter = _constant(given[p.slot])
         elif p.slot is Slot.PAYLOAD:
             assert p.decoder is not None
-            getter = _payload_getter(p.decoder, payload_of, json_payload, id_of)
+            null = json_payload and not reads_absent(p.decoder)
+            getter = _payload_getter(p.decoder, payload_of, null, id_of)
         elif p.slot is Slot.ITEM:
             getter = _item
         elif p.slot is Slot.CONTEXT:
@@ -139,7 +140,8 @@ class PayloadCall(NamedTuple):
     decode: Decoder
     fn: Callable[..., Any]
     id_of: Callable[[Any], str]
-    #: an absent payload (a Kafka tombstone) decodes as JSON ``null``
+    #: an absent payload (a Kafka tombstone) decodes as JSON ``null`` (not for a raw
+    #: ``str``/``bytes`` decoder, which takes it itself: ``reads_absent``)
     json_payload: bool
     #: raw records whose payload is a string at this key (``RawView.payload_key``)
     key: str | None = None
@@ -170,6 +172,7 @@ def payload_parts(
     if payload_of is None and spec is not None:
         payload_of = spec.payload
     json_payload = spec is not None and spec.payload_format == "json"
+    json_payload = json_payload and not reads_absent(decoder)
     return PayloadCall(payload_of or _identity, decoder, plan.fn, id_of, json_payload, payload_key)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,51 @@ def _text(value: Any) -> str:
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value).decode()
     raise TypeError(f"expected text, got {type(value).__name__}")
+
+
+_NO_VALUE = (
+    "the record has no payload (a Kafka tombstone has no value): declare `{} | None` "
+    "to take it as None"
+)
+
+
+def _payload_text(value: Any) -> str:
+    """A ``str`` payload: the text as it came; an absent one is refused, not ``"null"``."""
+    if value is None:
+        raise TypeError(_NO_VALUE.format("str"))
+    return _text(value)
+
+
+def _payload_bytes(value: Any) -> bytes:
+    """A ``bytes`` payload: the bytes as they came; an absent one is refused."""
+    if value is None:
+        raise TypeError(_NO_VALUE.format("bytes"))
+    return as_bytes(value)
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _optional_bytes(value: Any) -> bytes | None:
+    return None if value is None else as_bytes(value)
+
+
+#: the decoders of JSON-text payloads that read them raw, by type: they take an absent
+#: payload (``None``: a Kafka tombstone) as it is, where JSON decoders are given ``null``
+_RAW: dict[Any, Decoder] = {
+    str: _payload_text,
+    bytes: _payload_bytes,
+    str | None: _optional_text,
+    bytes | None: _optional_bytes,
+}
+_READS_ABSENT = frozenset(_RAW.values())
+
+
+def reads_absent(decoder: Decoder) -> bool:
+    """Whether ``decoder`` takes an absent payload (``None``) itself (a raw ``str`` or
+    ``bytes`` one); any other is given JSON ``null`` for it (``T | None`` is ``None``)."""
+    return decoder in _READS_ABSENT
 
 
 def as_bytes(value: Any, json_end: bytes = b"") -> bytes:
@@ -65,12 +111,20 @@ def build_decoder(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
     """A function turning a source payload into ``tp``; raises ConfigurationError if unsupported.
 
     ``fmt`` says what the payload is: JSON text (``"json"``) or Python builtins
-    (``"python"``). ``str`` and ``bytes`` take JSON-text payloads as they are. Types
+    (``"python"``). ``str`` and ``bytes`` (and ``str | None``, ``bytes | None``) take
+    JSON-text payloads as they are (:func:`reads_absent`). Types
     msgspec decodes (Structs, dataclasses, TypedDicts, builtins, ...) use msgspec;
     pydantic v2 models (when pydantic is installed) are validated by pydantic itself.
     """
+    if fmt == "json":
+        try:
+            raw = _RAW.get(_optional(tp))
+        except TypeError:  # an unhashable annotation: not one of them
+            raw = None
+        if raw is not None:
+            return raw
     if tp is str:
-        return _text if fmt == "json" else (lambda v: msgspec.convert(v, str))
+        return lambda v: msgspec.convert(v, str)
     if tp is bytes:
         return as_bytes
     try:
@@ -99,6 +153,18 @@ def build_decoder(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
     if key is not None:
         _built[key] = built
     return built
+
+
+def _optional(tp: Any) -> Any:
+    """``typing.Optional[X]`` and ``Union[X, None]`` written as ``X | None`` (a key of
+    :data:`_RAW`); any other annotation as it is."""
+    if typing.get_origin(tp) is typing.Union:
+        args = typing.get_args(tp)
+        if len(args) == 2 and type(None) in args:
+            other = args[0] if args[1] is type(None) else args[1]
+            if isinstance(other, type):
+                return other | None
+    return tp
 
 
 def _textual(tp: Any) -> bool:

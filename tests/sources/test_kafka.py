@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 from typing import Any
 
 import msgspec
 import pytest
 
 from lambent import App
+from lambent._fast import general_path
 from lambent.sources import kafka
 from lambent.sources._base import epoch_ms
-from lambent.testing import kafka_event
+from lambent.testing import FakeContext, kafka_event
 from tests import corpus
 from tests.sources import _support
 
@@ -162,3 +164,53 @@ def test_a_value_that_is_not_base64_is_that_records_decode_error(choice: Any) ->
 @pytest.mark.parametrize("source", [[], {}, ["aws:kafka"], None, 1])
 def test_detection_of_a_malformed_event_source_says_no_without_raising(source: Any) -> None:
     assert not kafka.detect({"eventSource": source, "records": {}})
+
+
+class Order(msgspec.Struct):
+    id: int
+
+
+@pytest.mark.parametrize(
+    ("annotation", "values", "fails"),
+    [
+        (bytes | None, [b"\x00\xffavro", b"null", None], False),
+        (str | None, ["text", "null", None], False),
+        (Order | None, [Order(1), None, None], False),  # JSON: "null" is None too
+        (bytes, [b"\x00\xffavro", b"null"], True),  # a tombstone is no b"null"
+        (str, ["text", "null"], True),
+        (Order, [Order(1)], True),
+    ],
+)
+@pytest.mark.parametrize("general", [False, True], ids=["fast", "general"])
+def test_a_tombstone_is_none_where_the_handler_takes_none_else_that_record_fails(
+    annotation: Any, values: list[Any], fails: bool, general: bool
+) -> None:
+    """A compacted topic's tombstone (a record without ``value``) is ``None`` for a
+    ``T | None`` payload, raw ``bytes``/``str`` ones included (they were given the text
+    ``null``, and a real value failed as malformed JSON); without ``| None`` it fails
+    that record alone, saying what to declare."""
+    seen: list[Any] = []
+
+    def on_record(value: Any) -> None:
+        seen.append(value)
+
+    on_record.__annotations__ = {"value": annotation}
+    app = App()
+    app.kafka("t")(on_record)
+    first = b"\x00\xffavro" if annotation in (bytes, bytes | None) else b'{"id": 1}'
+    if annotation in (str, str | None):
+        first = b"text"
+    event = kafka_event(first, b"null", b"gone", topic="t", seed=1)
+    del event["records"]["t-0"][2]["value"]  # the tombstone
+    with general_path() if general else contextlib.nullcontext():
+        out = app.handler(event, FakeContext())
+    if fails:  # for a Struct the JSON null fails first, and what follows it is reported
+        offsets = [1, 2] if annotation is Order else [2]
+        assert out == {
+            "batchItemFailures": [
+                {"itemIdentifier": {"partition": "t-0", "offset": n}} for n in offsets
+            ]
+        }
+    else:
+        assert out == {"batchItemFailures": []}
+    assert seen == values

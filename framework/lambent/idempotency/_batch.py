@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from lambent._decode import DECODE_ERRORS, as_decode_error
+from lambent._decode import DECODE_ERRORS, as_decode_error, reads_absent
 from lambent._dispatch import Batch, Runner, Status
 from lambent._errors import DecodeError, HandlerError, describe
 from lambent.idempotency._guard import (
@@ -103,7 +103,11 @@ def _keyer(
     def business(item: Any, index: int) -> Keyed:
         try:  # the decode guard: base64 data and DynamoDB images inside it
             raw = payload_of(item) if payload_of is not None else item
-            value = raw if decoder is None else decoder(b"null" if raw is None else raw)
+            if decoder is not None:
+                absent = raw is None and not reads_absent(decoder)
+                value = decoder(b"null" if absent else raw)
+            else:
+                value = raw
         except BaseException as exc:  # else the payload type's own code (a __post_init__)
             if not isinstance(exc, DECODE_ERRORS):
                 return exc
