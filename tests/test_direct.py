@@ -71,6 +71,31 @@ def test_single_typed_invoke_route_reports_the_bad_field() -> None:
     assert info.value.path == "$.id"
 
 
+def test_a_name_no_route_has_that_the_typed_route_cannot_read_says_both() -> None:
+    app = App()
+
+    @app.invoke("ping")
+    def ping(payload: dict[str, Any]) -> str:
+        return "pong"
+
+    @app.invoke()
+    def job(order: Order) -> int:
+        return order.id
+
+    context = FakeContext()
+    with pytest.raises(RoutingError) as info:
+        app.handler({"action": "pnig"}, context)  # a typo: not a typed payload either
+    assert str(info.value) == (
+        "no app.invoke route is named action='pnig' (named: 'ping'), and the payload does "
+        "not decode as Order, the typed route's payload either: Object missing required "
+        "field `id` (at $)"
+    )
+    assert isinstance(info.value.__cause__, DecodeError)
+    assert app.handler({"action": "other", "id": 3}, context) == 3  # it does decode: typed
+    with pytest.raises(DecodeError):  # no name given: the typed route's own error
+        app.handler({"id": "seven"}, context)
+
+
 class Unprintable(Exception):
     def __str__(self) -> str:
         raise RuntimeError("no text for you")

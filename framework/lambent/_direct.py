@@ -15,7 +15,14 @@ import msgspec
 
 from lambent._deadline import DeadlineExceeded, budget
 from lambent._dispatch import Batch, Runner, Status, run_batch
-from lambent._errors import ConfigurationError, HandlerError, LambentError, RoutingError, describe
+from lambent._errors import (
+    ConfigurationError,
+    DecodeError,
+    HandlerError,
+    LambentError,
+    RoutingError,
+    describe,
+)
 from lambent._inject import HandlerPlan
 from lambent._logging import Logger, emit
 from lambent._outcomes import json_result
@@ -98,6 +105,35 @@ def _choose(app: App, event: Any) -> Route:
     raise RoutingError("direct", looked or {"routes": "no app.invoke routes"})
 
 
+def _misnamed(app: App, event: Any, route: Route, error: DecodeError) -> RoutingError | None:
+    """The error of an event that names a route none has (``{"action": "pnig"}``) and
+    so went to the payload-typed route, whose type it does not decode into: a
+    :class:`RoutingError` saying both, from ``error``; None for any other event."""
+    if not isinstance(event, Mapping) or "name" in dict(route.filters):
+        return None
+    names: dict[str, list[str]] = {}
+    for other in app.routes.routes("direct"):
+        filters = dict(other.filters)
+        if "name" in filters:
+            names.setdefault(filters["field"], []).append(filters["name"])
+    given = {field: event[field] for field in names if isinstance(event.get(field), str)}
+    if not given:
+        return None
+    field, value = next(iter(given.items()))
+    known = ", ".join(repr(n) for n in names[field])
+    payload = dict(route.filters).get("type")
+    typed = getattr(payload, "__qualname__", None) or repr(payload)
+    misnamed = RoutingError(
+        "direct",
+        {field: repr(value)},
+        f"no app.invoke route is named {field}={value!r} (named: {known}), and the payload "
+        f"does not decode as {typed}, the typed route's payload either: {error.reason} "
+        f"(at {error.path})",
+    )
+    misnamed.__cause__ = error
+    return misnamed
+
+
 def _batch_keys() -> tuple[str, ...]:
     """Where batch sources put their records (``Records``, ``records``, ``messages``, ...),
     as the sources declare them."""
@@ -151,6 +187,8 @@ async def handle_direct(app: App, event: Any, context: Any, log: Logger) -> Any:
         await settle(guarded, batch)
     if batch.status[0] != Status.SUCCEEDED:
         error = batch.errors.get(0) or DeadlineExceeded("not started before the deadline")
+        if isinstance(error, DecodeError):
+            error = _misnamed(app, event, route, error) or error
         emit(
             log.error, "invocation failed", error=describe(error), handler=plan.name, exc_info=error
         )
