@@ -30,7 +30,43 @@ if TYPE_CHECKING:
     from lambent.tracing import Tracing
 
 F = TypeVar("F", bound=Callable[..., Any])
-Lifespan = Callable[["App"], AbstractAsyncContextManager[Any]]
+#: what ``App(lifespan=)`` takes: a factory of an async context manager, given the app
+#: (``@contextlib.asynccontextmanager``); an ``async def`` that ``yield``s once, or a sync
+#: context manager factory or generator function, are taken too (:func:`as_lifespan`)
+Lifespan = Callable[
+    ["App"],
+    AbstractAsyncContextManager[Any]
+    | contextlib.AbstractContextManager[Any]
+    | AsyncIterator[Any]
+    | Iterator[Any],
+]
+
+
+def as_lifespan(lifespan: object) -> Callable[[App], Any]:
+    """``lifespan`` as a factory of a context manager: an async generator function (an
+    ``async def`` that ``yield``s once, as Starlette takes one) or a generator function
+    made one with :mod:`contextlib`; anything that cannot be called with the app is a
+    :class:`~lambent.ConfigurationError` now, not a ``TypeError`` at the first event."""
+    from lambent._errors import ConfigurationError
+    from lambent._inject import qualname
+
+    if not callable(lifespan):
+        raise ConfigurationError(f"lifespan: {lifespan!r} is not callable")
+    name = qualname(lifespan)
+    try:
+        inspect.signature(lifespan).bind(None)
+    except TypeError:
+        raise ConfigurationError(
+            f"lifespan {name} must take the app: async def lifespan(app: App) -> "
+            "AsyncIterator[None], decorated with @contextlib.asynccontextmanager"
+        ) from None
+    except ValueError:  # no signature to read (a builtin): called as it is
+        pass
+    if inspect.isasyncgenfunction(lifespan):
+        return contextlib.asynccontextmanager(lifespan)
+    if inspect.isgeneratorfunction(lifespan):
+        return contextlib.contextmanager(lifespan)
+    return lifespan  # what it makes is checked when it is entered
 
 
 class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
@@ -72,7 +108,7 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
         self._registry = Registry(
             self, strict_fifo=strict_fifo, idempotency=idempotency, metrics=metrics
         )
-        self._lifespan = lifespan
+        self._lifespan = None if lifespan is None else as_lifespan(lifespan)
         self._stack: contextlib.AsyncExitStack | None = None
         self._loop: Any = None
         self._cold = True
@@ -243,7 +279,7 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
             self._fast_records = compile_records(self)
         stack = contextlib.AsyncExitStack()
         if self._lifespan is not None:
-            await stack.enter_async_context(self._lifespan(self))
+            await _enter(stack, self._lifespan, self)
         self._stack = stack
 
     def _compiled_http(self) -> tuple[Callable[..., Any] | None, Callable[..., Any] | None]:
@@ -279,6 +315,27 @@ class App(RecordRoutes, WebRoutes, SourceRoutes, Includes):
             yield self
         finally:
             await self.aclose()
+
+
+async def _enter(
+    stack: contextlib.AsyncExitStack, lifespan: Callable[[App], Any], app: App
+) -> None:
+    """Enter what ``lifespan(app)`` makes: an async context manager, or a sync one."""
+    from lambent._errors import ConfigurationError
+    from lambent._inject import qualname
+
+    made = lifespan(app)
+    if hasattr(made, "__aenter__") and hasattr(made, "__aexit__"):
+        await stack.enter_async_context(made)
+    elif hasattr(made, "__enter__") and hasattr(made, "__exit__"):
+        stack.enter_context(made)
+    else:
+        if inspect.iscoroutine(made):
+            made.close()  # never awaited: no warning
+        raise ConfigurationError(
+            f"lifespan {qualname(lifespan)} returned {type(made).__name__}, not a context "
+            "manager: decorate it with @contextlib.asynccontextmanager and yield once"
+        )
 
 
 def dependency_overrides(
