@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lambent.http import MutableHeaders
+from lambent import App
+from lambent.http import MutableHeaders, Response
+from lambent.testing import TestClient
 
 
 def test_lookups_ignore_case_and_keep_the_first_spelling() -> None:
@@ -105,3 +107,42 @@ def test_a_mapping_with_list_values_repeats_the_name(given_map: dict[str, Any]) 
         for v in ([value] if isinstance(value, str) else value)
     ]
     assert headers.multi_items() == expected
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda v: MutableHeaders({"X-N": v}),
+        lambda v: MutableHeaders({"X-N": [v]}),
+        lambda v: MutableHeaders([("X-N", v)]),
+        lambda v: MutableHeaders().__setitem__("X-N", v),
+        lambda v: MutableHeaders().add("X-N", v),
+    ],
+    ids=["mapping", "list", "pairs", "set", "add"],
+)
+def test_a_header_value_is_text_a_number_its_text_anything_else_refused(make: Any) -> None:
+    mixed: dict[str, Any] = {"X-N": 5, "X-F": [1.5, "a"]}
+    headers = MutableHeaders(mixed)
+    assert headers.multi_items() == [("X-N", "5"), ("X-F", "1.5"), ("X-F", "a")]
+    for bad in (None, True, b"bytes", {"a": 1}):
+        with pytest.raises(TypeError, match=r"header 'X-N': a value is a str \(or a number\)"):
+            make(bad)
+    with pytest.raises(TypeError, match="a header name is a str, not 5"):
+        MutableHeaders({5: "x"})  # type: ignore[arg-type]  # a wrong name on purpose
+    with pytest.raises(TypeError, match=r"headers are \(name, value\) pairs"):
+        MutableHeaders([("X-N", "1", "2")])  # type: ignore[list-item]  # on purpose
+
+
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "function-url", "alb", "alb-multi"])
+def test_a_number_header_renders_as_its_text_from_every_source(source: str) -> None:
+    app = App()
+
+    @app.get("/n")
+    def n() -> Response:
+        response = Response("x", headers={"Content-Length-Hint": 5})
+        response.headers["X-Ratio"] = 0.5  # type: ignore[assignment]
+        return response
+
+    answer = TestClient(app).get("/n", source=source)
+    assert answer.status == 200
+    assert (answer.headers["content-length-hint"], answer.headers["x-ratio"]) == ("5", "0.5")

@@ -14,8 +14,25 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequenc
 
 __all__ = ["HeaderInput", "MutableHeaders"]
 
-#: what constructors accept: a mapping (a list value repeats the name) or ``(name, value)`` pairs
-HeaderInput = Mapping[str, str | Sequence[str]] | Iterable[tuple[str, str]] | None
+#: what constructors accept: a mapping (a list value repeats the name) or ``(name, value)``
+#: pairs; a value is a ``str``, or a number written as its text
+HeaderValue = str | int | float
+HeaderInput = (
+    Mapping[str, HeaderValue | Sequence[HeaderValue]] | Iterable[tuple[str, HeaderValue]] | None
+)
+
+
+def _pair(name: object, value: object) -> tuple[str, str]:
+    """A header as written: a ``str`` name and value; a number (not a bool) is its text
+    (``Content-Length: 5``); anything else is ``TypeError`` naming the header (it would
+    not render alike on every source)."""
+    if not isinstance(name, str):
+        raise TypeError(f"a header name is a str, not {name!r}")
+    if isinstance(value, str):
+        return name, value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return name, str(value)
+    raise TypeError(f"header {name!r}: a value is a str (or a number), not {type(value).__name__}")
 
 
 class MutableHeaders(MutableMapping[str, str]):
@@ -27,14 +44,20 @@ class MutableHeaders(MutableMapping[str, str]):
         self._items: list[tuple[str, str]] = []
         if headers is None:
             return
+        items = self._items
         if isinstance(headers, Mapping):
             for name, value in headers.items():
-                if isinstance(value, str):
-                    self._items.append((name, value))
+                if value.__class__ is str and name.__class__ is str:
+                    items.append((name, value))
+                elif isinstance(value, list | tuple):
+                    items.extend(_pair(name, v) for v in value)
                 else:
-                    self._items.extend((name, v) for v in value)
+                    items.append(_pair(name, value))
         else:
-            self._items.extend((name, value) for name, value in headers)
+            for pair in headers:
+                if not (isinstance(pair, tuple | list) and len(pair) == 2):
+                    raise TypeError(f"headers are (name, value) pairs, not {pair!r}")
+                items.append(_pair(*pair))
 
     def __getitem__(self, name: str) -> str:
         lower = name.lower()
@@ -45,6 +68,7 @@ class MutableHeaders(MutableMapping[str, str]):
 
     def __setitem__(self, name: str, value: str) -> None:
         """Replace every value of ``name`` by ``value`` (keeping the first spelling's case)."""
+        name, value = _pair(name, value)
         lower = name.lower()
         for i, (key, _) in enumerate(self._items):
             if key.lower() == lower:
@@ -86,7 +110,7 @@ class MutableHeaders(MutableMapping[str, str]):
 
     def add(self, name: str, value: str) -> None:
         """Add one more value of ``name``."""
-        self._items.append((name, value))
+        self._items.append(_pair(name, value))
 
     def get_all(self, name: str) -> list[str]:
         lower = name.lower()
