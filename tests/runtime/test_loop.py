@@ -301,3 +301,27 @@ def test_a_base_exception_under_max_concurrency_lets_the_other_invocations_finis
     assert process.returncode == 3  # SystemExit(3), as the handler said
     assert answered.error_type is None and json.loads(answered.payload) == {"raised": None}
     assert exits not in runtime_api_host.host.outcomes  # Lambda answers it Runtime.ExitError
+
+
+@pytest.mark.parametrize("kind", ["error", "exit", "interrupt", "custom"])
+def test_a_lifespan_failing_at_shutdown_is_one_error_record_and_exit_1(
+    runtime_api_host: RuntimeAPI, kind: str
+) -> None:
+    # what the lifespan raises while SIGTERM ends the loop (SystemExit and KeyboardInterrupt
+    # too) is logged as lambent's [ERROR] record, its frames in the user's code only; the
+    # process exits 1, with no Python traceback
+    process = runtime_api_host.start(
+        "tests.runtime.apps.escapes.handler", ESCAPE_LIFESPAN="stop", ESCAPE_KIND=kind
+    )
+    (outcome,) = runtime_api_host.wait([runtime_api_host.put(b'{"action": "echo"}')])
+    out = _stop(process)
+    assert outcome.error_type is None and process.returncode == 1
+    raised = {"error": "RuntimeError: an ordinary error", "exit": "SystemExit: 3",
+              "interrupt": "KeyboardInterrupt: ", "custom": "Custom: own base exception"}[kind]  # fmt: skip
+    *before, record = out.strip().split("\n")  # the record's own lines are joined by \r
+    assert before == ["lifespan entered", "lifespan leaving"]
+    head, *frames = record.split("\r")
+    assert head == f"[ERROR] ShutdownError: the app's lifespan failed at shutdown: {raised}"
+    assert frames[0] == "Traceback (most recent call last):"
+    assert "escapes.py" in frames[1] and ", in lifespan" in frames[1]
+    assert not any("lambent" + "/" in f or "contextlib" in f for f in frames)

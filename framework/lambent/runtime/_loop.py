@@ -6,7 +6,8 @@ Init (before the first ``/next``) enters the app's lifespan, so connections made
 serve the first request. ``AWS_LAMBDA_MAX_CONCURRENCY`` (Lambda Managed Instances) sets
 how many loops poll at once, each on its own kept-alive connection. SIGTERM (and SIGINT)
 stop the polling: a running invocation is finished (within 1.5 s, the Shutdown phase
-being 2 s), the lifespan is left and the process exits 0.
+being 2 s), the lifespan is left and the process exits 0 (1 when leaving the lifespan
+failed: :func:`_leave`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from typing import Any
 
 import anyio
 import msgspec
@@ -25,7 +26,7 @@ import msgspec
 from lambent._run import is_cancellation
 from lambent.http._streaming import STREAMING
 from lambent.runtime import _hooks
-from lambent.runtime._faults import Fault, error_from, log_error
+from lambent.runtime._faults import Fault, error_from, log_error, user_trace
 from lambent.runtime._http import Connection
 from lambent.runtime._invocation import (
     BASE,
@@ -171,27 +172,56 @@ async def _snap_start(conn: Connection) -> int | None:
     return None
 
 
-async def serve(target: Target, address: str, loops: int) -> int:
-    """Run ``loops`` polling loops for ``target`` against the Runtime API at ``address``."""
-    first = Connection(address)
-    async with AsyncExitStack() as stack:
-        try:
-            await stack.enter_async_context(target.running())
-        except Exception as exc:
-            return await _init_failed(first, exc)
-        if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
-            code = await _snap_start(first)
-            if code is not None:
-                return code
-        stop = _Stop()
-        async with anyio.create_task_group() as outer:
-            with anyio.CancelScope() as polling:
-                outer.start_soon(_watch_signals, stop, polling)
-                async with anyio.create_task_group() as tg:
-                    for i in range(loops):
-                        conn = first if i == 0 else Connection(address)
-                        tg.start_soon(_poll, conn, target, stop)
-            outer.cancel_scope.cancel()
+async def _leave(life: Any) -> bool:
+    """Leave the lifespan ``life`` (entered at Init); False when it failed doing so.
+
+    Whatever the lifespan raises on its way out, ``SystemExit``, ``KeyboardInterrupt`` or
+    its own ``BaseException`` too, is logged as one ``[ERROR] ShutdownError`` record (its
+    frames in the user's code) instead of ending the process with a traceback."""
+    try:
+        await life.__aexit__(None, None, None)
+    except BaseException as exc:
+        message = f"the app's lifespan failed at shutdown: {type(exc).__name__}: {exc}"
+        log_error(error_from(Fault(Fault.SHUTDOWN_ERROR, message, user_trace(exc))))
+        return False
+    return True
+
+
+async def _polling(first: Connection, target: Target, address: str, loops: int) -> int:
+    """SnapStart's hooks (when it is on), then ``loops`` polling loops until a stop."""
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+        code = await _snap_start(first)
+        if code is not None:
+            return code
+    stop = _Stop()
+    async with anyio.create_task_group() as outer:
+        with anyio.CancelScope() as polling:
+            outer.start_soon(_watch_signals, stop, polling)
+            async with anyio.create_task_group() as tg:
+                for i in range(loops):
+                    conn = first if i == 0 else Connection(address)
+                    tg.start_soon(_poll, conn, target, stop)
+        outer.cancel_scope.cancel()
     if stop.fatal is not None:
         raise stop.fatal
     return 0
+
+
+async def serve(target: Target, address: str, loops: int) -> int:
+    """Run ``loops`` polling loops for ``target`` against the Runtime API at ``address``.
+
+    Returns the exit status: 0 after a stop, 64 or 65 for a failing SnapStart hook, 1 when
+    the lifespan failed at shutdown (logged; a SnapStart status wins)."""
+    first = Connection(address)
+    life = target.running()
+    try:
+        await life.__aenter__()
+    except Exception as exc:
+        return await _init_failed(first, exc)
+    try:
+        code = await _polling(first, target, address, loops)
+    except BaseException:
+        await _leave(life)  # what ended the loops goes on; a failure leaving is logged
+        raise
+    left = await _leave(life)
+    return code or (0 if left else 1)
