@@ -8,9 +8,16 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
+import anyio
+import anyio.to_thread
 import pytest
 
+from lambent.runtime import _loop
+from lambent.runtime._http import Connection
+from lambent.runtime._target import FunctionTarget
+from tests.runtime._scripted import scripted
 from tests.runtime.conftest import RuntimeAPI
 
 PLAIN = "tests.runtime.apps.plain"
@@ -325,3 +332,47 @@ def test_a_lifespan_failing_at_shutdown_is_one_error_record_and_exit_1(
     assert frames[0] == "Traceback (most recent call last):"
     assert "escapes.py" in frames[1] and ", in lifespan" in frames[1]
     assert not any("lambent" + "/" in f or "contextlib" in f for f in frames)
+
+
+async def _echo(event: Any, context: Any) -> Any:
+    return event
+
+
+def test_a_stop_landing_as_next_answers_lets_that_invocation_be_answered() -> None:
+    # the answer to /next is in the socket while the event loop does not run (the test
+    # blocks it), then the stop is asked: the invocation was handed over, so it is run
+    # and answered before the loop ends (it was dropped unanswered before)
+    with scripted([("req-1", b'{"n": 1}')], hold=True) as api:
+        stop = _loop._Stop()
+
+        async def main() -> None:
+            with anyio.fail_after(10):
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(
+                        _loop._poll, Connection(api.address), FunctionTarget(_echo, False), stop
+                    )
+                    await anyio.to_thread.run_sync(api.wait_for, 1)  # /next was asked
+                    api.release.set()
+                    assert api.sent.wait(10)  # blocking: the loop is not told of the answer
+                    stop.request()
+
+        anyio.run(main)
+    assert api.posts() == ["POST /2018-06-01/runtime/invocation/req-1/response HTTP/1.1"]
+    assert api.requests[-1].endswith(b'{"n":1}')
+
+
+def test_a_stop_before_next_answers_ends_the_loop_without_taking_one() -> None:
+    with scripted([("req-1", b'{"n": 1}')], hold=True) as api:
+        stop = _loop._Stop()
+
+        async def main() -> None:
+            with anyio.fail_after(10):
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(
+                        _loop._poll, Connection(api.address), FunctionTarget(_echo, False), stop
+                    )
+                    await anyio.to_thread.run_sync(api.wait_for, 1)
+                    stop.request()  # nothing of the answer was sent yet
+
+        anyio.run(main)
+        assert not api.sent.is_set() and api.posts() == []

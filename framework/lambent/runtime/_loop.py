@@ -50,14 +50,15 @@ STOP_GRACE = 1.5
 @dataclass
 class _Stop:
     requested: bool = False
-    waiting: set[anyio.CancelScope] = field(default_factory=set)
+    #: the loops' connections, whose wait on ``/next`` a stop ends
+    connections: set[Connection] = field(default_factory=set)
     #: what an invocation raised that ends the process (see :func:`_poll`)
     fatal: BaseException | None = None
 
     def request(self) -> None:
         self.requested = True
-        for scope in self.waiting:
-            scope.cancel()
+        for conn in self.connections:
+            conn.stop()
 
     def fail(self, exc: BaseException) -> None:
         if self.fatal is None:
@@ -102,14 +103,14 @@ async def _post(conn: Connection, post: Post) -> None:
 
 async def _poll(conn: Connection, target: Target, stop: _Stop) -> None:
     STREAMING.set(True)  # this loop can stream HTTP responses (this task's context)
+    stop.connections.add(conn)
+    if stop.requested:
+        conn.stop()
     try:
-        while not stop.requested:
-            with anyio.CancelScope() as waiting:
-                stop.waiting.add(waiting)
-                status, headers, body = await conn.request("GET", NEXT)
-            stop.waiting.discard(waiting)
-            if waiting.cancel_called:
-                return
+        # a stop ends the wait on /next while nothing of its answer has arrived; an
+        # invocation whose answer had begun is read, run and answered first
+        while (answer := await conn.poll(NEXT)) is not None:
+            status, headers, body = answer
             if status != 200:
                 raise RuntimeAPIError(f"/next answered {status}: {body[:200]!r}")
             catch_up()
@@ -129,6 +130,7 @@ async def _poll(conn: Connection, target: Target, stop: _Stop) -> None:
             finally:
                 REQUEST_ID.reset(token)
     finally:
+        stop.connections.discard(conn)
         with anyio.CancelScope(shield=True):
             await conn.aclose()
 
