@@ -8,16 +8,9 @@ import signal
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
 
-import anyio
-import anyio.to_thread
 import pytest
 
-from lambent.runtime import _loop
-from lambent.runtime._http import Connection
-from lambent.runtime._target import FunctionTarget
-from tests.runtime._scripted import scripted
 from tests.runtime.conftest import RuntimeAPI
 
 PLAIN = "tests.runtime.apps.plain"
@@ -308,71 +301,3 @@ def test_a_base_exception_under_max_concurrency_lets_the_other_invocations_finis
     assert process.returncode == 3  # SystemExit(3), as the handler said
     assert answered.error_type is None and json.loads(answered.payload) == {"raised": None}
     assert exits not in runtime_api_host.host.outcomes  # Lambda answers it Runtime.ExitError
-
-
-@pytest.mark.parametrize("kind", ["error", "exit", "interrupt", "custom"])
-def test_a_lifespan_failing_at_shutdown_is_one_error_record_and_exit_1(
-    runtime_api_host: RuntimeAPI, kind: str
-) -> None:
-    # what the lifespan raises while SIGTERM ends the loop (SystemExit and KeyboardInterrupt
-    # too) is logged as lambent's [ERROR] record, its frames in the user's code only; the
-    # process exits 1, with no Python traceback
-    process = runtime_api_host.start(
-        "tests.runtime.apps.escapes.handler", ESCAPE_LIFESPAN="stop", ESCAPE_KIND=kind
-    )
-    (outcome,) = runtime_api_host.wait([runtime_api_host.put(b'{"action": "echo"}')])
-    out = _stop(process)
-    assert outcome.error_type is None and process.returncode == 1
-    raised = {"error": "RuntimeError: an ordinary error", "exit": "SystemExit: 3",
-              "interrupt": "KeyboardInterrupt: ", "custom": "Custom: own base exception"}[kind]  # fmt: skip
-    *before, record = out.strip().split("\n")  # the record's own lines are joined by \r
-    assert before == ["lifespan entered", "lifespan leaving"]
-    head, *frames = record.split("\r")
-    assert head == f"[ERROR] ShutdownError: the app's lifespan failed at shutdown: {raised}"
-    assert frames[0] == "Traceback (most recent call last):"
-    assert "escapes.py" in frames[1] and ", in lifespan" in frames[1]
-    assert not any("lambent" + "/" in f or "contextlib" in f for f in frames)
-
-
-async def _echo(event: Any, context: Any) -> Any:
-    return event
-
-
-def test_a_stop_landing_as_next_answers_lets_that_invocation_be_answered() -> None:
-    # the answer to /next is in the socket while the event loop does not run (the test
-    # blocks it), then the stop is asked: the invocation was handed over, so it is run
-    # and answered before the loop ends (it was dropped unanswered before)
-    with scripted([("req-1", b'{"n": 1}')], hold=True) as api:
-        stop = _loop._Stop()
-
-        async def main() -> None:
-            with anyio.fail_after(10):
-                async with anyio.create_task_group() as tg:
-                    tg.start_soon(
-                        _loop._poll, Connection(api.address), FunctionTarget(_echo, False), stop
-                    )
-                    await anyio.to_thread.run_sync(api.wait_for, 1)  # /next was asked
-                    api.release.set()
-                    assert api.sent.wait(10)  # blocking: the loop is not told of the answer
-                    stop.request()
-
-        anyio.run(main)
-    assert api.posts() == ["POST /2018-06-01/runtime/invocation/req-1/response HTTP/1.1"]
-    assert api.requests[-1].endswith(b'{"n":1}')
-
-
-def test_a_stop_before_next_answers_ends_the_loop_without_taking_one() -> None:
-    with scripted([("req-1", b'{"n": 1}')], hold=True) as api:
-        stop = _loop._Stop()
-
-        async def main() -> None:
-            with anyio.fail_after(10):
-                async with anyio.create_task_group() as tg:
-                    tg.start_soon(
-                        _loop._poll, Connection(api.address), FunctionTarget(_echo, False), stop
-                    )
-                    await anyio.to_thread.run_sync(api.wait_for, 1)
-                    stop.request()  # nothing of the answer was sent yet
-
-        anyio.run(main)
-        assert not api.sent.is_set() and api.posts() == []

@@ -1,0 +1,153 @@
+"""How ``python -m lambent.runtime``'s event-loop loop ends: SIGTERM and SIGINT at each
+phase (Init, polling, a stop racing ``/next``'s answer, leaving the lifespan) and a
+lifespan failing on its way in or out."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from typing import Any
+
+import anyio
+import anyio.to_thread
+import pytest
+
+from lambent.runtime import _loop
+from lambent.runtime._http import Connection
+from lambent.runtime._target import FunctionTarget
+from tests.runtime._scripted import scripted
+from tests.runtime.conftest import RuntimeAPI
+
+SLOW = "tests.runtime.apps.slow_lifespan.handler"
+ESCAPES = "tests.runtime.apps.escapes.handler"
+
+
+def _stop(process: subprocess.Popen[bytes]) -> str:
+    process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=10)
+    return out.decode()
+
+
+def _read_until(process: subprocess.Popen[bytes], line: str) -> None:
+    assert process.stdout is not None
+    while (got := process.stdout.readline()).strip() != line.encode():
+        assert got, f"the runtime ended before saying {line!r}"
+
+
+def _ended_by(process: subprocess.Popen[bytes], signum: int) -> str:
+    """Send ``signum``; the process ends within 10 s (the lifespan sleeps 30 s): its output."""
+    started = time.monotonic()
+    process.send_signal(signum)
+    out, _ = process.communicate(timeout=20)
+    assert time.monotonic() - started < 10
+    return out.decode()
+
+
+@pytest.mark.parametrize("kind", ["error", "exit", "interrupt", "custom"])
+def test_a_lifespan_failing_at_shutdown_is_one_error_record_and_exit_1(
+    runtime_api_host: RuntimeAPI, kind: str
+) -> None:
+    # what the lifespan raises while SIGTERM ends the loop (SystemExit and KeyboardInterrupt
+    # too) is logged as lambent's [ERROR] record, its frames in the user's code only; the
+    # process exits 1, with no Python traceback
+    process = runtime_api_host.start(ESCAPES, ESCAPE_LIFESPAN="stop", ESCAPE_KIND=kind)
+    (outcome,) = runtime_api_host.wait([runtime_api_host.put(b'{"action": "echo"}')])
+    out = _stop(process)
+    assert outcome.error_type is None and process.returncode == 1
+    raised = {"error": "RuntimeError: an ordinary error", "exit": "SystemExit: 3",
+              "interrupt": "KeyboardInterrupt: ", "custom": "Custom: own base exception"}[kind]  # fmt: skip
+    *before, record = out.strip().split("\n")  # the record's own lines are joined by \r
+    assert before == ["lifespan entered", "lifespan leaving"]
+    head, *frames = record.split("\r")
+    assert head == f"[ERROR] ShutdownError: the app's lifespan failed at shutdown: {raised}"
+    assert frames[0] == "Traceback (most recent call last):"
+    assert "escapes.py" in frames[1] and ", in lifespan" in frames[1]
+    assert not any("lambent" + "/" in f or "contextlib" in f for f in frames)
+
+
+async def _echo(event: Any, context: Any) -> Any:
+    return event
+
+
+def test_a_stop_landing_as_next_answers_lets_that_invocation_be_answered() -> None:
+    # the answer to /next is in the socket while the event loop does not run (the test
+    # blocks it), then the stop is asked: the invocation was handed over, so it is run
+    # and answered before the loop ends (it was dropped unanswered before)
+    with scripted([("req-1", b'{"n": 1}')], hold=True) as api:
+        stop = _loop._Stop()
+
+        async def main() -> None:
+            with anyio.fail_after(10):
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(
+                        _loop._poll, Connection(api.address), FunctionTarget(_echo, False), stop
+                    )
+                    await anyio.to_thread.run_sync(api.wait_for, 1)  # /next was asked
+                    api.release.set()
+                    assert api.sent.wait(10)  # blocking: the loop is not told of the answer
+                    stop.request()
+
+        anyio.run(main)
+    assert api.posts() == ["POST /2018-06-01/runtime/invocation/req-1/response HTTP/1.1"]
+    assert api.requests[-1].endswith(b'{"n":1}')
+
+
+def test_a_stop_before_next_answers_ends_the_loop_without_taking_one() -> None:
+    with scripted([("req-1", b'{"n": 1}')], hold=True) as api:
+        stop = _loop._Stop()
+
+        async def main() -> None:
+            with anyio.fail_after(10):
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(
+                        _loop._poll, Connection(api.address), FunctionTarget(_echo, False), stop
+                    )
+                    await anyio.to_thread.run_sync(api.wait_for, 1)
+                    stop.request()  # nothing of the answer was sent yet
+
+        anyio.run(main)
+        assert not api.sent.is_set() and api.posts() == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_during_init_ends_it_at_once_and_cleanly(
+    runtime_api_host: RuntimeAPI, signum: int
+) -> None:
+    # SIGTERM killed the process (-15) and SIGINT was a KeyboardInterrupt traceback before
+    process = runtime_api_host.start(SLOW, SLOW_LIFESPAN="start")
+    _read_until(process, "lifespan entering")
+    out = _ended_by(process, signum)
+    assert process.returncode == 0 and "Traceback" not in out
+    assert out.strip() == "lambent.runtime: a signal ended Init"
+    assert runtime_api_host.host.init_errors == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_second_signal_cuts_a_lifespan_slow_to_leave(
+    runtime_api_host: RuntimeAPI, signum: int
+) -> None:
+    # it killed the process (SIGTERM) or raised a KeyboardInterrupt traceback (SIGINT)
+    process = runtime_api_host.start(SLOW, SLOW_LIFESPAN="stop")
+    runtime_api_host.wait([runtime_api_host.put(b'{"action": "echo"}')])  # polling
+    process.send_signal(signal.SIGTERM)
+    _read_until(process, "lifespan leaving")
+    out = _ended_by(process, signum)
+    assert process.returncode == 0 and "Traceback" not in out
+    assert out.strip() == "lambent.runtime: a signal cut leaving the lifespan"
+
+
+@pytest.mark.parametrize("kind", ["exit", "interrupt", "custom"])
+def test_a_lifespan_raising_a_base_exception_at_init_is_an_init_error(
+    runtime_api_host: RuntimeAPI, kind: str
+) -> None:
+    # as a SnapStart hook's: posted to /init/error, exit 1 (it escaped with a traceback
+    # in an exception group, or ended the process silently with SystemExit's status)
+    process = runtime_api_host.start(ESCAPES, ESCAPE_LIFESPAN="start", ESCAPE_KIND=kind)
+    out = process.communicate(timeout=20)[0].decode()
+    assert process.returncode == 1
+    (doc,) = runtime_api_host.host.init_errors
+    expected = {"exit": ("SystemExit", "3"), "interrupt": ("KeyboardInterrupt", ""),
+                "custom": ("Custom", "own base exception")}[kind]  # fmt: skip
+    assert (doc["errorType"], doc["errorMessage"]) == expected
+    assert "Traceback (most recent call last):\n" not in out  # only the record's, joined by \r
