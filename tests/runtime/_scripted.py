@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
-def _read_request(conn: socket.socket, buffer: bytearray) -> bytes | None:
+def read_request(conn: socket.socket, buffer: bytearray) -> bytes | None:
     """One whole request (head and ``Content-Length`` body) from the front of ``buffer``;
     ``None`` once the client has gone."""
     try:
@@ -101,7 +101,7 @@ class ScriptedAPI:
                 return
             with conn:
                 buffer = bytearray()
-                while (request := _read_request(conn, buffer)) is not None:
+                while (request := read_request(conn, buffer)) is not None:
                     with self._seen:
                         self.requests.append(request)
                         self._seen.notify_all()

@@ -16,17 +16,11 @@ import pytest
 from lambent.runtime import _loop
 from lambent.runtime._http import Connection
 from lambent.runtime._target import FunctionTarget
-from tests.runtime._scripted import scripted
-from tests.runtime.conftest import RuntimeAPI
+from tests.runtime._scripted import ScriptedAPI, scripted
+from tests.runtime.conftest import RuntimeAPI, sigterm
 
 SLOW = "tests.runtime.apps.slow_lifespan.handler"
 ESCAPES = "tests.runtime.apps.escapes.handler"
-
-
-def _stop(process: subprocess.Popen[bytes]) -> str:
-    process.send_signal(signal.SIGTERM)
-    out, _ = process.communicate(timeout=10)
-    return out.decode()
 
 
 def _read_until(process: subprocess.Popen[bytes], line: str) -> None:
@@ -53,7 +47,7 @@ def test_a_lifespan_failing_at_shutdown_is_one_error_record_and_exit_1(
     # process exits 1, with no Python traceback
     process = runtime_api_host.start(ESCAPES, ESCAPE_LIFESPAN="stop", ESCAPE_KIND=kind)
     (outcome,) = runtime_api_host.wait([runtime_api_host.put(b'{"action": "echo"}')])
-    out = _stop(process)
+    out = sigterm(process)
     assert outcome.error_type is None and process.returncode == 1
     raised = {"error": "RuntimeError: an ordinary error", "exit": "SystemExit: 3",
               "interrupt": "KeyboardInterrupt: ", "custom": "Custom: own base exception"}[kind]  # fmt: skip
@@ -70,43 +64,38 @@ async def _echo(event: Any, context: Any) -> Any:
     return event
 
 
-def test_a_stop_landing_as_next_answers_lets_that_invocation_be_answered() -> None:
-    # the answer to /next is in the socket while the event loop does not run (the test
-    # blocks it), then the stop is asked: the invocation was handed over, so it is run
-    # and answered before the loop ends (it was dropped unanswered before)
-    with scripted([("req-1", b'{"n": 1}')], hold=True) as api:
-        stop = _loop._Stop()
+def _poll_until_stopped(api: ScriptedAPI, answered: bool) -> None:
+    """One loop polls ``api`` until stopped: the stop comes once ``/next`` is asked, with
+    its answer already in the socket when ``answered`` (the event loop is blocked while
+    it arrives, so the loop cannot have seen it), else with nothing of it sent."""
+    stop = _loop._Stop()
 
-        async def main() -> None:
-            with anyio.fail_after(10):
-                async with anyio.create_task_group() as tg:
-                    tg.start_soon(
-                        _loop._poll, Connection(api.address), FunctionTarget(_echo, False), stop
-                    )
-                    await anyio.to_thread.run_sync(api.wait_for, 1)  # /next was asked
+    async def main() -> None:
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                conn, target = Connection(api.address), FunctionTarget(_echo, False)
+                tg.start_soon(_loop._poll, conn, target, stop)
+                await anyio.to_thread.run_sync(api.wait_for, 1)  # /next was asked
+                if answered:
                     api.release.set()
                     assert api.sent.wait(10)  # blocking: the loop is not told of the answer
-                    stop.request()
+                stop.request()
 
-        anyio.run(main)
+    anyio.run(main)
+
+
+def test_a_stop_landing_as_next_answers_lets_that_invocation_be_answered() -> None:
+    # the invocation was handed over, so it is run and answered before the loop ends
+    # (it was dropped unanswered before)
+    with scripted([("req-1", b'{"n": 1}')], hold=True) as api:
+        _poll_until_stopped(api, answered=True)
     assert api.posts() == ["POST /2018-06-01/runtime/invocation/req-1/response HTTP/1.1"]
     assert api.requests[-1].endswith(b'{"n":1}')
 
 
 def test_a_stop_before_next_answers_ends_the_loop_without_taking_one() -> None:
     with scripted([("req-1", b'{"n": 1}')], hold=True) as api:
-        stop = _loop._Stop()
-
-        async def main() -> None:
-            with anyio.fail_after(10):
-                async with anyio.create_task_group() as tg:
-                    tg.start_soon(
-                        _loop._poll, Connection(api.address), FunctionTarget(_echo, False), stop
-                    )
-                    await anyio.to_thread.run_sync(api.wait_for, 1)
-                    stop.request()  # nothing of the answer was sent yet
-
-        anyio.run(main)
+        _poll_until_stopped(api, answered=False)
         assert not api.sent.is_set() and api.posts() == []
 
 

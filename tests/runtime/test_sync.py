@@ -20,29 +20,9 @@ from lambent.runtime import _sync
 from lambent.runtime._invocation import Post
 from lambent.runtime._sync import SyncConnection, serve
 from lambent.runtime._wire import RuntimeAPIError
-from tests.runtime._scripted import scripted
+from tests.runtime._scripted import read_request, scripted
 
 pytestmark = pytest.mark.network
-
-
-def _request(conn: socket.socket, buffer: bytearray) -> bytes | None:
-    while b"\r\n\r\n" not in buffer:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return None
-        buffer += chunk
-    end = buffer.index(b"\r\n\r\n") + 4
-    head = bytes(buffer[:end]).lower()
-    length = (
-        int(head.split(b"content-length: ")[1].split(b"\r\n")[0])
-        if b"content-length" in head
-        else 0
-    )
-    while len(buffer) < end + length:
-        buffer += conn.recv(65536)
-    whole = bytes(buffer[: end + length])
-    del buffer[: len(whole)]
-    return whole
 
 
 @contextmanager
@@ -67,7 +47,7 @@ def server(
             connections.append(len(connections) + 1)
             with conn:
                 buffer = bytearray()
-                while (request := _request(conn, buffer)) is not None:
+                while (request := read_request(conn, buffer)) is not None:
                     seen.append(request)
                     response, close = answer(request, len(connections))
                     conn.sendall(response)
