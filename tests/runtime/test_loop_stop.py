@@ -4,6 +4,8 @@ lifespan failing on its way in or out."""
 
 from __future__ import annotations
 
+import os
+import select
 import signal
 import subprocess
 import time
@@ -23,10 +25,16 @@ SLOW = "tests.runtime.apps.slow_lifespan.handler"
 ESCAPES = "tests.runtime.apps.escapes.handler"
 
 
-def _read_until(process: subprocess.Popen[bytes], line: str) -> None:
+def _read_until(process: subprocess.Popen[bytes], line: str, timeout: float = 20) -> None:
+    """Read the output up to ``line`` (``timeout`` seconds at most)."""
     assert process.stdout is not None
-    while (got := process.stdout.readline()).strip() != line.encode():
-        assert got, f"the runtime ended before saying {line!r}"
+    fd, seen, deadline = process.stdout.fileno(), b"", time.monotonic() + timeout
+    while f"{line}\n".encode() not in seen:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        assert ready, f"the runtime did not say {line!r} within {timeout} s: {seen!r}"
+        chunk = os.read(fd, 65536)
+        assert chunk, f"the runtime ended before saying {line!r}: {seen!r}"
+        seen += chunk
 
 
 def _ended_by(process: subprocess.Popen[bytes], signum: int) -> str:
