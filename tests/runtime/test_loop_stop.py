@@ -23,6 +23,7 @@ from tests.runtime.conftest import RuntimeAPI, sigterm
 
 SLOW = "tests.runtime.apps.slow_lifespan.handler"
 ESCAPES = "tests.runtime.apps.escapes.handler"
+LIFECYCLE = "tests.runtime.apps.lifecycle.handler"
 
 
 def _read_until(process: subprocess.Popen[bytes], line: str, timeout: float = 20) -> None:
@@ -148,3 +149,22 @@ def test_a_lifespan_raising_a_base_exception_at_init_is_an_init_error(
                 "custom": ("Custom", "own base exception")}[kind]  # fmt: skip
     assert (doc["errorType"], doc["errorMessage"]) == expected
     assert "Traceback (most recent call last):\n" not in out  # only the record's, joined by \r
+
+
+def test_a_second_signal_cuts_the_grace_of_the_running_invocations(
+    runtime_api_host: RuntimeAPI,
+) -> None:
+    # the first signal gives the running invocation STOP_GRACE seconds; a second one ends
+    # it at once (it was ignored: the process always took the whole grace)
+    process = runtime_api_host.start(LIFECYCLE)
+    _read_until(process, "lifespan entered")
+    request = runtime_api_host.put(b'{"action": "nap", "seconds": 30}')
+    while request not in runtime_api_host.host.delivered_at:
+        time.sleep(0.01)
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    process.send_signal(signal.SIGINT)
+    out = process.communicate(timeout=20)[0].decode()
+    assert time.monotonic() - started < _loop.STOP_GRACE
+    assert process.returncode == 0 and "Traceback" not in out
+    assert out.strip().endswith("lifespan left") and request not in runtime_api_host.host.outcomes
