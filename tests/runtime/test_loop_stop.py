@@ -121,6 +121,21 @@ def test_a_signal_during_init_ends_it_at_once_and_cleanly(
     assert runtime_api_host.host.init_errors == []
 
 
+def test_a_signal_during_a_snap_start_hook_ends_it_at_once_and_cleanly(
+    runtime_api_host: RuntimeAPI,
+) -> None:
+    # not reported as the hook's failure (Runtime.BeforeSnapshotError): the lifespan is left
+    process = runtime_api_host.start(
+        SLOW, SLOW_LIFESPAN="snapshot", AWS_LAMBDA_INITIALIZATION_TYPE="snap-start"
+    )
+    _read_until(process, "before snapshot")
+    out = _ended_by(process, signal.SIGTERM)
+    assert process.returncode == 0 and "Traceback" not in out
+    said = "lambent.runtime: a signal ended SnapStart's restore"
+    assert out.strip().split("\n") == [said, "lifespan leaving", "lifespan left"]
+    assert runtime_api_host.host.init_errors == [] and runtime_api_host.host.restored == 0
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_second_signal_cuts_a_lifespan_slow_to_leave(
     runtime_api_host: RuntimeAPI, signum: int

@@ -1,5 +1,6 @@
 """An App whose lifespan takes 30 s to enter (``SLOW_LIFESPAN=start``) or to leave
-(``SLOW_LIFESPAN=stop``), saying each step on stdout."""
+(``SLOW_LIFESPAN=stop``), or whose SnapStart hook takes 30 s (``SLOW_LIFESPAN=snapshot``),
+saying each step on stdout."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import anyio
 
 from lambent import App
+from lambent.runtime import before_snapshot
 
 
 @contextlib.asynccontextmanager
@@ -35,3 +37,10 @@ async def echo(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 handler = app.handler
+
+
+@before_snapshot
+async def slow_snapshot() -> None:
+    if os.environ.get("SLOW_LIFESPAN") == "snapshot":
+        print("before snapshot", flush=True)
+        await anyio.sleep(30)
