@@ -82,16 +82,19 @@ def error_from(exc: BaseException, request_id: str | None = None) -> dict[str, A
 
 
 def user_trace(exc: BaseException) -> list[str]:
-    """The frames of ``exc``'s traceback in the user's code, formatted: lambent's own and
-    :mod:`contextlib`'s left out wherever they are (a lifespan is left through both)."""
+    """The frames of ``exc``'s traceback below the runtime, formatted: the runtime's own,
+    the app's lifespan plumbing (``lambent/_app.py``) and :mod:`contextlib`'s left out
+    wherever they are (a lifespan is left through all three); a lifespan lambent ships
+    (``lambent.aws.lifespan``) keeps its frames."""
     import contextlib
     import traceback
 
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    skipped = (*_OWN_FILES, os.sep + os.path.join("lambent", "_app.py"))
     frames = [
         frame
         for frame in traceback.extract_tb(exc.__traceback__)
-        if not frame.filename.startswith(package) and frame.filename != contextlib.__file__
+        if not any(part in frame.filename for part in skipped)
+        and frame.filename != contextlib.__file__
     ]
     return traceback.format_list(frames)
 
