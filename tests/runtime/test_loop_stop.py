@@ -17,7 +17,7 @@ import pytest
 
 from lambent.runtime import _loop
 from lambent.runtime._http import Connection
-from lambent.runtime._target import FunctionTarget
+from lambent.runtime._target import AppTarget, FunctionTarget
 from tests.runtime._scripted import ScriptedAPI, scripted
 from tests.runtime.conftest import RuntimeAPI, sigterm
 
@@ -121,6 +121,20 @@ def test_a_signal_during_init_ends_it_at_once_and_cleanly(
     assert runtime_api_host.host.init_errors == []
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("handler", ["plain", "handler"], ids=["loop-free", "event-loop"])
+def test_a_signal_during_the_handlers_import_ends_init_at_once_and_cleanly(
+    runtime_api_host: RuntimeAPI, handler: str, signum: int
+) -> None:
+    # before either loop runs (SIGTERM killed the process, SIGINT was a traceback)
+    process = runtime_api_host.start(f"tests.runtime.apps.slow_import.{handler}", SLOW_IMPORT="1")
+    _read_until(process, "importing")
+    out = _ended_by(process, signum)
+    assert process.returncode == 0 and "Traceback" not in out
+    assert out.strip() == "lambent.runtime: a signal ended Init"
+    assert runtime_api_host.host.init_errors == []
+
+
 def test_a_signal_during_a_snap_start_hook_ends_it_at_once_and_cleanly(
     runtime_api_host: RuntimeAPI,
 ) -> None:
@@ -183,3 +197,15 @@ def test_a_second_signal_cuts_the_grace_of_the_running_invocations(
     assert time.monotonic() - started < _loop.STOP_GRACE
     assert process.returncode == 0 and "Traceback" not in out
     assert out.strip().endswith("lifespan left") and request not in runtime_api_host.host.outcomes
+
+
+def test_a_signal_between_the_import_and_the_loop_asks_for_no_invocation(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # the import's signal handler noted it (stopped() is true): no /next is asked
+    from tests.runtime.apps.slow_import import app
+
+    with scripted([("req-1", b"{}")]) as api:
+        assert anyio.run(_loop.serve, AppTarget(app), api.address, 1, lambda: True) == 0
+    assert api.requests == []
+    assert capsys.readouterr().err == "lambent.runtime: a signal ended Init\n"

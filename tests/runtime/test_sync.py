@@ -201,3 +201,13 @@ def test_sigterm_landing_anywhere_in_the_wait_on_next_answers_what_was_handed_ov
         assert api.posts() == [RESPONSE] and len(api.requests) == 2
     else:
         assert api.requests == [] and not api.sent.is_set()
+
+
+def test_a_signal_before_the_loop_ends_it_before_its_first_poll() -> None:
+    # what the import's signal handler does once the import is over: the loop then asks
+    # for no invocation
+    with scripted([("req-1", b"{}")]) as api:
+        conn, target = SyncConnection(api.address), _Answers()
+        conn.stop()
+        assert serve(target, conn) == 0  # type: ignore[arg-type]
+    assert api.requests == [] and target.stopped

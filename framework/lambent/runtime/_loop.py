@@ -17,7 +17,7 @@ import base64
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -255,6 +255,9 @@ async def _polling(first: Connection, target: Target, address: str, loops: int, 
 
 
 async def _lifecycle(target: Target, address: str, loops: int, stop: _Stop) -> int:
+    if stop.requested:
+        say("a signal ended Init")
+        return 0
     first = Connection(address)
     life = target.running()
     entered = False
@@ -282,8 +285,11 @@ async def _lifecycle(target: Target, address: str, loops: int, stop: _Stop) -> i
     return code or (0 if left else 1)
 
 
-async def serve(target: Target, address: str, loops: int) -> int:
-    """Run ``loops`` polling loops for ``target`` against the Runtime API at ``address``.
+async def serve(
+    target: Target, address: str, loops: int, stopped: Callable[[], bool] | None = None
+) -> int:
+    """Run ``loops`` polling loops for ``target`` against the Runtime API at ``address``
+    (``stopped``: whether a signal came before this loop heard them, after the import).
 
     Returns the exit status: 0 after a stop (also one that cut Init or leaving the
     lifespan), 64 or 65 for a failing SnapStart hook, 1 when the lifespan failed at
@@ -292,6 +298,8 @@ async def serve(target: Target, address: str, loops: int) -> int:
     raised: BaseException | None = None
     async with anyio.create_task_group() as signals:
         await signals.start(_watch_signals, stop)
+        if stopped is not None and stopped():
+            stop.request()  # Init is over: nothing entered, nothing polled
         try:
             code = await _lifecycle(target, address, loops, stop)
         except BaseException as exc:  # raised as it is, not in the task group's group
