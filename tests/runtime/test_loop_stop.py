@@ -30,8 +30,10 @@ def _read_until(process: subprocess.Popen[bytes], line: str, timeout: float = 20
     """Read the output up to ``line`` (``timeout`` seconds at most)."""
     assert process.stdout is not None
     fd, seen, deadline = process.stdout.fileno(), b"", time.monotonic() + timeout
+    waiting = select.poll()  # not select.select: the whole suite's descriptors pass 1024
+    waiting.register(fd, select.POLLIN)
     while f"{line}\n".encode() not in seen:
-        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        ready = waiting.poll(max(0.0, deadline - time.monotonic()) * 1000)
         assert ready, f"the runtime did not say {line!r} within {timeout} s: {seen!r}"
         chunk = os.read(fd, 65536)
         assert chunk, f"the runtime ended before saying {line!r}: {seen!r}"
