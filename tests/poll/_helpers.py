@@ -73,14 +73,15 @@ def read_log(path: Path) -> list[dict[str, Any]]:
 
 
 def poll_process(
-    url: str, sources: list[str], log: Path, *options: str, app: str = APP
+    url: str, sources: list[str], log: Path, *options: str, app: str = APP, logs: bool = False
 ) -> subprocess.Popen[str]:
-    """``lambent poll`` in a subprocess, logging its records to ``log``."""
+    """``lambent poll`` in a subprocess, logging its records to ``log`` (its own log
+    lines, on stdout, kept when ``logs``)."""
     env = {**os.environ, **AWS_ENV, "POLL_LOG": str(log)}
     return subprocess.Popen(
         [sys.executable, "-m", "lambent", "poll", app, *sources, "--endpoint-url", url, *options],
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE if logs else subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )

@@ -132,3 +132,32 @@ def test_a_second_signal_cuts_a_slow_lifespan_exit(
     finally:
         proc.kill()
     assert drain(sqs, url) == []  # processed, deleted
+
+
+@pytest.mark.parametrize(
+    ("what", "error"),
+    [("fail-stop", "RuntimeError: the lifespan failed"), ("exit-stop", "SystemExit: 3")],
+    ids=["error", "exit"],
+)
+def test_a_lifespan_failing_at_shutdown_is_one_error_line_and_exit_1(
+    moto_url: str, poll_log: Path, monkeypatch: pytest.MonkeyPatch, what: str, error: str
+) -> None:
+    # it was a Python traceback (exit 1), or for SystemExit a silent exit 3
+    monkeypatch.setenv("POLL_LIFESPAN", what)
+    sqs = client("sqs", moto_url)
+    url, _ = make_queue(sqs, f"failing-{what}", visibility=30)
+    send_jobs(sqs, url, [{"id": 1}])
+    proc = poll_process(moto_url, [url], poll_log, "--wait-time", "1", app=LIFESPANS, logs=True)
+    try:
+        _logged(poll_log, "ok")
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 1, err[-2000:]
+    # the log's error record (its traceback rendered with it, as for a failing hook)
+    [line] = [line for line in out.splitlines() if "lifespan failed at shutdown" in line]
+    assert f"error='{error}'" in line
+    assert 'tests/poll/apps/lifespans.py", line' in out.split(line)[1]
+    assert err == ""  # nothing uncaught
+    assert [e["event"] for e in read_log(poll_log)][-1] == "leaving"

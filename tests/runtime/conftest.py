@@ -10,6 +10,7 @@ event loop.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -134,6 +135,13 @@ class RuntimeAPI:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )  # bytes: awslambdaric's error records keep their \r line separators
+
+
+def sigterm(process: subprocess.Popen[bytes]) -> str:
+    """SIGTERM ``process`` (a runtime :meth:`RuntimeAPI.start` started); its output once ended."""
+    process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=10)
+    return out.decode()
 
 
 @pytest.fixture

@@ -5,22 +5,16 @@ from __future__ import annotations
 import json
 import re
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.runtime.conftest import RuntimeAPI
+from tests.runtime.conftest import sigterm as _stop
 
 PLAIN = "tests.runtime.apps.plain"
 LIFECYCLE = "tests.runtime.apps.lifecycle.handler"
-
-
-def _stop(process: subprocess.Popen[bytes]) -> str:
-    process.send_signal(signal.SIGTERM)
-    out, _ = process.communicate(timeout=10)
-    return out.decode()
 
 
 def test_the_context_comes_from_the_next_headers(runtime_api_host: RuntimeAPI) -> None:

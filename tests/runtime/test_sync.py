@@ -16,31 +16,13 @@ from typing import Any
 
 import pytest
 
+from lambent.runtime import _sync
 from lambent.runtime._invocation import Post
 from lambent.runtime._sync import SyncConnection, serve
 from lambent.runtime._wire import RuntimeAPIError
+from tests.runtime._scripted import read_request, scripted
 
 pytestmark = pytest.mark.network
-
-
-def _request(conn: socket.socket, buffer: bytearray) -> bytes | None:
-    while b"\r\n\r\n" not in buffer:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return None
-        buffer += chunk
-    end = buffer.index(b"\r\n\r\n") + 4
-    head = bytes(buffer[:end]).lower()
-    length = (
-        int(head.split(b"content-length: ")[1].split(b"\r\n")[0])
-        if b"content-length" in head
-        else 0
-    )
-    while len(buffer) < end + length:
-        buffer += conn.recv(65536)
-    whole = bytes(buffer[: end + length])
-    del buffer[: len(whole)]
-    return whole
 
 
 @contextmanager
@@ -65,7 +47,7 @@ def server(
             connections.append(len(connections) + 1)
             with conn:
                 buffer = bytearray()
-                while (request := _request(conn, buffer)) is not None:
+                while (request := read_request(conn, buffer)) is not None:
                     seen.append(request)
                     response, close = answer(request, len(connections))
                     conn.sendall(response)
@@ -136,58 +118,96 @@ def test_a_post_the_api_refuses_is_one_line_on_stderr(capsys: pytest.CaptureFixt
 
 
 class _Answers:
-    """A target answering every invocation with ``{}``."""
+    """A target answering every invocation with ``{}`` (and raising ``signum`` while it runs)."""
 
     stopped = False
+
+    def __init__(self, signum: int | None = None) -> None:
+        self.signum = signum
 
     def invoke_now(
         self, body: bytes, content_type: str | None, context: object
     ) -> tuple[bytes, str]:
+        if self.signum is not None:
+            signal.raise_signal(self.signum)
         return b"{}", "application/json"
 
     def stop_sync(self) -> None:
         self.stopped = True
 
 
-class _OneInvocation:
-    """A Runtime API connection with one invocation to give; polling again is a failure
-    (a loop that polls after SIGTERM waits on ``/next`` until Lambda kills it)."""
-
-    def __init__(self) -> None:
-        self.polls = 0
-        self.posted: list[Post] = []
-
-    def request(self, method: str, path: str) -> tuple[int, dict[str, str], bytes]:
-        self.polls += 1
-        if self.polls > 1:
-            raise AssertionError("polled /next after SIGTERM")
-        return 200, {"lambda-runtime-aws-request-id": "req-1"}, b"{}"
-
-    def post(self, post: Post) -> None:
-        self.posted.append(post)
-
-    def close(self) -> None:
-        pass
+RESPONSE = "POST /2018-06-01/runtime/invocation/req-1/response HTTP/1.1"
 
 
-def test_sigterm_just_before_the_next_poll_ends_the_loop() -> None:
-    """SIGTERM delivered after the loop checked it is not stopping and before it marks
-    itself waiting on ``/next`` (made to land there, by a line tracer) ends the loop
-    without another poll."""
-    source, first = inspect.getsourcelines(serve)
-    [mark] = [first + n for n, line in enumerate(source) if 'state["waiting"] = True' in line]
-    conn, target = _OneInvocation(), _Answers()
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_during_an_invocation_ends_the_loop_once_it_is_answered(signum: int) -> None:
+    with scripted([("req-1", b"{}"), ("req-2", b"{}")]) as api:
+        target = _Answers(signum)
+        assert serve(target, SyncConnection(api.address)) == 0  # type: ignore[arg-type]
+    assert api.posts() == [RESPONSE] and len(api.requests) == 2  # /next asked once
+    assert target.stopped
 
-    def tracer(frame: FrameType, event: str, arg: object) -> Any:
-        if frame.f_code is not serve.__code__:
-            return None
-        if event == "line" and frame.f_lineno == mark and conn.posted:
-            signal.raise_signal(signal.SIGTERM)  # its handler runs here, before the line
-        return tracer
 
-    sys.settrace(tracer)
-    try:
+def _lines(marker: str, after: int) -> set[int]:
+    """The numbers of the lines ``after`` lines below those of SyncConnection that are
+    ``marker`` (less a comment)."""
+    source, first = inspect.getsourcelines(SyncConnection)
+    found = {
+        first + n + after for n, line in enumerate(source) if line.split("#")[0].strip() == marker
+    }
+    assert found, marker
+    return found
+
+
+@pytest.mark.parametrize(
+    ("marker", "after", "taken"),
+    [
+        ("self._waiting = True", 0, False),  # just before the loop marks itself waiting
+        ("sock.sendall(data)", 0, False),  # before /next is asked
+        ("sock.recv(1, _PEEK)", 0, True),  # asked and answered, before the wait
+        ("sock.recv(1, _PEEK)", 1, True),  # once the wait saw the answer begin
+        ("return answer", 0, True),  # once the answer is read whole
+    ],
+    ids=["before-waiting", "before-asking", "before-the-wait", "answer-begun", "answer-read"],
+)
+def test_sigterm_landing_anywhere_in_the_wait_on_next_answers_what_was_handed_over(
+    marker: str, after: int, taken: bool
+) -> None:
+    """SIGTERM made to land (by a line tracer) at one point of the first ``/next``: an
+    invocation the Runtime API has answered with is run and answered; else none is
+    asked for. Either way the loop ends without asking ``/next`` again."""
+    lines = _lines(marker, after)
+    fired: list[int] = []
+    with scripted([("req-1", b"{}"), ("req-2", b"{}")]) as api:
+
+        def tracer(frame: FrameType, event: str, arg: object) -> Any:
+            if frame.f_code.co_filename != _sync.__file__:
+                return None
+            if event == "line" and frame.f_lineno in lines and not fired:
+                fired.append(frame.f_lineno)
+                if taken:  # the answer is in this process's socket before the signal
+                    assert api.sent.wait(10)
+                signal.raise_signal(signal.SIGTERM)  # its handler runs here, before the line
+            return tracer
+
+        target = _Answers()
+        sys.settrace(tracer)
+        try:
+            assert serve(target, SyncConnection(api.address)) == 0  # type: ignore[arg-type]
+        finally:
+            sys.settrace(None)
+    assert fired and target.stopped
+    if taken:
+        assert api.posts() == [RESPONSE] and len(api.requests) == 2
+    else:
+        assert api.requests == [] and not api.sent.is_set()
+
+
+def test_a_signal_before_the_loop_ends_it_before_its_first_poll() -> None:
+    # what the import's signal handler does once the import is over: the loop then asks
+    # for no invocation
+    with scripted([("req-1", b"{}")]) as api:
+        conn, target = SyncConnection(api.address), _Answers()
+        conn.stop()
         assert serve(target, conn) == 0  # type: ignore[arg-type]
-    finally:
-        sys.settrace(None)
-    assert conn.polls == 1 and len(conn.posted) == 1 and target.stopped
+    assert api.requests == [] and target.stopped

@@ -130,7 +130,7 @@ async def _run(poll: Any, app: Any, sources: list[str], options: Any) -> Any:
     from lambent import aws
 
     async with aws.clients():  # the app's warm clients, closed at shutdown
-        return await poll.run(app, *sources, options=options)
+        return await poll.session(app, *sources, options=options)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -147,9 +147,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         app = load_object(args.app)
         options = _options(args)
-        report = anyio.run(_run, poll, app, args.sources, options)
+        _, failed = anyio.run(_run, poll, app, args.sources, options)
     except (LambentError, ImportError) as exc:
         sys.stderr.write("lambent poll: " + " ".join(str(exc).split()) + "\n")
         return 2
-    del report
-    return 0
+    return 1 if failed is not None else 0  # the lifespan failed at shutdown (logged)

@@ -22,7 +22,8 @@ from typing import Any, Protocol
 import anyio
 import anyio.abc
 
-from lambent._logging import get_logger
+from lambent._errors import describe
+from lambent._logging import emit, get_logger
 from lambent.poll._errors import explain
 from lambent.poll._options import PollError, PollOptions, Source, parse_source, source_spec
 from lambent.poll._runtime import Runtime, Stats
@@ -113,8 +114,25 @@ async def run(
     """Poll ``sources`` (queue URLs or ARNs, stream ARNs) into ``app`` until stopped.
 
     Raises :class:`PollError` before polling starts when a source does not exist, may
-    not be read, or has no route in ``app``.
+    not be read, or has no route in ``app``. What the app's lifespan raises on its way
+    out is logged (``lifespan failed at shutdown``, with its traceback), then raised as
+    it is.
     """
+    report, failed = await session(app, *sources, options=options, stop=stop, signals=signals)
+    if failed is not None:
+        raise failed
+    return report
+
+
+async def session(
+    app: Any,
+    *sources: str | Source,
+    options: PollOptions | None = None,
+    stop: anyio.Event | None = None,
+    signals: bool = True,
+) -> tuple[PollReport, BaseException | None]:
+    """:func:`run`, with what the lifespan raised on its way out returned beside the
+    report, once logged (``lambent poll`` exits 1 then, without a traceback)."""
     opts = options or PollOptions()
     opts.check()
     if not sources:
@@ -132,6 +150,7 @@ async def run(
     rt = Runtime(app, opts, log)
     stopped_by = ["idle"]
     error: BaseException | None = None
+    failed: BaseException | None = None
     try:
         async with anyio.create_task_group() as guard:
             # signals are heard from the start: before polling, while the lifespan is
@@ -145,9 +164,15 @@ async def run(
             try:
                 with anyio.CancelScope() as life:
                     guard.start_soon(_cut, rt, life, polling, leaving)
-                    async with app.running():
+                    running = app.running()
+                    await running.__aenter__()
+                    try:
                         await _poll(rt, parsed, polling)
-                        leaving.set()
+                    except BaseException:
+                        await _leave(rt, running)  # what ended polling goes on
+                        raise
+                    leaving.set()
+                    failed = await _leave(rt, running)
             except anyio.get_cancelled_exc_class():
                 raise
             except BaseException as exc:  # raised as it is, not in the task group's group
@@ -160,7 +185,20 @@ async def run(
             await rt.aclose()
     for stats in rt.stats.values():
         log.info("stopped", **stats.line())
-    return PollReport(dict(rt.stats), stopped_by[0])
+    return PollReport(dict(rt.stats), stopped_by[0]), failed
+
+
+async def _leave(rt: Runtime, running: Any) -> BaseException | None:
+    """Leave the app's lifespan: what it raises (``SystemExit`` and ``KeyboardInterrupt``
+    too, not a cancellation) is logged and returned."""
+    try:
+        await running.__aexit__(None, None, None)
+    except anyio.get_cancelled_exc_class():
+        raise
+    except BaseException as exc:
+        emit(rt.log.error, "lifespan failed at shutdown", error=describe(exc), exc_info=exc)
+        return exc
+    return None
 
 
 async def _poll(rt: Runtime, parsed: list[Source], polling: anyio.Event) -> None:

@@ -1,7 +1,8 @@
 """``python -m lambent.runtime [HANDLER]``: Init, then the loop that fits the handler.
 
 Init imports the handler (awslambdaric's rules and errors; a failure goes to
-``/init/error`` and the process exits 1). A handler that never awaits, with one
+``/init/error`` and the process exits 1); SIGTERM or SIGINT meanwhile ends it at once
+(exit 0), and one after it stops the loop before its first invocation. A handler that never awaits, with one
 invocation at a time and no SnapStart, gets the loop without an event loop
 (:mod:`lambent.runtime._sync`); anything else the asynchronous one
 (:mod:`lambent.runtime._loop`), imported only then.
@@ -11,12 +12,13 @@ from __future__ import annotations
 
 import os
 import sys
+from types import FrameType
 from typing import Any
 
 from lambent.runtime._faults import load_handler
 from lambent.runtime._invocation import init_error_post
 from lambent.runtime._logs import setup_logging
-from lambent.runtime._sync import SyncConnection
+from lambent.runtime._sync import SyncConnection, _signals
 from lambent.runtime._target import Target, target_for
 from lambent.runtime._wire import RuntimeAPIError
 
@@ -34,17 +36,48 @@ def _say(message: str) -> None:
     sys.stderr.flush()
 
 
+class _InitCut(BaseException):
+    """A signal during the handler's import (a ``BaseException``: the user's ``except
+    Exception`` does not take it)."""
+
+
 def _run(handler_name: str, address: str) -> int:
     loops = concurrency()
     conn = SyncConnection(address)
+    initializing = [True]
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if initializing[0]:
+            raise _InitCut  # ends the import, or whatever Init runs, at once
+        conn.stop()  # after Init: the loop stops before its first invocation
+
+    signals = _signals()
+    previous = {sig: signals.signal(sig, on_signal) for sig in (signals.SIGTERM, signals.SIGINT)}
+    try:
+        return _serve(handler_name, address, loops, conn, initializing)
+    except _InitCut:
+        conn.close()
+        _say("a signal ended Init")
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signals.signal(sig, handler)
+
+
+def _serve(
+    handler_name: str, address: str, loops: int, conn: SyncConnection, initializing: list[bool]
+) -> int:
     target: Target
     try:
-        target = target_for(load_handler(handler_name), loops)
-        synchronous = (
-            loops == 1
-            and os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "snap-start"
-            and target.start_sync()
-        )
+        try:
+            target = target_for(load_handler(handler_name), loops)
+            synchronous = (
+                loops == 1
+                and os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "snap-start"
+                and target.start_sync()
+            )
+        finally:
+            initializing[0] = False
     except Exception as exc:
         conn.post(init_error_post(exc))
         conn.close()
@@ -59,7 +92,7 @@ def _run(handler_name: str, address: str) -> int:
     from lambent.runtime import _loop
 
     try:
-        return anyio.run(_loop.serve, target, address, loops)
+        return anyio.run(_loop.serve, target, address, loops, lambda: conn.stopped)
     except RuntimeAPIError as exc:
         _say(str(exc))
         return 1

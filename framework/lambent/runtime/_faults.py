@@ -39,6 +39,8 @@ class Fault(Exception):
     CONTEXT_UNMARSHAL_ERROR = "Runtime.LambdaContextUnmarshalError"
     BEFORE_SNAPSHOT_ERROR = "Runtime.BeforeSnapshotError"
     AFTER_RESTORE_ERROR = "Runtime.AfterRestoreError"
+    #: lambent's own: the app's lifespan failed while being left (no awslambdaric name)
+    SHUTDOWN_ERROR = "ShutdownError"
 
     def __init__(self, error_type: str, message: str, trace: list[str] | None = None) -> None:
         super().__init__(message)
@@ -77,6 +79,24 @@ def error_from(exc: BaseException, request_id: str | None = None) -> dict[str, A
 
     frames = [(f.filename, f.lineno or 0, f.name, f.line) for f in _user_frames(exc.__traceback__)]
     return make_error(str(exc), type(exc).__name__, traceback.format_list(frames), request_id)
+
+
+def user_trace(exc: BaseException) -> list[str]:
+    """The frames of ``exc``'s traceback below the runtime, formatted: the runtime's own,
+    the app's lifespan plumbing (``lambent/_app.py``) and :mod:`contextlib`'s left out
+    wherever they are (a lifespan is left through all three); a lifespan lambent ships
+    (``lambent.aws.lifespan``) keeps its frames."""
+    import contextlib
+    import traceback
+
+    skipped = (*_OWN_FILES, os.sep + os.path.join("lambent", "_app.py"))
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if not any(part in frame.filename for part in skipped)
+        and frame.filename != contextlib.__file__
+    ]
+    return traceback.format_list(frames)
 
 
 def xray_cause(exc: BaseException) -> str:

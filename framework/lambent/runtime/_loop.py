@@ -6,7 +6,9 @@ Init (before the first ``/next``) enters the app's lifespan, so connections made
 serve the first request. ``AWS_LAMBDA_MAX_CONCURRENCY`` (Lambda Managed Instances) sets
 how many loops poll at once, each on its own kept-alive connection. SIGTERM (and SIGINT)
 stop the polling: a running invocation is finished (within 1.5 s, the Shutdown phase
-being 2 s), the lifespan is left and the process exits 0.
+being 2 s), the lifespan is left and the process exits 0 (1 when leaving the lifespan
+failed: :func:`_leave`). The signals are heard from Init to the exit
+(:func:`_watch_signals`): during Init, or after the first, one cuts what runs.
 """
 
 from __future__ import annotations
@@ -15,17 +17,19 @@ import base64
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import anyio
 import msgspec
+from anyio.abc import TaskStatus
 
 from lambent._run import is_cancellation
 from lambent.http._streaming import STREAMING
 from lambent.runtime import _hooks
-from lambent.runtime._faults import Fault, error_from, log_error
+from lambent.runtime._faults import Fault, error_from, log_error, user_trace
 from lambent.runtime._http import Connection
 from lambent.runtime._invocation import (
     BASE,
@@ -49,19 +53,41 @@ STOP_GRACE = 1.5
 @dataclass
 class _Stop:
     requested: bool = False
-    waiting: set[anyio.CancelScope] = field(default_factory=set)
+    #: the loops' connections, whose wait on ``/next`` a stop ends
+    connections: set[Connection] = field(default_factory=set)
     #: what an invocation raised that ends the process (see :func:`_poll`)
     fatal: BaseException | None = None
+    #: the polling loops while they run (a stop cuts them after :data:`STOP_GRACE`)
+    loops: anyio.CancelScope | None = None
+    #: the phase a signal cuts at once: Init, SnapStart's, leaving the lifespan
+    phase: anyio.CancelScope | None = None
 
     def request(self) -> None:
         self.requested = True
-        for scope in self.waiting:
-            scope.cancel()
+        for conn in self.connections:
+            conn.stop()
 
     def fail(self, exc: BaseException) -> None:
         if self.fatal is None:
             self.fatal = exc
         self.request()
+
+    def cut(self) -> None:
+        """End what runs now: the current phase, or the loops with what they run."""
+        self.request()
+        for scope in (self.phase, self.loops):
+            if scope is not None:
+                scope.cancel()
+
+    @contextmanager
+    def cuttable(self) -> Iterator[anyio.CancelScope]:
+        """A phase a signal cuts (its scope's ``cancel_called`` tells whether it did)."""
+        with anyio.CancelScope() as scope:
+            self.phase = scope
+            try:
+                yield scope
+            finally:
+                self.phase = None
 
 
 def say(message: str) -> None:
@@ -101,14 +127,14 @@ async def _post(conn: Connection, post: Post) -> None:
 
 async def _poll(conn: Connection, target: Target, stop: _Stop) -> None:
     STREAMING.set(True)  # this loop can stream HTTP responses (this task's context)
+    stop.connections.add(conn)
+    if stop.requested:
+        conn.stop()
     try:
-        while not stop.requested:
-            with anyio.CancelScope() as waiting:
-                stop.waiting.add(waiting)
-                status, headers, body = await conn.request("GET", NEXT)
-            stop.waiting.discard(waiting)
-            if waiting.cancel_called:
-                return
+        # a stop ends the wait on /next while nothing of its answer has arrived; an
+        # invocation whose answer had begun is read, run and answered first
+        while (answer := await conn.poll(NEXT)) is not None:
+            status, headers, body = answer
             if status != 200:
                 raise RuntimeAPIError(f"/next answered {status}: {body[:200]!r}")
             catch_up()
@@ -128,17 +154,27 @@ async def _poll(conn: Connection, target: Target, stop: _Stop) -> None:
             finally:
                 REQUEST_ID.reset(token)
     finally:
+        stop.connections.discard(conn)
         with anyio.CancelScope(shield=True):
             await conn.aclose()
 
 
-async def _watch_signals(stop: _Stop, loops: anyio.CancelScope) -> None:
+async def _watch_signals(stop: _Stop, *, task_status: TaskStatus[None]) -> None:
+    """SIGTERM and SIGINT, heard from Init to the exit: while the loops poll, the first
+    stops them, running invocations finishing within :data:`STOP_GRACE`; any other signal
+    cuts what runs at once (Init, SnapStart's hooks, the grace, leaving the lifespan)."""
     with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        task_status.started()
         async for _ in signals:
+            if stop.loops is None or stop.requested:
+                stop.cut()
+                continue
             stop.request()
-            await anyio.sleep(STOP_GRACE)
-            loops.cancel()
-            return
+            with anyio.move_on_after(STOP_GRACE) as grace:
+                await signals.__anext__()
+                stop.cut()  # a second signal: whatever runs now (the loops or a later phase)
+            if grace.cancel_called and stop.loops is not None:
+                stop.loops.cancel()
 
 
 async def _init_failed(conn: Connection, exc: BaseException) -> int:
@@ -155,6 +191,8 @@ async def _snap_start(conn: Connection) -> int | None:
     try:
         await _hooks.run_before_snapshot()
     except BaseException as exc:
+        if is_cancellation(exc):  # a signal ending SnapStart's wait
+            raise
         await _init_failed(conn, Fault(Fault.BEFORE_SNAPSHOT_ERROR, f"{type(exc).__name__}: {exc}"))
         return 64
     status, _, body = await conn.request("GET", f"{BASE}/restore/next")
@@ -163,6 +201,8 @@ async def _snap_start(conn: Connection) -> int | None:
     try:
         await _hooks.run_after_restore()
     except BaseException as exc:
+        if is_cancellation(exc):
+            raise
         doc = error_from(Fault(Fault.AFTER_RESTORE_ERROR, f"{type(exc).__name__}: {exc}"))
         log_error(doc)
         headers = {ERROR_TYPE: Fault.AFTER_RESTORE_ERROR, "Content-Type": "application/json"}
@@ -171,27 +211,102 @@ async def _snap_start(conn: Connection) -> int | None:
     return None
 
 
-async def serve(target: Target, address: str, loops: int) -> int:
-    """Run ``loops`` polling loops for ``target`` against the Runtime API at ``address``."""
-    first = Connection(address)
-    async with AsyncExitStack() as stack:
+async def _leave(life: Any, stop: _Stop) -> bool:
+    """Leave the lifespan ``life`` (entered at Init); False when it failed doing so.
+
+    Whatever the lifespan raises on its way out, ``SystemExit``, ``KeyboardInterrupt`` or
+    its own ``BaseException`` too, is logged as one ``[ERROR] ShutdownError`` record (its
+    frames in the user's code) instead of ending the process with a traceback. A signal
+    cuts a lifespan slow to leave."""
+    with stop.cuttable() as leaving:
         try:
-            await stack.enter_async_context(target.running())
-        except Exception as exc:
-            return await _init_failed(first, exc)
-        if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+            await life.__aexit__(None, None, None)
+        except BaseException as exc:
+            if is_cancellation(exc):
+                raise
+            message = f"the app's lifespan failed at shutdown: {type(exc).__name__}: {exc}"
+            log_error(error_from(Fault(Fault.SHUTDOWN_ERROR, message, user_trace(exc))))
+            return False
+    if leaving.cancel_called:
+        say("a signal cut leaving the lifespan")
+    return True
+
+
+async def _polling(first: Connection, target: Target, address: str, loops: int, stop: _Stop) -> int:
+    """SnapStart's hooks (when it is on), then ``loops`` polling loops until a stop."""
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+        with stop.cuttable() as snap_start:
             code = await _snap_start(first)
             if code is not None:
                 return code
-        stop = _Stop()
-        async with anyio.create_task_group() as outer:
-            with anyio.CancelScope() as polling:
-                outer.start_soon(_watch_signals, stop, polling)
-                async with anyio.create_task_group() as tg:
-                    for i in range(loops):
-                        conn = first if i == 0 else Connection(address)
-                        tg.start_soon(_poll, conn, target, stop)
-            outer.cancel_scope.cancel()
+        if snap_start.cancel_called:
+            await first.aclose()
+            say("a signal ended SnapStart's restore")
+            return 0
+    with anyio.CancelScope() as stop.loops:
+        async with anyio.create_task_group() as tg:
+            for i in range(loops):
+                conn = first if i == 0 else Connection(address)
+                tg.start_soon(_poll, conn, target, stop)
+    stop.loops = None
     if stop.fatal is not None:
         raise stop.fatal
     return 0
+
+
+async def _lifecycle(target: Target, address: str, loops: int, stop: _Stop) -> int:
+    if stop.requested:
+        say("a signal ended Init")
+        return 0
+    first = Connection(address)
+    life = target.running()
+    entered = False
+    with stop.cuttable() as init:
+        try:
+            await life.__aenter__()
+            entered = True
+        except BaseException as exc:
+            if is_cancellation(exc):  # a signal ending Init
+                raise
+            # as a SnapStart hook's: SystemExit and KeyboardInterrupt too are the Init's failure
+            return await _init_failed(first, exc)
+    if not entered:
+        say("a signal ended Init")
+        return 0
+    if init.cancel_called:
+        code = 0  # entered as the signal came: left at once
+    else:
+        try:
+            code = await _polling(first, target, address, loops, stop)
+        except BaseException:
+            await _leave(life, stop)  # what ended the loops goes on; a failure leaving is logged
+            raise
+    left = await _leave(life, stop)
+    return code or (0 if left else 1)
+
+
+async def serve(
+    target: Target, address: str, loops: int, stopped: Callable[[], bool] | None = None
+) -> int:
+    """Run ``loops`` polling loops for ``target`` against the Runtime API at ``address``
+    (``stopped``: whether a signal came before this loop heard them, after the import).
+
+    Returns the exit status: 0 after a stop (also one that cut Init or leaving the
+    lifespan), 64 or 65 for a failing SnapStart hook, 1 when the lifespan failed at
+    shutdown (logged; a SnapStart status wins)."""
+    stop = _Stop()
+    raised: BaseException | None = None
+    async with anyio.create_task_group() as signals:
+        await signals.start(_watch_signals, stop)
+        if stopped is not None and stopped():
+            stop.request()  # Init is over: nothing entered, nothing polled
+        try:
+            code = await _lifecycle(target, address, loops, stop)
+        except BaseException as exc:  # raised as it is, not in the task group's group
+            if is_cancellation(exc):
+                raise
+            raised = exc
+        signals.cancel_scope.cancel()
+    if raised is not None:
+        raise raised
+    return code

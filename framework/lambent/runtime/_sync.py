@@ -4,7 +4,8 @@ A plain ``module.function`` handler, or an app whose handlers are all plain and 
 no lifespan, runs each invocation straight through; with one invocation at a time this
 loop polls over a kept-alive ``http.client`` connection and never imports asyncio, which
 keeps the cold start at the floor. SIGTERM while waiting on ``/next`` ends the loop at
-once; during an invocation, after it has been answered.
+once if nothing of the answer has arrived (the invocation is run and answered first if
+it has); during an invocation, after it has been answered.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from lambent.runtime._wire import RuntimeAPIError, parse_response, request_head
 
 class _Stopped(Exception):
     pass
+
+
+_PEEK, _DONTWAIT = _socket.MSG_PEEK, _socket.MSG_DONTWAIT
 
 
 def _signals() -> Any:
@@ -58,7 +62,12 @@ def _connect(host: str, port: int) -> _socket.socket:
 class SyncConnection:
     """A kept-alive socket to the Runtime API, without ``http.client`` (whose import,
     ssl and email included, would cost the cold start) or even ``socket`` (see
-    :func:`_connect`); reconnects once when the kept-alive connection was closed."""
+    :func:`_connect`); reconnects once when the kept-alive connection was closed.
+
+    :meth:`stop` (called by the loop's signal handler) ends a wait on ``/next``
+    (:meth:`poll`) by raising while nothing of the answer has arrived; the wait blocks in
+    a ``MSG_PEEK`` read, which takes nothing, so whatever the moment of the signal, an
+    answer that has begun is found (:meth:`_arrived`) and read whole."""
 
     def __init__(self, address: str) -> None:
         host, _, port = address.rpartition(":")
@@ -66,17 +75,52 @@ class SyncConnection:
         self.port = int(port)
         self._sock: _socket.socket | None = None
         self._buffer = bytearray()
+        self.stopped = False
+        #: while True, :meth:`stop` raises (the wait for the answer to ``/next``)
+        self._waiting = False
 
-    def request(
-        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
-    ) -> tuple[int, dict[str, str], bytes]:
-        head = request_head(method, path, self.host, headers or {}, body)
+    def stop(self) -> None:
+        """Stop polling: end the wait on ``/next`` now if nothing of its answer has come."""
+        self.stopped = True
+        if self._waiting:
+            self._waiting = False  # a second signal does not raise again
+            raise _Stopped
+
+    def _arrived(self) -> bool:
+        """Whether any of the answer has arrived (never waiting, taking nothing)."""
+        if self._buffer:
+            return True
+        try:
+            return self._sock is not None and bool(self._sock.recv(1, _PEEK | _DONTWAIT))
+        except OSError:  # nothing yet (BlockingIOError), or the connection is gone
+            return False
+
+    def _sent_and_begun(self, sock: _socket.socket, data: bytes) -> bool:
+        """Send ``/next`` and wait for its answer to begin, unless stopped first: False
+        when stopped with nothing of the answer arrived."""
+        try:
+            self._waiting = True  # from here a signal raises _Stopped
+            if self.stopped:  # asked before (during the last invocation, or just now)
+                raise _Stopped
+            sock.sendall(data)
+            if not self._buffer:
+                sock.recv(1, _PEEK)  # blocks until the answer begins; takes nothing
+            self._waiting = False
+        except _Stopped:
+            self._waiting = False
+            return self._arrived()
+        return True
+
+    def _exchange(self, data: bytes, stoppable: bool) -> tuple[int, dict[str, str], bytes] | None:
         for attempt in (1, 2):
             try:
                 if self._sock is None:
                     self._sock = _connect(self.host, self.port)
                     self._buffer.clear()
-                self._sock.sendall(head + body)
+                if not stoppable:
+                    self._sock.sendall(data)
+                elif not self._sent_and_begun(self._sock, data):
+                    return None
                 while (answer := parse_response(self._buffer)) is None:
                     chunk = self._sock.recv(262144)
                     if not chunk:
@@ -90,6 +134,19 @@ class SyncConnection:
                         f"the Runtime API at {self.host}:{self.port}: {exc}"
                     ) from None
         raise AssertionError("unreachable")
+
+    def request(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        head = request_head(method, path, self.host, headers or {}, body)
+        answer = self._exchange(head + body, stoppable=False)
+        assert answer is not None  # only a stoppable exchange is stopped
+        return answer
+
+    def poll(self, path: str) -> tuple[int, dict[str, str], bytes] | None:
+        """``GET path`` (``/next``): ``None`` when :meth:`stop` ended the wait before
+        any of the answer arrived; an answer that had begun is read whole."""
+        return self._exchange(request_head("GET", path, self.host, {}, b""), stoppable=True)
 
     def post(self, post: Post) -> None:
         assert isinstance(post.body, bytes)  # only the async loop streams
@@ -107,12 +164,9 @@ class SyncConnection:
 
 def serve(target: Target, conn: SyncConnection) -> int:
     """Poll until SIGTERM or SIGINT; every invocation runs without an event loop."""
-    state = {"stopping": False, "waiting": False}
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        state["stopping"] = True
-        if state["waiting"]:
-            raise _Stopped
+        conn.stop()  # raises _Stopped while /next waits with nothing of its answer come
 
     # every invocation runs in one context that runs nothing else (the invocation's log
     # values may stay bound in it: lambent._logging.invocation_context)
@@ -120,15 +174,8 @@ def serve(target: Target, conn: SyncConnection) -> int:
     signals = _signals()
     previous = {sig: signals.signal(sig, on_signal) for sig in (signals.SIGTERM, signals.SIGINT)}
     try:
-        while True:
-            try:
-                state["waiting"] = True  # from here a signal raises _Stopped
-                if state["stopping"]:  # asked before (during the last invocation, or just now)
-                    break
-                status, headers, body = conn.request("GET", NEXT)
-                state["waiting"] = False
-            except _Stopped:
-                break
+        while (answer := conn.poll(NEXT)) is not None:
+            status, headers, body = answer
             if status != 200:
                 raise RuntimeAPIError(f"/next answered {status}: {body[:200]!r}")
             catch_up()

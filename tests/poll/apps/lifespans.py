@@ -1,7 +1,8 @@
 """An app whose lifespan misbehaves, for ``lambent poll``'s start and stop.
 
-``POLL_LIFESPAN`` says what: ``slow-start`` (sleeps 30 s before its yield) or
-``slow-stop`` (sleeps 30 s after its yield). Each step is
+``POLL_LIFESPAN`` says what: ``slow-start`` (sleeps 30 s before its yield),
+``slow-stop`` (sleeps 30 s after its yield), ``fail-stop`` or ``exit-stop`` (raises a
+``RuntimeError`` or ``SystemExit(3)`` after its yield). Each step is
 logged to ``$POLL_LOG``; messages are recorded as ``tests.poll.apps.recorder`` does.
 """
 
@@ -28,6 +29,10 @@ async def lifespan(app: App) -> AsyncIterator[None]:
     log({"event": "leaving"})
     if what == "slow-stop":
         await anyio.sleep(30)
+    if what == "fail-stop":
+        raise RuntimeError("the lifespan failed")
+    if what == "exit-stop":
+        raise SystemExit(3)
     log({"event": "left"})
 
 
