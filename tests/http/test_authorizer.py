@@ -109,7 +109,13 @@ def test_an_exception_in_an_authorizer_is_logged_once() -> None:
         ("allow", "returned str"),
         (["allow"], "returned list"),
         (object(), "returned object"),
-        ({"principalId": "u", "context": {"when": object()}}, "cannot be sent as JSON"),
+        (
+            {"principalId": "u", "policyDocument": {}, "context": {"when": object()}},
+            "cannot be sent as JSON",
+        ),
+        # a REST authorizer answers with a policy only (API Gateway: 500 to the client)
+        ({"isAuthorized": True}, "without principalId and policyDocument; a REST authorizer"),
+        ({"principalId": "u"}, "without policyDocument"),
     ],
 )
 def test_an_answer_that_is_no_decision_fails_the_invocation_naming_the_handler(
@@ -158,3 +164,15 @@ def test_the_authorizer_matcher_takes_its_kind_else_the_catch_all() -> None:
     with pytest.raises(ConfigurationError, match="for TOKEN is already registered"):
         routes.check(AuthorizerRoutes.resolve("TOKEN", _allow))
     assert [r.kind for r in routes] == ["token", None]
+
+
+def test_an_http_api_authorizer_s_dict_goes_out_as_it_is() -> None:
+    # payload 2.0: the simple answer and the policy are both the API's to read
+    app = App()
+
+    @app.authorizer("HTTP")
+    def check(request: object) -> dict[str, object]:
+        return {"isAuthorized": True, "context": {"user": "u"}}
+
+    out = app.handler(authorizer_event("http"), FakeContext())
+    assert out == {"isAuthorized": True, "context": {"user": "u"}}

@@ -156,6 +156,16 @@ def render_decision(result: Any, event: Any, *, simple: bool, handler: str) -> A
         policy = Policy("user")
         return (policy.allow_all() if allowed else policy.deny_all()).render(event.arn)
     if isinstance(result, Mapping):
+        if not simple and not ("principalId" in result and "policyDocument" in result):
+            # a REST (or payload 1.0) authorizer answers with a policy only: API Gateway
+            # would answer the client 500 for anything else (isAuthorized included)
+            missing = [k for k in ("principalId", "policyDocument") if k not in result]
+            raise HandlerError(
+                handler,
+                f"returned a dict without {' and '.join(missing)}; a REST authorizer's "
+                "answer is a policy (return a Policy, True, False, or a dict with "
+                "principalId and policyDocument)",
+            )
         return json_result(result, handler)
     raise HandlerError(
         handler,
