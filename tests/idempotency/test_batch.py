@@ -11,10 +11,11 @@ from typing import Any
 import anyio
 import msgspec
 import pytest
+from structlog.testing import capture_logs
 
 from lambent import App, ConfigurationError
 from lambent._fast import general_path
-from lambent.idempotency import DynamoDBStore, IdempotencyStore, MemoryStore
+from lambent.idempotency import DynamoDBStore, IdempotencyError, IdempotencyStore, MemoryStore
 from lambent.testing import FakeContext, deliver, kinesis_event, sqs_event
 
 pytestmark = pytest.mark.network
@@ -313,3 +314,40 @@ async def test_a_payload_or_key_that_fails_on_its_own_fails_that_record_alone(
     failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
     assert failed == {event["Records"][i]["messageId"] for i in (1, 2, 3)}
     assert sorted(charged) == ["p-1", "p-2"]
+
+
+class Note(msgspec.Struct):
+    id: int
+    ref: str | None = None
+
+
+async def test_a_key_function_returning_none_fails_that_record_saying_so(
+    store: IdempotencyStore,
+) -> None:
+    """``None`` is no key: every payload without the field would share the key "None",
+    the first one's run standing for the others (or failing them as a key reused with
+    other content)."""
+    app = App(idempotency=store)
+    ran: list[int] = []
+
+    @app.sqs("notes", idempotency_key=lambda note: note.ref)
+    def keep(note: Note) -> None:
+        ran.append(note.id)
+
+    event = sqs_event({"id": 1, "ref": "a"}, {"id": 2}, {"id": 3}, queue="notes")
+    with capture_logs() as logs:
+        result = await app.dispatch(event, FakeContext())
+    assert result == {
+        "batchItemFailures": [{"itemIdentifier": event["Records"][i]["messageId"]} for i in (1, 2)]
+    }
+    assert ran == [1]
+    errors = [e["error"] for e in logs if e["event"] == "record failed"]
+    assert len(errors) == 2 and all("returned None for this payload" in e for e in errors)
+
+    def direct(note: Note) -> int:
+        return note.id
+
+    direct_app = App(idempotency=store)
+    direct_app.invoke(idempotency_key=lambda note: note.ref)(direct)
+    with pytest.raises(IdempotencyError, match="returned None for this payload"):
+        await direct_app.dispatch({"id": 4}, FakeContext())

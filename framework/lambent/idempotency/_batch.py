@@ -37,6 +37,7 @@ from lambent.idempotency._guard import (
     RecordGuard,
     Verdict,
     fingerprint,
+    key_text,
 )
 from lambent.idempotency._store import IdempotencyStore, ImmediateStore
 from lambent.sources._response import response_rules
@@ -113,7 +114,7 @@ def _keyer(
                 return exc
             return as_decode_error(exc, ids.record(index))
         try:
-            return scope, str(key_of(value)), fingerprint(raw)
+            return scope, key_text(key_of(value), scope), fingerprint(raw)
         except BaseException as exc:  # the key function's failure: the record's
             return exc
 
@@ -362,7 +363,7 @@ async def guard_direct(
     else:
         payload = route.plan.payload
         value = event if payload is None or payload.decoder is None else payload.decoder(event)
-        key, fps = str(key_of(value)), [fingerprint(event)]
+        key, fps = key_text(key_of(value), scope), [fingerprint(event)]
     group = KeyGroup(scope, None, [key], fps)
     record_guard = RecordGuard(store, expires_at=deadline_epoch(context))
     guarded = Guarded(record_guard, isinstance(store, ImmediateStore), True, False)

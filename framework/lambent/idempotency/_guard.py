@@ -49,6 +49,19 @@ class KeyReusedError(IdempotencyError):
     """The key was first used with different content."""
 
 
+def key_text(key: object, scope: str) -> str:
+    """The text of the key an ``idempotency_key`` function returned for a handler
+    (``scope``); ``None`` is an :class:`IdempotencyError`: every payload without the field
+    would share the key ``"None"`` (their first run's result standing for all of them)."""
+    if key is None:
+        raise IdempotencyError(
+            f"{scope}: the idempotency_key function returned None for this payload; "
+            "return the field that names it (or raise for a payload that has none)",
+            scope,
+        )
+    return str(key)
+
+
 def fingerprint(content: object) -> str:
     """The hash a key's content is compared by (bytes and str as they are, else JSON)."""
     if isinstance(content, str):
