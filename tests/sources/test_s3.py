@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import msgspec
@@ -9,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
-from lambent import App, BatchFailedError, DecodeError
+from lambent import App, BatchFailedError, ConfigurationError, DecodeError
 from lambent.sources import s3
 from lambent.sources._base import iso
 from lambent.testing import FakeContext, s3_event, sqs_event
@@ -378,3 +379,37 @@ def test_a_failure_inside_an_envelope_names_the_object() -> None:
     assert len(out["batchItemFailures"]) == 1
     [entry] = [e for e in logs if e["event"] == "record failed"]
     assert "while handling s3://uploads/in/x.csv" in entry["exc_info"].__notes__
+
+
+@pytest.mark.parametrize(
+    ("bucket", "says"),
+    [
+        ("s3://photos", "for an s3:// URL, give bucket='photos'"),
+        ("s3://photos/uploads/", "give bucket='photos', prefix='uploads/'"),
+        ("photos/uploads", "a bucket name has no '/', ':' or spaces"),
+    ],
+)
+def test_a_bucket_that_is_neither_a_name_nor_an_arn_is_refused_saying_what_to_give(
+    bucket: str, says: str
+) -> None:
+    # it registered, and no event ever matched it
+    with pytest.raises(
+        ConfigurationError, match=rf"bucket '{bucket}' is neither .*{re.escape(says)}"
+    ):
+        App().s3(bucket)
+
+
+@pytest.mark.parametrize(
+    ("bucket", "name"),
+    [("photos", "photos"), ("arn:aws:s3:::photos", "photos"), ("my.photos-1", "my.photos-1")],
+)
+def test_a_bucket_name_or_its_arn_routes(bucket: str, name: str) -> None:
+    app = App()
+    seen: list[str] = []
+
+    @app.s3(bucket)
+    def on_object(record: s3.S3Record) -> None:
+        seen.append(record.key)
+
+    app.handler(s3_event("a.jpg", bucket=name), FakeContext())
+    assert seen == ["a.jpg"]

@@ -99,7 +99,7 @@ def resource_filter(field: str, value: str | None) -> Filter:
     """The filter of sources routed by one resource (queue, topic, stream) name or ARN; a
     value that is neither (a queue URL, a path) is a :class:`ConfigurationError`: it would
     match no event."""
-    if value is not None and not value.startswith("arn:") and _NOT_A_NAME.search(value):
+    if value is not None and not value.startswith("arn:") and not plain_name(value):
         hint = "a name has no '/', ':' or spaces"
         if "://" in value:
             hint = f"for a URL, give its last part, {value.rstrip('/').rpartition('/')[2]!r}"
@@ -107,8 +107,14 @@ def resource_filter(field: str, value: str | None) -> Filter:
     return Filter(shown(**{field: value}), resource(value))
 
 
-#: what no queue, topic or stream name holds
+#: what no queue, topic, stream or bucket name holds
 _NOT_A_NAME = re.compile(r"[/:\s]")
+
+
+def plain_name(value: str) -> bool:
+    """Whether ``value`` can be a resource's name: no ``/``, ``:`` or spaces (a URL, a
+    path or an ARN cannot)."""
+    return _NOT_A_NAME.search(value) is None
 
 
 def exact_filter(field: str, value: str | None) -> Filter:

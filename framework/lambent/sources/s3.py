@@ -24,7 +24,7 @@ import msgspec
 
 from lambent._errors import ConfigurationError
 from lambent.sources._base import SourceSpec, first_record, iso, raw_path, raw_records
-from lambent.sources._match import Filter, arn_name, shown
+from lambent.sources._match import Filter, arn_name, plain_name, shown
 from lambent.sources._s3_eventbridge import (
     EventBridgeS3Bucket,
     EventBridgeS3Detail,
@@ -287,7 +287,17 @@ def route_filter(
     suffix: str = "",
     events: Iterable[str] | None = None,
 ) -> Filter:
-    """``@app.s3(bucket, prefix=, suffix=, events=)``: on the decoded key and event name."""
+    """``@app.s3(bucket, prefix=, suffix=, events=)``: on the decoded key and event name.
+    A bucket that is neither a name nor an ARN (``s3://photos/uploads/``, a path) is a
+    :class:`ConfigurationError`: it would match no event."""
+    if bucket is not None and not bucket.startswith("arn:") and not plain_name(bucket):
+        hint = "a bucket name has no '/', ':' or spaces"
+        if bucket.startswith("s3://"):
+            name, _, key_prefix = bucket.removeprefix("s3://").partition("/")
+            hint = f"for an s3:// URL, give bucket={name!r}" + (
+                f", prefix={key_prefix!r}" if key_prefix else ""
+            )
+        raise ConfigurationError(f"bucket {bucket!r} is neither a name nor an ARN ({hint})")
     chosen = _events(events)
     bucket_name = None if bucket is None else arn_name(bucket.removeprefix("arn:aws:s3:::"))
 
