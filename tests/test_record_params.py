@@ -129,5 +129,9 @@ def test_what_cannot_be_passed_is_refused_naming_the_parameter() -> None:
         _slots(unannotated)
     with pytest.raises(ConfigurationError, match=r"parameter 'body' has no annotation.*SQSEvent"):
         _slots(first_unannotated)
-    with pytest.raises(ConfigurationError, match=r"'order': unknown annotation .*Order"):
+    with pytest.raises(
+        ConfigurationError,
+        match=r"'order': unknown annotation .*Order.*no payload to decode: annotate it with "
+        r"SQSMessage, SQSEvent, LambdaContext or Logger",
+    ):
         _slots(no_payload, allow_payload=False)

@@ -145,8 +145,8 @@ class _RecordRules(SlotRules):
             )
         if not self.allow_payload:
             raise ConfigurationError(
-                f"{label}: unknown annotation {ann!r}; this route can inject "
-                "its source's Structs, the Lambda context and a logger"
+                f"{label}: unknown annotation {ann!r}; this route's source has no payload "
+                f"to decode: annotate it with {_injectable(self.item_type, self.event_type, False)}"
             )
         if payload is not None:
             raise ConfigurationError(
