@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import msgspec
 
 from lambent._compiled import Compiled, compile_records
+from lambent._errors import ConfigurationError
 from lambent._fast import FAST, MISS, Pending
-from lambent._inject import Slot
+from lambent._inject import Slot, qualname
 from lambent._pipeline import SMALL_EVENT, NotJSON, handle, handle_bytes
 from lambent._record_routes import RecordRoutes
 from lambent._registry import Registry
@@ -47,9 +48,6 @@ def as_lifespan(lifespan: object) -> Callable[[App], Any]:
     ``async def`` that ``yield``s once, as Starlette takes one) or a generator function
     made one with :mod:`contextlib`; anything that cannot be called with the app is a
     :class:`~lambent.ConfigurationError` now, not a ``TypeError`` at the first event."""
-    from lambent._errors import ConfigurationError
-    from lambent._inject import qualname
-
     if not callable(lifespan):
         raise ConfigurationError(f"lifespan: {lifespan!r} is not callable")
     name = qualname(lifespan)
@@ -321,9 +319,6 @@ async def _enter(
     stack: contextlib.AsyncExitStack, lifespan: Callable[[App], Any], app: App
 ) -> None:
     """Enter what ``lifespan(app)`` makes: an async context manager, or a sync one."""
-    from lambent._errors import ConfigurationError
-    from lambent._inject import qualname
-
     made = lifespan(app)
     if hasattr(made, "__aenter__") and hasattr(made, "__aexit__"):
         await stack.enter_async_context(made)

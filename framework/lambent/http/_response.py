@@ -132,10 +132,8 @@ class Response:
         media_type: str | None = None,
     ) -> None:
         self.body = body
-        if status.__class__ is not int:  # an IntEnum (HTTPStatus) is its number
-            status = http_status(status)
-        elif not 100 <= status <= 599:
-            raise ValueError(f"an HTTP status is a number from 100 to 599, not {status!r}")
+        if status.__class__ is not int or not 100 <= status <= 599:
+            status = http_status(status)  # an IntEnum (HTTPStatus) is its number; else raises
         self.status = status
         self.headers = MutableHeaders(headers)
         self.cookies: list[str] = [str(c) for c in cookies]
@@ -250,7 +248,7 @@ def tuple_response(value: tuple[Any, ...]) -> Response:
         )
     if isinstance(body, Response):
         raise TypeError("a returned tuple's body is the Response's: return the Response itself")
-    return Response(body, http_status(status), headers)
+    return Response(body, status, headers)  # which checks the status
 
 
 class HTTPException(Exception):
