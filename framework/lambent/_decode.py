@@ -8,7 +8,6 @@ carrying the record id and the ``$.path`` of the bad field.
 from __future__ import annotations
 
 import re
-import sys
 import typing
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import msgspec
 
 from lambent._errors import ConfigurationError, DecodeError
+from lambent._pydantic import model_value, pydantic_decoder
 from lambent.sources._base import FieldError, PayloadFormat
 
 Decoder = Callable[[Any], Any]
@@ -85,7 +85,7 @@ def as_bytes(value: Any, json_end: bytes = b"") -> bytes:
         return value.encode()
     if isinstance(value, bytearray | memoryview):
         return bytes(value)
-    return msgspec.json.encode(value) + json_end
+    return msgspec.json.encode(value, enc_hook=model_value) + json_end
 
 
 #: what :func:`invocation_json` returns for bytes that are not JSON
@@ -140,7 +140,7 @@ def build_decoder(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
     except TypeError as exc:
         raise ConfigurationError(f"{where}: cannot decode a payload into {tp!r}: {exc}") from None
     if custom:
-        return _pydantic_decoder(tp, fmt, where, custom)
+        return pydantic_decoder(tp, fmt, where, custom)
     if fmt == "json" and _textual(tp):
         built = _text_or_json(tp, decoder.decode)
     elif fmt == "json":
@@ -231,42 +231,6 @@ def _custom_classes(tp: Any) -> list[type[Any]]:
         elif isinstance(node, mi.Type | mi.Field):
             pending.extend(getattr(node, name) for name in node.__struct_fields__)
     return found
-
-
-def _pydantic_decoder(tp: Any, fmt: PayloadFormat, where: str, custom: list[type[Any]]) -> Decoder:
-    """A decoder validating with pydantic, when every class msgspec cannot decode is a
-    pydantic model (pydantic is imported by the user's models, never by lambent)."""
-    pydantic = sys.modules.get("pydantic")
-    others = [c for c in custom if pydantic is None or not issubclass(c, pydantic.BaseModel)]
-    if pydantic is None or others:
-        shown = ", ".join(c.__qualname__ for c in others or custom)
-        raise ConfigurationError(
-            f"{where}: cannot decode a payload into {tp!r}: lambent decodes msgspec Structs, "
-            "dataclasses, TypedDicts, NamedTuples, builtin types and pydantic models, "
-            f"not {shown}"
-        )
-    try:
-        adapter = pydantic.TypeAdapter(tp)
-    except pydantic.PydanticUserError as exc:
-        raise ConfigurationError(f"{where}: cannot decode a payload into {tp!r}: {exc}") from None
-    validate = adapter.validate_json if fmt == "json" else adapter.validate_python
-    invalid = pydantic.ValidationError
-
-    def decode(value: Any) -> Any:
-        try:
-            return validate(value)
-        except invalid as exc:
-            raise _pydantic_error(exc) from None
-
-    return decode
-
-
-def _pydantic_error(exc: Any) -> FieldError:
-    """A pydantic ValidationError as a FieldError naming the first bad field's ``$.path``."""
-    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": str(exc)}
-    path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
-    more = exc.error_count() - 1
-    return FieldError(str(first["msg"]) + (f" (and {more} more)" if more > 0 else ""), path)
 
 
 def as_decode_error(exc: Exception, record_id: str | None) -> DecodeError:

@@ -22,6 +22,7 @@ import msgspec
 from lambent._decode import as_bytes
 from lambent._dispatch import Batch, Status
 from lambent._errors import BatchFailedError, HandlerError, ResponseTooLargeError, describe
+from lambent._pydantic import model_value
 from lambent.sources import EventSource
 from lambent.sources._response import response_rules
 
@@ -130,13 +131,13 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 def json_result(value: Any, handler: str) -> Any:
     """A single event's result as the JSON-ready value the Lambda runtime serialises:
-    Structs, dataclasses, datetimes, UUIDs and enums become their JSON forms (``Decimal``
-    stays, the runtime writes it as a number). A value JSON cannot hold raises
+    Structs, dataclasses, pydantic models, datetimes, UUIDs and enums become their JSON
+    forms (``Decimal`` stays, the runtime writes it as a number). A value JSON cannot hold raises
     :class:`HandlerError` naming the handler, instead of failing later in the runtime."""
     if type(value) in _PLAIN:
         return value
     try:
-        return msgspec.to_builtins(value, builtin_types=(Decimal,))
+        return msgspec.to_builtins(value, builtin_types=(Decimal,), enc_hook=model_value)
     except (TypeError, ValueError, OverflowError) as exc:
         raise HandlerError(
             handler, f"returned a value that cannot be sent as JSON: {describe(exc)}"

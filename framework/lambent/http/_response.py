@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from lambent._pydantic import model_value
 from lambent.http._headers import HeaderInput, MutableHeaders
 
 __all__ = [
@@ -38,7 +39,7 @@ __all__ = [
     "tuple_response",
 ]
 
-_json = msgspec.json.Encoder()
+_json = msgspec.json.Encoder(enc_hook=model_value)
 #: JSON bytes of a value (:func:`json_text` is its text, also for a lone surrogate, which
 #: this refuses with UnicodeEncodeError)
 encode_json = _json.encode
@@ -207,7 +208,11 @@ def json_text(body: Any) -> str:
     except UnicodeEncodeError:
         import json
 
-        return json.dumps(msgspec.to_builtins(body), ensure_ascii=True, separators=(",", ":"))
+        return json.dumps(
+            msgspec.to_builtins(body, enc_hook=model_value),
+            ensure_ascii=True,
+            separators=(",", ":"),
+        )
 
 
 def http_status(status: object) -> int:

@@ -22,10 +22,11 @@ from typing import Any, Protocol
 import msgspec
 
 from lambent._fast import FAST
+from lambent._pydantic import model_value
 from lambent._runtime import run_loop_free
 from lambent.runtime._faults import Fault
 
-_ENCODER = msgspec.json.Encoder(decimal_format="number")
+_ENCODER = msgspec.json.Encoder(decimal_format="number", enc_hook=model_value)
 JSON = "application/json"
 
 
