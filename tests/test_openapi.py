@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import msgspec
+import pydantic
 import pytest
 from openapi_spec_validator import validate
 
@@ -248,3 +249,44 @@ def test_lambent_dev_serves_the_document_when_asked() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+class ModelLine(pydantic.BaseModel):
+    sku: str
+    qty: int = pydantic.Field(gt=0)
+
+
+class ModelOrder(pydantic.BaseModel):
+    """An order, as a pydantic model."""
+
+    order_id: str
+    lines: list[ModelLine]
+
+
+def test_pydantic_models_are_documented_with_pydantics_own_schemas() -> None:
+    app = App()
+
+    @app.post("/orders")
+    def create(order: ModelOrder) -> ModelOrder:
+        return order
+
+    @app.get("/orders")
+    def listing() -> list[ModelOrder]:
+        return []
+
+    doc = document(app)
+    validate(doc)
+    ref = {"$ref": "#/components/schemas/ModelOrder"}
+    create_op, list_op = doc["paths"]["/orders"]["post"], doc["paths"]["/orders"]["get"]
+    assert create_op["requestBody"]["content"]["application/json"]["schema"] == ref
+    assert create_op["responses"]["200"]["content"]["application/json"]["schema"] == ref
+    assert list_op["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "type": "array",
+        "items": ref,
+    }
+    schemas = doc["components"]["schemas"]
+    refs = "#/components/schemas/{model}"
+    want = pydantic.TypeAdapter(ModelOrder).json_schema(ref_template=refs)
+    assert schemas["ModelLine"] == want.pop("$defs")["ModelLine"]
+    assert schemas["ModelOrder"] == want
+    assert schemas["ModelLine"]["properties"]["qty"]["exclusiveMinimum"] == 0

@@ -12,7 +12,7 @@ from typing import Any
 from lambent._errors import ConfigurationError
 from lambent.sources._base import FieldError, PayloadFormat
 
-__all__ = ["model_value", "pydantic_decoder", "pydantic_error"]
+__all__ = ["model_schema", "model_value", "pydantic_decoder", "pydantic_error"]
 
 
 def model_value(obj: Any) -> Any:
@@ -23,6 +23,19 @@ def model_value(obj: Any) -> Any:
     if pydantic is not None and isinstance(obj, pydantic.BaseModel):
         return obj.model_dump(mode="json")
     raise TypeError(f"Encoding objects of type {type(obj).__name__} is unsupported")
+
+
+def model_schema(tp: Any, ref_template: str) -> tuple[str, dict[str, Any]] | None:
+    """A pydantic model's JSON Schema as pydantic writes it, for an OpenAPI document:
+    ``(name, schemas)``, ``schemas`` holding the model's own under ``name`` and every model
+    it refers to (by ``ref_template``, formatted with ``model``); None for anything else."""
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is None or not (isinstance(tp, type) and issubclass(tp, pydantic.BaseModel)):
+        return None
+    schema = dict(pydantic.TypeAdapter(tp).json_schema(ref_template=ref_template))
+    found: dict[str, Any] = schema.pop("$defs", {})
+    found[tp.__name__] = schema
+    return tp.__name__, found
 
 
 def pydantic_decoder(

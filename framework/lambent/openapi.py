@@ -10,7 +10,8 @@ text, ``bytes`` binary, ``None`` ``204``, a ``Response`` the ``default`` respons
 ``(body, status)`` tuple its body under its ``Literal`` statuses or ``default``), a
 ``422`` when a parameter can fail to convert or be missing, the handler's docstring (summary and description) and its routers' tags.
 Schemas come from :func:`msgspec.json.schema_components`, so they are exactly msgspec's;
-named types go to ``components/schemas``.
+named types go to ``components/schemas``. A pydantic model's schema is pydantic's own
+(``TypeAdapter.json_schema``), its models in ``components/schemas`` too.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 import msgspec
 
 from lambent._inject import hints
+from lambent._pydantic import model_schema
 from lambent._web import web_router
 from lambent.http._plan import MISSING, From, HttpParam
 from lambent.http._registration import HttpRoute
@@ -79,6 +81,8 @@ class _Types:
 
     def __init__(self) -> None:
         self.types: list[Any] = []
+        #: the schemas of the pydantic models met (pydantic's own)
+        self.models: dict[str, Any] = {}
 
     def ref(self, tp: Any) -> int:
         """A placeholder for ``tp``'s schema (replaced by :func:`_fill`)."""
@@ -86,7 +90,20 @@ class _Types:
         return len(self.types) - 1
 
     def resolve(self) -> tuple[tuple[dict[str, Any], ...], dict[str, Any]]:
-        return msgspec.json.schema_components(self.types, ref_template=_REF)
+        schemas, components = msgspec.json.schema_components(
+            self.types, ref_template=_REF, schema_hook=self.hook
+        )
+        return schemas, {**self.models, **components}
+
+    def hook(self, tp: Any) -> dict[str, Any]:
+        """A reference to a pydantic model's schema, kept in :attr:`models` (msgspec's
+        ``schema_hook``: it has no schema of its own for such a class)."""
+        found = model_schema(tp, _REF.replace("{name}", "{model}"))
+        if found is None:
+            raise TypeError(f"no JSON Schema for {tp!r}")
+        name, schemas = found
+        self.models.update(schemas)
+        return {"$ref": _REF.format(name=name)}
 
 
 class _Schema:
@@ -258,7 +275,7 @@ def _has_schema(tp: Any) -> bool:
     if tp in (str, bytes):
         return True
     try:
-        msgspec.json.schema(tp)
+        msgspec.json.schema(tp, schema_hook=_Types().hook)
     except TypeError:
         return False
     return True
