@@ -136,7 +136,7 @@ def build_decoder(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
         return built
     try:
         decoder = msgspec.json.Decoder(tp)
-        custom = _custom_classes(tp)
+        custom = custom_classes(tp)
     except TypeError as exc:
         raise ConfigurationError(f"{where}: cannot decode a payload into {tp!r}: {exc}") from None
     if custom:
@@ -210,7 +210,7 @@ def _text_or_json(tp: Any, json_decode: Decoder) -> Decoder:
 _built: dict[tuple[Any, PayloadFormat], Decoder] = {}
 
 
-def _custom_classes(tp: Any) -> list[type[Any]]:
+def custom_classes(tp: Any) -> list[type[Any]]:
     """The classes inside ``tp`` that msgspec accepts but cannot decode into (it would
     fail every payload): plain classes, pydantic models, ..."""
     import msgspec.inspect as mi

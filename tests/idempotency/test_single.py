@@ -9,9 +9,11 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import msgspec
+import pydantic
 import pytest
 
 from lambent import App, ConfigurationError
@@ -76,6 +78,29 @@ async def test_direct_invocation_replays_its_result(store: IdempotencyStore) -> 
     with pytest.raises(InProgressError, match="in progress elsewhere"):
         await app.dispatch(event, FakeContext(aws_request_id="req-3"))
     assert len(runs) == 3
+
+
+class Receipt(pydantic.BaseModel):
+    payment: str
+    on: date
+
+
+async def test_a_pydantic_result_is_kept_and_replayed_as_its_model(
+    store: IdempotencyStore,
+) -> None:
+    app = App(idempotency=store)
+    runs: list[str] = []
+
+    @app.invoke("pay", idempotency_key=lambda payload: payload["payment"])
+    def pay(payload: dict[str, Any]) -> Receipt:
+        runs.append(payload["payment"])
+        return Receipt(payment=payload["payment"], on=date(2024, 5, 1))
+
+    event = direct_event({"action": "pay", "payment": "p-9"})
+    first = await app.dispatch(event, FakeContext())
+    assert first == {"payment": "p-9", "on": "2024-05-01"}
+    assert await app.dispatch(event, FakeContext()) == first  # the stored result
+    assert runs == ["p-9"]
 
 
 async def test_direct_invocation_by_business_key(store: IdempotencyStore) -> None:

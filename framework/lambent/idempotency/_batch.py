@@ -27,9 +27,16 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from lambent._decode import DECODE_ERRORS, as_decode_error, reads_absent
+from lambent._decode import (
+    DECODE_ERRORS,
+    as_decode_error,
+    build_decoder,
+    custom_classes,
+    reads_absent,
+)
 from lambent._dispatch import Batch, Runner, Status
-from lambent._errors import DecodeError, HandlerError, describe
+from lambent._errors import ConfigurationError, DecodeError, HandlerError, describe
+from lambent._pydantic import model_value
 from lambent.idempotency._guard import (
     IdempotencyError,
     InProgressError,
@@ -55,21 +62,25 @@ KEPT = frozenset((Status.SUCCEEDED,))
 #: (scope, id, fingerprint) of a record, or why it has none
 Keyed = tuple[str, str, str] | BaseException
 
-_encode = msgspec.msgpack.Encoder(decimal_format="number").encode
+_encode = msgspec.msgpack.Encoder(decimal_format="number", enc_hook=model_value).encode
+_plain = msgspec.msgpack.Decoder().decode
 _decoders: dict[Any, Callable[[bytes], Any]] = {}
 
 
 def result_decoder(route: Route) -> Callable[[bytes], Any]:
     """How a stored result of ``route`` is read back: as the handler's return annotation
-    (a Struct comes back as that Struct), or as plain values when it has none msgspec
-    can decode into."""
+    (a Struct comes back as that Struct, a pydantic model as that model), or as plain
+    values when it has none lambent can decode into."""
     found = _decoders.get(route)
     if found is None:
         try:
             hint = typing.get_type_hints(route.plan.fn).get("return", Any)
             found = msgspec.msgpack.Decoder(hint).decode
-        except (TypeError, NameError, AttributeError):
-            found = msgspec.msgpack.Decoder().decode
+            if custom_classes(hint):  # a pydantic model: its values validated by it
+                convert = build_decoder(hint, "python", route.plan.name)
+                found = lambda data: convert(_plain(data))  # noqa: E731
+        except (TypeError, NameError, AttributeError, ConfigurationError):
+            found = _plain
         _decoders[route] = found
     return found
 
