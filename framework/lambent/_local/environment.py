@@ -44,6 +44,7 @@ import inspect
 import queue
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
 from typing import Any, TypeVar
 
 import anyio
@@ -199,26 +200,14 @@ async def _nothing() -> None:
     pass
 
 
-async def _enter(life: contextlib.AbstractAsyncContextManager[Any]) -> BaseException | None:
-    """Enter ``life`` (the app's lifespan) on the app's loop; what it raised, if it did."""
+async def _step(step: Callable[[], Awaitable[Any]]) -> BaseException | None:
+    """Run ``step`` (the lifespan's entry or exit) on the app's loop; what it raised."""
     with handler_scope():
         try:
-            await life.__aenter__()
+            await step()
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # SystemExit too: the app's failure, not the server's end
-            return original(exc)
-    return None
-
-
-async def _leave(life: contextlib.AbstractAsyncContextManager[Any]) -> BaseException | None:
-    """Leave ``life`` on the app's loop; what it raised, if it did."""
-    with handler_scope():
-        try:
-            await life.__aexit__(None, None, None)
-        except asyncio.CancelledError:
-            raise
-        except BaseException as exc:
             return original(exc)
     return None
 
@@ -273,7 +262,7 @@ class Environment:
             if app is None:
                 return
             life = app.running()
-            failed = await loop.run(_enter, life)
+            failed = await loop.run(_step, life.__aenter__)
             if failed is not None:
                 raise StartupFailed(failed)
             self._app, self._life = None, life
@@ -296,6 +285,6 @@ class Environment:
             loop, self._loop = self._loop, None
             life, self._life = self._life, None
             if life is not None:
-                failed = await loop.run(_leave, life)
+                failed = await loop.run(_step, partial(life.__aexit__, None, None, None))
             await anyio.to_thread.run_sync(loop.release, self._obj)
         return failed
