@@ -62,7 +62,7 @@ def test_a_lifespan_failing_at_shutdown_is_one_error_record_and_exit_1(
     out = sigterm(process)
     assert outcome.error_type is None and process.returncode == 1
     raised = {"error": "RuntimeError: an ordinary error", "exit": "SystemExit: 3",
-              "interrupt": "KeyboardInterrupt: ", "custom": "Custom: own base exception"}[kind]  # fmt: skip
+              "interrupt": "KeyboardInterrupt", "custom": "Custom: own base exception"}[kind]  # fmt: skip
     *before, record = out.strip().split("\n")  # the record's own lines are joined by \r
     assert before == ["lifespan entered", "lifespan leaving"]
     head, *frames = record.split("\r")
