@@ -12,7 +12,8 @@ import pytest
 from lambent import ConfigurationError
 from lambent._loading import AppLoadError, app_file, load_object, source_dir
 
-APPS = Path(__file__).resolve().parent / "runtime" / "apps"
+ROOT = Path(__file__).resolve().parents[1]
+APPS = ROOT / "tests" / "runtime" / "apps"
 
 
 @pytest.fixture
@@ -53,16 +54,19 @@ def test_a_file_path_loads_the_file(on_path: Path) -> None:
         (
             "tests.runtime.apps.raises_at_import",
             "cannot import tests.runtime.apps.raises_at_import: RuntimeError: "
-            "the module refuses to load",
+            "the module refuses to load (at tests/runtime/apps/raises_at_import.py:3)",
         ),
         (
             "tests.runtime.apps.import_error:handler",
             "cannot import tests.runtime.apps.import_error: ModuleNotFoundError: "
-            "No module named 'lambent_no_such_module'",
+            "No module named 'lambent_no_such_module' (at tests/runtime/apps/import_error.py:4)",
         ),
     ],
 )
-def test_every_failure_is_one_sentence_naming_the_cause(target: str, message: str) -> None:
+def test_every_failure_is_one_sentence_naming_the_cause(
+    target: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)  # where the app's code raised: relative to it
     with pytest.raises(AppLoadError) as info:
         load_object(target)
     assert str(info.value) == message
@@ -75,8 +79,9 @@ def test_a_missing_dependency_is_not_reported_as_the_app_missing(on_path: Path) 
     (on_path / "orders_app.py").write_text("import orders\n")
     with pytest.raises(AppLoadError) as info:
         load_object("orders_app:app")
-    assert (
-        str(info.value) == "cannot import orders_app: ModuleNotFoundError: No module named 'orders'"
+    assert str(info.value) == (
+        "cannot import orders_app: ModuleNotFoundError: No module named 'orders' "
+        f"(at {(on_path / 'orders_app.py').resolve()}:1)"
     )
 
 
@@ -87,9 +92,24 @@ def test_a_module_raising_a_base_exception_at_import_is_a_load_error(
     # a module calling sys.exit() (or raising its own BaseException) at import is an app
     # that does not load, one sentence as any other; it escaped raw before
     monkeypatch.setenv("LAMBENT_TEST_IMPORT_RAISES", what)
+    monkeypatch.chdir(ROOT)
     with pytest.raises(AppLoadError) as info:
         load_object("tests.local.apps.exits_at_import:handler")
     assert str(info.value) == (
-        f"cannot import tests.local.apps.exits_at_import: {what}: raised {what} at import"
+        f"cannot import tests.local.apps.exits_at_import: {what}: raised {what} at import "
+        "(at tests/local/apps/exits_at_import.py:14)"
     )
     assert type(info.value.__cause__).__name__ == what  # the module's own, for the shim
+
+
+def test_a_failing_import_names_the_apps_line_not_a_librarys(
+    on_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Raised inside the standard library (``json``) on behalf of the app's line 3: the
+    app's line is named, relative to the working directory."""
+    (on_path / "config_app.py").write_text('import json\n\nSETTINGS = json.loads("{bad")\n')
+    monkeypatch.chdir(on_path)
+    with pytest.raises(AppLoadError) as info:
+        load_object("config_app:app")
+    assert str(info.value).startswith("cannot import config_app: JSONDecodeError: ")
+    assert str(info.value).endswith(" (at config_app.py:3)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import sysconfig
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,11 @@ def load_object(target: str, default_attr: str = "app") -> Any:
     except ConfigurationError:
         raise
     except BaseException as exc:  # a module's sys.exit() or own BaseException too
-        raise AppLoadError(f"cannot import {spec}: {type(exc).__name__}: {exc}") from exc
+        where = raised_at(exc)
+        raise AppLoadError(
+            f"cannot import {spec}: {type(exc).__name__}: {exc}"
+            + ("" if where is None else f" (at {where})")
+        ) from exc
     try:
         obj = module
         for part in attr.split("."):
@@ -47,6 +52,38 @@ def load_object(target: str, default_attr: str = "app") -> Any:
     except AttributeError:
         raise AppLoadError(f"{spec} has no attribute {attr!r}") from None
     return obj
+
+
+def _not_the_apps() -> tuple[str, ...]:
+    """Where code that is not the app's lives: lambent itself, the standard library,
+    installed packages."""
+    paths = {str(Path(p).resolve()) for k, p in sysconfig.get_paths().items() if "lib" in k}
+    return (str(Path(__file__).resolve().parent), *paths)
+
+
+def raised_at(exc: BaseException) -> str | None:
+    """``path:line`` of the innermost frame of ``exc``'s traceback in the app's own code
+    (else in any file: a library's), the path relative to the working directory when
+    under it; None when no frame has a file (the import system's own)."""
+    own = other = None
+    libraries = _not_the_apps()
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if not name.startswith("<"):
+            other = (name, tb.tb_lineno)
+            if not str(Path(name).resolve()).startswith(libraries):
+                own = other
+        tb = tb.tb_next
+    found = own or other
+    if found is None:
+        return None
+    path = Path(found[0])
+    try:
+        shown = str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(path)
+    return f"{shown}:{found[1]}"
 
 
 def _import_file(spec: str, path: Path) -> Any:

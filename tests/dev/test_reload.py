@@ -106,5 +106,5 @@ def test_an_app_that_does_not_load_is_one_line_and_exit_2(tmp_path: Path) -> Non
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         f"lambent dev: cannot import {broken}: ModuleNotFoundError: "
-        "No module named 'nonexistent_module_xyz'"
+        f"No module named 'nonexistent_module_xyz' (at {broken.resolve()}:1)"
     ]

@@ -7,6 +7,7 @@ path) where it should, and left it where it must.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 from typing import Any
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from lambent import App, LambdaContext
 from lambent._fast import FAST, MISS, Pending, general_path
-from lambent.http import HTTPException, Response
+from lambent.http import HTTPException, Request, Response
 from lambent.http._compiled import compile_http
 from lambent.http._routing import RouteMap, _disjoint
 from lambent.http._templates import compile_path
@@ -130,15 +131,16 @@ REQUESTS: list[tuple[str, str, str | None, dict[str, Any], bool]] = [
     # the API's template says {order_id}, lambent's static route wins, as in general
     ("GET", "/orders/new", "/orders/{order_id}", {}, True),
     ("PUT", "/orders/ord-1", "/orders/{order_id}", {"json": ORDER}, True),
-    ("PUT", "/orders/ord-1", "/orders/{order_id}", {"json": {"sku": 1}}, False),
-    ("PUT", "/orders/ord-1", "/orders/{order_id}", {"body": "{not json"}, False),
-    ("PUT", "/orders/ord-1", "/orders/{order_id}", {}, False),
+    # arguments the general path refuses (422): answered here, converted once
+    ("PUT", "/orders/ord-1", "/orders/{order_id}", {"json": {"sku": 1}}, True),
+    ("PUT", "/orders/ord-1", "/orders/{order_id}", {"body": "{not json"}, True),
+    ("PUT", "/orders/ord-1", "/orders/{order_id}", {}, True),
     ("PUT", "/orders/ord-1", "/orders/{order_id}", {"body": b'{"sku":"x"}'}, True),
     ("GET", "/orders/a%20b", "/orders/{order_id}", {}, True),
     ("GET", "/orders/a%2Fb", "/orders/{order_id}", {}, True),
     ("GET", "/orders/ord-1/", "/orders/{order_id}", {}, True),
     ("GET", "/orders/o/lines/3", "/orders/{order_id}/lines/{line}", {}, True),
-    ("GET", "/orders/o/lines/x", "/orders/{order_id}/lines/{line}", {}, False),
+    ("GET", "/orders/o/lines/x", "/orders/{order_id}/lines/{line}", {}, True),
     ("GET", "/news/latest", "/{section}/latest", {}, True),
     ("GET", "/orders/latest", "/{section}/latest", {}, True),
     ("GET", "/files/a/b%20c.txt", "/files/{proxy+}", {}, True),
@@ -581,3 +583,116 @@ def test_a_request_line_field_of_any_type_answers_as_the_general_path(
             holder[where[-1]] = value
     compiled, general = _both(event)
     assert compiled == general
+
+
+conversions: list[int] = []
+
+
+class Counted(msgspec.Struct):
+    """A body type whose own code counts its runs; 1 is refused (a 422), 2 raises."""
+
+    qty: int
+
+    def __post_init__(self) -> None:
+        conversions.append(self.qty)
+        if self.qty == 1:
+            raise ValueError("one is not a quantity")
+        if self.qty == 2:
+            raise RuntimeError("the type's own failure")
+
+
+def counting_app() -> App:
+    """Three roads of the compiled answer: a one-segment route (its lane calls the handler
+    directly), a two-parameter one (its lane matches the template) and one taking the
+    context (the compiled answer's own builder)."""
+    app = App()
+
+    @app.put("/counted/{order_id}")
+    def one(order_id: str, order: Counted) -> dict[str, int]:
+        return {"qty": order.qty}
+
+    @app.put("/counted/{order_id}/lines/{line}")
+    def two(order_id: str, line: str, order: Counted) -> dict[str, int]:
+        return {"qty": order.qty}
+
+    @app.put("/context/{order_id}")
+    def three(order_id: str, order: Counted, context: LambdaContext) -> dict[str, int]:
+        return {"qty": order.qty}
+
+    return app
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize(
+    ("path", "route"),
+    [
+        ("/counted/o1", "/counted/{order_id}"),
+        ("/counted/o1/lines/2", "/counted/{order_id}/lines/{line}"),
+        ("/context/o1", "/context/{order_id}"),
+    ],
+)
+@pytest.mark.parametrize("qty", [0, 1, 2])
+def test_a_body_type_runs_once_a_request_on_every_road(
+    source: Any, path: str, route: str, qty: int
+) -> None:
+    """Its ``__post_init__`` is the user's code: converted once per request whether the
+    body is taken, refused (422) or its type fails (500), with the general path's answer."""
+    event = _event("PUT", path, source, route, json={"qty": qty})
+    answers = []
+    for road in (contextlib.nullcontext, general_path):
+        app = counting_app()
+        app.handler(http_request("GET", "/none"), FakeContext())  # frozen
+        conversions.clear()
+        with road():
+            answers.append(_call(app, event))
+        assert conversions == [qty]
+    assert answers[0] == answers[1]
+    assert answers[0]["statusCode"] == {0: 200, 1: 422, 2: 500}[qty]
+
+
+class Refusal(Exception):
+    pass
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize(
+    ("path", "route"),
+    [
+        ("/one/o1", "/one/{order_id}"),
+        ("/two/o1/lines/2", "/two/{order_id}/lines/{line}"),
+    ],
+)
+def test_an_exception_handler_sees_the_path_parameters_alone(
+    source: Any, path: str, route: str
+) -> None:
+    """The request an exception handler gets holds the matched path parameters, not the
+    handler's other arguments (the body), on every road."""
+
+    def make() -> App:
+        app = App()
+
+        @app.put("/one/{order_id}")
+        def one(order_id: str, order: Order) -> None:
+            raise Refusal
+
+        @app.put("/two/{order_id}/lines/{line}")
+        def two(order_id: str, line: str, order: Order) -> None:
+            raise Refusal
+
+        @app.exception_handler(Refusal)
+        def refused(request: Request, exc: Refusal) -> Response:
+            return Response({"params": request.path_params}, 409)
+
+        return app
+
+    event = _event("PUT", path, source, route, json=ORDER)
+    compiled = _call(make(), event)
+    with general_path():
+        general = _call(make(), event)
+    assert compiled == general
+    assert compiled["statusCode"] == 409
+    assert set(msgspec.json.decode(compiled["body"])["params"]) == set(route_params(route))
+
+
+def route_params(route: str) -> list[str]:
+    return re.findall(r"{(\w+)}", route)

@@ -6,6 +6,7 @@ answer takes the event, leaving every other source's to the full decoding."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -21,7 +22,16 @@ from lambent.http._compiled import compile_http_both
 from lambent.runtime._target import AppTarget
 from lambent.testing import FakeContext, http_request
 from tests import corpus
-from tests.http.test_compiled import KINDS, ORDER, REQUESTS, SOURCES, _event, make_app
+from tests.http.test_compiled import (
+    KINDS,
+    ORDER,
+    REQUESTS,
+    SOURCES,
+    _event,
+    conversions,
+    counting_app,
+    make_app,
+)
 from tests.http.test_fast import web_routes
 
 _LOOP = LoopOwner()
@@ -208,3 +218,20 @@ def test_a_number_beyond_a_floats_range_where_the_lean_view_skips_answers_alike(
     assert lean == full
     assert lean[0] == json.loads(json.dumps(as_dict))
     assert isinstance(lean[0], dict) and "statusCode" in lean[0]
+
+
+@pytest.mark.parametrize("qty", [0, 1, 2])
+def test_a_body_type_runs_once_a_request_from_the_bytes(qty: int) -> None:
+    """An HTTP API request's body type converted once on the bytes road, as in general."""
+    event = _event("PUT", "/counted/o1", "apigw-http", "/counted/{order_id}", json={"qty": qty})
+    body = json.dumps(event).encode()
+    answers = []
+    for road in (contextlib.nullcontext, general_path):
+        app = counting_app()
+        _invoke(app, json.dumps(http_request("GET", "/none")).encode())  # started
+        conversions.clear()
+        with road():
+            answers.append(_invoke(app, body))
+        assert conversions == [qty]
+    assert answers[0] == answers[1]
+    assert answers[0][0]["statusCode"] == {0: 200, 1: 422, 2: 500}[qty]

@@ -1,11 +1,12 @@
 """The parts of a compiled HTTP route (``lambent.http._compiled_parts``): its argument
-builder gives the keyword arguments the general path gives the handler, or MISS exactly
-where the general path answers 422; a result's wire text is ``value_text``'s, and None
-exactly for what the router must finish."""
+builder gives the keyword arguments the general path gives the handler, or the error the
+general path refuses them with, exactly where it answers 422; a result's wire text is
+``value_text``'s, and None exactly for what the router must finish."""
 
 from __future__ import annotations
 
 import base64
+import json
 from typing import Annotated, Any
 
 import msgspec
@@ -14,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lambent import App, LambdaContext
-from lambent._fast import MISS, general_path
-from lambent.http import Body, Response
-from lambent.http._compiled_parts import compile_args, json_result, texts
+from lambent._fast import general_path
+from lambent.http import Body, RequestValidationError, Response
+from lambent.http._compiled_parts import Refused, compile_args, json_result, texts
 from lambent.http._registration import WebRegistry
 from lambent.http._render import value_text
 from lambent.testing import FakeContext, http_request
@@ -85,8 +86,10 @@ def test_arguments_are_the_general_paths(
     SEEN.clear()
     with general_path():
         answer = app.handler(event, context)
-    if got is MISS:
+    if isinstance(got, Refused):  # the general path's own 422, the handler not called
+        assert isinstance(got.error, RequestValidationError)
         assert answer["statusCode"] == 422 and SEEN == []
+        assert json.loads(answer["body"]) == got.error.response().body
     else:
         assert answer["statusCode"] < 300
         assert len(SEEN) == 1

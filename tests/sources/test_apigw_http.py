@@ -94,6 +94,16 @@ def test_cookies_headers_and_query() -> None:
     assert request.query["empty"] == ""
 
 
+def test_cookies_fall_back_to_a_cookie_header_without_the_list() -> None:
+    hand_written = _event(headers={"cookie": "session=abc; theme=dark"})
+    assert msgspec.convert(hand_written, HttpApiRequest).cookies == {
+        "session": "abc",
+        "theme": "dark",
+    }
+    both = _event(cookies=["session=list"], headers={"cookie": "session=header"})
+    assert msgspec.convert(both, HttpApiRequest).cookies == {"session": "list"}
+
+
 def test_query_falls_back_to_the_parameter_map() -> None:
     raw = _event(queryStringParameters={"a": "1"})
     assert msgspec.convert(raw, HttpApiRequest).query == {"a": "1"}

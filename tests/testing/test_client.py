@@ -52,3 +52,14 @@ def test_a_path_s_query_and_query_are_both_sent_the_path_s_first() -> None:
         assert got == ["a", "b", "c", "4"], source
         assert client.get("/tags", query="t=x").json() == ["x"]
         assert client.get("/tags?t=y").json() == ["y"]
+
+
+def test_a_response_answers_status_code_as_other_test_clients_do() -> None:
+    app = App()
+
+    @app.post("/things")
+    def create() -> tuple[dict[str, int], int]:
+        return {"id": 1}, 201
+
+    answer = TestClient(app).post("/things")
+    assert answer.status_code == answer.status == 201

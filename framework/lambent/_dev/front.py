@@ -86,12 +86,8 @@ def build_event(
 ) -> dict[str, Any]:
     """The event the client's source sends for this request."""
     given: dict[str, list[str]] = {}
-    cookies: list[str] = []
-    for name, value in headers:
-        lower = name.lower()
-        if lower == "cookie":
-            cookies.extend(c.strip() for c in value.split(";") if c.strip())
-        elif lower not in _HOP:
+    for name, value in headers:  # a Cookie header: the event's cookies (http_request)
+        if name.lower() not in _HOP:
             given.setdefault(name, []).append(value)
     given.setdefault("X-Forwarded-Proto", ["http"])
     given.setdefault("X-Forwarded-Port", [str(port)])
@@ -107,7 +103,6 @@ def build_event(
         method,
         raw_path,
         headers=given,
-        cookies=cookies,
         body=payload,
         source_ip=peer,
         seed=secrets.randbits(63),

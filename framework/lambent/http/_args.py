@@ -23,7 +23,7 @@ from lambent.http._request import Request
 from lambent.http._response import RequestValidationError
 from lambent.sources._base import FieldError
 
-__all__ = ["Scope", "build_args", "close", "solve", "solve_now"]
+__all__ = ["Scope", "build_args", "close", "refused", "required", "solve", "solve_now"]
 
 #: what converting a parameter or the body raises for a bad value (a 422)
 ARG_ERRORS = (
@@ -42,7 +42,24 @@ def _convert(param: HttpParam, value: Any) -> Any:
     try:
         return convert(value)
     except ARG_ERRORS as exc:
-        raise _invalid(param.label, exc) from exc
+        raise refused(param.label, exc) from exc
+
+
+def refused(label: str, exc: BaseException) -> BaseException:
+    """What building the arguments raises when converting the part ``label`` (a
+    parameter's label, ``"body"``) raised ``exc``: a :class:`RequestValidationError` (a
+    422, caused by ``exc``) for a value that does not convert (:data:`ARG_ERRORS`), else
+    ``exc`` itself (the type's own failure: a ``__post_init__`` raising something else)."""
+    if not isinstance(exc, ARG_ERRORS):
+        return exc
+    error = _invalid(label, exc)
+    error.__cause__ = exc
+    return error
+
+
+def required(label: str) -> RequestValidationError:
+    """The 422 of the part ``label``, required but absent."""
+    return RequestValidationError(label, "required but missing")
 
 
 def _invalid(label: str, exc: Exception) -> RequestValidationError:
@@ -59,7 +76,7 @@ def _invalid(label: str, exc: Exception) -> RequestValidationError:
 
 def _missing(param: HttpParam) -> Any:
     if param.default is MISSING:
-        raise RequestValidationError(param.label, "required but missing")
+        raise required(param.label)
     return param.default
 
 
@@ -83,7 +100,7 @@ def build_args(
             try:
                 kw[param.name] = param.convert(payload)
             except ARG_ERRORS as exc:
-                raise _invalid("body", exc) from exc
+                raise refused(param.label, exc) from exc
         elif source is From.QUERY or source is From.HEADER:
             values: Mapping[str, str] = request.query if source is From.QUERY else request.headers
             if param.key not in values:

@@ -18,12 +18,15 @@ costs nothing unless something is logged.
 
 Whatever the general path would answer differently from "call the handler with these
 arguments and render its result" is left to it: ``answer`` returns :data:`MISS` before
-any user code runs (no route, ``HEAD``/``OPTIONS``, 404/405/413/400/422 answers, a route
+any user code runs (no route, ``HEAD``/``OPTIONS``, 404/405/413/400 answers, a route
 with middleware, dependencies, a logger, the request, headers, query or cookies, an
-idempotent or async route, an exhausted deadline, ``TestClient`` overrides). Once the
-handler ran, a result that is not plain (``None``, a ``Response``, a stream, an
-awaitable) or that does not render, and an exception, are finished by the router's own
-code (:meth:`~lambent.http._router.HttpRouter.finish`), as the general path finishes them.
+idempotent or async route, an exhausted deadline, ``TestClient`` overrides). The
+arguments are converted once (a body type's ``__post_init__`` is user code too): what
+the general path refuses (its 422, a parameter type's own failure) is the handler's
+failure. Once the handler ran, a result that is not plain (``None``, a ``Response``, a
+stream, an awaitable) or that does not render, and an exception, are finished by the
+router's own code (:meth:`~lambent.http._router.HttpRouter.finish`), as the general path
+finishes them.
 ``tests/http/test_compiled.py`` compares both paths. A request line naming a route key
 that has a lane (:mod:`lambent.http._lanes`, the ``route_lanes`` fast path: the route's
 constants bound at freeze) is offered to it first; what a lane does not take goes on here.
@@ -47,10 +50,15 @@ from lambent._deadline import remaining_seconds
 from lambent._decode import CONVERT_ERRORS, invocation_json
 from lambent._fast import FAST, Pending
 from lambent._fast import MISS as _MISS
-from lambent._run import is_cancellation
-from lambent.http._compiled_parts import Args, compile_args, json_result, log_binder, texts
-from lambent.http._invoke import handler_error
-from lambent.http._lanes import NEXT, Keyed, Lanes, Later, finisher, lanes
+from lambent.http._compiled_parts import (
+    Args,
+    Refused,
+    compile_args,
+    json_result,
+    log_binder,
+    texts,
+)
+from lambent.http._lanes import NEXT, Keyed, Lanes, Later, failed, finisher, lanes
 from lambent.http._render import RENDER_ERRORS, RENDERERS, ValueRenderer
 from lambent.http._request import body_size, surrogate_free
 from lambent.http._response import JSON, json_text
@@ -323,9 +331,6 @@ def _source_answer(
         left = remaining_seconds(context)
         if left is not None and left - margin <= 0:
             return MISS
-        kw = build(params, raw, is_b64, context)
-        if kw is MISS:
-            return MISS
         cold = app._cold  # an app started before its first invocation (app.running())
         if cold:
             app._cold = False
@@ -333,24 +338,27 @@ def _source_answer(
         # else only on lambent's lazy logger, should anything be logged
         tokens = bind(context, kind, cold) if "structlog" in modules else None
         try:
-            try:
-                result = fn(**kw)
-            except BaseException as exc:  # answered as the router answers it
-                if is_cancellation(exc):
-                    raise
-                error = handler_error(endpoint.routes[method].plan.name, exc)
-                outcome: Any = exc if error is None else error
+            # the arguments, converted once: what the general path refuses (a 422, a
+            # parameter type's own failure) is answered as the router answers it
+            kw = build(params, raw, is_b64, context)
+            if type(kw) is Refused:
+                outcome: Any = failed(endpoint.routes[method].plan.name, kw.error)
                 raised = True
             else:
-                text = text_of(result)
                 try:
-                    if text is json_result:  # a dict, a list or a Struct: JSON
-                        return render(view, json_text(result), False, JSON)
-                    if text is not None:
-                        return render(view, *text(result))
-                except RENDER_ERRORS:
-                    pass  # finished below: the router answers the 500 and logs why
-                outcome, raised = result, False
+                    result = fn(**kw)
+                except BaseException as exc:  # answered as the router answers it
+                    outcome, raised = failed(endpoint.routes[method].plan.name, exc), True
+                else:
+                    text = text_of(result)
+                    try:
+                        if text is json_result:  # a dict, a list or a Struct: JSON
+                            return render(view, json_text(result), False, JSON)
+                        if text is not None:
+                            return render(view, *text(result))
+                    except RENDER_ERRORS:
+                        pass  # finished below: the router answers the 500 and logs why
+                    outcome, raised = result, False
         finally:
             if tokens is not None:
                 unbind(tokens)

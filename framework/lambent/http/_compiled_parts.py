@@ -4,8 +4,10 @@ result becomes wire text, decided once per result type, and how the invocation's
 values are bound (:func:`log_binder`).
 
 Both answer as the general path does: :func:`compile_args` gives the keyword arguments
-the general path's resolver gives, or :data:`~lambent._fast.MISS` where it would answer
-422 (a body that is missing or does not convert, a path parameter that does not convert);
+the general path's resolver gives, or a :class:`Refused` holding the error it would raise
+(the 422 of a body that is missing or does not convert, or of a path parameter that does
+not convert; what a parameter type's own code raised), so that the conversion, which may
+run the user's code (a ``__post_init__``, a pydantic validator), runs once a request;
 :func:`texts` gives :func:`~lambent.http._render.value_text` for what the direct
 rendering takes, and None for what the router must finish (``None``, a ``Response``, a
 stream, an awaitable). ``tests/http/test_compiled_parts.py`` compares them.
@@ -21,10 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from lambent._fast import MISS
 from lambent._logging import OWNED, bind_invocation, unbind_invocation
 from lambent._pipeline import invocation_values
-from lambent.http._plan import MISSING, From
+from lambent.http._args import refused, required
+from lambent.http._plan import BODY_LABEL, MISSING, From
 from lambent.http._render import value_text
 from lambent.http._response import JSON, Response, json_text
 from lambent.http._streaming import Streamed, is_stream
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Args",
     "Bind",
+    "Refused",
     "Text",
     "Unbind",
     "compile_args",
@@ -47,9 +50,8 @@ __all__ = [
     "texts",
 ]
 
-#: per route: the keyword arguments from the matched parameters (a fresh dict), the body as
-#: delivered, whether it is base64 and the context, or MISS (a value that does not
-#: convert: the general path answers 422)
+#: per route: the keyword arguments from the matched parameters, the body as delivered,
+#: whether it is base64 and the context, or a :class:`Refused`
 Args = Callable[[dict[str, Any], str | None, bool, Any], Any]
 #: a plain result's ``(wire text, is base64, content type)``
 Text = Callable[[Any], tuple[str, bool, str]]
@@ -60,6 +62,17 @@ Unbind = Callable[[tuple[Token[Any], ...]], None]
 
 #: what the compiled arguments can take: the template's parameters, the body, the context
 _COMPILED_SOURCES = frozenset({From.PATH, From.BODY, From.CONTEXT})
+
+
+class Refused:
+    """What an :data:`Args` builder gives for a request whose arguments the general path's
+    resolver refuses: ``error``, what it raises (:func:`~lambent.http._args.refused`), for
+    the router to answer as the handler's failure."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
 
 
 def compile_args(route: HttpRoute) -> Args | None:
@@ -79,22 +92,22 @@ def compile_args(route: HttpRoute) -> Args | None:
     body_args = _path_and_body(route)
     if body_args is not None:
         return body_args
-    steps = tuple((p.name, p.source, p.key, p.convert, p.default) for p in plan.params)
+    steps = tuple((p.name, p.source, p.key, p.convert, p.default, p.label) for p in plan.params)
 
     def args(params: dict[str, Any], body: str | None, is_b64: bool, context: Any) -> Any:
         kw: dict[str, Any] = {}
-        for name, source, key, convert, default in steps:
+        for name, source, key, convert, default, label in steps:
             if source is From.PATH:
                 value: Any = params[key]
                 if convert is not None:
                     try:
                         value = convert(value)
-                    except BaseException:  # a 422: as the general path says
-                        return MISS
+                    except BaseException as exc:  # a 422, or the type's own failure
+                        return Refused(refused(label, exc))
             elif source is From.BODY:
                 value = _body_value(body, is_b64, convert, default)
-                if value is MISS:
-                    return MISS
+                if type(value) is Refused:
+                    return value
             else:  # From.CONTEXT
                 value = context
             kw[name] = value
@@ -127,8 +140,8 @@ def path_and_body(route: HttpRoute) -> tuple[str, Callable[[Any], Any] | None, A
 
 
 def _path_and_body(route: HttpRoute) -> Args | None:
-    """The builder of a :func:`path_and_body` route: the matched parameters (a fresh dict
-    each time) and the body's value; None for any other route."""
+    """The builder of a :func:`path_and_body` route: the matched parameters and the body's
+    value; None for any other route."""
     found = path_and_body(route)
     if found is None:
         return None
@@ -136,10 +149,11 @@ def _path_and_body(route: HttpRoute) -> Args | None:
 
     def args(params: dict[str, Any], body: str | None, is_b64: bool, context: Any) -> Any:
         value = _body_value(body, is_b64, convert, default)
-        if value is MISS:
-            return MISS
-        params[name] = value
-        return params
+        if type(value) is Refused:
+            return value
+        kw = params.copy()  # the matched parameters stay the request's own
+        kw[name] = value
+        return kw
 
     return args
 
@@ -148,17 +162,17 @@ def _body_value(
     body: str | None, is_b64: bool, convert: Callable[[Any], Any] | None, default: Any
 ) -> Any:
     """A body parameter's value: the body as delivered, converted (``convert``), or
-    ``default`` when there is none; MISS where the general path answers 422 (no body and
-    no default, or a body that does not convert)."""
+    ``default`` when there is none; :class:`Refused` where the general path refuses it (no
+    body and no default, a body that does not convert, its type's own failure)."""
     value = body_payload(body, is_b64)
     if not value:
-        return MISS if default is MISSING else default  # MISS: 422, required but missing
+        return Refused(required(BODY_LABEL)) if default is MISSING else default
     if convert is None:
         return value
     try:
         return convert(value)
-    except BaseException:  # a 422, or the type's own failure: as the general path says
-        return MISS
+    except BaseException as exc:  # a 422, or the type's own failure: as the general path says
+        return Refused(refused(BODY_LABEL, exc))
 
 
 def texts() -> Callable[[Any], Text | None]:

@@ -9,8 +9,10 @@ A lane answers only the request the compiled answer would answer the same way, i
 same steps: the method the route key names, a path its template's matcher takes, a body
 that is plain ASCII text within the size limit (or none); anything else returns
 :data:`NEXT` before any step with an effect, and the compiled answer takes the request
-from the start. Out of time, or arguments that do not convert: :data:`~lambent._fast.MISS`
-(the general path answers 504/422). A plain dict result is rendered as JSON straight away;
+from the start. Out of time: :data:`~lambent._fast.MISS` (the general path answers 504).
+Arguments are converted once, in the invocation's log context, as the general path
+converts them; what it refuses (a 422, a parameter type's own failure) is finished as
+the handler's failure. A plain dict result is rendered as JSON straight away;
 any other result, a result that does not render and an exception are finished as the
 compiled answer finishes them (``finish``). ``tests/http/test_lanes.py`` compares lanes
 with the general path.
@@ -32,9 +34,11 @@ from lambent._fast import MISS, Pending
 from lambent._logging import LazyLogger
 from lambent._pipeline import invocation_values
 from lambent._run import is_cancellation
+from lambent.http._args import refused
 from lambent.http._compiled_parts import (
     Args,
     Bind,
+    Refused,
     Unbind,
     json_result,
     log_binder,
@@ -43,6 +47,7 @@ from lambent.http._compiled_parts import (
     texts,
 )
 from lambent.http._invoke import handler_error
+from lambent.http._plan import BODY_LABEL
 from lambent.http._render import RENDER_ERRORS, ValueRenderer
 from lambent.http._request import Request
 from lambent.http._response import JSON, encode_json, json_text
@@ -148,9 +153,9 @@ def _positional(fn: Callable[..., Any], names: tuple[str, ...]) -> bool:
     )
 
 
-def _failed(name: str, exc: BaseException) -> Any:
-    """What the router finishes for an exception a handler raised (a cancellation is
-    raised on)."""
+def failed(name: str, exc: BaseException) -> Any:
+    """What the router finishes for an exception the handler ``name`` raised, or its
+    arguments' conversion (a cancellation is raised on)."""
     if is_cancellation(exc):
         raise exc
     error = handler_error(name, exc)
@@ -198,34 +203,32 @@ def _direct(
         elif two:
             return NEXT  # its default, or a 422: the compiled answer tells
         # the deadline, read once: before a plain handler runs is the only point the
-        # general path checks it
+        # general path checks it (after the arguments: none of them is converted yet)
         if spent(context):
             return MISS
-        payload: Any = raw
-        if convert is not None:
-            try:
-                payload = convert(raw)
-            except BaseException:  # a 422, or the type's own failure: as the general path says
-                return MISS
         cold = app._cold
         if cold:
             app._cold = False
         tokens = bind(context, kind, cold) if "structlog" in modules else None
+        params = {key: value}
         try:
             try:
-                result = fn(value, payload) if two else fn(value)
-            except BaseException as exc:
-                outcome, raised = _failed(name, exc), True
+                payload = raw if convert is None else convert(raw)
+            except BaseException as exc:  # a 422, or the type's own failure
+                outcome, raised = failed(name, refused(BODY_LABEL, exc)), True
             else:
-                out = plain(result)
-                if out is not NEXT:
-                    return out
-                outcome, raised = result, False
+                try:
+                    result = fn(value, payload) if two else fn(value)
+                except BaseException as exc:
+                    outcome, raised = failed(name, exc), True
+                else:
+                    out = plain(result)
+                    if out is not NEXT:
+                        return out
+                    outcome, raised = result, False
         finally:
             if tokens is not None:
                 unbind(tokens)
-        # the arguments as the builder gives them
-        params = {key: value, body_name: payload} if two else {key: value}
         return finish(event, context, body, endpoint, params, outcome, raised, cold, tokens)
 
     return lane
@@ -257,24 +260,24 @@ def _lane(
             return NEXT
         if spent(context):
             return MISS
-        if not path_only:
-            params = build(params, raw, is_b64, context)
-            if params is MISS:
-                return MISS
         cold = app._cold
         if cold:
             app._cold = False
         tokens = bind(context, kind, cold) if "structlog" in modules else None
         try:
-            try:
-                result = fn(**params)
-            except BaseException as exc:
-                outcome, raised = _failed(name, exc), True
+            kw = params if path_only else build(params, raw, is_b64, context)
+            if type(kw) is Refused:  # a 422, or a parameter type's own failure
+                outcome, raised = failed(name, kw.error), True
             else:
-                out = plain(result)
-                if out is not NEXT:
-                    return out
-                outcome, raised = result, False
+                try:
+                    result = fn(**kw)
+                except BaseException as exc:
+                    outcome, raised = failed(name, exc), True
+                else:
+                    out = plain(result)
+                    if out is not NEXT:
+                        return out
+                    outcome, raised = result, False
         finally:
             if tokens is not None:
                 unbind(tokens)

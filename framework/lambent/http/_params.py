@@ -36,6 +36,7 @@ from lambent._decode import build_decoder
 from lambent._errors import ConfigurationError
 from lambent._inject import Depends, Slot, as_function, misplaced_marker, resolve_params
 from lambent.http._plan import (
+    BODY_LABEL,
     MISSING,
     Body,
     Cookie,
@@ -305,7 +306,7 @@ def _resolve_one(
             "",
             _body_decoder(ann, label, constraints),
             default=default,
-            label="body",
+            label=BODY_LABEL,
             annotation=_typed(ann, constraints),
         )
     multi = _is_multi(ann)

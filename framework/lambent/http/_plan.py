@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "BODY_LABEL",
     "MISSING",
     "Body",
     "Cookie",
@@ -52,6 +53,10 @@ class Cookie:
 @dataclass(frozen=True, slots=True)
 class Body:
     """``Annotated[T, Body()]``: the body, even for a scalar type such as ``str``."""
+
+
+#: the label of a body parameter: the part its 422 names
+BODY_LABEL = "body"
 
 
 class From(enum.Enum):

@@ -182,6 +182,10 @@ class V2Views(_V2Accessors):
 
     @property
     def cookies(self) -> dict[str, str]:
+        """Cookies from the ``cookies`` list; from a ``cookie`` header when the event has
+        no list (the services never send one, hand-written events may)."""
+        if self.raw_cookies is None and self.raw_headers and "cookie" in self.raw_headers:
+            return parse_cookies((self.raw_headers["cookie"],))
         return parse_cookies(self.raw_cookies or ())
 
     @property

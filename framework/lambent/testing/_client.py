@@ -67,6 +67,12 @@ class TestResponse:
         )
 
     @property
+    def status_code(self) -> int:
+        """:attr:`status`, by the name the test clients of requests, httpx and Starlette
+        give it."""
+        return self.status
+
+    @property
     def text(self) -> str:
         return self.content.decode()
 

@@ -86,3 +86,22 @@ def test_what_no_request_can_carry_is_refused_saying_what_to_give(
 ) -> None:
     with pytest.raises(error, match=says):
         http_request("GET", **{"path": "/", **options})
+
+
+@pytest.mark.parametrize("source", sorted(KINDS))
+def test_a_cookie_header_is_sent_as_each_service_sends_cookies(source: Any) -> None:
+    app = App()
+
+    @app.get("/me")
+    def me(request: Request) -> dict[str, str]:
+        return dict(request.cookies)
+
+    event = http_request(
+        "GET", "/me", source=source, headers={"Cookie": "session=s1; theme=dark"},
+        cookies={"lang": "fr"}, route="/me",
+    )  # fmt: skip
+    answer = app.handler(event, FakeContext())
+    assert json.loads(answer["body"]) == {"session": "s1", "theme": "dark", "lang": "fr"}
+    if source in ("apigw-http", "function-url"):  # the list, and no cookie header
+        assert event["cookies"] == ["session=s1", "theme=dark", "lang=fr"]
+        assert "cookie" not in event["headers"]

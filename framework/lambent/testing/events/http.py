@@ -93,6 +93,20 @@ def cookie_list(cookies: Mapping[str, str] | Sequence[str] | None) -> list[str]:
     return list(cookies)
 
 
+def _cookie_headers(headers: Pairs) -> tuple[Pairs, list[str]]:
+    """``headers`` without their ``Cookie`` headers, and those headers' ``name=value``
+    pairs: a request's cookies, rendered by each source as the service sends them (HTTP
+    API and Function URLs: the ``cookies`` list, without a ``cookie`` header)."""
+    kept: Pairs = []
+    found: list[str] = []
+    for name, value in headers:
+        if name.lower() == "cookie":
+            found.extend(c.strip() for c in value.split(";") if c.strip())
+        else:
+            kept.append((name, value))
+    return kept, found
+
+
 def trace_id(ids: Ids, epoch_s: int) -> str:
     return f"Root=1-{epoch_s:08x}-{ids.hex(24)}"
 
@@ -165,11 +179,13 @@ def http_request(
     bytes bodies (or ``is_base64=True``) are base64-encoded and flagged.
     ``route`` is the API's path template (``/items/{id}``): it gives REST's
     ``resource``, HTTP API's ``routeKey`` and the path parameters. ``authorizer``
-    becomes ``requestContext.authorizer`` as given.
+    becomes ``requestContext.authorizer`` as given. A ``Cookie`` header in ``headers``
+    joins ``cookies`` (after it): HTTP API and Function URL events carry them in their
+    ``cookies`` list, as the services do, the other sources in one ``Cookie`` header.
     """
     if not path.startswith("/"):
         raise ValueError(f"a request's path starts with '/': {'/' + path!r}, not {path!r}")
-    header_pairs = pairs(headers)
+    header_pairs, header_cookies = _cookie_headers(pairs(headers))
     if json is not _MISSING:
         body = text(json)
         if not any(k.lower() == "content-type" for k, _ in header_pairs):
@@ -187,7 +203,7 @@ def http_request(
         account=account,
         query=pairs(query),
         headers=header_pairs,
-        cookies=cookie_list(cookies),
+        cookies=header_cookies + cookie_list(cookies),
         body=body,
         encoded=encoded,
         route=route,
