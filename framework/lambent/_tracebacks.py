@@ -22,10 +22,18 @@ import os.path
 from types import TracebackType
 from typing import Any
 
-__all__ = ["MAX_FRAMES", "exception_dicts"]
+__all__ = ["MAX_FRAMES", "exception_dicts", "user_trace"]
 
 #: the frames kept of one exception's stack (structlog's default ``max_frames``)
 MAX_FRAMES = 50
+
+#: the files of lambent's plumbing between a command and the app's code: the runtime, the
+#: loop-free stepping, the app's lifespan handling, ``lambent poll``, the local Lambda,
+#: ``lambent dev`` and the CLI (a lifespan lambent ships, ``lambent.aws.lifespan``, is not)
+PLUMBING = tuple(
+    os.sep + os.path.join("lambent", *part.split("/"))
+    for part in ("runtime/", "_runtime.py", "_app.py", "poll/", "_local/", "_dev/", "_cli/")
+)
 
 
 def exception_dicts(error: BaseException) -> list[dict[str, Any]]:
@@ -122,3 +130,20 @@ def _chain(
             continue
         break
     return stacks
+
+
+def user_trace(exc: BaseException) -> list[str]:
+    """The frames of ``exc``'s traceback in the user's code, formatted as
+    ``traceback.format_list`` does: lambent's plumbing (:data:`PLUMBING`) and
+    :mod:`contextlib`'s left out wherever they are (a lifespan is entered and left through
+    all of them)."""
+    import contextlib
+    import traceback  # only for errors: a cold start without one does not load it
+
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if not any(part in frame.filename for part in PLUMBING)
+        and frame.filename != contextlib.__file__
+    ]
+    return traceback.format_list(frames)

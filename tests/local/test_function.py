@@ -26,7 +26,8 @@ class Gate:
         await self.open.wait()
         return InvocationResult(payload=invocation.payload)
 
-    async def aclose(self) -> None: ...
+    async def aclose(self) -> bool:
+        return True
 
 
 def _function(concurrency: int = 1) -> tuple[LocalFunction, Gate]:

@@ -4,9 +4,11 @@ and which objects can be run at all."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
@@ -169,3 +171,66 @@ def test_what_can_be_run() -> None:
     with pytest.raises(ConfigurationError, match="x:answer is neither a function"):
         InProcessRunner(FunctionConfig(name="f", target="x:answer"), 42)
     assert marshal({"é": 1}) == ('{"é": 1}'.encode(), "application/json")
+
+
+def _lifespan_app(steps: list[str], fail: str) -> App:
+    """An app whose lifespan records its steps and raises where ``fail`` says."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: App) -> AsyncIterator[None]:
+        steps.append("enter")
+        if fail == "start":
+            raise RuntimeError("db down")
+        yield
+        steps.append("leave")
+        if fail == "stop":
+            raise SystemExit(3)
+
+    app = App(lifespan=lifespan)
+    app.invoke()(lambda payload: {"ok": True})
+    return app
+
+
+async def test_the_lifespan_is_init_entered_once_and_left_once_at_aclose() -> None:
+    # it was entered by the first invocation and never left
+    steps: list[str] = []
+    runner = InProcessRunner(FunctionConfig(name="f", target="x:y"), _lifespan_app(steps, ""))
+    for _ in range(3):
+        result = await runner.run(Invocation(function="f", payload=b"{}", invoked_arn=ARN))
+        assert json.loads(result.payload) == {"ok": True}
+    assert steps == ["enter"]
+    assert await runner.aclose() is True
+    assert steps == ["enter", "leave"]
+
+
+async def test_a_lifespan_failing_at_init_is_the_invocations_init_error_and_init_runs_again() -> (
+    None
+):
+    steps: list[str] = []
+    runner = InProcessRunner(FunctionConfig(name="f", target="x:y"), _lifespan_app(steps, "start"))
+    try:
+        for _ in range(2):
+            result = await runner.run(Invocation(function="f", payload=b"{}", invoked_arn=ARN))
+            doc = json.loads(result.payload)
+            assert (result.function_error, doc["errorType"], doc["requestId"]) == (
+                "Unhandled",
+                "RuntimeError",
+                "",
+            )
+            assert [frame.split('"')[1] for frame in doc["stackTrace"]] == [__file__]
+    finally:
+        assert await runner.aclose() is True  # never entered: nothing to leave
+    assert steps == ["enter", "enter"]
+
+
+async def test_a_lifespan_failing_at_shutdown_is_one_shutdown_error_record(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    steps: list[str] = []
+    runner = InProcessRunner(FunctionConfig(name="f", target="x:y"), _lifespan_app(steps, "stop"))
+    await runner.run(Invocation(function="f", payload=b"{}", invoked_arn=ARN))
+    assert await runner.aclose() is False  # SystemExit(3) stopped nothing but the lifespan
+    head, *lines = capsys.readouterr().out.split("\r")
+    assert head == "[ERROR] ShutdownError: the app's lifespan failed at shutdown: SystemExit: 3"
+    assert lines[0] == "Traceback (most recent call last):" and __file__ in lines[1]
+    assert steps == ["enter", "leave"]

@@ -9,6 +9,7 @@ import select
 import signal
 import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -61,7 +62,7 @@ def test_a_lifespan_failing_at_shutdown_is_one_error_record_and_exit_1(
     out = sigterm(process)
     assert outcome.error_type is None and process.returncode == 1
     raised = {"error": "RuntimeError: an ordinary error", "exit": "SystemExit: 3",
-              "interrupt": "KeyboardInterrupt: ", "custom": "Custom: own base exception"}[kind]  # fmt: skip
+              "interrupt": "KeyboardInterrupt", "custom": "Custom: own base exception"}[kind]  # fmt: skip
     *before, record = out.strip().split("\n")  # the record's own lines are joined by \r
     assert before == ["lifespan entered", "lifespan leaving"]
     head, *frames = record.split("\r")
@@ -180,6 +181,9 @@ def test_a_lifespan_raising_a_base_exception_at_init_is_an_init_error(
                 "custom": ("Custom", "own base exception")}[kind]  # fmt: skip
     assert (doc["errorType"], doc["errorMessage"]) == expected
     assert "Traceback (most recent call last):\n" not in out  # only the record's, joined by \r
+    # the frames of the user's code only, as at shutdown (not contextlib's or lambent's)
+    files = {frame.split('"')[1] for frame in doc["stackTrace"]}
+    assert files == {str(Path(__file__).parent / "apps" / "escapes.py")}
 
 
 def test_a_second_signal_cuts_the_grace_of_the_running_invocations(

@@ -139,4 +139,4 @@ def _serve(args: argparse.Namespace, sock: socket.socket, banner: str) -> int:
                     break
 
     anyio.run(main)
-    return 0
+    return 1 if dev.failed_at_shutdown else 0  # the lifespan failed at shutdown (said)

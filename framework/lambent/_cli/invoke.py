@@ -137,19 +137,21 @@ def run(args: argparse.Namespace) -> int:
     logs.install(sys.stderr, sys.stderr, echo=not tail)
     try:
         if asynchronous:
-            record = anyio.run(_run_event, config, obj, invocation)
+            record, left = anyio.run(_run_event, config, obj, invocation)
         else:
-            result = anyio.run(_run_sync, config, obj, invocation)
+            result, left = anyio.run(_run_sync, config, obj, invocation)
     finally:
         logs.uninstall()
     if asynchronous:
         _write(json.dumps(record, ensure_ascii=False).encode())
-        return 0 if record["requestContext"]["condition"] == "Success" else 1
-    if tail:
-        sys.stderr.write(result.log.encode()[-4096:].decode(errors="ignore"))
-        sys.stderr.flush()
-    _write(result.payload)
-    return 1 if result.failed else 0
+        ok = record["requestContext"]["condition"] == "Success"
+    else:
+        if tail:
+            sys.stderr.write(result.log.encode()[-4096:].decode(errors="ignore"))
+            sys.stderr.flush()
+        _write(result.payload)
+        ok = not result.failed
+    return 0 if ok and left else 1  # left: the lifespan did not fail at shutdown (logged)
 
 
 def _write(payload: bytes) -> None:
@@ -158,14 +160,16 @@ def _write(payload: bytes) -> None:
     sys.stdout.buffer.flush()
 
 
-async def _run_sync(config: Any, obj: Any, invocation: Any) -> Any:
+async def _run_sync(config: Any, obj: Any, invocation: Any) -> tuple[Any, bool]:
+    """The invocation's result, and whether the lifespan was left without failing."""
     from lambent._local.inprocess import InProcessRunner
 
     runner = InProcessRunner(config, obj)
     try:
-        return await runner.run(invocation)
+        result = await runner.run(invocation)
     finally:
-        await runner.aclose()
+        left = await runner.aclose()
+    return result, left
 
 
 class _Keep:
@@ -180,7 +184,7 @@ class _Keep:
         self.record = record
 
 
-async def _run_event(config: Any, obj: Any, invocation: Any) -> dict[str, Any]:
+async def _run_event(config: Any, obj: Any, invocation: Any) -> tuple[dict[str, Any], bool]:
     import anyio
 
     from lambent._local.async_queue import EventQueue
@@ -197,6 +201,6 @@ async def _run_event(config: Any, obj: Any, invocation: Any) -> dict[str, Any]:
             await queue.wait_idle()
             queue.stop()
     finally:
-        await runner.aclose()
+        left = await runner.aclose()
     assert keep.record is not None
-    return keep.record
+    return keep.record, left

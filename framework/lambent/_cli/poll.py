@@ -137,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
     import anyio
 
     from lambent._errors import LambentError
+    from lambent._lifespans import StartupFailed, report
     from lambent._loading import load_object
 
     try:
@@ -148,6 +149,9 @@ def run(args: argparse.Namespace) -> int:
         app = load_object(args.app)
         options = _options(args)
         _, failed = anyio.run(_run, poll, app, args.sources, options)
+    except StartupFailed as exc:  # the app's failure, not a usage mistake: exit 1
+        sys.stderr.write(report("lambent poll", "startup", exc.error))
+        return 1
     except (LambentError, ImportError) as exc:
         sys.stderr.write("lambent poll: " + " ".join(str(exc).split()) + "\n")
         return 2

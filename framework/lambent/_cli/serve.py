@@ -319,7 +319,7 @@ async def _serve(args: argparse.Namespace, configs: list[Any]) -> int:
     if not reports:
         return 130
     server.say(shutdown_line(reports[0], server.state_dir))
-    return 0
+    return 1 if reports[0].lifespans_failed else 0  # a lifespan failed at shutdown (logged)
 
 
 def shutdown_line(report: Any, state_dir: Path | None) -> str:

@@ -31,6 +31,7 @@ from aiohttp import web
 
 from lambent._dev import front
 from lambent._errors import ConfigurationError
+from lambent._lifespans import StartupFailed, report
 from lambent._local.bad_requests import QuietRunner
 from lambent._local.contain import handler_scope, original
 from lambent._local.environment import CLOSE_WAIT, Environment
@@ -65,6 +66,8 @@ class DevApp:
         limited = front.time_limited(source)
         self.timeout = min(timeout, front.APIGW_TIMEOUT) if limited else timeout
         self.output = output or sys.stderr
+        #: the app's lifespan failed on its way out (said on ``output``; exit status 1)
+        self.failed_at_shutdown = False
         try:
             self._env = Environment(app, "the app", concurrency=THREADS)
         except ConfigurationError:
@@ -81,6 +84,10 @@ class DevApp:
             with anyio.move_on_after(self.timeout):
                 result = await self._invoke(event, context)
                 done = True
+        except StartupFailed as exc:  # Init failed: this request fails, the next retries it
+            self.output.write(report("lambent dev", "startup", exc.error))
+            self.output.flush()
+            return front.failure(self.source, "error")
         except Exception as exc:  # the function failed: the service hides the details
             self._trace(original(exc))
             return front.failure(self.source, "error")
@@ -120,8 +127,12 @@ class DevApp:
         )
 
     async def aclose(self) -> None:
-        """Stop the app's own loop, if it has one."""
-        await self._env.aclose()
+        """Leave the app's lifespan (once) and stop its own loop, if it has one."""
+        failed = await self._env.aclose()
+        if failed is not None:
+            self.failed_at_shutdown = True
+            self.output.write(report("lambent dev", "shutdown", failed))
+            self.output.flush()
 
     def _trace(self, exc: BaseException) -> None:
         shown = exc.__cause__ if isinstance(exc, _Failed) and exc.__cause__ else exc

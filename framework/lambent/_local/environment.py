@@ -22,6 +22,12 @@ the function runs beside the server instead:
   on that loop. A plain handler of such an app that blocks holds that loop (the app's
   other invocations wait), never the server's.
 
+An app's lifespan is its Init: entered on its loop by the first invocation, which the
+others wait for. When it raises (``SystemExit`` too) the invocation meets
+:class:`~lambent._lifespans.StartupFailed` and answers an Init error, as Lambda's does,
+and the next invocation runs Init again; the server stays up. :meth:`Environment.aclose`
+leaves the lifespan once, at the server's stop, and hands back what it raised there.
+
 Either way the server waits for the answer under the function's timeout and answers the
 timeout itself when it passes. The invocation is then cancelled: a coroutine at its next
 ``await`` (at once, unless its loop is held); a thread cannot be stopped, so it runs on
@@ -38,6 +44,7 @@ import inspect
 import queue
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
 from typing import Any, TypeVar
 
 import anyio
@@ -45,6 +52,8 @@ import anyio.to_thread
 
 from lambent._app import App
 from lambent._errors import ConfigurationError
+from lambent._lifespans import StartupFailed
+from lambent._local.contain import handler_scope, original
 from lambent._runtime import run_loop_free
 
 T = TypeVar("T")
@@ -191,6 +200,18 @@ async def _nothing() -> None:
     pass
 
 
+async def _step(step: Callable[[], Awaitable[Any]]) -> BaseException | None:
+    """Run ``step`` (the lifespan's entry or exit) on the app's loop; what it raised."""
+    with handler_scope():
+        try:
+            await step()
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # SystemExit too: the app's failure, not the server's end
+            return original(exc)
+    return None
+
+
 class Environment:
     """Runs one function's invocations beside the server's loop (see the module)."""
 
@@ -202,6 +223,9 @@ class Environment:
         self._starting = anyio.Lock()
         self._obj = obj
         self._loop: AppLoop | None = None  # made at the first invocation that needs it
+        #: the app run on its own loop, until its lifespan is entered (:meth:`_init`)
+        self._app = obj if isinstance(obj, App) and self.dispatch is not None else None
+        self._life: contextlib.AbstractAsyncContextManager[Any] | None = None
 
     async def in_thread(self, func: Callable[..., T], *args: Any) -> T:
         """``func(*args)`` in a worker thread; cancelling abandons the thread. An app is
@@ -226,7 +250,22 @@ class Environment:
             return await func(*args)
         if self._loop is None:
             self._loop = AppLoop.of(self._obj)
+        if self._app is not None:
+            await self._init(self._loop)
         return await self._loop.run(func, *args)
+
+    async def _init(self, loop: AppLoop) -> None:
+        """Enter the app's lifespan, once (again after it failed), while other invocations
+        wait; raise :class:`StartupFailed` when it raises."""
+        async with self._starting:
+            app = self._app
+            if app is None:
+                return
+            life = app.running()
+            failed = await loop.run(_step, life.__aenter__)
+            if failed is not None:
+                raise StartupFailed(failed)
+            self._app, self._life = None, life
 
     async def held(self, patience: float = 0.05) -> bool:
         """Whether the function's own loop is held (it does not get to a coroutine within
@@ -238,7 +277,14 @@ class Environment:
             return False
         return True
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> BaseException | None:
+        """Leave the app's lifespan, if it was entered, and stop its loop: what the
+        lifespan raised on its way out, if it did."""
+        failed = None
         if self._loop is not None:
             loop, self._loop = self._loop, None
+            life, self._life = self._life, None
+            if life is not None:
+                failed = await loop.run(_step, partial(life.__aexit__, None, None, None))
             await anyio.to_thread.run_sync(loop.release, self._obj)
+        return failed

@@ -125,6 +125,24 @@ def function_error(
     return error_document(str(exc), type(exc).__name__, traceback.format_list(frames), request_id)
 
 
+def init_error(exc: BaseException) -> dict[str, Any]:
+    """The body of an Init failure (the app's lifespan raised ``exc`` while entered), as
+    ``lambent.runtime`` posts it to ``/init/error``: no request id, the frames of the
+    user's code."""
+    from lambent._tracebacks import user_trace
+
+    return error_document(str(exc), type(exc).__name__, user_trace(exc))
+
+
+def shutdown_error(exc: BaseException) -> dict[str, Any]:
+    """The ``ShutdownError`` record of a lifespan that raised ``exc`` while left, as
+    ``lambent.runtime`` logs it."""
+    from lambent._lifespans import failure
+    from lambent._tracebacks import user_trace
+
+    return error_document(failure("shutdown", exc), "ShutdownError", user_trace(exc))
+
+
 def timeout_error(request_id: str, timeout: float) -> dict[str, Any]:
     """The platform's timeout error (UNCONFIRMED body; LAMBDA.md §1.3)."""
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

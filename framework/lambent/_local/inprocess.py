@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import anyio
 
+from lambent._lifespans import StartupFailed
 from lambent._local import errors
 from lambent._local.contain import handler_scope, original
 from lambent._local.context import LocalContext
@@ -42,7 +43,13 @@ class Runner(Protocol):
 
     async def run(self, invocation: Invocation) -> InvocationResult: ...
 
-    async def aclose(self) -> None: ...
+    async def aclose(self) -> bool:
+        """Stop; False when the function's lifespan failed on its way out (reported)."""
+        ...
+
+
+class _Writer(Protocol):
+    def write(self, text: str, /) -> Any: ...
 
 
 def log_stream_name(instance: str) -> str:
@@ -56,7 +63,7 @@ def marshal(value: Any) -> tuple[bytes, str]:
     return json.dumps(value, ensure_ascii=False).encode(), "application/json"
 
 
-def log_error(buffer: LogBuffer, doc: dict[str, Any]) -> None:
+def log_error(buffer: _Writer, doc: dict[str, Any]) -> None:
     """The runtime's ``[ERROR]`` log event for a failed invocation (one line, ``\\r``-joined)."""
     lines = [f"[ERROR] {doc.get('errorType', '')}: {doc.get('errorMessage', '')}"]
     stack = doc.get("stackTrace")
@@ -138,7 +145,12 @@ class InProcessRunner:
 
     async def _call(self, event: Any, context: LocalContext, buffer: LogBuffer) -> _Outcome:
         if self._env.dispatch is not None:
-            return await self._env.on_loop(self._dispatch, event, context, buffer)
+            try:
+                return await self._env.on_loop(self._dispatch, event, context, buffer)
+            except StartupFailed as exc:  # Init failed: its error, as Lambda answers it
+                doc = errors.init_error(exc.error)
+                log_error(sys.stdout, doc)  # Init's log, before the invocation's
+                return False, doc
         return await self._env.in_thread(_call_sync, self._env.sync, event, context, buffer)
 
     async def _dispatch(self, event: Any, context: LocalContext, buffer: LogBuffer) -> _Outcome:
@@ -155,9 +167,14 @@ class InProcessRunner:
                     cause, cause.__traceback__, context.aws_request_id, 1
                 )
 
-    async def aclose(self) -> None:
-        await self._env.aclose()
+    async def aclose(self) -> bool:
+        """Leave the app's lifespan (once) and stop; a failure leaving it is logged as
+        ``lambent.runtime`` logs it, one ``[ERROR] ShutdownError`` record."""
+        failed = await self._env.aclose()
+        if failed is not None:
+            log_error(sys.stdout, errors.shutdown_error(failed))
         sys.stdout.flush()
+        return failed is None
 
 
 def _failed(doc: dict[str, Any], buffer: LogBuffer, duration: float) -> InvocationResult:

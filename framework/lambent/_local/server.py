@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from contextlib import AsyncExitStack, ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -42,7 +42,8 @@ class ShutdownReport:
     ``waited``: invocations running at the stop; ``finished``: async events that reached
     their end (a destination, or none configured) while this server ran; ``left``:
     async events still owed at the end, of which ``persisted`` were saved to the state
-    directory (the rest, with no state directory, are lost and said so).
+    directory (the rest, with no state directory, are lost and said so);
+    ``lifespans_failed``: functions whose lifespan failed on its way out (each logged).
     """
 
     waited: int
@@ -51,6 +52,7 @@ class ShutdownReport:
     finished: int = 0
     persisted: int = 0
     resumed: int = 0
+    lifespans_failed: int = 0
 
 
 class LocalLambda:
@@ -181,12 +183,14 @@ class LocalLambda:
                     await self._stop.wait()
                     report = await self._shutdown(runner, functions)
                 finally:
+                    failed = 0
                     with anyio.CancelScope(shield=True):
                         if runner.server is not None:
                             await runner.cleanup()
                         for function in functions:
-                            await function.runner.aclose()
+                            failed += not await function.runner.aclose()
                     tg.cancel_scope.cancel()
+                    report = replace(report, lifespans_failed=failed)
         finally:
             logs.uninstall()
         return report

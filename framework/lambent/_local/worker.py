@@ -44,6 +44,8 @@ from lambent._local.streaming import STREAM_SINK, Sink
 
 #: Lambda's limit for the init phase of an on-demand environment
 INIT_TIMEOUT = 10.0
+#: Lambda's limit for the shutdown phase: SIGTERM, then SIGKILL after this long
+SHUTDOWN_TIMEOUT = 2.0
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -292,12 +294,24 @@ class Environment:
         if current is not None and not current.done.is_set():
             current.fail(doc)
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> bool:
+        """Shut the environment down as Lambda does: SIGTERM, SIGKILL after
+        :data:`SHUTDOWN_TIMEOUT` (``lambent.runtime`` leaves the app's lifespan between
+        the two, and exits 1 when that failed: its ``ShutdownError`` record is in the
+        output). False when the process ended with a failure status."""
         self._send.close()
-        await self._kill()
+        process, code = self._process, None
+        if process is not None and process.returncode is None:
+            process.terminate()
+            with anyio.move_on_after(SHUTDOWN_TIMEOUT):
+                code = await process.wait()
+            await self._kill()
+            if self._fd >= 0:
+                self._drain(self._fd)
         if self._api is not None:
             self._api.close()
             self._api = None
+        return not (code is not None and code > 0)
 
 
 def _message(payload: bytes) -> str:
@@ -336,7 +350,7 @@ class WorkerPool:
         finally:
             self._idle.append(env)
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> bool:
         with anyio.CancelScope(shield=True):
-            for env in self._all:
-                await env.aclose()
+            left = [await env.aclose() for env in self._all]
+        return all(left)

@@ -23,6 +23,7 @@ import anyio
 import anyio.abc
 
 from lambent._errors import describe
+from lambent._lifespans import StartupFailed
 from lambent._logging import emit, get_logger
 from lambent.poll._errors import explain
 from lambent.poll._options import PollError, PollOptions, Source, parse_source, source_spec
@@ -115,13 +116,17 @@ async def run(
 
     Raises :class:`PollError` before polling starts when a source does not exist, may
     not be read, or has no route in ``app``. What the app's lifespan raises on its way
-    out is logged (``lifespan failed at shutdown``, with its traceback), then raised as
-    it is.
+    in is raised as it is; on its way out, it is logged (``lifespan failed at shutdown``,
+    with its traceback), then raised as it is.
     """
-    report, failed = await session(app, *sources, options=options, stop=stop, signals=signals)
-    if failed is not None:
-        raise failed
-    return report
+    try:
+        report, failed = await session(app, *sources, options=options, stop=stop, signals=signals)
+    except StartupFailed as exc:
+        failed = exc.error
+    else:
+        if failed is None:
+            return report
+    raise failed  # outside the handler: not chained to StartupFailed
 
 
 async def session(
@@ -132,7 +137,8 @@ async def session(
     signals: bool = True,
 ) -> tuple[PollReport, BaseException | None]:
     """:func:`run`, with what the lifespan raised on its way out returned beside the
-    report, once logged (``lambent poll`` exits 1 then, without a traceback)."""
+    report, once logged (``lambent poll`` exits 1 then, without a traceback); what it
+    raised on its way in (``SystemExit`` too) is raised as :class:`StartupFailed`."""
     opts = options or PollOptions()
     opts.check()
     if not sources:
@@ -165,7 +171,7 @@ async def session(
                 with anyio.CancelScope() as life:
                     guard.start_soon(_cut, rt, life, polling, leaving)
                     running = app.running()
-                    await running.__aenter__()
+                    await _enter(running)
                     try:
                         await _poll(rt, parsed, polling)
                     except BaseException:
@@ -186,6 +192,17 @@ async def session(
     for stats in rt.stats.values():
         log.info("stopped", **stats.line())
     return PollReport(dict(rt.stats), stopped_by[0]), failed
+
+
+async def _enter(running: Any) -> None:
+    """Enter the app's lifespan: what it raises (``SystemExit`` and ``KeyboardInterrupt``
+    too, not a cancellation) is raised as :class:`StartupFailed`."""
+    try:
+        await running.__aenter__()
+    except anyio.get_cancelled_exc_class():
+        raise
+    except BaseException as exc:
+        raise StartupFailed(exc) from None
 
 
 async def _leave(rt: Runtime, running: Any) -> BaseException | None:

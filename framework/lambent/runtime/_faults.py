@@ -71,32 +71,21 @@ def _user_frames(tb: TracebackType | None) -> StackSummary:
     return frames
 
 
-def error_from(exc: BaseException, request_id: str | None = None) -> dict[str, Any]:
-    """The error document for an exception (a :class:`Fault` keeps its own type and trace)."""
+def error_from(
+    exc: BaseException, request_id: str | None = None, trace: list[str] | None = None
+) -> dict[str, Any]:
+    """The error document for an exception (a :class:`Fault` keeps its own type and trace;
+    ``trace``, when given, is the stack trace instead of the frames below the runtime)."""
     if isinstance(exc, Fault):
         return make_error(exc.message, exc.error_type, exc.trace, request_id)
-    import traceback
+    if trace is None:
+        import traceback
 
-    frames = [(f.filename, f.lineno or 0, f.name, f.line) for f in _user_frames(exc.__traceback__)]
-    return make_error(str(exc), type(exc).__name__, traceback.format_list(frames), request_id)
-
-
-def user_trace(exc: BaseException) -> list[str]:
-    """The frames of ``exc``'s traceback below the runtime, formatted: the runtime's own,
-    the app's lifespan plumbing (``lambent/_app.py``) and :mod:`contextlib`'s left out
-    wherever they are (a lifespan is left through all three); a lifespan lambent ships
-    (``lambent.aws.lifespan``) keeps its frames."""
-    import contextlib
-    import traceback
-
-    skipped = (*_OWN_FILES, os.sep + os.path.join("lambent", "_app.py"))
-    frames = [
-        frame
-        for frame in traceback.extract_tb(exc.__traceback__)
-        if not any(part in frame.filename for part in skipped)
-        and frame.filename != contextlib.__file__
-    ]
-    return traceback.format_list(frames)
+        frames = [
+            (f.filename, f.lineno or 0, f.name, f.line) for f in _user_frames(exc.__traceback__)
+        ]
+        trace = traceback.format_list(frames)
+    return make_error(str(exc), type(exc).__name__, trace, request_id)
 
 
 def xray_cause(exc: BaseException) -> str:

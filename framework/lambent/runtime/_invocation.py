@@ -141,11 +141,12 @@ class Post(NamedTuple):
 
 
 def error_post(path: str, exc: BaseException, request_id: str | None = None,
-               headers: dict[str, str] | None = None) -> Post:  # fmt: skip
-    """Log ``exc`` as awslambdaric does and build the error report for ``path``."""
+               headers: dict[str, str] | None = None, trace: list[str] | None = None) -> Post:  # fmt: skip
+    """Log ``exc`` as awslambdaric does and build the error report for ``path`` (``trace``:
+    the stack trace to report, when not the frames below the runtime)."""
     import msgspec
 
-    doc = error_from(exc, request_id)
+    doc = error_from(exc, request_id, trace)
     log_error(doc)
     sent = {"Content-Type": "application/json", **(headers or {})}
     cause = xray_cause(exc)
@@ -187,12 +188,12 @@ def run_invocation_now(target: Target, headers: dict[str, str], body: bytes) -> 
     return Post(f"{BASE}/invocation/{request_id}/response", payload, {"Content-Type": content_type})
 
 
-def init_error_post(exc: BaseException) -> Post:
+def init_error_post(exc: BaseException, trace: list[str] | None = None) -> Post:
     """The ``/init/error`` report (after awslambdaric's warning line)."""
     import sys
 
     sys.stdout.write(_UNHANDLED_WARNING + "\n")
-    post = error_post(f"{BASE}/init/error", exc)
+    post = error_post(f"{BASE}/init/error", exc, trace=trace)
     post.headers[ERROR_TYPE] = error_from(exc)["errorType"]
     return post
 

@@ -26,10 +26,12 @@ import anyio
 import msgspec
 from anyio.abc import TaskStatus
 
+from lambent._lifespans import failure
 from lambent._run import is_cancellation
+from lambent._tracebacks import user_trace
 from lambent.http._streaming import STREAMING
 from lambent.runtime import _hooks
-from lambent.runtime._faults import Fault, error_from, log_error, user_trace
+from lambent.runtime._faults import Fault, error_from, log_error
 from lambent.runtime._http import Connection
 from lambent.runtime._invocation import (
     BASE,
@@ -177,9 +179,9 @@ async def _watch_signals(stop: _Stop, *, task_status: TaskStatus[None]) -> None:
                 stop.loops.cancel()
 
 
-async def _init_failed(conn: Connection, exc: BaseException) -> int:
+async def _init_failed(conn: Connection, exc: BaseException, trace: list[str] | None = None) -> int:
     try:
-        await _post(conn, init_error_post(exc))
+        await _post(conn, init_error_post(exc, trace))
     finally:
         await conn.aclose()
     return 1
@@ -224,7 +226,7 @@ async def _leave(life: Any, stop: _Stop) -> bool:
         except BaseException as exc:
             if is_cancellation(exc):
                 raise
-            message = f"the app's lifespan failed at shutdown: {type(exc).__name__}: {exc}"
+            message = failure("shutdown", exc)
             log_error(error_from(Fault(Fault.SHUTDOWN_ERROR, message, user_trace(exc))))
             return False
     if leaving.cancel_called:
@@ -268,8 +270,9 @@ async def _lifecycle(target: Target, address: str, loops: int, stop: _Stop) -> i
         except BaseException as exc:
             if is_cancellation(exc):  # a signal ending Init
                 raise
-            # as a SnapStart hook's: SystemExit and KeyboardInterrupt too are the Init's failure
-            return await _init_failed(first, exc)
+            # as a SnapStart hook's: SystemExit and KeyboardInterrupt too are the Init's
+            # failure, reported with the frames of the user's code (as at shutdown)
+            return await _init_failed(first, exc, user_trace(exc))
     if not entered:
         say("a signal ended Init")
         return 0
