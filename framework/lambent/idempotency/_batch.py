@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from lambent._decode import DECODE_ERRORS, as_decode_error, reads_absent
+from lambent._decode import DECODE_ERRORS, as_decode_error, decode_absent, reads_absent
 from lambent._dispatch import Batch, Runner, Status
 from lambent._errors import DecodeError, HandlerError, describe
 from lambent.idempotency._guard import (
@@ -106,7 +106,7 @@ def _keyer(
             raw = payload_of(item) if payload_of is not None else item
             if decoder is not None:
                 absent = raw is None and not reads_absent(decoder)
-                value = decoder(b"null" if absent else raw)
+                value = decode_absent(decoder) if absent else decoder(raw)
             else:
                 value = raw
         except BaseException as exc:  # else the payload type's own code (a __post_init__)
