@@ -115,7 +115,7 @@ def test_a_route_with_non_ascii_literal_text_takes_its_percent_encoded_path(sour
     app = App()
 
     @app.get("/café/{x}")
-    def cafe(x: str, request: Request) -> list[str]:
+    def cafe(x: str, request: Request) -> list[str | None]:
         return [x, request.route]
 
     assert TestClient(app).get("/caf%C3%A9/1", source=source).json() == ["1", "/café/{x}"]
