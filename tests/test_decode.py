@@ -18,7 +18,13 @@ from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from lambent import App, ConfigurationError, DecodeError
-from lambent._decode import DECODE_ERRORS, as_decode_error, build_decoder, reads_absent
+from lambent._decode import (
+    DECODE_ERRORS,
+    as_decode_error,
+    build_decoder,
+    decode_absent,
+    reads_absent,
+)
 from lambent.sources._base import FieldError
 from lambent.testing import FakeContext, TestClient, sqs_event
 
@@ -92,6 +98,30 @@ def test_raw_text_and_bytes_take_an_absent_payload_themselves() -> None:
     assert build_decoder(bytes | None, "json", WHERE)(b"null") == b"null"
     with pytest.raises(TypeError, match=r"no payload .* declare `bytes \| None`"):
         build_decoder(bytes, "json", WHERE)(None)
+
+
+@pytest.mark.parametrize(
+    ("tp", "shown"),
+    [
+        (dict, "dict"),
+        (Order, "Order"),
+        (int, "int"),
+        (list[int], "list[int]"),
+        (datetime.date, "date"),
+    ],
+)
+def test_an_absent_payload_a_type_refuses_says_so_not_got_null(tp: Any, shown: str) -> None:
+    """A typed payload that cannot be None refuses an absent one (a Kafka tombstone) as a
+    raw ``str`` does: no payload, declare ``T | None``; never msgspec's "got `null`", a
+    text the record did not hold."""
+    decoder = build_decoder(tp, "json", WHERE)
+    with pytest.raises(TypeError) as raised:
+        decode_absent(decoder)
+    assert str(raised.value) == (
+        "the record has no payload (a Kafka tombstone has no value): "
+        f"declare `{shown} | None` to take it as None"
+    )
+    assert decode_absent(build_decoder(tp | None, "json", WHERE)) is None
 
 
 class Colour(enum.Enum):
@@ -228,6 +258,11 @@ def test_a_bad_payload_raises_only_errors_that_become_decode_errors(payload: Any
 class Item(pydantic.BaseModel):
     name: str
     qty: int = pydantic.Field(gt=0)
+
+
+def test_an_absent_payload_a_pydantic_model_refuses_says_so() -> None:
+    with pytest.raises(TypeError, match=r"^the record has no payload .* declare `Item \| None`"):
+        decode_absent(build_decoder(Item, "json", WHERE))
 
 
 def test_pydantic_models_are_validated_by_pydantic() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from lambent._decode import DECODE_ERRORS, Decoder, as_decode_error, reads_absent
+from lambent._decode import DECODE_ERRORS, Decoder, as_decode_error, decode_absent, reads_absent
 from lambent._errors import printable
 from lambent._fast import FAST
 from lambent._inject import HandlerPlan, Param, Slot
@@ -31,8 +31,8 @@ def _payload_getter(
     def get(item: Any, index: int) -> Any:
         try:
             raw = payload_of(item) if payload_of is not None else item
-            if raw is None and json_payload:
-                raw = b"null"  # an absent payload (a Kafka tombstone) decodes as null
+            if raw is None and json_payload:  # an absent payload (a Kafka tombstone)
+                return decode_absent(decoder)
             return decoder(raw)
         except DECODE_ERRORS as exc:
             raise as_decode_error(exc, id_of(item)) from exc
@@ -140,7 +140,7 @@ class PayloadCall(NamedTuple):
     decode: Decoder
     fn: Callable[..., Any]
     id_of: Callable[[Any], str]
-    #: an absent payload (a Kafka tombstone) decodes as JSON ``null`` (not for a raw
+    #: an absent payload (a Kafka tombstone) goes through ``decode_absent`` (not for a raw
     #: ``str``/``bytes`` decoder, which takes it itself: ``reads_absent``)
     json_payload: bool
     #: raw records whose payload is a string at this key (``RawView.payload_key``)
@@ -183,9 +183,7 @@ def _payload_only(parts: PayloadCall) -> Call:
     def call(item: Any, index: int) -> Any:
         try:
             raw = read(item)  # base64 data, DynamoDB images: inside the decode guard
-            if raw is None and json_payload:
-                raw = b"null"
-            value = decoder(raw)
+            value = decode_absent(decoder) if raw is None and json_payload else decoder(raw)
         except DECODE_ERRORS as exc:
             raise as_decode_error(exc, id_of(item)) from exc
         return fn(value)

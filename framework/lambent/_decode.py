@@ -116,6 +116,31 @@ def build_decoder(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
     msgspec decodes (Structs, dataclasses, TypedDicts, builtins, ...) use msgspec;
     pydantic v2 models (when pydantic is installed) are validated by pydantic itself.
     """
+    decoder = _build(tp, fmt, where)
+    if fmt == "json" and decoder not in _READS_ABSENT:
+        _payload_types.setdefault(decoder, tp)
+    return decoder
+
+
+#: the payload type of each JSON decoder :func:`build_decoder` made, named by
+#: :func:`decode_absent` when that type cannot be None
+_payload_types: dict[Decoder, Any] = {}
+
+
+def decode_absent(decoder: Decoder) -> Any:
+    """An absent payload (a Kafka tombstone) through a JSON ``decoder``: JSON ``null``,
+    which a ``T | None`` type takes as None. Any other type refuses it saying the record
+    has no payload and what to declare, as a raw ``str`` payload does (never "got
+    `null`": the record held no such text)."""
+    try:
+        return decoder(b"null")
+    except DECODE_ERRORS:
+        tp = _payload_types.get(decoder)
+        name = "T" if tp is None else tp.__qualname__ if isinstance(tp, type) else repr(tp)
+        raise TypeError(_NO_VALUE.format(name)) from None
+
+
+def _build(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
     if fmt == "json":
         try:
             raw = _RAW.get(_optional(tp))

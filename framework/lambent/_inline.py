@@ -15,7 +15,7 @@ import time
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-from lambent._decode import DECODE_ERRORS, as_decode_error
+from lambent._decode import DECODE_ERRORS, as_decode_error, decode_absent
 from lambent._dispatch import (
     _DROPPED,
     _FAILED,
@@ -157,7 +157,7 @@ def _run_single(batch: Batch, runner: Runner, indices: Sequence[int], stop_at: f
                 value = decode(item[key])
             else:
                 raw = read(item)  # base64 data, DynamoDB images: inside the decode guard
-                value = decode(b"null" if raw is None and json_payload else raw)
+                value = decode_absent(decode) if raw is None and json_payload else decode(raw)
         except BaseException as exc:
             failed.append(_failure(batch, runner, i, item, exc, True))
             continue

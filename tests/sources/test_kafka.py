@@ -6,9 +6,11 @@ from typing import Any
 
 import msgspec
 import pytest
+from structlog.testing import capture_logs
 
 from lambent import App
 from lambent._fast import general_path
+from lambent.idempotency import MemoryStore
 from lambent.sources import kafka
 from lambent.sources._base import epoch_ms
 from lambent.testing import FakeContext, kafka_event
@@ -214,3 +216,31 @@ def test_a_tombstone_is_none_where_the_handler_takes_none_else_that_record_fails
     else:
         assert out == {"batchItemFailures": []}
     assert seen == values
+
+
+@pytest.mark.parametrize("annotation", [dict, Order, int, list[int]])
+@pytest.mark.parametrize("path", ["fast", "general", "threaded", "idempotent"])
+def test_a_tombstone_a_typed_payload_refuses_names_the_tombstone_and_what_to_declare(
+    annotation: Any, path: str
+) -> None:
+    """Without ``| None`` a tombstone fails its record saying it has no value and what to
+    declare, for a typed payload as for ``str``/``bytes`` — not msgspec's "got `null`",
+    a text the record never held."""
+
+    def on_record(value: Any) -> None:
+        pass
+
+    on_record.__annotations__ = {"value": annotation}
+    app = App(idempotency=MemoryStore()) if path == "idempotent" else App()
+    app.kafka("t", threaded=path == "threaded", idempotent=path == "idempotent")(on_record)
+    event = kafka_event(b"gone", topic="t", seed=1)
+    del event["records"]["t-0"][0]["value"]
+    with general_path() if path == "general" else contextlib.nullcontext(), capture_logs() as logs:
+        out = app.handler(event, FakeContext())
+    assert out == {"batchItemFailures": [{"itemIdentifier": {"partition": "t-0", "offset": 0}}]}
+    [failed] = [entry for entry in logs if entry["event"] == "record failed"]
+    shown = annotation.__qualname__ if isinstance(annotation, type) else repr(annotation)
+    assert failed["error"] == (
+        "DecodeError: record 't-0:0': the record has no payload (a Kafka tombstone has no "
+        f"value): declare `{shown} | None` to take it as None (at $)"
+    )

@@ -32,6 +32,7 @@ from lambent._decode import (
     as_decode_error,
     build_decoder,
     custom_classes,
+    decode_absent,
     reads_absent,
 )
 from lambent._dispatch import Batch, Runner, Status
@@ -117,7 +118,7 @@ def _keyer(
             raw = payload_of(item) if payload_of is not None else item
             if decoder is not None:
                 absent = raw is None and not reads_absent(decoder)
-                value = decoder(b"null" if absent else raw)
+                value = decode_absent(decoder) if absent else decoder(raw)
             else:
                 value = raw
         except BaseException as exc:  # else the payload type's own code (a __post_init__)

@@ -11,7 +11,7 @@ import pytest
 from lambent import App
 from lambent.http import Request
 from lambent.sources import detect
-from lambent.testing import FakeContext, http_request
+from lambent.testing import FakeContext, TestClient, http_request
 
 KINDS = {
     "apigw-rest": "apigw-rest",
@@ -105,3 +105,20 @@ def test_a_cookie_header_is_sent_as_each_service_sends_cookies(source: Any) -> N
     if source in ("apigw-http", "function-url"):  # the list, and no cookie header
         assert event["cookies"] == ["session=s1", "theme=dark", "lang=fr"]
         assert "cookie" not in event["headers"]
+
+
+@pytest.mark.parametrize("source", sorted(KINDS))
+def test_a_route_with_non_ascii_literal_text_takes_its_percent_encoded_path(source: Any) -> None:
+    """A REST API's resource ``/café/{x}`` is given the path ``/caf%C3%A9/1``: the
+    factory (and so the test client, which names the app's template as the resource)
+    builds that request instead of refusing the path as not matching its route."""
+    app = App()
+
+    @app.get("/café/{x}")
+    def cafe(x: str, request: Request) -> list[str | None]:
+        return [x, request.route]
+
+    assert TestClient(app).get("/caf%C3%A9/1", source=source).json() == ["1", "/café/{x}"]
+    delivered = "/café/1" if source == "apigw-http" else "/caf%C3%A9/1"  # HTTP APIs decode it
+    event = http_request("GET", delivered, source=source, route="/café/{x}")
+    assert json.loads(app.handler(event, FakeContext())["body"]) == ["1", "/café/{x}"]

@@ -15,7 +15,7 @@ import base64
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
-from urllib.parse import parse_qsl, quote_plus, urlencode
+from urllib.parse import parse_qsl, quote_plus, unquote, urlencode
 
 from lambent.testing.events._common import (
     ACCOUNT,
@@ -112,7 +112,9 @@ def trace_id(ids: Ids, epoch_s: int) -> str:
 
 
 def match_route(route: str, path: str) -> dict[str, str] | None:
-    """Path parameters of ``path`` under a template like ``/items/{id}`` or ``/{proxy+}``."""
+    """Path parameters of ``path`` under a template like ``/items/{id}`` or ``/{proxy+}``
+    (a literal segment matches the path's either as written or percent-decoded: a REST
+    API's ``/café`` resource takes the path ``/caf%C3%A9``)."""
     names = route.strip("/").split("/")
     parts = path.strip("/").split("/")
     params: dict[str, str] = {}
@@ -124,7 +126,7 @@ def match_route(route: str, path: str) -> dict[str, str] | None:
             raise ValueError(f"path {path!r} does not match route {route!r}")
         if name.startswith("{") and name.endswith("}"):
             params[name[1:-1]] = parts[i]
-        elif name != parts[i]:
+        elif name != parts[i] and name != unquote(parts[i]):
             raise ValueError(f"path {path!r} does not match route {route!r}")
     if len(parts) != len(names):
         raise ValueError(f"path {path!r} does not match route {route!r}")
