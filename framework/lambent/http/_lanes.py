@@ -210,7 +210,6 @@ def _direct(
         if cold:
             app._cold = False
         tokens = bind(context, kind, cold) if "structlog" in modules else None
-        params = {key: value}
         try:
             try:
                 payload = raw if convert is None else convert(raw)
@@ -229,6 +228,7 @@ def _direct(
         finally:
             if tokens is not None:
                 unbind(tokens)
+        params = {key: value}  # the matched parameter
         return finish(event, context, body, endpoint, params, outcome, raised, cold, tokens)
 
     return lane
