@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lambent import App, ConfigurationError, sources
+from lambent import App, ConfigurationError, EventDecodeError, sources
 from lambent.sources import cloudformation as cfn
 from lambent.sources.cloudformation import (
     CreateRequest,
@@ -437,3 +437,112 @@ def test_data_that_cannot_be_sent_puts_failed(server: Server) -> None:
     sent = json.loads(server.received[0].body)
     assert sent["Status"] == "FAILED"
     assert sent["Reason"].startswith("the handler's response cannot be sent: ")
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"PhysicalResourceId": None}, "missing required field `PhysicalResourceId`"),
+        ({"ResourceProperties": "not an object"}, "(at $.ResourceProperties)"),
+        ({"OldResourceProperties": ["a"]}, "(at $.OldResourceProperties)"),
+        ({"ResourceType": 7}, "(at $.ResourceType)"),
+    ],
+)
+def test_a_request_that_does_not_decode_is_still_answered_failed(
+    server: Server, change: dict[str, Any], problem: str
+) -> None:
+    """Without an answer the stack waits an hour: a request with a field missing or of
+    the wrong type gets the FAILED PUT naming the field, and the handler does not run."""
+    app = App()
+    ran: list[Any] = []
+
+    @app.custom_resource()
+    def update(props: dict[str, Any]) -> None:
+        ran.append(props)
+
+    event = cloudformation_event(
+        "Update", "Custom::A", {"Size": "1"}, physical_resource_id="res-1", response_url=server.url
+    )
+    for key, value in change.items():
+        if value is None:
+            del event[key]
+        else:
+            event[key] = value
+    assert app.handler(event, FakeContext(log_stream_name="s")) is None
+    assert ran == []
+    (received,) = server.received
+    sent = json.loads(received.body)
+    assert sent["Status"] == "FAILED"
+    assert problem in sent["Reason"]
+    assert sent["Reason"].startswith("DecodeError: ")
+    expected_id = event.get("PhysicalResourceId", "s")
+    assert (sent["RequestId"], sent["PhysicalResourceId"]) == (event["RequestId"], expected_id)
+    assert (sent["StackId"], sent["LogicalResourceId"]) == (event["StackId"], "MyResource")
+
+
+def test_a_request_that_cannot_be_answered_fails_the_invocation(server: Server) -> None:
+    app = App()
+    app.custom_resource()(lambda props: None)
+    event = cloudformation_event("Create", "Custom::A", {}, response_url=server.url)
+    event["StackId"] = 7  # no response could copy it
+    with pytest.raises(EventDecodeError, match=r"StackId"):
+        app.handler(event, FakeContext())
+    assert server.received == []
+
+
+@pytest.mark.parametrize(
+    ("response", "problem"),
+    [
+        (CustomResourceResponse(physical_resource_id=7), "physical_resource_id is int"),  # type: ignore[arg-type]
+        (CustomResourceResponse(data=[1, 2]), "data is list"),  # type: ignore[arg-type]
+        (CustomResourceResponse(no_echo="yes"), "no_echo is str"),  # type: ignore[arg-type]
+        (CustomResourceResponse(reason=b"x"), "reason is bytes"),  # type: ignore[arg-type]
+        (CustomResourceResponse(data={"Ratio": float("nan")}), "Out of range float"),
+    ],
+)
+def test_a_response_with_a_wrong_field_puts_failed_naming_it(
+    server: Server, response: CustomResourceResponse, problem: str
+) -> None:
+    """A Struct's constructor checks nothing: a wrong field used to raise inside the
+    answer, and no PUT was sent at all (or NaN went out as null)."""
+    app = App()
+
+    @app.custom_resource()
+    def create(props: dict[str, Any]) -> CustomResourceResponse:
+        return response
+
+    event = cloudformation_event("Create", "Custom::A", {}, response_url=server.url)
+    assert app.handler(event, FakeContext(log_stream_name="s")) is None
+    (received,) = server.received
+    sent = json.loads(received.body)
+    assert (sent["Status"], sent["PhysicalResourceId"]) == ("FAILED", "s")
+    assert problem in sent["Reason"]
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "hint"),
+    [
+        ("MyBucket", "'Custom::MyBucket'"),
+        ("Custom:Bucket", "'Custom::Bucket'"),
+        ("Custom::", "'Custom::Name'"),
+        ("Custom::" + "X" * 53, "longer than the 60 characters"),
+    ],
+)
+def test_a_resource_type_no_template_can_have_is_refused(resource_type: str, hint: str) -> None:
+    with pytest.raises(ConfigurationError, match="no request would match it") as raised:
+        App().custom_resource(resource_type)
+    assert hint in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "resource_type",
+    [
+        "Custom::Bucket",
+        "AWS::CloudFormation::CustomResource",
+        "Custom::*",
+        "*",
+        "Custom::" + "X" * 52,
+    ],
+)
+def test_custom_resource_types_and_globs_are_accepted(resource_type: str) -> None:
+    App().custom_resource(resource_type)

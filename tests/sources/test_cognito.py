@@ -286,3 +286,76 @@ def test_a_handler_still_running_at_the_functions_deadline_fails_the_invocation(
     with pytest.raises(DeadlineExceeded):
         app.handler(cognito_event("PreSignUp_SignUp"), FakeContext(timeout=0.4))
     assert time.monotonic() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    ("trigger", "hint"),
+    [
+        ("PreSignup_SignUp", "did you mean 'PreSignUp'?"),
+        ("PreTokenGeneration_HostedAuth", "start with 'TokenGeneration_'"),
+        ("PreSignUp_", "unknown trigger in the triggerSource"),
+    ],
+)
+def test_a_full_trigger_source_of_an_unknown_trigger_is_refused(trigger: str, hint: str) -> None:
+    """Such a route registered and never matched: Cognito sends no such triggerSource."""
+    with pytest.raises(ConfigurationError, match="no event would match it") as raised:
+        App().cognito(trigger)
+    assert hint in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "trigger", ["PreSignUp_SignUp", "TokenGeneration_RefreshTokens", "PreSignUp_*", "*_SignUp"]
+)
+def test_full_trigger_sources_and_globs_register(trigger: str) -> None:
+    App().cognito(trigger)
+
+
+def test_a_response_struct_of_another_trigger_fails_naming_the_right_one() -> None:
+    app = App()
+
+    @app.cognito("PreSignUp")
+    def pre_signup(request: PreSignUpRequest) -> object:
+        return UserMigrationResponse(final_user_status="CONFIRMED")
+
+    @app.cognito("PostConfirmation")
+    def post_confirmation(request: dict[str, Any]) -> object:
+        return PreSignUpResponse(auto_confirm_user=True)
+
+    with pytest.raises(HandlerError, match="return PreSignUpResponse, a mapping or None"):
+        app.handler(cognito_event("PreSignUp_SignUp"), None)
+    with pytest.raises(HandlerError, match="it reads no response: return None"):
+        app.handler(cognito_event("PostConfirmation_ConfirmSignUp"), None)
+
+
+def test_pre_token_generation_takes_either_version_of_its_response() -> None:
+    app = App()
+
+    @app.cognito("PreTokenGeneration")
+    def tokens(request: dict[str, Any]) -> object:
+        return PreTokenGenerationV2Response(
+            claims_and_scope_override_details=ClaimsAndScopeOverrideDetails()
+        )
+
+    answer = app.handler(cognito_event("TokenGeneration_Authentication", version="2"), None)
+    assert answer["response"] == {"claimsAndScopeOverrideDetails": {}}
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ({"claims": float("nan")}, "Out of range float"),
+        ({"note": "\ud800"}, "surrogates not allowed"),
+    ],
+)
+def test_a_response_that_cannot_be_sent_fails_naming_the_route(value: Any, problem: str) -> None:
+    """Such a value went into the echoed event: NaN as a token Cognito cannot read, a lone
+    surrogate failing the runtime's encoding with no word of the route."""
+    app = App()
+
+    @app.cognito("PreSignUp")
+    def pre_signup(request: dict[str, Any]) -> object:
+        return value
+
+    with pytest.raises(HandlerError, match=r"cognito route \(trigger='PreSignUp'\)") as raised:
+        app.handler(cognito_event("PreSignUp_SignUp"), None)
+    assert problem in str(raised.value)

@@ -220,3 +220,30 @@ def test_a_task_that_does_not_decode_fails_alone(schema: Literal["1.0", "2.0"]) 
     assert answer["results"][1]["resultString"].startswith("DecodeError")
     assert "$.s3Key" in answer["results"][1]["resultString"]
     assert answer["invocationSchemaVersion"] == schema
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("caf\udce9", "surrogates not allowed"),
+        (S3BatchResult("Succeeded", "\ud800"), "surrogates not allowed"),
+        (float("nan"), "Out of range float"),
+        ({"ratio": float("-inf")}, "Out of range float"),
+    ],
+)
+def test_a_result_that_cannot_be_sent_fails_that_task_alone(value: object, problem: str) -> None:
+    """A lone surrogate failed the runtime's encoding of the whole answer (every task of
+    it then failed with the invocation); NaN went out as 'null', a success."""
+    app = App()
+
+    @app.s3_batch()
+    def tag(task: S3BatchTask) -> object:
+        return value if task.key == "bad.txt" else "ok"
+
+    answer = app.handler(s3_batch_event("good.txt", "bad.txt"), FakeContext())
+    good, bad = answer["results"]
+    assert (good["resultCode"], good["resultString"]) == ("Succeeded", "ok")
+    assert bad["resultCode"] == "PermanentFailure"
+    assert bad["resultString"].startswith("the handler returned a value that is not text: ")
+    assert problem in bad["resultString"]
+    msgspec.json.encode(answer)

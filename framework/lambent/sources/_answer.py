@@ -3,6 +3,7 @@ results made safe to send, whatever a handler raised or returned."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,7 +11,7 @@ import msgspec
 
 from lambent._errors import HandlerError, describe, printable
 
-__all__ = ["describe", "handler_name", "json_value", "own_error", "printable"]
+__all__ = ["describe", "handler_name", "json_text", "json_value", "own_error", "printable"]
 
 
 def handler_name(kind: str, filters: Mapping[str, Any]) -> str:
@@ -30,12 +31,40 @@ def own_error(error: BaseException, handler: str) -> Exception:
     return wrapped
 
 
+def _strict(value: Any) -> str:
+    """``value`` (builtins) as JSON text that every reader accepts: a ``ValueError`` for a
+    float that JSON has no number for (NaN, infinity: msgspec would send ``null``, the
+    standard library's ``NaN`` token, which the services reject) and for a lone
+    surrogate (no UTF-8 text holds it: the whole response would fail to be sent)."""
+    text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+    text.encode()  # a UnicodeEncodeError (a ValueError) for a lone surrogate
+    return text
+
+
 def json_value(value: Any, handler: str) -> Any:
     """A handler's result as JSON-ready builtins, or a :class:`HandlerError` naming the
-    handler when it cannot be sent."""
+    handler when it cannot be sent (not JSON, NaN or infinity, a lone surrogate)."""
     try:
-        return msgspec.to_builtins(value)
-    except (TypeError, ValueError, OverflowError) as exc:
+        built = msgspec.to_builtins(value)
+        _strict(built)
+    except (TypeError, ValueError, OverflowError, RecursionError) as exc:
         raise HandlerError(
             handler, f"returned a value that cannot be sent as JSON: {describe(exc)}"
         ) from exc
+    return built
+
+
+def json_text(value: Any, handler: str) -> str:
+    """A handler's result as the text a service shows: a string as it is, anything else
+    as JSON; a :class:`HandlerError` as :func:`json_value` says (a string with a lone
+    surrogate included)."""
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError as exc:
+            raise HandlerError(
+                handler, f"returned text that cannot be sent: {describe(exc)}"
+            ) from exc
+        return value
+    built = json_value(value, handler)
+    return msgspec.json.encode(built).decode()

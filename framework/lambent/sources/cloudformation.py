@@ -35,10 +35,10 @@ from typing import Any, Final
 
 import msgspec
 
-from lambent._errors import HandlerError, LambentError
+from lambent._errors import ConfigurationError, HandlerError, LambentError
 from lambent.sources._answer import describe, json_value
 from lambent.sources._base import Outcome, SourceSpec
-from lambent.sources._match import glob_filter
+from lambent.sources._match import Filter, glob_filter
 
 __all__ = [
     "RESERVE",
@@ -179,6 +179,21 @@ def response_body(
     return body
 
 
+def _wrong_field(answer: CustomResourceResponse) -> str | None:
+    """What is wrong with a response's fields (its constructor checks nothing), or None."""
+    expected = (
+        ("physical_resource_id", str | None, "a string"),
+        ("data", Mapping | None, "a mapping (the Data, read with Fn::GetAtt)"),
+        ("no_echo", bool, "True or False"),
+        ("reason", str | None, "a string"),
+    )
+    for field, kind, wanted in expected:
+        value = getattr(answer, field)
+        if not isinstance(value, kind):
+            return f"{field} is {type(value).__name__}, not {wanted}"
+    return None
+
+
 def _success(request: CustomResourceRequest, result: Any, default_id: str) -> bytes:
     """The SUCCESS body for a handler's result, or a FAILED one saying why it cannot be
     sent."""
@@ -190,6 +205,10 @@ def _success(request: CustomResourceRequest, result: Any, default_id: str) -> by
         answer = CustomResourceResponse(data=dict(result))  # the Data
     else:
         why = f"the handler returned {type(result).__name__}, not a response or a mapping"
+        return response_body(request, status="FAILED", physical_id=default_id, reason=why)
+    wrong = _wrong_field(answer)
+    if wrong is not None:
+        why = f"the handler returned a CustomResourceResponse whose {wrong}"
         return response_body(request, status="FAILED", physical_id=default_id, reason=why)
     physical = answer.physical_resource_id or default_id
     try:
@@ -282,11 +301,43 @@ def _time_left(context: Any) -> float:
     return max(0.0, float(remaining()) / 1000.0 - 0.1)
 
 
+def _raw_request(event: Mapping[str, Any]) -> CustomResourceRequest | None:
+    """The fields a response needs, read from a request that did not decode (a field
+    missing or of the wrong type), when they are all strings; else None."""
+    fields = {key: event.get(key) for key in _ANSWER_FIELDS}
+    text = {key: value for key, value in fields.items() if isinstance(value, str) and value}
+    if len(text) < len(fields):
+        return None
+    request_type = event.get("RequestType")
+    resource_type = event.get("ResourceType")
+    return CustomResourceRequest(
+        request_type=request_type if isinstance(request_type, str) else "",
+        request_id=text["RequestId"],
+        response_url=text["ResponseURL"],
+        resource_type=resource_type if isinstance(resource_type, str) else "",
+        logical_resource_id=text["LogicalResourceId"],
+        stack_id=text["StackId"],
+    )
+
+
+def _request(outcome: Outcome) -> tuple[CustomResourceRequest, str | None]:
+    """The request an outcome answers, and its physical id (``None`` on Create): read from
+    the raw event when it did not decode (the error then says which field is wrong)."""
+    request: CustomResourceRequest | None = outcome.items[0]
+    if request is not None:
+        return request, request.physical_id
+    raw = _raw_request(outcome.event)
+    if raw is None:  # cannot happen: ``_raw_id`` named the request, so these are strings
+        raise ResponseNotDelivered("the request has no ResponseURL, StackId, RequestId to answer")
+    physical = outcome.event.get("PhysicalResourceId")
+    return raw, physical if isinstance(physical, str) and physical else None
+
+
 def build(outcome: Outcome) -> bytes:
     """The response body for an invocation's outcome (:class:`ResponseNotDelivered` when
     even a ``FAILED`` one cannot be encoded: the request's own fields are not text)."""
-    request: CustomResourceRequest = outcome.items[0]
-    default_id = request.physical_id or _default_physical_id(request, outcome.context)
+    request, physical_id = _request(outcome)
+    default_id = physical_id or _default_physical_id(request, outcome.context)
     error = outcome.errors[0]
     try:
         if error is None:
@@ -300,7 +351,7 @@ def build(outcome: Outcome) -> bytes:
 async def answer(outcome: Outcome) -> None:
     """PUT the response (in a worker thread when an event loop runs); the function's own
     result is ``None``."""
-    request: CustomResourceRequest = outcome.items[0]
+    request, _ = _request(outcome)
     body = build(outcome)
     left = _time_left(outcome.context)
     try:
@@ -315,23 +366,68 @@ async def answer(outcome: Outcome) -> None:
     await anyio.to_thread.run_sync(lambda: put_response(request.response_url, body, time_left=left))
 
 
+#: the resource type of a template's ``AWS::CloudFormation::CustomResource``
+GENERIC_TYPE: Final = "AWS::CloudFormation::CustomResource"
+#: CloudFormation's limit on a custom resource type's length
+TYPE_LIMIT: Final = 60
+
+
+def route_filter(resource_type: str | None = None) -> Filter:
+    """``ResourceType`` (globs allowed). A type no template can have (a logical id such as
+    ``"MyBucket"``, ``"Custom:Bucket"``) is refused: no request would ever match it."""
+    if resource_type is not None and not any(ch in resource_type for ch in "*?["):
+        custom = resource_type.startswith("Custom::") and len(resource_type) > len("Custom::")
+        if not (custom or resource_type == GENERIC_TYPE):
+            name = resource_type.rpartition(":")[2] or "Name"
+            raise ConfigurationError(
+                f"custom_resource: resource_type={resource_type!r} is not a custom resource "
+                f"type, so no request would match it; give the template's Type: "
+                f"'Custom::{name}' or {GENERIC_TYPE!r} (not the logical id)"
+            )
+        if len(resource_type) > TYPE_LIMIT:
+            raise ConfigurationError(
+                f"custom_resource: resource_type={resource_type!r} is longer than the "
+                f"{TYPE_LIMIT} characters CloudFormation allows, so no request would match it"
+            )
+    return glob_filter("resource_type", resource_type)
+
+
+#: the request's fields every response copies, and the URL it goes to
+_ANSWER_FIELDS: Final = ("ResponseURL", "StackId", "RequestId", "LogicalResourceId")
+
+
 def _key(event: Any, item: CustomResourceRequest) -> Hashable:
     return item.resource_type
 
 
-def _spec(request_type: str, event_type: type[CustomResourceRequest]) -> SourceSpec[Any, Any]:
+def _raw_id(raw: Any) -> str | None:
+    """How a request that does not decode is named, when it can still be answered (the
+    ``FAILED`` PUT says which field is wrong); ``None`` fails the invocation instead."""
+    if not isinstance(raw, Mapping) or _raw_request(raw) is None:
+        return None
+    kind = raw.get("RequestType")
+    return f"{raw['LogicalResourceId']} {kind if isinstance(kind, str) else '?'} {raw['RequestId']}"
+
+
+def _spec(request_type: str, item_type: type[CustomResourceRequest]) -> SourceSpec[Any, Any]:
     return SourceSpec(
         kind="cloudformation",
         requires="RequestType",
         detect=lambda event: event.get("RequestType") == request_type and detect(event),
-        event_type=event_type,
-        item_type=event_type,
+        # the event is read as it came, then decoded into the request as the one item: a
+        # request that does not decode (a field missing or of the wrong type) fails as that
+        # item, and is still answered FAILED, instead of failing the invocation unanswered
+        event_type=dict[str, Any],
+        items=lambda event: (msgspec.convert(event, item_type),),
+        raw_items=lambda event: (event,),
+        raw_id=_raw_id,
+        item_type=item_type,
         item_id=lambda item: f"{item.logical_resource_id} {item.request_type} {item.request_id}",
         route_key=_key,
         payload=lambda item: item.resource_properties,
         payload_format="python",
         response="single",
-        route_filter=lambda resource_type=None: glob_filter("resource_type", resource_type),
+        route_filter=route_filter,
         named={"old_properties": lambda item: getattr(item, "old_resource_properties", None)},
         answer=answer,
         reserve=RESERVE,

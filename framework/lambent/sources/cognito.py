@@ -21,6 +21,7 @@ into the event's ``response``.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 from collections.abc import Hashable, Mapping
 from typing import Any
@@ -33,6 +34,7 @@ from lambent.sources._base import Outcome, SourceSpec
 from lambent.sources._match import Filter, shown
 
 __all__ = [
+    "RESPONSES",
     "SPECS",
     "TRIGGERS",
     "AccessTokenGeneration",
@@ -263,6 +265,25 @@ TRIGGERS: Mapping[str, str] = {
 }
 
 
+#: the ``triggerSource`` prefixes of the triggers lambent knows
+_PREFIXES = frozenset(TRIGGERS.values())
+
+#: ``triggerSource`` prefix -> the response Structs that trigger reads; a trigger that
+#: reads no response fields (post confirmation, pre and post authentication, the custom
+#: senders) has none
+RESPONSES: Mapping[str, tuple[type[msgspec.Struct], ...]] = {
+    "PreSignUp_": (PreSignUpResponse,),
+    "DefineAuthChallenge_": (DefineAuthChallengeResponse,),
+    "CreateAuthChallenge_": (CreateAuthChallengeResponse,),
+    "VerifyAuthChallengeResponse_": (VerifyAuthChallengeResponse,),
+    # the event's version tells V1 from V2/V3; placeholder-laden fixtures blur it
+    "TokenGeneration_": (PreTokenGenerationResponse, PreTokenGenerationV2Response),
+    "UserMigration_": (UserMigrationResponse,),
+    "CustomMessage_": (CustomMessageResponse,),
+    "InboundFederation_": (InboundFederationResponse,),
+}
+
+
 class CallerContext(msgspec.Struct, rename="camel", frozen=True, gc=False):
     aws_sdk_version: str | None = None
     client_id: str | None = None
@@ -304,10 +325,16 @@ def _matcher(trigger: str) -> Any:
     if trigger in TRIGGERS:
         prefix = TRIGGERS[trigger]
         return lambda key: isinstance(key, str) and key.startswith(prefix)
-    if "_" not in trigger:
+    name, underscore, action = trigger.partition("_")
+    if not underscore or f"{name}_" not in _PREFIXES or not action:
+        close = difflib.get_close_matches(name, TRIGGERS, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        what = "trigger" if not underscore else "trigger in the triggerSource"
         raise ConfigurationError(
-            f"cognito route: unknown trigger {trigger!r}; use one of {', '.join(TRIGGERS)}, "
-            "a full triggerSource such as 'PreSignUp_SignUp', or a glob"
+            f"cognito route: unknown {what} {trigger!r}{hint}, so no event would match it; "
+            f"use one of {', '.join(TRIGGERS)}, a full triggerSource such as "
+            "'PreSignUp_SignUp' (the pre token generation trigger's start with "
+            "'TokenGeneration_'), or a glob"
         )
     return lambda key: key == trigger
 
@@ -327,9 +354,37 @@ def overlaps(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return one.startswith(other) or other.startswith(one)
 
 
-def wire(value: Any, handler: str = "cognito route") -> dict[str, Any]:
+def _expected(trigger_source: str) -> tuple[type[msgspec.Struct], ...] | None:
+    """The response Structs of the trigger of ``trigger_source`` (``()``: it reads no
+    response), or ``None`` for a source lambent does not know (a placeholder)."""
+    prefix = trigger_source.partition("_")[0] + "_"
+    if prefix not in _PREFIXES:
+        return None
+    return RESPONSES.get(prefix, ())
+
+
+def _check_response(value: msgspec.Struct, trigger_source: str | None, handler: str) -> None:
+    """A response Struct of another trigger (a ``DefineAuthChallengeResponse`` for
+    ``PreSignUp_SignUp``) would put fields in ``response`` that this trigger does not
+    have: a :class:`HandlerError` naming the right one."""
+    expected = None if trigger_source is None else _expected(trigger_source)
+    if not isinstance(value, _Response) or expected is None or isinstance(value, expected):
+        return
+    right = " or ".join(t.__name__ for t in expected)
+    should = f"return {right}, a mapping or None" if right else "it reads no response: return None"
+    raise HandlerError(
+        handler,
+        f"returned {type(value).__name__}, which is not a response of {trigger_source!r}; "
+        + should,
+    )
+
+
+def wire(
+    value: Any, handler: str = "cognito route", trigger_source: str | None = None
+) -> dict[str, Any]:
     """A handler's result as response fields: a Struct (its set fields, wire names) or a
-    mapping; ``None`` adds nothing. Anything else is a :class:`HandlerError`."""
+    mapping; ``None`` adds nothing. Anything else, or a response Struct of another trigger
+    than ``trigger_source``'s, is a :class:`HandlerError`."""
     if value is None:
         return {}
     if not isinstance(value, msgspec.Struct | Mapping):
@@ -338,6 +393,8 @@ def wire(value: Any, handler: str = "cognito route") -> dict[str, Any]:
             f"returned {type(value).__name__}; a Cognito trigger handler returns a response "
             "Struct, a mapping or None",
         )
+    if isinstance(value, msgspec.Struct):
+        _check_response(value, trigger_source, handler)
     encoded = json_value(value, handler)
     if not isinstance(encoded, dict):
         raise HandlerError(handler, "returned a Struct that is not an object")
@@ -355,7 +412,9 @@ def answer(outcome: Outcome) -> Any:
     event = dict(outcome.event)
     response = event.get("response")
     event["response"] = {**(response if isinstance(response, Mapping) else {})}
-    event["response"].update(wire(outcome.results[0], handler))
+    source = event.get("triggerSource")
+    trigger_source = source if isinstance(source, str) else None
+    event["response"].update(wire(outcome.results[0], handler, trigger_source))
     return event
 
 

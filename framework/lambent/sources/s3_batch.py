@@ -29,8 +29,8 @@ from urllib.parse import unquote_plus
 
 import msgspec
 
-from lambent._errors import ConfigurationError
-from lambent.sources._answer import describe
+from lambent._errors import ConfigurationError, HandlerError
+from lambent.sources._answer import describe, json_text
 from lambent.sources._base import Outcome, SourceSpec, raw_path, record_list
 from lambent.sources._match import Filter
 
@@ -145,11 +145,9 @@ def _always(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 
 
 def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return msgspec.json.encode(value).decode()
+    """A result string: ``None`` empty, text as it is, anything else as JSON (a
+    :class:`HandlerError` for what cannot be sent: a lone surrogate, NaN)."""
+    return "" if value is None else json_text(value, "s3-batch route")
 
 
 def _chosen(value: S3BatchResult) -> tuple[ResultCode, str]:
@@ -171,11 +169,10 @@ def result(value: Any, error: BaseException | None) -> tuple[ResultCode, str]:
             if isinstance(value, S3BatchResult):
                 return _chosen(value)
             return "Succeeded", _text(value)
-        except (TypeError, ValueError, OverflowError) as exc:
-            return (
-                "PermanentFailure",
-                f"the handler returned a value that is not text: {describe(exc)}",
-            )
+        except HandlerError as exc:
+            cause = exc.__cause__
+            why = describe(cause) if cause is not None else str(exc)
+            return "PermanentFailure", f"the handler returned a value that is not text: {why}"
     code: ResultCode = (
         "TemporaryFailure" if isinstance(error, TemporaryFailure) else "PermanentFailure"
     )
