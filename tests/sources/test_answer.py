@@ -4,14 +4,14 @@ handler's result made safe to send, whatever the handler raised or returned."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Annotated, Any, TypedDict
 
 import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lambent import HandlerError
+from lambent import App, ConfigurationError, HandlerError
 from lambent.sources._answer import handler_name, json_text, json_value, own_error
 
 
@@ -106,3 +106,51 @@ JSON = st.recursive(
 @given(JSON)
 def test_plain_json_values_come_back_unchanged(value: Any) -> None:
     assert json_value(value, "h") == value
+
+
+class Pair(msgspec.Struct, array_like=True):
+    a: int
+    b: int
+
+
+class Props(TypedDict):
+    name: str
+
+
+def _register(app: App, source: str) -> Any:
+    if source == "cognito":
+        return app.cognito("PreSignUp")
+    if source == "appsync":
+        return app.appsync("Query", "getPost")
+    if source == "bedrock-agent":
+        return app.bedrock_agent(function="weather")
+    return app.custom_resource("Custom::Thing")
+
+
+SOURCES = ["cognito", "appsync", "bedrock-agent", "cloudformation"]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("annotation", [str, bytes, int, list[str], Pair, str | None])
+def test_a_payload_type_no_object_decodes_into_is_refused_at_registration(
+    source: str, annotation: Any
+) -> None:
+    """These payloads are always JSON objects: such a route registered and then failed
+    every event with a DecodeError."""
+
+    def handler(payload: Any) -> None: ...
+
+    handler.__annotations__ = {"payload": annotation, "return": None}
+    with pytest.raises(ConfigurationError, match="a JSON object, which never decodes into"):
+        _register(App(), source)(handler)
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize(
+    "annotation", [dict[str, Any], Any, Claims, Point, Props, Claims | None, Annotated[Claims, 1]]
+)
+def test_payload_types_an_object_decodes_into_are_accepted(source: str, annotation: Any) -> None:
+    def handler(payload: Any) -> None: ...
+
+    handler.__annotations__ = {"payload": annotation, "return": None}
+    _register(App(), source)(handler)

@@ -4,14 +4,22 @@ results made safe to send, whatever a handler raised or returned."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import msgspec
 
-from lambent._errors import HandlerError, describe, printable
+from lambent._errors import ConfigurationError, HandlerError, describe, printable
 
-__all__ = ["describe", "handler_name", "json_text", "json_value", "own_error", "printable"]
+__all__ = [
+    "describe",
+    "handler_name",
+    "json_text",
+    "json_value",
+    "object_payload",
+    "own_error",
+    "printable",
+]
 
 
 def handler_name(kind: str, filters: Mapping[str, Any]) -> str:
@@ -68,3 +76,45 @@ def json_text(value: Any, handler: str) -> str:
         return value
     built = json_value(value, handler)
     return msgspec.json.encode(built).decode()
+
+
+def _takes_object(info: Any) -> bool:
+    """Whether a type (as ``msgspec.inspect`` describes it) can be decoded from an object."""
+    from msgspec import inspect as types
+
+    if isinstance(info, types.Metadata):
+        return _takes_object(info.type)
+    if isinstance(info, types.UnionType):
+        return any(_takes_object(member) for member in info.types)
+    if isinstance(info, types.StructType):
+        return not info.array_like
+    # a dataclass stands for attrs classes too; a custom type (a pydantic model) is its own
+    objects = (types.AnyType, types.DictType, types.TypedDictType, types.DataclassType)
+    return isinstance(info, (*objects, types.CustomType))
+
+
+def object_payload(what: str) -> Callable[[str, Any, Mapping[str, Any]], None]:
+    """A route check (``SourceSpec.check_route``) for a source whose payload is always a
+    JSON object (``what``: which one): a payload type that never decodes from an object
+    (``str``, ``int``, ``list[str]``, an array-like Struct) is refused when the decorator
+    runs, instead of failing every event."""
+
+    def check(where: str, plan: Any, filters: Mapping[str, Any]) -> None:
+        param = plan.payload
+        if param is None or param.annotation is None:
+            return
+        from msgspec import inspect as types
+
+        try:
+            info = types.type_info(param.annotation)
+        except (TypeError, ValueError):  # a type msgspec does not describe: left to it
+            return
+        if not _takes_object(info):
+            shown = getattr(param.annotation, "__name__", None) or repr(param.annotation)
+            raise ConfigurationError(
+                f"{where}: {plan.name}, parameter {param.name!r}: the payload is {what}, "
+                f"a JSON object, which never decodes into {shown}; annotate it with a "
+                "Struct, a dataclass, a TypedDict or dict[str, Any]"
+            )
+
+    return check

@@ -30,7 +30,14 @@ from typing import Any
 import msgspec
 
 from lambent._errors import ConfigurationError, HandlerError
-from lambent.sources._answer import describe, handler_name, json_value, own_error, printable
+from lambent.sources._answer import (
+    describe,
+    handler_name,
+    json_value,
+    object_payload,
+    own_error,
+    printable,
+)
 from lambent.sources._base import Outcome, SourceSpec
 from lambent.sources._match import Filter, glob, pair, shown
 
@@ -270,6 +277,7 @@ def _spec(event_type: Any, array: bool) -> SourceSpec[Any, AppSyncResolverEvent]
         response="single",
         route_filter=route_filter,
         answer=answer_batch if array else answer_one,
+        check_route=object_payload("the field's arguments"),
         unique_ids=False,  # no id per delivery: idempotency_key only
         array=array,
     )

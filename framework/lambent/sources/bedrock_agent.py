@@ -29,7 +29,7 @@ from typing import Any, Literal, cast
 import msgspec
 
 from lambent._errors import ConfigurationError, HandlerError
-from lambent.sources._answer import describe, handler_name, json_text, json_value
+from lambent.sources._answer import describe, handler_name, json_text, json_value, object_payload
 from lambent.sources._base import Outcome, SourceSpec
 from lambent.sources._match import Filter, exact, shown
 
@@ -263,6 +263,7 @@ def _spec(event_type: type[BedrockAgentEvent], key: str) -> SourceSpec[Any, Any]
         response="single",
         route_filter=route_filter,
         answer=answer,
+        check_route=object_payload("the action's parameters by name"),
         unique_ids=False,  # no id per delivery: idempotency_key only
     )
 

@@ -36,7 +36,7 @@ from typing import Any, Final
 import msgspec
 
 from lambent._errors import ConfigurationError, HandlerError, LambentError
-from lambent.sources._answer import describe, json_value
+from lambent.sources._answer import describe, json_value, object_payload
 from lambent.sources._base import Outcome, SourceSpec
 from lambent.sources._match import Filter, glob_filter
 
@@ -430,6 +430,7 @@ def _spec(request_type: str, item_type: type[CustomResourceRequest]) -> SourceSp
         route_filter=route_filter,
         named={"old_properties": lambda item: getattr(item, "old_resource_properties", None)},
         answer=answer,
+        check_route=object_payload("the request's ResourceProperties"),
         reserve=RESERVE,
         threaded=True,
     )

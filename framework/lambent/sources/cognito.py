@@ -29,7 +29,7 @@ from typing import Any
 import msgspec
 
 from lambent._errors import ConfigurationError, HandlerError
-from lambent.sources._answer import handler_name, json_value, own_error
+from lambent.sources._answer import handler_name, json_value, object_payload, own_error
 from lambent.sources._base import Outcome, SourceSpec
 from lambent.sources._match import Filter, shown
 
@@ -437,6 +437,7 @@ SPECS: tuple[SourceSpec[CognitoEvent, CognitoEvent], ...] = (
         route_filter=route_filter,
         overlaps=overlaps,
         answer=answer,
+        check_route=object_payload("the event's request"),
         unique_ids=False,  # no id per delivery: idempotency_key only
     ),
 )
