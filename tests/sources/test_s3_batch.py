@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import anyio
 import msgspec
 import pytest
 from hypothesis import given, settings
@@ -247,3 +248,24 @@ def test_a_result_that_cannot_be_sent_fails_that_task_alone(value: object, probl
     assert bad["resultString"].startswith("the handler returned a value that is not text: ")
     assert problem in bad["resultString"]
     msgspec.json.encode(answer)
+
+
+def test_tasks_cut_or_not_started_at_the_deadline_are_temporary_failures() -> None:
+    """They did not fail: S3 redrives a TemporaryFailure before the job completes, where a
+    PermanentFailure marked an object that only needed more time as failed for good."""
+    app = App(deadline_margin=0.05)
+
+    @app.s3_batch(concurrency=1)
+    async def slow(task: S3BatchTask) -> str:
+        if task.key == "slow.bin":
+            await anyio.sleep(10)
+        return "done"
+
+    event = s3_batch_event("quick.bin", "slow.bin", "never.bin")
+    answer = app.handler(event, FakeContext(timeout=0.4))
+    codes = [(r["resultCode"], r["resultString"].split(":")[0]) for r in answer["results"]]
+    assert codes == [
+        ("Succeeded", "done"),
+        ("TemporaryFailure", "DeadlineExceeded"),
+        ("TemporaryFailure", "DeadlineExceeded"),
+    ]

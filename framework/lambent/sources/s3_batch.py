@@ -13,7 +13,8 @@ the event. ``resultCode`` is ``Succeeded`` when the handler returns (its return 
 as text, is the ``resultString`` in the completion report), ``TemporaryFailure`` when it
 raises :class:`TemporaryFailure` (S3 retries the task before the job completes) and
 ``PermanentFailure`` for any other error, and for a task that does not decode (named by
-its ``taskId``). ``treatMissingKeysAs`` (how S3 counts tasks missing from the answer) is
+its ``taskId``); a task still running (or not started) at the function's deadline is a
+``TemporaryFailure`` too. ``treatMissingKeysAs`` (how S3 counts tasks missing from the answer) is
 a setting of the response: what the handler chose in an :class:`S3BatchResult`, else
 the route's ``treat_missing_keys_as``, else ``PermanentFailure`` (AWS's example).
 
@@ -29,7 +30,7 @@ from urllib.parse import unquote_plus
 
 import msgspec
 
-from lambent._errors import ConfigurationError, HandlerError
+from lambent._errors import ConfigurationError, DeadlineExceeded, HandlerError
 from lambent.sources._answer import describe, json_text
 from lambent.sources._base import Outcome, SourceSpec, raw_path, record_list
 from lambent.sources._match import Filter
@@ -173,9 +174,9 @@ def result(value: Any, error: BaseException | None) -> tuple[ResultCode, str]:
             cause = exc.__cause__
             why = describe(cause) if cause is not None else str(exc)
             return "PermanentFailure", f"the handler returned a value that is not text: {why}"
-    code: ResultCode = (
-        "TemporaryFailure" if isinstance(error, TemporaryFailure) else "PermanentFailure"
-    )
+    # a task cut (or never started) at the function's deadline did not fail: S3 redrives it
+    retry = isinstance(error, TemporaryFailure | DeadlineExceeded)
+    code: ResultCode = "TemporaryFailure" if retry else "PermanentFailure"
     return code, describe(error)
 
 
