@@ -359,3 +359,33 @@ def test_a_response_that_cannot_be_sent_fails_naming_the_route(value: Any, probl
     with pytest.raises(HandlerError, match=r"cognito route \(trigger='PreSignUp'\)") as raised:
         app.handler(cognito_event("PreSignUp_SignUp"), None)
     assert problem in str(raised.value)
+
+
+def test_a_handler_annotated_to_return_another_triggers_response_is_refused() -> None:
+    app = App()
+    with pytest.raises(ConfigurationError, match="return PreSignUpResponse") as raised:
+
+        @app.cognito("PreSignUp_SignUp")
+        def pre_signup(request: PreSignUpRequest) -> UserMigrationResponse | None: ...
+
+    assert "annotated to return UserMigrationResponse" in str(raised.value)
+    with pytest.raises(ConfigurationError, match=r"return None \(it reads no response\)"):
+
+        @app.cognito("PostConfirmation")
+        def confirmed(request: dict[str, Any]) -> PreSignUpResponse: ...
+
+
+def test_handlers_annotated_with_their_own_response_or_none_register() -> None:
+    app = App()
+
+    @app.cognito("PreSignUp")
+    def pre_signup(request: PreSignUpRequest) -> PreSignUpResponse | None: ...
+
+    @app.cognito("PreTokenGeneration")
+    def tokens(request: dict[str, Any]) -> PreTokenGenerationV2Response: ...
+
+    @app.cognito("PostConfirmation")
+    def confirmed(request: dict[str, Any]) -> None: ...
+
+    @app.cognito("Custom*")
+    def any_custom(request: dict[str, Any]) -> UserMigrationResponse: ...  # a glob: not checked

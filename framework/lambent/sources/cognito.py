@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import types
+import typing
 from collections.abc import Hashable, Mapping
 from typing import Any
 
@@ -379,6 +381,39 @@ def _check_response(value: msgspec.Struct, trigger_source: str | None, handler: 
     )
 
 
+def _returns(fn: Any) -> tuple[Any, ...]:
+    """The types a handler's return annotation names (a union's members), or ``()`` when
+    it has none lambent can read."""
+    from lambent._inject import hints
+
+    hint = hints(fn).get("return")
+    if typing.get_origin(hint) is typing.Annotated:
+        hint = typing.get_args(hint)[0]
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return typing.get_args(hint)
+    return () if hint is None else (hint,)
+
+
+def check_route(where: str, plan: Any, filters: Mapping[str, Any]) -> None:
+    """The payload is an object (:func:`object_payload`), and a handler annotated to return
+    response Structs returns its trigger's (``-> DefineAuthChallengeResponse`` on a
+    ``PreSignUp`` route would fail every event)."""
+    _object_request(where, plan, filters)
+    trigger = filters.get("trigger")
+    if not isinstance(trigger, str) or any(ch in trigger for ch in "*?["):
+        return
+    expected = _expected(trigger_prefix(trigger))
+    for returned in _returns(plan.fn):
+        wrong = isinstance(returned, type) and issubclass(returned, _Response)
+        if expected is None or not wrong or issubclass(returned, expected):
+            continue
+        right = " or ".join(t.__name__ for t in expected) or "None (it reads no response)"
+        raise ConfigurationError(
+            f"{where}: {plan.name} is annotated to return {returned.__name__}, which is not a "
+            f"response of the {trigger} trigger; return {right}"
+        )
+
+
 def wire(
     value: Any, handler: str = "cognito route", trigger_source: str | None = None
 ) -> dict[str, Any]:
@@ -418,6 +453,9 @@ def answer(outcome: Outcome) -> Any:
     return event
 
 
+_object_request = object_payload("the event's request")
+
+
 def _key(event: CognitoEvent, item: CognitoEvent) -> Hashable:
     return item.trigger_source
 
@@ -437,7 +475,7 @@ SPECS: tuple[SourceSpec[CognitoEvent, CognitoEvent], ...] = (
         route_filter=route_filter,
         overlaps=overlaps,
         answer=answer,
-        check_route=object_payload("the event's request"),
+        check_route=check_route,
         unique_ids=False,  # no id per delivery: idempotency_key only
     ),
 )
