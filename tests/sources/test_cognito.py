@@ -372,7 +372,8 @@ def test_a_handler_annotated_to_return_another_triggers_response_is_refused() ->
     with pytest.raises(ConfigurationError, match=r"return None \(it reads no response\)"):
 
         @app.cognito("PostConfirmation")
-        def confirmed(request: dict[str, Any]) -> PreSignUpResponse: ...
+        def confirmed(request: dict[str, Any]) -> PreSignUpResponse:
+            return PreSignUpResponse()
 
 
 def test_handlers_annotated_with_their_own_response_or_none_register() -> None:
@@ -382,10 +383,12 @@ def test_handlers_annotated_with_their_own_response_or_none_register() -> None:
     def pre_signup(request: PreSignUpRequest) -> PreSignUpResponse | None: ...
 
     @app.cognito("PreTokenGeneration")
-    def tokens(request: dict[str, Any]) -> PreTokenGenerationV2Response: ...
+    def tokens(request: dict[str, Any]) -> PreTokenGenerationV2Response:
+        return PreTokenGenerationV2Response()
 
     @app.cognito("PostConfirmation")
     def confirmed(request: dict[str, Any]) -> None: ...
 
     @app.cognito("Custom*")
-    def any_custom(request: dict[str, Any]) -> UserMigrationResponse: ...  # a glob: not checked
+    def any_custom(request: dict[str, Any]) -> UserMigrationResponse:  # a glob: not checked
+        return UserMigrationResponse()
