@@ -392,3 +392,36 @@ def test_handlers_annotated_with_their_own_response_or_none_register() -> None:
     @app.cognito("Custom*")
     def any_custom(request: dict[str, Any]) -> UserMigrationResponse:  # a glob: not checked
         return UserMigrationResponse()
+
+
+@pytest.mark.parametrize(
+    ("trigger_source", "key", "wire_name"),
+    [
+        ("PreSignUp_SignUp", "auto_confirm_user", "autoConfirmUser"),
+        ("UserMigration_Authentication", "enable_sms_mfa", "enableSMSMFA"),
+        ("CustomMessage_SignUp", "EmailSubject", "emailSubject"),
+    ],
+)
+def test_a_mapping_key_spelt_otherwise_than_cognito_reads_it_fails(
+    trigger_source: str, key: str, wire_name: str
+) -> None:
+    """Cognito ignores a key it does not know: the sign-up was not confirmed, silently."""
+    app = App()
+
+    @app.cognito(trigger_source)
+    def handler(request: dict[str, Any]) -> dict[str, Any]:
+        return {key: True}
+
+    with pytest.raises(HandlerError, match=f"Cognito reads '{wire_name}'"):
+        app.handler(cognito_event(trigger_source), None)
+
+
+def test_mapping_keys_lambent_does_not_know_pass_as_they_are() -> None:
+    app = App()
+
+    @app.cognito("PreSignUp")
+    def handler(request: dict[str, Any]) -> dict[str, Any]:
+        return {"autoConfirmUser": True, "someNewerField": 1}
+
+    answer = app.handler(cognito_event("PreSignUp_SignUp"), None)
+    assert answer["response"] == {"autoConfirmUser": True, "someNewerField": 1}

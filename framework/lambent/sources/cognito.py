@@ -435,7 +435,30 @@ def wire(
         raise HandlerError(handler, "returned a Struct that is not an object")
     if isinstance(value, msgspec.Struct):
         return {k: v for k, v in encoded.items() if v is not None}
+    _check_names(encoded, trigger_source, handler)
     return encoded
+
+
+def _folded(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+def _check_names(fields: Mapping[str, Any], trigger_source: str | None, handler: str) -> None:
+    """A mapping's key that is one of the trigger's response fields spelt another way
+    (``auto_confirm_user`` for ``autoConfirmUser``) would be ignored by Cognito: a
+    :class:`HandlerError` naming the wire name. Keys lambent does not know pass (a field
+    newer than lambent)."""
+    expected = None if trigger_source is None else _expected(trigger_source)
+    names = {f.encode_name for t in expected or () for f in msgspec.structs.fields(t)}
+    by_fold = {_folded(name): name for name in names}
+    for key in fields:
+        wire_name = by_fold.get(_folded(key)) if isinstance(key, str) else None
+        if wire_name is not None and key != wire_name:
+            raise HandlerError(
+                handler,
+                f"returned the response field {key!r}; Cognito reads {wire_name!r} (a "
+                "mapping gives the wire names; a response Struct takes snake_case)",
+            )
 
 
 def answer(outcome: Outcome) -> Any:
