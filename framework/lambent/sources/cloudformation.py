@@ -27,18 +27,16 @@ Events without ``ResponseURL`` (the CDK provider framework's ``onEvent``) stay `
 
 from __future__ import annotations
 
-import http.client
-import time
-import urllib.parse
 from collections.abc import Hashable, Mapping
 from typing import Any, Final
 
 import msgspec
 
-from lambent._errors import ConfigurationError, HandlerError, LambentError
+from lambent._errors import ConfigurationError, HandlerError
 from lambent.sources._answer import describe, json_value, object_payload
 from lambent.sources._base import Outcome, SourceSpec
 from lambent.sources._match import Filter, glob_filter
+from lambent.sources._presigned_put import ResponseNotDelivered, put_response
 
 __all__ = [
     "RESERVE",
@@ -58,12 +56,6 @@ __all__ = [
 RESERVE: Final = 2.0
 #: CloudFormation's limit on the response object (bytes)
 BODY_LIMIT: Final = 4096
-#: delivery attempts of the PUT
-ATTEMPTS: Final = 5
-
-
-class ResponseNotDelivered(LambentError):
-    """The response could not be PUT to the pre-signed URL."""
 
 
 class CustomResourceRequest(msgspec.Struct, rename="pascal", frozen=True, gc=False, kw_only=True):
@@ -229,69 +221,6 @@ def _success(request: CustomResourceRequest, result: Any, default_id: str) -> by
             return body
         problem = f"the response is {len(body)} bytes, more than CloudFormation's {BODY_LIMIT}"
     return response_body(request, status="FAILED", physical_id=default_id, reason=problem)
-
-
-def _transient(status: int) -> bool:
-    return status >= 500 or status in (408, 429)
-
-
-def _checked_url(url: str) -> urllib.parse.SplitResult:
-    """``url`` split, when it is an http(s) URL a request line can carry (pre-signed URLs
-    are ASCII without spaces); else :class:`ResponseNotDelivered`, at once (no retry)."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-        usable = (
-            url.isascii()
-            and all(32 < ord(ch) < 127 for ch in url)
-            and parts.scheme in ("http", "https")
-            and bool(parts.hostname)
-        )
-        parts.port  # noqa: B018  (a ValueError for a port that is not a number)
-    except ValueError:
-        usable = False
-    if not usable:
-        raise ResponseNotDelivered(f"the ResponseURL is not a usable http(s) URL: {url[:200]!r}")
-    return parts
-
-
-def put_response(url: str, body: bytes, *, time_left: float, attempts: int = ATTEMPTS) -> int:
-    """PUT ``body`` to the pre-signed ``url`` (empty ``Content-Type``, explicit
-    ``Content-Length``), retrying connection errors and 5xx/408/429 answers with backoff
-    within ``time_left`` seconds; the final HTTP status, or :class:`ResponseNotDelivered`."""
-    parts = _checked_url(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection = (
-        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    )
-    stop_at = time.monotonic() + time_left
-    problem = "no attempt fitted in the time left"
-    for attempt in range(attempts):
-        left = stop_at - time.monotonic()
-        if left <= 0:
-            break
-        conn = connection(parts.netloc, timeout=min(10.0, left))
-        try:
-            conn.request(
-                "PUT",
-                target,
-                body=body,
-                headers={"content-type": "", "content-length": str(len(body))},
-            )
-            reply = conn.getresponse()
-            reply.read()
-            if not _transient(reply.status):
-                if reply.status >= 400:
-                    raise ResponseNotDelivered(f"the response URL answered HTTP {reply.status}")
-                return reply.status
-            problem = f"HTTP {reply.status}"
-        except (OSError, http.client.HTTPException) as exc:
-            problem = f"{type(exc).__name__}: {exc}"
-        finally:
-            conn.close()
-        pause = min(0.2 * 2**attempt, stop_at - time.monotonic())
-        if attempt + 1 < attempts and pause > 0:
-            time.sleep(pause)
-    raise ResponseNotDelivered(f"the response could not be PUT to the response URL ({problem})")
 
 
 def _time_left(context: Any) -> float:
