@@ -326,3 +326,32 @@ def test_an_element_that_is_not_an_object_fails_alone() -> None:
     assert answer[0] == 1
     assert [a["errorType"] for a in answer[1:]] == ["DecodeError", "DecodeError"]
     assert all("?.?" in a["errorMessage"] for a in answer[1:])
+
+
+def test_a_route_after_a_glob_that_takes_all_its_fields_is_refused() -> None:
+    """Routes of as many filters are tried in registration order: ``getPost`` after
+    ``Query``/``*`` would never have run (the catch-all answered every getPost)."""
+    app = App()
+
+    @app.appsync("Query", "*")
+    def any_query(args: dict[str, Any]) -> str:
+        return "any"
+
+    with pytest.raises(ConfigurationError, match="both would take the same events"):
+
+        @app.appsync("Query", "getPost")
+        def get_post(args: dict[str, Any]) -> str:
+            return "one"
+
+    other = App()
+
+    @other.appsync("Query", "getPost")
+    def first(args: dict[str, Any]) -> str:
+        return "one"
+
+    @other.appsync("Query", "*")
+    def rest(args: dict[str, Any]) -> str:
+        return "any"
+
+    assert other.handler(appsync_event("Query", "getPost", {}), None) == "one"
+    assert other.handler(appsync_event("Query", "listPosts", {}), None) == "any"

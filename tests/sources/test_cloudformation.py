@@ -529,3 +529,13 @@ def test_a_resource_type_no_template_can_have_is_refused(resource_type: str, hin
 )
 def test_custom_resource_types_and_globs_are_accepted(resource_type: str) -> None:
     App().custom_resource(resource_type)
+
+
+def test_a_resource_type_after_a_glob_that_takes_it_is_refused() -> None:
+    app = App()
+    app.custom_resource("Custom::*")(lambda props: None)
+    with pytest.raises(ConfigurationError, match="both would take the same events"):
+        app.custom_resource("Custom::Bucket")(lambda props: None)
+    other = App()
+    other.custom_resource("Custom::Bucket")(lambda props: None)
+    other.custom_resource("Custom::*")(lambda props: None)  # tried after the specific one

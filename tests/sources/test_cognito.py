@@ -425,3 +425,29 @@ def test_mapping_keys_lambent_does_not_know_pass_as_they_are() -> None:
 
     answer = app.handler(cognito_event("PreSignUp_SignUp"), None)
     assert answer["response"] == {"autoConfirmUser": True, "someNewerField": 1}
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("PreSignUp_*", "PreSignUp_SignUp"),
+        ("*_SignUp", "PreSignUp_SignUp"),
+        ("*", "PostConfirmation"),
+    ],
+)
+def test_a_route_after_a_glob_that_takes_all_its_events_is_refused(first: str, second: str) -> None:
+    app = App()
+    app.cognito(first)(lambda request: None)
+    with pytest.raises(ConfigurationError, match="both would take the same events"):
+        app.cognito(second)(lambda request: None)
+    other = App()
+    other.cognito(second)(lambda request: None)
+    other.cognito(first)(lambda request: None)  # tried after: it takes the rest
+
+
+def test_a_glob_over_every_source_of_a_trigger_name_conflicts_either_way() -> None:
+    for routes in (("PreSignUp_*", "PreSignUp"), ("PreSignUp", "PreSignUp_*")):
+        app = App()
+        app.cognito(routes[0])(lambda request: None)
+        with pytest.raises(ConfigurationError, match="both would take the same events"):
+            app.cognito(routes[1])(lambda request: None)

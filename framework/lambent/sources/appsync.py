@@ -39,7 +39,7 @@ from lambent.sources._answer import (
     printable,
 )
 from lambent.sources._base import Outcome, SourceSpec
-from lambent.sources._match import Filter, glob, pair, shown
+from lambent.sources._match import Filter, glob, glob_shadow, pair, shown
 
 __all__ = [
     "SPECS",
@@ -276,6 +276,7 @@ def _spec(event_type: Any, array: bool) -> SourceSpec[Any, AppSyncResolverEvent]
         payload_format="python",
         response="single",
         route_filter=route_filter,
+        overlaps=glob_shadow("type_name", "field_name"),
         answer=answer_batch if array else answer_one,
         check_route=object_payload("the field's arguments"),
         unique_ids=False,  # no id per delivery: idempotency_key only

@@ -35,7 +35,7 @@ import msgspec
 from lambent._errors import ConfigurationError, HandlerError
 from lambent.sources._answer import describe, json_value, object_payload
 from lambent.sources._base import Outcome, SourceSpec
-from lambent.sources._match import Filter, glob_filter
+from lambent.sources._match import Filter, glob_filter, glob_shadow
 from lambent.sources._presigned_put import ResponseNotDelivered, put_response
 
 __all__ = [
@@ -357,6 +357,7 @@ def _spec(request_type: str, item_type: type[CustomResourceRequest]) -> SourceSp
         payload_format="python",
         response="single",
         route_filter=route_filter,
+        overlaps=glob_shadow("resource_type"),
         named={"old_properties": lambda item: getattr(item, "old_resource_properties", None)},
         answer=answer,
         check_route=object_payload("the request's ResourceProperties"),

@@ -67,7 +67,7 @@ from lambent.sources._cognito_triggers import (
     VerifyAuthChallengeResponse,
     _Response,
 )
-from lambent.sources._match import Filter, shown
+from lambent.sources._match import Filter, covers, shown
 
 __all__ = [
     "RESPONSES",
@@ -170,10 +170,16 @@ def route_filter(trigger: str | None = None) -> Filter:
 
 
 def overlaps(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    """A trigger name and one of its own sources take the same events."""
+    """A trigger name and one of its own sources take the same events; a glob registered
+    first shadows the routes it takes every event of (``PreSignUp_*`` before
+    ``PreSignUp_SignUp``, or before ``PreSignUp``)."""
     first, second = a.get("trigger"), b.get("trigger")
     if first is None or second is None:
         return first is second
+    if isinstance(second, str) and second in TRIGGERS:  # every source of that trigger
+        second = TRIGGERS[second] + "*"
+    if covers(first, second):
+        return True
     one, other = trigger_prefix(first), trigger_prefix(second)
     return one.startswith(other) or other.startswith(one)
 
