@@ -267,3 +267,43 @@ def test_a_lower_case_method_and_a_method_alone_are_accepted() -> None:
 
     answer = app.handler(bedrock_agent_event("/claims", "POST"))
     assert answer["response"]["responseBody"]["application/json"]["body"] == "posted"
+
+
+@pytest.mark.parametrize(
+    ("options", "annotation", "missing"),
+    [
+        ({"function": "weather"}, BedrockAgentOpenAPIEvent, "BedrockAgentFunctionEvent"),
+        ({"api_path": "/claims"}, BedrockAgentFunctionEvent, "BedrockAgentOpenAPIEvent"),
+        ({}, BedrockAgentOpenAPIEvent, "BedrockAgentFunctionEvent"),
+    ],
+)
+def test_an_event_parameter_of_a_form_the_route_does_not_only_get_is_refused(
+    options: dict[str, str], annotation: Any, missing: str
+) -> None:
+    """Such a handler got the other form too and failed on a missing attribute."""
+
+    def handler(params: dict[str, Any], event: Any) -> None: ...
+
+    handler.__annotations__ = {"params": dict[str, Any], "event": annotation, "return": None}
+    with pytest.raises(ConfigurationError, match=f"does not take {missing}"):
+        App().bedrock_agent(api_path=options.get("api_path"), function=options.get("function"))(
+            handler
+        )
+
+
+@pytest.mark.parametrize(
+    ("options", "annotation"),
+    [
+        ({"function": "weather"}, BedrockAgentFunctionEvent),
+        ({"api_path": "/claims"}, BedrockAgentOpenAPIEvent),
+        ({}, BedrockAgentEvent),
+        ({}, BedrockAgentOpenAPIEvent | BedrockAgentFunctionEvent),
+    ],
+)
+def test_an_event_parameter_taking_what_the_route_gets_registers(
+    options: dict[str, str], annotation: Any
+) -> None:
+    def handler(params: dict[str, Any], event: Any) -> None: ...
+
+    handler.__annotations__ = {"params": dict[str, Any], "event": annotation, "return": None}
+    App().bedrock_agent(api_path=options.get("api_path"), function=options.get("function"))(handler)

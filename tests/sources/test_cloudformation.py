@@ -176,13 +176,15 @@ def test_a_handler_error_puts_failed_with_the_reason(server: Server, flavour: st
     if flavour == "async def":
 
         @app.custom_resource()
-        async def delete_async(request: DeleteRequest) -> None:
+        async def delete_async(request: CustomResourceRequest) -> None:
+            assert isinstance(request, DeleteRequest)
             raise RuntimeError("bucket not empty")
 
     else:
 
         @app.custom_resource()
-        def delete(request: DeleteRequest) -> None:
+        def delete(request: CustomResourceRequest) -> None:
+            assert isinstance(request, DeleteRequest)
             raise RuntimeError("bucket not empty")
 
     event = cloudformation_event(
@@ -539,3 +541,34 @@ def test_a_resource_type_after_a_glob_that_takes_it_is_refused() -> None:
     other = App()
     other.custom_resource("Custom::Bucket")(lambda props: None)
     other.custom_resource("Custom::*")(lambda props: None)  # tried after the specific one
+
+
+@pytest.mark.parametrize(
+    ("annotation", "missing"),
+    [
+        (UpdateRequest, "CreateRequest, DeleteRequest"),
+        (UpdateRequest | DeleteRequest, "CreateRequest"),
+        (UpdateRequest | None, "CreateRequest, DeleteRequest"),
+    ],
+)
+def test_a_request_parameter_that_misses_a_request_type_is_refused(
+    annotation: Any, missing: str
+) -> None:
+    """A route gets its resource's Create, Update and Delete: ``request: UpdateRequest``
+    failed the Create (no ``physical_resource_id``) with an AttributeError."""
+
+    def handler(props: dict[str, Any], request: Any) -> None: ...
+
+    handler.__annotations__ = {"props": dict[str, Any], "request": annotation, "return": None}
+    with pytest.raises(ConfigurationError, match=f"does not take {missing}, which this route"):
+        App().custom_resource("Custom::Bucket")(handler)
+
+
+@pytest.mark.parametrize(
+    "annotation", [CustomResourceRequest, CreateRequest | UpdateRequest | DeleteRequest]
+)
+def test_a_request_parameter_taking_every_type_registers(annotation: Any) -> None:
+    def handler(props: dict[str, Any], request: Any) -> None: ...
+
+    handler.__annotations__ = {"props": dict[str, Any], "request": annotation, "return": None}
+    App().custom_resource("Custom::Bucket")(handler)

@@ -4,7 +4,8 @@ results made safe to send, whatever a handler raised or returned."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+import typing
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -14,6 +15,7 @@ from lambent._errors import ConfigurationError, HandlerError, describe, printabl
 __all__ = [
     "describe",
     "handler_name",
+    "item_parameters",
     "json_text",
     "json_value",
     "object_payload",
@@ -118,3 +120,32 @@ def object_payload(what: str) -> Callable[[str, Any, Mapping[str, Any]], None]:
             )
 
     return check
+
+
+def _members(annotation: Any) -> list[type[Any]]:
+    """The classes an annotation names (a union's members; ``Annotated`` looked through)."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    members = typing.get_args(annotation) if typing.get_origin(annotation) else (annotation,)
+    return [m for m in members if isinstance(m, type)]
+
+
+def item_parameters(where: str, plan: Any, arriving: Sequence[type[Any]], hint: str) -> None:
+    """Refuse a handler parameter declared as one of the source's item types that does not
+    take every type of item the route receives (``arriving``): those items would reach it
+    anyway and fail on a missing attribute. ``hint`` says what to declare instead."""
+    from lambent._inject import Slot, hints
+
+    declared = hints(plan.fn)
+    for param in plan.params:
+        annotation = declared.get(param.name)
+        if param.slot is not Slot.ITEM or annotation is None:
+            continue
+        types = _members(annotation)
+        missing = [t for t in arriving if not any(issubclass(t, m) for m in types)]
+        if missing:
+            names = ", ".join(t.__name__ for t in missing)
+            raise ConfigurationError(
+                f"{where}: {plan.name}, parameter {param.name!r} does not take {names}, "
+                f"which this route receives: {hint}"
+            )

@@ -29,7 +29,14 @@ from typing import Any, Literal, cast
 import msgspec
 
 from lambent._errors import ConfigurationError, HandlerError
-from lambent.sources._answer import describe, handler_name, json_text, json_value, object_payload
+from lambent.sources._answer import (
+    describe,
+    handler_name,
+    item_parameters,
+    json_text,
+    json_value,
+    object_payload,
+)
 from lambent.sources._base import Outcome, SourceSpec
 from lambent.sources._match import Filter, exact, shown
 
@@ -249,6 +256,24 @@ def answer(outcome: Outcome) -> dict[str, Any]:
     }
 
 
+_object_parameters = object_payload("the action's parameters by name")
+
+
+def check_route(where: str, plan: Any, filters: Mapping[str, Any]) -> None:
+    """The parameters are an object (:func:`object_payload`), and an event parameter takes
+    each form the route receives: OpenAPI events with ``api_path``/``http_method``, function
+    events with ``function``, both with neither."""
+    _object_parameters(where, plan, filters)
+    if "function" in filters:
+        arriving: tuple[type[BedrockAgentEvent], ...] = (BedrockAgentFunctionEvent,)
+    elif "api_path" in filters or "http_method" in filters:
+        arriving = (BedrockAgentOpenAPIEvent,)
+    else:
+        arriving = (BedrockAgentOpenAPIEvent, BedrockAgentFunctionEvent)
+    hint = "declare BedrockAgentEvent (both forms), or the form of the route's filter"
+    item_parameters(where, plan, arriving, hint)
+
+
 def _spec(event_type: type[BedrockAgentEvent], key: str) -> SourceSpec[Any, Any]:
     return SourceSpec(
         kind="bedrock-agent",
@@ -263,7 +288,7 @@ def _spec(event_type: type[BedrockAgentEvent], key: str) -> SourceSpec[Any, Any]
         response="single",
         route_filter=route_filter,
         answer=answer,
-        check_route=object_payload("the action's parameters by name"),
+        check_route=check_route,
         unique_ids=False,  # no id per delivery: idempotency_key only
     )
 

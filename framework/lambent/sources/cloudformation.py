@@ -9,8 +9,10 @@ HTTP ``PUT`` of a JSON response object to ``ResponseURL`` (``Status``, ``Reason`
 ``Data``; at most 4096 bytes; an empty ``Content-Type`` because the URL is pre-signed).
 A stack whose resource gets no answer waits an hour, so the PUT is sent in every case:
 ``SUCCESS`` when the handler returns, ``FAILED`` with the reason when it raises, when no
-route takes the event, and when the handler is still running at the deadline (the
-source keeps :data:`RESERVE` seconds of the invocation for the PUT). So that the deadline
+route takes the event, when the request does not decode (a field missing or of the
+wrong type, named in the reason: the request is decoded as the event's one item, so
+that it fails alone and is still answered), and when the handler is still running at
+the deadline (the source keeps :data:`RESERVE` seconds of the invocation for the PUT). So that the deadline
 can cut every handler, plain ``def`` handlers always run in a worker thread (the spec's
 ``threaded``), whatever the route says; at the deadline the thread is abandoned, the
 ``FAILED`` response is PUT, and what the handler does afterwards is never sent. An
@@ -33,7 +35,7 @@ from typing import Any, Final
 import msgspec
 
 from lambent._errors import ConfigurationError, HandlerError
-from lambent.sources._answer import describe, json_value, object_payload
+from lambent.sources._answer import describe, item_parameters, json_value, object_payload
 from lambent.sources._base import Outcome, SourceSpec
 from lambent.sources._match import Filter, glob_filter, glob_shadow
 from lambent.sources._presigned_put import ResponseNotDelivered, put_response
@@ -325,6 +327,22 @@ def route_filter(resource_type: str | None = None) -> Filter:
 _ANSWER_FIELDS: Final = ("ResponseURL", "StackId", "RequestId", "LogicalResourceId")
 
 
+_object_properties = object_payload("the request's ResourceProperties")
+_REQUESTS: Final = (CreateRequest, UpdateRequest, DeleteRequest)
+
+
+def check_route(where: str, plan: Any, filters: Mapping[str, Any]) -> None:
+    """The properties are an object (:func:`object_payload`), and a request parameter
+    takes every request type: a route gets the resource's Create, Update and Delete, so
+    ``request: UpdateRequest`` would fail its Create (no ``physical_resource_id``)."""
+    _object_properties(where, plan, filters)
+    hint = (
+        "a route takes every request type of its resource; declare CustomResourceRequest "
+        "and read request.request_type, or a union of the three"
+    )
+    item_parameters(where, plan, _REQUESTS, hint)
+
+
 def _key(event: Any, item: CustomResourceRequest) -> Hashable:
     return item.resource_type
 
@@ -360,7 +378,7 @@ def _spec(request_type: str, item_type: type[CustomResourceRequest]) -> SourceSp
         overlaps=glob_shadow("resource_type"),
         named={"old_properties": lambda item: getattr(item, "old_resource_properties", None)},
         answer=answer,
-        check_route=object_payload("the request's ResourceProperties"),
+        check_route=check_route,
         reserve=RESERVE,
         threaded=True,
     )
