@@ -307,3 +307,19 @@ def test_an_event_parameter_taking_what_the_route_gets_registers(
 
     handler.__annotations__ = {"params": dict[str, Any], "event": annotation, "return": None}
     App().bedrock_agent(api_path=options.get("api_path"), function=options.get("function"))(handler)
+
+
+def test_a_whole_bedrock_response_returned_answers_failure_saying_what_to_return() -> None:
+    """Code ported from AWS's examples returns the envelope: it went out as the body of
+    another envelope, which the agent read as the action's result."""
+    app = App()
+
+    @app.bedrock_agent(function="weather")
+    def weather(params: dict[str, Any]) -> dict[str, Any]:
+        body = {"TEXT": {"body": "sunny"}}
+        return {"messageVersion": "1.0", "response": {"functionResponse": {"responseBody": body}}}
+
+    answer = app.handler(bedrock_agent_event(function="weather"))
+    function = answer["response"]["functionResponse"]
+    assert function["responseState"] == "FAILURE"
+    assert "returned a whole Bedrock response" in function["responseBody"]["TEXT"]["body"]

@@ -572,3 +572,43 @@ def test_a_request_parameter_taking_every_type_registers(annotation: Any) -> Non
 
     handler.__annotations__ = {"props": dict[str, Any], "request": annotation, "return": None}
     App().custom_resource("Custom::Bucket")(handler)
+
+
+@pytest.mark.parametrize(
+    "returned",
+    [
+        {"Status": "SUCCESS", "PhysicalResourceId": "bucket-b1", "Data": {"Arn": "a"}},
+        {"PhysicalResourceId": "bucket-b1"},
+        {"Status": "FAILED", "Reason": "no"},
+    ],
+)
+def test_a_response_object_returned_puts_failed_saying_what_to_return(
+    server: Server, returned: dict[str, Any]
+) -> None:
+    """cfn-response style code returns the response object: taken as the Data, its
+    PhysicalResourceId was lost (the log stream's went out; an Update then replaces)."""
+    app = App()
+
+    @app.custom_resource()
+    def create(props: dict[str, Any]) -> dict[str, Any]:
+        return returned
+
+    event = cloudformation_event("Create", "Custom::A", {}, response_url=server.url)
+    app.handler(event, FakeContext(log_stream_name="s"))
+    sent = json.loads(server.received[0].body)
+    assert (sent["Status"], "Data" in sent) == ("FAILED", False)
+    assert "returned a response object" in sent["Reason"]
+    assert "CustomResourceResponse(physical_resource_id=" in sent["Reason"]
+
+
+def test_data_with_a_status_of_its_own_is_still_data(server: Server) -> None:
+    app = App()
+
+    @app.custom_resource()
+    def create(props: dict[str, Any]) -> dict[str, Any]:
+        return {"Status": "ready"}
+
+    event = cloudformation_event("Create", "Custom::A", {}, response_url=server.url)
+    app.handler(event, FakeContext(log_stream_name="s"))
+    sent = json.loads(server.received[0].body)
+    assert (sent["Status"], sent["Data"]) == ("SUCCESS", {"Status": "ready"})

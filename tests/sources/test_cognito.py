@@ -451,3 +451,24 @@ def test_a_glob_over_every_source_of_a_trigger_name_conflicts_either_way() -> No
         app.cognito(routes[0])(lambda request: None)
         with pytest.raises(ConfigurationError, match="both would take the same events"):
             app.cognito(routes[1])(lambda request: None)
+
+
+def test_returning_the_whole_event_fails_saying_what_to_return() -> None:
+    """AWS's examples set event["response"] and return the event: its fields went into
+    ``response`` (triggerSource, userPoolId, ... among the sign-up's answers)."""
+    app = App()
+
+    @app.cognito("PreSignUp")
+    def as_a_mapping(request: dict[str, Any]) -> dict[str, Any]:
+        event = cognito_event("PreSignUp_SignUp")
+        event["response"]["autoConfirmUser"] = True
+        return event
+
+    @app.cognito("PostConfirmation")
+    def as_the_struct(event: CognitoEvent) -> CognitoEvent:
+        return event
+
+    with pytest.raises(HandlerError, match="returned the whole event"):
+        app.handler(cognito_event("PreSignUp_SignUp"), None)
+    with pytest.raises(HandlerError, match="lambent echoes the event itself"):
+        app.handler(cognito_event("PostConfirmation_ConfirmSignUp"), None)

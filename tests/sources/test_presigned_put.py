@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from lambent.sources._presigned_put import ResponseNotDelivered, put_response
+from lambent.sources._presigned_put import ResponseNotDelivered, put_response, time_left
+from lambent.testing import FakeContext
 
 
 @pytest.mark.parametrize(
@@ -32,3 +33,9 @@ def test_an_unreachable_url_is_retried_then_reported() -> None:
 def test_no_attempt_is_made_without_time_left() -> None:
     with pytest.raises(ResponseNotDelivered, match="no attempt fitted in the time left"):
         put_response("http://127.0.0.1:9/x", b"{}", time_left=0.0)
+
+
+def test_the_time_left_keeps_a_tenth_of_a_second_of_the_invocation() -> None:
+    assert time_left(FakeContext(timeout=5.0)) == pytest.approx(4.9, abs=0.05)
+    assert time_left(FakeContext(timeout=0.05)) == 0.0
+    assert time_left(None) == 30.0

@@ -269,3 +269,31 @@ def test_tasks_cut_or_not_started_at_the_deadline_are_temporary_failures() -> No
         ("TemporaryFailure", "DeadlineExceeded"),
         ("TemporaryFailure", "DeadlineExceeded"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "shaped"),
+    [
+        ({"taskId": "t", "resultCode": "PermanentFailure", "resultString": "x"}, "a task result"),
+        ({"resultCode": "Succeeded"}, "a task result"),
+        (
+            {"invocationSchemaVersion": "1.0", "invocationId": "i", "results": []},
+            "a whole S3 Batch response",
+        ),
+    ],
+)
+def test_a_result_in_the_wires_own_shape_fails_saying_what_to_return(
+    value: dict[str, Any], shaped: str
+) -> None:
+    """Code ported from AWS's example returns these: each succeeded, its JSON the result
+    string, a PermanentFailure it meant reported as Succeeded."""
+    app = App()
+
+    @app.s3_batch()
+    def tag(task: S3BatchTask) -> object:
+        return value
+
+    (only,) = app.handler(s3_batch_event("a.txt"), FakeContext())["results"]
+    assert only["resultCode"] == "PermanentFailure"
+    assert only["resultString"].startswith(f"the handler returned {shaped}")
+    assert "S3BatchResult(result_code, result_string)" in only["resultString"]

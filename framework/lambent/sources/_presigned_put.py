@@ -8,11 +8,11 @@ from __future__ import annotations
 import http.client
 import time
 import urllib.parse
-from typing import Final
+from typing import Any, Final
 
 from lambent._errors import LambentError
 
-__all__ = ["ATTEMPTS", "ResponseNotDelivered", "put_response"]
+__all__ = ["ATTEMPTS", "ResponseNotDelivered", "put_response", "time_left"]
 
 #: delivery attempts of the PUT
 ATTEMPTS: Final = 5
@@ -83,3 +83,12 @@ def put_response(url: str, body: bytes, *, time_left: float, attempts: int = ATT
         if attempt + 1 < attempts and pause > 0:
             time.sleep(pause)
     raise ResponseNotDelivered(f"the response could not be PUT to the response URL ({problem})")
+
+
+def time_left(context: Any) -> float:
+    """The seconds a PUT may take: the invocation's remaining time less a tenth of a
+    second (30 s without a Lambda context)."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return 30.0
+    return max(0.0, float(remaining()) / 1000.0 - 0.1)

@@ -211,6 +211,14 @@ def _checked(reply: BedrockAgentResponse, handler: str) -> str:
             problem = f"{field} is not a mapping of strings to strings"
     if problem is not None:
         raise HandlerError(handler, f"returned a BedrockAgentResponse whose {problem}")
+    body = reply.body
+    if isinstance(body, Mapping) and "messageVersion" in body and "response" in body:
+        raise HandlerError(
+            handler,
+            "returned a whole Bedrock response (messageVersion, response), which would be sent "
+            "as the body of another; lambent builds the response: return the body, or "
+            "BedrockAgentResponse(body=..., status_code=..., response_state=...) to shape it",
+        )
     if reply.session_attributes or reply.prompt_session_attributes:
         json_value([reply.session_attributes, reply.prompt_session_attributes], handler)
     return json_text(reply.body, handler)

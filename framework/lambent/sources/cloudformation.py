@@ -38,7 +38,7 @@ from lambent._errors import ConfigurationError, HandlerError
 from lambent.sources._answer import describe, item_parameters, json_value, object_payload
 from lambent.sources._base import Outcome, SourceSpec
 from lambent.sources._match import Filter, glob_filter, glob_shadow
-from lambent.sources._presigned_put import ResponseNotDelivered, put_response
+from lambent.sources._presigned_put import ResponseNotDelivered, put_response, time_left
 
 __all__ = [
     "RESERVE",
@@ -188,6 +188,13 @@ def _wrong_field(answer: CustomResourceResponse) -> str | None:
     return None
 
 
+_WHOLE_RESPONSE: Final = (
+    "the handler returned a response object (Status, PhysicalResourceId); lambent builds "
+    "and sends it: return CustomResourceResponse(physical_resource_id=..., data=...), or a "
+    "mapping that is the Data alone"
+)
+
+
 def _success(request: CustomResourceRequest, result: Any, default_id: str) -> bytes:
     """The SUCCESS body for a handler's result, or a FAILED one saying why it cannot be
     sent."""
@@ -195,6 +202,11 @@ def _success(request: CustomResourceRequest, result: Any, default_id: str) -> by
         answer = result
     elif result is None:
         answer = CustomResourceResponse()
+    elif isinstance(result, Mapping) and (
+        "PhysicalResourceId" in result or result.get("Status") in ("SUCCESS", "FAILED")
+    ):  # a response object, as cfn-response builds it: taken as Data, its id would be lost
+        why = _WHOLE_RESPONSE
+        return response_body(request, status="FAILED", physical_id=default_id, reason=why)
     elif isinstance(result, Mapping):
         answer = CustomResourceResponse(data=dict(result))  # the Data
     else:
@@ -225,13 +237,6 @@ def _success(request: CustomResourceRequest, result: Any, default_id: str) -> by
     return response_body(request, status="FAILED", physical_id=default_id, reason=problem)
 
 
-def _time_left(context: Any) -> float:
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if remaining is None:
-        return 30.0
-    return max(0.0, float(remaining()) / 1000.0 - 0.1)
-
-
 def _raw_request(event: Mapping[str, Any]) -> CustomResourceRequest | None:
     """The fields a response needs, read from a request that did not decode (a field
     missing or of the wrong type), when they are all strings; else None."""
@@ -259,7 +264,7 @@ def _request(outcome: Outcome) -> tuple[CustomResourceRequest, str | None]:
         return request, request.physical_id
     raw = _raw_request(outcome.event)
     if raw is None:  # cannot happen: ``_raw_id`` named the request, so these are strings
-        raise ResponseNotDelivered("the request has no ResponseURL, StackId, RequestId to answer")
+        raise ResponseNotDelivered("the request has no ResponseURL, StackId, ... to answer")
     physical = outcome.event.get("PhysicalResourceId")
     return raw, physical if isinstance(physical, str) and physical else None
 
@@ -284,7 +289,7 @@ async def answer(outcome: Outcome) -> None:
     result is ``None``."""
     request, _ = _request(outcome)
     body = build(outcome)
-    left = _time_left(outcome.context)
+    left = time_left(outcome.context)
     try:
         import asyncio
 

@@ -256,6 +256,15 @@ def wire(
             f"returned {type(value).__name__}; a Cognito trigger handler returns a response "
             "Struct, a mapping or None",
         )
+    whole = isinstance(value, CognitoEvent) or (
+        isinstance(value, Mapping) and "triggerSource" in value and "userPoolId" in value
+    )
+    if whole:  # AWS's examples return the event: here its fields would fill ``response``
+        raise HandlerError(
+            handler,
+            "returned the whole event; lambent echoes the event itself: return the response "
+            "fields (a response Struct such as PreSignUpResponse, a mapping of them) or None",
+        )
     if isinstance(value, msgspec.Struct):
         _check_response(value, trigger_source, handler)
     encoded = json_value(value, handler)

@@ -163,9 +163,27 @@ def _chosen(value: S3BatchResult) -> tuple[ResultCode, str]:
     return value.result_code, _text(value.result_string)
 
 
+def _wire_shaped(value: Any) -> str | None:
+    """What a mapping in the wire's own shape is (a task's result, a whole response, as
+    AWS's examples build them), which would otherwise succeed as its JSON text."""
+    if not isinstance(value, Mapping):
+        return None
+    if "resultCode" in value:
+        return "a task result ({'resultCode': ...})"
+    if "results" in value and "invocationSchemaVersion" in value:
+        return "a whole S3 Batch response"
+    return None
+
+
 def result(value: Any, error: BaseException | None) -> tuple[ResultCode, str]:
     """A task's ``resultCode`` and ``resultString``."""
     if error is None:
+        shaped = _wire_shaped(value)
+        if shaped is not None:
+            return "PermanentFailure", (
+                f"the handler returned {shaped}; lambent builds the response: return the "
+                "result string, or S3BatchResult(result_code, result_string) to choose the code"
+            )
         try:
             if isinstance(value, S3BatchResult):
                 return _chosen(value)
