@@ -34,9 +34,14 @@ from typing import Any, Final
 
 import msgspec
 
-from lambent._errors import ConfigurationError, HandlerError
-from lambent.sources._answer import describe, item_parameters, json_value, object_payload
+from lambent._errors import ConfigurationError
+from lambent.sources._answer import describe, item_parameters, object_payload
 from lambent.sources._base import Outcome, SourceSpec
+from lambent.sources._cfn_response import (
+    CustomResourceResponse,
+    response_body,
+    success_body,
+)
 from lambent.sources._match import Filter, glob_filter, glob_shadow
 from lambent.sources._presigned_put import ResponseNotDelivered, put_response, time_left
 
@@ -56,8 +61,6 @@ __all__ = [
 
 #: seconds kept before the Lambda deadline for the PUT (the handler's deadline comes first)
 RESERVE: Final = 2.0
-#: CloudFormation's limit on the response object (bytes)
-BODY_LIMIT: Final = 4096
 
 
 class CustomResourceRequest(msgspec.Struct, rename="pascal", frozen=True, gc=False, kw_only=True):
@@ -103,19 +106,6 @@ class DeleteRequest(CustomResourceRequest, frozen=True, gc=False, kw_only=True):
         return self.physical_resource_id
 
 
-class CustomResourceResponse(msgspec.Struct, frozen=True, gc=False, kw_only=True):
-    """What a handler may return (a mapping is taken as ``data``, ``None`` as nothing).
-
-    ``physical_resource_id``: default the request's (Update, Delete), else the Lambda log
-    stream name; ``data``: values for ``Fn::GetAtt``; ``no_echo``: mask them in the
-    console; ``reason``: a note sent with ``SUCCESS`` too."""
-
-    physical_resource_id: str | None = None
-    data: dict[str, Any] | None = None
-    no_echo: bool = False
-    reason: str | None = None
-
-
 def detect(event: Mapping[str, Any]) -> bool:
     """``RequestType`` with ``ResponseURL``, ``StackId``, ``RequestId``,
     ``LogicalResourceId`` and ``ResourceType``."""
@@ -135,106 +125,6 @@ def _default_physical_id(request: CustomResourceRequest, context: Any) -> str:
 def _reason(error: BaseException, context: Any) -> str:
     stream = getattr(context, "log_stream_name", None)
     return describe(error) + (f" (CloudWatch log stream {stream})" if stream else "")
-
-
-def _encode(fields: dict[str, Any]) -> bytes:
-    return msgspec.json.encode(fields)
-
-
-def response_body(
-    request: CustomResourceRequest,
-    *,
-    status: str,
-    physical_id: str,
-    reason: str | None = None,
-    data: Mapping[str, Any] | None = None,
-    no_echo: bool = False,
-) -> bytes:
-    """The response object as sent: keys in the documented order, compact JSON; a reason
-    too long for the 4096-byte limit is shortened."""
-    fields: dict[str, Any] = {"Status": status}
-    if reason is not None:
-        fields["Reason"] = reason
-    fields["PhysicalResourceId"] = physical_id
-    fields["StackId"] = request.stack_id
-    fields["RequestId"] = request.request_id
-    fields["LogicalResourceId"] = request.logical_resource_id
-    if no_echo:
-        fields["NoEcho"] = True
-    if data:
-        fields["Data"] = dict(data)
-    body = _encode(fields)
-    while len(body) > BODY_LIMIT and reason:
-        reason = reason[: max(0, len(reason) - (len(body) - BODY_LIMIT) - 3)] + "..."
-        fields["Reason"] = reason if len(reason) > 3 else ""
-        body = _encode(fields)
-        if len(reason) <= 3:
-            break
-    return body
-
-
-def _wrong_field(answer: CustomResourceResponse) -> str | None:
-    """What is wrong with a response's fields (its constructor checks nothing), or None."""
-    expected = (
-        ("physical_resource_id", str | None, "a string"),
-        ("data", Mapping | None, "a mapping (the Data, read with Fn::GetAtt)"),
-        ("no_echo", bool, "True or False"),
-        ("reason", str | None, "a string"),
-    )
-    for field, kind, wanted in expected:
-        value = getattr(answer, field)
-        if not isinstance(value, kind):
-            return f"{field} is {type(value).__name__}, not {wanted}"
-    return None
-
-
-_WHOLE_RESPONSE: Final = (
-    "the handler returned a response object (Status, PhysicalResourceId); lambent builds "
-    "and sends it: return CustomResourceResponse(physical_resource_id=..., data=...), or a "
-    "mapping that is the Data alone"
-)
-
-
-def _success(request: CustomResourceRequest, result: Any, default_id: str) -> bytes:
-    """The SUCCESS body for a handler's result, or a FAILED one saying why it cannot be
-    sent."""
-    if isinstance(result, CustomResourceResponse):
-        answer = result
-    elif result is None:
-        answer = CustomResourceResponse()
-    elif isinstance(result, Mapping) and (
-        "PhysicalResourceId" in result or result.get("Status") in ("SUCCESS", "FAILED")
-    ):  # a response object, as cfn-response builds it: taken as Data, its id would be lost
-        why = _WHOLE_RESPONSE
-        return response_body(request, status="FAILED", physical_id=default_id, reason=why)
-    elif isinstance(result, Mapping):
-        answer = CustomResourceResponse(data=dict(result))  # the Data
-    else:
-        why = f"the handler returned {type(result).__name__}, not a response or a mapping"
-        return response_body(request, status="FAILED", physical_id=default_id, reason=why)
-    wrong = _wrong_field(answer)
-    if wrong is not None:
-        why = f"the handler returned a CustomResourceResponse whose {wrong}"
-        return response_body(request, status="FAILED", physical_id=default_id, reason=why)
-    physical = answer.physical_resource_id or default_id
-    try:
-        if len(physical.encode()) > 1024:
-            raise ValueError("PhysicalResourceId is longer than 1 KB")
-        body = response_body(
-            request,
-            status="SUCCESS",
-            physical_id=physical,
-            reason=answer.reason,
-            data=json_value(answer.data, "custom resource handler") if answer.data else None,
-            no_echo=answer.no_echo,
-        )
-    except (HandlerError, ValueError) as exc:  # not JSON (a lone surrogate is a ValueError)
-        problem = f"the handler's response cannot be sent: {describe(exc)}"
-    else:
-        if len(body) <= BODY_LIMIT:
-            return body
-        problem = f"the response is {len(body)} bytes, more than CloudFormation's {BODY_LIMIT}"
-    return response_body(request, status="FAILED", physical_id=default_id, reason=problem)
 
 
 def _raw_request(event: Mapping[str, Any]) -> CustomResourceRequest | None:
@@ -277,7 +167,7 @@ def build(outcome: Outcome) -> bytes:
     error = outcome.errors[0]
     try:
         if error is None:
-            return _success(request, outcome.results[0], default_id)
+            return success_body(request, outcome.results[0], default_id)
         reason = _reason(error, outcome.context)
         return response_body(request, status="FAILED", physical_id=default_id, reason=reason)
     except ValueError as exc:
