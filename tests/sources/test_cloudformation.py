@@ -573,3 +573,26 @@ def test_data_with_a_status_of_its_own_is_still_data(server: Server) -> None:
     app.handler(event, FakeContext(log_stream_name="s"))
     sent = json.loads(server.received[0].body)
     assert (sent["Status"], sent["Data"]) == ("SUCCESS", {"Status": "ready"})
+
+
+@pytest.mark.parametrize("request_type", ["create", "Replace", 7])
+def test_a_request_type_cloudformation_does_not_send_is_answered_failed(
+    server: Server, request_type: object
+) -> None:
+    """A hand-made event with "create" was taken for a direct invocation: "no route for
+    this direct event", and no answer."""
+    app = App()
+    ran: list[Any] = []
+
+    @app.custom_resource()
+    def create(props: dict[str, Any]) -> None:
+        ran.append(props)
+
+    event = cloudformation_event("Create", "Custom::A", {}, response_url=server.url)
+    event["RequestType"] = request_type
+    assert sources.detect(event) == "cloudformation"
+    assert app.handler(event, FakeContext(log_stream_name="s")) is None
+    assert ran == []
+    sent = json.loads(server.received[0].body)
+    assert sent["Status"] == "FAILED"
+    assert "(at $.RequestType)" in sent["Reason"]

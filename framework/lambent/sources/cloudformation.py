@@ -29,8 +29,8 @@ Events without ``ResponseURL`` (the CDK provider framework's ``onEvent``) stay `
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
-from typing import Any, Final
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Final, Literal
 
 import msgspec
 
@@ -251,11 +251,30 @@ def _raw_id(raw: Any) -> str | None:
     return f"{raw['LogicalResourceId']} {kind if isinstance(kind, str) else '?'} {raw['RequestId']}"
 
 
-def _spec(request_type: str, item_type: type[CustomResourceRequest]) -> SourceSpec[Any, Any]:
+class _OtherRequest(CustomResourceRequest, frozen=True, gc=False, kw_only=True):
+    """A request of a type CloudFormation does not send (``"create"`` in a hand-made
+    event): it never decodes, so it fails as its item, answered FAILED naming the field."""
+
+    request_type: Literal["Create", "Update", "Delete"]
+
+
+#: the request types CloudFormation sends
+REQUEST_TYPES: Final = ("Create", "Update", "Delete")
+
+
+def _of_type(request_type: str | None) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether an event has ``request_type`` (``None``: one CloudFormation does not send)."""
+    if request_type is None:
+        return lambda event: event.get("RequestType") not in REQUEST_TYPES
+    return lambda event: event.get("RequestType") == request_type
+
+
+def _spec(request_type: str | None, item_type: type[CustomResourceRequest]) -> SourceSpec[Any, Any]:
+    of_type = _of_type(request_type)
     return SourceSpec(
         kind="cloudformation",
         requires="RequestType",
-        detect=lambda event: event.get("RequestType") == request_type and detect(event),
+        detect=lambda event: of_type(event) and detect(event),
         # the event is read as it came, then decoded into the request as the one item: a
         # request that does not decode (a field missing or of the wrong type) fails as that
         # item, and is still answered FAILED, instead of failing the invocation unanswered
@@ -279,9 +298,10 @@ def _spec(request_type: str, item_type: type[CustomResourceRequest]) -> SourceSp
     )
 
 
-#: one spec per request type, so that each decodes into its own Struct
+#: one spec per request type, so that each decodes into its own Struct; then any other
 SPECS: tuple[SourceSpec[Any, Any], ...] = (
     _spec("Create", CreateRequest),
     _spec("Update", UpdateRequest),
     _spec("Delete", DeleteRequest),
+    _spec(None, _OtherRequest),
 )
