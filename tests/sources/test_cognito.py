@@ -472,3 +472,10 @@ def test_returning_the_whole_event_fails_saying_what_to_return() -> None:
         app.handler(cognito_event("PreSignUp_SignUp"), None)
     with pytest.raises(HandlerError, match="lambent echoes the event itself"):
         app.handler(cognito_event("PostConfirmation_ConfirmSignUp"), None)
+
+
+def test_a_full_source_then_its_trigger_name_still_conflict() -> None:
+    app = App()
+    app.cognito("PreSignUp_SignUp")(lambda request: None)
+    with pytest.raises(ConfigurationError, match="both would take the same events"):
+        app.cognito("PreSignUp")(lambda request: None)

@@ -176,9 +176,8 @@ def overlaps(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     first, second = a.get("trigger"), b.get("trigger")
     if first is None or second is None:
         return first is second
-    if isinstance(second, str) and second in TRIGGERS:  # every source of that trigger
-        second = TRIGGERS[second] + "*"
-    if covers(first, second):
+    takes = TRIGGERS[second] + "*" if second in TRIGGERS else second  # a name: its sources
+    if covers(first, takes):
         return True
     one, other = trigger_prefix(first), trigger_prefix(second)
     return one.startswith(other) or other.startswith(one)

@@ -14,9 +14,10 @@ as text, is the ``resultString`` in the completion report), ``TemporaryFailure``
 raises :class:`TemporaryFailure` (S3 retries the task before the job completes) and
 ``PermanentFailure`` for any other error, and for a task that does not decode (named by
 its ``taskId``); a task still running (or not started) at the function's deadline is a
-``TemporaryFailure`` too. ``treatMissingKeysAs`` (how S3 counts tasks missing from the answer) is
-a setting of the response: what the handler chose in an :class:`S3BatchResult`, else
-the route's ``treat_missing_keys_as``, else ``PermanentFailure`` (AWS's example).
+``TemporaryFailure`` too. ``treatMissingKeysAs`` (how S3 counts tasks missing from the
+answer) is a setting of the response: what the handler chose in an
+:class:`S3BatchResult`, else the route's ``treat_missing_keys_as``, else
+``PermanentFailure`` (AWS's example).
 
 ``app.s3_batch()`` takes every job; a handler declares the task (:class:`S3BatchTask`),
 the event (:class:`S3BatchEvent`), or both.
