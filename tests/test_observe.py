@@ -253,3 +253,17 @@ async def test_bytes_path_writes_metrics_and_keeps_idempotency() -> None:
     docs = [d for d in emf.read(out.getvalue()) if "Source" in d]
     assert [d["RecordsSucceeded"] for d in docs] == [2, 2]
     assert all(d["RecordAge"] >= 4_000 for d in docs)
+
+
+@pytest.mark.parametrize("key", ["id", "$.arguments.id", 7])
+def test_an_idempotency_key_that_is_not_a_function_is_refused_at_registration(key: Any) -> None:
+    """A JMESPath-like string (as Powertools takes) registered and then failed every
+    record with "'str' object is not callable"."""
+    from lambent.idempotency import MemoryStore
+
+    for app in (App(), App(idempotency=MemoryStore())):
+        with pytest.raises(ConfigurationError, match="idempotency_key must be a function") as e:
+            app.appsync("Query", "getPost", idempotency_key=key)(lambda args: args)
+        assert repr(key) in str(e.value)
+        with pytest.raises(ConfigurationError, match="idempotency_key must be a function"):
+            app.invoke(idempotency_key=key)(lambda payload: payload)

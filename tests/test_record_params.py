@@ -135,3 +135,23 @@ def test_what_cannot_be_passed_is_refused_naming_the_parameter() -> None:
         r"SQSMessage, SQSEvent, LambdaContext or Logger",
     ):
         _slots(no_payload, allow_payload=False)
+
+
+def test_an_event_type_that_is_no_class_is_not_offered_as_an_annotation() -> None:
+    """An event read as it came (``dict[str, Any]``: custom resources) or an array of
+    items (``list[...]``: AppSync batches) cannot be declared: the message named "dict"
+    and "list", which a handler would take as its payload instead."""
+
+    def unannotated(order: Order, extra) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    with pytest.raises(ConfigurationError) as raised:
+        resolve(
+            unannotated,
+            where="a route",
+            item_type=SQSMessage,
+            event_type=(dict[str, Any], list[SQSMessage]),
+        )
+    assert str(raised.value).endswith(
+        "annotate it with the payload's type, SQSMessage, LambdaContext or Logger"
+    )

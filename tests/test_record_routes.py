@@ -199,3 +199,18 @@ def test_a_route_option_out_of_its_range_is_refused_at_registration(
 ) -> None:
     with pytest.raises(ConfigurationError, match=said):
         App().sqs("q", **options)(lambda body: None)
+
+
+@pytest.mark.parametrize(
+    ("register", "said"),
+    [
+        (lambda app: app.sqs("q", threaded="yes"), "threaded must be True or False, not str 'yes'"),
+        (lambda app: app.cognito("PreSignUp", threaded=1), "threaded must be True or False"),
+        (lambda app: app.s3_batch(idempotent="no"), "idempotent must be True or False"),
+        (lambda app: app.kinesis("s", sequential=None), "sequential must be True or False"),
+    ],
+)
+def test_a_flag_that_is_not_a_bool_is_refused_at_registration(register: Any, said: str) -> None:
+    """A truthy string was taken for True (``threaded="no"`` ran in a worker thread)."""
+    with pytest.raises(ConfigurationError, match=said):
+        register(App())(lambda body: None)

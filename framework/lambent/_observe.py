@@ -177,6 +177,13 @@ def observed_plan(
     ``Metrics`` parameter given the app's ``metrics``.
 
     ``spec``: the route's source (``None``: direct invocations)."""
+    key_of = opts.idempotency_key
+    if key_of is not None and not callable(key_of):
+        raise ConfigurationError(
+            f"{where}: idempotency_key must be a function of the decoded payload that returns "
+            f"its key (idempotency_key=lambda payload: payload.id), not "
+            f"{type(key_of).__name__} {key_of!r}"
+        )
     if opts.keyed:
         require_store(store, where)
         if opts.window:

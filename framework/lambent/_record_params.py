@@ -55,7 +55,10 @@ def _injectable(item_type: Types, event_type: Types, payload: bool) -> str:
     names: list[str] = []
     for tp in (item_type, event_type):
         for t in tp if isinstance(tp, tuple) else (tp,) if tp is not None else ():
-            if t.__name__ not in names:
+            # an event read as it came (``dict[str, Any]``) or an array's (``list[...]``)
+            # is no annotation a handler can give (``_is_type`` takes classes only), nor
+            # is a source's private type
+            if typing.get_origin(t) is None and t.__name__[0] != "_" and t.__name__ not in names:
                 names.append(t.__name__)
     choices = (["the payload's type"] if payload else []) + names + ["LambdaContext", "Logger"]
     return ", ".join(choices[:-1]) + " or " + choices[-1]

@@ -69,6 +69,7 @@ class RecordRoutes(Registered):
             opts = msgspec.structs.replace(opts, threaded=True)
         if opts.concurrency is not None:
             require_count(opts.concurrency, "concurrency")
+
         if opts.on_decode_error not in ("fail", "drop"):
             raise ConfigurationError(
                 f'on_decode_error must be "fail" or "drop", not {opts.on_decode_error!r}'
@@ -76,6 +77,12 @@ class RecordRoutes(Registered):
         where = f"{kind} route" + (
             f" ({', '.join(f'{k}={v!r}' for k, v in compiled.shown)})" if compiled.shown else ""
         )
+        for flag in ("threaded", "sequential", "window", "idempotent"):
+            value = getattr(opts, flag)
+            if not isinstance(value, bool):  # "no" would have meant True
+                raise ConfigurationError(
+                    f"{where}: {flag} must be True or False, not {type(value).__name__} {value!r}"
+                )
         plan = resolve(
             fn,
             where=where,

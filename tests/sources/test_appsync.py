@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lambent import App, sources
+from lambent import App, ConfigurationError, sources
 from lambent.sources import appsync
 from lambent.sources.appsync import (
     AppSyncCognitoIdentity,
@@ -207,9 +207,67 @@ def test_an_element_that_cannot_be_sent_fails_alone() -> None:
 
     answer = app.handler(appsync_batch_event({"id": 1}, {"id": 2}, {"id": 3}), None)
     assert answer[0] == {"text": "ok"}
+    for failed in answer[1:]:
+        assert failed["errorType"] == "HandlerError"
+        assert "cannot be sent as JSON" in failed["errorMessage"]
+    assert "surrogates not allowed" in answer[2]["errorMessage"]
+    # the answer as a whole can be sent: no UTF-8 text holds a lone surrogate, so the
+    # runtime could not have encoded the list (every element would have failed)
+    assert msgspec.json.decode(msgspec.json.encode(answer))[0] == {"text": "ok"}
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [(float("nan"), "Out of range float"), ({"x": float("inf")}, "Out of range float")],
+)
+def test_a_value_json_has_no_number_for_fails_that_element(value: Any, problem: str) -> None:
+    """msgspec would send NaN as null and the standard library as a NaN token that is not
+    JSON: the element fails, saying why, and the others keep their values."""
+    app = App()
+
+    @app.appsync("Post", "author")
+    def author(args: PostArgs) -> object:
+        return value if args.id == 2 else args.id
+
+    answer = app.handler(appsync_batch_event({"id": 1}, {"id": 2}), None)
+    assert answer[0] == 1
     assert answer[1]["errorType"] == "HandlerError"
-    assert "cannot be sent as JSON" in answer[1]["errorMessage"]
-    assert answer[2] == {"text": "\ud800"}  # text is text; the runtime escapes it
+    assert problem in answer[1]["errorMessage"]
+    assert "author" in answer[1]["errorMessage"]  # names the route
+
+
+def test_an_appsync_error_keeps_to_sendable_text_and_data() -> None:
+    app = App()
+
+    @app.appsync("Post", "author")
+    def author(args: PostArgs) -> object:
+        raise AppSyncError("bad \ud800", error_type="Odd\udc00", data={"score": float("nan")})
+
+    (answer,) = app.handler(appsync_batch_event({"id": 1}), None)
+    assert answer == {"data": None, "errorMessage": "bad \\ud800", "errorType": "Odd\\udc00"}
+    msgspec.json.encode(answer)
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (("Query.getPost",), "app.appsync('Query', 'getPost')"),
+        (("Query", "Query.getPost"), "app.appsync('Query', 'getPost')"),
+        (("Query", "get post"), "a GraphQL name"),
+        (("Query ",), "a GraphQL name"),
+    ],
+)
+def test_a_name_no_event_can_carry_is_refused_at_registration(
+    args: tuple[str, ...], hint: str
+) -> None:
+    with pytest.raises(ConfigurationError, match="is not a GraphQL name") as raised:
+        App().appsync(*args)
+    assert hint in str(raised.value)
+
+
+@pytest.mark.parametrize("args", [("Query", "getPost"), ("Q*", "get*"), ("[QM]*",), (None, "_x1")])
+def test_names_and_globs_of_names_are_accepted(args: tuple[str | None, ...]) -> None:
+    App().appsync(*args)
 
 
 @pytest.mark.parametrize(
@@ -268,3 +326,32 @@ def test_an_element_that_is_not_an_object_fails_alone() -> None:
     assert answer[0] == 1
     assert [a["errorType"] for a in answer[1:]] == ["DecodeError", "DecodeError"]
     assert all("?.?" in a["errorMessage"] for a in answer[1:])
+
+
+def test_a_route_after_a_glob_that_takes_all_its_fields_is_refused() -> None:
+    """Routes of as many filters are tried in registration order: ``getPost`` after
+    ``Query``/``*`` would never have run (the catch-all answered every getPost)."""
+    app = App()
+
+    @app.appsync("Query", "*")
+    def any_query(args: dict[str, Any]) -> str:
+        return "any"
+
+    with pytest.raises(ConfigurationError, match="both would take the same events"):
+
+        @app.appsync("Query", "getPost")
+        def get_post(args: dict[str, Any]) -> str:
+            return "one"
+
+    other = App()
+
+    @other.appsync("Query", "getPost")
+    def first(args: dict[str, Any]) -> str:
+        return "one"
+
+    @other.appsync("Query", "*")
+    def rest(args: dict[str, Any]) -> str:
+        return "any"
+
+    assert other.handler(appsync_event("Query", "getPost", {}), None) == "one"
+    assert other.handler(appsync_event("Query", "listPosts", {}), None) == "any"

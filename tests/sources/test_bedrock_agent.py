@@ -190,3 +190,136 @@ def test_a_body_that_cannot_be_sent_answers_failure() -> None:
     body = app.handler(bedrock_agent_event(function="odd"), None)["response"]["functionResponse"]
     assert body["responseState"] == "FAILURE"
     assert body["responseBody"]["TEXT"]["body"].startswith("HandlerError: bedrock-agent route")
+
+
+def _failure(answer: dict[str, Any]) -> str:
+    """The FAILURE text of an answer in the OpenAPI form (its state and status checked)."""
+    response = answer["response"]
+    assert (response["responseState"], response["httpStatusCode"]) == ("FAILURE", 500)
+    text: str = response["responseBody"]["text/plain"]["body"]
+    return text
+
+
+@pytest.mark.parametrize(
+    ("reply", "problem"),
+    [
+        (BedrockAgentResponse(body="x", response_state="DONE"), "response_state is 'DONE'"),  # type: ignore[arg-type]
+        (BedrockAgentResponse(body="x", status_code="200"), "status_code is '200'"),  # type: ignore[arg-type]
+        (BedrockAgentResponse(body="x", status_code=True), "status_code is True"),
+        (BedrockAgentResponse(body="x", content_type=None), "content_type is None"),  # type: ignore[arg-type]
+        (
+            BedrockAgentResponse(body="x", session_attributes={"n": 1}),  # type: ignore[dict-item]
+            "session_attributes is not a mapping of strings to strings",
+        ),
+        (
+            BedrockAgentResponse(body="x", prompt_session_attributes={"n": "\ud800"}),
+            "surrogates not allowed",
+        ),
+        (BedrockAgentResponse(body="\ud800"), "surrogates not allowed"),
+        (BedrockAgentResponse(body={"score": float("inf")}), "Out of range float"),
+        (float("nan"), "Out of range float"),
+    ],
+)
+def test_a_reply_bedrock_cannot_read_answers_failure_naming_the_field(
+    reply: object, problem: str
+) -> None:
+    """A Struct's constructor checks nothing: these went out as they were (NaN as null, a
+    string status code, a state Bedrock does not know; a lone surrogate failed the runtime's
+    encoding, so the agent got a Lambda error instead of the FAILURE answer)."""
+    app = App()
+
+    @app.bedrock_agent(api_path="/claims", http_method="GET")
+    def claims(params: dict[str, Any]) -> object:
+        return reply
+
+    answer = app.handler(bedrock_agent_event("/claims", "GET", session_attributes={"k": "v"}))
+    text = _failure(answer)
+    assert problem in text
+    assert "bedrock-agent route (api_path='/claims'" in text
+    assert answer["sessionAttributes"] == {"k": "v"}  # echoed: the reply's were not used
+    msgspec.json.encode(answer)
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"function": "weather", "http_method": "GET"}, "a function-details action has no"),
+        ({"api_path": "/claims", "http_method": "FETCH"}, "is not an OpenAPI operation"),
+        ({"api_path": "claims/{id}"}, "e.g. '/claims/{id}'"),
+    ],
+)
+def test_routes_no_event_could_match_are_refused(options: dict[str, str], problem: str) -> None:
+    with pytest.raises(ConfigurationError, match="bedrock-agent route") as raised:
+        App().bedrock_agent(
+            api_path=options.get("api_path"),
+            function=options.get("function"),
+            http_method=options.get("http_method"),
+        )
+    assert problem in str(raised.value)
+
+
+def test_a_lower_case_method_and_a_method_alone_are_accepted() -> None:
+    app = App()
+
+    @app.bedrock_agent(http_method="post")
+    def any_post(params: dict[str, Any]) -> str:
+        return "posted"
+
+    answer = app.handler(bedrock_agent_event("/claims", "POST"))
+    assert answer["response"]["responseBody"]["application/json"]["body"] == "posted"
+
+
+@pytest.mark.parametrize(
+    ("options", "annotation", "missing"),
+    [
+        ({"function": "weather"}, BedrockAgentOpenAPIEvent, "BedrockAgentFunctionEvent"),
+        ({"api_path": "/claims"}, BedrockAgentFunctionEvent, "BedrockAgentOpenAPIEvent"),
+        ({}, BedrockAgentOpenAPIEvent, "BedrockAgentFunctionEvent"),
+    ],
+)
+def test_an_event_parameter_of_a_form_the_route_does_not_only_get_is_refused(
+    options: dict[str, str], annotation: Any, missing: str
+) -> None:
+    """Such a handler got the other form too and failed on a missing attribute."""
+
+    def handler(params: dict[str, Any], event: Any) -> None: ...
+
+    handler.__annotations__ = {"params": dict[str, Any], "event": annotation, "return": None}
+    with pytest.raises(ConfigurationError, match=f"does not take {missing}"):
+        App().bedrock_agent(api_path=options.get("api_path"), function=options.get("function"))(
+            handler
+        )
+
+
+@pytest.mark.parametrize(
+    ("options", "annotation"),
+    [
+        ({"function": "weather"}, BedrockAgentFunctionEvent),
+        ({"api_path": "/claims"}, BedrockAgentOpenAPIEvent),
+        ({}, BedrockAgentEvent),
+        ({}, BedrockAgentOpenAPIEvent | BedrockAgentFunctionEvent),
+    ],
+)
+def test_an_event_parameter_taking_what_the_route_gets_registers(
+    options: dict[str, str], annotation: Any
+) -> None:
+    def handler(params: dict[str, Any], event: Any) -> None: ...
+
+    handler.__annotations__ = {"params": dict[str, Any], "event": annotation, "return": None}
+    App().bedrock_agent(api_path=options.get("api_path"), function=options.get("function"))(handler)
+
+
+def test_a_whole_bedrock_response_returned_answers_failure_saying_what_to_return() -> None:
+    """Code ported from AWS's examples returns the envelope: it went out as the body of
+    another envelope, which the agent read as the action's result."""
+    app = App()
+
+    @app.bedrock_agent(function="weather")
+    def weather(params: dict[str, Any]) -> dict[str, Any]:
+        body = {"TEXT": {"body": "sunny"}}
+        return {"messageVersion": "1.0", "response": {"functionResponse": {"responseBody": body}}}
+
+    answer = app.handler(bedrock_agent_event(function="weather"))
+    function = answer["response"]["functionResponse"]
+    assert function["responseState"] == "FAILURE"
+    assert "returned a whole Bedrock response" in function["responseBody"]["TEXT"]["body"]

@@ -286,3 +286,196 @@ def test_a_handler_still_running_at_the_functions_deadline_fails_the_invocation(
     with pytest.raises(DeadlineExceeded):
         app.handler(cognito_event("PreSignUp_SignUp"), FakeContext(timeout=0.4))
     assert time.monotonic() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    ("trigger", "hint"),
+    [
+        ("PreSignup_SignUp", "did you mean 'PreSignUp'?"),
+        ("PreTokenGeneration_HostedAuth", "start with 'TokenGeneration_'"),
+        ("PreSignUp_", "unknown trigger in the triggerSource"),
+    ],
+)
+def test_a_full_trigger_source_of_an_unknown_trigger_is_refused(trigger: str, hint: str) -> None:
+    """Such a route registered and never matched: Cognito sends no such triggerSource."""
+    with pytest.raises(ConfigurationError, match="no event would match it") as raised:
+        App().cognito(trigger)
+    assert hint in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "trigger", ["PreSignUp_SignUp", "TokenGeneration_RefreshTokens", "PreSignUp_*", "*_SignUp"]
+)
+def test_full_trigger_sources_and_globs_register(trigger: str) -> None:
+    App().cognito(trigger)
+
+
+def test_a_response_struct_of_another_trigger_fails_naming_the_right_one() -> None:
+    app = App()
+
+    @app.cognito("PreSignUp")
+    def pre_signup(request: PreSignUpRequest) -> object:
+        return UserMigrationResponse(final_user_status="CONFIRMED")
+
+    @app.cognito("PostConfirmation")
+    def post_confirmation(request: dict[str, Any]) -> object:
+        return PreSignUpResponse(auto_confirm_user=True)
+
+    with pytest.raises(HandlerError, match="return PreSignUpResponse, a mapping or None"):
+        app.handler(cognito_event("PreSignUp_SignUp"), None)
+    with pytest.raises(HandlerError, match="it reads no response: return None"):
+        app.handler(cognito_event("PostConfirmation_ConfirmSignUp"), None)
+
+
+def test_pre_token_generation_takes_either_version_of_its_response() -> None:
+    app = App()
+
+    @app.cognito("PreTokenGeneration")
+    def tokens(request: dict[str, Any]) -> object:
+        return PreTokenGenerationV2Response(
+            claims_and_scope_override_details=ClaimsAndScopeOverrideDetails()
+        )
+
+    answer = app.handler(cognito_event("TokenGeneration_Authentication", version="2"), None)
+    assert answer["response"] == {"claimsAndScopeOverrideDetails": {}}
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ({"claims": float("nan")}, "Out of range float"),
+        ({"note": "\ud800"}, "surrogates not allowed"),
+    ],
+)
+def test_a_response_that_cannot_be_sent_fails_naming_the_route(value: Any, problem: str) -> None:
+    """Such a value went into the echoed event: NaN as a token Cognito cannot read, a lone
+    surrogate failing the runtime's encoding with no word of the route."""
+    app = App()
+
+    @app.cognito("PreSignUp")
+    def pre_signup(request: dict[str, Any]) -> object:
+        return value
+
+    with pytest.raises(HandlerError, match=r"cognito route \(trigger='PreSignUp'\)") as raised:
+        app.handler(cognito_event("PreSignUp_SignUp"), None)
+    assert problem in str(raised.value)
+
+
+def test_a_handler_annotated_to_return_another_triggers_response_is_refused() -> None:
+    app = App()
+    with pytest.raises(ConfigurationError, match="return PreSignUpResponse") as raised:
+
+        @app.cognito("PreSignUp_SignUp")
+        def pre_signup(request: PreSignUpRequest) -> UserMigrationResponse | None: ...
+
+    assert "annotated to return UserMigrationResponse" in str(raised.value)
+    with pytest.raises(ConfigurationError, match=r"return None \(it reads no response\)"):
+
+        @app.cognito("PostConfirmation")
+        def confirmed(request: dict[str, Any]) -> PreSignUpResponse:
+            return PreSignUpResponse()
+
+
+def test_handlers_annotated_with_their_own_response_or_none_register() -> None:
+    app = App()
+
+    @app.cognito("PreSignUp")
+    def pre_signup(request: PreSignUpRequest) -> PreSignUpResponse | None: ...
+
+    @app.cognito("PreTokenGeneration")
+    def tokens(request: dict[str, Any]) -> PreTokenGenerationV2Response:
+        return PreTokenGenerationV2Response()
+
+    @app.cognito("PostConfirmation")
+    def confirmed(request: dict[str, Any]) -> None: ...
+
+    @app.cognito("Custom*")
+    def any_custom(request: dict[str, Any]) -> UserMigrationResponse:  # a glob: not checked
+        return UserMigrationResponse()
+
+
+@pytest.mark.parametrize(
+    ("trigger_source", "key", "wire_name"),
+    [
+        ("PreSignUp_SignUp", "auto_confirm_user", "autoConfirmUser"),
+        ("UserMigration_Authentication", "enable_sms_mfa", "enableSMSMFA"),
+        ("CustomMessage_SignUp", "EmailSubject", "emailSubject"),
+    ],
+)
+def test_a_mapping_key_spelt_otherwise_than_cognito_reads_it_fails(
+    trigger_source: str, key: str, wire_name: str
+) -> None:
+    """Cognito ignores a key it does not know: the sign-up was not confirmed, silently."""
+    app = App()
+
+    @app.cognito(trigger_source)
+    def handler(request: dict[str, Any]) -> dict[str, Any]:
+        return {key: True}
+
+    with pytest.raises(HandlerError, match=f"Cognito reads '{wire_name}'"):
+        app.handler(cognito_event(trigger_source), None)
+
+
+def test_mapping_keys_lambent_does_not_know_pass_as_they_are() -> None:
+    app = App()
+
+    @app.cognito("PreSignUp")
+    def handler(request: dict[str, Any]) -> dict[str, Any]:
+        return {"autoConfirmUser": True, "someNewerField": 1}
+
+    answer = app.handler(cognito_event("PreSignUp_SignUp"), None)
+    assert answer["response"] == {"autoConfirmUser": True, "someNewerField": 1}
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("PreSignUp_*", "PreSignUp_SignUp"),
+        ("*_SignUp", "PreSignUp_SignUp"),
+        ("*", "PostConfirmation"),
+    ],
+)
+def test_a_route_after_a_glob_that_takes_all_its_events_is_refused(first: str, second: str) -> None:
+    app = App()
+    app.cognito(first)(lambda request: None)
+    with pytest.raises(ConfigurationError, match="both would take the same events"):
+        app.cognito(second)(lambda request: None)
+    other = App()
+    other.cognito(second)(lambda request: None)
+    other.cognito(first)(lambda request: None)  # tried after: it takes the rest
+
+
+def test_a_glob_over_every_source_of_a_trigger_name_conflicts_either_way() -> None:
+    for routes in (("PreSignUp_*", "PreSignUp"), ("PreSignUp", "PreSignUp_*")):
+        app = App()
+        app.cognito(routes[0])(lambda request: None)
+        with pytest.raises(ConfigurationError, match="both would take the same events"):
+            app.cognito(routes[1])(lambda request: None)
+
+
+def test_returning_the_whole_event_fails_saying_what_to_return() -> None:
+    """AWS's examples set event["response"] and return the event: its fields went into
+    ``response`` (triggerSource, userPoolId, ... among the sign-up's answers)."""
+    app = App()
+
+    @app.cognito("PreSignUp")
+    def as_a_mapping(request: dict[str, Any]) -> dict[str, Any]:
+        event = cognito_event("PreSignUp_SignUp")
+        event["response"]["autoConfirmUser"] = True
+        return event
+
+    @app.cognito("PostConfirmation")
+    def as_the_struct(event: CognitoEvent) -> CognitoEvent:
+        return event
+
+    with pytest.raises(HandlerError, match="returned the whole event"):
+        app.handler(cognito_event("PreSignUp_SignUp"), None)
+    with pytest.raises(HandlerError, match="lambent echoes the event itself"):
+        app.handler(cognito_event("PostConfirmation_ConfirmSignUp"), None)
+
+
+def test_a_full_source_then_its_trigger_name_still_conflict() -> None:
+    app = App()
+    app.cognito("PreSignUp_SignUp")(lambda request: None)
+    with pytest.raises(ConfigurationError, match="both would take the same events"):
+        app.cognito("PreSignUp")(lambda request: None)

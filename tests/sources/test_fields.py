@@ -103,6 +103,13 @@ def test_the_oldest_item_by_entry_time() -> None:
     assert oldest_ms(itemgetter("t"))([{"t": 1}, {"t": "2"}]) is None
 
 
+@pytest.mark.parametrize("stamp", ["NaN", "inf", "-Infinity", float("nan")])
+def test_an_entry_time_that_is_no_number_gives_no_age(stamp: object) -> None:
+    """float() reads these: the age was NaN (a RecordAge metric no reader takes)."""
+    assert oldest_ms(itemgetter("t"))([{"t": stamp}]) is None
+    assert oldest_ms(itemgetter("t"))([{"t": stamp}, {"t": None}]) is None
+
+
 @given(st.lists(st.integers(min_value=10**12, max_value=10**13 - 1), min_size=1, max_size=6))
 def test_digit_strings_of_epoch_milliseconds_order_as_numbers(times: list[int]) -> None:
     assert oldest_ms(itemgetter("t"))([{"t": str(t)} for t in times]) == float(min(times))

@@ -12,8 +12,10 @@ from lambent import ConfigurationError
 from lambent.sources._match import (
     Filter,
     arn_name,
+    covers,
     exact_filter,
     glob,
+    glob_shadow,
     pair,
     resource,
     resource_filter,
@@ -86,3 +88,26 @@ def test_a_resource_that_is_neither_a_name_nor_an_arn_is_refused(value: str, hin
 def test_names_and_arns_are_taken(name: str) -> None:
     for value in (name, _queue_arn(name), _stream_arn(name)):
         assert resource_filter("queue", value).shown == (("queue", value),)
+
+
+@given(
+    pattern=st.none() | st.text(alphabet="ab*?", max_size=4),
+    value=st.none() | st.text(alphabet="ab*", max_size=4),
+    key=st.text(alphabet="ab", max_size=4),
+)
+def test_a_covering_glob_takes_every_key_the_covered_filter_takes(
+    pattern: str | None, value: str | None, key: str
+) -> None:
+    """What ``covers`` says is never wrong: a covered filter's key is the glob's too."""
+    if covers(pattern, value) and glob(value)(key):
+        assert glob(pattern)(key)
+
+
+def test_a_route_shadowed_by_an_earlier_glob_overlaps_and_the_other_order_does_not() -> None:
+    overlaps = glob_shadow("type_name", "field_name")
+    catch_all = {"type_name": "Query", "field_name": "*"}
+    one = {"type_name": "Query", "field_name": "getPost"}
+    assert overlaps(catch_all, one)  # registered after the catch-all: never tried
+    assert not overlaps(one, catch_all)  # tried first, the catch-all takes the rest
+    assert not overlaps({"type_name": "Query"}, one)  # fewer filters: tried after ``one``
+    assert not overlaps({"type_name": "Post", "field_name": "*"}, one)

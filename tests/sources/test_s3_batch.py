@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import anyio
 import msgspec
 import pytest
 from hypothesis import given, settings
@@ -220,3 +221,79 @@ def test_a_task_that_does_not_decode_fails_alone(schema: Literal["1.0", "2.0"]) 
     assert answer["results"][1]["resultString"].startswith("DecodeError")
     assert "$.s3Key" in answer["results"][1]["resultString"]
     assert answer["invocationSchemaVersion"] == schema
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("caf\udce9", "surrogates not allowed"),
+        (S3BatchResult("Succeeded", "\ud800"), "surrogates not allowed"),
+        (float("nan"), "Out of range float"),
+        ({"ratio": float("-inf")}, "Out of range float"),
+    ],
+)
+def test_a_result_that_cannot_be_sent_fails_that_task_alone(value: object, problem: str) -> None:
+    """A lone surrogate failed the runtime's encoding of the whole answer (every task of
+    it then failed with the invocation); NaN went out as 'null', a success."""
+    app = App()
+
+    @app.s3_batch()
+    def tag(task: S3BatchTask) -> object:
+        return value if task.key == "bad.txt" else "ok"
+
+    answer = app.handler(s3_batch_event("good.txt", "bad.txt"), FakeContext())
+    good, bad = answer["results"]
+    assert (good["resultCode"], good["resultString"]) == ("Succeeded", "ok")
+    assert bad["resultCode"] == "PermanentFailure"
+    assert bad["resultString"].startswith("the handler returned a value that is not text: ")
+    assert problem in bad["resultString"]
+    msgspec.json.encode(answer)
+
+
+def test_tasks_cut_or_not_started_at_the_deadline_are_temporary_failures() -> None:
+    """They did not fail: S3 redrives a TemporaryFailure before the job completes, where a
+    PermanentFailure marked an object that only needed more time as failed for good."""
+    app = App(deadline_margin=0.05)
+
+    @app.s3_batch(concurrency=1)
+    async def slow(task: S3BatchTask) -> str:
+        if task.key == "slow.bin":
+            await anyio.sleep(10)
+        return "done"
+
+    event = s3_batch_event("quick.bin", "slow.bin", "never.bin")
+    answer = app.handler(event, FakeContext(timeout=0.4))
+    codes = [(r["resultCode"], r["resultString"].split(":")[0]) for r in answer["results"]]
+    assert codes == [
+        ("Succeeded", "done"),
+        ("TemporaryFailure", "DeadlineExceeded"),
+        ("TemporaryFailure", "DeadlineExceeded"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "shaped"),
+    [
+        ({"taskId": "t", "resultCode": "PermanentFailure", "resultString": "x"}, "a task result"),
+        ({"resultCode": "Succeeded"}, "a task result"),
+        (
+            {"invocationSchemaVersion": "1.0", "invocationId": "i", "results": []},
+            "a whole S3 Batch response",
+        ),
+    ],
+)
+def test_a_result_in_the_wires_own_shape_fails_saying_what_to_return(
+    value: dict[str, Any], shaped: str
+) -> None:
+    """Code ported from AWS's example returns these: each succeeded, its JSON the result
+    string, a PermanentFailure it meant reported as Succeeded."""
+    app = App()
+
+    @app.s3_batch()
+    def tag(task: S3BatchTask) -> object:
+        return value
+
+    (only,) = app.handler(s3_batch_event("a.txt"), FakeContext())["results"]
+    assert only["resultCode"] == "PermanentFailure"
+    assert only["resultString"].startswith(f"the handler returned {shaped}")
+    assert "S3BatchResult(result_code, result_string)" in only["resultString"]

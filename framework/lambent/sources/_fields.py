@@ -16,6 +16,7 @@ Source modules import them from :mod:`lambent.sources._base`, beside ``SourceSpe
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -57,6 +58,11 @@ def b64_field(value: str | None, path: str) -> bytes:
         raise FieldError(f"not valid base64: {exc}", path) from None
 
 
+def _finite(value: float) -> float | None:
+    """``value``, unless it is NaN or infinite (a ``"NaN"`` timestamp): no age then."""
+    return value if math.isfinite(value) else None
+
+
 def oldest_ms(
     *steps: Callable[[Any], Any], scale: float = 1.0
 ) -> Callable[[Sequence[Any]], float | None]:
@@ -73,12 +79,12 @@ def oldest_ms(
 
     def oldest(items: Sequence[Any]) -> float | None:
         try:
-            return float(min(read(items))) * scale  # every record has it: one pass in C
+            return _finite(float(min(read(items))) * scale)  # every record has it: one pass
         except (LookupError, TypeError, AttributeError, ArithmeticError, ValueError):
             pass
         try:  # some records have none (or a null): the others'
             first = min(filter(None, read(items)), default=None)
-            return None if first is None else float(first) * scale
+            return None if first is None else _finite(float(first) * scale)
         except (LookupError, TypeError, AttributeError, ArithmeticError, ValueError):
             return None  # a record without the field, or with another type: no age
 

@@ -82,9 +82,36 @@ def exact(value: str | None) -> Predicate:
 def glob(pattern: str | None) -> Predicate:
     if pattern is None:
         return _any
-    if not any(ch in pattern for ch in "*?["):
+    if not _globbed(pattern):
         return lambda key: key == pattern
     return lambda key: isinstance(key, str) and fnmatch.fnmatchcase(key, pattern)
+
+
+def _globbed(value: str) -> bool:
+    return any(ch in value for ch in "*?[")
+
+
+def covers(pattern: str | None, value: str | None) -> bool:
+    """Whether a route filtering on glob ``pattern`` takes every event one filtering on
+    ``value`` takes (``None``: any; a glob ``value`` is covered only by ``*`` or itself)."""
+    if pattern is None:
+        return True
+    if value is None:
+        return False
+    if _globbed(value):
+        return pattern in ("*", value)
+    return fnmatch.fnmatchcase(value, pattern)
+
+
+def glob_shadow(*fields: str) -> Overlap:
+    """The overlap rule of glob filters: a new route ``b`` that an earlier route ``a``
+    shadows (``a`` is tried first, having as many filters or more, and takes every event
+    ``b`` would: ``Query``/``*`` before ``Query``/``getPost``) would never run."""
+
+    def overlaps(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+        return len(a) >= len(b) and all(covers(a.get(f), b.get(f)) for f in fields)
+
+    return overlaps
 
 
 def pair(first: Predicate, second: Predicate) -> Predicate:

@@ -6,6 +6,7 @@ record's entry time read in the same pass when metrics ask for it."""
 from __future__ import annotations
 
 import functools
+import math
 import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -99,9 +100,10 @@ def _aged_records(event: Mapping[str, Any]) -> tuple[Sequence[Any], float | None
         checked = _raw_records(event)
         return None if checked is None else (checked, _oldest_raw(checked))
     try:
-        return records, float(least)
+        age = float(least)
     except (TypeError, ValueError, OverflowError):  # not numbers: as the scan says
         return records, _oldest_raw(records)
+    return records, age if math.isfinite(age) else None  # "NaN" is no entry time
 
 
 def _standard_arn(event: Mapping[str, Any]) -> str | None:

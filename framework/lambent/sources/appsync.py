@@ -23,15 +23,23 @@ resolver events and stay ``direct``, as do whole mapping documents
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import msgspec
 
-from lambent._errors import HandlerError
-from lambent.sources._answer import describe, handler_name, json_value, own_error, printable
+from lambent._errors import ConfigurationError, HandlerError
+from lambent.sources._answer import (
+    describe,
+    handler_name,
+    json_value,
+    object_payload,
+    own_error,
+    printable,
+)
 from lambent.sources._base import Outcome, SourceSpec
-from lambent.sources._match import Filter, glob, pair, shown
+from lambent.sources._match import Filter, glob, glob_shadow, pair, shown
 
 __all__ = [
     "SPECS",
@@ -149,7 +157,34 @@ def detect(event: Mapping[str, Any]) -> bool:
     return isinstance(event.get("typeName"), str) and isinstance(event.get("fieldName"), str)
 
 
+#: a GraphQL name (the spec's ``Name``); a pattern may add glob characters to it
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+_PATTERN = re.compile(r"[_0-9A-Za-z*?\[\]!-]+")
+
+
+def _check_name(field: str, value: str | None, type_name: str | None) -> None:
+    """A type or field name is a GraphQL name or a glob of one, else no event could match
+    it: ``"Query.getPost"`` given as one type name is the usual slip."""
+    if value is None:
+        return
+    glob_pattern = any(ch in value for ch in "*?[")
+    if _PATTERN.fullmatch(value) if glob_pattern else _NAME.fullmatch(value):
+        return
+    hint = "a GraphQL name such as 'Query' or 'getPost', or a glob"
+    parent, dot, child = value.partition(".")
+    if field == "type_name" and dot and _NAME.fullmatch(parent) and _NAME.fullmatch(child):
+        hint = f"the type and the field apart: app.appsync({parent!r}, {child!r})"
+    elif field == "field_name" and type_name is not None and value.startswith(f"{type_name}."):
+        hint = f"the field's own name: app.appsync({type_name!r}, {value.partition('.')[2]!r})"
+    raise ConfigurationError(
+        f"appsync route: {field}={value!r} is not a GraphQL name, so no resolver event would "
+        f"match it; give {hint}"
+    )
+
+
 def route_filter(type_name: str | None = None, field_name: str | None = None) -> Filter:
+    _check_name("type_name", type_name, None)
+    _check_name("field_name", field_name, type_name)
     return Filter(
         shown(type_name=type_name, field_name=field_name), pair(glob(type_name), glob(field_name))
     )
@@ -163,11 +198,11 @@ def element_error(error: BaseException) -> dict[str, Any]:
     """A failed batch element: ``{"data", "errorMessage", "errorType"}``."""
     if isinstance(error, AppSyncError):
         try:
-            data = msgspec.to_builtins(error.data)
-        except (TypeError, ValueError, OverflowError):
+            data = json_value(error.data, "AppSyncError")
+        except HandlerError:  # data that cannot be sent is left out, the error stays
             data = None
-        kind = error.error_type or type(error).__name__
-        return {"data": data, "errorMessage": printable(error.message), "errorType": kind}
+        kind = printable(str(error.error_type or type(error).__name__))
+        return {"data": data, "errorMessage": printable(str(error.message)), "errorType": kind}
     text = describe(error).partition(": ")[2]
     return {"data": None, "errorMessage": text, "errorType": type(error).__name__}
 
@@ -241,7 +276,9 @@ def _spec(event_type: Any, array: bool) -> SourceSpec[Any, AppSyncResolverEvent]
         payload_format="python",
         response="single",
         route_filter=route_filter,
+        overlaps=glob_shadow("type_name", "field_name"),
         answer=answer_batch if array else answer_one,
+        check_route=object_payload("the field's arguments"),
         unique_ids=False,  # no id per delivery: idempotency_key only
         array=array,
     )

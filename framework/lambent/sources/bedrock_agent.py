@@ -29,7 +29,14 @@ from typing import Any, Literal, cast
 import msgspec
 
 from lambent._errors import ConfigurationError, HandlerError
-from lambent.sources._answer import describe, handler_name, json_value
+from lambent.sources._answer import (
+    describe,
+    handler_name,
+    item_parameters,
+    json_text,
+    json_value,
+    object_payload,
+)
 from lambent.sources._base import Outcome, SourceSpec
 from lambent.sources._match import Filter, exact, shown
 
@@ -147,6 +154,22 @@ def route_filter(
             "bedrock-agent route: give api_path (an OpenAPI action) or function, not both"
         )
     method = http_method.upper() if http_method is not None else None
+    if method is not None and function is not None:
+        raise ConfigurationError(
+            f"bedrock-agent route: http_method={http_method!r} with function={function!r}; a "
+            "function-details action has no HTTP method, so no event would match: drop "
+            "http_method, or give the OpenAPI api_path instead of function"
+        )
+    if method is not None and method not in METHODS:
+        raise ConfigurationError(
+            f"bedrock-agent route: http_method={http_method!r} is not an OpenAPI operation; "
+            f"use one of {', '.join(sorted(METHODS))}"
+        )
+    if api_path is not None and not api_path.startswith("/"):
+        raise ConfigurationError(
+            f"bedrock-agent route: api_path={api_path!r} does not start with '/'; give the path "
+            f"as the action group's OpenAPI schema names it, e.g. '/{api_path}'"
+        )
     matches = (exact(api_path), exact(method), exact(function))
 
     def match(key: Hashable) -> bool:
@@ -156,16 +179,49 @@ def route_filter(
     return Filter(shown(api_path=api_path, http_method=method, function=function), match)
 
 
+#: the operations an OpenAPI path item can have
+METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
+
+
 def _key(event: Any, item: BedrockAgentEvent) -> Hashable:
     if isinstance(item, BedrockAgentOpenAPIEvent):
         return (item.api_path, item.http_method.upper(), None)
     return (None, None, getattr(item, "function", None))
 
 
-def _body_text(body: Any) -> str:
-    if isinstance(body, str):
-        return body
-    return msgspec.json.encode(body).decode()  # a ValueError for text JSON cannot hold
+def _attributes(value: Any) -> bool:
+    return value is None or (
+        isinstance(value, Mapping)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    )
+
+
+def _checked(reply: BedrockAgentResponse, handler: str) -> str:
+    """The body text of a handler's reply, when each field has what Bedrock reads there
+    (a Struct's constructor checks nothing); else a :class:`HandlerError` naming it."""
+    problem = None
+    if reply.response_state not in (None, "FAILURE", "REPROMPT"):
+        problem = f"response_state is {reply.response_state!r}, not 'FAILURE', 'REPROMPT' or None"
+    elif type(reply.status_code) is not int or not 100 <= reply.status_code <= 599:
+        problem = f"status_code is {reply.status_code!r}, not an HTTP status (an int)"
+    elif not isinstance(reply.content_type, str) or not reply.content_type.isascii():
+        problem = f"content_type is {reply.content_type!r}, not a media type"
+    for field in ("session_attributes", "prompt_session_attributes"):
+        if problem is None and not _attributes(getattr(reply, field)):
+            problem = f"{field} is not a mapping of strings to strings"
+    if problem is not None:
+        raise HandlerError(handler, f"returned a BedrockAgentResponse whose {problem}")
+    body = reply.body
+    if isinstance(body, Mapping) and "messageVersion" in body and "response" in body:
+        raise HandlerError(
+            handler,
+            "returned a whole Bedrock response (messageVersion, response), which would be sent "
+            "as the body of another; lambent builds the response: return the body, or "
+            "BedrockAgentResponse(body=..., status_code=..., response_state=...) to shape it",
+        )
+    if reply.session_attributes or reply.prompt_session_attributes:
+        json_value([reply.session_attributes, reply.prompt_session_attributes], handler)
+    return json_text(reply.body, handler)
 
 
 def answer(outcome: Outcome) -> dict[str, Any]:
@@ -175,9 +231,8 @@ def answer(outcome: Outcome) -> dict[str, Any]:
     reply = value if isinstance(value, BedrockAgentResponse) else BedrockAgentResponse(body=value)
     if error is None:
         try:
-            handler = handler_name("bedrock-agent", outcome.filters[0])
-            text = _body_text(json_value(reply.body, handler))
-        except (HandlerError, ValueError) as exc:
+            text = _checked(reply, handler_name("bedrock-agent", outcome.filters[0]))
+        except HandlerError as exc:
             error = exc
     if error is not None:
         text = describe(error)
@@ -209,6 +264,24 @@ def answer(outcome: Outcome) -> dict[str, Any]:
     }
 
 
+_object_parameters = object_payload("the action's parameters by name")
+
+
+def check_route(where: str, plan: Any, filters: Mapping[str, Any]) -> None:
+    """The parameters are an object (:func:`object_payload`), and an event parameter takes
+    each form the route receives: OpenAPI events with ``api_path``/``http_method``, function
+    events with ``function``, both with neither."""
+    _object_parameters(where, plan, filters)
+    if "function" in filters:
+        arriving: tuple[type[BedrockAgentEvent], ...] = (BedrockAgentFunctionEvent,)
+    elif "api_path" in filters or "http_method" in filters:
+        arriving = (BedrockAgentOpenAPIEvent,)
+    else:
+        arriving = (BedrockAgentOpenAPIEvent, BedrockAgentFunctionEvent)
+    hint = "declare BedrockAgentEvent (both forms), or the form of the route's filter"
+    item_parameters(where, plan, arriving, hint)
+
+
 def _spec(event_type: type[BedrockAgentEvent], key: str) -> SourceSpec[Any, Any]:
     return SourceSpec(
         kind="bedrock-agent",
@@ -223,6 +296,7 @@ def _spec(event_type: type[BedrockAgentEvent], key: str) -> SourceSpec[Any, Any]
         response="single",
         route_filter=route_filter,
         answer=answer,
+        check_route=check_route,
         unique_ids=False,  # no id per delivery: idempotency_key only
     )
 

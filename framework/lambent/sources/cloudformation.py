@@ -9,8 +9,10 @@ HTTP ``PUT`` of a JSON response object to ``ResponseURL`` (``Status``, ``Reason`
 ``Data``; at most 4096 bytes; an empty ``Content-Type`` because the URL is pre-signed).
 A stack whose resource gets no answer waits an hour, so the PUT is sent in every case:
 ``SUCCESS`` when the handler returns, ``FAILED`` with the reason when it raises, when no
-route takes the event, and when the handler is still running at the deadline (the
-source keeps :data:`RESERVE` seconds of the invocation for the PUT). So that the deadline
+route takes the event, when the request does not decode (a field missing or of the
+wrong type, named in the reason: the request is decoded as the event's one item, so
+that it fails alone and is still answered), and when the handler is still running at
+the deadline (the source keeps :data:`RESERVE` seconds of the invocation for the PUT). So that the deadline
 can cut every handler, plain ``def`` handlers always run in a worker thread (the spec's
 ``threaded``), whatever the route says; at the deadline the thread is abandoned, the
 ``FAILED`` response is PUT, and what the handler does afterwards is never sent. An
@@ -27,18 +29,21 @@ Events without ``ResponseURL`` (the CDK provider framework's ``onEvent``) stay `
 
 from __future__ import annotations
 
-import http.client
-import time
-import urllib.parse
-from collections.abc import Hashable, Mapping
-from typing import Any, Final
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Final, Literal
 
 import msgspec
 
-from lambent._errors import HandlerError, LambentError
-from lambent.sources._answer import describe, json_value
+from lambent._errors import ConfigurationError
+from lambent.sources._answer import describe, item_parameters, object_payload
 from lambent.sources._base import Outcome, SourceSpec
-from lambent.sources._match import glob_filter
+from lambent.sources._cfn_response import (
+    CustomResourceResponse,
+    response_body,
+    success_body,
+)
+from lambent.sources._match import Filter, glob_filter, glob_shadow
+from lambent.sources._presigned_put import ResponseNotDelivered, put_response, time_left
 
 __all__ = [
     "RESERVE",
@@ -56,14 +61,6 @@ __all__ = [
 
 #: seconds kept before the Lambda deadline for the PUT (the handler's deadline comes first)
 RESERVE: Final = 2.0
-#: CloudFormation's limit on the response object (bytes)
-BODY_LIMIT: Final = 4096
-#: delivery attempts of the PUT
-ATTEMPTS: Final = 5
-
-
-class ResponseNotDelivered(LambentError):
-    """The response could not be PUT to the pre-signed URL."""
 
 
 class CustomResourceRequest(msgspec.Struct, rename="pascal", frozen=True, gc=False, kw_only=True):
@@ -109,19 +106,6 @@ class DeleteRequest(CustomResourceRequest, frozen=True, gc=False, kw_only=True):
         return self.physical_resource_id
 
 
-class CustomResourceResponse(msgspec.Struct, frozen=True, gc=False, kw_only=True):
-    """What a handler may return (a mapping is taken as ``data``, ``None`` as nothing).
-
-    ``physical_resource_id``: default the request's (Update, Delete), else the Lambda log
-    stream name; ``data``: values for ``Fn::GetAtt``; ``no_echo``: mask them in the
-    console; ``reason``: a note sent with ``SUCCESS`` too."""
-
-    physical_resource_id: str | None = None
-    data: dict[str, Any] | None = None
-    no_echo: bool = False
-    reason: str | None = None
-
-
 def detect(event: Mapping[str, Any]) -> bool:
     """``RequestType`` with ``ResponseURL``, ``StackId``, ``RequestId``,
     ``LogicalResourceId`` and ``ResourceType``."""
@@ -143,154 +127,47 @@ def _reason(error: BaseException, context: Any) -> str:
     return describe(error) + (f" (CloudWatch log stream {stream})" if stream else "")
 
 
-def _encode(fields: dict[str, Any]) -> bytes:
-    return msgspec.json.encode(fields)
-
-
-def response_body(
-    request: CustomResourceRequest,
-    *,
-    status: str,
-    physical_id: str,
-    reason: str | None = None,
-    data: Mapping[str, Any] | None = None,
-    no_echo: bool = False,
-) -> bytes:
-    """The response object as sent: keys in the documented order, compact JSON; a reason
-    too long for the 4096-byte limit is shortened."""
-    fields: dict[str, Any] = {"Status": status}
-    if reason is not None:
-        fields["Reason"] = reason
-    fields["PhysicalResourceId"] = physical_id
-    fields["StackId"] = request.stack_id
-    fields["RequestId"] = request.request_id
-    fields["LogicalResourceId"] = request.logical_resource_id
-    if no_echo:
-        fields["NoEcho"] = True
-    if data:
-        fields["Data"] = dict(data)
-    body = _encode(fields)
-    while len(body) > BODY_LIMIT and reason:
-        reason = reason[: max(0, len(reason) - (len(body) - BODY_LIMIT) - 3)] + "..."
-        fields["Reason"] = reason if len(reason) > 3 else ""
-        body = _encode(fields)
-        if len(reason) <= 3:
-            break
-    return body
-
-
-def _success(request: CustomResourceRequest, result: Any, default_id: str) -> bytes:
-    """The SUCCESS body for a handler's result, or a FAILED one saying why it cannot be
-    sent."""
-    if isinstance(result, CustomResourceResponse):
-        answer = result
-    elif result is None:
-        answer = CustomResourceResponse()
-    elif isinstance(result, Mapping):
-        answer = CustomResourceResponse(data=dict(result))  # the Data
-    else:
-        why = f"the handler returned {type(result).__name__}, not a response or a mapping"
-        return response_body(request, status="FAILED", physical_id=default_id, reason=why)
-    physical = answer.physical_resource_id or default_id
-    try:
-        if len(physical.encode()) > 1024:
-            raise ValueError("PhysicalResourceId is longer than 1 KB")
-        body = response_body(
-            request,
-            status="SUCCESS",
-            physical_id=physical,
-            reason=answer.reason,
-            data=json_value(answer.data, "custom resource handler") if answer.data else None,
-            no_echo=answer.no_echo,
-        )
-    except (HandlerError, ValueError) as exc:  # not JSON (a lone surrogate is a ValueError)
-        problem = f"the handler's response cannot be sent: {describe(exc)}"
-    else:
-        if len(body) <= BODY_LIMIT:
-            return body
-        problem = f"the response is {len(body)} bytes, more than CloudFormation's {BODY_LIMIT}"
-    return response_body(request, status="FAILED", physical_id=default_id, reason=problem)
-
-
-def _transient(status: int) -> bool:
-    return status >= 500 or status in (408, 429)
-
-
-def _checked_url(url: str) -> urllib.parse.SplitResult:
-    """``url`` split, when it is an http(s) URL a request line can carry (pre-signed URLs
-    are ASCII without spaces); else :class:`ResponseNotDelivered`, at once (no retry)."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-        usable = (
-            url.isascii()
-            and all(32 < ord(ch) < 127 for ch in url)
-            and parts.scheme in ("http", "https")
-            and bool(parts.hostname)
-        )
-        parts.port  # noqa: B018  (a ValueError for a port that is not a number)
-    except ValueError:
-        usable = False
-    if not usable:
-        raise ResponseNotDelivered(f"the ResponseURL is not a usable http(s) URL: {url[:200]!r}")
-    return parts
-
-
-def put_response(url: str, body: bytes, *, time_left: float, attempts: int = ATTEMPTS) -> int:
-    """PUT ``body`` to the pre-signed ``url`` (empty ``Content-Type``, explicit
-    ``Content-Length``), retrying connection errors and 5xx/408/429 answers with backoff
-    within ``time_left`` seconds; the final HTTP status, or :class:`ResponseNotDelivered`."""
-    parts = _checked_url(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection = (
-        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+def _raw_request(event: Mapping[str, Any]) -> CustomResourceRequest | None:
+    """The fields a response needs, read from a request that did not decode (a field
+    missing or of the wrong type), when they are all strings; else None."""
+    fields = {key: event.get(key) for key in _ANSWER_FIELDS}
+    text = {key: value for key, value in fields.items() if isinstance(value, str) and value}
+    if len(text) < len(fields):
+        return None
+    request_type = event.get("RequestType")
+    resource_type = event.get("ResourceType")
+    return CustomResourceRequest(
+        request_type=request_type if isinstance(request_type, str) else "",
+        request_id=text["RequestId"],
+        response_url=text["ResponseURL"],
+        resource_type=resource_type if isinstance(resource_type, str) else "",
+        logical_resource_id=text["LogicalResourceId"],
+        stack_id=text["StackId"],
     )
-    stop_at = time.monotonic() + time_left
-    problem = "no attempt fitted in the time left"
-    for attempt in range(attempts):
-        left = stop_at - time.monotonic()
-        if left <= 0:
-            break
-        conn = connection(parts.netloc, timeout=min(10.0, left))
-        try:
-            conn.request(
-                "PUT",
-                target,
-                body=body,
-                headers={"content-type": "", "content-length": str(len(body))},
-            )
-            reply = conn.getresponse()
-            reply.read()
-            if not _transient(reply.status):
-                if reply.status >= 400:
-                    raise ResponseNotDelivered(f"the response URL answered HTTP {reply.status}")
-                return reply.status
-            problem = f"HTTP {reply.status}"
-        except (OSError, http.client.HTTPException) as exc:
-            problem = f"{type(exc).__name__}: {exc}"
-        finally:
-            conn.close()
-        pause = min(0.2 * 2**attempt, stop_at - time.monotonic())
-        if attempt + 1 < attempts and pause > 0:
-            time.sleep(pause)
-    raise ResponseNotDelivered(f"the response could not be PUT to the response URL ({problem})")
 
 
-def _time_left(context: Any) -> float:
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if remaining is None:
-        return 30.0
-    return max(0.0, float(remaining()) / 1000.0 - 0.1)
+def _request(outcome: Outcome) -> tuple[CustomResourceRequest, str | None]:
+    """The request an outcome answers, and its physical id (``None`` on Create): read from
+    the raw event when it did not decode (the error then says which field is wrong)."""
+    request: CustomResourceRequest | None = outcome.items[0]
+    if request is not None:
+        return request, request.physical_id
+    raw = _raw_request(outcome.event)
+    if raw is None:  # cannot happen: ``_raw_id`` named the request, so these are strings
+        raise ResponseNotDelivered("the request has no ResponseURL, StackId, ... to answer")
+    physical = outcome.event.get("PhysicalResourceId")
+    return raw, physical if isinstance(physical, str) and physical else None
 
 
 def build(outcome: Outcome) -> bytes:
     """The response body for an invocation's outcome (:class:`ResponseNotDelivered` when
     even a ``FAILED`` one cannot be encoded: the request's own fields are not text)."""
-    request: CustomResourceRequest = outcome.items[0]
-    default_id = request.physical_id or _default_physical_id(request, outcome.context)
+    request, physical_id = _request(outcome)
+    default_id = physical_id or _default_physical_id(request, outcome.context)
     error = outcome.errors[0]
     try:
         if error is None:
-            return _success(request, outcome.results[0], default_id)
+            return success_body(request, outcome.results[0], default_id)
         reason = _reason(error, outcome.context)
         return response_body(request, status="FAILED", physical_id=default_id, reason=reason)
     except ValueError as exc:
@@ -300,9 +177,9 @@ def build(outcome: Outcome) -> bytes:
 async def answer(outcome: Outcome) -> None:
     """PUT the response (in a worker thread when an event loop runs); the function's own
     result is ``None``."""
-    request: CustomResourceRequest = outcome.items[0]
+    request, _ = _request(outcome)
     body = build(outcome)
-    left = _time_left(outcome.context)
+    left = time_left(outcome.context)
     try:
         import asyncio
 
@@ -315,33 +192,116 @@ async def answer(outcome: Outcome) -> None:
     await anyio.to_thread.run_sync(lambda: put_response(request.response_url, body, time_left=left))
 
 
+#: the resource type of a template's ``AWS::CloudFormation::CustomResource``
+GENERIC_TYPE: Final = "AWS::CloudFormation::CustomResource"
+#: CloudFormation's limit on a custom resource type's length
+TYPE_LIMIT: Final = 60
+
+
+def route_filter(resource_type: str | None = None) -> Filter:
+    """``ResourceType`` (globs allowed). A type no template can have (a logical id such as
+    ``"MyBucket"``, ``"Custom:Bucket"``) is refused: no request would ever match it."""
+    if resource_type is not None and not any(ch in resource_type for ch in "*?["):
+        custom = resource_type.startswith("Custom::") and len(resource_type) > len("Custom::")
+        if not (custom or resource_type == GENERIC_TYPE):
+            name = resource_type.rpartition(":")[2] or "Name"
+            raise ConfigurationError(
+                f"custom_resource: resource_type={resource_type!r} is not a custom resource "
+                f"type, so no request would match it; give the template's Type: "
+                f"'Custom::{name}' or {GENERIC_TYPE!r} (not the logical id)"
+            )
+        if len(resource_type) > TYPE_LIMIT:
+            raise ConfigurationError(
+                f"custom_resource: resource_type={resource_type!r} is longer than the "
+                f"{TYPE_LIMIT} characters CloudFormation allows, so no request would match it"
+            )
+    return glob_filter("resource_type", resource_type)
+
+
+#: the request's fields every response copies, and the URL it goes to
+_ANSWER_FIELDS: Final = ("ResponseURL", "StackId", "RequestId", "LogicalResourceId")
+
+
+_object_properties = object_payload("the request's ResourceProperties")
+_REQUESTS: Final = (CreateRequest, UpdateRequest, DeleteRequest)
+
+
+def check_route(where: str, plan: Any, filters: Mapping[str, Any]) -> None:
+    """The properties are an object (:func:`object_payload`), and a request parameter
+    takes every request type: a route gets the resource's Create, Update and Delete, so
+    ``request: UpdateRequest`` would fail its Create (no ``physical_resource_id``)."""
+    _object_properties(where, plan, filters)
+    hint = (
+        "a route takes every request type of its resource; declare CustomResourceRequest "
+        "and read request.request_type, or a union of the three"
+    )
+    item_parameters(where, plan, _REQUESTS, hint)
+
+
 def _key(event: Any, item: CustomResourceRequest) -> Hashable:
     return item.resource_type
 
 
-def _spec(request_type: str, event_type: type[CustomResourceRequest]) -> SourceSpec[Any, Any]:
+def _raw_id(raw: Any) -> str | None:
+    """How a request that does not decode is named, when it can still be answered (the
+    ``FAILED`` PUT says which field is wrong); ``None`` fails the invocation instead."""
+    if not isinstance(raw, Mapping) or _raw_request(raw) is None:
+        return None
+    kind = raw.get("RequestType")
+    return f"{raw['LogicalResourceId']} {kind if isinstance(kind, str) else '?'} {raw['RequestId']}"
+
+
+class _OtherRequest(CustomResourceRequest, frozen=True, gc=False, kw_only=True):
+    """A request of a type CloudFormation does not send (``"create"`` in a hand-made
+    event): it never decodes, so it fails as its item, answered FAILED naming the field."""
+
+    request_type: Literal["Create", "Update", "Delete"]
+
+
+#: the request types CloudFormation sends
+REQUEST_TYPES: Final = ("Create", "Update", "Delete")
+
+
+def _of_type(request_type: str | None) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether an event has ``request_type`` (``None``: one CloudFormation does not send)."""
+    if request_type is None:
+        return lambda event: event.get("RequestType") not in REQUEST_TYPES
+    return lambda event: event.get("RequestType") == request_type
+
+
+def _spec(request_type: str | None, item_type: type[CustomResourceRequest]) -> SourceSpec[Any, Any]:
+    of_type = _of_type(request_type)
     return SourceSpec(
         kind="cloudformation",
         requires="RequestType",
-        detect=lambda event: event.get("RequestType") == request_type and detect(event),
-        event_type=event_type,
-        item_type=event_type,
+        detect=lambda event: of_type(event) and detect(event),
+        # the event is read as it came, then decoded into the request as the one item: a
+        # request that does not decode (a field missing or of the wrong type) fails as that
+        # item, and is still answered FAILED, instead of failing the invocation unanswered
+        event_type=dict[str, Any],
+        items=lambda event: (msgspec.convert(event, item_type),),
+        raw_items=lambda event: (event,),
+        raw_id=_raw_id,
+        item_type=item_type,
         item_id=lambda item: f"{item.logical_resource_id} {item.request_type} {item.request_id}",
         route_key=_key,
         payload=lambda item: item.resource_properties,
         payload_format="python",
         response="single",
-        route_filter=lambda resource_type=None: glob_filter("resource_type", resource_type),
+        route_filter=route_filter,
+        overlaps=glob_shadow("resource_type"),
         named={"old_properties": lambda item: getattr(item, "old_resource_properties", None)},
         answer=answer,
+        check_route=check_route,
         reserve=RESERVE,
         threaded=True,
     )
 
 
-#: one spec per request type, so that each decodes into its own Struct
+#: one spec per request type, so that each decodes into its own Struct; then any other
 SPECS: tuple[SourceSpec[Any, Any], ...] = (
     _spec("Create", CreateRequest),
     _spec("Update", UpdateRequest),
     _spec("Delete", DeleteRequest),
+    _spec(None, _OtherRequest),
 )

@@ -21,18 +21,56 @@ into the event's ``response``.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
+import types
+import typing
 from collections.abc import Hashable, Mapping
 from typing import Any
 
 import msgspec
 
 from lambent._errors import ConfigurationError, HandlerError
-from lambent.sources._answer import handler_name, json_value, own_error
+from lambent.sources._answer import handler_name, json_value, object_payload, own_error
 from lambent.sources._base import Outcome, SourceSpec
-from lambent.sources._match import Filter, shown
+from lambent.sources._cognito_triggers import (
+    _PREFIXES,
+    RESPONSES,
+    TRIGGERS,
+    AccessTokenGeneration,
+    ChallengeResult,
+    ClaimsAndScopeOverrideDetails,
+    ClaimsOverrideDetails,
+    CreateAuthChallengeRequest,
+    CreateAuthChallengeResponse,
+    CustomMessageRequest,
+    CustomMessageResponse,
+    CustomSenderRequest,
+    DefineAuthChallengeRequest,
+    DefineAuthChallengeResponse,
+    GroupConfiguration,
+    InboundFederationRequest,
+    InboundFederationResponse,
+    PostAuthenticationRequest,
+    PostConfirmationRequest,
+    PreAuthenticationRequest,
+    PreSignUpRequest,
+    PreSignUpResponse,
+    PreTokenGenerationRequest,
+    PreTokenGenerationResponse,
+    PreTokenGenerationV2Request,
+    PreTokenGenerationV2Response,
+    TokenGeneration,
+    UserMigrationRequest,
+    UserMigrationResponse,
+    VerifyAuthChallengeRequest,
+    VerifyAuthChallengeResponse,
+    _Response,
+)
+from lambent.sources._match import Filter, covers, shown
 
 __all__ = [
+    "RESPONSES",
     "SPECS",
     "TRIGGERS",
     "AccessTokenGeneration",
@@ -68,199 +106,6 @@ __all__ = [
     "detect",
     "trigger_prefix",
 ]
-
-# ---------------------------------------------------------------- shared parts
-
-
-class ChallengeResult(msgspec.Struct, rename="camel", frozen=True, gc=False):
-    """One step of a custom authentication flow (``request.session``)."""
-
-    challenge_name: str | None = None
-    challenge_result: bool | None = None
-    challenge_metadata: str | None = None
-
-
-class GroupConfiguration(msgspec.Struct, rename="camel", frozen=True, gc=False, omit_defaults=True):
-    groups_to_override: list[str] | None = None
-    iam_roles_to_override: list[str] | None = None
-    preferred_role: str | None = None
-
-
-class _Request(msgspec.Struct, rename="camel", frozen=True, gc=False):
-    user_attributes: dict[str, Any] = {}
-    client_metadata: dict[str, str] | None = None
-
-
-class _Response(msgspec.Struct, rename="camel", frozen=True, gc=False, omit_defaults=True):
-    """Response fields left ``None`` are not sent (the event's own value stays)."""
-
-
-# ---------------------------------------------------------------- per trigger
-
-
-class PreSignUpRequest(_Request, frozen=True, gc=False):
-    validation_data: dict[str, str] | None = None
-
-
-class PreSignUpResponse(_Response, frozen=True, gc=False):
-    auto_confirm_user: bool | None = None
-    auto_verify_phone: bool | None = None
-    auto_verify_email: bool | None = None
-
-
-class PostConfirmationRequest(_Request, frozen=True, gc=False):
-    """Post confirmation: no response fields (an error fails the confirmation)."""
-
-
-class PreAuthenticationRequest(_Request, frozen=True, gc=False):
-    """Pre authentication: no response fields (an error rejects the sign-in)."""
-
-    validation_data: dict[str, str] | None = None
-    user_not_found: bool | None = None
-
-
-class PostAuthenticationRequest(_Request, frozen=True, gc=False):
-    new_device_used: bool | None = None
-
-
-class DefineAuthChallengeRequest(_Request, frozen=True, gc=False):
-    session: list[ChallengeResult] = []
-    user_not_found: bool | None = None
-
-
-class DefineAuthChallengeResponse(_Response, frozen=True, gc=False):
-    challenge_name: str | None = None
-    issue_tokens: bool | None = None
-    fail_authentication: bool | None = None
-
-
-class CreateAuthChallengeRequest(_Request, frozen=True, gc=False):
-    challenge_name: str | None = None
-    session: list[ChallengeResult] = []
-    user_not_found: bool | None = None
-
-
-class CreateAuthChallengeResponse(_Response, frozen=True, gc=False):
-    public_challenge_parameters: dict[str, str] | None = None
-    private_challenge_parameters: dict[str, str] | None = None
-    challenge_metadata: str | None = None
-
-
-class VerifyAuthChallengeRequest(_Request, frozen=True, gc=False):
-    private_challenge_parameters: dict[str, str] = {}
-    challenge_answer: Any = None
-    user_not_found: bool | None = None
-
-
-class VerifyAuthChallengeResponse(_Response, frozen=True, gc=False):
-    answer_correct: bool | None = None
-
-
-class PreTokenGenerationRequest(_Request, frozen=True, gc=False):
-    """Pre token generation V1_0 (``TokenGeneration_*``, event ``version`` "1")."""
-
-    group_configuration: GroupConfiguration = GroupConfiguration()
-
-
-class ClaimsOverrideDetails(_Response, frozen=True, gc=False):
-    claims_to_add_or_override: dict[str, Any] | None = None
-    claims_to_suppress: list[str] | None = None
-    group_override_details: GroupConfiguration | None = None
-
-
-class PreTokenGenerationResponse(_Response, frozen=True, gc=False):
-    claims_override_details: ClaimsOverrideDetails | None = None
-
-
-class PreTokenGenerationV2Request(PreTokenGenerationRequest, frozen=True, gc=False):
-    """Pre token generation V2_0 and V3_0 (V3_0 adds machine-to-machine grants, which
-    have no user: ``user_attributes`` is then empty)."""
-
-    scopes: list[str] = []
-
-
-class TokenGeneration(_Response, frozen=True, gc=False):
-    claims_to_add_or_override: dict[str, Any] | None = None
-    claims_to_suppress: list[str] | None = None
-
-
-class AccessTokenGeneration(TokenGeneration, frozen=True, gc=False):
-    scopes_to_add: list[str] | None = None
-    scopes_to_suppress: list[str] | None = None
-
-
-class ClaimsAndScopeOverrideDetails(_Response, frozen=True, gc=False):
-    id_token_generation: TokenGeneration | None = None
-    access_token_generation: AccessTokenGeneration | None = None
-    group_override_details: GroupConfiguration | None = None
-
-
-class PreTokenGenerationV2Response(_Response, frozen=True, gc=False):
-    claims_and_scope_override_details: ClaimsAndScopeOverrideDetails | None = None
-
-
-class UserMigrationRequest(_Request, frozen=True, gc=False):
-    password: str | None = None
-    validation_data: dict[str, str] | None = None
-
-
-class UserMigrationResponse(_Response, frozen=True, gc=False):
-    user_attributes: dict[str, str] | None = None
-    final_user_status: str | None = None
-    message_action: str | None = None
-    desired_delivery_mediums: list[str] | None = None
-    force_alias_creation: bool | None = None
-    enable_sms_mfa: bool | None = msgspec.field(default=None, name="enableSMSMFA")
-
-
-class CustomMessageRequest(_Request, frozen=True, gc=False):
-    code_parameter: str | None = None
-    username_parameter: str | None = None
-    link_parameter: str | None = None
-
-
-class CustomMessageResponse(_Response, frozen=True, gc=False):
-    sms_message: str | None = None
-    email_message: str | None = None
-    email_subject: str | None = None
-
-
-class CustomSenderRequest(_Request, frozen=True, gc=False):
-    """Custom email / SMS sender (asynchronous; nothing is read back). ``code`` is
-    encrypted with the pool's KMS key (AWS Encryption SDK)."""
-
-    type: str | None = None
-    code: str | None = None
-
-
-class InboundFederationRequest(msgspec.Struct, rename="camel", frozen=True, gc=False):
-    provider_name: str | None = None
-    provider_type: str | None = None
-    #: ``tokenResponse``/``idToken``/``userInfo`` (OIDC), ``samlResponse`` (SAML)
-    attributes: dict[str, Any] = {}
-
-
-class InboundFederationResponse(_Response, frozen=True, gc=False):
-    user_attributes_to_map: dict[str, str] | None = None
-
-
-#: trigger names ``app.cognito`` accepts -> the ``triggerSource`` prefix they stand for
-TRIGGERS: Mapping[str, str] = {
-    "PreSignUp": "PreSignUp_",
-    "PostConfirmation": "PostConfirmation_",
-    "PreAuthentication": "PreAuthentication_",
-    "PostAuthentication": "PostAuthentication_",
-    "DefineAuthChallenge": "DefineAuthChallenge_",
-    "CreateAuthChallenge": "CreateAuthChallenge_",
-    "VerifyAuthChallengeResponse": "VerifyAuthChallengeResponse_",
-    "PreTokenGeneration": "TokenGeneration_",
-    "TokenGeneration": "TokenGeneration_",
-    "UserMigration": "UserMigration_",
-    "CustomMessage": "CustomMessage_",
-    "CustomEmailSender": "CustomEmailSender_",
-    "CustomSMSSender": "CustomSMSSender_",
-    "InboundFederation": "InboundFederation_",
-}
 
 
 class CallerContext(msgspec.Struct, rename="camel", frozen=True, gc=False):
@@ -304,10 +149,16 @@ def _matcher(trigger: str) -> Any:
     if trigger in TRIGGERS:
         prefix = TRIGGERS[trigger]
         return lambda key: isinstance(key, str) and key.startswith(prefix)
-    if "_" not in trigger:
+    name, underscore, action = trigger.partition("_")
+    if not underscore or f"{name}_" not in _PREFIXES or not action:
+        close = difflib.get_close_matches(name, TRIGGERS, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        what = "trigger" if not underscore else "trigger in the triggerSource"
         raise ConfigurationError(
-            f"cognito route: unknown trigger {trigger!r}; use one of {', '.join(TRIGGERS)}, "
-            "a full triggerSource such as 'PreSignUp_SignUp', or a glob"
+            f"cognito route: unknown {what} {trigger!r}{hint}, so no event would match it; "
+            f"use one of {', '.join(TRIGGERS)}, a full triggerSource such as "
+            "'PreSignUp_SignUp' (the pre token generation trigger's start with "
+            "'TokenGeneration_'), or a glob"
         )
     return lambda key: key == trigger
 
@@ -319,17 +170,83 @@ def route_filter(trigger: str | None = None) -> Filter:
 
 
 def overlaps(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    """A trigger name and one of its own sources take the same events."""
+    """A trigger name and one of its own sources take the same events; a glob registered
+    first shadows the routes it takes every event of (``PreSignUp_*`` before
+    ``PreSignUp_SignUp``, or before ``PreSignUp``)."""
     first, second = a.get("trigger"), b.get("trigger")
     if first is None or second is None:
         return first is second
+    takes = TRIGGERS[second] + "*" if second in TRIGGERS else second  # a name: its sources
+    if covers(first, takes):
+        return True
     one, other = trigger_prefix(first), trigger_prefix(second)
     return one.startswith(other) or other.startswith(one)
 
 
-def wire(value: Any, handler: str = "cognito route") -> dict[str, Any]:
+def _expected(trigger_source: str) -> tuple[type[msgspec.Struct], ...] | None:
+    """The response Structs of the trigger of ``trigger_source`` (``()``: it reads no
+    response), or ``None`` for a source lambent does not know (a placeholder)."""
+    prefix = trigger_source.partition("_")[0] + "_"
+    if prefix not in _PREFIXES:
+        return None
+    return RESPONSES.get(prefix, ())
+
+
+def _check_response(value: msgspec.Struct, trigger_source: str | None, handler: str) -> None:
+    """A response Struct of another trigger (a ``DefineAuthChallengeResponse`` for
+    ``PreSignUp_SignUp``) would put fields in ``response`` that this trigger does not
+    have: a :class:`HandlerError` naming the right one."""
+    expected = None if trigger_source is None else _expected(trigger_source)
+    if not isinstance(value, _Response) or expected is None or isinstance(value, expected):
+        return
+    right = " or ".join(t.__name__ for t in expected)
+    should = f"return {right}, a mapping or None" if right else "it reads no response: return None"
+    raise HandlerError(
+        handler,
+        f"returned {type(value).__name__}, which is not a response of {trigger_source!r}; "
+        + should,
+    )
+
+
+def _returns(fn: Any) -> tuple[Any, ...]:
+    """The types a handler's return annotation names (a union's members), or ``()`` when
+    it has none lambent can read."""
+    from lambent._inject import hints
+
+    hint = hints(fn).get("return")
+    if typing.get_origin(hint) is typing.Annotated:
+        hint = typing.get_args(hint)[0]
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return typing.get_args(hint)
+    return () if hint is None else (hint,)
+
+
+def check_route(where: str, plan: Any, filters: Mapping[str, Any]) -> None:
+    """The payload is an object (:func:`object_payload`), and a handler annotated to return
+    response Structs returns its trigger's (``-> DefineAuthChallengeResponse`` on a
+    ``PreSignUp`` route would fail every event)."""
+    _object_request(where, plan, filters)
+    trigger = filters.get("trigger")
+    if not isinstance(trigger, str) or any(ch in trigger for ch in "*?["):
+        return
+    expected = _expected(trigger_prefix(trigger))
+    for returned in _returns(plan.fn):
+        wrong = isinstance(returned, type) and issubclass(returned, _Response)
+        if expected is None or not wrong or issubclass(returned, expected):
+            continue
+        right = " or ".join(t.__name__ for t in expected) or "None (it reads no response)"
+        raise ConfigurationError(
+            f"{where}: {plan.name} is annotated to return {returned.__name__}, which is not a "
+            f"response of the {trigger} trigger; return {right}"
+        )
+
+
+def wire(
+    value: Any, handler: str = "cognito route", trigger_source: str | None = None
+) -> dict[str, Any]:
     """A handler's result as response fields: a Struct (its set fields, wire names) or a
-    mapping; ``None`` adds nothing. Anything else is a :class:`HandlerError`."""
+    mapping; ``None`` adds nothing. Anything else, or a response Struct of another trigger
+    than ``trigger_source``'s, is a :class:`HandlerError`."""
     if value is None:
         return {}
     if not isinstance(value, msgspec.Struct | Mapping):
@@ -338,12 +255,46 @@ def wire(value: Any, handler: str = "cognito route") -> dict[str, Any]:
             f"returned {type(value).__name__}; a Cognito trigger handler returns a response "
             "Struct, a mapping or None",
         )
+    whole = isinstance(value, CognitoEvent) or (
+        isinstance(value, Mapping) and "triggerSource" in value and "userPoolId" in value
+    )
+    if whole:  # AWS's examples return the event: here its fields would fill ``response``
+        raise HandlerError(
+            handler,
+            "returned the whole event; lambent echoes the event itself: return the response "
+            "fields (a response Struct such as PreSignUpResponse, a mapping of them) or None",
+        )
+    if isinstance(value, msgspec.Struct):
+        _check_response(value, trigger_source, handler)
     encoded = json_value(value, handler)
     if not isinstance(encoded, dict):
         raise HandlerError(handler, "returned a Struct that is not an object")
     if isinstance(value, msgspec.Struct):
         return {k: v for k, v in encoded.items() if v is not None}
+    _check_names(encoded, trigger_source, handler)
     return encoded
+
+
+def _folded(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+def _check_names(fields: Mapping[str, Any], trigger_source: str | None, handler: str) -> None:
+    """A mapping's key that is one of the trigger's response fields spelt another way
+    (``auto_confirm_user`` for ``autoConfirmUser``) would be ignored by Cognito: a
+    :class:`HandlerError` naming the wire name. Keys lambent does not know pass (a field
+    newer than lambent)."""
+    expected = None if trigger_source is None else _expected(trigger_source)
+    names = {f.encode_name for t in expected or () for f in msgspec.structs.fields(t)}
+    by_fold = {_folded(name): name for name in names}
+    for key in fields:
+        wire_name = by_fold.get(_folded(key)) if isinstance(key, str) else None
+        if wire_name is not None and key != wire_name:
+            raise HandlerError(
+                handler,
+                f"returned the response field {key!r}; Cognito reads {wire_name!r} (a "
+                "mapping gives the wire names; a response Struct takes snake_case)",
+            )
 
 
 def answer(outcome: Outcome) -> Any:
@@ -355,8 +306,13 @@ def answer(outcome: Outcome) -> Any:
     event = dict(outcome.event)
     response = event.get("response")
     event["response"] = {**(response if isinstance(response, Mapping) else {})}
-    event["response"].update(wire(outcome.results[0], handler))
+    source = event.get("triggerSource")
+    trigger_source = source if isinstance(source, str) else None
+    event["response"].update(wire(outcome.results[0], handler, trigger_source))
     return event
+
+
+_object_request = object_payload("the event's request")
 
 
 def _key(event: CognitoEvent, item: CognitoEvent) -> Hashable:
@@ -378,6 +334,7 @@ SPECS: tuple[SourceSpec[CognitoEvent, CognitoEvent], ...] = (
         route_filter=route_filter,
         overlaps=overlaps,
         answer=answer,
+        check_route=check_route,
         unique_ids=False,  # no id per delivery: idempotency_key only
     ),
 )

@@ -13,9 +13,11 @@ the event. ``resultCode`` is ``Succeeded`` when the handler returns (its return 
 as text, is the ``resultString`` in the completion report), ``TemporaryFailure`` when it
 raises :class:`TemporaryFailure` (S3 retries the task before the job completes) and
 ``PermanentFailure`` for any other error, and for a task that does not decode (named by
-its ``taskId``). ``treatMissingKeysAs`` (how S3 counts tasks missing from the answer) is
-a setting of the response: what the handler chose in an :class:`S3BatchResult`, else
-the route's ``treat_missing_keys_as``, else ``PermanentFailure`` (AWS's example).
+its ``taskId``); a task still running (or not started) at the function's deadline is a
+``TemporaryFailure`` too. ``treatMissingKeysAs`` (how S3 counts tasks missing from the
+answer) is a setting of the response: what the handler chose in an
+:class:`S3BatchResult`, else the route's ``treat_missing_keys_as``, else
+``PermanentFailure`` (AWS's example).
 
 ``app.s3_batch()`` takes every job; a handler declares the task (:class:`S3BatchTask`),
 the event (:class:`S3BatchEvent`), or both.
@@ -29,8 +31,8 @@ from urllib.parse import unquote_plus
 
 import msgspec
 
-from lambent._errors import ConfigurationError
-from lambent.sources._answer import describe
+from lambent._errors import ConfigurationError, DeadlineExceeded, HandlerError
+from lambent.sources._answer import describe, json_text
 from lambent.sources._base import Outcome, SourceSpec, raw_path, record_list
 from lambent.sources._match import Filter
 
@@ -145,11 +147,9 @@ def _always(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 
 
 def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return msgspec.json.encode(value).decode()
+    """A result string: ``None`` empty, text as it is, anything else as JSON (a
+    :class:`HandlerError` for what cannot be sent: a lone surrogate, NaN)."""
+    return "" if value is None else json_text(value, "s3-batch route")
 
 
 def _chosen(value: S3BatchResult) -> tuple[ResultCode, str]:
@@ -164,21 +164,38 @@ def _chosen(value: S3BatchResult) -> tuple[ResultCode, str]:
     return value.result_code, _text(value.result_string)
 
 
+def _wire_shaped(value: Any) -> str | None:
+    """What a mapping in the wire's own shape is (a task's result, a whole response, as
+    AWS's examples build them), which would otherwise succeed as its JSON text."""
+    if not isinstance(value, Mapping):
+        return None
+    if "resultCode" in value:
+        return "a task result ({'resultCode': ...})"
+    if "results" in value and "invocationSchemaVersion" in value:
+        return "a whole S3 Batch response"
+    return None
+
+
 def result(value: Any, error: BaseException | None) -> tuple[ResultCode, str]:
     """A task's ``resultCode`` and ``resultString``."""
     if error is None:
+        shaped = _wire_shaped(value)
+        if shaped is not None:
+            return "PermanentFailure", (
+                f"the handler returned {shaped}; lambent builds the response: return the "
+                "result string, or S3BatchResult(result_code, result_string) to choose the code"
+            )
         try:
             if isinstance(value, S3BatchResult):
                 return _chosen(value)
             return "Succeeded", _text(value)
-        except (TypeError, ValueError, OverflowError) as exc:
-            return (
-                "PermanentFailure",
-                f"the handler returned a value that is not text: {describe(exc)}",
-            )
-    code: ResultCode = (
-        "TemporaryFailure" if isinstance(error, TemporaryFailure) else "PermanentFailure"
-    )
+        except HandlerError as exc:
+            cause = exc.__cause__
+            why = describe(cause) if cause is not None else str(exc)
+            return "PermanentFailure", f"the handler returned a value that is not text: {why}"
+    # a task cut (or never started) at the function's deadline did not fail: S3 redrives it
+    retry = isinstance(error, TemporaryFailure | DeadlineExceeded)
+    code: ResultCode = "TemporaryFailure" if retry else "PermanentFailure"
     return code, describe(error)
 
 
