@@ -121,3 +121,15 @@ def test_a_result_no_road_can_send_is_still_refused_naming_the_handler() -> None
 
     with pytest.raises(HandlerError, match=r"opaque.*cannot be sent as JSON"):
         app.handler({"x": 1}, FakeContext())
+
+
+def test_a_resolvers_and_a_triggers_model_results_are_sent_as_their_json() -> None:
+    from lambent.testing import appsync_event
+
+    app = App()
+
+    @app.appsync("Query", "order")
+    def order(arguments: dict[str, Any]) -> Order:
+        return ORDER
+
+    assert app.handler(appsync_event("Query", "order"), FakeContext()) == AS_JSON

@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 
 from lambent._errors import ConfigurationError, HandlerError, describe, printable
+from lambent._pydantic import model_value
 
 __all__ = [
     "describe",
@@ -52,10 +53,11 @@ def _strict(value: Any) -> str:
 
 
 def json_value(value: Any, handler: str) -> Any:
-    """A handler's result as JSON-ready builtins, or a :class:`HandlerError` naming the
-    handler when it cannot be sent (not JSON, NaN or infinity, a lone surrogate)."""
+    """A handler's result as JSON-ready builtins (a pydantic model as its JSON), or a
+    :class:`HandlerError` naming the handler when it cannot be sent (not JSON, NaN or
+    infinity, a lone surrogate)."""
     try:
-        built = msgspec.to_builtins(value)
+        built = msgspec.to_builtins(value, enc_hook=model_value)
         _strict(built)
     except (TypeError, ValueError, OverflowError, RecursionError) as exc:
         raise HandlerError(
