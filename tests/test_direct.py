@@ -127,17 +127,24 @@ def test_a_direct_handler_raising_a_base_exception_fails_with_a_handler_error() 
     [
         {"Records": []},
         {"invocationId": "i", "deliveryStreamArn": "arn:aws:firehose:::x", "records": []},
+        [],  # an AppSync BatchInvoke without elements
     ],
 )
-def test_an_empty_batch_is_a_clear_error(event: dict[str, Any]) -> None:
+def test_an_empty_batch_is_a_clear_error(event: Any) -> None:
     app = App()
 
     @app.sqs()
     def handle(body: str) -> None:
         pass
 
-    with pytest.raises(RoutingError, match="empty batch"):
+    @app.appsync("Query", "*")
+    def resolve(arguments: dict[str, Any]) -> None:
+        pass
+
+    with pytest.raises(RoutingError, match="empty batch") as info:
         app.handler(event, FakeContext())
+    assert "no app.invoke routes" not in str(info.value)
+    assert "there is nothing to run" in str(info.value)
 
 
 def test_a_direct_invocation_without_time_left_is_a_lambent_deadline_error() -> None:

@@ -18,6 +18,7 @@ from lambent.sources.eventbridge import EventBridgeEvent
 from lambent.testing import (
     FakeContext,
     appsync_batch_event,
+    cloudformation_event,
     eventbridge_event,
     sqs_event,
 )
@@ -95,3 +96,29 @@ def test_an_array_events_elements_decode_one_by_one() -> None:
     error = batch.errors[1]
     assert isinstance(error, DecodeError) and error.path == "$.source"
     assert batch.ids[1] == "Post.author"
+
+
+def test_a_single_object_event_read_as_its_item_names_its_field_not_a_record() -> None:
+    """A custom resource request is its own one item: when it cannot even be answered (a
+    non-string ``StackId``), the event fails naming ``$.StackId`` as any single event's
+    bad field is named (EventBridge's ``$.resources`` above), with no record index."""
+    app = App()
+    app.custom_resource("Custom::Thing")(lambda props: None)
+    bad = cloudformation_event(resource_type="Custom::Thing")
+    bad["StackId"] = 5
+    with pytest.raises(EventDecodeError) as info:
+        app.handler(bad, FakeContext())
+    assert info.value.path == "$.StackId"
+    assert str(info.value) == (
+        "event: not a valid cloudformation event: Expected `str`, got `int` (at $.StackId)"
+    )
+
+    other = App()
+    other.eventbridge()(lambda: None)
+    event = eventbridge_event({})
+    event["time"] = 5
+    with pytest.raises(EventDecodeError) as same:
+        other.handler(event, FakeContext())
+    assert str(same.value) == (
+        "event: not a valid eventbridge event: Expected `str`, got `int` (at $.time)"
+    )

@@ -96,10 +96,11 @@ def _choose(app: App, event: Any) -> Route:
         looked["payload types"] = ", ".join(repr(dict(r.filters)["type"]) for r in typed)
     empty = _empty_batch(event)
     if empty is not None:
+        where = f"{empty!r} has no records" if empty else "an array with no elements"
         raise RoutingError(
             "direct",
-            {empty: "[]"},
-            f"the event is an empty batch ({empty!r} has no records): there is nothing to "
+            {empty or "event": "[]"},
+            f"the event is an empty batch ({where}): there is nothing to "
             "run, and no source can be told from it (Lambda never sends an empty batch)",
         )
     raise RoutingError("direct", looked or {"routes": "no app.invoke routes"})
@@ -144,7 +145,12 @@ def _batch_keys() -> tuple[str, ...]:
 
 
 def _empty_batch(event: Any) -> str | None:
-    """The records key of an event that is a batch without records, else None."""
+    """The records key of an event that is a batch without records, ``""`` for an empty
+    array when a source's batches are arrays (AppSync ``BatchInvoke``), else None."""
+    if isinstance(event, list):
+        from lambent import sources
+
+        return "" if not event and any(s.array for s in sources.specs()) else None
     if not isinstance(event, Mapping):
         return None
     for key in _batch_keys():

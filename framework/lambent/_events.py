@@ -54,7 +54,7 @@ def decode_event(spec: EventSource, event: Any, *, lean: bool = False) -> tuple[
         whole = exc
     raw_items = spec.raw_items(event)
     if isinstance(event, list):  # an ``array`` source's event: its elements are the items
-        return _decode_items(spec, None, item_type, raw_items)
+        return _decode_items(spec, event, None, item_type, raw_items)
     shell = {
         k: (
             []
@@ -69,15 +69,18 @@ def decode_event(spec: EventSource, event: Any, *, lean: bool = False) -> tuple[
         ev = msgspec.convert(shell, event_type)
     except CONVERT_ERRORS as exc:
         raise _event_error(spec, exc) from whole
-    return _decode_items(spec, ev, item_type, raw_items)
+    return _decode_items(spec, event, ev, item_type, raw_items)
 
 
 def _decode_items(
-    spec: EventSource, ev: Any, item_type: Any, raw_items: Sequence[Any]
+    spec: EventSource, event: Any, ev: Any, item_type: Any, raw_items: Sequence[Any]
 ) -> tuple[Any, Batch]:
     """The items decoded one by one; those that do not decode fail alone (``None`` in the
-    batch). ``ev`` is the envelope, ``None`` for an array event (whose decoded form is
-    then the list of its items)."""
+    batch). ``event`` is the raw event, ``ev`` the envelope, ``None`` for an array event
+    (whose decoded form is then the list of its items). An item that is the event itself
+    (a single-object event read as its one item) and cannot be reported fails the event
+    as :func:`decode_event` fails it, naming the event's field (``$.StackId``), not a
+    record."""
     items: list[Any] = []
     failures: list[tuple[int, str, Any, DecodeError]] = []
     for i, raw in enumerate(raw_items):
@@ -86,6 +89,8 @@ def _decode_items(
         except CONVERT_ERRORS as exc:
             record_id = spec.raw_id(raw) if spec.raw_id is not None else None
             if record_id is None:
+                if raw is event:
+                    raise _event_error(spec, exc) from exc
                 err = as_decode_error(exc, None)
                 raise EventDecodeError(
                     f"record {i} of this {spec.kind} event does not decode and has no identifier "

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lambent import App, ConfigurationError, sources
+from lambent import App, ConfigurationError, DecodeError, sources
 from lambent.sources import appsync
 from lambent.sources.appsync import (
     AppSyncCognitoIdentity,
@@ -159,6 +159,41 @@ def test_identity_is_typed_by_its_authorization_mode() -> None:
     assert isinstance(identity({"sub": "s", "issuer": "i"}), AppSyncCognitoIdentity)
     lam = identity({"resolverContext": {"user": "u"}})
     assert isinstance(lam, AppSyncLambdaIdentity) and lam.resolver_context == {"user": "u"}
+
+
+@pytest.mark.parametrize(
+    ("value", "mode", "path"),
+    [
+        ({"sub": 5, "issuer": "i"}, "AppSyncCognitoIdentity", "$.identity.sub"),
+        ({"accountId": 1, "userArn": "arn"}, "AppSyncIamIdentity", "$.identity.accountId"),
+        ({"resolverContext": "u"}, "AppSyncLambdaIdentity", "$.identity.resolverContext"),
+    ],
+)
+def test_a_malformed_identity_is_a_decode_error_naming_the_field(
+    value: dict[str, Any], mode: str, path: str
+) -> None:
+    event = msgspec.convert(appsync_event(identity=value), AppSyncResolverEvent)
+    with pytest.raises(DecodeError) as info:
+        event.typed_identity  # noqa: B018
+    assert info.value.path == path
+    assert f"not a valid {mode}" in str(info.value)
+
+
+def test_a_malformed_identity_read_in_a_batch_fails_that_element_alone() -> None:
+    app = App()
+
+    @app.appsync("Post", "author")
+    def author(args: dict[str, Any], event: AppSyncResolverEvent) -> str:
+        identity = event.typed_identity
+        return type(identity).__name__
+
+    good, bad = appsync_batch_event({"id": 1}, {"id": 2})
+    bad["identity"] = {"sub": 5, "issuer": "i"}
+    good["identity"] = {"sub": "s", "issuer": "i"}
+    answer = app.handler([good, bad], FakeContext())
+    assert answer[0] == "AppSyncCognitoIdentity"
+    assert answer[1]["errorType"] == "DecodeError"
+    assert "$.identity.sub" in answer[1]["errorMessage"]
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from lambent import App, ConfigurationError, RoutingError, sources
+from lambent import App, ConfigurationError, EventDecodeError, RoutingError, sources
 from lambent.sources import bedrock_agent
 from lambent.sources.bedrock_agent import (
     BedrockAgentEvent,
@@ -323,3 +323,47 @@ def test_a_whole_bedrock_response_returned_answers_failure_saying_what_to_return
     function = answer["response"]["functionResponse"]
     assert function["responseState"] == "FAILURE"
     assert "returned a whole Bedrock response" in function["responseBody"]["TEXT"]["body"]
+
+
+@pytest.mark.parametrize("form", ["openapi", "function"])
+def test_null_session_attributes_and_an_agent_without_alias_still_run_the_handler(
+    form: str,
+) -> None:
+    """Nothing routes on the session attributes or the agent's alias and version: an
+    event with them ``null`` or left out is answered, the attributes echoed as ``{}``."""
+    app = App()
+    seen: list[BedrockAgentEvent] = []
+
+    @app.bedrock_agent(api_path="/claims", http_method="GET")
+    def claims(params: dict[str, Any], event: BedrockAgentOpenAPIEvent) -> str:
+        seen.append(event)
+        return "claims"
+
+    @app.bedrock_agent(function="remind")
+    def remind(params: dict[str, Any], event: BedrockAgentFunctionEvent) -> str:
+        seen.append(event)
+        return "reminded"
+
+    if form == "openapi":
+        raw = bedrock_agent_event("/claims", "GET")
+    else:
+        raw = bedrock_agent_event(function="remind")
+    raw["sessionAttributes"] = None
+    raw["promptSessionAttributes"] = None
+    del raw["agent"]["alias"], raw["agent"]["version"]
+    answer = app.handler(raw, FakeContext())
+    assert answer["sessionAttributes"] == answer["promptSessionAttributes"] == {}
+    assert "FAILURE" not in json.dumps(answer)
+    (event,) = seen
+    assert event.session_attributes == event.prompt_session_attributes == {}
+    assert (event.agent.alias, event.agent.version) == ("", "")
+
+
+def test_session_attributes_of_the_wrong_shape_still_fail_naming_the_field() -> None:
+    app = App()
+    app.bedrock_agent(function="remind")(lambda params: "reminded")
+    raw = bedrock_agent_event(function="remind")
+    raw["sessionAttributes"] = ["not", "a", "map"]
+    with pytest.raises(EventDecodeError) as info:
+        app.handler(raw, FakeContext())
+    assert info.value.path == "$.sessionAttributes"

@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from lambent import App, EventDecodeError
+from lambent import App, ConfigurationError, EventDecodeError
 from lambent.sources import cloudwatch_logs as cwl
 from lambent.sources._base import epoch_ms
 from lambent.testing import FakeContext
@@ -131,3 +131,29 @@ def test_undecodable_data_is_an_event_decode_error_naming_the_field(data: str) -
     with pytest.raises(EventDecodeError) as info:
         app.handler({"awslogs": {"data": data}}, FakeContext())
     assert info.value.path == "$.awslogs.data"
+
+
+def test_a_group_after_a_glob_that_takes_it_is_refused() -> None:
+    app = App()
+    app.logs("/aws/lambda/*")(lambda message: None)
+    with pytest.raises(ConfigurationError, match="both would take the same events"):
+        app.logs("/aws/lambda/orders")(lambda message: None)
+    app.logs("/ecs/orders")(lambda message: None)
+
+
+def test_a_group_registered_before_its_glob_gets_its_events() -> None:
+    app = App()
+    seen: list[tuple[str, str]] = []
+
+    @app.logs("/aws/lambda/orders")
+    def orders(message: str) -> None:
+        seen.append(("orders", message))
+
+    @app.logs("/aws/lambda/*")
+    def others(message: str) -> None:
+        seen.append(("others", message))
+
+    one = {**DOCUMENT, "logEvents": DOCUMENT["logEvents"][1:]}
+    app.handler(_event(one), FakeContext())
+    app.handler(_event({**one, "logGroup": "/aws/lambda/users"}), FakeContext())
+    assert seen == [("orders", "plain text"), ("others", "plain text")]

@@ -7,8 +7,10 @@ from typing import Any
 import msgspec
 import pytest
 
+from lambent import App, ConfigurationError
 from lambent.sources._base import iso
 from lambent.sources.eventbridge import SPECS, EventBridgeEvent, detect
+from lambent.testing import FakeContext, eventbridge_event
 from tests import corpus
 
 SPEC = SPECS[0]
@@ -51,3 +53,49 @@ def test_bad_time_gives_no_timestamp() -> None:
 )
 def test_detect(event: dict[str, Any], expected: bool) -> None:
     assert detect(event) is expected
+
+
+@pytest.mark.parametrize(
+    ("glob", "specific"),
+    [
+        ((None, "Order*"), (None, "OrderPlaced")),
+        (("shop.*", None), ("shop.web", None)),
+        (("shop.*", "*"), ("shop.web", "Paid")),
+    ],
+)
+def test_a_route_after_a_glob_that_takes_all_its_events_is_refused(
+    glob: tuple[str | None, str | None], specific: tuple[str | None, str | None]
+) -> None:
+    """Routes of as many filters are tried in registration order: the specific route
+    would register and never run."""
+    app = App()
+    app.eventbridge(source=glob[0], detail_type=glob[1])(lambda: "glob")
+    with pytest.raises(ConfigurationError, match="both would take the same events"):
+        app.eventbridge(source=specific[0], detail_type=specific[1])(lambda: "specific")
+
+
+def test_a_specific_route_before_its_glob_runs_for_its_events() -> None:
+    app = App()
+
+    @app.eventbridge(detail_type="OrderPlaced")
+    def placed() -> str:
+        return "specific"
+
+    @app.eventbridge(detail_type="Order*")
+    def orders() -> str:
+        return "glob"
+
+    # neither takes all of the other's events: both register
+    app.eventbridge(source="shop.web")(lambda: "source")
+    app.eventbridge(source="billing", detail_type="Order*")(lambda: "billing")
+    app.eventbridge(source="shop.*", detail_type="Refund*")(lambda: "refund")
+
+    def run(source: str, detail_type: str) -> Any:
+        event = eventbridge_event({}, source=source, detail_type=detail_type)
+        return app.handler(event, FakeContext())
+
+    assert run("billing", "OrderPlaced") == "billing"  # more filters: tried first
+    assert run("web", "OrderPlaced") == "specific"
+    assert run("web", "OrderShipped") == "glob"
+    assert run("shop.web", "Ping") == "source"
+    assert run("shop.app", "RefundIssued") == "refund"

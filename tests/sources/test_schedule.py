@@ -10,6 +10,7 @@ import pytest
 from lambent import App, ConfigurationError
 from lambent.sources.eventbridge import EventBridgeEvent
 from lambent.sources.schedule import SPECS, ScheduledEvent, detect, rule_name
+from lambent.testing import FakeContext, schedule_event
 from tests import corpus
 
 SPEC = SPECS[0]
@@ -70,3 +71,25 @@ def test_what_is_no_rule_name_is_refused_at_registration(rule: str, said: str) -
 @pytest.mark.parametrize("rule", ["nightly", "nightly-report_v2.1", "nightly-*", "report-[ab]?"])
 def test_rule_names_and_their_globs_register(rule: str) -> None:
     App().schedule(rule)(lambda: None)
+
+
+def test_a_rule_after_a_glob_that_takes_it_is_refused() -> None:
+    app = App()
+    app.schedule("nightly-*")(lambda: None)
+    with pytest.raises(ConfigurationError, match="both would take the same events"):
+        app.schedule("nightly-report")(lambda: None)
+    app.schedule("weekly-report")(lambda: None)
+    everything = App()
+    everything.schedule("*")(lambda: None)
+    with pytest.raises(ConfigurationError, match="both would take the same events"):
+        everything.schedule("nightly-*")(lambda: None)
+
+
+def test_a_rule_registered_before_its_glob_runs() -> None:
+    app = App()
+    ran: list[str] = []
+    app.schedule("nightly-report")(lambda: ran.append("report"))
+    app.schedule("nightly-*")(lambda: ran.append("glob"))
+    app.handler(schedule_event("nightly-report"), FakeContext())
+    app.handler(schedule_event("nightly-backup"), FakeContext())
+    assert ran == ["report", "glob"]

@@ -29,7 +29,7 @@ from typing import Any
 
 import msgspec
 
-from lambent._errors import ConfigurationError, HandlerError
+from lambent._errors import ConfigurationError, DecodeError, HandlerError
 from lambent.sources._answer import (
     describe,
     handler_name,
@@ -137,15 +137,29 @@ class AppSyncResolverEvent(msgspec.Struct, rename="camel", frozen=True, gc=False
 
     @property
     def typed_identity(self) -> Identity | None:
-        """``identity`` as the Struct of its authorization mode (``None``: API key)."""
+        """``identity`` as the Struct of its authorization mode (``None``: API key); one
+        that does not fit it raises :class:`~lambent.DecodeError` naming the field
+        (``$.identity.sub``)."""
         found = self.identity
         if not found:
             return None
+        mode: type[Identity]
         if "resolverContext" in found:
-            return msgspec.convert(found, AppSyncLambdaIdentity)
-        if "accountId" in found or "userArn" in found:
-            return msgspec.convert(found, AppSyncIamIdentity)
-        return msgspec.convert(found, AppSyncCognitoIdentity)
+            mode = AppSyncLambdaIdentity
+        elif "accountId" in found or "userArn" in found:
+            mode = AppSyncIamIdentity
+        else:
+            mode = AppSyncCognitoIdentity
+        try:
+            return msgspec.convert(found, mode)
+        except msgspec.ValidationError as exc:
+            from lambent._decode import as_decode_error
+
+            err = as_decode_error(exc, None)
+            raise DecodeError(
+                f"identity is not a valid {mode.__name__}: {err.reason}",
+                path="$.identity" + err.path[1:],
+            ) from None
 
 
 def detect(event: Mapping[str, Any]) -> bool:

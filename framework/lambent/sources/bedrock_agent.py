@@ -24,7 +24,7 @@ The OpenAPI form has ``httpMethod`` and ``apiPath`` but no ``resource`` or
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import msgspec
 
@@ -56,10 +56,20 @@ __all__ = [
 
 
 class BedrockAgent(msgspec.Struct, frozen=True, gc=False):
+    """The agent calling the action group. ``alias`` and ``version`` are empty when the
+    event leaves them out (LAMBDA.md §8.5 lists them; that they are always sent is
+    unconfirmed, and nothing routes on them)."""
+
     name: str
     id: str
-    alias: str
-    version: str
+    alias: str = ""
+    version: str = ""
+
+
+if TYPE_CHECKING:
+    _Attributes = dict[str, str]
+else:  # what decodes: a ``null`` too, made empty by ``BedrockAgentEvent.__post_init__``
+    _Attributes = dict[str, str] | None
 
 
 class BedrockParameter(msgspec.Struct, frozen=True, gc=False):
@@ -84,9 +94,17 @@ class BedrockAgentEvent(msgspec.Struct, rename="camel", frozen=True, gc=False, k
     action_group: str
     input_text: str | None = None
     session_id: str | None = None
-    session_attributes: dict[str, str] = {}
-    prompt_session_attributes: dict[str, str] = {}
+    #: ``{}`` when the event has none (absent or ``null``)
+    session_attributes: _Attributes = {}
+    #: ``{}`` when the event has none (absent or ``null``)
+    prompt_session_attributes: _Attributes = {}
     parameters: list[BedrockParameter] = []
+
+    def __post_init__(self) -> None:
+        # a null map is no attributes: the handler runs and the answer echoes ``{}``
+        for name in ("session_attributes", "prompt_session_attributes"):
+            if getattr(self, name) is None:
+                msgspec.structs.force_setattr(self, name, {})
 
 
 class BedrockAgentOpenAPIEvent(BedrockAgentEvent, frozen=True, gc=False, kw_only=True):

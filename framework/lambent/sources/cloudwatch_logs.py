@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 
 from lambent.sources._base import FieldError, SourceSpec, epoch_ms
-from lambent.sources._match import glob_filter
+from lambent.sources._match import glob_filter, glob_shadow
 
 #: ``wbits`` that make zlib accept both gzip and zlib headers
 _AUTO_WBITS = 32 + zlib.MAX_WBITS
@@ -180,6 +180,7 @@ SPEC: SourceSpec[CloudWatchLogsEvent, LogEvent] = SourceSpec(
     payload_format="json",
     response="all",
     route_filter=lambda group=None: glob_filter("group", group),
+    overlaps=glob_shadow("group"),
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)

@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 
 from lambent.sources._base import SourceSpec, iso
-from lambent.sources._match import Filter, glob, pair, shown
+from lambent.sources._match import Filter, glob, glob_shadow, pair, shown
 
 __all__ = ["SPECS", "EventBridgeEvent", "detect", "is_eventbridge"]
 
@@ -91,5 +91,7 @@ SPECS: tuple[SourceSpec[EventBridgeEvent, EventBridgeEvent], ...] = (
         payload_format="python",
         response="single",
         route_filter=_route_filter,
+        # a route an earlier glob takes every event of would never run
+        overlaps=glob_shadow("source", "detail_type"),
     ),
 )

@@ -16,7 +16,7 @@ from typing import Any
 
 from lambent._errors import ConfigurationError
 from lambent.sources._base import SourceSpec
-from lambent.sources._match import Filter, glob_filter
+from lambent.sources._match import Filter, glob_filter, glob_shadow
 from lambent.sources.eventbridge import EventBridgeEvent
 
 __all__ = ["SPECS", "ScheduledEvent", "detect", "rule_name"]
@@ -80,6 +80,7 @@ SPECS: tuple[SourceSpec[ScheduledEvent, ScheduledEvent], ...] = (
         payload_format="python",
         response="single",
         route_filter=_rule_filter,
+        overlaps=glob_shadow("rule"),
         # a scheduled event no schedule route takes goes to an EventBridge route for it
         fallback=("eventbridge", lambda event, item: (item.source, item.detail_type)),
     ),
