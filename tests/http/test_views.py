@@ -49,6 +49,32 @@ def test_from_maps_prefers_the_multi_value_entry_and_drops_nones() -> None:
     assert QueryParams.from_maps(None, None).multi_items() == []
 
 
+maybe = st.one_of(st.none(), st.text("ab", max_size=2))
+singles = st.one_of(st.none(), st.dictionaries(names, maybe, max_size=6))
+multis = st.one_of(
+    st.none(), st.dictionaries(names, st.one_of(st.none(), st.lists(maybe, max_size=3)), max_size=6)
+)
+
+
+@given(singles, multis, st.sampled_from([QueryParams, Headers]))
+def test_from_maps_reads_as_the_merged_pairs_would(
+    single: dict[str, str | None] | None,
+    multi: dict[str, list[str | None] | None] | None,
+    kind: type[QueryParams],
+) -> None:
+    """Built in one pass, the index is the one the maps' merged pairs give: the multi-value
+    map's, then the single map's for the names it lacks (compared as the kind compares
+    names), ``None`` values left out."""
+    norm = str.lower if kind is Headers else str
+    merged = [(k, v) for k, values in (multi or {}).items() for v in values or () if v is not None]
+    taken = {norm(k) for k in multi or {}}
+    merged += [(k, v) for k, v in (single or {}).items() if v is not None and norm(k) not in taken]
+    built = kind.from_maps(single, multi)
+    reference = kind(merged)
+    assert built.multi_items() == reference.multi_items()
+    assert list(built) == list(reference)
+
+
 def test_from_maps_unquotes_when_asked_as_alb_needs() -> None:
     encoded = QueryParams.from_maps({"q%20x": "a+b%26c"}, None, unquote=True)
     assert encoded["q x"] == "a b&c"

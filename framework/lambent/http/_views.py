@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Protocol, Self
 
 __all__ = [
@@ -26,6 +26,8 @@ class QueryParams(Mapping[str, str]):
     """A read-only multi-valued mapping; ``self[key]`` is the last value of ``key``."""
 
     __slots__ = ("_index",)
+    #: whether names are case-insensitive (stored lowercase, as :meth:`_norm` gives them)
+    _FOLD = False
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
         index: dict[str, list[str]] = {}
@@ -46,20 +48,40 @@ class QueryParams(Mapping[str, str]):
         unquote: bool = False,
     ) -> Self:
         """Merge AWS's single- and multi-value maps: for a key in both, the multi-value entry
-        wins. ``unquote`` form-decodes names and values (ALB passes them still encoded)."""
-        items: list[tuple[str, str]] = []
-        seen: set[str] = set()
-        for key, values in (multi or {}).items():
-            seen.add(cls._norm(key))
-            items.extend((key, v) for v in values or () if v is not None)
-        for key, value in (single or {}).items():
-            if value is not None and cls._norm(key) not in seen:
-                items.append((key, value))
-        if unquote:
-            from urllib.parse import unquote_plus  # ALB only: not imported by other apps
+        wins. ``unquote`` form-decodes names and values (ALB passes them still encoded).
 
-            items = [(unquote_plus(k), unquote_plus(v)) for k, v in items]
-        return cls(items)
+        The index is built in one pass over the maps (no pairs gathered first): what
+        ``cls(pairs)`` would give for the multi-value map's pairs, then the single map's
+        of the names it lacks."""
+        if unquote:
+            return cls(_unquoted(_pairs(single, multi, cls._norm)))
+        fold = cls._FOLD
+        index: dict[str, list[str]] = {}
+        seen: set[str] = set()
+        if multi:
+            for key, values in multi.items():
+                name = key.lower() if fold else key
+                seen.add(name)
+                for value in values or ():
+                    if value is not None:
+                        entry = index.get(name)
+                        if entry is None:
+                            index[name] = [value]
+                        else:
+                            entry.append(value)
+        if single:
+            for key, one in single.items():
+                if one is not None:
+                    name = key.lower() if fold else key
+                    if name not in seen:
+                        entry = index.get(name)
+                        if entry is None:
+                            index[name] = [one]
+                        else:
+                            entry.append(one)
+        made = cls.__new__(cls)
+        made._index = index
+        return made
 
     @classmethod
     def parse(cls, raw: str) -> Self:
@@ -96,10 +118,36 @@ class Headers(QueryParams):
     """Case-insensitive :class:`QueryParams`; names are stored and iterated lowercase."""
 
     __slots__ = ()
+    _FOLD = True
 
     @staticmethod
     def _norm(key: str) -> str:
         return key.lower()
+
+
+def _pairs(
+    single: Mapping[str, str | None] | None,
+    multi: Mapping[str, Sequence[str | None] | None] | None,
+    norm: Callable[[str], str],
+) -> list[tuple[str, str]]:
+    """The pairs of AWS's two maps, the multi-value map's first, the single map's for the
+    names it lacks (``norm``: how names compare)."""
+    items: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for key, values in (multi or {}).items():
+        seen.add(norm(key))
+        items.extend((key, v) for v in values or () if v is not None)
+    for key, value in (single or {}).items():
+        if value is not None and norm(key) not in seen:
+            items.append((key, value))
+    return items
+
+
+def _unquoted(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Form-decoded names and values (ALB passes them still encoded)."""
+    from urllib.parse import unquote_plus  # ALB only: not imported by other apps
+
+    return [(unquote_plus(k), unquote_plus(v)) for k, v in items]
 
 
 def parse_cookies(values: Iterable[str]) -> dict[str, str]:
