@@ -62,9 +62,15 @@ def _prepare(
     content_type = response.media_type or default_type
     if content_type is not None and "content-type" not in grouped:
         grouped["content-type"] = ("Content-Type", [content_type])
-    for name, values in grouped.values():
-        _check_header(name, values)
-    _check_header("Set-Cookie", cookies)
+    for name, values in grouped.values():  # inline: a call per header costs more than it
+        if "\r" in name or "\n" in name:
+            _check_header(name, values)
+        for value in values:
+            if "\r" in value or "\n" in value:
+                _check_header(name, values)
+    for value in cookies:
+        if isinstance(value, str) and ("\r" in value or "\n" in value):
+            _check_header("Set-Cookie", cookies)
     if head:
         text, is_b64 = "", False
     return grouped, cookies, text, is_b64
@@ -77,7 +83,7 @@ def _check_header(name: str, values: list[str]) -> None:
             raise ValueError(f"the response header {name!r} contains CR or LF: {text!r}")
 
 
-def _rest(response: Response, head: bool) -> dict[str, Any]:
+def _rest(response: Response, head: bool, event: Any = None) -> dict[str, Any]:
     grouped, cookies, text, is_b64 = _prepare(response, head)
     single: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
@@ -97,7 +103,7 @@ def _rest(response: Response, head: bool) -> dict[str, Any]:
     }
 
 
-def _v2(response: Response, head: bool) -> dict[str, Any]:
+def _v2(response: Response, head: bool, event: Any = None) -> dict[str, Any]:
     grouped, cookies, text, is_b64 = _prepare(response, head)
     return {
         "statusCode": response.status,
@@ -166,7 +172,7 @@ def render_checked(
     encode, CR or LF in a header), the JSON 500 with the request id, logged with the
     reason (``where``: what the log line names besides)."""
     try:
-        return render_http(wire, event, response, head=head)
+        return RENDERERS[wire].full(response, head, event)  # render_http's, a call less
     except RENDER_ERRORS as exc:
         emit(
             log.error, "cannot render the HTTP response", error=describe(exc), exc_info=exc, **where
@@ -242,8 +248,8 @@ class Renderer(NamedTuple):
 
 #: the wire shapes the sources declare (``WebSpec.wire``) and how each renders
 RENDERERS: Mapping[WireShape, Renderer] = {
-    "rest": Renderer(lambda response, head, event: _rest(response, head), _rest_value),
-    "v2": Renderer(lambda response, head, event: _v2(response, head), _v2_value),
+    "rest": Renderer(_rest, _rest_value),
+    "v2": Renderer(_v2, _v2_value),
     "alb": Renderer(
         lambda response, head, event: _alb(
             response, head, bool(getattr(event, "multi_value", False))
