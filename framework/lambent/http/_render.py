@@ -107,7 +107,7 @@ def _v2(response: Response, head: bool, event: Any = None) -> dict[str, Any]:
     grouped, cookies, text, is_b64 = _prepare(response, head)
     return {
         "statusCode": response.status,
-        "headers": {name.lower(): ",".join(values) for name, values in grouped.values()},
+        "headers": {lower: ",".join(values) for lower, (_, values) in grouped.items()},
         "cookies": list(cookies),
         "body": text,
         "isBase64Encoded": is_b64,

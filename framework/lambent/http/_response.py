@@ -137,7 +137,7 @@ class Response:
             status = http_status(status)  # an IntEnum (HTTPStatus) is its number; else raises
         self.status = status
         self.headers = MutableHeaders(headers)
-        self.cookies: list[str] = [str(c) for c in cookies]
+        self.cookies: list[str] = [str(c) for c in cookies] if cookies else []
         self.media_type = media_type
 
     def set_cookie(self, name: str, value: str = "", **attributes: Any) -> None:
