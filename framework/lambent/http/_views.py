@@ -64,21 +64,13 @@ class QueryParams(Mapping[str, str]):
                 seen.add(name)
                 for value in values or ():
                     if value is not None:
-                        entry = index.get(name)
-                        if entry is None:
-                            index[name] = [value]
-                        else:
-                            entry.append(value)
+                        index.setdefault(name, []).append(value)
         if single:
             for key, one in single.items():
                 if one is not None:
                     name = key.lower() if fold else key
                     if name not in seen:
-                        entry = index.get(name)
-                        if entry is None:
-                            index[name] = [one]
-                        else:
-                            entry.append(one)
+                        index.setdefault(name, []).append(one)
         made = cls.__new__(cls)
         made._index = index
         return made
