@@ -6,12 +6,15 @@ from __future__ import annotations
 import base64
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import msgspec
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lambent.testing import authorizer_event, cloudfront_event, http_request, websocket_event
 from lambent.testing.events._common import (
     Ids,
     b64,
@@ -69,3 +72,29 @@ def test_per_item_options_are_one_for_all_or_cycled() -> None:
     assert [per_item("x", i, "d") for i in range(2)] == ["x", "x"]
     assert [per_item(["a", "b"], i, "d") for i in range(3)] == ["a", "b", "a"]
     assert per_item([], 0, "d") == "d"
+
+
+def test_a_time_is_epoch_seconds_or_a_datetime() -> None:
+    assert timestamp(1_700_000_000) == 1_700_000_000.0
+    assert timestamp(datetime(2024, 1, 1, tzinfo=UTC)) == 1_704_067_200.0
+    for wrong in ("yesterday", "2024-01-01", True):
+        with pytest.raises(ValueError, match=r"at= is epoch seconds or a datetime, not "):
+            timestamp(wrong)  # type: ignore[arg-type]  # wrong on purpose
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda: websocket_event("$connect"), "a WebSocket event is one of 'connect', "),  # type: ignore[arg-type]
+        (lambda: http_request("GET", "/", source="apigw"), "an HTTP request's source is one of "),  # type: ignore[arg-type]
+        (lambda: authorizer_event("FOO"), "an authorizer event's kind is one of 'token', "),  # type: ignore[arg-type]
+        (lambda: cloudfront_event("viewer-foo"), "a Lambda@Edge event type is one of "),  # type: ignore[arg-type]
+        (lambda: cloudfront_event(origin="ftp"), "an origin is one of 's3', 'custom', not 'ftp'"),  # type: ignore[arg-type]
+    ],
+)
+def test_an_option_outside_its_choices_is_a_value_error_naming_them(
+    make: Callable[[], object], says: str
+) -> None:
+    """Not a KeyError, nor an event of another shape built silently."""
+    with pytest.raises(ValueError, match=re.escape(says)):
+        make()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import random
 import string
+import typing
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -60,12 +61,24 @@ class Ids:
 
 
 def timestamp(at: When) -> float:
-    """Epoch seconds of ``at`` (now when ``None``)."""
+    """Epoch seconds of ``at`` (now when ``None``); ``ValueError`` for anything else than
+    a number or a datetime."""
     if at is None:
         return datetime.now(UTC).timestamp()
     if isinstance(at, datetime):
         return at.timestamp()
-    return float(at)
+    if isinstance(at, int | float) and not isinstance(at, bool):
+        return float(at)
+    raise ValueError(f"at= is epoch seconds or a datetime, not {at!r}")
+
+
+def one_of(option: str, value: object, allowed: Any, hint: str = "") -> None:
+    """``ValueError`` naming ``option`` and the values it takes when ``value`` is none of
+    ``allowed`` (a ``Literal`` type's values, or any collection of them)."""
+    choices = typing.get_args(allowed) or tuple(allowed)
+    if value not in choices:
+        shown = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{option} is one of {shown}, not {value!r}{hint}")
 
 
 def epoch_ms(at: When) -> int:

@@ -6,7 +6,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from lambent.testing.events._common import ACCOUNT, REGION, Ids, When, clf, epoch_ms, text
+from lambent.testing.events._common import (
+    ACCOUNT,
+    REGION,
+    Ids,
+    When,
+    clf,
+    epoch_ms,
+    one_of,
+    text,
+)
 from lambent.testing.events.http import (
     SOURCE_IP,
     USER_AGENT,
@@ -46,6 +55,8 @@ def websocket_event(
     """An API Gateway WebSocket event: ``connect`` (with headers and query),
     ``message`` (with a body; ``route_key`` defaults to ``$default``) or ``disconnect``.
     """
+    one_of("a WebSocket event", event, WebSocketEvent,
+           " (a route key such as '$connect' or 'sendmessage' goes in route_key=)")  # fmt: skip
     ids = Ids(seed)
     ms = epoch_ms(at)
     api_id = ids.lower(10)
@@ -109,6 +120,7 @@ def authorizer_event(
 
     For ``request`` and ``http`` the token is sent as the ``Authorization`` header.
     """
+    one_of("an authorizer event's kind", kind, AuthorizerKind)
     ids = Ids(seed)
     ms = epoch_ms(at)
     method = method.upper()

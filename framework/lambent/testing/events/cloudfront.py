@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from lambent.testing.events._common import Ids, When, b64
+from lambent.testing.events._common import Ids, When, b64, one_of
 
 EdgeEventType = Literal["viewer-request", "origin-request", "origin-response", "viewer-response"]
 
@@ -43,6 +43,8 @@ def cloudfront_event(
     ``response_headers``. ``querystring`` has no leading ``?``.
     """
     del at  # Lambda@Edge events carry no timestamp
+    one_of("a Lambda@Edge event type", event_type, EdgeEventType)
+    one_of("an origin", origin, ("s3", "custom"))
     ids = Ids(seed)
     domain = f"d{ids.lower(13)}.cloudfront.net"
     request: dict[str, Any] = {

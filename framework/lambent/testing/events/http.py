@@ -24,6 +24,7 @@ from lambent.testing.events._common import (
     When,
     clf,
     epoch_ms,
+    one_of,
     raw,
     text,
 )
@@ -185,6 +186,7 @@ def http_request(
     joins ``cookies`` (after it): HTTP API and Function URL events carry them in their
     ``cookies`` list, as the services do, the other sources in one ``Cookie`` header.
     """
+    one_of("an HTTP request's source", source, HttpSource)
     if not path.startswith("/"):
         raise ValueError(f"a request's path starts with '/': {'/' + path!r}, not {path!r}")
     header_pairs, header_cookies = _cookie_headers(pairs(headers))
