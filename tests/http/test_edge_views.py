@@ -103,7 +103,7 @@ TOKEN = st.text(
 VALUE = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=12)
 
 
-@given(st.lists(st.tuples(TOKEN.map(lambda n: "x-" + n), VALUE), max_size=6))
+@given(st.lists(st.tuples(TOKEN.map(lambda n: "x-t-" + n), VALUE), max_size=6))
 def test_headers_keep_their_order_values_and_first_spelling(pairs: list[tuple[str, str]]) -> None:
     rendered = EdgeResponse(200, headers=pairs).render("origin-request", None, generated=True)
     expected: dict[str, list[dict[str, str]]] = {}
@@ -114,7 +114,8 @@ def test_headers_keep_their_order_values_and_first_spelling(pairs: list[tuple[st
     assert rendered["headers"] == expected
 
 
-@given(TOKEN.map(lambda n: "x-" + n), VALUE, st.sampled_from(["\r", "\n", "\r\n"]), st.booleans())
+# "x-t-": no header CloudFront refuses for its own reasons (x-cache, x-edge-...) starts so
+@given(TOKEN.map(lambda n: "x-t-" + n), VALUE, st.sampled_from(["\r", "\n", "\r\n"]), st.booleans())
 def test_cr_or_lf_anywhere_in_a_header_is_refused(
     name: str, value: str, bad: str, in_name: bool
 ) -> None:

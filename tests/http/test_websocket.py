@@ -109,3 +109,22 @@ def test_the_websocket_matcher_takes_its_key_else_default() -> None:
 
 
 def on_any() -> None: ...
+
+
+@pytest.mark.parametrize("event", ["connect", "disconnect"])
+def test_a_connections_own_routes_never_fall_to_default(event: str) -> None:
+    """API Gateway sends ``$default`` only messages whose key has no route: a ``$connect``
+    or ``$disconnect`` without its handler is a RoutingError, not ``$default``'s call."""
+    app = App()
+    messages: list[str] = []
+
+    @app.websocket("$default")
+    def default(body: str) -> None:
+        messages.append(body)
+
+    with pytest.raises(RoutingError, match=rf"route_key='\${event}'"):
+        app.handler(websocket_event(event), FakeContext())  # type: ignore[arg-type]
+    assert messages == []
+    app.handler(websocket_event("message", "hello", route_key="chat"), FakeContext())
+    assert messages == ["hello"]
+    assert WebSocketRoutes().lookup(f"${event}") is None

@@ -1,8 +1,10 @@
 """API Gateway WebSocket routes: ``@app.websocket(route_key)``.
 
 Route keys are API Gateway's: ``$connect``, ``$disconnect``, ``$default`` and custom
-routes chosen by the API's route selection expression. An event whose route key has no
-handler goes to the ``$default`` handler when there is one.
+routes chosen by the API's route selection expression. A message whose route key has no
+handler goes to the ``$default`` handler when there is one; a ``$connect`` or
+``$disconnect`` without a handler of its own is a RoutingError (API Gateway never sends
+them to ``$default``: they reach the function only through routes of their own).
 
 A handler may take the :class:`~lambent.sources.apigw_websocket.WebSocketRequest`, the
 message body decoded into any other annotated type, ``connection_id``, ``route_key`` and
@@ -33,6 +35,9 @@ from lambent.http._response import (
 from lambent.http._roles import RoleRoutes, role_spec
 
 __all__ = ["WebSocketRoute", "WebSocketRoutes"]
+
+#: the route keys of a connection's life, which ``$default`` never answers
+_LIFECYCLE = frozenset({"$connect", "$disconnect"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +78,13 @@ class WebSocketRoutes(RoleRoutes):
         """Nothing to compile: route keys are looked up as they are."""
 
     def lookup(self, key: str) -> WebSocketRoute | None:
-        return self._routes.get(key) or self._routes.get("$default")
+        """The route of ``key``; ``$default``'s for a message whose key has none (API
+        Gateway's ``$default`` takes messages only: a connection's ``$connect`` and
+        ``$disconnect`` reach the function only through routes of their own)."""
+        found = self._routes.get(key)
+        if found is None and key not in _LIFECYCLE:
+            found = self._routes.get("$default")
+        return found
 
     @staticmethod
     def resolve(
