@@ -175,6 +175,8 @@ async def test_a_key_dynamodb_cannot_store_fails_its_record_alone(
     failed = [f["itemIdentifier"] for f in answer["batchItemFailures"]]
     assert failed == [event["Records"][0]["messageId"]]
     assert dynamodb_store.calls["BatchGetItem"] == 1  # the other key was read
+    # refused before any write: only the other record's claim and completion were sent
+    assert dynamodb_store.calls["PutItem"] == 2
 
 
 @pytest.mark.parametrize(
