@@ -105,53 +105,34 @@ class MetricsError(ValueError):
 
 def _encodable(text: str) -> bool:
     """Whether ``text`` can be written as UTF-8 (no lone surrogate)."""
-    if text.isascii():
-        return True
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
+    return text.isascii() or not any("\ud800" <= c <= "\udfff" for c in text)
 
 
 def _check_name(what: str, name: object) -> str:
-    if (
-        not isinstance(name, str)
-        or not name
-        or len(name) > MAX_NAME
-        or name != name.strip()
-        or not _encodable(name)
-    ):
-        raise MetricsError(
-            f"{what} must be a string of 1 to {MAX_NAME} characters (valid Unicode, "
-            f"no surrounding spaces), got {name!r}"
-        )
+    if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME or name != name.strip():
+        raise MetricsError(f"{what} must be a string of 1 to {MAX_NAME} characters, got {name!r}")
+    if not _encodable(name):
+        raise MetricsError(f"{what} must be valid Unicode (no lone surrogate), got {name!r}")
     return name
 
 
 def _check_dimensions(dimensions: object) -> dict[str, str]:
     if not isinstance(dimensions, Mapping):
         raise MetricsError(
-            f"dimensions must be a mapping of names to values (dimensions={{'Service': "
+            "dimensions must be a mapping of names to values (dimensions={'Service': "
             f"'orders'}}), not {type(dimensions).__name__} {dimensions!r}"
         )
     if len(dimensions) > MAX_DIMENSIONS:
         raise MetricsError(f"at most {MAX_DIMENSIONS} dimensions, got {len(dimensions)}")
-    checked: dict[str, str] = {}
     for key, value in dimensions.items():
         _check_name("a dimension name", key)
-        if (
-            not isinstance(value, str)
-            or not value
-            or len(value) > MAX_DIMENSION_VALUE
-            or not _encodable(value)
-        ):
+        size = len(value) if isinstance(value, str) and _encodable(value) else 0
+        if not 0 < size <= MAX_DIMENSION_VALUE:
             raise MetricsError(
                 f"dimension {key!r} must have a string value of 1 to {MAX_DIMENSION_VALUE} "
                 f"characters (valid Unicode), got {value!r}"
             )
-        checked[key] = value
-    return checked
+    return dict(dimensions)
 
 
 def check_dispatched(metrics: Metrics) -> None:
