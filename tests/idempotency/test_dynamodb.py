@@ -194,3 +194,14 @@ def test_options_out_of_range_are_refused_when_made(options: dict[str, Any]) -> 
     arguments: dict[str, Any] = {"table": "t", **options}
     with pytest.raises(ConfigurationError, match="DynamoDBStore: "):
         DynamoDBStore(**arguments)
+
+
+async def test_a_boto3_client_is_an_idempotency_error_asking_for_an_async_one(
+    table: str, moto_endpoint: str
+) -> None:
+    import boto3
+
+    client: Any = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name="us-east-1")
+    store = DynamoDBStore(table, client=client)
+    with pytest.raises(IdempotencyError, match="not an awaitable: give an aiobotocore client"):
+        await store.get_many(["k"])

@@ -14,6 +14,7 @@ only then, so a healthy table costs nothing more); a key DynamoDB cannot store (
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -112,7 +113,16 @@ class DynamoDBStore:
         self.calls[operation] += 1
         method = getattr(client, _SNAKE[operation])
         try:
-            return await method(**request)
+            answer = method(**request)
+            if not inspect.isawaitable(answer):  # boto3's client: it blocked the loop
+                raise IdempotencyError(
+                    f"DynamoDBStore(client=...): {_SNAKE[operation]} returned "
+                    f"{type(answer).__name__}, not an awaitable: give an aiobotocore client "
+                    "(async with get_session().create_client('dynamodb') as client), not "
+                    "boto3's, or leave client out",
+                    key,
+                )
+            return await answer
         except Exception as exc:
             error = getattr(exc, "response", None)
             code = error.get("Error", {}).get("Code") if isinstance(error, dict) else None
