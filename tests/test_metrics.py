@@ -74,6 +74,10 @@ def test_limits_split_documents_without_losing_values(counts: list[int]) -> None
         (lambda m: m.add("x", float("nan")), "finite"),
         (lambda m: m.add("x", True), "number"),
         (lambda m: m.add("Service", 1), "dimension"),
+        (lambda m: m.add("x", 10**400), "finite"),
+        (lambda m: m.add("bad\ud800", 1), "valid Unicode"),
+        (lambda m: m.property("p", object()), "property 'p' needs a value JSON can hold"),
+        (lambda m: m.property("p", "\udcff"), "property 'p' needs a value JSON can hold"),
     ],
 )
 def test_rejected_metrics(call: Callable[[Metrics], object], message: str) -> None:
@@ -134,3 +138,61 @@ def test_dispatcher_document() -> None:
     assert (doc["Source"], doc["BatchSize"], doc["RecordsSucceeded"]) == ("sqs", 10, 6)
     assert doc["RecordsFailed"] + doc["RecordsCutByDeadline"] + doc["RecordsDropped"] == 4
     assert (doc["ColdStart"], doc["Duration"], doc["RecordAge"]) == (1, 12.346, 1500.0)
+
+
+def test_a_metric_and_a_property_never_share_a_name() -> None:
+    metrics, _ = _metrics()
+    metrics.add("Orders", 1)
+    with pytest.raises(MetricsError, match="property 'Orders' has the name of a metric"):
+        metrics.property("Orders", "x")
+    metrics.property("Batch", "b-1")
+    with pytest.raises(MetricsError, match="metric 'Batch' has the name of a property"):
+        metrics.add("Batch", 1)
+
+
+@pytest.mark.parametrize(
+    ("dimensions", "message"),
+    [
+        ([("Service", "orders")], "dimensions must be a mapping"),
+        ({"Service": "bad\ud800"}, "valid Unicode"),
+    ],
+)
+def test_dimensions_that_cannot_be_written_are_refused(dimensions: object, message: str) -> None:
+    with pytest.raises(MetricsError, match=message):
+        Metrics(namespace="shop", dimensions=dimensions)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("dimensions", "message"),
+    [
+        ({f"d{i}": "v" for i in range(30)}, "give at most 29"),
+        ({"Source": "mine"}, "'Source' is the dispatcher's own"),
+    ],
+)
+def test_an_app_refuses_dimensions_its_dispatcher_document_cannot_carry(
+    dimensions: dict[str, str], message: str
+) -> None:
+    from lambent import App, ConfigurationError
+
+    metrics = Metrics(namespace="shop", dimensions=dimensions)  # fine on its own
+    with pytest.raises(ConfigurationError, match=message):
+        App(metrics=metrics)
+
+
+def test_a_property_json_cannot_hold_fails_its_record_alone() -> None:
+    from lambent import App
+    from lambent.testing import FakeContext, sqs_event
+
+    out = io.StringIO()
+    app = App(metrics=Metrics(namespace="shop", stream=out))
+
+    @app.sqs("orders")
+    def ship(order: dict[str, int], metrics: Metrics) -> None:
+        metrics.add("Shipped", 1)
+        metrics.property("Order", object() if order["n"] == 2 else order["n"])
+
+    event = sqs_event({"n": 1}, {"n": 2}, queue="orders")
+    answer = app.handler(event, FakeContext())
+    assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
+    user = next(d for d in emf.read(out.getvalue()) if "Shipped" in d)
+    assert user["Shipped"] == [1.0, 1.0] and user["Order"] == 1

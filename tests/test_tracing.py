@@ -130,3 +130,13 @@ def test_an_http_invocation_span_carries_the_status_and_a_5xx_is_an_error(
         assert attribute(root, "http.response.status_code") == status
         error = root.status.status_code == trace.StatusCode.ERROR
         assert error is (status >= 500), (path, root.status)
+
+
+@pytest.mark.parametrize("provider", ["x-ray", TracerProvider])
+def test_a_tracer_provider_that_is_not_one_is_refused_when_tracing_is_made(
+    provider: object,
+) -> None:
+    from lambent import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="needs an OpenTelemetry tracer provider"):
+        Tracing(tracer_provider=provider)

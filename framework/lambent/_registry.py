@@ -68,6 +68,10 @@ class Registry:
         self.idempotency = idempotency
         #: the metrics a handler's ``Metrics`` parameter gets
         self.metrics = metrics
+        if metrics is not None:
+            from lambent.metrics import check_dispatched
+
+            check_dispatched(metrics)
         #: a router's: the idempotency and metrics of its routes are checked (and a
         #: ``Metrics`` parameter given its value) when it is included into an app
         self.router = router

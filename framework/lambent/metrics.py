@@ -21,8 +21,9 @@ handler that declares a ``Metrics`` parameter gets the app's value, and what it 
 is written with its invocation.
 
 The specification's limits are enforced here: at most 100 metrics per document and
-100 values per metric (more are split over several documents), at most 30 dimensions,
-dimension values are strings, units from CloudWatch's list.
+100 values per metric (more are split over several documents), at most 30 dimensions
+(29 for an app's: the dispatcher adds ``Source``), dimension values are strings, units
+from CloudWatch's list, property values JSON can hold.
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ DISPATCHER_METRICS: Final = (
     "ColdStart",
     "RecordAge",
 )
+#: the dimension the dispatcher adds to an app's own
+DISPATCHER_DIMENSION: Final = "Source"
 
 
 #: the definitions of the dispatcher's document (without and with ``RecordAge``)
@@ -100,25 +103,55 @@ class MetricsError(ValueError):
     """A metric, dimension or namespace that CloudWatch would reject."""
 
 
+def _encodable(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8 (no lone surrogate)."""
+    return text.isascii() or not any("\ud800" <= c <= "\udfff" for c in text)
+
+
 def _check_name(what: str, name: object) -> str:
-    if not isinstance(name, str) or not name or len(name) > MAX_NAME or name != name.strip():
+    if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME or name != name.strip():
         raise MetricsError(f"{what} must be a string of 1 to {MAX_NAME} characters, got {name!r}")
+    if not _encodable(name):
+        raise MetricsError(f"{what} must be valid Unicode (no lone surrogate), got {name!r}")
     return name
 
 
-def _check_dimensions(dimensions: Mapping[str, str]) -> dict[str, str]:
+def _check_dimensions(dimensions: object) -> dict[str, str]:
+    if not isinstance(dimensions, Mapping):
+        raise MetricsError(
+            "dimensions must be a mapping of names to values (dimensions={'Service': "
+            f"'orders'}}), not {type(dimensions).__name__} {dimensions!r}"
+        )
     if len(dimensions) > MAX_DIMENSIONS:
         raise MetricsError(f"at most {MAX_DIMENSIONS} dimensions, got {len(dimensions)}")
-    checked: dict[str, str] = {}
     for key, value in dimensions.items():
         _check_name("a dimension name", key)
-        if not isinstance(value, str) or not value or len(value) > MAX_DIMENSION_VALUE:
+        size = len(value) if isinstance(value, str) and _encodable(value) else 0
+        if not 0 < size <= MAX_DIMENSION_VALUE:
             raise MetricsError(
                 f"dimension {key!r} must have a string value of 1 to {MAX_DIMENSION_VALUE} "
-                f"characters, got {value!r}"
+                f"characters (valid Unicode), got {value!r}"
             )
-        checked[key] = value
-    return checked
+    return dict(dimensions)
+
+
+def check_dispatched(metrics: Metrics) -> None:
+    """Refuse an app's ``metrics`` whose dimensions the dispatcher's document cannot carry
+    beside its own ``Source``: a dimension named ``Source`` (it would be replaced), or
+    :data:`MAX_DIMENSIONS` of them (one more than CloudWatch takes)."""
+    from lambent._errors import ConfigurationError
+
+    if DISPATCHER_DIMENSION in metrics.dimensions:
+        raise ConfigurationError(
+            f"App(metrics=...): the dimension {DISPATCHER_DIMENSION!r} is the dispatcher's "
+            "own (the source kind of each invocation); name yours otherwise"
+        )
+    if len(metrics.dimensions) >= MAX_DIMENSIONS:
+        raise ConfigurationError(
+            f"App(metrics=...): {len(metrics.dimensions)} dimensions, but the dispatcher "
+            f"adds {DISPATCHER_DIMENSION!r} and CloudWatch takes at most {MAX_DIMENSIONS}: "
+            f"give at most {MAX_DIMENSIONS - 1}"
+        )
 
 
 class _Series:
@@ -224,26 +257,41 @@ class Metrics:
             raise MetricsError(f"unit {unit!r} is not a CloudWatch unit; one of {sorted(UNITS)}")
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise MetricsError(f"metric {name!r} needs a number, got {value!r}")
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:  # an int past a double's range
+            number = math.inf
+        if not math.isfinite(number):
             raise MetricsError(f"metric {name!r} needs a finite number, got {value!r}")
         buffer = self._current.get() or self._outside
         with buffer.lock:
             series = buffer.series.get(name)
             if series is None:
+                if name in buffer.properties:
+                    raise MetricsError(f"metric {name!r} has the name of a property")
                 series = buffer.series[name] = _Series(unit)
             elif series.unit != unit:
                 raise MetricsError(
                     f"metric {name!r} was added in {series.unit!r}, not {unit!r}, before"
                 )
-            series.values.append(float(value))
+            series.values.append(number)
 
     def property(self, key: str, value: Any) -> None:
         """A member written beside the metrics (searchable in Logs Insights, not a metric)."""
         _check_name("a property name", key)
         if key in self.dimensions or key == "_aws":
             raise MetricsError(f"property {key!r} has the name of a dimension")
+        try:  # here, not when the invocation's document is written
+            msgspec.json.encode(value)
+        except (TypeError, ValueError) as exc:  # ValueError: UnicodeEncodeError too
+            raise MetricsError(
+                f"property {key!r} needs a value JSON can hold (str, number, bool, None, "
+                f"list, dict), got {type(value).__name__}: {exc}"
+            ) from None
         buffer = self._current.get() or self._outside
         with buffer.lock:
+            if key in buffer.series:
+                raise MetricsError(f"property {key!r} has the name of a metric")
             buffer.properties[key] = value
 
     def flush(self) -> None:
@@ -330,7 +378,7 @@ class Metrics:
 
     def _encode_parts(self, source: str, age: bool) -> tuple[str, str]:
         """The dispatcher's document around its values: the dimensions, and the directive."""
-        dimensions = {**self.dimensions, "Source": source}
+        dimensions = {**self.dimensions, DISPATCHER_DIMENSION: source}
         head = msgspec.json.encode(dimensions).decode()[:-1]  # '{"Service":"x","Source":"sqs"'
         directive = {
             "Namespace": self.namespace,

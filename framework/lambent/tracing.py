@@ -85,6 +85,17 @@ class Tracing:
     __slots__ = ("_tracer", "tracer_provider")
 
     def __init__(self, *, tracer_provider: Any = None) -> None:
+        if tracer_provider is not None and (
+            isinstance(tracer_provider, type)
+            or not callable(getattr(tracer_provider, "get_tracer", None))
+        ):  # checked here: a wrong one would fail the first traced invocation
+            from lambent._errors import ConfigurationError
+
+            shown = getattr(tracer_provider, "__name__", None) or type(tracer_provider).__name__
+            raise ConfigurationError(
+                "Tracing(tracer_provider=...) needs an OpenTelemetry tracer provider "
+                f"(an instance, such as TracerProvider()), not {shown} {tracer_provider!r}"
+            )
         self.tracer_provider = tracer_provider
         self._tracer: Any = None
 

@@ -351,3 +351,27 @@ async def test_a_key_function_returning_none_fails_that_record_saying_so(
     direct_app.invoke(idempotency_key=lambda note: note.ref)(direct)
     with pytest.raises(IdempotencyError, match="returned None for this payload"):
         await direct_app.dispatch({"id": 4}, FakeContext())
+
+
+class _Opaque:
+    """No ``__str__`` nor ``__repr__``: its text is its address."""
+
+
+@pytest.mark.parametrize(
+    ("key", "said"), [(lambda o: _Opaque(), "memory address"), (lambda o: {"a", "b"}, "order")]
+)
+def test_a_key_whose_text_differs_for_equal_payloads_fails_its_record(key: Any, said: str) -> None:
+    ran: list[int] = []
+    app = App(idempotency=MemoryStore())
+
+    @app.sqs("orders", idempotency_key=key)
+    def place(order: dict[str, int]) -> None:
+        ran.append(order["n"])
+
+    event = sqs_event({"n": 1}, queue="orders")
+    with capture_logs() as logs:
+        answer = app.handler(event, FakeContext())
+    assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    assert ran == []
+    (error,) = [str(e["error"]) for e in logs if e.get("event") == "record failed"]
+    assert "IdempotencyError" in error and said in error

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 import lambent.aws
-from lambent.idempotency import DynamoDBStore
+from lambent import ConfigurationError
+from lambent.idempotency import DynamoDBStore, IdempotencyError
 
 pytestmark = pytest.mark.network
 
@@ -92,3 +93,115 @@ async def test_only_the_holder_releases_and_a_completed_key_stays(
     await store.release("held", token="mine")  # too late: the key is done
     done = _item(client, store, "held")
     assert done["status"] == {"S": "completed"} and "response" not in done
+
+
+def _new_table(client: Any, key: str, kind: str) -> str:
+    name = f"idempotency-schema-{time.monotonic_ns()}"
+    client.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": kind}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name
+
+
+def _app(store: DynamoDBStore, key: Any = None) -> Any:
+    from lambent import App
+
+    app = App(idempotency=store)
+    if key is None:
+
+        @app.sqs("orders", idempotent=True)
+        async def ship(order: dict[str, int]) -> None:
+            pass
+
+    else:
+
+        @app.sqs("orders", idempotency_key=key)
+        async def place(order: dict[str, int]) -> None:
+            pass
+
+    return app
+
+
+async def test_a_missing_table_is_an_idempotency_error_saying_what_to_create(
+    moto_endpoint: str, aws_env: None
+) -> None:
+    from lambent.testing import FakeContext, sqs_event
+
+    store = DynamoDBStore("no-such-table", endpoint_url=moto_endpoint, region="us-east-1")
+    app = _app(store)
+    try:
+        with pytest.raises(IdempotencyError) as raised:
+            await app.dispatch(sqs_event({"n": 1}, queue="orders"), FakeContext())
+    finally:
+        await lambent.aws.close()
+    message = str(raised.value)
+    assert "'no-such-table' does not exist" in message
+    assert "string partition key 'id'" in message and "'expiration'" in message
+
+
+@pytest.mark.parametrize(
+    ("key", "kind", "found"), [("pk", "S", "pk (HASH, type S)"), ("id", "N", "id (HASH, type N)")]
+)
+async def test_a_table_keyed_otherwise_is_an_idempotency_error_naming_both_keys(
+    moto_endpoint: str, aws_env: None, key: str, kind: str, found: str
+) -> None:
+    import boto3
+
+    client: Any = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name="us-east-1")
+    name = _new_table(client, key, kind)
+    store = DynamoDBStore(name, endpoint_url=moto_endpoint, region="us-east-1")
+    now = time.time()
+    try:
+        with pytest.raises(IdempotencyError) as raised:
+            await store.claim("k", fingerprint="", token="t", expires_at=now + 9, now=now)
+    finally:
+        await lambent.aws.close()
+    assert f"{name!r} is keyed by {found}" in str(raised.value)
+    assert "needs a string partition key 'id'" in str(raised.value)
+
+
+@pytest.mark.parametrize("made", ["x" * 3000, "\ud800"])
+async def test_a_key_dynamodb_cannot_store_fails_its_record_alone(
+    dynamodb_store: DynamoDBStore, made: str
+) -> None:
+    from lambent.testing import FakeContext, sqs_event
+
+    app = _app(dynamodb_store, lambda order: made if order["n"] == 1 else order["n"])
+    event = sqs_event({"n": 1}, {"n": 2}, queue="orders")
+    answer = await app.dispatch(event, FakeContext())
+    failed = [f["itemIdentifier"] for f in answer["batchItemFailures"]]
+    assert failed == [event["Records"][0]["messageId"]]
+    assert dynamodb_store.calls["BatchGetItem"] == 1  # the other key was read
+    # refused before any write: only the other record's claim and completion were sent
+    assert dynamodb_store.calls["PutItem"] == 2
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"keep": 0},
+        {"keep": -5},
+        {"keep": float("nan")},
+        {"keep": "1h"},
+        {"table": ""},
+        {"key_attribute": ""},
+    ],
+)
+def test_options_out_of_range_are_refused_when_made(options: dict[str, Any]) -> None:
+    arguments: dict[str, Any] = {"table": "t", **options}
+    with pytest.raises(ConfigurationError, match="DynamoDBStore: "):
+        DynamoDBStore(**arguments)
+
+
+async def test_a_boto3_client_is_an_idempotency_error_asking_for_an_async_one(
+    table: str, moto_endpoint: str
+) -> None:
+    import boto3
+
+    client: Any = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name="us-east-1")
+    store = DynamoDBStore(table, client=client)
+    with pytest.raises(IdempotencyError, match="not an awaitable: give an aiobotocore client"):
+        await store.get_many(["k"])

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from lambent.idempotency import IdempotencyStore
+from lambent import ConfigurationError
+from lambent.idempotency import IdempotencyStore, MemoryStore
 
 pytestmark = pytest.mark.network
 
@@ -75,3 +76,9 @@ async def test_memory_store_claims_and_settles_a_batch_at_once() -> None:
         "r#done": "completed",
     }
     assert entries["r#c"].response == b"stored" and entries["r#a"].response is None
+
+
+@pytest.mark.parametrize("keep", [0, -1.0, float("nan"), float("inf"), "3600", True])
+def test_memory_store_refuses_a_keep_that_is_not_a_positive_time(keep: object) -> None:
+    with pytest.raises(ConfigurationError, match=r"MemoryStore: keep must be"):
+        MemoryStore(keep=keep)  # type: ignore[arg-type]

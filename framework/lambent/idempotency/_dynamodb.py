@@ -4,18 +4,53 @@ The table needs a string partition key (``id`` by default) and, to forget old ke
 by itself, DynamoDB's TTL turned on for the ``expiration`` attribute. Per batch: one
 ``BatchGetItem`` per 100 keys, then per record that runs one conditional ``PutItem``
 (the claim) and one ``PutItem`` (completed) or ``DeleteItem`` (released).
+
+A table that is missing or keyed otherwise is an :class:`IdempotencyError` naming the
+table and the key it needs, at the first call that meets it (the table is described
+only then, so a healthy table costs nothing more); a key DynamoDB cannot store (over
+2,048 bytes of UTF-8, or a lone surrogate) fails its record alone, saying so.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from lambent.idempotency._store import Entry
+from lambent._errors import ConfigurationError
+from lambent.idempotency._guard import IdempotencyError
+from lambent.idempotency._store import Entry, checked_keep
 
 _BATCH_GET = 100
+#: DynamoDB's limit on a partition key's value (bytes of UTF-8)
+MAX_KEY_BYTES = 2048
+#: the errors DynamoDB answers for a missing table or a key of another schema
+_TABLE_ERRORS = frozenset({"ResourceNotFoundException", "ValidationException"})
+_SNAKE = {
+    "BatchGetItem": "batch_get_item",
+    "PutItem": "put_item",
+    "DeleteItem": "delete_item",
+    "GetItem": "get_item",
+}
+
+
+def _unstorable(key: str) -> str | None:
+    """Why DynamoDB cannot store ``key`` as a partition key, or None."""
+    try:
+        size = len(key.encode())
+    except UnicodeEncodeError:
+        return "it holds a lone surrogate, which is not valid UTF-8"
+    if size > MAX_KEY_BYTES:
+        return f"it is {size} bytes of UTF-8, more than DynamoDB's {MAX_KEY_BYTES} for a key"
+    return None
+
+
+def _name(what: str, value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(f"DynamoDBStore: {what} must be a non-empty string, got {value!r}")
+    return value
 
 
 class DynamoDBStore:
@@ -38,10 +73,10 @@ class DynamoDBStore:
         region: str | None = None,
         endpoint_url: str | None = None,
     ) -> None:
-        self.table = table
-        self.key_attribute = key_attribute
-        self.ttl_attribute = ttl_attribute
-        self.keep = keep
+        self.table = _name("table", table)
+        self.key_attribute = _name("key_attribute", key_attribute)
+        self.ttl_attribute = _name("ttl_attribute", ttl_attribute)
+        self.keep = checked_keep("DynamoDBStore", keep)
         self.region = region
         self.endpoint_url = endpoint_url
         self._given = client
@@ -63,6 +98,78 @@ class DynamoDBStore:
 
         return await aws.client("dynamodb", region=self.region, endpoint_url=self.endpoint_url)
 
+    def _needs(self) -> str:
+        attribute = self.key_attribute
+        return (
+            f"a string partition key {attribute!r} and no sort key (KeySchema "
+            f"[{{AttributeName: {attribute}, KeyType: HASH}}], AttributeDefinitions "
+            f"[{{AttributeName: {attribute}, AttributeType: S}}]), with time to live on "
+            f"{self.ttl_attribute!r}"
+        )
+
+    async def _call(self, client: Any, operation: str, key: str, **request: Any) -> Any:
+        """``client.<operation>(**request)``; a missing table, or one keyed otherwise, is
+        an :class:`IdempotencyError` saying what table to create."""
+        self.calls[operation] += 1
+        method = getattr(client, _SNAKE[operation])
+        try:
+            answer = method(**request)
+            if not inspect.isawaitable(answer):  # boto3's client: it blocked the loop
+                raise IdempotencyError(
+                    f"DynamoDBStore(client=...): {_SNAKE[operation]} returned "
+                    f"{type(answer).__name__}, not an awaitable: give an aiobotocore client "
+                    "(async with get_session().create_client('dynamodb') as client), not "
+                    "boto3's, or leave client out",
+                    key,
+                )
+            return await answer
+        except Exception as exc:
+            error = getattr(exc, "response", None)
+            code = error.get("Error", {}).get("Code") if isinstance(error, dict) else None
+            if code not in _TABLE_ERRORS:
+                raise
+            explained = await self._explain(client, key)
+            if explained is None:
+                raise
+            raise explained from exc
+
+    async def _explain(self, client: Any, key: str) -> IdempotencyError | None:
+        """What is wrong with the table (described once a call failed), or None."""
+        try:
+            described = (await client.describe_table(TableName=self.table))["Table"]
+        except Exception as exc:
+            error = getattr(exc, "response", None)
+            if isinstance(error, dict) and error.get("Error", {}).get("Code") == (
+                "ResourceNotFoundException"
+            ):
+                return IdempotencyError(
+                    f"DynamoDB table {self.table!r} does not exist (or is in another "
+                    f"region or account): create it with {self._needs()}",
+                    key,
+                )
+            return None  # no DescribeTable permission, or another failure: AWS's error
+        schema = [(k["AttributeName"], k["KeyType"]) for k in described["KeySchema"]]
+        types = {a["AttributeName"]: a["AttributeType"] for a in described["AttributeDefinitions"]}
+        if schema == [(self.key_attribute, "HASH")] and types.get(self.key_attribute) == "S":
+            return None
+        found = ", ".join(f"{name} ({kind}, type {types.get(name)})" for name, kind in schema)
+        return IdempotencyError(
+            f"DynamoDB table {self.table!r} is keyed by {found}; DynamoDBStore needs "
+            f"{self._needs()} (or key_attribute= naming the table's string partition key)",
+            key,
+        )
+
+    def _storable(self, key: str) -> None:
+        reason = _unstorable(key)
+        if reason is not None:
+            shown = key if len(key) <= 80 else key[:77] + "..."
+            raise IdempotencyError(
+                f"idempotency key {shown!r} cannot be stored in DynamoDB table "
+                f"{self.table!r}: {reason}; make idempotency_key return text DynamoDB "
+                "can store (a hash of the value, for instance)",
+                key,
+            )
+
     def _entry(self, item: Mapping[str, Any]) -> Entry:
         response = item.get("response")
         return Entry(
@@ -77,7 +184,7 @@ class DynamoDBStore:
     async def get_many(self, keys: Collection[str]) -> Mapping[str, Entry]:
         client = await self._client()
         found: dict[str, Entry] = {}
-        wanted = list(keys)
+        wanted = [k for k in keys if _unstorable(k) is None]  # the rest cannot be stored
         for start in range(0, len(wanted), _BATCH_GET):
             request: dict[str, Any] = {
                 self.table: {
@@ -88,8 +195,9 @@ class DynamoDBStore:
                 }
             }
             while request:
-                self.calls["BatchGetItem"] += 1
-                answer = await client.batch_get_item(RequestItems=request)
+                answer = await self._call(
+                    client, "BatchGetItem", wanted[start], RequestItems=request
+                )
                 for item in answer.get("Responses", {}).get(self.table, []):
                     entry = self._entry(item)
                     found[entry.key] = entry
@@ -113,10 +221,13 @@ class DynamoDBStore:
     async def claim(
         self, key: str, *, fingerprint: str, token: str, expires_at: float, now: float
     ) -> Entry | None:
+        self._storable(key)
         client = await self._client()
-        self.calls["PutItem"] += 1
         try:
-            await client.put_item(
+            await self._call(
+                client,
+                "PutItem",
+                key,
                 TableName=self.table,
                 Item=self._item(key, "in_progress", fingerprint, token, expires_at),
                 ConditionExpression="attribute_not_exists(#k) OR #e <= :now",
@@ -127,8 +238,10 @@ class DynamoDBStore:
         except client.exceptions.ConditionalCheckFailedException as exc:
             item = exc.response.get("Item")
             if item is None:  # older services do not return it: read it
-                self.calls["GetItem"] += 1
-                got = await client.get_item(
+                got = await self._call(
+                    client,
+                    "GetItem",
+                    key,
                     TableName=self.table,
                     Key={self.key_attribute: {"S": key}},
                     ConsistentRead=True,
@@ -148,15 +261,16 @@ class DynamoDBStore:
         item = self._item(key, "completed", fingerprint, token, expires_at)
         if response is not None:
             item["response"] = {"B": response}
-        self.calls["PutItem"] += 1
-        await client.put_item(TableName=self.table, Item=item)
+        await self._call(client, "PutItem", key, TableName=self.table, Item=item)
 
     async def release(self, key: str, *, token: str) -> None:
         client = await self._client()
-        self.calls["DeleteItem"] += 1
         # a claim taken over after it expired fails the condition: the new holder's stays
         with contextlib.suppress(client.exceptions.ConditionalCheckFailedException):
-            await client.delete_item(
+            await self._call(
+                client,
+                "DeleteItem",
+                key,
                 TableName=self.table,
                 Key={self.key_attribute: {"S": key}},
                 ConditionExpression="#t = :t AND #s = :p",

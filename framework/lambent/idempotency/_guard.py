@@ -52,14 +52,30 @@ class KeyReusedError(IdempotencyError):
 def key_text(key: object, scope: str) -> str:
     """The text of the key an ``idempotency_key`` function returned for a handler
     (``scope``); ``None`` is an :class:`IdempotencyError`: every payload without the field
-    would share the key ``"None"`` (their first run's result standing for all of them)."""
+    would share the key ``"None"`` (their first run's result standing for all of them), and
+    so is a value whose text differs for equal payloads (an object without ``__str__`` or
+    ``__repr__``, whose text is its address; a set, whose order varies by process)."""
     if key is None:
         raise IdempotencyError(
             f"{scope}: the idempotency_key function returned None for this payload; "
             "return the field that names it (or raise for a payload that has none)",
             scope,
         )
-    return str(key)
+    kind = type(key)
+    if kind is str:
+        return key  # type: ignore[return-value]
+    if kind.__str__ is object.__str__ and kind.__repr__ is object.__repr__:
+        unstable = "its text is its memory address, new for every object"
+    elif isinstance(key, set | frozenset):
+        unstable = "the order of its text changes from one process to the next"
+    else:
+        return str(key)
+    raise IdempotencyError(
+        f"{scope}: the idempotency_key function returned a {kind.__name__}, and {unstable}: "
+        "no redelivery would find its key; return the field (or a tuple of fields) that "
+        "names the payload",
+        scope,
+    )
 
 
 def fingerprint(content: object) -> str:

@@ -8,11 +8,14 @@ was first used with.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Literal, Protocol, runtime_checkable
 
 import msgspec
+
+from lambent._errors import ConfigurationError
 
 Status = Literal["in_progress", "completed"]
 
@@ -140,12 +143,29 @@ def _split(key: str) -> tuple[str, str]:
     return (scope, rest) if sep else ("", key)
 
 
+def checked_keep(store: str, keep: object) -> float:
+    """``keep`` as seconds, or a :class:`ConfigurationError` naming ``store``: a positive
+    finite number (a zero, negative or NaN time would forget every key at once, and with
+    it the idempotency)."""
+    if isinstance(keep, bool) or not isinstance(keep, int | float):
+        raise ConfigurationError(
+            f"{store}: keep must be a number of seconds (keep=24 * 3600 for a day), "
+            f"not {type(keep).__name__} {keep!r}"
+        )
+    if not (math.isfinite(keep) and keep > 0):
+        raise ConfigurationError(
+            f"{store}: keep must be a positive, finite number of seconds "
+            f"(how long a completed key is remembered), got {keep!r}"
+        )
+    return float(keep)
+
+
 class MemoryStore:
     """Keys in this process's memory: for tests and single-container use."""
 
     def __init__(self, *, keep: float = 3600.0, clock: Callable[[], float] = time.time) -> None:
         #: how long a completed key is remembered (seconds)
-        self.keep = keep
+        self.keep = checked_keep("MemoryStore", keep)
         self.clock = clock
         #: scope -> id -> state
         self._scopes: dict[str, dict[str, _Cell]] = {}
