@@ -90,8 +90,10 @@ def decode_client_context(header: str | None) -> str | None:
         )
     try:
         text = base64.b64decode(header, validate=True).decode()
-        json.loads(text)
+        doc = json.loads(text)
     except (binascii.Error, UnicodeDecodeError, ValueError):
+        doc = None
+    if not isinstance(doc, dict):  # '[1]' or '"x"' too: the function would see no context
         raise ServiceError(
             400,
             "InvalidRequestContentException",
