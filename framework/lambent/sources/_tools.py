@@ -72,3 +72,6 @@ class Front(msgspec.Struct, frozen=True, kw_only=True):
     #: other names the tools pose as it by, each with the factory's options it implies
     #: (``alb-multi``: an ALB target group with multi-value headers on)
     variants: tuple[str, ...] = ()
+    #: the largest request body it takes and result it reads (bytes of JSON), when
+    #: smaller than Lambda's own 6 MB (an ALB: 1 MB each, LAMBDA.md §5.9)
+    payload_limit: int | None = None
