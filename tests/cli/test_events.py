@@ -81,3 +81,29 @@ def test_events_mistakes(tmp_path: Path) -> None:
     one_line(
         run_lambent("events", "detect", "missing.json"), "lambent events detect", "missing.json"
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "option", "form"),
+    [
+        ("sqs", "--queue", "arn:aws:sqs:REGION:ACCOUNT:NAME"),
+        ("sns", "--topic", "arn:aws:sns:REGION:ACCOUNT:NAME"),
+        ("kinesis-stream", "--stream", "arn:aws:kinesis:REGION:ACCOUNT:stream/NAME"),
+    ],
+)
+def test_a_malformed_arn_names_the_form_it_needs(kind: str, option: str, form: str) -> None:
+    one_line(run_lambent("events", "generate", kind, option, "arn:bad"),
+             "lambent events generate", f"({form}): 'arn:bad'")  # fmt: skip
+
+
+def test_a_whole_arn_gives_the_event_its_region_and_account(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    stream = "arn:aws:kinesis:eu-west-1:111111111111:stream/s"
+    assert main(["events", "generate", "kinesis-stream", "--stream", stream]) == 0
+    record = json.loads(capsys.readouterr().out)["Records"][0]
+    assert record["eventSourceARN"] == stream and record["awsRegion"] == "eu-west-1"
+    assert main(["events", "generate", "sns", "--topic", "arn:aws:sns:eu-west-1:1:t"]) == 0
+    sns = json.loads(capsys.readouterr().out)["Records"][0]["Sns"]
+    assert sns["TopicArn"] == "arn:aws:sns:eu-west-1:1:t"
+    assert "sns.eu-west-1.amazonaws.com" in sns["SigningCertUrl"]

@@ -139,3 +139,23 @@ def test_invoke_mistakes(apps: dict[str, str]) -> None:
     one_line(
         run_lambent("invoke", apps["config"], "missing.json"), "lambent invoke", "missing.json"
     )
+
+
+@pytest.mark.parametrize(
+    ("options", "told"),
+    [
+        (["--name", "my func"], "function name 'my func': 1 to 64 letters"),
+        (["--name", "my func", "--type", "DryRun"], "function name 'my func'"),
+        (["--tenant-id", "a\\b"], "Invalid tenant id"),
+        (["--client-context", "WzFd"], "valid Base64-encoded JSON object"),  # '[1]'
+    ],
+)
+def test_invoke_refuses_what_lambda_refuses_in_one_line(
+    options: list[str], told: str, capsys: pytest.CaptureFixture[str], event_file: Path
+) -> None:
+    from lambent.__main__ import main
+
+    assert main(["invoke", f"{APPS}:echo", str(event_file), *options]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1, captured.err
+    assert captured.err.startswith("lambent invoke: ") and told in captured.err

@@ -15,3 +15,15 @@ def test_layer_mistakes(tmp_path: Path) -> None:
         "lambent layer build", "nowhere",
     )  # fmt: skip
     one_line(lambent("layer", "build", "--arch", "sparc"), "lambent layer build", "sparc")
+
+
+def test_layer_info_of_a_file_that_is_no_layer(tmp_path: Path) -> None:
+    import zipfile
+
+    text = tmp_path / "event.json"
+    text.write_text("{}")
+    one_line(lambent("layer", "info", str(text)), "lambent layer info", "is not a zip file")
+    odd = tmp_path / "odd.zip"
+    with zipfile.ZipFile(odd, "w") as archive:
+        archive.writestr("python/lambent-layer.json", "[1]")
+    one_line(lambent("layer", "info", str(odd)), "lambent layer info", "not a JSON object")

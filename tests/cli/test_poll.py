@@ -73,6 +73,16 @@ def test_options_lambda_would_refuse(queue: str) -> None:
     assert_one_line(result, "maximum record age")
 
 
+def test_an_endpoint_that_is_not_a_url(queue: str) -> None:
+    result = poll("tests.poll.apps.recorder:app", queue, "--endpoint-url", "localhost:5000")
+    assert_one_line(result, "endpoint URL must be http(s)://HOST[:PORT]", "'localhost:5000'")
+
+
+def test_a_batch_size_the_queue_refuses_without_a_window(queue: str) -> None:
+    result = poll("tests.poll.apps.recorder:app", queue, "--batch-size", "50")
+    assert_one_line(result, "batching window of at least 1 second", "--window 1")
+
+
 def test_an_app_that_does_not_exist(queue: str) -> None:
     assert_one_line(poll("tests.poll.apps.recorder:nope", queue), "nope")
 

@@ -130,3 +130,21 @@ def test_serve_mistakes(apps: dict[str, str], busy_port: int) -> None:
         run_lambent("serve", "tests.local.apps.handlers:echo", "--host", "0.0.0.0"),
         "lambent serve", "--allow-remote",
     )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("argv", "told"),
+    [
+        ([f"{APPS}:echo", "--name", "my func"], "function name 'my func'"),
+        ([f"{APPS}:echo", "--function", f"function={APPS}:fail"],
+         f"'function' already runs APP ({APPS}:echo, --name function)"),
+        ([f"{APPS}:echo", "--function", f"x={APPS}:fail", "--function", f"x={APPS}:none"],
+         f"'x' already runs {APPS}:fail"),
+        ([f"{APPS}:echo", "--env", "STAGE"], "--env wants KEY=VALUE, not 'STAGE'"),
+        ([f"{APPS}:echo", "--env", "AWS_REGION=eu-west-1"], "AWS_REGION is reserved"),
+        ([f"{APPS}:echo", "--account-id", "42"], "account id '42' is not 12 digits"),
+    ],
+)  # fmt: skip
+def test_serve_refuses_functions_lambda_would_not_create(argv: list[str], told: str) -> None:
+    # a subprocess with a deadline: a server that took the mistake would serve forever
+    one_line(run_lambent("serve", *argv, "--port", "0", timeout=20), "lambent serve", told)

@@ -81,3 +81,9 @@ async def stream(pause: float = 0.0, fail: bool = False) -> StreamingResponse:
     )
     response.set_cookie("seen", "yes")
     return response
+
+
+@app.get("/huge")
+async def huge(mb: float) -> Response:
+    """A body of ``mb`` megabytes: over Lambda's (or an ALB's) result limit when large."""
+    return Response("a" * int(mb * 1_048_576), media_type="text/plain")

@@ -244,3 +244,26 @@ def test_an_error_mid_stream_cuts_the_answer_and_shows_the_traceback() -> None:
 def test_the_timeout_covers_the_streaming_and_cuts_the_answer() -> None:
     log = cut_answer("/stream?pause=0.5", timeout=0.8)
     assert "did not finish streaming within 0.8s" in log and "timed out mid-stream" in log
+
+
+def test_a_result_over_the_limit_is_the_front_ends_failure(server: tuple[str, int]) -> None:
+    # Lambda fails a result over 6 MB (Function.ResponseSizeTooLarge); an ALB reads 1 MB
+    big = 1.5 if server[0].startswith("alb") else 6.5
+    output = io.StringIO()
+    with serving(server[0], output) as running:
+        answer = call(running, "GET", f"/huge?mb={big}")
+        fits = call(running, "GET", "/huge?mb=0.5")
+    assert answer.status == {"apigw-http": 500}.get(server[0], 502), answer.content[:80]
+    assert len(answer.content) < 100 and fits.status == 200
+    assert "bytes of JSON, over the" in output.getvalue()
+
+
+def test_a_request_whose_event_is_over_the_limit_never_runs(server: tuple[str, int]) -> None:
+    # an ALB takes a 1 MB body; elsewhere 5 MB of binary is 6.7 MB once base64-encoded
+    size = 1_048_577 if server[0].startswith("alb") else 5_000_000
+    headers = {"Content-Type": "application/octet-stream"}
+    output = io.StringIO()
+    with serving(server[0], output) as running:
+        answer = call(running, "POST", "/size", body=b"x" * size, headers=headers)
+    assert answer.status == 413 and b"Request Entity Too Large" in answer.content
+    assert "over the" in output.getvalue() and "/size" in output.getvalue()

@@ -57,7 +57,15 @@ def test_a_base64_json_object_decodes_to_its_text(doc: dict[str, object]) -> Non
 
 @pytest.mark.parametrize(
     "header",
-    ["not base64!", base64.b64encode(b"{nope").decode(), base64.b64encode(b"\xff").decode()],
+    [
+        "not base64!",
+        base64.b64encode(b"{nope").decode(),
+        base64.b64encode(b"\xff").decode(),
+        # JSON, but no object: the function would get no client_context, silently
+        base64.b64encode(b"[1]").decode(),
+        base64.b64encode(b'"ctx"').decode(),
+        base64.b64encode(b"null").decode(),
+    ],
 )
 def test_a_header_that_is_not_base64_json_is_400(header: str) -> None:
     with pytest.raises(ServiceError) as info:

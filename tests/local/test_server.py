@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import sys
 from typing import Any
 
 import pytest
@@ -36,6 +38,51 @@ def test_it_serves_its_functions_and_reports_a_quiet_stop() -> None:
     report = thread.report
     assert report is not None and (report.waited, report.left, report.persisted) == (0, 0, 0)
     assert thread.server.stop_requested
+
+
+def test_in_process_functions_see_their_environment_from_import_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("LAMBENT_TEST_STAGE", raising=False)
+    target = "tests.local.apps.handlers:environ"
+    configs = [FunctionConfig(name="env", target=target, environment={"LAMBENT_TEST_STAGE": "dev"})]
+    thread = ServerThread(LocalLambda(configs, output=io.StringIO(), shutdown_timeout=10.0))
+    monkeypatch.delitem(sys.modules, "tests.local.apps.handlers", raising=False)  # imported anew
+    with thread as url:
+        client: Any = lambda_client(url)
+        answer = client.invoke(FunctionName="env", Payload=b'{"key": "LAMBENT_TEST_STAGE"}')
+        assert json.loads(answer["Payload"].read()) == {"at_import": "dev", "now": "dev"}
+    assert "LAMBENT_TEST_STAGE" not in os.environ  # restored when the server stopped
+
+
+@pytest.mark.parametrize(
+    ("options", "told"),
+    [
+        ({"name": "my func"}, "function name 'my func'"),
+        ({"name": "a" * 65}, "1 to 64 letters"),
+        ({"region": "Europe"}, "region 'Europe' is no AWS region"),
+        ({"account_id": "12"}, "account id '12' is not 12 digits"),
+        ({"environment": {"AWS_REGION": "x"}}, "AWS_REGION is reserved"),
+        ({"environment": {"1X": "x"}}, "environment variable '1X'"),
+        ({"environment": {"X": "x"}}, "environment variable 'X'"),
+        ({"environment": {"BIG": "a" * 4094}}, "Lambda allows 4096 in all"),
+    ],
+)
+def test_a_function_lambda_would_not_create_is_refused(options: dict[str, Any], told: str) -> None:
+    from lambent._errors import ConfigurationError
+
+    config = FunctionConfig(**{"name": "f", "target": "x:y", **options})
+    with pytest.raises(ConfigurationError, match=told.replace("(", r"\(")):
+        LocalLambda([config])
+
+
+def test_two_functions_of_one_name_are_refused() -> None:
+    from lambent._errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="two functions are named 'f'"):
+        LocalLambda(
+            [FunctionConfig(name="f", target="x:y"), FunctionConfig(name="f", target="x:z")]
+        )
 
 
 def test_say_writes_one_prefixed_line() -> None:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from lambent import sources
 from lambent.poll import PollError, PollOptions, parse_source
+from lambent.poll._options import check_source
 from lambent.poll._runtime import Invocation
 from lambent.poll._sqs import failed_ids
 from lambent.poll._streams import first_failure
@@ -63,6 +64,9 @@ def test_sources_by_url_and_arn() -> None:
         {"progress_every": 0},
         {"idle_exit": -1},
         {"idle_exit": 0},
+        {"endpoint_url": "localhost:5000"},
+        {"endpoint_url": "http://127.0.0.1:port"},
+        {"endpoint_url": "ftp://127.0.0.1"},
     ],
 )
 def test_values_lambda_refuses(options: dict[str, Any]) -> None:
@@ -81,10 +85,48 @@ def test_values_lambda_refuses(options: dict[str, Any]) -> None:
         {"grace": 0},
         {"idle_exit": 0.1},
         {"starting_position": "AT_TIMESTAMP", "starting_timestamp": 1.7e9},
+        {"endpoint_url": "http://127.0.0.1:5000"},
+        {"endpoint_url": "https://sqs.eu-west-1.amazonaws.com"},
     ],
 )
 def test_values_lambda_takes(options: dict[str, Any]) -> None:
     PollOptions(**options).check()
+
+
+QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/jobs"
+STREAM = "arn:aws:kinesis:us-east-1:123456789012:stream/clicks"
+TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2024-01-01T00:00:00.000"
+
+
+@pytest.mark.parametrize(
+    ("source", "options", "told"),
+    [
+        (QUEUE, {"batch_size": 11}, "needs a batching window of at least 1 second"),
+        (QUEUE + ".fifo", {"batch_size": 11, "window": 1}, "batch size must be 1-10 for"),
+        (TABLE, {"starting_position": "AT_TIMESTAMP", "starting_timestamp": 1.7e9},
+         "takes TRIM_HORIZON or LATEST"),
+    ],
+)  # fmt: skip
+def test_settings_a_mapping_of_that_source_refuses(
+    source: str, options: dict[str, Any], told: str
+) -> None:
+    with pytest.raises(PollError, match=told):
+        check_source(PollOptions(**options), parse_source(source, "us-east-1"))
+
+
+@pytest.mark.parametrize(
+    ("source", "options"),
+    [
+        (QUEUE, {"batch_size": 10}),
+        (QUEUE, {"batch_size": 10_000, "window": 1}),
+        (QUEUE + ".fifo", {"batch_size": 10}),
+        (STREAM, {"batch_size": 10_000}),
+        (STREAM, {"starting_position": "AT_TIMESTAMP", "starting_timestamp": 1.7e9}),
+        (TABLE, {"starting_position": "TRIM_HORIZON", "batch_size": 1000}),
+    ],
+)
+def test_settings_a_mapping_of_that_source_takes(source: str, options: dict[str, Any]) -> None:
+    check_source(PollOptions(**options), parse_source(source, "us-east-1"))
 
 
 IDS = ["a", "b", "c"]

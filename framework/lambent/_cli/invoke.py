@@ -88,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
     from lambent._errors import ConfigurationError
     from lambent._loading import load_object
     from lambent._local import errors, logs
-    from lambent._local.context import decode_client_context
+    from lambent._local.context import check_tenant, decode_client_context
+    from lambent._local.function import check_config
     from lambent._local.model import (
         ASYNC_REQUEST_LIMIT,
         SYNC_REQUEST_LIMIT,
@@ -113,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
             payload = b"{}"
         errors.check_payload(payload)
         client_context = decode_client_context(args.client_context)
+        tenant = check_tenant(args.tenant_id)
         obj = load_object(args.app)
     except errors.ServiceError as exc:
         return _fail(exc.code, exc.message)
@@ -120,18 +122,19 @@ def run(args: argparse.Namespace) -> int:
         return _fail("ResourceNotFoundException", f"cannot load {args.app}: {exc}")
     if not 0 <= args.max_retries <= 2:  # MaximumRetryAttempts (LAMBDA.md §2.1)
         return _fail("InvalidParameterValueException", "--max-retries must be 0 to 2")
-    if args.invocation_type == "DryRun":
-        return 0
     policy = AsyncPolicy(max_retries=args.max_retries, retry_delays=delays)
     config = FunctionConfig(
         name=args.name, target=args.app, timeout=args.timeout, memory_mb=args.memory, policy=policy
     )
+    check_config(config)  # a ConfigurationError: one line, exit 2
+    if args.invocation_type == "DryRun":
+        return 0
     invocation = Invocation(
         function=config.name,
         payload=payload,
         invoked_arn=config.arn,
         client_context=None if asynchronous else client_context,
-        tenant_id=args.tenant_id,
+        tenant_id=tenant,
     )
     tail = args.log_type == "Tail" and not asynchronous
     logs.install(sys.stderr, sys.stderr, echo=not tail)

@@ -192,6 +192,13 @@ def _configs(args: argparse.Namespace) -> list[Any]:
         name, sep, target = spec.partition("=")
         if not sep or not name or not target:
             raise UsageError(f"--function wants NAME=APP, not {spec!r}")
+        if name in targets:
+            first = (
+                f"APP ({targets[name]}, --name {name})"
+                if name == args.name and args.app
+                else targets[name]
+            )
+            raise UsageError(f"--function {spec}: {name!r} already runs {first}; name it otherwise")
         targets[name] = target
     if not targets:
         raise UsageError("name an APP or give --function NAME=APP")
@@ -210,7 +217,12 @@ def _configs(args: argparse.Namespace) -> list[Any]:
     }
     success = _per_function(args.on_success, names, "destination")
     failure = _per_function(args.on_failure, names, "destination")
-    env = dict(item.partition("=")[::2] for item in args.env)
+    env: dict[str, str] = {}
+    for item in args.env:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--env wants KEY=VALUE, not {item!r}")
+        env[key] = value
 
     def pick(key: str, name: str) -> str | None:
         table = options[key]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambent import sources
+from lambent._local.model import RESPONSE_LIMIT, SYNC_REQUEST_LIMIT
 from lambent.sources._base import Front
 from lambent.sources._http import fronts
 from lambent.testing import TestClient
@@ -54,6 +55,33 @@ class Answer:
 FAILURES: dict[str, dict[str, tuple[int, str, bytes]]] = {
     name: {"error": f.error, "timeout": f.timeout} for name, (_, f) in FRONTS.items()
 }
+
+
+def result_limit(source: str) -> int:
+    """The largest result (bytes of JSON) the function may give: Lambda's 6 MB, or the
+    service's own limit when smaller."""
+    return FRONTS[source][1].payload_limit or RESPONSE_LIMIT
+
+
+def too_large(source: str, body: int, event: int) -> str | None:
+    """Why a request with a ``body`` of that size, whose event is ``event`` bytes of
+    JSON, never reaches the function (``None``: it does)."""
+    own = FRONTS[source][1].payload_limit
+    if own is not None and body > own:
+        return f"the request's body is {body} bytes, over the {own} {source} takes"
+    if event > SYNC_REQUEST_LIMIT:
+        return (
+            f"the request's event is {event} bytes of JSON, over the {SYNC_REQUEST_LIMIT} "
+            "Lambda takes (a binary body grows by a third in base64)"
+        )
+    return None
+
+
+def refused(reason: str) -> Answer:
+    """The answer to a request that cannot be sent to the function."""
+    return Answer(
+        413, [("Content-Type", "text/plain")], f"Request Entity Too Large: {reason}".encode()
+    )
 
 
 def failure(source: str, kind: str) -> Answer:

@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator
 from typing import Any, TextIO
 
 import anyio
+import msgspec
 from aiohttp import web
 
 from lambent._dev import front
@@ -38,7 +39,7 @@ from lambent._local.environment import CLOSE_WAIT, Environment
 from lambent.http._streaming import STREAMING, Streamed
 from lambent.testing import FakeContext, TestClient
 
-#: the largest request body Lambda accepts synchronously (6 MB)
+#: the largest request body read (Lambda's 6 MB; the event's own size is checked after)
 MAX_BODY = 6 * 1024 * 1024
 #: requests an app of plain handlers runs at once (each in a worker thread); more wait
 THREADS = 10
@@ -99,6 +100,10 @@ class DevApp:
             hint = await self._held()
             self.say(f"the function did not answer within {self.timeout:g}s{hint}")
             return front.failure(self.source, "timeout")
+        size, limit = _json_size(result), front.result_limit(self.source)
+        if size > limit:  # Lambda: Function.ResponseSizeTooLarge, a failed function
+            self.say(f"the function's result is {size} bytes of JSON, over the {limit} allowed")
+            return front.failure(self.source, "error")
         return front.answer(self.source, result)
 
     async def _invoke(self, event: dict[str, Any], context: FakeContext) -> Any:
@@ -159,7 +164,12 @@ class DevApp:
             peer=str(peer),
             port=int(sock[1]) if sock else 0,
         )
-        result = await self.run(event)
+        reason = front.too_large(self.source, len(body), _json_size(event))
+        if reason is not None:  # the service or Lambda refuses it; the function never runs
+            self.say(reason)
+            result: front.Answer | Streaming = front.refused(reason)
+        else:
+            result = await self.run(event)
         response: web.StreamResponse
         if isinstance(result, Streaming):
             head = result.head
@@ -241,6 +251,14 @@ async def _close(body: AsyncIterator[bytes]) -> None:
         return
     with contextlib.suppress(RuntimeError):  # still running: its cancelled step ends it
         await aclose()
+
+
+def _json_size(value: Any) -> int:
+    """Bytes of ``value`` as JSON (0 when it is none: the front end answers that itself)."""
+    try:
+        return len(msgspec.json.encode(value))
+    except (TypeError, msgspec.EncodeError):
+        return 0
 
 
 def _call(handler: Any, event: Any, context: Any) -> Any:

@@ -165,10 +165,17 @@ def read_manifest(zip_path: Path) -> dict[str, Any]:
     """The manifest of a built layer zip."""
     import zipfile
 
-    with zipfile.ZipFile(zip_path) as archive:
-        try:
+    try:
+        with zipfile.ZipFile(zip_path) as archive:
             data = archive.read(MANIFEST)
-        except KeyError:
-            raise LayerError(f"{zip_path} has no {MANIFEST}: not a lambent layer") from None
-    doc: dict[str, Any] = json.loads(data)
+    except zipfile.BadZipFile:
+        raise LayerError(f"{zip_path} is not a zip file") from None
+    except KeyError:
+        raise LayerError(f"{zip_path} has no {MANIFEST}: not a lambent layer") from None
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict):
+        raise LayerError(f"{zip_path}: {MANIFEST} is not a JSON object: not a lambent layer")
     return doc

@@ -80,6 +80,18 @@ class LocalContext:
         sys.stdout.write(msg)
 
 
+_TENANT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/=+-@ ")
+
+
+def check_tenant(tenant: str | None) -> str | None:
+    """Check a tenant id (``X-Amz-Tenant-Id``: 1 to 256 of ``[a-zA-Z0-9._:/=+-@ ]``)."""
+    if tenant is not None and (not 1 <= len(tenant) <= 256 or not set(tenant) <= _TENANT_CHARS):
+        raise invalid_parameter(
+            f"Invalid tenant id {tenant!r}: 1 to 256 letters, digits, spaces or ._:/=+-@"
+        )
+    return tenant
+
+
 def decode_client_context(header: str | None) -> str | None:
     """Check ``X-Amz-Client-Context`` (base64 of a JSON object) and return the JSON text."""
     if header is None or header == "":
@@ -90,8 +102,10 @@ def decode_client_context(header: str | None) -> str | None:
         )
     try:
         text = base64.b64decode(header, validate=True).decode()
-        json.loads(text)
+        doc = json.loads(text)
     except (binascii.Error, UnicodeDecodeError, ValueError):
+        doc = None
+    if not isinstance(doc, dict):  # '[1]' or '"x"' too: the function would see no context
         raise ServiceError(
             400,
             "InvalidRequestContentException",

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 
+from lambent._errors import ConfigurationError
 from lambent._local import errors
 from lambent._local.inprocess import Runner
 from lambent._local.model import LATEST, FunctionConfig, Invocation, InvocationResult
@@ -24,6 +25,54 @@ _FUNCTION = re.compile(
     r"(?::(?P<qualifier>[a-zA-Z0-9$_-]{1,128}))?$"
 )
 _QUALIFIER = re.compile(r"^[a-zA-Z0-9$_-]{1,128}$")
+_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_ENV_KEY = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]+$")
+#: variables Lambda sets itself and refuses in a function's configuration (LAMBDA.md §3.4)
+RESERVED_ENV = frozenset(
+    {
+        "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION",
+        "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "TZ",
+    }
+)  # fmt: skip
+#: all of a function's variables together, keys and values (LAMBDA.md §3.4)
+ENV_LIMIT = 4096
+
+
+def check_config(config: FunctionConfig) -> None:
+    """Raise :class:`ConfigurationError` for a function Lambda would not create: a name
+    no Invoke request can reach, a region or account no ARN has, variables it refuses."""
+    if not _NAME.match(config.name):
+        raise ConfigurationError(
+            f"function name {config.name!r}: 1 to 64 letters, digits, '-' or '_' "
+            "(Lambda's names; an Invoke request could not name it otherwise)"
+        )
+    if not _REGION.match(config.region):
+        raise ConfigurationError(f"region {config.region!r} is no AWS region (us-east-1)")
+    if not _ACCOUNT.match(config.account_id):
+        raise ConfigurationError(f"account id {config.account_id!r} is not 12 digits")
+    for key in config.environment:
+        if key in RESERVED_ENV:
+            raise ConfigurationError(
+                f"environment variable {key} is reserved: Lambda sets it and refuses it "
+                "in a function's configuration"
+            )
+        if not _ENV_KEY.match(key):
+            raise ConfigurationError(
+                f"environment variable {key!r}: a letter, then at least one more letter, "
+                "digit or '_' (Lambda's rule)"
+            )
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in config.environment.items())
+    if size > ENV_LIMIT:
+        raise ConfigurationError(
+            f"{config.name}: environment variables take {size} bytes; Lambda allows "
+            f"{ENV_LIMIT} in all"
+        )
 
 
 class LocalFunction:

@@ -17,7 +17,7 @@ import anyio
 from aiohttp import web
 
 from lambent._local import errors, guard
-from lambent._local.context import decode_client_context
+from lambent._local.context import check_tenant, decode_client_context
 from lambent._local.function import FunctionTable, LocalFunction
 from lambent._local.logs import tail_base64
 from lambent._local.model import (
@@ -32,7 +32,6 @@ from lambent._local.streaming import STREAM_SINK, Sink, event_message
 
 INVOKE_PATH = "/2015-03-31/functions/{name}/invocations"
 STREAM_PATH = "/2021-11-15/functions/{name}/response-streaming-invocations"
-_TENANT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/=+-@ ")
 
 
 class InvokeBackend(Protocol):
@@ -87,15 +86,6 @@ def _header(request: web.Request, name: str, default: str, allowed: tuple[str, .
     return value
 
 
-def _tenant(request: web.Request) -> str | None:
-    tenant = request.headers.get("X-Amz-Tenant-Id")
-    if tenant is None:
-        return None
-    if not 1 <= len(tenant) <= 256 or not set(tenant) <= _TENANT_CHARS:
-        raise errors.invalid_parameter(f"Invalid tenant id: {tenant!r}")
-    return tenant
-
-
 async def _accept(
     request: web.Request, kinds: tuple[str, ...] = INVOCATION_TYPES
 ) -> tuple[LocalFunction, Invocation, str, str]:
@@ -118,7 +108,7 @@ async def _accept(
         payload=body,
         invoked_arn=invoked_arn,
         client_context=None if asynchronous else client_context,
-        tenant_id=_tenant(request),
+        tenant_id=check_tenant(request.headers.get("X-Amz-Tenant-Id")),
     )
     return function, invocation, kind, log_type
 

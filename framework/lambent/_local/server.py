@@ -11,10 +11,11 @@ server on a background event loop, for tests and for synchronous programs.
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
-from contextlib import AsyncExitStack, ExitStack
+from contextlib import AsyncExitStack, ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -24,12 +25,13 @@ import anyio.abc
 import anyio.from_thread
 from aiohttp import web
 
+from lambent._errors import ConfigurationError
 from lambent._loading import load_object
 from lambent._local import errors, guard, invoke_api, logs, state
 from lambent._local.async_queue import EventQueue
 from lambent._local.bad_requests import QuietRunner
 from lambent._local.destinations import AwsClients, Destination, parse_destination
-from lambent._local.function import FunctionTable, LocalFunction
+from lambent._local.function import FunctionTable, LocalFunction, check_config
 from lambent._local.inprocess import InProcessRunner, Runner
 from lambent._local.model import FunctionConfig, Invocation
 from lambent._local.worker import WorkerPool, bind
@@ -74,6 +76,11 @@ class LocalLambda:
     ) -> None:
         if not functions:
             raise ValueError("a local Lambda needs at least one function")
+        names = [config.name for config in functions]
+        for config in functions:
+            check_config(config)
+            if names.count(config.name) > 1:
+                raise ConfigurationError(f"two functions are named {config.name!r}")
         self.configs = list(functions)
         self.host = host
         self.port = port
@@ -138,6 +145,25 @@ class LocalLambda:
             return WorkerPool(config, tg, self._output, self.host)
         return InProcessRunner(config, load_object(config.target))
 
+    @contextmanager
+    def _in_process_environment(self) -> Iterator[None]:
+        """The in-process functions' variables, set in this process's environment (which
+        they share) from before their apps are imported until the server stops."""
+        wanted: dict[str, str] = {}
+        for config in self.configs:
+            if config.mode == "in-process":
+                wanted.update(config.environment)
+        before = {key: os.environ.get(key) for key in wanted}
+        os.environ.update(wanted)
+        try:
+            yield
+        finally:
+            for key, value in before.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
     def _destination(self, spec: str | None, clients: AwsClients) -> Destination | None:
         if spec is None:
             return None
@@ -154,6 +180,7 @@ class LocalLambda:
         report = ShutdownReport(0, 0, {})
         try:
             async with AsyncExitStack() as stack, anyio.create_task_group() as tg:
+                stack.enter_context(self._in_process_environment())
                 clients = AwsClients(stack, self._endpoint_url)
                 say = self.say if self._verbose else None
                 functions = [LocalFunction(cfg, self._runner(cfg, tg)) for cfg in self.configs]

@@ -26,7 +26,14 @@ from lambent._errors import describe
 from lambent._lifespans import StartupFailed
 from lambent._logging import emit, get_logger
 from lambent.poll._errors import explain
-from lambent.poll._options import PollError, PollOptions, Source, parse_source, source_spec
+from lambent.poll._options import (
+    PollError,
+    PollOptions,
+    Source,
+    check_source,
+    parse_source,
+    source_spec,
+)
 from lambent.poll._runtime import Runtime, Stats
 
 __all__ = ["PollError", "PollOptions", "PollReport", "Source", "Stats", "parse_source", "run"]
@@ -151,6 +158,7 @@ async def session(
             "the DLQ of its redrive policy"
         )
     for source in parsed:
+        check_source(opts, source)
         check_routes(app, source)
     log = get_logger("lambent.poll")
     rt = Runtime(app, opts, log)

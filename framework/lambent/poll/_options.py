@@ -112,10 +112,26 @@ class PollOptions:
         ):
             if not 0 < value <= math.inf:  # NaN too
                 raise PollError(f"{name} must be over 0 seconds, not {value:g}")
+        if self.endpoint_url is not None and not _is_http_url(self.endpoint_url):
+            raise PollError(
+                f"endpoint URL must be http(s)://HOST[:PORT] (moto: http://127.0.0.1:5000), "
+                f"not {self.endpoint_url!r}"
+            )
         if self.on_failure is not None and not re.match(r"arn:[^:]+:(sqs|sns):", self.on_failure):
             raise PollError(
                 f"on-failure destination must be an SQS queue or SNS topic ARN: {self.on_failure}"
             )
+
+
+def _is_http_url(text: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +161,29 @@ def source_spec(source: Source) -> EventSource:
         if spec.poll is not None and spec.poll.service == source.kind:
             return spec
     raise PollError(f"lambent poll cannot read {source.label}")
+
+
+def check_source(options: PollOptions, source: Source) -> None:
+    """Raise :class:`PollError` for settings a mapping of ``source`` refuses in Lambda
+    (its source's ``poll`` declaration: batch size limits, starting positions)."""
+    poll = source_spec(source).poll
+    if poll is None:  # pragma: no cover - pollable() lists only sources that declare one
+        return
+    size = options.batch_size
+    most = poll.max_batch(source.name)
+    if size is not None and size > most:
+        raise PollError(f"batch size must be 1-{most} for {source.label}, not {size}")
+    least = poll.batch_without_window
+    if size is not None and least is not None and size > least and options.window < 1:
+        raise PollError(
+            f"a batch size over {least} needs a batching window of at least 1 second for "
+            f"{source.label} (--window 1), as Lambda requires"
+        )
+    if poll.positions and options.starting_position not in poll.positions:
+        raise PollError(
+            f"starting position {options.starting_position} does not apply to "
+            f"{source.label} (it takes {' or '.join(poll.positions)})"
+        )
 
 
 def _from_url(text: str, default_region: str) -> Source | None:

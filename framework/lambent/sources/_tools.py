@@ -14,6 +14,10 @@ def _arn_route_key(arn: str) -> Sequence[Hashable]:
     return (arn,)
 
 
+def _any_name(name: str) -> int:
+    return 10_000
+
+
 class Pollable(msgspec.Struct, frozen=True, kw_only=True):
     """How ``lambent poll`` reads a source outside Lambda, as an event source mapping
     does (``lambent.poll`` asks the sources that declare one; it names none itself)."""
@@ -33,6 +37,14 @@ class Pollable(msgspec.Struct, frozen=True, kw_only=True):
     #: the route keys a record of the polled ARN can have (a route that matches one of
     #: them takes the source); default: the ARN itself
     route_keys: Callable[[str], Sequence[Hashable]] = _arn_route_key
+    #: the largest ``BatchSize`` a mapping of the named resource takes (LAMBDA.md §4.4,
+    #: §4.5: 10,000; an SQS FIFO queue 10)
+    max_batch: Callable[[str], int] = _any_name
+    #: a ``BatchSize`` above this needs ``MaximumBatchingWindowInSeconds`` of 1 or more
+    #: (SQS: 10); ``None``: no such rule
+    batch_without_window: int | None = None
+    #: the ``StartingPosition`` values it takes; empty: it has none (a queue)
+    positions: tuple[str, ...] = ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")
 
 
 #: (status, content type, body) of an answer a service gives on its own
@@ -60,3 +72,6 @@ class Front(msgspec.Struct, frozen=True, kw_only=True):
     #: other names the tools pose as it by, each with the factory's options it implies
     #: (``alb-multi``: an ALB target group with multi-value headers on)
     variants: tuple[str, ...] = ()
+    #: the largest request body it takes and result it reads (bytes of JSON), when
+    #: smaller than Lambda's own 6 MB (an ALB: 1 MB each, LAMBDA.md §5.9)
+    payload_limit: int | None = None

@@ -137,6 +137,7 @@ SPECS: tuple[SourceSpec[AlbRequest, AlbRequest], ...] = (
                     b"<html><body><h1>504 Gateway Time-out</h1></body></html>",
                 ),
                 variants=("alb-multi",),
+                payload_limit=1_048_576,
             ),
         ),
     ),

@@ -366,6 +366,7 @@ SPEC: SourceSpec[DynamoDBStreamEvent, DynamoDBRecord] = SourceSpec(
         decorator="app.dynamodb",
         reader="DynamoDBReader",
         route_keys=lambda arn: [(arn, name) for name in ("INSERT", "MODIFY", "REMOVE")],
+        positions=("TRIM_HORIZON", "LATEST"),
     ),
 )
 

@@ -273,6 +273,9 @@ SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
         resource=r"^(?P<name>[^:/]+)$",
         decorator="app.sqs",
         url=r"^https?://(?P<host>[^/]+)/(?P<account>\d{12})/(?P<name>[\w.-]+)/?$",
+        max_batch=lambda name: 10 if name.endswith(".fifo") else 10_000,
+        batch_without_window=10,
+        positions=(),
     ),
 )
 

@@ -77,3 +77,11 @@ app = WithHandler()
 def crash(event: Any, context: Any) -> Any:
     """Exit the process in the middle of an invocation (a runtime crash)."""
     os._exit(3)
+
+
+IMPORTED_STAGE = os.environ.get("LAMBENT_TEST_STAGE")
+
+
+def environ(event: Any, context: Any) -> Any:
+    """The variable named by the event, as the module saw it at import and as it is now."""
+    return {"at_import": IMPORTED_STAGE, "now": os.environ.get(event["key"])}

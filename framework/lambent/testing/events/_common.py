@@ -145,6 +145,18 @@ def arn(service: str, region: str, account: str, resource: str) -> str:
     return f"arn:aws:{service}:{region}:{account}:{resource}"
 
 
+def arn_parts(value: str, service: str, resource: str) -> tuple[str, str, str]:
+    """The region, account and resource of ``value``, an ARN of ``service`` whose
+    resource looks like ``resource`` (shown in the error); ``ValueError`` naming the
+    expected form otherwise."""
+    parts = value.split(":", 5)
+    if len(parts) != 6 or parts[2] != service or not parts[3] or not parts[4] or not parts[5]:
+        raise ValueError(
+            f"not a {service} ARN (arn:aws:{service}:REGION:ACCOUNT:{resource}): {value!r}"
+        )
+    return parts[3], parts[4], parts[5]
+
+
 def increasing(ids: Ids, length: int, count: int, *, step: int = 1) -> list[str]:
     """``count`` increasing decimal sequence numbers of ``length`` digits."""
     first = int(ids.digits(length)) // 10 * 10

@@ -16,6 +16,7 @@ from lambent.testing.events._common import (
     Ids,
     When,
     arn,
+    arn_parts,
     b64,
     epoch_ms,
     increasing,
@@ -57,7 +58,7 @@ def sqs_event(
     """
     ids = Ids(seed)
     if queue.startswith("arn:"):
-        _, _, _, region, account, name = queue.split(":", 5)
+        region, account, name = arn_parts(queue, "sqs", "NAME")
     else:
         name = queue
     is_fifo = name.endswith(".fifo") if fifo is None else fifo
@@ -143,8 +144,9 @@ def sns_event(
 ) -> dict[str, Any]:
     """An SNS delivery, one record per message (in practice SNS sends one)."""
     ids = Ids(seed)
+    if topic.startswith("arn:"):
+        region = arn_parts(topic, "sns", "NAME")[0]
     topic_arn = topic if topic.startswith("arn:") else arn("sns", region, account, topic)
-    region = topic_arn.split(":")[3]
     endpoint = f"https://sns.{region}.amazonaws.com"
     moment = timestamp(at)
     message_attributes = {k: _sns_attribute(v) for k, v in (attributes or {}).items()}

@@ -11,6 +11,7 @@ from lambent.testing.events._common import (
     Ids,
     When,
     arn,
+    arn_parts,
     b64,
     epoch_ms,
     increasing,
@@ -40,10 +41,11 @@ def kinesis_event(
     ``partition_key`` is one key for all records or one per record (cycled).
     """
     ids = Ids(seed)
+    if stream.startswith("arn:"):
+        region, account, _ = arn_parts(stream, "kinesis", "stream/NAME")
     stream_arn = (
         stream if stream.startswith("arn:") else arn("kinesis", region, account, f"stream/{stream}")
     )
-    region, account = stream_arn.split(":")[3:5]
     payloads = list(data) or [DEFAULT_DATA]
     numbers = increasing(ids, 56, len(payloads), step=int(ids.digits(20)))
     arrived = timestamp(at)
