@@ -18,14 +18,16 @@ from lambent._local import errors
 from lambent._local.inprocess import Runner
 from lambent._local.model import LATEST, FunctionConfig, Invocation, InvocationResult
 
+#: a function's name, as Lambda takes it
+_NAME_TEXT = r"[a-zA-Z0-9_-]{1,64}"
 _FUNCTION = re.compile(
     r"^(?:arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z0-9-]+):)?"
     r"(?:(?P<account>\d{12}):function:)?"
-    r"(?P<name>[a-zA-Z0-9_-]{1,64})"
+    rf"(?P<name>{_NAME_TEXT})"
     r"(?::(?P<qualifier>[a-zA-Z0-9$_-]{1,128}))?$"
 )
 _QUALIFIER = re.compile(r"^[a-zA-Z0-9$_-]{1,128}$")
-_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+_NAME = re.compile(rf"^{_NAME_TEXT}$")
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _ENV_KEY = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]+$")
