@@ -30,7 +30,7 @@ import msgspec
 from lambent import sources
 from lambent._deadline import budget
 from lambent._dispatch import Batch, Runner
-from lambent._errors import EventDecodeError, LambentError
+from lambent._errors import EventDecodeError, LambentError, RoutingError
 from lambent._events import event_items
 from lambent._fast import FAST, MISS, counted
 from lambent._inject import Slot
@@ -106,7 +106,10 @@ def compile_records(app: App) -> Compiled | None:
             unbind_invocation(tokens)
 
     def raw(event: Any, context: Any) -> Any:
-        spec = spec_for(event)
+        try:
+            spec = spec_for(event)
+        except RoutingError:  # a source's detector raised: the general path fails it
+            return MISS
         if spec is None or spec.raw is None or not takes(spec):
             return MISS
         return bound(spec, context, run_raw, spec, event)

@@ -75,9 +75,17 @@ async def handle(
 
     ``decoded``: the event's source and its Struct, already decoded from the invocation's
     bytes (:func:`handle_bytes`); ``event`` is then ``None``."""
-    spec = sources.spec_for(event) if decoded is None else decoded[0]
-    kind = "direct" if spec is None else spec.kind
     cold, app._cold = app._cold, False
+    try:
+        spec = sources.spec_for(event) if decoded is None else decoded[0]
+    except RoutingError as exc:  # a source's detector raised: the invocation fails, logged
+        log, tokens = invocation_logger(
+            "lambent", invocation_values(app, context, exc.source, cold)
+        )
+        invocation_failed(log, exc)
+        unbind_invocation(tokens)
+        raise
+    kind = "direct" if spec is None else spec.kind
     log, tokens = invocation_logger("lambent", invocation_values(app, context, kind, cold))
     try:
         ev = None if decoded is None else decoded[1]
@@ -294,7 +302,10 @@ def _one_key_batch(app: App, body: bytes) -> tuple[EventSource, Any, Any] | None
     shape = head_probe(body)
     if shape is None:
         return None
-    spec = sources.spec_for(shape)
+    try:
+        spec = sources.spec_for(shape)
+    except RoutingError:  # a detector raised on the head: the whole event is detected
+        return None
     if spec is None or not _from_bytes(app, spec):
         return None
     items = next(iter(shape.values()))
@@ -364,7 +375,10 @@ async def handle_bytes(app: App, body: bytes, context: Any, decoded: Any = None)
             shape = probe(body)
     except msgspec.DecodeError as exc:
         raise NotJSON(str(exc)) from None
-    spec = sources.spec_for(shape) if shape is not None and FAST.raw_bytes else None
+    try:
+        spec = sources.spec_for(shape) if shape is not None and FAST.raw_bytes else None
+    except RoutingError:  # a detector raised: the whole event is detected (and it fails)
+        spec = None
     if spec is not None and _from_bytes(app, spec):
         try:
             ev = spec.decode_bytes(body, lean=spec.kind in app._lean_kinds)

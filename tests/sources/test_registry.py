@@ -13,7 +13,7 @@ from lambent import App, ConfigurationError, RoutingError, sources
 from lambent.sources import SourceSpec
 from lambent.sources._base import Outcome
 from lambent.sources._match import Filter, glob, shown
-from lambent.testing import FakeContext, eventbridge_event, http_request
+from lambent.testing import FakeContext, eventbridge_event, http_request, sqs_event
 from tests import corpus
 from tests.sources import _support
 
@@ -116,6 +116,60 @@ def test_built_in_kinds_cannot_be_registered_again() -> None:
 def test_routes_for_an_unknown_kind_are_refused() -> None:
     with pytest.raises(ConfigurationError, match="unknown source kind 'signup'"):
         App().on("signup")
+
+
+def test_what_is_no_source_is_refused_at_registration_naming_what_it_lacks() -> None:
+    with pytest.raises(ConfigurationError, match=r"is not an event source: it has no .*detect"):
+        sources.register(object())  # type: ignore[arg-type]  # wrong on purpose
+    with pytest.raises(ConfigurationError, match="kind must be a non-empty str"):
+        sources.register(msgspec.structs.replace(SIGNUP, kind=""))
+    assert sources.kinds() == sources.KINDS  # nothing was registered
+
+
+def _raising_detect(event: Mapping[str, Any]) -> bool:
+    return bool(event["flow"])  # a user's bug: not every event has "flow"
+
+
+@pytest.fixture
+def raising() -> Iterator[SourceSpec[Signup, Signup]]:
+    with _support.registered(
+        msgspec.structs.replace(SIGNUP, requires=None, detect=_raising_detect)
+    ) as s:
+        yield s
+
+
+def _apps() -> Iterator[tuple[str, App, dict[str, Any]]]:
+    """A plain record app, a plain HTTP app and an async app (each its own road)."""
+    plain = App()
+    plain.sqs("orders")(lambda body: None)
+    yield "plain records", plain, sqs_event({"a": 1}, queue="orders")
+    web = App()
+    web.get("/x")(lambda: {})
+    yield "plain http", web, http_request("GET", "/x")
+    awaiting = App()
+
+    @awaiting.sqs("orders")
+    async def on_order(body: dict[str, Any]) -> None:
+        pass
+
+    yield "async", awaiting, sqs_event({"a": 1}, queue="orders")
+
+
+def test_a_detector_that_raises_fails_the_invocation_naming_the_source_logged_once(
+    raising: Any, lambda_logs: Any
+) -> None:
+    for road, app, event in _apps():
+        lambda_logs()  # the lines so far: read and left behind
+        with pytest.raises(RoutingError) as caught:
+            app.handler(event, FakeContext(aws_request_id=f"req-{road}"))
+        message = str(caught.value)
+        assert "source 'signup' could not tell whether the event is its own" in message, road
+        assert "KeyError: 'flow'" in message, road
+        assert isinstance(caught.value.__cause__, KeyError), road
+        failed = [line for line in lambda_logs() if line["event"] == "invocation failed"]
+        assert len(failed) == 1, (road, failed)
+        assert failed[0]["source"] == "signup" and failed[0]["error"] == message, road
+        assert failed[0]["aws_request_id"] == f"req-{road}", road
 
 
 def _uncached(event: Any) -> str:

@@ -48,6 +48,7 @@ import msgspec
 
 from lambent._deadline import remaining_seconds
 from lambent._decode import CONVERT_ERRORS, invocation_json
+from lambent._errors import RoutingError
 from lambent._fast import FAST, Pending
 from lambent._fast import MISS as _MISS
 from lambent.http._compiled_parts import (
@@ -192,7 +193,10 @@ def _answerer(
                         if out is not NEXT:
                             return out
                     return pair[1](event, context, line)
-            spec = spec_for(event)
+            try:
+                spec = spec_for(event)
+            except RoutingError:  # a source's detector raised: the general path fails it
+                return MISS
         one = ones.get(id(spec))
         return MISS if one is None else one(event, context)
 

@@ -30,6 +30,7 @@ import msgspec
 from lambent._errors import ConfigurationError
 from lambent.sources import _detector
 from lambent.sources._base import RequestLine, SourceSpec
+from lambent.sources._detector import detection_failed
 from lambent.sources._protocol import EventSource
 
 
@@ -110,6 +111,14 @@ def register(source: EventSource) -> None:
     Its ``kind`` must be new; routes for it are added with ``app.on(kind, ...)``.
     """
     global _user
+    missing = [name for name in _MEMBERS if not hasattr(source, name)]
+    if missing:
+        raise ConfigurationError(
+            f"{source!r:.80} is not an event source: it has no {', '.join(missing)} "
+            "(a SourceSpec has every member of EventSource)"
+        )
+    if not isinstance(source.kind, str) or not source.kind:
+        raise ConfigurationError(f"a source's kind must be a non-empty str, not {source.kind!r}")
     if source.kind in _MODULE_OF or source.kind == "direct":
         raise ConfigurationError(f"source kind {source.kind!r} is built in; choose another")
     if any(s.kind == source.kind and s is not source for s in _user):
@@ -117,6 +126,10 @@ def register(source: EventSource) -> None:
     if source not in _user:
         _user = (*_user, source)
     _changed()
+
+
+#: what :func:`register` checks a source has: every member of :class:`EventSource`
+_MEMBERS = tuple(sorted(name for name in dir(EventSource) if not name.startswith("_")))
 
 
 def unregister(source: EventSource) -> None:
@@ -218,7 +231,11 @@ def _scan(event: dict[str, Any]) -> tuple[EventSource | None, tuple[EventSource,
     """The ordered scan: the source of ``event``, and the candidates of its shape (whole,
     or up to the first module left unimported once the source was found)."""
     candidates = [s for s in _user if _may_claim(s, event)]
-    found = next((s for s in candidates if s.detect(event)), None)
+    found = None
+    for spec in candidates:
+        if _detects(spec, event):
+            found = spec
+            break
     for index, entry in enumerate(SOURCES):
         if entry.keys is not None and not any(key in event for key in entry.keys):
             continue
@@ -227,9 +244,17 @@ def _scan(event: dict[str, Any]) -> tuple[EventSource | None, tuple[EventSource,
         for spec in _specs_of(index):
             if _may_claim(spec, event):
                 candidates.append(spec)
-                if found is None and spec.detect(event):
+                if found is None and _detects(spec, event):
                     found = spec
     return found, tuple(candidates), True
+
+
+def _detects(spec: EventSource, event: dict[str, Any]) -> bool:
+    """``spec.detect(event)``; what it raises is :func:`detection_failed`'s error."""
+    try:
+        return bool(spec.detect(event))
+    except Exception as exc:
+        raise detection_failed(spec, exc) from exc
 
 
 def spec_for(event: Any) -> EventSource | None:
@@ -244,9 +269,12 @@ def spec_for(event: Any) -> EventSource | None:
     cached = _candidates.get(shape)
     if cached is not None:
         candidates, whole = cached
-        for spec in candidates:
-            if spec.detect(event):
-                return spec
+        try:
+            for spec in candidates:
+                if spec.detect(event):
+                    return spec
+        except Exception as exc:  # costs nothing until a detector raises
+            raise detection_failed(spec, exc) from exc
         if whole:
             return None
     found, candidates, whole = _scan(event)
@@ -325,7 +353,11 @@ def _array_source(event: list[Any]) -> EventSource | None:
     if not isinstance(first, dict):
         return None
     for spec in specs():
-        if spec.array and (spec.requires is None or spec.requires in first) and spec.detect(first):
+        if (
+            spec.array
+            and (spec.requires is None or spec.requires in first)
+            and _detects(spec, first)
+        ):
             return spec
     return None
 

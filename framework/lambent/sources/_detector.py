@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from lambent.sources import Source
     from lambent.sources._protocol import EventSource
 
-__all__ = ["detector"]
+from lambent._errors import RoutingError, describe
+
+__all__ = ["detection_failed", "detector"]
 
 #: one detection step: the key the source requires (or None), keys one of which the
 #: event must have (or None), its detector, the source
@@ -90,13 +92,28 @@ def _decide(
     def decide(event: dict[str, Any]) -> Any:
         if made != generation() or not foreign.isdisjoint(event):
             return spec_for(event)
-        for requires, one_of, detect, spec in steps:
-            if requires is not None and requires not in event:
-                continue
-            if one_of is not None and not any(key in event for key in one_of):
-                continue
-            if detect(event):
-                return spec
+        try:
+            for requires, one_of, detect, spec in steps:
+                if requires is not None and requires not in event:
+                    continue
+                if one_of is not None and not any(key in event for key in one_of):
+                    continue
+                if detect(event):
+                    return spec
+        except Exception as exc:
+            raise detection_failed(spec, exc) from exc
         return spec_for(event)  # no target's: a later source or a direct invocation
 
     return decide
+
+
+def detection_failed(spec: EventSource, exc: Exception) -> RoutingError:
+    """The error of an invocation whose event ``spec``'s ``detect`` raised on (a user's
+    source whose detector assumes a key or a type): it names the source and what its
+    detector raised, and no later source is asked (the answer would depend on the bug)."""
+    return RoutingError(
+        spec.kind,
+        {},
+        f"source {spec.kind!r} could not tell whether the event is its own: its detect "
+        f"raised {describe(exc)} (a detector must answer True or False for any JSON object)",
+    )
