@@ -31,6 +31,7 @@ from lambent._errors import ConfigurationError
 from lambent.sources import _detector
 from lambent.sources._base import RequestLine, SourceSpec
 from lambent.sources._detector import detection_failed
+from lambent.sources._match import Filter, glob_filter
 from lambent.sources._protocol import EventSource
 
 
@@ -372,10 +373,12 @@ __all__ = [
     "KINDS",
     "SOURCES",
     "EventSource",
+    "Filter",
     "Source",
     "SourceSpec",
     "detect",
     "detector",
+    "glob_filter",
     "kinds",
     "load",
     "module",
