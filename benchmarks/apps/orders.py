@@ -2,8 +2,9 @@
 
 An order body is about 300 bytes of JSON. Record 7 of every hundred fails: in the
 even hundreds its body does not decode (``qty`` is not a number), in the odd
-hundreds its handler raises (``customer_id == "cust-fail"``). So 10 records have
-1 failing (10%, undecodable), 1,000 have 10 (5 and 5), 10,000 have 100.
+hundreds its handler raises (``customer_id == "cust-fail"``). So records 0 to 99 have
+1 failing (1%, undecodable: in one batch of 10 records, 10%), 1,000 have 10 (5 and 5),
+10,000 have 100.
 """
 
 from __future__ import annotations
