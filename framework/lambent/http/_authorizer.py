@@ -187,7 +187,12 @@ class AuthorizerRoute:
     @property
     def where(self) -> str:
         """How messages name the route."""
-        return f"authorizer ({self.kind or 'any'})"
+        return _where(self.kind)
+
+
+def _where(kind: str | None) -> str:
+    """How messages name the authorizer route of ``kind`` (also before it is made)."""
+    return f"authorizer ({kind or 'any'})"
 
 
 class AuthorizerRoutes(RoleRoutes):
@@ -230,8 +235,7 @@ class AuthorizerRoutes(RoleRoutes):
             raise ConfigurationError(
                 f"unknown authorizer kind {kind!r}; use TOKEN, REQUEST or HTTP"
             )
-        where = f"authorizer ({kind or 'any'})"  # AuthorizerRoute.where
-        plan = resolve_named(fn, where=where, by_type=web.inject, by_name=web.names)
+        plan = resolve_named(fn, where=_where(kind), by_type=web.inject, by_name=web.names)
         return AuthorizerRoute(kind, key, plan, threaded)
 
     def describe(self) -> list[str]:

@@ -51,7 +51,12 @@ class WebSocketRoute:
     @property
     def where(self) -> str:
         """How messages name the route."""
-        return f"websocket route {self.route_key!r}"
+        return _where(self.route_key)
+
+
+def _where(route_key: str) -> str:
+    """How messages name the WebSocket route of ``route_key`` (also before it is made)."""
+    return f"websocket route {route_key!r}"
 
 
 class WebSocketRoutes(RoleRoutes):
@@ -98,7 +103,7 @@ class WebSocketRoutes(RoleRoutes):
         web = role_spec("websocket")
         plan = resolve(
             fn,
-            where=f"websocket route {route_key!r}",  # WebSocketRoute.where
+            where=_where(route_key),
             item_type=tuple(web.inject),
             event_type=None,
             payload_format="json",
