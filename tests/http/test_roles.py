@@ -56,3 +56,33 @@ def test_a_role_route_is_included_as_it_is_its_metrics_checked_in_an_app(
     plain = resolve(_plain)
     assert family.adopt(plain, Inclusion(checked=True)) is plain
     assert family.named(route) == f"the {route.where}"
+
+
+@pytest.mark.parametrize(
+    ("family", "first", "second"),
+    [
+        (
+            WebSocketRoutes(),
+            lambda: WebSocketRoutes.resolve("$connect", _plain),
+            lambda: WebSocketRoutes.resolve("$default", _plain),
+        ),
+        (
+            AuthorizerRoutes(),
+            lambda: AuthorizerRoutes.resolve("TOKEN", _plain),
+            lambda: AuthorizerRoutes.resolve(None, _plain),
+        ),
+    ],
+    ids=["websocket", "authorizer"],
+)
+def test_a_keyed_role_family_holds_one_route_a_key_in_order(
+    family: Any, first: Any, second: Any
+) -> None:
+    assert len(family) == 0 and list(family) == []
+    one, two = first(), second()
+    for route in (one, two):
+        family.check(route)
+        family.insert(route)
+    family.freeze()
+    assert len(family) == 2 and list(family) == [one, two]
+    with pytest.raises(ConfigurationError):
+        family.check(first())  # its key is taken

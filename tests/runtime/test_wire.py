@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lambent.runtime._wire import RuntimeAPIError, parse_response, request_head
+from lambent.runtime._wire import RuntimeAPIError, host_port, parse_response, request_head
 
 header_values = st.text("abcdefghij0123456789-/ ;=", max_size=12).map(str.strip)
 headers = st.dictionaries(
@@ -88,3 +88,16 @@ def test_request_heads_carry_the_host_headers_and_a_body_length() -> None:
     )
     streamed = request_head("GET", "/next", "h", {}, None, "Transfer-Encoding: chunked\r\n")
     assert streamed == b"GET /next HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("127.0.0.1:9001", ("127.0.0.1", 9001)),
+        ("localhost:80", ("localhost", 80)),
+        ("[::1]:9001", ("::1", 9001)),
+        (":9001", ("127.0.0.1", 9001)),
+    ],
+)
+def test_host_port_reads_the_runtime_api_address(address: str, expected: tuple[str, int]) -> None:
+    assert host_port(address) == expected

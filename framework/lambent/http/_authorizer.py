@@ -22,7 +22,7 @@ message ``"Unauthorized"``, which is how AWS documents it).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +31,7 @@ from lambent._inject import HandlerPlan
 from lambent._logging import emit
 from lambent._outcomes import json_result
 from lambent.http._named import resolve_named, run_named
-from lambent.http._roles import RoleRoutes, role_spec
+from lambent.http._roles import KeyedRoleRoutes, role_spec
 
 __all__ = ["AuthorizerRoute", "AuthorizerRoutes", "Policy", "SimpleAuthorization", "Unauthorized"]
 ContextValue = str | int | float | bool
@@ -187,36 +187,31 @@ class AuthorizerRoute:
     @property
     def where(self) -> str:
         """How messages name the route."""
-        return f"authorizer ({self.kind or 'any'})"
+        return _where(self.kind)
 
 
-class AuthorizerRoutes(RoleRoutes):
+def _where(kind: str | None) -> str:
+    """How messages name the authorizer route of ``kind`` (also before it is made)."""
+    return f"authorizer ({kind or 'any'})"
+
+
+class AuthorizerRoutes(KeyedRoleRoutes[str | None, AuthorizerRoute]):
     """Authorizer handlers by kind (``None``: any); a :class:`~lambent._routes.Matcher`
     of the app's route table, matched by the source's route key."""
 
-    def __init__(self) -> None:
-        self._plans: dict[str | None, AuthorizerRoute] = {}
-
-    def __len__(self) -> int:
-        return len(self._plans)
-
-    def __iter__(self) -> Iterator[AuthorizerRoute]:
-        return iter(list(self._plans.values()))
+    __slots__ = ()
 
     def check(self, route: AuthorizerRoute) -> None:
-        if route.key in self._plans:
+        if route.key in self._routes:
             raise ConfigurationError(
                 f"an authorizer for {route.kind or 'any kind'} is already registered"
             )
 
     def insert(self, route: AuthorizerRoute) -> None:
-        self._plans[route.key] = route
-
-    def freeze(self) -> None:
-        """Nothing to compile: kinds are looked up as they are."""
+        self._routes[route.key] = route
 
     def lookup(self, key: str | None) -> AuthorizerRoute | None:
-        return self._plans.get(key) or self._plans.get(None)
+        return self._routes.get(key) or self._routes.get(None)
 
     @staticmethod
     def resolve(
@@ -230,12 +225,11 @@ class AuthorizerRoutes(RoleRoutes):
             raise ConfigurationError(
                 f"unknown authorizer kind {kind!r}; use TOKEN, REQUEST or HTTP"
             )
-        where = f"authorizer ({kind or 'any'})"  # AuthorizerRoute.where
-        plan = resolve_named(fn, where=where, by_type=web.inject, by_name=web.names)
+        plan = resolve_named(fn, where=_where(kind), by_type=web.inject, by_name=web.names)
         return AuthorizerRoute(kind, key, plan, threaded)
 
     def describe(self) -> list[str]:
-        return [f"authorizer({k or '*'}) -> {r.plan.name}" for k, r in self._plans.items()]
+        return [f"authorizer({k or '*'}) -> {r.plan.name}" for k, r in self._routes.items()]
 
     async def dispatch(
         self, spec: Any, event: Any, context: Any, log: Any, seconds: float | None

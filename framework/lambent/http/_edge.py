@@ -103,7 +103,13 @@ class EdgeRoute:
     @property
     def where(self) -> str:
         """How messages name the route."""
-        return f"edge route {self.event_type} {self.path or '*'}"
+        return _where(self.event_type, self.path)
+
+
+def _where(event_type: str, path: str | None) -> str:
+    """How messages name the edge route of ``event_type`` and ``path`` (also before it is
+    made)."""
+    return f"edge route {event_type} {path or '*'}"
 
 
 class EdgeRoutes(RoleRoutes):
@@ -122,9 +128,7 @@ class EdgeRoutes(RoleRoutes):
 
     def check(self, route: EdgeRoute) -> None:
         if any(r.path == route.path for r in self._routes.get(route.event_type, ())):
-            raise ConfigurationError(
-                f"edge route {route.event_type} {route.path or '*'} is registered twice"
-            )
+            raise ConfigurationError(f"{route.where} is registered twice")
 
     def insert(self, route: EdgeRoute) -> None:
         routes = self._routes.setdefault(route.event_type, [])
@@ -148,7 +152,7 @@ class EdgeRoutes(RoleRoutes):
             raise ConfigurationError(
                 f"unknown Lambda@Edge event type {event_type!r}; use one of {', '.join(known)}"
             )
-        where = f"edge route {event_type} {path or '*'}"  # EdgeRoute.where
+        where = _where(event_type, path)
         by_type = {**_BY_TYPE, **{t: _on_record(g) for t, g in web.inject.items()}}
         by_name = {**_BY_NAME, **{n: _on_record(g) for n, g in web.names.items()}}
         plan = resolve_named(fn, where=where, by_type=by_type, by_name=by_name)

@@ -7,7 +7,8 @@ handlers can ask for). The router never imports a source module; it asks the reg
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from collections.abc import Hashable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from lambent._errors import ConfigurationError
 from lambent.sources._base import WebSpec
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from lambent._inject import HandlerPlan
     from lambent._routes import Inclusion
 
-__all__ = ["RoleRoutes", "role_spec"]
+__all__ = ["KeyedRoleRoutes", "RoleRoutes", "role_spec"]
 
 
 class _RoleRoute(Protocol):
@@ -43,6 +44,30 @@ class RoleRoutes:
     def adopt(self, route: RoleRouteT, how: Inclusion) -> RoleRouteT:
         how.require_metrics(route.plan.fn, route.where)
         return route
+
+
+KeyT = TypeVar("KeyT", bound=Hashable | None)
+RouteT = TypeVar("RouteT", bound=_RoleRoute)
+
+
+class KeyedRoleRoutes(RoleRoutes, Generic[KeyT, RouteT]):
+    """The routes of a role whose routes have one key each (WebSocket route keys,
+    authorizer kinds), kept in one dict; checked, inserted and looked up by the
+    subclass."""
+
+    __slots__ = ("_routes",)
+
+    def __init__(self) -> None:
+        self._routes: dict[KeyT, RouteT] = {}
+
+    def __len__(self) -> int:
+        return len(self._routes)
+
+    def __iter__(self) -> Iterator[RouteT]:
+        return iter(list(self._routes.values()))
+
+    def freeze(self) -> None:
+        """Nothing to compile: keys are looked up as they are."""
 
 
 def role_spec(role: str) -> WebSpec:

@@ -16,7 +16,7 @@ decode answers ``422`` naming the field; other exceptions ``500`` with the reque
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +32,7 @@ from lambent.http._response import (
     error_response,
     to_response,
 )
-from lambent.http._roles import RoleRoutes, role_spec
+from lambent.http._roles import KeyedRoleRoutes, role_spec
 
 __all__ = ["WebSocketRoute", "WebSocketRoutes"]
 
@@ -51,21 +51,19 @@ class WebSocketRoute:
     @property
     def where(self) -> str:
         """How messages name the route."""
-        return f"websocket route {self.route_key!r}"
+        return _where(self.route_key)
 
 
-class WebSocketRoutes(RoleRoutes):
+def _where(route_key: str) -> str:
+    """How messages name the WebSocket route of ``route_key`` (also before it is made)."""
+    return f"websocket route {route_key!r}"
+
+
+class WebSocketRoutes(KeyedRoleRoutes[str, WebSocketRoute]):
     """WebSocket handlers by route key (a :class:`~lambent._routes.Matcher` of the app's
     route table: matched by route key, ``$default`` for any other)."""
 
-    def __init__(self) -> None:
-        self._routes: dict[str, WebSocketRoute] = {}
-
-    def __len__(self) -> int:
-        return len(self._routes)
-
-    def __iter__(self) -> Iterator[WebSocketRoute]:
-        return iter(list(self._routes.values()))
+    __slots__ = ()
 
     def check(self, route: WebSocketRoute) -> None:
         if route.route_key in self._routes:
@@ -73,9 +71,6 @@ class WebSocketRoutes(RoleRoutes):
 
     def insert(self, route: WebSocketRoute) -> None:
         self._routes[route.route_key] = route
-
-    def freeze(self) -> None:
-        """Nothing to compile: route keys are looked up as they are."""
 
     def lookup(self, key: str) -> WebSocketRoute | None:
         """The route of ``key``; ``$default``'s for a message whose key has none (API
@@ -98,7 +93,7 @@ class WebSocketRoutes(RoleRoutes):
         web = role_spec("websocket")
         plan = resolve(
             fn,
-            where=f"websocket route {route_key!r}",  # WebSocketRoute.where
+            where=_where(route_key),
             item_type=tuple(web.inject),
             event_type=None,
             payload_format="json",

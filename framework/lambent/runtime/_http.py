@@ -23,7 +23,7 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 
-from lambent.runtime._wire import RuntimeAPIError, parse_response, request_head
+from lambent.runtime._wire import RuntimeAPIError, host_port, parse_response, request_head
 
 _CHUNK = 262144
 
@@ -63,9 +63,7 @@ class Connection:
     """One persistent connection to ``host:port``; reconnects once when a kept-alive one was closed."""
 
     def __init__(self, address: str) -> None:
-        host, _, port = address.rpartition(":")
-        self.host = host.strip("[]") or "127.0.0.1"
-        self.port = int(port)
+        self.host, self.port = host_port(address)
         self._sock: socket.socket | None = None
         self._buffer = bytearray()
         self._stopped = False

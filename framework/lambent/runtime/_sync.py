@@ -19,7 +19,7 @@ from lambent._logging import invocation_context
 from lambent.runtime._invocation import NEXT, Post, run_invocation_now
 from lambent.runtime._logs import catch_up
 from lambent.runtime._target import Target
-from lambent.runtime._wire import RuntimeAPIError, parse_response, request_head
+from lambent.runtime._wire import RuntimeAPIError, host_port, parse_response, request_head
 
 
 class _Stopped(Exception):
@@ -70,9 +70,7 @@ class SyncConnection:
     answer that has begun is found (:meth:`_arrived`) and read whole."""
 
     def __init__(self, address: str) -> None:
-        host, _, port = address.rpartition(":")
-        self.host = host.strip("[]") or "127.0.0.1"
-        self.port = int(port)
+        self.host, self.port = host_port(address)
         self._sock: _socket.socket | None = None
         self._buffer = bytearray()
         self.stopped = False

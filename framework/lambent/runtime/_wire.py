@@ -15,6 +15,13 @@ class RuntimeAPIError(Exception):
     """The Runtime API could not be reached or answered something that is not HTTP."""
 
 
+def host_port(address: str) -> tuple[str, int]:
+    """``AWS_LAMBDA_RUNTIME_API``'s ``host:port`` (an IPv6 host in brackets; no host:
+    the loopback address)."""
+    host, _, port = address.rpartition(":")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
 def parse_response(buffer: bytearray) -> tuple[int, dict[str, str], bytes] | None:
     """One whole HTTP response taken from the front of ``buffer`` (status, headers with
     lower-case names, body), or ``None`` while it is incomplete. Shared by the

@@ -301,25 +301,33 @@ def event_line(event: Mapping[str, Any]) -> RequestLine | None:
     certainly says it is an HTTP API request (none of :data:`AHEAD_KEYS`, no
     ``requestContext.elb``, no Function URL domain, :func:`is_v2_request`), else None (the
     registry's detection decides). The fields every API Gateway event has are read by
-    their keys; an event without one of them is read by :func:`_event_line`, with their
-    defaults (the same answer). ``tests/sources/test_http_api_line.py`` checks both
-    against the registry's detection."""
+    their keys: an event without ``requestContext``, ``rawPath`` or ``version`` is no
+    HTTP API request (:func:`is_v2_request` requires them), and one without another of
+    them is read by :func:`request_line`, with their defaults (the same answer).
+    ``tests/sources/test_http_api_line.py`` checks both against the registry's
+    detection."""
     try:
         context, path, version = event["requestContext"], event["rawPath"], event["version"]
-        if (
-            type(context) is not dict
-            or "elb" in context
-            or version != "2.0"
-            or type(path) is not str
-            or not AHEAD.isdisjoint(event)
-        ):
-            return None
+    except KeyError:
+        return None
+    if (
+        type(context) is not dict
+        or "elb" in context
+        or version != "2.0"
+        or type(path) is not str
+        or not AHEAD.isdisjoint(event)
+    ):
+        return None
+    try:
         http, domain, request_id = context["http"], context["domainName"], context["requestId"]
         if type(http) is not dict:
             return None
         method, http_path, is_b64 = http["method"], http["path"], event["isBase64Encoded"]
     except KeyError:
-        return _event_line(event)
+        domain = context.get("domainName")
+        if type(domain) is str and ".lambda-url." in domain:
+            return None  # a Function URL request
+        return request_line(event)
     body, key = event.get("body"), event.get("routeKey")
     if (
         (type(domain) is str and ".lambda-url." in domain)
@@ -331,32 +339,6 @@ def event_line(event: Mapping[str, Any]) -> RequestLine | None:
     ):
         return None  # a Function URL request, or a field the lean Struct does not take
     return method.upper(), path or http_path, key if type(key) is str else None, body, is_b64, False
-
-
-def _event_line(event: Mapping[str, Any]) -> RequestLine | None:
-    """:func:`event_line` of an event without one of the fields it reads by key."""
-    context = event.get("requestContext")
-    if (
-        type(context) is not dict
-        or "elb" in context
-        or event.get("version") != "2.0"
-        or not AHEAD.isdisjoint(event)
-    ):
-        return None
-    path, http, domain = event.get("rawPath"), context.get("http"), context.get("domainName")
-    if type(path) is not str or type(http) is not dict:
-        return None  # not detected as HTTP API, or ``request_line`` says None
-    if type(domain) is str and ".lambda-url." in domain:
-        return None
-    return checked_line(
-        http.get("method", ""),
-        path,
-        http.get("path", ""),
-        context.get("requestId", ""),
-        event.get("body"),
-        event.get("isBase64Encoded", False),
-        event.get("routeKey"),
-    )
 
 
 SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (

@@ -233,23 +233,28 @@ def event_line(event: Mapping[str, Any]) -> RequestLine | None:
     (``requestContext.elb``), Function URLs and HTTP APIs (``rawPath``, which they
     require) and WebSockets (``requestContext.connectionId``, which they require);
     ``tests/sources/test_apigw_rest.py`` checks it against the registry's detection. The
-    fields every REST event has are read by their keys; an event without one of them is
-    read by :func:`_event_line`, with their defaults (the same answer)."""
+    fields every REST event has are read by their keys: an event without
+    ``requestContext``, ``httpMethod`` or ``resource`` is no REST request (:func:`detect`
+    requires them), and one without another of them is read by :func:`_line`, with their
+    defaults (the same answer)."""
     try:
         context, method, resource = event["requestContext"], event["httpMethod"], event["resource"]
-        if (
-            type(context) is not dict
-            or "elb" in context
-            or "connectionId" in context
-            or "rawPath" in event
-            or type(method) is not str
-            or type(resource) is not str
-            or not AHEAD.isdisjoint(event)
-        ):
-            return None
+    except KeyError:
+        return None
+    if (
+        type(context) is not dict
+        or "elb" in context
+        or "connectionId" in context
+        or "rawPath" in event
+        or type(method) is not str
+        or type(resource) is not str
+        or not AHEAD.isdisjoint(event)
+    ):
+        return None
+    try:
         path, request_id, is_b64 = event["path"], context["requestId"], event["isBase64Encoded"]
     except KeyError:
-        return _event_line(event)
+        return _line(event, context, method, resource)
     version, body = event.get("version"), event.get("body")
     if (
         type(path) is not str
@@ -262,23 +267,6 @@ def event_line(event: Mapping[str, Any]) -> RequestLine | None:
     method = method.upper()
     # HTTP API payload 1.0 (same shape) delivers the path decoded
     return method, path, f"{method} {resource}", body, is_b64, version != "1.0"
-
-
-def _event_line(event: Mapping[str, Any]) -> RequestLine | None:
-    """:func:`event_line` of an event without one of the fields it reads by key."""
-    context = event.get("requestContext")
-    method, resource = event.get("httpMethod"), event.get("resource")
-    if (
-        type(context) is not dict
-        or "elb" in context
-        or "connectionId" in context
-        or "rawPath" in event
-        or type(method) is not str
-        or type(resource) is not str
-        or not AHEAD.isdisjoint(event)
-    ):
-        return None
-    return _line(event, context, method, resource)
 
 
 SPECS: tuple[SourceSpec[RestRequest, RestRequest], ...] = (
