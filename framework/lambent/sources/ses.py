@@ -16,7 +16,13 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, first_record_source, iso, raw_records
+from lambent.sources._base import (
+    SourceSpec,
+    first_record_source,
+    iso,
+    raw_records,
+    records_where,
+)
 from lambent.sources._match import Filter, shown
 
 
@@ -190,6 +196,7 @@ SPEC: SourceSpec[SESEvent, SESRecord] = SourceSpec(
     item_type=SESRecord,
     items=_items,
     raw_items=raw_records,
+    raw_where=records_where,
     item_id=_item_id,
     route_key=_route_key,
     payload=None,
