@@ -144,9 +144,9 @@ def test_covers_decides_whether_a_glob_takes_every_key_of_another(
                 assert glob(pattern)(key), (pattern, value, key)
         assert uncovered(pattern, value) is None
     else:
-        key = uncovered(pattern, value)  # small globs: always found
-        assert key is not None, (pattern, value)
-        assert glob(value)(key) and not glob(pattern)(key), (pattern, value, key)
+        found = uncovered(pattern, value)  # small globs: always found
+        assert found is not None, (pattern, value)
+        assert glob(value)(found) and not glob(pattern)(found), (pattern, value, found)
 
 
 @pytest.mark.parametrize(
