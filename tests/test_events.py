@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
 from typing import Any
 
 import msgspec
@@ -16,10 +19,21 @@ from lambent import (
 from lambent._events import decode_event
 from lambent.sources.eventbridge import EventBridgeEvent
 from lambent.testing import (
+    Change,
     FakeContext,
     appsync_batch_event,
     cloudformation_event,
+    cloudwatch_logs_event,
+    dynamodb_event,
     eventbridge_event,
+    firehose_event,
+    kafka_event,
+    kinesis_event,
+    mq_event,
+    s3_batch_event,
+    s3_event,
+    ses_event,
+    sns_event,
     sqs_event,
 )
 
@@ -78,8 +92,98 @@ def test_record_without_identifier_fails_the_whole_invocation() -> None:
     app.sqs("orders")(lambda order: None)
     event = sqs_event({"id": 1}, {"id": 2}, queue="orders")
     del event["Records"][1]["messageId"]
-    with pytest.raises(EventDecodeError, match="no identifier"):
+    with pytest.raises(EventDecodeError, match="no identifier") as info:
         app.handler(event, FakeContext())
+    # the record named by its place in the event, as msgspec names a field
+    assert info.value.path == "$.Records[1]"
+    assert "Object missing required field `messageId` (at $.Records[1])" in str(info.value)
+
+
+def _logs_with(event: dict[str, Any], at: int, value: Any) -> dict[str, Any]:
+    """``event`` with log event ``at`` of its compressed document replaced by ``value``."""
+    document = json.loads(gzip.decompress(base64.b64decode(event["awslogs"]["data"])))
+    document["logEvents"][at] = value
+    data = base64.b64encode(gzip.compress(json.dumps(document).encode())).decode()
+    return {"awslogs": {"data": data}}
+
+
+def _kafka_two_partitions() -> dict[str, Any]:
+    event = kafka_event({"n": 0}, partition=0)
+    event["records"].update(kafka_event({"n": 1}, {"n": 2}, partition=1, offset=7)["records"])
+    return event
+
+
+def _swap(container: Any, key: Any, value: Any) -> None:
+    container[key] = value
+
+
+#: every source whose records can fail the event for want of an identifier: an event of
+#: it, how to replace its record number 2 (index 1 or 2) by ``5``, and where that is
+BATCHES: list[tuple[str, Any, Any, str]] = [
+    ("sqs", lambda: sqs_event(1, 2), lambda e: _swap(e["Records"], 1, 5), "$.Records[1]"),
+    ("sns", lambda: sns_event(1, 2), lambda e: _swap(e["Records"], 1, 5), "$.Records[1]"),
+    (
+        "kinesis-stream",
+        lambda: kinesis_event(1, 2),
+        lambda e: _swap(e["Records"], 1, 5),
+        "$.Records[1]",
+    ),
+    (
+        "dynamodb-stream",
+        lambda: dynamodb_event(Change.insert({"id": 1}), Change.insert({"id": 2})),
+        lambda e: _swap(e["Records"], 1, 5),
+        "$.Records[1]",
+    ),
+    ("s3", lambda: s3_event("a", "b"), lambda e: _swap(e["Records"], 1, 5), "$.Records[1]"),
+    (
+        "ses",
+        lambda: {"Records": ses_event()["Records"] * 2},
+        lambda e: _swap(e["Records"], 1, 5),
+        "$.Records[1]",
+    ),
+    ("firehose", lambda: firehose_event(1, 2), lambda e: _swap(e["records"], 1, 5), "$.records[1]"),
+    (
+        "kafka",
+        _kafka_two_partitions,
+        lambda e: _swap(e["records"]["orders-1"], 1, 5),  # the batch's third record
+        '$.records["orders-1"][1]',
+    ),
+    ("mq", lambda: mq_event(1, 2), lambda e: _swap(e["messages"], 1, 5), "$.messages[1]"),
+    (
+        "mq",
+        lambda: mq_event(1, 2, engine="rabbitmq"),
+        lambda e: _swap(e["rmqMessagesByQueue"]["orders::/"], 1, 5),
+        '$.rmqMessagesByQueue["orders::/"][1]',
+    ),
+    (
+        "s3-batch",
+        lambda: s3_batch_event("a", "b", schema="2.0"),
+        lambda e: _swap(e["tasks"], 1, 5),
+        "$.tasks[1]",
+    ),
+    (
+        "cloudwatch-logs",
+        lambda: cloudwatch_logs_event("a", "b"),
+        lambda e: e.update(_logs_with(e, 1, 5)),
+        "$.awslogs.data.logEvents[1]",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "make", "spoil", "where"), BATCHES)
+def test_a_record_without_identifier_is_named_by_its_place_in_the_event(
+    kind: str, make: Any, spoil: Any, where: str
+) -> None:
+    """A record with no identifier fails the event, named as decode errors name paths:
+    ``$.Records[1]``, not ``$[1]`` (the list's own name, in the event as it came)."""
+    event = make()
+    spoil(event)
+    spec = sources.spec_for(event)
+    assert spec is not None and spec.kind == kind
+    with pytest.raises(EventDecodeError, match="has no identifier to report it by") as info:
+        decode_event(spec, event)
+    assert info.value.path == where
+    assert str(info.value).endswith(f"Expected `object`, got `int` (at {where})")
 
 
 def test_an_array_events_elements_decode_one_by_one() -> None:
@@ -122,3 +226,13 @@ def test_a_single_object_event_read_as_its_item_names_its_field_not_a_record() -
     assert str(same.value) == (
         "event: not a valid eventbridge event: Expected `str`, got `int` (at $.time)"
     )
+
+
+def test_every_batch_source_says_where_its_records_are() -> None:
+    """A new batch source without ``raw_where`` would name its records ``$[i]`` again:
+    only sources whose event is the list of its items (AppSync's ``BatchInvoke``) or its
+    one item (a custom resource request) go without, and each other one is tried above."""
+    specs = sources.specs()
+    without = {s.kind for s in specs if s.raw_items is not None and s.raw_where is None}
+    assert without == {"appsync", "cloudformation"}
+    assert {s.kind for s in specs if s.raw_where is not None} == {kind for kind, *_ in BATCHES}

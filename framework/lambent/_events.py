@@ -95,7 +95,7 @@ def _decode_items(
                 raise EventDecodeError(
                     f"record {i} of this {spec.kind} event does not decode and has no identifier "
                     f"to report it by: {err.reason}",
-                    path=f"$[{i}]" + err.path[1:],
+                    path=(spec.raw_where(event, i) if spec.raw_where else f"$[{i}]") + err.path[1:],
                 ) from exc
             items.append(None)
             wire = spec.raw_report_id(raw) if spec.raw_report_id is not None else None

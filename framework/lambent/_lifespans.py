@@ -13,7 +13,7 @@ from __future__ import annotations
 from lambent._errors import describe
 from lambent._tracebacks import user_trace
 
-__all__ = ["StartupFailed", "failure", "report"]
+__all__ = ["LifespanCut", "StartupFailed", "failure", "report"]
 
 
 class StartupFailed(Exception):
@@ -23,6 +23,17 @@ class StartupFailed(Exception):
     def __init__(self, error: BaseException) -> None:
         super().__init__(failure("startup", error))
         self.error = error
+
+
+class LifespanCut(Exception):
+    """The app's lifespan did not finish leaving within the shutdown phase's ``limit``
+    seconds and was cut off, as Lambda ends an environment whose shutdown overruns."""
+
+    def __init__(self, app: str, limit: float) -> None:
+        super().__init__(
+            f"{app} took longer than Lambda's {limit:g}s shutdown phase to leave its lifespan; "
+            "it was cut off there"
+        )
 
 
 def failure(when: str, exc: BaseException) -> str:

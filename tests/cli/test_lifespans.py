@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -191,3 +192,34 @@ def test_dev_leaves_the_lifespan_at_its_stop_and_exits_1_when_that_fails(tmp_pat
     assert process.returncode == 1, err
     assert _files(err, f"lambent dev: {FAILED_AT_SHUTDOWN}") == [APP_FILE, APP_FILE]
     assert _steps(log) == ["entering", "leaving"]
+
+
+CUT = (
+    f"the app's lifespan failed at shutdown: LifespanCut: {APP} took longer than Lambda's 2s "
+    "shutdown phase to leave its lifespan; it was cut off there"
+)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["serve", APP], ["serve", APP, "--runtime", "lambent"], ["dev", APP, "--no-reload"]],
+    ids=["serve", "serve-lambent", "dev"],
+)
+def test_a_lifespan_slow_to_leave_is_cut_after_two_seconds_in_one_line_naming_the_app(
+    tmp_path: Path, argv: list[str]
+) -> None:
+    # in process it was waited for as long as it took (a minute here)
+    log = tmp_path / "log"
+    process, url = _server(argv, log, "hang")
+    try:
+        path = "/" if argv[0] == "dev" else _INVOKE
+        assert _call(url + path, None if argv[0] == "dev" else b"{}")[2] == {"ok": True}
+    finally:
+        started = time.monotonic()
+        err = _stop(process)
+    assert time.monotonic() - started < 10, err
+    assert process.returncode == 1, err
+    assert _steps(log) == ["entering", "leaving"]
+    lines = [line for line in err.splitlines() if "LifespanCut" in line]
+    head = "lambent dev: " if argv[0] == "dev" else "[ERROR] ShutdownError: "
+    assert lines == [head + CUT], err

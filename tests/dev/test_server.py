@@ -15,6 +15,7 @@ from typing import Any, TextIO
 import anyio.from_thread
 import pytest
 
+from lambent._dev import front
 from lambent._dev.server import DevApp, serve
 from lambent.testing import TestClient
 from tests.dev.app import app
@@ -267,3 +268,40 @@ def test_a_request_whose_event_is_over_the_limit_never_runs(server: tuple[str, i
         answer = call(running, "POST", "/size", body=b"x" * size, headers=headers)
     assert answer.status == 413 and b"Request Entity Too Large" in answer.content
     assert "over the" in output.getvalue() and "/size" in output.getvalue()
+
+
+def test_a_lifespan_slow_to_leave_is_cut_after_lambdas_shutdown_phase_naming_the_app() -> None:
+    """``lambent dev`` leaves the app's lifespan as Lambda would: within its 2 s shutdown
+    phase, then one line naming the app, and exit status 1 (``failed_at_shutdown``)."""
+    import contextlib
+
+    from lambent import App
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: App) -> Any:
+        yield
+        await anyio.sleep(30)
+
+    slow = App(lifespan=lifespan)
+
+    @slow.get("/")
+    async def index() -> dict[str, bool]:
+        return {"ok": True}
+
+    output = io.StringIO()
+    dev = DevApp(slow, "apigw-http", output=output, name="shop.web:app")
+
+    async def main() -> float:
+        _, event = TestClient(slow, source="apigw-http").build_event("GET", "/")
+        answer = await dev.run(event)
+        assert isinstance(answer, front.Answer) and answer.status == 200  # entered
+        started = time.monotonic()
+        await dev.aclose()
+        return time.monotonic() - started
+
+    assert anyio.run(main) < 4.0
+    assert dev.failed_at_shutdown
+    assert output.getvalue() == (
+        "lambent dev: the app's lifespan failed at shutdown: LifespanCut: shop.web:app took "
+        "longer than Lambda's 2s shutdown phase to leave its lifespan; it was cut off there\n"
+    )

@@ -203,5 +203,28 @@ async def test_a_boto3_client_is_an_idempotency_error_asking_for_an_async_one(
 
     client: Any = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name="us-east-1")
     store = DynamoDBStore(table, client=client)
-    with pytest.raises(IdempotencyError, match="not an awaitable: give an aiobotocore client"):
+    with pytest.raises(
+        IdempotencyError, match="blocked the event loop: give an aiobotocore client"
+    ):
         await store.get_many(["k"])
+
+
+def test_a_boto3_client_on_a_missing_table_says_both_out_of_app_handler(
+    moto_endpoint: str, aws_env: None
+) -> None:
+    """Through the synchronous entry: no botocore ClientError, but the client to give
+    (boto3's would block every call) and the table to create, in one error. (The store's
+    own aiobotocore client on a missing table: the test further up.)"""
+    import boto3
+
+    from lambent.testing import FakeContext, sqs_event
+
+    client: Any = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name="us-east-1")
+    app = _app(DynamoDBStore("no-such-orders", client=client))
+    with pytest.raises(IdempotencyError) as raised:
+        app.handler(sqs_event({"n": 1}, queue="orders"), FakeContext())
+    message = str(raised.value)
+    assert "batch_get_item ran without being awaited" in message
+    assert "give an aiobotocore client" in message
+    assert "DynamoDB table 'no-such-orders' does not exist" in message
+    assert "KeySchema [{AttributeName: id, KeyType: HASH}]" in message

@@ -234,3 +234,35 @@ async def test_a_lifespan_failing_at_shutdown_is_one_shutdown_error_record(
     assert head == "[ERROR] ShutdownError: the app's lifespan failed at shutdown: SystemExit: 3"
     assert lines[0] == "Traceback (most recent call last):" and __file__ in lines[1]
     assert steps == ["enter", "leave"]
+
+
+def _slow_to_leave() -> App:
+    """An app whose lifespan takes 30 s to leave, holding its loop (the awaiting kind is
+    cut the same way: tests/cli/test_lifespans.py)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: App) -> AsyncIterator[None]:
+        yield
+        time.sleep(30)  # noqa: ASYNC251 - the point: a loop held at shutdown
+
+    app = App(lifespan=lifespan)
+    app.invoke()(lambda payload: {"ok": True})
+    return app
+
+
+async def test_a_lifespan_slow_to_leave_is_cut_after_lambdas_shutdown_phase_naming_the_app(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # it was waited for as long as it took (30 s here, forever for one that hangs)
+    config = FunctionConfig(name="f", target="shop.orders:app")
+    runner = InProcessRunner(config, _slow_to_leave())
+    await runner.run(Invocation(function="f", payload=b"{}", invoked_arn=ARN))
+    started = time.monotonic()
+    assert await runner.aclose() is False
+    assert time.monotonic() - started < 4.0  # 2 s, and the held loop is not waited for
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "[ERROR] ShutdownError: the app's lifespan failed at shutdown: LifespanCut: "
+        "shop.orders:app took longer than Lambda's 2s shutdown phase to leave its "
+        "lifespan; it was cut off there"
+    ]

@@ -55,6 +55,58 @@ def test_in_process_functions_see_their_environment_from_import_on(
     assert "LAMBENT_TEST_STAGE" not in os.environ  # restored when the server stopped
 
 
+LAMBDA_VARIABLES = (
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+)
+
+
+def _seen(client: Any, name: str) -> dict[str, str | None]:
+    seen = {}
+    for key in (*LAMBDA_VARIABLES, "AWS_LAMBDA_RUNTIME_API", "AWS_LAMBDA_LOG_STREAM_NAME"):
+        answer = client.invoke(FunctionName=name, Payload=json.dumps({"key": key}).encode())
+        seen[key] = json.loads(answer["Payload"].read())["now"]
+    return seen
+
+
+def test_in_process_functions_get_the_variables_lambda_sets_that_they_share(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One process, one environment: what Lambda would set alike for every function
+    served in it (all of it, for one function), never a Runtime API it does not have."""
+    for key in LAMBDA_VARIABLES:
+        monkeypatch.delenv(key, raising=False)
+    target = "tests.local.apps.handlers:environ"
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    alone = [FunctionConfig(name="env", target=target, memory_mb=512, region="eu-west-1")]
+    with ServerThread(LocalLambda(alone, output=io.StringIO(), shutdown_timeout=10.0)) as url:
+        assert _seen(lambda_client(url), "env") == {
+            "AWS_REGION": "eu-west-1",
+            "AWS_DEFAULT_REGION": "eu-west-1",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_python{version}",
+            "AWS_LAMBDA_FUNCTION_NAME": "env",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/env",
+            "AWS_LAMBDA_RUNTIME_API": None,
+            "AWS_LAMBDA_LOG_STREAM_NAME": None,
+        }
+    two = [*alone, FunctionConfig(name="other", target=target, memory_mb=512, region="eu-west-1")]
+    with ServerThread(LocalLambda(two, output=io.StringIO(), shutdown_timeout=10.0)) as url:
+        seen = _seen(lambda_client(url), "other")
+    # the names and log groups differ: neither is set, rather than one function's for both
+    assert seen["AWS_LAMBDA_FUNCTION_NAME"] is seen["AWS_LAMBDA_LOG_GROUP_NAME"] is None
+    assert (seen["AWS_REGION"], seen["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]) == ("eu-west-1", "512")
+    assert not any(key in os.environ for key in LAMBDA_VARIABLES)  # restored at the stop
+
+
 @pytest.mark.parametrize(
     ("options", "told"),
     [

@@ -21,6 +21,7 @@ from lambent.sources._match import (
     resource_filter,
     same_resource,
     shown,
+    uncovered,
 )
 
 NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.", min_size=1, max_size=12)
@@ -90,17 +91,97 @@ def test_names_and_arns_are_taken(name: str) -> None:
         assert resource_filter("queue", value).shown == (("queue", value),)
 
 
-@given(
-    pattern=st.none() | st.text(alphabet="ab*?", max_size=4),
-    value=st.none() | st.text(alphabet="ab*", max_size=4),
-    key=st.text(alphabet="ab", max_size=4),
-)
-def test_a_covering_glob_takes_every_key_the_covered_filter_takes(
-    pattern: str | None, value: str | None, key: str
+#: pieces of globs, in the syntax lambent takes (fnmatch's: ``*``, ``?``, ``[set]``,
+#: ``[!set]``, ranges, ``]`` first in a set)
+PIECES = ["a", "b", "-", "*", "?", "[ab]", "[!a]", "[a-c]", "[!-]", "[]a]", "[c-a]"]
+GLOBS = st.lists(st.sampled_from(PIECES), max_size=5)
+#: characters keys are made of: those the pieces name, and one they do not
+ALPHABET = "abc-]x"
+
+
+def _sample(pieces: list[str], data: st.DataObject) -> str:
+    """A key the glob of ``pieces`` matches, each piece filled in by ``data``."""
+    key = ""
+    for piece in pieces:
+        if piece == "*":
+            key += data.draw(st.text(alphabet=ALPHABET, max_size=6))
+        elif piece == "?":
+            key += data.draw(st.sampled_from(ALPHABET))
+        elif piece.startswith("["):
+            fits = [ch for ch in ALPHABET if fnmatch.fnmatchcase(ch, piece)]
+            if not fits:  # an empty range: the glob matches nothing
+                return ""
+            key += data.draw(st.sampled_from(fits))
+        else:
+            key += piece
+    return key
+
+
+def _keys(length: int) -> list[str]:
+    keys = [""]
+    for _ in range(length):
+        keys += [k + ch for k in keys if len(k) == len(keys[-1]) for ch in ALPHABET]
+    return keys
+
+
+SHORT_KEYS = _keys(3)
+
+
+@given(a=GLOBS, b=GLOBS, data=st.data())
+def test_covers_decides_whether_a_glob_takes_every_key_of_another(
+    a: list[str], b: list[str], data: st.DataObject
 ) -> None:
-    """What ``covers`` says is never wrong: a covered filter's key is the glob's too."""
-    if covers(pattern, value) and glob(value)(key):
-        assert glob(pattern)(key)
+    """Exact both ways: when ``covers`` says yes, every key ``b`` matches (sampled, and
+    every short one) ``a`` matches too; when it says no, ``uncovered`` names a key ``b``
+    matches and ``a`` does not."""
+    pattern, value = "".join(a), "".join(b)
+    if covers(pattern, value):
+        key = _sample(b, data)
+        if glob(value)(key):
+            assert glob(pattern)(key), (pattern, value, key)
+        for key in SHORT_KEYS:
+            if glob(value)(key):
+                assert glob(pattern)(key), (pattern, value, key)
+        assert uncovered(pattern, value) is None
+    else:
+        found = uncovered(pattern, value)  # small globs: always found
+        assert found is not None, (pattern, value)
+        assert glob(value)(found) and not glob(pattern)(found), (pattern, value, found)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "covered"),
+    [
+        ("nightly-*", "nightly-[ab]*", True),  # a narrower glob after a wider one
+        ("nightly-*", "nightly-?", True),
+        ("nightly-*", "nightly-[!x]", True),
+        ("nightly-*", "nightly-report", True),
+        ("nightly-*", "nightly?*", False),  # nightly_x
+        ("nightly-[ab]*", "nightly-*", False),
+        ("nightly-[a-c]", "nightly-[b-c]", True),
+        ("nightly-[!b]", "nightly-[!bc]", True),
+        ("nightly-[!bc]", "nightly-[!b]", False),  # nightly-c
+        ("Order*", "Order*Placed", True),
+        ("*Placed", "Order*", False),
+        ("a[", "a[", True),  # an unclosed [ is the character
+        ("*", "[c-a]", True),  # an empty range matches nothing
+    ],
+)
+def test_covers_reads_character_classes_and_question_marks(
+    pattern: str, value: str, covered: bool
+) -> None:
+    assert covers(pattern, value) is covered
+    key = uncovered(pattern, value)
+    assert (key is None) is covered
+    if key is not None:
+        assert glob(value)(key) and not glob(pattern)(key)
+
+
+def test_globs_too_intricate_to_compare_are_not_claimed_to_cover() -> None:
+    # a glob whose states blow up: no false conflict, and no hang at registration
+    many = "*-" + "?" * 16
+    assert covers(many, many)  # the same glob
+    assert not covers(many, many + "?") and uncovered(many, many + "?") is None
 
 
 def test_a_route_shadowed_by_an_earlier_glob_overlaps_and_the_other_order_does_not() -> None:

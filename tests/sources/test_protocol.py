@@ -22,6 +22,7 @@ from lambent.sources._base import (
     RawView,
     ResponseMode,
     WebSpec,
+    list_where,
 )
 from lambent.sources._bytes import decode_general
 from lambent.sources._match import Filter, Overlap, glob_filter
@@ -105,6 +106,10 @@ class Counters:
     @property
     def raw_items(self) -> Callable[[Mapping[str, Any]], Sequence[Any]] | None:
         return lambda event: event["counts"]
+
+    @property
+    def raw_where(self) -> Callable[[Mapping[str, Any], int], str] | None:
+        return list_where("counts")
 
     @property
     def raw_id(self) -> Callable[[Any], str | None] | None:

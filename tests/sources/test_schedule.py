@@ -6,8 +6,11 @@ from typing import Any
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lambent import App, ConfigurationError
+from lambent.sources._match import covers, uncovered
 from lambent.sources.eventbridge import EventBridgeEvent
 from lambent.sources.schedule import SPECS, ScheduledEvent, detect, rule_name
 from lambent.testing import FakeContext, schedule_event
@@ -93,3 +96,48 @@ def test_a_rule_registered_before_its_glob_runs() -> None:
     app.handler(schedule_event("nightly-report"), FakeContext())
     app.handler(schedule_event("nightly-backup"), FakeContext())
     assert ran == ["report", "glob"]
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [("nightly-*", "nightly-[ab]*"), ("nightly-*", "nightly-?"), ("nightly-[a-z]*", "nightly-r?")],
+)
+def test_a_narrower_glob_after_a_wider_one_is_refused_naming_both(first: str, then: str) -> None:
+    # it could never run: every rule it takes, the earlier glob takes first
+    app = App()
+
+    @app.schedule(first)
+    def wide() -> None: ...
+
+    with pytest.raises(ConfigurationError, match="both would take the same events") as info:
+
+        @app.schedule(then)
+        def narrow() -> None: ...
+
+    assert "wide" in str(info.value) and "narrow" in str(info.value)
+
+
+#: rule-name globs: characters, ``?``, ``*``, sets, negated sets and ranges
+RULE_GLOBS = st.lists(
+    st.sampled_from(["n", "r", "-", "*", "?", "[nr]", "[!n]", "[a-r]"]), min_size=1, max_size=4
+).map("".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(first=RULE_GLOBS, then=RULE_GLOBS)
+def test_two_globs_register_unless_the_second_could_never_run(first: str, then: str) -> None:
+    """No false conflict: the second glob is refused only when every rule it takes goes to
+    the first; otherwise it registers, and a rule only it takes runs it."""
+    app = App()
+    ran: list[str] = []
+    app.schedule(first)(lambda: ran.append("first"))
+    try:
+        app.schedule(then)(lambda: ran.append("then"))
+    except ConfigurationError:
+        assert uncovered(first, then) is None
+        assert covers(first, then)
+        return
+    rule = uncovered(first, then)
+    assert rule is not None
+    app.handler(schedule_event(rule), FakeContext())
+    assert ran == ["then"]

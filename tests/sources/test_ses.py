@@ -5,8 +5,10 @@ from typing import Any
 import msgspec
 import pytest
 
+from lambent import App, ConfigurationError
 from lambent.sources import ses
 from lambent.sources._base import iso
+from lambent.testing import FakeContext, ses_event
 from tests import corpus
 from tests.sources import _support
 
@@ -98,3 +100,71 @@ def test_record_without_recipients_fails_with_a_path() -> None:
 def test_spec_shape() -> None:
     assert ses.SPECS == (ses.SPEC,)
     assert (ses.SPEC.kind, ses.SPEC.response, ses.SPEC.payload) == ("ses", "all", None)
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("example.com", "sales@example.com"),  # the domain takes every mail to the address
+        ("example.com", "Sales@Example.COM"),
+        ("@example.com", "sales@example.com"),
+        ("sales@example.com", "SALES@example.com"),  # one address in other case
+        ("example.com", "EXAMPLE.com"),
+        ("example.com", "@example.com"),
+    ],
+)
+def test_a_route_an_earlier_one_makes_unreachable_is_refused_naming_both(
+    first: str, then: str
+) -> None:
+    app = App()
+
+    @app.ses(first)
+    def earlier(mail: ses.SESRecord) -> None: ...
+
+    with pytest.raises(ConfigurationError, match="both would take the same events") as info:
+
+        @app.ses(then)
+        def later(mail: ses.SESRecord) -> None: ...
+
+    assert "earlier" in str(info.value) and "later" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "mail_to_then"),
+    [
+        ("sales@example.com", "example.com", "info@example.com"),  # address first: both run
+        ("example.com", "sales@example.org", "sales@example.org"),
+        ("example.com", "sales@sub.example.com", "sales@sub.example.com"),  # not a subdomain
+        ("example.com", "example.org", "x@example.org"),
+    ],
+)
+def test_routes_that_each_take_mail_the_other_does_not_both_run(
+    first: str, then: str, mail_to_then: str
+) -> None:
+    app = App()
+    ran: list[tuple[str, tuple[str, ...]]] = []
+
+    @app.ses(first)
+    def earlier(mail: ses.SESRecord) -> None:
+        ran.append(("earlier", mail.receipt.recipients))
+
+    @app.ses(then)
+    def later(mail: ses.SESRecord) -> None:
+        ran.append(("later", mail.receipt.recipients))
+
+    to_first = first if "@" in first.lstrip("@") else "a@" + first.lstrip("@")
+    app.handler(ses_event(recipients=[to_first]), FakeContext())
+    app.handler(ses_event(recipients=[mail_to_then]), FakeContext())
+    assert ran == [("earlier", (to_first,)), ("later", (mail_to_then,))]
+
+
+def test_a_domain_written_with_its_at_sign_takes_its_addresses() -> None:
+    app = App()
+    ran: list[str] = []
+
+    @app.ses("@Example.com")
+    def domain(mail: ses.SESRecord) -> None:
+        ran.append(mail.receipt.recipients[0])
+
+    app.handler(ses_event(recipients=["Sales@example.com"]), FakeContext())
+    assert ran == ["Sales@example.com"]

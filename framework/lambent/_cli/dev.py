@@ -125,7 +125,13 @@ def _serve(args: argparse.Namespace, sock: socket.socket, banner: str) -> int:
     from lambent._dev.server import DevApp, serve
     from lambent._loading import load_object
 
-    dev = DevApp(load_object(args.app), args.source, timeout=args.timeout, openapi=args.openapi)
+    dev = DevApp(
+        load_object(args.app),
+        args.source,
+        timeout=args.timeout,
+        openapi=args.openapi,
+        name=args.app,
+    )
     sock.setblocking(False)
 
     async def main() -> None:

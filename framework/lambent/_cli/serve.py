@@ -5,7 +5,12 @@ invoke functions with ``RequestResponse``, ``Event`` or ``DryRun``, or with
 ``InvokeWithResponseStream``. Functions run in this process by default; ``--runtime-api``
 runs each in unmodified ``python -m awslambdaric`` worker processes that poll this
 server's Runtime API, as in Lambda, and ``--runtime lambent`` in ``python -m
-lambent.runtime`` ones.
+lambent.runtime`` ones. Functions in this process share its environment variables: their
+``--env`` ones, and each variable Lambda sets from a function's configuration whose
+value is alike for all of them (``AWS_REGION``, ``AWS_EXECUTION_ENV``...; with one
+function in process, ``AWS_LAMBDA_FUNCTION_NAME`` and the rest too). Never
+``AWS_LAMBDA_RUNTIME_API``, ``AWS_LAMBDA_LOG_STREAM_NAME`` or ``TZ``: read a function's
+own name, memory and log stream from its context, which carries them for every function.
 
 Options written ``[NAME=]VALUE`` apply to one function when prefixed with its name, to
 every function otherwise. Event invocations are retried as Lambda retries them (2

@@ -46,7 +46,8 @@ THREADS = 10
 
 
 class DevApp:
-    """Runs one app behind one source's front end."""
+    """Runs one app behind one source's front end (``name``: how lines name the app, as
+    the command line did)."""
 
     def __init__(
         self,
@@ -56,6 +57,7 @@ class DevApp:
         timeout: float = 30.0,
         output: TextIO | None = None,
         openapi: bool = False,
+        name: str = "the app",
     ) -> None:
         #: serve the app's OpenAPI document (``/openapi.json``) and a page for it (``/docs``)
         self.openapi = openapi
@@ -70,7 +72,7 @@ class DevApp:
         #: the app's lifespan failed on its way out (said on ``output``; exit status 1)
         self.failed_at_shutdown = False
         try:
-            self._env = Environment(app, "the app", concurrency=THREADS)
+            self._env = Environment(app, name, concurrency=THREADS)
         except ConfigurationError:
             raise ValueError("the app has neither dispatch() nor handler()") from None
 

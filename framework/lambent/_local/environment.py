@@ -26,7 +26,10 @@ An app's lifespan is its Init: entered on its loop by the first invocation, whic
 others wait for. When it raises (``SystemExit`` too) the invocation meets
 :class:`~lambent._lifespans.StartupFailed` and answers an Init error, as Lambda's does,
 and the next invocation runs Init again; the server stays up. :meth:`Environment.aclose`
-leaves the lifespan once, at the server's stop, and hands back what it raised there.
+leaves the lifespan once, at the server's stop, and hands back what it raised there;
+leaving may take Lambda's shutdown phase (``SHUTDOWN_TIMEOUT``, the 2 s a worker process
+gets before it is killed), after which it is cut off and a :class:`LifespanCut` naming the
+app is handed back instead.
 
 Either way the server waits for the answer under the function's timeout and answers the
 timeout itself when it passes. The invocation is then cancelled: a coroutine at its next
@@ -52,8 +55,9 @@ import anyio.to_thread
 
 from lambent._app import App
 from lambent._errors import ConfigurationError
-from lambent._lifespans import StartupFailed
+from lambent._lifespans import LifespanCut, StartupFailed
 from lambent._local.contain import handler_scope, original
+from lambent._local.model import SHUTDOWN_TIMEOUT
 from lambent._runtime import run_loop_free
 
 T = TypeVar("T")
@@ -222,6 +226,7 @@ class Environment:
         self._threads = anyio.CapacityLimiter(max(1, concurrency))
         self._starting = anyio.Lock()
         self._obj = obj
+        self._where = where
         self._loop: AppLoop | None = None  # made at the first invocation that needs it
         #: the app run on its own loop, until its lifespan is entered (:meth:`_init`)
         self._app = obj if isinstance(obj, App) and self.dispatch is not None else None
@@ -279,12 +284,17 @@ class Environment:
 
     async def aclose(self) -> BaseException | None:
         """Leave the app's lifespan, if it was entered, and stop its loop: what the
-        lifespan raised on its way out, if it did."""
-        failed = None
+        lifespan raised on its way out, if it did, or :class:`LifespanCut` when it was
+        still leaving after :data:`SHUTDOWN_TIMEOUT` (its loop then is not waited for)."""
+        failed: BaseException | None = None
         if self._loop is not None:
             loop, self._loop = self._loop, None
             life, self._life = self._life, None
+            wait = CLOSE_WAIT
             if life is not None:
-                failed = await loop.run(_step, partial(life.__aexit__, None, None, None))
-            await anyio.to_thread.run_sync(loop.release, self._obj)
+                with anyio.move_on_after(SHUTDOWN_TIMEOUT) as leaving:
+                    failed = await loop.run(_step, partial(life.__aexit__, None, None, None))
+                if leaving.cancelled_caught:
+                    failed, wait = LifespanCut(self._where, SHUTDOWN_TIMEOUT), 0.0
+            await anyio.to_thread.run_sync(loop.release, self._obj, wait)
         return failed

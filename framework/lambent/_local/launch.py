@@ -7,6 +7,7 @@ import functools
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -105,6 +106,32 @@ def _bound(node: ast.AST) -> set[str]:
     return names
 
 
+def lambda_variables(cfg: FunctionConfig, python: str = sys.executable) -> dict[str, str]:
+    """What Lambda sets in the environment of function ``cfg`` from its configuration
+    alone (not its log stream, handler or Runtime API, which belong to one environment)."""
+    return {
+        "AWS_REGION": cfg.region,
+        "AWS_DEFAULT_REGION": cfg.region,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_python{python_version(python)}",
+        "AWS_LAMBDA_FUNCTION_NAME": cfg.name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(cfg.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": LATEST,
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_LOG_GROUP_NAME": cfg.log_group,
+    }
+
+
+def shared_lambda_variables(configs: Sequence[FunctionConfig]) -> dict[str, str]:
+    """The :func:`lambda_variables` every function of ``configs`` has the same value of:
+    what functions sharing one process's environment can all be given (with one function,
+    all of them; with several, not their names, memory sizes or log groups when those
+    differ)."""
+    each = [lambda_variables(cfg) for cfg in configs]
+    if not each:
+        return {}
+    return {k: v for k, v in each[0].items() if all(other.get(k) == v for other in each[1:])}
+
+
 def worker_environ(
     cfg: FunctionConfig, handler: RuntimeHandler, *, runtime_api: str, stream: str, python: str
 ) -> dict[str, str]:
@@ -115,18 +142,11 @@ def worker_environ(
     for reserved in ("_X_AMZN_TRACE_ID", "AWS_LAMBDA_MAX_CONCURRENCY", "PYTHONSTARTUP"):
         env.pop(reserved, None)
     path = [handler.task_root, *filter(None, [env.get("PYTHONPATH")])]
+    env.update(lambda_variables(cfg, python))
     env.update(
         {
             "AWS_LAMBDA_RUNTIME_API": runtime_api,
             "_HANDLER": handler.handler,
-            "AWS_REGION": cfg.region,
-            "AWS_DEFAULT_REGION": cfg.region,
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_python{python_version(python)}",
-            "AWS_LAMBDA_FUNCTION_NAME": cfg.name,
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(cfg.memory_mb),
-            "AWS_LAMBDA_FUNCTION_VERSION": LATEST,
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-            "AWS_LAMBDA_LOG_GROUP_NAME": cfg.log_group,
             "AWS_LAMBDA_LOG_STREAM_NAME": stream,
             "LAMBDA_TASK_ROOT": handler.task_root,
             "LAMBDA_RUNTIME_DIR": str(Path(python).parent.parent),

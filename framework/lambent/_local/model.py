@@ -19,6 +19,9 @@ RESPONSE_LIMIT = 6_291_556
 CLIENT_CONTEXT_LIMIT = 3_583
 #: how much of an invocation's log ``X-Amz-Log-Result`` carries
 LOG_TAIL_BYTES = 4_096
+#: Lambda's limit for an environment's shutdown phase (SIGTERM, then SIGKILL after it):
+#: what a worker process, and an app's lifespan run in this process, get to leave
+SHUTDOWN_TIMEOUT = 2.0
 
 InvocationType = Literal["RequestResponse", "Event", "DryRun"]
 INVOCATION_TYPES: tuple[str, ...] = ("RequestResponse", "Event", "DryRun")

@@ -33,6 +33,7 @@ from lambent._local.bad_requests import QuietRunner
 from lambent._local.destinations import AwsClients, Destination, parse_destination
 from lambent._local.function import FunctionTable, LocalFunction, check_config
 from lambent._local.inprocess import InProcessRunner, Runner
+from lambent._local.launch import shared_lambda_variables
 from lambent._local.model import FunctionConfig, Invocation
 from lambent._local.worker import WorkerPool, bind
 
@@ -148,11 +149,12 @@ class LocalLambda:
     @contextmanager
     def _in_process_environment(self) -> Iterator[None]:
         """The in-process functions' variables, set in this process's environment (which
-        they share) from before their apps are imported until the server stops."""
-        wanted: dict[str, str] = {}
-        for config in self.configs:
-            if config.mode == "in-process":
-                wanted.update(config.environment)
+        they share) from before their apps are imported until the server stops: their
+        ``--env`` ones, and those Lambda sets that they all have the same value of."""
+        in_process = [config for config in self.configs if config.mode == "in-process"]
+        wanted: dict[str, str] = shared_lambda_variables(in_process)
+        for config in in_process:
+            wanted.update(config.environment)
         before = {key: os.environ.get(key) for key in wanted}
         os.environ.update(wanted)
         try:

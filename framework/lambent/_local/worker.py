@@ -30,6 +30,7 @@ from typing import Any, TextIO
 import anyio
 import anyio.abc
 
+from lambent._lifespans import LifespanCut
 from lambent._local import errors, runtime_api
 from lambent._local.inprocess import log_error, log_stream_name
 from lambent._local.launch import (
@@ -39,13 +40,17 @@ from lambent._local.launch import (
     worker_environ,
 )
 from lambent._local.logs import LogBuffer
-from lambent._local.model import LATEST, FunctionConfig, Invocation, InvocationResult
+from lambent._local.model import (
+    LATEST,
+    SHUTDOWN_TIMEOUT,
+    FunctionConfig,
+    Invocation,
+    InvocationResult,
+)
 from lambent._local.streaming import STREAM_SINK, Sink
 
 #: Lambda's limit for the init phase of an on-demand environment
 INIT_TIMEOUT = 10.0
-#: Lambda's limit for the shutdown phase: SIGTERM, then SIGKILL after this long
-SHUTDOWN_TIMEOUT = 2.0
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -298,20 +303,25 @@ class Environment:
         """Shut the environment down as Lambda does: SIGTERM, SIGKILL after
         :data:`SHUTDOWN_TIMEOUT` (``lambent.runtime`` leaves the app's lifespan between
         the two, and exits 1 when that failed: its ``ShutdownError`` record is in the
-        output). False when the process ended with a failure status."""
+        output; one that was still leaving it is cut, and the record says so, naming the
+        app, as in process). False when the process ended with a failure status or was cut."""
         self._send.close()
-        process, code = self._process, None
+        process, code, cut = self._process, None, False
         if process is not None and process.returncode is None:
             process.terminate()
             with anyio.move_on_after(SHUTDOWN_TIMEOUT):
                 code = await process.wait()
+            cut = code is None and self.config.mode == "lambent"
             await self._kill()
             if self._fd >= 0:
                 self._drain(self._fd)
+        if cut:
+            cause = LifespanCut(self.config.target, SHUTDOWN_TIMEOUT)
+            log_error(self._sink, errors.shutdown_error(cause))
         if self._api is not None:
             self._api.close()
             self._api = None
-        return not (code is not None and code > 0)
+        return not cut and not (code is not None and code > 0)
 
 
 def _message(payload: bytes) -> str:

@@ -19,7 +19,7 @@ import math
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from lambent._errors import ConfigurationError
+from lambent._errors import ConfigurationError, describe
 from lambent.idempotency._guard import IdempotencyError
 from lambent.idempotency._store import Entry, checked_keep
 
@@ -45,6 +45,13 @@ def _unstorable(key: str) -> str | None:
     if size > MAX_KEY_BYTES:
         return f"it is {size} bytes of UTF-8, more than DynamoDB's {MAX_KEY_BYTES} for a key"
     return None
+
+
+def _code(exc: BaseException | None) -> str | None:
+    """The error code of a botocore ``ClientError`` (None for any other exception)."""
+    error = getattr(exc, "response", None)
+    code = error.get("Error", {}).get("Code") if isinstance(error, dict) else None
+    return code if isinstance(code, str) else None
 
 
 def _name(what: str, value: object) -> str:
@@ -109,44 +116,54 @@ class DynamoDBStore:
 
     async def _call(self, client: Any, operation: str, key: str, **request: Any) -> Any:
         """``client.<operation>(**request)``; a missing table, or one keyed otherwise, is
-        an :class:`IdempotencyError` saying what table to create."""
+        an :class:`IdempotencyError` saying what table to create, as is a client whose
+        calls block (boto3's)."""
         self.calls[operation] += 1
         method = getattr(client, _SNAKE[operation])
         try:
             answer = method(**request)
-            if not inspect.isawaitable(answer):  # boto3's client: it blocked the loop
-                raise IdempotencyError(
-                    f"DynamoDBStore(client=...): {_SNAKE[operation]} returned "
-                    f"{type(answer).__name__}, not an awaitable: give an aiobotocore client "
-                    "(async with get_session().create_client('dynamodb') as client), not "
-                    "boto3's, or leave client out",
-                    key,
-                )
+        except Exception as exc:  # it ran before any await: boto3's client, which blocks
+            raise self._blocking(operation, key, exc) from exc
+        if not inspect.isawaitable(answer):  # boto3's client: it blocked the loop
+            raise self._blocking(operation, key, None)
+        try:
             return await answer
         except Exception as exc:
-            error = getattr(exc, "response", None)
-            code = error.get("Error", {}).get("Code") if isinstance(error, dict) else None
-            if code not in _TABLE_ERRORS:
+            if _code(exc) not in _TABLE_ERRORS:
                 raise
             explained = await self._explain(client, key)
             if explained is None:
                 raise
             raise explained from exc
 
+    def _blocking(self, operation: str, key: str, failed: Exception | None) -> IdempotencyError:
+        """The error of a client whose calls block, with what DynamoDB answered it."""
+        said = ""
+        if _code(failed) == "ResourceNotFoundException":
+            said = f"; the table is missing too: {self._missing()}"
+        elif failed is not None:
+            said = f"; its call failed: {describe(failed)}"
+        return IdempotencyError(
+            f"DynamoDBStore(client=...): {_SNAKE[operation]} ran without being awaited, so it "
+            "blocked the event loop: give an aiobotocore client (async with "
+            "get_session().create_client('dynamodb') as client), not boto3's, or leave "
+            f"client out{said}",
+            key,
+        )
+
+    def _missing(self) -> str:
+        return (
+            f"DynamoDB table {self.table!r} does not exist (or is in another region or "
+            f"account): create it with {self._needs()}"
+        )
+
     async def _explain(self, client: Any, key: str) -> IdempotencyError | None:
         """What is wrong with the table (described once a call failed), or None."""
         try:
             described = (await client.describe_table(TableName=self.table))["Table"]
         except Exception as exc:
-            error = getattr(exc, "response", None)
-            if isinstance(error, dict) and error.get("Error", {}).get("Code") == (
-                "ResourceNotFoundException"
-            ):
-                return IdempotencyError(
-                    f"DynamoDB table {self.table!r} does not exist (or is in another "
-                    f"region or account): create it with {self._needs()}",
-                    key,
-                )
+            if _code(exc) == "ResourceNotFoundException":
+                return IdempotencyError(self._missing(), key)
             return None  # no DescribeTable permission, or another failure: AWS's error
         schema = [(k["AttributeName"], k["KeyType"]) for k in described["KeySchema"]]
         types = {a["AttributeName"]: a["AttributeType"] for a in described["AttributeDefinitions"]}

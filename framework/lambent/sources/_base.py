@@ -39,12 +39,15 @@ from lambent.sources._fields import epoch_ms as epoch_ms
 from lambent.sources._fields import epoch_s as epoch_s
 from lambent.sources._fields import first_record as first_record
 from lambent.sources._fields import first_record_source as first_record_source
+from lambent.sources._fields import grouped_where as grouped_where
 from lambent.sources._fields import iso as iso
+from lambent.sources._fields import list_where as list_where
 from lambent.sources._fields import oldest_ms as oldest_ms
 from lambent.sources._fields import one_of as one_of
 from lambent.sources._fields import raw_path as raw_path
 from lambent.sources._fields import raw_records as raw_records
 from lambent.sources._fields import record_list as record_list
+from lambent.sources._fields import records_where as records_where
 from lambent.sources._match import Filter, Overlap
 
 # declared for tools other than the pipeline; re-exported with the spec they belong to
@@ -175,6 +178,10 @@ class SourceSpec(msgspec.Struct, Generic[EventT, ItemT], frozen=True, kw_only=Tr
     #: one when the whole event does not decode (a bad record then fails alone).
     #: ``None`` when the event is a single item.
     raw_items: Callable[[Mapping[str, Any]], Sequence[Any]] | None = None
+    #: where raw item ``i`` (of ``raw_items``) is in the raw event, as decode errors write
+    #: paths (``$.Records[3]``), to name a record that cannot fail alone; ``None``: ``$[i]``,
+    #: the event being the list of its items
+    raw_where: Callable[[Mapping[str, Any], int], str] | None = None
     #: the identifier of an item in reports and logs (message id, sequence number)
     item_id: Callable[[ItemT], str]
     #: what routes match on for an item of an event (queue ARN, stream ARN, topic, ...);

@@ -3,8 +3,10 @@
 * detection (LAMBDA.md §6): :func:`first_record`, :func:`first_record_source` and
   :func:`one_of`, cheap tests that never raise on a malformed event;
 * raw records, for a batch decoded record by record: :func:`record_list` and
-  :func:`raw_records` (``SourceSpec.raw_items``), and :func:`raw_path` (a ``raw_id``:
-  the id of a record that did not decode, so that it fails alone);
+  :func:`raw_records` (``SourceSpec.raw_items``), :func:`list_where`,
+  :data:`records_where` and :func:`grouped_where` (``SourceSpec.raw_where``: where a raw
+  record is in the event, ``$.Records[3]``), and :func:`raw_path` (a ``raw_id``: the id
+  of a record that did not decode, so that it fails alone);
 * fields a Struct cannot check: :func:`b64_field` (strict base64), whose failure is a
   :class:`FieldError` naming the field, reported as the record's ``DecodeError``;
 * timestamps as aware datetimes (:func:`epoch_ms`, :func:`epoch_s`, :func:`iso`), and
@@ -16,6 +18,7 @@ Source modules import them from :mod:`lambent.sources._base`, beside ``SourceSpe
 from __future__ import annotations
 
 import base64
+import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -28,12 +31,15 @@ __all__ = [
     "epoch_s",
     "first_record",
     "first_record_source",
+    "grouped_where",
     "iso",
+    "list_where",
     "oldest_ms",
     "one_of",
     "raw_path",
     "raw_records",
     "record_list",
+    "records_where",
 ]
 
 
@@ -116,6 +122,31 @@ def record_list(event: Mapping[str, Any], key: str = "Records") -> Sequence[Any]
 def raw_records(event: Mapping[str, Any]) -> Sequence[Any]:
     """The raw ``Records`` list of an event (``SourceSpec.raw_items`` for most sources)."""
     return record_list(event, "Records")
+
+
+def list_where(key: str = "Records") -> Callable[[Mapping[str, Any], int], str]:
+    """A ``raw_where`` for raw items that are the list ``event[key]``: ``$.Records[3]``."""
+    return lambda event, i: f"$.{key}[{i}]"
+
+
+#: ``raw_where`` of :func:`raw_records`
+records_where = list_where("Records")
+
+
+def grouped_where(key: str) -> Callable[[Mapping[str, Any], int], str]:
+    """A ``raw_where`` for raw items that are the lists of the object ``event[key]``, one
+    after the other (the values that are no list skipped): ``$.records["orders-0"][2]``."""
+
+    def where(event: Mapping[str, Any], i: int) -> str:
+        groups = event.get(key)
+        for name, items in groups.items() if isinstance(groups, Mapping) else ():
+            if isinstance(items, list):
+                if i < len(items):
+                    return f"$.{key}[{json.dumps(str(name), ensure_ascii=False)}][{i}]"
+                i -= len(items)
+        return f"$.{key}"
+
+    return where
 
 
 def one_of(value: Any, choices: frozenset[str]) -> bool:

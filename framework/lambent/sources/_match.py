@@ -8,6 +8,7 @@ built once, when the decorator runs.
 
 from __future__ import annotations
 
+import collections
 import fnmatch
 import re
 from collections.abc import Callable, Hashable, Mapping
@@ -93,14 +94,130 @@ def _globbed(value: str) -> bool:
 
 def covers(pattern: str | None, value: str | None) -> bool:
     """Whether a route filtering on glob ``pattern`` takes every event one filtering on
-    ``value`` takes (``None``: any; a glob ``value`` is covered only by ``*`` or itself)."""
+    ``value`` (a glob or a plain value) takes (``None``: any): every key ``value`` matches,
+    ``pattern`` matches too (``nightly-*`` covers ``nightly-[ab]?``, not ``nightly?*``)."""
     if pattern is None:
         return True
     if value is None:
         return False
-    if _globbed(value):
-        return pattern in ("*", value)
-    return fnmatch.fnmatchcase(value, pattern)
+    if not _globbed(value):
+        return glob(pattern)(value)
+    return pattern == value or _search(pattern, value) == (True, None)
+
+
+#: how many pairs of glob states :func:`uncovered` explores before it gives up (a glob
+#: such as ``*-????????????????`` has exponentially many): not covered, then
+_EXPLORE = 5_000
+
+_Token = tuple[str, str]  # ("*", ""), ("?", ""), ("[", set text), ("=", a character)
+_Pair = tuple[frozenset[int], frozenset[int]]  # where a key leaves the value's and the pattern's
+
+
+def _tokens(pattern: str) -> list[_Token]:
+    """``pattern`` read as :func:`fnmatch.translate` reads it: ``*`` (runs of them as
+    one), ``?``, a ``[...]`` set (an unclosed ``[`` is the character) or a character."""
+    out: list[_Token] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        i += 1
+        if c == "*":
+            if not out or out[-1][0] != "*":
+                out.append(("*", ""))
+        elif c == "?":
+            out.append(("?", ""))
+        elif c == "[":
+            j = i + (i < n and pattern[i] == "!")
+            j += j < n and pattern[j] == "]"
+            j = pattern.find("]", j)
+            if j < 0:
+                out.append(("=", c))
+            else:
+                out.append(("[", pattern[i - 1 : j + 1]))
+                i = j + 1
+        else:
+            out.append(("=", c))
+    return out
+
+
+def _accepts(token: _Token, char: str) -> bool:
+    kind, text = token
+    if kind == "=":
+        return char == text
+    return kind == "?" or fnmatch.fnmatchcase(char, text)  # a set tells itself
+
+
+def _classes(*patterns: list[_Token]) -> list[str]:
+    """One character of each class the patterns cannot tell apart: every character a
+    pattern names (or a set's range ends at) starts a class, as does the one after it."""
+    starts = {0}
+    for tokens in patterns:
+        for _, text in tokens:
+            for ch in text:
+                starts.update((ord(ch), ord(ch) + 1))
+    return [chr(s) for s in sorted(starts) if s <= 0x10FFFF]
+
+
+def _step(
+    tokens: list[_Token], states: frozenset[int], char: int, table: list[int]
+) -> frozenset[int]:
+    """The glob's states after one more character (of class ``char``)."""
+    moved = set()
+    for i in states:
+        if i < len(tokens):
+            if tokens[i][0] == "*":
+                moved.add(i)
+            elif table[i] >> char & 1:
+                moved.add(i + 1)
+    return _closure(tokens, moved)
+
+
+def _closure(tokens: list[_Token], states: set[int]) -> frozenset[int]:
+    """``states`` and those a ``*`` (matching nothing) leads on to."""
+    todo = list(states)
+    while todo:
+        i = todo.pop()
+        if i < len(tokens) and tokens[i][0] == "*" and i + 1 not in states:
+            states.add(i + 1)
+            todo.append(i + 1)
+    return frozenset(states)
+
+
+def uncovered(pattern: str, value: str) -> str | None:
+    """A key glob ``value`` matches and glob ``pattern`` does not (a shortest one), or None
+    when there is none (or when the globs are too intricate to tell within
+    :data:`_EXPLORE` steps: :func:`covers` then says no)."""
+    return _search(pattern, value)[1]
+
+
+def _search(pattern: str, value: str) -> tuple[bool, str | None]:
+    """``(finished, uncovered key)``: the globs' states explored in step, key by key,
+    breadth first, until a key ``value`` matches and ``pattern`` does not."""
+    a, b = _tokens(pattern), _tokens(value)
+    chars = _classes(a, b)
+    tables = [
+        [sum(1 << c for c, ch in enumerate(chars) if _accepts(t, ch)) for t in tokens]
+        for tokens in (a, b)
+    ]
+    start = (_closure(b, {0}), _closure(a, {0}))
+    seen: dict[_Pair, tuple[_Pair | None, str]] = {start: (None, "")}
+    todo = collections.deque([start])
+    while todo and len(seen) <= _EXPLORE:
+        pair = todo.popleft()
+        in_b, in_a = pair
+        if len(b) in in_b and len(a) not in in_a:
+            word: list[str] = []
+            back: _Pair | None = pair
+            while back is not None:
+                back, ch = seen[back]
+                word.append(ch)
+            return True, "".join(reversed(word))
+        for c, ch in enumerate(chars):
+            after = (_step(b, in_b, c, tables[1]), _step(a, in_a, c, tables[0]))
+            if after[0] and after not in seen:
+                seen[after] = (pair, ch)
+                todo.append(after)
+    return not todo, None
 
 
 def glob_shadow(*fields: str) -> Overlap:

@@ -12,7 +12,7 @@ Members, in the order the pipeline uses them:
   what the pipeline reads), ``bare`` (only each item's id, payload and route key, for
   ``lambent.runtime``'s bytes; ``bare_keyed``: those of a batch whose items all have the
   first one's route key; ``bare_claim``: that kind for a key known beforehand, whose
-  decode also proves ``detect``), ``items``, ``raw_items``, ``raw_id``/``raw_report_id``
+  decode also proves ``detect``), ``items``, ``raw_items`` (``raw_where``), ``raw_id``/``raw_report_id``
   (naming a raw record that does not decode, so it fails alone);
 * identity: ``item_id`` (logs, reports), ``report_id`` (the wire ``itemIdentifier``),
   ``item_label`` (what names an item besides its id: ``s3://bucket/key``);
@@ -77,6 +77,8 @@ class EventSource(Protocol):
     def items(self) -> Callable[[Any], Sequence[Any]]: ...
     @property
     def raw_items(self) -> Callable[[Mapping[str, Any]], Sequence[Any]] | None: ...
+    @property
+    def raw_where(self) -> Callable[[Mapping[str, Any], int], str] | None: ...
     @property
     def raw_id(self) -> Callable[[Any], str | None] | None: ...
     @property

@@ -174,6 +174,7 @@ SPEC: SourceSpec[CloudWatchLogsEvent, LogEvent] = SourceSpec(
     item_type=LogEvent,
     items=_items,
     raw_items=_raw_items,
+    raw_where=lambda event, i: f"{_DATA}.logEvents[{i}]",  # in the decompressed document
     item_id=_item_id,
     route_key=_route_key,
     payload=_payload,

@@ -50,6 +50,7 @@ from lambent.sources._base import (
     oldest_ms,
     raw_path,
     raw_records,
+    records_where,
 )
 from lambent.sources._match import Filter, resource, same_resource, shown
 from lambent.sources._windows import WindowedStreamEvent
@@ -341,6 +342,7 @@ SPEC: SourceSpec[DynamoDBStreamEvent, DynamoDBRecord] = SourceSpec(
     item_type=DynamoDBRecord,
     items=_items,
     raw_items=raw_records,
+    raw_where=records_where,
     item_id=_item_id,
     oldest=oldest_ms(operator.attrgetter("dynamodb.approximate_creation_date_time"), scale=1000.0),
     route_key=_route_key,

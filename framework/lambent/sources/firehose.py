@@ -27,6 +27,7 @@ from lambent.sources._base import (
     b64_field,
     epoch_ms,
     first_record,
+    list_where,
     raw_path,
     record_list,
 )
@@ -134,6 +135,7 @@ SPEC: SourceSpec[FirehoseEvent, FirehoseRecord] = SourceSpec(
     item_type=FirehoseRecord,
     items=_items,
     raw_items=_raw_items,
+    raw_where=list_where("records"),
     item_id=_item_id,
     route_key=_route_key,
     payload=_payload,

@@ -45,7 +45,7 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, b64_field, epoch_ms, one_of
+from lambent.sources._base import SourceSpec, b64_field, epoch_ms, grouped_where, one_of
 from lambent.sources._match import exact_filter
 
 #: ``eventSource`` values of Kafka events (MSK, self-managed, and the corpus's variant)
@@ -184,6 +184,7 @@ SPEC: SourceSpec[KafkaEvent, KafkaRecord] = SourceSpec(
     item_type=KafkaRecord,
     items=_items,
     raw_items=_raw_items,
+    raw_where=grouped_where("records"),
     item_id=item_id,
     route_key=_route_key,
     payload=_payload,

@@ -31,6 +31,7 @@ from lambent.sources._base import (
     oldest_ms,
     raw_path,
     raw_records,
+    records_where,
 )
 from lambent.sources._match import resource_filter, resource_overlap
 from lambent.sources._windows import WindowedStreamEvent
@@ -140,6 +141,7 @@ SPEC: SourceSpec[KinesisStreamEvent, KinesisRecord] = SourceSpec(
     item_type=KinesisRecord,
     items=_items,
     raw_items=raw_records,
+    raw_where=records_where,
     item_id=_item_id,
     oldest=oldest_ms(operator.attrgetter("kinesis.approximate_arrival_timestamp"), scale=1000.0),
     route_key=_route_key,

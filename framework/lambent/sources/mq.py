@@ -21,7 +21,15 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, b64_field, epoch_ms, one_of, raw_path
+from lambent.sources._base import (
+    SourceSpec,
+    b64_field,
+    epoch_ms,
+    grouped_where,
+    list_where,
+    one_of,
+    raw_path,
+)
 from lambent.sources._match import exact_filter
 
 ACTIVEMQ_SOURCES = frozenset({"aws:mq", "aws:amq"})
@@ -237,6 +245,7 @@ ACTIVEMQ_SPEC: SourceSpec[ActiveMQEvent, ActiveMQMessage] = SourceSpec(
     item_type=ActiveMQMessage,
     items=_activemq_items,
     raw_items=_activemq_raw_items,
+    raw_where=list_where("messages"),
     item_id=_activemq_item_id,
     route_key=_activemq_route_key,
     payload=_activemq_payload,
@@ -255,6 +264,7 @@ RABBITMQ_SPEC: SourceSpec[RabbitMQEvent, RabbitMQMessage] = SourceSpec(
     item_type=RabbitMQMessage,
     items=_rabbitmq_items,
     raw_items=_rabbitmq_raw_items,
+    raw_where=grouped_where("rmqMessagesByQueue"),
     item_id=rabbitmq_item_id,
     route_key=_rabbitmq_route_key,
     payload=_rabbitmq_payload,

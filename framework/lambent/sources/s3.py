@@ -23,7 +23,14 @@ from urllib.parse import quote_plus, unquote_plus
 import msgspec
 
 from lambent._errors import ConfigurationError
-from lambent.sources._base import SourceSpec, first_record, iso, raw_path, raw_records
+from lambent.sources._base import (
+    SourceSpec,
+    first_record,
+    iso,
+    raw_path,
+    raw_records,
+    records_where,
+)
 from lambent.sources._match import Filter, arn_name, plain_name, shown
 from lambent.sources._s3_eventbridge import (
     EventBridgeS3Bucket,
@@ -356,6 +363,7 @@ SPEC: SourceSpec[S3Event, S3Record] = SourceSpec(
     item_type=S3Record,
     items=_items,
     raw_items=raw_records,
+    raw_where=records_where,
     raw_id=_raw_id,
     item_id=item_id,
     route_key=_route_key,

@@ -33,7 +33,7 @@ import msgspec
 
 from lambent._errors import ConfigurationError, DeadlineExceeded, HandlerError
 from lambent.sources._answer import describe, json_text
-from lambent.sources._base import Outcome, SourceSpec, raw_path, record_list
+from lambent.sources._base import Outcome, SourceSpec, list_where, raw_path, record_list
 from lambent.sources._match import Filter
 
 __all__ = [
@@ -253,6 +253,7 @@ def _spec(
         items=lambda event: event.tasks,
         # a task that does not decode fails alone (PermanentFailure, named by its taskId)
         raw_items=lambda event: record_list(event, "tasks"),
+        raw_where=list_where("tasks"),
         raw_id=_raw_task_id,
         item_id=lambda task: task.task_id,
         route_key=_key,

@@ -4,7 +4,8 @@ LAMBDA.md §5.10: ``{"Records": [{"eventSource": "aws:ses", "ses": {"mail": {...
 "receipt": {...}}}]}``. The message body is not included. A ``RequestResponse``
 action (:attr:`SESRecord.is_sync`) waits up to 30 s for ``{"disposition":
 "STOP_RULE" | "STOP_RULE_SET" | "CONTINUE"}``; the App decides the response, so the
-spec itself stays ``response="all"``. Routes match on the receipt's recipients.
+spec itself stays ``response="all"``. Routes match on the receipt's recipients,
+first registered first: an address registered after its domain is refused (:func:`overlaps`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, first_record_source, iso, raw_records
+from lambent.sources._base import (
+    SourceSpec,
+    first_record_source,
+    iso,
+    raw_records,
+    records_where,
+)
 from lambent.sources._match import Filter, shown
 
 
@@ -135,12 +142,21 @@ def _route_key(event: SESEvent, record: SESRecord) -> Hashable:
     return record.ses.receipt.recipients
 
 
+def _wanted(recipient: str) -> tuple[str, bool]:
+    """A route's recipient as matched: lower case, and whether it is a domain
+    (``"example.com"`` or ``"@example.com"``: every address at it) or an address."""
+    wanted = recipient.lower()
+    if wanted.startswith("@") or "@" not in wanted:
+        return wanted.lstrip("@"), True
+    return wanted, False
+
+
 def route_filter(recipient: str | None = None) -> Filter:
     """``@app.ses(recipient)``: an address matches itself; a domain every address at it."""
     if recipient is None:
         return Filter()
-    wanted = recipient.lower()
-    domain = "@" + wanted.lstrip("@") if "@" not in wanted else None
+    wanted, is_domain = _wanted(recipient)
+    domain = "@" + wanted if is_domain else None
 
     def matches(key: Hashable) -> bool:
         addresses: Any = key
@@ -151,6 +167,20 @@ def route_filter(recipient: str | None = None) -> Filter:
         return False
 
     return Filter(shown(recipient=recipient), matches)
+
+
+def overlaps(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Routes are tried in registration order: a new route ``b`` conflicts when the
+    earlier ``a`` takes every mail it would (the same address or domain in other case, or
+    an address at ``a``'s domain: ``"example.com"`` before ``"sales@example.com"``). An
+    address before its domain is fine: the domain takes the other addresses."""
+    first, second = a.get("recipient"), b.get("recipient")
+    if first is None or second is None:
+        return first is second
+    (one, one_domain), (other, other_domain) = _wanted(first), _wanted(second)
+    if one == other and one_domain == other_domain:
+        return True
+    return one_domain and not other_domain and other.endswith("@" + one)
 
 
 def _result(value: Any) -> Any:
@@ -166,11 +196,13 @@ SPEC: SourceSpec[SESEvent, SESRecord] = SourceSpec(
     item_type=SESRecord,
     items=_items,
     raw_items=raw_records,
+    raw_where=records_where,
     item_id=_item_id,
     route_key=_route_key,
     payload=None,
     response="all",
     route_filter=route_filter,
+    overlaps=overlaps,
     result=_result,
 )
 

@@ -18,7 +18,14 @@ from typing import Any
 
 import msgspec
 
-from lambent.sources._base import SourceSpec, first_record_source, iso, raw_path, raw_records
+from lambent.sources._base import (
+    SourceSpec,
+    first_record_source,
+    iso,
+    raw_path,
+    raw_records,
+    records_where,
+)
 from lambent.sources._match import resource_filter, resource_overlap
 
 
@@ -136,6 +143,7 @@ SPEC: SourceSpec[SNSEvent, SNSRecord] = SourceSpec(
     item_type=SNSRecord,
     items=_items,
     raw_items=raw_records,
+    raw_where=records_where,
     item_id=_item_id,
     route_key=_route_key,
     payload=_payload,

@@ -30,6 +30,7 @@ from lambent.sources._base import (
     oldest_ms,
     raw_path,
     raw_records,
+    records_where,
 )
 from lambent.sources._match import resource_filter, resource_overlap
 from lambent.sources._sqs_raw import RAW
@@ -250,6 +251,7 @@ SPEC: SourceSpec[SQSEvent, SQSMessage] = SourceSpec(
     item_type=SQSMessage,
     items=_items,
     raw_items=raw_records,
+    raw_where=records_where,
     item_id=_item_id,
     route_key=_route_key,
     payload=_payload,

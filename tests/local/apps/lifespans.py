@@ -1,6 +1,7 @@
 """An app whose lifespan fails where ``$LIFESPAN_FAIL`` says, for every command's answer
 to it: ``start`` (a ``RuntimeError`` at its entry), ``exit`` (``SystemExit(3)`` there),
-``interrupt`` (``KeyboardInterrupt`` there) or ``stop`` (a ``RuntimeError`` at its exit).
+``interrupt`` (``KeyboardInterrupt`` there), ``stop`` (a ``RuntimeError`` at its exit) or
+``hang`` (its exit waits a minute).
 Each entry and exit is appended to ``$LIFESPAN_LOG`` (one word a line)."""
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import contextlib
 import os
 from collections.abc import AsyncIterator
 from typing import Any
+
+import anyio
 
 from lambent import App
 
@@ -36,6 +39,8 @@ async def lifespan(app: App) -> AsyncIterator[None]:
     _log("leaving")
     if fail == "stop":
         connect()
+    if fail == "hang":
+        await anyio.sleep(60)
 
 
 app = App("lifespans", lifespan=lifespan)
