@@ -128,7 +128,9 @@ def test_invoke_refuses_more_than_two_retries(
 
     event = tmp_path / "event.json"
     event.write_text("{}")
-    code = main(["invoke", f"{RESPONSES}:big", str(event), "--type", "DryRun", "--max-retries", "3"])
+    code = main(
+        ["invoke", f"{RESPONSES}:big", str(event), "--type", "DryRun", "--max-retries", "3"]
+    )
     assert code == 2
     assert "--max-retries" in capsys.readouterr().err
 
