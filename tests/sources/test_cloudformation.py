@@ -353,7 +353,7 @@ def test_a_provider_framework_event_without_a_response_url_stays_direct() -> Non
 
 
 def test_unknown_filter_is_refused() -> None:
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ConfigurationError, match="unexpected keyword argument 'stack'"):
         App().on("cloudformation", filters={"stack": "x"})
 
 
