@@ -4,7 +4,10 @@ records (``check_routes``), and the report's total."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -77,6 +80,26 @@ async def test_run_refuses_before_polling(
     app = _app("sqs", "jobs")
     with pytest.raises(PollError, match="^" + re.escape(told)):
         await run(app, *sources, options=options, signals=False)
+
+
+def test_a_signal_as_soon_as_the_lifespan_starts_stops_the_start_up() -> None:
+    """The signals are heard before the lifespan runs its first line: a SIGTERM sent then
+    (here by the lifespan itself, before its first await) once killed the poller."""
+    code = (
+        "import anyio\n"
+        "from lambent.poll import PollOptions, run\n"
+        "from tests.poll.apps.lifespans import app\n"
+        "options = PollOptions(endpoint_url='http://127.0.0.1:9')\n"
+        f"report = anyio.run(lambda: run(app, {QUEUE!r}, options=options))\n"
+        "print('stopped by', report.stopped_by)\n"
+    )
+    env = {**os.environ, "POLL_LIFESPAN": "term-at-start", "POLL_LOG": ""}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, env=env
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("stopped by SIGTERM")
+    assert "stopping before polling started" in done.stdout and "Traceback" not in done.stderr
 
 
 def test_a_reports_records_are_every_sources_records() -> None:
