@@ -20,9 +20,11 @@ class Order(msgspec.Struct):
 
 
 def test_app_options_are_validated() -> None:
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(
+        ConfigurationError, match="concurrency must be a whole number of at least 1"
+    ):
         App(concurrency=0)
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ConfigurationError, match="deadline_margin must be a finite number"):
         App(deadline_margin=-1)
 
 

@@ -44,7 +44,7 @@ from lambent.sources.s3_batch import S3BatchTask
 from lambent.sources.ses import SESRecord
 from lambent.sources.sns import SNSRecord
 from lambent.sources.sqs import SQSMessage
-from lambent.testing import FACTORIES, FakeContext, sample_event
+from lambent.testing import FACTORIES, FakeContext, sample_event, websocket_event
 from tests import corpus
 from tests.sources._support import local_response_url
 
@@ -226,6 +226,8 @@ def _seeds() -> dict[str, list[Any]]:
     """The real events by the kind lambent detects (every factory's sample, every corpus
     event), custom resource responses pointed at 127.0.0.1."""
     events: list[Any] = [sample_event(kind) for kind in FACTORIES]
+    # the sample WebSocket message has an empty body, which no JSON-typed handler takes
+    events.append(websocket_event(json={"action": "fuzz"}))
     for row in corpus.rows():
         if row.file.suffix == ".json":
             try:
@@ -424,6 +426,14 @@ def test_every_source_is_seeded_and_reaches_a_handler_of_the_fuzzed_apps() -> No
             else:
                 missed.append(kind)
         assert missed == [], f"async={is_async} full={full}: no seed of {missed} was handled"
+
+
+def test_the_fuzz_is_seeded_with_every_corpus_event() -> None:
+    """Beside the factories' samples, every real event of the corpus seeds the fuzz."""
+    corpus.require()
+    real = [row for row in corpus.rows() if row.file.suffix == ".json"]
+    assert real
+    assert sum(map(len, SEEDS.values())) == len(FACTORIES) + 1 + len(real)
 
 
 def _text(exc: BaseException) -> str:

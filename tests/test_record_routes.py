@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -107,15 +108,15 @@ def test_dynamodb_event_filters_conflict_only_when_they_overlap() -> None:
 
 
 @pytest.mark.parametrize(
-    "register",
+    ("register", "said"),
     [
-        lambda app: app.dynamodb("t", events=["UPSERT"]),
-        lambda app: app.s3("b", events=["ObjectExploded:*"]),
-        lambda app: app.sqs("q", concurrency=0),
+        (lambda app: app.dynamodb("t", events=["UPSERT"]), "unknown DynamoDB stream events"),
+        (lambda app: app.s3("b", events=["ObjectExploded:*"]), "unknown S3 event 'ObjectExploded"),
+        (lambda app: app.sqs("q", concurrency=0), "concurrency must be a whole number"),
     ],
 )
-def test_impossible_routes_raise(register: Any) -> None:
-    with pytest.raises(ConfigurationError):
+def test_impossible_routes_raise(register: Any, said: str) -> None:
+    with pytest.raises(ConfigurationError, match=re.escape(said)):
         register(App())(lambda: None)
 
 

@@ -141,9 +141,9 @@ def test_websocket_authorizer_and_edge_return_the_handler_unchanged() -> None:
 
 
 def test_configure_http_rejects_unknown_options() -> None:
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ConfigurationError, match="configure_http: got an unexpected keyword"):
         App().configure_http(nope=1)  # type: ignore[call-arg]
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ConfigurationError, match="get: got an unexpected keyword argument 'nope'"):
         App().get("/x", nope=1)(lambda: None)  # type: ignore[call-arg]
 
 

@@ -1,7 +1,7 @@
 """The fast paths, each behind one switch, so tests can compare them with the general path.
 
 Every shortcut lambent takes on the hot path answers exactly as the general path would;
-``tests/test_fast.py`` and ``tests/http/test_fast_paths.py`` run the same events both ways
+``tests/test_fast.py`` and ``tests/http/test_fast.py`` run the same events both ways
 (:func:`general_path`) and compare; :func:`counting` tells them which road answered.
 The switches are read when an app is frozen (its first invocation) or per event where
 noted; they are not a user option.

@@ -15,7 +15,7 @@ from tests.cli._voice import lambent as run_lambent
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = "tests.local.apps.handlers"
-AUDIT = "tests.local.apps.audit_handlers"
+RESPONSES = "tests.local.apps.responses"
 
 
 def lambent(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
@@ -128,7 +128,9 @@ def test_invoke_refuses_more_than_two_retries(
 
     event = tmp_path / "event.json"
     event.write_text("{}")
-    code = main(["invoke", f"{AUDIT}:big", str(event), "--type", "DryRun", "--max-retries", "3"])
+    code = main(
+        ["invoke", f"{RESPONSES}:big", str(event), "--type", "DryRun", "--max-retries", "3"]
+    )
     assert code == 2
     assert "--max-retries" in capsys.readouterr().err
 

@@ -22,7 +22,7 @@ from tests.local.conftest import lambda_client
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = "tests.local.apps.handlers"
-AUDIT = "tests.local.apps.audit_handlers"
+RESPONSES = "tests.local.apps.responses"
 
 
 @pytest.mark.network
@@ -106,7 +106,7 @@ def test_serve_accepts_only_lambdas_async_config_ranges(options: list[str], ok: 
     from lambent.__main__ import build_parser
     from lambent._cli import UsageError, serve
 
-    args = build_parser().parse_args(["serve", f"{AUDIT}:big", *options])
+    args = build_parser().parse_args(["serve", f"{RESPONSES}:big", *options])
     if ok:
         [config] = serve._configs(args)
         assert 0 <= config.policy.max_retries <= 2

@@ -16,7 +16,7 @@ from lambent.__main__ import main
 from lambent._cli import UsageError
 from lambent._cli._values import memory, number, port, read, seconds, timeout, whole
 
-AUDIT = "tests.local.apps.audit_handlers:big"
+RESPONSES = "tests.local.apps.responses:big"
 
 
 @given(st.integers(min_value=-100_000, max_value=100_000))
@@ -85,23 +85,23 @@ def test_a_value_the_command_splits_itself_is_a_usage_error_naming_its_option() 
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (["serve", AUDIT, "--port", "99999"], ["--port", "0 to 65535"]),
-        (["serve", AUDIT, "--timeout", "abc"], ["--timeout", "'abc'"]),
-        (["serve", AUDIT, "--timeout", "nan"], ["--timeout", "at most 900"]),
-        (["serve", AUDIT, "--name", "big", "--timeout", "big=1000"], ["--timeout", "1000"]),
-        (["serve", AUDIT, "--memory", "5"], ["--memory", "128 to 10240"]),
-        (["serve", AUDIT, "--concurrency", "0"], ["--concurrency", "at least 1"]),
-        (["serve", AUDIT, "--max-retries", "x"], ["--max-retries", "'x'"]),
-        (["serve", AUDIT, "--retry-delays", "1,a"], ["--retry-delays", "'a'"]),
-        (["serve", AUDIT, "--max-event-age", "inf"], ["--max-event-age"]),
-        (["serve", AUDIT, "--time-scale", "nan"], ["--time-scale"]),
-        (["serve", AUDIT, "--shutdown-timeout", "-5"], ["--shutdown-timeout", "-5"]),
-        (["serve", AUDIT, "--drain-timeout", "inf"], ["--drain-timeout"]),
-        (["dev", AUDIT, "--port", "-1"], ["--port", "-1"]),
-        (["dev", AUDIT, "--timeout", "0"], ["--timeout", "more than 0"]),
-        (["invoke", AUDIT, "event.json", "--timeout", "nan"], ["--timeout"]),
-        (["invoke", AUDIT, "event.json", "--memory", "0"], ["--memory"]),
-        (["invoke", AUDIT, "event.json", "--retry-delays", "x"], ["--retry-delays", "'x'"]),
+        (["serve", RESPONSES, "--port", "99999"], ["--port", "0 to 65535"]),
+        (["serve", RESPONSES, "--timeout", "abc"], ["--timeout", "'abc'"]),
+        (["serve", RESPONSES, "--timeout", "nan"], ["--timeout", "at most 900"]),
+        (["serve", RESPONSES, "--name", "big", "--timeout", "big=1000"], ["--timeout", "1000"]),
+        (["serve", RESPONSES, "--memory", "5"], ["--memory", "128 to 10240"]),
+        (["serve", RESPONSES, "--concurrency", "0"], ["--concurrency", "at least 1"]),
+        (["serve", RESPONSES, "--max-retries", "x"], ["--max-retries", "'x'"]),
+        (["serve", RESPONSES, "--retry-delays", "1,a"], ["--retry-delays", "'a'"]),
+        (["serve", RESPONSES, "--max-event-age", "inf"], ["--max-event-age"]),
+        (["serve", RESPONSES, "--time-scale", "nan"], ["--time-scale"]),
+        (["serve", RESPONSES, "--shutdown-timeout", "-5"], ["--shutdown-timeout", "-5"]),
+        (["serve", RESPONSES, "--drain-timeout", "inf"], ["--drain-timeout"]),
+        (["dev", RESPONSES, "--port", "-1"], ["--port", "-1"]),
+        (["dev", RESPONSES, "--timeout", "0"], ["--timeout", "more than 0"]),
+        (["invoke", RESPONSES, "event.json", "--timeout", "nan"], ["--timeout"]),
+        (["invoke", RESPONSES, "event.json", "--memory", "0"], ["--memory"]),
+        (["invoke", RESPONSES, "event.json", "--retry-delays", "x"], ["--retry-delays", "'x'"]),
         (["events", "generate", "sqs", "--indent", "-1"], ["--indent", "at least 0"]),
     ],
 )

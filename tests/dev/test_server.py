@@ -106,11 +106,7 @@ def test_json_bodies_and_a_422_naming_the_field(server: tuple[str, int]) -> None
     same_as_test_client(server, ok, "POST", "/orders", body=body, headers=headers)
     wrong = json.dumps({"sku": "pen", "qty": "two"})
     bad = call(server, "POST", "/orders", body=wrong, headers=headers)
-    assert (
-        bad.status == 422 and "qty" in bad.text
-        if hasattr(bad, "text")
-        else "qty" in bad.content.decode()
-    )
+    assert bad.status == 422 and "$.qty" in bad.content.decode()
     same_as_test_client(server, bad, "POST", "/orders", body=wrong, headers=headers)
 
 

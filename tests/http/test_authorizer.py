@@ -35,9 +35,9 @@ def test_policy_builder() -> None:
         "Effect": "Deny",
         "Resource": ["arn:aws:execute-api:eu-west-1:123456789012:abc/prod/DELETE/*"],
     }
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="context value 'nested' is a dict; API Gateway"):
         Policy("u", context={"nested": {"a": 1}})  # type: ignore[dict-item]
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ConfigurationError, match="needs at least one allow or deny"):
         Policy("u").render(arn)
 
 
@@ -81,12 +81,16 @@ async def test_any_kind_and_errors() -> None:
     def anything(event: object) -> None:
         return None  # deny
 
+    # refused before the first invocation, for what they are (both were once passed by
+    # the refusal of any route after it)
+    with pytest.raises(ConfigurationError, match="unknown authorizer kind 'COOKIE'; use TOKEN"):
+        app.authorizer("COOKIE")(anything)
+    with pytest.raises(ConfigurationError, match="an authorizer for any kind is already"):
+        app.authorizer()(anything)
     out = await app.dispatch(authorizer_event("http"), FakeContext())
     assert out == {"isAuthorized": False}
-    with pytest.raises(ConfigurationError):
-        app.authorizer("COOKIE")(anything)
-    with pytest.raises(ConfigurationError):
-        app.authorizer()(anything)
+    with pytest.raises(ConfigurationError, match="the app has started handling events"):
+        app.authorizer("TOKEN")(anything)
 
 
 def test_an_exception_in_an_authorizer_is_logged_once() -> None:

@@ -21,8 +21,7 @@ from lambent import App, LambdaContext
 from lambent._fast import FAST, MISS, Pending, general_path
 from lambent.http import HTTPException, Request, Response
 from lambent.http._compiled import compile_http
-from lambent.http._routing import RouteMap, _disjoint
-from lambent.http._templates import compile_path
+from lambent.http._routing import RouteMap
 from lambent.testing import FakeContext, http_request
 from tests import corpus
 from tests.http.test_fast import web_routes
@@ -283,36 +282,6 @@ def test_a_route_key_naming_another_method_answers_as_the_general_path(
         event["routeKey"] = f"{key_method} {template}"
     compiled, general = _both(event)
     assert compiled == general
-
-
-_TEMPLATE_SEGMENT = st.sampled_from(["a", "b", "{p}", "{q}", "x{r}"])
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    a=st.lists(_TEMPLATE_SEGMENT, min_size=1, max_size=3),
-    b=st.lists(_TEMPLATE_SEGMENT, min_size=1, max_size=3),
-    greedy=st.sampled_from([(False, False), (True, False), (False, True)]),
-    path=st.lists(st.sampled_from(["a", "b", "xa", "c"]), min_size=1, max_size=5),
-)
-def test_disjoint_templates_share_no_path(
-    a: list[str], b: list[str], greedy: tuple[bool, bool], path: list[str]
-) -> None:
-    def template(segments: list[str], plus: bool) -> str:
-        names = iter(f"n{i}" for i in range(10))
-        text = "/" + "/".join(
-            re.sub(r"\{\w\}", lambda _: "{" + next(names) + "}", s) for s in segments
-        )
-        return text + "/{rest+}" if plus else text
-
-    def matches(template: str, target: str) -> bool:
-        regex = compile_path(template).regex
-        return template == target if regex is None else regex.match(target) is not None
-
-    ta, tb = template(a, greedy[0]), template(b, greedy[1])
-    target = "/" + "/".join(path)
-    if _disjoint(ta, tb):
-        assert not (matches(ta, target) and matches(tb, target))
 
 
 def test_match_known_equals_match_for_every_template_and_path() -> None:

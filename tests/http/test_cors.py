@@ -84,7 +84,9 @@ def test_actual_responses_get_cors_headers() -> None:
 
 
 def test_bad_config() -> None:
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(
+        ConfigurationError, match="allow_origins must be a list of strings, not one"
+    ):
         CORS(allow_origins="*")
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ConfigurationError, match="max_age must be >= 0, not -1"):
         CORS(max_age=-1)

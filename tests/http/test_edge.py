@@ -93,10 +93,10 @@ async def test_response_triggers() -> None:
 
 async def test_registration_errors() -> None:
     app = App()
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ConfigurationError, match="unknown Lambda@Edge event type 'edge-request'"):
         app.edge("edge-request")(lambda: None)
     app.edge("viewer-request", path="/a/*")(lambda request: None)
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ConfigurationError, match=r"viewer-request /a/\* is registered twice"):
         app.edge("viewer-request", path="/a/*")(lambda request: None)
     with pytest.raises(ConfigurationError, match="cannot inject"):
         app.edge("origin-request")(lambda whatever: None)

@@ -177,16 +177,27 @@ def test_path_parameters_read_otherwise_or_true_query_parameters_are_fine() -> N
     app = App()
 
     @app.get("/a/{uid}")
-    def through_request(request: Request, limit: int) -> None: ...
+    def through_request(request: Request, limit: int) -> Any:
+        return [request.path_params["uid"], limit]
 
     @app.get("/b/{uid}")
-    def with_default(limit: int = 10) -> None: ...
+    def with_default(limit: int = 10) -> Any:
+        return [limit]
 
     @app.get("/c/{uid}")
-    def explicit(limit: Annotated[int, Query()]) -> None: ...
+    def explicit(limit: Annotated[int, Query()]) -> Any:
+        return [limit]
 
     @app.get("/d/{uid}")
-    def matched(uid: int, limit: int) -> None: ...
+    def matched(uid: int, limit: int) -> Any:
+        return [uid, limit]
+
+    client = TestClient(app)
+    assert client.get("/a/u1?limit=5").json() == ["u1", 5]
+    assert client.get("/b/u1").json() == [10]
+    assert client.get("/b/u1?limit=4").json() == [4]
+    assert client.get("/c/u1?limit=3").json() == [3]
+    assert client.get("/d/7?limit=2").json() == [7, 2]
 
 
 def test_msgspec_constraints_on_parameters_are_checked() -> None:

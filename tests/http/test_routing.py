@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -9,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lambent._errors import ConfigurationError
-from lambent.http._routing import RouteMap, normalise
+from lambent.http._routing import RouteMap, _disjoint, normalise
+from lambent.http._templates import compile_path
 
 
 def make() -> RouteMap[str]:
@@ -191,3 +193,52 @@ def test_a_templates_own_matcher_answers_as_matching(
         matcher = routes.known()[template][1]
         took = matcher(path, encoded)
         assert took is None or (known[0].path.template, known[1]) == (template, took)
+
+
+_TEMPLATE_SEGMENT = st.sampled_from(["a", "b", "{p}", "{q}", "x{r}"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    a=st.lists(_TEMPLATE_SEGMENT, min_size=1, max_size=3),
+    b=st.lists(_TEMPLATE_SEGMENT, min_size=1, max_size=3),
+    greedy=st.sampled_from([(False, False), (True, False), (False, True)]),
+    path=st.lists(st.sampled_from(["a", "b", "xa", "c"]), min_size=1, max_size=5),
+)
+def test_disjoint_templates_share_no_path(
+    a: list[str], b: list[str], greedy: tuple[bool, bool], path: list[str]
+) -> None:
+    def template(segments: list[str], plus: bool) -> str:
+        names = iter(f"n{i}" for i in range(10))
+        text = "/" + "/".join(
+            re.sub(r"\{\w\}", lambda _: "{" + next(names) + "}", s) for s in segments
+        )
+        return text + "/{rest+}" if plus else text
+
+    def matches(template: str, target: str) -> bool:
+        regex = compile_path(template).regex
+        return template == target if regex is None else regex.match(target) is not None
+
+    ta, tb = template(a, greedy[0]), template(b, greedy[1])
+    target = "/" + "/".join(path)
+    if _disjoint(ta, tb):
+        assert not (matches(ta, target) and matches(tb, target))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "disjoint"),
+    [
+        ("/a/{p}", "/a/{p}/b", True),  # fixed lengths that differ
+        ("/a/b", "/a/c", True),  # a literal segment apart
+        ("/{p}/{rest+}", "/a", True),  # shorter than the greedy one's least
+        ("/a", "/{p}/{rest+}", True),
+        ("/a/{p}", "/{q}/b", False),  # /a/b matches both
+        ("/a/{rest+}", "/a/b/c", False),
+        ("/x{r}", "/xa", False),  # part literal: unsure, so not apart
+    ],
+)
+def test_disjoint_says_apart_only_of_templates_no_path_joins(
+    a: str, b: str, disjoint: bool
+) -> None:
+    assert _disjoint(a, b) is disjoint
+    assert _disjoint(b, a) is disjoint

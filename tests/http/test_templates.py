@@ -3,6 +3,8 @@ template that is not one is refused, saying how to write it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from lambent._errors import ConfigurationError
@@ -19,11 +21,21 @@ def test_compile() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["orders", "/a/{x}/{x}", "/a/{p+}/b", "/a{p+}", "/a/{x", "/a/{1x}", "/a/x}"]
+    ("bad", "said"),
+    [
+        ("orders", "must start with '/'"),
+        ("/a/{x}/{x}", "parameter 'x' appears twice"),
+        ("/a/{p+}/b", "{p+} must be a whole last segment"),
+        ("/a{p+}", "{p+} must be a whole last segment"),
+        ("/a/{x", "malformed parameter"),
+        ("/a/{1x}", "malformed parameter"),
+        ("/a/x}", "malformed parameter"),
+    ],
 )
-def test_bad_templates(bad: str) -> None:
-    with pytest.raises(ConfigurationError):
+def test_bad_templates(bad: str, said: str) -> None:
+    with pytest.raises(ConfigurationError, match=re.escape(f"path template {bad!r}")) as info:
         compile_path(bad)
+    assert said in str(info.value)
 
 
 @pytest.mark.parametrize(

@@ -70,10 +70,16 @@ async def test_missing_route_and_duplicates() -> None:
     @app.websocket("$connect")
     def connect() -> None: ...
 
-    with pytest.raises(RoutingError):
-        await app.dispatch(websocket_event("disconnect"), FakeContext())
-    with pytest.raises(ConfigurationError):
+    # the duplicate is refused for itself, before the first invocation (after it, any new
+    # route is refused: that refusal once passed this check)
+    with pytest.raises(
+        ConfigurationError, match=r"WebSocket route '\$connect' is registered twice"
+    ):
         app.websocket("$connect")(connect)
+    with pytest.raises(
+        RoutingError, match=r"no route for this apigw-websocket event \(route_key='\$disconnect'\)"
+    ):
+        await app.dispatch(websocket_event("disconnect"), FakeContext())
 
 
 def test_a_result_that_cannot_be_encoded_is_the_json_500() -> None:

@@ -19,7 +19,7 @@ from tests.local.conftest import CLIENT_CONFIG, StartServer, fn, lambda_client
 
 pytestmark = pytest.mark.network
 JSON = {"Content-Type": "application/json"}
-AUDIT = "tests.local.apps.audit_handlers"
+RESPONSES = "tests.local.apps.responses"
 
 
 @pytest.fixture
@@ -257,8 +257,8 @@ def test_every_kind_of_function_failure_is_200_unhandled(start_server: StartServ
         [
             fn("fail"),
             fn("sleep", timeout=1),
-            fn("big", target=f"{AUDIT}:big"),
-            fn("unmarshalable", target=f"{AUDIT}:unmarshalable"),
+            fn("big", target=f"{RESPONSES}:big"),
+            fn("unmarshalable", target=f"{RESPONSES}:unmarshalable"),
         ]
     )
     client = lambda_client(server.url)

@@ -19,6 +19,7 @@ import pytest
 
 from lambent._local.model import FunctionConfig
 from lambent._local.server import LocalLambda, ServerThread
+from lambent.testing import sqs_event
 from tests import corpus
 from tests.local.conftest import lambda_client
 
@@ -171,16 +172,12 @@ def test_log_lines_carry_the_request_id(client: Any) -> None:
     log = base64.b64decode(result["LogResult"]).decode()
     assert f"START RequestId: {request_id}" in log
     assert "[ERROR] ValueError: bad input: None\r" in log
-    sqs = corpus.rows("sqs")
-    if sqs:
-        # a record that fails: its line and the batch summary are written at Lambda's
-        # default level (a batch whose records all succeed is summed up at DEBUG)
-        failing = json.loads(sqs[0].raw())
-        failing["Records"][0]["body"] = "this one fails"
-        payload = json.dumps(failing).encode()
-        result = client.invoke(FunctionName="lambent-kinds", Payload=payload, LogType="Tail")
-        request_id = result["ResponseMetadata"]["RequestId"]
-        lines = base64.b64decode(result["LogResult"]).decode().splitlines()
-        batch = [json.loads(line) for line in lines if line.startswith("{")]
-        assert batch and all(doc["aws_request_id"] == request_id for doc in batch)
-        assert {doc["event"] for doc in batch} == {"record failed", "batch processed"}
+    # a record that fails: its line and the batch summary are written at Lambda's
+    # default level (a batch whose records all succeed is summed up at DEBUG)
+    payload = json.dumps(sqs_event("this one fails", "this one passes")).encode()
+    result = client.invoke(FunctionName="lambent-kinds", Payload=payload, LogType="Tail")
+    request_id = result["ResponseMetadata"]["RequestId"]
+    lines = base64.b64decode(result["LogResult"]).decode().splitlines()
+    batch = [json.loads(line) for line in lines if line.startswith("{")]
+    assert batch and all(doc["aws_request_id"] == request_id for doc in batch)
+    assert {doc["event"] for doc in batch} == {"record failed", "batch processed"}

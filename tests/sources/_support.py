@@ -69,6 +69,14 @@ def owned_rows(module: str) -> list[Any]:
     return [pytest.param(r, id=r.path) for r in found]
 
 
+def window_rows(module: str) -> list[Any]:
+    """``parametrize`` values: the tumbling-window events of the module's source."""
+    found = [r for r in corpus.rows("tumbling-window") if module_of(r) == module]
+    if not found:
+        return corpus.params("__none__")
+    return [pytest.param(r, id=r.path) for r in found]
+
+
 def decline_rows(module: str) -> list[Any]:
     """``parametrize`` values: rows the module's detector must decline."""
     mine = _ORDER.index(module)

@@ -153,4 +153,6 @@ def test_payload_types_an_object_decodes_into_are_accepted(source: str, annotati
     def handler(payload: Any) -> None: ...
 
     handler.__annotations__ = {"payload": annotation, "return": None}
-    _register(App(), source)(handler)
+    app = App()
+    _register(app, source)(handler)
+    assert [route.kind for route in app.routes] == [source]

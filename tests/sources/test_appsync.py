@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lambent import App, ConfigurationError, DecodeError, sources
+from lambent import App, ConfigurationError, DecodeError, RoutingError, sources
 from lambent.sources import appsync
 from lambent.sources.appsync import (
     AppSyncCognitoIdentity,
@@ -300,9 +300,27 @@ def test_a_name_no_event_can_carry_is_refused_at_registration(
     assert hint in str(raised.value)
 
 
-@pytest.mark.parametrize("args", [("Query", "getPost"), ("Q*", "get*"), ("[QM]*",), (None, "_x1")])
-def test_names_and_globs_of_names_are_accepted(args: tuple[str | None, ...]) -> None:
-    App().appsync(*args)
+@pytest.mark.parametrize(
+    ("args", "takes", "leaves"),
+    [
+        (("Query", "getPost"), ("Query", "getPost"), ("Query", "getPosts")),
+        (("Q*", "get*"), ("Query", "getPosts"), ("Query", "listPosts")),
+        (("[QM]*",), ("Mutation", "addPost"), ("Subscription", "onPost")),
+        ((None, "_x1"), ("Mutation", "_x1"), ("Mutation", "_x2")),
+    ],
+)
+def test_names_and_globs_of_names_are_accepted_and_take_their_fields(
+    args: tuple[str | None, ...], takes: tuple[str, str], leaves: tuple[str, str]
+) -> None:
+    app = App()
+
+    @app.appsync(*args)
+    def resolve() -> str:
+        return "resolved"
+
+    assert app.handler(appsync_event(*takes), FakeContext()) == "resolved"
+    with pytest.raises(RoutingError, match="no route for this appsync event"):
+        app.handler(appsync_event(*leaves), FakeContext())
 
 
 @pytest.mark.parametrize(

@@ -300,13 +300,23 @@ def test_an_event_parameter_of_a_form_the_route_does_not_only_get_is_refused(
         ({}, BedrockAgentOpenAPIEvent | BedrockAgentFunctionEvent),
     ],
 )
-def test_an_event_parameter_taking_what_the_route_gets_registers(
+def test_an_event_parameter_taking_what_the_route_gets_registers_and_gets_it(
     options: dict[str, str], annotation: Any
 ) -> None:
-    def handler(params: dict[str, Any], event: Any) -> None: ...
+    got: list[type] = []
+
+    def handler(params: dict[str, Any], event: Any) -> None:
+        got.append(type(event))
 
     handler.__annotations__ = {"params": dict[str, Any], "event": annotation, "return": None}
-    App().bedrock_agent(api_path=options.get("api_path"), function=options.get("function"))(handler)
+    app = App()
+    app.bedrock_agent(api_path=options.get("api_path"), function=options.get("function"))(handler)
+    if "function" in options:
+        app.handler(bedrock_agent_event(function="weather"), FakeContext())
+        assert got == [BedrockAgentFunctionEvent]
+    else:
+        app.handler(bedrock_agent_event("/claims", "GET"), FakeContext())
+        assert got == [BedrockAgentOpenAPIEvent]
 
 
 def test_a_whole_bedrock_response_returned_answers_failure_saying_what_to_return() -> None:

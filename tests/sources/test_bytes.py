@@ -218,10 +218,10 @@ async def test_a_large_batch_is_detected_on_the_probe_and_answers_alike(fast: bo
 def test_the_head_probe_is_the_probe_of_one_key_events(row: corpus.Row | None) -> None:
     from lambent.sources._bytes import head_probe
 
+    event = corpus.load(row)  # skips (fails under CI=true) without the corpus
     assert row is not None
     raw = row.raw()
     head = head_probe(raw)
-    event = corpus.load(row)
     if head is None:
         return
     assert isinstance(event, dict)

@@ -353,7 +353,7 @@ def test_a_provider_framework_event_without_a_response_url_stays_direct() -> Non
 
 
 def test_unknown_filter_is_refused() -> None:
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ConfigurationError, match="unexpected keyword argument 'stack'"):
         App().on("cloudformation", filters={"stack": "x"})
 
 
@@ -481,17 +481,33 @@ def test_a_resource_type_no_template_can_have_is_refused(resource_type: str, hin
 
 
 @pytest.mark.parametrize(
-    "resource_type",
+    ("resource_type", "takes", "leaves"),
     [
-        "Custom::Bucket",
-        "AWS::CloudFormation::CustomResource",
-        "Custom::*",
-        "*",
-        "Custom::" + "X" * 52,
+        ("Custom::Bucket", "Custom::Bucket", "Custom::Buckets"),
+        ("AWS::CloudFormation::CustomResource", "AWS::CloudFormation::CustomResource",
+         "Custom::CustomResource"),
+        ("Custom::*", "Custom::Bucket", "AWS::CloudFormation::CustomResource"),
+        ("*", "AWS::CloudFormation::CustomResource", None),
+        ("Custom::" + "X" * 52, "Custom::" + "X" * 52, "Custom::" + "X" * 51),
     ],
-)
-def test_custom_resource_types_and_globs_are_accepted(resource_type: str) -> None:
-    App().custom_resource(resource_type)
+)  # fmt: skip
+def test_custom_resource_types_and_globs_are_accepted_and_take_their_requests(
+    server: Server, resource_type: str, takes: str, leaves: str | None
+) -> None:
+    app = App()
+    got: list[str] = []
+
+    @app.custom_resource(resource_type)
+    def create(props: dict[str, Any], request: CustomResourceRequest) -> None:
+        got.append(request.resource_type)
+
+    for sent in (takes, leaves):
+        if sent is not None:
+            event = cloudformation_event("Create", sent, {}, response_url=server.url)
+            app.handler(event, FakeContext(log_stream_name="s"))
+    assert got == [takes]
+    statuses = [json.loads(r.body)["Status"] for r in server.received]
+    assert statuses == (["SUCCESS"] if leaves is None else ["SUCCESS", "FAILED"])
 
 
 def test_a_resource_type_after_a_glob_that_takes_it_is_refused() -> None:
@@ -528,11 +544,24 @@ def test_a_request_parameter_that_misses_a_request_type_is_refused(
 @pytest.mark.parametrize(
     "annotation", [CustomResourceRequest, CreateRequest | UpdateRequest | DeleteRequest]
 )
-def test_a_request_parameter_taking_every_type_registers(annotation: Any) -> None:
-    def handler(props: dict[str, Any], request: Any) -> None: ...
+def test_a_request_parameter_taking_every_type_registers_and_gets_each(
+    server: Server, annotation: Any
+) -> None:
+    got: list[str] = []
+
+    def handler(props: dict[str, Any], request: Any) -> None:
+        got.append(type(request).__name__)
 
     handler.__annotations__ = {"props": dict[str, Any], "request": annotation, "return": None}
-    App().custom_resource("Custom::Bucket")(handler)
+    app = App()
+    app.custom_resource("Custom::Bucket")(handler)
+    for kind in ("Create", "Update", "Delete"):
+        at = None if kind == "Create" else "bucket-1"
+        event = cloudformation_event(
+            kind, "Custom::Bucket", {}, physical_resource_id=at, response_url=server.url
+        )
+        app.handler(event, FakeContext(log_stream_name="s"))
+    assert got == ["CreateRequest", "UpdateRequest", "DeleteRequest"]
 
 
 @pytest.mark.parametrize(

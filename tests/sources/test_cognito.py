@@ -304,10 +304,29 @@ def test_a_full_trigger_source_of_an_unknown_trigger_is_refused(trigger: str, hi
 
 
 @pytest.mark.parametrize(
-    "trigger", ["PreSignUp_SignUp", "TokenGeneration_RefreshTokens", "PreSignUp_*", "*_SignUp"]
-)
-def test_full_trigger_sources_and_globs_register(trigger: str) -> None:
-    App().cognito(trigger)
+    ("trigger", "takes", "leaves"),
+    [
+        ("PreSignUp_SignUp", "PreSignUp_SignUp", "PreSignUp_AdminCreateUser"),
+        ("TokenGeneration_RefreshTokens", "TokenGeneration_RefreshTokens",
+         "TokenGeneration_Authentication"),
+        ("PreSignUp_*", "PreSignUp_AdminCreateUser", "PostConfirmation_ConfirmSignUp"),
+        ("*_SignUp", "PreSignUp_SignUp", "PreSignUp_AdminCreateUser"),
+    ],
+)  # fmt: skip
+def test_full_trigger_sources_and_globs_register_and_take_their_events(
+    trigger: str, takes: str, leaves: str
+) -> None:
+    app = App()
+    got: list[str] = []
+
+    @app.cognito(trigger)
+    def handle(request: dict[str, Any], event: CognitoEvent) -> None:
+        got.append(event.trigger_source)
+
+    app.handler(cognito_event(takes), FakeContext())
+    with pytest.raises(RoutingError, match="no route for this cognito event"):
+        app.handler(cognito_event(leaves), FakeContext())
+    assert got == [takes]
 
 
 def test_a_response_struct_of_another_trigger_fails_naming_the_right_one() -> None:
@@ -376,11 +395,12 @@ def test_a_handler_annotated_to_return_another_triggers_response_is_refused() ->
             return PreSignUpResponse()
 
 
-def test_handlers_annotated_with_their_own_response_or_none_register() -> None:
+def test_handlers_annotated_with_their_own_response_or_none_register_and_answer() -> None:
     app = App()
 
     @app.cognito("PreSignUp")
-    def pre_signup(request: PreSignUpRequest) -> PreSignUpResponse | None: ...
+    def pre_signup(request: PreSignUpRequest) -> PreSignUpResponse | None:
+        return PreSignUpResponse(auto_confirm_user=True)
 
     @app.cognito("PreTokenGeneration")
     def tokens(request: dict[str, Any]) -> PreTokenGenerationV2Response:
@@ -392,6 +412,13 @@ def test_handlers_annotated_with_their_own_response_or_none_register() -> None:
     @app.cognito("Custom*")
     def any_custom(request: dict[str, Any]) -> UserMigrationResponse:  # a glob: not checked
         return UserMigrationResponse()
+
+    signed_up = app.handler(cognito_event("PreSignUp_SignUp"), FakeContext())
+    assert signed_up["response"]["autoConfirmUser"] is True
+    token = app.handler(cognito_event("TokenGeneration_Authentication", version="2"), None)
+    assert token["response"] == {}
+    event = cognito_event("PostConfirmation_ConfirmSignUp")
+    assert app.handler(event, FakeContext()) == event
 
 
 @pytest.mark.parametrize(

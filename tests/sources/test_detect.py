@@ -57,10 +57,12 @@ def test_exactly_one_source_claims_a_vocabulary_event(row: corpus.Row | None) ->
 )
 def test_corpus_event_decodes_into_its_model(row: corpus.Row | None) -> None:
     event = corpus.load(row)
+    assert row is not None
     spec = sources.spec_for(event)
-    assert spec is not None
+    assert spec is not None and spec.kind == expected_kind(row), row.path
     decoded = msgspec.convert(event, spec.event_type)
     items = list(spec.items(decoded))
+    assert items, f"{row.path}: a real {spec.kind} event gave no record to handle"
     for item in items:
         assert isinstance(spec.item_id(item), str)
         spec.route_key(decoded, item)

@@ -71,6 +71,14 @@ _HTTP_KINDS = {
 }  # fmt: skip
 EVENTS = _http_events()
 
+
+def test_the_http_events_include_the_corpus_ones() -> None:
+    """Beside the five made ones, every HTTP-like event of the corpus is fuzzed."""
+    corpus.require()
+    real = [row for row in corpus.rows() if row.kind in _HTTP_KINDS]
+    assert real and len(EVENTS) == 5 + len(real)
+
+
 #: keys some source requires or detects by, and values that make or break a claim
 KEYS = sorted({key for entry in sources.SOURCES for key in entry.keys or ()})
 VALUES: list[Any] = [

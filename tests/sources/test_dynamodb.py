@@ -82,11 +82,10 @@ def test_other_events_are_not_dynamodb(row: corpus.Row | None) -> None:
     _support.assert_declines(dynamodb.detect, row)
 
 
-@pytest.mark.parametrize("row", corpus.params("tumbling-window"))
+@pytest.mark.parametrize("row", _support.window_rows("dynamodb"))
 def test_tumbling_window_fields(row: corpus.Row | None) -> None:
     raw = corpus.load(row)
-    if not dynamodb.detect(raw):
-        return
+    assert dynamodb.detect(raw)
     event = msgspec.convert(raw, dynamodb.DynamoDBStreamEvent)
     assert event.window is not None
     assert event.window.start_at.isoformat().startswith(raw["window"]["start"][:19])

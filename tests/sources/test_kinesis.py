@@ -61,11 +61,10 @@ def test_other_events_are_not_kinesis(row: corpus.Row | None) -> None:
     _support.assert_declines(kinesis.detect, row)
 
 
-@pytest.mark.parametrize("row", corpus.params("tumbling-window"))
+@pytest.mark.parametrize("row", _support.window_rows("kinesis"))
 def test_tumbling_window_fields(row: corpus.Row | None) -> None:
     raw = corpus.load(row)
-    if not kinesis.detect(raw):
-        return
+    assert kinesis.detect(raw)
     event = msgspec.convert(raw, kinesis.KinesisStreamEvent)
     assert event.window is not None
     assert event.window.end == raw["window"]["end"]

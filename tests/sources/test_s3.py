@@ -290,8 +290,9 @@ def test_a_bad_part_of_an_eventbridge_s3_event_fails_naming_the_field(
 
 
 def test_eventbridge_s3_mutation_needs_the_corpus() -> None:
-    if not EVENTBRIDGE_SEEDS:
-        corpus.require()
+    """The mutation test above is skipped without seeds: the corpus must give it some."""
+    corpus.require()
+    assert EVENTBRIDGE_SEEDS, "the corpus has no s3-eventbridge event to mutate"
 
 
 def test_a_bad_eventbridge_s3_body_fails_alone_in_an_sqs_batch() -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lambent import App, ConfigurationError
+from lambent import App, ConfigurationError, RoutingError
 from lambent.sources._match import covers, uncovered
 from lambent.sources.eventbridge import EventBridgeEvent
 from lambent.sources.schedule import SPECS, ScheduledEvent, detect, rule_name
@@ -71,9 +71,29 @@ def test_what_is_no_rule_name_is_refused_at_registration(rule: str, said: str) -
     assert f"{rule!r} is {said}" in str(info.value)
 
 
-@pytest.mark.parametrize("rule", ["nightly", "nightly-report_v2.1", "nightly-*", "report-[ab]?"])
-def test_rule_names_and_their_globs_register(rule: str) -> None:
-    App().schedule(rule)(lambda: None)
+@pytest.mark.parametrize(
+    ("rule", "takes", "leaves"),
+    [
+        ("nightly", "nightly", "nightly-report"),
+        ("nightly-report_v2.1", "nightly-report_v2.1", "nightly-report_v2"),
+        ("nightly-*", "nightly-report", "nightly"),
+        ("report-[ab]?", "report-b7", "report-c7"),
+    ],
+)
+def test_rule_names_and_their_globs_register_and_take_their_events(
+    rule: str, takes: str, leaves: str
+) -> None:
+    app = App()
+    got: list[str] = []
+
+    @app.schedule(rule)
+    def tick(event: ScheduledEvent) -> None:
+        got.append(event.rule_name)
+
+    app.handler(schedule_event(takes), FakeContext())
+    with pytest.raises(RoutingError, match="no route for this schedule event"):
+        app.handler(schedule_event(leaves), FakeContext())
+    assert got == [takes]
 
 
 def test_a_rule_after_a_glob_that_takes_it_is_refused() -> None:

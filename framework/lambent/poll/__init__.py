@@ -170,8 +170,8 @@ async def session(
             # signals are heard from the start: before polling, while the lifespan is
             # entered and the sources are checked, a stop ends the start-up (nothing was
             # received yet); once polling ended, a second signal cuts the lifespan's exit
-            if signals:
-                guard.start_soon(_signals, rt, stopped_by)
+            if signals:  # listening before the lifespan runs a line (start, not start_soon)
+                await guard.start(_signals, rt, stopped_by)
             if stop is not None:
                 guard.start_soon(_external, rt, stop, stopped_by)
             polling, leaving = anyio.Event(), anyio.Event()
@@ -288,8 +288,14 @@ async def _external(rt: Runtime, stop: anyio.Event, stopped_by: list[str]) -> No
     rt.stopping.set()
 
 
-async def _signals(rt: Runtime, stopped_by: list[str]) -> None:
+async def _signals(
+    rt: Runtime,
+    stopped_by: list[str],
+    *,
+    task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
+) -> None:
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as received:
+        task_status.started()
         async for signum in received:
             if rt.stopping.is_set():
                 rt.log.warning("second signal: stopping now")

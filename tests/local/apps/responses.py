@@ -1,4 +1,4 @@
-"""Handlers for tests/local/test_contract_audit.py."""
+"""Handlers whose responses test the limits: one of a chosen size, one no JSON encodes."""
 
 from __future__ import annotations
 
