@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lambent import ConfigurationError
+from lambent import App, ConfigurationError
 from lambent.sources._match import (
     Filter,
     arn_name,
@@ -83,6 +83,33 @@ def test_a_resource_that_is_neither_a_name_nor_an_arn_is_refused(value: str, hin
     with pytest.raises(ConfigurationError, match="neither a name nor an ARN") as info:
         resource_filter("queue", value)
     assert f"queue {value!r}" in str(info.value) and hint in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("decorator", "field", "value"),
+    [
+        ("sqs", "queue", "jo*"),
+        ("sns", "topic", "alerts-?"),
+        ("kinesis", "stream", "clicks-[ab]"),
+        ("firehose", "stream", "arn:aws:firehose:us-east-1:123456789012:deliverystream/*"),
+        ("dynamodb", "table", "orders*"),
+    ],
+)
+def test_a_resource_glob_is_refused_as_it_would_match_no_event(
+    decorator: str, field: str, value: str
+) -> None:
+    # no queue, topic, stream or table name holds a glob character: the route would
+    # never run, and each batch would fail with "no route"
+    app = App()
+    with pytest.raises(ConfigurationError, match=f"{field} .* is a glob") as info:
+        getattr(app, decorator)(value)
+    assert f"leave {field} out to take every one" in str(info.value)
+    assert list(app.routes) == []
+
+
+def test_a_dynamodb_table_that_is_neither_a_name_nor_an_arn_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="table 'https://x/orders' is neither"):
+        App().dynamodb("https://x/orders")
 
 
 @given(NAMES)

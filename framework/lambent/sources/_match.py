@@ -240,15 +240,33 @@ def pair(first: Predicate, second: Predicate) -> Predicate:
 
 
 def resource_filter(field: str, value: str | None) -> Filter:
-    """The filter of sources routed by one resource (queue, topic, stream) name or ARN; a
-    value that is neither (a queue URL, a path) is a :class:`ConfigurationError`: it would
-    match no event."""
-    if value is not None and not value.startswith("arn:") and not plain_name(value):
+    """The filter of sources routed by one resource (queue, topic, stream) name or ARN
+    (:func:`checked_resource`)."""
+    return Filter(shown(**{field: value}), checked_resource(field, value))
+
+
+def checked_resource(field: str, value: str | None) -> Predicate:
+    """:func:`resource` of a name or ARN that can match an event; a value that is neither
+    (a queue URL, a path) or a glob (resource names are matched exactly, and hold none of
+    ``*?[``) is a :class:`ConfigurationError`: it would match no event."""
+    if value is None:
+        return resource(value)
+    if _GLOB_CHARS.search(value) is not None:
+        raise ConfigurationError(
+            f"{field} {value!r} is a glob, but {field}s are matched exactly, by name or ARN "
+            f"(no {field} name holds '*', '?' or '['): register the handler for each {field}, "
+            f"or leave {field} out to take every one"
+        )
+    if not value.startswith("arn:") and not plain_name(value):
         hint = "a name has no '/', ':' or spaces"
         if "://" in value:
             hint = f"for a URL, give its last part, {value.rstrip('/').rpartition('/')[2]!r}"
         raise ConfigurationError(f"{field} {value!r} is neither a name nor an ARN ({hint})")
-    return Filter(shown(**{field: value}), resource(value))
+    return resource(value)
+
+
+#: what makes a pattern a glob (none of these is in a queue, topic, stream or table name)
+_GLOB_CHARS = re.compile(r"[*?\[]")
 
 
 #: what no queue, topic, stream or bucket name holds

@@ -52,7 +52,7 @@ from lambent.sources._base import (
     raw_records,
     records_where,
 )
-from lambent.sources._match import Filter, resource, same_resource, shown
+from lambent.sources._match import Filter, checked_resource, same_resource, shown
 from lambent.sources._windows import WindowedStreamEvent
 
 #: a DynamoDB AttributeValue as it appears on the wire, e.g. ``{"N": "101"}``
@@ -315,7 +315,7 @@ def route_filter(table: str | None = None, events: Iterable[str] | None = None) 
             raise ConfigurationError(
                 f"unknown DynamoDB stream events {sorted(unknown)}; use INSERT, MODIFY and/or REMOVE"
             )
-    table_matches = resource(table)
+    table_matches = checked_resource("table", table)
 
     def matches(key: Hashable) -> bool:
         arn, event_name = cast("tuple[str, str]", key)
