@@ -53,6 +53,7 @@ TARGETS = {
     "raises": "tests.runtime.apps.raises_at_import:handler",
     "bytes": "tests.runtime.apps.plain:returns_bytes",
     "unmarshalable": "tests.runtime.apps.plain:unmarshalable",
+    "nested": "tests.runtime.apps.plain:nested",
 }
 
 
@@ -184,3 +185,13 @@ def test_log_lines_carry_the_request_id(client: Any) -> None:
         batch = [json.loads(line) for line in lines if line.startswith("{")]
         assert batch and all(doc["aws_request_id"] == request_id for doc in batch)
         assert {doc["event"] for doc in batch} == {"record failed", "batch processed"}
+
+
+def test_a_result_nested_past_the_recursion_limit_is_a_marshal_error(client: Any) -> None:
+    error, doc = _answer(client, "nested", b'{"depth": 5000}')
+    assert (error, doc["errorType"], doc["lastFrame"]) == (
+        "Unhandled",
+        "Runtime.MarshalError",
+        None,
+    )
+    assert _answer(client, "nested", b'{"depth": 3}') == (None, [[[0]]])

@@ -60,6 +60,20 @@ def test_bad_bytes_and_unencodable_results_are_the_runtimes_faults() -> None:
     assert odd.value.message.startswith("Unable to marshal response: ")
 
 
+def test_a_result_nested_past_the_recursion_limit_is_a_marshal_error() -> None:
+    # a RecursionError out of the encoders was the invocation's error before, its stack
+    # trace the runtime's own frames; awslambdaric reports a Runtime.MarshalError
+    value: Any = 0
+    for _ in range(5000):
+        value = [value]
+    with pytest.raises(Fault) as deep:
+        encode_result(value)
+    assert deep.value.error_type == "Runtime.MarshalError"
+    assert deep.value.message == (
+        "Unable to marshal response: maximum recursion depth exceeded while encoding a JSON object"
+    )
+
+
 def plain(event: Any, context: Any) -> Any:
     return {"event": event, "id": context.aws_request_id}
 

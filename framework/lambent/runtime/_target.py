@@ -103,23 +103,30 @@ def decode_payload(body: bytes) -> Any:
         raise Fault(Fault.UNMARSHAL_ERROR, _not_json(exc, body)) from None
 
 
+#: what encoding a result that JSON cannot hold raises (a ``RecursionError`` for one nested
+#: past the recursion limit)
+_UNENCODABLE = (TypeError, ValueError, OverflowError, RecursionError)
+
+
 def encode_result(result: Any) -> tuple[bytes, str]:
     """The response bytes: ``bytes`` go as they are (``application/unknown``), the rest as JSON.
 
     What msgspec cannot encode gets a second chance with the standard library (whose
-    error message, when it fails too, is the one awslambdaric reports).
+    error message, when it fails too, is the one awslambdaric reports). A result nested
+    deeper than the interpreter's recursion limit is a ``Runtime.MarshalError`` too, as
+    under awslambdaric, not a ``RecursionError`` out of the runtime's own frames.
     """
     if isinstance(result, bytes):
         return result, "application/unknown"
     try:
         return _ENCODER.encode(result), JSON
-    except (TypeError, ValueError, OverflowError):
+    except _UNENCODABLE:
         pass
     import json
 
     try:
         return json.dumps(result, ensure_ascii=False).encode(), JSON
-    except (TypeError, ValueError, OverflowError) as exc:
+    except _UNENCODABLE as exc:
         raise Fault(Fault.MARSHAL_ERROR, f"Unable to marshal response: {exc}") from None
 
 

@@ -52,6 +52,14 @@ def unmarshalable(event: Any, context: Any) -> Any:
     return {"value": object()}
 
 
+def nested(event: Any, context: Any) -> Any:
+    """A result nested deeper than the recursion limit (JSON cannot be written for it)."""
+    value: Any = 0
+    for _ in range(int(event.get("depth", 5000))):
+        value = [value]
+    return value
+
+
 def loaded(event: Any, context: Any) -> Any:
     """Which of the modules named in the event this process has imported."""
     import sys
