@@ -62,6 +62,27 @@ def test_errors_have_awslambdarics_shape_and_the_loop_goes_on(runtime_api_host: 
     assert "[ERROR] ValueError: bad input: 1\rTraceback (most recent call last):\r" in out
 
 
+def test_an_exception_whose_str_fails_is_that_invocations_error(
+    runtime_api_host: RuntimeAPI,
+) -> None:
+    # it crashed the runtime before (as it crashes awslambdaric's: Runtime.ExitError and a
+    # cold start for the next invocation); now it is reported and the same process goes on
+    process = runtime_api_host.start(f"{PLAIN}.unprintable")
+    try:
+        ids = [runtime_api_host.put(b"{}"), runtime_api_host.put(b"{}")]
+        outcomes = runtime_api_host.wait(ids)
+    finally:
+        out = _stop(process)
+    for outcome in outcomes:
+        doc = json.loads(outcome.payload)
+        assert (doc["errorType"], doc["errorMessage"]) == (
+            "Unprintable",
+            "<exception str() failed>",
+        )
+        assert "plain.py" in doc["stackTrace"][-1]
+    assert out.count("[ERROR] Unprintable: <exception str() failed>\r") == 2
+
+
 @pytest.mark.parametrize(
     ("payload", "says"),
     [

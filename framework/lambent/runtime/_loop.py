@@ -31,7 +31,7 @@ from lambent._run import is_cancellation
 from lambent._tracebacks import user_trace
 from lambent.http._streaming import STREAMING
 from lambent.runtime import _hooks
-from lambent.runtime._faults import Fault, error_from, log_error
+from lambent.runtime._faults import Fault, error_from, log_error, message_of
 from lambent.runtime._http import Connection
 from lambent.runtime._invocation import (
     BASE,
@@ -187,6 +187,10 @@ async def _init_failed(conn: Connection, exc: BaseException, trace: list[str] | 
     return 1
 
 
+def _hook_failure(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {message_of(exc)}"
+
+
 async def _snap_start(conn: Connection) -> int | None:
     # as awslambdaric (a bare ``except``): whatever a hook raises, SystemExit and
     # KeyboardInterrupt too, is the hook's failure, reported before the process ends
@@ -195,7 +199,7 @@ async def _snap_start(conn: Connection) -> int | None:
     except BaseException as exc:
         if is_cancellation(exc):  # a signal ending SnapStart's wait
             raise
-        await _init_failed(conn, Fault(Fault.BEFORE_SNAPSHOT_ERROR, f"{type(exc).__name__}: {exc}"))
+        await _init_failed(conn, Fault(Fault.BEFORE_SNAPSHOT_ERROR, _hook_failure(exc)))
         return 64
     status, _, body = await conn.request("GET", f"{BASE}/restore/next")
     if status != 200:
@@ -205,7 +209,7 @@ async def _snap_start(conn: Connection) -> int | None:
     except BaseException as exc:
         if is_cancellation(exc):
             raise
-        doc = error_from(Fault(Fault.AFTER_RESTORE_ERROR, f"{type(exc).__name__}: {exc}"))
+        doc = error_from(Fault(Fault.AFTER_RESTORE_ERROR, _hook_failure(exc)))
         log_error(doc)
         headers = {ERROR_TYPE: Fault.AFTER_RESTORE_ERROR, "Content-Type": "application/json"}
         await conn.request("POST", f"{BASE}/restore/error", msgspec.json.encode(doc), headers)

@@ -52,6 +52,17 @@ def unmarshalable(event: Any, context: Any) -> Any:
     return {"value": object()}
 
 
+class Unprintable(Exception):
+    """An exception whose ``__str__`` fails (a bug in the user's exception class)."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("__str__ is broken")
+
+
+def unprintable(event: Any, context: Any) -> Any:
+    raise Unprintable("lost")
+
+
 def nested(event: Any, context: Any) -> Any:
     """A result nested deeper than the recursion limit (JSON cannot be written for it)."""
     value: Any = 0
