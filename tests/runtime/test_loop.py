@@ -110,6 +110,25 @@ def test_malformed_invocation_bytes_fail_that_invocation_only(
     assert succeeded.error_type is None and json.loads(succeeded.payload)["request_id"] == good
 
 
+@pytest.mark.parametrize("loops", ["1", "3"])
+def test_a_runtime_api_failing_next_ends_the_event_loop_in_one_line(
+    runtime_api_host: RuntimeAPI, loops: str
+) -> None:
+    # /next answering 500 (the environment shutting down): it came out of the loops' task
+    # group as an ExceptionGroup traceback on the event loop, one line on the loop without
+    process = runtime_api_host.start(LIFECYCLE, AWS_LAMBDA_MAX_CONCURRENCY=loops)
+    request = runtime_api_host.put(b'{"action": "nap", "seconds": 0}')
+    runtime_api_host.wait([request])
+    runtime_api_host.portal.call(runtime_api_host.host.send.close)
+    out = process.communicate(timeout=20)[0].decode()
+    assert process.returncode == 1
+    assert "Traceback" not in out and "ExceptionGroup" not in out
+    lines = out.splitlines()
+    assert lines[-1].startswith("lambent.runtime: /next answered 500: ")
+    assert "the environment is shutting down" in lines[-1]
+    assert "lifespan left" in lines  # the lifespan was left on the way out
+
+
 def test_init_runs_the_lifespan_before_the_first_next_and_sigterm_leaves_it(
     runtime_api_host: RuntimeAPI,
 ) -> None:

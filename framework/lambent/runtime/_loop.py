@@ -250,14 +250,30 @@ async def _polling(first: Connection, target: Target, address: str, loops: int, 
             say("a signal ended SnapStart's restore")
             return 0
     with anyio.CancelScope() as stop.loops:
-        async with anyio.create_task_group() as tg:
-            for i in range(loops):
-                conn = first if i == 0 else Connection(address)
-                tg.start_soon(_poll, conn, target, stop)
+        try:
+            async with anyio.create_task_group() as tg:
+                for i in range(loops):
+                    conn = first if i == 0 else Connection(address)
+                    tg.start_soon(_poll, conn, target, stop)
+        except BaseExceptionGroup as group:
+            # a loop the Runtime API failed (``/next`` answering 500, a refused connection):
+            # its error alone, told in one line by the entry, not the task group's traceback
+            failed, rest = group.split(RuntimeAPIError)
+            if failed is None or rest is not None:
+                raise
+            raise _first(failed) from None
     stop.loops = None
     if stop.fatal is not None:
         raise stop.fatal
     return 0
+
+
+def _first(group: BaseExceptionGroup[Any]) -> BaseException:
+    """The first exception of a (nested) group."""
+    found: BaseException = group
+    while isinstance(found, BaseExceptionGroup):
+        found = found.exceptions[0]
+    return found
 
 
 async def _lifecycle(target: Target, address: str, loops: int, stop: _Stop) -> int:
