@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -30,6 +31,36 @@ async def test_chunks_are_bytes_from_sync_and_async_iterables() -> None:
         b"z",
     ]
     assert [c async for c in chunks(_agen("a", b"b"))] == [b"a", b"b"]
+
+
+@pytest.mark.parametrize("streaming", [False, True], ids=["joined", "streamed"])
+@pytest.mark.parametrize(
+    ("bad", "named"),
+    [(5, "chunk 1 of the streamed body is int 5"), ({"a": 1}, "is dict {'a': 1}"),
+     (None, "is NoneType None"), (10**12, "is int 1000000000000")],
+    ids=["int", "dict", "none", "huge-int"],
+)  # fmt: skip
+async def test_a_chunk_that_is_not_bytes_or_text_is_a_type_error_naming_it(
+    bad: object, named: str, streaming: bool
+) -> None:
+    # bytes(5) was five NUL bytes sent as the chunk (10**12 of them: the process's memory),
+    # bytes({"a": 1}) "'str' object cannot be interpreted as an integer"
+    token = STREAMING.set(streaming)
+    try:
+        with pytest.raises(TypeError) as raised:
+            settled = await settle(_agen("n=", bad))  # type: ignore[arg-type]
+            assert isinstance(settled, Streamed)
+            [c async for c in settled.body]
+    finally:
+        STREAMING.reset(token)
+    assert named in str(raised.value) and "a streamed body yields bytes or str" in str(raised.value)
+
+
+@pytest.mark.parametrize("body", ["text", b"bytes", bytearray(b"x"), memoryview(b"x")])
+def test_a_streaming_response_of_one_whole_body_is_refused(body: object) -> None:
+    # iterated, text gave characters and bytes gave ints (each int that many NUL bytes)
+    with pytest.raises(TypeError, match="takes an iterable of chunks, not one"):
+        StreamingResponse(body)  # type: ignore[arg-type]
 
 
 async def test_without_a_streaming_runtime_text_chunks_join_into_text() -> None:

@@ -43,6 +43,12 @@ class StreamingResponse(Response):
         cookies: Iterable[str | SetCookie] = (),
         media_type: str | None = None,
     ) -> None:
+        if isinstance(body, str | bytes | bytearray | memoryview):
+            # iterating it would give characters, or ints (each one sent as that many NULs)
+            raise TypeError(
+                f"StreamingResponse takes an iterable of chunks, not one {type(body).__name__}: "
+                "for a whole body return a Response (or yield it as the one chunk)"
+            )
         super().__init__(body, status, headers, cookies=cookies, media_type=media_type)
 
 
@@ -55,6 +61,20 @@ async def chunks(body: Chunks) -> AsyncIterator[bytes]:
     """The body's chunks as bytes."""
     async for chunk in _raw(body):
         yield chunk.encode() if isinstance(chunk, str) else bytes(chunk)
+
+
+def _checked(chunk: object, index: int) -> Chunk:
+    """A chunk the body yielded, when it is one: anything else is a ``TypeError`` naming it
+    (``bytes(5)`` would have sent five NUL bytes, ``bytes({...})`` failed saying nothing
+    of the stream)."""
+    if isinstance(chunk, str | bytes | bytearray | memoryview):
+        return chunk
+    shown = repr(chunk)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    raise TypeError(
+        f"chunk {index} of the streamed body is {type(chunk).__name__} {shown}: "
+        "a streamed body yields bytes or str"
+    )
 
 
 class Streamed:
@@ -99,9 +119,12 @@ async def joined(value: Any) -> Response:
 
 
 async def _raw(body: Chunks) -> AsyncIterator[Chunk]:
+    index = 0
     if isinstance(body, AsyncIterable):
         async for chunk in body:
-            yield chunk
+            yield _checked(chunk, index)
+            index += 1
     else:
         for chunk in body:
-            yield chunk
+            yield _checked(chunk, index)
+            index += 1
