@@ -18,6 +18,15 @@ async def _agen(*parts: bytes | str) -> AsyncIterator[bytes | str]:
         yield part
 
 
+async def _body(result: AsyncIterator[bytes | str]) -> bytes | str:
+    """The whole body of a streamed result, settled (joined, or streamed and read)."""
+    settled = await settle(result)
+    if isinstance(settled, Streamed):
+        return b"".join([c async for c in settled.body])
+    assert isinstance(settled, Response) and isinstance(settled.body, bytes | str)
+    return settled.body
+
+
 def test_what_streams() -> None:
     assert is_stream(StreamingResponse([b"x"]))
     assert is_stream(_agen("a"))
@@ -48,9 +57,7 @@ async def test_a_chunk_that_is_not_bytes_or_text_is_a_type_error_naming_it(
     token = STREAMING.set(streaming)
     try:
         with pytest.raises(TypeError) as raised:
-            settled = await settle(_agen("n=", bad))  # type: ignore[arg-type]
-            assert isinstance(settled, Streamed)
-            [c async for c in settled.body]
+            await _body(_agen("n=", bad))  # type: ignore[arg-type]
     finally:
         STREAMING.reset(token)
     assert named in str(raised.value) and "a streamed body yields bytes or str" in str(raised.value)
