@@ -3,14 +3,17 @@ as bytes, and what a streamed result settles to with and without a streaming run
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lambent.http import Response, SetCookie, StreamingResponse
+from lambent import App
+from lambent.http import CallNext, Request, Response, SetCookie, StreamingResponse
 from lambent.http._streaming import STREAMING, Streamed, chunks, is_stream, settle
+from lambent.testing import FakeContext, TestClient, http_request
 
 
 async def _agen(*parts: bytes | str) -> AsyncIterator[bytes | str]:
@@ -131,3 +134,81 @@ async def test_under_a_streaming_runtime_the_prelude_goes_first() -> None:
     assert [c async for c in streamed.body] == [b"x"]
     assert isinstance(typed, Streamed)
     assert typed.prelude["headers"]["content-type"] == "a/b"  # a header given wins
+
+
+class _OutOfStock(Exception):
+    pass
+
+
+def _failing_app(middleware: bool) -> App:
+    app = App()
+
+    @app.get("/report")
+    async def report() -> StreamingResponse:
+        async def rows() -> AsyncIterator[str]:
+            none: tuple[str, ...] = ()
+            for row in none:  # no row comes before the failure
+                yield row
+            raise _OutOfStock("pens")
+
+        return StreamingResponse(rows(), headers={"content-type": "text/csv"})
+
+    @app.get("/late")
+    async def late() -> AsyncIterator[str]:
+        async def rows() -> AsyncIterator[str]:
+            yield "first row\n"
+            raise _OutOfStock("pencils")
+
+        return rows()
+
+    @app.exception_handler(_OutOfStock)
+    def out_of_stock(request: Request, exc: _OutOfStock) -> Response:
+        return Response({"missing": str(exc)}, status=409)
+
+    if middleware:
+
+        @app.middleware
+        async def passing(request: Request, call_next: CallNext) -> Response:
+            return await call_next(request)
+
+    return app
+
+
+@pytest.mark.parametrize("middleware", [False, True], ids=["plain", "middleware"])
+def test_a_body_failing_before_its_first_chunk_is_the_routes_failure_when_joined(
+    middleware: bool,
+) -> None:
+    # through middleware, the failure escaped the router: the invocation's error (a 502 at
+    # a Function URL) instead of the exception handler's answer
+    client = TestClient(_failing_app(middleware))
+    r = client.get("/report")
+    assert r.status == 409 and r.json() == {"missing": "pens"}
+
+
+@pytest.mark.parametrize("middleware", [False, True], ids=["plain", "middleware"])
+async def test_a_body_failing_before_its_first_chunk_is_not_streamed(middleware: bool) -> None:
+    # streamed, it was a 200 prelude and a body cut at once (the error in the trailers),
+    # where the same route answers 409 when its chunks are joined
+    app = _failing_app(middleware)
+    token = STREAMING.set(True)
+    try:
+        async with app.running():
+            refused = await app.dispatch(http_request("GET", "/report"), FakeContext())
+            late = await app.dispatch(http_request("GET", "/late"), FakeContext())
+            assert isinstance(late, Streamed) and late.prelude["statusCode"] == 200
+            with pytest.raises(_OutOfStock):
+                assert [c async for c in late.body] == [b"first row\n"]
+    finally:
+        STREAMING.reset(token)
+    assert isinstance(refused, dict)
+    assert refused["statusCode"] == 409 and json.loads(refused["body"]) == {"missing": "pens"}
+
+
+async def test_under_a_streaming_runtime_an_empty_body_is_a_prelude_alone() -> None:
+    token = STREAMING.set(True)
+    try:
+        streamed = await settle(_agen())
+    finally:
+        STREAMING.reset(token)
+    assert isinstance(streamed, Streamed) and streamed.prelude["statusCode"] == 200
+    assert [c async for c in streamed.body] == []

@@ -88,8 +88,9 @@ class Streamed:
 
 
 async def settle(value: Any) -> Response | Streamed:
-    """A streamed result as a :class:`Streamed` (when the runtime streams) or as a whole
-    :class:`Response` with the chunks joined."""
+    """A streamed result as a :class:`Streamed` (when the runtime streams; its first chunk
+    already produced) or as a whole :class:`Response` with the chunks joined. Raises what
+    the body raises before its first chunk (joined: before its last)."""
     response = value if isinstance(value, StreamingResponse) else StreamingResponse(value)
     if STREAMING.get():
         headers = {name.lower(): value for name, value in response.headers.items()}
@@ -100,8 +101,23 @@ async def settle(value: Any) -> Response | Streamed:
             "headers": headers,
             "cookies": response.all_cookies(),
         }
-        return Streamed(prelude, chunks(response.body))
+        # the first chunk is produced before the prelude goes: what the body raises before
+        # it is the route's failure (its 500, through the exception handlers), as when the
+        # chunks are joined, not a 200 whose body is cut at once
+        body = chunks(response.body)
+        try:
+            first = await anext(body)
+        except StopAsyncIteration:
+            return Streamed(prelude, body)  # an empty body
+        return Streamed(prelude, _resumed(first, body))
     return await joined(response)
+
+
+async def _resumed(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """``first``, then the rest of the chunks."""
+    yield first
+    async for chunk in rest:
+        yield chunk
 
 
 async def joined(value: Any) -> Response:
