@@ -17,16 +17,28 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [(None, 1), ("4", 4), ("0", 1), ("-3", 1), ("many", 1)]
-)
+    ("value", "expected", "refused"),
+    [(None, 1, False), ("4", 4, False), (" 16 ", 16, False), ("0", 1, True), ("-3", 1, True),
+     ("many", 1, True), ("2.5", 1, True), ("", 1, True)],
+)  # fmt: skip
 def test_concurrency_is_a_positive_number(
-    value: str | None, expected: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
+    value: str | None, expected: int, refused: bool, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
     if value is None:
         monkeypatch.delenv("AWS_LAMBDA_MAX_CONCURRENCY", raising=False)
     else:
         monkeypatch.setenv("AWS_LAMBDA_MAX_CONCURRENCY", value)
     assert concurrency() == expected
+    # a value that is no whole number of at least 1 is said, not silently one at a time
+    told = capsys.readouterr().err
+    if not refused:
+        assert told == ""
+    else:
+        assert told == (
+            f"lambent.runtime: AWS_LAMBDA_MAX_CONCURRENCY={value!r} is not a whole number "
+            "of at least 1: running one invocation at a time\n"
+        )
 
 
 def runtime(*args: str, **env: str) -> subprocess.CompletedProcess[str]:

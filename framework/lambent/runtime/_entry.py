@@ -24,11 +24,23 @@ from lambent.runtime._wire import RuntimeAPIError
 
 
 def concurrency() -> int:
-    """``AWS_LAMBDA_MAX_CONCURRENCY`` as a positive number (1 when unset or not a number)."""
-    try:
-        return max(1, int(os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY", "1")))
-    except ValueError:
+    """``AWS_LAMBDA_MAX_CONCURRENCY`` as a positive number: 1 when unset, and when it is no
+    whole number of at least 1, said in one line on stderr (Lambda sets 1 to 1,600;
+    awslambdaric fails with a traceback on what is no number)."""
+    text = os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY")
+    if text is None:
         return 1
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        _say(
+            f"AWS_LAMBDA_MAX_CONCURRENCY={text!r} is not a whole number of at least 1: "
+            "running one invocation at a time"
+        )
+        return 1
+    return value
 
 
 def _say(message: str) -> None:
