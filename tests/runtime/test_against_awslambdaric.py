@@ -54,6 +54,7 @@ TARGETS = {
     "bytes": "tests.runtime.apps.plain:returns_bytes",
     "unmarshalable": "tests.runtime.apps.plain:unmarshalable",
     "nested": "tests.runtime.apps.plain:nested",
+    "non-finite": "tests.runtime.apps.plain:non_finite",
 }
 
 
@@ -195,3 +196,15 @@ def test_a_result_nested_past_the_recursion_limit_is_a_marshal_error(client: Any
         None,
     )
     assert _answer(client, "nested", b'{"depth": 3}') == (None, [[[0]]])
+
+
+def test_nan_and_infinities_are_answered_as_awslambdaric_answers_them(client: Any) -> None:
+    # msgspec wrote null for each: a Python caller's float('nan') came back None
+    answers = [
+        client.invoke(FunctionName=f"{runtime}-non-finite", Payload=b"{}")["Payload"].read()
+        for runtime in ("lambent", "awslambdaric")
+    ]
+    lambent, awslambdaric = (json.loads(a, parse_constant=lambda name: name) for a in answers)
+    assert lambent == awslambdaric == {
+        "nan": "NaN", "inf": ["Infinity", "-Infinity"], "none": None, "one": 1.5,
+    }  # fmt: skip

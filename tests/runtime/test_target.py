@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import json
 from decimal import Decimal
 from typing import Any
@@ -58,6 +59,22 @@ def test_bad_bytes_and_unencodable_results_are_the_runtimes_faults() -> None:
         encode_result({"when": object()})
     assert odd.value.error_type == "Runtime.MarshalError"
     assert odd.value.message.startswith("Unable to marshal response: ")
+
+
+def test_nan_and_infinities_are_written_as_awslambdaric_writes_them() -> None:
+    # msgspec wrote null for each: the caller's float became None (awslambdaric, whose
+    # simplejson allows them, writes NaN, Infinity and -Infinity)
+    nan, inf = float("nan"), float("inf")
+    body, content_type = encode_result({"a": [nan, (inf, -inf)], "b": None, "c": 0.5})
+    assert content_type == "application/json"
+    assert body == b'{"a": [NaN, [Infinity, -Infinity]], "b": null, "c": 0.5}'
+    assert json.loads(body, parse_constant=str) == {
+        "a": ["NaN", ["Infinity", "-Infinity"]], "b": None, "c": 0.5,
+    }  # fmt: skip
+    assert encode_result({"b": None, "c": 0.5}) == (b'{"b":null,"c":0.5}', "application/json")
+    # beside what only msgspec writes, msgspec's answer stands (null for the NaN)
+    when = datetime.datetime(2026, 12, 2, tzinfo=datetime.UTC)
+    assert encode_result([nan, when])[0] == b'[null,"2026-12-02T00:00:00Z"]'
 
 
 def test_a_result_nested_past_the_recursion_limit_is_a_marshal_error() -> None:

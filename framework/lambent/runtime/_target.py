@@ -112,22 +112,50 @@ def encode_result(result: Any) -> tuple[bytes, str]:
     """The response bytes: ``bytes`` go as they are (``application/unknown``), the rest as JSON.
 
     What msgspec cannot encode gets a second chance with the standard library (whose
-    error message, when it fails too, is the one awslambdaric reports). A result nested
+    error message, when it fails too, is the one awslambdaric reports), and so does a
+    result holding a NaN or an infinity, written ``NaN``, ``Infinity`` and ``-Infinity`` as
+    awslambdaric writes them (msgspec writes ``null``). A result nested
     deeper than the interpreter's recursion limit is a ``Runtime.MarshalError`` too, as
     under awslambdaric, not a ``RecursionError`` out of the runtime's own frames.
     """
     if isinstance(result, bytes):
         return result, "application/unknown"
+    out: bytes | None
     try:
-        return _ENCODER.encode(result), JSON
+        out = written = _ENCODER.encode(result)
     except _UNENCODABLE:
-        pass
+        out = None
+    else:
+        # msgspec writes a NaN or an infinity as null, where awslambdaric writes NaN,
+        # Infinity and -Infinity: only an answer with a null in it can have had one
+        if b"null" not in written or not _non_finite(result):
+            return written, JSON
     import json
 
     try:
         return json.dumps(result, ensure_ascii=False).encode(), JSON
     except _UNENCODABLE as exc:
+        if out is not None:  # a NaN beside what only msgspec writes (a datetime, a Struct)
+            return out, JSON
         raise Fault(Fault.MARSHAL_ERROR, f"Unable to marshal response: {exc}") from None
+
+
+def _non_finite(value: Any) -> bool:
+    """Whether a NaN or an infinity is among ``value``'s floats, in its dicts, lists and
+    tuples."""
+    try:
+        if isinstance(value, float):
+            return value != value or value in (_INFINITY, -_INFINITY)
+        if isinstance(value, dict):
+            return any(_non_finite(item) for item in value.values())
+        if isinstance(value, list | tuple):
+            return any(_non_finite(item) for item in value)
+    except RecursionError:
+        pass
+    return False
+
+
+_INFINITY = float("inf")
 
 
 def _event(body: bytes, content_type: str | None) -> Any:

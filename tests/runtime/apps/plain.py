@@ -71,6 +71,10 @@ def nested(event: Any, context: Any) -> Any:
     return value
 
 
+def non_finite(event: Any, context: Any) -> Any:
+    return {"nan": float("nan"), "inf": [float("inf"), -float("inf")], "none": None, "one": 1.5}
+
+
 def loaded(event: Any, context: Any) -> Any:
     """Which of the modules named in the event this process has imported."""
     import sys
