@@ -142,20 +142,28 @@ def encode_result(result: Any) -> tuple[bytes, str]:
 
 def _non_finite(value: Any) -> bool:
     """Whether a NaN or an infinity is among ``value``'s floats, in its dicts, lists and
-    tuples."""
-    try:
-        if isinstance(value, float):
-            return value != value or value in (_INFINITY, -_INFINITY)
-        if isinstance(value, dict):
-            return any(_non_finite(item) for item in value.values())
-        if isinstance(value, list | tuple):
-            return any(_non_finite(item) for item in value)
-    except RecursionError:
-        pass
+    tuples (walked without recursion: a result msgspec wrote may be deeper than it)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None:
+            continue
+        if kind is dict:
+            pending.extend(item.values())
+        elif kind is list:
+            pending.extend(item)
+        elif isinstance(item, float):
+            if item != item or item in _INFINITIES:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
     return False
 
 
-_INFINITY = float("inf")
+_INFINITIES = (float("inf"), -float("inf"))
 
 
 def _event(body: bytes, content_type: str | None) -> Any:
@@ -295,8 +303,15 @@ class AppTarget:
 
 
 def _lean_answer(result: Any) -> tuple[bytes | AsyncIterator[bytes], str]:
-    """What the compiled routes answered, as the response."""
-    return encode_result(result) if type(result) is dict else _answered(result)
+    """What the compiled routes answered, as the response: a dict lambent rendered (its
+    values text, numbers it set and flags, never a float of the handler's: no NaN to look
+    for), or what :func:`_answered` answers."""
+    if type(result) is dict:
+        try:
+            return _ENCODER.encode(result), JSON
+        except _UNENCODABLE:
+            return encode_result(result)
+    return _answered(result)
 
 
 def _answered(result: Any) -> tuple[bytes | AsyncIterator[bytes], str]:
