@@ -178,6 +178,9 @@ def test_a_failing_before_snapshot_hook_is_an_init_error(runtime_api_host: Runti
     (doc,) = runtime_api_host.host.init_errors
     assert doc["errorType"] == "Runtime.BeforeSnapshotError"
     assert doc["errorMessage"] == "OSError: the pool would not close"
+    # the hook's own frame (the report had none: where the hook failed was not said)
+    (frame,) = doc["stackTrace"]
+    assert "snap_fails.py" in frame and "in close_pool" in frame
 
 
 def test_a_failing_after_restore_hook_is_reported_and_ends_the_process(
@@ -190,7 +193,12 @@ def test_a_failing_after_restore_hook_is_reported_and_ends_the_process(
     )
     out = process.communicate(timeout=20)[0].decode()
     assert process.returncode != 0 and runtime_api_host.host.restored == 1
-    assert "[ERROR] Runtime.AfterRestoreError: ConnectionError: the pool would not open" in out
+    record = next(line for line in out.splitlines() if "Runtime.AfterRestoreError" in line)
+    assert record.startswith(
+        "[ERROR] Runtime.AfterRestoreError: ConnectionError: the pool would not open\r"
+        "Traceback (most recent call last):\r"
+    )
+    assert "snap_fails.py" in record and "in reopen_pool" in record
 
 
 @pytest.mark.parametrize(

@@ -187,8 +187,10 @@ async def _init_failed(conn: Connection, exc: BaseException, trace: list[str] | 
     return 1
 
 
-def _hook_failure(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {message_of(exc)}"
+def _hook_failure(error_type: str, exc: BaseException) -> Fault:
+    """A SnapStart hook's failure: its type and message, and the frames of the user's
+    code as its stack trace (logged and reported: awslambdaric's report has them too)."""
+    return Fault(error_type, f"{type(exc).__name__}: {message_of(exc)}", user_trace(exc))
 
 
 async def _snap_start(conn: Connection) -> int | None:
@@ -199,7 +201,7 @@ async def _snap_start(conn: Connection) -> int | None:
     except BaseException as exc:
         if is_cancellation(exc):  # a signal ending SnapStart's wait
             raise
-        await _init_failed(conn, Fault(Fault.BEFORE_SNAPSHOT_ERROR, _hook_failure(exc)))
+        await _init_failed(conn, _hook_failure(Fault.BEFORE_SNAPSHOT_ERROR, exc))
         return 64
     status, _, body = await conn.request("GET", f"{BASE}/restore/next")
     if status != 200:
@@ -209,7 +211,7 @@ async def _snap_start(conn: Connection) -> int | None:
     except BaseException as exc:
         if is_cancellation(exc):
             raise
-        doc = error_from(Fault(Fault.AFTER_RESTORE_ERROR, _hook_failure(exc)))
+        doc = error_from(_hook_failure(Fault.AFTER_RESTORE_ERROR, exc))
         log_error(doc)
         headers = {ERROR_TYPE: Fault.AFTER_RESTORE_ERROR, "Content-Type": "application/json"}
         await conn.request("POST", f"{BASE}/restore/error", msgspec.json.encode(doc), headers)
