@@ -193,7 +193,7 @@ def test_a_failing_after_restore_hook_is_reported_and_ends_the_process(
     )
     out = process.communicate(timeout=20)[0].decode()
     assert process.returncode != 0 and runtime_api_host.host.restored == 1
-    record = next(line for line in out.splitlines() if "Runtime.AfterRestoreError" in line)
+    record = next(line for line in out.split("\n") if "Runtime.AfterRestoreError" in line)
     assert record.startswith(
         "[ERROR] Runtime.AfterRestoreError: ConnectionError: the pool would not open\r"
         "Traceback (most recent call last):\r"
