@@ -67,13 +67,20 @@ def _first_of_each_kind() -> list[Any]:
     return [pytest.param(found[k], id=k) for k in KINDS if k in found]
 
 
+JSON_LOGS = {"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "TRACE"}
+
+
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
     configs = [
         FunctionConfig(name=f"{runtime}-{name}", target=target, mode=runtime, timeout=2.0)
         for name, target in TARGETS.items()
         for runtime in ("lambent", "awslambdaric")
-    ]
+    ] + [
+        FunctionConfig(name=f"{runtime}-json-logs", target="tests.runtime.apps.plain:logs_then_fails",
+                       mode=runtime, timeout=2.0, environment=JSON_LOGS)
+        for runtime in ("lambent", "awslambdaric")
+    ]  # fmt: skip
     with ServerThread(LocalLambda(configs, shutdown_timeout=5.0)) as url:
         yield lambda_client(url)
 
@@ -208,3 +215,41 @@ def test_nan_and_infinities_are_answered_as_awslambdaric_answers_them(client: An
     assert lambent == awslambdaric == {
         "nan": "NaN", "inf": ["Infinity", "-Infinity"], "none": None, "one": 1.5,
     }  # fmt: skip
+
+
+def _json_lines(client: Any, runtime: str) -> list[dict[str, Any]]:
+    answer = client.invoke(
+        FunctionName=f"{runtime}-json-logs", Payload=b'{"id": 7}', LogType="Tail"
+    )
+    assert answer["FunctionError"] == "Unhandled"
+    request_id = answer["ResponseMetadata"]["RequestId"]
+    lines = []
+    for line in base64.b64decode(answer["LogResult"]).decode().splitlines():
+        if not line.startswith("{"):
+            continue  # lambent serve's START/END/REPORT lines
+        doc = json.loads(line)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc.pop("timestamp"))
+        assert doc.pop("requestId") == request_id
+        if "stackTrace" in doc:  # the frames in the user's code: the last one
+            doc["stackTrace"] = doc["stackTrace"][-1:]
+        lines.append(doc)
+    return lines
+
+
+def test_json_log_format_lines_are_awslambdarics(client: Any) -> None:
+    # AWS_LAMBDA_LOG_FORMAT=JSON (Managed Instances' only format) was ignored: text lines,
+    # which Lambda's log-level filter counts as INFO (an ERROR record dropped at level
+    # WARN); and AWS_LAMBDA_LOG_LEVEL=TRACE set no level (awslambdaric reads it as DEBUG)
+    lambent, awslambdaric = _json_lines(client, "lambent"), _json_lines(client, "awslambdaric")
+    assert lambent == awslambdaric
+    assert [(line["level"], line.get("logger")) for line in lambent] == [
+        ("DEBUG", "orders"), ("INFO", "orders"), ("WARNING", "orders"), ("ERROR", "orders"),
+        ("ERROR", None),
+    ]  # fmt: skip
+    assert lambent[1]["message"] == {"order": 7, "step": "checked"}
+    assert (lambent[2]["sku"], lambent[2]["left"]) == ("pen", 2)
+    assert lambent[3]["errorType"] == "ZeroDivisionError"
+    assert (lambent[4]["errorType"], lambent[4]["errorMessage"]) == (
+        "ValueError",
+        "order 7 refused",
+    )

@@ -115,8 +115,21 @@ def xray_cause(exc: BaseException) -> str:
     return "" if len(text.encode()) >= 1024 * 1024 else text
 
 
+def json_format() -> bool:
+    """Whether the function's log format is JSON (``AWS_LAMBDA_LOG_FORMAT``, which Lambda
+    sets for JSON logs, the only format of Managed Instances)."""
+    return os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+
+
 def log_error(doc: dict[str, Any]) -> None:
-    """Write the error to stdout as awslambdaric's text format does (lines joined by ``\\r``)."""
+    """Write the error to stdout as awslambdaric does: its text format (lines joined by
+    ``\\r``), or with ``AWS_LAMBDA_LOG_FORMAT=JSON`` one JSON object at level ``ERROR``."""
+    if json_format():
+        from lambent.runtime._json_logs import error_line
+
+        sys.stdout.write(error_line(doc))
+        sys.stdout.flush()
+        return
     line = "[ERROR]"
     if doc.get("errorType"):
         line += " " + str(doc["errorType"])

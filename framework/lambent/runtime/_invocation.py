@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import msgspec
 
 from lambent._deadline import WALL_CLOCK_CONTEXTS
-from lambent.runtime._faults import Fault, error_from, log_error, xray_cause
+from lambent.runtime._faults import Fault, error_from, json_format, log_error, xray_cause
 
 if TYPE_CHECKING:
     from lambent.runtime._target import Invoker, Target
@@ -192,7 +192,12 @@ def init_error_post(exc: BaseException, trace: list[str] | None = None) -> Post:
     """The ``/init/error`` report (after awslambdaric's warning line)."""
     import sys
 
-    sys.stdout.write(_UNHANDLED_WARNING + "\n")
+    if json_format():  # as awslambdaric's logging.warning writes it then
+        from lambent.runtime._json_logs import warning_line
+
+        sys.stdout.write(warning_line(_UNHANDLED_WARNING))
+    else:
+        sys.stdout.write(_UNHANDLED_WARNING + "\n")
     post = error_post(f"{BASE}/init/error", exc, trace=trace)
     post.headers[ERROR_TYPE] = error_from(exc)["errorType"]
     return post

@@ -71,6 +71,20 @@ def nested(event: Any, context: Any) -> Any:
     return value
 
 
+def logs_then_fails(event: Any, context: Any) -> Any:
+    """Root logger records of each kind (a dict message, ``extra``, an exception), then a
+    failure: the lines each log format gives them."""
+    orders = logging.getLogger("orders")
+    orders.debug("looking at %s", event.get("id"))
+    orders.info({"order": event.get("id"), "step": "checked"})
+    orders.warning("low stock", extra={"sku": "pen", "left": 2})
+    try:
+        1 / 0  # noqa: B018
+    except ZeroDivisionError:
+        orders.exception("could not split the bill")
+    raise ValueError(f"order {event.get('id')} refused")
+
+
 def non_finite(event: Any, context: Any) -> Any:
     return {"nan": float("nan"), "inf": [float("inf"), -float("inf")], "none": None, "one": 1.5}
 
