@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
+import anyio
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -212,3 +213,44 @@ async def test_under_a_streaming_runtime_an_empty_body_is_a_prelude_alone() -> N
         STREAMING.reset(token)
     assert isinstance(streamed, Streamed) and streamed.prelude["statusCode"] == 200
     assert [c async for c in streamed.body] == []
+
+
+async def _waits() -> AsyncIterator[str]:
+    yield "a"
+    await anyio.sleep(0.001)  # needs an event loop (a checkpoint would not, stepped)
+    yield "b"
+
+
+def _plain_streaming_app(returns: object) -> App:
+    app = App()
+
+    def report():  # type: ignore[no-untyped-def]
+        return StreamingResponse(_waits(), headers={"content-type": "text/plain"})
+
+    if returns is not None:
+        report.__annotations__["return"] = returns
+    app.get("/report")(report)
+    return app
+
+
+@pytest.mark.parametrize(
+    "returns",
+    [StreamingResponse, AsyncIterator[str], "StreamingResponse", "AsyncIterator[bytes]"],
+    ids=["class", "generic", "text", "text-generic"],
+)
+def test_a_plain_route_annotated_as_streaming_gets_an_event_loop(returns: object) -> None:
+    # an app of plain handlers ran without a loop: the body's first await failed with
+    # anyio's NoEventLoopError, a 500 under awslambdaric, lambent.runtime and the client
+    r = TestClient(_plain_streaming_app(returns)).get("/report")
+    assert (r.status, r.text) == (200, "ab")
+
+
+def test_a_stream_awaiting_without_an_event_loop_says_how_to_get_one() -> None:
+    stepped = settle(_waits())  # stepped as a loop-free app steps it: no event loop
+    with pytest.raises(RuntimeError) as raised:
+        stepped.send(None)
+    assert type(raised.value).__name__ == "NoEventLoopError"
+    (note,) = raised.value.__notes__
+    assert "Write the route `async def`, or annotate its return" in note
+    r = TestClient(_plain_streaming_app(None)).get("/report")  # unannotated: no loop
+    assert r.status == 500

@@ -124,7 +124,12 @@ async def joined(value: Any) -> Response:
     """A streamed result as a whole :class:`Response`, its chunks joined (text when every
     chunk is text)."""
     response = value if isinstance(value, StreamingResponse) else StreamingResponse(value)
-    parts = [chunk async for chunk in _raw(response.body)]
+    try:
+        parts = [chunk async for chunk in _raw(response.body)]
+    except RuntimeError as exc:
+        if _without_loop(exc):
+            exc.add_note(_NO_LOOP)
+        raise
     body: str | bytes
     if all(isinstance(part, str) for part in parts):
         body = "".join(parts)  # type: ignore[arg-type]
@@ -132,6 +137,19 @@ async def joined(value: Any) -> Response:
         body = b"".join(p.encode() if isinstance(p, str) else bytes(p) for p in parts)
     return Response(body, response.status, response.headers, cookies=response.cookies,
                     media_type=response.media_type)  # fmt: skip
+
+
+_NO_LOOP = (
+    "the streamed body awaits, and no event loop runs it: an app whose handlers are all "
+    "plain `def`s runs without one. Write the route `async def`, or annotate its return "
+    "(`-> StreamingResponse`, `-> AsyncIterator[str]`) so the app gets a loop"
+)
+
+
+def _without_loop(exc: RuntimeError) -> bool:
+    """Whether ``exc`` says no event loop runs (anyio's ``NoEventLoopError``, asyncio's
+    ``no running event loop``)."""
+    return type(exc).__name__ == "NoEventLoopError" or "no running event loop" in str(exc)
 
 
 async def _raw(body: Chunks) -> AsyncIterator[Chunk]:
