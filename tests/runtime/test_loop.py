@@ -263,6 +263,19 @@ def test_max_concurrency_runs_invocations_at_once_without_mixing_request_ids(
     assert {m["column"] for m in lines} == set(ids)
 
 
+def test_more_than_40_plain_invocations_run_at_once(runtime_api_host: RuntimeAPI) -> None:
+    # each runs in a worker thread: anyio's default limiter of 40 threads held the 41st
+    # back until one of the first 40 had finished (Lambda sets up to 1,600)
+    process = runtime_api_host.start(f"{PLAIN}.window", AWS_LAMBDA_MAX_CONCURRENCY="48")
+    try:
+        ids = [runtime_api_host.put(b'{"seconds": 1.0}') for _ in range(48)]
+        windows = [json.loads(o.payload) for o in runtime_api_host.wait(ids, timeout=30)]
+    finally:
+        _stop(process)
+    # all 48 were running at one moment: the last to start began before the first ended
+    assert max(w["start"] for w in windows) < min(w["end"] for w in windows)
+
+
 def test_sigterm_ends_the_loop_of_a_handler_that_never_awaits(runtime_api_host: RuntimeAPI) -> None:
     process = runtime_api_host.start(f"{PLAIN}.echo")  # the loop without an event loop
     request = runtime_api_host.put(b'{"n": 1}')

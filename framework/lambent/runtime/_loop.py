@@ -251,6 +251,13 @@ async def _polling(first: Connection, target: Target, address: str, loops: int, 
             await first.aclose()
             say("a signal ended SnapStart's restore")
             return 0
+    if loops > 1:
+        # a plain handler runs in a worker thread per invocation: anyio's default limiter
+        # (40 threads) would hold back the invocations past the 40th
+        import anyio.to_thread
+
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(limiter.total_tokens, loops)
     with anyio.CancelScope() as stop.loops:
         try:
             async with anyio.create_task_group() as tg:

@@ -33,6 +33,13 @@ def slow(event: Any, context: Any) -> Any:
     return {"slept": True}
 
 
+def window(event: Any, context: Any) -> Any:
+    """When it ran (wall-clock seconds): sleeps ``seconds`` in between."""
+    started = time.time()
+    time.sleep(float(event.get("seconds", 1.0)))
+    return {"start": started, "end": time.time()}
+
+
 def crash(event: Any, context: Any) -> Any:
     os._exit(3)
 
