@@ -55,6 +55,7 @@ TARGETS = {
     "unmarshalable": "tests.runtime.apps.plain:unmarshalable",
     "nested": "tests.runtime.apps.plain:nested",
     "non-finite": "tests.runtime.apps.plain:non_finite",
+    "context-calls": "tests.runtime.apps.plain:context_calls",
 }
 
 
@@ -253,3 +254,28 @@ def test_json_log_format_lines_are_awslambdarics(client: Any) -> None:
         "ValueError",
         "order 7 refused",
     )
+
+
+def test_context_log_takes_any_value_and_w3c_gives_the_callers_trace_context(
+    client: Any,
+) -> None:
+    # context.log(a dict) was a TypeError out of sys.stdout.write (awslambdaric writes its
+    # str), and context.w3c(), awslambdaric's, an AttributeError
+    w3c = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+           "tracestate": "congo=t61rcWkgMzE", "baggage": 7, "other": "dropped"}  # fmt: skip
+    context = base64.b64encode(json.dumps({"custom": {"k": "v"}, "w3c": w3c}).encode())
+    logs = {}
+    for runtime in ("lambent", "awslambdaric"):
+        answer = client.invoke(
+            FunctionName=f"{runtime}-context-calls",
+            Payload=b"{}",
+            ClientContext=context.decode(),
+            LogType="Tail",
+        )
+        assert "FunctionError" not in answer
+        assert json.load(answer["Payload"]) == {
+            "w3c": {"traceparent": w3c["traceparent"], "tracestate": w3c["tracestate"]}
+        }
+        log = base64.b64decode(answer["LogResult"]).decode()
+        logs[runtime] = log[log.index("\n") + 1 : log.index("END RequestId")]
+    assert logs["lambent"] == logs["awslambdaric"] == "{'logged': [1, 2]}42\n"

@@ -33,6 +33,14 @@ def slow(event: Any, context: Any) -> Any:
     return {"slept": True}
 
 
+def context_calls(event: Any, context: Any) -> Any:
+    """``context.log`` of what is not text, and ``context.w3c()``."""
+    context.log({"logged": [1, 2]})
+    context.log(42)
+    context.log("\n")
+    return {"w3c": context.w3c()}
+
+
 def window(event: Any, context: Any) -> Any:
     """When it ran (wall-clock seconds): sleeps ``seconds`` in between."""
     started = time.time()
