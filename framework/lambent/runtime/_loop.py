@@ -254,9 +254,9 @@ async def _polling(first: Connection, target: Target, address: str, loops: int, 
     if loops > 1:
         # a plain handler runs in a worker thread per invocation: anyio's default limiter
         # (40 threads) would hold back the invocations past the 40th
-        import anyio.to_thread
+        from anyio import to_thread  # (``import anyio.to_thread`` would make anyio local)
 
-        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter = to_thread.current_default_thread_limiter()
         limiter.total_tokens = max(limiter.total_tokens, loops)
     with anyio.CancelScope() as stop.loops:
         try:
