@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import functools
 import json
 from decimal import Decimal
 from typing import Any
@@ -112,6 +113,21 @@ async def test_function_targets_plain_threaded_and_async() -> None:
     assert FunctionTarget(plain, threaded=False).start_sync()
     assert not FunctionTarget(plain, threaded=True).start_sync()
     assert not FunctionTarget(asynchronous, threaded=False).start_sync()
+
+
+class _AsyncCall:
+    async def __call__(self, event: Any, context: Any) -> Any:
+        return {"called": event}
+
+
+async def test_an_instance_with_an_async_call_or_a_partial_of_one_is_awaited() -> None:
+    # the instance's coroutine was the result: a Runtime.MarshalError, never awaited
+    context = FakeContext()
+    for function in (_AsyncCall(), functools.partial(asynchronous)):
+        target = FunctionTarget(function, threaded=False)
+        assert not target.start_sync()  # the event loop's, to await it
+        body, _ = await target.invoke(b'{"n": 1}', None, context)
+        assert json.loads(body) in ({"called": {"n": 1}}, {"async": {"n": 1}})
 
 
 async def test_an_app_target_dispatches_json_and_refuses_scalars() -> None:

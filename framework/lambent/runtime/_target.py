@@ -176,7 +176,10 @@ class FunctionTarget:
 
     def __init__(self, function: Any, threaded: bool) -> None:
         self.function = function
-        self.is_async = inspect.iscoroutinefunction(function)
+        # an instance whose ``__call__`` is ``async def`` is awaited too (its coroutine was
+        # a Runtime.MarshalError, never awaited)
+        call = inspect.getattr_static(type(function), "__call__", None)
+        self.is_async = inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(call)
         self.threaded = threaded and not self.is_async
 
     @asynccontextmanager
