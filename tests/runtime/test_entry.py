@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from lambent.runtime._entry import concurrency
+from tests.runtime.conftest import RuntimeAPI
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,3 +67,25 @@ def test_an_unreachable_runtime_api_is_one_line_and_exit_1() -> None:
     assert done.returncode == 1
     (line,) = done.stderr.splitlines()
     assert line.startswith(f"lambent.runtime: the Runtime API at 127.0.0.1:{port}")
+
+
+@pytest.mark.parametrize("module", ["lambent.runtime", "awslambdaric"])
+def test_a_write_without_a_newline_reaches_the_log_at_once(
+    runtime_api_host: RuntimeAPI, module: str
+) -> None:
+    # Lambda sets no PYTHONUNBUFFERED: lambent.runtime's line-buffered stdout kept such a
+    # write until the next newline (another invocation's window), or lost it when the
+    # environment was killed; awslambdaric flushes every write
+    env = runtime_api_host.env()
+    env.pop("PYTHONUNBUFFERED", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", module, "tests.runtime.apps.plain.partial_lines"],
+        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        (outcome,) = runtime_api_host.wait([runtime_api_host.put(b"{}")])
+        assert outcome.error_type is None
+    finally:
+        process.kill()  # as Lambda ends an environment at a timeout: nothing flushed after
+        out = process.communicate(timeout=10)[0]
+    assert b"progress..." in out and b"half a line" in out

@@ -110,6 +110,26 @@ def _serve(
         return 1
 
 
+def _unbuffered(stream: Any) -> Any:
+    """``stream`` written straight to its file descriptor, as ``python -u`` writes it, and
+    as awslambdaric flushes every write: a write without a newline (a progress dot, a
+    ``print(..., end="")``) reaches the log at once, in its invocation's window, not at the
+    next newline (maybe another invocation's) or never (a timeout, a crash). Lambda does
+    not set ``PYTHONUNBUFFERED``: before, the lines were buffered until their newline."""
+    if getattr(stream, "write_through", True) or not hasattr(stream, "fileno"):
+        return stream  # already unbuffered (-u, PYTHONUNBUFFERED), or no file behind it
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):
+        return stream
+    import io
+
+    stream.flush()
+    raw = io.FileIO(fd, "w", closefd=False)
+    return io.TextIOWrapper(raw, encoding=stream.encoding, errors=stream.errors,
+                            write_through=True)  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m lambent.runtime [HANDLER]`` (default: ``$_HANDLER``)."""
     args = sys.argv[1:] if argv is None else argv
@@ -119,10 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         _say("usage: python -m lambent.runtime HANDLER (module.function), "
              "with AWS_LAMBDA_RUNTIME_API set")  # fmt: skip
         return 2
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure: Any = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(line_buffering=True)
+    sys.stdout, sys.stderr = _unbuffered(sys.stdout), _unbuffered(sys.stderr)
     setup_logging()
     if "" not in sys.path:
         sys.path.insert(0, os.environ.get("LAMBDA_TASK_ROOT", os.getcwd()))

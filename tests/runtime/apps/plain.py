@@ -41,6 +41,15 @@ def context_calls(event: Any, context: Any) -> Any:
     return {"w3c": context.w3c()}
 
 
+def partial_lines(event: Any, context: Any) -> Any:
+    """Writes without a newline, to stdout and stderr."""
+    import sys
+
+    sys.stdout.write("progress...")
+    print("half a line", end="", file=sys.stderr)
+    return {"written": True}
+
+
 def window(event: Any, context: Any) -> Any:
     """When it ran (wall-clock seconds): sleeps ``seconds`` in between."""
     started = time.time()
