@@ -141,18 +141,22 @@ class _OutOfStock(Exception):
     pass
 
 
+class _OutOfStockRows:
+    """An async iterator whose first step raises."""
+
+    def __aiter__(self) -> _OutOfStockRows:
+        return self
+
+    async def __anext__(self) -> str:
+        raise _OutOfStock("pens")
+
+
 def _failing_app(middleware: bool) -> App:
     app = App()
 
     @app.get("/report")
     async def report() -> StreamingResponse:
-        async def rows() -> AsyncIterator[str]:
-            none: tuple[str, ...] = ()
-            for row in none:  # no row comes before the failure
-                yield row
-            raise _OutOfStock("pens")
-
-        return StreamingResponse(rows(), headers={"content-type": "text/csv"})
+        return StreamingResponse(_OutOfStockRows(), headers={"content-type": "text/csv"})
 
     @app.get("/late")
     async def late() -> AsyncIterator[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime.conftest import RuntimeAPI
+from tests.runtime.conftest import Outcome, RuntimeAPI
 from tests.runtime.conftest import sigterm as _stop
 
 PLAIN = "tests.runtime.apps.plain"
@@ -46,13 +46,24 @@ def test_the_context_comes_from_the_next_headers(runtime_api_host: RuntimeAPI) -
     assert json.loads(two.payload)["trace"] == "" and json.loads(two.payload)["tenant"] is None
 
 
-def test_errors_have_awslambdarics_shape_and_the_loop_goes_on(runtime_api_host: RuntimeAPI) -> None:
-    process = runtime_api_host.start(f"{PLAIN}.fail")
+def _invocations(
+    host: RuntimeAPI, handler: str, *payloads: bytes
+) -> tuple[list[str], list[Outcome], str]:
+    """Run ``payloads`` through one ``handler`` process: their request ids, outcomes and
+    the process's output once stopped."""
+    process = host.start(handler)
     try:
-        ids = [runtime_api_host.put(b'{"value": 1}'), runtime_api_host.put(b'{"value": 2}')]
-        outcomes = runtime_api_host.wait(ids)
+        ids = [host.put(payload) for payload in payloads]
+        outcomes = host.wait(ids)
     finally:
         out = _stop(process)
+    return ids, outcomes, out
+
+
+def test_errors_have_awslambdarics_shape_and_the_loop_goes_on(runtime_api_host: RuntimeAPI) -> None:
+    ids, outcomes, out = _invocations(
+        runtime_api_host, f"{PLAIN}.fail", b'{"value": 1}', b'{"value": 2}'
+    )
     for request_id, outcome, value in zip(ids, outcomes, (1, 2), strict=True):
         doc = json.loads(outcome.payload)
         assert outcome.error_type == "ValueError"
@@ -67,12 +78,7 @@ def test_an_exception_whose_str_fails_is_that_invocations_error(
 ) -> None:
     # it crashed the runtime before (as it crashes awslambdaric's: Runtime.ExitError and a
     # cold start for the next invocation); now it is reported and the same process goes on
-    process = runtime_api_host.start(f"{PLAIN}.unprintable")
-    try:
-        ids = [runtime_api_host.put(b"{}"), runtime_api_host.put(b"{}")]
-        outcomes = runtime_api_host.wait(ids)
-    finally:
-        out = _stop(process)
+    _, outcomes, out = _invocations(runtime_api_host, f"{PLAIN}.unprintable", b"{}", b"{}")
     for outcome in outcomes:
         doc = json.loads(outcome.payload)
         assert (doc["errorType"], doc["errorMessage"]) == (
