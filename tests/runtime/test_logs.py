@@ -74,19 +74,3 @@ def test_logging_loaded_past_the_import_system_gets_the_handler_before_the_invoc
     assert [(m["id"], m["w"]) for m in map(_LINE.match, out.splitlines()) if m] == [
         (request, "hello")
     ]
-
-
-def test_with_the_json_log_format_an_init_failure_is_json_lines(
-    runtime_api_host: RuntimeAPI,
-) -> None:
-    # the warning and the error record were text: INFO lines to Lambda's log-level filter
-    process = runtime_api_host.start(
-        "tests.runtime.apps.import_error.handler", AWS_LAMBDA_LOG_FORMAT="JSON"
-    )
-    out = process.communicate(timeout=20)[0].decode()
-    assert process.returncode == 1
-    warning, error = (json.loads(line) for line in out.splitlines())
-    assert (warning["level"], warning["logger"]) == ("WARNING", "root")
-    assert warning["message"].startswith("LAMBDA_WARNING: Unhandled exception.")
-    assert (error["level"], error["errorType"]) == ("ERROR", "Runtime.ImportModuleError")
-    assert error["errorMessage"] == runtime_api_host.host.init_errors[0]["errorMessage"]
