@@ -125,6 +125,10 @@ def _unbuffered(stream: Any) -> Any:
     import io
 
     stream.flush()
+    # the stream itself stays sys.__stdout__ (or __stderr__), flushed at each newline
+    reconfigure: Any = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(line_buffering=True)
     raw = io.FileIO(fd, "w", closefd=False)
     return io.TextIOWrapper(raw, encoding=stream.encoding, errors=stream.errors,
                             write_through=True)  # fmt: skip
