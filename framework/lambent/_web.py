@@ -49,6 +49,31 @@ def _options(method: Callable[P, R]) -> Callable[P, R]:
     return checked
 
 
+#: the return annotations of a handler that streams (a StreamingResponse, an async iterator)
+_STREAM_NAMES = ("StreamingResponse", "AsyncIterator", "AsyncIterable", "AsyncGenerator")
+
+
+def _streams(function: Callable[..., Any]) -> bool:
+    """Whether a handler's return annotation says it streams: its body, an async iterator,
+    is read on an event loop, so a plain ``def`` returning one needs the app to have one
+    (an app of plain handlers runs without: the body's first ``await`` failed there with
+    anyio's ``NoEventLoopError``). Read from the annotation as written, without resolving
+    it (a string under ``from __future__ import annotations``)."""
+    annotation = getattr(function, "__annotations__", {}).get("return")
+    if isinstance(annotation, str):
+        return any(name in annotation for name in _STREAM_NAMES)
+    import collections.abc
+    import typing
+
+    origin = typing.get_origin(annotation) or annotation
+    if not isinstance(origin, type):
+        return False
+    if issubclass(origin, collections.abc.AsyncIterable):
+        return True
+    streaming = sys.modules.get("lambent.http._streaming")  # loaded with any web route
+    return streaming is not None and issubclass(origin, streaming.StreamingResponse)
+
+
 def web_router(app: object) -> HttpRouter | None:
     """The web router of ``app`` (an :class:`~lambent.App` or a :class:`~lambent.Router`),
     or None when it has no HTTP, WebSocket, authorizer or edge route (or is neither):
@@ -74,7 +99,8 @@ class WebRoutes(Registered):
         return self._registry.web_router()
 
     def _note(self, fn: Callable[..., Any], threaded: bool) -> None:
-        if threaded or inspect.iscoroutinefunction(as_function(fn)):
+        function = as_function(fn)
+        if threaded or inspect.iscoroutinefunction(function) or _streams(function):
             self._registry.web_loop = True
 
     @_options

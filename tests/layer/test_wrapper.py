@@ -77,3 +77,40 @@ def test_the_wrapper_refuses_to_run_by_itself(build: Any, tmp_path: Path) -> Non
     opt = unzip(build(python="3.12").output, tmp_path / "opt")
     done = subprocess.run(["sh", str(opt / "lambent-wrapper")], capture_output=True, text=True)
     assert done.returncode == 2 and "AWS_LAMBDA_EXEC_WRAPPER" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "runs", "said"),
+    [(None, "lambent", False), ("lambent", "lambent", False),
+     ("awslambdaric", "bootstrap", False), ("awslambdaRIC", "lambent", True),
+     ("managed", "lambent", True)],
+)  # fmt: skip
+def test_lambent_runtime_picks_the_loop_and_a_value_it_does_not_know_is_said(
+    tmp_path: Path, value: str | None, runs: str, said: bool
+) -> None:
+    # a misspelt LAMBENT_RUNTIME (meant to hand over to awslambdaric) ran lambent's loop
+    # without a word
+    import os
+    import subprocess
+
+    from lambent._layer.wrapper import SCRIPT
+
+    wrapper = tmp_path / "lambent-wrapper"
+    wrapper.write_text(SCRIPT)
+    python = tmp_path / "python"  # stands in for the interpreter: says what it was asked
+    python.write_text('#!/bin/sh\nif [ "$1" = "-c" ]; then echo lambent; else echo bootstrap; fi\n')
+    python.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != "LAMBENT_RUNTIME"}
+    env.update(_HANDLER="app.handler", **({} if value is None else {"LAMBENT_RUNTIME": value}))
+    done = subprocess.run(
+        ["sh", str(wrapper), str(python), "/var/runtime/bootstrap.py"],
+        env=env, capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout.strip()) == (0, runs)
+    if said:
+        assert done.stderr == (
+            f"lambent-wrapper: LAMBENT_RUNTIME={value} is neither lambent nor awslambdaric: "
+            "running lambent's loop\n"
+        )
+    else:
+        assert done.stderr == ""

@@ -127,3 +127,30 @@ def test_a_module_exiting_at_import_is_an_exit_error_and_the_server_goes_on(
         assert error["errorMessage"].endswith("Runtime exited with error: exit status 1")
     echoed = client.invoke(FunctionName="echo", Payload=b'{"a": 1}')["Payload"].read()
     assert json.loads(echoed)["event"] == {"a": 1}
+
+
+@pytest.mark.parametrize("attr", ["handler", "app"])
+def test_a_module_python_cannot_compile_is_named_directly(tmp_path: Path, attr: str) -> None:
+    # through the shim, the runtime's error named lambent._local.shim as the module
+    (tmp_path / "orders.py").write_text("def handler(event, context):\n    return (\n")
+    handler = runtime_handler(f"{tmp_path / 'orders.py'}:{attr}")
+    assert (handler.handler, handler.env) == (f"orders.{attr}", {})
+    (tmp_path / "nul.py").write_bytes(b"app = 1\x00\n")
+    assert runtime_handler(f"{tmp_path / 'nul.py'}:app").handler == "nul.app"
+
+
+@pytest.mark.parametrize("mode", ["lambent", "awslambdaric"])
+def test_a_syntax_error_names_the_users_module_as_lambda_does(
+    start_server: StartServer, tmp_path: Path, mode: str
+) -> None:
+    (tmp_path / "orders.py").write_text(
+        "from lambent import App\napp = App()\n\ndef broken(:\n    pass\n"
+    )
+    function = fn("orders", mode=mode, target=f"{tmp_path / 'orders.py'}:app")
+    client = lambda_client(start_server([function]).url)
+    response = client.invoke(FunctionName="orders", Payload=b"{}")
+    error = json.loads(response["Payload"].read())
+    assert response["FunctionError"] == "Unhandled"
+    assert error["errorType"] == "Runtime.UserCodeSyntaxError"
+    assert error["errorMessage"].startswith("Syntax error in module 'orders': ")
+    assert "orders.py" in error["stackTrace"][0]

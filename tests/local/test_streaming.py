@@ -102,3 +102,17 @@ def test_a_body_failing_before_it_streams_is_a_500_when_buffered(client: Any) ->
     events = _events(client, "ric", "/broken")
     answer = json.loads(events[0][1]["PayloadChunk"]["Payload"])
     assert answer["statusCode"] == 500
+
+
+@pytest.mark.parametrize("name", ["lambent", "ric", "inproc"])
+def test_a_body_failing_before_its_first_chunk_is_a_500_streamed_or_not(
+    client: Any, name: str
+) -> None:
+    # under lambent.runtime it was a 200 prelude, nothing, then the error in InvokeComplete
+    # (a Function URL caller saw a 200 with an empty body); the first chunk is now produced
+    # before the prelude goes, so the route's failure is its 500, as when buffered
+    events = _events(client, name, "/refused")
+    assert [list(e) for _, e in events] == [["PayloadChunk"], ["InvokeComplete"]]
+    assert events[1][1]["InvokeComplete"].get("ErrorCode") is None
+    answer = json.loads(events[0][1]["PayloadChunk"]["Payload"])
+    assert answer["statusCode"] == 500 and json.loads(answer["body"])["status"] == 500

@@ -54,6 +54,9 @@ TARGETS = {
     "raises": "tests.runtime.apps.raises_at_import:handler",
     "bytes": "tests.runtime.apps.plain:returns_bytes",
     "unmarshalable": "tests.runtime.apps.plain:unmarshalable",
+    "nested": "tests.runtime.apps.plain:nested",
+    "non-finite": "tests.runtime.apps.plain:non_finite",
+    "context-calls": "tests.runtime.apps.plain:context_calls",
 }
 
 
@@ -66,13 +69,20 @@ def _first_of_each_kind() -> list[Any]:
     return [pytest.param(found[k], id=k) for k in KINDS if k in found]
 
 
+JSON_LOGS = {"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "TRACE"}
+
+
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
     configs = [
         FunctionConfig(name=f"{runtime}-{name}", target=target, mode=runtime, timeout=2.0)
         for name, target in TARGETS.items()
         for runtime in ("lambent", "awslambdaric")
-    ]
+    ] + [
+        FunctionConfig(name=f"{runtime}-json-logs", target="tests.runtime.apps.plain:logs_then_fails",
+                       mode=runtime, timeout=2.0, environment=JSON_LOGS)
+        for runtime in ("lambent", "awslambdaric")
+    ]  # fmt: skip
     with ServerThread(LocalLambda(configs, shutdown_timeout=5.0)) as url:
         yield lambda_client(url)
 
@@ -181,3 +191,88 @@ def test_log_lines_carry_the_request_id(client: Any) -> None:
     batch = [json.loads(line) for line in lines if line.startswith("{")]
     assert batch and all(doc["aws_request_id"] == request_id for doc in batch)
     assert {doc["event"] for doc in batch} == {"record failed", "batch processed"}
+
+
+def test_a_result_nested_past_the_recursion_limit_is_a_marshal_error(client: Any) -> None:
+    error, doc = _answer(client, "nested", b'{"depth": 5000}')
+    assert (error, doc["errorType"], doc["lastFrame"]) == (
+        "Unhandled",
+        "Runtime.MarshalError",
+        None,
+    )
+    assert _answer(client, "nested", b'{"depth": 3}') == (None, [[[0]]])
+
+
+def test_nan_and_infinities_are_answered_as_awslambdaric_answers_them(client: Any) -> None:
+    # msgspec wrote null for each: a Python caller's float('nan') came back None
+    answers = [
+        client.invoke(FunctionName=f"{runtime}-non-finite", Payload=b"{}")["Payload"].read()
+        for runtime in ("lambent", "awslambdaric")
+    ]
+    lambent, awslambdaric = (json.loads(a, parse_constant=lambda name: name) for a in answers)
+    assert lambent == awslambdaric == {
+        "nan": "NaN", "inf": ["Infinity", "-Infinity"], "none": None, "one": 1.5,
+    }  # fmt: skip
+
+
+def _json_lines(client: Any, runtime: str) -> list[dict[str, Any]]:
+    answer = client.invoke(
+        FunctionName=f"{runtime}-json-logs", Payload=b'{"id": 7}', LogType="Tail"
+    )
+    assert answer["FunctionError"] == "Unhandled"
+    request_id = answer["ResponseMetadata"]["RequestId"]
+    lines = []
+    for line in base64.b64decode(answer["LogResult"]).decode().splitlines():
+        if not line.startswith("{"):
+            continue  # lambent serve's START/END/REPORT lines
+        doc = json.loads(line)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc.pop("timestamp"))
+        assert doc.pop("requestId") == request_id
+        if "stackTrace" in doc:  # the frames in the user's code: the last one
+            doc["stackTrace"] = doc["stackTrace"][-1:]
+        lines.append(doc)
+    return lines
+
+
+def test_json_log_format_lines_are_awslambdarics(client: Any) -> None:
+    # AWS_LAMBDA_LOG_FORMAT=JSON (Managed Instances' only format) was ignored: text lines,
+    # which Lambda's log-level filter counts as INFO (an ERROR record dropped at level
+    # WARN); and AWS_LAMBDA_LOG_LEVEL=TRACE set no level (awslambdaric reads it as DEBUG)
+    lambent, awslambdaric = _json_lines(client, "lambent"), _json_lines(client, "awslambdaric")
+    assert lambent == awslambdaric
+    assert [(line["level"], line.get("logger")) for line in lambent] == [
+        ("DEBUG", "orders"), ("INFO", "orders"), ("WARNING", "orders"), ("ERROR", "orders"),
+        ("ERROR", None),
+    ]  # fmt: skip
+    assert lambent[1]["message"] == {"order": 7, "step": "checked"}
+    assert (lambent[2]["sku"], lambent[2]["left"]) == ("pen", 2)
+    assert lambent[3]["errorType"] == "ZeroDivisionError"
+    assert (lambent[4]["errorType"], lambent[4]["errorMessage"]) == (
+        "ValueError",
+        "order 7 refused",
+    )
+
+
+def test_context_log_takes_any_value_and_w3c_gives_the_callers_trace_context(
+    client: Any,
+) -> None:
+    # context.log(a dict) was a TypeError out of sys.stdout.write (awslambdaric writes its
+    # str), and context.w3c(), awslambdaric's, an AttributeError
+    w3c = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+           "tracestate": "congo=t61rcWkgMzE", "baggage": 7, "other": "dropped"}  # fmt: skip
+    context = base64.b64encode(json.dumps({"custom": {"k": "v"}, "w3c": w3c}).encode())
+    logs = {}
+    for runtime in ("lambent", "awslambdaric"):
+        answer = client.invoke(
+            FunctionName=f"{runtime}-context-calls",
+            Payload=b"{}",
+            ClientContext=context.decode(),
+            LogType="Tail",
+        )
+        assert "FunctionError" not in answer
+        assert json.load(answer["Payload"]) == {
+            "w3c": {"traceparent": w3c["traceparent"], "tracestate": w3c["tracestate"]}
+        }
+        log = base64.b64decode(answer["LogResult"]).decode()
+        logs[runtime] = log[log.index("\n") + 1 : log.index("END RequestId")]
+    assert logs["lambent"] == logs["awslambdaric"] == "{'logged': [1, 2]}42\n"

@@ -16,6 +16,7 @@ from lambent.runtime._faults import (
     load_handler,
     log_error,
     make_error,
+    message_of,
     xray_cause,
 )
 
@@ -40,6 +41,29 @@ def test_the_error_document_of_an_exception_keeps_the_users_frames() -> None:
     assert make_error("", "", [], None) == {
         "errorMessage": "", "errorType": "", "requestId": "", "stackTrace": [],
     }  # fmt: skip
+
+
+class _Unprintable(Exception):
+    def __init__(self, text: object) -> None:
+        super().__init__()
+        self.text = text
+
+    def __str__(self) -> str:
+        if isinstance(self.text, str):
+            raise RuntimeError(self.text)
+        return self.text  # type: ignore[return-value]  # what the user's bug returns
+
+
+@pytest.mark.parametrize("text", ["__str__ raises", 42, None], ids=["raises", "int", "none"])
+def test_an_exception_whose_str_fails_is_still_reported(text: object) -> None:
+    # awslambdaric's str(exc) raises there, and its process dies: an invocation error here
+    exc = _Unprintable(text)
+    assert message_of(exc) == "<exception str() failed>"
+    doc = error_from(exc, "req-1")
+    assert (doc["errorType"], doc["errorMessage"]) == ("_Unprintable", "<exception str() failed>")
+    cause = json.loads(xray_cause(exc))
+    assert cause["exceptions"][0]["message"] == "<exception str() failed>"
+    assert message_of(ValueError("plain")) == "plain"
 
 
 def test_a_fault_keeps_its_own_type_and_trace() -> None:

@@ -63,6 +63,18 @@ def test_without_optional_headers_identity_is_there_and_empty_and_time_never_neg
     assert context.get_remaining_time_in_millis() == 0 and context.aws_request_id == ""
 
 
+def test_context_w3c_and_log_as_awslambdarics(capsys: pytest.CaptureFixture[str]) -> None:
+    sent = {"w3c": {"traceparent": "00-ab-cd-01", "baggage": ["no"], "extra": "x"}}
+    context = build_context({"lambda-runtime-client-context": json.dumps(sent)})
+    assert context.w3c() == {"traceparent": "00-ab-cd-01"}  # text fields of its allowlist
+    context.w3c()["traceparent"] = "changed"  # a copy each time
+    assert context.w3c() == {"traceparent": "00-ab-cd-01"}
+    assert build_context({}).w3c() == {}
+    context.log({"n": 1})  # any value, as its str (a TypeError out of write() before)
+    context.log(2.5)
+    assert capsys.readouterr().out == "{'n': 1}2.5"
+
+
 def test_a_context_header_that_is_not_json_is_the_runtimes_fault() -> None:
     with pytest.raises(Fault) as info:
         build_context({"lambda-runtime-client-context": "{nope"})

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime.conftest import RuntimeAPI
+from tests.runtime.conftest import Outcome, RuntimeAPI
 from tests.runtime.conftest import sigterm as _stop
 
 PLAIN = "tests.runtime.apps.plain"
@@ -46,13 +46,24 @@ def test_the_context_comes_from_the_next_headers(runtime_api_host: RuntimeAPI) -
     assert json.loads(two.payload)["trace"] == "" and json.loads(two.payload)["tenant"] is None
 
 
-def test_errors_have_awslambdarics_shape_and_the_loop_goes_on(runtime_api_host: RuntimeAPI) -> None:
-    process = runtime_api_host.start(f"{PLAIN}.fail")
+def _invocations(
+    host: RuntimeAPI, handler: str, *payloads: bytes
+) -> tuple[list[str], list[Outcome], str]:
+    """Run ``payloads`` through one ``handler`` process: their request ids, outcomes and
+    the process's output once stopped."""
+    process = host.start(handler)
     try:
-        ids = [runtime_api_host.put(b'{"value": 1}'), runtime_api_host.put(b'{"value": 2}')]
-        outcomes = runtime_api_host.wait(ids)
+        ids = [host.put(payload) for payload in payloads]
+        outcomes = host.wait(ids)
     finally:
         out = _stop(process)
+    return ids, outcomes, out
+
+
+def test_errors_have_awslambdarics_shape_and_the_loop_goes_on(runtime_api_host: RuntimeAPI) -> None:
+    ids, outcomes, out = _invocations(
+        runtime_api_host, f"{PLAIN}.fail", b'{"value": 1}', b'{"value": 2}'
+    )
     for request_id, outcome, value in zip(ids, outcomes, (1, 2), strict=True):
         doc = json.loads(outcome.payload)
         assert outcome.error_type == "ValueError"
@@ -60,6 +71,22 @@ def test_errors_have_awslambdarics_shape_and_the_loop_goes_on(runtime_api_host: 
         assert doc["errorMessage"] == f"bad input: {value}" and doc["requestId"] == request_id
         assert len(doc["stackTrace"]) == 1 and "plain.py" in doc["stackTrace"][0]
     assert "[ERROR] ValueError: bad input: 1\rTraceback (most recent call last):\r" in out
+
+
+def test_an_exception_whose_str_fails_is_that_invocations_error(
+    runtime_api_host: RuntimeAPI,
+) -> None:
+    # it crashed the runtime before (as it crashes awslambdaric's: Runtime.ExitError and a
+    # cold start for the next invocation); now it is reported and the same process goes on
+    _, outcomes, out = _invocations(runtime_api_host, f"{PLAIN}.unprintable", b"{}", b"{}")
+    for outcome in outcomes:
+        doc = json.loads(outcome.payload)
+        assert (doc["errorType"], doc["errorMessage"]) == (
+            "Unprintable",
+            "<exception str() failed>",
+        )
+        assert "plain.py" in doc["stackTrace"][-1]
+    assert out.count("[ERROR] Unprintable: <exception str() failed>\r") == 2
 
 
 @pytest.mark.parametrize(
@@ -87,6 +114,25 @@ def test_malformed_invocation_bytes_fail_that_invocation_only(
     assert doc["errorMessage"].startswith("Unable to unmarshal input: ")
     assert says in doc["errorMessage"] and repr(payload[:10])[2:-1] in doc["errorMessage"]
     assert succeeded.error_type is None and json.loads(succeeded.payload)["request_id"] == good
+
+
+@pytest.mark.parametrize("loops", ["1", "3"])
+def test_a_runtime_api_failing_next_ends_the_event_loop_in_one_line(
+    runtime_api_host: RuntimeAPI, loops: str
+) -> None:
+    # /next answering 500 (the environment shutting down): it came out of the loops' task
+    # group as an ExceptionGroup traceback on the event loop, one line on the loop without
+    process = runtime_api_host.start(LIFECYCLE, AWS_LAMBDA_MAX_CONCURRENCY=loops)
+    request = runtime_api_host.put(b'{"action": "nap", "seconds": 0}')
+    runtime_api_host.wait([request])
+    runtime_api_host.portal.call(runtime_api_host.host.send.close)
+    out = process.communicate(timeout=20)[0].decode()
+    assert process.returncode == 1
+    assert "Traceback" not in out and "ExceptionGroup" not in out
+    lines = out.splitlines()
+    assert lines[-1].startswith("lambent.runtime: /next answered 500: ")
+    assert "the environment is shutting down" in lines[-1]
+    assert "lifespan left" in lines  # the lifespan was left on the way out
 
 
 def test_init_runs_the_lifespan_before_the_first_next_and_sigterm_leaves_it(
@@ -138,6 +184,9 @@ def test_a_failing_before_snapshot_hook_is_an_init_error(runtime_api_host: Runti
     (doc,) = runtime_api_host.host.init_errors
     assert doc["errorType"] == "Runtime.BeforeSnapshotError"
     assert doc["errorMessage"] == "OSError: the pool would not close"
+    # the hook's own frame (the report had none: where the hook failed was not said)
+    (frame,) = doc["stackTrace"]
+    assert "snap_fails.py" in frame and "in close_pool" in frame
 
 
 def test_a_failing_after_restore_hook_is_reported_and_ends_the_process(
@@ -150,7 +199,12 @@ def test_a_failing_after_restore_hook_is_reported_and_ends_the_process(
     )
     out = process.communicate(timeout=20)[0].decode()
     assert process.returncode != 0 and runtime_api_host.host.restored == 1
-    assert "[ERROR] Runtime.AfterRestoreError: ConnectionError: the pool would not open" in out
+    record = next(line for line in out.split("\n") if "Runtime.AfterRestoreError" in line)
+    assert record.startswith(
+        "[ERROR] Runtime.AfterRestoreError: ConnectionError: the pool would not open\r"
+        "Traceback (most recent call last):\r"
+    )
+    assert "snap_fails.py" in record and "in reopen_pool" in record
 
 
 @pytest.mark.parametrize(
@@ -213,6 +267,19 @@ def test_max_concurrency_runs_invocations_at_once_without_mixing_request_ids(
     assert len(lines) == 16
     assert all(m["column"] == m["message"] for m in lines)
     assert {m["column"] for m in lines} == set(ids)
+
+
+def test_more_than_40_plain_invocations_run_at_once(runtime_api_host: RuntimeAPI) -> None:
+    # each runs in a worker thread: anyio's default limiter of 40 threads held the 41st
+    # back until one of the first 40 had finished (Lambda sets up to 1,600)
+    process = runtime_api_host.start(f"{PLAIN}.window", AWS_LAMBDA_MAX_CONCURRENCY="48")
+    try:
+        ids = [runtime_api_host.put(b'{"seconds": 1.0}') for _ in range(48)]
+        windows = [json.loads(o.payload) for o in runtime_api_host.wait(ids, timeout=30)]
+    finally:
+        _stop(process)
+    # all 48 were running at one moment: the last to start began before the first ended
+    assert max(w["start"] for w in windows) < min(w["end"] for w in windows)
 
 
 def test_sigterm_ends_the_loop_of_a_handler_that_never_awaits(runtime_api_host: RuntimeAPI) -> None:

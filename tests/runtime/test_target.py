@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
+import functools
 import json
 from decimal import Decimal
 from typing import Any
@@ -60,6 +62,36 @@ def test_bad_bytes_and_unencodable_results_are_the_runtimes_faults() -> None:
     assert odd.value.message.startswith("Unable to marshal response: ")
 
 
+def test_nan_and_infinities_are_written_as_awslambdaric_writes_them() -> None:
+    # msgspec wrote null for each: the caller's float became None (awslambdaric, whose
+    # simplejson allows them, writes NaN, Infinity and -Infinity)
+    nan, inf = float("nan"), float("inf")
+    body, content_type = encode_result({"a": [nan, (inf, -inf)], "b": None, "c": 0.5})
+    assert content_type == "application/json"
+    assert body == b'{"a": [NaN, [Infinity, -Infinity]], "b": null, "c": 0.5}'
+    assert json.loads(body, parse_constant=str) == {
+        "a": ["NaN", ["Infinity", "-Infinity"]], "b": None, "c": 0.5,
+    }  # fmt: skip
+    assert encode_result({"b": None, "c": 0.5}) == (b'{"b":null,"c":0.5}', "application/json")
+    # beside what only msgspec writes, msgspec's answer stands (null for the NaN)
+    when = datetime.datetime(2026, 12, 2, tzinfo=datetime.UTC)
+    assert encode_result([nan, when])[0] == b'[null,"2026-12-02T00:00:00Z"]'
+
+
+def test_a_result_nested_past_the_recursion_limit_is_a_marshal_error() -> None:
+    # a RecursionError out of the encoders was the invocation's error before, its stack
+    # trace the runtime's own frames; awslambdaric reports a Runtime.MarshalError
+    value: Any = 0
+    for _ in range(5000):
+        value = [value]
+    with pytest.raises(Fault) as deep:
+        encode_result(value)
+    assert deep.value.error_type == "Runtime.MarshalError"
+    assert deep.value.message == (
+        "Unable to marshal response: maximum recursion depth exceeded while encoding a JSON object"
+    )
+
+
 def plain(event: Any, context: Any) -> Any:
     return {"event": event, "id": context.aws_request_id}
 
@@ -81,6 +113,24 @@ async def test_function_targets_plain_threaded_and_async() -> None:
     assert FunctionTarget(plain, threaded=False).start_sync()
     assert not FunctionTarget(plain, threaded=True).start_sync()
     assert not FunctionTarget(asynchronous, threaded=False).start_sync()
+
+
+class _AsyncCall:
+    async def __call__(self, event: Any, context: Any) -> Any:
+        return {"called": event}
+
+
+async def test_an_instance_with_an_async_call_or_a_partial_of_one_is_awaited() -> None:
+    # the instance's coroutine was the result: a Runtime.MarshalError, never awaited
+    context = FakeContext()
+    for function, expected in [
+        (_AsyncCall(), {"called": {"n": 1}}),
+        (functools.partial(asynchronous), {"async": {"n": 1}}),
+    ]:
+        target = FunctionTarget(function, threaded=False)
+        assert not target.start_sync()  # the event loop's, to await it
+        body, _ = await target.invoke(b'{"n": 1}', None, context)
+        assert isinstance(body, bytes) and json.loads(body) == expected
 
 
 async def test_an_app_target_dispatches_json_and_refuses_scalars() -> None:

@@ -6,7 +6,8 @@ script runs lambent's loop with ``<python>`` instead of the bootstrap, with the 
 the layer's site-packages and ``/opt/python`` first on ``PYTHONPATH`` (the order the
 managed bootstrap gives ``sys.path``, LAMBDA.md §3.6): what ``python -m lambent.runtime
 $_HANDLER`` does, entered through ``-c`` so that a cold start does not load ``runpy``.
-``LAMBENT_RUNTIME=awslambdaric`` hands over to the managed runtime unchanged.
+``LAMBENT_RUNTIME=awslambdaric`` hands over to the managed runtime unchanged; another
+value than ``lambent`` is said in one line on stderr (it ran lambent's loop silently).
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ if [ "$#" -lt 1 ]; then
   echo "lambent-wrapper: run it through AWS_LAMBDA_EXEC_WRAPPER (arguments: python bootstrap)" >&2
   exit 2
 fi
-if [ "${LAMBENT_RUNTIME:-lambent}" = "awslambdaric" ]; then
-  exec "$@"
-fi
+case "${LAMBENT_RUNTIME:-lambent}" in
+  awslambdaric) exec "$@" ;;
+  lambent) ;;
+  *) echo "lambent-wrapper: LAMBENT_RUNTIME=$LAMBENT_RUNTIME is neither lambent nor awslambdaric: running lambent's loop" >&2 ;;
+esac
 python="$1"
 case "$0" in */*) layer="${0%/*}" ;; *) layer=. ;; esac
 paths="${LAMBDA_TASK_ROOT:-/var/task}"

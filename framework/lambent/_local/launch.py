@@ -55,7 +55,13 @@ def runtime_handler(target: str) -> RuntimeHandler:
     else:
         root, module = os.getcwd(), spec
         path = _module_source(spec, root)
-    if "." not in attr and path is not None and _plain_function(path, attr):
+    tree = None if path is None else _parsed(path)
+    if path is not None and tree is None:
+        # its import fails in the runtime's Init whatever is named: named directly, the
+        # UserCodeSyntaxError names the user's module, as Lambda's does (through the shim
+        # it named lambent._local.shim)
+        return RuntimeHandler(f"{module}.{attr}", root)
+    if "." not in attr and tree is not None and _plain_function(tree, attr):
         return RuntimeHandler(f"{module}.{attr}", root)
     return RuntimeHandler(SHIM_HANDLER, root, {SHIM_TARGET_VAR: target})
 
@@ -72,15 +78,27 @@ def _module_source(module: str, root: str) -> Path | None:
     return None
 
 
-def _plain_function(path: Path, name: str) -> bool:
-    """Whether ``name`` is a plain ``def`` at the top of ``path``, undecorated and not
-    bound again there (an ``async def``, a class, an assignment or an import: no)."""
+def _parsed(path: Path) -> ast.Module | None:
+    """The syntax tree of the source at ``path``; ``None`` when Python cannot compile it
+    (a syntax error, a NUL byte). A file that cannot be read counts as parsed (empty):
+    the runtime's import says why."""
     import ast
 
     try:
-        tree = ast.parse(path.read_bytes())
-    except (OSError, SyntaxError, ValueError):
-        return False
+        source = path.read_bytes()
+    except OSError:
+        return ast.Module(body=[], type_ignores=[])
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _plain_function(tree: ast.Module, name: str) -> bool:
+    """Whether ``name`` is a plain ``def`` at the top of the module ``tree``, undecorated
+    and not bound again there (an ``async def``, a class, an assignment or an import: no)."""
+    import ast
+
     plain = False
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == name:

@@ -139,7 +139,12 @@ class HttpRouter(WebRegistry):
         source, with CORS headers; the dependencies cleaned up."""
         cors = self.config.cors
         if isinstance(out, StreamingResponse):  # through middleware: settled now
-            out = await settle(out)
+            try:
+                out = await settle(out)
+            except BaseException as exc:  # the body's failure: answered as a handler's
+                if is_cancellation(exc):
+                    raise
+                out = await self._on_error(request, exc, log)
         if isinstance(out, Response):
             if cors is not None:
                 origin = request.headers.get("origin")

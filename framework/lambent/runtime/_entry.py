@@ -24,11 +24,23 @@ from lambent.runtime._wire import RuntimeAPIError
 
 
 def concurrency() -> int:
-    """``AWS_LAMBDA_MAX_CONCURRENCY`` as a positive number (1 when unset or not a number)."""
-    try:
-        return max(1, int(os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY", "1")))
-    except ValueError:
+    """``AWS_LAMBDA_MAX_CONCURRENCY`` as a positive number: 1 when unset, and when it is no
+    whole number of at least 1, said in one line on stderr (Lambda sets 1 to 1,600;
+    awslambdaric fails with a traceback on what is no number)."""
+    text = os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY")
+    if text is None:
         return 1
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        _say(
+            f"AWS_LAMBDA_MAX_CONCURRENCY={text!r} is not a whole number of at least 1: "
+            "running one invocation at a time"
+        )
+        return 1
+    return value
 
 
 def _say(message: str) -> None:
@@ -98,6 +110,30 @@ def _serve(
         return 1
 
 
+def _unbuffered(stream: Any) -> Any:
+    """``stream`` written straight to its file descriptor, as ``python -u`` writes it, and
+    as awslambdaric flushes every write: a write without a newline (a progress dot, a
+    ``print(..., end="")``) reaches the log at once, in its invocation's window, not at the
+    next newline (maybe another invocation's) or never (a timeout, a crash). Lambda does
+    not set ``PYTHONUNBUFFERED``: before, the lines were buffered until their newline."""
+    if getattr(stream, "write_through", True) or not hasattr(stream, "fileno"):
+        return stream  # already unbuffered (-u, PYTHONUNBUFFERED), or no file behind it
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):
+        return stream
+    import io
+
+    stream.flush()
+    # the stream itself stays sys.__stdout__ (or __stderr__), flushed at each newline
+    reconfigure: Any = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(line_buffering=True)
+    raw = io.FileIO(fd, "w", closefd=False)
+    return io.TextIOWrapper(raw, encoding=stream.encoding, errors=stream.errors,
+                            write_through=True)  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m lambent.runtime [HANDLER]`` (default: ``$_HANDLER``)."""
     args = sys.argv[1:] if argv is None else argv
@@ -107,10 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         _say("usage: python -m lambent.runtime HANDLER (module.function), "
              "with AWS_LAMBDA_RUNTIME_API set")  # fmt: skip
         return 2
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure: Any = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(line_buffering=True)
+    sys.stdout, sys.stderr = _unbuffered(sys.stdout), _unbuffered(sys.stderr)
     setup_logging()
     if "" not in sys.path:
         sys.path.insert(0, os.environ.get("LAMBDA_TASK_ROOT", os.getcwd()))

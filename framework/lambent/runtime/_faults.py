@@ -71,6 +71,16 @@ def _user_frames(tb: TracebackType | None) -> StackSummary:
     return frames
 
 
+def message_of(exc: BaseException) -> str:
+    """``str(exc)``; when the exception's own ``__str__`` fails (raises, or returns what is
+    no text), what Python's traceback prints then. awslambdaric calls ``str`` unguarded
+    and its process dies reporting such an error; here it is that invocation's error."""
+    try:
+        return str(exc)
+    except Exception:
+        return "<exception str() failed>"
+
+
 def error_from(
     exc: BaseException, request_id: str | None = None, trace: list[str] | None = None
 ) -> dict[str, Any]:
@@ -85,7 +95,7 @@ def error_from(
             (f.filename, f.lineno or 0, f.name, f.line) for f in _user_frames(exc.__traceback__)
         ]
         trace = traceback.format_list(frames)
-    return make_error(str(exc), type(exc).__name__, trace, request_id)
+    return make_error(message_of(exc), type(exc).__name__, trace, request_id)
 
 
 def xray_cause(exc: BaseException) -> str:
@@ -93,7 +103,7 @@ def xray_cause(exc: BaseException) -> str:
     frames = [] if isinstance(exc, Fault) else _user_frames(exc.__traceback__)
     stack = [{"label": f.name, "path": f.filename, "line": f.lineno} for f in frames]
     kind = "LambdaValidationError" if isinstance(exc, Fault) else type(exc).__name__
-    message = exc.message if isinstance(exc, Fault) else str(exc)
+    message = exc.message if isinstance(exc, Fault) else message_of(exc)
     cause = {
         "working_directory": os.getcwd(),
         "exceptions": [{"message": message, "type": kind, "stack": stack}],
@@ -105,8 +115,21 @@ def xray_cause(exc: BaseException) -> str:
     return "" if len(text.encode()) >= 1024 * 1024 else text
 
 
+def json_format() -> bool:
+    """Whether the function's log format is JSON (``AWS_LAMBDA_LOG_FORMAT``, which Lambda
+    sets for JSON logs, the only format of Managed Instances)."""
+    return os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+
+
 def log_error(doc: dict[str, Any]) -> None:
-    """Write the error to stdout as awslambdaric's text format does (lines joined by ``\\r``)."""
+    """Write the error to stdout as awslambdaric does: its text format (lines joined by
+    ``\\r``), or with ``AWS_LAMBDA_LOG_FORMAT=JSON`` one JSON object at level ``ERROR``."""
+    if json_format():
+        from lambent.runtime._json_logs import error_line
+
+        sys.stdout.write(error_line(doc))
+        sys.stdout.flush()
+        return
     line = "[ERROR]"
     if doc.get("errorType"):
         line += " " + str(doc["errorType"])

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import msgspec
 
 from lambent._deadline import WALL_CLOCK_CONTEXTS
-from lambent.runtime._faults import Fault, error_from, log_error, xray_cause
+from lambent.runtime._faults import Fault, error_from, json_format, log_error, xray_cause
 
 if TYPE_CHECKING:
     from lambent.runtime._target import Invoker, Target
@@ -75,7 +75,7 @@ class ClientContext:
 class Context:
     """The Lambda context of one invocation: awslambdaric's attributes and types."""
 
-    __slots__ = ("_deadline_ms", "aws_request_id", "client_context", "function_name",
+    __slots__ = ("_deadline_ms", "_w3c", "aws_request_id", "client_context", "function_name",
                  "function_version", "identity", "invoked_function_arn", "log_group_name",
                  "log_stream_name", "memory_limit_in_mb", "tenant_id")  # fmt: skip
 
@@ -91,7 +91,13 @@ class Context:
         self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
         self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
         client = _json_header(headers.get("lambda-runtime-client-context"), "Client Context")
-        self.client_context = ClientContext(client) if isinstance(client, dict) else None
+        self.client_context: ClientContext | None
+        if isinstance(client, dict):
+            self.client_context = ClientContext(client)
+            self._w3c = _w3c_fields(client.get("w3c"))
+        else:
+            self.client_context = None
+            self._w3c = _NO_W3C
         identity = _json_header(headers.get("lambda-runtime-cognito-identity"), "Cognito Identity")
         self.identity = CognitoIdentity(identity)
 
@@ -101,11 +107,28 @@ class Context:
     #: the clock of the remaining time (:mod:`lambent._deadline` reads it without the call)
     _clock = time.time
 
-    def log(self, msg: str) -> None:
-        sys.stdout.write(msg)
+    def w3c(self) -> dict[str, str]:
+        """The W3C trace context the caller sent in its client context (``w3c``:
+        ``traceparent``, ``tracestate``, ``baggage``, each when it is text), as
+        awslambdaric's ``context.w3c()`` gives it."""
+        return dict(self._w3c)
+
+    def log(self, msg: Any) -> None:
+        """Write ``msg`` (any value, as its ``str``) to the function's log, unterminated."""
+        sys.stdout.write(str(msg))
 
 
 WALL_CLOCK_CONTEXTS.add(Context)
+
+#: the W3C trace-context fields ``context.w3c()`` gives (awslambdaric's allowlist)
+_W3C_FIELDS = ("traceparent", "tracestate", "baggage")
+_NO_W3C: dict[str, str] = {}
+
+
+def _w3c_fields(doc: Any) -> dict[str, str]:
+    if not isinstance(doc, dict):
+        return _NO_W3C
+    return {key: doc[key] for key in _W3C_FIELDS if isinstance(doc.get(key), str)}
 
 
 def _json_header(text: str | None, name: str) -> Any:
@@ -192,7 +215,12 @@ def init_error_post(exc: BaseException, trace: list[str] | None = None) -> Post:
     """The ``/init/error`` report (after awslambdaric's warning line)."""
     import sys
 
-    sys.stdout.write(_UNHANDLED_WARNING + "\n")
+    if json_format():  # as awslambdaric's logging.warning writes it then
+        from lambent.runtime._json_logs import warning_line
+
+        sys.stdout.write(warning_line(_UNHANDLED_WARNING))
+    else:
+        sys.stdout.write(_UNHANDLED_WARNING + "\n")
     post = error_post(f"{BASE}/init/error", exc, trace=trace)
     post.headers[ERROR_TYPE] = error_from(exc)["errorType"]
     return post

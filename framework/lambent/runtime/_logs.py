@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
+from lambent.runtime._faults import json_format
 from lambent.runtime._invocation import REQUEST_ID
 
 if TYPE_CHECKING:
@@ -55,13 +56,19 @@ def _install(logging: Any) -> None:
     _waiting = False
     root = logging.getLogger()
     handler = logging.StreamHandler(_Stdout())
-    formatter = logging.Formatter(_FORMAT, "%Y-%m-%dT%H:%M:%S")
-    formatter.converter = __import__("time").gmtime
+    if json_format():
+        from lambent.runtime._json_logs import json_formatter
+
+        formatter = json_formatter(logging)
+    else:
+        formatter = logging.Formatter(_FORMAT, "%Y-%m-%dT%H:%M:%S")
+        formatter.converter = __import__("time").gmtime
     handler.setFormatter(formatter)
     handler.terminator = ""
     handler.addFilter(_with_request_id)
     root.addHandler(handler)
     level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+    level = "DEBUG" if level == "TRACE" else level  # Lambda's TRACE, as awslambdaric reads it
     if level in logging.getLevelNamesMapping():
         root.setLevel(level)
 

@@ -31,7 +31,7 @@ from lambent._run import is_cancellation
 from lambent._tracebacks import user_trace
 from lambent.http._streaming import STREAMING
 from lambent.runtime import _hooks
-from lambent.runtime._faults import Fault, error_from, log_error
+from lambent.runtime._faults import Fault, error_from, log_error, message_of
 from lambent.runtime._http import Connection
 from lambent.runtime._invocation import (
     BASE,
@@ -187,6 +187,12 @@ async def _init_failed(conn: Connection, exc: BaseException, trace: list[str] | 
     return 1
 
 
+def _hook_failure(error_type: str, exc: BaseException) -> Fault:
+    """A SnapStart hook's failure: its type and message, and the frames of the user's
+    code as its stack trace (logged and reported: awslambdaric's report has them too)."""
+    return Fault(error_type, f"{type(exc).__name__}: {message_of(exc)}", user_trace(exc))
+
+
 async def _snap_start(conn: Connection) -> int | None:
     # as awslambdaric (a bare ``except``): whatever a hook raises, SystemExit and
     # KeyboardInterrupt too, is the hook's failure, reported before the process ends
@@ -195,7 +201,7 @@ async def _snap_start(conn: Connection) -> int | None:
     except BaseException as exc:
         if is_cancellation(exc):  # a signal ending SnapStart's wait
             raise
-        await _init_failed(conn, Fault(Fault.BEFORE_SNAPSHOT_ERROR, f"{type(exc).__name__}: {exc}"))
+        await _init_failed(conn, _hook_failure(Fault.BEFORE_SNAPSHOT_ERROR, exc))
         return 64
     status, _, body = await conn.request("GET", f"{BASE}/restore/next")
     if status != 200:
@@ -205,7 +211,7 @@ async def _snap_start(conn: Connection) -> int | None:
     except BaseException as exc:
         if is_cancellation(exc):
             raise
-        doc = error_from(Fault(Fault.AFTER_RESTORE_ERROR, f"{type(exc).__name__}: {exc}"))
+        doc = error_from(_hook_failure(Fault.AFTER_RESTORE_ERROR, exc))
         log_error(doc)
         headers = {ERROR_TYPE: Fault.AFTER_RESTORE_ERROR, "Content-Type": "application/json"}
         await conn.request("POST", f"{BASE}/restore/error", msgspec.json.encode(doc), headers)
@@ -245,15 +251,38 @@ async def _polling(first: Connection, target: Target, address: str, loops: int, 
             await first.aclose()
             say("a signal ended SnapStart's restore")
             return 0
+    if loops > 1:
+        # a plain handler runs in a worker thread per invocation: anyio's default limiter
+        # (40 threads) would hold back the invocations past the 40th
+        from anyio import to_thread  # (``import anyio.to_thread`` would make anyio local)
+
+        limiter = to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(limiter.total_tokens, loops)
     with anyio.CancelScope() as stop.loops:
-        async with anyio.create_task_group() as tg:
-            for i in range(loops):
-                conn = first if i == 0 else Connection(address)
-                tg.start_soon(_poll, conn, target, stop)
+        try:
+            async with anyio.create_task_group() as tg:
+                for i in range(loops):
+                    conn = first if i == 0 else Connection(address)
+                    tg.start_soon(_poll, conn, target, stop)
+        except BaseExceptionGroup as group:
+            # a loop the Runtime API failed (``/next`` answering 500, a refused connection):
+            # its error alone, told in one line by the entry, not the task group's traceback
+            failed, rest = group.split(RuntimeAPIError)
+            if failed is None or rest is not None:
+                raise
+            raise _first(failed) from None
     stop.loops = None
     if stop.fatal is not None:
         raise stop.fatal
     return 0
+
+
+def _first(group: BaseExceptionGroup[Any]) -> BaseException:
+    """The first exception of a (nested) group."""
+    found: BaseException = group
+    while isinstance(found, BaseExceptionGroup):
+        found = found.exceptions[0]
+    return found
 
 
 async def _lifecycle(target: Target, address: str, loops: int, stop: _Stop) -> int:

@@ -103,24 +103,67 @@ def decode_payload(body: bytes) -> Any:
         raise Fault(Fault.UNMARSHAL_ERROR, _not_json(exc, body)) from None
 
 
+#: what encoding a result that JSON cannot hold raises (a ``RecursionError`` for one nested
+#: past the recursion limit)
+_UNENCODABLE = (TypeError, ValueError, OverflowError, RecursionError)
+
+
 def encode_result(result: Any) -> tuple[bytes, str]:
     """The response bytes: ``bytes`` go as they are (``application/unknown``), the rest as JSON.
 
     What msgspec cannot encode gets a second chance with the standard library (whose
-    error message, when it fails too, is the one awslambdaric reports).
+    error message, when it fails too, is the one awslambdaric reports), and so does a
+    result holding a NaN or an infinity, written ``NaN``, ``Infinity`` and ``-Infinity`` as
+    awslambdaric writes them (msgspec writes ``null``). A result nested
+    deeper than the interpreter's recursion limit is a ``Runtime.MarshalError`` too, as
+    under awslambdaric, not a ``RecursionError`` out of the runtime's own frames.
     """
     if isinstance(result, bytes):
         return result, "application/unknown"
+    out: bytes | None
     try:
-        return _ENCODER.encode(result), JSON
-    except (TypeError, ValueError, OverflowError):
-        pass
+        out = written = _ENCODER.encode(result)
+    except _UNENCODABLE:
+        out = None
+    else:
+        # msgspec writes a NaN or an infinity as null, where awslambdaric writes NaN,
+        # Infinity and -Infinity: only an answer with a null in it can have had one
+        if written.find(b"null") < 0 or not _non_finite(result):  # (find: half of `in`)
+            return written, JSON
     import json
 
     try:
         return json.dumps(result, ensure_ascii=False).encode(), JSON
-    except (TypeError, ValueError, OverflowError) as exc:
+    except _UNENCODABLE as exc:
+        if out is not None:  # a NaN beside what only msgspec writes (a datetime, a Struct)
+            return out, JSON
         raise Fault(Fault.MARSHAL_ERROR, f"Unable to marshal response: {exc}") from None
+
+
+def _non_finite(value: Any) -> bool:
+    """Whether a NaN or an infinity is among ``value``'s floats, in its dicts, lists and
+    tuples (walked without recursion: a result msgspec wrote may be deeper than it)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None:
+            continue
+        if kind is dict:
+            pending.extend(item.values())
+        elif kind is list:
+            pending.extend(item)
+        elif isinstance(item, float):
+            if item != item or item in _INFINITIES:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return False
+
+
+_INFINITIES = (float("inf"), -float("inf"))
 
 
 def _event(body: bytes, content_type: str | None) -> Any:
@@ -133,7 +176,10 @@ class FunctionTarget:
 
     def __init__(self, function: Any, threaded: bool) -> None:
         self.function = function
-        self.is_async = inspect.iscoroutinefunction(function)
+        # an instance whose ``__call__`` is ``async def`` is awaited too (its coroutine was
+        # a Runtime.MarshalError, never awaited)
+        call = inspect.getattr_static(type(function), "__call__", None)
+        self.is_async = inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(call)
         self.threaded = threaded and not self.is_async
 
     @asynccontextmanager
@@ -260,8 +306,15 @@ class AppTarget:
 
 
 def _lean_answer(result: Any) -> tuple[bytes | AsyncIterator[bytes], str]:
-    """What the compiled routes answered, as the response."""
-    return encode_result(result) if type(result) is dict else _answered(result)
+    """What the compiled routes answered, as the response: a dict lambent rendered (its
+    values text, numbers it set and flags, never a float of the handler's: no NaN to look
+    for), or what :func:`_answered` answers."""
+    if type(result) is dict:
+        try:
+            return _ENCODER.encode(result), JSON
+        except _UNENCODABLE:
+            return encode_result(result)
+    return _answered(result)
 
 
 def _answered(result: Any) -> tuple[bytes | AsyncIterator[bytes], str]:

@@ -31,6 +31,17 @@ async def broken() -> StreamingResponse:
     return StreamingResponse(chapters())
 
 
+@app.get("/refused")
+async def refused() -> StreamingResponse:
+    async def chapters() -> AsyncIterator[bytes]:
+        told: tuple[bytes, ...] = ()
+        for chapter in told:  # nothing is told before the failure
+            yield chapter
+        raise RuntimeError("no story today")
+
+    return StreamingResponse(chapters())
+
+
 @app.invoke("fail")
 def fail(payload: dict[str, str]) -> None:
     raise ValueError("no story today")

@@ -33,6 +33,30 @@ def slow(event: Any, context: Any) -> Any:
     return {"slept": True}
 
 
+def context_calls(event: Any, context: Any) -> Any:
+    """``context.log`` of what is not text, and ``context.w3c()``."""
+    context.log({"logged": [1, 2]})
+    context.log(42)
+    context.log("\n")
+    return {"w3c": context.w3c()}
+
+
+def partial_lines(event: Any, context: Any) -> Any:
+    """Writes without a newline, to stdout and stderr."""
+    import sys
+
+    sys.stdout.write("progress...")
+    print("half a line", end="", file=sys.stderr)
+    return {"written": True}
+
+
+def window(event: Any, context: Any) -> Any:
+    """When it ran (wall-clock seconds): sleeps ``seconds`` in between."""
+    started = time.time()
+    time.sleep(float(event.get("seconds", 1.0)))
+    return {"start": started, "end": time.time()}
+
+
 def crash(event: Any, context: Any) -> Any:
     os._exit(3)
 
@@ -50,6 +74,43 @@ def returns_bytes(event: Any, context: Any) -> Any:
 
 def unmarshalable(event: Any, context: Any) -> Any:
     return {"value": object()}
+
+
+class Unprintable(Exception):
+    """An exception whose ``__str__`` fails (a bug in the user's exception class)."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("__str__ is broken")
+
+
+def unprintable(event: Any, context: Any) -> Any:
+    raise Unprintable("lost")
+
+
+def nested(event: Any, context: Any) -> Any:
+    """A result nested deeper than the recursion limit (JSON cannot be written for it)."""
+    value: Any = 0
+    for _ in range(int(event.get("depth", 5000))):
+        value = [value]
+    return value
+
+
+def logs_then_fails(event: Any, context: Any) -> Any:
+    """Root logger records of each kind (a dict message, ``extra``, an exception), then a
+    failure: the lines each log format gives them."""
+    orders = logging.getLogger("orders")
+    orders.debug("looking at %s", event.get("id"))
+    orders.info({"order": event.get("id"), "step": "checked"})
+    orders.warning("low stock", extra={"sku": "pen", "left": 2})
+    try:
+        1 / 0  # noqa: B018
+    except ZeroDivisionError:
+        orders.exception("could not split the bill")
+    raise ValueError(f"order {event.get('id')} refused")
+
+
+def non_finite(event: Any, context: Any) -> Any:
+    return {"nan": float("nan"), "inf": [float("inf"), -float("inf")], "none": None, "one": 1.5}
 
 
 def loaded(event: Any, context: Any) -> Any:
