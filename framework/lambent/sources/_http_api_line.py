@@ -12,7 +12,7 @@ import msgspec
 from lambent.sources._base import RequestLine
 from lambent.sources._http import AHEAD, AHEAD_KEYS
 
-__all__ = ["AHEAD", "AHEAD_KEYS", "HttpApiBytes", "bytes_line", "checked_line"]
+__all__ = ["AHEAD", "AHEAD_KEYS", "HttpApiBytes", "bytes_line", "checked_line", "without_stage"]
 
 _BYTES_NAMES = {
     "records_": "Records",
@@ -32,10 +32,31 @@ _BYTES_NAMES = {
 }
 
 
+def without_stage(path: str, stage: str | None) -> str:
+    """``path`` (``rawPath``) less the segment of a named stage: an HTTP API serves its
+    ``$default`` stage at the root of its URL, a stage named otherwise (``dev``) under
+    ``/dev``, and delivers that segment in ``rawPath`` and ``requestContext.http.path``
+    (``/dev/orders/1``), while its routes (``routeKey``) do not have it."""
+    if not stage or stage == "$default":
+        return path
+    size = len(stage) + 1
+    if path.startswith(stage, 1) and path[:1] == "/" and path[size : size + 1] in ("/", ""):
+        return path[size:] or "/"
+    return path
+
+
 def checked_line(
-    method: Any, path: Any, http_path: Any, request_id: Any, body: Any, is_b64: Any, key: Any
+    method: Any,
+    path: Any,
+    http_path: Any,
+    request_id: Any,
+    body: Any,
+    is_b64: Any,
+    key: Any,
+    stage: Any = None,
 ) -> RequestLine | None:
-    """:func:`request_line` from the fields it reads (None: one is not of its type)."""
+    """:func:`request_line` from the fields it reads (None: one is not of its type); the
+    path less a named ``stage``'s segment (:func:`without_stage`)."""
     if (
         type(method) is not str
         or type(path) is not str
@@ -45,6 +66,10 @@ def checked_line(
         or (body is not None and type(body) is not str)
     ):
         return None
+    if stage != "$default" and stage is not None:  # a named stage: its segment goes
+        if type(stage) is not str:
+            return None
+        path = without_stage(path or http_path, stage)
     return method.upper(), path or http_path, key if type(key) is str else None, body, is_b64, False
 
 
@@ -66,6 +91,7 @@ class _BytesContext(msgspec.Struct, frozen=True, gc=False, rename="camel"):
     http: _BytesHttp | msgspec.UnsetType = _UNSET
     request_id: str = ""
     domain_name: Any = None
+    stage: str | None = None
     #: ALB's detector claims what has it
     elb: _Absent = _UNSET
 
@@ -119,6 +145,9 @@ def bytes_line(view: HttpApiBytes) -> RequestLine | None:
     if type(path) is not str:
         return None
     key = view.route_key  # the other fields are of their types (``HttpApiBytes``)
+    stage = context.stage
+    if stage != "$default" and stage is not None:  # a named stage: its segment goes
+        path = without_stage(path or http.path, stage)
     return (
         http.method.upper(),
         path or http.path,

@@ -8,7 +8,9 @@ parses ``rawQueryString`` instead and keeps every value.
 
 Route key: ``(METHOD, path)``, with ``path`` = ``rawPath`` (``requestContext.http.path``
 when absent; the two agree in real events, sample events disagree on trailing slashes and
-``rawPath`` is what the client sent); the matched route is :attr:`HttpApiRequest.route_key`.
+``rawPath`` is what the client sent) less a named stage's segment (a stage ``dev`` is served
+under ``/dev``, which ``rawPath`` keeps and the API's routes do not have); the matched route
+is :attr:`HttpApiRequest.route_key`.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from lambent.sources._http_api_line import (
     HttpApiBytes,
     bytes_line,
     checked_line,
+    without_stage,
 )
 
 __all__ = [
@@ -134,6 +137,8 @@ class _V2Context(Protocol):
     def http(self) -> _HttpInfo: ...
     @property
     def request_id(self) -> str: ...
+    @property
+    def stage(self) -> str | None: ...
 
 
 class _V2Accessors:
@@ -150,7 +155,13 @@ class _V2Accessors:
 
     @property
     def path(self) -> str:
-        return self.raw_path or self.request_context.http.path
+        """``rawPath`` less a named stage's segment (``/dev/orders`` on stage ``dev`` is
+        ``/orders``, as the API's routes say); ``raw_path`` keeps it."""
+        context = self.request_context
+        stage = context.stage
+        if stage != "$default" and stage is not None:
+            return without_stage(self.raw_path or context.http.path, stage)
+        return self.raw_path or context.http.path
 
     @property
     def request_id(self) -> str:
@@ -233,6 +244,7 @@ class LeanHttpContext(msgspec.Struct, frozen=True, gc=False, rename="camel"):
     """The part of ``requestContext`` a :class:`LeanHttpApiRequest` reads."""
 
     request_id: str = ""
+    stage: str | None = None
     http: LeanHttpInfo = msgspec.field(default_factory=LeanHttpInfo)
 
 
@@ -292,6 +304,7 @@ def request_line(event: Mapping[str, Any]) -> RequestLine | None:
         event.get("body"),
         event.get("isBase64Encoded", False),
         event.get("routeKey"),
+        context.get("stage"),
     )
 
 
@@ -330,6 +343,11 @@ def event_line(event: Mapping[str, Any]) -> RequestLine | None:
         or (body is not None and type(body) is not str)
     ):
         return None  # a Function URL request, or a field the lean Struct does not take
+    stage = context.get("stage")
+    if stage != "$default" and stage is not None:  # a named stage: its segment goes
+        if type(stage) is not str:
+            return None
+        path = without_stage(path or http_path, stage)
     return method.upper(), path or http_path, key if type(key) is str else None, body, is_b64, False
 
 
@@ -356,6 +374,7 @@ def _event_line(event: Mapping[str, Any]) -> RequestLine | None:
         event.get("body"),
         event.get("isBase64Encoded", False),
         event.get("routeKey"),
+        context.get("stage"),
     )
 
 
