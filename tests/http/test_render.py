@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lambent import App
-from lambent.http import Header, Response, SetCookie
+from lambent.http import CallNext, Header, HTTPException, Request, Response, SetCookie
 from lambent.http._render import render_http
 from lambent.testing import FakeContext, TestClient, http_request
 
@@ -196,3 +196,50 @@ def test_bytes_reach_the_client_unchanged_whatever_the_encoding(
     text = rendered["body"]
     sent = base64.b64decode(text) if rendered["isBase64Encoded"] else text.encode()
     assert sent == body
+
+
+@pytest.mark.parametrize("status", [204, 304, 101])
+@pytest.mark.parametrize("wire", ["rest", "v2", "alb"])
+@pytest.mark.parametrize(
+    "body", [{"a": 1}, "text", b"\x00\xff", None], ids=["json", "str", "bytes", "none"]
+)
+def test_a_status_without_a_body_sends_none(status: int, wire: Any, body: Any) -> None:
+    """1xx, 204 and 304 answers have no body (RFC 9110): one given is not sent, nor the
+    content type it would have had; the headers given stay (an ETag on a 304)."""
+    event = _Alb(multi_value=False) if wire == "alb" else None
+    given = Response(body, status=status, headers={"ETag": '"v1"'}, media_type="text/html")
+    out = render_http(wire, event, given)
+    assert (out["body"], out["isBase64Encoded"]) == ("", False)
+    headers = {name.lower(): value for name, value in out["headers"].items()}
+    assert headers == {"etag": '"v1"'}
+    declared = Response(body, status=status, headers={"Content-Type": "image/png"})
+    kept = render_http(wire, event, declared)["headers"]  # a header given is the author's
+    assert {name.lower(): value for name, value in kept.items()} == {"content-type": "image/png"}
+
+
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "function-url", "alb"])
+def test_http_exceptions_and_middleware_answering_204_or_304_send_no_body(source: Any) -> None:
+    app = App()
+
+    @app.middleware
+    async def wrap(request: Request, call_next: CallNext) -> Response:
+        response = await call_next(request)
+        if request.path == "/wrapped":
+            response.body = {"wrapped": response.body}
+        return response
+
+    @app.get("/not-modified")
+    def not_modified() -> None:
+        raise HTTPException(304, headers={"ETag": '"v1"'})
+
+    @app.delete("/wrapped")
+    def deleted() -> None:
+        return None
+
+    client = TestClient(app, source=source)
+    r = client.get("/not-modified")
+    assert (r.status, r.content, r.headers.get("etag")) == (304, b"", '"v1"')
+    assert "content-type" not in r.headers
+    r = client.delete("/wrapped")
+    assert (r.status, r.content) == (204, b"")
+    assert "content-type" not in r.headers
