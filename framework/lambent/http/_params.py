@@ -271,6 +271,7 @@ def _resolve_one(
         ann = args[0]
         marker = next((a for a in args[1:] if isinstance(a, (Query, Header, Cookie, Body))), None)
         constraints = tuple(a for a in args[1:] if isinstance(a, msgspec.Meta))
+        _refuse_foreign(label, args[1:])
     if ann is not MISSING and default is MISSING and _optional(ann):
         default = None
     if marker is None:
@@ -329,6 +330,25 @@ def _resolve_one(
     shown = f"query parameter {key!r}"
     convert = _converter(typed, label)
     return HttpParam(p.name, From.QUERY, key, convert, multi, default, shown, typed)
+
+
+#: packages whose ``Annotated`` metadata lambent does not read: a constraint of theirs
+#: (``pydantic.Field(ge=1)``, ``annotated_types.Ge(1)``) or a marker (``fastapi.Query``,
+#: ``fastapi.Depends``) on a parameter would go unchecked, or make it a query parameter
+_FOREIGN = ("pydantic", "annotated_types", "fastapi", "starlette")
+
+
+def _refuse_foreign(label: str, extras: Sequence[Any]) -> None:
+    """ConfigurationError for ``Annotated`` metadata of :data:`_FOREIGN` packages."""
+    for extra in extras:
+        package = type(extra).__module__.partition(".")[0]
+        if package in _FOREIGN:
+            raise ConfigurationError(
+                f"{label}: {extra!r} is {package}'s, which lambent does not read (it would "
+                "go unchecked): write constraints as msgspec.Meta (Annotated[int, "
+                "msgspec.Meta(ge=1)]) and markers as lambent.http's Query, Header, Cookie, "
+                "Body and lambent's Depends"
+            )
 
 
 def _typed(ann: Any, constraints: tuple[Any, ...]) -> Any:
