@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambent._errors import ConfigurationError
-from lambent._inject import qualname
+from lambent._inject import as_function, hints, qualname
 from lambent._routes import Inclusion, RouteTable, require_seconds
 from lambent.http._authorizer import AuthorizerRoutes
 from lambent.http._cors import CORS
@@ -24,6 +24,7 @@ from lambent.http._edge import EdgeRoutes
 from lambent.http._middleware import CallNext, Middleware, check_middleware
 from lambent.http._params import resolve_dependency, resolve_http, with_metrics
 from lambent.http._plan import Dependency, From, HttpPlan
+from lambent.http._response import tuple_annotation_problem
 from lambent.http._routing import Endpoint, RouteMap
 from lambent.http._templates import compile_path
 from lambent.http._websocket import WebSocketRoutes
@@ -214,6 +215,13 @@ class WebRegistry:
                 f"{where}: {plan.name} is a generator function; a route streams from an "
                 "async iterator: write it `async def` with `yield`, or return a "
                 "StreamingResponse"
+            )
+        returns = hints(as_function(fn)).get("return")
+        problem = tuple_annotation_problem(returns)
+        if problem is not None:  # every call would be the handler's 500
+            raise ConfigurationError(
+                f"{where}: {plan.name} is annotated to return {returns!r}, but {problem}; "
+                "return a list for a JSON array"
             )
         params = plan.params
         flat = plan.flat_params() if plan.has_deps else params

@@ -36,6 +36,7 @@ __all__ = [
     "json_text",
     "reason",
     "to_response",
+    "tuple_annotation_problem",
     "tuple_response",
 ]
 
@@ -254,6 +255,26 @@ def tuple_response(value: tuple[Any, ...]) -> Response:
     if isinstance(body, Response):
         raise TypeError("a returned tuple's body is the Response's: return the Response itself")
     return Response(body, status, headers)  # which checks the status
+
+
+def tuple_annotation_problem(returns: Any) -> str | None:
+    """Why a return annotation ``tuple[...]`` cannot be a status tuple as
+    :func:`tuple_response` reads one (``tuple[int, ...]``, ``tuple[str, str]``: a JSON
+    array meant, and every call a 500), or None (not a tuple, or ``tuple[T, int]``,
+    ``tuple[T, Literal[201]]``, ``tuple[T, int, dict[str, str]]``)."""
+    import typing  # only for annotations that are tuples
+
+    if typing.get_origin(returns) is not tuple:
+        return None
+    args = typing.get_args(returns)
+    if len(args) not in (2, 3) or args[1] is Ellipsis:
+        return "a returned tuple is read as (body, status) or (body, status, headers)"
+    status = args[1]
+    if status is bool or (
+        status is not Any and isinstance(status, type) and not issubclass(status, int)
+    ):
+        return f"a returned tuple's second value is its status, not {status!r}"
+    return None
 
 
 class HTTPException(Exception):
