@@ -90,6 +90,51 @@ def test_exception_handlers_take_exception_subclasses_only(bad: Any) -> None:
         WebRegistry().add_exception_handler(bad, lambda request, exc: None)
 
 
+def _powertools_style(ex: ValueError) -> str:
+    return str(ex)
+
+
+def _three(request: Request, exc: ValueError, extra: int) -> str:
+    return str(exc)
+
+
+@pytest.mark.parametrize(
+    ("fn", "said"),
+    [(_powertools_style, "signature (ex: 'ValueError')"), (_three, "missing a required argument")],
+)
+def test_an_exception_handler_that_cannot_take_request_and_exc_fails_at_registration(
+    fn: Callable[..., Any], said: str
+) -> None:
+    """Powertools' ``handler(ex)`` would fail on every error it was meant for (a 500)."""
+    with pytest.raises(ConfigurationError) as raised:
+        WebRegistry().add_exception_handler(ValueError, fn)
+    message = str(raised.value)
+    assert f"exception handler {fn.__module__}.{fn.__qualname__} for ValueError" in message
+    assert "is called as fn(request, exc)" in message and said in message
+
+
+class _Handlers:
+    def method(self, request: Request, exc: ValueError) -> str:
+        return "bound"
+
+    async def __call__(self, request: Request, exc: ValueError) -> str:
+        return "instance"
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda request, exc: None,
+        lambda *args: None,
+        lambda request, exc, extra=1: None,
+        _Handlers().method,
+        _Handlers(),
+    ],
+)
+def test_exception_handlers_that_take_request_and_exc_register(fn: Callable[..., Any]) -> None:
+    WebRegistry().add_exception_handler(ValueError, fn)
+
+
 def _include(outer: WebRegistry, inner: WebRegistry, how: Inclusion) -> None:
     """``inner``'s routes into ``outer``'s table, as an app includes a router's."""
     outer.table.add_adopted(outer.table.adopt(inner.table, how))

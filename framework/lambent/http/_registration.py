@@ -150,6 +150,22 @@ def observed(route: HttpRoute, where: str, *, store: Any, metrics: Any) -> HttpR
     return route if plan is route.plan else dataclasses.replace(route, plan=plan)
 
 
+def _check_called_with_two(fn: Callable[..., Any], exc_type: type[BaseException]) -> None:
+    """ConfigurationError when ``fn`` cannot be called as ``fn(request, exc)`` (a
+    Powertools-style ``handler(ex)``): every error it was meant for would be a 500."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return  # a callable whose signature Python cannot tell
+    try:
+        signature.bind(None, None)
+    except TypeError as exc:
+        raise ConfigurationError(
+            f"exception handler {qualname(fn)} for {exc_type.__name__} is called as "
+            f"fn(request, exc), which its signature {signature} refuses ({exc})"
+        ) from None
+
+
 class WebRegistry:
     """The registration half of the web router: routes, middleware, exception handlers,
     options, and ``include`` of another registry's exception handlers.
@@ -313,6 +329,7 @@ class WebRegistry:
             raise ConfigurationError(
                 f"exception_handler needs an Exception subclass, not {exc_type!r}"
             )
+        _check_called_with_two(fn, exc_type)
         self._exception_handlers[exc_type] = fn
 
     def _override(self, dep: Dependency) -> Dependency:
