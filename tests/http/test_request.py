@@ -184,3 +184,37 @@ def test_an_http_api_s_named_stage_is_no_part_of_the_request_s_path(stage: str |
         "id": 1, "path": "/orders/1", "stage": stage or "$default"}  # fmt: skip
     assert client.get("/lean/2", stage=stage).json() == 2
     assert client.get("/nowhere", stage=stage).json()["message"] == "no route for GET /nowhere"
+
+
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "function-url", "alb"])
+def test_request_json_of_a_body_that_is_no_json_is_the_client_s_422(
+    source: HttpSource, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Malformed JSON from the client answers 422 (as a declared body type does), not the
+    500 and error log of a server failure; code that catches ``msgspec.DecodeError``
+    still does."""
+    app = App()
+
+    @app.post("/raw")
+    def raw(request: Request) -> dict[str, Any]:
+        return {"got": request.json()}
+
+    @app.post("/caught")
+    def caught(request: Request) -> str:
+        try:
+            request.json()
+        except msgspec.DecodeError as exc:
+            return f"caught: {exc}"
+        return "json"
+
+    client = TestClient(app, source=source)
+    assert client.post("/raw", json={"a": 1}).json() == {"got": {"a": 1}}
+    assert client.post("/raw").json() == {"got": None}
+    r = client.post("/raw", body="?json", headers={"Content-Type": "application/json"})
+    assert r.status == 422
+    assert r.json() == {
+        "status": 422, "error": "Unprocessable Content",
+        "message": "body: JSON is malformed: invalid character (byte 0)", "path": "$"}  # fmt: skip
+    assert "error" not in capsys.readouterr().out
+    assert client.post("/caught", body="x").text == "caught: 422: body: JSON is malformed: " \
+        "invalid character (byte 0)"  # fmt: skip

@@ -8,9 +8,8 @@ parses ``rawQueryString`` instead and keeps every value.
 
 Route key: ``(METHOD, path)``, with ``path`` = ``rawPath`` (``requestContext.http.path``
 when absent; the two agree in real events, sample events disagree on trailing slashes and
-``rawPath`` is what the client sent) less a named stage's segment (a stage ``dev`` is served
-under ``/dev``, which ``rawPath`` keeps and the API's routes do not have); the matched route
-is :attr:`HttpApiRequest.route_key`.
+``rawPath`` is what the client sent) less a named stage's segment (``without_stage``); the
+matched route is :attr:`HttpApiRequest.route_key`.
 """
 
 from __future__ import annotations
@@ -155,13 +154,10 @@ class _V2Accessors:
 
     @property
     def path(self) -> str:
-        """``rawPath`` less a named stage's segment (``/dev/orders`` on stage ``dev`` is
-        ``/orders``, as the API's routes say); ``raw_path`` keeps it."""
+        """``rawPath`` less a named stage's segment (:func:`without_stage`)."""
         context = self.request_context
-        stage = context.stage
-        if stage != "$default" and stage is not None:
-            return without_stage(self.raw_path or context.http.path, stage)
-        return self.raw_path or context.http.path
+        path, stage = self.raw_path or context.http.path, context.stage
+        return path if stage == "$default" or stage is None else without_stage(path, stage)
 
     @property
     def request_id(self) -> str:
@@ -343,8 +339,7 @@ def event_line(event: Mapping[str, Any]) -> RequestLine | None:
         or (body is not None and type(body) is not str)
     ):
         return None  # a Function URL request, or a field the lean Struct does not take
-    stage = context.get("stage")
-    if stage != "$default" and stage is not None:  # a named stage: its segment goes
+    if (stage := context.get("stage")) != "$default" and stage is not None:  # a named one
         if type(stage) is not str:
             return None
         path = without_stage(path or http_path, stage)

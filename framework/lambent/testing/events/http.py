@@ -323,8 +323,7 @@ class _Request:
             headers.append(("content-length", str(len(self.body))))
         route_key = f"{self.method} {self.route}" if self.route and not url else "$default"
         stage = "$default" if url else self.stage or "$default"
-        # a named stage is served under its name, which the path keeps (not $default's)
-        raw_path = self.path if stage == "$default" else f"/{stage}{self.path}"
+        raw_path = self.path if stage == "$default" else f"/{stage}{self.path}"  # as served
         event: dict[str, Any] = {
             "version": "2.0",
             "routeKey": route_key,
