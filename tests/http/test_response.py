@@ -159,3 +159,33 @@ def test_status_tuple_annotations_register(handler: Any, status: int) -> None:
     app = App()
     app.get("/t")(handler)
     assert TestClient(app).get("/t").status == status
+
+
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "alb"])
+def test_an_http_exception_written_as_for_fastapi_answers_its_status(source: Any) -> None:
+    """``HTTPException(status_code=404, detail="...")`` raised a TypeError (and a str
+    ``detail`` a ValueError) where it was raised: the error path answered 500."""
+    app = App()
+
+    @app.get("/items/{item_id}")
+    def item(item_id: int) -> dict[str, int]:
+        if item_id == 1:
+            raise HTTPException(status_code=404, detail="Item not found")
+        if item_id == 2:
+            raise HTTPException(409, detail="taken")
+        raise HTTPException(400, "bad item", detail="ids start at 1")
+
+    client = TestClient(app, source=source)
+    assert client.get("/items/1").json() == {
+        "status": 404, "error": "Not Found", "message": "Item not found"}  # fmt: skip
+    assert client.get("/items/2").json()["message"] == "taken"
+    assert client.get("/items/3").json() == {
+        "status": 400, "error": "Bad Request", "message": "bad item",
+        "detail": "ids start at 1"}  # fmt: skip
+
+
+def test_an_http_exception_needs_a_status() -> None:
+    with pytest.raises(ValueError, match="an HTTP status is a number from 100 to 599"):
+        HTTPException()
+    with pytest.raises(ValueError, match="an HTTP status is a number from 100 to 599"):
+        HTTPException(status_code=99)

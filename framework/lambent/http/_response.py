@@ -278,21 +278,28 @@ def tuple_annotation_problem(returns: Any) -> str | None:
 
 
 class HTTPException(Exception):
-    """Raise to answer with ``status`` and a JSON error body (``message``, extra ``detail``)."""
+    """Raise to answer with ``status`` and a JSON error body (``message``, extra ``detail``
+    keys). FastAPI's spelling is read too, so that an error path written for it answers
+    its status rather than a 500: ``status_code=`` for ``status``, and a ``detail`` that is
+    text is the message (``{"detail": text}`` when a message is given as well)."""
 
     def __init__(
         self,
-        status: int,
+        status: int | None = None,
         message: str | None = None,
         *,
         headers: HeaderInput = None,
-        detail: Mapping[str, Any] | None = None,
+        detail: Mapping[str, Any] | str | None = None,
+        status_code: int | None = None,
     ) -> None:
-        self.status = http_status(status)  # a bad one: ValueError where it is raised
-        self.message = message or reason(status)
+        # a bad one (none given too): ValueError where it is raised
+        self.status = http_status(status_code if status is None else status)
+        if isinstance(detail, str):
+            detail, message = ({"detail": detail}, message) if message else (None, detail)
+        self.message = message or reason(self.status)
         self.headers = headers
         self.detail = dict(detail or {})
-        super().__init__(f"{status}: {self.message}")
+        super().__init__(f"{self.status}: {self.message}")
 
     def response(self) -> Response:
         return error_response(self.status, self.message, self.headers, **self.detail)
