@@ -10,10 +10,11 @@ from typing import Annotated, Any
 
 import pytest
 
-from lambent import ConfigurationError, LambdaContext, Logger
+from lambent import App, ConfigurationError, LambdaContext, Logger, Router
 from lambent._routes import Inclusion, Matcher, RouteTable
 from lambent.http import Header, HttpConfig, Request
 from lambent.http._registration import WebRegistry
+from lambent.testing import TestClient
 
 
 def by_path(order_id: str) -> None: ...
@@ -270,3 +271,52 @@ def test_an_http_option_out_of_its_range_is_refused(options: dict[str, Any], sai
     with pytest.raises(ConfigurationError, match=said):
         HttpConfig(**options)
     assert HttpConfig(max_body_size=None, api_gateway_timeout=60).max_body_size is None
+
+
+def _by_x(x: str) -> str:
+    return x
+
+
+def _by_y(y: str) -> str:
+    return y
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("/p/{x}", "/p/{y}"),
+        ("/g/{x+}", "/g/{y+}"),
+        ("/r/{x}.csv", "/r/{y}.csv/"),
+        ("/a/{x}/b", "/a/{y}/b"),
+    ],
+)
+def test_templates_differing_only_in_parameter_names_conflict(first: str, second: str) -> None:
+    """The second would never be reached: refused, naming both, as the same template is."""
+    app = App()
+    app.get(first)(_by_x)
+    with pytest.raises(ConfigurationError) as raised:
+        app.get(second)(_by_y)
+    message = str(raised.value)
+    assert "_by_y conflicts with GET " in message and "_by_x" in message
+    assert "differ only in their parameters' names" in message
+    app.post(second)(_by_y)  # another method is another route
+
+
+def test_a_router_s_twin_template_conflicts_at_include() -> None:
+    router = Router()
+    router.get("/p/{y}")(_by_y)
+    app = App()
+    app.get("/v1/p/{x}")(_by_x)
+    with pytest.raises(ConfigurationError, match="differ only in their parameters' names"):
+        app.include(router, prefix="/v1")
+
+
+def test_templates_of_other_shapes_stand_side_by_side() -> None:
+    app = App()
+    app.get("/s/{x}")(_by_x)
+    app.get("/s/{y}.csv")(_by_y)
+    app.get("/s/{y+}")(_by_y)
+    app.get("/t/{x}/{y}")(lambda x, y: x + y)
+    client = TestClient(app)
+    assert [client.get(p).text for p in ("/s/a", "/s/a.csv", "/s/a/b", "/t/a/b")] == [
+        "a", "a", "a/b", "ab"]  # fmt: skip

@@ -103,6 +103,13 @@ class HttpPaths(RouteMap[HttpRoute]):
                     f"{method} {route.template} -> {other.plan.name}: both would answer "
                     "the same requests"
                 )
+            twin = self.twin(route.template, method)
+            if twin is not None:
+                raise ConfigurationError(
+                    f"route {method} {route.template} -> {route.plan.name} conflicts with "
+                    f"{method} {twin[0]} -> {twin[1].plan.name}: the templates differ only in "
+                    "their parameters' names, so both would answer the same requests"
+                )
 
     def insert(self, route: HttpRoute) -> None:
         self.add(route.methods, route.template, route)

@@ -121,6 +121,8 @@ class RouteMap(Generic[R]):
     #: matcher (:meth:`match_known`)
     _known: dict[str, tuple[Endpoint[R], TemplateMatcher]] = field(default_factory=dict)
     _frozen: bool = False
+    #: templates by their shape (:attr:`PathTemplate.shape`): those matching the same paths
+    _shapes: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, methods: tuple[str, ...], template: str, route: R) -> PathTemplate:
         if self._frozen:
@@ -131,6 +133,8 @@ class RouteMap(Generic[R]):
         entry = self._building.get(compiled.template)
         if entry is None:
             entry = self._building[compiled.template] = (compiled, {})
+            if not compiled.is_static:
+                self._shapes.setdefault(compiled.shape, []).append(compiled.template)
         for method in methods:
             if method in entry[1]:
                 raise ConfigurationError(f"route {method} {compiled.template} is registered twice")
@@ -142,6 +146,16 @@ class RouteMap(Generic[R]):
         """The route of ``method`` on the (compiled) ``template``, if any."""
         entry = self._building.get(template)
         return None if entry is None else entry[1].get(method)
+
+    def twin(self, template: str, method: str) -> tuple[str, R] | None:
+        """Another template of ``template``'s shape (``/p/{y}`` for ``/p/{x}``) with a
+        route of ``method``, and that route: it answers every request ``template`` would."""
+        compiled = compile_path(template)
+        for other in self._shapes.get(compiled.shape, ()) if not compiled.is_static else ():
+            route = self._building[other][1].get(method) if other != template else None
+            if route is not None:
+                return other, route
+        return None
 
     def values(self) -> list[R]:
         """Every route once, in registration order (one route may serve several methods)."""
@@ -170,8 +184,9 @@ class RouteMap(Generic[R]):
                 static[compiled.template] = endpoint
             else:
                 dynamic.append(endpoint)
-        # most specific first: fixed-length before greedy, more literal segments first
-        dynamic.sort(key=lambda e: (e.path.greedy, -e.path.static_segments))
+        # most specific first: fixed-length before greedy, more literal segments first, then
+        # more literal text (``/files/{name}.json`` before ``/files/{name}``)
+        dynamic.sort(key=lambda e: (e.path.greedy, -e.path.static_segments, -e.path.literal_length))
         self._static, self._dynamic = static, tuple(dynamic)
         firsts = [_first_literal(e.path.template) for e in dynamic]
         self._any_first = tuple(e for e, f in zip(dynamic, firsts, strict=True) if f is None)

@@ -44,6 +44,18 @@ class PathTemplate:
         return self.pattern is None
 
     @property
+    def shape(self) -> str:
+        """The template with its parameters unnamed (``/orders/{}``, ``/files/{+}``):
+        templates of one shape match the same paths."""
+        return _PARAM.sub(lambda m: "{+}" if m.group(2) else "{}", self.template)
+
+    @property
+    def literal_length(self) -> int:
+        """How much literal text the template has (``/reports/{day}.csv``: ``/reports/.csv``);
+        of two templates with as many literal segments, the one with more is more specific."""
+        return len(_PARAM.sub("", self.template))
+
+    @property
     def regex(self) -> re.Pattern[str] | None:
         """The template alone as a compiled regex (``None`` when static)."""
         return None if self.pattern is None else re.compile(self.pattern)
