@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 import msgspec
@@ -113,6 +114,39 @@ def test_cookies() -> None:
     r = Response()
     r.delete_cookie("id")
     assert r.cookies[0].startswith("id=; Max-Age=0; Expires=Thu, 01 Jan 1970")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "attributes", "said"),
+    [
+        (
+            "session",
+            "x; Domain=evil.example",
+            {},
+            "its value 'x; Domain=evil.example' contains ';'",
+        ),
+        ("session", "x", {"path": "/; HttpOnly"}, "its path '/; HttpOnly' contains ';'"),
+        ("session", "x", {"domain": "a.example;"}, "its domain 'a.example;' contains ';'"),
+        ("a b", "x", {}, "a cookie's name is a token"),
+        ("a=b", "x", {}, "a cookie's name is a token"),
+        ("", "x", {}, "a cookie's name is a token"),
+    ],
+)
+def test_a_cookie_that_would_break_its_header_is_refused_where_it_is_made(
+    name: str, value: str, attributes: dict[str, Any], said: str
+) -> None:
+    """A ``;`` ended the value and started an attribute of the sender's choosing (a value
+    from user data could set ``Domain`` or drop ``HttpOnly``); a name that is no token
+    made a cookie no browser stores."""
+    with pytest.raises(ValueError, match=re.escape(said)):
+        SetCookie(name, value, **attributes)
+    with pytest.raises(ValueError, match=re.escape(said)):
+        Response().set_cookie(name, value, **attributes)
+
+
+def test_a_cookie_value_browsers_take_is_sent_as_given() -> None:
+    assert str(SetCookie("prefs", '{"a":1,"b":"x y"}', path=None)) == 'prefs={"a":1,"b":"x y"}'
+    assert str(SetCookie("__Host-id", "José")) == "__Host-id=José; Path=/"
 
 
 async def test_async_client() -> None:

@@ -14,6 +14,7 @@ Errors answered by lambent itself (404, 405, 413, 422, 500, 504) have a small JS
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -74,6 +75,10 @@ def reason(status: int) -> str:
         return "Unknown"
 
 
+#: an RFC 9110 token (a cookie's name)
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
 @dataclass(frozen=True, slots=True)
 class SetCookie:
     """A ``Set-Cookie`` value; ``str(cookie)`` renders it."""
@@ -88,6 +93,22 @@ class SetCookie:
     http_only: bool = False
     same_site: Literal["Strict", "Lax", "None"] | None = None
     partitioned: bool = False
+
+    def __post_init__(self) -> None:
+        """ValueError for what would break the header: a name that is no token (RFC 6265),
+        a ``;`` in the value, path or domain (it would end the value and start an
+        attribute of the sender's choosing: ``x; Domain=evil.example``)."""
+        if _TOKEN.fullmatch(self.name) is None:
+            raise ValueError(
+                f"a cookie's name is a token (letters, digits, !#$%&'*+-.^_`|~), not {self.name!r}"
+            )
+        for part in ("value", "path", "domain"):
+            text = getattr(self, part)
+            if text and ";" in text:
+                raise ValueError(
+                    f"cookie {self.name!r}: its {part} {text!r} contains ';', which would end "
+                    "it and start an attribute: encode it (urllib.parse.quote)"
+                )
 
     def __str__(self) -> str:
         parts = [f"{self.name}={self.value}"]
