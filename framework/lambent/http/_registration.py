@@ -94,21 +94,18 @@ class HttpPaths(RouteMap[HttpRoute]):
     __slots__ = ()
 
     def check(self, route: HttpRoute) -> None:
-        """A method of ``route``'s template that is taken already: an error naming both."""
+        """A method of ``route``'s template, or of one of its shape (``/p/{y}`` for
+        ``/p/{x}``), that is taken already: an error naming both."""
         for method in route.methods:
             other = self.get(route.template, method)
-            if other is not None:
+            taken = self.twin(route.template, method) if other is None else (route.template, other)
+            if taken is not None:
+                why = "the templates differ only in their parameters' names, so "
+                why = "" if taken[0] == route.template else why
                 raise ConfigurationError(
                     f"route {method} {route.template} -> {route.plan.name} conflicts with "
-                    f"{method} {route.template} -> {other.plan.name}: both would answer "
+                    f"{method} {taken[0]} -> {taken[1].plan.name}: {why}both would answer "
                     "the same requests"
-                )
-            twin = self.twin(route.template, method)
-            if twin is not None:
-                raise ConfigurationError(
-                    f"route {method} {route.template} -> {route.plan.name} conflicts with "
-                    f"{method} {twin[0]} -> {twin[1].plan.name}: the templates differ only in "
-                    "their parameters' names, so both would answer the same requests"
                 )
 
     def insert(self, route: HttpRoute) -> None:
