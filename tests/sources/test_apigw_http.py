@@ -139,9 +139,19 @@ def test_path_falls_back_to_http_path() -> None:
         (None, "/items", "/items"),
     ],
 )
-def test_a_named_stage_is_no_part_of_the_path(stage: str | None, raw_path: str, path: str) -> None:
+@pytest.mark.parametrize(
+    "domain", ["abc123.execute-api.eu-west-1.amazonaws.com", "api.example.com"]
+)
+def test_a_named_stage_is_no_part_of_the_path(
+    stage: str | None, raw_path: str, path: str, domain: str
+) -> None:
+    """On the API's own domain a named stage is served under its name; on a custom
+    domain the API mapping chooses the stage and the path is the route's as it is."""
+    if "execute-api" not in domain:
+        path = raw_path
     raw = _event(rawPath=raw_path)
     raw["requestContext"]["http"]["path"] = raw_path
+    raw["requestContext"]["domainName"] = domain
     if stage is not None:
         raw["requestContext"]["stage"] = stage
     request = msgspec.convert(raw, HttpApiRequest)
@@ -168,6 +178,7 @@ _LINE_FIELDS = (
     ("requestContext", "http", "method"),
     ("requestContext", "http", "path"),
     ("requestContext", "stage"),
+    ("requestContext", "domainName"),
 )
 _ODD = st.one_of(
     st.just(REMOVE), st.none(), st.booleans(), st.integers(), st.text(max_size=8),

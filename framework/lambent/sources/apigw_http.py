@@ -30,11 +30,11 @@ from lambent.sources._http import (
     request_spec,
 )
 from lambent.sources._http_api_line import (
-    AHEAD,
     AHEAD_KEYS,
     HttpApiBytes,
     bytes_line,
     checked_line,
+    event_line,
     without_stage,
 )
 
@@ -138,6 +138,8 @@ class _V2Context(Protocol):
     def request_id(self) -> str: ...
     @property
     def stage(self) -> str | None: ...
+    @property
+    def domain_name(self) -> Any: ...
 
 
 class _V2Accessors:
@@ -157,7 +159,9 @@ class _V2Accessors:
         """``rawPath`` less a named stage's segment (:func:`without_stage`)."""
         context = self.request_context
         path, stage = self.raw_path or context.http.path, context.stage
-        return path if stage == "$default" or stage is None else without_stage(path, stage)
+        if stage == "$default" or stage is None:
+            return path
+        return without_stage(path, stage, context.domain_name)
 
     @property
     def request_id(self) -> str:
@@ -241,6 +245,8 @@ class LeanHttpContext(msgspec.Struct, frozen=True, gc=False, rename="camel"):
 
     request_id: str = ""
     stage: str | None = None
+    #: read only for a named stage (:func:`without_stage`): of any type, as the line reads it
+    domain_name: Any = None
     http: LeanHttpInfo = msgspec.field(default_factory=LeanHttpInfo)
 
 
@@ -301,75 +307,7 @@ def request_line(event: Mapping[str, Any]) -> RequestLine | None:
         event.get("isBase64Encoded", False),
         event.get("routeKey"),
         context.get("stage"),
-    )
-
-
-def event_line(event: Mapping[str, Any]) -> RequestLine | None:
-    """:func:`bytes_line` for an event's fields: its :func:`request_line` when detection
-    (with no user source registered: :func:`lambent.sources.certain_reader` checks)
-    certainly says it is an HTTP API request (none of :data:`AHEAD_KEYS`, no
-    ``requestContext.elb``, no Function URL domain, :func:`is_v2_request`), else None (the
-    registry's detection decides). The fields every API Gateway event has are read by
-    their keys; an event without one of them is read by :func:`_event_line`, with their
-    defaults (the same answer). ``tests/sources/test_http_api_line.py`` checks both
-    against the registry's detection."""
-    try:
-        context, path, version = event["requestContext"], event["rawPath"], event["version"]
-        if (
-            type(context) is not dict
-            or "elb" in context
-            or version != "2.0"
-            or type(path) is not str
-            or not AHEAD.isdisjoint(event)
-        ):
-            return None
-        http, domain, request_id = context["http"], context["domainName"], context["requestId"]
-        if type(http) is not dict:
-            return None
-        method, http_path, is_b64 = http["method"], http["path"], event["isBase64Encoded"]
-    except KeyError:
-        return _event_line(event)
-    body, key = event.get("body"), event.get("routeKey")
-    if (
-        (type(domain) is str and ".lambda-url." in domain)
-        or type(method) is not str
-        or type(http_path) is not str
-        or type(request_id) is not str
-        or type(is_b64) is not bool
-        or (body is not None and type(body) is not str)
-    ):
-        return None  # a Function URL request, or a field the lean Struct does not take
-    if (stage := context.get("stage")) != "$default" and stage is not None:  # a named one
-        if type(stage) is not str:
-            return None
-        path = without_stage(path or http_path, stage)
-    return method.upper(), path or http_path, key if type(key) is str else None, body, is_b64, False
-
-
-def _event_line(event: Mapping[str, Any]) -> RequestLine | None:
-    """:func:`event_line` of an event without one of the fields it reads by key."""
-    context = event.get("requestContext")
-    if (
-        type(context) is not dict
-        or "elb" in context
-        or event.get("version") != "2.0"
-        or not AHEAD.isdisjoint(event)
-    ):
-        return None
-    path, http, domain = event.get("rawPath"), context.get("http"), context.get("domainName")
-    if type(path) is not str or type(http) is not dict:
-        return None  # not detected as HTTP API, or ``request_line`` says None
-    if type(domain) is str and ".lambda-url." in domain:
-        return None
-    return checked_line(
-        http.get("method", ""),
-        path,
-        http.get("path", ""),
-        context.get("requestId", ""),
-        event.get("body"),
-        event.get("isBase64Encoded", False),
-        event.get("routeKey"),
-        context.get("stage"),
+        context.get("domainName"),
     )
 
 
