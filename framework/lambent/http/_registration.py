@@ -25,7 +25,7 @@ from lambent.http._middleware import CallNext, Middleware, check_middleware
 from lambent.http._params import resolve_dependency, resolve_http, with_metrics
 from lambent.http._plan import Dependency, From, HttpPlan
 from lambent.http._response import tuple_annotation_problem
-from lambent.http._routing import Endpoint, RouteMap
+from lambent.http._routing import Endpoint, RouteMap, allow_of
 from lambent.http._templates import compile_path
 from lambent.http._websocket import WebSocketRoutes
 
@@ -107,6 +107,24 @@ class HttpPaths(RouteMap[HttpRoute]):
                     f"{method} {taken[0]} -> {taken[1].plan.name}: {why}both would answer "
                     "the same requests"
                 )
+
+    def elsewhere(
+        self, path: str, encoded: bool, method: str
+    ) -> tuple[HttpRoute, dict[str, str], str] | None:
+        """The route of ``method`` (``HEAD``: or ``GET``) of a less specific template that
+        matches ``path``, with its parameters and template, when the most specific has
+        none: a catch-all ``/{proxy+}`` beside ``GET /items`` takes ``POST /items``, as API
+        Gateway, Starlette and Powertools route it."""
+        for endpoint, params in self.matching(path, encoded=encoded)[1:]:
+            routes = endpoint.routes
+            route = routes.get(method) or (routes.get("GET") if method == "HEAD" else None)
+            if route is not None:
+                return route, params, endpoint.path.template
+        return None
+
+    def allow(self, path: str, encoded: bool) -> str:
+        """The ``Allow`` header of ``path``: every method a template matching it takes."""
+        return allow_of(endpoint for endpoint, _ in self.matching(path, encoded=encoded))
 
     def insert(self, route: HttpRoute) -> None:
         self.add(route.methods, route.template, route)

@@ -16,14 +16,21 @@ once (``%252F`` -> ``%2F``, never ``/``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from lambent._errors import ConfigurationError
 from lambent.http._templates import PathTemplate, compile_path
 
-__all__ = ["Endpoint", "RouteMap", "TemplateMatcher", "normalise", "segment_parts"]
+__all__ = [
+    "Endpoint",
+    "RouteMap",
+    "TemplateMatcher",
+    "allow_of",
+    "normalise",
+    "segment_parts",
+]
 
 R = TypeVar("R")
 
@@ -236,6 +243,26 @@ class RouteMap(Generic[R]):
             return found[0], params
         return found
 
+    def matching(self, path: str, *, encoded: bool) -> list[tuple[Endpoint[R], dict[str, str]]]:
+        """Every endpoint whose template matches ``path``, with its decoded parameters, in
+        the order :meth:`match` tries them (its answer first). Where that one has no route
+        of a request's method a later one may: a catch-all ``/{proxy+}`` taking every
+        method beside ``GET /items`` answers ``POST /items``, as API Gateway routes it."""
+        if not self._frozen and not (self._static or self._dynamic) and self._building:
+            self._build()
+        target, unquote_params = normalise(path, encoded)
+        static = self._static.get(target)
+        out: list[tuple[Endpoint[R], dict[str, str]]] = [] if static is None else [(static, {})]
+        for endpoint in self._dynamic:
+            regex = endpoint.path.regex  # compiled once by ``re``'s own cache
+            found = None if regex is None else regex.match(target)
+            if found is not None:
+                params = found.groupdict()
+                if unquote_params:
+                    params = {k: unquote(v) if "%" in v else v for k, v in params.items()}
+                out.append((endpoint, params))
+        return out
+
     def match_known(
         self, template: str, path: str, *, encoded: bool
     ) -> tuple[Endpoint[R], dict[str, str]] | None:
@@ -331,6 +358,11 @@ def _first_literal(template: str) -> str | None:
     """The first path segment of a template when it is literal (``/orders/{id}`` → ``orders``)."""
     first = template[1:].partition("/")[0]
     return None if "{" in first else first
+
+
+def allow_of(endpoints: Iterable[Endpoint[Any]]) -> str:
+    """The ``Allow`` header of a path that ``endpoints`` (all of those matching it) serve."""
+    return _allow({method: None for endpoint in endpoints for method in endpoint.routes})
 
 
 def _allow(by_method: Mapping[str, object]) -> str:
