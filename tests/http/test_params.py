@@ -213,6 +213,22 @@ def test_msgspec_constraints_on_parameters_are_checked() -> None:
         assert r.status == 422 and r.json()["message"] == message
 
 
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "function-url", "alb"])
+def test_an_unannotated_event_is_the_source_s_event(source: Any) -> None:
+    """``def handler(event, context)``, as a Lambda handler is written: ``event`` was a
+    required query parameter, and every request a 422."""
+    app = App()
+
+    @app.get("/e/{x}")
+    def handler(x: str, event, context) -> list[object]:  # type: ignore[no-untyped-def]
+        return [type(event).__name__, event.path, context.function_name]
+
+    kinds = {"apigw-rest": "RestRequest", "apigw-http": "HttpApiRequest",
+             "function-url": "FunctionUrlRequest", "alb": "AlbRequest"}  # fmt: skip
+    r = TestClient(app, source=source).get("/e/1")
+    assert r.json() == [kinds[source], "/e/1", "test-function"]
+
+
 def _constrained_query(q: Annotated[int, pydantic.Field(ge=1)] = 1) -> int:
     return q
 

@@ -6,7 +6,8 @@ A parameter's value comes from (first rule that applies):
   source's Struct (``RestRequest``, ``HttpApiRequest``, ...), or ``Annotated[T, marker]``
   with :class:`Query`, :class:`Header`, :class:`Cookie` or :class:`Body`;
 * its name: a path parameter of the route template (converted to the annotation: ``str``,
-  ``int``, ``UUID``, an ``Enum``, ...); unannotated ``request``, ``context``, ``logger``;
+  ``int``, ``UUID``, an ``Enum``, ...); unannotated ``request``, ``event`` (the source's
+  Struct, whichever source), ``context``, ``logger``;
 * its type: scalars (and lists of scalars) are query parameters; anything else (a Struct,
   dataclass, TypedDict, dict, list of Structs, ``bytes``) is the body, decoded from JSON.
 
@@ -278,6 +279,8 @@ def _resolve_one(
         if ann is MISSING:
             if p.name == "request":
                 return HttpParam(p.name, From.REQUEST)
+            if p.name == "event":  # the source's event, as ``handler(event, context)`` has it
+                return HttpParam(p.name, From.EVENT, convert=_same)
             ann = str
         base = _strip_optional(ann)
         if isinstance(base, type) and issubclass(base, Request):
@@ -349,6 +352,10 @@ def _refuse_foreign(label: str, extras: Sequence[Any]) -> None:
                 "msgspec.Meta(ge=1)]) and markers as lambent.http's Query, Header, Cookie, "
                 "Body and lambent's Depends"
             )
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _typed(ann: Any, constraints: tuple[Any, ...]) -> Any:
