@@ -11,6 +11,7 @@ import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from structlog.testing import capture_logs
 
 from lambent import App
 from lambent.http import CallNext, Header, HTTPException, Request, Response, SetCookie
@@ -277,3 +278,30 @@ def test_http_exceptions_and_middleware_answering_204_or_304_send_no_body(source
     r = client.delete("/wrapped")
     assert (r.status, r.content) == (204, b"")
     assert "content-type" not in r.headers
+
+
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "alb", "alb-multi"])
+def test_cookies_given_as_a_mapping_or_one_string_are_sent_whole(source: Any) -> None:
+    """``cookies={"session": "abc"}`` sent ``Set-Cookie: session`` (a dict iterated is its
+    names), and ``cookies="a=1"`` one cookie per character."""
+    app = App()
+
+    @app.get("/mapping")
+    def mapping() -> Response:
+        return Response("x", cookies={"session": "abc", "theme": "dark"})
+
+    @app.get("/one")
+    def one() -> Response:
+        return Response("x", cookies="a=1; HttpOnly")
+
+    @app.get("/nameless")
+    def nameless() -> Response:
+        return Response("x", cookies=["session"])
+
+    client = TestClient(app, source=source)
+    assert client.get("/mapping").cookies == ["session=abc; Path=/", "theme=dark; Path=/"]
+    assert client.get("/one").cookies == ["a=1; HttpOnly"]
+    with capture_logs() as logs:
+        assert client.get("/nameless").status == 500
+    [entry] = [e for e in logs if e["log_level"] == "error"]
+    assert "a Set-Cookie value is name=value[; attributes], not 'session'" in entry["error"]

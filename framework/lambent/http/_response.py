@@ -140,7 +140,8 @@ class Response:
     ``body`` may be ``str`` (text), ``bytes`` (binary), or anything msgspec encodes as JSON
     (Struct, dataclass, dict, list, ...). The ``content-type`` defaults from the body kind
     unless ``media_type`` or a ``content-type`` header says otherwise. ``cookies`` are
-    ``Set-Cookie`` values (strings or :class:`SetCookie`); a ``Set-Cookie`` header works too.
+    ``Set-Cookie`` values (strings or :class:`SetCookie`), or a mapping of names to values;
+    a ``Set-Cookie`` header works too.
     """
 
     __slots__ = ("body", "cookies", "headers", "media_type", "status")
@@ -151,7 +152,7 @@ class Response:
         status: int = 200,
         headers: HeaderInput = None,
         *,
-        cookies: Iterable[str | SetCookie] = (),
+        cookies: Iterable[str | SetCookie] | Mapping[str, str] = (),
         media_type: str | None = None,
     ) -> None:
         self.body = body
@@ -159,7 +160,7 @@ class Response:
             status = http_status(status)  # an IntEnum (HTTPStatus) is its number; else raises
         self.status = status
         self.headers = MutableHeaders(headers)
-        self.cookies: list[str] = [str(c) for c in cookies] if cookies else []
+        self.cookies: list[str] = _cookie_values(cookies) if cookies else []
         self.media_type = media_type
 
     def set_cookie(self, name: str, value: str = "", **attributes: Any) -> None:
@@ -220,6 +221,19 @@ def is_text_type(content_type: str) -> bool:
         or kind.endswith("+json")
         or kind.endswith("+xml")
     )
+
+
+def _cookie_values(cookies: Iterable[str | SetCookie] | Mapping[str, str]) -> list[str]:
+    """``Set-Cookie`` values: a mapping is names to values (``{"session": "abc"}``, each a
+    :class:`SetCookie`: a dict iterated is its names alone, which sent ``session``); a
+    string is a whole value, ``name=value[; attributes]`` (ValueError without ``=``)."""
+    if isinstance(cookies, Mapping):
+        return [str(SetCookie(name, value)) for name, value in cookies.items()]
+    out = [cookies] if isinstance(cookies, str) else [str(c) for c in cookies]  # one value
+    for value in out:
+        if "=" not in value.partition(";")[0]:
+            raise ValueError(f"a Set-Cookie value is name=value[; attributes], not {value!r}")
+    return out
 
 
 def json_text(body: Any) -> str:
