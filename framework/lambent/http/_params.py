@@ -36,6 +36,7 @@ import msgspec
 from lambent._decode import build_decoder
 from lambent._errors import ConfigurationError
 from lambent._inject import Depends, Slot, as_function, misplaced_marker, resolve_params
+from lambent.http._convert import converter
 from lambent.http._plan import (
     BODY_LABEL,
     MISSING,
@@ -88,22 +89,6 @@ def _strip_optional(ann: Any) -> Any:
         if len(rest) == 1:
             return rest[0]
     return ann
-
-
-def _converter(ann: Any, label: str) -> Callable[[Any], Any] | None:
-    if ann is str or ann is Any or ann == (str | None):
-        return None
-    try:
-        msgspec.json.Decoder(ann)
-    except TypeError as exc:
-        raise ConfigurationError(
-            f"{label}: cannot convert a parameter into {ann!r}: {exc}"
-        ) from None
-
-    def convert(value: Any) -> Any:
-        return msgspec.convert(value, ann, strict=False)
-
-    return convert
 
 
 def _body_decoder(ann: Any, label: str, constraints: tuple[Any, ...] = ()) -> Callable[[Any], Any]:
@@ -298,7 +283,7 @@ def _resolve_one(
                 p.name,
                 From.PATH,
                 p.name,
-                _converter(_typed(ann, constraints), label),
+                converter(_typed(ann, constraints), label),
                 label=where,
                 annotation=_typed(ann, constraints),
             )
@@ -322,16 +307,16 @@ def _resolve_one(
     if isinstance(marker, Header):
         key = (marker.alias or p.name.replace("_", "-")).lower()
         shown = f"header {key!r}"
-        convert = _converter(typed, label)
+        convert = converter(typed, label)
         return HttpParam(p.name, From.HEADER, key, convert, multi, default, shown, typed)
     if isinstance(marker, Cookie):
         key = marker.alias or p.name
         shown = f"cookie {key!r}"
-        convert = _converter(typed, label)
+        convert = converter(typed, label)
         return HttpParam(p.name, From.COOKIE, key, convert, False, default, shown, typed)
     key = marker.alias or p.name
     shown = f"query parameter {key!r}"
-    convert = _converter(typed, label)
+    convert = converter(typed, label)
     return HttpParam(p.name, From.QUERY, key, convert, multi, default, shown, typed)
 
 
