@@ -158,10 +158,10 @@ class _V2Accessors:
     def path(self) -> str:
         """``rawPath`` less a named stage's segment (:func:`without_stage`)."""
         context = self.request_context
-        path, stage = self.raw_path or context.http.path, context.stage
+        stage = context.stage
         if stage == "$default" or stage is None:
-            return path
-        return without_stage(path, stage, context.domain_name)
+            return self.raw_path or context.http.path
+        return without_stage(self.raw_path or context.http.path, stage, context.domain_name)
 
     @property
     def request_id(self) -> str:
