@@ -21,6 +21,7 @@ __all__ = [
     "bytes_line",
     "checked_line",
     "event_line",
+    "fields_line",
     "without_stage",
 ]
 
@@ -194,6 +195,7 @@ def event_line(event: Mapping[str, Any]) -> RequestLine | None:
         if type(http) is not dict:
             return None
         method, http_path, is_b64 = http["method"], http["path"], event["isBase64Encoded"]
+        stage = context["stage"]
     except KeyError:
         return _event_line(event)
     body, key = event.get("body"), event.get("routeKey")
@@ -206,7 +208,7 @@ def event_line(event: Mapping[str, Any]) -> RequestLine | None:
         or (body is not None and type(body) is not str)
     ):
         return None  # a Function URL request, or a field the lean Struct does not take
-    if (stage := context.get("stage")) != "$default" and stage is not None:  # a named one
+    if stage != "$default" and stage is not None:  # a named stage: its segment goes
         if type(stage) is not str:
             return None
         path = without_stage(path or http_path, stage, domain)
@@ -228,6 +230,15 @@ def _event_line(event: Mapping[str, Any]) -> RequestLine | None:
         return None  # not detected as HTTP API, or ``request_line`` says None
     if type(domain) is str and ".lambda-url." in domain:
         return None
+    return fields_line(event, context, http, path)
+
+
+def fields_line(
+    event: Mapping[str, Any], context: Mapping[str, Any], http: Mapping[str, Any], path: Any
+) -> RequestLine | None:
+    """:func:`checked_line` of the fields of ``event``, its ``requestContext`` and
+    ``requestContext.http``, each its ``.get`` default when absent; ``path``: the
+    ``rawPath`` read."""
     return checked_line(
         http.get("method", ""),
         path,
@@ -237,5 +248,5 @@ def _event_line(event: Mapping[str, Any]) -> RequestLine | None:
         event.get("isBase64Encoded", False),
         event.get("routeKey"),
         context.get("stage"),
-        domain,
+        context.get("domainName"),
     )

@@ -33,8 +33,8 @@ from lambent.sources._http_api_line import (
     AHEAD_KEYS,
     HttpApiBytes,
     bytes_line,
-    checked_line,
     event_line,
+    fields_line,
     without_stage,
 )
 
@@ -298,17 +298,7 @@ def request_line(event: Mapping[str, Any]) -> RequestLine | None:
     http = context.get("http")
     if type(http) is not dict:
         return None
-    return checked_line(
-        http.get("method", ""),
-        event.get("rawPath", ""),
-        http.get("path", ""),
-        context.get("requestId", ""),
-        event.get("body"),
-        event.get("isBase64Encoded", False),
-        event.get("routeKey"),
-        context.get("stage"),
-        context.get("domainName"),
-    )
+    return fields_line(event, context, http, event.get("rawPath", ""))
 
 
 SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (
