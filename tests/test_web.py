@@ -61,6 +61,14 @@ def test_unknown_or_no_methods_fail_at_registration(methods: Any) -> None:
         assert bad in str(info.value)
 
 
+def test_api_gateway_s_any_method_says_to_list_the_methods() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        App().route("/{proxy+}", methods=["ANY"])
+    assert str(info.value) == (
+        "route '/{proxy+}': unknown HTTP methods ['ANY'] (API Gateway's ANY: list the methods)"
+    )
+
+
 def test_configure_http_keeps_the_options_it_is_not_given() -> None:
     app = App()
     app.post("/upload")(lambda: {"ok": True})

@@ -165,7 +165,10 @@ class WebRoutes(Registered):
         chosen = tuple(m.upper() for m in ([methods] if isinstance(methods, str) else methods))
         unknown = [m for m in chosen if m not in HTTP_METHODS]
         if unknown or not chosen:
-            raise ConfigurationError(f"route {path!r}: unknown HTTP methods {unknown or chosen}")
+            hint = " (API Gateway's ANY: list the methods)" if "ANY" in unknown else ""
+            raise ConfigurationError(
+                f"route {path!r}: unknown HTTP methods {unknown or chosen}{hint}"
+            )
 
         def decorator(fn: F) -> F:
             route = self._web().add_route(

@@ -235,3 +235,16 @@ def test_a_body_type_runs_once_a_request_from_the_bytes(qty: int) -> None:
         assert conversions == [qty]
     assert answers[0] == answers[1]
     assert answers[0][0]["statusCode"] == {0: 200, 1: 422, 2: 500}[qty]
+
+
+def test_a_named_stage_s_request_reaches_its_route_on_every_road() -> None:
+    """An HTTP API's stage ``dev`` is served under ``/dev``, which ``rawPath`` keeps and the
+    routes do not have: the bytes, the event and the general path all route without it."""
+    event = http_request("GET", "/orders/ord-1", stage="dev", route="/orders/{order_id}")
+    assert event["rawPath"] == event["requestContext"]["http"]["path"] == "/dev/orders/ord-1"
+    body = json.dumps(event).encode()
+    assert _taken(body)
+    compiled, general = _both(body)
+    assert compiled == general
+    assert compiled[0]["statusCode"] == 200
+    assert json.loads(compiled[0]["body"]) == {"route": "get", "order_id": "ord-1"}

@@ -156,6 +156,12 @@ def test_a_middleware_must_be_an_async_function_of_request_and_call_next() -> No
 
     with pytest.raises(ConfigurationError, match="two arguments"):
         app.middleware(one)  # its arity: refused when registered, as the types allow it
+    with pytest.raises(ConfigurationError) as raised:
+        app.middleware("http")  # type: ignore[type-var]  # FastAPI's spelling
+    assert str(raised.value) == (
+        "@app.middleware takes the middleware itself: write @app.middleware, not "
+        "@app.middleware('http') (it wraps every HTTP request)"
+    )
 
 
 def test_a_middleware_returning_a_plain_value_answers_with_it() -> None:

@@ -8,10 +8,12 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+import annotated_types
 import msgspec
+import pydantic
 import pytest
 
-from lambent import App, ConfigurationError, LambdaContext, Logger
+from lambent import App, ConfigurationError, Depends, LambdaContext, Logger
 from lambent.http import Body, Cookie, Header, Query, Request
 from lambent.sources.apigw_http import HttpApiRequest
 from lambent.sources.apigw_rest import RestRequest
@@ -220,6 +222,73 @@ def test_msgspec_constraints_on_parameters_are_checked() -> None:
     ]:
         r = client.get(path, headers=headers)
         assert r.status == 422 and r.json()["message"] == message
+
+
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "function-url", "alb"])
+def test_an_unannotated_event_is_the_source_s_event(source: Any) -> None:
+    """``def handler(event, context)``, as a Lambda handler is written: ``event`` was a
+    required query parameter, and every request a 422."""
+    app = App()
+
+    @app.get("/e/{x}")
+    def handler(x: str, event, context) -> list[object]:  # type: ignore[no-untyped-def]
+        return [type(event).__name__, event.path, context.function_name]
+
+    kinds = {"apigw-rest": "RestRequest", "apigw-http": "HttpApiRequest",
+             "function-url": "FunctionUrlRequest", "alb": "AlbRequest"}  # fmt: skip
+    r = TestClient(app, source=source).get("/e/1")
+    assert r.json() == [kinds[source], "/e/1", "test-function"]
+
+
+def _constrained_query(q: Annotated[int, pydantic.Field(ge=1)] = 1) -> int:
+    return q
+
+
+def _constrained_path(n: Annotated[int, annotated_types.Gt(0)]) -> int:
+    return n
+
+
+def _constrained_body(body: Annotated[list[int], pydantic.Field(min_length=1)]) -> int:
+    return len(body)
+
+
+def _positive(x: Annotated[int, annotated_types.Ge(1)]) -> int:
+    return x
+
+
+def _through_a_dependency(v: Annotated[int, Depends(_positive)]) -> int:
+    return v
+
+
+@pytest.mark.parametrize(
+    ("path", "handler", "shown"),
+    [
+        ("/q", _constrained_query, "parameter 'q': FieldInfo("),
+        ("/p/{n}", _constrained_path, "parameter 'n': Gt(gt=0) is annotated_types's"),
+        ("/b", _constrained_body, "parameter 'body': FieldInfo("),
+        ("/d", _through_a_dependency, "_positive, parameter 'x': Ge(ge=1) is annotated_types's"),
+    ],
+)
+def test_constraints_lambent_does_not_read_fail_at_registration(
+    path: str, handler: Any, shown: str
+) -> None:
+    """A pydantic ``Field`` or an ``annotated_types`` constraint (which FastAPI and pydantic
+    read) on a parameter would go unchecked: refused, pointing at ``msgspec.Meta``."""
+    with pytest.raises(ConfigurationError) as raised:
+        App().post(path)(handler)
+    assert shown in str(raised.value)
+    assert handler.__name__ in str(raised.value)
+    assert "msgspec.Meta" in str(raised.value)
+
+
+def test_other_annotated_metadata_is_left_alone() -> None:
+    app = App()
+
+    @app.get("/doc")
+    def documented(q: Annotated[int, "a page number", msgspec.Meta(ge=1)] = 1) -> int:
+        return q
+
+    assert TestClient(app).get("/doc?q=0").status == 422
 
 
 class Line(msgspec.Struct):

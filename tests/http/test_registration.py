@@ -10,10 +10,11 @@ from typing import Annotated, Any
 
 import pytest
 
-from lambent import ConfigurationError, LambdaContext, Logger
+from lambent import App, ConfigurationError, LambdaContext, Logger, Router
 from lambent._routes import Inclusion, Matcher, RouteTable
 from lambent.http import Header, HttpConfig, Request
 from lambent.http._registration import WebRegistry
+from lambent.testing import TestClient
 
 
 def by_path(order_id: str) -> None: ...
@@ -88,6 +89,51 @@ def test_a_sealed_registry_refuses_everything_saying_why() -> None:
 def test_exception_handlers_take_exception_subclasses_only(bad: Any) -> None:
     with pytest.raises(ConfigurationError, match="needs an Exception subclass"):
         WebRegistry().add_exception_handler(bad, lambda request, exc: None)
+
+
+def _powertools_style(ex: ValueError) -> str:
+    return str(ex)
+
+
+def _three(request: Request, exc: ValueError, extra: int) -> str:
+    return str(exc)
+
+
+@pytest.mark.parametrize(
+    ("fn", "said"),
+    [(_powertools_style, "signature (ex: 'ValueError')"), (_three, "missing a required argument")],
+)
+def test_an_exception_handler_that_cannot_take_request_and_exc_fails_at_registration(
+    fn: Callable[..., Any], said: str
+) -> None:
+    """Powertools' ``handler(ex)`` would fail on every error it was meant for (a 500)."""
+    with pytest.raises(ConfigurationError) as raised:
+        WebRegistry().add_exception_handler(ValueError, fn)
+    message = str(raised.value)
+    assert f"exception handler {fn.__module__}.{fn.__qualname__} for ValueError" in message
+    assert "is called as fn(request, exc)" in message and said in message
+
+
+class _Handlers:
+    def method(self, request: Request, exc: ValueError) -> str:
+        return "bound"
+
+    async def __call__(self, request: Request, exc: ValueError) -> str:
+        return "instance"
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda request, exc: None,
+        lambda *args: None,
+        lambda request, exc, extra=1: None,
+        _Handlers().method,
+        _Handlers(),
+    ],
+)
+def test_exception_handlers_that_take_request_and_exc_register(fn: Callable[..., Any]) -> None:
+    WebRegistry().add_exception_handler(ValueError, fn)
 
 
 def _include(outer: WebRegistry, inner: WebRegistry, how: Inclusion) -> None:
@@ -225,3 +271,52 @@ def test_an_http_option_out_of_its_range_is_refused(options: dict[str, Any], sai
     with pytest.raises(ConfigurationError, match=said):
         HttpConfig(**options)
     assert HttpConfig(max_body_size=None, api_gateway_timeout=60).max_body_size is None
+
+
+def _by_x(x: str) -> str:
+    return x
+
+
+def _by_y(y: str) -> str:
+    return y
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("/p/{x}", "/p/{y}"),
+        ("/g/{x+}", "/g/{y+}"),
+        ("/r/{x}.csv", "/r/{y}.csv/"),
+        ("/a/{x}/b", "/a/{y}/b"),
+    ],
+)
+def test_templates_differing_only_in_parameter_names_conflict(first: str, second: str) -> None:
+    """The second would never be reached: refused, naming both, as the same template is."""
+    app = App()
+    app.get(first)(_by_x)
+    with pytest.raises(ConfigurationError) as raised:
+        app.get(second)(_by_y)
+    message = str(raised.value)
+    assert "_by_y conflicts with GET " in message and "_by_x" in message
+    assert "differ only in their parameters' names" in message
+    app.post(second)(_by_y)  # another method is another route
+
+
+def test_a_router_s_twin_template_conflicts_at_include() -> None:
+    router = Router()
+    router.get("/p/{y}")(_by_y)
+    app = App()
+    app.get("/v1/p/{x}")(_by_x)
+    with pytest.raises(ConfigurationError, match="differ only in their parameters' names"):
+        app.include(router, prefix="/v1")
+
+
+def test_templates_of_other_shapes_stand_side_by_side() -> None:
+    app = App()
+    app.get("/s/{x}")(_by_x)
+    app.get("/s/{y}.csv")(_by_y)
+    app.get("/s/{y+}")(_by_y)
+    app.get("/t/{x}/{y}")(lambda x, y: x + y)
+    client = TestClient(app)
+    assert [client.get(p).text for p in ("/s/a", "/s/a.csv", "/s/a/b", "/t/a/b")] == [
+        "a", "a", "a/b", "ab"]  # fmt: skip

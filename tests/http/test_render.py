@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from structlog.testing import capture_logs
 
 from lambent import App
-from lambent.http import Header, Response, SetCookie
+from lambent.http import CallNext, Header, HTTPException, Request, Response, SetCookie
 from lambent.http._render import render_http
 from lambent.testing import FakeContext, TestClient, http_request
 
@@ -115,6 +117,39 @@ def test_cookies() -> None:
     assert r.cookies[0].startswith("id=; Max-Age=0; Expires=Thu, 01 Jan 1970")
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "attributes", "said"),
+    [
+        (
+            "session",
+            "x; Domain=evil.example",
+            {},
+            "its value 'x; Domain=evil.example' contains ';'",
+        ),
+        ("session", "x", {"path": "/; HttpOnly"}, "its path '/; HttpOnly' contains ';'"),
+        ("session", "x", {"domain": "a.example;"}, "its domain 'a.example;' contains ';'"),
+        ("a b", "x", {}, "a cookie's name is a token"),
+        ("a=b", "x", {}, "a cookie's name is a token"),
+        ("", "x", {}, "a cookie's name is a token"),
+    ],
+)
+def test_a_cookie_that_would_break_its_header_is_refused_where_it_is_made(
+    name: str, value: str, attributes: dict[str, Any], said: str
+) -> None:
+    """A ``;`` ended the value and started an attribute of the sender's choosing (a value
+    from user data could set ``Domain`` or drop ``HttpOnly``); a name that is no token
+    made a cookie no browser stores."""
+    with pytest.raises(ValueError, match=re.escape(said)):
+        SetCookie(name, value, **attributes)
+    with pytest.raises(ValueError, match=re.escape(said)):
+        Response().set_cookie(name, value, **attributes)
+
+
+def test_a_cookie_value_browsers_take_is_sent_as_given() -> None:
+    assert str(SetCookie("prefs", '{"a":1,"b":"x y"}', path=None)) == 'prefs={"a":1,"b":"x y"}'
+    assert str(SetCookie("__Host-id", "José")) == "__Host-id=José; Path=/"
+
+
 async def test_async_client() -> None:
     app = App()
 
@@ -196,3 +231,77 @@ def test_bytes_reach_the_client_unchanged_whatever_the_encoding(
     text = rendered["body"]
     sent = base64.b64decode(text) if rendered["isBase64Encoded"] else text.encode()
     assert sent == body
+
+
+@pytest.mark.parametrize("status", [204, 304, 101])
+@pytest.mark.parametrize("wire", ["rest", "v2", "alb"])
+@pytest.mark.parametrize(
+    "body", [{"a": 1}, "text", b"\x00\xff", None], ids=["json", "str", "bytes", "none"]
+)
+def test_a_status_without_a_body_sends_none(status: int, wire: Any, body: Any) -> None:
+    """1xx, 204 and 304 answers have no body (RFC 9110): one given is not sent, nor the
+    content type it would have had; the headers given stay (an ETag on a 304)."""
+    event = _Alb(multi_value=False) if wire == "alb" else None
+    given = Response(body, status=status, headers={"ETag": '"v1"'}, media_type="text/html")
+    out = render_http(wire, event, given)
+    assert (out["body"], out["isBase64Encoded"]) == ("", False)
+    headers = {name.lower(): value for name, value in out["headers"].items()}
+    assert headers == {"etag": '"v1"'}
+    declared = Response(body, status=status, headers={"Content-Type": "image/png"})
+    kept = render_http(wire, event, declared)["headers"]  # a header given is the author's
+    assert {name.lower(): value for name, value in kept.items()} == {"content-type": "image/png"}
+
+
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "function-url", "alb"])
+def test_http_exceptions_and_middleware_answering_204_or_304_send_no_body(source: Any) -> None:
+    app = App()
+
+    @app.middleware
+    async def wrap(request: Request, call_next: CallNext) -> Response:
+        response = await call_next(request)
+        if request.path == "/wrapped":
+            response.body = {"wrapped": response.body}
+        return response
+
+    @app.get("/not-modified")
+    def not_modified() -> None:
+        raise HTTPException(304, headers={"ETag": '"v1"'})
+
+    @app.delete("/wrapped")
+    def deleted() -> None:
+        return None
+
+    client = TestClient(app, source=source)
+    r = client.get("/not-modified")
+    assert (r.status, r.content, r.headers.get("etag")) == (304, b"", '"v1"')
+    assert "content-type" not in r.headers
+    r = client.delete("/wrapped")
+    assert (r.status, r.content) == (204, b"")
+    assert "content-type" not in r.headers
+
+
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "alb", "alb-multi"])
+def test_cookies_given_as_a_mapping_or_one_string_are_sent_whole(source: Any) -> None:
+    """``cookies={"session": "abc"}`` sent ``Set-Cookie: session`` (a dict iterated is its
+    names), and ``cookies="a=1"`` one cookie per character."""
+    app = App()
+
+    @app.get("/mapping")
+    def mapping() -> Response:
+        return Response("x", cookies={"session": "abc", "theme": "dark"})
+
+    @app.get("/one")
+    def one() -> Response:
+        return Response("x", cookies="a=1; HttpOnly")
+
+    @app.get("/nameless")
+    def nameless() -> Response:
+        return Response("x", cookies=["session"])
+
+    client = TestClient(app, source=source)
+    assert client.get("/mapping").cookies == ["session=abc; Path=/", "theme=dark; Path=/"]
+    assert client.get("/one").cookies == ["a=1; HttpOnly"]
+    with capture_logs() as logs:
+        assert client.get("/nameless").status == 500
+    [entry] = [e for e in logs if e["log_level"] == "error"]
+    assert "a Set-Cookie value is name=value[; attributes], not 'session'" in entry["error"]

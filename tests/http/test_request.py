@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from lambent import App, EventDecodeError, Request
 from lambent.sources.apigw_rest import LeanRestRequest, RestRequest
-from lambent.testing import FakeContext, http_request
+from lambent.testing import FakeContext, TestClient, http_request
 from lambent.testing.events.http import HttpSource
 
 SOURCES = ["apigw-rest", "apigw-http", "function-url", "alb"]
@@ -163,3 +163,58 @@ def test_a_raw_event_that_does_not_decode_fails_when_first_read() -> None:
     with pytest.raises(EventDecodeError, match=r"not a valid apigw-rest event") as info:
         _ = request.headers
     assert info.value.path.startswith("$.headers")
+
+
+@pytest.mark.parametrize("stage", [None, "$default", "dev"])
+def test_an_http_api_s_named_stage_is_no_part_of_the_request_s_path(stage: str | None) -> None:
+    """HTTP APIs send a named stage's segment in ``rawPath`` (``/dev/orders/1``); routes
+    and ``request.path`` are without it, on the lean reading and the full one alike."""
+    app = App()
+
+    @app.get("/orders/{order_id}")
+    def full(order_id: int, request: Request) -> dict[str, object]:
+        return {"id": order_id, "path": request.path, "stage": request.stage}
+
+    @app.get("/lean/{order_id}")
+    def lean(order_id: int) -> int:
+        return order_id
+
+    client = TestClient(app, source="apigw-http")
+    assert client.get("/orders/1", stage=stage).json() == {
+        "id": 1, "path": "/orders/1", "stage": stage or "$default"}  # fmt: skip
+    assert client.get("/lean/2", stage=stage).json() == 2
+    assert client.get("/nowhere", stage=stage).json()["message"] == "no route for GET /nowhere"
+
+
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "function-url", "alb"])
+def test_request_json_of_a_body_that_is_no_json_is_the_client_s_422(
+    source: HttpSource, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Malformed JSON from the client answers 422 (as a declared body type does), not the
+    500 and error log of a server failure; code that catches ``msgspec.DecodeError``
+    still does."""
+    app = App()
+
+    @app.post("/raw")
+    def raw(request: Request) -> dict[str, Any]:
+        return {"got": request.json()}
+
+    @app.post("/caught")
+    def caught(request: Request) -> str:
+        try:
+            request.json()
+        except msgspec.DecodeError as exc:
+            return f"caught: {exc}"
+        return "json"
+
+    client = TestClient(app, source=source)
+    assert client.post("/raw", json={"a": 1}).json() == {"got": {"a": 1}}
+    assert client.post("/raw").json() == {"got": None}
+    r = client.post("/raw", body="?json", headers={"Content-Type": "application/json"})
+    assert r.status == 422
+    assert r.json() == {
+        "status": 422, "error": "Unprocessable Content",
+        "message": "body: JSON is malformed: invalid character (byte 0)", "path": "$"}  # fmt: skip
+    assert "error" not in capsys.readouterr().out
+    assert client.post("/caught", body="x").text == "caught: 422: body: JSON is malformed: " \
+        "invalid character (byte 0)"  # fmt: skip

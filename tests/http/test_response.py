@@ -13,10 +13,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from lambent import App
+from lambent import App, ConfigurationError
 from lambent.http import HTTPException, Response
 from lambent.http._response import http_status, reason, to_response, tuple_response
-from lambent.testing import FakeContext, http_request
+from lambent.testing import FakeContext, TestClient, http_request
 
 
 def test_reason_phrases_do_not_depend_on_the_python_version() -> None:
@@ -128,3 +128,78 @@ def test_a_handler_s_tuple_is_its_answer_and_a_bad_one_the_handler_s_500(
     assert out["statusCode"] == 500
     logged = capsys.readouterr().out
     assert "HandlerError" in logged and "wrong: ValueError: an HTTP status is a number" in logged
+
+
+def _array() -> tuple[int, ...]:
+    return (1, 2, 3)
+
+
+def _pair() -> tuple[str, str]:
+    return ("a", "b")
+
+
+def _single() -> tuple[dict[str, int]]:
+    return ({"a": 1},)
+
+
+def _flag() -> tuple[dict[str, int], bool]:
+    return ({"a": 1}, True)
+
+
+@pytest.mark.parametrize("handler", [_array, _pair, _single, _flag])
+def test_a_tuple_return_annotation_that_is_no_status_tuple_fails_at_registration(
+    handler: Any,
+) -> None:
+    """A handler annotated to return ``tuple[int, ...]`` means a JSON array, as FastAPI
+    sends it; lambent reads a returned tuple as ``(body, status[, headers])``, so every
+    call would be its 500: refused where it is registered, naming it."""
+    with pytest.raises(ConfigurationError) as raised:
+        App().get("/t")(handler)
+    message = str(raised.value)
+    assert f"{handler.__qualname__} is annotated to return" in message
+    assert "return a list for a JSON array" in message
+
+
+def _with_status() -> tuple[dict[str, int], HTTPStatus]:
+    return {"a": 1}, HTTPStatus.CREATED
+
+
+def _with_anything() -> tuple[dict[str, int], Any]:
+    return {"a": 1}, 202
+
+
+@pytest.mark.parametrize(("handler", "status"), [(_with_status, 201), (_with_anything, 202)])
+def test_status_tuple_annotations_register(handler: Any, status: int) -> None:
+    app = App()
+    app.get("/t")(handler)
+    assert TestClient(app).get("/t").status == status
+
+
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "alb"])
+def test_an_http_exception_written_as_for_fastapi_answers_its_status(source: Any) -> None:
+    """``HTTPException(status_code=404, detail="...")`` raised a TypeError (and a str
+    ``detail`` a ValueError) where it was raised: the error path answered 500."""
+    app = App()
+
+    @app.get("/items/{item_id}")
+    def item(item_id: int) -> dict[str, int]:
+        if item_id == 1:
+            raise HTTPException(status_code=404, detail="Item not found")
+        if item_id == 2:
+            raise HTTPException(409, detail="taken")
+        raise HTTPException(400, "bad item", detail="ids start at 1")
+
+    client = TestClient(app, source=source)
+    assert client.get("/items/1").json() == {
+        "status": 404, "error": "Not Found", "message": "Item not found"}  # fmt: skip
+    assert client.get("/items/2").json()["message"] == "taken"
+    assert client.get("/items/3").json() == {
+        "status": 400, "error": "Bad Request", "message": "bad item",
+        "detail": "ids start at 1"}  # fmt: skip
+
+
+def test_an_http_exception_needs_a_status() -> None:
+    with pytest.raises(ValueError, match="an HTTP status is a number from 100 to 599"):
+        HTTPException()
+    with pytest.raises(ValueError, match="an HTTP status is a number from 100 to 599"):
+        HTTPException(status_code=99)

@@ -6,6 +6,7 @@ alike at the deadline and for a handler's own ``BaseException``."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Annotated, Any
 
@@ -17,7 +18,8 @@ from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from lambent import App, HandlerError
-from lambent.http import Depends, Request, Response
+from lambent._fast import general_path
+from lambent.http import CORS, Depends, Request, Response
 from lambent.testing import FakeContext, TestClient, http_request
 from lambent.testing.events.http import HttpSource
 
@@ -234,6 +236,60 @@ def test_head_comes_from_get_and_options_lists_the_methods() -> None:
     }
     refused = client.put("/items/7")
     assert refused.status == 405 and "DELETE" in refused.headers["allow"]
+
+
+def _proxied_app() -> App:
+    app = App()
+    app.configure_http(cors=CORS())
+
+    @app.get("/items")
+    def items() -> str:
+        return "items"
+
+    @app.get("/items/{item_id}")
+    def item(item_id: int) -> int:
+        return item_id
+
+    @app.route("/{proxy+}", methods=["GET", "POST", "PUT"])
+    def proxy(proxy: str, request: Request) -> dict[str, str | None]:
+        return {"proxy": proxy, "route": request.route}
+
+    return app
+
+
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "function-url", "alb"])
+@pytest.mark.parametrize("general", [False, True], ids=["compiled", "general"])
+def test_a_method_the_most_specific_template_lacks_goes_to_a_less_specific_one(
+    source: HttpSource, general: bool
+) -> None:
+    """``POST /items`` beside ``GET /items`` and a catch-all ``/{proxy+}`` taking POST is
+    the catch-all's, as API Gateway (HTTP APIs), Starlette and Powertools route it; it was
+    a 405. A method no matching template takes is still a 405, allowing every method one
+    of them takes."""
+    client = TestClient(_proxied_app(), source=source)
+    with general_path() if general else contextlib.nullcontext():
+        answers = {
+            (method, path): (r.status, r.json() if r.content else None, r.headers.get("allow"))
+            for method, path in [("POST", "/items"), ("PUT", "/items/7"), ("GET", "/items/7"),
+                                 ("DELETE", "/items/7"), ("HEAD", "/items"), ("OPTIONS", "/items")]
+            for r in [client.request(method, path)]
+        }  # fmt: skip
+    everything = "GET, HEAD, POST, PUT, OPTIONS"
+    assert answers == {
+        ("POST", "/items"): (200, {"proxy": "items", "route": "/{proxy+}"}, None),
+        ("PUT", "/items/7"): (200, {"proxy": "items/7", "route": "/{proxy+}"}, None),
+        ("GET", "/items/7"): (200, 7, None),
+        ("DELETE", "/items/7"): (405, {
+            "status": 405, "error": "Method Not Allowed",
+            "message": "DELETE is not allowed on /items/{item_id}"}, everything),
+        ("HEAD", "/items"): (200, None, None),
+        ("OPTIONS", "/items"): (204, None, everything),
+    }  # fmt: skip
+    preflight = client.options(
+        "/items", headers={"Origin": "https://a.example", "Access-Control-Request-Method": "PUT"}
+    )
+    assert preflight.status == 204
+    assert preflight.headers["access-control-allow-methods"] == everything
 
 
 #: how a route's handler runs: "plain" in an app of plain handlers is answered by the

@@ -38,6 +38,11 @@ def test_bad_templates(bad: str, said: str) -> None:
     assert said in str(info.value)
 
 
+@pytest.mark.parametrize("path", ["/v1/things:batchGet", "/a/b:c/{x}", "/time/12:30"])
+def test_a_colon_inside_a_segment_is_literal_text(path: str) -> None:
+    assert compile_path(path).template == path
+
+
 @pytest.mark.parametrize(
     ("written", "said"),
     [
@@ -47,6 +52,10 @@ def test_bad_templates(bad: str, said: str) -> None:
         ("/items/<int:item_id>", "a parameter is written {item_id}, not <int:item_id>"),
         ("/items/<item_id>/lines", "a parameter is written {item_id}, not <item_id>"),
         ("/a/{x", "(a parameter is {name}, or {name+} for the rest of the path)"),
+        ("/items/:item_id", "a parameter is written {item_id}, not :item_id"),
+        ("/items/:item_id/lines", "a parameter is written {item_id}, not :item_id"),
+        ("/search?q=1", "a template is a path, without a query string or fragment"),
+        ("/page#top", "a template is a path, without a query string or fragment"),
     ],
 )  # fmt: skip
 def test_other_frameworks_parameter_syntax_is_refused_saying_how_to_write_it(

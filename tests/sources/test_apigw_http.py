@@ -126,6 +126,42 @@ def test_path_falls_back_to_http_path() -> None:
     assert (request.method, request.path) == ("GET", "/items")
 
 
+@pytest.mark.parametrize(
+    ("stage", "raw_path", "path"),
+    [
+        ("dev", "/dev/items", "/items"),  # a named stage is served under its name
+        ("dev", "/dev", "/"),
+        ("dev", "/dev/", "/"),
+        ("dev", "/devices/1", "/devices/1"),  # a longer segment is no stage's
+        ("dev", "/items/dev", "/items/dev"),
+        ("items", "/items/items", "/items"),  # once only
+        ("$default", "/$default/items", "/$default/items"),  # $default is the root
+        (None, "/items", "/items"),
+    ],
+)
+@pytest.mark.parametrize(
+    "domain", ["abc123.execute-api.eu-west-1.amazonaws.com", "api.example.com"]
+)
+def test_a_named_stage_is_no_part_of_the_path(
+    stage: str | None, raw_path: str, path: str, domain: str
+) -> None:
+    """On the API's own domain a named stage is served under its name; on a custom
+    domain the API mapping chooses the stage and the path is the route's as it is."""
+    if "execute-api" not in domain:
+        path = raw_path
+    raw = _event(rawPath=raw_path)
+    raw["requestContext"]["http"]["path"] = raw_path
+    raw["requestContext"]["domainName"] = domain
+    if stage is not None:
+        raw["requestContext"]["stage"] = stage
+    request = msgspec.convert(raw, HttpApiRequest)
+    assert (request.path, request.raw_path) == (path, raw_path)
+    assert msgspec.convert(raw, LeanHttpApiRequest).path == path
+    line = request_line(raw)
+    assert line is not None and line[1] == path
+    assert line_agrees(SPEC, raw)
+
+
 def test_satisfies_the_http_request_protocol() -> None:
     request: HttpRequest = HttpApiRequest()
     assert request.timestamp is None
@@ -141,6 +177,8 @@ _LINE_FIELDS = (
     ("requestContext", "http"),
     ("requestContext", "http", "method"),
     ("requestContext", "http", "path"),
+    ("requestContext", "stage"),
+    ("requestContext", "domainName"),
 )
 _ODD = st.one_of(
     st.just(REMOVE), st.none(), st.booleans(), st.integers(), st.text(max_size=8),

@@ -30,6 +30,11 @@ Middleware = Callable[[Request, CallNext], Awaitable[Response]]
 
 def check_middleware(fn: Callable[..., object]) -> None:
     """Refuse what cannot be a middleware, at registration."""
+    if isinstance(fn, str):  # FastAPI's ``@app.middleware("http")``
+        raise ConfigurationError(
+            f"@app.middleware takes the middleware itself: write @app.middleware, not "
+            f"@app.middleware({fn!r}) (it wraps every HTTP request)"
+        )
     if not inspect.iscoroutinefunction(fn):
         raise ConfigurationError(
             f"middleware {qualname(fn)} must be an `async def mw(request, call_next)`"

@@ -6,7 +6,8 @@ A parameter's value comes from (first rule that applies):
   source's Struct (``RestRequest``, ``HttpApiRequest``, ...), or ``Annotated[T, marker]``
   with :class:`Query`, :class:`Header`, :class:`Cookie` or :class:`Body`;
 * its name: a path parameter of the route template (converted to the annotation: ``str``,
-  ``int``, ``UUID``, an ``Enum``, ...); unannotated ``request``, ``context``, ``logger``;
+  ``int``, ``UUID``, an ``Enum``, ...); unannotated ``request``, ``event`` (the source's
+  Struct, whichever source), ``context``, ``logger``;
 * its type: scalars (and lists of scalars) are query parameters; anything else (a Struct,
   dataclass, TypedDict, dict, list of Structs, ``bytes``) is the body, decoded from JSON.
 
@@ -35,6 +36,7 @@ import msgspec
 from lambent._decode import build_decoder
 from lambent._errors import ConfigurationError
 from lambent._inject import Depends, Slot, as_function, misplaced_marker, resolve_params
+from lambent.http._convert import converter
 from lambent.http._plan import (
     BODY_LABEL,
     MISSING,
@@ -87,22 +89,6 @@ def _strip_optional(ann: Any) -> Any:
         if len(rest) == 1:
             return rest[0]
     return ann
-
-
-def _converter(ann: Any, label: str) -> Callable[[Any], Any] | None:
-    if ann is str or ann is Any or ann == (str | None):
-        return None
-    try:
-        msgspec.json.Decoder(ann)
-    except TypeError as exc:
-        raise ConfigurationError(
-            f"{label}: cannot convert a parameter into {ann!r}: {exc}"
-        ) from None
-
-    def convert(value: Any) -> Any:
-        return msgspec.convert(value, ann, strict=False)
-
-    return convert
 
 
 def _body_decoder(ann: Any, label: str, constraints: tuple[Any, ...] = ()) -> Callable[[Any], Any]:
@@ -271,12 +257,15 @@ def _resolve_one(
         ann = args[0]
         marker = next((a for a in args[1:] if isinstance(a, (Query, Header, Cookie, Body))), None)
         constraints = tuple(a for a in args[1:] if isinstance(a, msgspec.Meta))
+        _refuse_foreign(label, args[1:])
     if ann is not MISSING and default is MISSING and _optional(ann):
         default = None
     if marker is None:
         if ann is MISSING:
             if p.name == "request":
                 return HttpParam(p.name, From.REQUEST)
+            if p.name == "event":  # the source's event, as ``handler(event, context)`` has it
+                return HttpParam(p.name, From.EVENT, convert=_same)
             ann = str
         base = _strip_optional(ann)
         if isinstance(base, type) and issubclass(base, Request):
@@ -294,7 +283,7 @@ def _resolve_one(
                 p.name,
                 From.PATH,
                 p.name,
-                _converter(_typed(ann, constraints), label),
+                converter(_typed(ann, constraints), label),
                 label=where,
                 annotation=_typed(ann, constraints),
             )
@@ -318,17 +307,40 @@ def _resolve_one(
     if isinstance(marker, Header):
         key = (marker.alias or p.name.replace("_", "-")).lower()
         shown = f"header {key!r}"
-        convert = _converter(typed, label)
+        convert = converter(typed, label)
         return HttpParam(p.name, From.HEADER, key, convert, multi, default, shown, typed)
     if isinstance(marker, Cookie):
         key = marker.alias or p.name
         shown = f"cookie {key!r}"
-        convert = _converter(typed, label)
+        convert = converter(typed, label)
         return HttpParam(p.name, From.COOKIE, key, convert, False, default, shown, typed)
     key = marker.alias or p.name
     shown = f"query parameter {key!r}"
-    convert = _converter(typed, label)
+    convert = converter(typed, label)
     return HttpParam(p.name, From.QUERY, key, convert, multi, default, shown, typed)
+
+
+#: packages whose ``Annotated`` metadata lambent does not read: a constraint of theirs
+#: (``pydantic.Field(ge=1)``, ``annotated_types.Ge(1)``) or a marker (``fastapi.Query``,
+#: ``fastapi.Depends``) on a parameter would go unchecked, or make it a query parameter
+_FOREIGN = ("pydantic", "annotated_types", "fastapi", "starlette")
+
+
+def _refuse_foreign(label: str, extras: Sequence[Any]) -> None:
+    """ConfigurationError for ``Annotated`` metadata of :data:`_FOREIGN` packages."""
+    for extra in extras:
+        package = type(extra).__module__.partition(".")[0]
+        if package in _FOREIGN:
+            raise ConfigurationError(
+                f"{label}: {extra!r} is {package}'s, which lambent does not read (it would "
+                "go unchecked): write constraints as msgspec.Meta (Annotated[int, "
+                "msgspec.Meta(ge=1)]) and markers as lambent.http's Query, Header, Cookie, "
+                "Body and lambent's Depends"
+            )
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _typed(ann: Any, constraints: tuple[Any, ...]) -> Any:

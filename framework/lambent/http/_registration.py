@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambent._errors import ConfigurationError
-from lambent._inject import qualname
+from lambent._inject import as_function, hints, qualname
 from lambent._routes import Inclusion, RouteTable, require_seconds
 from lambent.http._authorizer import AuthorizerRoutes
 from lambent.http._cors import CORS
@@ -24,7 +24,8 @@ from lambent.http._edge import EdgeRoutes
 from lambent.http._middleware import CallNext, Middleware, check_middleware
 from lambent.http._params import resolve_dependency, resolve_http, with_metrics
 from lambent.http._plan import Dependency, From, HttpPlan
-from lambent.http._routing import Endpoint, RouteMap
+from lambent.http._response import tuple_annotation_problem
+from lambent.http._routing import Endpoint, RouteMap, allow_of
 from lambent.http._templates import compile_path
 from lambent.http._websocket import WebSocketRoutes
 
@@ -93,15 +94,37 @@ class HttpPaths(RouteMap[HttpRoute]):
     __slots__ = ()
 
     def check(self, route: HttpRoute) -> None:
-        """A method of ``route``'s template that is taken already: an error naming both."""
+        """A method of ``route``'s template, or of one of its shape (``/p/{y}`` for
+        ``/p/{x}``), that is taken already: an error naming both."""
         for method in route.methods:
             other = self.get(route.template, method)
-            if other is not None:
+            taken = self.twin(route.template, method) if other is None else (route.template, other)
+            if taken is not None:
+                why = "the templates differ only in their parameters' names, so "
+                why = "" if taken[0] == route.template else why
                 raise ConfigurationError(
                     f"route {method} {route.template} -> {route.plan.name} conflicts with "
-                    f"{method} {route.template} -> {other.plan.name}: both would answer "
+                    f"{method} {taken[0]} -> {taken[1].plan.name}: {why}both would answer "
                     "the same requests"
                 )
+
+    def elsewhere(
+        self, path: str, encoded: bool, method: str
+    ) -> tuple[HttpRoute, dict[str, str], str] | None:
+        """The route of ``method`` (``HEAD``: or ``GET``) of a less specific template that
+        matches ``path``, with its parameters and template, when the most specific has
+        none: a catch-all ``/{proxy+}`` beside ``GET /items`` takes ``POST /items``, as API
+        Gateway, Starlette and Powertools route it."""
+        for endpoint, params in self.matching(path, encoded=encoded)[1:]:
+            routes = endpoint.routes
+            route = routes.get(method) or (routes.get("GET") if method == "HEAD" else None)
+            if route is not None:
+                return route, params, endpoint.path.template
+        return None
+
+    def allow(self, path: str, encoded: bool) -> str:
+        """The ``Allow`` header of ``path``: every method a template matching it takes."""
+        return allow_of(endpoint for endpoint, _ in self.matching(path, encoded=encoded))
 
     def insert(self, route: HttpRoute) -> None:
         self.add(route.methods, route.template, route)
@@ -147,6 +170,22 @@ def observed(route: HttpRoute, where: str, *, store: Any, metrics: Any) -> HttpR
         require_store(store, where)
     plan = with_metrics(route.plan, metrics, where)
     return route if plan is route.plan else dataclasses.replace(route, plan=plan)
+
+
+def _check_called_with_two(fn: Callable[..., Any], exc_type: type[BaseException]) -> None:
+    """ConfigurationError when ``fn`` cannot be called as ``fn(request, exc)`` (a
+    Powertools-style ``handler(ex)``): every error it was meant for would be a 500."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return  # a callable whose signature Python cannot tell
+    try:
+        signature.bind(None, None)
+    except TypeError as exc:
+        raise ConfigurationError(
+            f"exception handler {qualname(fn)} for {exc_type.__name__} is called as "
+            f"fn(request, exc), which its signature {signature} refuses ({exc})"
+        ) from None
 
 
 class WebRegistry:
@@ -214,6 +253,13 @@ class WebRegistry:
                 f"{where}: {plan.name} is a generator function; a route streams from an "
                 "async iterator: write it `async def` with `yield`, or return a "
                 "StreamingResponse"
+            )
+        returns = hints(as_function(fn)).get("return")
+        problem = tuple_annotation_problem(returns)
+        if problem is not None:  # every call would be the handler's 500
+            raise ConfigurationError(
+                f"{where}: {plan.name} is annotated to return {returns!r}, but {problem}; "
+                "return a list for a JSON array"
             )
         params = plan.params
         flat = plan.flat_params() if plan.has_deps else params
@@ -305,6 +351,7 @@ class WebRegistry:
             raise ConfigurationError(
                 f"exception_handler needs an Exception subclass, not {exc_type!r}"
             )
+        _check_called_with_two(fn, exc_type)
         self._exception_handlers[exc_type] = fn
 
     def _override(self, dep: Dependency) -> Dependency:

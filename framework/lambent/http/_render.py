@@ -49,17 +49,25 @@ __all__ = [
 RENDER_ERRORS = (TypeError, ValueError, OverflowError)
 
 
+#: statuses whose answer has no body (RFC 9110 §6.4.1: 1xx, 204 No Content, 304 Not
+#: Modified): a body given with one is not sent, nor the content type lambent would give it
+NO_BODY = frozenset((*range(100, 200), 204, 304))
+
+
 def _prepare(
     response: Response, head: bool
 ) -> tuple[dict[str, tuple[str, list[str]]], list[str], str, bool]:
     grouped = response.headers.grouped()
-    declared = grouped.get("content-type")
-    given = declared[1][-1] if declared is not None else response.media_type
-    text, is_b64, default_type = encode_body(response.body, given)
+    if response.status in NO_BODY:
+        text, is_b64, content_type = "", False, None
+    else:
+        declared = grouped.get("content-type")
+        given = declared[1][-1] if declared is not None else response.media_type
+        text, is_b64, default_type = encode_body(response.body, given)
+        content_type = response.media_type or default_type
     cookies = response.cookies
     if "set-cookie" in grouped:
         cookies = [*cookies, *grouped.pop("set-cookie")[1]]
-    content_type = response.media_type or default_type
     if content_type is not None and "content-type" not in grouped:
         grouped["content-type"] = ("Content-Type", [content_type])
     for name, values in grouped.values():  # inline: a call per header costs more than it

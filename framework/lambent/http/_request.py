@@ -23,10 +23,11 @@ import msgspec
 
 from lambent._decode import CONVERT_ERRORS, as_decode_error
 from lambent._errors import EventDecodeError
+from lambent.http._response import RequestValidationError
 from lambent.http._views import Headers, QueryParams, body_payload, decode_body
 from lambent.sources._base import WebSpec, WireShape
 
-__all__ = ["Request", "body_size", "decode_http_event", "surrogate_free"]
+__all__ = ["BodyNotJSON", "Request", "body_size", "decode_http_event", "surrogate_free"]
 
 
 def decode_http_event(kind: str, event_type: type[Any], raw: Any) -> Any:
@@ -57,6 +58,11 @@ def surrogate_free(raw: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+class BodyNotJSON(RequestValidationError, msgspec.DecodeError):
+    """:meth:`Request.json` of a body that is not JSON: answered 422 (``body: JSON is
+    malformed: ...``) unless caught, as ``msgspec.DecodeError`` too."""
 
 
 class Request:
@@ -175,8 +181,13 @@ class Request:
         return self.body.decode()
 
     def json(self) -> Any:
-        """The body parsed as JSON (raises ``msgspec.DecodeError`` when it is not)."""
-        return msgspec.json.decode(self.payload or b"null")
+        """The body parsed as JSON (``None`` when there is none). A body that is not JSON
+        raises :class:`BodyNotJSON`: the client's 422, as a declared body type answers,
+        and a ``msgspec.DecodeError`` for code that catches one."""
+        try:
+            return msgspec.json.decode(self.payload or b"null")
+        except msgspec.DecodeError as exc:
+            raise BodyNotJSON("body", str(exc)) from None
 
     @property
     def body_size(self) -> int:

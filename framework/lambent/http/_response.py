@@ -14,6 +14,7 @@ Errors answered by lambent itself (404, 405, 413, 422, 500, 504) have a small JS
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ __all__ = [
     "json_text",
     "reason",
     "to_response",
+    "tuple_annotation_problem",
     "tuple_response",
 ]
 
@@ -73,6 +75,10 @@ def reason(status: int) -> str:
         return "Unknown"
 
 
+#: an RFC 9110 token (a cookie's name)
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
 @dataclass(frozen=True, slots=True)
 class SetCookie:
     """A ``Set-Cookie`` value; ``str(cookie)`` renders it."""
@@ -87,6 +93,22 @@ class SetCookie:
     http_only: bool = False
     same_site: Literal["Strict", "Lax", "None"] | None = None
     partitioned: bool = False
+
+    def __post_init__(self) -> None:
+        """ValueError for what would break the header: a name that is no token (RFC 6265),
+        a ``;`` in the value, path or domain (it would end the value and start an
+        attribute of the sender's choosing: ``x; Domain=evil.example``)."""
+        if _TOKEN.fullmatch(self.name) is None:
+            raise ValueError(
+                f"a cookie's name is a token (letters, digits, !#$%&'*+-.^_`|~), not {self.name!r}"
+            )
+        for part in ("value", "path", "domain"):
+            text = getattr(self, part)
+            if text and ";" in text:
+                raise ValueError(
+                    f"cookie {self.name!r}: its {part} {text!r} contains ';', which would end "
+                    "it and start an attribute: encode it (urllib.parse.quote)"
+                )
 
     def __str__(self) -> str:
         parts = [f"{self.name}={self.value}"]
@@ -118,7 +140,8 @@ class Response:
     ``body`` may be ``str`` (text), ``bytes`` (binary), or anything msgspec encodes as JSON
     (Struct, dataclass, dict, list, ...). The ``content-type`` defaults from the body kind
     unless ``media_type`` or a ``content-type`` header says otherwise. ``cookies`` are
-    ``Set-Cookie`` values (strings or :class:`SetCookie`); a ``Set-Cookie`` header works too.
+    ``Set-Cookie`` values (strings or :class:`SetCookie`), or a mapping of names to values;
+    a ``Set-Cookie`` header works too.
     """
 
     __slots__ = ("body", "cookies", "headers", "media_type", "status")
@@ -129,7 +152,7 @@ class Response:
         status: int = 200,
         headers: HeaderInput = None,
         *,
-        cookies: Iterable[str | SetCookie] = (),
+        cookies: Iterable[str | SetCookie] | Mapping[str, str] = (),
         media_type: str | None = None,
     ) -> None:
         self.body = body
@@ -137,7 +160,7 @@ class Response:
             status = http_status(status)  # an IntEnum (HTTPStatus) is its number; else raises
         self.status = status
         self.headers = MutableHeaders(headers)
-        self.cookies: list[str] = [str(c) for c in cookies] if cookies else []
+        self.cookies: list[str] = _cookie_values(cookies) if cookies else []
         self.media_type = media_type
 
     def set_cookie(self, name: str, value: str = "", **attributes: Any) -> None:
@@ -200,6 +223,19 @@ def is_text_type(content_type: str) -> bool:
     )
 
 
+def _cookie_values(cookies: Iterable[str | SetCookie] | Mapping[str, str]) -> list[str]:
+    """``Set-Cookie`` values: a mapping is names to values (``{"session": "abc"}``, each a
+    :class:`SetCookie`: a dict iterated is its names alone, which sent ``session``); a
+    string is a whole value, ``name=value[; attributes]`` (ValueError without ``=``)."""
+    if isinstance(cookies, Mapping):
+        return [str(SetCookie(name, value)) for name, value in cookies.items()]
+    out = [cookies] if isinstance(cookies, str) else [str(c) for c in cookies]  # one value
+    for value in out:
+        if "=" not in value.partition(";")[0]:
+            raise ValueError(f"a Set-Cookie value is name=value[; attributes], not {value!r}")
+    return out
+
+
 def json_text(body: Any) -> str:
     """``body`` encoded as JSON text. Text with a lone surrogate (which UTF-8 cannot hold,
     so msgspec refuses it) is written as JSON's own ``\\udXXX`` escape."""
@@ -256,22 +292,49 @@ def tuple_response(value: tuple[Any, ...]) -> Response:
     return Response(body, status, headers)  # which checks the status
 
 
+def tuple_annotation_problem(returns: Any) -> str | None:
+    """Why a return annotation ``tuple[...]`` cannot be a status tuple as
+    :func:`tuple_response` reads one (``tuple[int, ...]``, ``tuple[str, str]``: a JSON
+    array meant, and every call a 500), or None (not a tuple, or ``tuple[T, int]``,
+    ``tuple[T, Literal[201]]``, ``tuple[T, int, dict[str, str]]``)."""
+    import typing  # only for annotations that are tuples
+
+    if typing.get_origin(returns) is not tuple:
+        return None
+    args = typing.get_args(returns)
+    if len(args) not in (2, 3) or args[1] is Ellipsis:
+        return "a returned tuple is read as (body, status) or (body, status, headers)"
+    status = args[1]
+    if status is bool or (
+        status is not Any and isinstance(status, type) and not issubclass(status, int)
+    ):
+        return f"a returned tuple's second value is its status, not {status!r}"
+    return None
+
+
 class HTTPException(Exception):
-    """Raise to answer with ``status`` and a JSON error body (``message``, extra ``detail``)."""
+    """Raise to answer with ``status`` and a JSON error body (``message``, extra ``detail``
+    keys). FastAPI's spelling is read too, so that an error path written for it answers
+    its status rather than a 500: ``status_code=`` for ``status``, and a ``detail`` that is
+    text is the message (``{"detail": text}`` when a message is given as well)."""
 
     def __init__(
         self,
-        status: int,
+        status: int | None = None,
         message: str | None = None,
         *,
         headers: HeaderInput = None,
-        detail: Mapping[str, Any] | None = None,
+        detail: Mapping[str, Any] | str | None = None,
+        status_code: int | None = None,
     ) -> None:
-        self.status = http_status(status)  # a bad one: ValueError where it is raised
-        self.message = message or reason(status)
+        # a bad one (none given too): ValueError where it is raised
+        self.status = http_status(status_code if status is None else status)
+        if isinstance(detail, str):
+            detail, message = ({"detail": detail}, message) if message else (None, detail)
+        self.message = message or reason(self.status)
         self.headers = headers
         self.detail = dict(detail or {})
-        super().__init__(f"{status}: {self.message}")
+        super().__init__(f"{self.status}: {self.message}")
 
     def response(self) -> Response:
         return error_response(self.status, self.message, self.headers, **self.detail)

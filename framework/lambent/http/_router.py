@@ -283,7 +283,8 @@ class HttpRouter(WebRegistry):
         answer itself (automatic ``OPTIONS``, CORS preflight); raises HTTPException for
         404, 405 and 413."""
         method = request.method
-        found = self.routes.match(request.path, encoded=request.path_is_encoded)
+        encoded = request.path_is_encoded
+        found = self.routes.match(request.path, encoded=encoded)
         if found is None:
             raise HTTPException(404, f"no route for {method} {request.path}")
         endpoint, params = found
@@ -293,18 +294,23 @@ class HttpRouter(WebRegistry):
         if method == "OPTIONS" and cors is not None:
             headers = request.headers
             if "origin" in headers and "access-control-request-method" in headers:
-                return cors.preflight(headers, endpoint.allow)
+                return cors.preflight(headers, self.routes.allow(request.path, encoded))
         route = endpoint.routes.get(method)
-        if route is None:
-            if method == "HEAD":
-                route = endpoint.routes.get("GET")
+        if route is None and method == "HEAD":
+            route = endpoint.routes.get("GET")
+        if route is None:  # a less specific template's (``HttpPaths.elsewhere``), or none
+            other = self.routes.elsewhere(request.path, encoded, method)
+            if other is not None:
+                route, request.path_params, request.route = other
             elif method == "OPTIONS":
-                return Response(status=204, headers={"Allow": endpoint.allow})
-            if route is None:
+                return Response(
+                    status=204, headers={"Allow": self.routes.allow(request.path, encoded)}
+                )
+            else:
                 raise HTTPException(
                     405,
                     f"{method} is not allowed on {endpoint.path.template}",
-                    headers={"Allow": endpoint.allow},
+                    headers={"Allow": self.routes.allow(request.path, encoded)},
                 )
         raw = request.raw_body
         if raw and not surrogate_free(raw):

@@ -16,14 +16,21 @@ once (``%252F`` -> ``%2F``, never ``/``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from lambent._errors import ConfigurationError
 from lambent.http._templates import PathTemplate, compile_path
 
-__all__ = ["Endpoint", "RouteMap", "TemplateMatcher", "normalise", "segment_parts"]
+__all__ = [
+    "Endpoint",
+    "RouteMap",
+    "TemplateMatcher",
+    "allow_of",
+    "normalise",
+    "segment_parts",
+]
 
 R = TypeVar("R")
 
@@ -121,6 +128,8 @@ class RouteMap(Generic[R]):
     #: matcher (:meth:`match_known`)
     _known: dict[str, tuple[Endpoint[R], TemplateMatcher]] = field(default_factory=dict)
     _frozen: bool = False
+    #: templates by their shape (:attr:`PathTemplate.shape`): those matching the same paths
+    _shapes: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, methods: tuple[str, ...], template: str, route: R) -> PathTemplate:
         if self._frozen:
@@ -131,6 +140,8 @@ class RouteMap(Generic[R]):
         entry = self._building.get(compiled.template)
         if entry is None:
             entry = self._building[compiled.template] = (compiled, {})
+            if not compiled.is_static:
+                self._shapes.setdefault(compiled.shape, []).append(compiled.template)
         for method in methods:
             if method in entry[1]:
                 raise ConfigurationError(f"route {method} {compiled.template} is registered twice")
@@ -142,6 +153,16 @@ class RouteMap(Generic[R]):
         """The route of ``method`` on the (compiled) ``template``, if any."""
         entry = self._building.get(template)
         return None if entry is None else entry[1].get(method)
+
+    def twin(self, template: str, method: str) -> tuple[str, R] | None:
+        """Another template of ``template``'s shape (``/p/{y}`` for ``/p/{x}``) with a
+        route of ``method``, and that route: it answers every request ``template`` would."""
+        compiled = compile_path(template)
+        for other in self._shapes.get(compiled.shape, ()) if not compiled.is_static else ():
+            route = self._building[other][1].get(method) if other != template else None
+            if route is not None:
+                return other, route
+        return None
 
     def values(self) -> list[R]:
         """Every route once, in registration order (one route may serve several methods)."""
@@ -170,8 +191,9 @@ class RouteMap(Generic[R]):
                 static[compiled.template] = endpoint
             else:
                 dynamic.append(endpoint)
-        # most specific first: fixed-length before greedy, more literal segments first
-        dynamic.sort(key=lambda e: (e.path.greedy, -e.path.static_segments))
+        # most specific first: fixed-length before greedy, more literal segments first, then
+        # more literal text (``/files/{name}.json`` before ``/files/{name}``)
+        dynamic.sort(key=lambda e: (e.path.greedy, -e.path.static_segments, -e.path.literal_length))
         self._static, self._dynamic = static, tuple(dynamic)
         firsts = [_first_literal(e.path.template) for e in dynamic]
         self._any_first = tuple(e for e, f in zip(dynamic, firsts, strict=True) if f is None)
@@ -220,6 +242,26 @@ class RouteMap(Generic[R]):
             params = {k: unquote(v) if "%" in v else v for k, v in found[1].items()}
             return found[0], params
         return found
+
+    def matching(self, path: str, *, encoded: bool) -> list[tuple[Endpoint[R], dict[str, str]]]:
+        """Every endpoint whose template matches ``path``, with its decoded parameters, in
+        the order :meth:`match` tries them (its answer first). Where that one has no route
+        of a request's method a later one may: a catch-all ``/{proxy+}`` taking every
+        method beside ``GET /items`` answers ``POST /items``, as API Gateway routes it."""
+        if not self._frozen and not (self._static or self._dynamic) and self._building:
+            self._build()
+        target, unquote_params = normalise(path, encoded)
+        static = self._static.get(target)
+        out: list[tuple[Endpoint[R], dict[str, str]]] = [] if static is None else [(static, {})]
+        for endpoint in self._dynamic:
+            regex = endpoint.path.regex  # compiled once by ``re``'s own cache
+            found = None if regex is None else regex.match(target)
+            if found is not None:
+                params = found.groupdict()
+                if unquote_params:
+                    params = {k: unquote(v) if "%" in v else v for k, v in params.items()}
+                out.append((endpoint, params))
+        return out
 
     def match_known(
         self, template: str, path: str, *, encoded: bool
@@ -316,6 +358,11 @@ def _first_literal(template: str) -> str | None:
     """The first path segment of a template when it is literal (``/orders/{id}`` → ``orders``)."""
     first = template[1:].partition("/")[0]
     return None if "{" in first else first
+
+
+def allow_of(endpoints: Iterable[Endpoint[Any]]) -> str:
+    """The ``Allow`` header of a path that ``endpoints`` (all of those matching it) serve."""
+    return _allow({method: None for endpoint in endpoints for method in endpoint.routes})
 
 
 def _allow(by_method: Mapping[str, object]) -> str:

@@ -12,7 +12,7 @@ response is answered whole, as a buffered Function URL does.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -40,7 +40,7 @@ class StreamingResponse(Response):
         status: int = 200,
         headers: HeaderInput = None,
         *,
-        cookies: Iterable[str | SetCookie] = (),
+        cookies: Iterable[str | SetCookie] | Mapping[str, str] = (),
         media_type: str | None = None,
     ) -> None:
         if isinstance(body, str | bytes | bytearray | memoryview):

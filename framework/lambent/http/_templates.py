@@ -4,8 +4,9 @@ Template syntax (the API Gateway one): ``/orders/{order_id}``, a greedy last par
 ``/files/{path+}`` (one or more segments), literal text around a parameter in a segment
 (``/reports/{day}.csv``). Parameters match one non-empty segment; converting them to the
 handler's annotated type is the parameter resolver's business, not the router's. Other
-frameworks' parameter syntax (``{id:int}``, Flask's ``<int:id>``) is refused, saying how
-to write it here.
+frameworks' parameter syntax (``{id:int}``, Flask's ``<int:id>``, Express's ``:id``) is
+refused, saying how to write it here, as is a query string (``/search?q=x``), which no
+request's path has.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}")
 _TYPED = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*):([A-Za-z_]+)[^}]*\}")
 #: a parameter in Flask's syntax (``<id>``, ``<int:id>``)
 _ANGLED = re.compile(r"<([A-Za-z_]+:)?([A-Za-z_][A-Za-z0-9_]*)>")
+#: a parameter in Express's (and Hono's, Rails') syntax: a whole segment ``:id``
+_COLON = re.compile(r"(?<=/):([A-Za-z_][A-Za-z0-9_]*)(?=/|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,18 @@ class PathTemplate:
         return self.pattern is None
 
     @property
+    def shape(self) -> str:
+        """The template with its parameters unnamed (``/orders/{}``, ``/files/{+}``):
+        templates of one shape match the same paths."""
+        return _PARAM.sub(lambda m: "{+}" if m.group(2) else "{}", self.template)
+
+    @property
+    def literal_length(self) -> int:
+        """How much literal text the template has (``/reports/{day}.csv``: ``/reports/.csv``);
+        of two templates with as many literal segments, the one with more is more specific."""
+        return len(_PARAM.sub("", self.template))
+
+    @property
     def regex(self) -> re.Pattern[str] | None:
         """The template alone as a compiled regex (``None`` when static)."""
         return None if self.pattern is None else re.compile(self.pattern)
@@ -55,6 +70,18 @@ def compile_path(template: str) -> PathTemplate:
         raise ConfigurationError(
             f"path template {template!r}: a parameter is written {{{angled.group(2)}}}, not "
             f"{angled.group(0)} (its type is its handler parameter's annotation)"
+        )
+    colon = _COLON.search(template)
+    if colon is not None:  # a static segment ":id" that no request has
+        raise ConfigurationError(
+            f"path template {template!r}: a parameter is written {{{colon.group(1)}}}, not "
+            f"{colon.group(0)} (its type is its handler parameter's annotation)"
+        )
+    if "?" in template or "#" in template:  # the path a route matches never has them
+        raise ConfigurationError(
+            f"path template {template!r}: a template is a path, without a query string or "
+            "fragment: query parameters are the handler's parameters (q: str, or "
+            "Annotated[str, Query('name')])"
         )
     path = template.rstrip("/") or "/"
     pattern = ["^"]

@@ -1,10 +1,12 @@
 """The request line of an HTTP API (payload 2.0) request: from its event's fields
-(:func:`lambent.sources.apigw_http.request_line`) or from a lean view of the invocation's
-bytes (:class:`HttpApiBytes`, :func:`bytes_line`), which also settles whether the
-registry's detection would call the event an HTTP API request."""
+(:func:`lambent.sources.apigw_http.request_line`; :func:`event_line`, which also settles
+detection) or from a lean view of the invocation's bytes (:class:`HttpApiBytes`,
+:func:`bytes_line`), which also settles whether the registry's detection would call the
+event an HTTP API request."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -12,7 +14,16 @@ import msgspec
 from lambent.sources._base import RequestLine
 from lambent.sources._http import AHEAD, AHEAD_KEYS
 
-__all__ = ["AHEAD", "AHEAD_KEYS", "HttpApiBytes", "bytes_line", "checked_line"]
+__all__ = [
+    "AHEAD",
+    "AHEAD_KEYS",
+    "HttpApiBytes",
+    "bytes_line",
+    "checked_line",
+    "event_line",
+    "fields_line",
+    "without_stage",
+]
 
 _BYTES_NAMES = {
     "records_": "Records",
@@ -32,10 +43,34 @@ _BYTES_NAMES = {
 }
 
 
+def without_stage(path: str, stage: str | None, domain: Any) -> str:
+    """``path`` (``rawPath``) less the segment of a named stage: on its own domain
+    (``{api}.execute-api.{region}.amazonaws.com``) an HTTP API serves its ``$default``
+    stage at the root, a stage named otherwise (``dev``) under ``/dev``, and delivers that
+    segment in ``rawPath`` and ``requestContext.http.path`` (``/dev/orders/1``), while its
+    routes (``routeKey``) do not have it. On a custom domain the API mapping chooses the
+    stage, and the path has no segment of it."""
+    if not stage or stage == "$default" or type(domain) is not str or ".execute-api." not in domain:
+        return path
+    size = len(stage) + 1
+    if path.startswith(stage, 1) and path[:1] == "/" and path[size : size + 1] in ("/", ""):
+        return path[size:] or "/"
+    return path
+
+
 def checked_line(
-    method: Any, path: Any, http_path: Any, request_id: Any, body: Any, is_b64: Any, key: Any
+    method: Any,
+    path: Any,
+    http_path: Any,
+    request_id: Any,
+    body: Any,
+    is_b64: Any,
+    key: Any,
+    stage: Any = None,
+    domain: Any = None,
 ) -> RequestLine | None:
-    """:func:`request_line` from the fields it reads (None: one is not of its type)."""
+    """:func:`request_line` from the fields it reads (None: one is not of its type); the
+    path less a named ``stage``'s segment (:func:`without_stage`)."""
     if (
         type(method) is not str
         or type(path) is not str
@@ -45,6 +80,10 @@ def checked_line(
         or (body is not None and type(body) is not str)
     ):
         return None
+    if stage != "$default" and stage is not None:  # a named stage: its segment goes
+        if type(stage) is not str:
+            return None
+        path = without_stage(path or http_path, stage, domain)
     return method.upper(), path or http_path, key if type(key) is str else None, body, is_b64, False
 
 
@@ -66,6 +105,7 @@ class _BytesContext(msgspec.Struct, frozen=True, gc=False, rename="camel"):
     http: _BytesHttp | msgspec.UnsetType = _UNSET
     request_id: str = ""
     domain_name: Any = None
+    stage: str | None = None
     #: ALB's detector claims what has it
     elb: _Absent = _UNSET
 
@@ -119,6 +159,9 @@ def bytes_line(view: HttpApiBytes) -> RequestLine | None:
     if type(path) is not str:
         return None
     key = view.route_key  # the other fields are of their types (``HttpApiBytes``)
+    stage = context.stage
+    if stage != "$default" and stage is not None:  # a named stage: its segment goes
+        path = without_stage(path or http.path, stage, domain)
     return (
         http.method.upper(),
         path or http.path,
@@ -126,4 +169,84 @@ def bytes_line(view: HttpApiBytes) -> RequestLine | None:
         view.body,
         view.is_base64_encoded,
         False,
+    )
+
+
+def event_line(event: Mapping[str, Any]) -> RequestLine | None:
+    """:func:`bytes_line` for an event's fields: its :func:`request_line` when detection
+    (with no user source registered: :func:`lambent.sources.certain_reader` checks)
+    certainly says it is an HTTP API request (none of :data:`AHEAD_KEYS`, no
+    ``requestContext.elb``, no Function URL domain, :func:`is_v2_request`), else None (the
+    registry's detection decides). The fields every API Gateway event has are read by
+    their keys; an event without one of them is read by :func:`_event_line`, with their
+    defaults (the same answer). ``tests/sources/test_http_api_line.py`` checks both
+    against the registry's detection."""
+    try:
+        context, path, version = event["requestContext"], event["rawPath"], event["version"]
+        if (
+            type(context) is not dict
+            or "elb" in context
+            or version != "2.0"
+            or type(path) is not str
+            or not AHEAD.isdisjoint(event)
+        ):
+            return None
+        http, domain, request_id = context["http"], context["domainName"], context["requestId"]
+        if type(http) is not dict:
+            return None
+        method, http_path, is_b64 = http["method"], http["path"], event["isBase64Encoded"]
+        stage = context["stage"]
+    except KeyError:
+        return _event_line(event)
+    body, key = event.get("body"), event.get("routeKey")
+    if (
+        (type(domain) is str and ".lambda-url." in domain)
+        or type(method) is not str
+        or type(http_path) is not str
+        or type(request_id) is not str
+        or type(is_b64) is not bool
+        or (body is not None and type(body) is not str)
+    ):
+        return None  # a Function URL request, or a field the lean Struct does not take
+    if stage != "$default" and stage is not None:  # a named stage: its segment goes
+        if type(stage) is not str:
+            return None
+        path = without_stage(path or http_path, stage, domain)
+    return method.upper(), path or http_path, key if type(key) is str else None, body, is_b64, False
+
+
+def _event_line(event: Mapping[str, Any]) -> RequestLine | None:
+    """:func:`event_line` of an event without one of the fields it reads by key."""
+    context = event.get("requestContext")
+    if (
+        type(context) is not dict
+        or "elb" in context
+        or event.get("version") != "2.0"
+        or not AHEAD.isdisjoint(event)
+    ):
+        return None
+    path, http, domain = event.get("rawPath"), context.get("http"), context.get("domainName")
+    if type(path) is not str or type(http) is not dict:
+        return None  # not detected as HTTP API, or ``request_line`` says None
+    if type(domain) is str and ".lambda-url." in domain:
+        return None
+    return fields_line(event, context, http, path)
+
+
+def fields_line(
+    event: Mapping[str, Any], context: Mapping[str, Any], http: Mapping[str, Any], path: Any
+) -> RequestLine | None:
+    """:func:`checked_line` of the fields of ``event``, its ``requestContext`` and
+    ``requestContext.http``, each its ``.get`` default when absent; ``path``: the
+    ``rawPath`` read."""
+    return checked_line(
+        http.get("method", ""),
+        path,
+        http.get("path", ""),
+        context.get("requestId", ""),
+        event.get("body"),
+        event.get("isBase64Encoded", False),
+        event.get("routeKey"),
+        context.get("stage"),
+        context.get("domainName"),
     )

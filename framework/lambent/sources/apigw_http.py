@@ -8,7 +8,8 @@ parses ``rawQueryString`` instead and keeps every value.
 
 Route key: ``(METHOD, path)``, with ``path`` = ``rawPath`` (``requestContext.http.path``
 when absent; the two agree in real events, sample events disagree on trailing slashes and
-``rawPath`` is what the client sent); the matched route is :attr:`HttpApiRequest.route_key`.
+``rawPath`` is what the client sent) less a named stage's segment (``without_stage``); the
+matched route is :attr:`HttpApiRequest.route_key`.
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ from lambent.sources._http import (
     request_spec,
 )
 from lambent.sources._http_api_line import (
-    AHEAD,
     AHEAD_KEYS,
     HttpApiBytes,
     bytes_line,
-    checked_line,
+    event_line,
+    fields_line,
+    without_stage,
 )
 
 __all__ = [
@@ -134,6 +136,10 @@ class _V2Context(Protocol):
     def http(self) -> _HttpInfo: ...
     @property
     def request_id(self) -> str: ...
+    @property
+    def stage(self) -> str | None: ...
+    @property
+    def domain_name(self) -> Any: ...
 
 
 class _V2Accessors:
@@ -150,7 +156,12 @@ class _V2Accessors:
 
     @property
     def path(self) -> str:
-        return self.raw_path or self.request_context.http.path
+        """``rawPath`` less a named stage's segment (:func:`without_stage`)."""
+        context = self.request_context
+        stage = context.stage
+        if stage == "$default" or stage is None:
+            return self.raw_path or context.http.path
+        return without_stage(self.raw_path or context.http.path, stage, context.domain_name)
 
     @property
     def request_id(self) -> str:
@@ -233,6 +244,9 @@ class LeanHttpContext(msgspec.Struct, frozen=True, gc=False, rename="camel"):
     """The part of ``requestContext`` a :class:`LeanHttpApiRequest` reads."""
 
     request_id: str = ""
+    stage: str | None = None
+    #: read only for a named stage (:func:`without_stage`): of any type, as the line reads it
+    domain_name: Any = None
     http: LeanHttpInfo = msgspec.field(default_factory=LeanHttpInfo)
 
 
@@ -284,61 +298,7 @@ def request_line(event: Mapping[str, Any]) -> RequestLine | None:
     http = context.get("http")
     if type(http) is not dict:
         return None
-    return checked_line(
-        http.get("method", ""),
-        event.get("rawPath", ""),
-        http.get("path", ""),
-        context.get("requestId", ""),
-        event.get("body"),
-        event.get("isBase64Encoded", False),
-        event.get("routeKey"),
-    )
-
-
-def event_line(event: Mapping[str, Any]) -> RequestLine | None:
-    """:func:`bytes_line` for an event's fields: its :func:`request_line` when detection
-    (with no user source registered: :func:`lambent.sources.certain_reader` checks)
-    certainly says it is an HTTP API request (none of :data:`AHEAD_KEYS`, no
-    ``requestContext.elb``, no Function URL domain, :func:`is_v2_request`), else None (the
-    registry's detection decides). The fields every API Gateway event has are read by
-    their keys: an event without ``requestContext``, ``rawPath`` or ``version`` is no
-    HTTP API request (:func:`is_v2_request` requires them), and one without another of
-    them is read by :func:`request_line`, with their defaults (the same answer).
-    ``tests/sources/test_http_api_line.py`` checks both against the registry's
-    detection."""
-    try:
-        context, path, version = event["requestContext"], event["rawPath"], event["version"]
-    except KeyError:
-        return None
-    if (
-        type(context) is not dict
-        or "elb" in context
-        or version != "2.0"
-        or type(path) is not str
-        or not AHEAD.isdisjoint(event)
-    ):
-        return None
-    try:
-        http, domain, request_id = context["http"], context["domainName"], context["requestId"]
-        if type(http) is not dict:
-            return None
-        method, http_path, is_b64 = http["method"], http["path"], event["isBase64Encoded"]
-    except KeyError:
-        domain = context.get("domainName")
-        if type(domain) is str and ".lambda-url." in domain:
-            return None  # a Function URL request
-        return request_line(event)
-    body, key = event.get("body"), event.get("routeKey")
-    if (
-        (type(domain) is str and ".lambda-url." in domain)
-        or type(method) is not str
-        or type(http_path) is not str
-        or type(request_id) is not str
-        or type(is_b64) is not bool
-        or (body is not None and type(body) is not str)
-    ):
-        return None  # a Function URL request, or a field the lean Struct does not take
-    return method.upper(), path or http_path, key if type(key) is str else None, body, is_b64, False
+    return fields_line(event, context, http, event.get("rawPath", ""))
 
 
 SPECS: tuple[SourceSpec[HttpApiRequest, HttpApiRequest], ...] = (

@@ -322,10 +322,12 @@ class _Request:
         if self.body is not None:
             headers.append(("content-length", str(len(self.body))))
         route_key = f"{self.method} {self.route}" if self.route and not url else "$default"
+        stage = "$default" if url else self.stage or "$default"
+        raw_path = self.path if stage == "$default" else f"/{stage}{self.path}"  # as served
         event: dict[str, Any] = {
             "version": "2.0",
             "routeKey": route_key,
-            "rawPath": self.path,
+            "rawPath": raw_path,
             "rawQueryString": urlencode(self.query),
         }
         if self.cookies:
@@ -347,14 +349,14 @@ class _Request:
             "domainPrefix": api_id,
             "http": {
                 "method": self.method,
-                "path": self.path,
+                "path": raw_path,
                 "protocol": "HTTP/1.1",
                 "sourceIp": self.ip,
                 "userAgent": USER_AGENT,
             },
             "requestId": self.ids.chars(15) + "=",
             "routeKey": route_key,
-            "stage": self.stage or "$default",
+            "stage": stage,
             "time": clf(self.ms / 1000),
             "timeEpoch": self.ms,
         }
