@@ -12,7 +12,7 @@ import pytest
 
 from lambent import App, ConfigurationError, LambdaContext, Logger, Router
 from lambent._routes import Inclusion, Matcher, RouteTable
-from lambent.http import Header, HttpConfig, Request
+from lambent.http import Header, HttpConfig, Request, Response
 from lambent.http._registration import WebRegistry
 from lambent.testing import TestClient
 
@@ -115,25 +115,38 @@ def test_an_exception_handler_that_cannot_take_request_and_exc_fails_at_registra
 
 
 class _Handlers:
-    def method(self, request: Request, exc: ValueError) -> str:
-        return "bound"
+    def method(self, request: Request, exc: ValueError) -> Response:
+        return Response({"by": "bound", "error": str(exc)}, status=400)
 
-    async def __call__(self, request: Request, exc: ValueError) -> str:
-        return "instance"
+    async def __call__(self, request: Request, exc: ValueError) -> Response:
+        return Response({"by": "instance", "error": str(exc)}, status=400)
 
 
 @pytest.mark.parametrize(
-    "fn",
+    ("fn", "by"),
     [
-        lambda request, exc: None,
-        lambda *args: None,
-        lambda request, exc, extra=1: None,
-        _Handlers().method,
-        _Handlers(),
+        (lambda request, exc: Response({"by": "lambda", "error": str(exc)}, status=400), "lambda"),
+        (lambda *args: Response({"by": "args", "error": str(args[1])}, status=400), "args"),
+        (
+            lambda request, exc, extra="x": Response({"by": extra, "error": str(exc)}, status=400),
+            "x",
+        ),
+        (_Handlers().method, "bound"),
+        (_Handlers(), "instance"),
     ],
 )
-def test_exception_handlers_that_take_request_and_exc_register(fn: Callable[..., Any]) -> None:
-    WebRegistry().add_exception_handler(ValueError, fn)
+def test_exception_handlers_that_take_request_and_exc_register_and_answer(
+    fn: Callable[..., Any], by: str
+) -> None:
+    app = App()
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise ValueError("refused")
+
+    app.exception_handler(ValueError)(fn)
+    answer = TestClient(app).get("/boom")
+    assert (answer.status, answer.json()) == (400, {"by": by, "error": "refused"})
 
 
 def _include(outer: WebRegistry, inner: WebRegistry, how: Inclusion) -> None:
