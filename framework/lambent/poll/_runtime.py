@@ -53,6 +53,10 @@ class Stats:
         }
 
 
+class FunctionTimeout(Exception):
+    """An invocation ran past ``function_timeout``: Lambda's ``Task timed out``."""
+
+
 @dataclass(frozen=True, slots=True)
 class Invocation:
     """What the app answered: its response, or the exception it raised."""
@@ -131,9 +135,18 @@ class Runtime:
         )
 
     async def invoke(self, source: Source, event: dict[str, Any]) -> Invocation:
-        """Run the app on one event, as Lambda would (an exception fails the whole batch)."""
+        """Run the app on one event, as Lambda would: an exception fails the whole batch,
+        and so does running past ``function_timeout`` (Lambda ends such an invocation,
+        whatever it would have answered: a plain handler that blocks the loop past it
+        fails its batch when it returns; an ``async`` one is cancelled at it)."""
+        timeout = self.options.function_timeout
+        started = time.monotonic()
         try:
-            return Invocation(await self.app.dispatch(event, self.context(source)))
+            with anyio.move_on_after(timeout):
+                response = await self.app.dispatch(event, self.context(source))
+                if time.monotonic() - started <= timeout:
+                    return Invocation(response)
+            raise FunctionTimeout(f"Task timed out after {timeout:.2f} seconds")
         except Exception as exc:
             self.log.warning(
                 "invocation failed", source=source.label, error=f"{type(exc).__name__}: {exc}"
