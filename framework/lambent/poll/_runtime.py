@@ -166,10 +166,14 @@ class Runtime:
         if event.is_set():
             return None
         result: list[T] = []
+        failed: list[Exception] = []
         async with anyio.create_task_group() as tg:
 
             async def run() -> None:
-                result.append(await fn())
+                try:
+                    result.append(await fn())
+                except Exception as exc:  # raised as it is, not in the task group's group
+                    failed.append(exc)
                 tg.cancel_scope.cancel()
 
             async def watch() -> None:
@@ -178,6 +182,8 @@ class Runtime:
 
             tg.start_soon(run)
             tg.start_soon(watch)
+        if failed:
+            raise failed[0]
         return result[0] if result else None
 
     async def sleep(self, seconds: float) -> None:

@@ -184,7 +184,7 @@ class SQSPoller:
                     try:
                         messages = await rt.until_forced(self._receive) or []
                     except Exception as exc:  # not an outage (those are retried): say, wait
-                        rt.log.error("receive failed", source=self.source.label, error=str(exc))
+                        self._failed("receive", exc)
                         messages = None
                     if messages and rt.stopping.is_set():
                         await self._release(
@@ -315,14 +315,24 @@ class SQSPoller:
                 )
         return changed
 
+    def _failed(self, what: str, exc: Exception) -> None:
+        """A call that is no outage failed (the queue was deleted, the credentials expired
+        or lost a permission): one line saying what to fix; the caller goes on."""
+        error = explain(exc, self.source, "queue", PERMISSIONS)
+        self.rt.log.error(f"{what} failed", source=self.source.label, error=str(error))
+
     async def _delete(self, done: list[tuple[str, str]]) -> None:
         for start in range(0, len(done), 10):
             chunk = done[start : start + 10]
-            got = await self.retry.call(
-                self.client.delete_message_batch,
-                QueueUrl=self.url,
-                Entries=[{"Id": str(n), "ReceiptHandle": h} for n, (_, h) in enumerate(chunk)],
-            )
+            try:
+                got = await self.retry.call(
+                    self.client.delete_message_batch,
+                    QueueUrl=self.url,
+                    Entries=[{"Id": str(n), "ReceiptHandle": h} for n, (_, h) in enumerate(chunk)],
+                )
+            except Exception as exc:  # not an outage: they come back, as failures do
+                self._failed("delete", exc)
+                continue
             for failure in got.get("Failed") or []:
                 message_id = chunk[int(failure["Id"])][0]
                 self.rt.log.warning(

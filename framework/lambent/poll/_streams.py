@@ -36,6 +36,7 @@ import anyio.abc
 
 from lambent.poll._checkpoint import Checkpoint, Checkpoints
 from lambent.poll._destinations import Destination, failure_record
+from lambent.poll._errors import explain
 from lambent.poll._options import Source
 from lambent.poll._runtime import Invocation, Runtime
 from lambent.poll._shards import Page, Shard
@@ -46,6 +47,8 @@ Record = dict[str, Any]
 class Reader(Protocol):
     service: str
     info_key: str
+    #: the permissions reading the stream takes, named when one is missing
+    permissions: str
 
     async def prepare(self) -> None: ...
     async def shards(self) -> list[Shard]: ...
@@ -103,7 +106,11 @@ class StreamPoller:
         rt = self.rt
         async with anyio.create_task_group() as shards:
             while not rt.stopping.is_set():
-                found = await rt.until_stopped(self.reader.shards)
+                try:
+                    found = await rt.until_stopped(self.reader.shards)
+                except Exception as exc:  # not an outage (those are retried): say, go on
+                    self._failed("listing shards", exc)
+                    found = None
                 for shard in found or ():
                     if shard.id not in self.finished:
                         self.finished[shard.id] = anyio.Event()
@@ -111,6 +118,12 @@ class StreamPoller:
                 if rt.idle(self.stats):
                     break
                 await rt.sleep(min(rt.options.shard_refresh, rt.options.idle_exit or math.inf))
+
+    def _failed(self, what: str, exc: Exception, **where: str) -> None:
+        """A call that is no outage failed (the stream was deleted, the credentials expired
+        or lost a permission): one line saying what to fix; the caller goes on."""
+        error = explain(exc, self.source, "stream", self.reader.permissions)
+        self.rt.log.error(f"{what} failed", source=self.source.label, error=str(error), **where)
 
     def _key(self, shard: str) -> str:
         return f"{self.source.arn}#{shard}"
@@ -138,9 +151,18 @@ class StreamPoller:
             # a window looks one batch ahead, to know which invocation is its last
             room = self.batch_size * (2 if window.seconds else 1) - len(pending)
             if iterator is not None and room > 0:
-                got = await rt.until_stopped(
-                    functools.partial(self._read, shard.id, iterator, min(room, self.batch_size))
-                )
+                try:
+                    got = await rt.until_stopped(
+                        functools.partial(
+                            self._read, shard.id, iterator, min(room, self.batch_size)
+                        )
+                    )
+                except Exception as exc:  # not an outage (those are retried): say, wait
+                    self._failed("read", exc, shard=shard.id)
+                    if rt.idle(self.stats):
+                        return
+                    await rt.sleep(rt.options.retry_cap)
+                    continue
                 if got is None:
                     break
                 if not pending and got.records:
