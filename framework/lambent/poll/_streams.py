@@ -295,7 +295,8 @@ class StreamPoller:
             count=len(records),
         )
         if self.destination is not None:
-            await self.destination.send(
+            sent = await self._send(
+                shard,
                 failure_record(
                     function_arn=self.function_arn,
                     condition=condition,
@@ -306,9 +307,33 @@ class StreamPoller:
                     sequences=(seq(records[0]), seq(records[-1])),
                     arrivals=(arrival(records[0]), arrival(records[-1])),
                     size=len(records),
-                )
+                ),
             )
+            if not sent:
+                return  # shutdown first: not checkpointed, a restart gives them up again
         await self._checkpoint(shard, records[-1])
+
+    async def _send(self, shard: str, record: dict[str, Any]) -> bool:
+        """Send to the destination until it takes the record (an error that is no outage
+        is one line, then a wait); False when shutdown starts first. The shard waits:
+        records given up are never skipped unrecorded."""
+        assert self.destination is not None
+        rt = self.rt
+        while True:
+            try:
+                await self.destination.send(record)
+                return True
+            except Exception as exc:
+                error = str(self.destination.explain(exc))
+                rt.log.error(
+                    "on-failure destination failed; the shard waits for it",
+                    source=self.source.label,
+                    shard=shard,
+                    error=error,
+                )
+            if rt.stopping.is_set():
+                return False
+            await rt.sleep(rt.options.retry_cap)
 
 
 def _iso(epoch: float) -> str:
