@@ -12,8 +12,14 @@ from typing import Any
 
 import anyio
 import pytest
+from botocore.exceptions import ClientError
 
-from lambent.poll import PollOptions, run
+from lambent.poll import PollOptions, parse_source, run
+from lambent.poll._checkpoint import MemoryCheckpoints
+from lambent.poll._runtime import Runtime
+from lambent.poll._shards import KinesisReader, Page
+from lambent.poll._streams import StreamPoller
+from tests.loggers import QuietLogger
 from tests.poll._helpers import client, drain, poll_process, read_log
 from tests.poll.apps.recorder import app
 
@@ -207,3 +213,53 @@ def test_after_a_merge_the_child_follows_both_parents(moto_url: str, poll_log: P
     put(kinesis, "merging", after)
     anyio.run(lambda: run(app, arn, options=options(moto_url), signals=False))
     check_order(read_log(poll_log), before + after)
+
+
+class _ExpiresOnce:
+    """moto's Kinesis reader, whose second ``GetRecords`` answers Kinesis's
+    ``ExpiredIteratorException`` (an iterator unused for five minutes)."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self.reads = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.reader, name)
+
+    async def read(self, shard: str, iterator: str, limit: int) -> Page:
+        self.reads += 1
+        if self.reads == 2:
+            raise ClientError(
+                {"Error": {"Code": "ExpiredIteratorException", "Message": "Iterator expired"}},
+                "GetRecords",
+            )
+        page: Page = await self.reader.read(shard, iterator, limit)
+        return page
+
+
+def test_an_expired_iterator_resumes_after_the_last_record_read(
+    moto_url: str, poll_log: Path
+) -> None:
+    # the batching window keeps the first page's records waiting when the iterator
+    # expires: they must not be read again (the old poller reopened it at the checkpoint)
+    kinesis = client("kinesis", moto_url)
+    arn = make_stream(kinesis, "expiring", shards=1)
+    data = readings(5, keys=1)
+    put(kinesis, "expiring", data)
+    opts = options(moto_url, window=1.0, batch_size=10, retry_base=0.05)
+    source = parse_source(arn, "us-east-1")
+
+    async def main() -> None:
+        rt = Runtime(app, opts, QuietLogger())
+        try:
+            sdk = await rt.client("kinesis", "us-east-1")
+            reader = _ExpiresOnce(KinesisReader(source, sdk, rt.retrier(source), opts))
+            poller = StreamPoller(rt, source, reader, MemoryCheckpoints(), None)
+            await poller.prepare()
+            async with anyio.create_task_group() as work:
+                await poller.run(work)
+        finally:
+            await rt.aclose()
+
+    anyio.run(main)
+    assert [e["n"] for e in read_log(poll_log)] == [r["n"] for r in data]

@@ -154,7 +154,7 @@ class StreamPoller:
                 try:
                     got = await rt.until_stopped(
                         functools.partial(
-                            self._read, shard.id, iterator, min(room, self.batch_size)
+                            self._read, shard.id, iterator, min(room, self.batch_size), last_read
                         )
                     )
                 except Exception as exc:  # not an outage (those are retried): say, wait
@@ -194,14 +194,16 @@ class StreamPoller:
             if got is None or not got.records:
                 await rt.sleep(rt.options.poll_interval)
 
-    async def _read(self, shard: str, iterator: str, limit: int) -> Page:
+    async def _read(self, shard: str, iterator: str, limit: int, after: str | None) -> Page:
+        """A page of ``shard``; an expired iterator is opened again just after ``after``,
+        the last record read (not the checkpoint: records read since, still waiting for
+        their batch, would be read twice, out of order)."""
         try:
             return await self.reader.read(shard, iterator, limit)
         except Exception as exc:
             if "ExpiredIterator" not in type(exc).__name__ + str(exc):
                 raise
-            saved = await self.checkpoints.get(self._key(shard))
-            fresh = await self.reader.iterator(shard, saved.sequence if saved else None)
+            fresh = await self.reader.iterator(shard, after)
             return await self.reader.read(shard, fresh, limit)
 
     def _ready(
