@@ -40,6 +40,7 @@ from lambent.poll._errors import explain
 from lambent.poll._options import Source
 from lambent.poll._runtime import Invocation, Runtime
 from lambent.poll._shards import Page, Shard
+from lambent.poll._windows import Window
 
 Record = dict[str, Any]
 
@@ -145,7 +146,7 @@ class StreamPoller:
         iterator: str | None = await self.reader.iterator(shard.id, last_read)
         pending: list[Record] = []
         first_at = 0.0
-        window = _Window(rt.options.tumbling_window)
+        window = Window(rt.options.tumbling_window)
         while not rt.stopping.is_set():
             got: Page | None = None
             # a window looks one batch ahead, to know which invocation is its last
@@ -212,7 +213,7 @@ class StreamPoller:
         first_at: float,
         ended: bool,
         caught_up: bool,
-        window: _Window,
+        window: Window,
     ) -> list[Record]:
         """The next batch to invoke, or ``[]`` to read (or wait) more."""
         if not pending:
@@ -224,7 +225,7 @@ class StreamPoller:
         waited = time.monotonic() - first_at >= opts.window
         return pending[: self.batch_size] if full or waited or ended else []
 
-    async def _run_batch(self, shard: str, batch: list[Record], window: _Window) -> None:
+    async def _run_batch(self, shard: str, batch: list[Record], window: Window) -> None:
         async with self.rt.slots:
             extra = window.fields(batch, self.reader.arrival, shard, self.source.arn)
             await self._process(shard, batch, extra)
@@ -336,66 +337,3 @@ class StreamPoller:
             if rt.stopping.is_set():
                 return False
             await rt.sleep(rt.options.retry_cap)
-
-
-def _iso(epoch: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
-
-
-class _Window:
-    """Tumbling-window bookkeeping of one shard: the current window and its state."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.start: float | None = None
-        self.state: dict[str, Any] = {}
-        #: whether the batch :meth:`ready` returned last is its window's last
-        self.final = False
-
-    def _start_of(self, arrival: float) -> float:
-        return math.floor(arrival / self.seconds) * self.seconds
-
-    def ready(
-        self,
-        pending: list[Record],
-        size: int,
-        ended: bool,
-        caught_up: bool,
-        arrival: Callable[[Record], float],
-    ) -> list[Record]:
-        """A full batch of the oldest window, or all its records once the window is over
-        (then it is the window's final invocation)."""
-        start = self._start_of(arrival(pending[0]))
-        same = 0
-        while same < len(pending) and self._start_of(arrival(pending[same])) == start:
-            same += 1
-        over = caught_up and time.time() >= start + self.seconds
-        closed = ended or same < len(pending) or over
-        self.final = closed and same <= size
-        if same > size:
-            return pending[:size]
-        return pending[:same] if closed else []
-
-    def fields(
-        self,
-        batch: list[Record],
-        arrival: Callable[[Record], float],
-        shard: str,
-        arn: str,
-    ) -> dict[str, Any] | None:
-        if not self.seconds:
-            return None
-        start = self._start_of(arrival(batch[0]))
-        if start != self.start:
-            self.start, self.state = start, {}
-        return {
-            "window": {"start": _iso(start), "end": _iso(start + self.seconds)},
-            "state": dict(self.state),
-            "shardId": shard,
-            "eventSourceARN": arn,
-            "isFinalInvokeForWindow": self.final,
-            "isWindowTerminatedEarly": False,
-        }
-
-    def done(self, extra: dict[str, Any]) -> None:
-        self.state = dict(extra.get("state") or {})
