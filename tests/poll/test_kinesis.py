@@ -12,6 +12,7 @@ from typing import Any
 
 import anyio
 import pytest
+import structlog
 from botocore.exceptions import ClientError
 
 from lambent.poll import PollOptions, parse_source, run
@@ -263,3 +264,38 @@ def test_an_expired_iterator_resumes_after_the_last_record_read(
 
     anyio.run(main)
     assert [e["n"] for e in read_log(poll_log)] == [r["n"] for r in data]
+
+
+def _wait_for(log: Path, lines: int) -> None:
+    deadline = time.monotonic() + 20
+    while len(read_log(log)) < lines:
+        assert time.monotonic() < deadline, f"fewer than {lines} records processed"
+        time.sleep(0.05)
+
+
+def test_a_failing_batch_is_not_retried_once_shutdown_starts(
+    moto_url: str, poll_log: Path, tmp_path: Path
+) -> None:
+    # Lambda would retry it forever (-1); a stopping poller leaves it where it is,
+    # unchecked, at once (the old one retried it until the grace period cancelled it)
+    kinesis = client("kinesis", moto_url)
+    arn = make_stream(kinesis, "stopping-poison", shards=1)
+    put(kinesis, "stopping-poison", [{"key": "k", "n": 0, "fail": "always"}])
+    checkpoint = tmp_path / "cp.json"
+    opts = options(moto_url, retry_base=0.5, grace=10.0, idle_exit=None, checkpoint=str(checkpoint))
+
+    async def main() -> float:
+        stop = anyio.Event()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(lambda: run(app, arn, options=opts, stop=stop, signals=False))
+            await anyio.to_thread.run_sync(_wait_for, poll_log, 2)  # failed, and once more
+            stop.set()
+            stopped = time.monotonic()
+        return time.monotonic() - stopped
+
+    with structlog.testing.capture_logs() as logs:
+        took = anyio.run(main)
+    assert took < 3.0
+    assert not any(e["event"].startswith("grace period over") for e in logs)
+    assert not checkpoint.exists()  # a restart retries it
+    assert {e["event"] for e in read_log(poll_log)} == {"failed"}

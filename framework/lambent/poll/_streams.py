@@ -236,14 +236,26 @@ class StreamPoller:
         return {"Records": records, **(extra or {})}
 
     async def _process(
-        self, shard: str, records: list[Record], extra: dict[str, Any] | None
-    ) -> None:
-        """Invoke until ``records`` are done (succeeded or given up); checkpoints as it goes."""
+        self,
+        shard: str,
+        records: list[Record],
+        extra: dict[str, Any] | None,
+        *,
+        retry: bool = False,
+    ) -> bool:
+        """Invoke until ``records`` are done (succeeded or given up); checkpoints as it goes.
+
+        False when shutdown starts before they are: no retry (nor bisected half) starts
+        once it has, the rest is neither checkpointed nor given up (a restart resumes at
+        the first of them), and the caller runs nothing after them.
+        """
         rt, stats, seq = self.rt, self.stats, self.reader.sequence
         opts = rt.options
         attempts = 0
         todo = records
         while todo:
+            if (retry or attempts) and rt.stopping.is_set():
+                return False
             stats.batches += 1
             stats.records += len(todo)
             invocation = await rt.invoke(self.source, self._event(todo, extra))
@@ -258,7 +270,7 @@ class StreamPoller:
             if cut is None:
                 stats.succeeded += len(todo)
                 await self._checkpoint(shard, todo[-1])
-                return
+                return True
             if cut:
                 stats.succeeded += cut
                 await self._checkpoint(shard, todo[cut - 1])
@@ -266,26 +278,27 @@ class StreamPoller:
             stats.failed += len(todo)
             if opts.bisect and len(todo) > 1:
                 half = len(todo) // 2
-                await self._process(shard, todo[:half], extra)
-                await self._process(shard, todo[half:], extra)
-                return
+                return await self._process(
+                    shard, todo[:half], extra, retry=True
+                ) and await self._process(shard, todo[half:], extra, retry=True)
             attempts += 1
             oldest = self.reader.arrival(todo[0])
             if opts.max_record_age > 0 and time.time() - oldest > opts.max_record_age:
-                await self._give_up(shard, todo, "RecordAgeExceeded", attempts)
-                return
+                return await self._give_up(shard, todo, "RecordAgeExceeded", attempts)
             if 0 <= opts.max_retries < attempts:
-                await self._give_up(shard, todo, "RetryAttemptsExhausted", attempts)
-                return
+                return await self._give_up(shard, todo, "RetryAttemptsExhausted", attempts)
             stats.retried += len(todo)
-            await anyio.sleep(min(opts.retry_cap, opts.retry_base * 2 ** min(attempts, 10)))
+            await rt.sleep(min(opts.retry_cap, opts.retry_base * 2 ** min(attempts, 10)))
+        return True
 
     async def _checkpoint(self, shard: str, record: Record) -> None:
         await self.checkpoints.put(self._key(shard), Checkpoint(self.reader.sequence(record)))
 
     async def _give_up(
         self, shard: str, records: list[Record], condition: str, attempts: int
-    ) -> None:
+    ) -> bool:
+        """Record ``records`` as given up (the destination's record, then the checkpoint
+        past them); False when shutdown started before the destination took it."""
         self.stats.discarded += len(records)
         seq, arrival = self.reader.sequence, self.reader.arrival
         self.rt.log.warning(
@@ -313,8 +326,9 @@ class StreamPoller:
                 ),
             )
             if not sent:
-                return  # shutdown first: not checkpointed, a restart gives them up again
+                return False  # shutdown first: not checkpointed, a restart gives them up again
         await self._checkpoint(shard, records[-1])
+        return True
 
     async def _send(self, shard: str, record: dict[str, Any]) -> bool:
         """Send to the destination until it takes the record (an error that is no outage
