@@ -3,6 +3,7 @@ SIGTERM, bisect and on-failure destinations, tumbling windows, shard splits."""
 
 from __future__ import annotations
 
+import base64
 import collections
 import json
 import signal
@@ -22,7 +23,7 @@ from lambent.poll._shards import KinesisReader, Page
 from lambent.poll._streams import StreamPoller
 from tests.loggers import QuietLogger
 from tests.poll._helpers import client, drain, poll_process, read_log
-from tests.poll.apps.recorder import app
+from tests.poll.apps.recorder import app, log
 
 pytestmark = pytest.mark.network
 
@@ -131,24 +132,52 @@ def test_sigterm_then_restart_from_the_checkpoint_skips_nothing(
     check_order(read_log(poll_log), data)
 
 
-def test_bisect_isolates_a_bad_record_and_sends_it_to_the_destination(
-    moto_url: str, poll_log: Path
-) -> None:
+class _RaisesOnPoison:
+    """The recorder app as a function that raises (an invocation error, not a partial
+    batch response) whenever its batch holds a reading that always fails."""
+
+    def __init__(self) -> None:
+        self.app = app
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.app, name)
+
+    async def dispatch(self, event: dict[str, Any], context: Any) -> Any:
+        for r in event["Records"]:
+            reading = json.loads(base64.b64decode(r["kinesis"]["data"]))
+            if reading.get("fail") == "always":
+                seq, size = r["kinesis"]["sequenceNumber"], len(event["Records"])
+                log({"event": "raised", "n": reading["n"], "seq": seq, "size": size})
+                raise RuntimeError(f"reading {reading['n']} is poison")
+        return await self.app.dispatch(event, context)
+
+
+def _poison_setup(moto_url: str, name: str) -> tuple[Any, str, str, str]:
     kinesis, sqs = client("kinesis", moto_url), client("sqs", moto_url)
-    arn = make_stream(kinesis, "poison", shards=1)
-    dest = sqs.create_queue(QueueName="poison-failures")["QueueUrl"]
+    arn = make_stream(kinesis, name, shards=1)
+    dest = sqs.create_queue(QueueName=f"{name}-failures")["QueueUrl"]
     dest_arn = sqs.get_queue_attributes(QueueUrl=dest, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
     data = readings(16, keys=4)
     data[9]["fail"] = "always"
-    put(kinesis, "poison", data)
+    put(kinesis, name, data)
+    return sqs, arn, dest, dest_arn
+
+
+def test_bisect_isolates_a_record_whose_invocation_fails_and_sends_it_to_the_destination(
+    moto_url: str, poll_log: Path
+) -> None:
+    sqs, arn, dest, dest_arn = _poison_setup(moto_url, "poison")
     opts = options(moto_url, bisect=True, max_retries=1, on_failure=dest_arn, batch_size=16)
-    report = anyio.run(lambda: run(app, arn, options=opts, signals=False))
+    report = anyio.run(lambda: run(_RaisesOnPoison(), arn, options=opts, signals=False))
     ok = {e["n"] for e in read_log(poll_log) if e["event"] == "ok"}
     assert ok == set(range(16)) - {9}
+    # halves of 16, 8, 4, 2, then the record alone, tried twice (one retry)
+    sizes = [e["size"] for e in read_log(poll_log) if e["event"] == "raised"]
+    assert sizes == [16, 8, 4, 2, 1, 1]
     (record,) = drain(sqs, dest)
-    bad_seq = next(e["seq"] for e in read_log(poll_log) if e["n"] == 9)
+    bad_seq = next(e["seq"] for e in read_log(poll_log) if e["event"] == "raised")
     info = record["KinesisBatchInfo"]
     assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert record["requestContext"]["approximateInvokeCount"] == 2
@@ -161,6 +190,30 @@ def test_bisect_isolates_a_bad_record_and_sends_it_to_the_destination(
     assert info["batchSize"] == 1 and info["streamArn"] == arn
     (stats,) = report.stats.values()
     assert stats.discarded == 1
+
+
+def test_reported_failures_are_retried_from_the_lowest_one_not_bisected(
+    moto_url: str, poll_log: Path
+) -> None:
+    # LAMBDA.md 4.5: with partial responses and bisect, the batch is split at the returned
+    # sequence number and the rest retried as one batch; only a failed invocation is
+    # bisected. Reading 9 fails (reported, with 13 of its key); 9-15 are retried once,
+    # then given up as one range.
+    sqs, arn, dest, dest_arn = _poison_setup(moto_url, "reported")
+    opts = options(moto_url, bisect=True, max_retries=1, on_failure=dest_arn, batch_size=16)
+    report = anyio.run(lambda: run(app, arn, options=opts, signals=False))
+    entries = read_log(poll_log)
+    assert [e["n"] for e in entries if e["event"] == "failed"] == [9, 9]
+    seqs = {e["n"]: e["seq"] for e in entries}
+    ok = collections.Counter(e["n"] for e in entries if e["event"] == "ok")
+    assert ok == {n: 1 for n in range(9)} | {n: 2 for n in (10, 11, 12, 14, 15)}
+    (record,) = drain(sqs, dest)
+    info = record["KinesisBatchInfo"]
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert (info["startSequenceNumber"], info["endSequenceNumber"]) == (seqs[9], seqs[15])
+    assert info["batchSize"] == 7
+    (stats,) = report.stats.values()
+    assert stats.discarded == 7
 
 
 def test_tumbling_windows_carry_state_to_the_final_invocation(moto_url: str) -> None:

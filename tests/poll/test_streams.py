@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lambent.poll._runtime import Invocation
-from lambent.poll._streams import first_failure
+from lambent.poll._streams import first_failure, verdict
 
 RECORDS = [{"seq": str(n)} for n in (100, 205, 9000000000000000000001)]
 
@@ -67,3 +67,17 @@ def test_a_window_invocation_must_answer_its_state() -> None:
         retry_from({"state": {}, "batchItemFailures": [{"itemIdentifier": "205"}]}, window=True)
         == 1
     )
+
+
+def test_only_a_failed_invocation_is_bisected_not_reported_failures() -> None:
+    # LAMBDA.md 4.5: bisect splits an invocation that failed; reported failures are
+    # retried from the lowest one as one batch
+    def whole(response: Any = None, error: BaseException | None = None) -> bool:
+        return verdict(Invocation(response, error), RECORDS, seq, False)[1]
+
+    assert not whole({"batchItemFailures": [{"itemIdentifier": "100"}]})  # the first, reported
+    assert not whole({"batchItemFailures": [{"itemIdentifier": "205"}]})
+    assert not whole({"batchItemFailures": []}) and not whole(None)
+    assert whole(error=RuntimeError("boom"))
+    assert whole({"batchItemFailures": [{"itemIdentifier": "999"}]})  # invalid: failed
+    assert verdict(Invocation({"count": 1}), RECORDS, seq, True) == (0, True)  # no state

@@ -10,8 +10,9 @@ partition key. After each invocation (LAMBDA.md §4.5):
 * ``batchItemFailures``: checkpoint just before the lowest reported sequence number
   (compared as integers) and retry from it; an exception, an invalid answer or (in a
   tumbling window) an answer without ``state`` fails the whole batch;
-* ``bisect``: a failing batch of more than one record is split in two and each half
-  retried on its own (splitting uses no retry);
+* ``bisect``: a batch of more than one record whose invocation failed (not one that
+  reported failures) is split in two and each half retried on its own (splitting uses
+  no retry);
 * after ``max_retries`` retries, or once a record is older than ``max_record_age``,
   the remaining records are given up: the on-failure destination gets Lambda's
   metadata record and the checkpoint moves past them.
@@ -63,23 +64,32 @@ def first_failure(
     invocation: Invocation, records: list[Record], seq: Callable[[Record], str], window: bool
 ) -> int | None:
     """Index of the first record to retry, or ``None`` when the batch succeeded."""
+    return verdict(invocation, records, seq, window)[0]
+
+
+def verdict(
+    invocation: Invocation, records: list[Record], seq: Callable[[Record], str], window: bool
+) -> tuple[int | None, bool]:
+    """:func:`first_failure`, and whether the invocation failed as a whole (it raised, timed
+    out, answered an invalid ``batchItemFailures`` or, in a window, no ``state``) rather
+    than reporting its failed records: only such a failure is bisected (LAMBDA.md §4.5)."""
     if invocation.error is not None:
-        return 0
+        return 0, True
     response = invocation.response
     if window and not (isinstance(response, dict) and isinstance(response.get("state"), dict)):
-        return 0  # a window invocation must answer its state
+        return 0, True  # a window invocation must answer its state
     if not isinstance(response, dict) or not response.get("batchItemFailures"):
-        return None
+        return None, False
     failures = response["batchItemFailures"]
     positions = {int(seq(r)): i for i, r in enumerate(records)}
     lowest: int | None = None
     for entry in failures if isinstance(failures, list) else [None]:
         item = entry.get("itemIdentifier") if isinstance(entry, dict) else None
         if not isinstance(item, str) or not item.isdigit() or int(item) not in positions:
-            return 0  # invalid or unknown: the whole batch fails
+            return 0, True  # invalid or unknown: the whole batch fails
         index = positions[int(item)]
         lowest = index if lowest is None else min(lowest, index)
-    return lowest
+    return lowest, False
 
 
 class StreamPoller:
@@ -266,7 +276,7 @@ class StreamPoller:
                 and isinstance(answer.get("state"), dict)
             ):
                 extra["state"] = answer["state"]
-            cut = first_failure(invocation, todo, seq, extra is not None)
+            cut, whole = verdict(invocation, todo, seq, extra is not None)
             if cut is None:
                 stats.succeeded += len(todo)
                 await self._checkpoint(shard, todo[-1])
@@ -276,7 +286,9 @@ class StreamPoller:
                 await self._checkpoint(shard, todo[cut - 1])
                 todo = todo[cut:]
             stats.failed += len(todo)
-            if opts.bisect and len(todo) > 1:
+            # a failed invocation is bisected; reported failures are retried from the
+            # lowest one as one batch ("split at the returned sequence number")
+            if opts.bisect and whole and len(todo) > 1:
                 half = len(todo) // 2
                 return await self._process(
                     shard, todo[:half], extra, retry=True
