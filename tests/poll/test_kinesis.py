@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import collections
 import json
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -16,11 +17,13 @@ import pytest
 import structlog
 from botocore.exceptions import ClientError
 
+from lambent import App
 from lambent.poll import PollOptions, parse_source, run
 from lambent.poll._checkpoint import MemoryCheckpoints
 from lambent.poll._runtime import Runtime
 from lambent.poll._shards import KinesisReader, Page
 from lambent.poll._streams import StreamPoller
+from lambent.sources.kinesis import KinesisRecord
 from tests.loggers import QuietLogger
 from tests.poll._helpers import client, drain, poll_process, read_log
 from tests.poll.apps.recorder import app, log
@@ -352,3 +355,39 @@ def test_a_failing_batch_is_not_retried_once_shutdown_starts(
     assert not any(e["event"].startswith("grace period over") for e in logs)
     assert not checkpoint.exists()  # a restart retries it
     assert {e["event"] for e in read_log(poll_log)} == {"failed"}
+
+
+def test_a_checkpoint_store_that_fails_holds_the_shard_until_it_takes_the_checkpoint(
+    moto_url: str, tmp_path: Path
+) -> None:
+    kinesis = client("kinesis", moto_url)
+    arn = make_stream(kinesis, "unsaved", shards=1)
+    put(kinesis, "unsaved", [{"key": "k", "n": 0}])
+    store = tmp_path / "store"
+    store.mkdir()
+    checkpoint = store / "cp.json"
+    removing = App("removing")
+
+    @removing.kinesis()
+    def remove_the_store(record: KinesisRecord) -> None:
+        shutil.rmtree(store)  # the checkpoint cannot be written until it is back
+
+    opts = options(moto_url, retry_cap=0.3, idle_exit=None, checkpoint=str(checkpoint))
+
+    async def main() -> None:
+        stop = anyio.Event()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(lambda: run(removing, arn, options=opts, stop=stop, signals=False))
+            await anyio.sleep(2)
+            store.mkdir()
+            await anyio.sleep(1)
+            stop.set()
+
+    with structlog.testing.capture_logs() as logs:
+        anyio.run(main)  # the old poller raised the FileNotFoundError here
+    errors = [e for e in logs if e["log_level"] == "error"]
+    assert len(errors) >= 2
+    assert {e["event"] for e in errors} == {"checkpoint failed; the shard waits for it"}
+    assert errors[0]["error"].startswith("FileNotFoundError: ")
+    (saved,) = json.loads(checkpoint.read_text()).values()
+    assert saved["sequence"] is not None and not saved["ended"]

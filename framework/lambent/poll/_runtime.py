@@ -186,6 +186,27 @@ class Runtime:
             raise failed[0]
         return result[0] if result else None
 
+    async def insist(
+        self,
+        call: Callable[[], Awaitable[object]],
+        failed: Callable[[Exception], None],
+        *,
+        idle: Stats | None = None,
+    ) -> bool:
+        """``await call()`` until it succeeds: an error that is no outage (those are
+        retried inside it) is told by ``failed`` (one line), and the call tried again
+        ``retry_cap`` seconds later. False when shutdown starts before it succeeds (or,
+        given ``idle``, when that source has been idle for ``idle_exit``)."""
+        while True:
+            try:
+                await call()
+                return True
+            except Exception as exc:
+                failed(exc)
+            if self.stopping.is_set() or (idle is not None and self.idle(idle)):
+                return False
+            await self.sleep(self.options.retry_cap)
+
     async def sleep(self, seconds: float) -> None:
         """Sleep, waking early when shutdown starts."""
         with anyio.move_on_after(seconds):

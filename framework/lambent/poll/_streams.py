@@ -35,6 +35,7 @@ from typing import Any, Protocol
 import anyio
 import anyio.abc
 
+from lambent._errors import describe
 from lambent.poll._checkpoint import Checkpoint, Checkpoints
 from lambent.poll._destinations import Destination, failure_record
 from lambent.poll._errors import explain
@@ -147,13 +148,24 @@ class StreamPoller:
                 if rt.stopping.is_set() or rt.idle(self.stats):
                     return
                 await rt.sleep(0.2)
-        key = self._key(shard.id)
-        saved = await self.checkpoints.get(key)
+        opened: list[tuple[Checkpoint | None, str | None]] = []
+
+        async def open_shard() -> None:
+            saved = await self.checkpoints.get(self._key(shard.id))
+            after = saved.sequence if saved else None
+            ended = saved is not None and saved.ended
+            opened.append((saved, None if ended else await self.reader.iterator(shard.id, after)))
+
+        def failed(exc: Exception) -> None:
+            self._failed("opening the shard", exc, shard=shard.id)
+
+        if not await rt.insist(open_shard, failed, idle=self.stats):
+            return
+        saved, iterator = opened[0]
         if saved is not None and saved.ended:
             self.finished[shard.id].set()
             return
         last_read = saved.sequence if saved else None
-        iterator: str | None = await self.reader.iterator(shard.id, last_read)
         pending: list[Record] = []
         first_at = 0.0
         window = Window(rt.options.tumbling_window)
@@ -197,7 +209,7 @@ class StreamPoller:
                 first_at = time.monotonic()
                 continue
             if ended and not pending:
-                await self.checkpoints.put(key, Checkpoint(last_read, ended=True))
+                await self._save(shard.id, Checkpoint(last_read, ended=True))
                 self.finished[shard.id].set()
                 return
             if rt.idle(self.stats):
@@ -304,7 +316,22 @@ class StreamPoller:
         return True
 
     async def _checkpoint(self, shard: str, record: Record) -> None:
-        await self.checkpoints.put(self._key(shard), Checkpoint(self.reader.sequence(record)))
+        await self._save(shard, Checkpoint(self.reader.sequence(record)))
+
+    async def _save(self, shard: str, checkpoint: Checkpoint) -> None:
+        """Save a checkpoint until the store takes it (one error line each time it does
+        not); at shutdown it is left unsaved: a restart delivers those records again."""
+
+        def failed(exc: Exception) -> None:
+            self.rt.log.error(
+                "checkpoint failed; the shard waits for it",
+                source=self.source.label,
+                shard=shard,
+                error=describe(exc),
+            )
+
+        put = functools.partial(self.checkpoints.put, self._key(shard), checkpoint)
+        await self.rt.insist(put, failed)
 
     async def _give_up(
         self, shard: str, records: list[Record], condition: str, attempts: int
@@ -343,23 +370,17 @@ class StreamPoller:
         return True
 
     async def _send(self, shard: str, record: dict[str, Any]) -> bool:
-        """Send to the destination until it takes the record (an error that is no outage
-        is one line, then a wait); False when shutdown starts first. The shard waits:
-        records given up are never skipped unrecorded."""
-        assert self.destination is not None
-        rt = self.rt
-        while True:
-            try:
-                await self.destination.send(record)
-                return True
-            except Exception as exc:
-                error = str(self.destination.explain(exc))
-                rt.log.error(
-                    "on-failure destination failed; the shard waits for it",
-                    source=self.source.label,
-                    shard=shard,
-                    error=error,
-                )
-            if rt.stopping.is_set():
-                return False
-            await rt.sleep(rt.options.retry_cap)
+        """Send to the destination until it takes the record; False when shutdown starts
+        first. The shard waits: records given up are never skipped unrecorded."""
+        destination = self.destination
+        assert destination is not None
+
+        def failed(exc: Exception) -> None:
+            self.rt.log.error(
+                "on-failure destination failed; the shard waits for it",
+                source=self.source.label,
+                shard=shard,
+                error=str(destination.explain(exc)),
+            )
+
+        return await self.rt.insist(functools.partial(destination.send, record), failed)
