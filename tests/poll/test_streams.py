@@ -45,6 +45,8 @@ def test_the_lowest_reported_record_is_retried_in_any_order(indexes: set[int]) -
         [{"itemIdentifier": "999"}],  # not in the batch
         [{"itemIdentifier": ""}],
         [{"itemIdentifier": "abc"}],
+        [{"itemIdentifier": "2\u00b2"}],  # a digit to str.isdigit, not to int()
+        [{"itemIdentifier": "\u0662\u0660\u0665"}],  # 205 in Arabic-Indic digits
         [{"itemIdentifier": 205}],  # not a string
         [{"other": "205"}],
         ["205"],

@@ -61,6 +61,11 @@ class Reader(Protocol):
     def arrival(self, record: Record) -> float: ...
 
 
+def _is_number(text: str) -> bool:
+    """A sequence number: ASCII digits only (``"²".isdigit()`` is true, ``int("²")`` fails)."""
+    return text.isascii() and text.isdigit()
+
+
 def first_failure(
     invocation: Invocation, records: list[Record], seq: Callable[[Record], str], window: bool
 ) -> int | None:
@@ -86,7 +91,7 @@ def verdict(
     lowest: int | None = None
     for entry in failures if isinstance(failures, list) else [None]:
         item = entry.get("itemIdentifier") if isinstance(entry, dict) else None
-        if not isinstance(item, str) or not item.isdigit() or int(item) not in positions:
+        if not isinstance(item, str) or not _is_number(item) or int(item) not in positions:
             return 0, True  # invalid or unknown: the whole batch fails
         index = positions[int(item)]
         lowest = index if lowest is None else min(lowest, index)
