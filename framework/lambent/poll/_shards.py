@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from lambent.poll._backoff import Retrier
 from lambent.poll._errors import explain
@@ -54,6 +54,23 @@ def _shard(listed: dict[str, Any], *parent_keys: str) -> Shard:
     parents = tuple(p for p in (listed.get(k) for k in parent_keys) if p)
     end = listed.get("SequenceNumberRange", {}).get("EndingSequenceNumber")
     return Shard(listed["ShardId"], parents, end)
+
+
+class Reader(Protocol):
+    """What a stream poller reads a stream through (:class:`KinesisReader`,
+    :class:`DynamoDBReader`)."""
+
+    service: str
+    info_key: str
+    #: the permissions reading the stream takes, named when one is missing
+    permissions: str
+
+    async def prepare(self) -> None: ...
+    async def shards(self) -> list[Shard]: ...
+    async def iterator(self, shard: str, after: str | None, position: str | None = None) -> str: ...
+    async def read(self, shard: str, iterator: str, limit: int) -> Page: ...
+    def sequence(self, record: dict[str, Any]) -> str: ...
+    def arrival(self, record: dict[str, Any]) -> float: ...
 
 
 class _StreamReader:
@@ -103,13 +120,13 @@ class KinesisReader(_StreamReader):
                 return out
             kwargs = {"NextToken": token}
 
-    async def iterator(self, shard: str, after: str | None) -> str:
+    async def iterator(self, shard: str, after: str | None, position: str | None = None) -> str:
         kwargs: dict[str, Any] = {"StreamName": self.source.name, "ShardId": shard}
         if after is not None:
             kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=after)
         else:
-            kwargs["ShardIteratorType"] = self.options.starting_position
-            if self.options.starting_position == "AT_TIMESTAMP":
+            kwargs["ShardIteratorType"] = position or self.options.starting_position
+            if kwargs["ShardIteratorType"] == "AT_TIMESTAMP":
                 kwargs["Timestamp"] = self.options.starting_timestamp
         got = await self.retry.call(self.client.get_shard_iterator, **kwargs)
         return str(got["ShardIterator"])
@@ -172,12 +189,12 @@ class DynamoDBReader(_StreamReader):
                 return out
             kwargs = {"StreamArn": self.source.arn, "ExclusiveStartShardId": last}
 
-    async def iterator(self, shard: str, after: str | None) -> str:
+    async def iterator(self, shard: str, after: str | None, position: str | None = None) -> str:
         kwargs: dict[str, Any] = {"StreamArn": self.source.arn, "ShardId": shard}
         if after is not None:
             kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=after)
         else:
-            position = self.options.starting_position
+            position = position or self.options.starting_position
             kwargs["ShardIteratorType"] = "LATEST" if position == "AT_TIMESTAMP" else position
         got = await self.retry.call(self.client.get_shard_iterator, **kwargs)
         return str(got["ShardIterator"])

@@ -30,7 +30,7 @@ import functools
 import math
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import anyio
 import anyio.abc
@@ -41,24 +41,10 @@ from lambent.poll._destinations import Destination, failure_record
 from lambent.poll._errors import explain
 from lambent.poll._options import Source
 from lambent.poll._runtime import Invocation, Runtime
-from lambent.poll._shards import Page, Shard
+from lambent.poll._shards import Page, Reader, Shard
 from lambent.poll._windows import Window
 
 Record = dict[str, Any]
-
-
-class Reader(Protocol):
-    service: str
-    info_key: str
-    #: the permissions reading the stream takes, named when one is missing
-    permissions: str
-
-    async def prepare(self) -> None: ...
-    async def shards(self) -> list[Shard]: ...
-    async def iterator(self, shard: str, after: str | None) -> str: ...
-    async def read(self, shard: str, iterator: str, limit: int) -> Page: ...
-    def sequence(self, record: Record) -> str: ...
-    def arrival(self, record: Record) -> float: ...
 
 
 def _is_number(text: str) -> bool:
@@ -159,7 +145,7 @@ class StreamPoller:
             saved = await self.checkpoints.get(self._key(shard.id))
             after = saved.sequence if saved else None
             ended = saved is not None and saved.ended
-            opened.append((saved, None if ended else await self.reader.iterator(shard.id, after)))
+            opened.append((saved, None if ended else await self._open(shard.id, after)))
 
         def failed(exc: Exception) -> None:
             self._failed("opening the shard", exc, shard=shard.id)
@@ -222,6 +208,25 @@ class StreamPoller:
             if got is None or not got.records:
                 await rt.sleep(rt.options.poll_interval)
 
+    async def _open(self, shard: str, after: str | None) -> str:
+        """An iterator just after the checkpoint ``after``; when the stream no longer
+        keeps that record (DynamoDB's ``TrimmedDataAccessException``: the poller was
+        stopped longer than the stream's 24 hours), at the oldest record it keeps, as
+        Kinesis itself does for such a checkpoint, with a warning: records were lost."""
+        try:
+            return await self.reader.iterator(shard, after)
+        except Exception as exc:
+            if after is None or "TrimmedDataAccess" not in type(exc).__name__ + str(exc):
+                raise
+        self.rt.log.warning(
+            "the checkpoint is older than the stream's oldest record; resuming there "
+            "(records in between expired unread)",
+            source=self.source.label,
+            shard=shard,
+            checkpoint=after,
+        )
+        return await self.reader.iterator(shard, None, "TRIM_HORIZON")
+
     async def _read(self, shard: str, iterator: str, limit: int, after: str | None) -> Page:
         """A page of ``shard``; an expired iterator is opened again just after ``after``,
         the last record read (not the checkpoint: records read since, still waiting for
@@ -231,7 +236,7 @@ class StreamPoller:
         except Exception as exc:
             if "ExpiredIterator" not in type(exc).__name__ + str(exc):
                 raise
-            fresh = await self.reader.iterator(shard, after)
+            fresh = await self._open(shard, after)
             return await self.reader.read(shard, fresh, limit)
 
     def _ready(
