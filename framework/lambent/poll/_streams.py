@@ -211,8 +211,8 @@ class StreamPoller:
     async def _open(self, shard: str, after: str | None) -> str:
         """An iterator just after the checkpoint ``after``; when the stream no longer
         keeps that record (DynamoDB's ``TrimmedDataAccessException``: the poller was
-        stopped longer than the stream's 24 hours), at the oldest record it keeps, as
-        Kinesis itself does for such a checkpoint, with a warning: records were lost."""
+        stopped longer than the stream's 24 hours), at the oldest record it keeps, with a
+        warning: records were lost."""
         try:
             return await self.reader.iterator(shard, after)
         except Exception as exc:
