@@ -26,7 +26,7 @@ from lambent.poll._streams import StreamPoller
 from lambent.sources.kinesis import KinesisRecord
 from tests.loggers import QuietLogger
 from tests.poll._helpers import client, drain, poll_process, read_log
-from tests.poll.apps.recorder import app, log
+from tests.poll.apps.recorder import Reading, app, log
 
 pytestmark = pytest.mark.network
 
@@ -391,3 +391,25 @@ def test_a_checkpoint_store_that_fails_holds_the_shard_until_it_takes_the_checkp
     assert errors[0]["error"].startswith("FileNotFoundError: ")
     (saved,) = json.loads(checkpoint.read_text()).values()
     assert saved["sequence"] is not None and not saved["ended"]
+
+
+def test_retries_count_afresh_once_the_checkpoint_moves(moto_url: str, tmp_path: Path) -> None:
+    # reading 3 fails on its first delivery, reading 6 on its second: with one retry
+    # allowed, neither has used it up when it fails, so nothing is given up
+    kinesis = client("kinesis", moto_url)
+    arn = make_stream(kinesis, "progress", shards=1)
+    put(kinesis, "progress", readings(10, keys=10))
+    deliveries: collections.Counter[int] = collections.Counter()
+    failing = App("failing")
+
+    @failing.kinesis()
+    def on_reading(reading: Reading) -> None:
+        deliveries[reading.n] += 1
+        if (reading.n, deliveries[reading.n]) in {(3, 1), (6, 2)}:
+            raise RuntimeError(f"reading {reading.n} fails on delivery {deliveries[reading.n]}")
+
+    opts = options(moto_url, max_retries=1, batch_size=10)
+    report = anyio.run(lambda: run(failing, arn, options=opts, signals=False))
+    (stats,) = report.stats.values()
+    assert stats.discarded == 0  # before: 6-9 given up after 6 failed once
+    assert deliveries == {0: 1, 1: 1, 2: 1, 3: 2, 4: 2, 5: 2, 6: 3, 7: 3, 8: 3, 9: 3}

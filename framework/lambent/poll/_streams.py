@@ -307,6 +307,10 @@ class StreamPoller:
                 stats.succeeded += cut
                 await self._checkpoint(shard, todo[cut - 1])
                 todo = todo[cut:]
+                # progress: the retries count afresh for the new first record (whether
+                # Lambda resets them is UNCONFIRMED; not resetting would give a record up
+                # after fewer failures than --max-retries allows)
+                attempts = 0
             stats.failed += len(todo)
             # a failed invocation is bisected; reported failures are retried from the
             # lowest one as one batch ("split at the returned sequence number")
