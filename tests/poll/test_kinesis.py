@@ -21,7 +21,7 @@ from lambent import App
 from lambent.poll import PollOptions, parse_source, run
 from lambent.poll._checkpoint import MemoryCheckpoints
 from lambent.poll._runtime import Runtime
-from lambent.poll._shards import KinesisReader, Page
+from lambent.poll._shards import KinesisReader, Page, Shard
 from lambent.poll._streams import StreamPoller
 from lambent.sources.kinesis import KinesisRecord
 from tests.loggers import QuietLogger
@@ -413,3 +413,54 @@ def test_retries_count_afresh_once_the_checkpoint_moves(moto_url: str, tmp_path:
     (stats,) = report.stats.values()
     assert stats.discarded == 0  # before: 6-9 given up after 6 failed once
     assert deliveries == {0: 1, 1: 1, 2: 1, 3: 2, 4: 2, 5: 2, 6: 3, 7: 3, 8: 3, 9: 3}
+
+
+class _AppearsLater:
+    """moto's Kinesis reader, whose first shard list lacks the stream's last shard: a
+    shard that appears while polling runs (a child of a split or merge: moto's
+    ``SplitShard`` keeps writing to the parent, so it cannot show one)."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self.listings = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.reader, name)
+
+    async def shards(self) -> list[Shard]:
+        self.listings += 1
+        found: list[Shard] = await self.reader.shards()
+        return found[:-1] if self.listings == 1 else found
+
+
+def test_a_shard_that_appears_later_starts_at_its_beginning_under_latest(
+    moto_url: str, poll_log: Path
+) -> None:
+    # LATEST applies to the shards listed when polling starts; a shard appearing later
+    # holds only records written since, and opening it at LATEST skipped those written
+    # to it before it was found
+    kinesis = client("kinesis", moto_url)
+    arn = make_stream(kinesis, "appearing", shards=2)
+    last = kinesis.list_shards(StreamName="appearing")["Shards"][-1]
+    data = readings(5, keys=5)
+    for r in data:
+        kinesis.put_record(
+            StreamName="appearing", Data=json.dumps(r).encode(), PartitionKey=r["key"],
+            ExplicitHashKey=last["HashKeyRange"]["StartingHashKey"],
+        )  # fmt: skip
+    opts = options(moto_url, starting_position="LATEST", idle_exit=2.0, shard_refresh=0.5)
+    source = parse_source(arn, "us-east-1")
+
+    async def main() -> None:
+        rt = Runtime(app, opts, QuietLogger())
+        try:
+            sdk = await rt.client("kinesis", "us-east-1")
+            reader = _AppearsLater(KinesisReader(source, sdk, rt.retrier(source), opts))
+            poller = StreamPoller(rt, source, reader, MemoryCheckpoints(), None)
+            async with anyio.create_task_group() as work:
+                await poller.run(work)
+        finally:
+            await rt.aclose()
+
+    anyio.run(main)
+    check_order(read_log(poll_log), data)

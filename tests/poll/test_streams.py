@@ -1,5 +1,5 @@
 """Which record a stream poller retries from after an invocation
-(lambent.poll._streams.first_failure, LAMBDA.md §4.5): none on success, the lowest
+(lambent.poll._answers.first_failure, LAMBDA.md §4.5): none on success, the lowest
 reported sequence number on ``batchItemFailures``, the whole batch on an exception, an
 invalid answer, or a window answer without ``state``. Whole polls: test_kinesis.py and
 test_dynamodb.py."""
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lambent.poll._answers import first_failure, verdict
 from lambent.poll._runtime import Invocation
-from lambent.poll._streams import first_failure, verdict
 
 RECORDS = [{"seq": str(n)} for n in (100, 205, 9000000000000000000001)]
 

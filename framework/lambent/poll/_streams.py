@@ -29,59 +29,22 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Callable
 from typing import Any
 
 import anyio
 import anyio.abc
 
 from lambent._errors import describe
+from lambent.poll._answers import verdict
 from lambent.poll._checkpoint import Checkpoint, Checkpoints
 from lambent.poll._destinations import Destination, failure_record
 from lambent.poll._errors import explain
 from lambent.poll._options import Source
-from lambent.poll._runtime import Invocation, Runtime
+from lambent.poll._runtime import Runtime
 from lambent.poll._shards import Page, Reader, Shard
 from lambent.poll._windows import Window
 
 Record = dict[str, Any]
-
-
-def _is_number(text: str) -> bool:
-    """A sequence number: ASCII digits only (``"²".isdigit()`` is true, ``int("²")`` fails)."""
-    return text.isascii() and text.isdigit()
-
-
-def first_failure(
-    invocation: Invocation, records: list[Record], seq: Callable[[Record], str], window: bool
-) -> int | None:
-    """Index of the first record to retry, or ``None`` when the batch succeeded."""
-    return verdict(invocation, records, seq, window)[0]
-
-
-def verdict(
-    invocation: Invocation, records: list[Record], seq: Callable[[Record], str], window: bool
-) -> tuple[int | None, bool]:
-    """:func:`first_failure`, and whether the invocation failed as a whole (it raised, timed
-    out, answered an invalid ``batchItemFailures`` or, in a window, no ``state``) rather
-    than reporting its failed records: only such a failure is bisected (LAMBDA.md §4.5)."""
-    if invocation.error is not None:
-        return 0, True
-    response = invocation.response
-    if window and not (isinstance(response, dict) and isinstance(response.get("state"), dict)):
-        return 0, True  # a window invocation must answer its state
-    if not isinstance(response, dict) or not response.get("batchItemFailures"):
-        return None, False
-    failures = response["batchItemFailures"]
-    positions = {int(seq(r)): i for i, r in enumerate(records)}
-    lowest: int | None = None
-    for entry in failures if isinstance(failures, list) else [None]:
-        item = entry.get("itemIdentifier") if isinstance(entry, dict) else None
-        if not isinstance(item, str) or not _is_number(item) or int(item) not in positions:
-            return 0, True  # invalid or unknown: the whole batch fails
-        index = positions[int(item)]
-        lowest = index if lowest is None else min(lowest, index)
-    return lowest, False
 
 
 class StreamPoller:
@@ -107,6 +70,11 @@ class StreamPoller:
 
     async def run(self, work: anyio.abc.TaskGroup) -> None:
         rt = self.rt
+        # a shard listed first starts at the starting position; one that appears later
+        # (a child of a split or merge, or a DynamoDB stream's rollover) holds only
+        # records written since: it starts at its beginning, or LATEST would skip the
+        # records written to it before it was opened
+        position: str | None = None
         async with anyio.create_task_group() as shards:
             while not rt.stopping.is_set():
                 try:
@@ -117,7 +85,9 @@ class StreamPoller:
                 for shard in found or ():
                     if shard.id not in self.finished:
                         self.finished[shard.id] = anyio.Event()
-                        shards.start_soon(self._shard, shard)
+                        shards.start_soon(self._shard, shard, position)
+                if found is not None:
+                    position = "TRIM_HORIZON"
                 if rt.idle(self.stats):
                     break
                 await rt.sleep(min(rt.options.shard_refresh, rt.options.idle_exit or math.inf))
@@ -131,7 +101,7 @@ class StreamPoller:
     def _key(self, shard: str) -> str:
         return f"{self.source.arn}#{shard}"
 
-    async def _shard(self, shard: Shard) -> None:
+    async def _shard(self, shard: Shard, position: str | None) -> None:
         rt = self.rt
         for parent in shard.parents:
             event = self.finished.get(parent)
@@ -145,7 +115,8 @@ class StreamPoller:
             saved = await self.checkpoints.get(self._key(shard.id))
             after = saved.sequence if saved else None
             ended = saved is not None and saved.ended
-            opened.append((saved, None if ended else await self._open(shard.id, after)))
+            iterator = None if ended else await self._open(shard.id, after, position)
+            opened.append((saved, iterator))
 
         def failed(exc: Exception) -> None:
             self._failed("opening the shard", exc, shard=shard.id)
@@ -168,7 +139,12 @@ class StreamPoller:
                 try:
                     got = await rt.until_stopped(
                         functools.partial(
-                            self._read, shard.id, iterator, min(room, self.batch_size), last_read
+                            self._read,
+                            shard.id,
+                            iterator,
+                            min(room, self.batch_size),
+                            last_read,
+                            position,
                         )
                     )
                 except Exception as exc:  # not an outage (those are retried): say, wait
@@ -208,13 +184,13 @@ class StreamPoller:
             if got is None or not got.records:
                 await rt.sleep(rt.options.poll_interval)
 
-    async def _open(self, shard: str, after: str | None) -> str:
+    async def _open(self, shard: str, after: str | None, position: str | None = None) -> str:
         """An iterator just after the checkpoint ``after``; when the stream no longer
         keeps that record (DynamoDB's ``TrimmedDataAccessException``: the poller was
         stopped longer than the stream's 24 hours), at the oldest record it keeps, with a
         warning: records were lost."""
         try:
-            return await self.reader.iterator(shard, after)
+            return await self.reader.iterator(shard, after, position)
         except Exception as exc:
             if after is None or "TrimmedDataAccess" not in type(exc).__name__ + str(exc):
                 raise
@@ -227,7 +203,9 @@ class StreamPoller:
         )
         return await self.reader.iterator(shard, None, "TRIM_HORIZON")
 
-    async def _read(self, shard: str, iterator: str, limit: int, after: str | None) -> Page:
+    async def _read(
+        self, shard: str, iterator: str, limit: int, after: str | None, position: str | None
+    ) -> Page:
         """A page of ``shard``; an expired iterator is opened again just after ``after``,
         the last record read (not the checkpoint: records read since, still waiting for
         their batch, would be read twice, out of order)."""
@@ -236,7 +214,7 @@ class StreamPoller:
         except Exception as exc:
             if "ExpiredIterator" not in type(exc).__name__ + str(exc):
                 raise
-            fresh = await self._open(shard, after)
+            fresh = await self._open(shard, after, position)
             return await self.reader.read(shard, fresh, limit)
 
     def _ready(
