@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from lambent import App
 from lambent.poll import PollOptions, parse_source, run
 from lambent.poll._checkpoint import MemoryCheckpoints
-from lambent.poll._runtime import Runtime
+from lambent.poll._runtime import Runtime, Stats
 from lambent.poll._shards import KinesisReader, Page, Shard
 from lambent.poll._streams import StreamPoller
 from lambent.sources.kinesis import KinesisRecord
@@ -464,3 +464,48 @@ def test_a_shard_that_appears_later_starts_at_its_beginning_under_latest(
 
     anyio.run(main)
     check_order(read_log(poll_log), data)
+
+
+class _DayOld:
+    """moto's Kinesis reader, whose records arrived 25 hours ago (past the stream's
+    24-hour retention)."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.reader, name)
+
+    def arrival(self, record: dict[str, Any]) -> float:
+        return float(self.reader.arrival(record)) - 25 * 3600
+
+
+def test_a_poison_record_is_given_up_once_the_stream_would_have_dropped_it(
+    moto_url: str, poll_log: Path
+) -> None:
+    # with Lambda's defaults (-1, -1) a failing record is retried until it expires from
+    # the stream; the poller holds it in memory, so it judges that by the retention
+    kinesis = client("kinesis", moto_url)
+    arn = make_stream(kinesis, "expired", shards=1)
+    put(kinesis, "expired", [{"key": "k", "n": 0, "fail": "always"}, {"key": "k", "n": 1}])
+    opts = options(moto_url, idle_exit=None)
+    source = parse_source(arn, "us-east-1")
+
+    async def main() -> Stats:
+        rt = Runtime(app, opts, QuietLogger())
+        try:
+            sdk = await rt.client("kinesis", "us-east-1")
+            reader = _DayOld(KinesisReader(source, sdk, rt.retrier(source), opts))
+            poller = StreamPoller(rt, source, reader, MemoryCheckpoints(), None)
+            await poller.prepare()
+            async with anyio.create_task_group() as work:
+                work.start_soon(poller.run, work)
+                await anyio.sleep(3)  # before: retried all along
+                rt.stopping.set()
+        finally:
+            await rt.aclose()
+        return rt.stats_for(source)
+
+    stats = anyio.run(main)
+    assert stats.discarded == 2  # the record, and the one after it of its key
+    assert [(e["event"], e["n"]) for e in read_log(poll_log)] == [("failed", 0)]

@@ -64,6 +64,8 @@ class Reader(Protocol):
     info_key: str
     #: the permissions reading the stream takes, named when one is missing
     permissions: str
+    #: how long the stream keeps a record, in seconds
+    retention: float
 
     async def prepare(self) -> None: ...
     async def shards(self) -> list[Shard]: ...
@@ -78,6 +80,8 @@ class _StreamReader:
     :meth:`prepare`, the first call that finds the stream (its failure explained)."""
 
     permissions: str
+    #: how long the stream keeps a record, in seconds (24 hours unless it says more)
+    retention: float = 24 * 3600.0
 
     def __init__(self, source: Source, client: Any, retry: Retrier, options: PollOptions) -> None:
         self.source, self.client, self.retry, self.options = source, client, retry, options
@@ -105,7 +109,12 @@ class KinesisReader(_StreamReader):
         self.role = f"arn:aws:iam::{source.account}:role/lambent-poll"
 
     async def _describe(self) -> None:
-        await self.retry.call(self.client.describe_stream_summary, StreamName=self.source.name)
+        got = await self.retry.call(
+            self.client.describe_stream_summary, StreamName=self.source.name
+        )
+        hours = got.get("StreamDescriptionSummary", {}).get("RetentionPeriodHours")
+        if hours:
+            self.retention = float(hours) * 3600
 
     async def shards(self) -> list[Shard]:
         out: list[Shard] = []

@@ -299,7 +299,10 @@ class StreamPoller:
                 ) and await self._process(shard, todo[half:], extra, retry=True)
             attempts += 1
             oldest = self.reader.arrival(todo[0])
-            if opts.max_record_age > 0 and time.time() - oldest > opts.max_record_age:
+            # -1: until the record leaves the stream (Lambda's "until it expires"; the
+            # poller holds it in memory, so it is judged by the stream's retention)
+            most = opts.max_record_age if opts.max_record_age > 0 else self.reader.retention
+            if time.time() - oldest > most:
                 return await self._give_up(shard, todo, "RecordAgeExceeded", attempts)
             if 0 <= opts.max_retries < attempts:
                 return await self._give_up(shard, todo, "RetryAttemptsExhausted", attempts)
