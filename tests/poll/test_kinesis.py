@@ -25,7 +25,7 @@ from lambent.poll._shards import KinesisReader, Page, Shard
 from lambent.poll._streams import StreamPoller
 from lambent.sources.kinesis import KinesisRecord
 from tests.loggers import QuietLogger
-from tests.poll._helpers import client, drain, poll_process, read_log
+from tests.poll._helpers import client, drain, poll_process, read_log, send_jobs
 from tests.poll.apps.recorder import Reading, app, log
 
 pytestmark = pytest.mark.network
@@ -509,3 +509,31 @@ def test_a_poison_record_is_given_up_once_the_stream_would_have_dropped_it(
     stats = anyio.run(main)
     assert stats.discarded == 2  # the record, and the one after it of its key
     assert [(e["event"], e["n"]) for e in read_log(poll_log)] == [("failed", 0)]
+
+
+def test_a_stream_batch_waiting_out_its_retries_holds_no_slot(
+    moto_url: str, poll_log: Path
+) -> None:
+    # one slot, a poison stream record retried forever, and a queue: the queue's
+    # messages run between the retries (the retrying batch held the slot throughout)
+    kinesis, sqs = client("kinesis", moto_url), client("sqs", moto_url)
+    arn = make_stream(kinesis, "hogging", shards=1)
+    put(kinesis, "hogging", [{"key": "k", "n": 0, "fail": "always"}])
+    url = sqs.create_queue(QueueName="starved")["QueueUrl"]
+    opts = options(
+        moto_url, concurrency=1, retry_base=1.0, wait_time=1, idle_exit=None, batch_size=10
+    )
+
+    async def main() -> None:
+        stop = anyio.Event()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(lambda: run(app, arn, url, options=opts, stop=stop, signals=False))
+            await anyio.to_thread.run_sync(_wait_for, poll_log, 1)  # the stream has failed
+            await anyio.to_thread.run_sync(send_jobs, sqs, url, [{"id": n} for n in range(3)])
+            with anyio.move_on_after(6):
+                await anyio.to_thread.run_sync(_wait_for, poll_log, 4)
+            stop.set()
+
+    anyio.run(main)
+    done = {e["id"] for e in read_log(poll_log) if e["event"] == "ok" and "id" in e}
+    assert done == {0, 1, 2}

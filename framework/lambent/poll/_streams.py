@@ -236,11 +236,10 @@ class StreamPoller:
         return pending[: self.batch_size] if full or waited or ended else []
 
     async def _run_batch(self, shard: str, batch: list[Record], window: Window) -> None:
-        async with self.rt.slots:
-            extra = window.fields(batch, self.reader.arrival, shard, self.source.arn)
-            await self._process(shard, batch, extra)
-            if extra is not None:
-                window.done(extra)
+        extra = window.fields(batch, self.reader.arrival, shard, self.source.arn)
+        await self._process(shard, batch, extra)
+        if extra is not None:
+            window.done(extra)
 
     def _event(self, records: list[Record], extra: dict[str, Any] | None) -> dict[str, Any]:
         return {"Records": records, **(extra or {})}
@@ -268,7 +267,10 @@ class StreamPoller:
                 return False
             stats.batches += 1
             stats.records += len(todo)
-            invocation = await rt.invoke(self.source, self._event(todo, extra))
+            # a slot per invocation: a batch waiting out its retry backoff (or a
+            # checkpoint, or its destination) holds none from other sources and shards
+            async with rt.slots:
+                invocation = await rt.invoke(self.source, self._event(todo, extra))
             answer = invocation.response
             if (
                 extra is not None
