@@ -18,7 +18,7 @@ from lambent.poll._checkpoint import FileCheckpoints
 from lambent.poll._runtime import Runtime
 from lambent.poll._shards import DynamoDBReader
 from lambent.poll._streams import StreamPoller
-from tests.poll._helpers import client, drain, read_log
+from tests.poll._helpers import Wrapped, client, drain, read_log
 from tests.poll.apps.recorder import app
 
 pytestmark = pytest.mark.network
@@ -97,15 +97,9 @@ def test_a_poison_item_goes_to_an_sns_destination(moto_url: str, poll_log: Path)
     assert int(info["startSequenceNumber"]) <= int(info["endSequenceNumber"])
 
 
-class _Trimmed:
+class _Trimmed(Wrapped):
     """moto's DynamoDB stream reader, refusing an iterator after any checkpoint as
     DynamoDB refuses one older than the stream's 24 hours."""
-
-    def __init__(self, reader: Any) -> None:
-        self.reader = reader
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.reader, name)
 
     async def iterator(self, shard: str, after: str | None, position: str | None = None) -> str:
         if after is not None:

@@ -20,7 +20,7 @@ from lambent.poll._runtime import Runtime, Stats
 from lambent.poll._shards import KinesisReader, Page, Shard
 from lambent.poll._streams import StreamPoller
 from tests.loggers import QuietLogger
-from tests.poll._helpers import client, read_log
+from tests.poll._helpers import Wrapped, client, read_log
 from tests.poll.apps.recorder import app
 from tests.poll.test_kinesis import check_order, make_stream, options, put, readings
 
@@ -52,16 +52,11 @@ def _poll(
     return anyio.run(main)
 
 
-class _ExpiresOnce:
+class _ExpiresOnce(Wrapped):
     """moto's Kinesis reader, whose second ``GetRecords`` answers Kinesis's
     ``ExpiredIteratorException`` (an iterator unused for five minutes)."""
 
-    def __init__(self, reader: Any) -> None:
-        self.reader = reader
-        self.reads = 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.reader, name)
+    reads = 0
 
     async def read(self, shard: str, iterator: str, limit: int) -> Page:
         self.reads += 1
@@ -88,17 +83,12 @@ def test_an_expired_iterator_resumes_after_the_last_record_read(
     assert [e["n"] for e in read_log(poll_log)] == [r["n"] for r in data]
 
 
-class _AppearsLater:
+class _AppearsLater(Wrapped):
     """moto's Kinesis reader, whose first shard list lacks the stream's last shard: a
     shard that appears while polling runs (a child of a split or merge: moto's
     ``SplitShard`` keeps writing to the parent, so it cannot show one)."""
 
-    def __init__(self, reader: Any) -> None:
-        self.reader = reader
-        self.listings = 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.reader, name)
+    listings = 0
 
     async def shards(self) -> list[Shard]:
         self.listings += 1
@@ -126,15 +116,9 @@ def test_a_shard_that_appears_later_starts_at_its_beginning_under_latest(
     check_order(read_log(poll_log), data)
 
 
-class _DayOld:
+class _DayOld(Wrapped):
     """moto's Kinesis reader, whose records arrived 25 hours ago (past the stream's
     24-hour retention)."""
-
-    def __init__(self, reader: Any) -> None:
-        self.reader = reader
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.reader, name)
 
     def arrival(self, record: dict[str, Any]) -> float:
         return float(self.reader.arrival(record)) - 25 * 3600
