@@ -85,3 +85,14 @@ def poll_process(
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+class Wrapped:
+    """A stream reader of moto's with some of its calls replaced (a subclass's methods);
+    every other attribute is the wrapped reader's."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.reader, name)

@@ -3,14 +3,22 @@ and checkpoints in a DynamoDB table that a second run resumes from."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
+import structlog
+from botocore.exceptions import ClientError
 
-from lambent.poll import PollOptions, run
-from tests.poll._helpers import client, drain, read_log
+from lambent._logging import get_logger
+from lambent.poll import PollOptions, parse_source, run
+from lambent.poll._checkpoint import FileCheckpoints
+from lambent.poll._runtime import Runtime
+from lambent.poll._shards import DynamoDBReader
+from lambent.poll._streams import StreamPoller
+from tests.poll._helpers import Wrapped, client, drain, read_log
 from tests.poll.apps.recorder import app
 
 pytestmark = pytest.mark.network
@@ -87,3 +95,50 @@ def test_a_poison_item_goes_to_an_sns_destination(moto_url: str, poll_log: Path)
     assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert info["streamArn"] == arn and info["batchSize"] >= 1
     assert int(info["startSequenceNumber"]) <= int(info["endSequenceNumber"])
+
+
+class _Trimmed(Wrapped):
+    """moto's DynamoDB stream reader, refusing an iterator after any checkpoint as
+    DynamoDB refuses one older than the stream's 24 hours."""
+
+    async def iterator(self, shard: str, after: str | None, position: str | None = None) -> str:
+        if after is not None:
+            raise ClientError(
+                {"Error": {"Code": "TrimmedDataAccessException", "Message": "trimmed"}},
+                "GetShardIterator",
+            )
+        iterator: str = await self.reader.iterator(shard, after, position)
+        return iterator
+
+
+def test_a_checkpoint_older_than_the_stream_resumes_at_its_oldest_record(
+    moto_url: str, poll_log: Path, tmp_path: Path
+) -> None:
+    dynamodb = client("dynamodb", moto_url)
+    arn = make_table(dynamodb, "trimmed")
+    dynamodb.put_item(TableName="trimmed", Item={"id": {"S": "a"}})
+    streams = client("dynamodbstreams", moto_url)
+    (shard,) = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    checkpoint = tmp_path / "cp.json"
+    checkpoint.write_text(json.dumps({f"{arn}#{shard['ShardId']}": {"sequence": "1"}}))
+    # LATEST would skip what is there: the oldest record is the nearest to the checkpoint
+    opts = PollOptions(endpoint_url=moto_url, idle_exit=1.5, poll_interval=0.2)
+    source = parse_source(arn, "us-east-1")
+
+    async def main() -> None:
+        rt = Runtime(app, opts, get_logger("lambent.poll"))
+        try:
+            sdk = await rt.client("dynamodbstreams", "us-east-1")
+            reader = _Trimmed(DynamoDBReader(source, sdk, rt.retrier(source), opts))
+            poller = StreamPoller(rt, source, reader, FileCheckpoints(str(checkpoint)), None)
+            async with anyio.create_task_group() as work:
+                await poller.run(work)  # before: the shard was never opened again
+        finally:
+            await rt.aclose()
+
+    with structlog.testing.capture_logs() as logs:
+        anyio.run(main)
+    assert [(e["event"], e["keys"]) for e in read_log(poll_log)] == [("INSERT", {"id": "a"})]
+    (warning,) = [e for e in logs if e["log_level"] == "warning"]
+    assert warning["event"].startswith("the checkpoint is older than the stream's oldest record")
+    assert warning["checkpoint"] == "1"

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from lambent import sources
 from lambent.poll import PollError, PollOptions, parse_source
+from lambent.poll._answers import first_failure
 from lambent.poll._options import check_source
 from lambent.poll._runtime import Invocation
 from lambent.poll._sqs import failed_ids
-from lambent.poll._streams import first_failure
 from lambent.sources import SourceSpec
 from lambent.sources._base import Pollable
 

@@ -4,6 +4,7 @@ counters, and waits that end as soon as shutdown starts."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import anyio
@@ -93,3 +94,31 @@ async def test_waits_end_when_shutdown_starts() -> None:
             await anyio.wait_all_tasks_blocked()
             runtime.stopping.set()
         assert await runtime.until_stopped(forever) is None
+
+
+async def test_an_invocation_past_the_function_timeout_fails_whatever_it_answers() -> None:
+    # Lambda ends the invocation at its timeout ("Task timed out"): the whole batch fails,
+    # even when a plain handler that blocked the loop past it returns a success later
+    app = App()
+
+    @app.invoke()
+    def blocking(payload: dict[str, Any]) -> str:
+        time.sleep(1.2)
+        return "done"
+
+    runtime, log = _runtime(app, function_timeout=1.0)
+    answer = await runtime.invoke(QUEUE, {"n": 1})
+    assert answer.response is None
+    assert str(answer.error) == "Task timed out after 1.00 seconds"
+    assert [event for event, _ in log.lines] == ["invocation failed"]
+
+
+async def test_an_async_invocation_is_cut_at_the_function_timeout() -> None:
+    class Hangs:
+        async def dispatch(self, event: Any, context: Any) -> Any:
+            await anyio.sleep(30)  # past its own deadline: Lambda would end it
+
+    runtime, _ = _runtime(Hangs(), function_timeout=0.1)
+    with anyio.fail_after(5):
+        answer = await runtime.invoke(QUEUE, {})
+    assert str(answer.error) == "Task timed out after 0.10 seconds"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import collections
+import time
 from pathlib import Path
 from typing import Any, TypedDict
 
+import anyio
 import pytest
 import structlog
 
-from lambent import LambdaContext
+from lambent import App, LambdaContext
 from lambent.poll import PollOptions, run
 from tests.poll._helpers import client, drain, make_queue, poll_process, read_log, send_jobs
 from tests.poll.apps.recorder import app
@@ -222,3 +224,37 @@ def test_batches_in_flight_never_exceed_the_concurrency(moto_url: str) -> None:
     assert len(hidden) == 60 and drain(sqs, url) == []
     assert most[0] == 2  # two batches at once, never more
     assert max(hidden) <= 2 * 5  # never more received than the slots can run
+
+
+def test_a_failed_message_comes_back_a_visibility_timeout_after_its_receive(
+    moto_url: str,
+) -> None:
+    # Lambda extends nothing: a failed message is received again when the visibility
+    # timeout counted from its receive ends. The poller's extensions (every 1.5 s here)
+    # kept it hidden a whole timeout past the last one instead (10.5 s, not 6)
+    sqs = client("sqs", moto_url)
+    url = sqs.create_queue(QueueName="comes-back", Attributes={"VisibilityTimeout": "6"})[
+        "QueueUrl"
+    ]
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    received: list[float] = []
+    again = anyio.Event()
+    failing = App("failing")
+
+    @failing.sqs()
+    async def fails_first(body: str) -> None:
+        received.append(time.monotonic())
+        if len(received) == 1:
+            await anyio.sleep(4.5)  # extended at 1.5, 3 and 4.5 s
+            raise RuntimeError("first receive fails")
+        again.set()
+
+    options = PollOptions(endpoint_url=moto_url, wait_time=1, pollers=1)
+
+    async def main() -> None:
+        with anyio.fail_after(20):
+            await run(failing, url, options=options, stop=again, signals=False)
+
+    anyio.run(main)
+    assert len(received) == 2
+    assert 5.0 <= received[1] - received[0] < 8.0

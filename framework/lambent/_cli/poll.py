@@ -70,7 +70,8 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--grace", type=float, default=30.0, metavar="SECONDS",
                         help="time in-flight batches get at shutdown")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=900.0, metavar="SECONDS",
-                        help="the function timeout each invocation's context reports")  # fmt: skip
+                        help="the function timeout: each invocation's context reports it, "
+                             "and an invocation past it fails its batch")  # fmt: skip
     parser.add_argument(
         "--shard-refresh",
         type=float,

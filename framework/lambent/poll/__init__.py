@@ -109,6 +109,7 @@ async def _poller(rt: Runtime, source: Source) -> _Poller:
     if opts.on_failure is not None:
         service, region = opts.on_failure.split(":")[2:4]
         destination = Destination(opts.on_failure, await rt.client(service, region), retry)
+        await destination.prepare()
     return StreamPoller(rt, source, reader, checkpoints, destination)
 
 

@@ -12,6 +12,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lambent.poll._backoff import Retrier
+from lambent.poll._errors import explain
+from lambent.poll._options import PollError, Source
+
+#: what sending to each kind of destination takes
+PERMISSIONS = {"sqs": "sqs:GetQueueUrl, sqs:SendMessage", "sns": "sns:Publish"}
 
 
 def _iso(epoch: float) -> str:
@@ -68,14 +73,38 @@ class Destination:
         self.client, self.retry = client, retry
         self._url: str | None = None
 
-    async def send(self, record: dict[str, Any]) -> None:
-        body = json.dumps(record)
-        if self.service == "sns":
-            await self.retry.call(self.client.publish, TopicArn=self.arn, Message=body)
-            return
+    async def prepare(self) -> None:
+        """Find the destination before anything is read: a queue or topic that does not
+        exist (or a queue the poller may not look up) raises :class:`PollError`, as the
+        source's own mistakes do. A topic's attributes are read only to find it: being
+        denied them is no mistake (publishing needs ``sns:Publish`` alone)."""
+        try:
+            if self.service == "sqs":
+                await self._queue_url()
+            else:
+                await self.retry.call(self.client.get_topic_attributes, TopicArn=self.arn)
+        except Exception as exc:
+            error = self.explain(exc)
+            if self.service == "sqs" or "does not exist" in str(error):
+                raise error from None
+
+    def explain(self, exc: Exception) -> PollError:
+        """What went wrong with the destination, in one line that says what to fix."""
+        where = Source(self.service, self.arn, self.arn.split(":")[3], self.account, self.name)
+        return explain(exc, where, "on-failure destination", PERMISSIONS[self.service])
+
+    async def _queue_url(self) -> str:
         if self._url is None:
             got = await self.retry.call(
                 self.client.get_queue_url, QueueName=self.name, QueueOwnerAWSAccountId=self.account
             )
             self._url = str(got["QueueUrl"])
-        await self.retry.call(self.client.send_message, QueueUrl=self._url, MessageBody=body)
+        return self._url
+
+    async def send(self, record: dict[str, Any]) -> None:
+        body = json.dumps(record)
+        if self.service == "sns":
+            await self.retry.call(self.client.publish, TopicArn=self.arn, Message=body)
+            return
+        url = await self._queue_url()
+        await self.retry.call(self.client.send_message, QueueUrl=url, MessageBody=body)

@@ -12,6 +12,7 @@ _MISSING = frozenset(
         "QueueDoesNotExist",
         "ResourceNotFoundException",
         "ResourceNotFound",
+        "NotFound",
     }
 )
 _DENIED = frozenset(

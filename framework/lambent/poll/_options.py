@@ -33,14 +33,15 @@ class PollOptions:
     in seconds; ``checkpoint``: a JSON file path or ``dynamodb://TABLE`` (streams);
     ``starting_position``/``starting_timestamp``: where a stream without a checkpoint
     starts; ``max_retries``/``max_record_age``: -1 is Lambda's "until the record
-    expires"; ``bisect``: split a failing stream batch in two; ``on_failure``: an SQS
+    expires"; ``bisect``: split a stream batch whose invocation failed (not one that reported
+    failures) in two; ``on_failure``: an SQS
     queue or SNS topic ARN for stream records given up on; ``tumbling_window``: seconds
     (0: off); ``concurrency``: batches running at once over all sources (receives wait
     for a free slot: no unbounded prefetch); ``pollers``: concurrent receivers per SQS
     queue; ``visibility_timeout``: seconds a received message stays hidden (default:
     the queue's), extended while its batch runs; ``grace``: seconds in-flight batches
     get to finish at shutdown; ``function_timeout``: the deadline each invocation's
-    context reports; ``idle_exit``: stop after that many seconds without records.
+    context reports, and enforces (past it, the invocation fails its batch); ``idle_exit``: stop after that many seconds without records.
     """
 
     endpoint_url: str | None = None

@@ -53,6 +53,10 @@ class Stats:
         }
 
 
+class FunctionTimeout(Exception):
+    """An invocation ran past ``function_timeout``: Lambda's ``Task timed out``."""
+
+
 @dataclass(frozen=True, slots=True)
 class Invocation:
     """What the app answered: its response, or the exception it raised."""
@@ -131,9 +135,18 @@ class Runtime:
         )
 
     async def invoke(self, source: Source, event: dict[str, Any]) -> Invocation:
-        """Run the app on one event, as Lambda would (an exception fails the whole batch)."""
+        """Run the app on one event, as Lambda would: an exception fails the whole batch,
+        and so does running past ``function_timeout`` (Lambda ends such an invocation,
+        whatever it would have answered: a plain handler that blocks the loop past it
+        fails its batch when it returns; an ``async`` one is cancelled at it)."""
+        timeout = self.options.function_timeout
+        started = time.monotonic()
         try:
-            return Invocation(await self.app.dispatch(event, self.context(source)))
+            with anyio.move_on_after(timeout):
+                response = await self.app.dispatch(event, self.context(source))
+                if time.monotonic() - started <= timeout:
+                    return Invocation(response)
+            raise FunctionTimeout(f"Task timed out after {timeout:.2f} seconds")
         except Exception as exc:
             self.log.warning(
                 "invocation failed", source=source.label, error=f"{type(exc).__name__}: {exc}"
@@ -153,10 +166,14 @@ class Runtime:
         if event.is_set():
             return None
         result: list[T] = []
+        failed: list[Exception] = []
         async with anyio.create_task_group() as tg:
 
             async def run() -> None:
-                result.append(await fn())
+                try:
+                    result.append(await fn())
+                except Exception as exc:  # raised as it is, not in the task group's group
+                    failed.append(exc)
                 tg.cancel_scope.cancel()
 
             async def watch() -> None:
@@ -165,7 +182,30 @@ class Runtime:
 
             tg.start_soon(run)
             tg.start_soon(watch)
+        if failed:
+            raise failed[0]
         return result[0] if result else None
+
+    async def insist(
+        self,
+        call: Callable[[], Awaitable[object]],
+        failed: Callable[[Exception], None],
+        *,
+        idle: Stats | None = None,
+    ) -> bool:
+        """``await call()`` until it succeeds: an error that is no outage (those are
+        retried inside it) is told by ``failed`` (one line), and the call tried again
+        ``retry_cap`` seconds later. False when shutdown starts before it succeeds (or,
+        given ``idle``, when that source has been idle for ``idle_exit``)."""
+        while True:
+            try:
+                await call()
+                return True
+            except Exception as exc:
+                failed(exc)
+            if self.stopping.is_set() or (idle is not None and self.idle(idle)):
+                return False
+            await self.sleep(self.options.retry_cap)
 
     async def sleep(self, seconds: float) -> None:
         """Sleep, waking early when shutdown starts."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from lambent.poll._backoff import Retrier
 from lambent.poll._errors import explain
@@ -56,11 +56,32 @@ def _shard(listed: dict[str, Any], *parent_keys: str) -> Shard:
     return Shard(listed["ShardId"], parents, end)
 
 
+class Reader(Protocol):
+    """What a stream poller reads a stream through (:class:`KinesisReader`,
+    :class:`DynamoDBReader`)."""
+
+    service: str
+    info_key: str
+    #: the permissions reading the stream takes, named when one is missing
+    permissions: str
+    #: how long the stream keeps a record, in seconds
+    retention: float
+
+    async def prepare(self) -> None: ...
+    async def shards(self) -> list[Shard]: ...
+    async def iterator(self, shard: str, after: str | None, position: str | None = None) -> str: ...
+    async def read(self, shard: str, iterator: str, limit: int) -> Page: ...
+    def sequence(self, record: dict[str, Any]) -> str: ...
+    def arrival(self, record: dict[str, Any]) -> float: ...
+
+
 class _StreamReader:
     """What the readers share: the stream, its client, the retries and the options, and
     :meth:`prepare`, the first call that finds the stream (its failure explained)."""
 
     permissions: str
+    #: how long the stream keeps a record, in seconds (24 hours unless it says more)
+    retention: float = 24 * 3600.0
 
     def __init__(self, source: Source, client: Any, retry: Retrier, options: PollOptions) -> None:
         self.source, self.client, self.retry, self.options = source, client, retry, options
@@ -88,7 +109,12 @@ class KinesisReader(_StreamReader):
         self.role = f"arn:aws:iam::{source.account}:role/lambent-poll"
 
     async def _describe(self) -> None:
-        await self.retry.call(self.client.describe_stream_summary, StreamName=self.source.name)
+        got = await self.retry.call(
+            self.client.describe_stream_summary, StreamName=self.source.name
+        )
+        hours = got.get("StreamDescriptionSummary", {}).get("RetentionPeriodHours")
+        if hours:
+            self.retention = float(hours) * 3600
 
     async def shards(self) -> list[Shard]:
         out: list[Shard] = []
@@ -103,13 +129,13 @@ class KinesisReader(_StreamReader):
                 return out
             kwargs = {"NextToken": token}
 
-    async def iterator(self, shard: str, after: str | None) -> str:
+    async def iterator(self, shard: str, after: str | None, position: str | None = None) -> str:
         kwargs: dict[str, Any] = {"StreamName": self.source.name, "ShardId": shard}
         if after is not None:
             kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=after)
         else:
-            kwargs["ShardIteratorType"] = self.options.starting_position
-            if self.options.starting_position == "AT_TIMESTAMP":
+            kwargs["ShardIteratorType"] = position or self.options.starting_position
+            if kwargs["ShardIteratorType"] == "AT_TIMESTAMP":
                 kwargs["Timestamp"] = self.options.starting_timestamp
         got = await self.retry.call(self.client.get_shard_iterator, **kwargs)
         return str(got["ShardIterator"])
@@ -172,12 +198,12 @@ class DynamoDBReader(_StreamReader):
                 return out
             kwargs = {"StreamArn": self.source.arn, "ExclusiveStartShardId": last}
 
-    async def iterator(self, shard: str, after: str | None) -> str:
+    async def iterator(self, shard: str, after: str | None, position: str | None = None) -> str:
         kwargs: dict[str, Any] = {"StreamArn": self.source.arn, "ShardId": shard}
         if after is not None:
             kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=after)
         else:
-            position = self.options.starting_position
+            position = position or self.options.starting_position
             kwargs["ShardIteratorType"] = "LATEST" if position == "AT_TIMESTAMP" else position
         got = await self.retry.call(self.client.get_shard_iterator, **kwargs)
         return str(got["ShardIterator"])

@@ -22,6 +22,7 @@ earlier one is in flight, so any number of pollers keep each group in order.
 from __future__ import annotations
 
 import base64
+import math
 import time
 from typing import Any
 
@@ -108,12 +109,19 @@ class _Hidden:
     that hid them last (SQS hides them for the visibility timeout from when it handles
     that request, which is no earlier), and whether they may have been visible since."""
 
-    __slots__ = ("gap", "seconds", "since")
+    __slots__ = ("gap", "received", "seconds", "since")
 
     def __init__(self, since: float, seconds: int) -> None:
+        self.received = since
         self.since = since
         self.seconds = seconds
         self.gap = False
+
+    def lambdas_left(self) -> int:
+        """Whole seconds (rounded up) until the visibility timeout counted from the
+        receive ends: when Lambda, which extends nothing, lets a failed message be
+        received again (0: it would be visible already)."""
+        return max(0, math.ceil(self.received + self.seconds - time.monotonic()))
 
     def extended(self, sent: float) -> None:
         """An extension sent at ``sent`` succeeded (now); if it may have been handled
@@ -184,7 +192,7 @@ class SQSPoller:
                     try:
                         messages = await rt.until_forced(self._receive) or []
                     except Exception as exc:  # not an outage (those are retried): say, wait
-                        rt.log.error("receive failed", source=self.source.label, error=str(exc))
+                        self._failed("receive", exc)
                         messages = None
                     if messages and rt.stopping.is_set():
                         await self._release(
@@ -266,6 +274,12 @@ class SQSPoller:
                         visibility_timeout=self.visibility,
                     )
                 tg.cancel_scope.cancel()
+            if failed and hidden.since > hidden.received and not hidden.lapsed():
+                # the extensions were the poller's own: the failed messages come back
+                # when Lambda's would, a visibility timeout after the receive
+                with anyio.CancelScope(shield=True):
+                    back = [(i, handles[i]) for i in failed]
+                    await self._visibility(back, hidden.lambdas_left())
         except anyio.get_cancelled_exc_class():
             if pending:  # forced shutdown: let another consumer have them now
                 with anyio.CancelScope(shield=True):
@@ -315,14 +329,24 @@ class SQSPoller:
                 )
         return changed
 
+    def _failed(self, what: str, exc: Exception) -> None:
+        """A call that is no outage failed (the queue was deleted, the credentials expired
+        or lost a permission): one line saying what to fix; the caller goes on."""
+        error = explain(exc, self.source, "queue", PERMISSIONS)
+        self.rt.log.error(f"{what} failed", source=self.source.label, error=str(error))
+
     async def _delete(self, done: list[tuple[str, str]]) -> None:
         for start in range(0, len(done), 10):
             chunk = done[start : start + 10]
-            got = await self.retry.call(
-                self.client.delete_message_batch,
-                QueueUrl=self.url,
-                Entries=[{"Id": str(n), "ReceiptHandle": h} for n, (_, h) in enumerate(chunk)],
-            )
+            try:
+                got = await self.retry.call(
+                    self.client.delete_message_batch,
+                    QueueUrl=self.url,
+                    Entries=[{"Id": str(n), "ReceiptHandle": h} for n, (_, h) in enumerate(chunk)],
+                )
+            except Exception as exc:  # not an outage: they come back, as failures do
+                self._failed("delete", exc)
+                continue
             for failure in got.get("Failed") or []:
                 message_id = chunk[int(failure["Id"])][0]
                 self.rt.log.warning(

@@ -10,8 +10,9 @@ partition key. After each invocation (LAMBDA.md §4.5):
 * ``batchItemFailures``: checkpoint just before the lowest reported sequence number
   (compared as integers) and retry from it; an exception, an invalid answer or (in a
   tumbling window) an answer without ``state`` fails the whole batch;
-* ``bisect``: a failing batch of more than one record is split in two and each half
-  retried on its own (splitting uses no retry);
+* ``bisect``: a batch of more than one record whose invocation failed (not one that
+  reported failures) is split in two and each half retried on its own (splitting uses
+  no retry);
 * after ``max_retries`` retries, or once a record is older than ``max_record_age``,
   the remaining records are given up: the on-failure destination gets Lambda's
   metadata record and the checkpoint moves past them.
@@ -28,54 +29,22 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import anyio
 import anyio.abc
 
+from lambent._errors import describe
+from lambent.poll._answers import verdict
 from lambent.poll._checkpoint import Checkpoint, Checkpoints
 from lambent.poll._destinations import Destination, failure_record
+from lambent.poll._errors import explain
 from lambent.poll._options import Source
-from lambent.poll._runtime import Invocation, Runtime
-from lambent.poll._shards import Page, Shard
+from lambent.poll._runtime import Runtime
+from lambent.poll._shards import Page, Reader, Shard
+from lambent.poll._windows import Window
 
 Record = dict[str, Any]
-
-
-class Reader(Protocol):
-    service: str
-    info_key: str
-
-    async def prepare(self) -> None: ...
-    async def shards(self) -> list[Shard]: ...
-    async def iterator(self, shard: str, after: str | None) -> str: ...
-    async def read(self, shard: str, iterator: str, limit: int) -> Page: ...
-    def sequence(self, record: Record) -> str: ...
-    def arrival(self, record: Record) -> float: ...
-
-
-def first_failure(
-    invocation: Invocation, records: list[Record], seq: Callable[[Record], str], window: bool
-) -> int | None:
-    """Index of the first record to retry, or ``None`` when the batch succeeded."""
-    if invocation.error is not None:
-        return 0
-    response = invocation.response
-    if window and not (isinstance(response, dict) and isinstance(response.get("state"), dict)):
-        return 0  # a window invocation must answer its state
-    if not isinstance(response, dict) or not response.get("batchItemFailures"):
-        return None
-    failures = response["batchItemFailures"]
-    positions = {int(seq(r)): i for i, r in enumerate(records)}
-    lowest: int | None = None
-    for entry in failures if isinstance(failures, list) else [None]:
-        item = entry.get("itemIdentifier") if isinstance(entry, dict) else None
-        if not isinstance(item, str) or not item.isdigit() or int(item) not in positions:
-            return 0  # invalid or unknown: the whole batch fails
-        index = positions[int(item)]
-        lowest = index if lowest is None else min(lowest, index)
-    return lowest
 
 
 class StreamPoller:
@@ -101,21 +70,38 @@ class StreamPoller:
 
     async def run(self, work: anyio.abc.TaskGroup) -> None:
         rt = self.rt
+        # a shard listed first starts at the starting position; one that appears later
+        # (a child of a split or merge, or a DynamoDB stream's rollover) holds only
+        # records written since: it starts at its beginning, or LATEST would skip the
+        # records written to it before it was opened
+        position: str | None = None
         async with anyio.create_task_group() as shards:
             while not rt.stopping.is_set():
-                found = await rt.until_stopped(self.reader.shards)
+                try:
+                    found = await rt.until_stopped(self.reader.shards)
+                except Exception as exc:  # not an outage (those are retried): say, go on
+                    self._failed("listing shards", exc)
+                    found = None
                 for shard in found or ():
                     if shard.id not in self.finished:
                         self.finished[shard.id] = anyio.Event()
-                        shards.start_soon(self._shard, shard)
+                        shards.start_soon(self._shard, shard, position)
+                if found is not None:
+                    position = "TRIM_HORIZON"
                 if rt.idle(self.stats):
                     break
                 await rt.sleep(min(rt.options.shard_refresh, rt.options.idle_exit or math.inf))
 
+    def _failed(self, what: str, exc: Exception, **where: str) -> None:
+        """A call that is no outage failed (the stream was deleted, the credentials expired
+        or lost a permission): one line saying what to fix; the caller goes on."""
+        error = explain(exc, self.source, "stream", self.reader.permissions)
+        self.rt.log.error(f"{what} failed", source=self.source.label, error=str(error), **where)
+
     def _key(self, shard: str) -> str:
         return f"{self.source.arn}#{shard}"
 
-    async def _shard(self, shard: Shard) -> None:
+    async def _shard(self, shard: Shard, position: str | None) -> None:
         rt = self.rt
         for parent in shard.parents:
             event = self.finished.get(parent)
@@ -123,24 +109,50 @@ class StreamPoller:
                 if rt.stopping.is_set() or rt.idle(self.stats):
                     return
                 await rt.sleep(0.2)
-        key = self._key(shard.id)
-        saved = await self.checkpoints.get(key)
+        opened: list[tuple[Checkpoint | None, str | None]] = []
+
+        async def open_shard() -> None:
+            saved = await self.checkpoints.get(self._key(shard.id))
+            after = saved.sequence if saved else None
+            ended = saved is not None and saved.ended
+            iterator = None if ended else await self._open(shard.id, after, position)
+            opened.append((saved, iterator))
+
+        def failed(exc: Exception) -> None:
+            self._failed("opening the shard", exc, shard=shard.id)
+
+        if not await rt.insist(open_shard, failed, idle=self.stats):
+            return
+        saved, iterator = opened[0]
         if saved is not None and saved.ended:
             self.finished[shard.id].set()
             return
         last_read = saved.sequence if saved else None
-        iterator: str | None = await self.reader.iterator(shard.id, last_read)
         pending: list[Record] = []
         first_at = 0.0
-        window = _Window(rt.options.tumbling_window)
+        window = Window(rt.options.tumbling_window)
         while not rt.stopping.is_set():
             got: Page | None = None
             # a window looks one batch ahead, to know which invocation is its last
             room = self.batch_size * (2 if window.seconds else 1) - len(pending)
             if iterator is not None and room > 0:
-                got = await rt.until_stopped(
-                    functools.partial(self._read, shard.id, iterator, min(room, self.batch_size))
-                )
+                try:
+                    got = await rt.until_stopped(
+                        functools.partial(
+                            self._read,
+                            shard.id,
+                            iterator,
+                            min(room, self.batch_size),
+                            last_read,
+                            position,
+                        )
+                    )
+                except Exception as exc:  # not an outage (those are retried): say, wait
+                    self._failed("read", exc, shard=shard.id)
+                    if rt.idle(self.stats):
+                        return
+                    await rt.sleep(rt.options.retry_cap)
+                    continue
                 if got is None:
                     break
                 if not pending and got.records:
@@ -164,7 +176,7 @@ class StreamPoller:
                 first_at = time.monotonic()
                 continue
             if ended and not pending:
-                await self.checkpoints.put(key, Checkpoint(last_read, ended=True))
+                await self._save(shard.id, Checkpoint(last_read, ended=True))
                 self.finished[shard.id].set()
                 return
             if rt.idle(self.stats):
@@ -172,14 +184,37 @@ class StreamPoller:
             if got is None or not got.records:
                 await rt.sleep(rt.options.poll_interval)
 
-    async def _read(self, shard: str, iterator: str, limit: int) -> Page:
+    async def _open(self, shard: str, after: str | None, position: str | None = None) -> str:
+        """An iterator just after the checkpoint ``after``; when the stream no longer
+        keeps that record (DynamoDB's ``TrimmedDataAccessException``: the poller was
+        stopped longer than the stream's 24 hours), at the oldest record it keeps, with a
+        warning: records were lost."""
+        try:
+            return await self.reader.iterator(shard, after, position)
+        except Exception as exc:
+            if after is None or "TrimmedDataAccess" not in type(exc).__name__ + str(exc):
+                raise
+        self.rt.log.warning(
+            "the checkpoint is older than the stream's oldest record; resuming there "
+            "(records in between expired unread)",
+            source=self.source.label,
+            shard=shard,
+            checkpoint=after,
+        )
+        return await self.reader.iterator(shard, None, "TRIM_HORIZON")
+
+    async def _read(
+        self, shard: str, iterator: str, limit: int, after: str | None, position: str | None
+    ) -> Page:
+        """A page of ``shard``; an expired iterator is opened again just after ``after``,
+        the last record read (not the checkpoint: records read since, still waiting for
+        their batch, would be read twice, out of order)."""
         try:
             return await self.reader.read(shard, iterator, limit)
         except Exception as exc:
             if "ExpiredIterator" not in type(exc).__name__ + str(exc):
                 raise
-            saved = await self.checkpoints.get(self._key(shard))
-            fresh = await self.reader.iterator(shard, saved.sequence if saved else None)
+            fresh = await self._open(shard, after, position)
             return await self.reader.read(shard, fresh, limit)
 
     def _ready(
@@ -188,7 +223,7 @@ class StreamPoller:
         first_at: float,
         ended: bool,
         caught_up: bool,
-        window: _Window,
+        window: Window,
     ) -> list[Record]:
         """The next batch to invoke, or ``[]`` to read (or wait) more."""
         if not pending:
@@ -200,28 +235,42 @@ class StreamPoller:
         waited = time.monotonic() - first_at >= opts.window
         return pending[: self.batch_size] if full or waited or ended else []
 
-    async def _run_batch(self, shard: str, batch: list[Record], window: _Window) -> None:
-        async with self.rt.slots:
-            extra = window.fields(batch, self.reader.arrival, shard, self.source.arn)
-            await self._process(shard, batch, extra)
-            if extra is not None:
-                window.done(extra)
+    async def _run_batch(self, shard: str, batch: list[Record], window: Window) -> None:
+        extra = window.fields(batch, self.reader.arrival, shard, self.source.arn)
+        await self._process(shard, batch, extra)
+        if extra is not None:
+            window.done(extra)
 
     def _event(self, records: list[Record], extra: dict[str, Any] | None) -> dict[str, Any]:
         return {"Records": records, **(extra or {})}
 
     async def _process(
-        self, shard: str, records: list[Record], extra: dict[str, Any] | None
-    ) -> None:
-        """Invoke until ``records`` are done (succeeded or given up); checkpoints as it goes."""
+        self,
+        shard: str,
+        records: list[Record],
+        extra: dict[str, Any] | None,
+        *,
+        retry: bool = False,
+    ) -> bool:
+        """Invoke until ``records`` are done (succeeded or given up); checkpoints as it goes.
+
+        False when shutdown starts before they are: no retry (nor bisected half) starts
+        once it has, the rest is neither checkpointed nor given up (a restart resumes at
+        the first of them), and the caller runs nothing after them.
+        """
         rt, stats, seq = self.rt, self.stats, self.reader.sequence
         opts = rt.options
         attempts = 0
         todo = records
         while todo:
+            if (retry or attempts) and rt.stopping.is_set():
+                return False
             stats.batches += 1
             stats.records += len(todo)
-            invocation = await rt.invoke(self.source, self._event(todo, extra))
+            # a slot per invocation: a batch waiting out its retry backoff (or a
+            # checkpoint, or its destination) holds none from other sources and shards
+            async with rt.slots:
+                invocation = await rt.invoke(self.source, self._event(todo, extra))
             answer = invocation.response
             if (
                 extra is not None
@@ -229,38 +278,63 @@ class StreamPoller:
                 and isinstance(answer.get("state"), dict)
             ):
                 extra["state"] = answer["state"]
-            cut = first_failure(invocation, todo, seq, extra is not None)
+            cut, whole = verdict(invocation, todo, seq, extra is not None)
             if cut is None:
                 stats.succeeded += len(todo)
                 await self._checkpoint(shard, todo[-1])
-                return
+                return True
             if cut:
                 stats.succeeded += cut
                 await self._checkpoint(shard, todo[cut - 1])
                 todo = todo[cut:]
+                # progress: the retries count afresh for the new first record (whether
+                # Lambda resets them is UNCONFIRMED; not resetting would give a record up
+                # after fewer failures than --max-retries allows)
+                attempts = 0
             stats.failed += len(todo)
-            if opts.bisect and len(todo) > 1:
+            # a failed invocation is bisected; reported failures are retried from the
+            # lowest one as one batch ("split at the returned sequence number")
+            if opts.bisect and whole and len(todo) > 1:
                 half = len(todo) // 2
-                await self._process(shard, todo[:half], extra)
-                await self._process(shard, todo[half:], extra)
-                return
+                return await self._process(
+                    shard, todo[:half], extra, retry=True
+                ) and await self._process(shard, todo[half:], extra, retry=True)
             attempts += 1
             oldest = self.reader.arrival(todo[0])
-            if opts.max_record_age > 0 and time.time() - oldest > opts.max_record_age:
-                await self._give_up(shard, todo, "RecordAgeExceeded", attempts)
-                return
+            # -1: until the record leaves the stream (Lambda's "until it expires"; the
+            # poller holds it in memory, so it is judged by the stream's retention)
+            most = opts.max_record_age if opts.max_record_age > 0 else self.reader.retention
+            if time.time() - oldest > most:
+                return await self._give_up(shard, todo, "RecordAgeExceeded", attempts)
             if 0 <= opts.max_retries < attempts:
-                await self._give_up(shard, todo, "RetryAttemptsExhausted", attempts)
-                return
+                return await self._give_up(shard, todo, "RetryAttemptsExhausted", attempts)
             stats.retried += len(todo)
-            await anyio.sleep(min(opts.retry_cap, opts.retry_base * 2 ** min(attempts, 10)))
+            await rt.sleep(min(opts.retry_cap, opts.retry_base * 2 ** min(attempts, 10)))
+        return True
 
     async def _checkpoint(self, shard: str, record: Record) -> None:
-        await self.checkpoints.put(self._key(shard), Checkpoint(self.reader.sequence(record)))
+        await self._save(shard, Checkpoint(self.reader.sequence(record)))
+
+    async def _save(self, shard: str, checkpoint: Checkpoint) -> None:
+        """Save a checkpoint until the store takes it (one error line each time it does
+        not); at shutdown it is left unsaved: a restart delivers those records again."""
+
+        def failed(exc: Exception) -> None:
+            self.rt.log.error(
+                "checkpoint failed; the shard waits for it",
+                source=self.source.label,
+                shard=shard,
+                error=describe(exc),
+            )
+
+        put = functools.partial(self.checkpoints.put, self._key(shard), checkpoint)
+        await self.rt.insist(put, failed)
 
     async def _give_up(
         self, shard: str, records: list[Record], condition: str, attempts: int
-    ) -> None:
+    ) -> bool:
+        """Record ``records`` as given up (the destination's record, then the checkpoint
+        past them); False when shutdown started before the destination took it."""
         self.stats.discarded += len(records)
         seq, arrival = self.reader.sequence, self.reader.arrival
         self.rt.log.warning(
@@ -273,7 +347,8 @@ class StreamPoller:
             count=len(records),
         )
         if self.destination is not None:
-            await self.destination.send(
+            sent = await self._send(
+                shard,
                 failure_record(
                     function_arn=self.function_arn,
                     condition=condition,
@@ -284,69 +359,25 @@ class StreamPoller:
                     sequences=(seq(records[0]), seq(records[-1])),
                     arrivals=(arrival(records[0]), arrival(records[-1])),
                     size=len(records),
-                )
+                ),
             )
+            if not sent:
+                return False  # shutdown first: not checkpointed, a restart gives them up again
         await self._checkpoint(shard, records[-1])
+        return True
 
+    async def _send(self, shard: str, record: dict[str, Any]) -> bool:
+        """Send to the destination until it takes the record; False when shutdown starts
+        first. The shard waits: records given up are never skipped unrecorded."""
+        destination = self.destination
+        assert destination is not None
 
-def _iso(epoch: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+        def failed(exc: Exception) -> None:
+            self.rt.log.error(
+                "on-failure destination failed; the shard waits for it",
+                source=self.source.label,
+                shard=shard,
+                error=str(destination.explain(exc)),
+            )
 
-
-class _Window:
-    """Tumbling-window bookkeeping of one shard: the current window and its state."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.start: float | None = None
-        self.state: dict[str, Any] = {}
-        #: whether the batch :meth:`ready` returned last is its window's last
-        self.final = False
-
-    def _start_of(self, arrival: float) -> float:
-        return math.floor(arrival / self.seconds) * self.seconds
-
-    def ready(
-        self,
-        pending: list[Record],
-        size: int,
-        ended: bool,
-        caught_up: bool,
-        arrival: Callable[[Record], float],
-    ) -> list[Record]:
-        """A full batch of the oldest window, or all its records once the window is over
-        (then it is the window's final invocation)."""
-        start = self._start_of(arrival(pending[0]))
-        same = 0
-        while same < len(pending) and self._start_of(arrival(pending[same])) == start:
-            same += 1
-        over = caught_up and time.time() >= start + self.seconds
-        closed = ended or same < len(pending) or over
-        self.final = closed and same <= size
-        if same > size:
-            return pending[:size]
-        return pending[:same] if closed else []
-
-    def fields(
-        self,
-        batch: list[Record],
-        arrival: Callable[[Record], float],
-        shard: str,
-        arn: str,
-    ) -> dict[str, Any] | None:
-        if not self.seconds:
-            return None
-        start = self._start_of(arrival(batch[0]))
-        if start != self.start:
-            self.start, self.state = start, {}
-        return {
-            "window": {"start": _iso(start), "end": _iso(start + self.seconds)},
-            "state": dict(self.state),
-            "shardId": shard,
-            "eventSourceARN": arn,
-            "isFinalInvokeForWindow": self.final,
-            "isWindowTerminatedEarly": False,
-        }
-
-    def done(self, extra: dict[str, Any]) -> None:
-        self.state = dict(extra.get("state") or {})
+        return await self.rt.insist(functools.partial(destination.send, record), failed)
