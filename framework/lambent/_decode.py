@@ -110,8 +110,9 @@ def invocation_json(body: bytes) -> Any:
 def build_decoder(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
     """A function turning a source payload into ``tp``; raises ConfigurationError if unsupported.
 
-    ``fmt`` says what the payload is: JSON text (``"json"``) or Python builtins
-    (``"python"``). ``str`` and ``bytes`` (and ``str | None``, ``bytes | None``) take
+    ``fmt`` says what the payload is: JSON text (``"json"``), JSON read into Python
+    builtins (``"decoded"``, converted as strictly as the text would be decoded) or
+    Python builtins converted by msgspec's lax rules (``"python"``). ``str`` and ``bytes`` (and ``str | None``, ``bytes | None``) take
     JSON-text payloads as they are (:func:`reads_absent`). Types
     msgspec decodes (Structs, dataclasses, TypedDicts, builtins, ...) use msgspec;
     pydantic v2 models (when pydantic is installed) are validated by pydantic itself.
@@ -170,6 +171,11 @@ def _build(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
         built = _text_or_json(tp, decoder.decode)
     elif fmt == "json":
         built = decoder.decode
+    elif fmt == "decoded":
+
+        def built(value: Any) -> Any:
+            return msgspec.convert(value, tp)
+
     else:
 
         def built(value: Any) -> Any:
