@@ -201,10 +201,23 @@ def _optional(tp: Any) -> Any:
 def _textual(tp: Any) -> bool:
     """Whether ``tp`` is read from text other than as ``str`` itself: a constrained
     ``str``, a datetime, date, time or duration, a UUID, an enum of strings, a
-    ``Literal`` of strings."""
+    ``Literal`` of strings; also with ``msgspec.Meta`` that only documents it (a
+    ``description``), and ``X | None`` of one of them (``None``: the text ``null``, or no
+    payload at all)."""
     import msgspec.inspect as mi
 
     info = mi.type_info(tp)
+    if isinstance(info, mi.UnionType):
+        kinds = [t for t in info.types if not isinstance(t, mi.NoneType)]
+        return len(kinds) == 1 < len(info.types) and _textual_info(kinds[0], tp)
+    return _textual_info(info, tp)
+
+
+def _textual_info(info: Any, tp: Any) -> bool:
+    import msgspec.inspect as mi
+
+    while isinstance(info, mi.Metadata):
+        info = info.type
     if isinstance(info, mi.StrType):
         return tp is not str
     if isinstance(info, mi.DateTimeType | mi.DateType | mi.TimeType | mi.TimeDeltaType):
@@ -221,14 +234,14 @@ def _textual(tp: Any) -> bool:
 def _text_or_json(tp: Any, json_decode: Decoder) -> Decoder:
     """A textual type's decoder (:func:`_textual`): the payload's text as it came (as a
     ``str`` payload is), or, when that is not one, the JSON string it holds
-    (``"2024-05-01"`` with its quotes, as a JSON encoder writes it)."""
+    (``"2024-05-01"`` with its quotes, as a JSON encoder writes it) or JSON ``null``."""
 
     def decode(value: Any) -> Any:
         text = _text(value)
         try:
             return msgspec.convert(text, tp)
         except msgspec.ValidationError:
-            if not text.startswith('"'):
+            if not text.startswith('"') and text != "null":
                 raise
         return json_decode(text)
 
