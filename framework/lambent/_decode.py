@@ -171,19 +171,33 @@ def _build(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
         built = _text_or_json(tp, decoder.decode)
     elif fmt == "json":
         built = decoder.decode
-    elif fmt == "decoded":
-
-        def built(value: Any) -> Any:
-            return msgspec.convert(value, tp)
-
     else:
-
-        def built(value: Any) -> Any:
-            return msgspec.convert(value, tp, strict=False)
+        built = _converter(tp, strict=fmt == "decoded")
 
     if key is not None:
         _built[key] = built
     return built
+
+
+#: a builtins payload a type cannot be None for, which holds None (a DynamoDB image its
+#: stream's view type leaves out: NEW_IMAGE has no old image)
+_HOLDS_NONE = "the record holds no value here (None): declare `{} | None` to take it as None"
+
+
+def _converter(tp: Any, *, strict: bool) -> Decoder:
+    """A builtins payload converted into ``tp``; None where ``tp`` cannot be None is
+    said as such (not msgspec's "Expected `object`, got `null`")."""
+    name = tp.__qualname__ if isinstance(tp, type) else repr(tp)
+
+    def convert(value: Any) -> Any:
+        try:
+            return msgspec.convert(value, tp, strict=strict)
+        except msgspec.ValidationError:
+            if value is None:
+                raise TypeError(_HOLDS_NONE.format(name)) from None
+            raise
+
+    return convert
 
 
 def _optional(tp: Any) -> Any:
@@ -252,6 +266,32 @@ def _text_or_json(tp: Any, json_decode: Decoder) -> Decoder:
 #: a type (one order Struct for several queues), and inspecting a type is the costly part
 #: of building its decoder, at definition time
 _built: dict[tuple[Any, PayloadFormat], Decoder] = {}
+
+
+def refuse_unless_map(tp: Any, where: str) -> None:
+    """Raise ConfigurationError when ``tp`` can never hold a payload that is always a map
+    of fields (a ``"python"`` one: a DynamoDB image, CloudFormation properties, ...): a
+    ``str``, an ``int``, a ``list``... would fail every record. ``bytes`` (the map as
+    JSON) and ``Any`` pass."""
+    import msgspec.inspect as mi
+
+    def takes_map(info: Any) -> bool:
+        while isinstance(info, mi.Metadata):
+            info = info.type
+        if isinstance(info, mi.UnionType):
+            return any(takes_map(member) for member in info.types)
+        if isinstance(info, mi.StructType):
+            return not info.array_like
+        kinds = (mi.DictType, mi.TypedDictType, mi.DataclassType, mi.AnyType, mi.CustomType)
+        return isinstance(info, kinds)
+
+    if tp is bytes or takes_map(mi.type_info(tp)):
+        return
+    shown = tp.__qualname__ if isinstance(tp, type) else repr(tp)
+    raise ConfigurationError(
+        f"{where}: this source's payload is a map of fields, which never decodes into "
+        f"{shown}: declare a Struct, dataclass, TypedDict or dict"
+    )
 
 
 def custom_classes(tp: Any) -> list[type[Any]]:

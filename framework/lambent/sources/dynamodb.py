@@ -38,6 +38,7 @@ from typing import Any, Literal, cast
 
 import msgspec
 
+from lambent._decode import refuse_unless_map
 from lambent._errors import ConfigurationError
 from lambent.sources._base import (
     FieldError,
@@ -286,6 +287,8 @@ def _check_images(where: str, plan: Any, filters: Mapping[str, Any]) -> None:
         absent = IMAGE_ABSENT_ON.get(param.name)
         if param.getter is None or absent is None or param.decoder is None:
             continue
+        if param.annotation is not None:  # unannotated: any value
+            refuse_unless_map(param.annotation, f"{where}: {plan.name}, parameter {param.name!r}")
         if events is not None and absent not in events:
             continue
         try:
