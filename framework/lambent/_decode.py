@@ -268,32 +268,6 @@ def _text_or_json(tp: Any, json_decode: Decoder) -> Decoder:
 _built: dict[tuple[Any, PayloadFormat], Decoder] = {}
 
 
-def refuse_unless_map(tp: Any, where: str) -> None:
-    """Raise ConfigurationError when ``tp`` can never hold a payload that is always a map
-    of fields (a ``"python"`` one: a DynamoDB image, CloudFormation properties, ...): a
-    ``str``, an ``int``, a ``list``... would fail every record. ``bytes`` (the map as
-    JSON) and ``Any`` pass."""
-    import msgspec.inspect as mi
-
-    def takes_map(info: Any) -> bool:
-        while isinstance(info, mi.Metadata):
-            info = info.type
-        if isinstance(info, mi.UnionType):
-            return any(takes_map(member) for member in info.types)
-        if isinstance(info, mi.StructType):
-            return not info.array_like
-        kinds = (mi.DictType, mi.TypedDictType, mi.DataclassType, mi.AnyType, mi.CustomType)
-        return isinstance(info, kinds)
-
-    if tp is bytes or takes_map(mi.type_info(tp)):
-        return
-    shown = tp.__qualname__ if isinstance(tp, type) else repr(tp)
-    raise ConfigurationError(
-        f"{where}: this source's payload is a map of fields, which never decodes into "
-        f"{shown}: declare a Struct, dataclass, TypedDict or dict"
-    )
-
-
 def custom_classes(tp: Any) -> list[type[Any]]:
     """The classes inside ``tp`` that msgspec accepts but cannot decode into (it would
     fail every payload): plain classes, pydantic models, ..."""

@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from lambent._decode import build_decoder, refuse_unless_map
+from lambent._decode import build_decoder
 from lambent._errors import ConfigurationError
 from lambent._inject import HandlerPlan, Param, Slot, SlotRules, resolve_params
 from lambent.sources._base import PayloadFormat
@@ -157,8 +157,6 @@ class _RecordRules(SlotRules):
                 f"{payload.name!r}); annotate it with a type lambent injects"
             )
         decoder = build_decoder(ann, self.payload_format, label)
-        if self.payload_format == "python":
-            refuse_unless_map(ann, label)
         self.payload = Param(name, Slot.PAYLOAD, decoder, None, ann, kw_only=keyword)
         self.payload_label = label
         return self.payload

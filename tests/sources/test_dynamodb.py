@@ -383,7 +383,7 @@ def test_a_type_an_image_never_decodes_into_is_refused_at_registration(
     handler.__annotations__ = {name: annotation}
     app = App()
     with pytest.raises(
-        ConfigurationError, match=rf"{handler.__name__}, parameter '{name}': .*map of fields"
+        ConfigurationError, match=rf"{handler.__name__}, parameter '{name}': .*never decodes into"
     ):
         app.dynamodb("orders", events=["MODIFY"])(handler)
     app.dynamodb("orders", events=["MODIFY"])(on_item if name == "old" else on_old)

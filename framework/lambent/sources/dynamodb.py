@@ -38,7 +38,6 @@ from typing import Any, Literal, cast
 
 import msgspec
 
-from lambent._decode import refuse_unless_map
 from lambent._errors import ConfigurationError
 from lambent.sources._base import (
     FieldError,
@@ -280,15 +279,20 @@ def new_image_payload(record: DynamoDBRecord) -> dict[str, Any] | None:
 
 
 def _check_images(where: str, plan: Any, filters: Mapping[str, Any]) -> None:
-    """An ``old``/``new`` image parameter of a route that receives records without that
-    image (INSERT has no old image, REMOVE no new one) must accept None."""
+    """An image (the payload, ``old``, ``new``) is a map of attributes, so a type that
+    never decodes from one (``str``, ``int``, ``list``...) is refused; an ``old``/``new``
+    image parameter of a route that receives records without that image (INSERT has no
+    old image, REMOVE no new one) must accept None."""
+    from lambent.sources._answer import object_payload  # registration only: import cost
+
+    object_payload("an item image (NewImage, OldImage)", named=IMAGE_ABSENT_ON)(
+        where, plan, filters
+    )
     events = filters.get("events")
     for param in plan.params:
         absent = IMAGE_ABSENT_ON.get(param.name)
         if param.getter is None or absent is None or param.decoder is None:
             continue
-        if param.annotation is not None:  # unannotated: any value
-            refuse_unless_map(param.annotation, f"{where}: {plan.name}, parameter {param.name!r}")
         if events is not None and absent not in events:
             continue
         try:
