@@ -279,10 +279,8 @@ def new_image_payload(record: DynamoDBRecord) -> dict[str, Any] | None:
 
 
 def _check_images(where: str, plan: Any, filters: Mapping[str, Any]) -> None:
-    """An image (the payload, ``old``, ``new``) is a map of attributes, so a type that
-    never decodes from one (``str``, ``int``, ``list``...) is refused; an ``old``/``new``
-    image parameter of a route that receives records without that image (INSERT has no
-    old image, REMOVE no new one) must accept None."""
+    """Images (payload, ``old``, ``new``) are maps: a type never decoded from one is
+    refused; an image a route's records lack (INSERT: old, REMOVE: new) must accept None."""
     from lambent.sources._answer import object_payload  # registration only: import cost
 
     object_payload("an item image (NewImage, OldImage)", named=IMAGE_ABSENT_ON)(
