@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -172,3 +173,47 @@ def test_a_direct_payload_that_does_not_decode_is_logged_once() -> None:
     with structlog.testing.capture_logs() as logs, pytest.raises(DecodeError, match=r"\$\.n"):
         app.handler({"action": "go", "n": "x"}, FakeContext())
     assert [e["event"] for e in logs if e["log_level"] == "error"] == ["invocation failed"]
+
+
+class ById(msgspec.Struct):
+    id: int
+
+
+class ByName(msgspec.Struct):
+    id: str
+
+
+class At(msgspec.Struct):
+    when: datetime
+
+
+def test_a_typed_route_takes_only_values_of_its_types_as_a_json_body_would() -> None:
+    """A direct invocation's event is JSON, converted as strictly as an SQS body is
+    decoded: the string ``"5"`` is no ``int`` (it went to the ``int`` route registered
+    first, before the ``str`` one that fits it), and the number 5 is no ``datetime`` (it
+    was the epoch's fifth second)."""
+    app = App()
+
+    @app.invoke()
+    def by_id(p: ById) -> list[Any]:
+        return ["id", p.id]
+
+    @app.invoke()
+    def by_name(p: ByName) -> list[Any]:
+        return ["name", p.id]
+
+    assert app.handler({"id": 5}, FakeContext()) == ["id", 5]
+    assert app.handler({"id": "5"}, FakeContext()) == ["name", "5"]
+
+    timed = App()
+
+    @timed.invoke("at")
+    def at(p: At) -> str:
+        return p.when.isoformat()
+
+    assert timed.handler({"action": "at", "when": "2024-05-01T00:00:00Z"}, FakeContext()) == (
+        "2024-05-01T00:00:00+00:00"
+    )
+    with pytest.raises(DecodeError) as caught:
+        timed.handler({"action": "at", "when": 5}, FakeContext())
+    assert caught.value.path == "$.when"

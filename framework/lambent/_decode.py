@@ -110,8 +110,9 @@ def invocation_json(body: bytes) -> Any:
 def build_decoder(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
     """A function turning a source payload into ``tp``; raises ConfigurationError if unsupported.
 
-    ``fmt`` says what the payload is: JSON text (``"json"``) or Python builtins
-    (``"python"``). ``str`` and ``bytes`` (and ``str | None``, ``bytes | None``) take
+    ``fmt`` says what the payload is: JSON text (``"json"``), JSON read into Python
+    builtins (``"decoded"``, converted as strictly as the text would be decoded) or
+    Python builtins converted by msgspec's lax rules (``"python"``). ``str`` and ``bytes`` (and ``str | None``, ``bytes | None``) take
     JSON-text payloads as they are (:func:`reads_absent`). Types
     msgspec decodes (Structs, dataclasses, TypedDicts, builtins, ...) use msgspec;
     pydantic v2 models (when pydantic is installed) are validated by pydantic itself.
@@ -171,13 +172,32 @@ def _build(tp: Any, fmt: PayloadFormat, where: str) -> Decoder:
     elif fmt == "json":
         built = decoder.decode
     else:
-
-        def built(value: Any) -> Any:
-            return msgspec.convert(value, tp, strict=False)
+        built = _converter(tp, strict=fmt == "decoded")
 
     if key is not None:
         _built[key] = built
     return built
+
+
+#: a builtins payload a type cannot be None for, which holds None (a DynamoDB image its
+#: stream's view type leaves out: NEW_IMAGE has no old image)
+_HOLDS_NONE = "the record holds no value here (None): declare `{} | None` to take it as None"
+
+
+def _converter(tp: Any, *, strict: bool) -> Decoder:
+    """A builtins payload converted into ``tp``; None where ``tp`` cannot be None is
+    said as such (not msgspec's "Expected `object`, got `null`")."""
+    name = tp.__qualname__ if isinstance(tp, type) else repr(tp)
+
+    def convert(value: Any) -> Any:
+        try:
+            return msgspec.convert(value, tp, strict=strict)
+        except msgspec.ValidationError:
+            if value is None:
+                raise TypeError(_HOLDS_NONE.format(name)) from None
+            raise
+
+    return convert
 
 
 def _optional(tp: Any) -> Any:
@@ -195,10 +215,23 @@ def _optional(tp: Any) -> Any:
 def _textual(tp: Any) -> bool:
     """Whether ``tp`` is read from text other than as ``str`` itself: a constrained
     ``str``, a datetime, date, time or duration, a UUID, an enum of strings, a
-    ``Literal`` of strings."""
+    ``Literal`` of strings; also with ``msgspec.Meta`` that only documents it (a
+    ``description``), and ``X | None`` of one of them (``None``: the text ``null``, or no
+    payload at all)."""
     import msgspec.inspect as mi
 
     info = mi.type_info(tp)
+    if isinstance(info, mi.UnionType):
+        kinds = [t for t in info.types if not isinstance(t, mi.NoneType)]
+        return len(kinds) == 1 < len(info.types) and _textual_info(kinds[0], tp)
+    return _textual_info(info, tp)
+
+
+def _textual_info(info: Any, tp: Any) -> bool:
+    import msgspec.inspect as mi
+
+    while isinstance(info, mi.Metadata):
+        info = info.type
     if isinstance(info, mi.StrType):
         return tp is not str
     if isinstance(info, mi.DateTimeType | mi.DateType | mi.TimeType | mi.TimeDeltaType):
@@ -215,14 +248,14 @@ def _textual(tp: Any) -> bool:
 def _text_or_json(tp: Any, json_decode: Decoder) -> Decoder:
     """A textual type's decoder (:func:`_textual`): the payload's text as it came (as a
     ``str`` payload is), or, when that is not one, the JSON string it holds
-    (``"2024-05-01"`` with its quotes, as a JSON encoder writes it)."""
+    (``"2024-05-01"`` with its quotes, as a JSON encoder writes it) or JSON ``null``."""
 
     def decode(value: Any) -> Any:
         text = _text(value)
         try:
             return msgspec.convert(text, tp)
         except msgspec.ValidationError:
-            if not text.startswith('"'):
+            if not text.startswith('"') and text != "null":
                 raise
         return json_decode(text)
 

@@ -46,7 +46,7 @@ def add_invoke_route(
     """Add a direct-invocation route (``observed``: the app's idempotency and metrics
     checks of its plan)."""
     where = "invoke route" + (f" ({field}={name!r})" if name is not None else " (by payload type)")
-    plan = resolve(fn, where=where, item_type=None, event_type=None, payload_format="python")
+    plan = resolve(fn, where=where, item_type=None, event_type=None, payload_format="decoded")
     plan = observed(where, plan)
     if name is None and plan.payload is None:
         raise ConfigurationError(

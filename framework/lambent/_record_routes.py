@@ -165,14 +165,16 @@ class RecordRoutes(Registered):
         self,
         topic: str | None = None,
         *,
+        on_decode_error: OnDecodeError = "fail",
         threaded: bool = False,
         idempotent: bool = False,
         idempotency_key: KeyFunction | None = None,
     ) -> Callable[[F], F]:
         """Handle SNS notifications of ``topic`` (name or ARN)."""
         opts = RouteOptions(
-            threaded=threaded, idempotent=idempotent, idempotency_key=idempotency_key
-        )
+            on_decode_error=on_decode_error, threaded=threaded, idempotent=idempotent,
+            idempotency_key=idempotency_key,
+        )  # fmt: skip
         return self._record_decorator("sns", {"topic": topic}, opts)
 
     def kinesis(
@@ -311,11 +313,18 @@ class RecordRoutes(Registered):
         )
         return self._record_decorator("schedule", {"rule": rule}, opts)
 
-    def logs(self, group: str | None = None, *, threaded: bool = False) -> Callable[[F], F]:
-        """Handle each log event of a CloudWatch Logs subscription for ``group`` (globs allowed)."""
-        return self._record_decorator(
-            "cloudwatch-logs", {"group": group}, RouteOptions(threaded=threaded)
-        )
+    def logs(
+        self,
+        group: str | None = None,
+        *,
+        on_decode_error: OnDecodeError = "fail",
+        threaded: bool = False,
+    ) -> Callable[[F], F]:
+        """Handle each log event of a CloudWatch Logs subscription for ``group`` (globs
+        allowed); ``on_decode_error="drop"`` skips the lines a typed payload cannot read (a
+        Lambda log group's ``START``/``END``/``REPORT`` lines next to JSON ones)."""
+        opts = RouteOptions(on_decode_error=on_decode_error, threaded=threaded)
+        return self._record_decorator("cloudwatch-logs", {"group": group}, opts)
 
     def ses(self, recipient: str | None = None, *, threaded: bool = False) -> Callable[[F], F]:
         """Handle SES receipts for ``recipient`` (an address, or a domain for all its addresses)."""

@@ -157,3 +157,45 @@ def test_a_group_registered_before_its_glob_gets_its_events() -> None:
     app.handler(_event(one), FakeContext())
     app.handler(_event({**one, "logGroup": "/aws/lambda/users"}), FakeContext())
     assert seen == [("orders", "plain text"), ("others", "plain text")]
+
+
+class JsonLine(msgspec.Struct):
+    level: str
+    msg: str
+
+
+@pytest.mark.parametrize("general", [False, True], ids=["fast", "general"])
+def test_on_decode_error_drop_skips_the_lines_a_typed_payload_cannot_read(general: bool) -> None:
+    """A Lambda log group holds ``START``/``END``/``REPORT`` lines next to the function's
+    JSON ones; a route typing the JSON lines may drop the others (each logged once,
+    ``record dropped``) rather than fail the invocation, whose retry ran the good lines
+    again."""
+    import contextlib
+
+    from structlog.testing import capture_logs
+
+    from lambent._fast import general_path
+    from lambent.testing import cloudwatch_logs_event
+
+    app = App()
+    seen: list[JsonLine] = []
+
+    @app.logs("/aws/lambda/*", on_decode_error="drop")
+    def on_line(line: JsonLine) -> None:
+        seen.append(line)
+
+    event = cloudwatch_logs_event(
+        '{"level": "INFO", "msg": "a"}',
+        "START RequestId: 1 Version: $LATEST",
+        '{"level": "ERROR", "msg": "b"}',
+        group="/aws/lambda/api",
+    )
+    with general_path() if general else contextlib.nullcontext(), capture_logs() as logs:
+        assert app.handler(event, FakeContext()) is None
+    assert seen == [JsonLine("INFO", "a"), JsonLine("ERROR", "b")]
+    assert [entry["path"] for entry in logs if entry["event"] == "record dropped"] == ["$"]
+
+    failing = App()
+    failing.logs("/aws/lambda/*")(on_line)
+    with pytest.raises(Exception, match="JSON is malformed"):
+        failing.handler(event, FakeContext())

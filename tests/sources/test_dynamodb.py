@@ -315,3 +315,75 @@ def test_an_image_parameter_that_cannot_be_none_fails_at_registration() -> None:
 
     app.handler(dynamodb_event(Change.insert({"id": 1}), table="u"), FakeContext())
     assert seen == [(None, Row(id=1))]
+
+
+class Stocked(msgspec.Struct):
+    id: str
+    stock: int = 0
+
+
+@pytest.mark.parametrize("general", [False, True], ids=["fast", "general"])
+def test_an_image_the_streams_view_type_leaves_out_says_what_to_declare(general: bool) -> None:
+    """A NEW_IMAGE stream's REMOVE records carry no old image, so a table-wide route's
+    payload is None for them: the record fails saying so and what to declare (it said
+    msgspec's "Expected `object`, got `null`"); ``T | None`` takes it as None."""
+    import contextlib
+
+    from structlog.testing import capture_logs
+
+    from lambent._fast import general_path
+
+    app = App()
+    seen: list[Stocked | None] = []
+
+    @app.dynamodb("orders")
+    def on_change(item: Stocked) -> None:
+        seen.append(item)
+
+    event = dynamodb_event(
+        Change.insert({"id": "a"}), Change.remove({"id": "b"}), view="NEW_IMAGE", seed=2
+    )
+    removed = event["Records"][1]["dynamodb"]["SequenceNumber"]
+    with general_path() if general else contextlib.nullcontext(), capture_logs() as logs:
+        assert app.handler(event, FakeContext()) == {
+            "batchItemFailures": [{"itemIdentifier": removed}]
+        }
+    assert seen == [Stocked("a")]
+    [failed] = [entry for entry in logs if entry["event"] == "record failed"]
+    assert failed["error"] == (
+        f"DecodeError: record '{removed}': the record holds no value here (None): "
+        "declare `Stocked | None` to take it as None (at $)"
+    )
+
+    optional = App()
+
+    @optional.dynamodb("orders")
+    def on_optional(item: Stocked | None) -> None:
+        seen.append(item)
+
+    seen.clear()
+    assert optional.handler(event, FakeContext()) == {"batchItemFailures": []}
+    assert seen == [Stocked("a"), None]
+
+
+@pytest.mark.parametrize("annotation", [str, int, list[Any], str | None])
+@pytest.mark.parametrize("name", ["item", "old"])
+def test_a_type_an_image_never_decodes_into_is_refused_at_registration(
+    annotation: Any, name: str
+) -> None:
+    """An image is a map of fields: a ``str`` (or ``int``, ``list``...) payload or image
+    parameter registered and then failed every record ("Expected `str`, got
+    `object`"); it is refused naming the handler and the parameter."""
+
+    def on_item(item: Any) -> None: ...
+
+    def on_old(old: Any) -> None: ...
+
+    handler = on_item if name == "item" else on_old
+    handler.__annotations__ = {name: annotation}
+    app = App()
+    with pytest.raises(
+        ConfigurationError, match=rf"{handler.__name__}, parameter '{name}': .*never decodes into"
+    ):
+        app.dynamodb("orders", events=["MODIFY"])(handler)
+    app.dynamodb("orders", events=["MODIFY"])(on_item if name == "old" else on_old)

@@ -30,7 +30,7 @@ def test_corpus_event_decodes(row: corpus.Row | None) -> None:
     assert event.timestamp == iso(raw["time"])
     assert SPEC.payload is not None
     assert SPEC.payload(event) == raw["detail"]
-    assert SPEC.payload_format == "python"
+    assert SPEC.payload_format == "decoded"
     assert event.replay_name == raw.get("replay-name")
 
 
@@ -99,3 +99,28 @@ def test_a_specific_route_before_its_glob_runs_for_its_events() -> None:
     assert run("web", "OrderShipped") == "glob"
     assert run("shop.web", "Ping") == "source"
     assert run("shop.app", "RefundIssued") == "refund"
+
+
+class Placed(msgspec.Struct):
+    order_id: str
+    total: int
+
+
+def test_a_detail_decodes_as_strictly_as_a_json_body() -> None:
+    """The detail is JSON, so it is converted into the declared type as an SQS body's
+    text is decoded: ``"5"`` for an ``int`` fails that event naming the field (it was
+    taken as 5, where the same payload on a queue failed)."""
+    from lambent import DecodeError
+
+    app = App()
+    totals: list[int] = []
+
+    @app.eventbridge()
+    def placed(order: Placed) -> None:
+        totals.append(order.total)
+
+    app.handler(eventbridge_event({"order_id": "o1", "total": 5}), FakeContext())
+    with pytest.raises(DecodeError) as caught:
+        app.handler(eventbridge_event({"order_id": "o2", "total": "5"}), FakeContext())
+    assert caught.value.path == "$.total"
+    assert totals == [5]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime
 from typing import Any
 
 import msgspec
@@ -244,3 +245,18 @@ def test_a_tombstone_a_typed_payload_refuses_names_the_tombstone_and_what_to_dec
         "DecodeError: record 't-0:0': the record has no payload (a Kafka tombstone has no "
         f"value): declare `{shown} | None` to take it as None (at $)"
     )
+
+
+def test_an_optional_date_takes_the_raw_text_and_a_tombstone() -> None:
+    """``date | None`` (what a compacted topic asks for) reads ``2024-05-01`` as ``date``
+    does (it failed the record as malformed JSON) and a tombstone as None."""
+    app = App()
+    seen: list[datetime.date | None] = []
+
+    @app.kafka("t")
+    def on_day(day: datetime.date | None) -> None:
+        seen.append(day)
+
+    event = kafka_event(b"2024-05-01", None, topic="t")
+    assert app.handler(event, FakeContext()) == {"batchItemFailures": []}
+    assert seen == [datetime.date(2024, 5, 1), None]

@@ -108,3 +108,30 @@ def test_parse_notification_rejects_other_text() -> None:
 def test_spec_shape() -> None:
     assert sns.SPECS == (sns.SPEC,)
     assert (sns.SPEC.kind, sns.SPEC.response) == ("sns", "all")
+
+
+class Alert(msgspec.Struct):
+    level: str
+
+
+def test_on_decode_error_drop_acknowledges_a_message_that_never_decodes() -> None:
+    """SNS retries a failed invocation and then drops it or sends it to a DLQ; a message
+    that cannot decode may be acknowledged at once instead, as on the other sources."""
+    from lambent import App, DecodeError
+    from lambent.testing import FakeContext, sns_event
+
+    app = App()
+    seen: list[Alert] = []
+
+    @app.sns("alerts", on_decode_error="drop")
+    def on_alert(alert: Alert) -> None:
+        seen.append(alert)
+
+    assert app.handler(sns_event("not json", topic="alerts"), FakeContext()) is None
+    app.handler(sns_event({"level": "high"}, topic="alerts"), FakeContext())
+    assert seen == [Alert("high")]
+
+    strict = App()
+    strict.sns("alerts")(on_alert)
+    with pytest.raises(DecodeError):
+        strict.handler(sns_event("not json", topic="alerts"), FakeContext())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -97,31 +97,39 @@ def _takes_object(info: Any) -> bool:
     return isinstance(info, (*objects, types.CustomType))
 
 
-def object_payload(what: str) -> Callable[[str, Any, Mapping[str, Any]], None]:
+def object_payload(
+    what: str, named: Collection[str] = ()
+) -> Callable[[str, Any, Mapping[str, Any]], None]:
     """A route check (``SourceSpec.check_route``) for a source whose payload is always a
     JSON object (``what``: which one): a payload type that never decodes from an object
     (``str``, ``int``, ``list[str]``, an array-like Struct) is refused when the decorator
-    runs, instead of failing every event."""
+    runs, instead of failing every event; so are the source's ``named`` values that are
+    objects too (DynamoDB's ``old``/``new`` images)."""
 
     def check(where: str, plan: Any, filters: Mapping[str, Any]) -> None:
-        param = plan.payload
-        if param is None or param.annotation is None:
-            return
-        from msgspec import inspect as types
-
-        try:
-            info = types.type_info(param.annotation)
-        except (TypeError, ValueError):  # a type msgspec does not describe: left to it
-            return
-        if not _takes_object(info):
-            shown = getattr(param.annotation, "__name__", None) or repr(param.annotation)
-            raise ConfigurationError(
-                f"{where}: {plan.name}, parameter {param.name!r}: the payload is {what}, "
-                f"a JSON object, which never decodes into {shown}; annotate it with a "
-                "Struct, a dataclass, a TypedDict or dict[str, Any]"
-            )
+        images = [p for p in plan.params if p.name in named and p.getter is not None]
+        for param in [plan.payload, *images] if plan.payload is not None else images:
+            _check_object(where, plan, param, what)
 
     return check
+
+
+def _check_object(where: str, plan: Any, param: Any, what: str) -> None:
+    if param.annotation is None:
+        return
+    from msgspec import inspect as types
+
+    try:
+        info = types.type_info(param.annotation)
+    except (TypeError, ValueError):  # a type msgspec does not describe: left to it
+        return
+    if not _takes_object(info):
+        shown = getattr(param.annotation, "__name__", None) or repr(param.annotation)
+        raise ConfigurationError(
+            f"{where}: {plan.name}, parameter {param.name!r}: the payload is {what}, "
+            f"a JSON object, which never decodes into {shown}; annotate it with a "
+            "Struct, a dataclass, a TypedDict or dict[str, Any]"
+        )
 
 
 def _members(annotation: Any) -> list[type[Any]]:

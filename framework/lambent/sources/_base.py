@@ -58,9 +58,12 @@ EventT = TypeVar("EventT")
 ItemT = TypeVar("ItemT")
 
 #: How the payload of an item is encoded: ``"json"`` (str/bytes of JSON text, decoded
-#: with ``msgspec.json``) or ``"python"`` (already builtins, converted with
-#: ``msgspec.convert``).
-PayloadFormat = Literal["json", "python"]
+#: with ``msgspec.json``), ``"decoded"`` (JSON already read into builtins: a direct
+#: invocation's event, an EventBridge detail; converted as strictly as JSON text is
+#: decoded, so ``"5"`` is no ``int``) or ``"python"`` (builtins converted with
+#: ``msgspec.convert``'s lax rules: a CloudFormation property, which is always a string,
+#: may be declared ``int``).
+PayloadFormat = Literal["json", "decoded", "python"]
 
 #: How a source's outcomes become the function's result (the dispatcher renders it):
 #: ``"batch"``: ``{"batchItemFailures": [...]}`` with ``item_id`` values;

@@ -279,8 +279,13 @@ def new_image_payload(record: DynamoDBRecord) -> dict[str, Any] | None:
 
 
 def _check_images(where: str, plan: Any, filters: Mapping[str, Any]) -> None:
-    """An ``old``/``new`` image parameter of a route that receives records without that
-    image (INSERT has no old image, REMOVE no new one) must accept None."""
+    """Images (payload, ``old``, ``new``) are maps: a type never decoded from one is
+    refused; an image a route's records lack (INSERT: old, REMOVE: new) must accept None."""
+    from lambent.sources._answer import object_payload  # registration only: import cost
+
+    object_payload("an item image (NewImage, OldImage)", named=IMAGE_ABSENT_ON)(
+        where, plan, filters
+    )
     events = filters.get("events")
     for param in plan.params:
         absent = IMAGE_ABSENT_ON.get(param.name)

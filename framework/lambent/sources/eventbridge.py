@@ -88,7 +88,7 @@ SPECS: tuple[SourceSpec[EventBridgeEvent, EventBridgeEvent], ...] = (
         item_id=lambda event: event.id,
         route_key=lambda event, item: (item.source, item.detail_type),
         payload=lambda event: event.detail,
-        payload_format="python",
+        payload_format="decoded",
         response="single",
         route_filter=_route_filter,
         # a route an earlier glob takes every event of would never run

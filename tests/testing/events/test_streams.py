@@ -42,3 +42,25 @@ def test_firehose() -> None:
     kinesis = t.firehose_event("a", source_stream="s")
     assert kinesis["sourceKinesisStreamArn"].endswith(":stream/s")
     assert "kinesisRecordMetadata" in kinesis["records"][0]
+
+
+def test_a_kafka_value_of_none_is_a_tombstone_not_the_text_null() -> None:
+    """``kafka_event(None)`` is the record a compacted topic's delete arrives as (no
+    ``value``), so a handler's ``T | None`` is tested against the real thing: a
+    ``str | None`` handler is given None, not the text ``"null"``."""
+    event = t.kafka_event({"id": 1}, None, topic="t")
+    first, tombstone = event["records"]["t-0"]
+    assert base64.b64decode(first["value"]) == b'{"id":1}'
+    assert "value" not in tombstone and tombstone["offset"] == 1
+
+    from lambent import App
+
+    app = App()
+    seen: list[str | None] = []
+
+    @app.kafka("t")
+    def on_record(value: str | None) -> None:
+        seen.append(value)
+
+    assert app.handler(event, t.FakeContext()) == {"batchItemFailures": []}
+    assert seen == ['{"id":1}', None]

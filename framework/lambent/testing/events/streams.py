@@ -92,8 +92,10 @@ def kafka_event(
     """A Kafka batch from Amazon MSK (``source="msk"``) or a self-managed cluster.
 
     ``records`` is keyed ``"<topic>-<partition>"``; ``key`` (omitted when ``None``) and
-    each value are base64-encoded; ``headers`` become lists of signed bytes, as Java's
-    ``byte`` has them. Offsets increase from ``offset``.
+    each value are base64-encoded; a value of ``None`` is a tombstone (a record without
+    ``value``, as a compacted topic's delete arrives), not the JSON text ``null``;
+    ``headers`` become lists of signed bytes, as Java's ``byte`` has them. Offsets
+    increase from ``offset``.
     """
     ids = Ids(seed)
     sent = epoch_ms(at)
@@ -109,7 +111,8 @@ def kafka_event(
         }
         if key is not None:
             record["key"] = b64(key)
-        record["value"] = b64(value)
+        if value is not None:  # None: a tombstone, which has no value
+            record["value"] = b64(value)
         record["headers"] = header_list
         records.append(record)
     if source == "msk":
