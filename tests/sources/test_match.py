@@ -93,6 +93,7 @@ def test_a_resource_that_is_neither_a_name_nor_an_arn_is_refused(value: str, hin
         ("kinesis", "stream", "clicks-[ab]"),
         ("firehose", "stream", "arn:aws:firehose:us-east-1:123456789012:deliverystream/*"),
         ("dynamodb", "table", "orders*"),
+        ("kafka", "topic", "orders.*"),
     ],
 )
 def test_a_resource_glob_is_refused_as_it_would_match_no_event(

@@ -251,18 +251,26 @@ def checked_resource(field: str, value: str | None) -> Predicate:
     ``*?[``) is a :class:`ConfigurationError`: it would match no event."""
     if value is None:
         return resource(value)
-    if _GLOB_CHARS.search(value) is not None:
-        raise ConfigurationError(
-            f"{field} {value!r} is a glob, but {field}s are matched exactly, by name or ARN "
-            f"(no {field} name holds '*', '?' or '['): register the handler for each {field}, "
-            f"or leave {field} out to take every one"
-        )
+    no_glob(field, value, "by name or ARN")
     if not value.startswith("arn:") and not plain_name(value):
         hint = "a name has no '/', ':' or spaces"
         if "://" in value:
             hint = f"for a URL, give its last part, {value.rstrip('/').rpartition('/')[2]!r}"
         raise ConfigurationError(f"{field} {value!r} is neither a name nor an ARN ({hint})")
     return resource(value)
+
+
+def no_glob(field: str, value: str | None, how: str = "by name") -> str | None:
+    """``value``, refused when it is a glob (a :class:`ConfigurationError`): names of
+    ``field`` (queues, topics, streams, tables) hold none of ``*?[`` and are matched
+    exactly, so a glob would match no event."""
+    if value is not None and _GLOB_CHARS.search(value) is not None:
+        raise ConfigurationError(
+            f"{field} {value!r} is a glob, but {field}s are matched exactly, {how} "
+            f"(no {field} name holds '*', '?' or '['): register the handler for each {field}, "
+            f"or leave {field} out to take every one"
+        )
+    return value
 
 
 #: what makes a pattern a glob (none of these is in a queue, topic, stream or table name)

@@ -46,7 +46,7 @@ from typing import Any
 import msgspec
 
 from lambent.sources._base import SourceSpec, b64_field, epoch_ms, grouped_where, one_of
-from lambent.sources._match import exact_filter
+from lambent.sources._match import exact_filter, no_glob
 
 #: ``eventSource`` values of Kafka events (MSK, self-managed, and the corpus's variant)
 EVENT_SOURCES = frozenset({"aws:kafka", "SelfManagedKafka", "aws:SelfManagedKafka"})
@@ -194,7 +194,7 @@ SPEC: SourceSpec[KafkaEvent, KafkaRecord] = SourceSpec(
     report_id=item_identifier,
     raw_id=_raw_id,
     raw_report_id=_raw_report_id,
-    route_filter=lambda topic=None: exact_filter("topic", topic),
+    route_filter=lambda topic=None: exact_filter("topic", no_glob("topic", topic)),
 )
 
 SPECS: tuple[SourceSpec[Any, Any], ...] = (SPEC,)
