@@ -218,3 +218,35 @@ def test_request_json_of_a_body_that_is_no_json_is_the_client_s_422(
     assert "error" not in capsys.readouterr().out
     assert client.post("/caught", body="x").text == "caught: 422: body: JSON is malformed: " \
         "invalid character (byte 0)"  # fmt: skip
+
+
+@pytest.mark.parametrize("source", ["apigw-rest", "apigw-http", "function-url", "alb"])
+def test_request_text_of_a_body_that_is_no_utf8_is_the_client_s_422(
+    source: HttpSource, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bytes that are not UTF-8 read as text answer 422, as a declared text body does, not
+    the 500 and error log of a server failure; code that catches ``ValueError`` (which
+    ``UnicodeDecodeError`` is) still does."""
+    app = App()
+
+    @app.post("/text")
+    def text(request: Request) -> dict[str, Any]:
+        return {"got": request.text}
+
+    @app.post("/caught")
+    def caught(request: Request) -> str:
+        try:
+            return request.text
+        except ValueError:
+            return "caught"
+
+    client = TestClient(app, source=source)
+    assert client.post("/text", body="héllo").json() == {"got": "héllo"}
+    r = client.post("/text", body=b"\xff\xfeabc")
+    assert r.status == 422
+    assert r.json() == {
+        "status": 422, "error": "Unprocessable Content", "path": "$",
+        "message": "body: 'utf-8' codec can't decode byte 0xff in position 0: invalid start byte",
+    }  # fmt: skip
+    assert "error" not in capsys.readouterr().out
+    assert client.post("/caught", body=b"\xff").text == "caught"

@@ -27,7 +27,14 @@ from lambent.http._response import RequestValidationError
 from lambent.http._views import Headers, QueryParams, body_payload, decode_body
 from lambent.sources._base import WebSpec, WireShape
 
-__all__ = ["BodyNotJSON", "Request", "body_size", "decode_http_event", "surrogate_free"]
+__all__ = [
+    "BodyNotJSON",
+    "BodyNotText",
+    "Request",
+    "body_size",
+    "decode_http_event",
+    "surrogate_free",
+]
 
 
 def decode_http_event(kind: str, event_type: type[Any], raw: Any) -> Any:
@@ -63,6 +70,12 @@ def surrogate_free(raw: str) -> bool:
 class BodyNotJSON(RequestValidationError, msgspec.DecodeError):
     """:meth:`Request.json` of a body that is not JSON: answered 422 (``body: JSON is
     malformed: ...``) unless caught, as ``msgspec.DecodeError`` too."""
+
+
+class BodyNotText(RequestValidationError, ValueError):
+    """:attr:`Request.text` of a body that is not UTF-8: answered 422 (``body: 'utf-8'
+    codec can't decode ...``) unless caught, as a declared text body answers, and a
+    ``ValueError`` (as ``UnicodeDecodeError`` is) for code that catches one."""
 
 
 class Request:
@@ -178,7 +191,11 @@ class Request:
 
     @property
     def text(self) -> str:
-        return self.body.decode()
+        """The body as UTF-8 text; one that is not raises :class:`BodyNotText` (a 422)."""
+        try:
+            return self.body.decode()
+        except UnicodeDecodeError as exc:
+            raise BodyNotText("body", str(exc)) from exc
 
     def json(self) -> Any:
         """The body parsed as JSON (``None`` when there is none). A body that is not JSON
